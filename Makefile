@@ -1,0 +1,125 @@
+# Rampart build. `make` builds the root; `make demo` boots the default
+# stack; `make check` runs every test. See README.md.
+
+CC      ?= gcc
+CLANG   ?= clang
+B       := build
+GCCINC  := $(shell $(CC) -print-file-name=include)
+CLANGINC := $(shell $(CLANG) -print-file-name=include 2>/dev/null)
+
+WARN    := -Wall -Wextra -Werror -Wno-unused-parameter -Wmissing-prototypes \
+	   -Wstrict-prototypes -Wwrite-strings -Wundef -Wshadow -Wpointer-arith \
+	   -Wold-style-definition -Wmissing-declarations -Wvla
+COMMON  := -std=gnu11 -O2 -g $(WARN) -Isrc -Iinclude -MMD -MP
+# Freestanding code sees only the compiler's own headers (stdint.h, ...).
+FREE    := -ffreestanding -fno-tree-loop-distribute-patterns -nostdinc
+ROOTDEF := -D_GNU_SOURCE
+
+FREE_SRC := $(wildcard src/lib/*.c src/virtio/*.c src/boot/*.c)
+ROOT_SRC := $(filter-out src/root/main.c,$(wildcard src/root/*.c))
+LIBS     := -ljansson -lpthread
+
+# ---- the root ---------------------------------------------------------------
+FREE_OBJ := $(FREE_SRC:%.c=$(B)/obj/%.o)
+ROOT_OBJ := $(ROOT_SRC:%.c=$(B)/obj/%.o)
+
+all: $(B)/rampart
+
+$(B)/obj/src/root/%.o: src/root/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(COMMON) $(ROOTDEF) -c $< -o $@
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(COMMON) $(FREE) -isystem $(GCCINC) -c $< -o $@
+
+$(B)/librampart.a: $(FREE_OBJ) $(ROOT_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/rampart: $(B)/obj/src/root/main.o $(B)/librampart.a
+	$(CC) -o $@ $^ $(LIBS)
+
+# ---- unit tests, under AddressSanitizer and UBSan ---------------------------
+SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+AFREE_OBJ := $(FREE_SRC:%.c=$(B)/asan/%.o)
+AROOT_OBJ := $(ROOT_SRC:%.c=$(B)/asan/%.o)
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%)
+
+$(B)/asan/src/root/%.o: src/root/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(COMMON) $(SAN) $(ROOTDEF) -c $< -o $@
+
+$(B)/asan/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(COMMON) $(SAN) $(FREE) -isystem $(GCCINC) -c $< -o $@
+
+$(B)/librampart-asan.a: $(AFREE_OBJ) $(AROOT_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/unit/%: tests/unit/%.c tests/unit/unit.h $(B)/librampart-asan.a
+	@mkdir -p $(dir $@)
+	$(CC) $(COMMON) $(SAN) $(ROOTDEF) -Itests/unit -o $@ $< $(B)/librampart-asan.a -lcmocka $(LIBS)
+
+unit: $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
+
+# ---- fuzzing (clang, libFuzzer) ---------------------------------------------
+FSAN     := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+FFREE_OBJ := $(FREE_SRC:%.c=$(B)/fuzzobj/%.o)
+FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
+FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=$(B)/fuzz/%)
+FUZZ_SECONDS ?= 60
+
+$(B)/fuzzobj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CLANG) $(COMMON) $(FSAN) $(FREE) -isystem $(CLANGINC) -c $< -o $@
+
+$(B)/fuzz/%: fuzz/%.c $(FFREE_OBJ)
+	@mkdir -p $(dir $@)
+	$(CLANG) $(COMMON) -fsanitize=fuzzer,address,undefined -o $@ $< $(FFREE_OBJ)
+
+fuzz-build: $(FUZZ_BIN)
+
+# Long runs: make fuzz FUZZ_SECONDS=600
+fuzz: $(FUZZ_BIN)
+	@set -e; for f in $(FUZZ_BIN); do n=$$(basename $$f); mkdir -p $(B)/corpus/$$n; \
+	  echo "== $$n ($(FUZZ_SECONDS) s)"; \
+	  $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(B)/corpus/$$n fuzz/seeds/$$n; done
+
+fuzz-smoke:
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$${FUZZ_SMOKE_SECONDS:-20}
+
+# ---- guest images, system tests, demo, benchmarks ---------------------------
+deps:
+	@scripts/deps.sh
+
+images: deps
+	@scripts/images.sh
+
+system: $(B)/rampart images
+	@tests/system/run.sh
+
+check: deps
+	@$(MAKE) --no-print-directory all unit fuzz-smoke
+	@$(MAKE) --no-print-directory system
+	@echo "make check: all tests passed"
+
+demo: deps
+	@$(MAKE) --no-print-directory all images
+	@scripts/demo.sh
+
+bench: deps
+	@$(MAKE) --no-print-directory all images
+	@bench/run.sh
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(B)
+
+.PHONY: all unit fuzz fuzz-build fuzz-smoke deps images system check demo bench format clean
+-include $(shell find $(B) -name '*.d' 2>/dev/null)
