@@ -122,4 +122,4 @@ clean:
 	rm -rf $(B)
 
 .PHONY: all unit fuzz fuzz-build fuzz-smoke deps images system check demo bench format clean
--include $(shell find $(B) -name '*.d' 2>/dev/null)
+-include $(shell find $(B)/obj $(B)/asan $(B)/fuzzobj $(B)/unit -type f -name '*.d' 2>/dev/null)

@@ -1,0 +1,430 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Stack file and flag parsing. The stack file is the operator's, not the
+ * guest's, but it is still checked field by field: an unknown or mistyped
+ * field is refused by name, so a typo never silently drops a device.
+ *
+ *   {
+ *     "name": "tenant-a",
+ *     "guest": { "kernel": "vmlinuz", "initrd": "initrd.cpio.gz",
+ *                "cmdline": "console=ttyS0", "mem": "256M", "cpus": 1 },
+ *     "net":   [ { "tap": "rt0", "mac": "52:54:00:12:34:56" } ],
+ *     "disks": [ { "path": "disk.img", "readonly": false, "serial": "d0" } ],
+ *     "log":   "events.jsonl",
+ *     "layers": []
+ *   }
+ */
+#include "root/config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "boot/boot.h"
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+void config_defaults(struct rp_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	snprintf(c->name, sizeof(c->name), "stack");
+	snprintf(c->cmdline, sizeof(c->cmdline), "%s", RP_DEFAULT_CMDLINE);
+	c->mem = RP_DEFAULT_MEM;
+	c->cpus = 1;
+}
+
+int config_parse_mem(const char *s, uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+	unsigned shift = 0;
+
+	if (!s || !isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return -1;
+	switch (toupper((unsigned char)*end)) {
+	case 0:
+		shift = 0;
+		break;
+	case 'K':
+		shift = 10;
+		break;
+	case 'M':
+		shift = 20;
+		break;
+	case 'G':
+		shift = 30;
+		break;
+	default:
+		return -1;
+	}
+	if (*end && end[1] && strcasecmp(end + 1, "iB") != 0 && strcasecmp(end + 1, "B") != 0)
+		return -1;
+	if (v > (UINT64_MAX >> shift))
+		return -1;
+	*out = (uint64_t)v << shift;
+	return 0;
+}
+
+int config_parse_mac(const char *s, uint8_t mac[6])
+{
+	unsigned v[6];
+	char tail;
+	int i;
+
+	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
+		   &tail) != 6 || strlen(s) != 17)
+		return -1;
+	for (i = 0; i < 6; i++)
+		mac[i] = (uint8_t)v[i];
+	if (mac[0] & 1) /* multicast bit: not a station address */
+		return -1;
+	return 0;
+}
+
+static bool tap_name_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > RP_TAP_NAME_MAX)
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '-' && *s != '_' && *s != '.')
+			return false;
+	return true;
+}
+
+static int set_path(char *dst, const char *src, const char *base, const char *field, char *err,
+		    size_t errlen)
+{
+	int n;
+
+	if (!*src)
+		return fail(err, errlen, "%s: empty path", field);
+	if (src[0] == '/' || !base || !*base)
+		n = snprintf(dst, PATH_MAX, "%s", src);
+	else
+		n = snprintf(dst, PATH_MAX, "%s/%s", base, src);
+	if (n < 0 || n >= PATH_MAX)
+		return fail(err, errlen, "%s: path too long", field);
+	return 0;
+}
+
+int config_add_disk(struct rp_config *c, const char *spec, char *err, size_t errlen)
+{
+	struct rp_disk *d;
+	const char *comma = strrchr(spec, ',');
+	size_t len = comma ? (size_t)(comma - spec) : strlen(spec);
+
+	if (c->ndisks >= RP_MAX_DISKS)
+		return fail(err, errlen, "--disk %s: at most %d disks", spec, RP_MAX_DISKS);
+	if (comma && strcmp(comma + 1, "ro") != 0 && strcmp(comma + 1, "rw") != 0)
+		return fail(err, errlen, "--disk %s: unknown option '%s' (use PATH[,ro])", spec,
+			    comma + 1);
+	if (len == 0 || len >= PATH_MAX)
+		return fail(err, errlen, "--disk %s: bad path", spec);
+	d = &c->disks[c->ndisks++];
+	memset(d, 0, sizeof(*d));
+	memcpy(d->path, spec, len);
+	d->read_only = comma && strcmp(comma + 1, "ro") == 0;
+	return 0;
+}
+
+static void default_mac(uint8_t mac[6], unsigned index)
+{
+	static const uint8_t base[6] = {0x52, 0x54, 0x00, 0x12, 0x34, 0x56};
+
+	memcpy(mac, base, 6);
+	mac[5] = (uint8_t)(mac[5] + index);
+}
+
+int config_add_net(struct rp_config *c, const char *spec, char *err, size_t errlen)
+{
+	struct rp_net *n;
+
+	if (strncmp(spec, "tap:", 4) != 0)
+		return fail(err, errlen, "--net %s: only tap:NAME is supported", spec);
+	if (!tap_name_ok(spec + 4))
+		return fail(err, errlen,
+			    "--net %s: bad tap name (1-%d characters of A-Z a-z 0-9 - _ .)", spec,
+			    RP_TAP_NAME_MAX);
+	if (c->nnets >= RP_MAX_NETS)
+		return fail(err, errlen, "--net %s: at most %d network devices", spec,
+			    RP_MAX_NETS);
+	n = &c->nets[c->nnets];
+	snprintf(n->tap, sizeof(n->tap), "%s", spec + 4);
+	default_mac(n->mac, c->nnets);
+	c->nnets++;
+	return 0;
+}
+
+/* ---- the stack file ------------------------------------------------------- */
+
+struct field {
+	const char *name;
+	json_type type; /* JSON_TRUE stands for "true or false" */
+};
+
+/* Refuse any key of o that is not in fields[], and any of the wrong type. */
+static int check_fields(json_t *o, const char *where, const struct field *fields, char *err,
+			size_t errlen)
+{
+	const char *key;
+	json_t *v;
+
+	if (!json_is_object(o))
+		return fail(err, errlen, "%s: must be an object", where);
+	json_object_foreach(o, key, v)
+	{
+		const struct field *f;
+
+		for (f = fields; f->name; f++)
+			if (strcmp(f->name, key) == 0)
+				break;
+		if (!f->name)
+			return fail(err, errlen, "%s.%s: unknown field", where, key);
+		if (f->type == JSON_TRUE ? !json_is_boolean(v)
+		    : f->type == JSON_INTEGER ? !json_is_integer(v) && !json_is_string(v)
+					      : json_typeof(v) != f->type)
+			return fail(err, errlen, "%s.%s: wrong type", where, key);
+	}
+	return 0;
+}
+
+static int copy_str(char *dst, size_t size, json_t *v, const char *field, char *err,
+		    size_t errlen)
+{
+	const char *s = json_string_value(v);
+
+	if (strlen(s) >= size)
+		return fail(err, errlen, "%s: longer than %zu characters", field, size - 1);
+	memcpy(dst, s, strlen(s) + 1);
+	return 0;
+}
+
+static const struct field guest_fields[] = {
+	{"kernel", JSON_STRING}, {"initrd", JSON_STRING}, {"cmdline", JSON_STRING},
+	{"mem", JSON_INTEGER},   {"cpus", JSON_INTEGER},  {NULL, 0},
+};
+
+static int load_guest(struct rp_config *c, json_t *g, const char *base, char *err, size_t errlen)
+{
+	json_t *v;
+
+	if (check_fields(g, "guest", guest_fields, err, errlen))
+		return -1;
+	if ((v = json_object_get(g, "kernel")) &&
+	    set_path(c->kernel, json_string_value(v), base, "guest.kernel", err, errlen))
+		return -1;
+	if ((v = json_object_get(g, "initrd")) &&
+	    set_path(c->initrd, json_string_value(v), base, "guest.initrd", err, errlen))
+		return -1;
+	if ((v = json_object_get(g, "cmdline")) &&
+	    copy_str(c->cmdline, sizeof(c->cmdline), v, "guest.cmdline", err, errlen))
+		return -1;
+	if ((v = json_object_get(g, "mem"))) {
+		if (json_is_integer(v) ? json_integer_value(v) <= 0
+				       : config_parse_mem(json_string_value(v), &c->mem))
+			return fail(err, errlen, "guest.mem: not a size (e.g. 256M, 1G)");
+		if (json_is_integer(v))
+			c->mem = (uint64_t)json_integer_value(v);
+	}
+	if ((v = json_object_get(g, "cpus"))) {
+		if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+		    json_integer_value(v) > RP_MAX_CPUS)
+			return fail(err, errlen, "guest.cpus: must be an integer 1..%d",
+				    RP_MAX_CPUS);
+		c->cpus = (unsigned)json_integer_value(v);
+	}
+	return 0;
+}
+
+static const struct field net_fields[] = {
+	{"tap", JSON_STRING},
+	{"mac", JSON_STRING},
+	{NULL, 0},
+};
+
+static int load_nets(struct rp_config *c, json_t *a, char *err, size_t errlen)
+{
+	char where[32], spec[32];
+	size_t i;
+	json_t *n, *v;
+
+	if (!json_is_array(a))
+		return fail(err, errlen, "net: must be an array");
+	json_array_foreach(a, i, n)
+	{
+		snprintf(where, sizeof(where), "net[%zu]", i);
+		if (check_fields(n, where, net_fields, err, errlen))
+			return -1;
+		if (!(v = json_object_get(n, "tap")))
+			return fail(err, errlen, "%s.tap: missing", where);
+		snprintf(spec, sizeof(spec), "tap:%.20s", json_string_value(v));
+		if (strlen(json_string_value(v)) > RP_TAP_NAME_MAX || !tap_name_ok(spec + 4))
+			return fail(err, errlen, "%s.tap: bad tap name '%s'", where,
+				    json_string_value(v));
+		if (config_add_net(c, spec, err, errlen))
+			return -1;
+		if ((v = json_object_get(n, "mac")) &&
+		    config_parse_mac(json_string_value(v), c->nets[c->nnets - 1].mac))
+			return fail(err, errlen, "%s.mac: not a unicast MAC address '%s'", where,
+				    json_string_value(v));
+	}
+	return 0;
+}
+
+static const struct field disk_fields[] = {
+	{"path", JSON_STRING},
+	{"readonly", JSON_TRUE},
+	{"serial", JSON_STRING},
+	{NULL, 0},
+};
+
+static int load_disks(struct rp_config *c, json_t *a, const char *base, char *err, size_t errlen)
+{
+	char where[32];
+	size_t i;
+	json_t *d, *v;
+
+	if (!json_is_array(a))
+		return fail(err, errlen, "disks: must be an array");
+	json_array_foreach(a, i, d)
+	{
+		struct rp_disk *disk;
+
+		snprintf(where, sizeof(where), "disks[%zu]", i);
+		if (check_fields(d, where, disk_fields, err, errlen))
+			return -1;
+		if (c->ndisks >= RP_MAX_DISKS)
+			return fail(err, errlen, "%s: at most %d disks", where, RP_MAX_DISKS);
+		if (!(v = json_object_get(d, "path")))
+			return fail(err, errlen, "%s.path: missing", where);
+		disk = &c->disks[c->ndisks];
+		memset(disk, 0, sizeof(*disk));
+		if (set_path(disk->path, json_string_value(v), base, where, err, errlen))
+			return -1;
+		disk->read_only = json_is_true(json_object_get(d, "readonly"));
+		if ((v = json_object_get(d, "serial")) &&
+		    copy_str(disk->serial, sizeof(disk->serial), v, "serial", err, errlen))
+			return -1;
+		c->ndisks++;
+	}
+	return 0;
+}
+
+static const struct field top_fields[] = {
+	{"name", JSON_STRING}, {"guest", JSON_OBJECT}, {"net", JSON_ARRAY},  {"disks", JSON_ARRAY},
+	{"log", JSON_STRING},  {"layers", JSON_ARRAY}, {"comment", JSON_STRING}, {NULL, 0},
+};
+
+static int load_root(struct rp_config *c, json_t *root, const char *base, char *err,
+		     size_t errlen)
+{
+	json_t *v;
+
+	if (check_fields(root, "stack", top_fields, err, errlen))
+		return -1;
+	if ((v = json_object_get(root, "name")) &&
+	    copy_str(c->name, sizeof(c->name), v, "name", err, errlen))
+		return -1;
+	if (!(v = json_object_get(root, "guest")))
+		return fail(err, errlen, "guest: missing (it names the kernel to boot)");
+	if (load_guest(c, v, base, err, errlen))
+		return -1;
+	if ((v = json_object_get(root, "net")) && load_nets(c, v, err, errlen))
+		return -1;
+	if ((v = json_object_get(root, "disks")) && load_disks(c, v, base, err, errlen))
+		return -1;
+	if ((v = json_object_get(root, "log")) &&
+	    set_path(c->log_path, json_string_value(v), base, "log", err, errlen))
+		return -1;
+	if ((v = json_object_get(root, "layers")) && json_array_size(v) != 0)
+		return fail(err, errlen, "layers: this build runs the guest directly on the "
+					 "root; layered stacks are not available yet");
+	return 0;
+}
+
+int config_load_text(struct rp_config *c, const char *text, const char *base, char *err,
+		     size_t errlen)
+{
+	json_error_t jerr;
+	json_t *root;
+	int r;
+
+	root = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root)
+		return fail(err, errlen, "line %d column %d: %s", jerr.line, jerr.column,
+			    jerr.text);
+	r = load_root(c, root, base, err, errlen);
+	json_decref(root);
+	return r;
+}
+
+int config_load_file(struct rp_config *c, const char *path, char *err, size_t errlen)
+{
+	char base[PATH_MAX], msg[512];
+	const char *slash = strrchr(path, '/');
+	json_error_t jerr;
+	json_t *root;
+	FILE *f;
+	int r;
+
+	f = fopen(path, "r");
+	if (!f)
+		return fail(err, errlen, "stack file %s: %s", path, strerror(errno));
+	root = json_loadf(f, JSON_REJECT_DUPLICATES, &jerr);
+	fclose(f);
+	if (!root)
+		return fail(err, errlen, "stack file %s: line %d column %d: %s", path, jerr.line,
+			    jerr.column, jerr.text);
+	snprintf(base, sizeof(base), "%.*s", slash ? (int)(slash - path) : 0, path);
+	if (slash == path)
+		snprintf(base, sizeof(base), "/");
+	r = load_root(c, root, base, msg, sizeof(msg));
+	json_decref(root);
+	if (r)
+		fail(err, errlen, "stack file %s: %s", path, msg);
+	return r;
+}
+
+int config_check(const struct rp_config *c, char *err, size_t errlen)
+{
+	if (!c->kernel[0])
+		return fail(err, errlen, "no kernel: give --kernel PATH or guest.kernel");
+	if (c->mem < BOOT_MIN_MEM)
+		return fail(err, errlen, "memory %llu MiB: below the minimum of %llu MiB",
+			    (unsigned long long)(c->mem >> 20),
+			    (unsigned long long)(BOOT_MIN_MEM >> 20));
+	if (c->mem > BOOT_MAX_MEM)
+		return fail(err, errlen, "memory %llu MiB: above the maximum of %llu MiB",
+			    (unsigned long long)(c->mem >> 20),
+			    (unsigned long long)(BOOT_MAX_MEM >> 20));
+	if (c->mem & 0xfff)
+		return fail(err, errlen, "memory %llu bytes: not a multiple of 4 KiB",
+			    (unsigned long long)c->mem);
+	if (c->cpus < 1 || c->cpus > RP_MAX_CPUS)
+		return fail(err, errlen, "cpus %u: must be 1..%d", c->cpus, RP_MAX_CPUS);
+	if (strlen(c->cmdline) >= BOOT_MAX_CMDLINE)
+		return fail(err, errlen, "command line: longer than %d bytes",
+			    BOOT_MAX_CMDLINE - 1);
+	return 0;
+}

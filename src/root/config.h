@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The operator's description of one stack: from a JSON stack file, from
+ * command-line flags, or both (flags win). Everything here is checked once,
+ * against the named limits below; the rest of the root sees only a checked
+ * struct rp_config.
+ */
+#ifndef RAMPART_CONFIG_H
+#define RAMPART_CONFIG_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define RP_MAX_DISKS 4
+#define RP_MAX_NETS 2
+#define RP_MAX_NAME 64
+#define RP_TAP_NAME_MAX 15 /* IFNAMSIZ - 1 */
+#define RP_SERIAL_MAX 20   /* virtio-blk GET_ID */
+#define RP_MAX_CPUS 8
+#define RP_DEFAULT_MEM (256ULL << 20)
+#define RP_DEFAULT_CMDLINE "console=ttyS0 reboot=k panic=-1"
+
+struct rp_disk {
+	char path[PATH_MAX];
+	char serial[RP_SERIAL_MAX + 1];
+	bool read_only;
+};
+
+struct rp_net {
+	char tap[RP_TAP_NAME_MAX + 1];
+	uint8_t mac[6];
+};
+
+struct rp_config {
+	char name[RP_MAX_NAME];
+	char kernel[PATH_MAX];
+	char initrd[PATH_MAX]; /* "" when none */
+	char cmdline[2048];
+	uint64_t mem;
+	unsigned cpus;
+	struct rp_disk disks[RP_MAX_DISKS];
+	unsigned ndisks;
+	struct rp_net nets[RP_MAX_NETS];
+	unsigned nnets;
+	char log_path[PATH_MAX]; /* "" = stderr */
+};
+
+void config_defaults(struct rp_config *c);
+
+/*
+ * Read a stack file into c. Relative paths in it are taken from the file's
+ * folder. 0, or -1 with one line naming the field and the fault in err.
+ */
+int config_load_file(struct rp_config *c, const char *path, char *err, size_t errlen);
+/* Same, from text already in memory (base: folder for relative paths). */
+int config_load_text(struct rp_config *c, const char *text, const char *base, char *err,
+		     size_t errlen);
+
+/* Flag values, as the command line gives them. */
+int config_parse_mem(const char *s, uint64_t *out);
+int config_parse_mac(const char *s, uint8_t mac[6]);
+int config_add_disk(struct rp_config *c, const char *spec, char *err, size_t errlen);
+int config_add_net(struct rp_config *c, const char *spec, char *err, size_t errlen);
+
+/* Final checks once file and flags are merged. */
+int config_check(const struct rp_config *c, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,482 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The root's devices: the virtio device model (src/virtio) backed by the
+ * only real resources of the stack -- tap devices, disk files, stdout and
+ * the kernel's random pool -- plus the I/O thread that feeds received
+ * frames and console input to the guest.
+ *
+ * Threads: vCPU threads call into a device on MMIO exits; the I/O thread
+ * calls vio_net_rx when a tap has frames. Each device has one lock, held
+ * across every call into it, so the device model never sees two callers.
+ */
+#include "root/vm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <linux/if.h>
+#include <linux/if_tun.h>
+#include <linux/virtio_net.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "root/log.h"
+
+struct rp_tap {
+	struct rp_vm *vm;
+	struct rp_vdev *vdev;
+	int fd;
+	volatile bool starved; /* no receive buffers: stop polling the tap */
+	struct vio_net net;
+	struct vio_net_backend be;
+};
+
+struct rp_diskdev {
+	int fd;
+	struct vio_blk blk;
+	struct vio_blk_backend be;
+};
+
+struct rp_backends {
+	struct rp_tap taps[RP_MAX_NETS];
+	unsigned ntaps;
+	struct rp_diskdev disks[RP_MAX_DISKS];
+	unsigned ndisks;
+	struct vio_console con;
+	struct vio_console_backend con_be;
+	struct vio_rng rng;
+	struct vio_rng_backend rng_be;
+	int wake_fd;
+	bool stdin_open;
+	pthread_t io;
+	bool io_started;
+	volatile bool stop;
+};
+
+/* Offloads a tap with a vnet header handles in both directions. */
+#define TAP_OFFLOADS (TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN)
+#define NET_FEATURES                                                                          \
+	((1ULL << VIRTIO_NET_F_CSUM) | (1ULL << VIRTIO_NET_F_GUEST_CSUM) |                    \
+	 (1ULL << VIRTIO_NET_F_GUEST_TSO4) | (1ULL << VIRTIO_NET_F_GUEST_TSO6) |              \
+	 (1ULL << VIRTIO_NET_F_GUEST_ECN) | (1ULL << VIRTIO_NET_F_HOST_TSO4) |                \
+	 (1ULL << VIRTIO_NET_F_HOST_TSO6) | (1ULL << VIRTIO_NET_F_HOST_ECN))
+
+static void host_log(void *ctx, const char *dev, const char *what, uint64_t value)
+{
+	log_event("device_refused", "device", 's', dev, "what", 's', what, "value", 'x', value,
+		  NULL);
+}
+
+static unsigned to_iovec(struct iovec *out, const struct vio_iov *iov, unsigned n)
+{
+	unsigned i;
+
+	for (i = 0; i < n && i < VIO_CHAIN_MAX; i++) {
+		out[i].iov_base = iov[i].base;
+		out[i].iov_len = iov[i].len;
+	}
+	return i;
+}
+
+/* ---- net: a tap device ---------------------------------------------------- */
+
+static int tap_tx(void *ctx, const struct vio_iov *iov, unsigned n)
+{
+	struct rp_tap *t = ctx;
+	struct iovec v[VIO_CHAIN_MAX];
+	ssize_t r;
+
+	do
+		r = writev(t->fd, v, (int)to_iovec(v, iov, n));
+	while (r < 0 && errno == EINTR);
+	return r < 0 ? -errno : 0;
+}
+
+static int tap_rx(void *ctx, const struct vio_iov *iov, unsigned n)
+{
+	struct rp_tap *t = ctx;
+	struct iovec v[VIO_CHAIN_MAX];
+	ssize_t r;
+
+	do
+		r = readv(t->fd, v, (int)to_iovec(v, iov, n));
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return errno == EAGAIN ? 0 : -errno;
+	return (int)r;
+}
+
+static void tap_rx_wanted(void *ctx)
+{
+	struct rp_tap *t = ctx;
+	uint64_t one = 1;
+
+	t->starved = false;
+	if (write(t->vm->be->wake_fd, &one, sizeof(one)) < 0)
+		log_err("wake I/O thread: %s", strerror(errno));
+}
+
+static int tap_open(const struct rp_net *cfg)
+{
+	struct ifreq ifr;
+	int hdr = VIO_NET_HDR_LEN;
+	int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0) {
+		log_err("tap %s: /dev/net/tun: %s", cfg->tap, strerror(errno));
+		return -1;
+	}
+	memset(&ifr, 0, sizeof(ifr));
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", cfg->tap);
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+		int e = errno;
+
+		log_err("tap %s: %s%s", cfg->tap, strerror(e),
+			e == EPERM	 ? " (needs CAP_NET_ADMIN or a tap owned by this user)"
+			: e == EBUSY	 ? " (in use by another process)"
+			: e == EINVAL ? " (the name is taken by a device that is not a tap)"
+				      : "");
+		close(fd);
+		return -1;
+	}
+	if (ioctl(fd, TUNSETVNETHDRSZ, &hdr) < 0 || ioctl(fd, TUNSETOFFLOAD, TAP_OFFLOADS) < 0) {
+		log_err("tap %s: vnet header or offloads: %s", cfg->tap, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* ---- block: a raw disk file ------------------------------------------------ */
+
+static int disk_io(int fd, uint64_t off, const struct vio_iov *iov, unsigned n, bool write)
+{
+	struct iovec v[VIO_CHAIN_MAX];
+	unsigned cnt = to_iovec(v, iov, n), i = 0;
+
+	while (i < cnt) {
+		ssize_t r = write ? pwritev(fd, v + i, (int)(cnt - i), (off_t)off)
+				  : preadv(fd, v + i, (int)(cnt - i), (off_t)off);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r == 0) {
+			if (write)
+				return -EIO;
+			/* The file shrank under us: what is past its end reads as zero. */
+			for (; i < cnt; i++)
+				memset(v[i].iov_base, 0, v[i].iov_len);
+			return 0;
+		}
+		off += (uint64_t)r;
+		while (i < cnt && (size_t)r >= v[i].iov_len)
+			r -= (ssize_t)v[i++].iov_len;
+		if (i < cnt) {
+			v[i].iov_base = (uint8_t *)v[i].iov_base + r;
+			v[i].iov_len -= (size_t)r;
+		}
+	}
+	return 0;
+}
+
+static int disk_read(void *ctx, uint64_t off, const struct vio_iov *iov, unsigned n)
+{
+	return disk_io(((struct rp_diskdev *)ctx)->fd, off, iov, n, false);
+}
+
+static int disk_write(void *ctx, uint64_t off, const struct vio_iov *iov, unsigned n)
+{
+	return disk_io(((struct rp_diskdev *)ctx)->fd, off, iov, n, true);
+}
+
+static int disk_flush(void *ctx)
+{
+	return fdatasync(((struct rp_diskdev *)ctx)->fd) < 0 ? -errno : 0;
+}
+
+static int disk_open(struct rp_diskdev *d, const struct rp_disk *cfg)
+{
+	struct stat st;
+	uint64_t size;
+	const char *slash;
+
+	d->fd = open(cfg->path, (cfg->read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+	if (d->fd < 0) {
+		log_err("disk %s: %s", cfg->path, strerror(errno));
+		return -1;
+	}
+	if (fstat(d->fd, &st) < 0 || (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))) {
+		log_err("disk %s: not a regular file or block device", cfg->path);
+		return -1;
+	}
+	if (flock(d->fd, (cfg->read_only ? LOCK_SH : LOCK_EX) | LOCK_NB) < 0) {
+		log_err("disk %s: in use by another process (%s)", cfg->path, strerror(errno));
+		return -1;
+	}
+	size = (uint64_t)st.st_size;
+	if (S_ISBLK(st.st_mode) && ioctl(d->fd, BLKGETSIZE64, &size) < 0) {
+		log_err("disk %s: size: %s", cfg->path, strerror(errno));
+		return -1;
+	}
+	if (size < VIO_BLK_SECTOR) {
+		log_err("disk %s: %llu bytes, smaller than one 512-byte sector", cfg->path,
+			(unsigned long long)size);
+		return -1;
+	}
+	d->be = (struct vio_blk_backend){
+		.ctx = d,
+		.capacity = size / VIO_BLK_SECTOR,
+		.read_only = cfg->read_only,
+		.read = disk_read,
+		.write = disk_write,
+		.flush = disk_flush,
+	};
+	slash = strrchr(cfg->path, '/');
+	memcpy(d->be.serial, cfg->serial[0] ? cfg->serial : slash ? slash + 1 : cfg->path,
+	       strnlen(cfg->serial[0] ? cfg->serial : slash ? slash + 1 : cfg->path,
+		       VIO_BLK_ID_LEN));
+	return 0;
+}
+
+/* ---- console and rng --------------------------------------------------------- */
+
+static void console_write(void *ctx, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+
+	while (len) {
+		ssize_t n = write(1, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		p += n;
+		len -= (size_t)n;
+	}
+}
+
+static int rng_fill(void *ctx, void *buf, size_t len)
+{
+	ssize_t n;
+
+	do
+		n = getrandom(buf, len, 0);
+	while (n < 0 && errno == EINTR);
+	return n < 0 ? -errno : (int)n;
+}
+
+/* ---- wiring -------------------------------------------------------------------- */
+
+static struct rp_vdev *add_vdev(struct rp_vm *vm, struct vio_dev *dev)
+{
+	struct rp_vdev *v = &vm->vdevs[vm->nvdevs];
+
+	v->dev = dev;
+	v->base = BOOT_MMIO_BASE + vm->nvdevs * BOOT_MMIO_STRIDE;
+	pthread_mutex_init(&v->lock, NULL);
+	vm->nvdevs++;
+	return v;
+}
+
+static unsigned next_irq(const struct rp_vm *vm)
+{
+	return BOOT_FIRST_GSI + vm->nvdevs;
+}
+
+int devices_open(struct rp_vm *vm, const struct rp_config *cfg)
+{
+	struct rp_backends *be;
+	unsigned i;
+
+	be = calloc(1, sizeof(*be));
+	if (!be)
+		return -1;
+	vm->be = be;
+	vm->host.log = host_log;
+	be->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (be->wake_fd < 0) {
+		log_err("eventfd: %s", strerror(errno));
+		return -1;
+	}
+	serial_init(&vm->serial, 1, vm_set_irq, vm);
+	for (i = 0; i < cfg->ndisks; i++) {
+		struct rp_diskdev *d = &be->disks[be->ndisks++];
+
+		if (disk_open(d, &cfg->disks[i]))
+			return -1;
+		vio_blk_init(&d->blk, &vm->host, next_irq(vm), &d->be);
+		add_vdev(vm, &d->blk.dev);
+	}
+	for (i = 0; i < cfg->nnets; i++) {
+		struct rp_tap *t = &be->taps[be->ntaps++];
+
+		t->vm = vm;
+		t->fd = tap_open(&cfg->nets[i]);
+		if (t->fd < 0)
+			return -1;
+		t->be = (struct vio_net_backend){
+			.ctx = t,
+			.features = NET_FEATURES,
+			.tx = tap_tx,
+			.rx = tap_rx,
+			.rx_wanted = tap_rx_wanted,
+		};
+		vio_net_init(&t->net, &vm->host, next_irq(vm), cfg->nets[i].mac, &t->be);
+		t->vdev = add_vdev(vm, &t->net.dev);
+	}
+	be->con_be = (struct vio_console_backend){.write = console_write};
+	vio_console_init(&be->con, &vm->host, next_irq(vm), &be->con_be);
+	add_vdev(vm, &be->con.dev);
+	be->rng_be = (struct vio_rng_backend){.fill = rng_fill};
+	vio_rng_init(&be->rng, &vm->host, next_irq(vm), &be->rng_be);
+	add_vdev(vm, &be->rng.dev);
+	return 0;
+}
+
+bool devices_mmio(struct rp_vm *vm, uint64_t addr, uint8_t *data, unsigned len, bool write)
+{
+	uint64_t idx, off;
+	struct rp_vdev *v;
+
+	if (addr < BOOT_MMIO_BASE)
+		return false;
+	idx = (addr - BOOT_MMIO_BASE) / BOOT_MMIO_STRIDE;
+	off = (addr - BOOT_MMIO_BASE) % BOOT_MMIO_STRIDE;
+	if (idx >= vm->nvdevs || off >= VIO_MMIO_SIZE)
+		return false;
+	v = &vm->vdevs[idx];
+	pthread_mutex_lock(&v->lock);
+	if (write)
+		vio_mmio_write(v->dev, off, data, len);
+	else
+		vio_mmio_read(v->dev, off, data, len);
+	pthread_mutex_unlock(&v->lock);
+	return true;
+}
+
+/* ---- the I/O thread ------------------------------------------------------------ */
+
+static void io_stdin(struct rp_vm *vm)
+{
+	uint8_t buf[SERIAL_RX_FIFO];
+	ssize_t n = read(0, buf, sizeof(buf));
+
+	if (n <= 0) {
+		if (n == 0 || (errno != EAGAIN && errno != EINTR))
+			vm->be->stdin_open = false;
+		return;
+	}
+	serial_input(&vm->serial, buf, (size_t)n);
+}
+
+static void *io_thread(void *arg)
+{
+	struct rp_vm *vm = arg;
+	struct rp_backends *be = vm->be;
+	struct pollfd fds[RP_MAX_NETS + 2];
+	struct rp_tap *who[RP_MAX_NETS + 2];
+	uint64_t drain;
+
+	while (!be->stop) {
+		unsigned n = 0, i;
+
+		fds[n] = (struct pollfd){.fd = be->wake_fd, .events = POLLIN};
+		who[n++] = NULL;
+		if (be->stdin_open) {
+			fds[n] = (struct pollfd){.fd = 0, .events = POLLIN};
+			who[n++] = NULL;
+		}
+		for (i = 0; i < be->ntaps; i++)
+			if (!be->taps[i].starved) {
+				fds[n] = (struct pollfd){.fd = be->taps[i].fd, .events = POLLIN};
+				who[n++] = &be->taps[i];
+			}
+		if (poll(fds, n, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			log_err("poll: %s", strerror(errno));
+			break;
+		}
+		for (i = 0; i < n; i++) {
+			if (!fds[i].revents)
+				continue;
+			if (fds[i].fd == be->wake_fd) {
+				if (read(be->wake_fd, &drain, sizeof(drain)) < 0 && errno != EAGAIN)
+					break;
+			} else if (fds[i].fd == 0) {
+				io_stdin(vm);
+			} else if (who[i]) {
+				struct rp_tap *t = who[i];
+
+				pthread_mutex_lock(&t->vdev->lock);
+				if (vio_net_rx(&t->net) < 0)
+					t->starved = true;
+				pthread_mutex_unlock(&t->vdev->lock);
+			}
+		}
+	}
+	return NULL;
+}
+
+int devices_start(struct rp_vm *vm)
+{
+	struct rp_backends *be = vm->be;
+	int err;
+
+	be->stdin_open = isatty(0) || fcntl(0, F_GETFL) >= 0;
+	if (be->stdin_open && !isatty(0)) {
+		struct stat st;
+
+		/* Only a terminal, pipe or socket is a console; /dev/null and files are not. */
+		be->stdin_open = fstat(0, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
+	}
+	err = pthread_create(&be->io, NULL, io_thread, vm);
+	if (err) {
+		log_err("I/O thread: %s", strerror(err));
+		return -1;
+	}
+	be->io_started = true;
+	return 0;
+}
+
+void devices_stop(struct rp_vm *vm)
+{
+	struct rp_backends *be = vm->be;
+	uint64_t one = 1;
+	unsigned i;
+
+	if (!be)
+		return;
+	if (be->io_started) {
+		be->stop = true;
+		if (write(be->wake_fd, &one, sizeof(one)) < 0)
+			log_err("stop I/O thread: %s", strerror(errno));
+		pthread_join(be->io, NULL);
+	}
+	serial_flush(&vm->serial);
+	for (i = 0; i < be->ntaps; i++)
+		if (be->taps[i].fd > 0)
+			close(be->taps[i].fd);
+	for (i = 0; i < be->ndisks; i++)
+		if (be->disks[i].fd > 0) {
+			fdatasync(be->disks[i].fd);
+			close(be->disks[i].fd);
+		}
+	if (be->wake_fd >= 0)
+		close(be->wake_fd);
+	free(be);
+	vm->be = NULL;
+}

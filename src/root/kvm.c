@@ -1,0 +1,357 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Creating and loading the guest VM on KVM. Every ioctl goes through
+ * kvm_call(), so a failure names the call, its argument and the reason.
+ */
+#include "root/vm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "lib/rt.h"
+#include "root/log.h"
+
+/* Below the IOAPIC and out of every RAM region; Intel needs both. */
+#define KVM_TSS_ADDR 0xfffbd000ULL
+#define KVM_IDENTITY_MAP_ADDR 0xfffbc000ULL
+#define CPUID_MAX_ENTRIES 256
+
+static int kvm_call(int fd, unsigned long req, void *arg, const char *name)
+{
+	int r;
+
+	do
+		r = ioctl(fd, req, arg);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		log_err("%s failed: %s", name, strerror(errno));
+	return r;
+}
+
+static int kvm_open(void)
+{
+	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+
+	if (fd >= 0)
+		return fd;
+	if (errno == ENOENT)
+		log_err("/dev/kvm: no such device (load kvm_intel or kvm_amd, or run on a host "
+			"with virtualization)");
+	else if (errno == EACCES || errno == EPERM)
+		log_err("/dev/kvm: permission denied (run as root or join the kvm group)");
+	else
+		log_err("/dev/kvm: %s", strerror(errno));
+	return -1;
+}
+
+static int kvm_check(int kvm)
+{
+	static const struct {
+		int cap;
+		const char *name;
+	} need[] = {
+		{KVM_CAP_IRQCHIP, "IRQCHIP"},
+		{KVM_CAP_USER_MEMORY, "USER_MEMORY"},
+		{KVM_CAP_PIT2, "PIT2"},
+		{KVM_CAP_IMMEDIATE_EXIT, "IMMEDIATE_EXIT"},
+		{KVM_CAP_EXT_CPUID, "EXT_CPUID"},
+	};
+	unsigned i;
+	int v = ioctl(kvm, KVM_GET_API_VERSION, 0);
+
+	if (v != KVM_API_VERSION) {
+		log_err("/dev/kvm: API version %d, need %d", v, KVM_API_VERSION);
+		return -1;
+	}
+	for (i = 0; i < sizeof(need) / sizeof(need[0]); i++)
+		if (ioctl(kvm, KVM_CHECK_EXTENSION, need[i].cap) <= 0) {
+			log_err("/dev/kvm: lacks KVM_CAP_%s", need[i].name);
+			return -1;
+		}
+	return 0;
+}
+
+void *vm_gpa_ptr(void *ctx, uint64_t gpa, uint64_t len)
+{
+	struct rp_vm *vm = ctx;
+	uint64_t host_off = 0;
+	unsigned i;
+
+	for (i = 0; i < vm->nregions; i++) {
+		const struct boot_region *r = &vm->regions[i];
+
+		if (gpa >= r->gpa && rt_range_ok(gpa - r->gpa, len, r->size))
+			return vm->ram + host_off + (gpa - r->gpa);
+		host_off += r->size;
+	}
+	return NULL;
+}
+
+void vm_set_irq(void *ctx, unsigned irq, int level)
+{
+	struct rp_vm *vm = ctx;
+	struct kvm_irq_level l = {.irq = irq, .level = level ? 1 : 0};
+
+	if (irq > BOOT_MAX_GSI)
+		return;
+	pthread_mutex_lock(&vm->irq_lock);
+	if (vm->irq_level[irq] != l.level) {
+		vm->irq_level[irq] = (uint8_t)l.level;
+		kvm_call(vm->vm_fd, KVM_IRQ_LINE, &l, "KVM_IRQ_LINE");
+	}
+	pthread_mutex_unlock(&vm->irq_lock);
+}
+
+void vm_end(struct rp_vm *vm, enum rp_outcome how, const char *fmt, ...)
+{
+	va_list ap;
+	unsigned i;
+
+	if (__sync_bool_compare_and_swap(&vm->outcome, RP_RUNNING, how)) {
+		va_start(ap, fmt);
+		vsnprintf(vm->why, sizeof(vm->why), fmt, ap);
+		va_end(ap);
+	}
+	/* Kick every vCPU out of KVM_RUN; run.c's signal handler does the rest. */
+	for (i = 0; i < vm->ncpus; i++)
+		if (vm->vcpus[i].run) {
+			vm->vcpus[i].run->immediate_exit = 1;
+			if (vm->vcpus[i].thread && !pthread_equal(vm->vcpus[i].thread, pthread_self()))
+				pthread_kill(vm->vcpus[i].thread, SIGUSR1);
+		}
+}
+
+static int setup_memory(struct rp_vm *vm)
+{
+	uint64_t host_off = 0;
+	unsigned i;
+
+	vm->mem = vm->cfg->mem;
+	vm->nregions = boot_ram_regions(vm->mem, vm->regions);
+	vm->ram = mmap(NULL, vm->mem, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (vm->ram == MAP_FAILED) {
+		vm->ram = NULL;
+		log_err("guest memory of %llu MiB: %s", (unsigned long long)(vm->mem >> 20),
+			strerror(errno));
+		return -1;
+	}
+	madvise(vm->ram, vm->mem, MADV_HUGEPAGE);
+	for (i = 0; i < vm->nregions; i++) {
+		struct kvm_userspace_memory_region r = {
+			.slot = i,
+			.guest_phys_addr = vm->regions[i].gpa,
+			.memory_size = vm->regions[i].size,
+			.userspace_addr = (uint64_t)(uintptr_t)(vm->ram + host_off),
+		};
+
+		if (kvm_call(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r, "KVM_SET_USER_MEMORY_REGION"))
+			return -1;
+		host_off += vm->regions[i].size;
+	}
+	return 0;
+}
+
+static int setup_irqchip(struct rp_vm *vm)
+{
+	struct kvm_pit_config pit = {.flags = KVM_PIT_SPEAKER_DUMMY};
+	uint64_t idmap = KVM_IDENTITY_MAP_ADDR;
+
+	if (ioctl(vm->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SET_TSS_ADDR) > 0) {
+		if (kvm_call(vm->vm_fd, KVM_SET_TSS_ADDR, (void *)(uintptr_t)KVM_TSS_ADDR,
+			     "KVM_SET_TSS_ADDR") < 0)
+			return -1;
+	}
+	if (ioctl(vm->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SET_IDENTITY_MAP_ADDR) > 0)
+		kvm_call(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &idmap, "KVM_SET_IDENTITY_MAP_ADDR");
+	if (kvm_call(vm->vm_fd, KVM_CREATE_IRQCHIP, NULL, "KVM_CREATE_IRQCHIP") < 0)
+		return -1;
+	if (kvm_call(vm->vm_fd, KVM_CREATE_PIT2, &pit, "KVM_CREATE_PIT2") < 0)
+		return -1;
+	return 0;
+}
+
+/* What the host supports, with this vCPU's APIC ID and the hypervisor bit. */
+static int setup_cpuid(struct rp_vm *vm, struct rp_vcpu *cpu)
+{
+	struct kvm_cpuid2 *c;
+	unsigned i;
+	int r = -1;
+
+	c = calloc(1, sizeof(*c) + CPUID_MAX_ENTRIES * sizeof(c->entries[0]));
+	if (!c)
+		return -1;
+	c->nent = CPUID_MAX_ENTRIES;
+	if (kvm_call(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, c, "KVM_GET_SUPPORTED_CPUID") < 0)
+		goto out;
+	for (i = 0; i < c->nent; i++) {
+		struct kvm_cpuid_entry2 *e = &c->entries[i];
+
+		switch (e->function) {
+		case 1:
+			e->ebx = (e->ebx & 0x0000ffff) | (vm->ncpus << 16) | (cpu->id << 24);
+			e->ecx |= 1u << 31; /* running under a hypervisor */
+			break;
+		case 0xb:
+		case 0x1f:
+			e->edx = cpu->id; /* x2APIC ID */
+			break;
+		}
+	}
+	r = kvm_call(cpu->fd, KVM_SET_CPUID2, c, "KVM_SET_CPUID2");
+out:
+	free(c);
+	return r < 0 ? -1 : 0;
+}
+
+static int create_vcpu(struct rp_vm *vm, unsigned id)
+{
+	struct rp_vcpu *cpu = &vm->vcpus[id];
+	int size;
+
+	cpu->vm = vm;
+	cpu->id = id;
+	cpu->fd = kvm_call(vm->vm_fd, KVM_CREATE_VCPU, (void *)(uintptr_t)id, "KVM_CREATE_VCPU");
+	if (cpu->fd < 0)
+		return -1;
+	size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (size <= 0) {
+		log_err("KVM_GET_VCPU_MMAP_SIZE failed: %s", strerror(errno));
+		return -1;
+	}
+	cpu->run_size = (size_t)size;
+	cpu->run = mmap(NULL, cpu->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, cpu->fd, 0);
+	if (cpu->run == MAP_FAILED) {
+		cpu->run = NULL;
+		log_err("mmap of vCPU %u's kvm_run: %s", id, strerror(errno));
+		return -1;
+	}
+	return setup_cpuid(vm, cpu);
+}
+
+int vm_create(struct rp_vm *vm, const struct rp_config *cfg)
+{
+	unsigned i;
+
+	vm->cfg = cfg;
+	vm->outcome = RP_RUNNING;
+	vm->vm_fd = -1;
+	pthread_mutex_init(&vm->irq_lock, NULL);
+	vm->host.ctx = vm;
+	vm->host.gpa_ptr = vm_gpa_ptr;
+	vm->host.set_irq = vm_set_irq;
+	vm->kvm_fd = kvm_open();
+	if (vm->kvm_fd < 0 || kvm_check(vm->kvm_fd))
+		return -1;
+	vm->vm_fd = kvm_call(vm->kvm_fd, KVM_CREATE_VM, 0, "KVM_CREATE_VM");
+	if (vm->vm_fd < 0)
+		return -1;
+	if (setup_memory(vm) || setup_irqchip(vm))
+		return -1;
+	vm->ncpus = cfg->cpus;
+	for (i = 0; i < vm->ncpus; i++)
+		if (create_vcpu(vm, i))
+			return -1;
+	return 0;
+}
+
+static void set_seg(struct kvm_segment *s, uint16_t sel, bool code)
+{
+	memset(s, 0, sizeof(*s));
+	s->selector = sel;
+	s->limit = 0xffffffff;
+	s->present = 1;
+	s->s = 1;
+	s->g = 1;
+	if (code) {
+		s->type = 0xb; /* execute/read, accessed */
+		s->l = 1;
+	} else {
+		s->type = 0x3; /* read/write, accessed */
+		s->db = 1;
+	}
+}
+
+/* The boot CPU enters Linux's 64-bit entry; the others wait for INIT/SIPI. */
+static int set_boot_regs(struct rp_vcpu *cpu, const struct boot_entry *e)
+{
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+
+	if (kvm_call(cpu->fd, KVM_GET_SREGS, &sregs, "KVM_GET_SREGS") < 0)
+		return -1;
+	set_seg(&sregs.cs, BOOT_CS, true);
+	set_seg(&sregs.ds, BOOT_DS, false);
+	sregs.es = sregs.fs = sregs.gs = sregs.ss = sregs.ds;
+	sregs.gdt.base = e->gdt_base;
+	sregs.gdt.limit = e->gdt_limit;
+	sregs.cr0 = 0x80050033; /* PG | AM | WP | NE | ET | MP | PE */
+	sregs.cr3 = e->cr3;
+	sregs.cr4 = 0x20; /* PAE */
+	sregs.efer = 0x500; /* LME | LMA */
+	if (kvm_call(cpu->fd, KVM_SET_SREGS, &sregs, "KVM_SET_SREGS") < 0)
+		return -1;
+	memset(&regs, 0, sizeof(regs));
+	regs.rflags = 2;
+	regs.rip = e->rip;
+	regs.rsi = e->rsi;
+	regs.rsp = e->rsp;
+	return kvm_call(cpu->fd, KVM_SET_REGS, &regs, "KVM_SET_REGS") < 0 ? -1 : 0;
+}
+
+int vm_load_linux(struct rp_vm *vm, const void *kernel, uint64_t kernel_size, const void *initrd,
+		  uint64_t initrd_size)
+{
+	struct boot_device devs[RP_MAX_VDEVS];
+	struct boot_mem m = {.ctx = vm, .gpa_ptr = vm_gpa_ptr};
+	struct boot_config bc = {
+		.mem = vm->mem,
+		.ncpus = vm->ncpus,
+		.kernel = kernel,
+		.kernel_size = kernel_size,
+		.initrd = initrd,
+		.initrd_size = initrd_size,
+		.cmdline = vm->cfg->cmdline,
+		.devs = devs,
+		.ndevs = vm->nvdevs,
+	};
+	struct boot_entry e;
+	const char *why = "?";
+	unsigned i;
+
+	for (i = 0; i < vm->nvdevs; i++) {
+		devs[i].base = vm->vdevs[i].base;
+		devs[i].gsi = vm->vdevs[i].dev->irq;
+	}
+	if (boot_linux(&m, &bc, &e, &why)) {
+		log_err("kernel %s: %s", vm->cfg->kernel, why);
+		return -1;
+	}
+	return set_boot_regs(&vm->vcpus[0], &e);
+}
+
+void vm_destroy(struct rp_vm *vm)
+{
+	unsigned i;
+
+	for (i = 0; i < vm->ncpus; i++) {
+		if (vm->vcpus[i].run)
+			munmap(vm->vcpus[i].run, vm->vcpus[i].run_size);
+		if (vm->vcpus[i].fd > 0)
+			close(vm->vcpus[i].fd);
+	}
+	if (vm->ram)
+		munmap(vm->ram, vm->mem);
+	if (vm->vm_fd >= 0)
+		close(vm->vm_fd);
+	if (vm->kvm_fd >= 0)
+		close(vm->kvm_fd);
+}

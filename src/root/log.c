@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: MIT */
+#include "root/log.h"
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static int log_fd = 2;
+static const char *log_stack = "rampart";
+static struct timespec log_t0;
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void log_open(int fd, const char *stack_name)
+{
+	log_fd = fd;
+	if (stack_name)
+		log_stack = stack_name;
+	clock_gettime(CLOCK_MONOTONIC, &log_t0);
+}
+
+double log_uptime(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - log_t0.tv_sec) + (now.tv_nsec - log_t0.tv_nsec) / 1e9;
+}
+
+void log_err(const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	dprintf(2, "rampart: %s\n", line);
+}
+
+static void add_value(json_t *o, const char *key, char type, va_list *ap)
+{
+	char hex[24];
+
+	switch (type) {
+	case 's':
+		json_object_set_new(o, key, json_string(va_arg(*ap, const char *)));
+		break;
+	case 'u':
+		json_object_set_new(o, key, json_integer((json_int_t)va_arg(*ap, uint64_t)));
+		break;
+	case 'i':
+		json_object_set_new(o, key, json_integer((json_int_t)va_arg(*ap, int64_t)));
+		break;
+	case 'x':
+		snprintf(hex, sizeof(hex), "0x%llx", (unsigned long long)va_arg(*ap, uint64_t));
+		json_object_set_new(o, key, json_string(hex));
+		break;
+	case 'f':
+		json_object_set_new(o, key, json_real(va_arg(*ap, double)));
+		break;
+	default:
+		json_object_set_new(o, key, json_string("?"));
+	}
+}
+
+void log_event(const char *event, ...)
+{
+	struct timespec now;
+	const char *key;
+	char *text;
+	json_t *o;
+	va_list ap;
+
+	if (log_fd < 0)
+		return;
+	clock_gettime(CLOCK_REALTIME, &now);
+	o = json_object();
+	json_object_set_new(o, "ts", json_real(now.tv_sec + now.tv_nsec / 1e9));
+	json_object_set_new(o, "stack", json_string(log_stack));
+	json_object_set_new(o, "event", json_string(event));
+	va_start(ap, event);
+	while ((key = va_arg(ap, const char *)) != NULL) {
+		char type = (char)va_arg(ap, int);
+		add_value(o, key, type, &ap);
+	}
+	va_end(ap);
+	text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	if (!text)
+		return;
+	pthread_mutex_lock(&log_lock);
+	dprintf(log_fd, "%s\n", text);
+	pthread_mutex_unlock(&log_lock);
+	free(text);
+}

@@ -1,0 +1,321 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * rampart: the root of a Rampart stack.
+ *
+ *   rampart run [STACK.json] [--kernel K] [--initrd I] [--cmdline S] [--mem SIZE]
+ *               [--cpus N] [--net tap:NAME]... [--disk PATH[,ro]]... [--name N] [--log FILE]
+ *   rampart check STACK.json
+ *   rampart version
+ *
+ * Exit status: the guest's outcome (0 powered off, 2 reset or panic, 3 triple
+ * fault, 4 KVM refused to go on, 5 stopped by a signal), or 1 when rampart
+ * itself could not start the stack (the line before says why).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "boot/boot.h"
+#include "root/config.h"
+#include "root/log.h"
+#include "root/vm.h"
+
+#define RAMPART_VERSION "0.1.0"
+#define MAX_KERNEL_SIZE (256ULL << 20) /* a bzImage larger than this is not a kernel */
+#define MAX_INITRD_SIZE (2ULL << 30)
+
+static const char usage_text[] =
+	"usage: rampart run [STACK.json] [options]   boot a stack\n"
+	"       rampart check STACK.json             check a stack file and exit\n"
+	"       rampart version\n"
+	"options (they override the stack file):\n"
+	"  --kernel PATH        Linux bzImage to boot\n"
+	"  --initrd PATH        initramfs\n"
+	"  --cmdline TEXT       kernel command line (default: \"" RP_DEFAULT_CMDLINE "\")\n"
+	"  --mem SIZE           guest memory, e.g. 256M, 1G (default 256M)\n"
+	"  --cpus N             vCPUs, 1.." "8" " (default 1)\n"
+	"  --net tap:NAME       a virtio-net device on tap NAME (created if absent)\n"
+	"  --disk PATH[,ro]     a virtio-blk device on a raw disk file\n"
+	"  --name NAME          stack name in log events\n"
+	"  --log FILE           JSON-lines events to FILE (default: stderr)\n"
+	"exit status: 0 guest powered off, 1 rampart error, 2 guest reset or panic,\n"
+	"             3 guest triple fault, 4 KVM error, 5 stopped by a signal\n";
+
+static void *read_file(const char *path, const char *what, uint64_t max, uint64_t *size)
+{
+	struct stat st;
+	uint8_t *buf;
+	uint64_t done = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		log_err("%s %s: %s", what, path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		log_err("%s %s: not a regular file", what, path);
+		close(fd);
+		return NULL;
+	}
+	if ((uint64_t)st.st_size > max) {
+		log_err("%s %s: %llu bytes, more than the %llu MiB allowed", what, path,
+			(unsigned long long)st.st_size, (unsigned long long)(max >> 20));
+		close(fd);
+		return NULL;
+	}
+	buf = malloc(st.st_size ? (size_t)st.st_size : 1);
+	while (buf && done < (uint64_t)st.st_size) {
+		ssize_t n = read(fd, buf + done, (size_t)st.st_size - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			log_err("%s %s: read: %s", what, path, n ? strerror(errno) : "file shrank");
+			free(buf);
+			buf = NULL;
+		} else {
+			done += (uint64_t)n;
+		}
+	}
+	close(fd);
+	*size = done;
+	return buf;
+}
+
+enum { OPT_KERNEL = 1, OPT_INITRD, OPT_CMDLINE, OPT_MEM, OPT_CPUS, OPT_NET, OPT_DISK, OPT_NAME,
+       OPT_LOG, OPT_HELP };
+
+static const struct option run_opts[] = {
+	{"kernel", required_argument, NULL, OPT_KERNEL},
+	{"initrd", required_argument, NULL, OPT_INITRD},
+	{"cmdline", required_argument, NULL, OPT_CMDLINE},
+	{"mem", required_argument, NULL, OPT_MEM},
+	{"cpus", required_argument, NULL, OPT_CPUS},
+	{"net", required_argument, NULL, OPT_NET},
+	{"disk", required_argument, NULL, OPT_DISK},
+	{"name", required_argument, NULL, OPT_NAME},
+	{"log", required_argument, NULL, OPT_LOG},
+	{"help", no_argument, NULL, OPT_HELP},
+	{NULL, 0, NULL, 0},
+};
+
+static int set_str(char *dst, size_t size, const char *v, const char *flag)
+{
+	if (strlen(v) >= size) {
+		log_err("%s: value longer than %zu characters", flag, size - 1);
+		return -1;
+	}
+	memcpy(dst, v, strlen(v) + 1);
+	return 0;
+}
+
+static int apply_flag(struct rp_config *c, int opt, const char *v)
+{
+	char err[512];
+	char *end;
+	long n;
+
+	switch (opt) {
+	case OPT_KERNEL:
+		return set_str(c->kernel, sizeof(c->kernel), v, "--kernel");
+	case OPT_INITRD:
+		return set_str(c->initrd, sizeof(c->initrd), v, "--initrd");
+	case OPT_CMDLINE:
+		return set_str(c->cmdline, sizeof(c->cmdline), v, "--cmdline");
+	case OPT_NAME:
+		return set_str(c->name, sizeof(c->name), v, "--name");
+	case OPT_LOG:
+		return set_str(c->log_path, sizeof(c->log_path), v, "--log");
+	case OPT_MEM:
+		if (config_parse_mem(v, &c->mem)) {
+			log_err("--mem %s: not a size (e.g. 256M, 1G)", v);
+			return -1;
+		}
+		return 0;
+	case OPT_CPUS:
+		n = strtol(v, &end, 10);
+		if (*end || n < 1 || n > RP_MAX_CPUS) {
+			log_err("--cpus %s: must be 1..%d", v, RP_MAX_CPUS);
+			return -1;
+		}
+		c->cpus = (unsigned)n;
+		return 0;
+	case OPT_NET:
+		if (config_add_net(c, v, err, sizeof(err)) == 0)
+			return 0;
+		break;
+	case OPT_DISK:
+		if (config_add_disk(c, v, err, sizeof(err)) == 0)
+			return 0;
+		break;
+	default:
+		fputs(usage_text, opt == OPT_HELP ? stdout : stderr);
+		return -1;
+	}
+	log_err("%s", err);
+	return -1;
+}
+
+/* Stack file first (the one positional argument), flags on top. */
+static int parse_run_args(struct rp_config *c, int argc, char **argv)
+{
+	struct {
+		int opt;
+		const char *val;
+	} flags[64];
+	unsigned nflags = 0, i;
+	char err[768];
+	int opt;
+
+	config_defaults(c);
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "", run_opts, NULL)) != -1) {
+		if (opt == '?' || opt == OPT_HELP || nflags == sizeof(flags) / sizeof(flags[0])) {
+			apply_flag(c, opt == '?' ? 0 : OPT_HELP, NULL);
+			return -1;
+		}
+		flags[nflags].opt = opt;
+		flags[nflags++].val = optarg;
+	}
+	if (argc - optind > 1) {
+		log_err("unexpected argument '%s' (one stack file at most)", argv[optind + 1]);
+		return -1;
+	}
+	if (optind < argc && config_load_file(c, argv[optind], err, sizeof(err))) {
+		log_err("%s", err);
+		return -1;
+	}
+	for (i = 0; i < nflags; i++)
+		if (apply_flag(c, flags[i].opt, flags[i].val))
+			return -1;
+	if (config_check(c, err, sizeof(err))) {
+		log_err("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+static int open_log(const struct rp_config *c)
+{
+	int fd = 2;
+
+	if (c->log_path[0]) {
+		fd = open(c->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+		if (fd < 0) {
+			log_err("log %s: %s", c->log_path, strerror(errno));
+			return -1;
+		}
+	}
+	log_open(fd, c->name);
+	return 0;
+}
+
+static const char *outcome_name(int o)
+{
+	switch (o) {
+	case RP_POWEROFF:
+		return "poweroff";
+	case RP_RESET:
+		return "reset";
+	case RP_CRASH:
+		return "crash";
+	case RP_INTERNAL:
+		return "kvm-error";
+	case RP_SIGNAL:
+		return "signal";
+	default:
+		return "error";
+	}
+}
+
+static int boot_stack(struct rp_vm *vm, const struct rp_config *c, const void *kernel,
+		      uint64_t ksize, const void *initrd, uint64_t isize)
+{
+	if (vm_create(vm, c) || devices_open(vm, c) || vm_load_linux(vm, kernel, ksize, initrd, isize))
+		return RP_ERROR;
+	log_event("start", "kernel", 's', c->kernel, "mem_mib", 'u', c->mem >> 20, "cpus", 'u',
+		  (uint64_t)c->cpus, "devices", 'u', (uint64_t)vm->nvdevs, NULL);
+	if (devices_start(vm))
+		return RP_ERROR;
+	return vm_run(vm);
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	static struct rp_vm vm;
+	struct rp_config cfg;
+	struct boot_kernel k;
+	uint64_t ksize, isize = 0;
+	void *kernel, *initrd = NULL;
+	const char *why;
+	int outcome;
+
+	if (parse_run_args(&cfg, argc, argv) || open_log(&cfg))
+		return RP_ERROR;
+	kernel = read_file(cfg.kernel, "kernel", MAX_KERNEL_SIZE, &ksize);
+	if (!kernel)
+		return RP_ERROR;
+	if (boot_parse(kernel, ksize, &k, &why)) {
+		log_err("kernel %s: %s", cfg.kernel, why);
+		return RP_ERROR;
+	}
+	if (cfg.initrd[0] && !(initrd = read_file(cfg.initrd, "initrd", MAX_INITRD_SIZE, &isize)))
+		return RP_ERROR;
+	outcome = boot_stack(&vm, &cfg, kernel, ksize, initrd, isize);
+	devices_stop(&vm);
+	if (outcome != RP_ERROR || vm.why[0]) {
+		log_event("end", "outcome", 's', outcome_name(outcome), "exit", 'u',
+			  (uint64_t)outcome, "why", 's', vm.why, "seconds", 'f', log_uptime(), NULL);
+		dprintf(2, "rampart: %s after %.2f s (exit %d)\n", vm.why, log_uptime(), outcome);
+	}
+	vm_destroy(&vm);
+	free(kernel);
+	free(initrd);
+	return outcome;
+}
+
+static int cmd_check(int argc, char **argv)
+{
+	struct rp_config cfg;
+	char err[768];
+
+	if (argc != 2) {
+		log_err("usage: rampart check STACK.json");
+		return RP_ERROR;
+	}
+	config_defaults(&cfg);
+	if (config_load_file(&cfg, argv[1], err, sizeof(err)) || config_check(&cfg, err, sizeof(err))) {
+		log_err("%s", err);
+		return RP_ERROR;
+	}
+	printf("%s: ok (kernel %s, %llu MiB, %u disk(s), %u net)\n", argv[1], cfg.kernel,
+	       (unsigned long long)(cfg.mem >> 20), cfg.ndisks, cfg.nnets);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fputs(usage_text, stderr);
+		return RP_ERROR;
+	}
+	if (strcmp(argv[1], "run") == 0)
+		return cmd_run(argc - 1, argv + 1);
+	if (strcmp(argv[1], "check") == 0)
+		return cmd_check(argc - 1, argv + 1);
+	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
+		printf("rampart %s\n", RAMPART_VERSION);
+		return 0;
+	}
+	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0) {
+		fputs(usage_text, stdout);
+		return 0;
+	}
+	log_err("unknown command '%s' (try: rampart help)", argv[1]);
+	return RP_ERROR;
+}

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * One guest VM on KVM as the root runs it: memory, vCPUs, the in-kernel
+ * interrupt controllers and PIT, the serial port and the virtio devices.
+ */
+#ifndef RAMPART_VM_H
+#define RAMPART_VM_H
+
+#include <linux/kvm.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "boot/boot.h"
+#include "root/config.h"
+#include "root/serial.h"
+#include "virtio/virtio.h"
+
+/* How the guest ended; also rampart's exit status. */
+enum rp_outcome {
+	RP_RUNNING = -1,
+	RP_POWEROFF = 0, /* the guest powered off */
+	RP_ERROR = 1,    /* rampart could not start or run the guest */
+	RP_RESET = 2,    /* the guest reset (reboot, or a panic with panic=-1) */
+	RP_CRASH = 3,    /* triple fault: KVM_EXIT_SHUTDOWN */
+	RP_INTERNAL = 4, /* KVM refused to go on (entry failure, emulation error) */
+	RP_SIGNAL = 5,   /* stopped by SIGINT or SIGTERM */
+};
+
+struct rp_vcpu {
+	struct rp_vm *vm;
+	unsigned id;
+	int fd;
+	struct kvm_run *run;
+	size_t run_size;
+	pthread_t thread;
+};
+
+/* A virtio device of the guest and the lock that serialises it. */
+struct rp_vdev {
+	struct vio_dev *dev;
+	uint64_t base;
+	pthread_mutex_t lock;
+};
+
+#define RP_MAX_VDEVS BOOT_MAX_DEVICES
+
+struct rp_vm {
+	const struct rp_config *cfg;
+	int kvm_fd, vm_fd;
+	uint8_t *ram; /* one mapping: low RAM, then high RAM if any */
+	uint64_t mem;
+	struct boot_region regions[2];
+	unsigned nregions;
+	struct rp_vcpu vcpus[RP_MAX_CPUS];
+	unsigned ncpus;
+
+	pthread_mutex_t irq_lock;
+	uint8_t irq_level[BOOT_MAX_GSI + 1];
+	struct vio_host host;
+
+	struct serial serial;
+	struct rp_vdev vdevs[RP_MAX_VDEVS];
+	unsigned nvdevs;
+	struct rp_backends *be;
+
+	volatile int outcome; /* enum rp_outcome; RP_RUNNING until it ends */
+	char why[256];        /* a line on how it ended */
+};
+
+/* kvm.c */
+int vm_create(struct rp_vm *vm, const struct rp_config *cfg);
+int vm_load_linux(struct rp_vm *vm, const void *kernel, uint64_t kernel_size, const void *initrd,
+		  uint64_t initrd_size);
+void vm_destroy(struct rp_vm *vm);
+void *vm_gpa_ptr(void *ctx, uint64_t gpa, uint64_t len);
+void vm_set_irq(void *ctx, unsigned irq, int level);
+void vm_end(struct rp_vm *vm, enum rp_outcome how, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* devices.c */
+int devices_open(struct rp_vm *vm, const struct rp_config *cfg);
+int devices_start(struct rp_vm *vm);
+void devices_stop(struct rp_vm *vm);
+bool devices_mmio(struct rp_vm *vm, uint64_t addr, uint8_t *data, unsigned len, bool write);
+
+/* run.c */
+int vm_run(struct rp_vm *vm);
+
+#endif

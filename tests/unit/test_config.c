@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: MIT */
+/* The stack-file parser and the flag values: what is accepted and, above
+ * all, that every bad field is refused by name. */
+#include "unit.h"
+
+#include "root/config.h"
+
+static struct rp_config cfg;
+static char err[512];
+
+static int load(const char *text)
+{
+	config_defaults(&cfg);
+	err[0] = 0;
+	return config_load_text(&cfg, text, "/stacks", err, sizeof(err));
+}
+
+static void assert_refused(const char *text, const char *needle)
+{
+	assert_int_equal(load(text), -1);
+	if (!strstr(err, needle))
+		fail_msg("refusal '%s' does not name '%s'", err, needle);
+}
+
+static void full_stack(void **state)
+{
+	assert_int_equal(load("{\"name\":\"t1\",\"guest\":{\"kernel\":\"vmlinuz\",\"initrd\":\"/abs/i\","
+			      "\"cmdline\":\"console=ttyS0\",\"mem\":\"512M\",\"cpus\":2},"
+			      "\"net\":[{\"tap\":\"rt0\",\"mac\":\"52:54:00:aa:bb:cc\"}],"
+			      "\"disks\":[{\"path\":\"d.img\",\"readonly\":true,\"serial\":\"s1\"}],"
+			      "\"layers\":[]}"),
+			 0);
+	assert_string_equal(cfg.name, "t1");
+	assert_string_equal(cfg.kernel, "/stacks/vmlinuz");
+	assert_string_equal(cfg.initrd, "/abs/i");
+	assert_string_equal(cfg.cmdline, "console=ttyS0");
+	assert_int_equal(cfg.mem, 512ULL << 20);
+	assert_int_equal(cfg.cpus, 2);
+	assert_int_equal(cfg.nnets, 1);
+	assert_string_equal(cfg.nets[0].tap, "rt0");
+	assert_int_equal(cfg.nets[0].mac[5], 0xcc);
+	assert_int_equal(cfg.ndisks, 1);
+	assert_string_equal(cfg.disks[0].path, "/stacks/d.img");
+	assert_true(cfg.disks[0].read_only);
+	assert_string_equal(cfg.disks[0].serial, "s1");
+	assert_int_equal(config_check(&cfg, err, sizeof(err)), 0);
+}
+
+static void mem_as_integer(void **state)
+{
+	assert_int_equal(load("{\"guest\":{\"kernel\":\"k\",\"mem\":268435456}}"), 0);
+	assert_int_equal(cfg.mem, 256ULL << 20);
+}
+
+static void refusals(void **state)
+{
+	assert_refused("{", "line 1");
+	assert_refused("[]", "stack: must be an object");
+	assert_refused("{\"guest\":{\"kernel\":\"k\"},\"bogus\":1}", "stack.bogus: unknown field");
+	assert_refused("{\"guest\":{\"kernel\":\"k\",\"memory\":1}}", "guest.memory: unknown field");
+	assert_refused("{\"guest\":{\"kernel\":3}}", "guest.kernel: wrong type");
+	assert_refused("{\"guest\":{\"kernel\":\"\"}}", "guest.kernel: empty path");
+	assert_refused("{\"name\":\"x\"}", "guest: missing");
+	assert_refused("{\"guest\":{\"kernel\":\"k\",\"mem\":\"lots\"}}", "guest.mem");
+	assert_refused("{\"guest\":{\"kernel\":\"k\",\"mem\":-5}}", "guest.mem");
+	assert_refused("{\"guest\":{\"kernel\":\"k\",\"cpus\":0}}", "guest.cpus");
+	assert_refused("{\"guest\":{\"kernel\":\"k\",\"cpus\":99}}", "guest.cpus");
+	assert_refused("{\"guest\":{\"kernel\":\"k\"},\"net\":{}}", "net: wrong type");
+	assert_refused("{\"guest\":{\"kernel\":\"k\"},\"net\":[{}]}", "net[0].tap: missing");
+	assert_refused("{\"guest\":{\"kernel\":\"k\"},\"net\":[{\"tap\":\"a/b\"}]}", "net[0].tap");
+	assert_refused("{\"guest\":{\"kernel\":\"k\"},\"net\":[{\"tap\":\"waytoolongname123\"}]}",
+		       "net[0].tap");
+	assert_refused("{\"guest\":{\"kernel\":\"k\"},\"net\":[{\"tap\":\"t\",\"mac\":\"01:00:00:00:00:00\"}]}",
+		       "net[0].mac");
+	assert_refused("{\"guest\":{\"kernel\":\"k\"},\"net\":[{\"tap\":\"t\",\"mtu\":1}]}",
+		       "net[0].mtu: unknown field");
+	assert_refused("{\"guest\":{\"kernel\":\"k\"},\"disks\":[{\"readonly\":true}]}",
+		       "disks[0].path: missing");
+	assert_refused("{\"guest\":{\"kernel\":\"k\"},\"disks\":[{\"path\":\"d\",\"readonly\":\"yes\"}]}",
+		       "disks[0].readonly: wrong type");
+	assert_refused("{\"guest\":{\"kernel\":\"k\"},\"disks\":[{\"path\":\"d\",\"serial\":"
+		       "\"abcdefghijklmnopqrstuvwxyz\"}]}",
+		       "serial");
+	assert_refused("{\"guest\":{\"kernel\":\"k\"},\"layers\":[{\"kind\":\"pass\"}]}", "layers");
+	assert_refused("{\"guest\":{\"kernel\":\"k\"},\"guest\":{\"kernel\":\"k\"}}", "duplicate");
+}
+
+static void too_many_disks(void **state)
+{
+	assert_refused("{\"guest\":{\"kernel\":\"k\"},\"disks\":[{\"path\":\"1\"},{\"path\":\"2\"},"
+		       "{\"path\":\"3\"},{\"path\":\"4\"},{\"path\":\"5\"}]}",
+		       "at most 4 disks");
+}
+
+static void final_checks(void **state)
+{
+	config_defaults(&cfg);
+	assert_int_equal(config_check(&cfg, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "no kernel"));
+	snprintf(cfg.kernel, sizeof(cfg.kernel), "k");
+	cfg.mem = 32ULL << 20;
+	assert_int_equal(config_check(&cfg, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "below the minimum"));
+	cfg.mem = 1ULL << 40;
+	assert_int_equal(config_check(&cfg, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "above the maximum"));
+	cfg.mem = (256ULL << 20) + 1;
+	assert_int_equal(config_check(&cfg, err, sizeof(err)), -1);
+	cfg.mem = 256ULL << 20;
+	assert_int_equal(config_check(&cfg, err, sizeof(err)), 0);
+}
+
+static void flag_values(void **state)
+{
+	uint64_t m;
+	uint8_t mac[6];
+
+	assert_int_equal(config_parse_mem("256M", &m), 0);
+	assert_int_equal(m, 256ULL << 20);
+	assert_int_equal(config_parse_mem("1G", &m), 0);
+	assert_int_equal(m, 1ULL << 30);
+	assert_int_equal(config_parse_mem("2GiB", &m), 0);
+	assert_int_equal(config_parse_mem("12", &m), 0);
+	assert_int_equal(config_parse_mem("", &m), -1);
+	assert_int_equal(config_parse_mem("-1M", &m), -1);
+	assert_int_equal(config_parse_mem("1T", &m), -1);
+	assert_int_equal(config_parse_mem("99999999999999999999G", &m), -1);
+	assert_int_equal(config_parse_mem("17179869184G", &m), -1);
+	assert_int_equal(config_parse_mac("52:54:00:12:34:56", mac), 0);
+	assert_int_equal(config_parse_mac("52:54:00:12:34", mac), -1);
+	assert_int_equal(config_parse_mac("52:54:00:12:34:56:78", mac), -1);
+	assert_int_equal(config_parse_mac("zz:54:00:12:34:56", mac), -1);
+
+	config_defaults(&cfg);
+	assert_int_equal(config_add_disk(&cfg, "/tmp/d.img,ro", err, sizeof(err)), 0);
+	assert_true(cfg.disks[0].read_only);
+	assert_string_equal(cfg.disks[0].path, "/tmp/d.img");
+	assert_int_equal(config_add_disk(&cfg, "/tmp/d.img,rx", err, sizeof(err)), -1);
+	assert_int_equal(config_add_net(&cfg, "tap:rt0", err, sizeof(err)), 0);
+	assert_int_equal(config_add_net(&cfg, "user:x", err, sizeof(err)), -1);
+	assert_int_equal(config_add_net(&cfg, "tap:", err, sizeof(err)), -1);
+	assert_int_equal(config_add_net(&cfg, "tap:bad name", err, sizeof(err)), -1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(full_stack),	  cmocka_unit_test(mem_as_integer),
+		cmocka_unit_test(refusals),	  cmocka_unit_test(too_many_disks),
+		cmocka_unit_test(final_checks), cmocka_unit_test(flag_values),
+	};
+	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
+}
