@@ -1,0 +1,79 @@
+#!/bin/sh
+# Bad input from the operator: each case must end rampart with exit 1 and one
+# line naming the cause and the value, and leave nothing behind (no tap, no
+# disk file). Runs directly on this host's /dev/kvm: no guest boots here.
+set -u
+cd "$(dirname "$0")/../.."
+R=build/rampart
+K=build/images/vmlinuz
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+pass=0
+fail=0
+
+# expect NAME EXIT PATTERN -- command...
+expect() {
+	name=$1 want=$2 pat=$3
+	shift 4
+	"$@" >"$T/out" 2>"$T/err" </dev/null
+	got=$?
+	if [ "$got" = "$want" ] && grep -q -- "$pat" "$T/err"; then
+		echo "ok $name"
+		pass=$((pass + 1))
+	else
+		echo "not ok $name: exit $got (want $want), stderr: $(head -c 300 "$T/err")"
+		fail=$((fail + 1))
+	fi
+}
+
+head -c 100000 "$K" >"$T/truncated"
+head -c 4096 /dev/urandom >"$T/random"
+printf '{"guest":{"kernel":"k"},"disks":[{"path":"d","readonly":"no"}]}' >"$T/bad.json"
+printf '{"guest":{"kernel":"k"},"typo":1}' >"$T/typo.json"
+printf '{"guest":{"kernel":' >"$T/broken.json"
+
+expect no-args 1 "usage" -- $R
+expect unknown-command 1 "unknown command 'fly'" -- $R fly
+expect unknown-flag 1 "usage" -- $R run --kernel $K --bogus
+expect no-kernel 1 "no kernel" -- $R run
+expect missing-kernel 1 "kernel /nonexistent: No such file" -- $R run --kernel /nonexistent
+expect truncated-kernel 1 "kernel $T/truncated: truncated" -- $R run --kernel "$T/truncated"
+expect not-bzimage 1 "kernel $T/random: not a bzImage" -- $R run --kernel "$T/random"
+expect dir-kernel 1 "not a regular file" -- $R run --kernel /tmp
+expect small-mem 1 "memory 32 MiB: below the minimum" -- $R run --kernel $K --mem 32M
+expect bad-mem 1 "--mem lots: not a size" -- $R run --kernel $K --mem lots
+expect bad-cpus 1 "--cpus 0: must be" -- $R run --kernel $K --cpus 0
+expect missing-initrd 1 "initrd /nonexistent: No such file" -- $R run --kernel $K --initrd /nonexistent
+expect bad-tap-name 1 "bad tap name" -- $R run --kernel $K --net "tap:no/slash"
+expect long-tap-name 1 "bad tap name" -- $R run --kernel $K --net tap:abcdefghijklmnop
+expect tap-not-tap 1 "tap lo:" -- $R run --kernel $K --net tap:lo
+expect missing-disk 1 "disk $T/none.img: No such file" -- $R run --kernel $K --disk "$T/none.img"
+expect disk-option 1 "unknown option 'rx'" -- $R run --kernel $K --disk "$T/d,rx"
+expect stack-missing 1 "stack file $T/none.json" -- $R run "$T/none.json"
+expect stack-type 1 "disks\[0\].readonly: wrong type" -- $R run "$T/bad.json"
+expect stack-typo 1 "stack.typo: unknown field" -- $R check "$T/typo.json"
+expect stack-syntax 1 "line 1" -- $R check "$T/broken.json"
+expect no-kvm 1 "/dev/kvm: no such device" -- unshare -m sh -c "mount -t tmpfs none /dev && exec $R run --kernel $K"
+if id nobody >/dev/null 2>&1 && command -v setpriv >/dev/null; then
+	cp "$K" "$T/k" && chmod 755 "$T" && chmod 644 "$T/k"
+	expect kvm-permission 1 "/dev/kvm: permission denied" -- setpriv --reuid=nobody --regid=nogroup --clear-groups $R run --kernel "$T/k"
+fi
+
+# Nothing left half-created.
+if [ -e "$T/none.img" ]; then
+	echo "not ok nothing-created: a missing disk was created"; fail=$((fail + 1))
+else
+	echo "ok nothing-created-disk"; pass=$((pass + 1))
+fi
+# A failing start after the tap opened must not leave it behind.
+truncate -s 200M "$T/big.initrd"
+expect initrd-too-big 1 "initrd too large" -- $R run --kernel $K --mem 128M --initrd "$T/big.initrd" --net tap:rperr0
+if ip link show rperr0 >/dev/null 2>&1; then
+	echo "not ok nothing-created-tap: tap rperr0 left behind"; fail=$((fail + 1))
+	ip link del rperr0 2>/dev/null
+else
+	echo "ok nothing-created-tap"; pass=$((pass + 1))
+fi
+
+echo "cli: $pass passed, $fail failed"
+[ "$fail" = 0 ]
