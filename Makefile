@@ -2,6 +2,8 @@
 # stack; `make check` runs every test. See README.md.
 
 CC      ?= gcc
+# `make V=1` shows each command.
+Q       := $(if $(V),,@)
 CLANG   ?= clang
 B       := build
 GCCINC  := $(shell $(CC) -print-file-name=include)
@@ -25,22 +27,31 @@ LIBS     := -ljansson -lpthread
 FREE_OBJ := $(FREE_SRC:%.c=$(B)/obj/%.o)
 ROOT_OBJ := $(ROOT_SRC:%.c=$(B)/obj/%.o)
 
-all: $(B)/rampart
+all: $(B)/rampart $(B)/timeline
 
 $(B)/obj/src/root/%.o: src/root/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(COMMON) $(ROOTDEF) -c $< -o $@
+	@echo "  CC $@"
+	$(Q)$(CC) $(COMMON) $(ROOTDEF) -c $< -o $@
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(COMMON) $(FREE) $(GCCFREE) -isystem $(GCCINC) -c $< -o $@
+	@echo "  CC $@"
+	$(Q)$(CC) $(COMMON) $(FREE) $(GCCFREE) -isystem $(GCCINC) -c $< -o $@
 
 $(B)/librampart.a: $(FREE_OBJ) $(ROOT_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	@echo "  AR $@"
+	$(Q)ar rcs $@ $^
 
 $(B)/rampart: $(B)/obj/src/root/main.o $(B)/librampart.a
-	$(CC) -o $@ $^ $(LIBS)
+	@echo "  LD $@"
+	$(Q)$(CC) -o $@ $^ $(LIBS)
+
+# A small tool of the benchmarks (it is copied into the test host too).
+$(B)/timeline: bench/timeline.c
+	@echo "  LD $@"
+	$(Q)$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -o $@ $<
 
 # ---- unit tests, under AddressSanitizer and UBSan ---------------------------
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -51,19 +62,23 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%)
 
 $(B)/asan/src/root/%.o: src/root/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(COMMON) $(SAN) $(ROOTDEF) -c $< -o $@
+	@echo "  CC $@"
+	$(Q)$(CC) $(COMMON) $(SAN) $(ROOTDEF) -c $< -o $@
 
 $(B)/asan/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(COMMON) $(SAN) $(FREE) $(GCCFREE) -isystem $(GCCINC) -c $< -o $@
+	@echo "  CC $@"
+	$(Q)$(CC) $(COMMON) $(SAN) $(FREE) $(GCCFREE) -isystem $(GCCINC) -c $< -o $@
 
 $(B)/librampart-asan.a: $(AFREE_OBJ) $(AROOT_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	@echo "  AR $@"
+	$(Q)ar rcs $@ $^
 
 $(B)/unit/%: tests/unit/%.c tests/unit/unit.h $(B)/librampart-asan.a
 	@mkdir -p $(dir $@)
-	$(CC) $(COMMON) $(SAN) $(ROOTDEF) -Itests/unit -o $@ $< $(B)/librampart-asan.a -lcmocka $(LIBS)
+	@echo "  LD $@"
+	$(Q)$(CC) $(COMMON) $(SAN) $(ROOTDEF) -Itests/unit -o $@ $< $(B)/librampart-asan.a -lcmocka $(LIBS)
 
 # The loader's tests also parse and load the real guest kernel when it is built.
 unit: $(UNIT_BIN)
@@ -79,11 +94,13 @@ FUZZ_SECONDS ?= 60
 
 $(B)/fuzzobj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CLANG) $(COMMON) $(FSAN) $(FREE) -isystem $(CLANGINC) -c $< -o $@
+	@echo "  CC $@"
+	$(Q)$(CLANG) $(COMMON) $(FSAN) $(FREE) -isystem $(CLANGINC) -c $< -o $@
 
 $(B)/fuzz/%: fuzz/%.c $(FFREE_OBJ)
 	@mkdir -p $(dir $@)
-	$(CLANG) $(COMMON) -fsanitize=fuzzer,address,undefined -o $@ $< $(FFREE_OBJ)
+	@echo "  LD $@"
+	$(Q)$(CLANG) $(COMMON) -fsanitize=fuzzer,address,undefined -o $@ $< $(FFREE_OBJ)
 
 fuzz-build: $(FUZZ_BIN)
 

@@ -36,6 +36,7 @@ struct rp_tap {
 	struct rp_vdev *vdev;
 	int fd;
 	volatile bool starved; /* no receive buffers: stop polling the tap */
+	uint64_t offload_features; /* driver features the tap's offloads follow */
 	struct vio_net net;
 	struct vio_net_backend be;
 };
@@ -62,8 +63,6 @@ struct rp_backends {
 	volatile bool stop;
 };
 
-/* Offloads a tap with a vnet header handles in both directions. */
-#define TAP_OFFLOADS (TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN)
 #define NET_FEATURES                                                                          \
 	((1ULL << VIRTIO_NET_F_CSUM) | (1ULL << VIRTIO_NET_F_GUEST_CSUM) |                    \
 	 (1ULL << VIRTIO_NET_F_GUEST_TSO4) | (1ULL << VIRTIO_NET_F_GUEST_TSO6) |              \
@@ -101,12 +100,39 @@ static int tap_tx(void *ctx, const struct vio_iov *iov, unsigned n)
 	return r < 0 ? -errno : 0;
 }
 
+/*
+ * The tap may hand us only what the guest said it can take: checksum-less
+ * and GSO frames follow the receive offloads the driver accepted. Checked
+ * on every read (a compare), changed when the driver renegotiates.
+ */
+static void tap_sync_offloads(struct rp_tap *t)
+{
+	uint64_t f = t->net.dev.driver_features;
+	unsigned off = 0;
+
+	if (f == t->offload_features)
+		return;
+	t->offload_features = f;
+	if (f & (1ULL << VIRTIO_NET_F_GUEST_CSUM)) {
+		off |= TUN_F_CSUM;
+		if (f & (1ULL << VIRTIO_NET_F_GUEST_TSO4))
+			off |= TUN_F_TSO4;
+		if (f & (1ULL << VIRTIO_NET_F_GUEST_TSO6))
+			off |= TUN_F_TSO6;
+		if (f & (1ULL << VIRTIO_NET_F_GUEST_ECN))
+			off |= TUN_F_TSO_ECN;
+	}
+	if (ioctl(t->fd, TUNSETOFFLOAD, off) < 0)
+		log_err("tap offloads 0x%x: %s", off, strerror(errno));
+}
+
 static int tap_rx(void *ctx, const struct vio_iov *iov, unsigned n)
 {
 	struct rp_tap *t = ctx;
 	struct iovec v[VIO_CHAIN_MAX];
 	ssize_t r;
 
+	tap_sync_offloads(t);
 	do
 		r = readv(t->fd, v, (int)to_iovec(v, iov, n));
 	while (r < 0 && errno == EINTR);
@@ -149,7 +175,7 @@ static int tap_open(const struct rp_net *cfg)
 		close(fd);
 		return -1;
 	}
-	if (ioctl(fd, TUNSETVNETHDRSZ, &hdr) < 0 || ioctl(fd, TUNSETOFFLOAD, TAP_OFFLOADS) < 0) {
+	if (ioctl(fd, TUNSETVNETHDRSZ, &hdr) < 0 || ioctl(fd, TUNSETOFFLOAD, 0) < 0) {
 		log_err("tap %s: vnet header or offloads: %s", cfg->tap, strerror(errno));
 		close(fd);
 		return -1;

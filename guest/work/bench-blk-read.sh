@@ -1,0 +1,9 @@
+# O_DIRECT sequential read of $1 MiB (default 64) from /dev/vda.
+. /work/_lib.sh
+mib=${1:-64}
+wait_for /dev/vda 10 || exit 1
+t0=$(now_cs)
+dd if=/dev/vda of=/dev/null bs=1M count="$mib" iflag=direct 2>/dev/null || exit 1
+t1=$(now_cs)
+b=$((mib * 1048576))
+result "bench=blk-read bytes=$b cs=$((t1 - t0)) MBps=$(rate $b $((t1 - t0)))"

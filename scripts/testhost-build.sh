@@ -1,0 +1,71 @@
+#!/bin/sh
+# Build build/images/testhost.cpio.gz: the initramfs of the test host, a QEMU
+# TCG VM with emulated SVM in which /dev/kvm is real KVM (kvm_amd), so an
+# unmodified Linux guest can run under build/rampart (or QEMU) in CI.
+# Rebuilt only when an input is newer than the archive. Run scripts/images.sh first.
+set -eu
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+IMG=$ROOT/build/images
+OUT=$IMG/testhost.cpio.gz
+KVER=$(cat "$IMG/KVER")
+MODDIR=$IMG/kernel/lib/modules/$KVER
+. scripts/imglib.sh
+
+QEMU=$(command -v qemu-system-x86_64)
+IP=$(command -v ip)
+TIMEOUT=$(command -v timeout)
+RAMPART=$ROOT/build/rampart
+QEMU_FW="bios-microvm.bin linuxboot_dma.bin kvmvapic.bin pvh.bin"
+
+inputs="scripts/testhost-build.sh scripts/testhost-init.sh scripts/imglib.sh tests/system
+	$IMG/vmlinuz $IMG/guest-initrd.cpio.gz $IMG/triplefault.bin $IMG/busybox/bin/busybox $QEMU $IP"
+[ -x "$RAMPART" ] && inputs="$inputs $RAMPART"
+[ -d bench ] && inputs="$inputs bench"
+# A root binary that appeared or vanished since the last build also counts.
+stamp=$IMG/testhost.rampart
+have=absent; [ -x "$RAMPART" ] && have=present
+# shellcheck disable=SC2086
+if ! newer_than "$OUT" $inputs && [ "$(cat "$stamp" 2>/dev/null)" = "$have" ]; then
+	exit 0
+fi
+
+st=$IMG/testhost-root
+rm -rf "$st"
+mkdir -p "$st/bin" "$st/sbin" "$st/dev" "$st/proc" "$st/sys" "$st/tmp" "$st/run" "$st/etc" \
+	"$st/lib/modules" "$st/rampart/build/images" "$st/rampart/tests" "$st/usr/share/qemu"
+cp "$IMG/busybox/bin/busybox" "$st/bin/busybox"
+ln -s busybox "$st/bin/sh"
+cp scripts/testhost-init.sh "$st/init"
+chmod 755 "$st/init"
+
+# Kernel modules: KVM on (emulated) AMD-V, tun for the guest's tap.
+: >"$st/lib/modules/order"
+for p in $(mod_order irqbypass kvm kvm-amd tun); do
+	n=$(basename "$p" .ko)
+	cp "$p" "$st/lib/modules/$n.ko"
+	echo "$n" >>"$st/lib/modules/order"
+done
+
+# Dynamic binaries with their libraries; GNU timeout for its exit status 124.
+copy_bin "$st" "$QEMU" "$IP" "$TIMEOUT"
+for f in $QEMU_FW; do cp "/usr/share/qemu/$f" "$st/usr/share/qemu/"; done
+if [ -x "$RAMPART" ]; then
+	mkdir -p "$st/rampart/build"
+	copy_bin "$st" "$RAMPART"
+	mkdir -p "$st/rampart/build"
+	cp "$RAMPART" "$st/rampart/build/rampart"
+fi
+echo "$have" >"$stamp.new"
+
+# The guest images and the test scripts, laid out like the repository.
+cp "$IMG/vmlinuz" "$IMG/guest-initrd.cpio.gz" "$IMG/triplefault.bin" "$IMG/KVER" "$st/rampart/build/images/"
+cp -r tests/system "$st/rampart/tests/system"
+[ -d bench ] && cp -r bench "$st/rampart/bench"
+echo "root:x:0:0:root:/:/bin/sh" >"$st/etc/passwd"
+mknod -m 600 "$st/dev/console" c 5 1 2>/dev/null || true
+
+(cd "$st" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) | gzip -1 >"$OUT.tmp"
+mv "$OUT.tmp" "$OUT"
+mv "$stamp.new" "$stamp"
+echo "testhost: testhost.cpio.gz $(du -m "$OUT" | cut -f1) MiB ($(du -sm "$st" | cut -f1) MiB unpacked; rampart $have)"
