@@ -6,7 +6,7 @@
 # the test host's copy of the tree. The console goes to stdout and to
 # build/testhost/NAME.log; the exit status is the script's (TESTHOST-DONE rc=N),
 # or 1 when the test host did not report one.
-# Environment: TESTHOST_SMP (default 2), TESTHOST_MEM (MiB, default 3072),
+# Environment: TESTHOST_SMP (default 1: two emulated CPUs were seen to stall the test host kernel), TESTHOST_MEM (MiB, default 3072),
 # TESTHOST_TIMEOUT (seconds, default 1500), TESTHOST_QUIET=1 (log only).
 set -eu
 cd "$(dirname "$0")/.."
@@ -18,7 +18,7 @@ scripts/testhost-build.sh
 IMG=build/images
 mkdir -p build/testhost
 log=build/testhost/$name.log
-smp=${TESTHOST_SMP:-2}
+smp=${TESTHOST_SMP:-1}
 accel=tcg
 [ "$smp" -gt 1 ] && accel=tcg,thread=multi
 

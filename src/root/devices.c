@@ -31,12 +31,17 @@
 
 #include "root/log.h"
 
+/* The largest frame a tap hands over: a 64 KiB GSO packet and its headers. */
+#define TAP_FRAME_MAX (VIO_NET_HDR_LEN + 65536 + 256)
+
 struct rp_tap {
 	struct rp_vm *vm;
 	struct rp_vdev *vdev;
 	int fd;
 	volatile bool starved; /* no receive buffers: stop polling the tap */
 	uint64_t offload_features; /* driver features the tap's offloads follow */
+	uint32_t frame_len;	   /* a frame read by tap_peek, not yet delivered */
+	uint8_t frame[TAP_FRAME_MAX];
 	struct vio_net net;
 	struct vio_net_backend be;
 };
@@ -126,19 +131,43 @@ static void tap_sync_offloads(struct rp_tap *t)
 		log_err("tap offloads 0x%x: %s", off, strerror(errno));
 }
 
-static int tap_rx(void *ctx, const struct vio_iov *iov, unsigned n)
+/*
+ * A frame is read whole into t->frame first, so the device knows its length
+ * and takes only the receive buffers it needs; tap_rx then copies it out.
+ */
+static int tap_peek(void *ctx)
 {
 	struct rp_tap *t = ctx;
-	struct iovec v[VIO_CHAIN_MAX];
 	ssize_t r;
 
+	if (t->frame_len)
+		return (int)t->frame_len;
 	tap_sync_offloads(t);
 	do
-		r = readv(t->fd, v, (int)to_iovec(v, iov, n));
+		r = read(t->fd, t->frame, sizeof(t->frame));
 	while (r < 0 && errno == EINTR);
 	if (r < 0)
 		return errno == EAGAIN ? 0 : -errno;
+	t->frame_len = (uint32_t)r;
 	return (int)r;
+}
+
+static int tap_rx(void *ctx, const struct vio_iov *iov, unsigned n)
+{
+	struct rp_tap *t = ctx;
+	uint32_t done = 0;
+	int r = tap_peek(t);
+
+	if (r <= 0)
+		return r;
+	for (unsigned i = 0; i < n && done < t->frame_len; i++) {
+		uint32_t take = t->frame_len - done < iov[i].len ? t->frame_len - done : iov[i].len;
+
+		memcpy(iov[i].base, t->frame + done, take);
+		done += take;
+	}
+	t->frame_len = 0; /* what did not fit is dropped, as a short read would */
+	return (int)done;
 }
 
 static void tap_rx_wanted(void *ctx)
@@ -306,15 +335,68 @@ static int rng_fill(void *ctx, void *buf, size_t len)
 
 /* ---- wiring -------------------------------------------------------------------- */
 
+#define MMIO_QUEUE_NOTIFY 0x50 /* virtio-mmio register, 32 bits */
+
+/* Have KVM turn the guest's notify of queue q into an eventfd signal. */
+static int kick_register(struct rp_vm *vm, struct rp_vdev *v, unsigned q)
+{
+	struct kvm_ioeventfd io = {
+		.datamatch = q,
+		.addr = v->base + MMIO_QUEUE_NOTIFY,
+		.len = 4,
+		.flags = KVM_IOEVENTFD_FLAG_DATAMATCH,
+	};
+
+	v->kick_fd[q] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (v->kick_fd[q] < 0) {
+		log_err("eventfd for %s: %s", v->dev->name, strerror(errno));
+		return -1;
+	}
+	io.fd = v->kick_fd[q];
+	if (ioctl(vm->vm_fd, KVM_IOEVENTFD, &io) < 0) {
+		log_err("KVM_IOEVENTFD for %s queue %u: %s", v->dev->name, q, strerror(errno));
+		close(v->kick_fd[q]);
+		v->kick_fd[q] = -1;
+		return -1;
+	}
+	return 0;
+}
+
 static struct rp_vdev *add_vdev(struct rp_vm *vm, struct vio_dev *dev)
 {
 	struct rp_vdev *v = &vm->vdevs[vm->nvdevs];
+	unsigned q;
 
 	v->dev = dev;
 	v->base = BOOT_MMIO_BASE + vm->nvdevs * BOOT_MMIO_STRIDE;
 	pthread_mutex_init(&v->lock, NULL);
+	for (q = 0; q < VIO_NUM_QUEUES; q++)
+		v->kick_fd[q] = -1;
 	vm->nvdevs++;
 	return v;
+}
+
+/* Devices whose queues do real work run them in the I/O thread. */
+static int kicks_register(struct rp_vm *vm, struct rp_vdev *v)
+{
+	unsigned q;
+
+	for (q = 0; q < v->dev->ops->num_queues && q < VIO_NUM_QUEUES; q++)
+		if (kick_register(vm, v, q))
+			return -1;
+	return 0;
+}
+
+static void kick(struct rp_vdev *v, unsigned q)
+{
+	uint32_t qi = q;
+	uint64_t n;
+
+	if (read(v->kick_fd[q], &n, sizeof(n)) < 0)
+		return;
+	pthread_mutex_lock(&v->lock);
+	vio_mmio_write(v->dev, MMIO_QUEUE_NOTIFY, &qi, sizeof(qi));
+	pthread_mutex_unlock(&v->lock);
 }
 
 static unsigned next_irq(const struct rp_vm *vm)
@@ -344,7 +426,8 @@ int devices_open(struct rp_vm *vm, const struct rp_config *cfg)
 		if (disk_open(d, &cfg->disks[i]))
 			return -1;
 		vio_blk_init(&d->blk, &vm->host, next_irq(vm), &d->be);
-		add_vdev(vm, &d->blk.dev);
+		if (kicks_register(vm, add_vdev(vm, &d->blk.dev)))
+			return -1;
 	}
 	for (i = 0; i < cfg->nnets; i++) {
 		struct rp_tap *t = &be->taps[be->ntaps++];
@@ -358,10 +441,13 @@ int devices_open(struct rp_vm *vm, const struct rp_config *cfg)
 			.features = NET_FEATURES,
 			.tx = tap_tx,
 			.rx = tap_rx,
+			.peek = tap_peek,
 			.rx_wanted = tap_rx_wanted,
 		};
 		vio_net_init(&t->net, &vm->host, next_irq(vm), cfg->nets[i].mac, &t->be);
 		t->vdev = add_vdev(vm, &t->net.dev);
+		if (kicks_register(vm, t->vdev))
+			return -1;
 	}
 	be->con_be = (struct vio_console_backend){.write = console_write};
 	vio_console_init(&be->con, &vm->host, next_irq(vm), &be->con_be);
@@ -408,16 +494,35 @@ static void io_stdin(struct rp_vm *vm)
 	serial_input(&vm->serial, buf, (size_t)n);
 }
 
+static void tap_deliver(struct rp_tap *t)
+{
+	pthread_mutex_lock(&t->vdev->lock);
+	if (vio_net_rx(&t->net) < 0)
+		t->starved = true;
+	pthread_mutex_unlock(&t->vdev->lock);
+}
+
 static void *io_thread(void *arg)
 {
 	struct rp_vm *vm = arg;
 	struct rp_backends *be = vm->be;
-	struct pollfd fds[RP_MAX_NETS + 2];
-	struct rp_tap *who[RP_MAX_NETS + 2];
+	struct pollfd fds[RP_MAX_NETS + 2 + RP_MAX_VDEVS * VIO_NUM_QUEUES];
+	struct rp_tap *who[RP_MAX_NETS + 2 + RP_MAX_VDEVS * VIO_NUM_QUEUES];
+	struct rp_vdev *kicked[RP_MAX_NETS + 2 + RP_MAX_VDEVS * VIO_NUM_QUEUES];
 	uint64_t drain;
 
 	while (!be->stop) {
-		unsigned n = 0, i;
+		unsigned n = 0, i, q;
+
+		memset(kicked, 0, sizeof(kicked));
+		for (i = 0; i < vm->nvdevs; i++)
+			for (q = 0; q < VIO_NUM_QUEUES; q++)
+				if (vm->vdevs[i].kick_fd[q] >= 0) {
+					fds[n] = (struct pollfd){.fd = vm->vdevs[i].kick_fd[q],
+								 .events = POLLIN};
+					kicked[n] = &vm->vdevs[i];
+					who[n++] = NULL;
+				}
 
 		fds[n] = (struct pollfd){.fd = be->wake_fd, .events = POLLIN};
 		who[n++] = NULL;
@@ -425,11 +530,16 @@ static void *io_thread(void *arg)
 			fds[n] = (struct pollfd){.fd = 0, .events = POLLIN};
 			who[n++] = NULL;
 		}
-		for (i = 0; i < be->ntaps; i++)
-			if (!be->taps[i].starved) {
-				fds[n] = (struct pollfd){.fd = be->taps[i].fd, .events = POLLIN};
-				who[n++] = &be->taps[i];
-			}
+		for (i = 0; i < be->ntaps; i++) {
+			struct rp_tap *t = &be->taps[i];
+
+			if (t->starved)
+				continue;
+			if (t->frame_len) /* held back for want of buffers: poll won't say */
+				tap_deliver(t);
+			fds[n] = (struct pollfd){.fd = t->fd, .events = POLLIN};
+			who[n++] = t;
+		}
 		if (poll(fds, n, -1) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -439,18 +549,17 @@ static void *io_thread(void *arg)
 		for (i = 0; i < n; i++) {
 			if (!fds[i].revents)
 				continue;
-			if (fds[i].fd == be->wake_fd) {
+			if (kicked[i]) {
+				for (q = 0; q < VIO_NUM_QUEUES; q++)
+					if (kicked[i]->kick_fd[q] == fds[i].fd)
+						kick(kicked[i], q);
+			} else if (fds[i].fd == be->wake_fd) {
 				if (read(be->wake_fd, &drain, sizeof(drain)) < 0 && errno != EAGAIN)
 					break;
 			} else if (fds[i].fd == 0) {
 				io_stdin(vm);
 			} else if (who[i]) {
-				struct rp_tap *t = who[i];
-
-				pthread_mutex_lock(&t->vdev->lock);
-				if (vio_net_rx(&t->net) < 0)
-					t->starved = true;
-				pthread_mutex_unlock(&t->vdev->lock);
+				tap_deliver(who[i]);
 			}
 		}
 	}
@@ -493,6 +602,10 @@ void devices_stop(struct rp_vm *vm)
 		pthread_join(be->io, NULL);
 	}
 	serial_flush(&vm->serial);
+	for (i = 0; i < vm->nvdevs; i++)
+		for (unsigned q = 0; q < VIO_NUM_QUEUES; q++)
+			if (vm->vdevs[i].kick_fd[q] >= 0)
+				close(vm->vdevs[i].kick_fd[q]);
 	for (i = 0; i < be->ntaps; i++)
 		if (be->taps[i].fd > 0)
 			close(be->taps[i].fd);

@@ -41,6 +41,9 @@ struct rp_vdev {
 	struct vio_dev *dev;
 	uint64_t base;
 	pthread_mutex_t lock;
+	/* KVM signals these on a QueueNotify write, without a userspace exit;
+	 * the I/O thread then runs the queue while the vCPU goes on. */
+	int kick_fd[VIO_NUM_QUEUES];
 };
 
 #define RP_MAX_VDEVS BOOT_MAX_DEVICES

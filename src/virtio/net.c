@@ -165,11 +165,10 @@ enum gather_result { G_OK, G_EMPTY, G_BROKEN };
  * MRG_RXBUF). A refused chain is completed at once when it comes first, and
  * otherwise given back so that the chains taken stay contiguous for unpop.
  */
-static enum gather_result rx_gather(struct vio_net *n, struct rx_set *s)
+static enum gather_result rx_gather(struct vio_net *n, struct rx_set *s, uint64_t need)
 {
 	struct vio_dev *d = &n->dev;
 	bool mrg = vio_has_feature(d, VIRTIO_NET_F_MRG_RXBUF);
-	uint64_t need = (d->driver_features & NET_GUEST_GSO) ? NET_RX_MAX : NET_RX_NOGSO;
 	struct virtq_chain c;
 
 	s->niov = s->nchains = 0;
@@ -180,8 +179,10 @@ static enum gather_result rx_gather(struct vio_net *n, struct rx_set *s)
 
 		if (r == VQ_BROKEN)
 			return G_BROKEN;
+		/* Out of buffers: a frame of known length waits for more;
+		 * otherwise what was gathered takes any ordinary frame. */
 		if (r == VQ_EMPTY)
-			return s->total >= NET_RX_MIN ? G_OK : G_EMPTY;
+			return s->total >= (n->be->peek ? need : NET_RX_MIN) ? G_OK : G_EMPTY;
 		s->budget--;
 		if (r == VQ_OK && c.n_out) {
 			vio_refuse(d, VIO_R_REQ_FORMAT, "rx chain with device-readable buffers",
@@ -252,8 +253,17 @@ int vio_net_rx(struct vio_net *n)
 		return 0;
 	s.budget = NET_RX_CHAINS_PER_CALL;
 	for (;;) {
-		enum gather_result g = rx_gather(n, &s);
+		uint64_t need = (d->driver_features & NET_GUEST_GSO) ? NET_RX_MAX : NET_RX_NOGSO;
+		enum gather_result g;
 		int r;
+
+		if (n->be->peek) {
+			r = n->be->peek(n->be->ctx);
+			if (r <= 0)
+				break; /* nothing waits (or the backend failed: it logs) */
+			need = (uint64_t)r;
+		}
+		g = rx_gather(n, &s, need);
 
 		if (g != G_OK) {
 			virtq_unpop(d, NET_RXQ, s.nchains);

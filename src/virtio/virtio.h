@@ -120,6 +120,12 @@ struct vio_net_backend {
 	int (*tx)(void *ctx, const struct vio_iov *iov, unsigned n);
 	/* Receive one frame into iov; bytes written, 0 when none waits, <0 error. */
 	int (*rx)(void *ctx, const struct vio_iov *iov, unsigned n);
+	/*
+	 * Optional: the length of the next frame (header included), 0 when none
+	 * waits. With it the device takes just the receive buffers that frame
+	 * needs; without it, enough for the largest frame, giving back the rest.
+	 */
+	int (*peek)(void *ctx);
 	/* The guest posted receive buffers after vio_net_rx ran out of them. */
 	void (*rx_wanted)(void *ctx);
 };

@@ -258,9 +258,12 @@ enum virtq_pop_result virtq_pop(struct vio_dev *d, unsigned qi, struct vio_iov *
 		vio_broken(d, VIO_R_HEAD, "avail ring head index out of range", head);
 		return VQ_BROKEN;
 	}
+	/*
+	 * avail_event is left where it is: it moves only when the queue is
+	 * found empty (pending()), so a driver refilling a queue the device
+	 * has not drained does not exit to us for every buffer it adds.
+	 */
 	q->last_avail++;
-	if (!set_avail_event(d, q, q->last_avail))
-		return VQ_BROKEN;
 	c->head = head;
 	r = walk_chain(d, q, c, max > VIO_CHAIN_MAX ? VIO_CHAIN_MAX : max, &bad);
 	if (r) {
