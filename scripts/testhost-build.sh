@@ -21,6 +21,8 @@ QEMU_FW="bios-microvm.bin linuxboot_dma.bin kvmvapic.bin pvh.bin"
 inputs="scripts/testhost-build.sh scripts/testhost-init.sh scripts/imglib.sh tests/system
 	$IMG/vmlinuz $IMG/guest-initrd.cpio.gz $IMG/triplefault.bin $IMG/busybox/bin/busybox $QEMU $IP"
 [ -x "$RAMPART" ] && inputs="$inputs $RAMPART"
+TIMELINE=$ROOT/build/timeline
+[ -x "$TIMELINE" ] && inputs="$inputs $TIMELINE"
 [ -d bench ] && inputs="$inputs bench"
 # A root binary that appeared or vanished since the last build also counts.
 stamp=$IMG/testhost.rampart
@@ -56,6 +58,7 @@ if [ -x "$RAMPART" ]; then
 	mkdir -p "$st/rampart/build"
 	cp "$RAMPART" "$st/rampart/build/rampart"
 fi
+[ -x "$TIMELINE" ] && cp "$TIMELINE" "$st/rampart/build/timeline"
 echo "$have" >"$stamp.new"
 
 # The guest images and the test scripts, laid out like the repository.

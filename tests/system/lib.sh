@@ -5,7 +5,7 @@
 #                     [--net tap:NAME] [--disk PATH[,ro]]
 # Exit statuses: 0 power-off, 2 reset (panic), 3 triple fault, 1 VMM error,
 # 124 timeout (from `timeout`).
-R=$(cd "$(dirname "$0")/../.." && pwd)
+R=${RAMPART_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 IMG=$R/build/images
 KERNEL=$IMG/vmlinuz
 INITRD=$IMG/guest-initrd.cpio.gz
