@@ -27,7 +27,7 @@ LIBS     := -ljansson -lpthread
 FREE_OBJ := $(FREE_SRC:%.c=$(B)/obj/%.o)
 ROOT_OBJ := $(ROOT_SRC:%.c=$(B)/obj/%.o)
 
-all: $(B)/rampart $(B)/timeline
+all: $(B)/rampart $(B)/timeline $(B)/layer.elf
 
 $(B)/obj/src/root/%.o: src/root/%.c
 	@mkdir -p $(dir $@)
@@ -148,3 +148,30 @@ clean:
 
 .PHONY: all unit cli fuzz fuzz-build fuzz-smoke deps images system check demo bench format clean
 -include $(shell find $(B)/obj $(B)/asan $(B)/fuzzobj $(B)/unit -type f -name '*.d' 2>/dev/null)
+
+# ---- layers (ring-3 images) -------------------------------------------------
+# The layer kernel: freestanding, CPL 3, linked at RP_IMAGE_BASE with one
+# PT_LOAD per protection (src/layer/layer.ld); include/rampart/abi.h says
+# how it starts. Its objects are built apart: no sanitizers, no PIC. A fault
+# switches to the ring-0 stack (TSS RSP0), so the red zone is never hit.
+LAYER_SRC := $(wildcard src/layer/*.c src/layer/*.S src/lib/*.c src/boot/*.c)
+LAYER_OBJ := $(patsubst %,$(B)/layerobj/%.o,$(basename $(LAYER_SRC)))
+LAYERFLAGS := $(COMMON) $(FREE) $(GCCFREE) -isystem $(GCCINC) -fno-pic -fno-pie \
+	      -mno-red-zone -fno-stack-protector -mcmodel=small
+
+$(B)/layerobj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC $@"
+	$(Q)$(CC) $(LAYERFLAGS) -c $< -o $@
+
+$(B)/layerobj/%.o: %.S
+	@mkdir -p $(dir $@)
+	@echo "  AS $@"
+	$(Q)$(CC) $(LAYERFLAGS) -c $< -o $@
+
+$(B)/layer.elf: $(LAYER_OBJ) src/layer/layer.ld
+	@echo "  LD $@"
+	$(Q)$(CC) -nostdlib -static -no-pie -Wl,--build-id=none -Wl,--fatal-warnings \
+		-T src/layer/layer.ld -o $@ $(LAYER_OBJ)
+
+-include $(shell find $(B)/layerobj -type f -name '*.d' 2>/dev/null)

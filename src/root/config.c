@@ -46,6 +46,66 @@ void config_defaults(struct rp_config *c)
 	snprintf(c->cmdline, sizeof(c->cmdline), "%s", RP_DEFAULT_CMDLINE);
 	c->mem = RP_DEFAULT_MEM;
 	c->cpus = 1;
+	c->layer_mem = RP_DEFAULT_LAYER_MEM;
+}
+
+/* Personalities of the layer kernel (src/layer). */
+static const char *const layer_kinds[] = {"pass", "test", "spin", NULL};
+
+static int add_layer(struct rp_config *c, const char *kind, size_t len, char *err, size_t errlen)
+{
+	unsigned i;
+
+	if (len == 3 && strncmp(kind, "vmm", 3) == 0)
+		return fail(err, errlen, "layer 'vmm': a Linux guest above layers is not available "
+					 "yet (run it directly with --kernel)");
+	for (i = 0; layer_kinds[i]; i++)
+		if (strlen(layer_kinds[i]) == len && strncmp(layer_kinds[i], kind, len) == 0)
+			break;
+	if (!layer_kinds[i])
+		return fail(err, errlen, "layer '%.*s': unknown kind (pass, test, spin)", (int)len,
+			    kind);
+	if (c->nlayers >= RP_MAX_LAYERS)
+		return fail(err, errlen, "at most %d layers", RP_MAX_LAYERS);
+	memcpy(c->layers[c->nlayers], kind, len);
+	c->layers[c->nlayers++][len] = 0;
+	return 0;
+}
+
+int config_add_layers(struct rp_config *c, const char *list, char *err, size_t errlen)
+{
+	const char *p = list;
+
+	c->nlayers = 0;
+	for (;;) {
+		size_t len = strcspn(p, ",");
+
+		if (add_layer(c, p, len, err, errlen))
+			return -1;
+		if (!p[len])
+			return 0;
+		p += len + 1;
+	}
+}
+
+int config_add_layer_args(struct rp_config *c, const char *list, char *err, size_t errlen)
+{
+	const char *p = list;
+	char *end;
+
+	c->nlayer_args = 0;
+	while (*p) {
+		if (c->nlayer_args >= RP_MAX_LAYER_ARGS)
+			return fail(err, errlen, "--layer-args: at most %d values", RP_MAX_LAYER_ARGS);
+		if (!isdigit((unsigned char)*p))
+			return fail(err, errlen, "--layer-args %s: not a list of numbers", list);
+		errno = 0;
+		c->layer_args[c->nlayer_args++] = strtoull(p, &end, 0);
+		if (errno || (*end && *end != ','))
+			return fail(err, errlen, "--layer-args %s: not a list of numbers", list);
+		p = *end ? end + 1 : end;
+	}
+	return 0;
 }
 
 int config_parse_mem(const char *s, uint64_t *out)
@@ -331,6 +391,34 @@ static int load_disks(struct rp_config *c, json_t *a, const char *base, char *er
 	return 0;
 }
 
+static const struct field layer_fields[] = {
+	{"kind", JSON_STRING},
+	{NULL, 0},
+};
+
+static int load_layers(struct rp_config *c, json_t *a, char *err, size_t errlen)
+{
+	char where[32];
+	size_t i;
+	json_t *l, *v;
+
+	json_array_foreach(a, i, l)
+	{
+		snprintf(where, sizeof(where), "layers[%zu]", i);
+		if (check_fields(l, where, layer_fields, err, errlen))
+			return -1;
+		if (!(v = json_object_get(l, "kind")))
+			return fail(err, errlen, "%s.kind: missing", where);
+		if (add_layer(c, json_string_value(v), strlen(json_string_value(v)), err, errlen)) {
+			char msg[256];
+
+			snprintf(msg, sizeof(msg), "%s", err);
+			return fail(err, errlen, "%s: %s", where, msg);
+		}
+	}
+	return 0;
+}
+
 static const struct field top_fields[] = {
 	{"name", JSON_STRING}, {"guest", JSON_OBJECT}, {"net", JSON_ARRAY},  {"disks", JSON_ARRAY},
 	{"log", JSON_STRING},  {"layers", JSON_ARRAY}, {"comment", JSON_STRING}, {NULL, 0},
@@ -346,9 +434,7 @@ static int load_root(struct rp_config *c, json_t *root, const char *base, char *
 	if ((v = json_object_get(root, "name")) &&
 	    copy_str(c->name, sizeof(c->name), v, "name", err, errlen))
 		return -1;
-	if (!(v = json_object_get(root, "guest")))
-		return fail(err, errlen, "guest: missing (it names the kernel to boot)");
-	if (load_guest(c, v, base, err, errlen))
+	if ((v = json_object_get(root, "guest")) && load_guest(c, v, base, err, errlen))
 		return -1;
 	if ((v = json_object_get(root, "net")) && load_nets(c, v, err, errlen))
 		return -1;
@@ -357,9 +443,8 @@ static int load_root(struct rp_config *c, json_t *root, const char *base, char *
 	if ((v = json_object_get(root, "log")) &&
 	    set_path(c->log_path, json_string_value(v), base, "log", err, errlen))
 		return -1;
-	if ((v = json_object_get(root, "layers")) && json_array_size(v) != 0)
-		return fail(err, errlen, "layers: this build runs the guest directly on the "
-					 "root; layered stacks are not available yet");
+	if ((v = json_object_get(root, "layers")) && load_layers(c, v, err, errlen))
+		return -1;
 	return 0;
 }
 
@@ -408,6 +493,17 @@ int config_load_file(struct rp_config *c, const char *path, char *err, size_t er
 
 int config_check(const struct rp_config *c, char *err, size_t errlen)
 {
+	if (c->nlayers) {
+		if (c->layers[c->nlayers - 1][0] != 's' && c->layers[c->nlayers - 1][0] != 't')
+			return fail(err, errlen, "the top layer '%s' needs a child: put spin or test "
+						 "on top", c->layers[c->nlayers - 1]);
+		if (c->layer_mem < (8ULL << 20) || c->layer_mem > (1ULL << 30) ||
+		    c->layer_mem & ((2ULL << 20) - 1))
+			return fail(err, errlen, "layer memory %llu MiB: must be 8..1024 MiB in "
+						 "steps of 2 MiB",
+				    (unsigned long long)(c->layer_mem >> 20));
+		return 0;
+	}
 	if (!c->kernel[0])
 		return fail(err, errlen, "no kernel: give --kernel PATH or guest.kernel");
 	if (c->mem < BOOT_MIN_MEM)

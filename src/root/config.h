@@ -21,6 +21,10 @@
 #define RP_MAX_CPUS 8
 #define RP_DEFAULT_MEM (256ULL << 20)
 #define RP_DEFAULT_CMDLINE "console=ttyS0 reboot=k panic=-1"
+#define RP_MAX_LAYERS 8
+#define RP_LAYER_KIND_MAX 15
+#define RP_MAX_LAYER_ARGS 6
+#define RP_DEFAULT_LAYER_MEM (8ULL << 20)
 
 struct rp_disk {
 	char path[PATH_MAX];
@@ -45,6 +49,15 @@ struct rp_config {
 	struct rp_net nets[RP_MAX_NETS];
 	unsigned nnets;
 	char log_path[PATH_MAX]; /* "" = stderr */
+
+	/* A layered stack (bottom first; the last is the top). */
+	char layers[RP_MAX_LAYERS][RP_LAYER_KIND_MAX + 1];
+	unsigned nlayers;
+	char layer_image[PATH_MAX]; /* "" = layer.elf beside the rampart binary */
+	uint64_t layer_mem;         /* each layer's own share */
+	uint64_t layer_args[RP_MAX_LAYER_ARGS];
+	unsigned nlayer_args;
+	uint64_t echo_words; /* the root test device's echo sequence length */
 };
 
 void config_defaults(struct rp_config *c);
@@ -63,6 +76,9 @@ int config_parse_mem(const char *s, uint64_t *out);
 int config_parse_mac(const char *s, uint8_t mac[6]);
 int config_add_disk(struct rp_config *c, const char *spec, char *err, size_t errlen);
 int config_add_net(struct rp_config *c, const char *spec, char *err, size_t errlen);
+
+int config_add_layers(struct rp_config *c, const char *list, char *err, size_t errlen);
+int config_add_layer_args(struct rp_config *c, const char *list, char *err, size_t errlen);
 
 /* Final checks once file and flags are merged. */
 int config_check(const struct rp_config *c, char *err, size_t errlen);

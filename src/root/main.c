@@ -22,6 +22,7 @@
 
 #include "boot/boot.h"
 #include "root/config.h"
+#include "root/layer.h"
 #include "root/log.h"
 #include "root/vm.h"
 
@@ -43,6 +44,12 @@ static const char usage_text[] =
 	"  --disk PATH[,ro]     a virtio-blk device on a raw disk file\n"
 	"  --name NAME          stack name in log events\n"
 	"  --log FILE           JSON-lines events to FILE (default: stderr)\n"
+	"layered stacks (ring-3 layers; a Linux guest above them is not available yet):\n"
+	"  --layers K1,K2,...   layers from the root up: pass, test; the top: spin or test\n"
+	"  --layer-image PATH   the layer kernel (default: layer.elf beside rampart)\n"
+	"  --layer-mem SIZE     each layer's own memory (default 8M)\n"
+	"  --layer-args N,...   the top layer's parameters\n"
+	"  --echo N             words the root's test device answers on port 0x608\n"
 	"exit status: 0 guest powered off, 1 rampart error, 2 guest reset or panic,\n"
 	"             3 guest triple fault, 4 KVM error, 5 stopped by a signal\n";
 
@@ -88,7 +95,7 @@ static void *read_file(const char *path, const char *what, uint64_t max, uint64_
 }
 
 enum { OPT_KERNEL = 1, OPT_INITRD, OPT_CMDLINE, OPT_MEM, OPT_CPUS, OPT_NET, OPT_DISK, OPT_NAME,
-       OPT_LOG, OPT_HELP };
+       OPT_LOG, OPT_HELP, OPT_LAYERS, OPT_LAYER_IMAGE, OPT_LAYER_MEM, OPT_LAYER_ARGS, OPT_ECHO };
 
 static const struct option run_opts[] = {
 	{"kernel", required_argument, NULL, OPT_KERNEL},
@@ -101,6 +108,11 @@ static const struct option run_opts[] = {
 	{"name", required_argument, NULL, OPT_NAME},
 	{"log", required_argument, NULL, OPT_LOG},
 	{"help", no_argument, NULL, OPT_HELP},
+	{"layers", required_argument, NULL, OPT_LAYERS},
+	{"layer-image", required_argument, NULL, OPT_LAYER_IMAGE},
+	{"layer-mem", required_argument, NULL, OPT_LAYER_MEM},
+	{"layer-args", required_argument, NULL, OPT_LAYER_ARGS},
+	{"echo", required_argument, NULL, OPT_ECHO},
 	{NULL, 0, NULL, 0},
 };
 
@@ -149,6 +161,30 @@ static int apply_flag(struct rp_config *c, int opt, const char *v)
 		if (config_add_net(c, v, err, sizeof(err)) == 0)
 			return 0;
 		break;
+	case OPT_LAYERS:
+		if (config_add_layers(c, v, err, sizeof(err)) == 0)
+			return 0;
+		break;
+	case OPT_LAYER_ARGS:
+		if (config_add_layer_args(c, v, err, sizeof(err)) == 0)
+			return 0;
+		break;
+	case OPT_LAYER_IMAGE:
+		return set_str(c->layer_image, sizeof(c->layer_image), v, "--layer-image");
+	case OPT_LAYER_MEM:
+		if (config_parse_mem(v, &c->layer_mem)) {
+			log_err("--layer-mem %s: not a size (e.g. 8M)", v);
+			return -1;
+		}
+		return 0;
+	case OPT_ECHO:
+		n = strtol(v, &end, 10);
+		if (*end || n < 0 || n > 1000000) {
+			log_err("--echo %s: must be 0..1000000", v);
+			return -1;
+		}
+		c->echo_words = (uint64_t)n;
+		return 0;
 	case OPT_DISK:
 		if (config_add_disk(c, v, err, sizeof(err)) == 0)
 			return 0;
@@ -245,6 +281,43 @@ static int boot_stack(struct rp_vm *vm, const struct rp_config *c, const void *k
 	return vm_run(vm);
 }
 
+/* A layered stack: the chain of ring-3 layers and the root's test device. */
+static int run_layers(const struct rp_config *c)
+{
+	struct ln_stack s = {.layer_mem = c->layer_mem, .echo_words = c->echo_words};
+	char self[PATH_MAX], image[PATH_MAX];
+	struct ln_result res;
+	unsigned i;
+	ssize_t n;
+
+	if (c->layer_image[0]) {
+		snprintf(image, sizeof(image), "%s", c->layer_image);
+	} else {
+		n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+		self[n > 0 ? n : 0] = 0;
+		if (strrchr(self, '/'))
+			*strrchr(self, '/') = 0;
+		snprintf(image, sizeof(image), "%.*s/layer.elf", (int)(sizeof(image) - 11), self);
+	}
+	s.image_path = image;
+	for (i = 0; i < c->nlayers; i++)
+		memcpy(s.kinds[i], c->layers[i], sizeof(s.kinds[i]));
+	s.nlayers = c->nlayers;
+	for (i = 0; i < c->nlayer_args; i++)
+		s.top_args[i] = c->layer_args[i];
+	s.ntop_args = c->nlayer_args;
+	layer_stack_run(&s, &res);
+	if (res.outcome == RP_ERROR)
+		return RP_ERROR;
+	log_event("end", "outcome", 's', outcome_name(res.outcome), "exit", 'u',
+		  (uint64_t)res.outcome, "why", 's', res.why, "code", 'u', res.code, "seconds", 'f',
+		  res.seconds, "exits", 'u', res.exits, "hypercalls", 'u', res.hypercalls, "refused",
+		  'u', res.refused, "doorbells", 'u', res.doorbells, "cpu_result", 'u', res.cpu_result,
+		  "echo_sum", 'u', res.echo_sum, "echo_ok", 'u', (uint64_t)res.echo_ok, NULL);
+	dprintf(2, "rampart: %s after %.2f s (exit %d)\n", res.why, res.seconds, res.outcome);
+	return res.outcome;
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	static struct rp_vm vm;
@@ -257,6 +330,8 @@ static int cmd_run(int argc, char **argv)
 
 	if (parse_run_args(&cfg, argc, argv) || open_log(&cfg))
 		return RP_ERROR;
+	if (cfg.nlayers)
+		return run_layers(&cfg);
 	kernel = read_file(cfg.kernel, "kernel", MAX_KERNEL_SIZE, &ksize);
 	if (!kernel)
 		return RP_ERROR;

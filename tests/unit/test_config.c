@@ -60,7 +60,6 @@ static void refusals(void **state)
 	assert_refused("{\"guest\":{\"kernel\":\"k\",\"memory\":1}}", "guest.memory: unknown field");
 	assert_refused("{\"guest\":{\"kernel\":3}}", "guest.kernel: wrong type");
 	assert_refused("{\"guest\":{\"kernel\":\"\"}}", "guest.kernel: empty path");
-	assert_refused("{\"name\":\"x\"}", "guest: missing");
 	assert_refused("{\"guest\":{\"kernel\":\"k\",\"mem\":\"lots\"}}", "guest.mem");
 	assert_refused("{\"guest\":{\"kernel\":\"k\",\"mem\":-5}}", "guest.mem");
 	assert_refused("{\"guest\":{\"kernel\":\"k\",\"cpus\":0}}", "guest.cpus");
@@ -81,7 +80,10 @@ static void refusals(void **state)
 	assert_refused("{\"guest\":{\"kernel\":\"k\"},\"disks\":[{\"path\":\"d\",\"serial\":"
 		       "\"abcdefghijklmnopqrstuvwxyz\"}]}",
 		       "serial");
-	assert_refused("{\"guest\":{\"kernel\":\"k\"},\"layers\":[{\"kind\":\"pass\"}]}", "layers");
+	assert_refused("{\"layers\":[{\"kind\":\"vmm\"}]}", "layers[0]: layer 'vmm'");
+	assert_refused("{\"layers\":[{\"kind\":\"nope\"}]}", "layers[0]: layer 'nope': unknown kind");
+	assert_refused("{\"layers\":[{\"kind\":\"pass\",\"x\":1}]}", "layers[0].x: unknown field");
+	assert_refused("{\"layers\":[{}]}", "layers[0].kind: missing");
 	assert_refused("{\"guest\":{\"kernel\":\"k\"},\"guest\":{\"kernel\":\"k\"}}", "duplicate");
 }
 
@@ -90,6 +92,29 @@ static void too_many_disks(void **state)
 	assert_refused("{\"guest\":{\"kernel\":\"k\"},\"disks\":[{\"path\":\"1\"},{\"path\":\"2\"},"
 		       "{\"path\":\"3\"},{\"path\":\"4\"},{\"path\":\"5\"}]}",
 		       "at most 4 disks");
+}
+
+static void layers(void **state)
+{
+	assert_int_equal(load("{\"layers\":[{\"kind\":\"pass\"},{\"kind\":\"spin\"}]}"), 0);
+	assert_int_equal(cfg.nlayers, 2);
+	assert_string_equal(cfg.layers[0], "pass");
+	assert_string_equal(cfg.layers[1], "spin");
+	assert_int_equal(config_check(&cfg, err, sizeof(err)), 0);
+	assert_int_equal(load("{\"layers\":[{\"kind\":\"spin\"},{\"kind\":\"pass\"}]}"), 0);
+	assert_int_equal(config_check(&cfg, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "needs a child"));
+	assert_int_equal(config_add_layers(&cfg, "pass,pass,test", err, sizeof(err)), 0);
+	assert_int_equal(cfg.nlayers, 3);
+	assert_int_equal(config_add_layers(&cfg, "pass,,spin", err, sizeof(err)), -1);
+	assert_int_equal(config_add_layers(&cfg, "pass,pass,pass,pass,pass,pass,pass,pass,spin", err,
+					   sizeof(err)),
+			 -1);
+	assert_int_equal(config_add_layer_args(&cfg, "1,1000,0x10", err, sizeof(err)), 0);
+	assert_int_equal(cfg.nlayer_args, 3);
+	assert_int_equal(cfg.layer_args[2], 16);
+	assert_int_equal(config_add_layer_args(&cfg, "1,x", err, sizeof(err)), -1);
+	assert_int_equal(config_add_layer_args(&cfg, "1,2,3,4,5,6,7", err, sizeof(err)), -1);
 }
 
 static void final_checks(void **state)
@@ -148,6 +173,7 @@ int main(void)
 		cmocka_unit_test(full_stack),	  cmocka_unit_test(mem_as_integer),
 		cmocka_unit_test(refusals),	  cmocka_unit_test(too_many_disks),
 		cmocka_unit_test(final_checks), cmocka_unit_test(flag_values),
+		cmocka_unit_test(layers),
 	};
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
 }

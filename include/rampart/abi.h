@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The hypercall ABI: the one contract between the root and the layers.
+ * docs/abi.md documents it field by field. Fixed-size types only, no
+ * pointers: every address is a guest-physical address in the caller's own
+ * memory, and every handle is a small integer that names one of the
+ * caller's own children.
+ *
+ * Transport: a port-I/O doorbell (vmcall never reaches user space under
+ * KVM). The caller puts the call number in eax, the arguments in rdi, rsi,
+ * r8, r9, r10 and writes eax to port RP_HC_PORT:
+ *
+ *	mov $RP_HC_PORT, %dx
+ *	out %eax, %dx
+ *
+ * The result comes back in rax: >= 0 on success, a negative RP_E* code on
+ * refusal. Registers other than rax are preserved. The root reads and writes
+ * them through KVM_CAP_SYNC_REGS: a call costs one exit and no extra ioctl.
+ */
+#ifndef RAMPART_ABI_H
+#define RAMPART_ABI_H
+
+#include <stdint.h>
+
+#define RP_ABI_VERSION 1
+#define RP_HC_PORT 0x0510
+
+/* Call numbers (eax). */
+enum rp_hc {
+	RP_HC_VERSION = 0,     /* () -> RP_ABI_VERSION */
+	RP_HC_VM_CREATE = 1,   /* (flags) -> vm handle */
+	RP_HC_VM_MAP = 2,      /* (vm, child_gpa, my_gpa, size, rights) -> 0 */
+	RP_HC_VCPU_CREATE = 3, /* (vm) -> vcpu handle */
+	RP_HC_VCPU_SET = 4,    /* (vcpu, state_gpa) -> 0: load struct rp_vcpu_state */
+	RP_HC_VCPU_GET = 5,    /* (vcpu, state_gpa) -> 0: store struct rp_vcpu_state */
+	RP_HC_VCPU_RUN = 6,    /* (vcpu, exit_gpa) -> 0: runs until an exit, in struct rp_exit */
+	RP_HC_IRQ_LINE = 7,    /* (vm, irq, level) -> 0 */
+	RP_HC_VM_DESTROY = 8,  /* (vm) -> 0: the child and its whole subtree */
+	RP_HC_WAIT = 9,        /* (timeout_ns) -> pending event bits (0 on timeout) */
+	RP_HC_TIMER = 10,      /* (ns) -> 0: one RP_EV_TIMER event after ns; 0 cancels */
+	RP_HC_LOG = 11,        /* (text_gpa, len) -> 0: one event line, stamped by the root */
+	RP_HC_EXIT = 12,       /* (code) -> does not return: the layer is done */
+	RP_HC_COUNT
+};
+
+/* Errors (negated in rax). */
+enum rp_err {
+	RP_EINVAL = 1,  /* bad argument: flags, rights, alignment, garbage call */
+	RP_EBADH = 2,   /* the handle is not one of the caller's children */
+	RP_ERANGE = 3,  /* an address range lies outside the caller's memory, or wraps */
+	RP_EPERM = 4,   /* more rights than the caller holds (RW from RO) */
+	RP_EQUOTA = 5,  /* too many VMs, vCPUs, maps, too much depth */
+	RP_EBUSY = 6,   /* overlaps an existing map of the child */
+	RP_ENOSYS = 7,  /* unknown call number */
+	RP_EDEAD = 8,   /* the vCPU or VM was destroyed, or has crashed */
+	RP_EFAULT = 9,  /* a struct the call names could not be read or written */
+	RP_ENOMEM = 10, /* the root could not get the resources */
+};
+
+/* RP_HC_VM_CREATE flags. */
+#define RP_VM_IRQCHIP (1u << 0) /* in-kernel IOAPIC, LAPIC and PIT: for an unmodified guest */
+
+/* RP_HC_VM_MAP rights. */
+#define RP_MAP_R (1u << 0)
+#define RP_MAP_W (1u << 1)
+#define RP_MAP_X (1u << 2)
+
+/* Quotas per caller (the root enforces them; docs/abi.md gives the reasons). */
+#define RP_MAX_CHILDREN 16
+#define RP_MAX_VCPUS 8
+#define RP_MAX_MAPS 16
+#define RP_MAX_DEPTH 8
+#define RP_MAX_LOG 512
+
+/* A segment as KVM describes it. */
+struct rp_segment {
+	uint64_t base;
+	uint32_t limit;
+	uint16_t selector;
+	uint8_t type, present, dpl, db, s, l, g, avl;
+	uint8_t pad[4];
+};
+
+struct rp_dtable {
+	uint64_t base;
+	uint16_t limit;
+	uint8_t pad[6];
+};
+
+/* RP_HC_VCPU_SET / GET: the child's architectural state. */
+struct rp_vcpu_state {
+	uint64_t rax, rbx, rcx, rdx, rsi, rdi, rsp, rbp;
+	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+	uint64_t rip, rflags;
+	struct rp_segment cs, ds, es, fs, gs, ss, tr, ldt;
+	struct rp_dtable gdt, idt;
+	uint64_t cr0, cr2, cr3, cr4, efer;
+};
+
+/* Exit reasons in struct rp_exit. */
+enum rp_exit_reason {
+	RP_EXIT_IO = 1,       /* port I/O; for an IN, put the data in io.data before the next run */
+	RP_EXIT_MMIO = 2,     /* MMIO; for a read, put the data in mmio.data */
+	RP_EXIT_HALT = 3,     /* hlt with interrupts off */
+	RP_EXIT_SHUTDOWN = 4, /* triple fault */
+	RP_EXIT_FAULT = 5,    /* the child's ring-0 stub reported an exception */
+	RP_EXIT_EVENT = 6,    /* something arrived for the caller (event bits) */
+	RP_EXIT_DEAD = 7,     /* the child is gone (its own exit, or destroyed) */
+};
+
+/* Event bits (RP_EXIT_EVENT, RP_HC_WAIT). */
+#define RP_EV_TIMER (1u << 0)
+#define RP_EV_NET (1u << 1)   /* the caller's own device has work for it */
+#define RP_EV_CHILD (1u << 2) /* reserved */
+
+/* RP_HC_VCPU_RUN: written by the root; read back for IN and MMIO reads. */
+struct rp_exit {
+	uint32_t reason;
+	uint32_t pad;
+	union {
+		struct {
+			uint16_t port;
+			uint8_t size; /* 1, 2 or 4 */
+			uint8_t out;  /* 1: the child wrote */
+			uint32_t count;
+			uint64_t data; /* first item */
+		} io;
+		struct {
+			uint64_t addr;
+			uint8_t data[8];
+			uint32_t len;
+			uint8_t is_write;
+			uint8_t pad[3];
+		} mmio;
+		struct {
+			uint64_t vector, error, addr;
+		} fault;
+		struct {
+			uint64_t events;
+		} event;
+		struct {
+			uint64_t code;
+		} dead;
+		uint8_t raw[56];
+	} u;
+};
+
+/*
+ * How a layer starts (the same at every depth). Its image is an ELF64
+ * executable whose PT_LOAD segments sit at their physical addresses in
+ * [RP_IMAGE_BASE, mem_size); it is entered in 64-bit mode at CPL 3 at
+ * e_entry with rdi = RP_BOOT_INFO_GPA and interrupts off; rsp is not set
+ * (the image's start code loads its own stack). Port I/O is allowed (IOPL 3)
+ * since every port exits. The page tables, GDT, TSS, IDT and the ring-0 fault
+ * stub lie below RP_IMAGE_BASE and are not reachable from CPL 3. Memory from
+ * free_start to mem_size is the layer's own, RW and not executable; the
+ * memory of its children is carved out of it.
+ */
+#define RP_BOOT_INFO_GPA 0x1000
+#define RP_IMAGE_BASE 0x200000 /* 2 MiB: the system area is below */
+#define RP_BOOT_MAGIC 0x5452504d4152ULL /* "RAMPRT" */
+#define RP_FAULT_PORT 0x0511 /* the ring-0 stub reports a vector here, then halts */
+#define RP_MAX_PAYLOAD 8
+
+/* An image or blob the layer's creator placed in its memory for it. */
+struct rp_blob {
+	uint64_t gpa, size;
+	char kind[16]; /* the personality of the layer this image starts */
+};
+
+struct rp_boot_info {
+	uint64_t magic;
+	uint32_t version; /* RP_ABI_VERSION */
+	uint32_t depth;   /* 1: directly above the root */
+	uint64_t mem_size;
+	uint64_t free_start; /* first byte of free memory (page aligned) */
+	uint64_t canary;     /* per-boot stack canary */
+	char kind[16];       /* personality: "pass", "vmm", "test", ... NUL-terminated */
+	uint32_t npayload;
+	uint32_t pad;
+	/* payload[0]: the child's image; the rest: what the child passes on. */
+	struct rp_blob payload[RP_MAX_PAYLOAD];
+	uint64_t args[8]; /* personality parameters */
+	char cmdline[256];
+};
+
+#endif

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A layer's one child: carved out of the layer's free memory, built with
+ * ring3_build from payload[0], mapped and started through the hypercalls.
+ */
+#ifndef RAMPART_LAYER_CHILD_H
+#define RAMPART_LAYER_CHILD_H
+
+#include <stdint.h>
+
+#include "rampart/abi.h"
+
+struct child {
+	uint8_t *base; /* the child's guest-physical 0, in our memory */
+	uint64_t size;
+	int64_t vm, vcpu;
+};
+
+/*
+ * Start the child our boot info describes: payload[0] is its image (its
+ * kind is payload[0].kind), args[0] its memory size in bytes; its payloads
+ * are our payload[1..] (copied into its free memory) and its args our
+ * args[1..]. 0, or -1 after logging why.
+ */
+int child_start(const struct rp_boot_info *info, struct child *c);
+
+/*
+ * Do the child's port I/O exit ourselves, unchanged (it exits to our
+ * parent); an IN's result goes back into ex. 0, or -1 (logged) where the
+ * exit may not be forwarded: string I/O, or the ABI's own ports.
+ */
+int child_forward_io(struct rp_exit *ex);
+
+/* Log why the child can no longer run, then end this layer with 0xdead. */
+__attribute__((noreturn)) void child_fatal(const char *who, const struct rp_exit *ex);
+
+#endif

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The layer kernel: one binary, the personality chosen by the boot info's
+ * kind. It runs at CPL 3, identity-mapped (a pointer is a guest-physical
+ * address), entered at _start (start.S) with rdi = the boot info.
+ *
+ * Personalities and their args (boot info args[]):
+ *  "pass"  transparent: args[0] = child memory (bytes, 2 MiB multiple);
+ *          args[1..] are the child's args[0..]. Every port I/O exit of the
+ *          child is done again, unchanged, by the pass layer itself.
+ *  "test"  as pass, but answers the child's test ports itself (the exit is
+ *          handled by the immediate parent): args[3] = n, the words
+ *          1, 2, ..., n then 0 answered on port 0x608; checks the sum on
+ *          0x60c; counts 0x600 doorbells; logs a summary.
+ *  "spin"  a test guest, no hypercalls: args[0] = mode, args[1] = n (see
+ *          spin.c); ends with `out` of its exit code to port 0x6f0.
+ */
+#ifndef RAMPART_LAYER_LAYER_H
+#define RAMPART_LAYER_LAYER_H
+
+#include <stdint.h>
+
+#include "rampart/abi.h"
+
+/* The test ports a spin guest talks to (the root's test device uses them). */
+#define TPORT_DOORBELL 0x600 /* out: one per doorbell, value = index */
+#define TPORT_RESULT 0x604   /* out: the cpu mode's result */
+#define TPORT_ECHO_IN 0x608  /* in: the next word, 0 = the end */
+#define TPORT_ECHO_SUM 0x60c /* out: the sum of the words read */
+#define TPORT_POWEROFF 0x6f0 /* out: exit code; the guest is done */
+
+#define LAYER_CODE_DEAD 0xdead /* the child crashed */
+#define LAYER_CODE_BAD 0xbad   /* bad boot info, or a failed check */
+
+uint64_t layer_main(const struct rp_boot_info *info);
+__attribute__((noreturn)) void spin_main(const struct rp_boot_info *info);
+
+/* The spin guest's cpu mode: n rounds of xorshift64 from a fixed seed,
+ * folded to 32 bits (the root's test harness computes the same). */
+uint32_t spin_cpu(uint64_t n);
+
+#endif

@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: MIT */
+#include "layer/lib.h"
+
+#include "layer/hc.h"
+#include "lib/rt.h"
+
+void *memcpy(void *dst, const void *src, size_t n)
+{
+	return rt_memcpy(dst, src, n);
+}
+
+void *memmove(void *dst, const void *src, size_t n)
+{
+	uint8_t *d = dst;
+	const uint8_t *s = src;
+
+	if (d <= s || d >= s + n)
+		return rt_memcpy(dst, src, n);
+	while (n--)
+		d[n] = s[n];
+	return dst;
+}
+
+void *memset(void *dst, int c, size_t n)
+{
+	return rt_memset(dst, c, n);
+}
+
+int memcmp(const void *a, const void *b, size_t n)
+{
+	return rt_memcmp(a, b, n);
+}
+
+int strcmp(const char *a, const char *b)
+{
+	for (; *a && *a == *b; a++, b++)
+		;
+	return (unsigned char)*a - (unsigned char)*b;
+}
+
+void hc_log(const char *text)
+{
+	hc_log_raw(text, rt_strnlen(text, RP_MAX_LOG));
+}
+
+void line_str(struct line *l, const char *s)
+{
+	while (*s && l->len < sizeof(l->buf))
+		l->buf[l->len++] = *s++;
+}
+
+void line_hex(struct line *l, uint64_t v)
+{
+	char d[19];
+	int i = 18;
+
+	d[i] = 0;
+	do {
+		d[--i] = "0123456789abcdef"[v & 15];
+		v >>= 4;
+	} while (v);
+	d[--i] = 'x';
+	d[--i] = '0';
+	line_str(l, d + i);
+}
+
+void line_dec(struct line *l, uint64_t v)
+{
+	char d[21];
+	int i = 20;
+
+	d[i] = 0;
+	do {
+		d[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	line_str(l, d + i);
+}
+
+void line_send(struct line *l)
+{
+	hc_log_raw(l->buf, l->len);
+	l->len = 0;
+}

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The layer kernel's small library: the symbols the compiler may call
+ * (memcpy, memset, memmove, memcmp) on top of src/lib/rt.c, and a line
+ * builder for log lines with numbers (no printf in a layer).
+ */
+#ifndef RAMPART_LAYER_LIB_H
+#define RAMPART_LAYER_LIB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+void *memcpy(void *dst, const void *src, size_t n);
+void *memmove(void *dst, const void *src, size_t n);
+void *memset(void *dst, int c, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+int strcmp(const char *a, const char *b);
+
+/* A log line being built; text past the end is dropped. */
+struct line {
+	char buf[160];
+	size_t len;
+};
+
+void line_str(struct line *l, const char *s);
+void line_hex(struct line *l, uint64_t v); /* 0x... */
+void line_dec(struct line *l, uint64_t v);
+void line_send(struct line *l); /* RP_HC_LOG, then empties the line */
+
+#endif

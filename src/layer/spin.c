@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The "spin" test guest: no hypercalls, only port I/O to the test ports, so
+ * its parent (whatever the depth) handles every one of its exits.
+ *
+ * Modes (args[0]), n = args[1]:
+ *  1 doorbell  n `out` to 0x600 (value = i): the exit-cost benchmark
+ *  2 cpu       spin_cpu(n), written to 0x604
+ *  3 echo      `in` 0x608 until 0, the sum (mod 2^32) written to 0x60c
+ *  4 fault     ud2: the ring-0 stub reports vector 6
+ *  5 ptwrite   a write to the page tables (supervisor page): #PF, vector 14
+ *  6 rowrite   a write to its own text (user read-only): #PF, vector 14
+ *  7 int       `int $0x80` (no such gate for CPL 3): #GP, vector 13
+ * Then `out` of the exit code (0, or LAYER_CODE_BAD for an unknown mode) to
+ * 0x6f0, forever: the parent treats it as the power-off.
+ */
+#include "boot/ring3.h"
+#include "layer/hc.h"
+#include "layer/layer.h"
+
+uint32_t spin_cpu(uint64_t n)
+{
+	uint64_t x = 0x9e3779b97f4a7c15ULL;
+
+	while (n--) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+	}
+	return (uint32_t)(x ^ (x >> 32));
+}
+
+static uint64_t spin_mode(uint64_t mode, uint64_t n)
+{
+	uint32_t w, sum = 0;
+	uint64_t i;
+
+	switch (mode) {
+	case 1:
+		for (i = 0; i < n; i++)
+			port_out(TPORT_DOORBELL, 4, (uint32_t)i);
+		return 0;
+	case 2:
+		port_out(TPORT_RESULT, 4, spin_cpu(n));
+		return 0;
+	case 3:
+		while ((w = port_in(TPORT_ECHO_IN, 4)) != 0)
+			sum += w;
+		port_out(TPORT_ECHO_SUM, 4, sum);
+		return 0;
+	case 4:
+		__asm__ volatile("ud2");
+		break;
+	case 5:
+		*(volatile uint64_t *)(uintptr_t)RING3_PT_GPA = 0;
+		break;
+	case 6:
+		*(volatile uint8_t *)(uintptr_t)spin_cpu = 0xc3;
+		break;
+	case 7:
+		__asm__ volatile("int $0x80");
+		break;
+	}
+	return LAYER_CODE_BAD;
+}
+
+void spin_main(const struct rp_boot_info *info)
+{
+	uint64_t code = spin_mode(info->args[0], info->args[1]);
+
+	for (;;)
+		port_out(TPORT_POWEROFF, 4, (uint32_t)code);
+}

@@ -1,0 +1,1051 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The root's side of the hypercall ABI (include/rampart/abi.h) and the
+ * chains that run a stack of layers.
+ *
+ * Invariants this file keeps (each is checked where a call enters, once):
+ *  1. Flattened: every VM of the tree is a sibling KVM VM created here; a
+ *     child's memory is a KVM memory slot onto the same host pages as a
+ *     range of its parent's memory. Nothing is copied.
+ *  2. Containment: a map lies entirely inside one of the caller's own maps
+ *     and never grants a right the caller lacks (a read-only range stays
+ *     read-only). No arithmetic on a guest value can wrap: every end is
+ *     computed with rt_add_ok.
+ *  3. Handles name only the caller's own children (per-caller tables), so a
+ *     layer can never reach a sibling, an ancestor or a grandchild.
+ *  4. Quotas: RP_MAX_CHILDREN VMs, RP_MAX_VCPUS vCPUs and RP_MAX_MAPS maps
+ *     per caller, RP_MAX_DEPTH levels.
+ *  5. Exit routing: an exit of a VM goes to its parent only, as the return
+ *     of the parent's pending RP_HC_VCPU_RUN; hypercalls go to the root,
+ *     and only from VMs created as layers.
+ *  6. A refused call returns an error code to the caller and is logged with
+ *     the caller's name; nothing a layer does ends the root.
+ *  7. Destroying a VM destroys its subtree and frees every fd and mapping.
+ *
+ * Chains: one host thread runs the deepest running vCPU; each vCPU below it
+ * sits in its RP_HC_VCPU_RUN (vcpu->running). An exit for the parent writes
+ * the record into the parent's memory and resumes the parent; an event for
+ * layer k completes k's pending run with RP_EXIT_EVENT and leaves its
+ * descendants suspended exactly where they were.
+ */
+#include "root/layer.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "boot/ring3.h"
+#include "lib/rt.h"
+#include "root/log.h"
+#include "root/vm.h"
+
+/* The root's test device below layer 1 (what a chain's bottom talks to). */
+#define TPORT_DOORBELL 0x600
+#define TPORT_RESULT 0x604
+#define TPORT_ECHO_IN 0x608
+#define TPORT_ECHO_SUM 0x60c
+#define TPORT_POWEROFF 0x6f0
+
+#define LN_MAX_NODES 1100 /* alive at once, all depths */
+
+struct ln_node;
+
+struct ln_vcpu {
+	struct ln_node *node;
+	int fd;
+	struct kvm_run *run;
+	size_t run_size;
+	struct ln_vcpu *running; /* the child vCPU of our pending RP_HC_VCPU_RUN */
+	uint64_t exit_gpa;       /* where that run's exit record goes */
+	bool dead;
+};
+
+struct ln_map {
+	uint64_t gpa, size;
+	uint8_t *host;
+	uint32_t rights;
+};
+
+struct ln_node {
+	struct ln_node *parent;
+	char name[32];
+	unsigned depth;
+	int vm_fd;
+	bool layer; /* may call the ABI */
+	struct ln_map maps[RP_MAX_MAPS];
+	unsigned nmaps;
+	struct ln_vcpu *vcpus[RP_MAX_VCPUS];
+	unsigned nvcpus;
+	struct ln_node *children[RP_MAX_CHILDREN]; /* handle = index + 1 */
+	uint64_t events;
+	uint64_t deadline_ns; /* RP_HC_TIMER, 0 = none */
+	bool exited;
+	uint64_t exit_code;
+};
+
+struct ln_root {
+	int kvm_fd;
+	size_t run_size;
+	unsigned nodes, next_id;
+	const struct ln_stack *stack;
+	struct ln_result *res;
+	uint64_t echo_next;
+	timer_t timer;
+	bool timer_ok;
+	bool done;
+};
+
+static volatile struct kvm_run *current_run;
+
+static void on_timer(int sig)
+{
+	if (current_run)
+		current_run->immediate_exit = 1;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000ULL + (uint64_t)t.tv_nsec;
+}
+
+static const char *const hc_names[RP_HC_COUNT] = {
+	"version", "vm_create", "vm_map", "vcpu_create", "vcpu_set", "vcpu_get", "vcpu_run",
+	"irq_line", "vm_destroy", "wait", "timer", "log", "exit",
+};
+
+/* ---- memory: the caller's view ------------------------------------------- */
+
+/* Host pointer for [gpa, gpa + len) of n, inside one map with `rights`. */
+static uint8_t *node_ptr(struct ln_node *n, uint64_t gpa, uint64_t len, uint32_t rights)
+{
+	unsigned i;
+
+	for (i = 0; i < n->nmaps; i++) {
+		struct ln_map *m = &n->maps[i];
+
+		if (gpa >= m->gpa && rt_range_ok(gpa - m->gpa, len, m->size))
+			return (m->rights & rights) == rights ? m->host + (gpa - m->gpa) : NULL;
+	}
+	return NULL;
+}
+
+static void *boot_mem_ptr(void *ctx, uint64_t gpa, uint64_t len)
+{
+	return node_ptr(ctx, gpa, len, RP_MAP_R | RP_MAP_W);
+}
+
+/* ---- nodes ------------------------------------------------------------------- */
+
+static struct ln_node *node_new(struct ln_root *r, struct ln_node *parent, bool layer)
+{
+	struct ln_node *n;
+
+	if (r->nodes >= LN_MAX_NODES)
+		return NULL;
+	n = calloc(1, sizeof(*n));
+	if (!n)
+		return NULL;
+	n->vm_fd = ioctl(r->kvm_fd, KVM_CREATE_VM, 0);
+	if (n->vm_fd < 0) {
+		free(n);
+		return NULL;
+	}
+	n->parent = parent;
+	n->depth = parent ? parent->depth + 1 : 1;
+	n->layer = layer;
+	snprintf(n->name, sizeof(n->name), "L%u#%u", n->depth, ++r->next_id);
+	r->nodes++;
+	return n;
+}
+
+static void vcpu_free(struct ln_vcpu *v)
+{
+	if (v->run)
+		munmap(v->run, v->run_size);
+	if (v->fd >= 0)
+		close(v->fd);
+	free(v);
+}
+
+static void node_free(struct ln_root *r, struct ln_node *n)
+{
+	unsigned i;
+
+	for (i = 0; i < RP_MAX_CHILDREN; i++)
+		if (n->children[i])
+			node_free(r, n->children[i]);
+	for (i = 0; i < n->nvcpus; i++)
+		vcpu_free(n->vcpus[i]);
+	close(n->vm_fd);
+	free(n);
+	r->nodes--;
+}
+
+static bool in_subtree(const struct ln_node *n, const struct ln_node *top)
+{
+	for (; n; n = n->parent)
+		if (n == top)
+			return true;
+	return false;
+}
+
+static struct ln_vcpu *vcpu_new(struct ln_root *r, struct ln_node *n)
+{
+	struct ln_vcpu *v = calloc(1, sizeof(*v));
+
+	if (!v)
+		return NULL;
+	v->node = n;
+	v->fd = ioctl(n->vm_fd, KVM_CREATE_VCPU, n->nvcpus);
+	if (v->fd < 0) {
+		free(v);
+		return NULL;
+	}
+	v->run_size = r->run_size;
+	v->run = mmap(NULL, v->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
+	if (v->run == MAP_FAILED) {
+		v->run = NULL;
+		vcpu_free(v);
+		return NULL;
+	}
+	n->vcpus[n->nvcpus++] = v;
+	return v;
+}
+
+/* Add a map to n's table and to its KVM VM. */
+static int node_map(struct ln_node *n, uint64_t gpa, uint64_t size, uint8_t *host, uint32_t rights)
+{
+	struct kvm_userspace_memory_region mr = {
+		.slot = n->nmaps,
+		.flags = (rights & RP_MAP_W) ? 0 : KVM_MEM_READONLY,
+		.guest_phys_addr = gpa,
+		.memory_size = size,
+		.userspace_addr = (uint64_t)(uintptr_t)host,
+	};
+
+	if (ioctl(n->vm_fd, KVM_SET_USER_MEMORY_REGION, &mr) < 0)
+		return -RP_ENOMEM;
+	n->maps[n->nmaps++] = (struct ln_map){.gpa = gpa, .size = size, .host = host, .rights = rights};
+	return 0;
+}
+
+/* ---- vCPU state: struct rp_vcpu_state <-> KVM ----------------------------- */
+
+static void seg_in(struct kvm_segment *k, const struct rp_segment *s)
+{
+	memset(k, 0, sizeof(*k));
+	k->base = s->base;
+	k->limit = s->limit;
+	k->selector = s->selector;
+	k->type = s->type;
+	k->present = s->present;
+	k->dpl = s->dpl;
+	k->db = s->db;
+	k->s = s->s;
+	k->l = s->l;
+	k->g = s->g;
+	k->avl = s->avl;
+	k->unusable = !s->present;
+}
+
+static void seg_out(struct rp_segment *s, const struct kvm_segment *k)
+{
+	memset(s, 0, sizeof(*s));
+	s->base = k->base;
+	s->limit = k->limit;
+	s->selector = k->selector;
+	s->type = k->type;
+	s->present = k->present;
+	s->dpl = k->dpl;
+	s->db = k->db;
+	s->s = k->s;
+	s->l = k->l;
+	s->g = k->g;
+	s->avl = k->avl;
+}
+
+static int state_set(struct ln_vcpu *v, const struct rp_vcpu_state *st)
+{
+	struct kvm_regs regs = {
+		.rax = st->rax, .rbx = st->rbx, .rcx = st->rcx, .rdx = st->rdx,
+		.rsi = st->rsi, .rdi = st->rdi, .rsp = st->rsp, .rbp = st->rbp,
+		.r8 = st->r8, .r9 = st->r9, .r10 = st->r10, .r11 = st->r11,
+		.r12 = st->r12, .r13 = st->r13, .r14 = st->r14, .r15 = st->r15,
+		.rip = st->rip, .rflags = st->rflags | 2,
+	};
+	struct kvm_sregs sregs;
+
+	if (ioctl(v->fd, KVM_GET_SREGS, &sregs) < 0)
+		return -RP_EDEAD;
+	seg_in(&sregs.cs, &st->cs);
+	seg_in(&sregs.ds, &st->ds);
+	seg_in(&sregs.es, &st->es);
+	seg_in(&sregs.fs, &st->fs);
+	seg_in(&sregs.gs, &st->gs);
+	seg_in(&sregs.ss, &st->ss);
+	seg_in(&sregs.tr, &st->tr);
+	seg_in(&sregs.ldt, &st->ldt);
+	sregs.gdt.base = st->gdt.base;
+	sregs.gdt.limit = st->gdt.limit;
+	sregs.idt.base = st->idt.base;
+	sregs.idt.limit = st->idt.limit;
+	sregs.cr0 = st->cr0;
+	sregs.cr2 = st->cr2;
+	sregs.cr3 = st->cr3;
+	sregs.cr4 = st->cr4;
+	sregs.efer = st->efer;
+	/* KVM checks the architectural consistency and refuses what is not. */
+	if (ioctl(v->fd, KVM_SET_SREGS, &sregs) < 0 || ioctl(v->fd, KVM_SET_REGS, &regs) < 0)
+		return -RP_EINVAL;
+	return 0;
+}
+
+static int state_get(struct ln_vcpu *v, struct rp_vcpu_state *st)
+{
+	struct kvm_regs regs;
+	struct kvm_sregs sregs;
+
+	if (ioctl(v->fd, KVM_GET_REGS, &regs) < 0 || ioctl(v->fd, KVM_GET_SREGS, &sregs) < 0)
+		return -RP_EDEAD;
+	memset(st, 0, sizeof(*st));
+	st->rax = regs.rax, st->rbx = regs.rbx, st->rcx = regs.rcx, st->rdx = regs.rdx;
+	st->rsi = regs.rsi, st->rdi = regs.rdi, st->rsp = regs.rsp, st->rbp = regs.rbp;
+	st->r8 = regs.r8, st->r9 = regs.r9, st->r10 = regs.r10, st->r11 = regs.r11;
+	st->r12 = regs.r12, st->r13 = regs.r13, st->r14 = regs.r14, st->r15 = regs.r15;
+	st->rip = regs.rip, st->rflags = regs.rflags;
+	seg_out(&st->cs, &sregs.cs);
+	seg_out(&st->ds, &sregs.ds);
+	seg_out(&st->es, &sregs.es);
+	seg_out(&st->fs, &sregs.fs);
+	seg_out(&st->gs, &sregs.gs);
+	seg_out(&st->ss, &sregs.ss);
+	seg_out(&st->tr, &sregs.tr);
+	seg_out(&st->ldt, &sregs.ldt);
+	st->gdt.base = sregs.gdt.base, st->gdt.limit = sregs.gdt.limit;
+	st->idt.base = sregs.idt.base, st->idt.limit = sregs.idt.limit;
+	st->cr0 = sregs.cr0, st->cr2 = sregs.cr2, st->cr3 = sregs.cr3, st->cr4 = sregs.cr4;
+	st->efer = sregs.efer;
+	return 0;
+}
+
+/* ---- hypercalls ---------------------------------------------------------------- */
+
+struct hc_args {
+	uint64_t a0, a1, a2, a3, a4;
+};
+
+static struct ln_node *child_of(struct ln_node *n, uint64_t h)
+{
+	return h >= 1 && h <= RP_MAX_CHILDREN ? n->children[h - 1] : NULL;
+}
+
+/* vCPU handles: (child handle << 8) | index, so they too name only our children. */
+static struct ln_vcpu *vcpu_of(struct ln_node *n, uint64_t h)
+{
+	struct ln_node *c = child_of(n, h >> 8);
+
+	return c && (h & 0xff) < c->nvcpus ? c->vcpus[h & 0xff] : NULL;
+}
+
+static int64_t hc_vm_create(struct ln_root *r, struct ln_node *n, const struct hc_args *a)
+{
+	unsigned i;
+
+	if (a->a0 & ~(uint64_t)RP_VM_IRQCHIP)
+		return -RP_EINVAL;
+	if (n->depth >= RP_MAX_DEPTH)
+		return -RP_EQUOTA;
+	for (i = 0; i < RP_MAX_CHILDREN; i++)
+		if (!n->children[i])
+			break;
+	if (i == RP_MAX_CHILDREN)
+		return -RP_EQUOTA;
+	/* A child of a layer is a layer too: it may call the ABI. */
+	n->children[i] = node_new(r, n, true);
+	if (!n->children[i])
+		return -RP_ENOMEM;
+	if ((a->a0 & RP_VM_IRQCHIP) && ioctl(n->children[i]->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0) {
+		node_free(r, n->children[i]);
+		n->children[i] = NULL;
+		return -RP_ENOMEM;
+	}
+	return i + 1;
+}
+
+static int64_t hc_vm_map(struct ln_node *n, const struct hc_args *a)
+{
+	struct ln_node *c = child_of(n, a->a0);
+	uint64_t cgpa = a->a1, mine = a->a2, size = a->a3, end;
+	uint32_t rights = (uint32_t)a->a4;
+	uint8_t *host;
+	unsigned i;
+
+	if (!c)
+		return -RP_EBADH;
+	if (!size || (size | cgpa | mine) & 0xfff || !rights || (a->a4 & ~7ULL))
+		return -RP_EINVAL;
+	if (!rt_add_ok(cgpa, size, &end) || !rt_add_ok(mine, size, &end))
+		return -RP_ERANGE;
+	if (!node_ptr(n, mine, size, RP_MAP_R))
+		return -RP_ERANGE;
+	host = node_ptr(n, mine, size, rights);
+	if (!host)
+		return -RP_EPERM;
+	for (i = 0; i < c->nmaps; i++)
+		if (cgpa < c->maps[i].gpa + c->maps[i].size && c->maps[i].gpa < cgpa + size)
+			return -RP_EBUSY;
+	if (c->nmaps >= RP_MAX_MAPS)
+		return -RP_EQUOTA;
+	return node_map(c, cgpa, size, host, rights);
+}
+
+static int64_t hc_vcpu_create(struct ln_root *r, struct ln_node *n, const struct hc_args *a)
+{
+	struct ln_node *c = child_of(n, a->a0);
+
+	if (!c)
+		return -RP_EBADH;
+	if (c->nvcpus >= RP_MAX_VCPUS)
+		return -RP_EQUOTA;
+	if (!vcpu_new(r, c))
+		return -RP_ENOMEM;
+	return (int64_t)(a->a0 << 8 | (c->nvcpus - 1));
+}
+
+static int64_t hc_vcpu_state(struct ln_node *n, const struct hc_args *a, bool set)
+{
+	struct ln_vcpu *v = vcpu_of(n, a->a0);
+	uint8_t *p = node_ptr(n, a->a1, sizeof(struct rp_vcpu_state),
+			      set ? RP_MAP_R : RP_MAP_R | RP_MAP_W);
+	struct rp_vcpu_state st;
+	int r;
+
+	if (!v)
+		return -RP_EBADH;
+	if (v->dead)
+		return -RP_EDEAD;
+	if (!p)
+		return -RP_EFAULT;
+	if (set) {
+		memcpy(&st, p, sizeof(st));
+		return state_set(v, &st);
+	}
+	r = state_get(v, &st);
+	if (!r)
+		memcpy(p, &st, sizeof(st));
+	return r;
+}
+
+static int64_t hc_irq_line(struct ln_node *n, const struct hc_args *a)
+{
+	struct ln_node *c = child_of(n, a->a0);
+	struct kvm_irq_level l = {.irq = (uint32_t)a->a1, .level = a->a2 ? 1 : 0};
+
+	if (!c)
+		return -RP_EBADH;
+	if (a->a1 > BOOT_MAX_GSI)
+		return -RP_EINVAL;
+	return ioctl(c->vm_fd, KVM_IRQ_LINE, &l) < 0 ? -RP_EINVAL : 0;
+}
+
+static int64_t hc_vm_destroy(struct ln_root *r, struct ln_node *n, const struct hc_args *a)
+{
+	struct ln_node *c = child_of(n, a->a0);
+	unsigned i;
+
+	if (!c)
+		return -RP_EBADH;
+	for (i = 0; i < n->nvcpus; i++)
+		if (n->vcpus[i]->running && in_subtree(n->vcpus[i]->running->node, c))
+			n->vcpus[i]->running = NULL;
+	node_free(r, c);
+	n->children[a->a0 - 1] = NULL;
+	return 0;
+}
+
+static int64_t hc_log(struct ln_node *n, const struct hc_args *a)
+{
+	char text[RP_MAX_LOG + 1];
+	const uint8_t *p;
+	uint64_t i;
+
+	if (a->a1 > RP_MAX_LOG)
+		return -RP_EINVAL;
+	p = node_ptr(n, a->a0, a->a1, RP_MAP_R);
+	if (!p)
+		return -RP_EFAULT;
+	for (i = 0; i < a->a1; i++)
+		text[i] = (p[i] >= 0x20 && p[i] < 0x7f) ? (char)p[i] : '?';
+	text[i] = 0;
+	log_event("layer_log", "layer", 's', n->name, "text", 's', text, NULL);
+	return 0;
+}
+
+static int64_t hc_wait(struct ln_node *n, const struct hc_args *a)
+{
+	uint64_t until = a->a0 ? now_ns() + a->a0 : 0, ev;
+
+	if (n->deadline_ns && (!until || n->deadline_ns < until))
+		until = n->deadline_ns;
+	while (!n->events && until) {
+		uint64_t t = now_ns();
+		struct timespec ts;
+
+		if (t >= until)
+			break;
+		ts.tv_sec = (time_t)((until - t) / 1000000000ULL);
+		ts.tv_nsec = (long)((until - t) % 1000000000ULL);
+		nanosleep(&ts, NULL);
+	}
+	if (n->deadline_ns && now_ns() >= n->deadline_ns) {
+		n->deadline_ns = 0;
+		n->events |= RP_EV_TIMER;
+	}
+	ev = n->events;
+	n->events = 0;
+	return (int64_t)ev;
+}
+
+/* ---- exits and the chain ------------------------------------------------------ */
+
+static void complete(struct ln_vcpu *v, int64_t value)
+{
+	v->run->s.regs.regs.rax = (uint64_t)value;
+	v->run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
+}
+
+/* The vCPU of n's parent that is running v (its pending RP_HC_VCPU_RUN). */
+static struct ln_vcpu *runner_of(struct ln_vcpu *v)
+{
+	struct ln_node *p = v->node->parent;
+	unsigned i;
+
+	for (i = 0; p && i < p->nvcpus; i++)
+		if (p->vcpus[i]->running == v)
+			return p->vcpus[i];
+	return NULL;
+}
+
+/* Complete p's pending run with exit record e; p runs next. */
+static struct ln_vcpu *deliver(struct ln_vcpu *p, const struct rp_exit *e)
+{
+	uint8_t *dst = node_ptr(p->node, p->exit_gpa, sizeof(*e), RP_MAP_W);
+
+	if (dst) {
+		memcpy(dst, e, sizeof(*e));
+		complete(p, 0);
+	} else {
+		complete(p, -RP_EFAULT);
+	}
+	p->running = NULL;
+	return p;
+}
+
+static struct ln_vcpu *deepest(struct ln_vcpu *v)
+{
+	while (v->running)
+		v = v->running;
+	return v;
+}
+
+static void end_stack(struct ln_root *r, int outcome, uint64_t code, const char *why)
+{
+	if (r->done)
+		return;
+	r->done = true;
+	r->res->outcome = outcome;
+	r->res->code = code;
+	snprintf(r->res->why, sizeof(r->res->why), "%s", why);
+}
+
+/* The root's test device, below layer 1. */
+static void root_device(struct ln_root *r, struct ln_vcpu *v)
+{
+	struct kvm_run *run = v->run;
+	uint8_t *data = (uint8_t *)run + run->io.data_offset;
+	uint32_t val = 0;
+	char why[96];
+
+	if (run->exit_reason != KVM_EXIT_IO) {
+		snprintf(why, sizeof(why), "layer 1 made an unhandled exit %u", run->exit_reason);
+		end_stack(r, RP_CRASH, 0, why);
+		return;
+	}
+	memcpy(&val, data, run->io.size < 4 ? run->io.size : 4);
+	if (run->io.direction == KVM_EXIT_IO_IN) {
+		val = 0;
+		if (run->io.port == TPORT_ECHO_IN && r->echo_next < r->stack->echo_words)
+			val = (uint32_t)++r->echo_next;
+		memcpy(data, &val, run->io.size < 4 ? run->io.size : 4);
+		return;
+	}
+	switch (run->io.port) {
+	case TPORT_DOORBELL:
+		r->res->doorbells++;
+		break;
+	case TPORT_RESULT:
+		r->res->cpu_result = val;
+		break;
+	case TPORT_ECHO_SUM:
+		r->res->echo_sum = val;
+		r->res->echo_ok = val == (uint32_t)(r->stack->echo_words * (r->stack->echo_words + 1) / 2);
+		break;
+	case TPORT_POWEROFF:
+		end_stack(r, RP_POWEROFF, val, "the top of the stack powered off");
+		break;
+	default:
+		log_event("unhandled_access", "layer", 's', v->node->name, "port", 'x',
+			  (uint64_t)run->io.port, NULL);
+	}
+}
+
+/* A child that can no longer run: tell its parent why. */
+static struct ln_vcpu *child_gone(struct ln_root *r, struct ln_vcpu *v, uint32_t reason,
+				  uint64_t a, uint64_t b)
+{
+	struct rp_exit e = {.reason = reason};
+	struct ln_vcpu *p;
+	char why[128];
+
+	v->dead = true;
+	if (!v->node->parent) {
+		snprintf(why, sizeof(why), "layer 1 (%s) %s (0x%llx)", v->node->name,
+			 reason == RP_EXIT_FAULT ? "faulted" : reason == RP_EXIT_DEAD ? "exited"
+							       : "triple-faulted",
+			 (unsigned long long)a);
+		end_stack(r, reason == RP_EXIT_DEAD ? RP_POWEROFF : RP_CRASH, a, why);
+		return v;
+	}
+	if (reason == RP_EXIT_FAULT) {
+		e.u.fault.vector = a;
+		e.u.fault.addr = b;
+	} else {
+		e.u.dead.code = a;
+	}
+	log_event("layer_end", "layer", 's', v->node->name, "reason", 's',
+		  reason == RP_EXIT_FAULT ? "fault" : reason == RP_EXIT_DEAD ? "exit" : "shutdown",
+		  "value", 'x', a, NULL);
+	p = runner_of(v);
+	return p ? deliver(p, &e) : v;
+}
+
+/* An exit that is not a hypercall: the parent's business. */
+static struct ln_vcpu *to_parent(struct ln_root *r, struct ln_vcpu *v)
+{
+	struct kvm_run *run = v->run;
+	struct rp_exit e = {0};
+	struct ln_vcpu *p;
+
+	if (!v->node->parent) {
+		root_device(r, v);
+		return v;
+	}
+	switch (run->exit_reason) {
+	case KVM_EXIT_IO:
+		e.reason = RP_EXIT_IO;
+		e.u.io.port = run->io.port;
+		e.u.io.size = run->io.size;
+		e.u.io.out = run->io.direction == KVM_EXIT_IO_OUT;
+		e.u.io.count = run->io.count;
+		memcpy(&e.u.io.data, (uint8_t *)run + run->io.data_offset,
+		       run->io.size <= 8 ? run->io.size : 8);
+		break;
+	case KVM_EXIT_MMIO:
+		e.reason = RP_EXIT_MMIO;
+		e.u.mmio.addr = run->mmio.phys_addr;
+		e.u.mmio.len = run->mmio.len;
+		e.u.mmio.is_write = run->mmio.is_write;
+		memcpy(e.u.mmio.data, run->mmio.data, 8);
+		break;
+	case KVM_EXIT_HLT:
+		e.reason = RP_EXIT_HALT;
+		break;
+	default:
+		return child_gone(r, v, RP_EXIT_SHUTDOWN, run->exit_reason, 0);
+	}
+	p = runner_of(v);
+	return p ? deliver(p, &e) : v;
+}
+
+/* Data an IN or an MMIO read of the child waits for, from its parent's record. */
+static void fill_pending_read(struct ln_vcpu *c, const struct rp_exit *e)
+{
+	struct kvm_run *run = c->run;
+
+	if (run->exit_reason == KVM_EXIT_IO && run->io.direction == KVM_EXIT_IO_IN &&
+	    e->reason == RP_EXIT_IO)
+		memcpy((uint8_t *)run + run->io.data_offset, &e->u.io.data,
+		       run->io.size <= 8 ? run->io.size : 8);
+	else if (run->exit_reason == KVM_EXIT_MMIO && !run->mmio.is_write && e->reason == RP_EXIT_MMIO)
+		memcpy(run->mmio.data, e->u.mmio.data, sizeof(run->mmio.data));
+}
+
+static struct ln_vcpu *hc_run(struct ln_vcpu *v, const struct hc_args *a, int64_t *ret)
+{
+	struct ln_vcpu *c = vcpu_of(v->node, a->a0);
+	uint8_t *rec = node_ptr(v->node, a->a1, sizeof(struct rp_exit), RP_MAP_R | RP_MAP_W);
+	struct rp_exit e;
+
+	if (!c) {
+		*ret = -RP_EBADH;
+		return v;
+	}
+	if (c->dead) {
+		*ret = -RP_EDEAD;
+		return v;
+	}
+	if (!rec) {
+		*ret = -RP_EFAULT;
+		return v;
+	}
+	v->exit_gpa = a->a1;
+	if (v->node->events) { /* something already waits for the caller */
+		e = (struct rp_exit){.reason = RP_EXIT_EVENT, .u.event.events = v->node->events};
+		v->node->events = 0;
+		memcpy(rec, &e, sizeof(e));
+		*ret = 0;
+		return v;
+	}
+	memcpy(&e, rec, sizeof(e));
+	fill_pending_read(c, &e);
+	v->running = c;
+	*ret = 1; /* pending: completed when the child exits */
+	return deepest(c);
+}
+
+static void refused(struct ln_root *r, struct ln_vcpu *v, uint32_t nr, int64_t err)
+{
+	r->res->refused++;
+	log_event("hc_refused", "layer", 's', v->node->name, "call", 's',
+		  nr < RP_HC_COUNT ? hc_names[nr] : "unknown", "nr", 'u', (uint64_t)nr, "error",
+		  'i', err, NULL);
+}
+
+static struct ln_vcpu *hypercall(struct ln_root *r, struct ln_vcpu *v)
+{
+	const struct kvm_regs *g = &v->run->s.regs.regs;
+	struct hc_args a = {g->rdi, g->rsi, g->r8, g->r9, g->r10};
+	uint32_t nr = (uint32_t)g->rax;
+	struct ln_vcpu *next = v;
+	int64_t ret;
+
+	r->res->hypercalls++;
+	switch (nr) {
+	case RP_HC_VERSION:
+		ret = RP_ABI_VERSION;
+		break;
+	case RP_HC_VM_CREATE:
+		ret = hc_vm_create(r, v->node, &a);
+		break;
+	case RP_HC_VM_MAP:
+		ret = hc_vm_map(v->node, &a);
+		break;
+	case RP_HC_VCPU_CREATE:
+		ret = hc_vcpu_create(r, v->node, &a);
+		break;
+	case RP_HC_VCPU_SET:
+	case RP_HC_VCPU_GET:
+		ret = hc_vcpu_state(v->node, &a, nr == RP_HC_VCPU_SET);
+		break;
+	case RP_HC_VCPU_RUN:
+		next = hc_run(v, &a, &ret);
+		if (ret == 1)
+			return next;
+		break;
+	case RP_HC_IRQ_LINE:
+		ret = hc_irq_line(v->node, &a);
+		break;
+	case RP_HC_VM_DESTROY:
+		ret = hc_vm_destroy(r, v->node, &a);
+		break;
+	case RP_HC_WAIT:
+		ret = hc_wait(v->node, &a);
+		break;
+	case RP_HC_TIMER:
+		ret = a.a0 > 3600ULL * 1000000000ULL ? -RP_EINVAL : 0;
+		if (!ret)
+			v->node->deadline_ns = a.a0 ? now_ns() + a.a0 : 0;
+		break;
+	case RP_HC_LOG:
+		ret = hc_log(v->node, &a);
+		break;
+	case RP_HC_EXIT:
+		v->node->exited = true;
+		v->node->exit_code = a.a0;
+		return child_gone(r, v, RP_EXIT_DEAD, a.a0, 0);
+	default:
+		ret = -RP_ENOSYS;
+	}
+	if (ret < 0)
+		refused(r, v, nr, ret);
+	complete(v, ret);
+	return next;
+}
+
+static struct ln_vcpu *route_exit(struct ln_root *r, struct ln_vcpu *v)
+{
+	struct kvm_run *run = v->run;
+	uint32_t val = 0;
+
+	if (run->exit_reason == KVM_EXIT_IO && run->io.direction == KVM_EXIT_IO_OUT &&
+	    run->io.size == 4 && run->io.count == 1) {
+		memcpy(&val, (uint8_t *)run + run->io.data_offset, 4);
+		if (run->io.port == RP_HC_PORT && v->node->layer)
+			return hypercall(r, v);
+		if (run->io.port == RP_FAULT_PORT) {
+			struct kvm_sregs s;
+
+			if (ioctl(v->fd, KVM_GET_SREGS, &s) < 0)
+				s.cr2 = 0;
+			return child_gone(r, v, RP_EXIT_FAULT, val, s.cr2);
+		}
+	}
+	if (run->exit_reason == KVM_EXIT_SHUTDOWN || run->exit_reason == KVM_EXIT_FAIL_ENTRY ||
+	    run->exit_reason == KVM_EXIT_INTERNAL_ERROR)
+		return child_gone(r, v, RP_EXIT_SHUTDOWN, run->exit_reason, 0);
+	return to_parent(r, v);
+}
+
+/* Timers that fell due become events; the lowest waiting layer gets its own. */
+static struct ln_vcpu *events(struct ln_root *r, struct ln_vcpu *top, struct ln_vcpu *cur)
+{
+	uint64_t t = now_ns(), next = 0;
+	struct ln_vcpu *v;
+
+	for (v = top; v; v = v->running) {
+		struct ln_node *n = v->node;
+
+		if (n->deadline_ns && n->deadline_ns <= t) {
+			n->deadline_ns = 0;
+			n->events |= RP_EV_TIMER;
+		}
+		if (n->deadline_ns && (!next || n->deadline_ns < next))
+			next = n->deadline_ns;
+	}
+	for (v = top; v && v != cur; v = v->running)
+		if (v->node->events && v->running) {
+			struct rp_exit e = {.reason = RP_EXIT_EVENT, .u.event.events = v->node->events};
+
+			v->node->events = 0;
+			deliver(v, &e);
+			cur = v;
+			break;
+		}
+	if (r->timer_ok) {
+		struct itimerspec its = {0};
+
+		if (next) {
+			uint64_t d = next > t ? next - t : 1;
+
+			its.it_value.tv_sec = (time_t)(d / 1000000000ULL);
+			its.it_value.tv_nsec = (long)(d % 1000000000ULL);
+		}
+		timer_settime(r->timer, 0, &its, NULL);
+	}
+	return cur;
+}
+
+static void chain_run(struct ln_root *r, struct ln_vcpu *top)
+{
+	struct ln_vcpu *cur = top;
+
+	while (!r->done) {
+		cur = events(r, top, cur);
+		cur->run->kvm_valid_regs = KVM_SYNC_X86_REGS;
+		current_run = cur->run;
+		if (ioctl(cur->fd, KVM_RUN, 0) < 0) {
+			current_run = NULL;
+			cur->run->immediate_exit = 0;
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			cur = child_gone(r, cur, RP_EXIT_SHUTDOWN, (uint64_t)errno, 0);
+			continue;
+		}
+		current_run = NULL;
+		cur->run->kvm_dirty_regs = 0;
+		r->res->exits++;
+		cur = route_exit(r, cur);
+	}
+}
+
+/* ---- building a stack ------------------------------------------------------- */
+
+static void *read_image(const char *path, uint64_t *size)
+{
+	struct stat st;
+	void *buf = NULL;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
+	    st.st_size > (64 << 20)) {
+		log_err("layer image %s: %s", path, fd < 0 ? strerror(errno) : "not a usable file");
+		goto out;
+	}
+	buf = malloc((size_t)st.st_size);
+	if (buf && read(fd, buf, (size_t)st.st_size) != st.st_size) {
+		log_err("layer image %s: short read", path);
+		free(buf);
+		buf = NULL;
+	}
+	*size = (uint64_t)st.st_size;
+out:
+	if (fd >= 0)
+		close(fd);
+	return buf;
+}
+
+#define MIB2 (2ULL << 20)
+
+static uint64_t align2m(uint64_t v)
+{
+	return (v + MIB2 - 1) & ~(MIB2 - 1);
+}
+
+/*
+ * Layer i needs its own share, room for the images of the layers above it
+ * (which it copies into its child) and its child's memory; layer 1 gets it
+ * all. The images for layers 2.. go at layer 1's free_start (payload[i]
+ * starts layer i + 2); args: the memory of each layer above, then the top's
+ * own parameters.
+ */
+static void stack_sizes(const struct ln_stack *s, uint64_t slot, uint64_t mem[LN_MAX_LAYERS])
+{
+	int i = (int)s->nlayers - 1;
+
+	mem[i] = s->layer_mem;
+	for (i--; i >= 0; i--)
+		mem[i] = s->layer_mem + align2m(slot * (s->nlayers - 1 - (unsigned)i)) + mem[i + 1];
+}
+
+static int build_bottom(struct ln_root *r, struct ln_node *n, const void *img, uint64_t isize,
+			struct rp_vcpu_state *st)
+{
+	const struct ln_stack *s = r->stack;
+	uint64_t slot = (isize + 0xfff) & ~0xfffULL, mem[LN_MAX_LAYERS], free_start;
+	struct boot_mem m = {.ctx = n, .gpa_ptr = boot_mem_ptr};
+	struct rp_boot_info info;
+	const char *why = "?";
+	uint8_t *host;
+	unsigned i, k = 0;
+
+	stack_sizes(s, slot, mem);
+	host = mmap(NULL, mem[0], PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (host == MAP_FAILED) {
+		log_err("layer memory of %llu MiB: %s", (unsigned long long)(mem[0] >> 20),
+			strerror(errno));
+		return -1;
+	}
+	if (node_map(n, 0, mem[0], host, RP_MAP_R | RP_MAP_W | RP_MAP_X)) {
+		log_err("layer memory: KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
+		munmap(host, mem[0]);
+		return -1;
+	}
+	memset(&info, 0, sizeof(info));
+	info.magic = RP_BOOT_MAGIC;
+	info.version = RP_ABI_VERSION;
+	info.depth = 1;
+	info.canary = ((uint64_t)rand() << 32) ^ (uint64_t)rand() ^ now_ns();
+	snprintf(info.kind, sizeof(info.kind), "%s", s->kinds[0]);
+	for (i = 1; i < s->nlayers && k < 8; i++)
+		info.args[k++] = mem[i];
+	for (i = 0; i < s->ntop_args && k < 8; i++)
+		info.args[k++] = s->top_args[i];
+	/* A first build says where free memory starts; the images go there. */
+	if (ring3_build(&m, mem[0], img, isize, &info, st, &why)) {
+		log_err("layer image %s: %s", s->image_path, why);
+		return -1;
+	}
+	free_start = ((const struct rp_boot_info *)(host + RP_BOOT_INFO_GPA))->free_start;
+	for (i = 1; i < s->nlayers && i <= RP_MAX_PAYLOAD; i++) {
+		struct rp_blob *b = &info.payload[info.npayload++];
+
+		b->gpa = free_start + (i - 1) * slot;
+		b->size = isize;
+		snprintf(b->kind, sizeof(b->kind), "%s", s->kinds[i]);
+		memcpy(host + b->gpa, img, isize);
+	}
+	return ring3_build(&m, mem[0], img, isize, &info, st, &why);
+}
+
+static int root_open(struct ln_root *r)
+{
+	struct sigaction sa;
+	struct sigevent sev;
+	int size;
+
+	r->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (r->kvm_fd < 0) {
+		log_err("/dev/kvm: %s", strerror(errno));
+		return -1;
+	}
+	size = ioctl(r->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (size <= 0 || ioctl(r->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS) <= 0) {
+		log_err("/dev/kvm: no KVM_CAP_SYNC_REGS, which layers need");
+		return -1;
+	}
+	r->run_size = (size_t)size;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_timer;
+	sigaction(SIGALRM, &sa, NULL);
+	memset(&sev, 0, sizeof(sev));
+	sev.sigev_notify = SIGEV_SIGNAL;
+	sev.sigev_signo = SIGALRM;
+	r->timer_ok = timer_create(CLOCK_MONOTONIC, &sev, &r->timer) == 0;
+	return 0;
+}
+
+int layer_stack_run(const struct ln_stack *s, struct ln_result *res)
+{
+	struct ln_root r = {.stack = s, .res = res, .kvm_fd = -1};
+	struct rp_vcpu_state st;
+	struct ln_node *bottom;
+	struct ln_vcpu *v;
+	uint64_t isize = 0;
+	uint64_t t0 = now_ns();
+	void *img;
+
+	memset(res, 0, sizeof(*res));
+	res->outcome = RP_ERROR;
+	img = read_image(s->image_path, &isize);
+	if (!img || root_open(&r))
+		goto out;
+	bottom = node_new(&r, NULL, true);
+	if (!bottom) {
+		log_err("KVM_CREATE_VM: %s", strerror(errno));
+		goto out;
+	}
+	if (build_bottom(&r, bottom, img, isize, &st) || !(v = vcpu_new(&r, bottom)) ||
+	    state_set(v, &st)) {
+		log_err("could not start layer 1 (%s)", s->kinds[0]);
+		goto free;
+	}
+	log_event("stack_start", "layers", 'u', (uint64_t)s->nlayers, "bottom", 's', s->kinds[0],
+		  "top", 's', s->kinds[s->nlayers - 1], "layer_mem_mib", 'u', s->layer_mem >> 20,
+		  NULL);
+	chain_run(&r, v);
+free:
+	if (bottom->nmaps)
+		munmap(bottom->maps[0].host, bottom->maps[0].size);
+	node_free(&r, bottom);
+out:
+	if (r.timer_ok)
+		timer_delete(r.timer);
+	if (r.kvm_fd >= 0)
+		close(r.kvm_fd);
+	free(img);
+	res->seconds = (now_ns() - t0) / 1e9;
+	return res->outcome;
+}

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Layered stacks: every VM of the tree is a sibling KVM VM of the root's;
+ * the tree is bookkeeping. See layer.c for the invariants.
+ */
+#ifndef RAMPART_LAYER_H
+#define RAMPART_LAYER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "rampart/abi.h"
+
+#define LN_MAX_LAYERS RP_MAX_DEPTH
+#define LN_KIND_MAX 15
+
+/* What the operator asked for: a chain of ring-3 layers (bottom first). */
+struct ln_stack {
+	const char *image_path;          /* the layer kernel (build/layer.elf) */
+	char kinds[LN_MAX_LAYERS][LN_KIND_MAX + 1];
+	unsigned nlayers;                /* the last one is the top */
+	uint64_t layer_mem;              /* each layer's own share, bytes */
+	uint64_t top_args[6];            /* the top's personality parameters */
+	unsigned ntop_args;
+	uint64_t echo_words;             /* root test device: words answered on port 0x608 */
+};
+
+/* How the chain ended, for the exit status and the final event. */
+struct ln_result {
+	int outcome; /* enum rp_outcome */
+	uint64_t code;
+	uint64_t doorbells, cpu_result, echo_sum, hypercalls, refused, exits;
+	bool echo_ok;
+	double seconds;
+	char why[200];
+};
+
+int layer_stack_run(const struct ln_stack *s, struct ln_result *res);
+
+#endif
