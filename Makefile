@@ -53,6 +53,10 @@ $(B)/timeline: bench/timeline.c
 	@echo "  LD $@"
 	$(Q)$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -o $@ $<
 
+$(B)/cpuwork: bench/cpuwork.c $(B)/obj/src/lib/work.o
+	@echo "  LD $@"
+	$(Q)$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -Isrc -o $@ $^
+
 # ---- unit tests, under AddressSanitizer and UBSan ---------------------------
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 AFREE_OBJ := $(FREE_SRC:%.c=$(B)/asan/%.o)
@@ -137,7 +141,8 @@ demo: deps
 	@scripts/demo.sh
 
 bench: deps
-	@$(MAKE) --no-print-directory all images
+	@$(MAKE) --no-print-directory all images $(B)/cpuwork
+	@bench/layers.sh
 	@bench/run.sh
 
 format:

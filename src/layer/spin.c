@@ -17,17 +17,11 @@
 #include "boot/ring3.h"
 #include "layer/hc.h"
 #include "layer/layer.h"
+#include "lib/work.h"
 
 uint32_t spin_cpu(uint64_t n)
 {
-	uint64_t x = 0x9e3779b97f4a7c15ULL;
-
-	while (n--) {
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
-	}
-	return (uint32_t)(x ^ (x >> 32));
+	return rt_cpu_work(n);
 }
 
 static uint64_t spin_mode(uint64_t mode, uint64_t n)

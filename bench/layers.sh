@@ -1,0 +1,120 @@
+#!/bin/sh
+# Recursive-VM benchmarks (make bench), directly on this host's /dev/kvm:
+# layers and their test guest run in ring 3, so no hardware virtualization
+# is needed. Each value is the median of RUNS runs; every ratio is against a
+# baseline measured in the same run. Writes docs/benchmarks-layers.md.
+#   1. an exit handled by the immediate parent, guest at depth 2..6
+#      (a test layer answers the guest's doorbells): ratio to depth 2;
+#   2. an exit forwarded down to the root through every layer, depth 1..6:
+#      cost per layer crossed, least-squares slope and fit;
+#   3. CPU-bound work in the guest at depth 1, 3, 6 against the host.
+cd "$(dirname "$0")/.." || exit 1
+R=build/rampart
+RUNS=${BENCH_RUNS:-3}
+N1=${BENCH_DOORBELLS:-2000}
+N2=$((N1 * 3))
+CPU_N=${BENCH_CPU_N:-400000000}
+out=docs/benchmarks-layers.md
+[ -x $R ] && [ -f build/layer.elf ] && [ -x build/cpuwork ] || { echo "bench: run make first"; exit 1; }
+
+# field NAME: a number from the stack's "end" event on stdin
+field() { sed -n "s/.*\"event\":\"end\".*\"$1\":\([0-9.e+-]*\).*/\1/p" | tail -n1; }
+median() { tr ' ' '\n' | grep . | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+stack() { # stack LAYERS ARGS: seconds, after checking the stack ended well
+	_o=$($R run --layers "$1" --layer-args "$2" 2>&1)
+	_rc=$?
+	[ $_rc = 0 ] || { echo "bench: $1 ($2) ended with $_rc" >&2; echo "$_o" | tail -n 3 >&2; exit 1; }
+	echo "$_o" | field seconds
+}
+pass_n() { _i=0; _s=; while [ $_i -lt "$1" ]; do _s="${_s}pass,"; _i=$((_i + 1)); done; printf %s "$_s"; }
+# per_exit LAYERS: microseconds per doorbell (difference of two lengths)
+per_exit() {
+	_v=
+	for _r in $(seq "$RUNS"); do
+		_a=$(stack "$1" "1,$N1") && _b=$(stack "$1" "1,$N2") || exit 1
+		_v="$_v $(echo "$_a $_b" | awk -v n=$((N2 - N1)) '{ printf "%.2f", ($2 - $1) * 1e6 / n }')"
+	done
+	echo "$_v" | median
+}
+
+echo "bench: exits handled by the immediate parent"
+t1=""
+for d in 2 3 4 5 6; do
+	us=$(per_exit "$(pass_n $((d - 2)))test,spin") || exit 1
+	[ -n "$t1" ] || t1=$us
+	imm="$imm| $d | $us | $(echo "$us $t1" | awk '{ printf "%.2f", $1 / $2 }') |
+"
+done
+
+echo "bench: exits forwarded to the root"
+pts=""
+for d in 1 2 3 4 5 6; do
+	us=$(per_exit "$(pass_n $((d - 1)))spin") || exit 1
+	pts="$pts $d:$us"
+	fwd="$fwd| $d | $d | $us |
+"
+done
+fit=$(echo "$pts" | tr ' ' '\n' | grep . | awk -F: '{ x[NR] = $1 - 1; y[NR] = $2; sx += x[NR]; sy += y[NR] }
+	END { n = NR; mx = sx / n; my = sy / n
+		for (i = 1; i <= n; i++) { sxy += (x[i] - mx) * (y[i] - my); sxx += (x[i] - mx) ^ 2; syy += (y[i] - my) ^ 2 }
+		b = sxy / sxx; a = my - b * mx; r2 = (sxy * sxy) / (sxx * syy)
+		printf "%.1f µs per layer crossed, %.1f µs at depth 1, R² = %.4f", b, a, r2 }')
+
+echo "bench: CPU-bound work"
+hv=
+for r in $(seq "$RUNS"); do hv="$hv $(build/cpuwork "$CPU_N" | sed 's/.*seconds=//')"; done
+host=$(echo "$hv" | median)
+want=$(build/cpuwork "$CPU_N" | sed 's/result=\([0-9]*\).*/\1/')
+for d in 1 3 6; do
+	v=
+	for r in $(seq "$RUNS"); do
+		o=$($R run --layers "$(pass_n $((d - 1)))spin" --layer-args "2,$CPU_N" 2>&1)
+		[ "$(echo "$o" | field cpu_result)" = "$want" ] || { echo "bench: wrong result at depth $d" >&2; exit 1; }
+		v="$v $(echo "$o" | field seconds)"
+	done
+	s=$(echo "$v" | median | awk '{ printf "%.3f", $1 }')
+	[ $d = 1 ] && d1=$s
+	cpu="$cpu| $d | $s | $(echo "$host $s" | awk '{ printf "%.3f", $1 / $2 }') | $(echo "$d1 $s" | awk '{ printf "%.3f", $1 / $2 }') |
+"
+done
+
+{
+	echo "# Benchmarks: recursive VMs"
+	echo
+	echo "Written by \`make bench\` (bench/layers.sh); the latest run replaces this file."
+	echo "Medians of $RUNS runs. The guest is the layer kernel's \`spin\` personality"
+	echo "(ring 3); layers are \`pass\` (forwards every exit down) and \`test\` (answers"
+	echo "its child's doorbells itself). Per-exit costs are the difference between"
+	echo "runs of $N1 and $N2 doorbells, divided by $((N2 - N1))."
+	echo
+	echo "- date: $(date -u +%Y-%m-%d)"
+	echo "- where: directly on /dev/kvm, $(if [ -d /sys/module/kvm_pvm ]; then echo "PVM (software virtualization; ring-3 code native)"; else echo "hardware KVM"; fi), $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n1), $(nproc) CPUs"
+	echo "- rampart: $(git describe --always --dirty 2>/dev/null)"
+	echo
+	echo "## Exit handled by the immediate parent (goal: ≤ 1.15 at depth 6)"
+	echo
+	echo "| guest depth | µs per exit | ratio to depth 2 |"
+	echo "|---:|---:|---:|"
+	printf %s "$imm"
+	echo
+	echo "## Exit forwarded down to the root (goal: linear)"
+	echo
+	echo "| guest depth | layers crossed | µs per exit |"
+	echo "|---:|---:|---:|"
+	printf %s "$fwd"
+	echo
+	echo "Fit: $fit."
+	echo
+	echo "## CPU-bound guest ($CPU_N rounds of xorshift64; goal: ≥ 0.97 of depth 1 at depth 6)"
+	echo
+	echo "| guest depth | seconds | host / guest | depth 1 / this depth |"
+	echo "|---:|---:|---:|---:|"
+	printf %s "$cpu"
+	echo
+	echo "Host: $host s for the same work (src/lib/work.c, the same code)."
+	echo "Seconds include building and starting the stack (a few ms)."
+	echo
+	echo "Not measured yet: network and block throughput and boot time at depth"
+	echo "2, 3 and 6, which need the Linux guest above layers (the vmm layer)."
+} >$out
+cat $out
