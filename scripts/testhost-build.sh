@@ -23,6 +23,8 @@ inputs="scripts/testhost-build.sh scripts/testhost-init.sh scripts/imglib.sh tes
 [ -x "$RAMPART" ] && inputs="$inputs $RAMPART"
 TIMELINE=$ROOT/build/timeline
 [ -x "$TIMELINE" ] && inputs="$inputs $TIMELINE"
+LAYER=$ROOT/build/layer.elf
+[ -f "$LAYER" ] && inputs="$inputs $LAYER"
 [ -d bench ] && inputs="$inputs bench"
 # A root binary that appeared or vanished since the last build also counts.
 stamp=$IMG/testhost.rampart
@@ -59,6 +61,7 @@ if [ -x "$RAMPART" ]; then
 	cp "$RAMPART" "$st/rampart/build/rampart"
 fi
 [ -x "$TIMELINE" ] && cp "$TIMELINE" "$st/rampart/build/timeline"
+[ -f "$LAYER" ] && cp "$LAYER" "$st/rampart/build/layer.elf"
 echo "$have" >"$stamp.new"
 
 # The guest images and the test scripts, laid out like the repository.

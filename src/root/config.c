@@ -50,20 +50,17 @@ void config_defaults(struct rp_config *c)
 }
 
 /* Personalities of the layer kernel (src/layer). */
-static const char *const layer_kinds[] = {"pass", "test", "spin", NULL};
+static const char *const layer_kinds[] = {"pass", "test", "spin", "ropass", "tick", "abuse", "churn", "vmm", NULL};
 
 static int add_layer(struct rp_config *c, const char *kind, size_t len, char *err, size_t errlen)
 {
 	unsigned i;
 
-	if (len == 3 && strncmp(kind, "vmm", 3) == 0)
-		return fail(err, errlen, "layer 'vmm': a Linux guest above layers is not available "
-					 "yet (run it directly with --kernel)");
 	for (i = 0; layer_kinds[i]; i++)
 		if (strlen(layer_kinds[i]) == len && strncmp(layer_kinds[i], kind, len) == 0)
 			break;
 	if (!layer_kinds[i])
-		return fail(err, errlen, "layer '%.*s': unknown kind (pass, test, spin)", (int)len,
+		return fail(err, errlen, "layer '%.*s': unknown kind (pass, ropass, tick, test, spin, abuse, churn)", (int)len,
 			    kind);
 	if (c->nlayers >= RP_MAX_LAYERS)
 		return fail(err, errlen, "at most %d layers", RP_MAX_LAYERS);
@@ -494,9 +491,21 @@ int config_load_file(struct rp_config *c, const char *path, char *err, size_t er
 int config_check(const struct rp_config *c, char *err, size_t errlen)
 {
 	if (c->nlayers) {
-		if (c->layers[c->nlayers - 1][0] != 's' && c->layers[c->nlayers - 1][0] != 't')
-			return fail(err, errlen, "the top layer '%s' needs a child: put spin or test "
-						 "on top", c->layers[c->nlayers - 1]);
+		const char *top = c->layers[c->nlayers - 1];
+
+		unsigned i;
+
+		if (strcmp(top, "spin") && strcmp(top, "test") && strcmp(top, "abuse") &&
+		    strcmp(top, "churn") && strcmp(top, "vmm"))
+			return fail(err, errlen, "the top layer '%s' needs a child: put spin, test, "
+						 "abuse, churn or vmm on top", c->layers[c->nlayers - 1]);
+		for (i = 0; i + 1 < c->nlayers; i++)
+			if (strcmp(c->layers[i], "vmm") == 0)
+				return fail(err, errlen, "layer %u 'vmm': only the top layer can "
+							 "be the vmm", i + 1);
+		if (strcmp(top, "vmm") == 0 && !c->kernel[0])
+			return fail(err, errlen, "the vmm layer boots a Linux guest: give --kernel "
+						 "PATH");
 		if (c->layer_mem < (8ULL << 20) || c->layer_mem > (1ULL << 30) ||
 		    c->layer_mem & ((2ULL << 20) - 1))
 			return fail(err, errlen, "layer memory %llu MiB: must be 8..1024 MiB in "

@@ -160,27 +160,8 @@ static int setup_memory(struct rp_vm *vm)
 	return 0;
 }
 
-static int setup_irqchip(struct rp_vm *vm)
-{
-	struct kvm_pit_config pit = {.flags = KVM_PIT_SPEAKER_DUMMY};
-	uint64_t idmap = KVM_IDENTITY_MAP_ADDR;
-
-	if (ioctl(vm->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SET_TSS_ADDR) > 0) {
-		if (kvm_call(vm->vm_fd, KVM_SET_TSS_ADDR, (void *)(uintptr_t)KVM_TSS_ADDR,
-			     "KVM_SET_TSS_ADDR") < 0)
-			return -1;
-	}
-	if (ioctl(vm->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SET_IDENTITY_MAP_ADDR) > 0)
-		kvm_call(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &idmap, "KVM_SET_IDENTITY_MAP_ADDR");
-	if (kvm_call(vm->vm_fd, KVM_CREATE_IRQCHIP, NULL, "KVM_CREATE_IRQCHIP") < 0)
-		return -1;
-	if (kvm_call(vm->vm_fd, KVM_CREATE_PIT2, &pit, "KVM_CREATE_PIT2") < 0)
-		return -1;
-	return 0;
-}
-
 /* What the host supports, with this vCPU's APIC ID and the hypervisor bit. */
-static int setup_cpuid(struct rp_vm *vm, struct rp_vcpu *cpu)
+int kvm_set_cpuid(int kvm_fd, int vcpu_fd, unsigned id, unsigned ncpus)
 {
 	struct kvm_cpuid2 *c;
 	unsigned i;
@@ -190,26 +171,46 @@ static int setup_cpuid(struct rp_vm *vm, struct rp_vcpu *cpu)
 	if (!c)
 		return -1;
 	c->nent = CPUID_MAX_ENTRIES;
-	if (kvm_call(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, c, "KVM_GET_SUPPORTED_CPUID") < 0)
+	if (kvm_call(kvm_fd, KVM_GET_SUPPORTED_CPUID, c, "KVM_GET_SUPPORTED_CPUID") < 0)
 		goto out;
 	for (i = 0; i < c->nent; i++) {
 		struct kvm_cpuid_entry2 *e = &c->entries[i];
 
 		switch (e->function) {
 		case 1:
-			e->ebx = (e->ebx & 0x0000ffff) | (vm->ncpus << 16) | (cpu->id << 24);
+			e->ebx = (e->ebx & 0x0000ffff) | (ncpus << 16) | (id << 24);
 			e->ecx |= 1u << 31; /* running under a hypervisor */
 			break;
 		case 0xb:
 		case 0x1f:
-			e->edx = cpu->id; /* x2APIC ID */
+			e->edx = id; /* x2APIC ID */
 			break;
 		}
 	}
-	r = kvm_call(cpu->fd, KVM_SET_CPUID2, c, "KVM_SET_CPUID2");
+	r = kvm_call(vcpu_fd, KVM_SET_CPUID2, c, "KVM_SET_CPUID2");
 out:
 	free(c);
 	return r < 0 ? -1 : 0;
+}
+
+/* In-kernel interrupt controllers and PIT, for an unmodified guest. */
+int kvm_setup_irqchip(int vm_fd)
+{
+	struct kvm_pit_config pit = {.flags = KVM_PIT_SPEAKER_DUMMY};
+	uint64_t idmap = KVM_IDENTITY_MAP_ADDR;
+
+	if (ioctl(vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SET_TSS_ADDR) > 0) {
+		if (kvm_call(vm_fd, KVM_SET_TSS_ADDR, (void *)(uintptr_t)KVM_TSS_ADDR,
+			     "KVM_SET_TSS_ADDR") < 0)
+			return -1;
+	}
+	if (ioctl(vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SET_IDENTITY_MAP_ADDR) > 0)
+		kvm_call(vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &idmap, "KVM_SET_IDENTITY_MAP_ADDR");
+	if (kvm_call(vm_fd, KVM_CREATE_IRQCHIP, NULL, "KVM_CREATE_IRQCHIP") < 0)
+		return -1;
+	if (kvm_call(vm_fd, KVM_CREATE_PIT2, &pit, "KVM_CREATE_PIT2") < 0)
+		return -1;
+	return 0;
 }
 
 static int create_vcpu(struct rp_vm *vm, unsigned id)
@@ -234,7 +235,7 @@ static int create_vcpu(struct rp_vm *vm, unsigned id)
 		log_err("mmap of vCPU %u's kvm_run: %s", id, strerror(errno));
 		return -1;
 	}
-	return setup_cpuid(vm, cpu);
+	return kvm_set_cpuid(vm->kvm_fd, cpu->fd, cpu->id, vm->ncpus);
 }
 
 int vm_create(struct rp_vm *vm, const struct rp_config *cfg)
@@ -254,7 +255,7 @@ int vm_create(struct rp_vm *vm, const struct rp_config *cfg)
 	vm->vm_fd = kvm_call(vm->kvm_fd, KVM_CREATE_VM, 0, "KVM_CREATE_VM");
 	if (vm->vm_fd < 0)
 		return -1;
-	if (setup_memory(vm) || setup_irqchip(vm))
+	if (setup_memory(vm) || kvm_setup_irqchip(vm->vm_fd))
 		return -1;
 	vm->ncpus = cfg->cpus;
 	for (i = 0; i < vm->ncpus; i++)

@@ -53,9 +53,11 @@
 #define TPORT_RESULT 0x604
 #define TPORT_ECHO_IN 0x608
 #define TPORT_ECHO_SUM 0x60c
-#define TPORT_POWEROFF 0x6f0
+#define TPORT_POWEROFF 0x6f0 /* 32-bit code: 0 powered off, 2 reset, 3 crashed */
+#define TPORT_CONSOLE 0x6f4  /* one byte of the stack's console */
 
 #define LN_MAX_NODES 1100 /* alive at once, all depths */
+#define RP_MAX_WAIT_NS (3600ULL * 1000000000ULL) /* waits and timers: an hour at most */
 
 struct ln_node;
 
@@ -80,7 +82,8 @@ struct ln_node {
 	char name[32];
 	unsigned depth;
 	int vm_fd;
-	bool layer; /* may call the ABI */
+	bool layer;   /* may call the ABI */
+	bool irqchip; /* in-kernel IOAPIC, LAPIC and PIT: an unmodified guest */
 	struct ln_map maps[RP_MAX_MAPS];
 	unsigned nmaps;
 	struct ln_vcpu *vcpus[RP_MAX_VCPUS];
@@ -102,6 +105,8 @@ struct ln_root {
 	timer_t timer;
 	bool timer_ok;
 	bool done;
+	char console[256];
+	unsigned console_len;
 };
 
 static volatile struct kvm_run *current_run;
@@ -376,11 +381,12 @@ static int64_t hc_vm_create(struct ln_root *r, struct ln_node *n, const struct h
 	n->children[i] = node_new(r, n, true);
 	if (!n->children[i])
 		return -RP_ENOMEM;
-	if ((a->a0 & RP_VM_IRQCHIP) && ioctl(n->children[i]->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0) {
+	if ((a->a0 & RP_VM_IRQCHIP) && kvm_setup_irqchip(n->children[i]->vm_fd) < 0) {
 		node_free(r, n->children[i]);
 		n->children[i] = NULL;
 		return -RP_ENOMEM;
 	}
+	n->children[i]->irqchip = a->a0 & RP_VM_IRQCHIP;
 	return i + 1;
 }
 
@@ -420,6 +426,9 @@ static int64_t hc_vcpu_create(struct ln_root *r, struct ln_node *n, const struct
 	if (c->nvcpus >= RP_MAX_VCPUS)
 		return -RP_EQUOTA;
 	if (!vcpu_new(r, c))
+		return -RP_ENOMEM;
+	/* An unmodified guest reads CPUID: give it what the host supports. */
+	if (c->irqchip && kvm_set_cpuid(r->kvm_fd, c->vcpus[c->nvcpus - 1]->fd, c->nvcpus - 1, 1))
 		return -RP_ENOMEM;
 	return (int64_t)(a->a0 << 8 | (c->nvcpus - 1));
 }
@@ -495,7 +504,11 @@ static int64_t hc_log(struct ln_node *n, const struct hc_args *a)
 
 static int64_t hc_wait(struct ln_node *n, const struct hc_args *a)
 {
-	uint64_t until = a->a0 ? now_ns() + a->a0 : 0, ev;
+	uint64_t until, ev;
+
+	if (a->a0 > RP_MAX_WAIT_NS)
+		return -RP_EINVAL;
+	until = a->a0 ? now_ns() + a->a0 : 0;
 
 	if (n->deadline_ns && (!until || n->deadline_ns < until))
 		until = n->deadline_ns;
@@ -570,6 +583,16 @@ static void end_stack(struct ln_root *r, int outcome, uint64_t code, const char 
 	snprintf(r->res->why, sizeof(r->res->why), "%s", why);
 }
 
+static void console_put(struct ln_root *r, char c)
+{
+	r->console[r->console_len++] = c;
+	if (c == '\n' || r->console_len == sizeof(r->console)) {
+		if (write(1, r->console, r->console_len) < 0)
+			r->console_len = 0; /* the console is gone: drop */
+		r->console_len = 0;
+	}
+}
+
 /* The root's test device, below layer 1. */
 static void root_device(struct ln_root *r, struct ln_vcpu *v)
 {
@@ -603,7 +626,15 @@ static void root_device(struct ln_root *r, struct ln_vcpu *v)
 		r->res->echo_ok = val == (uint32_t)(r->stack->echo_words * (r->stack->echo_words + 1) / 2);
 		break;
 	case TPORT_POWEROFF:
-		end_stack(r, RP_POWEROFF, val, "the top of the stack powered off");
+		if (val == RP_RESET)
+			end_stack(r, RP_RESET, val, "the top of the stack reset");
+		else if (val == RP_CRASH)
+			end_stack(r, RP_CRASH, val, "the top of the stack crashed (triple fault)");
+		else
+			end_stack(r, RP_POWEROFF, val, "the top of the stack powered off");
+		break;
+	case TPORT_CONSOLE:
+		console_put(r, (char)val);
 		break;
 	default:
 		log_event("unhandled_access", "layer", 's', v->node->name, "port", 'x',
@@ -711,6 +742,13 @@ static struct ln_vcpu *hc_run(struct ln_vcpu *v, const struct hc_args *a, int64_
 		return v;
 	}
 	v->exit_gpa = a->a1;
+	/*
+	 * The answer to the child's pending IN or MMIO read is in the record
+	 * now: take it before an event may overwrite the record below (the
+	 * caller then runs the child again with the event's record in place).
+	 */
+	memcpy(&e, rec, sizeof(e));
+	fill_pending_read(c, &e);
 	if (v->node->events) { /* something already waits for the caller */
 		e = (struct rp_exit){.reason = RP_EXIT_EVENT, .u.event.events = v->node->events};
 		v->node->events = 0;
@@ -718,8 +756,6 @@ static struct ln_vcpu *hc_run(struct ln_vcpu *v, const struct hc_args *a, int64_
 		*ret = 0;
 		return v;
 	}
-	memcpy(&e, rec, sizeof(e));
-	fill_pending_read(c, &e);
 	v->running = c;
 	*ret = 1; /* pending: completed when the child exits */
 	return deepest(c);
@@ -774,7 +810,7 @@ static struct ln_vcpu *hypercall(struct ln_root *r, struct ln_vcpu *v)
 		ret = hc_wait(v->node, &a);
 		break;
 	case RP_HC_TIMER:
-		ret = a.a0 > 3600ULL * 1000000000ULL ? -RP_EINVAL : 0;
+		ret = a.a0 > RP_MAX_WAIT_NS ? -RP_EINVAL : 0;
 		if (!ret)
 			v->node->deadline_ns = a.a0 ? now_ns() + a.a0 : 0;
 		break;
@@ -889,13 +925,13 @@ static void *read_image(const char *path, uint64_t *size)
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
-	    st.st_size > (64 << 20)) {
-		log_err("layer image %s: %s", path, fd < 0 ? strerror(errno) : "not a usable file");
+	    st.st_size > (512 << 20)) {
+		log_err("image %s: %s", path, fd < 0 ? strerror(errno) : "not a usable file");
 		goto out;
 	}
 	buf = malloc((size_t)st.st_size);
 	if (buf && read(fd, buf, (size_t)st.st_size) != st.st_size) {
-		log_err("layer image %s: short read", path);
+		log_err("image %s: short read", path);
 		free(buf);
 		buf = NULL;
 	}
@@ -914,33 +950,54 @@ static uint64_t align2m(uint64_t v)
 }
 
 /*
- * Layer i needs its own share, room for the images of the layers above it
- * (which it copies into its child) and its child's memory; layer 1 gets it
- * all. The images for layers 2.. go at layer 1's free_start (payload[i]
- * starts layer i + 2); args: the memory of each layer above, then the top's
- * own parameters.
+ * The blobs of a stack, in the order layer 1 receives them: the images of
+ * layers 2..n (payload[i] starts layer i + 2), then what the top needs (a
+ * vmm top: the kernel and the initrd). Layer i receives blobs i.. and
+ * copies blobs i + 1.. into its child.
  */
-static void stack_sizes(const struct ln_stack *s, uint64_t slot, uint64_t mem[LN_MAX_LAYERS])
+struct blobs {
+	const void *data[RP_MAX_PAYLOAD];
+	uint64_t size[RP_MAX_PAYLOAD];
+	char kind[RP_MAX_PAYLOAD][16];
+	unsigned n;
+};
+
+static uint64_t align4k(uint64_t v)
+{
+	return (v + 0xfff) & ~0xfffULL;
+}
+
+static uint64_t blobs_bytes(const struct blobs *b, unsigned from)
+{
+	uint64_t sum = 0;
+
+	for (; from < b->n; from++)
+		sum += align4k(b->size[from]);
+	return sum;
+}
+
+/* Layer i: its own share, its blobs, and its child's memory (or its guest's). */
+static void stack_sizes(const struct ln_stack *s, const struct blobs *b, uint64_t mem[LN_MAX_LAYERS])
 {
 	int i = (int)s->nlayers - 1;
 
-	mem[i] = s->layer_mem;
+	mem[i] = s->layer_mem + align2m(blobs_bytes(b, (unsigned)i)) + s->guest_mem;
 	for (i--; i >= 0; i--)
-		mem[i] = s->layer_mem + align2m(slot * (s->nlayers - 1 - (unsigned)i)) + mem[i + 1];
+		mem[i] = s->layer_mem + align2m(blobs_bytes(b, (unsigned)i)) + mem[i + 1];
 }
 
-static int build_bottom(struct ln_root *r, struct ln_node *n, const void *img, uint64_t isize,
-			struct rp_vcpu_state *st)
+static int build_bottom(struct ln_root *r, struct ln_node *n, const struct blobs *b,
+			const void *img, uint64_t isize, struct rp_vcpu_state *st)
 {
 	const struct ln_stack *s = r->stack;
-	uint64_t slot = (isize + 0xfff) & ~0xfffULL, mem[LN_MAX_LAYERS], free_start;
+	uint64_t mem[LN_MAX_LAYERS], free_start, at;
 	struct boot_mem m = {.ctx = n, .gpa_ptr = boot_mem_ptr};
 	struct rp_boot_info info;
 	const char *why = "?";
 	uint8_t *host;
 	unsigned i, k = 0;
 
-	stack_sizes(s, slot, mem);
+	stack_sizes(s, b, mem);
 	host = mmap(NULL, mem[0], PROT_READ | PROT_WRITE,
 		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (host == MAP_FAILED) {
@@ -959,25 +1016,62 @@ static int build_bottom(struct ln_root *r, struct ln_node *n, const void *img, u
 	info.depth = 1;
 	info.canary = ((uint64_t)rand() << 32) ^ (uint64_t)rand() ^ now_ns();
 	snprintf(info.kind, sizeof(info.kind), "%s", s->kinds[0]);
+	if (s->cmdline)
+		snprintf(info.cmdline, sizeof(info.cmdline), "%s", s->cmdline);
 	for (i = 1; i < s->nlayers && k < 8; i++)
 		info.args[k++] = mem[i];
+	if (s->guest_mem && k < 8)
+		info.args[k++] = s->guest_mem;
 	for (i = 0; i < s->ntop_args && k < 8; i++)
 		info.args[k++] = s->top_args[i];
-	/* A first build says where free memory starts; the images go there. */
+	/* A first build says where free memory starts; the blobs go there. */
 	if (ring3_build(&m, mem[0], img, isize, &info, st, &why)) {
 		log_err("layer image %s: %s", s->image_path, why);
 		return -1;
 	}
 	free_start = ((const struct rp_boot_info *)(host + RP_BOOT_INFO_GPA))->free_start;
-	for (i = 1; i < s->nlayers && i <= RP_MAX_PAYLOAD; i++) {
-		struct rp_blob *b = &info.payload[info.npayload++];
+	for (i = 0, at = free_start; i < b->n; i++) {
+		struct rp_blob *p = &info.payload[info.npayload++];
 
-		b->gpa = free_start + (i - 1) * slot;
-		b->size = isize;
-		snprintf(b->kind, sizeof(b->kind), "%s", s->kinds[i]);
-		memcpy(host + b->gpa, img, isize);
+		p->gpa = at;
+		p->size = b->size[i];
+		memcpy(p->kind, b->kind[i], sizeof(p->kind));
+		memcpy(host + at, b->data[i], b->size[i]);
+		at += align4k(b->size[i]);
 	}
 	return ring3_build(&m, mem[0], img, isize, &info, st, &why);
+}
+
+/* The stack's blobs; the caller frees the kernel and initrd it loaded. */
+static int stack_blobs(const struct ln_stack *s, const void *img, uint64_t isize, void **kernel,
+		       void **initrd, struct blobs *b)
+{
+	uint64_t size;
+	unsigned i;
+
+	memset(b, 0, sizeof(*b));
+	for (i = 1; i < s->nlayers; i++) {
+		b->data[b->n] = img;
+		b->size[b->n] = isize;
+		snprintf(b->kind[b->n++], sizeof(b->kind[0]), "%s", s->kinds[i]);
+	}
+	if (s->kernel) {
+		*kernel = read_image(s->kernel, &size);
+		if (!*kernel)
+			return -1;
+		b->data[b->n] = *kernel;
+		b->size[b->n] = size;
+		snprintf(b->kind[b->n++], sizeof(b->kind[0]), "kernel");
+	}
+	if (s->initrd) {
+		*initrd = read_image(s->initrd, &size);
+		if (!*initrd)
+			return -1;
+		b->data[b->n] = *initrd;
+		b->size[b->n] = size;
+		snprintf(b->kind[b->n++], sizeof(b->kind[0]), "initrd");
+	}
+	return 0;
 }
 
 static int root_open(struct ln_root *r)
@@ -1015,19 +1109,27 @@ int layer_stack_run(const struct ln_stack *s, struct ln_result *res)
 	struct ln_vcpu *v;
 	uint64_t isize = 0;
 	uint64_t t0 = now_ns();
-	void *img;
+	void *img, *kernel = NULL, *initrd = NULL;
+	struct blobs b;
 
 	memset(res, 0, sizeof(*res));
 	res->outcome = RP_ERROR;
 	img = read_image(s->image_path, &isize);
 	if (!img || root_open(&r))
 		goto out;
+	if (s->nlayers + (s->kernel ? 2 : 0) > RP_MAX_PAYLOAD + 1) {
+		log_err("%u layers and a guest: more than the %d images layer 1 can carry",
+			s->nlayers, RP_MAX_PAYLOAD);
+		goto out;
+	}
+	if (stack_blobs(s, img, isize, &kernel, &initrd, &b))
+		goto out;
 	bottom = node_new(&r, NULL, true);
 	if (!bottom) {
 		log_err("KVM_CREATE_VM: %s", strerror(errno));
 		goto out;
 	}
-	if (build_bottom(&r, bottom, img, isize, &st) || !(v = vcpu_new(&r, bottom)) ||
+	if (build_bottom(&r, bottom, &b, img, isize, &st) || !(v = vcpu_new(&r, bottom)) ||
 	    state_set(v, &st)) {
 		log_err("could not start layer 1 (%s)", s->kinds[0]);
 		goto free;
@@ -1036,6 +1138,8 @@ int layer_stack_run(const struct ln_stack *s, struct ln_result *res)
 		  "top", 's', s->kinds[s->nlayers - 1], "layer_mem_mib", 'u', s->layer_mem >> 20,
 		  NULL);
 	chain_run(&r, v);
+	if (r.console_len && write(1, r.console, r.console_len) < 0)
+		r.console_len = 0;
 free:
 	if (bottom->nmaps)
 		munmap(bottom->maps[0].host, bottom->maps[0].size);
@@ -1046,6 +1150,8 @@ out:
 	if (r.kvm_fd >= 0)
 		close(r.kvm_fd);
 	free(img);
+	free(kernel);
+	free(initrd);
 	res->seconds = (now_ns() - t0) / 1e9;
 	return res->outcome;
 }

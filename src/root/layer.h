@@ -23,6 +23,9 @@ struct ln_stack {
 	uint64_t top_args[6];            /* the top's personality parameters */
 	unsigned ntop_args;
 	uint64_t echo_words;             /* root test device: words answered on port 0x608 */
+	/* A vmm top: the Linux guest it boots. */
+	const char *kernel, *initrd, *cmdline;
+	uint64_t guest_mem;
 };
 
 /* How the chain ended, for the exit status and the final event. */

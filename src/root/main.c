@@ -44,8 +44,8 @@ static const char usage_text[] =
 	"  --disk PATH[,ro]     a virtio-blk device on a raw disk file\n"
 	"  --name NAME          stack name in log events\n"
 	"  --log FILE           JSON-lines events to FILE (default: stderr)\n"
-	"layered stacks (ring-3 layers; a Linux guest above them is not available yet):\n"
-	"  --layers K1,K2,...   layers from the root up: pass, test; the top: spin or test\n"
+	"layered stacks (ring-3 layers, from the root up):\n"
+	"  --layers K1,K2,...   pass, test, ...; the top: vmm (boots --kernel), spin, test\n"
 	"  --layer-image PATH   the layer kernel (default: layer.elf beside rampart)\n"
 	"  --layer-mem SIZE     each layer's own memory (default 8M)\n"
 	"  --layer-args N,...   the top layer's parameters\n"
@@ -300,6 +300,12 @@ static int run_layers(const struct rp_config *c)
 		snprintf(image, sizeof(image), "%.*s/layer.elf", (int)(sizeof(image) - 11), self);
 	}
 	s.image_path = image;
+	if (strcmp(c->layers[c->nlayers - 1], "vmm") == 0) {
+		s.kernel = c->kernel;
+		s.initrd = c->initrd[0] ? c->initrd : NULL;
+		s.cmdline = c->cmdline;
+		s.guest_mem = c->mem;
+	}
 	for (i = 0; i < c->nlayers; i++)
 		memcpy(s.kinds[i], c->layers[i], sizeof(s.kinds[i]));
 	s.nlayers = c->nlayers;

@@ -72,6 +72,8 @@ struct rp_vm {
 };
 
 /* kvm.c */
+int kvm_set_cpuid(int kvm_fd, int vcpu_fd, unsigned id, unsigned ncpus);
+int kvm_setup_irqchip(int vm_fd);
 int vm_create(struct rp_vm *vm, const struct rp_config *cfg);
 int vm_load_linux(struct rp_vm *vm, const void *kernel, uint64_t kernel_size, const void *initrd,
 		  uint64_t initrd_size);
