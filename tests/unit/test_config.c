@@ -80,7 +80,6 @@ static void refusals(void **state)
 	assert_refused("{\"guest\":{\"kernel\":\"k\"},\"disks\":[{\"path\":\"d\",\"serial\":"
 		       "\"abcdefghijklmnopqrstuvwxyz\"}]}",
 		       "serial");
-	assert_refused("{\"layers\":[{\"kind\":\"vmm\"}]}", "layers[0]: layer 'vmm'");
 	assert_refused("{\"layers\":[{\"kind\":\"nope\"}]}", "layers[0]: layer 'nope': unknown kind");
 	assert_refused("{\"layers\":[{\"kind\":\"pass\",\"x\":1}]}", "layers[0].x: unknown field");
 	assert_refused("{\"layers\":[{}]}", "layers[0].kind: missing");
@@ -104,6 +103,18 @@ static void layers(void **state)
 	assert_int_equal(load("{\"layers\":[{\"kind\":\"spin\"},{\"kind\":\"pass\"}]}"), 0);
 	assert_int_equal(config_check(&cfg, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "needs a child"));
+	assert_int_equal(load("{\"layers\":[{\"kind\":\"pass\"},{\"kind\":\"vmm\"}]}"), 0);
+	assert_int_equal(config_check(&cfg, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "give --kernel"));
+	assert_int_equal(load("{\"guest\":{\"kernel\":\"k\"},\"layers\":[{\"kind\":\"vmm\"},"
+			      "{\"kind\":\"spin\"}]}"),
+			 0);
+	assert_int_equal(config_check(&cfg, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "only the top layer can be the vmm"));
+	assert_int_equal(load("{\"guest\":{\"kernel\":\"k\"},\"layers\":[{\"kind\":\"pass\"},"
+			      "{\"kind\":\"vmm\"}]}"),
+			 0);
+	assert_int_equal(config_check(&cfg, err, sizeof(err)), 0);
 	assert_int_equal(config_add_layers(&cfg, "pass,pass,test", err, sizeof(err)), 0);
 	assert_int_equal(cfg.nlayers, 3);
 	assert_int_equal(config_add_layers(&cfg, "pass,,spin", err, sizeof(err)), -1);
