@@ -130,9 +130,13 @@ system: $(B)/rampart images
 cli: $(B)/rampart images
 	@tests/cli/errors.sh
 
+# Chains of ring-3 layers run directly on /dev/kvm, on any KVM host.
+layers: all
+	@tests/layers/run.sh
+
 check: deps
 	@$(MAKE) --no-print-directory all images
-	@$(MAKE) --no-print-directory unit cli fuzz-smoke
+	@$(MAKE) --no-print-directory unit cli layers fuzz-smoke
 	@$(MAKE) --no-print-directory system
 	@echo "make check: all tests passed"
 
@@ -151,7 +155,7 @@ format:
 clean:
 	rm -rf $(B)
 
-.PHONY: all unit cli fuzz fuzz-build fuzz-smoke deps images system check demo bench format clean
+.PHONY: all unit cli layers fuzz fuzz-build fuzz-smoke deps images system check demo bench format clean
 -include $(shell find $(B)/obj $(B)/asan $(B)/fuzzobj $(B)/unit -type f -name '*.d' 2>/dev/null)
 
 # ---- layers (ring-3 images) -------------------------------------------------

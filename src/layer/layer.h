@@ -12,6 +12,17 @@
  *          handled by the immediate parent): args[3] = n, the words
  *          1, 2, ..., n then 0 answered on port 0x608; checks the sum on
  *          0x60c; counts 0x600 doorbells; logs a summary.
+ *  "ropass" as pass, and maps the last 2 MiB of its own memory into the
+ *          child read-only at child gpa args[0] (just past the child's
+ *          memory): the read-only range "abuse" needs for RW-from-RO.
+ *  "tick"  as pass, and arms RP_HC_TIMER(its last nonzero arg, ns) again
+ *          after each RP_EXIT_EVENT; logs "event depth=D count=N" at the end.
+ *  "abuse" a top layer: every hypercall with bad arguments, each error code
+ *          checked against the ABI ("ok NAME" / "FAIL NAME: got X want Y"),
+ *          then RP_HC_EXIT(failures). args[0] = 1: the parent is a ropass.
+ *  "churn" a top layer: creates and destroys a child VM (vCPU, 2 MiB map)
+ *          10 times, waits args[0] ms (default 300), args[1] times more
+ *          (default 1000), waits again, exits 0 (or the failure count).
  *  "spin"  a test guest, no hypercalls: args[0] = mode, args[1] = n (see
  *          spin.c); ends with `out` of its exit code to port 0x6f0.
  */
@@ -34,6 +45,8 @@
 
 uint64_t layer_main(const struct rp_boot_info *info);
 __attribute__((noreturn)) void spin_main(const struct rp_boot_info *info);
+__attribute__((noreturn)) void abuse_main(const struct rp_boot_info *info);
+__attribute__((noreturn)) void churn_main(const struct rp_boot_info *info);
 
 /* The spin guest's cpu mode: n rounds of xorshift64 from a fixed seed,
  * folded to 32 bits (the root's test harness computes the same). */

@@ -8,6 +8,7 @@
 #include "layer/child.h"
 #include "layer/hc.h"
 #include "layer/lib.h"
+#include "layer/vmm.h"
 #include "lib/rt.h"
 
 static struct rp_exit child_exit;
@@ -25,21 +26,87 @@ static void common_exit(const char *who, const struct rp_exit *ex)
 	}
 }
 
-static __attribute__((noreturn)) void pass_main(const struct rp_boot_info *info)
+/* The last nonzero arg: tick's timer period (spin ignores extra args). */
+static uint64_t last_arg(const struct rp_boot_info *info)
 {
+	int i;
+
+	for (i = 7; i > 0; i--)
+		if (info->args[i])
+			return info->args[i];
+	return 0;
+}
+
+/*
+ * "ropass": after starting the child, also map the last 2 MiB of our own
+ * memory into it read-only, at child gpa = its memory size (just past what
+ * its boot info describes), so that the child holds a read-only range.
+ */
+static int ro_map(const struct rp_boot_info *info, const struct child *c)
+{
+	uint64_t at = info->mem_size - (2ULL << 20);
+
+	if (at < gpa_of(c->base) + c->size) {
+		hc_log("ropass: no free 2 MiB above the child");
+		return -1;
+	}
+	rt_memset((void *)(uintptr_t)at, 0, 2ULL << 20);
+	if (hc_vm_map((uint64_t)c->vm, c->size, at, 2ULL << 20, RP_MAP_R) < 0) {
+		hc_log("ropass: read-only RP_HC_VM_MAP refused");
+		return -1;
+	}
+	return 0;
+}
+
+static void tick_end(const struct rp_boot_info *info, uint64_t events)
+{
+	struct line l = {.len = 0};
+
+	hc5(RP_HC_TIMER, 0, 0, 0, 0, 0);
+	line_str(&l, "event depth=");
+	line_dec(&l, info->depth);
+	line_str(&l, " count=");
+	line_dec(&l, events);
+	line_send(&l);
+}
+
+/*
+ * pass, ropass and tick: forward every port I/O of the child. tick also
+ * arms RP_HC_TIMER(last arg) and counts the RP_EXIT_EVENT exits it gets,
+ * re-arming the timer and resuming the child after each.
+ */
+static __attribute__((noreturn)) void pass_main(const struct rp_boot_info *info, int kind)
+{
+	uint64_t period = kind == 2 ? last_arg(info) : 0, events = 0;
 	struct child c;
 
 	if (child_start(info, &c))
 		hc_exit(LAYER_CODE_BAD);
+	if (kind == 1 && ro_map(info, &c))
+		hc_exit(LAYER_CODE_BAD);
+	if (period && hc5(RP_HC_TIMER, period, 0, 0, 0, 0) < 0) {
+		hc_log("tick: RP_HC_TIMER refused");
+		hc_exit(LAYER_CODE_BAD);
+	}
 	for (;;) {
 		if (hc_vcpu_run((uint64_t)c.vcpu, &child_exit) < 0) {
 			hc_log("pass: RP_HC_VCPU_RUN refused");
 			hc_exit(LAYER_CODE_DEAD);
 		}
+		if (child_exit.reason == RP_EXIT_EVENT && period) {
+			events++;
+			hc5(RP_HC_TIMER, period, 0, 0, 0, 0);
+			continue;
+		}
 		if (child_exit.reason != RP_EXIT_IO) {
+			if (child_exit.reason == RP_EXIT_DEAD && period)
+				tick_end(info, events);
 			common_exit("pass", &child_exit);
 			continue;
 		}
+		/* The root ends the stack at the power-off: log before forwarding it. */
+		if (period && child_exit.u.io.out && child_exit.u.io.port == TPORT_POWEROFF)
+			tick_end(info, events);
 		if (child_forward_io(&child_exit))
 			child_fatal("pass", &child_exit);
 		if (child_exit.u.io.out && child_exit.u.io.port == TPORT_POWEROFF)
@@ -127,7 +194,17 @@ uint64_t layer_main(const struct rp_boot_info *info)
 	if (!strcmp(kind, "spin"))
 		spin_main(info);
 	if (!strcmp(kind, "pass"))
-		pass_main(info);
+		pass_main(info, 0);
+	if (!strcmp(kind, "ropass"))
+		pass_main(info, 1);
+	if (!strcmp(kind, "tick"))
+		pass_main(info, 2);
+	if (!strcmp(kind, "abuse"))
+		abuse_main(info);
+	if (!strcmp(kind, "churn"))
+		churn_main(info);
+	if (!strcmp(kind, "vmm"))
+		vmm_main(info);
 	if (!strcmp(kind, "test"))
 		test_main(info);
 	hc_log("layer: unknown kind");

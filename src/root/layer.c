@@ -104,6 +104,7 @@ struct ln_root {
 	uint64_t echo_next;
 	timer_t timer;
 	bool timer_ok;
+	uint64_t next_deadline; /* the chain's earliest timer, 0 = none */
 	bool done;
 	char console[256];
 	unsigned console_len;
@@ -123,6 +124,17 @@ static uint64_t now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return (uint64_t)t.tv_sec * 1000000000ULL + (uint64_t)t.tv_nsec;
+}
+
+/* An ioctl the chain's timer signal may interrupt: KVM_RUN aside, retried. */
+static int xioctl(int fd, unsigned long req, void *arg)
+{
+	int r;
+
+	do
+		r = ioctl(fd, req, arg);
+	while (r < 0 && errno == EINTR);
+	return r;
 }
 
 static const char *const hc_names[RP_HC_COUNT] = {
@@ -162,7 +174,7 @@ static struct ln_node *node_new(struct ln_root *r, struct ln_node *parent, bool 
 	n = calloc(1, sizeof(*n));
 	if (!n)
 		return NULL;
-	n->vm_fd = ioctl(r->kvm_fd, KVM_CREATE_VM, 0);
+	n->vm_fd = xioctl(r->kvm_fd, KVM_CREATE_VM, 0);
 	if (n->vm_fd < 0) {
 		free(n);
 		return NULL;
@@ -213,7 +225,7 @@ static struct ln_vcpu *vcpu_new(struct ln_root *r, struct ln_node *n)
 	if (!v)
 		return NULL;
 	v->node = n;
-	v->fd = ioctl(n->vm_fd, KVM_CREATE_VCPU, n->nvcpus);
+	v->fd = xioctl(n->vm_fd, KVM_CREATE_VCPU, (void *)(uintptr_t)n->nvcpus);
 	if (v->fd < 0) {
 		free(v);
 		return NULL;
@@ -240,7 +252,7 @@ static int node_map(struct ln_node *n, uint64_t gpa, uint64_t size, uint8_t *hos
 		.userspace_addr = (uint64_t)(uintptr_t)host,
 	};
 
-	if (ioctl(n->vm_fd, KVM_SET_USER_MEMORY_REGION, &mr) < 0)
+	if (xioctl(n->vm_fd, KVM_SET_USER_MEMORY_REGION, &mr) < 0)
 		return -RP_ENOMEM;
 	n->maps[n->nmaps++] = (struct ln_map){.gpa = gpa, .size = size, .host = host, .rights = rights};
 	return 0;
@@ -292,7 +304,7 @@ static int state_set(struct ln_vcpu *v, const struct rp_vcpu_state *st)
 	};
 	struct kvm_sregs sregs;
 
-	if (ioctl(v->fd, KVM_GET_SREGS, &sregs) < 0)
+	if (xioctl(v->fd, KVM_GET_SREGS, &sregs) < 0)
 		return -RP_EDEAD;
 	seg_in(&sregs.cs, &st->cs);
 	seg_in(&sregs.ds, &st->ds);
@@ -312,7 +324,7 @@ static int state_set(struct ln_vcpu *v, const struct rp_vcpu_state *st)
 	sregs.cr4 = st->cr4;
 	sregs.efer = st->efer;
 	/* KVM checks the architectural consistency and refuses what is not. */
-	if (ioctl(v->fd, KVM_SET_SREGS, &sregs) < 0 || ioctl(v->fd, KVM_SET_REGS, &regs) < 0)
+	if (xioctl(v->fd, KVM_SET_SREGS, &sregs) < 0 || xioctl(v->fd, KVM_SET_REGS, &regs) < 0)
 		return -RP_EINVAL;
 	return 0;
 }
@@ -322,7 +334,7 @@ static int state_get(struct ln_vcpu *v, struct rp_vcpu_state *st)
 	struct kvm_regs regs;
 	struct kvm_sregs sregs;
 
-	if (ioctl(v->fd, KVM_GET_REGS, &regs) < 0 || ioctl(v->fd, KVM_GET_SREGS, &sregs) < 0)
+	if (xioctl(v->fd, KVM_GET_REGS, &regs) < 0 || xioctl(v->fd, KVM_GET_SREGS, &sregs) < 0)
 		return -RP_EDEAD;
 	memset(st, 0, sizeof(*st));
 	st->rax = regs.rax, st->rbx = regs.rbx, st->rcx = regs.rcx, st->rdx = regs.rdx;
@@ -466,7 +478,7 @@ static int64_t hc_irq_line(struct ln_node *n, const struct hc_args *a)
 		return -RP_EBADH;
 	if (a->a1 > BOOT_MAX_GSI)
 		return -RP_EINVAL;
-	return ioctl(c->vm_fd, KVM_IRQ_LINE, &l) < 0 ? -RP_EINVAL : 0;
+	return xioctl(c->vm_fd, KVM_IRQ_LINE, &l) < 0 ? -RP_EINVAL : 0;
 }
 
 static int64_t hc_vm_destroy(struct ln_root *r, struct ln_node *n, const struct hc_args *a)
@@ -843,7 +855,7 @@ static struct ln_vcpu *route_exit(struct ln_root *r, struct ln_vcpu *v)
 		if (run->io.port == RP_FAULT_PORT) {
 			struct kvm_sregs s;
 
-			if (ioctl(v->fd, KVM_GET_SREGS, &s) < 0)
+			if (xioctl(v->fd, KVM_GET_SREGS, &s) < 0)
 				s.cr2 = 0;
 			return child_gone(r, v, RP_EXIT_FAULT, val, s.cr2);
 		}
@@ -879,6 +891,7 @@ static struct ln_vcpu *events(struct ln_root *r, struct ln_vcpu *top, struct ln_
 			cur = v;
 			break;
 		}
+	r->next_deadline = next;
 	if (r->timer_ok) {
 		struct itimerspec its = {0};
 
@@ -901,6 +914,9 @@ static void chain_run(struct ln_root *r, struct ln_vcpu *top)
 		cur = events(r, top, cur);
 		cur->run->kvm_valid_regs = KVM_SYNC_X86_REGS;
 		current_run = cur->run;
+		/* A timer that fired before current_run was set kicked nobody. */
+		if (r->next_deadline && now_ns() >= r->next_deadline)
+			cur->run->immediate_exit = 1;
 		if (ioctl(cur->fd, KVM_RUN, 0) < 0) {
 			current_run = NULL;
 			cur->run->immediate_exit = 0;
@@ -1085,8 +1101,8 @@ static int root_open(struct ln_root *r)
 		log_err("/dev/kvm: %s", strerror(errno));
 		return -1;
 	}
-	size = ioctl(r->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
-	if (size <= 0 || ioctl(r->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS) <= 0) {
+	size = xioctl(r->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (size <= 0 || xioctl(r->kvm_fd, KVM_CHECK_EXTENSION, (void *)(uintptr_t)KVM_CAP_SYNC_REGS) <= 0) {
 		log_err("/dev/kvm: no KVM_CAP_SYNC_REGS, which layers need");
 		return -1;
 	}

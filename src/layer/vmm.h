@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The "vmm" personality: boots an unmodified Linux as its child VM.
+ * payload[0] = the bzImage (kind "kernel"), payload[1] = the initrd (kind
+ * "initrd", optional), cmdline = the guest's command line, args[0] = the
+ * guest's memory in bytes (>= BOOT_MIN_MEM, a 2 MiB multiple, below the
+ * MMIO hole). The guest gets the in-kernel IOAPIC/LAPIC/PIT, the loader's
+ * ACPI tables, and a 16550A at 0x3f8 (IRQ 4) whose output goes to this
+ * layer's own console (port 0x6f4, one byte per `out`). Ends with power-off
+ * code 0 (ACPI S5), 2 (reset: ACPI reset register or i8042 0xfe) or 3
+ * (triple fault) written to port 0x6f0, then RP_HC_EXIT(code).
+ */
+#ifndef RAMPART_LAYER_VMM_H
+#define RAMPART_LAYER_VMM_H
+
+#include "rampart/abi.h"
+
+__attribute__((noreturn)) void vmm_main(const struct rp_boot_info *info);
+
+#endif

@@ -1,0 +1,120 @@
+#!/bin/sh
+# Recursive-VM tests of the layered stack, directly on /dev/kvm (layers run at
+# CPL 3: no nested virtualization needed). Each test prints "ok NAME" or
+# "not ok NAME: reason"; the last line is "N passed, N failed"; the exit status
+# is non-zero when any failed. Run from the repository root after `make all`.
+cd "$(dirname "$0")/../.." || exit 2
+R=${RAMPART:-build/rampart}
+T=$(mktemp -d) || exit 2
+trap 'rm -rf "$T"' EXIT
+pass=0 fail=0
+
+ok() { echo "ok $1"; pass=$((pass + 1)); }
+notok() { echo "not ok $1: $2"; fail=$((fail + 1)); }
+# run NAME ARGS...: stderr (JSON events) in $T/NAME, status in $rc
+run() { n=$1; shift; timeout 20 "$R" run "$@" 2>"$T/$n"; rc=$?; }
+# field NAME KEY: a numeric field of the final "end" event
+field() { grep '"event":"end"' "$T/$1" | sed -n "s/.*\"$2\":\([0-9]*\).*/\1/p"; }
+chain() { c=""; i=1; while [ $i -lt $1 ]; do c="${c}pass,"; i=$((i + 1)); done; echo "${c}$2"; }
+
+# Reference results of an uninterrupted run.
+CPU_N=300000000
+run ref_cpu --layers spin --layer-args 2,$CPU_N
+REF_CPU=$(field ref_cpu cpu_result)
+[ -n "$REF_CPU" ] && [ "$REF_CPU" != 0 ] || { notok reference "no cpu result"; REF_CPU=x; }
+
+for d in 1 2 3 4 5 6; do
+	L=$(chain $d spin)
+	run db$d --layers "$L" --layer-args 1,1000
+	[ $rc = 0 ] && [ "$(field db$d doorbells)" = 1000 ] && ok "doorbells depth $d" ||
+		notok "doorbells depth $d" "rc $rc doorbells $(field db$d doorbells)"
+	run cpu$d --layers "$L" --layer-args 2,30000000
+	[ $d = 1 ] && REF_SMALL=$(field cpu1 cpu_result)
+	[ $rc = 0 ] && [ "$(field cpu$d cpu_result)" = "$REF_SMALL" ] && ok "cpu depth $d" ||
+		notok "cpu depth $d" "rc $rc result $(field cpu$d cpu_result) want $REF_SMALL"
+	run echo$d --layers "$L" --layer-args 3,0 --echo 2000
+	[ $rc = 0 ] && [ "$(field echo$d echo_sum)" = 2001000 ] && [ "$(field echo$d echo_ok)" = 1 ] &&
+		ok "echo depth $d" || notok "echo depth $d" "rc $rc sum $(field echo$d echo_sum)"
+	run fault$d --layers "$L" --layer-args 4
+	if [ $d = 1 ]; then
+		grep -q '"event":"end".*"outcome":"crash".*faulted (0x6)' "$T/fault$d" &&
+			ok "fault depth $d" || notok "fault depth $d" "no crash with vector 6 (rc $rc)"
+	else
+		grep -q "\"event\":\"layer_end\",\"layer\":\"L$d#[0-9]*\",\"reason\":\"fault\",\"value\":\"0x6\"" "$T/fault$d" &&
+			grep -q "child ended, reason 5 vector 6 " "$T/fault$d" &&
+			grep -q '"event":"end".*"outcome":"poweroff".*"code":57005' "$T/fault$d" &&
+			ok "fault depth $d" || notok "fault depth $d" "vector 6 not logged at L$d, or unclean end (rc $rc)"
+	fi
+done
+
+# The test layer answers the doorbells itself: none reach the root.
+run testlayer --layers pass,test,spin --layer-args 1,500,0
+grep -q '"text":"test: child exit 0x0 doorbells 500 ' "$T/testlayer" &&
+	[ "$(field testlayer doorbells)" = 0 ] && [ $rc = 0 ] && ok "test layer answers doorbells" ||
+	notok "test layer answers doorbells" "rc $rc root doorbells $(field testlayer doorbells)"
+run testecho --layers pass,pass,test,spin --layer-args 3,0,300
+grep -q 'echo ok' "$T/testecho" && [ $rc = 0 ] && ok "test layer answers echo" ||
+	notok "test layer answers echo" "rc $rc"
+
+# abuse: every refusal with its ABI code, 0 failures, the root ends normally.
+for L in abuse pass,pass,abuse pass,ropass,abuse ropass,abuse; do
+	case $L in *ropass*) A=1 ;; *) A=0 ;; esac
+	n=abuse_$(echo $L | tr , _)
+	run $n --layers $L --layer-args $A
+	oks=$(grep -c '"text":"ok ' "$T/$n")
+	fails=$(grep -c '"text":"FAIL ' "$T/$n")
+	refused=$(grep -c '"event":"hc_refused"' "$T/$n")
+	if [ $rc = 0 ] && [ "$fails" = 0 ] && [ "$oks" -ge 70 ] &&
+		grep -q '"event":"end".*"outcome":"poweroff".*"code":0,' "$T/$n" &&
+		[ "$refused" = "$(field $n refused)" ] && [ "$refused" -ge 60 ]; then
+		ok "abuse $L ($oks checks, $refused refusals logged)"
+	else
+		notok "abuse $L" "rc $rc oks $oks fails $fails refused $refused: $(grep -o '"text":"FAIL[^"]*"' "$T/$n" | head -3)"
+	fi
+done
+
+# churn: fds and RSS of the root equal after 1000 create/destroy rounds.
+"$R" run --layers churn --layer-args 400,1000 2>"$T/churn" &
+pid=$!
+sample() { # wait for the pause line, then fd count and VmRSS (kB)
+	i=0
+	while ! grep -q "churn: pause $1" "$T/churn" 2>/dev/null; do
+		i=$((i + 1)); [ $i -gt 1000 ] && return 1; sleep 0.01
+	done
+	sleep 0.05
+	echo "$(ls /proc/$pid/fd | wc -l) $(sed -n 's/^VmRSS:[^0-9]*\([0-9]*\).*/\1/p' /proc/$pid/status)"
+}
+s1=$(sample 1); s2=$(sample 2)
+wait $pid; rc=$?
+f1=${s1% *} r1=${s1#* } f2=${s2% *} r2=${s2#* }
+if [ $rc = 0 ] && [ -n "$s1" ] && [ -n "$s2" ] && [ "$f1" = "$f2" ] && [ $((r2 - r1)) -le 2048 ] &&
+	grep -q '"text":"churn: rounds 1010 refused 0"' "$T/churn"; then
+	ok "churn 1010 rounds (fds $f1 -> $f2, rss ${r1}k -> ${r2}k)"
+else
+	notok churn "rc $rc fds $f1 -> $f2 rss ${r1}k -> ${r2}k"
+fi
+
+# Events: RP_HC_TIMER events reach the tick layer at its depth; the child
+# resumes where it was (same cpu result, same echo sum).
+for L in tick,spin pass,tick,spin pass,pass,tick,spin tick,pass,pass,spin; do
+	d=$(echo $L | tr , '\n' | grep -n '^tick$' | cut -d: -f1)
+	n=ev_$(echo $L | tr , _)
+	run $n --layers $L --layer-args 2,$CPU_N,1000000
+	cnt=$(grep -o "\"layer\":\"L$d#[0-9]*\",\"text\":\"event depth=$d count=[0-9]*\"" "$T/$n" | sed 's/.*count=//;s/"//')
+	if [ $rc = 0 ] && [ -n "$cnt" ] && [ "$cnt" -ge 20 ] && [ "$(field $n cpu_result)" = "$REF_CPU" ]; then
+		ok "events cpu $L (depth $d, $cnt events)"
+	else
+		notok "events cpu $L" "rc $rc events '$cnt' at L$d, result $(field $n cpu_result) want $REF_CPU"
+	fi
+	n=evecho_$(echo $L | tr , _)
+	run $n --layers $L --layer-args 3,0,100000 --echo 3000
+	cnt=$(grep -o "\"layer\":\"L$d#[0-9]*\",\"text\":\"event depth=$d count=[0-9]*\"" "$T/$n" | sed 's/.*count=//;s/"//')
+	if [ $rc = 0 ] && [ -n "$cnt" ] && [ "$cnt" -ge 1 ] && [ "$(field $n echo_ok)" = 1 ]; then
+		ok "events echo $L (depth $d, $cnt events)"
+	else
+		notok "events echo $L" "rc $rc events '$cnt' at L$d, echo sum $(field $n echo_sum)"
+	fi
+done
+
+echo "$pass passed, $fail failed"
+[ $fail = 0 ]
