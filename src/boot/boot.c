@@ -423,3 +423,41 @@ int boot_linux(const struct boot_mem *m, const struct boot_config *c, struct boo
 	e->gdt_limit = GDT_ENTRIES * 8 - 1;
 	return 0;
 }
+
+/* ---- the vCPU state for the entry ------------------------------------------- */
+
+static void flat_segment(struct rp_segment *s, uint16_t sel, bool code)
+{
+	rt_memset(s, 0, sizeof(*s));
+	s->selector = sel;
+	s->limit = 0xffffffff;
+	s->present = 1;
+	s->s = 1;
+	s->g = 1;
+	if (code) {
+		s->type = 0xb; /* execute/read, accessed */
+		s->l = 1;
+	} else {
+		s->type = 0x3; /* read/write, accessed */
+		s->db = 1;
+	}
+}
+
+void boot_entry_state(const struct boot_entry *e, struct rp_vcpu_state *st)
+{
+	flat_segment(&st->cs, BOOT_CS, true);
+	flat_segment(&st->ds, BOOT_DS, false);
+	st->es = st->fs = st->gs = st->ss = st->ds;
+	st->gdt.base = e->gdt_base;
+	st->gdt.limit = e->gdt_limit;
+	st->cr0 = 0x80050033; /* PG | AM | WP | NE | ET | MP | PE */
+	st->cr3 = e->cr3;
+	st->cr4 = 0x20;   /* PAE */
+	st->efer = 0x500; /* LME | LMA */
+	st->rax = st->rbx = st->rcx = st->rdx = st->rdi = st->rbp = 0;
+	st->r8 = st->r9 = st->r10 = st->r11 = st->r12 = st->r13 = st->r14 = st->r15 = 0;
+	st->rflags = 2;
+	st->rip = e->rip;
+	st->rsi = e->rsi;
+	st->rsp = e->rsp;
+}

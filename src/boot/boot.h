@@ -16,6 +16,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "rampart/abi.h"
+
 /* Guest-physical map. RAM is [0, min(mem, BOOT_HOLE_START)) and, for a
  * larger guest, [4 GiB, 4 GiB + rest); the hole holds the devices. */
 #define BOOT_HOLE_START 0xc0000000ULL
@@ -109,6 +111,10 @@ struct boot_entry {
 	uint64_t gdt_base;
 	uint16_t gdt_limit;
 };
+
+/* Linux's 64-bit entry on top of st, a vCPU's reset state (TR, LDT and IDT
+ * are kept): segments, GDT, control registers, EFER, rip, rsi, rsp. */
+void boot_entry_state(const struct boot_entry *e, struct rp_vcpu_state *st);
 
 /*
  * Lay out everything a 64-bit Linux entry needs in guest memory: kernel,

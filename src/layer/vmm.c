@@ -14,7 +14,7 @@
 #include "layer/hc.h"
 #include "layer/layer.h"
 #include "layer/lib.h"
-#include "layer/uart.h"
+#include "virtio/uart.h"
 #include "lib/rt.h"
 
 #define BIG_PAGE 0x200000ULL
@@ -130,28 +130,9 @@ static void carve(const struct rp_boot_info *info)
 	g.base = (uint8_t *)(uintptr_t)base;
 }
 
-static void set_seg(struct rp_segment *s, uint16_t sel, int code)
-{
-	rt_memset(s, 0, sizeof(*s));
-	s->selector = sel;
-	s->limit = 0xffffffff;
-	s->present = 1;
-	s->s = 1;
-	s->g = 1;
-	if (code) {
-		s->type = 0xb; /* execute/read, accessed */
-		s->l = 1;
-	} else {
-		s->type = 0x3; /* read/write, accessed */
-		s->db = 1;
-	}
-}
-
-/* As the root's set_boot_regs: the reset state, then Linux's 64-bit entry. */
+/* As the root does for a guest at depth 1: the reset state, then Linux's 64-bit entry. */
 static void boot_state(const struct boot_entry *e)
 {
-	uint64_t rsi = e->rsi, rip = e->rip, rsp = e->rsp;
-
 	if (hc_vcpu_get((uint64_t)g.vcpu, &gstate) < 0) {
 		/* No reset state to start from: the architectural defaults. */
 		rt_memset(&gstate, 0, sizeof(gstate));
@@ -163,22 +144,7 @@ static void boot_state(const struct boot_entry *e)
 		gstate.ldt.present = 1;
 		gstate.idt.limit = 0xffff;
 	}
-	set_seg(&gstate.cs, BOOT_CS, 1);
-	set_seg(&gstate.ds, BOOT_DS, 0);
-	gstate.es = gstate.fs = gstate.gs = gstate.ss = gstate.ds;
-	gstate.gdt.base = e->gdt_base;
-	gstate.gdt.limit = e->gdt_limit;
-	gstate.cr0 = 0x80050033; /* PG | AM | WP | NE | ET | MP | PE */
-	gstate.cr3 = e->cr3;
-	gstate.cr4 = 0x20;    /* PAE */
-	gstate.efer = 0x500; /* LME | LMA */
-	gstate.rax = gstate.rbx = gstate.rcx = gstate.rdx = gstate.rdi = gstate.rbp = 0;
-	gstate.r8 = gstate.r9 = gstate.r10 = gstate.r11 = 0;
-	gstate.r12 = gstate.r13 = gstate.r14 = gstate.r15 = 0;
-	gstate.rflags = 2;
-	gstate.rip = rip;
-	gstate.rsi = rsi;
-	gstate.rsp = rsp;
+	boot_entry_state(e, &gstate);
 }
 
 static void start_guest(const struct rp_boot_info *info)
@@ -205,7 +171,8 @@ static void start_guest(const struct rp_boot_info *info)
 	g.vm = hc_vm_create(RP_VM_IRQCHIP);
 	if (g.vm < 0)
 		vmm_fail("RP_HC_VM_CREATE(IRQCHIP) refused", NULL);
-	if (hc_vm_map((uint64_t)g.vm, 0, gpa_of(g.base), g.size, RP_MAP_R | RP_MAP_W | RP_MAP_X) < 0)
+	if (hc_vm_map((uint64_t)g.vm, 0, gpa_of(g.base), g.size, RP_MAP_R | RP_MAP_W | RP_MAP_X) <
+	    0)
 		vmm_fail("RP_HC_VM_MAP refused", NULL);
 	g.vcpu = hc_vcpu_create((uint64_t)g.vm);
 	if (g.vcpu < 0)
@@ -251,8 +218,8 @@ static uint32_t guest_in(uint16_t port, unsigned size)
 	switch (port) {
 	case I8042_CMD: /* status: no data, input buffer empty */
 	case I8042_DATA:
-	case 0x80:  /* POST diagnostics */
-	case 0x70:  /* CMOS: reads as zero */
+	case 0x80: /* POST diagnostics */
+	case 0x70: /* CMOS: reads as zero */
 	case 0x71:
 		return 0;
 	default: /* PCI configuration (0xcf8, 0xcfc) and the rest: all-ones */

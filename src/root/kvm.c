@@ -264,48 +264,131 @@ int vm_create(struct rp_vm *vm, const struct rp_config *cfg)
 	return 0;
 }
 
-static void set_seg(struct kvm_segment *s, uint16_t sel, bool code)
+/* For state a layer hands over: KVM's refusal is an answer, not an error to print. */
+static int quiet_ioctl(int fd, unsigned long req, void *arg)
+{
+	int r;
+
+	do
+		r = ioctl(fd, req, arg);
+	while (r < 0 && errno == EINTR);
+	return r;
+}
+
+/* ---- vCPU state: struct rp_vcpu_state <-> KVM (for the root and for layers) -- */
+
+static void seg_in(struct kvm_segment *k, const struct rp_segment *s)
+{
+	memset(k, 0, sizeof(*k));
+	k->base = s->base;
+	k->limit = s->limit;
+	k->selector = s->selector;
+	k->type = s->type;
+	k->present = s->present;
+	k->dpl = s->dpl;
+	k->db = s->db;
+	k->s = s->s;
+	k->l = s->l;
+	k->g = s->g;
+	k->avl = s->avl;
+	k->unusable = !s->present;
+}
+
+static void seg_out(struct rp_segment *s, const struct kvm_segment *k)
 {
 	memset(s, 0, sizeof(*s));
-	s->selector = sel;
-	s->limit = 0xffffffff;
-	s->present = 1;
-	s->s = 1;
-	s->g = 1;
-	if (code) {
-		s->type = 0xb; /* execute/read, accessed */
-		s->l = 1;
-	} else {
-		s->type = 0x3; /* read/write, accessed */
-		s->db = 1;
-	}
+	s->base = k->base;
+	s->limit = k->limit;
+	s->selector = k->selector;
+	s->type = k->type;
+	s->present = k->present;
+	s->dpl = k->dpl;
+	s->db = k->db;
+	s->s = k->s;
+	s->l = k->l;
+	s->g = k->g;
+	s->avl = k->avl;
+}
+
+int kvm_state_set(int fd, const struct rp_vcpu_state *st)
+{
+	struct kvm_regs regs = {
+		.rax = st->rax, .rbx = st->rbx, .rcx = st->rcx, .rdx = st->rdx,
+		.rsi = st->rsi, .rdi = st->rdi, .rsp = st->rsp, .rbp = st->rbp,
+		.r8 = st->r8, .r9 = st->r9, .r10 = st->r10, .r11 = st->r11,
+		.r12 = st->r12, .r13 = st->r13, .r14 = st->r14, .r15 = st->r15,
+		.rip = st->rip, .rflags = st->rflags | 2,
+	};
+	struct kvm_sregs sregs;
+
+	if (quiet_ioctl(fd, KVM_GET_SREGS, &sregs) < 0)
+		return -1;
+	seg_in(&sregs.cs, &st->cs);
+	seg_in(&sregs.ds, &st->ds);
+	seg_in(&sregs.es, &st->es);
+	seg_in(&sregs.fs, &st->fs);
+	seg_in(&sregs.gs, &st->gs);
+	seg_in(&sregs.ss, &st->ss);
+	seg_in(&sregs.tr, &st->tr);
+	seg_in(&sregs.ldt, &st->ldt);
+	sregs.gdt.base = st->gdt.base;
+	sregs.gdt.limit = st->gdt.limit;
+	sregs.idt.base = st->idt.base;
+	sregs.idt.limit = st->idt.limit;
+	sregs.cr0 = st->cr0;
+	sregs.cr2 = st->cr2;
+	sregs.cr3 = st->cr3;
+	sregs.cr4 = st->cr4;
+	sregs.efer = st->efer;
+	/* KVM checks the architectural consistency and refuses what is not. */
+	if (quiet_ioctl(fd, KVM_SET_SREGS, &sregs) < 0 || quiet_ioctl(fd, KVM_SET_REGS, &regs) < 0)
+		return -1;
+	return 0;
+}
+
+int kvm_state_get(int fd, struct rp_vcpu_state *st)
+{
+	struct kvm_regs regs;
+	struct kvm_sregs sregs;
+
+	if (quiet_ioctl(fd, KVM_GET_REGS, &regs) < 0 || quiet_ioctl(fd, KVM_GET_SREGS, &sregs) < 0)
+		return -1;
+	memset(st, 0, sizeof(*st));
+	st->rax = regs.rax, st->rbx = regs.rbx, st->rcx = regs.rcx, st->rdx = regs.rdx;
+	st->rsi = regs.rsi, st->rdi = regs.rdi, st->rsp = regs.rsp, st->rbp = regs.rbp;
+	st->r8 = regs.r8, st->r9 = regs.r9, st->r10 = regs.r10, st->r11 = regs.r11;
+	st->r12 = regs.r12, st->r13 = regs.r13, st->r14 = regs.r14, st->r15 = regs.r15;
+	st->rip = regs.rip, st->rflags = regs.rflags;
+	seg_out(&st->cs, &sregs.cs);
+	seg_out(&st->ds, &sregs.ds);
+	seg_out(&st->es, &sregs.es);
+	seg_out(&st->fs, &sregs.fs);
+	seg_out(&st->gs, &sregs.gs);
+	seg_out(&st->ss, &sregs.ss);
+	seg_out(&st->tr, &sregs.tr);
+	seg_out(&st->ldt, &sregs.ldt);
+	st->gdt.base = sregs.gdt.base, st->gdt.limit = sregs.gdt.limit;
+	st->idt.base = sregs.idt.base, st->idt.limit = sregs.idt.limit;
+	st->cr0 = sregs.cr0, st->cr2 = sregs.cr2, st->cr3 = sregs.cr3, st->cr4 = sregs.cr4;
+	st->efer = sregs.efer;
+	return 0;
 }
 
 /* The boot CPU enters Linux's 64-bit entry; the others wait for INIT/SIPI. */
 static int set_boot_regs(struct rp_vcpu *cpu, const struct boot_entry *e)
 {
-	struct kvm_sregs sregs;
-	struct kvm_regs regs;
+	struct rp_vcpu_state st;
 
-	if (kvm_call(cpu->fd, KVM_GET_SREGS, &sregs, "KVM_GET_SREGS") < 0)
+	if (kvm_state_get(cpu->fd, &st)) {
+		log_err("vCPU %u: reading its reset state: %s", cpu->id, strerror(errno));
 		return -1;
-	set_seg(&sregs.cs, BOOT_CS, true);
-	set_seg(&sregs.ds, BOOT_DS, false);
-	sregs.es = sregs.fs = sregs.gs = sregs.ss = sregs.ds;
-	sregs.gdt.base = e->gdt_base;
-	sregs.gdt.limit = e->gdt_limit;
-	sregs.cr0 = 0x80050033; /* PG | AM | WP | NE | ET | MP | PE */
-	sregs.cr3 = e->cr3;
-	sregs.cr4 = 0x20; /* PAE */
-	sregs.efer = 0x500; /* LME | LMA */
-	if (kvm_call(cpu->fd, KVM_SET_SREGS, &sregs, "KVM_SET_SREGS") < 0)
+	}
+	boot_entry_state(e, &st);
+	if (kvm_state_set(cpu->fd, &st)) {
+		log_err("vCPU %u: setting the entry state: %s", cpu->id, strerror(errno));
 		return -1;
-	memset(&regs, 0, sizeof(regs));
-	regs.rflags = 2;
-	regs.rip = e->rip;
-	regs.rsi = e->rsi;
-	regs.rsp = e->rsp;
-	return kvm_call(cpu->fd, KVM_SET_REGS, &regs, "KVM_SET_REGS") < 0 ? -1 : 0;
+	}
+	return 0;
 }
 
 int vm_load_linux(struct rp_vm *vm, const void *kernel, uint64_t kernel_size, const void *initrd,

@@ -258,105 +258,6 @@ static int node_map(struct ln_node *n, uint64_t gpa, uint64_t size, uint8_t *hos
 	return 0;
 }
 
-/* ---- vCPU state: struct rp_vcpu_state <-> KVM ----------------------------- */
-
-static void seg_in(struct kvm_segment *k, const struct rp_segment *s)
-{
-	memset(k, 0, sizeof(*k));
-	k->base = s->base;
-	k->limit = s->limit;
-	k->selector = s->selector;
-	k->type = s->type;
-	k->present = s->present;
-	k->dpl = s->dpl;
-	k->db = s->db;
-	k->s = s->s;
-	k->l = s->l;
-	k->g = s->g;
-	k->avl = s->avl;
-	k->unusable = !s->present;
-}
-
-static void seg_out(struct rp_segment *s, const struct kvm_segment *k)
-{
-	memset(s, 0, sizeof(*s));
-	s->base = k->base;
-	s->limit = k->limit;
-	s->selector = k->selector;
-	s->type = k->type;
-	s->present = k->present;
-	s->dpl = k->dpl;
-	s->db = k->db;
-	s->s = k->s;
-	s->l = k->l;
-	s->g = k->g;
-	s->avl = k->avl;
-}
-
-static int state_set(struct ln_vcpu *v, const struct rp_vcpu_state *st)
-{
-	struct kvm_regs regs = {
-		.rax = st->rax, .rbx = st->rbx, .rcx = st->rcx, .rdx = st->rdx,
-		.rsi = st->rsi, .rdi = st->rdi, .rsp = st->rsp, .rbp = st->rbp,
-		.r8 = st->r8, .r9 = st->r9, .r10 = st->r10, .r11 = st->r11,
-		.r12 = st->r12, .r13 = st->r13, .r14 = st->r14, .r15 = st->r15,
-		.rip = st->rip, .rflags = st->rflags | 2,
-	};
-	struct kvm_sregs sregs;
-
-	if (xioctl(v->fd, KVM_GET_SREGS, &sregs) < 0)
-		return -RP_EDEAD;
-	seg_in(&sregs.cs, &st->cs);
-	seg_in(&sregs.ds, &st->ds);
-	seg_in(&sregs.es, &st->es);
-	seg_in(&sregs.fs, &st->fs);
-	seg_in(&sregs.gs, &st->gs);
-	seg_in(&sregs.ss, &st->ss);
-	seg_in(&sregs.tr, &st->tr);
-	seg_in(&sregs.ldt, &st->ldt);
-	sregs.gdt.base = st->gdt.base;
-	sregs.gdt.limit = st->gdt.limit;
-	sregs.idt.base = st->idt.base;
-	sregs.idt.limit = st->idt.limit;
-	sregs.cr0 = st->cr0;
-	sregs.cr2 = st->cr2;
-	sregs.cr3 = st->cr3;
-	sregs.cr4 = st->cr4;
-	sregs.efer = st->efer;
-	/* KVM checks the architectural consistency and refuses what is not. */
-	if (xioctl(v->fd, KVM_SET_SREGS, &sregs) < 0 || xioctl(v->fd, KVM_SET_REGS, &regs) < 0)
-		return -RP_EINVAL;
-	return 0;
-}
-
-static int state_get(struct ln_vcpu *v, struct rp_vcpu_state *st)
-{
-	struct kvm_regs regs;
-	struct kvm_sregs sregs;
-
-	if (xioctl(v->fd, KVM_GET_REGS, &regs) < 0 || xioctl(v->fd, KVM_GET_SREGS, &sregs) < 0)
-		return -RP_EDEAD;
-	memset(st, 0, sizeof(*st));
-	st->rax = regs.rax, st->rbx = regs.rbx, st->rcx = regs.rcx, st->rdx = regs.rdx;
-	st->rsi = regs.rsi, st->rdi = regs.rdi, st->rsp = regs.rsp, st->rbp = regs.rbp;
-	st->r8 = regs.r8, st->r9 = regs.r9, st->r10 = regs.r10, st->r11 = regs.r11;
-	st->r12 = regs.r12, st->r13 = regs.r13, st->r14 = regs.r14, st->r15 = regs.r15;
-	st->rip = regs.rip, st->rflags = regs.rflags;
-	seg_out(&st->cs, &sregs.cs);
-	seg_out(&st->ds, &sregs.ds);
-	seg_out(&st->es, &sregs.es);
-	seg_out(&st->fs, &sregs.fs);
-	seg_out(&st->gs, &sregs.gs);
-	seg_out(&st->ss, &sregs.ss);
-	seg_out(&st->tr, &sregs.tr);
-	seg_out(&st->ldt, &sregs.ldt);
-	st->gdt.base = sregs.gdt.base, st->gdt.limit = sregs.gdt.limit;
-	st->idt.base = sregs.idt.base, st->idt.limit = sregs.idt.limit;
-	st->cr0 = sregs.cr0, st->cr2 = sregs.cr2, st->cr3 = sregs.cr3, st->cr4 = sregs.cr4;
-	st->efer = sregs.efer;
-	return 0;
-}
-
 /* ---- hypercalls ---------------------------------------------------------------- */
 
 struct hc_args {
@@ -461,9 +362,9 @@ static int64_t hc_vcpu_state(struct ln_node *n, const struct hc_args *a, bool se
 		return -RP_EFAULT;
 	if (set) {
 		memcpy(&st, p, sizeof(st));
-		return state_set(v, &st);
+		return kvm_state_set(v->fd, &st) ? -RP_EINVAL : 0;
 	}
-	r = state_get(v, &st);
+	r = kvm_state_get(v->fd, &st) ? -RP_EDEAD : 0;
 	if (!r)
 		memcpy(p, &st, sizeof(st));
 	return r;
@@ -656,7 +557,7 @@ static void root_device(struct ln_root *r, struct ln_vcpu *v)
 
 /* A child that can no longer run: tell its parent why. */
 static struct ln_vcpu *child_gone(struct ln_root *r, struct ln_vcpu *v, uint32_t reason,
-				  uint64_t a, uint64_t b)
+				  uint64_t a, uint64_t b, uint64_t c)
 {
 	struct rp_exit e = {.reason = reason};
 	struct ln_vcpu *p;
@@ -674,6 +575,7 @@ static struct ln_vcpu *child_gone(struct ln_root *r, struct ln_vcpu *v, uint32_t
 	if (reason == RP_EXIT_FAULT) {
 		e.u.fault.vector = a;
 		e.u.fault.addr = b;
+		e.u.fault.error = c;
 	} else {
 		e.u.dead.code = a;
 	}
@@ -716,7 +618,7 @@ static struct ln_vcpu *to_parent(struct ln_root *r, struct ln_vcpu *v)
 		e.reason = RP_EXIT_HALT;
 		break;
 	default:
-		return child_gone(r, v, RP_EXIT_SHUTDOWN, run->exit_reason, 0);
+		return child_gone(r, v, RP_EXIT_SHUTDOWN, run->exit_reason, 0, 0);
 	}
 	p = runner_of(v);
 	return p ? deliver(p, &e) : v;
@@ -832,7 +734,7 @@ static struct ln_vcpu *hypercall(struct ln_root *r, struct ln_vcpu *v)
 	case RP_HC_EXIT:
 		v->node->exited = true;
 		v->node->exit_code = a.a0;
-		return child_gone(r, v, RP_EXIT_DEAD, a.a0, 0);
+		return child_gone(r, v, RP_EXIT_DEAD, a.a0, 0, 0);
 	default:
 		ret = -RP_ENOSYS;
 	}
@@ -853,16 +755,18 @@ static struct ln_vcpu *route_exit(struct ln_root *r, struct ln_vcpu *v)
 		if (run->io.port == RP_HC_PORT && v->node->layer)
 			return hypercall(r, v);
 		if (run->io.port == RP_FAULT_PORT) {
+			const uint8_t *frame = node_ptr(v->node, RING3_FRAME_GPA, 8, RP_MAP_R);
 			struct kvm_sregs s;
 
 			if (xioctl(v->fd, KVM_GET_SREGS, &s) < 0)
 				s.cr2 = 0;
-			return child_gone(r, v, RP_EXIT_FAULT, val, s.cr2);
+			/* The stub's frame starts with the error code (0 where the CPU pushes none). */
+			return child_gone(r, v, RP_EXIT_FAULT, val, s.cr2, frame ? rt_le64(frame) : 0);
 		}
 	}
 	if (run->exit_reason == KVM_EXIT_SHUTDOWN || run->exit_reason == KVM_EXIT_FAIL_ENTRY ||
 	    run->exit_reason == KVM_EXIT_INTERNAL_ERROR)
-		return child_gone(r, v, RP_EXIT_SHUTDOWN, run->exit_reason, 0);
+		return child_gone(r, v, RP_EXIT_SHUTDOWN, run->exit_reason, 0, 0);
 	return to_parent(r, v);
 }
 
@@ -922,7 +826,7 @@ static void chain_run(struct ln_root *r, struct ln_vcpu *top)
 			cur->run->immediate_exit = 0;
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
-			cur = child_gone(r, cur, RP_EXIT_SHUTDOWN, (uint64_t)errno, 0);
+			cur = child_gone(r, cur, RP_EXIT_SHUTDOWN, (uint64_t)errno, 0, 0);
 			continue;
 		}
 		current_run = NULL;
@@ -1146,7 +1050,7 @@ int layer_stack_run(const struct ln_stack *s, struct ln_result *res)
 		goto out;
 	}
 	if (build_bottom(&r, bottom, &b, img, isize, &st) || !(v = vcpu_new(&r, bottom)) ||
-	    state_set(v, &st)) {
+	    kvm_state_set(v->fd, &st)) {
 		log_err("could not start layer 1 (%s)", s->kinds[0]);
 		goto free;
 	}

@@ -62,6 +62,9 @@ static void add_value(json_t *o, const char *key, char type, va_list *ap)
 	case 'f':
 		json_object_set_new(o, key, json_real(va_arg(*ap, double)));
 		break;
+	case 'b':
+		json_object_set_new(o, key, json_boolean(va_arg(*ap, int)));
+		break;
 	default:
 		json_object_set_new(o, key, json_string("?"));
 	}

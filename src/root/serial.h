@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The 16550A UART at 0x3f8, IRQ 4, that Linux prints on from its first
- * line. Output goes to a file descriptor (the root's stdout), input comes
- * from serial_input. The transmit-empty interrupt is what keeps the guest's
- * tty layer writing.
+ * The root's serial console: the shared 16550A model (src/virtio/uart.c)
+ * with a lock (vCPU threads and the stdin reader both reach it), output
+ * buffered by line to a file descriptor, and IRQ 4 on the in-kernel
+ * interrupt controllers.
  */
 #ifndef RAMPART_SERIAL_H
 #define RAMPART_SERIAL_H
@@ -13,21 +13,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SERIAL_BASE 0x3f8
-#define SERIAL_PORTS 8
-#define SERIAL_IRQ 4
-#define SERIAL_RX_FIFO 64
+#include "virtio/uart.h"
+
+#define SERIAL_BASE UART_BASE
+#define SERIAL_PORTS UART_PORTS
+#define SERIAL_RX_FIFO UART_RX_FIFO
 #define SERIAL_OUT_BUF 4096
 
 struct serial {
 	pthread_mutex_t lock;
+	struct uart uart;
 	int out_fd;
 	void (*set_irq)(void *ctx, unsigned irq, int level);
 	void *irq_ctx;
-	uint8_t ier, lcr, mcr, scr, dll, dlm, fcr;
-	bool thr_pending; /* the THR-empty interrupt is owed to the driver */
-	uint8_t rx[SERIAL_RX_FIFO];
-	unsigned rx_head, rx_count;
 	char out[SERIAL_OUT_BUF];
 	size_t out_len;
 };

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The vmm's 16550A: see uart.h. Same register semantics as src/root/serial.c. */
-#include "layer/uart.h"
+#include "virtio/uart.h"
 
 #include "lib/rt.h"
 
@@ -160,4 +160,16 @@ void uart_io(struct uart *u, uint16_t port, uint8_t *data, bool write)
 	else
 		*data = reg_read(u, reg);
 	update_irq(u);
+}
+
+unsigned uart_input(struct uart *u, const uint8_t *data, unsigned len)
+{
+	unsigned n = 0;
+
+	while (n < len && u->rx_count < UART_RX_FIFO) {
+		u->rx[(u->rx_head + u->rx_count++) % UART_RX_FIFO] = data[n];
+		n++;
+	}
+	update_irq(u);
+	return n;
 }
