@@ -25,19 +25,8 @@
 #include <string.h>
 
 #include "boot/boot.h"
+#include "root/log.h"
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 void config_defaults(struct rp_config *c)
 {
@@ -60,10 +49,10 @@ static int add_layer(struct rp_config *c, const char *kind, size_t len, char *er
 		if (strlen(layer_kinds[i]) == len && strncmp(layer_kinds[i], kind, len) == 0)
 			break;
 	if (!layer_kinds[i])
-		return fail(err, errlen, "layer '%.*s': unknown kind (pass, ropass, tick, test, spin, abuse, churn)", (int)len,
+		return refuse(err, errlen, "layer '%.*s': unknown kind (pass, ropass, tick, test, spin, abuse, churn)", (int)len,
 			    kind);
 	if (c->nlayers >= RP_MAX_LAYERS)
-		return fail(err, errlen, "at most %d layers", RP_MAX_LAYERS);
+		return refuse(err, errlen, "at most %d layers", RP_MAX_LAYERS);
 	memcpy(c->layers[c->nlayers], kind, len);
 	c->layers[c->nlayers++][len] = 0;
 	return 0;
@@ -93,13 +82,13 @@ int config_add_layer_args(struct rp_config *c, const char *list, char *err, size
 	c->nlayer_args = 0;
 	while (*p) {
 		if (c->nlayer_args >= RP_MAX_LAYER_ARGS)
-			return fail(err, errlen, "--layer-args: at most %d values", RP_MAX_LAYER_ARGS);
+			return refuse(err, errlen, "--layer-args: at most %d values", RP_MAX_LAYER_ARGS);
 		if (!isdigit((unsigned char)*p))
-			return fail(err, errlen, "--layer-args %s: not a list of numbers", list);
+			return refuse(err, errlen, "--layer-args %s: not a list of numbers", list);
 		errno = 0;
 		c->layer_args[c->nlayer_args++] = strtoull(p, &end, 0);
 		if (errno || (*end && *end != ','))
-			return fail(err, errlen, "--layer-args %s: not a list of numbers", list);
+			return refuse(err, errlen, "--layer-args %s: not a list of numbers", list);
 		p = *end ? end + 1 : end;
 	}
 	return 0;
@@ -175,13 +164,13 @@ static int set_path(char *dst, const char *src, const char *base, const char *fi
 	int n;
 
 	if (!*src)
-		return fail(err, errlen, "%s: empty path", field);
+		return refuse(err, errlen, "%s: empty path", field);
 	if (src[0] == '/' || !base || !*base)
 		n = snprintf(dst, PATH_MAX, "%s", src);
 	else
 		n = snprintf(dst, PATH_MAX, "%s/%s", base, src);
 	if (n < 0 || n >= PATH_MAX)
-		return fail(err, errlen, "%s: path too long", field);
+		return refuse(err, errlen, "%s: path too long", field);
 	return 0;
 }
 
@@ -192,12 +181,12 @@ int config_add_disk(struct rp_config *c, const char *spec, char *err, size_t err
 	size_t len = comma ? (size_t)(comma - spec) : strlen(spec);
 
 	if (c->ndisks >= RP_MAX_DISKS)
-		return fail(err, errlen, "--disk %s: at most %d disks", spec, RP_MAX_DISKS);
+		return refuse(err, errlen, "--disk %s: at most %d disks", spec, RP_MAX_DISKS);
 	if (comma && strcmp(comma + 1, "ro") != 0 && strcmp(comma + 1, "rw") != 0)
-		return fail(err, errlen, "--disk %s: unknown option '%s' (use PATH[,ro])", spec,
+		return refuse(err, errlen, "--disk %s: unknown option '%s' (use PATH[,ro])", spec,
 			    comma + 1);
 	if (len == 0 || len >= PATH_MAX)
-		return fail(err, errlen, "--disk %s: bad path", spec);
+		return refuse(err, errlen, "--disk %s: bad path", spec);
 	d = &c->disks[c->ndisks++];
 	memset(d, 0, sizeof(*d));
 	memcpy(d->path, spec, len);
@@ -218,13 +207,13 @@ int config_add_net(struct rp_config *c, const char *spec, char *err, size_t errl
 	struct rp_net *n;
 
 	if (strncmp(spec, "tap:", 4) != 0)
-		return fail(err, errlen, "--net %s: only tap:NAME is supported", spec);
+		return refuse(err, errlen, "--net %s: only tap:NAME is supported", spec);
 	if (!tap_name_ok(spec + 4))
-		return fail(err, errlen,
+		return refuse(err, errlen,
 			    "--net %s: bad tap name (1-%d characters of A-Z a-z 0-9 - _ .)", spec,
 			    RP_TAP_NAME_MAX);
 	if (c->nnets >= RP_MAX_NETS)
-		return fail(err, errlen, "--net %s: at most %d network devices", spec,
+		return refuse(err, errlen, "--net %s: at most %d network devices", spec,
 			    RP_MAX_NETS);
 	n = &c->nets[c->nnets];
 	snprintf(n->tap, sizeof(n->tap), "%s", spec + 4);
@@ -248,7 +237,7 @@ static int check_fields(json_t *o, const char *where, const struct field *fields
 	json_t *v;
 
 	if (!json_is_object(o))
-		return fail(err, errlen, "%s: must be an object", where);
+		return refuse(err, errlen, "%s: must be an object", where);
 	json_object_foreach(o, key, v)
 	{
 		const struct field *f;
@@ -257,11 +246,11 @@ static int check_fields(json_t *o, const char *where, const struct field *fields
 			if (strcmp(f->name, key) == 0)
 				break;
 		if (!f->name)
-			return fail(err, errlen, "%s.%s: unknown field", where, key);
+			return refuse(err, errlen, "%s.%s: unknown field", where, key);
 		if (f->type == JSON_TRUE ? !json_is_boolean(v)
 		    : f->type == JSON_INTEGER ? !json_is_integer(v) && !json_is_string(v)
 					      : json_typeof(v) != f->type)
-			return fail(err, errlen, "%s.%s: wrong type", where, key);
+			return refuse(err, errlen, "%s.%s: wrong type", where, key);
 	}
 	return 0;
 }
@@ -272,7 +261,7 @@ static int copy_str(char *dst, size_t size, json_t *v, const char *field, char *
 	const char *s = json_string_value(v);
 
 	if (strlen(s) >= size)
-		return fail(err, errlen, "%s: longer than %zu characters", field, size - 1);
+		return refuse(err, errlen, "%s: longer than %zu characters", field, size - 1);
 	memcpy(dst, s, strlen(s) + 1);
 	return 0;
 }
@@ -300,14 +289,14 @@ static int load_guest(struct rp_config *c, json_t *g, const char *base, char *er
 	if ((v = json_object_get(g, "mem"))) {
 		if (json_is_integer(v) ? json_integer_value(v) <= 0
 				       : config_parse_mem(json_string_value(v), &c->mem))
-			return fail(err, errlen, "guest.mem: not a size (e.g. 256M, 1G)");
+			return refuse(err, errlen, "guest.mem: not a size (e.g. 256M, 1G)");
 		if (json_is_integer(v))
 			c->mem = (uint64_t)json_integer_value(v);
 	}
 	if ((v = json_object_get(g, "cpus"))) {
 		if (!json_is_integer(v) || json_integer_value(v) < 1 ||
 		    json_integer_value(v) > RP_MAX_CPUS)
-			return fail(err, errlen, "guest.cpus: must be an integer 1..%d",
+			return refuse(err, errlen, "guest.cpus: must be an integer 1..%d",
 				    RP_MAX_CPUS);
 		c->cpus = (unsigned)json_integer_value(v);
 	}
@@ -327,23 +316,23 @@ static int load_nets(struct rp_config *c, json_t *a, char *err, size_t errlen)
 	json_t *n, *v;
 
 	if (!json_is_array(a))
-		return fail(err, errlen, "net: must be an array");
+		return refuse(err, errlen, "net: must be an array");
 	json_array_foreach(a, i, n)
 	{
 		snprintf(where, sizeof(where), "net[%zu]", i);
 		if (check_fields(n, where, net_fields, err, errlen))
 			return -1;
 		if (!(v = json_object_get(n, "tap")))
-			return fail(err, errlen, "%s.tap: missing", where);
+			return refuse(err, errlen, "%s.tap: missing", where);
 		snprintf(spec, sizeof(spec), "tap:%.20s", json_string_value(v));
 		if (strlen(json_string_value(v)) > RP_TAP_NAME_MAX || !tap_name_ok(spec + 4))
-			return fail(err, errlen, "%s.tap: bad tap name '%s'", where,
+			return refuse(err, errlen, "%s.tap: bad tap name '%s'", where,
 				    json_string_value(v));
 		if (config_add_net(c, spec, err, errlen))
 			return -1;
 		if ((v = json_object_get(n, "mac")) &&
 		    config_parse_mac(json_string_value(v), c->nets[c->nnets - 1].mac))
-			return fail(err, errlen, "%s.mac: not a unicast MAC address '%s'", where,
+			return refuse(err, errlen, "%s.mac: not a unicast MAC address '%s'", where,
 				    json_string_value(v));
 	}
 	return 0;
@@ -363,7 +352,7 @@ static int load_disks(struct rp_config *c, json_t *a, const char *base, char *er
 	json_t *d, *v;
 
 	if (!json_is_array(a))
-		return fail(err, errlen, "disks: must be an array");
+		return refuse(err, errlen, "disks: must be an array");
 	json_array_foreach(a, i, d)
 	{
 		struct rp_disk *disk;
@@ -372,9 +361,9 @@ static int load_disks(struct rp_config *c, json_t *a, const char *base, char *er
 		if (check_fields(d, where, disk_fields, err, errlen))
 			return -1;
 		if (c->ndisks >= RP_MAX_DISKS)
-			return fail(err, errlen, "%s: at most %d disks", where, RP_MAX_DISKS);
+			return refuse(err, errlen, "%s: at most %d disks", where, RP_MAX_DISKS);
 		if (!(v = json_object_get(d, "path")))
-			return fail(err, errlen, "%s.path: missing", where);
+			return refuse(err, errlen, "%s.path: missing", where);
 		disk = &c->disks[c->ndisks];
 		memset(disk, 0, sizeof(*disk));
 		if (set_path(disk->path, json_string_value(v), base, where, err, errlen))
@@ -405,12 +394,12 @@ static int load_layers(struct rp_config *c, json_t *a, char *err, size_t errlen)
 		if (check_fields(l, where, layer_fields, err, errlen))
 			return -1;
 		if (!(v = json_object_get(l, "kind")))
-			return fail(err, errlen, "%s.kind: missing", where);
+			return refuse(err, errlen, "%s.kind: missing", where);
 		if (add_layer(c, json_string_value(v), strlen(json_string_value(v)), err, errlen)) {
 			char msg[256];
 
 			snprintf(msg, sizeof(msg), "%s", err);
-			return fail(err, errlen, "%s: %s", where, msg);
+			return refuse(err, errlen, "%s: %s", where, msg);
 		}
 	}
 	return 0;
@@ -418,7 +407,8 @@ static int load_layers(struct rp_config *c, json_t *a, char *err, size_t errlen)
 
 static const struct field top_fields[] = {
 	{"name", JSON_STRING}, {"guest", JSON_OBJECT}, {"net", JSON_ARRAY},  {"disks", JSON_ARRAY},
-	{"log", JSON_STRING},  {"layers", JSON_ARRAY}, {"comment", JSON_STRING}, {NULL, 0},
+	{"log", JSON_STRING},  {"layers", JSON_ARRAY}, {"comment", JSON_STRING},
+	{"manifest", JSON_STRING}, {NULL, 0},
 };
 
 static int load_root(struct rp_config *c, json_t *root, const char *base, char *err,
@@ -442,6 +432,9 @@ static int load_root(struct rp_config *c, json_t *root, const char *base, char *
 		return -1;
 	if ((v = json_object_get(root, "layers")) && load_layers(c, v, err, errlen))
 		return -1;
+	if ((v = json_object_get(root, "manifest")) &&
+	    set_path(c->manifest, json_string_value(v), base, "manifest", err, errlen))
+		return -1;
 	return 0;
 }
 
@@ -454,7 +447,7 @@ int config_load_text(struct rp_config *c, const char *text, const char *base, ch
 
 	root = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
 	if (!root)
-		return fail(err, errlen, "line %d column %d: %s", jerr.line, jerr.column,
+		return refuse(err, errlen, "line %d column %d: %s", jerr.line, jerr.column,
 			    jerr.text);
 	r = load_root(c, root, base, err, errlen);
 	json_decref(root);
@@ -472,11 +465,11 @@ int config_load_file(struct rp_config *c, const char *path, char *err, size_t er
 
 	f = fopen(path, "r");
 	if (!f)
-		return fail(err, errlen, "stack file %s: %s", path, strerror(errno));
+		return refuse(err, errlen, "stack file %s: %s", path, strerror(errno));
 	root = json_loadf(f, JSON_REJECT_DUPLICATES, &jerr);
 	fclose(f);
 	if (!root)
-		return fail(err, errlen, "stack file %s: line %d column %d: %s", path, jerr.line,
+		return refuse(err, errlen, "stack file %s: line %d column %d: %s", path, jerr.line,
 			    jerr.column, jerr.text);
 	snprintf(base, sizeof(base), "%.*s", slash ? (int)(slash - path) : 0, path);
 	if (slash == path)
@@ -484,12 +477,15 @@ int config_load_file(struct rp_config *c, const char *path, char *err, size_t er
 	r = load_root(c, root, base, msg, sizeof(msg));
 	json_decref(root);
 	if (r)
-		fail(err, errlen, "stack file %s: %s", path, msg);
+		refuse(err, errlen, "stack file %s: %s", path, msg);
 	return r;
 }
 
 int config_check(const struct rp_config *c, char *err, size_t errlen)
 {
+	if (c->manifest[0] && !c->nlayers)
+		return refuse(err, errlen, "manifest %s: a manifest approves layer images; give "
+					 "--layers", c->manifest);
 	if (c->nlayers) {
 		const char *top = c->layers[c->nlayers - 1];
 
@@ -497,39 +493,39 @@ int config_check(const struct rp_config *c, char *err, size_t errlen)
 
 		if (strcmp(top, "spin") && strcmp(top, "test") && strcmp(top, "abuse") &&
 		    strcmp(top, "churn") && strcmp(top, "vmm"))
-			return fail(err, errlen, "the top layer '%s' needs a child: put spin, test, "
+			return refuse(err, errlen, "the top layer '%s' needs a child: put spin, test, "
 						 "abuse, churn or vmm on top", c->layers[c->nlayers - 1]);
 		for (i = 0; i + 1 < c->nlayers; i++)
 			if (strcmp(c->layers[i], "vmm") == 0)
-				return fail(err, errlen, "layer %u 'vmm': only the top layer can "
+				return refuse(err, errlen, "layer %u 'vmm': only the top layer can "
 							 "be the vmm", i + 1);
 		if (strcmp(top, "vmm") == 0 && !c->kernel[0])
-			return fail(err, errlen, "the vmm layer boots a Linux guest: give --kernel "
+			return refuse(err, errlen, "the vmm layer boots a Linux guest: give --kernel "
 						 "PATH");
 		if (c->layer_mem < (8ULL << 20) || c->layer_mem > (1ULL << 30) ||
 		    c->layer_mem & ((2ULL << 20) - 1))
-			return fail(err, errlen, "layer memory %llu MiB: must be 8..1024 MiB in "
+			return refuse(err, errlen, "layer memory %llu MiB: must be 8..1024 MiB in "
 						 "steps of 2 MiB",
 				    (unsigned long long)(c->layer_mem >> 20));
 		return 0;
 	}
 	if (!c->kernel[0])
-		return fail(err, errlen, "no kernel: give --kernel PATH or guest.kernel");
+		return refuse(err, errlen, "no kernel: give --kernel PATH or guest.kernel");
 	if (c->mem < BOOT_MIN_MEM)
-		return fail(err, errlen, "memory %llu MiB: below the minimum of %llu MiB",
+		return refuse(err, errlen, "memory %llu MiB: below the minimum of %llu MiB",
 			    (unsigned long long)(c->mem >> 20),
 			    (unsigned long long)(BOOT_MIN_MEM >> 20));
 	if (c->mem > BOOT_MAX_MEM)
-		return fail(err, errlen, "memory %llu MiB: above the maximum of %llu MiB",
+		return refuse(err, errlen, "memory %llu MiB: above the maximum of %llu MiB",
 			    (unsigned long long)(c->mem >> 20),
 			    (unsigned long long)(BOOT_MAX_MEM >> 20));
 	if (c->mem & 0xfff)
-		return fail(err, errlen, "memory %llu bytes: not a multiple of 4 KiB",
+		return refuse(err, errlen, "memory %llu bytes: not a multiple of 4 KiB",
 			    (unsigned long long)c->mem);
 	if (c->cpus < 1 || c->cpus > RP_MAX_CPUS)
-		return fail(err, errlen, "cpus %u: must be 1..%d", c->cpus, RP_MAX_CPUS);
+		return refuse(err, errlen, "cpus %u: must be 1..%d", c->cpus, RP_MAX_CPUS);
 	if (strlen(c->cmdline) >= BOOT_MAX_CMDLINE)
-		return fail(err, errlen, "command line: longer than %d bytes",
+		return refuse(err, errlen, "command line: longer than %d bytes",
 			    BOOT_MAX_CMDLINE - 1);
 	return 0;
 }

@@ -58,6 +58,7 @@ struct rp_config {
 	uint64_t layer_args[RP_MAX_LAYER_ARGS];
 	unsigned nlayer_args;
 	uint64_t echo_words; /* the root test device's echo sequence length */
+	char manifest[PATH_MAX]; /* approved layer-image hashes; "" = measure and log only */
 };
 
 void config_defaults(struct rp_config *c);

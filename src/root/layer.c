@@ -46,6 +46,7 @@
 #include "boot/ring3.h"
 #include "lib/rt.h"
 #include "root/log.h"
+#include "root/measure.h"
 #include "root/vm.h"
 
 /* The root's test device below layer 1 (what a chain's bottom talks to). */
@@ -979,6 +980,7 @@ static int stack_blobs(const struct ln_stack *s, const void *img, uint64_t isize
 		*kernel = read_image(s->kernel, &size);
 		if (!*kernel)
 			return -1;
+		measure_blob("kernel", s->kernel, *kernel, size);
 		b->data[b->n] = *kernel;
 		b->size[b->n] = size;
 		snprintf(b->kind[b->n++], sizeof(b->kind[0]), "kernel");
@@ -987,6 +989,7 @@ static int stack_blobs(const struct ln_stack *s, const void *img, uint64_t isize
 		*initrd = read_image(s->initrd, &size);
 		if (!*initrd)
 			return -1;
+		measure_blob("initrd", s->initrd, *initrd, size);
 		b->data[b->n] = *initrd;
 		b->size[b->n] = size;
 		snprintf(b->kind[b->n++], sizeof(b->kind[0]), "initrd");
@@ -1035,14 +1038,15 @@ int layer_stack_run(const struct ln_stack *s, struct ln_result *res)
 	memset(res, 0, sizeof(*res));
 	res->outcome = RP_ERROR;
 	img = read_image(s->image_path, &isize);
-	if (!img || root_open(&r))
+	/* Measured launch: hash the very bytes that will run, before anything is created. */
+	if (!img || measure_layers(s, img, isize, s->manifest))
 		goto out;
 	if (s->nlayers + (s->kernel ? 2 : 0) > RP_MAX_PAYLOAD + 1) {
 		log_err("%u layers and a guest: more than the %d images layer 1 can carry",
 			s->nlayers, RP_MAX_PAYLOAD);
 		goto out;
 	}
-	if (stack_blobs(s, img, isize, &kernel, &initrd, &b))
+	if (stack_blobs(s, img, isize, &kernel, &initrd, &b) || root_open(&r))
 		goto out;
 	bottom = node_new(&r, NULL, true);
 	if (!bottom) {

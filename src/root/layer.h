@@ -14,6 +14,8 @@
 #define LN_MAX_LAYERS RP_MAX_DEPTH
 #define LN_KIND_MAX 15
 
+struct measure_manifest;
+
 /* What the operator asked for: a chain of ring-3 layers (bottom first). */
 struct ln_stack {
 	const char *image_path;          /* the layer kernel (build/layer.elf) */
@@ -26,6 +28,8 @@ struct ln_stack {
 	/* A vmm top: the Linux guest it boots. */
 	const char *kernel, *initrd, *cmdline;
 	uint64_t guest_mem;
+	/* Approved layer-image hashes (measure.h), or NULL: measure and log only. */
+	const struct measure_manifest *manifest;
 };
 
 /* How the chain ended, for the exit status and the final event. */

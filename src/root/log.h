@@ -8,10 +8,14 @@
 #define RAMPART_LOG_H
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* Where events go; -1 keeps them off. */
 void log_open(int fd, const char *stack_name);
+
+/* Write one refusal line into err (what, the value); returns -1. */
+int refuse(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* One plain line "rampart: ..." on stderr. */
 void log_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

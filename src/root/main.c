@@ -5,6 +5,7 @@
  *   rampart run [STACK.json] [--kernel K] [--initrd I] [--cmdline S] [--mem SIZE]
  *               [--cpus N] [--net tap:NAME]... [--disk PATH[,ro]]... [--name N] [--log FILE]
  *   rampart check STACK.json
+ *   rampart manifest [--layer-image PATH]
  *   rampart version
  *
  * Exit status: the guest's outcome (0 powered off, 2 reset or panic, 3 triple
@@ -24,6 +25,7 @@
 #include "root/config.h"
 #include "root/layer.h"
 #include "root/log.h"
+#include "root/measure.h"
 #include "root/vm.h"
 
 #define RAMPART_VERSION "0.1.0"
@@ -33,6 +35,7 @@
 static const char usage_text[] =
 	"usage: rampart run [STACK.json] [options]   boot a stack\n"
 	"       rampart check STACK.json             check a stack file and exit\n"
+	"       rampart manifest [--layer-image PATH] print the layer image's sha256 line\n"
 	"       rampart version\n"
 	"options (they override the stack file):\n"
 	"  --kernel PATH        Linux bzImage to boot\n"
@@ -50,6 +53,8 @@ static const char usage_text[] =
 	"  --layer-mem SIZE     each layer's own memory (default 8M)\n"
 	"  --layer-args N,...   the top layer's parameters\n"
 	"  --echo N             words the root's test device answers on port 0x608\n"
+	"  --manifest FILE      start only layer images whose sha256 FILE lists\n"
+	"                       (lines \"HEX  NAME\", as `rampart manifest` prints)\n"
 	"exit status: 0 guest powered off, 1 rampart error, 2 guest reset or panic,\n"
 	"             3 guest triple fault, 4 KVM error, 5 stopped by a signal\n";
 
@@ -95,7 +100,8 @@ static void *read_file(const char *path, const char *what, uint64_t max, uint64_
 }
 
 enum { OPT_KERNEL = 1, OPT_INITRD, OPT_CMDLINE, OPT_MEM, OPT_CPUS, OPT_NET, OPT_DISK, OPT_NAME,
-       OPT_LOG, OPT_HELP, OPT_LAYERS, OPT_LAYER_IMAGE, OPT_LAYER_MEM, OPT_LAYER_ARGS, OPT_ECHO };
+       OPT_LOG, OPT_HELP, OPT_LAYERS, OPT_LAYER_IMAGE, OPT_LAYER_MEM, OPT_LAYER_ARGS, OPT_ECHO,
+       OPT_MANIFEST };
 
 static const struct option run_opts[] = {
 	{"kernel", required_argument, NULL, OPT_KERNEL},
@@ -113,6 +119,7 @@ static const struct option run_opts[] = {
 	{"layer-mem", required_argument, NULL, OPT_LAYER_MEM},
 	{"layer-args", required_argument, NULL, OPT_LAYER_ARGS},
 	{"echo", required_argument, NULL, OPT_ECHO},
+	{"manifest", required_argument, NULL, OPT_MANIFEST},
 	{NULL, 0, NULL, 0},
 };
 
@@ -171,6 +178,8 @@ static int apply_flag(struct rp_config *c, int opt, const char *v)
 		break;
 	case OPT_LAYER_IMAGE:
 		return set_str(c->layer_image, sizeof(c->layer_image), v, "--layer-image");
+	case OPT_MANIFEST:
+		return set_str(c->manifest, sizeof(c->manifest), v, "--manifest");
 	case OPT_LAYER_MEM:
 		if (config_parse_mem(v, &c->layer_mem)) {
 			log_err("--layer-mem %s: not a size (e.g. 8M)", v);
@@ -281,25 +290,41 @@ static int boot_stack(struct rp_vm *vm, const struct rp_config *c, const void *k
 	return vm_run(vm);
 }
 
+/* The layer image: the one given, or layer.elf beside the rampart binary. */
+static void layer_image_path(const char *given, char image[PATH_MAX])
+{
+	char self[PATH_MAX];
+	ssize_t n;
+
+	if (given && given[0]) {
+		snprintf(image, PATH_MAX, "%s", given);
+		return;
+	}
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	self[n > 0 ? n : 0] = 0;
+	if (strrchr(self, '/'))
+		*strrchr(self, '/') = 0;
+	snprintf(image, PATH_MAX, "%.*s/layer.elf", PATH_MAX - 11, self);
+}
+
 /* A layered stack: the chain of ring-3 layers and the root's test device. */
 static int run_layers(const struct rp_config *c)
 {
 	struct ln_stack s = {.layer_mem = c->layer_mem, .echo_words = c->echo_words};
-	char self[PATH_MAX], image[PATH_MAX];
+	struct measure_manifest manifest;
+	char image[PATH_MAX], err[768];
 	struct ln_result res;
 	unsigned i;
-	ssize_t n;
 
-	if (c->layer_image[0]) {
-		snprintf(image, sizeof(image), "%s", c->layer_image);
-	} else {
-		n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-		self[n > 0 ? n : 0] = 0;
-		if (strrchr(self, '/'))
-			*strrchr(self, '/') = 0;
-		snprintf(image, sizeof(image), "%.*s/layer.elf", (int)(sizeof(image) - 11), self);
-	}
+	layer_image_path(c->layer_image, image);
 	s.image_path = image;
+	if (c->manifest[0]) {
+		if (measure_load_manifest(c->manifest, &manifest, err, sizeof(err))) {
+			log_err("%s", err);
+			return RP_ERROR;
+		}
+		s.manifest = &manifest;
+	}
 	if (strcmp(c->layers[c->nlayers - 1], "vmm") == 0) {
 		s.kernel = c->kernel;
 		s.initrd = c->initrd[0] ? c->initrd : NULL;
@@ -313,6 +338,8 @@ static int run_layers(const struct rp_config *c)
 		s.top_args[i] = c->layer_args[i];
 	s.ntop_args = c->nlayer_args;
 	layer_stack_run(&s, &res);
+	if (s.manifest)
+		measure_free(&manifest);
 	if (res.outcome == RP_ERROR)
 		return RP_ERROR;
 	log_event("end", "outcome", 's', outcome_name(res.outcome), "exit", 'u',
@@ -379,6 +406,42 @@ static int cmd_check(int argc, char **argv)
 	return 0;
 }
 
+/* Print the sha256sum line of the layer image, for the operator to approve. */
+static int cmd_manifest(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"layer-image", required_argument, NULL, OPT_LAYER_IMAGE},
+		{NULL, 0, NULL, 0},
+	};
+	const char *given = NULL;
+	char image[PATH_MAX], hex[SHA256_HEX];
+	uint64_t size;
+	void *img;
+	int opt;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (opt != OPT_LAYER_IMAGE) {
+			log_err("usage: rampart manifest [--layer-image PATH]");
+			return RP_ERROR;
+		}
+		given = optarg;
+	}
+	if (optind < argc) {
+		log_err("unexpected argument '%s' (usage: rampart manifest [--layer-image PATH])",
+			argv[optind]);
+		return RP_ERROR;
+	}
+	layer_image_path(given, image);
+	img = read_file(image, "layer image", 512ULL << 20, &size);
+	if (!img)
+		return RP_ERROR;
+	measure_hex(img, size, hex);
+	free(img);
+	printf("%s  %s\n", hex, image);
+	return fflush(stdout) ? RP_ERROR : 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -389,6 +452,8 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	if (strcmp(argv[1], "check") == 0)
 		return cmd_check(argc - 1, argv + 1);
+	if (strcmp(argv[1], "manifest") == 0)
+		return cmd_manifest(argc - 1, argv + 1);
 	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
 		printf("rampart %s\n", RAMPART_VERSION);
 		return 0;

@@ -344,48 +344,42 @@ void virtq_signal(struct vio_dev *d, unsigned qi)
 
 /* ---- iov helpers ---------------------------------------------------------- */
 
-size_t vio_iov_to(const struct vio_iov *iov, unsigned n, size_t off, const void *src, size_t len)
+/* Copy between buf and the iovs' bytes [off, off + len); to: into the iovs. */
+static size_t iov_copy(const struct vio_iov *iov, unsigned n, size_t off, uint8_t *buf, size_t len,
+		       bool to)
 {
-	const uint8_t *s = src;
 	size_t done = 0;
 
 	for (unsigned i = 0; i < n && done < len; i++) {
+		uint8_t *p;
 		size_t take;
 
 		if (off >= iov[i].len) {
 			off -= iov[i].len;
 			continue;
 		}
+		p = (uint8_t *)iov[i].base + off;
 		take = iov[i].len - off;
 		if (take > len - done)
 			take = len - done;
-		rt_memcpy((uint8_t *)iov[i].base + off, s + done, take);
+		if (to)
+			rt_memcpy(p, buf + done, take);
+		else
+			rt_memcpy(buf + done, p, take);
 		done += take;
 		off = 0;
 	}
 	return done;
 }
 
+size_t vio_iov_to(const struct vio_iov *iov, unsigned n, size_t off, const void *src, size_t len)
+{
+	return iov_copy(iov, n, off, (uint8_t *)(uintptr_t)src, len, true);
+}
+
 size_t vio_iov_from(const struct vio_iov *iov, unsigned n, size_t off, void *dst, size_t len)
 {
-	uint8_t *d = dst;
-	size_t done = 0;
-
-	for (unsigned i = 0; i < n && done < len; i++) {
-		size_t take;
-
-		if (off >= iov[i].len) {
-			off -= iov[i].len;
-			continue;
-		}
-		take = iov[i].len - off;
-		if (take > len - done)
-			take = len - done;
-		rt_memcpy(d + done, (const uint8_t *)iov[i].base + off, take);
-		done += take;
-		off = 0;
-	}
-	return done;
+	return iov_copy(iov, n, off, dst, len, false);
 }
 
 unsigned vio_iov_slice(const struct vio_iov *src, unsigned n, size_t off, size_t len,

@@ -59,6 +59,45 @@ if id nobody >/dev/null 2>&1 && command -v setpriv >/dev/null; then
 	expect kvm-permission 1 "/dev/kvm: permission denied" -- setpriv --reuid=nobody --regid=nogroup --clear-groups $R run --kernel "$T/k"
 fi
 
+# Measured launch: a manifest from `rampart manifest` approves the layer image;
+# one flipped byte in a copy is refused, naming both hashes.
+$R manifest >"$T/manifest" 2>"$T/err" || { echo "not ok manifest: $(cat "$T/err")"; fail=$((fail + 1)); }
+HASH=$(cut -d' ' -f1 "$T/manifest")
+expect manifest-approved 0 "powered off" -- $R run --layers pass,spin --layer-args 2,1000 --manifest "$T/manifest"
+if grep -q '"event":"measured".*"layer":2.*"sha256":"'"$HASH"'".*"approved":true' "$T/err"; then
+	echo "ok manifest-measured-event"; pass=$((pass + 1))
+else
+	echo "not ok manifest-measured-event: $(head -c 300 "$T/err")"; fail=$((fail + 1))
+fi
+mkdir -p "$T/flip" && cp build/layer.elf "$T/flip/layer.elf"
+SIZE=$(wc -c <"$T/flip/layer.elf")
+OLD=$(od -An -tu1 -j $((SIZE / 2)) -N1 "$T/flip/layer.elf" | tr -d ' ')
+printf "\\$(printf %o $((OLD ^ 1)))" | dd of="$T/flip/layer.elf" bs=1 seek=$((SIZE / 2)) conv=notrunc 2>/dev/null
+FLIP=$(sha256sum "$T/flip/layer.elf" | cut -d' ' -f1)
+expect manifest-flipped 1 "layer 1 (pass): image $T/flip/layer.elf has sha256 $FLIP, not approved .*the manifest has $HASH for layer.elf" -- $R run --layers pass,spin --layer-args 2,1000 --layer-image "$T/flip/layer.elf" --manifest "$T/manifest"
+expect manifest-flipped-one-line 1 "" -- $R run --layers spin --layer-image "$T/flip/layer.elf" --manifest "$T/manifest"
+if [ "$(wc -l <"$T/err")" = 1 ]; then
+	echo "ok manifest-refusal-one-line"; pass=$((pass + 1))
+else
+	echo "not ok manifest-refusal-one-line: $(head -c 300 "$T/err")"; fail=$((fail + 1))
+fi
+printf '# approved\n\n%s  layer.elf\n%s layer.elf\n' "$HASH" "$HASH" >"$T/bad.manifest"
+expect manifest-malformed 1 "manifest $T/bad.manifest: line 4:" -- $R run --layers spin --manifest "$T/bad.manifest"
+expect manifest-missing 1 "manifest $T/none.manifest: No such file" -- $R run --layers spin --manifest "$T/none.manifest"
+printf '{"layers":[{"kind":"spin"}],"manifest":"none.manifest"}' >"$T/measured.json"
+expect manifest-stack-file 1 "manifest $T/none.manifest: No such file" -- $R run "$T/measured.json"
+expect manifest-no-layers 1 "give --layers" -- $R run --kernel $K --manifest "$T/manifest"
+
+# Layered stacks.
+expect layer-kind 1 "layer 'nope': unknown kind" -- $R run --layers pass,nope
+expect layer-top 1 "the top layer 'pass' needs a child" -- $R run --layers pass,pass
+expect layer-vmm-kernel 1 "the vmm layer boots a Linux guest: give --kernel" -- $R run --layers pass,vmm
+expect layer-vmm-middle 1 "only the top layer can be the vmm" -- $R run --layers vmm,spin --kernel $K
+expect layer-image-missing 1 "image /nonexistent/layer.elf: No such file" -- $R run --layers spin --layer-image /nonexistent/layer.elf
+expect layer-image-garbage 1 "layer image $T/random: " -- $R run --layers spin --layer-image "$T/random"
+expect layer-mem 1 "layer memory 4 MiB" -- $R run --layers spin --layer-mem 4M
+expect layer-args 1 "--layer-args 1,x: not a list of numbers" -- $R run --layers spin --layer-args 1,x
+
 # Nothing left half-created.
 if [ -e "$T/none.img" ]; then
 	echo "not ok nothing-created: a missing disk was created"; fail=$((fail + 1))

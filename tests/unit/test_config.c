@@ -178,13 +178,30 @@ static void flag_values(void **state)
 	assert_int_equal(config_add_net(&cfg, "tap:bad name", err, sizeof(err)), -1);
 }
 
+/* "manifest": a path from the stack file's folder; only with layers. */
+static void manifest_field(void **state)
+{
+	assert_int_equal(load("{\"layers\":[{\"kind\":\"pass\"},{\"kind\":\"spin\"}],"
+			      "\"manifest\":\"approved.sha256\"}"),
+			 0);
+	assert_string_equal(cfg.manifest, "/stacks/approved.sha256");
+	assert_int_equal(config_check(&cfg, err, sizeof(err)), 0);
+	assert_int_equal(load("{\"layers\":[{\"kind\":\"spin\"}],\"manifest\":\"/abs/m\"}"), 0);
+	assert_string_equal(cfg.manifest, "/abs/m");
+	assert_refused("{\"layers\":[{\"kind\":\"spin\"}],\"manifest\":1}", "manifest: wrong type");
+	assert_refused("{\"layers\":[{\"kind\":\"spin\"}],\"manifest\":\"\"}", "manifest: empty path");
+	assert_int_equal(load("{\"guest\":{\"kernel\":\"k\"},\"manifest\":\"m\"}"), 0);
+	assert_int_equal(config_check(&cfg, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "give --layers"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(full_stack),	  cmocka_unit_test(mem_as_integer),
 		cmocka_unit_test(refusals),	  cmocka_unit_test(too_many_disks),
 		cmocka_unit_test(final_checks), cmocka_unit_test(flag_values),
-		cmocka_unit_test(layers),
+		cmocka_unit_test(layers),	  cmocka_unit_test(manifest_field),
 	};
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
 }
