@@ -114,7 +114,8 @@ done
 	echo "Host: $host s for the same work (src/lib/work.c, the same code)."
 	echo "Seconds include building and starting the stack (a few ms)."
 	echo
-	echo "Not measured yet: network and block throughput and boot time at depth"
-	echo "2, 3 and 6, which need the Linux guest above layers (the vmm layer)."
+	echo "The Linux guest's boot time above layers is in docs/benchmarks.md. Not"
+	echo "measured yet: its network and block throughput at depth 2, 3 and 6,"
+	echo "which need its virtio devices to cross the layers."
 } >$out
 cat $out

@@ -499,6 +499,9 @@ int config_check(const struct rp_config *c, char *err, size_t errlen)
 			if (strcmp(c->layers[i], "vmm") == 0)
 				return refuse(err, errlen, "layer %u 'vmm': only the top layer can "
 							 "be the vmm", i + 1);
+		if (c->ndisks || c->nnets)
+			return refuse(err, errlen, "disks and networks do not cross layers yet: run "
+						   "the guest without layers to give it devices");
 		if (strcmp(top, "vmm") == 0 && !c->kernel[0])
 			return refuse(err, errlen, "the vmm layer boots a Linux guest: give --kernel "
 						 "PATH");
