@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The other side of the device model: a minimal virtio-mmio (1.x, split
+ * queue) driver, so that a layer can use the device its parent gives it as
+ * the backend of the device it gives its child. Freestanding, synchronous,
+ * one request in flight: the parent completes a request before the notify
+ * that announced it returns (the root and every layer handle a child's
+ * MMIO exit to the end before resuming it); the driver still polls the used
+ * ring, with a bound, and never trusts what the device wrote there.
+ */
+#ifndef RAMPART_DRIVER_H
+#define RAMPART_DRIVER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "virtio/virtio.h"
+
+#define VDRV_QUEUE_SIZE 64 /* descriptors: one request of up to 62 segments */
+#define VDRV_SPINS 1000000 /* used-ring polls before a request is declared lost */
+
+/* How the driver reaches its device and its own memory. */
+struct vdrv_host {
+	void *ctx;
+	/* 32-bit access to the device's register window at offset off. */
+	uint32_t (*mmio_read)(void *ctx, uint64_t off);
+	void (*mmio_write)(void *ctx, uint64_t off, uint32_t val);
+	/* The address the device sees for a pointer into the driver's memory. */
+	uint64_t (*to_gpa)(void *ctx, const void *p);
+};
+
+/* The split queue, in the driver's memory (alignment as the spec asks). */
+struct vdrv_queue {
+	struct {
+		uint64_t addr;
+		uint32_t len;
+		uint16_t flags, next;
+	} desc[VDRV_QUEUE_SIZE] __attribute__((aligned(16)));
+	struct {
+		uint16_t flags, idx, ring[VDRV_QUEUE_SIZE], used_event;
+	} avail __attribute__((aligned(2)));
+	struct {
+		uint16_t flags, idx;
+		struct {
+			uint32_t id, len;
+		} ring[VDRV_QUEUE_SIZE];
+		uint16_t avail_event;
+	} used __attribute__((aligned(4)));
+	uint16_t last_used;
+};
+
+struct vdrv_blk {
+	const struct vdrv_host *host;
+	struct vdrv_queue q;
+	uint64_t capacity; /* sectors */
+	bool read_only;
+	/* request header and status byte, in the driver's memory */
+	struct {
+		uint32_t type, reserved;
+		uint64_t sector;
+	} hdr;
+	uint8_t status;
+};
+
+/* Probe (magic, version 2, device id 2), negotiate VERSION_1 (+ RO, FLUSH),
+ * set up queue 0. 0, or -1 with *why. */
+int vdrv_blk_init(struct vdrv_blk *b, const struct vdrv_host *h, const char **why);
+/* Read or write whole sectors at byte offset off into/from iov; 0 or -1. */
+int vdrv_blk_rw(struct vdrv_blk *b, bool write, uint64_t off, const struct vio_iov *iov,
+		unsigned n);
+int vdrv_blk_flush(struct vdrv_blk *b);
+
+#endif

@@ -1,0 +1,307 @@
+/* SPDX-License-Identifier: MIT */
+/* The virtio-blk driver, talking to the real device model in-process. */
+#include "unit.h"
+
+#include "virtio/driver.h"
+#include "virtio/virtio.h"
+
+/* Fake guest RAM: holds the driver's struct and every data buffer. */
+#define RAM_SIZE (1u << 20)
+static uint8_t ram[RAM_SIZE] __attribute__((aligned(4096)));
+
+#define DISK_SECTORS 2048 /* 1 MiB */
+static uint8_t disk[DISK_SECTORS * 512];
+
+static struct vio_blk dev;
+static struct vio_blk_backend be;
+static struct vio_host vhost;
+static struct vdrv_host dhost;
+static struct vdrv_blk *drv;
+static int flushes;
+
+/* Misbehaviour knobs for the device side. */
+static bool swallow_notify;
+static int extra_used;	  /* added to used.idx after a notify */
+static uint32_t bad_id;	  /* xor'ed into the used id after a notify */
+static unsigned notifies;
+
+static void *t_gpa_ptr(void *ctx, uint64_t gpa, uint64_t len)
+{
+	(void)ctx;
+	if (gpa > RAM_SIZE || len > RAM_SIZE - gpa)
+		return NULL;
+	return ram + gpa;
+}
+
+static uint32_t t_mmio_read(void *ctx, uint64_t off)
+{
+	uint32_t v;
+
+	vio_mmio_read(ctx, off, &v, 4);
+	return v;
+}
+
+static void t_mmio_write(void *ctx, uint64_t off, uint32_t val)
+{
+	if (off == 0x050) {
+		notifies++;
+		if (swallow_notify)
+			return;
+	}
+	vio_mmio_write(ctx, off, &val, 4);
+	if (off == 0x050) {
+		uint16_t last = (uint16_t)(drv->q.used.idx - 1);
+
+		drv->q.used.ring[last % VDRV_QUEUE_SIZE].id ^= bad_id;
+		drv->q.used.idx = (uint16_t)(drv->q.used.idx + extra_used);
+	}
+}
+
+static uint64_t t_to_gpa(void *ctx, const void *p)
+{
+	(void)ctx;
+	assert_true((const uint8_t *)p >= ram && (const uint8_t *)p < ram + RAM_SIZE);
+	return (uint64_t)((const uint8_t *)p - ram);
+}
+
+static int t_read(void *ctx, uint64_t off, const struct vio_iov *iov, unsigned n)
+{
+	(void)ctx;
+	for (unsigned i = 0; i < n; i++) {
+		assert_true(off + iov[i].len <= sizeof(disk));
+		memcpy(iov[i].base, disk + off, iov[i].len);
+		off += iov[i].len;
+	}
+	return 0;
+}
+
+static int t_write(void *ctx, uint64_t off, const struct vio_iov *iov, unsigned n)
+{
+	(void)ctx;
+	for (unsigned i = 0; i < n; i++) {
+		assert_true(off + iov[i].len <= sizeof(disk));
+		memcpy(disk + off, iov[i].base, iov[i].len);
+		off += iov[i].len;
+	}
+	return 0;
+}
+
+static int t_flush(void *ctx)
+{
+	(void)ctx;
+	flushes++;
+	return 0;
+}
+
+/* Data buffers start here, well past the driver's struct. */
+#define DATA_BASE 0x10000u
+
+static int start(bool ro, uint64_t capacity)
+{
+	const char *why = NULL;
+	int r;
+
+	memset(ram, 0, sizeof(ram));
+	memset(disk, 0, sizeof(disk));
+	flushes = 0;
+	swallow_notify = false;
+	extra_used = 0;
+	bad_id = 0;
+	notifies = 0;
+	be = (struct vio_blk_backend){ .capacity = capacity, .read_only = ro,
+				       .serial = "drv-test", .read = t_read, .write = t_write,
+				       .flush = t_flush };
+	vhost = (struct vio_host){ .gpa_ptr = t_gpa_ptr };
+	vio_blk_init(&dev, &vhost, 5, &be);
+	dhost = (struct vdrv_host){ .ctx = &dev, .mmio_read = t_mmio_read,
+				    .mmio_write = t_mmio_write, .to_gpa = t_to_gpa };
+	assert_true(sizeof(struct vdrv_blk) < DATA_BASE);
+	drv = (struct vdrv_blk *)(void *)ram;
+	r = vdrv_blk_init(drv, &dhost, &why);
+	if (r == 0)
+		assert_null(why);
+	else
+		assert_non_null(why);
+	return r;
+}
+
+static void test_init(void **state)
+{
+	(void)state;
+	assert_int_equal(start(false, DISK_SECTORS), 0);
+	assert_int_equal(drv->capacity, DISK_SECTORS);
+	assert_false(drv->read_only);
+	/* Capacity above 32 bits crosses both config words. */
+	assert_int_equal(start(false, 0x123456789ull), 0);
+	assert_int_equal(drv->capacity, 0x123456789ull);
+}
+
+static void fill(uint8_t *p, size_t len, unsigned seed)
+{
+	for (size_t i = 0; i < len; i++)
+		p[i] = (uint8_t)(i * 7 + seed * 13 + (i >> 9));
+}
+
+static void test_rw(void **state)
+{
+	static const uint64_t offs[] = { 0, 512, 4096, 100 * 512, (DISK_SECTORS - 7) * 512ull };
+	static const uint32_t lens[] = { 512, 1024, 2048 };
+	uint8_t *src = ram + DATA_BASE, *dst = ram + DATA_BASE + 0x8000;
+	struct vio_iov w[3], r[4];
+
+	(void)state;
+	assert_int_equal(start(false, DISK_SECTORS), 0);
+	for (unsigned k = 0; k < sizeof(offs) / sizeof(offs[0]); k++) {
+		size_t total = 0;
+
+		fill(src, 3584, k);
+		for (unsigned i = 0; i < 3; i++) {
+			w[i] = (struct vio_iov){ src + total, lens[i] };
+			total += lens[i];
+		}
+		assert_int_equal(vdrv_blk_rw(drv, true, offs[k], w, 3), 0);
+		assert_memory_equal(disk + offs[k], src, total);
+
+		/* Read back with a different segmentation. */
+		memset(dst, 0xee, total);
+		r[0] = (struct vio_iov){ dst, 1536 };
+		r[1] = (struct vio_iov){ dst + 1536, 512 };
+		r[2] = (struct vio_iov){ dst + 2048, 1024 };
+		r[3] = (struct vio_iov){ dst + 3072, 512 };
+		assert_int_equal(vdrv_blk_rw(drv, false, offs[k], r, 4), 0);
+		assert_memory_equal(dst, src, total);
+	}
+	/* The largest chain: 62 segments. */
+	{
+		struct vio_iov big[VDRV_QUEUE_SIZE - 1];
+
+		fill(src, 62 * 512, 99);
+		for (unsigned i = 0; i < 62; i++)
+			big[i] = (struct vio_iov){ src + i * 512, 512 };
+		assert_int_equal(vdrv_blk_rw(drv, true, 8192, big, 62), 0);
+		assert_memory_equal(disk + 8192, src, 62 * 512);
+		assert_int_equal(vdrv_blk_rw(drv, true, 8192, big, 63), -1);
+	}
+	/* Many requests: the ring indices wrap around the queue size. */
+	for (unsigned i = 0; i < 3 * VDRV_QUEUE_SIZE; i++) {
+		w[0] = (struct vio_iov){ src, 512 };
+		assert_int_equal(vdrv_blk_rw(drv, false, (uint64_t)i * 512, w, 1), 0);
+	}
+}
+
+static void test_flush(void **state)
+{
+	(void)state;
+	assert_int_equal(start(false, DISK_SECTORS), 0);
+	assert_int_equal(vdrv_blk_flush(drv), 0);
+	assert_int_equal(flushes, 1);
+	assert_int_equal(vdrv_blk_flush(drv), 0);
+	assert_int_equal(flushes, 2);
+}
+
+static void test_read_only(void **state)
+{
+	uint8_t *buf = ram + DATA_BASE;
+	struct vio_iov v = { buf, 512 };
+	unsigned before;
+
+	(void)state;
+	assert_int_equal(start(true, DISK_SECTORS), 0);
+	assert_true(drv->read_only);
+	disk[512] = 0x5a;
+	before = notifies;
+	memset(buf, 1, 512);
+	assert_int_equal(vdrv_blk_rw(drv, true, 0, &v, 1), -1);
+	assert_int_equal(notifies, before); /* the device never saw it */
+	assert_int_equal(disk[0], 0);
+	assert_int_equal(vdrv_blk_rw(drv, false, 512, &v, 1), 0);
+	assert_int_equal(buf[0], 0x5a);
+}
+
+static void test_refused(void **state)
+{
+	uint8_t *buf = ram + DATA_BASE;
+	struct vio_iov v = { buf, 512 }, odd = { buf, 100 }, two[2] = { { buf, 256 }, { buf + 256, 256 } };
+	struct vio_iov zero = { buf, 0 };
+
+	(void)state;
+	assert_int_equal(start(false, DISK_SECTORS), 0);
+	/* Out of range. */
+	assert_int_equal(vdrv_blk_rw(drv, false, DISK_SECTORS * 512ull, &v, 1), -1);
+	assert_int_equal(vdrv_blk_rw(drv, true, (DISK_SECTORS + 5) * 512ull, &v, 1), -1);
+	assert_int_equal(vdrv_blk_rw(drv, false, UINT64_MAX - 511, &v, 1), -1);
+	/* The last sector is fine, one past it is not. */
+	assert_int_equal(vdrv_blk_rw(drv, false, (DISK_SECTORS - 1) * 512ull, &v, 1), 0);
+	{
+		struct vio_iov big = { buf, 1024 };
+		assert_int_equal(vdrv_blk_rw(drv, false, (DISK_SECTORS - 1) * 512ull, &big, 1), -1);
+	}
+	/* Unaligned offset or length, empty requests. */
+	assert_int_equal(vdrv_blk_rw(drv, false, 100, &v, 1), -1);
+	assert_int_equal(vdrv_blk_rw(drv, false, 0, &odd, 1), -1);
+	assert_int_equal(vdrv_blk_rw(drv, false, 0, &v, 0), -1);
+	assert_int_equal(vdrv_blk_rw(drv, false, 0, &zero, 1), -1);
+	assert_int_equal(notifies, 1);
+	/* Segments need not be whole sectors, only their sum. */
+	assert_int_equal(vdrv_blk_rw(drv, false, 0, two, 2), 0);
+}
+
+static void test_lost(void **state)
+{
+	uint8_t *buf = ram + DATA_BASE;
+	struct vio_iov v = { buf, 512 };
+
+	(void)state;
+	assert_int_equal(start(false, DISK_SECTORS), 0);
+	swallow_notify = true;
+	assert_int_equal(vdrv_blk_rw(drv, false, 0, &v, 1), -1);
+	assert_int_equal(vdrv_blk_flush(drv), -1);
+	assert_int_equal(flushes, 0);
+}
+
+static void test_hostile_used(void **state)
+{
+	uint8_t *buf = ram + DATA_BASE;
+	struct vio_iov v = { buf, 512 };
+
+	(void)state;
+	/* used.idx jumps by two */
+	assert_int_equal(start(false, DISK_SECTORS), 0);
+	extra_used = 1;
+	assert_int_equal(vdrv_blk_rw(drv, false, 0, &v, 1), -1);
+	/* used id names a descriptor we did not submit */
+	assert_int_equal(start(false, DISK_SECTORS), 0);
+	bad_id = 5;
+	assert_int_equal(vdrv_blk_rw(drv, false, 0, &v, 1), -1);
+	assert_int_equal(start(false, DISK_SECTORS), 0);
+	bad_id = 0x80000000u;
+	assert_int_equal(vdrv_blk_flush(drv), -1);
+}
+
+static uint32_t bad_magic_read(void *ctx, uint64_t off)
+{
+	return off == 0 ? 0x12345678u : t_mmio_read(ctx, off);
+}
+
+static void test_probe(void **state)
+{
+	const char *why = NULL;
+
+	(void)state;
+	assert_int_equal(start(false, DISK_SECTORS), 0);
+	dhost.mmio_read = bad_magic_read;
+	assert_int_equal(vdrv_blk_init(drv, &dhost, &why), -1);
+	assert_non_null(why);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_init),	     cmocka_unit_test(test_rw),
+		cmocka_unit_test(test_flush),	     cmocka_unit_test(test_read_only),
+		cmocka_unit_test(test_refused),	     cmocka_unit_test(test_lost),
+		cmocka_unit_test(test_hostile_used), cmocka_unit_test(test_probe),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
