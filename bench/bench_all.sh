@@ -34,6 +34,19 @@ boot() {
 	out maxrss_mib "$(awk -v k="$(tl maxrss_kib)" 'BEGIN { printf "%.1f", k / 1024 }')"
 }
 
+# The same guest booted above layers (rampart only): depth = layers + 1.
+boot_layers() {
+	for layers in vmm pass,vmm pass,pass,pass,pass,vmm; do
+		depth=$(($(echo "$layers" | tr ',' '\n' | wc -l) + 1))
+		TIMEOUT="$TL RAMPART-INIT-OK -- $BASE_TIMEOUT"
+		guest "$SCRATCH/log" idle "" --layers "$layers"
+		rc=$?
+		TIMEOUT=$BASE_TIMEOUT
+		[ $rc = 0 ] || { fail=1; tail_log "$SCRATCH/log" 10; continue; }
+		out "boot_to_init_s_depth$depth" "$(tl marker_s)"
+	done
+}
+
 work() {
 	metric=$1 w=$2
 	shift 2
@@ -49,6 +62,7 @@ while [ $round -le "$RUNS" ]; do
 	[ $((round % 2)) = 0 ] && order="qemu rampart"
 	for VMM in $order; do
 		boot
+		[ "$VMM" = rampart ] && boot_layers
 		# A fresh, unallocated disk file for each VMM, so neither writes
 		# into blocks the other already allocated.
 		rm -f "$SCRATCH/disk.img"
