@@ -163,7 +163,7 @@ clean:
 # PT_LOAD per protection (src/layer/layer.ld); include/rampart/abi.h says
 # how it starts. Its objects are built apart: no sanitizers, no PIC. A fault
 # switches to the ring-0 stack (TSS RSP0), so the red zone is never hit.
-LAYER_SRC := $(wildcard src/layer/*.c src/layer/*.S src/lib/*.c src/boot/*.c) src/virtio/uart.c
+LAYER_SRC := $(wildcard src/layer/*.c src/layer/*.S src/lib/*.c src/boot/*.c src/virtio/*.c)
 LAYER_OBJ := $(patsubst %,$(B)/layerobj/%.o,$(basename $(LAYER_SRC)))
 LAYERFLAGS := $(COMMON) $(FREE) $(GCCFREE) -isystem $(GCCINC) -fno-pic -fno-pie \
 	      -mno-red-zone -fno-stack-protector -mcmodel=small

@@ -162,6 +162,24 @@ struct rp_exit {
 #define RP_FAULT_PORT 0x0511 /* the ring-0 stub reports a vector here, then halts */
 #define RP_MAX_PAYLOAD 8
 
+/*
+ * Devices a layer's parent gives it: virtio-mmio register windows, one 4 KiB
+ * page each from RP_DEV_BASE, mapped user RW and not executable at the same
+ * virtual and physical address, and backed by no memory: every access exits
+ * to the parent as MMIO, which completes it before the layer runs again
+ * (layers take no interrupts: a driver polls). Always above mem_size.
+ */
+#define RP_DEV_BASE 0xd0000000ULL
+#define RP_DEV_SIZE 0x1000ULL
+#define RP_MAX_DEVS 4
+
+/* One device of struct rp_boot_info: a virtio device id (2: block) and its window. */
+struct rp_dev {
+	uint32_t id;
+	uint32_t pad;
+	uint64_t base; /* in [RP_DEV_BASE, RP_DEV_BASE + RP_MAX_DEVS * RP_DEV_SIZE), page aligned */
+};
+
 /* An image or blob the layer's creator placed in its memory for it. */
 struct rp_blob {
 	uint64_t gpa, size;
@@ -182,6 +200,9 @@ struct rp_boot_info {
 	struct rp_blob payload[RP_MAX_PAYLOAD];
 	uint64_t args[8]; /* personality parameters */
 	char cmdline[256];
+	uint32_t ndevs; /* devs[0 .. ndevs): the devices the parent gives this layer */
+	uint32_t pad2;
+	struct rp_dev devs[RP_MAX_DEVS];
 };
 
 #endif

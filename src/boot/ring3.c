@@ -10,7 +10,8 @@
  * - the page tables are W^X: a user page is writable or executable, never
  *   both; the system area is supervisor-only except the boot-info page
  *   (user read-only); nothing outside the boot-info page, the system
- *   structures, the image's segments and [free_start, mem_size) is present;
+ *   structures, the image's segments, [free_start, mem_size) and the device
+ *   windows the boot info lists (user RW NX, no memory behind) is present;
  * - every descriptor is written with its accessed (or busy) bit already set,
  *   so the CPU never writes to the read-only descriptor tables.
  */
@@ -302,8 +303,27 @@ static uint64_t seg_pte(uint32_t flags)
 	return PTE_US | PTE_NX;
 }
 
+/* The device windows the boot info lists: page aligned, inside the window, above memory. */
+static int check_devs(const struct rp_boot_info *info, uint64_t mem_size, const char **why)
+{
+	unsigned i;
+
+	if (info->ndevs > RP_MAX_DEVS)
+		return refuse(why, "boot info: more than RP_MAX_DEVS devices");
+	for (i = 0; i < info->ndevs; i++) {
+		uint64_t b = info->devs[i].base;
+
+		if (b & (PAGE - 1) || b < RP_DEV_BASE ||
+		    b >= RP_DEV_BASE + RP_MAX_DEVS * RP_DEV_SIZE)
+			return refuse(why, "boot info: device window not a page of the window");
+		if (b < mem_size)
+			return refuse(why, "guest memory: reaches the device windows");
+	}
+	return 0;
+}
+
 static int map_all(const struct boot_mem *m, const struct image *im, uint64_t free_start,
-		   uint64_t mem_size)
+		   uint64_t mem_size, const struct rp_boot_info *info)
 {
 	static const struct {
 		uint64_t gpa, flags;
@@ -330,6 +350,10 @@ static int map_all(const struct boot_mem *m, const struct image *im, uint64_t fr
 	}
 	for (va = free_start; va < mem_size; va += BIG_PAGE)
 		if (map_2m(&p, va, PTE_US | PTE_RW | PTE_NX))
+			return -1;
+	/* Device windows: no memory behind them, so every access exits as MMIO. */
+	for (i = 0; i < info->ndevs; i++)
+		if (map_4k(&p, info->devs[i].base, PTE_US | PTE_RW | PTE_NX))
 			return -1;
 	/* Last, the tables themselves (their PT exists: the boot-info page made it). */
 	end = p.next;
@@ -468,14 +492,14 @@ int ring3_build(const struct boot_mem *m, uint64_t mem_size, const void *elf, ui
 		return refuse(why, "guest memory: larger than RING3_MAX_MEM");
 	if (!boot_gpa(m, 0, mem_size))
 		return refuse(why, "guest memory: [0, mem_size) is not all reachable");
-	if (parse_elf(elf, elf_size, mem_size, &im, why))
+	if (check_devs(info, mem_size, why) || parse_elf(elf, elf_size, mem_size, &im, why))
 		return -1;
 	free_start = page_up(im.end, BIG_PAGE);
 	if (load_segments(m, elf, &im, why))
 		return -1;
 	if (write_tables(m))
 		return refuse(why, "guest memory: system area not writable");
-	if (map_all(m, &im, free_start, mem_size))
+	if (map_all(m, &im, free_start, mem_size, info))
 		return refuse(why, "guest memory: page tables do not fit in the system area");
 	bi = boot_gpa(m, RP_BOOT_INFO_GPA, PAGE);
 	if (!bi)

@@ -5,8 +5,9 @@
  * memory, mapped into the child from guest-physical 0; then a loop over the
  * child's exits emulates the few devices an unmodified Linux touches: the
  * UART (uart.c), the ACPI power-off and reset registers, the i8042 reset,
- * and quiet answers for CMOS, PCI configuration and POST. No virtio devices:
- * MMIO reads are all-ones and writes are dropped.
+ * and quiet answers for CMOS, PCI configuration and POST. One virtio device
+ * at most: a disk, when our parent gives us one (vdisk.c); other MMIO reads
+ * are all-ones and writes are dropped.
  */
 #include "layer/vmm.h"
 
@@ -14,6 +15,7 @@
 #include "layer/hc.h"
 #include "layer/layer.h"
 #include "layer/lib.h"
+#include "layer/vdisk.h"
 #include "virtio/uart.h"
 #include "lib/rt.h"
 
@@ -151,6 +153,7 @@ static void start_guest(const struct rp_boot_info *info)
 {
 	struct boot_mem mem = {.ctx = &g, .gpa_ptr = guest_ptr};
 	struct boot_config bc = {0};
+	static struct boot_device disk;
 	struct boot_entry e;
 	const char *why = "?";
 
@@ -166,11 +169,16 @@ static void start_guest(const struct rp_boot_info *info)
 		bc.initrd_size = info->payload[1].size;
 	}
 	bc.cmdline = cmdline;
+	if (vdisk_init(info, guest_ptr, &g, &disk)) {
+		bc.devs = &disk;
+		bc.ndevs = 1;
+	}
 	if (boot_linux(&mem, &bc, &e, &why))
 		vmm_fail("kernel refused", why);
 	g.vm = hc_vm_create(RP_VM_IRQCHIP);
 	if (g.vm < 0)
 		vmm_fail("RP_HC_VM_CREATE(IRQCHIP) refused", NULL);
+	vdisk_set_vm(g.vm);
 	if (hc_vm_map((uint64_t)g.vm, 0, gpa_of(g.base), g.size, RP_MAP_R | RP_MAP_W | RP_MAP_X) <
 	    0)
 		vmm_fail("RP_HC_VM_MAP refused", NULL);
@@ -254,6 +262,9 @@ void vmm_main(const struct rp_boot_info *info)
 			guest_io(&gexit);
 			break;
 		case RP_EXIT_MMIO:
+			if (vdisk_mmio(gexit.u.mmio.addr, gexit.u.mmio.data, gexit.u.mmio.len,
+				       gexit.u.mmio.is_write))
+				break;
 			if (!gexit.u.mmio.is_write)
 				rt_memset(gexit.u.mmio.data, 0xff, sizeof(gexit.u.mmio.data));
 			break;

@@ -499,9 +499,15 @@ int config_check(const struct rp_config *c, char *err, size_t errlen)
 			if (strcmp(c->layers[i], "vmm") == 0)
 				return refuse(err, errlen, "layer %u 'vmm': only the top layer can "
 							 "be the vmm", i + 1);
-		if (c->ndisks || c->nnets)
-			return refuse(err, errlen, "disks and networks do not cross layers yet: run "
-						   "the guest without layers to give it devices");
+		if (c->nnets)
+			return refuse(err, errlen, "networks do not cross layers yet: run the guest "
+						 "without layers to give it a network");
+		if (c->ndisks && (strcmp(top, "vmm") || c->nlayers != 1))
+			return refuse(err, errlen, "a disk crosses one layer only, into the vmm: "
+						 "use --layers vmm (or no layers) with --disk");
+		if (c->ndisks > 1)
+			return refuse(err, errlen, "one disk at most with layers (%u given)",
+				    c->ndisks);
 		if (strcmp(top, "vmm") == 0 && !c->kernel[0])
 			return refuse(err, errlen, "the vmm layer boots a Linux guest: give --kernel "
 						 "PATH");

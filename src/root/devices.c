@@ -305,6 +305,37 @@ static int disk_open(struct rp_diskdev *d, const struct rp_disk *cfg)
 	return 0;
 }
 
+struct rp_diskdev *disk_dev_open(const struct rp_disk *cfg)
+{
+	struct rp_diskdev *d = calloc(1, sizeof(*d));
+
+	if (!d) {
+		log_err("disk %s: out of memory", cfg->path);
+		return NULL;
+	}
+	if (disk_open(d, cfg)) {
+		disk_dev_close(d);
+		return NULL;
+	}
+	return d;
+}
+
+const struct vio_blk_backend *disk_dev_backend(const struct rp_diskdev *d)
+{
+	return &d->be;
+}
+
+void disk_dev_close(struct rp_diskdev *d)
+{
+	if (!d)
+		return;
+	if (d->fd >= 0) {
+		fdatasync(d->fd);
+		close(d->fd);
+	}
+	free(d);
+}
+
 /* ---- console and rng --------------------------------------------------------- */
 
 static void console_write(void *ctx, const void *data, size_t len)

@@ -48,6 +48,7 @@
 #include "root/log.h"
 #include "root/measure.h"
 #include "root/vm.h"
+#include "virtio/virtio.h"
 
 /* The root's test device below layer 1 (what a chain's bottom talks to). */
 #define TPORT_DOORBELL 0x600
@@ -109,6 +110,10 @@ struct ln_root {
 	bool done;
 	char console[256];
 	unsigned console_len;
+	/* The stack's disk, layer 1's virtio-blk at RP_DEV_BASE (NULL: none). */
+	struct rp_diskdev *disk;
+	struct vio_blk blk;
+	struct vio_host blk_host;
 };
 
 static volatile struct kvm_run *current_run;
@@ -162,6 +167,20 @@ static uint8_t *node_ptr(struct ln_node *n, uint64_t gpa, uint64_t len, uint32_t
 static void *boot_mem_ptr(void *ctx, uint64_t gpa, uint64_t len)
 {
 	return node_ptr(ctx, gpa, len, RP_MAP_R | RP_MAP_W);
+}
+
+/* Layer 1's disk: no interrupt line (layers take none; the driver polls). */
+static void blk_no_irq(void *ctx, unsigned irq, int level)
+{
+	(void)ctx;
+	(void)irq;
+	(void)level;
+}
+
+static void blk_log(void *ctx, const char *dev, const char *what, uint64_t value)
+{
+	log_event("device_refused", "layer", 's', ((struct ln_node *)ctx)->name, "device", 's', dev,
+		  "what", 's', what, "value", 'x', value, NULL);
 }
 
 /* ---- nodes ------------------------------------------------------------------- */
@@ -507,6 +526,30 @@ static void console_put(struct ln_root *r, char c)
 	}
 }
 
+/*
+ * Layer 1's MMIO: its disk's register window, handled to the end before
+ * layer 1 runs again (its driver polls: a request is done when the notify
+ * that announced it returns). false: not the window.
+ */
+static bool root_mmio(struct ln_root *r, struct kvm_run *run)
+{
+	uint64_t a = run->mmio.phys_addr, off = a - RP_DEV_BASE;
+	unsigned len = run->mmio.len <= 8 ? run->mmio.len : 8;
+
+	if (!r->disk || a < RP_DEV_BASE || off >= RP_DEV_SIZE)
+		return false;
+	if (off >= VIO_MMIO_SIZE) { /* the rest of the page: reads as zero */
+		if (!run->mmio.is_write)
+			memset(run->mmio.data, 0, sizeof(run->mmio.data));
+		return true;
+	}
+	if (run->mmio.is_write)
+		vio_mmio_write(&r->blk.dev, off, run->mmio.data, len);
+	else
+		vio_mmio_read(&r->blk.dev, off, run->mmio.data, len);
+	return true;
+}
+
 /* The root's test device, below layer 1. */
 static void root_device(struct ln_root *r, struct ln_vcpu *v)
 {
@@ -515,6 +558,8 @@ static void root_device(struct ln_root *r, struct ln_vcpu *v)
 	uint32_t val = 0;
 	char why[96];
 
+	if (run->exit_reason == KVM_EXIT_MMIO && root_mmio(r, run))
+		return;
 	if (run->exit_reason != KVM_EXIT_IO) {
 		snprintf(why, sizeof(why), "layer 1 made an unhandled exit %u", run->exit_reason);
 		end_stack(r, RP_CRASH, 0, why);
@@ -945,6 +990,14 @@ static int build_bottom(struct ln_root *r, struct ln_node *n, const struct blobs
 		info.args[k++] = s->guest_mem;
 	for (i = 0; i < s->ntop_args && k < 8; i++)
 		info.args[k++] = s->top_args[i];
+	if (r->disk) {
+		r->blk_host = (struct vio_host){
+			.ctx = n, .gpa_ptr = boot_mem_ptr, .set_irq = blk_no_irq, .log = blk_log};
+		vio_blk_init(&r->blk, &r->blk_host, 0, disk_dev_backend(r->disk));
+		info.ndevs = 1;
+		info.devs[0].id = 2; /* virtio block */
+		info.devs[0].base = RP_DEV_BASE;
+	}
 	/* A first build says where free memory starts; the blobs go there. */
 	if (ring3_build(&m, mem[0], img, isize, &info, st, &why)) {
 		log_err("layer image %s: %s", s->image_path, why);
@@ -1048,6 +1101,8 @@ int layer_stack_run(const struct ln_stack *s, struct ln_result *res)
 	}
 	if (stack_blobs(s, img, isize, &kernel, &initrd, &b) || root_open(&r))
 		goto out;
+	if (s->disk && !(r.disk = disk_dev_open(s->disk)))
+		goto out;
 	bottom = node_new(&r, NULL, true);
 	if (!bottom) {
 		log_err("KVM_CREATE_VM: %s", strerror(errno));
@@ -1073,6 +1128,7 @@ out:
 		timer_delete(r.timer);
 	if (r.kvm_fd >= 0)
 		close(r.kvm_fd);
+	disk_dev_close(r.disk);
 	free(img);
 	free(kernel);
 	free(initrd);

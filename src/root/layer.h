@@ -15,6 +15,7 @@
 #define LN_KIND_MAX 15
 
 struct measure_manifest;
+struct rp_disk;
 
 /* What the operator asked for: a chain of ring-3 layers (bottom first). */
 struct ln_stack {
@@ -28,6 +29,8 @@ struct ln_stack {
 	/* A vmm top: the Linux guest it boots. */
 	const char *kernel, *initrd, *cmdline;
 	uint64_t guest_mem;
+	/* A disk for a vmm top: layer 1 gets it as a virtio-blk window at RP_DEV_BASE. */
+	const struct rp_disk *disk;
 	/* Approved layer-image hashes (measure.h), or NULL: measure and log only. */
 	const struct measure_manifest *manifest;
 };

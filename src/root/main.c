@@ -330,6 +330,7 @@ static int run_layers(const struct rp_config *c)
 		s.initrd = c->initrd[0] ? c->initrd : NULL;
 		s.cmdline = c->cmdline;
 		s.guest_mem = c->mem;
+		s.disk = c->ndisks ? &c->disks[0] : NULL;
 	}
 	for (i = 0; i < c->nlayers; i++)
 		memcpy(s.kinds[i], c->layers[i], sizeof(s.kinds[i]));

@@ -91,6 +91,15 @@ int devices_open(struct rp_vm *vm, const struct rp_config *cfg);
 int devices_start(struct rp_vm *vm);
 void devices_stop(struct rp_vm *vm);
 bool devices_mmio(struct rp_vm *vm, uint64_t addr, uint8_t *data, unsigned len, bool write);
+/*
+ * A disk file alone, for a layered stack (layer.c gives it to layer 1): the
+ * same open, locking, size check and backend as a depth-1 guest's disk.
+ * NULL on failure (logged); closed (fdatasync first) by disk_dev_close.
+ */
+struct rp_diskdev;
+struct rp_diskdev *disk_dev_open(const struct rp_disk *cfg);
+const struct vio_blk_backend *disk_dev_backend(const struct rp_diskdev *d);
+void disk_dev_close(struct rp_diskdev *d);
 
 /* run.c */
 int vm_run(struct rp_vm *vm);

@@ -95,7 +95,11 @@ expect layer-vmm-kernel 1 "the vmm layer boots a Linux guest: give --kernel" -- 
 expect layer-vmm-middle 1 "only the top layer can be the vmm" -- $R run --layers vmm,spin --kernel $K
 expect layer-image-missing 1 "image /nonexistent/layer.elf: No such file" -- $R run --layers spin --layer-image /nonexistent/layer.elf
 expect layer-image-garbage 1 "layer image $T/random: " -- $R run --layers spin --layer-image "$T/random"
-expect layer-devices 1 "disks and networks do not cross layers yet" -- $R run --layers pass,vmm --kernel $K --disk "$T/d.img"
+expect layer-disk-top 1 "a disk crosses one layer only, into the vmm" -- $R run --layers pass,spin --disk "$T/d.img"
+expect layer-disk-deep 1 "a disk crosses one layer only, into the vmm" -- $R run --layers pass,vmm --kernel $K --disk "$T/d.img"
+expect layer-disk-two 1 "one disk at most with layers" -- $R run --layers vmm --kernel $K --disk "$T/d.img" --disk "$T/e.img"
+expect layer-disk-missing 1 "disk $T/none.img: No such file" -- $R run --layers vmm --kernel $K --disk "$T/none.img"
+expect layer-net 1 "networks do not cross layers yet" -- $R run --layers vmm --kernel $K --net tap:rt9
 expect layer-mem 1 "layer memory 4 MiB" -- $R run --layers spin --layer-mem 4M
 expect layer-args 1 "--layer-args 1,x: not a list of numbers" -- $R run --layers spin --layer-args 1,x
 

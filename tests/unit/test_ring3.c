@@ -451,12 +451,44 @@ static void test_memory_not_covered(void **state)
 	free(elf);
 }
 
+/* Device windows: user RW NX at their own address, nothing beside them; bad ones refused. */
+static void test_device_windows(void **state)
+{
+	struct guest g;
+	struct boot_mem m;
+	struct rp_vcpu_state s;
+	struct rp_boot_info bi = test_info();
+	const char *why = NULL;
+	uint8_t *elf = make_elf();
+
+	guest_init(&g, &m, MEM);
+	bi.ndevs = 2;
+	bi.devs[0] = (struct rp_dev){.id = 2, .base = RP_DEV_BASE};
+	bi.devs[1] = (struct rp_dev){.id = 2, .base = RP_DEV_BASE + 3 * RP_DEV_SIZE};
+	assert_int_equal(ring3_build(&m, MEM, elf, ELF_SIZE, &bi, &s, &why), 0);
+	expect_page(&g, RP_DEV_BASE, P | US | RW | NX);
+	expect_page(&g, RP_DEV_BASE + RP_DEV_SIZE, 0);
+	expect_page(&g, RP_DEV_BASE + 3 * RP_DEV_SIZE, P | US | RW | NX);
+	expect_page(&g, RP_DEV_BASE + 4 * RP_DEV_SIZE, 0);
+	assert_int_equal(((struct rp_boot_info *)(g.mem + RP_BOOT_INFO_GPA))->ndevs, 2);
+	bi.devs[1].base = RP_DEV_BASE + 4 * RP_DEV_SIZE; /* past the window */
+	assert_int_equal(ring3_build(&m, MEM, elf, ELF_SIZE, &bi, &s, &why), -1);
+	bi.devs[1].base = RP_DEV_BASE + 0x800; /* not page aligned */
+	assert_int_equal(ring3_build(&m, MEM, elf, ELF_SIZE, &bi, &s, &why), -1);
+	bi.devs[1].base = RP_DEV_BASE;
+	bi.ndevs = RP_MAX_DEVS + 1;
+	assert_int_equal(ring3_build(&m, MEM, elf, ELF_SIZE, &bi, &s, &why), -1);
+	guest_free(&g);
+	free(elf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_page_tables),     cmocka_unit_test(test_tables_and_stub),
 		cmocka_unit_test(test_state_and_info),  cmocka_unit_test(test_large_memory),
 		cmocka_unit_test(test_refusals),        cmocka_unit_test(test_memory_not_covered),
+		cmocka_unit_test(test_device_windows),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

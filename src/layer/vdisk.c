@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The vmm's disk (vdisk.h). Requests arrive from the device model already
+ * checked against the capacity, as iovs into guest RAM (our memory); the
+ * driver hands them to our parent in chunks of at most VDRV_SEGS segments,
+ * each chunk whole sectors, synchronously: the parent completes a request
+ * before our notify returns, so the guest's request is done when its own
+ * notify returns too.
+ */
+#include "layer/vdisk.h"
+
+#include "layer/hc.h"
+#include "layer/layer.h"
+#include "layer/lib.h"
+#include "lib/rt.h"
+#include "virtio/driver.h"
+#include "virtio/virtio.h"
+
+#define VIRTIO_ID_BLOCK 2
+#define VDRV_SEGS (VDRV_QUEUE_SIZE - 2) /* header and status take two descriptors */
+
+static struct vdrv_blk drv;
+static struct vio_blk blk;
+static struct vio_blk_backend be;
+static struct vio_host host;
+static uint8_t *window; /* the parent's register window, at its own address */
+static int64_t child_vm = -1;
+static int irq_level = -1;
+static bool present;
+static unsigned logged;
+
+static uint32_t win_read(void *ctx, uint64_t off)
+{
+	(void)ctx;
+	return *(volatile uint32_t *)(window + off);
+}
+
+static void win_write(void *ctx, uint64_t off, uint32_t val)
+{
+	(void)ctx;
+	*(volatile uint32_t *)(window + off) = val;
+}
+
+/* A layer's virtual addresses are its physical addresses. */
+static uint64_t to_gpa(void *ctx, const void *p)
+{
+	(void)ctx;
+	return (uint64_t)(uintptr_t)p;
+}
+
+static const struct vdrv_host drv_host = {
+    .mmio_read = win_read,
+    .mmio_write = win_write,
+    .to_gpa = to_gpa,
+};
+
+static void note(const char *what, uint64_t v)
+{
+	struct line l = {.len = 0};
+
+	if (logged >= 16)
+		return;
+	logged++;
+	line_str(&l, "vmm: disk: ");
+	line_str(&l, what);
+	line_str(&l, " ");
+	line_hex(&l, v);
+	line_send(&l);
+}
+
+/* Chunks of at most VDRV_SEGS segments, each a whole number of sectors. */
+static int rw(bool write, uint64_t off, const struct vio_iov *iov, unsigned n)
+{
+	while (n) {
+		unsigned k = n < VDRV_SEGS ? n : VDRV_SEGS, i;
+		uint64_t bytes = 0;
+
+		for (i = 0; i < k; i++)
+			bytes += iov[i].len;
+		if (bytes % VIO_BLK_SECTOR) {
+			note("request piece not whole sectors, bytes", bytes);
+			return -5; /* EIO */
+		}
+		if (vdrv_blk_rw(&drv, write, off, iov, k) < 0) {
+			note(write ? "parent write failed at" : "parent read failed at", off);
+			return -5;
+		}
+		off += bytes;
+		iov += k;
+		n -= k;
+	}
+	return 0;
+}
+
+static int be_read(void *ctx, uint64_t off, const struct vio_iov *iov, unsigned n)
+{
+	(void)ctx;
+	return rw(false, off, iov, n);
+}
+
+static int be_write(void *ctx, uint64_t off, const struct vio_iov *iov, unsigned n)
+{
+	(void)ctx;
+	return rw(true, off, iov, n);
+}
+
+static int be_flush(void *ctx)
+{
+	(void)ctx;
+	return vdrv_blk_flush(&drv) < 0 ? -5 : 0;
+}
+
+static void set_irq(void *ctx, unsigned irq, int level)
+{
+	(void)ctx;
+	level = level ? 1 : 0;
+	if (level == irq_level || child_vm < 0)
+		return;
+	irq_level = level;
+	hc5(RP_HC_IRQ_LINE, (uint64_t)child_vm, irq, (uint64_t)level, 0, 0);
+}
+
+static void dev_log(void *ctx, const char *dev, const char *what, uint64_t value)
+{
+	(void)ctx;
+	(void)dev;
+	note(what, value);
+}
+
+int vdisk_init(const struct rp_boot_info *info, void *(*gpa_ptr)(void *, uint64_t, uint64_t),
+	       void *ctx, struct boot_device *dev)
+{
+	const char *why = "?";
+	unsigned i;
+
+	for (i = 0; i < info->ndevs && i < RP_MAX_DEVS; i++)
+		if (info->devs[i].id == VIRTIO_ID_BLOCK)
+			break;
+	if (i >= info->ndevs || i >= RP_MAX_DEVS)
+		return 0;
+	window = (uint8_t *)(uintptr_t)info->devs[i].base;
+	if (vdrv_blk_init(&drv, &drv_host, &why) < 0) {
+		struct line l = {.len = 0};
+
+		line_str(&l, "vmm: the parent's disk: ");
+		line_str(&l, why);
+		line_send(&l);
+		hc_exit(LAYER_CODE_BAD);
+	}
+	be = (struct vio_blk_backend){
+	    .capacity = drv.capacity,
+	    .read_only = drv.read_only,
+	    .read = be_read,
+	    .write = be_write,
+	    .flush = be_flush,
+	};
+	rt_memcpy(be.serial, "rampart-vdisk", 13);
+	host =
+	    (struct vio_host){.ctx = ctx, .gpa_ptr = gpa_ptr, .set_irq = set_irq, .log = dev_log};
+	vio_blk_init(&blk, &host, BOOT_FIRST_GSI, &be);
+	dev->base = BOOT_MMIO_BASE;
+	dev->gsi = BOOT_FIRST_GSI;
+	present = true;
+	{
+		struct line l = {.len = 0};
+
+		line_str(&l, "vmm: disk of ");
+		line_dec(&l, drv.capacity);
+		line_str(&l, drv.read_only ? " sectors (read-only) for the guest"
+					   : " sectors for the guest");
+		line_send(&l);
+	}
+	return 1;
+}
+
+void vdisk_set_vm(int64_t vm)
+{
+	child_vm = vm;
+}
+
+bool vdisk_mmio(uint64_t addr, uint8_t *data, unsigned len, bool write)
+{
+	uint64_t off = addr - BOOT_MMIO_BASE;
+
+	if (!present || addr < BOOT_MMIO_BASE || off >= BOOT_MMIO_STRIDE)
+		return false;
+	if (len > 8)
+		len = 8;
+	if (off >= VIO_MMIO_SIZE) {
+		if (!write)
+			rt_memset(data, 0, len);
+		return true;
+	}
+	if (write)
+		vio_mmio_write(&blk.dev, off, data, len);
+	else
+		vio_mmio_read(&blk.dev, off, data, len);
+	return true;
+}
