@@ -4,6 +4,8 @@
  * names it. */
 #include "unit.h"
 
+#include "fake_ram.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -15,33 +17,10 @@
 
 /* ---- guest memory: low RAM mapped lazily, high RAM absent ---------------- */
 
-struct guest {
-	uint8_t *low;
-	uint64_t low_size;
-};
-
-static void *guest_ptr(void *ctx, uint64_t gpa, uint64_t len)
-{
-	struct guest *g = ctx;
-
-	if (gpa >= g->low_size || len > g->low_size - gpa)
-		return NULL;
-	return g->low + gpa;
-}
-
+/* Only low RAM is backed: a test that reaches into high RAM finds nothing. */
 static void guest_init(struct guest *g, struct boot_mem *m, uint64_t mem)
 {
-	g->low_size = mem < BOOT_HOLE_START ? mem : BOOT_HOLE_START;
-	g->low = mmap(NULL, g->low_size, PROT_READ | PROT_WRITE,
-		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	assert_true(g->low != MAP_FAILED);
-	m->ctx = g;
-	m->gpa_ptr = guest_ptr;
-}
-
-static void guest_free(struct guest *g)
-{
-	munmap(g->low, g->low_size);
+	guest_map(g, m, mem < BOOT_HOLE_START ? mem : BOOT_HOLE_START);
 }
 
 static uint16_t ld16(const uint8_t *p)
@@ -256,7 +235,7 @@ static void expect_boot_refusal(struct run *r, const char *want)
 
 static const uint8_t *params(struct run *r)
 {
-	return r->g.low + BOOT_PARAMS_ADDR;
+	return r->g.mem + BOOT_PARAMS_ADDR;
 }
 
 static void test_boot_small_guest(void **state)
@@ -269,7 +248,7 @@ static void test_boot_small_guest(void **state)
 	assert_int_equal(boot_linux(&r.m, &r.c, &r.e, &r.why), 0);
 
 	/* Kernel at pref_address, entry at its 64-bit entry point. */
-	assert_memory_equal(r.g.low + 0x1000000, r.img + IMG_SETUP_BYTES, IMG_SIZE - IMG_SETUP_BYTES);
+	assert_memory_equal(r.g.mem + 0x1000000, r.img + IMG_SETUP_BYTES, IMG_SIZE - IMG_SETUP_BYTES);
 	assert_int_equal(r.e.rip, 0x1000000 + 0x200);
 	assert_int_equal(r.e.rsi, BOOT_PARAMS_ADDR);
 	assert_int_equal(r.e.rsp, BOOT_STACK_TOP);
@@ -287,9 +266,9 @@ static void test_boot_small_guest(void **state)
 	assert_int_equal(ld64(bp + 0x250), 0);
 	assert_int_equal(ld32(bp + 0x228), BOOT_CMDLINE_ADDR);
 	assert_int_equal(ld32(bp + 0x0c8), 0);
-	assert_string_equal((const char *)r.g.low + BOOT_CMDLINE_ADDR, "console=ttyS0 panic=-1");
+	assert_string_equal((const char *)r.g.mem + BOOT_CMDLINE_ADDR, "console=ttyS0 panic=-1");
 	assert_int_equal(ld64(bp + 0x070), BOOT_ACPI_ADDR);
-	assert_memory_equal(r.g.low + BOOT_ACPI_ADDR, "RSD PTR ", 8);
+	assert_memory_equal(r.g.mem + BOOT_ACPI_ADDR, "RSD PTR ", 8);
 
 	/* Initrd: page aligned, at the top of RAM, intact. */
 	img_at = ld32(bp + 0x218) | (uint64_t)ld32(bp + 0x0c0) << 32;
@@ -299,7 +278,7 @@ static void test_boot_small_guest(void **state)
 	assert_true(img_at + initrd_size <= 256 * MIB);
 	assert_true(img_at + initrd_size > 256 * MIB - 4096);
 	assert_true(img_at >= 0x1000000 + IMG_INIT_SIZE);
-	assert_memory_equal(r.g.low + img_at, r.initrd, initrd_size);
+	assert_memory_equal(r.g.mem + img_at, r.initrd, initrd_size);
 
 	/* e820: base RAM, BIOS area, RAM above 1 MiB; nothing else. */
 	t = bp + 0x2d0;
@@ -343,7 +322,7 @@ static void test_boot_large_guest(void **state)
 	/* The initrd stays under initrd_addr_max (2 GiB), at its very top. */
 	img_at = ld32(bp + 0x218);
 	assert_int_equal(img_at + initrd_size, 2 * GIB);
-	assert_memory_equal(r.g.low + img_at, r.initrd, initrd_size);
+	assert_memory_equal(r.g.mem + img_at, r.initrd, initrd_size);
 
 	assert_int_equal(boot_ram_regions(mem, reg), 2);
 	assert_int_equal(reg[0].gpa, 0);
@@ -364,24 +343,24 @@ static void test_gdt_and_page_tables(void **state)
 
 	run_init(&r, 128 * MIB, 0);
 	assert_int_equal(boot_linux(&r.m, &r.c, &r.e, &r.why), 0);
-	g = r.g.low + BOOT_GDT_ADDR;
+	g = r.g.mem + BOOT_GDT_ADDR;
 	assert_int_equal(ld64(g), 0);
 	assert_int_equal(ld64(g + 8), 0);
 	assert_int_equal(ld64(g + BOOT_CS), 0x00af9b000000ffffULL);
 	assert_int_equal(ld64(g + BOOT_DS), 0x00cf93000000ffffULL);
 
-	pml4 = r.g.low + BOOT_PML4_ADDR;
+	pml4 = r.g.mem + BOOT_PML4_ADDR;
 	assert_int_equal(ld64(pml4), (BOOT_PML4_ADDR + 0x1000) | 3);
 	for (unsigned i = 1; i < 512; i++)
 		assert_int_equal(ld64(pml4 + 8 * i), 0);
-	pdpt = r.g.low + BOOT_PML4_ADDR + 0x1000;
+	pdpt = r.g.mem + BOOT_PML4_ADDR + 0x1000;
 	for (unsigned i = 0; i < 4; i++) {
 		uint64_t pd = ld64(pdpt + 8 * i) & ~0xfffULL;
 
 		assert_int_equal(ld64(pdpt + 8 * i) & 0xfff, 3);
 		assert_int_equal(pd, BOOT_PML4_ADDR + 0x2000 + 0x1000 * i);
 		for (unsigned j = 0; j < 512; j++)
-			assert_int_equal(ld64(r.g.low + pd + 8 * j),
+			assert_int_equal(ld64(r.g.mem + pd + 8 * j),
 					 (i * GIB + j * 2 * MIB) | 0x83);
 	}
 	assert_int_equal(ld64(pdpt + 32), 0);
@@ -457,7 +436,7 @@ static void test_boot_refusals(void **state)
 	expect_boot_refusal(&r, "command line too long for this kernel (at most 255 bytes)");
 	r.c.cmdline = NULL; /* none: an empty line */
 	assert_int_equal(boot_linux(&r.m, &r.c, &r.e, &r.why), 0);
-	assert_int_equal(r.g.low[BOOT_CMDLINE_ADDR], 0);
+	assert_int_equal(r.g.mem[BOOT_CMDLINE_ADDR], 0);
 	free(long_line);
 
 	r.img[0x202] = 0;
@@ -535,7 +514,7 @@ static void test_real_kernel(void **state)
 	r.c.kernel_size = size;
 	assert_int_equal(boot_linux(&r.m, &r.c, &r.e, &r.why), 0);
 	assert_int_equal(r.e.rip, 0x1000200);
-	assert_memory_equal(r.g.low + 0x1000000, img + k.kernel_offset, k.kernel_size);
+	assert_memory_equal(r.g.mem + 0x1000000, img + k.kernel_offset, k.kernel_size);
 	assert_int_equal(ld32(params(&r) + 0x218) + 8 * MIB, 256 * MIB);
 	assert_memory_equal(params(&r) + 0x1f1, img + 0x1f1, 0x210 - 0x1f1);
 

@@ -4,6 +4,8 @@
  * a hostile image. */
 #include "unit.h"
 
+#include "fake_ram.h"
+
 #include <stdlib.h>
 #include <sys/mman.h>
 
@@ -22,34 +24,10 @@
 
 /* ---- guest memory ------------------------------------------------------ */
 
-struct guest {
-	uint8_t *mem;
-	uint64_t size;
-};
-
-static void *guest_ptr(void *ctx, uint64_t gpa, uint64_t len)
-{
-	struct guest *g = ctx;
-
-	if (gpa >= g->size || len > g->size - gpa)
-		return NULL;
-	return g->mem + gpa;
-}
-
 static void guest_init(struct guest *g, struct boot_mem *m, uint64_t size)
 {
-	g->size = size;
-	g->mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-		      -1, 0);
-	assert_true(g->mem != MAP_FAILED);
+	guest_map(g, m, size);
 	memset(g->mem, 0xaa, 4 * MIB); /* stale bytes ring3_build must clear */
-	m->ctx = g;
-	m->gpa_ptr = guest_ptr;
-}
-
-static void guest_free(struct guest *g)
-{
-	munmap(g->mem, g->size);
 }
 
 static uint64_t ld(const uint8_t *p, unsigned n)
