@@ -109,10 +109,12 @@ $(B)/fuzz/%: fuzz/%.c $(FFREE_OBJ)
 fuzz-build: $(FUZZ_BIN)
 
 # Long runs: make fuzz FUZZ_SECONDS=600
-fuzz: $(FUZZ_BIN)
+fuzz: $(FUZZ_BIN) $(B)/layer.elf
+	@scripts/fuzz-seeds.sh
 	@set -e; for f in $(FUZZ_BIN); do n=$$(basename $$f); mkdir -p $(B)/corpus/$$n; \
 	  echo "== $$n ($(FUZZ_SECONDS) s)"; \
-	  $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(B)/corpus/$$n fuzz/seeds/$$n; done
+	  $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(B)/corpus/$$n \
+	    $$(ls -d fuzz/seeds/$$n $(B)/seeds/$$n 2>/dev/null); done
 
 fuzz-smoke:
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$${FUZZ_SMOKE_SECONDS:-20}
