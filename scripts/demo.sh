@@ -10,7 +10,8 @@ hw_kvm() {
 	grep -qwE 'vmx|svm' /proc/cpuinfo && [ -c /dev/kvm ] && [ ! -d /sys/module/kvm_pvm ] &&
 		{ [ -d /sys/module/kvm_intel ] || [ -d /sys/module/kvm_amd ]; }
 }
-echo "Rampart demo: a Linux guest (Debian $(cat build/images/KVER 2>/dev/null)) with a virtio disk, network and rng"
+echo "Rampart demo: a Linux guest (Debian $(cat build/images/KVER 2>/dev/null)) with a virtio disk, network and rng,"
+echo "then the same guest behind a stack of layers"
 if hw_kvm; then
 	echo "(hardware virtualization here: running directly)"
 	mkdir -p build/demo

@@ -54,5 +54,28 @@ else
 fi
 [ $rc = 0 ] || fail=1
 say "exit:     $rc ($what)"
+
+# The same guest behind a stack of layers: the vmm layer boots it and gives
+# it the stack's disk, which crosses every layer down to the root's file.
+if [ "$VMM" = rampart ]; then
+	layers=${DEMO_LAYERS:-vmm}
+	depth=$(($(echo "$layers" | tr ',' '\n' | wc -l) + 1))
+	truncate -s 64M "$SCRATCH/layers.img"
+	guest "$SCRATCH/lw" disk-write demo-layers --layers "$layers" --disk "$SCRATCH/layers.img"
+	lrc1=$?
+	guest "$SCRATCH/lr" disk-read "" --layers "$layers" --disk "$SCRATCH/layers.img"
+	lrc2=$?
+	want=$(pattern demo-layers 4 | sha)
+	lw=$(res "$SCRATCH/lw" disk_write_sha256) lr=$(res "$SCRATCH/lr" disk_read_sha256)
+	lf=$(head -c 4194304 "$SCRATCH/layers.img" | sha)
+	if [ $lrc1 = 0 ] && [ $lrc2 = 0 ] && [ "$lw" = "$want" ] && [ "$lr" = "$want" ] && [ "$lf" = "$want" ]; then
+		say "layers:   ok: the same guest behind --layers $layers (guest at depth $depth): init at $(res "$SCRATCH/lw" boot_uptime_s) s;"
+		say "          4 MiB written, read back after a reboot, and the host's file matches, through every layer"
+	else
+		say "layers:   FAILED behind --layers $layers: exits $lrc1/$lrc2, wrote ${lw:-?}, read ${lr:-?}, file $lf"
+		fail=1
+		tail_log "$SCRATCH/lw" 15
+	fi
+fi
 if [ $fail = 0 ]; then say "result:   DEMO OK"; else say "result:   DEMO FAILED"; tail_log "$L" 25; fi
 exit $fail
