@@ -118,8 +118,18 @@ struct ln_root {
 
 static volatile struct kvm_run *current_run;
 
+static volatile sig_atomic_t stop_signal;
+
 static void on_timer(int sig)
 {
+	if (current_run)
+		current_run->immediate_exit = 1;
+}
+
+/* SIGINT, SIGTERM: end the stack cleanly (the disk is synced, fds closed). */
+static void on_stop(int sig)
+{
+	stop_signal = sig;
 	if (current_run)
 		current_run->immediate_exit = 1;
 }
@@ -701,6 +711,11 @@ static struct ln_vcpu *hc_run(struct ln_vcpu *v, const struct hc_args *a, int64_
 		*ret = -RP_EFAULT;
 		return v;
 	}
+	for (unsigned i = 0; i < v->node->nvcpus; i++)
+		if (v->node->vcpus[i] != v && v->node->vcpus[i]->running == c) {
+			*ret = -RP_EBUSY; /* one runner per vCPU */
+			return v;
+		}
 	v->exit_gpa = a->a1;
 	/*
 	 * The answer to the child's pending IN or MMIO read is in the record
@@ -861,6 +876,13 @@ static void chain_run(struct ln_root *r, struct ln_vcpu *top)
 	struct ln_vcpu *cur = top;
 
 	while (!r->done) {
+		if (stop_signal) {
+			char why[48];
+
+			snprintf(why, sizeof(why), "stopped by signal %d", (int)stop_signal);
+			end_stack(r, RP_SIGNAL, 0, why);
+			break;
+		}
 		cur = events(r, top, cur);
 		cur->run->kvm_valid_regs = KVM_SYNC_X86_REGS;
 		current_run = cur->run;
@@ -1070,6 +1092,9 @@ static int root_open(struct ln_root *r)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_timer;
 	sigaction(SIGALRM, &sa, NULL);
+	sa.sa_handler = on_stop;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
 	memset(&sev, 0, sizeof(sev));
 	sev.sigev_notify = SIGEV_SIGNAL;
 	sev.sigev_signo = SIGALRM;

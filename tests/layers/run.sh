@@ -116,5 +116,18 @@ for L in tick,spin pass,tick,spin pass,pass,tick,spin tick,pass,pass,spin; do
 	fi
 done
 
+# The operator stops a busy stack: a clean end with the signal's status.
+"$R" run --layers pass,spin --layer-args 2,1000000000000 2>"$T/stop" &
+pid=$!
+sleep 0.5
+kill -TERM $pid
+wait $pid
+rc=$?
+if [ $rc = 5 ] && grep -q '"why":"stopped by signal 15"' "$T/stop"; then
+	ok "sigterm ends a busy stack cleanly (exit 5)"
+else
+	notok "sigterm" "exit $rc, $(tail -n 1 "$T/stop")"
+fi
+
 echo "$pass passed, $fail failed"
 [ $fail = 0 ]
