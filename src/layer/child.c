@@ -37,7 +37,7 @@ static int fail(const char *what, const char *detail)
 }
 
 /* The child's region maps child gpa -> our memory at c->base + gpa. */
-static void *child_ptr(void *ctx, uint64_t gpa, uint64_t len)
+void *child_ptr(void *ctx, uint64_t gpa, uint64_t len)
 {
 	const struct child *c = ctx;
 
@@ -73,7 +73,8 @@ static uint64_t check_payloads(const struct rp_boot_info *info)
 	return end;
 }
 
-static void child_info(const struct rp_boot_info *info, struct rp_boot_info *ci)
+static void child_info(const struct rp_boot_info *info, struct rp_boot_info *ci,
+		       const struct rp_dev *devs, unsigned ndevs)
 {
 	unsigned i;
 
@@ -87,6 +88,10 @@ static void child_info(const struct rp_boot_info *info, struct rp_boot_info *ci)
 	for (i = 1; i < 8; i++)
 		ci->args[i - 1] = info->args[i];
 	rt_memcpy(ci->cmdline, info->cmdline, sizeof(ci->cmdline) - 1);
+	/* ring3_build maps these windows for the child, with no memory behind them. */
+	ci->ndevs = ndevs < RP_MAX_DEVS ? ndevs : RP_MAX_DEVS;
+	for (i = 0; i < ci->ndevs; i++)
+		ci->devs[i] = devs[i];
 }
 
 /* Copy payload[1..] into the child's free memory and tell it where they are. */
@@ -131,6 +136,12 @@ static int carve(const struct rp_boot_info *info, struct child *c)
 
 int child_start(const struct rp_boot_info *info, struct child *c)
 {
+	return child_start_devs(info, c, NULL, 0);
+}
+
+int child_start_devs(const struct rp_boot_info *info, struct child *c, const struct rp_dev *devs,
+		     unsigned ndevs)
+{
 	struct boot_mem mem = {.ctx = c, .gpa_ptr = child_ptr};
 	static struct rp_boot_info ci;
 	const char *why = NULL;
@@ -138,7 +149,7 @@ int child_start(const struct rp_boot_info *info, struct child *c)
 
 	if (carve(info, c))
 		return -1;
-	child_info(info, &ci);
+	child_info(info, &ci, devs, ndevs);
 	if (ring3_build(&mem, c->size, (const void *)(uintptr_t)info->payload[0].gpa,
 			info->payload[0].size, &ci, &child_state, &why))
 		return fail("layer: child image refused", why);

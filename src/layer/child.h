@@ -23,6 +23,14 @@ struct child {
  * args[1..]. 0, or -1 after logging why.
  */
 int child_start(const struct rp_boot_info *info, struct child *c);
+/* The same, listing devs[0 .. ndevs) in the child's boot info (their windows
+ * are the child's; its accesses there exit to us as RP_EXIT_MMIO). */
+int child_start_devs(const struct rp_boot_info *info, struct child *c, const struct rp_dev *devs,
+		     unsigned ndevs);
+
+/* The child's gpa_ptr (ctx: the struct child): child-physical -> our memory,
+ * NULL outside the child's region. Valid once child_start has carved it. */
+void *child_ptr(void *ctx, uint64_t gpa, uint64_t len);
 
 /*
  * Do the child's port I/O exit ourselves, unchanged (it exits to our

@@ -8,6 +8,7 @@
 #include "layer/child.h"
 #include "layer/hc.h"
 #include "layer/lib.h"
+#include "layer/vdisk.h"
 #include "layer/vmm.h"
 #include "lib/rt.h"
 
@@ -71,17 +72,24 @@ static void tick_end(const struct rp_boot_info *info, uint64_t events)
 }
 
 /*
- * pass, ropass and tick: forward every port I/O of the child. tick also
+ * pass, ropass and tick: forward every port I/O of the child, and hand our
+ * disk on: when our boot info lists one, the child gets a virtio-blk window
+ * at RP_DEV_BASE backed by it (vdisk.c), whose MMIO exits we complete here
+ * before the child runs again. tick also
  * arms RP_HC_TIMER(last arg) and counts the RP_EXIT_EVENT exits it gets,
  * re-arming the timer and resuming the child after each.
  */
 static __attribute__((noreturn)) void pass_main(const struct rp_boot_info *info, int kind)
 {
 	uint64_t period = kind == 2 ? last_arg(info) : 0, events = 0;
-	struct child c;
+	static struct child c;
+	struct rp_dev dev = {.id = 2 /* virtio block */, .base = RP_DEV_BASE};
+	unsigned ndevs;
 
-	if (child_start(info, &c))
+	ndevs = (unsigned)vdisk_init(info, "pass", RP_DEV_BASE, RP_DEV_SIZE, -1, child_ptr, &c);
+	if (child_start_devs(info, &c, &dev, ndevs))
 		hc_exit(LAYER_CODE_BAD);
+	vdisk_set_vm(c.vm);
 	if (kind == 1 && ro_map(info, &c))
 		hc_exit(LAYER_CODE_BAD);
 	if (period && hc5(RP_HC_TIMER, period, 0, 0, 0, 0) < 0) {
@@ -98,6 +106,10 @@ static __attribute__((noreturn)) void pass_main(const struct rp_boot_info *info,
 			hc5(RP_HC_TIMER, period, 0, 0, 0, 0);
 			continue;
 		}
+		if (child_exit.reason == RP_EXIT_MMIO &&
+		    vdisk_mmio(child_exit.u.mmio.addr, child_exit.u.mmio.data,
+			       child_exit.u.mmio.len, child_exit.u.mmio.is_write))
+			continue;
 		if (child_exit.reason != RP_EXIT_IO) {
 			if (child_exit.reason == RP_EXIT_DEAD && period)
 				tick_end(info, events);

@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The vmm's disk (vdisk.h). Requests arrive from the device model already
- * checked against the capacity, as iovs into guest RAM (our memory); the
- * driver hands them to our parent in chunks of at most VDRV_SEGS segments,
- * each chunk whole sectors, synchronously: the parent completes a request
- * before our notify returns, so the guest's request is done when its own
- * notify returns too.
+ * A layer's disk bridge (vdisk.h): the vmm's and pass's. Requests arrive
+ * from the device model already checked against the capacity, as iovs into
+ * the child's RAM (our memory); the driver hands them to our parent in
+ * chunks of at most VDRV_SEGS segments, each chunk whole sectors,
+ * synchronously: the parent completes a request before our notify returns,
+ * so the child's request is done when its own notify returns too. Every
+ * layer between the root and the vmm runs this, so a request crosses each
+ * layer once, its buffers never copied: each layer's gpa_ptr turns its
+ * child's addresses into its own, which its parent understands in turn.
  */
 #include "layer/vdisk.h"
 
@@ -26,6 +29,10 @@ static struct vio_host host;
 static uint8_t *window; /* the parent's register window, at its own address */
 static int64_t child_vm = -1;
 static int irq_level = -1;
+static int child_irq = -1;    /* <0: the child takes no interrupts (a layer) */
+static uint64_t child_base;   /* the child's register window, child-physical */
+static uint64_t child_window; /* and its size */
+static const char *who = "vmm";
 static bool present;
 static unsigned logged;
 
@@ -61,7 +68,8 @@ static void note(const char *what, uint64_t v)
 	if (logged >= 16)
 		return;
 	logged++;
-	line_str(&l, "vmm: disk: ");
+	line_str(&l, who);
+	line_str(&l, ": disk: ");
 	line_str(&l, what);
 	line_str(&l, " ");
 	line_hex(&l, v);
@@ -114,7 +122,7 @@ static void set_irq(void *ctx, unsigned irq, int level)
 {
 	(void)ctx;
 	level = level ? 1 : 0;
-	if (level == irq_level || child_vm < 0)
+	if (child_irq < 0 || level == irq_level || child_vm < 0)
 		return;
 	irq_level = level;
 	hc5(RP_HC_IRQ_LINE, (uint64_t)child_vm, irq, (uint64_t)level, 0, 0);
@@ -127,8 +135,8 @@ static void dev_log(void *ctx, const char *dev, const char *what, uint64_t value
 	note(what, value);
 }
 
-int vdisk_init(const struct rp_boot_info *info, void *(*gpa_ptr)(void *, uint64_t, uint64_t),
-	       void *ctx, struct boot_device *dev)
+int vdisk_init(const struct rp_boot_info *info, const char *name, uint64_t base, uint64_t size,
+	       int irq, void *(*gpa_ptr)(void *, uint64_t, uint64_t), void *ctx)
 {
 	const char *why = "?";
 	unsigned i;
@@ -138,11 +146,13 @@ int vdisk_init(const struct rp_boot_info *info, void *(*gpa_ptr)(void *, uint64_
 			break;
 	if (i >= info->ndevs || i >= RP_MAX_DEVS)
 		return 0;
+	who = name;
 	window = (uint8_t *)(uintptr_t)info->devs[i].base;
 	if (vdrv_blk_init(&drv, &drv_host, &why) < 0) {
 		struct line l = {.len = 0};
 
-		line_str(&l, "vmm: the parent's disk: ");
+		line_str(&l, who);
+		line_str(&l, ": the parent's disk: ");
 		line_str(&l, why);
 		line_send(&l);
 		hc_exit(LAYER_CODE_BAD);
@@ -157,17 +167,19 @@ int vdisk_init(const struct rp_boot_info *info, void *(*gpa_ptr)(void *, uint64_
 	rt_memcpy(be.serial, "rampart-vdisk", 13);
 	host =
 	    (struct vio_host){.ctx = ctx, .gpa_ptr = gpa_ptr, .set_irq = set_irq, .log = dev_log};
-	vio_blk_init(&blk, &host, BOOT_FIRST_GSI, &be);
-	dev->base = BOOT_MMIO_BASE;
-	dev->gsi = BOOT_FIRST_GSI;
+	child_irq = irq;
+	child_base = base;
+	child_window = size;
+	vio_blk_init(&blk, &host, irq < 0 ? 0 : (unsigned)irq, &be);
 	present = true;
 	{
 		struct line l = {.len = 0};
 
-		line_str(&l, "vmm: disk of ");
+		line_str(&l, who);
+		line_str(&l, ": disk of ");
 		line_dec(&l, drv.capacity);
-		line_str(&l, drv.read_only ? " sectors (read-only) for the guest"
-					   : " sectors for the guest");
+		line_str(&l, drv.read_only ? " sectors (read-only) for the " : " sectors for the ");
+		line_str(&l, irq < 0 ? "child layer" : "guest");
 		line_send(&l);
 	}
 	return 1;
@@ -180,9 +192,9 @@ void vdisk_set_vm(int64_t vm)
 
 bool vdisk_mmio(uint64_t addr, uint8_t *data, unsigned len, bool write)
 {
-	uint64_t off = addr - BOOT_MMIO_BASE;
+	uint64_t off = addr - child_base;
 
-	if (!present || addr < BOOT_MMIO_BASE || off >= BOOT_MMIO_STRIDE)
+	if (!present || addr < child_base || off >= child_window)
 		return false;
 	if (len > 8)
 		len = 8;

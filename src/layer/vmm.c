@@ -169,7 +169,10 @@ static void start_guest(const struct rp_boot_info *info)
 		bc.initrd_size = info->payload[1].size;
 	}
 	bc.cmdline = cmdline;
-	if (vdisk_init(info, guest_ptr, &g, &disk)) {
+	if (vdisk_init(info, "vmm", BOOT_MMIO_BASE, BOOT_MMIO_STRIDE, BOOT_FIRST_GSI, guest_ptr,
+		       &g)) {
+		disk.base = BOOT_MMIO_BASE;
+		disk.gsi = BOOT_FIRST_GSI;
 		bc.devs = &disk;
 		bc.ndevs = 1;
 	}

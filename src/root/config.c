@@ -502,9 +502,16 @@ int config_check(const struct rp_config *c, char *err, size_t errlen)
 		if (c->nnets)
 			return refuse(err, errlen, "networks do not cross layers yet: run the guest "
 						 "without layers to give it a network");
-		if (c->ndisks && (strcmp(top, "vmm") || c->nlayers != 1))
-			return refuse(err, errlen, "a disk crosses one layer only, into the vmm: "
-						 "use --layers vmm (or no layers) with --disk");
+		if (c->ndisks && strcmp(top, "vmm"))
+			return refuse(err, errlen, "a disk goes through the layers to the vmm only: "
+						 "put vmm on top (or run no layers) with --disk");
+		/* The layers below the vmm hand the disk on: pass, ropass and tick do. */
+		for (i = 0; c->ndisks && i + 1 < c->nlayers; i++)
+			if (strcmp(c->layers[i], "pass") && strcmp(c->layers[i], "ropass") &&
+			    strcmp(c->layers[i], "tick"))
+				return refuse(err, errlen, "layer %u '%s' does not hand a disk on: "
+							 "only pass, ropass and tick go below the "
+							 "vmm with --disk", i + 1, c->layers[i]);
 		if (c->ndisks > 1)
 			return refuse(err, errlen, "one disk at most with layers (%u given)",
 				    c->ndisks);

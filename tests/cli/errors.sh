@@ -95,8 +95,9 @@ expect layer-vmm-kernel 1 "the vmm layer boots a Linux guest: give --kernel" -- 
 expect layer-vmm-middle 1 "only the top layer can be the vmm" -- $R run --layers vmm,spin --kernel $K
 expect layer-image-missing 1 "image /nonexistent/layer.elf: No such file" -- $R run --layers spin --layer-image /nonexistent/layer.elf
 expect layer-image-garbage 1 "layer image $T/random: " -- $R run --layers spin --layer-image "$T/random"
-expect layer-disk-top 1 "a disk crosses one layer only, into the vmm" -- $R run --layers pass,spin --disk "$T/d.img"
-expect layer-disk-deep 1 "a disk crosses one layer only, into the vmm" -- $R run --layers pass,vmm --kernel $K --disk "$T/d.img"
+expect layer-disk-top 1 "a disk goes through the layers to the vmm only" -- $R run --layers pass,spin --disk "$T/d.img"
+# A disk at any depth below the vmm is tests/system/t_layers_disk.sh's (pass,vmm; pass x4,vmm).
+expect layer-disk-middle 1 "layer 1 'test' does not hand a disk on" -- $R run --layers test,vmm --kernel $K --disk "$T/d.img"
 expect layer-disk-two 1 "one disk at most with layers" -- $R run --layers vmm --kernel $K --disk "$T/d.img" --disk "$T/e.img"
 expect layer-disk-missing 1 "disk $T/none.img: No such file" -- $R run --layers vmm --kernel $K --disk "$T/none.img"
 expect layer-net 1 "networks do not cross layers yet" -- $R run --layers vmm --kernel $K --net tap:rt9

@@ -58,7 +58,7 @@ say "exit:     $rc ($what)"
 # The same guest behind a stack of layers: the vmm layer boots it and gives
 # it the stack's disk, which crosses every layer down to the root's file.
 if [ "$VMM" = rampart ]; then
-	layers=${DEMO_LAYERS:-vmm}
+	layers=${DEMO_LAYERS:-pass,vmm}
 	depth=$(($(echo "$layers" | tr ',' '\n' | wc -l) + 1))
 	truncate -s 64M "$SCRATCH/layers.img"
 	guest "$SCRATCH/lw" disk-write demo-layers --layers "$layers" --disk "$SCRATCH/layers.img"
