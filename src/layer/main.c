@@ -79,6 +79,21 @@ static void tick_end(const struct rp_boot_info *info, uint64_t events)
  * arms RP_HC_TIMER(last arg) and counts the RP_EXIT_EVENT exits it gets,
  * re-arming the timer and resuming the child after each.
  */
+/*
+ * "unpin" (tests only): a pass whose child starts with CR0.WP clear, state
+ * the CPU would never let a ring-3 layer reach itself; the root must catch
+ * it at the child's first exit and halt the stack.
+ */
+static int unpin(struct child *c)
+{
+	static struct rp_vcpu_state st;
+
+	if (hc_vcpu_get((uint64_t)c->vcpu, &st) < 0)
+		return -1;
+	st.cr0 &= ~(1ULL << 16);
+	return hc_vcpu_set((uint64_t)c->vcpu, &st) < 0 ? -1 : 0;
+}
+
 static __attribute__((noreturn)) void pass_main(const struct rp_boot_info *info, int kind)
 {
 	uint64_t period = kind == 2 ? last_arg(info) : 0, events = 0;
@@ -92,6 +107,10 @@ static __attribute__((noreturn)) void pass_main(const struct rp_boot_info *info,
 	vdisk_set_vm(c.vm);
 	if (kind == 1 && ro_map(info, &c))
 		hc_exit(LAYER_CODE_BAD);
+	if (kind == 3 && unpin(&c))
+		hc_exit(LAYER_CODE_BAD);
+	if (kind == 4) /* "smash" (tests only): write my own text once my child is built */
+		*(volatile uint8_t *)(uintptr_t)pass_main = 0xcc;
 	if (period && hc5(RP_HC_TIMER, period, 0, 0, 0, 0) < 0) {
 		hc_log("tick: RP_HC_TIMER refused");
 		hc_exit(LAYER_CODE_BAD);
@@ -211,6 +230,10 @@ uint64_t layer_main(const struct rp_boot_info *info)
 		pass_main(info, 1);
 	if (!strcmp(kind, "tick"))
 		pass_main(info, 2);
+	if (!strcmp(kind, "unpin"))
+		pass_main(info, 3);
+	if (!strcmp(kind, "smash"))
+		pass_main(info, 4);
 	if (!strcmp(kind, "abuse"))
 		abuse_main(info);
 	if (!strcmp(kind, "churn"))

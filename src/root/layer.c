@@ -21,6 +21,14 @@
  *  6. A refused call returns an error code to the caller and is logged with
  *     the caller's name; nothing a layer does ends the root.
  *  7. Destroying a VM destroys its subtree and frees every fd and mapping.
+ *  8. Pinned control state: on every exit of a ring-3 VM (any VM created
+ *     without RP_VM_IRQCHIP), before acting on it, the registers KVM syncs
+ *     with the exit show CPL 3, CR0.PE|PG|WP, CR4.PAE, EFER.NXE, and CR3,
+ *     GDTR and IDTR as they were at its first exit since its parent last
+ *     set its state. Anything else, or a fault reported by the ring-0 stub
+ *     of a layer that has children (an intermediate layer), is an integrity
+ *     violation: one "violation" event and the whole stack halts (fail
+ *     closed: nothing passes through a broken layer).
  *
  * Chains: one host thread runs the deepest running vCPU; each vCPU below it
  * sits in its RP_HC_VCPU_RUN (vcpu->running). An exit for the parent writes
@@ -71,6 +79,8 @@ struct ln_vcpu {
 	struct ln_vcpu *running; /* the child vCPU of our pending RP_HC_VCPU_RUN */
 	uint64_t exit_gpa;       /* where that run's exit record goes */
 	bool dead;
+	bool pinned; /* cr3, gdt and idt below hold the control state to keep */
+	uint64_t cr3, gdt, idt;
 };
 
 struct ln_map {
@@ -392,6 +402,7 @@ static int64_t hc_vcpu_state(struct ln_node *n, const struct hc_args *a, bool se
 		return -RP_EFAULT;
 	if (set) {
 		memcpy(&st, p, sizeof(st));
+		v->pinned = false; /* the parent sets a new state: pinned again at its next exit */
 		return kvm_state_set(v->fd, &st) ? -RP_EINVAL : 0;
 	}
 	r = kvm_state_get(v->fd, &st) ? -RP_EDEAD : 0;
@@ -805,6 +816,62 @@ static struct ln_vcpu *hypercall(struct ln_root *r, struct ln_vcpu *v)
 	return next;
 }
 
+static bool has_children(const struct ln_node *n)
+{
+	for (unsigned i = 0; i < RP_MAX_CHILDREN; i++)
+		if (n->children[i])
+			return true;
+	return false;
+}
+
+/* Fail closed: the stack halts, nothing passes through the broken layer. */
+static struct ln_vcpu *violation(struct ln_root *r, struct ln_vcpu *v, const char *what,
+				 uint64_t value)
+{
+	char why[128];
+
+	r->res->violations++;
+	log_event("violation", "layer", 's', v->node->name, "depth", 'u', (uint64_t)v->node->depth,
+		  "what", 's', what, "value", 'x', value, "action", 's', "halt", NULL);
+	snprintf(why, sizeof(why), "integrity violation in %s (%s 0x%llx): the stack halted",
+		 v->node->name, what, (unsigned long long)value);
+	end_stack(r, RP_VIOLATION, value, why);
+	return v;
+}
+
+#define CR0_PE 0x1ULL
+#define CR0_WP 0x10000ULL
+#define CR0_PG 0x80000000ULL
+#define CR4_PAE 0x20ULL
+#define EFER_NXE 0x800ULL
+
+/* Invariant 8, from the registers KVM synced with the exit (no ioctl). */
+static bool control_ok(struct ln_root *r, struct ln_vcpu *v)
+{
+	const struct kvm_sregs *s = &v->run->s.regs.sregs;
+
+	if ((s->cs.selector & 3) != 3 || s->cs.dpl != 3)
+		return violation(r, v, "cpl", s->cs.selector), false;
+	if ((s->cr0 & (CR0_PE | CR0_PG | CR0_WP)) != (CR0_PE | CR0_PG | CR0_WP))
+		return violation(r, v, "cr0", s->cr0), false;
+	if (!(s->cr4 & CR4_PAE))
+		return violation(r, v, "cr4", s->cr4), false;
+	if (!(s->efer & EFER_NXE))
+		return violation(r, v, "efer", s->efer), false;
+	if (!v->pinned) {
+		v->pinned = true;
+		v->cr3 = s->cr3;
+		v->gdt = s->gdt.base;
+		v->idt = s->idt.base;
+		return true;
+	}
+	if (s->cr3 != v->cr3)
+		return violation(r, v, "cr3", s->cr3), false;
+	if (s->gdt.base != v->gdt || s->idt.base != v->idt)
+		return violation(r, v, "descriptor tables", s->gdt.base), false;
+	return true;
+}
+
 static struct ln_vcpu *route_exit(struct ln_root *r, struct ln_vcpu *v)
 {
 	struct kvm_run *run = v->run;
@@ -814,7 +881,9 @@ static struct ln_vcpu *route_exit(struct ln_root *r, struct ln_vcpu *v)
 	    run->io.size == 4 && run->io.count == 1) {
 		memcpy(&val, (uint8_t *)run + run->io.data_offset, 4);
 		if (run->io.port == RP_HC_PORT && v->node->layer)
-			return hypercall(r, v);
+			return control_ok(r, v) ? hypercall(r, v) : v;
+		if (run->io.port == RP_FAULT_PORT && has_children(v->node))
+			return violation(r, v, "fault", val);
 		if (run->io.port == RP_FAULT_PORT) {
 			const uint8_t *frame = node_ptr(v->node, RING3_FRAME_GPA, 8, RP_MAP_R);
 			struct kvm_sregs s;
@@ -826,8 +895,13 @@ static struct ln_vcpu *route_exit(struct ln_root *r, struct ln_vcpu *v)
 		}
 	}
 	if (run->exit_reason == KVM_EXIT_SHUTDOWN || run->exit_reason == KVM_EXIT_FAIL_ENTRY ||
-	    run->exit_reason == KVM_EXIT_INTERNAL_ERROR)
+	    run->exit_reason == KVM_EXIT_INTERNAL_ERROR) {
+		if (has_children(v->node))
+			return violation(r, v, "triple fault", run->exit_reason);
 		return child_gone(r, v, RP_EXIT_SHUTDOWN, run->exit_reason, 0, 0);
+	}
+	if (!v->node->irqchip && !control_ok(r, v))
+		return v;
 	return to_parent(r, v);
 }
 
@@ -884,7 +958,8 @@ static void chain_run(struct ln_root *r, struct ln_vcpu *top)
 			break;
 		}
 		cur = events(r, top, cur);
-		cur->run->kvm_valid_regs = KVM_SYNC_X86_REGS;
+		cur->run->kvm_valid_regs =
+			KVM_SYNC_X86_REGS | (cur->node->irqchip ? 0 : KVM_SYNC_X86_SREGS);
 		current_run = cur->run;
 		/* A timer that fired before current_run was set kicked nobody. */
 		if (r->next_deadline && now_ns() >= r->next_deadline)

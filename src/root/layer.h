@@ -39,7 +39,7 @@ struct ln_stack {
 struct ln_result {
 	int outcome; /* enum rp_outcome */
 	uint64_t code;
-	uint64_t doorbells, cpu_result, echo_sum, hypercalls, refused, exits;
+	uint64_t doorbells, cpu_result, echo_sum, hypercalls, refused, exits, violations;
 	bool echo_ok;
 	double seconds;
 	char why[200];

@@ -56,7 +56,8 @@ static const char usage_text[] =
 	"  --manifest FILE      start only layer images whose sha256 FILE lists\n"
 	"                       (lines \"HEX  NAME\", as `rampart manifest` prints)\n"
 	"exit status: 0 guest powered off, 1 rampart error, 2 guest reset or panic,\n"
-	"             3 guest triple fault, 4 KVM error, 5 stopped by a signal\n";
+	"             3 guest triple fault, 4 KVM error, 5 stopped by a signal,\n"
+	"             6 integrity violation in a layer (the stack halted)\n";
 
 static void *read_file(const char *path, const char *what, uint64_t max, uint64_t *size)
 {
@@ -273,6 +274,8 @@ static const char *outcome_name(int o)
 		return "kvm-error";
 	case RP_SIGNAL:
 		return "signal";
+	case RP_VIOLATION:
+		return "violation";
 	default:
 		return "error";
 	}

@@ -25,6 +25,7 @@ enum rp_outcome {
 	RP_CRASH = 3,    /* triple fault: KVM_EXIT_SHUTDOWN */
 	RP_INTERNAL = 4, /* KVM refused to go on (entry failure, emulation error) */
 	RP_SIGNAL = 5,   /* stopped by SIGINT or SIGTERM */
+	RP_VIOLATION = 6, /* an intermediate layer broke its integrity: the stack halted */
 };
 
 struct rp_vcpu {

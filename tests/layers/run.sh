@@ -116,6 +116,26 @@ for L in tick,spin pass,tick,spin pass,pass,tick,spin tick,pass,pass,spin; do
 	fi
 done
 
+# Integrity: state a ring-3 layer cannot reach by itself, or a fault in an
+# intermediate layer, halts the whole stack with a "violation" event.
+for L in unpin,spin pass,unpin,spin; do
+	run "violation-$L" --layers $L --layer-args 1,100
+	if [ $rc = 6 ] && grep -q '"event":"violation".*"what":"cr0".*"action":"halt"' "$T/violation-$L" &&
+		[ "$(field "violation-$L" doorbells)" = 0 ]; then
+		ok "violation: a child started with CR0.WP clear halts $L (exit 6, nothing passed)"
+	else
+		notok "violation $L" "exit $rc, $(grep -o '"event":"violation"[^}]*' "$T/violation-$L")"
+	fi
+done
+for L in smash,spin pass,smash,spin; do
+	run "smash-$L" --layers $L --layer-args 1,100
+	if [ $rc = 6 ] && grep -q '"event":"violation".*"what":"fault","value":"0xe"' "$T/smash-$L"; then
+		ok "violation: an intermediate layer writing its own text halts $L (#PF, exit 6)"
+	else
+		notok "smash $L" "exit $rc, $(grep -o '"event":"\(violation\|end\)"[^}]*' "$T/smash-$L" | head -2)"
+	fi
+done
+
 # The operator stops a busy stack: a clean end with the signal's status.
 "$R" run --layers pass,spin --layer-args 2,1000000000000 2>"$T/stop" &
 pid=$!
