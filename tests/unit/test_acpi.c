@@ -3,6 +3,8 @@
  * MADT, and the DSDT's AML, decoded by a small walker (no iasl needed). */
 #include "unit.h"
 
+#include "lib/rt.h"
+
 #include <stdlib.h>
 
 #include "boot/boot.h"
@@ -19,21 +21,6 @@ static void *ram_ptr(void *ctx, uint64_t gpa, uint64_t len)
 }
 
 static const struct boot_mem mem = { .gpa_ptr = ram_ptr };
-
-static uint16_t ld16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t ld32(const uint8_t *p)
-{
-	return ld16(p) | (uint32_t)ld16(p + 2) << 16;
-}
-
-static uint64_t ld64(const uint8_t *p)
-{
-	return ld32(p) | (uint64_t)ld32(p + 4) << 32;
-}
 
 static uint8_t sum(const uint8_t *p, size_t n)
 {
@@ -52,8 +39,8 @@ static const uint8_t *table(uint64_t gpa, const char *sig)
 	assert_true(gpa >= BOOT_ACPI_ADDR && gpa + 36 <= ACPI_END);
 	t = ram + gpa;
 	assert_memory_equal(t, sig, 4);
-	assert_true(ld32(t + 4) >= 36 && gpa + ld32(t + 4) <= ACPI_END);
-	assert_int_equal(sum(t, ld32(t + 4)), 0);
+	assert_true(rt_le32(t + 4) >= 36 && gpa + rt_le32(t + 4) <= ACPI_END);
+	assert_int_equal(sum(t, rt_le32(t + 4)), 0);
 	return t;
 }
 
@@ -100,14 +87,14 @@ static struct tables build(unsigned ncpus, unsigned ndevs)
 	assert_memory_equal(t.rsdp, "RSD PTR ", 8);
 	assert_int_equal(sum(t.rsdp, 20), 0);
 	assert_int_equal(t.rsdp[15], 2);
-	assert_int_equal(ld32(t.rsdp + 20), 36);
+	assert_int_equal(rt_le32(t.rsdp + 20), 36);
 	assert_int_equal(sum(t.rsdp, 36), 0);
 
-	t.xsdt = table(ld64(t.rsdp + 24), "XSDT");
-	assert_int_equal(ld32(t.xsdt + 4), 36 + 2 * 8);
-	t.fadt = table(ld64(t.xsdt + 36), "FACP");
-	t.madt = table(ld64(t.xsdt + 44), "APIC");
-	t.dsdt = table(ld64(t.fadt + 140), "DSDT");
+	t.xsdt = table(rt_le64(t.rsdp + 24), "XSDT");
+	assert_int_equal(rt_le32(t.xsdt + 4), 36 + 2 * 8);
+	t.fadt = table(rt_le64(t.xsdt + 36), "FACP");
+	t.madt = table(rt_le64(t.xsdt + 44), "APIC");
+	t.dsdt = table(rt_le64(t.fadt + 140), "DSDT");
 	return t;
 }
 
@@ -125,7 +112,7 @@ static void expect_gas_io8(const uint8_t *g, uint64_t port)
 	assert_int_equal(g[1], 8);
 	assert_int_equal(g[2], 0);
 	assert_int_equal(g[3], 1); /* byte access */
-	assert_int_equal(ld64(g + 4), port);
+	assert_int_equal(rt_le64(g + 4), port);
 }
 
 static void test_fadt(void **state)
@@ -133,10 +120,10 @@ static void test_fadt(void **state)
 	struct tables t = build(2, 2);
 	const uint8_t *f = t.fadt;
 
-	assert_int_equal(ld32(f + 4), 276);
+	assert_int_equal(rt_le32(f + 4), 276);
 	assert_int_equal(f[8], 6);
-	assert_int_equal(ld32(f + 112), (1u << 20) | (1u << 10)); /* HW_REDUCED, RESET_REG_SUP */
-	assert_int_equal(ld16(f + 46), 0);			   /* no SCI */
+	assert_int_equal(rt_le32(f + 112), (1u << 20) | (1u << 10)); /* HW_REDUCED, RESET_REG_SUP */
+	assert_int_equal(rt_le16(f + 46), 0);			   /* no SCI */
 	for (unsigned off = 56; off < 96; off++)		   /* no PM blocks */
 		assert_int_equal(f[off], 0);
 	for (unsigned off = 148; off < 244; off++)
@@ -145,18 +132,18 @@ static void test_fadt(void **state)
 	assert_int_equal(f[128], BOOT_RESET_VALUE);
 	expect_gas_io8(f + 244, BOOT_SLEEP_PORT);
 	expect_gas_io8(f + 256, BOOT_SLEEP_PORT + 1);
-	assert_int_equal(ld64(f + 132), 0); /* no FACS */
+	assert_int_equal(rt_le64(f + 132), 0); /* no FACS */
 }
 
 static void test_madt(void **state)
 {
 	for (unsigned n = 1; n <= BOOT_MAX_CPUS; n++) {
 		struct tables t = build(n, 1);
-		const uint8_t *m = t.madt, *e = m + 44, *end = m + ld32(m + 4);
+		const uint8_t *m = t.madt, *e = m + 44, *end = m + rt_le32(m + 4);
 		unsigned lapics = 0, ioapics = 0;
 
-		assert_int_equal(ld32(m + 36), BOOT_LAPIC_BASE);
-		assert_int_equal(ld32(m + 40), 1); /* PCAT_COMPAT */
+		assert_int_equal(rt_le32(m + 36), BOOT_LAPIC_BASE);
+		assert_int_equal(rt_le32(m + 40), 1); /* PCAT_COMPAT */
 		while (e < end) {
 			assert_true(e[1] >= 2 && e + e[1] <= end);
 			switch (e[0]) {
@@ -164,14 +151,14 @@ static void test_madt(void **state)
 				assert_int_equal(e[1], 8);
 				assert_int_equal(e[2], lapics);
 				assert_int_equal(e[3], lapics);
-				assert_int_equal(ld32(e + 4), 1);
+				assert_int_equal(rt_le32(e + 4), 1);
 				lapics++;
 				break;
 			case 1:
 				assert_int_equal(e[1], 12);
 				assert_int_equal(e[2], n);
-				assert_int_equal(ld32(e + 4), BOOT_IOAPIC_BASE);
-				assert_int_equal(ld32(e + 8), 0);
+				assert_int_equal(rt_le32(e + 4), BOOT_IOAPIC_BASE);
+				assert_int_equal(rt_le32(e + 8), 0);
 				ioapics++;
 				break;
 			default: /* no interrupt source override, nothing else */
@@ -377,7 +364,7 @@ static void walk_dsdt(const uint8_t *dsdt, struct walk *w)
 	memset(w, 0, sizeof(*w));
 	w->s5n = -1;
 	assert_int_equal(dsdt[8], 2); /* 64-bit integers */
-	term_list(dsdt + 36, dsdt + ld32(dsdt + 4), w, NULL, 0);
+	term_list(dsdt + 36, dsdt + rt_le32(dsdt + 4), w, NULL, 0);
 }
 
 /* A virtio-mmio _CRS: Memory32Fixed(ReadWrite, base, 0x200), an extended
@@ -388,16 +375,16 @@ static void expect_virtio_crs(const struct dev *d, const struct boot_device *wan
 
 	assert_int_equal(d->crs_len, 12 + 9 + 2);
 	assert_int_equal(r[0], 0x86);
-	assert_int_equal(ld16(r + 1), 9);
+	assert_int_equal(rt_le16(r + 1), 9);
 	assert_int_equal(r[3], 1);
-	assert_int_equal(ld32(r + 4), want->base);
-	assert_int_equal(ld32(r + 8), 0x200);
+	assert_int_equal(rt_le32(r + 4), want->base);
+	assert_int_equal(rt_le32(r + 8), 0x200);
 	r += 12;
 	assert_int_equal(r[0], 0x89);
-	assert_int_equal(ld16(r + 1), 6);
+	assert_int_equal(rt_le16(r + 1), 6);
 	assert_int_equal(r[3], 0x01); /* consumer, level, high, exclusive */
 	assert_int_equal(r[4], 1);
-	assert_int_equal(ld32(r + 5), want->gsi);
+	assert_int_equal(rt_le32(r + 5), want->gsi);
 	r += 9;
 	assert_int_equal(r[0], 0x79);
 	assert_int_equal(r[1], 0);
@@ -419,8 +406,8 @@ static void test_dsdt_decodes(void **state)
 			if (!strcmp(d->name, "COM1")) {
 				assert_int_equal(d->eisa, 0x0105d041); /* PNP0501 */
 				assert_int_equal(d->crs_len, 8 + 3 + 2);
-				assert_int_equal(ld16(d->crs + 2), 0x3f8);
-				assert_int_equal(ld16(d->crs + 9), 1u << 4); /* IRQ 4 */
+				assert_int_equal(rt_le16(d->crs + 2), 0x3f8);
+				assert_int_equal(rt_le16(d->crs + 9), 1u << 4); /* IRQ 4 */
 				continue;
 			}
 			assert_string_equal(d->hid, "LNRO0005");

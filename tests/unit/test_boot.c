@@ -4,6 +4,8 @@
  * names it. */
 #include "unit.h"
 
+#include "lib/rt.h"
+
 #include "fake_ram.h"
 
 #include <stdio.h>
@@ -21,21 +23,6 @@
 static void guest_init(struct guest *g, struct boot_mem *m, uint64_t mem)
 {
 	guest_map(g, m, mem < BOOT_HOLE_START ? mem : BOOT_HOLE_START);
-}
-
-static uint16_t ld16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t ld32(const uint8_t *p)
-{
-	return ld16(p) | (uint32_t)ld16(p + 2) << 16;
-}
-
-static uint64_t ld64(const uint8_t *p)
-{
-	return ld32(p) | (uint64_t)ld32(p + 4) << 32;
 }
 
 static void st16(uint8_t *p, uint16_t v)
@@ -259,21 +246,21 @@ static void test_boot_small_guest(void **state)
 	bp = params(&r);
 	/* The setup header came from the image, then the loader's fields. */
 	assert_memory_equal(bp + 0x202, "HdrS", 4);
-	assert_int_equal(ld16(bp + 0x206), 0x020f);
+	assert_int_equal(rt_le16(bp + 0x206), 0x020f);
 	assert_int_equal(bp[0x1f1], IMG_SETUP_SECTS);
-	assert_int_equal(ld32(bp + 0x260), IMG_INIT_SIZE);
+	assert_int_equal(rt_le32(bp + 0x260), IMG_INIT_SIZE);
 	assert_int_equal(bp[0x210], 0xff);
-	assert_int_equal(ld64(bp + 0x250), 0);
-	assert_int_equal(ld32(bp + 0x228), BOOT_CMDLINE_ADDR);
-	assert_int_equal(ld32(bp + 0x0c8), 0);
+	assert_int_equal(rt_le64(bp + 0x250), 0);
+	assert_int_equal(rt_le32(bp + 0x228), BOOT_CMDLINE_ADDR);
+	assert_int_equal(rt_le32(bp + 0x0c8), 0);
 	assert_string_equal((const char *)r.g.mem + BOOT_CMDLINE_ADDR, "console=ttyS0 panic=-1");
-	assert_int_equal(ld64(bp + 0x070), BOOT_ACPI_ADDR);
+	assert_int_equal(rt_le64(bp + 0x070), BOOT_ACPI_ADDR);
 	assert_memory_equal(r.g.mem + BOOT_ACPI_ADDR, "RSD PTR ", 8);
 
 	/* Initrd: page aligned, at the top of RAM, intact. */
-	img_at = ld32(bp + 0x218) | (uint64_t)ld32(bp + 0x0c0) << 32;
-	assert_int_equal(ld32(bp + 0x21c), initrd_size);
-	assert_int_equal(ld32(bp + 0x0c4), 0);
+	img_at = rt_le32(bp + 0x218) | (uint64_t)rt_le32(bp + 0x0c0) << 32;
+	assert_int_equal(rt_le32(bp + 0x21c), initrd_size);
+	assert_int_equal(rt_le32(bp + 0x0c4), 0);
 	assert_int_equal(img_at & 0xfff, 0);
 	assert_true(img_at + initrd_size <= 256 * MIB);
 	assert_true(img_at + initrd_size > 256 * MIB - 4096);
@@ -283,16 +270,16 @@ static void test_boot_small_guest(void **state)
 	/* e820: base RAM, BIOS area, RAM above 1 MiB; nothing else. */
 	t = bp + 0x2d0;
 	assert_int_equal(bp[0x1e8], 3);
-	assert_int_equal(ld64(t), 0);
-	assert_int_equal(ld64(t + 8), 0x9fc00);
-	assert_int_equal(ld32(t + 16), 1);
-	assert_int_equal(ld64(t + 20), 0x9fc00);
-	assert_int_equal(ld64(t + 28), 0x100000 - 0x9fc00);
-	assert_int_equal(ld32(t + 36), 2);
-	assert_int_equal(ld64(t + 40), 0x100000);
-	assert_int_equal(ld64(t + 48), 256 * MIB - 0x100000);
-	assert_int_equal(ld32(t + 56), 1);
-	assert_int_equal(ld64(t + 60), 0);
+	assert_int_equal(rt_le64(t), 0);
+	assert_int_equal(rt_le64(t + 8), 0x9fc00);
+	assert_int_equal(rt_le32(t + 16), 1);
+	assert_int_equal(rt_le64(t + 20), 0x9fc00);
+	assert_int_equal(rt_le64(t + 28), 0x100000 - 0x9fc00);
+	assert_int_equal(rt_le32(t + 36), 2);
+	assert_int_equal(rt_le64(t + 40), 0x100000);
+	assert_int_equal(rt_le64(t + 48), 256 * MIB - 0x100000);
+	assert_int_equal(rt_le32(t + 56), 1);
+	assert_int_equal(rt_le64(t + 60), 0);
 	run_free(&r);
 }
 
@@ -308,19 +295,19 @@ static void test_boot_large_guest(void **state)
 	bp = params(&r);
 	t = bp + 0x2d0;
 	assert_int_equal(bp[0x1e8], 4);
-	assert_int_equal(ld64(t + 40), 0x100000);
-	assert_int_equal(ld64(t + 48), BOOT_HOLE_START - 0x100000);
-	assert_int_equal(ld64(t + 60), BOOT_HOLE_END);
-	assert_int_equal(ld64(t + 68), mem - BOOT_HOLE_START);
-	assert_int_equal(ld32(t + 76), 1);
+	assert_int_equal(rt_le64(t + 40), 0x100000);
+	assert_int_equal(rt_le64(t + 48), BOOT_HOLE_START - 0x100000);
+	assert_int_equal(rt_le64(t + 60), BOOT_HOLE_END);
+	assert_int_equal(rt_le64(t + 68), mem - BOOT_HOLE_START);
+	assert_int_equal(rt_le32(t + 76), 1);
 	/* No entry touches the device hole. */
 	for (unsigned i = 0; i < bp[0x1e8]; i++) {
-		uint64_t a = ld64(t + 20 * i), s = ld64(t + 20 * i + 8);
+		uint64_t a = rt_le64(t + 20 * i), s = rt_le64(t + 20 * i + 8);
 
 		assert_true(a + s <= BOOT_HOLE_START || a >= BOOT_HOLE_END);
 	}
 	/* The initrd stays under initrd_addr_max (2 GiB), at its very top. */
-	img_at = ld32(bp + 0x218);
+	img_at = rt_le32(bp + 0x218);
 	assert_int_equal(img_at + initrd_size, 2 * GIB);
 	assert_memory_equal(r.g.mem + img_at, r.initrd, initrd_size);
 
@@ -344,26 +331,26 @@ static void test_gdt_and_page_tables(void **state)
 	run_init(&r, 128 * MIB, 0);
 	assert_int_equal(boot_linux(&r.m, &r.c, &r.e, &r.why), 0);
 	g = r.g.mem + BOOT_GDT_ADDR;
-	assert_int_equal(ld64(g), 0);
-	assert_int_equal(ld64(g + 8), 0);
-	assert_int_equal(ld64(g + BOOT_CS), 0x00af9b000000ffffULL);
-	assert_int_equal(ld64(g + BOOT_DS), 0x00cf93000000ffffULL);
+	assert_int_equal(rt_le64(g), 0);
+	assert_int_equal(rt_le64(g + 8), 0);
+	assert_int_equal(rt_le64(g + BOOT_CS), 0x00af9b000000ffffULL);
+	assert_int_equal(rt_le64(g + BOOT_DS), 0x00cf93000000ffffULL);
 
 	pml4 = r.g.mem + BOOT_PML4_ADDR;
-	assert_int_equal(ld64(pml4), (BOOT_PML4_ADDR + 0x1000) | 3);
+	assert_int_equal(rt_le64(pml4), (BOOT_PML4_ADDR + 0x1000) | 3);
 	for (unsigned i = 1; i < 512; i++)
-		assert_int_equal(ld64(pml4 + 8 * i), 0);
+		assert_int_equal(rt_le64(pml4 + 8 * i), 0);
 	pdpt = r.g.mem + BOOT_PML4_ADDR + 0x1000;
 	for (unsigned i = 0; i < 4; i++) {
-		uint64_t pd = ld64(pdpt + 8 * i) & ~0xfffULL;
+		uint64_t pd = rt_le64(pdpt + 8 * i) & ~0xfffULL;
 
-		assert_int_equal(ld64(pdpt + 8 * i) & 0xfff, 3);
+		assert_int_equal(rt_le64(pdpt + 8 * i) & 0xfff, 3);
 		assert_int_equal(pd, BOOT_PML4_ADDR + 0x2000 + 0x1000 * i);
 		for (unsigned j = 0; j < 512; j++)
-			assert_int_equal(ld64(r.g.mem + pd + 8 * j),
+			assert_int_equal(rt_le64(r.g.mem + pd + 8 * j),
 					 (i * GIB + j * 2 * MIB) | 0x83);
 	}
-	assert_int_equal(ld64(pdpt + 32), 0);
+	assert_int_equal(rt_le64(pdpt + 32), 0);
 	/* The tables do not run into the command line. */
 	assert_true(BOOT_PML4_ADDR + 6 * 0x1000 <= BOOT_CMDLINE_ADDR);
 	run_free(&r);
@@ -515,7 +502,7 @@ static void test_real_kernel(void **state)
 	assert_int_equal(boot_linux(&r.m, &r.c, &r.e, &r.why), 0);
 	assert_int_equal(r.e.rip, 0x1000200);
 	assert_memory_equal(r.g.mem + 0x1000000, img + k.kernel_offset, k.kernel_size);
-	assert_int_equal(ld32(params(&r) + 0x218) + 8 * MIB, 256 * MIB);
+	assert_int_equal(rt_le32(params(&r) + 0x218) + 8 * MIB, 256 * MIB);
 	assert_memory_equal(params(&r) + 0x1f1, img + 0x1f1, 0x210 - 0x1f1);
 
 	/* The smallest guest the loader takes still holds it. */
