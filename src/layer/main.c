@@ -8,7 +8,9 @@
 #include "layer/child.h"
 #include "layer/hc.h"
 #include "layer/lib.h"
+#include "layer/vdev.h"
 #include "layer/vdisk.h"
+#include "layer/vrng.h"
 #include "layer/vmm.h"
 #include "lib/rt.h"
 
@@ -75,7 +77,8 @@ static void tick_end(const struct rp_boot_info *info, uint64_t events)
  * pass, ropass and tick: forward every port I/O of the child, and hand our
  * disk on: when our boot info lists one, the child gets a virtio-blk window
  * at RP_DEV_BASE backed by it (vdisk.c), whose MMIO exits we complete here
- * before the child runs again. tick also
+ * before the child runs again; likewise our rng (vrng.c), in the next free
+ * window. tick also
  * arms RP_HC_TIMER(last arg) and counts the RP_EXIT_EVENT exits it gets,
  * re-arming the timer and resuming the child after each.
  */
@@ -98,13 +101,20 @@ static __attribute__((noreturn)) void pass_main(const struct rp_boot_info *info,
 {
 	uint64_t period = kind == 2 ? last_arg(info) : 0, events = 0;
 	static struct child c;
-	struct rp_dev dev = {.id = 2 /* virtio block */, .base = RP_DEV_BASE};
-	unsigned ndevs;
+	struct rp_dev devs[2];
+	unsigned ndevs = 0;
 
-	ndevs = (unsigned)vdisk_init(info, "pass", RP_DEV_BASE, RP_DEV_SIZE, -1, child_ptr, &c);
-	if (child_start_devs(info, &c, &dev, ndevs))
+	if (vdisk_init(info, "pass", RP_DEV_BASE, RP_DEV_SIZE, -1, child_ptr, &c))
+		devs[ndevs++] = (struct rp_dev){.id = 2 /* virtio block */, .base = RP_DEV_BASE};
+	if (vrng_init(info, "pass", RP_DEV_BASE + ndevs * RP_DEV_SIZE, RP_DEV_SIZE, -1, child_ptr,
+		      &c)) {
+		devs[ndevs] = (struct rp_dev){.id = 4 /* virtio rng */,
+					      .base = RP_DEV_BASE + ndevs * RP_DEV_SIZE};
+		ndevs++;
+	}
+	if (child_start_devs(info, &c, devs, ndevs))
 		hc_exit(LAYER_CODE_BAD);
-	vdisk_set_vm(c.vm);
+	vdev_set_vm(c.vm, false);
 	if (kind == 1 && ro_map(info, &c))
 		hc_exit(LAYER_CODE_BAD);
 	if (kind == 3 && unpin(&c))
@@ -126,8 +136,10 @@ static __attribute__((noreturn)) void pass_main(const struct rp_boot_info *info,
 			continue;
 		}
 		if (child_exit.reason == RP_EXIT_MMIO &&
-		    vdisk_mmio(child_exit.u.mmio.addr, child_exit.u.mmio.data,
-			       child_exit.u.mmio.len, child_exit.u.mmio.is_write))
+		    (vdisk_mmio(child_exit.u.mmio.addr, child_exit.u.mmio.data,
+				child_exit.u.mmio.len, child_exit.u.mmio.is_write) ||
+		     vrng_mmio(child_exit.u.mmio.addr, child_exit.u.mmio.data,
+			       child_exit.u.mmio.len, child_exit.u.mmio.is_write)))
 			continue;
 		if (child_exit.reason != RP_EXIT_IO) {
 			if (child_exit.reason == RP_EXIT_DEAD && period)

@@ -15,6 +15,7 @@
 #include "layer/hc.h"
 #include "layer/layer.h"
 #include "layer/lib.h"
+#include "layer/vdev.h"
 #include "lib/rt.h"
 #include "virtio/driver.h"
 #include "virtio/virtio.h"
@@ -26,54 +27,15 @@ static struct vdrv_blk drv;
 static struct vio_blk blk;
 static struct vio_blk_backend be;
 static struct vio_host host;
-static uint8_t *window; /* the parent's register window, at its own address */
-static int64_t child_vm = -1;
-static int irq_level = -1;
-static int child_irq = -1;    /* <0: the child takes no interrupts (a layer) */
+static struct vdev_parent parent; /* the parent's register window */
 static uint64_t child_base;   /* the child's register window, child-physical */
 static uint64_t child_window; /* and its size */
 static const char *who = "vmm";
 static bool present;
-static unsigned logged;
-
-static uint32_t win_read(void *ctx, uint64_t off)
-{
-	(void)ctx;
-	return *(volatile uint32_t *)(window + off);
-}
-
-static void win_write(void *ctx, uint64_t off, uint32_t val)
-{
-	(void)ctx;
-	*(volatile uint32_t *)(window + off) = val;
-}
-
-/* A layer's virtual addresses are its physical addresses. */
-static uint64_t to_gpa(void *ctx, const void *p)
-{
-	(void)ctx;
-	return (uint64_t)(uintptr_t)p;
-}
-
-static const struct vdrv_host drv_host = {
-    .mmio_read = win_read,
-    .mmio_write = win_write,
-    .to_gpa = to_gpa,
-};
 
 static void note(const char *what, uint64_t v)
 {
-	struct line l = {.len = 0};
-
-	if (logged >= 16)
-		return;
-	logged++;
-	line_str(&l, who);
-	line_str(&l, ": disk: ");
-	line_str(&l, what);
-	line_str(&l, " ");
-	line_hex(&l, v);
-	line_send(&l);
+	vdev_note(who, "disk", what, v);
 }
 
 /* Chunks of at most VDRV_SEGS segments, each a whole number of sectors. */
@@ -118,16 +80,6 @@ static int be_flush(void *ctx)
 	return vdrv_blk_flush(&drv) < 0 ? -5 : 0;
 }
 
-static void set_irq(void *ctx, unsigned irq, int level)
-{
-	(void)ctx;
-	level = level ? 1 : 0;
-	if (child_irq < 0 || level == irq_level || child_vm < 0)
-		return;
-	irq_level = level;
-	hc5(RP_HC_IRQ_LINE, (uint64_t)child_vm, irq, (uint64_t)level, 0, 0);
-}
-
 static void dev_log(void *ctx, const char *dev, const char *what, uint64_t value)
 {
 	(void)ctx;
@@ -147,8 +99,8 @@ int vdisk_init(const struct rp_boot_info *info, const char *name, uint64_t base,
 	if (i >= info->ndevs || i >= RP_MAX_DEVS)
 		return 0;
 	who = name;
-	window = (uint8_t *)(uintptr_t)info->devs[i].base;
-	if (vdrv_blk_init(&drv, &drv_host, &why) < 0) {
+	vdev_parent_init(&parent, info->devs[i].base);
+	if (vdrv_blk_init(&drv, &parent.host, &why) < 0) {
 		struct line l = {.len = 0};
 
 		line_str(&l, who);
@@ -166,8 +118,7 @@ int vdisk_init(const struct rp_boot_info *info, const char *name, uint64_t base,
 	};
 	rt_memcpy(be.serial, "rampart-vdisk", 13);
 	host =
-	    (struct vio_host){.ctx = ctx, .gpa_ptr = gpa_ptr, .set_irq = set_irq, .log = dev_log};
-	child_irq = irq;
+	    (struct vio_host){.ctx = ctx, .gpa_ptr = gpa_ptr, .set_irq = vdev_set_irq, .log = dev_log};
 	child_base = base;
 	child_window = size;
 	vio_blk_init(&blk, &host, irq < 0 ? 0 : (unsigned)irq, &be);
@@ -185,27 +136,7 @@ int vdisk_init(const struct rp_boot_info *info, const char *name, uint64_t base,
 	return 1;
 }
 
-void vdisk_set_vm(int64_t vm)
-{
-	child_vm = vm;
-}
-
 bool vdisk_mmio(uint64_t addr, uint8_t *data, unsigned len, bool write)
 {
-	uint64_t off = addr - child_base;
-
-	if (!present || addr < child_base || off >= child_window)
-		return false;
-	if (len > 8)
-		len = 8;
-	if (off >= VIO_MMIO_SIZE) {
-		if (!write)
-			rt_memset(data, 0, len);
-		return true;
-	}
-	if (write)
-		vio_mmio_write(&blk.dev, off, data, len);
-	else
-		vio_mmio_read(&blk.dev, off, data, len);
-	return true;
+	return present && vdev_mmio(&blk.dev, child_base, child_window, addr, data, len, write);
 }

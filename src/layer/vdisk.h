@@ -26,8 +26,6 @@
  */
 int vdisk_init(const struct rp_boot_info *info, const char *name, uint64_t base, uint64_t size,
 	       int irq, void *(*gpa_ptr)(void *, uint64_t, uint64_t), void *ctx);
-/* The child VM's handle, known once it exists (before the child runs). */
-void vdisk_set_vm(int64_t vm);
 /* A child MMIO exit at addr: true when it was the disk's window (handled). */
 bool vdisk_mmio(uint64_t addr, uint8_t *data, unsigned len, bool write);
 

@@ -5,8 +5,8 @@
  * memory, mapped into the child from guest-physical 0; then a loop over the
  * child's exits emulates the few devices an unmodified Linux touches: the
  * UART (uart.c), the ACPI power-off and reset registers, the i8042 reset,
- * and quiet answers for CMOS, PCI configuration and POST. One virtio device
- * at most: a disk, when our parent gives us one (vdisk.c); other MMIO reads
+ * and quiet answers for CMOS, PCI configuration and POST. Virtio devices
+ * at most: a disk and an rng, when our parent gives them (vdisk.c, vrng.c); other MMIO reads
  * are all-ones and writes are dropped.
  */
 #include "layer/vmm.h"
@@ -15,7 +15,9 @@
 #include "layer/hc.h"
 #include "layer/layer.h"
 #include "layer/lib.h"
+#include "layer/vdev.h"
 #include "layer/vdisk.h"
+#include "layer/vrng.h"
 #include "virtio/uart.h"
 #include "lib/rt.h"
 
@@ -153,7 +155,7 @@ static void start_guest(const struct rp_boot_info *info)
 {
 	struct boot_mem mem = {.ctx = &g, .gpa_ptr = guest_ptr};
 	struct boot_config bc = {0};
-	static struct boot_device disk;
+	static struct boot_device devs[2];
 	struct boot_entry e;
 	const char *why = "?";
 
@@ -170,18 +172,23 @@ static void start_guest(const struct rp_boot_info *info)
 	}
 	bc.cmdline = cmdline;
 	if (vdisk_init(info, "vmm", BOOT_MMIO_BASE, BOOT_MMIO_STRIDE, BOOT_FIRST_GSI, guest_ptr,
-		       &g)) {
-		disk.base = BOOT_MMIO_BASE;
-		disk.gsi = BOOT_FIRST_GSI;
-		bc.devs = &disk;
-		bc.ndevs = 1;
+		       &g))
+		bc.ndevs++;
+	if (vrng_init(info, "vmm", BOOT_MMIO_BASE + BOOT_MMIO_STRIDE * bc.ndevs, BOOT_MMIO_STRIDE,
+		      (int)(BOOT_FIRST_GSI + bc.ndevs), guest_ptr, &g))
+		bc.ndevs++;
+	for (unsigned k = 0; k < bc.ndevs; k++) {
+		devs[k].base = BOOT_MMIO_BASE + BOOT_MMIO_STRIDE * k;
+		devs[k].gsi = BOOT_FIRST_GSI + k;
 	}
+	if (bc.ndevs)
+		bc.devs = devs;
 	if (boot_linux(&mem, &bc, &e, &why))
 		vmm_fail("kernel refused", why);
 	g.vm = hc_vm_create(RP_VM_IRQCHIP);
 	if (g.vm < 0)
 		vmm_fail("RP_HC_VM_CREATE(IRQCHIP) refused", NULL);
-	vdisk_set_vm(g.vm);
+	vdev_set_vm(g.vm, true);
 	if (hc_vm_map((uint64_t)g.vm, 0, gpa_of(g.base), g.size, RP_MAP_R | RP_MAP_W | RP_MAP_X) <
 	    0)
 		vmm_fail("RP_HC_VM_MAP refused", NULL);
@@ -266,7 +273,9 @@ void vmm_main(const struct rp_boot_info *info)
 			break;
 		case RP_EXIT_MMIO:
 			if (vdisk_mmio(gexit.u.mmio.addr, gexit.u.mmio.data, gexit.u.mmio.len,
-				       gexit.u.mmio.is_write))
+				       gexit.u.mmio.is_write) ||
+			    vrng_mmio(gexit.u.mmio.addr, gexit.u.mmio.data, gexit.u.mmio.len,
+				      gexit.u.mmio.is_write))
 				break;
 			if (!gexit.u.mmio.is_write)
 				rt_memset(gexit.u.mmio.data, 0xff, sizeof(gexit.u.mmio.data));

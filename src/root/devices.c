@@ -354,7 +354,7 @@ static void console_write(void *ctx, const void *data, size_t len)
 	}
 }
 
-static int rng_fill(void *ctx, void *buf, size_t len)
+int rng_getrandom(void *ctx, void *buf, size_t len)
 {
 	ssize_t n;
 
@@ -483,7 +483,7 @@ int devices_open(struct rp_vm *vm, const struct rp_config *cfg)
 	be->con_be = (struct vio_console_backend){.write = console_write};
 	vio_console_init(&be->con, &vm->host, next_irq(vm), &be->con_be);
 	add_vdev(vm, &be->con.dev);
-	be->rng_be = (struct vio_rng_backend){.fill = rng_fill};
+	be->rng_be = (struct vio_rng_backend){.fill = rng_getrandom};
 	vio_rng_init(&be->rng, &vm->host, next_irq(vm), &be->rng_be);
 	add_vdev(vm, &be->rng.dev);
 	return 0;

@@ -124,7 +124,12 @@ struct ln_root {
 	struct rp_diskdev *disk;
 	struct vio_blk blk;
 	struct vio_host blk_host;
+	/* Layer 1's virtio-rng (getrandom), always there, at RP_DEV_BASE + RP_DEV_SIZE. */
+	struct vio_rng rng;
+	struct vio_rng_backend rng_be;
 };
+
+#define ROOT_RNG_BASE (RP_DEV_BASE + RP_DEV_SIZE)
 
 static volatile struct kvm_run *current_run;
 
@@ -189,7 +194,7 @@ static void *boot_mem_ptr(void *ctx, uint64_t gpa, uint64_t len)
 	return node_ptr(ctx, gpa, len, RP_MAP_R | RP_MAP_W);
 }
 
-/* Layer 1's disk: no interrupt line (layers take none; the driver polls). */
+/* Layer 1's devices: no interrupt line (layers take none; the driver polls). */
 static void blk_no_irq(void *ctx, unsigned irq, int level)
 {
 	(void)ctx;
@@ -548,26 +553,33 @@ static void console_put(struct ln_root *r, char c)
 }
 
 /*
- * Layer 1's MMIO: its disk's register window, handled to the end before
- * layer 1 runs again (its driver polls: a request is done when the notify
- * that announced it returns). false: not the window.
+ * Layer 1's MMIO: its disk's or its rng's register window, handled to the
+ * end before layer 1 runs again (its driver polls: a request is done when
+ * the notify that announced it returns). false: not a window.
  */
 static bool root_mmio(struct ln_root *r, struct kvm_run *run)
 {
 	uint64_t a = run->mmio.phys_addr, off = a - RP_DEV_BASE;
 	unsigned len = run->mmio.len <= 8 ? run->mmio.len : 8;
+	struct vio_dev *dev;
 
-	if (!r->disk || a < RP_DEV_BASE || off >= RP_DEV_SIZE)
+	if (r->disk && a >= RP_DEV_BASE && off < RP_DEV_SIZE) {
+		dev = &r->blk.dev;
+	} else if (a >= ROOT_RNG_BASE && a - ROOT_RNG_BASE < RP_DEV_SIZE) {
+		dev = &r->rng.dev;
+		off = a - ROOT_RNG_BASE;
+	} else {
 		return false;
+	}
 	if (off >= VIO_MMIO_SIZE) { /* the rest of the page: reads as zero */
 		if (!run->mmio.is_write)
 			memset(run->mmio.data, 0, sizeof(run->mmio.data));
 		return true;
 	}
 	if (run->mmio.is_write)
-		vio_mmio_write(&r->blk.dev, off, run->mmio.data, len);
+		vio_mmio_write(dev, off, run->mmio.data, len);
 	else
-		vio_mmio_read(&r->blk.dev, off, run->mmio.data, len);
+		vio_mmio_read(dev, off, run->mmio.data, len);
 	return true;
 }
 
@@ -1095,6 +1107,13 @@ static int build_bottom(struct ln_root *r, struct ln_node *n, const struct blobs
 		info.devs[0].id = 2; /* virtio block */
 		info.devs[0].base = RP_DEV_BASE;
 	}
+	r->blk_host = (struct vio_host){
+		.ctx = n, .gpa_ptr = boot_mem_ptr, .set_irq = blk_no_irq, .log = blk_log};
+	r->rng_be = (struct vio_rng_backend){.fill = rng_getrandom};
+	vio_rng_init(&r->rng, &r->blk_host, 0, &r->rng_be);
+	info.devs[info.ndevs].id = 4; /* virtio rng */
+	info.devs[info.ndevs].base = ROOT_RNG_BASE;
+	info.ndevs++;
 	/* A first build says where free memory starts; the blobs go there. */
 	if (ring3_build(&m, mem[0], img, isize, &info, st, &why)) {
 		log_err("layer image %s: %s", s->image_path, why);

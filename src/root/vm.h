@@ -100,6 +100,8 @@ bool devices_mmio(struct rp_vm *vm, uint64_t addr, uint8_t *data, unsigned len, 
 struct rp_diskdev;
 struct rp_diskdev *disk_dev_open(const struct rp_disk *cfg);
 const struct vio_blk_backend *disk_dev_backend(const struct rp_diskdev *d);
+/* The rng backend (vio_rng_backend.fill): getrandom(2). */
+int rng_getrandom(void *ctx, void *buf, size_t len);
 void disk_dev_close(struct rp_diskdev *d);
 
 /* run.c */

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * A minimal virtio-mmio (version 2) virtio-blk driver: one split queue of
- * VDRV_QUEUE_SIZE descriptors, one request in flight, polled completion.
+ * Minimal virtio-mmio (version 2) drivers, virtio-blk and virtio-rng, on
+ * one common part (probe, feature negotiation, queue 0, submit a chain and
+ * wait for it): one split queue of VDRV_QUEUE_SIZE descriptors, one
+ * request in flight, polled completion.
  *
  * The device is not trusted: what it writes to the used ring is checked
  * (index steps by exactly one, the element names our head) and a request it
@@ -39,6 +41,7 @@ enum {
 #define D_MAGIC_VALUE 0x74726976u /* "virt" */
 #define D_VERSION_MODERN 2u
 #define D_DEVICE_BLK 2u
+#define D_DEVICE_RNG 4u
 
 #define D_S_ACKNOWLEDGE 1u
 #define D_S_DRIVER 2u
@@ -61,173 +64,205 @@ enum {
 #define D_BLK_S_OK 0u
 #define D_SECTOR 512u
 
-static uint32_t rd(struct vdrv_blk *b, uint64_t off)
+static uint32_t rd(struct vdrv_dev *d, uint64_t off)
 {
-	return b->host->mmio_read(b->host->ctx, off);
+	return d->host->mmio_read(d->host->ctx, off);
 }
 
-static void wr(struct vdrv_blk *b, uint64_t off, uint32_t v)
+static void wr(struct vdrv_dev *d, uint64_t off, uint32_t v)
 {
-	b->host->mmio_write(b->host->ctx, off, v);
+	d->host->mmio_write(d->host->ctx, off, v);
 }
 
-static uint64_t gpa(struct vdrv_blk *b, const void *p)
+static uint64_t gpa(struct vdrv_dev *d, const void *p)
 {
-	return b->host->to_gpa(b->host->ctx, p);
+	return d->host->to_gpa(d->host->ctx, p);
 }
 
-static void wr64(struct vdrv_blk *b, uint64_t lo_off, uint64_t v)
+static void wr64(struct vdrv_dev *d, uint64_t lo_off, uint64_t v)
 {
-	wr(b, lo_off, (uint32_t)v);
-	wr(b, lo_off + 4, (uint32_t)(v >> 32));
+	wr(d, lo_off, (uint32_t)v);
+	wr(d, lo_off + 4, (uint32_t)(v >> 32));
 }
 
-static int fail(struct vdrv_blk *b, const char **why, const char *what)
+static int fail(struct vdrv_dev *d, const char **why, const char *what)
 {
 	/* Tell the device we gave up (3.1.1 step 8), where we got that far. */
-	if (b->host)
-		wr(b, D_STATUS, rd(b, D_STATUS) | D_S_FAILED);
+	if (d->host)
+		wr(d, D_STATUS, rd(d, D_STATUS) | D_S_FAILED);
 	if (why)
 		*why = what;
 	return -1;
 }
 
-int vdrv_blk_init(struct vdrv_blk *b, const struct vdrv_host *h, const char **why)
+static int refuse(const char **why, const char *what)
 {
-	uint64_t dev_feat, drv_feat;
-	uint32_t st, lo, hi, gen;
-	unsigned tries;
-
-	rt_memset(b, 0, sizeof(*b));
 	if (why)
-		*why = NULL;
-	if (!h || !h->mmio_read || !h->mmio_write || !h->to_gpa) {
-		if (why)
-			*why = "driver host callbacks missing";
-		return -1;
-	}
-	b->host = h;
-
-	if (rd(b, D_MAGIC) != D_MAGIC_VALUE) {
-		if (why)
-			*why = "no virtio-mmio magic";
-		return -1;
-	}
-	if (rd(b, D_VERSION) != D_VERSION_MODERN) {
-		if (why)
-			*why = "virtio-mmio version is not 2";
-		return -1;
-	}
-	if (rd(b, D_DEVICE_ID) != D_DEVICE_BLK) {
-		if (why)
-			*why = "device is not virtio-blk";
-		return -1;
-	}
-
-	/* 3.1.1: reset, ACKNOWLEDGE, DRIVER. */
-	wr(b, D_STATUS, 0);
-	if (rd(b, D_STATUS) != 0)
-		return fail(b, why, "device did not reset");
-	wr(b, D_STATUS, D_S_ACKNOWLEDGE);
-	wr(b, D_STATUS, D_S_ACKNOWLEDGE | D_S_DRIVER);
-
-	wr(b, D_DEV_FEATURES_SEL, 0);
-	dev_feat = rd(b, D_DEV_FEATURES);
-	wr(b, D_DEV_FEATURES_SEL, 1);
-	dev_feat |= (uint64_t)rd(b, D_DEV_FEATURES) << 32;
-	if (!(dev_feat & D_BIT(D_F_VERSION_1)))
-		return fail(b, why, "device does not offer VERSION_1");
-	drv_feat = dev_feat & (D_BIT(D_F_VERSION_1) | D_BIT(D_F_BLK_RO) | D_BIT(D_F_BLK_FLUSH));
-	wr(b, D_DRV_FEATURES_SEL, 0);
-	wr(b, D_DRV_FEATURES, (uint32_t)drv_feat);
-	wr(b, D_DRV_FEATURES_SEL, 1);
-	wr(b, D_DRV_FEATURES, (uint32_t)(drv_feat >> 32));
-
-	wr(b, D_STATUS, D_S_ACKNOWLEDGE | D_S_DRIVER | D_S_FEATURES_OK);
-	st = rd(b, D_STATUS);
-	if (!(st & D_S_FEATURES_OK))
-		return fail(b, why, "device refused the features");
-	b->read_only = (drv_feat & D_BIT(D_F_BLK_RO)) != 0;
-
-	/* Capacity (u64 at config offset 0), read consistently (4.2.2.1). */
-	for (tries = 0;; tries++) {
-		if (tries == 16)
-			return fail(b, why, "config space keeps changing");
-		gen = rd(b, 0x0fc);
-		lo = rd(b, D_CONFIG);
-		hi = rd(b, D_CONFIG + 4);
-		if (rd(b, 0x0fc) == gen)
-			break;
-	}
-	b->capacity = (uint64_t)hi << 32 | lo;
-
-	/* Queue 0. */
-	wr(b, D_QUEUE_SEL, 0);
-	if (rd(b, D_QUEUE_READY) != 0)
-		return fail(b, why, "queue 0 already ready after reset");
-	if (rd(b, D_QUEUE_NUM_MAX) < VDRV_QUEUE_SIZE)
-		return fail(b, why, "queue 0 smaller than the driver's queue");
-	rt_memset(&b->q, 0, sizeof(b->q));
-	wr(b, D_QUEUE_NUM, VDRV_QUEUE_SIZE);
-	wr64(b, D_QUEUE_DESC_LO, gpa(b, &b->q.desc));
-	wr64(b, D_QUEUE_DRIVER_LO, gpa(b, &b->q.avail));
-	wr64(b, D_QUEUE_DEVICE_LO, gpa(b, &b->q.used));
-	wr(b, D_QUEUE_READY, 1);
-	if (rd(b, D_QUEUE_READY) != 1)
-		return fail(b, why, "device refused queue 0");
-
-	wr(b, D_STATUS, D_S_ACKNOWLEDGE | D_S_DRIVER | D_S_FEATURES_OK | D_S_DRIVER_OK);
-	st = rd(b, D_STATUS);
-	if (!(st & D_S_DRIVER_OK) || (st & D_S_NEEDS_RESET))
-		return fail(b, why, "device did not accept DRIVER_OK");
-	return 0;
-}
-
-static void set_desc(struct vdrv_blk *b, unsigned i, uint64_t addr, uint32_t len, uint16_t flags)
-{
-	b->q.desc[i].addr = addr;
-	b->q.desc[i].len = len;
-	b->q.desc[i].flags = flags;
-	b->q.desc[i].next = (flags & D_DESC_NEXT) ? (uint16_t)(i + 1) : 0;
+		*why = what;
+	return -1;
 }
 
 /*
- * Submit the chain in descriptors 0..last (head 0) and wait for it.
- * 0 when the device completed it with VIRTIO_BLK_S_OK, else -1.
+ * 3.1.1 up to FEATURES_OK: probe for device id, reset, ACKNOWLEDGE, DRIVER,
+ * negotiate VERSION_1 plus what the device offers of mask (*feat: the
+ * result). The caller zeroed d. 0, or -1 with *why.
  */
-static int submit(struct vdrv_blk *b, unsigned last)
+static int dev_start(struct vdrv_dev *d, const struct vdrv_host *h, uint32_t id,
+		     const char *not_id, uint64_t mask, uint64_t *feat, const char **why)
 {
-	volatile uint16_t *used_idx = &b->q.used.idx;
-	volatile uint8_t *status = &b->status;
-	uint16_t avail = b->q.avail.idx, seen = 0, delta;
-	uint32_t isr, id;
+	uint64_t dev_feat, drv_feat;
+
+	if (why)
+		*why = NULL;
+	if (!h || !h->mmio_read || !h->mmio_write || !h->to_gpa)
+		return refuse(why, "driver host callbacks missing");
+	d->host = h;
+
+	if (rd(d, D_MAGIC) != D_MAGIC_VALUE)
+		return refuse(why, "no virtio-mmio magic");
+	if (rd(d, D_VERSION) != D_VERSION_MODERN)
+		return refuse(why, "virtio-mmio version is not 2");
+	if (rd(d, D_DEVICE_ID) != id)
+		return refuse(why, not_id);
+
+	wr(d, D_STATUS, 0);
+	if (rd(d, D_STATUS) != 0)
+		return fail(d, why, "device did not reset");
+	wr(d, D_STATUS, D_S_ACKNOWLEDGE);
+	wr(d, D_STATUS, D_S_ACKNOWLEDGE | D_S_DRIVER);
+
+	wr(d, D_DEV_FEATURES_SEL, 0);
+	dev_feat = rd(d, D_DEV_FEATURES);
+	wr(d, D_DEV_FEATURES_SEL, 1);
+	dev_feat |= (uint64_t)rd(d, D_DEV_FEATURES) << 32;
+	if (!(dev_feat & D_BIT(D_F_VERSION_1)))
+		return fail(d, why, "device does not offer VERSION_1");
+	drv_feat = dev_feat & (D_BIT(D_F_VERSION_1) | mask);
+	wr(d, D_DRV_FEATURES_SEL, 0);
+	wr(d, D_DRV_FEATURES, (uint32_t)drv_feat);
+	wr(d, D_DRV_FEATURES_SEL, 1);
+	wr(d, D_DRV_FEATURES, (uint32_t)(drv_feat >> 32));
+
+	wr(d, D_STATUS, D_S_ACKNOWLEDGE | D_S_DRIVER | D_S_FEATURES_OK);
+	if (!(rd(d, D_STATUS) & D_S_FEATURES_OK))
+		return fail(d, why, "device refused the features");
+	*feat = drv_feat;
+	return 0;
+}
+
+/* The rest of 3.1.1: queue 0, then DRIVER_OK. 0, or -1 with *why. */
+static int dev_finish(struct vdrv_dev *d, const char **why)
+{
+	uint32_t st;
+
+	wr(d, D_QUEUE_SEL, 0);
+	if (rd(d, D_QUEUE_READY) != 0)
+		return fail(d, why, "queue 0 already ready after reset");
+	if (rd(d, D_QUEUE_NUM_MAX) < VDRV_QUEUE_SIZE)
+		return fail(d, why, "queue 0 smaller than the driver's queue");
+	rt_memset(&d->q, 0, sizeof(d->q));
+	wr(d, D_QUEUE_NUM, VDRV_QUEUE_SIZE);
+	wr64(d, D_QUEUE_DESC_LO, gpa(d, &d->q.desc));
+	wr64(d, D_QUEUE_DRIVER_LO, gpa(d, &d->q.avail));
+	wr64(d, D_QUEUE_DEVICE_LO, gpa(d, &d->q.used));
+	wr(d, D_QUEUE_READY, 1);
+	if (rd(d, D_QUEUE_READY) != 1)
+		return fail(d, why, "device refused queue 0");
+
+	wr(d, D_STATUS, D_S_ACKNOWLEDGE | D_S_DRIVER | D_S_FEATURES_OK | D_S_DRIVER_OK);
+	st = rd(d, D_STATUS);
+	if (!(st & D_S_DRIVER_OK) || (st & D_S_NEEDS_RESET))
+		return fail(d, why, "device did not accept DRIVER_OK");
+	return 0;
+}
+
+static void set_desc(struct vdrv_dev *d, unsigned i, uint64_t addr, uint32_t len, uint16_t flags)
+{
+	d->q.desc[i].addr = addr;
+	d->q.desc[i].len = len;
+	d->q.desc[i].flags = flags;
+	d->q.desc[i].next = (flags & D_DESC_NEXT) ? (uint16_t)(i + 1) : 0;
+}
+
+/*
+ * Submit the chain already in descriptors 0.. (head 0) and wait for it.
+ * 0 with *used_len the length the device says it wrote, or -1 (lost, or
+ * a used ring that does not name exactly our one request).
+ */
+static int submit(struct vdrv_dev *d, uint32_t *used_len)
+{
+	volatile uint16_t *used_idx = &d->q.used.idx;
+	uint16_t avail = d->q.avail.idx, seen = 0, delta;
+	uint32_t isr, id, len;
 	unsigned long spins;
 
-	set_desc(b, last, gpa(b, &b->status), 1, D_DESC_WRITE);
-	*status = 0xff; /* not OK unless the device writes it */
-	b->q.avail.ring[avail % VDRV_QUEUE_SIZE] = 0;
+	d->q.avail.ring[avail % VDRV_QUEUE_SIZE] = 0;
 	__atomic_thread_fence(__ATOMIC_RELEASE);
-	*(volatile uint16_t *)&b->q.avail.idx = (uint16_t)(avail + 1);
+	*(volatile uint16_t *)&d->q.avail.idx = (uint16_t)(avail + 1);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	wr(b, D_QUEUE_NOTIFY, 0);
+	wr(d, D_QUEUE_NOTIFY, 0);
 
 	for (spins = 0;; spins++) {
 		seen = *used_idx;
-		if (seen != b->q.last_used)
+		if (seen != d->q.last_used)
 			break;
 		if (spins >= VDRV_SPINS)
 			return -1; /* lost; the descriptors stay with the device */
 	}
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
-	isr = rd(b, D_INT_STATUS);
+	isr = rd(d, D_INT_STATUS);
 	if (isr)
-		wr(b, D_INT_ACK, isr);
-	delta = (uint16_t)(seen - b->q.last_used);
+		wr(d, D_INT_ACK, isr);
+	delta = (uint16_t)(seen - d->q.last_used);
 	if (delta != 1)
 		return -1; /* more completions than requests: a confused device */
-	id = ((volatile uint32_t *)&b->q.used.ring[b->q.last_used % VDRV_QUEUE_SIZE].id)[0];
-	b->q.last_used++;
+	id = ((volatile uint32_t *)&d->q.used.ring[d->q.last_used % VDRV_QUEUE_SIZE].id)[0];
+	len = ((volatile uint32_t *)&d->q.used.ring[d->q.last_used % VDRV_QUEUE_SIZE].len)[0];
+	d->q.last_used++;
 	if (id != 0)
+		return -1;
+	*used_len = len;
+	return 0;
+}
+
+/* ---- virtio-blk ------------------------------------------------------------ */
+
+int vdrv_blk_init(struct vdrv_blk *b, const struct vdrv_host *h, const char **why)
+{
+	struct vdrv_dev *d = &b->d;
+	uint32_t lo, hi, gen;
+	uint64_t feat;
+	unsigned tries;
+
+	rt_memset(b, 0, sizeof(*b));
+	if (dev_start(d, h, D_DEVICE_BLK, "device is not virtio-blk",
+		      D_BIT(D_F_BLK_RO) | D_BIT(D_F_BLK_FLUSH), &feat, why))
+		return -1;
+	b->read_only = (feat & D_BIT(D_F_BLK_RO)) != 0;
+
+	/* Capacity (u64 at config offset 0), read consistently (4.2.2.1). */
+	for (tries = 0;; tries++) {
+		if (tries == 16)
+			return fail(d, why, "config space keeps changing");
+		gen = rd(d, 0x0fc);
+		lo = rd(d, D_CONFIG);
+		hi = rd(d, D_CONFIG + 4);
+		if (rd(d, 0x0fc) == gen)
+			break;
+	}
+	b->capacity = (uint64_t)hi << 32 | lo;
+	return dev_finish(d, why);
+}
+
+/* The blk chain in descriptors 0..last-1, the status byte in last. */
+static int blk_submit(struct vdrv_blk *b, unsigned last)
+{
+	volatile uint8_t *status = &b->status;
+	uint32_t len;
+
+	set_desc(&b->d, last, gpa(&b->d, &b->status), 1, D_DESC_WRITE);
+	*status = 0xff; /* not OK unless the device writes it */
+	if (submit(&b->d, &len))
 		return -1;
 	return *status == D_BLK_S_OK ? 0 : -1;
 }
@@ -237,7 +272,7 @@ static void set_hdr(struct vdrv_blk *b, uint32_t type, uint64_t sector)
 	b->hdr.type = type;
 	b->hdr.reserved = 0;
 	b->hdr.sector = sector;
-	set_desc(b, 0, gpa(b, &b->hdr), sizeof(b->hdr), D_DESC_NEXT);
+	set_desc(&b->d, 0, gpa(&b->d, &b->hdr), sizeof(b->hdr), D_DESC_NEXT);
 }
 
 int vdrv_blk_rw(struct vdrv_blk *b, bool write, uint64_t off, const struct vio_iov *iov,
@@ -245,7 +280,7 @@ int vdrv_blk_rw(struct vdrv_blk *b, bool write, uint64_t off, const struct vio_i
 {
 	uint64_t total = 0, sectors;
 
-	if (!b || !b->host || !iov || n == 0 || n > VDRV_QUEUE_SIZE - 2)
+	if (!b || !b->d.host || !iov || n == 0 || n > VDRV_QUEUE_SIZE - 2)
 		return -1;
 	if (write && b->read_only)
 		return -1;
@@ -264,15 +299,41 @@ int vdrv_blk_rw(struct vdrv_blk *b, bool write, uint64_t off, const struct vio_i
 
 	set_hdr(b, write ? D_BLK_T_OUT : D_BLK_T_IN, off / D_SECTOR);
 	for (unsigned i = 0; i < n; i++)
-		set_desc(b, i + 1, gpa(b, iov[i].base), iov[i].len,
+		set_desc(&b->d, i + 1, gpa(&b->d, iov[i].base), iov[i].len,
 			 (uint16_t)(D_DESC_NEXT | (write ? 0 : D_DESC_WRITE)));
-	return submit(b, n + 1);
+	return blk_submit(b, n + 1);
 }
 
 int vdrv_blk_flush(struct vdrv_blk *b)
 {
-	if (!b || !b->host)
+	if (!b || !b->d.host)
 		return -1;
 	set_hdr(b, D_BLK_T_FLUSH, 0);
-	return submit(b, 1);
+	return blk_submit(b, 1);
+}
+
+/* ---- virtio-rng ------------------------------------------------------------ */
+
+int vdrv_rng_init(struct vdrv_rng *r, const struct vdrv_host *h, const char **why)
+{
+	uint64_t feat;
+
+	rt_memset(r, 0, sizeof(*r));
+	if (dev_start(&r->d, h, D_DEVICE_RNG, "device is not virtio-rng", 0, &feat, why))
+		return -1;
+	return dev_finish(&r->d, why);
+}
+
+int vdrv_rng_fill(struct vdrv_rng *r, void *buf, uint32_t len)
+{
+	uint32_t got;
+
+	if (!r || !r->d.host || !buf || len == 0 || len > INT32_MAX)
+		return -1;
+	set_desc(&r->d, 0, gpa(&r->d, buf), len, D_DESC_WRITE);
+	if (submit(&r->d, &got))
+		return -1;
+	if (got > len)
+		return -1; /* the device claims more than the buffer holds */
+	return (int)got;
 }

@@ -49,9 +49,14 @@ struct vdrv_queue {
 	uint16_t last_used;
 };
 
-struct vdrv_blk {
+/* What every driver shares: its device and its queue 0. */
+struct vdrv_dev {
 	const struct vdrv_host *host;
 	struct vdrv_queue q;
+};
+
+struct vdrv_blk {
+	struct vdrv_dev d;
 	uint64_t capacity; /* sectors */
 	bool read_only;
 	/* request header and status byte, in the driver's memory */
@@ -69,5 +74,16 @@ int vdrv_blk_init(struct vdrv_blk *b, const struct vdrv_host *h, const char **wh
 int vdrv_blk_rw(struct vdrv_blk *b, bool write, uint64_t off, const struct vio_iov *iov,
 		unsigned n);
 int vdrv_blk_flush(struct vdrv_blk *b);
+
+/* virtio-rng (device id 4): one queue of buffers the device fills. */
+struct vdrv_rng {
+	struct vdrv_dev d;
+};
+
+/* Probe (device id 4), negotiate VERSION_1, set up queue 0. 0, or -1 with *why. */
+int vdrv_rng_init(struct vdrv_rng *r, const struct vdrv_host *h, const char **why);
+/* Fill buf (1 .. INT32_MAX bytes) from the device: the bytes it wrote
+ * (its used length, checked <= len; may be short, even 0), or -1. */
+int vdrv_rng_fill(struct vdrv_rng *r, void *buf, uint32_t len);
 
 #endif

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The virtio-blk driver, talking to the real device model in-process. */
+/* The virtio-blk and virtio-rng drivers, talking to the real device models in-process. */
 #include "unit.h"
 
 #include "virtio/driver.h"
@@ -17,6 +17,7 @@ static struct vio_blk_backend be;
 static struct vio_host vhost;
 static struct vdrv_host dhost;
 static struct vdrv_blk *drv;
+static struct vdrv_dev *cur; /* the driver whose used ring the knobs spoil */
 static int flushes;
 
 /* Misbehaviour knobs for the device side. */
@@ -24,6 +25,7 @@ static bool swallow_notify;
 static int extra_used;	  /* added to used.idx after a notify */
 static uint32_t bad_id;	  /* xor'ed into the used id after a notify */
 static unsigned notifies;
+static uint32_t extra_len; /* added to the used length after a notify */
 
 static void *t_gpa_ptr(void *ctx, uint64_t gpa, uint64_t len)
 {
@@ -50,10 +52,11 @@ static void t_mmio_write(void *ctx, uint64_t off, uint32_t val)
 	}
 	vio_mmio_write(ctx, off, &val, 4);
 	if (off == 0x050) {
-		uint16_t last = (uint16_t)(drv->q.used.idx - 1);
+		uint16_t last = (uint16_t)(cur->q.used.idx - 1);
 
-		drv->q.used.ring[last % VDRV_QUEUE_SIZE].id ^= bad_id;
-		drv->q.used.idx = (uint16_t)(drv->q.used.idx + extra_used);
+		cur->q.used.ring[last % VDRV_QUEUE_SIZE].id ^= bad_id;
+		cur->q.used.ring[last % VDRV_QUEUE_SIZE].len += extra_len;
+		cur->q.used.idx = (uint16_t)(cur->q.used.idx + extra_used);
 	}
 }
 
@@ -108,6 +111,7 @@ static int start(bool ro, uint64_t capacity)
 	extra_used = 0;
 	bad_id = 0;
 	notifies = 0;
+	extra_len = 0;
 	be = (struct vio_blk_backend){ .capacity = capacity, .read_only = ro,
 				       .serial = "drv-test", .read = t_read, .write = t_write,
 				       .flush = t_flush };
@@ -117,6 +121,7 @@ static int start(bool ro, uint64_t capacity)
 				    .mmio_write = t_mmio_write, .to_gpa = t_to_gpa };
 	assert_true(sizeof(struct vdrv_blk) < DATA_BASE);
 	drv = (struct vdrv_blk *)(void *)ram;
+	cur = &drv->d;
 	r = vdrv_blk_init(drv, &dhost, &why);
 	if (r == 0)
 		assert_null(why);
@@ -294,6 +299,124 @@ static void test_probe(void **state)
 	assert_non_null(why);
 }
 
+/* ---- virtio-rng ---------------------------------------------------------- */
+
+static struct vio_rng rdev;
+static struct vio_rng_backend rbe;
+static struct vdrv_rng *rdrv;
+static int rng_short; /* >0: the backend fills at most this many bytes; <0: it fails */
+static unsigned rng_calls;
+
+static int t_rng_fill(void *ctx, void *buf, size_t len)
+{
+	(void)ctx;
+	rng_calls++;
+	if (rng_short < 0)
+		return -5;
+	if (rng_short > 0 && len > (size_t)rng_short)
+		len = (size_t)rng_short;
+	for (size_t i = 0; i < len; i++)
+		((uint8_t *)buf)[i] = (uint8_t)(0xa5 ^ i ^ rng_calls);
+	return (int)len;
+}
+
+static int rng_start(void)
+{
+	const char *why = NULL;
+	int r;
+
+	memset(ram, 0, sizeof(ram));
+	swallow_notify = false;
+	extra_used = 0;
+	extra_len = 0;
+	bad_id = 0;
+	notifies = 0;
+	rng_short = 0;
+	rng_calls = 0;
+	rbe = (struct vio_rng_backend){ .fill = t_rng_fill };
+	vhost = (struct vio_host){ .gpa_ptr = t_gpa_ptr };
+	vio_rng_init(&rdev, &vhost, 6, &rbe);
+	dhost = (struct vdrv_host){ .ctx = &rdev, .mmio_read = t_mmio_read,
+				    .mmio_write = t_mmio_write, .to_gpa = t_to_gpa };
+	assert_true(sizeof(struct vdrv_rng) < DATA_BASE);
+	rdrv = (struct vdrv_rng *)(void *)ram;
+	cur = &rdrv->d;
+	r = vdrv_rng_init(rdrv, &dhost, &why);
+	if (r == 0)
+		assert_null(why);
+	else
+		assert_non_null(why);
+	return r;
+}
+
+static void test_rng_fill(void **state)
+{
+	uint8_t *buf = ram + DATA_BASE;
+	static const uint32_t lens[] = { 1, 16, 4096, 65536 };
+
+	(void)state;
+	assert_int_equal(rng_start(), 0);
+	for (unsigned k = 0; k < sizeof(lens) / sizeof(lens[0]); k++) {
+		memset(buf, 0, lens[k] + 1);
+		assert_int_equal(vdrv_rng_fill(rdrv, buf, lens[k]), (int)lens[k]);
+		assert_int_equal(buf[0], (uint8_t)(0xa5 ^ rng_calls));
+		assert_int_equal(buf[lens[k] - 1], (uint8_t)(0xa5 ^ (lens[k] - 1) ^ rng_calls));
+		assert_int_equal(buf[lens[k]], 0); /* not a byte past the buffer */
+	}
+	/* Many requests: the ring indices wrap around the queue size. */
+	for (unsigned i = 0; i < 3 * VDRV_QUEUE_SIZE; i++)
+		assert_int_equal(vdrv_rng_fill(rdrv, buf, 32), 32);
+	/* A short fill is reported as such. */
+	rng_short = 10;
+	assert_int_equal(vdrv_rng_fill(rdrv, buf, 100), 10);
+	/* A failing backend: the device writes nothing. */
+	rng_short = -1;
+	assert_int_equal(vdrv_rng_fill(rdrv, buf, 100), 0);
+}
+
+static void test_rng_refused(void **state)
+{
+	uint8_t *buf = ram + DATA_BASE;
+	unsigned before;
+
+	(void)state;
+	assert_int_equal(rng_start(), 0);
+	before = notifies;
+	assert_int_equal(vdrv_rng_fill(rdrv, buf, 0), -1);
+	assert_int_equal(vdrv_rng_fill(rdrv, NULL, 16), -1);
+	assert_int_equal(vdrv_rng_fill(rdrv, buf, 0x80000000u), -1);
+	assert_int_equal(notifies, before); /* the device never saw them */
+	/* Lost request. */
+	swallow_notify = true;
+	assert_int_equal(vdrv_rng_fill(rdrv, buf, 16), -1);
+	/* A used length past the buffer. */
+	assert_int_equal(rng_start(), 0);
+	extra_len = 1;
+	assert_int_equal(vdrv_rng_fill(rdrv, buf, 16), -1);
+	/* used.idx jumps by two; a used id we did not submit. */
+	assert_int_equal(rng_start(), 0);
+	extra_used = 1;
+	assert_int_equal(vdrv_rng_fill(rdrv, buf, 16), -1);
+	assert_int_equal(rng_start(), 0);
+	bad_id = 3;
+	assert_int_equal(vdrv_rng_fill(rdrv, buf, 16), -1);
+}
+
+static void test_rng_probe(void **state)
+{
+	const char *why = NULL;
+
+	(void)state;
+	/* The rng driver refuses a block device, and the block driver an rng. */
+	assert_int_equal(start(false, DISK_SECTORS), 0);
+	rdrv = (struct vdrv_rng *)(void *)ram;
+	assert_int_equal(vdrv_rng_init(rdrv, &dhost, &why), -1);
+	assert_string_equal(why, "device is not virtio-rng");
+	assert_int_equal(rng_start(), 0);
+	assert_int_equal(vdrv_blk_init(drv, &dhost, &why), -1);
+	assert_string_equal(why, "device is not virtio-blk");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -301,6 +424,8 @@ int main(void)
 		cmocka_unit_test(test_flush),	     cmocka_unit_test(test_read_only),
 		cmocka_unit_test(test_refused),	     cmocka_unit_test(test_lost),
 		cmocka_unit_test(test_hostile_used), cmocka_unit_test(test_probe),
+		cmocka_unit_test(test_rng_fill),     cmocka_unit_test(test_rng_refused),
+		cmocka_unit_test(test_rng_probe),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

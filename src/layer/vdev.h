@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What a layer's forwarded devices (vdisk.c, vrng.c) share: a driver host
+ * for the parent's register window (src/virtio/driver.c), the child's
+ * interrupt lines, and routing a child MMIO exit to the device model whose
+ * window it hits.
+ */
+#ifndef RAMPART_LAYER_VDEV_H
+#define RAMPART_LAYER_VDEV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "virtio/driver.h"
+#include "virtio/virtio.h"
+
+/* A driver host for the parent's window at base (our address = its address). */
+struct vdev_parent {
+	struct vdrv_host host;
+	uint8_t *window;
+};
+void vdev_parent_init(struct vdev_parent *p, uint64_t base);
+
+/* vio_host.set_irq for every forwarded device: drives the child's line irq
+ * (level, remembered per line) once the child VM exists and takes interrupts. */
+void vdev_set_irq(void *ctx, unsigned irq, int level);
+/* The child VM's handle (before the child runs); irqs: it has an irqchip. */
+void vdev_set_vm(int64_t vm, bool irqs);
+
+/* A child MMIO exit at addr: true when inside [base, base + size) (handled:
+ * the device's registers, the rest of the window reads as zero). */
+bool vdev_mmio(struct vio_dev *d, uint64_t base, uint64_t size, uint64_t addr, uint8_t *data,
+	       unsigned len, bool write);
+
+/* "<who>: <dev>: <what> <v>", at most 16 lines per layer. */
+void vdev_note(const char *who, const char *dev, const char *what, uint64_t v);
+
+#endif
