@@ -10,7 +10,7 @@
 static uint8_t ram[RAM_SIZE] __attribute__((aligned(4096)));
 
 #define DISK_SECTORS 2048 /* 1 MiB */
-static uint8_t disk[DISK_SECTORS * 512];
+#include "mem_disk.h"
 
 static struct vio_blk dev;
 static struct vio_blk_backend be;
@@ -18,7 +18,6 @@ static struct vio_host vhost;
 static struct vdrv_host dhost;
 static struct vdrv_blk *drv;
 static struct vdrv_dev *cur; /* the driver whose used ring the knobs spoil */
-static int flushes;
 
 /* Misbehaviour knobs for the device side. */
 static bool swallow_notify;
@@ -65,35 +64,6 @@ static uint64_t t_to_gpa(void *ctx, const void *p)
 	(void)ctx;
 	assert_true((const uint8_t *)p >= ram && (const uint8_t *)p < ram + RAM_SIZE);
 	return (uint64_t)((const uint8_t *)p - ram);
-}
-
-static int t_read(void *ctx, uint64_t off, const struct vio_iov *iov, unsigned n)
-{
-	(void)ctx;
-	for (unsigned i = 0; i < n; i++) {
-		assert_true(off + iov[i].len <= sizeof(disk));
-		memcpy(iov[i].base, disk + off, iov[i].len);
-		off += iov[i].len;
-	}
-	return 0;
-}
-
-static int t_write(void *ctx, uint64_t off, const struct vio_iov *iov, unsigned n)
-{
-	(void)ctx;
-	for (unsigned i = 0; i < n; i++) {
-		assert_true(off + iov[i].len <= sizeof(disk));
-		memcpy(disk + off, iov[i].base, iov[i].len);
-		off += iov[i].len;
-	}
-	return 0;
-}
-
-static int t_flush(void *ctx)
-{
-	(void)ctx;
-	flushes++;
-	return 0;
 }
 
 /* Data buffers start here, well past the driver's struct. */

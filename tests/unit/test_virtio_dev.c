@@ -5,39 +5,9 @@
 /* ---- block --------------------------------------------------------------- */
 
 #define DISK_SECTORS 64
-static uint8_t disk[DISK_SECTORS * 512];
+#include "mem_disk.h"
 static struct vio_blk blk;
 static struct vio_blk_backend blk_be;
-static int flushes;
-
-static int t_read(void *ctx, uint64_t off, const struct vio_iov *iov, unsigned n)
-{
-	(void)ctx;
-	for (unsigned i = 0; i < n; i++) {
-		assert_true(off + iov[i].len <= sizeof(disk));
-		memcpy(iov[i].base, disk + off, iov[i].len);
-		off += iov[i].len;
-	}
-	return 0;
-}
-
-static int t_write(void *ctx, uint64_t off, const struct vio_iov *iov, unsigned n)
-{
-	(void)ctx;
-	for (unsigned i = 0; i < n; i++) {
-		assert_true(off + iov[i].len <= sizeof(disk));
-		memcpy(disk + off, iov[i].base, iov[i].len);
-		off += iov[i].len;
-	}
-	return 0;
-}
-
-static int t_flush(void *ctx)
-{
-	(void)ctx;
-	flushes++;
-	return 0;
-}
 
 static void blk_start(bool ro)
 {
