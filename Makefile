@@ -113,11 +113,14 @@ fuzz: $(FUZZ_BIN) $(B)/layer.elf
 	@scripts/fuzz-seeds.sh
 	@set -e; for f in $(FUZZ_BIN); do n=$$(basename $$f); mkdir -p $(B)/corpus/$$n; \
 	  echo "== $$n ($(FUZZ_SECONDS) s)"; \
-	  $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(B)/corpus/$$n \
-	    $$(ls -d fuzz/seeds/$$n $(B)/seeds/$$n 2>/dev/null); done
+	  $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(FUZZ_FLAGS) $(B)/corpus/$$n \
+	    $$(ls -d fuzz/seeds/$$n $(B)/seeds/$$n 2>/dev/null) >$(B)/fuzz-$$n.log 2>&1 || \
+	    { tail -n 60 $(B)/fuzz-$$n.log; echo "fuzz: $$n failed (log: $(B)/fuzz-$$n.log)"; exit 1; }; \
+	  grep -E '^(Done|stat::number_of_executed_units|stat::new_units_added)' $(B)/fuzz-$$n.log; done
 
+# In make check: short, and with a fixed seed so that CI is repeatable.
 fuzz-smoke:
-	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$${FUZZ_SMOKE_SECONDS:-20}
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$${FUZZ_SMOKE_SECONDS:-20} FUZZ_FLAGS=-seed=1
 
 # ---- guest images, system tests, demo, benchmarks ---------------------------
 deps:
