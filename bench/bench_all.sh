@@ -44,6 +44,11 @@ boot_layers() {
 		TIMEOUT=$BASE_TIMEOUT
 		[ $rc = 0 ] || { fail=1; tail_log "$SCRATCH/log" 10; continue; }
 		out "boot_to_init_s_depth$depth" "$(tl marker_s)"
+		# The disk through the layers: a fresh file, write then read.
+		rm -f "$SCRATCH/ldisk.img"
+		truncate -s $((MIB + 16))M "$SCRATCH/ldisk.img"
+		work "blk_write_MBps_depth$depth" bench-blk-write --layers "$layers" --disk "$SCRATCH/ldisk.img"
+		work "blk_read_MBps_depth$depth" bench-blk-read --layers "$layers" --disk "$SCRATCH/ldisk.img"
 	done
 }
 

@@ -49,6 +49,10 @@ END {
 	desc["boot_to_init_s_depth2"] = "boot above 1 layer (vmm), guest at depth 2: to init (s)"
 	desc["boot_to_init_s_depth3"] = "boot above 2 layers (pass,vmm), depth 3: to init (s)"
 	desc["boot_to_init_s_depth6"] = "boot above 5 layers (4 pass + vmm), depth 6: to init (s)"
+	for (d = 2; d <= 6; d++) {
+		desc["blk_write_MBps_depth" d] = "block write through the layers, guest at depth " d " (MB/s)"
+		desc["blk_read_MBps_depth" d] = "block read through the layers, guest at depth " d " (MB/s)"
+	}
 	print "| measurement | rampart | QEMU microvm | rampart / QEMU | runs |"
 	print "|---|---:|---:|---:|---:|"
 	for (i = 1; i <= m; i++) {
@@ -56,6 +60,7 @@ END {
 		r = median(vals[k SUBSEP "rampart"]); q = median(vals[k SUBSEP "qemu"])
 		# Above layers there is no QEMU run: the baseline is QEMU at depth 1.
 		if (k ~ /^boot_to_init_s_depth/) q = median(vals["boot_to_init_s" SUBSEP "qemu"])
+		if (k ~ /^blk_(read|write)_MBps_depth/) { b = k; sub(/_depth.*/, "", b); q = median(vals[b SUBSEP "qemu"]) }
 		ratio = (q > 0) ? sprintf("%.2f", r / q) : "-"
 		printf "| %s | %s | %s | %s | %d |\n", desc[k] ? desc[k] : k, r, q, ratio, cnt[k SUBSEP "rampart"]
 	}
@@ -78,8 +83,8 @@ echo "$table"
 	echo
 	echo "$table"
 	echo
-	echo "The rows \"above layers\" boot the same guest with \`--layers\`; their QEMU"
-	echo "column is QEMU's boot at depth 1 (QEMU has no layers)."
+	echo "The rows \"above layers\" and \"through the layers\" run the same guest with"
+	echo "\`--layers\`; their QEMU column is QEMU at depth 1 (QEMU has no layers)."
 	echo
 	if ! hw_kvm; then
 		echo "Inside the test host every instruction of the host side (the VMM, the"
