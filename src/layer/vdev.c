@@ -96,3 +96,24 @@ void vdev_note(const char *who, const char *dev, const char *what, uint64_t v)
 	line_hex(&l, v);
 	line_send(&l);
 }
+
+const struct rp_dev *vdev_find(const struct rp_boot_info *info, uint32_t id)
+{
+	for (unsigned i = 0; i < info->ndevs && i < RP_MAX_DEVS; i++)
+		if (info->devs[i].id == id)
+			return &info->devs[i];
+	return NULL;
+}
+
+void vdev_parent_fail(const char *who, const char *dev, const char *why)
+{
+	struct line l = {.len = 0};
+
+	line_str(&l, who);
+	line_str(&l, ": the parent's ");
+	line_str(&l, dev);
+	line_str(&l, ": ");
+	line_str(&l, why);
+	line_send(&l);
+	hc_exit(LAYER_CODE_BAD);
+}

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "rampart/abi.h"
 #include "virtio/driver.h"
 #include "virtio/virtio.h"
 
@@ -31,6 +32,13 @@ void vdev_set_vm(int64_t vm, bool irqs);
  * the device's registers, the rest of the window reads as zero). */
 bool vdev_mmio(struct vio_dev *d, uint64_t base, uint64_t size, uint64_t addr, uint8_t *data,
 	       unsigned len, bool write);
+
+/* The device of virtio id `id` my parent gave me, or NULL. */
+const struct rp_dev *vdev_find(const struct rp_boot_info *info, uint32_t id);
+/* My parent's device of kind dev ("disk", "rng") would not start: log why
+ * and end the layer (a layer never runs with a half-working device). */
+void vdev_parent_fail(const char *who, const char *dev, const char *why)
+	__attribute__((noreturn));
 
 /* "<who>: <dev>: <what> <v>", at most 16 lines per layer. */
 void vdev_note(const char *who, const char *dev, const char *what, uint64_t v);

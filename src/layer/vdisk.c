@@ -90,25 +90,15 @@ static void dev_log(void *ctx, const char *dev, const char *what, uint64_t value
 int vdisk_init(const struct rp_boot_info *info, const char *name, uint64_t base, uint64_t size,
 	       int irq, void *(*gpa_ptr)(void *, uint64_t, uint64_t), void *ctx)
 {
+	const struct rp_dev *d = vdev_find(info, VIRTIO_ID_BLOCK);
 	const char *why = "?";
-	unsigned i;
 
-	for (i = 0; i < info->ndevs && i < RP_MAX_DEVS; i++)
-		if (info->devs[i].id == VIRTIO_ID_BLOCK)
-			break;
-	if (i >= info->ndevs || i >= RP_MAX_DEVS)
+	if (!d)
 		return 0;
 	who = name;
-	vdev_parent_init(&parent, info->devs[i].base);
-	if (vdrv_blk_init(&drv, &parent.host, &why) < 0) {
-		struct line l = {.len = 0};
-
-		line_str(&l, who);
-		line_str(&l, ": the parent's disk: ");
-		line_str(&l, why);
-		line_send(&l);
-		hc_exit(LAYER_CODE_BAD);
-	}
+	vdev_parent_init(&parent, d->base);
+	if (vdrv_blk_init(&drv, &parent.host, &why) < 0)
+		vdev_parent_fail(who, "disk", why);
 	be = (struct vio_blk_backend){
 	    .capacity = drv.capacity,
 	    .read_only = drv.read_only,

@@ -55,25 +55,15 @@ static void dev_log(void *ctx, const char *dev, const char *what, uint64_t value
 int vrng_init(const struct rp_boot_info *info, const char *name, uint64_t base, uint64_t size,
 	      int irq, void *(*gpa_ptr)(void *, uint64_t, uint64_t), void *ctx)
 {
+	const struct rp_dev *d = vdev_find(info, VIRTIO_ID_RNG);
 	const char *why = "?";
-	unsigned i;
 
-	for (i = 0; i < info->ndevs && i < RP_MAX_DEVS; i++)
-		if (info->devs[i].id == VIRTIO_ID_RNG)
-			break;
-	if (i >= info->ndevs || i >= RP_MAX_DEVS)
+	if (!d)
 		return 0;
 	who = name;
-	vdev_parent_init(&parent, info->devs[i].base);
-	if (vdrv_rng_init(&drv, &parent.host, &why) < 0) {
-		struct line l = {.len = 0};
-
-		line_str(&l, who);
-		line_str(&l, ": the parent's rng: ");
-		line_str(&l, why);
-		line_send(&l);
-		hc_exit(LAYER_CODE_BAD);
-	}
+	vdev_parent_init(&parent, d->base);
+	if (vdrv_rng_init(&drv, &parent.host, &why) < 0)
+		vdev_parent_fail(who, "rng", why);
 	be = (struct vio_rng_backend){.fill = be_fill};
 	host = (struct vio_host){
 	    .ctx = ctx, .gpa_ptr = gpa_ptr, .set_irq = vdev_set_irq, .log = dev_log};
