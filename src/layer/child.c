@@ -127,7 +127,8 @@ static int carve(const struct rp_boot_info *info, struct child *c)
 	if (c->size < RING3_MIN_MEM || c->size > RING3_MAX_MEM || (c->size & (BIG_PAGE - 1)))
 		return fail("layer: child memory size (args[0]) not a 2 MiB multiple >= 4 MiB",
 			    NULL);
-	base = align_up(end, BIG_PAGE);
+	/* A caller with two children places the second itself (c->base set). */
+	base = c->base ? gpa_of(c->base) : align_up(end, BIG_PAGE);
 	if (base < info->free_start || !rt_range_ok(base, c->size, info->mem_size))
 		return fail("layer: child memory does not fit in my free memory", NULL);
 	c->base = (uint8_t *)(uintptr_t)base;

@@ -210,7 +210,7 @@ static void test_io(struct test_state *t, struct rp_exit *ex)
 static __attribute__((noreturn)) void test_main(const struct rp_boot_info *info)
 {
 	struct test_state t = {.words = info->args[3]};
-	struct child c;
+	struct child c = {0};
 
 	if (child_start(info, &c))
 		hc_exit(LAYER_CODE_BAD);
@@ -223,6 +223,53 @@ static __attribute__((noreturn)) void test_main(const struct rp_boot_info *info)
 			test_io(&t, &child_exit);
 		else
 			common_exit("test", &child_exit);
+	}
+}
+
+#define PAIR_SIBLING_MEM (4ULL << 20)
+#define PAIR_DOORBELLS 500
+
+/*
+ * "pair" (tests only): two children side by side. The first is payload[0]
+ * (e.g. abuse, which attacks the root through every call); once it is done,
+ * a sibling spin child, built beside it from the same image, must still run
+ * its PAIR_DOORBELLS doorbells down to the root: one child's misuse leaves
+ * its sibling's chain untouched.
+ */
+static __attribute__((noreturn)) void pair_main(const struct rp_boot_info *info)
+{
+	static struct child a, b;
+	static struct rp_boot_info ib;
+
+	if (child_start(info, &a))
+		hc_exit(LAYER_CODE_BAD);
+	for (;;) {
+		if (hc_vcpu_run((uint64_t)a.vcpu, &child_exit) < 0)
+			hc_exit(LAYER_CODE_DEAD);
+		if (child_exit.reason == RP_EXIT_DEAD)
+			break;
+		if (child_exit.reason != RP_EXIT_IO || child_forward_io(&child_exit))
+			child_fatal("pair", &child_exit);
+	}
+	if (child_exit.u.dead.code != 0) {
+		hc_log("pair: the first child reported failures");
+		hc_exit(child_exit.u.dead.code);
+	}
+	hc_log("pair: the first child ended with 0 failures; starting its sibling");
+	rt_memcpy(&ib, info, sizeof(ib));
+	rt_memcpy(ib.payload[0].kind, "spin", 5);
+	ib.npayload = 1;
+	ib.args[0] = PAIR_SIBLING_MEM;
+	ib.args[1] = 1; /* spin: doorbells */
+	ib.args[2] = PAIR_DOORBELLS;
+	b.base = a.base + a.size;
+	if (child_start(&ib, &b))
+		hc_exit(LAYER_CODE_BAD);
+	for (;;) {
+		if (hc_vcpu_run((uint64_t)b.vcpu, &child_exit) < 0)
+			hc_exit(LAYER_CODE_DEAD);
+		if (child_exit.reason != RP_EXIT_IO || child_forward_io(&child_exit))
+			child_fatal("pair", &child_exit);
 	}
 }
 
@@ -246,6 +293,8 @@ uint64_t layer_main(const struct rp_boot_info *info)
 		pass_main(info, 3);
 	if (!strcmp(kind, "smash"))
 		pass_main(info, 4);
+	if (!strcmp(kind, "pair"))
+		pair_main(info);
 	if (!strcmp(kind, "abuse"))
 		abuse_main(info);
 	if (!strcmp(kind, "churn"))

@@ -116,6 +116,16 @@ for L in tick,spin pass,tick,spin pass,pass,tick,spin tick,pass,pass,spin; do
 	fi
 done
 
+# A sibling keeps running: one child attacks the root through every call,
+# then its sibling's chain still carries all its doorbells to the root.
+run pair --layers pair,abuse --layer-mem 32M
+if [ $rc = 0 ] && grep -q 'pair: the first child ended with 0 failures' "$T/pair" &&
+	[ "$(field pair doorbells)" = 500 ] && [ "$(field pair refused)" -ge 70 ]; then
+	ok "sibling chain runs beside an abusive child ($(field pair refused) refusals, 500 doorbells)"
+else
+	notok "pair" "exit $rc, doorbells $(field pair doorbells), refused $(field pair refused)"
+fi
+
 # Integrity: state a ring-3 layer cannot reach by itself, or a fault in an
 # intermediate layer, halts the whole stack with a "violation" event.
 for L in unpin,spin pass,unpin,spin; do
