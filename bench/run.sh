@@ -9,10 +9,7 @@ MIB=${BENCH_MIB:-32}
 mkdir -p build/bench
 raw=build/bench/raw.txt
 
-hw_kvm() {
-	grep -qwE 'vmx|svm' /proc/cpuinfo && [ -c /dev/kvm ] && [ ! -d /sys/module/kvm_pvm ] &&
-		{ [ -d /sys/module/kvm_intel ] || [ -d /sys/module/kvm_amd ]; }
-}
+. scripts/hostkind.sh
 cpu=$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n1)
 if hw_kvm; then
 	where="directly on hardware KVM ($cpu, $(nproc) CPUs)"

@@ -6,10 +6,7 @@
 # went well.
 cd "$(dirname "$0")/.." || exit 1
 VMM=${RAMPART_VMM:-rampart}
-hw_kvm() {
-	grep -qwE 'vmx|svm' /proc/cpuinfo && [ -c /dev/kvm ] && [ ! -d /sys/module/kvm_pvm ] &&
-		{ [ -d /sys/module/kvm_intel ] || [ -d /sys/module/kvm_amd ]; }
-}
+. scripts/hostkind.sh
 echo "Rampart demo: a Linux guest (Debian $(cat build/images/KVER 2>/dev/null)) with a virtio disk, network and rng,"
 echo "then the same guest behind a stack of layers"
 if hw_kvm; then

@@ -44,6 +44,15 @@ need_vmm() {
 	fi
 }
 
+# need_layers NAME: as need_vmm, for a test of stacks with layers: QEMU has
+# none (the test reports itself skipped), and rampart needs its layer.elf.
+need_layers() {
+	need_vmm "$1"
+	if [ "$VMM" != rampart ]; then ok "$1 # skip: layers need rampart"; exit 0; fi
+	LAYER_ELF=$(dirname "$RAMPART")/layer.elf
+	[ -s "$LAYER_ELF" ] || { notok "$1" "missing $LAYER_ELF (run make)"; exit 1; }
+}
+
 # qemu_run OPTIONS...: rampart's `run` options, executed by QEMU microvm.
 # QEMU exits 0 for power-off and reset alike (with -no-reboot); its trace tells
 # them apart: a power-off requests a shutdown, a triple fault ends on

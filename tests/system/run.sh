@@ -13,10 +13,7 @@ mkdir -p build/system
 out=build/system/results.txt
 : >"$out"
 
-hw_kvm() {
-	grep -qwE 'vmx|svm' /proc/cpuinfo && [ -c /dev/kvm ] && [ ! -d /sys/module/kvm_pvm ] &&
-		{ [ -d /sys/module/kvm_intel ] || [ -d /sys/module/kvm_amd ]; }
-}
+. scripts/hostkind.sh
 where=${RAMPART_SYSTEM_WHERE:-}
 [ -n "$where" ] || { if hw_kvm; then where=direct; else where=testhost; fi; }
 

@@ -5,10 +5,7 @@
 # prints RAMPART-INIT-OK on rampart's stdout and powers off: exit status 0.
 . "$(dirname "$0")/lib.sh"
 T=layers
-need_vmm $T
-if [ "$VMM" != rampart ]; then ok "$T # skip: layers need rampart"; exit 0; fi
-LAYER_ELF=$(dirname "$RAMPART")/layer.elf
-[ -s "$LAYER_ELF" ] || { notok $T "missing $LAYER_ELF (run make)"; exit 1; }
+need_layers $T
 
 now() { cut -d' ' -f1 /proc/uptime; }
 

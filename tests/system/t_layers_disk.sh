@@ -8,10 +8,7 @@
 # (pass x4,vmm), one "ok layers_disk ..." line each.
 . "$(dirname "$0")/lib.sh"
 T=layers_disk
-need_vmm $T
-if [ "$VMM" != rampart ]; then ok "$T # skip: layers need rampart"; exit 0; fi
-LAYER_ELF=$(dirname "$RAMPART")/layer.elf
-[ -s "$LAYER_ELF" ] || { notok $T "missing $LAYER_ELF (run make)"; exit 1; }
+need_layers $T
 
 # one_depth NAME LAYERS NPASS
 one_depth() {
