@@ -35,9 +35,9 @@
 #define TAP_FRAME_MAX (VIO_NET_HDR_LEN + 65536 + 256)
 
 struct rp_tap {
-	struct rp_vm *vm;
 	struct rp_vdev *vdev;
 	int fd;
+	int wake_fd; /* told when the guest posts receive buffers again; -1: nobody */
 	volatile bool starved; /* no receive buffers: stop polling the tap */
 	uint64_t offload_features; /* driver features the tap's offloads follow */
 	uint32_t frame_len;	   /* a frame read by tap_peek, not yet delivered */
@@ -176,7 +176,7 @@ static void tap_rx_wanted(void *ctx)
 	uint64_t one = 1;
 
 	t->starved = false;
-	if (write(t->vm->be->wake_fd, &one, sizeof(one)) < 0)
+	if (t->wake_fd >= 0 && write(t->wake_fd, &one, sizeof(one)) < 0)
 		log_err("wake I/O thread: %s", strerror(errno));
 }
 
@@ -210,6 +210,79 @@ static int tap_open(const struct rp_net *cfg)
 		return -1;
 	}
 	return fd;
+}
+
+static int tap_init(struct rp_tap *t, const struct rp_net *cfg, const struct vio_host *h,
+		    unsigned irq, int wake_fd)
+{
+	t->wake_fd = wake_fd;
+	t->fd = tap_open(cfg);
+	if (t->fd < 0)
+		return -1;
+	t->be = (struct vio_net_backend){
+		.ctx = t,
+		.features = NET_FEATURES,
+		.tx = tap_tx,
+		.rx = tap_rx,
+		.peek = tap_peek,
+		.rx_wanted = tap_rx_wanted,
+	};
+	vio_net_init(&t->net, h, irq, cfg->mac, &t->be);
+	return 0;
+}
+
+struct rp_tap *net_dev_open(const struct rp_net *cfg, const struct vio_host *h)
+{
+	struct rp_tap *t = calloc(1, sizeof(*t));
+
+	if (!t) {
+		log_err("tap %s: out of memory", cfg->tap);
+		return NULL;
+	}
+	if (tap_init(t, cfg, h, 0, -1)) {
+		free(t);
+		return NULL;
+	}
+	return t;
+}
+
+struct vio_net *net_dev_vio(struct rp_tap *t)
+{
+	return &t->net;
+}
+
+int net_dev_fd(const struct rp_tap *t)
+{
+	return t->fd;
+}
+
+int net_dev_rx(struct rp_tap *t)
+{
+	int frames;
+	struct pollfd p = {.fd = t->fd, .events = POLLIN};
+
+	if (t->starved)
+		return NET_DEV_MORE;
+	frames = vio_net_rx(&t->net);
+	if (t->net.rx_starved)
+		t->starved = true;
+	/* Drained: nothing held back and nothing more queued on the tap. */
+	if (!t->starved && !t->frame_len && poll(&p, 1, 0) == 0)
+		return frames;
+	return frames | NET_DEV_MORE;
+}
+
+bool net_dev_starved(const struct rp_tap *t)
+{
+	return t->starved;
+}
+
+void net_dev_close(struct rp_tap *t)
+{
+	if (!t)
+		return;
+	close(t->fd);
+	free(t);
 }
 
 /* ---- block: a raw disk file ------------------------------------------------ */
@@ -463,19 +536,8 @@ int devices_open(struct rp_vm *vm, const struct rp_config *cfg)
 	for (i = 0; i < cfg->nnets; i++) {
 		struct rp_tap *t = &be->taps[be->ntaps++];
 
-		t->vm = vm;
-		t->fd = tap_open(&cfg->nets[i]);
-		if (t->fd < 0)
+		if (tap_init(t, &cfg->nets[i], &vm->host, next_irq(vm), be->wake_fd))
 			return -1;
-		t->be = (struct vio_net_backend){
-			.ctx = t,
-			.features = NET_FEATURES,
-			.tx = tap_tx,
-			.rx = tap_rx,
-			.peek = tap_peek,
-			.rx_wanted = tap_rx_wanted,
-		};
-		vio_net_init(&t->net, &vm->host, next_irq(vm), cfg->nets[i].mac, &t->be);
 		t->vdev = add_vdev(vm, &t->net.dev);
 		if (kicks_register(vm, t->vdev))
 			return -1;
@@ -528,7 +590,8 @@ static void io_stdin(struct rp_vm *vm)
 static void tap_deliver(struct rp_tap *t)
 {
 	pthread_mutex_lock(&t->vdev->lock);
-	if (vio_net_rx(&t->net) < 0)
+	vio_net_rx(&t->net);
+	if (t->net.rx_starved)
 		t->starved = true;
 	pthread_mutex_unlock(&t->vdev->lock);
 }

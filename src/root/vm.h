@@ -100,6 +100,22 @@ bool devices_mmio(struct rp_vm *vm, uint64_t addr, uint8_t *data, unsigned len, 
 struct rp_diskdev;
 struct rp_diskdev *disk_dev_open(const struct rp_disk *cfg);
 const struct vio_blk_backend *disk_dev_backend(const struct rp_diskdev *d);
+/*
+ * A tap alone, for a layered stack (layer.c gives it to layer 1 as a
+ * virtio-net device, host h, no interrupt): the same open, vnet header and
+ * offload handling as a depth-1 guest's. NULL on failure (logged).
+ * net_dev_rx moves waiting frames into the driver's receive buffers: the
+ * number of frames, | NET_DEV_MORE when the tap may still hold some (the
+ * buffers ran out: net_dev_starved until the driver posts more).
+ */
+struct rp_tap;
+#define NET_DEV_MORE (1 << 30)
+struct rp_tap *net_dev_open(const struct rp_net *cfg, const struct vio_host *h);
+struct vio_net *net_dev_vio(struct rp_tap *t);
+int net_dev_fd(const struct rp_tap *t);
+int net_dev_rx(struct rp_tap *t);
+bool net_dev_starved(const struct rp_tap *t);
+void net_dev_close(struct rp_tap *t);
 /* The rng backend (vio_rng_backend.fill): getrandom(2). */
 int rng_getrandom(void *ctx, void *buf, size_t len);
 void disk_dev_close(struct rp_diskdev *d);

@@ -42,6 +42,7 @@ enum {
 #define D_VERSION_MODERN 2u
 #define D_DEVICE_BLK 2u
 #define D_DEVICE_RNG 4u
+#define D_DEVICE_NET 1u
 
 #define D_S_ACKNOWLEDGE 1u
 #define D_S_DRIVER 2u
@@ -52,6 +53,7 @@ enum {
 
 #define D_F_BLK_RO 5
 #define D_F_BLK_FLUSH 9
+#define D_F_NET_MAC 5
 #define D_F_VERSION_1 32
 #define D_BIT(n) (1ull << (n))
 
@@ -150,25 +152,32 @@ static int dev_start(struct vdrv_dev *d, const struct vdrv_host *h, uint32_t id,
 	return 0;
 }
 
-/* The rest of 3.1.1: queue 0, then DRIVER_OK. 0, or -1 with *why. */
-static int dev_finish(struct vdrv_dev *d, const char **why)
+/* Queue idx at q (VDRV_QUEUE_SIZE entries, zeroed here). 0, or -1 with *why. */
+static int queue_setup(struct vdrv_dev *d, unsigned idx, struct vdrv_queue *q, const char **why)
+{
+	wr(d, D_QUEUE_SEL, idx);
+	if (rd(d, D_QUEUE_READY) != 0)
+		return fail(d, why, "queue already ready after reset");
+	if (rd(d, D_QUEUE_NUM_MAX) < VDRV_QUEUE_SIZE)
+		return fail(d, why, "queue smaller than the driver's queue");
+	rt_memset(q, 0, sizeof(*q));
+	wr(d, D_QUEUE_NUM, VDRV_QUEUE_SIZE);
+	wr64(d, D_QUEUE_DESC_LO, gpa(d, &q->desc));
+	wr64(d, D_QUEUE_DRIVER_LO, gpa(d, &q->avail));
+	wr64(d, D_QUEUE_DEVICE_LO, gpa(d, &q->used));
+	wr(d, D_QUEUE_READY, 1);
+	if (rd(d, D_QUEUE_READY) != 1)
+		return fail(d, why, "device refused a queue");
+	return 0;
+}
+
+/* The rest of 3.1.1: queue 0 (and queue 1 at q1, if any), then DRIVER_OK. */
+static int dev_finish(struct vdrv_dev *d, struct vdrv_queue *q1, const char **why)
 {
 	uint32_t st;
 
-	wr(d, D_QUEUE_SEL, 0);
-	if (rd(d, D_QUEUE_READY) != 0)
-		return fail(d, why, "queue 0 already ready after reset");
-	if (rd(d, D_QUEUE_NUM_MAX) < VDRV_QUEUE_SIZE)
-		return fail(d, why, "queue 0 smaller than the driver's queue");
-	rt_memset(&d->q, 0, sizeof(d->q));
-	wr(d, D_QUEUE_NUM, VDRV_QUEUE_SIZE);
-	wr64(d, D_QUEUE_DESC_LO, gpa(d, &d->q.desc));
-	wr64(d, D_QUEUE_DRIVER_LO, gpa(d, &d->q.avail));
-	wr64(d, D_QUEUE_DEVICE_LO, gpa(d, &d->q.used));
-	wr(d, D_QUEUE_READY, 1);
-	if (rd(d, D_QUEUE_READY) != 1)
-		return fail(d, why, "device refused queue 0");
-
+	if (queue_setup(d, 0, &d->q, why) || (q1 && queue_setup(d, 1, q1, why)))
+		return -1;
 	wr(d, D_STATUS, D_S_ACKNOWLEDGE | D_S_DRIVER | D_S_FEATURES_OK | D_S_DRIVER_OK);
 	st = rd(d, D_STATUS);
 	if (!(st & D_S_DRIVER_OK) || (st & D_S_NEEDS_RESET))
@@ -176,35 +185,48 @@ static int dev_finish(struct vdrv_dev *d, const char **why)
 	return 0;
 }
 
+static void qdesc(struct vdrv_queue *q, unsigned i, uint64_t addr, uint32_t len, uint16_t flags)
+{
+	q->desc[i].addr = addr;
+	q->desc[i].len = len;
+	q->desc[i].flags = flags;
+	q->desc[i].next = (flags & D_DESC_NEXT) ? (uint16_t)(i + 1) : 0;
+}
+
 static void set_desc(struct vdrv_dev *d, unsigned i, uint64_t addr, uint32_t len, uint16_t flags)
 {
-	d->q.desc[i].addr = addr;
-	d->q.desc[i].len = len;
-	d->q.desc[i].flags = flags;
-	d->q.desc[i].next = (flags & D_DESC_NEXT) ? (uint16_t)(i + 1) : 0;
+	qdesc(&d->q, i, addr, len, flags);
+}
+
+/* Put head on q's avail ring (the device sees it at the next notify). */
+static void publish(struct vdrv_queue *q, uint16_t head)
+{
+	uint16_t avail = q->avail.idx;
+
+	q->avail.ring[avail % VDRV_QUEUE_SIZE] = head;
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	*(volatile uint16_t *)&q->avail.idx = (uint16_t)(avail + 1);
 }
 
 /*
- * Submit the chain already in descriptors 0.. (head 0) and wait for it.
- * 0 with *used_len the length the device says it wrote, or -1 (lost, or
- * a used ring that does not name exactly our one request).
+ * Submit the chain already in descriptors 0.. (head 0) of queue idx at q
+ * and wait for it. 0 with *used_len the length the device says it wrote,
+ * or -1 (lost, or a used ring that does not name exactly our one request).
  */
-static int submit(struct vdrv_dev *d, uint32_t *used_len)
+static int submit_q(struct vdrv_dev *d, struct vdrv_queue *q, unsigned idx, uint32_t *used_len)
 {
-	volatile uint16_t *used_idx = &d->q.used.idx;
-	uint16_t avail = d->q.avail.idx, seen = 0, delta;
+	volatile uint16_t *used_idx = &q->used.idx;
+	uint16_t seen = 0, delta;
 	uint32_t isr, id, len;
 	unsigned long spins;
 
-	d->q.avail.ring[avail % VDRV_QUEUE_SIZE] = 0;
-	__atomic_thread_fence(__ATOMIC_RELEASE);
-	*(volatile uint16_t *)&d->q.avail.idx = (uint16_t)(avail + 1);
+	publish(q, 0);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	wr(d, D_QUEUE_NOTIFY, 0);
+	wr(d, D_QUEUE_NOTIFY, idx);
 
 	for (spins = 0;; spins++) {
 		seen = *used_idx;
-		if (seen != d->q.last_used)
+		if (seen != q->last_used)
 			break;
 		if (spins >= VDRV_SPINS)
 			return -1; /* lost; the descriptors stay with the device */
@@ -213,16 +235,21 @@ static int submit(struct vdrv_dev *d, uint32_t *used_len)
 	isr = rd(d, D_INT_STATUS);
 	if (isr)
 		wr(d, D_INT_ACK, isr);
-	delta = (uint16_t)(seen - d->q.last_used);
+	delta = (uint16_t)(seen - q->last_used);
 	if (delta != 1)
 		return -1; /* more completions than requests: a confused device */
-	id = ((volatile uint32_t *)&d->q.used.ring[d->q.last_used % VDRV_QUEUE_SIZE].id)[0];
-	len = ((volatile uint32_t *)&d->q.used.ring[d->q.last_used % VDRV_QUEUE_SIZE].len)[0];
-	d->q.last_used++;
+	id = ((volatile uint32_t *)&q->used.ring[q->last_used % VDRV_QUEUE_SIZE].id)[0];
+	len = ((volatile uint32_t *)&q->used.ring[q->last_used % VDRV_QUEUE_SIZE].len)[0];
+	q->last_used++;
 	if (id != 0)
 		return -1;
 	*used_len = len;
 	return 0;
+}
+
+static int submit(struct vdrv_dev *d, uint32_t *used_len)
+{
+	return submit_q(d, &d->q, 0, used_len);
 }
 
 /* ---- virtio-blk ------------------------------------------------------------ */
@@ -251,7 +278,7 @@ int vdrv_blk_init(struct vdrv_blk *b, const struct vdrv_host *h, const char **wh
 			break;
 	}
 	b->capacity = (uint64_t)hi << 32 | lo;
-	return dev_finish(d, why);
+	return dev_finish(d, NULL, why);
 }
 
 /* The blk chain in descriptors 0..last-1, the status byte in last. */
@@ -321,7 +348,7 @@ int vdrv_rng_init(struct vdrv_rng *r, const struct vdrv_host *h, const char **wh
 	rt_memset(r, 0, sizeof(*r));
 	if (dev_start(&r->d, h, D_DEVICE_RNG, "device is not virtio-rng", 0, &feat, why))
 		return -1;
-	return dev_finish(&r->d, why);
+	return dev_finish(&r->d, NULL, why);
 }
 
 int vdrv_rng_fill(struct vdrv_rng *r, void *buf, uint32_t len)
@@ -336,4 +363,129 @@ int vdrv_rng_fill(struct vdrv_rng *r, void *buf, uint32_t len)
 	if (got > len)
 		return -1; /* the device claims more than the buffer holds */
 	return (int)got;
+}
+
+/* ---- virtio-net ------------------------------------------------------------ */
+
+#define D_NET_RXQ 0u
+#define D_NET_TXQ 1u
+#define D_NET_HDR 12u /* virtio 1.x header, num_buffers included */
+
+/* Post receive buffer i (descriptor i) to the device; kicked later. */
+static void rx_post(struct vdrv_net *n, uint16_t i)
+{
+	qdesc(&n->d.q, i, gpa(&n->d, n->rxbuf[i]), VDRV_NET_BUF, D_DESC_WRITE);
+	n->posted[i] = true;
+	publish(&n->d.q, i);
+	n->rx_unkicked = true;
+}
+
+int vdrv_net_init(struct vdrv_net *n, const struct vdrv_host *h, const char **why)
+{
+	struct vdrv_dev *d = &n->d;
+	uint32_t lo, hi;
+	uint64_t feat;
+
+	rt_memset(n, 0, sizeof(*n));
+	/* No offloads: every frame is a plain Ethernet frame of at most 1514 bytes. */
+	if (dev_start(d, h, D_DEVICE_NET, "device is not virtio-net", D_BIT(D_F_NET_MAC), &feat,
+		      why))
+		return -1;
+	if (!(feat & D_BIT(D_F_NET_MAC)))
+		return fail(d, why, "device has no MAC address");
+	lo = rd(d, D_CONFIG);
+	hi = rd(d, D_CONFIG + 4);
+	for (unsigned i = 0; i < 6; i++)
+		n->mac[i] = (uint8_t)((i < 4 ? lo >> (8 * i) : hi >> (8 * (i - 4))) & 0xff);
+	if (dev_finish(d, &n->txq, why))
+		return -1;
+	for (uint16_t i = 0; i < VDRV_NET_RXBUFS; i++)
+		rx_post(n, i);
+	vdrv_net_rx_kick(n);
+	return 0;
+}
+
+int vdrv_net_tx(struct vdrv_net *n, const struct vio_iov *iov, unsigned cnt)
+{
+	uint64_t total = 0;
+	uint32_t len;
+
+	if (!n || !n->d.host || !iov || cnt == 0 || cnt > VDRV_QUEUE_SIZE)
+		return -1;
+	for (unsigned i = 0; i < cnt; i++) {
+		if (!iov[i].base || iov[i].len == 0)
+			return -1;
+		total += iov[i].len;
+		qdesc(&n->txq, i, gpa(&n->d, iov[i].base), iov[i].len,
+		      i + 1 < cnt ? D_DESC_NEXT : 0);
+	}
+	if (total < D_NET_HDR || total > VDRV_NET_TX_MAX)
+		return -1;
+	return submit_q(&n->d, &n->txq, D_NET_TXQ, &len);
+}
+
+/* Move what the device completed to our FIFO of received frames. */
+static void rx_harvest(struct vdrv_net *n)
+{
+	struct vdrv_queue *q = &n->d.q;
+	uint16_t seen = *(volatile uint16_t *)&q->used.idx;
+
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	while (q->last_used != seen && n->nready < VDRV_NET_RXBUFS) {
+		uint32_t id = ((volatile uint32_t *)&q->used.ring[q->last_used % VDRV_QUEUE_SIZE].id)[0];
+		uint32_t len =
+		    ((volatile uint32_t *)&q->used.ring[q->last_used % VDRV_QUEUE_SIZE].len)[0];
+
+		q->last_used++;
+		if (id >= VDRV_NET_RXBUFS || !n->posted[id]) {
+			n->bad++; /* not a buffer the device holds: ignored */
+			continue;
+		}
+		n->posted[id] = false;
+		if (len < D_NET_HDR || len > VDRV_NET_BUF) {
+			n->bad++;
+			rx_post(n, (uint16_t)id);
+			continue;
+		}
+		n->ready[(n->first + n->nready) % VDRV_NET_RXBUFS] = (uint16_t)id;
+		n->ready_len[id] = len;
+		n->nready++;
+	}
+}
+
+int vdrv_net_rx_peek(struct vdrv_net *n, const uint8_t **frame)
+{
+	uint16_t id;
+
+	if (!n || !n->d.host)
+		return -1;
+	rx_harvest(n);
+	if (!n->nready)
+		return 0;
+	id = n->ready[n->first];
+	*frame = n->rxbuf[id];
+	return (int)n->ready_len[id];
+}
+
+void vdrv_net_rx_done(struct vdrv_net *n)
+{
+	if (!n || !n->nready)
+		return;
+	rx_post(n, n->ready[n->first]);
+	n->first = (n->first + 1) % VDRV_NET_RXBUFS;
+	n->nready--;
+}
+
+void vdrv_net_rx_kick(struct vdrv_net *n)
+{
+	uint32_t isr;
+
+	if (!n || !n->d.host || !n->rx_unkicked)
+		return;
+	n->rx_unkicked = false;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	wr(&n->d, D_QUEUE_NOTIFY, D_NET_RXQ);
+	isr = rd(&n->d, D_INT_STATUS);
+	if (isr)
+		wr(&n->d, D_INT_ACK, isr);
 }

@@ -86,4 +86,41 @@ int vdrv_rng_init(struct vdrv_rng *r, const struct vdrv_host *h, const char **wh
  * (its used length, checked <= len; may be short, even 0), or -1. */
 int vdrv_rng_fill(struct vdrv_rng *r, void *buf, uint32_t len);
 
+/*
+ * virtio-net (device id 1), no offloads: queue 0 receive, queue 1 transmit.
+ * VDRV_NET_RXBUFS buffers of VDRV_NET_BUF bytes stay posted to the device,
+ * which fills them as frames arrive; the driver takes them in order
+ * (vdrv_net_rx_peek, vdrv_net_rx_done) and posts each back. Transmit is
+ * synchronous like blk. Frames carry the 12-byte virtio-net header.
+ */
+#define VDRV_NET_RXBUFS 32
+#define VDRV_NET_BUF 2048 /* header + a 1514-byte frame, with room */
+#define VDRV_NET_TX_MAX (12 + 9018) /* header + the largest (jumbo) frame we pass */
+
+struct vdrv_net {
+	struct vdrv_dev d; /* queue 0: receive */
+	struct vdrv_queue txq;
+	uint8_t mac[6];
+	bool rx_unkicked; /* buffers posted since the last receive notify */
+	bool posted[VDRV_NET_RXBUFS];
+	uint16_t ready[VDRV_NET_RXBUFS]; /* FIFO of filled buffers, from first */
+	uint32_t ready_len[VDRV_NET_RXBUFS];
+	unsigned first, nready;
+	uint64_t bad; /* used-ring entries that named no buffer of ours, or a bad length */
+	uint8_t rxbuf[VDRV_NET_RXBUFS][VDRV_NET_BUF] __attribute__((aligned(64)));
+};
+
+/* Probe (device id 1), negotiate VERSION_1 + MAC, set up both queues, post
+ * every receive buffer. 0, or -1 with *why. */
+int vdrv_net_init(struct vdrv_net *n, const struct vdrv_host *h, const char **why);
+/* Send one frame (header first) from iov: 0 once the device took it, or -1. */
+int vdrv_net_tx(struct vdrv_net *n, const struct vio_iov *iov, unsigned cnt);
+/* The next received frame (header first): its length with *frame set, 0 when
+ * none, -1 on a bad call. It stays ours until vdrv_net_rx_done. */
+int vdrv_net_rx_peek(struct vdrv_net *n, const uint8_t **frame);
+/* Done with the frame rx_peek gave: its buffer goes back to the device. */
+void vdrv_net_rx_done(struct vdrv_net *n);
+/* Notify the device of buffers given back since the last call, if any. */
+void vdrv_net_rx_kick(struct vdrv_net *n);
+
 #endif

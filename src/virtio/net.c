@@ -126,7 +126,7 @@ static void net_notify(struct vio_dev *d, unsigned q)
 
 static void net_reset(struct vio_dev *d)
 {
-	to_net(d)->rx_starved = false;
+	to_net(d)->rx_starved = true; /* no buffers until the driver posts and notifies */
 }
 
 static const struct vio_dev_ops net_ops = {
@@ -249,7 +249,9 @@ int vio_net_rx(struct vio_net *n)
 	struct rx_set s;
 	int frames = 0;
 
-	if (!vio_live(d) || !d->q[NET_RXQ].ready)
+	/* No driver yet, or no receive queue: starved until its first notify. */
+	n->rx_starved = !vio_live(d) || !d->q[NET_RXQ].ready;
+	if (n->rx_starved)
 		return 0;
 	s.budget = NET_RX_CHAINS_PER_CALL;
 	for (;;) {
@@ -267,10 +269,8 @@ int vio_net_rx(struct vio_net *n)
 
 		if (g != G_OK) {
 			virtq_unpop(d, NET_RXQ, s.nchains);
-			if (g == G_EMPTY && s.budget) {
+			if (g == G_EMPTY && s.budget)
 				n->rx_starved = true;
-				frames = -1;
-			}
 			break;
 		}
 		r = n->be->rx(n->be->ctx, s.iov, s.niov);

@@ -142,8 +142,8 @@ void vio_net_init(struct vio_net *n, const struct vio_host *h, unsigned irq, con
 /*
  * Pull frames from the backend into the guest's receive buffers until the
  * backend has none or the buffers run out. Returns the number of frames
- * delivered, or -1 when it stopped for lack of buffers (be->rx_wanted is
- * then called once the guest posts more).
+ * delivered; n->rx_starved is then true when it stopped for lack of
+ * buffers (be->rx_wanted is called once the guest posts more).
  */
 int vio_net_rx(struct vio_net *n);
 

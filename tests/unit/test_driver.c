@@ -387,6 +387,246 @@ static void test_rng_probe(void **state)
 	assert_string_equal(why, "device is not virtio-blk");
 }
 
+/* ---- virtio-net ---------------------------------------------------------- */
+
+#define NET_DATA 0x40000u /* data buffers, past the net driver's struct */
+#define NFRAMES 80
+
+static struct vio_net ndev;
+static struct vio_net_backend nbe;
+static struct vdrv_net *ndrv;
+static const uint8_t mac[6] = { 0x52, 0x54, 0x00, 0xab, 0xcd, 0xef };
+static uint8_t tx_last[4096];
+static uint32_t tx_last_len;
+static unsigned tx_frames, rx_wanted_calls;
+static uint8_t rx_q[NFRAMES][3000];
+static uint32_t rx_qlen[NFRAMES];
+static unsigned rx_head, rx_tail;
+
+static int t_net_tx(void *ctx, const struct vio_iov *iov, unsigned n)
+{
+	(void)ctx;
+	tx_last_len = 0;
+	for (unsigned i = 0; i < n; i++) {
+		assert_true(tx_last_len + iov[i].len <= sizeof(tx_last));
+		memcpy(tx_last + tx_last_len, iov[i].base, iov[i].len);
+		tx_last_len += iov[i].len;
+	}
+	tx_frames++;
+	return 0;
+}
+
+static int t_net_peek(void *ctx)
+{
+	(void)ctx;
+	return rx_head == rx_tail ? 0 : (int)rx_qlen[rx_head % NFRAMES];
+}
+
+static int t_net_rx(void *ctx, const struct vio_iov *iov, unsigned n)
+{
+	uint32_t len, done = 0;
+	const uint8_t *f;
+
+	(void)ctx;
+	if (rx_head == rx_tail)
+		return 0;
+	f = rx_q[rx_head % NFRAMES];
+	len = rx_qlen[rx_head % NFRAMES];
+	for (unsigned i = 0; i < n && done < len; i++) {
+		uint32_t take = len - done < iov[i].len ? len - done : iov[i].len;
+
+		memcpy(iov[i].base, f + done, take);
+		done += take;
+	}
+	rx_head++;
+	return (int)done;
+}
+
+static void t_net_wanted(void *ctx)
+{
+	(void)ctx;
+	rx_wanted_calls++;
+}
+
+/* A frame for the driver to receive: the 12-byte header, then bytes of seed. */
+static void queue_frame(uint32_t len, unsigned seed)
+{
+	uint8_t *f = rx_q[rx_tail % NFRAMES];
+
+	memset(f, 0, 12);
+	for (uint32_t i = 12; i < len; i++)
+		f[i] = (uint8_t)(i ^ seed);
+	rx_qlen[rx_tail % NFRAMES] = len;
+	rx_tail++;
+}
+
+static int net_start(void)
+{
+	const char *why = NULL;
+	int r;
+
+	memset(ram, 0, sizeof(ram));
+	swallow_notify = false;
+	extra_used = 0;
+	extra_len = 0;
+	bad_id = 0;
+	notifies = 0;
+	tx_frames = tx_last_len = rx_wanted_calls = 0;
+	rx_head = rx_tail = 0;
+	nbe = (struct vio_net_backend){ .features = 0, .tx = t_net_tx, .rx = t_net_rx,
+					.peek = t_net_peek, .rx_wanted = t_net_wanted };
+	vhost = (struct vio_host){ .gpa_ptr = t_gpa_ptr };
+	vio_net_init(&ndev, &vhost, 7, mac, &nbe);
+	dhost = (struct vdrv_host){ .ctx = &ndev, .mmio_read = t_mmio_read,
+				    .mmio_write = t_mmio_write, .to_gpa = t_to_gpa };
+	assert_true(sizeof(struct vdrv_net) < NET_DATA);
+	ndrv = (struct vdrv_net *)(void *)ram;
+	cur = &ndrv->d;
+	r = vdrv_net_init(ndrv, &dhost, &why);
+	if (r == 0)
+		assert_null(why);
+	else
+		assert_non_null(why);
+	return r;
+}
+
+static void test_net_init(void **state)
+{
+	(void)state;
+	assert_int_equal(net_start(), 0);
+	assert_memory_equal(ndrv->mac, mac, 6);
+	/* Every receive buffer is with the device, which was told once. */
+	assert_int_equal(ndrv->d.q.avail.idx, VDRV_NET_RXBUFS);
+	assert_int_equal(notifies, 1);
+	/* A device that had no driver yet was starved: that notify wakes it. */
+	assert_int_equal(rx_wanted_calls, 1);
+	/* No offloads: the driver took VERSION_1 and MAC only. */
+	assert_int_equal(ndev.dev.driver_features, (1ull << 32) | (1ull << 5));
+}
+
+static void test_net_tx(void **state)
+{
+	uint8_t *hdr = ram + NET_DATA, *data = ram + NET_DATA + 64;
+	struct vio_iov v[2] = { { hdr, 12 }, { data, 1514 } };
+
+	(void)state;
+	assert_int_equal(net_start(), 0);
+	for (unsigned k = 0; k < 3 * VDRV_QUEUE_SIZE; k++) {
+		memset(hdr, 0, 12);
+		fill(data, 1514, k);
+		assert_int_equal(vdrv_net_tx(ndrv, v, 2), 0);
+		assert_int_equal(tx_frames, k + 1);
+		assert_int_equal(tx_last_len, 12 + 1514);
+		assert_memory_equal(tx_last + 12, data, 1514);
+	}
+	/* Shorter than the header, too long, empty and too many segments: refused unsent. */
+	v[1].len = 0;
+	assert_int_equal(vdrv_net_tx(ndrv, v, 2), -1);
+	v[1].len = VDRV_NET_TX_MAX;
+	assert_int_equal(vdrv_net_tx(ndrv, v, 2), -1);
+	v[0].len = 8;
+	assert_int_equal(vdrv_net_tx(ndrv, v, 1), -1);
+	assert_int_equal(vdrv_net_tx(ndrv, v, VDRV_QUEUE_SIZE + 1), -1);
+	assert_int_equal(vdrv_net_tx(ndrv, NULL, 1), -1);
+	assert_int_equal(tx_frames, 3 * VDRV_QUEUE_SIZE);
+}
+
+static void test_net_rx(void **state)
+{
+	const uint8_t *f;
+	unsigned seen = 0;
+
+	(void)state;
+	assert_int_equal(net_start(), 0);
+	assert_int_equal(vdrv_net_rx_peek(ndrv, &f), 0);
+	/* More frames than buffers: the device fills all 32 and starves. */
+	for (unsigned k = 0; k < 40; k++)
+		queue_frame(60 + 12 + k * 30, k);
+	assert_int_equal(vio_net_rx(&ndev), VDRV_NET_RXBUFS);
+	assert_true(ndev.rx_starved);
+	for (; seen < VDRV_NET_RXBUFS; seen++) {
+		int len = vdrv_net_rx_peek(ndrv, &f);
+
+		assert_int_equal(len, 60 + 12 + seen * 30);
+		assert_int_equal(f[12], (uint8_t)(12 ^ seen));
+		assert_int_equal(f[len - 1], (uint8_t)((len - 1) ^ seen));
+		/* peek again: the same frame until it is done */
+		assert_int_equal(vdrv_net_rx_peek(ndrv, &f), len);
+		vdrv_net_rx_done(ndrv);
+	}
+	assert_int_equal(vdrv_net_rx_peek(ndrv, &f), 0);
+	/* The buffers go back with one notify, which wakes the starved device. */
+	notifies = 0;
+	rx_wanted_calls = 0;
+	vdrv_net_rx_kick(ndrv);
+	vdrv_net_rx_kick(ndrv); /* nothing new: no second notify */
+	assert_int_equal(notifies, 1);
+	assert_int_equal(rx_wanted_calls, 1);
+	assert_int_equal(vio_net_rx(&ndev), 8);
+	assert_false(ndev.rx_starved);
+	for (; seen < 40; seen++) {
+		int len = vdrv_net_rx_peek(ndrv, &f);
+
+		assert_int_equal(len, 60 + 12 + seen * 30);
+		assert_int_equal(f[len - 1], (uint8_t)((len - 1) ^ seen));
+		vdrv_net_rx_done(ndrv);
+	}
+	/* A frame longer than a buffer is cut to the buffer by the device. */
+	queue_frame(3000, 1);
+	assert_int_equal(vio_net_rx(&ndev), 1);
+	assert_int_equal(vdrv_net_rx_peek(ndrv, &f), VDRV_NET_BUF);
+	assert_int_equal(ndrv->bad, 0);
+}
+
+static void test_net_hostile_used(void **state)
+{
+	struct vdrv_queue *q;
+	const uint8_t *f;
+	uint16_t last;
+
+	(void)state;
+	assert_int_equal(net_start(), 0);
+	q = &ndrv->d.q;
+	queue_frame(100, 1);
+	queue_frame(100, 2);
+	queue_frame(100, 3);
+	assert_int_equal(vio_net_rx(&ndev), 3);
+	/* The device names a buffer that is not ours, one it already gave back,
+	 * and claims a length past the buffer: all three skipped, the last
+	 * buffer posted again. */
+	last = q->last_used;
+	q->used.ring[last % VDRV_QUEUE_SIZE].id = 999;
+	q->used.ring[(last + 1) % VDRV_QUEUE_SIZE].id = 999;
+	q->used.ring[(last + 2) % VDRV_QUEUE_SIZE].len = VDRV_NET_BUF + 1;
+	assert_int_equal(vdrv_net_rx_peek(ndrv, &f), 0);
+	assert_int_equal(ndrv->bad, 3);
+	assert_true(ndrv->posted[2]);
+	/* A second completion of a buffer we hold is skipped too. */
+	queue_frame(100, 4);
+	assert_int_equal(vio_net_rx(&ndev), 1);
+	assert_int_equal(vdrv_net_rx_peek(ndrv, &f), 100);
+	q->used.ring[q->used.idx % VDRV_QUEUE_SIZE] = q->used.ring[(q->used.idx - 1) % VDRV_QUEUE_SIZE];
+	q->used.idx++;
+	assert_int_equal(vdrv_net_rx_peek(ndrv, &f), 100);
+	assert_int_equal(ndrv->bad, 4);
+	vdrv_net_rx_done(ndrv);
+	assert_int_equal(vdrv_net_rx_peek(ndrv, &f), 0);
+}
+
+static void test_net_probe(void **state)
+{
+	const char *why = NULL;
+
+	(void)state;
+	assert_int_equal(start(false, DISK_SECTORS), 0);
+	ndrv = (struct vdrv_net *)(void *)(ram + 0x80000);
+	assert_int_equal(vdrv_net_init(ndrv, &dhost, &why), -1);
+	assert_string_equal(why, "device is not virtio-net");
+	assert_int_equal(net_start(), 0);
+	assert_int_equal(vdrv_blk_init(drv, &dhost, &why), -1);
+	assert_string_equal(why, "device is not virtio-blk");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -395,7 +635,9 @@ int main(void)
 		cmocka_unit_test(test_refused),	     cmocka_unit_test(test_lost),
 		cmocka_unit_test(test_hostile_used), cmocka_unit_test(test_probe),
 		cmocka_unit_test(test_rng_fill),     cmocka_unit_test(test_rng_refused),
-		cmocka_unit_test(test_rng_probe),
+		cmocka_unit_test(test_rng_probe),    cmocka_unit_test(test_net_init),
+		cmocka_unit_test(test_net_tx),	     cmocka_unit_test(test_net_rx),
+		cmocka_unit_test(test_net_hostile_used), cmocka_unit_test(test_net_probe),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

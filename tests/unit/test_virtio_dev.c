@@ -321,27 +321,31 @@ static void test_net_rx_single(void **state)
 	frames_waiting = 1;
 	set_desc(0, 0, b, 1600, D_WRITE, 0);
 	avail_add(0, 0);
-	/* One frame delivered, then the ring is empty: -1, starved. */
-	assert_int_equal(vio_net_rx(&net), -1);
+	/* One frame delivered, then the ring is empty: starved. */
+	assert_int_equal(vio_net_rx(&net), 1);
+	assert_int_equal(net.rx_starved, true);
 	assert_int_equal(used_idx(0), 1);
 	assert_int_equal(used_len(0, 0), 100);
 	assert_int_equal(((uint8_t *)gp(b))[10], 1); /* num_buffers */
 	assert_int_equal(((uint8_t *)gp(b))[99], 0x33);
 	assert_int_equal(irq_level, 1);
-	/* out of buffers: -1, and rx_wanted on the next rx notify */
+	/* out of buffers: none delivered, and rx_wanted on the next rx notify */
 	frames_waiting = 1;
-	assert_int_equal(vio_net_rx(&net), -1);
+	assert_int_equal(vio_net_rx(&net), 0);
 	assert_int_equal(net.rx_starved, true);
 	set_desc(0, 1, b, 1600, D_WRITE, 0);
 	avail_add(0, 1);
 	notify(&net.dev, 0);
 	assert_int_equal(rx_wanted, 1);
-	assert_int_equal(vio_net_rx(&net), -1);
+	assert_int_equal(net.rx_starved, false);
+	assert_int_equal(vio_net_rx(&net), 1);
+	assert_int_equal(net.rx_starved, true);
 	assert_int_equal(used_idx(0), 2);
-	/* Buffers but no frame: 0. */
+	/* Buffers but no frame: 0, not starved. */
 	set_desc(0, 2, b, 1600, D_WRITE, 0);
 	avail_add(0, 2);
 	assert_int_equal(vio_net_rx(&net), 0);
+	assert_int_equal(net.rx_starved, false);
 	assert_int_equal(used_idx(0), 2);
 }
 
@@ -388,7 +392,7 @@ static void test_net_rx_bad_chain(void **state)
 	avail_add(0, 1);
 	frame_len = 64;
 	frames_waiting = 1;
-	assert_int_equal(vio_net_rx(&net), -1);
+	assert_int_equal(vio_net_rx(&net), 1);
 	assert_int_equal(used_len(0, 0), 0);
 	assert_int_equal(used_id(0, 1), 1);
 	assert_int_equal(used_len(0, 1), 64);
