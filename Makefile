@@ -27,7 +27,7 @@ LIBS     := -ljansson -lpthread
 FREE_OBJ := $(FREE_SRC:%.c=$(B)/obj/%.o)
 ROOT_OBJ := $(ROOT_SRC:%.c=$(B)/obj/%.o)
 
-all: $(B)/rampart $(B)/timeline $(B)/layer.elf
+all: $(B)/rampart $(B)/timeline $(B)/layer.elf $(B)/layer-gcc.elf $(B)/layer-clang.elf $(B)/tapio
 
 $(B)/obj/src/root/%.o: src/root/%.c
 	@mkdir -p $(dir $@)
@@ -50,6 +50,11 @@ $(B)/rampart: $(B)/obj/src/root/main.o $(B)/librampart.a
 
 # A small tool of the benchmarks (it is copied into the test host too).
 $(B)/timeline: bench/timeline.c
+	@echo "  LD $@"
+	$(Q)$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -o $@ $<
+
+# The host side of the layers' network test (tests/layers/run.sh).
+$(B)/tapio: tests/layers/tapio.c
 	@echo "  LD $@"
 	$(Q)$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -o $@ $<
 
@@ -109,7 +114,7 @@ $(B)/fuzz/%: fuzz/%.c $(FFREE_OBJ)
 fuzz-build: $(FUZZ_BIN)
 
 # Long runs: make fuzz FUZZ_SECONDS=600
-fuzz: $(FUZZ_BIN) $(B)/layer.elf
+fuzz: $(FUZZ_BIN) $(B)/layer-gcc.elf $(B)/layer-clang.elf
 	@scripts/fuzz-seeds.sh
 	@set -e; for f in $(FUZZ_BIN); do n=$$(basename $$f); mkdir -p $(B)/corpus/$$n; \
 	  echo "== $$n ($(FUZZ_SECONDS) s)"; \
@@ -138,6 +143,7 @@ cli: $(B)/rampart images
 # Chains of ring-3 layers run directly on /dev/kvm, on any KVM host.
 layers: all
 	@tests/layers/run.sh
+	@tests/layers/io.sh
 
 check: deps
 	@$(MAKE) --no-print-directory all images
@@ -168,24 +174,64 @@ clean:
 # PT_LOAD per protection (src/layer/layer.ld); include/rampart/abi.h says
 # how it starts. Its objects are built apart: no sanitizers, no PIC. A fault
 # switches to the ring-0 stack (TSS RSP0), so the red zone is never hit.
+#
+# Diversity: two variants from the same source, build/layer-gcc.elf and
+# build/layer-clang.elf, so that one exploit does not carry from layer to
+# layer. Each is built with -ffunction-sections and linked with its functions
+# in an order shuffled by the build's seed, with random padding between them
+# (scripts/layer-order.py), and with a stack protector whose guard is the
+# per-boot canary of the boot info (layer.ld, src/layer/guard.c). The seed is
+# drawn once and kept in build/layer-seed, so a rebuild gives the same images
+# (and an approved manifest stays valid); `make LAYER_SEED=WORD` sets it (1..64
+# letters and digits), `make clean` forgets it. build/layer.elf is a copy of
+# the gcc variant, for tools that take one image.
+LAYER_VARIANTS := gcc clang
+GCC      ?= gcc
 LAYER_SRC := $(wildcard src/layer/*.c src/layer/*.S src/lib/*.c src/boot/*.c src/virtio/*.c)
-LAYER_OBJ := $(patsubst %,$(B)/layerobj/%.o,$(basename $(LAYER_SRC)))
-LAYERFLAGS := $(COMMON) $(FREE) $(GCCFREE) -isystem $(GCCINC) -fno-pic -fno-pie \
-	      -mno-red-zone -fno-stack-protector -mcmodel=small
+LAYERFLAGS := $(COMMON) $(FREE) -fno-pic -fno-pie -mno-red-zone -mcmodel=small \
+	      -ffunction-sections -fstack-protector-strong -mstack-protector-guard=global
+LAYER_CC_gcc := $(GCC)
+LAYER_CC_clang := $(CLANG)
+LAYERFLAGS_gcc := $(GCCFREE) -isystem $(shell $(GCC) -print-file-name=include)
+LAYERFLAGS_clang := -isystem $(CLANGINC)
 
-$(B)/layerobj/%.o: %.c
-	@mkdir -p $(dir $@)
-	@echo "  CC $@"
-	$(Q)$(CC) $(LAYERFLAGS) -c $< -o $@
+$(B)/layer-seed: FORCE
+	@mkdir -p $(B)
+	@new='$(LAYER_SEED)'; \
+	if [ -z "$$new" ] && [ -s $@ ]; then exit 0; fi; \
+	[ -n "$$new" ] || new=$$(od -An -N8 -tx8 /dev/urandom | tr -d ' \n'); \
+	case $$new in *[!A-Za-z0-9]*) echo "LAYER_SEED=$$new: use letters and digits" >&2; exit 1;; esac; \
+	if [ "$$(cat $@ 2>/dev/null)" != "$$new" ]; then echo "$$new" >$@; echo "  SEED $$new"; fi
 
-$(B)/layerobj/%.o: %.S
-	@mkdir -p $(dir $@)
-	@echo "  AS $@"
-	$(Q)$(CC) $(LAYERFLAGS) -c $< -o $@
+define layer_variant
+LAYER_OBJ_$(1) := $$(patsubst %,$(B)/layerobj-$(1)/%.o,$$(basename $$(LAYER_SRC)))
 
-$(B)/layer.elf: $(LAYER_OBJ) src/layer/layer.ld
-	@echo "  LD $@"
-	$(Q)$(CC) -nostdlib -static -no-pie -Wl,--build-id=none -Wl,--fatal-warnings \
-		-T src/layer/layer.ld -o $@ $(LAYER_OBJ)
+$(B)/layerobj-$(1)/%.o: %.c
+	@mkdir -p $$(dir $$@)
+	@echo "  CC $$@"
+	$$(Q)$$(LAYER_CC_$(1)) $$(LAYERFLAGS) $$(LAYERFLAGS_$(1)) -c $$< -o $$@
 
--include $(shell find $(B)/layerobj -type f -name '*.d' 2>/dev/null)
+$(B)/layerobj-$(1)/%.o: %.S
+	@mkdir -p $$(dir $$@)
+	@echo "  AS $$@"
+	$$(Q)$$(LAYER_CC_$(1)) $$(LAYERFLAGS) $$(LAYERFLAGS_$(1)) -c $$< -o $$@
+
+$(B)/layerobj-$(1)/layer-order.ld: $$(LAYER_OBJ_$(1)) $(B)/layer-seed scripts/layer-order.py
+	@echo "  GEN $$@"
+	$$(Q)scripts/layer-order.py "$$$$(cat $(B)/layer-seed)" $(1) $$@ $$(LAYER_OBJ_$(1))
+
+$(B)/layer-$(1).elf: $$(LAYER_OBJ_$(1)) src/layer/layer.ld $(B)/layerobj-$(1)/layer-order.ld
+	@echo "  LD $$@"
+	$$(Q)$$(GCC) -nostdlib -static -no-pie -Wl,--build-id=none -Wl,--fatal-warnings \
+		-L $(B)/layerobj-$(1) -T src/layer/layer.ld -o $$@ $$(LAYER_OBJ_$(1))
+endef
+$(foreach v,$(LAYER_VARIANTS),$(eval $(call layer_variant,$(v))))
+
+$(B)/layer.elf: $(B)/layer-gcc.elf
+	@echo "  CP $@"
+	$(Q)cp $< $@
+
+FORCE:
+.PHONY: FORCE
+
+-include $(shell find $(LAYER_VARIANTS:%=$(B)/layerobj-%) -type f -name '*.d' 2>/dev/null)

@@ -15,7 +15,7 @@ N1=${BENCH_DOORBELLS:-2000}
 N2=$((N1 * 3))
 CPU_N=${BENCH_CPU_N:-400000000}
 out=docs/benchmarks-layers.md
-[ -x $R ] && [ -f build/layer.elf ] && [ -x build/cpuwork ] || { echo "bench: run make first"; exit 1; }
+[ -x $R ] && [ -f build/layer-gcc.elf ] && [ -f build/layer-clang.elf ] && [ -x build/cpuwork ] || { echo "bench: run make first"; exit 1; }
 
 # field NAME: a number from the stack's "end" event on stdin
 field() { sed -n "s/.*\"event\":\"end\".*\"$1\":\([0-9.e+-]*\).*/\1/p" | tail -n1; }

@@ -23,8 +23,9 @@ inputs="scripts/testhost-build.sh scripts/testhost-init.sh scripts/imglib.sh tes
 [ -x "$RAMPART" ] && inputs="$inputs $RAMPART"
 TIMELINE=$ROOT/build/timeline
 [ -x "$TIMELINE" ] && inputs="$inputs $TIMELINE"
-LAYER=$ROOT/build/layer.elf
-[ -f "$LAYER" ] && inputs="$inputs $LAYER"
+# Every layer image of the build (layer.elf and its variants).
+LAYERS=$(ls "$ROOT"/build/layer*.elf 2>/dev/null || true)
+[ -n "$LAYERS" ] && inputs="$inputs $LAYERS"
 [ -d bench ] && inputs="$inputs bench"
 # A root binary that appeared or vanished since the last build also counts.
 stamp=$IMG/testhost.rampart
@@ -61,7 +62,7 @@ if [ -x "$RAMPART" ]; then
 	cp "$RAMPART" "$st/rampart/build/rampart"
 fi
 [ -x "$TIMELINE" ] && cp "$TIMELINE" "$st/rampart/build/timeline"
-[ -f "$LAYER" ] && cp "$LAYER" "$st/rampart/build/layer.elf"
+for f in $LAYERS; do cp "$f" "$st/rampart/build/"; done
 echo "$have" >"$stamp.new"
 
 # The guest images and the test scripts, laid out like the repository.

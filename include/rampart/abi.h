@@ -40,6 +40,7 @@ enum rp_hc {
 	RP_HC_TIMER = 10,      /* (ns) -> 0: one RP_EV_TIMER event after ns; 0 cancels */
 	RP_HC_LOG = 11,        /* (text_gpa, len) -> 0: one event line, stamped by the root */
 	RP_HC_EXIT = 12,       /* (code) -> does not return: the layer is done */
+	RP_HC_POST = 13,       /* (vm, events) -> 0: event bits for a layer child (RP_EV_NET) */
 	RP_HC_COUNT
 };
 
@@ -110,7 +111,7 @@ enum rp_exit_reason {
 
 /* Event bits (RP_EXIT_EVENT, RP_HC_WAIT). */
 #define RP_EV_TIMER (1u << 0)
-#define RP_EV_NET (1u << 1)   /* the caller's own device has work for it */
+#define RP_EV_NET (1u << 1)   /* a device the caller's parent gives it has work (a frame) */
 #define RP_EV_CHILD (1u << 2) /* reserved */
 
 /* RP_HC_VCPU_RUN: written by the root; read back for IN and MMIO reads. */

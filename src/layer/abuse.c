@@ -190,6 +190,12 @@ void abuse_main(const struct rp_boot_info *info)
 	check("irq 99", hc5(RP_HC_IRQ_LINE, (uint64_t)a, 99, 1, 0, 0), -RP_EINVAL);
 	check("irq 2^32", hc5(RP_HC_IRQ_LINE, (uint64_t)a, 1ULL << 32, 1, 0, 0), -RP_EINVAL);
 	check("irq without irqchip", hc5(RP_HC_IRQ_LINE, (uint64_t)a, 4, 1, 0, 0), -RP_EINVAL);
+	check("post handle 999", hc5(RP_HC_POST, 999, RP_EV_NET, 0, 0, 0), -RP_EBADH);
+	check("post destroyed VM", hc5(RP_HC_POST, (uint64_t)b, RP_EV_NET, 0, 0, 0), -RP_EBADH);
+	check("post no events", hc5(RP_HC_POST, (uint64_t)a, 0, 0, 0, 0), -RP_EINVAL);
+	check("post a timer event", hc5(RP_HC_POST, (uint64_t)a, RP_EV_TIMER, 0, 0, 0), -RP_EINVAL);
+	check("post bit 63", hc5(RP_HC_POST, (uint64_t)a, 1ULL << 63, 0, 0, 0), -RP_EINVAL);
+	check("post to my layer child", hc5(RP_HC_POST, (uint64_t)a, RP_EV_NET, 0, 0, 0), 0);
 	rt_memset(big, 'x', sizeof(big));
 	check("log len RP_MAX_LOG+1", hc_log_raw(big, RP_MAX_LOG + 1), -RP_EINVAL);
 	check("log len 2^64-1", hc_log_raw(big, ~0ULL), -RP_EINVAL);

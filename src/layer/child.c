@@ -11,6 +11,7 @@
 #include "layer/hc.h"
 #include "layer/lib.h"
 #include "lib/rt.h"
+#include "lib/sha256.h"
 
 #define PAGE 0x1000ULL
 #define BIG_PAGE 0x200000ULL
@@ -54,6 +55,25 @@ static uint64_t rdtsc(void)
 	return (uint64_t)hi << 32 | lo;
 }
 
+/*
+ * A fresh stack canary for each child (guard.c): the first 8 bytes of the
+ * SHA-256 of our own canary, the child's depth, the time stamp counter and
+ * a count of the children we started. One-way, so that a child that reads
+ * its canary learns nothing of ours or of its siblings'.
+ */
+static uint64_t child_canary(const struct rp_boot_info *info)
+{
+	static uint64_t started;
+	const uint64_t in[4] = {info->canary, info->depth + 1, rdtsc(), ++started};
+	uint8_t d[SHA256_BYTES];
+	struct sha256 c;
+
+	sha256_init(&c);
+	sha256_update(&c, in, sizeof(in));
+	sha256_final(&c, d);
+	return rt_le64(d);
+}
+
 /* Payloads inside our memory; returns the end of the last one, or 0. */
 static uint64_t check_payloads(const struct rp_boot_info *info)
 {
@@ -80,7 +100,7 @@ static void child_info(const struct rp_boot_info *info, struct rp_boot_info *ci,
 
 	rt_memset(ci, 0, sizeof(*ci));
 	ci->depth = info->depth + 1;
-	ci->canary = info->canary ^ (rdtsc() * 0x9e3779b97f4a7c15ULL);
+	ci->canary = child_canary(info);
 	rt_memcpy(ci->kind, info->payload[0].kind, sizeof(ci->kind) - 1);
 	ci->npayload = info->npayload - 1;
 	for (i = 1; i < info->npayload; i++)

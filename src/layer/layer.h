@@ -23,8 +23,12 @@
  *  "churn" a top layer: creates and destroys a child VM (vCPU, 2 MiB map)
  *          10 times, waits args[0] ms (default 300), args[1] times more
  *          (default 1000), waits again, exits 0 (or the failure count).
+ *  "io"    a test guest that drives its parent's disk and network (see
+ *          iotest.c): args[0] = sectors, args[1] = frames sent, args[2] =
+ *          frames received.
  *  "spin"  a test guest, no hypercalls: args[0] = mode, args[1] = n (see
  *          spin.c); ends with `out` of its exit code to port 0x6f0.
+ *  "canary", "overrun": tests of the stack protector (see guard.h).
  */
 #ifndef RAMPART_LAYER_LAYER_H
 #define RAMPART_LAYER_LAYER_H
@@ -47,6 +51,7 @@ uint64_t layer_main(const struct rp_boot_info *info);
 __attribute__((noreturn)) void spin_main(const struct rp_boot_info *info);
 __attribute__((noreturn)) void abuse_main(const struct rp_boot_info *info);
 __attribute__((noreturn)) void churn_main(const struct rp_boot_info *info);
+__attribute__((noreturn)) void io_main(const struct rp_boot_info *info);
 
 /* The spin guest's cpu mode: n rounds of xorshift64 from a fixed seed,
  * folded to 32 bits (the root's test harness computes the same). */

@@ -6,10 +6,12 @@
 #include "layer/layer.h"
 
 #include "layer/child.h"
+#include "layer/guard.h"
 #include "layer/hc.h"
 #include "layer/lib.h"
 #include "layer/vdev.h"
 #include "layer/vdisk.h"
+#include "layer/vnet.h"
 #include "layer/vrng.h"
 #include "layer/vmm.h"
 #include "lib/rt.h"
@@ -101,7 +103,7 @@ static __attribute__((noreturn)) void pass_main(const struct rp_boot_info *info,
 {
 	uint64_t period = kind == 2 ? last_arg(info) : 0, events = 0;
 	static struct child c;
-	struct rp_dev devs[2];
+	struct rp_dev devs[3];
 	unsigned ndevs = 0;
 
 	if (vdisk_init(info, "pass", RP_DEV_BASE, RP_DEV_SIZE, -1, child_ptr, &c))
@@ -109,6 +111,12 @@ static __attribute__((noreturn)) void pass_main(const struct rp_boot_info *info,
 	if (vrng_init(info, "pass", RP_DEV_BASE + ndevs * RP_DEV_SIZE, RP_DEV_SIZE, -1, child_ptr,
 		      &c)) {
 		devs[ndevs] = (struct rp_dev){.id = 4 /* virtio rng */,
+					      .base = RP_DEV_BASE + ndevs * RP_DEV_SIZE};
+		ndevs++;
+	}
+	if (vnet_init(info, "pass", RP_DEV_BASE + ndevs * RP_DEV_SIZE, RP_DEV_SIZE, -1, child_ptr,
+		      &c)) {
+		devs[ndevs] = (struct rp_dev){.id = 1 /* virtio net */,
 					      .base = RP_DEV_BASE + ndevs * RP_DEV_SIZE};
 		ndevs++;
 	}
@@ -130,15 +138,21 @@ static __attribute__((noreturn)) void pass_main(const struct rp_boot_info *info,
 			hc_log("pass: RP_HC_VCPU_RUN refused");
 			hc_exit(LAYER_CODE_DEAD);
 		}
-		if (child_exit.reason == RP_EXIT_EVENT && period) {
-			events++;
-			hc5(RP_HC_TIMER, period, 0, 0, 0, 0);
+		if (child_exit.reason == RP_EXIT_EVENT) {
+			if (child_exit.u.event.events & RP_EV_NET)
+				vnet_poll();
+			if ((child_exit.u.event.events & RP_EV_TIMER) && period) {
+				events++;
+				hc5(RP_HC_TIMER, period, 0, 0, 0, 0);
+			}
 			continue;
 		}
 		if (child_exit.reason == RP_EXIT_MMIO &&
 		    (vdisk_mmio(child_exit.u.mmio.addr, child_exit.u.mmio.data,
 				child_exit.u.mmio.len, child_exit.u.mmio.is_write) ||
 		     vrng_mmio(child_exit.u.mmio.addr, child_exit.u.mmio.data,
+			       child_exit.u.mmio.len, child_exit.u.mmio.is_write) ||
+		     vnet_mmio(child_exit.u.mmio.addr, child_exit.u.mmio.data,
 			       child_exit.u.mmio.len, child_exit.u.mmio.is_write)))
 			continue;
 		if (child_exit.reason != RP_EXIT_IO) {
@@ -293,6 +307,12 @@ uint64_t layer_main(const struct rp_boot_info *info)
 		pass_main(info, 3);
 	if (!strcmp(kind, "smash"))
 		pass_main(info, 4);
+	if (!strcmp(kind, "canary")) {
+		guard_report(info);
+		pass_main(info, 0);
+	}
+	if (!strcmp(kind, "overrun"))
+		overrun_main(info);
 	if (!strcmp(kind, "pair"))
 		pair_main(info);
 	if (!strcmp(kind, "abuse"))
@@ -303,6 +323,8 @@ uint64_t layer_main(const struct rp_boot_info *info)
 		vmm_main(info);
 	if (!strcmp(kind, "test"))
 		test_main(info);
+	if (!strcmp(kind, "io"))
+		io_main(info);
 	hc_log("layer: unknown kind");
 	return LAYER_CODE_BAD;
 }

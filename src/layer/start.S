@@ -2,7 +2,9 @@
 /*
  * The layer kernel's entry (include/rampart/abi.h, "How a layer starts"):
  * 64-bit, CPL 3, rdi = the boot info, rsp not set. Load our own stack, call
- * layer_main(info), and end with RP_HC_EXIT(its result).
+ * layer_main(info), and end with RP_HC_EXIT(its result). The stack
+ * protector's guard needs no setting up: it is the boot info's canary,
+ * already in place (layer.ld, guard.c).
  */
 #define RP_HC_PORT 0x0510 /* abi.h: kept equal by a _Static_assert in hc.c */
 #define RP_HC_EXIT 12

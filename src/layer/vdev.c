@@ -53,6 +53,12 @@ void vdev_set_irq(void *ctx, unsigned irq, int level)
 	hc5(RP_HC_IRQ_LINE, (uint64_t)child_vm, irq, (uint64_t)level, 0, 0);
 }
 
+void vdev_post(uint64_t events)
+{
+	if (child_vm >= 0 && !child_irqs)
+		hc5(RP_HC_POST, (uint64_t)child_vm, events, 0, 0, 0);
+}
+
 void vdev_set_vm(int64_t vm, bool irqs)
 {
 	child_vm = vm;

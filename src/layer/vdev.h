@@ -25,6 +25,9 @@ void vdev_parent_init(struct vdev_parent *p, uint64_t base);
 /* vio_host.set_irq for every forwarded device: drives the child's line irq
  * (level, remembered per line) once the child VM exists and takes interrupts. */
 void vdev_set_irq(void *ctx, unsigned irq, int level);
+/* Post event bits (RP_EV_NET) to a layer child (RP_HC_POST); nothing for a
+ * child that takes interrupts. */
+void vdev_post(uint64_t events);
 /* The child VM's handle (before the child runs); irqs: it has an irqchip. */
 void vdev_set_vm(int64_t vm, bool irqs);
 

@@ -6,7 +6,7 @@
  * child's exits emulates the few devices an unmodified Linux touches: the
  * UART (uart.c), the ACPI power-off and reset registers, the i8042 reset,
  * and quiet answers for CMOS, PCI configuration and POST. Virtio devices
- * at most: a disk and an rng, when our parent gives them (vdisk.c, vrng.c); other MMIO reads
+ * at most: a disk, an rng and a network, when our parent gives them (vdisk.c, vrng.c); other MMIO reads
  * are all-ones and writes are dropped.
  */
 #include "layer/vmm.h"
@@ -17,6 +17,7 @@
 #include "layer/lib.h"
 #include "layer/vdev.h"
 #include "layer/vdisk.h"
+#include "layer/vnet.h"
 #include "layer/vrng.h"
 #include "virtio/uart.h"
 #include "lib/rt.h"
@@ -155,7 +156,7 @@ static void start_guest(const struct rp_boot_info *info)
 {
 	struct boot_mem mem = {.ctx = &g, .gpa_ptr = guest_ptr};
 	struct boot_config bc = {0};
-	static struct boot_device devs[2];
+	static struct boot_device devs[3];
 	struct boot_entry e;
 	const char *why = "?";
 
@@ -175,6 +176,9 @@ static void start_guest(const struct rp_boot_info *info)
 		       &g))
 		bc.ndevs++;
 	if (vrng_init(info, "vmm", BOOT_MMIO_BASE + BOOT_MMIO_STRIDE * bc.ndevs, BOOT_MMIO_STRIDE,
+		      (int)(BOOT_FIRST_GSI + bc.ndevs), guest_ptr, &g))
+		bc.ndevs++;
+	if (vnet_init(info, "vmm", BOOT_MMIO_BASE + BOOT_MMIO_STRIDE * bc.ndevs, BOOT_MMIO_STRIDE,
 		      (int)(BOOT_FIRST_GSI + bc.ndevs), guest_ptr, &g))
 		bc.ndevs++;
 	for (unsigned k = 0; k < bc.ndevs; k++) {
@@ -275,12 +279,16 @@ void vmm_main(const struct rp_boot_info *info)
 			if (vdisk_mmio(gexit.u.mmio.addr, gexit.u.mmio.data, gexit.u.mmio.len,
 				       gexit.u.mmio.is_write) ||
 			    vrng_mmio(gexit.u.mmio.addr, gexit.u.mmio.data, gexit.u.mmio.len,
+				      gexit.u.mmio.is_write) ||
+			    vnet_mmio(gexit.u.mmio.addr, gexit.u.mmio.data, gexit.u.mmio.len,
 				      gexit.u.mmio.is_write))
 				break;
 			if (!gexit.u.mmio.is_write)
 				rt_memset(gexit.u.mmio.data, 0xff, sizeof(gexit.u.mmio.data));
 			break;
 		case RP_EXIT_EVENT:
+			if (gexit.u.event.events & RP_EV_NET)
+				vnet_poll();
 			break;
 		case RP_EXIT_SHUTDOWN:
 			hc_log("vmm: guest triple fault");

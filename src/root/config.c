@@ -39,9 +39,46 @@ void config_defaults(struct rp_config *c)
 }
 
 /* Personalities of the layer kernel (src/layer). */
-static const char *const layer_kinds[] = {"pass", "test", "spin", "ropass", "tick", "abuse", "churn", "vmm", "unpin", "smash", "pair", NULL};
+static const char *const layer_kinds[] = {"pass", "test", "spin", "ropass", "tick", "abuse", "churn", "vmm", "unpin", "smash", "pair", "io", "canary", "overrun", NULL};
 
-static int add_layer(struct rp_config *c, const char *kind, size_t len, char *err, size_t errlen)
+/* Variants of the layer kernel, each its own image: layer-VARIANT.elf (Makefile). */
+const char *const config_variants[] = {"gcc", "clang", NULL};
+
+static int variant_index(const char *v, size_t len)
+{
+	int i;
+
+	for (i = 0; config_variants[i]; i++)
+		if (strlen(config_variants[i]) == len && strncmp(config_variants[i], v, len) == 0)
+			return i;
+	return -1;
+}
+
+/*
+ * Layer i's variant: the one it names, or by default the one after the
+ * variant of the layer below it (after layer 2's for layer 1, when only that
+ * one names its own), so that adjacent layers differ: gcc, clang, gcc, ...
+ */
+const char *config_layer_variant(const struct rp_config *c, unsigned i)
+{
+	const char *below;
+	int k;
+
+	if (c->layer_variants[i][0])
+		return c->layer_variants[i];
+	if (i > 0)
+		below = config_layer_variant(c, i - 1);
+	else if (c->nlayers > 1 && c->layer_variants[1][0])
+		below = c->layer_variants[1];
+	else
+		return config_variants[0];
+	k = variant_index(below, strlen(below));
+	return config_variants[k + 1] ? config_variants[k + 1] : config_variants[0];
+}
+
+/* kind, and its variant (NULL: the default). */
+static int add_layer(struct rp_config *c, const char *kind, size_t len, const char *variant,
+		     size_t vlen, char *err, size_t errlen)
 {
 	unsigned i;
 
@@ -49,12 +86,18 @@ static int add_layer(struct rp_config *c, const char *kind, size_t len, char *er
 		if (strlen(layer_kinds[i]) == len && strncmp(layer_kinds[i], kind, len) == 0)
 			break;
 	if (!layer_kinds[i])
-		return refuse(err, errlen, "layer '%.*s': unknown kind (pass, ropass, tick, test, spin, abuse, churn)", (int)len,
+		return refuse(err, errlen, "layer '%.*s': unknown kind (pass, ropass, tick, test, spin, abuse, churn, io, vmm)", (int)len,
 			    kind);
+	if (variant && variant_index(variant, vlen) < 0)
+		return refuse(err, errlen, "layer '%.*s': unknown variant '%.*s' (gcc, clang)",
+			      (int)len, kind, (int)vlen, variant);
 	if (c->nlayers >= RP_MAX_LAYERS)
 		return refuse(err, errlen, "at most %d layers", RP_MAX_LAYERS);
 	memcpy(c->layers[c->nlayers], kind, len);
-	c->layers[c->nlayers++][len] = 0;
+	c->layers[c->nlayers][len] = 0;
+	vlen = variant ? vlen : 0;
+	memcpy(c->layer_variants[c->nlayers], variant ? variant : "", vlen);
+	c->layer_variants[c->nlayers++][vlen] = 0;
 	return 0;
 }
 
@@ -64,9 +107,10 @@ int config_add_layers(struct rp_config *c, const char *list, char *err, size_t e
 
 	c->nlayers = 0;
 	for (;;) {
-		size_t len = strcspn(p, ",");
+		size_t len = strcspn(p, ","), klen = strcspn(p, ",@");
+		const char *variant = klen < len ? p + klen + 1 : NULL;
 
-		if (add_layer(c, p, len, err, errlen))
+		if (add_layer(c, p, klen, variant, variant ? len - klen - 1 : 0, err, errlen))
 			return -1;
 		if (!p[len])
 			return 0;
@@ -379,6 +423,7 @@ static int load_disks(struct rp_config *c, json_t *a, const char *base, char *er
 
 static const struct field layer_fields[] = {
 	{"kind", JSON_STRING},
+	{"variant", JSON_STRING},
 	{NULL, 0},
 };
 
@@ -386,16 +431,21 @@ static int load_layers(struct rp_config *c, json_t *a, char *err, size_t errlen)
 {
 	char where[32];
 	size_t i;
-	json_t *l, *v;
+	json_t *l, *v, *var;
 
 	json_array_foreach(a, i, l)
 	{
+		const char *vs;
+
 		snprintf(where, sizeof(where), "layers[%zu]", i);
 		if (check_fields(l, where, layer_fields, err, errlen))
 			return -1;
 		if (!(v = json_object_get(l, "kind")))
 			return refuse(err, errlen, "%s.kind: missing", where);
-		if (add_layer(c, json_string_value(v), strlen(json_string_value(v)), err, errlen)) {
+		var = json_object_get(l, "variant");
+		vs = var ? json_string_value(var) : NULL;
+		if (add_layer(c, json_string_value(v), strlen(json_string_value(v)), vs,
+			      vs ? strlen(vs) : 0, err, errlen)) {
 			char msg[256];
 
 			snprintf(msg, sizeof(msg), "%s", err);
@@ -492,29 +542,30 @@ int config_check(const struct rp_config *c, char *err, size_t errlen)
 		unsigned i;
 
 		if (strcmp(top, "spin") && strcmp(top, "test") && strcmp(top, "abuse") &&
-		    strcmp(top, "churn") && strcmp(top, "vmm"))
+		    strcmp(top, "churn") && strcmp(top, "vmm") && strcmp(top, "io") &&
+		    strcmp(top, "overrun"))
 			return refuse(err, errlen, "the top layer '%s' needs a child: put spin, test, "
-						 "abuse, churn or vmm on top", c->layers[c->nlayers - 1]);
+						 "abuse, churn, io or vmm on top", c->layers[c->nlayers - 1]);
 		for (i = 0; i + 1 < c->nlayers; i++)
 			if (strcmp(c->layers[i], "vmm") == 0)
 				return refuse(err, errlen, "layer %u 'vmm': only the top layer can "
 							 "be the vmm", i + 1);
-		if (c->nnets)
-			return refuse(err, errlen, "networks do not cross layers yet: run the guest "
-						 "without layers to give it a network");
-		if (c->ndisks && strcmp(top, "vmm"))
-			return refuse(err, errlen, "a disk goes through the layers to the vmm only: "
-						 "put vmm on top (or run no layers) with --disk");
-		/* The layers below the vmm hand the disk on: pass, ropass and tick do. */
-		for (i = 0; c->ndisks && i + 1 < c->nlayers; i++)
+		if ((c->ndisks || c->nnets) && strcmp(top, "vmm") && strcmp(top, "io"))
+			return refuse(err, errlen, "a disk or network goes through the layers to a vmm "
+						 "(or io) top only: put vmm on top, or run no layers");
+		/* The layers below the top hand the devices on: pass, ropass and tick do. */
+		for (i = 0; (c->ndisks || c->nnets) && i + 1 < c->nlayers; i++)
 			if (strcmp(c->layers[i], "pass") && strcmp(c->layers[i], "ropass") &&
 			    strcmp(c->layers[i], "tick"))
-				return refuse(err, errlen, "layer %u '%s' does not hand a disk on: "
+				return refuse(err, errlen, "layer %u '%s' does not hand devices on: "
 							 "only pass, ropass and tick go below the "
-							 "vmm with --disk", i + 1, c->layers[i]);
+							 "top with --disk or --net", i + 1, c->layers[i]);
 		if (c->ndisks > 1)
 			return refuse(err, errlen, "one disk at most with layers (%u given)",
 				    c->ndisks);
+		if (c->nnets > 1)
+			return refuse(err, errlen, "one network at most with layers (%u given)",
+				    c->nnets);
 		if (strcmp(top, "vmm") == 0 && !c->kernel[0])
 			return refuse(err, errlen, "the vmm layer boots a Linux guest: give --kernel "
 						 "PATH");

@@ -23,6 +23,7 @@
 #define RP_DEFAULT_CMDLINE "console=ttyS0 reboot=k panic=-1"
 #define RP_MAX_LAYERS 8
 #define RP_LAYER_KIND_MAX 15
+#define RP_LAYER_VARIANT_MAX 7
 #define RP_MAX_LAYER_ARGS 6
 #define RP_DEFAULT_LAYER_MEM (8ULL << 20)
 
@@ -52,8 +53,12 @@ struct rp_config {
 
 	/* A layered stack (bottom first; the last is the top). */
 	char layers[RP_MAX_LAYERS][RP_LAYER_KIND_MAX + 1];
+	/* Each layer's variant of the layer kernel; "" = the default, config_layer_variant. */
+	char layer_variants[RP_MAX_LAYERS][RP_LAYER_VARIANT_MAX + 1];
 	unsigned nlayers;
-	char layer_image[PATH_MAX]; /* "" = layer.elf beside the rampart binary */
+	/* "" = the folder of the rampart binary; a folder: its layer-VARIANT.elf images;
+	 * a file: one image for every layer (no layer may then name a variant). */
+	char layer_image[PATH_MAX];
 	uint64_t layer_mem;         /* each layer's own share */
 	uint64_t layer_args[RP_MAX_LAYER_ARGS];
 	unsigned nlayer_args;
@@ -78,7 +83,12 @@ int config_parse_mac(const char *s, uint8_t mac[6]);
 int config_add_disk(struct rp_config *c, const char *spec, char *err, size_t errlen);
 int config_add_net(struct rp_config *c, const char *spec, char *err, size_t errlen);
 
+/* "KIND[@VARIANT],...": the layers from the root up (VARIANT: gcc or clang). */
 int config_add_layers(struct rp_config *c, const char *list, char *err, size_t errlen);
+/* The layer kernel's variants, NULL-terminated: "gcc", "clang". */
+extern const char *const config_variants[];
+/* Layer i's variant: its own, or by default one that differs from the layer below. */
+const char *config_layer_variant(const struct rp_config *c, unsigned i);
 int config_add_layer_args(struct rp_config *c, const char *list, char *err, size_t errlen);
 
 /* Final checks once file and flags are merged. */

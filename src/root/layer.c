@@ -41,12 +41,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
+#include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -127,9 +131,24 @@ struct ln_root {
 	/* Layer 1's virtio-rng (getrandom), always there, at RP_DEV_BASE + RP_DEV_SIZE. */
 	struct vio_rng rng;
 	struct vio_rng_backend rng_be;
+	/*
+	 * The stack's network (NULL: none): layer 1's virtio-net at
+	 * ROOT_NET_BASE. The watcher thread polls the tap; when frames wait it
+	 * sets net_ready and kicks the chain thread out of KVM_RUN, then
+	 * sleeps until the chain has moved them into layer 1's buffers
+	 * (net_pump) and writes wake_fd.
+	 */
+	struct rp_tap *tap;
+	struct vio_host net_host;
+	pthread_t chain, watcher;
+	bool watching;
+	int wake_fd;
+	int net_ready; /* __atomic */
+	int watch_stop; /* __atomic */
 };
 
 #define ROOT_RNG_BASE (RP_DEV_BASE + RP_DEV_SIZE)
+#define ROOT_NET_BASE (RP_DEV_BASE + 2 * RP_DEV_SIZE)
 
 static volatile struct kvm_run *current_run;
 
@@ -170,7 +189,7 @@ static int xioctl(int fd, unsigned long req, void *arg)
 
 static const char *const hc_names[RP_HC_COUNT] = {
 	"version", "vm_create", "vm_map", "vcpu_create", "vcpu_set", "vcpu_get", "vcpu_run",
-	"irq_line", "vm_destroy", "wait", "timer", "log", "exit",
+	"irq_line", "vm_destroy", "wait", "timer", "log", "exit", "post",
 };
 
 /* ---- memory: the caller's view ------------------------------------------- */
@@ -428,6 +447,19 @@ static int64_t hc_irq_line(struct ln_node *n, const struct hc_args *a)
 	return xioctl(c->vm_fd, KVM_IRQ_LINE, &l) < 0 ? -RP_EINVAL : 0;
 }
 
+/* Events for a layer child; one with an irqchip takes interrupts instead. */
+static int64_t hc_post(struct ln_node *n, const struct hc_args *a)
+{
+	struct ln_node *c = child_of(n, a->a0);
+
+	if (!c)
+		return -RP_EBADH;
+	if (c->irqchip || !a->a1 || (a->a1 & ~(uint64_t)RP_EV_NET))
+		return -RP_EINVAL;
+	c->events |= a->a1;
+	return 0;
+}
+
 static int64_t hc_vm_destroy(struct ln_root *r, struct ln_node *n, const struct hc_args *a)
 {
 	struct ln_node *c = child_of(n, a->a0);
@@ -461,7 +493,18 @@ static int64_t hc_log(struct ln_node *n, const struct hc_args *a)
 	return 0;
 }
 
-static int64_t hc_wait(struct ln_node *n, const struct hc_args *a)
+/* Frames wait on the tap for layer 1, and it has buffers for them. */
+static bool net_waiting(struct ln_root *r)
+{
+	return r->tap && __atomic_load_n(&r->net_ready, __ATOMIC_SEQ_CST) &&
+	       !net_dev_starved(r->tap);
+}
+
+/*
+ * Sleeps on the chain's thread: it returns early (0, or the caller's
+ * events) when frames arrive for a layer below, which then runs first.
+ */
+static int64_t hc_wait(struct ln_root *r, struct ln_node *n, const struct hc_args *a)
 {
 	uint64_t until, ev;
 
@@ -471,7 +514,7 @@ static int64_t hc_wait(struct ln_node *n, const struct hc_args *a)
 
 	if (n->deadline_ns && (!until || n->deadline_ns < until))
 		until = n->deadline_ns;
-	while (!n->events && until) {
+	while (!n->events && until && !net_waiting(r)) {
 		uint64_t t = now_ns();
 		struct timespec ts;
 
@@ -568,6 +611,9 @@ static bool root_mmio(struct ln_root *r, struct kvm_run *run)
 	} else if (a >= ROOT_RNG_BASE && a - ROOT_RNG_BASE < RP_DEV_SIZE) {
 		dev = &r->rng.dev;
 		off = a - ROOT_RNG_BASE;
+	} else if (r->tap && a >= ROOT_NET_BASE && a - ROOT_NET_BASE < RP_DEV_SIZE) {
+		dev = &net_dev_vio(r->tap)->dev;
+		off = a - ROOT_NET_BASE;
 	} else {
 		return false;
 	}
@@ -805,7 +851,7 @@ static struct ln_vcpu *hypercall(struct ln_root *r, struct ln_vcpu *v)
 		ret = hc_vm_destroy(r, v->node, &a);
 		break;
 	case RP_HC_WAIT:
-		ret = hc_wait(v->node, &a);
+		ret = hc_wait(r, v->node, &a);
 		break;
 	case RP_HC_TIMER:
 		ret = a.a0 > RP_MAX_WAIT_NS ? -RP_EINVAL : 0;
@@ -814,6 +860,9 @@ static struct ln_vcpu *hypercall(struct ln_root *r, struct ln_vcpu *v)
 		break;
 	case RP_HC_LOG:
 		ret = hc_log(v->node, &a);
+		break;
+	case RP_HC_POST:
+		ret = hc_post(v->node, &a);
 		break;
 	case RP_HC_EXIT:
 		v->node->exited = true;
@@ -917,11 +966,32 @@ static struct ln_vcpu *route_exit(struct ln_root *r, struct ln_vcpu *v)
 	return to_parent(r, v);
 }
 
-/* Timers that fell due become events; the lowest waiting layer gets its own. */
+/* Frames the watcher saw: into layer 1's receive buffers, and an event for it. */
+static void net_pump(struct ln_root *r, struct ln_node *bottom)
+{
+	uint64_t one = 1;
+	int f = net_dev_rx(r->tap);
+
+	if (f & ~NET_DEV_MORE)
+		bottom->events |= RP_EV_NET;
+	if (f & NET_DEV_MORE)
+		return; /* starved, layer 1's next receive notify resumes it; or more to take */
+	__atomic_store_n(&r->net_ready, 0, __ATOMIC_SEQ_CST);
+	if (write(r->wake_fd, &one, sizeof(one)) < 0)
+		log_err("wake the tap watcher: %s", strerror(errno));
+}
+
+/*
+ * Frames and timers that fell due become events; the lowest waiting layer
+ * gets its own.
+ */
 static struct ln_vcpu *events(struct ln_root *r, struct ln_vcpu *top, struct ln_vcpu *cur)
 {
 	uint64_t t = now_ns(), next = 0;
 	struct ln_vcpu *v;
+
+	if (net_waiting(r))
+		net_pump(r, top->node);
 
 	for (v = top; v; v = v->running) {
 		struct ln_node *n = v->node;
@@ -974,7 +1044,7 @@ static void chain_run(struct ln_root *r, struct ln_vcpu *top)
 			KVM_SYNC_X86_REGS | (cur->node->irqchip ? 0 : KVM_SYNC_X86_SREGS);
 		current_run = cur->run;
 		/* A timer that fired before current_run was set kicked nobody. */
-		if (r->next_deadline && now_ns() >= r->next_deadline)
+		if ((r->next_deadline && now_ns() >= r->next_deadline) || net_waiting(r))
 			cur->run->immediate_exit = 1;
 		if (ioctl(cur->fd, KVM_RUN, 0) < 0) {
 			current_run = NULL;
@@ -1015,6 +1085,17 @@ out:
 	if (fd >= 0)
 		close(fd);
 	return buf;
+}
+
+/* Each layer's image (its variant), read for it alone: what is measured is what it runs. */
+static int load_images(const struct ln_stack *s, void *img[], uint64_t size[])
+{
+	unsigned i;
+
+	for (i = 0; i < s->nlayers; i++)
+		if (!(img[i] = read_image(s->images[i], &size[i])))
+			return -1;
+	return 0;
 }
 
 #define MIB2 (2ULL << 20)
@@ -1089,7 +1170,11 @@ static int build_bottom(struct ln_root *r, struct ln_node *n, const struct blobs
 	info.magic = RP_BOOT_MAGIC;
 	info.version = RP_ABI_VERSION;
 	info.depth = 1;
-	info.canary = ((uint64_t)rand() << 32) ^ (uint64_t)rand() ^ now_ns();
+	/* The stack canary of layer 1 (each layer draws its child's): fresh per boot. */
+	if (getrandom(&info.canary, sizeof(info.canary), 0) != sizeof(info.canary)) {
+		log_err("getrandom: %s (layer 1's stack canary)", strerror(errno));
+		return -1;
+	}
 	snprintf(info.kind, sizeof(info.kind), "%s", s->kinds[0]);
 	if (s->cmdline)
 		snprintf(info.cmdline, sizeof(info.cmdline), "%s", s->cmdline);
@@ -1114,9 +1199,18 @@ static int build_bottom(struct ln_root *r, struct ln_node *n, const struct blobs
 	info.devs[info.ndevs].id = 4; /* virtio rng */
 	info.devs[info.ndevs].base = ROOT_RNG_BASE;
 	info.ndevs++;
+	if (s->net) {
+		r->net_host = r->blk_host;
+		r->tap = net_dev_open(s->net, &r->net_host);
+		if (!r->tap)
+			return -1;
+		info.devs[info.ndevs].id = 1; /* virtio net */
+		info.devs[info.ndevs].base = ROOT_NET_BASE;
+		info.ndevs++;
+	}
 	/* A first build says where free memory starts; the blobs go there. */
 	if (ring3_build(&m, mem[0], img, isize, &info, st, &why)) {
-		log_err("layer image %s: %s", s->image_path, why);
+		log_err("layer image %s: %s", s->images[0], why);
 		return -1;
 	}
 	free_start = ((const struct rp_boot_info *)(host + RP_BOOT_INFO_GPA))->free_start;
@@ -1133,16 +1227,16 @@ static int build_bottom(struct ln_root *r, struct ln_node *n, const struct blobs
 }
 
 /* The stack's blobs; the caller frees the kernel and initrd it loaded. */
-static int stack_blobs(const struct ln_stack *s, const void *img, uint64_t isize, void **kernel,
-		       void **initrd, struct blobs *b)
+static int stack_blobs(const struct ln_stack *s, void *const img[], const uint64_t isize[],
+		       void **kernel, void **initrd, struct blobs *b)
 {
 	uint64_t size;
 	unsigned i;
 
 	memset(b, 0, sizeof(*b));
 	for (i = 1; i < s->nlayers; i++) {
-		b->data[b->n] = img;
-		b->size[b->n] = isize;
+		b->data[b->n] = img[i];
+		b->size[b->n] = isize[i];
 		snprintf(b->kind[b->n++], sizeof(b->kind[0]), "%s", s->kinds[i]);
 	}
 	if (s->kernel) {
@@ -1164,6 +1258,73 @@ static int stack_blobs(const struct ln_stack *s, const void *img, uint64_t isize
 		snprintf(b->kind[b->n++], sizeof(b->kind[0]), "initrd");
 	}
 	return 0;
+}
+
+/* The tap watcher (see struct ln_root). */
+static void *net_watch(void *arg)
+{
+	struct ln_root *r = arg;
+	struct pollfd p[2] = {{.fd = net_dev_fd(r->tap), .events = POLLIN},
+			      {.fd = r->wake_fd, .events = POLLIN}};
+	uint64_t drain;
+
+	while (!__atomic_load_n(&r->watch_stop, __ATOMIC_SEQ_CST)) {
+		/* While the chain has not taken the last frames, wait for it only. */
+		p[0].fd = __atomic_load_n(&r->net_ready, __ATOMIC_SEQ_CST) ? -1 : net_dev_fd(r->tap);
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			log_err("tap watcher: poll: %s", strerror(errno));
+			break;
+		}
+		if (p[1].revents && read(r->wake_fd, &drain, sizeof(drain)) < 0 && errno != EAGAIN)
+			break;
+		if (p[0].fd >= 0 && p[0].revents) {
+			__atomic_store_n(&r->net_ready, 1, __ATOMIC_SEQ_CST);
+			pthread_kill(r->chain, SIGALRM);
+		}
+	}
+	return NULL;
+}
+
+/* The watcher blocks the chain's signals: they must reach the chain's thread. */
+static int watch_start(struct ln_root *r)
+{
+	sigset_t all, old;
+	int err;
+
+	r->chain = pthread_self();
+	r->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (r->wake_fd < 0) {
+		log_err("eventfd: %s", strerror(errno));
+		return -1;
+	}
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	err = pthread_create(&r->watcher, NULL, net_watch, r);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (err) {
+		log_err("tap watcher thread: %s", strerror(err));
+		return -1;
+	}
+	r->watching = true;
+	return 0;
+}
+
+static void watch_stop(struct ln_root *r)
+{
+	uint64_t one = 1;
+
+	if (r->watching) {
+		__atomic_store_n(&r->watch_stop, 1, __ATOMIC_SEQ_CST);
+		if (write(r->wake_fd, &one, sizeof(one)) < 0)
+			log_err("stop the tap watcher: %s", strerror(errno));
+		pthread_join(r->watcher, NULL);
+		r->watching = false;
+	}
+	if (r->wake_fd >= 0)
+		close(r->wake_fd);
+	r->wake_fd = -1;
 }
 
 static int root_open(struct ln_root *r)
@@ -1198,20 +1359,21 @@ static int root_open(struct ln_root *r)
 
 int layer_stack_run(const struct ln_stack *s, struct ln_result *res)
 {
-	struct ln_root r = {.stack = s, .res = res, .kvm_fd = -1};
+	struct ln_root r = {.stack = s, .res = res, .kvm_fd = -1, .wake_fd = -1};
 	struct rp_vcpu_state st;
 	struct ln_node *bottom;
 	struct ln_vcpu *v;
-	uint64_t isize = 0;
+	uint64_t isize[LN_MAX_LAYERS] = {0};
 	uint64_t t0 = now_ns();
-	void *img, *kernel = NULL, *initrd = NULL;
+	void *img[LN_MAX_LAYERS] = {NULL}, *kernel = NULL, *initrd = NULL;
+	char variants[LN_MAX_LAYERS * (LN_VARIANT_MAX + 1)] = "";
 	struct blobs b;
+	unsigned i;
 
 	memset(res, 0, sizeof(*res));
 	res->outcome = RP_ERROR;
-	img = read_image(s->image_path, &isize);
 	/* Measured launch: hash the very bytes that will run, before anything is created. */
-	if (!img || measure_layers(s, img, isize, s->manifest))
+	if (load_images(s, img, isize) || measure_layers(s, img, isize, s->manifest))
 		goto out;
 	if (s->nlayers + (s->kernel ? 2 : 0) > RP_MAX_PAYLOAD + 1) {
 		log_err("%u layers and a guest: more than the %d images layer 1 can carry",
@@ -1227,18 +1389,23 @@ int layer_stack_run(const struct ln_stack *s, struct ln_result *res)
 		log_err("KVM_CREATE_VM: %s", strerror(errno));
 		goto out;
 	}
-	if (build_bottom(&r, bottom, &b, img, isize, &st) || !(v = vcpu_new(&r, bottom)) ||
-	    kvm_state_set(v->fd, &st)) {
+	if (build_bottom(&r, bottom, &b, img[0], isize[0], &st) || !(v = vcpu_new(&r, bottom)) ||
+	    kvm_state_set(v->fd, &st) || (r.tap && watch_start(&r))) {
 		log_err("could not start layer 1 (%s)", s->kinds[0]);
 		goto free;
 	}
+	for (i = 0; i < s->nlayers; i++)
+		snprintf(variants + strlen(variants), sizeof(variants) - strlen(variants), "%s%s",
+			 i ? "," : "", s->variants[i]);
 	log_event("stack_start", "layers", 'u', (uint64_t)s->nlayers, "bottom", 's', s->kinds[0],
-		  "top", 's', s->kinds[s->nlayers - 1], "layer_mem_mib", 'u', s->layer_mem >> 20,
-		  NULL);
+		  "top", 's', s->kinds[s->nlayers - 1], "variants", 's', variants, "layer_mem_mib",
+		  'u', s->layer_mem >> 20, NULL);
 	chain_run(&r, v);
 	if (r.console_len && write(1, r.console, r.console_len) < 0)
 		r.console_len = 0;
 free:
+	watch_stop(&r);
+	net_dev_close(r.tap);
 	if (bottom->nmaps)
 		munmap(bottom->maps[0].host, bottom->maps[0].size);
 	node_free(&r, bottom);
@@ -1248,7 +1415,8 @@ out:
 	if (r.kvm_fd >= 0)
 		close(r.kvm_fd);
 	disk_dev_close(r.disk);
-	free(img);
+	for (i = 0; i < s->nlayers; i++)
+		free(img[i]);
 	free(kernel);
 	free(initrd);
 	res->seconds = (now_ns() - t0) / 1e9;

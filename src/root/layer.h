@@ -13,14 +13,18 @@
 
 #define LN_MAX_LAYERS RP_MAX_DEPTH
 #define LN_KIND_MAX 15
+#define LN_VARIANT_MAX 7
 
 struct measure_manifest;
 struct rp_disk;
+struct rp_net;
 
 /* What the operator asked for: a chain of ring-3 layers (bottom first). */
 struct ln_stack {
-	const char *image_path;          /* the layer kernel (build/layer.elf) */
 	char kinds[LN_MAX_LAYERS][LN_KIND_MAX + 1];
+	/* Each layer's image: a variant of the layer kernel (build/layer-gcc.elf). */
+	const char *images[LN_MAX_LAYERS];
+	char variants[LN_MAX_LAYERS][LN_VARIANT_MAX + 1]; /* "gcc", "clang"; "file": one given */
 	unsigned nlayers;                /* the last one is the top */
 	uint64_t layer_mem;              /* each layer's own share, bytes */
 	uint64_t top_args[6];            /* the top's personality parameters */
@@ -31,6 +35,8 @@ struct ln_stack {
 	uint64_t guest_mem;
 	/* A disk for a vmm top: layer 1 gets it as a virtio-blk window at RP_DEV_BASE. */
 	const struct rp_disk *disk;
+	/* A network for a vmm (or io) top: layer 1 gets it as a virtio-net window. */
+	const struct rp_net *net;
 	/* Approved layer-image hashes (measure.h), or NULL: measure and log only. */
 	const struct measure_manifest *manifest;
 };

@@ -5,7 +5,7 @@
  *   rampart run [STACK.json] [--kernel K] [--initrd I] [--cmdline S] [--mem SIZE]
  *               [--cpus N] [--net tap:NAME]... [--disk PATH[,ro]]... [--name N] [--log FILE]
  *   rampart check STACK.json
- *   rampart manifest [--layer-image PATH]
+ *   rampart manifest [--layer-image FOLDER|IMAGE]
  *   rampart version
  *
  * Exit status: the guest's outcome (0 powered off, 2 reset or panic, 3 triple
@@ -35,7 +35,7 @@
 static const char usage_text[] =
 	"usage: rampart run [STACK.json] [options]   boot a stack\n"
 	"       rampart check STACK.json             check a stack file and exit\n"
-	"       rampart manifest [--layer-image PATH] print the layer image's sha256 line\n"
+	"       rampart manifest [--layer-image PATH] print each layer image's sha256 line\n"
 	"       rampart version\n"
 	"options (they override the stack file):\n"
 	"  --kernel PATH        Linux bzImage to boot\n"
@@ -49,7 +49,10 @@ static const char usage_text[] =
 	"  --log FILE           JSON-lines events to FILE (default: stderr)\n"
 	"layered stacks (ring-3 layers, from the root up):\n"
 	"  --layers K1,K2,...   pass, test, ...; the top: vmm (boots --kernel), spin, test\n"
-	"  --layer-image PATH   the layer kernel (default: layer.elf beside rampart)\n"
+	"                       K@gcc or K@clang picks a layer's variant of the layer\n"
+	"                       kernel; by default adjacent layers differ (gcc, clang, ...)\n"
+	"  --layer-image PATH   a folder of layer-gcc.elf and layer-clang.elf (default:\n"
+	"                       the folder of rampart), or one image for every layer\n"
 	"  --layer-mem SIZE     each layer's own memory (default 8M)\n"
 	"  --layer-args N,...   the top layer's parameters\n"
 	"  --echo N             words the root's test device answers on port 0x608\n"
@@ -293,34 +296,73 @@ static int boot_stack(struct rp_vm *vm, const struct rp_config *c, const void *k
 	return vm_run(vm);
 }
 
-/* The layer image: the one given, or layer.elf beside the rampart binary. */
-static void layer_image_path(const char *given, char image[PATH_MAX])
+/*
+ * Where the layer images are: the --layer-image given, a folder holding one
+ * image per variant (layer-gcc.elf, layer-clang.elf) or one image file that
+ * then serves every layer; nothing given, the folder of the rampart binary.
+ * True for a folder. A path that is not there counts as a file, so that
+ * reading it names it.
+ */
+static bool layer_images_at(const char *given, char at[PATH_MAX])
 {
-	char self[PATH_MAX];
+	struct stat st;
 	ssize_t n;
 
 	if (given && given[0]) {
-		snprintf(image, PATH_MAX, "%s", given);
-		return;
+		snprintf(at, PATH_MAX, "%s", given);
+		return stat(at, &st) == 0 && S_ISDIR(st.st_mode);
 	}
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	self[n > 0 ? n : 0] = 0;
-	if (strrchr(self, '/'))
-		*strrchr(self, '/') = 0;
-	snprintf(image, PATH_MAX, "%.*s/layer.elf", PATH_MAX - 11, self);
+	n = readlink("/proc/self/exe", at, PATH_MAX - 1);
+	at[n > 0 ? n : 0] = 0;
+	if (strrchr(at, '/'))
+		*strrchr(at, '/') = 0;
+	return true;
+}
+
+static void variant_image(const char *folder, const char *variant, char image[PATH_MAX])
+{
+	snprintf(image, PATH_MAX, "%.*s/layer-%s.elf", PATH_MAX - 24, folder, variant);
+}
+
+/* Each layer's image and variant name into s; -1 when one names a variant a file cannot give. */
+static int layer_images(const struct rp_config *c, struct ln_stack *s,
+			char images[LN_MAX_LAYERS][PATH_MAX])
+{
+	char at[PATH_MAX];
+	bool folder = layer_images_at(c->layer_image, at);
+	unsigned i;
+
+	for (i = 0; i < c->nlayers; i++) {
+		const char *variant = config_layer_variant(c, i);
+
+		if (!folder && c->layer_variants[i][0]) {
+			log_err("layer %u '%s@%s': --layer-image %s is one image for every layer; "
+				"give a folder of layer-VARIANT.elf images to choose variants",
+				i + 1, c->layers[i], variant, at);
+			return -1;
+		}
+		if (folder)
+			variant_image(at, variant, images[i]);
+		else
+			snprintf(images[i], PATH_MAX, "%s", at);
+		snprintf(s->variants[i], sizeof(s->variants[i]), "%s", folder ? variant : "file");
+		s->images[i] = images[i];
+	}
+	return 0;
 }
 
 /* A layered stack: the chain of ring-3 layers and the root's test device. */
 static int run_layers(const struct rp_config *c)
 {
 	struct ln_stack s = {.layer_mem = c->layer_mem, .echo_words = c->echo_words};
+	static char images[LN_MAX_LAYERS][PATH_MAX];
 	struct measure_manifest manifest;
-	char image[PATH_MAX], err[768];
 	struct ln_result res;
+	char err[768];
 	unsigned i;
 
-	layer_image_path(c->layer_image, image);
-	s.image_path = image;
+	if (layer_images(c, &s, images))
+		return RP_ERROR;
 	if (c->manifest[0]) {
 		if (measure_load_manifest(c->manifest, &manifest, err, sizeof(err))) {
 			log_err("%s", err);
@@ -333,8 +375,9 @@ static int run_layers(const struct rp_config *c)
 		s.initrd = c->initrd[0] ? c->initrd : NULL;
 		s.cmdline = c->cmdline;
 		s.guest_mem = c->mem;
-		s.disk = c->ndisks ? &c->disks[0] : NULL;
 	}
+	s.disk = c->ndisks ? &c->disks[0] : NULL;
+	s.net = c->nnets ? &c->nets[0] : NULL;
 	for (i = 0; i < c->nlayers; i++)
 		memcpy(s.kinds[i], c->layers[i], sizeof(s.kinds[i]));
 	s.nlayers = c->nlayers;
@@ -410,7 +453,23 @@ static int cmd_check(int argc, char **argv)
 	return 0;
 }
 
-/* Print the sha256sum line of the layer image, for the operator to approve. */
+/* Print the sha256sum line of one layer image. */
+static int manifest_line(const char *image)
+{
+	char hex[SHA256_HEX];
+	uint64_t size;
+	void *img;
+
+	img = read_file(image, "layer image", 512ULL << 20, &size);
+	if (!img)
+		return -1;
+	measure_hex(img, size, hex);
+	free(img);
+	printf("%s  %s\n", hex, image);
+	return 0;
+}
+
+/* The sha256sum line of every variant's layer image, for the operator to approve. */
 static int cmd_manifest(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -418,10 +477,8 @@ static int cmd_manifest(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	const char *given = NULL;
-	char image[PATH_MAX], hex[SHA256_HEX];
-	uint64_t size;
-	void *img;
-	int opt;
+	char at[PATH_MAX], image[PATH_MAX];
+	int opt, i;
 
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -436,13 +493,13 @@ static int cmd_manifest(int argc, char **argv)
 			argv[optind]);
 		return RP_ERROR;
 	}
-	layer_image_path(given, image);
-	img = read_file(image, "layer image", 512ULL << 20, &size);
-	if (!img)
-		return RP_ERROR;
-	measure_hex(img, size, hex);
-	free(img);
-	printf("%s  %s\n", hex, image);
+	if (!layer_images_at(given, at))
+		return manifest_line(at) || fflush(stdout) ? RP_ERROR : 0;
+	for (i = 0; config_variants[i]; i++) {
+		variant_image(at, config_variants[i], image);
+		if (manifest_line(image))
+			return RP_ERROR;
+	}
 	return fflush(stdout) ? RP_ERROR : 0;
 }
 

@@ -202,38 +202,39 @@ void measure_hex(const void *data, uint64_t size, char hex[SHA256_HEX])
 	sha256_hex(d, hex);
 }
 
-int measure_layers(const struct ln_stack *s, const void *img, uint64_t size,
+int measure_layers(const struct ln_stack *s, void *const img[], const uint64_t size[],
 		   const struct measure_manifest *m)
 {
-	char hex[SHA256_HEX];
+	char hex[LN_MAX_LAYERS][SHA256_HEX];
 	unsigned i;
 
-	/* Every layer starts from the same image: one hash, checked per layer. */
-	measure_hex(img, size, hex);
+	/* Each layer's own bytes, so every variant the stack uses is checked; all before any event. */
 	for (i = 0; i < s->nlayers; i++) {
-		if (m && !approved(m, hex)) {
-			const struct measure_entry *e = measure_find_name(m, s->image_path);
-			char has[PATH_MAX + 100];
+		const struct measure_entry *e;
+		char has[PATH_MAX + 100];
 
-			if (e)
-				snprintf(has, sizeof(has), "the manifest has %s for %s", e->hex,
-					 base_name(s->image_path));
-			else
-				snprintf(has, sizeof(has), "no entry for %s",
-					 base_name(s->image_path));
-			log_err("layer %u (%s): image %s has sha256 %s, not approved by "
-				"manifest %s (%s)",
-				i + 1, s->kinds[i], s->image_path, hex, m->path, has);
-			return -1;
-		}
+		measure_hex(img[i], size[i], hex[i]);
+		if (!m || approved(m, hex[i]))
+			continue;
+		e = measure_find_name(m, s->images[i]);
+		if (e)
+			snprintf(has, sizeof(has), "the manifest has %s for %s", e->hex,
+				 base_name(s->images[i]));
+		else
+			snprintf(has, sizeof(has), "no entry for %s", base_name(s->images[i]));
+		log_err("layer %u (%s, %s): image %s has sha256 %s, not approved by manifest %s (%s)",
+			i + 1, s->kinds[i], s->variants[i], s->images[i], hex[i], m->path, has);
+		return -1;
+	}
+	for (i = 0; i < s->nlayers; i++) {
 		if (m)
 			log_event("measured", "layer", 'u', (uint64_t)(i + 1), "kind", 's',
-				  s->kinds[i], "path", 's', s->image_path, "sha256", 's', hex,
-				  "approved", 'b', 1, NULL);
+				  s->kinds[i], "variant", 's', s->variants[i], "path", 's',
+				  s->images[i], "sha256", 's', hex[i], "approved", 'b', 1, NULL);
 		else
 			log_event("measured", "layer", 'u', (uint64_t)(i + 1), "kind", 's',
-				  s->kinds[i], "path", 's', s->image_path, "sha256", 's', hex,
-				  NULL);
+				  s->kinds[i], "variant", 's', s->variants[i], "path", 's',
+				  s->images[i], "sha256", 's', hex[i], NULL);
 	}
 	return 0;
 }

@@ -44,11 +44,12 @@ const struct measure_entry *measure_find_name(const struct measure_manifest *m,
 void measure_hex(const void *data, uint64_t size, char hex[SHA256_HEX]);
 
 /*
- * Measure the layer image every layer of s starts from (img: the very bytes
- * that will be loaded) and log a "measured" event per layer. With a manifest
- * (m not NULL), -1 and one line on stderr when the hash is not approved.
+ * Measure the image of each layer of s (img[i], size[i]: the very bytes that
+ * will be loaded for layer i + 1, its variant s->variants[i]) and log a
+ * "measured" event per layer, naming its variant. With a manifest (m not
+ * NULL), -1 and one line on stderr (and no event) when a hash is not approved.
  */
-int measure_layers(const struct ln_stack *s, const void *img, uint64_t size,
+int measure_layers(const struct ln_stack *s, void *const img[], const uint64_t size[],
 		   const struct measure_manifest *m);
 /* Hash and log a blob a vmm top boots (kind "kernel" or "initrd"). */
 void measure_blob(const char *kind, const char *path, const void *data, uint64_t size);

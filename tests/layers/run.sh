@@ -146,6 +146,93 @@ for L in smash,spin pass,smash,spin; do
 	fi
 done
 
+# Diversity: the two variants of the layer kernel are two images, with the
+# same functions at other addresses (order and padding shuffled by the
+# build's seed), each still W^X: one PT_LOAD per protection, none W and X.
+G=build/layer-gcc.elf C=build/layer-clang.elf
+addr() { nm "$1" | awk -v f="$2" '$3 == f { print $1 }'; }
+same='' missing=''
+for f in _start layer_main pass_main child_start child_start_devs vdev_mmio ring3_build \
+	spin_main abuse_main vmm_main sha256_update __stack_chk_fail; do
+	a=$(addr $G $f) b=$(addr $C $f)
+	if [ -z "$a" ] || [ -z "$b" ]; then missing="$missing $f"
+	elif [ "$a" = "$b" ]; then same="$same $f@$a"; fi
+done
+hg=$(sha256sum <$G | cut -d' ' -f1) hc=$(sha256sum <$C | cut -d' ' -f1)
+if [ -z "$same$missing" ] && [ "$hg" != "$hc" ]; then
+	ok "variants: 12 functions at other addresses in gcc and clang, two hashes"
+else
+	notok "variants" "same address:$same; missing:$missing; hashes $hg $hc"
+fi
+for v in $G $C; do
+	# The flags of each PT_LOAD, between its sizes and its alignment: "RE R RW".
+	flags=$(readelf -lW $v | awk '$1 == "LOAD" { f = ""; for (i = 7; i < NF; i++) f = f $i; print f }' |
+		tr '\n' ' ')
+	[ "$flags" = "RE R RW " ] && ok "W^X $v (PT_LOAD flags $flags)" ||
+		notok "W^X $v" "PT_LOAD flags '$flags', want 'RE R RW '"
+done
+# The seed decides the order: the build's seed gives the build's order, another another.
+objs=$(ls src/layer/*.c src/layer/*.S src/lib/*.c src/boot/*.c src/virtio/*.c |
+	sed 's|^\(.*\)\.[cS]$|build/layerobj-gcc/\1.o|')
+# shellcheck disable=SC2086
+scripts/layer-order.py "$(cat build/layer-seed)" gcc "$T/order1" $objs &&
+	scripts/layer-order.py "x$(cat build/layer-seed)" gcc "$T/order2" $objs &&
+	cmp -s "$T/order1" build/layerobj-gcc/layer-order.ld &&
+	! cmp -s "$T/order1" "$T/order2" && [ "$(wc -l <"$T/order1")" -ge 100 ] &&
+	ok "variants: the seed $(cat build/layer-seed) gives the build's order, another seed another" ||
+	notok "variants: seed" "order files: $(wc -l <"$T/order1") lines, build's $(wc -l <build/layerobj-gcc/layer-order.ld)"
+
+# A stack of two variants runs, and its events say which variant each layer runs.
+measured() { grep -o "\"event\":\"measured\",\"layer\":$2,\"kind\":\"[a-z]*\",\"variant\":\"$3\",\"path\":\"[^\"]*/layer-$3.elf\"" "$T/$1"; }
+run var2 --layers pass@clang,spin@gcc --layer-args 1,100
+if [ $rc = 0 ] && [ "$(field var2 doorbells)" = 100 ] && measured var2 1 clang >/dev/null &&
+	measured var2 2 gcc >/dev/null && grep -q '"event":"stack_start".*"variants":"clang,gcc"' "$T/var2"; then
+	ok "variants: pass@clang,spin@gcc runs (100 doorbells), each layer's variant logged"
+else
+	notok "variants pass@clang,spin@gcc" "rc $rc, $(grep -o '"event":"\(measured\|stack_start\)"[^}]*' "$T/var2")"
+fi
+run vardef --layers pass,pass,pass,spin --layer-args 1,100
+if [ $rc = 0 ] && grep -q '"event":"stack_start".*"variants":"gcc,clang,gcc,clang"' "$T/vardef" &&
+	measured vardef 4 clang >/dev/null; then
+	ok "variants: by default adjacent layers differ (gcc,clang,gcc,clang)"
+else
+	notok "variants default" "rc $rc, $(grep -o '"variants":"[^"]*"' "$T/vardef")"
+fi
+
+# Per-boot canaries: each layer logs a hash of its own (never the canary);
+# the guard its compiled code checks is that canary; two boots, four values.
+canaries() { sed -n 's/.*"text":"canary: depth \([0-9]\) sha256 \([0-9a-f]*\) guard is the canary".*/\1 \2/p' "$T/$1"; }
+run can1 --layers canary,canary,spin --layer-args 1,10
+c1=$(canaries can1)
+run can2 --layers canary@clang,canary@gcc,spin --layer-args 1,10
+c2=$(canaries can2)
+l1a=$(echo "$c1" | awk '$1 == 1 { print $2 }') l2a=$(echo "$c1" | awk '$1 == 2 { print $2 }')
+l1b=$(echo "$c2" | awk '$1 == 1 { print $2 }') l2b=$(echo "$c2" | awk '$1 == 2 { print $2 }')
+if [ $rc = 0 ] && [ ${#l1a} = 16 ] && [ ${#l2a} = 16 ] && [ ${#l1b} = 16 ] && [ ${#l2b} = 16 ] &&
+	[ "$l1a" != "$l1b" ] && [ "$l2a" != "$l2b" ] && [ "$l1a" != "$l2a" ] && [ "$l1b" != "$l2b" ]; then
+	ok "canaries: fresh per boot and per layer ($l1a $l2a, then $l1b $l2b)"
+else
+	notok "canaries" "rc $rc, boot 1: $(echo $c1), boot 2: $(echo $c2)"
+fi
+
+# A smashed stack frame is caught in either variant, at depth 1 or 2: the
+# layer logs it and ends with 0x57ac (22444), which ends the stack.
+for L in overrun@gcc overrun@clang pass@gcc,overrun@clang pass@clang,overrun@gcc; do
+	d=$(echo $L | tr , '\n' | grep -n '^overrun' | cut -d: -f1)
+	run "overrun-$L" --layers $L --layer-args 64
+	if grep -q "\"layer\":\"L$d#[0-9]*\",\"text\":\"layer: stack smashing detected (__stack_chk_fail)" "$T/overrun-$L" &&
+		! grep -q 'overrun: returned' "$T/overrun-$L" && [ "$(field "overrun-$L" code)" = 22444 ]; then
+		ok "stack protector: a 64-byte write into a 16-byte buffer ends $L (code 0x57ac)"
+	else
+		notok "stack protector $L" "rc $rc, $(grep -o '"\(text\|why\)":"[^"]*"' "$T/overrun-$L" | tail -3)"
+	fi
+done
+run overrun-in --layers pass,overrun --layer-args 16
+grep -q 'overrun: returned' "$T/overrun-in" && ! grep -q 'stack smashing' "$T/overrun-in" &&
+	[ $rc = 0 ] && [ "$(field overrun-in code)" = 0 ] &&
+	ok "stack protector: a write in bounds returns (code 0)" ||
+	notok "stack protector in bounds" "rc $rc, $(grep -o '"\(text\|why\)":"[^"]*"' "$T/overrun-in" | tail -3)"
+
 # The operator stops a busy stack: a clean end with the signal's status.
 "$R" run --layers pass,spin --layer-args 2,1000000000000 2>"$T/stop" &
 pid=$!

@@ -45,12 +45,14 @@ need_vmm() {
 }
 
 # need_layers NAME: as need_vmm, for a test of stacks with layers: QEMU has
-# none (the test reports itself skipped), and rampart needs its layer.elf.
+# none (the test reports itself skipped), and rampart needs the variants of
+# its layer image beside it (layer-gcc.elf, layer-clang.elf).
 need_layers() {
 	need_vmm "$1"
 	if [ "$VMM" != rampart ]; then ok "$1 # skip: layers need rampart"; exit 0; fi
-	LAYER_ELF=$(dirname "$RAMPART")/layer.elf
-	[ -s "$LAYER_ELF" ] || { notok "$1" "missing $LAYER_ELF (run make)"; exit 1; }
+	for LAYER_ELF in "$(dirname "$RAMPART")"/layer-gcc.elf "$(dirname "$RAMPART")"/layer-clang.elf; do
+		[ -s "$LAYER_ELF" ] || { notok "$1" "missing $LAYER_ELF (run make)"; exit 1; }
+	done
 }
 
 # qemu_run OPTIONS...: rampart's `run` options, executed by QEMU microvm.

@@ -128,6 +128,75 @@ static void layers(void **state)
 	assert_int_equal(config_add_layer_args(&cfg, "1,2,3,4,5,6,7", err, sizeof(err)), -1);
 }
 
+/* Each layer's variant of the layer kernel: named, or by default unlike the layer below. */
+static void variants(void **state)
+{
+	assert_int_equal(load("{\"layers\":[{\"kind\":\"pass\",\"variant\":\"clang\"},"
+			      "{\"kind\":\"pass\",\"variant\":\"clang\"},{\"kind\":\"spin\"}]}"),
+			 0);
+	assert_string_equal(cfg.layer_variants[0], "clang");
+	assert_string_equal(cfg.layer_variants[2], "");
+	assert_string_equal(config_layer_variant(&cfg, 0), "clang");
+	assert_string_equal(config_layer_variant(&cfg, 1), "clang"); /* as named, though alike */
+	assert_string_equal(config_layer_variant(&cfg, 2), "gcc");
+	assert_int_equal(config_check(&cfg, err, sizeof(err)), 0);
+
+	assert_int_equal(load("{\"layers\":[{\"kind\":\"pass\"},{\"kind\":\"pass\"},"
+			      "{\"kind\":\"pass\"},{\"kind\":\"spin\"}]}"),
+			 0);
+	assert_string_equal(config_layer_variant(&cfg, 0), "gcc");
+	assert_string_equal(config_layer_variant(&cfg, 1), "clang");
+	assert_string_equal(config_layer_variant(&cfg, 2), "gcc");
+	assert_string_equal(config_layer_variant(&cfg, 3), "clang");
+	/* Layer 1 unnamed under a named layer 2: unlike it. */
+	assert_int_equal(config_add_layers(&cfg, "pass,pass@gcc,spin", err, sizeof(err)), 0);
+	assert_int_equal(cfg.nlayers, 3);
+	assert_string_equal(cfg.layers[1], "pass");
+	assert_string_equal(config_layer_variant(&cfg, 0), "clang");
+	assert_string_equal(config_layer_variant(&cfg, 1), "gcc");
+	assert_string_equal(config_layer_variant(&cfg, 2), "clang");
+	assert_int_equal(config_add_layers(&cfg, "spin@clang", err, sizeof(err)), 0);
+	assert_string_equal(config_layer_variant(&cfg, 0), "clang");
+	/* A new list forgets the old one's variants. */
+	assert_int_equal(config_add_layers(&cfg, "pass,spin", err, sizeof(err)), 0);
+	assert_string_equal(cfg.layer_variants[0], "");
+	assert_string_equal(config_layer_variant(&cfg, 0), "gcc");
+
+	assert_int_equal(config_add_layers(&cfg, "pass@icc,spin", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "layer 'pass': unknown variant 'icc' (gcc, clang)"));
+	assert_int_equal(config_add_layers(&cfg, "pass@,spin", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "unknown variant ''"));
+	assert_int_equal(config_add_layers(&cfg, "pass@gcc@clang,spin", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "unknown variant 'gcc@clang'"));
+	assert_int_equal(config_add_layers(&cfg, "nope@gcc,spin", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "layer 'nope': unknown kind"));
+	assert_int_equal(config_add_layers(&cfg, "pass@clangx,spin", err, sizeof(err)), -1);
+	assert_int_equal(config_add_layers(&cfg, "pass@GCC,spin", err, sizeof(err)), -1);
+
+	assert_refused("{\"layers\":[{\"kind\":\"pass\",\"variant\":\"icc\"},{\"kind\":\"spin\"}]}",
+		       "layers[0]: layer 'pass': unknown variant 'icc' (gcc, clang)");
+	assert_refused("{\"layers\":[{\"kind\":\"pass\"},{\"kind\":\"spin\",\"variant\":\"\"}]}",
+		       "layers[1]: layer 'spin': unknown variant ''");
+	assert_refused("{\"layers\":[{\"kind\":\"pass\",\"variant\":1},{\"kind\":\"spin\"}]}",
+		       "layers[0].variant: wrong type");
+	assert_refused("{\"layers\":[{\"kind\":\"pass\",\"variants\":\"gcc\"},{\"kind\":\"spin\"}]}",
+		       "layers[0].variants: unknown field");
+	assert_refused("{\"layers\":[{\"variant\":\"gcc\"}]}", "layers[0].kind: missing");
+}
+
+/* The test-only kinds of the stack protector: canary is a pass, overrun a top. */
+static void guard_kinds(void **state)
+{
+	config_defaults(&cfg);
+	assert_int_equal(config_add_layers(&cfg, "canary,canary,spin", err, sizeof(err)), 0);
+	assert_int_equal(config_check(&cfg, err, sizeof(err)), 0);
+	assert_int_equal(config_add_layers(&cfg, "pass,overrun", err, sizeof(err)), 0);
+	assert_int_equal(config_check(&cfg, err, sizeof(err)), 0);
+	assert_int_equal(config_add_layers(&cfg, "pass,canary", err, sizeof(err)), 0);
+	assert_int_equal(config_check(&cfg, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "the top layer 'canary' needs a child"));
+}
+
 static void final_checks(void **state)
 {
 	config_defaults(&cfg);
@@ -202,6 +271,7 @@ int main(void)
 		cmocka_unit_test(refusals),	  cmocka_unit_test(too_many_disks),
 		cmocka_unit_test(final_checks), cmocka_unit_test(flag_values),
 		cmocka_unit_test(layers),	  cmocka_unit_test(manifest_field),
+		cmocka_unit_test(variants),	  cmocka_unit_test(guard_kinds),
 	};
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
 }

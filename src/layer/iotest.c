@@ -1,0 +1,206 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The "io" test guest: a top that drives the virtio-blk and virtio-net
+ * devices its parent gives it with the freestanding driver
+ * (src/virtio/driver.h), so that data crosses every layer below it, both
+ * ways, and the host can check it byte for byte:
+ *
+ *  1. reads sectors [0, n) of the disk and writes them to [n, 2n);
+ *  2. sends `send` frames (EtherType IO_ETHERTYPE, to broadcast), frame i
+ *     carrying a 4-byte big-endian i and the 1024 bytes of the disk at
+ *     offset i * 1024;
+ *  3. receives `recv` frames of that EtherType (others are skipped), frame
+ *     i carrying i and 1024 bytes, and writes the bytes to the disk at
+ *     offset 2n * 512 + i * 1024.
+ *
+ * args[0] = n (sectors, 2..IO_MAX_SECTORS), args[1] = send (<= n / 2),
+ * args[2] = recv (<= IO_MAX_RECV). Its buffers lie in its free memory.
+ * Ends with `out` of its exit code to 0x6f0: 0, or LAYER_CODE_BAD after a
+ * log line saying what failed.
+ */
+#include "layer/hc.h"
+#include "layer/layer.h"
+#include "layer/lib.h"
+#include "lib/rt.h"
+#include "virtio/driver.h"
+
+#define IO_ETHERTYPE 0x88b5 /* IEEE local experimental */
+#define IO_CHUNK 1024
+#define IO_MAX_SECTORS 1024
+#define IO_MAX_RECV 256
+#define IO_SECTORS_PER_REQ 64
+#define IO_WAIT_NS 10000000ULL /* 10 ms */
+#define IO_MAX_WAITS 6000       /* about a minute without a frame */
+#define ETH_HDR 14
+#define NET_HDR 12
+
+struct io_mem {
+	struct vdrv_blk blk;
+	struct vdrv_net net;
+	uint8_t frame[NET_HDR + ETH_HDR + 4 + IO_CHUNK] __attribute__((aligned(64)));
+	uint8_t disk[IO_MAX_SECTORS * 512] __attribute__((aligned(4096)));
+	uint8_t got[IO_MAX_RECV * IO_CHUNK] __attribute__((aligned(4096)));
+	uint8_t seen[IO_MAX_RECV];
+};
+
+static uint32_t win_read(void *ctx, uint64_t off)
+{
+	return *(volatile uint32_t *)((uint8_t *)ctx + off);
+}
+
+static void win_write(void *ctx, uint64_t off, uint32_t val)
+{
+	*(volatile uint32_t *)((uint8_t *)ctx + off) = val;
+}
+
+static uint64_t to_gpa(void *ctx, const void *p)
+{
+	(void)ctx;
+	return (uint64_t)(uintptr_t)p;
+}
+
+static __attribute__((noreturn)) void io_end(const char *what, uint64_t v)
+{
+	struct line l = {.len = 0};
+	uint32_t code = what ? LAYER_CODE_BAD : 0;
+
+	line_str(&l, "io: ");
+	line_str(&l, what ? what : "done");
+	line_str(&l, " ");
+	line_dec(&l, v);
+	line_send(&l);
+	for (;;)
+		port_out(TPORT_POWEROFF, 4, code);
+}
+
+static const struct rp_dev *find(const struct rp_boot_info *info, uint32_t id)
+{
+	for (unsigned i = 0; i < info->ndevs && i < RP_MAX_DEVS; i++)
+		if (info->devs[i].id == id)
+			return &info->devs[i];
+	return NULL;
+}
+
+static void disk_rw(struct io_mem *m, bool write, uint64_t sector, uint8_t *buf, uint64_t n)
+{
+	while (n) {
+		uint64_t k = n < IO_SECTORS_PER_REQ ? n : IO_SECTORS_PER_REQ;
+		struct vio_iov iov = {.base = buf, .len = (uint32_t)(k * 512)};
+
+		if (vdrv_blk_rw(&m->blk, write, sector * 512, &iov, 1) < 0)
+			io_end(write ? "disk write failed at sector" : "disk read failed at sector",
+			       sector);
+		sector += k;
+		buf += k * 512;
+		n -= k;
+	}
+}
+
+static void send_frames(struct io_mem *m, uint64_t count)
+{
+	uint8_t *f = m->frame;
+
+	for (uint64_t i = 0; i < count; i++) {
+		struct vio_iov iov = {.base = f, .len = sizeof(m->frame)};
+		uint8_t *eth = f + NET_HDR;
+
+		rt_memset(f, 0, NET_HDR);
+		rt_memset(eth, 0xff, 6);
+		rt_memcpy(eth + 6, m->net.mac, 6);
+		eth[12] = IO_ETHERTYPE >> 8;
+		eth[13] = IO_ETHERTYPE & 0xff;
+		eth[14] = (uint8_t)(i >> 24);
+		eth[15] = (uint8_t)(i >> 16);
+		eth[16] = (uint8_t)(i >> 8);
+		eth[17] = (uint8_t)i;
+		rt_memcpy(eth + 18, m->disk + i * IO_CHUNK, IO_CHUNK);
+		if (vdrv_net_tx(&m->net, &iov, 1) < 0)
+			io_end("send failed at frame", i);
+	}
+}
+
+static void recv_frames(struct io_mem *m, uint64_t count)
+{
+	uint64_t got = 0, waits = 0, skipped = 0;
+
+	while (got < count) {
+		const uint8_t *f;
+		int len = vdrv_net_rx_peek(&m->net, &f);
+		const uint8_t *eth = f + NET_HDR;
+		uint32_t i;
+
+		if (len < 0)
+			io_end("receive failed after frames", got);
+		if (len == 0) {
+			vdrv_net_rx_kick(&m->net);
+			if (++waits > IO_MAX_WAITS)
+				io_end("no frame came; frames received", got);
+			hc5(RP_HC_WAIT, IO_WAIT_NS, 0, 0, 0, 0);
+			continue;
+		}
+		i = (uint32_t)eth[14] << 24 | (uint32_t)eth[15] << 16 | (uint32_t)eth[16] << 8 |
+		    eth[17];
+		if (len != (int)sizeof(m->frame) || eth[12] != (IO_ETHERTYPE >> 8) ||
+		    eth[13] != (IO_ETHERTYPE & 0xff)) {
+			skipped++; /* the host's own traffic */
+		} else if (i >= count || m->seen[i]) {
+			io_end("unexpected frame number", i);
+		} else {
+			m->seen[i] = 1;
+			rt_memcpy(m->got + (uint64_t)i * IO_CHUNK, eth + 18, IO_CHUNK);
+			got++;
+		}
+		vdrv_net_rx_done(&m->net);
+	}
+	vdrv_net_rx_kick(&m->net);
+	if (skipped) {
+		struct line l = {.len = 0};
+
+		line_str(&l, "io: frames of other kinds skipped: ");
+		line_dec(&l, skipped);
+		line_send(&l);
+	}
+}
+
+void io_main(const struct rp_boot_info *info)
+{
+	uint64_t n = info->args[0], send = info->args[1], recv = info->args[2];
+	uint64_t at = (info->free_start + 4095) & ~4095ULL;
+	static struct vdrv_host blk_host, net_host;
+	const struct rp_dev *blk = find(info, 2), *net = find(info, 1);
+	struct io_mem *m = (struct io_mem *)(uintptr_t)at;
+	const char *why = "?";
+
+	if (n < 2 || n > IO_MAX_SECTORS || send > n / 2 || recv > IO_MAX_RECV)
+		io_end("bad args (sectors, send, recv); sectors", n);
+	if (!rt_range_ok(at, sizeof(*m), info->mem_size))
+		io_end("not enough memory for buffers, bytes", sizeof(*m));
+	if (!blk || !net)
+		io_end("want a disk and a network; devices", info->ndevs);
+	rt_memset(m, 0, sizeof(*m));
+	blk_host = (struct vdrv_host){.ctx = (void *)(uintptr_t)blk->base,
+				      .mmio_read = win_read,
+				      .mmio_write = win_write,
+				      .to_gpa = to_gpa};
+	net_host = blk_host;
+	net_host.ctx = (void *)(uintptr_t)net->base;
+	if (vdrv_blk_init(&m->blk, &blk_host, &why) < 0) {
+		hc_log(why);
+		io_end("disk would not start", 0);
+	}
+	if (m->blk.capacity < 2 * n + recv * (IO_CHUNK / 512))
+		io_end("disk too small, sectors", m->blk.capacity);
+	if (vdrv_net_init(&m->net, &net_host, &why) < 0) {
+		hc_log(why);
+		io_end("network would not start", 0);
+	}
+	disk_rw(m, false, 0, m->disk, n);
+	disk_rw(m, true, n, m->disk, n);
+	send_frames(m, send);
+	recv_frames(m, recv);
+	if (recv)
+		disk_rw(m, true, 2 * n, m->got, recv * (IO_CHUNK / 512));
+	if (vdrv_blk_flush(&m->blk) < 0)
+		io_end("flush failed", 0);
+	io_end(NULL, n);
+}

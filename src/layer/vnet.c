@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: MIT */
+/* A layer's network bridge (vnet.h). */
+#include "layer/vnet.h"
+
+#include "layer/hc.h"
+#include "layer/layer.h"
+#include "layer/lib.h"
+#include "layer/vdev.h"
+#include "lib/rt.h"
+#include "virtio/driver.h"
+#include "virtio/virtio.h"
+
+#define VIRTIO_ID_NET 1
+
+static struct vdrv_net drv;
+static struct vio_net net;
+static struct vio_net_backend be;
+static struct vio_host host;
+static struct vdev_parent parent;
+static uint64_t child_base, child_window;
+static const char *who = "vmm";
+static bool present, child_irq;
+
+static int be_tx(void *ctx, const struct vio_iov *iov, unsigned n)
+{
+	(void)ctx;
+	if (vdrv_net_tx(&drv, iov, n) < 0) {
+		vdev_note(who, "net", "parent refused a frame of segments", n);
+		return -5; /* EIO: the frame is dropped, as a full link would */
+	}
+	return 0;
+}
+
+static int be_peek(void *ctx)
+{
+	const uint8_t *f;
+
+	(void)ctx;
+	return vdrv_net_rx_peek(&drv, &f);
+}
+
+static int be_rx(void *ctx, const struct vio_iov *iov, unsigned n)
+{
+	const uint8_t *f;
+	int len = vdrv_net_rx_peek(&drv, &f);
+	uint32_t done = 0;
+
+	(void)ctx;
+	if (len <= 0)
+		return len;
+	for (unsigned i = 0; i < n && done < (uint32_t)len; i++) {
+		uint32_t take = (uint32_t)len - done < iov[i].len ? (uint32_t)len - done : iov[i].len;
+
+		rt_memcpy(iov[i].base, f + done, take);
+		done += take;
+	}
+	vdrv_net_rx_done(&drv);
+	return (int)done;
+}
+
+static void dev_log(void *ctx, const char *dev, const char *what, uint64_t value)
+{
+	(void)ctx;
+	(void)dev;
+	vdev_note(who, "net", what, value);
+}
+
+int vnet_init(const struct rp_boot_info *info, const char *name, uint64_t base, uint64_t size,
+	      int irq, void *(*gpa_ptr)(void *, uint64_t, uint64_t), void *ctx)
+{
+	const struct rp_dev *d = vdev_find(info, VIRTIO_ID_NET);
+	const char *why = "?";
+	struct line l = {.len = 0};
+	uint64_t mac = 0;
+
+	if (!d)
+		return 0;
+	who = name;
+	vdev_parent_init(&parent, d->base);
+	if (vdrv_net_init(&drv, &parent.host, &why) < 0)
+		vdev_parent_fail(who, "net", why);
+	be = (struct vio_net_backend){.tx = be_tx, .rx = be_rx, .peek = be_peek};
+	host =
+	    (struct vio_host){.ctx = ctx, .gpa_ptr = gpa_ptr, .set_irq = vdev_set_irq, .log = dev_log};
+	child_base = base;
+	child_window = size;
+	child_irq = irq >= 0;
+	vio_net_init(&net, &host, irq < 0 ? 0 : (unsigned)irq, drv.mac, &be);
+	present = true;
+	line_str(&l, who);
+	line_str(&l, ": net for the ");
+	line_str(&l, irq < 0 ? "child layer" : "guest");
+	line_str(&l, ", mac ");
+	for (unsigned i = 0; i < 6; i++)
+		mac = mac << 8 | drv.mac[i];
+	line_hex(&l, mac);
+	line_send(&l);
+	return 1;
+}
+
+void vnet_poll(void)
+{
+	int frames;
+
+	if (!present)
+		return;
+	frames = vio_net_rx(&net);
+	vdrv_net_rx_kick(&drv); /* the buffers we emptied go back to our parent */
+	if (frames > 0 && !child_irq)
+		vdev_post(RP_EV_NET);
+}
+
+bool vnet_mmio(uint64_t addr, uint8_t *data, unsigned len, bool write)
+{
+	if (!present || !vdev_mmio(&net.dev, child_base, child_window, addr, data, len, write))
+		return false;
+	if (write)
+		vnet_poll(); /* the child may have posted buffers for frames that wait */
+	return true;
+}
