@@ -49,6 +49,14 @@ boot_layers() {
 		truncate -s $((MIB + 16))M "$SCRATCH/ldisk.img"
 		work "blk_write_MBps_depth$depth" bench-blk-write --layers "$layers" --disk "$SCRATCH/ldisk.img"
 		work "blk_read_MBps_depth$depth" bench-blk-read --layers "$layers" --disk "$SCRATCH/ldisk.img"
+		# The network through the layers, both ways.
+		net_listen /dev/null ""
+		work "net_tx_MBps_depth$depth" bench-net-tx --layers "$layers" --net "tap:$TAP"
+		net_wait 5
+		rm -f "$SCRATCH/hold"
+		net_listen "" "$SCRATCH/zeros"
+		work "net_rx_MBps_depth$depth" bench-net-rx --layers "$layers" --net "tap:$TAP"
+		net_wait 5
 	done
 }
 

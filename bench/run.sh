@@ -49,6 +49,8 @@ END {
 	for (d = 2; d <= 6; d++) {
 		desc["blk_write_MBps_depth" d] = "block write through the layers, guest at depth " d " (MB/s)"
 		desc["blk_read_MBps_depth" d] = "block read through the layers, guest at depth " d " (MB/s)"
+		desc["net_tx_MBps_depth" d] = "network guest to host through the layers, depth " d " (MB/s)"
+		desc["net_rx_MBps_depth" d] = "network host to guest through the layers, depth " d " (MB/s)"
 	}
 	print "| measurement | rampart | QEMU microvm | rampart / QEMU | runs |"
 	print "|---|---:|---:|---:|---:|"
@@ -57,7 +59,7 @@ END {
 		r = median(vals[k SUBSEP "rampart"]); q = median(vals[k SUBSEP "qemu"])
 		# Above layers there is no QEMU run: the baseline is QEMU at depth 1.
 		if (k ~ /^boot_to_init_s_depth/) q = median(vals["boot_to_init_s" SUBSEP "qemu"])
-		if (k ~ /^blk_(read|write)_MBps_depth/) { b = k; sub(/_depth.*/, "", b); q = median(vals[b SUBSEP "qemu"]) }
+		if (k ~ /^(blk|net)_(read|write|tx|rx)_MBps_depth/) { b = k; sub(/_depth.*/, "", b); q = median(vals[b SUBSEP "qemu"]) }
 		ratio = (q > 0) ? sprintf("%.2f", r / q) : "-"
 		printf "| %s | %s | %s | %s | %d |\n", desc[k] ? desc[k] : k, r, q, ratio, cnt[k SUBSEP "rampart"]
 	}

@@ -25,10 +25,12 @@
 #define PTE_P 0x1ULL
 #define PTE_RW 0x2ULL
 #define PTE_US 0x4ULL
+#define PTE_A 0x20ULL /* accessed and dirty set: the CPU never writes a sealed table */
+#define PTE_D 0x40ULL
 #define PTE_PS 0x80ULL
 #define PTE_NX (1ULL << 63)
 #define PTE_ADDR 0x000ffffffffff000ULL
-#define PTE_TABLE (PTE_P | PTE_RW | PTE_US) /* intermediate: the leaf decides */
+#define PTE_TABLE (PTE_P | PTE_RW | PTE_US | PTE_A) /* intermediate: the leaf decides */
 
 /* ELF64 header and program header offsets. */
 #define EH_SIZE 64
@@ -279,7 +281,7 @@ static int map_4k(struct pt *p, uint64_t va, uint64_t flags)
 
 	if (!t)
 		return -1;
-	rt_put64(t + ((va >> 12) & 511) * 8, va | flags | PTE_P);
+	rt_put64(t + ((va >> 12) & 511) * 8, va | flags | PTE_P | PTE_A | PTE_D);
 	return 0;
 }
 
@@ -290,7 +292,7 @@ static int map_2m(struct pt *p, uint64_t va, uint64_t flags)
 
 	if (!t)
 		return -1;
-	rt_put64(t + ((va >> 21) & 511) * 8, va | flags | PTE_PS | PTE_P);
+	rt_put64(t + ((va >> 21) & 511) * 8, va | flags | PTE_PS | PTE_P | PTE_A | PTE_D);
 	return 0;
 }
 
@@ -512,4 +514,67 @@ int ring3_build(const struct boot_mem *m, uint64_t mem_size, const void *elf, ui
 	bi->free_start = free_start;
 	fill_state(st, im.entry);
 	return 0;
+}
+
+/* ---- the sealed layout ------------------------------------------------------ */
+
+static int add_range(struct ring3_range *r, unsigned *n, unsigned max, uint64_t gpa,
+		     uint64_t end, uint32_t rights)
+{
+	if (end <= gpa)
+		return 0;
+	if (*n >= max)
+		return -1;
+	r[(*n)++] = (struct ring3_range){.gpa = gpa, .size = end - gpa, .rights = rights};
+	return 0;
+}
+
+int ring3_layout(uint64_t mem_size, const void *elf, uint64_t elf_size, struct ring3_range *r,
+		 unsigned max, const char **why)
+{
+	struct image im;
+	uint64_t at = RP_IMAGE_BASE;
+	unsigned n = 0, i, j;
+
+	if (why)
+		*why = NULL;
+	if (mem_size < RING3_MIN_MEM || mem_size > RING3_MAX_MEM || (mem_size & (BIG_PAGE - 1)))
+		return refuse(why, "guest memory: size not a 2 MiB multiple in [4 MiB, 512 GiB]");
+	if (parse_elf(elf, elf_size, mem_size, &im, why))
+		return -1;
+	/*
+	 * The system area: read-only but for the ring-0 stack and the page
+	 * tables. A hardware page walk under nested paging may write the
+	 * tables (accessed and dirty bits), so they stay writable in the VM's
+	 * own slot (at CPL 3 they are supervisor pages); the root seals them
+	 * against every other VM before the VM first runs.
+	 */
+	if (add_range(r, &n, max, 0, RING3_STACK_GPA, RP_MAP_R) ||
+	    add_range(r, &n, max, RING3_STACK_GPA, RING3_STACK_TOP, RP_MAP_R | RP_MAP_W) ||
+	    add_range(r, &n, max, RING3_STACK_TOP, RP_IMAGE_BASE, RP_MAP_R | RP_MAP_W))
+		return refuse(why, "layout: too many ranges");
+	/* The segments in address order, the gaps between them writable. */
+	for (;;) {
+		const struct seg *s = NULL;
+		uint32_t rights;
+
+		for (j = 0; j < im.nseg; j++)
+			if (im.seg[j].vaddr >= at && (!s || im.seg[j].vaddr < s->vaddr))
+				s = &im.seg[j];
+		if (!s)
+			break;
+		rights = (s->flags & PF_X) ? RP_MAP_R | RP_MAP_X
+			 : (s->flags & PF_W) ? RP_MAP_R | RP_MAP_W : RP_MAP_R;
+		if (add_range(r, &n, max, at, s->vaddr, RP_MAP_R | RP_MAP_W))
+			return refuse(why, "layout: too many ranges");
+		i = n;
+		if (add_range(r, &n, max, s->vaddr, page_up(s->vaddr + s->memsz, PAGE), rights))
+			return refuse(why, "layout: too many ranges");
+		r[i].offset = s->offset;
+		r[i].filesz = s->filesz;
+		at = page_up(s->vaddr + s->memsz, PAGE);
+	}
+	if (add_range(r, &n, max, at, mem_size, RP_MAP_R | RP_MAP_W))
+		return refuse(why, "layout: too many ranges");
+	return (int)n;
 }

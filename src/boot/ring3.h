@@ -56,4 +56,23 @@
 int ring3_build(const struct boot_mem *m, uint64_t mem_size, const void *elf, uint64_t elf_size,
 		const struct rp_boot_info *info, struct rp_vcpu_state *st, const char **why);
 
+/*
+ * How the VM ring3_build makes is mapped, sealed: ranges covering
+ * [0, mem_size) in address order, each with the rights (RP_MAP_*) its
+ * creator maps it with. The system area is read-only but for the ring-0
+ * stack page and the page tables (RING3_STACK_TOP up to RP_IMAGE_BASE:
+ * the hardware walker may write them; the root seals them against every
+ * other VM); the image's text is R|X (offset and filesz say which bytes of
+ * the file it holds, the rest of its pages zero), its read-only data R, its
+ * data R|W; the rest is R|W. Returns the count, or -1 with *why.
+ */
+struct ring3_range {
+	uint64_t gpa, size;
+	uint32_t rights;
+	uint64_t offset, filesz; /* a segment's: its bytes in the file */
+};
+#define RING3_MAX_RANGES (3 + 2 * RING3_MAX_SEGS + 1)
+int ring3_layout(uint64_t mem_size, const void *elf, uint64_t elf_size, struct ring3_range *r,
+		 unsigned max, const char **why);
+
 #endif

@@ -150,8 +150,6 @@ void abuse_main(const struct rp_boot_info *info)
 	if (ro) {
 		check("map RW from RO", hc_vm_map((uint64_t)a, 4 * MIB2, mem, MIB2, RP_MAP_R | RP_MAP_W),
 		      -RP_EPERM);
-		check("map X from RO", hc_vm_map((uint64_t)a, 4 * MIB2, mem, PG, RP_MAP_R | RP_MAP_X),
-		      -RP_EPERM);
 		check("map R from RO", hc_vm_map((uint64_t)a, 4 * MIB2, mem, MIB2, RP_MAP_R), 0);
 		check("map straddling RW and RO",
 		      hc_vm_map((uint64_t)a, 8 * MIB2, mem - PG, 2 * PG, RP_MAP_R), -RP_ERANGE);

@@ -165,8 +165,10 @@ int child_start_devs(const struct rp_boot_info *info, struct child *c, const str
 {
 	struct boot_mem mem = {.ctx = c, .gpa_ptr = child_ptr};
 	static struct rp_boot_info ci;
+	static struct ring3_range ranges[RING3_MAX_RANGES];
 	const char *why = NULL;
 	int64_t r;
+	int n, i;
 
 	if (carve(info, c))
 		return -1;
@@ -179,9 +181,17 @@ int child_start_devs(const struct rp_boot_info *info, struct child *c, const str
 	c->vm = hc_vm_create(0);
 	if (c->vm < 0)
 		return fail("layer: RP_HC_VM_CREATE refused", NULL);
-	r = hc_vm_map(c->vm, 0, gpa_of(c->base), c->size, RP_MAP_R | RP_MAP_W | RP_MAP_X);
-	if (r < 0)
-		return fail("layer: RP_HC_VM_MAP refused", NULL);
+	/* Sealed: the system area and the code read-only, the code measured by the root. */
+	n = ring3_layout(c->size, (const void *)(uintptr_t)info->payload[0].gpa,
+			 info->payload[0].size, ranges, RING3_MAX_RANGES, &why);
+	if (n < 0)
+		return fail("layer: child layout", why);
+	for (i = 0; i < n; i++) {
+		r = hc_vm_map(c->vm, ranges[i].gpa, gpa_of(c->base) + ranges[i].gpa, ranges[i].size,
+			      ranges[i].rights);
+		if (r < 0)
+			return fail("layer: RP_HC_VM_MAP refused", NULL);
+	}
 	c->vcpu = hc_vcpu_create(c->vm);
 	if (c->vcpu < 0)
 		return fail("layer: RP_HC_VCPU_CREATE refused", NULL);

@@ -26,7 +26,7 @@ static void rounds(uint64_t mine, uint64_t n)
 			bad++;
 			continue;
 		}
-		if (hc_vm_map((uint64_t)vm, 0, mine, MIB2, RP_MAP_R | RP_MAP_W | RP_MAP_X) < 0)
+		if (hc_vm_map((uint64_t)vm, 0, mine, MIB2, RP_MAP_R | RP_MAP_W) < 0)
 			bad++;
 		if (hc_vcpu_create((uint64_t)vm) < 0)
 			bad++;

@@ -5,6 +5,7 @@
  */
 #include "layer/layer.h"
 
+#include "boot/ring3.h"
 #include "layer/child.h"
 #include "layer/guard.h"
 #include "layer/hc.h"
@@ -99,6 +100,52 @@ static int unpin(struct child *c)
 	return hc_vcpu_set((uint64_t)c->vcpu, &st) < 0 ? -1 : 0;
 }
 
+/*
+ * Attacks on sealing (tests only), each by a pass once its child is built;
+ * the root must halt the stack at the first:
+ *  5 "scribble"    write the child's code, once it ran (sealed: read-only to us too)
+ *  6 "ptscribble"  write the child's page tables, once it ran (sealed likewise)
+ *  7 "wxmap"       map 2 MiB of our memory into the child writable and executable
+ *  8 "badcode"     map a page of our own bytes into the child as code (not measured)
+ *  9 "wxpte"       before it runs, make the child's free memory executable in its
+ *                  page tables (writable and executable: the root's walk refuses it)
+ */
+static void attack(const struct rp_boot_info *info, const struct child *c, int kind)
+{
+	uint64_t at = info->mem_size - (2ULL << 20);
+	static struct rp_exit ex;
+
+	if (kind == 5 || kind == 6)
+		hc_vcpu_run((uint64_t)c->vcpu, &ex); /* its first exit: it is sealed now */
+	if (kind == 5)
+		*(volatile uint8_t *)(c->base + RP_IMAGE_BASE) = 0xcc;
+	if (kind == 6)
+		*(volatile uint64_t *)(c->base + RING3_PT_GPA) = 0;
+	if (kind == 9) {
+		const uint64_t addr = 0x000ffffffffff000ULL;
+		const struct rp_boot_info *ci = (const void *)(c->base + RP_BOOT_INFO_GPA);
+		uint64_t *pml4 = (uint64_t *)(c->base + RING3_PT_GPA);
+		uint64_t *pdpt = (uint64_t *)(c->base + (pml4[0] & addr));
+		uint64_t *pd = (uint64_t *)(c->base + (pdpt[0] & addr));
+
+		pd[ci->free_start >> 21] &= ~(1ULL << 63);
+		hc_vcpu_run((uint64_t)c->vcpu, &ex);
+	}
+	if (at < gpa_of(c->base) + c->size) {
+		hc_log("attack: no free 2 MiB above the child");
+		hc_exit(LAYER_CODE_BAD);
+	}
+	if (kind == 7)
+		hc_vm_map((uint64_t)c->vm, c->size, at, 2ULL << 20,
+			  RP_MAP_R | RP_MAP_W | RP_MAP_X);
+	if (kind == 8) {
+		rt_memset((void *)(uintptr_t)at, 0xc3, 4096); /* ret, ret, ... */
+		hc_vm_map((uint64_t)c->vm, c->size, at, 4096, RP_MAP_R | RP_MAP_X);
+	}
+	hc_log("attack: the root let it pass");
+	hc_exit(LAYER_CODE_BAD);
+}
+
 static __attribute__((noreturn)) void pass_main(const struct rp_boot_info *info, int kind)
 {
 	uint64_t period = kind == 2 ? last_arg(info) : 0, events = 0;
@@ -129,6 +176,8 @@ static __attribute__((noreturn)) void pass_main(const struct rp_boot_info *info,
 		hc_exit(LAYER_CODE_BAD);
 	if (kind == 4) /* "smash" (tests only): write my own text once my child is built */
 		*(volatile uint8_t *)(uintptr_t)pass_main = 0xcc;
+	if (kind >= 5)
+		attack(info, &c, kind);
 	if (period && hc5(RP_HC_TIMER, period, 0, 0, 0, 0) < 0) {
 		hc_log("tick: RP_HC_TIMER refused");
 		hc_exit(LAYER_CODE_BAD);
@@ -307,6 +356,16 @@ uint64_t layer_main(const struct rp_boot_info *info)
 		pass_main(info, 3);
 	if (!strcmp(kind, "smash"))
 		pass_main(info, 4);
+	if (!strcmp(kind, "scribble"))
+		pass_main(info, 5);
+	if (!strcmp(kind, "ptscribble"))
+		pass_main(info, 6);
+	if (!strcmp(kind, "wxmap"))
+		pass_main(info, 7);
+	if (!strcmp(kind, "badcode"))
+		pass_main(info, 8);
+	if (!strcmp(kind, "wxpte"))
+		pass_main(info, 9);
 	if (!strcmp(kind, "canary")) {
 		guard_report(info);
 		pass_main(info, 0);

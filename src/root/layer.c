@@ -8,8 +8,9 @@
  *     child's memory is a KVM memory slot onto the same host pages as a
  *     range of its parent's memory. Nothing is copied.
  *  2. Containment: a map lies entirely inside one of the caller's own maps
- *     and never grants a right the caller lacks (a read-only range stays
- *     read-only). No arithmetic on a guest value can wrap: every end is
+ *     and never grants R or W the caller lacks (a read-only range stays
+ *     read-only). X is granted, into a layer child, only to measured code
+ *     (invariant 9). No arithmetic on a guest value can wrap: every end is
  *     computed with rt_add_ok.
  *  3. Handles name only the caller's own children (per-caller tables), so a
  *     layer can never reach a sibling, an ancestor or a grandchild.
@@ -29,6 +30,22 @@
  *     of a layer that has children (an intermediate layer), is an integrity
  *     violation: one "violation" event and the whole stack halts (fail
  *     closed: nothing passes through a broken layer).
+ *  9. Sealing: every layer is mapped in the layout of ring3_layout (system
+ *     area and code read-only, KVM_MEM_READONLY). Into a layer child, a map
+ *     with X must hold approved code (the text of a layer image of the
+ *     stack, measured at the map: its SHA-256 as loaded) and must not have
+ *     W; a map without W seals its host bytes: every writable map of every
+ *     VM of the tree that covers them is split and the overlap made
+ *     read-only, the caller's own included. Before a ring-3 VM first runs
+ *     (and after each new state), its page tables are walked from CR3:
+ *     all inside [RING3_PT_GPA, RP_IMAGE_BASE), no page writable and
+ *     executable, user code only in measured maps, supervisor code only in
+ *     sealed ones, GDT and IDT in sealed maps; then the tables are sealed
+ *     against every other VM (its own slot stays writable for the hardware
+ *     walker: supervisor pages, out of its reach). A writable code map,
+ *     unmeasured code, a table that breaks these rules, or a write that
+ *     reaches a sealed slot (an MMIO exit inside a VM's memory) is a
+ *     violation.
  *
  * Chains: one host thread runs the deepest running vCPU; each vCPU below it
  * sits in its RP_HC_VCPU_RUN (vcpu->running). An exit for the parent writes
@@ -57,6 +74,7 @@
 
 #include "boot/ring3.h"
 #include "lib/rt.h"
+#include "lib/sha256.h"
 #include "root/log.h"
 #include "root/measure.h"
 #include "root/vm.h"
@@ -84,6 +102,7 @@ struct ln_vcpu {
 	uint64_t exit_gpa;       /* where that run's exit record goes */
 	bool dead;
 	bool pinned; /* cr3, gdt and idt below hold the control state to keep */
+	bool sealed; /* its page tables checked and sealed since its state was last set */
 	uint64_t cr3, gdt, idt;
 };
 
@@ -91,7 +110,13 @@ struct ln_map {
 	uint64_t gpa, size;
 	uint8_t *host;
 	uint32_t rights;
+	uint32_t slot; /* its KVM memory slot */
 };
+
+/* A node's maps: its creator's RP_MAX_MAPS, split further by sealing. */
+#define LN_MAX_SLOTS 256
+/* Approved code: the text of every layer image of the stack, as loaded. */
+#define LN_MAX_CODE (2 * LN_MAX_LAYERS)
 
 struct ln_node {
 	struct ln_node *parent;
@@ -100,8 +125,10 @@ struct ln_node {
 	int vm_fd;
 	bool layer;   /* may call the ABI */
 	bool irqchip; /* in-kernel IOAPIC, LAPIC and PIT: an unmodified guest */
-	struct ln_map maps[RP_MAX_MAPS];
+	struct ln_map maps[LN_MAX_SLOTS];
 	unsigned nmaps;
+	unsigned vm_maps;   /* RP_HC_VM_MAP calls that made a map (the quota) */
+	uint32_t next_slot; /* KVM slot numbers are never reused within a VM */
 	struct ln_vcpu *vcpus[RP_MAX_VCPUS];
 	unsigned nvcpus;
 	struct ln_node *children[RP_MAX_CHILDREN]; /* handle = index + 1 */
@@ -122,6 +149,11 @@ struct ln_root {
 	bool timer_ok;
 	uint64_t next_deadline; /* the chain's earliest timer, 0 = none */
 	bool done;
+	struct ln_node *bottom;
+	uint8_t *bottom_host; /* layer 1's memory: all of the tree's */
+	uint64_t bottom_size;
+	uint8_t code[LN_MAX_CODE][SHA256_BYTES];
+	unsigned ncode;
 	char console[256];
 	unsigned console_len;
 	/* The stack's disk, layer 1's virtio-blk at RP_DEV_BASE (NULL: none). */
@@ -309,17 +341,181 @@ static struct ln_vcpu *vcpu_new(struct ln_root *r, struct ln_node *n)
 static int node_map(struct ln_node *n, uint64_t gpa, uint64_t size, uint8_t *host, uint32_t rights)
 {
 	struct kvm_userspace_memory_region mr = {
-		.slot = n->nmaps,
+		.slot = n->next_slot,
 		.flags = (rights & RP_MAP_W) ? 0 : KVM_MEM_READONLY,
 		.guest_phys_addr = gpa,
 		.memory_size = size,
 		.userspace_addr = (uint64_t)(uintptr_t)host,
 	};
 
-	if (xioctl(n->vm_fd, KVM_SET_USER_MEMORY_REGION, &mr) < 0)
+	if (n->nmaps >= LN_MAX_SLOTS || xioctl(n->vm_fd, KVM_SET_USER_MEMORY_REGION, &mr) < 0)
 		return -RP_ENOMEM;
-	n->maps[n->nmaps++] = (struct ln_map){.gpa = gpa, .size = size, .host = host, .rights = rights};
+	n->maps[n->nmaps++] = (struct ln_map){
+	    .gpa = gpa, .size = size, .host = host, .rights = rights, .slot = n->next_slot++};
 	return 0;
+}
+
+/* Remove map i from n's table and its KVM VM. */
+static int node_unmap(struct ln_node *n, unsigned i)
+{
+	struct kvm_userspace_memory_region mr = {.slot = n->maps[i].slot};
+
+	if (xioctl(n->vm_fd, KVM_SET_USER_MEMORY_REGION, &mr) < 0)
+		return -1;
+	n->maps[i] = n->maps[--n->nmaps];
+	return 0;
+}
+
+/*
+ * Sealing (invariant 9): no map of n or of its subtree may write the host
+ * bytes [host, host + size) any more. Each writable map that overlaps them
+ * is split in up to three: the parts before and after stay writable, the
+ * overlap becomes a read-only KVM slot. -1: KVM refused (the caller halts).
+ */
+static int seal_subtree(struct ln_node *n, const uint8_t *host, uint64_t size,
+			const struct ln_node *except)
+{
+	unsigned i, c;
+
+	for (i = 0; n != except && i < n->nmaps;) {
+		struct ln_map m = n->maps[i];
+		const uint8_t *lo = host > m.host ? host : m.host;
+		const uint8_t *hi = host + size < m.host + m.size ? host + size : m.host + m.size;
+		uint64_t a, b;
+
+		if (!(m.rights & RP_MAP_W) || lo >= hi) {
+			i++;
+			continue;
+		}
+		a = (uint64_t)(lo - m.host);
+		b = (uint64_t)(hi - m.host);
+		if (node_unmap(n, i) || (a && node_map(n, m.gpa, a, m.host, m.rights)) ||
+		    node_map(n, m.gpa + a, b - a, m.host + a, m.rights & ~(uint32_t)RP_MAP_W) ||
+		    (b < m.size && node_map(n, m.gpa + b, m.size - b, m.host + b, m.rights)))
+			return -1;
+		i = 0; /* the table changed order: start over (one map fewer to seal) */
+	}
+	for (c = 0; c < RP_MAX_CHILDREN; c++)
+		if (n->children[c] && seal_subtree(n->children[c], host, size, except))
+			return -1;
+	return 0;
+}
+
+/* The rights of the map of n that holds all of [gpa, gpa + len), or 0. */
+static uint32_t map_rights(const struct ln_node *n, uint64_t gpa, uint64_t len)
+{
+	for (unsigned i = 0; i < n->nmaps; i++)
+		if (gpa >= n->maps[i].gpa && rt_range_ok(gpa - n->maps[i].gpa, len, n->maps[i].size))
+			return n->maps[i].rights;
+	return 0;
+}
+
+#define PT_P 0x1ULL
+#define PT_RW 0x2ULL
+#define PT_US 0x4ULL
+#define PT_PS 0x80ULL
+#define PT_NX (1ULL << 63)
+#define PT_ADDR 0x000ffffffffff000ULL
+#define PT_MAX_LEAVES (1u << 20) /* a walk's bound: tables may share subtables */
+
+struct pt_walk {
+	const struct ln_node *n;
+	unsigned leaves;
+	const char *what; /* the first fault found */
+	uint64_t value;
+};
+
+static bool pt_bad(struct pt_walk *w, const char *what, uint64_t value)
+{
+	if (!w->what) {
+		w->what = what;
+		w->value = value;
+	}
+	return false;
+}
+
+/*
+ * One table of a ring-3 VM's page tables at gpa (level 4: the PML4), for
+ * virtual addresses from va, with the rights of the levels above: every
+ * table inside [RING3_PT_GPA, RP_IMAGE_BASE) (the range sealed next), no
+ * page both writable and executable, user code only in measured code maps,
+ * supervisor code only in sealed maps.
+ */
+static bool pt_table(struct pt_walk *w, uint64_t gpa, int level, uint64_t va, uint64_t rw_us,
+		     uint64_t nx)
+{
+	const uint8_t *t;
+
+	if (gpa < RING3_PT_GPA || gpa >= RP_IMAGE_BASE || (gpa & 0xfff))
+		return pt_bad(w, "page tables outside the sealed range", gpa);
+	t = node_ptr((struct ln_node *)w->n, gpa, 4096, RP_MAP_R);
+	if (!t)
+		return pt_bad(w, "page tables outside memory", gpa);
+	for (unsigned i = 0; i < 512; i++) {
+		uint64_t e = rt_le64(t + i * 8), at = va + ((uint64_t)i << (12 + 9 * (level - 1)));
+		uint64_t f = rw_us & e, x = nx | (e & PT_NX), size = 1ULL << (12 + 9 * (level - 1));
+		bool leaf = level == 1 || (level == 2 && (e & PT_PS));
+
+		if (!(e & PT_P))
+			continue;
+		if (level == 3 && (e & PT_PS))
+			return pt_bad(w, "1 GiB page", at);
+		if (!leaf) {
+			if (!pt_table(w, e & PT_ADDR, level - 1, at, f, x))
+				return false;
+			continue;
+		}
+		if (++w->leaves > PT_MAX_LEAVES)
+			return pt_bad(w, "page tables too large", at);
+		if (x)
+			continue; /* not executable: any rights */
+		if (f & PT_RW)
+			return pt_bad(w, "writable code page", at);
+		/* Executable: measured code (user) or sealed memory (the ring-0 stub). */
+		if ((f & PT_US) ? !(map_rights(w->n, e & PT_ADDR & ~(size - 1), size) & RP_MAP_X)
+				: (map_rights(w->n, e & PT_ADDR & ~(size - 1), size) & RP_MAP_W) ||
+					  !map_rights(w->n, e & PT_ADDR & ~(size - 1), size))
+			return pt_bad(w, "unmeasured code page", at);
+	}
+	return true;
+}
+
+/*
+ * Before a ring-3 VM first runs (and after every new state its parent
+ * sets): its page tables are walked from cr3 and must keep the sealed
+ * rules (pt_table); its descriptor tables must lie in sealed maps. Then
+ * the table range is sealed against every other VM of the stack; the VM's
+ * own slot stays writable for the hardware walker, out of its reach at
+ * CPL 3. NULL, or what broke the rules (*value where).
+ */
+static const char *seal_tables(struct ln_root *r, struct ln_node *n, uint64_t cr3,
+			       uint64_t gdt, uint64_t idt, uint64_t *value)
+{
+	struct pt_walk w = {.n = n};
+	const uint8_t *host;
+
+	*value = gdt;
+	if (map_rights(n, gdt, 8) & RP_MAP_W || !map_rights(n, gdt, 8) ||
+	    map_rights(n, idt, 8) & RP_MAP_W || !map_rights(n, idt, 8))
+		return "descriptor tables not sealed";
+	if (!pt_table(&w, cr3 & PT_ADDR, 4, 0, PT_RW | PT_US, 0)) {
+		*value = w.value;
+		return w.what;
+	}
+	host = node_ptr(n, RING3_PT_GPA, RP_IMAGE_BASE - RING3_PT_GPA, RP_MAP_R);
+	*value = RING3_PT_GPA;
+	if (!host || seal_subtree(r->bottom, host, RP_IMAGE_BASE - RING3_PT_GPA, n))
+		return "page tables could not be sealed";
+	return NULL;
+}
+
+/* Is gpa inside one of n's memory maps (not a device window)? */
+static bool in_memory(const struct ln_node *n, uint64_t gpa)
+{
+	for (unsigned i = 0; i < n->nmaps; i++)
+		if (gpa >= n->maps[i].gpa && gpa - n->maps[i].gpa < n->maps[i].size)
+			return true;
+	return false;
 }
 
 /* ---- hypercalls ---------------------------------------------------------------- */
@@ -367,13 +563,40 @@ static int64_t hc_vm_create(struct ln_root *r, struct ln_node *n, const struct h
 	return i + 1;
 }
 
-static int64_t hc_vm_map(struct ln_node *n, const struct hc_args *a)
+static struct ln_vcpu *violation(struct ln_root *r, struct ln_vcpu *v, const char *what,
+				 uint64_t value);
+
+/* Is [p, p + size) one of the stack's approved code images, as loaded? */
+static bool approved_code(const struct ln_root *r, const uint8_t *p, uint64_t size)
 {
-	struct ln_node *c = child_of(n, a->a0);
+	uint8_t d[SHA256_BYTES];
+	struct sha256 c;
+
+	sha256_init(&c);
+	sha256_update(&c, p, size);
+	sha256_final(&c, d);
+	for (unsigned i = 0; i < r->ncode; i++)
+		if (!memcmp(d, r->code[i], sizeof(d)))
+			return true;
+	return false;
+}
+
+/*
+ * R and W are rights the caller holds and passes on (invariant 2). X is
+ * not: into a layer child (no irqchip) only measured code is mapped
+ * executable, never writable, and a map without W seals its bytes against
+ * every VM of the stack (invariant 9); a writable or unmeasured code map
+ * is an attack by the caller. A guest with an irqchip (an unmodified OS,
+ * not a layer) runs what it likes in the memory it is given.
+ */
+static int64_t hc_vm_map(struct ln_root *r, struct ln_vcpu *v, const struct hc_args *a)
+{
+	struct ln_node *n = v->node, *c = child_of(n, a->a0);
 	uint64_t cgpa = a->a1, mine = a->a2, size = a->a3, end;
 	uint32_t rights = (uint32_t)a->a4;
 	uint8_t *host;
 	unsigned i;
+	int64_t ret;
 
 	if (!c)
 		return -RP_EBADH;
@@ -383,15 +606,27 @@ static int64_t hc_vm_map(struct ln_node *n, const struct hc_args *a)
 		return -RP_ERANGE;
 	if (!node_ptr(n, mine, size, RP_MAP_R))
 		return -RP_ERANGE;
-	host = node_ptr(n, mine, size, rights);
+	host = node_ptr(n, mine, size, rights & (RP_MAP_R | RP_MAP_W));
 	if (!host)
 		return -RP_EPERM;
 	for (i = 0; i < c->nmaps; i++)
 		if (cgpa < c->maps[i].gpa + c->maps[i].size && c->maps[i].gpa < cgpa + size)
 			return -RP_EBUSY;
-	if (c->nmaps >= RP_MAX_MAPS)
+	if (c->vm_maps >= RP_MAX_MAPS)
 		return -RP_EQUOTA;
-	return node_map(c, cgpa, size, host, rights);
+	if (!c->irqchip && (rights & RP_MAP_X) && (rights & RP_MAP_W))
+		return violation(r, v, "writable code map", cgpa), -RP_EPERM;
+	if (!c->irqchip && (rights & RP_MAP_X) && !approved_code(r, host, size))
+		return violation(r, v, "unmeasured code", cgpa), -RP_EPERM;
+	ret = node_map(c, cgpa, size, host, rights);
+	if (ret)
+		return ret;
+	c->vm_maps++;
+	if (!c->irqchip && !(rights & RP_MAP_W) && seal_subtree(r->bottom, host, size, NULL)) {
+		violation(r, v, "seal failed", cgpa);
+		return -RP_ENOMEM;
+	}
+	return 0;
 }
 
 static int64_t hc_vcpu_create(struct ln_root *r, struct ln_node *n, const struct hc_args *a)
@@ -427,6 +662,7 @@ static int64_t hc_vcpu_state(struct ln_node *n, const struct hc_args *a, bool se
 	if (set) {
 		memcpy(&st, p, sizeof(st));
 		v->pinned = false; /* the parent sets a new state: pinned again at its next exit */
+		v->sealed = false; /* and its tables checked again before it runs */
 		return kvm_state_set(v->fd, &st) ? -RP_EINVAL : 0;
 	}
 	r = kvm_state_get(v->fd, &st) ? -RP_EDEAD : 0;
@@ -762,7 +998,8 @@ static void fill_pending_read(struct ln_vcpu *c, const struct rp_exit *e)
 		memcpy(run->mmio.data, e->u.mmio.data, sizeof(run->mmio.data));
 }
 
-static struct ln_vcpu *hc_run(struct ln_vcpu *v, const struct hc_args *a, int64_t *ret)
+static struct ln_vcpu *hc_run(struct ln_root *r, struct ln_vcpu *v, const struct hc_args *a,
+			      int64_t *ret)
 {
 	struct ln_vcpu *c = vcpu_of(v->node, a->a0);
 	uint8_t *rec = node_ptr(v->node, a->a1, sizeof(struct rp_exit), RP_MAP_R | RP_MAP_W);
@@ -800,6 +1037,22 @@ static struct ln_vcpu *hc_run(struct ln_vcpu *v, const struct hc_args *a, int64_
 		*ret = 0;
 		return v;
 	}
+	if (!c->node->irqchip && !c->sealed) {
+		struct kvm_sregs sr;
+		const char *bad;
+		uint64_t where;
+
+		if (xioctl(c->fd, KVM_GET_SREGS, &sr) < 0) {
+			*ret = -RP_EDEAD;
+			return v;
+		}
+		bad = seal_tables(r, c->node, sr.cr3, sr.gdt.base, sr.idt.base, &where);
+		if (bad) {
+			*ret = 0;
+			return violation(r, v, bad, where);
+		}
+		c->sealed = true;
+	}
 	v->running = c;
 	*ret = 1; /* pending: completed when the child exits */
 	return deepest(c);
@@ -830,7 +1083,7 @@ static struct ln_vcpu *hypercall(struct ln_root *r, struct ln_vcpu *v)
 		ret = hc_vm_create(r, v->node, &a);
 		break;
 	case RP_HC_VM_MAP:
-		ret = hc_vm_map(v->node, &a);
+		ret = hc_vm_map(r, v, &a);
 		break;
 	case RP_HC_VCPU_CREATE:
 		ret = hc_vcpu_create(r, v->node, &a);
@@ -840,7 +1093,7 @@ static struct ln_vcpu *hypercall(struct ln_root *r, struct ln_vcpu *v)
 		ret = hc_vcpu_state(v->node, &a, nr == RP_HC_VCPU_SET);
 		break;
 	case RP_HC_VCPU_RUN:
-		next = hc_run(v, &a, &ret);
+		next = hc_run(r, v, &a, &ret);
 		if (ret == 1)
 			return next;
 		break;
@@ -963,6 +1216,10 @@ static struct ln_vcpu *route_exit(struct ln_root *r, struct ln_vcpu *v)
 	}
 	if (!v->node->irqchip && !control_ok(r, v))
 		return v;
+	/* A write that KVM could not do in memory: a read-only, sealed slot. */
+	if (run->exit_reason == KVM_EXIT_MMIO && run->mmio.is_write &&
+	    in_memory(v->node, run->mmio.phys_addr))
+		return violation(r, v, "write to sealed range", run->mmio.phys_addr);
 	return to_parent(r, v);
 }
 
@@ -1142,6 +1399,68 @@ static void stack_sizes(const struct ln_stack *s, const struct blobs *b, uint64_
 		mem[i] = s->layer_mem + align2m(blobs_bytes(b, (unsigned)i)) + mem[i + 1];
 }
 
+/*
+ * Layer 1, built: its one writable map becomes the sealed layout every
+ * layer gets (ring3_layout): system area and code read-only, the rest
+ * writable, as a parent maps its child.
+ */
+static int seal_bottom(struct ln_node *n, const void *img, uint64_t isize, uint64_t mem)
+{
+	struct ring3_range rg[RING3_MAX_RANGES];
+	const char *why = "?";
+	uint8_t *host = n->maps[0].host;
+	int k = ring3_layout(mem, img, isize, rg, RING3_MAX_RANGES, &why);
+
+	if (k < 0) {
+		log_err("layer 1's sealed layout: %s", why);
+		return -1;
+	}
+	if (node_unmap(n, 0))
+		return -1;
+	for (int i = 0; i < k; i++)
+		if (node_map(n, rg[i].gpa, rg[i].size, host + rg[i].gpa, rg[i].rights)) {
+			log_err("layer 1's sealed layout: KVM_SET_USER_MEMORY_REGION: %s",
+				strerror(errno));
+			return -1;
+		}
+	return 0;
+}
+
+/*
+ * The code a layer may map executable into its child: each X segment of
+ * each layer image of the stack, as ring3_build lays it out (the file's
+ * bytes, then zeros to the page).
+ */
+static int approve_code(struct ln_root *r, void *const img[], const uint64_t isize[], unsigned n,
+			const char *const paths[])
+{
+	struct ring3_range rg[RING3_MAX_RANGES];
+	const char *why = "?";
+	static const uint8_t zero[4096];
+
+	for (unsigned i = 0; i < n; i++) {
+		int k = ring3_layout(RING3_MAX_MEM, img[i], isize[i], rg, RING3_MAX_RANGES, &why);
+
+		for (int j = 0; j < k; j++) {
+			struct sha256 c;
+			uint64_t pad;
+
+			if (!(rg[j].rights & RP_MAP_X) || r->ncode >= LN_MAX_CODE)
+				continue;
+			sha256_init(&c);
+			sha256_update(&c, (const uint8_t *)img[i] + rg[j].offset, rg[j].filesz);
+			for (pad = rg[j].size - rg[j].filesz; pad; pad -= pad < 4096 ? pad : 4096)
+				sha256_update(&c, zero, pad < 4096 ? pad : 4096);
+			sha256_final(&c, r->code[r->ncode++]);
+		}
+		if (k < 0) {
+			log_err("layer image %s: %s", paths[i], why);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static int build_bottom(struct ln_root *r, struct ln_node *n, const struct blobs *b,
 			const void *img, uint64_t isize, struct rp_vcpu_state *st)
 {
@@ -1166,6 +1485,8 @@ static int build_bottom(struct ln_root *r, struct ln_node *n, const struct blobs
 		munmap(host, mem[0]);
 		return -1;
 	}
+	r->bottom_host = host;
+	r->bottom_size = mem[0];
 	memset(&info, 0, sizeof(info));
 	info.magic = RP_BOOT_MAGIC;
 	info.version = RP_ABI_VERSION;
@@ -1223,7 +1544,9 @@ static int build_bottom(struct ln_root *r, struct ln_node *n, const struct blobs
 		memcpy(host + at, b->data[i], b->size[i]);
 		at += align4k(b->size[i]);
 	}
-	return ring3_build(&m, mem[0], img, isize, &info, st, &why);
+	if (ring3_build(&m, mem[0], img, isize, &info, st, &why))
+		return -1;
+	return seal_bottom(n, img, isize, mem[0]);
 }
 
 /* The stack's blobs; the caller frees the kernel and initrd it loaded. */
@@ -1367,6 +1690,8 @@ int layer_stack_run(const struct ln_stack *s, struct ln_result *res)
 	uint64_t t0 = now_ns();
 	void *img[LN_MAX_LAYERS] = {NULL}, *kernel = NULL, *initrd = NULL;
 	char variants[LN_MAX_LAYERS * (LN_VARIANT_MAX + 1)] = "";
+	const char *why;
+	uint64_t where;
 	struct blobs b;
 	unsigned i;
 
@@ -1380,11 +1705,12 @@ int layer_stack_run(const struct ln_stack *s, struct ln_result *res)
 			s->nlayers, RP_MAX_PAYLOAD);
 		goto out;
 	}
-	if (stack_blobs(s, img, isize, &kernel, &initrd, &b) || root_open(&r))
+	if (stack_blobs(s, img, isize, &kernel, &initrd, &b) ||
+	    approve_code(&r, img, isize, s->nlayers, s->images) || root_open(&r))
 		goto out;
 	if (s->disk && !(r.disk = disk_dev_open(s->disk)))
 		goto out;
-	bottom = node_new(&r, NULL, true);
+	bottom = r.bottom = node_new(&r, NULL, true);
 	if (!bottom) {
 		log_err("KVM_CREATE_VM: %s", strerror(errno));
 		goto out;
@@ -1394,6 +1720,13 @@ int layer_stack_run(const struct ln_stack *s, struct ln_result *res)
 		log_err("could not start layer 1 (%s)", s->kinds[0]);
 		goto free;
 	}
+	/* Layer 1's tables, as its children's: checked and sealed before it runs. */
+	why = seal_tables(&r, bottom, st.cr3, st.gdt.base, st.idt.base, &where);
+	if (why) {
+		log_err("layer 1 (%s): %s at 0x%llx", s->kinds[0], why, (unsigned long long)where);
+		goto free;
+	}
+	v->sealed = true;
 	for (i = 0; i < s->nlayers; i++)
 		snprintf(variants + strlen(variants), sizeof(variants) - strlen(variants), "%s%s",
 			 i ? "," : "", s->variants[i]);
@@ -1406,8 +1739,8 @@ int layer_stack_run(const struct ln_stack *s, struct ln_result *res)
 free:
 	watch_stop(&r);
 	net_dev_close(r.tap);
-	if (bottom->nmaps)
-		munmap(bottom->maps[0].host, bottom->maps[0].size);
+	if (r.bottom_host)
+		munmap(r.bottom_host, r.bottom_size);
 	node_free(&r, bottom);
 out:
 	if (r.timer_ok)

@@ -146,6 +146,27 @@ for L in smash,spin pass,smash,spin; do
 	fi
 done
 
+# Sealing: what a layer maps into its child without W (system area, code) no
+# VM of the stack can write any more, its parent included; code is mapped
+# executable only when the root measured it, and never writable.
+for a in "scribble:write to sealed range:writing its child's code" \
+	"ptscribble:write to sealed range:writing its child's page tables" \
+	"wxmap:writable code map:mapping writable memory into its child as code" \
+	"badcode:unmeasured code:mapping its own bytes into its child as code" \
+	"wxpte:writable code page:making its child's data executable in its page tables"; do
+	k=${a%%:*} rest=${a#*:} what=${rest%%:*} desc=${rest#*:}
+	for L in $k,spin pass,$k,spin; do
+		d=1; [ "$L" = "pass,$k,spin" ] && d=2
+		run "seal-$L" --layers $L --layer-args 1,100
+		if [ $rc = 6 ] && grep -q "\"event\":\"violation\",\"layer\":\"L$d#[0-9]*\",\"depth\":$d,\"what\":\"$what\",\"value\":\"0x[0-9a-f]*\",\"action\":\"halt\"" "$T/seal-$L" &&
+			! grep -q 'the root let it pass' "$T/seal-$L" && [ "$(field "seal-$L" doorbells)" = 0 ]; then
+			ok "sealing: a layer $desc halts $L (\"$what\", exit 6, nothing passed)"
+		else
+			notok "sealing $L" "exit $rc, $(grep -o '"event":"\(violation\|end\)"[^}]*' "$T/seal-$L" | head -2)"
+		fi
+	done
+done
+
 # Diversity: the two variants of the layer kernel are two images, with the
 # same functions at other addresses (order and padding shuffled by the
 # build's seed), each still W^X: one PT_LOAD per protection, none W and X.

@@ -460,13 +460,61 @@ static void test_device_windows(void **state)
 	free(elf);
 }
 
+static void test_layout(void **state)
+{
+	static const struct {
+		uint64_t gpa, end;
+		uint32_t rights;
+	} want[] = {
+		{0, RING3_STACK_GPA, RP_MAP_R},
+		{RING3_STACK_GPA, RING3_STACK_TOP, RP_MAP_R | RP_MAP_W}, /* the ring-0 stack */
+		{RING3_STACK_TOP, RP_IMAGE_BASE, RP_MAP_R | RP_MAP_W},   /* page tables */
+		{TEXT, RODATA, RP_MAP_R | RP_MAP_X},
+		{RODATA, DATA, RP_MAP_R},
+		{DATA, DATA + DATA_MEMSZ, RP_MAP_R | RP_MAP_W},
+		{DATA + DATA_MEMSZ, MEM, RP_MAP_R | RP_MAP_W},
+	};
+	struct ring3_range r[RING3_MAX_RANGES];
+	struct guest g;
+	struct rp_vcpu_state s;
+	const char *why = NULL;
+	uint8_t *elf = make_elf();
+	int n;
+
+	(void)state;
+	n = ring3_layout(MEM, elf, ELF_SIZE, r, RING3_MAX_RANGES, &why);
+	assert_int_equal(n, 7);
+	assert_null(why);
+	for (int i = 0; i < n; i++) {
+		assert_int_equal(r[i].gpa, want[i].gpa);
+		assert_int_equal(r[i].gpa + r[i].size, want[i].end);
+		assert_int_equal(r[i].rights, want[i].rights);
+	}
+	/* The code range says which bytes of the file it holds. */
+	assert_int_equal(r[3].offset, 0x1000);
+	assert_int_equal(r[3].filesz, 0x100);
+	/* Sealed tables are never written by the CPU: accessed and dirty preset. */
+	assert_int_equal(build(&g, MEM, elf, ELF_SIZE, &s, &why), 0);
+	assert_int_equal(walk(&g, RING3_PT_GPA, TEXT) & 0x60, 0x60);
+	assert_int_equal(walk(&g, RING3_PT_GPA, 4 * MIB) & 0x60, 0x60);
+	assert_int_equal(ld(g.mem + RING3_PT_GPA, 8) & 0x20, 0x20); /* PML4 entry */
+	guest_free(&g);
+	/* Refused: too few ranges, a bad size, a bad image. */
+	assert_int_equal(ring3_layout(MEM, elf, ELF_SIZE, r, 4, &why), -1);
+	assert_non_null(why);
+	assert_int_equal(ring3_layout(MEM + 4096, elf, ELF_SIZE, r, RING3_MAX_RANGES, &why), -1);
+	elf[18] = 3;
+	assert_int_equal(ring3_layout(MEM, elf, ELF_SIZE, r, RING3_MAX_RANGES, &why), -1);
+	free(elf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_page_tables),     cmocka_unit_test(test_tables_and_stub),
 		cmocka_unit_test(test_state_and_info),  cmocka_unit_test(test_large_memory),
 		cmocka_unit_test(test_refusals),        cmocka_unit_test(test_memory_not_covered),
-		cmocka_unit_test(test_device_windows),
+		cmocka_unit_test(test_device_windows),  cmocka_unit_test(test_layout),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
