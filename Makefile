@@ -53,6 +53,17 @@ $(B)/timeline: bench/timeline.c
 	@echo "  LD $@"
 	$(Q)$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -o $@ $<
 
+# bench/layers.sh's A/B build: the root without its checks (see
+# RP_BENCH_UNCHECKED in src/root/layer.c), only to measure what they cost.
+$(B)/unchecked/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC $@"
+	$(Q)$(CC) $(COMMON) $(ROOTDEF) -DRP_BENCH_UNCHECKED -c $< -o $@
+
+$(B)/rampart-unchecked: $(B)/obj/src/root/main.o $(ROOT_SRC:%.c=$(B)/unchecked/%.o) $(FREE_OBJ)
+	@echo "  LD $@"
+	$(Q)$(CC) -o $@ $^ $(LIBS)
+
 # The host side of the layers' network test (tests/layers/run.sh).
 $(B)/tapio: tests/layers/tapio.c
 	@echo "  LD $@"
@@ -156,7 +167,7 @@ demo: deps
 	@scripts/demo.sh
 
 bench: deps
-	@$(MAKE) --no-print-directory all images $(B)/cpuwork
+	@$(MAKE) --no-print-directory all images $(B)/cpuwork $(B)/rampart-unchecked
 	@bench/layers.sh
 	@bench/run.sh
 

@@ -7,7 +7,10 @@
 #      (a test layer answers the guest's doorbells): ratio to depth 2;
 #   2. an exit forwarded down to the root through every layer, depth 1..6:
 #      cost per layer crossed, least-squares slope and fit;
-#   3. CPU-bound work in the guest at depth 1, 3, 6 against the host.
+#   3. CPU-bound work in the guest at depth 1, 3, 6 against the host;
+#   4. what the integrity checks cost: the same exits and the start of a
+#      stack with build/rampart-unchecked (no control-state check, no
+#      measuring, no sealing), in the same run.
 cd "$(dirname "$0")/.." || exit 1
 R=build/rampart
 RUNS=${BENCH_RUNS:-3}
@@ -15,7 +18,8 @@ N1=${BENCH_DOORBELLS:-2000}
 N2=$((N1 * 3))
 CPU_N=${BENCH_CPU_N:-400000000}
 out=docs/benchmarks-layers.md
-[ -x $R ] && [ -f build/layer-gcc.elf ] && [ -f build/layer-clang.elf ] && [ -x build/cpuwork ] || { echo "bench: run make first"; exit 1; }
+[ -x $R ] && [ -f build/layer-gcc.elf ] && [ -f build/layer-clang.elf ] && [ -x build/cpuwork ] &&
+	[ -x build/rampart-unchecked ] || { echo "bench: run make first"; exit 1; }
 
 # field NAME: a number from the stack's "end" event on stdin
 field() { sed -n "s/.*\"event\":\"end\".*\"$1\":\([0-9.e+-]*\).*/\1/p" | tail -n1; }
@@ -61,22 +65,51 @@ fit=$(echo "$pts" | tr ' ' '\n' | grep . | awk -F: '{ x[NR] = $1 - 1; y[NR] = $2
 		printf "%.1f µs per layer crossed, %.1f µs at depth 1, R² = %.4f", b, a, r2 }')
 
 echo "bench: CPU-bound work"
+# The work's own time: a run of 2n rounds less a run of n (start-up cancels out).
 hv=
-for r in $(seq "$RUNS"); do hv="$hv $(build/cpuwork "$CPU_N" | sed 's/.*seconds=//')"; done
+for r in $(seq "$RUNS"); do
+	a=$(build/cpuwork "$CPU_N" | sed 's/.*seconds=//')
+	b=$(build/cpuwork $((CPU_N * 2)) | sed 's/.*seconds=//')
+	hv="$hv $(echo "$a $b" | awk '{ print $2 - $1 }')"
+done
 host=$(echo "$hv" | median)
-want=$(build/cpuwork "$CPU_N" | sed 's/result=\([0-9]*\).*/\1/')
 for d in 1 3 6; do
 	v=
 	for r in $(seq "$RUNS"); do
-		o=$($R run --layers "$(pass_n $((d - 1)))spin" --layer-args "2,$CPU_N" 2>&1)
-		[ "$(echo "$o" | field cpu_result)" = "$want" ] || { echo "bench: wrong result at depth $d" >&2; exit 1; }
-		v="$v $(echo "$o" | field seconds)"
+		for n in $CPU_N $((CPU_N * 2)); do
+			o=$($R run --layers "$(pass_n $((d - 1)))spin" --layer-args "2,$n" 2>&1)
+			want=$(build/cpuwork "$n" | sed 's/result=\([0-9]*\).*/\1/')
+			[ "$(echo "$o" | field cpu_result)" = "$want" ] || { echo "bench: wrong result at depth $d" >&2; exit 1; }
+			[ "$n" = "$CPU_N" ] && a=$(echo "$o" | field seconds) || b=$(echo "$o" | field seconds)
+		done
+		v="$v $(echo "$a $b" | awk '{ print $2 - $1 }')"
 	done
 	s=$(echo "$v" | median | awk '{ printf "%.3f", $1 }')
 	[ $d = 1 ] && d1=$s
 	cpu="$cpu| $d | $s | $(echo "$host $s" | awk '{ printf "%.3f", $1 / $2 }') | $(echo "$d1 $s" | awk '{ printf "%.3f", $1 / $2 }') |
 "
 done
+
+echo "bench: the integrity checks"
+for d in 1 3 6; do
+	L="$(pass_n $((d - 1)))spin"
+	R=build/rampart-unchecked
+	off=$(per_exit "$L") || exit 1
+	R=build/rampart
+	on=$(per_exit "$L") || exit 1
+	chk="$chk| exit forwarded to the root, depth $d (µs) | $on | $off | $(echo "$on $off" | awk '{ printf "%.3f", $1 / $2 }') |
+"
+done
+# Start-up: building, measuring and sealing 6 layers, to the first doorbell's end.
+for b in build/rampart build/rampart-unchecked; do
+	v=
+	R=$b
+	for r in $(seq $((RUNS * 3))); do v="$v $(stack "$(pass_n 5)spin" "1,1")" || exit 1; done
+	eval "start_$(basename $b | tr - _)=$(echo "$v" | median | awk '{ printf "%.4f", $1 }')"
+done
+R=build/rampart
+chk="$chk| start of a 6-layer stack, to its end (s) | $start_rampart | $start_rampart_unchecked | $(echo "$start_rampart $start_rampart_unchecked" | awk '{ printf "%.3f", $1 / $2 }') |
+"
 
 {
 	echo "# Benchmarks: recursive VMs"
@@ -112,10 +145,21 @@ done
 	printf %s "$cpu"
 	echo
 	echo "Host: $host s for the same work (src/lib/work.c, the same code)."
-	echo "Seconds include building and starting the stack (a few ms)."
+	echo "Seconds are the work's own: a run of $((CPU_N * 2)) rounds less a run of $CPU_N"
+	echo "(building and starting the stack cancels out; its cost is in the last table)."
 	echo
-	echo "The Linux guest's boot time above layers is in docs/benchmarks.md. Not"
-	echo "measured yet: its network and block throughput at depth 2, 3 and 6,"
-	echo "which need its virtio devices to cross the layers."
+	echo "## What the integrity checks cost (goal: ≤ 5% of an exit)"
+	echo
+	echo "The same stacks run by \`build/rampart\` and by \`build/rampart-unchecked\`,"
+	echo "an A/B build of the root without the pinned control-state check on each"
+	echo "exit (and without the registers KVM syncs for it), without measuring the"
+	echo "layer images and without sealing (no page-table walk, no slot splits)."
+	echo
+	echo "| measurement | checked | unchecked | checked / unchecked |"
+	echo "|---|---:|---:|---:|"
+	printf %s "$chk"
+	echo
+	echo "The Linux guest's boot time, block and network throughput above layers"
+	echo "are in docs/benchmarks.md."
 } >$out
 cat $out

@@ -109,6 +109,8 @@ static int unpin(struct child *c)
  *  8 "badcode"     map a page of our own bytes into the child as code (not measured)
  *  9 "wxpte"       before it runs, make the child's free memory executable in its
  *                  page tables (writable and executable: the root's walk refuses it)
+ * 10 "execdata"    jump into our own data (not executable: #PF in an intermediate layer)
+ * 11 "loadcr3"     load another CR3 (a privileged instruction at CPL 3: #GP)
  */
 static void attack(const struct rp_boot_info *info, const struct child *c, int kind)
 {
@@ -121,6 +123,10 @@ static void attack(const struct rp_boot_info *info, const struct child *c, int k
 		*(volatile uint8_t *)(c->base + RP_IMAGE_BASE) = 0xcc;
 	if (kind == 6)
 		*(volatile uint64_t *)(c->base + RING3_PT_GPA) = 0;
+	if (kind == 10)
+		((void (*)(void))(uintptr_t)at)();
+	if (kind == 11)
+		__asm__ volatile("mov %0, %%cr3" : : "r"(at) : "memory");
 	if (kind == 9) {
 		const uint64_t addr = 0x000ffffffffff000ULL;
 		const struct rp_boot_info *ci = (const void *)(c->base + RP_BOOT_INFO_GPA);
@@ -366,6 +372,10 @@ uint64_t layer_main(const struct rp_boot_info *info)
 		pass_main(info, 8);
 	if (!strcmp(kind, "wxpte"))
 		pass_main(info, 9);
+	if (!strcmp(kind, "execdata"))
+		pass_main(info, 10);
+	if (!strcmp(kind, "loadcr3"))
+		pass_main(info, 11);
 	if (!strcmp(kind, "canary")) {
 		guard_report(info);
 		pass_main(info, 0);

@@ -11,6 +11,8 @@
 #include "virtio/virtio.h"
 
 #define VIRTIO_ID_NET 1
+/* CSUM, HOST_TSO4, HOST_TSO6, HOST_ECN */
+#define VNET_TX_OFFLOADS ((1ULL << 0) | (1ULL << 11) | (1ULL << 12) | (1ULL << 13))
 
 static struct vdrv_net drv;
 static struct vio_net net;
@@ -79,7 +81,9 @@ int vnet_init(const struct rp_boot_info *info, const char *name, uint64_t base, 
 	vdev_parent_init(&parent, d->base);
 	if (vdrv_net_init(&drv, &parent.host, &why) < 0)
 		vdev_parent_fail(who, "net", why);
-	be = (struct vio_net_backend){.tx = be_tx, .rx = be_rx, .peek = be_peek};
+	/* The child may send what our parent takes: the transmit offloads we got. */
+	be = (struct vio_net_backend){
+	    .features = drv.features & VNET_TX_OFFLOADS, .tx = be_tx, .rx = be_rx, .peek = be_peek};
 	host =
 	    (struct vio_host){.ctx = ctx, .gpa_ptr = gpa_ptr, .set_irq = vdev_set_irq, .log = dev_log};
 	child_base = base;

@@ -3,8 +3,9 @@
  * A layer's network bridge (vnet.c), shared by the vmm and pass: the
  * virtio-net device its parent lists in the boot info, driven by
  * src/virtio/driver.c, becomes the backend of a virtio-net device
- * (src/virtio/net.c) its child finds, with the parent's MAC address and no
- * offloads. Transmit is zero copy and synchronous (the child's frame is
+ * (src/virtio/net.c) its child finds, with the parent's MAC address and the
+ * transmit offloads the parent takes (partial checksums, TSO frames), none
+ * on receive. Transmit is zero copy and synchronous (the child's frame is
  * done when its notify returns); a received frame is copied once per layer,
  * from the buffer our parent filled into the child's. The packet path is
  * where a filtering layer plugs in.

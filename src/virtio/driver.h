@@ -87,7 +87,9 @@ int vdrv_rng_init(struct vdrv_rng *r, const struct vdrv_host *h, const char **wh
 int vdrv_rng_fill(struct vdrv_rng *r, void *buf, uint32_t len);
 
 /*
- * virtio-net (device id 1), no offloads: queue 0 receive, queue 1 transmit.
+ * virtio-net (device id 1): queue 0 receive, queue 1 transmit; transmit
+ * offloads (CSUM, HOST_TSO4/6, HOST_ECN) when the device offers them, none
+ * on receive.
  * VDRV_NET_RXBUFS buffers of VDRV_NET_BUF bytes stay posted to the device,
  * which fills them as frames arrive; the driver takes them in order
  * (vdrv_net_rx_peek, vdrv_net_rx_done) and posts each back. Transmit is
@@ -95,12 +97,13 @@ int vdrv_rng_fill(struct vdrv_rng *r, void *buf, uint32_t len);
  */
 #define VDRV_NET_RXBUFS 32
 #define VDRV_NET_BUF 2048 /* header + a 1514-byte frame, with room */
-#define VDRV_NET_TX_MAX (12 + 9018) /* header + the largest (jumbo) frame we pass */
+#define VDRV_NET_TX_MAX (12 + 65550) /* header + the largest (TSO) frame we pass */
 
 struct vdrv_net {
 	struct vdrv_dev d; /* queue 0: receive */
 	struct vdrv_queue txq;
 	uint8_t mac[6];
+	uint64_t features; /* negotiated (VIRTIO_F_VERSION_1, MAC, the transmit offloads) */
 	bool rx_unkicked; /* buffers posted since the last receive notify */
 	bool posted[VDRV_NET_RXBUFS];
 	uint16_t ready[VDRV_NET_RXBUFS]; /* FIFO of filled buffers, from first */
@@ -110,8 +113,8 @@ struct vdrv_net {
 	uint8_t rxbuf[VDRV_NET_RXBUFS][VDRV_NET_BUF] __attribute__((aligned(64)));
 };
 
-/* Probe (device id 1), negotiate VERSION_1 + MAC, set up both queues, post
- * every receive buffer. 0, or -1 with *why. */
+/* Probe (device id 1), negotiate VERSION_1 + MAC (+ the transmit offloads
+ * offered), set up both queues, post every receive buffer. 0, or -1 with *why. */
 int vdrv_net_init(struct vdrv_net *n, const struct vdrv_host *h, const char **why);
 /* Send one frame (header first) from iov: 0 once the device took it, or -1. */
 int vdrv_net_tx(struct vdrv_net *n, const struct vio_iov *iov, unsigned cnt);

@@ -137,13 +137,18 @@ for L in unpin,spin pass,unpin,spin; do
 		notok "violation $L" "exit $rc, $(grep -o '"event":"violation"[^}]*' "$T/violation-$L")"
 	fi
 done
-for L in smash,spin pass,smash,spin; do
-	run "smash-$L" --layers $L --layer-args 1,100
-	if [ $rc = 6 ] && grep -q '"event":"violation".*"what":"fault","value":"0xe"' "$T/smash-$L"; then
-		ok "violation: an intermediate layer writing its own text halts $L (#PF, exit 6)"
-	else
-		notok "smash $L" "exit $rc, $(grep -o '"event":"\(violation\|end\)"[^}]*' "$T/smash-$L" | head -2)"
-	fi
+for a in "smash:0xe:writing its own text (#PF)" "execdata:0xe:running its own data (#PF)" \
+	"loadcr3:0xd:loading another CR3 (#GP)"; do
+	k=${a%%:*} rest=${a#*:} vec=${rest%%:*} desc=${rest#*:}
+	for L in $k,spin pass,$k,spin; do
+		run "$k-$L" --layers $L --layer-args 1,100
+		if [ $rc = 6 ] && grep -q "\"event\":\"violation\".*\"what\":\"fault\",\"value\":\"$vec\"" "$T/$k-$L" &&
+			[ "$(field "$k-$L" doorbells)" = 0 ]; then
+			ok "violation: an intermediate layer $desc halts $L (exit 6)"
+		else
+			notok "$k $L" "exit $rc, $(grep -o '"event":"\(violation\|end\)"[^}]*' "$T/$k-$L" | head -2)"
+		fi
+	done
 done
 
 # Sealing: what a layer maps into its child without W (system area, code) no

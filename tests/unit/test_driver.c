@@ -500,8 +500,14 @@ static void test_net_init(void **state)
 	assert_int_equal(notifies, 1);
 	/* A device that had no driver yet was starved: that notify wakes it. */
 	assert_int_equal(rx_wanted_calls, 1);
-	/* No offloads: the driver took VERSION_1 and MAC only. */
+	/* A device with no offloads: the driver took VERSION_1 and MAC only. */
 	assert_int_equal(ndev.dev.driver_features, (1ull << 32) | (1ull << 5));
+	assert_int_equal(ndrv->features, (1ull << 32) | (1ull << 5));
+	/* One with every offload: the transmit ones too, none for receive. */
+	nbe.features = ~0ull;
+	assert_int_equal(vdrv_net_init(ndrv, &dhost, NULL), 0);
+	assert_int_equal(ndev.dev.driver_features,
+			 (1ull << 32) | (1ull << 5) | 1 | (1ull << 11) | (1ull << 12) | (1ull << 13));
 }
 
 static void test_net_tx(void **state)
