@@ -66,6 +66,17 @@ static uint64_t t_to_gpa(void *ctx, const void *p)
 	return (uint64_t)((const uint8_t *)p - ram);
 }
 
+/* A clean RAM and a well-behaved device side. */
+static void reset_knobs(void)
+{
+	memset(ram, 0, sizeof(ram));
+	swallow_notify = false;
+	extra_used = 0;
+	extra_len = 0;
+	bad_id = 0;
+	notifies = 0;
+}
+
 /* Data buffers start here, well past the driver's struct. */
 #define DATA_BASE 0x10000u
 
@@ -74,14 +85,9 @@ static int start(bool ro, uint64_t capacity)
 	const char *why = NULL;
 	int r;
 
-	memset(ram, 0, sizeof(ram));
+	reset_knobs();
 	memset(disk, 0, sizeof(disk));
 	flushes = 0;
-	swallow_notify = false;
-	extra_used = 0;
-	bad_id = 0;
-	notifies = 0;
-	extra_len = 0;
 	be = (struct vio_blk_backend){ .capacity = capacity, .read_only = ro,
 				       .serial = "drv-test", .read = t_read, .write = t_write,
 				       .flush = t_flush };
@@ -295,12 +301,7 @@ static int rng_start(void)
 	const char *why = NULL;
 	int r;
 
-	memset(ram, 0, sizeof(ram));
-	swallow_notify = false;
-	extra_used = 0;
-	extra_len = 0;
-	bad_id = 0;
-	notifies = 0;
+	reset_knobs();
 	rng_short = 0;
 	rng_calls = 0;
 	rbe = (struct vio_rng_backend){ .fill = t_rng_fill };
@@ -465,12 +466,7 @@ static int net_start(void)
 	const char *why = NULL;
 	int r;
 
-	memset(ram, 0, sizeof(ram));
-	swallow_notify = false;
-	extra_used = 0;
-	extra_len = 0;
-	bad_id = 0;
-	notifies = 0;
+	reset_knobs();
 	tx_frames = tx_last_len = rx_wanted_calls = 0;
 	rx_head = rx_tail = 0;
 	nbe = (struct vio_net_backend){ .features = 0, .tx = t_net_tx, .rx = t_net_rx,
