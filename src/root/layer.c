@@ -466,6 +466,7 @@ static bool pt_table(struct pt_walk *w, uint64_t gpa, int level, uint64_t va, ui
 		uint64_t e = rt_le64(t + i * 8), at = va + ((uint64_t)i << (12 + 9 * (level - 1)));
 		uint64_t f = rw_us & e, x = nx | (e & PT_NX), size = 1ULL << (12 + 9 * (level - 1));
 		bool leaf = level == 1 || (level == 2 && (e & PT_PS));
+		uint32_t rights;
 
 		if (!(e & PT_P))
 			continue;
@@ -483,9 +484,8 @@ static bool pt_table(struct pt_walk *w, uint64_t gpa, int level, uint64_t va, ui
 		if (f & PT_RW)
 			return pt_bad(w, "writable code page", at);
 		/* Executable: measured code (user) or sealed memory (the ring-0 stub). */
-		if ((f & PT_US) ? !(map_rights(w->n, e & PT_ADDR & ~(size - 1), size) & RP_MAP_X)
-				: (map_rights(w->n, e & PT_ADDR & ~(size - 1), size) & RP_MAP_W) ||
-					  !map_rights(w->n, e & PT_ADDR & ~(size - 1), size))
+		rights = map_rights(w->n, e & PT_ADDR & ~(size - 1), size);
+		if ((f & PT_US) ? !(rights & RP_MAP_X) : !rights || (rights & RP_MAP_W))
 			return pt_bad(w, "unmeasured code page", at);
 	}
 	return true;
