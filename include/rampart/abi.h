@@ -72,6 +72,7 @@ enum rp_err {
 #define RP_MAX_MAPS 16
 #define RP_MAX_DEPTH 8
 #define RP_MAX_LOG 512
+#define RP_MAX_RESTARTS 3 /* per stack, under the restart policy; then it halts */
 
 /* A segment as KVM describes it. */
 struct rp_segment {
@@ -141,6 +142,7 @@ struct rp_exit {
 		} event;
 		struct {
 			uint64_t code;
+			uint64_t restart; /* 1: the root ended it for a violation; rebuild it */
 		} dead;
 		uint8_t raw[56];
 	} u;
@@ -196,7 +198,7 @@ struct rp_boot_info {
 	uint64_t canary;     /* per-boot stack canary */
 	char kind[16];       /* personality: "pass", "vmm", "test", ... NUL-terminated */
 	uint32_t npayload;
-	uint32_t pad;
+	uint32_t restarts; /* times this layer was rebuilt after a violation */
 	/* payload[0]: the child's image; the rest: what the child passes on. */
 	struct rp_blob payload[RP_MAX_PAYLOAD];
 	uint64_t args[8]; /* personality parameters */

@@ -173,6 +173,7 @@ int child_start_devs(const struct rp_boot_info *info, struct child *c, const str
 	if (carve(info, c))
 		return -1;
 	child_info(info, &ci, devs, ndevs);
+	ci.restarts = c->restarts;
 	if (ring3_build(&mem, c->size, (const void *)(uintptr_t)info->payload[0].gpa,
 			info->payload[0].size, &ci, &child_state, &why))
 		return fail("layer: child image refused", why);

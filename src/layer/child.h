@@ -14,6 +14,7 @@ struct child {
 	uint8_t *base; /* the child's guest-physical 0, in our memory */
 	uint64_t size;
 	int64_t vm, vcpu;
+	uint32_t restarts; /* rebuilt this many times after a violation (its boot info says so) */
 };
 
 /*

@@ -111,7 +111,11 @@ static int unpin(struct child *c)
  *                  page tables (writable and executable: the root's walk refuses it)
  * 10 "execdata"    jump into our own data (not executable: #PF in an intermediate layer)
  * 11 "loadcr3"     load another CR3 (a privileged instruction at CPL 3: #GP)
+ * 12 "flaky"       a pass that, before any restart, writes its own text once it has
+ *                  forwarded FLAKY_AFTER exits of its child (#PF: a violation), to
+ *                  test the restart policy; once restarted, a plain pass
  */
+#define FLAKY_AFTER 200
 static void attack(const struct rp_boot_info *info, const struct child *c, int kind)
 {
 	uint64_t at = info->mem_size - (2ULL << 20);
@@ -154,7 +158,7 @@ static void attack(const struct rp_boot_info *info, const struct child *c, int k
 
 static __attribute__((noreturn)) void pass_main(const struct rp_boot_info *info, int kind)
 {
-	uint64_t period = kind == 2 ? last_arg(info) : 0, events = 0;
+	uint64_t period = kind == 2 ? last_arg(info) : 0, events = 0, forwarded = 0;
 	static struct child c;
 	struct rp_dev devs[3];
 	unsigned ndevs = 0;
@@ -182,7 +186,7 @@ static __attribute__((noreturn)) void pass_main(const struct rp_boot_info *info,
 		hc_exit(LAYER_CODE_BAD);
 	if (kind == 4) /* "smash" (tests only): write my own text once my child is built */
 		*(volatile uint8_t *)(uintptr_t)pass_main = 0xcc;
-	if (kind >= 5)
+	if (kind >= 5 && kind < 12)
 		attack(info, &c, kind);
 	if (period && hc5(RP_HC_TIMER, period, 0, 0, 0, 0) < 0) {
 		hc_log("tick: RP_HC_TIMER refused");
@@ -192,6 +196,18 @@ static __attribute__((noreturn)) void pass_main(const struct rp_boot_info *info,
 		if (hc_vcpu_run((uint64_t)c.vcpu, &child_exit) < 0) {
 			hc_log("pass: RP_HC_VCPU_RUN refused");
 			hc_exit(LAYER_CODE_DEAD);
+		}
+		if (kind == 12 && !info->restarts && ++forwarded == FLAKY_AFTER)
+			*(volatile uint8_t *)(uintptr_t)pass_main = 0xcc;
+		if (child_exit.reason == RP_EXIT_DEAD && child_exit.u.dead.restart) {
+			/* The root ended our child for a violation: build it again, afresh. */
+			hc_log("pass: rebuilding my child after a violation");
+			hc_vm_destroy((uint64_t)c.vm);
+			c.restarts++;
+			if (child_start_devs(info, &c, devs, ndevs))
+				hc_exit(LAYER_CODE_BAD);
+			vdev_set_vm(c.vm, false);
+			continue;
 		}
 		if (child_exit.reason == RP_EXIT_EVENT) {
 			if (child_exit.u.event.events & RP_EV_NET)
@@ -376,6 +392,8 @@ uint64_t layer_main(const struct rp_boot_info *info)
 		pass_main(info, 10);
 	if (!strcmp(kind, "loadcr3"))
 		pass_main(info, 11);
+	if (!strcmp(kind, "flaky"))
+		pass_main(info, 12);
 	if (!strcmp(kind, "canary")) {
 		guard_report(info);
 		pass_main(info, 0);

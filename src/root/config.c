@@ -39,7 +39,7 @@ void config_defaults(struct rp_config *c)
 }
 
 /* Personalities of the layer kernel (src/layer). */
-static const char *const layer_kinds[] = {"pass", "test", "spin", "ropass", "tick", "abuse", "churn", "vmm", "unpin", "smash", "pair", "io", "canary", "overrun", "scribble", "ptscribble", "wxmap", "badcode", "wxpte", "execdata", "loadcr3", NULL};
+static const char *const layer_kinds[] = {"pass", "test", "spin", "ropass", "tick", "abuse", "churn", "vmm", "unpin", "smash", "pair", "io", "canary", "overrun", "scribble", "ptscribble", "wxmap", "badcode", "wxpte", "execdata", "loadcr3", "flaky", NULL};
 
 /* Variants of the layer kernel, each its own image: layer-VARIANT.elf (Makefile). */
 const char *const config_variants[] = {"gcc", "clang", NULL};
@@ -458,8 +458,17 @@ static int load_layers(struct rp_config *c, json_t *a, char *err, size_t errlen)
 static const struct field top_fields[] = {
 	{"name", JSON_STRING}, {"guest", JSON_OBJECT}, {"net", JSON_ARRAY},  {"disks", JSON_ARRAY},
 	{"log", JSON_STRING},  {"layers", JSON_ARRAY}, {"comment", JSON_STRING},
-	{"manifest", JSON_STRING}, {NULL, 0},
+	{"manifest", JSON_STRING}, {"on_violation", JSON_STRING}, {NULL, 0},
 };
+
+int config_set_policy(struct rp_config *c, const char *v, char *err, size_t errlen)
+{
+	if (!strcmp(v, "halt") || !strcmp(v, "restart")) {
+		c->restart = !strcmp(v, "restart");
+		return 0;
+	}
+	return refuse(err, errlen, "on_violation '%s': halt or restart", v);
+}
 
 static int load_root(struct rp_config *c, json_t *root, const char *base, char *err,
 		     size_t errlen)
@@ -484,6 +493,9 @@ static int load_root(struct rp_config *c, json_t *root, const char *base, char *
 		return -1;
 	if ((v = json_object_get(root, "manifest")) &&
 	    set_path(c->manifest, json_string_value(v), base, "manifest", err, errlen))
+		return -1;
+	if ((v = json_object_get(root, "on_violation")) &&
+	    config_set_policy(c, json_string_value(v), err, errlen))
 		return -1;
 	return 0;
 }
@@ -533,6 +545,8 @@ int config_load_file(struct rp_config *c, const char *path, char *err, size_t er
 
 int config_check(const struct rp_config *c, char *err, size_t errlen)
 {
+	if (c->restart && !c->nlayers)
+		return refuse(err, errlen, "on_violation restart: a policy for layers; give --layers");
 	if (c->manifest[0] && !c->nlayers)
 		return refuse(err, errlen, "manifest %s: a manifest approves layer images; give "
 					 "--layers", c->manifest);

@@ -64,6 +64,7 @@ struct rp_config {
 	unsigned nlayer_args;
 	uint64_t echo_words; /* the root test device's echo sequence length */
 	char manifest[PATH_MAX]; /* approved layer-image hashes; "" = measure and log only */
+	bool restart; /* on an integrity violation: restart the layer (else halt the stack) */
 };
 
 void config_defaults(struct rp_config *c);
@@ -92,6 +93,8 @@ const char *config_layer_variant(const struct rp_config *c, unsigned i);
 int config_add_layer_args(struct rp_config *c, const char *list, char *err, size_t errlen);
 
 /* Final checks once file and flags are merged. */
+/* The violation policy, "halt" or "restart"; 0, or -1 with *err. */
+int config_set_policy(struct rp_config *c, const char *v, char *err, size_t errlen);
 int config_check(const struct rp_config *c, char *err, size_t errlen);
 
 #endif

@@ -121,13 +121,18 @@ struct ln_map {
 	uint64_t gpa, size;
 	uint8_t *host;
 	uint32_t rights;
-	uint32_t slot; /* its KVM memory slot */
+	uint32_t slot;   /* its KVM memory slot */
+	bool unsealable; /* read-only only because of a seal: W comes back when it goes */
 };
 
 /* A node's maps: its creator's RP_MAX_MAPS, split further by sealing. */
 #define LN_MAX_SLOTS 256
 /* Approved code: the text of every layer image of the stack, as loaded. */
 #define LN_MAX_CODE (2 * LN_MAX_LAYERS)
+/* Sealed ranges recorded at once, each undone when its owner goes. */
+#define LN_MAX_SEALS 1024
+
+struct blobs;
 
 struct ln_node {
 	struct ln_node *parent;
@@ -161,6 +166,19 @@ struct ln_root {
 	uint64_t next_deadline; /* the chain's earliest timer, 0 = none */
 	bool done;
 	struct ln_node *bottom;
+	const struct blobs *blobs; /* what layer 1 carries, its image (load_bottom) */
+	const void *img0;
+	uint64_t isize0;
+	struct rp_dev devs[RP_MAX_DEVS]; /* the root's devices for layer 1 */
+	unsigned ndevs;
+	unsigned restarts;       /* layers rebuilt after a violation (restart policy) */
+	struct ln_vcpu *restart; /* the layer to rebuild before the chain goes on */
+	struct ln_seal {         /* what sealed which host bytes */
+		const uint8_t *host;
+		uint64_t size;
+		const struct ln_node *owner;
+	} seals[LN_MAX_SEALS];
+	unsigned nseals;
 	uint8_t *bottom_host; /* layer 1's memory: all of the tree's */
 	uint64_t bottom_size;
 	uint8_t code[LN_MAX_CODE][SHA256_BYTES];
@@ -237,16 +255,33 @@ static const char *const hc_names[RP_HC_COUNT] = {
 
 /* ---- memory: the caller's view ------------------------------------------- */
 
-/* Host pointer for [gpa, gpa + len) of n, inside one map with `rights`. */
+/* n's map that holds gpa, or NULL. */
+static struct ln_map *map_at(struct ln_node *n, uint64_t gpa)
+{
+	for (unsigned i = 0; i < n->nmaps; i++)
+		if (gpa >= n->maps[i].gpa && gpa - n->maps[i].gpa < n->maps[i].size)
+			return &n->maps[i];
+	return NULL;
+}
+
+/*
+ * Host pointer for [gpa, gpa + len) of n, where every map it crosses has
+ * `rights` and follows the one before in both guest and host addresses
+ * (the pieces a seal split a map into), or NULL.
+ */
 static uint8_t *node_ptr(struct ln_node *n, uint64_t gpa, uint64_t len, uint32_t rights)
 {
-	unsigned i;
+	struct ln_map *first = map_at(n, gpa), *m, *next;
+	uint64_t end;
 
-	for (i = 0; i < n->nmaps; i++) {
-		struct ln_map *m = &n->maps[i];
-
-		if (gpa >= m->gpa && rt_range_ok(gpa - m->gpa, len, m->size))
-			return (m->rights & rights) == rights ? m->host + (gpa - m->gpa) : NULL;
+	if (!first || !rt_add_ok(gpa, len, &end))
+		return NULL;
+	for (m = first; (m->rights & rights) == rights; m = next) {
+		if (end - m->gpa <= m->size)
+			return first->host + (gpa - first->gpa);
+		next = map_at(n, m->gpa + m->size);
+		if (!next || next->host != m->host + m->size)
+			return NULL;
 	}
 	return NULL;
 }
@@ -401,8 +436,10 @@ static int seal_subtree(struct ln_node *n, const uint8_t *host, uint64_t size,
 		a = (uint64_t)(lo - m.host);
 		b = (uint64_t)(hi - m.host);
 		if (node_unmap(n, i) || (a && node_map(n, m.gpa, a, m.host, m.rights)) ||
-		    node_map(n, m.gpa + a, b - a, m.host + a, m.rights & ~(uint32_t)RP_MAP_W) ||
-		    (b < m.size && node_map(n, m.gpa + b, m.size - b, m.host + b, m.rights)))
+		    node_map(n, m.gpa + a, b - a, m.host + a, m.rights & ~(uint32_t)RP_MAP_W))
+			return -1;
+		n->maps[n->nmaps - 1].unsealable = true;
+		if (b < m.size && node_map(n, m.gpa + b, m.size - b, m.host + b, m.rights))
 			return -1;
 		i = 0; /* the table changed order: start over (one map fewer to seal) */
 	}
@@ -410,6 +447,60 @@ static int seal_subtree(struct ln_node *n, const uint8_t *host, uint64_t size,
 		if (n->children[c] && seal_subtree(n->children[c], host, size, except))
 			return -1;
 	return 0;
+}
+
+/* Seal [host, host + size) for owner's sake (all but except), and record it. */
+static int seal(struct ln_root *r, const uint8_t *host, uint64_t size, const struct ln_node *owner,
+		const struct ln_node *except)
+{
+	if (r->nseals >= LN_MAX_SEALS)
+		return -1;
+	r->seals[r->nseals++] = (struct ln_seal){.host = host, .size = size, .owner = owner};
+	return seal_subtree(r->bottom, host, size, except);
+}
+
+static bool still_sealed(const struct ln_root *r, const uint8_t *host, uint64_t size)
+{
+	for (unsigned i = 0; i < r->nseals; i++)
+		if (host < r->seals[i].host + r->seals[i].size && r->seals[i].host < host + size)
+			return true;
+	return false;
+}
+
+/* W back on the maps of n's subtree (but gone's) that only a seal took it from. */
+static int unseal_subtree(struct ln_root *r, struct ln_node *n, const struct ln_node *gone)
+{
+	unsigned i, c;
+
+	for (i = 0; n != gone && i < n->nmaps;) {
+		struct ln_map m = n->maps[i];
+
+		if (!m.unsealable || still_sealed(r, m.host, m.size)) {
+			i++;
+			continue;
+		}
+		if (node_unmap(n, i) || node_map(n, m.gpa, m.size, m.host, m.rights | RP_MAP_W))
+			return -1;
+		i = 0;
+	}
+	for (c = 0; n != gone && c < RP_MAX_CHILDREN; c++)
+		if (n->children[c] && unseal_subtree(r, n->children[c], gone))
+			return -1;
+	return 0;
+}
+
+/* The subtree at gone is going: the seals it owned go with it. */
+static int unseal(struct ln_root *r, const struct ln_node *gone)
+{
+	unsigned i, k = 0;
+
+	for (i = 0; i < r->nseals; i++)
+		if (!in_subtree(r->seals[i].owner, gone))
+			r->seals[k++] = r->seals[i];
+	if (k == r->nseals)
+		return 0;
+	r->nseals = k;
+	return unseal_subtree(r, r->bottom, gone);
 }
 
 /* The rights of the map of n that holds all of [gpa, gpa + len), or 0. */
@@ -517,7 +608,7 @@ static const char *seal_tables(struct ln_root *r, struct ln_node *n, uint64_t cr
 	}
 	host = node_ptr(n, RING3_PT_GPA, RP_IMAGE_BASE - RING3_PT_GPA, RP_MAP_R);
 	*value = RING3_PT_GPA;
-	if (!host || seal_subtree(r->bottom, host, RP_IMAGE_BASE - RING3_PT_GPA, n))
+	if (!host || seal(r, host, RP_IMAGE_BASE - RING3_PT_GPA, n, n))
 		return "page tables could not be sealed";
 	return NULL;
 }
@@ -637,8 +728,7 @@ static int64_t hc_vm_map(struct ln_root *r, struct ln_vcpu *v, const struct hc_a
 	if (ret)
 		return ret;
 	c->vm_maps++;
-	if (CHECKS && !c->irqchip && !(rights & RP_MAP_W) &&
-	    seal_subtree(r->bottom, host, size, NULL)) {
+	if (CHECKS && !c->irqchip && !(rights & RP_MAP_W) && seal(r, host, size, c, NULL)) {
 		violation(r, v, "seal failed", cgpa);
 		return -RP_ENOMEM;
 	}
@@ -712,9 +802,9 @@ static int64_t hc_post(struct ln_node *n, const struct hc_args *a)
 	return 0;
 }
 
-static int64_t hc_vm_destroy(struct ln_root *r, struct ln_node *n, const struct hc_args *a)
+static int64_t hc_vm_destroy(struct ln_root *r, struct ln_vcpu *v, const struct hc_args *a)
 {
-	struct ln_node *c = child_of(n, a->a0);
+	struct ln_node *n = v->node, *c = child_of(n, a->a0);
 	unsigned i;
 
 	if (!c)
@@ -722,6 +812,10 @@ static int64_t hc_vm_destroy(struct ln_root *r, struct ln_node *n, const struct 
 	for (i = 0; i < n->nvcpus; i++)
 		if (n->vcpus[i]->running && in_subtree(n->vcpus[i]->running->node, c))
 			n->vcpus[i]->running = NULL;
+	if (unseal(r, c)) {
+		violation(r, v, "unseal failed", a->a0);
+		return -RP_ENOMEM;
+	}
 	node_free(r, c);
 	n->children[a->a0 - 1] = NULL;
 	return 0;
@@ -1117,7 +1211,7 @@ static struct ln_vcpu *hypercall(struct ln_root *r, struct ln_vcpu *v)
 		ret = hc_irq_line(v->node, &a);
 		break;
 	case RP_HC_VM_DESTROY:
-		ret = hc_vm_destroy(r, v->node, &a);
+		ret = hc_vm_destroy(r, v, &a);
 		break;
 	case RP_HC_WAIT:
 		ret = hc_wait(r, v->node, &a);
@@ -1158,11 +1252,18 @@ static bool has_children(const struct ln_node *n)
 static struct ln_vcpu *violation(struct ln_root *r, struct ln_vcpu *v, const char *what,
 				 uint64_t value)
 {
+	bool restart = r->stack->restart && r->restarts < RP_MAX_RESTARTS && !r->restart;
 	char why[128];
 
 	r->res->violations++;
 	log_event("violation", "layer", 's', v->node->name, "depth", 'u', (uint64_t)v->node->depth,
-		  "what", 's', what, "value", 'x', value, "action", 's', "halt", NULL);
+		  "what", 's', what, "value", 'x', value, "action", 's',
+		  restart ? "restart" : "halt", NULL);
+	if (restart) { /* chain_run rebuilds it before anything else runs */
+		r->restarts++;
+		r->restart = v;
+		return v;
+	}
 	snprintf(why, sizeof(why), "integrity violation in %s (%s 0x%llx): the stack halted",
 		 v->node->name, what, (unsigned long long)value);
 	end_stack(r, RP_VIOLATION, value, why);
@@ -1302,6 +1403,60 @@ static struct ln_vcpu *events(struct ln_root *r, struct ln_vcpu *top, struct ln_
 	return cur;
 }
 
+static int load_bottom(struct ln_root *r, struct ln_node *n, struct rp_vcpu_state *st);
+
+/*
+ * The restart policy, after a violation of v: v's VM and its subtree are
+ * rebuilt from their sealed images. Layer 1 the root rebuilds itself; any
+ * other layer's parent gets RP_EXIT_DEAD with dead.restart = 1 and builds
+ * its child again (after VM_DESTROY, which lifts the seals the old one
+ * owned).
+ */
+static struct ln_vcpu *restart_layer(struct ln_root *r, struct ln_vcpu *v)
+{
+	struct rp_exit e = {.reason = RP_EXIT_DEAD, .u.dead = {.code = 0, .restart = 1}};
+	struct ln_node *n = v->node;
+	struct rp_vcpu_state st;
+	struct ln_vcpu *p;
+	const char *bad;
+	uint64_t where;
+	unsigned i;
+
+	log_event("layer_restart", "layer", 's', n->name, "restarts", 'u', (uint64_t)r->restarts,
+		  NULL);
+	if (n->parent) {
+		v->dead = true;
+		p = runner_of(v);
+		if (p)
+			return deliver(p, &e);
+		end_stack(r, RP_VIOLATION, 0, "a layer to restart has no parent running it");
+		return v;
+	}
+	/* Layer 1: its subtree and every seal go, its memory is emptied, it loads again. */
+	for (i = 0; i < RP_MAX_CHILDREN; i++)
+		if (n->children[i]) {
+			node_free(r, n->children[i]);
+			n->children[i] = NULL;
+		}
+	r->nseals = 0;
+	while (n->nmaps)
+		if (node_unmap(n, n->nmaps - 1))
+			break;
+	madvise(r->bottom_host, r->bottom_size, MADV_DONTNEED);
+	n->events = 0;
+	n->deadline_ns = 0;
+	v->running = NULL;
+	v->dead = false;
+	v->pinned = false;
+	if (n->nmaps || load_bottom(r, n, &st) || kvm_state_set(v->fd, &st) ||
+	    (bad = seal_tables(r, n, st.cr3, st.gdt.base, st.idt.base, &where))) {
+		end_stack(r, RP_VIOLATION, 0, "layer 1 could not be rebuilt: the stack halted");
+		return v;
+	}
+	v->sealed = true;
+	return v;
+}
+
 static void chain_run(struct ln_root *r, struct ln_vcpu *top)
 {
 	struct ln_vcpu *cur = top;
@@ -1333,6 +1488,10 @@ static void chain_run(struct ln_root *r, struct ln_vcpu *top)
 		cur->run->kvm_dirty_regs = 0;
 		r->res->exits++;
 		cur = route_exit(r, cur);
+		if (r->restart && !r->done) {
+			cur = restart_layer(r, r->restart);
+			r->restart = NULL;
+		}
 	}
 }
 
@@ -1479,18 +1638,17 @@ static int approve_code(struct ln_root *r, void *const img[], const uint64_t isi
 	return 0;
 }
 
-static int build_bottom(struct ln_root *r, struct ln_node *n, const struct blobs *b,
-			const void *img, uint64_t isize, struct rp_vcpu_state *st)
+/*
+ * Layer 1's memory and the root's devices for it (once per stack); the
+ * layer itself is loaded by load_bottom, again at each restart.
+ */
+static int build_bottom(struct ln_root *r, struct ln_node *n)
 {
 	const struct ln_stack *s = r->stack;
-	uint64_t mem[LN_MAX_LAYERS], free_start, at;
-	struct boot_mem m = {.ctx = n, .gpa_ptr = boot_mem_ptr};
-	struct rp_boot_info info;
-	const char *why = "?";
+	uint64_t mem[LN_MAX_LAYERS];
 	uint8_t *host;
-	unsigned i, k = 0;
 
-	stack_sizes(s, b, mem);
+	stack_sizes(s, r->blobs, mem);
 	host = mmap(NULL, mem[0], PROT_READ | PROT_WRITE,
 		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (host == MAP_FAILED) {
@@ -1498,17 +1656,52 @@ static int build_bottom(struct ln_root *r, struct ln_node *n, const struct blobs
 			strerror(errno));
 		return -1;
 	}
-	if (node_map(n, 0, mem[0], host, RP_MAP_R | RP_MAP_W | RP_MAP_X)) {
-		log_err("layer memory: KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
-		munmap(host, mem[0]);
-		return -1;
-	}
 	r->bottom_host = host;
 	r->bottom_size = mem[0];
+	r->blk_host = (struct vio_host){
+		.ctx = n, .gpa_ptr = boot_mem_ptr, .set_irq = blk_no_irq, .log = blk_log};
+	if (r->disk) {
+		vio_blk_init(&r->blk, &r->blk_host, 0, disk_dev_backend(r->disk));
+		r->devs[r->ndevs++] = (struct rp_dev){.id = 2 /* virtio block */, .base = RP_DEV_BASE};
+	}
+	r->rng_be = (struct vio_rng_backend){.fill = rng_getrandom};
+	vio_rng_init(&r->rng, &r->blk_host, 0, &r->rng_be);
+	r->devs[r->ndevs++] = (struct rp_dev){.id = 4 /* virtio rng */, .base = ROOT_RNG_BASE};
+	if (s->net) {
+		r->net_host = r->blk_host;
+		r->tap = net_dev_open(s->net, &r->net_host);
+		if (!r->tap)
+			return -1;
+		r->devs[r->ndevs++] = (struct rp_dev){.id = 1 /* virtio net */, .base = ROOT_NET_BASE};
+	}
+	return 0;
+}
+
+/*
+ * Layer 1 into its memory, from scratch: one writable map, the image, its
+ * boot info and the blobs of the layers above, then the sealed layout.
+ */
+static int load_bottom(struct ln_root *r, struct ln_node *n, struct rp_vcpu_state *st)
+{
+	const struct ln_stack *s = r->stack;
+	const struct blobs *b = r->blobs;
+	uint64_t mem[LN_MAX_LAYERS], free_start, at;
+	struct boot_mem m = {.ctx = n, .gpa_ptr = boot_mem_ptr};
+	struct rp_boot_info info;
+	const char *why = "?";
+	uint8_t *host = r->bottom_host;
+	unsigned i, k = 0;
+
+	stack_sizes(s, b, mem);
+	if (node_map(n, 0, mem[0], host, RP_MAP_R | RP_MAP_W | RP_MAP_X)) {
+		log_err("layer memory: KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
+		return -1;
+	}
 	memset(&info, 0, sizeof(info));
 	info.magic = RP_BOOT_MAGIC;
 	info.version = RP_ABI_VERSION;
 	info.depth = 1;
+	info.restarts = r->restarts;
 	/* The stack canary of layer 1 (each layer draws its child's): fresh per boot. */
 	if (getrandom(&info.canary, sizeof(info.canary), 0) != sizeof(info.canary)) {
 		log_err("getrandom: %s (layer 1's stack canary)", strerror(errno));
@@ -1523,32 +1716,10 @@ static int build_bottom(struct ln_root *r, struct ln_node *n, const struct blobs
 		info.args[k++] = s->guest_mem;
 	for (i = 0; i < s->ntop_args && k < 8; i++)
 		info.args[k++] = s->top_args[i];
-	if (r->disk) {
-		r->blk_host = (struct vio_host){
-			.ctx = n, .gpa_ptr = boot_mem_ptr, .set_irq = blk_no_irq, .log = blk_log};
-		vio_blk_init(&r->blk, &r->blk_host, 0, disk_dev_backend(r->disk));
-		info.ndevs = 1;
-		info.devs[0].id = 2; /* virtio block */
-		info.devs[0].base = RP_DEV_BASE;
-	}
-	r->blk_host = (struct vio_host){
-		.ctx = n, .gpa_ptr = boot_mem_ptr, .set_irq = blk_no_irq, .log = blk_log};
-	r->rng_be = (struct vio_rng_backend){.fill = rng_getrandom};
-	vio_rng_init(&r->rng, &r->blk_host, 0, &r->rng_be);
-	info.devs[info.ndevs].id = 4; /* virtio rng */
-	info.devs[info.ndevs].base = ROOT_RNG_BASE;
-	info.ndevs++;
-	if (s->net) {
-		r->net_host = r->blk_host;
-		r->tap = net_dev_open(s->net, &r->net_host);
-		if (!r->tap)
-			return -1;
-		info.devs[info.ndevs].id = 1; /* virtio net */
-		info.devs[info.ndevs].base = ROOT_NET_BASE;
-		info.ndevs++;
-	}
+	info.ndevs = r->ndevs;
+	memcpy(info.devs, r->devs, sizeof(r->devs));
 	/* A first build says where free memory starts; the blobs go there. */
-	if (ring3_build(&m, mem[0], img, isize, &info, st, &why)) {
+	if (ring3_build(&m, mem[0], r->img0, r->isize0, &info, st, &why)) {
 		log_err("layer image %s: %s", s->images[0], why);
 		return -1;
 	}
@@ -1562,9 +1733,9 @@ static int build_bottom(struct ln_root *r, struct ln_node *n, const struct blobs
 		memcpy(host + at, b->data[i], b->size[i]);
 		at += align4k(b->size[i]);
 	}
-	if (ring3_build(&m, mem[0], img, isize, &info, st, &why))
+	if (ring3_build(&m, mem[0], r->img0, r->isize0, &info, st, &why))
 		return -1;
-	return seal_bottom(n, img, isize, mem[0]);
+	return seal_bottom(n, r->img0, r->isize0, mem[0]);
 }
 
 /* The stack's blobs; the caller frees the kernel and initrd it loaded. */
@@ -1735,7 +1906,10 @@ int layer_stack_run(const struct ln_stack *s, struct ln_result *res)
 		log_err("KVM_CREATE_VM: %s", strerror(errno));
 		goto out;
 	}
-	if (build_bottom(&r, bottom, &b, img[0], isize[0], &st) || !(v = vcpu_new(&r, bottom)) ||
+	r.blobs = &b;
+	r.img0 = img[0];
+	r.isize0 = isize[0];
+	if (build_bottom(&r, bottom) || load_bottom(&r, bottom, &st) || !(v = vcpu_new(&r, bottom)) ||
 	    kvm_state_set(v->fd, &st) || (r.tap && watch_start(&r))) {
 		log_err("could not start layer 1 (%s)", s->kinds[0]);
 		goto free;

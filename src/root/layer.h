@@ -37,6 +37,8 @@ struct ln_stack {
 	const struct rp_disk *disk;
 	/* A network for a vmm (or io) top: layer 1 gets it as a virtio-net window. */
 	const struct rp_net *net;
+	/* On a violation: restart the layer (RP_MAX_RESTARTS times), else halt. */
+	bool restart;
 	/* Approved layer-image hashes (measure.h), or NULL: measure and log only. */
 	const struct measure_manifest *manifest;
 };

@@ -58,6 +58,9 @@ static const char usage_text[] =
 	"  --echo N             words the root's test device answers on port 0x608\n"
 	"  --manifest FILE      start only layer images whose sha256 FILE lists\n"
 	"                       (lines \"HEX  NAME\", as `rampart manifest` prints)\n"
+	"  --on-violation P     halt (default: the stack stops, exit 6) or restart (the\n"
+	"                       layer is rebuilt from its sealed image with its subtree,\n"
+	"                       3 times at most, then halt)\n"
 	"exit status: 0 guest powered off, 1 rampart error, 2 guest reset or panic,\n"
 	"             3 guest triple fault, 4 KVM error, 5 stopped by a signal,\n"
 	"             6 integrity violation in a layer (the stack halted)\n";
@@ -105,7 +108,7 @@ static void *read_file(const char *path, const char *what, uint64_t max, uint64_
 
 enum { OPT_KERNEL = 1, OPT_INITRD, OPT_CMDLINE, OPT_MEM, OPT_CPUS, OPT_NET, OPT_DISK, OPT_NAME,
        OPT_LOG, OPT_HELP, OPT_LAYERS, OPT_LAYER_IMAGE, OPT_LAYER_MEM, OPT_LAYER_ARGS, OPT_ECHO,
-       OPT_MANIFEST };
+       OPT_MANIFEST, OPT_POLICY };
 
 static const struct option run_opts[] = {
 	{"kernel", required_argument, NULL, OPT_KERNEL},
@@ -124,6 +127,7 @@ static const struct option run_opts[] = {
 	{"layer-args", required_argument, NULL, OPT_LAYER_ARGS},
 	{"echo", required_argument, NULL, OPT_ECHO},
 	{"manifest", required_argument, NULL, OPT_MANIFEST},
+	{"on-violation", required_argument, NULL, OPT_POLICY},
 	{NULL, 0, NULL, 0},
 };
 
@@ -184,6 +188,10 @@ static int apply_flag(struct rp_config *c, int opt, const char *v)
 		return set_str(c->layer_image, sizeof(c->layer_image), v, "--layer-image");
 	case OPT_MANIFEST:
 		return set_str(c->manifest, sizeof(c->manifest), v, "--manifest");
+	case OPT_POLICY:
+		if (config_set_policy(c, v, err, sizeof(err)) == 0)
+			return 0;
+		break;
 	case OPT_LAYER_MEM:
 		if (config_parse_mem(v, &c->layer_mem)) {
 			log_err("--layer-mem %s: not a size (e.g. 8M)", v);
@@ -378,6 +386,7 @@ static int run_layers(const struct rp_config *c)
 	}
 	s.disk = c->ndisks ? &c->disks[0] : NULL;
 	s.net = c->nnets ? &c->nets[0] : NULL;
+	s.restart = c->restart;
 	for (i = 0; i < c->nlayers; i++)
 		memcpy(s.kinds[i], c->layers[i], sizeof(s.kinds[i]));
 	s.nlayers = c->nlayers;

@@ -100,6 +100,8 @@ expect manifest-missing 1 "manifest $T/none.manifest: No such file" -- $R run --
 printf '{"layers":[{"kind":"spin"}],"manifest":"none.manifest"}' >"$T/measured.json"
 expect manifest-stack-file 1 "manifest $T/none.manifest: No such file" -- $R run "$T/measured.json"
 expect manifest-no-layers 1 "give --layers" -- $R run --kernel $K --manifest "$T/manifest"
+expect policy-bad 1 "on_violation 'later': halt or restart" -- $R run --layers spin --on-violation later
+expect policy-no-layers 1 "on_violation restart: a policy for layers" -- $R run --kernel $K --on-violation restart
 
 # Layered stacks.
 expect layer-kind 1 "layer 'nope': unknown kind" -- $R run --layers pass,nope

@@ -172,6 +172,35 @@ for a in "scribble:write to sealed range:writing its child's code" \
 	done
 done
 
+# The restart policy: the layer that broke its integrity is rebuilt from its
+# sealed image with its subtree (by the root for layer 1, by its parent
+# otherwise), RP_MAX_RESTARTS (3) times at most, then the stack halts. flaky
+# breaks once, after 200 exits of its child: its spin child then runs its
+# 1000 doorbells again (199 + 1000 reach the root). Under halt, it stops.
+for L in flaky,spin pass,flaky,spin pass,pass,flaky,spin; do
+	run "restart-$L" --layers $L --layer-args 1,1000 --on-violation restart
+	if [ $rc = 0 ] && [ "$(grep -c '"event":"violation".*"action":"restart"' "$T/restart-$L")" = 1 ] &&
+		[ "$(grep -c '"event":"layer_restart"' "$T/restart-$L")" = 1 ] &&
+		[ "$(field "restart-$L" doorbells)" = 1199 ]; then
+		ok "restart: $L goes on after its flaky layer is rebuilt (exit 0, 1199 doorbells)"
+	else
+		notok "restart $L" "exit $rc, doorbells $(field "restart-$L" doorbells), $(grep -o '"event":"\(violation\|layer_restart\|end\)"[^}]*' "$T/restart-$L" | head -3)"
+	fi
+done
+run "restart-halt" --layers pass,flaky,spin --layer-args 1,1000
+[ $rc = 6 ] && grep -q '"event":"violation".*"action":"halt"' "$T/restart-halt" &&
+	! grep -q '"event":"layer_restart"' "$T/restart-halt" &&
+	ok "restart: under the default policy the same stack halts (exit 6)" ||
+	notok "restart-halt" "exit $rc"
+for L in scribble,spin pass,scribble,spin; do
+	run "restart-limit-$L" --layers $L --layer-args 1,100 --on-violation restart
+	r=$(grep -c '"event":"violation".*"action":"restart"' "$T/restart-limit-$L")
+	h=$(grep -c '"event":"violation".*"action":"halt"' "$T/restart-limit-$L")
+	[ $rc = 6 ] && [ "$r" = 3 ] && [ "$h" = 1 ] &&
+		ok "restart: a layer that breaks again every time is rebuilt 3 times, then $L halts" ||
+		notok "restart-limit $L" "exit $rc, $r restarts, $h halts"
+done
+
 # Diversity: the two variants of the layer kernel are two images, with the
 # same functions at other addresses (order and padding shuffled by the
 # build's seed), each still W^X: one PT_LOAD per protection, none W and X.

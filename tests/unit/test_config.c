@@ -264,6 +264,24 @@ static void manifest_field(void **state)
 	assert_non_null(strstr(err, "give --layers"));
 }
 
+static void policy_field(void **state)
+{
+	assert_int_equal(load("{\"layers\":[{\"kind\":\"spin\"}]}"), 0);
+	assert_false(cfg.restart); /* halt by default */
+	assert_int_equal(load("{\"layers\":[{\"kind\":\"spin\"}],\"on_violation\":\"restart\"}"), 0);
+	assert_true(cfg.restart);
+	assert_int_equal(config_check(&cfg, err, sizeof(err)), 0);
+	assert_int_equal(load("{\"layers\":[{\"kind\":\"spin\"}],\"on_violation\":\"halt\"}"), 0);
+	assert_false(cfg.restart);
+	assert_refused("{\"layers\":[{\"kind\":\"spin\"}],\"on_violation\":\"reboot\"}",
+		       "on_violation 'reboot': halt or restart");
+	assert_refused("{\"layers\":[{\"kind\":\"spin\"}],\"on_violation\":1}",
+		       "on_violation: wrong type");
+	assert_int_equal(load("{\"guest\":{\"kernel\":\"k\"},\"on_violation\":\"restart\"}"), 0);
+	assert_int_equal(config_check(&cfg, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "a policy for layers"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -272,6 +290,7 @@ int main(void)
 		cmocka_unit_test(final_checks), cmocka_unit_test(flag_values),
 		cmocka_unit_test(layers),	  cmocka_unit_test(manifest_field),
 		cmocka_unit_test(variants),	  cmocka_unit_test(guard_kinds),
+		cmocka_unit_test(policy_field),
 	};
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
 }
