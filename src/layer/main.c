@@ -111,11 +111,16 @@ static int unpin(struct child *c)
  *                  page tables (writable and executable: the root's walk refuses it)
  * 10 "execdata"    jump into our own data (not executable: #PF in an intermediate layer)
  * 11 "loadcr3"     load another CR3 (a privileged instruction at CPL 3: #GP)
+ * 13 "rowrite"     write our own read-only data (user read-only: #PF)
+ * 14 "ptwrite"     write our own page tables (supervisor pages: #PF)
+ * 15 "dtwrite"     write our own GDT (a supervisor page: #PF)
  * 12 "flaky"       a pass that, before any restart, writes its own text once it has
  *                  forwarded FLAKY_AFTER exits of its child (#PF: a violation), to
  *                  test the restart policy; once restarted, a plain pass
  */
 #define FLAKY_AFTER 200
+static const uint8_t attack_ro = 1; /* in our read-only data */
+
 static void attack(const struct rp_boot_info *info, const struct child *c, int kind)
 {
 	uint64_t at = info->mem_size - (2ULL << 20);
@@ -129,6 +134,12 @@ static void attack(const struct rp_boot_info *info, const struct child *c, int k
 		*(volatile uint64_t *)(c->base + RING3_PT_GPA) = 0;
 	if (kind == 10)
 		((void (*)(void))(uintptr_t)at)();
+	if (kind == 13)
+		*(volatile uint8_t *)(uintptr_t)&attack_ro = 0;
+	if (kind == 14)
+		*(volatile uint64_t *)(uintptr_t)RING3_PT_GPA = 0;
+	if (kind == 15)
+		*(volatile uint64_t *)(uintptr_t)(RING3_GDT_GPA + 8) = 0;
 	if (kind == 11)
 		__asm__ volatile("mov %0, %%cr3" : : "r"(at) : "memory");
 	if (kind == 9) {
@@ -186,7 +197,7 @@ static __attribute__((noreturn)) void pass_main(const struct rp_boot_info *info,
 		hc_exit(LAYER_CODE_BAD);
 	if (kind == 4) /* "smash" (tests only): write my own text once my child is built */
 		*(volatile uint8_t *)(uintptr_t)pass_main = 0xcc;
-	if (kind >= 5 && kind < 12)
+	if (kind >= 5 && kind != 12)
 		attack(info, &c, kind);
 	if (period && hc5(RP_HC_TIMER, period, 0, 0, 0, 0) < 0) {
 		hc_log("tick: RP_HC_TIMER refused");
@@ -394,6 +405,12 @@ uint64_t layer_main(const struct rp_boot_info *info)
 		pass_main(info, 11);
 	if (!strcmp(kind, "flaky"))
 		pass_main(info, 12);
+	if (!strcmp(kind, "rowrite"))
+		pass_main(info, 13);
+	if (!strcmp(kind, "ptwrite"))
+		pass_main(info, 14);
+	if (!strcmp(kind, "dtwrite"))
+		pass_main(info, 15);
 	if (!strcmp(kind, "canary")) {
 		guard_report(info);
 		pass_main(info, 0);
