@@ -578,3 +578,19 @@ int ring3_layout(uint64_t mem_size, const void *elf, uint64_t elf_size, struct r
 		return refuse(why, "layout: too many ranges");
 	return (int)n;
 }
+
+/* ---- the system tables, for the root to compare ------------------------------ */
+
+static void *tables_ptr(void *ctx, uint64_t gpa, uint64_t len)
+{
+	if (gpa < RING3_GDT_GPA || !rt_range_ok(gpa - RING3_GDT_GPA, len, RING3_TABLES_SIZE))
+		return NULL;
+	return (uint8_t *)ctx + (gpa - RING3_GDT_GPA);
+}
+
+int ring3_tables(uint8_t area[RING3_TABLES_SIZE])
+{
+	struct boot_mem m = {.ctx = area, .gpa_ptr = tables_ptr};
+
+	return write_tables(&m);
+}

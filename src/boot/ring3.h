@@ -66,6 +66,14 @@ int ring3_build(const struct boot_mem *m, uint64_t mem_size, const void *elf, ui
  * the file it holds, the rest of its pages zero), its read-only data R, its
  * data R|W; the rest is R|W. Returns the count, or -1 with *why.
  */
+/*
+ * The system tables every ring-3 VM gets, the same for all: GDT, TSS with
+ * its I/O bitmap, IDT, the fault stub, and the (zeroed) ring-0 stack page,
+ * [RING3_GDT_GPA, RING3_STACK_TOP), written into area. 0, or -1.
+ */
+#define RING3_TABLES_SIZE (RING3_STACK_TOP - RING3_GDT_GPA)
+int ring3_tables(uint8_t area[RING3_TABLES_SIZE]);
+
 struct ring3_range {
 	uint64_t gpa, size;
 	uint32_t rights;

@@ -11,6 +11,7 @@
  * "ropass", which maps 2 MiB read-only at our gpa mem_size (just past the
  * memory our boot info describes); without it that range must be ERANGE.
  */
+#include "boot/ring3.h"
 #include "layer/hc.h"
 #include "layer/layer.h"
 #include "layer/lib.h"
@@ -183,6 +184,15 @@ void abuse_main(const struct rp_boot_info *info)
 		      hc5(RP_HC_VCPU_RUN, (uint64_t)v, mem, 0, 0, 0), -RP_EFAULT);
 	check(ro ? "vcpu_get into read-only" : "vcpu_get just past my memory",
 	      hc5(RP_HC_VCPU_GET, (uint64_t)v, mem, 0, 0, 0), -RP_EFAULT);
+	/* My system area is the CPU's: the root writes nothing there for me. */
+	check("vcpu_get into my page tables",
+	      hc5(RP_HC_VCPU_GET, (uint64_t)v, RING3_PT_GPA + 0x800, 0, 0, 0), -RP_EFAULT);
+	check("vcpu_get onto my ring-0 stack",
+	      hc5(RP_HC_VCPU_GET, (uint64_t)v, RING3_STACK_GPA, 0, 0, 0), -RP_EFAULT);
+	check("vcpu_run exit record in my page tables",
+	      hc5(RP_HC_VCPU_RUN, (uint64_t)v, RING3_PT_GPA + 0x800, 0, 0, 0), -RP_EFAULT);
+	check("map my page tables", hc_vm_map((uint64_t)a, 8 * MIB2, RING3_PT_GPA, PG, RP_MAP_R),
+	      -RP_EPERM);
 
 	/* IRQ_LINE, LOG, TIMER, WAIT. */
 	check("irq 99", hc5(RP_HC_IRQ_LINE, (uint64_t)a, 99, 1, 0, 0), -RP_EINVAL);

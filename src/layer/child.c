@@ -19,6 +19,8 @@
 
 static struct rp_vcpu_state child_state;
 
+void (*child_built_hook)(struct child *c);
+
 static uint64_t align_up(uint64_t v, uint64_t a)
 {
 	return (v + a - 1) & ~(a - 1);
@@ -179,6 +181,8 @@ int child_start_devs(const struct rp_boot_info *info, struct child *c, const str
 		return fail("layer: child image refused", why);
 	if (copy_payloads(info, c))
 		return -1;
+	if (child_built_hook)
+		child_built_hook(c);
 	c->vm = hc_vm_create(0);
 	if (c->vm < 0)
 		return fail("layer: RP_HC_VM_CREATE refused", NULL);

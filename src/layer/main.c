@@ -114,12 +114,21 @@ static int unpin(struct child *c)
  * 13 "rowrite"     write our own read-only data (user read-only: #PF)
  * 14 "ptwrite"     write our own page tables (supervisor pages: #PF)
  * 15 "dtwrite"     write our own GDT (a supervisor page: #PF)
+ * 16 "ptloop"      before it runs, point every entry of the child's top three table
+ *                  levels at one table: a walk of 512^3 tables (the root's is bounded)
+ * 17 "idtwrite"    point a gate of the child's IDT elsewhere once it is built, before
+ *                  it is mapped (and sealed): the root compares the tables
  * 12 "flaky"       a pass that, before any restart, writes its own text once it has
  *                  forwarded FLAKY_AFTER exits of its child (#PF: a violation), to
  *                  test the restart policy; once restarted, a plain pass
  */
 #define FLAKY_AFTER 200
 static const uint8_t attack_ro = 1; /* in our read-only data */
+
+static void idt_tamper(struct child *c)
+{
+	*(volatile uint16_t *)(c->base + RING3_IDT_GPA + 14 * 16) += 8; /* #PF's gate */
+}
 
 static void attack(const struct rp_boot_info *info, const struct child *c, int kind)
 {
@@ -142,6 +151,20 @@ static void attack(const struct rp_boot_info *info, const struct child *c, int k
 		*(volatile uint64_t *)(uintptr_t)(RING3_GDT_GPA + 8) = 0;
 	if (kind == 11)
 		__asm__ volatile("mov %0, %%cr3" : : "r"(at) : "memory");
+	if (kind == 17)
+		hc_vcpu_run((uint64_t)c->vcpu, &ex);
+	if (kind == 16) {
+		uint64_t *t[3] = {(uint64_t *)(c->base + 0x100000), (uint64_t *)(c->base + 0x101000),
+				  (uint64_t *)(c->base + RING3_PT_GPA)};
+
+		rt_memset(c->base + 0x100000, 0, 3 * 4096);
+		for (unsigned i = 0; i < 512; i++) {
+			t[0][i] = 0x101000 | 7; /* a PDPT of PDs that all point to one empty table */
+			t[1][i] = 0x102000 | 7;
+			t[2][i] = 0x100000 | 7; /* the PML4 */
+		}
+		hc_vcpu_run((uint64_t)c->vcpu, &ex);
+	}
 	if (kind == 9) {
 		const uint64_t addr = 0x000ffffffffff000ULL;
 		const struct rp_boot_info *ci = (const void *)(c->base + RP_BOOT_INFO_GPA);
@@ -188,6 +211,8 @@ static __attribute__((noreturn)) void pass_main(const struct rp_boot_info *info,
 					      .base = RP_DEV_BASE + ndevs * RP_DEV_SIZE};
 		ndevs++;
 	}
+	if (kind == 17)
+		child_built_hook = idt_tamper;
 	if (child_start_devs(info, &c, devs, ndevs))
 		hc_exit(LAYER_CODE_BAD);
 	vdev_set_vm(c.vm, false);
@@ -411,6 +436,10 @@ uint64_t layer_main(const struct rp_boot_info *info)
 		pass_main(info, 14);
 	if (!strcmp(kind, "dtwrite"))
 		pass_main(info, 15);
+	if (!strcmp(kind, "ptloop"))
+		pass_main(info, 16);
+	if (!strcmp(kind, "idtwrite"))
+		pass_main(info, 17);
 	if (!strcmp(kind, "canary")) {
 		guard_report(info);
 		pass_main(info, 0);

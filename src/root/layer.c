@@ -37,13 +37,16 @@
  *     W; a map without W seals its host bytes: every writable map of every
  *     VM of the tree that covers them is split and the overlap made
  *     read-only, the caller's own included. Before a ring-3 VM first runs
- *     (and after each new state), its page tables are walked from CR3:
- *     all inside [RING3_PT_GPA, RP_IMAGE_BASE), no page writable and
- *     executable, user code only in measured maps, supervisor code only in
- *     sealed ones, GDT and IDT in sealed maps; then the tables are sealed
- *     against every other VM (its own slot stays writable for the hardware
- *     walker: supervisor pages, out of its reach). A writable code map,
- *     unmeasured code, a table that breaks these rules, or a write that
+ *     (and after each new state), its GDT, TSS, IDT and fault stub must be
+ *     the ones ring3_tables writes, at their places, in sealed maps, and
+ *     its page tables are walked from CR3 (a bounded number of tables, all
+ *     inside [RING3_PT_GPA, RP_IMAGE_BASE)): the system area mapped as
+ *     ring3_build maps it, no page writable and executable, user code only
+ *     in measured maps; then the tables are sealed against every other VM
+ *     (its own slot stays writable for the hardware walker: supervisor
+ *     pages, out of its reach, and the root writes nothing below
+ *     RP_IMAGE_BASE on a ring-3 VM's behalf). A writable code map,
+ *     unmeasured code, tables that break these rules, or a write that
  *     reaches a sealed slot (an MMIO exit inside a VM's memory) is a
  *     violation.
  *
@@ -144,7 +147,9 @@ struct ln_node {
 	struct ln_map maps[LN_MAX_SLOTS];
 	unsigned nmaps;
 	unsigned vm_maps;   /* RP_HC_VM_MAP calls that made a map (the quota) */
-	uint32_t next_slot; /* KVM slot numbers are never reused within a VM */
+	uint32_t next_slot; /* KVM slot numbers: the next new one, then freed ones again */
+	uint32_t free_slots[LN_MAX_SLOTS];
+	unsigned nfree;
 	struct ln_vcpu *vcpus[RP_MAX_VCPUS];
 	unsigned nvcpus;
 	struct ln_node *children[RP_MAX_CHILDREN]; /* handle = index + 1 */
@@ -182,6 +187,7 @@ struct ln_root {
 	uint8_t *bottom_host; /* layer 1's memory: all of the tree's */
 	uint64_t bottom_size;
 	uint8_t code[LN_MAX_CODE][SHA256_BYTES];
+	uint8_t tables[RING3_TABLES_SIZE]; /* the system tables every ring-3 VM gets */
 	unsigned ncode;
 	char console[256];
 	unsigned console_len;
@@ -200,10 +206,10 @@ struct ln_root {
 	 * (net_pump) and writes wake_fd.
 	 */
 	struct rp_tap *tap;
-	struct vio_host net_host;
 	pthread_t chain, watcher;
 	bool watching;
 	int wake_fd;
+	int kick_fd; /* the watcher's kick for a chain asleep in RP_HC_WAIT */
 	int net_ready; /* __atomic */
 	int watch_stop; /* __atomic */
 };
@@ -267,7 +273,9 @@ static struct ln_map *map_at(struct ln_node *n, uint64_t gpa)
 /*
  * Host pointer for [gpa, gpa + len) of n, where every map it crosses has
  * `rights` and follows the one before in both guest and host addresses
- * (the pieces a seal split a map into), or NULL.
+ * (the pieces a seal split a map into), or NULL. Nothing below
+ * RP_IMAGE_BASE of a ring-3 VM is writable on its behalf: its page tables
+ * and ring-0 stack are writable in its slot for the CPU alone.
  */
 static uint8_t *node_ptr(struct ln_node *n, uint64_t gpa, uint64_t len, uint32_t rights)
 {
@@ -275,6 +283,8 @@ static uint8_t *node_ptr(struct ln_node *n, uint64_t gpa, uint64_t len, uint32_t
 	uint64_t end;
 
 	if (!first || !rt_add_ok(gpa, len, &end))
+		return NULL;
+	if ((rights & RP_MAP_W) && !n->irqchip && gpa < RP_IMAGE_BASE)
 		return NULL;
 	for (m = first; (m->rights & rights) == rights; m = next) {
 		if (end - m->gpa <= m->size)
@@ -387,7 +397,7 @@ static struct ln_vcpu *vcpu_new(struct ln_root *r, struct ln_node *n)
 static int node_map(struct ln_node *n, uint64_t gpa, uint64_t size, uint8_t *host, uint32_t rights)
 {
 	struct kvm_userspace_memory_region mr = {
-		.slot = n->next_slot,
+		.slot = n->nfree ? n->free_slots[n->nfree - 1] : n->next_slot,
 		.flags = (rights & RP_MAP_W) ? 0 : KVM_MEM_READONLY,
 		.guest_phys_addr = gpa,
 		.memory_size = size,
@@ -397,7 +407,11 @@ static int node_map(struct ln_node *n, uint64_t gpa, uint64_t size, uint8_t *hos
 	if (n->nmaps >= LN_MAX_SLOTS || xioctl(n->vm_fd, KVM_SET_USER_MEMORY_REGION, &mr) < 0)
 		return -RP_ENOMEM;
 	n->maps[n->nmaps++] = (struct ln_map){
-	    .gpa = gpa, .size = size, .host = host, .rights = rights, .slot = n->next_slot++};
+	    .gpa = gpa, .size = size, .host = host, .rights = rights, .slot = mr.slot};
+	if (n->nfree)
+		n->nfree--;
+	else
+		n->next_slot++;
 	return 0;
 }
 
@@ -408,6 +422,7 @@ static int node_unmap(struct ln_node *n, unsigned i)
 
 	if (xioctl(n->vm_fd, KVM_SET_USER_MEMORY_REGION, &mr) < 0)
 		return -1;
+	n->free_slots[n->nfree++] = mr.slot;
 	n->maps[i] = n->maps[--n->nmaps];
 	return 0;
 }
@@ -518,11 +533,11 @@ static uint32_t map_rights(const struct ln_node *n, uint64_t gpa, uint64_t len)
 #define PT_PS 0x80ULL
 #define PT_NX (1ULL << 63)
 #define PT_ADDR 0x000ffffffffff000ULL
-#define PT_MAX_LEAVES (1u << 20) /* a walk's bound: tables may share subtables */
+#define PT_MAX_VISITS 4096 /* tables visited in one walk: they may share subtables */
 
 struct pt_walk {
 	const struct ln_node *n;
-	unsigned leaves;
+	unsigned visits;
 	const char *what; /* the first fault found */
 	uint64_t value;
 };
@@ -537,11 +552,35 @@ static bool pt_bad(struct pt_walk *w, const char *what, uint64_t value)
 }
 
 /*
+ * A leaf onto the system area: only 4 KiB pages, each with the rights
+ * ring3_build gives it (boot info user read-only, ring-0 stack supervisor
+ * RW, fault stub supervisor code, the rest supervisor read-only), so no
+ * alias reaches a table from CPL 3 or writes one.
+ */
+static bool pt_system_leaf(struct pt_walk *w, uint64_t page, uint64_t size, uint64_t f,
+			   uint64_t x, uint64_t at)
+{
+	bool ok;
+
+	if (size != 4096 || page < RP_BOOT_INFO_GPA)
+		return pt_bad(w, "page tables map the system area oddly", at);
+	if (page == RP_BOOT_INFO_GPA)
+		ok = !(f & PT_RW) && x;
+	else if (page == RING3_STACK_GPA)
+		ok = !(f & PT_US) && x;
+	else if (page == RING3_STUB_GPA)
+		ok = !(f & (PT_US | PT_RW));
+	else
+		ok = !(f & (PT_US | PT_RW)) && x;
+	return ok || pt_bad(w, "page tables open the system area", at);
+}
+
+/*
  * One table of a ring-3 VM's page tables at gpa (level 4: the PML4), for
  * virtual addresses from va, with the rights of the levels above: every
- * table inside [RING3_PT_GPA, RP_IMAGE_BASE) (the range sealed next), no
- * page both writable and executable, user code only in measured code maps,
- * supervisor code only in sealed maps.
+ * table inside [RING3_PT_GPA, RP_IMAGE_BASE) (the range sealed next), the
+ * system area mapped as ring3_build maps it, no page both writable and
+ * executable, and code only in measured maps (ring 0's only the stub).
  */
 static bool pt_table(struct pt_walk *w, uint64_t gpa, int level, uint64_t va, uint64_t rw_us,
 		     uint64_t nx)
@@ -550,14 +589,16 @@ static bool pt_table(struct pt_walk *w, uint64_t gpa, int level, uint64_t va, ui
 
 	if (gpa < RING3_PT_GPA || gpa >= RP_IMAGE_BASE || (gpa & 0xfff))
 		return pt_bad(w, "page tables outside the sealed range", gpa);
+	if (++w->visits > PT_MAX_VISITS)
+		return pt_bad(w, "page tables too large", gpa);
 	t = node_ptr((struct ln_node *)w->n, gpa, 4096, RP_MAP_R);
 	if (!t)
 		return pt_bad(w, "page tables outside memory", gpa);
 	for (unsigned i = 0; i < 512; i++) {
 		uint64_t e = rt_le64(t + i * 8), at = va + ((uint64_t)i << (12 + 9 * (level - 1)));
 		uint64_t f = rw_us & e, x = nx | (e & PT_NX), size = 1ULL << (12 + 9 * (level - 1));
+		uint64_t page = e & PT_ADDR & ~(size - 1);
 		bool leaf = level == 1 || (level == 2 && (e & PT_PS));
-		uint32_t rights;
 
 		if (!(e & PT_P))
 			continue;
@@ -568,59 +609,82 @@ static bool pt_table(struct pt_walk *w, uint64_t gpa, int level, uint64_t va, ui
 				return false;
 			continue;
 		}
-		if (++w->leaves > PT_MAX_LEAVES)
-			return pt_bad(w, "page tables too large", at);
+		if (page < RP_IMAGE_BASE) {
+			if (!pt_system_leaf(w, page, size, f, x, at))
+				return false;
+			continue;
+		}
 		if (x)
 			continue; /* not executable: any rights */
 		if (f & PT_RW)
 			return pt_bad(w, "writable code page", at);
-		/* Executable: measured code (user) or sealed memory (the ring-0 stub). */
-		rights = map_rights(w->n, e & PT_ADDR & ~(size - 1), size);
-		if ((f & PT_US) ? !(rights & RP_MAP_X) : !rights || (rights & RP_MAP_W))
+		if (!(f & PT_US) || !(map_rights(w->n, page, size) & RP_MAP_X))
 			return pt_bad(w, "unmeasured code page", at);
 	}
 	return true;
 }
 
+/* The seal is recorded already (the same owner sealed the same bytes before)? */
+static bool sealed_by(const struct ln_root *r, const uint8_t *host, uint64_t size,
+		      const struct ln_node *owner)
+{
+	for (unsigned i = 0; i < r->nseals; i++)
+		if (r->seals[i].host == host && r->seals[i].size == size && r->seals[i].owner == owner)
+			return true;
+	return false;
+}
+
 /*
  * Before a ring-3 VM first runs (and after every new state its parent
- * sets): its page tables are walked from cr3 and must keep the sealed
- * rules (pt_table); its descriptor tables must lie in sealed maps. Then
- * the table range is sealed against every other VM of the stack; the VM's
- * own slot stays writable for the hardware walker, out of its reach at
- * CPL 3. NULL, or what broke the rules (*value where).
+ * sets): its GDT, TSS, IDT and fault stub must be the ones every ring-3 VM
+ * gets (ring3_tables), where ring3_build puts them, in sealed maps; its
+ * page tables are walked from cr3 and must keep the rules of pt_table.
+ * Then the table range is sealed against every other VM of the stack; the
+ * VM's own slot stays writable for the hardware walker, out of its reach
+ * at CPL 3. NULL, or what broke the rules (*value where).
  */
-static const char *seal_tables(struct ln_root *r, struct ln_node *n, uint64_t cr3,
-			       uint64_t gdt, uint64_t idt, uint64_t *value)
+static const char *seal_tables(struct ln_root *r, struct ln_node *n, const struct kvm_sregs *s,
+			       uint64_t *value)
 {
+	const uint64_t sys = RING3_STACK_GPA - RING3_GDT_GPA;
 	struct pt_walk w = {.n = n};
-	const uint8_t *host;
+	const uint8_t *host, *tables;
 
 	if (!CHECKS)
 		return NULL;
-	*value = gdt;
-	if (map_rights(n, gdt, 8) & RP_MAP_W || !map_rights(n, gdt, 8) ||
-	    map_rights(n, idt, 8) & RP_MAP_W || !map_rights(n, idt, 8))
-		return "descriptor tables not sealed";
-	if (!pt_table(&w, cr3 & PT_ADDR, 4, 0, PT_RW | PT_US, 0)) {
+	*value = s->gdt.base;
+	if (s->gdt.base != RING3_GDT_GPA || s->gdt.limit > 0xfff || s->idt.base != RING3_IDT_GPA ||
+	    s->idt.limit > 0xfff || s->tr.base != RING3_TSS_GPA || s->tr.limit > RING3_TSS_LIMIT)
+		return "descriptor tables moved";
+	tables = node_ptr(n, RING3_GDT_GPA, sys, RP_MAP_R);
+	if (!tables || (map_rights(n, RING3_GDT_GPA, sys) & RP_MAP_W) ||
+	    memcmp(tables, r->tables, sys))
+		return "descriptor tables not the sealed ones";
+	if (!pt_table(&w, s->cr3 & PT_ADDR, 4, 0, PT_RW | PT_US, 0)) {
 		*value = w.value;
 		return w.what;
 	}
 	host = node_ptr(n, RING3_PT_GPA, RP_IMAGE_BASE - RING3_PT_GPA, RP_MAP_R);
 	*value = RING3_PT_GPA;
-	if (!host || seal(r, host, RP_IMAGE_BASE - RING3_PT_GPA, n, n))
+	if (!host)
+		return "page tables could not be sealed";
+	if (!sealed_by(r, host, RP_IMAGE_BASE - RING3_PT_GPA, n) &&
+	    seal(r, host, RP_IMAGE_BASE - RING3_PT_GPA, n, n))
 		return "page tables could not be sealed";
 	return NULL;
 }
 
-/* Is gpa inside one of n's memory maps (not a device window)? */
-static bool in_memory(const struct ln_node *n, uint64_t gpa)
+/* seal_tables for v's VM, from its registers. */
+static const char *seal_vcpu(struct ln_root *r, struct ln_vcpu *v, uint64_t *where)
 {
-	for (unsigned i = 0; i < n->nmaps; i++)
-		if (gpa >= n->maps[i].gpa && gpa - n->maps[i].gpa < n->maps[i].size)
-			return true;
-	return false;
+	struct kvm_sregs sr;
+
+	*where = 0;
+	if (xioctl(v->fd, KVM_GET_SREGS, &sr) < 0)
+		return "registers unreadable";
+	return seal_tables(r, v->node, &sr, where);
 }
+
 
 /* ---- hypercalls ---------------------------------------------------------------- */
 
@@ -712,6 +776,8 @@ static int64_t hc_vm_map(struct ln_root *r, struct ln_vcpu *v, const struct hc_a
 		return -RP_ERANGE;
 	if (!node_ptr(n, mine, size, RP_MAP_R))
 		return -RP_ERANGE;
+	if (mine < RP_IMAGE_BASE) /* our own system area: the CPU's alone */
+		return -RP_EPERM;
 	host = node_ptr(n, mine, size, rights & (RP_MAP_R | RP_MAP_W));
 	if (!host)
 		return -RP_EPERM;
@@ -852,7 +918,8 @@ static bool net_waiting(struct ln_root *r)
  */
 static int64_t hc_wait(struct ln_root *r, struct ln_node *n, const struct hc_args *a)
 {
-	uint64_t until, ev;
+	struct pollfd kick = {.fd = r->kick_fd, .events = POLLIN};
+	uint64_t until, ev, drain;
 
 	if (a->a0 > RP_MAX_WAIT_NS)
 		return -RP_EINVAL;
@@ -868,7 +935,10 @@ static int64_t hc_wait(struct ln_root *r, struct ln_node *n, const struct hc_arg
 			break;
 		ts.tv_sec = (time_t)((until - t) / 1000000000ULL);
 		ts.tv_nsec = (long)((until - t) % 1000000000ULL);
-		nanosleep(&ts, NULL);
+		/* The watcher writes kick_fd too: a signal before the sleep is not lost. */
+		if (ppoll(&kick, r->kick_fd >= 0 ? 1 : 0, &ts, NULL) > 0 &&
+		    read(r->kick_fd, &drain, sizeof(drain)) < 0 && errno != EAGAIN)
+			break;
 	}
 	if (n->deadline_ns && now_ns() >= n->deadline_ns) {
 		n->deadline_ns = 0;
@@ -1148,15 +1218,9 @@ static struct ln_vcpu *hc_run(struct ln_root *r, struct ln_vcpu *v, const struct
 		return v;
 	}
 	if (!c->node->irqchip && !c->sealed) {
-		struct kvm_sregs sr;
-		const char *bad;
 		uint64_t where;
+		const char *bad = seal_vcpu(r, c, &where);
 
-		if (xioctl(c->fd, KVM_GET_SREGS, &sr) < 0) {
-			*ret = -RP_EDEAD;
-			return v;
-		}
-		bad = seal_tables(r, c->node, sr.cr3, sr.gdt.base, sr.idt.base, &where);
 		if (bad) {
 			*ret = 0;
 			return violation(r, v, bad, where);
@@ -1336,8 +1400,8 @@ static struct ln_vcpu *route_exit(struct ln_root *r, struct ln_vcpu *v)
 	if (!v->node->irqchip && !control_ok(r, v))
 		return v;
 	/* A write that KVM could not do in memory: a read-only, sealed slot. */
-	if (run->exit_reason == KVM_EXIT_MMIO && run->mmio.is_write &&
-	    in_memory(v->node, run->mmio.phys_addr))
+	if (run->exit_reason == KVM_EXIT_MMIO && run->mmio.is_write && !v->node->irqchip &&
+	    run->mmio.phys_addr < RP_DEV_BASE && map_at(v->node, run->mmio.phys_addr))
 		return violation(r, v, "write to sealed range", run->mmio.phys_addr);
 	return to_parent(r, v);
 }
@@ -1350,8 +1414,11 @@ static void net_pump(struct ln_root *r, struct ln_node *bottom)
 
 	if (f & ~NET_DEV_MORE)
 		bottom->events |= RP_EV_NET;
-	if (f & NET_DEV_MORE)
-		return; /* starved, layer 1's next receive notify resumes it; or more to take */
+	/* Starved (layer 1's next receive notify resumes it), or more to take
+	 * after this round's frames. A round that moved none hands the tap back
+	 * to the watcher, so the vCPUs run between rounds. */
+	if ((f & NET_DEV_MORE) && ((f & ~NET_DEV_MORE) || net_dev_starved(r->tap)))
+		return;
 	__atomic_store_n(&r->net_ready, 0, __ATOMIC_SEQ_CST);
 	if (write(r->wake_fd, &one, sizeof(one)) < 0)
 		log_err("wake the tap watcher: %s", strerror(errno));
@@ -1449,7 +1516,7 @@ static struct ln_vcpu *restart_layer(struct ln_root *r, struct ln_vcpu *v)
 	v->dead = false;
 	v->pinned = false;
 	if (n->nmaps || load_bottom(r, n, &st) || kvm_state_set(v->fd, &st) ||
-	    (bad = seal_tables(r, n, st.cr3, st.gdt.base, st.idt.base, &where))) {
+	    (bad = seal_vcpu(r, v, &where))) {
 		end_stack(r, RP_VIOLATION, 0, "layer 1 could not be rebuilt: the stack halted");
 		return v;
 	}
@@ -1668,13 +1735,20 @@ static int build_bottom(struct ln_root *r, struct ln_node *n)
 	vio_rng_init(&r->rng, &r->blk_host, 0, &r->rng_be);
 	r->devs[r->ndevs++] = (struct rp_dev){.id = 4 /* virtio rng */, .base = ROOT_RNG_BASE};
 	if (s->net) {
-		r->net_host = r->blk_host;
-		r->tap = net_dev_open(s->net, &r->net_host);
+		r->tap = net_dev_open(s->net, &r->blk_host);
 		if (!r->tap)
 			return -1;
 		r->devs[r->ndevs++] = (struct rp_dev){.id = 1 /* virtio net */, .base = ROOT_NET_BASE};
 	}
 	return 0;
+}
+
+/* Layer 1's memory as the root writes it when it builds layer 1. */
+static void *bottom_ptr(void *ctx, uint64_t gpa, uint64_t len)
+{
+	struct ln_root *r = ctx;
+
+	return rt_range_ok(gpa, len, r->bottom_size) ? r->bottom_host + gpa : NULL;
 }
 
 /*
@@ -1686,7 +1760,7 @@ static int load_bottom(struct ln_root *r, struct ln_node *n, struct rp_vcpu_stat
 	const struct ln_stack *s = r->stack;
 	const struct blobs *b = r->blobs;
 	uint64_t mem[LN_MAX_LAYERS], free_start, at;
-	struct boot_mem m = {.ctx = n, .gpa_ptr = boot_mem_ptr};
+	struct boot_mem m = {.ctx = r, .gpa_ptr = bottom_ptr};
 	struct rp_boot_info info;
 	const char *why = "?";
 	uint8_t *host = r->bottom_host;
@@ -1780,7 +1854,7 @@ static void *net_watch(void *arg)
 	struct ln_root *r = arg;
 	struct pollfd p[2] = {{.fd = net_dev_fd(r->tap), .events = POLLIN},
 			      {.fd = r->wake_fd, .events = POLLIN}};
-	uint64_t drain;
+	uint64_t drain, one = 1;
 
 	while (!__atomic_load_n(&r->watch_stop, __ATOMIC_SEQ_CST)) {
 		/* While the chain has not taken the last frames, wait for it only. */
@@ -1795,6 +1869,8 @@ static void *net_watch(void *arg)
 			break;
 		if (p[0].fd >= 0 && p[0].revents) {
 			__atomic_store_n(&r->net_ready, 1, __ATOMIC_SEQ_CST);
+			if (write(r->kick_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+				break;
 			pthread_kill(r->chain, SIGALRM);
 		}
 	}
@@ -1809,7 +1885,8 @@ static int watch_start(struct ln_root *r)
 
 	r->chain = pthread_self();
 	r->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (r->wake_fd < 0) {
+	r->kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (r->wake_fd < 0 || r->kick_fd < 0) {
 		log_err("eventfd: %s", strerror(errno));
 		return -1;
 	}
@@ -1838,7 +1915,9 @@ static void watch_stop(struct ln_root *r)
 	}
 	if (r->wake_fd >= 0)
 		close(r->wake_fd);
-	r->wake_fd = -1;
+	if (r->kick_fd >= 0)
+		close(r->kick_fd);
+	r->wake_fd = r->kick_fd = -1;
 }
 
 static int root_open(struct ln_root *r)
@@ -1873,7 +1952,7 @@ static int root_open(struct ln_root *r)
 
 int layer_stack_run(const struct ln_stack *s, struct ln_result *res)
 {
-	struct ln_root r = {.stack = s, .res = res, .kvm_fd = -1, .wake_fd = -1};
+	struct ln_root r = {.stack = s, .res = res, .kvm_fd = -1, .wake_fd = -1, .kick_fd = -1};
 	struct rp_vcpu_state st;
 	struct ln_node *bottom;
 	struct ln_vcpu *v;
@@ -1897,7 +1976,8 @@ int layer_stack_run(const struct ln_stack *s, struct ln_result *res)
 		goto out;
 	}
 	if (stack_blobs(s, img, isize, &kernel, &initrd, &b) ||
-	    approve_code(&r, img, isize, s->nlayers, s->images) || root_open(&r))
+	    approve_code(&r, img, isize, s->nlayers, s->images) || ring3_tables(r.tables) ||
+	    root_open(&r))
 		goto out;
 	if (s->disk && !(r.disk = disk_dev_open(s->disk)))
 		goto out;
@@ -1915,7 +1995,7 @@ int layer_stack_run(const struct ln_stack *s, struct ln_result *res)
 		goto free;
 	}
 	/* Layer 1's tables, as its children's: checked and sealed before it runs. */
-	why = seal_tables(&r, bottom, st.cr3, st.gdt.base, st.idt.base, &where);
+	why = seal_vcpu(&r, v, &where);
 	if (why) {
 		log_err("layer 1 (%s): %s at 0x%llx", s->kinds[0], why, (unsigned long long)where);
 		goto free;

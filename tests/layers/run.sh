@@ -159,7 +159,9 @@ for a in "scribble:write to sealed range:writing its child's code" \
 	"ptscribble:write to sealed range:writing its child's page tables" \
 	"wxmap:writable code map:mapping writable memory into its child as code" \
 	"badcode:unmeasured code:mapping its own bytes into its child as code" \
-	"wxpte:writable code page:making its child's data executable in its page tables"; do
+	"wxpte:writable code page:making its child's data executable in its page tables" \
+	"ptloop:page tables too large:giving its child page tables of 512^3 tables" \
+	"idtwrite:descriptor tables not the sealed ones:pointing a gate of its child's IDT elsewhere"; do
 	k=${a%%:*} rest=${a#*:} what=${rest%%:*} desc=${rest#*:}
 	for L in $k,spin pass,$k,spin; do
 		d=1; [ "$L" = "pass,$k,spin" ] && d=2
