@@ -21,6 +21,7 @@
 #include "layer/hc.h"
 #include "layer/layer.h"
 #include "layer/lib.h"
+#include "layer/vdev.h"
 #include "lib/rt.h"
 #include "virtio/driver.h"
 
@@ -43,22 +44,6 @@ struct io_mem {
 	uint8_t seen[IO_MAX_RECV];
 };
 
-static uint32_t win_read(void *ctx, uint64_t off)
-{
-	return *(volatile uint32_t *)((uint8_t *)ctx + off);
-}
-
-static void win_write(void *ctx, uint64_t off, uint32_t val)
-{
-	*(volatile uint32_t *)((uint8_t *)ctx + off) = val;
-}
-
-static uint64_t to_gpa(void *ctx, const void *p)
-{
-	(void)ctx;
-	return (uint64_t)(uintptr_t)p;
-}
-
 static __attribute__((noreturn)) void io_end(const char *what, uint64_t v)
 {
 	struct line l = {.len = 0};
@@ -71,14 +56,6 @@ static __attribute__((noreturn)) void io_end(const char *what, uint64_t v)
 	line_send(&l);
 	for (;;)
 		port_out(TPORT_POWEROFF, 4, code);
-}
-
-static const struct rp_dev *find(const struct rp_boot_info *info, uint32_t id)
-{
-	for (unsigned i = 0; i < info->ndevs && i < RP_MAX_DEVS; i++)
-		if (info->devs[i].id == id)
-			return &info->devs[i];
-	return NULL;
 }
 
 static void disk_rw(struct io_mem *m, bool write, uint64_t sector, uint8_t *buf, uint64_t n)
@@ -166,8 +143,8 @@ void io_main(const struct rp_boot_info *info)
 {
 	uint64_t n = info->args[0], send = info->args[1], recv = info->args[2];
 	uint64_t at = (info->free_start + 4095) & ~4095ULL;
-	static struct vdrv_host blk_host, net_host;
-	const struct rp_dev *blk = find(info, 2), *net = find(info, 1);
+	static struct vdev_parent blk_parent, net_parent;
+	const struct rp_dev *blk = vdev_find(info, 2), *net = vdev_find(info, 1);
 	struct io_mem *m = (struct io_mem *)(uintptr_t)at;
 	const char *why = "?";
 
@@ -178,19 +155,15 @@ void io_main(const struct rp_boot_info *info)
 	if (!blk || !net)
 		io_end("want a disk and a network; devices", info->ndevs);
 	rt_memset(m, 0, sizeof(*m));
-	blk_host = (struct vdrv_host){.ctx = (void *)(uintptr_t)blk->base,
-				      .mmio_read = win_read,
-				      .mmio_write = win_write,
-				      .to_gpa = to_gpa};
-	net_host = blk_host;
-	net_host.ctx = (void *)(uintptr_t)net->base;
-	if (vdrv_blk_init(&m->blk, &blk_host, &why) < 0) {
+	vdev_parent_init(&blk_parent, blk->base);
+	vdev_parent_init(&net_parent, net->base);
+	if (vdrv_blk_init(&m->blk, &blk_parent.host, &why) < 0) {
 		hc_log(why);
 		io_end("disk would not start", 0);
 	}
 	if (m->blk.capacity < 2 * n + recv * (IO_CHUNK / 512))
 		io_end("disk too small, sectors", m->blk.capacity);
-	if (vdrv_net_init(&m->net, &net_host, &why) < 0) {
+	if (vdrv_net_init(&m->net, &net_parent.host, &why) < 0) {
 		hc_log(why);
 		io_end("network would not start", 0);
 	}

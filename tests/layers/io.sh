@@ -42,7 +42,7 @@ io_run() {
 	ip netns exec "$NS" build/tapio $TAP $SEND "$T/out.bin" "$T/in.bin" 30 $3 >"$T/tapio" 2>&1 &
 	tp=$!
 	i=0
-	while ! grep -q ready "$T/tapio" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	while ! grep -qs ready "$T/tapio" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 	ip netns exec "$NS" timeout 40 "$R" run --layers "$L" --layer-args $SECT,$SEND,$RECV \
 		--disk "$T/disk.img" --net tap:$TAP 2>"$T/$n"
 	rc=$?
