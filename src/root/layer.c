@@ -1812,11 +1812,26 @@ static int load_bottom(struct ln_root *r, struct ln_node *n, struct rp_vcpu_stat
 	return seal_bottom(n, r->img0, r->isize0, mem[0]);
 }
 
+/* The file at path as the next blob, of kind; *data keeps it for the caller to free. */
+static int file_blob(struct blobs *b, const char *path, const char *kind, void **data)
+{
+	uint64_t size;
+
+	*data = read_image(path, &size);
+	if (!*data)
+		return -1;
+	if (CHECKS)
+		measure_blob(kind, path, *data, size);
+	b->data[b->n] = *data;
+	b->size[b->n] = size;
+	snprintf(b->kind[b->n++], sizeof(b->kind[0]), "%s", kind);
+	return 0;
+}
+
 /* The stack's blobs; the caller frees the kernel and initrd it loaded. */
 static int stack_blobs(const struct ln_stack *s, void *const img[], const uint64_t isize[],
 		       void **kernel, void **initrd, struct blobs *b)
 {
-	uint64_t size;
 	unsigned i;
 
 	memset(b, 0, sizeof(*b));
@@ -1825,26 +1840,10 @@ static int stack_blobs(const struct ln_stack *s, void *const img[], const uint64
 		b->size[b->n] = isize[i];
 		snprintf(b->kind[b->n++], sizeof(b->kind[0]), "%s", s->kinds[i]);
 	}
-	if (s->kernel) {
-		*kernel = read_image(s->kernel, &size);
-		if (!*kernel)
-			return -1;
-		if (CHECKS)
-			measure_blob("kernel", s->kernel, *kernel, size);
-		b->data[b->n] = *kernel;
-		b->size[b->n] = size;
-		snprintf(b->kind[b->n++], sizeof(b->kind[0]), "kernel");
-	}
-	if (s->initrd) {
-		*initrd = read_image(s->initrd, &size);
-		if (!*initrd)
-			return -1;
-		if (CHECKS)
-			measure_blob("initrd", s->initrd, *initrd, size);
-		b->data[b->n] = *initrd;
-		b->size[b->n] = size;
-		snprintf(b->kind[b->n++], sizeof(b->kind[0]), "initrd");
-	}
+	if (s->kernel && file_blob(b, s->kernel, "kernel", kernel))
+		return -1;
+	if (s->initrd && file_blob(b, s->initrd, "initrd", initrd))
+		return -1;
 	return 0;
 }
 
