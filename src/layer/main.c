@@ -394,6 +394,13 @@ static __attribute__((noreturn)) void pair_main(const struct rp_boot_info *info)
 	}
 }
 
+/* The pass family: pass_main's kind is the index here (see pass_main and attack). */
+static const char *const pass_kinds[] = {
+	"pass",	   "ropass",   "tick",	   "unpin",   "smash",	 "scribble",
+	"ptscribble", "wxmap",    "badcode", "wxpte",   "execdata", "loadcr3",
+	"flaky",	   "rowrite",  "ptwrite", "dtwrite", "ptloop",   "idtwrite",
+};
+
 uint64_t layer_main(const struct rp_boot_info *info)
 {
 	char kind[sizeof(info->kind)];
@@ -404,42 +411,9 @@ uint64_t layer_main(const struct rp_boot_info *info)
 	kind[sizeof(kind) - 1] = 0;
 	if (!strcmp(kind, "spin"))
 		spin_main(info);
-	if (!strcmp(kind, "pass"))
-		pass_main(info, 0);
-	if (!strcmp(kind, "ropass"))
-		pass_main(info, 1);
-	if (!strcmp(kind, "tick"))
-		pass_main(info, 2);
-	if (!strcmp(kind, "unpin"))
-		pass_main(info, 3);
-	if (!strcmp(kind, "smash"))
-		pass_main(info, 4);
-	if (!strcmp(kind, "scribble"))
-		pass_main(info, 5);
-	if (!strcmp(kind, "ptscribble"))
-		pass_main(info, 6);
-	if (!strcmp(kind, "wxmap"))
-		pass_main(info, 7);
-	if (!strcmp(kind, "badcode"))
-		pass_main(info, 8);
-	if (!strcmp(kind, "wxpte"))
-		pass_main(info, 9);
-	if (!strcmp(kind, "execdata"))
-		pass_main(info, 10);
-	if (!strcmp(kind, "loadcr3"))
-		pass_main(info, 11);
-	if (!strcmp(kind, "flaky"))
-		pass_main(info, 12);
-	if (!strcmp(kind, "rowrite"))
-		pass_main(info, 13);
-	if (!strcmp(kind, "ptwrite"))
-		pass_main(info, 14);
-	if (!strcmp(kind, "dtwrite"))
-		pass_main(info, 15);
-	if (!strcmp(kind, "ptloop"))
-		pass_main(info, 16);
-	if (!strcmp(kind, "idtwrite"))
-		pass_main(info, 17);
+	for (int k = 0; k < (int)(sizeof(pass_kinds) / sizeof(pass_kinds[0])); k++)
+		if (!strcmp(kind, pass_kinds[k]))
+			pass_main(info, k);
 	if (!strcmp(kind, "canary")) {
 		guard_report(info);
 		pass_main(info, 0);
