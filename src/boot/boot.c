@@ -389,6 +389,21 @@ static int write_images(const struct boot_mem *m, const struct boot_kernel *k,
 		   "guest memory for the command line unreachable", why);
 }
 
+int boot_check(const struct boot_config *c, const char **why)
+{
+	struct boot_kernel k;
+	struct layout l;
+
+	if (!c)
+		return refuse(why, "boot_check: missing argument");
+	if (boot_parse(c->kernel, c->kernel_size, &k, why))
+		return -1;
+	return check_config(c, &k, &l, why) || place_kernel(&k, &l, why) ||
+			       place_initrd(&k, c, &l, why)
+		       ? -1
+		       : 0;
+}
+
 int boot_linux(const struct boot_mem *m, const struct boot_config *c, struct boot_entry *e,
 	       const char **why)
 {

@@ -117,6 +117,14 @@ struct boot_entry {
 void boot_entry_state(const struct boot_entry *e, struct rp_vcpu_state *st);
 
 /*
+ * What boot_linux checks before it writes anything: the kernel, the memory
+ * size, the vCPU and device counts, the command line, and that kernel and
+ * initrd fit. Lets the root refuse the operator's input before it touches
+ * KVM. 0, or -1 with *why.
+ */
+int boot_check(const struct boot_config *c, const char **why);
+
+/*
  * Lay out everything a 64-bit Linux entry needs in guest memory: kernel,
  * initrd (top of low RAM, under initrd_addr_max), command line, boot params
  * with e820, ACPI tables, GDT and identity page tables. 0, or -1 with *why.

@@ -138,11 +138,18 @@ int config_add_layer_args(struct rp_config *c, const char *list, char *err, size
 	return 0;
 }
 
+/*
+ * Sizes as people type them, and as QEMU's -m reads them: a bare number is
+ * MiB ("256" is 256 MiB); K, M, G and T (any case, optionally followed by
+ * "iB" or "B") are powers of 1024. Nothing else: no bytes, no fractions.
+ */
 int config_parse_mem(const char *s, uint64_t *out)
 {
+	static const char units[] = "KMGT";
 	unsigned long long v;
+	const char *u;
 	char *end;
-	unsigned shift = 0;
+	unsigned shift = 20;
 
 	if (!s || !isdigit((unsigned char)*s))
 		return -1;
@@ -150,24 +157,14 @@ int config_parse_mem(const char *s, uint64_t *out)
 	v = strtoull(s, &end, 10);
 	if (errno)
 		return -1;
-	switch (toupper((unsigned char)*end)) {
-	case 0:
-		shift = 0;
-		break;
-	case 'K':
-		shift = 10;
-		break;
-	case 'M':
-		shift = 20;
-		break;
-	case 'G':
-		shift = 30;
-		break;
-	default:
-		return -1;
+	if (*end) {
+		u = strchr(units, toupper((unsigned char)*end));
+		if (!u)
+			return -1;
+		shift = 10 * (unsigned)(u - units + 1);
+		if (end[1] && strcasecmp(end + 1, "iB") != 0 && strcasecmp(end + 1, "B") != 0)
+			return -1;
 	}
-	if (*end && end[1] && strcasecmp(end + 1, "iB") != 0 && strcasecmp(end + 1, "B") != 0)
-		return -1;
 	if (v > (UINT64_MAX >> shift))
 		return -1;
 	*out = (uint64_t)v << shift;
@@ -331,11 +328,14 @@ static int load_guest(struct rp_config *c, json_t *g, const char *base, char *er
 	    copy_str(c->cmdline, sizeof(c->cmdline), v, "guest.cmdline", err, errlen))
 		return -1;
 	if ((v = json_object_get(g, "mem"))) {
-		if (json_is_integer(v) ? json_integer_value(v) <= 0
+		/* A number is MiB, as on the command line. */
+		if (json_is_integer(v) ? json_integer_value(v) <= 0 ||
+						 json_integer_value(v) > (json_int_t)(UINT64_MAX >> 20)
 				       : config_parse_mem(json_string_value(v), &c->mem))
-			return refuse(err, errlen, "guest.mem: not a size (e.g. 256M, 1G)");
+			return refuse(err, errlen,
+				      "guest.mem: not a size (MiB as a number, or a string: \"256M\", \"1G\")");
 		if (json_is_integer(v))
-			c->mem = (uint64_t)json_integer_value(v);
+			c->mem = (uint64_t)json_integer_value(v) << 20;
 	}
 	if ((v = json_object_get(g, "cpus"))) {
 		if (!json_is_integer(v) || json_integer_value(v) < 1 ||

@@ -36,15 +36,15 @@ static int kvm_call(int fd, unsigned long req, void *arg, const char *name)
 	return r;
 }
 
-static int kvm_open(void)
+int kvm_open(void)
 {
 	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 
 	if (fd >= 0)
 		return fd;
-	if (errno == ENOENT)
+	if (errno == ENOENT || errno == ENXIO || errno == ENODEV)
 		log_err("/dev/kvm: no such device (load kvm_intel or kvm_amd, or run on a host "
-			"with virtualization)");
+			"with virtualization; `rampart check` checks a stack without KVM)");
 	else if (errno == EACCES || errno == EPERM)
 		log_err("/dev/kvm: permission denied (run as root or join the kvm group)");
 	else

@@ -1925,11 +1925,9 @@ static int root_open(struct ln_root *r)
 	struct sigevent sev;
 	int size;
 
-	r->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	if (r->kvm_fd < 0) {
-		log_err("/dev/kvm: %s", strerror(errno));
+	r->kvm_fd = kvm_open();
+	if (r->kvm_fd < 0)
 		return -1;
-	}
 	size = xioctl(r->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (size <= 0 || xioctl(r->kvm_fd, KVM_CHECK_EXTENSION, (void *)(uintptr_t)KVM_CAP_SYNC_REGS) <= 0) {
 		log_err("/dev/kvm: no KVM_CAP_SYNC_REGS, which layers need");
@@ -1974,11 +1972,10 @@ int layer_stack_run(const struct ln_stack *s, struct ln_result *res)
 			s->nlayers, RP_MAX_PAYLOAD);
 		goto out;
 	}
+	/* The operator's files before the host's KVM: a missing disk is named as such anywhere. */
 	if (stack_blobs(s, img, isize, &kernel, &initrd, &b) ||
 	    approve_code(&r, img, isize, s->nlayers, s->images) || ring3_tables(r.tables) ||
-	    root_open(&r))
-		goto out;
-	if (s->disk && !(r.disk = disk_dev_open(s->disk)))
+	    (s->disk && !(r.disk = disk_dev_open(s->disk))) || root_open(&r))
 		goto out;
 	bottom = r.bottom = node_new(&r, NULL, true);
 	if (!bottom) {

@@ -26,22 +26,23 @@
 #include "root/layer.h"
 #include "root/log.h"
 #include "root/measure.h"
+#include "root/preflight.h"
 #include "root/vm.h"
 
 #define RAMPART_VERSION "0.1.0"
-#define MAX_KERNEL_SIZE (256ULL << 20) /* a bzImage larger than this is not a kernel */
-#define MAX_INITRD_SIZE (2ULL << 30)
 
 static const char usage_text[] =
 	"usage: rampart run [STACK.json] [options]   boot a stack\n"
-	"       rampart check STACK.json             check a stack file and exit\n"
+	"       rampart check [STACK.json] [options] check everything run would (files,\n"
+	"                                            disks, taps, images, manifest) and exit\n"
 	"       rampart manifest [--layer-image PATH] print each layer image's sha256 line\n"
 	"       rampart version\n"
 	"options (they override the stack file):\n"
 	"  --kernel PATH        Linux bzImage to boot\n"
 	"  --initrd PATH        initramfs\n"
 	"  --cmdline TEXT       kernel command line (default: \"" RP_DEFAULT_CMDLINE "\")\n"
-	"  --mem SIZE           guest memory, e.g. 256M, 1G (default 256M)\n"
+	"  --mem SIZE           guest memory (default 256M); a bare number is MiB, as\n"
+	"                       QEMU's -m: 256, 256M, 1G, 1GiB; K M G T are powers of 1024\n"
 	"  --cpus N             vCPUs, 1.." "8" " (default 1)\n"
 	"  --net tap:NAME       a virtio-net device on tap NAME (created if absent)\n"
 	"  --disk PATH[,ro]     a virtio-blk device on a raw disk file\n"
@@ -53,7 +54,7 @@ static const char usage_text[] =
 	"                       kernel; by default adjacent layers differ (gcc, clang, ...)\n"
 	"  --layer-image PATH   a folder of layer-gcc.elf and layer-clang.elf (default:\n"
 	"                       the folder of rampart), or one image for every layer\n"
-	"  --layer-mem SIZE     each layer's own memory (default 8M)\n"
+	"  --layer-mem SIZE     each layer's own memory (default 8M; units as --mem)\n"
 	"  --layer-args N,...   the top layer's parameters\n"
 	"  --echo N             words the root's test device answers on port 0x608\n"
 	"  --manifest FILE      start only layer images whose sha256 FILE lists\n"
@@ -64,47 +65,6 @@ static const char usage_text[] =
 	"exit status: 0 guest powered off, 1 rampart error, 2 guest reset or panic,\n"
 	"             3 guest triple fault, 4 KVM error, 5 stopped by a signal,\n"
 	"             6 integrity violation in a layer (the stack halted)\n";
-
-static void *read_file(const char *path, const char *what, uint64_t max, uint64_t *size)
-{
-	struct stat st;
-	uint8_t *buf;
-	uint64_t done = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0) {
-		log_err("%s %s: %s", what, path, strerror(errno));
-		return NULL;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		log_err("%s %s: not a regular file", what, path);
-		close(fd);
-		return NULL;
-	}
-	if ((uint64_t)st.st_size > max) {
-		log_err("%s %s: %llu bytes, more than the %llu MiB allowed", what, path,
-			(unsigned long long)st.st_size, (unsigned long long)(max >> 20));
-		close(fd);
-		return NULL;
-	}
-	buf = malloc(st.st_size ? (size_t)st.st_size : 1);
-	while (buf && done < (uint64_t)st.st_size) {
-		ssize_t n = read(fd, buf + done, (size_t)st.st_size - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			log_err("%s %s: read: %s", what, path, n ? strerror(errno) : "file shrank");
-			free(buf);
-			buf = NULL;
-		} else {
-			done += (uint64_t)n;
-		}
-	}
-	close(fd);
-	*size = done;
-	return buf;
-}
 
 enum { OPT_KERNEL = 1, OPT_INITRD, OPT_CMDLINE, OPT_MEM, OPT_CPUS, OPT_NET, OPT_DISK, OPT_NAME,
        OPT_LOG, OPT_HELP, OPT_LAYERS, OPT_LAYER_IMAGE, OPT_LAYER_MEM, OPT_LAYER_ARGS, OPT_ECHO,
@@ -160,7 +120,7 @@ static int apply_flag(struct rp_config *c, int opt, const char *v)
 		return set_str(c->log_path, sizeof(c->log_path), v, "--log");
 	case OPT_MEM:
 		if (config_parse_mem(v, &c->mem)) {
-			log_err("--mem %s: not a size (e.g. 256M, 1G)", v);
+			log_err("--mem %s: not a size (MiB, or 256M, 1G)", v);
 			return -1;
 		}
 		return 0;
@@ -194,7 +154,7 @@ static int apply_flag(struct rp_config *c, int opt, const char *v)
 		break;
 	case OPT_LAYER_MEM:
 		if (config_parse_mem(v, &c->layer_mem)) {
-			log_err("--layer-mem %s: not a size (e.g. 8M)", v);
+			log_err("--layer-mem %s: not a size (MiB, or 8M)", v);
 			return -1;
 		}
 		return 0;
@@ -359,40 +319,54 @@ static int layer_images(const struct rp_config *c, struct ln_stack *s,
 	return 0;
 }
 
-/* A layered stack: the chain of ring-3 layers and the root's test device. */
-static int run_layers(const struct rp_config *c)
+/*
+ * The layered stack c describes, into s (images: where s's image paths
+ * live; manifest: loaded when c names one, s->manifest then points at it).
+ */
+static int stack_of(const struct rp_config *c, struct ln_stack *s,
+		    char images[LN_MAX_LAYERS][PATH_MAX], struct measure_manifest *manifest)
 {
-	struct ln_stack s = {.layer_mem = c->layer_mem, .echo_words = c->echo_words};
-	static char images[LN_MAX_LAYERS][PATH_MAX];
-	struct measure_manifest manifest;
-	struct ln_result res;
 	char err[768];
 	unsigned i;
 
-	if (layer_images(c, &s, images))
-		return RP_ERROR;
+	*s = (struct ln_stack){.layer_mem = c->layer_mem, .echo_words = c->echo_words};
+	if (layer_images(c, s, images))
+		return -1;
 	if (c->manifest[0]) {
-		if (measure_load_manifest(c->manifest, &manifest, err, sizeof(err))) {
+		if (measure_load_manifest(c->manifest, manifest, err, sizeof(err))) {
 			log_err("%s", err);
-			return RP_ERROR;
+			return -1;
 		}
-		s.manifest = &manifest;
+		s->manifest = manifest;
 	}
 	if (strcmp(c->layers[c->nlayers - 1], "vmm") == 0) {
-		s.kernel = c->kernel;
-		s.initrd = c->initrd[0] ? c->initrd : NULL;
-		s.cmdline = c->cmdline;
-		s.guest_mem = c->mem;
+		s->kernel = c->kernel;
+		s->initrd = c->initrd[0] ? c->initrd : NULL;
+		s->cmdline = c->cmdline;
+		s->guest_mem = c->mem;
 	}
-	s.disk = c->ndisks ? &c->disks[0] : NULL;
-	s.net = c->nnets ? &c->nets[0] : NULL;
-	s.restart = c->restart;
+	s->disk = c->ndisks ? &c->disks[0] : NULL;
+	s->net = c->nnets ? &c->nets[0] : NULL;
+	s->restart = c->restart;
 	for (i = 0; i < c->nlayers; i++)
-		memcpy(s.kinds[i], c->layers[i], sizeof(s.kinds[i]));
-	s.nlayers = c->nlayers;
+		memcpy(s->kinds[i], c->layers[i], sizeof(s->kinds[i]));
+	s->nlayers = c->nlayers;
 	for (i = 0; i < c->nlayer_args; i++)
-		s.top_args[i] = c->layer_args[i];
-	s.ntop_args = c->nlayer_args;
+		s->top_args[i] = c->layer_args[i];
+	s->ntop_args = c->nlayer_args;
+	return 0;
+}
+
+/* A layered stack: the chain of ring-3 layers and the root's test device. */
+static int run_layers(const struct rp_config *c)
+{
+	static char images[LN_MAX_LAYERS][PATH_MAX];
+	struct measure_manifest manifest;
+	struct ln_stack s;
+	struct ln_result res;
+
+	if (stack_of(c, &s, images, &manifest))
+		return RP_ERROR;
 	layer_stack_run(&s, &res);
 	if (s.manifest)
 		measure_free(&manifest);
@@ -407,30 +381,44 @@ static int run_layers(const struct rp_config *c)
 	return res.outcome;
 }
 
+/* True when the stack boots a Linux kernel: at depth 1, or through a vmm top. */
+static bool boots_linux(const struct rp_config *c)
+{
+	return !c->nlayers || strcmp(c->layers[c->nlayers - 1], "vmm") == 0;
+}
+
+/*
+ * Everything run checks before it touches KVM (preflight.c): the guest's
+ * files, disks and taps. p keeps the kernel and initrd read for a depth-1
+ * guest.
+ */
+static int preflight(const struct rp_config *c, struct preflight *p)
+{
+	memset(p, 0, sizeof(*p));
+	if (boots_linux(c) && preflight_guest(c, p))
+		return -1;
+	if (preflight_devices(c)) {
+		preflight_free(p);
+		return -1;
+	}
+	return 0;
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	static struct rp_vm vm;
 	struct rp_config cfg;
-	struct boot_kernel k;
-	uint64_t ksize, isize = 0;
-	void *kernel, *initrd = NULL;
-	const char *why;
+	struct preflight p;
 	int outcome;
 
-	if (parse_run_args(&cfg, argc, argv) || open_log(&cfg))
+	if (parse_run_args(&cfg, argc, argv) || open_log(&cfg) || preflight(&cfg, &p))
 		return RP_ERROR;
-	if (cfg.nlayers)
+	if (cfg.nlayers) {
+		/* The vmm layer reads its own copies; these were for the checks. */
+		preflight_free(&p);
 		return run_layers(&cfg);
-	kernel = read_file(cfg.kernel, "kernel", MAX_KERNEL_SIZE, &ksize);
-	if (!kernel)
-		return RP_ERROR;
-	if (boot_parse(kernel, ksize, &k, &why)) {
-		log_err("kernel %s: %s", cfg.kernel, why);
-		return RP_ERROR;
 	}
-	if (cfg.initrd[0] && !(initrd = read_file(cfg.initrd, "initrd", MAX_INITRD_SIZE, &isize)))
-		return RP_ERROR;
-	outcome = boot_stack(&vm, &cfg, kernel, ksize, initrd, isize);
+	outcome = boot_stack(&vm, &cfg, p.kernel, p.ksize, p.initrd, p.isize);
 	devices_stop(&vm);
 	if (outcome != RP_ERROR || vm.why[0]) {
 		log_event("end", "outcome", 's', outcome_name(outcome), "exit", 'u',
@@ -438,27 +426,57 @@ static int cmd_run(int argc, char **argv)
 		dprintf(2, "rampart: %s after %.2f s (exit %d)\n", vm.why, log_uptime(), outcome);
 	}
 	vm_destroy(&vm);
-	free(kernel);
-	free(initrd);
+	preflight_free(&p);
 	return outcome;
 }
 
+/* Every layer image read and measured against the manifest, as run does first. */
+static int check_layers(const struct rp_config *c)
+{
+	static char images[LN_MAX_LAYERS][PATH_MAX];
+	struct measure_manifest manifest;
+	void *img[LN_MAX_LAYERS] = {NULL};
+	uint64_t size[LN_MAX_LAYERS];
+	struct ln_stack s;
+	unsigned i;
+	int r = -1;
+
+	if (stack_of(c, &s, images, &manifest))
+		return -1;
+	for (i = 0; i < s.nlayers; i++)
+		if (!(img[i] = rp_read_file(s.images[i], "layer image", RP_MAX_IMAGE_SIZE, &size[i])))
+			goto out;
+	r = measure_layers(&s, img, size, s.manifest);
+out:
+	for (i = 0; i < s.nlayers; i++)
+		free(img[i]);
+	if (s.manifest)
+		measure_free(&manifest);
+	return r;
+}
+
+/* `rampart check`: the arguments of run, every check of run, no VM. */
 static int cmd_check(int argc, char **argv)
 {
 	struct rp_config cfg;
-	char err[768];
+	struct preflight p;
 
-	if (argc != 2) {
-		log_err("usage: rampart check STACK.json");
+	if (parse_run_args(&cfg, argc, argv))
 		return RP_ERROR;
-	}
-	config_defaults(&cfg);
-	if (config_load_file(&cfg, argv[1], err, sizeof(err)) || config_check(&cfg, err, sizeof(err))) {
-		log_err("%s", err);
+	log_open(-1, cfg.name); /* measuring writes no events here */
+	if (preflight(&cfg, &p))
 		return RP_ERROR;
-	}
-	printf("%s: ok (kernel %s, %llu MiB, %u disk(s), %u net)\n", argv[1], cfg.kernel,
-	       (unsigned long long)(cfg.mem >> 20), cfg.ndisks, cfg.nnets);
+	preflight_free(&p);
+	if (cfg.nlayers && check_layers(&cfg))
+		return RP_ERROR;
+	if (cfg.nlayers)
+		printf("%s: ok (%u layers, top %s, %u disk(s), %u net)\n",
+		       optind < argc ? argv[optind] : "stack", cfg.nlayers,
+		       cfg.layers[cfg.nlayers - 1], cfg.ndisks, cfg.nnets);
+	else
+		printf("%s: ok (kernel %s, %llu MiB, %u disk(s), %u net)\n",
+		       optind < argc ? argv[optind] : "stack", cfg.kernel,
+		       (unsigned long long)(cfg.mem >> 20), cfg.ndisks, cfg.nnets);
 	return 0;
 }
 
@@ -469,7 +487,7 @@ static int manifest_line(const char *image)
 	uint64_t size;
 	void *img;
 
-	img = read_file(image, "layer image", 512ULL << 20, &size);
+	img = rp_read_file(image, "layer image", RP_MAX_IMAGE_SIZE, &size);
 	if (!img)
 		return -1;
 	measure_hex(img, size, hex);

@@ -48,7 +48,8 @@ static void full_stack(void **state)
 
 static void mem_as_integer(void **state)
 {
-	assert_int_equal(load("{\"guest\":{\"kernel\":\"k\",\"mem\":268435456}}"), 0);
+	/* A number is MiB, as on the command line (and as QEMU's -m 256). */
+	assert_int_equal(load("{\"guest\":{\"kernel\":\"k\",\"mem\":256}}"), 0);
 	assert_int_equal(cfg.mem, 256ULL << 20);
 }
 
@@ -225,10 +226,24 @@ static void flag_values(void **state)
 	assert_int_equal(config_parse_mem("1G", &m), 0);
 	assert_int_equal(m, 1ULL << 30);
 	assert_int_equal(config_parse_mem("2GiB", &m), 0);
+	assert_int_equal(m, 2ULL << 30);
+	/* A bare number is MiB, as QEMU's -m reads it. */
+	assert_int_equal(config_parse_mem("256", &m), 0);
+	assert_int_equal(m, 256ULL << 20);
 	assert_int_equal(config_parse_mem("12", &m), 0);
+	assert_int_equal(m, 12ULL << 20);
+	assert_int_equal(config_parse_mem("512mb", &m), 0);
+	assert_int_equal(m, 512ULL << 20);
+	assert_int_equal(config_parse_mem("64k", &m), 0);
+	assert_int_equal(m, 64ULL << 10);
+	assert_int_equal(config_parse_mem("1T", &m), 0);
+	assert_int_equal(m, 1ULL << 40);
 	assert_int_equal(config_parse_mem("", &m), -1);
 	assert_int_equal(config_parse_mem("-1M", &m), -1);
-	assert_int_equal(config_parse_mem("1T", &m), -1);
+	assert_int_equal(config_parse_mem("1.5G", &m), -1);
+	assert_int_equal(config_parse_mem("256 M", &m), -1);
+	assert_int_equal(config_parse_mem("1X", &m), -1);
+	assert_int_equal(config_parse_mem("1Gb2", &m), -1);
 	assert_int_equal(config_parse_mem("99999999999999999999G", &m), -1);
 	assert_int_equal(config_parse_mem("17179869184G", &m), -1);
 	assert_int_equal(config_parse_mac("52:54:00:12:34:56", mac), 0);

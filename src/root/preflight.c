@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Everything in the operator's input that can be checked without KVM is
+ * checked here, before /dev/kvm is opened: so a mistake is reported as that
+ * mistake on every host (hardware KVM, PVM, or none at all), and
+ * `rampart check` reports the same mistakes as `rampart run` without
+ * creating a VM.
+ *
+ * What is checked: the guest kernel and initrd (read, parsed, and that both
+ * fit in the guest's memory with its vCPUs, devices and command line), every
+ * disk (opened with its mode, locked, at least one sector), every tap name
+ * (free, or already a tap), and for a layered stack every layer image (read
+ * and measured against the manifest, by the caller).
+ */
+#include "root/preflight.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_tun.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "boot/boot.h"
+#include "root/log.h"
+#include "root/vm.h"
+
+void *rp_read_file(const char *path, const char *what, uint64_t max, uint64_t *size)
+{
+	struct stat st;
+	uint8_t *buf;
+	uint64_t done = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		log_err("%s %s: %s", what, path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		log_err("%s %s: not a regular file", what, path);
+		close(fd);
+		return NULL;
+	}
+	if ((uint64_t)st.st_size > max) {
+		log_err("%s %s: %llu bytes, more than the %llu MiB allowed", what, path,
+			(unsigned long long)st.st_size, (unsigned long long)(max >> 20));
+		close(fd);
+		return NULL;
+	}
+	buf = malloc(st.st_size ? (size_t)st.st_size : 1);
+	while (buf && done < (uint64_t)st.st_size) {
+		ssize_t n = read(fd, buf + done, (size_t)st.st_size - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			log_err("%s %s: read: %s", what, path, n ? strerror(errno) : "file shrank");
+			free(buf);
+			buf = NULL;
+		} else {
+			done += (uint64_t)n;
+		}
+	}
+	if (!buf && done == 0 && st.st_size)
+		log_err("%s %s: out of memory", what, path);
+	close(fd);
+	*size = done;
+	return buf;
+}
+
+int preflight_guest(const struct rp_config *c, struct preflight *p)
+{
+	struct boot_config bc;
+	const char *why = "?";
+
+	memset(p, 0, sizeof(*p));
+	p->kernel = rp_read_file(c->kernel, "kernel", RP_MAX_KERNEL_SIZE, &p->ksize);
+	if (!p->kernel)
+		return -1;
+	if (c->initrd[0] &&
+	    !(p->initrd = rp_read_file(c->initrd, "initrd", RP_MAX_INITRD_SIZE, &p->isize)))
+		goto fail;
+	bc = (struct boot_config){
+		.mem = c->mem,
+		.ncpus = c->cpus,
+		.kernel = p->kernel,
+		.kernel_size = p->ksize,
+		.initrd = p->initrd,
+		.initrd_size = p->isize,
+		.cmdline = c->cmdline,
+		/* Device windows are placed when the VM is built; their count is config's limit. */
+	};
+	if (boot_check(&bc, &why)) {
+		log_err("kernel %s: %s", c->kernel, why);
+		goto fail;
+	}
+	return 0;
+fail:
+	preflight_free(p);
+	return -1;
+}
+
+void preflight_free(struct preflight *p)
+{
+	free(p->kernel);
+	free(p->initrd);
+	memset(p, 0, sizeof(*p));
+}
+
+/*
+ * A tap name is usable when no interface has it (the root creates the tap)
+ * or the interface is already a tap; anything else (a bridge, lo, a tun
+ * device) is the operator's mistake. Read from sysfs: no privilege, no KVM.
+ */
+static int tap_check(const struct rp_net *n)
+{
+	char path[64 + RP_TAP_NAME_MAX], text[32];
+	unsigned long flags;
+	ssize_t len;
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s", n->tap);
+	if (access(path, F_OK) != 0)
+		return 0;
+	snprintf(path, sizeof(path), "/sys/class/net/%s/tun_flags", n->tap);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		log_err("tap %s: the name is taken by a device that is not a tap; "
+			"name a free interface or an existing tap", n->tap);
+		return -1;
+	}
+	len = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	text[len > 0 ? len : 0] = 0;
+	flags = strtoul(text, NULL, 0);
+	if (!(flags & IFF_TAP)) {
+		log_err("tap %s: the name is taken by a tun device (layer 3), not a tap; "
+			"name a free interface or an existing tap", n->tap);
+		return -1;
+	}
+	return 0;
+}
+
+int preflight_devices(const struct rp_config *c)
+{
+	unsigned i;
+
+	for (i = 0; i < c->ndisks; i++) {
+		struct rp_diskdev *d = disk_dev_open(&c->disks[i]);
+
+		if (!d)
+			return -1;
+		disk_dev_close(d);
+	}
+	for (i = 0; i < c->nnets; i++)
+		if (tap_check(&c->nets[i]))
+			return -1;
+	return 0;
+}
