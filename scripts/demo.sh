@@ -9,14 +9,14 @@ VMM=${RAMPART_VMM:-rampart}
 . scripts/hostkind.sh
 echo "Rampart demo: a Linux guest (Debian $(cat build/images/KVER 2>/dev/null)) with a virtio disk, network and rng,"
 echo "then the same guest behind a stack of layers"
-if hw_kvm; then
-	echo "(hardware virtualization here: running directly)"
+if [ "$(suite_where linux)" = direct ]; then
+	echo "($(kvm_describe): running directly)"
 	mkdir -p build/demo
 	RAMPART_VMM=$VMM sh tests/system/demo.sh >build/demo/demo.log 2>&1
 	rc=$?
 	log=build/demo/demo.log
 else
-	echo "(no vmx/svm here, /dev/kvm is PVM: running inside the test host, a QEMU TCG VM with emulated SVM)"
+	echo "($(kvm_describe): running inside the test host, a QEMU TCG VM with emulated SVM)"
 	TESTHOST_QUIET=1 scripts/testhost.sh demo "$VMM" 2>build/demo-testhost.err
 	rc=$?
 	log=build/testhost/demo.log

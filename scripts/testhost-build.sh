@@ -18,11 +18,13 @@ TIMEOUT=$(command -v timeout)
 RAMPART=$ROOT/build/rampart
 QEMU_FW="bios-microvm.bin linuxboot_dma.bin kvmvapic.bin pvh.bin"
 
-inputs="scripts/testhost-build.sh scripts/testhost-init.sh scripts/imglib.sh tests/system
+inputs="scripts/testhost-build.sh scripts/testhost-init.sh scripts/imglib.sh scripts/hostkind.sh tests
 	$IMG/vmlinuz $IMG/guest-initrd.cpio.gz $IMG/triplefault.bin $IMG/busybox/bin/busybox $QEMU $IP"
 [ -x "$RAMPART" ] && inputs="$inputs $RAMPART"
 TIMELINE=$ROOT/build/timeline
 [ -x "$TIMELINE" ] && inputs="$inputs $TIMELINE"
+TAPIO=$ROOT/build/tapio
+[ -x "$TAPIO" ] && inputs="$inputs $TAPIO"
 # Every layer image of the build (layer.elf and its variants).
 LAYERS=$(ls "$ROOT"/build/layer*.elf 2>/dev/null || true)
 [ -n "$LAYERS" ] && inputs="$inputs $LAYERS"
@@ -52,8 +54,9 @@ for p in $(mod_order irqbypass kvm kvm-amd tun); do
 	echo "$n" >>"$st/lib/modules/order"
 done
 
-# Dynamic binaries with their libraries; GNU timeout for its exit status 124.
-copy_bin "$st" "$QEMU" "$IP" "$TIMEOUT"
+# Dynamic binaries with their libraries; GNU timeout for its exit status 124;
+# util-linux's setpriv (busybox's cannot change uid) for the CLI's permission checks.
+copy_bin "$st" "$QEMU" "$IP" "$TIMEOUT" "$(command -v setpriv)"
 for f in $QEMU_FW; do cp "/usr/share/qemu/$f" "$st/usr/share/qemu/"; done
 if [ -x "$RAMPART" ]; then
 	mkdir -p "$st/rampart/build"
@@ -62,14 +65,18 @@ if [ -x "$RAMPART" ]; then
 	cp "$RAMPART" "$st/rampart/build/rampart"
 fi
 [ -x "$TIMELINE" ] && cp "$TIMELINE" "$st/rampart/build/timeline"
+[ -x "$TAPIO" ] && copy_bin "$st" "$TAPIO" && cp "$TAPIO" "$st/rampart/build/tapio"
 for f in $LAYERS; do cp "$f" "$st/rampart/build/"; done
 echo "$have" >"$stamp.new"
 
 # The guest images and the test scripts, laid out like the repository.
 cp "$IMG/vmlinuz" "$IMG/guest-initrd.cpio.gz" "$IMG/triplefault.bin" "$IMG/KVER" "$st/rampart/build/images/"
-cp -r tests/system "$st/rampart/tests/system"
+rmdir "$st/rampart/tests"
+cp -r tests "$st/rampart/tests"
+mkdir -p "$st/rampart/scripts" && cp scripts/hostkind.sh "$st/rampart/scripts/"
 [ -d bench ] && cp -r bench "$st/rampart/bench"
-echo "root:x:0:0:root:/:/bin/sh" >"$st/etc/passwd"
+printf 'root:x:0:0:root:/:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$st/etc/passwd"
+printf 'root:x:0:\nnogroup:x:65534:\n' >"$st/etc/group"
 mknod -m 600 "$st/dev/console" c 5 1 2>/dev/null || true
 
 (cd "$st" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) | gzip -1 >"$OUT.tmp"

@@ -1,8 +1,8 @@
 #!/bin/sh
 # /init of the test host (see scripts/testhost.sh). Loads KVM (kvm_amd on the
 # emulated SVM) and tun, runs the script named by testhost.run=NAME
-# (tests/system/NAME.sh, else bench/NAME.sh, else scripts/NAME.sh) from
-# /rampart, prints TESTHOST-DONE rc=N and powers off.
+# (tests/system/NAME.sh, else bench/NAME.sh, else scripts/NAME.sh, else
+# tests/NAME.sh) from /rampart, prints TESTHOST-DONE rc=N and powers off.
 /bin/busybox --install -s /bin
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 mount -t proc proc /proc
@@ -33,9 +33,10 @@ if [ ! -c /dev/kvm ]; then
 	dmesg | grep -iE 'kvm|svm' | tail -n 5
 else
 	cd /rampart || exit 1
-	export RAMPART_SCRATCH=/tmp RAMPART_IN_TESTHOST=1
+	# TCG runs guest code about 15 times slower than a core: time limits stretch.
+	export RAMPART_SCRATCH=/tmp RAMPART_IN_TESTHOST=1 RAMPART_TIME_SCALE=6
 	[ -n "$vmm" ] && export RAMPART_VMM=$vmm
-	for s in tests/system/$run.sh bench/$run.sh scripts/$run.sh; do
+	for s in tests/system/$run.sh bench/$run.sh scripts/$run.sh tests/$run.sh; do
 		if [ -f "$s" ]; then sh "$s" $arg; rc=$?; break; fi
 	done
 	[ -f "$s" ] || echo "testhost: no script named $run"

@@ -2,7 +2,8 @@
 # Boot the test host (a QEMU TCG VM with emulated SVM + nested paging, so its
 # /dev/kvm is real KVM) and run one script inside it:
 #   scripts/testhost.sh NAME [qemu|rampart] [ARG]
-# NAME is tests/system/NAME.sh (else bench/NAME.sh, else scripts/NAME.sh) in
+# NAME is tests/system/NAME.sh (else bench/NAME.sh, else scripts/NAME.sh, else
+# tests/NAME.sh: `suites` runs tests/suites.sh, ARG its comma-separated suites) in
 # the test host's copy of the tree. The console goes to stdout and to
 # build/testhost/NAME.log; the exit status is the script's (TESTHOST-DONE rc=N),
 # or 1 when the test host did not report one.
@@ -34,7 +35,7 @@ boot_once() {
 		-nodefaults -no-user-config -display none -serial stdio -no-reboot \
 		-d cpu_reset,guest_errors -D "build/testhost/$name.qemu.log" \
 		-kernel "$IMG/vmlinuz" -initrd "$IMG/testhost.cpio.gz" -append "$append" \
-		</dev/null 2>&1 | tr -d '\r' | if [ "${TESTHOST_QUIET:-0}" = 1 ]; then cat >"$log"; else tee "$log"; fi
+		</dev/null 2>&1 | sed -u 's/\r//g' | if [ "${TESTHOST_QUIET:-0}" = 1 ]; then cat >"$log"; else tee "$log"; fi
 	t1=$(date +%s.%N)
 	rc=$(sed -n 's/^TESTHOST-DONE rc=\([0-9]*\).*/\1/p' "$log" | tail -n1)
 	wall=$(echo "$t1 $t0" | awk '{ printf "%.1f", $1 - $2 }')

@@ -14,12 +14,10 @@ R=${RAMPART:-build/rampart}
 T=$(mktemp -d) || exit 2
 NS=rpio$$
 TAP=rpio0
-pass=0 fail=0
+. tests/count.sh
 cleanup() { ip netns del "$NS" 2>/dev/null; rm -rf "$T"; }
 trap cleanup EXIT
 
-ok() { echo "ok $1"; pass=$((pass + 1)); }
-notok() { echo "not ok $1: $2"; fail=$((fail + 1)); }
 chain() { c=""; i=1; while [ $i -lt $1 ]; do c="${c}pass,"; i=$((i + 1)); done; echo "${c}$2"; }
 # region FILE SKIP_BYTES LEN: bytes of FILE
 region() { tail -c +$(($2 + 1)) "$1" | head -c "$3"; }
@@ -27,7 +25,7 @@ region() { tail -c +$(($2 + 1)) "$1" | head -c "$3"; }
 if ! ip netns add "$NS" || ! ip netns exec "$NS" ip tuntap add dev $TAP mode tap ||
 	! ip netns exec "$NS" ip link set $TAP up; then
 	notok "network namespace and tap" "could not create them (root needed)"
-	echo "$pass passed, $fail failed"
+	summary io
 	exit 1
 fi
 ip netns exec "$NS" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 2>/dev/null
@@ -42,8 +40,8 @@ io_run() {
 	ip netns exec "$NS" build/tapio $TAP $SEND "$T/out.bin" "$T/in.bin" 30 $3 >"$T/tapio" 2>&1 &
 	tp=$!
 	i=0
-	while ! grep -qs ready "$T/tapio" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-	ip netns exec "$NS" timeout 40 "$R" run --layers "$L" --layer-args $SECT,$SEND,$RECV \
+	while ! grep -qs ready "$T/tapio" && [ $i -lt $((50 * TIME_SCALE)) ]; do sleep 0.1; i=$((i + 1)); done
+	ip netns exec "$NS" timeout $((40 * TIME_SCALE)) "$R" run --layers "$L" --layer-args $SECT,$SEND,$RECV \
 		--disk "$T/disk.img" --net tap:$TAP 2>"$T/$n"
 	rc=$?
 	wait $tp
@@ -83,12 +81,11 @@ for d in 1 3; do
 done
 
 # A network through layers needs every layer below the top to hand it on.
-ip netns exec "$NS" timeout 20 "$R" run --layers test,io --layer-args 2,0,0 \
+ip netns exec "$NS" timeout $((20 * TIME_SCALE)) "$R" run --layers test,io --layer-args 2,0,0 \
 	--disk "$T/disk.img" --net tap:$TAP 2>"$T/refuse"
 rc=$?
 [ $rc = 1 ] && grep -q "layer 1 'test' does not hand devices on" "$T/refuse" &&
 	ok "a layer that does not hand devices on is refused" ||
 	notok "a layer that does not hand devices on is refused" "rc $rc"
 
-echo "$pass passed, $fail failed"
-[ $fail = 0 ]
+summary io
