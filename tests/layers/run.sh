@@ -175,6 +175,42 @@ for a in "scribble:write to sealed range:writing its child's code" \
 	done
 done
 
+# Sealing, the descriptor tables and the page tables: a layer that maps its
+# child's system area as two maps (the fault stub's page writable), aliases its
+# child's page tables writable above 2 MiB, or points its child's IDT page at
+# the child's free memory is a violation of that layer before the child runs.
+for a in "splitsys:descriptor tables writable:mapping its child's fault stub writable beside a read-only system area" \
+	"ptalias:page tables mapped twice:mapping its child's page tables into it again, writable" \
+	"sysalias:page tables move the system area:moving its child's IDT into the child's free memory"; do
+	k=${a%%:*} rest=${a#*:} what=${rest%%:*} desc=${rest#*:}
+	m=1; [ $k = ptalias ] && m=9
+	for L in $k,spin pass,$k,spin; do
+		d=1; [ "$L" = "pass,$k,spin" ] && d=2
+		run "seal-$L" --layers $L --layer-args $m,100
+		if [ $rc = 6 ] && grep -q "\"event\":\"violation\",\"layer\":\"L$d#[0-9]*\",\"depth\":$d,\"what\":\"$what\",\"value\":\"0x[0-9a-f]*\",\"action\":\"halt\"" "$T/seal-$L" &&
+			! grep -q 'the root let it pass' "$T/seal-$L" && [ "$(field "seal-$L" doorbells)" = 0 ]; then
+			ok "sealing: a layer $desc halts $L (\"$what\", exit 6, nothing passed)"
+		else
+			notok "sealing $L" "exit $rc, $(grep -o '"event":"\(violation\|end\)"[^}]*\|"text":"[a-z0-9]*: [^"]*"' "$T/seal-$L" | head -3)"
+		fi
+	done
+done
+
+# Control state: a parent that sets its child any state but the ring-3 entry
+# state (CPL 0, paging off, EFER.SCE, CR4, CR0.CD or WP, IOPL, an LDT) is
+# refused (EPERM, logged), the child keeps its state and runs on.
+for L in ring0,spin pass,ring0,spin; do
+	d=1; [ "$L" = "pass,ring0,spin" ] && d=2
+	run "ring0-$L" --layers $L --layer-args 1,100
+	n=$(grep -c "\"event\":\"hc_refused\",\"layer\":\"L$d#[0-9]*\",\"call\":\"vcpu_set\",\"nr\":4,\"error\":-4}" "$T/ring0-$L")
+	if [ $rc = 0 ] && [ "$n" = 10 ] && grep -q '"text":"ring0: 10 of 10 states refused"' "$T/ring0-$L" &&
+		! grep -q '"event":"violation"' "$T/ring0-$L" && [ "$(field "ring0-$L" doorbells)" = 100 ]; then
+		ok "control state: 10 non-ring-3 states set by L$d refused in $L, the child runs on (100 doorbells)"
+	else
+		notok "control state $L" "exit $rc, $n refused at L$d, $(grep -o '"text":"ring0: [^"]*"\|"event":"\(violation\|end\)"[^}]*' "$T/ring0-$L" | head -12 | tr '\n' ' ')"
+	fi
+done
+
 # The restart policy: the layer that broke its integrity is rebuilt from its
 # sealed image with its subtree (by the root for layer 1, by its parent
 # otherwise), RP_MAX_RESTARTS (3) times at most, then the stack halts. flaky
