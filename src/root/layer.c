@@ -38,14 +38,19 @@
  *     VM of the tree that covers them is split and the overlap made
  *     read-only, the caller's own included. Before a ring-3 VM first runs
  *     (and after each new state), its GDT, TSS, IDT and fault stub must be
- *     the ones ring3_tables writes, at their places, in sealed maps, and
- *     its page tables are walked from CR3 (a bounded number of tables, all
- *     inside [RING3_PT_GPA, RP_IMAGE_BASE)): the system area mapped as
- *     ring3_build maps it, no page writable and executable, user code only
- *     in measured maps; then the tables are sealed against every other VM
- *     (its own slot stays writable for the hardware walker: supervisor
- *     pages, out of its reach, and the root writes nothing below
- *     RP_IMAGE_BASE on a ring-3 VM's behalf). A writable code map,
+ *     the ones ring3_tables writes, at their places, in sealed maps: every
+ *     map over any byte of them, piece by piece, without W (a range spread
+ *     over several maps is no exception), so each was sealed when mapped;
+ *     and its page tables are walked from CR3 (a bounded number of tables,
+ *     all inside [RING3_PT_GPA, RP_IMAGE_BASE)): the system area mapped as
+ *     ring3_build maps it, each virtual page below RP_IMAGE_BASE a 4 KiB
+ *     page onto the same physical page (the CPU reads its tables and runs
+ *     its stub there, so those must be the sealed pages), no page writable
+ *     and executable, user code only in measured maps; then the tables are
+ *     sealed against every other VM (its own slot stays writable for the
+ *     hardware walker: supervisor pages, out of its reach, and the root
+ *     writes nothing below RP_IMAGE_BASE on a ring-3 VM's behalf). A
+ *     writable code map,
  *     unmeasured code, tables that break these rules, or a write that
  *     reaches a sealed slot (an MMIO exit inside a VM's memory) is a
  *     violation.
@@ -527,6 +532,23 @@ static uint32_t map_rights(const struct ln_node *n, uint64_t gpa, uint64_t len)
 	return 0;
 }
 
+/*
+ * Does any map of n over [gpa, gpa + len) grant W, or hold it back only
+ * for another's seal (W returns when that goes)? Every piece counts: a
+ * range may be spread over several maps (invariant 9).
+ */
+static bool range_writable(const struct ln_node *n, uint64_t gpa, uint64_t len)
+{
+	for (unsigned i = 0; i < n->nmaps; i++) {
+		const struct ln_map *m = &n->maps[i];
+
+		if (gpa < m->gpa + m->size && m->gpa < gpa + len &&
+		    ((m->rights & RP_MAP_W) || m->unsealable))
+			return true;
+	}
+	return false;
+}
+
 #define PT_P 0x1ULL
 #define PT_RW 0x2ULL
 #define PT_US 0x4ULL
@@ -609,6 +631,9 @@ static bool pt_table(struct pt_walk *w, uint64_t gpa, int level, uint64_t va, ui
 				return false;
 			continue;
 		}
+		/* The CPU finds its tables and stub by these addresses: they are the sealed pages. */
+		if (at < RP_IMAGE_BASE && (size != 4096 || page != at))
+			return pt_bad(w, "page tables move the system area", at);
 		if (page < RP_IMAGE_BASE) {
 			if (!pt_system_leaf(w, page, size, f, x, at))
 				return false;
@@ -637,8 +662,9 @@ static bool sealed_by(const struct ln_root *r, const uint8_t *host, uint64_t siz
 /*
  * Before a ring-3 VM first runs (and after every new state its parent
  * sets): its GDT, TSS, IDT and fault stub must be the ones every ring-3 VM
- * gets (ring3_tables), where ring3_build puts them, in sealed maps; its
- * page tables are walked from cr3 and must keep the rules of pt_table.
+ * gets (ring3_tables), where ring3_build puts them, in sealed maps (no
+ * piece of any map over them with W); its page tables are walked from cr3
+ * and must keep the rules of pt_table.
  * Then the table range is sealed against every other VM of the stack; the
  * VM's own slot stays writable for the hardware walker, out of its reach
  * at CPL 3. NULL, or what broke the rules (*value where).
@@ -657,9 +683,10 @@ static const char *seal_tables(struct ln_root *r, struct ln_node *n, const struc
 	    s->idt.limit > 0xfff || s->tr.base != RING3_TSS_GPA || s->tr.limit > RING3_TSS_LIMIT)
 		return "descriptor tables moved";
 	tables = node_ptr(n, RING3_GDT_GPA, sys, RP_MAP_R);
-	if (!tables || (map_rights(n, RING3_GDT_GPA, sys) & RP_MAP_W) ||
-	    memcmp(tables, r->tables, sys))
+	if (!tables || memcmp(tables, r->tables, sys))
 		return "descriptor tables not the sealed ones";
+	if (range_writable(n, RING3_GDT_GPA, sys)) /* each piece mapped without W: sealed */
+		return "descriptor tables writable";
 	if (!pt_table(&w, s->cr3 & PT_ADDR, 4, 0, PT_RW | PT_US, 0)) {
 		*value = w.value;
 		return w.what;
