@@ -46,11 +46,12 @@
  *     ring3_build maps it, each virtual page below RP_IMAGE_BASE a 4 KiB
  *     page onto the same physical page (the CPU reads its tables and runs
  *     its stub there, so those must be the sealed pages), no page writable
- *     and executable, user code only in measured maps; then the tables are
- *     sealed against every other VM (its own slot stays writable for the
- *     hardware walker: supervisor pages, out of its reach, and the root
- *     writes nothing below RP_IMAGE_BASE on a ring-3 VM's behalf). A
- *     writable code map,
+ *     and executable, user code only in measured maps; no map of the VM
+ *     but its table slot may hold the tables' bytes; then the tables are
+ *     sealed against every other VM and every other map of its own (only
+ *     its slot, by guest address, stays writable for the hardware walker:
+ *     supervisor pages, out of its reach, and the root writes nothing
+ *     below RP_IMAGE_BASE on a ring-3 VM's behalf). A writable code map,
  *     unmeasured code, tables that break these rules, or a write that
  *     reaches a sealed slot (an MMIO exit inside a VM's memory) is a
  *     violation.
@@ -432,24 +433,32 @@ static int node_unmap(struct ln_node *n, unsigned i)
 	return 0;
 }
 
+/* Does m hold the host byte lo at the guest address it has where [host, ...) lies at gpa? */
+static bool in_place(const struct ln_map *m, const uint8_t *lo, const uint8_t *host, uint64_t gpa)
+{
+	return m->gpa + (uint64_t)(lo - m->host) == gpa + (uint64_t)(lo - host);
+}
+
 /*
  * Sealing (invariant 9): no map of n or of its subtree may write the host
- * bytes [host, host + size) any more. Each writable map that overlaps them
- * is split in up to three: the parts before and after stay writable, the
- * overlap becomes a read-only KVM slot. -1: KVM refused (the caller halts).
+ * bytes [host, host + size) any more, but except's own map of them at its
+ * guest address at (its page-table slot), if except is set. Each writable
+ * map that overlaps them is split in up to three: the parts before and
+ * after stay writable, the overlap becomes a read-only KVM slot. -1: KVM
+ * refused (the caller halts).
  */
 static int seal_subtree(struct ln_node *n, const uint8_t *host, uint64_t size,
-			const struct ln_node *except)
+			const struct ln_node *except, uint64_t at)
 {
 	unsigned i, c;
 
-	for (i = 0; n != except && i < n->nmaps;) {
+	for (i = 0; i < n->nmaps;) {
 		struct ln_map m = n->maps[i];
 		const uint8_t *lo = host > m.host ? host : m.host;
 		const uint8_t *hi = host + size < m.host + m.size ? host + size : m.host + m.size;
 		uint64_t a, b;
 
-		if (!(m.rights & RP_MAP_W) || lo >= hi) {
+		if (!(m.rights & RP_MAP_W) || lo >= hi || (n == except && in_place(&m, lo, host, at))) {
 			i++;
 			continue;
 		}
@@ -464,19 +473,22 @@ static int seal_subtree(struct ln_node *n, const uint8_t *host, uint64_t size,
 		i = 0; /* the table changed order: start over (one map fewer to seal) */
 	}
 	for (c = 0; c < RP_MAX_CHILDREN; c++)
-		if (n->children[c] && seal_subtree(n->children[c], host, size, except))
+		if (n->children[c] && seal_subtree(n->children[c], host, size, except, at))
 			return -1;
 	return 0;
 }
 
-/* Seal [host, host + size) for owner's sake (all but except), and record it. */
+/*
+ * Seal [host, host + size) for owner's sake (all but except's map of it at
+ * guest address at), and record it.
+ */
 static int seal(struct ln_root *r, const uint8_t *host, uint64_t size, const struct ln_node *owner,
-		const struct ln_node *except)
+		const struct ln_node *except, uint64_t at)
 {
 	if (r->nseals >= LN_MAX_SEALS)
 		return -1;
 	r->seals[r->nseals++] = (struct ln_seal){.host = host, .size = size, .owner = owner};
-	return seal_subtree(r->bottom, host, size, except);
+	return seal_subtree(r->bottom, host, size, except, at);
 }
 
 static bool still_sealed(const struct ln_root *r, const uint8_t *host, uint64_t size)
@@ -649,6 +661,26 @@ static bool pt_table(struct pt_walk *w, uint64_t gpa, int level, uint64_t va, ui
 	return true;
 }
 
+/*
+ * Does n map any of [host, host + size) other than where it lies at gpa?
+ * Only a VM's table slot may reach its page tables: a second map of them,
+ * above RP_IMAGE_BASE where the walk allows user pages, would let the VM
+ * rewrite its tables after the walk (invariant 9).
+ */
+static bool mapped_elsewhere(const struct ln_node *n, const uint8_t *host, uint64_t size,
+			     uint64_t gpa)
+{
+	for (unsigned i = 0; i < n->nmaps; i++) {
+		const struct ln_map *m = &n->maps[i];
+		const uint8_t *lo = host > m->host ? host : m->host;
+		const uint8_t *hi = host + size < m->host + m->size ? host + size : m->host + m->size;
+
+		if (lo < hi && !in_place(m, lo, host, gpa))
+			return true;
+	}
+	return false;
+}
+
 /* The seal is recorded already (the same owner sealed the same bytes before)? */
 static bool sealed_by(const struct ln_root *r, const uint8_t *host, uint64_t size,
 		      const struct ln_node *owner)
@@ -664,10 +696,11 @@ static bool sealed_by(const struct ln_root *r, const uint8_t *host, uint64_t siz
  * sets): its GDT, TSS, IDT and fault stub must be the ones every ring-3 VM
  * gets (ring3_tables), where ring3_build puts them, in sealed maps (no
  * piece of any map over them with W); its page tables are walked from cr3
- * and must keep the rules of pt_table.
- * Then the table range is sealed against every other VM of the stack; the
- * VM's own slot stays writable for the hardware walker, out of its reach
- * at CPL 3. NULL, or what broke the rules (*value where).
+ * and must keep the rules of pt_table, and no other map of the VM may hold
+ * their bytes. Then the table range is sealed against every other VM of
+ * the stack and every other map of this one; the VM's table slot alone
+ * stays writable for the hardware walker, out of its reach at CPL 3. NULL,
+ * or what broke the rules (*value where).
  */
 static const char *seal_tables(struct ln_root *r, struct ln_node *n, const struct kvm_sregs *s,
 			       uint64_t *value)
@@ -695,8 +728,10 @@ static const char *seal_tables(struct ln_root *r, struct ln_node *n, const struc
 	*value = RING3_PT_GPA;
 	if (!host)
 		return "page tables could not be sealed";
+	if (mapped_elsewhere(n, host, RP_IMAGE_BASE - RING3_PT_GPA, RING3_PT_GPA))
+		return "page tables mapped twice";
 	if (!sealed_by(r, host, RP_IMAGE_BASE - RING3_PT_GPA, n) &&
-	    seal(r, host, RP_IMAGE_BASE - RING3_PT_GPA, n, n))
+	    seal(r, host, RP_IMAGE_BASE - RING3_PT_GPA, n, n, RING3_PT_GPA))
 		return "page tables could not be sealed";
 	return NULL;
 }
@@ -821,7 +856,7 @@ static int64_t hc_vm_map(struct ln_root *r, struct ln_vcpu *v, const struct hc_a
 	if (ret)
 		return ret;
 	c->vm_maps++;
-	if (CHECKS && !c->irqchip && !(rights & RP_MAP_W) && seal(r, host, size, c, NULL)) {
+	if (CHECKS && !c->irqchip && !(rights & RP_MAP_W) && seal(r, host, size, c, NULL, 0)) {
 		violation(r, v, "seal failed", cgpa);
 		return -RP_ENOMEM;
 	}
