@@ -86,18 +86,23 @@ static void tick_end(const struct rp_boot_info *info, uint64_t events)
  * re-arming the timer and resuming the child after each.
  */
 /*
- * "unpin" (tests only): a pass whose child starts with CR0.WP clear, state
- * the CPU would never let a ring-3 layer reach itself; the root must catch
- * it at the child's first exit and halt the stack.
+ * "unpin" (tests only): a pass that gives its child CR0.WP clear, state the
+ * CPU would never let a ring-3 layer reach itself; the root must refuse it
+ * (RP_EPERM: the child keeps its state and runs on), and would catch it at
+ * the child's first exit and halt the stack.
  */
 static int unpin(struct child *c)
 {
 	static struct rp_vcpu_state st;
+	int64_t r;
 
 	if (hc_vcpu_get((uint64_t)c->vcpu, &st) < 0)
 		return -1;
 	st.cr0 &= ~(1ULL << 16);
-	return hc_vcpu_set((uint64_t)c->vcpu, &st) < 0 ? -1 : 0;
+	r = hc_vcpu_set((uint64_t)c->vcpu, &st);
+	if (r == -RP_EPERM)
+		hc_log("unpin: RP_HC_VCPU_SET refused");
+	return r && r != -RP_EPERM ? -1 : 0;
 }
 
 /*

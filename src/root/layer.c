@@ -22,14 +22,23 @@
  *  6. A refused call returns an error code to the caller and is logged with
  *     the caller's name; nothing a layer does ends the root.
  *  7. Destroying a VM destroys its subtree and frees every fd and mapping.
- *  8. Pinned control state: on every exit of a ring-3 VM (any VM created
- *     without RP_VM_IRQCHIP), before acting on it, the registers KVM syncs
- *     with the exit show CPL 3, CR0.PE|PG|WP, CR4.PAE, EFER.NXE, and CR3,
- *     GDTR and IDTR as they were at its first exit since its parent last
- *     set its state. Anything else, or a fault reported by the ring-0 stub
- *     of a layer that has children (an intermediate layer), is an integrity
- *     violation: one "violation" event and the whole stack halts (fail
- *     closed: nothing passes through a broken layer).
+ *  8. Pinned control state: a ring-3 VM (any VM created without
+ *     RP_VM_IRQCHIP) has the control state ring3_build enters it with
+ *     (ring3.h) and no other: CS RING3_UCS and SS RING3_UDS at DPL 3 (KVM
+ *     takes the CPL from SS), CR0, CR4 and EFER exactly (no EFER.SCE, no
+ *     CR0.CD/NW, CR4 as built), RFLAGS.IOPL 0 with IF and VM clear, no LDT.
+ *     RP_HC_VCPU_SET refuses any other for such a child (RP_EPERM, the
+ *     child keeps its state), whatever KVM would accept (it runs CPL 0 with
+ *     paging off); the state KVM holds is checked again before the first
+ *     run after each set; and on every exit, before acting on it, the
+ *     registers KVM syncs with the exit show the same, and CR3, GDTR and
+ *     IDTR as they were at its first exit since its parent last set its
+ *     state. Debug registers and MSRs (LSTAR) are not in the ABI's state:
+ *     no parent sets them, CPL 3 cannot. Anything else at an exit, or a
+ *     fault reported by the ring-0 stub of a layer that has children (an
+ *     intermediate layer), is an integrity violation: one "violation"
+ *     event and the whole stack halts (fail closed: nothing passes through
+ *     a broken layer).
  *  9. Sealing: every layer is mapped in the layout of ring3_layout (system
  *     area and code read-only, KVM_MEM_READONLY). Into a layer child, a map
  *     with X must hold approved code (the text of a layer image of the
@@ -692,6 +701,60 @@ static bool sealed_by(const struct ln_root *r, const uint8_t *host, uint64_t siz
 }
 
 /*
+ * Invariant 8: what a ring-3 VM's control state must be, from KVM's
+ * registers or from the state a parent sets. KVM takes the CPL from SS's
+ * DPL, so both CS and SS are pinned.
+ */
+struct ctl_state {
+	uint64_t cr0, cr4, efer, rflags;
+	uint16_t cs, ss;
+	uint8_t cs_dpl, ss_dpl;
+	bool ldt; /* a usable LDT: call gates to CPL 0 in memory CPL 3 may write */
+};
+
+/* NULL, or what differs from the ring-3 entry state (ring3.h), *value how. */
+static const char *ctl_bad(const struct ctl_state *c, uint64_t *value)
+{
+	*value = c->cs;
+	if (c->cs != RING3_UCS || c->cs_dpl != 3)
+		return "cpl";
+	*value = c->ss;
+	if (c->ss != RING3_UDS || c->ss_dpl != 3)
+		return "cpl";
+	*value = c->cr0;
+	if (c->cr0 != RING3_CR0)
+		return "cr0";
+	*value = c->cr4;
+	if (c->cr4 != RING3_CR4)
+		return "cr4";
+	*value = c->efer;
+	if (c->efer != RING3_EFER)
+		return "efer";
+	*value = c->rflags;
+	if ((c->rflags ^ RING3_RFLAGS) & RING3_RFLAGS_PINNED)
+		return "rflags";
+	*value = 0;
+	return c->ldt ? "ldt" : NULL;
+}
+
+static const char *ctl_bad_kvm(const struct kvm_sregs *s, uint64_t rflags, uint64_t *value)
+{
+	const struct ctl_state c = {
+	    .cr0 = s->cr0,
+	    .cr4 = s->cr4,
+	    .efer = s->efer,
+	    .rflags = rflags,
+	    .cs = s->cs.selector,
+	    .ss = s->ss.selector,
+	    .cs_dpl = s->cs.dpl,
+	    .ss_dpl = s->ss.dpl,
+	    .ldt = s->ldt.present && !s->ldt.unusable,
+	};
+
+	return ctl_bad(&c, value);
+}
+
+/*
  * Before a ring-3 VM first runs (and after every new state its parent
  * sets): its GDT, TSS, IDT and fault stub must be the ones every ring-3 VM
  * gets (ring3_tables), where ring3_build puts them, in sealed maps (no
@@ -736,14 +799,18 @@ static const char *seal_tables(struct ln_root *r, struct ln_node *n, const struc
 	return NULL;
 }
 
-/* seal_tables for v's VM, from its registers. */
+/* Its control state (invariant 8), then seal_tables for v's VM, from the registers KVM holds. */
 static const char *seal_vcpu(struct ln_root *r, struct ln_vcpu *v, uint64_t *where)
 {
 	struct kvm_sregs sr;
+	struct kvm_regs regs;
+	const char *bad;
 
 	*where = 0;
-	if (xioctl(v->fd, KVM_GET_SREGS, &sr) < 0)
+	if (xioctl(v->fd, KVM_GET_SREGS, &sr) < 0 || xioctl(v->fd, KVM_GET_REGS, &regs) < 0)
 		return "registers unreadable";
+	if (CHECKS && (bad = ctl_bad_kvm(&sr, regs.rflags, where)))
+		return bad;
 	return seal_tables(r, v->node, &sr, where);
 }
 
@@ -879,6 +946,29 @@ static int64_t hc_vcpu_create(struct ln_root *r, struct ln_node *n, const struct
 	return (int64_t)(a->a0 << 8 | (c->nvcpus - 1));
 }
 
+/*
+ * Invariant 8 at RP_HC_VCPU_SET: a layer child (no irqchip) gets the
+ * ring-3 entry state's control state and no other, whatever KVM would
+ * accept (it runs CPL 0 with paging off, EFER.SCE, an LDT ...).
+ */
+static bool ctl_state_ok(const struct rp_vcpu_state *st)
+{
+	const struct ctl_state c = {
+	    .cr0 = st->cr0,
+	    .cr4 = st->cr4,
+	    .efer = st->efer,
+	    .rflags = st->rflags,
+	    .cs = st->cs.selector,
+	    .ss = st->ss.selector,
+	    .cs_dpl = st->cs.dpl,
+	    .ss_dpl = st->ss.dpl,
+	    .ldt = st->ldt.present,
+	};
+	uint64_t value;
+
+	return !ctl_bad(&c, &value);
+}
+
 static int64_t hc_vcpu_state(struct ln_node *n, const struct hc_args *a, bool set)
 {
 	struct ln_vcpu *v = vcpu_of(n, a->a0);
@@ -894,7 +984,9 @@ static int64_t hc_vcpu_state(struct ln_node *n, const struct hc_args *a, bool se
 	if (!p)
 		return -RP_EFAULT;
 	if (set) {
-		memcpy(&st, p, sizeof(st));
+		memcpy(&st, p, sizeof(st)); /* checked and used from this copy only */
+		if (CHECKS && !v->node->irqchip && !ctl_state_ok(&st))
+			return -RP_EPERM; /* the child keeps the state it had */
 		v->pinned = false; /* the parent sets a new state: pinned again at its next exit */
 		v->sealed = false; /* and its tables checked again before it runs */
 		return kvm_state_set(v->fd, &st) ? -RP_EINVAL : 0;
@@ -1396,27 +1488,18 @@ static struct ln_vcpu *violation(struct ln_root *r, struct ln_vcpu *v, const cha
 	return v;
 }
 
-#define CR0_PE 0x1ULL
-#define CR0_WP 0x10000ULL
-#define CR0_PG 0x80000000ULL
-#define CR4_PAE 0x20ULL
-#define EFER_NXE 0x800ULL
-
 /* Invariant 8, from the registers KVM synced with the exit (no ioctl). */
 static bool control_ok(struct ln_root *r, struct ln_vcpu *v)
 {
 	const struct kvm_sregs *s = &v->run->s.regs.sregs;
+	const char *bad;
+	uint64_t value;
 
 	if (!CHECKS)
 		return true;
-	if ((s->cs.selector & 3) != 3 || s->cs.dpl != 3)
-		return violation(r, v, "cpl", s->cs.selector), false;
-	if ((s->cr0 & (CR0_PE | CR0_PG | CR0_WP)) != (CR0_PE | CR0_PG | CR0_WP))
-		return violation(r, v, "cr0", s->cr0), false;
-	if (!(s->cr4 & CR4_PAE))
-		return violation(r, v, "cr4", s->cr4), false;
-	if (!(s->efer & EFER_NXE))
-		return violation(r, v, "efer", s->efer), false;
+	bad = ctl_bad_kvm(s, v->run->s.regs.regs.rflags, &value);
+	if (bad)
+		return violation(r, v, bad, value), false;
 	if (!v->pinned) {
 		v->pinned = true;
 		v->cr3 = s->cr3;
