@@ -61,18 +61,11 @@
 #define PF_W 2
 #define PF_R 4
 
-/* Control state of the entry (abi.h: 64-bit, CPL 3, IOPL 3, IF off). */
-#define CR0_ENTRY 0x80050033ULL /* PE MP ET NE WP AM PG */
-#define CR4_ENTRY 0x620ULL      /* PAE OSFXSR OSXMMEXCPT */
-#define EFER_ENTRY 0xd00ULL     /* LME LMA NXE */
-#define RFLAGS_ENTRY 0x3002ULL  /* IOPL 3 */
-
 #define GDT_LIMIT 0x37 /* six 8-byte slots, the TSS taking two */
 /*
- * The TSS carries an I/O bitmap that allows every port: PVM (software KVM)
- * runs CPL 3 with the hardware IOPL forced to 0, so `in`/`out` is checked
- * against the bitmap. Every port exits anyway; IOPL 3 says the same on
- * hardware virtualization.
+ * The TSS carries an I/O bitmap that allows every port: a layer runs with
+ * IOPL 0 (RING3_RFLAGS; PVM, software KVM, forces it to 0 at CPL 3 in any
+ * case), so `in`/`out` is checked against the bitmap. Every port exits.
  */
 #define TSS_IOPB 0x68 /* bitmap offset in the TSS */
 #define TSS_PAGES 3
@@ -457,7 +450,7 @@ static void fill_state(struct rp_vcpu_state *st, uint64_t entry)
 	rt_memset(st, 0, sizeof(*st));
 	st->rip = entry;
 	st->rdi = RP_BOOT_INFO_GPA;
-	st->rflags = RFLAGS_ENTRY;
+	st->rflags = RING3_RFLAGS;
 	seg_flat(&st->cs, RING3_UCS, 0xb, 1);
 	seg_flat(&st->ss, RING3_UDS, 0x3, 0);
 	st->ds = st->es = st->fs = st->gs = st->ss;
@@ -471,10 +464,10 @@ static void fill_state(struct rp_vcpu_state *st, uint64_t entry)
 	st->gdt.limit = GDT_LIMIT;
 	st->idt.base = RING3_IDT_GPA;
 	st->idt.limit = RING3_NVEC * 16 - 1;
-	st->cr0 = CR0_ENTRY;
+	st->cr0 = RING3_CR0;
 	st->cr3 = RING3_PT_GPA;
-	st->cr4 = CR4_ENTRY;
-	st->efer = EFER_ENTRY;
+	st->cr4 = RING3_CR4;
+	st->efer = RING3_EFER;
 }
 
 int ring3_build(const struct boot_mem *m, uint64_t mem_size, const void *elf, uint64_t elf_size,

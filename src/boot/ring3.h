@@ -35,6 +35,18 @@
 #define RING3_NVEC 32
 #define RING3_STUB_SIZE 16
 
+/*
+ * The control state every ring-3 VM is entered with and keeps: the root
+ * pins it (src/root/layer.c, invariant 8), so it is the same here and there.
+ * IOPL 0: at CPL 3, `in`/`out` go by the TSS I/O bitmap (every port
+ * allowed, every port exits) and cli, sti and popf cannot touch IF.
+ */
+#define RING3_CR0 0x80050033ULL /* PE MP ET NE WP AM PG; CD, NW clear */
+#define RING3_CR4 0x620ULL      /* PAE OSFXSR OSXMMEXCPT */
+#define RING3_EFER 0xd00ULL     /* LME LMA NXE; SCE clear: no syscall */
+#define RING3_RFLAGS 0x2ULL     /* IOPL 0, interrupts off */
+#define RING3_RFLAGS_PINNED 0x23200ULL /* VM, IOPL, IF: the rest is CPL 3's own */
+
 /* Selectors (RPL included). */
 #define RING3_KCS 0x08
 #define RING3_KDS 0x10

@@ -174,7 +174,8 @@ void abuse_main(const struct rp_boot_info *info)
 	st.efer = 0x500; /* LME | LMA without paging */
 	st.cs.l = 1;
 	st.cs.present = 1;
-	check("vcpu_set garbage state (cr0 0, long mode)", hc_vcpu_set((uint64_t)v, &st), -RP_EINVAL);
+	check("vcpu_set garbage state (cr0 0, long mode)", hc_vcpu_set((uint64_t)v, &st),
+	      -RP_EPERM);
 	check("vcpu_run exit record outside memory",
 	      hc5(RP_HC_VCPU_RUN, (uint64_t)v, mem + 16 * MIB2, 0, 0, 0), -RP_EFAULT);
 	check("vcpu_run exit record at 2^64-8", hc5(RP_HC_VCPU_RUN, (uint64_t)v, 0ULL - 8, 0, 0, 0),

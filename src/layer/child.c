@@ -20,6 +20,7 @@
 static struct rp_vcpu_state child_state;
 
 void (*child_built_hook)(struct child *c);
+uint64_t child_split_sys;
 
 static uint64_t align_up(uint64_t v, uint64_t a)
 {
@@ -192,8 +193,18 @@ int child_start_devs(const struct rp_boot_info *info, struct child *c, const str
 	if (n < 0)
 		return fail("layer: child layout", why);
 	for (i = 0; i < n; i++) {
-		r = hc_vm_map(c->vm, ranges[i].gpa, gpa_of(c->base) + ranges[i].gpa, ranges[i].size,
-			      ranges[i].rights);
+		uint64_t gpa = ranges[i].gpa, cut = 0;
+		uint32_t rights = ranges[i].rights;
+
+		/* The system area as two maps, the second writable: an attack (tests only). */
+		if (!gpa && child_split_sys && child_split_sys < ranges[i].size) {
+			cut = child_split_sys;
+			if (hc_vm_map(c->vm, 0, gpa_of(c->base), cut, rights) < 0)
+				return fail("layer: RP_HC_VM_MAP refused", NULL);
+			rights |= RP_MAP_W;
+		}
+		r = hc_vm_map(c->vm, gpa + cut, gpa_of(c->base) + gpa + cut, ranges[i].size - cut,
+			      rights);
 		if (r < 0)
 			return fail("layer: RP_HC_VM_MAP refused", NULL);
 	}

@@ -5,8 +5,8 @@
  * result in rax. Every address passed is a guest-physical address; the layer
  * runs identity-mapped, so a pointer to its own memory is one.
  *
- * Also the port I/O a layer does at CPL 3 (IOPL 3): each one exits to the
- * layer's parent.
+ * Also the port I/O a layer does at CPL 3 (the TSS I/O bitmap allows every
+ * port): each one exits to the layer's parent.
  */
 #ifndef RAMPART_LAYER_HC_H
 #define RAMPART_LAYER_HC_H

@@ -86,18 +86,118 @@ static void tick_end(const struct rp_boot_info *info, uint64_t events)
  * re-arming the timer and resuming the child after each.
  */
 /*
- * "unpin" (tests only): a pass whose child starts with CR0.WP clear, state
- * the CPU would never let a ring-3 layer reach itself; the root must catch
- * it at the child's first exit and halt the stack.
+ * "unpin" (tests only): a pass that gives its child CR0.WP clear, state the
+ * CPU would never let a ring-3 layer reach itself; the root must refuse it
+ * (RP_EPERM: the child keeps its state and runs on), and would catch it at
+ * the child's first exit and halt the stack.
  */
 static int unpin(struct child *c)
 {
 	static struct rp_vcpu_state st;
+	int64_t r;
 
 	if (hc_vcpu_get((uint64_t)c->vcpu, &st) < 0)
 		return -1;
 	st.cr0 &= ~(1ULL << 16);
-	return hc_vcpu_set((uint64_t)c->vcpu, &st) < 0 ? -1 : 0;
+	r = hc_vcpu_set((uint64_t)c->vcpu, &st);
+	if (r == -RP_EPERM)
+		hc_log("unpin: RP_HC_VCPU_SET refused");
+	return r && r != -RP_EPERM ? -1 : 0;
+}
+
+/*
+ * "ring0" (tests only): before its child first runs, try to give it states
+ * that are not the ring-3 entry state, each a way to run code at CPL 0 or
+ * to widen what CPL 3 may do; the root must refuse every one (RP_EPERM)
+ * and keep the state the child had, which then runs as under a pass.
+ */
+#define RING0_STATES 10
+
+static void ring0_state(struct rp_vcpu_state *st, unsigned i, uint64_t data)
+{
+	switch (i) {
+	case 0: /* CPL 0 in 32-bit protected mode, paging off, RIP on a data page */
+		st->cs.selector = RING3_KCS;
+		st->cs.dpl = 0;
+		st->cs.l = 0;
+		st->cs.db = 1;
+		st->ss.selector = RING3_KDS;
+		st->ss.dpl = 0;
+		st->cr0 = 0x11;
+		st->cr4 = 0;
+		st->efer = 0;
+		st->rip = data;
+		break;
+	case 1: /* code segment DPL 0, paging off, EFER 0, the rest as it was */
+		st->cs.dpl = 0;
+		st->cr0 = 0x11;
+		st->efer = 0;
+		st->rip = data;
+		break;
+	case 2: /* 64-bit CPL 0: the ring-0 code and data segments */
+		st->cs.selector = RING3_KCS;
+		st->cs.dpl = 0;
+		st->ss.selector = RING3_KDS;
+		st->ss.dpl = 0;
+		break;
+	case 3: /* SS.DPL 0 alone: the CPL KVM keeps */
+		st->ss.dpl = 0;
+		break;
+	case 4: /* EFER.SCE: syscall to LSTAR at CPL 0 */
+		st->efer |= 1;
+		break;
+	case 5: /* CR4.PCE: rdpmc at CPL 3 */
+		st->cr4 |= 0x100;
+		break;
+	case 6: /* CR0.CD: caching off */
+		st->cr0 |= 1ULL << 30;
+		break;
+	case 7: /* CR0.WP clear */
+		st->cr0 &= ~(1ULL << 16);
+		break;
+	case 8: /* IOPL 3 */
+		st->rflags |= 0x3000;
+		break;
+	default: /* an LDT in the child's writable memory (call gates to CPL 0) */
+		st->ldt.base = data;
+		st->ldt.limit = 0xfff;
+		st->ldt.type = 2;
+		st->ldt.present = 1;
+		break;
+	}
+}
+
+static int ring0(const struct child *c)
+{
+	static struct rp_vcpu_state good, st;
+	const struct rp_boot_info *ci = (const void *)(c->base + RP_BOOT_INFO_GPA);
+	struct line l = {.len = 0};
+	unsigned i, refused = 0;
+
+	if (hc_vcpu_get((uint64_t)c->vcpu, &good) < 0)
+		return -1;
+	for (i = 0; i < RING0_STATES; i++) {
+		int64_t r;
+
+		st = good;
+		ring0_state(&st, i, ci->free_start);
+		r = hc_vcpu_set((uint64_t)c->vcpu, &st);
+		if (r == -RP_EPERM) {
+			refused++;
+			continue;
+		}
+		line_str(&l, "ring0: state ");
+		line_dec(&l, i);
+		line_str(&l, r ? " refused, but not with RP_EPERM" : " accepted");
+		line_send(&l);
+	}
+	line_str(&l, "ring0: ");
+	line_dec(&l, refused);
+	line_str(&l, " of ");
+	line_dec(&l, RING0_STATES);
+	line_str(&l, " states refused");
+	line_send(&l);
+	return refused == RING0_STATES && !hc_vcpu_set((uint64_t)c->vcpu, &good) ? 0 : -1;
 }
 
 /*
@@ -118,6 +218,13 @@ static int unpin(struct child *c)
  *                  levels at one table: a walk of 512^3 tables (the root's is bounded)
  * 17 "idtwrite"    point a gate of the child's IDT elsewhere once it is built, before
  *                  it is mapped (and sealed): the root compares the tables
+ * 18 "splitsys"    map the child's system area as two maps, [0, fault stub) read-only
+ *                  and the stub's page read-write, and rewrite a stub once it ran
+ * 19 "ptalias"     before it runs, map the child's page tables into it a second time,
+ *                  read-write, at gpa = its memory size, and a user page onto them
+ *                  there (a spin child in mode 9 then writes its PML4 through it)
+ * 21 "sysalias"    before it runs, point the child's page for its IDT at a page of its
+ *                  free memory (a copy of the IDT), and rewrite a gate there once it ran
  * 12 "flaky"       a pass that, before any restart, writes its own text once it has
  *                  forwarded FLAKY_AFTER exits of its child (#PF: a violation), to
  *                  test the restart policy; once restarted, a plain pass
@@ -130,17 +237,64 @@ static void idt_tamper(struct child *c)
 	*(volatile uint16_t *)(c->base + RING3_IDT_GPA + 14 * 16) += 8; /* #PF's gate */
 }
 
+#define PTE_ADDR 0x000ffffffffff000ULL
+#define PTE_USER_2M 0x80000000000000e7ULL /* NX, D, A, PS, US, RW, P */
+#define PTE_SUP_RO 0x8000000000000061ULL  /* NX, D, A, P */
+
+/* The child's page table (level 1 when pd, else its page directory) for gpa 0. */
+static uint64_t *child_table(const struct child *c, bool pd)
+{
+	uint64_t *pml4 = (uint64_t *)(c->base + RING3_PT_GPA);
+	uint64_t *pdpt = (uint64_t *)(c->base + (pml4[0] & PTE_ADDR));
+	uint64_t *d = (uint64_t *)(c->base + (pdpt[0] & PTE_ADDR));
+
+	return pd ? d : (uint64_t *)(c->base + (d[0] & PTE_ADDR));
+}
+
+/* 19: its page tables, again and writable, where the child can write them. */
+static void pt_alias(const struct child *c)
+{
+	if ((c->size >> 30) ||
+	    hc_vm_map((uint64_t)c->vm, c->size, gpa_of(c->base) + RING3_PT_GPA,
+		      RP_IMAGE_BASE - RING3_PT_GPA, RP_MAP_R | RP_MAP_W) < 0) {
+		hc_log("ptalias: RP_HC_VM_MAP of the child's page tables refused");
+		hc_exit(LAYER_CODE_BAD);
+	}
+	child_table(c, true)[c->size >> 21] = c->size | PTE_USER_2M;
+}
+
+/* 21: the IDT the child's CPU reads, in a page of its free memory. */
+static uint8_t *idt_alias(const struct child *c)
+{
+	const struct rp_boot_info *ci = (const void *)(c->base + RP_BOOT_INFO_GPA);
+	uint8_t *copy = c->base + ci->free_start;
+
+	rt_memcpy(copy, c->base + RING3_IDT_GPA, 4096);
+	child_table(c, false)[RING3_IDT_GPA >> 12] = ci->free_start | PTE_SUP_RO;
+	return copy;
+}
+
 static void attack(const struct rp_boot_info *info, const struct child *c, int kind)
 {
 	uint64_t at = info->mem_size - (2ULL << 20);
 	static struct rp_exit ex;
 
-	if (kind == 5 || kind == 6)
+	uint8_t *idt = kind == 21 ? idt_alias(c) : NULL;
+
+	if (kind == 19)
+		pt_alias(c);
+	if (kind == 5 || kind == 6 || kind == 18 || kind == 19 || kind == 21)
 		hc_vcpu_run((uint64_t)c->vcpu, &ex); /* its first exit: it is sealed now */
 	if (kind == 5)
 		*(volatile uint8_t *)(c->base + RP_IMAGE_BASE) = 0xcc;
 	if (kind == 6)
 		*(volatile uint64_t *)(c->base + RING3_PT_GPA) = 0;
+	if (kind == 18) /* #UD's stub: its first byte */
+		*(volatile uint8_t *)(c->base + RING3_STUB_GPA + 6 * RING3_STUB_SIZE) = 0xf4;
+	if (kind == 19 && ((uint64_t *)(c->base + RING3_PT_GPA))[1])
+		hc_log("ptalias: the child wrote its PML4 through the alias");
+	if (kind == 21)
+		*(volatile uint16_t *)(idt + 6 * 16) += 8; /* #UD's gate */
 	if (kind == 10)
 		((void (*)(void))(uintptr_t)at)();
 	if (kind == 13)
@@ -213,6 +367,8 @@ static __attribute__((noreturn)) void pass_main(const struct rp_boot_info *info,
 	}
 	if (kind == 17)
 		child_built_hook = idt_tamper;
+	if (kind == 18)
+		child_split_sys = RING3_STUB_GPA;
 	if (child_start_devs(info, &c, devs, ndevs))
 		hc_exit(LAYER_CODE_BAD);
 	vdev_set_vm(c.vm, false);
@@ -222,7 +378,9 @@ static __attribute__((noreturn)) void pass_main(const struct rp_boot_info *info,
 		hc_exit(LAYER_CODE_BAD);
 	if (kind == 4) /* "smash" (tests only): write my own text once my child is built */
 		*(volatile uint8_t *)(uintptr_t)pass_main = 0xcc;
-	if (kind >= 5 && kind != 12)
+	if (kind == 20 && ring0(&c))
+		hc_exit(LAYER_CODE_BAD);
+	if (kind >= 5 && kind != 12 && kind != 20)
 		attack(info, &c, kind);
 	if (period && hc5(RP_HC_TIMER, period, 0, 0, 0, 0) < 0) {
 		hc_log("tick: RP_HC_TIMER refused");
@@ -399,6 +557,7 @@ static const char *const pass_kinds[] = {
 	"pass",	   "ropass",   "tick",	   "unpin",   "smash",	 "scribble",
 	"ptscribble", "wxmap",    "badcode", "wxpte",   "execdata", "loadcr3",
 	"flaky",	   "rowrite",  "ptwrite", "dtwrite", "ptloop",   "idtwrite",
+	"splitsys", "ptalias", "ring0",   "sysalias",
 };
 
 uint64_t layer_main(const struct rp_boot_info *info)

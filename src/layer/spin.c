@@ -14,6 +14,10 @@
  *  8 mmio      n 4-byte writes to the last word of its first device window
  *              (past the virtio registers: ignored), the MMIO doorbell the
  *              benchmark compares with the port-I/O one
+ *  9 ptalias   copy its PML4's first entry into the second through the page
+ *              at mem_size (where a hostile "ptalias" parent maps its page
+ *              tables a second time, writable), then n doorbells; with no
+ *              such page, #PF
  * Then `out` of the exit code (0, or LAYER_CODE_BAD for an unknown mode) to
  * 0x6f0, forever: the parent treats it as the power-off.
  */
@@ -64,6 +68,10 @@ static uint64_t spin_mode(const struct rp_boot_info *info, uint64_t mode, uint64
 			*(volatile uint32_t *)(uintptr_t)(info->devs[0].base + RP_DEV_SIZE - 4) =
 			    (uint32_t)i;
 		return 0;
+	case 9:
+		((volatile uint64_t *)(uintptr_t)info->mem_size)[1] =
+		    ((volatile uint64_t *)(uintptr_t)info->mem_size)[0];
+		return spin_mode(info, 1, n);
 	}
 	return LAYER_CODE_BAD;
 }

@@ -22,14 +22,23 @@
  *  6. A refused call returns an error code to the caller and is logged with
  *     the caller's name; nothing a layer does ends the root.
  *  7. Destroying a VM destroys its subtree and frees every fd and mapping.
- *  8. Pinned control state: on every exit of a ring-3 VM (any VM created
- *     without RP_VM_IRQCHIP), before acting on it, the registers KVM syncs
- *     with the exit show CPL 3, CR0.PE|PG|WP, CR4.PAE, EFER.NXE, and CR3,
- *     GDTR and IDTR as they were at its first exit since its parent last
- *     set its state. Anything else, or a fault reported by the ring-0 stub
- *     of a layer that has children (an intermediate layer), is an integrity
- *     violation: one "violation" event and the whole stack halts (fail
- *     closed: nothing passes through a broken layer).
+ *  8. Pinned control state: a ring-3 VM (any VM created without
+ *     RP_VM_IRQCHIP) has the control state ring3_build enters it with
+ *     (ring3.h) and no other: CS RING3_UCS and SS RING3_UDS at DPL 3 (KVM
+ *     takes the CPL from SS), CR0, CR4 and EFER exactly (no EFER.SCE, no
+ *     CR0.CD/NW, CR4 as built), RFLAGS.IOPL 0 with IF and VM clear, no LDT.
+ *     RP_HC_VCPU_SET refuses any other for such a child (RP_EPERM, the
+ *     child keeps its state), whatever KVM would accept (it runs CPL 0 with
+ *     paging off); the state KVM holds is checked again before the first
+ *     run after each set; and on every exit, before acting on it, the
+ *     registers KVM syncs with the exit show the same, and CR3, GDTR and
+ *     IDTR as they were at its first exit since its parent last set its
+ *     state. Debug registers and MSRs (LSTAR) are not in the ABI's state:
+ *     no parent sets them, CPL 3 cannot. Anything else at an exit, or a
+ *     fault reported by the ring-0 stub of a layer that has children (an
+ *     intermediate layer), is an integrity violation: one "violation"
+ *     event and the whole stack halts (fail closed: nothing passes through
+ *     a broken layer).
  *  9. Sealing: every layer is mapped in the layout of ring3_layout (system
  *     area and code read-only, KVM_MEM_READONLY). Into a layer child, a map
  *     with X must hold approved code (the text of a layer image of the
@@ -38,14 +47,20 @@
  *     VM of the tree that covers them is split and the overlap made
  *     read-only, the caller's own included. Before a ring-3 VM first runs
  *     (and after each new state), its GDT, TSS, IDT and fault stub must be
- *     the ones ring3_tables writes, at their places, in sealed maps, and
- *     its page tables are walked from CR3 (a bounded number of tables, all
- *     inside [RING3_PT_GPA, RP_IMAGE_BASE)): the system area mapped as
- *     ring3_build maps it, no page writable and executable, user code only
- *     in measured maps; then the tables are sealed against every other VM
- *     (its own slot stays writable for the hardware walker: supervisor
- *     pages, out of its reach, and the root writes nothing below
- *     RP_IMAGE_BASE on a ring-3 VM's behalf). A writable code map,
+ *     the ones ring3_tables writes, at their places, in sealed maps: every
+ *     map over any byte of them, piece by piece, without W (a range spread
+ *     over several maps is no exception), so each was sealed when mapped;
+ *     and its page tables are walked from CR3 (a bounded number of tables,
+ *     all inside [RING3_PT_GPA, RP_IMAGE_BASE)): the system area mapped as
+ *     ring3_build maps it, each virtual page below RP_IMAGE_BASE a 4 KiB
+ *     page onto the same physical page (the CPU reads its tables and runs
+ *     its stub there, so those must be the sealed pages), no page writable
+ *     and executable, user code only in measured maps; no map of the VM
+ *     but its table slot may hold the tables' bytes; then the tables are
+ *     sealed against every other VM and every other map of its own (only
+ *     its slot, by guest address, stays writable for the hardware walker:
+ *     supervisor pages, out of its reach, and the root writes nothing
+ *     below RP_IMAGE_BASE on a ring-3 VM's behalf). A writable code map,
  *     unmeasured code, tables that break these rules, or a write that
  *     reaches a sealed slot (an MMIO exit inside a VM's memory) is a
  *     violation.
@@ -427,24 +442,32 @@ static int node_unmap(struct ln_node *n, unsigned i)
 	return 0;
 }
 
+/* Does m hold the host byte lo at the guest address it has where [host, ...) lies at gpa? */
+static bool in_place(const struct ln_map *m, const uint8_t *lo, const uint8_t *host, uint64_t gpa)
+{
+	return m->gpa + (uint64_t)(lo - m->host) == gpa + (uint64_t)(lo - host);
+}
+
 /*
  * Sealing (invariant 9): no map of n or of its subtree may write the host
- * bytes [host, host + size) any more. Each writable map that overlaps them
- * is split in up to three: the parts before and after stay writable, the
- * overlap becomes a read-only KVM slot. -1: KVM refused (the caller halts).
+ * bytes [host, host + size) any more, but except's own map of them at its
+ * guest address at (its page-table slot), if except is set. Each writable
+ * map that overlaps them is split in up to three: the parts before and
+ * after stay writable, the overlap becomes a read-only KVM slot. -1: KVM
+ * refused (the caller halts).
  */
 static int seal_subtree(struct ln_node *n, const uint8_t *host, uint64_t size,
-			const struct ln_node *except)
+			const struct ln_node *except, uint64_t at)
 {
 	unsigned i, c;
 
-	for (i = 0; n != except && i < n->nmaps;) {
+	for (i = 0; i < n->nmaps;) {
 		struct ln_map m = n->maps[i];
 		const uint8_t *lo = host > m.host ? host : m.host;
 		const uint8_t *hi = host + size < m.host + m.size ? host + size : m.host + m.size;
 		uint64_t a, b;
 
-		if (!(m.rights & RP_MAP_W) || lo >= hi) {
+		if (!(m.rights & RP_MAP_W) || lo >= hi || (n == except && in_place(&m, lo, host, at))) {
 			i++;
 			continue;
 		}
@@ -459,19 +482,22 @@ static int seal_subtree(struct ln_node *n, const uint8_t *host, uint64_t size,
 		i = 0; /* the table changed order: start over (one map fewer to seal) */
 	}
 	for (c = 0; c < RP_MAX_CHILDREN; c++)
-		if (n->children[c] && seal_subtree(n->children[c], host, size, except))
+		if (n->children[c] && seal_subtree(n->children[c], host, size, except, at))
 			return -1;
 	return 0;
 }
 
-/* Seal [host, host + size) for owner's sake (all but except), and record it. */
+/*
+ * Seal [host, host + size) for owner's sake (all but except's map of it at
+ * guest address at), and record it.
+ */
 static int seal(struct ln_root *r, const uint8_t *host, uint64_t size, const struct ln_node *owner,
-		const struct ln_node *except)
+		const struct ln_node *except, uint64_t at)
 {
 	if (r->nseals >= LN_MAX_SEALS)
 		return -1;
 	r->seals[r->nseals++] = (struct ln_seal){.host = host, .size = size, .owner = owner};
-	return seal_subtree(r->bottom, host, size, except);
+	return seal_subtree(r->bottom, host, size, except, at);
 }
 
 static bool still_sealed(const struct ln_root *r, const uint8_t *host, uint64_t size)
@@ -525,6 +551,23 @@ static uint32_t map_rights(const struct ln_node *n, uint64_t gpa, uint64_t len)
 		if (gpa >= n->maps[i].gpa && rt_range_ok(gpa - n->maps[i].gpa, len, n->maps[i].size))
 			return n->maps[i].rights;
 	return 0;
+}
+
+/*
+ * Does any map of n over [gpa, gpa + len) grant W, or hold it back only
+ * for another's seal (W returns when that goes)? Every piece counts: a
+ * range may be spread over several maps (invariant 9).
+ */
+static bool range_writable(const struct ln_node *n, uint64_t gpa, uint64_t len)
+{
+	for (unsigned i = 0; i < n->nmaps; i++) {
+		const struct ln_map *m = &n->maps[i];
+
+		if (gpa < m->gpa + m->size && m->gpa < gpa + len &&
+		    ((m->rights & RP_MAP_W) || m->unsealable))
+			return true;
+	}
+	return false;
 }
 
 #define PT_P 0x1ULL
@@ -609,6 +652,9 @@ static bool pt_table(struct pt_walk *w, uint64_t gpa, int level, uint64_t va, ui
 				return false;
 			continue;
 		}
+		/* The CPU finds its tables and stub by these addresses: they are the sealed pages. */
+		if (at < RP_IMAGE_BASE && (size != 4096 || page != at))
+			return pt_bad(w, "page tables move the system area", at);
 		if (page < RP_IMAGE_BASE) {
 			if (!pt_system_leaf(w, page, size, f, x, at))
 				return false;
@@ -624,6 +670,26 @@ static bool pt_table(struct pt_walk *w, uint64_t gpa, int level, uint64_t va, ui
 	return true;
 }
 
+/*
+ * Does n map any of [host, host + size) other than where it lies at gpa?
+ * Only a VM's table slot may reach its page tables: a second map of them,
+ * above RP_IMAGE_BASE where the walk allows user pages, would let the VM
+ * rewrite its tables after the walk (invariant 9).
+ */
+static bool mapped_elsewhere(const struct ln_node *n, const uint8_t *host, uint64_t size,
+			     uint64_t gpa)
+{
+	for (unsigned i = 0; i < n->nmaps; i++) {
+		const struct ln_map *m = &n->maps[i];
+		const uint8_t *lo = host > m->host ? host : m->host;
+		const uint8_t *hi = host + size < m->host + m->size ? host + size : m->host + m->size;
+
+		if (lo < hi && !in_place(m, lo, host, gpa))
+			return true;
+	}
+	return false;
+}
+
 /* The seal is recorded already (the same owner sealed the same bytes before)? */
 static bool sealed_by(const struct ln_root *r, const uint8_t *host, uint64_t size,
 		      const struct ln_node *owner)
@@ -635,13 +701,69 @@ static bool sealed_by(const struct ln_root *r, const uint8_t *host, uint64_t siz
 }
 
 /*
+ * Invariant 8: what a ring-3 VM's control state must be, from KVM's
+ * registers or from the state a parent sets. KVM takes the CPL from SS's
+ * DPL, so both CS and SS are pinned.
+ */
+struct ctl_state {
+	uint64_t cr0, cr4, efer, rflags;
+	uint16_t cs, ss;
+	uint8_t cs_dpl, ss_dpl;
+	bool ldt; /* a usable LDT: call gates to CPL 0 in memory CPL 3 may write */
+};
+
+/* NULL, or what differs from the ring-3 entry state (ring3.h), *value how. */
+static const char *ctl_bad(const struct ctl_state *c, uint64_t *value)
+{
+	*value = c->cs;
+	if (c->cs != RING3_UCS || c->cs_dpl != 3)
+		return "cpl";
+	*value = c->ss;
+	if (c->ss != RING3_UDS || c->ss_dpl != 3)
+		return "cpl";
+	*value = c->cr0;
+	if (c->cr0 != RING3_CR0)
+		return "cr0";
+	*value = c->cr4;
+	if (c->cr4 != RING3_CR4)
+		return "cr4";
+	*value = c->efer;
+	if (c->efer != RING3_EFER)
+		return "efer";
+	*value = c->rflags;
+	if ((c->rflags ^ RING3_RFLAGS) & RING3_RFLAGS_PINNED)
+		return "rflags";
+	*value = 0;
+	return c->ldt ? "ldt" : NULL;
+}
+
+static const char *ctl_bad_kvm(const struct kvm_sregs *s, uint64_t rflags, uint64_t *value)
+{
+	const struct ctl_state c = {
+	    .cr0 = s->cr0,
+	    .cr4 = s->cr4,
+	    .efer = s->efer,
+	    .rflags = rflags,
+	    .cs = s->cs.selector,
+	    .ss = s->ss.selector,
+	    .cs_dpl = s->cs.dpl,
+	    .ss_dpl = s->ss.dpl,
+	    .ldt = s->ldt.present && !s->ldt.unusable,
+	};
+
+	return ctl_bad(&c, value);
+}
+
+/*
  * Before a ring-3 VM first runs (and after every new state its parent
  * sets): its GDT, TSS, IDT and fault stub must be the ones every ring-3 VM
- * gets (ring3_tables), where ring3_build puts them, in sealed maps; its
- * page tables are walked from cr3 and must keep the rules of pt_table.
- * Then the table range is sealed against every other VM of the stack; the
- * VM's own slot stays writable for the hardware walker, out of its reach
- * at CPL 3. NULL, or what broke the rules (*value where).
+ * gets (ring3_tables), where ring3_build puts them, in sealed maps (no
+ * piece of any map over them with W); its page tables are walked from cr3
+ * and must keep the rules of pt_table, and no other map of the VM may hold
+ * their bytes. Then the table range is sealed against every other VM of
+ * the stack and every other map of this one; the VM's table slot alone
+ * stays writable for the hardware walker, out of its reach at CPL 3. NULL,
+ * or what broke the rules (*value where).
  */
 static const char *seal_tables(struct ln_root *r, struct ln_node *n, const struct kvm_sregs *s,
 			       uint64_t *value)
@@ -657,9 +779,10 @@ static const char *seal_tables(struct ln_root *r, struct ln_node *n, const struc
 	    s->idt.limit > 0xfff || s->tr.base != RING3_TSS_GPA || s->tr.limit > RING3_TSS_LIMIT)
 		return "descriptor tables moved";
 	tables = node_ptr(n, RING3_GDT_GPA, sys, RP_MAP_R);
-	if (!tables || (map_rights(n, RING3_GDT_GPA, sys) & RP_MAP_W) ||
-	    memcmp(tables, r->tables, sys))
+	if (!tables || memcmp(tables, r->tables, sys))
 		return "descriptor tables not the sealed ones";
+	if (range_writable(n, RING3_GDT_GPA, sys)) /* each piece mapped without W: sealed */
+		return "descriptor tables writable";
 	if (!pt_table(&w, s->cr3 & PT_ADDR, 4, 0, PT_RW | PT_US, 0)) {
 		*value = w.value;
 		return w.what;
@@ -668,20 +791,26 @@ static const char *seal_tables(struct ln_root *r, struct ln_node *n, const struc
 	*value = RING3_PT_GPA;
 	if (!host)
 		return "page tables could not be sealed";
+	if (mapped_elsewhere(n, host, RP_IMAGE_BASE - RING3_PT_GPA, RING3_PT_GPA))
+		return "page tables mapped twice";
 	if (!sealed_by(r, host, RP_IMAGE_BASE - RING3_PT_GPA, n) &&
-	    seal(r, host, RP_IMAGE_BASE - RING3_PT_GPA, n, n))
+	    seal(r, host, RP_IMAGE_BASE - RING3_PT_GPA, n, n, RING3_PT_GPA))
 		return "page tables could not be sealed";
 	return NULL;
 }
 
-/* seal_tables for v's VM, from its registers. */
+/* Its control state (invariant 8), then seal_tables for v's VM, from the registers KVM holds. */
 static const char *seal_vcpu(struct ln_root *r, struct ln_vcpu *v, uint64_t *where)
 {
 	struct kvm_sregs sr;
+	struct kvm_regs regs;
+	const char *bad;
 
 	*where = 0;
-	if (xioctl(v->fd, KVM_GET_SREGS, &sr) < 0)
+	if (xioctl(v->fd, KVM_GET_SREGS, &sr) < 0 || xioctl(v->fd, KVM_GET_REGS, &regs) < 0)
 		return "registers unreadable";
+	if (CHECKS && (bad = ctl_bad_kvm(&sr, regs.rflags, where)))
+		return bad;
 	return seal_tables(r, v->node, &sr, where);
 }
 
@@ -794,7 +923,7 @@ static int64_t hc_vm_map(struct ln_root *r, struct ln_vcpu *v, const struct hc_a
 	if (ret)
 		return ret;
 	c->vm_maps++;
-	if (CHECKS && !c->irqchip && !(rights & RP_MAP_W) && seal(r, host, size, c, NULL)) {
+	if (CHECKS && !c->irqchip && !(rights & RP_MAP_W) && seal(r, host, size, c, NULL, 0)) {
 		violation(r, v, "seal failed", cgpa);
 		return -RP_ENOMEM;
 	}
@@ -817,6 +946,29 @@ static int64_t hc_vcpu_create(struct ln_root *r, struct ln_node *n, const struct
 	return (int64_t)(a->a0 << 8 | (c->nvcpus - 1));
 }
 
+/*
+ * Invariant 8 at RP_HC_VCPU_SET: a layer child (no irqchip) gets the
+ * ring-3 entry state's control state and no other, whatever KVM would
+ * accept (it runs CPL 0 with paging off, EFER.SCE, an LDT ...).
+ */
+static bool ctl_state_ok(const struct rp_vcpu_state *st)
+{
+	const struct ctl_state c = {
+	    .cr0 = st->cr0,
+	    .cr4 = st->cr4,
+	    .efer = st->efer,
+	    .rflags = st->rflags,
+	    .cs = st->cs.selector,
+	    .ss = st->ss.selector,
+	    .cs_dpl = st->cs.dpl,
+	    .ss_dpl = st->ss.dpl,
+	    .ldt = st->ldt.present,
+	};
+	uint64_t value;
+
+	return !ctl_bad(&c, &value);
+}
+
 static int64_t hc_vcpu_state(struct ln_node *n, const struct hc_args *a, bool set)
 {
 	struct ln_vcpu *v = vcpu_of(n, a->a0);
@@ -832,7 +984,9 @@ static int64_t hc_vcpu_state(struct ln_node *n, const struct hc_args *a, bool se
 	if (!p)
 		return -RP_EFAULT;
 	if (set) {
-		memcpy(&st, p, sizeof(st));
+		memcpy(&st, p, sizeof(st)); /* checked and used from this copy only */
+		if (CHECKS && !v->node->irqchip && !ctl_state_ok(&st))
+			return -RP_EPERM; /* the child keeps the state it had */
 		v->pinned = false; /* the parent sets a new state: pinned again at its next exit */
 		v->sealed = false; /* and its tables checked again before it runs */
 		return kvm_state_set(v->fd, &st) ? -RP_EINVAL : 0;
@@ -1334,27 +1488,18 @@ static struct ln_vcpu *violation(struct ln_root *r, struct ln_vcpu *v, const cha
 	return v;
 }
 
-#define CR0_PE 0x1ULL
-#define CR0_WP 0x10000ULL
-#define CR0_PG 0x80000000ULL
-#define CR4_PAE 0x20ULL
-#define EFER_NXE 0x800ULL
-
 /* Invariant 8, from the registers KVM synced with the exit (no ioctl). */
 static bool control_ok(struct ln_root *r, struct ln_vcpu *v)
 {
 	const struct kvm_sregs *s = &v->run->s.regs.sregs;
+	const char *bad;
+	uint64_t value;
 
 	if (!CHECKS)
 		return true;
-	if ((s->cs.selector & 3) != 3 || s->cs.dpl != 3)
-		return violation(r, v, "cpl", s->cs.selector), false;
-	if ((s->cr0 & (CR0_PE | CR0_PG | CR0_WP)) != (CR0_PE | CR0_PG | CR0_WP))
-		return violation(r, v, "cr0", s->cr0), false;
-	if (!(s->cr4 & CR4_PAE))
-		return violation(r, v, "cr4", s->cr4), false;
-	if (!(s->efer & EFER_NXE))
-		return violation(r, v, "efer", s->efer), false;
+	bad = ctl_bad_kvm(s, v->run->s.regs.regs.rflags, &value);
+	if (bad)
+		return violation(r, v, bad, value), false;
 	if (!v->pinned) {
 		v->pinned = true;
 		v->cr3 = s->cr3;

@@ -128,15 +128,18 @@ else
 	notok "pair" "exit $rc, doorbells $(field pair doorbells), refused $(field pair refused)"
 fi
 
-# Integrity: state a ring-3 layer cannot reach by itself, or a fault in an
-# intermediate layer, halts the whole stack with a "violation" event.
+# Integrity: state a ring-3 layer cannot reach by itself is refused when its
+# parent sets it; a fault in an intermediate layer halts the whole stack with
+# a "violation" event.
 for L in unpin,spin pass,unpin,spin; do
+	d=1; [ "$L" = "pass,unpin,spin" ] && d=2
 	run "violation-$L" --layers $L --layer-args 1,100
-	if [ $rc = 6 ] && grep -q '"event":"violation".*"what":"cr0".*"action":"halt"' "$T/violation-$L" &&
-		[ "$(field "violation-$L" doorbells)" = 0 ]; then
-		ok "violation: a child started with CR0.WP clear halts $L (exit 6, nothing passed)"
+	if [ $rc = 0 ] && grep -q "\"event\":\"hc_refused\",\"layer\":\"L$d#[0-9]*\",\"call\":\"vcpu_set\",\"nr\":4,\"error\":-4}" "$T/violation-$L" &&
+		grep -q '"text":"unpin: RP_HC_VCPU_SET refused"' "$T/violation-$L" &&
+		! grep -q '"event":"violation"' "$T/violation-$L" && [ "$(field "violation-$L" doorbells)" = 100 ]; then
+		ok "control state: a child given CR0.WP clear is refused in $L (EPERM), the child runs on"
 	else
-		notok "violation $L" "exit $rc, $(grep -o '"event":"violation"[^}]*' "$T/violation-$L")"
+		notok "violation $L" "exit $rc, $(grep -o '"event":"\(violation\|hc_refused\|end\)"[^}]*' "$T/violation-$L" | head -3)"
 	fi
 done
 for a in "smash:0xe:writing its own text (#PF)" "execdata:0xe:running its own data (#PF)" \
@@ -175,6 +178,42 @@ for a in "scribble:write to sealed range:writing its child's code" \
 			notok "sealing $L" "exit $rc, $(grep -o '"event":"\(violation\|end\)"[^}]*' "$T/seal-$L" | head -2)"
 		fi
 	done
+done
+
+# Sealing, the descriptor tables and the page tables: a layer that maps its
+# child's system area as two maps (the fault stub's page writable), aliases its
+# child's page tables writable above 2 MiB, or points its child's IDT page at
+# the child's free memory is a violation of that layer before the child runs.
+for a in "splitsys:descriptor tables writable:mapping its child's fault stub writable beside a read-only system area" \
+	"ptalias:page tables mapped twice:mapping its child's page tables into it again, writable" \
+	"sysalias:page tables move the system area:moving its child's IDT into the child's free memory"; do
+	k=${a%%:*} rest=${a#*:} what=${rest%%:*} desc=${rest#*:}
+	m=1; [ $k = ptalias ] && m=9
+	for L in $k,spin pass,$k,spin; do
+		d=1; [ "$L" = "pass,$k,spin" ] && d=2
+		run "seal-$L" --layers $L --layer-args $m,100
+		if [ $rc = 6 ] && grep -q "\"event\":\"violation\",\"layer\":\"L$d#[0-9]*\",\"depth\":$d,\"what\":\"$what\",\"value\":\"0x[0-9a-f]*\",\"action\":\"halt\"" "$T/seal-$L" &&
+			! grep -q 'the root let it pass' "$T/seal-$L" && [ "$(field "seal-$L" doorbells)" = 0 ]; then
+			ok "sealing: a layer $desc halts $L (\"$what\", exit 6, nothing passed)"
+		else
+			notok "sealing $L" "exit $rc, $(grep -o '"event":"\(violation\|end\)"[^}]*\|"text":"[a-z0-9]*: [^"]*"' "$T/seal-$L" | head -3)"
+		fi
+	done
+done
+
+# Control state: a parent that sets its child any state but the ring-3 entry
+# state (CPL 0, paging off, EFER.SCE, CR4, CR0.CD or WP, IOPL, an LDT) is
+# refused (EPERM, logged), the child keeps its state and runs on.
+for L in ring0,spin pass,ring0,spin; do
+	d=1; [ "$L" = "pass,ring0,spin" ] && d=2
+	run "ring0-$L" --layers $L --layer-args 1,100
+	n=$(grep -c "\"event\":\"hc_refused\",\"layer\":\"L$d#[0-9]*\",\"call\":\"vcpu_set\",\"nr\":4,\"error\":-4}" "$T/ring0-$L")
+	if [ $rc = 0 ] && [ "$n" = 10 ] && grep -q '"text":"ring0: 10 of 10 states refused"' "$T/ring0-$L" &&
+		! grep -q '"event":"violation"' "$T/ring0-$L" && [ "$(field "ring0-$L" doorbells)" = 100 ]; then
+		ok "control state: 10 non-ring-3 states set by L$d refused in $L, the child runs on (100 doorbells)"
+	else
+		notok "control state $L" "exit $rc, $n refused at L$d, $(grep -o '"text":"ring0: [^"]*"\|"event":"\(violation\|end\)"[^}]*' "$T/ring0-$L" | head -12 | tr '\n' ' ')"
+	fi
 done
 
 # The restart policy: the layer that broke its integrity is rebuilt from its
