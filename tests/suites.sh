@@ -4,13 +4,14 @@
 #   # begin NAME
 #   ...its checks and its summary line...
 #   # end NAME rc=N
-# NAME: cli-kvm, layers, io, system (comma- or space-separated).
+# NAME: cli-kvm, layers, io, system (comma- or space-separated); NAME@testhost
+# is NAME (tests/run.sh's way of running it in the test host as well).
 cd "$(dirname "$0")/.." || exit 1
 # Under QEMU as the VMM, the layer checks cannot run: they are skipped, as expected.
 [ "${RAMPART_VMM:-rampart}" = qemu ] && export RAMPART_ALLOW_SKIP=1
 rc_all=0
 for name in $(echo "$*" | tr , ' '); do
-	case $name in
+	case ${name%@testhost} in
 	cli-kvm) script=tests/cli/kvm.sh ;;
 	layers) script=tests/layers/run.sh ;;
 	io) script=tests/layers/io.sh ;;

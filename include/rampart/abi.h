@@ -153,8 +153,8 @@ struct rp_exit {
  * executable whose PT_LOAD segments sit at their physical addresses in
  * [RP_IMAGE_BASE, mem_size); it is entered in 64-bit mode at CPL 3 at
  * e_entry with rdi = RP_BOOT_INFO_GPA and interrupts off; rsp is not set
- * (the image's start code loads its own stack). Port I/O is allowed (IOPL 0,
- * a TSS I/O bitmap allowing every port) since every port exits; the control
+ * (the image's start code loads its own stack). Port I/O is allowed (IOPL 3,
+ * and a TSS I/O bitmap allowing every port) since every port exits; the control
  * state is fixed, and RP_HC_VCPU_SET sets no other for a layer child
  * (RP_EPERM). The page tables, GDT, TSS, IDT and the ring-0 fault
  * stub lie below RP_IMAGE_BASE and are not reachable from CPL 3. Memory from

@@ -63,9 +63,10 @@
 
 #define GDT_LIMIT 0x37 /* six 8-byte slots, the TSS taking two */
 /*
- * The TSS carries an I/O bitmap that allows every port: a layer runs with
- * IOPL 0 (RING3_RFLAGS; PVM, software KVM, forces it to 0 at CPL 3 in any
- * case), so `in`/`out` is checked against the bitmap. Every port exits.
+ * The TSS carries an I/O bitmap that allows every port: PVM (software KVM)
+ * runs CPL 3 with the hardware IOPL forced to 0, so `in`/`out` is checked
+ * against the bitmap. Every port exits anyway; IOPL 3 (RING3_RFLAGS) says
+ * the same on hardware virtualization.
  */
 #define TSS_IOPB 0x68 /* bitmap offset in the TSS */
 #define TSS_PAGES 3

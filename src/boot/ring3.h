@@ -38,14 +38,19 @@
 /*
  * The control state every ring-3 VM is entered with and keeps: the root
  * pins it (src/root/layer.c, invariant 8), so it is the same here and there.
- * IOPL 0: at CPL 3, `in`/`out` go by the TSS I/O bitmap (every port
- * allowed, every port exits) and cli, sti and popf cannot touch IF.
+ * IOPL 3, as on hardware virtualization `in`/`out` at CPL 3 need it (real
+ * SVM faults an IOPL-0 `out` from a layer: seen in the test host); PVM
+ * forces the hardware IOPL to 0 at CPL 3 and checks the TSS I/O bitmap,
+ * which allows every port. Every port exits either way, and IOPL gives
+ * CPL 3 nothing else that matters here: IF is pinned clear (no interrupt
+ * reaches a ring-3 VM anyway), and CPL 3 cannot change IOPL. So IOPL is
+ * not pinned (PVM reports 0 at exits); VM and IF are.
  */
 #define RING3_CR0 0x80050033ULL /* PE MP ET NE WP AM PG; CD, NW clear */
 #define RING3_CR4 0x620ULL      /* PAE OSFXSR OSXMMEXCPT */
 #define RING3_EFER 0xd00ULL     /* LME LMA NXE; SCE clear: no syscall */
-#define RING3_RFLAGS 0x2ULL     /* IOPL 0, interrupts off */
-#define RING3_RFLAGS_PINNED 0x23200ULL /* VM, IOPL, IF: the rest is CPL 3's own */
+#define RING3_RFLAGS 0x3002ULL  /* IOPL 3, interrupts off */
+#define RING3_RFLAGS_PINNED 0x20200ULL /* VM and IF: the rest is CPL 3's own */
 
 /* Selectors (RPL included). */
 #define RING3_KCS 0x08

@@ -155,8 +155,8 @@ static void ring0_state(struct rp_vcpu_state *st, unsigned i, uint64_t data)
 	case 7: /* CR0.WP clear */
 		st->cr0 &= ~(1ULL << 16);
 		break;
-	case 8: /* IOPL 3 */
-		st->rflags |= 0x3000;
+	case 8: /* interrupts on in a ring-3 VM */
+		st->rflags |= 0x200;
 		break;
 	default: /* an LDT in the child's writable memory (call gates to CPL 0) */
 		st->ldt.base = data;

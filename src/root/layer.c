@@ -26,7 +26,8 @@
  *     RP_VM_IRQCHIP) has the control state ring3_build enters it with
  *     (ring3.h) and no other: CS RING3_UCS and SS RING3_UDS at DPL 3 (KVM
  *     takes the CPL from SS), CR0, CR4 and EFER exactly (no EFER.SCE, no
- *     CR0.CD/NW, CR4 as built), RFLAGS.IOPL 0 with IF and VM clear, no LDT.
+ *     CR0.CD/NW, CR4 as built), RFLAGS IF and VM clear, no LDT (IOPL is
+ *     not pinned: the I/O bitmap allows every port, and CPL 3 cannot raise it).
  *     RP_HC_VCPU_SET refuses any other for such a child (RP_EPERM, the
  *     child keeps its state), whatever KVM would accept (it runs CPL 0 with
  *     paging off); the state KVM holds is checked again before the first
