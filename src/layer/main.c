@@ -121,6 +121,9 @@ static int unpin(struct child *c)
  * 12 "flaky"       a pass that, before any restart, writes its own text once it has
  *                  forwarded FLAKY_AFTER exits of its child (#PF: a violation), to
  *                  test the restart policy; once restarted, a plain pass
+ * 18 "guestport"   a pass whose child is a guest VM (RP_VM_IRQCHIP), not a layer:
+ *                  the child's port I/O to the ABI's ports must reach us as port
+ *                  I/O like any other (logged, then the child goes on)
  */
 #define FLAKY_AFTER 200
 static const uint8_t attack_ro = 1; /* in our read-only data */
@@ -190,6 +193,19 @@ static void attack(const struct rp_boot_info *info, const struct child *c, int k
 	hc_exit(LAYER_CODE_BAD);
 }
 
+/* guestport: an ABI port written by a guest VM, which is only port I/O to us. */
+static void guest_abi_port(const struct rp_exit *ex)
+{
+	struct line l = {.len = 0};
+
+	line_str(&l, "guestport: the guest's out to ");
+	line_hex(&l, ex->u.io.port);
+	line_str(&l, " (");
+	line_hex(&l, ex->u.io.data);
+	line_str(&l, ") came to me as port I/O");
+	line_send(&l);
+}
+
 static __attribute__((noreturn)) void pass_main(const struct rp_boot_info *info, int kind)
 {
 	uint64_t period = kind == 2 ? last_arg(info) : 0, events = 0, forwarded = 0;
@@ -213,6 +229,8 @@ static __attribute__((noreturn)) void pass_main(const struct rp_boot_info *info,
 	}
 	if (kind == 17)
 		child_built_hook = idt_tamper;
+	if (kind == 18)
+		c.vm_flags = RP_VM_IRQCHIP;
 	if (child_start_devs(info, &c, devs, ndevs))
 		hc_exit(LAYER_CODE_BAD);
 	vdev_set_vm(c.vm, false);
@@ -222,7 +240,7 @@ static __attribute__((noreturn)) void pass_main(const struct rp_boot_info *info,
 		hc_exit(LAYER_CODE_BAD);
 	if (kind == 4) /* "smash" (tests only): write my own text once my child is built */
 		*(volatile uint8_t *)(uintptr_t)pass_main = 0xcc;
-	if (kind >= 5 && kind != 12)
+	if (kind >= 5 && kind <= 17 && kind != 12) /* the attacks */
 		attack(info, &c, kind);
 	if (period && hc5(RP_HC_TIMER, period, 0, 0, 0, 0) < 0) {
 		hc_log("tick: RP_HC_TIMER refused");
@@ -271,6 +289,11 @@ static __attribute__((noreturn)) void pass_main(const struct rp_boot_info *info,
 		/* The root ends the stack at the power-off: log before forwarding it. */
 		if (period && child_exit.u.io.out && child_exit.u.io.port == TPORT_POWEROFF)
 			tick_end(info, events);
+		if (kind == 18 && child_exit.u.io.out &&
+		    (child_exit.u.io.port == RP_HC_PORT || child_exit.u.io.port == RP_FAULT_PORT)) {
+			guest_abi_port(&child_exit);
+			continue;
+		}
 		if (child_forward_io(&child_exit))
 			child_fatal("pass", &child_exit);
 		if (child_exit.u.io.out && child_exit.u.io.port == TPORT_POWEROFF)
@@ -399,6 +422,7 @@ static const char *const pass_kinds[] = {
 	"pass",	   "ropass",   "tick",	   "unpin",   "smash",	 "scribble",
 	"ptscribble", "wxmap",    "badcode", "wxpte",   "execdata", "loadcr3",
 	"flaky",	   "rowrite",  "ptwrite", "dtwrite", "ptloop",   "idtwrite",
+	"guestport",
 };
 
 uint64_t layer_main(const struct rp_boot_info *info)

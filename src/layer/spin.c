@@ -14,6 +14,9 @@
  *  8 mmio      n 4-byte writes to the last word of its first device window
  *              (past the virtio registers: ignored), the MMIO doorbell the
  *              benchmark compares with the port-I/O one
+ *  9 abiports  what a guest VM may do (run by "guestport"): `out` to the ABI's
+ *              ports, a hypercall to 0x510 (rax must come back unchanged:
+ *              nobody answers it) and a vector to 0x511, then n doorbells
  * Then `out` of the exit code (0, or LAYER_CODE_BAD for an unknown mode) to
  * 0x6f0, forever: the parent treats it as the power-off.
  */
@@ -63,6 +66,13 @@ static uint64_t spin_mode(const struct rp_boot_info *info, uint64_t mode, uint64
 		for (i = 0; i < n; i++)
 			*(volatile uint32_t *)(uintptr_t)(info->devs[0].base + RP_DEV_SIZE - 4) =
 			    (uint32_t)i;
+		return 0;
+	case 9:
+		if (hc5(RP_HC_VERSION, 0, 0, 0, 0, 0) != RP_HC_VERSION)
+			break;
+		port_out(RP_FAULT_PORT, 4, 6);
+		for (i = 0; i < n; i++)
+			port_out(TPORT_DOORBELL, 4, (uint32_t)i);
 		return 0;
 	}
 	return LAYER_CODE_BAD;

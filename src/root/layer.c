@@ -18,7 +18,10 @@
  *     per caller, RP_MAX_DEPTH levels.
  *  5. Exit routing: an exit of a VM goes to its parent only, as the return
  *     of the parent's pending RP_HC_VCPU_RUN; hypercalls go to the root,
- *     and only from VMs created as layers.
+ *     and only from VMs created as layers. A VM created with RP_VM_IRQCHIP
+ *     (a guest) is not a layer: the ABI's ports (RP_HC_PORT, RP_FAULT_PORT)
+ *     mean nothing from it, its port I/O there goes to its parent like any
+ *     other, and it never calls the ABI nor holds children.
  *  6. A refused call returns an error code to the caller and is logged with
  *     the caller's name; nothing a layer does ends the root.
  *  7. Destroying a VM destroys its subtree and frees every fd and mapping.
@@ -142,7 +145,7 @@ struct ln_node {
 	char name[32];
 	unsigned depth;
 	int vm_fd;
-	bool layer;   /* may call the ABI */
+	bool layer;   /* a ring-3 layer: may call the ABI (invariant 5); false: a guest */
 	bool irqchip; /* in-kernel IOAPIC, LAPIC and PIT: an unmodified guest */
 	struct ln_map maps[LN_MAX_SLOTS];
 	unsigned nmaps;
@@ -718,8 +721,8 @@ static int64_t hc_vm_create(struct ln_root *r, struct ln_node *n, const struct h
 			break;
 	if (i == RP_MAX_CHILDREN)
 		return -RP_EQUOTA;
-	/* A child of a layer is a layer too: it may call the ABI. */
-	n->children[i] = node_new(r, n, true);
+	/* A child of a layer is a layer too, unless it is a guest (invariant 5). */
+	n->children[i] = node_new(r, n, !(a->a0 & RP_VM_IRQCHIP));
 	if (!n->children[i])
 		return -RP_ENOMEM;
 	if ((a->a0 & RP_VM_IRQCHIP) && kvm_setup_irqchip(n->children[i]->vm_fd) < 0) {
@@ -1374,10 +1377,11 @@ static struct ln_vcpu *route_exit(struct ln_root *r, struct ln_vcpu *v)
 	struct kvm_run *run = v->run;
 	uint32_t val = 0;
 
-	if (run->exit_reason == KVM_EXIT_IO && run->io.direction == KVM_EXIT_IO_OUT &&
-	    run->io.size == 4 && run->io.count == 1) {
+	/* The ABI's ports, from a layer only: a guest's are its parent's (invariant 5). */
+	if (v->node->layer && run->exit_reason == KVM_EXIT_IO &&
+	    run->io.direction == KVM_EXIT_IO_OUT && run->io.size == 4 && run->io.count == 1) {
 		memcpy(&val, (uint8_t *)run + run->io.data_offset, 4);
-		if (run->io.port == RP_HC_PORT && v->node->layer)
+		if (run->io.port == RP_HC_PORT)
 			return control_ok(r, v) ? hypercall(r, v) : v;
 		if (run->io.port == RP_FAULT_PORT && has_children(v->node))
 			return violation(r, v, "fault", val);

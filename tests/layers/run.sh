@@ -204,6 +204,22 @@ for L in scribble,spin pass,scribble,spin; do
 		notok "restart-limit $L" "exit $rc, $r restarts, $h halts"
 done
 
+# A guest VM (RP_VM_IRQCHIP) is not a layer: the ABI's ports mean nothing
+# from it. guestport's child is one, running spin mode 9: a hypercall to
+# 0x510 (rax must come back unchanged) and a vector to 0x511 reach its
+# parent as port I/O, no violation, then its 100 doorbells.
+for L in guestport,spin pass,guestport,spin; do
+	run "guestport-$L" --layers $L --layer-args 9,100
+	if [ $rc = 0 ] && ! grep -q '"event":"violation"' "$T/guestport-$L" &&
+		grep -q '"text":"guestport: the guest.s out to 0x510 (0x0) came to me as port I/O"' "$T/guestport-$L" &&
+		grep -q '"text":"guestport: the guest.s out to 0x511 (0x6) came to me as port I/O"' "$T/guestport-$L" &&
+		[ "$(field "guestport-$L" doorbells)" = 100 ]; then
+		ok "guest VM: its out to the ABI's ports reaches its parent as port I/O in $L (no violation, 100 doorbells)"
+	else
+		notok "guestport $L" "exit $rc, doorbells $(field "guestport-$L" doorbells), $(grep -o '"event":"\(violation\|end\)"[^}]*' "$T/guestport-$L" | head -2)"
+	fi
+done
+
 # Diversity: the two variants of the layer kernel are two images, with the
 # same functions at other addresses (order and padding shuffled by the
 # build's seed), each still W^X: one PT_LOAD per protection, none W and X.
