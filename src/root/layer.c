@@ -52,6 +52,9 @@
  *     unmeasured code, tables that break these rules, or a write that
  *     reaches a sealed slot (an MMIO exit inside a VM's memory) is a
  *     violation.
+ * 10. Stopping: SIGINT or SIGTERM ends the stack at the chain's next step
+ *     whatever its layers do; the one call that sleeps (RP_HC_WAIT) wakes
+ *     on it (stop_fd), so no layer holds the operator's stop off.
  *
  * Chains: one host thread runs the deepest running vCPU; each vCPU below it
  * sits in its RP_HC_VCPU_RUN (vcpu->running). An exit for the parent writes
@@ -223,6 +226,8 @@ struct ln_root {
 static volatile struct kvm_run *current_run;
 
 static volatile sig_atomic_t stop_signal;
+/* Written by on_stop: a sleep in RP_HC_WAIT wakes even if the signal came just before it. */
+static volatile int stop_fd = -1;
 
 static void on_timer(int sig)
 {
@@ -233,9 +238,13 @@ static void on_timer(int sig)
 /* SIGINT, SIGTERM: end the stack cleanly (the disk is synced, fds closed). */
 static void on_stop(int sig)
 {
+	uint64_t one = 1;
+
 	stop_signal = sig;
 	if (current_run)
 		current_run->immediate_exit = 1;
+	if (stop_fd >= 0 && write(stop_fd, &one, sizeof(one)) < 0)
+		return; /* full: it is readable already */
 }
 
 static uint64_t now_ns(void)
@@ -917,11 +926,14 @@ static bool net_waiting(struct ln_root *r)
 
 /*
  * Sleeps on the chain's thread: it returns early (0, or the caller's
- * events) when frames arrive for a layer below, which then runs first.
+ * events) when frames arrive for a layer below, which then runs first,
+ * and at once on SIGINT or SIGTERM, which chain_run then acts on
+ * (invariant 10).
  */
 static int64_t hc_wait(struct ln_root *r, struct ln_node *n, const struct hc_args *a)
 {
-	struct pollfd kick = {.fd = r->kick_fd, .events = POLLIN};
+	struct pollfd p[2] = {{.fd = r->kick_fd, .events = POLLIN},
+			      {.fd = stop_fd, .events = POLLIN}};
 	uint64_t until, ev, drain;
 
 	if (a->a0 > RP_MAX_WAIT_NS)
@@ -930,7 +942,7 @@ static int64_t hc_wait(struct ln_root *r, struct ln_node *n, const struct hc_arg
 
 	if (n->deadline_ns && (!until || n->deadline_ns < until))
 		until = n->deadline_ns;
-	while (!n->events && until && !net_waiting(r)) {
+	while (!n->events && until && !net_waiting(r) && !stop_signal) {
 		uint64_t t = now_ns();
 		struct timespec ts;
 
@@ -938,8 +950,11 @@ static int64_t hc_wait(struct ln_root *r, struct ln_node *n, const struct hc_arg
 			break;
 		ts.tv_sec = (time_t)((until - t) / 1000000000ULL);
 		ts.tv_nsec = (long)((until - t) % 1000000000ULL);
-		/* The watcher writes kick_fd too: a signal before the sleep is not lost. */
-		if (ppoll(&kick, r->kick_fd >= 0 ? 1 : 0, &ts, NULL) > 0 &&
+		/*
+		 * The watcher writes kick_fd, on_stop stop_fd: a signal before
+		 * the sleep is not lost (poll skips an fd of -1).
+		 */
+		if (ppoll(p, 2, &ts, NULL) > 0 && p[0].revents &&
 		    read(r->kick_fd, &drain, sizeof(drain)) < 0 && errno != EAGAIN)
 			break;
 	}
@@ -1940,6 +1955,11 @@ static int root_open(struct ln_root *r)
 		return -1;
 	}
 	r->run_size = (size_t)size;
+	stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (stop_fd < 0) {
+		log_err("eventfd: %s", strerror(errno));
+		return -1;
+	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_timer;
 	sigaction(SIGALRM, &sa, NULL);
@@ -2020,6 +2040,12 @@ free:
 		munmap(r.bottom_host, r.bottom_size);
 	node_free(&r, bottom);
 out:
+	if (stop_fd >= 0) {
+		int fd = stop_fd;
+
+		stop_fd = -1;
+		close(fd);
+	}
 	if (r.timer_ok)
 		timer_delete(r.timer);
 	if (r.kvm_fd >= 0)

@@ -220,6 +220,29 @@ for L in guestport,spin pass,guestport,spin; do
 	fi
 done
 
+# SIGTERM is not held off by RP_HC_WAIT: churn waits an hour in its first
+# pause; the stack must end with exit 5 within 2 s of the signal.
+"$R" run --layers churn --layer-args 3600000,1 2>"$T/waitstop" &
+pid=$!
+i=0
+while ! grep -q "churn: pause 1" "$T/waitstop" 2>/dev/null && [ $i -lt 1000 ]; do
+	i=$((i + 1)); sleep 0.01
+done
+sleep 0.2
+t0=$(date +%s%N)
+kill -TERM $pid
+i=0
+while kill -0 $pid 2>/dev/null && [ $i -lt 50 ]; do i=$((i + 1)); sleep 0.1; done
+ms=$((($(date +%s%N) - t0) / 1000000))
+kill -KILL $pid 2>/dev/null
+wait $pid
+rc=$?
+if [ $rc = 5 ] && [ $ms -le 2000 ] && grep -q '"why":"stopped by signal 15"' "$T/waitstop"; then
+	ok "sigterm ends a stack whose layer waits an hour in RP_HC_WAIT (exit 5 after $ms ms)"
+else
+	notok "sigterm in RP_HC_WAIT" "exit $rc after $ms ms, $(tail -n 1 "$T/waitstop")"
+fi
+
 # Diversity: the two variants of the layer kernel are two images, with the
 # same functions at other addresses (order and padding shuffled by the
 # build's seed), each still W^X: one PT_LOAD per protection, none W and X.
