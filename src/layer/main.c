@@ -124,8 +124,13 @@ static int unpin(struct child *c)
  * 18 "guestport"   a pass whose child is a guest VM (RP_VM_IRQCHIP), not a layer:
  *                  the child's port I/O to the ABI's ports must reach us as port
  *                  I/O like any other (logged, then the child goes on)
+ * 19 "reseal"      a pass that first builds its child RESEAL_ROUNDS times, each
+ *                  time 4 KiB further up in our memory, runs it to its first
+ *                  exit (its tables sealed) and destroys it (the seals lifted):
+ *                  our map table in the root must not grow round by round
  */
 #define FLAKY_AFTER 200
+#define RESEAL_ROUNDS 64
 static const uint8_t attack_ro = 1; /* in our read-only data */
 
 static void idt_tamper(struct child *c)
@@ -206,6 +211,21 @@ static void guest_abi_port(const struct rp_exit *ex)
 	line_send(&l);
 }
 
+/* reseal: the child built, sealed by its first run and destroyed, many times. */
+static void reseal(const struct rp_boot_info *info, struct child *c, const struct rp_dev *devs,
+		   unsigned ndevs)
+{
+	static struct rp_exit ex;
+
+	for (unsigned i = 0; i < RESEAL_ROUNDS; i++) {
+		if (hc_vcpu_run((uint64_t)c->vcpu, &ex) < 0 || hc_vm_destroy((uint64_t)c->vm) < 0 ||
+		    (c->base += 0x1000, child_start_devs(info, c, devs, ndevs))) {
+			hc_log("reseal: a round was refused");
+			hc_exit(LAYER_CODE_BAD);
+		}
+	}
+}
+
 static __attribute__((noreturn)) void pass_main(const struct rp_boot_info *info, int kind)
 {
 	uint64_t period = kind == 2 ? last_arg(info) : 0, events = 0, forwarded = 0;
@@ -233,6 +253,8 @@ static __attribute__((noreturn)) void pass_main(const struct rp_boot_info *info,
 		c.vm_flags = RP_VM_IRQCHIP;
 	if (child_start_devs(info, &c, devs, ndevs))
 		hc_exit(LAYER_CODE_BAD);
+	if (kind == 19)
+		reseal(info, &c, devs, ndevs);
 	vdev_set_vm(c.vm, false);
 	if (kind == 1 && ro_map(info, &c))
 		hc_exit(LAYER_CODE_BAD);
@@ -422,7 +444,7 @@ static const char *const pass_kinds[] = {
 	"pass",	   "ropass",   "tick",	   "unpin",   "smash",	 "scribble",
 	"ptscribble", "wxmap",    "badcode", "wxpte",   "execdata", "loadcr3",
 	"flaky",	   "rowrite",  "ptwrite", "dtwrite", "ptloop",   "idtwrite",
-	"guestport",
+	"guestport", "reseal",
 };
 
 uint64_t layer_main(const struct rp_boot_info *info)
@@ -450,6 +472,8 @@ uint64_t layer_main(const struct rp_boot_info *info)
 		abuse_main(info);
 	if (!strcmp(kind, "churn"))
 		churn_main(info);
+	if (!strcmp(kind, "sealfill"))
+		sealfill_main(info);
 	if (!strcmp(kind, "vmm"))
 		vmm_main(info);
 	if (!strcmp(kind, "test"))

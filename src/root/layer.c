@@ -51,7 +51,12 @@
  *     RP_IMAGE_BASE on a ring-3 VM's behalf). A writable code map,
  *     unmeasured code, tables that break these rules, or a write that
  *     reaches a sealed slot (an MMIO exit inside a VM's memory) is a
- *     violation.
+ *     violation. A seal is all or nothing: the pieces it needs are counted
+ *     against LN_MAX_SLOTS in every table before any map changes (past it,
+ *     the map that asked for the seal is refused, RP_ENOMEM), and a KVM
+ *     failure midway is undone. Lifting a seal merges the pieces cut from
+ *     one map again, so slots come back and no table grows with the
+ *     number of seals made and lifted.
  * 10. Stopping: SIGINT or SIGTERM ends the stack at the chain's next step
  *     whatever its layers do; the one call that sleeps (RP_HC_WAIT) wakes
  *     on it (stop_fd), so no layer holds the operator's stop off.
@@ -132,9 +137,15 @@ struct ln_map {
 	uint32_t rights;
 	uint32_t slot;   /* its KVM memory slot */
 	bool unsealable; /* read-only only because of a seal: W comes back when it goes */
+	uint64_t origin; /* the gpa of the map a seal cut it from: pieces merge again */
 };
 
-/* A node's maps: its creator's RP_MAX_MAPS, split further by sealing. */
+/*
+ * A node's maps: its creator's RP_MAX_MAPS, split further by sealing (two
+ * more per seal over a writable map, given back when the seal goes). A
+ * bound on the table scans of every access check and on KVM's slots per
+ * VM; a seal that would pass it is refused (invariant 9).
+ */
 #define LN_MAX_SLOTS 256
 /* Approved code: the text of every layer image of the stack, as loaded. */
 #define LN_MAX_CODE (2 * LN_MAX_LAYERS)
@@ -152,6 +163,7 @@ struct ln_node {
 	bool irqchip; /* in-kernel IOAPIC, LAPIC and PIT: an unmodified guest */
 	struct ln_map maps[LN_MAX_SLOTS];
 	unsigned nmaps;
+	unsigned nmaps_max; /* the most maps it held (layer 1's is reported at the end) */
 	unsigned vm_maps;   /* RP_HC_VM_MAP calls that made a map (the quota) */
 	uint32_t next_slot; /* KVM slot numbers: the next new one, then freed ones again */
 	uint32_t free_slots[LN_MAX_SLOTS];
@@ -418,8 +430,14 @@ static int node_map(struct ln_node *n, uint64_t gpa, uint64_t size, uint8_t *hos
 
 	if (n->nmaps >= LN_MAX_SLOTS || xioctl(n->vm_fd, KVM_SET_USER_MEMORY_REGION, &mr) < 0)
 		return -RP_ENOMEM;
-	n->maps[n->nmaps++] = (struct ln_map){
-	    .gpa = gpa, .size = size, .host = host, .rights = rights, .slot = mr.slot};
+	n->maps[n->nmaps++] = (struct ln_map){.gpa = gpa,
+					      .size = size,
+					      .host = host,
+					      .rights = rights,
+					      .slot = mr.slot,
+					      .origin = gpa};
+	if (n->nmaps > n->nmaps_max)
+		n->nmaps_max = n->nmaps;
 	if (n->nfree)
 		n->nfree--;
 	else
@@ -439,51 +457,129 @@ static int node_unmap(struct ln_node *n, unsigned i)
 	return 0;
 }
 
+/* A piece of map m, [from, to) of it, with rights; its origin and seal state. */
+static int map_piece(struct ln_node *n, const struct ln_map *m, uint64_t from, uint64_t to,
+		     uint32_t rights, bool unsealable)
+{
+	if (node_map(n, m->gpa + from, to - from, m->host + from, rights))
+		return -1;
+	n->maps[n->nmaps - 1].origin = m->origin;
+	n->maps[n->nmaps - 1].unsealable = unsealable;
+	return 0;
+}
+
+/*
+ * Map i of n without W on [a, b) of it: up to three pieces, the parts
+ * before and after keeping their rights. On a failure the pieces go and
+ * the map is put back as it was: 0, -1 (put back), -2 (lost: halt).
+ */
+static int split_map(struct ln_node *n, unsigned i, uint64_t a, uint64_t b)
+{
+	struct ln_map m = n->maps[i];
+	unsigned had;
+
+	if (node_unmap(n, i))
+		return -1;
+	had = n->nmaps;
+	if ((a && map_piece(n, &m, 0, a, m.rights, false)) ||
+	    map_piece(n, &m, a, b, m.rights & ~(uint32_t)RP_MAP_W, true) ||
+	    (b < m.size && map_piece(n, &m, b, m.size, m.rights, false))) {
+		while (n->nmaps > had)
+			if (node_unmap(n, n->nmaps - 1))
+				return -2;
+		return map_piece(n, &m, 0, m.size, m.rights, m.unsealable) ? -2 : -1;
+	}
+	return 0;
+}
+
+/* The writable part of map m that [host, host + size) covers, as [*a, *b) of m: false if none. */
+static bool seal_overlap(const struct ln_map *m, const uint8_t *host, uint64_t size, uint64_t *a,
+			 uint64_t *b)
+{
+	const uint8_t *lo = host > m->host ? host : m->host;
+	const uint8_t *hi = host + size < m->host + m->size ? host + size : m->host + m->size;
+
+	if (!(m->rights & RP_MAP_W) || lo >= hi)
+		return false;
+	*a = (uint64_t)(lo - m->host);
+	*b = (uint64_t)(hi - m->host);
+	return true;
+}
+
+/*
+ * Does sealing [host, host + size) fit every table of n's subtree (but
+ * except's)? Each writable map it overlaps becomes up to three pieces:
+ * known before anything changes, so a seal past LN_MAX_SLOTS is refused
+ * whole, not left half done.
+ */
+static bool seal_fits(const struct ln_node *n, const uint8_t *host, uint64_t size,
+		      const struct ln_node *except)
+{
+	unsigned i, c, need = n->nmaps;
+	uint64_t a, b;
+
+	for (i = 0; n != except && i < n->nmaps; i++)
+		if (seal_overlap(&n->maps[i], host, size, &a, &b))
+			need += (a > 0) + (b < n->maps[i].size);
+	if (need > LN_MAX_SLOTS)
+		return false;
+	for (c = 0; c < RP_MAX_CHILDREN; c++)
+		if (n->children[c] && !seal_fits(n->children[c], host, size, except))
+			return false;
+	return true;
+}
+
 /*
  * Sealing (invariant 9): no map of n or of its subtree may write the host
  * bytes [host, host + size) any more. Each writable map that overlaps them
  * is split in up to three: the parts before and after stay writable, the
- * overlap becomes a read-only KVM slot. -1: KVM refused (the caller halts).
+ * overlap becomes a read-only KVM slot. 0, -1 (KVM refused: the caller
+ * undoes it), -2 (a map was lost: the caller halts).
  */
 static int seal_subtree(struct ln_node *n, const uint8_t *host, uint64_t size,
 			const struct ln_node *except)
 {
 	unsigned i, c;
+	uint64_t a, b;
+	int err;
 
 	for (i = 0; n != except && i < n->nmaps;) {
-		struct ln_map m = n->maps[i];
-		const uint8_t *lo = host > m.host ? host : m.host;
-		const uint8_t *hi = host + size < m.host + m.size ? host + size : m.host + m.size;
-		uint64_t a, b;
-
-		if (!(m.rights & RP_MAP_W) || lo >= hi) {
+		if (!seal_overlap(&n->maps[i], host, size, &a, &b)) {
 			i++;
 			continue;
 		}
-		a = (uint64_t)(lo - m.host);
-		b = (uint64_t)(hi - m.host);
-		if (node_unmap(n, i) || (a && node_map(n, m.gpa, a, m.host, m.rights)) ||
-		    node_map(n, m.gpa + a, b - a, m.host + a, m.rights & ~(uint32_t)RP_MAP_W))
-			return -1;
-		n->maps[n->nmaps - 1].unsealable = true;
-		if (b < m.size && node_map(n, m.gpa + b, m.size - b, m.host + b, m.rights))
-			return -1;
+		err = split_map(n, i, a, b);
+		if (err)
+			return err;
 		i = 0; /* the table changed order: start over (one map fewer to seal) */
 	}
 	for (c = 0; c < RP_MAX_CHILDREN; c++)
-		if (n->children[c] && seal_subtree(n->children[c], host, size, except))
-			return -1;
+		if (n->children[c] && (err = seal_subtree(n->children[c], host, size, except)))
+			return err;
 	return 0;
 }
 
-/* Seal [host, host + size) for owner's sake (all but except), and record it. */
+static int unseal_subtree(struct ln_root *r, struct ln_node *n, const struct ln_node *gone);
+
+/*
+ * Seal [host, host + size) for owner's sake (all but except), and record
+ * it: all or nothing. 0; -RP_ENOMEM: refused (a table would pass
+ * LN_MAX_SLOTS, or KVM refused a slot), nothing changed; -1: a map could
+ * not be put back (the caller halts the stack).
+ */
 static int seal(struct ln_root *r, const uint8_t *host, uint64_t size, const struct ln_node *owner,
 		const struct ln_node *except)
 {
-	if (r->nseals >= LN_MAX_SEALS)
-		return -1;
+	int err;
+
+	if (r->nseals >= LN_MAX_SEALS || !seal_fits(r->bottom, host, size, except))
+		return -RP_ENOMEM;
 	r->seals[r->nseals++] = (struct ln_seal){.host = host, .size = size, .owner = owner};
-	return seal_subtree(r->bottom, host, size, except);
+	err = seal_subtree(r->bottom, host, size, except);
+	if (!err)
+		return 0;
+	r->nseals--; /* undone: W back where this seal took it (and pieces merged) */
+	return err == -1 && !unseal_subtree(r, r->bottom, NULL) ? -RP_ENOMEM : -1;
 }
 
 static bool still_sealed(const struct ln_root *r, const uint8_t *host, uint64_t size)
@@ -492,6 +588,48 @@ static bool still_sealed(const struct ln_root *r, const uint8_t *host, uint64_t 
 		if (host < r->seals[i].host + r->seals[i].size && r->seals[i].host < host + size)
 			return true;
 	return false;
+}
+
+/* Can the writable piece p join m, a writable piece beside it cut from the same map? */
+static bool joins(const struct ln_map *p, const struct ln_map *m)
+{
+	return m && m->origin == p->origin && m->rights == p->rights && !m->unsealable &&
+	       (m->gpa + m->size == p->gpa ? m->host + m->size == p->host
+					   : p->gpa + p->size == m->gpa && p->host + p->size == m->host);
+}
+
+/*
+ * The writable piece of n at gpa, merged with the pieces beside it that
+ * were cut from the same map and are writable again: a seal lifted gives
+ * its slots back (the table returns to what it was before the seal).
+ */
+static int merge_pieces(struct ln_node *n, uint64_t gpa)
+{
+	struct ln_map m = *map_at(n, gpa), *left = gpa ? map_at(n, gpa - 1) : NULL;
+	struct ln_map *right = map_at(n, m.gpa + m.size), whole = m;
+	uint64_t at[3] = {m.gpa, 0, 0};
+	unsigned k = 1;
+
+	if (!joins(&m, left))
+		left = NULL;
+	if (!joins(&m, right))
+		right = NULL;
+	if (!left && !right)
+		return 0;
+	if (left) {
+		whole.gpa = left->gpa;
+		whole.host = left->host;
+		whole.size += left->size;
+		at[k++] = left->gpa;
+	}
+	if (right) {
+		whole.size += right->size;
+		at[k++] = right->gpa;
+	}
+	while (k--)
+		if (node_unmap(n, (unsigned)(map_at(n, at[k]) - n->maps)))
+			return -1;
+	return map_piece(n, &whole, 0, whole.size, whole.rights, false);
 }
 
 /* W back on the maps of n's subtree (but gone's) that only a seal took it from. */
@@ -506,7 +644,8 @@ static int unseal_subtree(struct ln_root *r, struct ln_node *n, const struct ln_
 			i++;
 			continue;
 		}
-		if (node_unmap(n, i) || node_map(n, m.gpa, m.size, m.host, m.rights | RP_MAP_W))
+		if (node_unmap(n, i) || map_piece(n, &m, 0, m.size, m.rights | RP_MAP_W, false) ||
+		    merge_pieces(n, m.gpa))
 			return -1;
 		i = 0;
 	}
@@ -805,11 +944,14 @@ static int64_t hc_vm_map(struct ln_root *r, struct ln_vcpu *v, const struct hc_a
 	ret = node_map(c, cgpa, size, host, rights);
 	if (ret)
 		return ret;
-	c->vm_maps++;
-	if (CHECKS && !c->irqchip && !(rights & RP_MAP_W) && seal(r, host, size, c, NULL)) {
+	if (CHECKS && !c->irqchip && !(rights & RP_MAP_W) && (ret = seal(r, host, size, c, NULL))) {
+		/* Refused whole (the slots would not fit): the child's map goes too. */
+		if (ret == -RP_ENOMEM && !node_unmap(c, (unsigned)(map_at(c, cgpa) - c->maps)))
+			return -RP_ENOMEM;
 		violation(r, v, "seal failed", cgpa);
 		return -RP_ENOMEM;
 	}
+	c->vm_maps++;
 	return 0;
 }
 
@@ -2029,8 +2171,10 @@ int layer_stack_run(const struct ln_stack *s, struct ln_result *res)
 			 i ? "," : "", s->variants[i]);
 	log_event("stack_start", "layers", 'u', (uint64_t)s->nlayers, "bottom", 's', s->kinds[0],
 		  "top", 's', s->kinds[s->nlayers - 1], "variants", 's', variants, "layer_mem_mib",
-		  'u', s->layer_mem >> 20, NULL);
+		  'u', s->layer_mem >> 20, "slots", 'u', (uint64_t)bottom->nmaps, NULL);
 	chain_run(&r, v);
+	res->slots = bottom->nmaps;
+	res->slots_max = bottom->nmaps_max;
 	if (r.console_len && write(1, r.console, r.console_len) < 0)
 		r.console_len = 0;
 free:

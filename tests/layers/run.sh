@@ -243,6 +243,29 @@ else
 	notok "sigterm in RP_HC_WAIT" "exit $rc after $ms ms, $(tail -n 1 "$T/waitstop")"
 fi
 
+# Seals split slots; lifting them merges the pieces again. reseal builds,
+# runs and destroys its child 64 times, 4 KiB further up each time: layer
+# 1's map table must peak where a plain pass's does. sealfill seals pages
+# of its memory until the root refuses a seal: ENOMEM, no violation, its
+# memory all mapped, and its table back to its start once the seals go.
+field_start() { grep '"event":"stack_start"' "$T/$1" | sed -n "s/.*\"$2\":\([0-9]*\).*/\1/p"; }
+run slots-pass --layers pass,spin --layer-args 1,100
+run slots-reseal --layers reseal,spin --layer-args 1,100
+want=$(field slots-pass slots_max) got=$(field slots-reseal slots_max)
+if [ $rc = 0 ] && [ -n "$want" ] && [ "$got" = "$want" ] && [ "$(field slots-reseal doorbells)" = 100 ]; then
+	ok "slots: 64 children built and destroyed keep layer 1's map table at $got slots (a pass's peak)"
+else
+	notok "slots reseal" "exit $rc, slots_max $got want $want, $(grep -o '"event":"\(violation\|end\)"[^}]*' "$T/slots-reseal" | head -2)"
+fi
+run slots-fill --layers sealfill --layer-mem 16M
+if [ $rc = 0 ] && ! grep -q '"event":"violation"' "$T/slots-fill" &&
+	grep -q '"text":"sealfill: map [0-9]* refused with -10; memory intact"' "$T/slots-fill" &&
+	[ "$(field slots-fill slots)" = "$(field_start slots-fill slots)" ]; then
+	ok "slots: a seal past the slot limit is refused (ENOMEM), nothing half done; $(field slots-fill slots_max) slots at most, $(field slots-fill slots) at the end"
+else
+	notok "slots sealfill" "exit $rc, slots $(field slots-fill slots) start $(field_start slots-fill slots), $(grep -o '"\(text\|event\)":"\(sealfill[^"]*\|violation\|end\)"[^}]*' "$T/slots-fill" | head -2)"
+fi
+
 # Diversity: the two variants of the layer kernel are two images, with the
 # same functions at other addresses (order and padding shuffled by the
 # build's seed), each still W^X: one PT_LOAD per protection, none W and X.
