@@ -567,13 +567,13 @@ int config_check(const struct rp_config *c, char *err, size_t errlen)
 		if ((c->ndisks || c->nnets) && strcmp(top, "vmm") && strcmp(top, "io"))
 			return refuse(err, errlen, "a disk or network goes through the layers to a vmm "
 						 "(or io) top only: put vmm on top, or run no layers");
-		/* The layers below the top hand the devices on: pass, ropass and tick do. */
+		/* The layers below the top hand the devices on: pass, ropass, tick and flaky do. */
 		for (i = 0; (c->ndisks || c->nnets) && i + 1 < c->nlayers; i++)
 			if (strcmp(c->layers[i], "pass") && strcmp(c->layers[i], "ropass") &&
-			    strcmp(c->layers[i], "tick"))
+			    strcmp(c->layers[i], "tick") && strcmp(c->layers[i], "flaky"))
 				return refuse(err, errlen, "layer %u '%s' does not hand devices on: "
-							 "only pass, ropass and tick go below the "
-							 "top with --disk or --net", i + 1, c->layers[i]);
+							 "only pass, ropass, tick and flaky go below "
+							 "the top with --disk or --net", i + 1, c->layers[i]);
 		if (c->ndisks > 1)
 			return refuse(err, errlen, "one disk at most with layers (%u given)",
 				    c->ndisks);

@@ -60,6 +60,9 @@
  * 10. Stopping: SIGINT or SIGTERM ends the stack at the chain's next step
  *     whatever its layers do; the one call that sleeps (RP_HC_WAIT) wakes
  *     on it (stop_fd), so no layer holds the operator's stop off.
+ * 11. A rebuilt layer 1 (restart policy) gets the root's devices as at
+ *     power-on: each is reset before its memory is emptied, so no queue
+ *     of the old incarnation reads or writes the new one's memory.
  *
  * Chains: one host thread runs the deepest running vCPU; each vCPU below it
  * sits in its RP_HC_VCPU_RUN (vcpu->running). An exit for the parent writes
@@ -1633,6 +1636,21 @@ static struct ln_vcpu *events(struct ln_root *r, struct ln_vcpu *top, struct ln_
 
 static int load_bottom(struct ln_root *r, struct ln_node *n, struct rp_vcpu_state *st);
 
+/* Layer 1's devices, reset for its next incarnation (invariant 11). */
+static void reset_devices(struct ln_root *r, const struct ln_node *n)
+{
+	if (r->disk) {
+		vio_reset(&r->blk.dev);
+		log_event("device_reset", "layer", 's', n->name, "device", 's', "virtio-blk", NULL);
+	}
+	vio_reset(&r->rng.dev);
+	log_event("device_reset", "layer", 's', n->name, "device", 's', "virtio-rng", NULL);
+	if (r->tap) {
+		net_dev_reset(r->tap);
+		log_event("device_reset", "layer", 's', n->name, "device", 's', "virtio-net", NULL);
+	}
+}
+
 /*
  * The restart policy, after a violation of v: v's VM and its subtree are
  * rebuilt from their sealed images. Layer 1 the root rebuilds itself; any
@@ -1660,7 +1678,9 @@ static struct ln_vcpu *restart_layer(struct ln_root *r, struct ln_vcpu *v)
 		end_stack(r, RP_VIOLATION, 0, "a layer to restart has no parent running it");
 		return v;
 	}
-	/* Layer 1: its subtree and every seal go, its memory is emptied, it loads again. */
+	/* Layer 1: its devices reset, its subtree and every seal go, its memory
+	 * is emptied, it loads again. */
+	reset_devices(r, n);
 	for (i = 0; i < RP_MAX_CHILDREN; i++)
 		if (n->children[i]) {
 			node_free(r, n->children[i]);

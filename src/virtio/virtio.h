@@ -101,6 +101,8 @@ struct vio_dev {
 /* MMIO register access at offset off (< VIO_MMIO_SIZE) of the device window. */
 void vio_mmio_read(struct vio_dev *d, uint64_t off, void *data, unsigned len);
 void vio_mmio_write(struct vio_dev *d, uint64_t off, const void *data, unsigned len);
+/* Reset d as its driver's write of 0 to the status register does (3.1.1). */
+void vio_reset(struct vio_dev *d);
 
 /* ---- net ---------------------------------------------------------------- */
 
