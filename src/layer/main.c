@@ -474,6 +474,8 @@ uint64_t layer_main(const struct rp_boot_info *info)
 		churn_main(info);
 	if (!strcmp(kind, "sealfill"))
 		sealfill_main(info);
+	if (!strcmp(kind, "flood"))
+		flood_main(info);
 	if (!strcmp(kind, "vmm"))
 		vmm_main(info);
 	if (!strcmp(kind, "test"))

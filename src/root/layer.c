@@ -63,6 +63,11 @@
  * 11. A rebuilt layer 1 (restart policy) gets the root's devices as at
  *     power-on: each is reset before its memory is emptied, so no queue
  *     of the old incarnation reads or writes the new one's memory.
+ * 12. Event volume: the lines a layer can cause at will (a refused call,
+ *     RP_HC_LOG, an unhandled access, the end of a child) go through a
+ *     token bucket per layer and kind and one per kind for the stack;
+ *     what they drop is counted and reported (log_dropped), per layer and
+ *     kind, every LOG_INTERVAL_NS and at the end of the run.
  *
  * Chains: one host thread runs the deepest running vCPU; each vCPU below it
  * sits in its RP_HC_VCPU_RUN (vcpu->running). An exit for the parent writes
@@ -118,6 +123,24 @@
 #define CHECKS 1
 #endif
 #define RP_MAX_WAIT_NS (3600ULL * 1000000000ULL) /* waits and timers: an hour at most */
+
+/*
+ * Event lines a layer causes at will (invariant 12). Unlimited, each exit
+ * (one per ~26 us) could write a ~600-byte line: ~20 MB/s per layer, enough
+ * to fill the host's disk. Per layer and kind a burst, then a trickle; per
+ * kind for the whole stack too, since every child a layer creates would
+ * otherwise start with a full bucket of its own.
+ */
+#define LOG_BURST 256        /* lines per layer and kind at once... */
+#define LOG_PER_S 4          /* ...then per second */
+#define LOG_STACK_BURST 1024 /* lines per kind, all layers together... */
+#define LOG_STACK_PER_S 16   /* ...then per second */
+#define LOG_INTERVAL_NS (10ULL * 1000000000ULL) /* how often what was dropped is reported */
+
+enum log_kind { LOG_REFUSED, LOG_TEXT, LOG_UNHANDLED, LOG_CHILD_END, LOG_KINDS };
+
+static const char *const log_kinds[LOG_KINDS] = {"hc_refused", "layer_log", "unhandled_access",
+						 "layer_end"};
 
 struct ln_node;
 
@@ -178,6 +201,8 @@ struct ln_node {
 	uint64_t deadline_ns; /* RP_HC_TIMER, 0 = none */
 	bool exited;
 	uint64_t exit_code;
+	struct log_rate log_rate[LOG_KINDS];
+	uint64_t log_dropped[LOG_KINDS]; /* since its last log_dropped line; its gone children's too */
 };
 
 struct ln_root {
@@ -212,6 +237,8 @@ struct ln_root {
 	unsigned ncode;
 	char console[256];
 	unsigned console_len;
+	struct log_rate log_rate[LOG_KINDS]; /* the stack's, per kind */
+	uint64_t log_flush_ns;                /* the next log_dropped lines are due */
 	/* The stack's disk, layer 1's virtio-blk at RP_DEV_BASE (NULL: none). */
 	struct rp_diskdev *disk;
 	struct vio_blk blk;
@@ -342,6 +369,36 @@ static void blk_log(void *ctx, const char *dev, const char *what, uint64_t value
 		  "what", 's', what, "value", 'x', value, NULL);
 }
 
+/* ---- event volume (invariant 12) ----------------------------------------------- */
+
+/* May n write one more line of kind k? If not, the line is counted against n. */
+static bool log_ok(struct ln_root *r, struct ln_node *n, enum log_kind k)
+{
+	uint64_t t = now_ns();
+
+	if (log_rate_take(&n->log_rate[k], LOG_BURST, LOG_PER_S, t) &&
+	    log_rate_take(&r->log_rate[k], LOG_STACK_BURST, LOG_STACK_PER_S, t))
+		return true;
+	n->log_dropped[k]++;
+	return false;
+}
+
+/* One log_dropped line per layer of n's subtree and kind that dropped lines. */
+static void log_summaries(struct ln_node *n)
+{
+	unsigned i;
+
+	for (i = 0; i < LOG_KINDS; i++)
+		if (n->log_dropped[i]) {
+			log_event("log_dropped", "layer", 's', n->name, "kind", 's', log_kinds[i],
+				  "dropped", 'u', n->log_dropped[i], NULL);
+			n->log_dropped[i] = 0;
+		}
+	for (i = 0; i < RP_MAX_CHILDREN; i++)
+		if (n->children[i])
+			log_summaries(n->children[i]);
+}
+
 /* ---- nodes ------------------------------------------------------------------- */
 
 static struct ln_node *node_new(struct ln_root *r, struct ln_node *parent, bool layer)
@@ -382,6 +439,8 @@ static void node_free(struct ln_root *r, struct ln_node *n)
 	for (i = 0; i < RP_MAX_CHILDREN; i++)
 		if (n->children[i])
 			node_free(r, n->children[i]);
+	for (i = 0; n->parent && i < LOG_KINDS; i++)
+		n->parent->log_dropped[i] += n->log_dropped[i]; /* reported as its creator's */
 	for (i = 0; i < n->nvcpus; i++)
 		vcpu_free(n->vcpus[i]);
 	close(n->vm_fd);
@@ -1044,7 +1103,7 @@ static int64_t hc_vm_destroy(struct ln_root *r, struct ln_vcpu *v, const struct 
 	return 0;
 }
 
-static int64_t hc_log(struct ln_node *n, const struct hc_args *a)
+static int64_t hc_log(struct ln_root *r, struct ln_node *n, const struct hc_args *a)
 {
 	char text[RP_MAX_LOG + 1];
 	const uint8_t *p;
@@ -1058,7 +1117,8 @@ static int64_t hc_log(struct ln_node *n, const struct hc_args *a)
 	for (i = 0; i < a->a1; i++)
 		text[i] = (p[i] >= 0x20 && p[i] < 0x7f) ? (char)p[i] : '?';
 	text[i] = 0;
-	log_event("layer_log", "layer", 's', n->name, "text", 's', text, NULL);
+	if (log_ok(r, n, LOG_TEXT))
+		log_event("layer_log", "layer", 's', n->name, "text", 's', text, NULL);
 	return 0;
 }
 
@@ -1254,8 +1314,9 @@ static void root_device(struct ln_root *r, struct ln_vcpu *v)
 		console_put(r, (char)val);
 		break;
 	default:
-		log_event("unhandled_access", "layer", 's', v->node->name, "port", 'x',
-			  (uint64_t)run->io.port, NULL);
+		if (log_ok(r, v->node, LOG_UNHANDLED))
+			log_event("unhandled_access", "layer", 's', v->node->name, "port", 'x',
+				  (uint64_t)run->io.port, NULL);
 	}
 }
 
@@ -1283,9 +1344,12 @@ static struct ln_vcpu *child_gone(struct ln_root *r, struct ln_vcpu *v, uint32_t
 	} else {
 		e.u.dead.code = a;
 	}
-	log_event("layer_end", "layer", 's', v->node->name, "reason", 's',
-		  reason == RP_EXIT_FAULT ? "fault" : reason == RP_EXIT_DEAD ? "exit" : "shutdown",
-		  "value", 'x', a, NULL);
+	if (log_ok(r, v->node->parent, LOG_CHILD_END)) /* the parent's doing: its bucket */
+		log_event("layer_end", "layer", 's', v->node->name, "reason", 's',
+			  reason == RP_EXIT_FAULT ? "fault"
+			  : reason == RP_EXIT_DEAD ? "exit"
+						   : "shutdown",
+			  "value", 'x', a, NULL);
 	p = runner_of(v);
 	return p ? deliver(p, &e) : v;
 }
@@ -1398,9 +1462,10 @@ static struct ln_vcpu *hc_run(struct ln_root *r, struct ln_vcpu *v, const struct
 static void refused(struct ln_root *r, struct ln_vcpu *v, uint32_t nr, int64_t err)
 {
 	r->res->refused++;
-	log_event("hc_refused", "layer", 's', v->node->name, "call", 's',
-		  nr < RP_HC_COUNT ? hc_names[nr] : "unknown", "nr", 'u', (uint64_t)nr, "error",
-		  'i', err, NULL);
+	if (log_ok(r, v->node, LOG_REFUSED))
+		log_event("hc_refused", "layer", 's', v->node->name, "call", 's',
+			  nr < RP_HC_COUNT ? hc_names[nr] : "unknown", "nr", 'u', (uint64_t)nr,
+			  "error", 'i', err, NULL);
 }
 
 static struct ln_vcpu *hypercall(struct ln_root *r, struct ln_vcpu *v)
@@ -1449,7 +1514,7 @@ static struct ln_vcpu *hypercall(struct ln_root *r, struct ln_vcpu *v)
 			v->node->deadline_ns = a.a0 ? now_ns() + a.a0 : 0;
 		break;
 	case RP_HC_LOG:
-		ret = hc_log(v->node, &a);
+		ret = hc_log(r, v->node, &a);
 		break;
 	case RP_HC_POST:
 		ret = hc_post(v->node, &a);
@@ -1716,6 +1781,10 @@ static void chain_run(struct ln_root *r, struct ln_vcpu *top)
 			snprintf(why, sizeof(why), "stopped by signal %d", (int)stop_signal);
 			end_stack(r, RP_SIGNAL, 0, why);
 			break;
+		}
+		if (now_ns() >= r->log_flush_ns) {
+			log_summaries(r->bottom);
+			r->log_flush_ns = now_ns() + LOG_INTERVAL_NS;
 		}
 		cur = events(r, top, cur);
 		cur->run->kvm_valid_regs =
@@ -2192,7 +2261,9 @@ int layer_stack_run(const struct ln_stack *s, struct ln_result *res)
 	log_event("stack_start", "layers", 'u', (uint64_t)s->nlayers, "bottom", 's', s->kinds[0],
 		  "top", 's', s->kinds[s->nlayers - 1], "variants", 's', variants, "layer_mem_mib",
 		  'u', s->layer_mem >> 20, "slots", 'u', (uint64_t)bottom->nmaps, NULL);
+	r.log_flush_ns = now_ns() + LOG_INTERVAL_NS;
 	chain_run(&r, v);
+	log_summaries(bottom);
 	res->slots = bottom->nmaps;
 	res->slots_max = bottom->nmaps_max;
 	if (r.console_len && write(1, r.console, r.console_len) < 0)

@@ -266,6 +266,24 @@ else
 	notok "slots sealfill" "exit $rc, slots $(field slots-fill slots) start $(field_start slots-fill slots), $(grep -o '"\(text\|event\)":"\(sealfill[^"]*\|violation\|end\)"[^}]*' "$T/slots-fill" | head -2)"
 fi
 
+# Event volume: flood makes 100000 refused calls and 100000 log calls. The
+# log must stay under 256 KiB, and the lines it shows plus the counts of
+# its log_dropped lines must add up to every call, exactly.
+timeout 60 "$R" run --layers flood 2>"$T/flood" # 200000 exits: more than run's 20 s under load
+rc=$?
+bytes=$(wc -c <"$T/flood")
+dropped() { grep "\"event\":\"log_dropped\",\"layer\":\"L1#[0-9]*\",\"kind\":\"$2\"" "$T/$1" |
+	sed 's/.*"dropped":\([0-9]*\).*/\1/' | awk '{ s += $1 } END { print s + 0 }'; }
+rl=$(grep -c '"event":"hc_refused","layer":"L1#' "$T/flood") rd=$(dropped flood hc_refused)
+ll=$(grep -c '"event":"layer_log","layer":"L1#' "$T/flood") ld=$(dropped flood layer_log)
+if [ $rc = 0 ] && [ "$bytes" -lt 262144 ] && [ $((rl + rd)) = 100000 ] &&
+	[ "$(field flood refused)" = 100000 ] && [ $((ll + ld)) = 100001 ] &&
+	grep -q '"text":"flood: done"' "$T/flood"; then
+	ok "event volume: 200000 calls, $bytes bytes of log (refusals $rl shown + $rd dropped, log lines $ll + $ld)"
+else
+	notok "event volume" "exit $rc, $bytes bytes, refusals $rl + $rd of $(field flood refused), log lines $ll + $ld"
+fi
+
 # Diversity: the two variants of the layer kernel are two images, with the
 # same functions at other addresses (order and padding shuffled by the
 # build's seed), each still W^X: one PT_LOAD per protection, none W and X.
