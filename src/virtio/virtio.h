@@ -182,6 +182,16 @@ struct vio_console_backend {
 	void (*write)(void *ctx, const void *data, size_t len);
 };
 
+/*
+ * Bytes one transmit notify writes to the backend, at most. Descriptors may
+ * alias: a queue of VIO_QUEUE_MAX chains of VIO_CHAIN_MAX descriptors, each
+ * over all of guest RAM, would make one notify write |RAM| x 65536 bytes to
+ * the host's stdout. Past it the rest of the notify's output is dropped
+ * (every chain is still completed: a driver that waits for its buffer, as
+ * Linux's hvc does, must not hang).
+ */
+#define VIO_CONSOLE_TX_BUDGET (64u << 10)
+
 struct vio_console {
 	struct vio_dev dev;
 	const struct vio_console_backend *be;
