@@ -57,6 +57,8 @@ __attribute__((noreturn)) void abuse_main(const struct rp_boot_info *info);
 __attribute__((noreturn)) void churn_main(const struct rp_boot_info *info);
 __attribute__((noreturn)) void sealfill_main(const struct rp_boot_info *info);
 __attribute__((noreturn)) void flood_main(const struct rp_boot_info *info);
+/* "hog" (tests only, a pass): takes its quotas' VMs and vCPUs first (hog.c). */
+void hog_fill(const struct rp_boot_info *info);
 __attribute__((noreturn)) void io_main(const struct rp_boot_info *info);
 
 /* The spin guest's cpu mode: n rounds of xorshift64 from a fixed seed,

@@ -128,6 +128,8 @@ static int unpin(struct child *c)
  *                  time 4 KiB further up in our memory, runs it to its first
  *                  exit (its tables sealed) and destroys it (the seals lifted):
  *                  our map table in the root must not grow round by round
+ * 20 "hog"         a pass that first takes every VM and vCPU its quotas allow
+ *                  (hog.c): a chain of them must meet the stack's limits
  */
 #define FLAKY_AFTER 200
 #define RESEAL_ROUNDS 64
@@ -251,6 +253,8 @@ static __attribute__((noreturn)) void pass_main(const struct rp_boot_info *info,
 		child_built_hook = idt_tamper;
 	if (kind == 18)
 		c.vm_flags = RP_VM_IRQCHIP;
+	if (kind == 20)
+		hog_fill(info);
 	if (child_start_devs(info, &c, devs, ndevs))
 		hc_exit(LAYER_CODE_BAD);
 	if (kind == 19)
@@ -444,7 +448,7 @@ static const char *const pass_kinds[] = {
 	"pass",	   "ropass",   "tick",	   "unpin",   "smash",	 "scribble",
 	"ptscribble", "wxmap",    "badcode", "wxpte",   "execdata", "loadcr3",
 	"flaky",	   "rowrite",  "ptwrite", "dtwrite", "ptloop",   "idtwrite",
-	"guestport", "reseal",
+	"guestport", "reseal",	   "hog",
 };
 
 uint64_t layer_main(const struct rp_boot_info *info)

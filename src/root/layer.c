@@ -15,7 +15,8 @@
  *  3. Handles name only the caller's own children (per-caller tables), so a
  *     layer can never reach a sibling, an ancestor or a grandchild.
  *  4. Quotas: RP_MAX_CHILDREN VMs, RP_MAX_VCPUS vCPUs and RP_MAX_MAPS maps
- *     per caller, RP_MAX_DEPTH levels.
+ *     per caller, RP_MAX_DEPTH levels; LN_MAX_VMS VMs and
+ *     LN_MAX_STACK_VCPUS vCPUs alive in the whole stack.
  *  5. Exit routing: an exit of a VM goes to its parent only, as the return
  *     of the parent's pending RP_HC_VCPU_RUN; hypercalls go to the root,
  *     and only from VMs created as layers. A VM created with RP_VM_IRQCHIP
@@ -110,7 +111,18 @@
 #define TPORT_POWEROFF 0x6f0 /* 32-bit code: 0 powered off, 2 reset, 3 crashed */
 #define TPORT_CONSOLE 0x6f4  /* one byte of the stack's console */
 
-#define LN_MAX_NODES 1100 /* alive at once, all depths */
+/*
+ * VMs and vCPUs alive at once in one stack, all depths together (invariant
+ * 4; past either, RP_EQUOTA). The per-caller quotas alone allow 16 children
+ * at each of 8 levels with 8 vCPUs each: tens of thousands of KVM VMs and
+ * vCPUs, each a file descriptor and kernel memory (a vCPU also a mapped
+ * kvm_run page), enough for one tenant to exhaust the host's kernel memory
+ * or the root's descriptor limit (RLIMIT_NOFILE, 1024 by default), and so
+ * to stop the root doing its own work. A stack needs at most RP_MAX_DEPTH
+ * layers, a guest and a few children per layer, one vCPU or a few each.
+ */
+#define LN_MAX_VMS 64
+#define LN_MAX_STACK_VCPUS 128
 
 /*
  * bench/layers.sh's A/B build (build/rampart-unchecked, -DRP_BENCH_UNCHECKED)
@@ -209,6 +221,7 @@ struct ln_root {
 	int kvm_fd;
 	size_t run_size;
 	unsigned nodes, next_id;
+	unsigned nvcpus; /* alive, all VMs */
 	const struct ln_stack *stack;
 	struct ln_result *res;
 	uint64_t echo_next;
@@ -405,7 +418,7 @@ static struct ln_node *node_new(struct ln_root *r, struct ln_node *parent, bool 
 {
 	struct ln_node *n;
 
-	if (r->nodes >= LN_MAX_NODES)
+	if (r->nodes >= LN_MAX_VMS)
 		return NULL;
 	n = calloc(1, sizeof(*n));
 	if (!n)
@@ -443,6 +456,7 @@ static void node_free(struct ln_root *r, struct ln_node *n)
 		n->parent->log_dropped[i] += n->log_dropped[i]; /* reported as its creator's */
 	for (i = 0; i < n->nvcpus; i++)
 		vcpu_free(n->vcpus[i]);
+	r->nvcpus -= n->nvcpus;
 	close(n->vm_fd);
 	free(n);
 	r->nodes--;
@@ -476,6 +490,7 @@ static struct ln_vcpu *vcpu_new(struct ln_root *r, struct ln_node *n)
 		return NULL;
 	}
 	n->vcpus[n->nvcpus++] = v;
+	r->nvcpus++;
 	return v;
 }
 
@@ -929,7 +944,7 @@ static int64_t hc_vm_create(struct ln_root *r, struct ln_node *n, const struct h
 	for (i = 0; i < RP_MAX_CHILDREN; i++)
 		if (!n->children[i])
 			break;
-	if (i == RP_MAX_CHILDREN)
+	if (i == RP_MAX_CHILDREN || r->nodes >= LN_MAX_VMS)
 		return -RP_EQUOTA;
 	/* A child of a layer is a layer too, unless it is a guest (invariant 5). */
 	n->children[i] = node_new(r, n, !(a->a0 & RP_VM_IRQCHIP));
@@ -1023,7 +1038,7 @@ static int64_t hc_vcpu_create(struct ln_root *r, struct ln_node *n, const struct
 
 	if (!c)
 		return -RP_EBADH;
-	if (c->nvcpus >= RP_MAX_VCPUS)
+	if (c->nvcpus >= RP_MAX_VCPUS || r->nvcpus >= LN_MAX_STACK_VCPUS)
 		return -RP_EQUOTA;
 	if (!vcpu_new(r, c))
 		return -RP_ENOMEM;

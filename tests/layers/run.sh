@@ -284,6 +284,19 @@ else
 	notok "event volume" "exit $rc, $bytes bytes, refusals $rl + $rd of $(field flood refused), log lines $ll + $ld"
 fi
 
+# Resource limits per stack: each hog layer takes the 15 VMs (one vCPU each)
+# its own quotas allow before starting the next. The stack's VM limit (64)
+# stops the chain at depth 4; that hog then adds vCPUs until the stack's
+# vCPU limit (128) refuses one. Both refusals are EQUOTA, and the stack
+# ends cleanly (code 0).
+run hog --layers hog,hog,hog,hog,hog,hog
+if [ $rc = 0 ] && [ "$(field hog code)" = 0 ] &&
+	grep -q '"text":"hog: depth 4: VM_CREATE refused with -5 after 15 VMs; VCPU_CREATE refused with -5 after [0-9]* vCPUs"' "$T/hog"; then
+	ok "resource limits: a chain of hogs meets the stack's 64 VMs and 128 vCPUs (EQUOTA, clean end)"
+else
+	notok "resource limits" "exit $rc, code $(field hog code), $(grep -o '"text":"hog:[^"]*"' "$T/hog")"
+fi
+
 # Diversity: the two variants of the layer kernel are two images, with the
 # same functions at other addresses (order and padding shuffled by the
 # build's seed), each still W^X: one PT_LOAD per protection, none W and X.
