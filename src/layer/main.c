@@ -213,6 +213,30 @@ static void guest_abi_port(const struct rp_exit *ex)
 	line_send(&l);
 }
 
+#define MMIO_STATUS 0x70 /* virtio-mmio register: 0 resets the device */
+
+/*
+ * The devices we give our child, reset as its driver would (status 0)
+ * before we build it again: no queue of the old child reads or writes
+ * the new one's memory (a frame for it would land where its rings were).
+ */
+static void devs_reset(const struct rp_dev *devs, unsigned ndevs)
+{
+	struct line l = {.len = 0};
+
+	for (unsigned i = 0; i < ndevs; i++) {
+		uint64_t at = devs[i].base + MMIO_STATUS;
+		uint8_t v[4] = {0, 0, 0, 0};
+
+		if (!vdisk_mmio(at, v, 4, true) && !vrng_mmio(at, v, 4, true))
+			vnet_mmio(at, v, 4, true);
+	}
+	line_str(&l, "pass: reset my child's devices (");
+	line_dec(&l, ndevs);
+	line_str(&l, ")");
+	line_send(&l);
+}
+
 /* reseal: the child built, sealed by its first run and destroyed, many times. */
 static void reseal(const struct rp_boot_info *info, struct child *c, const struct rp_dev *devs,
 		   unsigned ndevs)
@@ -283,6 +307,7 @@ static __attribute__((noreturn)) void pass_main(const struct rp_boot_info *info,
 			/* The root ended our child for a violation: build it again, afresh. */
 			hc_log("pass: rebuilding my child after a violation");
 			hc_vm_destroy((uint64_t)c.vm);
+			devs_reset(devs, ndevs);
 			c.restarts++;
 			if (child_start_devs(info, &c, devs, ndevs))
 				hc_exit(LAYER_CODE_BAD);

@@ -68,7 +68,8 @@ void sealfill_main(const struct rp_boot_info *info)
 	for (n = 0; n < MAX_SEALS; n++) {
 		if (!(n % RP_MAX_MAPS) && (vm = hc_vm_create(0)) < 0)
 			sealfill_end("VM_CREATE refused at map", n, vm, LAYER_CODE_BAD);
-		r = hc_vm_map((uint64_t)vm, (n % RP_MAX_MAPS) * PG, mine + n * STRIDE, PG, RP_MAP_R);
+		r = hc_vm_map((uint64_t)vm, (n % RP_MAX_MAPS) * PG, mine + n * STRIDE, PG,
+			      RP_MAP_R);
 		if (r < 0)
 			break;
 	}

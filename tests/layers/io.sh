@@ -104,6 +104,22 @@ else
 	notok "io with a restart of layer 1" "$why"
 fi
 
+# The same one layer up: flaky at depth 2, rebuilt by its pass parent, which
+# must reset the devices it gave it before it builds it again.
+SEND=128 IO_LAYERS=pass,flaky,io IO_OPTS="--on-violation restart"
+io_run restart2 3 "noise again"
+SEND=64 IO_LAYERS= IO_OPTS=
+[ "$(grep -c '"event":"layer_restart","layer":"L2#' "$T/restart2")" = 1 ] || why="$why; not one restart of layer 2"
+grep -q '"layer":"L1#[0-9]*","text":"pass: reset my child.s devices (3)"' "$T/restart2" ||
+	why="$why; no reset of layer 2's devices"
+stale=$(sed -n '/"event":"layer_restart"/,$p' "$T/restart2" | grep -o '"layer":"L1#[0-9]*","text":"pass: \(disk\|rng\|net\): [^"]*"' | head -1)
+[ -z "$stale" ] || why="$why; after the restart: $stale"
+if [ -z "$why" ]; then
+	ok "io: layer 2 restarted while its guest sends, its parent resets its devices, then all I/O again byte for byte"
+else
+	notok "io with a restart of layer 2" "$why"
+fi
+
 # A network through layers needs every layer below the top to hand it on.
 ip netns exec "$NS" timeout 20 "$R" run --layers test,io --layer-args 2,0,0 \
 	--disk "$T/disk.img" --net tap:$TAP 2>"$T/refuse"
