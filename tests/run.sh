@@ -34,8 +34,8 @@ for s in "$@"; do
 	esac
 done
 
-log=build/results/run.log
-: >"$log"
+log=$(mktemp build/results/run.XXXXXX) || exit 1
+trap 'rm -f "$log"' EXIT
 start=$(date +%s)
 if [ -n "$direct" ]; then
 	echo "tests: here, directly on /dev/kvm:$direct"

@@ -184,7 +184,7 @@ int child_start_devs(const struct rp_boot_info *info, struct child *c, const str
 		return -1;
 	if (child_built_hook)
 		child_built_hook(c);
-	c->vm = hc_vm_create(0);
+	c->vm = hc_vm_create(c->vm_flags);
 	if (c->vm < 0)
 		return fail("layer: RP_HC_VM_CREATE refused", NULL);
 	/* Sealed: the system area and the code read-only, the code measured by the root. */

@@ -15,6 +15,7 @@ struct child {
 	uint64_t size;
 	int64_t vm, vcpu;
 	uint32_t restarts; /* rebuilt this many times after a violation (its boot info says so) */
+	uint64_t vm_flags; /* RP_HC_VM_CREATE's flags (tests: RP_VM_IRQCHIP, a guest VM) */
 };
 
 /*

@@ -23,6 +23,10 @@
  *  "churn" a top layer: creates and destroys a child VM (vCPU, 2 MiB map)
  *          10 times, waits args[0] ms (default 300), args[1] times more
  *          (default 1000), waits again, exits 0 (or the failure count).
+ *  "sealfill" a top layer (tests only): seals pages of its memory into
+ *          children until the root refuses one (see sealfill.c).
+ *  "flood" a top layer (tests only): args[0] refused calls and as many log
+ *          calls (see flood.c).
  *  "io"    a test guest that drives its parent's disk and network (see
  *          iotest.c): args[0] = sectors, args[1] = frames sent, args[2] =
  *          frames received.
@@ -51,6 +55,10 @@ uint64_t layer_main(const struct rp_boot_info *info);
 __attribute__((noreturn)) void spin_main(const struct rp_boot_info *info);
 __attribute__((noreturn)) void abuse_main(const struct rp_boot_info *info);
 __attribute__((noreturn)) void churn_main(const struct rp_boot_info *info);
+__attribute__((noreturn)) void sealfill_main(const struct rp_boot_info *info);
+__attribute__((noreturn)) void flood_main(const struct rp_boot_info *info);
+/* "hog" (tests only, a pass): takes its quotas' VMs and vCPUs first (hog.c). */
+void hog_fill(const struct rp_boot_info *info);
 __attribute__((noreturn)) void io_main(const struct rp_boot_info *info);
 
 /* The spin guest's cpu mode: n rounds of xorshift64 from a fixed seed,

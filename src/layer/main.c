@@ -228,8 +228,18 @@ static int ring0(const struct child *c)
  * 12 "flaky"       a pass that, before any restart, writes its own text once it has
  *                  forwarded FLAKY_AFTER exits of its child (#PF: a violation), to
  *                  test the restart policy; once restarted, a plain pass
+ * 22 "guestport"   a pass whose child is a guest VM (RP_VM_IRQCHIP), not a layer:
+ *                  the child's port I/O to the ABI's ports must reach us as port
+ *                  I/O like any other (logged, then the child goes on)
+ * 23 "reseal"      a pass that first builds its child RESEAL_ROUNDS times, each
+ *                  time 4 KiB further up in our memory, runs it to its first
+ *                  exit (its tables sealed) and destroys it (the seals lifted):
+ *                  our map table in the root must not grow round by round
+ * 24 "hog"         a pass that first takes every VM and vCPU its quotas allow
+ *                  (hog.c): a chain of them must meet the stack's limits
  */
 #define FLAKY_AFTER 200
+#define RESEAL_ROUNDS 64
 static const uint8_t attack_ro = 1; /* in our read-only data */
 
 static void idt_tamper(struct child *c)
@@ -344,6 +354,58 @@ static void attack(const struct rp_boot_info *info, const struct child *c, int k
 	hc_exit(LAYER_CODE_BAD);
 }
 
+/* guestport: an ABI port written by a guest VM, which is only port I/O to us. */
+static void guest_abi_port(const struct rp_exit *ex)
+{
+	struct line l = {.len = 0};
+
+	line_str(&l, "guestport: the guest's out to ");
+	line_hex(&l, ex->u.io.port);
+	line_str(&l, " (");
+	line_hex(&l, ex->u.io.data);
+	line_str(&l, ") came to me as port I/O");
+	line_send(&l);
+}
+
+#define MMIO_STATUS 0x70 /* virtio-mmio register: 0 resets the device */
+
+/*
+ * The devices we give our child, reset as its driver would (status 0)
+ * before we build it again: no queue of the old child reads or writes
+ * the new one's memory (a frame for it would land where its rings were).
+ */
+static void devs_reset(const struct rp_dev *devs, unsigned ndevs)
+{
+	struct line l = {.len = 0};
+
+	for (unsigned i = 0; i < ndevs; i++) {
+		uint64_t at = devs[i].base + MMIO_STATUS;
+		uint8_t v[4] = {0, 0, 0, 0};
+
+		if (!vdisk_mmio(at, v, 4, true) && !vrng_mmio(at, v, 4, true))
+			vnet_mmio(at, v, 4, true);
+	}
+	line_str(&l, "pass: reset my child's devices (");
+	line_dec(&l, ndevs);
+	line_str(&l, ")");
+	line_send(&l);
+}
+
+/* reseal: the child built, sealed by its first run and destroyed, many times. */
+static void reseal(const struct rp_boot_info *info, struct child *c, const struct rp_dev *devs,
+		   unsigned ndevs)
+{
+	static struct rp_exit ex;
+
+	for (unsigned i = 0; i < RESEAL_ROUNDS; i++) {
+		if (hc_vcpu_run((uint64_t)c->vcpu, &ex) < 0 || hc_vm_destroy((uint64_t)c->vm) < 0 ||
+		    (c->base += 0x1000, child_start_devs(info, c, devs, ndevs))) {
+			hc_log("reseal: a round was refused");
+			hc_exit(LAYER_CODE_BAD);
+		}
+	}
+}
+
 static __attribute__((noreturn)) void pass_main(const struct rp_boot_info *info, int kind)
 {
 	uint64_t period = kind == 2 ? last_arg(info) : 0, events = 0, forwarded = 0;
@@ -369,8 +431,14 @@ static __attribute__((noreturn)) void pass_main(const struct rp_boot_info *info,
 		child_built_hook = idt_tamper;
 	if (kind == 18)
 		child_split_sys = RING3_STUB_GPA;
+	if (kind == 22)
+		c.vm_flags = RP_VM_IRQCHIP;
+	if (kind == 24)
+		hog_fill(info);
 	if (child_start_devs(info, &c, devs, ndevs))
 		hc_exit(LAYER_CODE_BAD);
+	if (kind == 23)
+		reseal(info, &c, devs, ndevs);
 	vdev_set_vm(c.vm, false);
 	if (kind == 1 && ro_map(info, &c))
 		hc_exit(LAYER_CODE_BAD);
@@ -380,7 +448,7 @@ static __attribute__((noreturn)) void pass_main(const struct rp_boot_info *info,
 		*(volatile uint8_t *)(uintptr_t)pass_main = 0xcc;
 	if (kind == 20 && ring0(&c))
 		hc_exit(LAYER_CODE_BAD);
-	if (kind >= 5 && kind != 12 && kind != 20)
+	if (kind >= 5 && kind <= 21 && kind != 12 && kind != 20) /* the attacks */
 		attack(info, &c, kind);
 	if (period && hc5(RP_HC_TIMER, period, 0, 0, 0, 0) < 0) {
 		hc_log("tick: RP_HC_TIMER refused");
@@ -397,6 +465,7 @@ static __attribute__((noreturn)) void pass_main(const struct rp_boot_info *info,
 			/* The root ended our child for a violation: build it again, afresh. */
 			hc_log("pass: rebuilding my child after a violation");
 			hc_vm_destroy((uint64_t)c.vm);
+			devs_reset(devs, ndevs);
 			c.restarts++;
 			if (child_start_devs(info, &c, devs, ndevs))
 				hc_exit(LAYER_CODE_BAD);
@@ -429,6 +498,11 @@ static __attribute__((noreturn)) void pass_main(const struct rp_boot_info *info,
 		/* The root ends the stack at the power-off: log before forwarding it. */
 		if (period && child_exit.u.io.out && child_exit.u.io.port == TPORT_POWEROFF)
 			tick_end(info, events);
+		if (kind == 22 && child_exit.u.io.out &&
+		    (child_exit.u.io.port == RP_HC_PORT || child_exit.u.io.port == RP_FAULT_PORT)) {
+			guest_abi_port(&child_exit);
+			continue;
+		}
 		if (child_forward_io(&child_exit))
 			child_fatal("pass", &child_exit);
 		if (child_exit.u.io.out && child_exit.u.io.port == TPORT_POWEROFF)
@@ -557,7 +631,8 @@ static const char *const pass_kinds[] = {
 	"pass",	   "ropass",   "tick",	   "unpin",   "smash",	 "scribble",
 	"ptscribble", "wxmap",    "badcode", "wxpte",   "execdata", "loadcr3",
 	"flaky",	   "rowrite",  "ptwrite", "dtwrite", "ptloop",   "idtwrite",
-	"splitsys", "ptalias", "ring0",   "sysalias",
+	"splitsys", "ptalias", "ring0",   "sysalias", "guestport", "reseal",
+	"hog",
 };
 
 uint64_t layer_main(const struct rp_boot_info *info)
@@ -585,6 +660,10 @@ uint64_t layer_main(const struct rp_boot_info *info)
 		abuse_main(info);
 	if (!strcmp(kind, "churn"))
 		churn_main(info);
+	if (!strcmp(kind, "sealfill"))
+		sealfill_main(info);
+	if (!strcmp(kind, "flood"))
+		flood_main(info);
 	if (!strcmp(kind, "vmm"))
 		vmm_main(info);
 	if (!strcmp(kind, "test"))

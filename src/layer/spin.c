@@ -18,6 +18,9 @@
  *              at mem_size (where a hostile "ptalias" parent maps its page
  *              tables a second time, writable), then n doorbells; with no
  *              such page, #PF
+ * 10 abiports  what a guest VM may do (run by "guestport"): `out` to the ABI's
+ *              ports, a hypercall to 0x510 (rax must come back unchanged:
+ *              nobody answers it) and a vector to 0x511, then n doorbells
  * Then `out` of the exit code (0, or LAYER_CODE_BAD for an unknown mode) to
  * 0x6f0, forever: the parent treats it as the power-off.
  */
@@ -72,6 +75,13 @@ static uint64_t spin_mode(const struct rp_boot_info *info, uint64_t mode, uint64
 		((volatile uint64_t *)(uintptr_t)info->mem_size)[1] =
 		    ((volatile uint64_t *)(uintptr_t)info->mem_size)[0];
 		return spin_mode(info, 1, n);
+	case 10:
+		if (hc5(RP_HC_VERSION, 0, 0, 0, 0, 0) != RP_HC_VERSION)
+			break;
+		port_out(RP_FAULT_PORT, 4, 6);
+		for (i = 0; i < n; i++)
+			port_out(TPORT_DOORBELL, 4, (uint32_t)i);
+		return 0;
 	}
 	return LAYER_CODE_BAD;
 }

@@ -39,7 +39,7 @@ void config_defaults(struct rp_config *c)
 }
 
 /* Personalities of the layer kernel (src/layer). */
-static const char *const layer_kinds[] = {"pass", "test", "spin", "ropass", "tick", "abuse", "churn", "vmm", "unpin", "smash", "pair", "io", "canary", "overrun", "scribble", "ptscribble", "wxmap", "badcode", "wxpte", "execdata", "loadcr3", "flaky", "rowrite", "ptwrite", "dtwrite", "ptloop", "idtwrite", "splitsys", "ptalias", "ring0", "sysalias", NULL};
+static const char *const layer_kinds[] = {"pass", "test", "spin", "ropass", "tick", "abuse", "churn", "vmm", "unpin", "smash", "pair", "io", "canary", "overrun", "scribble", "ptscribble", "wxmap", "badcode", "wxpte", "execdata", "loadcr3", "flaky", "rowrite", "ptwrite", "dtwrite", "ptloop", "idtwrite", "splitsys", "ptalias", "ring0", "sysalias", "guestport", "reseal", "sealfill", "flood", "hog", NULL};
 
 /* Variants of the layer kernel, each its own image: layer-VARIANT.elf (Makefile). */
 const char *const config_variants[] = {"gcc", "clang", NULL};
@@ -557,7 +557,8 @@ int config_check(const struct rp_config *c, char *err, size_t errlen)
 
 		if (strcmp(top, "spin") && strcmp(top, "test") && strcmp(top, "abuse") &&
 		    strcmp(top, "churn") && strcmp(top, "vmm") && strcmp(top, "io") &&
-		    strcmp(top, "overrun"))
+		    strcmp(top, "overrun") && strcmp(top, "sealfill") &&
+		    strcmp(top, "flood") && strcmp(top, "hog"))
 			return refuse(err, errlen, "the top layer '%s' needs a child: put spin, test, "
 						 "abuse, churn, io or vmm on top", c->layers[c->nlayers - 1]);
 		for (i = 0; i + 1 < c->nlayers; i++)
@@ -567,13 +568,13 @@ int config_check(const struct rp_config *c, char *err, size_t errlen)
 		if ((c->ndisks || c->nnets) && strcmp(top, "vmm") && strcmp(top, "io"))
 			return refuse(err, errlen, "a disk or network goes through the layers to a vmm "
 						 "(or io) top only: put vmm on top, or run no layers");
-		/* The layers below the top hand the devices on: pass, ropass and tick do. */
+		/* The layers below the top hand the devices on: pass, ropass, tick and flaky do. */
 		for (i = 0; (c->ndisks || c->nnets) && i + 1 < c->nlayers; i++)
 			if (strcmp(c->layers[i], "pass") && strcmp(c->layers[i], "ropass") &&
-			    strcmp(c->layers[i], "tick"))
+			    strcmp(c->layers[i], "tick") && strcmp(c->layers[i], "flaky"))
 				return refuse(err, errlen, "layer %u '%s' does not hand devices on: "
-							 "only pass, ropass and tick go below the "
-							 "top with --disk or --net", i + 1, c->layers[i]);
+							 "only pass, ropass, tick and flaky go below "
+							 "the top with --disk or --net", i + 1, c->layers[i]);
 		if (c->ndisks > 1)
 			return refuse(err, errlen, "one disk at most with layers (%u given)",
 				    c->ndisks);

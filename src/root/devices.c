@@ -277,6 +277,13 @@ bool net_dev_starved(const struct rp_tap *t)
 	return t->starved;
 }
 
+void net_dev_reset(struct rp_tap *t)
+{
+	vio_reset(&t->net.dev);
+	t->frame_len = 0;
+	t->starved = true; /* until the next driver posts buffers (tap_rx_wanted) */
+}
+
 void net_dev_close(struct rp_tap *t)
 {
 	if (!t)

@@ -15,10 +15,14 @@
  *  3. Handles name only the caller's own children (per-caller tables), so a
  *     layer can never reach a sibling, an ancestor or a grandchild.
  *  4. Quotas: RP_MAX_CHILDREN VMs, RP_MAX_VCPUS vCPUs and RP_MAX_MAPS maps
- *     per caller, RP_MAX_DEPTH levels.
+ *     per caller, RP_MAX_DEPTH levels; LN_MAX_VMS VMs and
+ *     LN_MAX_STACK_VCPUS vCPUs alive in the whole stack.
  *  5. Exit routing: an exit of a VM goes to its parent only, as the return
  *     of the parent's pending RP_HC_VCPU_RUN; hypercalls go to the root,
- *     and only from VMs created as layers.
+ *     and only from VMs created as layers. A VM created with RP_VM_IRQCHIP
+ *     (a guest) is not a layer: the ABI's ports (RP_HC_PORT, RP_FAULT_PORT)
+ *     mean nothing from it, its port I/O there goes to its parent like any
+ *     other, and it never calls the ABI nor holds children.
  *  6. A refused call returns an error code to the caller and is logged with
  *     the caller's name; nothing a layer does ends the root.
  *  7. Destroying a VM destroys its subtree and frees every fd and mapping.
@@ -64,7 +68,23 @@
  *     below RP_IMAGE_BASE on a ring-3 VM's behalf). A writable code map,
  *     unmeasured code, tables that break these rules, or a write that
  *     reaches a sealed slot (an MMIO exit inside a VM's memory) is a
- *     violation.
+ *     violation. A seal is all or nothing: the pieces it needs are counted
+ *     against LN_MAX_SLOTS in every table before any map changes (past it,
+ *     the map that asked for the seal is refused, RP_ENOMEM), and a KVM
+ *     failure midway is undone. Lifting a seal merges the pieces cut from
+ *     one map again, so slots come back and no table grows with the
+ *     number of seals made and lifted.
+ * 10. Stopping: SIGINT or SIGTERM ends the stack at the chain's next step
+ *     whatever its layers do; the one call that sleeps (RP_HC_WAIT) wakes
+ *     on it (stop_fd), so no layer holds the operator's stop off.
+ * 11. A rebuilt layer 1 (restart policy) gets the root's devices as at
+ *     power-on: each is reset before its memory is emptied, so no queue
+ *     of the old incarnation reads or writes the new one's memory.
+ * 12. Event volume: the lines a layer can cause at will (a refused call,
+ *     RP_HC_LOG, an unhandled access, the end of a child) go through a
+ *     token bucket per layer and kind and one per kind for the stack;
+ *     what they drop is counted and reported (log_dropped), per layer and
+ *     kind, every LOG_INTERVAL_NS and at the end of the run.
  *
  * Chains: one host thread runs the deepest running vCPU; each vCPU below it
  * sits in its RP_HC_VCPU_RUN (vcpu->running). An exit for the parent writes
@@ -107,7 +127,18 @@
 #define TPORT_POWEROFF 0x6f0 /* 32-bit code: 0 powered off, 2 reset, 3 crashed */
 #define TPORT_CONSOLE 0x6f4  /* one byte of the stack's console */
 
-#define LN_MAX_NODES 1100 /* alive at once, all depths */
+/*
+ * VMs and vCPUs alive at once in one stack, all depths together (invariant
+ * 4; past either, RP_EQUOTA). The per-caller quotas alone allow 16 children
+ * at each of 8 levels with 8 vCPUs each: tens of thousands of KVM VMs and
+ * vCPUs, each a file descriptor and kernel memory (a vCPU also a mapped
+ * kvm_run page), enough for one tenant to exhaust the host's kernel memory
+ * or the root's descriptor limit (RLIMIT_NOFILE, 1024 by default), and so
+ * to stop the root doing its own work. A stack needs at most RP_MAX_DEPTH
+ * layers, a guest and a few children per layer, one vCPU or a few each.
+ */
+#define LN_MAX_VMS 64
+#define LN_MAX_STACK_VCPUS 128
 
 /*
  * bench/layers.sh's A/B build (build/rampart-unchecked, -DRP_BENCH_UNCHECKED)
@@ -120,6 +151,24 @@
 #define CHECKS 1
 #endif
 #define RP_MAX_WAIT_NS (3600ULL * 1000000000ULL) /* waits and timers: an hour at most */
+
+/*
+ * Event lines a layer causes at will (invariant 12). Unlimited, each exit
+ * (one per ~26 us) could write a ~600-byte line: ~20 MB/s per layer, enough
+ * to fill the host's disk. Per layer and kind a burst, then a trickle; per
+ * kind for the whole stack too, since every child a layer creates would
+ * otherwise start with a full bucket of its own.
+ */
+#define LOG_BURST 256        /* lines per layer and kind at once... */
+#define LOG_PER_S 4          /* ...then per second */
+#define LOG_STACK_BURST 1024 /* lines per kind, all layers together... */
+#define LOG_STACK_PER_S 16   /* ...then per second */
+#define LOG_INTERVAL_NS (10ULL * 1000000000ULL) /* how often what was dropped is reported */
+
+enum log_kind { LOG_REFUSED, LOG_TEXT, LOG_UNHANDLED, LOG_CHILD_END, LOG_KINDS };
+
+static const char *const log_kinds[LOG_KINDS] = {"hc_refused", "layer_log", "unhandled_access",
+						 "layer_end"};
 
 struct ln_node;
 
@@ -142,9 +191,15 @@ struct ln_map {
 	uint32_t rights;
 	uint32_t slot;   /* its KVM memory slot */
 	bool unsealable; /* read-only only because of a seal: W comes back when it goes */
+	uint64_t origin; /* the gpa of the map a seal cut it from: pieces merge again */
 };
 
-/* A node's maps: its creator's RP_MAX_MAPS, split further by sealing. */
+/*
+ * A node's maps: its creator's RP_MAX_MAPS, split further by sealing (two
+ * more per seal over a writable map, given back when the seal goes). A
+ * bound on the table scans of every access check and on KVM's slots per
+ * VM; a seal that would pass it is refused (invariant 9).
+ */
 #define LN_MAX_SLOTS 256
 /* Approved code: the text of every layer image of the stack, as loaded. */
 #define LN_MAX_CODE (2 * LN_MAX_LAYERS)
@@ -158,10 +213,11 @@ struct ln_node {
 	char name[32];
 	unsigned depth;
 	int vm_fd;
-	bool layer;   /* may call the ABI */
+	bool layer;   /* a ring-3 layer: may call the ABI (invariant 5); false: a guest */
 	bool irqchip; /* in-kernel IOAPIC, LAPIC and PIT: an unmodified guest */
 	struct ln_map maps[LN_MAX_SLOTS];
 	unsigned nmaps;
+	unsigned nmaps_max; /* the most maps it held (layer 1's is reported at the end) */
 	unsigned vm_maps;   /* RP_HC_VM_MAP calls that made a map (the quota) */
 	uint32_t next_slot; /* KVM slot numbers: the next new one, then freed ones again */
 	uint32_t free_slots[LN_MAX_SLOTS];
@@ -173,12 +229,15 @@ struct ln_node {
 	uint64_t deadline_ns; /* RP_HC_TIMER, 0 = none */
 	bool exited;
 	uint64_t exit_code;
+	struct log_rate log_rate[LOG_KINDS];
+	uint64_t log_dropped[LOG_KINDS]; /* since its last log_dropped line; its gone children's too */
 };
 
 struct ln_root {
 	int kvm_fd;
 	size_t run_size;
 	unsigned nodes, next_id;
+	unsigned nvcpus; /* alive, all VMs */
 	const struct ln_stack *stack;
 	struct ln_result *res;
 	uint64_t echo_next;
@@ -207,6 +266,8 @@ struct ln_root {
 	unsigned ncode;
 	char console[256];
 	unsigned console_len;
+	struct log_rate log_rate[LOG_KINDS]; /* the stack's, per kind */
+	uint64_t log_flush_ns;                /* the next log_dropped lines are due */
 	/* The stack's disk, layer 1's virtio-blk at RP_DEV_BASE (NULL: none). */
 	struct rp_diskdev *disk;
 	struct vio_blk blk;
@@ -236,6 +297,8 @@ struct ln_root {
 static volatile struct kvm_run *current_run;
 
 static volatile sig_atomic_t stop_signal;
+/* Written by on_stop: a sleep in RP_HC_WAIT wakes even if the signal came just before it. */
+static volatile int stop_fd = -1;
 
 static void on_timer(int sig)
 {
@@ -246,9 +309,13 @@ static void on_timer(int sig)
 /* SIGINT, SIGTERM: end the stack cleanly (the disk is synced, fds closed). */
 static void on_stop(int sig)
 {
+	uint64_t one = 1;
+
 	stop_signal = sig;
 	if (current_run)
 		current_run->immediate_exit = 1;
+	if (stop_fd >= 0 && write(stop_fd, &one, sizeof(one)) < 0)
+		return; /* full: it is readable already */
 }
 
 static uint64_t now_ns(void)
@@ -331,13 +398,43 @@ static void blk_log(void *ctx, const char *dev, const char *what, uint64_t value
 		  "what", 's', what, "value", 'x', value, NULL);
 }
 
+/* ---- event volume (invariant 12) ----------------------------------------------- */
+
+/* May n write one more line of kind k? If not, the line is counted against n. */
+static bool log_ok(struct ln_root *r, struct ln_node *n, enum log_kind k)
+{
+	uint64_t t = now_ns();
+
+	if (log_rate_take(&n->log_rate[k], LOG_BURST, LOG_PER_S, t) &&
+	    log_rate_take(&r->log_rate[k], LOG_STACK_BURST, LOG_STACK_PER_S, t))
+		return true;
+	n->log_dropped[k]++;
+	return false;
+}
+
+/* One log_dropped line per layer of n's subtree and kind that dropped lines. */
+static void log_summaries(struct ln_node *n)
+{
+	unsigned i;
+
+	for (i = 0; i < LOG_KINDS; i++)
+		if (n->log_dropped[i]) {
+			log_event("log_dropped", "layer", 's', n->name, "kind", 's', log_kinds[i],
+				  "dropped", 'u', n->log_dropped[i], NULL);
+			n->log_dropped[i] = 0;
+		}
+	for (i = 0; i < RP_MAX_CHILDREN; i++)
+		if (n->children[i])
+			log_summaries(n->children[i]);
+}
+
 /* ---- nodes ------------------------------------------------------------------- */
 
 static struct ln_node *node_new(struct ln_root *r, struct ln_node *parent, bool layer)
 {
 	struct ln_node *n;
 
-	if (r->nodes >= LN_MAX_NODES)
+	if (r->nodes >= LN_MAX_VMS)
 		return NULL;
 	n = calloc(1, sizeof(*n));
 	if (!n)
@@ -371,8 +468,11 @@ static void node_free(struct ln_root *r, struct ln_node *n)
 	for (i = 0; i < RP_MAX_CHILDREN; i++)
 		if (n->children[i])
 			node_free(r, n->children[i]);
+	for (i = 0; n->parent && i < LOG_KINDS; i++)
+		n->parent->log_dropped[i] += n->log_dropped[i]; /* reported as its creator's */
 	for (i = 0; i < n->nvcpus; i++)
 		vcpu_free(n->vcpus[i]);
+	r->nvcpus -= n->nvcpus;
 	close(n->vm_fd);
 	free(n);
 	r->nodes--;
@@ -406,6 +506,7 @@ static struct ln_vcpu *vcpu_new(struct ln_root *r, struct ln_node *n)
 		return NULL;
 	}
 	n->vcpus[n->nvcpus++] = v;
+	r->nvcpus++;
 	return v;
 }
 
@@ -422,8 +523,14 @@ static int node_map(struct ln_node *n, uint64_t gpa, uint64_t size, uint8_t *hos
 
 	if (n->nmaps >= LN_MAX_SLOTS || xioctl(n->vm_fd, KVM_SET_USER_MEMORY_REGION, &mr) < 0)
 		return -RP_ENOMEM;
-	n->maps[n->nmaps++] = (struct ln_map){
-	    .gpa = gpa, .size = size, .host = host, .rights = rights, .slot = mr.slot};
+	n->maps[n->nmaps++] = (struct ln_map){.gpa = gpa,
+					      .size = size,
+					      .host = host,
+					      .rights = rights,
+					      .slot = mr.slot,
+					      .origin = gpa};
+	if (n->nmaps > n->nmaps_max)
+		n->nmaps_max = n->nmaps;
 	if (n->nfree)
 		n->nfree--;
 	else
@@ -449,56 +556,145 @@ static bool in_place(const struct ln_map *m, const uint8_t *lo, const uint8_t *h
 	return m->gpa + (uint64_t)(lo - m->host) == gpa + (uint64_t)(lo - host);
 }
 
+/* A piece of map m, [from, to) of it, with rights; its origin and seal state. */
+static int map_piece(struct ln_node *n, const struct ln_map *m, uint64_t from, uint64_t to,
+		     uint32_t rights, bool unsealable)
+{
+	if (node_map(n, m->gpa + from, to - from, m->host + from, rights))
+		return -1;
+	n->maps[n->nmaps - 1].origin = m->origin;
+	n->maps[n->nmaps - 1].unsealable = unsealable;
+	return 0;
+}
+
+/*
+ * Map i of n without W on [a, b) of it: up to three pieces, the parts
+ * before and after keeping their rights. On a failure the pieces go and
+ * the map is put back as it was: 0, -1 (put back), -2 (lost: halt).
+ */
+static int split_map(struct ln_node *n, unsigned i, uint64_t a, uint64_t b)
+{
+	struct ln_map m = n->maps[i];
+	unsigned had;
+
+	if (node_unmap(n, i))
+		return -1;
+	had = n->nmaps;
+	if ((a && map_piece(n, &m, 0, a, m.rights, false)) ||
+	    map_piece(n, &m, a, b, m.rights & ~(uint32_t)RP_MAP_W, true) ||
+	    (b < m.size && map_piece(n, &m, b, m.size, m.rights, false))) {
+		while (n->nmaps > had)
+			if (node_unmap(n, n->nmaps - 1))
+				return -2;
+		return map_piece(n, &m, 0, m.size, m.rights, m.unsealable) ? -2 : -1;
+	}
+	return 0;
+}
+
+/* The writable part of map m that [host, host + size) covers, as [*a, *b) of m: false if none. */
+static bool seal_overlap(const struct ln_map *m, const uint8_t *host, uint64_t size, uint64_t *a,
+			 uint64_t *b)
+{
+	const uint8_t *lo = host > m->host ? host : m->host;
+	const uint8_t *hi = host + size < m->host + m->size ? host + size : m->host + m->size;
+
+	if (!(m->rights & RP_MAP_W) || lo >= hi)
+		return false;
+	*a = (uint64_t)(lo - m->host);
+	*b = (uint64_t)(hi - m->host);
+	return true;
+}
+
+/*
+ * Must map i of n lose W to seal [host, host + size)? Its overlap is then
+ * [*a, *b) of it. except's own map of the bytes at guest address at (its
+ * page-table slot) keeps W.
+ */
+static bool seal_cuts(const struct ln_node *n, unsigned i, const uint8_t *host, uint64_t size,
+		      const struct ln_node *except, uint64_t at, uint64_t *a, uint64_t *b)
+{
+	const struct ln_map *m = &n->maps[i];
+
+	return seal_overlap(m, host, size, a, b) &&
+	       !(n == except && in_place(m, m->host + *a, host, at));
+}
+
+/*
+ * Does sealing [host, host + size) fit every table of n's subtree? Each
+ * writable map it overlaps becomes up to three pieces: known before
+ * anything changes, so a seal past LN_MAX_SLOTS is refused whole, not left
+ * half done.
+ */
+static bool seal_fits(const struct ln_node *n, const uint8_t *host, uint64_t size,
+		      const struct ln_node *except, uint64_t at)
+{
+	unsigned i, c, need = n->nmaps;
+	uint64_t a, b;
+
+	for (i = 0; i < n->nmaps; i++)
+		if (seal_cuts(n, i, host, size, except, at, &a, &b))
+			need += (a > 0) + (b < n->maps[i].size);
+	if (need > LN_MAX_SLOTS)
+		return false;
+	for (c = 0; c < RP_MAX_CHILDREN; c++)
+		if (n->children[c] && !seal_fits(n->children[c], host, size, except, at))
+			return false;
+	return true;
+}
+
 /*
  * Sealing (invariant 9): no map of n or of its subtree may write the host
  * bytes [host, host + size) any more, but except's own map of them at its
  * guest address at (its page-table slot), if except is set. Each writable
  * map that overlaps them is split in up to three: the parts before and
- * after stay writable, the overlap becomes a read-only KVM slot. -1: KVM
- * refused (the caller halts).
+ * after stay writable, the overlap becomes a read-only KVM slot. 0, -1
+ * (KVM refused: the caller undoes it), -2 (a map was lost: the caller
+ * halts).
  */
 static int seal_subtree(struct ln_node *n, const uint8_t *host, uint64_t size,
 			const struct ln_node *except, uint64_t at)
 {
 	unsigned i, c;
+	uint64_t a, b;
+	int err;
 
 	for (i = 0; i < n->nmaps;) {
-		struct ln_map m = n->maps[i];
-		const uint8_t *lo = host > m.host ? host : m.host;
-		const uint8_t *hi = host + size < m.host + m.size ? host + size : m.host + m.size;
-		uint64_t a, b;
-
-		if (!(m.rights & RP_MAP_W) || lo >= hi || (n == except && in_place(&m, lo, host, at))) {
+		if (!seal_cuts(n, i, host, size, except, at, &a, &b)) {
 			i++;
 			continue;
 		}
-		a = (uint64_t)(lo - m.host);
-		b = (uint64_t)(hi - m.host);
-		if (node_unmap(n, i) || (a && node_map(n, m.gpa, a, m.host, m.rights)) ||
-		    node_map(n, m.gpa + a, b - a, m.host + a, m.rights & ~(uint32_t)RP_MAP_W))
-			return -1;
-		n->maps[n->nmaps - 1].unsealable = true;
-		if (b < m.size && node_map(n, m.gpa + b, m.size - b, m.host + b, m.rights))
-			return -1;
+		err = split_map(n, i, a, b);
+		if (err)
+			return err;
 		i = 0; /* the table changed order: start over (one map fewer to seal) */
 	}
 	for (c = 0; c < RP_MAX_CHILDREN; c++)
-		if (n->children[c] && seal_subtree(n->children[c], host, size, except, at))
-			return -1;
+		if (n->children[c] && (err = seal_subtree(n->children[c], host, size, except, at)))
+			return err;
 	return 0;
 }
 
+static int unseal_subtree(struct ln_root *r, struct ln_node *n, const struct ln_node *gone);
+
 /*
  * Seal [host, host + size) for owner's sake (all but except's map of it at
- * guest address at), and record it.
+ * guest address at), and record it: all or nothing. 0; -RP_ENOMEM: refused
+ * (a table would pass LN_MAX_SLOTS, or KVM refused a slot), nothing
+ * changed; -1: a map could not be put back (the caller halts the stack).
  */
 static int seal(struct ln_root *r, const uint8_t *host, uint64_t size, const struct ln_node *owner,
 		const struct ln_node *except, uint64_t at)
 {
-	if (r->nseals >= LN_MAX_SEALS)
-		return -1;
+	int err;
+
+	if (r->nseals >= LN_MAX_SEALS || !seal_fits(r->bottom, host, size, except, at))
+		return -RP_ENOMEM;
 	r->seals[r->nseals++] = (struct ln_seal){.host = host, .size = size, .owner = owner};
-	return seal_subtree(r->bottom, host, size, except, at);
+	err = seal_subtree(r->bottom, host, size, except, at);
+	if (!err)
+		return 0;
+	r->nseals--; /* undone: W back where this seal took it (and pieces merged) */
+	return err == -1 && !unseal_subtree(r, r->bottom, NULL) ? -RP_ENOMEM : -1;
 }
 
 static bool still_sealed(const struct ln_root *r, const uint8_t *host, uint64_t size)
@@ -507,6 +703,48 @@ static bool still_sealed(const struct ln_root *r, const uint8_t *host, uint64_t 
 		if (host < r->seals[i].host + r->seals[i].size && r->seals[i].host < host + size)
 			return true;
 	return false;
+}
+
+/* Can the writable piece p join m, a writable piece beside it cut from the same map? */
+static bool joins(const struct ln_map *p, const struct ln_map *m)
+{
+	return m && m->origin == p->origin && m->rights == p->rights && !m->unsealable &&
+	       (m->gpa + m->size == p->gpa ? m->host + m->size == p->host
+					   : p->gpa + p->size == m->gpa && p->host + p->size == m->host);
+}
+
+/*
+ * The writable piece of n at gpa, merged with the pieces beside it that
+ * were cut from the same map and are writable again: a seal lifted gives
+ * its slots back (the table returns to what it was before the seal).
+ */
+static int merge_pieces(struct ln_node *n, uint64_t gpa)
+{
+	struct ln_map m = *map_at(n, gpa), *left = gpa ? map_at(n, gpa - 1) : NULL;
+	struct ln_map *right = map_at(n, m.gpa + m.size), whole = m;
+	uint64_t at[3] = {m.gpa, 0, 0};
+	unsigned k = 1;
+
+	if (!joins(&m, left))
+		left = NULL;
+	if (!joins(&m, right))
+		right = NULL;
+	if (!left && !right)
+		return 0;
+	if (left) {
+		whole.gpa = left->gpa;
+		whole.host = left->host;
+		whole.size += left->size;
+		at[k++] = left->gpa;
+	}
+	if (right) {
+		whole.size += right->size;
+		at[k++] = right->gpa;
+	}
+	while (k--)
+		if (node_unmap(n, (unsigned)(map_at(n, at[k]) - n->maps)))
+			return -1;
+	return map_piece(n, &whole, 0, whole.size, whole.rights, false);
 }
 
 /* W back on the maps of n's subtree (but gone's) that only a seal took it from. */
@@ -521,7 +759,8 @@ static int unseal_subtree(struct ln_root *r, struct ln_node *n, const struct ln_
 			i++;
 			continue;
 		}
-		if (node_unmap(n, i) || node_map(n, m.gpa, m.size, m.host, m.rights | RP_MAP_W))
+		if (node_unmap(n, i) || map_piece(n, &m, 0, m.size, m.rights | RP_MAP_W, false) ||
+		    merge_pieces(n, m.gpa))
 			return -1;
 		i = 0;
 	}
@@ -846,10 +1085,10 @@ static int64_t hc_vm_create(struct ln_root *r, struct ln_node *n, const struct h
 	for (i = 0; i < RP_MAX_CHILDREN; i++)
 		if (!n->children[i])
 			break;
-	if (i == RP_MAX_CHILDREN)
+	if (i == RP_MAX_CHILDREN || r->nodes >= LN_MAX_VMS)
 		return -RP_EQUOTA;
-	/* A child of a layer is a layer too: it may call the ABI. */
-	n->children[i] = node_new(r, n, true);
+	/* A child of a layer is a layer too, unless it is a guest (invariant 5). */
+	n->children[i] = node_new(r, n, !(a->a0 & RP_VM_IRQCHIP));
 	if (!n->children[i])
 		return -RP_ENOMEM;
 	if ((a->a0 & RP_VM_IRQCHIP) && kvm_setup_irqchip(n->children[i]->vm_fd) < 0) {
@@ -923,11 +1162,14 @@ static int64_t hc_vm_map(struct ln_root *r, struct ln_vcpu *v, const struct hc_a
 	ret = node_map(c, cgpa, size, host, rights);
 	if (ret)
 		return ret;
-	c->vm_maps++;
-	if (CHECKS && !c->irqchip && !(rights & RP_MAP_W) && seal(r, host, size, c, NULL, 0)) {
+	if (CHECKS && !c->irqchip && !(rights & RP_MAP_W) && (ret = seal(r, host, size, c, NULL, 0))) {
+		/* Refused whole (the slots would not fit): the child's map goes too. */
+		if (ret == -RP_ENOMEM && !node_unmap(c, (unsigned)(map_at(c, cgpa) - c->maps)))
+			return -RP_ENOMEM;
 		violation(r, v, "seal failed", cgpa);
 		return -RP_ENOMEM;
 	}
+	c->vm_maps++;
 	return 0;
 }
 
@@ -937,7 +1179,7 @@ static int64_t hc_vcpu_create(struct ln_root *r, struct ln_node *n, const struct
 
 	if (!c)
 		return -RP_EBADH;
-	if (c->nvcpus >= RP_MAX_VCPUS)
+	if (c->nvcpus >= RP_MAX_VCPUS || r->nvcpus >= LN_MAX_STACK_VCPUS)
 		return -RP_EQUOTA;
 	if (!vcpu_new(r, c))
 		return -RP_ENOMEM;
@@ -1042,7 +1284,7 @@ static int64_t hc_vm_destroy(struct ln_root *r, struct ln_vcpu *v, const struct 
 	return 0;
 }
 
-static int64_t hc_log(struct ln_node *n, const struct hc_args *a)
+static int64_t hc_log(struct ln_root *r, struct ln_node *n, const struct hc_args *a)
 {
 	char text[RP_MAX_LOG + 1];
 	const uint8_t *p;
@@ -1056,7 +1298,8 @@ static int64_t hc_log(struct ln_node *n, const struct hc_args *a)
 	for (i = 0; i < a->a1; i++)
 		text[i] = (p[i] >= 0x20 && p[i] < 0x7f) ? (char)p[i] : '?';
 	text[i] = 0;
-	log_event("layer_log", "layer", 's', n->name, "text", 's', text, NULL);
+	if (log_ok(r, n, LOG_TEXT))
+		log_event("layer_log", "layer", 's', n->name, "text", 's', text, NULL);
 	return 0;
 }
 
@@ -1069,11 +1312,14 @@ static bool net_waiting(struct ln_root *r)
 
 /*
  * Sleeps on the chain's thread: it returns early (0, or the caller's
- * events) when frames arrive for a layer below, which then runs first.
+ * events) when frames arrive for a layer below, which then runs first,
+ * and at once on SIGINT or SIGTERM, which chain_run then acts on
+ * (invariant 10).
  */
 static int64_t hc_wait(struct ln_root *r, struct ln_node *n, const struct hc_args *a)
 {
-	struct pollfd kick = {.fd = r->kick_fd, .events = POLLIN};
+	struct pollfd p[2] = {{.fd = r->kick_fd, .events = POLLIN},
+			      {.fd = stop_fd, .events = POLLIN}};
 	uint64_t until, ev, drain;
 
 	if (a->a0 > RP_MAX_WAIT_NS)
@@ -1082,7 +1328,7 @@ static int64_t hc_wait(struct ln_root *r, struct ln_node *n, const struct hc_arg
 
 	if (n->deadline_ns && (!until || n->deadline_ns < until))
 		until = n->deadline_ns;
-	while (!n->events && until && !net_waiting(r)) {
+	while (!n->events && until && !net_waiting(r) && !stop_signal) {
 		uint64_t t = now_ns();
 		struct timespec ts;
 
@@ -1090,8 +1336,11 @@ static int64_t hc_wait(struct ln_root *r, struct ln_node *n, const struct hc_arg
 			break;
 		ts.tv_sec = (time_t)((until - t) / 1000000000ULL);
 		ts.tv_nsec = (long)((until - t) % 1000000000ULL);
-		/* The watcher writes kick_fd too: a signal before the sleep is not lost. */
-		if (ppoll(&kick, r->kick_fd >= 0 ? 1 : 0, &ts, NULL) > 0 &&
+		/*
+		 * The watcher writes kick_fd, on_stop stop_fd: a signal before
+		 * the sleep is not lost (poll skips an fd of -1).
+		 */
+		if (ppoll(p, 2, &ts, NULL) > 0 && p[0].revents &&
 		    read(r->kick_fd, &drain, sizeof(drain)) < 0 && errno != EAGAIN)
 			break;
 	}
@@ -1246,8 +1495,9 @@ static void root_device(struct ln_root *r, struct ln_vcpu *v)
 		console_put(r, (char)val);
 		break;
 	default:
-		log_event("unhandled_access", "layer", 's', v->node->name, "port", 'x',
-			  (uint64_t)run->io.port, NULL);
+		if (log_ok(r, v->node, LOG_UNHANDLED))
+			log_event("unhandled_access", "layer", 's', v->node->name, "port", 'x',
+				  (uint64_t)run->io.port, NULL);
 	}
 }
 
@@ -1275,9 +1525,12 @@ static struct ln_vcpu *child_gone(struct ln_root *r, struct ln_vcpu *v, uint32_t
 	} else {
 		e.u.dead.code = a;
 	}
-	log_event("layer_end", "layer", 's', v->node->name, "reason", 's',
-		  reason == RP_EXIT_FAULT ? "fault" : reason == RP_EXIT_DEAD ? "exit" : "shutdown",
-		  "value", 'x', a, NULL);
+	if (log_ok(r, v->node->parent, LOG_CHILD_END)) /* the parent's doing: its bucket */
+		log_event("layer_end", "layer", 's', v->node->name, "reason", 's',
+			  reason == RP_EXIT_FAULT ? "fault"
+			  : reason == RP_EXIT_DEAD ? "exit"
+						   : "shutdown",
+			  "value", 'x', a, NULL);
 	p = runner_of(v);
 	return p ? deliver(p, &e) : v;
 }
@@ -1390,9 +1643,10 @@ static struct ln_vcpu *hc_run(struct ln_root *r, struct ln_vcpu *v, const struct
 static void refused(struct ln_root *r, struct ln_vcpu *v, uint32_t nr, int64_t err)
 {
 	r->res->refused++;
-	log_event("hc_refused", "layer", 's', v->node->name, "call", 's',
-		  nr < RP_HC_COUNT ? hc_names[nr] : "unknown", "nr", 'u', (uint64_t)nr, "error",
-		  'i', err, NULL);
+	if (log_ok(r, v->node, LOG_REFUSED))
+		log_event("hc_refused", "layer", 's', v->node->name, "call", 's',
+			  nr < RP_HC_COUNT ? hc_names[nr] : "unknown", "nr", 'u', (uint64_t)nr,
+			  "error", 'i', err, NULL);
 }
 
 static struct ln_vcpu *hypercall(struct ln_root *r, struct ln_vcpu *v)
@@ -1441,7 +1695,7 @@ static struct ln_vcpu *hypercall(struct ln_root *r, struct ln_vcpu *v)
 			v->node->deadline_ns = a.a0 ? now_ns() + a.a0 : 0;
 		break;
 	case RP_HC_LOG:
-		ret = hc_log(v->node, &a);
+		ret = hc_log(r, v->node, &a);
 		break;
 	case RP_HC_POST:
 		ret = hc_post(v->node, &a);
@@ -1520,10 +1774,11 @@ static struct ln_vcpu *route_exit(struct ln_root *r, struct ln_vcpu *v)
 	struct kvm_run *run = v->run;
 	uint32_t val = 0;
 
-	if (run->exit_reason == KVM_EXIT_IO && run->io.direction == KVM_EXIT_IO_OUT &&
-	    run->io.size == 4 && run->io.count == 1) {
+	/* The ABI's ports, from a layer only: a guest's are its parent's (invariant 5). */
+	if (v->node->layer && run->exit_reason == KVM_EXIT_IO &&
+	    run->io.direction == KVM_EXIT_IO_OUT && run->io.size == 4 && run->io.count == 1) {
 		memcpy(&val, (uint8_t *)run + run->io.data_offset, 4);
-		if (run->io.port == RP_HC_PORT && v->node->layer)
+		if (run->io.port == RP_HC_PORT)
 			return control_ok(r, v) ? hypercall(r, v) : v;
 		if (run->io.port == RP_FAULT_PORT && has_children(v->node))
 			return violation(r, v, "fault", val);
@@ -1618,6 +1873,21 @@ static struct ln_vcpu *events(struct ln_root *r, struct ln_vcpu *top, struct ln_
 
 static int load_bottom(struct ln_root *r, struct ln_node *n, struct rp_vcpu_state *st);
 
+/* Layer 1's devices, reset for its next incarnation (invariant 11). */
+static void reset_devices(struct ln_root *r, const struct ln_node *n)
+{
+	if (r->disk) {
+		vio_reset(&r->blk.dev);
+		log_event("device_reset", "layer", 's', n->name, "device", 's', "virtio-blk", NULL);
+	}
+	vio_reset(&r->rng.dev);
+	log_event("device_reset", "layer", 's', n->name, "device", 's', "virtio-rng", NULL);
+	if (r->tap) {
+		net_dev_reset(r->tap);
+		log_event("device_reset", "layer", 's', n->name, "device", 's', "virtio-net", NULL);
+	}
+}
+
 /*
  * The restart policy, after a violation of v: v's VM and its subtree are
  * rebuilt from their sealed images. Layer 1 the root rebuilds itself; any
@@ -1645,7 +1915,9 @@ static struct ln_vcpu *restart_layer(struct ln_root *r, struct ln_vcpu *v)
 		end_stack(r, RP_VIOLATION, 0, "a layer to restart has no parent running it");
 		return v;
 	}
-	/* Layer 1: its subtree and every seal go, its memory is emptied, it loads again. */
+	/* Layer 1: its devices reset, its subtree and every seal go, its memory
+	 * is emptied, it loads again. */
+	reset_devices(r, n);
 	for (i = 0; i < RP_MAX_CHILDREN; i++)
 		if (n->children[i]) {
 			node_free(r, n->children[i]);
@@ -1681,6 +1953,10 @@ static void chain_run(struct ln_root *r, struct ln_vcpu *top)
 			snprintf(why, sizeof(why), "stopped by signal %d", (int)stop_signal);
 			end_stack(r, RP_SIGNAL, 0, why);
 			break;
+		}
+		if (now_ns() >= r->log_flush_ns) {
+			log_summaries(r->bottom);
+			r->log_flush_ns = now_ns() + LOG_INTERVAL_NS;
 		}
 		cur = events(r, top, cur);
 		cur->run->kvm_valid_regs =
@@ -2080,6 +2356,11 @@ static int root_open(struct ln_root *r)
 		return -1;
 	}
 	r->run_size = (size_t)size;
+	stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (stop_fd < 0) {
+		log_err("eventfd: %s", strerror(errno));
+		return -1;
+	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_timer;
 	sigaction(SIGALRM, &sa, NULL);
@@ -2148,8 +2429,12 @@ int layer_stack_run(const struct ln_stack *s, struct ln_result *res)
 			 i ? "," : "", s->variants[i]);
 	log_event("stack_start", "layers", 'u', (uint64_t)s->nlayers, "bottom", 's', s->kinds[0],
 		  "top", 's', s->kinds[s->nlayers - 1], "variants", 's', variants, "layer_mem_mib",
-		  'u', s->layer_mem >> 20, NULL);
+		  'u', s->layer_mem >> 20, "slots", 'u', (uint64_t)bottom->nmaps, NULL);
+	r.log_flush_ns = now_ns() + LOG_INTERVAL_NS;
 	chain_run(&r, v);
+	log_summaries(bottom);
+	res->slots = bottom->nmaps;
+	res->slots_max = bottom->nmaps_max;
 	if (r.console_len && write(1, r.console, r.console_len) < 0)
 		r.console_len = 0;
 free:
@@ -2159,6 +2444,12 @@ free:
 		munmap(r.bottom_host, r.bottom_size);
 	node_free(&r, bottom);
 out:
+	if (stop_fd >= 0) {
+		int fd = stop_fd;
+
+		stop_fd = -1;
+		close(fd);
+	}
 	if (r.timer_ok)
 		timer_delete(r.timer);
 	if (r.kvm_fd >= 0)

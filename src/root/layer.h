@@ -49,6 +49,7 @@ struct ln_result {
 	uint64_t code;
 	uint64_t doorbells, cpu_result, echo_sum, hypercalls, refused, exits, violations;
 	bool echo_ok;
+	unsigned slots, slots_max; /* layer 1's KVM memory slots at the end, and the most held */
 	double seconds;
 	char why[200];
 };

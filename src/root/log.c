@@ -110,3 +110,28 @@ void log_event(const char *event, ...)
 	pthread_mutex_unlock(&log_lock);
 	free(text);
 }
+
+bool log_rate_take(struct log_rate *l, uint32_t burst, uint32_t per_s, uint64_t now_ns)
+{
+	uint64_t add;
+
+	if (!l->primed) {
+		l->primed = true;
+		l->tokens = burst;
+		l->at_ns = now_ns;
+	} else if (now_ns > l->at_ns && per_s) {
+		/* Whole tokens only; the time of a part token is kept for the next. */
+		add = (now_ns - l->at_ns) * per_s / 1000000000ULL;
+		if (add >= burst - l->tokens) {
+			l->tokens = burst;
+			l->at_ns = now_ns;
+		} else if (add) {
+			l->tokens += (uint32_t)add;
+			l->at_ns += add * 1000000000ULL / per_s;
+		}
+	}
+	if (!l->tokens)
+		return false;
+	l->tokens--;
+	return true;
+}

@@ -8,6 +8,7 @@
 #define RAMPART_LOG_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -31,5 +32,19 @@ void log_event(const char *event, ...);
 
 /* Seconds since log_open, for timings in events and the summary. */
 double log_uptime(void);
+
+/*
+ * A token bucket for one kind of event line from one source: `burst`
+ * lines at once, then `per_s` a second. Zeroed, it starts full. The caller
+ * counts what it refuses and says so in a summary line.
+ */
+struct log_rate {
+	uint64_t at_ns; /* when tokens were last added */
+	uint32_t tokens;
+	bool primed;
+};
+
+/* May one more line go out at now_ns (CLOCK_MONOTONIC)? Takes a token if so. */
+bool log_rate_take(struct log_rate *l, uint32_t burst, uint32_t per_s, uint64_t now_ns);
 
 #endif

@@ -376,7 +376,8 @@ static int run_layers(const struct rp_config *c)
 		  (uint64_t)res.outcome, "why", 's', res.why, "code", 'u', res.code, "seconds", 'f',
 		  res.seconds, "exits", 'u', res.exits, "hypercalls", 'u', res.hypercalls, "refused",
 		  'u', res.refused, "doorbells", 'u', res.doorbells, "cpu_result", 'u', res.cpu_result,
-		  "echo_sum", 'u', res.echo_sum, "echo_ok", 'u', (uint64_t)res.echo_ok, NULL);
+		  "echo_sum", 'u', res.echo_sum, "echo_ok", 'u', (uint64_t)res.echo_ok, "slots", 'u',
+		  (uint64_t)res.slots, "slots_max", 'u', (uint64_t)res.slots_max, NULL);
 	dprintf(2, "rampart: %s after %.2f s (exit %d)\n", res.why, res.seconds, res.outcome);
 	return res.outcome;
 }

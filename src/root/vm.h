@@ -117,6 +117,8 @@ struct vio_net *net_dev_vio(struct rp_tap *t);
 int net_dev_fd(const struct rp_tap *t);
 int net_dev_rx(struct rp_tap *t);
 bool net_dev_starved(const struct rp_tap *t);
+/* The device reset (its driver is gone); a frame read for it is dropped. */
+void net_dev_reset(struct rp_tap *t);
 void net_dev_close(struct rp_tap *t);
 /* The rng backend (vio_rng_backend.fill): getrandom(2). */
 int rng_getrandom(void *ctx, void *buf, size_t len);

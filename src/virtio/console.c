@@ -15,11 +15,27 @@ static struct vio_console *to_console(struct vio_dev *d)
 	return (struct vio_console *)d;
 }
 
+/* The output of a chain, within what is left of the notify's budget. */
+static void console_out(struct vio_console *c, const struct virtq_chain *ch, uint32_t *left)
+{
+	for (unsigned k = 0; k < ch->n_out; k++) {
+		uint32_t len = ch->iov[k].len < *left ? ch->iov[k].len : *left;
+
+		if (len < ch->iov[k].len)
+			vio_refuse(&c->dev, VIO_R_BUDGET, "console output past the notify's budget",
+				   ch->iov[k].len);
+		if (len)
+			c->be->write(c->be->ctx, ch->iov[k].base, len);
+		*left -= len;
+	}
+}
+
 static void console_tx(struct vio_console *c)
 {
 	struct vio_dev *d = &c->dev;
 	struct vio_iov iov[VIO_CHAIN_MAX];
 	struct virtq_chain ch;
+	uint32_t left = VIO_CONSOLE_TX_BUDGET;
 	bool pushed = false;
 
 	for (uint32_t i = 0;; i++) {
@@ -32,8 +48,8 @@ static void console_tx(struct vio_console *c)
 		r = virtq_pop(d, CONS_TXQ, iov, VIO_CHAIN_MAX, &ch);
 		if (r == VQ_EMPTY || r == VQ_BROKEN)
 			break;
-		for (unsigned k = 0; r == VQ_OK && k < ch.n_out; k++)
-			c->be->write(c->be->ctx, ch.iov[k].base, ch.iov[k].len);
+		if (r == VQ_OK)
+			console_out(c, &ch, &left);
 		virtq_push(d, CONS_TXQ, ch.head, 0);
 		pushed = true;
 	}

@@ -136,6 +136,11 @@ static void dev_reset(struct vio_dev *d)
 	irq_update(d);
 }
 
+void vio_reset(struct vio_dev *d)
+{
+	dev_reset(d);
+}
+
 /* The queue QueueSel names, or NULL when the device has no such queue. */
 static struct vio_queue *sel_queue(struct vio_dev *d)
 {

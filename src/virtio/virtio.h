@@ -101,6 +101,8 @@ struct vio_dev {
 /* MMIO register access at offset off (< VIO_MMIO_SIZE) of the device window. */
 void vio_mmio_read(struct vio_dev *d, uint64_t off, void *data, unsigned len);
 void vio_mmio_write(struct vio_dev *d, uint64_t off, const void *data, unsigned len);
+/* Reset d as its driver's write of 0 to the status register does (3.1.1). */
+void vio_reset(struct vio_dev *d);
 
 /* ---- net ---------------------------------------------------------------- */
 
@@ -179,6 +181,16 @@ struct vio_console_backend {
 	/* Output from the guest. */
 	void (*write)(void *ctx, const void *data, size_t len);
 };
+
+/*
+ * Bytes one transmit notify writes to the backend, at most. Descriptors may
+ * alias: a queue of VIO_QUEUE_MAX chains of VIO_CHAIN_MAX descriptors, each
+ * over all of guest RAM, would make one notify write |RAM| x 65536 bytes to
+ * the host's stdout. Past it the rest of the notify's output is dropped
+ * (every chain is still completed: a driver that waits for its buffer, as
+ * Linux's hvc does, must not hang).
+ */
+#define VIO_CONSOLE_TX_BUDGET (64u << 10)
 
 struct vio_console {
 	struct vio_dev dev;

@@ -71,6 +71,7 @@ enum vio_refusal {
 	VIO_R_REQ_UNSUPP,	/* unknown request type */
 	VIO_R_BACKEND,		/* the backend failed */
 	VIO_R_CONFIG_WRITE,	/* write to read-only config space */
+	VIO_R_BUDGET,		/* more than a device's budget for one notify: cut */
 };
 
 /* ---- transport services for queues and devices (mmio.c) ------------------ */

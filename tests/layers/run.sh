@@ -245,6 +245,99 @@ for L in scribble,spin pass,scribble,spin; do
 		notok "restart-limit $L" "exit $rc, $r restarts, $h halts"
 done
 
+# A guest VM (RP_VM_IRQCHIP) is not a layer: the ABI's ports mean nothing
+# from it. guestport's child is one, running spin mode 10: a hypercall to
+# 0x510 (rax must come back unchanged) and a vector to 0x511 reach its
+# parent as port I/O, no violation, then its 100 doorbells.
+for L in guestport,spin pass,guestport,spin; do
+	run "guestport-$L" --layers $L --layer-args 10,100
+	if [ $rc = 0 ] && ! grep -q '"event":"violation"' "$T/guestport-$L" &&
+		grep -q '"text":"guestport: the guest.s out to 0x510 (0x0) came to me as port I/O"' "$T/guestport-$L" &&
+		grep -q '"text":"guestport: the guest.s out to 0x511 (0x6) came to me as port I/O"' "$T/guestport-$L" &&
+		[ "$(field "guestport-$L" doorbells)" = 100 ]; then
+		ok "guest VM: its out to the ABI's ports reaches its parent as port I/O in $L (no violation, 100 doorbells)"
+	else
+		notok "guestport $L" "exit $rc, doorbells $(field "guestport-$L" doorbells), $(grep -o '"event":"\(violation\|end\)"[^}]*' "$T/guestport-$L" | head -2)"
+	fi
+done
+
+# SIGTERM is not held off by RP_HC_WAIT: churn waits an hour in its first
+# pause; the stack must end with exit 5 within 2 s of the signal.
+"$R" run --layers churn --layer-args 3600000,1 2>"$T/waitstop" &
+pid=$!
+i=0
+while ! grep -q "churn: pause 1" "$T/waitstop" 2>/dev/null && [ $i -lt $((1000 * TIME_SCALE)) ]; do
+	i=$((i + 1)); sleep 0.01
+done
+sleep 0.2
+t0=$(date +%s%N)
+kill -TERM $pid
+i=0
+while kill -0 $pid 2>/dev/null && [ $i -lt 50 ]; do i=$((i + 1)); sleep 0.1; done
+ms=$((($(date +%s%N) - t0) / 1000000))
+kill -KILL $pid 2>/dev/null
+wait $pid
+rc=$?
+if [ $rc = 5 ] && [ $ms -le 2000 ] && grep -q '"why":"stopped by signal 15"' "$T/waitstop"; then
+	ok "sigterm ends a stack whose layer waits an hour in RP_HC_WAIT (exit 5 after $ms ms)"
+else
+	notok "sigterm in RP_HC_WAIT" "exit $rc after $ms ms, $(tail -n 1 "$T/waitstop")"
+fi
+
+# Seals split slots; lifting them merges the pieces again. reseal builds,
+# runs and destroys its child 64 times, 4 KiB further up each time: layer
+# 1's map table must peak where a plain pass's does. sealfill seals pages
+# of its memory until the root refuses a seal: ENOMEM, no violation, its
+# memory all mapped, and its table back to its start once the seals go.
+field_start() { grep '"event":"stack_start"' "$T/$1" | sed -n "s/.*\"$2\":\([0-9]*\).*/\1/p"; }
+run slots-pass --layers pass,spin --layer-args 1,100
+run slots-reseal --layers reseal,spin --layer-args 1,100
+want=$(field slots-pass slots_max) got=$(field slots-reseal slots_max)
+if [ $rc = 0 ] && [ -n "$want" ] && [ "$got" = "$want" ] && [ "$(field slots-reseal doorbells)" = 100 ]; then
+	ok "slots: 64 children built and destroyed keep layer 1's map table at $got slots (a pass's peak)"
+else
+	notok "slots reseal" "exit $rc, slots_max $got want $want, $(grep -o '"event":"\(violation\|end\)"[^}]*' "$T/slots-reseal" | head -2)"
+fi
+run slots-fill --layers sealfill --layer-mem 16M
+if [ $rc = 0 ] && ! grep -q '"event":"violation"' "$T/slots-fill" &&
+	grep -q '"text":"sealfill: map [0-9]* refused with -10; memory intact"' "$T/slots-fill" &&
+	[ "$(field slots-fill slots)" = "$(field_start slots-fill slots)" ]; then
+	ok "slots: a seal past the slot limit is refused (ENOMEM), nothing half done; $(field slots-fill slots_max) slots at most, $(field slots-fill slots) at the end"
+else
+	notok "slots sealfill" "exit $rc, slots $(field slots-fill slots) start $(field_start slots-fill slots), $(grep -o '"\(text\|event\)":"\(sealfill[^"]*\|violation\|end\)"[^}]*' "$T/slots-fill" | head -2)"
+fi
+
+# Event volume: flood makes 100000 refused calls and 100000 log calls. The
+# log must stay under 256 KiB, and the lines it shows plus the counts of
+# its log_dropped lines must add up to every call, exactly.
+timeout $((60 * TIME_SCALE)) "$R" run --layers flood 2>"$T/flood" # 200000 exits: more than run's 20 s under load
+rc=$?
+bytes=$(wc -c <"$T/flood")
+dropped() { grep "\"event\":\"log_dropped\",\"layer\":\"L1#[0-9]*\",\"kind\":\"$2\"" "$T/$1" |
+	sed 's/.*"dropped":\([0-9]*\).*/\1/' | awk '{ s += $1 } END { print s + 0 }'; }
+rl=$(grep -c '"event":"hc_refused","layer":"L1#' "$T/flood") rd=$(dropped flood hc_refused)
+ll=$(grep -c '"event":"layer_log","layer":"L1#' "$T/flood") ld=$(dropped flood layer_log)
+if [ $rc = 0 ] && [ "$bytes" -lt 262144 ] && [ $((rl + rd)) = 100000 ] &&
+	[ "$(field flood refused)" = 100000 ] && [ $((ll + ld)) = 100001 ] &&
+	grep -q '"text":"flood: done"' "$T/flood"; then
+	ok "event volume: 200000 calls, $bytes bytes of log (refusals $rl shown + $rd dropped, log lines $ll + $ld)"
+else
+	notok "event volume" "exit $rc, $bytes bytes, refusals $rl + $rd of $(field flood refused), log lines $ll + $ld"
+fi
+
+# Resource limits per stack: each hog layer takes the 15 VMs (one vCPU each)
+# its own quotas allow before starting the next. The stack's VM limit (64)
+# stops the chain at depth 4; that hog then adds vCPUs until the stack's
+# vCPU limit (128) refuses one. Both refusals are EQUOTA, and the stack
+# ends cleanly (code 0).
+run hog --layers hog,hog,hog,hog,hog,hog
+if [ $rc = 0 ] && [ "$(field hog code)" = 0 ] &&
+	grep -q '"text":"hog: depth 4: VM_CREATE refused with -5 after 15 VMs; VCPU_CREATE refused with -5 after [0-9]* vCPUs"' "$T/hog"; then
+	ok "resource limits: a chain of hogs meets the stack's 64 VMs and 128 vCPUs (EQUOTA, clean end)"
+else
+	notok "resource limits" "exit $rc, code $(field hog code), $(grep -o '"text":"hog:[^"]*"' "$T/hog")"
+fi
+
 # Diversity of the images themselves (addresses, W^X, the seed's order) is
 # tests/layers/images.sh's: it needs no KVM.
 

@@ -6,11 +6,13 @@
  * i * 1024 of OUT; then send the file IN, 1024 bytes per frame, numbered
  * from 0, to broadcast. Frames of other kinds are ignored.
  *
- *   tapio IFACE COUNT OUT IN [TIMEOUT_S [noise]]
+ *   tapio IFACE COUNT OUT IN [TIMEOUT_S [noise] [again]]
  *
  * With "noise", a child process also sends a frame of another EtherType
  * every 2 ms from the start until tapio ends: traffic on the tap before
- * the guest's driver is up, and frames the guest must skip.
+ * the guest's driver is up, and frames the guest must skip. With "again",
+ * a frame may come more than once (a guest restarted while it sent), each
+ * time with the same bytes.
  *
  * Exit status 0 when every frame 0..count-1 came once and IN was sent;
  * 1 with a message otherwise.
@@ -21,6 +23,7 @@
 #include <net/ethernet.h>
 #include <net/if.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,7 +55,8 @@ int main(int argc, char **argv)
 {
 	static uint8_t seen[MAX_FRAMES], frame[ETH_HLEN + 4 + CHUNK + 64], data[MAX_FRAMES * CHUNK];
 	struct sockaddr_ll sa = {.sll_family = AF_PACKET, .sll_protocol = htons(ETHERTYPE)};
-	unsigned long count, got = 0, other = 0;
+	unsigned long count, got = 0, other = 0, again = 0;
+	bool repeats = false;
 	pid_t noise = -1;
 	double timeout, deadline;
 	FILE *out, *in;
@@ -73,6 +77,8 @@ int main(int argc, char **argv)
 	fd = socket(AF_PACKET, SOCK_RAW, htons(ETHERTYPE));
 	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		return die("AF_PACKET socket");
+	for (int a = 6; a < argc; a++)
+		repeats |= !strcmp(argv[a], "again");
 	if (argc > 6 && !strcmp(argv[6], "noise")) {
 		pid_t parent = getpid();
 
@@ -115,6 +121,11 @@ int main(int argc, char **argv)
 		}
 		i = (uint32_t)frame[14] << 24 | (uint32_t)frame[15] << 16 |
 		    (uint32_t)frame[16] << 8 | frame[17];
+		if (i < count && seen[i] && repeats &&
+		    !memcmp(data + (size_t)i * CHUNK, frame + 18, CHUNK)) {
+			again++;
+			continue;
+		}
 		if (i >= count || seen[i]) {
 			fprintf(stderr, "tapio: frame %u unexpected (count %lu)\n", i, count);
 			return 1;
@@ -145,6 +156,7 @@ int main(int argc, char **argv)
 	fclose(in);
 	if (noise > 0)
 		kill(noise, SIGTERM);
-	printf("received %lu frames (%lu of other kinds), sent the input\n", got, other);
+	printf("received %lu frames (%lu of other kinds, %lu again), sent the input\n", got, other,
+	       again);
 	return 0;
 }

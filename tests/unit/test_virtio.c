@@ -502,9 +502,51 @@ static void test_console(void **state)
 	assert_int_equal(log_count, 0);
 }
 
+static uint64_t cons_bytes;
+
+static void t_count(void *ctx, const void *data, size_t len)
+{
+	(void)ctx;
+	(void)data;
+	cons_bytes += len;
+}
+
+static const struct vio_console_backend count_be = { .write = t_count };
+
+/*
+ * One transmit notify of aliased descriptors: QNUM chains, each QNUM
+ * descriptors over the same 512 KiB, would write 128 MiB. The device writes
+ * VIO_CONSOLE_TX_BUDGET bytes, says so once, and still completes every chain.
+ */
+static void test_console_tx_budget(void **state)
+{
+	uint64_t b;
+
+	(void)state;
+	guest_reset();
+	cons_bytes = 0;
+	vio_console_init(&cons, &host, 3, &count_be);
+	drv_init(&cons.dev, F_VERSION_1, 2);
+	b = galloc(512 << 10);
+	for (unsigned i = 0; i < QNUM; i++)
+		set_desc(1, i, b, 512 << 10, i + 1 < QNUM ? D_NEXT : 0, (uint16_t)(i + 1));
+	for (unsigned i = 0; i < QNUM; i++)
+		avail_add(1, 0);
+	notify(&cons.dev, 1);
+	assert_int_equal(cons_bytes, VIO_CONSOLE_TX_BUDGET);
+	assert_int_equal(used_idx(1), QNUM);
+	assert_int_equal(log_count, 1);
+	/* The next notify has a budget of its own. */
+	avail_add(1, 0);
+	notify(&cons.dev, 1);
+	assert_int_equal(cons_bytes, 2 * VIO_CONSOLE_TX_BUDGET);
+	assert_int_equal(used_idx(1), QNUM + 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_console_tx_budget),
 		cmocka_unit_test_setup(test_mmio_identity, setup_rng),
 		cmocka_unit_test_setup(test_mmio_bad_width, setup_rng),
 		cmocka_unit_test_setup(test_features_need_version_1, setup_rng),
