@@ -432,6 +432,8 @@ uint64_t layer_main(const struct rp_boot_info *info)
 		test_main(info);
 	if (!strcmp(kind, "io"))
 		io_main(info);
+	if (!strcmp(kind, "badring"))
+		badring_main(info);
 	hc_log("layer: unknown kind");
 	return LAYER_CODE_BAD;
 }
