@@ -15,10 +15,14 @@
  *
  * The backends touch every byte of every iov they get, so ASan checks the
  * bounds the device model promises, and they abort on an iov outside RAM.
+ * Part of the RAM is read-only to the driver (a layer child's sealed pages)
+ * and PROT_READ: a store the device model makes there faults.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "virtio/virtio.h"
 
@@ -26,8 +30,11 @@
 #define RAM_SIZE 0x40000u
 #define QNUM 16
 #define DISK_SECTORS 64
+/* Read-only to the driver: among the default descriptor addresses (op 8). */
+#define RO_OFF 0x18000u
+#define RO_SIZE 0x8000u
 
-static uint8_t ram[RAM_SIZE];
+static uint8_t ram[RAM_SIZE] __attribute__((aligned(4096)));
 static struct vio_net net;
 static struct vio_blk blk;
 static struct vio_console cons;
@@ -51,12 +58,16 @@ static uint64_t take(struct in *in, unsigned bytes)
 	return v;
 }
 
-static void *gpa_ptr(void *ctx, uint64_t gpa, uint64_t len)
+static void *gpa_ptr(void *ctx, uint64_t gpa, uint64_t len, bool write)
 {
+	uint64_t off = gpa - RAM_BASE;
+
 	(void)ctx;
-	if (gpa < RAM_BASE || gpa - RAM_BASE > RAM_SIZE || len > RAM_SIZE - (gpa - RAM_BASE))
+	if (gpa < RAM_BASE || off > RAM_SIZE || len > RAM_SIZE - off)
 		return NULL;
-	return ram + (gpa - RAM_BASE);
+	if (write && off < RO_OFF + RO_SIZE && off + len > RO_OFF)
+		return NULL;
+	return ram + off;
 }
 
 static void set_irq(void *ctx, unsigned irq, int level)
@@ -215,9 +226,10 @@ static void driver_init(unsigned i, uint64_t feat)
 	w32(d, 0x070, 3 | 8 | 4);
 }
 
+/* The driver's stores: only where it may write. */
 static void put(uint64_t gpa, const void *src, size_t n)
 {
-	uint8_t *p = gpa_ptr(NULL, gpa, n);
+	uint8_t *p = gpa_ptr(NULL, gpa, n, true);
 	if (p)
 		memcpy(p, src, n);
 }
@@ -307,8 +319,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct in in = { data, size };
 	static const uint8_t mac[6] = { 2, 0, 0, 0, 0, 1 };
+	static bool sealed;
 
-	memset(ram, 0, sizeof(ram));
+	if (!sealed) { /* once: the pages stay PROT_READ from then on */
+		memset(ram + RO_OFF, 0xa5, RO_SIZE);
+		if (mprotect(ram + RO_OFF, RO_SIZE, PROT_READ))
+			abort();
+		sealed = true;
+	}
+	memset(ram, 0, RO_OFF);
+	memset(ram + RO_OFF + RO_SIZE, 0, RAM_SIZE - RO_OFF - RO_SIZE);
 	memset(avail_idx, 0, sizeof(avail_idx));
 	vio_net_init(&net, &host, 1, mac, &net_be);
 	vio_blk_init(&blk, &host, 2, &blk_be);

@@ -4,6 +4,12 @@
  * parent; it is checked here before any of its addresses is used: payloads
  * inside our memory, the child's region inside our free memory and past
  * every payload.
+ *
+ * The device model we run for the child stores only where the child may
+ * write itself (child_dev_ptr): what we map into it without W (its system
+ * area, code, read-only data) and its page tables are sealed by the root,
+ * read-only to us too, and a store there would be reported as our
+ * violation, on the say-so of a child that pointed its rings there.
  */
 #include "layer/child.h"
 
@@ -46,6 +52,38 @@ void *child_ptr(void *ctx, uint64_t gpa, uint64_t len)
 	const struct child *c = ctx;
 
 	if (!rt_range_ok(gpa, len, c->size))
+		return NULL;
+	return c->base + gpa;
+}
+
+/*
+ * Every byte of [gpa, end) in a map we gave the child with W, and none
+ * below RP_IMAGE_BASE: its ring-0 stack and page tables are mapped W for
+ * the CPU alone (supervisor pages), and the tables are sealed against us.
+ */
+static bool child_writable(const struct child *c, uint64_t gpa, uint64_t end)
+{
+	if (gpa < RP_IMAGE_BASE)
+		return false;
+	for (unsigned i = 0; i < c->nmaps && gpa < end; i++) {
+		const struct child_map *m = &c->maps[i];
+
+		if (gpa < m->gpa || gpa - m->gpa >= m->size)
+			continue;
+		if (!(m->rights & RP_MAP_W))
+			return false;
+		gpa = m->gpa + m->size; /* the maps are in address order */
+	}
+	return gpa >= end;
+}
+
+void *child_dev_ptr(void *ctx, uint64_t gpa, uint64_t len, bool write)
+{
+	const struct child *c = ctx;
+
+	if (!rt_range_ok(gpa, len, c->size))
+		return NULL;
+	if (write && !child_writable(c, gpa, gpa + len))
 		return NULL;
 	return c->base + gpa;
 }
@@ -173,6 +211,7 @@ int child_start_devs(const struct rp_boot_info *info, struct child *c, const str
 	int64_t r;
 	int n, i;
 
+	c->nmaps = 0; /* nothing of it writable by its device model until mapped */
 	if (carve(info, c))
 		return -1;
 	child_info(info, &ci, devs, ndevs);
@@ -207,6 +246,8 @@ int child_start_devs(const struct rp_boot_info *info, struct child *c, const str
 			      rights);
 		if (r < 0)
 			return fail("layer: RP_HC_VM_MAP refused", NULL);
+		c->maps[c->nmaps++] = (struct child_map){
+		    .gpa = ranges[i].gpa, .size = ranges[i].size, .rights = ranges[i].rights};
 	}
 	c->vcpu = hc_vcpu_create(c->vm);
 	if (c->vcpu < 0)

@@ -6,9 +6,17 @@
 #ifndef RAMPART_LAYER_CHILD_H
 #define RAMPART_LAYER_CHILD_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
+#include "boot/ring3.h"
 #include "rampart/abi.h"
+
+/* One RP_HC_VM_MAP we made of the child's region: child gpa, size, RP_MAP_*. */
+struct child_map {
+	uint64_t gpa, size;
+	uint32_t rights;
+};
 
 struct child {
 	uint8_t *base; /* the child's guest-physical 0, in our memory */
@@ -16,6 +24,10 @@ struct child {
 	int64_t vm, vcpu;
 	uint32_t restarts; /* rebuilt this many times after a violation (its boot info says so) */
 	uint64_t vm_flags; /* RP_HC_VM_CREATE's flags (tests: RP_VM_IRQCHIP, a guest VM) */
+	/* How its region is mapped (ring3_layout's ranges, in address order):
+	 * what its device model may write (child_dev_ptr). */
+	struct child_map maps[RING3_MAX_RANGES];
+	unsigned nmaps;
 };
 
 /*
@@ -35,9 +47,18 @@ extern uint64_t child_split_sys;
 int child_start_devs(const struct rp_boot_info *info, struct child *c, const struct rp_dev *devs,
 		     unsigned ndevs);
 
-/* The child's gpa_ptr (ctx: the struct child): child-physical -> our memory,
- * NULL outside the child's region. Valid once child_start has carved it. */
+/* The child's gpa_ptr for building it (ctx: the struct child):
+ * child-physical -> our memory, NULL outside the child's region. Valid once
+ * child_start has carved it. */
 void *child_ptr(void *ctx, uint64_t gpa, uint64_t len);
+/*
+ * The child's memory as the device model we run for it reaches it
+ * (vio_host.gpa_ptr; ctx: the struct child): as child_ptr, and with write
+ * only where the child may write itself: in a map we gave it with W, at or
+ * above RP_IMAGE_BASE. Valid once child_start has mapped it (no write
+ * before).
+ */
+void *child_dev_ptr(void *ctx, uint64_t gpa, uint64_t len, bool write);
 
 /*
  * Do the child's port I/O exit ourselves, unchanged (it exits to our

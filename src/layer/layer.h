@@ -30,6 +30,9 @@
  *  "io"    a test guest that drives its parent's disk and network (see
  *          iotest.c): args[0] = sectors, args[1] = frames sent, args[2] =
  *          frames received.
+ *  "badring" a test guest that points its parent's disk at memory it may
+ *          not write (its code, system area, page tables, read-only data;
+ *          see badring.c): args[0] = the mode.
  *  "spin"  a test guest, no hypercalls: args[0] = mode, args[1] = n (see
  *          spin.c); ends with `out` of its exit code to port 0x6f0.
  *  "canary", "overrun": tests of the stack protector (see guard.h).
@@ -60,6 +63,7 @@ __attribute__((noreturn)) void flood_main(const struct rp_boot_info *info);
 /* "hog" (tests only, a pass): takes its quotas' VMs and vCPUs first (hog.c). */
 void hog_fill(const struct rp_boot_info *info);
 __attribute__((noreturn)) void io_main(const struct rp_boot_info *info);
+__attribute__((noreturn)) void badring_main(const struct rp_boot_info *info);
 
 /* The spin guest's cpu mode: n rounds of xorshift64 from a fixed seed,
  * folded to 32 bits (the root's test harness computes the same). */

@@ -413,16 +413,16 @@ static __attribute__((noreturn)) void pass_main(const struct rp_boot_info *info,
 	struct rp_dev devs[3];
 	unsigned ndevs = 0;
 
-	if (vdisk_init(info, "pass", RP_DEV_BASE, RP_DEV_SIZE, -1, child_ptr, &c))
+	if (vdisk_init(info, "pass", RP_DEV_BASE, RP_DEV_SIZE, -1, child_dev_ptr, &c))
 		devs[ndevs++] = (struct rp_dev){.id = 2 /* virtio block */, .base = RP_DEV_BASE};
-	if (vrng_init(info, "pass", RP_DEV_BASE + ndevs * RP_DEV_SIZE, RP_DEV_SIZE, -1, child_ptr,
-		      &c)) {
+	if (vrng_init(info, "pass", RP_DEV_BASE + ndevs * RP_DEV_SIZE, RP_DEV_SIZE, -1,
+		      child_dev_ptr, &c)) {
 		devs[ndevs] = (struct rp_dev){.id = 4 /* virtio rng */,
 					      .base = RP_DEV_BASE + ndevs * RP_DEV_SIZE};
 		ndevs++;
 	}
-	if (vnet_init(info, "pass", RP_DEV_BASE + ndevs * RP_DEV_SIZE, RP_DEV_SIZE, -1, child_ptr,
-		      &c)) {
+	if (vnet_init(info, "pass", RP_DEV_BASE + ndevs * RP_DEV_SIZE, RP_DEV_SIZE, -1,
+		      child_dev_ptr, &c)) {
 		devs[ndevs] = (struct rp_dev){.id = 1 /* virtio net */,
 					      .base = RP_DEV_BASE + ndevs * RP_DEV_SIZE};
 		ndevs++;
@@ -670,6 +670,8 @@ uint64_t layer_main(const struct rp_boot_info *info)
 		test_main(info);
 	if (!strcmp(kind, "io"))
 		io_main(info);
+	if (!strcmp(kind, "badring"))
+		badring_main(info);
 	hc_log("layer: unknown kind");
 	return LAYER_CODE_BAD;
 }

@@ -88,7 +88,7 @@ static void dev_log(void *ctx, const char *dev, const char *what, uint64_t value
 }
 
 int vdisk_init(const struct rp_boot_info *info, const char *name, uint64_t base, uint64_t size,
-	       int irq, void *(*gpa_ptr)(void *, uint64_t, uint64_t), void *ctx)
+	       int irq, void *(*gpa_ptr)(void *, uint64_t, uint64_t, bool), void *ctx)
 {
 	const struct rp_dev *d = vdev_find(info, VIRTIO_ID_BLOCK);
 	const char *why = "?";

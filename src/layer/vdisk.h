@@ -21,11 +21,12 @@
  * Probe the parent's block device, if the boot info lists one, and set up
  * the child's: its register window at child-physical base (size bytes),
  * its interrupt line irq (<0: none, the child polls). gpa_ptr(ctx, ...)
- * maps child-physical to our memory. name prefixes the log lines. Returns
+ * maps child-physical to our memory, with write only where the child may
+ * write (vio_host.gpa_ptr). name prefixes the log lines. Returns
  * 1, 0 when there is no disk; a broken device ends this layer.
  */
 int vdisk_init(const struct rp_boot_info *info, const char *name, uint64_t base, uint64_t size,
-	       int irq, void *(*gpa_ptr)(void *, uint64_t, uint64_t), void *ctx);
+	       int irq, void *(*gpa_ptr)(void *, uint64_t, uint64_t, bool), void *ctx);
 /* A child MMIO exit at addr: true when it was the disk's window (handled). */
 bool vdisk_mmio(uint64_t addr, uint8_t *data, unsigned len, bool write);
 

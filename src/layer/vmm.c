@@ -92,6 +92,13 @@ static void *guest_ptr(void *ctx, uint64_t gpa, uint64_t len)
 	return gg->base + gpa;
 }
 
+/* For its devices: the guest's RAM is one R|W|X map, all of it writable by it. */
+static void *guest_dev_ptr(void *ctx, uint64_t gpa, uint64_t len, bool write)
+{
+	(void)write;
+	return guest_ptr(ctx, gpa, len);
+}
+
 static void uart_put(void *ctx, uint8_t c)
 {
 	(void)ctx;
@@ -172,14 +179,14 @@ static void start_guest(const struct rp_boot_info *info)
 		bc.initrd_size = info->payload[1].size;
 	}
 	bc.cmdline = cmdline;
-	if (vdisk_init(info, "vmm", BOOT_MMIO_BASE, BOOT_MMIO_STRIDE, BOOT_FIRST_GSI, guest_ptr,
+	if (vdisk_init(info, "vmm", BOOT_MMIO_BASE, BOOT_MMIO_STRIDE, BOOT_FIRST_GSI, guest_dev_ptr,
 		       &g))
 		bc.ndevs++;
 	if (vrng_init(info, "vmm", BOOT_MMIO_BASE + BOOT_MMIO_STRIDE * bc.ndevs, BOOT_MMIO_STRIDE,
-		      (int)(BOOT_FIRST_GSI + bc.ndevs), guest_ptr, &g))
+		      (int)(BOOT_FIRST_GSI + bc.ndevs), guest_dev_ptr, &g))
 		bc.ndevs++;
 	if (vnet_init(info, "vmm", BOOT_MMIO_BASE + BOOT_MMIO_STRIDE * bc.ndevs, BOOT_MMIO_STRIDE,
-		      (int)(BOOT_FIRST_GSI + bc.ndevs), guest_ptr, &g))
+		      (int)(BOOT_FIRST_GSI + bc.ndevs), guest_dev_ptr, &g))
 		bc.ndevs++;
 	for (unsigned k = 0; k < bc.ndevs; k++) {
 		devs[k].base = BOOT_MMIO_BASE + BOOT_MMIO_STRIDE * k;

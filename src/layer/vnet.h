@@ -23,11 +23,12 @@
  * up the child's: its register window at child-physical base (size
  * bytes), its interrupt line irq (<0: none; a layer child is told of
  * received frames with an RP_EV_NET event instead). gpa_ptr(ctx, ...) maps
- * child-physical to our memory. Returns 1, 0 when there is no network; a
- * broken device ends this layer.
+ * child-physical to our memory, with write only where the child may write
+ * (vio_host.gpa_ptr). Returns 1, 0 when there is no network; a broken
+ * device ends this layer.
  */
 int vnet_init(const struct rp_boot_info *info, const char *name, uint64_t base, uint64_t size,
-	      int irq, void *(*gpa_ptr)(void *, uint64_t, uint64_t), void *ctx);
+	      int irq, void *(*gpa_ptr)(void *, uint64_t, uint64_t, bool), void *ctx);
 /* A child MMIO exit at addr: true when it was the network's window (handled). */
 bool vnet_mmio(uint64_t addr, uint8_t *data, unsigned len, bool write);
 /* Move the frames our parent delivered into the child's receive buffers

@@ -18,10 +18,11 @@
 /*
  * Probe the parent's rng, if the boot info lists one, and set up the
  * child's at child-physical base (size bytes), interrupt line irq (<0:
- * none). Returns 1, 0 when there is no rng; a broken device ends this layer.
+ * none); gpa_ptr as for vdisk_init. Returns 1, 0 when there is no rng; a
+ * broken device ends this layer.
  */
 int vrng_init(const struct rp_boot_info *info, const char *name, uint64_t base, uint64_t size,
-	      int irq, void *(*gpa_ptr)(void *, uint64_t, uint64_t), void *ctx);
+	      int irq, void *(*gpa_ptr)(void *, uint64_t, uint64_t, bool), void *ctx);
 /* A child MMIO exit at addr: true when it was the rng's window (handled). */
 bool vrng_mmio(uint64_t addr, uint8_t *data, unsigned len, bool write);
 

@@ -39,7 +39,7 @@ void config_defaults(struct rp_config *c)
 }
 
 /* Personalities of the layer kernel (src/layer). */
-static const char *const layer_kinds[] = {"pass", "test", "spin", "ropass", "tick", "abuse", "churn", "vmm", "unpin", "smash", "pair", "io", "canary", "overrun", "scribble", "ptscribble", "wxmap", "badcode", "wxpte", "execdata", "loadcr3", "flaky", "rowrite", "ptwrite", "dtwrite", "ptloop", "idtwrite", "splitsys", "ptalias", "ring0", "sysalias", "guestport", "reseal", "sealfill", "flood", "hog", NULL};
+static const char *const layer_kinds[] = {"pass", "test", "spin", "ropass", "tick", "abuse", "churn", "vmm", "unpin", "smash", "pair", "io", "canary", "overrun", "scribble", "ptscribble", "wxmap", "badcode", "wxpte", "execdata", "loadcr3", "flaky", "rowrite", "ptwrite", "dtwrite", "ptloop", "idtwrite", "splitsys", "ptalias", "ring0", "sysalias", "guestport", "reseal", "sealfill", "flood", "hog", "badring", NULL};
 
 /* Variants of the layer kernel, each its own image: layer-VARIANT.elf (Makefile). */
 const char *const config_variants[] = {"gcc", "clang", NULL};
@@ -558,14 +558,16 @@ int config_check(const struct rp_config *c, char *err, size_t errlen)
 		if (strcmp(top, "spin") && strcmp(top, "test") && strcmp(top, "abuse") &&
 		    strcmp(top, "churn") && strcmp(top, "vmm") && strcmp(top, "io") &&
 		    strcmp(top, "overrun") && strcmp(top, "sealfill") &&
-		    strcmp(top, "flood") && strcmp(top, "hog"))
+		    strcmp(top, "flood") && strcmp(top, "hog") &&
+		    strcmp(top, "badring"))
 			return refuse(err, errlen, "the top layer '%s' needs a child: put spin, test, "
 						 "abuse, churn, io or vmm on top", c->layers[c->nlayers - 1]);
 		for (i = 0; i + 1 < c->nlayers; i++)
 			if (strcmp(c->layers[i], "vmm") == 0)
 				return refuse(err, errlen, "layer %u 'vmm': only the top layer can "
 							 "be the vmm", i + 1);
-		if ((c->ndisks || c->nnets) && strcmp(top, "vmm") && strcmp(top, "io"))
+		if ((c->ndisks || c->nnets) && strcmp(top, "vmm") && strcmp(top, "io") &&
+		    strcmp(top, "badring"))
 			return refuse(err, errlen, "a disk or network goes through the layers to a vmm "
 						 "(or io) top only: put vmm on top, or run no layers");
 		/* The layers below the top hand the devices on: pass, ropass, tick and flaky do. */

@@ -95,6 +95,13 @@ void *vm_gpa_ptr(void *ctx, uint64_t gpa, uint64_t len)
 	return NULL;
 }
 
+/* vio_host.gpa_ptr: a guest's RAM is read-write to it, every region (setup_memory). */
+static void *vm_dev_ptr(void *ctx, uint64_t gpa, uint64_t len, bool write)
+{
+	(void)write;
+	return vm_gpa_ptr(ctx, gpa, len);
+}
+
 void vm_set_irq(void *ctx, unsigned irq, int level)
 {
 	struct rp_vm *vm = ctx;
@@ -247,7 +254,7 @@ int vm_create(struct rp_vm *vm, const struct rp_config *cfg)
 	vm->vm_fd = -1;
 	pthread_mutex_init(&vm->irq_lock, NULL);
 	vm->host.ctx = vm;
-	vm->host.gpa_ptr = vm_gpa_ptr;
+	vm->host.gpa_ptr = vm_dev_ptr;
 	vm->host.set_irq = vm_set_irq;
 	vm->kvm_fd = kvm_open();
 	if (vm->kvm_fd < 0 || kvm_check(vm->kvm_fd))

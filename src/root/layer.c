@@ -379,9 +379,10 @@ static uint8_t *node_ptr(struct ln_node *n, uint64_t gpa, uint64_t len, uint32_t
 	return NULL;
 }
 
-static void *boot_mem_ptr(void *ctx, uint64_t gpa, uint64_t len)
+/* Layer 1's memory as its devices reach it: stores only where it may write itself. */
+static void *dev_mem_ptr(void *ctx, uint64_t gpa, uint64_t len, bool write)
 {
-	return node_ptr(ctx, gpa, len, RP_MAP_R | RP_MAP_W);
+	return node_ptr(ctx, gpa, len, write ? RP_MAP_R | RP_MAP_W : RP_MAP_R);
 }
 
 /* Layer 1's devices: no interrupt line (layers take none; the driver polls). */
@@ -2148,7 +2149,7 @@ static int build_bottom(struct ln_root *r, struct ln_node *n)
 	r->bottom_host = host;
 	r->bottom_size = mem[0];
 	r->blk_host = (struct vio_host){
-		.ctx = n, .gpa_ptr = boot_mem_ptr, .set_irq = blk_no_irq, .log = blk_log};
+		.ctx = n, .gpa_ptr = dev_mem_ptr, .set_irq = blk_no_irq, .log = blk_log};
 	if (r->disk) {
 		vio_blk_init(&r->blk, &r->blk_host, 0, disk_dev_backend(r->disk));
 		r->devs[r->ndevs++] = (struct rp_dev){.id = 2 /* virtio block */, .base = RP_DEV_BASE};

@@ -149,12 +149,16 @@ static struct vio_queue *sel_queue(struct vio_dev *d)
 	return &d->q[d->queue_sel];
 }
 
-static bool ring_ok(struct vio_dev *d, uint64_t gpa, uint64_t len, uint64_t align)
+static bool ring_ok(struct vio_dev *d, uint64_t gpa, uint64_t len, uint64_t align, bool write)
 {
-	return (gpa & (align - 1)) == 0 && d->host->gpa_ptr(d->host->ctx, gpa, len) != NULL;
+	return (gpa & (align - 1)) == 0 && d->host->gpa_ptr(d->host->ctx, gpa, len, write) != NULL;
 }
 
-/* QueueReady := 1. The ring layout is checked here, and again on every access. */
+/*
+ * QueueReady := 1. The ring layout is checked here, and again on every
+ * access: the used ring, which the device writes, must lie where the
+ * driver may write.
+ */
 static void queue_enable(struct vio_dev *d, struct vio_queue *q)
 {
 	uint64_t n = q->num;
@@ -163,10 +167,12 @@ static void queue_enable(struct vio_dev *d, struct vio_queue *q)
 		vio_refuse(d, VIO_R_QUEUE_NUM, "queue enabled without a valid size", d->queue_sel);
 		return;
 	}
-	if (!ring_ok(d, q->desc_gpa, n * VIRTQ_DESC_SIZE, DESC_ALIGN) ||
-	    !ring_ok(d, q->avail_gpa, 6 + 2 * n, AVAIL_ALIGN) ||
-	    !ring_ok(d, q->used_gpa, 6 + 8 * n, USED_ALIGN)) {
-		vio_broken(d, VIO_R_RING_ADDR, "ring outside guest RAM or misaligned", q->desc_gpa);
+	if (!ring_ok(d, q->desc_gpa, n * VIRTQ_DESC_SIZE, DESC_ALIGN, false) ||
+	    !ring_ok(d, q->avail_gpa, 6 + 2 * n, AVAIL_ALIGN, false) ||
+	    !ring_ok(d, q->used_gpa, 6 + 8 * n, USED_ALIGN, true)) {
+		vio_broken(d, VIO_R_RING_ADDR,
+			   "ring outside guest RAM, misaligned, or used ring not writable",
+			   q->desc_gpa);
 		return;
 	}
 	q->last_avail = 0;

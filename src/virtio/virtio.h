@@ -15,7 +15,8 @@
  * and kind, and either completed with an error status or, where the spec
  * says the device cannot go on, the device is marked broken
  * (DEVICE_NEEDS_RESET) until the driver resets it. Nothing a guest does
- * makes these functions read or write outside guest RAM or loop forever.
+ * makes these functions read outside guest RAM, write outside the guest RAM
+ * its driver may write itself (vio_host.gpa_ptr), or loop forever.
  */
 #ifndef RAMPART_VIRTIO_H
 #define RAMPART_VIRTIO_H
@@ -35,10 +36,15 @@ struct vio_host {
 	void *ctx;
 	/*
 	 * Host pointer for guest-physical [gpa, gpa + len), or NULL unless the
-	 * whole range lies in guest RAM. len may be 0 (returns a valid pointer
-	 * or NULL by the same rule for gpa).
+	 * whole range lies in guest RAM the driver may read, and with write,
+	 * RAM it may write. Every store the device model makes (used ring,
+	 * device-writable buffers, status bytes, received data) goes through a
+	 * pointer asked for with write: a layer's child may point its rings at
+	 * its own sealed pages, which its parent may not write either (the
+	 * root would count the store as the parent's violation). len may be 0
+	 * (returns a valid pointer or NULL by the same rule for gpa).
 	 */
-	void *(*gpa_ptr)(void *ctx, uint64_t gpa, uint64_t len);
+	void *(*gpa_ptr)(void *ctx, uint64_t gpa, uint64_t len, bool write);
 	/* Drive the device's interrupt line (level-triggered). */
 	void (*set_irq)(void *ctx, unsigned irq, int level);
 	/* One refusal or event: device name, what happened, a value. */

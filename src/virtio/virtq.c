@@ -4,13 +4,16 @@
  *
  * The rings live in guest memory and the guest may change them at any time,
  * from another vCPU, while we read them. So: every access goes through
- * host->gpa_ptr for its exact range; each field is loaded once (volatile)
- * into a local and only the local is checked and used; nothing is trusted
- * from one load to the next.
+ * host->gpa_ptr for its exact range, and every store, and every buffer the
+ * device will store into, through it with write (the used ring, the
+ * device-writable descriptors); each field is loaded once (volatile) into
+ * a local and only the local is checked and used; nothing is trusted from
+ * one load to the next.
  *
  * Refusal rules (see virtq.h for what callers may rely on):
- *  - ring corrupt (ring outside RAM, avail idx ahead by more than num, head
- *    index >= num): the device is marked DEVICE_NEEDS_RESET and stops;
+ *  - ring corrupt (ring outside RAM, used ring where the driver may not
+ *    write, avail idx ahead by more than num, head index >= num): the
+ *    device is marked DEVICE_NEEDS_RESET and stops;
  *  - chain malformed: the head is completed (by the device) with an error;
  *    zero-length descriptors are refused, not skipped: no driver we know
  *    posts them and a refused chain is easier to reason about than a
@@ -42,30 +45,31 @@ static void store32(void *p, uint32_t v)
 }
 
 /* Host pointer to [base + off, base + off + len) of guest memory, or NULL. */
-static void *guest(struct vio_dev *d, uint64_t base, uint64_t off, uint64_t len)
+static void *guest(struct vio_dev *d, uint64_t base, uint64_t off, uint64_t len, bool write)
 {
 	uint64_t gpa;
 
 	if (!rt_add_ok(base, off, &gpa))
 		return NULL;
-	return d->host->gpa_ptr(d->host->ctx, gpa, len);
+	return d->host->gpa_ptr(d->host->ctx, gpa, len, write);
 }
 
 static void *avail_field(struct vio_dev *d, struct vio_queue *q, uint64_t off)
 {
-	void *p = guest(d, q->avail_gpa, off, 2);
+	void *p = guest(d, q->avail_gpa, off, 2, false);
 
 	if (!p)
 		vio_broken(d, VIO_R_RING_ADDR, "avail ring outside guest RAM", q->avail_gpa);
 	return p;
 }
 
+/* The used ring is the device's to write: asked for with write, every time. */
 static void *used_field(struct vio_dev *d, struct vio_queue *q, uint64_t off, uint64_t len)
 {
-	void *p = guest(d, q->used_gpa, off, len);
+	void *p = guest(d, q->used_gpa, off, len, true);
 
 	if (!p)
-		vio_broken(d, VIO_R_RING_ADDR, "used ring outside guest RAM", q->used_gpa);
+		vio_broken(d, VIO_R_RING_ADDR, "used ring outside writable guest RAM", q->used_gpa);
 	return p;
 }
 
@@ -129,11 +133,12 @@ static int add_desc(struct vio_dev *d, struct virtq_chain *c, unsigned max, uint
 {
 	uint64_t end;
 	void *p;
-	uint32_t *sum = (flags & VIRTQ_DESC_F_WRITE) ? &c->in_len : &c->out_len;
+	bool write = flags & VIRTQ_DESC_F_WRITE;
+	uint32_t *sum = write ? &c->in_len : &c->out_len;
 
 	if (len == 0)
 		return VIO_R_DESC_ZERO + 1;
-	if (!(flags & VIRTQ_DESC_F_WRITE) && c->n_in)
+	if (!write && c->n_in)
 		return VIO_R_RW_ORDER + 1;
 	if (!rt_add_ok(addr, len, &end))
 		return VIO_R_DESC_WRAP + 1;
@@ -141,11 +146,14 @@ static int add_desc(struct vio_dev *d, struct virtq_chain *c, unsigned max, uint
 		return VIO_R_CHAIN_LONG + 1;
 	if (__builtin_add_overflow(*sum, len, sum))
 		return VIO_R_LEN_OVERFLOW + 1;
-	p = d->host->gpa_ptr(d->host->ctx, addr, len);
+	/* The device will store into a writable buffer: the driver must be able to. */
+	p = d->host->gpa_ptr(d->host->ctx, addr, len, write);
+	if (!p && write && d->host->gpa_ptr(d->host->ctx, addr, len, false))
+		return VIO_R_DESC_RO + 1;
 	if (!p)
 		return VIO_R_DESC_RAM + 1;
 	c->iov[c->n_out + c->n_in] = (struct vio_iov){ .base = p, .len = len };
-	if (flags & VIRTQ_DESC_F_WRITE)
+	if (write)
 		c->n_in++;
 	else
 		c->n_out++;
@@ -164,7 +172,7 @@ static int enter_indirect(struct vio_dev *d, struct walk *w, bool is_head, uint6
 		return VIO_R_INDIRECT_FLAGS + 1;
 	if (len == 0 || len % VIRTQ_DESC_SIZE || len > INDIRECT_MAX_LEN)
 		return VIO_R_INDIRECT_LEN + 1;
-	if (!d->host->gpa_ptr(d->host->ctx, addr, len))
+	if (!d->host->gpa_ptr(d->host->ctx, addr, len, false))
 		return VIO_R_DESC_RAM + 1;
 	w->table = addr;
 	w->size = len / VIRTQ_DESC_SIZE;
@@ -181,6 +189,7 @@ static const char *const walk_text[] = {
 	[VIO_R_INDIRECT_FLAGS] = "indirect descriptor with NEXT or not at the head",
 	[VIO_R_DESC_ZERO] = "zero-length descriptor",
 	[VIO_R_DESC_RAM] = "descriptor buffer outside guest RAM",
+	[VIO_R_DESC_RO] = "device-writable buffer in memory the driver may not write",
 	[VIO_R_DESC_WRAP] = "descriptor address + length wraps",
 	[VIO_R_LEN_OVERFLOW] = "chain length over 4 GiB",
 	[VIO_R_RW_ORDER] = "readable descriptor after a writable one",
@@ -199,7 +208,7 @@ static int walk_chain(struct vio_dev *d, struct vio_queue *q, struct virtq_chain
 
 	for (unsigned step = 0; step <= VIO_CHAIN_MAX; step++) {
 		const volatile uint8_t *p = guest(d, w.table, (uint64_t)idx * VIRTQ_DESC_SIZE,
-						  VIRTQ_DESC_SIZE);
+						  VIRTQ_DESC_SIZE, false);
 		uint64_t addr;
 		uint32_t len;
 		uint16_t flags;

@@ -7,6 +7,10 @@
  *  - every iov it hands out lies wholly in guest RAM (host->gpa_ptr said
  *    so for the exact range), has len > 0, and the lengths of one chain's
  *    readable part and writable part each sum to at most UINT32_MAX;
+ *  - every writable iov, and every used-ring field it stores, was asked of
+ *    host->gpa_ptr with write: the driver may write it itself. So a device
+ *    that stores only into writable iovs never writes where its driver may
+ *    only read (a layer child's sealed pages);
  *  - readable iovs come first (iov[0 .. n_out)), writable ones after;
  *  - a chain has at most VIO_CHAIN_MAX iovs and at most one indirect table;
  *  - no function loops more than VIO_CHAIN_MAX times per chain, and the
@@ -62,6 +66,7 @@ enum vio_refusal {
 	VIO_R_INDIRECT_FLAGS,	/* INDIRECT with NEXT, or not as the head */
 	VIO_R_DESC_ZERO,	/* zero-length descriptor */
 	VIO_R_DESC_RAM,		/* buffer outside guest RAM */
+	VIO_R_DESC_RO,		/* device-writable buffer in memory the driver may not write */
 	VIO_R_DESC_WRAP,	/* addr + len wraps past 2^64 */
 	VIO_R_LEN_OVERFLOW,	/* chain length sum past UINT32_MAX */
 	VIO_R_RW_ORDER,		/* readable descriptor after a writable one */

@@ -201,6 +201,31 @@ for a in "splitsys:descriptor tables writable:mapping its child's fault stub wri
 	done
 done
 
+# A child cannot make its parent's device model write where it may not write
+# itself: rings and device-writable buffers pointed at its sealed pages get a
+# broken device (needs reset) or a refused request, never a "violation" of
+# the honest layer serving it; after a reset the device serves it again.
+head -c 1048576 /dev/zero >"$T/badring.img"
+for L in badring pass,badring pass,pass,badring; do
+	d=$(echo $L | tr , '\n' | wc -l)
+	for a in "1:code:its used ring in its code" "2:system:its used ring in its system area" \
+		"3:tables:its used ring among its page tables" "4:status:a status byte in its code" \
+		"5:idbuf:a GET_ID buffer in its read-only data"; do
+		m=${a%%:*} rest=${a#*:} k=${rest%%:*} desc=${rest#*:}
+		n=badring-$m-$(echo $L | tr , _)
+		run $n --layers $L --layer-args $m --disk "$T/badring.img"
+		if [ $d = 1 ]; then refusal='"event":"device_refused","layer":"L1#[0-9]*"'
+		else refusal="\"layer\":\"L$((d - 1))#[0-9]*\",\"text\":\"pass: disk: "; fi
+		if [ $rc = 0 ] && [ "$(field $n code)" = 0 ] && ! grep -q '"event":"violation"' "$T/$n" &&
+			grep -q "\"text\":\"badring: $k: refused, and an honest request after the reset works\"" "$T/$n" &&
+			grep -q "$refusal" "$T/$n"; then
+			ok "device model: a child pointing $desc at depth $d is refused, its parent goes on"
+		else
+			notok "device model badring $k $L" "exit $rc code $(field $n code), $(grep -o '"event":"violation"[^}]*\|"text":"badring: [^"]*"' "$T/$n" | head -2)"
+		fi
+	done
+done
+
 # Control state: a parent that sets its child any state but the ring-3 entry
 # state (CPL 0, paging off, EFER.SCE, CR4, CR0.CD or WP, IOPL, an LDT) is
 # refused (EPERM, logged), the child keeps its state and runs on.

@@ -26,9 +26,10 @@ static uint32_t bad_id;	  /* xor'ed into the used id after a notify */
 static unsigned notifies;
 static uint32_t extra_len; /* added to the used length after a notify */
 
-static void *t_gpa_ptr(void *ctx, uint64_t gpa, uint64_t len)
+static void *t_gpa_ptr(void *ctx, uint64_t gpa, uint64_t len, bool write)
 {
 	(void)ctx;
+	(void)write;
 	if (gpa > RAM_SIZE || len > RAM_SIZE - gpa)
 		return NULL;
 	return ram + gpa;

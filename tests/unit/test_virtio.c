@@ -446,6 +446,102 @@ static void test_full_ring(void **state)
 	assert_int_equal(log_count, 0);
 }
 
+/* ---- memory the driver may only read: read, never stored into ------------ */
+
+/* A used ring there: refused when the queue is enabled, the device broken. */
+static void test_used_ring_read_only(void **state)
+{
+	(void)state;
+	ro_fill();
+	ro_freeze();
+	w32(&rng.dev, 0x070, 0);
+	w32(&rng.dev, 0x070, 3);
+	w32(&rng.dev, 0x038, QNUM);
+	w32(&rng.dev, 0x080, (uint32_t)RAM_BASE);
+	w32(&rng.dev, 0x090, (uint32_t)RAM_BASE + 0x1000);
+	w32(&rng.dev, 0x0a0, (uint32_t)RO_BASE);
+	w32(&rng.dev, 0x044, 1);
+	assert_int_equal(r32(&rng.dev, 0x044), 0);
+	assert_non_null(strstr(log_what, "used ring not writable"));
+	assert_ro_intact();
+	assert_broken();
+}
+
+/* A used ring that stops being writable after the queue is enabled (a seal
+ * made later): the next completion breaks the device, nothing is stored. */
+static void test_used_ring_turns_read_only(void **state)
+{
+	uint64_t b = galloc(16);
+
+	(void)state;
+	ro_seal(gq[0].used, gq[0].used + 0x1000);
+	set_desc(0, 0, b, 16, D_WRITE, 0);
+	avail_add(0, 0);
+	notify(&rng.dev, 0);
+	assert_int_equal(used_idx(0), 0);
+	assert_int_equal(used_len(0, 0), 0);
+	assert_true(r32(&rng.dev, 0x070) & NEEDS_RESET);
+	assert_int_equal(log_count, 1);
+	assert_non_null(strstr(log_what, "used ring outside writable"));
+	/* Writable again, and reset: the device works. */
+	ro_seal(RO_BASE, RO_BASE + RO_SIZE);
+	drv_init(&rng.dev, F_VERSION_1 | F_INDIRECT | F_EVENT_IDX, 1);
+	memset(gp(gq[0].avail), 0, 0x1000);
+	memset(gp(gq[0].used), 0, 0x1000);
+	assert_rng_works();
+}
+
+/* A device-writable buffer partly or wholly there: the chain is refused. */
+static void test_writable_buffer_read_only(void **state)
+{
+	uint8_t *edge = gp(RO_BASE - 8);
+
+	(void)state;
+	ro_fill();
+	ro_freeze();
+	memset(edge, 0x5c, 8);
+	set_desc(0, 0, RO_BASE - 8, 16, D_WRITE, 0); /* straddles into it */
+	avail_add(0, 0);
+	assert_refused("may not write");
+	assert_ro_intact();
+	for (unsigned i = 0; i < 8; i++)
+		assert_int_equal(edge[i], 0x5c);
+	fill_calls = 0;
+	set_desc(0, 0, galloc(8), 8, D_WRITE | D_NEXT, 1);
+	set_desc(0, 1, RO_BASE + 0x800, 8, D_WRITE, 0); /* wholly inside */
+	avail_add(0, 0);
+	notify(&rng.dev, 0);
+	assert_int_equal(used_len(0, (uint16_t)(used_idx(0) - 1)), 0);
+	assert_int_equal(fill_calls, 0);
+	assert_ro_intact();
+}
+
+/* What the device only reads may lie there: an indirect table is used. */
+static void test_read_only_table_read(void **state)
+{
+	uint64_t tbl = RO_BASE + 0x1000, bad = RO_BASE + 0x1100, b = galloc(16);
+
+	(void)state;
+	ro_fill();
+	set_idesc(tbl, 0, b, 16, D_WRITE, 0);
+	set_idesc(bad, 0, RO_BASE + 0x2000, 16, D_WRITE, 0);
+	ro_freeze();
+	set_desc(0, 0, tbl, 16, D_INDIRECT, 0);
+	avail_add(0, 0);
+	notify(&rng.dev, 0);
+	assert_int_equal(used_len(0, 0), 16);
+	assert_int_equal(((uint8_t *)gp(b))[15], 0xab);
+	assert_int_equal(log_count, 0);
+	/* ... but a writable buffer it lists there is refused. */
+	set_desc(0, 0, bad, 16, D_INDIRECT, 0);
+	avail_add(0, 0);
+	notify(&rng.dev, 0);
+	assert_int_equal(used_len(0, 1), 0);
+	assert_int_equal(log_count, 1);
+	assert_non_null(strstr(log_what, "may not write"));
+	assert_ro_intact();
+}
+
 /* ---- console ------------------------------------------------------------- */
 
 static struct vio_console cons;
@@ -575,6 +671,10 @@ int main(void)
 		cmocka_unit_test_setup(test_avail_idx_jump, setup_rng),
 		cmocka_unit_test_setup(test_head_out_of_range, setup_rng),
 		cmocka_unit_test_setup(test_full_ring, setup_rng),
+		cmocka_unit_test_setup(test_used_ring_read_only, setup_rng),
+		cmocka_unit_test_setup(test_used_ring_turns_read_only, setup_rng),
+		cmocka_unit_test_setup(test_writable_buffer_read_only, setup_rng),
+		cmocka_unit_test_setup(test_read_only_table_read, setup_rng),
 		cmocka_unit_test(test_console),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

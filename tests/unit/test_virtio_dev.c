@@ -203,6 +203,61 @@ static void test_blk_bad_chain_status(void **state)
 	assert_int_equal(log_count, 1);
 }
 
+/* The status byte where the driver may not write: the request is refused
+ * and failed through the last writable byte checked before it, if any. */
+static void test_blk_status_read_only(void **state)
+{
+	uint64_t buf;
+
+	(void)state;
+	blk_start(false);
+	ro_fill();
+	ro_freeze();
+	buf = galloc(512);
+	set_desc(0, 0, blk_hdr(0, 0), 16, D_NEXT, 1);
+	set_desc(0, 1, buf, 512, D_WRITE | D_NEXT, 2);
+	set_desc(0, 2, RO_BASE + 0x10, 1, D_WRITE, 0);
+	avail_add(0, 0);
+	notify(&blk.dev, 0);
+	assert_int_equal(used_idx(0), 1);
+	assert_int_equal(used_len(0, 0), 1);
+	assert_int_equal(((uint8_t *)gp(buf))[511], 1); /* IOERR, and no data read */
+	assert_int_equal(((uint8_t *)gp(buf))[0], 0);
+	assert_int_equal(log_count, 1);
+	assert_non_null(strstr(log_what, "may not write"));
+	/* No writable byte before it: completed with nothing written. */
+	set_desc(0, 0, blk_hdr(8, 0), 16, D_NEXT, 1);
+	set_desc(0, 1, RO_BASE + 0x10, 1, D_WRITE, 0);
+	avail_add(0, 0);
+	notify(&blk.dev, 0);
+	assert_int_equal(used_idx(0), 2);
+	assert_int_equal(used_len(0, 1), 0);
+	assert_ro_intact();
+}
+
+/* Data read from the disk, or an id, into such memory: refused, nothing
+ * stored; data written to the disk from it is only read: allowed. */
+static void test_blk_data_read_only(void **state)
+{
+	uint64_t st;
+
+	(void)state;
+	blk_start(false);
+	ro_fill();
+	ro_freeze();
+	st = blk_submit(0, 2, RO_BASE + 0x200, 512);
+	assert_int_equal(last_status(st), 0xee);
+	assert_int_equal(used_len(0, 0), 0);
+	st = blk_submit(8, 0, RO_BASE + 0x400, 20);
+	assert_int_equal(last_status(st), 0xee);
+	assert_int_equal(used_len(0, 1), 0);
+	assert_int_equal(log_count, 1);
+	assert_ro_intact();
+	st = blk_submit(1, 5, RO_BASE + 0x200, 512);
+	assert_int_equal(last_status(st), 0);
+	assert_memory_equal(disk + 5 * 512, ro_before + 0x200, 512);
+}
+
 /* ---- net ----------------------------------------------------------------- */
 
 static struct vio_net net;
@@ -399,6 +454,34 @@ static void test_net_rx_bad_chain(void **state)
 	assert_int_equal(log_count, 1);
 }
 
+/* A receive buffer where the driver may not write: refused, the frame goes
+ * to the next buffer. */
+static void test_net_rx_read_only(void **state)
+{
+	uint64_t b;
+
+	(void)state;
+	net_start(F_VERSION_1);
+	ro_fill();
+	ro_freeze();
+	b = galloc(2048);
+	set_desc(0, 0, RO_BASE + 0x3000, 2048, D_WRITE, 0);
+	set_desc(0, 1, b, 2048, D_WRITE, 0);
+	avail_add(0, 0);
+	avail_add(0, 1);
+	frame_len = 64;
+	memset(frame, 0x42, frame_len);
+	frames_waiting = 1;
+	assert_int_equal(vio_net_rx(&net), 1);
+	assert_int_equal(used_len(0, 0), 0);
+	assert_int_equal(used_id(0, 1), 1);
+	assert_int_equal(used_len(0, 1), 64);
+	assert_int_equal(((uint8_t *)gp(b))[63], 0x42);
+	assert_int_equal(log_count, 1);
+	assert_non_null(strstr(log_what, "may not write"));
+	assert_ro_intact();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -410,11 +493,14 @@ int main(void)
 		cmocka_unit_test(test_blk_unsupported),
 		cmocka_unit_test(test_blk_no_status),
 		cmocka_unit_test(test_blk_bad_chain_status),
+		cmocka_unit_test(test_blk_status_read_only),
+		cmocka_unit_test(test_blk_data_read_only),
 		cmocka_unit_test(test_net_config_features),
 		cmocka_unit_test(test_net_tx),
 		cmocka_unit_test(test_net_rx_single),
 		cmocka_unit_test(test_net_rx_mergeable),
 		cmocka_unit_test(test_net_rx_bad_chain),
+		cmocka_unit_test(test_net_rx_read_only),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,7 +2,10 @@
 /*
  * A fake guest for the device model tests: RAM, real split rings laid out
  * in it, and a driver that talks to a device through vio_mmio_* the way
- * Linux's virtio_mmio + virtio_ring do.
+ * Linux's virtio_mmio + virtio_ring do. Part of the RAM is read-only to the
+ * driver, as a layer child's sealed pages are: the device may read it but
+ * never store there (gpa_ptr refuses it for write; ro_seal makes it
+ * PROT_READ, so a store that got through anyway faults).
  */
 #ifndef TEST_VIRTIO_GUEST_H
 #define TEST_VIRTIO_GUEST_H
@@ -18,6 +21,9 @@
 #define BIG_SIZE (5ull << 30)
 #define QNUM 16
 #define BUF_BASE (RAM_BASE + 0x40000)
+/* Read-only to the driver by default: between the rings and the buffers. */
+#define RO_BASE (RAM_BASE + 0x20000)
+#define RO_SIZE 0x10000u
 
 #define F_INDIRECT (1ull << 28)
 #define F_EVENT_IDX (1ull << 29)
@@ -27,7 +33,8 @@
 #define D_WRITE 2
 #define D_INDIRECT 4
 
-static uint8_t ram[RAM_SIZE];
+static uint8_t ram[RAM_SIZE] __attribute__((aligned(4096)));
+static uint64_t ro_lo = RO_BASE, ro_hi = RO_BASE + RO_SIZE; /* page aligned */
 static uint8_t *big;
 static int log_count;
 static const char *log_what;
@@ -36,11 +43,14 @@ static int irq_level;
 static int irq_calls;
 static uint64_t buf_next;
 
-static void *t_gpa_ptr(void *ctx, uint64_t gpa, uint64_t len)
+static void *t_gpa_ptr(void *ctx, uint64_t gpa, uint64_t len, bool write)
 {
 	(void)ctx;
-	if (gpa >= RAM_BASE && gpa - RAM_BASE <= RAM_SIZE && len <= RAM_SIZE - (gpa - RAM_BASE))
+	if (gpa >= RAM_BASE && gpa - RAM_BASE <= RAM_SIZE && len <= RAM_SIZE - (gpa - RAM_BASE)) {
+		if (write && gpa < ro_hi && gpa + len > ro_lo)
+			return NULL;
 		return ram + (gpa - RAM_BASE);
+	}
 	if (big && gpa >= BIG_BASE && gpa - BIG_BASE <= BIG_SIZE && len <= BIG_SIZE - (gpa - BIG_BASE))
 		return big + (gpa - BIG_BASE);
 	return NULL;
@@ -69,8 +79,28 @@ static const struct vio_host host = {
 	.log = t_log,
 };
 
+/* The read-only range's pages PROT_READ (seal) or back to read-write. */
+static inline void ro_protect(bool seal)
+{
+	assert_int_equal(mprotect(ram + (ro_lo - RAM_BASE), ro_hi - ro_lo,
+				  seal ? PROT_READ : PROT_READ | PROT_WRITE),
+			 0);
+}
+
+/* Make [lo, hi) the read-only range (page aligned) and seal it. */
+static inline void ro_seal(uint64_t lo, uint64_t hi)
+{
+	ro_protect(false);
+	ro_lo = lo;
+	ro_hi = hi;
+	ro_protect(true);
+}
+
 static inline void guest_reset(void)
 {
+	ro_protect(false);
+	ro_lo = RO_BASE;
+	ro_hi = RO_BASE + RO_SIZE;
 	memset(ram, 0, sizeof(ram));
 	log_count = 0;
 	log_what = NULL;
@@ -79,11 +109,37 @@ static inline void guest_reset(void)
 	buf_next = BUF_BASE;
 }
 
+/* The test's own view of guest memory: it may set up the read-only range too. */
 static void *gp(uint64_t gpa)
 {
-	void *p = t_gpa_ptr(NULL, gpa, 1);
+	void *p = t_gpa_ptr(NULL, gpa, 1, false);
 	assert_non_null(p);
 	return p;
+}
+
+/* ---- the read-only range: filled, set up by the test, then sealed ------- */
+
+static uint8_t ro_before[RO_SIZE];
+
+/* A pattern over the default read-only range (the test may then put rings in it). */
+static inline void ro_fill(void)
+{
+	uint8_t *p = gp(RO_BASE);
+
+	for (unsigned i = 0; i < RO_SIZE; i++)
+		p[i] = (uint8_t)(i * 7 + 1);
+}
+
+/* Remember its bytes and seal it: from now on the device may only read it. */
+static inline void ro_freeze(void)
+{
+	memcpy(ro_before, gp(RO_BASE), RO_SIZE);
+	ro_seal(RO_BASE, RO_BASE + RO_SIZE);
+}
+
+static inline void assert_ro_intact(void)
+{
+	assert_memory_equal(gp(RO_BASE), ro_before, RO_SIZE);
 }
 
 static inline uint64_t galloc(uint32_t len)
