@@ -102,10 +102,11 @@ $(B)/unit/%: tests/unit/%.c tests/unit/unit.h $(B)/librampart-asan.a
 
 # The loader's tests also parse and load the real guest kernel when it is built.
 unit: $(UNIT_BIN)
-	@mkdir -p $(B)/results
+	@mkdir -p $(B)/results; rm -f $(B)/results/unit.n
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; \
 	  RAMPART_TEST_KERNEL=$${RAMPART_TEST_KERNEL:-$(B)/images/vmlinuz} $$t 2>&1 | tee $(B)/results/unit.out; \
-	  [ "$$(grep -c '^\[  PASSED  \]' $(B)/results/unit.out)" = 1 ]; ! grep -q '^\[  FAILED  \]' $(B)/results/unit.out; \
+	  [ "$$(grep -c '^\[  PASSED  \]' $(B)/results/unit.out)" = 1 ]; \
+	  if grep -q '^\[  FAILED  \]' $(B)/results/unit.out; then echo "unit: $$t failed"; exit 1; fi; \
 	  sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' $(B)/results/unit.out >>$(B)/results/unit.n; done; \
 	  n=$$(awk '{ s += $$1 } END { print s + 0 }' $(B)/results/unit.n); rm -f $(B)/results/unit.n $(B)/results/unit.out; \
 	  echo "unit: $$n passed, 0 failed, 0 skipped" | tee $(B)/results/unit.count

@@ -252,7 +252,7 @@ static void test_state_and_info(void **state)
 	assert_int_equal(s.rip, TEXT + 0x10);
 	assert_int_equal(s.rdi, RP_BOOT_INFO_GPA);
 	assert_int_equal(s.rsp, 0);
-	assert_int_equal(s.rflags, 0x2); /* IOPL 0 */
+	assert_int_equal(s.rflags, 0x3002); /* IOPL 3, interrupts off */
 	assert_int_equal(s.cs.selector, RING3_UCS);
 	assert_int_equal(s.cs.dpl, 3);
 	assert_int_equal(s.cs.l, 1);
