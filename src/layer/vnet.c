@@ -13,6 +13,8 @@
 #define VIRTIO_ID_NET 1
 /* CSUM, HOST_TSO4, HOST_TSO6, HOST_ECN */
 #define VNET_TX_OFFLOADS ((1ULL << 0) | (1ULL << 11) | (1ULL << 12) | (1ULL << 13))
+#define VNET_NOTIFY 0x050 /* virtio-mmio QueueNotify */
+#define VNET_RXQ 0
 
 static struct vdrv_net drv;
 static struct vio_net net;
@@ -118,7 +120,10 @@ bool vnet_mmio(uint64_t addr, uint8_t *data, unsigned len, bool write)
 {
 	if (!present || !vdev_mmio(&net.dev, child_base, child_window, addr, data, len, write))
 		return false;
-	if (write)
-		vnet_poll(); /* the child may have posted buffers for frames that wait */
+	/* The child's receive notify: it posted buffers, frames may wait for
+	 * them. Any other register (a transmit notify, setup) changes nothing
+	 * a poll would find: no poll, no round trip to our parent. */
+	if (write && addr - child_base == VNET_NOTIFY && len == 4 && rt_le32(data) == VNET_RXQ)
+		vnet_poll();
 	return true;
 }

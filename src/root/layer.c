@@ -227,6 +227,7 @@ struct ln_node {
 	struct ln_node *children[RP_MAX_CHILDREN]; /* handle = index + 1 */
 	uint64_t events;
 	uint64_t deadline_ns; /* RP_HC_TIMER, 0 = none */
+	uint64_t exits[LN_EXIT_REASONS]; /* its vCPUs' KVM_RUN returns, by reason */
 	bool exited;
 	uint64_t exit_code;
 	struct log_rate log_rate[LOG_KINDS];
@@ -427,6 +428,22 @@ static void log_summaries(struct ln_node *n)
 	for (i = 0; i < RP_MAX_CHILDREN; i++)
 		if (n->children[i])
 			log_summaries(n->children[i]);
+}
+
+/* One "exits" line per VM of n's subtree: its KVM_RUN returns by reason. */
+static void exits_report(const struct ln_node *n)
+{
+	const uint64_t *x = n->exits;
+	unsigned i;
+
+	log_event("exits", "layer", 's', n->name, "depth", 'u', (uint64_t)n->depth, "vm", 's',
+		  n->layer ? "layer" : "guest", "mmio", 'u', x[LN_EXIT_MMIO], "pio", 'u',
+		  x[LN_EXIT_PIO], "hypercall", 'u', x[LN_EXIT_HYPERCALL], "halt", 'u',
+		  x[LN_EXIT_HALT], "events", 'u', x[LN_EXIT_EVENT], "other", 'u', x[LN_EXIT_OTHER],
+		  NULL);
+	for (i = 0; i < RP_MAX_CHILDREN; i++)
+		if (n->children[i])
+			exits_report(n->children[i]);
 }
 
 /* ---- nodes ------------------------------------------------------------------- */
@@ -1943,6 +1960,32 @@ static struct ln_vcpu *restart_layer(struct ln_root *r, struct ln_vcpu *v)
 	return v;
 }
 
+/* Why cur's KVM_RUN returned (it returned an exit, not an error). */
+static enum ln_exit_reason exit_reason_of(const struct ln_vcpu *v)
+{
+	const struct kvm_run *run = v->run;
+
+	switch (run->exit_reason) {
+	case KVM_EXIT_MMIO:
+		return LN_EXIT_MMIO;
+	case KVM_EXIT_HLT:
+		return LN_EXIT_HALT;
+	case KVM_EXIT_IO:
+		if (v->node->layer && run->io.port == RP_HC_PORT &&
+		    run->io.direction == KVM_EXIT_IO_OUT)
+			return LN_EXIT_HYPERCALL;
+		return LN_EXIT_PIO;
+	}
+	return LN_EXIT_OTHER;
+}
+
+static void count_exit(struct ln_root *r, struct ln_vcpu *v, enum ln_exit_reason why)
+{
+	v->node->exits[why]++;
+	r->res->exits_by[why]++;
+	r->res->exits++;
+}
+
 static void chain_run(struct ln_root *r, struct ln_vcpu *top)
 {
 	struct ln_vcpu *cur = top;
@@ -1969,14 +2012,16 @@ static void chain_run(struct ln_root *r, struct ln_vcpu *top)
 		if (ioctl(cur->fd, KVM_RUN, 0) < 0) {
 			current_run = NULL;
 			cur->run->immediate_exit = 0;
-			if (errno == EINTR || errno == EAGAIN)
+			if (errno == EINTR || errno == EAGAIN) {
+				count_exit(r, cur, LN_EXIT_EVENT);
 				continue;
+			}
 			cur = child_gone(r, cur, RP_EXIT_SHUTDOWN, (uint64_t)errno, 0, 0);
 			continue;
 		}
 		current_run = NULL;
 		cur->run->kvm_dirty_regs = 0;
-		r->res->exits++;
+		count_exit(r, cur, exit_reason_of(cur));
 		cur = route_exit(r, cur);
 		if (r->restart && !r->done) {
 			cur = restart_layer(r, r->restart);
@@ -2434,6 +2479,7 @@ int layer_stack_run(const struct ln_stack *s, struct ln_result *res)
 	r.log_flush_ns = now_ns() + LOG_INTERVAL_NS;
 	chain_run(&r, v);
 	log_summaries(bottom);
+	exits_report(bottom);
 	res->slots = bottom->nmaps;
 	res->slots_max = bottom->nmaps_max;
 	if (r.console_len && write(1, r.console, r.console_len) < 0)

@@ -43,11 +43,30 @@ struct ln_stack {
 	const struct measure_manifest *manifest;
 };
 
+/*
+ * Why KVM_RUN returned, counted per VM and for the stack: exits are the
+ * unit a device path through layers costs (a count, not a time, so the
+ * same on a busy host). Hypercall: a layer's out to RP_HC_PORT; PIO: any
+ * other port I/O (the root's test device, a guest's ports); event: KVM_RUN
+ * interrupted (a timer, a frame, a signal) before or after running.
+ */
+enum ln_exit_reason {
+	LN_EXIT_MMIO,
+	LN_EXIT_PIO,
+	LN_EXIT_HYPERCALL,
+	LN_EXIT_HALT,
+	LN_EXIT_EVENT,
+	LN_EXIT_OTHER,
+	LN_EXIT_REASONS
+};
+
 /* How the chain ended, for the exit status and the final event. */
 struct ln_result {
 	int outcome; /* enum rp_outcome */
 	uint64_t code;
-	uint64_t doorbells, cpu_result, echo_sum, hypercalls, refused, exits, violations;
+	uint64_t doorbells, cpu_result, echo_sum, hypercalls, refused, violations;
+	uint64_t exits; /* KVM_RUN returns, all VMs and reasons */
+	uint64_t exits_by[LN_EXIT_REASONS];
 	bool echo_ok;
 	unsigned slots, slots_max; /* layer 1's KVM memory slots at the end, and the most held */
 	double seconds;

@@ -374,7 +374,11 @@ static int run_layers(const struct rp_config *c)
 		return RP_ERROR;
 	log_event("end", "outcome", 's', outcome_name(res.outcome), "exit", 'u',
 		  (uint64_t)res.outcome, "why", 's', res.why, "code", 'u', res.code, "seconds", 'f',
-		  res.seconds, "exits", 'u', res.exits, "hypercalls", 'u', res.hypercalls, "refused",
+		  res.seconds, "exits", 'u', res.exits, "exits_mmio", 'u', res.exits_by[LN_EXIT_MMIO],
+		  "exits_pio", 'u', res.exits_by[LN_EXIT_PIO], "exits_hypercall", 'u',
+		  res.exits_by[LN_EXIT_HYPERCALL], "exits_halt", 'u', res.exits_by[LN_EXIT_HALT],
+		  "exits_events", 'u', res.exits_by[LN_EXIT_EVENT], "exits_other", 'u',
+		  res.exits_by[LN_EXIT_OTHER], "hypercalls", 'u', res.hypercalls, "refused",
 		  'u', res.refused, "doorbells", 'u', res.doorbells, "cpu_result", 'u', res.cpu_result,
 		  "echo_sum", 'u', res.echo_sum, "echo_ok", 'u', (uint64_t)res.echo_ok, "slots", 'u',
 		  (uint64_t)res.slots, "slots_max", 'u', (uint64_t)res.slots_max, NULL);

@@ -5,6 +5,14 @@
  * wait for it): one split queue of VDRV_QUEUE_SIZE descriptors, one
  * request in flight, polled completion.
  *
+ * Every register access is an exit, and below the top of a stack a round
+ * trip through every layer under it, so the driver makes only the ones it
+ * needs: it polls, so it asks for no interrupt (VIRTIO_F_EVENT_IDX with
+ * used_event kept behind what it consumed, or VIRTQ_AVAIL_F_NO_INTERRUPT
+ * without it) and never reads InterruptStatus nor writes InterruptACK; it
+ * notifies only when the device asks for it (avail_event with EVENT_IDX,
+ * VIRTQ_USED_F_NO_NOTIFY without).
+ *
  * The device is not trusted: what it writes to the used ring is checked
  * (index steps by exactly one, the element names our head) and a request it
  * never completes fails after a bounded number of polls.
@@ -58,11 +66,14 @@ enum {
 #define D_F_NET_HOST_TSO4 11
 #define D_F_NET_HOST_TSO6 12
 #define D_F_NET_HOST_ECN 13
+#define D_F_EVENT_IDX 29
 #define D_F_VERSION_1 32
 #define D_BIT(n) (1ull << (n))
 
 #define D_DESC_NEXT 1u
 #define D_DESC_WRITE 2u
+#define D_AVAIL_NO_INTERRUPT 1u
+#define D_USED_NO_NOTIFY 1u
 
 #define D_BLK_T_IN 0u
 #define D_BLK_T_OUT 1u
@@ -143,7 +154,7 @@ static int dev_start(struct vdrv_dev *d, const struct vdrv_host *h, uint32_t id,
 	dev_feat |= (uint64_t)rd(d, D_DEV_FEATURES) << 32;
 	if (!(dev_feat & D_BIT(D_F_VERSION_1)))
 		return fail(d, why, "device does not offer VERSION_1");
-	drv_feat = dev_feat & (D_BIT(D_F_VERSION_1) | mask);
+	drv_feat = dev_feat & (D_BIT(D_F_VERSION_1) | D_BIT(D_F_EVENT_IDX) | mask);
 	wr(d, D_DRV_FEATURES_SEL, 0);
 	wr(d, D_DRV_FEATURES, (uint32_t)drv_feat);
 	wr(d, D_DRV_FEATURES_SEL, 1);
@@ -152,8 +163,23 @@ static int dev_start(struct vdrv_dev *d, const struct vdrv_host *h, uint32_t id,
 	wr(d, D_STATUS, D_S_ACKNOWLEDGE | D_S_DRIVER | D_S_FEATURES_OK);
 	if (!(rd(d, D_STATUS) & D_S_FEATURES_OK))
 		return fail(d, why, "device refused the features");
-	*feat = drv_feat;
+	d->event_idx = (drv_feat & D_BIT(D_F_EVENT_IDX)) != 0;
+	*feat = drv_feat & ~D_BIT(D_F_EVENT_IDX);
 	return 0;
+}
+
+/*
+ * We poll: no interrupt for anything we consume. With EVENT_IDX, used_event
+ * one behind what we consumed (the device interrupts only when used idx
+ * steps onto it, which takes 65535 more completions than a queue holds);
+ * without, the NO_INTERRUPT flag.
+ */
+static void no_interrupts(struct vdrv_dev *d, struct vdrv_queue *q)
+{
+	if (d->event_idx)
+		*(volatile uint16_t *)&q->avail.used_event = (uint16_t)(q->last_used - 1);
+	else
+		*(volatile uint16_t *)&q->avail.flags = D_AVAIL_NO_INTERRUPT;
 }
 
 /* Queue idx at q (VDRV_QUEUE_SIZE entries, zeroed here). 0, or -1 with *why. */
@@ -165,6 +191,7 @@ static int queue_setup(struct vdrv_dev *d, unsigned idx, struct vdrv_queue *q, c
 	if (rd(d, D_QUEUE_NUM_MAX) < VDRV_QUEUE_SIZE)
 		return fail(d, why, "queue smaller than the driver's queue");
 	rt_memset(q, 0, sizeof(*q));
+	no_interrupts(d, q);
 	wr(d, D_QUEUE_NUM, VDRV_QUEUE_SIZE);
 	wr64(d, D_QUEUE_DESC_LO, gpa(d, &q->desc));
 	wr64(d, D_QUEUE_DRIVER_LO, gpa(d, &q->avail));
@@ -213,6 +240,33 @@ static void publish(struct vdrv_queue *q, uint16_t head)
 }
 
 /*
+ * Notify queue idx of what was published since the last call, if the
+ * device wants to know: with EVENT_IDX, when avail idx stepped past
+ * avail_event (vring_need_event, 2.7.10); without, unless it set
+ * NO_NOTIFY. The device writes both: a device that says "no" to a request
+ * it then never sees only makes its own request fail (bounded poll).
+ */
+static void kick(struct vdrv_dev *d, struct vdrv_queue *q, unsigned idx)
+{
+	uint16_t new = q->avail.idx, old = q->kicked, event;
+	bool need;
+
+	/* Our avail idx must be visible before we read the device's wishes. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (d->event_idx) {
+		event = *(volatile uint16_t *)&q->used.avail_event;
+		need = (uint16_t)(new - event - 1) < (uint16_t)(new - old);
+	} else {
+		need = !(*(volatile uint16_t *)&q->used.flags & D_USED_NO_NOTIFY);
+	}
+	q->kicked = new;
+	if (need && new != old) {
+		wr(d, D_QUEUE_NOTIFY, idx);
+		d->notifies++;
+	}
+}
+
+/*
  * Submit the chain already in descriptors 0.. (head 0) of queue idx at q
  * and wait for it. 0 with *used_len the length the device says it wrote,
  * or -1 (lost, or a used ring that does not name exactly our one request).
@@ -221,12 +275,11 @@ static int submit_q(struct vdrv_dev *d, struct vdrv_queue *q, unsigned idx, uint
 {
 	volatile uint16_t *used_idx = &q->used.idx;
 	uint16_t seen = 0, delta;
-	uint32_t isr, id, len;
+	uint32_t id, len;
 	unsigned long spins;
 
 	publish(q, 0);
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	wr(d, D_QUEUE_NOTIFY, idx);
+	kick(d, q, idx);
 
 	for (spins = 0;; spins++) {
 		seen = *used_idx;
@@ -236,15 +289,13 @@ static int submit_q(struct vdrv_dev *d, struct vdrv_queue *q, unsigned idx, uint
 			return -1; /* lost; the descriptors stay with the device */
 	}
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
-	isr = rd(d, D_INT_STATUS);
-	if (isr)
-		wr(d, D_INT_ACK, isr);
 	delta = (uint16_t)(seen - q->last_used);
 	if (delta != 1)
 		return -1; /* more completions than requests: a confused device */
 	id = ((volatile uint32_t *)&q->used.ring[q->last_used % VDRV_QUEUE_SIZE].id)[0];
 	len = ((volatile uint32_t *)&q->used.ring[q->last_used % VDRV_QUEUE_SIZE].len)[0];
 	q->last_used++;
+	no_interrupts(d, q);
 	if (id != 0)
 		return -1;
 	*used_len = len;
@@ -462,6 +513,7 @@ static void rx_harvest(struct vdrv_net *n)
 		n->ready_len[id] = len;
 		n->nready++;
 	}
+	no_interrupts(&n->d, q);
 }
 
 int vdrv_net_rx_peek(struct vdrv_net *n, const uint8_t **frame)
@@ -489,14 +541,8 @@ void vdrv_net_rx_done(struct vdrv_net *n)
 
 void vdrv_net_rx_kick(struct vdrv_net *n)
 {
-	uint32_t isr;
-
 	if (!n || !n->d.host || !n->rx_unkicked)
 		return;
 	n->rx_unkicked = false;
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	wr(&n->d, D_QUEUE_NOTIFY, D_NET_RXQ);
-	isr = rd(&n->d, D_INT_STATUS);
-	if (isr)
-		wr(&n->d, D_INT_ACK, isr);
+	kick(&n->d, &n->d.q, D_NET_RXQ);
 }

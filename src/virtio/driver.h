@@ -6,7 +6,10 @@
  * one request in flight: the parent completes a request before the notify
  * that announced it returns (the root and every layer handle a child's
  * MMIO exit to the end before resuming it); the driver still polls the used
- * ring, with a bound, and never trusts what the device wrote there.
+ * ring, with a bound, and never trusts what the device wrote there. It
+ * polls, so it takes no interrupts (EVENT_IDX or NO_INTERRUPT) and never
+ * touches InterruptStatus or InterruptACK, and it notifies only when the
+ * device asks to be (EVENT_IDX's avail_event, or no NO_NOTIFY).
  */
 #ifndef RAMPART_DRIVER_H
 #define RAMPART_DRIVER_H
@@ -47,11 +50,14 @@ struct vdrv_queue {
 		uint16_t avail_event;
 	} used __attribute__((aligned(4)));
 	uint16_t last_used;
+	uint16_t kicked; /* avail idx at the last notify decision */
 };
 
 /* What every driver shares: its device and its queue 0. */
 struct vdrv_dev {
 	const struct vdrv_host *host;
+	bool event_idx;    /* VIRTIO_F_EVENT_IDX negotiated */
+	uint64_t notifies; /* QueueNotify writes made (each an exit) */
 	struct vdrv_queue q;
 };
 

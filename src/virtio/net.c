@@ -248,11 +248,13 @@ int vio_net_rx(struct vio_net *n)
 	struct vio_dev *d = &n->dev;
 	struct rx_set s;
 	int frames = 0;
+	uint16_t used;
 
 	/* No driver yet, or no receive queue: starved until its first notify. */
 	n->rx_starved = !vio_live(d) || !d->q[NET_RXQ].ready;
 	if (n->rx_starved)
 		return 0;
+	used = d->q[NET_RXQ].used_idx;
 	s.budget = NET_RX_CHAINS_PER_CALL;
 	for (;;) {
 		uint64_t need = (d->driver_features & NET_GUEST_GSO) ? NET_RX_MAX : NET_RX_NOGSO;
@@ -286,6 +288,8 @@ int vio_net_rx(struct vio_net *n)
 		rx_push(n, &s, (uint32_t)r);
 		frames++;
 	}
-	virtq_signal(d, NET_RXQ);
+	/* Nothing completed (no frame, no refused chain): nothing to signal. */
+	if (d->q[NET_RXQ].used_idx != used)
+		virtq_signal(d, NET_RXQ);
 	return frames;
 }

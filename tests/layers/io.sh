@@ -7,8 +7,9 @@
 # (build/tapio writes them out) and the frames it received (written to the
 # disk by the guest). More frames are sent to the guest than a layer has
 # receive buffers, so each layer must wait for the one above and be woken
-# by an event. Each test prints "ok NAME" or "not ok NAME: reason"; needs
-# root (netns, tap).
+# by an event. Then the same runs, varied, count the stack's exits per
+# block request and per frame at each depth, held under a bound. Each test
+# prints "ok NAME" or "not ok NAME: reason"; needs root (netns, tap).
 cd "$(dirname "$0")/../.." || exit 2
 R=${RAMPART:-build/rampart}
 T=$(mktemp -d) || exit 2
@@ -65,6 +66,52 @@ for d in 1 2 3 4 5 6; do
 		ok "io depth $d: $SECT sectors copied, $SEND frames out, $RECV in, byte for byte"
 	else
 		notok "io depth $d" "$why"
+	fi
+done
+
+# Exits as the unit of cost: the stack's KVM_RUN returns (the "end" event's
+# "exits", every VM of the stack), per block request, per frame sent and
+# per frame received, at each depth, from runs that differ in one thing
+# only: A (SECT sectors, nothing on the network: 2 * SECT / 64 + 1
+# requests), B (2 * SECT: SECT / 32 more requests), C (A and SEND frames
+# out), and the run above (C, RECV frames in and RECV / 32 more requests).
+# A count, not a time: the same on a loaded host, but for the waits of the
+# receiving guest, which depend on when the frames come.
+# The bounds, from the design: the io guest has one request (or frame) in
+# flight, so one crosses each layer with one notify to the parent below and
+# one RP_HC_VCPU_RUN to resume the child above: 2d - 1 exits at depth d, and
+# a request or a frame sent must stay under 2d (under 2 per layer crossed).
+# Frames received come in batches of up to 32 buffers per layer: under
+# d / 2 + 1 per frame (a round trip per frame at any layer passes it).
+# exits FILE: the end event's exits
+exits() { sed -n 's/.*"event":"end".*"exits":\([0-9]*\).*/\1/p' "$T/$1"; }
+REQ_MORE=$((SECT / 32)) RX_REQ=$((RECV / 32))
+for d in 1 2 3 4 5 6; do
+	SEND=0 RECV=0
+	io_run exA$d $d
+	w=$why
+	SECT=$((2 * SECT))
+	io_run exB$d $d
+	w="$w$why" SECT=$((SECT / 2)) SEND=64
+	io_run exC$d $d
+	w="$w$why" RECV=96
+	if [ -n "$w" ]; then
+		notok "exits at depth $d" "$w"
+		continue
+	fi
+	set -- $(exits exA$d) $(exits exB$d) $(exits exC$d) $(exits io$d)
+	per=$(echo "$*" | awk -v m=$REQ_MORE -v s=$SEND -v r=$RECV -v rq=$RX_REQ '{
+		q = ($2 - $1) / m; printf "%.1f %.1f %.1f", q, ($3 - $1) / s, ($4 - $3 - rq * q) / r }')
+	echo "# exits depth $d: per block request, frame sent, frame received: $per (runs: $*)"
+	over=$(echo "$per" | awk -v d=$d '{
+		if ($1 >= 2 * d) printf "%s per block request (bound %d); ", $1, 2 * d
+		if ($2 >= 2 * d) printf "%s per frame sent (bound %d); ", $2, 2 * d
+		if ($3 >= d / 2 + 1) printf "%s per frame received (bound %.1f)", $3, d / 2 + 1 }')
+	set -- $per
+	if [ -z "$over" ]; then
+		ok "exits at depth $d: $1 per block request, $2 per frame sent (each under $((2 * d))), $3 per frame received"
+	else
+		notok "exits at depth $d" "$over"
 	fi
 done
 

@@ -25,6 +25,10 @@ static int extra_used;	  /* added to used.idx after a notify */
 static uint32_t bad_id;	  /* xor'ed into the used id after a notify */
 static unsigned notifies;
 static uint32_t extra_len; /* added to the used length after a notify */
+static bool hide_event_idx; /* the device does not offer VIRTIO_F_EVENT_IDX */
+static unsigned isr_touched; /* InterruptStatus reads and InterruptACK writes */
+
+#define F_EVENT_IDX (1ull << 29)
 
 static void *t_gpa_ptr(void *ctx, uint64_t gpa, uint64_t len, bool write)
 {
@@ -40,11 +44,17 @@ static uint32_t t_mmio_read(void *ctx, uint64_t off)
 	uint32_t v;
 
 	vio_mmio_read(ctx, off, &v, 4);
+	if (off == 0x060)
+		isr_touched++;
+	if (off == 0x010 && hide_event_idx && ((struct vio_dev *)ctx)->dev_feat_sel == 0)
+		v &= ~(uint32_t)F_EVENT_IDX;
 	return v;
 }
 
 static void t_mmio_write(void *ctx, uint64_t off, uint32_t val)
 {
+	if (off == 0x064)
+		isr_touched++;
 	if (off == 0x050) {
 		notifies++;
 		if (swallow_notify)
@@ -76,6 +86,7 @@ static void reset_knobs(void)
 	extra_len = 0;
 	bad_id = 0;
 	notifies = 0;
+	isr_touched = 0;
 }
 
 /* Data buffers start here, well past the driver's struct. */
@@ -498,13 +509,14 @@ static void test_net_init(void **state)
 	/* A device that had no driver yet was starved: that notify wakes it. */
 	assert_int_equal(rx_wanted_calls, 1);
 	/* A device with no offloads: the driver took VERSION_1 and MAC only. */
-	assert_int_equal(ndev.dev.driver_features, (1ull << 32) | (1ull << 5));
+	assert_int_equal(ndev.dev.driver_features, (1ull << 32) | F_EVENT_IDX | (1ull << 5));
 	assert_int_equal(ndrv->features, (1ull << 32) | (1ull << 5));
 	/* One with every offload: the transmit ones too, none for receive. */
 	nbe.features = ~0ull;
 	assert_int_equal(vdrv_net_init(ndrv, &dhost, NULL), 0);
 	assert_int_equal(ndev.dev.driver_features,
-			 (1ull << 32) | (1ull << 5) | 1 | (1ull << 11) | (1ull << 12) | (1ull << 13));
+			 (1ull << 32) | F_EVENT_IDX | (1ull << 5) | 1 | (1ull << 11) | (1ull << 12) |
+				 (1ull << 13));
 }
 
 static void test_net_tx(void **state)
@@ -574,6 +586,12 @@ static void test_net_rx(void **state)
 		assert_int_equal(f[len - 1], (uint8_t)((len - 1) ^ seen));
 		vdrv_net_rx_done(ndrv);
 	}
+	/* The device still holds buffers it never ran out of: it asked for no
+	 * notify (avail_event), so the buffers go back without one. */
+	notifies = 0;
+	vdrv_net_rx_kick(ndrv);
+	assert_int_equal(notifies, 0);
+	assert_int_equal(isr_touched, 0);
 	/* A frame longer than a buffer is cut to the buffer by the device. */
 	queue_frame(3000, 1);
 	assert_int_equal(vio_net_rx(&ndev), 1);
@@ -616,6 +634,75 @@ static void test_net_hostile_used(void **state)
 	assert_int_equal(vdrv_net_rx_peek(ndrv, &f), 0);
 }
 
+/*
+ * The driver polls: it takes no interrupt (EVENT_IDX with used_event kept
+ * behind, or NO_INTERRUPT without EVENT_IDX), never reads InterruptStatus
+ * nor writes InterruptACK, and notifies once per request the device waits for.
+ */
+static void quiet(bool event_idx)
+{
+	uint8_t *buf = ram + DATA_BASE;
+	struct vio_iov iov = { buf, 4096 };
+
+	hide_event_idx = !event_idx;
+	assert_int_equal(start(false, DISK_SECTORS), 0);
+	hide_event_idx = false;
+	assert_int_equal(drv->d.event_idx, event_idx);
+	assert_int_equal((dev.dev.driver_features & F_EVENT_IDX) != 0, event_idx);
+	assert_int_equal(drv->d.q.avail.flags, event_idx ? 0 : 1);
+	assert_int_equal(vdrv_blk_rw(drv, true, 0, &iov, 1), 0);
+	dev.dev.isr = 0; /* with EVENT_IDX, the device's first completion always signals */
+	notifies = 0;
+	for (unsigned k = 0; k < 3 * VDRV_QUEUE_SIZE; k++) {
+		fill(buf, 4096, k);
+		assert_int_equal(vdrv_blk_rw(drv, k & 1, (k % 64) * 4096, &iov, 1), 0);
+	}
+	assert_int_equal(vdrv_blk_flush(drv), 0);
+	assert_int_equal(dev.dev.isr, 0);
+	assert_int_equal(notifies, 3 * VDRV_QUEUE_SIZE + 1);
+	assert_int_equal(isr_touched, 0);
+}
+
+static void test_quiet_event_idx(void **state)
+{
+	(void)state;
+	quiet(true);
+}
+
+static void test_quiet_no_event_idx(void **state)
+{
+	(void)state;
+	quiet(false);
+}
+
+/* Without EVENT_IDX, the device's NO_NOTIFY flag holds back a notify. */
+static void test_no_notify_flag(void **state)
+{
+	const uint8_t *f;
+
+	(void)state;
+	hide_event_idx = true;
+	assert_int_equal(net_start(), 0);
+	hide_event_idx = false;
+	assert_false(ndrv->d.event_idx);
+	assert_int_equal(notifies, 1);
+	queue_frame(100, 1);
+	assert_int_equal(vio_net_rx(&ndev), 1);
+	assert_int_equal(vdrv_net_rx_peek(ndrv, &f), 100);
+	vdrv_net_rx_done(ndrv);
+	ndrv->d.q.used.flags = 1; /* as a device that polls would set it */
+	vdrv_net_rx_kick(ndrv);
+	assert_int_equal(notifies, 1);
+	queue_frame(100, 2);
+	assert_int_equal(vio_net_rx(&ndev), 1);
+	assert_int_equal(vdrv_net_rx_peek(ndrv, &f), 100);
+	vdrv_net_rx_done(ndrv);
+	ndrv->d.q.used.flags = 0;
+	vdrv_net_rx_kick(ndrv);
+	assert_int_equal(notifies, 2);
+	assert_int_equal(isr_touched, 0);
+}
+
 static void test_net_probe(void **state)
 {
 	const char *why = NULL;
@@ -641,6 +728,8 @@ int main(void)
 		cmocka_unit_test(test_rng_probe),    cmocka_unit_test(test_net_init),
 		cmocka_unit_test(test_net_tx),	     cmocka_unit_test(test_net_rx),
 		cmocka_unit_test(test_net_hostile_used), cmocka_unit_test(test_net_probe),
+		cmocka_unit_test(test_quiet_event_idx), cmocka_unit_test(test_quiet_no_event_idx),
+		cmocka_unit_test(test_no_notify_flag),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -404,6 +404,28 @@ static void test_net_rx_single(void **state)
 	assert_int_equal(used_idx(0), 2);
 }
 
+/* A poll that moved nothing signals nothing: no interrupt, no ISR bit. */
+static void test_net_rx_idle_no_signal(void **state)
+{
+	uint64_t b;
+
+	(void)state;
+	net_start(F_VERSION_1); /* no EVENT_IDX, interrupts not suppressed */
+	b = galloc(1600);
+	set_desc(0, 0, b, 1600, D_WRITE, 0);
+	avail_add(0, 0);
+	for (unsigned i = 0; i < 3; i++)
+		assert_int_equal(vio_net_rx(&net), 0);
+	assert_int_equal(net.dev.isr, 0);
+	assert_int_equal(irq_level, 0);
+	/* A frame does signal. */
+	frame_len = 80;
+	memset(frame, 0x21, frame_len);
+	frames_waiting = 1;
+	assert_int_equal(vio_net_rx(&net), 1);
+	assert_int_equal(irq_level, 1);
+}
+
 static void test_net_rx_mergeable(void **state)
 {
 	(void)state;
@@ -497,7 +519,7 @@ int main(void)
 		cmocka_unit_test(test_blk_data_read_only),
 		cmocka_unit_test(test_net_config_features),
 		cmocka_unit_test(test_net_tx),
-		cmocka_unit_test(test_net_rx_single),
+		cmocka_unit_test(test_net_rx_single), cmocka_unit_test(test_net_rx_idle_no_signal),
 		cmocka_unit_test(test_net_rx_mergeable),
 		cmocka_unit_test(test_net_rx_bad_chain),
 		cmocka_unit_test(test_net_rx_read_only),
