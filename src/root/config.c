@@ -583,6 +583,10 @@ int config_check(const struct rp_config *c, char *err, size_t errlen)
 		if (c->nnets > 1)
 			return refuse(err, errlen, "one network at most with layers (%u given)",
 				    c->nnets);
+		/* Honoured or refused, never dropped: the vmm gives its guest one vCPU today. */
+		if (c->cpus > 1)
+			return refuse(err, errlen, "cpus %u: a guest above layers has one vCPU; "
+						 "give --cpus 1, or run no layers", c->cpus);
 		if (strcmp(top, "vmm") == 0 && !c->kernel[0])
 			return refuse(err, errlen, "the vmm layer boots a Linux guest: give --kernel "
 						 "PATH");
