@@ -21,7 +21,7 @@ ROOTDEF := -D_GNU_SOURCE
 
 FREE_SRC := $(wildcard src/lib/*.c src/virtio/*.c src/boot/*.c)
 ROOT_SRC := $(filter-out src/root/main.c,$(wildcard src/root/*.c))
-LIBS     := -ljansson -lpthread
+LIBS     := -ljansson -lseccomp -lpthread
 
 # ---- the root ---------------------------------------------------------------
 FREE_OBJ := $(FREE_SRC:%.c=$(B)/obj/%.o)
