@@ -166,7 +166,7 @@ cli: all images
 layers: all images
 	@tests/run.sh cli-kvm layers io
 
-KVM_SUITES := cli-kvm layers io system
+KVM_SUITES := cli-kvm layers io jail system
 
 check: deps
 	@rm -rf $(B)/results

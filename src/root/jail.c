@@ -44,6 +44,7 @@
 #include <linux/seccomp.h>
 #include <sched.h>
 #include <seccomp.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -558,10 +559,15 @@ int jail_enter(enum jail_path path)
 void jail_thread(enum jail_role role)
 {
 	struct sock_fprog prog = {.len = role_len[role], .filter = role_bpf[role]};
+	sigset_t sys;
 
 	if (jail_cfg.off || role == JAIL_MAIN)
 		return;
 	thread_role = role_names[role];
+	/* A blocked SIGSYS still kills, but without the report (the watcher blocks all). */
+	sigemptyset(&sys);
+	sigaddset(&sys, SIGSYS);
+	pthread_sigmask(SIG_UNBLOCK, &sys, NULL);
 	/* Set-up made it, so it cannot be missing; if the kernel refuses it, stop. */
 	if (!prog.filter || syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog)) {
 		log_err("jail: the %s thread's list: %s", thread_role, strerror(errno));
