@@ -14,7 +14,7 @@
  *     constants below; not dumpable.
  *  3. Namespaces: new mount, ipc, uts, network and cgroup namespaces; the
  *     root directory is an empty read-only tmpfs (pivot_root, the old root
- *     detached). No pid namespace: unshare(CLONE_NEWPID) would make every
+ *     detached; on an initramfs root, moved over / and chrooted into). No pid namespace: unshare(CLONE_NEWPID) would make every
  *     later pthread_create fail (CLONE_THREAD across pid namespaces), and a
  *     fork after set-up cannot take the KVM fds along (KVM refuses a VM's
  *     ioctls from another mm).
@@ -116,14 +116,10 @@ struct jail_call {
 static const struct jail_call jail_calls[] = {
 	{SCMP_SYS(read), ALL, ANY, "eventfds, the tap, the console's stdin"},
 	{SCMP_SYS(write), ALL, ANY, "the console, the event log, eventfds, the tap"},
-	{SCMP_SYS(readv), GUEST_IO, ANY, "the tap and disks"},
 	{SCMP_SYS(writev), GUEST_IO, ANY, "the tap and disks"},
-	{SCMP_SYS(pread64), GUEST_IO, ANY, "virtio-blk reads"},
-	{SCMP_SYS(pwrite64), GUEST_IO, ANY, "virtio-blk writes"},
 	{SCMP_SYS(preadv), GUEST_IO, ANY, "virtio-blk reads"},
 	{SCMP_SYS(pwritev), GUEST_IO, ANY, "virtio-blk writes"},
 	{SCMP_SYS(fdatasync), GUEST_IO, ANY, "virtio-blk flush"},
-	{SCMP_SYS(fsync), GUEST_IO, ANY, "virtio-blk flush"},
 	{SCMP_SYS(getrandom), GUEST_IO, ANY, "virtio-rng"},
 	{SCMP_SYS(poll), ALL, ANY, "the I/O thread, the watcher, the tap"},
 	{SCMP_SYS(ppoll), ALL, ANY, "the chain's wait, the watcher"},
@@ -137,7 +133,6 @@ static const struct jail_call jail_calls[] = {
 	{SCMP_SYS(close), MAINS, ANY, "destroyed VMs and vCPUs, teardown"},
 	{SCMP_SYS(eventfd2), L_MAIN, ANY, "the watcher's eventfds"},
 	{SCMP_SYS(timer_settime), L_MAIN, ANY, "the chain's time slice (SIGALRM)"},
-	{SCMP_SYS(timer_gettime), L_MAIN, ANY, "the chain's time slice"},
 	{SCMP_SYS(timer_delete), L_MAIN, ANY, "teardown"},
 	{SCMP_SYS(clone), MAINS, THREAD_ONLY, "vCPU, I/O and watcher threads"},
 	{SCMP_SYS(set_robust_list), MAINS, ANY, "a new thread's start (glibc)"},
@@ -150,9 +145,7 @@ static const struct jail_call jail_calls[] = {
 	{SCMP_SYS(getpid), ALL, ANY, "pthread_kill"},
 	{SCMP_SYS(gettid), ALL, ANY, "pthread_kill"},
 	{SCMP_SYS(tgkill), ALL, OWN_TGID, "kicks: SIGUSR1 to a vCPU, SIGALRM to the chain"},
-	{SCMP_SYS(sched_yield), ALL, ANY, "spinning locks"},
 	{SCMP_SYS(clock_gettime), ALL, ANY, "timestamps, when the vDSO falls back"},
-	{SCMP_SYS(clock_nanosleep), ALL, ANY, "short waits"},
 	{SCMP_SYS(exit), ALL, ANY, "a thread's end"},
 	{SCMP_SYS(exit_group), ALL, ANY, "the end"},
 };
@@ -415,6 +408,23 @@ static int limits(void)
 	       set_limit(RLIMIT_CORE, "RLIMIT_CORE", 0) || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 }
 
+/*
+ * The working directory (the new tmpfs) becomes the root. pivot_root(".",
+ * "."): the old root lands on top of the new and is detached. An initramfs
+ * root (rootfs) cannot be pivoted away from (EINVAL): there the tmpfs is
+ * moved over "/" and chrooted into, as switch_root does; the old root is
+ * then only hidden beneath, and with no capability (CAP_SYS_CHROOT,
+ * CAP_SYS_ADMIN) and no fd of a directory there is no way back to it.
+ */
+static int enter_root(void)
+{
+	if (syscall(SYS_pivot_root, ".", ".") == 0)
+		return umount2(".", MNT_DETACH) || chdir("/") ? -1 : 0;
+	if (errno != EINVAL)
+		return -1;
+	return mount(".", "/", NULL, MS_MOVE, NULL) || chroot(".") || chdir("/") ? -1 : 0;
+}
+
 /* Invariant 3: own namespaces, and a root directory with nothing in it. */
 static int empty_root(void)
 {
@@ -440,9 +450,7 @@ static int empty_root(void)
 			strerror(errno));
 		return -1;
 	}
-	/* pivot_root(".", "."): the old root lands on top of the new and is detached. */
-	if (chdir(at) || syscall(SYS_pivot_root, ".", ".") || umount2(".", MNT_DETACH) ||
-	    chdir("/")) {
+	if (chdir(at) || enter_root()) {
 		log_err("jail: pivot_root into %s: %s", at, strerror(errno));
 		return -1;
 	}

@@ -18,6 +18,8 @@ static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 void log_open(int fd, const char *stack_name)
 {
 	log_fd = fd;
+	/* jansson's hash seed, from /dev/urandom now: the jail has no open (jail.c). */
+	json_object_seed(0);
 	if (stack_name)
 		log_stack = stack_name;
 	clock_gettime(CLOCK_MONOTONIC, &log_t0);
