@@ -142,4 +142,31 @@ else
 	notok "network namespace and tap" "could not create them (root needed)"
 fi
 
+# ---- depth 1: a Linux guest (on PVM it does not get far, but the root's threads all run) ----
+K=build/images/vmlinuz
+I=build/images/guest-initrd.cpio.gz
+if [ ! -f "$K" ] || [ ! -f "$I" ]; then
+	skip "depth 1" "no $K or $I (scripts/images.sh)"
+else
+	D1="--kernel $K --initrd $I --cpus 2"
+	start d1 $D1
+	if [ -n "$pid" ]; then
+		f=$(for t in /proc/$pid/task/*; do
+			[ "$(cat $t/comm)" = rampart ] && st "$pid/task/${t##*/}" Seccomp_filters
+		done | sort | tr '\n' ' ')
+		[ "$f" = "1 2 2 " ] && [ -z "$(ls -A /proc/$pid/root/)" ] && nsdiff $pid net &&
+			ok "depth 1: jailed, main 1 list, vCPU and I/O threads 2" || notok "depth 1" "filters: $f"
+		stop
+	else
+		notok "depth 1" "no jail event ($(tail -n1 "$T/d1.err"))"
+	fi
+	for role in vcpu:vCPU io:I/O; do
+		timeout $((20 * TIME_SCALE)) "$R" run $D1 --jail-selftest ${role%%:*} </dev/null 2>"$T/self1"
+		rc=$?
+		line="rampart: jail: forbidden system call eventfd2 (nr 290) in the ${role#*:} thread"
+		[ $rc = 1 ] && grep -qxF "$line" "$T/self1" && ok "depth 1: forbidden call in the ${role#*:} thread" ||
+			notok "depth 1 self-test ${role%%:*}" "rc $rc: $(grep -v '"event"' "$T/self1" | tail -n1)"
+	done
+fi
+
 summary jail
