@@ -21,7 +21,7 @@ ROOTDEF := -D_GNU_SOURCE
 
 FREE_SRC := $(wildcard src/lib/*.c src/virtio/*.c src/boot/*.c)
 ROOT_SRC := $(filter-out src/root/main.c,$(wildcard src/root/*.c))
-LIBS     := -ljansson -lpthread
+LIBS     := -ljansson -lseccomp -lpthread
 
 # ---- the root ---------------------------------------------------------------
 FREE_OBJ := $(FREE_SRC:%.c=$(B)/obj/%.o)
@@ -165,9 +165,9 @@ cli: all images
 
 # Chains of ring-3 layers and the CLI's stacks: on PVM or hardware KVM, or in the test host.
 layers: all images
-	@tests/run.sh cli-kvm layers io
+	@tests/run.sh cli-kvm layers io jail
 
-KVM_SUITES := cli-kvm layers io system
+KVM_SUITES := cli-kvm layers io jail system
 
 check: deps
 	@rm -rf $(B)/results

@@ -36,6 +36,7 @@ void config_defaults(struct rp_config *c)
 	c->mem = RP_DEFAULT_MEM;
 	c->cpus = 1;
 	c->layer_mem = RP_DEFAULT_LAYER_MEM;
+	jail_defaults(&c->jail);
 }
 
 /* Personalities of the layer kernel (src/layer). */

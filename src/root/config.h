@@ -13,6 +13,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "root/jail.h"
+
 #define RP_MAX_DISKS 4
 #define RP_MAX_NETS 2
 #define RP_MAX_NAME 64
@@ -63,6 +65,7 @@ struct rp_config {
 	uint64_t layer_args[RP_MAX_LAYER_ARGS];
 	unsigned nlayer_args;
 	uint64_t echo_words; /* the root test device's echo sequence length */
+	struct jail_config jail; /* --no-jail, --jail-user (jail.h) */
 	char manifest[PATH_MAX]; /* approved layer-image hashes; "" = measure and log only */
 	bool restart; /* on an integrity violation: restart the layer (else halt the stack) */
 };

@@ -29,6 +29,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "root/jail.h"
 #include "root/log.h"
 
 /* The largest frame a tap hands over: a 64 KiB GSO packet and its headers. */
@@ -530,6 +531,14 @@ int devices_open(struct rp_vm *vm, const struct rp_config *cfg)
 		log_err("eventfd: %s", strerror(errno));
 		return -1;
 	}
+	/* Probed here, before the jail (the I/O thread may not fstat or ioctl stdin). */
+	be->stdin_open = isatty(0) || fcntl(0, F_GETFL) >= 0;
+	if (be->stdin_open && !isatty(0)) {
+		struct stat st;
+
+		/* Only a terminal, pipe or socket is a console; /dev/null and files are not. */
+		be->stdin_open = fstat(0, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
+	}
 	serial_init(&vm->serial, 1, vm_set_irq, vm);
 	for (i = 0; i < cfg->ndisks; i++) {
 		struct rp_diskdev *d = &be->disks[be->ndisks++];
@@ -612,6 +621,7 @@ static void *io_thread(void *arg)
 	struct rp_vdev *kicked[RP_MAX_NETS + 2 + RP_MAX_VDEVS * VIO_NUM_QUEUES];
 	uint64_t drain;
 
+	jail_thread(JAIL_IO);
 	while (!be->stop) {
 		unsigned n = 0, i, q;
 
@@ -672,13 +682,6 @@ int devices_start(struct rp_vm *vm)
 	struct rp_backends *be = vm->be;
 	int err;
 
-	be->stdin_open = isatty(0) || fcntl(0, F_GETFL) >= 0;
-	if (be->stdin_open && !isatty(0)) {
-		struct stat st;
-
-		/* Only a terminal, pipe or socket is a console; /dev/null and files are not. */
-		be->stdin_open = fstat(0, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
-	}
 	err = pthread_create(&be->io, NULL, io_thread, vm);
 	if (err) {
 		log_err("I/O thread: %s", strerror(err));

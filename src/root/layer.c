@@ -92,6 +92,7 @@
  * layer k completes k's pending run with RP_EXIT_EVENT and leaves its
  * descendants suspended exactly where they were.
  */
+#include "root/jail.h"
 #include "root/layer.h"
 
 #include <errno.h>
@@ -2323,6 +2324,7 @@ static void *net_watch(void *arg)
 			      {.fd = r->wake_fd, .events = POLLIN}};
 	uint64_t drain, one = 1;
 
+	jail_thread(JAIL_WATCH);
 	while (!__atomic_load_n(&r->watch_stop, __ATOMIC_SEQ_CST)) {
 		/* While the chain has not taken the last frames, wait for it only. */
 		p[0].fd = __atomic_load_n(&r->net_ready, __ATOMIC_SEQ_CST) ? -1 : net_dev_fd(r->tap);
@@ -2459,7 +2461,7 @@ int layer_stack_run(const struct ln_stack *s, struct ln_result *res)
 	r.img0 = img[0];
 	r.isize0 = isize[0];
 	if (build_bottom(&r, bottom) || load_bottom(&r, bottom, &st) || !(v = vcpu_new(&r, bottom)) ||
-	    kvm_state_set(v->fd, &st) || (r.tap && watch_start(&r))) {
+	    kvm_state_set(v->fd, &st) || jail_enter(JAIL_LAYERED) || (r.tap && watch_start(&r))) {
 		log_err("could not start layer 1 (%s)", s->kinds[0]);
 		goto free;
 	}

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "root/log.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -17,6 +18,8 @@ static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 void log_open(int fd, const char *stack_name)
 {
 	log_fd = fd;
+	/* jansson's hash seed, from /dev/urandom now: the jail has no open (jail.c). */
+	json_object_seed(0);
 	if (stack_name)
 		log_stack = stack_name;
 	clock_gettime(CLOCK_MONOTONIC, &log_t0);
@@ -40,15 +43,40 @@ int refuse(char *err, size_t errlen, const char *fmt, ...)
 	return -1;
 }
 
+/*
+ * One line, in one write(2): no stdio on these fds, which would fstat,
+ * lseek and ioctl them (calls the jail does not allow, jail.c).
+ */
+static void write_line(int fd, const char *s, size_t n)
+{
+	ssize_t w;
+
+	while (n) {
+		w = write(fd, s, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return;
+		s += w;
+		n -= (size_t)w;
+	}
+}
+
 void log_err(const char *fmt, ...)
 {
 	char line[1024];
 	va_list ap;
+	int n;
 
+	memcpy(line, "rampart: ", 9);
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	n = vsnprintf(line + 9, sizeof(line) - 10, fmt, ap);
 	va_end(ap);
-	dprintf(2, "rampart: %s\n", line);
+	if (n < 0)
+		return;
+	n = n + 9 < (int)sizeof(line) - 1 ? n + 9 : (int)sizeof(line) - 2;
+	line[n++] = '\n';
+	write_line(2, line, (size_t)n);
 }
 
 static void add_value(json_t *o, const char *key, char type, va_list *ap)
@@ -84,9 +112,10 @@ void log_event(const char *event, ...)
 {
 	struct timespec now;
 	const char *key;
-	char *text;
+	char *text, *line;
 	json_t *o;
 	va_list ap;
+	size_t n;
 
 	if (log_fd < 0)
 		return;
@@ -105,10 +134,17 @@ void log_event(const char *event, ...)
 	json_decref(o);
 	if (!text)
 		return;
+	n = strlen(text);
+	line = realloc(text, n + 1);
+	if (!line) {
+		free(text);
+		return;
+	}
+	line[n] = '\n';
 	pthread_mutex_lock(&log_lock);
-	dprintf(log_fd, "%s\n", text);
+	write_line(log_fd, line, n + 1);
 	pthread_mutex_unlock(&log_lock);
-	free(text);
+	free(line);
 }
 
 bool log_rate_take(struct log_rate *l, uint32_t burst, uint32_t per_s, uint64_t now_ns)

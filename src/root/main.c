@@ -4,6 +4,7 @@
  *
  *   rampart run [STACK.json] [--kernel K] [--initrd I] [--cmdline S] [--mem SIZE]
  *               [--cpus N] [--net tap:NAME]... [--disk PATH[,ro]]... [--name N] [--log FILE]
+ *               [--jail-user UID[:GID]] [--no-jail]
  *   rampart check STACK.json
  *   rampart manifest [--layer-image FOLDER|IMAGE]
  *   rampart version
@@ -23,6 +24,7 @@
 
 #include "boot/boot.h"
 #include "root/config.h"
+#include "root/jail.h"
 #include "root/layer.h"
 #include "root/log.h"
 #include "root/measure.h"
@@ -48,6 +50,10 @@ static const char usage_text[] =
 	"  --disk PATH[,ro]     a virtio-blk device on a raw disk file\n"
 	"  --name NAME          stack name in log events\n"
 	"  --log FILE           JSON-lines events to FILE (default: stderr)\n"
+	"  --jail-user UID[:GID] the unprivileged user and group the root runs as once the\n"
+	"                       stack is set up (default " "1879069264" ", an id of its own)\n"
+	"  --no-jail            debugging only: the root keeps every system call, capability\n"
+	"                       and file of the host (a \"jail\" event says so)\n"
 	"layered stacks (ring-3 layers, from the root up):\n"
 	"  --layers K1,K2,...   pass, test, ...; the top: vmm (boots --kernel), spin, test\n"
 	"                       K@gcc or K@clang picks a layer's variant of the layer\n"
@@ -68,7 +74,7 @@ static const char usage_text[] =
 
 enum { OPT_KERNEL = 1, OPT_INITRD, OPT_CMDLINE, OPT_MEM, OPT_CPUS, OPT_NET, OPT_DISK, OPT_NAME,
        OPT_LOG, OPT_HELP, OPT_LAYERS, OPT_LAYER_IMAGE, OPT_LAYER_MEM, OPT_LAYER_ARGS, OPT_ECHO,
-       OPT_MANIFEST, OPT_POLICY };
+       OPT_MANIFEST, OPT_POLICY, OPT_NO_JAIL, OPT_JAIL_USER, OPT_JAIL_SELFTEST };
 
 static const struct option run_opts[] = {
 	{"kernel", required_argument, NULL, OPT_KERNEL},
@@ -88,6 +94,10 @@ static const struct option run_opts[] = {
 	{"echo", required_argument, NULL, OPT_ECHO},
 	{"manifest", required_argument, NULL, OPT_MANIFEST},
 	{"on-violation", required_argument, NULL, OPT_POLICY},
+	{"no-jail", no_argument, NULL, OPT_NO_JAIL},
+	{"jail-user", required_argument, NULL, OPT_JAIL_USER},
+	/* Tests only (docs/jail.md): that thread makes a forbidden call once jailed. */
+	{"jail-selftest", required_argument, NULL, OPT_JAIL_SELFTEST},
 	{NULL, 0, NULL, 0},
 };
 
@@ -165,6 +175,23 @@ static int apply_flag(struct rp_config *c, int opt, const char *v)
 			return -1;
 		}
 		c->echo_words = (uint64_t)n;
+		return 0;
+	case OPT_NO_JAIL:
+		c->jail.off = true;
+		return 0;
+	case OPT_JAIL_USER:
+		if (jail_parse_user(&c->jail, v)) {
+			log_err("--jail-user %s: must be UID or UID:GID, each 1..4294967294 (not root)",
+				v);
+			return -1;
+		}
+		return 0;
+	case OPT_JAIL_SELFTEST:
+		c->jail.selftest = jail_parse_role(v);
+		if (c->jail.selftest < 0) {
+			log_err("--jail-selftest %s: main, vcpu, io or watch", v);
+			return -1;
+		}
 		return 0;
 	case OPT_DISK:
 		if (config_add_disk(c, v, err, sizeof(err)) == 0)
@@ -256,6 +283,9 @@ static int boot_stack(struct rp_vm *vm, const struct rp_config *c, const void *k
 		      uint64_t ksize, const void *initrd, uint64_t isize)
 {
 	if (vm_create(vm, c) || devices_open(vm, c) || vm_load_linux(vm, kernel, ksize, initrd, isize))
+		return RP_ERROR;
+	/* Set-up is over: every fd is open and the guest loaded (jail.c, invariant 1). */
+	if (jail_enter(JAIL_DEPTH1))
 		return RP_ERROR;
 	log_event("start", "kernel", 's', c->kernel, "mem_mib", 'u', c->mem >> 20, "cpus", 'u',
 		  (uint64_t)c->cpus, "devices", 'u', (uint64_t)vm->nvdevs, NULL);
@@ -382,7 +412,7 @@ static int run_layers(const struct rp_config *c)
 		  'u', res.refused, "doorbells", 'u', res.doorbells, "cpu_result", 'u', res.cpu_result,
 		  "echo_sum", 'u', res.echo_sum, "echo_ok", 'u', (uint64_t)res.echo_ok, "slots", 'u',
 		  (uint64_t)res.slots, "slots_max", 'u', (uint64_t)res.slots_max, NULL);
-	dprintf(2, "rampart: %s after %.2f s (exit %d)\n", res.why, res.seconds, res.outcome);
+	log_err("%s after %.2f s (exit %d)", res.why, res.seconds, res.outcome);
 	return res.outcome;
 }
 
@@ -418,6 +448,7 @@ static int cmd_run(int argc, char **argv)
 
 	if (parse_run_args(&cfg, argc, argv) || open_log(&cfg) || preflight(&cfg, &p))
 		return RP_ERROR;
+	jail_configure(&cfg.jail);
 	if (cfg.nlayers) {
 		/* The vmm layer reads its own copies; these were for the checks. */
 		preflight_free(&p);
@@ -428,7 +459,7 @@ static int cmd_run(int argc, char **argv)
 	if (outcome != RP_ERROR || vm.why[0]) {
 		log_event("end", "outcome", 's', outcome_name(outcome), "exit", 'u',
 			  (uint64_t)outcome, "why", 's', vm.why, "seconds", 'f', log_uptime(), NULL);
-		dprintf(2, "rampart: %s after %.2f s (exit %d)\n", vm.why, log_uptime(), outcome);
+		log_err("%s after %.2f s (exit %d)", vm.why, log_uptime(), outcome);
 	}
 	vm_destroy(&vm);
 	preflight_free(&p);

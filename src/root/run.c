@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "root/jail.h"
 #include "root/log.h"
 
 #define I8042_DATA 0x60
@@ -148,6 +149,13 @@ static void *vcpu_thread(void *arg)
 	return NULL;
 }
 
+/* vCPUs 1..n: each in its own thread, under the vCPU threads' list. */
+static void *vcpu_thread_start(void *arg)
+{
+	jail_thread(JAIL_VCPU);
+	return vcpu_thread(arg);
+}
+
 /* The kick: interrupt KVM_RUN; immediate_exit was set by whoever sent it. */
 static void on_kick(int sig)
 {
@@ -183,7 +191,7 @@ int vm_run(struct rp_vm *vm)
 	install_signals(vm);
 	vm->vcpus[0].thread = pthread_self();
 	for (i = 1; i < vm->ncpus; i++) {
-		err = pthread_create(&vm->vcpus[i].thread, NULL, vcpu_thread, &vm->vcpus[i]);
+		err = pthread_create(&vm->vcpus[i].thread, NULL, vcpu_thread_start, &vm->vcpus[i]);
 		if (err) {
 			vm_end(vm, RP_ERROR, "vCPU thread: %s", strerror(err));
 			break;

@@ -51,6 +51,8 @@ printf '{"guest":{"kernel":' >"$T/broken.json"
 expect no-args 1 "usage" -- $R
 expect unknown-command 1 "unknown command 'fly'" -- $R fly
 expect unknown-flag 1 "usage" -- $R run --kernel $K --bogus
+expect jail-user-root 1 "--jail-user 0: must be UID or UID:GID" -- $R run --kernel $K --jail-user 0
+expect jail-user-bad 1 "--jail-user 5:x: must be UID or UID:GID" -- $R run --kernel $K --jail-user 5:x
 expect no-kernel 1 "no kernel" -- $R run
 expect missing-kernel 1 "kernel /nonexistent: No such file" -- $R run --kernel /nonexistent
 expect truncated-kernel 1 "kernel $T/truncated: truncated" -- $R run --kernel "$T/truncated"

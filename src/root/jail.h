@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The root's jail: what a guest or a layer that took over the root would
+ * still be held by. See jail.c for the invariants, docs/jail.md for the
+ * system calls each thread may make.
+ */
+#ifndef RAMPART_JAIL_H
+#define RAMPART_JAIL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/*
+ * The jail's user and group when the operator names none (--jail-user): a
+ * fixed id of its own, outside Debian's and systemd's system, user and
+ * container ranges, so that no file, process or other service shares it.
+ * Stacks started with the same id share RLIMIT_NPROC's count.
+ */
+#define JAIL_DEFAULT_ID 1879069264u /* 0x70005250 */
+
+/* The two ways the root runs a stack; each has its own allow-list. */
+enum jail_path {
+	JAIL_DEPTH1,  /* a Linux guest on KVM: run.c, devices.c */
+	JAIL_LAYERED, /* ring-3 layers: layer.c */
+};
+
+/* The roles of the root's threads; each narrows the path's list to its own. */
+enum jail_role {
+	JAIL_MAIN,  /* the thread that set the stack up (the chain, or vCPU 0) */
+	JAIL_VCPU,  /* depth 1: a vCPU thread */
+	JAIL_IO,    /* depth 1: the virtio back-ends' I/O thread */
+	JAIL_WATCH, /* layered: the tap watcher */
+};
+
+struct jail_config {
+	bool off;      /* --no-jail: debugging only */
+	uint32_t uid;  /* --jail-user UID[:GID] */
+	uint32_t gid;
+	/* --jail-selftest ROLE (tests only): that thread makes a forbidden call once jailed. */
+	int selftest;  /* -1: none; else an enum jail_role */
+};
+
+void jail_defaults(struct jail_config *c);
+/* "UID" or "UID:GID" (the gid then defaults to the uid); 0 or -1. */
+int jail_parse_user(struct jail_config *c, const char *v);
+/* "main", "vcpu", "io", "watch": the role's number, or -1. */
+int jail_parse_role(const char *v);
+/* What the next jail_enter does; main.c calls it once, before any set-up. */
+void jail_configure(const struct jail_config *c);
+
+/*
+ * Jail the root: called once per stack, after every fd is open and every
+ * file read, before the first vCPU runs or any other thread exists. 0, or
+ * -1 with the reason logged (the stack must then not start).
+ */
+int jail_enter(enum jail_path path);
+
+/* First thing in each thread the root starts after jail_enter: its own, narrower list. */
+void jail_thread(enum jail_role role);
+
+#endif
