@@ -19,7 +19,7 @@ FREE    := -ffreestanding -nostdinc
 GCCFREE := -fno-tree-loop-distribute-patterns
 ROOTDEF := -D_GNU_SOURCE
 
-FREE_SRC := $(wildcard src/lib/*.c src/virtio/*.c src/boot/*.c)
+FREE_SRC := $(wildcard src/lib/*.c src/virtio/*.c src/boot/*.c src/fw/*.c)
 ROOT_SRC := $(filter-out src/root/main.c,$(wildcard src/root/*.c))
 LIBS     := -ljansson -lpthread
 
