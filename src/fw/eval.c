@@ -6,7 +6,7 @@
  *  1. fw_blob_check proves every offset, count and index of a blob before
  *     the engine uses it: each record array lies in the blob, 8-aligned;
  *     each rule's matches, each chain's rules and each set's elements lie in
- *     their arrays; every jump target is a regular chain; every match reads
+ *     their arrays; a set's key width is its match's; every jump target is a regular chain; every match reads
  *     a known field with its exact width; every set is sorted with disjoint
  *     intervals (so the binary search is right); base chains come in
  *     priority order; no chain reaches itself by jumps and no walk nests
@@ -177,7 +177,7 @@ static int check_matches(const struct fw_blob_hdr *h, const struct fw_match *m,
 	for (uint32_t i = 0; i < h->nmatches; i++) {
 		unsigned len = fw_field_len(m[i].field);
 		if (!len || m[i].len != len || m[i].op >= FW_OP_COUNT || m[i].neg > 1 ||
-		    (m[i].op == FW_OP_SET && (m[i].set >= h->nsets || s[m[i].set].field != m[i].field))) {
+		    (m[i].op == FW_OP_SET && (m[i].set >= h->nsets || s[m[i].set].len != m[i].len))) {
 			*why = "a match record is malformed";
 			return -1;
 		}
@@ -374,8 +374,8 @@ static unsigned run_base(struct fw_engine *fw, const struct frame_ctx *x, uint32
 	for (;;) {
 		const struct fw_chain *c = &fw->chains[chain];
 		if (k >= c->nrules) {
-			if (depth == 0)
-				return c->policy;
+			if (depth == 0)	/* also the end of a chain reached by goto */
+				return fw->chains[base].policy;
 			depth--;
 			chain = stack_chain[depth];
 			k = stack_rule[depth];
