@@ -191,10 +191,12 @@ system: all images
 	@tests/run.sh system
 
 # What needs no KVM: bad operator input (each case also with /dev/kvm
-# hidden) and the layer images as built (diversity, W^X).
+# hidden), the layer images as built (diversity, W^X), and the firewall
+# engine against nftables (tests/fw/diff.sh, network namespaces).
 cli: all images
 	@tests/host.sh cli tests/cli/errors.sh
 	@tests/host.sh images tests/layers/images.sh
+	@tests/host.sh fw-diff tests/fw/diff.sh
 
 # Chains of ring-3 layers and the CLI's stacks: on PVM or hardware KVM, or in the test host.
 layers: all images
@@ -207,7 +209,7 @@ check: deps
 	@$(MAKE) --no-print-directory all images
 	@$(MAKE) --no-print-directory unit cli fuzz-smoke
 	@tests/run.sh $(KVM_SUITES)
-	@scripts/check-summary.sh unit cli images $(KVM_SUITES)
+	@scripts/check-summary.sh unit cli images fw-diff $(KVM_SUITES)
 
 demo: deps
 	@$(MAKE) --no-print-directory all images
