@@ -90,14 +90,16 @@ static bool after(uint32_t a, uint32_t b)
 	return before(b, a);
 }
 
+/* Entries are handed out from e[fresh ..] before any is reused, so an init
+ * touches the buckets and the fragment table, not the 16384 entries. */
 void fw_ct_init(struct fw_ct *ct)
 {
-	rt_memset(ct, 0, sizeof(*ct));
 	for (uint32_t i = 0; i < FW_CT_BUCKETS; i++)
 		ct->bucket[i] = FW_CT_NIL;
-	for (uint32_t i = 0; i < FW_CT_MAX; i++)
-		ct->e[i].next = i + 1 < FW_CT_MAX ? i + 1 : FW_CT_NIL;
-	ct->free_head = 0;
+	rt_memset(ct->frag, 0, sizeof(ct->frag));
+	ct->free_head = FW_CT_NIL;
+	ct->count = ct->hand = ct->fresh = ct->frag_hand = ct->seed = 0;
+	ct->full_drops = 0;
 }
 
 uint32_t fw_ct_count(const struct fw_ct *ct)
@@ -373,6 +375,8 @@ static uint32_t alloc_entry(struct fw_ct *ct, uint64_t now)
 		ct->free_head = ct->e[i].next;
 		return i;
 	}
+	if (ct->fresh < FW_CT_MAX)
+		return ct->fresh++;
 	for (uint32_t n = 0; n < FW_CT_EVICT_SCAN; n++) {
 		uint32_t i = ct->hand;
 		ct->hand = (ct->hand + 1) % FW_CT_MAX;

@@ -223,10 +223,10 @@ void fw_engine_init(struct fw_engine *fw, const void *blob)
 {
 	const uint8_t *b = blob;
 
-	rt_memset(fw->rule_counter, 0, sizeof(fw->rule_counter));
-	rt_memset(&fw->stats, 0, sizeof(fw->stats));
 	fw->blob = b;
 	fw->hdr = blob;
+	rt_memset(fw->rule_counter, 0, fw->hdr->nrules * sizeof(fw->rule_counter[0]));
+	rt_memset(&fw->stats, 0, sizeof(fw->stats));
 	fw->chains = (const void *)(b + fw->hdr->chain_off);
 	fw->rules = (const void *)(b + fw->hdr->rule_off);
 	fw->matches = (const void *)(b + fw->hdr->match_off);

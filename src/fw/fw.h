@@ -273,6 +273,7 @@ struct fw_frag_entry {
 struct fw_ct {
 	uint32_t bucket[FW_CT_BUCKETS];
 	uint32_t free_head, count, hand;
+	uint32_t fresh;		/* e[fresh ..] were never handed out (a cheap init) */
 	struct fw_ct_entry e[FW_CT_MAX];
 	struct fw_frag_entry frag[FW_FRAG_MAX];
 	uint32_t frag_hand;

@@ -50,7 +50,7 @@ static unsigned tcp_see(uint32_t s, uint32_t d, uint16_t sp, uint16_t dp, uint32
 
 static uint8_t tcp_state(void)
 {
-	for (uint32_t i = 0; i < FW_CT_MAX; i++)
+	for (uint32_t i = 0; i < ct->fresh; i++)
 		if (ct->e[i].used && ct->e[i].expires)
 			return ct->e[i].tcp;
 	return 0xff;

@@ -460,14 +460,15 @@ static int elem_cmp(const void *a, const void *b)
 	return r ? r : fw_key_cmp(x->hi, y->hi, (unsigned)elem_cmp_len);
 }
 
-/* Sorts the set's elements and merges overlapping or adjacent ones
- * (invariant 4). */
+/* Sorts the set's elements and merges overlapping ones (invariant 4). */
 static void set_finish(struct cc *c, struct set_src *s)
 {
-	struct fw_elem *e = c->elems + s->s.first_elem;
 	unsigned len = s->s.len;
 	uint32_t n = s->s.nelems, k = 0;
 
+	if (n == 0)
+		return;
+	struct fw_elem *e = c->elems + s->s.first_elem;
 	elem_cmp_len = (int)len;
 	qsort(e, n, sizeof(*e), elem_cmp);
 	for (uint32_t i = 0; i < n; i++) {
