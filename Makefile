@@ -53,7 +53,7 @@ $(B)/rampart: $(B)/obj/src/root/main.o $(B)/librampart.a
 # The root never links it: `rampart firewall` executes it.
 POLICY_SRC := $(wildcard tools/policy/*.c)
 POLICY_LIB := $(filter-out tools/policy/main.c,$(POLICY_SRC))
-FW_SRC   := $(wildcard src/fw/*.c) src/lib/rt.c
+FW_SRC   := $(wildcard src/fw/*.c) src/lib/rt.c src/lib/sha256.c
 
 $(B)/obj/tools/%.o: tools/%.c
 	@mkdir -p $(dir $@)

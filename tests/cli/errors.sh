@@ -186,6 +186,15 @@ if $R firewall --rules "$T/ok.nft" --pcap "$T/traffic.pcap" --guest 10.0.2.0/24 
 else
 	notok fw-offline "$(head -c 300 "$T/v")"
 fi
+# Compiled blobs are cached by content: the second compile is a copy.
+P=build/rampart-policy
+if a=$($P compile "$T/ok.nft" -o "$T/a.blob" --cache "$T/cache") &&
+	b=$($P compile "$T/ok.nft" -o "$T/b.blob" --cache "$T/cache") &&
+	[ "${a% compiled}" = "${b% cached}" ] && [ "$a" != "$b" ] && cmp -s "$T/a.blob" "$T/b.blob"; then
+	ok fw-blob-cache "${b% cached}"
+else
+	notok fw-blob-cache "first '$a', second '$b'"
+fi
 
 # Nothing left half-created.
 if [ -e "$T/none.img" ]; then

@@ -158,6 +158,19 @@ static void test_jump_goto_return(void **state)
 	assert_int_equal(tcp_v(GUEST, G, R, 1, 1, SYN), D);
 }
 
+static void test_policy_line(void **state)
+{
+	const char *text = "table inet t {\nchain c {\ntype filter hook forward priority 0\n"
+			   "policy drop\ntcp dport 1 accept\n}\n}\n";
+
+	assert_null(refused(text));
+	const char *why;
+	assert_int_equal(fw_blob_check(res.blob, res.len, &why), 0);
+	fw_engine_init(fw, res.blob);
+	assert_int_equal(tcp_v(GUEST, G, R, 1, 1, SYN), A);
+	assert_int_equal(tcp_v(GUEST, G, R, 1, 2, SYN), D);
+}
+
 static void test_two_base_chains(void **state)
 {
 	/* accept ends only its base chain: the later one (priority 10) still runs */
@@ -211,6 +224,10 @@ static void test_refusals(void **state)
 		{ "table inet t {\nchain c {\ntype nat hook forward priority 0;\n}\n}",
 		  "t.nft:3: unsupported chain type 'nat'" },
 		{ "table inet t {\nchain c {\nlog accept\n}\n}", "t.nft:3: unsupported keyword 'log'" },
+		{ "table inet t {\nchain c {\ntype filter hook forward priority 0;\nmeta mark 1\n}\n}",
+		  "t.nft:4: unsupported keyword 'meta mark'" },
+		{ "table inet t {\nchain c {\npolicy drop\n}\n}",
+		  "t.nft:3: 'policy' in a chain without 'type ... hook'" },
 		{ "table inet t {\nchain c {\nmeta mark 1 accept\n}\n}",
 		  "t.nft:3: unsupported keyword 'meta mark'" },
 		{ "table inet t {\nchain c {\ntcp dport 99999 accept\n}\n}",
@@ -296,6 +313,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ct_state_and_reject, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_jump_goto_return, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_two_base_chains, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_policy_line, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_named_sets, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_big_set, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),

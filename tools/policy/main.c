@@ -3,7 +3,12 @@
  * rampart-policy: the policy program, run outside the root.
  *
  *   rampart-policy check FILE              what loads and what is refused
- *   rampart-policy compile FILE -o BLOB    write the policy blob
+ *   rampart-policy compile FILE -o BLOB [--cache DIR]
+ *                                          write the policy blob; with a
+ *                                          cache, blobs are kept by the
+ *                                          SHA-256 of this program and the
+ *                                          rule text, and a second compile
+ *                                          of the same text is a copy
  *   rampart-policy firewall --rules FILE --pcap IN.pcap --guest PREFIX
  *                  [--guest-mac MAC]       one verdict per frame, offline
  *
@@ -20,7 +25,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "fw/fw.h"
+#include "lib/sha256.h"
 #include "nft.h"
 #include "pcap.h"
 
@@ -84,14 +94,67 @@ static int cmd_check(int argc, char **argv)
 	return 0;
 }
 
+/* The largest blob: every record array at its limit. */
+#define BLOB_MAX (64u << 20)
+
+static void write_file(const char *path, const void *data, size_t len)
+{
+	char tmp[4096];
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
+	FILE *f = fopen(tmp, "wb");
+	if (!f || fwrite(data, 1, len, f) != len || fclose(f) || rename(tmp, path)) {
+		unlink(tmp);
+		die("cannot write '%s': %s", path, strerror(errno));
+	}
+}
+
+/* The cache key: SHA-256 of this program's own image and of the rule text,
+ * so that a rebuilt compiler never reuses an old blob. */
+static void cache_key(const char *text, size_t len, char hex[SHA256_HEX])
+{
+	struct sha256 c;
+	uint8_t d[SHA256_BYTES];
+	size_t n;
+	char *self = read_file("/proc/self/exe", BLOB_MAX, &n);
+
+	sha256_init(&c);
+	sha256_update(&c, self, n);
+	sha256_update(&c, text, len);
+	sha256_final(&c, d);
+	sha256_hex(d, hex);
+	free(self);
+}
+
+/* A cached blob that still passes the engine's check, copied to out. */
+static bool cache_get(const char *path, const char *out)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return false;
+	fclose(f);
+	size_t n;
+	char *b = read_file(path, BLOB_MAX, &n);
+	void *blob = aligned_alloc(8, n + 8);
+	const char *why;
+	bool ok = blob && (memcpy(blob, b, n), fw_blob_check(blob, n, &why) == 0);
+	if (ok)
+		write_file(out, blob, n);
+	free(blob);
+	free(b);
+	return ok;
+}
+
 static int cmd_compile(int argc, char **argv)
 {
-	const char *in = NULL, *out = NULL;
+	const char *in = NULL, *out = NULL, *cache = NULL;
 	struct nft_result r;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "-o") == 0 && i + 1 < argc)
 			out = argv[++i];
+		else if (strcmp(argv[i], "--cache") == 0 && i + 1 < argc)
+			cache = argv[++i];
 		else if (!in && argv[i][0] != '-')
 			in = argv[i];
 		else
@@ -99,11 +162,27 @@ static int cmd_compile(int argc, char **argv)
 			    argv[i], "");
 	}
 	if (!in || !out)
-		die("usage: rampart-policy compile FILE -o BLOB%s%s", "", "");
+		die("usage: rampart-policy compile FILE -o BLOB [--cache DIR]%s%s", "", "");
+	char hex[SHA256_HEX], path[4096 + 80];
+	if (cache) {
+		size_t len;
+		char *text = read_file(in, NFT_FILE_MAX, &len);
+		cache_key(text, len, hex);
+		free(text);
+		if (mkdir(cache, 0700) && errno != EEXIST)
+			die("cannot create the cache '%s': %s", cache, strerror(errno));
+		snprintf(path, sizeof(path), "%s/%s.blob", cache, hex);
+		if (cache_get(path, out)) {
+			printf("%s cached\n", hex);
+			return 0;
+		}
+	}
 	compile_or_die(in, &r, false);
-	FILE *f = fopen(out, "wb");
-	if (!f || fwrite(r.blob, 1, r.len, f) != r.len || fclose(f))
-		die("cannot write '%s': %s", out, strerror(errno));
+	write_file(out, r.blob, r.len);
+	if (cache) {
+		write_file(path, r.blob, r.len);
+		printf("%s compiled\n", hex);
+	}
 	nft_result_free(&r);
 	return 0;
 }
@@ -249,7 +328,7 @@ int main(int argc, char **argv)
 		return cmd_compile(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "firewall") == 0)
 		return cmd_firewall(argc - 1, argv + 1);
-	fprintf(stderr, "usage: rampart-policy check FILE | compile FILE -o BLOB |\n"
+	fprintf(stderr, "usage: rampart-policy check FILE | compile FILE -o BLOB [--cache DIR] |\n"
 			"       firewall --rules FILE --pcap IN.pcap --guest PREFIX [--guest-mac MAC]\n");
 	return 1;
 }

@@ -996,16 +996,26 @@ static bool parse_base(struct cc *c, struct chain_src *ch)
 	ch->prio = neg ? -(int32_t)v : (int32_t)v;
 	ch->base = true;
 	ch->policy = FW_V_ACCEPT;
-	skip_eols(c);
-	if (accept_word(c, "policy")) {
-		if (accept_word(c, "accept"))
-			ch->policy = FW_V_ACCEPT;
-		else if (accept_word(c, "drop"))
-			ch->policy = FW_V_DROP;
-		else {
-			refuse(c, "unsupported policy '%s'", tok_text(c));
-			return false;
-		}
+	while (c->t == T_SEMI)
+		next(c);
+	return true;
+}
+
+/* policy accept|drop (of a base chain: on the type's line or a later one) */
+static bool parse_policy(struct cc *c, struct chain_src *ch)
+{
+	next(c);
+	if (!ch->base) {
+		refuse(c, "'policy' in a chain without 'type ... hook'");
+		return false;
+	}
+	if (accept_word(c, "accept"))
+		ch->policy = FW_V_ACCEPT;
+	else if (accept_word(c, "drop"))
+		ch->policy = FW_V_DROP;
+	else {
+		refuse(c, "unsupported policy '%s'", tok_text(c));
+		return false;
 	}
 	return true;
 }
@@ -1066,9 +1076,11 @@ static void parse_chain(struct cc *c)
 		if (is_word(c, "type")) {
 			if (c->chains[ci].n || c->chains[ci].base) {
 				refuse(c, "'type' must open the chain");
-			} else {
-				parse_base(c, &c->chains[ci]);
+			} else if (parse_base(c, &c->chains[ci]) && is_word(c, "policy")) {
+				parse_policy(c, &c->chains[ci]);
 			}
+		} else if (is_word(c, "policy")) {
+			parse_policy(c, &c->chains[ci]);
 		} else {
 			parse_rule(c, ci);
 		}
