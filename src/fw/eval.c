@@ -227,6 +227,7 @@ void fw_engine_init(struct fw_engine *fw, const void *blob)
 	fw->hdr = blob;
 	rt_memset(fw->rule_counter, 0, fw->hdr->nrules * sizeof(fw->rule_counter[0]));
 	rt_memset(&fw->stats, 0, sizeof(fw->stats));
+	fw->parse_flags = 0;
 	fw->chains = (const void *)(b + fw->hdr->chain_off);
 	fw->rules = (const void *)(b + fw->hdr->rule_off);
 	fw->matches = (const void *)(b + fw->hdr->match_off);
@@ -452,7 +453,7 @@ unsigned fw_filter(struct fw_engine *fw, const uint8_t *frame, size_t len, unsig
 
 	fw->stats.frames++;
 	fw->stats.bytes += len;
-	if (fw_parse(frame, len, &p)) {
+	if (fw_parse_flags(frame, len, fw->parse_flags, &p)) {
 		fw->stats.invalid++;
 		return count(fw, FW_V_DROP);
 	}

@@ -118,6 +118,9 @@ struct fw_pkt {
 
 /* Fills p from frame[0 .. len); never reads outside it. Returns p->invalid. */
 bool fw_parse(const uint8_t *frame, size_t len, struct fw_pkt *p);
+/* The same with FW_PARSE_* flags. */
+#define FW_PARSE_NO_IP_CSUM 1u	/* captures whose checksums were offloaded (pcaps only) */
+bool fw_parse_flags(const uint8_t *frame, size_t len, unsigned flags, struct fw_pkt *p);
 
 /* ---- the policy blob (versioned, fixed-size records, no pointers) ---------
  * All integers little-endian, as the records are laid out on x86-64; offsets
@@ -324,6 +327,7 @@ struct fw_engine {
 	const struct fw_elem *elems;
 	struct fw_counter rule_counter[FW_RULES_MAX];
 	struct fw_stats stats;
+	unsigned parse_flags;	/* FW_PARSE_*: 0 (all checks) unless the caller sets it */
 	struct fw_ct ct;
 };
 

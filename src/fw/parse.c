@@ -212,7 +212,7 @@ static void parse_l4(const uint8_t *l4, size_t n, struct fw_pkt *p)
 	}
 }
 
-static bool parse_ip4(const uint8_t *b, size_t n, struct fw_pkt *p)
+static bool parse_ip4(const uint8_t *b, size_t n, unsigned flags, struct fw_pkt *p)
 {
 	if (n < IP4_HLEN_MIN || b[0] >> 4 != 4)
 		return false;
@@ -220,7 +220,7 @@ static bool parse_ip4(const uint8_t *b, size_t n, struct fw_pkt *p)
 	size_t tot = be16(b + 2);
 	if (hl < IP4_HLEN_MIN || tot < hl || tot > n)
 		return false;
-	if (csum(b, hl) != 0 || !ip4_options_ok(b + IP4_HLEN_MIN, hl - IP4_HLEN_MIN))
+	if ((!(flags & FW_PARSE_NO_IP_CSUM) && csum(b, hl) != 0) || !ip4_options_ok(b + IP4_HLEN_MIN, hl - IP4_HLEN_MIN))
 		return false;
 	uint16_t fo = be16(b + 6);
 	if (fo & 0x8000)	/* the reserved flag */
@@ -304,6 +304,11 @@ static bool parse_arp(const uint8_t *b, size_t n, struct fw_pkt *p)
 
 bool fw_parse(const uint8_t *frame, size_t len, struct fw_pkt *p)
 {
+	return fw_parse_flags(frame, len, 0, p);
+}
+
+bool fw_parse_flags(const uint8_t *frame, size_t len, unsigned flags, struct fw_pkt *p)
+{
 	rt_memset(p, 0, sizeof(*p));
 	p->tcp_wscale = 0xff;
 	p->len = (uint32_t)(len > FW_FRAME_MAX ? FW_FRAME_MAX : len);
@@ -326,7 +331,7 @@ bool fw_parse(const uint8_t *frame, size_t len, struct fw_pkt *p)
 	size_t n = len - off;
 	bool ok = false;
 	if (et == ETH_P_IP)
-		ok = parse_ip4(b, n, p);
+		ok = parse_ip4(b, n, flags, p);
 	else if (et == ETH_P_IPV6)
 		ok = parse_ip6(b, n, p);
 	else if (et == ETH_P_ARP)

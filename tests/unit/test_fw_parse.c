@@ -100,6 +100,7 @@ static void test_ip4_malformed(void **state)
 	memcpy(g, f, n);
 	g[14 + 10] ^= 1;	/* checksum */
 	assert_true(parse_exact(g, n, &p));
+	assert_false(fw_parse_flags(g, n, FW_PARSE_NO_IP_CSUM, &p));	/* offloaded captures */
 	memcpy(g, f, n);
 	ff_put16(g + 14 + 2, 200);	/* total length past the frame */
 	g[14 + 10] = g[14 + 11] = 0;

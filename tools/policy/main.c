@@ -10,7 +10,8 @@
  *                                          rule text, and a second compile
  *                                          of the same text is a copy
  *   rampart-policy firewall --rules FILE --pcap IN.pcap --guest PREFIX
- *                  [--guest-mac MAC]       one verdict per frame, offline
+ *                  [--guest-mac MAC] [--no-checksum] [--stats]
+ *                                          one verdict per frame, offline
  *
  * The offline mode runs the firewall engine of src/fw, built for the host,
  * over a pcap in order. Bad input (a rule file refused, a pcap truncated or
@@ -233,13 +234,14 @@ static int cmd_firewall(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "rules", required_argument, NULL, 'r' }, { "pcap", required_argument, NULL, 'p' },
 		{ "guest", required_argument, NULL, 'g' }, { "guest-mac", required_argument, NULL, 'm' },
-		{ "stats", no_argument, NULL, 's' }, { NULL, 0, NULL, 0 },
+		{ "stats", no_argument, NULL, 's' }, { "no-checksum", no_argument, NULL, 'k' },
+		{ NULL, 0, NULL, 0 },
 	};
 	const char *rules = NULL, *pcap = NULL;
 	struct prefix guest[GUEST_PREFIXES_MAX];
 	unsigned nguest = 0;
 	uint8_t mac[6];
-	bool have_mac = false, stats = false;
+	bool have_mac = false, stats = false, no_csum = false;
 	int opt;
 
 	optind = 1;
@@ -248,6 +250,7 @@ static int cmd_firewall(int argc, char **argv)
 		case 'r': rules = optarg; break;
 		case 'p': pcap = optarg; break;
 		case 's': stats = true; break;
+		case 'k': no_csum = true; break;
 		case 'g':
 			if (nguest == GUEST_PREFIXES_MAX)
 				die("more than 16 --guest prefixes%s%s", "", "");
@@ -285,6 +288,8 @@ static int cmd_firewall(int argc, char **argv)
 	if (!fw)
 		die("out of memory%s%s", "", "");
 	fw_engine_init(fw, r.blob);
+	if (no_csum)
+		fw->parse_flags = FW_PARSE_NO_IP_CSUM;
 
 	static const char *const names[FW_V_COUNT] = {
 		[FW_V_ACCEPT] = "accept", [FW_V_DROP] = "drop", [FW_V_REJECT] = "reject",
@@ -299,7 +304,7 @@ static int cmd_firewall(int argc, char **argv)
 		if (got == 0)
 			break;
 		struct fw_pkt k;
-		fw_parse(frame, len, &k);
+		fw_parse_flags(frame, len, fw->parse_flags, &k);
 		bool from_guest = have_mac && len >= 12 && memcmp(frame + 6, mac, 6) == 0;
 		for (unsigned i = 0; i < nguest && !from_guest; i++)
 			from_guest = !k.invalid && in_prefix(&guest[i], &k);
