@@ -19,7 +19,7 @@ FREE    := -ffreestanding -nostdinc
 GCCFREE := -fno-tree-loop-distribute-patterns
 ROOTDEF := -D_GNU_SOURCE
 
-FREE_SRC := $(wildcard src/lib/*.c src/virtio/*.c src/boot/*.c)
+FREE_SRC := $(wildcard src/lib/*.c src/virtio/*.c src/boot/*.c src/fw/*.c)
 ROOT_SRC := $(filter-out src/root/main.c,$(wildcard src/root/*.c))
 LIBS     := -ljansson -lseccomp -lpthread
 
@@ -27,7 +27,7 @@ LIBS     := -ljansson -lseccomp -lpthread
 FREE_OBJ := $(FREE_SRC:%.c=$(B)/obj/%.o)
 ROOT_OBJ := $(ROOT_SRC:%.c=$(B)/obj/%.o)
 
-all: $(B)/rampart $(B)/timeline $(B)/layer.elf $(B)/layer-gcc.elf $(B)/layer-clang.elf $(B)/tapio
+all: $(B)/rampart $(B)/rampart-policy $(B)/timeline $(B)/layer.elf $(B)/layer-gcc.elf $(B)/layer-clang.elf $(B)/tapio
 
 $(B)/obj/src/root/%.o: src/root/%.c
 	@mkdir -p $(dir $@)
@@ -47,6 +47,22 @@ $(B)/librampart.a: $(FREE_OBJ) $(ROOT_OBJ)
 $(B)/rampart: $(B)/obj/src/root/main.o $(B)/librampart.a
 	@echo "  LD $@"
 	$(Q)$(CC) -o $@ $^ $(LIBS)
+
+# The policy program (host C): the nftables subset compiler and the
+# firewall's offline mode, which runs the engine of src/fw built for the host.
+# The root never links it: `rampart firewall` executes it.
+POLICY_SRC := $(wildcard tools/policy/*.c)
+POLICY_LIB := $(filter-out tools/policy/main.c,$(POLICY_SRC))
+FW_SRC   := $(wildcard src/fw/*.c) src/lib/rt.c src/lib/sha256.c
+
+$(B)/obj/tools/%.o: tools/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC $@"
+	$(Q)$(CC) $(COMMON) $(ROOTDEF) -Itools/policy -c $< -o $@
+
+$(B)/rampart-policy: $(POLICY_SRC:%.c=$(B)/obj/%.o) $(FW_SRC:%.c=$(B)/obj/%.o)
+	@echo "  LD $@"
+	$(Q)$(CC) -o $@ $^
 
 # A small tool of the benchmarks (it is copied into the test host too).
 $(B)/timeline: bench/timeline.c
@@ -95,10 +111,20 @@ $(B)/librampart-asan.a: $(AFREE_OBJ) $(AROOT_OBJ)
 	@echo "  AR $@"
 	$(Q)ar rcs $@ $^
 
-$(B)/unit/%: tests/unit/%.c tests/unit/unit.h $(B)/librampart-asan.a
+$(B)/asan/tools/%.o: tools/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC $@"
+	$(Q)$(CC) $(COMMON) $(SAN) $(ROOTDEF) -Itools/policy -c $< -o $@
+
+$(B)/libpolicy-asan.a: $(POLICY_LIB:%.c=$(B)/asan/%.o)
+	@rm -f $@
+	@echo "  AR $@"
+	$(Q)ar rcs $@ $^
+
+$(B)/unit/%: tests/unit/%.c tests/unit/unit.h $(B)/librampart-asan.a $(B)/libpolicy-asan.a
 	@mkdir -p $(dir $@)
 	@echo "  LD $@"
-	$(Q)$(CC) $(COMMON) $(SAN) $(ROOTDEF) -Itests/unit -o $@ $< $(B)/librampart-asan.a -lcmocka $(LIBS)
+	$(Q)$(CC) $(COMMON) $(SAN) $(ROOTDEF) -Itests/unit -Itools/policy -o $@ $< $(B)/libpolicy-asan.a $(B)/librampart-asan.a -lcmocka $(LIBS)
 
 # The loader's tests also parse and load the real guest kernel when it is built.
 unit: $(UNIT_BIN)
@@ -123,10 +149,18 @@ $(B)/fuzzobj/%.o: %.c
 	@echo "  CC $@"
 	$(Q)$(CLANG) $(COMMON) $(FSAN) $(FREE) -isystem $(CLANGINC) -c $< -o $@
 
-$(B)/fuzz/%: fuzz/%.c $(FFREE_OBJ)
+# The rule compiler (host C) for fuzz/fuzz_fw_rules.c.
+$(B)/fuzzobj/tools/%.o: tools/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC $@"
+	$(Q)$(CLANG) $(COMMON) $(FSAN) $(ROOTDEF) -Itools/policy -c $< -o $@
+
+FPOLICY_OBJ := $(POLICY_LIB:%.c=$(B)/fuzzobj/%.o)
+
+$(B)/fuzz/%: fuzz/%.c $(FFREE_OBJ) $(FPOLICY_OBJ)
 	@mkdir -p $(dir $@)
 	@echo "  LD $@"
-	$(Q)$(CLANG) $(COMMON) -fsanitize=fuzzer,address,undefined -o $@ $< $(FFREE_OBJ)
+	$(Q)$(CLANG) $(COMMON) -fsanitize=fuzzer,address,undefined -Itools/policy -o $@ $< $(FFREE_OBJ) $(FPOLICY_OBJ)
 
 fuzz-build: $(FUZZ_BIN)
 
@@ -158,10 +192,12 @@ system: all images
 	@tests/run.sh system
 
 # What needs no KVM: bad operator input (each case also with /dev/kvm
-# hidden) and the layer images as built (diversity, W^X).
+# hidden), the layer images as built (diversity, W^X), and the firewall
+# engine against nftables (tests/fw/diff.sh, network namespaces).
 cli: all images
 	@tests/host.sh cli tests/cli/errors.sh
 	@tests/host.sh images tests/layers/images.sh
+	@tests/host.sh fw-diff tests/fw/diff.sh
 
 # Chains of ring-3 layers and the CLI's stacks: on PVM or hardware KVM, or in the test host.
 layers: all images
@@ -174,7 +210,7 @@ check: deps
 	@$(MAKE) --no-print-directory all images
 	@$(MAKE) --no-print-directory unit cli fuzz-smoke
 	@tests/run.sh $(KVM_SUITES)
-	@scripts/check-summary.sh unit cli images $(KVM_SUITES)
+	@scripts/check-summary.sh unit cli images fw-diff $(KVM_SUITES)
 
 demo: deps
 	@$(MAKE) --no-print-directory all images

@@ -5,7 +5,7 @@ set -eu
 
 PKGS="build-essential clang libclang-rt-14-dev llvm libjansson-dev libcmocka-dev
 libseccomp-dev qemu-system-x86 qemu-utils busybox-static cpio iproute2 kmod
-xz-utils zstd e2fsprogs ca-certificates python3"
+xz-utils zstd e2fsprogs ca-certificates python3 nftables"
 
 missing=""
 for p in $PKGS; do

@@ -7,7 +7,12 @@
  *               [--jail-user UID[:GID]] [--no-jail]
  *   rampart check STACK.json
  *   rampart manifest [--layer-image FOLDER|IMAGE]
+ *   rampart firewall --rules FILE --pcap IN.pcap --guest PREFIX [--guest-mac MAC]
+ *   rampart rules check FILE
  *   rampart version
+ *
+ * `firewall` and `rules` are handed, by exec, to rampart-policy beside this
+ * binary: the root never parses a rule language itself.
  *
  * Exit status: the guest's outcome (0 powered off, 2 reset or panic, 3 triple
  * fault, 4 KVM refused to go on, 5 stopped by a signal), or 1 when rampart
@@ -38,6 +43,9 @@ static const char usage_text[] =
 	"       rampart check [STACK.json] [options] check everything run would (files,\n"
 	"                                            disks, taps, images, manifest) and exit\n"
 	"       rampart manifest [--layer-image PATH] print each layer image's sha256 line\n"
+	"       rampart firewall --rules FILE --pcap IN.pcap --guest PREFIX [--guest-mac MAC]\n"
+	"                                            the firewall offline: one verdict per frame\n"
+	"       rampart rules check FILE             what of an nftables policy loads, what not\n"
 	"       rampart version\n"
 	"options (they override the stack file):\n"
 	"  --kernel PATH        Linux bzImage to boot\n"
@@ -566,6 +574,37 @@ static int cmd_manifest(int argc, char **argv)
 	return fflush(stdout) ? RP_ERROR : 0;
 }
 
+/* The policy program: rampart-policy in the folder of this binary. Rule
+ * text is parsed there, in its own process, never here. */
+static int exec_policy(const char *cmd, int argc, char **argv)
+{
+	char self[4096], path[4096 + 32];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	if (n <= 0) {
+		log_err("cannot find rampart's own folder (/proc/self/exe): %s", strerror(errno));
+		return RP_ERROR;
+	}
+	self[n] = 0;
+	char *slash = strrchr(self, '/');
+	if (slash)
+		*slash = 0;
+	snprintf(path, sizeof(path), "%s/rampart-policy", self);
+	char **args = calloc((size_t)argc + 2, sizeof(*args));
+	if (!args) {
+		log_err("out of memory");
+		return RP_ERROR;
+	}
+	args[0] = path;
+	args[1] = (char *)cmd;
+	for (int i = 1; i < argc; i++)
+		args[i + 1] = argv[i];
+	execv(path, args);
+	log_err("cannot run %s: %s (build it: make)", path, strerror(errno));
+	free(args);
+	return RP_ERROR;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -578,6 +617,15 @@ int main(int argc, char **argv)
 		return cmd_check(argc - 1, argv + 1);
 	if (strcmp(argv[1], "manifest") == 0)
 		return cmd_manifest(argc - 1, argv + 1);
+	if (strcmp(argv[1], "firewall") == 0)
+		return exec_policy("firewall", argc - 1, argv + 1);
+	if (strcmp(argv[1], "rules") == 0) {
+		if (argc < 3 || strcmp(argv[2], "check") != 0) {
+			log_err("usage: rampart rules check FILE");
+			return RP_ERROR;
+		}
+		return exec_policy("check", argc - 2, argv + 2);
+	}
 	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
 		printf("rampart %s\n", RAMPART_VERSION);
 		return 0;

@@ -170,6 +170,37 @@ expect layer-cpus-file 1 "cpus 4: a guest above layers has one vCPU" -- $R check
 expect layer-mem 1 "layer memory 4 MiB" -- $R run --layers spin --layer-mem 4M
 expect layer-args 1 "--layer-args 1,x: not a list of numbers" -- $R run --layers spin --layer-args 1,x
 
+# The firewall's offline mode and the rule check (handed to rampart-policy).
+printf 'table inet t {\n chain f {\n  type filter hook forward priority 0; policy drop;\n  tcp dport 22 accept\n }\n}\n' >"$T/ok.nft"
+printf 'table inet t {\n chain f {\n  type filter hook forward priority 0;\n  meta mark 1 accept\n }\n}\n' >"$T/mark.nft"
+printf 'table ip t {\n}\n' >"$T/family.nft"
+python3 tests/fw/gen.py "$T/traffic.pcap"
+head -c 1000 "$T/traffic.pcap" >"$T/cut.pcap"
+printf '\324\303\262\241\002\000\004\000\000\000\000\000\000\000\000\000\377\377\000\000\151\000\000\000' >"$T/wifi.pcap"
+expect fw-bad-keyword 1 "mark.nft:4: unsupported keyword 'meta mark'" -- $R rules check "$T/mark.nft"
+expect fw-bad-family 1 "family.nft:1: unsupported table family 'ip'" -- $R firewall --rules "$T/family.nft" --pcap "$T/traffic.pcap" --guest 10.0.2.0/24
+expect fw-truncated-pcap 1 "truncated pcap: record 14" -- $R firewall --rules "$T/ok.nft" --pcap "$T/cut.pcap" --guest 10.0.2.0/24
+expect fw-not-pcap 1 "not a pcap file" -- $R firewall --rules "$T/ok.nft" --pcap "$T/ok.nft" --guest 10.0.2.0/24
+expect fw-linktype 1 "link type 105 is not read" -- $R firewall --rules "$T/ok.nft" --pcap "$T/wifi.pcap" --guest 10.0.2.0/24
+expect fw-bad-guest 1 "--guest '10.0.2.0/40': bad prefix length" -- $R firewall --rules "$T/ok.nft" --pcap "$T/traffic.pcap" --guest 10.0.2.0/40
+expect fw-no-guest 1 "firewall needs --rules FILE, --pcap FILE and --guest" -- $R firewall --rules "$T/ok.nft" --pcap "$T/traffic.pcap"
+if $R firewall --rules "$T/ok.nft" --pcap "$T/traffic.pcap" --guest 10.0.2.0/24 >"$T/v" 2>&1 &&
+	[ "$(wc -l <"$T/v")" = "$(grep -c '^[0-9]* \(accept\|drop\|reject\)$' "$T/v")" ] &&
+	grep -q '^1 accept$' "$T/v" && grep -q ' drop$' "$T/v"; then
+	ok fw-offline "$(wc -l <"$T/v") verdicts"
+else
+	notok fw-offline "$(head -c 300 "$T/v")"
+fi
+# Compiled blobs are cached by content: the second compile is a copy.
+P=build/rampart-policy
+if a=$($P compile "$T/ok.nft" -o "$T/a.blob" --cache "$T/cache") &&
+	b=$($P compile "$T/ok.nft" -o "$T/b.blob" --cache "$T/cache") &&
+	[ "${a% compiled}" = "${b% cached}" ] && [ "$a" != "$b" ] && cmp -s "$T/a.blob" "$T/b.blob"; then
+	ok fw-blob-cache "${b% cached}"
+else
+	notok fw-blob-cache "first '$a', second '$b'"
+fi
+
 # Nothing left half-created.
 if [ -e "$T/none.img" ]; then
 	notok nothing-created "a missing disk was created"

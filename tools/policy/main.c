@@ -1,0 +1,339 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * rampart-policy: the policy program, run outside the root.
+ *
+ *   rampart-policy check FILE              what loads and what is refused
+ *   rampart-policy compile FILE -o BLOB [--cache DIR]
+ *                                          write the policy blob; with a
+ *                                          cache, blobs are kept by the
+ *                                          SHA-256 of this program and the
+ *                                          rule text, and a second compile
+ *                                          of the same text is a copy
+ *   rampart-policy firewall --rules FILE --pcap IN.pcap --guest PREFIX
+ *                  [--guest-mac MAC] [--no-checksum] [--stats]
+ *                                          one verdict per frame, offline
+ *
+ * The offline mode runs the firewall engine of src/fw, built for the host,
+ * over a pcap in order. Bad input (a rule file refused, a pcap truncated or
+ * of an unknown link type) ends it with one line and exit 1.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fw/fw.h"
+#include "lib/sha256.h"
+#include "nft.h"
+#include "pcap.h"
+
+#define GUEST_PREFIXES_MAX 16u
+
+static void die(const char *fmt, const char *a, const char *b)
+{
+	fprintf(stderr, "rampart-policy: ");
+	fprintf(stderr, fmt, a, b);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+static char *read_file(const char *path, size_t max, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		die("cannot open '%s': %s", path, strerror(errno));
+	char *buf = malloc(max + 1);
+	if (!buf)
+		die("out of memory reading '%s'%s", path, "");
+	size_t n = fread(buf, 1, max + 1, f);
+	bool err = ferror(f);
+	fclose(f);
+	if (err)
+		die("cannot read '%s': %s", path, strerror(errno));
+	if (n > max)
+		die("'%s' is larger than the limit (%s)", path, "NFT_FILE_MAX, 16 MiB");
+	*len = n;
+	return buf;
+}
+
+/* Compiles FILE or prints every refusal and exits 1. */
+static void compile_or_die(const char *path, struct nft_result *r, bool quiet)
+{
+	size_t len;
+	char *text = read_file(path, NFT_FILE_MAX, &len);
+	int rc = nft_compile(text, len, path, r);
+	free(text);
+	if (rc == 0)
+		return;
+	for (unsigned i = 0; i < r->nerrors && i < NFT_ERRORS_MAX; i++)
+		fprintf(stderr, "rampart-policy: %s: refused\n", r->errors[i]);
+	if (r->nerrors > NFT_ERRORS_MAX)
+		fprintf(stderr, "rampart-policy: %u more refusals\n", r->nerrors - NFT_ERRORS_MAX);
+	if (!quiet && r->nerrors > 1)
+		fprintf(stderr, "rampart-policy: %s: %u refusals, nothing loaded\n", path, r->nerrors);
+	exit(1);
+}
+
+static int cmd_check(int argc, char **argv)
+{
+	struct nft_result r;
+
+	if (argc != 2)
+		die("usage: rampart-policy check FILE%s%s", "", "");
+	compile_or_die(argv[1], &r, false);
+	printf("%s: loads: %u chains, %u rules, %u sets, %u set elements, blob %zu bytes\n",
+	       argv[1], r.nchains, r.nrules, r.nsets, r.nelems, r.len);
+	nft_result_free(&r);
+	return 0;
+}
+
+/* The largest blob: every record array at its limit. */
+#define BLOB_MAX (64u << 20)
+
+static void write_file(const char *path, const void *data, size_t len)
+{
+	char tmp[4096];
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
+	FILE *f = fopen(tmp, "wb");
+	if (!f || fwrite(data, 1, len, f) != len || fclose(f) || rename(tmp, path)) {
+		unlink(tmp);
+		die("cannot write '%s': %s", path, strerror(errno));
+	}
+}
+
+/* The cache key: SHA-256 of this program's own image and of the rule text,
+ * so that a rebuilt compiler never reuses an old blob. */
+static void cache_key(const char *text, size_t len, char hex[SHA256_HEX])
+{
+	struct sha256 c;
+	uint8_t d[SHA256_BYTES];
+	size_t n;
+	char *self = read_file("/proc/self/exe", BLOB_MAX, &n);
+
+	sha256_init(&c);
+	sha256_update(&c, self, n);
+	sha256_update(&c, text, len);
+	sha256_final(&c, d);
+	sha256_hex(d, hex);
+	free(self);
+}
+
+/* A cached blob that still passes the engine's check, copied to out. */
+static bool cache_get(const char *path, const char *out)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return false;
+	fclose(f);
+	size_t n;
+	char *b = read_file(path, BLOB_MAX, &n);
+	void *blob = aligned_alloc(8, n + 8);
+	const char *why;
+	bool ok = blob && (memcpy(blob, b, n), fw_blob_check(blob, n, &why) == 0);
+	if (ok)
+		write_file(out, blob, n);
+	free(blob);
+	free(b);
+	return ok;
+}
+
+static int cmd_compile(int argc, char **argv)
+{
+	const char *in = NULL, *out = NULL, *cache = NULL;
+	struct nft_result r;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-o") == 0 && i + 1 < argc)
+			out = argv[++i];
+		else if (strcmp(argv[i], "--cache") == 0 && i + 1 < argc)
+			cache = argv[++i];
+		else if (!in && argv[i][0] != '-')
+			in = argv[i];
+		else
+			die("unexpected argument '%s' (usage: rampart-policy compile FILE -o BLOB)%s",
+			    argv[i], "");
+	}
+	if (!in || !out)
+		die("usage: rampart-policy compile FILE -o BLOB [--cache DIR]%s%s", "", "");
+	char hex[SHA256_HEX], path[4096 + 80];
+	if (cache) {
+		size_t len;
+		char *text = read_file(in, NFT_FILE_MAX, &len);
+		cache_key(text, len, hex);
+		free(text);
+		if (mkdir(cache, 0700) && errno != EEXIST)
+			die("cannot create the cache '%s': %s", cache, strerror(errno));
+		snprintf(path, sizeof(path), "%s/%s.blob", cache, hex);
+		if (cache_get(path, out)) {
+			printf("%s cached\n", hex);
+			return 0;
+		}
+	}
+	compile_or_die(in, &r, false);
+	write_file(out, r.blob, r.len);
+	if (cache) {
+		write_file(path, r.blob, r.len);
+		printf("%s compiled\n", hex);
+	}
+	nft_result_free(&r);
+	return 0;
+}
+
+struct prefix {
+	int af;
+	uint8_t a[16];
+	unsigned bits;
+};
+
+static void parse_prefix(const char *s, struct prefix *p)
+{
+	char buf[64];
+	char *e;
+
+	snprintf(buf, sizeof(buf), "%s", s);
+	char *slash = strchr(buf, '/');
+	if (slash)
+		*slash = 0;
+	p->af = strchr(buf, ':') ? AF_INET6 : AF_INET;
+	unsigned max = p->af == AF_INET6 ? 128 : 32;
+	if (inet_pton(p->af, buf, p->a) != 1)
+		die("--guest '%s': not an address or prefix (e.g. 10.0.2.0/24)%s", s, "");
+	p->bits = max;
+	if (slash) {
+		unsigned long b = strtoul(slash + 1, &e, 10);
+		if (*e || !slash[1] || b > max)
+			die("--guest '%s': bad prefix length%s", s, "");
+		p->bits = (unsigned)b;
+	}
+}
+
+static bool in_prefix(const struct prefix *p, const struct fw_pkt *k)
+{
+	if ((p->af == AF_INET6) != (k->alen == 16) || (k->l3 != FW_L3_IP4 && k->l3 != FW_L3_IP6 &&
+						       k->l3 != FW_L3_ARP))
+		return false;
+	for (unsigned b = 0; b < p->bits; b++) {
+		uint8_t m = (uint8_t)(0x80u >> (b % 8));
+		if ((p->a[b / 8] & m) != (k->saddr[b / 8] & m))
+			return false;
+	}
+	return true;
+}
+
+static int cmd_firewall(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "rules", required_argument, NULL, 'r' }, { "pcap", required_argument, NULL, 'p' },
+		{ "guest", required_argument, NULL, 'g' }, { "guest-mac", required_argument, NULL, 'm' },
+		{ "stats", no_argument, NULL, 's' }, { "no-checksum", no_argument, NULL, 'k' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *rules = NULL, *pcap = NULL;
+	struct prefix guest[GUEST_PREFIXES_MAX];
+	unsigned nguest = 0;
+	uint8_t mac[6];
+	bool have_mac = false, stats = false, no_csum = false;
+	int opt;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'r': rules = optarg; break;
+		case 'p': pcap = optarg; break;
+		case 's': stats = true; break;
+		case 'k': no_csum = true; break;
+		case 'g':
+			if (nguest == GUEST_PREFIXES_MAX)
+				die("more than 16 --guest prefixes%s%s", "", "");
+			parse_prefix(optarg, &guest[nguest++]);
+			break;
+		case 'm': {
+			unsigned m[6];
+			char tail;
+			if (sscanf(optarg, "%2x:%2x:%2x:%2x:%2x:%2x%c", &m[0], &m[1], &m[2], &m[3],
+				   &m[4], &m[5], &tail) != 6)
+				die("--guest-mac '%s': not a MAC address (aa:bb:cc:dd:ee:ff)%s", optarg, "");
+			for (int i = 0; i < 6; i++)
+				mac[i] = (uint8_t)m[i];
+			have_mac = true;
+			break;
+		}
+		default:
+			die("usage: rampart-policy firewall --rules FILE --pcap IN.pcap --guest PREFIX [--guest-mac MAC]%s%s",
+			    "", "");
+		}
+	}
+	if (optind < argc)
+		die("unexpected argument '%s'%s", argv[optind], "");
+	if (!rules || !pcap || (!nguest && !have_mac))
+		die("firewall needs --rules FILE, --pcap FILE and --guest PREFIX or --guest-mac MAC%s%s",
+		    "", "");
+
+	struct nft_result r;
+	compile_or_die(rules, &r, false);
+	static struct pcap_reader pr;	/* a 256 KiB buffer: not on the stack */
+	char err[256];
+	if (pcap_open(&pr, pcap, err, sizeof(err)))
+		die("%s%s", err, "");
+	struct fw_engine *fw = calloc(1, sizeof(*fw));
+	if (!fw)
+		die("out of memory%s%s", "", "");
+	fw_engine_init(fw, r.blob);
+	if (no_csum)
+		fw->parse_flags = FW_PARSE_NO_IP_CSUM;
+
+	static const char *const names[FW_V_COUNT] = {
+		[FW_V_ACCEPT] = "accept", [FW_V_DROP] = "drop", [FW_V_REJECT] = "reject",
+	};
+	for (unsigned long n = 1;; n++) {
+		const uint8_t *frame;
+		size_t len;
+		uint64_t ts;
+		int got = pcap_next(&pr, &frame, &len, &ts, err, sizeof(err));
+		if (got < 0)
+			die("%s%s", err, "");
+		if (got == 0)
+			break;
+		struct fw_pkt k;
+		fw_parse_flags(frame, len, fw->parse_flags, &k);
+		bool from_guest = have_mac && len >= 12 && memcmp(frame + 6, mac, 6) == 0;
+		for (unsigned i = 0; i < nguest && !from_guest; i++)
+			from_guest = !k.invalid && in_prefix(&guest[i], &k);
+		unsigned v = fw_filter(fw, frame, len, from_guest ? FW_IF_GUEST : FW_IF_HOST, ts);
+		printf("%lu %s\n", n, names[v] ? names[v] : "drop");
+	}
+	if (stats)
+		fprintf(stderr,
+			"{\"frames\":%llu,\"accepted\":%llu,\"dropped\":%llu,\"rejected\":%llu,"
+			"\"invalid\":%llu,\"ct_entries\":%u,\"ct_full\":%llu,\"frag_dropped\":%llu}\n",
+			(unsigned long long)fw->stats.frames, (unsigned long long)fw->stats.accepted,
+			(unsigned long long)fw->stats.dropped, (unsigned long long)fw->stats.rejected,
+			(unsigned long long)fw->stats.invalid, fw_ct_count(&fw->ct),
+			(unsigned long long)fw->stats.ct_full, (unsigned long long)fw->stats.frag_dropped);
+	pcap_close(&pr);
+	free(fw);
+	nft_result_free(&r);
+	return fflush(stdout) ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 2 && strcmp(argv[1], "check") == 0)
+		return cmd_check(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "compile") == 0)
+		return cmd_compile(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "firewall") == 0)
+		return cmd_firewall(argc - 1, argv + 1);
+	fprintf(stderr, "usage: rampart-policy check FILE | compile FILE -o BLOB [--cache DIR] |\n"
+			"       firewall --rules FILE --pcap IN.pcap --guest PREFIX [--guest-mac MAC]\n");
+	return 1;
+}
