@@ -60,9 +60,12 @@ $(B)/obj/tools/%.o: tools/%.c
 	@echo "  CC $@"
 	$(Q)$(CC) $(COMMON) $(ROOTDEF) -Itools/policy -c $< -o $@
 
+# The ids engine (tools/policy/ids_*.c) links Hyperscan, PCRE2 and zlib.
+IDS_LIBS := -lhs -lpcre2-8 -lz
+
 $(B)/rampart-policy: $(POLICY_SRC:%.c=$(B)/obj/%.o) $(FW_SRC:%.c=$(B)/obj/%.o)
 	@echo "  LD $@"
-	$(Q)$(CC) -o $@ $^
+	$(Q)$(CC) -o $@ $^ $(IDS_LIBS)
 
 # A small tool of the benchmarks (it is copied into the test host too).
 $(B)/timeline: bench/timeline.c
@@ -124,7 +127,7 @@ $(B)/libpolicy-asan.a: $(POLICY_LIB:%.c=$(B)/asan/%.o)
 $(B)/unit/%: tests/unit/%.c tests/unit/unit.h $(B)/librampart-asan.a $(B)/libpolicy-asan.a
 	@mkdir -p $(dir $@)
 	@echo "  LD $@"
-	$(Q)$(CC) $(COMMON) $(SAN) $(ROOTDEF) -Itests/unit -Itools/policy -o $@ $< $(B)/libpolicy-asan.a $(B)/librampart-asan.a -lcmocka $(LIBS)
+	$(Q)$(CC) $(COMMON) $(SAN) $(ROOTDEF) -Itests/unit -Itools/policy -o $@ $< $(B)/libpolicy-asan.a $(B)/librampart-asan.a -lcmocka $(LIBS) $(IDS_LIBS)
 
 # The loader's tests also parse and load the real guest kernel when it is built.
 unit: $(UNIT_BIN)
@@ -160,7 +163,7 @@ FPOLICY_OBJ := $(POLICY_LIB:%.c=$(B)/fuzzobj/%.o)
 $(B)/fuzz/%: fuzz/%.c $(FFREE_OBJ) $(FPOLICY_OBJ)
 	@mkdir -p $(dir $@)
 	@echo "  LD $@"
-	$(Q)$(CLANG) $(COMMON) -fsanitize=fuzzer,address,undefined -Itools/policy -o $@ $< $(FFREE_OBJ) $(FPOLICY_OBJ)
+	$(Q)$(CLANG) $(COMMON) -fsanitize=fuzzer,address,undefined -Itools/policy -o $@ $< $(FFREE_OBJ) $(FPOLICY_OBJ) $(IDS_LIBS)
 
 fuzz-build: $(FUZZ_BIN)
 
