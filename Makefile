@@ -196,11 +196,17 @@ system: all images
 
 # What needs no KVM: bad operator input (each case also with /dev/kvm
 # hidden), the layer images as built (diversity, W^X), and the firewall
-# engine against nftables (tests/fw/diff.sh, network namespaces).
+# engine against nftables (tests/fw/diff.sh, network namespaces), the ids
+# engine against suricata-verify's expected alerts (tests/ids/verify.sh).
 cli: all images
 	@tests/host.sh cli tests/cli/errors.sh
 	@tests/host.sh images tests/layers/images.sh
 	@tests/host.sh fw-diff tests/fw/diff.sh
+	@tests/host.sh ids-verify tests/ids/verify.sh
+
+# All 30 suricata-verify tests, the failing ones too (docs/ids.md lists them).
+ids-verify-all: $(B)/rampart-policy
+	@RAMPART_IDS_ALL=1 tests/host.sh ids-verify-all tests/ids/verify.sh
 
 # Chains of ring-3 layers and the CLI's stacks: on PVM or hardware KVM, or in the test host.
 layers: all images
@@ -213,7 +219,7 @@ check: deps
 	@$(MAKE) --no-print-directory all images
 	@$(MAKE) --no-print-directory unit cli fuzz-smoke
 	@tests/run.sh $(KVM_SUITES)
-	@scripts/check-summary.sh unit cli images fw-diff $(KVM_SUITES)
+	@scripts/check-summary.sh unit cli images fw-diff ids-verify $(KVM_SUITES)
 
 demo: deps
 	@$(MAKE) --no-print-directory all images
@@ -230,7 +236,7 @@ format:
 clean:
 	rm -rf $(B)
 
-.PHONY: all unit cli layers fuzz fuzz-build fuzz-smoke deps images system check demo bench format clean
+.PHONY: all unit cli ids-verify-all layers fuzz fuzz-build fuzz-smoke deps images system check demo bench format clean
 -include $(shell find $(B)/obj $(B)/asan $(B)/fuzzobj $(B)/unit -type f -name '*.d' 2>/dev/null)
 
 # ---- layers (ring-3 images) -------------------------------------------------

@@ -6,7 +6,7 @@
 # one it expects (the counts Suricata 7 gives: run_suricata_oracle.py).
 #
 #   tests/ids/verify.sh          the tests listed in tests/ids/passing
-#   tests/ids/verify.sh --all    all of them (make ids-verify-all)
+#   tests/ids/verify.sh --all    all of them (make ids-verify-all, RAMPART_IDS_ALL=1)
 # Needs python3 (to count alerts in the EVE output); no KVM.
 set -u
 cd "$(dirname "$0")/../.."
@@ -15,7 +15,7 @@ P=build/rampart-policy
 D=${RAMPART_IDS_VERIFY:-../shared/data/ids/verify}
 SUITE=ids-verify
 ALL=0
-[ "${1:-}" = --all ] && ALL=1 && SUITE=ids-verify-all
+{ [ "${1:-}" = --all ] || [ "${RAMPART_IDS_ALL:-0}" = 1 ]; } && ALL=1 && SUITE=ids-verify-all
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 
@@ -25,7 +25,7 @@ if [ ! -f "$D/manifest.tsv" ]; then
 	exit $?
 fi
 grep -v '^#' "$D/manifest.tsv" | while IFS='	' read -r name pcap rules expect flags; do
-	if [ $ALL = 0 ] && ! grep -qx "$name" tests/ids/passing; then
+	if [ $ALL = 0 ] && ! grep -v "^#" tests/ids/passing | grep -qx "$name"; then
 		continue
 	fi
 	echo "$name	$pcap	$rules	$expect	$flags"

@@ -193,7 +193,7 @@ struct ids_rule {
 	uint8_t thr_type, thr_by_dst;
 	uint32_t thr_count, thr_seconds;
 	/* derived at load */
-	uint32_t bufs;		/* bit per enum ids_buf used */
+	uint64_t bufs;		/* bit per enum ids_buf used */
 	uint64_t dotprefix;	/* bit per enum ids_buf: '.' prepended */
 	int fast;		/* index in sm of the prefilter content; -1 none */
 	uint8_t side;		/* 1 TS, 2 TC, 3 either */

@@ -190,12 +190,12 @@ static void finish_rule(struct ids_rule *r)
 	r->bufs = 0;
 	uint8_t side = 0;
 	for (unsigned i = 0; i < r->nsm; i++) {
-		r->bufs |= 1u << r->sm[i].buf;
+		r->bufs |= 1ull << r->sm[i].buf;
 		side |= buf_side(r->sm[i].buf);
 	}
 	/* pkt data together with app buffers: inspected per transaction, the
 	 * pkt items against the message's header block, then its body */
-	r->app = (r->bufs & ~1u) != 0;
+	r->app = (r->bufs & ~1ull) != 0;
 	if (r->flow & FL_TO_SERVER)
 		side |= SIDE_TS;
 	if (r->flow & FL_TO_CLIENT)
@@ -224,11 +224,11 @@ struct ids_engine *ids_engine_new(struct ids_ruleset *rs, const struct ids_opts 
 		finish_rule(rs->rules[i]);
 	for (uint32_t i = 0; i < n; i++) {
 		struct ids_rule *r = rs->rules[i];
-		uint32_t bufs = r->app ? r->bufs & ~1u : r->bufs;
+		uint64_t bufs = r->app ? r->bufs & ~1ull : r->bufs;
 		if (!r->nsm)
 			e->always[IB_COUNT][e->nalways[IB_COUNT]++] = i;
 		else if (r->fast < 0 || (r->dotprefix >> r->sm[r->fast].buf & 1))
-			e->always[__builtin_ctz(bufs)][e->nalways[__builtin_ctz(bufs)]++] = i;
+			e->always[__builtin_ctzll(bufs)][e->nalways[__builtin_ctzll(bufs)]++] = i;
 	}
 	for (unsigned b = 0; b < IB_COUNT; b++) {
 		unsigned np = 0;
@@ -1393,9 +1393,13 @@ static void http_data(struct ids_engine *e, struct flow *f, int dir, const uint8
 /* At the end of a flow: messages cut short are inspected with what came. */
 static void http_end(struct ids_engine *e, struct flow *f)
 {
-	for (int dir = 0; dir < 2; dir++)
-		if (f->hp[dir].cur)
+	for (int dir = 0; dir < 2; dir++) {
+		struct hparse *hp = &f->hp[dir];
+		for (int i = 0; i < 4 && hp->state == H_HDR && hp->alen; i++)
+			http_data(e, f, dir, (const uint8_t *)"\r\n", 2, NULL);
+		if (hp->cur)
 			msg_done(e, f, dir, NULL);
+	}
 }
 
 /* ---- DNS and TLS --------------------------------------------------------------------- */
@@ -1486,8 +1490,13 @@ static bool is_http_req(const uint8_t *d, uint32_t n)
 static void app_data(struct ids_engine *e, struct flow *f, int dir, const uint8_t *d, uint32_t n,
 		     const struct pkt *k)
 {
-	if (f->app == APP_NONE && !f->app_tried[dir]) {
-		f->app_tried[dir] = true;
+	if (f->app == APP_OTHER && dir == 1 && !f->app_tried[1] && n >= 5 && !memcmp(d, "HTTP/", 5)) {
+		/* a request that did not parse, answered by an HTTP server */
+		f->app = APP_HTTP;
+		f->hp[0].state = H_DEAD;
+	}
+	f->app_tried[dir] = true;
+	if (f->app == APP_NONE && !f->app_tried[!dir]) {
 		if (dir == 0 && is_http_req(d, n))
 			f->app = APP_HTTP;
 		else if (dir == 1 && n >= 5 && !memcmp(d, "HTTP/", 5))
@@ -1528,13 +1537,16 @@ static void tcp_packet(struct ids_engine *e, struct flow *f, int dir, const stru
 		ids_stream_start(&f->st[dir], k->seq);
 		ids_stream_start(&f->st[!dir], k->ack);
 	}
-	/* Suricata inspects data in a SYN only with TFO; it is in the stream */
+	/* packet rules (no content, or no tracked stream) see the packet */
+	inspect_pkt(e, f, dir, k, k->pl, k->plen, 0, false);
+	/* data in a SYN (TCP Fast Open) is in the stream */
 	if (!f->session || !k->plen)
 		return;
 	struct ids_stream *s = &f->st[dir];
 	if (!s->init)
 		return;
-	uint32_t added = ids_stream_add(s, k->seq, k->pl, k->plen, &e->rst);
+	uint32_t seq = (fl & 0x02) ? k->seq + 1 : k->seq;
+	uint32_t added = ids_stream_add(s, seq, k->pl, k->plen, &e->rst);
 	if (!added)
 		return;
 	uint32_t newlen = added > s->len ? s->len : added;
@@ -1569,8 +1581,6 @@ void ids_engine_frame(struct ids_engine *e, const uint8_t *frame, size_t len, ui
 			f->both_seen = true;
 	}
 	if (k.proto == 6) {
-		/* packet rules (no content, or no tracked stream) see the packet */
-		inspect_pkt(e, f, dir, &k, k.pl, k.plen, 0, false);
 		tcp_packet(e, f, dir, &k);
 		if (k.tcp_flags & 0x05) {
 			/* FIN or RST: messages cut short end here */

@@ -14,6 +14,7 @@
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <ctype.h>
+#include <stdbool.h>
 #include <pcre2.h>
 #include <stdlib.h>
 #include <string.h>
@@ -158,14 +159,27 @@ static bool walk(struct mctx *m, unsigned k, uint32_t prev, uint32_t maxend)
 		uint32_t from = (sm->flags & CT_RELATIVE) ? prev : 0;
 		if (from > m->len)
 			return neg;
-		int rc = pcre2_match(sm->re, m->p, m->len, from, 0, m->md, NULL);
-		if (rc < 0)
-			return neg ? walk(m, k + 1, prev, maxend) : false;
-		if (neg)
-			return false;
-		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(m->md);
-		uint32_t end = (uint32_t)ov[1];
-		return walk(m, k + 1, end, end > maxend ? end : maxend);
+		bool first = true;
+		for (;;) {
+			int rc = pcre2_match(sm->re, m->p, m->len, from, 0, m->md, NULL);
+			if (rc < 0)
+				return neg && first ? walk(m, k + 1, prev, maxend) : false;
+			if (neg)
+				return false;
+			first = false;
+			PCRE2_SIZE *ov = pcre2_get_ovector_pointer(m->md);
+			uint32_t at = (uint32_t)ov[0], end = (uint32_t)ov[1];
+			if (walk(m, k + 1, end, end > maxend ? end : maxend))
+				return true;
+			/* the next match, when a later item is relative to this one */
+			bool rel_later = false;
+			for (unsigned j = k + 1; j < m->n; j++)
+				if (m->r->sm[m->idx[j]].flags & CT_RELATIVE)
+					rel_later = true;
+			if (!rel_later || at + 1 > m->len || ++m->steps > IDS_MATCH_STEPS_MAX)
+				return false;
+			from = at + 1;
+		}
 	}
 	case SM_ISDATAAT: {
 		bool ok = (sm->flags & CT_RELATIVE) ? (int64_t)prev + sm->a <= m->len : sm->a < m->len;
