@@ -161,14 +161,17 @@ static bool walk(struct mctx *m, unsigned k, uint32_t prev, uint32_t maxend)
 			return neg;
 		bool first = true;
 		for (;;) {
-			int rc = pcre2_match(sm->re, m->p, m->len, from, 0, m->md, NULL);
+			/* relative: the subject starts at the previous match, so
+			 * that ^ anchors there (Suricata passes it the same way) */
+			uint32_t base = (sm->flags & CT_RELATIVE) ? prev : 0;
+			int rc = pcre2_match(sm->re, m->p + base, m->len - base, from - base, 0, m->md, NULL);
 			if (rc < 0)
 				return neg && first ? walk(m, k + 1, prev, maxend) : false;
 			if (neg)
 				return false;
 			first = false;
 			PCRE2_SIZE *ov = pcre2_get_ovector_pointer(m->md);
-			uint32_t at = (uint32_t)ov[0], end = (uint32_t)ov[1];
+			uint32_t at = base + (uint32_t)ov[0], end = base + (uint32_t)ov[1];
 			if (walk(m, k + 1, end, end > maxend ? end : maxend))
 				return true;
 			/* the next match, when a later item is relative to this one */

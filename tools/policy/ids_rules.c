@@ -1226,8 +1226,29 @@ static bool tok_is(const char *t, size_t n, const char *w)
 	return strlen(w) == n && strncmp(t, w, n) == 0;
 }
 
+static int parse_rule(struct ids_ruleset *rs, const char *text, size_t len, const char *file,
+		      unsigned line, struct ids_rule **out, char *why, size_t whylen);
+
+/* The text is copied with a terminating NUL: the parser's string scans
+ * never run past the rule. */
 int ids_parse_rule(struct ids_ruleset *rs, const char *text, size_t len, const char *file,
 		   unsigned line, struct ids_rule **out, char *why, size_t whylen)
+{
+	if (len > IDS_RULE_TEXT_MAX) {
+		*out = NULL;
+		snprintf(why, whylen, "rule: longer than %u bytes", IDS_RULE_TEXT_MAX);
+		return -1;
+	}
+	char *copy = malloc(len + 1);
+	memcpy(copy, text, len);
+	copy[len] = 0;
+	int rc = parse_rule(rs, copy, len, file, line, out, why, whylen);
+	free(copy);
+	return rc;
+}
+
+static int parse_rule(struct ids_ruleset *rs, const char *text, size_t len, const char *file,
+		      unsigned line, struct ids_rule **out, char *why, size_t whylen)
 {
 	const char *p = text, *end = text + len;
 	*out = NULL;
@@ -1432,6 +1453,7 @@ void ids_load_text(struct ids_ruleset *rs, const char *text, size_t len, const c
 			if (rs->errf && rs->errors_shown < IDS_ERRORS_SHOWN) {
 				/* the sid as written, for the report */
 				unsigned long sid = 0;
+				acc[alen] = 0;
 				const char *s = strstr(acc, "sid:");
 				if (s)
 					sid = strtoul(s + 4 + strspn(s + 4, " "), NULL, 10);
