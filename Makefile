@@ -60,9 +60,12 @@ $(B)/obj/tools/%.o: tools/%.c
 	@echo "  CC $@"
 	$(Q)$(CC) $(COMMON) $(ROOTDEF) -Itools/policy -c $< -o $@
 
+# The ids engine (tools/policy/ids_*.c) links Hyperscan, PCRE2 and zlib.
+IDS_LIBS := -lhs -lpcre2-8 -lz
+
 $(B)/rampart-policy: $(POLICY_SRC:%.c=$(B)/obj/%.o) $(FW_SRC:%.c=$(B)/obj/%.o)
 	@echo "  LD $@"
-	$(Q)$(CC) -o $@ $^
+	$(Q)$(CC) -o $@ $^ $(IDS_LIBS)
 
 # A small tool of the benchmarks (it is copied into the test host too).
 $(B)/timeline: bench/timeline.c
@@ -124,7 +127,7 @@ $(B)/libpolicy-asan.a: $(POLICY_LIB:%.c=$(B)/asan/%.o)
 $(B)/unit/%: tests/unit/%.c tests/unit/unit.h $(B)/librampart-asan.a $(B)/libpolicy-asan.a
 	@mkdir -p $(dir $@)
 	@echo "  LD $@"
-	$(Q)$(CC) $(COMMON) $(SAN) $(ROOTDEF) -Itests/unit -Itools/policy -o $@ $< $(B)/libpolicy-asan.a $(B)/librampart-asan.a -lcmocka $(LIBS)
+	$(Q)$(CC) $(COMMON) $(SAN) $(ROOTDEF) -Itests/unit -Itools/policy -o $@ $< $(B)/libpolicy-asan.a $(B)/librampart-asan.a -lcmocka $(LIBS) $(IDS_LIBS)
 
 # The loader's tests also parse and load the real guest kernel when it is built.
 unit: $(UNIT_BIN)
@@ -160,7 +163,7 @@ FPOLICY_OBJ := $(POLICY_LIB:%.c=$(B)/fuzzobj/%.o)
 $(B)/fuzz/%: fuzz/%.c $(FFREE_OBJ) $(FPOLICY_OBJ)
 	@mkdir -p $(dir $@)
 	@echo "  LD $@"
-	$(Q)$(CLANG) $(COMMON) -fsanitize=fuzzer,address,undefined -Itools/policy -o $@ $< $(FFREE_OBJ) $(FPOLICY_OBJ)
+	$(Q)$(CLANG) $(COMMON) -fsanitize=fuzzer,address,undefined -Itools/policy -o $@ $< $(FFREE_OBJ) $(FPOLICY_OBJ) $(IDS_LIBS)
 
 fuzz-build: $(FUZZ_BIN)
 
@@ -193,11 +196,17 @@ system: all images
 
 # What needs no KVM: bad operator input (each case also with /dev/kvm
 # hidden), the layer images as built (diversity, W^X), and the firewall
-# engine against nftables (tests/fw/diff.sh, network namespaces).
+# engine against nftables (tests/fw/diff.sh, network namespaces), the ids
+# engine against suricata-verify's expected alerts (tests/ids/verify.sh).
 cli: all images
 	@tests/host.sh cli tests/cli/errors.sh
 	@tests/host.sh images tests/layers/images.sh
 	@tests/host.sh fw-diff tests/fw/diff.sh
+	@tests/host.sh ids-verify tests/ids/verify.sh
+
+# All 30 suricata-verify tests, the failing ones too (docs/ids.md lists them).
+ids-verify-all: $(B)/rampart-policy
+	@RAMPART_IDS_ALL=1 tests/host.sh ids-verify-all tests/ids/verify.sh
 
 # Chains of ring-3 layers and the CLI's stacks: on PVM or hardware KVM, or in the test host.
 layers: all images
@@ -210,7 +219,7 @@ check: deps
 	@$(MAKE) --no-print-directory all images
 	@$(MAKE) --no-print-directory unit cli fuzz-smoke
 	@tests/run.sh $(KVM_SUITES)
-	@scripts/check-summary.sh unit cli images fw-diff $(KVM_SUITES)
+	@scripts/check-summary.sh unit cli images fw-diff ids-verify $(KVM_SUITES)
 
 demo: deps
 	@$(MAKE) --no-print-directory all images
@@ -227,7 +236,7 @@ format:
 clean:
 	rm -rf $(B)
 
-.PHONY: all unit cli layers fuzz fuzz-build fuzz-smoke deps images system check demo bench format clean
+.PHONY: all unit cli ids-verify-all layers fuzz fuzz-build fuzz-smoke deps images system check demo bench format clean
 -include $(shell find $(B)/obj $(B)/asan $(B)/fuzzobj $(B)/unit -type f -name '*.d' 2>/dev/null)
 
 # ---- layers (ring-3 images) -------------------------------------------------

@@ -9,9 +9,10 @@
  *   rampart manifest [--layer-image FOLDER|IMAGE]
  *   rampart firewall --rules FILE --pcap IN.pcap --guest PREFIX [--guest-mac MAC]
  *   rampart rules check FILE
+ *   rampart ids --rules FILE... --pcap IN --eve OUT, rampart ids check FILE...
  *   rampart version
  *
- * `firewall` and `rules` are handed, by exec, to rampart-policy beside this
+ * `firewall`, `rules` and `ids` are handed, by exec, to rampart-policy beside this
  * binary: the root never parses a rule language itself.
  *
  * Exit status: the guest's outcome (0 powered off, 2 reset or panic, 3 triple
@@ -46,6 +47,10 @@ static const char usage_text[] =
 	"       rampart firewall --rules FILE --pcap IN.pcap --guest PREFIX [--guest-mac MAC]\n"
 	"                                            the firewall offline: one verdict per frame\n"
 	"       rampart rules check FILE             what of an nftables policy loads, what not\n"
+	"       rampart ids --rules FILE... --pcap IN.pcap --eve OUT [--no-checksum-check]\n"
+	"                   [--midstream] [--var NAME=VALUE]\n"
+	"                                            Snort 3 / Suricata rules offline: EVE alerts\n"
+	"       rampart ids check FILE...            which rules of a rule set load, which not\n"
 	"       rampart version\n"
 	"options (they override the stack file):\n"
 	"  --kernel PATH        Linux bzImage to boot\n"
@@ -619,6 +624,11 @@ int main(int argc, char **argv)
 		return cmd_manifest(argc - 1, argv + 1);
 	if (strcmp(argv[1], "firewall") == 0)
 		return exec_policy("firewall", argc - 1, argv + 1);
+	if (strcmp(argv[1], "ids") == 0) {
+		if (argc >= 3 && strcmp(argv[2], "check") == 0)
+			return exec_policy("ids-check", argc - 2, argv + 2);
+		return exec_policy("ids", argc - 1, argv + 1);
+	}
 	if (strcmp(argv[1], "rules") == 0) {
 		if (argc < 3 || strcmp(argv[2], "check") != 0) {
 			log_err("usage: rampart rules check FILE");

@@ -12,6 +12,11 @@
  *   rampart-policy firewall --rules FILE --pcap IN.pcap --guest PREFIX
  *                  [--guest-mac MAC] [--no-checksum] [--stats]
  *                                          one verdict per frame, offline
+ *   rampart-policy ids --rules FILE... --pcap IN --eve OUT
+ *                  [--no-checksum-check] [--midstream] [--var NAME=VALUE]
+ *                                          Snort 3 / Suricata rules over a
+ *                                          pcap, alerts as EVE JSON
+ *   rampart-policy ids-check FILE...       which rules load, which not
  *
  * The offline mode runs the firewall engine of src/fw, built for the host,
  * over a pcap in order. Bad input (a rule file refused, a pcap truncated or
@@ -32,6 +37,7 @@
 
 #include "fw/fw.h"
 #include "lib/sha256.h"
+#include "ids.h"
 #include "nft.h"
 #include "pcap.h"
 
@@ -333,7 +339,13 @@ int main(int argc, char **argv)
 		return cmd_compile(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "firewall") == 0)
 		return cmd_firewall(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "ids") == 0)
+		return ids_cmd(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "ids-check") == 0)
+		return ids_cmd_check(argc - 1, argv + 1);
 	fprintf(stderr, "usage: rampart-policy check FILE | compile FILE -o BLOB [--cache DIR] |\n"
-			"       firewall --rules FILE --pcap IN.pcap --guest PREFIX [--guest-mac MAC]\n");
+			"       firewall --rules FILE --pcap IN.pcap --guest PREFIX [--guest-mac MAC] |\n"
+			"       ids --rules FILE... --pcap IN.pcap --eve OUT [--no-checksum-check] [--midstream] |\n"
+			"       ids-check FILE...\n");
 	return 1;
 }
