@@ -248,7 +248,7 @@ clean:
 # the gcc variant, for tools that take one image.
 LAYER_VARIANTS := gcc clang
 GCC      ?= gcc
-LAYER_SRC := $(wildcard src/layer/*.c src/layer/*.S src/lib/*.c src/boot/*.c src/virtio/*.c)
+LAYER_SRC := $(wildcard src/layer/*.c src/layer/*.S src/lib/*.c src/boot/*.c src/virtio/*.c src/fw/*.c)
 LAYERFLAGS := $(COMMON) $(FREE) -fno-pic -fno-pie -mno-red-zone -mcmodel=small \
 	      -ffunction-sections -fstack-protector-strong -mstack-protector-guard=global
 LAYER_CC_gcc := $(GCC)
