@@ -201,9 +201,9 @@ cli: all images
 
 # Chains of ring-3 layers and the CLI's stacks: on PVM or hardware KVM, or in the test host.
 layers: all images
-	@tests/run.sh cli-kvm layers io jail
+	@tests/run.sh cli-kvm layers io fw jail
 
-KVM_SUITES := cli-kvm layers io jail system
+KVM_SUITES := cli-kvm layers io fw jail system
 
 check: deps
 	@rm -rf $(B)/results

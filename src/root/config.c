@@ -643,10 +643,6 @@ int config_check(const struct rp_config *c, char *err, size_t errlen)
 			if (!config_kind_has_policy(c->layers[i]) && has)
 				return refuse(err, errlen, "layer %u '%s' takes no rules (only firewall "
 							 "layers do)", i + 1, c->layers[i]);
-			if (config_kind_has_policy(c->layers[i]) && i + 1 == c->nlayers)
-				return refuse(err, errlen, "layer %u '%s' filters its child's network: "
-							 "put a vmm or io layer above it", i + 1,
-					      c->layers[i]);
 		}
 		for (unsigned k = 0; k < c->nrules; k++) {
 			for (i = 0; i < c->nlayers; i++)
