@@ -284,7 +284,8 @@ const struct rp_boot_info *fwl_setup(const struct rp_boot_info *info, uint8_t **
 {
 	uint64_t end = info->free_start, at;
 
-	if (info->npayload < 2 || rt_memcmp(info->payload[0].kind, "policy", 7))
+	if (info->npayload < 2 || info->npayload > RP_MAX_PAYLOAD ||
+	    rt_memcmp(info->payload[0].kind, "policy", 7))
 		fwl_fail("no policy blob before my child's image", NULL);
 	rt_memcpy(&own, info, sizeof(own));
 	own.npayload = info->npayload - 1;
@@ -292,7 +293,7 @@ const struct rp_boot_info *fwl_setup(const struct rp_boot_info *info, uint8_t **
 		own.payload[i] = info->payload[i + 1];
 	rt_memset(&own.payload[own.npayload], 0, sizeof(own.payload[0]));
 	policy = &info->payload[0];
-	for (unsigned i = 0; i < info->npayload && i < RP_MAX_PAYLOAD; i++) {
+	for (unsigned i = 0; i < info->npayload; i++) {
 		const struct rp_blob *b = &info->payload[i];
 
 		if (b->gpa < RP_IMAGE_BASE || !rt_range_ok(b->gpa, b->size, info->mem_size))

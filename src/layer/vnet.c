@@ -34,7 +34,7 @@ bool (*vnet_filter)(const uint8_t *frame, uint32_t len, bool from_guest);
  * waits here for the child's next receive. Without a filter neither is used.
  */
 static uint8_t txcopy[VDRV_NET_TX_MAX] __attribute__((aligned(64)));
-static uint8_t inject[VNET_INJECT_MAX + VNET_HDR];
+static uint8_t inject[VNET_INJECT_MAX + VNET_HDR], upward[VNET_INJECT_MAX + VNET_HDR];
 static uint32_t inject_len;
 static bool rx_judged; /* the frame rx_peek holds was accepted already */
 
@@ -69,17 +69,17 @@ static int be_tx(void *ctx, const struct vio_iov *iov, unsigned n)
 
 int vnet_inject(bool to_guest, const uint8_t *frame, uint32_t len)
 {
-	struct vio_iov iov = {.base = inject};
+	uint8_t *buf = to_guest ? inject : upward;
+	struct vio_iov iov = {.base = buf, .len = len + VNET_HDR};
 
 	if (len > VNET_INJECT_MAX || (to_guest && inject_len))
 		return -1; /* one reply waits already: this one is not sent */
-	rt_memset(inject, 0, VNET_HDR);
-	rt_memcpy(inject + VNET_HDR, frame, len);
+	rt_memset(buf, 0, VNET_HDR);
+	rt_memcpy(buf + VNET_HDR, frame, len);
 	if (to_guest) {
 		inject_len = len + VNET_HDR;
 		return 0;
 	}
-	iov.len = len + VNET_HDR;
 	return send_parent(&iov, 1);
 }
 
