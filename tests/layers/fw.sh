@@ -25,7 +25,33 @@ trap cleanup EXIT
 if ! ip netns add "$NS" || ! ip netns exec "$NS" ip tuntap add dev $TAP mode tap ||
 	! ip netns exec "$NS" ip link set $TAP up; then
 	notok "network namespace and tap" "could not create them (root needed)"
-	summary fw
+	# SIGUSR1: the counters now, from the layer's last periodic report (every
+# 5 s); the io guest waits for a frame that never comes.
+n=usr1
+ip netns exec "$NS" sh -c 'echo $$ >"$1"; shift; exec "$@"' sh "$T/pid" "$R" run \
+	--layers firewall,io --layer-args 16,0,1,1 --disk "$T/disk.img" --net tap:$TAP \
+	--rules firewall="$T/io.nft" 2>"$T/$n" &
+sp=$!
+sleep $((7 * TIME_SCALE))
+rp=$(cat "$T/pid")
+kill -USR1 "$rp"
+sleep 1
+got=$(grep -c '"event":"firewall"' "$T/$n")
+kill -TERM "$rp"
+wait $sp
+rc=$?
+why=""
+[ "$got" = 1 ] || why="$got firewall events after SIGUSR1, want 1"
+[ "$(field spoofed)" = 1 ] && [ "$(field reports)" -ge 1 ] ||
+	why="$why; the event does not carry the periodic report: $(grep '"event":"firewall"' "$T/$n" | head -c 300)"
+[ $rc = 5 ] && [ "$(grep -c '"event":"firewall"' "$T/$n")" = 2 ] || why="$why; exit $rc, not a second event at the end"
+if [ -z "$why" ]; then
+	ok "SIGUSR1 writes the firewall event from the last report (reports $(field reports), uptime $(field uptime_s) s); the end writes it again"
+else
+	notok "SIGUSR1" "$why"
+fi
+
+summary fw
 	exit 1
 fi
 ip netns exec "$NS" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 2>/dev/null
@@ -140,5 +166,31 @@ for S in fwflaky,io pass,fwflaky,io; do
 		notok "$S with a restart of the firewall" "$why"
 	fi
 done
+
+# SIGUSR1: the counters now, from the layer's last periodic report (every
+# 5 s); the io guest waits for a frame that never comes.
+n=usr1
+ip netns exec "$NS" sh -c 'echo $$ >"$1"; shift; exec "$@"' sh "$T/pid" "$R" run \
+	--layers firewall,io --layer-args 16,0,1,1 --disk "$T/disk.img" --net tap:$TAP \
+	--rules firewall="$T/io.nft" 2>"$T/$n" &
+sp=$!
+sleep $((7 * TIME_SCALE))
+rp=$(cat "$T/pid")
+kill -USR1 "$rp"
+sleep 1
+got=$(grep -c '"event":"firewall"' "$T/$n")
+kill -TERM "$rp"
+wait $sp
+rc=$?
+why=""
+[ "$got" = 1 ] || why="$got firewall events after SIGUSR1, want 1"
+[ "$(field spoofed)" = 1 ] && [ "$(field reports)" -ge 1 ] ||
+	why="$why; the event does not carry the periodic report: $(grep '"event":"firewall"' "$T/$n" | head -c 300)"
+[ $rc = 5 ] && [ "$(grep -c '"event":"firewall"' "$T/$n")" = 2 ] || why="$why; exit $rc, not a second event at the end"
+if [ -z "$why" ]; then
+	ok "SIGUSR1 writes the firewall event from the last report (reports $(field reports), uptime $(field uptime_s) s); the end writes it again"
+else
+	notok "SIGUSR1" "$why"
+fi
 
 summary fw
