@@ -599,6 +599,9 @@ int config_check(const struct rp_config *c, char *err, size_t errlen)
 {
 	if (c->restart && !c->nlayers)
 		return refuse(err, errlen, "on_violation restart: a policy for layers; give --layers");
+	if (c->nrules && !c->nlayers)
+		return refuse(err, errlen, "--rules %s=%s: rules are for firewall layers; give --layers",
+			      c->rules_key[0], c->rules_path[0]);
 	if (c->manifest[0] && !c->nlayers)
 		return refuse(err, errlen, "manifest %s: a manifest approves layer images; give "
 					 "--layers", c->manifest);

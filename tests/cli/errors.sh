@@ -212,6 +212,7 @@ expect rules-missing 1 "layer 1 (firewall): rules $T/none.nft: No such file" -- 
 expect rules-none 1 "layer 1 'firewall' needs its rules: give --rules firewall=FILE" -- $R run $FWL
 expect rules-not-firewall 1 "layer 1 'pass' takes no rules" -- $R run --layers pass,io --rules pass="$T/ok.nft"
 expect rules-no-such-layer 1 "--rules 5=$T/ok.nft: no layer 5" -- $R run $FWL --rules firewall="$T/ok.nft" --rules 5="$T/ok.nft"
+expect rules-no-layers 1 "--rules firewall=$T/ok.nft: rules are for firewall layers" -- $R run --kernel $K --rules firewall="$T/ok.nft"
 expect rules-bad-spec 1 "--rules $T/ok.nft: give KIND=FILE" -- $R run $FWL --rules "$T/ok.nft"
 expect firewall-on-top 1 "the top layer 'firewall' needs a child" -- $R run --layers pass,firewall --rules firewall="$T/ok.nft"
 mkdir -p "$T/stack"
