@@ -210,9 +210,9 @@ ids-verify-all: $(B)/rampart-policy
 
 # Chains of ring-3 layers and the CLI's stacks: on PVM or hardware KVM, or in the test host.
 layers: all images
-	@tests/run.sh cli-kvm layers io jail
+	@tests/run.sh cli-kvm layers io fw jail
 
-KVM_SUITES := cli-kvm layers io jail system
+KVM_SUITES := cli-kvm layers io fw jail system
 
 check: deps
 	@rm -rf $(B)/results
@@ -257,7 +257,7 @@ clean:
 # the gcc variant, for tools that take one image.
 LAYER_VARIANTS := gcc clang
 GCC      ?= gcc
-LAYER_SRC := $(wildcard src/layer/*.c src/layer/*.S src/lib/*.c src/boot/*.c src/virtio/*.c)
+LAYER_SRC := $(wildcard src/layer/*.c src/layer/*.S src/lib/*.c src/boot/*.c src/virtio/*.c src/fw/*.c)
 LAYERFLAGS := $(COMMON) $(FREE) -fno-pic -fno-pie -mno-red-zone -mcmodel=small \
 	      -ffunction-sections -fstack-protector-strong -mstack-protector-guard=global
 LAYER_CC_gcc := $(GCC)

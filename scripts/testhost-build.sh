@@ -25,6 +25,9 @@ TIMELINE=$ROOT/build/timeline
 [ -x "$TIMELINE" ] && inputs="$inputs $TIMELINE"
 TAPIO=$ROOT/build/tapio
 [ -x "$TAPIO" ] && inputs="$inputs $TAPIO"
+# The policy compiler the root runs for a firewall layer's rules.
+POLICY=$ROOT/build/rampart-policy
+[ -x "$POLICY" ] && inputs="$inputs $POLICY"
 # Every layer image of the build (layer.elf and its variants).
 LAYERS=$(ls "$ROOT"/build/layer*.elf 2>/dev/null || true)
 [ -n "$LAYERS" ] && inputs="$inputs $LAYERS"
@@ -66,6 +69,7 @@ if [ -x "$RAMPART" ]; then
 fi
 [ -x "$TIMELINE" ] && cp "$TIMELINE" "$st/rampart/build/timeline"
 [ -x "$TAPIO" ] && copy_bin "$st" "$TAPIO" && cp "$TAPIO" "$st/rampart/build/tapio"
+[ -x "$POLICY" ] && copy_bin "$st" "$POLICY" && cp "$POLICY" "$st/rampart/build/rampart-policy"
 for f in $LAYERS; do cp "$f" "$st/rampart/build/"; done
 echo "$have" >"$stamp.new"
 

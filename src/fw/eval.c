@@ -228,6 +228,7 @@ void fw_engine_init(struct fw_engine *fw, const void *blob)
 	rt_memset(fw->rule_counter, 0, fw->hdr->nrules * sizeof(fw->rule_counter[0]));
 	rt_memset(&fw->stats, 0, sizeof(fw->stats));
 	fw->parse_flags = 0;
+	fw->reject_tcp = 0;
 	fw->chains = (const void *)(b + fw->hdr->chain_off);
 	fw->rules = (const void *)(b + fw->hdr->rule_off);
 	fw->matches = (const void *)(b + fw->hdr->match_off);
@@ -396,6 +397,7 @@ static unsigned run_base(struct fw_engine *fw, const struct frame_ctx *x, uint32
 		case FW_V_ACCEPT:
 		case FW_V_DROP:
 		case FW_V_REJECT:
+			fw->reject_tcp = r->reject_tcp;
 			return r->verdict;
 		case FW_V_RETURN:
 			k = fw->chains[chain].nrules;

@@ -328,6 +328,7 @@ struct fw_engine {
 	struct fw_counter rule_counter[FW_RULES_MAX];
 	struct fw_stats stats;
 	unsigned parse_flags;	/* FW_PARSE_*: 0 (all checks) unless the caller sets it */
+	uint8_t reject_tcp;	/* the last verdict's rule said `reject with tcp reset` */
 	struct fw_ct ct;
 };
 

@@ -14,7 +14,12 @@
  *     offset 2n * 512 + i * 1024.
  *
  * args[0] = n (sectors, 2..IO_MAX_SECTORS), args[1] = send (<= n / 2),
- * args[2] = recv (<= IO_MAX_RECV). Its buffers lie in its free memory.
+ * args[2] = recv (<= IO_MAX_RECV), args[3] = 1 for UDP mode (a firewall
+ * below): frame i goes in IPv4/UDP from 10.0.2.15:4000 to 10.0.2.2 port
+ * IO_UDP_OUT + i % 4, after one frame (number `send`) with a source MAC not
+ * its own; it receives UDP frames to IO_UDP_IN + 0..3, fails if one to a
+ * port the test's policy denies (+2, +3) arrives, and keeps the others in
+ * the order they came. Its buffers lie in its free memory.
  * Ends with `out` of its exit code to 0x6f0: 0, or LAYER_CODE_BAD after a
  * log line saying what failed.
  */
@@ -34,11 +39,15 @@
 #define IO_MAX_WAITS 6000       /* about a minute without a frame */
 #define ETH_HDR 14
 #define NET_HDR 12
+#define IP_UDP 28 /* IPv4 and UDP headers */
+#define IO_UDP_OUT 5000
+#define IO_UDP_IN 6000
 
 struct io_mem {
 	struct vdrv_blk blk;
 	struct vdrv_net net;
 	uint8_t frame[NET_HDR + ETH_HDR + 4 + IO_CHUNK] __attribute__((aligned(64)));
+	uint8_t uframe[NET_HDR + ETH_HDR + IP_UDP + 4 + IO_CHUNK] __attribute__((aligned(64)));
 	uint8_t disk[IO_MAX_SECTORS * 512] __attribute__((aligned(4096)));
 	uint8_t got[IO_MAX_RECV * IO_CHUNK] __attribute__((aligned(4096)));
 	uint8_t seen[IO_MAX_RECV];
@@ -96,7 +105,63 @@ static void send_frames(struct io_mem *m, uint64_t count)
 	}
 }
 
-static void recv_frames(struct io_mem *m, uint64_t count)
+/* UDP mode: frame number i (its bytes at the disk's i * IO_CHUNK) to port dport. */
+static void send_udp(struct io_mem *m, uint64_t i, uint16_t dport, bool spoof)
+{
+	uint8_t *f = m->uframe, *eth = f + NET_HDR, *ip = eth + ETH_HDR, *udp = ip + 20;
+	struct vio_iov iov = {.base = f, .len = sizeof(m->uframe)};
+	uint32_t sum = 0, len = 20 + 8 + 4 + IO_CHUNK;
+
+	rt_memset(f, 0, NET_HDR + ETH_HDR + IP_UDP);
+	rt_memset(eth, 0xff, 6);
+	rt_memcpy(eth + 6, m->net.mac, 6);
+	if (spoof)
+		eth[11] ^= 0x02;
+	eth[12] = 0x08;
+	ip[0] = 0x45;
+	ip[2] = (uint8_t)(len >> 8);
+	ip[3] = (uint8_t)len;
+	ip[8] = 64;
+	ip[9] = 17;
+	rt_memcpy(ip + 12, "\x0a\x00\x02\x0f\x0a\x00\x02\x02", 8);
+	for (unsigned k = 0; k < 20; k += 2)
+		sum += (uint32_t)ip[k] << 8 | ip[k + 1];
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	ip[10] = (uint8_t)(~sum >> 8);
+	ip[11] = (uint8_t)~sum;
+	udp[0] = 4000 >> 8;
+	udp[1] = 4000 & 0xff;
+	udp[2] = (uint8_t)(dport >> 8);
+	udp[3] = (uint8_t)dport;
+	udp[4] = (uint8_t)((len - 20) >> 8);
+	udp[5] = (uint8_t)(len - 20);
+	udp[8] = (uint8_t)(i >> 24);
+	udp[9] = (uint8_t)(i >> 16);
+	udp[10] = (uint8_t)(i >> 8);
+	udp[11] = (uint8_t)i;
+	rt_memcpy(udp + 12, m->disk + (spoof ? 0 : i * IO_CHUNK), IO_CHUNK);
+	if (vdrv_net_tx(&m->net, &iov, 1) < 0)
+		io_end("send failed at frame", i);
+}
+
+/* UDP mode: a frame to one of our ports (0: not one), the port's offset in *k. */
+static const uint8_t *udp_payload(const uint8_t *eth, int len, unsigned *k)
+{
+	const uint8_t *udp = eth + ETH_HDR + 20;
+	unsigned dport;
+
+	if (len != (int)(NET_HDR + ETH_HDR + IP_UDP + 4 + IO_CHUNK) || eth[12] != 0x08 ||
+	    eth[13] != 0 || eth[ETH_HDR] != 0x45 || eth[ETH_HDR + 9] != 17)
+		return 0;
+	dport = (unsigned)udp[2] << 8 | udp[3];
+	if (dport < IO_UDP_IN || dport > IO_UDP_IN + 3)
+		return 0;
+	*k = dport - IO_UDP_IN;
+	return udp + 8;
+}
+
+static void recv_frames(struct io_mem *m, uint64_t count, bool udp_mode)
 {
 	uint64_t got = 0, waits = 0, skipped = 0;
 
@@ -117,7 +182,19 @@ static void recv_frames(struct io_mem *m, uint64_t count)
 		}
 		i = (uint32_t)eth[14] << 24 | (uint32_t)eth[15] << 16 | (uint32_t)eth[16] << 8 |
 		    eth[17];
-		if (len != (int)sizeof(m->frame) || eth[12] != (IO_ETHERTYPE >> 8) ||
+		if (udp_mode) {
+			unsigned k;
+			const uint8_t *pl = udp_payload(eth, len, &k);
+
+			if (!pl) {
+				skipped++;
+			} else if (k >= 2) {
+				io_end("a frame to a port the policy denies crossed: port", IO_UDP_IN + k);
+			} else {
+				rt_memcpy(m->got + got * IO_CHUNK, pl + 4, IO_CHUNK);
+				got++;
+			}
+		} else if (len != (int)sizeof(m->frame) || eth[12] != (IO_ETHERTYPE >> 8) ||
 		    eth[13] != (IO_ETHERTYPE & 0xff)) {
 			skipped++; /* the host's own traffic */
 		} else if (i >= count || m->seen[i]) {
@@ -142,6 +219,7 @@ static void recv_frames(struct io_mem *m, uint64_t count)
 void io_main(const struct rp_boot_info *info)
 {
 	uint64_t n = info->args[0], send = info->args[1], recv = info->args[2];
+	bool udp_mode = info->args[3] == 1;
 	uint64_t at = (info->free_start + 4095) & ~4095ULL;
 	static struct vdev_parent blk_parent, net_parent;
 	const struct rp_dev *blk = vdev_find(info, 2), *net = vdev_find(info, 1);
@@ -169,8 +247,14 @@ void io_main(const struct rp_boot_info *info)
 	}
 	disk_rw(m, false, 0, m->disk, n);
 	disk_rw(m, true, n, m->disk, n);
-	send_frames(m, send);
-	recv_frames(m, recv);
+	if (udp_mode) {
+		send_udp(m, send, IO_UDP_OUT, true); /* not our MAC: the firewall drops it */
+		for (uint64_t i = 0; i < send; i++)
+			send_udp(m, i, (uint16_t)(IO_UDP_OUT + i % 4), false);
+	} else {
+		send_frames(m, send);
+	}
+	recv_frames(m, recv, udp_mode);
 	if (recv)
 		disk_rw(m, true, 2 * n, m->got, recv * (IO_CHUNK / 512));
 	if (vdrv_blk_flush(&m->blk) < 0)

@@ -7,6 +7,7 @@
 
 #include "boot/ring3.h"
 #include "layer/child.h"
+#include "layer/fwl.h"
 #include "layer/guard.h"
 #include "layer/hc.h"
 #include "layer/lib.h"
@@ -237,6 +238,10 @@ static int ring0(const struct child *c)
  *                  our map table in the root must not grow round by round
  * 24 "hog"         a pass that first takes every VM and vCPU its quotas allow
  *                  (hog.c): a chain of them must meet the stack's limits
+ * 25 "firewall"    a pass whose network path is filtered (fwl.c): its policy
+ *                  blob comes first among its payloads
+ * 26 "fwflaky"     a firewall that breaks as flaky does (tests only: nothing
+ *                  may cross while it is down and rebuilt)
  */
 #define FLAKY_AFTER 200
 #define RESEAL_ROUNDS 64
@@ -406,12 +411,20 @@ static void reseal(const struct rp_boot_info *info, struct child *c, const struc
 	}
 }
 
+#define KIND_FIREWALL 25
+#define KIND_FWFLAKY 26
+
 static __attribute__((noreturn)) void pass_main(const struct rp_boot_info *info, int kind)
 {
 	uint64_t period = kind == 2 ? last_arg(info) : 0, events = 0, forwarded = 0;
+	const bool fwall = kind == KIND_FIREWALL || kind == KIND_FWFLAKY;
+	static const uint8_t no_mac[6];
 	static struct child c;
 	struct rp_dev devs[3];
 	unsigned ndevs = 0;
+
+	if (fwall) /* the policy is ours: the child is built from the rest */
+		info = fwl_setup(info, &c.base);
 
 	if (vdisk_init(info, "pass", RP_DEV_BASE, RP_DEV_SIZE, -1, child_dev_ptr, &c))
 		devs[ndevs++] = (struct rp_dev){.id = 2 /* virtio block */, .base = RP_DEV_BASE};
@@ -439,6 +452,10 @@ static __attribute__((noreturn)) void pass_main(const struct rp_boot_info *info,
 		hc_exit(LAYER_CODE_BAD);
 	if (kind == 23)
 		reseal(info, &c, devs, ndevs);
+	if (fwall) { /* sealed and checked before the child first runs */
+		fwl_seal(c.vm, c.size);
+		fwl_start(vnet_mac() ? vnet_mac() : no_mac, vnet_mac() != NULL);
+	}
 	vdev_set_vm(c.vm, false);
 	if (kind == 1 && ro_map(info, &c))
 		hc_exit(LAYER_CODE_BAD);
@@ -459,7 +476,8 @@ static __attribute__((noreturn)) void pass_main(const struct rp_boot_info *info,
 			hc_log("pass: RP_HC_VCPU_RUN refused");
 			hc_exit(LAYER_CODE_DEAD);
 		}
-		if (kind == 12 && !info->restarts && ++forwarded == FLAKY_AFTER)
+		if ((kind == 12 || kind == KIND_FWFLAKY) && !info->restarts &&
+		    ++forwarded == FLAKY_AFTER)
 			*(volatile uint8_t *)(uintptr_t)pass_main = 0xcc;
 		if (child_exit.reason == RP_EXIT_DEAD && child_exit.u.dead.restart) {
 			/* The root ended our child for a violation: build it again, afresh. */
@@ -469,6 +487,8 @@ static __attribute__((noreturn)) void pass_main(const struct rp_boot_info *info,
 			c.restarts++;
 			if (child_start_devs(info, &c, devs, ndevs))
 				hc_exit(LAYER_CODE_BAD);
+			if (fwall)
+				fwl_seal(c.vm, c.size);
 			vdev_set_vm(c.vm, false);
 			continue;
 		}
@@ -479,6 +499,8 @@ static __attribute__((noreturn)) void pass_main(const struct rp_boot_info *info,
 				events++;
 				hc5(RP_HC_TIMER, period, 0, 0, 0, 0);
 			}
+			if ((child_exit.u.event.events & RP_EV_TIMER) && fwall)
+				fwl_tick();
 			continue;
 		}
 		if (child_exit.reason == RP_EXIT_MMIO &&
@@ -492,12 +514,16 @@ static __attribute__((noreturn)) void pass_main(const struct rp_boot_info *info,
 		if (child_exit.reason != RP_EXIT_IO) {
 			if (child_exit.reason == RP_EXIT_DEAD && period)
 				tick_end(info, events);
+			if (child_exit.reason == RP_EXIT_DEAD && fwall)
+				fwl_report();
 			common_exit("pass", &child_exit);
 			continue;
 		}
 		/* The root ends the stack at the power-off: log before forwarding it. */
 		if (period && child_exit.u.io.out && child_exit.u.io.port == TPORT_POWEROFF)
 			tick_end(info, events);
+		if (fwall && child_exit.u.io.out && child_exit.u.io.port == TPORT_POWEROFF)
+			fwl_report();
 		if (kind == 22 && child_exit.u.io.out &&
 		    (child_exit.u.io.port == RP_HC_PORT || child_exit.u.io.port == RP_FAULT_PORT)) {
 			guest_abi_port(&child_exit);
@@ -632,7 +658,7 @@ static const char *const pass_kinds[] = {
 	"ptscribble", "wxmap",    "badcode", "wxpte",   "execdata", "loadcr3",
 	"flaky",	   "rowrite",  "ptwrite", "dtwrite", "ptloop",   "idtwrite",
 	"splitsys", "ptalias", "ring0",   "sysalias", "guestport", "reseal",
-	"hog",
+	"hog",	   "firewall", "fwflaky",
 };
 
 uint64_t layer_main(const struct rp_boot_info *info)

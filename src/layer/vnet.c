@@ -25,9 +25,21 @@ static uint64_t child_base, child_window;
 static const char *who = "vmm";
 static bool present, child_irq;
 
-static int be_tx(void *ctx, const struct vio_iov *iov, unsigned n)
+bool (*vnet_filter)(const uint8_t *frame, uint32_t len, bool from_guest);
+
+/*
+ * With a filter: the child's frame is copied here, whole, before it is
+ * judged, and the copy is what is sent (the child cannot change a frame
+ * between its check and its sending); a frame we build (a reject's reply)
+ * waits here for the child's next receive. Without a filter neither is used.
+ */
+static uint8_t txcopy[VDRV_NET_TX_MAX] __attribute__((aligned(64)));
+static uint8_t inject[VNET_INJECT_MAX + VNET_HDR], upward[VNET_INJECT_MAX + VNET_HDR];
+static uint32_t inject_len;
+static bool rx_judged; /* the frame rx_peek holds was accepted already */
+
+static int send_parent(const struct vio_iov *iov, unsigned n)
 {
-	(void)ctx;
 	if (vdrv_net_tx(&drv, iov, n) < 0) {
 		vdev_note(who, "net", "parent refused a frame of segments", n);
 		return -5; /* EIO: the frame is dropped, as a full link would */
@@ -35,18 +47,76 @@ static int be_tx(void *ctx, const struct vio_iov *iov, unsigned n)
 	return 0;
 }
 
+static int be_tx(void *ctx, const struct vio_iov *iov, unsigned n)
+{
+	struct vio_iov one = {.base = txcopy};
+	uint32_t len = 0;
+
+	(void)ctx;
+	if (!vnet_filter)
+		return send_parent(iov, n);
+	for (unsigned i = 0; i < n; i++) {
+		if (iov[i].len > sizeof(txcopy) - len)
+			return 0; /* longer than any frame: dropped, as the filter would */
+		rt_memcpy(txcopy + len, iov[i].base, iov[i].len);
+		len += iov[i].len;
+	}
+	if (len < VNET_HDR || !vnet_filter(txcopy + VNET_HDR, len - VNET_HDR, true))
+		return 0; /* dropped: the child's frame is done, nothing crossed */
+	one.len = len;
+	return send_parent(&one, 1);
+}
+
+int vnet_inject(bool to_guest, const uint8_t *frame, uint32_t len)
+{
+	uint8_t *buf = to_guest ? inject : upward;
+	struct vio_iov iov = {.base = buf, .len = len + VNET_HDR};
+
+	if (len > VNET_INJECT_MAX || (to_guest && inject_len))
+		return -1; /* one reply waits already: this one is not sent */
+	rt_memset(buf, 0, VNET_HDR);
+	rt_memcpy(buf + VNET_HDR, frame, len);
+	if (to_guest) {
+		inject_len = len + VNET_HDR;
+		return 0;
+	}
+	return send_parent(&iov, 1);
+}
+
+/* The next frame for the child: a reply we built, or our parent's next
+ * frame the filter accepts (those it refuses go back to our parent here). */
+static int next_frame(const uint8_t **f)
+{
+	int len;
+
+	if (inject_len) {
+		*f = inject;
+		return (int)inject_len;
+	}
+	for (;;) {
+		len = vdrv_net_rx_peek(&drv, f);
+		if (len <= 0 || !vnet_filter || rx_judged)
+			return len;
+		if (len >= VNET_HDR && vnet_filter(*f + VNET_HDR, (uint32_t)len - VNET_HDR, false)) {
+			rx_judged = true;
+			return len;
+		}
+		vdrv_net_rx_done(&drv); /* dropped: at most VDRV_NET_RXBUFS a call */
+	}
+}
+
 static int be_peek(void *ctx)
 {
 	const uint8_t *f;
 
 	(void)ctx;
-	return vdrv_net_rx_peek(&drv, &f);
+	return next_frame(&f);
 }
 
 static int be_rx(void *ctx, const struct vio_iov *iov, unsigned n)
 {
 	const uint8_t *f;
-	int len = vdrv_net_rx_peek(&drv, &f);
+	int len = next_frame(&f);
 	uint32_t done = 0;
 
 	(void)ctx;
@@ -58,6 +128,11 @@ static int be_rx(void *ctx, const struct vio_iov *iov, unsigned n)
 		rt_memcpy(iov[i].base, f + done, take);
 		done += take;
 	}
+	if (f == inject) {
+		inject_len = 0;
+		return (int)done;
+	}
+	rx_judged = false;
 	vdrv_net_rx_done(&drv);
 	return (int)done;
 }
@@ -104,6 +179,11 @@ int vnet_init(const struct rp_boot_info *info, const char *name, uint64_t base, 
 	return 1;
 }
 
+const uint8_t *vnet_mac(void)
+{
+	return present ? drv.mac : (const uint8_t *)0;
+}
+
 void vnet_poll(void)
 {
 	int frames;
@@ -123,7 +203,8 @@ bool vnet_mmio(uint64_t addr, uint8_t *data, unsigned len, bool write)
 	/* The child's receive notify: it posted buffers, frames may wait for
 	 * them. Any other register (a transmit notify, setup) changes nothing
 	 * a poll would find: no poll, no round trip to our parent. */
-	if (write && addr - child_base == VNET_NOTIFY && len == 4 && rt_le32(data) == VNET_RXQ)
+	if ((write && addr - child_base == VNET_NOTIFY && len == 4 && rt_le32(data) == VNET_RXQ) ||
+	    inject_len) /* or a reply to the child's frame waits */
 		vnet_poll();
 	return true;
 }

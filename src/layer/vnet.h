@@ -29,6 +29,24 @@
  */
 int vnet_init(const struct rp_boot_info *info, const char *name, uint64_t base, uint64_t size,
 	      int irq, void *(*gpa_ptr)(void *, uint64_t, uint64_t, bool), void *ctx);
+/*
+ * The packet path's filter (the firewall layer sets it before its child
+ * runs; NULL, as in pass: every frame crosses). Called with each frame,
+ * Ethernet header first (no virtio-net header), from_guest true for the
+ * child's frames, false for our parent's; a frame crosses only when it
+ * returns true, and is dropped otherwise.
+ */
+extern bool (*vnet_filter)(const uint8_t *frame, uint32_t len, bool from_guest);
+/* The virtio-net header before every frame on both sides. */
+#define VNET_HDR 12
+/* The largest frame vnet_inject sends: a reject's reply (an ICMP error
+ * quotes at most a header and 8 bytes). */
+#define VNET_INJECT_MAX 256
+/* Send a frame we built: to the child (one waits at most; it goes with the
+ * child's next receive) or to our parent (at once). 0, or -1: not sent. */
+int vnet_inject(bool to_guest, const uint8_t *frame, uint32_t len);
+/* The MAC the child's device has (our parent's), or NULL: no network. */
+const uint8_t *vnet_mac(void);
 /* A child MMIO exit at addr: true when it was the network's window (handled). */
 bool vnet_mmio(uint64_t addr, uint8_t *data, unsigned len, bool write);
 /* Move the frames our parent delivered into the child's receive buffers

@@ -11,7 +11,7 @@
  *     "net":   [ { "tap": "rt0", "mac": "52:54:00:12:34:56" } ],
  *     "disks": [ { "path": "disk.img", "readonly": false, "serial": "d0" } ],
  *     "log":   "events.jsonl",
- *     "layers": []
+ *     "layers": [ { "kind": "firewall", "rules": "guest.nft" }, { "kind": "vmm" } ]
  *   }
  */
 #include "root/config.h"
@@ -40,7 +40,7 @@ void config_defaults(struct rp_config *c)
 }
 
 /* Personalities of the layer kernel (src/layer). */
-static const char *const layer_kinds[] = {"pass", "test", "spin", "ropass", "tick", "abuse", "churn", "vmm", "unpin", "smash", "pair", "io", "canary", "overrun", "scribble", "ptscribble", "wxmap", "badcode", "wxpte", "execdata", "loadcr3", "flaky", "rowrite", "ptwrite", "dtwrite", "ptloop", "idtwrite", "splitsys", "ptalias", "ring0", "sysalias", "guestport", "reseal", "sealfill", "flood", "hog", "badring", NULL};
+static const char *const layer_kinds[] = {"pass", "test", "spin", "ropass", "tick", "abuse", "churn", "vmm", "unpin", "smash", "pair", "io", "canary", "overrun", "scribble", "ptscribble", "wxmap", "badcode", "wxpte", "execdata", "loadcr3", "flaky", "rowrite", "ptwrite", "dtwrite", "ptloop", "idtwrite", "splitsys", "ptalias", "ring0", "sysalias", "guestport", "reseal", "sealfill", "flood", "hog", "badring", "firewall", "fwflaky", NULL};
 
 /* Variants of the layer kernel, each its own image: layer-VARIANT.elf (Makefile). */
 const char *const config_variants[] = {"gcc", "clang", NULL};
@@ -117,6 +117,47 @@ int config_add_layers(struct rp_config *c, const char *list, char *err, size_t e
 			return 0;
 		p += len + 1;
 	}
+}
+
+bool config_kind_has_policy(const char *kind)
+{
+	return !strcmp(kind, "firewall") || !strcmp(kind, "fwflaky");
+}
+
+int config_add_rules(struct rp_config *c, const char *spec, char *err, size_t errlen)
+{
+	const char *eq = strchr(spec, '=');
+	size_t klen = eq ? (size_t)(eq - spec) : 0;
+
+	if (!eq || !klen || klen > RP_LAYER_KIND_MAX || !eq[1])
+		return refuse(err, errlen, "--rules %s: give KIND=FILE or N=FILE (firewall=guest.nft)",
+			      spec);
+	if (c->nrules >= RP_MAX_LAYERS)
+		return refuse(err, errlen, "--rules: at most %d", RP_MAX_LAYERS);
+	if (snprintf(c->rules_path[c->nrules], PATH_MAX, "%s", eq + 1) >= PATH_MAX)
+		return refuse(err, errlen, "--rules %s: path too long", spec);
+	memcpy(c->rules_key[c->nrules], spec, klen);
+	c->rules_key[c->nrules++][klen] = 0;
+	return 0;
+}
+
+/* Does --rules key KEY name layer i (its kind, or its number)? */
+static bool rules_key_names(const struct rp_config *c, const char *key, unsigned i)
+{
+	char num[12];
+
+	snprintf(num, sizeof(num), "%u", i + 1);
+	return !strcmp(key, c->layers[i]) || !strcmp(key, num);
+}
+
+const char *config_layer_rules(const struct rp_config *c, unsigned i)
+{
+	const char *path = c->layer_rules[i];
+
+	for (unsigned k = 0; k < c->nrules; k++)
+		if (rules_key_names(c, c->rules_key[k], i))
+			path = c->rules_path[k]; /* the last one given wins */
+	return path;
 }
 
 int config_add_layer_args(struct rp_config *c, const char *list, char *err, size_t errlen)
@@ -425,10 +466,12 @@ static int load_disks(struct rp_config *c, json_t *a, const char *base, char *er
 static const struct field layer_fields[] = {
 	{"kind", JSON_STRING},
 	{"variant", JSON_STRING},
+	{"rules", JSON_STRING},
 	{NULL, 0},
 };
 
-static int load_layers(struct rp_config *c, json_t *a, char *err, size_t errlen)
+static int load_layers(struct rp_config *c, json_t *a, const char *base, char *err,
+		       size_t errlen)
 {
 	char where[32];
 	size_t i;
@@ -451,6 +494,14 @@ static int load_layers(struct rp_config *c, json_t *a, char *err, size_t errlen)
 
 			snprintf(msg, sizeof(msg), "%s", err);
 			return refuse(err, errlen, "%s: %s", where, msg);
+		}
+		if ((v = json_object_get(l, "rules"))) {
+			char field[48];
+
+			snprintf(field, sizeof(field), "%s.rules", where);
+			if (set_path(c->layer_rules[c->nlayers - 1], json_string_value(v), base,
+				     field, err, errlen))
+				return -1;
 		}
 	}
 	return 0;
@@ -490,7 +541,7 @@ static int load_root(struct rp_config *c, json_t *root, const char *base, char *
 	if ((v = json_object_get(root, "log")) &&
 	    set_path(c->log_path, json_string_value(v), base, "log", err, errlen))
 		return -1;
-	if ((v = json_object_get(root, "layers")) && load_layers(c, v, err, errlen))
+	if ((v = json_object_get(root, "layers")) && load_layers(c, v, base, err, errlen))
 		return -1;
 	if ((v = json_object_get(root, "manifest")) &&
 	    set_path(c->manifest, json_string_value(v), base, "manifest", err, errlen))
@@ -548,6 +599,9 @@ int config_check(const struct rp_config *c, char *err, size_t errlen)
 {
 	if (c->restart && !c->nlayers)
 		return refuse(err, errlen, "on_violation restart: a policy for layers; give --layers");
+	if (c->nrules && !c->nlayers)
+		return refuse(err, errlen, "--rules %s=%s: rules are for firewall layers; give --layers",
+			      c->rules_key[0], c->rules_path[0]);
 	if (c->manifest[0] && !c->nlayers)
 		return refuse(err, errlen, "manifest %s: a manifest approves layer images; give "
 					 "--layers", c->manifest);
@@ -571,13 +625,36 @@ int config_check(const struct rp_config *c, char *err, size_t errlen)
 		    strcmp(top, "badring"))
 			return refuse(err, errlen, "a disk or network goes through the layers to a vmm "
 						 "(or io) top only: put vmm on top, or run no layers");
-		/* The layers below the top hand the devices on: pass, ropass, tick and flaky do. */
+		/* The layers below the top hand the devices on: pass, ropass, tick,
+		 * flaky and the firewalls do. */
 		for (i = 0; (c->ndisks || c->nnets) && i + 1 < c->nlayers; i++)
 			if (strcmp(c->layers[i], "pass") && strcmp(c->layers[i], "ropass") &&
-			    strcmp(c->layers[i], "tick") && strcmp(c->layers[i], "flaky"))
+			    strcmp(c->layers[i], "tick") && strcmp(c->layers[i], "flaky") &&
+			    !config_kind_has_policy(c->layers[i]))
 				return refuse(err, errlen, "layer %u '%s' does not hand devices on: "
-							 "only pass, ropass, tick and flaky go below "
-							 "the top with --disk or --net", i + 1, c->layers[i]);
+							 "only pass, ropass, tick, flaky and firewall go "
+							 "below the top with --disk or --net", i + 1,
+					      c->layers[i]);
+		/* A policy for each layer that enforces one, and none that would be ignored. */
+		for (i = 0; i < c->nlayers; i++) {
+			bool has = config_layer_rules(c, i)[0] != 0;
+
+			if (config_kind_has_policy(c->layers[i]) && !has)
+				return refuse(err, errlen, "layer %u '%s' needs its rules: give --rules "
+							 "%s=FILE (an nftables ruleset)", i + 1,
+					      c->layers[i], c->layers[i]);
+			if (!config_kind_has_policy(c->layers[i]) && has)
+				return refuse(err, errlen, "layer %u '%s' takes no rules (only firewall "
+							 "layers do)", i + 1, c->layers[i]);
+		}
+		for (unsigned k = 0; k < c->nrules; k++) {
+			for (i = 0; i < c->nlayers; i++)
+				if (rules_key_names(c, c->rules_key[k], i))
+					break;
+			if (i == c->nlayers)
+				return refuse(err, errlen, "--rules %s=%s: no layer %s in the stack",
+					      c->rules_key[k], c->rules_path[k], c->rules_key[k]);
+		}
 		if (c->ndisks > 1)
 			return refuse(err, errlen, "one disk at most with layers (%u given)",
 				    c->ndisks);

@@ -67,6 +67,13 @@ struct rp_config {
 	uint64_t echo_words; /* the root test device's echo sequence length */
 	struct jail_config jail; /* --no-jail, --jail-user (jail.h) */
 	char manifest[PATH_MAX]; /* approved layer-image hashes; "" = measure and log only */
+	/* A policy-carrying layer's rule file (firewall): from its stack file
+	 * entry ("rules"), or --rules KEY=FILE (KEY a kind or a layer number,
+	 * 1 = the bottom; flags win). config_layer_rules says which applies. */
+	char layer_rules[RP_MAX_LAYERS][PATH_MAX];
+	char rules_key[RP_MAX_LAYERS][RP_LAYER_KIND_MAX + 1];
+	char rules_path[RP_MAX_LAYERS][PATH_MAX];
+	unsigned nrules;
 	bool restart; /* on an integrity violation: restart the layer (else halt the stack) */
 };
 
@@ -93,6 +100,12 @@ int config_add_layers(struct rp_config *c, const char *list, char *err, size_t e
 extern const char *const config_variants[];
 /* Layer i's variant: its own, or by default one that differs from the layer below. */
 const char *config_layer_variant(const struct rp_config *c, unsigned i);
+/* "KEY=FILE" of --rules (KEY: a layer kind, or a layer's number from 1). */
+int config_add_rules(struct rp_config *c, const char *spec, char *err, size_t errlen);
+/* Layer i's rule file ("" when none). */
+const char *config_layer_rules(const struct rp_config *c, unsigned i);
+/* Layer kinds that carry a policy (firewall, and its test variant fwflaky). */
+bool config_kind_has_policy(const char *kind);
 int config_add_layer_args(struct rp_config *c, const char *list, char *err, size_t errlen);
 
 /* Final checks once file and flags are merged. */

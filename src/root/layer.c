@@ -116,6 +116,7 @@
 #include "lib/rt.h"
 #include "lib/sha256.h"
 #include "root/log.h"
+#include "root/fwreport.h"
 #include "root/measure.h"
 #include "root/vm.h"
 #include "virtio/virtio.h"
@@ -269,6 +270,7 @@ struct ln_root {
 	char console[256];
 	unsigned console_len;
 	struct log_rate log_rate[LOG_KINDS]; /* the stack's, per kind */
+	struct fwr fw;                        /* the firewall layers' counters */
 	uint64_t log_flush_ns;                /* the next log_dropped lines are due */
 	/* The stack's disk, layer 1's virtio-blk at RP_DEV_BASE (NULL: none). */
 	struct rp_diskdev *disk;
@@ -299,6 +301,13 @@ struct ln_root {
 static volatile struct kvm_run *current_run;
 
 static volatile sig_atomic_t stop_signal;
+/* SIGUSR1: the firewall layers' counters, now (their last reports). */
+static volatile sig_atomic_t report_signal;
+
+static void on_report(int sig)
+{
+	report_signal = sig;
+}
 /* Written by on_stop: a sleep in RP_HC_WAIT wakes even if the signal came just before it. */
 static volatile int stop_fd = -1;
 
@@ -1317,6 +1326,10 @@ static int64_t hc_log(struct ln_root *r, struct ln_node *n, const struct hc_args
 	for (i = 0; i < a->a1; i++)
 		text[i] = (p[i] >= 0x20 && p[i] < 0x7f) ? (char)p[i] : '?';
 	text[i] = 0;
+	/* A firewall layer's counters: kept for the "firewall" event, not logged. */
+	if (n->layer && n->depth <= r->stack->nlayers &&
+	    fwr_line(&r->fw, n->depth, r->stack->kinds[n->depth - 1], n->name, text))
+		return 0;
 	if (log_ok(r, n, LOG_TEXT))
 		log_event("layer_log", "layer", 's', n->name, "text", 's', text, NULL);
 	return 0;
@@ -1999,6 +2012,10 @@ static void chain_run(struct ln_root *r, struct ln_vcpu *top)
 			end_stack(r, RP_SIGNAL, 0, why);
 			break;
 		}
+		if (report_signal) {
+			report_signal = 0;
+			fwr_events(&r->fw, r->stack);
+		}
 		if (now_ns() >= r->log_flush_ns) {
 			log_summaries(r->bottom);
 			r->log_flush_ns = now_ns() + LOG_INTERVAL_NS;
@@ -2076,17 +2093,25 @@ static uint64_t align2m(uint64_t v)
 }
 
 /*
- * The blobs of a stack, in the order layer 1 receives them: the images of
- * layers 2..n (payload[i] starts layer i + 2), then what the top needs (a
- * vmm top: the kernel and the initrd). Layer i receives blobs i.. and
- * copies blobs i + 1.. into its child.
+ * The blobs of a stack, in the order layer 1 receives them: for each layer,
+ * its policy blob if it has one (a firewall), then the image of the layer
+ * above it, ...; then what the top needs (a vmm top: the kernel and the
+ * initrd). Layer i + 1 receives blobs first[i].. (its policy first, then
+ * its child's image) and copies the blobs after its child's image into its
+ * child; a firewall keeps its policy for itself.
  */
 struct blobs {
 	const void *data[RP_MAX_PAYLOAD];
 	uint64_t size[RP_MAX_PAYLOAD];
 	char kind[RP_MAX_PAYLOAD][16];
 	unsigned n;
+	unsigned first[LN_MAX_LAYERS];
 };
+
+/* A firewall's own memory beyond the share of every layer: the engine's
+ * fixed tables (16384 flows, counters for 16384 rules: about 2 MiB,
+ * src/fw/fw.h), rounded to where its child starts. */
+#define LN_POLICY_LAYER_MEM (4ULL << 20)
 
 static uint64_t align4k(uint64_t v)
 {
@@ -2107,9 +2132,10 @@ static void stack_sizes(const struct ln_stack *s, const struct blobs *b, uint64_
 {
 	int i = (int)s->nlayers - 1;
 
-	mem[i] = s->layer_mem + align2m(blobs_bytes(b, (unsigned)i)) + s->guest_mem;
+	mem[i] = s->layer_mem + align2m(blobs_bytes(b, b->first[i])) + s->guest_mem;
 	for (i--; i >= 0; i--)
-		mem[i] = s->layer_mem + align2m(blobs_bytes(b, (unsigned)i)) + mem[i + 1];
+		mem[i] = s->layer_mem + align2m(blobs_bytes(b, b->first[i])) + mem[i + 1] +
+			 (s->policy[i] ? LN_POLICY_LAYER_MEM : 0);
 }
 
 /*
@@ -2301,13 +2327,28 @@ static int file_blob(struct blobs *b, const char *path, const char *kind, void *
 static int stack_blobs(const struct ln_stack *s, void *const img[], const uint64_t isize[],
 		       void **kernel, void **initrd, struct blobs *b)
 {
-	unsigned i;
+	unsigned i, need = s->nlayers - 1 + (s->kernel ? 1 : 0) + (s->initrd ? 1 : 0);
 
 	memset(b, 0, sizeof(*b));
-	for (i = 1; i < s->nlayers; i++) {
-		b->data[b->n] = img[i];
-		b->size[b->n] = isize[i];
-		snprintf(b->kind[b->n++], sizeof(b->kind[0]), "%s", s->kinds[i]);
+	for (i = 0; i < s->nlayers; i++)
+		need += s->policy[i] ? 1 : 0;
+	if (need > RP_MAX_PAYLOAD) {
+		log_err("%u images, policies and guest files: more than the %d blobs layer 1 can "
+			"carry", need, RP_MAX_PAYLOAD);
+		return -1;
+	}
+	for (i = 0; i < s->nlayers; i++) {
+		if (s->policy[i]) { /* layer i + 1's own, before its child's image */
+			b->data[b->n] = s->policy[i];
+			b->size[b->n] = s->policy_size[i];
+			snprintf(b->kind[b->n++], sizeof(b->kind[0]), "policy");
+		}
+		if (i + 1 == s->nlayers)
+			break;
+		b->data[b->n] = img[i + 1];
+		b->size[b->n] = isize[i + 1];
+		snprintf(b->kind[b->n++], sizeof(b->kind[0]), "%s", s->kinds[i + 1]);
+		b->first[i + 1] = b->n; /* what layer i + 2 receives: after its image */
 	}
 	if (s->kernel && file_blob(b, s->kernel, "kernel", kernel))
 		return -1;
@@ -2415,6 +2456,8 @@ static int root_open(struct ln_root *r)
 	sa.sa_handler = on_stop;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_handler = on_report;
+	sigaction(SIGUSR1, &sa, NULL);
 	memset(&sev, 0, sizeof(sev));
 	sev.sigev_notify = SIGEV_SIGNAL;
 	sev.sigev_signo = SIGALRM;
@@ -2440,7 +2483,8 @@ int layer_stack_run(const struct ln_stack *s, struct ln_result *res)
 	memset(res, 0, sizeof(*res));
 	res->outcome = RP_ERROR;
 	/* Measured launch: hash the very bytes that will run, before anything is created. */
-	if (load_images(s, img, isize) || (CHECKS && measure_layers(s, img, isize, s->manifest)))
+	if (load_images(s, img, isize) || (CHECKS && measure_layers(s, img, isize, s->manifest)) ||
+	    (CHECKS && measure_policies(s, s->manifest)))
 		goto out;
 	if (s->nlayers + (s->kernel ? 2 : 0) > RP_MAX_PAYLOAD + 1) {
 		log_err("%u layers and a guest: more than the %d images layer 1 can carry",
@@ -2480,6 +2524,7 @@ int layer_stack_run(const struct ln_stack *s, struct ln_result *res)
 		  'u', s->layer_mem >> 20, "slots", 'u', (uint64_t)bottom->nmaps, NULL);
 	r.log_flush_ns = now_ns() + LOG_INTERVAL_NS;
 	chain_run(&r, v);
+	fwr_events(&r.fw, s);
 	log_summaries(bottom);
 	exits_report(bottom);
 	res->slots = bottom->nmaps;

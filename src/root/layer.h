@@ -39,6 +39,12 @@ struct ln_stack {
 	const struct rp_net *net;
 	/* On a violation: restart the layer (RP_MAX_RESTARTS times), else halt. */
 	bool restart;
+	/* A policy-carrying layer's compiled blob (firewall), NULL for the
+	 * others: layer i + 1 receives it as its payload[0], before its
+	 * child's image, and seals it (docs/abi.md). */
+	const void *policy[LN_MAX_LAYERS];
+	uint64_t policy_size[LN_MAX_LAYERS];
+	const char *policy_path[LN_MAX_LAYERS]; /* its rule file, for events */
 	/* Approved layer-image hashes (measure.h), or NULL: measure and log only. */
 	const struct measure_manifest *manifest;
 };

@@ -103,6 +103,9 @@ static void add_value(json_t *o, const char *key, char type, va_list *ap)
 	case 'b':
 		json_object_set_new(o, key, json_boolean(va_arg(*ap, int)));
 		break;
+	case 'j':
+		json_object_set_new(o, key, va_arg(*ap, json_t *));
+		break;
 	default:
 		json_object_set_new(o, key, json_string("?"));
 	}

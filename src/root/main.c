@@ -76,8 +76,10 @@ static const char usage_text[] =
 	"  --layer-mem SIZE     each layer's own memory (default 8M; units as --mem)\n"
 	"  --layer-args N,...   the top layer's parameters\n"
 	"  --echo N             words the root's test device answers on port 0x608\n"
-	"  --manifest FILE      start only layer images whose sha256 FILE lists\n"
-	"                       (lines \"HEX  NAME\", as `rampart manifest` prints)\n"
+	"  --manifest FILE      start only layer images (and policy blobs) whose sha256\n"
+	"                       FILE lists (lines \"HEX  NAME\", as `rampart manifest` prints)\n"
+	"  --rules KEY=FILE     a firewall layer's nftables rules (KEY: firewall, or the\n"
+	"                       layer's number from 1); compiled by rampart-policy\n"
 	"  --on-violation P     halt (default: the stack stops, exit 6) or restart (the\n"
 	"                       layer is rebuilt from its sealed image with its subtree,\n"
 	"                       3 times at most, then halt)\n"
@@ -87,7 +89,7 @@ static const char usage_text[] =
 
 enum { OPT_KERNEL = 1, OPT_INITRD, OPT_CMDLINE, OPT_MEM, OPT_CPUS, OPT_NET, OPT_DISK, OPT_NAME,
        OPT_LOG, OPT_HELP, OPT_LAYERS, OPT_LAYER_IMAGE, OPT_LAYER_MEM, OPT_LAYER_ARGS, OPT_ECHO,
-       OPT_MANIFEST, OPT_POLICY, OPT_NO_JAIL, OPT_JAIL_USER, OPT_JAIL_SELFTEST };
+       OPT_MANIFEST, OPT_POLICY, OPT_NO_JAIL, OPT_JAIL_USER, OPT_JAIL_SELFTEST, OPT_RULES };
 
 static const struct option run_opts[] = {
 	{"kernel", required_argument, NULL, OPT_KERNEL},
@@ -107,6 +109,7 @@ static const struct option run_opts[] = {
 	{"echo", required_argument, NULL, OPT_ECHO},
 	{"manifest", required_argument, NULL, OPT_MANIFEST},
 	{"on-violation", required_argument, NULL, OPT_POLICY},
+	{"rules", required_argument, NULL, OPT_RULES},
 	{"no-jail", no_argument, NULL, OPT_NO_JAIL},
 	{"jail-user", required_argument, NULL, OPT_JAIL_USER},
 	/* Tests only (docs/jail.md): that thread makes a forbidden call once jailed. */
@@ -173,6 +176,10 @@ static int apply_flag(struct rp_config *c, int opt, const char *v)
 		return set_str(c->manifest, sizeof(c->manifest), v, "--manifest");
 	case OPT_POLICY:
 		if (config_set_policy(c, v, err, sizeof(err)) == 0)
+			return 0;
+		break;
+	case OPT_RULES:
+		if (config_add_rules(c, v, err, sizeof(err)) == 0)
 			return 0;
 		break;
 	case OPT_LAYER_MEM:
@@ -367,7 +374,8 @@ static int layer_images(const struct rp_config *c, struct ln_stack *s,
  * live; manifest: loaded when c names one, s->manifest then points at it).
  */
 static int stack_of(const struct rp_config *c, struct ln_stack *s,
-		    char images[LN_MAX_LAYERS][PATH_MAX], struct measure_manifest *manifest)
+		    char images[LN_MAX_LAYERS][PATH_MAX], struct measure_manifest *manifest,
+		    const struct preflight *p)
 {
 	char err[768];
 	unsigned i;
@@ -391,8 +399,12 @@ static int stack_of(const struct rp_config *c, struct ln_stack *s,
 	s->disk = c->ndisks ? &c->disks[0] : NULL;
 	s->net = c->nnets ? &c->nets[0] : NULL;
 	s->restart = c->restart;
-	for (i = 0; i < c->nlayers; i++)
+	for (i = 0; i < c->nlayers; i++) {
 		memcpy(s->kinds[i], c->layers[i], sizeof(s->kinds[i]));
+		s->policy[i] = p->policy[i];
+		s->policy_size[i] = p->policy_size[i];
+		s->policy_path[i] = config_layer_rules(c, i);
+	}
 	s->nlayers = c->nlayers;
 	for (i = 0; i < c->nlayer_args; i++)
 		s->top_args[i] = c->layer_args[i];
@@ -401,14 +413,14 @@ static int stack_of(const struct rp_config *c, struct ln_stack *s,
 }
 
 /* A layered stack: the chain of ring-3 layers and the root's test device. */
-static int run_layers(const struct rp_config *c)
+static int run_layers(const struct rp_config *c, const struct preflight *p)
 {
 	static char images[LN_MAX_LAYERS][PATH_MAX];
 	struct measure_manifest manifest;
 	struct ln_stack s;
 	struct ln_result res;
 
-	if (stack_of(c, &s, images, &manifest))
+	if (stack_of(c, &s, images, &manifest, p))
 		return RP_ERROR;
 	layer_stack_run(&s, &res);
 	if (s.manifest)
@@ -445,7 +457,7 @@ static int preflight(const struct rp_config *c, struct preflight *p)
 	memset(p, 0, sizeof(*p));
 	if (boots_linux(c) && preflight_guest(c, p))
 		return -1;
-	if (preflight_devices(c)) {
+	if (preflight_devices(c) || (c->nlayers && preflight_policies(c, p))) {
 		preflight_free(p);
 		return -1;
 	}
@@ -463,9 +475,11 @@ static int cmd_run(int argc, char **argv)
 		return RP_ERROR;
 	jail_configure(&cfg.jail);
 	if (cfg.nlayers) {
-		/* The vmm layer reads its own copies; these were for the checks. */
+		/* The vmm layer reads its own copies of the guest's files; the
+		 * policy blobs are these. */
+		outcome = run_layers(&cfg, &p);
 		preflight_free(&p);
-		return run_layers(&cfg);
+		return outcome;
 	}
 	outcome = boot_stack(&vm, &cfg, p.kernel, p.ksize, p.initrd, p.isize);
 	devices_stop(&vm);
@@ -480,7 +494,7 @@ static int cmd_run(int argc, char **argv)
 }
 
 /* Every layer image read and measured against the manifest, as run does first. */
-static int check_layers(const struct rp_config *c)
+static int check_layers(const struct rp_config *c, const struct preflight *p)
 {
 	static char images[LN_MAX_LAYERS][PATH_MAX];
 	struct measure_manifest manifest;
@@ -490,12 +504,12 @@ static int check_layers(const struct rp_config *c)
 	unsigned i;
 	int r = -1;
 
-	if (stack_of(c, &s, images, &manifest))
+	if (stack_of(c, &s, images, &manifest, p))
 		return -1;
 	for (i = 0; i < s.nlayers; i++)
 		if (!(img[i] = rp_read_file(s.images[i], "layer image", RP_MAX_IMAGE_SIZE, &size[i])))
 			goto out;
-	r = measure_layers(&s, img, size, s.manifest);
+	r = measure_layers(&s, img, size, s.manifest) || measure_policies(&s, s.manifest) ? -1 : 0;
 out:
 	for (i = 0; i < s.nlayers; i++)
 		free(img[i]);
@@ -515,9 +529,11 @@ static int cmd_check(int argc, char **argv)
 	log_open(-1, cfg.name); /* measuring writes no events here */
 	if (preflight(&cfg, &p))
 		return RP_ERROR;
-	preflight_free(&p);
-	if (cfg.nlayers && check_layers(&cfg))
+	if (cfg.nlayers && check_layers(&cfg, &p)) {
+		preflight_free(&p);
 		return RP_ERROR;
+	}
+	preflight_free(&p);
 	if (cfg.nlayers)
 		printf("%s: ok (%u layers, top %s, %u disk(s), %u net)\n",
 		       optind < argc ? argv[optind] : "stack", cfg.nlayers,

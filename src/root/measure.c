@@ -246,3 +246,36 @@ void measure_blob(const char *kind, const char *path, const void *data, uint64_t
 	measure_hex(data, size, hex);
 	log_event("measured", "kind", 's', kind, "path", 's', path, "sha256", 's', hex, NULL);
 }
+
+int measure_policies(const struct ln_stack *s, const struct measure_manifest *m)
+{
+	char hex[LN_MAX_LAYERS][SHA256_HEX];
+	unsigned i;
+
+	/* All checked before any event, as the images. */
+	for (i = 0; i < s->nlayers; i++) {
+		if (!s->policy[i])
+			continue;
+		measure_hex(s->policy[i], s->policy_size[i], hex[i]);
+		if (m && !approved(m, hex[i])) {
+			log_err("layer %u (%s): the policy blob of %s has sha256 %s, not approved by "
+				"manifest %s (rampart-policy compile %s -o BLOB; sha256sum BLOB)",
+				i + 1, s->kinds[i], s->policy_path[i], hex[i], m->path,
+				s->policy_path[i]);
+			return -1;
+		}
+	}
+	for (i = 0; i < s->nlayers; i++) {
+		if (!s->policy[i])
+			continue;
+		if (m)
+			log_event("measured", "layer", 'u', (uint64_t)(i + 1), "kind", 's', "policy",
+				  "path", 's', s->policy_path[i], "bytes", 'u', s->policy_size[i],
+				  "sha256", 's', hex[i], "approved", 'b', 1, NULL);
+		else
+			log_event("measured", "layer", 'u', (uint64_t)(i + 1), "kind", 's', "policy",
+				  "path", 's', s->policy_path[i], "bytes", 'u', s->policy_size[i],
+				  "sha256", 's', hex[i], NULL);
+	}
+	return 0;
+}

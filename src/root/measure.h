@@ -51,6 +51,12 @@ void measure_hex(const void *data, uint64_t size, char hex[SHA256_HEX]);
  */
 int measure_layers(const struct ln_stack *s, void *const img[], const uint64_t size[],
 		   const struct measure_manifest *m);
+/*
+ * Measure the policy blob of each layer of s that has one, and log a
+ * "measured" event per blob (kind "policy", the layer, the rule file).
+ * With a manifest, -1 and one line on stderr when a hash is not approved.
+ */
+int measure_policies(const struct ln_stack *s, const struct measure_manifest *m);
 /* Hash and log a blob a vmm top boots (kind "kernel" or "initrd"). */
 void measure_blob(const char *kind, const char *path, const void *data, uint64_t size);
 

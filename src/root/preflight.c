@@ -9,8 +9,9 @@
  * What is checked: the guest kernel and initrd (read, parsed, and that both
  * fit in the guest's memory with its vCPUs, devices and command line), every
  * disk (opened with its mode, locked, at least one sector), every tap name
- * (free, or already a tap), and for a layered stack every layer image (read
- * and measured against the manifest, by the caller).
+ * (free, or already a tap), for a layered stack every layer image (read
+ * and measured against the manifest, by the caller) and every firewall
+ * layer's rules (compiled by rampart-policy, in a process of its own).
  */
 #include "root/preflight.h"
 
@@ -21,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "boot/boot.h"
@@ -106,6 +108,8 @@ void preflight_free(struct preflight *p)
 {
 	free(p->kernel);
 	free(p->initrd);
+	for (unsigned i = 0; i < RP_MAX_LAYERS; i++)
+		free(p->policy[i]);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -157,5 +161,115 @@ int preflight_devices(const struct rp_config *c)
 	for (i = 0; i < c->nnets; i++)
 		if (tap_check(&c->nets[i]))
 			return -1;
+	return 0;
+}
+
+/* The compiler's blob cache: $XDG_CACHE_HOME/rampart-policy, else
+ * $HOME/.cache/rampart-policy; "" (no cache) when neither is set. */
+static void cache_dir(char out[PATH_MAX])
+{
+	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+	char parent[PATH_MAX];
+
+	out[0] = 0;
+	if (xdg && xdg[0] == '/')
+		snprintf(parent, sizeof(parent), "%s", xdg);
+	else if (home && home[0] == '/' && strlen(home) < PATH_MAX - 64)
+		snprintf(parent, sizeof(parent), "%s/.cache", home);
+	else
+		return;
+	if (mkdir(parent, 0700) && errno != EEXIST)
+		return;
+	if (strlen(parent) < PATH_MAX - 20)
+		snprintf(out, PATH_MAX, "%s/rampart-policy", parent);
+}
+
+/* rampart-policy compile RULES -o OUT [--cache DIR], environment empty,
+ * its stdout to /dev/null (it says "cached" there), its stderr ours. */
+static int run_compiler(const char *prog, const char *rules, const char *out, const char *cache)
+{
+	char *const argv[] = {(char *)"rampart-policy", (char *)"compile", (char *)rules,
+			      (char *)"-o", (char *)out, cache[0] ? (char *)"--cache" : NULL,
+			      (char *)cache, NULL};
+	char *const envp[] = {NULL};
+	int status, null;
+	pid_t pid = fork();
+
+	if (pid < 0) {
+		log_err("fork for rampart-policy: %s", strerror(errno));
+		return -1;
+	}
+	if (pid == 0) {
+		null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+		if (null >= 0)
+			dup2(null, 1);
+		execve(prog, argv, envp);
+		fprintf(stderr, "rampart: cannot run %s: %s (build it: make)\n", prog,
+			strerror(errno));
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 127 ? -2 : -1;
+}
+
+static int compile_rules(unsigned layer, const char *kind, const char *rules, void **blob,
+			 uint64_t *size)
+{
+	char self[PATH_MAX], prog[PATH_MAX + 32], dir[] = "/tmp/rampart-policy.XXXXXX";
+	char out[64], cache[PATH_MAX];
+	struct stat st;
+	ssize_t n;
+	int r;
+
+	if (stat(rules, &st)) {
+		log_err("layer %u (%s): rules %s: %s", layer, kind, rules, strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		log_err("layer %u (%s): rules %s: not a regular file", layer, kind, rules);
+		return -1;
+	}
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0) {
+		log_err("cannot find rampart's own folder (/proc/self/exe): %s", strerror(errno));
+		return -1;
+	}
+	self[n] = 0;
+	if (strrchr(self, '/'))
+		*strrchr(self, '/') = 0;
+	snprintf(prog, sizeof(prog), "%s/rampart-policy", self);
+	if (!mkdtemp(dir)) {
+		log_err("a folder for the policy blob: %s", strerror(errno));
+		return -1;
+	}
+	snprintf(out, sizeof(out), "%s/policy.blob", dir);
+	cache_dir(cache);
+	r = run_compiler(prog, rules, out, cache);
+	if (r == 0)
+		*blob = rp_read_file(out, "policy blob", RP_MAX_POLICY_SIZE, size);
+	unlink(out);
+	rmdir(dir);
+	if (r == -1)
+		log_err("layer %u (%s): rules %s refused (rampart-policy says why above)", layer,
+			kind, rules);
+	else if (r)
+		log_err("layer %u (%s): rules %s: the policy compiler %s did not run", layer, kind,
+			rules, prog);
+	return r || !*blob ? -1 : 0;
+}
+
+int preflight_policies(const struct rp_config *c, struct preflight *p)
+{
+	for (unsigned i = 0; i < c->nlayers; i++) {
+		const char *rules = config_layer_rules(c, i);
+
+		if (rules[0] &&
+		    compile_rules(i + 1, c->layers[i], rules, &p->policy[i], &p->policy_size[i]))
+			return -1;
+	}
 	return 0;
 }

@@ -201,6 +201,34 @@ else
 	notok fw-blob-cache "first '$a', second '$b'"
 fi
 
+# A firewall layer's rules: compiled by rampart-policy before KVM, refused
+# with FILE:LINE and the keyword; every mistake about them named.
+printf 'table inet t {\n\tchain c {\n\t\ttype filter hook forward priority 0; policy drop;\n\t\tudp dport 53 log accept\n\t}\n}\n' >"$T/bad.nft"
+FWL="--layers firewall,io --layer-args 2,1,0"
+expect rules-refused 1 "$T/bad.nft:4: unsupported keyword 'log'" -- $R run $FWL --rules firewall="$T/bad.nft"
+expect rules-refused-layer 1 "layer 1 (firewall): rules $T/bad.nft refused" -- $R run $FWL --rules firewall="$T/bad.nft"
+expect rules-refused-check 1 "$T/bad.nft:4: unsupported keyword 'log'" -- $R check $FWL --rules 1="$T/bad.nft"
+expect rules-missing 1 "layer 1 (firewall): rules $T/none.nft: No such file" -- $R run $FWL --rules firewall="$T/none.nft"
+expect rules-none 1 "layer 1 'firewall' needs its rules: give --rules firewall=FILE" -- $R run $FWL
+expect rules-not-firewall 1 "layer 1 'pass' takes no rules" -- $R run --layers pass,io --rules pass="$T/ok.nft"
+expect rules-no-such-layer 1 "--rules 5=$T/ok.nft: no layer 5" -- $R run $FWL --rules firewall="$T/ok.nft" --rules 5="$T/ok.nft"
+expect rules-no-layers 1 "--rules firewall=$T/ok.nft: rules are for firewall layers" -- $R run --kernel $K --rules firewall="$T/ok.nft"
+expect rules-bad-spec 1 "--rules $T/ok.nft: give KIND=FILE" -- $R run $FWL --rules "$T/ok.nft"
+expect firewall-on-top 1 "the top layer 'firewall' needs a child" -- $R run --layers pass,firewall --rules firewall="$T/ok.nft"
+mkdir -p "$T/stack"
+cp "$T/bad.nft" "$T/stack/guest.nft"
+printf '{"layers":[{"kind":"firewall","rules":"guest.nft"},{"kind":"io"}]}' >"$T/stack/fw.json"
+expect rules-stack-file 1 "$T/stack/guest.nft:4: unsupported keyword 'log'" -- $R run "$T/stack/fw.json" --layer-args 2,1,0
+# The blob is measured like an image: a manifest that lists the layer
+# images but not the policy refuses it, one that lists it too approves it.
+$R manifest >"$T/fw.manifest" 2>/dev/null
+$P compile "$T/ok.nft" -o "$T/fw.blob" >/dev/null
+FWHASH=$(sha256sum "$T/fw.blob" | cut -d' ' -f1)
+expect policy-unapproved 1 "layer 1 (firewall): the policy blob of $T/ok.nft has sha256 $FWHASH, not approved by manifest" -- $R run $FWL --rules firewall="$T/ok.nft" --manifest "$T/fw.manifest"
+expect policy-unapproved-check 1 "has sha256 $FWHASH, not approved" -- $R check $FWL --rules firewall="$T/ok.nft" --manifest "$T/fw.manifest"
+sha256sum "$T/fw.blob" >>"$T/fw.manifest"
+expect policy-approved-check 0 "" -- $R check $FWL --rules firewall="$T/ok.nft" --manifest "$T/fw.manifest"
+
 # Nothing left half-created.
 if [ -e "$T/none.img" ]; then
 	notok nothing-created "a missing disk was created"

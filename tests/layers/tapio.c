@@ -6,13 +6,17 @@
  * i * 1024 of OUT; then send the file IN, 1024 bytes per frame, numbered
  * from 0, to broadcast. Frames of other kinds are ignored.
  *
- *   tapio IFACE COUNT OUT IN [TIMEOUT_S [noise] [again]]
+ *   tapio IFACE COUNT OUT IN [TIMEOUT_S [noise] [again] [udp]]
  *
  * With "noise", a child process also sends a frame of another EtherType
  * every 2 ms from the start until tapio ends: traffic on the tap before
  * the guest's driver is up, and frames the guest must skip. With "again",
  * a frame may come more than once (a guest restarted while it sent), each
- * time with the same bytes.
+ * time with the same bytes. With "udp", the frames are IPv4/UDP, as the io
+ * guest sends them in UDP mode behind a firewall: from the guest, to port
+ * 5000 + i % 4, of which only 5000 and 5001 may arrive (frames i % 4 < 2;
+ * OUT has zeros for the others); to the guest, frame i to port 6000 + i % 4;
+ * then ICMP port unreachable replies about port 6003 are counted ("icmp N").
  *
  * Exit status 0 when every frame 0..count-1 came once and IN was sent;
  * 1 with a message otherwise.
@@ -37,6 +41,45 @@
 #define CHUNK 1024
 #define MAX_FRAMES 4096
 
+#define UDP_LEN (ETH_HLEN + 28 + 4 + CHUNK)
+
+static uint16_t ip_csum(const uint8_t *p)
+{
+	uint32_t sum = 0;
+
+	for (int k = 0; k < 20; k += 2)
+		sum += (uint32_t)p[k] << 8 | p[k + 1];
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/* A UDP frame from the guest: its number, or -1 (not one); *port its port. */
+static long udp_in(const uint8_t *f, ssize_t r, unsigned *port)
+{
+	const uint8_t *udp = f + ETH_HLEN + 20;
+
+	if (r != UDP_LEN || f[12] != 0x08 || f[13] != 0 || f[ETH_HLEN] != 0x45 ||
+	    f[ETH_HLEN + 9] != 17)
+		return -1;
+	*port = (unsigned)udp[2] << 8 | udp[3];
+	if (*port < 5000 || *port > 5003)
+		return -1;
+	return (long)((uint32_t)udp[8] << 24 | (uint32_t)udp[9] << 16 | (uint32_t)udp[10] << 8 |
+		      udp[11]);
+}
+
+/* An ICMP port unreachable quoting a UDP datagram to port 6003. */
+static bool icmp_reject(const uint8_t *f, ssize_t r)
+{
+	const uint8_t *ic = f + ETH_HLEN + 20, *q = ic + 8;
+
+	return r >= ETH_HLEN + 20 + 8 + 28 && f[12] == 0x08 && f[13] == 0 &&
+	       f[ETH_HLEN + 9] == 1 && ic[0] == 3 && ic[1] == 3 && q[9] == 17 &&
+	       ((unsigned)q[22] << 8 | q[23]) == 6003;
+}
+
+
 static int die(const char *what)
 {
 	fprintf(stderr, "tapio: %s: %s\n", what, errno ? strerror(errno) : "failed");
@@ -53,10 +96,10 @@ static double now(void)
 
 int main(int argc, char **argv)
 {
-	static uint8_t seen[MAX_FRAMES], frame[ETH_HLEN + 4 + CHUNK + 64], data[MAX_FRAMES * CHUNK];
+	static uint8_t seen[MAX_FRAMES], frame[UDP_LEN + 64], data[MAX_FRAMES * CHUNK];
 	struct sockaddr_ll sa = {.sll_family = AF_PACKET, .sll_protocol = htons(ETHERTYPE)};
-	unsigned long count, got = 0, other = 0, again = 0;
-	bool repeats = false;
+	unsigned long count, got = 0, other = 0, again = 0, want, icmp = 0, icmp_want = 0;
+	bool repeats = false, udp = false;
 	pid_t noise = -1;
 	double timeout, deadline;
 	FILE *out, *in;
@@ -77,8 +120,19 @@ int main(int argc, char **argv)
 	fd = socket(AF_PACKET, SOCK_RAW, htons(ETHERTYPE));
 	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		return die("AF_PACKET socket");
-	for (int a = 6; a < argc; a++)
+	for (int a = 6; a < argc; a++) {
 		repeats |= !strcmp(argv[a], "again");
+		udp |= !strcmp(argv[a], "udp");
+	}
+	want = count;
+	if (udp) { /* frames i % 4 < 2 only; every IPv4 frame is looked at */
+		want = count / 4 * 2 + (count % 4 < 2 ? count % 4 : 2);
+		close(fd);
+		sa.sll_protocol = htons(ETH_P_IP);
+		fd = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_IP));
+		if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+			return die("AF_PACKET socket (IPv4)");
+	}
 	if (argc > 6 && !strcmp(argv[6], "noise")) {
 		pid_t parent = getpid();
 
@@ -101,20 +155,38 @@ int main(int argc, char **argv)
 	fflush(stdout);
 
 	deadline = now() + timeout;
-	while (got < count) {
+	while (got < want) {
 		struct pollfd p = {.fd = fd, .events = POLLIN};
+		struct sockaddr_ll from;
+		socklen_t flen = sizeof(from);
 		double left = deadline - now();
 		ssize_t r;
 		uint32_t i;
+		unsigned port;
+		long k;
 
 		if (left <= 0 || poll(&p, 1, (int)(left * 1000) + 1) == 0) {
 			fprintf(stderr, "tapio: %lu of %lu frames after %.0f s\n", got, count, timeout);
 			return 1;
 		}
-		r = recv(fd, frame, sizeof(frame), 0);
+		r = recvfrom(fd, frame, sizeof(frame), 0, (struct sockaddr *)&from, &flen);
 		if (r < 0)
 			return die("recv");
-		if (r != ETH_HLEN + 4 + CHUNK || frame[12] != ETHERTYPE >> 8 ||
+		if (from.sll_pkttype == PACKET_OUTGOING)
+			continue;
+		if (udp) {
+			k = udp_in(frame, r, &port);
+			if (k < 0) {
+				other++;
+				continue;
+			}
+			if (port - 5000 != (unsigned)k % 4 || port >= 5002) {
+				fprintf(stderr, "tapio: frame %ld to port %u crossed the firewall\n",
+					k, port);
+				return 1;
+			}
+			memmove(frame + 14, frame + ETH_HLEN + 28, 4 + CHUNK);
+		} else if (r != ETH_HLEN + 4 + CHUNK || frame[12] != ETHERTYPE >> 8 ||
 		    frame[13] != (ETHERTYPE & 0xff)) {
 			other++;
 			continue;
@@ -145,7 +217,7 @@ int main(int argc, char **argv)
 	memcpy(frame + 6, "\x02\x00\x00\x00\x00\x01", 6);
 	frame[12] = ETHERTYPE >> 8;
 	frame[13] = ETHERTYPE & 0xff;
-	for (uint32_t i = 0; (n = fread(frame + 18, 1, CHUNK, in)) == CHUNK; i++) {
+	for (uint32_t i = 0; !udp && (n = fread(frame + 18, 1, CHUNK, in)) == CHUNK; i++) {
 		frame[14] = (uint8_t)(i >> 24);
 		frame[15] = (uint8_t)(i >> 16);
 		frame[16] = (uint8_t)(i >> 8);
@@ -153,10 +225,63 @@ int main(int argc, char **argv)
 		if (sendto(fd, frame, ETH_HLEN + 4 + CHUNK, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 			return die("send");
 	}
+	for (uint32_t i = 0; udp && (n = fread(frame + ETH_HLEN + 32, 1, CHUNK, in)) == CHUNK; i++) {
+		uint8_t *ip = frame + ETH_HLEN, *u = ip + 20;
+		unsigned len = 28 + 4 + CHUNK, port = 6000 + i % 4;
+
+		memset(ip, 0, 32);
+		frame[12] = 0x08;
+		frame[13] = 0;
+		ip[0] = 0x45;
+		ip[2] = (uint8_t)(len >> 8);
+		ip[3] = (uint8_t)len;
+		ip[8] = 64;
+		ip[9] = 17;
+		memcpy(ip + 12, "\x0a\x00\x02\x02\x0a\x00\x02\x0f", 8);
+		ip[10] = (uint8_t)(ip_csum(ip) >> 8);
+		ip[11] = (uint8_t)ip_csum(ip);
+		u[0] = 4000 >> 8;
+		u[1] = 4000 & 0xff;
+		u[2] = (uint8_t)(port >> 8);
+		u[3] = (uint8_t)port;
+		u[4] = (uint8_t)((len - 20) >> 8);
+		u[5] = (uint8_t)(len - 20);
+		u[8] = (uint8_t)(i >> 24);
+		u[9] = (uint8_t)(i >> 16);
+		u[10] = (uint8_t)(i >> 8);
+		u[11] = (uint8_t)i;
+		icmp_want += port == 6003;
+		if (sendto(fd, frame, UDP_LEN, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+			return die("send");
+	}
 	fclose(in);
+	/* The firewall's replies to what it rejected (a few seconds at most). */
+	for (deadline = now() + 5; udp && icmp < icmp_want && now() < deadline;) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		struct sockaddr_ll from;
+		socklen_t flen = sizeof(from);
+		ssize_t r;
+		unsigned port;
+		long k;
+
+		if (poll(&p, 1, 100) <= 0)
+			continue;
+		r = recvfrom(fd, frame, sizeof(frame), 0, (struct sockaddr *)&from, &flen);
+		if (r < 0 || from.sll_pkttype == PACKET_OUTGOING)
+			continue;
+		k = udp_in(frame, r, &port);
+		if (k >= 0 && port >= 5002) {
+			fprintf(stderr, "tapio: frame %ld to port %u crossed the firewall\n", k, port);
+			return 1;
+		}
+		icmp += icmp_reject(frame, r);
+	}
 	if (noise > 0)
 		kill(noise, SIGTERM);
-	printf("received %lu frames (%lu of other kinds, %lu again), sent the input\n", got, other,
+	printf("received %lu frames (%lu of other kinds, %lu again), sent the input", got, other,
 	       again);
+	if (udp)
+		printf("; icmp %lu", icmp);
+	printf("\n");
 	return 0;
 }

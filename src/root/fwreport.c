@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: MIT */
+/* A firewall layer's counters (fwreport.h). */
+#include "root/fwreport.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "root/config.h"
+#include "root/log.h"
+
+static const char *const keys[FWR_KEYS] = {
+	"frames", "bytes", "accepted", "dropped", "rejected", "invalid", "spoofed", "ct_full",
+	"frag_dropped", "reject_unsent", "ct_entries", "rules", "uptime_s", "restarts"};
+
+static bool number(const char **p, uint64_t *v)
+{
+	char *end;
+
+	if (**p < '0' || **p > '9')
+		return false;
+	*v = strtoull(*p, &end, 10);
+	*p = end;
+	return true;
+}
+
+/* "fwrules I:L:P:B ...": into pending, until the fwstats line takes them. */
+static void rules_line(struct fwr_layer *l, const char *p)
+{
+	while (*p == ' ') {
+		uint64_t x[4];
+
+		p++;
+		for (int k = 0; k < 4; k++)
+			if (!number(&p, &x[k]) || (k < 3 && *p++ != ':'))
+				return;
+		if (l->npending < FWR_RULES_MAX)
+			l->pending[l->npending++] = (struct fwr_rule){
+			    .index = (uint32_t)x[0], .line = (uint32_t)x[1], .packets = x[2], .bytes = x[3]};
+	}
+}
+
+/* A restarted layer reports from zero: fold its predecessor's last report in. */
+static void fold(struct fwr_layer *l)
+{
+	for (unsigned k = 0; k < FWR_ADDITIVE; k++)
+		l->before[k] += l->v[k];
+	for (unsigned i = 0; i < l->nrules; i++) {
+		unsigned j;
+
+		for (j = 0; j < l->nbefore && l->before_rules[j].index != l->rules[i].index; j++)
+			;
+		if (j == l->nbefore) {
+			if (l->nbefore == FWR_RULES_MAX)
+				continue;
+			l->before_rules[l->nbefore++] = (struct fwr_rule){
+			    .index = l->rules[i].index, .line = l->rules[i].line};
+		}
+		l->before_rules[j].packets += l->rules[i].packets;
+		l->before_rules[j].bytes += l->rules[i].bytes;
+	}
+	l->nrules = 0;
+}
+
+static void stats_line(struct fwr_layer *l, const char *name, const char *p)
+{
+	uint64_t v[FWR_KEYS] = {0};
+
+	while (*p == ' ') {
+		uint64_t other;
+		size_t n;
+		unsigned k;
+
+		p++;
+		n = strcspn(p, "=");
+		for (k = 0; k < FWR_KEYS; k++)
+			if (strlen(keys[k]) == n && !strncmp(p, keys[k], n))
+				break;
+		p += n;
+		if (*p++ != '=' || !number(&p, k < FWR_KEYS ? &v[k] : &other))
+			return; /* not ours: the whole line is ignored */
+	}
+	if (l->seen && (v[FWR_RESTARTS] != l->v[FWR_RESTARTS] || strcmp(name, l->name)))
+		fold(l);
+	l->seen = true;
+	l->reports++;
+	snprintf(l->name, sizeof(l->name), "%s", name);
+	memcpy(l->v, v, sizeof(v));
+	memcpy(l->rules, l->pending, l->npending * sizeof(l->pending[0]));
+	l->nrules = l->npending;
+	l->npending = 0;
+}
+
+bool fwr_line(struct fwr *f, unsigned depth, const char *kind, const char *name,
+	      const char *text)
+{
+	struct fwr_layer *l;
+
+	if (strncmp(text, "fwrules ", 8) && strncmp(text, "fwstats ", 8))
+		return false;
+	if (!depth || depth > LN_MAX_LAYERS || !config_kind_has_policy(kind))
+		return false; /* not a firewall's: logged as any line */
+	l = &f->l[depth - 1];
+	if (text[2] == 'r')
+		rules_line(l, text + 7);
+	else
+		stats_line(l, name, text + 7);
+	return true;
+}
+
+void fwr_events(const struct fwr *f, const struct ln_stack *s)
+{
+	for (unsigned d = 0; d < LN_MAX_LAYERS; d++) {
+		const struct fwr_layer *l = &f->l[d];
+		json_t *rules = json_array();
+		uint64_t v[FWR_KEYS];
+
+		if (!l->seen || !rules) {
+			json_decref(rules);
+			continue;
+		}
+		memcpy(v, l->v, sizeof(v));
+		for (unsigned k = 0; k < FWR_ADDITIVE; k++)
+			v[k] += l->before[k];
+		for (unsigned i = 0; i < l->nrules; i++) {
+			uint64_t p = l->rules[i].packets, b = l->rules[i].bytes;
+
+			for (unsigned j = 0; j < l->nbefore; j++)
+				if (l->before_rules[j].index == l->rules[i].index) {
+					p += l->before_rules[j].packets;
+					b += l->before_rules[j].bytes;
+				}
+			json_array_append_new(rules, json_pack("{sIsIsIsI}", "rule",
+							       (json_int_t)l->rules[i].index, "line",
+							       (json_int_t)l->rules[i].line, "packets",
+							       (json_int_t)p, "bytes", (json_int_t)b));
+		}
+		log_event("firewall", "layer", 's', l->name, "depth", 'u', (uint64_t)(d + 1), "rules_file",
+			  's', s->policy_path[d] ? s->policy_path[d] : "", "frames", 'u', v[FWR_FRAMES],
+			  "bytes", 'u', v[FWR_BYTES], "accepted", 'u', v[FWR_ACCEPTED], "dropped", 'u',
+			  v[FWR_DROPPED], "rejected", 'u', v[FWR_REJECTED], "invalid", 'u',
+			  v[FWR_INVALID], "spoofed", 'u', v[FWR_SPOOFED], "ct_entries", 'u',
+			  v[FWR_CT_ENTRIES], "ct_full", 'u', v[FWR_CT_FULL], "frag_dropped", 'u',
+			  v[FWR_FRAG_DROPPED], "reject_unsent", 'u', v[FWR_REJECT_UNSENT], "restarts",
+			  'u', v[FWR_RESTARTS], "reports", 'u', l->reports, "uptime_s", 'u',
+			  v[FWR_UPTIME], "counters", 'j', rules, NULL);
+	}
+}

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A firewall layer's counters, as it reports them through RP_HC_LOG
+ * ("fwrules" lines, then one "fwstats" line: src/layer/fwl.c), kept by the
+ * root per depth and written as one "firewall" event per firewall layer at
+ * the end of the run (and on SIGUSR1). The root only reads numbers here:
+ * a malformed line is ignored, and nothing a layer reports grows a table.
+ */
+#ifndef RAMPART_FWREPORT_H
+#define RAMPART_FWREPORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "root/layer.h"
+
+/* Per-rule counters kept per layer: the layer reports at most as many. */
+#define FWR_RULES_MAX 64
+
+enum fwr_key {
+	FWR_FRAMES, FWR_BYTES, FWR_ACCEPTED, FWR_DROPPED, FWR_REJECTED, FWR_INVALID, FWR_SPOOFED,
+	FWR_CT_FULL, FWR_FRAG_DROPPED, FWR_REJECT_UNSENT, /* the ones above add up over restarts */
+	FWR_CT_ENTRIES, FWR_RULES, FWR_UPTIME, FWR_RESTARTS, FWR_KEYS
+};
+#define FWR_ADDITIVE FWR_CT_ENTRIES
+
+struct fwr_rule {
+	uint32_t index, line;
+	uint64_t packets, bytes;
+};
+
+struct fwr_layer {
+	bool seen;
+	char name[32];
+	uint64_t reports;
+	uint64_t v[FWR_KEYS];		/* the last whole report */
+	uint64_t before[FWR_ADDITIVE];	/* earlier instances' last reports (restarts) */
+	struct fwr_rule rules[FWR_RULES_MAX], before_rules[FWR_RULES_MAX], pending[FWR_RULES_MAX];
+	unsigned nrules, nbefore, npending;
+};
+
+struct fwr {
+	struct fwr_layer l[LN_MAX_LAYERS];
+};
+
+/* A line a layer at depth logged: true when it was a firewall report (taken
+ * here, not logged as layer_log). Only a layer whose kind carries a policy
+ * reports (kind: its kind in the stack). */
+bool fwr_line(struct fwr *f, unsigned depth, const char *kind, const char *name,
+	      const char *text);
+/* One "firewall" event per layer that reported. */
+void fwr_events(const struct fwr *f, const struct ln_stack *s);
+
+#endif

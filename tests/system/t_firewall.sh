@@ -1,0 +1,106 @@
+#!/bin/sh
+# The Linux guest behind a firewall layer (docs/firewall.md), over a tap in
+# a netns, with the "net" workload (the guest connects to the host's TCP
+# ports 5001, to send, and 5002, to receive):
+#  allow   --layers firewall,vmm: a policy that lets the guest open 5001 and
+#          5002 and the host only answer (ct state established): both
+#          transfers complete byte for byte (the replies pass), while the host
+#          tries to open connections to the guest, which are dropped (their
+#          rule counts them, and the guest never answers one);
+#  deny    --layers pass,firewall,vmm: 5002 rejected with a TCP reset: the
+#          send completes, the receive fails at once, the firewall counts
+#          the reject and the host's listener on 5002 sees no connection.
+. "$(dirname "$0")/lib.sh"
+T=firewall
+need_layers $T
+MIB=1
+net_setup || { notok $T "cannot create the namespace and tap"; exit 1; }
+pattern h2g "$MIB" >"$SCRATCH/h2g"
+want_h2g=$(sha <"$SCRATCH/h2g")
+want_g2h=$(pattern net-g2h "$MIB" | sha)
+
+cat >"$SCRATCH/allow.nft" <<EOF
+table inet guest {
+	chain forward {
+		type filter hook forward priority filter; policy drop;
+		ct state established,related accept
+		iifname "guest" ip daddr $HOST_IP tcp dport { 5001, 5002 } ct state new counter accept
+		iifname "host" tcp dport 23 counter drop
+	}
+}
+EOF
+sed 's/tcp dport { 5001, 5002 } ct state new counter accept/tcp dport 5001 ct state new counter accept\
+		iifname "guest" tcp dport 5002 counter reject with tcp reset/' "$SCRATCH/allow.nft" >"$SCRATCH/deny.nft"
+
+# fwfield LOG NAME: a number of the run's last firewall event
+fwfield() { grep '"event":"firewall"' "$1" | tail -1 | sed -n "s/.*\"$2\":\([0-9]*\).*/\1/p"; }
+# fwrule LOG LINE: the packets of the rule on LINE
+fwrule() { grep '"event":"firewall"' "$1" | tail -1 | sed -n "s/.*{\"rule\":[0-9]*,\"line\":$2,\"packets\":\([0-9]*\).*/\1/p"; }
+
+# allow: both ways through the firewall, and the host knocking meanwhile
+log=$SCRATCH/allow.log
+rm -f "$SCRATCH/g2h" "$SCRATCH/hold"
+net_listen "$SCRATCH/g2h" "$SCRATCH/h2g"
+(
+	i=0
+	while [ $i -lt 60 ]; do
+		$NSEXEC busybox nc -w 1 "$GUEST_IP" 23 </dev/null >>"$SCRATCH/knock" 2>&1
+		i=$((i + 1))
+		sleep 1
+	done
+) &
+knock=$!
+t0=$(date +%s)
+guest "$log" net "$MIB" --layers firewall,vmm --net "tap:$TAP" --rules firewall="$SCRATCH/allow.nft"
+rc=$?
+t1=$(date +%s)
+kill $knock 2>/dev/null
+wait $knock 2>/dev/null
+net_wait 5
+got_g2h=$(sha <"$SCRATCH/g2h")
+why=""
+[ $rc = 0 ] || why="exit status $rc"
+[ "$(res "$log" net_send_sha256)" = "$want_g2h" ] && [ "$got_g2h" = "$want_g2h" ] ||
+	why="$why; guest->host: host got $got_g2h, want $want_g2h"
+[ "$(res "$log" net_recv_sha256)" = "$want_h2g" ] || why="$why; host->guest: not the bytes sent"
+[ "$(fwrule "$log" 5)" -ge 2 ] 2>/dev/null ||
+	why="$why; the guest's new connections counted '$(fwrule "$log" 5)', want 2 or more (SYNs)"
+knocks=$(fwrule "$log" 6)
+[ -n "$knocks" ] && [ "$knocks" -gt 0 ] || why="$why; no connection attempt of the host reached the firewall"
+! grep -q refused "$SCRATCH/knock" || why="$why; the guest answered the host's connection attempt"
+[ "$(fwfield "$log" spoofed)" = 0 ] || why="$why; the guest's frames were taken for spoofed"
+if [ -z "$why" ]; then
+	ok "$T allow (firewall,vmm: $MIB MiB each way on the guest's connections, replies pass; $knocks unsolicited SYNs of the host dropped; $((t1 - t0))s)"
+else
+	notok "$T allow" "$why"
+	tail_log "$log"
+fi
+
+# deny: 5002 rejected with a reset, one layer further up
+log=$SCRATCH/deny.log
+rm -f "$SCRATCH/g2h" "$SCRATCH/hold"
+net_listen "$SCRATCH/g2h" "$SCRATCH/h2g"
+t0=$(date +%s)
+guest "$log" net "$MIB" --layers pass,firewall,vmm --net "tap:$TAP" --rules firewall="$SCRATCH/deny.nft"
+rc=$?
+t1=$(date +%s)
+# the listener on 5002 never got its connection: it is still there
+still=0
+for p in $NC_PIDS; do last=$p; done
+kill -0 "$last" 2>/dev/null && still=1
+net_wait 5
+got_g2h=$(sha <"$SCRATCH/g2h")
+why=""
+[ $rc = 0 ] || why="exit status $rc"
+[ "$got_g2h" = "$want_g2h" ] || why="$why; guest->host on the allowed port: host got $got_g2h"
+[ -z "$(res "$log" net_recv_sha256)" ] || why="$why; the guest received on the rejected port"
+has "$log" "rampart-work: receive failed" || why="$why; the guest's receive did not fail"
+[ "$(fwfield "$log" rejected)" -ge 1 ] 2>/dev/null || why="$why; no reject counted"
+[ "$(fwrule "$log" 6)" -ge 1 ] 2>/dev/null || why="$why; the reject rule counted nothing"
+[ $still = 1 ] || why="$why; the host's listener on 5002 got a connection"
+if [ -z "$why" ]; then
+	ok "$T deny (pass,firewall,vmm: port 5001 works, 5002 gets a TCP reset at once: $(fwrule "$log" 6) rejected; $((t1 - t0))s)"
+else
+	notok "$T deny" "$why"
+	tail_log "$log"
+fi

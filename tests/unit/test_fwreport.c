@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: MIT */
+/* A firewall layer's counter lines as the root reads them (fwreport.c),
+ * and the rules of a firewall layer in the stack file and on the command
+ * line (config.c). */
+#include "unit.h"
+
+#include "root/config.h"
+#include "root/fwreport.h"
+
+static struct fwr f;
+
+static void report_taken(void **state)
+{
+	memset(&f, 0, sizeof(f));
+	assert_true(fwr_line(&f, 1, "firewall", "L1#1", "fwrules 0:7:32:100 3:9:5:50"));
+	assert_false(f.l[0].seen); /* a report is whole only with its fwstats line */
+	assert_true(fwr_line(&f, 1, "firewall", "L1#1",
+			     "fwstats frames=10 bytes=900 accepted=6 dropped=4 rules=2 restarts=0"));
+	assert_true(f.l[0].seen);
+	assert_int_equal(f.l[0].v[FWR_FRAMES], 10);
+	assert_int_equal(f.l[0].v[FWR_DROPPED], 4);
+	assert_int_equal(f.l[0].nrules, 2);
+	assert_int_equal(f.l[0].rules[1].line, 9);
+	assert_int_equal(f.l[0].rules[1].packets, 5);
+}
+
+static void not_a_firewall(void **state)
+{
+	memset(&f, 0, sizeof(f));
+	/* The same text from a pass layer is an ordinary log line. */
+	assert_false(fwr_line(&f, 1, "pass", "L1#1", "fwstats frames=10"));
+	assert_false(fwr_line(&f, 9, "firewall", "L9#1", "fwstats frames=10"));
+	assert_false(fwr_line(&f, 1, "firewall", "L1#1", "hello"));
+	assert_false(f.l[0].seen);
+}
+
+static void malformed_ignored(void **state)
+{
+	memset(&f, 0, sizeof(f));
+	assert_true(fwr_line(&f, 1, "firewall", "L1#1", "fwstats frames=10 accepted=x"));
+	assert_true(fwr_line(&f, 1, "firewall", "L1#1", "fwstats frames"));
+	assert_false(f.l[0].seen);
+	/* An unknown key is skipped, not taken for another. */
+	assert_true(fwr_line(&f, 1, "firewall", "L1#1", "fwstats frames=3 future=99"));
+	assert_int_equal(f.l[0].v[FWR_FRAMES], 3);
+	/* More rules than kept: the rest are dropped, nothing grows. */
+	for (int i = 0; i < 3 * FWR_RULES_MAX; i++)
+		assert_true(fwr_line(&f, 1, "firewall", "L1#1", "fwrules 1:2:3:4"));
+	assert_int_equal(f.l[0].npending, FWR_RULES_MAX);
+}
+
+static void restart_folds(void **state)
+{
+	memset(&f, 0, sizeof(f));
+	fwr_line(&f, 2, "fwflaky", "L2#2", "fwrules 0:7:8:80");
+	fwr_line(&f, 2, "fwflaky", "L2#2", "fwstats frames=10 accepted=8 ct_entries=3 restarts=0");
+	/* The rebuilt layer reports from zero: its predecessor's counts stay. */
+	fwr_line(&f, 2, "fwflaky", "L2#3", "fwrules 0:7:1:10");
+	fwr_line(&f, 2, "fwflaky", "L2#3", "fwstats frames=2 accepted=1 ct_entries=1 restarts=1");
+	assert_int_equal(f.l[1].before[FWR_FRAMES] + f.l[1].v[FWR_FRAMES], 12);
+	assert_int_equal(f.l[1].before[FWR_ACCEPTED] + f.l[1].v[FWR_ACCEPTED], 9);
+	assert_int_equal(f.l[1].v[FWR_CT_ENTRIES], 1); /* the table now, not a sum */
+	assert_int_equal(f.l[1].nbefore, 1);
+	assert_int_equal(f.l[1].before_rules[0].packets + f.l[1].rules[0].packets, 9);
+	/* A later report of the same instance replaces, does not add. */
+	fwr_line(&f, 2, "fwflaky", "L2#3", "fwstats frames=5 accepted=2 ct_entries=1 restarts=1");
+	assert_int_equal(f.l[1].before[FWR_FRAMES] + f.l[1].v[FWR_FRAMES], 15);
+}
+
+static struct rp_config cfg;
+static char err[512];
+
+static void rules_config(void **state)
+{
+	config_defaults(&cfg);
+	assert_int_equal(config_load_text(&cfg,
+					  "{\"layers\":[{\"kind\":\"firewall\",\"rules\":\"g.nft\"},"
+					  "{\"kind\":\"io\"}]}",
+					  "/stacks", err, sizeof(err)),
+			 0);
+	assert_string_equal(config_layer_rules(&cfg, 0), "/stacks/g.nft");
+	assert_string_equal(config_layer_rules(&cfg, 1), "");
+	assert_int_equal(config_check(&cfg, err, sizeof(err)), 0);
+	/* Flags win: by kind, then by number (the last given). */
+	assert_int_equal(config_add_rules(&cfg, "firewall=a.nft", err, sizeof(err)), 0);
+	assert_string_equal(config_layer_rules(&cfg, 0), "a.nft");
+	assert_int_equal(config_add_rules(&cfg, "1=b.nft", err, sizeof(err)), 0);
+	assert_string_equal(config_layer_rules(&cfg, 0), "b.nft");
+	assert_int_equal(config_add_rules(&cfg, "nokey", err, sizeof(err)), -1);
+	assert_int_equal(config_add_rules(&cfg, "=x", err, sizeof(err)), -1);
+	assert_int_equal(config_add_rules(&cfg, "2=c.nft", err, sizeof(err)), 0);
+	assert_int_equal(config_check(&cfg, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "layer 2 'io' takes no rules"));
+	/* A firewall without rules is refused. */
+	config_defaults(&cfg);
+	assert_int_equal(config_add_layers(&cfg, "pass,firewall,vmm", err, sizeof(err)), 0);
+	snprintf(cfg.kernel, sizeof(cfg.kernel), "k");
+	assert_int_equal(config_check(&cfg, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "layer 2 'firewall' needs its rules"));
+	assert_int_equal(config_load_text(&cfg, "{\"layers\":[{\"kind\":\"firewall\",\"rules\":7}]}",
+					  "/s", err, sizeof(err)),
+			 -1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(report_taken),	     cmocka_unit_test(not_a_firewall),
+		cmocka_unit_test(malformed_ignored), cmocka_unit_test(restart_folds),
+		cmocka_unit_test(rules_config),
+	};
+	return cmocka_run_group_tests_name("fwreport", tests, NULL, NULL);
+}
