@@ -35,10 +35,17 @@ static void rounds(uint64_t mine, uint64_t n)
 	}
 }
 
+/*
+ * ms of our own: our timer, then waits until its event (a wait may return
+ * early, with no bits, when a layer below us has a timer due).
+ */
 static void pause(const char *what, uint64_t ms)
 {
 	hc_log(what);
-	hc5(RP_HC_WAIT, ms * 1000000ULL, 0, 0, 0, 0);
+	if (hc5(RP_HC_TIMER, ms * 1000000ULL, 0, 0, 0, 0) < 0)
+		return;
+	while (!(hc5(RP_HC_WAIT, ms * 1000000ULL, 0, 0, 0, 0) & RP_EV_TIMER))
+		;
 }
 
 void churn_main(const struct rp_boot_info *info)

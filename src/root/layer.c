@@ -85,6 +85,9 @@
  *     token bucket per layer and kind and one per kind for the stack;
  *     what they drop is counted and reported (log_dropped), per layer and
  *     kind, every LOG_INTERVAL_NS and at the end of the run.
+ * 13. A waiting layer holds no other layer's clock: RP_HC_WAIT returns (0,
+ *     early) by the earliest timer of the chain below it, so its ancestors'
+ *     timer events are delivered on time whatever it waits for.
  *
  * Chains: one host thread runs the deepest running vCPU; each vCPU below it
  * sits in its RP_HC_VCPU_RUN (vcpu->running). An exit for the parent writes
@@ -1023,6 +1026,13 @@ static const char *ctl_bad_kvm(const struct kvm_sregs *s, uint64_t rflags, uint6
 }
 
 /*
+ * seal_tables' answer when the seal of the tables would not fit (the slot
+ * or seal limits; nothing changed): the caller's run is refused with
+ * RP_ENOMEM, not blamed on it, since another layer may have used the room.
+ */
+static const char seal_no_room[] = "no room to seal the page tables";
+
+/*
  * Before a ring-3 VM first runs (and after every new state its parent
  * sets): its GDT, TSS, IDT and fault stub must be the ones every ring-3 VM
  * gets (ring3_tables), where ring3_build puts them, in sealed maps (no
@@ -1061,9 +1071,14 @@ static const char *seal_tables(struct ln_root *r, struct ln_node *n, const struc
 		return "page tables could not be sealed";
 	if (mapped_elsewhere(n, host, RP_IMAGE_BASE - RING3_PT_GPA, RING3_PT_GPA))
 		return "page tables mapped twice";
-	if (!sealed_by(r, host, RP_IMAGE_BASE - RING3_PT_GPA, n) &&
-	    seal(r, host, RP_IMAGE_BASE - RING3_PT_GPA, n, n, RING3_PT_GPA))
-		return "page tables could not be sealed";
+	if (!sealed_by(r, host, RP_IMAGE_BASE - RING3_PT_GPA, n)) {
+		int err = seal(r, host, RP_IMAGE_BASE - RING3_PT_GPA, n, n, RING3_PT_GPA);
+
+		if (err == -RP_ENOMEM)
+			return seal_no_room;
+		if (err)
+			return "page tables could not be sealed";
+	}
 	return NULL;
 }
 
@@ -1360,6 +1375,15 @@ static int64_t hc_wait(struct ln_root *r, struct ln_node *n, const struct hc_arg
 
 	if (n->deadline_ns && (!until || n->deadline_ns < until))
 		until = n->deadline_ns;
+	/*
+	 * Not past an ancestor's timer either (invariant 13): the layers below
+	 * sit in their pending runs and get their events only once this call
+	 * returns, so a layer that waited an hour would stop their clocks (a
+	 * firewall's conntrack) for an hour. Returning early, with no bits of
+	 * its own, lets events() deliver theirs; the caller waits again.
+	 */
+	if (r->next_deadline && (!until || r->next_deadline < until))
+		until = r->next_deadline;
 	while (!n->events && until && !net_waiting(r) && !stop_signal) {
 		uint64_t t = now_ns();
 		struct timespec ts;
@@ -1661,6 +1685,10 @@ static struct ln_vcpu *hc_run(struct ln_root *r, struct ln_vcpu *v, const struct
 		uint64_t where;
 		const char *bad = seal_vcpu(r, c, &where);
 
+		if (bad == seal_no_room) {
+			*ret = -RP_ENOMEM;
+			return v;
+		}
 		if (bad) {
 			*ret = 0;
 			return violation(r, v, bad, where);

@@ -311,6 +311,18 @@ else
 	notok "sigterm in RP_HC_WAIT" "exit $rc after $ms ms, $(tail -n 1 "$T/waitstop")"
 fi
 
+# A layer asleep in RP_HC_WAIT holds no other layer's clock: churn waits
+# 1 s twice above a tick layer whose timer is 10 ms; the tick layer must
+# get its events all the while (about 200; at least 100 asked), not one
+# when the wait ends.
+run waitclock --layers tick,churn --layer-args 1000,1,10000000
+cnt=$(grep -o '"layer":"L1#[0-9]*","text":"event depth=1 count=[0-9]*"' "$T/waitclock" | sed 's/.*count=//;s/"//')
+if [ $rc = 0 ] && [ -n "$cnt" ] && [ "$cnt" -ge 100 ]; then
+	ok "timers: a layer waiting 2 x 1 s keeps its ancestor's 10 ms timer going ($cnt events)"
+else
+	notok "timers under a waiting layer" "exit $rc, $cnt events at L1 (want at least 100)"
+fi
+
 # Seals split slots; lifting them merges the pieces again. reseal builds,
 # runs and destroys its child 64 times, 4 KiB further up each time: layer
 # 1's map table must peak where a plain pass's does. sealfill seals pages
