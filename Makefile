@@ -65,7 +65,7 @@ IDS_LIBS := -lhs -lpcre2-8 -lz
 
 $(B)/rampart-policy: $(POLICY_SRC:%.c=$(B)/obj/%.o) $(FW_SRC:%.c=$(B)/obj/%.o)
 	@echo "  LD $@"
-	$(Q)$(CC) -o $@ $^ $(IDS_LIBS)
+	$(Q)$(CC) -o $@ $^ $(IDS_LIBS) -ljansson
 
 # A small tool of the benchmarks (it is copied into the test host too).
 $(B)/timeline: bench/timeline.c
@@ -163,7 +163,7 @@ FPOLICY_OBJ := $(POLICY_LIB:%.c=$(B)/fuzzobj/%.o)
 $(B)/fuzz/%: fuzz/%.c $(FFREE_OBJ) $(FPOLICY_OBJ)
 	@mkdir -p $(dir $@)
 	@echo "  LD $@"
-	$(Q)$(CLANG) $(COMMON) -fsanitize=fuzzer,address,undefined -Itools/policy -o $@ $< $(FFREE_OBJ) $(FPOLICY_OBJ) $(IDS_LIBS)
+	$(Q)$(CLANG) $(COMMON) -fsanitize=fuzzer,address,undefined -Itools/policy -o $@ $< $(FFREE_OBJ) $(FPOLICY_OBJ) $(IDS_LIBS) -ljansson
 
 fuzz-build: $(FUZZ_BIN)
 

@@ -19,7 +19,12 @@
  * IO_UDP_OUT + i % 4, after one frame (number `send`) with a source MAC not
  * its own; it receives UDP frames to IO_UDP_IN + 0..3, fails if one to a
  * port the test's policy denies (+2, +3) arrives, and keeps the others in
- * the order they came. Its buffers lie in its free memory.
+ * the order they came. args[3] = 2 for wrap mode (a wrapper below): after
+ * the copy, it writes a sector of 0xa5 at args[4] (a read-only range of the
+ * test's policy) and at args[5] (a denied one), reads args[5], and reads
+ * IO_WRAP_BIG sectors at once (more than the policy's max_request): each
+ * must fail with VIRTIO_BLK_S_IOERR, and a read of args[4] must work. It always logs whether it was given an rng. Its buffers lie in its
+ * free memory.
  * Ends with `out` of its exit code to 0x6f0: 0, or LAYER_CODE_BAD after a
  * log line saying what failed.
  */
@@ -80,6 +85,38 @@ static void disk_rw(struct io_mem *m, bool write, uint64_t sector, uint8_t *buf,
 		buf += k * 512;
 		n -= k;
 	}
+}
+
+#define IO_BLK_S_IOERR 1 /* VIRTIO_BLK_S_IOERR */
+/* Wrap mode's oversize request: twice the copy's (the test's policy allows
+ * IO_SECTORS_PER_REQ sectors a request, no more). */
+#define IO_WRAP_BIG (2 * IO_SECTORS_PER_REQ)
+
+/* Wrap mode: one request that the policy must refuse with IOERR. */
+static void refused_rw(struct io_mem *m, bool write, uint64_t sector, uint64_t n,
+		       const char *what)
+{
+	struct vio_iov iov = {.base = m->disk, .len = (uint32_t)(n * 512)};
+
+	if (vdrv_blk_rw(&m->blk, write, sector * 512, &iov, 1) == 0)
+		io_end(what, sector);
+	if (m->blk.status != IO_BLK_S_IOERR)
+		io_end("a refused request's status was not IOERR but", m->blk.status);
+}
+
+static void wrap_probe(struct io_mem *m, const struct rp_boot_info *info)
+{
+	uint64_t ro = info->args[4], deny = info->args[5];
+	struct line l = {.len = 0};
+
+	disk_rw(m, false, ro, m->disk, 1); /* reading a read-only range works */
+	rt_memset(m->disk, 0xa5, 512);
+	refused_rw(m, true, ro, 1, "a write to a read-only sector succeeded: sector");
+	refused_rw(m, true, deny, 1, "a write to a denied sector succeeded: sector");
+	refused_rw(m, false, deny, 1, "a read of a denied sector succeeded: sector");
+	refused_rw(m, false, 0, IO_WRAP_BIG, "an oversize read succeeded at sector");
+	line_str(&l, "io: wrap: 4 requests refused with IOERR as the policy says");
+	line_send(&l);
 }
 
 static void send_frames(struct io_mem *m, uint64_t count)
@@ -219,7 +256,7 @@ static void recv_frames(struct io_mem *m, uint64_t count, bool udp_mode)
 void io_main(const struct rp_boot_info *info)
 {
 	uint64_t n = info->args[0], send = info->args[1], recv = info->args[2];
-	bool udp_mode = info->args[3] == 1;
+	bool udp_mode = info->args[3] == 1, wrap_mode = info->args[3] == 2;
 	uint64_t at = (info->free_start + 4095) & ~4095ULL;
 	static struct vdev_parent blk_parent, net_parent;
 	const struct rp_dev *blk = vdev_find(info, 2), *net = vdev_find(info, 1);
@@ -230,6 +267,7 @@ void io_main(const struct rp_boot_info *info)
 		io_end("bad args (sectors, send, recv); sectors", n);
 	if (!rt_range_ok(at, sizeof(*m), info->mem_size))
 		io_end("not enough memory for buffers, bytes", sizeof(*m));
+	hc_log(vdev_find(info, 4) ? "io: rng device: present" : "io: rng device: absent");
 	if (!blk || !net)
 		io_end("want a disk and a network; devices", info->ndevs);
 	rt_memset(m, 0, sizeof(*m));
@@ -247,6 +285,10 @@ void io_main(const struct rp_boot_info *info)
 	}
 	disk_rw(m, false, 0, m->disk, n);
 	disk_rw(m, true, n, m->disk, n);
+	if (wrap_mode) {
+		wrap_probe(m, info);
+		disk_rw(m, false, 0, m->disk, n); /* the frames carry the disk's bytes again */
+	}
 	if (udp_mode) {
 		send_udp(m, send, IO_UDP_OUT, true); /* not our MAC: the firewall drops it */
 		for (uint64_t i = 0; i < send; i++)

@@ -16,6 +16,8 @@
 #include "layer/vnet.h"
 #include "layer/vrng.h"
 #include "layer/vmm.h"
+#include "layer/wrl.h"
+#include "fw/wrap.h"
 #include "lib/rt.h"
 
 static struct rp_exit child_exit;
@@ -242,6 +244,8 @@ static int ring0(const struct child *c)
  *                  blob comes first among its payloads
  * 26 "fwflaky"     a firewall that breaks as flaky does (tests only: nothing
  *                  may cross while it is down and rebuilt)
+ * 27 "wrapper"     a pass whose child's devices are confined by a policy
+ *                  (wrl.c): its policy blob comes first among its payloads
  */
 #define FLAKY_AFTER 200
 #define RESEAL_ROUNDS 64
@@ -413,11 +417,14 @@ static void reseal(const struct rp_boot_info *info, struct child *c, const struc
 
 #define KIND_FIREWALL 25
 #define KIND_FWFLAKY 26
+#define KIND_WRAPPER 27
 
 static __attribute__((noreturn)) void pass_main(const struct rp_boot_info *info, int kind)
 {
 	uint64_t period = kind == 2 ? last_arg(info) : 0, events = 0, forwarded = 0;
 	const bool fwall = kind == KIND_FIREWALL || kind == KIND_FWFLAKY;
+	const bool wrap = kind == KIND_WRAPPER;
+	uint32_t allowed = WR_DEV_ALL;
 	static const uint8_t no_mac[6];
 	static struct child c;
 	struct rp_dev devs[3];
@@ -425,16 +432,21 @@ static __attribute__((noreturn)) void pass_main(const struct rp_boot_info *info,
 
 	if (fwall) /* the policy is ours: the child is built from the rest */
 		info = fwl_setup(info, &c.base);
+	if (wrap) { /* likewise; and the child sees only the devices it allows */
+		info = wrl_setup(info, &c.base);
+		wrl_check();
+		allowed = wrl_devices();
+	}
 
-	if (vdisk_init(info, "pass", RP_DEV_BASE, RP_DEV_SIZE, -1, child_dev_ptr, &c))
+	if ((allowed & WR_DEV_DISK) && vdisk_init(info, "pass", RP_DEV_BASE, RP_DEV_SIZE, -1, child_dev_ptr, &c))
 		devs[ndevs++] = (struct rp_dev){.id = 2 /* virtio block */, .base = RP_DEV_BASE};
-	if (vrng_init(info, "pass", RP_DEV_BASE + ndevs * RP_DEV_SIZE, RP_DEV_SIZE, -1,
+	if ((allowed & WR_DEV_RNG) && vrng_init(info, "pass", RP_DEV_BASE + ndevs * RP_DEV_SIZE, RP_DEV_SIZE, -1,
 		      child_dev_ptr, &c)) {
 		devs[ndevs] = (struct rp_dev){.id = 4 /* virtio rng */,
 					      .base = RP_DEV_BASE + ndevs * RP_DEV_SIZE};
 		ndevs++;
 	}
-	if (vnet_init(info, "pass", RP_DEV_BASE + ndevs * RP_DEV_SIZE, RP_DEV_SIZE, -1,
+	if ((allowed & WR_DEV_NET) && vnet_init(info, "pass", RP_DEV_BASE + ndevs * RP_DEV_SIZE, RP_DEV_SIZE, -1,
 		      child_dev_ptr, &c)) {
 		devs[ndevs] = (struct rp_dev){.id = 1 /* virtio net */,
 					      .base = RP_DEV_BASE + ndevs * RP_DEV_SIZE};
@@ -455,6 +467,10 @@ static __attribute__((noreturn)) void pass_main(const struct rp_boot_info *info,
 	if (fwall) { /* sealed and checked before the child first runs */
 		fwl_seal(c.vm, c.size);
 		fwl_start(vnet_mac() ? vnet_mac() : no_mac, vnet_mac() != NULL);
+	}
+	if (wrap) {
+		wrl_seal(c.vm, c.size);
+		wrl_start();
 	}
 	vdev_set_vm(c.vm, false);
 	if (kind == 1 && ro_map(info, &c))
@@ -489,6 +505,8 @@ static __attribute__((noreturn)) void pass_main(const struct rp_boot_info *info,
 				hc_exit(LAYER_CODE_BAD);
 			if (fwall)
 				fwl_seal(c.vm, c.size);
+			if (wrap)
+				wrl_seal(c.vm, c.size);
 			vdev_set_vm(c.vm, false);
 			continue;
 		}
@@ -501,6 +519,8 @@ static __attribute__((noreturn)) void pass_main(const struct rp_boot_info *info,
 			}
 			if ((child_exit.u.event.events & RP_EV_TIMER) && fwall)
 				fwl_tick();
+			if ((child_exit.u.event.events & RP_EV_TIMER) && wrap)
+				wrl_tick();
 			continue;
 		}
 		if (child_exit.reason == RP_EXIT_MMIO &&
@@ -509,13 +529,18 @@ static __attribute__((noreturn)) void pass_main(const struct rp_boot_info *info,
 		     vrng_mmio(child_exit.u.mmio.addr, child_exit.u.mmio.data,
 			       child_exit.u.mmio.len, child_exit.u.mmio.is_write) ||
 		     vnet_mmio(child_exit.u.mmio.addr, child_exit.u.mmio.data,
-			       child_exit.u.mmio.len, child_exit.u.mmio.is_write)))
+			       child_exit.u.mmio.len, child_exit.u.mmio.is_write))) {
+			if (wrap && wrl_net_pending()) /* a frame came while a request waited */
+				vnet_poll();
 			continue;
+		}
 		if (child_exit.reason != RP_EXIT_IO) {
 			if (child_exit.reason == RP_EXIT_DEAD && period)
 				tick_end(info, events);
 			if (child_exit.reason == RP_EXIT_DEAD && fwall)
 				fwl_report();
+			if (child_exit.reason == RP_EXIT_DEAD && wrap)
+				wrl_report();
 			common_exit("pass", &child_exit);
 			continue;
 		}
@@ -524,6 +549,8 @@ static __attribute__((noreturn)) void pass_main(const struct rp_boot_info *info,
 			tick_end(info, events);
 		if (fwall && child_exit.u.io.out && child_exit.u.io.port == TPORT_POWEROFF)
 			fwl_report();
+		if (wrap && child_exit.u.io.out && child_exit.u.io.port == TPORT_POWEROFF)
+			wrl_report();
 		if (kind == 22 && child_exit.u.io.out &&
 		    (child_exit.u.io.port == RP_HC_PORT || child_exit.u.io.port == RP_FAULT_PORT)) {
 			guest_abi_port(&child_exit);
@@ -658,7 +685,7 @@ static const char *const pass_kinds[] = {
 	"ptscribble", "wxmap",    "badcode", "wxpte",   "execdata", "loadcr3",
 	"flaky",	   "rowrite",  "ptwrite", "dtwrite", "ptloop",   "idtwrite",
 	"splitsys", "ptalias", "ring0",   "sysalias", "guestport", "reseal",
-	"hog",	   "firewall", "fwflaky",
+	"hog",	   "firewall", "fwflaky", "wrapper",
 };
 
 uint64_t layer_main(const struct rp_boot_info *info)

@@ -33,6 +33,8 @@ static uint64_t child_window; /* and its size */
 static const char *who = "vmm";
 static bool present;
 
+int (*vdisk_check)(bool write, uint64_t off, uint64_t bytes);
+
 static void note(const char *what, uint64_t v)
 {
 	vdev_note(who, "disk", what, v);
@@ -41,6 +43,14 @@ static void note(const char *what, uint64_t v)
 /* Chunks of at most VDRV_SEGS segments, each a whole number of sectors. */
 static int rw(bool write, uint64_t off, const struct vio_iov *iov, unsigned n)
 {
+	if (vdisk_check) { /* the whole request, before any piece of it moves */
+		uint64_t total = 0;
+
+		for (unsigned i = 0; i < n; i++)
+			total += iov[i].len;
+		if (vdisk_check(write, off, total))
+			return -5; /* EIO: VIRTIO_BLK_S_IOERR in the child */
+	}
 	while (n) {
 		unsigned k = n < VDRV_SEGS ? n : VDRV_SEGS, i;
 		uint64_t bytes = 0;

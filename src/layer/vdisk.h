@@ -27,6 +27,14 @@
  */
 int vdisk_init(const struct rp_boot_info *info, const char *name, uint64_t base, uint64_t size,
 	       int irq, void *(*gpa_ptr)(void *, uint64_t, uint64_t, bool), void *ctx);
+/*
+ * The block path's check (the wrapper layer sets it before its child runs;
+ * NULL, as in pass: every request goes on). Called with each read or write
+ * of the child, whole (off and bytes in bytes), before any of it reaches
+ * the parent; it may wait (a rate limit). Nonzero: the request fails with
+ * VIRTIO_BLK_S_IOERR and nothing of it reaches the parent.
+ */
+extern int (*vdisk_check)(bool write, uint64_t off, uint64_t bytes);
 /* A child MMIO exit at addr: true when it was the disk's window (handled). */
 bool vdisk_mmio(uint64_t addr, uint8_t *data, unsigned len, bool write);
 

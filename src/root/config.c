@@ -40,7 +40,7 @@ void config_defaults(struct rp_config *c)
 }
 
 /* Personalities of the layer kernel (src/layer). */
-static const char *const layer_kinds[] = {"pass", "test", "spin", "ropass", "tick", "abuse", "churn", "vmm", "unpin", "smash", "pair", "io", "canary", "overrun", "scribble", "ptscribble", "wxmap", "badcode", "wxpte", "execdata", "loadcr3", "flaky", "rowrite", "ptwrite", "dtwrite", "ptloop", "idtwrite", "splitsys", "ptalias", "ring0", "sysalias", "guestport", "reseal", "sealfill", "flood", "hog", "badring", "firewall", "fwflaky", NULL};
+static const char *const layer_kinds[] = {"pass", "test", "spin", "ropass", "tick", "abuse", "churn", "vmm", "unpin", "smash", "pair", "io", "canary", "overrun", "scribble", "ptscribble", "wxmap", "badcode", "wxpte", "execdata", "loadcr3", "flaky", "rowrite", "ptwrite", "dtwrite", "ptloop", "idtwrite", "splitsys", "ptalias", "ring0", "sysalias", "guestport", "reseal", "sealfill", "flood", "hog", "badring", "firewall", "fwflaky", "wrapper", NULL};
 
 /* Variants of the layer kernel, each its own image: layer-VARIANT.elf (Makefile). */
 const char *const config_variants[] = {"gcc", "clang", NULL};
@@ -121,7 +121,7 @@ int config_add_layers(struct rp_config *c, const char *list, char *err, size_t e
 
 bool config_kind_has_policy(const char *kind)
 {
-	return !strcmp(kind, "firewall") || !strcmp(kind, "fwflaky");
+	return !strcmp(kind, "firewall") || !strcmp(kind, "fwflaky") || !strcmp(kind, "wrapper");
 }
 
 int config_add_rules(struct rp_config *c, const char *spec, char *err, size_t errlen)
@@ -467,6 +467,7 @@ static const struct field layer_fields[] = {
 	{"kind", JSON_STRING},
 	{"variant", JSON_STRING},
 	{"rules", JSON_STRING},
+	{"policy", JSON_OBJECT},
 	{NULL, 0},
 };
 
@@ -502,6 +503,20 @@ static int load_layers(struct rp_config *c, json_t *a, const char *base, char *e
 			if (set_path(c->layer_rules[c->nlayers - 1], json_string_value(v), base,
 				     field, err, errlen))
 				return -1;
+		}
+		if ((v = json_object_get(l, "policy"))) {
+			char *text = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
+			size_t n = text ? strlen(text) : 0;
+
+			if (n && n < RP_INLINE_POLICY_MAX && !json_object_get(l, "rules"))
+				memcpy(c->layer_policy[c->nlayers - 1], text, n + 1);
+			free(text);
+			if (!n || n >= RP_INLINE_POLICY_MAX || json_object_get(l, "rules"))
+				return refuse(err, errlen, "%s.policy: %s", where,
+					      json_object_get(l, "rules")
+						  ? "give rules (a file) or policy (inline), not both"
+						  : "longer than RP_INLINE_POLICY_MAX (8 KiB): put it in "
+						    "a file and name it in rules");
 		}
 	}
 	return 0;
@@ -632,20 +647,23 @@ int config_check(const struct rp_config *c, char *err, size_t errlen)
 			    strcmp(c->layers[i], "tick") && strcmp(c->layers[i], "flaky") &&
 			    !config_kind_has_policy(c->layers[i]))
 				return refuse(err, errlen, "layer %u '%s' does not hand devices on: "
-							 "only pass, ropass, tick, flaky and firewall go "
+							 "only pass, ropass, tick, flaky, firewall and "
+							 "wrapper go "
 							 "below the top with --disk or --net", i + 1,
 					      c->layers[i]);
 		/* A policy for each layer that enforces one, and none that would be ignored. */
 		for (i = 0; i < c->nlayers; i++) {
-			bool has = config_layer_rules(c, i)[0] != 0;
+			bool has = config_layer_rules(c, i)[0] != 0 || c->layer_policy[i][0];
+			bool wrap = !strcmp(c->layers[i], "wrapper");
 
 			if (config_kind_has_policy(c->layers[i]) && !has)
 				return refuse(err, errlen, "layer %u '%s' needs its rules: give --rules "
-							 "%s=FILE (an nftables ruleset)", i + 1,
-					      c->layers[i], c->layers[i]);
+							 "%s=FILE (%s)", i + 1, c->layers[i],
+					      c->layers[i],
+					      wrap ? "a JSON policy" : "an nftables ruleset");
 			if (!config_kind_has_policy(c->layers[i]) && has)
 				return refuse(err, errlen, "layer %u '%s' takes no rules (only firewall "
-							 "layers do)", i + 1, c->layers[i]);
+							 "and wrapper layers do)", i + 1, c->layers[i]);
 		}
 		for (unsigned k = 0; k < c->nrules; k++) {
 			for (i = 0; i < c->nlayers; i++)

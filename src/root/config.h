@@ -24,6 +24,10 @@
 #define RP_DEFAULT_MEM (256ULL << 20)
 #define RP_DEFAULT_CMDLINE "console=ttyS0 reboot=k panic=-1"
 #define RP_MAX_LAYERS 8
+/* An inline policy in a stack file (a wrapper's JSON object, compacted):
+ * a few ranges and limits take a few hundred bytes; a longer one belongs
+ * in a file of its own ("rules"). */
+#define RP_INLINE_POLICY_MAX 8192
 #define RP_LAYER_KIND_MAX 15
 #define RP_LAYER_VARIANT_MAX 7
 #define RP_MAX_LAYER_ARGS 6
@@ -71,6 +75,9 @@ struct rp_config {
 	 * entry ("rules"), or --rules KEY=FILE (KEY a kind or a layer number,
 	 * 1 = the bottom; flags win). config_layer_rules says which applies. */
 	char layer_rules[RP_MAX_LAYERS][PATH_MAX];
+	/* Or its policy inline in the stack file ("policy": an object, a
+	 * wrapper's), as compact JSON; "" when none. --rules still wins. */
+	char layer_policy[RP_MAX_LAYERS][RP_INLINE_POLICY_MAX];
 	char rules_key[RP_MAX_LAYERS][RP_LAYER_KIND_MAX + 1];
 	char rules_path[RP_MAX_LAYERS][PATH_MAX];
 	unsigned nrules;
@@ -104,7 +111,7 @@ const char *config_layer_variant(const struct rp_config *c, unsigned i);
 int config_add_rules(struct rp_config *c, const char *spec, char *err, size_t errlen);
 /* Layer i's rule file ("" when none). */
 const char *config_layer_rules(const struct rp_config *c, unsigned i);
-/* Layer kinds that carry a policy (firewall, and its test variant fwflaky). */
+/* Layer kinds that carry a policy (firewall, its test variant fwflaky, wrapper). */
 bool config_kind_has_policy(const char *kind);
 int config_add_layer_args(struct rp_config *c, const char *list, char *err, size_t errlen);
 

@@ -13,6 +13,10 @@ static const char *const keys[FWR_KEYS] = {
 	"frames", "bytes", "accepted", "dropped", "rejected", "invalid", "spoofed", "ct_full",
 	"frag_dropped", "reject_unsent", "ct_entries", "rules", "uptime_s", "restarts"};
 
+static const char *const wkeys[WRR_KEYS] = {
+	"requests", "refused_denied", "refused_read_only", "refused_too_big", "refused_rate",
+	"delayed", "delay_ms", "frames_refused", "devices_withheld", "uptime_ms", "restarts"};
+
 static bool number(const char **p, uint64_t *v)
 {
 	char *end;
@@ -91,14 +95,52 @@ static void stats_line(struct fwr_layer *l, const char *name, const char *p)
 	l->npending = 0;
 }
 
+/* "wrstats K=V ...": a whole report, or ignored whole. */
+static void wrap_line(struct wrr_layer *l, const char *name, const char *p)
+{
+	uint64_t v[WRR_KEYS] = {0};
+
+	while (*p == ' ') {
+		uint64_t other;
+		size_t n;
+		unsigned k;
+
+		p++;
+		n = strcspn(p, "=");
+		for (k = 0; k < WRR_KEYS; k++)
+			if (strlen(wkeys[k]) == n && !strncmp(p, wkeys[k], n))
+				break;
+		p += n;
+		if (*p++ != '=' || !number(&p, k < WRR_KEYS ? &v[k] : &other))
+			return;
+	}
+	if (*p)
+		return;
+	if (l->seen && (v[WRR_RESTARTS] != l->v[WRR_RESTARTS] || strcmp(name, l->name)))
+		for (unsigned k = 0; k < WRR_ADDITIVE; k++)
+			l->before[k] += l->v[k];
+	l->seen = true;
+	l->reports++;
+	snprintf(l->name, sizeof(l->name), "%s", name);
+	memcpy(l->v, v, sizeof(v));
+}
+
 bool fwr_line(struct fwr *f, unsigned depth, const char *kind, const char *name,
 	      const char *text)
 {
 	struct fwr_layer *l;
 
+	if (!strncmp(text, "wrstats ", 8)) {
+		if (!depth || depth > LN_MAX_LAYERS || strcmp(kind, "wrapper"))
+			return false;
+		wrap_line(&f->w[depth - 1], name, text + 7);
+		return true;
+	}
+
 	if (strncmp(text, "fwrules ", 8) && strncmp(text, "fwstats ", 8))
 		return false;
-	if (!depth || depth > LN_MAX_LAYERS || !config_kind_has_policy(kind))
+	if (!depth || depth > LN_MAX_LAYERS || !config_kind_has_policy(kind) ||
+	    !strcmp(kind, "wrapper"))
 		return false; /* not a firewall's: logged as any line */
 	l = &f->l[depth - 1];
 	if (text[2] == 'r')
@@ -144,5 +186,23 @@ void fwr_events(const struct fwr *f, const struct ln_stack *s)
 			  v[FWR_FRAG_DROPPED], "reject_unsent", 'u', v[FWR_REJECT_UNSENT], "restarts",
 			  'u', v[FWR_RESTARTS], "reports", 'u', l->reports, "uptime_s", 'u',
 			  v[FWR_UPTIME], "counters", 'j', rules, NULL);
+	}
+	for (unsigned d = 0; d < LN_MAX_LAYERS; d++) {
+		const struct wrr_layer *l = &f->w[d];
+		uint64_t v[WRR_KEYS];
+
+		if (!l->seen)
+			continue;
+		memcpy(v, l->v, sizeof(v));
+		for (unsigned k = 0; k < WRR_ADDITIVE; k++)
+			v[k] += l->before[k];
+		log_event("wrapper", "layer", 's', l->name, "depth", 'u', (uint64_t)(d + 1), "policy",
+			  's', s->policy_path[d] ? s->policy_path[d] : "", "requests", 'u',
+			  v[WRR_REQUESTS], "refused_denied", 'u', v[WRR_DENIED], "refused_read_only",
+			  'u', v[WRR_READ_ONLY], "refused_too_big", 'u', v[WRR_TOO_BIG],
+			  "refused_rate", 'u', v[WRR_RATE], "delayed", 'u', v[WRR_DELAYED], "delay_ms",
+			  'u', v[WRR_DELAY_MS], "frames_refused", 'u', v[WRR_FRAMES],
+			  "devices_withheld", 'u', v[WRR_WITHHELD], "restarts", 'u', v[WRR_RESTARTS],
+			  "reports", 'u', l->reports, "uptime_ms", 'u', v[WRR_UPTIME], NULL);
 	}
 }

@@ -3,7 +3,8 @@
  * A firewall layer's counters, as it reports them through RP_HC_LOG
  * ("fwrules" lines, then one "fwstats" line: src/layer/fwl.c), kept by the
  * root per depth and written as one "firewall" event per firewall layer at
- * the end of the run (and on SIGUSR1). The root only reads numbers here:
+ * the end of the run (and on SIGUSR1); likewise a wrapper's ("wrstats":
+ * src/layer/wrl.c), as one "wrapper" event. The root only reads numbers here:
  * a malformed line is ignored, and nothing a layer reports grows a table.
  */
 #ifndef RAMPART_FWREPORT_H
@@ -39,8 +40,24 @@ struct fwr_layer {
 	unsigned nrules, nbefore, npending;
 };
 
+/* A wrapper layer's counters ("wrstats": src/layer/wrl.c). */
+enum wrr_key {
+	WRR_REQUESTS, WRR_DENIED, WRR_READ_ONLY, WRR_TOO_BIG, WRR_RATE, WRR_DELAYED,
+	WRR_DELAY_MS, WRR_FRAMES, /* the ones above add up over restarts */
+	WRR_WITHHELD, WRR_UPTIME, WRR_RESTARTS, WRR_KEYS
+};
+#define WRR_ADDITIVE WRR_WITHHELD
+
+struct wrr_layer {
+	bool seen;
+	char name[32];
+	uint64_t reports;
+	uint64_t v[WRR_KEYS], before[WRR_ADDITIVE];
+};
+
 struct fwr {
 	struct fwr_layer l[LN_MAX_LAYERS];
+	struct wrr_layer w[LN_MAX_LAYERS];
 };
 
 /* A line a layer at depth logged: true when it was a firewall report (taken
@@ -48,7 +65,8 @@ struct fwr {
  * reports (kind: its kind in the stack). */
 bool fwr_line(struct fwr *f, unsigned depth, const char *kind, const char *name,
 	      const char *text);
-/* One "firewall" event per layer that reported. */
+/* One "firewall" event per firewall layer that reported, one "wrapper"
+ * event per wrapper layer. */
 void fwr_events(const struct fwr *f, const struct ln_stack *s);
 
 #endif

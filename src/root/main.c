@@ -403,7 +403,9 @@ static int stack_of(const struct rp_config *c, struct ln_stack *s,
 		memcpy(s->kinds[i], c->layers[i], sizeof(s->kinds[i]));
 		s->policy[i] = p->policy[i];
 		s->policy_size[i] = p->policy_size[i];
-		s->policy_path[i] = config_layer_rules(c, i);
+		s->policy_path[i] = config_layer_rules(c, i)[0] || !c->layer_policy[i][0]
+					    ? config_layer_rules(c, i)
+					    : "(inline policy)";
 	}
 	s->nlayers = c->nlayers;
 	for (i = 0; i < c->nlayer_args; i++)

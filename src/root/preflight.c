@@ -184,13 +184,16 @@ static void cache_dir(char out[PATH_MAX])
 		snprintf(out, PATH_MAX, "%s/rampart-policy", parent);
 }
 
-/* rampart-policy compile RULES -o OUT [--cache DIR], environment empty,
- * its stdout to /dev/null (it says "cached" there), its stderr ours. */
-static int run_compiler(const char *prog, const char *rules, const char *out, const char *cache)
+/* rampart-policy compile RULES -o OUT --kind KIND [--cache DIR],
+ * environment empty, its stdout to /dev/null (it says "cached" there), its
+ * stderr ours. KIND: the layer's kind (a wrapper's policy is JSON, a
+ * firewall's nftables: the compiler refuses the other). */
+static int run_compiler(const char *prog, const char *rules, const char *out, const char *kind,
+			const char *cache)
 {
 	char *const argv[] = {(char *)"rampart-policy", (char *)"compile", (char *)rules,
-			      (char *)"-o", (char *)out, cache[0] ? (char *)"--cache" : NULL,
-			      (char *)cache, NULL};
+			      (char *)"-o", (char *)out, (char *)"--kind", (char *)kind,
+			      cache[0] ? (char *)"--cache" : NULL, (char *)cache, NULL};
 	char *const envp[] = {NULL};
 	int status, null;
 	pid_t pid = fork();
@@ -248,7 +251,7 @@ static int compile_rules(unsigned layer, const char *kind, const char *rules, vo
 	}
 	snprintf(out, sizeof(out), "%s/policy.blob", dir);
 	cache_dir(cache);
-	r = run_compiler(prog, rules, out, cache);
+	r = run_compiler(prog, rules, out, kind, cache);
 	if (r == 0)
 		*blob = rp_read_file(out, "policy blob", RP_MAX_POLICY_SIZE, size);
 	unlink(out);
@@ -262,11 +265,46 @@ static int compile_rules(unsigned layer, const char *kind, const char *rules, vo
 	return r || !*blob ? -1 : 0;
 }
 
+/* A stack file's inline policy: written to a file of its own (0600, in a
+ * fresh folder), compiled as a file would be, then removed. */
+static int compile_inline(unsigned layer, const char *kind, const char *text, void **blob,
+			  uint64_t *size)
+{
+	char dir[] = "/tmp/rampart-inline.XXXXXX", path[64];
+	size_t n = strlen(text);
+	int fd, r = -1;
+	bool ok;
+
+	if (!mkdtemp(dir)) {
+		log_err("a folder for layer %u's inline policy: %s", layer, strerror(errno));
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s/policy.json", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	ok = fd >= 0 && write(fd, text, n) == (ssize_t)n;
+	if (fd >= 0 && close(fd))
+		ok = false;
+	if (ok)
+		r = compile_rules(layer, kind, path, blob, size);
+	else
+		log_err("layer %u's inline policy: cannot write %s: %s", layer, path,
+			strerror(errno));
+	unlink(path);
+	rmdir(dir);
+	return r;
+}
+
 int preflight_policies(const struct rp_config *c, struct preflight *p)
 {
 	for (unsigned i = 0; i < c->nlayers; i++) {
 		const char *rules = config_layer_rules(c, i);
 
+		if (!rules[0] && c->layer_policy[i][0]) {
+			if (compile_inline(i + 1, c->layers[i], c->layer_policy[i], &p->policy[i],
+					   &p->policy_size[i]))
+				return -1;
+			continue;
+		}
 		if (rules[0] &&
 		    compile_rules(i + 1, c->layers[i], rules, &p->policy[i], &p->policy_size[i]))
 			return -1;

@@ -3,7 +3,9 @@
  * rampart-policy: the policy program, run outside the root.
  *
  *   rampart-policy check FILE              what loads and what is refused
- *   rampart-policy compile FILE -o BLOB [--cache DIR]
+ *   rampart-policy compile FILE -o BLOB [--kind KIND] [--cache DIR]
+ *                                          FILE: nftables text (a firewall's)
+ *                                          or a JSON object (a wrapper's)
  *                                          write the policy blob; with a
  *                                          cache, blobs are kept by the
  *                                          SHA-256 of this program and the
@@ -36,10 +38,12 @@
 #include <unistd.h>
 
 #include "fw/fw.h"
+#include "fw/wrap.h"
 #include "lib/sha256.h"
 #include "ids.h"
 #include "nft.h"
 #include "pcap.h"
+#include "wrap.h"
 
 #define GUEST_PREFIXES_MAX 16u
 
@@ -70,13 +74,19 @@ static char *read_file(const char *path, size_t max, size_t *len)
 	return buf;
 }
 
-/* Compiles FILE or prints every refusal and exits 1. */
-static void compile_or_die(const char *path, struct nft_result *r, bool quiet)
+/* Compiles FILE (nftables, or a wrapper's JSON policy when wrap is set and
+ * the file is a JSON object; *is_wrap says which) or prints every refusal
+ * and exits 1. */
+static void compile_or_die(const char *path, struct nft_result *r, bool quiet, bool wrap,
+			   bool *is_wrap)
 {
 	size_t len;
 	char *text = read_file(path, NFT_FILE_MAX, &len);
-	int rc = nft_compile(text, len, path, r);
+	bool w = wrap && wrap_is_json(text, len);
+	int rc = w ? wrap_compile(text, len, path, r) : nft_compile(text, len, path, r);
 	free(text);
+	if (is_wrap)
+		*is_wrap = w;
 	if (rc == 0)
 		return;
 	for (unsigned i = 0; i < r->nerrors && i < NFT_ERRORS_MAX; i++)
@@ -94,7 +104,17 @@ static int cmd_check(int argc, char **argv)
 
 	if (argc != 2)
 		die("usage: rampart-policy check FILE%s%s", "", "");
-	compile_or_die(argv[1], &r, false);
+	bool w;
+
+	compile_or_die(argv[1], &r, false, true, &w);
+	if (w) {
+		const struct wr_policy *p = r.blob;
+
+		printf("%s: loads: a wrapper policy, %u read-only and %u denied ranges, blob %zu "
+		       "bytes\n", argv[1], p->nro, p->ndeny, r.len);
+		nft_result_free(&r);
+		return 0;
+	}
 	printf("%s: loads: %u chains, %u rules, %u sets, %u set elements, blob %zu bytes\n",
 	       argv[1], r.nchains, r.nrules, r.nsets, r.nelems, r.len);
 	nft_result_free(&r);
@@ -144,7 +164,8 @@ static bool cache_get(const char *path, const char *out)
 	char *b = read_file(path, BLOB_MAX, &n);
 	void *blob = aligned_alloc(8, n + 8);
 	const char *why;
-	bool ok = blob && (memcpy(blob, b, n), fw_blob_check(blob, n, &why) == 0);
+	bool ok = blob && (memcpy(blob, b, n), fw_blob_check(blob, n, &why) == 0 ||
+			   wr_blob_check(blob, n, &why) == 0);
 	if (ok)
 		write_file(out, blob, n);
 	free(blob);
@@ -154,14 +175,17 @@ static bool cache_get(const char *path, const char *out)
 
 static int cmd_compile(int argc, char **argv)
 {
-	const char *in = NULL, *out = NULL, *cache = NULL;
+	const char *in = NULL, *out = NULL, *cache = NULL, *kind = NULL;
 	struct nft_result r;
+	bool w;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "-o") == 0 && i + 1 < argc)
 			out = argv[++i];
 		else if (strcmp(argv[i], "--cache") == 0 && i + 1 < argc)
 			cache = argv[++i];
+		else if (strcmp(argv[i], "--kind") == 0 && i + 1 < argc)
+			kind = argv[++i];
 		else if (!in && argv[i][0] != '-')
 			in = argv[i];
 		else
@@ -169,8 +193,20 @@ static int cmd_compile(int argc, char **argv)
 			    argv[i], "");
 	}
 	if (!in || !out)
-		die("usage: rampart-policy compile FILE -o BLOB [--cache DIR]%s%s", "", "");
+		die("usage: rampart-policy compile FILE -o BLOB [--kind KIND] [--cache DIR]%s%s", "", "");
 	char hex[SHA256_HEX], path[4096 + 80];
+	if (kind) { /* the layer's kind says which language it reads: never the other's */
+		size_t len;
+		char *text = read_file(in, NFT_FILE_MAX, &len);
+		bool json = wrap_is_json(text, len);
+
+		free(text);
+		if (!strcmp(kind, "wrapper") != json)
+			die("%s: %s", in, json ? "a JSON (wrapper) policy for a firewall layer: give "
+						 "it an nftables ruleset"
+					       : "not a JSON object: a wrapper layer's policy is JSON "
+						 "(docs/wrapper.md)");
+	}
 	if (cache) {
 		size_t len;
 		char *text = read_file(in, NFT_FILE_MAX, &len);
@@ -184,7 +220,7 @@ static int cmd_compile(int argc, char **argv)
 			return 0;
 		}
 	}
-	compile_or_die(in, &r, false);
+	compile_or_die(in, &r, false, true, &w);
 	write_file(out, r.blob, r.len);
 	if (cache) {
 		write_file(path, r.blob, r.len);
@@ -285,7 +321,7 @@ static int cmd_firewall(int argc, char **argv)
 		    "", "");
 
 	struct nft_result r;
-	compile_or_die(rules, &r, false);
+	compile_or_die(rules, &r, false, false, NULL);
 	static struct pcap_reader pr;	/* a 256 KiB buffer: not on the stack */
 	char err[256];
 	if (pcap_open(&pr, pcap, err, sizeof(err)))

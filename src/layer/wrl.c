@@ -1,0 +1,316 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The wrapper layer (wrl.h): a pass whose child's devices are confined by
+ * the policy blob its parent carried to it (src/fw/wrap.h).
+ *
+ * Invariants:
+ *  1. The child never runs before the blob is sealed and has passed
+ *     wr_blob_check (checked once to learn the devices, and again once
+ *     sealed: what is checked last is what runs); a blob that fails ends
+ *     the layer.
+ *  2. A device the policy does not list is never set up for the child: no
+ *     register window, no entry in its boot info.
+ *  3. Every read and write of the child passes wr_check_blk whole before
+ *     any byte of it reaches our parent (vdisk_check); a refused one
+ *     reaches nothing and fails in the child with VIRTIO_BLK_S_IOERR.
+ *  4. A request over a rate limit waits (RP_HC_WAIT on our timer) until its
+ *     buckets allow it, or fails when the limit says refuse; the child is
+ *     held in its notify meanwhile. The clock is our timer's ticks: it
+ *     never runs ahead of real time, so the limits are never exceeded
+ *     through it.
+ *  5. The counters are bounded: nothing the child does grows a table.
+ */
+#include "layer/wrl.h"
+
+#include "fw/wrap.h"
+#include "layer/hc.h"
+#include "layer/layer.h"
+#include "layer/lib.h"
+#include "layer/vdev.h"
+#include "layer/vdisk.h"
+#include "layer/vnet.h"
+#include "lib/rt.h"
+
+#define PAGE 0x1000ULL
+#define BIG_PAGE 0x200000ULL
+/* The rate limits' clock: one RP_HC_TIMER tick every 10 ms. Finer costs
+ * the child exits; coarser makes delays lumpy (a wait is whole ticks). */
+#define WRL_TICK_NS 10000000ULL
+/* A counters report every this many ticks (5 s), and one at the end. */
+#define WRL_REPORT_TICKS 500
+/* A report line: RP_MAX_LOG bytes at most. */
+#define WRL_LINE_MAX 480
+
+enum { C_REQS, C_DENIED, C_READ_ONLY, C_TOO_BIG, C_RATE_REFUSED, C_DELAYED, C_DELAY_MS,
+       C_FRAMES_DROPPED, C_NOT_GIVEN, C_KEYS };
+static const char *const names[C_KEYS] = {
+    "requests", "refused_denied", "refused_read_only", "refused_too_big", "refused_rate",
+    "delayed", "delay_ms", "frames_refused", "devices_withheld"};
+
+static struct rp_boot_info own; /* our boot info without the policy blob */
+static const struct rp_blob *policy;
+static const struct wr_policy *pol;
+static struct wr_bucket bytes[WR_DIRS], ops[WR_DIRS];
+static uint64_t now_ns, ticks, count[C_KEYS];
+static uint64_t range_hits[2][WR_RANGES_MAX]; /* deny, read-only */
+static bool timer_on, net_pending;
+
+static __attribute__((noreturn)) void wrl_fail(const char *what, const char *detail)
+{
+	struct line l = {.len = 0};
+
+	line_str(&l, "wrapper: ");
+	line_str(&l, what);
+	if (detail) {
+		line_str(&l, ": ");
+		line_str(&l, detail);
+	}
+	line_send(&l);
+	hc_exit(LAYER_CODE_BAD);
+}
+
+static uint64_t align_up(uint64_t v, uint64_t a)
+{
+	return (v + a - 1) & ~(a - 1);
+}
+
+const struct rp_boot_info *wrl_setup(const struct rp_boot_info *info, uint8_t **child_base)
+{
+	uint64_t end = info->free_start;
+
+	if (info->npayload < 2 || info->npayload > RP_MAX_PAYLOAD ||
+	    rt_memcmp(info->payload[0].kind, "policy", 7))
+		wrl_fail("no policy blob before my child's image", NULL);
+	rt_memcpy(&own, info, sizeof(own));
+	own.npayload = info->npayload - 1;
+	for (unsigned i = 0; i < own.npayload; i++)
+		own.payload[i] = info->payload[i + 1];
+	rt_memset(&own.payload[own.npayload], 0, sizeof(own.payload[0]));
+	policy = &info->payload[0];
+	for (unsigned i = 0; i < info->npayload; i++) {
+		const struct rp_blob *b = &info->payload[i];
+
+		if (b->gpa < RP_IMAGE_BASE || !rt_range_ok(b->gpa, b->size, info->mem_size))
+			wrl_fail("a payload outside my memory", NULL);
+		if (b->gpa + b->size > end)
+			end = b->gpa + b->size;
+	}
+	if ((policy->gpa & (PAGE - 1)) || !policy->size)
+		wrl_fail("the policy blob is not page aligned", NULL);
+	*child_base = (uint8_t *)(uintptr_t)align_up(end, BIG_PAGE);
+	return &own;
+}
+
+void wrl_check(void)
+{
+	const char *why = "?";
+
+	if (wr_blob_check((const void *)(uintptr_t)policy->gpa, policy->size, &why))
+		wrl_fail("policy blob refused", why);
+	pol = (const struct wr_policy *)(uintptr_t)policy->gpa;
+}
+
+uint32_t wrl_devices(void)
+{
+	return pol->devices;
+}
+
+void wrl_seal(int64_t vm, uint64_t child_size)
+{
+	if (hc_vm_map((uint64_t)vm, child_size, policy->gpa, align_up(policy->size, PAGE),
+		      RP_MAP_R) < 0)
+		wrl_fail("RP_HC_VM_MAP refused the policy's seal", NULL);
+}
+
+/* The first refusal by each range is logged with the range; the rest counted. */
+static void refused(enum wr_verdict v, bool write, uint64_t off, unsigned range)
+{
+	static const unsigned key[] = {0, C_DENIED, C_READ_ONLY, C_TOO_BIG};
+	struct line l = {.len = 0};
+	const struct wr_range *r = v == WR_DENIED ? &pol->deny[range] : &pol->ro[range];
+	bool first = v != WR_TOO_BIG && range < WR_RANGES_MAX &&
+		     !range_hits[v == WR_READ_ONLY][range]++;
+
+	count[key[v]]++;
+	if (!first && !(v == WR_TOO_BIG && count[C_TOO_BIG] == 1))
+		return;
+	line_str(&l, "wrapper: refused a ");
+	line_str(&l, write ? "write" : "read");
+	line_str(&l, " at sector ");
+	line_dec(&l, off / WR_SECTOR);
+	if (v == WR_TOO_BIG) {
+		line_str(&l, ": larger than max_request ");
+		line_dec(&l, pol->max_request);
+	} else {
+		line_str(&l, v == WR_DENIED ? ": deny[" : ": read_only[");
+		line_dec(&l, range);
+		line_str(&l, "] = [");
+		line_dec(&l, r->lo);
+		line_str(&l, ", ");
+		line_dec(&l, r->hi);
+		line_str(&l, ")");
+	}
+	line_send(&l);
+}
+
+static void tick(void)
+{
+	ticks++;
+	now_ns += WRL_TICK_NS;
+	hc5(RP_HC_TIMER, WRL_TICK_NS, 0, 0, 0, 0);
+	if (ticks % WRL_REPORT_TICKS == 0)
+		wrl_report();
+}
+
+/* Wait until direction d's buckets let `amount` bytes (one operation) pass,
+ * then take them; -1 when its limit refuses instead. */
+static int limit(enum wr_dir d, uint64_t amount)
+{
+	bool delayed = false;
+
+	for (;;) {
+		uint64_t a = wr_bucket_wait(&bytes[d], now_ns, amount),
+			 b = wr_bucket_wait(&ops[d], now_ns, 1);
+		int64_t ev;
+
+		if (!a && !b)
+			break;
+		if (pol->limit[d].refuse) {
+			count[C_RATE_REFUSED]++;
+			return -1;
+		}
+		if (!delayed)
+			count[C_DELAYED]++;
+		delayed = true;
+		ev = hc5(RP_HC_WAIT, 2 * WRL_TICK_NS, 0, 0, 0, 0);
+		if (ev > 0 && (ev & RP_EV_NET))
+			net_pending = true;
+		if (ev > 0 && (ev & RP_EV_TIMER)) {
+			tick();
+			count[C_DELAY_MS] += WRL_TICK_NS / 1000000;
+		} else if (ev <= 0) { /* no tick came in twice its period: it passed anyway */
+			now_ns += 2 * WRL_TICK_NS;
+			count[C_DELAY_MS] += 2 * WRL_TICK_NS / 1000000;
+			hc5(RP_HC_TIMER, WRL_TICK_NS, 0, 0, 0, 0);
+		}
+	}
+	wr_bucket_take(&bytes[d], amount);
+	wr_bucket_take(&ops[d], 1);
+	return 0;
+}
+
+/* vdisk_check. */
+static int check_blk(bool write, uint64_t off, uint64_t n)
+{
+	unsigned range;
+	enum wr_verdict v = wr_check_blk(pol, write, off, n, &range);
+
+	count[C_REQS]++;
+	if (v != WR_OK) {
+		refused(v, write, off, range);
+		return -1;
+	}
+	return limit(write ? WR_DISK_WRITE : WR_DISK_READ, n);
+}
+
+/* vnet_filter: the network's rate limits. */
+static bool check_net(const uint8_t *frame, uint32_t len, bool from_guest)
+{
+	(void)frame;
+	if (!limit(from_guest ? WR_NET_TX : WR_NET_RX, len))
+		return true;
+	count[C_FRAMES_DROPPED]++;
+	return false;
+}
+
+void wrl_start(void)
+{
+	struct line l = {.len = 0};
+	bool net_limit = false, any = false;
+
+	wrl_check(); /* sealed now: this is what runs (invariant 1) */
+	for (unsigned d = 0; d < WR_DIRS; d++) {
+		const struct wr_limit *li = &pol->limit[d];
+
+		wr_bucket_init(&bytes[d], li->bytes_per_s, li->burst_bytes, 0);
+		wr_bucket_init(&ops[d], li->ops_per_s, li->burst_ops, 0);
+		any |= li->bytes_per_s || li->ops_per_s;
+		net_limit |= (d == WR_NET_TX || d == WR_NET_RX) &&
+			     (li->bytes_per_s || li->ops_per_s);
+	}
+	count[C_NOT_GIVEN] = (uint64_t)((vdev_find(&own, 2) && !(pol->devices & WR_DEV_DISK)) +
+					(vdev_find(&own, 1) && !(pol->devices & WR_DEV_NET)) +
+					(vdev_find(&own, 4) && !(pol->devices & WR_DEV_RNG)));
+	vdisk_check = check_blk;
+	if (net_limit)
+		vnet_filter = check_net;
+	if (any) {
+		if (hc5(RP_HC_TIMER, WRL_TICK_NS, 0, 0, 0, 0) < 0)
+			wrl_fail("RP_HC_TIMER refused", NULL);
+		timer_on = true;
+	}
+	line_str(&l, "wrapper: policy checked, ");
+	line_dec(&l, pol->nro);
+	line_str(&l, " read-only and ");
+	line_dec(&l, pol->ndeny);
+	line_str(&l, " denied ranges, devices");
+	line_str(&l, pol->devices & WR_DEV_DISK ? " disk" : "");
+	line_str(&l, pol->devices & WR_DEV_NET ? " net" : "");
+	line_str(&l, pol->devices & WR_DEV_RNG ? " rng" : "");
+	line_str(&l, any ? ", rate limits on" : ", no rate limit");
+	line_send(&l);
+}
+
+void wrl_tick(void)
+{
+	if (timer_on)
+		tick();
+}
+
+bool wrl_net_pending(void)
+{
+	bool p = net_pending;
+
+	net_pending = false;
+	return p;
+}
+
+struct wline {
+	char buf[WRL_LINE_MAX];
+	size_t len;
+};
+
+static void put(struct wline *l, const char *s)
+{
+	while (*s && l->len < sizeof(l->buf))
+		l->buf[l->len++] = *s++;
+}
+
+static void put_kv(struct wline *l, const char *k, uint64_t v)
+{
+	char d[24];
+	int n = 0;
+
+	put(l, " ");
+	put(l, k);
+	put(l, "=");
+	do
+		d[n++] = (char)('0' + v % 10);
+	while ((v /= 10) && n < 23);
+	while (n && l->len < sizeof(l->buf))
+		l->buf[l->len++] = d[--n];
+}
+
+void wrl_report(void)
+{
+	struct wline l = {.len = 0};
+
+	if (!pol)
+		return;
+	put(&l, "wrstats");
+	for (unsigned k = 0; k < C_KEYS; k++)
+		put_kv(&l, names[k], count[k]);
+	put_kv(&l, "uptime_ms", now_ns / 1000000);
+	put_kv(&l, "restarts", own.restarts);
+	hc5(RP_HC_LOG, gpa_of(l.buf), l.len, 0, 0, 0);
+}
