@@ -210,9 +210,9 @@ ids-verify-all: $(B)/rampart-policy
 
 # Chains of ring-3 layers and the CLI's stacks: on PVM or hardware KVM, or in the test host.
 layers: all images
-	@tests/run.sh cli-kvm layers io fw jail
+	@tests/run.sh cli-kvm layers io fw wrap jail
 
-KVM_SUITES := cli-kvm layers io fw jail system
+KVM_SUITES := cli-kvm layers io fw wrap jail system
 
 check: deps
 	@rm -rf $(B)/results

@@ -1,0 +1,186 @@
+#!/bin/sh
+# The wrapper layer, directly on /dev/kvm: the "io" test guest in wrap mode
+# (src/layer/iotest.c) above a wrapper layer, on a real disk file and a tap
+# in a network namespace of its own, under tests/layers/wrap/io.json
+# (sectors [0, 256) read-only, [2048, 2100) denied, 32 KiB a request at
+# most, disk and network only). The guest copies sectors [0, 256) to
+# [256, 512), then writes 0xa5 into sector 10 (read-only) and 2050
+# (denied), reads 2050 and reads 128 sectors at once: each of the four must
+# fail in the guest with VIRTIO_BLK_S_IOERR, the disk file's bytes there
+# must be those it had, the copy must be exact, the guest must see no rng,
+# and the "wrapper" event must count each refusal. The same guest above a
+# pass instead must fail (the checks can fail). Then rate limits: a read
+# limit delays the guest (delays counted, the run no shorter than the
+# limit allows), a write limit that refuses fails its writes, a frame limit
+# delays frames that all arrive. Needs root (netns, tap). Each test prints
+# "ok NAME" or "not ok NAME: reason".
+cd "$(dirname "$0")/../.." || exit 2
+R=${RAMPART:-build/rampart}
+T=$(mktemp -d) || exit 2
+NS=rpwr$$
+TAP=rpwr0
+. tests/count.sh
+cleanup() { ip netns del "$NS" 2>/dev/null; rm -rf "$T"; }
+trap cleanup EXIT
+
+if ! ip netns add "$NS" || ! ip netns exec "$NS" ip tuntap add dev $TAP mode tap ||
+	! ip netns exec "$NS" ip link set $TAP up; then
+	notok "network namespace and tap" "could not create them (root needed)"
+	summary wrap
+	exit 1
+fi
+ip netns exec "$NS" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 2>/dev/null
+
+# region FILE SKIP_BYTES LEN: bytes of FILE
+region() { tail -c +$(($2 + 1)) "$1" | head -c "$3"; }
+# field NAME: the number NAME of the run's wrapper event
+field() { grep '"event":"wrapper"' "$T/$n" | tail -1 | sed -n "s/.*\"$1\":\([0-9.]*\).*/\1/p"; }
+# endf NAME: the number NAME of the run's end event
+endf() { grep '"event":"end"' "$T/$n" | sed -n "s/.*\"$1\":\([0-9.]*\).*/\1/p"; }
+# text: the io guest's last line
+text() { grep -o '"text":"io: [^"]*"' "$T/$n" | grep -v "rng device" | tail -1; }
+
+SECT=256 RO=10 DENY=2050
+# run NAME LAYERS [options...]: the io guest in wrap mode on a fresh disk
+run() {
+	n=$1 L=$2
+	shift 2
+	head -c $((4 << 20)) /dev/urandom >"$T/disk.img"
+	cp "$T/disk.img" "$T/orig.img"
+	ip netns exec "$NS" timeout $((40 * TIME_SCALE)) "$R" run --layers "$L" \
+		--layer-args $SECT,0,0,2,$RO,$DENY --disk "$T/disk.img" --net tap:$TAP "$@" 2>"$T/$n"
+	rc=$?
+}
+# unchanged SECTOR: the disk file's sector as it was
+unchanged() { [ "$(region "$T/disk.img" $(($1 * 512)) 512 | sha256sum)" = "$(region "$T/orig.img" $(($1 * 512)) 512 | sha256sum)" ]; }
+# copied: sectors [SECT, 2 SECT) hold [0, SECT)
+copied() { [ "$(region "$T/disk.img" 0 $((SECT * 512)) | sha256sum)" = "$(region "$T/disk.img" $((SECT * 512)) $((SECT * 512)) | sha256sum)" ]; }
+
+for L in wrapper,io pass,wrapper,io wrapper,pass,io; do
+	run "$L" "$L" --rules wrapper=tests/layers/wrap/io.json
+	why=""
+	[ $rc = 0 ] || why="rampart exit $rc ($(text))"
+	text | grep -q "done" || why="$why; the guest did not finish"
+	grep -q '"text":"io: wrap: 4 requests refused with IOERR' "$T/$n" || why="$why; the guest saw no IOERR for the refused requests"
+	unchanged $RO || why="$why; the read-only sector $RO changed in the disk file"
+	unchanged $DENY || why="$why; the denied sector $DENY changed in the disk file"
+	copied || why="$why; the copied sectors differ"
+	grep -q '"text":"io: rng device: absent"' "$T/$n" || why="$why; the guest was given an rng"
+	set -- "$(field refused_read_only)" "$(field refused_denied)" "$(field refused_too_big)" "$(field devices_withheld)"
+	[ "$*" = "1 2 1 1" ] || why="$why; the wrapper event counts read-only, denied, too big, withheld: $*, want 1 2 1 1"
+	if [ -z "$why" ]; then
+		ok "$L: a write to a read-only sector, a write and a read of a denied one and a 64 KiB read fail with IOERR in the guest, the disk file unchanged there, the copy exact, no rng; counted $*"
+	else
+		notok "$L: ranges, request size, devices" "$why"
+	fi
+done
+
+# The same guest and policy with a pass where the wrapper was: it must fail
+# (its write to the read-only sector goes through), and it sees the rng.
+run nowrap pass,io
+why=""
+text | grep -q "a write to a read-only sector succeeded" || why="rampart exit $rc, $(text)"
+unchanged $RO && why="$why; the disk file's sector $RO did not change"
+grep -q '"text":"io: rng device: present"' "$T/$n" || why="$why; the guest saw no rng under a pass"
+if [ -z "$why" ]; then
+	ok "without the wrapper the same guest's write to sector $RO lands and the guest fails, and it sees the rng"
+else
+	notok "without the wrapper" "$why"
+fi
+
+# A child given only the disk finds no network (the io guest wants one).
+cat >"$T/disk-only.json" <<'P'
+{"devices": ["disk"], "disk": {"read_only": [[0, 256]], "deny": [[2048, 2100]], "max_request": 32768}}
+P
+run diskonly wrapper,io --rules wrapper="$T/disk-only.json"
+why=""
+text | grep -q "want a disk and a network; devices 1" || why="rampart exit $rc, $(text)"
+[ "$(field devices_withheld)" = 2 ] || why="$why; devices withheld: $(field devices_withheld), want 2"
+if [ -z "$why" ]; then
+	ok "devices [\"disk\"]: the child finds one device, no network and no rng (withheld 2)"
+else
+	notok "devices [\"disk\"]" "$why"
+fi
+
+# A read limit, from a stack file (the policy inline), the wrapper at depth
+# 2: the guest reads 513 sectors (262656 bytes), at 256 KiB/s with a burst
+# of 32 KiB no sooner than (262656 - 32768) / 262144 = 0.877 s; the clock
+# is the wrapper's timer, which never runs ahead, so no TIME_SCALE here.
+cat >"$T/stack.json" <<P
+{"layers": [{"kind": "pass"},
+            {"kind": "wrapper", "policy": {"devices": ["disk", "net"], "disk": {
+              "read_only": [[0, 256]], "deny": [[2048, 2100]], "max_request": 32768,
+              "read": {"bytes_per_s": 262144, "burst": 32768}}}},
+            {"kind": "io"}]}
+P
+n=rate
+head -c $((4 << 20)) /dev/urandom >"$T/disk.img"
+cp "$T/disk.img" "$T/orig.img"
+ip netns exec "$NS" timeout $((40 * TIME_SCALE)) "$R" run "$T/stack.json" \
+	--layer-args $SECT,0,0,2,$RO,$DENY --disk "$T/disk.img" --net tap:$TAP 2>"$T/$n"
+rc=$?
+why=""
+[ $rc = 0 ] || why="rampart exit $rc ($(text))"
+copied || why="$why; the copied sectors differ"
+secs=$(endf seconds) delayed=$(field delayed)
+[ -n "$delayed" ] && [ "$delayed" -ge 1 ] || why="$why; no request delayed ($delayed)"
+awk -v s="$secs" 'BEGIN { exit !(s >= 0.877) }' || why="$why; done in $secs s, under the 0.877 s the limit allows"
+awk -v s="$secs" -v k="$TIME_SCALE" 'BEGIN { exit !(s < 5 * k) }' || why="$why; took $secs s (a limit of 256 KiB/s on 256 KiB)"
+grep -q '"policy":"(inline policy)"' "$T/$n" || why="$why; the event does not name the inline policy"
+if [ -z "$why" ]; then
+	ok "read limit 256 KiB/s (inline in the stack file, wrapper at depth 2): $delayed requests delayed ($(field delay_ms) ms), the run took $secs s (at least 0.877), the copy exact"
+else
+	notok "read limit" "$why"
+fi
+
+# A write limit that refuses: 1 write a second, burst 2, refuse: the copy's
+# third write fails in the guest, counted as refused_rate.
+cat >"$T/refuse.json" <<'P'
+{"devices": ["disk", "net"], "disk": {"write": {"ops_per_s": 1, "burst_ops": 2, "refuse": true}}}
+P
+run refuse wrapper,io --rules wrapper="$T/refuse.json"
+why=""
+text | grep -q "disk write failed at sector $((SECT + 128))" || why="rampart exit $rc, $(text)"
+[ "$(field refused_rate)" = 1 ] || why="$why; refused_rate $(field refused_rate), want 1"
+unchanged $((SECT + 128)) || why="$why; the refused write's sector changed"
+if [ -z "$why" ]; then
+	ok "write limit with refuse: the third write fails in the guest (refused_rate 1), its sectors unchanged"
+else
+	notok "write limit with refuse" "$why"
+fi
+
+# A frame limit: 100 frames a second, burst 8, the guest sends 64 frames;
+# build/tapio must get every one, byte for byte, no sooner than 0.56 s.
+cat >"$T/net.json" <<'P'
+{"net": {"tx": {"ops_per_s": 100, "burst_ops": 8}}}
+P
+SEND=64
+n=net
+head -c $((4 << 20)) /dev/urandom >"$T/disk.img"
+: >"$T/in.bin"
+rm -f "$T/out.bin"
+ip netns exec "$NS" build/tapio $TAP $SEND "$T/out.bin" "$T/in.bin" 30 >"$T/tapio" 2>&1 &
+tp=$!
+i=0
+while ! grep -qs ready "$T/tapio" && [ $i -lt $((50 * TIME_SCALE)) ]; do sleep 0.1; i=$((i + 1)); done
+ip netns exec "$NS" timeout $((40 * TIME_SCALE)) "$R" run --layers wrapper,io --layer-args $SECT,$SEND,0 \
+	--disk "$T/disk.img" --net tap:$TAP --rules wrapper="$T/net.json" 2>"$T/$n"
+rc=$?
+wait $tp
+trc=$?
+why=""
+[ $rc = 0 ] || why="rampart exit $rc ($(text))"
+[ $trc = 0 ] || why="$why; host side: $(tail -1 "$T/tapio")"
+region "$T/disk.img" 0 $((SEND * 1024)) >"$T/a"
+cmp -s "$T/a" "$T/out.bin" || why="$why; frames sent differ"
+secs=$(endf seconds) delayed=$(field delayed)
+[ -n "$delayed" ] && [ "$delayed" -ge 1 ] || why="$why; no frame delayed ($delayed)"
+awk -v s="$secs" 'BEGIN { exit !(s >= 0.56) }' || why="$why; done in $secs s, under the 0.56 s the limit allows"
+grep -q '"text":"io: rng device: present"' "$T/$n" || why="$why; no rng although the policy lists no devices (all)"
+if [ -z "$why" ]; then
+	ok "frame limit 100/s: $SEND frames all arrive byte for byte, $delayed delayed, in $secs s (at least 0.56)"
+else
+	notok "frame limit" "$why"
+fi
+
+summary wrap
