@@ -229,6 +229,28 @@ expect policy-unapproved-check 1 "has sha256 $FWHASH, not approved" -- $R check 
 sha256sum "$T/fw.blob" >>"$T/fw.manifest"
 expect policy-approved-check 0 "" -- $R check $FWL --rules firewall="$T/ok.nft" --manifest "$T/fw.manifest"
 
+# A wrapper layer's policy: JSON, compiled by rampart-policy before KVM like
+# a firewall's (docs/wrapper.md); each language only for its own kind.
+WRL="--layers wrapper,io --layer-args 2,1,0"
+printf '{"disk": {"read_only": [[0, 8]], "max_request": 100}}\n' >"$T/bad.json"
+printf '{"devices": ["disk", "net"], "disk": {"read_only": [[0, 8]]}}\n' >"$T/ok.json"
+expect wrap-refused 1 "$T/bad.json: disk.max_request: less than a sector" -- $R run $WRL --rules wrapper="$T/bad.json"
+expect wrap-refused-layer 1 "layer 1 (wrapper): rules $T/bad.json refused" -- $R check $WRL --rules wrapper="$T/bad.json"
+expect wrap-none 1 "layer 1 'wrapper' needs its rules: give --rules wrapper=FILE (a JSON policy)" -- $R run $WRL
+expect wrap-nft 1 "$T/ok.nft: not a JSON object: a wrapper layer's policy is JSON" -- $R run $WRL --rules wrapper="$T/ok.nft"
+expect wrap-json-for-firewall 1 "$T/ok.json: a JSON (wrapper) policy for a firewall layer" -- $R run $FWL --rules firewall="$T/ok.json"
+printf '{"layers":[{"kind":"wrapper","policy":{"disk":{"deny":[[9,3]]}}},{"kind":"io"}]}' >"$T/stack/wr.json"
+expect wrap-inline-refused 1 "policy.json: disk.deny\\[0\\]: the end must lie past the first sector" -- $R check "$T/stack/wr.json" --layer-args 2,1,0
+printf '{"layers":[{"kind":"wrapper","rules":"x.json","policy":{}},{"kind":"io"}]}' >"$T/stack/wr2.json"
+expect wrap-inline-and-file 1 "layers\[0\].policy: give rules (a file) or policy (inline), not both" -- $R check "$T/stack/wr2.json" --layer-args 2,1,0
+printf '{"layers":[{"kind":"pass","policy":{}},{"kind":"io"}]}' >"$T/stack/wr3.json"
+expect wrap-inline-not-wrapper 1 "layer 1 'pass' takes no rules" -- $R check "$T/stack/wr3.json" --layer-args 2,1,0
+$P compile "$T/ok.json" -o "$T/wr.blob" >/dev/null
+WRHASH=$(sha256sum "$T/wr.blob" | cut -d' ' -f1)
+expect wrap-unapproved 1 "layer 1 (wrapper): the policy blob of $T/ok.json has sha256 $WRHASH, not approved" -- $R check $WRL --rules wrapper="$T/ok.json" --manifest "$T/fw.manifest"
+sha256sum "$T/wr.blob" >>"$T/fw.manifest"
+expect wrap-approved-check 0 "" -- $R check $WRL --rules wrapper="$T/ok.json" --manifest "$T/fw.manifest"
+
 # Nothing left half-created.
 if [ -e "$T/none.img" ]; then
 	notok nothing-created "a missing disk was created"
