@@ -23,6 +23,7 @@
 #include "layer/hc.h"
 #include "layer/layer.h"
 #include "layer/lib.h"
+#include "layer/policy.h"
 #include "layer/vnet.h"
 #include "lib/rt.h"
 
@@ -282,27 +283,11 @@ static __attribute__((noreturn)) void fwl_fail(const char *what, const char *det
 
 const struct rp_boot_info *fwl_setup(const struct rp_boot_info *info, uint8_t **child_base)
 {
-	uint64_t end = info->free_start, at;
+	uint64_t end, at;
+	const char *why = policy_split(info, &own, &policy, &end);
 
-	if (info->npayload < 2 || info->npayload > RP_MAX_PAYLOAD ||
-	    rt_memcmp(info->payload[0].kind, "policy", 7))
-		fwl_fail("no policy blob before my child's image", NULL);
-	rt_memcpy(&own, info, sizeof(own));
-	own.npayload = info->npayload - 1;
-	for (unsigned i = 0; i < own.npayload; i++)
-		own.payload[i] = info->payload[i + 1];
-	rt_memset(&own.payload[own.npayload], 0, sizeof(own.payload[0]));
-	policy = &info->payload[0];
-	for (unsigned i = 0; i < info->npayload; i++) {
-		const struct rp_blob *b = &info->payload[i];
-
-		if (b->gpa < RP_IMAGE_BASE || !rt_range_ok(b->gpa, b->size, info->mem_size))
-			fwl_fail("a payload outside my memory", NULL);
-		if (b->gpa + b->size > end)
-			end = b->gpa + b->size;
-	}
-	if ((policy->gpa & (PAGE - 1)) || !policy->size)
-		fwl_fail("the policy blob is not page aligned", NULL);
+	if (why)
+		fwl_fail(why, NULL);
 	/* The engine's tables in our free memory, past the payloads; the child after them. */
 	at = align_up(end, PAGE);
 	if (!rt_range_ok(at, sizeof(*fw), info->mem_size))

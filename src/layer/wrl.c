@@ -26,6 +26,7 @@
 #include "layer/hc.h"
 #include "layer/layer.h"
 #include "layer/lib.h"
+#include "layer/policy.h"
 #include "layer/vdev.h"
 #include "layer/vdisk.h"
 #include "layer/vnet.h"
@@ -76,27 +77,11 @@ static uint64_t align_up(uint64_t v, uint64_t a)
 
 const struct rp_boot_info *wrl_setup(const struct rp_boot_info *info, uint8_t **child_base)
 {
-	uint64_t end = info->free_start;
+	uint64_t end;
+	const char *why = policy_split(info, &own, &policy, &end);
 
-	if (info->npayload < 2 || info->npayload > RP_MAX_PAYLOAD ||
-	    rt_memcmp(info->payload[0].kind, "policy", 7))
-		wrl_fail("no policy blob before my child's image", NULL);
-	rt_memcpy(&own, info, sizeof(own));
-	own.npayload = info->npayload - 1;
-	for (unsigned i = 0; i < own.npayload; i++)
-		own.payload[i] = info->payload[i + 1];
-	rt_memset(&own.payload[own.npayload], 0, sizeof(own.payload[0]));
-	policy = &info->payload[0];
-	for (unsigned i = 0; i < info->npayload; i++) {
-		const struct rp_blob *b = &info->payload[i];
-
-		if (b->gpa < RP_IMAGE_BASE || !rt_range_ok(b->gpa, b->size, info->mem_size))
-			wrl_fail("a payload outside my memory", NULL);
-		if (b->gpa + b->size > end)
-			end = b->gpa + b->size;
-	}
-	if ((policy->gpa & (PAGE - 1)) || !policy->size)
-		wrl_fail("the policy blob is not page aligned", NULL);
+	if (why)
+		wrl_fail(why, NULL);
 	*child_base = (uint8_t *)(uintptr_t)align_up(end, BIG_PAGE);
 	return &own;
 }
