@@ -269,16 +269,7 @@ static uint64_t align_up(uint64_t v, uint64_t a)
 
 static __attribute__((noreturn)) void fwl_fail(const char *what, const char *detail)
 {
-	struct line l = {.len = 0};
-
-	line_str(&l, "firewall: ");
-	line_str(&l, what);
-	if (detail) {
-		line_str(&l, ": ");
-		line_str(&l, detail);
-	}
-	line_send(&l);
-	hc_exit(LAYER_CODE_BAD);
+	layer_fail("firewall", what, detail);
 }
 
 const struct rp_boot_info *fwl_setup(const struct rp_boot_info *info, uint8_t **child_base)

@@ -2,6 +2,7 @@
 #include "layer/lib.h"
 
 #include "layer/hc.h"
+#include "layer/layer.h"
 #include "lib/rt.h"
 
 void *memcpy(void *dst, const void *src, size_t n)
@@ -81,4 +82,19 @@ void line_send(struct line *l)
 {
 	hc_log_raw(l->buf, l->len);
 	l->len = 0;
+}
+
+void layer_fail(const char *who, const char *what, const char *detail)
+{
+	struct line l = {.len = 0};
+
+	line_str(&l, who);
+	line_str(&l, ": ");
+	line_str(&l, what);
+	if (detail) {
+		line_str(&l, ": ");
+		line_str(&l, detail);
+	}
+	line_send(&l);
+	hc_exit(LAYER_CODE_BAD);
 }

@@ -27,4 +27,8 @@ void line_hex(struct line *l, uint64_t v); /* 0x... */
 void line_dec(struct line *l, uint64_t v);
 void line_send(struct line *l); /* RP_HC_LOG, then empties the line */
 
+/* One line "WHO: WHAT[: DETAIL]" to the root, then the layer ends (LAYER_CODE_BAD). */
+__attribute__((noreturn)) void layer_fail(const char *who, const char *what,
+					  const char *detail);
+
 #endif

@@ -51,16 +51,7 @@ static unsigned odd_logged;
 
 static __attribute__((noreturn)) void vmm_fail(const char *what, const char *detail)
 {
-	struct line l = {.len = 0};
-
-	line_str(&l, "vmm: ");
-	line_str(&l, what);
-	if (detail) {
-		line_str(&l, ": ");
-		line_str(&l, detail);
-	}
-	line_send(&l);
-	hc_exit(LAYER_CODE_BAD);
+	layer_fail("vmm", what, detail);
 }
 
 static __attribute__((noreturn)) void vmm_end(uint64_t code)

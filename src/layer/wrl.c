@@ -58,16 +58,7 @@ static bool timer_on, net_pending;
 
 static __attribute__((noreturn)) void wrl_fail(const char *what, const char *detail)
 {
-	struct line l = {.len = 0};
-
-	line_str(&l, "wrapper: ");
-	line_str(&l, what);
-	if (detail) {
-		line_str(&l, ": ");
-		line_str(&l, detail);
-	}
-	line_send(&l);
-	hc_exit(LAYER_CODE_BAD);
+	layer_fail("wrapper", what, detail);
 }
 
 static uint64_t align_up(uint64_t v, uint64_t a)
