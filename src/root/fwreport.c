@@ -28,6 +28,31 @@ static bool number(const char **p, uint64_t *v)
 	return true;
 }
 
+/*
+ * " K=V K=V ...": each value whose key is in names[0..nkeys) into v (other
+ * keys are read and skipped). The text after the last pair, or NULL when a
+ * pair is malformed (the caller then ignores the whole line).
+ */
+static const char *key_values(const char *p, const char *const names[], unsigned nkeys,
+			      uint64_t v[])
+{
+	while (*p == ' ') {
+		uint64_t other;
+		size_t n;
+		unsigned k;
+
+		p++;
+		n = strcspn(p, "=");
+		for (k = 0; k < nkeys; k++)
+			if (strlen(names[k]) == n && !strncmp(p, names[k], n))
+				break;
+		p += n;
+		if (*p++ != '=' || !number(&p, k < nkeys ? &v[k] : &other))
+			return NULL;
+	}
+	return p;
+}
+
 /* "fwrules I:L:P:B ...": into pending, until the fwstats line takes them. */
 static void rules_line(struct fwr_layer *l, const char *p)
 {
@@ -70,20 +95,8 @@ static void stats_line(struct fwr_layer *l, const char *name, const char *p)
 {
 	uint64_t v[FWR_KEYS] = {0};
 
-	while (*p == ' ') {
-		uint64_t other;
-		size_t n;
-		unsigned k;
-
-		p++;
-		n = strcspn(p, "=");
-		for (k = 0; k < FWR_KEYS; k++)
-			if (strlen(keys[k]) == n && !strncmp(p, keys[k], n))
-				break;
-		p += n;
-		if (*p++ != '=' || !number(&p, k < FWR_KEYS ? &v[k] : &other))
-			return; /* not ours: the whole line is ignored */
-	}
+	if (!key_values(p, keys, FWR_KEYS, v))
+		return; /* not ours: the whole line is ignored */
 	if (l->seen && (v[FWR_RESTARTS] != l->v[FWR_RESTARTS] || strcmp(name, l->name)))
 		fold(l);
 	l->seen = true;
@@ -100,21 +113,8 @@ static void wrap_line(struct wrr_layer *l, const char *name, const char *p)
 {
 	uint64_t v[WRR_KEYS] = {0};
 
-	while (*p == ' ') {
-		uint64_t other;
-		size_t n;
-		unsigned k;
-
-		p++;
-		n = strcspn(p, "=");
-		for (k = 0; k < WRR_KEYS; k++)
-			if (strlen(wkeys[k]) == n && !strncmp(p, wkeys[k], n))
-				break;
-		p += n;
-		if (*p++ != '=' || !number(&p, k < WRR_KEYS ? &v[k] : &other))
-			return;
-	}
-	if (*p)
+	p = key_values(p, wkeys, WRR_KEYS, v);
+	if (!p || *p)
 		return;
 	if (l->seen && (v[WRR_RESTARTS] != l->v[WRR_RESTARTS] || strcmp(name, l->name)))
 		for (unsigned k = 0; k < WRR_ADDITIVE; k++)
