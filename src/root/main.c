@@ -486,8 +486,17 @@ static int cmd_run(int argc, char **argv)
 	outcome = boot_stack(&vm, &cfg, p.kernel, p.ksize, p.initrd, p.isize);
 	devices_stop(&vm);
 	if (outcome != RP_ERROR || vm.why[0]) {
+		uint64_t ex = 0, mmio = 0, pio = 0;
+
+		/* The vCPU threads have ended: their counters are final. */
+		for (unsigned i = 0; i < vm.ncpus; i++) {
+			ex += vm.vcpus[i].exits;
+			mmio += vm.vcpus[i].exits_mmio;
+			pio += vm.vcpus[i].exits_pio;
+		}
 		log_event("end", "outcome", 's', outcome_name(outcome), "exit", 'u',
-			  (uint64_t)outcome, "why", 's', vm.why, "seconds", 'f', log_uptime(), NULL);
+			  (uint64_t)outcome, "why", 's', vm.why, "seconds", 'f', log_uptime(), "exits",
+			  'u', ex, "exits_mmio", 'u', mmio, "exits_pio", 'u', pio, NULL);
 		log_err("%s after %.2f s (exit %d)", vm.why, log_uptime(), outcome);
 	}
 	vm_destroy(&vm);

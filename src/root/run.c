@@ -97,11 +97,14 @@ static void handle_exit(struct rp_vcpu *cpu)
 	struct rp_vm *vm = cpu->vm;
 	struct kvm_run *run = cpu->run;
 
+	cpu->exits++;
 	switch (run->exit_reason) {
 	case KVM_EXIT_IO:
+		cpu->exits_pio++;
 		handle_io(vm, run);
 		break;
 	case KVM_EXIT_MMIO:
+		cpu->exits_mmio++;
 		handle_mmio(vm, run);
 		break;
 	case KVM_EXIT_SHUTDOWN:

@@ -35,6 +35,9 @@ struct rp_vcpu {
 	struct kvm_run *run;
 	size_t run_size;
 	pthread_t thread;
+	/* KVM_RUN returns: all, and those that were MMIO or port I/O (a
+	 * QueueNotify through an ioeventfd returns none). Its thread's own. */
+	uint64_t exits, exits_mmio, exits_pio;
 };
 
 /* A virtio device of the guest and the lock that serialises it. */
