@@ -229,6 +229,12 @@ bench: deps
 	@$(MAKE) --no-print-directory all images $(B)/cpuwork $(B)/rampart-unchecked
 	@bench/layers.sh
 	@bench/run.sh
+	@bench/iperf.sh
+
+# The guest's network through layers alone (iperf3, ping, exits per frame).
+bench-net: deps
+	@$(MAKE) --no-print-directory all images
+	@bench/iperf.sh
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
@@ -236,7 +242,7 @@ format:
 clean:
 	rm -rf $(B)
 
-.PHONY: all unit cli ids-verify-all layers fuzz fuzz-build fuzz-smoke deps images system check demo bench format clean
+.PHONY: all unit cli ids-verify-all layers fuzz fuzz-build fuzz-smoke deps images system check demo bench bench-net format clean
 -include $(shell find $(B)/obj $(B)/asan $(B)/fuzzobj $(B)/unit -type f -name '*.d' 2>/dev/null)
 
 # ---- layers (ring-3 images) -------------------------------------------------

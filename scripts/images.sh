@@ -3,6 +3,8 @@
 #   vmlinuz               the kernel that linux-image-cloud-amd64 depends on
 #   KVER                  its version string (modules live under lib/modules/KVER)
 #   guest-initrd.cpio.gz  busybox + virtio modules + guest/init + guest/work/*.sh
+#   bench-initrd.cpio.gz  the guest initramfs with iperf3 (and its libraries)
+#                         appended: the benchmarks' bulk TCP stream
 #   triplefault.bin       a tiny fake bzImage whose every entry point triple faults
 # Packages are downloaded with `apt-get download` and unpacked with dpkg-deb -x
 # (never installed). Idempotent; quiet when everything is up to date.
@@ -95,6 +97,23 @@ if newer_than "$OUT" guest scripts/images.sh "$IMG/KVER" "$BUSYBOX"; then
 	(cd "$st" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) | gzip -9 >"$OUT.tmp"
 	mv "$OUT.tmp" "$OUT"
 	say "guest-initrd.cpio.gz: $(du -k "$OUT" | cut -f1) KiB (modules: $(tr '\n' ' ' <"$st/lib/modules/order"))"
+fi
+
+# ---- the benchmarks' initramfs: the guest's plus iperf3 ---------------------------
+# Linux unpacks concatenated cpio archives in order, so the overlay (iperf3,
+# its libraries and the ELF interpreter, copied from the Debian package
+# scripts/deps.sh installs) is appended to the guest's archive as it is.
+BENCH=$IMG/bench-initrd.cpio.gz
+IPERF=$(command -v iperf3 || true)
+if [ -n "$IPERF" ] && newer_than "$BENCH" "$OUT" "$IPERF" scripts/images.sh; then
+	st=$IMG/bench-root
+	rm -rf "$st"
+	mkdir -p "$st"
+	copy_bin "$st" "$IPERF"
+	(cd "$st" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) | gzip -9 >"$BENCH.tmp"
+	cat "$OUT" "$BENCH.tmp" >"$BENCH"
+	rm -f "$BENCH.tmp"
+	say "bench-initrd.cpio.gz: $(du -k "$BENCH" | cut -f1) KiB (the guest's and iperf3)"
 fi
 
 # ---- a fake kernel that triple faults -------------------------------------------

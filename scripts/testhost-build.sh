@@ -23,6 +23,7 @@ inputs="scripts/testhost-build.sh scripts/testhost-init.sh scripts/imglib.sh scr
 [ -x "$RAMPART" ] && inputs="$inputs $RAMPART"
 TIMELINE=$ROOT/build/timeline
 [ -x "$TIMELINE" ] && inputs="$inputs $TIMELINE"
+[ -s "$IMG/bench-initrd.cpio.gz" ] && inputs="$inputs $IMG/bench-initrd.cpio.gz"
 TAPIO=$ROOT/build/tapio
 [ -x "$TAPIO" ] && inputs="$inputs $TAPIO"
 # The policy compiler the root runs for a firewall layer's rules.
@@ -60,6 +61,9 @@ done
 # Dynamic binaries with their libraries; GNU timeout for its exit status 124;
 # util-linux's setpriv (busybox's cannot change uid) for the CLI's permission checks.
 copy_bin "$st" "$QEMU" "$IP" "$TIMEOUT" "$(command -v setpriv)"
+# iperf3, the host side of the network benchmark (bench/iperf_all.sh).
+IPERF=$(command -v iperf3 || true)
+[ -n "$IPERF" ] && copy_bin "$st" "$IPERF"
 for f in $QEMU_FW; do cp "/usr/share/qemu/$f" "$st/usr/share/qemu/"; done
 if [ -x "$RAMPART" ]; then
 	mkdir -p "$st/rampart/build"
@@ -75,6 +79,7 @@ echo "$have" >"$stamp.new"
 
 # The guest images and the test scripts, laid out like the repository.
 cp "$IMG/vmlinuz" "$IMG/guest-initrd.cpio.gz" "$IMG/triplefault.bin" "$IMG/KVER" "$st/rampart/build/images/"
+[ -s "$IMG/bench-initrd.cpio.gz" ] && cp "$IMG/bench-initrd.cpio.gz" "$st/rampart/build/images/"
 rmdir "$st/rampart/tests"
 cp -r tests "$st/rampart/tests"
 mkdir -p "$st/rampart/scripts" && cp scripts/hostkind.sh "$st/rampart/scripts/"
