@@ -22,7 +22,7 @@
 
 #include <stdint.h>
 
-#define RP_ABI_VERSION 1
+#define RP_ABI_VERSION 2
 #define RP_HC_PORT 0x0510
 
 /* Call numbers (eax). */
@@ -33,7 +33,10 @@ enum rp_hc {
 	RP_HC_VCPU_CREATE = 3, /* (vm) -> vcpu handle */
 	RP_HC_VCPU_SET = 4,    /* (vcpu, state_gpa) -> 0: load struct rp_vcpu_state */
 	RP_HC_VCPU_GET = 5,    /* (vcpu, state_gpa) -> 0: store struct rp_vcpu_state */
-	RP_HC_VCPU_RUN = 6,    /* (vcpu, exit_gpa) -> 0: runs until an exit, in struct rp_exit */
+	RP_HC_VCPU_RUN = 6,    /* (vcpu, exit_gpa, lines, levels, events) -> 0: runs until an
+				* exit, in struct rp_exit; first sets the child's interrupt
+				* lines in mask lines to their bits in levels (a child with
+				* an irqchip) or posts events (a layer child) */
 	RP_HC_IRQ_LINE = 7,    /* (vm, irq, level) -> 0 */
 	RP_HC_VM_DESTROY = 8,  /* (vm) -> 0: the child and its whole subtree */
 	RP_HC_WAIT = 9,        /* (timeout_ns) -> pending event bits (0 on timeout) */
@@ -41,6 +44,9 @@ enum rp_hc {
 	RP_HC_LOG = 11,        /* (text_gpa, len) -> 0: one event line, stamped by the root */
 	RP_HC_EXIT = 12,       /* (code) -> does not return: the layer is done */
 	RP_HC_POST = 13,       /* (vm, events) -> 0: event bits for a layer child (RP_EV_NET) */
+	RP_HC_ISR = 14,        /* (vm, mmio_base, isr_gpa, line) -> 0: the root answers the
+				* child's InterruptStatus reads and InterruptACK writes of the
+				* virtio-mmio window at mmio_base from the word at isr_gpa */
 	RP_HC_COUNT
 };
 
@@ -68,6 +74,8 @@ enum rp_err {
 
 /* Quotas per caller (the root enforces them; docs/abi.md gives the reasons). */
 #define RP_MAX_CHILDREN 16
+#define RP_MAX_LINES 24 /* a child's interrupt lines (the in-kernel IOAPIC's pins) */
+#define RP_MAX_ISR 8    /* RP_HC_ISR windows per child VM */
 #define RP_MAX_VCPUS 8
 #define RP_MAX_MAPS 16
 #define RP_MAX_DEPTH 8

@@ -205,6 +205,39 @@ void abuse_main(const struct rp_boot_info *info)
 	check("post a timer event", hc5(RP_HC_POST, (uint64_t)a, RP_EV_TIMER, 0, 0, 0), -RP_EINVAL);
 	check("post bit 63", hc5(RP_HC_POST, (uint64_t)a, 1ULL << 63, 0, 0, 0), -RP_EINVAL);
 	check("post to my layer child", hc5(RP_HC_POST, (uint64_t)a, RP_EV_NET, 0, 0, 0), 0);
+
+	/* VCPU_RUN's lines and events, RP_HC_ISR. */
+	check("run: lines for a layer child",
+	      hc5(RP_HC_VCPU_RUN, (uint64_t)v, gpa_of(&ex), 1u << 5, 1u << 5, 0), -RP_EINVAL);
+	check("run: line 24", hc5(RP_HC_VCPU_RUN, (uint64_t)v, gpa_of(&ex), 1u << 24, 0, 0),
+	      -RP_EINVAL);
+	check("run: a level past line 23",
+	      hc5(RP_HC_VCPU_RUN, (uint64_t)v, gpa_of(&ex), 0, 1ULL << 40, 0), -RP_EINVAL);
+	check("run: post a timer event",
+	      hc5(RP_HC_VCPU_RUN, (uint64_t)v, gpa_of(&ex), 0, 0, RP_EV_TIMER), -RP_EINVAL);
+	check("isr handle 999", hc5(RP_HC_ISR, 999, RP_DEV_BASE, fr, 5, 0), -RP_EBADH);
+	check("isr for a layer child", hc5(RP_HC_ISR, (uint64_t)a, RP_DEV_BASE, fr, 5, 0),
+	      -RP_EINVAL);
+	h = need("create an irqchip child", hc_vm_create(RP_VM_IRQCHIP));
+	check("isr line 24", hc5(RP_HC_ISR, (uint64_t)h, RP_DEV_BASE, fr, 24, 0), -RP_EINVAL);
+	check("isr word misaligned", hc5(RP_HC_ISR, (uint64_t)h, RP_DEV_BASE, fr + 2, 5, 0),
+	      -RP_EINVAL);
+	check("isr window misaligned", hc5(RP_HC_ISR, (uint64_t)h, RP_DEV_BASE + 1, fr, 5, 0),
+	      -RP_EINVAL);
+	check("isr window wrapping", hc5(RP_HC_ISR, (uint64_t)h, ~3ULL, fr, 5, 0), -RP_EINVAL);
+	check("isr word outside my memory",
+	      hc5(RP_HC_ISR, (uint64_t)h, RP_DEV_BASE, mem + 16 * MIB2, 5, 0), -RP_ERANGE);
+	check("isr word in my page tables",
+	      hc5(RP_HC_ISR, (uint64_t)h, RP_DEV_BASE, RING3_PT_GPA, 5, 0), -RP_ERANGE);
+	for (n = 0; n < 20; n++)
+		if (hc5(RP_HC_ISR, (uint64_t)h, RP_DEV_BASE + n * PG, fr, 5, 0) < 0)
+			break;
+	check("isr windows before EQUOTA", (int64_t)n, RP_MAX_ISR);
+	check("isr window again: replaced", hc5(RP_HC_ISR, (uint64_t)h, RP_DEV_BASE, fr + 4, 6, 0), 0);
+	check("isr window removed", hc5(RP_HC_ISR, (uint64_t)h, RP_DEV_BASE, 0, 0, 0), 0);
+	check("isr window after a removal",
+	      hc5(RP_HC_ISR, (uint64_t)h, RP_DEV_BASE + 100 * PG, fr, 5, 0), 0);
+	check("destroy the irqchip child", hc_vm_destroy((uint64_t)h), 0);
 	rt_memset(big, 'x', sizeof(big));
 	check("log len RP_MAX_LOG+1", hc_log_raw(big, RP_MAX_LOG + 1), -RP_EINVAL);
 	check("log len 2^64-1", hc_log_raw(big, ~0ULL), -RP_EINVAL);

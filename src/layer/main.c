@@ -472,7 +472,7 @@ static __attribute__((noreturn)) void pass_main(const struct rp_boot_info *info,
 		wrl_seal(c.vm, c.size);
 		wrl_start();
 	}
-	vdev_set_vm(c.vm, false);
+	vdev_set_vm(c.vm, (c.vm_flags & RP_VM_IRQCHIP) != 0);
 	if (kind == 1 && ro_map(info, &c))
 		hc_exit(LAYER_CODE_BAD);
 	if (kind == 3 && unpin(&c))
@@ -488,7 +488,7 @@ static __attribute__((noreturn)) void pass_main(const struct rp_boot_info *info,
 		hc_exit(LAYER_CODE_BAD);
 	}
 	for (;;) {
-		if (hc_vcpu_run((uint64_t)c.vcpu, &child_exit) < 0) {
+		if (vdev_run((uint64_t)c.vcpu, &child_exit) < 0) {
 			hc_log("pass: RP_HC_VCPU_RUN refused");
 			hc_exit(LAYER_CODE_DEAD);
 		}
@@ -507,7 +507,7 @@ static __attribute__((noreturn)) void pass_main(const struct rp_boot_info *info,
 				fwl_seal(c.vm, c.size);
 			if (wrap)
 				wrl_seal(c.vm, c.size);
-			vdev_set_vm(c.vm, false);
+			vdev_set_vm(c.vm, (c.vm_flags & RP_VM_IRQCHIP) != 0);
 			continue;
 		}
 		if (child_exit.reason == RP_EXIT_EVENT) {

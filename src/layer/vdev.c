@@ -7,12 +7,18 @@
 #include "layer/lib.h"
 #include "lib/rt.h"
 
-#define VDEV_LINES 32
+/* A layer's interrupt sources: its three forwarded devices and the vmm's UART. */
+#define VDEV_SOURCES 8
 
 static int64_t child_vm = -1;
 static bool child_irqs;
-static int8_t levels[VDEV_LINES]; /* 0, 1; -1: not driven yet */
-static bool levels_set;
+static struct {
+	unsigned irq;
+	const volatile uint32_t *word;
+	uint64_t isr_base; /* its virtio-mmio window, 0: none */
+} sources[VDEV_SOURCES];
+static unsigned nsources;
+static uint64_t pending; /* events for a layer child's next run */
 static unsigned logged;
 
 static uint32_t win_read(void *ctx, uint64_t off)
@@ -39,30 +45,54 @@ void vdev_parent_init(struct vdev_parent *p, uint64_t base)
 	    .ctx = p, .mmio_read = win_read, .mmio_write = win_write, .to_gpa = to_gpa};
 }
 
-void vdev_set_irq(void *ctx, unsigned irq, int level)
+/* The root answers the source's interrupt registers; refused, they come to us. */
+static void isr_offload(unsigned i)
 {
-	(void)ctx;
-	level = level ? 1 : 0;
-	if (!levels_set) {
-		rt_memset(levels, 0xff, sizeof(levels));
-		levels_set = true;
-	}
-	if (!child_irqs || child_vm < 0 || irq >= VDEV_LINES || levels[irq] == level)
-		return;
-	levels[irq] = (int8_t)level;
-	hc5(RP_HC_IRQ_LINE, (uint64_t)child_vm, irq, (uint64_t)level, 0, 0);
+	if (child_vm >= 0 && child_irqs && sources[i].isr_base)
+		hc5(RP_HC_ISR, (uint64_t)child_vm, sources[i].isr_base,
+		    (uint64_t)(uintptr_t)sources[i].word, sources[i].irq, 0);
+}
+
+void vdev_irq_source(unsigned irq, const uint32_t *word, uint64_t isr_base)
+{
+	if (nsources == VDEV_SOURCES || irq >= RP_MAX_LINES)
+		return; /* not reached: the sources are ours, fixed at build time */
+	sources[nsources].irq = irq;
+	sources[nsources].word = word;
+	sources[nsources].isr_base = isr_base;
+	isr_offload(nsources++);
 }
 
 void vdev_post(uint64_t events)
 {
-	if (child_vm >= 0 && !child_irqs)
-		hc5(RP_HC_POST, (uint64_t)child_vm, events, 0, 0, 0);
+	if (!child_irqs)
+		pending |= events;
 }
 
 void vdev_set_vm(int64_t vm, bool irqs)
 {
 	child_vm = vm;
 	child_irqs = irqs;
+	pending = 0;
+	for (unsigned i = 0; i < nsources; i++)
+		isr_offload(i);
+}
+
+int64_t vdev_run(uint64_t vcpu, struct rp_exit *ex)
+{
+	uint64_t lines = 0, levels = 0, events = 0;
+
+	if (child_irqs) {
+		for (unsigned i = 0; i < nsources; i++) {
+			lines |= 1ULL << sources[i].irq;
+			if (*sources[i].word)
+				levels |= 1ULL << sources[i].irq;
+		}
+	} else {
+		events = pending;
+		pending = 0;
+	}
+	return hc5(RP_HC_VCPU_RUN, vcpu, (uint64_t)(uintptr_t)ex, lines, levels, events);
 }
 
 bool vdev_mmio(struct vio_dev *d, uint64_t base, uint64_t size, uint64_t addr, uint8_t *data,

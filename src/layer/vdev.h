@@ -22,14 +22,22 @@ struct vdev_parent {
 };
 void vdev_parent_init(struct vdev_parent *p, uint64_t base);
 
-/* vio_host.set_irq for every forwarded device: drives the child's line irq
- * (level, remembered per line) once the child VM exists and takes interrupts. */
-void vdev_set_irq(void *ctx, unsigned irq, int level);
-/* Post event bits (RP_EV_NET) to a layer child (RP_HC_POST); nothing for a
- * child that takes interrupts. */
+/*
+ * Interrupts and events reach the child with its next run (vdev_run), not
+ * one hypercall each: a line's level is a function of its source's word
+ * (high while nonzero: a virtio device's InterruptStatus, the UART's
+ * level), read as the child is resumed. A source with an MMIO window
+ * (isr_base) also has the root answer the child's InterruptStatus reads and
+ * InterruptACK writes from that word (RP_HC_ISR), without an exit to us.
+ */
+void vdev_irq_source(unsigned irq, const uint32_t *word, uint64_t isr_base);
+/* Event bits (RP_EV_NET) for a layer child, posted with its next run;
+ * nothing for a child that takes interrupts. */
 void vdev_post(uint64_t events);
 /* The child VM's handle (before the child runs); irqs: it has an irqchip. */
 void vdev_set_vm(int64_t vm, bool irqs);
+/* RP_HC_VCPU_RUN of the child's vcpu, its lines and pending events with it. */
+int64_t vdev_run(uint64_t vcpu, struct rp_exit *ex);
 
 /* A child MMIO exit at addr: true when inside [base, base + size) (handled:
  * the device's registers, the rest of the window reads as zero). */

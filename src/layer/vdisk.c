@@ -118,10 +118,12 @@ int vdisk_init(const struct rp_boot_info *info, const char *name, uint64_t base,
 	};
 	rt_memcpy(be.serial, "rampart-vdisk", 13);
 	host =
-	    (struct vio_host){.ctx = ctx, .gpa_ptr = gpa_ptr, .set_irq = vdev_set_irq, .log = dev_log};
+	    (struct vio_host){.ctx = ctx, .gpa_ptr = gpa_ptr, .log = dev_log};
 	child_base = base;
 	child_window = size;
 	vio_blk_init(&blk, &host, irq < 0 ? 0 : (unsigned)irq, &be);
+	if (irq >= 0)
+		vdev_irq_source((unsigned)irq, &blk.dev.isr, base);
 	present = true;
 	{
 		struct line l = {.len = 0};

@@ -96,11 +96,12 @@ static void uart_put(void *ctx, uint8_t c)
 	port_out(TPORT_CONSOLE, 1, c);
 }
 
+static uint32_t uart_level; /* the UART's interrupt line, sent with each run (vdev_run) */
+
 static void uart_irq(void *ctx, int level)
 {
-	const struct guest *gg = ctx;
-
-	hc5(RP_HC_IRQ_LINE, (uint64_t)gg->vm, UART_IRQ, (uint64_t)level, 0, 0);
+	(void)ctx;
+	uart_level = level != 0;
 }
 
 static uint64_t align_up(uint64_t v, uint64_t a)
@@ -190,6 +191,7 @@ static void start_guest(const struct rp_boot_info *info)
 	g.vm = hc_vm_create(RP_VM_IRQCHIP);
 	if (g.vm < 0)
 		vmm_fail("RP_HC_VM_CREATE(IRQCHIP) refused", NULL);
+	vdev_irq_source(UART_IRQ, &uart_level, 0);
 	vdev_set_vm(g.vm, true);
 	if (hc_vm_map((uint64_t)g.vm, 0, gpa_of(g.base), g.size, RP_MAP_R | RP_MAP_W | RP_MAP_X) <
 	    0)
@@ -265,7 +267,7 @@ void vmm_main(const struct rp_boot_info *info)
 {
 	start_guest(info);
 	for (;;) {
-		if (hc_vcpu_run((uint64_t)g.vcpu, &gexit) < 0) {
+		if (vdev_run((uint64_t)g.vcpu, &gexit) < 0) {
 			hc_log("vmm: RP_HC_VCPU_RUN refused");
 			hc_exit(LAYER_CODE_DEAD);
 		}

@@ -162,11 +162,13 @@ int vnet_init(const struct rp_boot_info *info, const char *name, uint64_t base, 
 	be = (struct vio_net_backend){
 	    .features = drv.features & VNET_TX_OFFLOADS, .tx = be_tx, .rx = be_rx, .peek = be_peek};
 	host =
-	    (struct vio_host){.ctx = ctx, .gpa_ptr = gpa_ptr, .set_irq = vdev_set_irq, .log = dev_log};
+	    (struct vio_host){.ctx = ctx, .gpa_ptr = gpa_ptr, .log = dev_log};
 	child_base = base;
 	child_window = size;
 	child_irq = irq >= 0;
 	vio_net_init(&net, &host, irq < 0 ? 0 : (unsigned)irq, drv.mac, &be);
+	if (irq >= 0)
+		vdev_irq_source((unsigned)irq, &net.dev.isr, base);
 	present = true;
 	line_str(&l, who);
 	line_str(&l, ": net for the ");

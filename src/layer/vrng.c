@@ -66,10 +66,12 @@ int vrng_init(const struct rp_boot_info *info, const char *name, uint64_t base, 
 		vdev_parent_fail(who, "rng", why);
 	be = (struct vio_rng_backend){.fill = be_fill};
 	host = (struct vio_host){
-	    .ctx = ctx, .gpa_ptr = gpa_ptr, .set_irq = vdev_set_irq, .log = dev_log};
+	    .ctx = ctx, .gpa_ptr = gpa_ptr, .log = dev_log};
 	child_base = base;
 	child_window = size;
 	vio_rng_init(&rng, &host, irq < 0 ? 0 : (unsigned)irq, &be);
+	if (irq >= 0)
+		vdev_irq_source((unsigned)irq, &rng.dev.isr, base);
 	present = true;
 	{
 		struct line l = {.len = 0};

@@ -232,6 +232,14 @@ struct ln_node {
 	struct ln_node *children[RP_MAX_CHILDREN]; /* handle = index + 1 */
 	uint64_t events;
 	uint64_t deadline_ns; /* RP_HC_TIMER, 0 = none */
+	uint32_t lines; /* its interrupt lines' levels as its parent last set them */
+	/* RP_HC_ISR: its virtio-mmio windows whose interrupt registers the root
+	 * answers from a word of its parent's memory (parent gpa isr). */
+	struct {
+		uint64_t base, isr;
+		uint32_t line;
+	} isr[RP_MAX_ISR];
+	unsigned nisr;
 	uint64_t exits[LN_EXIT_REASONS]; /* its vCPUs' KVM_RUN returns, by reason */
 	bool exited;
 	uint64_t exit_code;
@@ -1283,16 +1291,105 @@ static int64_t hc_vcpu_state(struct ln_node *n, const struct hc_args *a, bool se
 	return r;
 }
 
+/* Line irq of child c to level, remembered (c->lines) so that a level set
+ * again costs no ioctl. */
+static int set_line(struct ln_node *c, uint32_t irq, bool level)
+{
+	struct kvm_irq_level l = {.irq = irq, .level = level ? 1 : 0};
+
+	if (xioctl(c->vm_fd, KVM_IRQ_LINE, &l) < 0)
+		return -RP_EINVAL;
+	c->lines = (c->lines & ~(1u << irq)) | (uint32_t)level << irq;
+	return 0;
+}
+
 static int64_t hc_irq_line(struct ln_node *n, const struct hc_args *a)
 {
 	struct ln_node *c = child_of(n, a->a0);
-	struct kvm_irq_level l = {.irq = (uint32_t)a->a1, .level = a->a2 ? 1 : 0};
 
 	if (!c)
 		return -RP_EBADH;
 	if (a->a1 > BOOT_MAX_GSI)
 		return -RP_EINVAL;
-	return xioctl(c->vm_fd, KVM_IRQ_LINE, &l) < 0 ? -RP_EINVAL : 0;
+	return set_line(c, (uint32_t)a->a1, a->a2 != 0);
+}
+
+/*
+ * RP_HC_ISR: the child's reads of InterruptStatus and writes of
+ * InterruptACK in its window at a1 are answered by the root from the word
+ * at a2 of the caller's memory, which must be the caller's to read and
+ * write; a2 0 removes the window. Two exits of the child and two round
+ * trips through the caller saved per interrupt, and nothing the caller
+ * could not do: it is the caller's own device state.
+ */
+static int64_t hc_isr(struct ln_node *n, const struct hc_args *a)
+{
+	struct ln_node *c = child_of(n, a->a0);
+	unsigned i;
+
+	if (!c)
+		return -RP_EBADH;
+	if (!c->irqchip || a->a3 > BOOT_MAX_GSI || a->a1 % 4 || a->a1 > UINT64_MAX - 0x100 ||
+	    a->a2 % 4)
+		return -RP_EINVAL;
+	if (a->a2 && !node_ptr(n, a->a2, 4, RP_MAP_R | RP_MAP_W))
+		return -RP_ERANGE;
+	for (i = 0; i < c->nisr && c->isr[i].base != a->a1; i++)
+		;
+	if (!a->a2) {
+		if (i < c->nisr)
+			c->isr[i] = c->isr[--c->nisr];
+		return 0;
+	}
+	if (i == c->nisr && c->nisr == RP_MAX_ISR)
+		return -RP_EQUOTA;
+	if (i == c->nisr)
+		c->nisr++;
+	c->isr[i].base = a->a1;
+	c->isr[i].isr = a->a2;
+	c->isr[i].line = (uint32_t)a->a3;
+	return 0;
+}
+
+/* virtio-mmio's InterruptStatus and InterruptACK (virtio 1.2, 4.2.2) */
+#define ISR_STATUS 0x060
+#define ISR_ACK 0x064
+
+/*
+ * A child's 4-byte read of InterruptStatus or write of InterruptACK in a
+ * window its parent gave the root (RP_HC_ISR): answered here, and the
+ * child runs on; false: its parent's business as any exit. The word is
+ * found again at each use, so a parent that unmapped it gets the exit.
+ */
+static bool isr_exit(struct ln_vcpu *v)
+{
+	struct kvm_run *run = v->run;
+	struct ln_node *c = v->node;
+	uint32_t *w, val;
+
+	if (!c->nisr || run->exit_reason != KVM_EXIT_MMIO || run->mmio.len != 4)
+		return false;
+	for (unsigned i = 0; i < c->nisr; i++) {
+		uint64_t off = run->mmio.phys_addr - c->isr[i].base;
+
+		if (run->mmio.phys_addr < c->isr[i].base ||
+		    off != (run->mmio.is_write ? ISR_ACK : ISR_STATUS))
+			continue;
+		w = (uint32_t *)node_ptr(c->parent, c->isr[i].isr, 4, RP_MAP_R | RP_MAP_W);
+		if (!w)
+			return false;
+		if (!run->mmio.is_write) {
+			val = __atomic_load_n(w, __ATOMIC_ACQUIRE);
+			memcpy(run->mmio.data, &val, 4);
+			return true;
+		}
+		memcpy(&val, run->mmio.data, 4);
+		if (!(__atomic_and_fetch(w, ~val, __ATOMIC_ACQ_REL)) &&
+		    (c->lines >> c->isr[i].line & 1))
+			set_line(c, c->isr[i].line, false);
+		return true;
+	}
+	return false;
 }
 
 /* Events for a layer child; one with an irqchip takes interrupts instead. */
@@ -1666,6 +1763,21 @@ static struct ln_vcpu *hc_run(struct ln_root *r, struct ln_vcpu *v, const struct
 			*ret = -RP_EBUSY; /* one runner per vCPU */
 			return v;
 		}
+	/* Lines and events for the child first: they stick whatever follows. */
+	if ((a->a2 | a->a3) >> RP_MAX_LINES || (a->a4 & ~(uint64_t)RP_EV_NET) ||
+	    (a->a2 && !c->node->irqchip) || (a->a4 && c->node->irqchip)) {
+		*ret = -RP_EINVAL;
+		return v;
+	}
+	for (uint32_t i = 0, diff = (uint32_t)(a->a2 & (a->a3 ^ c->node->lines)); diff;
+	     diff &= diff - 1) {
+		i = (uint32_t)__builtin_ctz(diff);
+		if (set_line(c->node, i, (a->a3 >> i) & 1)) {
+			*ret = -RP_EINVAL;
+			return v;
+		}
+	}
+	c->node->events |= a->a4;
 	v->exit_gpa = a->a1;
 	/*
 	 * The answer to the child's pending IN or MMIO read is in the record
@@ -1759,6 +1871,9 @@ static struct ln_vcpu *hypercall(struct ln_root *r, struct ln_vcpu *v)
 		break;
 	case RP_HC_POST:
 		ret = hc_post(v->node, &a);
+		break;
+	case RP_HC_ISR:
+		ret = hc_isr(v->node, &a);
 		break;
 	case RP_HC_EXIT:
 		v->node->exited = true;
@@ -1864,6 +1979,8 @@ static struct ln_vcpu *route_exit(struct ln_root *r, struct ln_vcpu *v)
 	if (run->exit_reason == KVM_EXIT_MMIO && run->mmio.is_write && !v->node->irqchip &&
 	    run->mmio.phys_addr < RP_DEV_BASE && map_at(v->node, run->mmio.phys_addr))
 		return violation(r, v, "write to sealed range", run->mmio.phys_addr);
+	if (isr_exit(v))
+		return v;
 	return to_parent(r, v);
 }
 
