@@ -8,7 +8,8 @@
 # Metrics: iperf_tx_MBps / iperf_rx_MBps (guest -> host / host -> guest,
 # what the receiver got), rtt_ms, and for rampart exits_per_frame_tx /
 # exits_per_frame_rx: the stack's KVM_RUN returns (every VM, from the
-# root's end event) over the frames the tap carried, the boot included.
+# root's end event) over the frames the tap carried, less those of a boot
+# of the same stack with the idle workload (the boot's own exits).
 # Each metric name ends in _dD, D the guest's depth.
 RAMPART_ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$RAMPART_ROOT/tests/system/lib.sh"
@@ -21,6 +22,8 @@ command -v iperf3 >/dev/null || { echo "bench: no iperf3 on this host"; exit 1; 
 net_setup || { echo "bench: cannot create the namespace and tap"; exit 1; }
 fail=0
 
+# exits: the KVM_RUN returns of the last run (the root's end event)
+exits() { tr -d '\r' <"$SCRATCH/log" | sed -n 's/.*"event":"end".*"exits":\([0-9]*\).*/\1/p' | tail -n1; }
 out() { echo "BENCH vmm=$VMM round=$round metric=$1 value=$2"; }
 stat() { $NSEXEC cat "/sys/class/net/$TAP/statistics/$1"; }
 
@@ -33,6 +36,12 @@ while [ $round -le "$RUNS" ]; do
 		if [ -n "$layers" ]; then
 			depth=$(($(echo "$layers" | tr ',' '\n' | wc -l) + 1))
 			set -- --layers "$layers"
+		fi
+		base=0
+		if [ "$VMM" = rampart ]; then
+			guest "$SCRATCH/log" idle "" --net "tap:$TAP" "$@"
+			base=$(exits)
+			echo "# $VMM depth $depth: ${base:-?} exits to boot and power off"
 		fi
 		for dir in tx rx; do
 			$NSEXEC iperf3 -s -1 -B "$HOST_IP" >"$SCRATCH/server" 2>&1 &
@@ -55,9 +64,9 @@ while [ $round -le "$RUNS" ]; do
 			out "iperf_${dir}_MBps_d$depth" "$mbps"
 			[ "$dir" = tx ] && out "rtt_ms_d$depth" "$(res "$SCRATCH/log" rtt_ms)"
 			if [ "$VMM" = rampart ]; then
-				ex=$(tr -d '\r' <"$SCRATCH/log" | sed -n 's/.*"event":"end".*"exits":\([0-9]*\).*/\1/p' | tail -n1)
-				[ -n "$ex" ] && out "exits_per_frame_${dir}_d$depth" \
-					"$(awk -v e="$ex" -v f=$((f1 - f0)) 'BEGIN { printf "%.2f", f ? e / f : 0 }')"
+				ex=$(exits)
+				[ -n "$ex" ] && [ -n "$base" ] && out "exits_per_frame_${dir}_d$depth" \
+					"$(awk -v e="$ex" -v b="$base" -v f=$((f1 - f0)) 'BEGIN { printf "%.2f", f ? (e - b) / f : 0 }')"
 				echo "# exits $ex, frames $((f1 - f0))"
 			fi
 		done
