@@ -195,10 +195,11 @@ static void parse_icmp(const uint8_t *l4, size_t n, bool v6, struct fw_pkt *p)
 }
 
 /* false: a first fragment without its whole L4 header (invariant 5). */
-static bool parse_l4(const uint8_t *l4, size_t n, struct fw_pkt *p)
+static bool parse_l4(const uint8_t *l4, size_t n, size_t off, struct fw_pkt *p)
 {
 	if (p->frag == FW_FRAG_LATER)
 		return true;
+	p->l4_off = (uint32_t)off;
 	switch (p->proto) {
 	case FW_PROTO_TCP:
 		parse_tcp(l4, n, p);
@@ -220,7 +221,7 @@ static bool parse_l4(const uint8_t *l4, size_t n, struct fw_pkt *p)
 	return p->l4_ok || p->frag != FW_FRAG_FIRST;
 }
 
-static bool parse_ip4(const uint8_t *b, size_t n, unsigned flags, struct fw_pkt *p)
+static bool parse_ip4(const uint8_t *b, size_t n, size_t off, unsigned flags, struct fw_pkt *p)
 {
 	if (n < IP4_HLEN_MIN || b[0] >> 4 != 4)
 		return false;
@@ -243,7 +244,7 @@ static bool parse_ip4(const uint8_t *b, size_t n, unsigned flags, struct fw_pkt 
 		p->frag = FW_FRAG_LATER;
 	else if (fo & 0x2000)
 		p->frag = FW_FRAG_FIRST;
-	return parse_l4(b + hl, tot - hl, p);
+	return parse_l4(b + hl, tot - hl, off + hl, p);
 }
 
 static bool ip6_ext(uint8_t nh)
@@ -251,7 +252,7 @@ static bool ip6_ext(uint8_t nh)
 	return nh == 0 || nh == 43 || nh == 60 || nh == 51;
 }
 
-static bool parse_ip6(const uint8_t *b, size_t n, struct fw_pkt *p)
+static bool parse_ip6(const uint8_t *b, size_t n, size_t off, struct fw_pkt *p)
 {
 	if (n < IP6_HLEN || b[0] >> 4 != 6)
 		return false;
@@ -279,7 +280,7 @@ static bool parse_ip6(const uint8_t *b, size_t n, struct fw_pkt *p)
 		}
 		if (!ip6_ext(nh)) {
 			p->proto = nh;
-			return parse_l4(h, left, p);
+			return parse_l4(h, left, off + (size_t)(h - b), p);
 		}
 		if (left < 8)
 			return false;
@@ -337,9 +338,9 @@ bool fw_parse_flags(const uint8_t *frame, size_t len, unsigned flags, struct fw_
 	size_t n = len - off;
 	bool ok = false;
 	if (et == ETH_P_IP)
-		ok = parse_ip4(b, n, flags, p);
+		ok = parse_ip4(b, n, off, flags, p);
 	else if (et == ETH_P_IPV6)
-		ok = parse_ip6(b, n, p);
+		ok = parse_ip6(b, n, off, p);
 	else if (et == ETH_P_ARP)
 		ok = parse_arp(b, n, p);
 	p->invalid = !ok;

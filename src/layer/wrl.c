@@ -285,7 +285,7 @@ void wrl_report(void)
 		return;
 	put(&l, "wrstats");
 	for (unsigned k = 0; k < C_KEYS; k++)
-		put_kv(&l, names[k], count[k]);
+		put_kv(&l, names[k], count[k] + (k == C_FRAMES_DROPPED ? vnet_hdr_refused : 0));
 	put_kv(&l, "uptime_ms", now_ns / 1000000);
 	put_kv(&l, "restarts", own.restarts);
 	hc5(RP_HC_LOG, gpa_of(l.buf), l.len, 0, 0, 0);
