@@ -161,13 +161,14 @@ static int limit(enum wr_dir d, uint64_t amount)
 		ev = hc5(RP_HC_WAIT, 2 * WRL_TICK_NS, 0, 0, 0, 0);
 		if (ev > 0 && (ev & RP_EV_NET))
 			net_pending = true;
+		/* Only a delivered tick moves the clock. The wait also returns
+		 * early, with no bits, when frames wait at our parent's tap or
+		 * a layer below has a timer due: no time is known to have
+		 * passed then, so none is credited (crediting it let inbound
+		 * traffic lift every limit); the timer stays armed, wait again. */
 		if (ev > 0 && (ev & RP_EV_TIMER)) {
 			tick();
 			count[C_DELAY_MS] += WRL_TICK_NS / 1000000;
-		} else if (ev <= 0) { /* no tick came in twice its period: it passed anyway */
-			now_ns += 2 * WRL_TICK_NS;
-			count[C_DELAY_MS] += 2 * WRL_TICK_NS / 1000000;
-			hc5(RP_HC_TIMER, WRL_TICK_NS, 0, 0, 0, 0);
 		}
 	}
 	wr_bucket_take(&bytes[d], amount);
