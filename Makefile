@@ -201,6 +201,7 @@ system: all images
 cli: all images
 	@tests/host.sh cli tests/cli/errors.sh
 	@tests/host.sh images tests/layers/images.sh
+	@tests/host.sh fw-frag tests/fw/frag.sh
 	@tests/host.sh fw-diff tests/fw/diff.sh
 	@tests/host.sh ids-verify tests/ids/verify.sh
 

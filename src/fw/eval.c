@@ -21,7 +21,9 @@
  *     protocol dependency), negated or not;
  *  5. a frame the rules accept only passes if conntrack can hold its new
  *     flow (fw_ct_confirm); a later IPv4/IPv6 fragment passes only after its
- *     datagram's first fragment was accepted.
+ *     datagram's first fragment was accepted, and a first fragment without
+ *     its whole L4 header is invalid (parse.c invariant 5), so it is judged
+ *     on its ports or dropped, never accepted for lack of them.
  */
 #include "fw/fw.h"
 #include "lib/rt.h"
@@ -457,6 +459,8 @@ unsigned fw_filter(struct fw_engine *fw, const uint8_t *frame, size_t len, unsig
 	fw->stats.bytes += len;
 	if (fw_parse_flags(frame, len, fw->parse_flags, &p)) {
 		fw->stats.invalid++;
+		if (p.frag == FW_FRAG_FIRST)	/* its L4 header cut short */
+			fw->stats.frag_dropped++;
 		return count(fw, FW_V_DROP);
 	}
 	/* ARP never reaches nft's inet hooks: a bridge passes it. */

@@ -94,6 +94,7 @@ struct fw_inner {
 
 struct fw_pkt {
 	uint32_t len;
+	uint32_t l4_off;	/* where the L4 header starts in the frame (l4_ok) */
 	uint8_t smac[6], dmac[6];
 	uint16_t ethertype;	/* after the VLAN tags */
 	uint8_t l3;		/* enum fw_l3 */
@@ -121,6 +122,14 @@ bool fw_parse(const uint8_t *frame, size_t len, struct fw_pkt *p);
 /* The same with FW_PARSE_* flags. */
 #define FW_PARSE_NO_IP_CSUM 1u	/* captures whose checksums were offloaded (pcaps only) */
 bool fw_parse_flags(const uint8_t *frame, size_t len, unsigned flags, struct fw_pkt *p);
+
+/* The virtio-net header a guest sends before its frame (vhdr.c): flags,
+ * gso_type, hdr_len, gso_size, csum_start, csum_offset, num_buffers. */
+#define FW_VNET_HDR_LEN 12u
+/* NULL when hdr[0 .. FW_VNET_HDR_LEN) asks the host kernel for nothing but
+ * the frame's own L4 checksum and TCP segmentation matching frame[0 .. len);
+ * else why not. */
+const char *fw_vnet_hdr_check(const uint8_t *hdr, const uint8_t *frame, size_t len);
 
 /* ---- the policy blob (versioned, fixed-size records, no pointers) ---------
  * All integers little-endian, as the records are laid out on x86-64; offsets

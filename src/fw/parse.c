@@ -15,7 +15,13 @@
  *     headers, IPv4 options within the 40 bytes of the header;
  *  4. a malformed header up to L3 sets p->invalid; a malformed or absent
  *     L4 header leaves p->l4_ok false (conntrack calls it invalid) and the
- *     L4 fields zero.
+ *     L4 fields zero;
+ *  5. a first fragment carries the whole minimal L4 header (TCP's 20 bytes
+ *     and its data offset, UDP's 8, ICMP's 8) or is invalid: one cut
+ *     shorter would match no port rule, pass a `policy accept` chain and
+ *     open its later fragments (RFC 1858's tiny fragment). A first UDP
+ *     fragment's length field counts the whole datagram, so it is not held
+ *     to the fragment's size.
  */
 #include "fw/fw.h"
 #include "lib/rt.h"
@@ -126,11 +132,11 @@ static void parse_udp(const uint8_t *l4, size_t n, struct fw_pkt *p)
 	if (n < UDP_HLEN)
 		return;
 	size_t ulen = be16(l4 + 4);
-	if (ulen < UDP_HLEN || ulen > n)
+	if (ulen < UDP_HLEN || (ulen > n && p->frag != FW_FRAG_FIRST))
 		return;
 	p->sport = be16(l4);
 	p->dport = be16(l4 + 2);
-	p->l4_payload = (uint32_t)(ulen - UDP_HLEN);
+	p->l4_payload = (uint32_t)((ulen > n ? n : ulen) - UDP_HLEN);
 	p->l4_ok = true;
 }
 
@@ -188,10 +194,12 @@ static void parse_icmp(const uint8_t *l4, size_t n, bool v6, struct fw_pkt *p)
 	p->l4_ok = true;
 }
 
-static void parse_l4(const uint8_t *l4, size_t n, struct fw_pkt *p)
+/* false: a first fragment without its whole L4 header (invariant 5). */
+static bool parse_l4(const uint8_t *l4, size_t n, size_t off, struct fw_pkt *p)
 {
 	if (p->frag == FW_FRAG_LATER)
-		return;
+		return true;
+	p->l4_off = (uint32_t)off;
 	switch (p->proto) {
 	case FW_PROTO_TCP:
 		parse_tcp(l4, n, p);
@@ -210,9 +218,10 @@ static void parse_l4(const uint8_t *l4, size_t n, struct fw_pkt *p)
 	default:
 		p->l4_ok = true;	/* no header we read: conntrack's generic flow */
 	}
+	return p->l4_ok || p->frag != FW_FRAG_FIRST;
 }
 
-static bool parse_ip4(const uint8_t *b, size_t n, unsigned flags, struct fw_pkt *p)
+static bool parse_ip4(const uint8_t *b, size_t n, size_t off, unsigned flags, struct fw_pkt *p)
 {
 	if (n < IP4_HLEN_MIN || b[0] >> 4 != 4)
 		return false;
@@ -235,8 +244,7 @@ static bool parse_ip4(const uint8_t *b, size_t n, unsigned flags, struct fw_pkt 
 		p->frag = FW_FRAG_LATER;
 	else if (fo & 0x2000)
 		p->frag = FW_FRAG_FIRST;
-	parse_l4(b + hl, tot - hl, p);
-	return true;
+	return parse_l4(b + hl, tot - hl, off + hl, p);
 }
 
 static bool ip6_ext(uint8_t nh)
@@ -244,7 +252,7 @@ static bool ip6_ext(uint8_t nh)
 	return nh == 0 || nh == 43 || nh == 60 || nh == 51;
 }
 
-static bool parse_ip6(const uint8_t *b, size_t n, struct fw_pkt *p)
+static bool parse_ip6(const uint8_t *b, size_t n, size_t off, struct fw_pkt *p)
 {
 	if (n < IP6_HLEN || b[0] >> 4 != 6)
 		return false;
@@ -272,8 +280,7 @@ static bool parse_ip6(const uint8_t *b, size_t n, struct fw_pkt *p)
 		}
 		if (!ip6_ext(nh)) {
 			p->proto = nh;
-			parse_l4(h, left, p);
-			return true;
+			return parse_l4(h, left, off + (size_t)(h - b), p);
 		}
 		if (left < 8)
 			return false;
@@ -331,9 +338,9 @@ bool fw_parse_flags(const uint8_t *frame, size_t len, unsigned flags, struct fw_
 	size_t n = len - off;
 	bool ok = false;
 	if (et == ETH_P_IP)
-		ok = parse_ip4(b, n, flags, p);
+		ok = parse_ip4(b, n, off, flags, p);
 	else if (et == ETH_P_IPV6)
-		ok = parse_ip6(b, n, p);
+		ok = parse_ip6(b, n, off, p);
 	else if (et == ETH_P_ARP)
 		ok = parse_arp(b, n, p);
 	p->invalid = !ok;

@@ -115,12 +115,14 @@ void fwl_report(void)
 	if (in_line)
 		send(&l);
 	put(&l, "fwstats");
-	put_kv(&l, "frames", fw->stats.frames + spoofed);
-	put_kv(&l, "bytes", fw->stats.bytes + spoofed_bytes);
+	/* Frames refused for their virtio-net header (vnet.c) count as
+	 * invalid: dropped before the engine saw them. */
+	put_kv(&l, "frames", fw->stats.frames + spoofed + vnet_hdr_refused);
+	put_kv(&l, "bytes", fw->stats.bytes + spoofed_bytes + vnet_hdr_refused_bytes);
 	put_kv(&l, "accepted", fw->stats.accepted);
-	put_kv(&l, "dropped", fw->stats.dropped + spoofed);
+	put_kv(&l, "dropped", fw->stats.dropped + spoofed + vnet_hdr_refused);
 	put_kv(&l, "rejected", fw->stats.rejected);
-	put_kv(&l, "invalid", fw->stats.invalid);
+	put_kv(&l, "invalid", fw->stats.invalid + vnet_hdr_refused);
 	put_kv(&l, "spoofed", spoofed);
 	put_kv(&l, "ct_entries", fw_ct_count(&fw->ct));
 	put_kv(&l, "ct_full", fw->stats.ct_full);

@@ -6,6 +6,7 @@
 #include "layer/layer.h"
 #include "layer/lib.h"
 #include "layer/vdev.h"
+#include "fw/fw.h"
 #include "lib/rt.h"
 #include "virtio/driver.h"
 #include "virtio/virtio.h"
@@ -26,6 +27,9 @@ static const char *who = "vmm";
 static bool present, child_irq;
 
 bool (*vnet_filter)(const uint8_t *frame, uint32_t len, bool from_guest);
+uint64_t vnet_hdr_refused, vnet_hdr_refused_bytes;
+
+_Static_assert(VNET_HDR == FW_VNET_HDR_LEN, "the header fw_vnet_hdr_check reads");
 
 /*
  * With a filter: the child's frame is copied here, whole, before it is
@@ -61,8 +65,18 @@ static int be_tx(void *ctx, const struct vio_iov *iov, unsigned n)
 		rt_memcpy(txcopy + len, iov[i].base, iov[i].len);
 		len += iov[i].len;
 	}
-	if (len < VNET_HDR || !vnet_filter(txcopy + VNET_HDR, len - VNET_HDR, true))
+	if (len < VNET_HDR)
 		return 0; /* dropped: the child's frame is done, nothing crossed */
+	/* The header is what our parent's host kernel acts on after the
+	 * verdict (checksum and segmentation offload): it must describe this
+	 * frame's own L4 checksum, or a port the filter passed is rewritten. */
+	if (fw_vnet_hdr_check(txcopy, txcopy + VNET_HDR, len - VNET_HDR)) {
+		vnet_hdr_refused++;
+		vnet_hdr_refused_bytes += len - VNET_HDR;
+		return 0;
+	}
+	if (!vnet_filter(txcopy + VNET_HDR, len - VNET_HDR, true))
+		return 0;
 	one.len = len;
 	return send_parent(&one, 1);
 }

@@ -37,6 +37,10 @@ int vnet_init(const struct rp_boot_info *info, const char *name, uint64_t base, 
  * returns true, and is dropped otherwise.
  */
 extern bool (*vnet_filter)(const uint8_t *frame, uint32_t len, bool from_guest);
+/* With a filter, the child's frames refused for a virtio-net header that
+ * does not describe them (fw_vnet_hdr_check), and their bytes: dropped
+ * before the filter saw them. */
+extern uint64_t vnet_hdr_refused, vnet_hdr_refused_bytes;
 /* The virtio-net header before every frame on both sides. */
 #define VNET_HDR 12
 /* The largest frame vnet_inject sends: a reject's reply (an ICMP error

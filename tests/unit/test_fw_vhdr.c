@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: MIT */
+/* The virtio-net header check (src/fw/vhdr.c): a header that would have the
+ * host kernel write a sum anywhere but the frame's own L4 checksum, or cut
+ * a frame that is not TCP of the offered family, is refused (the attack: a
+ * frame to an allowed port with csum_start/csum_offset on its dport or the
+ * IPv4 daddr, rewritten after the verdict). */
+#include "unit.h"
+#include <stdlib.h>
+
+#include "fw/fw.h"
+#include "fw_frames.h"
+
+#define NEEDS_CSUM 1
+#define GSO_TCPV4 1
+#define GSO_UDP 3
+#define GSO_TCPV6 4
+#define GSO_ECN 0x80
+
+static uint8_t *hdr(uint8_t *h, uint8_t flags, uint8_t gso, uint16_t hdr_len, uint16_t gso_size,
+		    uint16_t start, uint16_t off)
+{
+	memset(h, 0, FW_VNET_HDR_LEN);
+	h[0] = flags;
+	h[1] = gso;
+	h[2] = (uint8_t)hdr_len, h[3] = (uint8_t)(hdr_len >> 8);
+	h[4] = (uint8_t)gso_size, h[5] = (uint8_t)(gso_size >> 8);
+	h[6] = (uint8_t)start, h[7] = (uint8_t)(start >> 8);
+	h[8] = (uint8_t)off, h[9] = (uint8_t)(off >> 8);
+	return h;
+}
+
+/* The check on a copy of f[0 .. n) in an exact-size heap buffer (ASan). */
+static const char *check(const uint8_t *h, const uint8_t *f, size_t n)
+{
+	uint8_t *b = malloc(n ? n : 1), *hb = malloc(FW_VNET_HDR_LEN);
+	memcpy(b, f, n);
+	memcpy(hb, h, FW_VNET_HDR_LEN);
+	const char *why = fw_vnet_hdr_check(hb, b, n);
+	free(b);
+	free(hb);
+	return why;
+}
+
+static void test_plain(void **state)
+{
+	uint8_t f[128], h[FW_VNET_HDR_LEN];
+	size_t n = ff_tcp(f, IP(10, 0, 2, 15), IP(1, 2, 3, 4), 40000, 80, 1, 0, FW_TCP_SYN, 0);
+
+	/* no offload: nothing to check, whatever the frame */
+	assert_null(check(hdr(h, 0, 0, 0, 0, 0, 0), f, n));
+	assert_null(check(hdr(h, 0, 0, 0, 0, 22, 10), f, n)); /* ignored without NEEDS_CSUM */
+	assert_null(check(hdr(h, 0, 0, 0, 0, 0, 0), f, 10));
+	/* flags the guest has no business sending */
+	assert_non_null(check(hdr(h, 2, 0, 0, 0, 0, 0), f, n));
+	assert_non_null(check(hdr(h, 4, 0, 0, 0, 0, 0), f, n));
+}
+
+static void test_csum_tcp_udp(void **state)
+{
+	uint8_t f[256], h[FW_VNET_HDR_LEN];
+	size_t n = ff_tcp(f, IP(10, 0, 2, 15), IP(1, 2, 3, 4), 40000, 80, 1, 0, FW_TCP_SYN, 10);
+
+	assert_null(check(hdr(h, NEEDS_CSUM, 0, 0, 0, 34, 16), f, n));
+	/* the review's attacks: the sum written over the dport, over the daddr */
+	assert_non_null(check(hdr(h, NEEDS_CSUM, 0, 0, 0, 34, 2), f, n));
+	assert_non_null(check(hdr(h, NEEDS_CSUM, 0, 0, 0, 22, 10), f, n));
+	assert_non_null(check(hdr(h, NEEDS_CSUM, 0, 0, 0, 36, 14), f, n));
+	assert_non_null(check(hdr(h, NEEDS_CSUM, 0, 0, 0, 34, 6), f, n)); /* UDP's offset on TCP */
+	n = ff_udp(f, IP(10, 0, 2, 15), IP(1, 2, 3, 4), 5000, 80, 20);
+	assert_null(check(hdr(h, NEEDS_CSUM, 0, 0, 0, 34, 6), f, n));
+	assert_non_null(check(hdr(h, NEEDS_CSUM, 0, 0, 0, 34, 2), f, n));
+	assert_non_null(check(hdr(h, NEEDS_CSUM, 0, 0, 0, 34, 16), f, n));
+	assert_non_null(check(hdr(h, NEEDS_CSUM, 0, 0, 0, 30, 6), f, n));
+	/* ICMP: no checksum offload */
+	n = ff_icmp(f, IP(10, 0, 2, 15), IP(1, 2, 3, 4), 8, 0, 0x12340001, NULL, 0);
+	assert_non_null(check(hdr(h, NEEDS_CSUM, 0, 0, 0, 34, 2), f, n));
+	/* a first fragment: the sum would cover only its piece */
+	n = ff_udp(f, IP(10, 0, 2, 15), IP(1, 2, 3, 4), 5000, 80, 20);
+	ff_put16(f + 14 + 6, 0x2000);
+	ff_put16(f + 14 + 10, 0);
+	ff_put16(f + 14 + 10, ff_csum(f + 14, 20, 0));
+	assert_non_null(check(hdr(h, NEEDS_CSUM, 0, 0, 0, 34, 6), f, n));
+	/* an ARP frame */
+	memset(f, 0, 60);
+	ff_eth(f, RMAC, GMAC, 0x0806);
+	assert_non_null(check(hdr(h, NEEDS_CSUM, 0, 0, 0, 14, 6), f, 60));
+}
+
+static void test_csum_options_vlan_ip6(void **state)
+{
+	uint8_t f[256], g[260], h[FW_VNET_HDR_LEN];
+	size_t n = ff_tcp(f, IP(10, 0, 2, 15), IP(1, 2, 3, 4), 40000, 80, 1, 0, FW_TCP_ACK, 0);
+
+	/* a VLAN tag moves the L4 header 4 bytes on */
+	memcpy(g, f, 12);
+	ff_put16(g + 12, 0x8100);
+	ff_put16(g + 14, 0);
+	memcpy(g + 16, f + 12, n - 12);
+	assert_null(check(hdr(h, NEEDS_CSUM, 0, 0, 0, 38, 16), g, n + 4));
+	assert_non_null(check(hdr(h, NEEDS_CSUM, 0, 0, 0, 34, 16), g, n + 4));
+	/* IPv6 TCP: L4 at 54 */
+	memset(f, 0, sizeof(f));
+	ff_eth(f, RMAC, GMAC, 0x86dd);
+	f[14] = 0x60;
+	ff_put16(f + 14 + 4, 20);
+	f[14 + 6] = 6;
+	f[14 + 7] = 64;
+	f[54 + 12] = 5 << 4;
+	ff_put16(f + 54 + 2, 443);
+	assert_null(check(hdr(h, NEEDS_CSUM, 0, 0, 0, 54, 16), f, 74));
+	assert_null(check(hdr(h, NEEDS_CSUM, GSO_TCPV6, 74, 1440, 54, 16), f, 74));
+	assert_non_null(check(hdr(h, NEEDS_CSUM, GSO_TCPV4, 74, 1440, 54, 16), f, 74));
+	assert_non_null(check(hdr(h, NEEDS_CSUM, 0, 0, 0, 34, 16), f, 74));
+}
+
+static void test_gso(void **state)
+{
+	uint8_t f[4096], h[FW_VNET_HDR_LEN];
+	size_t n = ff_tcp(f, IP(10, 0, 2, 15), IP(1, 2, 3, 4), 40000, 80, 1, 0, FW_TCP_ACK, 3000);
+
+	assert_null(check(hdr(h, NEEDS_CSUM, GSO_TCPV4, 54, 1448, 34, 16), f, n));
+	assert_null(check(hdr(h, NEEDS_CSUM, GSO_TCPV4 | GSO_ECN, 54, 1448, 34, 16), f, n));
+	assert_non_null(check(hdr(h, 0, GSO_TCPV4, 54, 1448, 34, 16), f, n));	/* no csum */
+	assert_non_null(check(hdr(h, NEEDS_CSUM, GSO_TCPV6, 54, 1448, 34, 16), f, n));
+	assert_non_null(check(hdr(h, NEEDS_CSUM, GSO_UDP, 54, 1448, 34, 16), f, n));
+	assert_non_null(check(hdr(h, NEEDS_CSUM, GSO_ECN, 54, 1448, 34, 16), f, n));
+	assert_non_null(check(hdr(h, NEEDS_CSUM, GSO_TCPV4, 54, 0, 34, 16), f, n));
+	assert_non_null(check(hdr(h, NEEDS_CSUM, GSO_TCPV4, (uint16_t)(n + 1), 1448, 34, 16), f, n));
+	assert_non_null(check(hdr(h, NEEDS_CSUM, GSO_TCPV4, 54, 1448, 34, 2), f, n));
+	assert_non_null(check(hdr(h, NEEDS_CSUM, 0x7f, 54, 1448, 34, 16), f, n));
+	/* TCP segmentation of a UDP frame */
+	n = ff_udp(f, IP(10, 0, 2, 15), IP(1, 2, 3, 4), 5000, 80, 3000);
+	assert_non_null(check(hdr(h, NEEDS_CSUM, GSO_TCPV4, 42, 1448, 34, 6), f, n));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_plain), cmocka_unit_test(test_csum_tcp_udp),
+		cmocka_unit_test(test_csum_options_vlan_ip6), cmocka_unit_test(test_gso),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
