@@ -24,6 +24,7 @@
 #include "layer/layer.h"
 #include "layer/lib.h"
 #include "layer/policy.h"
+#include "layer/vdev.h"
 #include "layer/vnet.h"
 #include "lib/rt.h"
 
@@ -244,7 +245,7 @@ unsent:
 	reject_unsent++;
 }
 
-/* vnet_filter: the engine's verdict, and anti-spoofing for the guest's frames. */
+/* vdev_hooks.frame: the engine's verdict, and anti-spoofing for the guest's frames. */
 static bool fwl_filter(const uint8_t *frame, uint32_t len, bool from_guest)
 {
 	unsigned v;
@@ -310,7 +311,7 @@ void fwl_start(const uint8_t mac[6], bool have_net)
 	rt_memcpy(guest_mac, mac, 6);
 	if (hc5(RP_HC_TIMER, FWL_TICK_NS, 0, 0, 0, 0) < 0)
 		fwl_fail("RP_HC_TIMER refused", NULL);
-	vnet_filter = fwl_filter;
+	vdev_hooks.frame = fwl_filter;
 	line_str(&l, "firewall: policy checked, ");
 	line_dec(&l, fw->hdr->nrules);
 	line_str(&l, " rules, ");

@@ -12,9 +12,7 @@
 #include "layer/hc.h"
 #include "layer/lib.h"
 #include "layer/vdev.h"
-#include "layer/vdisk.h"
 #include "layer/vnet.h"
-#include "layer/vrng.h"
 #include "layer/vmm.h"
 #include "layer/wrl.h"
 #include "fw/wrap.h"
@@ -81,10 +79,9 @@ static void tick_end(const struct rp_boot_info *info, uint64_t events)
 
 /*
  * pass, ropass and tick: forward every port I/O of the child, and hand our
- * disk on: when our boot info lists one, the child gets a virtio-blk window
- * at RP_DEV_BASE backed by it (vdisk.c), whose MMIO exits we complete here
- * before the child runs again; likewise our rng (vrng.c), in the next free
- * window. tick also
+ * devices on (vdev.h): each of our disk, rng and network our boot info
+ * lists becomes a window of the child from RP_DEV_BASE, in that order,
+ * whose MMIO exits we complete here before the child runs again. tick also
  * arms RP_HC_TIMER(last arg) and counts the RP_EXIT_EVENT exits it gets,
  * re-arming the timer and resuming the child after each.
  */
@@ -376,26 +373,17 @@ static void guest_abi_port(const struct rp_exit *ex)
 	line_send(&l);
 }
 
-#define MMIO_STATUS 0x70 /* virtio-mmio register: 0 resets the device */
-
 /*
  * The devices we give our child, reset as its driver would (status 0)
  * before we build it again: no queue of the old child reads or writes
  * the new one's memory (a frame for it would land where its rings were).
  */
-static void devs_reset(const struct rp_dev *devs, unsigned ndevs)
+static void devs_reset(void)
 {
 	struct line l = {.len = 0};
 
-	for (unsigned i = 0; i < ndevs; i++) {
-		uint64_t at = devs[i].base + MMIO_STATUS;
-		uint8_t v[4] = {0, 0, 0, 0};
-
-		if (!vdisk_mmio(at, v, 4, true) && !vrng_mmio(at, v, 4, true))
-			vnet_mmio(at, v, 4, true);
-	}
 	line_str(&l, "pass: reset my child's devices (");
-	line_dec(&l, ndevs);
+	line_dec(&l, vdev_reset_all());
 	line_str(&l, ")");
 	line_send(&l);
 }
@@ -427,8 +415,8 @@ static __attribute__((noreturn)) void pass_main(const struct rp_boot_info *info,
 	uint32_t allowed = WR_DEV_ALL;
 	static const uint8_t no_mac[6];
 	static struct child c;
-	struct rp_dev devs[3];
-	unsigned ndevs = 0;
+	struct rp_dev devs[VDEV_KINDS];
+	unsigned ndevs;
 
 	if (fwall) /* the policy is ours: the child is built from the rest */
 		info = fwl_setup(info, &c.base);
@@ -438,20 +426,8 @@ static __attribute__((noreturn)) void pass_main(const struct rp_boot_info *info,
 		allowed = wrl_devices();
 	}
 
-	if ((allowed & WR_DEV_DISK) && vdisk_init(info, "pass", RP_DEV_BASE, RP_DEV_SIZE, -1, child_dev_ptr, &c))
-		devs[ndevs++] = (struct rp_dev){.id = 2 /* virtio block */, .base = RP_DEV_BASE};
-	if ((allowed & WR_DEV_RNG) && vrng_init(info, "pass", RP_DEV_BASE + ndevs * RP_DEV_SIZE, RP_DEV_SIZE, -1,
-		      child_dev_ptr, &c)) {
-		devs[ndevs] = (struct rp_dev){.id = 4 /* virtio rng */,
-					      .base = RP_DEV_BASE + ndevs * RP_DEV_SIZE};
-		ndevs++;
-	}
-	if ((allowed & WR_DEV_NET) && vnet_init(info, "pass", RP_DEV_BASE + ndevs * RP_DEV_SIZE, RP_DEV_SIZE, -1,
-		      child_dev_ptr, &c)) {
-		devs[ndevs] = (struct rp_dev){.id = 1 /* virtio net */,
-					      .base = RP_DEV_BASE + ndevs * RP_DEV_SIZE};
-		ndevs++;
-	}
+	ndevs = vdev_start_all(info, "pass", RP_DEV_BASE, RP_DEV_SIZE, -1, child_dev_ptr, &c,
+			       allowed, devs);
 	if (kind == 17)
 		child_built_hook = idt_tamper;
 	if (kind == 18)
@@ -499,7 +475,7 @@ static __attribute__((noreturn)) void pass_main(const struct rp_boot_info *info,
 			/* The root ended our child for a violation: build it again, afresh. */
 			hc_log("pass: rebuilding my child after a violation");
 			hc_vm_destroy((uint64_t)c.vm);
-			devs_reset(devs, ndevs);
+			devs_reset();
 			c.restarts++;
 			if (child_start_devs(info, &c, devs, ndevs))
 				hc_exit(LAYER_CODE_BAD);
@@ -512,7 +488,7 @@ static __attribute__((noreturn)) void pass_main(const struct rp_boot_info *info,
 		}
 		if (child_exit.reason == RP_EXIT_EVENT) {
 			if (child_exit.u.event.events & RP_EV_NET)
-				vnet_poll();
+				vdev_poll_all();
 			if ((child_exit.u.event.events & RP_EV_TIMER) && period) {
 				events++;
 				hc5(RP_HC_TIMER, period, 0, 0, 0, 0);
@@ -524,14 +500,10 @@ static __attribute__((noreturn)) void pass_main(const struct rp_boot_info *info,
 			continue;
 		}
 		if (child_exit.reason == RP_EXIT_MMIO &&
-		    (vdisk_mmio(child_exit.u.mmio.addr, child_exit.u.mmio.data,
-				child_exit.u.mmio.len, child_exit.u.mmio.is_write) ||
-		     vrng_mmio(child_exit.u.mmio.addr, child_exit.u.mmio.data,
-			       child_exit.u.mmio.len, child_exit.u.mmio.is_write) ||
-		     vnet_mmio(child_exit.u.mmio.addr, child_exit.u.mmio.data,
-			       child_exit.u.mmio.len, child_exit.u.mmio.is_write))) {
+		    vdev_dispatch(child_exit.u.mmio.addr, child_exit.u.mmio.data,
+				  child_exit.u.mmio.len, child_exit.u.mmio.is_write)) {
 			if (wrap && wrl_net_pending()) /* a frame came while a request waited */
-				vnet_poll();
+				vdev_poll_all();
 			continue;
 		}
 		if (child_exit.reason != RP_EXIT_IO) {

@@ -1,5 +1,15 @@
 /* SPDX-License-Identifier: MIT */
-/* What a layer's forwarded devices share (vdev.h). */
+/*
+ * A layer's forwarded devices (vdev.h): the table, the parent's windows,
+ * the child's interrupt lines and events.
+ *
+ * Invariants:
+ *  1. A child MMIO exit reaches a device model only inside that device's
+ *     started window, and at most 8 bytes of it (the exit's data); past
+ *     the registers the window reads as zero and ignores writes.
+ *  2. A device starts whole or the layer ends (parent_fail): no
+ *     window, line or log line of a device whose parent side is broken.
+ */
 #include "layer/vdev.h"
 
 #include "layer/hc.h"
@@ -7,8 +17,17 @@
 #include "layer/lib.h"
 #include "lib/rt.h"
 
-/* A layer's interrupt sources: its three forwarded devices and the vmm's UART. */
+/* A layer's interrupt sources: its forwarded devices and the vmm's UART. */
 #define VDEV_SOURCES 8
+_Static_assert(VDEV_KINDS + 1 <= VDEV_SOURCES, "every device's line, and the UART's");
+
+#define MMIO_STATUS 0x070 /* virtio-mmio register: 0 resets the device */
+
+/* Indexed by kind: the order of the child's windows (the disk first). */
+static struct vdev *const table[VDEV_KINDS] = {
+    [VDEV_DISK] = &vdisk_dev, [VDEV_RNG] = &vrng_dev, [VDEV_NET] = &vnet_dev};
+
+struct vdev_hooks vdev_hooks;
 
 static int64_t child_vm = -1;
 static bool child_irqs;
@@ -95,27 +114,6 @@ int64_t vdev_run(uint64_t vcpu, struct rp_exit *ex)
 	return hc5(RP_HC_VCPU_RUN, vcpu, (uint64_t)(uintptr_t)ex, lines, levels, events);
 }
 
-bool vdev_mmio(struct vio_dev *d, uint64_t base, uint64_t size, uint64_t addr, uint8_t *data,
-	       unsigned len, bool write)
-{
-	uint64_t off = addr - base;
-
-	if (!d || addr < base || off >= size)
-		return false;
-	if (len > 8)
-		len = 8;
-	if (off >= VIO_MMIO_SIZE) {
-		if (!write)
-			rt_memset(data, 0, len);
-		return true;
-	}
-	if (write)
-		vio_mmio_write(d, off, data, len);
-	else
-		vio_mmio_read(d, off, data, len);
-	return true;
-}
-
 void vdev_note(const char *who, const char *dev, const char *what, uint64_t v)
 {
 	struct line l = {.len = 0};
@@ -141,7 +139,9 @@ const struct rp_dev *vdev_find(const struct rp_boot_info *info, uint32_t id)
 	return NULL;
 }
 
-void vdev_parent_fail(const char *who, const char *dev, const char *why)
+/* My parent's device of kind dev would not start: log why and end the layer
+ * (invariant 2). */
+static __attribute__((noreturn)) void parent_fail(const char *who, const char *dev, const char *why)
 {
 	struct line l = {.len = 0};
 
@@ -152,4 +152,113 @@ void vdev_parent_fail(const char *who, const char *dev, const char *why)
 	line_str(&l, why);
 	line_send(&l);
 	hc_exit(LAYER_CODE_BAD);
+}
+
+/* The device models' log, each line prefixed with the device's. */
+static void dev_log(void *ctx, const char *dev, const char *what, uint64_t value)
+{
+	const struct vdev *v = ctx;
+
+	(void)dev;
+	vdev_note(v->who, v->name, what, value);
+}
+
+/* The models' gpa_ptr: the personality's, on its own ctx. */
+static void *dev_ptr(void *ctx, uint64_t gpa, uint64_t len, bool write)
+{
+	const struct vdev *v = ctx;
+
+	return v->gpa_ptr(v->ctx, gpa, len, write);
+}
+
+static void start(struct vdev *v, const struct rp_dev *d)
+{
+	struct line l = {.len = 0};
+	const char *why = "?";
+
+	vdev_parent_init(&v->parent, d->base);
+	v->host = (struct vio_host){.ctx = v, .gpa_ptr = dev_ptr, .log = dev_log};
+	if (v->init(v, &why) < 0)
+		parent_fail(v->who, v->name, why);
+	if (v->irq >= 0)
+		vdev_irq_source((unsigned)v->irq, &v->dev->isr, v->base);
+	line_str(&l, v->who);
+	line_str(&l, ": ");
+	if (v->report) {
+		v->report(v, &l);
+	} else {
+		line_str(&l, v->name);
+		line_str(&l, v->irq < 0 ? " for the child layer" : " for the guest");
+	}
+	line_send(&l);
+}
+
+unsigned vdev_start_all(const struct rp_boot_info *info, const char *who, uint64_t base,
+			uint64_t stride, int first_irq,
+			void *(*gpa_ptr)(void *, uint64_t, uint64_t, bool), void *ctx,
+			uint32_t allowed, struct rp_dev out[VDEV_KINDS])
+{
+	unsigned n = 0;
+
+	for (unsigned k = 0; k < VDEV_KINDS; k++) {
+		struct vdev *v = table[k];
+		const struct rp_dev *d = vdev_find(info, v->id);
+
+		if (!d || !(allowed & v->allow))
+			continue;
+		v->who = who;
+		v->base = base + n * stride;
+		v->size = stride;
+		v->irq = first_irq < 0 ? -1 : first_irq + (int)n;
+		v->gpa_ptr = gpa_ptr;
+		v->ctx = ctx;
+		start(v, d);
+		out[n++] = (struct rp_dev){.id = v->id, .base = v->base};
+	}
+	return n;
+}
+
+bool vdev_dispatch(uint64_t addr, uint8_t *data, unsigned len, bool write)
+{
+	for (unsigned k = 0; k < VDEV_KINDS; k++) {
+		struct vdev *v = table[k];
+		uint64_t off = addr - v->base;
+
+		if (!v->dev || addr < v->base || off >= v->size)
+			continue;
+		if (len > 8) /* invariant 1 */
+			len = 8;
+		if (off >= VIO_MMIO_SIZE) {
+			if (!write)
+				rt_memset(data, 0, len);
+		} else if (write) {
+			vio_mmio_write(v->dev, off, data, len);
+		} else {
+			vio_mmio_read(v->dev, off, data, len);
+		}
+		if (v->mmio)
+			v->mmio(v, off, data, len, write);
+		return true;
+	}
+	return false;
+}
+
+void vdev_poll_all(void)
+{
+	for (unsigned k = 0; k < VDEV_KINDS; k++)
+		if (table[k]->dev && table[k]->poll)
+			table[k]->poll(table[k]);
+}
+
+unsigned vdev_reset_all(void)
+{
+	unsigned n = 0;
+
+	for (unsigned k = 0; k < VDEV_KINDS; k++) {
+		uint8_t zero[4] = {0, 0, 0, 0};
+
+		if (table[k]->dev && vdev_dispatch(table[k]->base + MMIO_STATUS, zero, 4, true))
+			n++;
+	}
+	return n;
 }

@@ -5,9 +5,10 @@
  * memory, mapped into the child from guest-physical 0; then a loop over the
  * child's exits emulates the few devices an unmodified Linux touches: the
  * UART (uart.c), the ACPI power-off and reset registers, the i8042 reset,
- * and quiet answers for CMOS, PCI configuration and POST. Virtio devices
- * at most: a disk, an rng and a network, when our parent gives them (vdisk.c, vrng.c); other MMIO reads
- * are all-ones and writes are dropped.
+ * and quiet answers for CMOS, PCI configuration and POST. Virtio devices:
+ * our parent's disk, rng and network, those it gives us, forwarded
+ * (vdev.h) from BOOT_MMIO_BASE, each with its line from BOOT_FIRST_GSI;
+ * other MMIO reads are all-ones and writes are dropped.
  */
 #include "layer/vmm.h"
 
@@ -15,10 +16,8 @@
 #include "layer/hc.h"
 #include "layer/layer.h"
 #include "layer/lib.h"
+#include "fw/wrap.h"
 #include "layer/vdev.h"
-#include "layer/vdisk.h"
-#include "layer/vnet.h"
-#include "layer/vrng.h"
 #include "virtio/uart.h"
 #include "lib/rt.h"
 
@@ -155,7 +154,8 @@ static void start_guest(const struct rp_boot_info *info)
 {
 	struct boot_mem mem = {.ctx = &g, .gpa_ptr = guest_ptr};
 	struct boot_config bc = {0};
-	static struct boot_device devs[3];
+	static struct boot_device devs[VDEV_KINDS];
+	struct rp_dev found[VDEV_KINDS];
 	struct boot_entry e;
 	const char *why = "?";
 
@@ -171,17 +171,10 @@ static void start_guest(const struct rp_boot_info *info)
 		bc.initrd_size = info->payload[1].size;
 	}
 	bc.cmdline = cmdline;
-	if (vdisk_init(info, "vmm", BOOT_MMIO_BASE, BOOT_MMIO_STRIDE, BOOT_FIRST_GSI, guest_dev_ptr,
-		       &g))
-		bc.ndevs++;
-	if (vrng_init(info, "vmm", BOOT_MMIO_BASE + BOOT_MMIO_STRIDE * bc.ndevs, BOOT_MMIO_STRIDE,
-		      (int)(BOOT_FIRST_GSI + bc.ndevs), guest_dev_ptr, &g))
-		bc.ndevs++;
-	if (vnet_init(info, "vmm", BOOT_MMIO_BASE + BOOT_MMIO_STRIDE * bc.ndevs, BOOT_MMIO_STRIDE,
-		      (int)(BOOT_FIRST_GSI + bc.ndevs), guest_dev_ptr, &g))
-		bc.ndevs++;
+	bc.ndevs = vdev_start_all(info, "vmm", BOOT_MMIO_BASE, BOOT_MMIO_STRIDE, BOOT_FIRST_GSI,
+				  guest_dev_ptr, &g, WR_DEV_ALL, found);
 	for (unsigned k = 0; k < bc.ndevs; k++) {
-		devs[k].base = BOOT_MMIO_BASE + BOOT_MMIO_STRIDE * k;
+		devs[k].base = found[k].base;
 		devs[k].gsi = BOOT_FIRST_GSI + k;
 	}
 	if (bc.ndevs)
@@ -276,19 +269,15 @@ void vmm_main(const struct rp_boot_info *info)
 			guest_io(&gexit);
 			break;
 		case RP_EXIT_MMIO:
-			if (vdisk_mmio(gexit.u.mmio.addr, gexit.u.mmio.data, gexit.u.mmio.len,
-				       gexit.u.mmio.is_write) ||
-			    vrng_mmio(gexit.u.mmio.addr, gexit.u.mmio.data, gexit.u.mmio.len,
-				      gexit.u.mmio.is_write) ||
-			    vnet_mmio(gexit.u.mmio.addr, gexit.u.mmio.data, gexit.u.mmio.len,
-				      gexit.u.mmio.is_write))
+			if (vdev_dispatch(gexit.u.mmio.addr, gexit.u.mmio.data, gexit.u.mmio.len,
+					  gexit.u.mmio.is_write))
 				break;
 			if (!gexit.u.mmio.is_write)
 				rt_memset(gexit.u.mmio.data, 0xff, sizeof(gexit.u.mmio.data));
 			break;
 		case RP_EXIT_EVENT:
 			if (gexit.u.event.events & RP_EV_NET)
-				vnet_poll();
+				vdev_poll_all();
 			break;
 		case RP_EXIT_SHUTDOWN:
 			hc_log("vmm: guest triple fault");

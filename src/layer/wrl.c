@@ -11,7 +11,7 @@
  *  2. A device the policy does not list is never set up for the child: no
  *     register window, no entry in its boot info.
  *  3. Every read and write of the child passes wr_check_blk whole before
- *     any byte of it reaches our parent (vdisk_check); a refused one
+ *     any byte of it reaches our parent (vdev_hooks.request); a refused one
  *     reaches nothing and fails in the child with VIRTIO_BLK_S_IOERR.
  *  4. A request over a rate limit waits (RP_HC_WAIT on our timer) until its
  *     buckets allow it, or fails when the limit says refuse; the child is
@@ -28,7 +28,6 @@
 #include "layer/lib.h"
 #include "layer/policy.h"
 #include "layer/vdev.h"
-#include "layer/vdisk.h"
 #include "layer/vnet.h"
 #include "lib/rt.h"
 
@@ -176,7 +175,7 @@ static int limit(enum wr_dir d, uint64_t amount)
 	return 0;
 }
 
-/* vdisk_check. */
+/* vdev_hooks.request. */
 static int check_blk(bool write, uint64_t off, uint64_t n)
 {
 	unsigned range;
@@ -190,7 +189,7 @@ static int check_blk(bool write, uint64_t off, uint64_t n)
 	return limit(write ? WR_DISK_WRITE : WR_DISK_READ, n);
 }
 
-/* vnet_filter: the network's rate limits. */
+/* vdev_hooks.frame: the network's rate limits. */
 static bool check_net(const uint8_t *frame, uint32_t len, bool from_guest)
 {
 	(void)frame;
@@ -218,9 +217,9 @@ void wrl_start(void)
 	count[C_NOT_GIVEN] = (uint64_t)((vdev_find(&own, 2) && !(pol->devices & WR_DEV_DISK)) +
 					(vdev_find(&own, 1) && !(pol->devices & WR_DEV_NET)) +
 					(vdev_find(&own, 4) && !(pol->devices & WR_DEV_RNG)));
-	vdisk_check = check_blk;
+	vdev_hooks.request = check_blk;
 	if (net_limit)
-		vnet_filter = check_net;
+		vdev_hooks.frame = check_net;
 	if (any) {
 		if (hc5(RP_HC_TIMER, WRL_TICK_NS, 0, 0, 0, 0) < 0)
 			wrl_fail("RP_HC_TIMER refused", NULL);

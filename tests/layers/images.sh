@@ -15,7 +15,7 @@ trap 'rm -rf "$T"' EXIT
 G=build/layer-gcc.elf C=build/layer-clang.elf
 addr() { nm "$1" | awk -v f="$2" '$3 == f { print $1 }'; }
 same='' missing=''
-for f in _start layer_main pass_main child_start child_start_devs vdev_mmio ring3_build \
+for f in _start layer_main pass_main child_start child_start_devs vdev_dispatch ring3_build \
 	spin_main abuse_main vmm_main sha256_update __stack_chk_fail; do
 	a=$(addr $G $f) b=$(addr $C $f)
 	if [ -z "$a" ] || [ -z "$b" ]; then missing="$missing $f"
