@@ -213,7 +213,7 @@ ids-verify-all: $(B)/rampart-policy
 layers: all images
 	@tests/run.sh cli-kvm layers io fw wrap jail
 
-KVM_SUITES := cli-kvm layers io fw wrap jail system
+KVM_SUITES := cli-kvm layers io fw wrap jail limits system
 
 check: deps
 	@rm -rf $(B)/results

@@ -10,6 +10,8 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
 mount -t tmpfs -o size=90% tmpfs /tmp
 mount -t tmpfs tmpfs /run
+# cgroup v2 alone, every controller in it (tests/layers/limits.sh).
+mount -t cgroup2 cgroup2 /sys/fs/cgroup 2>/dev/null
 exec </dev/null >/dev/console 2>&1
 
 for m in $(cat /lib/modules/order); do

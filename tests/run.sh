@@ -4,7 +4,8 @@
 # stacks on PVM or hardware KVM; Linux guests on hardware KVM only), the rest
 # all inside ONE boot of the test host (QEMU TCG with emulated SVM, whose
 # kvm_amd is real KVM). Usage: tests/run.sh SUITE... (cli-kvm, layers, io,
-# system). Prints each suite's checks, then one line per suite and a total
+# fw, wrap, jail, limits, system; limits runs where cgroup v2 has the cpu and
+# memory controllers: here, or in the test host). Prints each suite's checks, then one line per suite and a total
 # "N passed, N failed, N skipped". A suite that gives no result (the test
 # host died) fails; a skipped check fails the run unless RAMPART_ALLOW_SKIP=1
 # (as under RAMPART_VMM=qemu, where the layer checks cannot run).
@@ -30,6 +31,12 @@ direct="" inhost=""
 for s in "$@"; do
 	case $s in
 	*@testhost) inhost="$inhost $s" ;;
+	# The stack's limits need cgroup v2 with cpu and memory: here if this host has them.
+	limits) if [ "$(suite_where kvm)" = direct ] && sh tests/layers/limits.sh --available; then
+			direct="$direct $s"
+		else
+			inhost="$inhost $s"
+		fi ;;
 	*) if [ "$(suite_where "$(need "$s")")" = direct ]; then direct="$direct $s"; else inhost="$inhost $s"; fi ;;
 	esac
 done

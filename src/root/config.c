@@ -19,6 +19,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <jansson.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -211,6 +212,30 @@ int config_parse_mem(const char *s, uint64_t *out)
 		return -1;
 	*out = (uint64_t)v << shift;
 	return 0;
+}
+
+/* A CPU limit as a number of CPUs: finite, within 0.01..RP_CPU_LIMIT_MAX. */
+static int cpu_limit(double v, struct rp_limits *l)
+{
+	double quota = v * RP_CPU_PERIOD_US;
+
+	if (!isfinite(v) || v > RP_CPU_LIMIT_MAX || quota < RP_CPU_QUOTA_MIN_US)
+		return -1;
+	l->cpu_quota_us = (uint32_t)(quota + 0.5);
+	snprintf(l->cpus_text, sizeof(l->cpus_text), "%g", v);
+	return 0;
+}
+
+int config_parse_cpu_limit(const char *s, struct rp_limits *l)
+{
+	char *end;
+	double v;
+
+	if (!s || !isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtod(s, &end);
+	return errno || *end ? -1 : cpu_limit(v, l);
 }
 
 int config_parse_mac(const char *s, uint8_t mac[6])
@@ -522,10 +547,41 @@ static int load_layers(struct rp_config *c, json_t *a, const char *base, char *e
 	return 0;
 }
 
+static int load_limits(struct rp_config *c, json_t *o, char *err, size_t errlen)
+{
+	const char *key;
+	json_t *v;
+
+	if (!json_is_object(o))
+		return refuse(err, errlen, "limits: must be an object");
+	json_object_foreach(o, key, v)
+	{
+		if (strcmp(key, "cpus") && strcmp(key, "memory"))
+			return refuse(err, errlen, "limits.%s: unknown field (cpus, memory)", key);
+	}
+	if ((v = json_object_get(o, "cpus")) &&
+	    (!json_is_number(v) || cpu_limit(json_number_value(v), &c->limits)))
+		return refuse(err, errlen, "limits.cpus: must be a number of CPUs, 0.01..%d "
+					 "(1.5: one and a half)", RP_CPU_LIMIT_MAX);
+	if ((v = json_object_get(o, "memory"))) {
+		/* A number is MiB, as guest.mem. */
+		if (json_is_integer(v) ? json_integer_value(v) <= 0 ||
+						 json_integer_value(v) > (json_int_t)(UINT64_MAX >> 20)
+		    : !json_is_string(v) || config_parse_mem(json_string_value(v), &c->limits.memory) ||
+			      !c->limits.memory)
+			return refuse(err, errlen, "limits.memory: not a size (MiB as a number, or a "
+						 "string: \"512M\", \"1G\")");
+		if (json_is_integer(v))
+			c->limits.memory = (uint64_t)json_integer_value(v) << 20;
+	}
+	return 0;
+}
+
 static const struct field top_fields[] = {
 	{"name", JSON_STRING}, {"guest", JSON_OBJECT}, {"net", JSON_ARRAY},  {"disks", JSON_ARRAY},
 	{"log", JSON_STRING},  {"layers", JSON_ARRAY}, {"comment", JSON_STRING},
-	{"manifest", JSON_STRING}, {"on_violation", JSON_STRING}, {NULL, 0},
+	{"manifest", JSON_STRING}, {"on_violation", JSON_STRING}, {"limits", JSON_OBJECT},
+	{NULL, 0},
 };
 
 int config_set_policy(struct rp_config *c, const char *v, char *err, size_t errlen)
@@ -563,6 +619,8 @@ static int load_root(struct rp_config *c, json_t *root, const char *base, char *
 		return -1;
 	if ((v = json_object_get(root, "on_violation")) &&
 	    config_set_policy(c, json_string_value(v), err, errlen))
+		return -1;
+	if ((v = json_object_get(root, "limits")) && load_limits(c, v, err, errlen))
 		return -1;
 	return 0;
 }
@@ -610,7 +668,7 @@ int config_load_file(struct rp_config *c, const char *path, char *err, size_t er
 	return r;
 }
 
-int config_check(const struct rp_config *c, char *err, size_t errlen)
+static int check_stack(const struct rp_config *c, char *err, size_t errlen)
 {
 	if (c->restart && !c->nlayers)
 		return refuse(err, errlen, "on_violation restart: a policy for layers; give --layers");
@@ -711,5 +769,27 @@ int config_check(const struct rp_config *c, char *err, size_t errlen)
 	if (strlen(c->cmdline) >= BOOT_MAX_CMDLINE)
 		return refuse(err, errlen, "command line: longer than %d bytes",
 			    BOOT_MAX_CMDLINE - 1);
+	return 0;
+}
+
+uint64_t config_mem_floor(const struct rp_config *c)
+{
+	bool guest = !c->nlayers || strcmp(c->layers[c->nlayers - 1], "vmm") == 0;
+
+	return (guest ? c->mem : 0) + c->nlayers * c->layer_mem + RP_MEM_LIMIT_ROOT;
+}
+
+int config_check(const struct rp_config *c, char *err, size_t errlen)
+{
+	if (check_stack(c, err, errlen))
+		return -1;
+	if (c->limits.memory && c->limits.memory < config_mem_floor(c))
+		return refuse(err, errlen, "limits.memory (--memory-limit) %llu MiB: below what the "
+					 "stack needs, "
+					 "%llu MiB (its guest's and layers' memory and %llu MiB "
+					 "for the root)",
+			      (unsigned long long)(c->limits.memory >> 20),
+			      (unsigned long long)(config_mem_floor(c) >> 20),
+			      (unsigned long long)(RP_MEM_LIMIT_ROOT >> 20));
 	return 0;
 }

@@ -44,6 +44,28 @@ struct rp_net {
 	uint8_t mac[6];
 };
 
+/*
+ * cgroup v2 limits on the root (its own cgroup, cgroup.c). cpu.max's
+ * period; a quota below the kernel's minimum (1 ms) is refused.
+ */
+#define RP_CPU_PERIOD_US 100000
+#define RP_CPU_QUOTA_MIN_US 1000
+/* A host of more CPUs than this is no host the limit is meant for: a typo (150 for 1.5). */
+#define RP_CPU_LIMIT_MAX 1024
+/*
+ * Memory the root needs beyond its guests' and layers' own: its code, the
+ * images it reads, the rings' copies, KVM's per-vCPU pages. A limit below
+ * the stack's memory plus this would only have the kernel's OOM killer end
+ * the stack later, mid-run: refused up front instead.
+ */
+#define RP_MEM_LIMIT_ROOT (64ULL << 20)
+
+struct rp_limits {
+	uint32_t cpu_quota_us; /* cpu.max per RP_CPU_PERIOD_US; 0: no limit */
+	uint64_t memory;       /* memory.max in bytes; 0: no limit */
+	char cpus_text[24];    /* as given, for messages */
+};
+
 struct rp_config {
 	char name[RP_MAX_NAME];
 	char kernel[PATH_MAX];
@@ -81,6 +103,7 @@ struct rp_config {
 	char rules_key[RP_MAX_LAYERS][RP_LAYER_KIND_MAX + 1];
 	char rules_path[RP_MAX_LAYERS][PATH_MAX];
 	unsigned nrules;
+	struct rp_limits limits; /* "limits", --cpus-limit, --memory-limit */
 	bool restart; /* on an integrity violation: restart the layer (else halt the stack) */
 };
 
@@ -115,6 +138,10 @@ const char *config_layer_rules(const struct rp_config *c, unsigned i);
 bool config_kind_has_policy(const char *kind);
 int config_add_layer_args(struct rp_config *c, const char *list, char *err, size_t errlen);
 
+/* A CPU limit: a number of CPUs, 0.01..RP_CPU_LIMIT_MAX ("1.5"); 0 or -1. */
+int config_parse_cpu_limit(const char *s, struct rp_limits *l);
+/* The memory the stack itself needs (guest, layers, the root): the floor of a memory limit. */
+uint64_t config_mem_floor(const struct rp_config *c);
 /* Final checks once file and flags are merged. */
 /* The violation policy, "halt" or "restart"; 0, or -1 with *err. */
 int config_set_policy(struct rp_config *c, const char *v, char *err, size_t errlen);

@@ -14,10 +14,16 @@
  *     constants below; not dumpable.
  *  3. Namespaces: new mount, ipc, uts, network and cgroup namespaces; the
  *     root directory is an empty read-only tmpfs (pivot_root, the old root
- *     detached; on an initramfs root, moved over / and chrooted into). No pid namespace: unshare(CLONE_NEWPID) would make every
- *     later pthread_create fail (CLONE_THREAD across pid namespaces), and a
- *     fork after set-up cannot take the KVM fds along (KVM refuses a VM's
- *     ioctls from another mm).
+ *     detached; on an initramfs root, moved over / and chrooted into). A
+ *     pid namespace of its own, entered by a fork before anything of the
+ *     stack exists (jail_fork): unshare(CLONE_NEWPID) after set-up would
+ *     make every later pthread_create fail (CLONE_THREAD across pid
+ *     namespaces), and a fork after set-up could not take the KVM fds along
+ *     (KVM refuses a VM's ioctls from another mm). The jailed root is pid 1
+ *     there and sees no other process; its parent, the supervisor, is never
+ *     jailed and does nothing but wait: it forwards the operator's signals,
+ *     removes the root's cgroup (cgroup.c) and exits as the root did.
+ *     The jailed root dies with it (PR_SET_PDEATHSIG, SIGKILL).
  *  4. Identity: setgroups([]), then the operator's unprivileged gid and uid
  *     (real, effective, saved); every capability set empty, the bounding
  *     and ambient sets included; no_new_privs.
@@ -53,7 +59,9 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <grp.h>
 #include <linux/kvm.h>
@@ -233,6 +241,120 @@ int jail_parse_role(const char *v)
 void jail_configure(const struct jail_config *c)
 {
 	jail_cfg = *c;
+}
+
+/* ---- the pid namespace's supervisor ---------------------------------------- */
+
+/*
+ * The signals the supervisor hands on to the jailed root. As pid 1 of its
+ * namespace the root ignores a signal it has no handler for (the kernel's
+ * rule for init), so from the fork on it has one for each: until the
+ * stack's own (SIGINT, SIGTERM: stop cleanly; SIGUSR1: counters, or the
+ * vCPU kick) replace it, it ends the root as the signal would have
+ * (on_early_signal), and the supervisor then dies of the same signal.
+ */
+static const int jail_forwarded[] = {SIGINT, SIGTERM, SIGUSR1, SIGHUP, SIGQUIT};
+#define JAIL_NFORWARDED (sizeof(jail_forwarded) / sizeof(jail_forwarded[0]))
+/* The jailed root's exit status for "ended by signal N before it had a handler": 128 + N, as a shell's. */
+#define JAIL_SIGNAL_EXIT 128
+static volatile pid_t jail_child;
+/* unshare(CLONE_NEWPID)'s errno, reported where the jail fails without root (jail_enter). */
+static int jail_pidns_errno;
+static bool jail_in_pidns;
+
+static void on_forward(int sig)
+{
+	if (jail_child > 0)
+		kill(jail_child, sig);
+}
+
+static void on_early_signal(int sig)
+{
+	_exit(JAIL_SIGNAL_EXIT + sig);
+}
+
+static void handle_forwarded(void (*fn)(int))
+{
+	struct sigaction sa;
+	unsigned i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = fn; /* no SA_RESTART: the supervisor's waitpid returns to forward */
+	for (i = 0; i < JAIL_NFORWARDED; i++)
+		sigaction(jail_forwarded[i], &sa, NULL);
+}
+
+/* The supervisor's end: the root's exit status, or death by the root's signal. */
+static void __attribute__((noreturn)) end_as(int status)
+{
+	struct rlimit none = {0, 0};
+	sigset_t one;
+	int sig = 0;
+	unsigned i;
+
+	if (WIFEXITED(status)) {
+		for (i = 0; i < JAIL_NFORWARDED; i++)
+			if (WEXITSTATUS(status) == JAIL_SIGNAL_EXIT + jail_forwarded[i])
+				sig = jail_forwarded[i];
+		if (!sig)
+			_exit(WEXITSTATUS(status));
+	} else {
+		sig = WTERMSIG(status);
+	}
+	/* The root's core (if any) is the root's; the supervisor leaves none of its own. */
+	setrlimit(RLIMIT_CORE, &none);
+	signal(sig, SIG_DFL);
+	sigemptyset(&one);
+	sigaddset(&one, sig);
+	sigprocmask(SIG_UNBLOCK, &one, NULL);
+	raise(sig);
+	_exit(JAIL_SIGNAL_EXIT + sig);
+}
+
+int jail_fork(void (*at_end)(void))
+{
+	sigset_t fwd, old;
+	int status;
+	unsigned i;
+	pid_t pid;
+
+	if (jail_cfg.off)
+		return 0;
+	if (unshare(CLONE_NEWPID)) {
+		jail_pidns_errno = errno;
+		return 0;
+	}
+	/* No forwarded signal is lost between the fork and either side's handlers. */
+	sigemptyset(&fwd);
+	for (i = 0; i < JAIL_NFORWARDED; i++)
+		sigaddset(&fwd, jail_forwarded[i]);
+	sigprocmask(SIG_BLOCK, &fwd, &old);
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		log_err("jail: fork into a pid namespace: %s", strerror(errno));
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		return -1;
+	}
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+		handle_forwarded(on_early_signal);
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		jail_in_pidns = true;
+		return 1;
+	}
+	jail_child = pid;
+	handle_forwarded(on_forward);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR) {
+			log_err("jail: waiting for the root: %s", strerror(errno));
+			status = 1 << 8;
+			break;
+		}
+	if (at_end)
+		at_end();
+	end_as(status);
 }
 
 /* ---- the report ---------------------------------------------------------------- */
@@ -548,6 +670,8 @@ static void selftest(enum jail_role role)
 
 int jail_enter(enum jail_path path)
 {
+	struct stat pidns = {0};
+
 	jail_path_now = path;
 	if (jail_cfg.off) {
 		log_event("jail", "state", 's', "off", "why", 's',
@@ -556,10 +680,24 @@ int jail_enter(enum jail_path path)
 		return 0;
 	}
 	thread_role = path == JAIL_DEPTH1 ? "main (vCPU 0)" : "chain";
-	if (limits() || empty_root() || drop_privileges() || seccomp_lists(path))
+	if (jail_pidns_errno || !jail_in_pidns) {
+		log_err("jail: unshare: %s (the jail needs root; --no-jail runs without it, "
+			"for debugging only)", strerror(jail_pidns_errno ? jail_pidns_errno : EINVAL));
+		return -1;
+	}
+	/* The namespace's inode, for the event: read while /proc is still there. */
+	if (stat("/proc/self/ns/pid", &pidns)) {
+		log_err("jail: /proc/self/ns/pid: %s", strerror(errno));
+		return -1;
+	}
+	if (limits() || empty_root() || drop_privileges())
+		return -1;
+	/* The new ids cleared it (prctl(2)): the root still dies with its supervisor. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) || seccomp_lists(path))
 		return -1;
 	log_event("jail", "state", 's', "on", "path", 's', path == JAIL_DEPTH1 ? "depth1" : "layered",
-		  "uid", 'u', (uint64_t)jail_cfg.uid, "gid", 'u', (uint64_t)jail_cfg.gid, NULL);
+		  "uid", 'u', (uint64_t)jail_cfg.uid, "gid", 'u', (uint64_t)jail_cfg.gid, "pid", 'u',
+		  (uint64_t)getpid(), "pid_ns", 'u', (uint64_t)pidns.st_ino, NULL);
 	selftest(JAIL_MAIN);
 	return 0;
 }

@@ -49,6 +49,18 @@ int jail_parse_role(const char *v);
 void jail_configure(const struct jail_config *c);
 
 /*
+ * The jail's pid namespace, entered before anything of the stack exists
+ * (no thread, no KVM fd, no guest memory): this process forks; the child
+ * returns 1 and is pid 1 of a new pid namespace; the parent supervises it
+ * (forwards SIGINT, SIGTERM, SIGUSR1, SIGHUP, SIGQUIT), calls at_end once
+ * it has ended, and exits as it did: it never returns. 0 with --no-jail
+ * (no fork), or when the namespace could not be made (jail_enter then
+ * fails with the reason, where a jail without root fails); -1 when fork
+ * failed (logged).
+ */
+int jail_fork(void (*at_end)(void));
+
+/*
  * Jail the root: called once per stack, after every fd is open and every
  * file read, before the first vCPU runs or any other thread exists. 0, or
  * -1 with the reason logged (the stack must then not start).

@@ -4,7 +4,7 @@
  *
  *   rampart run [STACK.json] [--kernel K] [--initrd I] [--cmdline S] [--mem SIZE]
  *               [--cpus N] [--net tap:NAME]... [--disk PATH[,ro]]... [--name N] [--log FILE]
- *               [--jail-user UID[:GID]] [--no-jail]
+ *               [--jail-user UID[:GID]] [--no-jail] [--cpus-limit N] [--memory-limit SIZE]
  *   rampart check STACK.json
  *   rampart manifest [--layer-image FOLDER|IMAGE]
  *   rampart firewall --rules FILE --pcap IN.pcap --guest PREFIX [--guest-mac MAC]
@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "boot/boot.h"
+#include "root/cgroup.h"
 #include "root/config.h"
 #include "root/jail.h"
 #include "root/layer.h"
@@ -67,6 +68,10 @@ static const char usage_text[] =
 	"                       stack is set up (default " "1879069264" ", an id of its own)\n"
 	"  --no-jail            debugging only: the root keeps every system call, capability\n"
 	"                       and file of the host (a \"jail\" event says so)\n"
+	"  --cpus-limit N       the root's CPU time, in CPUs (1.5: one and a half), as a\n"
+	"                       cgroup v2 cpu.max (a cgroup of its own, removed at exit)\n"
+	"  --memory-limit SIZE  the root's memory, all of it (guest, layers, the root), as\n"
+	"                       a cgroup v2 memory.max; units as --mem\n"
 	"layered stacks (ring-3 layers, from the root up):\n"
 	"  --layers K1,K2,...   pass, test, ...; the top: vmm (boots --kernel), spin, test\n"
 	"                       K@gcc or K@clang picks a layer's variant of the layer\n"
@@ -89,7 +94,8 @@ static const char usage_text[] =
 
 enum { OPT_KERNEL = 1, OPT_INITRD, OPT_CMDLINE, OPT_MEM, OPT_CPUS, OPT_NET, OPT_DISK, OPT_NAME,
        OPT_LOG, OPT_HELP, OPT_LAYERS, OPT_LAYER_IMAGE, OPT_LAYER_MEM, OPT_LAYER_ARGS, OPT_ECHO,
-       OPT_MANIFEST, OPT_POLICY, OPT_NO_JAIL, OPT_JAIL_USER, OPT_JAIL_SELFTEST, OPT_RULES };
+       OPT_MANIFEST, OPT_POLICY, OPT_NO_JAIL, OPT_JAIL_USER, OPT_JAIL_SELFTEST, OPT_RULES,
+       OPT_CPUS_LIMIT, OPT_MEMORY_LIMIT };
 
 static const struct option run_opts[] = {
 	{"kernel", required_argument, NULL, OPT_KERNEL},
@@ -112,6 +118,8 @@ static const struct option run_opts[] = {
 	{"rules", required_argument, NULL, OPT_RULES},
 	{"no-jail", no_argument, NULL, OPT_NO_JAIL},
 	{"jail-user", required_argument, NULL, OPT_JAIL_USER},
+	{"cpus-limit", required_argument, NULL, OPT_CPUS_LIMIT},
+	{"memory-limit", required_argument, NULL, OPT_MEMORY_LIMIT},
 	/* Tests only (docs/jail.md): that thread makes a forbidden call once jailed. */
 	{"jail-selftest", required_argument, NULL, OPT_JAIL_SELFTEST},
 	{NULL, 0, NULL, 0},
@@ -203,6 +211,19 @@ static int apply_flag(struct rp_config *c, int opt, const char *v)
 		if (jail_parse_user(&c->jail, v)) {
 			log_err("--jail-user %s: must be UID or UID:GID, each 1..4294967294 (not root)",
 				v);
+			return -1;
+		}
+		return 0;
+	case OPT_CPUS_LIMIT:
+		if (config_parse_cpu_limit(v, &c->limits)) {
+			log_err("--cpus-limit %s: must be a number of CPUs, 0.01..%d (1.5: one and "
+				"a half)", v, RP_CPU_LIMIT_MAX);
+			return -1;
+		}
+		return 0;
+	case OPT_MEMORY_LIMIT:
+		if (config_parse_mem(v, &c->limits.memory) || !c->limits.memory) {
+			log_err("--memory-limit %s: not a size (MiB, or 512M, 1G)", v);
 			return -1;
 		}
 		return 0;
@@ -466,24 +487,19 @@ static int preflight(const struct rp_config *c, struct preflight *p)
 	return 0;
 }
 
-static int cmd_run(int argc, char **argv)
+static int run_stack(const struct rp_config *cfg, struct preflight *p)
 {
 	static struct rp_vm vm;
-	struct rp_config cfg;
-	struct preflight p;
 	int outcome;
 
-	if (parse_run_args(&cfg, argc, argv) || open_log(&cfg) || preflight(&cfg, &p))
-		return RP_ERROR;
-	jail_configure(&cfg.jail);
-	if (cfg.nlayers) {
+	if (cfg->nlayers) {
 		/* The vmm layer reads its own copies of the guest's files; the
 		 * policy blobs are these. */
-		outcome = run_layers(&cfg, &p);
-		preflight_free(&p);
+		outcome = run_layers(cfg, p);
+		preflight_free(p);
 		return outcome;
 	}
-	outcome = boot_stack(&vm, &cfg, p.kernel, p.ksize, p.initrd, p.isize);
+	outcome = boot_stack(&vm, cfg, p->kernel, p->ksize, p->initrd, p->isize);
 	devices_stop(&vm);
 	if (outcome != RP_ERROR || vm.why[0]) {
 		uint64_t ex = 0, mmio = 0, pio = 0;
@@ -500,7 +516,35 @@ static int cmd_run(int argc, char **argv)
 		log_err("%s after %.2f s (exit %d)", vm.why, log_uptime(), outcome);
 	}
 	vm_destroy(&vm);
-	preflight_free(&p);
+	preflight_free(p);
+	return outcome;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	struct rp_config cfg;
+	struct preflight p;
+	int outcome, forked;
+
+	if (parse_run_args(&cfg, argc, argv) || open_log(&cfg) || preflight(&cfg, &p))
+		return RP_ERROR;
+	jail_configure(&cfg.jail);
+	/* The limits first: the pid namespace's root is then born under them. */
+	if (cgroup_enter(&cfg.limits)) {
+		preflight_free(&p);
+		return RP_ERROR;
+	}
+	/* From here on, jailed, this is pid 1 of a pid namespace of its own (jail.c). */
+	forked = jail_fork(cgroup_remove);
+	if (forked < 0) {
+		cgroup_remove();
+		preflight_free(&p);
+		return RP_ERROR;
+	}
+	outcome = run_stack(&cfg, &p);
+	/* Jailed, it cannot: the supervisor does, once this process has ended. */
+	if (!forked)
+		cgroup_remove();
 	return outcome;
 }
 

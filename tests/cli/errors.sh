@@ -47,6 +47,12 @@ truncate -s 200M "$T/big.initrd"
 printf '{"guest":{"kernel":"k"},"disks":[{"path":"d","readonly":"no"}]}' >"$T/bad.json"
 printf '{"guest":{"kernel":"k"},"typo":1}' >"$T/typo.json"
 printf '{"guest":{"kernel":' >"$T/broken.json"
+printf '{"guest":{"kernel":"%s"},"limits":{"cpus":-1}}' "$PWD/$K" >"$T/lim-cpus-neg.json"
+printf '{"guest":{"kernel":"%s"},"limits":{"cpus":"many"}}' "$PWD/$K" >"$T/lim-cpus-str.json"
+printf '{"guest":{"kernel":"%s"},"limits":{"memory":0}}' "$PWD/$K" >"$T/lim-mem-zero.json"
+printf '{"guest":{"kernel":"%s"},"limits":{"memory":"lots"}}' "$PWD/$K" >"$T/lim-mem-bad.json"
+printf '{"guest":{"kernel":"%s","mem":"512M"},"limits":{"memory":"256M"}}' "$PWD/$K" >"$T/lim-mem-low.json"
+printf '{"guest":{"kernel":"%s"},"limits":{"cpu":1}}' "$PWD/$K" >"$T/lim-typo.json"
 
 expect no-args 1 "usage" -- $R
 expect unknown-command 1 "unknown command 'fly'" -- $R fly
@@ -71,6 +77,25 @@ expect stack-missing 1 "stack file $T/none.json" -- $R run "$T/none.json"
 expect stack-type 1 "disks\[0\].readonly: wrong type" -- $R run "$T/bad.json"
 expect stack-typo 1 "stack.typo: unknown field" -- $R check "$T/typo.json"
 expect stack-syntax 1 "line 1" -- $R check "$T/broken.json"
+# Limits (cgroup v2): refused by name before anything starts, on any host.
+expect cpus-limit-zero 1 "--cpus-limit 0: must be a number of CPUs" -- $R run --kernel $K --cpus-limit 0
+expect cpus-limit-neg 1 "--cpus-limit -1: must be a number of CPUs" -- $R run --kernel $K --cpus-limit -1
+expect cpus-limit-junk 1 "--cpus-limit 1.5x: must be a number of CPUs" -- $R run --kernel $K --cpus-limit 1.5x
+expect cpus-limit-tiny 1 "--cpus-limit 0.001: must be a number of CPUs" -- $R run --kernel $K --cpus-limit 0.001
+expect cpus-limit-huge 1 "--cpus-limit 150000: must be a number of CPUs" -- $R run --kernel $K --cpus-limit 150000
+expect memory-limit-zero 1 "--memory-limit 0: not a size" -- $R run --kernel $K --memory-limit 0
+expect memory-limit-junk 1 "--memory-limit lots: not a size" -- $R run --kernel $K --memory-limit lots
+expect memory-limit-low 1 "limits.memory (--memory-limit) 100 MiB: below what the stack needs, 320 MiB" -- \
+	$R run --kernel $K --memory-limit 100M
+expect memory-limit-layers 1 "limits.memory (--memory-limit) 70 MiB: below what the stack needs, 80 MiB" -- \
+	$R check --layers pass,spin --memory-limit 70M
+expect stack-limit-cpus-neg 1 "limits.cpus: must be a number of CPUs" -- $R run "$T/lim-cpus-neg.json"
+expect stack-limit-cpus-str 1 "limits.cpus: must be a number of CPUs" -- $R run "$T/lim-cpus-str.json"
+expect stack-limit-mem-zero 1 "limits.memory: not a size" -- $R run "$T/lim-mem-zero.json"
+expect stack-limit-mem-bad 1 "limits.memory: not a size" -- $R check "$T/lim-mem-bad.json"
+expect stack-limit-mem-low 1 "limits.memory (--memory-limit) 256 MiB: below what the stack needs, 576 MiB" -- \
+	$R check "$T/lim-mem-low.json"
+expect stack-limit-typo 1 "limits.cpu: unknown field" -- $R check "$T/lim-typo.json"
 # Without /dev/kvm (or without the right to open it), every path names it and says what to do.
 expect_nokvm() {
 	name=$1; shift

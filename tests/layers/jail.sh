@@ -2,7 +2,9 @@
 # The root's jail (src/root/jail.c, docs/jail.md), checked from outside on a
 # running layered stack, directly on /dev/kvm: /proc/PID shows seccomp
 # filtering, no_new_privs, no capability, the jail's user, namespaces of its
-# own and an empty root directory, in every thread; --no-jail shows none of
+# own (pid included: the root is pid 1 of its own, under a supervisor that
+# forwards signals) and an empty root directory, in every thread; limits
+# asked for without cgroup v2 refused (limits.sh checks them); --no-jail shows none of
 # it and says so in an event; a forbidden call after set-up (the hidden
 # --jail-selftest, tests only) ends the root with a line naming the call and
 # the thread. Needs root (the jail does; netns and tap for the watcher).
@@ -35,6 +37,10 @@ start() {
 	while [ -n "$pid" ] && [ "$(cat /proc/$pid/comm 2>/dev/null)" != rampart ]; do
 		pid=$(cat /proc/$pid/task/*/children 2>/dev/null | awk '{ print $1 }')
 	done
+	# Jailed, that rampart is the supervisor; the root is its one child, in the pid namespace.
+	super=$pid
+	kid=$(cat /proc/$pid/task/*/children 2>/dev/null | awk '{ print $1 }')
+	[ -n "$kid" ] && [ "$(cat /proc/$kid/comm 2>/dev/null)" = rampart ] && pid=$kid
 }
 # stop: SIGTERM, the stack's own way to end (exit 5); $rc
 stop() { kill -TERM "$pid"; wait "$bg"; rc=$?; pid=""; }
@@ -64,16 +70,21 @@ else
 	[ -z "$why" ] && ok "seccomp, no_new_privs, no capabilities, the jail's user" || notok "jail status" "$why"
 
 	why=""
-	for ns in mnt net ipc uts cgroup; do nsdiff $pid $ns || why="$why $ns shared;"; done
-	[ "$(readlink /proc/$pid/ns/pid)" = "$(readlink /proc/$$/ns/pid)" ] || why="$why pid unexpected;"
-	[ -z "$why" ] && ok "own mount, net, ipc, uts, cgroup namespaces" || notok "namespaces" "$why"
+	for ns in mnt net ipc uts cgroup pid; do nsdiff $pid $ns || why="$why $ns shared;"; done
+	[ "$super" != "$pid" ] || why="$why no supervisor;"
+	# The root's own pid namespace: pid 1 there (NSpid: its pid here, then there).
+	set -- $(st $pid NSpid)
+	[ "$#" = 2 ] && [ "$2" = 1 ] || why="$why NSpid $*;"
+	[ -z "$why" ] && ok "own mount, net, ipc, uts, cgroup, pid namespaces (pid 1 in its own)" ||
+		notok "namespaces" "$why"
 
 	# The root directory: nothing in it, and read-only.
 	left=$(ls -A "/proc/$pid/root/" 2>&1)
 	opts=$(awk '$5 == "/" { print $6 }' "/proc/$pid/mountinfo")
 	[ -z "$left" ] && [ "$(echo "$opts" | grep -c '^ro,')" = 1 ] && [ "$(echo "$opts" | wc -l)" = 1 ] &&
 		ok "root directory empty, read-only" || notok "root directory" "holds '$left', mounts '$opts'"
-	grep -q '"event":"jail","state":"on","path":"layered","uid":1879069264' "$T/on" &&
+	pidns=$(readlink /proc/$pid/ns/pid | tr -dc 0-9)
+	grep -q '"event":"jail","state":"on","path":"layered","uid":1879069264,"gid":1879069264,"pid":1,"pid_ns":'"$pidns}" "$T/on" &&
 		ok "jail event" || notok "jail event" "$(grep '"jail"' "$T/on")"
 	stop
 	[ $rc = 5 ] && ok "jailed stack stops on SIGTERM (exit 5)" || notok "SIGTERM" "rc $rc: $(tail -n1 "$T/on.err")"
@@ -85,7 +96,13 @@ if [ -n "$pid" ]; then
 	u="$1 $3"
 	set -- $(st $pid Gid)
 	[ "$u $1 $3" = "4242 4242 4343 4343" ] && ok "--jail-user 4242:4343" || notok "--jail-user" "uid $u gid $*"
-	stop
+	# The operator's SIGINT goes to the supervisor, which hands it on; it exits as the root did.
+	kill -INT "$super"
+	wait "$bg"
+	rc=$?
+	pid=""
+	[ $rc = 5 ] && grep -q 'stopped by signal 2' "$T/user.err" &&
+		ok "SIGINT to the supervisor stops the root (exit 5)" || notok "SIGINT forwarded" "rc $rc: $(tail -n1 "$T/user.err")"
 else
 	notok "--jail-user" "no jail event ($(tail -n1 "$T/user.err"))"
 fi
@@ -100,11 +117,26 @@ else
 	[ "$(st $pid NoNewPrivs)" = 0 ] || why="$why NoNewPrivs $(st $pid NoNewPrivs);"
 	[ "$(st $pid CapEff)" != 0000000000000000 ] || why="$why no capabilities;"
 	! nsdiff $pid mnt || why="$why own mount namespace;"
+	! nsdiff $pid pid || why="$why own pid namespace;"
+	[ "$super" = "$pid" ] || why="$why a supervisor;"
 	[ -n "$(ls -A /proc/$pid/root/)" ] || why="$why empty root;"
 	[ -z "$why" ] && ok "--no-jail: none of the jail" || notok "--no-jail" "$why"
 	grep -q '"event":"jail","state":"off"' "$T/off" && ok "--no-jail: the jail event says off" ||
 		notok "--no-jail event" "$(grep '"jail"' "$T/off")"
 	stop
+fi
+
+# ---- cgroup v2 limits -------------------------------------------------------------
+# Where this host has no cgroup v2 with the cpu and memory controllers, a run
+# asking for limits says so and does not start; the limits themselves are
+# checked by tests/layers/limits.sh, which tests/run.sh runs where cgroup v2
+# has them (here, or inside the test host).
+if ! sh tests/layers/limits.sh --available; then
+	"$R" run $LONG --cpus-limit 1.5 --memory-limit 512M 2>"$T/nocg"
+	rc=$?
+	[ $rc = 1 ] && grep -q 'rampart: limits: .*\(no cgroup v2\|offers no cpu controller\|offers no memory controller\)' "$T/nocg" &&
+		ok "limits without cgroup v2 cpu/memory: refused, exit 1" ||
+		notok "limits refused" "rc $rc: $(tail -n1 "$T/nocg")"
 fi
 
 # ---- a forbidden call after set-up ends the root, named -------------------------
