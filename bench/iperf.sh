@@ -2,7 +2,8 @@
 # make bench-net: the guest's network through the stack, as users load it: a
 # bulk TCP stream (iperf3, BENCH_SECS seconds each way, default 6) and a
 # round trip (ping), for QEMU microvm and rampart at depth 1 (the baselines)
-# and rampart behind 1, 2 and 5 layers, all in one run on one host (inside
+# and rampart behind 1, 2 and 5 layers, and behind a firewall layer
+# (bench/fw-bench.nft) in place of the pass at depth 3, all in one run on one host (inside
 # the test host where this machine has no hardware virtualization),
 # BENCH_RUNS rounds (default 1), medians. Prints the table and writes it to
 # docs/benchmarks-net.md.
@@ -36,7 +37,7 @@ function ratio(a, b) { return (a != "" && b != "" && b > 0) ? sprintf("%.2f", a 
 	for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
 	if (f["value"] == "" || f["value"] == "none") next
 	vals[f["metric"] SUBSEP f["vmm"]] = vals[f["metric"] SUBSEP f["vmm"]] " " f["value"]
-	if (f["metric"] ~ /_d[0-9]+$/) { d = f["metric"]; sub(/.*_d/, "", d); depths[d] = 1 }
+	if (f["metric"] ~ /_d[0-9]+(fw)?$/) { d = f["metric"]; sub(/.*_d/, "", d); depths[d] = 1 }
 }
 END {
 	print "| depth | layers | tx MB/s | rx MB/s | tx / depth 1 | rx / depth 1 | tx / QEMU | rx / QEMU | rtt ms | rtt / depth 1 | exits per frame tx | exits per frame rx |"
@@ -44,12 +45,13 @@ END {
 	qt = cell("iperf_tx_MBps", 1, "qemu"); qr = cell("iperf_rx_MBps", 1, "qemu"); ql = cell("rtt_ms", 1, "qemu")
 	printf "| 1 | QEMU microvm | %s | %s | - | - | 1.00 | 1.00 | %s | - | - | - |\n", qt, qr, ql
 	t1 = cell("iperf_tx_MBps", 1, "rampart"); r1 = cell("iperf_rx_MBps", 1, "rampart"); l1 = cell("rtt_ms", 1, "rampart")
-	name[1] = "none"; name[2] = "vmm"; name[3] = "pass,vmm"; name[6] = "4 pass + vmm"
-	for (d = 1; d <= 8; d++) {
+	name[1] = "none"; name[2] = "vmm"; name[3] = "pass,vmm"; name["3fw"] = "firewall,vmm (bench/fw-bench.nft)"; name[6] = "4 pass + vmm"
+	for (i = 1; i <= 16; i++) {
+		d = (i % 2) ? (i + 1) / 2 : i / 2 "fw"
 		if (!(d in depths)) continue
 		t = cell("iperf_tx_MBps", d, "rampart"); r = cell("iperf_rx_MBps", d, "rampart"); l = cell("rtt_ms", d, "rampart")
 		if (t == "" && r == "") continue
-		printf "| %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", d, (d in name) ? name[d] : "-", t, r,
+		printf "| %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", d + 0, (d in name) ? name[d] : "-", t, r,
 			ratio(t, t1), ratio(r, r1), ratio(t, qt), ratio(r, qr), l, ratio(l, l1),
 			cell("exits_per_frame_tx", d, "rampart"), cell("exits_per_frame_rx", d, "rampart")
 	}

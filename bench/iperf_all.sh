@@ -10,12 +10,14 @@
 # exits_per_frame_rx: the stack's KVM_RUN returns (every VM, from the
 # root's end event) over the frames the tap carried, less those of a boot
 # of the same stack with the idle workload (the boot's own exits).
-# Each metric name ends in _dD, D the guest's depth.
+# Each metric name ends in _dD, D the guest's depth (and fw with a firewall).
 RAMPART_ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$RAMPART_ROOT/tests/system/lib.sh"
 SECS=${1:-6}
 RUNS=${BENCH_RUNS:-1}
-STACKS=${BENCH_STACKS:-"qemu: rampart: rampart:vmm rampart:pass,vmm rampart:pass,pass,pass,pass,vmm"}
+STACKS=${BENCH_STACKS:-"qemu: rampart: rampart:vmm rampart:pass,vmm rampart:firewall,vmm rampart:pass,pass,pass,pass,vmm"}
+# A firewall layer filters with bench/fw-bench.nft; its metrics end in _dDfw.
+FW_RULES=$R/bench/fw-bench.nft
 INITRD=$IMG/bench-initrd.cpio.gz
 [ -s "$INITRD" ] || { echo "bench: missing $INITRD (scripts/images.sh builds it when iperf3 is installed)"; exit 1; }
 command -v iperf3 >/dev/null || { echo "bench: no iperf3 on this host"; exit 1; }
@@ -37,6 +39,7 @@ while [ $round -le "$RUNS" ]; do
 			depth=$(($(echo "$layers" | tr ',' '\n' | wc -l) + 1))
 			set -- --layers "$layers"
 		fi
+		case ,$layers, in *,firewall,*) depth=${depth}fw; set -- "$@" --rules "firewall=$FW_RULES" ;; esac
 		base=0
 		if [ "$VMM" = rampart ]; then
 			guest "$SCRATCH/log" idle "" --net "tap:$TAP" "$@"
