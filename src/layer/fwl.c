@@ -9,7 +9,8 @@
  *     fw_blob_check: fwl_start ends the layer otherwise, before the child
  *     ever runs (and frames only move while it does).
  *  2. A frame crosses only when the engine said accept and, from the guest,
- *     its source MAC (and an ARP sender's) is the child's own: the filter is
+ *     it carries no VLAN tag and its source MAC (and an ARP sender's) is the
+ *     child's own: the filter is
  *     the only way between the child's device and our parent's (vnet.c), so
  *     when this layer is dead, faulted or being rebuilt, nothing crosses.
  *  3. The blob is never written: it is mapped read-only into the child
@@ -38,6 +39,10 @@
 /* Rules with a counter statement reported (a blob may have 16384): the
  * report stays a few lines per period whatever the policy. */
 #define FWL_REPORT_RULES_MAX 64
+/* The EtherTypes of a VLAN tag (802.1Q) and a service tag (802.1ad, QinQ):
+ * refused from the guest (is_tagged). */
+#define ETH_P_8021Q 0x8100u
+#define ETH_P_8021AD 0x88a8u
 /* A report line: RP_MAX_LOG bytes at most. */
 #define FWL_LINE_MAX 480
 
@@ -45,7 +50,7 @@ static struct fw_engine *fw;
 static struct rp_boot_info own; /* our boot info without the policy blob */
 static const struct rp_blob *policy;
 static uint8_t guest_mac[6];
-static uint64_t ticks, spoofed, spoofed_bytes, reject_unsent;
+static uint64_t ticks, spoofed, spoofed_bytes, tagged, tagged_bytes, reject_unsent;
 
 struct fwl_line {
 	char buf[FWL_LINE_MAX];
@@ -117,13 +122,15 @@ void fwl_report(void)
 	put(&l, "fwstats");
 	/* Frames refused for their virtio-net header (vnet.c) count as
 	 * invalid: dropped before the engine saw them. */
-	put_kv(&l, "frames", fw->stats.frames + spoofed + vnet_hdr_refused);
-	put_kv(&l, "bytes", fw->stats.bytes + spoofed_bytes + vnet_hdr_refused_bytes);
+	put_kv(&l, "frames", fw->stats.frames + spoofed + tagged + vnet_hdr_refused);
+	put_kv(&l, "bytes",
+	       fw->stats.bytes + spoofed_bytes + tagged_bytes + vnet_hdr_refused_bytes);
 	put_kv(&l, "accepted", fw->stats.accepted);
-	put_kv(&l, "dropped", fw->stats.dropped + spoofed + vnet_hdr_refused);
+	put_kv(&l, "dropped", fw->stats.dropped + spoofed + tagged + vnet_hdr_refused);
 	put_kv(&l, "rejected", fw->stats.rejected);
 	put_kv(&l, "invalid", fw->stats.invalid + vnet_hdr_refused);
 	put_kv(&l, "spoofed", spoofed);
+	put_kv(&l, "tagged", tagged);
 	put_kv(&l, "ct_entries", fw_ct_count(&fw->ct));
 	put_kv(&l, "ct_full", fw->stats.ct_full);
 	put_kv(&l, "frag_dropped", fw->stats.frag_dropped);
@@ -244,11 +251,34 @@ unsent:
 	reject_unsent++;
 }
 
+/*
+ * A guest frame behind an 802.1Q or 802.1ad tag. The guest's link is one
+ * untagged segment: a tag could only carry its frame onto another VLAN of a
+ * VLAN-aware bridge or trunk, and a VID 0 (priority) tag is taken as
+ * untagged by Linux hosts while it would hide an ARP from the sender check
+ * below (the engine walks tags and accepts ARP under any policy). So no
+ * tagged frame leaves the guest, and the checks see untagged frames only.
+ */
+static bool is_tagged(const uint8_t *frame, uint32_t len)
+{
+	uint32_t type;
+
+	if (len < 14)
+		return false; /* no EtherType: the engine finds it malformed */
+	type = (uint32_t)frame[12] << 8 | frame[13];
+	return type == ETH_P_8021Q || type == ETH_P_8021AD;
+}
+
 /* vnet_filter: the engine's verdict, and anti-spoofing for the guest's frames. */
 static bool fwl_filter(const uint8_t *frame, uint32_t len, bool from_guest)
 {
 	unsigned v;
 
+	if (from_guest && is_tagged(frame, len)) {
+		tagged++;
+		tagged_bytes += len;
+		return false;
+	}
 	if (from_guest && len >= 14 &&
 	    (rt_memcmp(frame + 6, guest_mac, 6) ||
 	     /* an ARP request or reply over Ethernet/IPv4: its sender's MAC too */
