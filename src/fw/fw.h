@@ -315,6 +315,12 @@ void fw_frag_remember(struct fw_ct *ct, const struct fw_pkt *p, uint64_t now);
 /* Flows in the table (expired ones not yet reused count too). */
 uint32_t fw_ct_count(const struct fw_ct *ct);
 
+/* Whether a `reject` may answer p (src/fw/reject.c): false when either MAC
+ * is a group's, or an address is not unicast (IPv4: 0/8, 224/4 and above,
+ * so multicast and 255.255.255.255; IPv6: multicast, or an unspecified
+ * source), or p is neither IPv4 nor IPv6. The frame is dropped either way. */
+bool fw_reject_may_answer(const struct fw_pkt *p);
+
 /* ---- the engine ---------------------------------------------------------- */
 
 struct fw_counter {

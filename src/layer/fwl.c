@@ -191,7 +191,9 @@ static void reply_hdr(uint8_t *r, const struct fw_pkt *p, uint8_t proto, uint32_
  * The reply nft's `reject` sends, for an IPv4 frame without VLAN tag: a
  * TCP RST (`reject with tcp reset`), else ICMP port unreachable quoting the
  * header and 8 bytes (RFC 792). Nothing for an ICMP error, a TCP RST, a
- * frame from a multicast MAC, or another family: those are only dropped.
+ * frame to or from a group address (fw_reject_may_answer: as Linux's
+ * REJECT, no reply from a broadcast or multicast source, no reflection of
+ * one frame into many replies), or another family: those are only dropped.
  */
 static void reject(const uint8_t *frame, uint32_t len, bool from_guest, bool tcp_reset)
 {
@@ -199,8 +201,9 @@ static void reject(const uint8_t *frame, uint32_t len, bool from_guest, bool tcp
 	struct fw_pkt p;
 	uint32_t n;
 
-	if (len < ETH + IP4 || frame[12] != 0x08 || frame[13] != 0x00 || (frame[6] & 1) ||
-	    fw_parse(frame, len, &p) || p.l3 != FW_L3_IP4 || p.frag == FW_FRAG_LATER)
+	if (len < ETH + IP4 || frame[12] != 0x08 || frame[13] != 0x00 ||
+	    fw_parse(frame, len, &p) || p.l3 != FW_L3_IP4 || p.frag == FW_FRAG_LATER ||
+	    !fw_reject_may_answer(&p))
 		goto unsent;
 	if (tcp_reset && p.proto == FW_PROTO_TCP && p.l4_ok && !(p.tcp_flags & FW_TCP_RST)) {
 		uint8_t *t = r + ETH + IP4, pseudo[12];

@@ -48,6 +48,8 @@
 #define IP_UDP 28 /* IPv4 and UDP headers */
 #define IO_UDP_OUT 5000
 #define IO_UDP_IN 6000
+/* UDP mode: the host side's MAC (build/tapio's source), the frames' destination. */
+#define IO_HOST_MAC "\x02\x00\x00\x00\x00\x01"
 
 struct io_mem {
 	struct vdrv_blk blk;
@@ -151,7 +153,7 @@ static void send_udp(struct io_mem *m, uint64_t i, uint16_t dport, bool spoof)
 	uint32_t sum = 0, len = 20 + 8 + 4 + IO_CHUNK;
 
 	rt_memset(f, 0, NET_HDR + ETH_HDR + IP_UDP);
-	rt_memset(eth, 0xff, 6);
+	rt_memcpy(eth, IO_HOST_MAC, 6); /* unicast: a firewall answers no broadcast */
 	rt_memcpy(eth + 6, m->net.mac, 6);
 	if (spoof)
 		eth[11] ^= 0x02;
