@@ -17,6 +17,10 @@
  *     (sealed by the root against every VM, us included) before it is
  *     checked, and again each time the child is rebuilt.
  *  4. The engine's tables are fixed (src/fw/fw.h): no frame grows them.
+ *  5. Conntrack's bucket hash is keyed with a secret the child cannot know:
+ *     derived one-way from our boot info's canary (fresh per boot and per
+ *     layer: getrandom(2) in the root for layer 1, drawn one-way by each
+ *     parent for its child, child.c), never from anything the child sees.
  */
 #include "layer/fwl.h"
 
@@ -27,6 +31,7 @@
 #include "layer/policy.h"
 #include "layer/vnet.h"
 #include "lib/rt.h"
+#include "lib/sha256.h"
 
 #define PAGE 0x1000ULL
 #define BIG_PAGE 0x200000ULL
@@ -330,8 +335,26 @@ void fwl_seal(int64_t vm, uint64_t child_size)
 		fwl_fail("RP_HC_VM_MAP refused the policy's seal", NULL);
 }
 
+/* Conntrack's hash key (invariant 5): SHA-256 of a label and our canary,
+ * so the key says nothing of the canary (the stack guard) and the other way
+ * round. */
+static void ct_key(uint8_t key[FW_CT_KEY_BYTES])
+{
+	static const char label[] = "rampart firewall conntrack key";
+	uint8_t d[SHA256_BYTES];
+	struct sha256 c;
+
+	sha256_init(&c);
+	sha256_update(&c, label, sizeof(label));
+	sha256_update(&c, &own.canary, sizeof(own.canary));
+	sha256_final(&c, d);
+	rt_memcpy(key, d, FW_CT_KEY_BYTES);
+	rt_memset(d, 0, sizeof(d));
+}
+
 void fwl_start(const uint8_t mac[6], bool have_net)
 {
+	uint8_t key[FW_CT_KEY_BYTES];
 	const void *blob = (const void *)(uintptr_t)policy->gpa;
 	const char *why = "?";
 	struct line l = {.len = 0};
@@ -339,7 +362,9 @@ void fwl_start(const uint8_t mac[6], bool have_net)
 	/* Sealed before it is checked: what is checked is what runs (invariant 3). */
 	if (fw_blob_check(blob, policy->size, &why))
 		fwl_fail("policy blob refused", why);
-	fw_engine_init(fw, blob);
+	ct_key(key);
+	fw_engine_init(fw, blob, key);
+	rt_memset(key, 0, sizeof(key));
 	rt_memcpy(guest_mac, mac, 6);
 	if (hc5(RP_HC_TIMER, FWL_TICK_NS, 0, 0, 0, 0) < 0)
 		fwl_fail("RP_HC_TIMER refused", NULL);
