@@ -16,7 +16,10 @@
  *  3. an existing flow is updated by fw_ct_in before the rules run, as
  *     Linux's conntrack does at prerouting;
  *  4. an expired entry is never found by a lookup; a bucket walk is at most
- *     FW_CT_MAX steps (each entry is on one chain once).
+ *     FW_CT_MAX steps (each entry is on one chain once);
+ *  5. a flow's bucket is a keyed hash (SipHash-1-3) of its tuple under a
+ *     random key the caller gives fw_ct_init: the guest cannot compute it,
+ *     so it cannot pick flows that share a bucket.
  */
 #include "fw/fw.h"
 #include "lib/rt.h"
@@ -92,13 +95,15 @@ static bool after(uint32_t a, uint32_t b)
 
 /* Entries are handed out from e[fresh ..] before any is reused, so an init
  * touches the buckets and the fragment table, not the 16384 entries. */
-void fw_ct_init(struct fw_ct *ct)
+void fw_ct_init(struct fw_ct *ct, const uint8_t key[FW_CT_KEY_BYTES])
 {
 	for (uint32_t i = 0; i < FW_CT_BUCKETS; i++)
 		ct->bucket[i] = FW_CT_NIL;
 	rt_memset(ct->frag, 0, sizeof(ct->frag));
 	ct->free_head = FW_CT_NIL;
-	ct->count = ct->hand = ct->fresh = ct->frag_hand = ct->seed = 0;
+	ct->count = ct->hand = ct->fresh = ct->frag_hand = 0;
+	ct->key[0] = rt_le64(key);
+	ct->key[1] = rt_le64(key + 8);
 	ct->full_drops = 0;
 }
 
@@ -114,11 +119,46 @@ struct tuple {
 	uint8_t alen, proto;
 };
 
-static uint32_t fnv(uint32_t h, const uint8_t *b, size_t n)
+/* SipHash-1-3 (Aumasson and Bernstein; the variant Linux's hsiphash and
+ * Rust's HashMap use for tables the other side fills): a keyed PRF, so
+ * without the key no tuple's bucket can be known or made to collide. */
+static uint64_t rotl(uint64_t x, unsigned b)
 {
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ b[i]) * 16777619u;
-	return h;
+	return x << b | x >> (64 - b);
+}
+
+#define SIPROUND(v0, v1, v2, v3)                                                 \
+	do {                                                                     \
+		v0 += v1, v1 = rotl(v1, 13), v1 ^= v0, v0 = rotl(v0, 32);        \
+		v2 += v3, v3 = rotl(v3, 16), v3 ^= v2;                           \
+		v0 += v3, v3 = rotl(v3, 21), v3 ^= v0;                           \
+		v2 += v1, v1 = rotl(v1, 17), v1 ^= v2, v2 = rotl(v2, 32);        \
+	} while (0)
+
+static uint64_t siphash13(const uint64_t key[2], const uint8_t *m, size_t n)
+{
+	uint64_t v0 = 0x736f6d6570736575ull ^ key[0], v1 = 0x646f72616e646f6dull ^ key[1];
+	uint64_t v2 = 0x6c7967656e657261ull ^ key[0], v3 = 0x7465646279746573ull ^ key[1];
+	uint64_t last = (uint64_t)n << 56;
+	size_t i;
+
+	for (i = 0; i + 8 <= n; i += 8) {
+		uint64_t w = rt_le64(m + i);
+
+		v3 ^= w;
+		SIPROUND(v0, v1, v2, v3);
+		v0 ^= w;
+	}
+	for (unsigned k = 0; i + k < n; k++)
+		last |= (uint64_t)m[i + k] << (8 * k);
+	v3 ^= last;
+	SIPROUND(v0, v1, v2, v3);
+	v0 ^= last;
+	v2 ^= 0xff;
+	SIPROUND(v0, v1, v2, v3);
+	SIPROUND(v0, v1, v2, v3);
+	SIPROUND(v0, v1, v2, v3);
+	return v0 ^ v1 ^ v2 ^ v3;
 }
 
 /* The same bucket for both directions: the endpoints in a fixed order. */
@@ -136,10 +176,12 @@ static uint32_t tuple_hash(const struct fw_ct *ct, const struct tuple *t)
 		rt_memcpy(a, b, sizeof(a));
 		rt_memcpy(b, x, sizeof(b));
 	}
-	uint32_t h = fnv(2166136261u ^ ct->seed, a, sizeof(a));
-	h = fnv(h, b, sizeof(b));
-	h = fnv(h, &t->proto, 1);
-	return h % FW_CT_BUCKETS;
+	uint8_t m[2 * sizeof(a) + 1];
+
+	rt_memcpy(m, a, sizeof(a));
+	rt_memcpy(m + sizeof(a), b, sizeof(b));
+	m[sizeof(m) - 1] = t->proto;
+	return (uint32_t)(siphash13(ct->key, m, sizeof(m)) % FW_CT_BUCKETS);
 }
 
 static bool entry_is(const struct fw_ct_entry *e, const struct tuple *t, bool reply)
@@ -201,6 +243,14 @@ static void tuple_of(const struct fw_pkt *p, struct tuple *t)
 		t->sp = p->sport;
 		t->dp = p->dport;
 	}
+}
+
+uint32_t fw_ct_bucket(const struct fw_ct *ct, const struct fw_pkt *p)
+{
+	struct tuple t;
+
+	tuple_of(p, &t);
+	return tuple_hash(ct, &t);
 }
 
 static bool icmp_request(const struct fw_pkt *p)

@@ -221,7 +221,7 @@ int fw_blob_check(const void *blob, size_t len, const char **why)
 
 /* ---- evaluation ------------------------------------------------------------ */
 
-void fw_engine_init(struct fw_engine *fw, const void *blob)
+void fw_engine_init(struct fw_engine *fw, const void *blob, const uint8_t ct_key[FW_CT_KEY_BYTES])
 {
 	const uint8_t *b = blob;
 
@@ -236,7 +236,7 @@ void fw_engine_init(struct fw_engine *fw, const void *blob)
 	fw->matches = (const void *)(b + fw->hdr->match_off);
 	fw->sets = (const void *)(b + fw->hdr->set_off);
 	fw->elems = (const void *)(b + fw->hdr->elem_off);
-	fw_ct_init(&fw->ct);
+	fw_ct_init(&fw->ct, ct_key);
 }
 
 struct frame_ctx {

@@ -289,7 +289,7 @@ struct fw_ct {
 	struct fw_ct_entry e[FW_CT_MAX];
 	struct fw_frag_entry frag[FW_FRAG_MAX];
 	uint32_t frag_hand;
-	uint32_t seed;		/* of the bucket hash; the caller may set it after init */
+	uint64_t key[2];	/* of the bucket hash (SipHash-1-3): secret, random */
 	uint64_t full_drops;
 };
 
@@ -300,7 +300,11 @@ struct fw_ct_result {
 	uint32_t entry;		/* FW_CT_NIL: none (new or invalid) */
 };
 
-void fw_ct_init(struct fw_ct *ct);
+/* The bucket hash's key: FW_CT_KEY_BYTES of randomness the guest cannot
+ * know or choose, or it picks flows that share one bucket offline and
+ * makes each lookup walk all of them (FW_CT_MAX steps per frame). */
+#define FW_CT_KEY_BYTES 16
+void fw_ct_init(struct fw_ct *ct, const uint8_t key[FW_CT_KEY_BYTES]);
 /* Classifies p and updates an existing flow (as Linux does before the
  * filter runs). A new flow is only created by fw_ct_confirm. */
 void fw_ct_in(struct fw_ct *ct, const struct fw_pkt *p, uint64_t now, struct fw_ct_result *r);
@@ -314,6 +318,14 @@ bool fw_frag_known(struct fw_ct *ct, const struct fw_pkt *p, uint64_t now);
 void fw_frag_remember(struct fw_ct *ct, const struct fw_pkt *p, uint64_t now);
 /* Flows in the table (expired ones not yet reused count too). */
 uint32_t fw_ct_count(const struct fw_ct *ct);
+/* The bucket p's flow lies in, both directions (tests, diagnostics). */
+uint32_t fw_ct_bucket(const struct fw_ct *ct, const struct fw_pkt *p);
+
+/* Whether a `reject` may answer p (src/fw/reject.c): false when either MAC
+ * is a group's, or an address is not unicast (IPv4: 0/8, 224/4 and above,
+ * so multicast and 255.255.255.255; IPv6: multicast, or an unspecified
+ * source), or p is neither IPv4 nor IPv6. The frame is dropped either way. */
+bool fw_reject_may_answer(const struct fw_pkt *p);
 
 /* ---- the engine ---------------------------------------------------------- */
 
@@ -341,8 +353,9 @@ struct fw_engine {
 	struct fw_ct ct;
 };
 
-/* The blob must have passed fw_blob_check and outlive the engine. */
-void fw_engine_init(struct fw_engine *fw, const void *blob);
+/* The blob must have passed fw_blob_check and outlive the engine; ct_key:
+ * conntrack's hash key (fw_ct_init). */
+void fw_engine_init(struct fw_engine *fw, const void *blob, const uint8_t ct_key[FW_CT_KEY_BYTES]);
 /* The verdict for one frame arriving on iif (FW_IF_GUEST or FW_IF_HOST) and
  * leaving by the other: FW_V_ACCEPT, FW_V_DROP or FW_V_REJECT. */
 unsigned fw_filter(struct fw_engine *fw, const uint8_t *frame, size_t len, unsigned iif,

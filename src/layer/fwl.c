@@ -9,13 +9,18 @@
  *     fw_blob_check: fwl_start ends the layer otherwise, before the child
  *     ever runs (and frames only move while it does).
  *  2. A frame crosses only when the engine said accept and, from the guest,
- *     its source MAC (and an ARP sender's) is the child's own: the filter is
+ *     it carries no VLAN tag and its source MAC (and an ARP sender's) is the
+ *     child's own: the filter is
  *     the only way between the child's device and our parent's (vnet.c), so
  *     when this layer is dead, faulted or being rebuilt, nothing crosses.
  *  3. The blob is never written: it is mapped read-only into the child
  *     (sealed by the root against every VM, us included) before it is
  *     checked, and again each time the child is rebuilt.
  *  4. The engine's tables are fixed (src/fw/fw.h): no frame grows them.
+ *  5. Conntrack's bucket hash is keyed with a secret the child cannot know:
+ *     derived one-way from our boot info's canary (fresh per boot and per
+ *     layer: getrandom(2) in the root for layer 1, drawn one-way by each
+ *     parent for its child, child.c), never from anything the child sees.
  */
 #include "layer/fwl.h"
 
@@ -27,6 +32,7 @@
 #include "layer/vdev.h"
 #include "layer/vnet.h"
 #include "lib/rt.h"
+#include "lib/sha256.h"
 
 #define PAGE 0x1000ULL
 #define BIG_PAGE 0x200000ULL
@@ -39,6 +45,10 @@
 /* Rules with a counter statement reported (a blob may have 16384): the
  * report stays a few lines per period whatever the policy. */
 #define FWL_REPORT_RULES_MAX 64
+/* The EtherTypes of a VLAN tag (802.1Q) and a service tag (802.1ad, QinQ):
+ * refused from the guest (is_tagged). */
+#define ETH_P_8021Q 0x8100u
+#define ETH_P_8021AD 0x88a8u
 /* A report line: RP_MAX_LOG bytes at most. */
 #define FWL_LINE_MAX 480
 
@@ -46,7 +56,7 @@ static struct fw_engine *fw;
 static struct rp_boot_info own; /* our boot info without the policy blob */
 static const struct rp_blob *policy;
 static uint8_t guest_mac[6];
-static uint64_t ticks, spoofed, spoofed_bytes, reject_unsent;
+static uint64_t ticks, spoofed, spoofed_bytes, tagged, tagged_bytes, reject_unsent;
 
 struct fwl_line {
 	char buf[FWL_LINE_MAX];
@@ -118,13 +128,15 @@ void fwl_report(void)
 	put(&l, "fwstats");
 	/* Frames refused for their virtio-net header (vnet.c) count as
 	 * invalid: dropped before the engine saw them. */
-	put_kv(&l, "frames", fw->stats.frames + spoofed + vnet_hdr_refused);
-	put_kv(&l, "bytes", fw->stats.bytes + spoofed_bytes + vnet_hdr_refused_bytes);
+	put_kv(&l, "frames", fw->stats.frames + spoofed + tagged + vnet_hdr_refused);
+	put_kv(&l, "bytes",
+	       fw->stats.bytes + spoofed_bytes + tagged_bytes + vnet_hdr_refused_bytes);
 	put_kv(&l, "accepted", fw->stats.accepted);
-	put_kv(&l, "dropped", fw->stats.dropped + spoofed + vnet_hdr_refused);
+	put_kv(&l, "dropped", fw->stats.dropped + spoofed + tagged + vnet_hdr_refused);
 	put_kv(&l, "rejected", fw->stats.rejected);
 	put_kv(&l, "invalid", fw->stats.invalid + vnet_hdr_refused);
 	put_kv(&l, "spoofed", spoofed);
+	put_kv(&l, "tagged", tagged);
 	put_kv(&l, "ct_entries", fw_ct_count(&fw->ct));
 	put_kv(&l, "ct_full", fw->stats.ct_full);
 	put_kv(&l, "frag_dropped", fw->stats.frag_dropped);
@@ -185,7 +197,9 @@ static void reply_hdr(uint8_t *r, const struct fw_pkt *p, uint8_t proto, uint32_
  * The reply nft's `reject` sends, for an IPv4 frame without VLAN tag: a
  * TCP RST (`reject with tcp reset`), else ICMP port unreachable quoting the
  * header and 8 bytes (RFC 792). Nothing for an ICMP error, a TCP RST, a
- * frame from a multicast MAC, or another family: those are only dropped.
+ * frame to or from a group address (fw_reject_may_answer: as Linux's
+ * REJECT, no reply from a broadcast or multicast source, no reflection of
+ * one frame into many replies), or another family: those are only dropped.
  */
 static void reject(const uint8_t *frame, uint32_t len, bool from_guest, bool tcp_reset)
 {
@@ -193,8 +207,9 @@ static void reject(const uint8_t *frame, uint32_t len, bool from_guest, bool tcp
 	struct fw_pkt p;
 	uint32_t n;
 
-	if (len < ETH + IP4 || frame[12] != 0x08 || frame[13] != 0x00 || (frame[6] & 1) ||
-	    fw_parse(frame, len, &p) || p.l3 != FW_L3_IP4 || p.frag == FW_FRAG_LATER)
+	if (len < ETH + IP4 || frame[12] != 0x08 || frame[13] != 0x00 ||
+	    fw_parse(frame, len, &p) || p.l3 != FW_L3_IP4 || p.frag == FW_FRAG_LATER ||
+	    !fw_reject_may_answer(&p))
 		goto unsent;
 	if (tcp_reset && p.proto == FW_PROTO_TCP && p.l4_ok && !(p.tcp_flags & FW_TCP_RST)) {
 		uint8_t *t = r + ETH + IP4, pseudo[12];
@@ -245,11 +260,34 @@ unsent:
 	reject_unsent++;
 }
 
+/*
+ * A guest frame behind an 802.1Q or 802.1ad tag. The guest's link is one
+ * untagged segment: a tag could only carry its frame onto another VLAN of a
+ * VLAN-aware bridge or trunk, and a VID 0 (priority) tag is taken as
+ * untagged by Linux hosts while it would hide an ARP from the sender check
+ * below (the engine walks tags and accepts ARP under any policy). So no
+ * tagged frame leaves the guest, and the checks see untagged frames only.
+ */
+static bool is_tagged(const uint8_t *frame, uint32_t len)
+{
+	uint32_t type;
+
+	if (len < 14)
+		return false; /* no EtherType: the engine finds it malformed */
+	type = (uint32_t)frame[12] << 8 | frame[13];
+	return type == ETH_P_8021Q || type == ETH_P_8021AD;
+}
+
 /* vdev_hooks.frame: the engine's verdict, and anti-spoofing for the guest's frames. */
 static bool fwl_filter(const uint8_t *frame, uint32_t len, bool from_guest)
 {
 	unsigned v;
 
+	if (from_guest && is_tagged(frame, len)) {
+		tagged++;
+		tagged_bytes += len;
+		return false;
+	}
 	if (from_guest && len >= 14 &&
 	    (rt_memcmp(frame + 6, guest_mac, 6) ||
 	     /* an ARP request or reply over Ethernet/IPv4: its sender's MAC too */
@@ -298,8 +336,26 @@ void fwl_seal(int64_t vm, uint64_t child_size)
 		fwl_fail("RP_HC_VM_MAP refused the policy's seal", NULL);
 }
 
+/* Conntrack's hash key (invariant 5): SHA-256 of a label and our canary,
+ * so the key says nothing of the canary (the stack guard) and the other way
+ * round. */
+static void ct_key(uint8_t key[FW_CT_KEY_BYTES])
+{
+	static const char label[] = "rampart firewall conntrack key";
+	uint8_t d[SHA256_BYTES];
+	struct sha256 c;
+
+	sha256_init(&c);
+	sha256_update(&c, label, sizeof(label));
+	sha256_update(&c, &own.canary, sizeof(own.canary));
+	sha256_final(&c, d);
+	rt_memcpy(key, d, FW_CT_KEY_BYTES);
+	rt_memset(d, 0, sizeof(d));
+}
+
 void fwl_start(const uint8_t mac[6], bool have_net)
 {
+	uint8_t key[FW_CT_KEY_BYTES];
 	const void *blob = (const void *)(uintptr_t)policy->gpa;
 	const char *why = "?";
 	struct line l = {.len = 0};
@@ -307,7 +363,9 @@ void fwl_start(const uint8_t mac[6], bool have_net)
 	/* Sealed before it is checked: what is checked is what runs (invariant 3). */
 	if (fw_blob_check(blob, policy->size, &why))
 		fwl_fail("policy blob refused", why);
-	fw_engine_init(fw, blob);
+	ct_key(key);
+	fw_engine_init(fw, blob, key);
+	rt_memset(key, 0, sizeof(key));
 	rt_memcpy(guest_mac, mac, 6);
 	if (hc5(RP_HC_TIMER, FWL_TICK_NS, 0, 0, 0, 0) < 0)
 		fwl_fail("RP_HC_TIMER refused", NULL);

@@ -17,7 +17,8 @@
  * args[2] = recv (<= IO_MAX_RECV), args[3] = 1 for UDP mode (a firewall
  * below): frame i goes in IPv4/UDP from 10.0.2.15:4000 to 10.0.2.2 port
  * IO_UDP_OUT + i % 4, after one frame (number `send`) with a source MAC not
- * its own; it receives UDP frames to IO_UDP_IN + 0..3, fails if one to a
+ * its own and one VLAN-tagged (VID 0) ARP reply from its own MAC claiming
+ * 10.0.2.2 for another MAC (both must be refused); it receives UDP frames to IO_UDP_IN + 0..3, fails if one to a
  * port the test's policy denies (+2, +3) arrives, and keeps the others in
  * the order they came. args[3] = 2 for wrap mode (a wrapper below): after
  * the copy, it writes a sector of 0xa5 at args[4] (a read-only range of the
@@ -47,6 +48,8 @@
 #define IP_UDP 28 /* IPv4 and UDP headers */
 #define IO_UDP_OUT 5000
 #define IO_UDP_IN 6000
+/* UDP mode: the host side's MAC (build/tapio's source), the frames' destination. */
+#define IO_HOST_MAC "\x02\x00\x00\x00\x00\x01"
 
 struct io_mem {
 	struct vdrv_blk blk;
@@ -150,7 +153,7 @@ static void send_udp(struct io_mem *m, uint64_t i, uint16_t dport, bool spoof)
 	uint32_t sum = 0, len = 20 + 8 + 4 + IO_CHUNK;
 
 	rt_memset(f, 0, NET_HDR + ETH_HDR + IP_UDP);
-	rt_memset(eth, 0xff, 6);
+	rt_memcpy(eth, IO_HOST_MAC, 6); /* unicast: a firewall answers no broadcast */
 	rt_memcpy(eth + 6, m->net.mac, 6);
 	if (spoof)
 		eth[11] ^= 0x02;
@@ -180,6 +183,31 @@ static void send_udp(struct io_mem *m, uint64_t i, uint16_t dport, bool spoof)
 	rt_memcpy(udp + 12, m->disk + (spoof ? 0 : i * IO_CHUNK), IO_CHUNK);
 	if (vdrv_net_tx(&m->net, &iov, 1) < 0)
 		io_end("send failed at frame", i);
+}
+
+/* UDP mode: an ARP reply behind an 802.1Q priority tag (VID 0, which Linux
+ * hosts treat as untagged) from our own Ethernet source, whose sender says
+ * 10.0.2.2 is at a MAC not ours: ARP cache poisoning past a check that only
+ * looks at untagged ARP. */
+static void send_tagged_arp(struct io_mem *m)
+{
+	static const uint8_t arp[28] = {0, 1, 8, 0, 6, 4, 0, 2, 0x52, 0x55, 10, 0, 2, 2,
+					10, 0, 2, 2, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+					10, 0, 2, 0xff};
+	uint8_t *f = m->uframe, *eth = f + NET_HDR;
+	struct vio_iov iov = {.base = f, .len = NET_HDR + ETH_HDR + 4 + sizeof(arp)};
+
+	rt_memset(f, 0, NET_HDR);
+	rt_memset(eth, 0xff, 6);
+	rt_memcpy(eth + 6, m->net.mac, 6);
+	eth[12] = 0x81;
+	eth[13] = 0x00;
+	eth[14] = eth[15] = 0; /* PCP 0, DEI 0, VID 0 */
+	eth[16] = 0x08;
+	eth[17] = 0x06;
+	rt_memcpy(eth + 18, arp, sizeof(arp));
+	if (vdrv_net_tx(&m->net, &iov, 1) < 0)
+		io_end("send failed: the tagged ARP", 0);
 }
 
 /* UDP mode: a frame to one of our ports (0: not one), the port's offset in *k. */
@@ -291,6 +319,7 @@ void io_main(const struct rp_boot_info *info)
 	}
 	if (udp_mode) {
 		send_udp(m, send, IO_UDP_OUT, true); /* not our MAC: the firewall drops it */
+		send_tagged_arp(m); /* tagged: the firewall drops it */
 		for (uint64_t i = 0; i < send; i++)
 			send_udp(m, i, (uint16_t)(IO_UDP_OUT + i % 4), false);
 	} else {

@@ -15,8 +15,13 @@
  * time with the same bytes. With "udp", the frames are IPv4/UDP, as the io
  * guest sends them in UDP mode behind a firewall: from the guest, to port
  * 5000 + i % 4, of which only 5000 and 5001 may arrive (frames i % 4 < 2;
- * OUT has zeros for the others); to the guest, frame i to port 6000 + i % 4;
- * then ICMP port unreachable replies about port 6003 are counted ("icmp N").
+ * OUT has zeros for the others); to the guest, frame i to port 6000 + i % 4,
+ * sent to the guest's own MAC (learnt from the source of its frames); then
+ * ICMP port unreachable replies about port 6003 are counted ("icmp N").
+ * Each frame to 6003 is sent three more times first, from source port 4001:
+ * to the broadcast MAC, to the IPv4 broadcast 255.255.255.255 and to the
+ * multicast group 224.0.0.251. A firewall must answer none of them (as
+ * Linux's REJECT): a reply quoting one fails the run.
  *
  * Exit status 0 when every frame 0..count-1 came once and IN was sent;
  * 1 with a message otherwise.
@@ -69,14 +74,54 @@ static long udp_in(const uint8_t *f, ssize_t r, unsigned *port)
 		      udp[11]);
 }
 
-/* An ICMP port unreachable quoting a UDP datagram to port 6003. */
-static bool icmp_reject(const uint8_t *f, ssize_t r)
+/* The UDP source port of the datagram to port 6003 an ICMP port
+ * unreachable quotes; 0 when f is not such a reply. */
+static unsigned icmp_reject(const uint8_t *f, ssize_t r)
 {
 	const uint8_t *ic = f + ETH_HLEN + 20, *q = ic + 8;
 
-	return r >= ETH_HLEN + 20 + 8 + 28 && f[12] == 0x08 && f[13] == 0 &&
-	       f[ETH_HLEN + 9] == 1 && ic[0] == 3 && ic[1] == 3 && q[9] == 17 &&
-	       ((unsigned)q[22] << 8 | q[23]) == 6003;
+	if (r >= ETH_HLEN + 20 + 8 + 28 && f[12] == 0x08 && f[13] == 0 &&
+	    f[ETH_HLEN + 9] == 1 && ic[0] == 3 && ic[1] == 3 && q[9] == 17 &&
+	    ((unsigned)q[22] << 8 | q[23]) == 6003)
+		return (unsigned)q[20] << 8 | q[21];
+	return 0;
+}
+
+#define SPORT 4000
+#define SPORT_GROUP 4001 /* the copies to broadcast/multicast destinations */
+
+/* Ethernet, IPv4 and UDP headers of frame i (its payload already in place)
+ * to port from sport, at the MAC dmac and the IPv4 address daddr. */
+static void udp_hdr(uint8_t *frame, uint32_t i, unsigned port, unsigned sport,
+		    const uint8_t dmac[6], const char *daddr)
+{
+	uint8_t *ip = frame + ETH_HLEN, *u = ip + 20;
+	unsigned len = 28 + 4 + CHUNK;
+
+	memcpy(frame, dmac, 6);
+	memcpy(frame + 6, "\x02\x00\x00\x00\x00\x01", 6);
+	memset(ip, 0, 32);
+	frame[12] = 0x08;
+	frame[13] = 0;
+	ip[0] = 0x45;
+	ip[2] = (uint8_t)(len >> 8);
+	ip[3] = (uint8_t)len;
+	ip[8] = 64;
+	ip[9] = 17;
+	memcpy(ip + 12, "\x0a\x00\x02\x02", 4);
+	memcpy(ip + 16, daddr, 4);
+	ip[10] = (uint8_t)(ip_csum(ip) >> 8);
+	ip[11] = (uint8_t)ip_csum(ip);
+	u[0] = (uint8_t)(sport >> 8);
+	u[1] = (uint8_t)sport;
+	u[2] = (uint8_t)(port >> 8);
+	u[3] = (uint8_t)port;
+	u[4] = (uint8_t)((len - 20) >> 8);
+	u[5] = (uint8_t)(len - 20);
+	u[8] = (uint8_t)(i >> 24);
+	u[9] = (uint8_t)(i >> 16);
+	u[10] = (uint8_t)(i >> 8);
+	u[11] = (uint8_t)i;
 }
 
 
@@ -97,6 +142,9 @@ static double now(void)
 int main(int argc, char **argv)
 {
 	static uint8_t seen[MAX_FRAMES], frame[UDP_LEN + 64], data[MAX_FRAMES * CHUNK];
+	static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+	uint8_t guest[6];
+	bool learnt = false;
 	struct sockaddr_ll sa = {.sll_family = AF_PACKET, .sll_protocol = htons(ETHERTYPE)};
 	unsigned long count, got = 0, other = 0, again = 0, want, icmp = 0, icmp_want = 0;
 	bool repeats = false, udp = false;
@@ -185,6 +233,8 @@ int main(int argc, char **argv)
 					k, port);
 				return 1;
 			}
+			memcpy(guest, frame + 6, 6); /* an allowed frame: the guest's MAC */
+			learnt = true;
 			memmove(frame + 14, frame + ETH_HLEN + 28, 4 + CHUNK);
 		} else if (r != ETH_HLEN + 4 + CHUNK || frame[12] != ETHERTYPE >> 8 ||
 		    frame[13] != (ETHERTYPE & 0xff)) {
@@ -225,31 +275,26 @@ int main(int argc, char **argv)
 		if (sendto(fd, frame, ETH_HLEN + 4 + CHUNK, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 			return die("send");
 	}
+	if (udp && !learnt) {
+		fprintf(stderr, "tapio: no frame from the guest: its MAC is not known\n");
+		return 1;
+	}
 	for (uint32_t i = 0; udp && (n = fread(frame + ETH_HLEN + 32, 1, CHUNK, in)) == CHUNK; i++) {
-		uint8_t *ip = frame + ETH_HLEN, *u = ip + 20;
-		unsigned len = 28 + 4 + CHUNK, port = 6000 + i % 4;
+		unsigned port = 6000 + i % 4;
 
-		memset(ip, 0, 32);
-		frame[12] = 0x08;
-		frame[13] = 0;
-		ip[0] = 0x45;
-		ip[2] = (uint8_t)(len >> 8);
-		ip[3] = (uint8_t)len;
-		ip[8] = 64;
-		ip[9] = 17;
-		memcpy(ip + 12, "\x0a\x00\x02\x02\x0a\x00\x02\x0f", 8);
-		ip[10] = (uint8_t)(ip_csum(ip) >> 8);
-		ip[11] = (uint8_t)ip_csum(ip);
-		u[0] = 4000 >> 8;
-		u[1] = 4000 & 0xff;
-		u[2] = (uint8_t)(port >> 8);
-		u[3] = (uint8_t)port;
-		u[4] = (uint8_t)((len - 20) >> 8);
-		u[5] = (uint8_t)(len - 20);
-		u[8] = (uint8_t)(i >> 24);
-		u[9] = (uint8_t)(i >> 16);
-		u[10] = (uint8_t)(i >> 8);
-		u[11] = (uint8_t)i;
+		if (port == 6003) {
+			/* No reply may come to these: a group destination. */
+			udp_hdr(frame, i, port, SPORT_GROUP, bcast, "\x0a\x00\x02\x0f");
+			if (sendto(fd, frame, UDP_LEN, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+				return die("send");
+			udp_hdr(frame, i, port, SPORT_GROUP, guest, "\xff\xff\xff\xff");
+			if (sendto(fd, frame, UDP_LEN, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+				return die("send");
+			udp_hdr(frame, i, port, SPORT_GROUP, guest, "\xe0\x00\x00\xfb");
+			if (sendto(fd, frame, UDP_LEN, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+				return die("send");
+		}
+		udp_hdr(frame, i, port, SPORT, guest, "\x0a\x00\x02\x0f");
 		icmp_want += port == 6003;
 		if (sendto(fd, frame, UDP_LEN, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 			return die("send");
@@ -274,7 +319,12 @@ int main(int argc, char **argv)
 			fprintf(stderr, "tapio: frame %ld to port %u crossed the firewall\n", k, port);
 			return 1;
 		}
-		icmp += icmp_reject(frame, r);
+		port = icmp_reject(frame, r);
+		if (port == SPORT_GROUP) {
+			fprintf(stderr, "tapio: the firewall answered a frame to a group address\n");
+			return 1;
+		}
+		icmp += port == SPORT;
 	}
 	if (noise > 0)
 		kill(noise, SIGTERM);

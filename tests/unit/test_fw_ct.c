@@ -4,6 +4,7 @@
  * bounded table. */
 #include "unit.h"
 #include <stdlib.h>
+#include <sys/random.h>
 
 #include "fw/fw.h"
 #include "fw_frames.h"
@@ -13,11 +14,21 @@
 #define R IP(203, 0, 113, 5)
 
 static struct fw_ct *ct;
+static const uint8_t zero_key[FW_CT_KEY_BYTES];
+
+/* A table keyed as the layer keys it: with bytes nobody else knows. */
+static void init_random(struct fw_ct *t)
+{
+	uint8_t key[FW_CT_KEY_BYTES];
+
+	assert_int_equal(getrandom(key, sizeof(key), 0), sizeof(key));
+	fw_ct_init(t, key);
+}
 
 static int setup(void **state)
 {
 	ct = malloc(sizeof(*ct));
-	fw_ct_init(ct);
+	init_random(ct);
 	return 0;
 }
 
@@ -248,6 +259,90 @@ static void test_fragments_table(void **state)
 	assert_true(fw_frag_known(ct, &p, 3));
 }
 
+/* Bucket flooding: the guest picks flows offline that share one bucket
+ * under a hash it knows, so each lookup walks all of them. */
+#define FLOOD 256		/* crafted flows */
+#define FLOOD_CHAIN_MAX 8	/* 256 flows in 8192 buckets: about 2 at most by chance */
+
+static uint32_t longest_chain(const struct fw_ct *t)
+{
+	uint32_t most = 0;
+
+	for (uint32_t b = 0; b < FW_CT_BUCKETS; b++) {
+		uint32_t n = 0;
+
+		for (uint32_t i = t->bucket[b]; i != FW_CT_NIL && n <= FW_CT_MAX; i = t->e[i].next)
+			n++;
+		most = n > most ? n : most;
+	}
+	return most;
+}
+
+/* A UDP flow from the guest, candidate k (source port, destination, port). */
+static size_t flow(uint8_t *f, uint32_t k)
+{
+	return ff_udp(f, G, R + (k >> 16), (uint16_t)(1024 + (k & 0x7fff)),
+		      (uint16_t)(53 + ((k >> 15) & 1)), 8);
+}
+
+static void test_hash_flood(void **state)
+{
+	struct fw_ct *zero = malloc(sizeof(*zero)), *keyed = ct;
+	static uint32_t crafted[FLOOD];
+	uint32_t n = 0, target = 0;
+	uint8_t f[128];
+	struct fw_pkt p;
+
+	/* Crafted under a known key. */
+	fw_ct_init(zero, zero_key);
+	for (uint32_t k = 0; n < FLOOD; k++) {
+		assert_false(fw_parse(f, flow(f, k), &p));
+		if (k == 0)
+			target = fw_ct_bucket(zero, &p);
+		if (fw_ct_bucket(zero, &p) == target)
+			crafted[n++] = k;
+	}
+	/* They do collide there: the check below can fail. */
+	ct = zero;
+	for (uint32_t i = 0; i < FLOOD; i++)
+		assert_int_equal(see(f, flow(f, crafted[i]), S_NS, true), FW_CT_NEW);
+	assert_int_equal(longest_chain(zero), FLOOD);
+	free(zero);
+
+	/* The table as setup() keys it, as the layer does: spread. */
+	ct = keyed;
+	for (uint32_t i = 0; i < FLOOD; i++)
+		assert_int_equal(see(f, flow(f, crafted[i]), S_NS, true), FW_CT_NEW);
+	assert_int_equal(fw_ct_count(ct), FLOOD);
+	assert_in_range(longest_chain(ct), 1, FLOOD_CHAIN_MAX);
+}
+
+/* Two keys place the same flows in unrelated buckets: by chance, 1 in 8192
+ * shares its bucket under both. */
+#define KEYS_FLOWS 4096
+#define KEYS_SAME_MAX 16	/* about 0.5 expected */
+
+static void test_hash_keys(void **state)
+{
+	struct fw_ct *other = malloc(sizeof(*other));
+	uint32_t same = 0, used = 0;
+	static uint8_t hit[FW_CT_BUCKETS];
+	uint8_t f[128];
+	struct fw_pkt p;
+
+	init_random(other);
+	for (uint32_t k = 0; k < KEYS_FLOWS; k++) {
+		assert_false(fw_parse(f, flow(f, k), &p));
+		same += fw_ct_bucket(ct, &p) == fw_ct_bucket(other, &p);
+		used += !hit[fw_ct_bucket(ct, &p)];
+		hit[fw_ct_bucket(ct, &p)] = 1;
+	}
+	free(other);
+	assert_in_range(same, 0, KEYS_SAME_MAX);
+	/* 4096 flows in 8192 buckets fill about 3223 of them. */
+	assert_in_range(used, 3000, KEYS_FLOWS);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -260,6 +355,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_icmp, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_table_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fragments_table, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hash_flood, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hash_keys, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -342,6 +342,63 @@ static void test_all_prefixes(void **state)
 	free(big);
 }
 
+/* Whether reject may answer a UDP frame with these addresses (a NULL MAC:
+ * the builder's unicast one). */
+static bool answers4(const char *dmac, const char *smac, uint32_t s, uint32_t d)
+{
+	uint8_t f[128];
+	struct fw_pkt p;
+	size_t n = ff_udp(f, s, d, 4000, 6003, 8);
+
+	if (dmac)
+		memcpy(f, dmac, 6);
+	if (smac)
+		memcpy(f + 6, smac, 6);
+	assert_false(fw_parse(f, n, &p));
+	return fw_reject_may_answer(&p);
+}
+
+static bool answers6(uint8_t s0, uint8_t s15, uint8_t d0, uint8_t d15)
+{
+	uint8_t f[128], udp[8] = {0x0f, 0xa0, 0x17, 0x73, 0, 8, 0, 0};
+	struct fw_pkt p;
+	size_t n = ip6_frame(f, NULL, 0, 17, udp, sizeof(udp));
+
+	memset(f + 14 + 8, 0, 32);
+	f[14 + 8] = s0;
+	f[14 + 23] = s15;
+	f[14 + 24] = d0;
+	f[14 + 39] = d15;
+	assert_false(fw_parse(f, n, &p));
+	return fw_reject_may_answer(&p);
+}
+
+/* reject answers unicast only, as Linux's nf_reject: a frame to a group
+ * (SSDP to 239.255.255.250, NetBIOS to 255.255.255.255, anything to
+ * ff:ff:..) would draw replies from a group source, one per firewall. */
+static void test_reject_group(void **state)
+{
+	const uint32_t g = IP(10, 0, 2, 15), h = IP(10, 0, 2, 2);
+
+	(void)state;
+	assert_true(answers4(NULL, NULL, h, g));
+	assert_false(answers4("\xff\xff\xff\xff\xff\xff", NULL, h, g));
+	assert_false(answers4("\x01\x00\x5e\x7f\xff\xfa", NULL, h, g));
+	assert_false(answers4("\x33\x33\x00\x00\x00\x01", NULL, h, g));
+	assert_false(answers4(NULL, "\x03\x00\x00\x00\x00\x01", h, g));
+	assert_false(answers4(NULL, NULL, h, IP(255, 255, 255, 255)));
+	assert_false(answers4(NULL, NULL, h, IP(239, 255, 255, 250)));
+	assert_false(answers4(NULL, NULL, h, IP(224, 0, 0, 251)));
+	assert_false(answers4(NULL, NULL, IP(0, 0, 0, 0), g));
+	assert_false(answers4(NULL, NULL, IP(224, 0, 0, 1), g));
+	assert_false(answers4(NULL, NULL, IP(255, 255, 255, 255), g));
+	assert_true(answers4(NULL, NULL, IP(223, 255, 255, 254), IP(1, 0, 0, 1)));
+	assert_true(answers6(0xfd, 2, 0xfd, 1));
+	assert_false(answers6(0xfd, 2, 0xff, 1));	/* ff02::1, all nodes */
+	assert_false(answers6(0xff, 2, 0xfd, 1));
+	assert_false(answers6(0, 0, 0xfd, 1));		/* :: */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -351,7 +408,7 @@ int main(void)
 		cmocka_unit_test(test_ip4_fragments), cmocka_unit_test(test_udp),
 		cmocka_unit_test(test_icmp_error_quote), cmocka_unit_test(test_vlan),
 		cmocka_unit_test(test_arp), cmocka_unit_test(test_ip6),
-		cmocka_unit_test(test_all_prefixes),
+		cmocka_unit_test(test_all_prefixes), cmocka_unit_test(test_reject_group),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

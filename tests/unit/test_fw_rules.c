@@ -8,6 +8,9 @@
 #include <time.h>
 
 #include "fw/fw.h"
+
+/* Conntrack's hash key: any will do here (test_fw_ct.c tests the hash). */
+static const uint8_t ct_key[FW_CT_KEY_BYTES] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
 #include "fw_frames.h"
 #include "nft.h"
 
@@ -50,7 +53,7 @@ static void load(const char *sets, const char *body, const char *extra)
 	}
 	const char *why = NULL;
 	assert_int_equal(fw_blob_check(res.blob, res.len, &why), 0);
-	fw_engine_init(fw, res.blob);
+	fw_engine_init(fw, res.blob, ct_key);
 }
 
 /* The refusal text of a file, or NULL when it compiles. */
@@ -166,7 +169,7 @@ static void test_policy_line(void **state)
 	assert_null(refused(text));
 	const char *why;
 	assert_int_equal(fw_blob_check(res.blob, res.len, &why), 0);
-	fw_engine_init(fw, res.blob);
+	fw_engine_init(fw, res.blob, ct_key);
 	assert_int_equal(tcp_v(GUEST, G, R, 1, 1, SYN), A);
 	assert_int_equal(tcp_v(GUEST, G, R, 1, 2, SYN), D);
 }

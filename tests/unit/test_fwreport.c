@@ -15,10 +15,11 @@ static void report_taken(void **state)
 	assert_true(fwr_line(&f, 1, "firewall", "L1#1", "fwrules 0:7:32:100 3:9:5:50"));
 	assert_false(f.l[0].seen); /* a report is whole only with its fwstats line */
 	assert_true(fwr_line(&f, 1, "firewall", "L1#1",
-			     "fwstats frames=10 bytes=900 accepted=6 dropped=4 rules=2 restarts=0"));
+			     "fwstats frames=10 bytes=900 accepted=6 dropped=4 tagged=1 rules=2 restarts=0"));
 	assert_true(f.l[0].seen);
 	assert_int_equal(f.l[0].v[FWR_FRAMES], 10);
 	assert_int_equal(f.l[0].v[FWR_DROPPED], 4);
+	assert_int_equal(f.l[0].v[FWR_TAGGED], 1);
 	assert_int_equal(f.l[0].nrules, 2);
 	assert_int_equal(f.l[0].rules[1].line, 9);
 	assert_int_equal(f.l[0].rules[1].packets, 5);

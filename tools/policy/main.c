@@ -34,6 +34,7 @@
 #include <string.h>
 
 #include <fcntl.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -329,7 +330,11 @@ static int cmd_firewall(int argc, char **argv)
 	struct fw_engine *fw = calloc(1, sizeof(*fw));
 	if (!fw)
 		die("out of memory%s%s", "", "");
-	fw_engine_init(fw, r.blob);
+	/* Conntrack's hash key: random, as the layer's (a pcap can be crafted). */
+	uint8_t key[FW_CT_KEY_BYTES];
+	if (getrandom(key, sizeof(key), 0) != (ssize_t)sizeof(key))
+		die("getrandom: %s (conntrack's hash key)%s", strerror(errno), "");
+	fw_engine_init(fw, r.blob, key);
 	if (no_csum)
 		fw->parse_flags = FW_PARSE_NO_IP_CSUM;
 
