@@ -211,9 +211,9 @@ ids-verify-all: $(B)/rampart-policy
 
 # Chains of ring-3 layers and the CLI's stacks: on PVM or hardware KVM, or in the test host.
 layers: all images
-	@tests/run.sh cli-kvm layers io fw wrap jail
+	@tests/run.sh cli-kvm layers io fw wrap ids jail
 
-KVM_SUITES := cli-kvm layers io fw wrap jail system
+KVM_SUITES := cli-kvm layers io fw wrap ids jail system
 
 check: deps
 	@rm -rf $(B)/results
