@@ -19,7 +19,7 @@ FREE    := -ffreestanding -nostdinc
 GCCFREE := -fno-tree-loop-distribute-patterns
 ROOTDEF := -D_GNU_SOURCE
 
-FREE_SRC := $(wildcard src/lib/*.c src/virtio/*.c src/boot/*.c src/fw/*.c)
+FREE_SRC := $(wildcard src/lib/*.c src/virtio/*.c src/boot/*.c src/fw/*.c) src/ids/blob.c
 ROOT_SRC := $(filter-out src/root/main.c,$(wildcard src/root/*.c))
 LIBS     := -ljansson -lseccomp -lpthread
 
@@ -53,7 +53,7 @@ $(B)/rampart: $(B)/obj/src/root/main.o $(B)/librampart.a
 # The root never links it: `rampart firewall` executes it.
 POLICY_SRC := $(wildcard tools/policy/*.c)
 POLICY_LIB := $(filter-out tools/policy/main.c,$(POLICY_SRC))
-FW_SRC   := $(wildcard src/fw/*.c) src/lib/rt.c src/lib/sha256.c
+FW_SRC   := $(wildcard src/fw/*.c) src/lib/rt.c src/lib/sha256.c src/ids/blob.c
 
 $(B)/obj/tools/%.o: tools/%.c
 	@mkdir -p $(dir $@)
@@ -211,9 +211,9 @@ ids-verify-all: $(B)/rampart-policy
 
 # Chains of ring-3 layers and the CLI's stacks: on PVM or hardware KVM, or in the test host.
 layers: all images
-	@tests/run.sh cli-kvm layers io fw wrap jail
+	@tests/run.sh cli-kvm layers io fw wrap ids jail
 
-KVM_SUITES := cli-kvm layers io fw wrap jail limits system
+KVM_SUITES := cli-kvm layers io fw wrap ids jail limits system
 
 check: deps
 	@rm -rf $(B)/results
@@ -264,7 +264,12 @@ clean:
 # the gcc variant, for tools that take one image.
 LAYER_VARIANTS := gcc clang
 GCC      ?= gcc
-LAYER_SRC := $(wildcard src/layer/*.c src/layer/*.S src/lib/*.c src/boot/*.c src/virtio/*.c src/fw/*.c)
+LAYER_SRC := $(wildcard src/layer/*.c src/layer/*.S src/lib/*.c src/boot/*.c src/virtio/*.c src/fw/*.c src/ids/*.c)
+# The ids layer's scanner: Hyperscan's runtime as Debian ships it (no
+# compiler in it), linked unchanged; src/ids/shim.c gives it its libc.
+# Only src/ids sees Hyperscan's headers (and our one-line stdlib.h for them).
+HSRT_LIB := $(shell $(GCC) -print-file-name=libhs_runtime.a)
+HSRT_INC := -isystem src/ids/libc -isystem /usr/include/hs
 LAYERFLAGS := $(COMMON) $(FREE) -fno-pic -fno-pie -mno-red-zone -mcmodel=small \
 	      -ffunction-sections -fstack-protector-strong -mstack-protector-guard=global
 LAYER_CC_gcc := $(GCC)
@@ -286,7 +291,7 @@ LAYER_OBJ_$(1) := $$(patsubst %,$(B)/layerobj-$(1)/%.o,$$(basename $$(LAYER_SRC)
 $(B)/layerobj-$(1)/%.o: %.c
 	@mkdir -p $$(dir $$@)
 	@echo "  CC $$@"
-	$$(Q)$$(LAYER_CC_$(1)) $$(LAYERFLAGS) $$(LAYERFLAGS_$(1)) -c $$< -o $$@
+	$$(Q)$$(LAYER_CC_$(1)) $$(LAYERFLAGS) $$(LAYERFLAGS_$(1)) $$(if $$(filter src/ids/%,$$<),$(HSRT_INC)) -c $$< -o $$@
 
 $(B)/layerobj-$(1)/%.o: %.S
 	@mkdir -p $$(dir $$@)
@@ -300,7 +305,7 @@ $(B)/layerobj-$(1)/layer-order.ld: $$(LAYER_OBJ_$(1)) $(B)/layer-seed scripts/la
 $(B)/layer-$(1).elf: $$(LAYER_OBJ_$(1)) src/layer/layer.ld $(B)/layerobj-$(1)/layer-order.ld
 	@echo "  LD $$@"
 	$$(Q)$$(GCC) -nostdlib -static -no-pie -Wl,--build-id=none -Wl,--fatal-warnings \
-		-L $(B)/layerobj-$(1) -T src/layer/layer.ld -o $$@ $$(LAYER_OBJ_$(1))
+		-L $(B)/layerobj-$(1) -T src/layer/layer.ld -o $$@ $$(LAYER_OBJ_$(1)) $(HSRT_LIB)
 endef
 $(foreach v,$(LAYER_VARIANTS),$(eval $(call layer_variant,$(v))))
 

@@ -16,6 +16,8 @@
  *   so the CPU never writes to the read-only descriptor tables.
  */
 #include "boot/ring3.h"
+
+#include <stddef.h>
 #include "boot/boot_int.h"
 #include "lib/rt.h"
 
@@ -446,6 +448,9 @@ static void seg_flat(struct rp_segment *s, uint16_t sel, uint8_t type, uint8_t l
 	s->g = 1;
 }
 
+_Static_assert(RING3_FS_BASE + 0x28 == RP_BOOT_INFO_GPA + offsetof(struct rp_boot_info, canary),
+	       "%fs:0x28 is not the boot info's canary");
+
 static void fill_state(struct rp_vcpu_state *st, uint64_t entry)
 {
 	rt_memset(st, 0, sizeof(*st));
@@ -455,6 +460,7 @@ static void fill_state(struct rp_vcpu_state *st, uint64_t entry)
 	seg_flat(&st->cs, RING3_UCS, 0xb, 1);
 	seg_flat(&st->ss, RING3_UDS, 0x3, 0);
 	st->ds = st->es = st->fs = st->gs = st->ss;
+	st->fs.base = RING3_FS_BASE;
 	st->tr.base = RING3_TSS_GPA;
 	st->tr.limit = RING3_TSS_LIMIT;
 	st->tr.selector = RING3_TSS;

@@ -59,6 +59,14 @@
 #define RING3_UCS 0x23 /* 64-bit code, DPL 3 */
 #define RING3_TSS 0x28
 
+/*
+ * FS's base: %fs:0x28, where code built for glibc's TLS stack protector
+ * (Hyperscan's runtime in the layer kernel: src/ids/shim.c) reads its
+ * guard, is then the boot info's canary, the same guard the layer's own
+ * code checks (src/layer/guard.c), on the user read-only boot-info page.
+ */
+#define RING3_FS_BASE (RP_BOOT_INFO_GPA + 0x20 - 0x28)
+
 /* Refusal limits on the image (hostile input). */
 #define RING3_MAX_PHDRS 64 /* program headers read */
 #define RING3_MAX_SEGS 16  /* PT_LOAD segments */

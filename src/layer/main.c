@@ -10,6 +10,7 @@
 #include "layer/fwl.h"
 #include "layer/guard.h"
 #include "layer/hc.h"
+#include "layer/idsl.h"
 #include "layer/lib.h"
 #include "layer/vdev.h"
 #include "layer/vnet.h"
@@ -243,6 +244,8 @@ static int ring0(const struct child *c)
  *                  may cross while it is down and rebuilt)
  * 27 "wrapper"     a pass whose child's devices are confined by a policy
  *                  (wrl.c): its policy blob comes first among its payloads
+ * 28 "ids"         a pass whose network path is scanned by Hyperscan
+ *                  (idsl.c): its ids blob comes first among its payloads
  */
 #define FLAKY_AFTER 200
 #define RESEAL_ROUNDS 64
@@ -406,12 +409,14 @@ static void reseal(const struct rp_boot_info *info, struct child *c, const struc
 #define KIND_FIREWALL 25
 #define KIND_FWFLAKY 26
 #define KIND_WRAPPER 27
+#define KIND_IDS 28
 
 static __attribute__((noreturn)) void pass_main(const struct rp_boot_info *info, int kind)
 {
 	uint64_t period = kind == 2 ? last_arg(info) : 0, events = 0, forwarded = 0;
 	const bool fwall = kind == KIND_FIREWALL || kind == KIND_FWFLAKY;
 	const bool wrap = kind == KIND_WRAPPER;
+	const bool ids = kind == KIND_IDS;
 	uint32_t allowed = WR_DEV_ALL;
 	static const uint8_t no_mac[6];
 	static struct child c;
@@ -420,6 +425,8 @@ static __attribute__((noreturn)) void pass_main(const struct rp_boot_info *info,
 
 	if (fwall) /* the policy is ours: the child is built from the rest */
 		info = fwl_setup(info, &c.base);
+	if (ids) /* likewise */
+		info = idsl_setup(info, &c.base);
 	if (wrap) { /* likewise; and the child sees only the devices it allows */
 		info = wrl_setup(info, &c.base);
 		wrl_check();
@@ -447,6 +454,10 @@ static __attribute__((noreturn)) void pass_main(const struct rp_boot_info *info,
 	if (wrap) {
 		wrl_seal(c.vm, c.size);
 		wrl_start();
+	}
+	if (ids) {
+		idsl_seal(c.vm, c.size);
+		idsl_start(vnet_mac() != NULL);
 	}
 	vdev_set_vm(c.vm, (c.vm_flags & RP_VM_IRQCHIP) != 0);
 	if (kind == 1 && ro_map(info, &c))
@@ -483,6 +494,8 @@ static __attribute__((noreturn)) void pass_main(const struct rp_boot_info *info,
 				fwl_seal(c.vm, c.size);
 			if (wrap)
 				wrl_seal(c.vm, c.size);
+			if (ids)
+				idsl_seal(c.vm, c.size);
 			vdev_set_vm(c.vm, (c.vm_flags & RP_VM_IRQCHIP) != 0);
 			continue;
 		}
@@ -497,6 +510,8 @@ static __attribute__((noreturn)) void pass_main(const struct rp_boot_info *info,
 				fwl_tick();
 			if ((child_exit.u.event.events & RP_EV_TIMER) && wrap)
 				wrl_tick();
+			if ((child_exit.u.event.events & RP_EV_TIMER) && ids)
+				idsl_tick();
 			continue;
 		}
 		if (child_exit.reason == RP_EXIT_MMIO &&
@@ -513,6 +528,8 @@ static __attribute__((noreturn)) void pass_main(const struct rp_boot_info *info,
 				fwl_report();
 			if (child_exit.reason == RP_EXIT_DEAD && wrap)
 				wrl_report();
+			if (child_exit.reason == RP_EXIT_DEAD && ids)
+				idsl_report();
 			common_exit("pass", &child_exit);
 			continue;
 		}
@@ -523,6 +540,8 @@ static __attribute__((noreturn)) void pass_main(const struct rp_boot_info *info,
 			fwl_report();
 		if (wrap && child_exit.u.io.out && child_exit.u.io.port == TPORT_POWEROFF)
 			wrl_report();
+		if (ids && child_exit.u.io.out && child_exit.u.io.port == TPORT_POWEROFF)
+			idsl_report();
 		if (kind == 22 && child_exit.u.io.out &&
 		    (child_exit.u.io.port == RP_HC_PORT || child_exit.u.io.port == RP_FAULT_PORT)) {
 			guest_abi_port(&child_exit);
@@ -657,7 +676,7 @@ static const char *const pass_kinds[] = {
 	"ptscribble", "wxmap",    "badcode", "wxpte",   "execdata", "loadcr3",
 	"flaky",	   "rowrite",  "ptwrite", "dtwrite", "ptloop",   "idtwrite",
 	"splitsys", "ptalias", "ring0",   "sysalias", "guestport", "reseal",
-	"hog",	   "firewall", "fwflaky", "wrapper",
+	"hog",	   "firewall", "fwflaky", "wrapper", "ids",
 };
 
 uint64_t layer_main(const struct rp_boot_info *info)

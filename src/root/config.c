@@ -41,7 +41,7 @@ void config_defaults(struct rp_config *c)
 }
 
 /* Personalities of the layer kernel (src/layer). */
-static const char *const layer_kinds[] = {"pass", "test", "spin", "ropass", "tick", "abuse", "churn", "vmm", "unpin", "smash", "pair", "io", "canary", "overrun", "scribble", "ptscribble", "wxmap", "badcode", "wxpte", "execdata", "loadcr3", "flaky", "rowrite", "ptwrite", "dtwrite", "ptloop", "idtwrite", "splitsys", "ptalias", "ring0", "sysalias", "guestport", "reseal", "sealfill", "flood", "hog", "badring", "firewall", "fwflaky", "wrapper", NULL};
+static const char *const layer_kinds[] = {"pass", "test", "spin", "ropass", "tick", "abuse", "churn", "vmm", "unpin", "smash", "pair", "io", "canary", "overrun", "scribble", "ptscribble", "wxmap", "badcode", "wxpte", "execdata", "loadcr3", "flaky", "rowrite", "ptwrite", "dtwrite", "ptloop", "idtwrite", "splitsys", "ptalias", "ring0", "sysalias", "guestport", "reseal", "sealfill", "flood", "hog", "badring", "firewall", "fwflaky", "wrapper", "ids", NULL};
 
 /* Variants of the layer kernel, each its own image: layer-VARIANT.elf (Makefile). */
 const char *const config_variants[] = {"gcc", "clang", NULL};
@@ -122,7 +122,8 @@ int config_add_layers(struct rp_config *c, const char *list, char *err, size_t e
 
 bool config_kind_has_policy(const char *kind)
 {
-	return !strcmp(kind, "firewall") || !strcmp(kind, "fwflaky") || !strcmp(kind, "wrapper");
+	return !strcmp(kind, "firewall") || !strcmp(kind, "fwflaky") || !strcmp(kind, "wrapper") ||
+	       !strcmp(kind, "ids");
 }
 
 int config_add_rules(struct rp_config *c, const char *spec, char *err, size_t errlen)
@@ -705,23 +706,25 @@ static int check_stack(const struct rp_config *c, char *err, size_t errlen)
 			    strcmp(c->layers[i], "tick") && strcmp(c->layers[i], "flaky") &&
 			    !config_kind_has_policy(c->layers[i]))
 				return refuse(err, errlen, "layer %u '%s' does not hand devices on: "
-							 "only pass, ropass, tick, flaky, firewall and "
-							 "wrapper go "
+							 "only pass, ropass, tick, flaky, firewall, "
+							 "wrapper and ids go "
 							 "below the top with --disk or --net", i + 1,
 					      c->layers[i]);
 		/* A policy for each layer that enforces one, and none that would be ignored. */
 		for (i = 0; i < c->nlayers; i++) {
 			bool has = config_layer_rules(c, i)[0] != 0 || c->layer_policy[i][0];
 			bool wrap = !strcmp(c->layers[i], "wrapper");
+			bool ids = !strcmp(c->layers[i], "ids");
 
 			if (config_kind_has_policy(c->layers[i]) && !has)
 				return refuse(err, errlen, "layer %u '%s' needs its rules: give --rules "
 							 "%s=FILE (%s)", i + 1, c->layers[i],
 					      c->layers[i],
-					      wrap ? "a JSON policy" : "an nftables ruleset");
+					      wrap ? "a JSON policy" :
+					      ids ? "Snort 3 / Suricata rules" : "an nftables ruleset");
 			if (!config_kind_has_policy(c->layers[i]) && has)
-				return refuse(err, errlen, "layer %u '%s' takes no rules (only firewall "
-							 "and wrapper layers do)", i + 1, c->layers[i]);
+				return refuse(err, errlen, "layer %u '%s' takes no rules (only firewall, "
+							 "wrapper and ids layers do)", i + 1, c->layers[i]);
 		}
 		for (unsigned k = 0; k < c->nrules; k++) {
 			for (i = 0; i < c->nlayers; i++)

@@ -5,6 +5,7 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "root/config.h"
 #include "root/log.h"
@@ -16,6 +17,10 @@ static const char *const keys[FWR_KEYS] = {
 static const char *const wkeys[WRR_KEYS] = {
 	"requests", "refused_denied", "refused_read_only", "refused_too_big", "refused_rate",
 	"delayed", "delay_ms", "frames_refused", "devices_withheld", "uptime_ms", "restarts"};
+
+static const char *const ikeys[IDR_KEYS] = {
+	"frames", "bytes", "scanned", "scanned_bytes", "alerts", "drops", "invalid", "scan_failed",
+	"alerts_unlogged", "scan_cycles", "rules", "arena_bytes", "uptime_s", "restarts"};
 
 static bool number(const char **p, uint64_t *v)
 {
@@ -125,10 +130,104 @@ static void wrap_line(struct wrr_layer *l, const char *name, const char *p)
 	memcpy(l->v, v, sizeof(v));
 }
 
+/* "idsstats K=V ...": a whole report, or ignored whole. */
+static void ids_stats(struct idr_layer *l, const char *name, const char *p)
+{
+	uint64_t v[IDR_KEYS] = {0};
+
+	p = key_values(p, ikeys, IDR_KEYS, v);
+	if (!p || *p)
+		return;
+	if (l->seen && (v[IDR_RESTARTS] != l->v[IDR_RESTARTS] || strcmp(name, l->name)))
+		for (unsigned k = 0; k < IDR_ADDITIVE; k++)
+			l->before[k] += l->v[k];
+	l->seen = true;
+	l->reports++;
+	snprintf(l->name, sizeof(l->name), "%s", name);
+	memcpy(l->v, v, sizeof(v));
+}
+
+/* The value of " KEY=" in an alert line, up to the next space, into out. */
+static bool word(const char *text, const char *key, char *out, size_t max)
+{
+	char pat[24];
+	const char *p;
+	size_t n;
+
+	snprintf(pat, sizeof(pat), " %s=", key);
+	p = strstr(text, pat);
+	if (!p)
+		return false;
+	p += strlen(pat);
+	n = strcspn(p, " ");
+	if (!n || n >= max)
+		return false;
+	memcpy(out, p, n);
+	out[n] = 0;
+	return true;
+}
+
+/* "ADDR:PORT" (ADDR "[v6]") into its two halves. */
+static bool endpoint(char *s, const char **ip, uint64_t *port)
+{
+	char *c = strrchr(s, ':'), *end;
+
+	if (!c)
+		return false;
+	*c = 0;
+	*port = strtoull(c + 1, &end, 10);
+	if (*end || *port > 65535)
+		return false;
+	if (s[0] == '[' && c > s + 1 && c[-1] == ']') {
+		c[-1] = 0;
+		s++;
+	}
+	*ip = s;
+	return true;
+}
+
+/* "idsalert sid=N rev=N action=A proto=P src=S dst=D direction=W msg=TEXT":
+ * one "ids_alert" event (EVE's alert fields), or nothing when malformed. */
+static void ids_alert(struct idr_layer *l, unsigned depth, const char *name, const char *text)
+{
+	char sid[16], rev[16], action[16], proto[16], src[64], dst[64], dir[16];
+	const char *msg = strstr(text, " msg="), *sip, *dip;
+	uint64_t sp, dp, now = (uint64_t)time(NULL);
+
+	if (!msg || !word(text, "sid", sid, sizeof(sid)) || !word(text, "rev", rev, sizeof(rev)) ||
+	    !word(text, "action", action, sizeof(action)) ||
+	    !word(text, "proto", proto, sizeof(proto)) || !word(text, "src", src, sizeof(src)) ||
+	    !word(text, "dst", dst, sizeof(dst)) || !word(text, "direction", dir, sizeof(dir)) ||
+	    !endpoint(src, &sip, &sp) || !endpoint(dst, &dip, &dp))
+		return;
+	if (now != l->window) {
+		l->window = now;
+		l->in_window = 0;
+	}
+	if (++l->in_window > IDR_ALERTS_PER_S) {
+		l->cut++;
+		return;
+	}
+	log_event("ids_alert", "layer", 's', name, "depth", 'u', (uint64_t)depth, "action", 's',
+		  action, "sid", 'u', strtoull(sid, NULL, 10), "rev", 'u', strtoull(rev, NULL, 10),
+		  "msg", 's', msg + 5, "proto", 's', proto, "src_ip", 's', sip, "src_port", 'u', sp,
+		  "dest_ip", 's', dip, "dest_port", 'u', dp, "direction", 's', dir, NULL);
+}
+
 bool fwr_line(struct fwr *f, unsigned depth, const char *kind, const char *name,
 	      const char *text)
 {
 	struct fwr_layer *l;
+
+	if (!strncmp(text, "idsalert ", 9) || !strncmp(text, "idsstats ", 9)) {
+		if (!depth || depth > LN_MAX_LAYERS || strcmp(kind, "ids"))
+			return false;
+		if (text[3] == 'a')
+			ids_alert(&f->i[depth - 1], depth, name, text + 8);
+		else
+			ids_stats(&f->i[depth - 1], name, text + 8);
+		return true;
+	}
 
 	if (!strncmp(text, "wrstats ", 8)) {
 		if (!depth || depth > LN_MAX_LAYERS || strcmp(kind, "wrapper"))
@@ -140,7 +239,7 @@ bool fwr_line(struct fwr *f, unsigned depth, const char *kind, const char *name,
 	if (strncmp(text, "fwrules ", 8) && strncmp(text, "fwstats ", 8))
 		return false;
 	if (!depth || depth > LN_MAX_LAYERS || !config_kind_has_policy(kind) ||
-	    !strcmp(kind, "wrapper"))
+	    !strcmp(kind, "wrapper") || !strcmp(kind, "ids"))
 		return false; /* not a firewall's: logged as any line */
 	l = &f->l[depth - 1];
 	if (text[2] == 'r')
@@ -204,5 +303,24 @@ void fwr_events(const struct fwr *f, const struct ln_stack *s)
 			  'u', v[WRR_DELAY_MS], "frames_refused", 'u', v[WRR_FRAMES],
 			  "devices_withheld", 'u', v[WRR_WITHHELD], "restarts", 'u', v[WRR_RESTARTS],
 			  "reports", 'u', l->reports, "uptime_ms", 'u', v[WRR_UPTIME], NULL);
+	}
+	for (unsigned d = 0; d < LN_MAX_LAYERS; d++) {
+		const struct idr_layer *l = &f->i[d];
+		uint64_t v[IDR_KEYS];
+
+		if (!l->seen)
+			continue;
+		memcpy(v, l->v, sizeof(v));
+		for (unsigned k = 0; k < IDR_ADDITIVE; k++)
+			v[k] += l->before[k];
+		log_event("ids", "layer", 's', l->name, "depth", 'u', (uint64_t)(d + 1), "rules_file",
+			  's', s->policy_path[d] ? s->policy_path[d] : "", "frames", 'u',
+			  v[IDR_FRAMES], "bytes", 'u', v[IDR_BYTES], "scanned", 'u', v[IDR_SCANNED],
+			  "scanned_bytes", 'u', v[IDR_SCANNED_BYTES], "alerts", 'u', v[IDR_ALERTS],
+			  "drops", 'u', v[IDR_DROPS], "invalid", 'u', v[IDR_INVALID], "scan_failed",
+			  'u', v[IDR_SCAN_FAILED], "alerts_unlogged", 'u', v[IDR_UNLOGGED], "scan_cycles", 'u', v[IDR_SCAN_CYCLES],
+			  "alert_lines_cut", 'u', l->cut, "rules", 'u', v[IDR_RULES], "arena_bytes",
+			  'u', v[IDR_ARENA], "restarts", 'u', v[IDR_RESTARTS], "reports", 'u',
+			  l->reports, "uptime_s", 'u', v[IDR_UPTIME], NULL);
 	}
 }

@@ -4,7 +4,10 @@
  * ("fwrules" lines, then one "fwstats" line: src/layer/fwl.c), kept by the
  * root per depth and written as one "firewall" event per firewall layer at
  * the end of the run (and on SIGUSR1); likewise a wrapper's ("wrstats":
- * src/layer/wrl.c), as one "wrapper" event. The root only reads numbers here:
+ * src/layer/wrl.c), as one "wrapper" event, and an ids layer's ("idsstats":
+ * src/layer/idsl.c) as one "ids" event; an ids layer's "idsalert" lines
+ * become "ids_alert" events as they come. The root only reads numbers and
+ * words here (an alert's msg is the rest of its line, printable already):
  * a malformed line is ignored, and nothing a layer reports grows a table.
  */
 #ifndef RAMPART_FWREPORT_H
@@ -56,9 +59,29 @@ struct wrr_layer {
 	uint64_t v[WRR_KEYS], before[WRR_ADDITIVE];
 };
 
+/* An ids layer's counters ("idsstats": src/layer/idsl.c). */
+enum idr_key {
+	IDR_FRAMES, IDR_BYTES, IDR_SCANNED, IDR_SCANNED_BYTES, IDR_ALERTS, IDR_DROPS, IDR_INVALID,
+	IDR_SCAN_FAILED, IDR_UNLOGGED, IDR_SCAN_CYCLES, /* the ones above add up over restarts */
+	IDR_RULES, IDR_ARENA, IDR_UPTIME, IDR_RESTARTS, IDR_KEYS
+};
+#define IDR_ADDITIVE IDR_RULES
+/* "idsalert" lines the root turns into events, per ids layer and second:
+ * the layer keeps the same limit (IDSL_ALERTS_PER_TICK); one that does not
+ * is cut here, and the rest only counted (alert_lines_cut). */
+#define IDR_ALERTS_PER_S 64
+
+struct idr_layer {
+	bool seen;
+	char name[32];
+	uint64_t reports, cut, window, in_window;
+	uint64_t v[IDR_KEYS], before[IDR_ADDITIVE];
+};
+
 struct fwr {
 	struct fwr_layer l[LN_MAX_LAYERS];
 	struct wrr_layer w[LN_MAX_LAYERS];
+	struct idr_layer i[LN_MAX_LAYERS];
 };
 
 /* A line a layer at depth logged: true when it was a firewall report (taken
@@ -67,7 +90,7 @@ struct fwr {
 bool fwr_line(struct fwr *f, unsigned depth, const char *kind, const char *name,
 	      const char *text);
 /* One "firewall" event per firewall layer that reported, one "wrapper"
- * event per wrapper layer. */
+ * event per wrapper layer, one "ids" event per ids layer. */
 void fwr_events(const struct fwr *f, const struct ln_stack *s);
 
 #endif

@@ -254,6 +254,19 @@ expect policy-unapproved-check 1 "has sha256 $FWHASH, not approved" -- $R check 
 sha256sum "$T/fw.blob" >>"$T/fw.manifest"
 expect policy-approved-check 0 "" -- $R check $FWL --rules firewall="$T/ok.nft" --manifest "$T/fw.manifest"
 
+# An ids layer's rules: Snort 3 / Suricata, compiled by rampart-policy
+# before KVM; a rule the parser refuses stops the run, named by FILE:LINE;
+# a file of which no rule can be enforced in-line is refused as a whole.
+IDSL="--layers ids,io --layer-args 2,1,0"
+printf 'alert udp any any -> any any (msg:"ok"; content:"abc"; sid:1;)\ndrop udp any any -> any (msg:"short header"; content:"x"; sid:2;)\n' >"$T/bad.rules"
+printf 'alert udp any any -> any any (msg:"p"; pcre:"/a+b/"; sid:3;)\n' >"$T/none.rules"
+printf 'drop udp any any -> any 53 (msg:"m"; content:"evil"; nocase; sid:4;)\n' >"$T/ok.rules"
+expect ids-rules-refused 1 "$T/bad.rules:2: sid 2: header: too short" -- $R run $IDSL --rules ids="$T/bad.rules"
+expect ids-rules-refused-layer 1 "layer 1 (ids): rules $T/bad.rules refused" -- $R run $IDSL --rules ids="$T/bad.rules"
+expect ids-rules-none-inline 1 "$T/none.rules:1: sid 3: not loaded in-line: pcre" -- $R check $IDSL --rules ids="$T/none.rules"
+expect ids-rules-missing 1 "layer 1 'ids' needs its rules: give --rules ids=FILE (Snort 3 / Suricata rules)" -- $R run $IDSL
+expect ids-rules-ok-check 0 "" -- $R check $IDSL --rules ids="$T/ok.rules"
+
 # A wrapper layer's policy: JSON, compiled by rampart-policy before KVM like
 # a firewall's (docs/wrapper.md); each language only for its own kind.
 WRL="--layers wrapper,io --layer-args 2,1,0"

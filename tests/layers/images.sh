@@ -35,7 +35,7 @@ for v in $G $C; do
 		notok "W^X $v" "PT_LOAD flags '$flags', want 'RE R RW '"
 done
 # The seed decides the order: the build's seed gives the build's order, another another.
-objs=$(ls src/layer/*.c src/layer/*.S src/lib/*.c src/boot/*.c src/virtio/*.c src/fw/*.c |
+objs=$(ls src/layer/*.c src/layer/*.S src/lib/*.c src/boot/*.c src/virtio/*.c src/fw/*.c src/ids/*.c |
 	sed 's|^\(.*\)\.[cS]$|build/layerobj-gcc/\1.o|')
 # shellcheck disable=SC2086
 scripts/layer-order.py "$(cat build/layer-seed)" gcc "$T/order1" $objs &&

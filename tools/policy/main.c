@@ -5,7 +5,9 @@
  *   rampart-policy check FILE              what loads and what is refused
  *   rampart-policy compile FILE -o BLOB [--kind KIND] [--cache DIR]
  *                                          FILE: nftables text (a firewall's)
- *                                          or a JSON object (a wrapper's)
+ *                                          or a JSON object (a wrapper's);
+ *                                          with --kind ids, Snort 3 /
+ *                                          Suricata rules (an ids layer's)
  *                                          write the policy blob; with a
  *                                          cache, blobs are kept by the
  *                                          SHA-256 of this program and the
@@ -42,6 +44,8 @@
 #include "fw/wrap.h"
 #include "lib/sha256.h"
 #include "ids.h"
+#include "ids/blob.h"
+#include "ids_blob.h"
 #include "nft.h"
 #include "pcap.h"
 #include "wrap.h"
@@ -139,7 +143,7 @@ static void write_file(const char *path, const void *data, size_t len)
 
 /* The cache key: SHA-256 of this program's own image and of the rule text,
  * so that a rebuilt compiler never reuses an old blob. */
-static void cache_key(const char *text, size_t len, char hex[SHA256_HEX])
+static void cache_key(const char *text, size_t len, const char *kind, char hex[SHA256_HEX])
 {
 	struct sha256 c;
 	uint8_t d[SHA256_BYTES];
@@ -149,6 +153,9 @@ static void cache_key(const char *text, size_t len, char hex[SHA256_HEX])
 	sha256_init(&c);
 	sha256_update(&c, self, n);
 	sha256_update(&c, text, len);
+	/* an ids layer's blob is another language's: never a firewall's */
+	if (kind && !strcmp(kind, "ids"))
+		sha256_update(&c, "ids", 3);
 	sha256_final(&c, d);
 	sha256_hex(d, hex);
 	free(self);
@@ -166,7 +173,7 @@ static bool cache_get(const char *path, const char *out)
 	void *blob = aligned_alloc(8, n + 8);
 	const char *why;
 	bool ok = blob && (memcpy(blob, b, n), fw_blob_check(blob, n, &why) == 0 ||
-			   wr_blob_check(blob, n, &why) == 0);
+			   wr_blob_check(blob, n, &why) == 0 || ids_blob_check(blob, n, &why) == 0);
 	if (ok)
 		write_file(out, blob, n);
 	free(blob);
@@ -196,7 +203,8 @@ static int cmd_compile(int argc, char **argv)
 	if (!in || !out)
 		die("usage: rampart-policy compile FILE -o BLOB [--kind KIND] [--cache DIR]%s%s", "", "");
 	char hex[SHA256_HEX], path[4096 + 80];
-	if (kind) { /* the layer's kind says which language it reads: never the other's */
+	bool ids = kind && !strcmp(kind, "ids");
+	if (kind && !ids) { /* the layer's kind says which language it reads: never the other's */
 		size_t len;
 		char *text = read_file(in, NFT_FILE_MAX, &len);
 		bool json = wrap_is_json(text, len);
@@ -211,7 +219,7 @@ static int cmd_compile(int argc, char **argv)
 	if (cache) {
 		size_t len;
 		char *text = read_file(in, NFT_FILE_MAX, &len);
-		cache_key(text, len, hex);
+		cache_key(text, len, kind, hex);
 		free(text);
 		if (mkdir(cache, 0700) && errno != EEXIST)
 			die("cannot create the cache '%s': %s", cache, strerror(errno));
@@ -220,6 +228,25 @@ static int cmd_compile(int argc, char **argv)
 			printf("%s cached\n", hex);
 			return 0;
 		}
+	}
+	if (ids) { /* an ids layer's rules: Snort 3 / Suricata */
+		size_t len;
+		char *text = read_file(in, NFT_FILE_MAX, &len);
+		struct ids_blob_out o;
+
+		if (ids_blob_compile(text, len, in, stderr, &o))
+			exit(1);
+		free(text);
+		write_file(out, o.blob, o.len);
+		if (cache)
+			write_file(path, o.blob, o.len);
+		fprintf(stderr, "%s: %u rules in-line (%u contents, database %u bytes), %u not "
+				"loaded in-line\n", in, o.nrules, o.npatterns, o.db_size,
+			o.not_loaded);
+		if (cache)
+			printf("%s compiled\n", hex);
+		free(o.blob);
+		return 0;
 	}
 	compile_or_die(in, &r, false, true, &w);
 	write_file(out, r.blob, r.len);

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The ids blob's check (blob.h), shared by the ids layer (before it uses a
+ * sealed blob) and the policy program (before it reuses a cached one).
+ *
+ * Invariants: a blob that passes has every table inside it, at an aligned
+ * offset, without overlap with the header; every rule has 1 to
+ * IDS_BLOB_CONTENTS_MAX contents and at most IDS_BLOB_PORTS_MAX port
+ * ranges per side, a known action and protocol and a NUL-terminated msg;
+ * every pattern names a rule; and the patterns of each rule number its
+ * contents exactly. The Hyperscan database is checked by Hyperscan itself
+ * (hs_deserialize_database_at: magic, version, platform, CRC).
+ */
+#include "ids/blob.h"
+
+#include "lib/rt.h"
+
+_Static_assert(sizeof(struct ids_blob_hdr) % 8 == 0, "ids blob header not 8-byte sized");
+_Static_assert(sizeof(struct ids_blob_rule) % 8 == 0, "ids blob rule not 8-byte sized");
+
+static bool table_ok(const struct ids_blob_hdr *h, uint32_t off, uint64_t n, uint64_t each)
+{
+	return off >= sizeof(*h) && !(off & 7) && rt_range_ok(off, n * each, h->size);
+}
+
+int ids_blob_check(const void *blob, uint64_t size, const char **why)
+{
+	const struct ids_blob_hdr *h = blob;
+	const struct ids_blob_rule *r;
+	const struct ids_blob_pattern *p;
+	uint64_t want = 0;
+
+	*why = "too small for its header";
+	if (size < sizeof(*h) || ((uintptr_t)blob & 7))
+		return -1;
+	*why = "not an ids blob (magic or version)";
+	if (h->magic != IDS_BLOB_MAGIC || h->version != IDS_BLOB_VERSION)
+		return -1;
+	*why = "its size field is not its size";
+	if (h->size != size)
+		return -1;
+	*why = "a table outside the blob, or a limit passed";
+	if (!h->nrules || h->nrules > IDS_BLOB_RULES_MAX ||
+	    h->npatterns > (uint64_t)h->nrules * IDS_BLOB_CONTENTS_MAX ||
+	    !table_ok(h, h->rule_off, h->nrules, sizeof(*r)) ||
+	    !table_ok(h, h->pattern_off, h->npatterns, sizeof(*p)) ||
+	    !table_ok(h, h->db_off, h->db_size, 1) || !h->db_size || h->db_size > IDS_BLOB_DB_MAX)
+		return -1;
+	r = (const struct ids_blob_rule *)((const uint8_t *)blob + h->rule_off);
+	p = (const struct ids_blob_pattern *)((const uint8_t *)blob + h->pattern_off);
+	*why = "a rule out of bounds (contents, ports, action, protocol or msg)";
+	for (uint32_t i = 0; i < h->nrules; i++) {
+		if (!r[i].ncontents || r[i].ncontents > IDS_BLOB_CONTENTS_MAX ||
+		    r[i].nsport > IDS_BLOB_PORTS_MAX || r[i].ndport > IDS_BLOB_PORTS_MAX ||
+		    (r[i].action != IDS_BLOB_ALERT && r[i].action != IDS_BLOB_DROP) ||
+		    (r[i].proto != IDS_BLOB_IP && r[i].proto != IDS_BLOB_TCP &&
+		     r[i].proto != IDS_BLOB_UDP && r[i].proto != IDS_BLOB_ICMP) ||
+		    rt_strnlen(r[i].msg, IDS_BLOB_MSG_MAX) == IDS_BLOB_MSG_MAX)
+			return -1;
+		want += r[i].ncontents;
+	}
+	*why = "the patterns do not match the rules' contents";
+	if (want != h->npatterns)
+		return -1;
+	for (uint32_t i = 0, at = 0; i < h->nrules; i++)
+		for (uint32_t k = 0; k < r[i].ncontents; k++, at++)
+			if (p[at].rule != i)
+				return -1;
+	*why = NULL;
+	return 0;
+}

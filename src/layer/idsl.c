@@ -1,0 +1,421 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The ids layer (idsl.h): a pass whose network path scans every IP frame,
+ * both ways, with Hyperscan's runtime (src/ids) over the database of its
+ * sealed ids blob, and drops the frames a drop rule matches.
+ *
+ * Invariants:
+ *  1. No frame crosses before the blob is sealed, has passed
+ *     ids_blob_check and Hyperscan has accepted its database: idsl_start
+ *     ends the layer otherwise, before the child ever runs. The filter is
+ *     the only way between the child's device and our parent's (vnet.c),
+ *     so when this layer is dead, faulted or rebuilt, nothing crosses.
+ *  2. Fail closed: an IP frame that cannot be parsed, or whose scan fails,
+ *     is dropped (counted: invalid, scan_failed). Frames that are not IP
+ *     (ARP) cross unscanned: no rule of the blob names them.
+ *  3. A frame a drop rule matches never crosses; an alert rule's match is
+ *     logged and the frame crosses.
+ *  4. The blob is never written (sealed read-only, against us too), and
+ *     every table of ours is sized once from the checked blob, in the
+ *     arena: no frame grows anything. Alert lines are at most
+ *     IDSL_ALERTS_PER_TICK a second; the rest are only counted.
+ */
+#include "layer/idsl.h"
+
+#include "fw/fw.h"
+#include "ids/blob.h"
+#include "ids/hsrt.h"
+#include "ids/shim.h"
+#include "layer/hc.h"
+#include "layer/lib.h"
+#include "layer/policy.h"
+#include "layer/vdev.h"
+#include "layer/vnet.h"
+#include "lib/rt.h"
+
+#define PAGE 0x1000ULL
+#define BIG_PAGE 0x200000ULL
+/* Hyperscan's arena: the deserialized database (at most about the size of
+ * its serialized form, IDS_BLOB_DB_MAX), its scratch (kilobytes for the
+ * literal sets the compiler writes) and our per-rule words (8 bytes a
+ * rule, IDS_BLOB_RULES_MAX rules). The root gives a policy layer 4 MiB
+ * beyond its share (LN_POLICY_LAYER_MEM). */
+#define IDSL_ARENA (3ULL << 20)
+/* The report and alert-budget clock: one RP_HC_TIMER tick a second. */
+#define IDSL_TICK_NS 1000000000ULL
+/* A counters report every this many ticks, and one at the end. */
+#define IDSL_REPORT_TICKS 5
+/* Alert lines a second: a guest sending a matching frame in a loop must
+ * not turn the root's log into its channel (the rest are counted). */
+#define IDSL_ALERTS_PER_TICK 64
+/* Rules reported per frame (the first ones that fired; a drop is decided
+ * whatever the count). */
+#define IDSL_FIRED_MAX 8
+/* A report line: RP_MAX_LOG bytes at most. */
+#define IDSL_LINE_MAX 480
+
+static struct rp_boot_info own;
+static const struct rp_blob *policy;
+static const struct ids_blob_hdr *hdr;
+static const struct ids_blob_rule *rules;
+static const struct ids_blob_pattern *pats;
+static uint8_t *arena;
+static uint64_t *seen; /* per rule: frame number << 8 | contents matched */
+static uint64_t frame_no, ticks, alerts_this_tick;
+static struct {
+	uint64_t frames, bytes, scanned, scanned_bytes, alerts, drops, invalid, scan_failed,
+	    unlogged, scan_cycles;
+} st;
+
+/* The TSC (CR4.TSD is clear at CPL 3): what a scan costs, in cycles. */
+static uint64_t tsc(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("lfence; rdtsc" : "=a"(lo), "=d"(hi));
+	return (uint64_t)hi << 32 | lo;
+}
+
+struct idsl_line {
+	char buf[IDSL_LINE_MAX];
+	size_t len;
+};
+
+static void put(struct idsl_line *l, const char *s)
+{
+	while (*s && l->len < sizeof(l->buf))
+		l->buf[l->len++] = *s++;
+}
+
+static void put_dec(struct idsl_line *l, uint64_t v)
+{
+	char d[24];
+	int n = 0;
+
+	do
+		d[n++] = (char)('0' + v % 10);
+	while ((v /= 10) && n < 23);
+	while (n && l->len < sizeof(l->buf))
+		l->buf[l->len++] = d[--n];
+}
+
+static void put_kv(struct idsl_line *l, const char *k, uint64_t v)
+{
+	put(l, " ");
+	put(l, k);
+	put(l, "=");
+	put_dec(l, v);
+}
+
+static void put_addr(struct idsl_line *l, const struct fw_pkt *p, const uint8_t *a,
+		     uint16_t port)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	if (p->alen == 4) {
+		for (int i = 0; i < 4; i++) {
+			if (i)
+				put(l, ".");
+			put_dec(l, a[i]);
+		}
+	} else {
+		put(l, "[");
+		for (int i = 0; i < 16; i += 2) {
+			char g[5] = {hex[a[i] >> 4], hex[a[i] & 15], hex[a[i + 1] >> 4],
+				     hex[a[i + 1] & 15], 0};
+			if (i)
+				put(l, ":");
+			put(l, g);
+		}
+		put(l, "]");
+	}
+	put(l, ":");
+	put_dec(l, port);
+}
+
+static void send(struct idsl_line *l)
+{
+	hc5(RP_HC_LOG, gpa_of(l->buf), l->len, 0, 0, 0);
+	l->len = 0;
+}
+
+void idsl_report(void)
+{
+	struct idsl_line l = {.len = 0};
+
+	if (!hdr)
+		return;
+	put(&l, "idsstats");
+	put_kv(&l, "frames", st.frames);
+	put_kv(&l, "bytes", st.bytes);
+	put_kv(&l, "scanned", st.scanned);
+	put_kv(&l, "scanned_bytes", st.scanned_bytes);
+	put_kv(&l, "alerts", st.alerts);
+	put_kv(&l, "drops", st.drops);
+	put_kv(&l, "invalid", st.invalid);
+	put_kv(&l, "scan_failed", st.scan_failed);
+	put_kv(&l, "alerts_unlogged", st.unlogged);
+	put_kv(&l, "scan_cycles", st.scan_cycles);
+	put_kv(&l, "rules", hdr->nrules);
+	put_kv(&l, "arena_bytes", hsrt_arena_used());
+	put_kv(&l, "uptime_s", ticks);
+	put_kv(&l, "restarts", own.restarts);
+	send(&l);
+}
+
+/* ---- one frame ------------------------------------------------------------- */
+
+struct scan {
+	const struct fw_pkt *p;
+	bool ports; /* p's ports are the frame's (TCP, UDP: not a later fragment) */
+	bool drop;
+	unsigned nfired;
+	uint32_t fired[IDSL_FIRED_MAX];
+};
+
+static bool ports_in(const struct ids_blob_port *v, unsigned n, uint16_t port)
+{
+	bool pos = false, in = false;
+
+	for (unsigned i = 0; i < n; i++) {
+		bool hit = port >= v[i].lo && port <= v[i].hi;
+
+		if (v[i].neg && hit)
+			return false;
+		if (!v[i].neg) {
+			pos = true;
+			in = in || hit;
+		}
+	}
+	return !pos || in;
+}
+
+static bool ports_match(const struct ids_blob_rule *r, const struct scan *s)
+{
+	uint16_t sp = s->p->sport, dp = s->p->dport;
+
+	if (!r->nsport && !r->ndport)
+		return true;
+	if (!s->ports)
+		return false;
+	if (ports_in(r->sport, r->nsport, sp) && ports_in(r->dport, r->ndport, dp))
+		return true;
+	return r->bidir && ports_in(r->sport, r->nsport, dp) && ports_in(r->dport, r->ndport, sp);
+}
+
+static bool proto_match(const struct ids_blob_rule *r, uint8_t proto)
+{
+	if (r->proto == IDS_BLOB_IP)
+		return true;
+	if (r->proto == IDS_BLOB_ICMP)
+		return proto == 1 || proto == 58;
+	return r->proto == proto;
+}
+
+static int on_match(unsigned id, void *ctx)
+{
+	struct scan *s = ctx;
+	uint32_t ri;
+	const struct ids_blob_rule *r;
+
+	if (id >= hdr->npatterns)
+		return 1; /* not ours: stop; the frame is dropped (fail closed) */
+	ri = pats[id].rule;
+	r = &rules[ri];
+	if (seen[ri] >> 8 != frame_no)
+		seen[ri] = frame_no << 8;
+	seen[ri]++; /* SINGLEMATCH: each content once per frame */
+	if ((seen[ri] & 0xff) != r->ncontents || !proto_match(r, s->p->proto) ||
+	    !ports_match(r, s))
+		return 0;
+	if (r->action == IDS_BLOB_DROP)
+		s->drop = true;
+	if (s->nfired < IDSL_FIRED_MAX)
+		s->fired[s->nfired++] = ri;
+	return 0;
+}
+
+static const char *proto_name(uint8_t proto)
+{
+	return proto == 6 ? "TCP" : proto == 17 ? "UDP" : proto == 1 ? "ICMP" :
+	       proto == 58 ? "IPv6-ICMP" : "IP";
+}
+
+/* One "idsalert" line (the root makes it an "ids_alert" event). */
+static void alert_line(const struct ids_blob_rule *r, const struct scan *s, bool from_guest)
+{
+	struct idsl_line l = {.len = 0};
+
+	if (alerts_this_tick >= IDSL_ALERTS_PER_TICK) {
+		st.unlogged++;
+		return;
+	}
+	alerts_this_tick++;
+	put(&l, "idsalert");
+	put_kv(&l, "sid", r->sid);
+	put_kv(&l, "rev", r->rev);
+	put(&l, r->action == IDS_BLOB_DROP ? " action=blocked" : " action=allowed");
+	put(&l, " proto=");
+	put(&l, proto_name(s->p->proto));
+	put(&l, " src=");
+	put_addr(&l, s->p, s->p->saddr, s->ports ? s->p->sport : 0);
+	put(&l, " dst=");
+	put_addr(&l, s->p, s->p->daddr, s->ports ? s->p->dport : 0);
+	put(&l, from_guest ? " direction=from_guest" : " direction=to_guest");
+	put(&l, " msg=");
+	put(&l, r->msg);
+	send(&l);
+}
+
+/* Where the bytes a content rule inspects start, and how many: the L4
+ * payload (TCP, UDP), the ICMP body, or the IP payload. */
+static bool payload(const uint8_t *frame, uint32_t len, const struct fw_pkt *p, uint32_t *off,
+		    uint32_t *n)
+{
+	uint32_t o = p->l4_off;
+
+	if (p->frag == FW_FRAG_LATER || !p->l4_ok) {
+		/* No L4 header here: the bytes after it are all payload. */
+		if (!o || o > len)
+			return false;
+		*off = o;
+		*n = len - o;
+		return true;
+	}
+	if (p->proto == 6) {
+		if (o + 13 > len)
+			return false;
+		o += (uint32_t)(frame[o + 12] >> 4) * 4;
+		*n = p->l4_payload;
+	} else if (p->proto == 17) {
+		o += 8;
+		*n = p->l4_payload;
+	} else if (p->proto == 1 || p->proto == 58) {
+		o += 8;
+		*n = o <= len ? len - o : 0;
+	} else {
+		*n = len - o;
+	}
+	*off = o;
+	return rt_range_ok(o, *n, len);
+}
+
+static bool idsl_filter(const uint8_t *frame, uint32_t len, bool from_guest)
+{
+	struct fw_pkt p;
+	struct scan s = {.p = &p};
+	uint32_t off, n;
+	uint64_t t0;
+	int r;
+
+	st.frames++;
+	st.bytes += len;
+	fw_parse(frame, len, &p);
+	if (p.l3 != FW_L3_IP4 && p.l3 != FW_L3_IP6)
+		return true; /* not IP (ARP, ...): no rule of ours names it */
+	if (p.invalid || !payload(frame, len, &p, &off, &n)) {
+		st.invalid++;
+		st.drops++;
+		return false;
+	}
+	s.ports = p.l4_ok && p.frag != FW_FRAG_LATER && (p.proto == 6 || p.proto == 17);
+	frame_no++;
+	st.scanned++;
+	st.scanned_bytes += n;
+	t0 = tsc();
+	r = hsrt_scan(frame + off, n, on_match, &s);
+	st.scan_cycles += tsc() - t0;
+	if (r) {
+		st.scan_failed++;
+		st.drops++;
+		return false;
+	}
+	for (unsigned i = 0; i < s.nfired; i++)
+		alert_line(&rules[s.fired[i]], &s, from_guest);
+	st.alerts += s.nfired;
+	if (s.drop)
+		st.drops++;
+	return !s.drop;
+}
+
+/* ---- lifecycle ------------------------------------------------------------- */
+
+static uint64_t align_up(uint64_t v, uint64_t a)
+{
+	return (v + a - 1) & ~(a - 1);
+}
+
+static __attribute__((noreturn)) void idsl_fail(const char *what, const char *detail)
+{
+	layer_fail("ids", what, detail);
+}
+
+const struct rp_boot_info *idsl_setup(const struct rp_boot_info *info, uint8_t **child_base)
+{
+	uint64_t end, at;
+	const char *why = policy_split(info, &own, &policy, &end);
+
+	if (why)
+		idsl_fail(why, NULL);
+	at = align_up(end, PAGE);
+	if (!rt_range_ok(at, IDSL_ARENA, info->mem_size))
+		idsl_fail("no room for Hyperscan's arena", NULL);
+	arena = (uint8_t *)(uintptr_t)at;
+	*child_base = (uint8_t *)(uintptr_t)align_up(at + IDSL_ARENA, BIG_PAGE);
+	return &own;
+}
+
+void idsl_seal(int64_t vm, uint64_t child_size)
+{
+	if (hc_vm_map((uint64_t)vm, child_size, policy->gpa, align_up(policy->size, PAGE),
+		      RP_MAP_R) < 0)
+		idsl_fail("RP_HC_VM_MAP refused the policy's seal", NULL);
+}
+
+void idsl_start(bool have_net)
+{
+	const uint8_t *blob = (const uint8_t *)(uintptr_t)policy->gpa;
+	const char *why = "?";
+	struct line l = {.len = 0};
+
+	/* Sealed before it is checked: what is checked is what runs. */
+	if (ids_blob_check(blob, policy->size, &why))
+		idsl_fail("policy blob refused", why);
+	hdr = (const struct ids_blob_hdr *)blob;
+	rules = (const struct ids_blob_rule *)(blob + hdr->rule_off);
+	pats = (const struct ids_blob_pattern *)(blob + hdr->pattern_off);
+	why = hsrt_init(arena, IDSL_ARENA);
+	if (why)
+		idsl_fail("Hyperscan's runtime did not start", why);
+	seen = malloc((uint64_t)hdr->nrules * sizeof(*seen));
+	if (!seen)
+		idsl_fail("no room for the rule table", NULL);
+	rt_memset(seen, 0, (uint64_t)hdr->nrules * sizeof(*seen));
+	why = hsrt_load(blob + hdr->db_off, hdr->db_size);
+	if (why)
+		idsl_fail("database refused", why);
+	if (hc5(RP_HC_TIMER, IDSL_TICK_NS, 0, 0, 0, 0) < 0)
+		idsl_fail("RP_HC_TIMER refused", NULL);
+	vdev_hooks.frame = idsl_filter;
+	line_str(&l, "ids: blob checked, ");
+	line_dec(&l, hdr->nrules);
+	line_str(&l, " rules, ");
+	line_dec(&l, hdr->npatterns);
+	line_str(&l, " patterns; hyperscan ");
+	line_str(&l, hsrt_variant_name(hsrt_variant()));
+	line_str(&l, (hsrt_cpuid1_ecx() & (1u << 27)) ? " (osxsave)" : " (no osxsave)");
+	line_str(&l, ", arena ");
+	line_dec(&l, hsrt_arena_used());
+	line_str(&l, " bytes");
+	line_str(&l, have_net ? "; scanning" : "; no network to scan");
+	line_send(&l);
+}
+
+void idsl_tick(void)
+{
+	ticks++;
+	alerts_this_tick = 0;
+	hc5(RP_HC_TIMER, IDSL_TICK_NS, 0, 0, 0, 0);
+	if (ticks % IDSL_REPORT_TICKS == 0)
+		idsl_report();
+}

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: MIT */
+/* The ids layer's blob from a rule file (ids_blob.c). */
+#ifndef RAMPART_POLICY_IDS_BLOB_H
+#define RAMPART_POLICY_IDS_BLOB_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct ids_blob_out {
+	void *blob;	/* free() it */
+	size_t len;
+	uint32_t nrules, npatterns, not_loaded, db_size;
+};
+
+/*
+ * Compile text[0 .. len) (read from path) into out. Each rule left out and
+ * every refusal go to errf with file:line. 0, or -1 (nothing written) when
+ * a rule is refused by the parser, no rule can be enforced in-line, or
+ * Hyperscan refuses the database.
+ */
+int ids_blob_compile(const char *text, size_t len, const char *path, FILE *errf,
+		     struct ids_blob_out *out);
+
+#endif
