@@ -78,6 +78,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	/* A fixed conntrack key: runs are reproducible; the hash is keyed as in a layer. */
+	static const uint8_t ct_key[FW_CT_KEY_BYTES] = {0x52, 0x61, 0x6d, 0x70, 0x61, 0x72, 0x74, 0x21};
 	const char *why;
 	uint64_t now = 1;
 
@@ -87,7 +89,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (fw_blob_check(blob_words, ((struct fw_blob_hdr *)blob_words)->size, &why))
 			abort();
 	}
-	fw_engine_init(fw, blob_words);
+	fw_engine_init(fw, blob_words, ct_key);
 	while (size >= 4) {
 		size_t len = (size_t)(data[0] | data[1] << 8);
 		unsigned iif = (data[2] & 1) ? FW_IF_GUEST : FW_IF_HOST;
