@@ -348,17 +348,6 @@ static uint64_t now_ns(void)
 	return (uint64_t)t.tv_sec * 1000000000ULL + (uint64_t)t.tv_nsec;
 }
 
-/* An ioctl the chain's timer signal may interrupt: KVM_RUN aside, retried. */
-static int xioctl(int fd, unsigned long req, void *arg)
-{
-	int r;
-
-	do
-		r = ioctl(fd, req, arg);
-	while (r < 0 && errno == EINTR);
-	return r;
-}
-
 static const char *const hc_names[RP_HC_COUNT] = {
 	"version", "vm_create", "vm_map", "vcpu_create", "vcpu_set", "vcpu_get", "vcpu_run",
 	"irq_line", "vm_destroy", "wait", "timer", "log", "exit", "post",
@@ -478,7 +467,7 @@ static struct ln_node *node_new(struct ln_root *r, struct ln_node *parent, bool 
 	n = calloc(1, sizeof(*n));
 	if (!n)
 		return NULL;
-	n->vm_fd = xioctl(r->kvm_fd, KVM_CREATE_VM, 0);
+	n->vm_fd = kvm_ioctl(r->kvm_fd, KVM_CREATE_VM, 0, NULL);
 	if (n->vm_fd < 0) {
 		free(n);
 		return NULL;
@@ -532,7 +521,7 @@ static struct ln_vcpu *vcpu_new(struct ln_root *r, struct ln_node *n)
 	if (!v)
 		return NULL;
 	v->node = n;
-	v->fd = xioctl(n->vm_fd, KVM_CREATE_VCPU, (void *)(uintptr_t)n->nvcpus);
+	v->fd = kvm_ioctl(n->vm_fd, KVM_CREATE_VCPU, (void *)(uintptr_t)n->nvcpus, NULL);
 	if (v->fd < 0) {
 		free(v);
 		return NULL;
@@ -560,7 +549,8 @@ static int node_map(struct ln_node *n, uint64_t gpa, uint64_t size, uint8_t *hos
 		.userspace_addr = (uint64_t)(uintptr_t)host,
 	};
 
-	if (n->nmaps >= LN_MAX_SLOTS || xioctl(n->vm_fd, KVM_SET_USER_MEMORY_REGION, &mr) < 0)
+	if (n->nmaps >= LN_MAX_SLOTS ||
+	    kvm_ioctl(n->vm_fd, KVM_SET_USER_MEMORY_REGION, &mr, NULL) < 0)
 		return -RP_ENOMEM;
 	n->maps[n->nmaps++] = (struct ln_map){.gpa = gpa,
 					      .size = size,
@@ -582,7 +572,7 @@ static int node_unmap(struct ln_node *n, unsigned i)
 {
 	struct kvm_userspace_memory_region mr = {.slot = n->maps[i].slot};
 
-	if (xioctl(n->vm_fd, KVM_SET_USER_MEMORY_REGION, &mr) < 0)
+	if (kvm_ioctl(n->vm_fd, KVM_SET_USER_MEMORY_REGION, &mr, NULL) < 0)
 		return -1;
 	n->free_slots[n->nfree++] = mr.slot;
 	n->maps[i] = n->maps[--n->nmaps];
@@ -1098,7 +1088,8 @@ static const char *seal_vcpu(struct ln_root *r, struct ln_vcpu *v, uint64_t *whe
 	const char *bad;
 
 	*where = 0;
-	if (xioctl(v->fd, KVM_GET_SREGS, &sr) < 0 || xioctl(v->fd, KVM_GET_REGS, &regs) < 0)
+	if (kvm_ioctl(v->fd, KVM_GET_SREGS, &sr, NULL) < 0 ||
+	    kvm_ioctl(v->fd, KVM_GET_REGS, &regs, NULL) < 0)
 		return "registers unreadable";
 	if (CHECKS && (bad = ctl_bad_kvm(&sr, regs.rflags, where)))
 		return bad;
@@ -1297,7 +1288,7 @@ static int set_line(struct ln_node *c, uint32_t irq, bool level)
 {
 	struct kvm_irq_level l = {.irq = irq, .level = level ? 1 : 0};
 
-	if (xioctl(c->vm_fd, KVM_IRQ_LINE, &l) < 0)
+	if (kvm_ioctl(c->vm_fd, KVM_IRQ_LINE, &l, NULL) < 0)
 		return -RP_EINVAL;
 	c->lines = (c->lines & ~(1u << irq)) | (uint32_t)level << irq;
 	return 0;
@@ -1961,7 +1952,7 @@ static struct ln_vcpu *route_exit(struct ln_root *r, struct ln_vcpu *v)
 			const uint8_t *frame = node_ptr(v->node, RING3_FRAME_GPA, 8, RP_MAP_R);
 			struct kvm_sregs s;
 
-			if (xioctl(v->fd, KVM_GET_SREGS, &s) < 0)
+			if (kvm_ioctl(v->fd, KVM_GET_SREGS, &s, NULL) < 0)
 				s.cr2 = 0;
 			/* The stub's frame starts with the error code (0 where the CPU pushes none). */
 			return child_gone(r, v, RP_EXIT_FAULT, val, s.cr2, frame ? rt_le64(frame) : 0);
@@ -2584,8 +2575,9 @@ static int root_open(struct ln_root *r)
 	r->kvm_fd = kvm_open();
 	if (r->kvm_fd < 0)
 		return -1;
-	size = xioctl(r->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
-	if (size <= 0 || xioctl(r->kvm_fd, KVM_CHECK_EXTENSION, (void *)(uintptr_t)KVM_CAP_SYNC_REGS) <= 0) {
+	size = kvm_ioctl(r->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0, NULL);
+	if (size <= 0 ||
+	    kvm_ioctl(r->kvm_fd, KVM_CHECK_EXTENSION, (void *)(uintptr_t)KVM_CAP_SYNC_REGS, NULL) <= 0) {
 		log_err("/dev/kvm: no KVM_CAP_SYNC_REGS, which layers need");
 		return -1;
 	}

@@ -13,6 +13,7 @@
 
 #include "boot/boot.h"
 #include "root/config.h"
+#include "root/kvm.h"
 #include "root/serial.h"
 #include "virtio/virtio.h"
 
@@ -76,13 +77,6 @@ struct rp_vm {
 };
 
 /* kvm.c */
-int kvm_set_cpuid(int kvm_fd, int vcpu_fd, unsigned id, unsigned ncpus);
-int kvm_setup_irqchip(int vm_fd);
-/* A vCPU's state as the ABI carries it; 0 or -1 (errno). */
-int kvm_state_get(int fd, struct rp_vcpu_state *st);
-int kvm_state_set(int fd, const struct rp_vcpu_state *st);
-/* /dev/kvm opened read-write; -1 with one line telling the operator what to do. */
-int kvm_open(void);
 int vm_create(struct rp_vm *vm, const struct rp_config *cfg);
 int vm_load_linux(struct rp_vm *vm, const void *kernel, uint64_t kernel_size, const void *initrd,
 		  uint64_t initrd_size);
