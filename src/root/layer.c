@@ -99,7 +99,6 @@
 #include "root/layer.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <linux/kvm.h>
 #include <poll.h>
 #include <pthread.h>
@@ -111,7 +110,6 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/random.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -121,6 +119,7 @@
 #include "root/log.h"
 #include "root/fwreport.h"
 #include "root/measure.h"
+#include "root/preflight.h"
 #include "root/vm.h"
 #include "virtio/virtio.h"
 
@@ -2186,27 +2185,16 @@ static void chain_run(struct ln_root *r, struct ln_vcpu *top)
 
 /* ---- building a stack ------------------------------------------------------- */
 
+/* A layer image, a kernel or an initrd for layer 1 to carry: a file, not empty. */
 static void *read_image(const char *path, uint64_t *size)
 {
-	struct stat st;
-	void *buf = NULL;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	void *buf = rp_read_file(path, "image", RP_MAX_IMAGE_SIZE, size);
 
-	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
-	    st.st_size > (512 << 20)) {
-		log_err("image %s: %s", path, fd < 0 ? strerror(errno) : "not a usable file");
-		goto out;
-	}
-	buf = malloc((size_t)st.st_size);
-	if (buf && read(fd, buf, (size_t)st.st_size) != st.st_size) {
-		log_err("image %s: short read", path);
+	if (buf && !*size) {
+		log_err("image %s: empty", path);
 		free(buf);
 		buf = NULL;
 	}
-	*size = (uint64_t)st.st_size;
-out:
-	if (fd >= 0)
-		close(fd);
 	return buf;
 }
 
