@@ -4,16 +4,11 @@
  * chains that run a stack of layers.
  *
  * Invariants this file keeps (each is checked where a call enters, once):
- *  1. Flattened: every VM of the tree is a sibling KVM VM created here; a
- *     child's memory is a KVM memory slot onto the same host pages as a
- *     range of its parent's memory. Nothing is copied.
  *  2. Containment: a map lies entirely inside one of the caller's own maps
  *     and never grants R or W the caller lacks (a read-only range stays
  *     read-only). X is granted, into a layer child, only to measured code
  *     (invariant 9). No arithmetic on a guest value can wrap: every end is
  *     computed with rt_add_ok.
- *  3. Handles name only the caller's own children (per-caller tables), so a
- *     layer can never reach a sibling, an ancestor or a grandchild.
  *  4. Quotas: RP_MAX_CHILDREN VMs, RP_MAX_VCPUS vCPUs and RP_MAX_MAPS maps
  *     per caller, RP_MAX_DEPTH levels; LN_MAX_VMS VMs and
  *     LN_MAX_STACK_VCPUS vCPUs alive in the whole stack.
@@ -25,7 +20,6 @@
  *     other, and it never calls the ABI nor holds children.
  *  6. A refused call returns an error code to the caller and is logged with
  *     the caller's name; nothing a layer does ends the root.
- *  7. Destroying a VM destroys its subtree and frees every fd and mapping.
  *  8. Pinned control state: a ring-3 VM (any VM created without
  *     RP_VM_IRQCHIP) has the control state ring3_build enters it with
  *     (ring3.h) and no other: CS RING3_UCS and SS RING3_UDS at DPL 3 (KVM
@@ -97,6 +91,7 @@
  */
 #include "root/jail.h"
 #include "root/layer.h"
+#include "root/ln.h"
 
 #include <errno.h>
 #include <linux/kvm.h>
@@ -131,182 +126,8 @@
 #define TPORT_POWEROFF 0x6f0 /* 32-bit code: 0 powered off, 2 reset, 3 crashed */
 #define TPORT_CONSOLE 0x6f4  /* one byte of the stack's console */
 
-/*
- * VMs and vCPUs alive at once in one stack, all depths together (invariant
- * 4; past either, RP_EQUOTA). The per-caller quotas alone allow 16 children
- * at each of 8 levels with 8 vCPUs each: tens of thousands of KVM VMs and
- * vCPUs, each a file descriptor and kernel memory (a vCPU also a mapped
- * kvm_run page), enough for one tenant to exhaust the host's kernel memory
- * or the root's descriptor limit (RLIMIT_NOFILE, 1024 by default), and so
- * to stop the root doing its own work. A stack needs at most RP_MAX_DEPTH
- * layers, a guest and a few children per layer, one vCPU or a few each.
- */
-#define LN_MAX_VMS 64
-#define LN_MAX_STACK_VCPUS 128
-
-/*
- * bench/layers.sh's A/B build (build/rampart-unchecked, -DRP_BENCH_UNCHECKED)
- * measures what the checks cost: no control-state check, no measuring, no
- * sealing, every code map approved. It is never installed or run otherwise.
- */
-#ifdef RP_BENCH_UNCHECKED
-#define CHECKS 0
-#else
-#define CHECKS 1
-#endif
-#define RP_MAX_WAIT_NS (3600ULL * 1000000000ULL) /* waits and timers: an hour at most */
-
-/*
- * Event lines a layer causes at will (invariant 12). Unlimited, each exit
- * (one per ~26 us) could write a ~600-byte line: ~20 MB/s per layer, enough
- * to fill the host's disk. Per layer and kind a burst, then a trickle; per
- * kind for the whole stack too, since every child a layer creates would
- * otherwise start with a full bucket of its own.
- */
-#define LOG_BURST 256        /* lines per layer and kind at once... */
-#define LOG_PER_S 4          /* ...then per second */
-#define LOG_STACK_BURST 1024 /* lines per kind, all layers together... */
-#define LOG_STACK_PER_S 16   /* ...then per second */
-#define LOG_INTERVAL_NS (10ULL * 1000000000ULL) /* how often what was dropped is reported */
-
-enum log_kind { LOG_REFUSED, LOG_TEXT, LOG_UNHANDLED, LOG_CHILD_END, LOG_KINDS };
-
 static const char *const log_kinds[LOG_KINDS] = {"hc_refused", "layer_log", "unhandled_access",
 						 "layer_end"};
-
-struct ln_node;
-
-struct ln_vcpu {
-	struct ln_node *node;
-	int fd;
-	struct kvm_run *run;
-	size_t run_size;
-	struct ln_vcpu *running; /* the child vCPU of our pending RP_HC_VCPU_RUN */
-	uint64_t exit_gpa;       /* where that run's exit record goes */
-	bool dead;
-	bool pinned; /* cr3, gdt and idt below hold the control state to keep */
-	bool sealed; /* its page tables checked and sealed since its state was last set */
-	uint64_t cr3, gdt, idt;
-};
-
-struct ln_map {
-	uint64_t gpa, size;
-	uint8_t *host;
-	uint32_t rights;
-	uint32_t slot;   /* its KVM memory slot */
-	bool unsealable; /* read-only only because of a seal: W comes back when it goes */
-	uint64_t origin; /* the gpa of the map a seal cut it from: pieces merge again */
-};
-
-/*
- * A node's maps: its creator's RP_MAX_MAPS, split further by sealing (two
- * more per seal over a writable map, given back when the seal goes). A
- * bound on the table scans of every access check and on KVM's slots per
- * VM; a seal that would pass it is refused (invariant 9).
- */
-#define LN_MAX_SLOTS 256
-/* Approved code: the text of every layer image of the stack, as loaded. */
-#define LN_MAX_CODE (2 * LN_MAX_LAYERS)
-/* Sealed ranges recorded at once, each undone when its owner goes. */
-#define LN_MAX_SEALS 1024
-
-struct blobs;
-
-struct ln_node {
-	struct ln_node *parent;
-	char name[32];
-	unsigned depth;
-	int vm_fd;
-	bool layer;   /* a ring-3 layer: may call the ABI (invariant 5); false: a guest */
-	bool irqchip; /* in-kernel IOAPIC, LAPIC and PIT: an unmodified guest */
-	struct ln_map maps[LN_MAX_SLOTS];
-	unsigned nmaps;
-	unsigned nmaps_max; /* the most maps it held (layer 1's is reported at the end) */
-	unsigned vm_maps;   /* RP_HC_VM_MAP calls that made a map (the quota) */
-	uint32_t next_slot; /* KVM slot numbers: the next new one, then freed ones again */
-	uint32_t free_slots[LN_MAX_SLOTS];
-	unsigned nfree;
-	struct ln_vcpu *vcpus[RP_MAX_VCPUS];
-	unsigned nvcpus;
-	struct ln_node *children[RP_MAX_CHILDREN]; /* handle = index + 1 */
-	uint64_t events;
-	uint64_t deadline_ns; /* RP_HC_TIMER, 0 = none */
-	uint32_t lines; /* its interrupt lines' levels as its parent last set them */
-	/* RP_HC_ISR: its virtio-mmio windows whose interrupt registers the root
-	 * answers from a word of its parent's memory (parent gpa isr). */
-	struct {
-		uint64_t base, isr;
-		uint32_t line;
-	} isr[RP_MAX_ISR];
-	unsigned nisr;
-	uint64_t exits[LN_EXIT_REASONS]; /* its vCPUs' KVM_RUN returns, by reason */
-	bool exited;
-	uint64_t exit_code;
-	struct log_rate log_rate[LOG_KINDS];
-	uint64_t log_dropped[LOG_KINDS]; /* since its last log_dropped line; its gone children's too */
-};
-
-struct ln_root {
-	int kvm_fd;
-	size_t run_size;
-	unsigned nodes, next_id;
-	unsigned nvcpus; /* alive, all VMs */
-	const struct ln_stack *stack;
-	struct ln_result *res;
-	uint64_t echo_next;
-	timer_t timer;
-	bool timer_ok;
-	uint64_t next_deadline; /* the chain's earliest timer, 0 = none */
-	bool done;
-	struct ln_node *bottom;
-	const struct blobs *blobs; /* what layer 1 carries, its image (load_bottom) */
-	const void *img0;
-	uint64_t isize0;
-	struct rp_dev devs[RP_MAX_DEVS]; /* the root's devices for layer 1 */
-	unsigned ndevs;
-	unsigned restarts;       /* layers rebuilt after a violation (restart policy) */
-	struct ln_vcpu *restart; /* the layer to rebuild before the chain goes on */
-	struct ln_seal {         /* what sealed which host bytes */
-		const uint8_t *host;
-		uint64_t size;
-		const struct ln_node *owner;
-	} seals[LN_MAX_SEALS];
-	unsigned nseals;
-	uint8_t *bottom_host; /* layer 1's memory: all of the tree's */
-	uint64_t bottom_size;
-	uint8_t code[LN_MAX_CODE][SHA256_BYTES];
-	uint8_t tables[RING3_TABLES_SIZE]; /* the system tables every ring-3 VM gets */
-	unsigned ncode;
-	char console[256];
-	unsigned console_len;
-	struct log_rate log_rate[LOG_KINDS]; /* the stack's, per kind */
-	struct fwr fw;                        /* the firewall layers' counters */
-	uint64_t log_flush_ns;                /* the next log_dropped lines are due */
-	/* The stack's disk, layer 1's virtio-blk at RP_DEV_BASE (NULL: none). */
-	struct rp_diskdev *disk;
-	struct vio_blk blk;
-	struct vio_host blk_host;
-	/* Layer 1's virtio-rng (getrandom), always there, at RP_DEV_BASE + RP_DEV_SIZE. */
-	struct vio_rng rng;
-	struct vio_rng_backend rng_be;
-	/*
-	 * The stack's network (NULL: none): layer 1's virtio-net at
-	 * ROOT_NET_BASE. The watcher thread polls the tap; when frames wait it
-	 * sets net_ready and kicks the chain thread out of KVM_RUN, then
-	 * sleeps until the chain has moved them into layer 1's buffers
-	 * (net_pump) and writes wake_fd.
-	 */
-	struct rp_tap *tap;
-	pthread_t chain, watcher;
-	bool watching;
-	int wake_fd;
-	int kick_fd; /* the watcher's kick for a chain asleep in RP_HC_WAIT */
-	int net_ready; /* __atomic */
-	int watch_stop; /* __atomic */
-};
-
-#define ROOT_RNG_BASE (RP_DEV_BASE + RP_DEV_SIZE)
-#define ROOT_NET_BASE (RP_DEV_BASE + 2 * RP_DEV_SIZE)
 
 static volatile struct kvm_run *current_run;
 
@@ -352,47 +173,10 @@ static const char *const hc_names[RP_HC_COUNT] = {
 	"irq_line", "vm_destroy", "wait", "timer", "log", "exit", "post",
 };
 
-/* ---- memory: the caller's view ------------------------------------------- */
-
-/* n's map that holds gpa, or NULL. */
-static struct ln_map *map_at(struct ln_node *n, uint64_t gpa)
-{
-	for (unsigned i = 0; i < n->nmaps; i++)
-		if (gpa >= n->maps[i].gpa && gpa - n->maps[i].gpa < n->maps[i].size)
-			return &n->maps[i];
-	return NULL;
-}
-
-/*
- * Host pointer for [gpa, gpa + len) of n, where every map it crosses has
- * `rights` and follows the one before in both guest and host addresses
- * (the pieces a seal split a map into), or NULL. Nothing below
- * RP_IMAGE_BASE of a ring-3 VM is writable on its behalf: its page tables
- * and ring-0 stack are writable in its slot for the CPU alone.
- */
-static uint8_t *node_ptr(struct ln_node *n, uint64_t gpa, uint64_t len, uint32_t rights)
-{
-	struct ln_map *first = map_at(n, gpa), *m, *next;
-	uint64_t end;
-
-	if (!first || !rt_add_ok(gpa, len, &end))
-		return NULL;
-	if ((rights & RP_MAP_W) && !n->irqchip && gpa < RP_IMAGE_BASE)
-		return NULL;
-	for (m = first; (m->rights & rights) == rights; m = next) {
-		if (end - m->gpa <= m->size)
-			return first->host + (gpa - first->gpa);
-		next = map_at(n, m->gpa + m->size);
-		if (!next || next->host != m->host + m->size)
-			return NULL;
-	}
-	return NULL;
-}
-
 /* Layer 1's memory as its devices reach it: stores only where it may write itself. */
 static void *dev_mem_ptr(void *ctx, uint64_t gpa, uint64_t len, bool write)
 {
-	return node_ptr(ctx, gpa, len, write ? RP_MAP_R | RP_MAP_W : RP_MAP_R);
+	return ln_node_ptr(ctx, gpa, len, write ? RP_MAP_R | RP_MAP_W : RP_MAP_R);
 }
 
 /* Layer 1's devices: no interrupt line (layers take none; the driver polls). */
@@ -455,170 +239,6 @@ static void exits_report(const struct ln_node *n)
 			exits_report(n->children[i]);
 }
 
-/* ---- nodes ------------------------------------------------------------------- */
-
-static struct ln_node *node_new(struct ln_root *r, struct ln_node *parent, bool layer)
-{
-	struct ln_node *n;
-
-	if (r->nodes >= LN_MAX_VMS)
-		return NULL;
-	n = calloc(1, sizeof(*n));
-	if (!n)
-		return NULL;
-	n->vm_fd = kvm_ioctl(r->kvm_fd, KVM_CREATE_VM, 0, NULL);
-	if (n->vm_fd < 0) {
-		free(n);
-		return NULL;
-	}
-	n->parent = parent;
-	n->depth = parent ? parent->depth + 1 : 1;
-	n->layer = layer;
-	snprintf(n->name, sizeof(n->name), "L%u#%u", n->depth, ++r->next_id);
-	r->nodes++;
-	return n;
-}
-
-static void vcpu_free(struct ln_vcpu *v)
-{
-	if (v->run)
-		munmap(v->run, v->run_size);
-	if (v->fd >= 0)
-		close(v->fd);
-	free(v);
-}
-
-static void node_free(struct ln_root *r, struct ln_node *n)
-{
-	unsigned i;
-
-	for (i = 0; i < RP_MAX_CHILDREN; i++)
-		if (n->children[i])
-			node_free(r, n->children[i]);
-	for (i = 0; n->parent && i < LOG_KINDS; i++)
-		n->parent->log_dropped[i] += n->log_dropped[i]; /* reported as its creator's */
-	for (i = 0; i < n->nvcpus; i++)
-		vcpu_free(n->vcpus[i]);
-	r->nvcpus -= n->nvcpus;
-	close(n->vm_fd);
-	free(n);
-	r->nodes--;
-}
-
-static bool in_subtree(const struct ln_node *n, const struct ln_node *top)
-{
-	for (; n; n = n->parent)
-		if (n == top)
-			return true;
-	return false;
-}
-
-static struct ln_vcpu *vcpu_new(struct ln_root *r, struct ln_node *n)
-{
-	struct ln_vcpu *v = calloc(1, sizeof(*v));
-
-	if (!v)
-		return NULL;
-	v->node = n;
-	v->fd = kvm_ioctl(n->vm_fd, KVM_CREATE_VCPU, (void *)(uintptr_t)n->nvcpus, NULL);
-	if (v->fd < 0) {
-		free(v);
-		return NULL;
-	}
-	v->run_size = r->run_size;
-	v->run = mmap(NULL, v->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
-	if (v->run == MAP_FAILED) {
-		v->run = NULL;
-		vcpu_free(v);
-		return NULL;
-	}
-	n->vcpus[n->nvcpus++] = v;
-	r->nvcpus++;
-	return v;
-}
-
-/* Add a map to n's table and to its KVM VM. */
-static int node_map(struct ln_node *n, uint64_t gpa, uint64_t size, uint8_t *host, uint32_t rights)
-{
-	struct kvm_userspace_memory_region mr = {
-		.slot = n->nfree ? n->free_slots[n->nfree - 1] : n->next_slot,
-		.flags = (rights & RP_MAP_W) ? 0 : KVM_MEM_READONLY,
-		.guest_phys_addr = gpa,
-		.memory_size = size,
-		.userspace_addr = (uint64_t)(uintptr_t)host,
-	};
-
-	if (n->nmaps >= LN_MAX_SLOTS ||
-	    kvm_ioctl(n->vm_fd, KVM_SET_USER_MEMORY_REGION, &mr, NULL) < 0)
-		return -RP_ENOMEM;
-	n->maps[n->nmaps++] = (struct ln_map){.gpa = gpa,
-					      .size = size,
-					      .host = host,
-					      .rights = rights,
-					      .slot = mr.slot,
-					      .origin = gpa};
-	if (n->nmaps > n->nmaps_max)
-		n->nmaps_max = n->nmaps;
-	if (n->nfree)
-		n->nfree--;
-	else
-		n->next_slot++;
-	return 0;
-}
-
-/* Remove map i from n's table and its KVM VM. */
-static int node_unmap(struct ln_node *n, unsigned i)
-{
-	struct kvm_userspace_memory_region mr = {.slot = n->maps[i].slot};
-
-	if (kvm_ioctl(n->vm_fd, KVM_SET_USER_MEMORY_REGION, &mr, NULL) < 0)
-		return -1;
-	n->free_slots[n->nfree++] = mr.slot;
-	n->maps[i] = n->maps[--n->nmaps];
-	return 0;
-}
-
-/* Does m hold the host byte lo at the guest address it has where [host, ...) lies at gpa? */
-static bool in_place(const struct ln_map *m, const uint8_t *lo, const uint8_t *host, uint64_t gpa)
-{
-	return m->gpa + (uint64_t)(lo - m->host) == gpa + (uint64_t)(lo - host);
-}
-
-/* A piece of map m, [from, to) of it, with rights; its origin and seal state. */
-static int map_piece(struct ln_node *n, const struct ln_map *m, uint64_t from, uint64_t to,
-		     uint32_t rights, bool unsealable)
-{
-	if (node_map(n, m->gpa + from, to - from, m->host + from, rights))
-		return -1;
-	n->maps[n->nmaps - 1].origin = m->origin;
-	n->maps[n->nmaps - 1].unsealable = unsealable;
-	return 0;
-}
-
-/*
- * Map i of n without W on [a, b) of it: up to three pieces, the parts
- * before and after keeping their rights. On a failure the pieces go and
- * the map is put back as it was: 0, -1 (put back), -2 (lost: halt).
- */
-static int split_map(struct ln_node *n, unsigned i, uint64_t a, uint64_t b)
-{
-	struct ln_map m = n->maps[i];
-	unsigned had;
-
-	if (node_unmap(n, i))
-		return -1;
-	had = n->nmaps;
-	if ((a && map_piece(n, &m, 0, a, m.rights, false)) ||
-	    map_piece(n, &m, a, b, m.rights & ~(uint32_t)RP_MAP_W, true) ||
-	    (b < m.size && map_piece(n, &m, b, m.size, m.rights, false))) {
-		while (n->nmaps > had)
-			if (node_unmap(n, n->nmaps - 1))
-				return -2;
-		return map_piece(n, &m, 0, m.size, m.rights, m.unsealable) ? -2 : -1;
-	}
-	return 0;
-}
-
 /* The writable part of map m that [host, host + size) covers, as [*a, *b) of m: false if none. */
 static bool seal_overlap(const struct ln_map *m, const uint8_t *host, uint64_t size, uint64_t *a,
 			 uint64_t *b)
@@ -644,7 +264,7 @@ static bool seal_cuts(const struct ln_node *n, unsigned i, const uint8_t *host, 
 	const struct ln_map *m = &n->maps[i];
 
 	return seal_overlap(m, host, size, a, b) &&
-	       !(n == except && in_place(m, m->host + *a, host, at));
+	       !(n == except && ln_in_place(m, m->host + *a, host, at));
 }
 
 /*
@@ -691,7 +311,7 @@ static int seal_subtree(struct ln_node *n, const uint8_t *host, uint64_t size,
 			i++;
 			continue;
 		}
-		err = split_map(n, i, a, b);
+		err = ln_split_map(n, i, a, b);
 		if (err)
 			return err;
 		i = 0; /* the table changed order: start over (one map fewer to seal) */
@@ -748,8 +368,8 @@ static bool joins(const struct ln_map *p, const struct ln_map *m)
  */
 static int merge_pieces(struct ln_node *n, uint64_t gpa)
 {
-	struct ln_map m = *map_at(n, gpa), *left = gpa ? map_at(n, gpa - 1) : NULL;
-	struct ln_map *right = map_at(n, m.gpa + m.size), whole = m;
+	struct ln_map m = *ln_map_at(n, gpa), *left = gpa ? ln_map_at(n, gpa - 1) : NULL;
+	struct ln_map *right = ln_map_at(n, m.gpa + m.size), whole = m;
 	uint64_t at[3] = {m.gpa, 0, 0};
 	unsigned k = 1;
 
@@ -770,9 +390,9 @@ static int merge_pieces(struct ln_node *n, uint64_t gpa)
 		at[k++] = right->gpa;
 	}
 	while (k--)
-		if (node_unmap(n, (unsigned)(map_at(n, at[k]) - n->maps)))
+		if (ln_node_unmap(n, (unsigned)(ln_map_at(n, at[k]) - n->maps)))
 			return -1;
-	return map_piece(n, &whole, 0, whole.size, whole.rights, false);
+	return ln_map_piece(n, &whole, 0, whole.size, whole.rights, false);
 }
 
 /* W back on the maps of n's subtree (but gone's) that only a seal took it from. */
@@ -787,7 +407,7 @@ static int unseal_subtree(struct ln_root *r, struct ln_node *n, const struct ln_
 			i++;
 			continue;
 		}
-		if (node_unmap(n, i) || map_piece(n, &m, 0, m.size, m.rights | RP_MAP_W, false) ||
+		if (ln_node_unmap(n, i) || ln_map_piece(n, &m, 0, m.size, m.rights | RP_MAP_W, false) ||
 		    merge_pieces(n, m.gpa))
 			return -1;
 		i = 0;
@@ -804,7 +424,7 @@ static int unseal(struct ln_root *r, const struct ln_node *gone)
 	unsigned i, k = 0;
 
 	for (i = 0; i < r->nseals; i++)
-		if (!in_subtree(r->seals[i].owner, gone))
+		if (!ln_in_subtree(r->seals[i].owner, gone))
 			r->seals[k++] = r->seals[i];
 	if (k == r->nseals)
 		return 0;
@@ -902,7 +522,7 @@ static bool pt_table(struct pt_walk *w, uint64_t gpa, int level, uint64_t va, ui
 		return pt_bad(w, "page tables outside the sealed range", gpa);
 	if (++w->visits > PT_MAX_VISITS)
 		return pt_bad(w, "page tables too large", gpa);
-	t = node_ptr((struct ln_node *)w->n, gpa, 4096, RP_MAP_R);
+	t = ln_node_ptr((struct ln_node *)w->n, gpa, 4096, RP_MAP_R);
 	if (!t)
 		return pt_bad(w, "page tables outside memory", gpa);
 	for (unsigned i = 0; i < 512; i++) {
@@ -952,7 +572,7 @@ static bool mapped_elsewhere(const struct ln_node *n, const uint8_t *host, uint6
 		const uint8_t *lo = host > m->host ? host : m->host;
 		const uint8_t *hi = host + size < m->host + m->size ? host + size : m->host + m->size;
 
-		if (lo < hi && !in_place(m, lo, host, gpa))
+		if (lo < hi && !ln_in_place(m, lo, host, gpa))
 			return true;
 	}
 	return false;
@@ -1053,7 +673,7 @@ static const char *seal_tables(struct ln_root *r, struct ln_node *n, const struc
 	if (s->gdt.base != RING3_GDT_GPA || s->gdt.limit > 0xfff || s->idt.base != RING3_IDT_GPA ||
 	    s->idt.limit > 0xfff || s->tr.base != RING3_TSS_GPA || s->tr.limit > RING3_TSS_LIMIT)
 		return "descriptor tables moved";
-	tables = node_ptr(n, RING3_GDT_GPA, sys, RP_MAP_R);
+	tables = ln_node_ptr(n, RING3_GDT_GPA, sys, RP_MAP_R);
 	if (!tables || memcmp(tables, r->tables, sys))
 		return "descriptor tables not the sealed ones";
 	if (range_writable(n, RING3_GDT_GPA, sys)) /* each piece mapped without W: sealed */
@@ -1062,7 +682,7 @@ static const char *seal_tables(struct ln_root *r, struct ln_node *n, const struc
 		*value = w.value;
 		return w.what;
 	}
-	host = node_ptr(n, RING3_PT_GPA, RP_IMAGE_BASE - RING3_PT_GPA, RP_MAP_R);
+	host = ln_node_ptr(n, RING3_PT_GPA, RP_IMAGE_BASE - RING3_PT_GPA, RP_MAP_R);
 	*value = RING3_PT_GPA;
 	if (!host)
 		return "page tables could not be sealed";
@@ -1102,19 +722,6 @@ struct hc_args {
 	uint64_t a0, a1, a2, a3, a4;
 };
 
-static struct ln_node *child_of(struct ln_node *n, uint64_t h)
-{
-	return h >= 1 && h <= RP_MAX_CHILDREN ? n->children[h - 1] : NULL;
-}
-
-/* vCPU handles: (child handle << 8) | index, so they too name only our children. */
-static struct ln_vcpu *vcpu_of(struct ln_node *n, uint64_t h)
-{
-	struct ln_node *c = child_of(n, h >> 8);
-
-	return c && (h & 0xff) < c->nvcpus ? c->vcpus[h & 0xff] : NULL;
-}
-
 static int64_t hc_vm_create(struct ln_root *r, struct ln_node *n, const struct hc_args *a)
 {
 	unsigned i;
@@ -1129,11 +736,11 @@ static int64_t hc_vm_create(struct ln_root *r, struct ln_node *n, const struct h
 	if (i == RP_MAX_CHILDREN || r->nodes >= LN_MAX_VMS)
 		return -RP_EQUOTA;
 	/* A child of a layer is a layer too, unless it is a guest (invariant 5). */
-	n->children[i] = node_new(r, n, !(a->a0 & RP_VM_IRQCHIP));
+	n->children[i] = ln_node_new(r, n, !(a->a0 & RP_VM_IRQCHIP));
 	if (!n->children[i])
 		return -RP_ENOMEM;
 	if ((a->a0 & RP_VM_IRQCHIP) && kvm_setup_irqchip(n->children[i]->vm_fd) < 0) {
-		node_free(r, n->children[i]);
+		ln_node_free(r, n->children[i]);
 		n->children[i] = NULL;
 		return -RP_ENOMEM;
 	}
@@ -1171,7 +778,7 @@ static bool approved_code(const struct ln_root *r, const uint8_t *p, uint64_t si
  */
 static int64_t hc_vm_map(struct ln_root *r, struct ln_vcpu *v, const struct hc_args *a)
 {
-	struct ln_node *n = v->node, *c = child_of(n, a->a0);
+	struct ln_node *n = v->node, *c = ln_child_of(n, a->a0);
 	uint64_t cgpa = a->a1, mine = a->a2, size = a->a3, end;
 	uint32_t rights = (uint32_t)a->a4;
 	uint8_t *host;
@@ -1184,11 +791,11 @@ static int64_t hc_vm_map(struct ln_root *r, struct ln_vcpu *v, const struct hc_a
 		return -RP_EINVAL;
 	if (!rt_add_ok(cgpa, size, &end) || !rt_add_ok(mine, size, &end))
 		return -RP_ERANGE;
-	if (!node_ptr(n, mine, size, RP_MAP_R))
+	if (!ln_node_ptr(n, mine, size, RP_MAP_R))
 		return -RP_ERANGE;
 	if (mine < RP_IMAGE_BASE) /* our own system area: the CPU's alone */
 		return -RP_EPERM;
-	host = node_ptr(n, mine, size, rights & (RP_MAP_R | RP_MAP_W));
+	host = ln_node_ptr(n, mine, size, rights & (RP_MAP_R | RP_MAP_W));
 	if (!host)
 		return -RP_EPERM;
 	for (i = 0; i < c->nmaps; i++)
@@ -1200,12 +807,12 @@ static int64_t hc_vm_map(struct ln_root *r, struct ln_vcpu *v, const struct hc_a
 		return violation(r, v, "writable code map", cgpa), -RP_EPERM;
 	if (!c->irqchip && (rights & RP_MAP_X) && !approved_code(r, host, size))
 		return violation(r, v, "unmeasured code", cgpa), -RP_EPERM;
-	ret = node_map(c, cgpa, size, host, rights);
+	ret = ln_node_map(c, cgpa, size, host, rights);
 	if (ret)
 		return ret;
 	if (CHECKS && !c->irqchip && !(rights & RP_MAP_W) && (ret = seal(r, host, size, c, NULL, 0))) {
 		/* Refused whole (the slots would not fit): the child's map goes too. */
-		if (ret == -RP_ENOMEM && !node_unmap(c, (unsigned)(map_at(c, cgpa) - c->maps)))
+		if (ret == -RP_ENOMEM && !ln_node_unmap(c, (unsigned)(ln_map_at(c, cgpa) - c->maps)))
 			return -RP_ENOMEM;
 		violation(r, v, "seal failed", cgpa);
 		return -RP_ENOMEM;
@@ -1216,13 +823,13 @@ static int64_t hc_vm_map(struct ln_root *r, struct ln_vcpu *v, const struct hc_a
 
 static int64_t hc_vcpu_create(struct ln_root *r, struct ln_node *n, const struct hc_args *a)
 {
-	struct ln_node *c = child_of(n, a->a0);
+	struct ln_node *c = ln_child_of(n, a->a0);
 
 	if (!c)
 		return -RP_EBADH;
 	if (c->nvcpus >= RP_MAX_VCPUS || r->nvcpus >= LN_MAX_STACK_VCPUS)
 		return -RP_EQUOTA;
-	if (!vcpu_new(r, c))
+	if (!ln_vcpu_new(r, c))
 		return -RP_ENOMEM;
 	/* An unmodified guest reads CPUID: give it what the host supports. */
 	if (c->irqchip && kvm_set_cpuid(r->kvm_fd, c->vcpus[c->nvcpus - 1]->fd, c->nvcpus - 1, 1))
@@ -1255,8 +862,8 @@ static bool ctl_state_ok(const struct rp_vcpu_state *st)
 
 static int64_t hc_vcpu_state(struct ln_node *n, const struct hc_args *a, bool set)
 {
-	struct ln_vcpu *v = vcpu_of(n, a->a0);
-	uint8_t *p = node_ptr(n, a->a1, sizeof(struct rp_vcpu_state),
+	struct ln_vcpu *v = ln_vcpu_of(n, a->a0);
+	uint8_t *p = ln_node_ptr(n, a->a1, sizeof(struct rp_vcpu_state),
 			      set ? RP_MAP_R : RP_MAP_R | RP_MAP_W);
 	struct rp_vcpu_state st;
 	int r;
@@ -1281,27 +888,15 @@ static int64_t hc_vcpu_state(struct ln_node *n, const struct hc_args *a, bool se
 	return r;
 }
 
-/* Line irq of child c to level, remembered (c->lines) so that a level set
- * again costs no ioctl. */
-static int set_line(struct ln_node *c, uint32_t irq, bool level)
-{
-	struct kvm_irq_level l = {.irq = irq, .level = level ? 1 : 0};
-
-	if (kvm_ioctl(c->vm_fd, KVM_IRQ_LINE, &l, NULL) < 0)
-		return -RP_EINVAL;
-	c->lines = (c->lines & ~(1u << irq)) | (uint32_t)level << irq;
-	return 0;
-}
-
 static int64_t hc_irq_line(struct ln_node *n, const struct hc_args *a)
 {
-	struct ln_node *c = child_of(n, a->a0);
+	struct ln_node *c = ln_child_of(n, a->a0);
 
 	if (!c)
 		return -RP_EBADH;
 	if (a->a1 > BOOT_MAX_GSI)
 		return -RP_EINVAL;
-	return set_line(c, (uint32_t)a->a1, a->a2 != 0);
+	return ln_set_line(c, (uint32_t)a->a1, a->a2 != 0);
 }
 
 /*
@@ -1314,7 +909,7 @@ static int64_t hc_irq_line(struct ln_node *n, const struct hc_args *a)
  */
 static int64_t hc_isr(struct ln_node *n, const struct hc_args *a)
 {
-	struct ln_node *c = child_of(n, a->a0);
+	struct ln_node *c = ln_child_of(n, a->a0);
 	unsigned i;
 
 	if (!c)
@@ -1322,7 +917,7 @@ static int64_t hc_isr(struct ln_node *n, const struct hc_args *a)
 	if (!c->irqchip || a->a3 > BOOT_MAX_GSI || a->a1 % 4 || a->a1 > UINT64_MAX - 0x100 ||
 	    a->a2 % 4)
 		return -RP_EINVAL;
-	if (a->a2 && !node_ptr(n, a->a2, 4, RP_MAP_R | RP_MAP_W))
+	if (a->a2 && !ln_node_ptr(n, a->a2, 4, RP_MAP_R | RP_MAP_W))
 		return -RP_ERANGE;
 	for (i = 0; i < c->nisr && c->isr[i].base != a->a1; i++)
 		;
@@ -1365,7 +960,7 @@ static bool isr_exit(struct ln_vcpu *v)
 		if (run->mmio.phys_addr < c->isr[i].base ||
 		    off != (run->mmio.is_write ? ISR_ACK : ISR_STATUS))
 			continue;
-		w = (uint32_t *)node_ptr(c->parent, c->isr[i].isr, 4, RP_MAP_R | RP_MAP_W);
+		w = (uint32_t *)ln_node_ptr(c->parent, c->isr[i].isr, 4, RP_MAP_R | RP_MAP_W);
 		if (!w)
 			return false;
 		if (!run->mmio.is_write) {
@@ -1376,7 +971,7 @@ static bool isr_exit(struct ln_vcpu *v)
 		memcpy(&val, run->mmio.data, 4);
 		if (!(__atomic_and_fetch(w, ~val, __ATOMIC_ACQ_REL)) &&
 		    (c->lines >> c->isr[i].line & 1))
-			set_line(c, c->isr[i].line, false);
+			ln_set_line(c, c->isr[i].line, false);
 		return true;
 	}
 	return false;
@@ -1385,7 +980,7 @@ static bool isr_exit(struct ln_vcpu *v)
 /* Events for a layer child; one with an irqchip takes interrupts instead. */
 static int64_t hc_post(struct ln_node *n, const struct hc_args *a)
 {
-	struct ln_node *c = child_of(n, a->a0);
+	struct ln_node *c = ln_child_of(n, a->a0);
 
 	if (!c)
 		return -RP_EBADH;
@@ -1397,19 +992,19 @@ static int64_t hc_post(struct ln_node *n, const struct hc_args *a)
 
 static int64_t hc_vm_destroy(struct ln_root *r, struct ln_vcpu *v, const struct hc_args *a)
 {
-	struct ln_node *n = v->node, *c = child_of(n, a->a0);
+	struct ln_node *n = v->node, *c = ln_child_of(n, a->a0);
 	unsigned i;
 
 	if (!c)
 		return -RP_EBADH;
 	for (i = 0; i < n->nvcpus; i++)
-		if (n->vcpus[i]->running && in_subtree(n->vcpus[i]->running->node, c))
+		if (n->vcpus[i]->running && ln_in_subtree(n->vcpus[i]->running->node, c))
 			n->vcpus[i]->running = NULL;
 	if (unseal(r, c)) {
 		violation(r, v, "unseal failed", a->a0);
 		return -RP_ENOMEM;
 	}
-	node_free(r, c);
+	ln_node_free(r, c);
 	n->children[a->a0 - 1] = NULL;
 	return 0;
 }
@@ -1422,7 +1017,7 @@ static int64_t hc_log(struct ln_root *r, struct ln_node *n, const struct hc_args
 
 	if (a->a1 > RP_MAX_LOG)
 		return -RP_EINVAL;
-	p = node_ptr(n, a->a0, a->a1, RP_MAP_R);
+	p = ln_node_ptr(n, a->a0, a->a1, RP_MAP_R);
 	if (!p)
 		return -RP_EFAULT;
 	for (i = 0; i < a->a1; i++)
@@ -1519,7 +1114,7 @@ static struct ln_vcpu *runner_of(struct ln_vcpu *v)
 /* Complete p's pending run with exit record e; p runs next. */
 static struct ln_vcpu *deliver(struct ln_vcpu *p, const struct rp_exit *e)
 {
-	uint8_t *dst = node_ptr(p->node, p->exit_gpa, sizeof(*e), RP_MAP_W);
+	uint8_t *dst = ln_node_ptr(p->node, p->exit_gpa, sizeof(*e), RP_MAP_W);
 
 	if (dst) {
 		memcpy(dst, e, sizeof(*e));
@@ -1732,8 +1327,8 @@ static void fill_pending_read(struct ln_vcpu *c, const struct rp_exit *e)
 static struct ln_vcpu *hc_run(struct ln_root *r, struct ln_vcpu *v, const struct hc_args *a,
 			      int64_t *ret)
 {
-	struct ln_vcpu *c = vcpu_of(v->node, a->a0);
-	uint8_t *rec = node_ptr(v->node, a->a1, sizeof(struct rp_exit), RP_MAP_R | RP_MAP_W);
+	struct ln_vcpu *c = ln_vcpu_of(v->node, a->a0);
+	uint8_t *rec = ln_node_ptr(v->node, a->a1, sizeof(struct rp_exit), RP_MAP_R | RP_MAP_W);
 	struct rp_exit e;
 
 	if (!c) {
@@ -1762,7 +1357,7 @@ static struct ln_vcpu *hc_run(struct ln_root *r, struct ln_vcpu *v, const struct
 	for (uint32_t i = 0, diff = (uint32_t)(a->a2 & (a->a3 ^ c->node->lines)); diff;
 	     diff &= diff - 1) {
 		i = (uint32_t)__builtin_ctz(diff);
-		if (set_line(c->node, i, (a->a3 >> i) & 1)) {
+		if (ln_set_line(c->node, i, (a->a3 >> i) & 1)) {
 			*ret = -RP_EINVAL;
 			return v;
 		}
@@ -1878,14 +1473,6 @@ static struct ln_vcpu *hypercall(struct ln_root *r, struct ln_vcpu *v)
 	return next;
 }
 
-static bool has_children(const struct ln_node *n)
-{
-	for (unsigned i = 0; i < RP_MAX_CHILDREN; i++)
-		if (n->children[i])
-			return true;
-	return false;
-}
-
 /* Fail closed: the stack halts, nothing passes through the broken layer. */
 static struct ln_vcpu *violation(struct ln_root *r, struct ln_vcpu *v, const char *what,
 				 uint64_t value)
@@ -1945,10 +1532,10 @@ static struct ln_vcpu *route_exit(struct ln_root *r, struct ln_vcpu *v)
 		memcpy(&val, (uint8_t *)run + run->io.data_offset, 4);
 		if (run->io.port == RP_HC_PORT)
 			return control_ok(r, v) ? hypercall(r, v) : v;
-		if (run->io.port == RP_FAULT_PORT && has_children(v->node))
+		if (run->io.port == RP_FAULT_PORT && ln_has_children(v->node))
 			return violation(r, v, "fault", val);
 		if (run->io.port == RP_FAULT_PORT) {
-			const uint8_t *frame = node_ptr(v->node, RING3_FRAME_GPA, 8, RP_MAP_R);
+			const uint8_t *frame = ln_node_ptr(v->node, RING3_FRAME_GPA, 8, RP_MAP_R);
 			struct kvm_sregs s;
 
 			if (kvm_ioctl(v->fd, KVM_GET_SREGS, &s, NULL) < 0)
@@ -1959,7 +1546,7 @@ static struct ln_vcpu *route_exit(struct ln_root *r, struct ln_vcpu *v)
 	}
 	if (run->exit_reason == KVM_EXIT_SHUTDOWN || run->exit_reason == KVM_EXIT_FAIL_ENTRY ||
 	    run->exit_reason == KVM_EXIT_INTERNAL_ERROR) {
-		if (has_children(v->node))
+		if (ln_has_children(v->node))
 			return violation(r, v, "triple fault", run->exit_reason);
 		return child_gone(r, v, RP_EXIT_SHUTDOWN, run->exit_reason, 0, 0);
 	}
@@ -1967,7 +1554,7 @@ static struct ln_vcpu *route_exit(struct ln_root *r, struct ln_vcpu *v)
 		return v;
 	/* A write that KVM could not do in memory: a read-only, sealed slot. */
 	if (run->exit_reason == KVM_EXIT_MMIO && run->mmio.is_write && !v->node->irqchip &&
-	    run->mmio.phys_addr < RP_DEV_BASE && map_at(v->node, run->mmio.phys_addr))
+	    run->mmio.phys_addr < RP_DEV_BASE && ln_map_at(v->node, run->mmio.phys_addr))
 		return violation(r, v, "write to sealed range", run->mmio.phys_addr);
 	if (isr_exit(v))
 		return v;
@@ -2087,12 +1674,12 @@ static struct ln_vcpu *restart_layer(struct ln_root *r, struct ln_vcpu *v)
 	reset_devices(r, n);
 	for (i = 0; i < RP_MAX_CHILDREN; i++)
 		if (n->children[i]) {
-			node_free(r, n->children[i]);
+			ln_node_free(r, n->children[i]);
 			n->children[i] = NULL;
 		}
 	r->nseals = 0;
 	while (n->nmaps)
-		if (node_unmap(n, n->nmaps - 1))
+		if (ln_node_unmap(n, n->nmaps - 1))
 			break;
 	madvise(r->bottom_host, r->bottom_size, MADV_DONTNEED);
 	n->events = 0;
@@ -2278,10 +1865,10 @@ static int seal_bottom(struct ln_node *n, const void *img, uint64_t isize, uint6
 		log_err("layer 1's sealed layout: %s", why);
 		return -1;
 	}
-	if (node_unmap(n, 0))
+	if (ln_node_unmap(n, 0))
 		return -1;
 	for (int i = 0; i < k; i++)
-		if (node_map(n, rg[i].gpa, rg[i].size, host + rg[i].gpa, rg[i].rights)) {
+		if (ln_node_map(n, rg[i].gpa, rg[i].size, host + rg[i].gpa, rg[i].rights)) {
 			log_err("layer 1's sealed layout: KVM_SET_USER_MEMORY_REGION: %s",
 				strerror(errno));
 			return -1;
@@ -2386,7 +1973,7 @@ static int load_bottom(struct ln_root *r, struct ln_node *n, struct rp_vcpu_stat
 	unsigned i, k = 0;
 
 	stack_sizes(s, b, mem);
-	if (node_map(n, 0, mem[0], host, RP_MAP_R | RP_MAP_W | RP_MAP_X)) {
+	if (ln_node_map(n, 0, mem[0], host, RP_MAP_R | RP_MAP_W | RP_MAP_X)) {
 		log_err("layer memory: KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
 		return -1;
 	}
@@ -2621,7 +2208,7 @@ int layer_stack_run(const struct ln_stack *s, struct ln_result *res)
 	    approve_code(&r, img, isize, s->nlayers, s->images) || ring3_tables(r.tables) ||
 	    (s->disk && !(r.disk = disk_dev_open(s->disk))) || root_open(&r))
 		goto out;
-	bottom = r.bottom = node_new(&r, NULL, true);
+	bottom = r.bottom = ln_node_new(&r, NULL, true);
 	if (!bottom) {
 		log_err("KVM_CREATE_VM: %s", strerror(errno));
 		goto out;
@@ -2629,7 +2216,7 @@ int layer_stack_run(const struct ln_stack *s, struct ln_result *res)
 	r.blobs = &b;
 	r.img0 = img[0];
 	r.isize0 = isize[0];
-	if (build_bottom(&r, bottom) || load_bottom(&r, bottom, &st) || !(v = vcpu_new(&r, bottom)) ||
+	if (build_bottom(&r, bottom) || load_bottom(&r, bottom, &st) || !(v = ln_vcpu_new(&r, bottom)) ||
 	    kvm_state_set(v->fd, &st) || jail_enter(JAIL_LAYERED) || (r.tap && watch_start(&r))) {
 		log_err("could not start layer 1 (%s)", s->kinds[0]);
 		goto free;
@@ -2661,7 +2248,7 @@ free:
 	net_dev_close(r.tap);
 	if (r.bottom_host)
 		munmap(r.bottom_host, r.bottom_size);
-	node_free(&r, bottom);
+	ln_node_free(&r, bottom);
 out:
 	if (stop_fd >= 0) {
 		int fd = stop_fd;
