@@ -14,8 +14,8 @@
  *  5. Exit routing: to the parent only; the ABI from layers only ... INV5
  *  6. A refused call is an error code and a line, never the end .... INV6
  *  7. Destroying a VM destroys its subtree and frees everything .... ln_tree.c
- *  8. Pinned control state of every ring-3 VM ...................... INV8
- *  9. Sealing: code measured, tables checked, seals all or nothing . INV9
+ *  8. Pinned control state of every ring-3 VM ...................... ln_seal.c
+ *  9. Sealing: code measured, tables checked, seals all or nothing . ln_seal.c
  * 10. Stopping: SIGINT or SIGTERM ends the stack at the next step ... INV10
  * 11. A rebuilt layer 1 gets its devices reset ...................... INV11
  * 12. Event volume: rate-limited per layer and kind, drops counted .. INV12
@@ -229,5 +229,25 @@ struct ln_node *ln_child_of(struct ln_node *n, uint64_t h);
 struct ln_vcpu *ln_vcpu_of(struct ln_node *n, uint64_t h);
 int ln_set_line(struct ln_node *c, uint32_t irq, bool level);
 bool ln_has_children(const struct ln_node *n);
+
+/* ln_seal.c: seals, the page-table walk, control state, approved code */
+int ln_seal_range(struct ln_root *r, const uint8_t *host, uint64_t size,
+		  const struct ln_node *owner, const struct ln_node *except, uint64_t at);
+int ln_unseal(struct ln_root *r, const struct ln_node *gone);
+const char *ln_seal_vcpu(struct ln_root *r, struct ln_vcpu *v, uint64_t *where);
+bool ln_ctl_state_ok(const struct rp_vcpu_state *st);
+bool ln_control_ok(struct ln_root *r, struct ln_vcpu *v);
+bool ln_approved_code(const struct ln_root *r, const uint8_t *p, uint64_t size);
+int ln_approve_code(struct ln_root *r, void *const img[], const uint64_t isize[], unsigned n,
+		    const char *const paths[]);
+/* seal_tables' answer when the seal of the tables would not fit: RP_ENOMEM, not a violation. */
+extern const char ln_seal_no_room[];
+
+/* layer.c: fail closed (invariant 8): one "violation" event, the stack halts or the layer restarts. */
+struct ln_vcpu *ln_violation(struct ln_root *r, struct ln_vcpu *v, const char *what, uint64_t value);
+
+/* layer.c: fail closed: one "violation" event; the stack halts or the layer restarts. */
+struct ln_vcpu *ln_violation(struct ln_root *r, struct ln_vcpu *v, const char *what,
+			     uint64_t value);
 
 #endif
