@@ -4,25 +4,15 @@
  * chains that run a stack of layers.
  *
  * Invariants this file keeps (each is checked where a call enters, once):
- *  2. Containment: a map lies entirely inside one of the caller's own maps
- *     and never grants R or W the caller lacks (a read-only range stays
- *     read-only). X is granted, into a layer child, only to measured code
- *     (invariant 9). No arithmetic on a guest value can wrap: every end is
- *     computed with rt_add_ok.
- *  4. Quotas: RP_MAX_CHILDREN VMs, RP_MAX_VCPUS vCPUs and RP_MAX_MAPS maps
- *     per caller, RP_MAX_DEPTH levels; LN_MAX_VMS VMs and
- *     LN_MAX_STACK_VCPUS vCPUs alive in the whole stack.
  *  5. Exit routing: an exit of a VM goes to its parent only, as the return
  *     of the parent's pending RP_HC_VCPU_RUN; hypercalls go to the root,
  *     and only from VMs created as layers. A VM created with RP_VM_IRQCHIP
  *     (a guest) is not a layer: the ABI's ports (RP_HC_PORT, RP_FAULT_PORT)
  *     mean nothing from it, its port I/O there goes to its parent like any
  *     other, and it never calls the ABI nor holds children.
- *  6. A refused call returns an error code to the caller and is logged with
- *     the caller's name; nothing a layer does ends the root.
  * 10. Stopping: SIGINT or SIGTERM ends the stack at the chain's next step
  *     whatever its layers do; the one call that sleeps (RP_HC_WAIT) wakes
- *     on it (stop_fd), so no layer holds the operator's stop off.
+ *     on it (ln_stop_fd), so no layer holds the operator's stop off.
  * 11. A rebuilt layer 1 (restart policy) gets the root's devices as at
  *     power-on: each is reset before its memory is emptied, so no queue
  *     of the old incarnation reads or writes the new one's memory.
@@ -31,9 +21,6 @@
  *     token bucket per layer and kind and one per kind for the stack;
  *     what they drop is counted and reported (log_dropped), per layer and
  *     kind, every LOG_INTERVAL_NS and at the end of the run.
- * 13. A waiting layer holds no other layer's clock: RP_HC_WAIT returns (0,
- *     early) by the earliest timer of the chain below it, so its ancestors'
- *     timer events are delivered on time whatever it waits for.
  *
  * Chains: one host thread runs the deepest running vCPU; each vCPU below it
  * sits in its RP_HC_VCPU_RUN (vcpu->running). An exit for the parent writes
@@ -83,7 +70,7 @@ static const char *const log_kinds[LOG_KINDS] = {"hc_refused", "layer_log", "unh
 
 static volatile struct kvm_run *current_run;
 
-static volatile sig_atomic_t stop_signal;
+volatile sig_atomic_t ln_stop_signal;
 /* SIGUSR1: the firewall layers' counters, now (their last reports). */
 static volatile sig_atomic_t report_signal;
 
@@ -92,7 +79,7 @@ static void on_report(int sig)
 	report_signal = sig;
 }
 /* Written by on_stop: a sleep in RP_HC_WAIT wakes even if the signal came just before it. */
-static volatile int stop_fd = -1;
+volatile int ln_stop_fd = -1;
 
 static void on_timer(int sig)
 {
@@ -105,25 +92,20 @@ static void on_stop(int sig)
 {
 	uint64_t one = 1;
 
-	stop_signal = sig;
+	ln_stop_signal = sig;
 	if (current_run)
 		current_run->immediate_exit = 1;
-	if (stop_fd >= 0 && write(stop_fd, &one, sizeof(one)) < 0)
+	if (ln_stop_fd >= 0 && write(ln_stop_fd, &one, sizeof(one)) < 0)
 		return; /* full: it is readable already */
 }
 
-static uint64_t now_ns(void)
+uint64_t ln_now_ns(void)
 {
 	struct timespec t;
 
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return (uint64_t)t.tv_sec * 1000000000ULL + (uint64_t)t.tv_nsec;
 }
-
-static const char *const hc_names[RP_HC_COUNT] = {
-	"version", "vm_create", "vm_map", "vcpu_create", "vcpu_set", "vcpu_get", "vcpu_run",
-	"irq_line", "vm_destroy", "wait", "timer", "log", "exit", "post",
-};
 
 /* Layer 1's memory as its devices reach it: stores only where it may write itself. */
 static void *dev_mem_ptr(void *ctx, uint64_t gpa, uint64_t len, bool write)
@@ -148,9 +130,9 @@ static void blk_log(void *ctx, const char *dev, const char *what, uint64_t value
 /* ---- event volume (invariant 12) ----------------------------------------------- */
 
 /* May n write one more line of kind k? If not, the line is counted against n. */
-static bool log_ok(struct ln_root *r, struct ln_node *n, enum log_kind k)
+bool ln_log_ok(struct ln_root *r, struct ln_node *n, enum log_kind k)
 {
-	uint64_t t = now_ns();
+	uint64_t t = ln_now_ns();
 
 	if (log_rate_take(&n->log_rate[k], LOG_BURST, LOG_PER_S, t) &&
 	    log_rate_take(&r->log_rate[k], LOG_STACK_BURST, LOG_STACK_PER_S, t))
@@ -191,183 +173,6 @@ static void exits_report(const struct ln_node *n)
 			exits_report(n->children[i]);
 }
 
-
-/* ---- hypercalls ---------------------------------------------------------------- */
-
-struct hc_args {
-	uint64_t a0, a1, a2, a3, a4;
-};
-
-static int64_t hc_vm_create(struct ln_root *r, struct ln_node *n, const struct hc_args *a)
-{
-	unsigned i;
-
-	if (a->a0 & ~(uint64_t)RP_VM_IRQCHIP)
-		return -RP_EINVAL;
-	if (n->depth >= RP_MAX_DEPTH)
-		return -RP_EQUOTA;
-	for (i = 0; i < RP_MAX_CHILDREN; i++)
-		if (!n->children[i])
-			break;
-	if (i == RP_MAX_CHILDREN || r->nodes >= LN_MAX_VMS)
-		return -RP_EQUOTA;
-	/* A child of a layer is a layer too, unless it is a guest (invariant 5). */
-	n->children[i] = ln_node_new(r, n, !(a->a0 & RP_VM_IRQCHIP));
-	if (!n->children[i])
-		return -RP_ENOMEM;
-	if ((a->a0 & RP_VM_IRQCHIP) && kvm_setup_irqchip(n->children[i]->vm_fd) < 0) {
-		ln_node_free(r, n->children[i]);
-		n->children[i] = NULL;
-		return -RP_ENOMEM;
-	}
-	n->children[i]->irqchip = a->a0 & RP_VM_IRQCHIP;
-	return i + 1;
-}
-
-/*
- * R and W are rights the caller holds and passes on (invariant 2). X is
- * not: into a layer child (no irqchip) only measured code is mapped
- * executable, never writable, and a map without W seals its bytes against
- * every VM of the stack (invariant 9); a writable or unmeasured code map
- * is an attack by the caller. A guest with an irqchip (an unmodified OS,
- * not a layer) runs what it likes in the memory it is given.
- */
-static int64_t hc_vm_map(struct ln_root *r, struct ln_vcpu *v, const struct hc_args *a)
-{
-	struct ln_node *n = v->node, *c = ln_child_of(n, a->a0);
-	uint64_t cgpa = a->a1, mine = a->a2, size = a->a3, end;
-	uint32_t rights = (uint32_t)a->a4;
-	uint8_t *host;
-	unsigned i;
-	int64_t ret;
-
-	if (!c)
-		return -RP_EBADH;
-	if (!size || (size | cgpa | mine) & 0xfff || !rights || (a->a4 & ~7ULL))
-		return -RP_EINVAL;
-	if (!rt_add_ok(cgpa, size, &end) || !rt_add_ok(mine, size, &end))
-		return -RP_ERANGE;
-	if (!ln_node_ptr(n, mine, size, RP_MAP_R))
-		return -RP_ERANGE;
-	if (mine < RP_IMAGE_BASE) /* our own system area: the CPU's alone */
-		return -RP_EPERM;
-	host = ln_node_ptr(n, mine, size, rights & (RP_MAP_R | RP_MAP_W));
-	if (!host)
-		return -RP_EPERM;
-	for (i = 0; i < c->nmaps; i++)
-		if (cgpa < c->maps[i].gpa + c->maps[i].size && c->maps[i].gpa < cgpa + size)
-			return -RP_EBUSY;
-	if (c->vm_maps >= RP_MAX_MAPS)
-		return -RP_EQUOTA;
-	if (!c->irqchip && (rights & RP_MAP_X) && (rights & RP_MAP_W))
-		return ln_violation(r, v, "writable code map", cgpa), -RP_EPERM;
-	if (!c->irqchip && (rights & RP_MAP_X) && !ln_approved_code(r, host, size))
-		return ln_violation(r, v, "unmeasured code", cgpa), -RP_EPERM;
-	ret = ln_node_map(c, cgpa, size, host, rights);
-	if (ret)
-		return ret;
-	if (CHECKS && !c->irqchip && !(rights & RP_MAP_W) && (ret = ln_seal_range(r, host, size, c, NULL, 0))) {
-		/* Refused whole (the slots would not fit): the child's map goes too. */
-		if (ret == -RP_ENOMEM && !ln_node_unmap(c, (unsigned)(ln_map_at(c, cgpa) - c->maps)))
-			return -RP_ENOMEM;
-		ln_violation(r, v, "seal failed", cgpa);
-		return -RP_ENOMEM;
-	}
-	c->vm_maps++;
-	return 0;
-}
-
-static int64_t hc_vcpu_create(struct ln_root *r, struct ln_node *n, const struct hc_args *a)
-{
-	struct ln_node *c = ln_child_of(n, a->a0);
-
-	if (!c)
-		return -RP_EBADH;
-	if (c->nvcpus >= RP_MAX_VCPUS || r->nvcpus >= LN_MAX_STACK_VCPUS)
-		return -RP_EQUOTA;
-	if (!ln_vcpu_new(r, c))
-		return -RP_ENOMEM;
-	/* An unmodified guest reads CPUID: give it what the host supports. */
-	if (c->irqchip && kvm_set_cpuid(r->kvm_fd, c->vcpus[c->nvcpus - 1]->fd, c->nvcpus - 1, 1))
-		return -RP_ENOMEM;
-	return (int64_t)(a->a0 << 8 | (c->nvcpus - 1));
-}
-
-static int64_t hc_vcpu_state(struct ln_node *n, const struct hc_args *a, bool set)
-{
-	struct ln_vcpu *v = ln_vcpu_of(n, a->a0);
-	uint8_t *p = ln_node_ptr(n, a->a1, sizeof(struct rp_vcpu_state),
-			      set ? RP_MAP_R : RP_MAP_R | RP_MAP_W);
-	struct rp_vcpu_state st;
-	int r;
-
-	if (!v)
-		return -RP_EBADH;
-	if (v->dead)
-		return -RP_EDEAD;
-	if (!p)
-		return -RP_EFAULT;
-	if (set) {
-		memcpy(&st, p, sizeof(st)); /* checked and used from this copy only */
-		if (CHECKS && !v->node->irqchip && !ln_ctl_state_ok(&st))
-			return -RP_EPERM; /* the child keeps the state it had */
-		v->pinned = false; /* the parent sets a new state: pinned again at its next exit */
-		v->sealed = false; /* and its tables checked again before it runs */
-		return kvm_state_set(v->fd, &st) ? -RP_EINVAL : 0;
-	}
-	r = kvm_state_get(v->fd, &st) ? -RP_EDEAD : 0;
-	if (!r)
-		memcpy(p, &st, sizeof(st));
-	return r;
-}
-
-static int64_t hc_irq_line(struct ln_node *n, const struct hc_args *a)
-{
-	struct ln_node *c = ln_child_of(n, a->a0);
-
-	if (!c)
-		return -RP_EBADH;
-	if (a->a1 > BOOT_MAX_GSI)
-		return -RP_EINVAL;
-	return ln_set_line(c, (uint32_t)a->a1, a->a2 != 0);
-}
-
-/*
- * RP_HC_ISR: the child's reads of InterruptStatus and writes of
- * InterruptACK in its window at a1 are answered by the root from the word
- * at a2 of the caller's memory, which must be the caller's to read and
- * write; a2 0 removes the window. Two exits of the child and two round
- * trips through the caller saved per interrupt, and nothing the caller
- * could not do: it is the caller's own device state.
- */
-static int64_t hc_isr(struct ln_node *n, const struct hc_args *a)
-{
-	struct ln_node *c = ln_child_of(n, a->a0);
-	unsigned i;
-
-	if (!c)
-		return -RP_EBADH;
-	if (!c->irqchip || a->a3 > BOOT_MAX_GSI || a->a1 % 4 || a->a1 > UINT64_MAX - 0x100 ||
-	    a->a2 % 4)
-		return -RP_EINVAL;
-	if (a->a2 && !ln_node_ptr(n, a->a2, 4, RP_MAP_R | RP_MAP_W))
-		return -RP_ERANGE;
-	for (i = 0; i < c->nisr && c->isr[i].base != a->a1; i++)
-		;
-	if (!a->a2) {
-		if (i < c->nisr)
-			c->isr[i] = c->isr[--c->nisr];
-		return 0;
-	}
-	if (i == c->nisr && c->nisr == RP_MAX_ISR)
-		return -RP_EQUOTA;
-	if (i == c->nisr)
-		c->nisr++;
-	c->isr[i].base = a->a1;
-	c->isr[i].isr = a->a2;
-	c->isr[i].line = (uint32_t)a->a3;
-	return 0;
-}
 
 /* virtio-mmio's InterruptStatus and InterruptACK (virtio 1.2, 4.2.2) */
 #define ISR_STATUS 0x060
@@ -410,123 +215,16 @@ static bool isr_exit(struct ln_vcpu *v)
 	return false;
 }
 
-/* Events for a layer child; one with an irqchip takes interrupts instead. */
-static int64_t hc_post(struct ln_node *n, const struct hc_args *a)
-{
-	struct ln_node *c = ln_child_of(n, a->a0);
-
-	if (!c)
-		return -RP_EBADH;
-	if (c->irqchip || !a->a1 || (a->a1 & ~(uint64_t)RP_EV_NET))
-		return -RP_EINVAL;
-	c->events |= a->a1;
-	return 0;
-}
-
-static int64_t hc_vm_destroy(struct ln_root *r, struct ln_vcpu *v, const struct hc_args *a)
-{
-	struct ln_node *n = v->node, *c = ln_child_of(n, a->a0);
-	unsigned i;
-
-	if (!c)
-		return -RP_EBADH;
-	for (i = 0; i < n->nvcpus; i++)
-		if (n->vcpus[i]->running && ln_in_subtree(n->vcpus[i]->running->node, c))
-			n->vcpus[i]->running = NULL;
-	if (ln_unseal(r, c)) {
-		ln_violation(r, v, "unseal failed", a->a0);
-		return -RP_ENOMEM;
-	}
-	ln_node_free(r, c);
-	n->children[a->a0 - 1] = NULL;
-	return 0;
-}
-
-static int64_t hc_log(struct ln_root *r, struct ln_node *n, const struct hc_args *a)
-{
-	char text[RP_MAX_LOG + 1];
-	const uint8_t *p;
-	uint64_t i;
-
-	if (a->a1 > RP_MAX_LOG)
-		return -RP_EINVAL;
-	p = ln_node_ptr(n, a->a0, a->a1, RP_MAP_R);
-	if (!p)
-		return -RP_EFAULT;
-	for (i = 0; i < a->a1; i++)
-		text[i] = (p[i] >= 0x20 && p[i] < 0x7f) ? (char)p[i] : '?';
-	text[i] = 0;
-	/* A firewall layer's counters: kept for the "firewall" event, not logged. */
-	if (n->layer && n->depth <= r->stack->nlayers &&
-	    fwr_line(&r->fw, n->depth, r->stack->kinds[n->depth - 1], n->name, text))
-		return 0;
-	if (log_ok(r, n, LOG_TEXT))
-		log_event("layer_log", "layer", 's', n->name, "text", 's', text, NULL);
-	return 0;
-}
-
 /* Frames wait on the tap for layer 1, and it has buffers for them. */
-static bool net_waiting(struct ln_root *r)
+bool ln_net_waiting(struct ln_root *r)
 {
 	return r->tap && __atomic_load_n(&r->net_ready, __ATOMIC_SEQ_CST) &&
 	       !net_dev_starved(r->tap);
 }
 
-/*
- * Sleeps on the chain's thread: it returns early (0, or the caller's
- * events) when frames arrive for a layer below, which then runs first,
- * and at once on SIGINT or SIGTERM, which chain_run then acts on
- * (invariant 10).
- */
-static int64_t hc_wait(struct ln_root *r, struct ln_node *n, const struct hc_args *a)
-{
-	struct pollfd p[2] = {{.fd = r->kick_fd, .events = POLLIN},
-			      {.fd = stop_fd, .events = POLLIN}};
-	uint64_t until, ev, drain;
-
-	if (a->a0 > RP_MAX_WAIT_NS)
-		return -RP_EINVAL;
-	until = a->a0 ? now_ns() + a->a0 : 0;
-
-	if (n->deadline_ns && (!until || n->deadline_ns < until))
-		until = n->deadline_ns;
-	/*
-	 * Not past an ancestor's timer either (invariant 13): the layers below
-	 * sit in their pending runs and get their events only once this call
-	 * returns, so a layer that waited an hour would stop their clocks (a
-	 * firewall's conntrack) for an hour. Returning early, with no bits of
-	 * its own, lets events() deliver theirs; the caller waits again.
-	 */
-	if (r->next_deadline && (!until || r->next_deadline < until))
-		until = r->next_deadline;
-	while (!n->events && until && !net_waiting(r) && !stop_signal) {
-		uint64_t t = now_ns();
-		struct timespec ts;
-
-		if (t >= until)
-			break;
-		ts.tv_sec = (time_t)((until - t) / 1000000000ULL);
-		ts.tv_nsec = (long)((until - t) % 1000000000ULL);
-		/*
-		 * The watcher writes kick_fd, on_stop stop_fd: a signal before
-		 * the sleep is not lost (poll skips an fd of -1).
-		 */
-		if (ppoll(p, 2, &ts, NULL) > 0 && p[0].revents &&
-		    read(r->kick_fd, &drain, sizeof(drain)) < 0 && errno != EAGAIN)
-			break;
-	}
-	if (n->deadline_ns && now_ns() >= n->deadline_ns) {
-		n->deadline_ns = 0;
-		n->events |= RP_EV_TIMER;
-	}
-	ev = n->events;
-	n->events = 0;
-	return (int64_t)ev;
-}
-
 /* ---- exits and the chain ------------------------------------------------------ */
 
-static void complete(struct ln_vcpu *v, int64_t value)
+void ln_complete(struct ln_vcpu *v, int64_t value)
 {
 	v->run->s.regs.regs.rax = (uint64_t)value;
 	v->run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
@@ -551,15 +249,15 @@ static struct ln_vcpu *deliver(struct ln_vcpu *p, const struct rp_exit *e)
 
 	if (dst) {
 		memcpy(dst, e, sizeof(*e));
-		complete(p, 0);
+		ln_complete(p, 0);
 	} else {
-		complete(p, -RP_EFAULT);
+		ln_complete(p, -RP_EFAULT);
 	}
 	p->running = NULL;
 	return p;
 }
 
-static struct ln_vcpu *deepest(struct ln_vcpu *v)
+struct ln_vcpu *ln_deepest(struct ln_vcpu *v)
 {
 	while (v->running)
 		v = v->running;
@@ -666,15 +364,15 @@ static void root_device(struct ln_root *r, struct ln_vcpu *v)
 		console_put(r, (char)val);
 		break;
 	default:
-		if (log_ok(r, v->node, LOG_UNHANDLED))
+		if (ln_log_ok(r, v->node, LOG_UNHANDLED))
 			log_event("unhandled_access", "layer", 's', v->node->name, "port", 'x',
 				  (uint64_t)run->io.port, NULL);
 	}
 }
 
 /* A child that can no longer run: tell its parent why. */
-static struct ln_vcpu *child_gone(struct ln_root *r, struct ln_vcpu *v, uint32_t reason,
-				  uint64_t a, uint64_t b, uint64_t c)
+struct ln_vcpu *ln_child_gone(struct ln_root *r, struct ln_vcpu *v, uint32_t reason, uint64_t a,
+			      uint64_t b, uint64_t c)
 {
 	struct rp_exit e = {.reason = reason};
 	struct ln_vcpu *p;
@@ -696,7 +394,7 @@ static struct ln_vcpu *child_gone(struct ln_root *r, struct ln_vcpu *v, uint32_t
 	} else {
 		e.u.dead.code = a;
 	}
-	if (log_ok(r, v->node->parent, LOG_CHILD_END)) /* the parent's doing: its bucket */
+	if (ln_log_ok(r, v->node->parent, LOG_CHILD_END)) /* the parent's doing: its bucket */
 		log_event("layer_end", "layer", 's', v->node->name, "reason", 's',
 			  reason == RP_EXIT_FAULT ? "fault"
 			  : reason == RP_EXIT_DEAD ? "exit"
@@ -738,172 +436,10 @@ static struct ln_vcpu *to_parent(struct ln_root *r, struct ln_vcpu *v)
 		e.reason = RP_EXIT_HALT;
 		break;
 	default:
-		return child_gone(r, v, RP_EXIT_SHUTDOWN, run->exit_reason, 0, 0);
+		return ln_child_gone(r, v, RP_EXIT_SHUTDOWN, run->exit_reason, 0, 0);
 	}
 	p = runner_of(v);
 	return p ? deliver(p, &e) : v;
-}
-
-/* Data an IN or an MMIO read of the child waits for, from its parent's record. */
-static void fill_pending_read(struct ln_vcpu *c, const struct rp_exit *e)
-{
-	struct kvm_run *run = c->run;
-
-	if (run->exit_reason == KVM_EXIT_IO && run->io.direction == KVM_EXIT_IO_IN &&
-	    e->reason == RP_EXIT_IO)
-		memcpy((uint8_t *)run + run->io.data_offset, &e->u.io.data,
-		       run->io.size <= 8 ? run->io.size : 8);
-	else if (run->exit_reason == KVM_EXIT_MMIO && !run->mmio.is_write && e->reason == RP_EXIT_MMIO)
-		memcpy(run->mmio.data, e->u.mmio.data, sizeof(run->mmio.data));
-}
-
-static struct ln_vcpu *hc_run(struct ln_root *r, struct ln_vcpu *v, const struct hc_args *a,
-			      int64_t *ret)
-{
-	struct ln_vcpu *c = ln_vcpu_of(v->node, a->a0);
-	uint8_t *rec = ln_node_ptr(v->node, a->a1, sizeof(struct rp_exit), RP_MAP_R | RP_MAP_W);
-	struct rp_exit e;
-
-	if (!c) {
-		*ret = -RP_EBADH;
-		return v;
-	}
-	if (c->dead) {
-		*ret = -RP_EDEAD;
-		return v;
-	}
-	if (!rec) {
-		*ret = -RP_EFAULT;
-		return v;
-	}
-	for (unsigned i = 0; i < v->node->nvcpus; i++)
-		if (v->node->vcpus[i] != v && v->node->vcpus[i]->running == c) {
-			*ret = -RP_EBUSY; /* one runner per vCPU */
-			return v;
-		}
-	/* Lines and events for the child first: they stick whatever follows. */
-	if ((a->a2 | a->a3) >> RP_MAX_LINES || (a->a4 & ~(uint64_t)RP_EV_NET) ||
-	    (a->a2 && !c->node->irqchip) || (a->a4 && c->node->irqchip)) {
-		*ret = -RP_EINVAL;
-		return v;
-	}
-	for (uint32_t i = 0, diff = (uint32_t)(a->a2 & (a->a3 ^ c->node->lines)); diff;
-	     diff &= diff - 1) {
-		i = (uint32_t)__builtin_ctz(diff);
-		if (ln_set_line(c->node, i, (a->a3 >> i) & 1)) {
-			*ret = -RP_EINVAL;
-			return v;
-		}
-	}
-	c->node->events |= a->a4;
-	v->exit_gpa = a->a1;
-	/*
-	 * The answer to the child's pending IN or MMIO read is in the record
-	 * now: take it before an event may overwrite the record below (the
-	 * caller then runs the child again with the event's record in place).
-	 */
-	memcpy(&e, rec, sizeof(e));
-	fill_pending_read(c, &e);
-	if (v->node->events) { /* something already waits for the caller */
-		e = (struct rp_exit){.reason = RP_EXIT_EVENT, .u.event.events = v->node->events};
-		v->node->events = 0;
-		memcpy(rec, &e, sizeof(e));
-		*ret = 0;
-		return v;
-	}
-	if (!c->node->irqchip && !c->sealed) {
-		uint64_t where;
-		const char *bad = ln_seal_vcpu(r, c, &where);
-
-		if (bad == ln_seal_no_room) {
-			*ret = -RP_ENOMEM;
-			return v;
-		}
-		if (bad) {
-			*ret = 0;
-			return ln_violation(r, v, bad, where);
-		}
-		c->sealed = true;
-	}
-	v->running = c;
-	*ret = 1; /* pending: completed when the child exits */
-	return deepest(c);
-}
-
-static void refused(struct ln_root *r, struct ln_vcpu *v, uint32_t nr, int64_t err)
-{
-	r->res->refused++;
-	if (log_ok(r, v->node, LOG_REFUSED))
-		log_event("hc_refused", "layer", 's', v->node->name, "call", 's',
-			  nr < RP_HC_COUNT ? hc_names[nr] : "unknown", "nr", 'u', (uint64_t)nr,
-			  "error", 'i', err, NULL);
-}
-
-static struct ln_vcpu *hypercall(struct ln_root *r, struct ln_vcpu *v)
-{
-	const struct kvm_regs *g = &v->run->s.regs.regs;
-	struct hc_args a = {g->rdi, g->rsi, g->r8, g->r9, g->r10};
-	uint32_t nr = (uint32_t)g->rax;
-	struct ln_vcpu *next = v;
-	int64_t ret;
-
-	r->res->hypercalls++;
-	switch (nr) {
-	case RP_HC_VERSION:
-		ret = RP_ABI_VERSION;
-		break;
-	case RP_HC_VM_CREATE:
-		ret = hc_vm_create(r, v->node, &a);
-		break;
-	case RP_HC_VM_MAP:
-		ret = hc_vm_map(r, v, &a);
-		break;
-	case RP_HC_VCPU_CREATE:
-		ret = hc_vcpu_create(r, v->node, &a);
-		break;
-	case RP_HC_VCPU_SET:
-	case RP_HC_VCPU_GET:
-		ret = hc_vcpu_state(v->node, &a, nr == RP_HC_VCPU_SET);
-		break;
-	case RP_HC_VCPU_RUN:
-		next = hc_run(r, v, &a, &ret);
-		if (ret == 1)
-			return next;
-		break;
-	case RP_HC_IRQ_LINE:
-		ret = hc_irq_line(v->node, &a);
-		break;
-	case RP_HC_VM_DESTROY:
-		ret = hc_vm_destroy(r, v, &a);
-		break;
-	case RP_HC_WAIT:
-		ret = hc_wait(r, v->node, &a);
-		break;
-	case RP_HC_TIMER:
-		ret = a.a0 > RP_MAX_WAIT_NS ? -RP_EINVAL : 0;
-		if (!ret)
-			v->node->deadline_ns = a.a0 ? now_ns() + a.a0 : 0;
-		break;
-	case RP_HC_LOG:
-		ret = hc_log(r, v->node, &a);
-		break;
-	case RP_HC_POST:
-		ret = hc_post(v->node, &a);
-		break;
-	case RP_HC_ISR:
-		ret = hc_isr(v->node, &a);
-		break;
-	case RP_HC_EXIT:
-		v->node->exited = true;
-		v->node->exit_code = a.a0;
-		return child_gone(r, v, RP_EXIT_DEAD, a.a0, 0, 0);
-	default:
-		ret = -RP_ENOSYS;
-	}
-	if (ret < 0)
-		refused(r, v, nr, ret);
-	complete(v, ret);
-	return next;
 }
 
 /* Fail closed: the stack halts, nothing passes through the broken layer. */
@@ -937,7 +473,7 @@ static struct ln_vcpu *route_exit(struct ln_root *r, struct ln_vcpu *v)
 	    run->io.direction == KVM_EXIT_IO_OUT && run->io.size == 4 && run->io.count == 1) {
 		memcpy(&val, (uint8_t *)run + run->io.data_offset, 4);
 		if (run->io.port == RP_HC_PORT)
-			return ln_control_ok(r, v) ? hypercall(r, v) : v;
+			return ln_control_ok(r, v) ? ln_hypercall(r, v) : v;
 		if (run->io.port == RP_FAULT_PORT && ln_has_children(v->node))
 			return ln_violation(r, v, "fault", val);
 		if (run->io.port == RP_FAULT_PORT) {
@@ -947,14 +483,15 @@ static struct ln_vcpu *route_exit(struct ln_root *r, struct ln_vcpu *v)
 			if (kvm_ioctl(v->fd, KVM_GET_SREGS, &s, NULL) < 0)
 				s.cr2 = 0;
 			/* The stub's frame starts with the error code (0 where the CPU pushes none). */
-			return child_gone(r, v, RP_EXIT_FAULT, val, s.cr2, frame ? rt_le64(frame) : 0);
+			return ln_child_gone(r, v, RP_EXIT_FAULT, val, s.cr2,
+					     frame ? rt_le64(frame) : 0);
 		}
 	}
 	if (run->exit_reason == KVM_EXIT_SHUTDOWN || run->exit_reason == KVM_EXIT_FAIL_ENTRY ||
 	    run->exit_reason == KVM_EXIT_INTERNAL_ERROR) {
 		if (ln_has_children(v->node))
 			return ln_violation(r, v, "triple fault", run->exit_reason);
-		return child_gone(r, v, RP_EXIT_SHUTDOWN, run->exit_reason, 0, 0);
+		return ln_child_gone(r, v, RP_EXIT_SHUTDOWN, run->exit_reason, 0, 0);
 	}
 	if (!v->node->irqchip && !ln_control_ok(r, v))
 		return v;
@@ -991,10 +528,10 @@ static void net_pump(struct ln_root *r, struct ln_node *bottom)
  */
 static struct ln_vcpu *events(struct ln_root *r, struct ln_vcpu *top, struct ln_vcpu *cur)
 {
-	uint64_t t = now_ns(), next = 0;
+	uint64_t t = ln_now_ns(), next = 0;
 	struct ln_vcpu *v;
 
-	if (net_waiting(r))
+	if (ln_net_waiting(r))
 		net_pump(r, top->node);
 
 	for (v = top; v; v = v->running) {
@@ -1133,10 +670,10 @@ static void chain_run(struct ln_root *r, struct ln_vcpu *top)
 	struct ln_vcpu *cur = top;
 
 	while (!r->done) {
-		if (stop_signal) {
+		if (ln_stop_signal) {
 			char why[48];
 
-			snprintf(why, sizeof(why), "stopped by signal %d", (int)stop_signal);
+			snprintf(why, sizeof(why), "stopped by signal %d", (int)ln_stop_signal);
 			end_stack(r, RP_SIGNAL, 0, why);
 			break;
 		}
@@ -1144,16 +681,16 @@ static void chain_run(struct ln_root *r, struct ln_vcpu *top)
 			report_signal = 0;
 			fwr_events(&r->fw, r->stack);
 		}
-		if (now_ns() >= r->log_flush_ns) {
+		if (ln_now_ns() >= r->log_flush_ns) {
 			log_summaries(r->bottom);
-			r->log_flush_ns = now_ns() + LOG_INTERVAL_NS;
+			r->log_flush_ns = ln_now_ns() + LOG_INTERVAL_NS;
 		}
 		cur = events(r, top, cur);
 		cur->run->kvm_valid_regs =
 			KVM_SYNC_X86_REGS | (cur->node->irqchip || !CHECKS ? 0 : KVM_SYNC_X86_SREGS);
 		current_run = cur->run;
 		/* A timer that fired before current_run was set kicked nobody. */
-		if ((r->next_deadline && now_ns() >= r->next_deadline) || net_waiting(r))
+		if ((r->next_deadline && ln_now_ns() >= r->next_deadline) || ln_net_waiting(r))
 			cur->run->immediate_exit = 1;
 		if (ioctl(cur->fd, KVM_RUN, 0) < 0) {
 			current_run = NULL;
@@ -1162,7 +699,7 @@ static void chain_run(struct ln_root *r, struct ln_vcpu *top)
 				count_exit(r, cur, LN_EXIT_EVENT);
 				continue;
 			}
-			cur = child_gone(r, cur, RP_EXIT_SHUTDOWN, (uint64_t)errno, 0, 0);
+			cur = ln_child_gone(r, cur, RP_EXIT_SHUTDOWN, (uint64_t)errno, 0, 0);
 			continue;
 		}
 		current_run = NULL;
@@ -1522,14 +1059,14 @@ static int root_open(struct ln_root *r)
 	if (r->kvm_fd < 0)
 		return -1;
 	size = kvm_ioctl(r->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0, NULL);
-	if (size <= 0 ||
-	    kvm_ioctl(r->kvm_fd, KVM_CHECK_EXTENSION, (void *)(uintptr_t)KVM_CAP_SYNC_REGS, NULL) <= 0) {
+	if (size <= 0 || kvm_ioctl(r->kvm_fd, KVM_CHECK_EXTENSION,
+				    (void *)(uintptr_t)KVM_CAP_SYNC_REGS, NULL) <= 0) {
 		log_err("/dev/kvm: no KVM_CAP_SYNC_REGS, which layers need");
 		return -1;
 	}
 	r->run_size = (size_t)size;
-	stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (stop_fd < 0) {
+	ln_stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (ln_stop_fd < 0) {
 		log_err("eventfd: %s", strerror(errno));
 		return -1;
 	}
@@ -1555,7 +1092,7 @@ int layer_stack_run(const struct ln_stack *s, struct ln_result *res)
 	struct ln_node *bottom;
 	struct ln_vcpu *v;
 	uint64_t isize[LN_MAX_LAYERS] = {0};
-	uint64_t t0 = now_ns();
+	uint64_t t0 = ln_now_ns();
 	void *img[LN_MAX_LAYERS] = {NULL}, *kernel = NULL, *initrd = NULL;
 	char variants[LN_MAX_LAYERS * (LN_VARIANT_MAX + 1)] = "";
 	const char *why;
@@ -1587,8 +1124,9 @@ int layer_stack_run(const struct ln_stack *s, struct ln_result *res)
 	r.blobs = &b;
 	r.img0 = img[0];
 	r.isize0 = isize[0];
-	if (build_bottom(&r, bottom) || load_bottom(&r, bottom, &st) || !(v = ln_vcpu_new(&r, bottom)) ||
-	    kvm_state_set(v->fd, &st) || jail_enter(JAIL_LAYERED) || (r.tap && watch_start(&r))) {
+	if (build_bottom(&r, bottom) || load_bottom(&r, bottom, &st) ||
+	    !(v = ln_vcpu_new(&r, bottom)) || kvm_state_set(v->fd, &st) ||
+	    jail_enter(JAIL_LAYERED) || (r.tap && watch_start(&r))) {
 		log_err("could not start layer 1 (%s)", s->kinds[0]);
 		goto free;
 	}
@@ -1605,7 +1143,7 @@ int layer_stack_run(const struct ln_stack *s, struct ln_result *res)
 	log_event("stack_start", "layers", 'u', (uint64_t)s->nlayers, "bottom", 's', s->kinds[0],
 		  "top", 's', s->kinds[s->nlayers - 1], "variants", 's', variants, "layer_mem_mib",
 		  'u', s->layer_mem >> 20, "slots", 'u', (uint64_t)bottom->nmaps, NULL);
-	r.log_flush_ns = now_ns() + LOG_INTERVAL_NS;
+	r.log_flush_ns = ln_now_ns() + LOG_INTERVAL_NS;
 	chain_run(&r, v);
 	fwr_events(&r.fw, s);
 	log_summaries(bottom);
@@ -1621,10 +1159,10 @@ free:
 		munmap(r.bottom_host, r.bottom_size);
 	ln_node_free(&r, bottom);
 out:
-	if (stop_fd >= 0) {
-		int fd = stop_fd;
+	if (ln_stop_fd >= 0) {
+		int fd = ln_stop_fd;
 
-		stop_fd = -1;
+		ln_stop_fd = -1;
 		close(fd);
 	}
 	if (r.timer_ok)
@@ -1636,6 +1174,6 @@ out:
 		free(img[i]);
 	free(kernel);
 	free(initrd);
-	res->seconds = (now_ns() - t0) / 1e9;
+	res->seconds = (ln_now_ns() - t0) / 1e9;
 	return res->outcome;
 }

@@ -8,24 +8,25 @@
  * Invariants, each stated in full at the top of the file that keeps it
  * and cited by number ("invariant 9") where it is kept:
  *  1. Flattened: every VM a sibling KVM VM; nothing copied ........ ln_tree.c
- *  2. Containment: maps inside the caller's, no rights it lacks .... INV2
+ *  2. Containment: maps inside the caller's, no rights it lacks .... ln_hc.c
  *  3. Handles name only the caller's own children ................. ln_tree.c
- *  4. Quotas, per caller and for the whole stack .................. INV4
+ *  4. Quotas, per caller and for the whole stack .................. ln_hc.c
  *  5. Exit routing: to the parent only; the ABI from layers only ... INV5
- *  6. A refused call is an error code and a line, never the end .... INV6
+ *  6. A refused call is an error code and a line, never the end .... ln_hc.c
  *  7. Destroying a VM destroys its subtree and frees everything .... ln_tree.c
  *  8. Pinned control state of every ring-3 VM ...................... ln_seal.c
  *  9. Sealing: code measured, tables checked, seals all or nothing . ln_seal.c
  * 10. Stopping: SIGINT or SIGTERM ends the stack at the next step ... INV10
  * 11. A rebuilt layer 1 gets its devices reset ...................... INV11
  * 12. Event volume: rate-limited per layer and kind, drops counted .. INV12
- * 13. A waiting layer holds no other layer's clock .................. INV13
+ * 13. A waiting layer holds no other layer's clock .................. ln_hc.c
  */
 #ifndef RAMPART_LN_H
 #define RAMPART_LN_H
 
 #include <linux/kvm.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
@@ -246,8 +247,24 @@ extern const char ln_seal_no_room[];
 /* layer.c: fail closed (invariant 8): one "violation" event, the stack halts or the layer restarts. */
 struct ln_vcpu *ln_violation(struct ln_root *r, struct ln_vcpu *v, const char *what, uint64_t value);
 
-/* layer.c: fail closed: one "violation" event; the stack halts or the layer restarts. */
+/* ln_hc.c: the hypercalls; layer.c: the chain they enter */
+/* Fail closed: one "violation" event; the stack halts or the layer restarts. */
 struct ln_vcpu *ln_violation(struct ln_root *r, struct ln_vcpu *v, const char *what,
 			     uint64_t value);
+struct ln_vcpu *ln_hypercall(struct ln_root *r, struct ln_vcpu *v);
+uint64_t ln_now_ns(void);
+/* May n write one more line of kind k (invariant 12)? If not, it is counted against n. */
+bool ln_log_ok(struct ln_root *r, struct ln_node *n, enum log_kind k);
+/* Frames wait on the tap for layer 1, and it has buffers for them. */
+bool ln_net_waiting(struct ln_root *r);
+/* v's pending call returns value. */
+void ln_complete(struct ln_vcpu *v, int64_t value);
+struct ln_vcpu *ln_deepest(struct ln_vcpu *v);
+/* A child that can no longer run: its parent is told why. */
+struct ln_vcpu *ln_child_gone(struct ln_root *r, struct ln_vcpu *v, uint32_t reason, uint64_t a,
+			      uint64_t b, uint64_t c);
+/* SIGINT or SIGTERM seen (invariant 10), and the eventfd its handler writes. */
+extern volatile sig_atomic_t ln_stop_signal;
+extern volatile int ln_stop_fd;
 
 #endif

@@ -230,7 +230,8 @@ static int unseal_subtree(struct ln_root *r, struct ln_node *n, const struct ln_
 			i++;
 			continue;
 		}
-		if (ln_node_unmap(n, i) || ln_map_piece(n, &m, 0, m.size, m.rights | RP_MAP_W, false) ||
+		if (ln_node_unmap(n, i) ||
+		    ln_map_piece(n, &m, 0, m.size, m.rights | RP_MAP_W, false) ||
 		    merge_pieces(n, m.gpa))
 			return -1;
 		i = 0;
