@@ -11,14 +11,14 @@
  *  2. Containment: maps inside the caller's, no rights it lacks .... ln_hc.c
  *  3. Handles name only the caller's own children ................. ln_tree.c
  *  4. Quotas, per caller and for the whole stack .................. ln_hc.c
- *  5. Exit routing: to the parent only; the ABI from layers only ... INV5
+ *  5. Exit routing: to the parent only; the ABI from layers only ... ln_chain.c
  *  6. A refused call is an error code and a line, never the end .... ln_hc.c
  *  7. Destroying a VM destroys its subtree and frees everything .... ln_tree.c
  *  8. Pinned control state of every ring-3 VM ...................... ln_seal.c
  *  9. Sealing: code measured, tables checked, seals all or nothing . ln_seal.c
- * 10. Stopping: SIGINT or SIGTERM ends the stack at the next step ... INV10
- * 11. A rebuilt layer 1 gets its devices reset ...................... INV11
- * 12. Event volume: rate-limited per layer and kind, drops counted .. INV12
+ * 10. Stopping: SIGINT or SIGTERM ends the stack at the next step ... ln_chain.c
+ * 11. A rebuilt layer 1 gets its devices reset ...................... ln_dev.c
+ * 12. Event volume: rate-limited per layer and kind, drops counted .. ln_chain.c
  * 13. A waiting layer holds no other layer's clock .................. ln_hc.c
  */
 #ifndef RAMPART_LN_H
@@ -247,14 +247,17 @@ extern const char ln_seal_no_room[];
 /* layer.c: fail closed (invariant 8): one "violation" event, the stack halts or the layer restarts. */
 struct ln_vcpu *ln_violation(struct ln_root *r, struct ln_vcpu *v, const char *what, uint64_t value);
 
-/* ln_hc.c: the hypercalls; layer.c: the chain they enter */
-/* Fail closed: one "violation" event; the stack halts or the layer restarts. */
-struct ln_vcpu *ln_violation(struct ln_root *r, struct ln_vcpu *v, const char *what,
-			     uint64_t value);
+/* ln_hc.c: the hypercalls */
+/* The call v's layer made; the vCPU the chain runs next. */
 struct ln_vcpu *ln_hypercall(struct ln_root *r, struct ln_vcpu *v);
+
+/* ln_chain.c: running chains, routing exits, events, signals */
+void ln_chain_run(struct ln_root *r, struct ln_vcpu *top);
 uint64_t ln_now_ns(void);
 /* May n write one more line of kind k (invariant 12)? If not, it is counted against n. */
 bool ln_log_ok(struct ln_root *r, struct ln_node *n, enum log_kind k);
+void ln_log_summaries(struct ln_node *n);
+void ln_exits_report(const struct ln_node *n);
 /* Frames wait on the tap for layer 1, and it has buffers for them. */
 bool ln_net_waiting(struct ln_root *r);
 /* v's pending call returns value. */
@@ -263,8 +266,25 @@ struct ln_vcpu *ln_deepest(struct ln_vcpu *v);
 /* A child that can no longer run: its parent is told why. */
 struct ln_vcpu *ln_child_gone(struct ln_root *r, struct ln_vcpu *v, uint32_t reason, uint64_t a,
 			      uint64_t b, uint64_t c);
+/* Fail closed: one "violation" event; the stack halts or the layer restarts. */
+struct ln_vcpu *ln_violation(struct ln_root *r, struct ln_vcpu *v, const char *what,
+			     uint64_t value);
+void ln_end_stack(struct ln_root *r, int outcome, uint64_t code, const char *why);
+int ln_watch_start(struct ln_root *r);
+void ln_watch_stop(struct ln_root *r);
+int ln_signals_open(struct ln_root *r);
+void ln_signals_close(struct ln_root *r);
 /* SIGINT or SIGTERM seen (invariant 10), and the eventfd its handler writes. */
 extern volatile sig_atomic_t ln_stop_signal;
 extern volatile int ln_stop_fd;
+
+/* ln_dev.c: layer 1's devices, the root's test device */
+int ln_devs_open(struct ln_root *r, struct ln_node *n);
+void ln_root_device(struct ln_root *r, struct ln_vcpu *v);
+void ln_reset_devices(struct ln_root *r, const struct ln_node *n);
+
+/* layer.c: building a stack */
+/* Layer 1 into its memory, from scratch (at the start and at each restart). */
+int ln_load_bottom(struct ln_root *r, struct ln_node *n, struct rp_vcpu_state *st);
 
 #endif

@@ -286,7 +286,7 @@ static int64_t hc_log(struct ln_root *r, struct ln_vcpu *v, const struct hc_args
 /*
  * Sleeps on the chain's thread: it returns early (0, or the caller's
  * events) when frames arrive for a layer below, which then runs first,
- * and at once on SIGINT or SIGTERM, which chain_run then acts on
+ * and at once on SIGINT or SIGTERM, which ln_chain_run then acts on
  * (invariant 10).
  */
 static int64_t hc_wait(struct ln_root *r, struct ln_vcpu *v, const struct hc_args *a,
