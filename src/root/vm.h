@@ -92,7 +92,7 @@ int devices_start(struct rp_vm *vm);
 void devices_stop(struct rp_vm *vm);
 bool devices_mmio(struct rp_vm *vm, uint64_t addr, uint8_t *data, unsigned len, bool write);
 /*
- * A disk file alone, for a layered stack (layer.c gives it to layer 1): the
+ * A disk file alone, for a layered stack (ln_dev.c gives it to layer 1): the
  * same open, locking, size check and backend as a depth-1 guest's disk.
  * NULL on failure (logged); closed (fdatasync first) by disk_dev_close.
  */
@@ -100,7 +100,7 @@ struct rp_diskdev;
 struct rp_diskdev *disk_dev_open(const struct rp_disk *cfg);
 const struct vio_blk_backend *disk_dev_backend(const struct rp_diskdev *d);
 /*
- * A tap alone, for a layered stack (layer.c gives it to layer 1 as a
+ * A tap alone, for a layered stack (ln_dev.c gives it to layer 1 as a
  * virtio-net device, host h, no interrupt): the same open, vnet header and
  * offload handling as a depth-1 guest's. NULL on failure (logged).
  * net_dev_rx moves waiting frames into the driver's receive buffers: the
