@@ -73,7 +73,7 @@ $(B)/timeline: bench/timeline.c
 	$(Q)$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -o $@ $<
 
 # bench/layers.sh's A/B build: the root without its checks (see
-# RP_BENCH_UNCHECKED in src/root/layer.c), only to measure what they cost.
+# RP_BENCH_UNCHECKED in src/root/ln.h), only to measure what they cost.
 $(B)/unchecked/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC $@"

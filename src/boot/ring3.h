@@ -37,7 +37,7 @@
 
 /*
  * The control state every ring-3 VM is entered with and keeps: the root
- * pins it (src/root/layer.c, invariant 8), so it is the same here and there.
+ * pins it (src/root/ln_seal.c, invariant 8), so it is the same here and there.
  * IOPL 3, as on hardware virtualization `in`/`out` at CPL 3 need it (real
  * SVM faults an IOPL-0 `out` from a layer: seen in the test host); PVM
  * forces the hardware IOPL to 0 at CPL 3 and checks the TSS I/O bitmap,

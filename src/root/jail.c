@@ -166,7 +166,7 @@ static const struct {
 	{KVM_RUN, D_MAIN | D_VCPU | L_MAIN},
 	{KVM_IRQ_LINE, GUEST_IO},
 	{TUNSETOFFLOAD, GUEST_IO}, /* the guest's offload features, when it sets them */
-	/* Layers create VMs, vCPUs and maps while they run (layer.c's hypercalls). */
+	/* Layers create VMs, vCPUs and maps while they run (ln_hc.c's hypercalls). */
 	{KVM_CREATE_VM, L_MAIN},
 	{KVM_CREATE_VCPU, L_MAIN},
 	{KVM_SET_USER_MEMORY_REGION, L_MAIN},

@@ -21,7 +21,7 @@
 /* The two ways the root runs a stack; each has its own allow-list. */
 enum jail_path {
 	JAIL_DEPTH1,  /* a Linux guest on KVM: run.c, devices.c */
-	JAIL_LAYERED, /* ring-3 layers: layer.c */
+	JAIL_LAYERED, /* ring-3 layers: layer.c, ln_*.c */
 };
 
 /* The roles of the root's threads; each narrows the path's list to its own. */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Creating and loading the guest VM on KVM. Every ioctl goes through
- * kvm_call(), so a failure names the call, its argument and the reason.
+ * Creating and loading the guest VM on KVM. Every ioctl but the checks of
+ * what /dev/kvm offers goes through kvm_ioctl() (kvm.h), so a failure
+ * names the call and the reason.
  */
 #include "root/vm.h"
 
@@ -24,15 +25,18 @@
 #define KVM_IDENTITY_MAP_ADDR 0xfffbc000ULL
 #define CPUID_MAX_ENTRIES 256
 
-static int kvm_call(int fd, unsigned long req, void *arg, const char *name)
+int kvm_ioctl(int fd, unsigned long req, void *arg, const char *name)
 {
-	int r;
+	int r, err;
 
 	do
 		r = ioctl(fd, req, arg);
 	while (r < 0 && errno == EINTR);
-	if (r < 0)
-		log_err("%s failed: %s", name, strerror(errno));
+	if (r < 0 && name) {
+		err = errno;
+		log_err("%s failed: %s", name, strerror(err));
+		errno = err; /* the line's write may have changed it */
+	}
 	return r;
 }
 
@@ -112,7 +116,7 @@ void vm_set_irq(void *ctx, unsigned irq, int level)
 	pthread_mutex_lock(&vm->irq_lock);
 	if (vm->irq_level[irq] != l.level) {
 		vm->irq_level[irq] = (uint8_t)l.level;
-		kvm_call(vm->vm_fd, KVM_IRQ_LINE, &l, "KVM_IRQ_LINE");
+		kvm_ioctl(vm->vm_fd, KVM_IRQ_LINE, &l, "KVM_IRQ_LINE");
 	}
 	pthread_mutex_unlock(&vm->irq_lock);
 }
@@ -160,7 +164,8 @@ static int setup_memory(struct rp_vm *vm)
 			.userspace_addr = (uint64_t)(uintptr_t)(vm->ram + host_off),
 		};
 
-		if (kvm_call(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r, "KVM_SET_USER_MEMORY_REGION"))
+		if (kvm_ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r,
+			      "KVM_SET_USER_MEMORY_REGION"))
 			return -1;
 		host_off += vm->regions[i].size;
 	}
@@ -178,7 +183,7 @@ int kvm_set_cpuid(int kvm_fd, int vcpu_fd, unsigned id, unsigned ncpus)
 	if (!c)
 		return -1;
 	c->nent = CPUID_MAX_ENTRIES;
-	if (kvm_call(kvm_fd, KVM_GET_SUPPORTED_CPUID, c, "KVM_GET_SUPPORTED_CPUID") < 0)
+	if (kvm_ioctl(kvm_fd, KVM_GET_SUPPORTED_CPUID, c, "KVM_GET_SUPPORTED_CPUID") < 0)
 		goto out;
 	for (i = 0; i < c->nent; i++) {
 		struct kvm_cpuid_entry2 *e = &c->entries[i];
@@ -194,7 +199,7 @@ int kvm_set_cpuid(int kvm_fd, int vcpu_fd, unsigned id, unsigned ncpus)
 			break;
 		}
 	}
-	r = kvm_call(vcpu_fd, KVM_SET_CPUID2, c, "KVM_SET_CPUID2");
+	r = kvm_ioctl(vcpu_fd, KVM_SET_CPUID2, c, "KVM_SET_CPUID2");
 out:
 	free(c);
 	return r < 0 ? -1 : 0;
@@ -207,15 +212,15 @@ int kvm_setup_irqchip(int vm_fd)
 	uint64_t idmap = KVM_IDENTITY_MAP_ADDR;
 
 	if (ioctl(vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SET_TSS_ADDR) > 0) {
-		if (kvm_call(vm_fd, KVM_SET_TSS_ADDR, (void *)(uintptr_t)KVM_TSS_ADDR,
+		if (kvm_ioctl(vm_fd, KVM_SET_TSS_ADDR, (void *)(uintptr_t)KVM_TSS_ADDR,
 			     "KVM_SET_TSS_ADDR") < 0)
 			return -1;
 	}
 	if (ioctl(vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SET_IDENTITY_MAP_ADDR) > 0)
-		kvm_call(vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &idmap, "KVM_SET_IDENTITY_MAP_ADDR");
-	if (kvm_call(vm_fd, KVM_CREATE_IRQCHIP, NULL, "KVM_CREATE_IRQCHIP") < 0)
+		kvm_ioctl(vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &idmap, "KVM_SET_IDENTITY_MAP_ADDR");
+	if (kvm_ioctl(vm_fd, KVM_CREATE_IRQCHIP, NULL, "KVM_CREATE_IRQCHIP") < 0)
 		return -1;
-	if (kvm_call(vm_fd, KVM_CREATE_PIT2, &pit, "KVM_CREATE_PIT2") < 0)
+	if (kvm_ioctl(vm_fd, KVM_CREATE_PIT2, &pit, "KVM_CREATE_PIT2") < 0)
 		return -1;
 	return 0;
 }
@@ -227,7 +232,8 @@ static int create_vcpu(struct rp_vm *vm, unsigned id)
 
 	cpu->vm = vm;
 	cpu->id = id;
-	cpu->fd = kvm_call(vm->vm_fd, KVM_CREATE_VCPU, (void *)(uintptr_t)id, "KVM_CREATE_VCPU");
+	cpu->fd = kvm_ioctl(vm->vm_fd, KVM_CREATE_VCPU, (void *)(uintptr_t)id,
+			    "KVM_CREATE_VCPU");
 	if (cpu->fd < 0)
 		return -1;
 	size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
@@ -259,7 +265,7 @@ int vm_create(struct rp_vm *vm, const struct rp_config *cfg)
 	vm->kvm_fd = kvm_open();
 	if (vm->kvm_fd < 0 || kvm_check(vm->kvm_fd))
 		return -1;
-	vm->vm_fd = kvm_call(vm->kvm_fd, KVM_CREATE_VM, 0, "KVM_CREATE_VM");
+	vm->vm_fd = kvm_ioctl(vm->kvm_fd, KVM_CREATE_VM, 0, "KVM_CREATE_VM");
 	if (vm->vm_fd < 0)
 		return -1;
 	if (setup_memory(vm) || kvm_setup_irqchip(vm->vm_fd))
@@ -269,17 +275,6 @@ int vm_create(struct rp_vm *vm, const struct rp_config *cfg)
 		if (create_vcpu(vm, i))
 			return -1;
 	return 0;
-}
-
-/* For state a layer hands over: KVM's refusal is an answer, not an error to print. */
-static int quiet_ioctl(int fd, unsigned long req, void *arg)
-{
-	int r;
-
-	do
-		r = ioctl(fd, req, arg);
-	while (r < 0 && errno == EINTR);
-	return r;
 }
 
 /* ---- vCPU state: struct rp_vcpu_state <-> KVM (for the root and for layers) -- */
@@ -328,7 +323,7 @@ int kvm_state_set(int fd, const struct rp_vcpu_state *st)
 	};
 	struct kvm_sregs sregs;
 
-	if (quiet_ioctl(fd, KVM_GET_SREGS, &sregs) < 0)
+	if (kvm_ioctl(fd, KVM_GET_SREGS, &sregs, NULL) < 0)
 		return -1;
 	seg_in(&sregs.cs, &st->cs);
 	seg_in(&sregs.ds, &st->ds);
@@ -348,7 +343,8 @@ int kvm_state_set(int fd, const struct rp_vcpu_state *st)
 	sregs.cr4 = st->cr4;
 	sregs.efer = st->efer;
 	/* KVM checks the architectural consistency and refuses what is not. */
-	if (quiet_ioctl(fd, KVM_SET_SREGS, &sregs) < 0 || quiet_ioctl(fd, KVM_SET_REGS, &regs) < 0)
+	if (kvm_ioctl(fd, KVM_SET_SREGS, &sregs, NULL) < 0 ||
+	    kvm_ioctl(fd, KVM_SET_REGS, &regs, NULL) < 0)
 		return -1;
 	return 0;
 }
@@ -358,7 +354,8 @@ int kvm_state_get(int fd, struct rp_vcpu_state *st)
 	struct kvm_regs regs;
 	struct kvm_sregs sregs;
 
-	if (quiet_ioctl(fd, KVM_GET_REGS, &regs) < 0 || quiet_ioctl(fd, KVM_GET_SREGS, &sregs) < 0)
+	if (kvm_ioctl(fd, KVM_GET_REGS, &regs, NULL) < 0 ||
+	    kvm_ioctl(fd, KVM_GET_SREGS, &sregs, NULL) < 0)
 		return -1;
 	memset(st, 0, sizeof(*st));
 	st->rax = regs.rax, st->rbx = regs.rbx, st->rcx = regs.rcx, st->rdx = regs.rdx;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Layered stacks: every VM of the tree is a sibling KVM VM of the root's;
- * the tree is bookkeeping. See layer.c for the invariants.
+ * the tree is bookkeeping. See ln.h for the invariants and the files that
+ * keep them.
  */
 #ifndef RAMPART_LAYER_H
 #define RAMPART_LAYER_H

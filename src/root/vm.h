@@ -13,6 +13,7 @@
 
 #include "boot/boot.h"
 #include "root/config.h"
+#include "root/kvm.h"
 #include "root/serial.h"
 #include "virtio/virtio.h"
 
@@ -76,13 +77,6 @@ struct rp_vm {
 };
 
 /* kvm.c */
-int kvm_set_cpuid(int kvm_fd, int vcpu_fd, unsigned id, unsigned ncpus);
-int kvm_setup_irqchip(int vm_fd);
-/* A vCPU's state as the ABI carries it; 0 or -1 (errno). */
-int kvm_state_get(int fd, struct rp_vcpu_state *st);
-int kvm_state_set(int fd, const struct rp_vcpu_state *st);
-/* /dev/kvm opened read-write; -1 with one line telling the operator what to do. */
-int kvm_open(void);
 int vm_create(struct rp_vm *vm, const struct rp_config *cfg);
 int vm_load_linux(struct rp_vm *vm, const void *kernel, uint64_t kernel_size, const void *initrd,
 		  uint64_t initrd_size);
@@ -98,7 +92,7 @@ int devices_start(struct rp_vm *vm);
 void devices_stop(struct rp_vm *vm);
 bool devices_mmio(struct rp_vm *vm, uint64_t addr, uint8_t *data, unsigned len, bool write);
 /*
- * A disk file alone, for a layered stack (layer.c gives it to layer 1): the
+ * A disk file alone, for a layered stack (ln_dev.c gives it to layer 1): the
  * same open, locking, size check and backend as a depth-1 guest's disk.
  * NULL on failure (logged); closed (fdatasync first) by disk_dev_close.
  */
@@ -106,7 +100,7 @@ struct rp_diskdev;
 struct rp_diskdev *disk_dev_open(const struct rp_disk *cfg);
 const struct vio_blk_backend *disk_dev_backend(const struct rp_diskdev *d);
 /*
- * A tap alone, for a layered stack (layer.c gives it to layer 1 as a
+ * A tap alone, for a layered stack (ln_dev.c gives it to layer 1 as a
  * virtio-net device, host h, no interrupt): the same open, vnet header and
  * offload handling as a depth-1 guest's. NULL on failure (logged).
  * net_dev_rx moves waiting frames into the driver's receive buffers: the
