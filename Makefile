@@ -72,6 +72,11 @@ $(B)/timeline: bench/timeline.c
 	@echo "  LD $@"
 	$(Q)$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -o $@ $<
 
+# bench/ids.sh's reference: plain hs_scan over an ids blob's database.
+$(B)/ids-hsbench: bench/ids-hsbench.c src/ids/blob.h
+	@echo "  LD $@"
+	$(Q)$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -Iinclude -Isrc -o $@ $< -lhs
+
 # bench/layers.sh's A/B build: the root without its checks (see
 # RP_BENCH_UNCHECKED in src/root/layer.c), only to measure what they cost.
 $(B)/unchecked/%.o: %.c
@@ -238,6 +243,13 @@ bench: deps
 	@bench/run.sh
 	@bench/iperf.sh
 
+# The ids engine: scan speed against Suricata, hs_scan on the host against
+# the scan in the ids layer, rules loaded and compile cost per set
+# (docs/benchmarks-ids.md).
+bench-ids: deps
+	@$(MAKE) --no-print-directory all images $(B)/ids-hsbench
+	@bench/ids.sh
+
 # The guest's network through layers alone (iperf3, ping, exits per frame).
 bench-net: deps
 	@$(MAKE) --no-print-directory all images
@@ -249,7 +261,7 @@ format:
 clean:
 	rm -rf $(B)
 
-.PHONY: all unit cli ids-verify-all ids-diff layers fuzz fuzz-build fuzz-smoke deps images system check demo bench bench-net format clean
+.PHONY: all unit cli ids-verify-all ids-diff layers fuzz fuzz-build fuzz-smoke deps images system check demo bench bench-ids bench-net format clean
 -include $(shell find $(B)/obj $(B)/asan $(B)/fuzzobj $(B)/unit -type f -name '*.d' 2>/dev/null)
 
 # ---- layers (ring-3 images) -------------------------------------------------
