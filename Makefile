@@ -72,6 +72,11 @@ $(B)/timeline: bench/timeline.c
 	@echo "  LD $@"
 	$(Q)$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -o $@ $<
 
+# bench/ids.sh's reference: plain hs_scan over an ids blob's database.
+$(B)/ids-hsbench: bench/ids-hsbench.c src/ids/blob.h
+	@echo "  LD $@"
+	$(Q)$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -Iinclude -Isrc -o $@ $< -lhs
+
 # bench/layers.sh's A/B build: the root without its checks (see
 # RP_BENCH_UNCHECKED in src/root/ln.h), only to measure what they cost.
 $(B)/unchecked/%.o: %.c
@@ -209,6 +214,12 @@ cli: all images
 ids-verify-all: $(B)/rampart-policy
 	@RAMPART_IDS_ALL=1 tests/host.sh ids-verify-all tests/ids/verify.sh
 
+# The ids engine against Suricata itself (the oracle runs in the test) with
+# all of ET Open over the suricata-verify pcaps: a few minutes, most of it
+# Suricata loading the rules, so not in cli (docs/ids.md).
+ids-diff: $(B)/rampart-policy
+	@tests/host.sh ids-diff tests/ids/diff-suricata.sh
+
 # Chains of ring-3 layers and the CLI's stacks: on PVM or hardware KVM, or in the test host.
 layers: all images
 	@tests/run.sh cli-kvm layers io fw wrap ids jail
@@ -218,9 +229,9 @@ KVM_SUITES := cli-kvm layers io fw wrap ids jail limits system
 check: deps
 	@rm -rf $(B)/results
 	@$(MAKE) --no-print-directory all images
-	@$(MAKE) --no-print-directory unit cli fuzz-smoke
+	@$(MAKE) --no-print-directory unit cli ids-diff fuzz-smoke
 	@tests/run.sh $(KVM_SUITES)
-	@scripts/check-summary.sh unit cli images fw-diff ids-verify $(KVM_SUITES)
+	@scripts/check-summary.sh unit cli images fw-diff ids-verify ids-diff $(KVM_SUITES)
 
 demo: deps
 	@$(MAKE) --no-print-directory all images
@@ -231,6 +242,13 @@ bench: deps
 	@bench/layers.sh
 	@bench/run.sh
 	@bench/iperf.sh
+
+# The ids engine: scan speed against Suricata, hs_scan on the host against
+# the scan in the ids layer, rules loaded and compile cost per set
+# (docs/benchmarks-ids.md).
+bench-ids: deps
+	@$(MAKE) --no-print-directory all images $(B)/ids-hsbench
+	@bench/ids.sh
 
 # The guest's network through layers alone (iperf3, ping, exits per frame).
 bench-net: deps
@@ -243,7 +261,7 @@ format:
 clean:
 	rm -rf $(B)
 
-.PHONY: all unit cli ids-verify-all layers fuzz fuzz-build fuzz-smoke deps images system check demo bench bench-net format clean
+.PHONY: all unit cli ids-verify-all ids-diff layers fuzz fuzz-build fuzz-smoke deps images system check demo bench bench-ids bench-net format clean
 -include $(shell find $(B)/obj $(B)/asan $(B)/fuzzobj $(B)/unit -type f -name '*.d' 2>/dev/null)
 
 # ---- layers (ring-3 images) -------------------------------------------------

@@ -5,7 +5,9 @@
  *   rampart-policy ids --rules FILE... --pcap IN --eve OUT
  *                  [--no-checksum-check] [--midstream] [--var NAME=VALUE]
  *                  [--stats]
- *   rampart-policy ids-check FILE...      rules loaded and refused per set
+ *   rampart-policy ids-check [--quiet] [--sids OUT] FILE...
+ *                  rules loaded and refused per set; --sids writes the sid
+ *                  of every rule loaded, one a line (tests/ids/diff-suricata.sh)
  *
  * Invariants: a rule file larger than IDS_FILE_MAX is refused whole; every
  * refused rule is reported (up to IDS_ERRORS_SHOWN lines, then a count)
@@ -58,6 +60,7 @@ int ids_cmd_check(int argc, char **argv)
 {
 	struct ids_ruleset rs;
 	bool quiet = false;
+	const char *sids = NULL;
 	int nfiles = 0;
 
 	ids_ruleset_init(&rs);
@@ -68,15 +71,32 @@ int ids_cmd_check(int argc, char **argv)
 			rs.errf = NULL;
 			continue;
 		}
+		if (!strcmp(argv[i], "--sids") && i + 1 < argc) {
+			sids = argv[++i];
+			continue;
+		}
 		if (load_file(&rs, argv[i]))
 			return 1;
 		nfiles++;
 	}
 	if (!nfiles) {
-		fprintf(stderr, "usage: rampart-policy ids-check [--quiet] FILE...\n");
+		fprintf(stderr, "usage: rampart-policy ids-check [--quiet] [--sids OUT] FILE...\n");
 		return 1;
 	}
 	(void)quiet;
+	if (sids) {
+		FILE *sf = strcmp(sids, "-") ? fopen(sids, "w") : stdout;
+		if (!sf) {
+			fprintf(stderr, "rampart-policy: cannot write '%s': %s\n", sids, strerror(errno));
+			return 1;
+		}
+		for (uint32_t i = 0; i < rs.nrules; i++)
+			fprintf(sf, "%u\n", rs.rules[i]->sid);
+		if (sf != stdout && fclose(sf)) {
+			fprintf(stderr, "rampart-policy: cannot write '%s'\n", sids);
+			return 1;
+		}
+	}
 	report(&rs, nfiles == 1 ? argv[argc - 1] : "rules");
 	ids_ruleset_free(&rs);
 	return 0;

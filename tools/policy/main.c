@@ -20,7 +20,7 @@
  *                  [--no-checksum-check] [--midstream] [--var NAME=VALUE]
  *                                          Snort 3 / Suricata rules over a
  *                                          pcap, alerts as EVE JSON
- *   rampart-policy ids-check FILE...       which rules load, which not
+ *   rampart-policy ids-check [--sids OUT] FILE...  which rules load, which not
  *
  * The offline mode runs the firewall engine of src/fw, built for the host,
  * over a pcap in order. Bad input (a rule file refused, a pcap truncated or
@@ -414,6 +414,6 @@ int main(int argc, char **argv)
 	fprintf(stderr, "usage: rampart-policy check FILE | compile FILE -o BLOB [--cache DIR] |\n"
 			"       firewall --rules FILE --pcap IN.pcap --guest PREFIX [--guest-mac MAC] |\n"
 			"       ids --rules FILE... --pcap IN.pcap --eve OUT [--no-checksum-check] [--midstream] |\n"
-			"       ids-check FILE...\n");
+			"       ids-check [--quiet] [--sids OUT] FILE...\n");
 	return 1;
 }
