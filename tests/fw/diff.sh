@@ -44,9 +44,12 @@ router() {
 	ip netns exec "$NS_R" sh -e -c '
 		for k in all default guest host; do
 			sysctl -qw net.ipv4.conf.$k.rp_filter=0
-			sysctl -qw net.ipv6.conf.$k.disable_ipv6=1
+			sysctl -qw net.ipv6.conf.$k.disable_ipv6=0
+			sysctl -qw net.ipv6.conf.$k.accept_dad=0
+			sysctl -qw net.ipv6.conf.$k.accept_ra=0
 		done
 		sysctl -qw net.ipv4.ip_forward=1
+		sysctl -qw net.ipv6.conf.all.forwarding=1
 		ip link set guest address 02:00:00:00:02:02 up
 		ip link set host address 02:00:00:00:64:02 up
 		ip addr add 10.0.2.2/24 dev guest
@@ -55,7 +58,12 @@ router() {
 		ip neigh replace 192.168.100.1 lladdr 02:00:00:00:64:01 dev host nud permanent
 		ip route add 203.0.113.0/24 via 192.168.100.1 dev host
 		ip route add 198.51.100.0/24 via 192.168.100.1 dev host
-		ip route add 192.168.0.0/16 via 192.168.100.1 dev host'
+		ip route add 192.168.0.0/16 via 192.168.100.1 dev host
+		ip addr add fd00::2/64 dev guest nodad
+		ip addr add fd64::2/64 dev host nodad
+		ip -6 neigh replace fd00::f lladdr 02:00:00:00:02:0f dev guest nud permanent
+		ip -6 neigh replace fd64::1 lladdr 02:00:00:00:64:01 dev host nud permanent
+		ip -6 route add 2001:db8::/32 via fd64::1 dev host'
 }
 
 if [ "$(id -u)" != 0 ]; then
@@ -94,8 +102,8 @@ else
 		fi
 	done
 fi
-# Fragments to denied ports under a deny-list (tests/fw/frag.py, IPv4: the
-# router runs without IPv6). The policy uses conntrack, so the kernel
+# Fragments to denied ports under a deny-list (tests/fw/frag.py, IPv4 and
+# IPv6). The policy uses conntrack, so the kernel
 # reassembles before its rules (nf_defrag) and drops the datagram: every
 # piece must be a drop here too. (Without a ct rule nft does not reassemble
 # and passes later fragments alone, which cannot reassemble without their
@@ -113,7 +121,7 @@ table inet rampart {
 	}
 }
 NFT
-	if ! python3 tests/fw/frag.py "$T/frag.pcap" udp53-frag-v4 tcp22-tiny-v4 >/dev/null; then
+	if ! python3 tests/fw/frag.py "$T/frag.pcap" udp53-frag-v tcp22-tiny-v >/dev/null; then
 		notok fw-diff-frag "tests/fw/frag.py failed"
 	elif ! "$P" firewall --rules "$T/deny.nft" --pcap "$T/frag.pcap" --guest 10.0.2.0/24 \
 		--guest-mac $GMAC >"$T/offline"; then

@@ -392,6 +392,14 @@ static bool parse_scalar(unsigned field, const char *s, uint8_t *key)
 			return false;
 		key[0] = (uint8_t)v;
 		return true;
+	case FW_F_NFPROTO:
+		if (strcmp(s, "ipv4") == 0)
+			key[0] = FW_NFPROTO_IPV4;
+		else if (strcmp(s, "ipv6") == 0)
+			key[0] = FW_NFPROTO_IPV6;
+		else
+			return false;
+		return true;
 	}
 	return false;
 }
@@ -854,7 +862,7 @@ static const struct selector selectors[] = {
 	{ "ip", "saddr", FW_F_IP_SADDR }, { "ip", "daddr", FW_F_IP_DADDR },
 	{ "ip", "protocol", FW_F_IP_PROTOCOL },
 	{ "ip6", "saddr", FW_F_IP6_SADDR }, { "ip6", "daddr", FW_F_IP6_DADDR },
-	{ "meta", "l4proto", FW_F_L4PROTO },
+	{ "meta", "l4proto", FW_F_L4PROTO }, { "meta", "nfproto", FW_F_NFPROTO },
 	{ "meta", "iifname", FW_F_IIF }, { "meta", "oifname", FW_F_OIF },
 	{ "tcp", "sport", FW_F_TCP_SPORT }, { "tcp", "dport", FW_F_TCP_DPORT },
 	{ "tcp", "flags", FW_F_TCP_FLAGS },
