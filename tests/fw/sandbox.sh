@@ -69,6 +69,14 @@ if "$P" compile "$f" -o "$T/c1" --cache "$T/cache" | grep -q ' compiled$' &&
 else
 	notok sandbox-cache "the cached compile differs or failed"
 fi
+# a cached firewall blob is still no answer for a wrapper: the kind is
+# checked before the cache
+if ! "$P" compile "$f" -o "$T/c3" --kind wrapper --cache "$T/cache" >/dev/null 2>"$T/err" &&
+	grep -q 'not a JSON object' "$T/err" && [ ! -e "$T/c3" ]; then
+	ok sandbox-cache-kind "refused before the cache: $(cat "$T/err")"
+else
+	notok sandbox-cache-kind "a firewall's cached blob given for a wrapper: $(head -c 200 "$T/err")"
+fi
 
 # seccomp PID: the Seccomp field of /proc/PID/status (0 none, 2 filter)
 seccomp() { awk '/^Seccomp:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }

@@ -155,6 +155,23 @@ static void test_nfproto(void **state)
 			       "ipv5"));
 }
 
+/* Service names: through getservbyname, then from the table read before the
+ * seccomp filter (nft_services_load), the same ports; an unknown name is
+ * refused both ways. */
+static void test_service_names(void **state)
+{
+	for (int pass = 0; pass < 2; pass++) {
+		if (pass)
+			nft_services_load();
+		load("", "tcp dport { ssh, https } accept\n udp dport domain accept", "");
+		assert_int_equal(tcp_v(GUEST, G, R, 1, 22, SYN), A);
+		assert_int_equal(tcp_v(GUEST, G, R, 1, 443, SYN), A);
+		assert_int_equal(tcp_v(GUEST, G, R, 1, 80, SYN), D);
+		assert_int_equal(udp_v(GUEST, G, R, 53), A);
+		assert_non_null(refused("table inet t { chain c { tcp dport no-such-service accept } }"));
+	}
+}
+
 static void test_ct_state_and_reject(void **state)
 {
 	load("", "ct state established,related accept\n ct state invalid counter drop\n"
@@ -333,6 +350,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_addresses, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_l4proto_flags_icmp, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nfproto, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_service_names, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ct_state_and_reject, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_jump_goto_return, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_two_base_chains, setup, teardown),

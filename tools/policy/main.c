@@ -262,12 +262,6 @@ static int compile_child(struct compile_job *j)
 	bool w;
 
 	enter_sandbox();
-	if (j->cached && cache_ok(j->cached, j->clen)) {
-		write_all(j->out_fd, j->out, j->cached, j->clen);
-		write_all(j->cache_fd, j->out, j->cached, j->clen);
-		printf("%s cached\n", j->hex);
-		return fflush(stdout) ? 1 : 0;
-	}
 	if (!j->text)
 		j->text = read_fd(j->in_fd, j->in, NFT_FILE_MAX, &j->len);
 	bool ids = j->kind && !strcmp(j->kind, "ids");
@@ -279,6 +273,13 @@ static int compile_child(struct compile_job *j)
 						    "it an nftables ruleset"
 						  : "not a JSON object: a wrapper layer's policy is JSON "
 						    "(docs/wrapper.md)");
+	}
+	/* after the kind check: a cached blob is keyed by the text alone */
+	if (j->cached && cache_ok(j->cached, j->clen)) {
+		write_all(j->out_fd, j->out, j->cached, j->clen);
+		write_all(j->cache_fd, j->out, j->cached, j->clen);
+		printf("%s cached\n", j->hex);
+		return fflush(stdout) ? 1 : 0;
 	}
 	if (ids) { /* an ids layer's rules: Snort 3 / Suricata */
 		struct ids_blob_out o;
