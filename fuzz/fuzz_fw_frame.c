@@ -87,7 +87,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (fw_blob_check(blob_words, ((struct fw_blob_hdr *)blob_words)->size, &why))
 			abort();
 	}
-	fw_engine_init(fw, blob_words);
+	/* a fixed conntrack key: a run must be repeatable from its input */
+	static const uint8_t ct_key[FW_CT_KEY_BYTES];
+	fw_engine_init(fw, blob_words, ct_key);
 	while (size >= 4) {
 		size_t len = (size_t)(data[0] | data[1] << 8);
 		unsigned iif = (data[2] & 1) ? FW_IF_GUEST : FW_IF_HOST;

@@ -95,6 +95,13 @@ void policy_sandbox(void)
 		SCMP_SYS(rt_sigprocmask), SCMP_SYS(rt_sigreturn), SCMP_SYS(exit),
 		SCMP_SYS(exit_group),
 	};
+	/* spelled out: SCMP_A2() leaves datum_b to an implicit zero (clang warns) */
+	const struct scmp_arg_cmp no_exec = {
+		.arg = 2, .op = SCMP_CMP_MASKED_EQ, .datum_a = PROT_EXEC, .datum_b = 0,
+	};
+	const struct scmp_arg_cmp tcgets = {
+		.arg = 1, .op = SCMP_CMP_EQ, .datum_a = TCGETS, .datum_b = 0,
+	};
 	struct sigaction sa;
 	int r;
 
@@ -118,15 +125,12 @@ void policy_sandbox(void)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, plain[i], 0);
 	/* memory never made executable: the parsers run no code they build */
 	if (!r)
-		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
-				     SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1, no_exec);
 	if (!r)
-		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
-				     SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1, no_exec);
 	/* stdio asks whether stdout is a terminal before its first write */
 	if (!r)
-		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
-				     SCMP_A1(SCMP_CMP_EQ, TCGETS));
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1, tcgets);
 	if (r) {
 		seccomp_release(ctx);
 		fail("building the allow-list", r);
