@@ -65,7 +65,7 @@ IDS_LIBS := -lhs -lpcre2-8 -lz
 
 $(B)/rampart-policy: $(POLICY_SRC:%.c=$(B)/obj/%.o) $(FW_SRC:%.c=$(B)/obj/%.o)
 	@echo "  LD $@"
-	$(Q)$(CC) -o $@ $^ $(IDS_LIBS) -ljansson
+	$(Q)$(CC) -o $@ $^ $(IDS_LIBS) -ljansson -lseccomp
 
 # A small tool of the benchmarks (it is copied into the test host too).
 $(B)/timeline: bench/timeline.c
@@ -168,7 +168,7 @@ FPOLICY_OBJ := $(POLICY_LIB:%.c=$(B)/fuzzobj/%.o)
 $(B)/fuzz/%: fuzz/%.c $(FFREE_OBJ) $(FPOLICY_OBJ)
 	@mkdir -p $(dir $@)
 	@echo "  LD $@"
-	$(Q)$(CLANG) $(COMMON) -fsanitize=fuzzer,address,undefined -Itools/policy -o $@ $< $(FFREE_OBJ) $(FPOLICY_OBJ) $(IDS_LIBS) -ljansson
+	$(Q)$(CLANG) $(COMMON) -fsanitize=fuzzer,address,undefined -Itools/policy -o $@ $< $(FFREE_OBJ) $(FPOLICY_OBJ) $(IDS_LIBS) -ljansson -lseccomp
 
 fuzz-build: $(FUZZ_BIN)
 
@@ -208,6 +208,7 @@ cli: all images
 	@tests/host.sh images tests/layers/images.sh
 	@tests/host.sh fw-frag tests/fw/frag.sh
 	@tests/host.sh fw-diff tests/fw/diff.sh
+	@tests/host.sh policy-sandbox tests/fw/sandbox.sh
 	@tests/host.sh ids-verify tests/ids/verify.sh
 
 # All 30 suricata-verify tests, the failing ones too (docs/ids.md lists them).

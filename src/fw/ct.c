@@ -17,7 +17,9 @@
  *     Linux's conntrack does at prerouting;
  *  4. an expired entry is never found by a lookup; a bucket walk is at most
  *     FW_CT_MAX steps (each entry is on one chain once);
- *  5. a flow's bucket is a keyed hash (SipHash-1-3) of its tuple under a
+ *  5. ICMPv6 neighbour discovery and MLD are untracked, as Linux has them:
+ *     they never find, create or update a flow;
+ *  6. a flow's bucket is a keyed hash (SipHash-1-3) of its tuple under a
  *     random key the caller gives fw_ct_init: the guest cannot compute it,
  *     so it cannot pick flows that share a bucket.
  */
@@ -268,6 +270,18 @@ static bool is_icmp(const struct fw_pkt *p)
 	return p->proto == FW_PROTO_ICMP || p->proto == FW_PROTO_ICMP6;
 }
 
+/* ICMPv6 messages Linux leaves untracked (noct_valid_new in
+ * nf_conntrack_proto_icmpv6.c): MLD queries, reports and reductions (130,
+ * 131, 132, 143), router and neighbour solicitations and advertisements (133
+ * to 136). They belong to the link, not to a flow: `ct state untracked`. */
+static bool icmp6_untracked(const struct fw_pkt *p)
+{
+	uint8_t t = p->icmp_type;
+
+	return p->l3 == FW_L3_IP6 && p->proto == FW_PROTO_ICMP6 &&
+	       ((t >= 130 && t <= 136) || t == 143);
+}
+
 /* Linux's tcp_in_window: the segment lies in the window the peer granted and
  * acknowledges no more than was sent. Updates the window on success. */
 static bool tcp_window(struct fw_ct_entry *e, const struct fw_pkt *p, unsigned dir)
@@ -382,6 +396,10 @@ void fw_ct_in(struct fw_ct *ct, const struct fw_pkt *p, uint64_t now, struct fw_
 		return;
 	if (is_icmp(p) && p->icmp_error) {
 		icmp_error_in(ct, p, now, r);
+		return;
+	}
+	if (icmp6_untracked(p)) {
+		r->state = FW_CT_UNTRACKED;
 		return;
 	}
 	tuple_of(p, &t);

@@ -44,7 +44,7 @@ static const uint8_t field_len[FW_F_COUNT] = {
 	[FW_F_TCP_SPORT] = 2, [FW_F_TCP_DPORT] = 2,
 	[FW_F_UDP_SPORT] = 2, [FW_F_UDP_DPORT] = 2,
 	[FW_F_TCP_FLAGS] = 1, [FW_F_ICMP_TYPE] = 1, [FW_F_ICMP6_TYPE] = 1,
-	[FW_F_CT_STATE] = 1,
+	[FW_F_CT_STATE] = 1, [FW_F_NFPROTO] = 1,
 };
 
 unsigned fw_field_len(unsigned field)
@@ -309,6 +309,9 @@ static bool field_value(const struct frame_ctx *x, unsigned f, uint8_t *v)
 	case FW_F_CT_STATE:
 		v[0] = x->ct_bit;
 		return true;
+	case FW_F_NFPROTO:
+		v[0] = ip4 ? FW_NFPROTO_IPV4 : FW_NFPROTO_IPV6;
+		return ip4 || ip6;
 	}
 	return false;
 }

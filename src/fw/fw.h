@@ -194,10 +194,14 @@ enum fw_field {
 	FW_F_TCP_FLAGS,				/* 1 */
 	FW_F_ICMP_TYPE, FW_F_ICMP6_TYPE,	/* 1 */
 	FW_F_CT_STATE,				/* 1: bit per FW_CT_* state */
+	FW_F_NFPROTO,				/* 1: FW_NFPROTO_IPV4 or _IPV6 */
 	FW_F_COUNT
 };
 
 enum fw_if { FW_IF_GUEST = 1, FW_IF_HOST = 2 };
+
+/* meta nfproto's values, as Linux's NFPROTO_IPV4 and NFPROTO_IPV6. */
+enum fw_nfproto { FW_NFPROTO_IPV4 = 2, FW_NFPROTO_IPV6 = 10 };
 
 enum fw_op {
 	FW_OP_RANGE,	/* a <= value <= b, bytes compared big-endian */

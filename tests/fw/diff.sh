@@ -44,9 +44,12 @@ router() {
 	ip netns exec "$NS_R" sh -e -c '
 		for k in all default guest host; do
 			sysctl -qw net.ipv4.conf.$k.rp_filter=0
-			sysctl -qw net.ipv6.conf.$k.disable_ipv6=1
+			sysctl -qw net.ipv6.conf.$k.disable_ipv6=0
+			sysctl -qw net.ipv6.conf.$k.accept_dad=0
+			sysctl -qw net.ipv6.conf.$k.accept_ra=0
 		done
 		sysctl -qw net.ipv4.ip_forward=1
+		sysctl -qw net.ipv6.conf.all.forwarding=1
 		ip link set guest address 02:00:00:00:02:02 up
 		ip link set host address 02:00:00:00:64:02 up
 		ip addr add 10.0.2.2/24 dev guest
@@ -55,7 +58,12 @@ router() {
 		ip neigh replace 192.168.100.1 lladdr 02:00:00:00:64:01 dev host nud permanent
 		ip route add 203.0.113.0/24 via 192.168.100.1 dev host
 		ip route add 198.51.100.0/24 via 192.168.100.1 dev host
-		ip route add 192.168.0.0/16 via 192.168.100.1 dev host'
+		ip route add 192.168.0.0/16 via 192.168.100.1 dev host
+		ip addr add fd00::2/64 dev guest nodad
+		ip addr add fd64::2/64 dev host nodad
+		ip -6 neigh replace fd00::f lladdr 02:00:00:00:02:0f dev guest nud permanent
+		ip -6 neigh replace fd64::1 lladdr 02:00:00:00:64:01 dev host nud permanent
+		ip -6 route add 2001:db8::/32 via fd64::1 dev host'
 }
 
 if [ "$(id -u)" != 0 ]; then
@@ -94,8 +102,8 @@ else
 		fi
 	done
 fi
-# Fragments to denied ports under a deny-list (tests/fw/frag.py, IPv4: the
-# router runs without IPv6). The policy uses conntrack, so the kernel
+# Fragments to denied ports under a deny-list (tests/fw/frag.py, IPv4 and
+# IPv6). The policy uses conntrack, so the kernel
 # reassembles before its rules (nf_defrag) and drops the datagram: every
 # piece must be a drop here too. (Without a ct rule nft does not reassemble
 # and passes later fragments alone, which cannot reassemble without their
@@ -113,7 +121,7 @@ table inet rampart {
 	}
 }
 NFT
-	if ! python3 tests/fw/frag.py "$T/frag.pcap" udp53-frag-v4 tcp22-tiny-v4 >/dev/null; then
+	if ! python3 tests/fw/frag.py "$T/frag.pcap" udp53-frag-v tcp22-tiny-v >/dev/null; then
 		notok fw-diff-frag "tests/fw/frag.py failed"
 	elif ! "$P" firewall --rules "$T/deny.nft" --pcap "$T/frag.pcap" --guest 10.0.2.0/24 \
 		--guest-mac $GMAC >"$T/offline"; then
@@ -152,5 +160,40 @@ if [ -d "$V" ]; then
 	fi
 else
 	skip fw-verify-pcaps "$V missing (../shared/data/README.md)"
+fi
+# The same pcaps through both sides: tests/fw/remap.py makes each one the
+# guest's traffic with remote hosts (the first packet's source becomes the
+# guest, every checksum computed afresh), a fresh router per pcap, per-frame
+# verdicts compared as above, under three policies.
+if [ -d "$V" ] && [ "$(id -u)" = 0 ] && command -v nft >/dev/null && [ -x "$P" ] &&
+	ip netns list 2>/dev/null | grep -q "^$NS_O"; then
+	for pol in 01-ports 04-ctstate 10-tenant; do
+		n=0 frames=0 acc=0 bad=""
+		for pcap in $(find "$V" -name '*.pcap' | sort); do
+			t=$(basename "$(dirname "$pcap")")
+			if ! python3 tests/fw/remap.py "$pcap" "$T/v.pcap" 2>/dev/null; then
+				bad="$bad $t: remap.py failed;"
+				continue
+			fi
+			n=$((n + 1))
+			"$P" firewall --rules tests/fw/policies/$pol.nft --pcap "$T/v.pcap" \
+				--guest 10.0.2.0/24 --guest-mac $GMAC | sed 's/ reject$/ drop/' >"$T/offline"
+			if ! router || ! ip netns exec "$NS_R" nft -f tests/fw/policies/$pol.nft; then
+				bad="$bad $t: the kernel side did not come up;"
+				continue
+			fi
+			ip netns exec "$NS_O" python3 tests/fw/replay.py "$T/v.pcap" g0 h0 $GMAC \
+				"$WAIT" >"$T/kernel"
+			frames=$((frames + $(wc -l <"$T/kernel")))
+			acc=$((acc + $(grep -c ' accept$' "$T/kernel")))
+			cmp -s "$T/offline" "$T/kernel" ||
+				bad="$bad $t: $(diff "$T/offline" "$T/kernel" | grep '^[<>]' | tr '\n' ' ' | head -c 120);"
+		done
+		if [ "$n" -gt 0 ] && [ "$frames" -gt 0 ] && [ -z "$bad" ]; then
+			ok fw-diff-verify-$pol "$n pcaps, $frames frames, $acc crossed, same verdicts"
+		else
+			notok fw-diff-verify-$pol "of $n:$bad"
+		fi
+	done
 fi
 summary fw-diff

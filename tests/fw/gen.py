@@ -9,8 +9,15 @@ The guest (10.0.2.15, MAC GUEST_MAC) talks through the router's guest port
 behind HOST_MAC: TCP handshakes, data and closes to allowed and denied
 ports, UDP with replies, ICMP echo both ways, ICMP errors about tracked and
 untracked flows, unsolicited inbound connections, a spoofed source, a
-mid-stream ACK, an out-of-window segment. Every checksum is right (Linux's
-conntrack calls a bad one invalid)."""
+mid-stream ACK, an out-of-window segment. Then the same over IPv6 (the guest
+fd00::f, the host side's router fd64::1, remote hosts in 2001:db8::/32):
+TCP sessions, UDP with replies, ICMPv6 echo both ways and errors, neighbour
+solicitations and advertisements between global addresses (link-scope ones
+never cross a router), a hop-by-hop options header, a destination options
+header, an atomic fragment (a fragment header with offset 0 and no more
+fragments), unsolicited inbound connections. Every checksum is right
+(Linux's conntrack calls a bad one invalid).""" 
+import socket
 import struct
 import sys
 
@@ -22,9 +29,15 @@ G = "10.0.2.15"
 H = "192.168.100.1"
 R = "203.0.113.5"
 R2 = "203.0.113.77"
+G6 = "fd00::f"
+H6 = "fd64::1"
+R6 = "2001:db8::5"
+R6B = "2001:db8:0:1::77"
 
 
 def ip4(s):
+    if ":" in s:
+        return socket.inet_pton(socket.AF_INET6, s)
     return bytes(int(x) for x in s.split("."))
 
 
@@ -40,7 +53,24 @@ def csum(b):
 ip_id = [1000]
 
 
-def ipv4(src, dst, proto, payload, ttl=64):
+def ipv6(src, dst, proto, payload, hop=64, ext=()):
+    """ext: (header type, body after its next-header byte) pairs, outermost
+    first; proto is the L4 protocol after them."""
+    for typ, body in reversed(ext):
+        payload = bytes([proto]) + body + payload
+        proto = typ
+    return struct.pack("!IHBB16s16s", 6 << 28, len(payload), proto, hop, ip4(src),
+                       ip4(dst)) + payload
+
+
+HBH_PADN = (0, b"\x00\x01\x04\x00\x00\x00\x00")  # hop-by-hop: one PadN option
+DST_PADN = (60, b"\x00\x01\x04\x00\x00\x00\x00")  # destination options: the same
+ATOMIC_FRAG = (44, b"\x00\x00\x00\x00\x00\xbe\xef")  # offset 0, no more fragments
+
+
+def ipv4(src, dst, proto, payload, ttl=64, ext=()):
+    if ":" in src:
+        return ipv6(src, dst, proto, payload, ext=ext)
     ip_id[0] += 1
     h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(payload), ip_id[0], 0x4000, ttl, proto, 0,
                     ip4(src), ip4(dst))
@@ -49,11 +79,14 @@ def ipv4(src, dst, proto, payload, ttl=64):
 
 
 def l4sum(src, dst, proto, seg):
-    pseudo = ip4(src) + ip4(dst) + struct.pack("!BBH", 0, proto, len(seg))
+    if ":" in src:
+        pseudo = ip4(src) + ip4(dst) + struct.pack("!IxxxB", len(seg), proto)
+    else:
+        pseudo = ip4(src) + ip4(dst) + struct.pack("!BBH", 0, proto, len(seg))
     return csum(pseudo + seg)
 
 
-def tcp(src, dst, sp, dp, seq, ack, flags, data=b"", win=29200):
+def tcp(src, dst, sp, dp, seq, ack, flags, data=b"", win=29200, ext=()):
     fl = 0
     for ch, bit in (("F", 1), ("S", 2), ("R", 4), ("P", 8), ("A", 16)):
         if ch in flags:
@@ -61,14 +94,20 @@ def tcp(src, dst, sp, dp, seq, ack, flags, data=b"", win=29200):
     seg = struct.pack("!HHIIBBHHH", sp, dp, seq & 0xFFFFFFFF, ack & 0xFFFFFFFF, 5 << 4, fl, win,
                       0, 0) + data
     seg = seg[:16] + struct.pack("!H", l4sum(src, dst, 6, seg)) + seg[18:]
-    return ipv4(src, dst, 6, seg)
+    return ipv4(src, dst, 6, seg, ext=ext)
 
 
-def udp(src, dst, sp, dp, data):
+def udp(src, dst, sp, dp, data, ext=()):
     seg = struct.pack("!HHHH", sp, dp, 8 + len(data), 0) + data
     c = l4sum(src, dst, 17, seg) or 0xFFFF
     seg = seg[:6] + struct.pack("!H", c) + seg[8:]
-    return ipv4(src, dst, 17, seg)
+    return ipv4(src, dst, 17, seg, ext=ext)
+
+
+def icmp6(src, dst, typ, code, rest, data=b"", hop=64, ext=()):
+    m = struct.pack("!BBH", typ, code, 0) + rest + data
+    m = m[:2] + struct.pack("!H", l4sum(src, dst, 58, m)) + m[4:]
+    return ipv6(src, dst, 58, m, hop, ext)
 
 
 def icmp(src, dst, typ, code, rest, data=b""):
@@ -80,12 +119,16 @@ def icmp(src, dst, typ, code, rest, data=b""):
 frames = []
 
 
+def ethertype(pkt):
+    return b"\x86\xdd" if pkt[0] >> 4 == 6 else b"\x08\x00"
+
+
 def from_guest(pkt):
-    frames.append(ROUTER_G_MAC + GUEST_MAC + b"\x08\x00" + pkt)
+    frames.append(ROUTER_G_MAC + GUEST_MAC + ethertype(pkt) + pkt)
 
 
 def from_host(pkt):
-    frames.append(ROUTER_H_MAC + HOST_MAC + b"\x08\x00" + pkt)
+    frames.append(ROUTER_H_MAC + HOST_MAC + ethertype(pkt) + pkt)
 
 
 def tcp_session(c, s, sp, dp, isn_c, isn_s, out=from_guest, back=from_host):
@@ -104,6 +147,55 @@ def udp_exchange(c, s, sp, dp):
     from_guest(udp(c, s, sp, dp, b"query"))
     from_host(udp(s, c, dp, sp, b"answer"))
     from_guest(udp(c, s, sp, dp, b"again"))
+
+
+def v6_traffic():
+    # TCP from the guest to allowed and denied ports
+    for i, dp in enumerate((22, 80, 443, 23, 8080)):
+        tcp_session(G6, R6, 41000 + i, dp, 2000 * (i + 1), 600000 * (i + 1))
+    tcp_session(G6, H6, 41100, 443, 17000, 990000)
+    tcp_session(G6, R6B, 41101, 22, 18000, 991000)
+    # UDP
+    for i, dp in enumerate((53, 123, 9999)):
+        udp_exchange(G6, R6, 51000 + i, dp)
+    # ICMPv6 echo, both ways, and a reply nobody asked for
+    from_guest(icmp6(G6, R6, 128, 0, struct.pack("!HH", 0x2345, 1), b"ping"))
+    from_host(icmp6(R6, G6, 129, 0, struct.pack("!HH", 0x2345, 1), b"ping"))
+    from_host(icmp6(R6, G6, 128, 0, struct.pack("!HH", 0x5432, 1), b"ping"))
+    from_guest(icmp6(G6, R6, 129, 0, struct.pack("!HH", 0x5432, 1), b"ping"))
+    from_host(icmp6(R6, G6, 129, 0, struct.pack("!HH", 0x7778, 9), b"pong"))
+    # ICMPv6 errors: port unreachable about the guest's DNS flow (tracked) and
+    # about a flow never seen, packet too big about a tracked TCP session
+    q = udp(G6, R6, 51000, 53, b"query")
+    from_host(icmp6(R6, G6, 1, 4, b"\0\0\0\0", q[:48]))
+    q = udp(G6, R6, 51999, 7, b"x")
+    from_host(icmp6(R6, G6, 1, 4, b"\0\0\0\0", q[:48]))
+    from_guest(tcp(G6, R6, 41200, 80, 70000, 0, "S"))
+    from_host(tcp(R6, G6, 80, 41200, 80000, 70001, "SA"))
+    from_guest(tcp(G6, R6, 41200, 80, 70001, 80001, "A"))
+    q = tcp(G6, R6, 41200, 80, 70001, 80001, "PA", b"x" * 40)
+    from_guest(q)
+    from_host(icmp6(R6, G6, 2, 0, struct.pack("!I", 1280), q[:88]))
+    # neighbour discovery between global addresses (hop limit 255 as sent)
+    from_guest(icmp6(G6, R6, 135, 0, b"\0" * 4, ip4(R6) + b"\x01\x01" + GUEST_MAC, 255))
+    from_host(icmp6(R6, G6, 136, 0, struct.pack("!I", 0x60000000),
+                    ip4(R6) + b"\x02\x01" + HOST_MAC, 255))
+    from_host(icmp6(R6, G6, 135, 0, b"\0" * 4, ip4(G6) + b"\x01\x01" + HOST_MAC, 255))
+    # extension headers: hop-by-hop, destination options, an atomic fragment
+    from_guest(tcp(G6, R6, 41300, 22, 90000, 0, "S", ext=(HBH_PADN,)))
+    from_guest(tcp(G6, R6, 41301, 23, 91000, 0, "S", ext=(HBH_PADN,)))
+    from_guest(udp(G6, R6, 51100, 53, b"hbh", ext=(HBH_PADN, DST_PADN)))
+    from_guest(udp(G6, R6, 51101, 9999, b"dst", ext=(DST_PADN,)))
+    from_guest(udp(G6, R6, 51102, 53, b"atomic", ext=(ATOMIC_FRAG,)))
+    from_guest(udp(G6, R6, 51103, 9999, b"atomic", ext=(ATOMIC_FRAG,)))
+    from_guest(icmp6(G6, R6, 128, 0, struct.pack("!HH", 0x3456, 1), b"hbh", ext=(HBH_PADN,)))
+    # unsolicited inbound connections
+    for sp, dp in ((34000, 22), (34001, 8080)):
+        from_host(tcp(R6, G6, sp, dp, 223456, 0, "S"))
+        from_guest(tcp(G6, R6, dp, sp, 877, 223457, "SA"))
+    # a spoofed source from the guest
+    from_guest(tcp("fd64::50", R6, 41500, 22, 1, 0, "S"))
+    from_guest(udp("2001:db8:1::9", R6, 41501, 53, b"spoof"))
 
 
 def main():
@@ -146,6 +238,7 @@ def main():
     from_guest(tcp(G, R, 40701, 80, 300001 + 2000000000, 400001, "PA", b"far"))
     from_host(tcp(R, G, 80, 40701, 400001, 300001, "PA", b"ok"))
     from_guest(tcp(G, R, 40701, 80, 300001, 400003, "R"))
+    v6_traffic()
 
     with open(sys.argv[1], "wb") as f:
         f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))

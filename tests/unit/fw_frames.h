@@ -108,4 +108,30 @@ static inline size_t ff_icmp(uint8_t *f, uint32_t s, uint32_t d, uint8_t type, u
 	return o + 8 + qlen;
 }
 
+/* An ICMPv6 message fd00::1 -> fd00::2 (or back, with reverse), its
+ * checksum left zero (the engine does not check it): type, code, the 4 bytes
+ * after the checksum, then body. */
+static inline size_t ff_icmp6(uint8_t *f, int reverse, uint8_t type, uint8_t code, uint32_t rest,
+			      const uint8_t *body, size_t blen)
+{
+	size_t o = ff_eth(f, RMAC, GMAC, 0x86dd);
+	uint8_t *h = f + o;
+	memset(h, 0, 40);
+	h[0] = 0x60;
+	ff_put16(h + 4, (uint16_t)(8 + blen));
+	h[6] = 58;
+	h[7] = 255;
+	h[8] = h[24] = 0xfd;
+	h[23] = reverse ? 2 : 1;
+	h[39] = reverse ? 1 : 2;
+	uint8_t *m = h + 40;
+	m[0] = type;
+	m[1] = code;
+	m[2] = m[3] = 0;
+	ff_put32(m + 4, rest);
+	if (blen)
+		memcpy(m + 8, body, blen);
+	return o + 48 + blen;
+}
+
 #endif

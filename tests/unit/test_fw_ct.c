@@ -217,6 +217,27 @@ static void test_icmp(void **state)
 	assert_int_equal(see(f, n, 5, true), FW_CT_INVALID);
 }
 
+/* Neighbour discovery and MLD are untracked (Linux's noct_valid_new): no
+ * flow is made or found; echo stays tracked, a redirect is invalid. */
+static void test_icmp6_untracked(void **state)
+{
+	static const uint8_t types[] = { 130, 131, 132, 133, 134, 135, 136, 143 };
+	uint8_t f[256], target[16] = { 0xfd };
+
+	for (size_t i = 0; i < sizeof(types); i++) {
+		size_t n = ff_icmp6(f, 0, types[i], 0, 0, target, sizeof(target));
+		assert_int_equal(see(f, n, 0, true), FW_CT_UNTRACKED);
+		assert_int_equal(see(f, n, 1, true), FW_CT_UNTRACKED);
+	}
+	assert_int_equal(fw_ct_count(ct), 0);
+	size_t n = ff_icmp6(f, 0, 137, 0, 0, target, sizeof(target));	/* redirect */
+	assert_int_equal(see(f, n, 2, true), FW_CT_INVALID);
+	n = ff_icmp6(f, 0, 128, 0, 0x12340001, NULL, 0);
+	assert_int_equal(see(f, n, 3, true), FW_CT_NEW);
+	n = ff_icmp6(f, 1, 129, 0, 0x12340001, NULL, 0);
+	assert_int_equal(see(f, n, 4, true), FW_CT_ESTABLISHED);
+}
+
 static void test_table_full(void **state)
 {
 	uint8_t f[128];
@@ -353,6 +374,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_dropped_syn_leaves_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_udp, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_icmp, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_icmp6_untracked, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_table_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fragments_table, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hash_flood, setup, teardown),

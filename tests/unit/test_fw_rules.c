@@ -136,6 +136,42 @@ static void test_l4proto_flags_icmp(void **state)
 	assert_int_equal(tcp_v(GUEST, G, R, 1, 3, SYN | FW_TCP_ACK), D);
 }
 
+/* meta nfproto: the frame's family; an ARP frame has none (the match fails,
+ * negated or not). ND is `ct state untracked`. */
+static void test_nfproto(void **state)
+{
+	uint8_t f[128];
+	size_t n;
+
+	load("", "meta nfproto ipv6 icmpv6 type nd-neighbor-solicit ct state untracked accept\n"
+		 "meta nfproto ipv6 udp dport 53 accept\n meta nfproto != ipv6 udp dport 54 accept", "");
+	assert_int_equal(udp_v(GUEST, G, R, 53), D);
+	assert_int_equal(udp_v(GUEST, G, R, 54), A);
+	n = ff_icmp6(f, 0, 135, 0, 0, NULL, 0);
+	assert_int_equal(fw_filter(fw, f, n, GUEST, 0), A);
+	n = ff_icmp6(f, 0, 128, 0, 1, NULL, 0);
+	assert_int_equal(fw_filter(fw, f, n, GUEST, 0), D);
+	assert_non_null(strstr(refused("table inet t { chain c { meta nfproto ipv5 accept } }"),
+			       "ipv5"));
+}
+
+/* Service names: through getservbyname, then from the table read before the
+ * seccomp filter (nft_services_load), the same ports; an unknown name is
+ * refused both ways. */
+static void test_service_names(void **state)
+{
+	for (int pass = 0; pass < 2; pass++) {
+		if (pass)
+			nft_services_load();
+		load("", "tcp dport { ssh, https } accept\n udp dport domain accept", "");
+		assert_int_equal(tcp_v(GUEST, G, R, 1, 22, SYN), A);
+		assert_int_equal(tcp_v(GUEST, G, R, 1, 443, SYN), A);
+		assert_int_equal(tcp_v(GUEST, G, R, 1, 80, SYN), D);
+		assert_int_equal(udp_v(GUEST, G, R, 53), A);
+		assert_non_null(refused("table inet t { chain c { tcp dport no-such-service accept } }"));
+	}
+}
+
 static void test_ct_state_and_reject(void **state)
 {
 	load("", "ct state established,related accept\n ct state invalid counter drop\n"
@@ -313,6 +349,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ports_and_ifnames, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_addresses, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_l4proto_flags_icmp, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nfproto, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_service_names, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ct_state_and_reject, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_jump_goto_return, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_two_base_chains, setup, teardown),

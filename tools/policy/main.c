@@ -22,6 +22,11 @@
  *                                          pcap, alerts as EVE JSON
  *   rampart-policy ids-check [--sids OUT] FILE...  which rules load, which not
  *
+ * check, compile and firewall run under a seccomp allow-list (sandbox.c)
+ * once their files are open: nothing read from outside is parsed before it.
+ * compile parses in a child and renames its output into place in the
+ * parent, which parses nothing. ids and ids-check do not use it yet.
+ *
  * The offline mode runs the firewall engine of src/fw, built for the host,
  * over a pcap in order. Bad input (a rule file refused, a pcap truncated or
  * of an unknown link type) ends it with one line and exit 1.
@@ -38,7 +43,10 @@
 #include <fcntl.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <jansson.h>
 
 #include "fw/fw.h"
 #include "fw/wrap.h"
@@ -48,6 +56,7 @@
 #include "ids_blob.h"
 #include "nft.h"
 #include "pcap.h"
+#include "sandbox.h"
 #include "wrap.h"
 
 #define GUEST_PREFIXES_MAX 16u
@@ -60,33 +69,72 @@ static void die(const char *fmt, const char *a, const char *b)
 	exit(1);
 }
 
-static char *read_file(const char *path, size_t max, size_t *len)
+static int open_or_die(const char *path)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f)
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
 		die("cannot open '%s': %s", path, strerror(errno));
+	return fd;
+}
+
+/* The whole of fd, at most max bytes; closes it. Runs under the seccomp
+ * filter too (read only). */
+static char *read_fd(int fd, const char *path, size_t max, size_t *len)
+{
 	char *buf = malloc(max + 1);
+	size_t n = 0;
+
 	if (!buf)
 		die("out of memory reading '%s'%s", path, "");
-	size_t n = fread(buf, 1, max + 1, f);
-	bool err = ferror(f);
-	fclose(f);
-	if (err)
-		die("cannot read '%s': %s", path, strerror(errno));
+	while (n <= max) {
+		ssize_t got = read(fd, buf + n, max + 1 - n);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			die("cannot read '%s': %s", path, strerror(errno));
+		if (got == 0)
+			break;
+		n += (size_t)got;
+	}
+	close(fd);
 	if (n > max)
 		die("'%s' is larger than the limit (%s)", path, "NFT_FILE_MAX, 16 MiB");
 	*len = n;
 	return buf;
 }
 
+static char *read_file(const char *path, size_t max, size_t *len)
+{
+	return read_fd(open_or_die(path), path, max, len);
+}
+
+/* Before the filter: what the compilers would otherwise open later (service
+ * names, jansson's hash seed), then the filter itself (sandbox.c). */
+static void enter_sandbox(void)
+{
+	nft_services_load();
+	json_object_seed(0);	/* jansson seeds its hash from /dev/urandom once */
+	policy_sandbox();
+}
+
+static void compile_text_or_die(char *text, size_t len, const char *path, struct nft_result *r,
+				bool quiet, bool wrap, bool *is_wrap);
+
 /* Compiles FILE (nftables, or a wrapper's JSON policy when wrap is set and
  * the file is a JSON object; *is_wrap says which) or prints every refusal
  * and exits 1. */
-static void compile_or_die(const char *path, struct nft_result *r, bool quiet, bool wrap,
+static void compile_or_die(int fd, const char *path, struct nft_result *r, bool quiet, bool wrap,
 			   bool *is_wrap)
 {
 	size_t len;
-	char *text = read_file(path, NFT_FILE_MAX, &len);
+	char *text = read_fd(fd, path, NFT_FILE_MAX, &len);
+	compile_text_or_die(text, len, path, r, quiet, wrap, is_wrap);
+}
+
+/* The same on text already read (freed here). */
+static void compile_text_or_die(char *text, size_t len, const char *path, struct nft_result *r,
+				bool quiet, bool wrap, bool *is_wrap)
+{
 	bool w = wrap && wrap_is_json(text, len);
 	int rc = w ? wrap_compile(text, len, path, r) : nft_compile(text, len, path, r);
 	free(text);
@@ -110,8 +158,10 @@ static int cmd_check(int argc, char **argv)
 	if (argc != 2)
 		die("usage: rampart-policy check FILE%s%s", "", "");
 	bool w;
+	int fd = open_or_die(argv[1]);
 
-	compile_or_die(argv[1], &r, false, true, &w);
+	enter_sandbox();
+	compile_or_die(fd, argv[1], &r, false, true, &w);
 	if (w) {
 		const struct wr_policy *p = r.blob;
 
@@ -129,16 +179,29 @@ static int cmd_check(int argc, char **argv)
 /* The largest blob: every record array at its limit. */
 #define BLOB_MAX (64u << 20)
 
-static void write_file(const char *path, const void *data, size_t len)
+static void write_all(int fd, const char *path, const void *data, size_t len)
 {
-	char tmp[4096];
+	const char *p = data;
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
-	FILE *f = fopen(tmp, "wb");
-	if (!f || fwrite(data, 1, len, f) != len || fclose(f) || rename(tmp, path)) {
-		unlink(tmp);
-		die("cannot write '%s': %s", path, strerror(errno));
+	while (len) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			die("cannot write '%s': %s", path, strerror(errno));
+		p += n;
+		len -= (size_t)n;
 	}
+}
+
+/* A file beside path to write into and rename over it once whole. */
+static int open_tmp(const char *path, char *tmp, size_t size)
+{
+	snprintf(tmp, size, "%s.tmp.%d", path, (int)getpid());
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	if (fd < 0)
+		die("cannot write '%s': %s", path, strerror(errno));
+	return fd;
 }
 
 /* The cache key: SHA-256 of this program's own image and of the rule text,
@@ -161,100 +224,151 @@ static void cache_key(const char *text, size_t len, const char *kind, char hex[S
 	free(self);
 }
 
-/* A cached blob that still passes the engine's check, copied to out. */
-static bool cache_get(const char *path, const char *out)
+/* The bytes of a cached blob, or NULL when there is none. Read here, checked
+ * only under the filter. */
+static char *cache_read(const char *path, size_t *n)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return false;
-	fclose(f);
-	size_t n;
-	char *b = read_file(path, BLOB_MAX, &n);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	return fd < 0 ? NULL : read_fd(fd, path, BLOB_MAX, n);
+}
+
+/* Under the filter: whether a cached blob passes the engine's check. */
+static bool cache_ok(const char *b, size_t n)
+{
 	void *blob = aligned_alloc(8, n + 8);
 	const char *why;
 	bool ok = blob && (memcpy(blob, b, n), fw_blob_check(blob, n, &why) == 0 ||
 			   wr_blob_check(blob, n, &why) == 0 || ids_blob_check(blob, n, &why) == 0);
-	if (ok)
-		write_file(out, blob, n);
 	free(blob);
-	free(b);
 	return ok;
 }
 
-static int cmd_compile(int argc, char **argv)
+/* What the compile's child gets: descriptors opened before the filter, the
+ * text when the parent read it for the cache key, a cached blob's bytes. */
+struct compile_job {
+	const char *in, *out, *kind, *hex;
+	int in_fd, out_fd, cache_fd;	/* cache_fd -1: no cache */
+	char *text;
+	size_t len;
+	char *cached;
+	size_t clen;
+};
+
+/* The child: everything that reads the rule text or a blob, under the
+ * filter. Writes the blob to out_fd (and cache_fd); exit 0 when it did. */
+static int compile_child(struct compile_job *j)
 {
-	const char *in = NULL, *out = NULL, *cache = NULL, *kind = NULL;
 	struct nft_result r;
 	bool w;
 
+	enter_sandbox();
+	if (!j->text)
+		j->text = read_fd(j->in_fd, j->in, NFT_FILE_MAX, &j->len);
+	bool ids = j->kind && !strcmp(j->kind, "ids");
+	if (j->kind && !ids) { /* the layer's kind says which language it reads: never the other's */
+		bool json = wrap_is_json(j->text, j->len);
+
+		if (!strcmp(j->kind, "wrapper") != json)
+			die("%s: %s", j->in, json ? "a JSON (wrapper) policy for a firewall layer: give "
+						    "it an nftables ruleset"
+						  : "not a JSON object: a wrapper layer's policy is JSON "
+						    "(docs/wrapper.md)");
+	}
+	/* after the kind check: a cached blob is keyed by the text alone */
+	if (j->cached && cache_ok(j->cached, j->clen)) {
+		write_all(j->out_fd, j->out, j->cached, j->clen);
+		write_all(j->cache_fd, j->out, j->cached, j->clen);
+		printf("%s cached\n", j->hex);
+		return fflush(stdout) ? 1 : 0;
+	}
+	if (ids) { /* an ids layer's rules: Snort 3 / Suricata */
+		struct ids_blob_out o;
+
+		if (ids_blob_compile(j->text, j->len, j->in, stderr, &o))
+			exit(1);
+		free(j->text);
+		write_all(j->out_fd, j->out, o.blob, o.len);
+		if (j->cache_fd >= 0)
+			write_all(j->cache_fd, j->out, o.blob, o.len);
+		fprintf(stderr, "%s: %u rules in-line (%u contents, database %u bytes), %u not "
+				"loaded in-line\n", j->in, o.nrules, o.npatterns, o.db_size,
+			o.not_loaded);
+		if (j->cache_fd >= 0)
+			printf("%s compiled\n", j->hex);
+		free(o.blob);
+		return fflush(stdout) ? 1 : 0;
+	}
+	compile_text_or_die(j->text, j->len, j->in, &r, false, true, &w);
+	write_all(j->out_fd, j->out, r.blob, r.len);
+	if (j->cache_fd >= 0) {
+		write_all(j->cache_fd, j->out, r.blob, r.len);
+		printf("%s compiled\n", j->hex);
+	}
+	nft_result_free(&r);
+	return fflush(stdout) ? 1 : 0;
+}
+
+/* compile: the parent opens the files, the child (compile_child) parses
+ * under the filter, the parent renames what it wrote into place (a rename
+ * is a call the filter does not allow) and parses nothing itself. */
+static int cmd_compile(int argc, char **argv)
+{
+	struct compile_job j = { .cache_fd = -1 };
+	const char *cache = NULL;
+	char hex[SHA256_HEX] = "", path[4096 + 80], tmp_out[4096 + 32], tmp_cache[4096 + 128];
+
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "-o") == 0 && i + 1 < argc)
-			out = argv[++i];
+			j.out = argv[++i];
 		else if (strcmp(argv[i], "--cache") == 0 && i + 1 < argc)
 			cache = argv[++i];
 		else if (strcmp(argv[i], "--kind") == 0 && i + 1 < argc)
-			kind = argv[++i];
-		else if (!in && argv[i][0] != '-')
-			in = argv[i];
+			j.kind = argv[++i];
+		else if (!j.in && argv[i][0] != '-')
+			j.in = argv[i];
 		else
 			die("unexpected argument '%s' (usage: rampart-policy compile FILE -o BLOB)%s",
 			    argv[i], "");
 	}
-	if (!in || !out)
+	if (!j.in || !j.out)
 		die("usage: rampart-policy compile FILE -o BLOB [--kind KIND] [--cache DIR]%s%s", "", "");
-	char hex[SHA256_HEX], path[4096 + 80];
-	bool ids = kind && !strcmp(kind, "ids");
-	if (kind && !ids) { /* the layer's kind says which language it reads: never the other's */
-		size_t len;
-		char *text = read_file(in, NFT_FILE_MAX, &len);
-		bool json = wrap_is_json(text, len);
-
-		free(text);
-		if (!strcmp(kind, "wrapper") != json)
-			die("%s: %s", in, json ? "a JSON (wrapper) policy for a firewall layer: give "
-						 "it an nftables ruleset"
-					       : "not a JSON object: a wrapper layer's policy is JSON "
-						 "(docs/wrapper.md)");
-	}
+	j.in_fd = open_or_die(j.in);
+	j.hex = hex;
 	if (cache) {
-		size_t len;
-		char *text = read_file(in, NFT_FILE_MAX, &len);
-		cache_key(text, len, kind, hex);
-		free(text);
+		/* the key hashes the text: read here, parsed only in the child */
+		j.text = read_fd(j.in_fd, j.in, NFT_FILE_MAX, &j.len);
+		cache_key(j.text, j.len, j.kind, hex);
 		if (mkdir(cache, 0700) && errno != EEXIST)
 			die("cannot create the cache '%s': %s", cache, strerror(errno));
 		snprintf(path, sizeof(path), "%s/%s.blob", cache, hex);
-		if (cache_get(path, out)) {
-			printf("%s cached\n", hex);
-			return 0;
-		}
+		j.cached = cache_read(path, &j.clen);
+		j.cache_fd = open_tmp(path, tmp_cache, sizeof(tmp_cache));
 	}
-	if (ids) { /* an ids layer's rules: Snort 3 / Suricata */
-		size_t len;
-		char *text = read_file(in, NFT_FILE_MAX, &len);
-		struct ids_blob_out o;
-
-		if (ids_blob_compile(text, len, in, stderr, &o))
-			exit(1);
-		free(text);
-		write_file(out, o.blob, o.len);
+	j.out_fd = open_tmp(j.out, tmp_out, sizeof(tmp_out));
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0)
+		die("fork: %s%s", strerror(errno), "");
+	if (pid == 0)
+		_exit(compile_child(&j));
+	int st;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			die("waitpid: %s%s", strerror(errno), "");
+	bool ok = WIFEXITED(st) && WEXITSTATUS(st) == 0;
+	if (WIFSIGNALED(st))
+		fprintf(stderr, "rampart-policy: the compile ended on signal %d\n", WTERMSIG(st));
+	if (!ok || close(j.out_fd) || rename(tmp_out, j.out)) {
+		int e = errno;
+		unlink(tmp_out);
 		if (cache)
-			write_file(path, o.blob, o.len);
-		fprintf(stderr, "%s: %u rules in-line (%u contents, database %u bytes), %u not "
-				"loaded in-line\n", in, o.nrules, o.npatterns, o.db_size,
-			o.not_loaded);
-		if (cache)
-			printf("%s compiled\n", hex);
-		free(o.blob);
-		return 0;
+			unlink(tmp_cache);
+		if (ok)
+			die("cannot write '%s': %s", j.out, strerror(e));
+		return 1;
 	}
-	compile_or_die(in, &r, false, true, &w);
-	write_file(out, r.blob, r.len);
-	if (cache) {
-		write_file(path, r.blob, r.len);
-		printf("%s compiled\n", hex);
-	}
-	nft_result_free(&r);
+	if (cache && (close(j.cache_fd) || rename(tmp_cache, path)))
+		unlink(tmp_cache);	/* the blob is written; only the cache missed it */
 	return 0;
 }
 
@@ -349,18 +463,22 @@ static int cmd_firewall(int argc, char **argv)
 		    "", "");
 
 	struct nft_result r;
-	compile_or_die(rules, &r, false, false, NULL);
+	int rules_fd = open_or_die(rules);
 	static struct pcap_reader pr;	/* a 256 KiB buffer: not on the stack */
 	char err[256];
 	if (pcap_open(&pr, pcap, err, sizeof(err)))
 		die("%s%s", err, "");
-	struct fw_engine *fw = calloc(1, sizeof(*fw));
-	if (!fw)
-		die("out of memory%s%s", "", "");
 	/* Conntrack's hash key: random, as the layer's (a pcap can be crafted). */
 	uint8_t key[FW_CT_KEY_BYTES];
 	if (getrandom(key, sizeof(key), 0) != (ssize_t)sizeof(key))
 		die("getrandom: %s (conntrack's hash key)%s", strerror(errno), "");
+	/* the files are open (pcap_open read only its header): parse nothing
+	 * more outside the filter */
+	enter_sandbox();
+	compile_or_die(rules_fd, rules, &r, false, false, NULL);
+	struct fw_engine *fw = calloc(1, sizeof(*fw));
+	if (!fw)
+		die("out of memory%s%s", "", "");
 	fw_engine_init(fw, r.blob, key);
 	if (no_csum)
 		fw->parse_flags = FW_PARSE_NO_IP_CSUM;

@@ -304,6 +304,67 @@ static bool lookup_name(const struct named *t, const char *s, unsigned *v)
 	return false;
 }
 
+/* /etc/services, read once before rampart-policy's seccomp filter (which
+ * allows no open) by nft_services_load(); without it, getservbyname. */
+struct service {
+	char name[32];
+	uint16_t port;
+	bool tcp;
+};
+static struct service *services;
+static unsigned nservices;
+static bool services_loaded;
+
+void nft_services_load(void)
+{
+	struct servent *se;
+	unsigned cap = 0;
+
+	setservent(0);
+	while ((se = getservent()) && nservices < NFT_SERVICES_MAX) {
+		for (char **alias = se->s_aliases - 1; nservices < NFT_SERVICES_MAX; alias++) {
+			const char *name = alias < se->s_aliases ? se->s_name : *alias;
+			if (!name)
+				break;
+			if (strlen(name) >= sizeof(services[0].name) ||
+			    (strcmp(se->s_proto, "tcp") && strcmp(se->s_proto, "udp")))
+				continue;
+			if (nservices == cap) {
+				cap = cap ? 2 * cap : 256;
+				struct service *n = realloc(services, cap * sizeof(*n));
+				if (!n)
+					goto out;
+				services = n;
+			}
+			struct service *v = &services[nservices++];
+			snprintf(v->name, sizeof(v->name), "%s", name);
+			v->port = ntohs((uint16_t)se->s_port);
+			v->tcp = strcmp(se->s_proto, "tcp") == 0;
+		}
+	}
+out:
+	endservent();
+	services_loaded = true;
+}
+
+static bool service_port(const char *name, const char *proto, unsigned *v)
+{
+	if (!services_loaded) {
+		struct servent *se = getservbyname(name, proto);
+		if (!se)
+			return false;
+		*v = ntohs((uint16_t)se->s_port);
+		return true;
+	}
+	for (unsigned i = 0; i < nservices; i++)
+		if (services[i].tcp == (strcmp(proto, "tcp") == 0) &&
+		    strcmp(services[i].name, name) == 0) {
+			*v = services[i].port;
+			return true;
+		}
+	return false;
+}
+
 static bool parse_uint(const char *s, unsigned long max, unsigned *v)
 {
 	char *e;
@@ -364,10 +425,8 @@ static bool parse_scalar(unsigned field, const char *s, uint8_t *key)
 	case FW_F_UDP_DPORT:
 		if (!parse_uint(s, 65535, &v)) {
 			const char *pr = field <= FW_F_TCP_DPORT ? "tcp" : "udp";
-			struct servent *se = getservbyname(s, pr);
-			if (!se)
+			if (!service_port(s, pr, &v))
 				return false;
-			v = ntohs((uint16_t)se->s_port);
 		}
 		key[0] = (uint8_t)(v >> 8);
 		key[1] = (uint8_t)v;
@@ -391,6 +450,14 @@ static bool parse_scalar(unsigned field, const char *s, uint8_t *key)
 		if (!lookup_name(ct_states, s, &v))
 			return false;
 		key[0] = (uint8_t)v;
+		return true;
+	case FW_F_NFPROTO:
+		if (strcmp(s, "ipv4") == 0)
+			key[0] = FW_NFPROTO_IPV4;
+		else if (strcmp(s, "ipv6") == 0)
+			key[0] = FW_NFPROTO_IPV6;
+		else
+			return false;
 		return true;
 	}
 	return false;
@@ -854,7 +921,7 @@ static const struct selector selectors[] = {
 	{ "ip", "saddr", FW_F_IP_SADDR }, { "ip", "daddr", FW_F_IP_DADDR },
 	{ "ip", "protocol", FW_F_IP_PROTOCOL },
 	{ "ip6", "saddr", FW_F_IP6_SADDR }, { "ip6", "daddr", FW_F_IP6_DADDR },
-	{ "meta", "l4proto", FW_F_L4PROTO },
+	{ "meta", "l4proto", FW_F_L4PROTO }, { "meta", "nfproto", FW_F_NFPROTO },
 	{ "meta", "iifname", FW_F_IIF }, { "meta", "oifname", FW_F_OIF },
 	{ "tcp", "sport", FW_F_TCP_SPORT }, { "tcp", "dport", FW_F_TCP_DPORT },
 	{ "tcp", "flags", FW_F_TCP_FLAGS },

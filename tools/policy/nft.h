@@ -25,5 +25,11 @@ struct nft_result {
 /* Compiles text[0 .. len); 0 on success, -1 with out->errors otherwise. */
 int nft_compile(const char *text, size_t len, const char *fname, struct nft_result *out);
 void nft_result_free(struct nft_result *r);
+/* Service names (/etc/services) the compiler knows, at most this many names
+ * and aliases: a bound on what a hostile services file costs. */
+#define NFT_SERVICES_MAX 16384u
+/* Reads /etc/services now, so that compiling opens no file afterwards (the
+ * seccomp filter of rampart-policy allows none). */
+void nft_services_load(void);
 
 #endif
