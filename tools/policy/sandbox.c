@@ -14,7 +14,7 @@
  *     and writing open descriptors, closing them, the allocator's mmap,
  *     munmap, mremap, brk and madvise, mprotect and mmap never with
  *     PROT_EXEC, fstat, lseek, ioctl TCGETS for stdio's tty check,
- *     getrandom, futex, clock_gettime, the signal mask, exit);
+ *     getrandom, futex, clock_gettime, sysinfo, the signal mask, exit);
  *  3. a forbidden call never runs: SIGSYS (SCMP_ACT_TRAP) writes one line
  *     naming it and ends the process with exit 1; another architecture's
  *     call kills the process (SCMP_ACT_KILL_PROCESS).
@@ -92,6 +92,10 @@ void policy_sandbox(void)
 		SCMP_SYS(writev), SCMP_SYS(close), SCMP_SYS(lseek), SCMP_SYS(fstat),
 		SCMP_SYS(newfstatat), SCMP_SYS(munmap), SCMP_SYS(mremap), SCMP_SYS(brk),
 		SCMP_SYS(madvise), SCMP_SYS(getrandom), SCMP_SYS(futex), SCMP_SYS(clock_gettime),
+		/* glibc's qsort asks for the physical memory's size before it
+		 * sorts more than 1 KiB (a set of a few hundred elements):
+		 * read-only, it tells the count of pages, load and uptime */
+		SCMP_SYS(sysinfo),
 		SCMP_SYS(rt_sigprocmask), SCMP_SYS(rt_sigreturn), SCMP_SYS(exit),
 		SCMP_SYS(exit_group),
 	};
