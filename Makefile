@@ -243,6 +243,7 @@ bench: deps
 	@bench/layers.sh
 	@bench/run.sh
 	@bench/iperf.sh
+	@bench/fw.sh
 
 # The ids engine: scan speed against Suricata, hs_scan on the host against
 # the scan in the ids layer, rules loaded and compile cost per set
@@ -250,6 +251,12 @@ bench: deps
 bench-ids: deps
 	@$(MAKE) --no-print-directory all images $(B)/ids-hsbench
 	@bench/ids.sh
+
+# The firewall engine: frames/s offline and cycles per frame in the layer
+# by policy size, single-port rules against a set (docs/benchmarks-fw.md).
+bench-fw: deps
+	@$(MAKE) --no-print-directory all images
+	@bench/fw.sh
 
 # The guest's network through layers alone (iperf3, ping, exits per frame).
 bench-net: deps
@@ -262,7 +269,7 @@ format:
 clean:
 	rm -rf $(B)
 
-.PHONY: all unit cli ids-verify-all ids-diff layers fuzz fuzz-build fuzz-smoke deps images system check demo bench bench-ids bench-net format clean
+.PHONY: all unit cli ids-verify-all ids-diff layers fuzz fuzz-build fuzz-smoke deps images system check demo bench bench-fw bench-ids bench-net format clean
 -include $(shell find $(B)/obj $(B)/asan $(B)/fuzzobj $(B)/unit -type f -name '*.d' 2>/dev/null)
 
 # ---- layers (ring-3 images) -------------------------------------------------

@@ -12,7 +12,8 @@
 
 static const char *const keys[FWR_KEYS] = {
 	"frames", "bytes", "accepted", "dropped", "rejected", "invalid", "spoofed", "ct_full",
-	"frag_dropped", "reject_unsent", "tagged", "ct_entries", "rules", "uptime_s", "restarts"};
+	"frag_dropped", "reject_unsent", "tagged", "filter_cycles", "filtered",
+	"ct_entries", "rules", "uptime_s", "restarts"};
 
 static const char *const wkeys[WRR_KEYS] = {
 	"requests", "refused_denied", "refused_read_only", "refused_too_big", "refused_rate",
@@ -282,7 +283,8 @@ void fwr_events(const struct fwr *f, const struct ln_stack *s)
 			  v[FWR_DROPPED], "rejected", 'u', v[FWR_REJECTED], "invalid", 'u',
 			  v[FWR_INVALID], "spoofed", 'u', v[FWR_SPOOFED], "tagged", 'u',
 			  v[FWR_TAGGED], "ct_entries", 'u', v[FWR_CT_ENTRIES], "ct_full", 'u', v[FWR_CT_FULL], "frag_dropped", 'u',
-			  v[FWR_FRAG_DROPPED], "reject_unsent", 'u', v[FWR_REJECT_UNSENT], "restarts",
+			  v[FWR_FRAG_DROPPED], "reject_unsent", 'u', v[FWR_REJECT_UNSENT], "filter_cycles", 'u',
+			  v[FWR_FILTER_CYCLES], "filtered", 'u', v[FWR_FILTERED], "restarts",
 			  'u', v[FWR_RESTARTS], "reports", 'u', l->reports, "uptime_s", 'u',
 			  v[FWR_UPTIME], "counters", 'j', rules, NULL);
 	}
