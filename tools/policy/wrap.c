@@ -206,6 +206,22 @@ static void devices(struct cc *c, json_t *v, struct wr_policy *p)
 	}
 }
 
+/* A whole number in [1, max], or a refusal. */
+static bool positive(struct cc *c, json_t *v, const char *path, uint64_t max, uint64_t *out)
+{
+	if (json_is_integer(v) && json_integer_value(v) == 0) {
+		refuse(c, "%s: 0 lets the child never run (leave exits out for no limit)", path);
+		return false;
+	}
+	if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+	    (uint64_t)json_integer_value(v) > max) {
+		refuse(c, "%s: want a whole number from 1 to %llu", path, (unsigned long long)max);
+		return false;
+	}
+	*out = (uint64_t)json_integer_value(v);
+	return true;
+}
+
 /* "exits": {"per_s": N, "burst": N}: the child's exit rate. Unlike a
  * device's limits a 0 here is refused: the key exists to set a limit, and a
  * rate of 0 would mean none (or, as a burst, a child that never runs). */
@@ -213,7 +229,7 @@ static void exits(struct cc *c, json_t *obj, struct wr_policy *p)
 {
 	const char *k;
 	json_t *v;
-	bool rate = false, burst = false;
+	bool burst = false;
 
 	if (!json_is_object(obj)) {
 		refuse(c, "exits: want an object, {\"per_s\": N, \"burst\": N}");
@@ -224,18 +240,14 @@ static void exits(struct cc *c, json_t *obj, struct wr_policy *p)
 
 		snprintf(path, sizeof(path), "exits.%s", k);
 		if (!strcmp(k, "per_s"))
-			rate = number(c, v, path, WR_RATE_MAX, &p->exits_per_s);
+			positive(c, v, path, WR_RATE_MAX, &p->exits_per_s);
 		else if (!strcmp(k, "burst"))
-			burst = number(c, v, path, WR_BURST_MAX, &p->exits_burst);
+			burst = positive(c, v, path, WR_BURST_MAX, &p->exits_burst);
 		else
 			refuse(c, "%s: unknown key (per_s, burst)", path);
 	}
 	if (!json_object_get(obj, "per_s"))
 		refuse(c, "exits.per_s: missing (exits a second)");
-	else if (rate && !p->exits_per_s)
-		refuse(c, "exits.per_s: 0 lets the child never run");
-	if (burst && !p->exits_burst)
-		refuse(c, "exits.burst: 0 lets the child never run");
 	/* no burst: one second's worth, as the device limits */
 	if (!burst)
 		p->exits_burst = p->exits_per_s;
