@@ -6,7 +6,8 @@
  * Invariants:
  *  1. Nothing reads a blob field before wr_blob_check accepted the blob:
  *     magic, version, size, device bits, range counts, every range lo < hi,
- *     every rate and burst within bounds, a rate with a burst.
+ *     every rate and burst within bounds (the exit limit's too), a rate
+ *     with a burst.
  *  2. A request is checked over every sector it touches, [off / 512,
  *     ceil((off + bytes) / 512)), against every range; an overflowing end
  *     is a refusal.
@@ -61,6 +62,11 @@ int wr_blob_check(const void *blob, size_t len, const char **why)
 			*why = "a rate limit out of bounds, or a rate without a burst";
 			return -1;
 		}
+	if (p->exits_per_s > WR_RATE_MAX || p->exits_burst > WR_BURST_MAX ||
+	    !p->exits_per_s != !p->exits_burst) {
+		*why = "the exit limit out of bounds, or a rate without a burst";
+		return -1;
+	}
 	return 0;
 }
 

@@ -29,7 +29,7 @@
 #include <stdint.h>
 
 #define WR_MAGIC 0x52575052u /* "RPWR" */
-#define WR_VERSION 1u
+#define WR_VERSION 2u /* 2: the child's exit limit */
 /* Ranges per list: an operator's policy names a few regions (a boot
  * sector, a partition); a bound keeps each check a short, fixed walk. */
 #define WR_RANGES_MAX 32u
@@ -60,13 +60,16 @@ struct wr_limit {
 	uint32_t refuse, pad;
 };
 
-/* The blob (version 1): this struct, little-endian, nothing after it. */
+/* The blob (version 2): this struct, little-endian, nothing after it. */
 struct wr_policy {
 	uint32_t magic, version, size, devices;
 	uint64_t max_request; /* bytes of one disk request; 0: no limit */
 	uint32_t nro, ndeny;
 	struct wr_range ro[WR_RANGES_MAX], deny[WR_RANGES_MAX];
 	struct wr_limit limit[WR_DIRS];
+	/* version 2: the child's exits per second and their burst (both 0:
+	 * no limit; a rate needs a burst) */
+	uint64_t exits_per_s, exits_burst;
 };
 
 /* 0, or -1 with *why. */

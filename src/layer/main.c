@@ -479,6 +479,10 @@ static __attribute__((noreturn)) void pass_main(const struct rp_boot_info *info,
 			hc_log("pass: RP_HC_VCPU_RUN refused");
 			hc_exit(LAYER_CODE_DEAD);
 		}
+		/* the child's exit rate: held here, before its exit is handled */
+		if (wrap && child_exit.reason != RP_EXIT_EVENT && child_exit.reason != RP_EXIT_DEAD &&
+		    wrl_exit())
+			vdev_poll_all();
 		if ((kind == 12 || kind == KIND_FWFLAKY) && !info->restarts &&
 		    ++forwarded == FLAKY_AFTER)
 			*(volatile uint8_t *)(uintptr_t)pass_main = 0xcc;

@@ -19,6 +19,11 @@
  *     never runs ahead of real time, so the limits are never exceeded
  *     through it.
  *  5. The counters are bounded: nothing the child does grows a table.
+ *  6. With an exit limit, every exit of the child that reaches us (every
+ *     RP_HC_VCPU_RUN return but our own events and its end) takes a token
+ *     before it is handled; with none left the child is not resumed until
+ *     the bucket refills on the same clock (invariant 4), so over any
+ *     interval it makes no more than rate x time + burst exits.
  */
 #include "layer/wrl.h"
 
@@ -42,15 +47,15 @@
 #define WRL_LINE_MAX 480
 
 enum { C_REQS, C_DENIED, C_READ_ONLY, C_TOO_BIG, C_RATE_REFUSED, C_DELAYED, C_DELAY_MS,
-       C_FRAMES_DROPPED, C_NOT_GIVEN, C_KEYS };
+       C_FRAMES_DROPPED, C_NOT_GIVEN, C_EXITS, C_EXITS_DELAYED, C_KEYS };
 static const char *const names[C_KEYS] = {
     "requests", "refused_denied", "refused_read_only", "refused_too_big", "refused_rate",
-    "delayed", "delay_ms", "frames_refused", "devices_withheld"};
+    "delayed", "delay_ms", "frames_refused", "devices_withheld", "exits", "exits_delayed"};
 
 static struct rp_boot_info own; /* our boot info without the policy blob */
 static const struct rp_blob *policy;
 static const struct wr_policy *pol;
-static struct wr_bucket bytes[WR_DIRS], ops[WR_DIRS];
+static struct wr_bucket bytes[WR_DIRS], ops[WR_DIRS], exit_bucket;
 static uint64_t now_ns, ticks, count[C_KEYS];
 static uint64_t range_hits[2][WR_RANGES_MAX]; /* deny, read-only */
 static bool timer_on, net_pending;
@@ -137,6 +142,25 @@ static void tick(void)
 		wrl_report();
 }
 
+/* Wait on our timer, the child held: true when a tick came. */
+static bool wait_tick(void)
+{
+	int64_t ev = hc5(RP_HC_WAIT, 2 * WRL_TICK_NS, 0, 0, 0, 0);
+
+	if (ev > 0 && (ev & RP_EV_NET))
+		net_pending = true;
+	/* Only a delivered tick moves the clock. The wait also returns early,
+	 * with no bits, when frames wait at our parent's tap or a layer below
+	 * has a timer due: no time is known to have passed then, so none is
+	 * credited (crediting it let inbound traffic lift every limit); the
+	 * timer stays armed, the caller waits again. */
+	if (ev > 0 && (ev & RP_EV_TIMER)) {
+		tick();
+		return true;
+	}
+	return false;
+}
+
 /* Wait until direction d's buckets let `amount` bytes (one operation) pass,
  * then take them; -1 when its limit refuses instead. */
 static int limit(enum wr_dir d, uint64_t amount)
@@ -146,7 +170,6 @@ static int limit(enum wr_dir d, uint64_t amount)
 	for (;;) {
 		uint64_t a = wr_bucket_wait(&bytes[d], now_ns, amount),
 			 b = wr_bucket_wait(&ops[d], now_ns, 1);
-		int64_t ev;
 
 		if (!a && !b)
 			break;
@@ -157,22 +180,29 @@ static int limit(enum wr_dir d, uint64_t amount)
 		if (!delayed)
 			count[C_DELAYED]++;
 		delayed = true;
-		ev = hc5(RP_HC_WAIT, 2 * WRL_TICK_NS, 0, 0, 0, 0);
-		if (ev > 0 && (ev & RP_EV_NET))
-			net_pending = true;
-		/* Only a delivered tick moves the clock. The wait also returns
-		 * early, with no bits, when frames wait at our parent's tap or
-		 * a layer below has a timer due: no time is known to have
-		 * passed then, so none is credited (crediting it let inbound
-		 * traffic lift every limit); the timer stays armed, wait again. */
-		if (ev > 0 && (ev & RP_EV_TIMER)) {
-			tick();
+		if (wait_tick())
 			count[C_DELAY_MS] += WRL_TICK_NS / 1000000;
-		}
 	}
 	wr_bucket_take(&bytes[d], amount);
 	wr_bucket_take(&ops[d], 1);
 	return 0;
+}
+
+bool wrl_exit(void)
+{
+	bool delayed = false;
+
+	count[C_EXITS]++;
+	if (!pol->exits_per_s)
+		return wrl_net_pending();
+	while (wr_bucket_wait(&exit_bucket, now_ns, 1)) {
+		if (!delayed)
+			count[C_EXITS_DELAYED]++;
+		delayed = true;
+		wait_tick();
+	}
+	wr_bucket_take(&exit_bucket, 1);
+	return wrl_net_pending();
 }
 
 /* vdev_hooks.request. */
@@ -214,6 +244,8 @@ void wrl_start(void)
 		net_limit |= (d == WR_NET_TX || d == WR_NET_RX) &&
 			     (li->bytes_per_s || li->ops_per_s);
 	}
+	wr_bucket_init(&exit_bucket, pol->exits_per_s, pol->exits_burst, 0);
+	any |= pol->exits_per_s != 0;
 	count[C_NOT_GIVEN] = (uint64_t)((vdev_find(&own, 2) && !(pol->devices & WR_DEV_DISK)) +
 					(vdev_find(&own, 1) && !(pol->devices & WR_DEV_NET)) +
 					(vdev_find(&own, 4) && !(pol->devices & WR_DEV_RNG)));
@@ -234,6 +266,12 @@ void wrl_start(void)
 	line_str(&l, pol->devices & WR_DEV_NET ? " net" : "");
 	line_str(&l, pol->devices & WR_DEV_RNG ? " rng" : "");
 	line_str(&l, any ? ", rate limits on" : ", no rate limit");
+	if (pol->exits_per_s) {
+		line_str(&l, ", exits ");
+		line_dec(&l, pol->exits_per_s);
+		line_str(&l, "/s burst ");
+		line_dec(&l, pol->exits_burst);
+	}
 	line_send(&l);
 }
 

@@ -8,8 +8,10 @@
  * The order pass_main keeps: wrl_setup before anything else (then only the
  * devices wrl_devices allows are given to the child); the child built,
  * wrl_seal (again after each rebuild) and, the first time, wrl_start before
- * the child first runs; wrl_tick on each RP_EV_TIMER, wrl_net_pending after
- * each MMIO exit handled (an RP_EV_NET that came while a request waited);
+ * the child first runs; wrl_exit on each exit of the child before it is
+ * handled (not on our own events nor its end); wrl_tick on each
+ * RP_EV_TIMER, wrl_net_pending after each MMIO exit handled (an RP_EV_NET
+ * that came while a request waited);
  * wrl_report before the stack ends.
  */
 #ifndef RAMPART_LAYER_WRL_H
@@ -31,6 +33,10 @@ void wrl_check(void);
 uint32_t wrl_devices(void);
 /* Put the checks on the block and packet paths and start the clock. */
 void wrl_start(void);
+/* An exit of the child reached us: counted, and with an exit limit held
+ * (the child not resumed) until its token is there. True when an
+ * RP_EV_NET came meanwhile (poll the network). */
+bool wrl_exit(void);
 /* One tick passed (RP_EV_TIMER). */
 void wrl_tick(void);
 /* An RP_EV_NET came while a request waited: true once (poll the network). */

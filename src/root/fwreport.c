@@ -17,7 +17,8 @@ static const char *const keys[FWR_KEYS] = {
 
 static const char *const wkeys[WRR_KEYS] = {
 	"requests", "refused_denied", "refused_read_only", "refused_too_big", "refused_rate",
-	"delayed", "delay_ms", "frames_refused", "devices_withheld", "uptime_ms", "restarts"};
+	"delayed", "delay_ms", "frames_refused", "exits", "exits_delayed", "devices_withheld",
+	"uptime_ms", "restarts"};
 
 static const char *const ikeys[IDR_KEYS] = {
 	"frames", "bytes", "scanned", "scanned_bytes", "alerts", "drops", "invalid", "scan_failed",
@@ -302,7 +303,8 @@ void fwr_events(const struct fwr *f, const struct ln_stack *s)
 			  v[WRR_REQUESTS], "refused_denied", 'u', v[WRR_DENIED], "refused_read_only",
 			  'u', v[WRR_READ_ONLY], "refused_too_big", 'u', v[WRR_TOO_BIG],
 			  "refused_rate", 'u', v[WRR_RATE], "delayed", 'u', v[WRR_DELAYED], "delay_ms",
-			  'u', v[WRR_DELAY_MS], "frames_refused", 'u', v[WRR_FRAMES],
+			  'u', v[WRR_DELAY_MS], "frames_refused", 'u', v[WRR_FRAMES], "exits", 'u',
+			  v[WRR_EXITS], "exits_delayed", 'u', v[WRR_EXITS_DELAYED],
 			  "devices_withheld", 'u', v[WRR_WITHHELD], "restarts", 'u', v[WRR_RESTARTS],
 			  "reports", 'u', l->reports, "uptime_ms", 'u', v[WRR_UPTIME], NULL);
 	}

@@ -48,7 +48,7 @@ struct fwr_layer {
 /* A wrapper layer's counters ("wrstats": src/layer/wrl.c). */
 enum wrr_key {
 	WRR_REQUESTS, WRR_DENIED, WRR_READ_ONLY, WRR_TOO_BIG, WRR_RATE, WRR_DELAYED,
-	WRR_DELAY_MS, WRR_FRAMES, /* the ones above add up over restarts */
+	WRR_DELAY_MS, WRR_FRAMES, WRR_EXITS, WRR_EXITS_DELAYED, /* these add up over restarts */
 	WRR_WITHHELD, WRR_UPTIME, WRR_RESTARTS, WRR_KEYS
 };
 #define WRR_ADDITIVE WRR_WITHHELD

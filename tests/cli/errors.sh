@@ -283,6 +283,23 @@ printf '{"layers":[{"kind":"wrapper","rules":"x.json","policy":{}},{"kind":"io"}
 expect wrap-inline-and-file 1 "layers\[0\].policy: give rules (a file) or policy (inline), not both" -- $R check "$T/stack/wr2.json" --layer-args 2,1,0
 printf '{"layers":[{"kind":"pass","policy":{}},{"kind":"io"}]}' >"$T/stack/wr3.json"
 expect wrap-inline-not-wrapper 1 "layer 1 'pass' takes no rules" -- $R check "$T/stack/wr3.json" --layer-args 2,1,0
+# The child's exit limit: a whole number from 1 (0, negative, garbage refused).
+WRX="--layers wrapper,spin --layer-args 1,1"
+for c in 'zero {"per_s": 0}' 'burst-zero {"per_s": 10, "burst": 0}' 'negative {"per_s": -5}' \
+	'garbage {"per_s": "fast"}' 'huge {"per_s": 4294967297}' 'typo {"per_sec": 10}' 'no-object 1000'; do
+	printf '{"exits": %s}\n' "${c#* }" >"$T/exits-${c%% *}.json"
+done
+expect wrap-exits-zero 1 "exits-zero.json: exits.per_s: 0 lets the child never run" -- $R run $WRX --rules wrapper="$T/exits-zero.json"
+expect wrap-exits-burst-zero 1 "exits.burst: 0 lets the child never run" -- $R check $WRX --rules wrapper="$T/exits-burst-zero.json"
+expect wrap-exits-negative 1 "exits.per_s: want a whole number from 1 to 4294967296" -- $R run $WRX --rules wrapper="$T/exits-negative.json"
+expect wrap-exits-garbage 1 "exits.per_s: want a whole number" -- $R check $WRX --rules wrapper="$T/exits-garbage.json"
+expect wrap-exits-huge 1 "exits.per_s: want a whole number from 1 to 4294967296" -- $R check $WRX --rules wrapper="$T/exits-huge.json"
+expect wrap-exits-typo 1 "exits.per_sec: unknown key (per_s, burst)" -- $R check $WRX --rules wrapper="$T/exits-typo.json"
+expect wrap-exits-no-object 1 "exits: want an object" -- $R check $WRX --rules wrapper="$T/exits-no-object.json"
+printf '{"layers":[{"kind":"wrapper","policy":{"exits":{"per_s":-1}}},{"kind":"spin"}]}' >"$T/stack/wrx.json"
+expect wrap-exits-inline 1 "policy.json: exits.per_s: want a whole number" -- $R check "$T/stack/wrx.json" --layer-args 1,1
+printf '{"devices": [], "exits": {"per_s": 1000}}\n' >"$T/exits-ok.json"
+expect wrap-exits-ok 0 "" -- $R check $WRX --rules wrapper="$T/exits-ok.json"
 $P compile "$T/ok.json" -o "$T/wr.blob" >/dev/null
 WRHASH=$(sha256sum "$T/wr.blob" | cut -d' ' -f1)
 expect wrap-unapproved 1 "layer 1 (wrapper): the policy blob of $T/ok.json has sha256 $WRHASH, not approved" -- $R check $WRL --rules wrapper="$T/ok.json" --manifest "$T/fw.manifest"

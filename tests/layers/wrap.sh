@@ -192,4 +192,54 @@ frame_limit() {
 frame_limit net
 frame_limit net-noise noise
 
+# The child's exit rate: the spin guest storms 4000 port writes (doorbells)
+# behind a wrapper, with a limit of 1000 exits/s (burst 100) and without.
+# Its exits are the root's count for its VM (the "exits" event at depth 2);
+# over the run's seconds, limited, they must stay within 15 % of the limit
+# (the bucket allows no more than 1000 x t + 100: 1025/s over 4 s; the
+# lower bound is the noise this machine allows), every one counted by the
+# wrapper; unlimited, they must run at more than twice the limit.
+EXITS=4000 EXIT_LIMIT=1000
+cat >"$T/exits.json" <<P
+{"devices": [], "exits": {"per_s": $EXIT_LIMIT, "burst": 100}}
+P
+echo '{"devices": []}' >"$T/noexits.json"
+# child_pio: the pio exits of the VM at depth 2 (the wrapper's child)
+child_pio() { grep '"event":"exits"' "$T/$n" | grep '"depth":2,' | sed -n 's/.*"pio":\([0-9]*\).*/\1/p'; }
+# storm NAME POLICY: the spin guest's doorbells behind a wrapper; sets rate
+storm() {
+	n=$1
+	timeout $((40 * TIME_SCALE)) "$R" run --layers wrapper,spin --layer-args 1,$EXITS \
+		--rules wrapper="$2" 2>"$T/$n"
+	rc=$?
+	pio=$(child_pio) secs=$(endf seconds)
+	rate=$(awk -v e="$pio" -v s="$secs" 'BEGIN { if (s > 0) printf "%d", e / s; else print 0 }')
+}
+storm exits "$T/exits.json"
+why=""
+[ $rc = 0 ] || why="rampart exit $rc"
+[ "$pio" = $((EXITS + 1)) ] || why="$why; the child made $pio port exits, want $((EXITS + 1))"
+[ "$(field exits)" = "$pio" ] || why="$why; the wrapper counted $(field exits) exits, its child made $pio"
+[ "$(field exits_delayed)" -ge 1 ] 2>/dev/null || why="$why; no exit delayed ($(field exits_delayed))"
+[ "$rate" -le $((EXIT_LIMIT * 115 / 100)) ] || why="$why; $rate exits/s, over the limit's $EXIT_LIMIT + 15 %"
+[ "$rate" -ge $((EXIT_LIMIT * 85 / 100)) ] || why="$why; $rate exits/s, under the limit's $EXIT_LIMIT - 15 %"
+if [ -z "$why" ]; then
+	ok "exit limit $EXIT_LIMIT/s: the child's $pio doorbells took $secs s, $rate exits/s (within 15 %), $(field exits_delayed) delayed"
+else
+	notok "exit limit $EXIT_LIMIT/s" "$why"
+fi
+limited=$rate
+storm noexits "$T/noexits.json"
+why=""
+[ $rc = 0 ] || why="rampart exit $rc"
+[ "$pio" = $((EXITS + 1)) ] || why="$why; the child made $pio port exits, want $((EXITS + 1))"
+[ "$(field exits)" = "$pio" ] || why="$why; the wrapper counted $(field exits) exits, its child made $pio"
+[ "$(field exits_delayed)" = 0 ] || why="$why; $(field exits_delayed) exits delayed with no limit"
+[ "$rate" -gt $((EXIT_LIMIT * 2)) ] || why="$why; $rate exits/s, not above twice the limit"
+if [ -z "$why" ]; then
+	ok "no exit limit: the same $pio doorbells at $rate exits/s (limited: $limited), none delayed"
+else
+	notok "no exit limit" "$why"
+fi
+
 summary wrap

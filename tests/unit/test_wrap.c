@@ -182,6 +182,14 @@ static void test_compile(void **state)
 	}
 	p = compile("{\"devices\": []}");
 	assert_int_equal(p->devices, 0);
+	assert_int_equal(p->exits_per_s, 0); /* no exit limit */
+	assert_int_equal(p->exits_burst, 0);
+	p = compile("{\"exits\": {\"per_s\": 2000, \"burst\": 500}}");
+	assert_int_equal(p->version, 2);
+	assert_int_equal(p->exits_per_s, 2000);
+	assert_int_equal(p->exits_burst, 500);
+	p = compile("{\"exits\": {\"per_s\": 4294967296}}"); /* a second's worth */
+	assert_int_equal(p->exits_burst, WR_BURST_MAX);
 }
 
 static void test_refusals(void **state)
@@ -207,6 +215,15 @@ static void test_refusals(void **state)
 	    {"{\"devices\": [\"disk\", \"gpu\"]}", "devices[1]: not one of"},
 	    {"{\"devices\": \"disk\"}", "devices: want a list"},
 	    {"{\"disk\": {}, \"disk\": {}}", "duplicate"},
+	    {"{\"exits\": {\"per_s\": 0}}", "exits.per_s: 0 lets the child never run"},
+	    {"{\"exits\": {\"per_s\": 5, \"burst\": 0}}", "exits.burst: 0 lets the child"},
+	    {"{\"exits\": {\"per_s\": -1}}", "exits.per_s: want a whole number"},
+	    {"{\"exits\": {\"per_s\": \"many\"}}", "exits.per_s: want a whole number"},
+	    {"{\"exits\": {\"per_s\": 4294967297}}", "exits.per_s: want a whole number"},
+	    {"{\"exits\": {\"per_s\": 5, \"burst\": 4294967297}}", "exits.burst: want a whole"},
+	    {"{\"exits\": {\"burst\": 5}}", "exits.per_s: missing"},
+	    {"{\"exits\": {\"per_s\": 5, \"rate\": 1}}", "exits.rate: unknown key"},
+	    {"{\"exits\": 1000}", "exits: want an object"},
 	};
 	char many[4096];
 	size_t n;
@@ -236,17 +253,21 @@ static void test_blob_check(void **state)
 	const char *why;
 
 	(void)state;
-	for (unsigned k = 0; k < 9; k++) {
+	for (unsigned k = 0; k < 13; k++) {
 		memcpy(p, good, sizeof(*p));
 		switch (k) {
 		case 0: p->magic ^= 1; break;
-		case 1: p->version = 2; break;
+		case 1: p->version = 1; break; /* before the exit limit */
 		case 2: p->size--; break;
 		case 3: p->devices |= 8; break;
 		case 4: p->nro = WR_RANGES_MAX + 1; break;
 		case 5: p->deny[0].hi = p->deny[0].lo; break;
 		case 6: p->limit[WR_DISK_READ].burst_bytes = 0; break;
 		case 7: p->limit[WR_NET_RX].ops_per_s = WR_RATE_MAX + 1; break;
+		case 8: p->exits_per_s = 10; break; /* a rate without a burst */
+		case 9: p->exits_burst = 10; break; /* a burst without a rate */
+		case 10: p->exits_per_s = WR_RATE_MAX + 1, p->exits_burst = 1; break;
+		case 11: p->exits_per_s = 1, p->exits_burst = WR_BURST_MAX + 1; break;
 		default: p->limit[WR_DISK_WRITE].refuse = 2; break;
 		}
 		why = NULL;

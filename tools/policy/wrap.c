@@ -206,6 +206,53 @@ static void devices(struct cc *c, json_t *v, struct wr_policy *p)
 	}
 }
 
+/* A whole number in [1, max], or a refusal. */
+static bool positive(struct cc *c, json_t *v, const char *path, uint64_t max, uint64_t *out)
+{
+	if (json_is_integer(v) && json_integer_value(v) == 0) {
+		refuse(c, "%s: 0 lets the child never run (leave exits out for no limit)", path);
+		return false;
+	}
+	if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+	    (uint64_t)json_integer_value(v) > max) {
+		refuse(c, "%s: want a whole number from 1 to %llu", path, (unsigned long long)max);
+		return false;
+	}
+	*out = (uint64_t)json_integer_value(v);
+	return true;
+}
+
+/* "exits": {"per_s": N, "burst": N}: the child's exit rate. Unlike a
+ * device's limits a 0 here is refused: the key exists to set a limit, and a
+ * rate of 0 would mean none (or, as a burst, a child that never runs). */
+static void exits(struct cc *c, json_t *obj, struct wr_policy *p)
+{
+	const char *k;
+	json_t *v;
+	bool burst = false;
+
+	if (!json_is_object(obj)) {
+		refuse(c, "exits: want an object, {\"per_s\": N, \"burst\": N}");
+		return;
+	}
+	json_object_foreach(obj, k, v) {
+		char path[96];
+
+		snprintf(path, sizeof(path), "exits.%s", k);
+		if (!strcmp(k, "per_s"))
+			positive(c, v, path, WR_RATE_MAX, &p->exits_per_s);
+		else if (!strcmp(k, "burst"))
+			burst = positive(c, v, path, WR_BURST_MAX, &p->exits_burst);
+		else
+			refuse(c, "%s: unknown key (per_s, burst)", path);
+	}
+	if (!json_object_get(obj, "per_s"))
+		refuse(c, "exits.per_s: missing (exits a second)");
+	/* no burst: one second's worth, as the device limits */
+	if (!burst)
+		p->exits_burst = p->exits_per_s;
+}
+
 int wrap_compile(const char *text, size_t len, const char *fname, struct nft_result *out)
 {
 	static const char *const net_dirs[] = {"tx", "rx", NULL};
@@ -242,8 +289,10 @@ int wrap_compile(const char *text, size_t len, const char *fname, struct nft_res
 			disk(&c, v, p);
 		else if (!strcmp(k, "net"))
 			device(&c, v, "net", net_dirs, &p->limit[WR_NET_TX], net_dirs);
+		else if (!strcmp(k, "exits"))
+			exits(&c, v, p);
 		else
-			refuse(&c, "%s: unknown key (devices, disk, net)", k);
+			refuse(&c, "%s: unknown key (devices, disk, net, exits)", k);
 	}
 	json_decref(root);
 	if (!out->nerrors && wr_blob_check(p, sizeof(*p), &why))
