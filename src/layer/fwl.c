@@ -49,8 +49,6 @@
  * refused from the guest (is_tagged). */
 #define ETH_P_8021Q 0x8100u
 #define ETH_P_8021AD 0x88a8u
-/* A report line: RP_MAX_LOG bytes at most. */
-#define FWL_LINE_MAX 480
 
 static struct fw_engine *fw;
 static struct rp_boot_info own; /* our boot info without the policy blob */
@@ -62,54 +60,9 @@ static uint64_t ticks, spoofed, spoofed_bytes, tagged, tagged_bytes, reject_unse
 static uint64_t filter_cycles;
 
 /* The TSC (CR4.TSD is clear at CPL 3): what the engine's verdicts cost. */
-static uint64_t tsc(void)
-{
-	uint32_t lo, hi;
-
-	__asm__ volatile("lfence; rdtsc" : "=a"(lo), "=d"(hi));
-	return (uint64_t)hi << 32 | lo;
-}
-
-struct fwl_line {
-	char buf[FWL_LINE_MAX];
-	size_t len;
-};
-
-static void put(struct fwl_line *l, const char *s)
-{
-	while (*s && l->len < sizeof(l->buf))
-		l->buf[l->len++] = *s++;
-}
-
-static void put_dec(struct fwl_line *l, uint64_t v)
-{
-	char d[24];
-	int n = 0;
-
-	do
-		d[n++] = (char)('0' + v % 10);
-	while ((v /= 10) && n < 23);
-	while (n && l->len < sizeof(l->buf))
-		l->buf[l->len++] = d[--n];
-}
-
-static void put_kv(struct fwl_line *l, const char *k, uint64_t v)
-{
-	put(l, " ");
-	put(l, k);
-	put(l, "=");
-	put_dec(l, v);
-}
-
-static void send(struct fwl_line *l)
-{
-	hc5(RP_HC_LOG, gpa_of(l->buf), l->len, 0, 0, 0);
-	l->len = 0;
-}
-
 void fwl_report(void)
 {
-	struct fwl_line l = {.len = 0};
+	struct line l = {.len = 0};
 	unsigned n = 0, in_line = 0;
 
 	if (!fw)
@@ -120,45 +73,45 @@ void fwl_report(void)
 		if (!fw->rules[i].counter)
 			continue;
 		if (!in_line)
-			put(&l, "fwrules");
-		put(&l, " ");
-		put_dec(&l, i);
-		put(&l, ":");
-		put_dec(&l, fw->rules[i].line);
-		put(&l, ":");
-		put_dec(&l, fw->rule_counter[i].packets);
-		put(&l, ":");
-		put_dec(&l, fw->rule_counter[i].bytes);
+			line_str(&l, "fwrules");
+		line_str(&l, " ");
+		line_dec(&l, i);
+		line_str(&l, ":");
+		line_dec(&l, fw->rules[i].line);
+		line_str(&l, ":");
+		line_dec(&l, fw->rule_counter[i].packets);
+		line_str(&l, ":");
+		line_dec(&l, fw->rule_counter[i].bytes);
 		n++;
 		if (++in_line == 8) {
-			send(&l);
+			line_send(&l);
 			in_line = 0;
 		}
 	}
 	if (in_line)
-		send(&l);
-	put(&l, "fwstats");
+		line_send(&l);
+	line_str(&l, "fwstats");
 	/* Frames refused for their virtio-net header (vnet.c) count as
 	 * invalid: dropped before the engine saw them. */
-	put_kv(&l, "frames", fw->stats.frames + spoofed + tagged + vnet_hdr_refused);
-	put_kv(&l, "bytes",
-	       fw->stats.bytes + spoofed_bytes + tagged_bytes + vnet_hdr_refused_bytes);
-	put_kv(&l, "accepted", fw->stats.accepted);
-	put_kv(&l, "dropped", fw->stats.dropped + spoofed + tagged + vnet_hdr_refused);
-	put_kv(&l, "rejected", fw->stats.rejected);
-	put_kv(&l, "invalid", fw->stats.invalid + vnet_hdr_refused);
-	put_kv(&l, "spoofed", spoofed);
-	put_kv(&l, "tagged", tagged);
-	put_kv(&l, "ct_entries", fw_ct_count(&fw->ct));
-	put_kv(&l, "ct_full", fw->stats.ct_full);
-	put_kv(&l, "frag_dropped", fw->stats.frag_dropped);
-	put_kv(&l, "reject_unsent", reject_unsent);
-	put_kv(&l, "filter_cycles", filter_cycles);
-	put_kv(&l, "filtered", fw->stats.frames);
-	put_kv(&l, "rules", n);
-	put_kv(&l, "uptime_s", ticks);
-	put_kv(&l, "restarts", own.restarts);
-	send(&l);
+	line_kv(&l, "frames", fw->stats.frames + spoofed + tagged + vnet_hdr_refused);
+	line_kv(&l, "bytes",
+		fw->stats.bytes + spoofed_bytes + tagged_bytes + vnet_hdr_refused_bytes);
+	line_kv(&l, "accepted", fw->stats.accepted);
+	line_kv(&l, "dropped", fw->stats.dropped + spoofed + tagged + vnet_hdr_refused);
+	line_kv(&l, "rejected", fw->stats.rejected);
+	line_kv(&l, "invalid", fw->stats.invalid + vnet_hdr_refused);
+	line_kv(&l, "spoofed", spoofed);
+	line_kv(&l, "tagged", tagged);
+	line_kv(&l, "ct_entries", fw_ct_count(&fw->ct));
+	line_kv(&l, "ct_full", fw->stats.ct_full);
+	line_kv(&l, "frag_dropped", fw->stats.frag_dropped);
+	line_kv(&l, "reject_unsent", reject_unsent);
+	line_kv(&l, "filter_cycles", filter_cycles);
+	line_kv(&l, "filtered", fw->stats.frames);
+	line_kv(&l, "rules", n);
+	line_kv(&l, "uptime_s", ticks);
+	line_kv(&l, "restarts", own.restarts);
+	line_send(&l);
 }
 
 /* ---- reject: a TCP RST or an ICMP port unreachable back to the sender ---- */
@@ -221,9 +174,8 @@ static void reject(const uint8_t *frame, uint32_t len, bool from_guest, bool tcp
 	struct fw_pkt p;
 	uint32_t n;
 
-	if (len < ETH + IP4 || frame[12] != 0x08 || frame[13] != 0x00 ||
-	    fw_parse(frame, len, &p) || p.l3 != FW_L3_IP4 || p.frag == FW_FRAG_LATER ||
-	    !fw_reject_may_answer(&p))
+	if (len < ETH + IP4 || frame[12] != 0x08 || frame[13] != 0x00 || fw_parse(frame, len, &p) ||
+	    p.l3 != FW_L3_IP4 || p.frag == FW_FRAG_LATER || !fw_reject_may_answer(&p))
 		goto unsent;
 	if (tcp_reset && p.proto == FW_PROTO_TCP && p.l4_ok && !(p.tcp_flags & FW_TCP_RST)) {
 		uint8_t *t = r + ETH + IP4, pseudo[12];
@@ -312,9 +264,9 @@ static bool fwl_filter(const uint8_t *frame, uint32_t len, bool from_guest)
 		spoofed_bytes += len;
 		return false;
 	}
-	t0 = tsc();
+	t0 = tsc_fenced();
 	v = fw_filter(fw, frame, len, from_guest ? FW_IF_GUEST : FW_IF_HOST, ticks * FWL_TICK_NS);
-	filter_cycles += tsc() - t0;
+	filter_cycles += tsc_fenced() - t0;
 	if (v == FW_V_REJECT)
 		reject(frame, len, from_guest, fw->reject_tcp);
 	return v == FW_V_ACCEPT;

@@ -51,8 +51,6 @@
 /* Rules reported per frame (the first ones that fired; a drop is decided
  * whatever the count). */
 #define IDSL_FIRED_MAX 8
-/* A report line: RP_MAX_LOG bytes at most. */
-#define IDSL_LINE_MAX 480
 
 static struct rp_boot_info own;
 static const struct rp_blob *policy;
@@ -68,99 +66,53 @@ static struct {
 } st;
 
 /* The TSC (CR4.TSD is clear at CPL 3): what a scan costs, in cycles. */
-static uint64_t tsc(void)
-{
-	uint32_t lo, hi;
-
-	__asm__ volatile("lfence; rdtsc" : "=a"(lo), "=d"(hi));
-	return (uint64_t)hi << 32 | lo;
-}
-
-struct idsl_line {
-	char buf[IDSL_LINE_MAX];
-	size_t len;
-};
-
-static void put(struct idsl_line *l, const char *s)
-{
-	while (*s && l->len < sizeof(l->buf))
-		l->buf[l->len++] = *s++;
-}
-
-static void put_dec(struct idsl_line *l, uint64_t v)
-{
-	char d[24];
-	int n = 0;
-
-	do
-		d[n++] = (char)('0' + v % 10);
-	while ((v /= 10) && n < 23);
-	while (n && l->len < sizeof(l->buf))
-		l->buf[l->len++] = d[--n];
-}
-
-static void put_kv(struct idsl_line *l, const char *k, uint64_t v)
-{
-	put(l, " ");
-	put(l, k);
-	put(l, "=");
-	put_dec(l, v);
-}
-
-static void put_addr(struct idsl_line *l, const struct fw_pkt *p, const uint8_t *a,
-		     uint16_t port)
+static void put_addr(struct line *l, const struct fw_pkt *p, const uint8_t *a, uint16_t port)
 {
 	static const char hex[] = "0123456789abcdef";
 
 	if (p->alen == 4) {
 		for (int i = 0; i < 4; i++) {
 			if (i)
-				put(l, ".");
-			put_dec(l, a[i]);
+				line_str(l, ".");
+			line_dec(l, a[i]);
 		}
 	} else {
-		put(l, "[");
+		line_str(l, "[");
 		for (int i = 0; i < 16; i += 2) {
 			char g[5] = {hex[a[i] >> 4], hex[a[i] & 15], hex[a[i + 1] >> 4],
 				     hex[a[i + 1] & 15], 0};
 			if (i)
-				put(l, ":");
-			put(l, g);
+				line_str(l, ":");
+			line_str(l, g);
 		}
-		put(l, "]");
+		line_str(l, "]");
 	}
-	put(l, ":");
-	put_dec(l, port);
-}
-
-static void send(struct idsl_line *l)
-{
-	hc5(RP_HC_LOG, gpa_of(l->buf), l->len, 0, 0, 0);
-	l->len = 0;
+	line_str(l, ":");
+	line_dec(l, port);
 }
 
 void idsl_report(void)
 {
-	struct idsl_line l = {.len = 0};
+	struct line l = {.len = 0};
 
 	if (!hdr)
 		return;
-	put(&l, "idsstats");
-	put_kv(&l, "frames", st.frames);
-	put_kv(&l, "bytes", st.bytes);
-	put_kv(&l, "scanned", st.scanned);
-	put_kv(&l, "scanned_bytes", st.scanned_bytes);
-	put_kv(&l, "alerts", st.alerts);
-	put_kv(&l, "drops", st.drops);
-	put_kv(&l, "invalid", st.invalid);
-	put_kv(&l, "scan_failed", st.scan_failed);
-	put_kv(&l, "alerts_unlogged", st.unlogged);
-	put_kv(&l, "scan_cycles", st.scan_cycles);
-	put_kv(&l, "rules", hdr->nrules);
-	put_kv(&l, "arena_bytes", hsrt_arena_used());
-	put_kv(&l, "uptime_s", ticks);
-	put_kv(&l, "restarts", own.restarts);
-	send(&l);
+	line_str(&l, "idsstats");
+	line_kv(&l, "frames", st.frames);
+	line_kv(&l, "bytes", st.bytes);
+	line_kv(&l, "scanned", st.scanned);
+	line_kv(&l, "scanned_bytes", st.scanned_bytes);
+	line_kv(&l, "alerts", st.alerts);
+	line_kv(&l, "drops", st.drops);
+	line_kv(&l, "invalid", st.invalid);
+	line_kv(&l, "scan_failed", st.scan_failed);
+	line_kv(&l, "alerts_unlogged", st.unlogged);
+	line_kv(&l, "scan_cycles", st.scan_cycles);
+	line_kv(&l, "rules", hdr->nrules);
+	line_kv(&l, "arena_bytes", hsrt_arena_used());
+	line_kv(&l, "uptime_s", ticks);
+	line_kv(&l, "restarts", own.restarts);
+	line_send(&l);
 }
 
 /* ---- one frame ------------------------------------------------------------- */
@@ -225,8 +177,7 @@ static int on_match(unsigned id, void *ctx)
 	if (seen[ri] >> 8 != frame_no)
 		seen[ri] = frame_no << 8;
 	seen[ri]++; /* SINGLEMATCH: each content once per frame */
-	if ((seen[ri] & 0xff) != r->ncontents || !proto_match(r, s->p->proto) ||
-	    !ports_match(r, s))
+	if ((seen[ri] & 0xff) != r->ncontents || !proto_match(r, s->p->proto) || !ports_match(r, s))
 		return 0;
 	if (r->action == IDS_BLOB_DROP)
 		s->drop = true;
@@ -237,34 +188,37 @@ static int on_match(unsigned id, void *ctx)
 
 static const char *proto_name(uint8_t proto)
 {
-	return proto == 6 ? "TCP" : proto == 17 ? "UDP" : proto == 1 ? "ICMP" :
-	       proto == 58 ? "IPv6-ICMP" : "IP";
+	return proto == 6    ? "TCP"
+	       : proto == 17 ? "UDP"
+	       : proto == 1  ? "ICMP"
+	       : proto == 58 ? "IPv6-ICMP"
+			     : "IP";
 }
 
 /* One "idsalert" line (the root makes it an "ids_alert" event). */
 static void alert_line(const struct ids_blob_rule *r, const struct scan *s, bool from_guest)
 {
-	struct idsl_line l = {.len = 0};
+	struct line l = {.len = 0};
 
 	if (alerts_this_tick >= IDSL_ALERTS_PER_TICK) {
 		st.unlogged++;
 		return;
 	}
 	alerts_this_tick++;
-	put(&l, "idsalert");
-	put_kv(&l, "sid", r->sid);
-	put_kv(&l, "rev", r->rev);
-	put(&l, r->action == IDS_BLOB_DROP ? " action=blocked" : " action=allowed");
-	put(&l, " proto=");
-	put(&l, proto_name(s->p->proto));
-	put(&l, " src=");
+	line_str(&l, "idsalert");
+	line_kv(&l, "sid", r->sid);
+	line_kv(&l, "rev", r->rev);
+	line_str(&l, r->action == IDS_BLOB_DROP ? " action=blocked" : " action=allowed");
+	line_str(&l, " proto=");
+	line_str(&l, proto_name(s->p->proto));
+	line_str(&l, " src=");
 	put_addr(&l, s->p, s->p->saddr, s->ports ? s->p->sport : 0);
-	put(&l, " dst=");
+	line_str(&l, " dst=");
 	put_addr(&l, s->p, s->p->daddr, s->ports ? s->p->dport : 0);
-	put(&l, from_guest ? " direction=from_guest" : " direction=to_guest");
-	put(&l, " msg=");
-	put(&l, r->msg);
-	send(&l);
+	line_str(&l, from_guest ? " direction=from_guest" : " direction=to_guest");
+	line_str(&l, " msg=");
+	line_str(&l, r->msg);
+	line_send(&l);
 }
 
 /* Where the bytes a content rule inspects start, and how many: the L4
@@ -322,9 +276,9 @@ static bool idsl_filter(const uint8_t *frame, uint32_t len, bool from_guest)
 	frame_no++;
 	st.scanned++;
 	st.scanned_bytes += n;
-	t0 = tsc();
+	t0 = tsc_fenced();
 	r = hsrt_scan(frame + off, n, on_match, &s);
-	st.scan_cycles += tsc() - t0;
+	st.scan_cycles += tsc_fenced() - t0;
 	if (r) {
 		st.scan_failed++;
 		st.drops++;

@@ -78,6 +78,14 @@ void line_dec(struct line *l, uint64_t v)
 	line_str(l, d + i);
 }
 
+void line_kv(struct line *l, const char *k, uint64_t v)
+{
+	line_str(l, " ");
+	line_str(l, k);
+	line_str(l, "=");
+	line_dec(l, v);
+}
+
 void line_send(struct line *l)
 {
 	hc_log_raw(l->buf, l->len);

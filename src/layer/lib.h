@@ -16,19 +16,30 @@ void *memset(void *dst, int c, size_t n);
 int memcmp(const void *a, const void *b, size_t n);
 int strcmp(const char *a, const char *b);
 
-/* A log line being built; text past the end is dropped. */
+/* A log line being built; text past the end is dropped. Room for a
+ * policy layer's counters report ("fwstats k=v ..."), within RP_MAX_LOG. */
+#define LINE_MAX 480
 struct line {
-	char buf[160];
+	char buf[LINE_MAX];
 	size_t len;
 };
 
 void line_str(struct line *l, const char *s);
 void line_hex(struct line *l, uint64_t v); /* 0x... */
 void line_dec(struct line *l, uint64_t v);
-void line_send(struct line *l); /* RP_HC_LOG, then empties the line */
+void line_kv(struct line *l, const char *k, uint64_t v); /* " k=v", v in decimal */
+void line_send(struct line *l);				 /* RP_HC_LOG, then empties the line */
+
+/* The time stamp counter, after the loads and stores before it (a cost's start or end). */
+static inline uint64_t tsc_fenced(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("lfence; rdtsc" : "=a"(lo), "=d"(hi));
+	return (uint64_t)hi << 32 | lo;
+}
 
 /* One line "WHO: WHAT[: DETAIL]" to the root, then the layer ends (LAYER_CODE_BAD). */
-__attribute__((noreturn)) void layer_fail(const char *who, const char *what,
-					  const char *detail);
+__attribute__((noreturn)) void layer_fail(const char *who, const char *what, const char *detail);
 
 #endif

@@ -43,14 +43,24 @@
 #define WRL_TICK_NS 10000000ULL
 /* A counters report every this many ticks (5 s), and one at the end. */
 #define WRL_REPORT_TICKS 500
-/* A report line: RP_MAX_LOG bytes at most. */
-#define WRL_LINE_MAX 480
 
-enum { C_REQS, C_DENIED, C_READ_ONLY, C_TOO_BIG, C_RATE_REFUSED, C_DELAYED, C_DELAY_MS,
-       C_FRAMES_DROPPED, C_NOT_GIVEN, C_EXITS, C_EXITS_DELAYED, C_KEYS };
+enum {
+	C_REQS,
+	C_DENIED,
+	C_READ_ONLY,
+	C_TOO_BIG,
+	C_RATE_REFUSED,
+	C_DELAYED,
+	C_DELAY_MS,
+	C_FRAMES_DROPPED,
+	C_NOT_GIVEN,
+	C_EXITS,
+	C_EXITS_DELAYED,
+	C_KEYS
+};
 static const char *const names[C_KEYS] = {
-    "requests", "refused_denied", "refused_read_only", "refused_too_big", "refused_rate",
-    "delayed", "delay_ms", "frames_refused", "devices_withheld", "exits", "exits_delayed"};
+    "requests", "refused_denied", "refused_read_only", "refused_too_big", "refused_rate", "delayed",
+    "delay_ms", "frames_refused", "devices_withheld",  "exits",		  "exits_delayed"};
 
 static struct rp_boot_info own; /* our boot info without the policy blob */
 static const struct rp_blob *policy;
@@ -108,8 +118,8 @@ static void refused(enum wr_verdict v, bool write, uint64_t off, unsigned range)
 	static const unsigned key[] = {0, C_DENIED, C_READ_ONLY, C_TOO_BIG};
 	struct line l = {.len = 0};
 	const struct wr_range *r = v == WR_DENIED ? &pol->deny[range] : &pol->ro[range];
-	bool first = v != WR_TOO_BIG && range < WR_RANGES_MAX &&
-		     !range_hits[v == WR_READ_ONLY][range]++;
+	bool first =
+	    v != WR_TOO_BIG && range < WR_RANGES_MAX && !range_hits[v == WR_READ_ONLY][range]++;
 
 	count[key[v]]++;
 	if (!first && !(v == WR_TOO_BIG && count[C_TOO_BIG] == 1))
@@ -241,8 +251,8 @@ void wrl_start(void)
 		wr_bucket_init(&bytes[d], li->bytes_per_s, li->burst_bytes, 0);
 		wr_bucket_init(&ops[d], li->ops_per_s, li->burst_ops, 0);
 		any |= li->bytes_per_s || li->ops_per_s;
-		net_limit |= (d == WR_NET_TX || d == WR_NET_RX) &&
-			     (li->bytes_per_s || li->ops_per_s);
+		net_limit |=
+		    (d == WR_NET_TX || d == WR_NET_RX) && (li->bytes_per_s || li->ops_per_s);
 	}
 	wr_bucket_init(&exit_bucket, pol->exits_per_s, pol->exits_burst, 0);
 	any |= pol->exits_per_s != 0;
@@ -289,42 +299,16 @@ bool wrl_net_pending(void)
 	return p;
 }
 
-struct wline {
-	char buf[WRL_LINE_MAX];
-	size_t len;
-};
-
-static void put(struct wline *l, const char *s)
-{
-	while (*s && l->len < sizeof(l->buf))
-		l->buf[l->len++] = *s++;
-}
-
-static void put_kv(struct wline *l, const char *k, uint64_t v)
-{
-	char d[24];
-	int n = 0;
-
-	put(l, " ");
-	put(l, k);
-	put(l, "=");
-	do
-		d[n++] = (char)('0' + v % 10);
-	while ((v /= 10) && n < 23);
-	while (n && l->len < sizeof(l->buf))
-		l->buf[l->len++] = d[--n];
-}
-
 void wrl_report(void)
 {
-	struct wline l = {.len = 0};
+	struct line l = {.len = 0};
 
 	if (!pol)
 		return;
-	put(&l, "wrstats");
+	line_str(&l, "wrstats");
 	for (unsigned k = 0; k < C_KEYS; k++)
-		put_kv(&l, names[k], count[k] + (k == C_FRAMES_DROPPED ? vnet_hdr_refused : 0));
-	put_kv(&l, "uptime_ms", now_ns / 1000000);
-	put_kv(&l, "restarts", own.restarts);
-	hc5(RP_HC_LOG, gpa_of(l.buf), l.len, 0, 0, 0);
+		line_kv(&l, names[k], count[k] + (k == C_FRAMES_DROPPED ? vnet_hdr_refused : 0));
+	line_kv(&l, "uptime_ms", now_ns / 1000000);
+	line_kv(&l, "restarts", own.restarts);
+	line_send(&l);
 }
