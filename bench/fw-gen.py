@@ -18,23 +18,18 @@ follow the N rules: `--tail FILE` after the other arguments puts FILE's
 lines in the chain after them. Every checksum is right. The flows are fewer
 than conntrack's table holds (16384), so no frame is dropped for a full
 table; each flow's frames are the same bytes, in a shuffled order."""
+import os
 import random
 import struct
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "fw"))
+from pkt import csum  # noqa: E402
 
 GUEST_MAC = bytes.fromhex("02000000020f")
 ROUTER_MAC = bytes.fromhex("020000000202")
 G = bytes([10, 0, 2, 15])
 PAYLOAD = 64
-
-
-def csum(b):
-    if len(b) % 2:
-        b += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return (~s) & 0xFFFF
 
 
 def frame(tcp, from_guest, remote, sport, dport):

@@ -16,20 +16,13 @@ to 22 go first as controls. Every checksum is right."""
 import struct
 import sys
 
+from pkt import csum
+
 GUEST_MAC = bytes.fromhex("02000000020f")
 ROUTER_MAC = bytes.fromhex("020000000202")
 G4, R4 = bytes([10, 0, 2, 15]), bytes([203, 0, 113, 5])
 G6 = bytes.fromhex("fd00000000000000000000000000000f")
 R6 = bytes.fromhex("20010db8000000000000000000000005")
-
-
-def csum(b):
-    if len(b) % 2:
-        b += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return (~s) & 0xFFFF
 
 
 def pseudo(v6, proto, n):

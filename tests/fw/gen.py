@@ -21,6 +21,8 @@ import socket
 import struct
 import sys
 
+from pkt import csum
+
 GUEST_MAC = bytes.fromhex("02000000020f")
 ROUTER_G_MAC = bytes.fromhex("020000000202")
 ROUTER_H_MAC = bytes.fromhex("020000006402")
@@ -39,15 +41,6 @@ def ip4(s):
     if ":" in s:
         return socket.inet_pton(socket.AF_INET6, s)
     return bytes(int(x) for x in s.split("."))
-
-
-def csum(b):
-    if len(b) % 2:
-        b += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return (~s) & 0xFFFF
 
 
 ip_id = [1000]

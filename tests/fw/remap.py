@@ -22,20 +22,13 @@ import socket
 import struct
 import sys
 
+from pkt import csum
+
 GUEST_MAC = bytes.fromhex("02000000020f")
 ROUTER_G_MAC = bytes.fromhex("020000000202")
 ROUTER_H_MAC = bytes.fromhex("020000006402")
 HOST_MAC = bytes.fromhex("020000006401")
 MTU = 1500
-
-
-def csum(b):
-    if len(b) % 2:
-        b += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return (~s) & 0xFFFF
 
 
 def records(data):
