@@ -12,37 +12,11 @@
 # Needs root (netns, tap). Each test prints "ok NAME" or "not ok NAME: reason".
 cd "$(dirname "$0")/../.." || exit 2
 R=${RAMPART:-build/rampart}
-T=$(mktemp -d) || exit 2
-NS=rpids$$
-TAP=rpids0
 . tests/count.sh
-cleanup() { ip netns del "$NS" 2>/dev/null; rm -rf "$T"; }
-trap cleanup EXIT
-
-if ! ip netns add "$NS" || ! ip netns exec "$NS" ip tuntap add dev $TAP mode tap ||
-	! ip netns exec "$NS" ip link set $TAP up; then
-	notok "network namespace and tap" "could not create them (root needed)"
-	summary ids
-	exit 1
-fi
-ip netns exec "$NS" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 2>/dev/null
+. tests/layers/tap.sh
+tap_setup ids rpids
 cp tests/layers/ids/io.rules "$T/io.rules"
 
-# region FILE SKIP_BYTES LEN: bytes of FILE
-region() { tail -c +$(($2 + 1)) "$1" | head -c "$3"; }
-# allowed FILE N: the 1 KiB chunks i < N of FILE with i % 4 < 2, in order
-# (zeros for the others when "zeros" follows)
-allowed() {
-	i=0
-	while [ $i -lt "$2" ]; do
-		if [ $((i % 4)) -lt 2 ]; then
-			region "$1" $((i * 1024)) 1024
-		elif [ "${3:-}" = zeros ]; then
-			head -c 1024 /dev/zero
-		fi
-		i=$((i + 1))
-	done
-}
 # mark FILE N: the markers into chunks 0..N of FILE, by i % 4 (the
 # payload is a 4-byte number, then the chunk: byte 100 is at payload 104)
 mark() {

@@ -16,23 +16,10 @@
 # "ok NAME" or "not ok NAME: reason".
 cd "$(dirname "$0")/../.." || exit 2
 R=${RAMPART:-build/rampart}
-T=$(mktemp -d) || exit 2
-NS=rpwr$$
-TAP=rpwr0
 . tests/count.sh
-cleanup() { ip netns del "$NS" 2>/dev/null; rm -rf "$T"; }
-trap cleanup EXIT
+. tests/layers/tap.sh
+tap_setup wrap rpwr
 
-if ! ip netns add "$NS" || ! ip netns exec "$NS" ip tuntap add dev $TAP mode tap ||
-	! ip netns exec "$NS" ip link set $TAP up; then
-	notok "network namespace and tap" "could not create them (root needed)"
-	summary wrap
-	exit 1
-fi
-ip netns exec "$NS" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 2>/dev/null
-
-# region FILE SKIP_BYTES LEN: bytes of FILE
-region() { tail -c +$(($2 + 1)) "$1" | head -c "$3"; }
 # field NAME: the number NAME of the run's wrapper event
 field() { grep '"event":"wrapper"' "$T/$n" | tail -1 | sed -n "s/.*\"$1\":\([0-9.]*\).*/\1/p"; }
 # endf NAME: the number NAME of the run's end event
