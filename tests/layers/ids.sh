@@ -46,16 +46,7 @@ ids_run() {
 	mark "$T/disk.img" $SEND
 	mark "$T/in.bin" $RECVT
 	rm -f "$T/out.bin"
-	ip netns exec "$NS" build/tapio $TAP $SEND "$T/out.bin" "$T/in.bin" 30 udp \
-		>"$T/tapio" 2>&1 &
-	tp=$!
-	i=0
-	while ! grep -qs ready "$T/tapio" && [ $i -lt $((50 * TIME_SCALE)) ]; do sleep 0.1; i=$((i + 1)); done
-	ip netns exec "$NS" timeout $((40 * TIME_SCALE)) "$R" run $L --layer-args $SECT,$SEND,$RECV,1 \
-		--disk "$T/disk.img" --net tap:$TAP "$@" 2>"$T/$n"
-	rc=$?
-	wait $tp
-	trc=$?
+	exchange "$n" udp $L --layer-args $SECT,$SEND,$RECV,1 --disk "$T/disk.img" "$@"
 	why=""
 	[ $rc = 0 ] || why="rampart exit $rc ($(grep -o '"text":"[a-z]*: [^"]*"' "$T/$n" | tail -1))"
 	[ $trc = 0 ] || why="$why; host side: $(tail -1 "$T/tapio")"

@@ -12,24 +12,11 @@
 # prints "ok NAME" or "not ok NAME: reason"; needs root (netns, tap).
 cd "$(dirname "$0")/../.." || exit 2
 R=${RAMPART:-build/rampart}
-T=$(mktemp -d) || exit 2
-NS=rpio$$
-TAP=rpio0
 . tests/count.sh
-cleanup() { ip netns del "$NS" 2>/dev/null; rm -rf "$T"; }
-trap cleanup EXIT
+. tests/layers/tap.sh
+tap_setup io rpio
 
 chain() { c=""; i=1; while [ $i -lt $1 ]; do c="${c}pass,"; i=$((i + 1)); done; echo "${c}$2"; }
-# region FILE SKIP_BYTES LEN: bytes of FILE
-region() { tail -c +$(($2 + 1)) "$1" | head -c "$3"; }
-
-if ! ip netns add "$NS" || ! ip netns exec "$NS" ip tuntap add dev $TAP mode tap ||
-	! ip netns exec "$NS" ip link set $TAP up; then
-	notok "network namespace and tap" "could not create them (root needed)"
-	summary io
-	exit 1
-fi
-ip netns exec "$NS" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 2>/dev/null
 
 SECT=256 SEND=64 RECV=96 # RECV > the 32 receive buffers of each layer
 # io_run NAME DEPTH [noise]: one run, checked byte for byte ($IO_LAYERS and
@@ -39,15 +26,7 @@ io_run() {
 	head -c $((4 << 20)) /dev/urandom >"$T/disk.img"
 	head -c $((RECV * 1024)) /dev/urandom >"$T/in.bin"
 	rm -f "$T/out.bin"
-	ip netns exec "$NS" build/tapio $TAP $SEND "$T/out.bin" "$T/in.bin" 30 $3 >"$T/tapio" 2>&1 &
-	tp=$!
-	i=0
-	while ! grep -qs ready "$T/tapio" && [ $i -lt $((50 * TIME_SCALE)) ]; do sleep 0.1; i=$((i + 1)); done
-	ip netns exec "$NS" timeout $((40 * TIME_SCALE)) "$R" run --layers "$L" --layer-args $SECT,$SEND,$RECV \
-		--disk "$T/disk.img" --net tap:$TAP $IO_OPTS 2>"$T/$n"
-	rc=$?
-	wait $tp
-	trc=$?
+	exchange "$n" "${3:-}" --layers "$L" --layer-args $SECT,$SEND,$RECV --disk "$T/disk.img" $IO_OPTS
 	why=""
 	[ $rc = 0 ] || why="rampart exit $rc ($(grep -o '"text":"io: [^"]*"' "$T/$n" | tail -1))"
 	[ $trc = 0 ] || why="$why; host side: $(tail -1 "$T/tapio")"

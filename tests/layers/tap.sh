@@ -1,7 +1,8 @@
-# What the suites with the io test guest on a tap share (sourced by fw.sh,
-# ids.sh, wrap.sh after tests/count.sh): a network namespace of their own
-# holding a tap, removed at exit with the scratch folder, and the helpers
-# that cut the frames' bytes out of files.
+# What the suites with the io test guest on a tap share (sourced by io.sh,
+# fw.sh, ids.sh, wrap.sh after tests/count.sh): a network namespace of their
+# own holding a tap, removed at exit with the scratch folder, one exchange of
+# frames between build/tapio and a stack, and the helpers that cut the
+# frames' bytes out of files.
 #   tap_setup SUITE PREFIX: sets NS (PREFIX + pid), TAP (PREFIX0) and T (a
 #   scratch folder); on failure the suite ends with one "not ok" line.
 tap_setup() {
@@ -33,4 +34,21 @@ allowed() {
 		fi
 		i=$((i + 1))
 	done
+}
+
+# exchange NAME "TAPIO_ARGS" RUN_ARGS...: build/tapio on the tap ($SEND
+# frames to $T/out.bin, $T/in.bin to the guest; TAPIO_ARGS after its 30 s
+# timeout) against `rampart run RUN_ARGS --net tap:$TAP` (events in $T/NAME);
+# rc: rampart's exit status, trc: tapio's.
+exchange() {
+	n=$1 targs=$2
+	shift 2
+	ip netns exec "$NS" build/tapio "$TAP" "$SEND" "$T/out.bin" "$T/in.bin" 30 $targs >"$T/tapio" 2>&1 &
+	tp=$!
+	i=0
+	while ! grep -qs ready "$T/tapio" && [ $i -lt $((50 * TIME_SCALE)) ]; do sleep 0.1; i=$((i + 1)); done
+	ip netns exec "$NS" timeout $((40 * TIME_SCALE)) "$R" run "$@" --net "tap:$TAP" 2>"$T/$n"
+	rc=$?
+	wait $tp
+	trc=$?
 }

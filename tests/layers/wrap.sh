@@ -152,15 +152,8 @@ frame_limit() {
 	head -c $((4 << 20)) /dev/urandom >"$T/disk.img"
 	: >"$T/in.bin"
 	rm -f "$T/out.bin" "$T/tapio"
-	ip netns exec "$NS" build/tapio $TAP $SEND "$T/out.bin" "$T/in.bin" 30 $2 >"$T/tapio" 2>&1 &
-	tp=$!
-	i=0
-	while ! grep -qs ready "$T/tapio" && [ $i -lt $((50 * TIME_SCALE)) ]; do sleep 0.1; i=$((i + 1)); done
-	ip netns exec "$NS" timeout $((40 * TIME_SCALE)) "$R" run --layers wrapper,io --layer-args $SECT,$SEND,0 \
-		--disk "$T/disk.img" --net tap:$TAP --rules wrapper="$T/net.json" 2>"$T/$n"
-	rc=$?
-	wait $tp
-	trc=$?
+	exchange "$n" "$2" --layers wrapper,io --layer-args $SECT,$SEND,0 --disk "$T/disk.img" \
+		--rules wrapper="$T/net.json"
 	why=""
 	[ $rc = 0 ] || why="rampart exit $rc ($(text))"
 	[ $trc = 0 ] || why="$why; host side: $(tail -1 "$T/tapio")"
