@@ -233,6 +233,8 @@ void ids_rule_free(struct ids_rule *r);
 const char *ids_class_desc(const char *classtype, int *prio);
 bool ids_addr_match(const struct ids_addrs *as, const uint8_t *a, unsigned alen);
 bool ids_port_match(const struct ids_ports *ps, uint16_t port);
+/* v compared with a (and b for CMP_RANGE) as cmp says. */
+bool ids_cmp_ok(uint8_t cmp, int64_t v, int64_t a, int64_t b);
 
 /* ---- reassembly ---------------------------------------------------------- */
 

@@ -699,7 +699,6 @@ static void flowbits_apply(struct ids_engine *e, const struct ids_rule *r, struc
 
 static bool pkt_fields_ok(const struct ids_rule *r, const struct pkt *k)
 {
-	extern bool ids_cmp_ok(uint8_t, int64_t, int64_t, int64_t);
 	if (r->has_dsize && (!k || !ids_cmp_ok(r->dsize_cmp, k->plen, r->dsize_a, r->dsize_b)))
 		return false;
 	if (r->has_flags) {
@@ -720,21 +719,6 @@ static bool pkt_fields_ok(const struct ids_rule *r, const struct pkt *k)
 			     !ids_cmp_ok(r->icode_cmp, k->icode, r->icode_a, r->icode_b)))
 		return false;
 	return true;
-}
-
-bool ids_cmp_ok(uint8_t cmp, int64_t v, int64_t a, int64_t b);
-bool ids_cmp_ok(uint8_t cmp, int64_t v, int64_t a, int64_t b)
-{
-	switch (cmp) {
-	case CMP_EQ: return v == a;
-	case CMP_NE: return v != a;
-	case CMP_LT: return v < a;
-	case CMP_GT: return v > a;
-	case CMP_LE: return v <= a;
-	case CMP_GE: return v >= a;
-	case CMP_RANGE: return v > a && v < b;
-	}
-	return false;
 }
 
 /* ---- packet and stream rules -------------------------------------------------------- */

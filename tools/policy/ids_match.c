@@ -50,7 +50,7 @@ static const uint8_t *find(const uint8_t *h, uint32_t hn, const uint8_t *n, uint
 	return NULL;
 }
 
-static bool cmp_ok(uint8_t cmp, int64_t v, int64_t a, int64_t b)
+bool ids_cmp_ok(uint8_t cmp, int64_t v, int64_t a, int64_t b)
 {
 	switch (cmp) {
 	case CMP_EQ: return v == a;
@@ -192,7 +192,7 @@ static bool walk(struct mctx *m, unsigned k, uint32_t prev, uint32_t maxend)
 	}
 	case SM_BSIZE:
 	case SM_URILEN:
-		if (!cmp_ok(sm->cmp, m->len, sm->a, sm->b))
+		if (!ids_cmp_ok(sm->cmp, m->len, sm->a, sm->b))
 			return false;
 		return walk(m, k + 1, prev, maxend);
 	case SM_BYTE_TEST:
@@ -202,7 +202,7 @@ static bool walk(struct mctx *m, unsigned k, uint32_t prev, uint32_t maxend)
 		if (!read_num(sm, m->p, m->len, at, &v))
 			return false;
 		if (sm->kind == SM_BYTE_TEST) {
-			if (cmp_ok(sm->cmp, (int64_t)v, sm->a, 0) == neg)
+			if (ids_cmp_ok(sm->cmp, (int64_t)v, sm->a, 0) == neg)
 				return false;
 			return walk(m, k + 1, prev, maxend);
 		}
