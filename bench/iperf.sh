@@ -12,18 +12,8 @@ SECS=${BENCH_SECS:-6}
 mkdir -p build/bench
 raw=build/bench/iperf.txt
 
-. scripts/hostkind.sh
-cpu=$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n1)
-if hw_kvm; then
-	where="directly on hardware KVM ($cpu, $(nproc) CPUs)"
-	sh bench/iperf_all.sh "$SECS" 2>&1 | tee build/bench/iperf-log.txt | grep '^BENCH' >"$raw"
-else
-	where="inside the test host (QEMU TCG with emulated SVM, 1 vCPU, kvm_amd) on $cpu, $(nproc) CPUs, no hardware virtualization"
-	echo "bench: no hardware virtualization here: running inside the test host"
-	TESTHOST_QUIET=1 TESTHOST_TIMEOUT=${BENCH_TIMEOUT:-2400} scripts/testhost.sh iperf_all "" "$SECS"
-	tr -d '\r' <build/testhost/iperf_all.log | grep '^BENCH' >"$raw"
-fi
-[ -s "$raw" ] || { echo "bench: no measurements (see build/testhost/iperf_all.log)"; exit 1; }
+. bench/where.sh
+bench_where iperf_all "$SECS" "$raw" ${BENCH_TIMEOUT:-2400} || exit 1
 
 table=$(awk '
 function median(list,   n, a, i, j, t) {

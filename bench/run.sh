@@ -9,18 +9,8 @@ MIB=${BENCH_MIB:-32}
 mkdir -p build/bench
 raw=build/bench/raw.txt
 
-. scripts/hostkind.sh
-cpu=$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n1)
-if hw_kvm; then
-	where="directly on hardware KVM ($cpu, $(nproc) CPUs)"
-	sh bench/bench_all.sh "$MIB" 2>&1 | tee build/bench/log.txt | grep '^BENCH' >"$raw"
-else
-	where="inside the test host (QEMU TCG with emulated SVM, 1 vCPU, kvm_amd) on $cpu, $(nproc) CPUs, no hardware virtualization"
-	echo "bench: no hardware virtualization here: running inside the test host"
-	TESTHOST_QUIET=1 TESTHOST_TIMEOUT=${BENCH_TIMEOUT:-1500} scripts/testhost.sh bench_all "" "$MIB"
-	tr -d '\r' <build/testhost/bench_all.log | grep '^BENCH' >"$raw"
-fi
-[ -s "$raw" ] || { echo "bench: no measurements (see build/testhost/bench_all.log)"; exit 1; }
+. bench/where.sh
+bench_where bench_all "$MIB" "$raw" ${BENCH_TIMEOUT:-1500} || exit 1
 
 table=$(awk '
 function median(list,   n, a, i, j, t) {
