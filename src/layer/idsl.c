@@ -121,6 +121,7 @@ struct scan {
 	const struct fw_pkt *p;
 	bool ports; /* p's ports are the frame's (TCP, UDP: not a later fragment) */
 	bool drop;
+	bool failed; /* a match the blob's table does not name: the scan stopped */
 	unsigned nfired;
 	uint32_t fired[IDSL_FIRED_MAX];
 };
@@ -170,8 +171,10 @@ static int on_match(unsigned id, void *ctx)
 	uint32_t ri;
 	const struct ids_blob_rule *r;
 
-	if (id >= hdr->npatterns)
-		return 1; /* not ours: stop; the frame is dropped (fail closed) */
+	if (id >= hdr->npatterns) {
+		s->failed = true; /* not ours: stop; the frame is dropped (fail closed) */
+		return 1;
+	}
 	ri = pats[id].rule;
 	r = &rules[ri];
 	if (seen[ri] >> 8 != frame_no)
@@ -279,7 +282,7 @@ static bool idsl_filter(const uint8_t *frame, uint32_t len, bool from_guest)
 	t0 = tsc_fenced();
 	r = hsrt_scan(frame + off, n, on_match, &s);
 	st.scan_cycles += tsc_fenced() - t0;
-	if (r) {
+	if (r || s.failed) { /* a stopped scan is not a clean one */
 		st.scan_failed++;
 		st.drops++;
 		return false;
