@@ -63,7 +63,7 @@ $(B)/obj/tools/%.o: tools/%.c
 # The ids engine (tools/policy/ids_*.c) links Hyperscan, PCRE2 and zlib.
 IDS_LIBS := -lhs -lpcre2-8 -lz
 
-$(B)/rampart-policy: $(POLICY_SRC:%.c=$(B)/obj/%.o) $(FW_SRC:%.c=$(B)/obj/%.o)
+$(B)/rampart-policy: $(POLICY_SRC:%.c=$(B)/obj/%.o) $(FW_SRC:%.c=$(B)/obj/%.o) $(B)/obj/src/root/sigsys.o
 	@echo "  LD $@"
 	$(Q)$(CC) -o $@ $^ $(IDS_LIBS) -ljansson -lseccomp
 
@@ -163,7 +163,14 @@ $(B)/fuzzobj/tools/%.o: tools/%.c
 	@echo "  CC $@"
 	$(Q)$(CLANG) $(COMMON) $(FSAN) $(ROOTDEF) -Itools/policy -c $< -o $@
 
-FPOLICY_OBJ := $(POLICY_LIB:%.c=$(B)/fuzzobj/%.o)
+FPOLICY_OBJ := $(POLICY_LIB:%.c=$(B)/fuzzobj/%.o) $(B)/fuzzobj/root/sigsys.o
+.SECONDARY: $(B)/fuzzobj/root/sigsys.o
+
+# The SIGSYS report the policy program's sandbox shares with the root (host C).
+$(B)/fuzzobj/root/%.o: src/root/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC $@"
+	$(Q)$(CLANG) $(COMMON) $(FSAN) $(ROOTDEF) -c $< -o $@
 
 $(B)/fuzz/%: fuzz/%.c $(FFREE_OBJ) $(FPOLICY_OBJ)
 	@mkdir -p $(dir $@)

@@ -68,6 +68,7 @@
 #include <linux/if_tun.h>
 
 #include "root/log.h"
+#include "root/sigsys.h"
 
 /*
  * Open files: the set-up's (a few per device) plus what a layered stack
@@ -86,8 +87,6 @@
 static const char *const jail_mount_points[] = {"/tmp", "/mnt", "/run", NULL};
 /* The tmpfs of the empty root: no room to write anything, even before it is read-only. */
 #define JAIL_ROOT_OPTS "size=4k,nr_inodes=2,mode=0555"
-/* System call numbers the SIGSYS report names; above it, "?". */
-#define JAIL_NR_MAX 512
 
 /* Which threads may make a call: one bit per role and path. */
 enum {
@@ -190,8 +189,6 @@ static enum jail_path jail_path_now;
 /* Each role's own list, as BPF, built before the jail closes; a thread installs its own. */
 static struct sock_filter *role_bpf[JAIL_WATCH + 1];
 static unsigned short role_len[JAIL_WATCH + 1];
-/* The names the SIGSYS report gives, resolved while libseccomp may still allocate. */
-static char *nr_names[JAIL_NR_MAX];
 static const char *const role_names[] = {"main", "vCPU", "I/O", "tap watcher"};
 static __thread const char *thread_role = "main";
 
@@ -359,43 +356,12 @@ int jail_fork(void (*at_end)(void))
 
 /* ---- the report ---------------------------------------------------------------- */
 
-static size_t put(char *buf, size_t at, size_t size, const char *s)
-{
-	while (*s && at < size)
-		buf[at++] = *s++;
-	return at;
-}
-
-static size_t put_num(char *buf, size_t at, size_t size, unsigned long v)
-{
-	char digits[24];
-	int n = 0;
-
-	do
-		digits[n++] = (char)('0' + v % 10);
-	while ((v /= 10) && n < (int)sizeof(digits));
-	while (n && at < size)
-		buf[at++] = digits[--n];
-	return at;
-}
-
-/* Invariant 6: async-signal-safe only (no stdio, no malloc, no locks). */
+/* Invariant 6: async-signal-safe only (root/sigsys.c). */
 static void on_sigsys(int sig, siginfo_t *si, void *uc)
 {
-	char line[160];
-	size_t n = 0;
-	unsigned nr = (unsigned)si->si_syscall;
+	const char *const tail[] = {" in the ", thread_role, " thread", NULL};
 
-	n = put(line, n, sizeof(line), "rampart: jail: forbidden system call ");
-	n = put(line, n, sizeof(line), nr < JAIL_NR_MAX && nr_names[nr] ? nr_names[nr] : "?");
-	n = put(line, n, sizeof(line), " (nr ");
-	n = put_num(line, n, sizeof(line), nr);
-	n = put(line, n, sizeof(line), ") in the ");
-	n = put(line, n, sizeof(line), thread_role);
-	n = put(line, n, sizeof(line), " thread\n");
-	if (write(2, line, n) < 0)
-		n = 0;
-	_exit(1);
+	sigsys_die("rampart: jail: ", (unsigned)si->si_syscall, tail);
 }
 
 /* ---- the lists ----------------------------------------------------------------- */
@@ -502,14 +468,6 @@ out:
 	return r;
 }
 
-static void resolve_names(void)
-{
-	unsigned nr;
-
-	for (nr = 0; nr < JAIL_NR_MAX; nr++)
-		if (!nr_names[nr])
-			nr_names[nr] = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, (int)nr);
-}
 
 /* ---- the steps ----------------------------------------------------------------- */
 
@@ -633,7 +591,7 @@ static int seccomp_lists(enum jail_path path)
 	scmp_filter_ctx ctx;
 	int role, r;
 
-	resolve_names();
+	sigsys_names();
 	for (role = JAIL_VCPU; role <= JAIL_WATCH; role++)
 		if ((role_bits(path, role) & path_roles(path)) &&
 		    export_role(role, role_bits(path, role)))

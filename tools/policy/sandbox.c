@@ -32,50 +32,17 @@
 
 #include <seccomp.h>
 
+#include "root/sigsys.h"
 #include "sandbox.h"
 
-/* System call numbers the SIGSYS report names; above it, "?". */
-#define SANDBOX_NR_MAX 512u
-
-static char *nr_names[SANDBOX_NR_MAX];
-
-static size_t put(char *buf, size_t at, size_t size, const char *s)
-{
-	while (*s && at < size)
-		buf[at++] = *s++;
-	return at;
-}
-
-static size_t put_num(char *buf, size_t at, size_t size, unsigned v)
-{
-	char digits[12];
-	int n = 0;
-
-	do
-		digits[n++] = (char)('0' + v % 10);
-	while ((v /= 10) && n < (int)sizeof(digits));
-	while (n && at < size)
-		buf[at++] = digits[--n];
-	return at;
-}
-
-/* Invariant 3: async-signal-safe only (no stdio, no malloc, no locks). */
+/* Invariant 3: the report is async-signal-safe (root/sigsys.c). */
 static void on_sigsys(int sig, siginfo_t *si, void *uc)
 {
-	char line[160];
-	size_t n = 0;
-	unsigned nr = (unsigned)si->si_syscall;
+	static const char *const tail[] = {": killed", NULL};
 
 	(void)sig;
 	(void)uc;
-	n = put(line, n, sizeof(line), "rampart-policy: seccomp: forbidden system call ");
-	n = put(line, n, sizeof(line), nr < SANDBOX_NR_MAX && nr_names[nr] ? nr_names[nr] : "?");
-	n = put(line, n, sizeof(line), " (nr ");
-	n = put_num(line, n, sizeof(line), nr);
-	n = put(line, n, sizeof(line), "): killed\n");
-	if (write(2, line, n) < 0)
-		n = 0;
-	_exit(1);
+	sigsys_die("rampart-policy: seccomp: ", (unsigned)si->si_syscall, tail);
 }
 
 static void fail(const char *what, int r)
@@ -109,8 +76,7 @@ void policy_sandbox(void)
 	struct sigaction sa;
 	int r;
 
-	for (unsigned nr = 0; nr < SANDBOX_NR_MAX; nr++)
-		nr_names[nr] = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, (int)nr);
+	sigsys_names();
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = on_sigsys;
 	sa.sa_flags = SA_SIGINFO;
