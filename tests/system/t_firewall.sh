@@ -9,7 +9,14 @@
 #          rule counts them, and the guest never answers one);
 #  deny    --layers pass,firewall,vmm: 5002 rejected with a TCP reset: the
 #          send completes, the receive fails at once, the firewall counts
-#          the reject and the host's listener on 5002 sees no connection.
+#          the reject and the host's listener on 5002 sees no connection;
+#  probe   --layers firewall,vmm, the "fwprobe" workload: UDP to an allowed
+#          port reaches the host and its ICMP port unreachable comes back
+#          (related), UDP to a dropped port does not; UDP, ICMPv6 echo and a
+#          TCP stream over IPv6 pass where allowed (with neighbour discovery);
+#          a ping from an address that is not the guest's is dropped by the
+#          policy's anti-spoofing rule, though the host has a route back to
+#          it and would answer.
 . "$(dirname "$0")/lib.sh"
 T=firewall
 need_layers $T
@@ -103,4 +110,55 @@ if [ -z "$why" ]; then
 else
 	notok "$T deny" "$why"
 	tail_log "$log"
+fi
+
+# probe: UDP, IPv6 and a spoofed source through the firewall
+KIB=64
+cat >"$SCRATCH/probe.nft" <<EOF
+table inet guest {
+	chain forward {
+		type filter hook forward priority filter; policy drop;
+		ct state established,related accept
+		icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } accept
+		iifname "guest" ip saddr != $GUEST_IP counter drop
+		iifname "guest" udp dport 5003 counter accept
+		iifname "guest" udp dport 5004 counter drop
+		iifname "guest" ip6 daddr fd00:72::1 icmpv6 type echo-request counter accept
+		iifname "guest" ip6 daddr fd00:72::1 tcp dport 5001 ct state new counter accept
+	}
+}
+EOF
+$NSEXEC $IP -6 addr add fd00:72::1/64 dev "$TAP" nodad
+$NSEXEC $IP route add 172.30.0.5/32 dev "$TAP"
+want6=$(pattern net6-g2h 1 | head -c $((KIB * 1024)) | sha)
+log=$SCRATCH/probe.log
+rm -f "$SCRATCH/g2h" "$SCRATCH/hold"
+net_listen "$SCRATCH/g2h" ""
+t0=$(date +%s)
+guest "$log" fwprobe "$KIB" --layers firewall,vmm --net "tap:$TAP" --rules firewall="$SCRATCH/probe.nft"
+rc=$?
+t1=$(date +%s)
+net_wait 5
+got6=$(sha <"$SCRATCH/g2h")
+why=""
+[ $rc = 0 ] || why="exit status $rc"
+[ "$(res "$log" probe_udp_5003)" = yes ] || why="$why; UDP to the allowed port 5003 got no port unreachable back"
+[ "$(res "$log" probe_udp_5004)" = no ] || why="$why; UDP to the dropped port 5004 reached the host"
+[ "$(res "$log" probe_udp6_5003)" = yes ] || why="$why; UDP over IPv6 to 5003 got no port unreachable back"
+[ "$(res "$log" probe_ping6)" = yes ] || why="$why; the IPv6 ping got no answer"
+[ "$(res "$log" probe_tcp6_sha256)" = "$want6" ] && [ "$got6" = "$want6" ] ||
+	why="$why; TCP over IPv6: host got $got6, want $want6"
+[ "$(res "$log" probe_spoof_ping)" = no ] || why="$why; the ping from 172.30.0.5 was answered"
+spoof=$(fwrule "$log" 6) udp=$(fwrule "$log" 7) udpd=$(fwrule "$log" 8) ping6=$(fwrule "$log" 9) tcp6=$(fwrule "$log" 10)
+[ "${spoof:-0}" -ge 2 ] || why="$why; the anti-spoofing rule counted '$spoof', want 2 or more"
+[ "${udp:-0}" -ge 2 ] || why="$why; udp 5003 counted '$udp', want 2 or more (IPv4 and IPv6)"
+[ "${udpd:-0}" -ge 1 ] || why="$why; udp 5004 counted '$udpd'"
+# the second echo request belongs to the first one's flow (established)
+[ "${ping6:-0}" -ge 1 ] || why="$why; the IPv6 echo rule counted '$ping6'"
+[ "${tcp6:-0}" -ge 1 ] || why="$why; the IPv6 TCP rule counted '$tcp6'"
+if [ -z "$why" ]; then
+	ok "$T probe (firewall,vmm: UDP 5003 reached and answered, 5004 dropped ($udpd); ICMPv6 echo ($ping6), $KIB KiB of TCP over IPv6; the spoofed source dropped ($spoof); $((t1 - t0))s)"
+else
+	notok "$T probe" "$why"
+	tail_log "$log" 25
 fi
