@@ -46,22 +46,63 @@ static const char *const cg_mounts[] = {"/sys/fs/cgroup", "/sys/fs/cgroup/unifie
 static char cg_dir[PATH_MAX];    /* the root's cgroup; "" when none */
 static char cg_parent[PATH_MAX]; /* the cgroup the root was in */
 static char cg_undo[32];         /* "-cpu -memory": what we enabled in the parent's subtree */
+/* The parent's files cgroup_remove writes, opened by cgroup_hold (or -errno). */
+static int cg_subtree_fd = -ENOENT, cg_procs_fd = -ENOENT;
+
+/* dir/name opened for writing, or -errno. */
+static int open_in(const char *dir, const char *name)
+{
+	char path[PATH_MAX + 32];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+/* 0, or the errno of writing text into fd (-errno: its open's). */
+static int put_fd(int fd, const char *text)
+{
+	ssize_t n;
+
+	if (fd < 0)
+		return -fd;
+	n = write(fd, text, strlen(text));
+	if (n != (ssize_t)strlen(text))
+		return n < 0 ? errno : EIO;
+	return 0;
+}
 
 /* 0, or the errno of writing text into dir/name. */
 static int put(const char *dir, const char *name, const char *text)
 {
-	char path[PATH_MAX + 32];
-	ssize_t n;
-	int fd, e = 0;
+	int fd = open_in(dir, name), e = put_fd(fd, text);
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno;
-	n = write(fd, text, strlen(text));
-	if (n != (ssize_t)strlen(text))
-		e = n < 0 ? errno : EIO;
-	close(fd);
+	if (fd >= 0)
+		close(fd);
+	return e;
+}
+
+void cgroup_hold(void)
+{
+	if (!cg_dir[0])
+		return;
+	if (cg_undo[0])
+		cg_subtree_fd = open_in(cg_parent, "cgroup.subtree_control");
+	cg_procs_fd = open_in(cg_parent, "cgroup.procs");
+}
+
+/* cgroup_remove's write of text into the parent's name, through fd when held. */
+static int put_parent(int *fd, const char *name, const char *text)
+{
+	int e;
+
+	if (*fd == -ENOENT)
+		return put(cg_parent, name, text);
+	e = put_fd(*fd, text);
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -ENOENT;
 	return e;
 }
 
@@ -225,9 +266,9 @@ void cgroup_remove(void)
 	if (!cg_dir[0])
 		return;
 	/* Back into the parent, which may hold a process again once its subtree has no controller. */
-	if (cg_undo[0] && (e = put(cg_parent, "cgroup.subtree_control", cg_undo)))
+	if (cg_undo[0] && (e = put_parent(&cg_subtree_fd, "cgroup.subtree_control", cg_undo)))
 		log_err("limits: disabling '%s' in %s: %s", cg_undo, cg_parent, strerror(e));
-	if ((e = put(cg_parent, "cgroup.procs", "0")) && e != ENOENT)
+	if ((e = put_parent(&cg_procs_fd, "cgroup.procs", "0")) && e != ENOENT)
 		log_err("limits: moving back to %s: %s", cg_parent, strerror(e));
 	for (i = 0; rmdir(cg_dir) && errno == EBUSY && i < CG_RMDIR_TRIES; i++)
 		nanosleep(&wait, NULL);

@@ -19,4 +19,11 @@ int cgroup_enter(const struct rp_limits *l);
 /* The cgroup removed, this process moved back out first; a no-op without one. */
 void cgroup_remove(void);
 
+/*
+ * The supervisor's, before its seccomp filter loads (jail_fork): opens the
+ * parent cgroup's files cgroup_remove writes, so that removing needs no
+ * open. Nothing when the root has no cgroup.
+ */
+void cgroup_hold(void);
+
 #endif

@@ -20,10 +20,12 @@
  *     make every later pthread_create fail (CLONE_THREAD across pid
  *     namespaces), and a fork after set-up could not take the KVM fds along
  *     (KVM refuses a VM's ioctls from another mm). The jailed root is pid 1
- *     there and sees no other process; its parent, the supervisor, is never
- *     jailed and does nothing but wait: it forwards the operator's signals,
- *     removes the root's cgroup (cgroup.c) and exits as the root did.
- *     The jailed root dies with it (PR_SET_PDEATHSIG, SIGKILL).
+ *     there and sees no other process; its parent, the supervisor, keeps
+ *     the host's user and namespaces (it removes the root's cgroup) and
+ *     does nothing but wait: it forwards the operator's signals, removes
+ *     the cgroup (cgroup.c) and exits as the root did, under a seccomp
+ *     list of its own (invariant 7). The jailed root dies with it
+ *     (PR_SET_PDEATHSIG, SIGKILL).
  *  4. Identity: setgroups([]), then the operator's unprivileged gid and uid
  *     (real, effective, saved); every capability set empty, the bounding
  *     and ambient sets included; no_new_privs.
@@ -38,6 +40,11 @@
  *     naming the call and the thread's role, with async-signal-safe calls
  *     only, and the process exits 1. A handler cannot be replaced (the
  *     list refuses rt_sigaction(SIGSYS)), and a blocked SIGSYS kills.
+ *  7. The supervisor, from the fork on: no_new_privs and an allow-list of
+ *     what waiting, forwarding signals to the root's pid (and no other),
+ *     removing the cgroup through files opened before the list loads, and
+ *     ending need; no open, exec, socket, fork or ptrace. A forbidden call
+ *     is reported as in 6 ("in the supervisor thread") and ends it.
  *
  * --no-jail skips all of it and says so in a "jail" event.
  */
@@ -189,7 +196,7 @@ static enum jail_path jail_path_now;
 /* Each role's own list, as BPF, built before the jail closes; a thread installs its own. */
 static struct sock_filter *role_bpf[JAIL_WATCH + 1];
 static unsigned short role_len[JAIL_WATCH + 1];
-static const char *const role_names[] = {"main", "vCPU", "I/O", "tap watcher"};
+static const char *const role_names[] = {"main", "vCPU", "I/O", "tap watcher", "supervisor"};
 static __thread const char *thread_role = "main";
 
 void jail_defaults(struct jail_config *c)
@@ -226,7 +233,7 @@ int jail_parse_user(struct jail_config *c, const char *v)
 
 int jail_parse_role(const char *v)
 {
-	static const char *const names[] = {"main", "vcpu", "io", "watch"};
+	static const char *const names[] = {"main", "vcpu", "io", "watch", "supervisor"};
 	unsigned i;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -308,7 +315,70 @@ static void __attribute__((noreturn)) end_as(int status)
 	_exit(JAIL_SIGNAL_EXIT + sig);
 }
 
-int jail_fork(void (*at_end)(void))
+static void on_sigsys(int sig, siginfo_t *si, void *uc);
+static void selftest(enum jail_role role);
+
+/*
+ * The supervisor's own list (invariant 7), loaded once the root is forked
+ * and the parent cgroup's files are open (hold): waiting for the root,
+ * handing it signals (kill of that one pid only), removing the cgroup
+ * (writes to held fds, rmdir, access, a short sleep), one log line, and
+ * ending as the root did (its signal raised at itself, RLIMIT_CORE 0).
+ * No open, exec, socket, fork or ptrace; a forbidden call is reported as
+ * the root's are and ends the supervisor, and with it (PDEATHSIG) the root.
+ */
+static int supervisor_filter(pid_t root)
+{
+	static const int calls[] = {
+		SCMP_SYS(wait4), SCMP_SYS(write), SCMP_SYS(close), SCMP_SYS(rmdir),
+		SCMP_SYS(access), SCMP_SYS(faccessat), SCMP_SYS(faccessat2),
+		SCMP_SYS(nanosleep), SCMP_SYS(clock_nanosleep), SCMP_SYS(clock_gettime),
+		SCMP_SYS(rt_sigprocmask), SCMP_SYS(rt_sigreturn), SCMP_SYS(restart_syscall),
+		SCMP_SYS(getpid), SCMP_SYS(gettid), SCMP_SYS(exit), SCMP_SYS(exit_group),
+	};
+	struct sigaction sa;
+	scmp_filter_ctx ctx;
+	unsigned i;
+	int r = 0;
+
+	thread_role = role_names[JAIL_SUPERVISOR];
+	sigsys_names();
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_sigsys;
+	sa.sa_flags = SA_SIGINFO;
+	sigemptyset(&sa.sa_mask);
+	ctx = seccomp_init(SCMP_ACT_TRAP);
+	if (!ctx)
+		r = -ENOMEM;
+	else if (sigaction(SIGSYS, &sa, NULL) || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		r = -errno;
+	for (i = 0; !r && i < sizeof(calls) / sizeof(calls[0]); i++)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, calls[i], 0);
+	if (!r)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(kill), 1,
+				     SCMP_A0(SCMP_CMP_EQ, (uint64_t)root));
+	if (!r)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
+				     SCMP_A0(SCMP_CMP_EQ, (uint64_t)getpid()));
+	/* end_as: RLIMIT_CORE of itself, the root's signal back to its default */
+	if (!r)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prlimit64), 1,
+				     SCMP_A0(SCMP_CMP_EQ, 0));
+	if (!r)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(rt_sigaction), 1,
+				     SCMP_A0(SCMP_CMP_NE, SIGSYS));
+	if (!r)
+		r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+	if (!r)
+		r = seccomp_load(ctx);
+	if (r)
+		log_err("jail: the supervisor's seccomp list: %s", strerror(-r));
+	if (ctx)
+		seccomp_release(ctx);
+	return r ? -1 : 0;
+}
+
+int jail_fork(void (*hold)(void), void (*at_end)(void))
 {
 	sigset_t fwd, old;
 	int status;
@@ -342,6 +412,11 @@ int jail_fork(void (*at_end)(void))
 	}
 	jail_child = pid;
 	handle_forwarded(on_forward);
+	if (hold)
+		hold();
+	if (supervisor_filter(pid))
+		kill(pid, SIGKILL); /* reaped below; the run ends with the reason logged */
+	selftest(JAIL_SUPERVISOR);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR) {
@@ -617,8 +692,11 @@ static void selftest(enum jail_role role)
 {
 	if (jail_cfg.off || jail_cfg.selftest != (int)role)
 		return;
-	/* The main thread: a socket (no list has one); another: an eventfd, which only the chain may make. */
-	if (role == JAIL_MAIN)
+	/*
+	 * The main thread and the supervisor: a socket (no list has one);
+	 * another: an eventfd, which only the chain may make.
+	 */
+	if (role == JAIL_MAIN || role == JAIL_SUPERVISOR)
 		syscall(SYS_socket, 2 /* AF_INET */, 1 /* SOCK_STREAM */, 0);
 	else
 		syscall(SYS_eventfd2, 0, 0);

@@ -30,6 +30,7 @@ enum jail_role {
 	JAIL_VCPU,  /* depth 1: a vCPU thread */
 	JAIL_IO,    /* depth 1: the virtio back-ends' I/O thread */
 	JAIL_WATCH, /* layered: the tap watcher */
+	JAIL_SUPERVISOR, /* the pid namespace's supervisor (--jail-selftest only) */
 };
 
 struct jail_config {
@@ -43,7 +44,7 @@ struct jail_config {
 void jail_defaults(struct jail_config *c);
 /* "UID" or "UID:GID" (the gid then defaults to the uid); 0 or -1. */
 int jail_parse_user(struct jail_config *c, const char *v);
-/* "main", "vcpu", "io", "watch": the role's number, or -1. */
+/* "main", "vcpu", "io", "watch", "supervisor": the role's number, or -1. */
 int jail_parse_role(const char *v);
 /* What the next jail_enter does; main.c calls it once, before any set-up. */
 void jail_configure(const struct jail_config *c);
@@ -52,13 +53,14 @@ void jail_configure(const struct jail_config *c);
  * The jail's pid namespace, entered before anything of the stack exists
  * (no thread, no KVM fd, no guest memory): this process forks; the child
  * returns 1 and is pid 1 of a new pid namespace; the parent supervises it
- * (forwards SIGINT, SIGTERM, SIGUSR1, SIGHUP, SIGQUIT), calls at_end once
- * it has ended, and exits as it did: it never returns. 0 with --no-jail
+ * (forwards SIGINT, SIGTERM, SIGUSR1, SIGHUP, SIGQUIT), calls hold, loads
+ * its own seccomp list, calls at_end once the child has ended, and exits
+ * as it did: it never returns. 0 with --no-jail
  * (no fork), or when the namespace could not be made (jail_enter then
  * fails with the reason, where a jail without root fails); -1 when fork
  * failed (logged).
  */
-int jail_fork(void (*at_end)(void));
+int jail_fork(void (*hold)(void), void (*at_end)(void));
 
 /*
  * Jail the root: called once per stack, after every fd is open and every

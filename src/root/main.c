@@ -230,7 +230,7 @@ static int apply_flag(struct rp_config *c, int opt, const char *v)
 	case OPT_JAIL_SELFTEST:
 		c->jail.selftest = jail_parse_role(v);
 		if (c->jail.selftest < 0) {
-			log_err("--jail-selftest %s: main, vcpu, io or watch", v);
+			log_err("--jail-selftest %s: main, vcpu, io, watch or supervisor", v);
 			return -1;
 		}
 		return 0;
@@ -535,7 +535,7 @@ static int cmd_run(int argc, char **argv)
 		return RP_ERROR;
 	}
 	/* From here on, jailed, this is pid 1 of a pid namespace of its own (jail.c). */
-	forked = jail_fork(cgroup_remove);
+	forked = jail_fork(cgroup_hold, cgroup_remove);
 	if (forked < 0) {
 		cgroup_remove();
 		preflight_free(&p);

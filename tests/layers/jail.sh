@@ -72,10 +72,12 @@ else
 	why=""
 	for ns in mnt net ipc uts cgroup pid; do nsdiff $pid $ns || why="$why $ns shared;"; done
 	[ "$super" != "$pid" ] || why="$why no supervisor;"
+	[ "$(st $super Seccomp)" = 2 ] && [ "$(st $super NoNewPrivs)" = 1 ] ||
+		why="$why supervisor Seccomp $(st $super Seccomp) NoNewPrivs $(st $super NoNewPrivs);"
 	# The root's own pid namespace: pid 1 there (NSpid: its pid here, then there).
 	set -- $(st $pid NSpid)
 	[ "$#" = 2 ] && [ "$2" = 1 ] || why="$why NSpid $*;"
-	[ -z "$why" ] && ok "own mount, net, ipc, uts, cgroup, pid namespaces (pid 1 in its own)" ||
+	[ -z "$why" ] && ok "own mount, net, ipc, uts, cgroup, pid namespaces (pid 1 in its own); the supervisor under seccomp" ||
 		notok "namespaces" "$why"
 
 	# The root directory: nothing in it, and read-only.
@@ -145,6 +147,13 @@ rc=$?
 line="rampart: jail: forbidden system call socket (nr 41) in the chain thread"
 [ $rc = 1 ] && grep -qxF "$line" "$T/self" && ok "forbidden call in the chain thread: named, exit 1" ||
 	notok "self-test main" "rc $rc: $(grep -v '"event"' "$T/self" | tail -n1)"
+
+# The supervisor's list: a socket there ends it, named, and the root with it.
+timeout $((20 * TIME_SCALE)) "$R" run $LONG --jail-selftest supervisor 2>"$T/selfsup"
+rc=$?
+line="rampart: jail: forbidden system call socket (nr 41) in the supervisor thread"
+[ $rc = 1 ] && grep -qxF "$line" "$T/selfsup" && ok "forbidden call in the supervisor: named, exit 1" ||
+	notok "self-test supervisor" "rc $rc: $(grep -v '"event"' "$T/selfsup" | tail -n1)"
 
 # The io top with nobody on the tap's other side: it waits for frames that never come.
 head -c $((1 << 20)) /dev/zero >"$T/disk.img"
