@@ -270,13 +270,19 @@ bench-net: deps
 	@$(MAKE) --no-print-directory all images
 	@bench/iperf.sh
 
+# The root's jail: an exit's cost and the guest's network with and without
+# it, and the root's lines of code (docs/benchmarks-jail.md).
+bench-jail: deps
+	@$(MAKE) --no-print-directory all images
+	@bench/jail.sh
+
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
 clean:
 	rm -rf $(B)
 
-.PHONY: all unit cli ids-verify-all ids-diff layers fuzz fuzz-build fuzz-smoke deps images system check demo bench bench-fw bench-ids bench-net format clean
+.PHONY: all unit cli ids-verify-all ids-diff layers fuzz fuzz-build fuzz-smoke deps images system check demo bench bench-fw bench-ids bench-net bench-jail format clean
 -include $(shell find $(B)/obj $(B)/asan $(B)/fuzzobj $(B)/unit -type f -name '*.d' 2>/dev/null)
 
 # ---- layers (ring-3 images) -------------------------------------------------

@@ -11,6 +11,7 @@
 # root's end event) over the frames the tap carried, less those of a boot
 # of the same stack with the idle workload (the boot's own exits).
 # Each metric name ends in _dD, D the guest's depth (and fw with a firewall).
+# A stack "rampart-nojail:LAYERS" runs rampart with --no-jail (vmm=rampart-nojail).
 RAMPART_ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$RAMPART_ROOT/tests/system/lib.sh"
 SECS=${1:-6}
@@ -26,7 +27,7 @@ fail=0
 
 # exits: the KVM_RUN returns of the last run (the root's end event)
 exits() { tr -d '\r' <"$SCRATCH/log" | sed -n 's/.*"event":"end".*"exits":\([0-9]*\).*/\1/p' | tail -n1; }
-out() { echo "BENCH vmm=$VMM round=$round metric=$1 value=$2"; }
+out() { echo "BENCH vmm=$label round=$round metric=$1 value=$2"; }
 stat() { $NSEXEC cat "/sys/class/net/$TAP/statistics/$1"; }
 
 round=1
@@ -35,16 +36,18 @@ while [ $round -le "$RUNS" ]; do
 		VMM=${s%%:*} layers=${s#*:}
 		depth=1
 		set --
+		label=$VMM
+		[ "$VMM" = rampart-nojail ] && { VMM=rampart; set -- --no-jail; }
 		if [ -n "$layers" ]; then
 			depth=$(($(echo "$layers" | tr ',' '\n' | wc -l) + 1))
-			set -- --layers "$layers"
+			set -- "$@" --layers "$layers"
 		fi
 		case ,$layers, in *,firewall,*) depth=${depth}fw; set -- "$@" --rules "firewall=$FW_RULES" ;; esac
 		base=0
 		if [ "$VMM" = rampart ]; then
 			guest "$SCRATCH/log" idle "" --net "tap:$TAP" "$@"
 			base=$(exits)
-			echo "# $VMM depth $depth: ${base:-?} exits to boot and power off"
+			echo "# $label depth $depth: ${base:-?} exits to boot and power off"
 		fi
 		for dir in tx rx; do
 			$NSEXEC iperf3 -s -1 -B "$HOST_IP" >"$SCRATCH/server" 2>&1 &
@@ -58,12 +61,12 @@ while [ $round -le "$RUNS" ]; do
 			wait "$srv" 2>/dev/null
 			mbps=$(res "$SCRATCH/log" MBps)
 			if [ $rc != 0 ] || [ -z "$mbps" ]; then
-				echo "bench: $VMM ${layers:-(no layers)} $dir: rc=$rc"
+				echo "bench: $label ${layers:-(no layers)} $dir: rc=$rc"
 				tail_log "$SCRATCH/log" 15
 				fail=1
 				continue
 			fi
-			echo "# $VMM depth $depth $dir: $(tr -d '\r' <"$SCRATCH/log" | grep -E 'receiver$' | tail -n1)"
+			echo "# $label depth $depth $dir: $(tr -d '\r' <"$SCRATCH/log" | grep -E 'receiver$' | tail -n1)"
 			out "iperf_${dir}_MBps_d$depth" "$mbps"
 			[ "$dir" = tx ] && out "rtt_ms_d$depth" "$(res "$SCRATCH/log" rtt_ms)"
 			if [ "$VMM" = rampart ]; then

@@ -6,7 +6,7 @@ set -eu
 PKGS="build-essential clang libclang-rt-14-dev llvm libjansson-dev libcmocka-dev
 libseccomp-dev qemu-system-x86 qemu-utils busybox-static cpio iproute2 kmod
 xz-utils zstd e2fsprogs ca-certificates python3 nftables libhyperscan-dev
-libpcre2-dev zlib1g-dev iperf3"
+libpcre2-dev zlib1g-dev iperf3 time"
 
 # Suricata is the ids engine's reference (tests/ids): Debian 12 has it only in
 # bookworm-backports. The suite is added the way debian.sources names its own
