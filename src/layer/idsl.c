@@ -225,22 +225,24 @@ static void alert_line(const struct ids_blob_rule *r, const struct scan *s, bool
 }
 
 /* Where the bytes a content rule inspects start, and how many: the L4
- * payload (TCP, UDP), the ICMP body, or the IP payload. */
+ * payload (TCP, UDP), the ICMP body, or the IP payload; a later fragment's
+ * bytes (no L4 header in it) are all payload, scanned alone. Never the
+ * link's padding after the IP datagram (fw_pkt.l4_len). */
 static bool payload(const uint8_t *frame, uint32_t len, const struct fw_pkt *p, uint32_t *off,
 		    uint32_t *n)
 {
-	uint32_t o = p->l4_off;
+	uint32_t o = p->l4_off, end;
 
+	if (!o || !rt_range_ok(o, p->l4_len, len))
+		return false;
+	end = o + p->l4_len;
 	if (p->frag == FW_FRAG_LATER || !p->l4_ok) {
-		/* No L4 header here: the bytes after it are all payload. */
-		if (!o || o > len)
-			return false;
 		*off = o;
-		*n = len - o;
+		*n = p->l4_len;
 		return true;
 	}
 	if (p->proto == 6) {
-		if (o + 13 > len)
+		if (o + 13 > end)
 			return false;
 		o += (uint32_t)(frame[o + 12] >> 4) * 4;
 		*n = p->l4_payload;
@@ -249,12 +251,12 @@ static bool payload(const uint8_t *frame, uint32_t len, const struct fw_pkt *p, 
 		*n = p->l4_payload;
 	} else if (p->proto == 1 || p->proto == 58) {
 		o += 8;
-		*n = o <= len ? len - o : 0;
+		*n = o <= end ? end - o : 0;
 	} else {
-		*n = len - o;
+		*n = end - o;
 	}
 	*off = o;
-	return rt_range_ok(o, *n, len);
+	return rt_range_ok(o, *n, end);
 }
 
 static bool idsl_filter(const uint8_t *frame, uint32_t len, bool from_guest)
