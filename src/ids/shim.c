@@ -15,8 +15,10 @@
  * big, the core2 one too): the one the dispatcher itself chooses on a CPU
  * without AVX, as a ring-3 layer is (no OSXSAVE in ring3.h's CR4).
  * shim_init checks the CPU has what it needs, and dbIsValid (the one
- * dispatched symbol the variant-free objects call: scratch.c.o) jumps to
- * the variant's. No AVX code is in the image at all.
+ * dispatched symbol the variant-free objects call: scratch.c.o) calls the
+ * variant's directly, through no pointer. No AVX code is in the image at
+ * all. The runtime's own tables of code addresses (.data.rel.ro) are
+ * read-only in the layer image (src/layer/layer.ld).
  *
  * Invariants:
  *  1. Every allocation lies inside the arena the caller gave (hsrt_init):
@@ -29,9 +31,13 @@
  *     layer if it is ever reached, rather than format anything.
  *  4. No runtime entry is called before shim_init chose a variant: until
  *     then dbIsValid ends the layer, and hsrt.c has no function to call.
+ *  5. No pointer to code of ours or the runtime's is writable: dbIsValid
+ *     is a direct call, hsrt.c's table of entries is const.
  */
 #include <stddef.h>
 #include <stdint.h>
+
+#include <hs_common.h>
 
 #include "ids/hsrt.h"
 #include "ids/shim.h"
@@ -64,21 +70,21 @@ static __attribute__((noreturn)) void shim_fail(const char *what)
 	layer_fail("ids", "hyperscan runtime", what);
 }
 
-static void no_variant(void)
+/*
+ * dbIsValid: a direct call to the one variant linked, once shim_init chose
+ * it (invariant 4). No pointer: a function pointer set at boot would sit
+ * in writable data, where a write would send the runtime anywhere; this is
+ * code, mapped R+X and sealed with the rest of the text.
+ */
+hs_error_t corei7_dbIsValid(const hs_database_t *db);
+hs_error_t dbIsValid(const hs_database_t *db);
+hs_error_t dbIsValid(const hs_database_t *db)
 {
-	shim_fail("dbIsValid called before a variant was chosen");
+	if (chosen != HSRT_COREI7)
+		shim_fail("dbIsValid called before a variant was chosen");
+	return corei7_dbIsValid(db);
 }
 
-/* dbIsValid's target: the chosen variant's (its signature is the
- * runtime's own; the jump keeps every argument and the return). */
-void (*shim_db_is_valid)(void) = no_variant;
-__asm__(".text\n"
-	".globl dbIsValid\n"
-	".type dbIsValid, @function\n"
-	"dbIsValid:\n"
-	"\tjmp *shim_db_is_valid(%rip)\n"
-	".size dbIsValid, . - dbIsValid\n");
-extern char corei7_dbIsValid[];
 void *malloc(size_t n)
 {
 	struct block **p, *b;
@@ -169,7 +175,6 @@ const char *shim_init(void *mem, size_t size)
 		return "this CPU lacks SSSE3, SSE4.2 or POPCNT: the runtime's corei7 variant "
 		       "cannot run";
 	chosen = HSRT_COREI7;
-	shim_db_is_valid = (void (*)(void))(uintptr_t)corei7_dbIsValid;
 	arena = arena_top = mem;
 	arena_end = arena + size;
 	return NULL;
