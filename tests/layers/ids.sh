@@ -66,7 +66,10 @@ ids_run() {
 	group=$((3 * (RECVT / 4)))
 	drops=$((SEND / 2 + 1 + RECVT / 2 + group + 1))
 	alerts=$((drops + SEND / 4 + RECVT / 4 + 1))
-	want="scanned=$((SEND + 1 + RECVT + group + 3)) alerts=$alerts drops=$drops invalid=0 scan_failed=0"
+	# FAILED: scans stopped by a pattern the blob's table does not name
+	# (the forged blob below: the clean later fragment's), each a drop.
+	drops=$((drops + FAILED))
+	want="scanned=$((SEND + 1 + RECVT + group + 3)) alerts=$alerts drops=$drops invalid=0 scan_failed=$FAILED"
 	got="scanned=$(field scanned) alerts=$(field alerts) drops=$(field drops) invalid=$(field invalid) scan_failed=$(field scan_failed)"
 	[ "$got" = "$want" ] || why="$why; ids event: $got, want $want"
 	# Every firing is an ids_alert event, or counted as not logged (rate limits).
@@ -87,6 +90,7 @@ ids_run() {
 	cyc=$(($(field scan_cycles) / $(field scanned)))
 }
 
+FAILED=0
 ids_run ids1 "--layers ids,io" --rules ids="$T/io.rules"
 if [ -z "$why" ]; then
 	ok "ids,io: drop markers never cross, alert markers cross with their events, clean frames cross; counters exact ($cyc cycles a scan)"
@@ -100,6 +104,34 @@ if [ -z "$why" ]; then
 	ok "pass,ids,io (stack file): the same, at depth 2 ($cyc cycles a scan)"
 else
 	notok "pass,ids,io (stack file)" "$why"
+fi
+# A stopped scan is not a clean one: a blob whose Hyperscan database has a
+# pattern its table does not name (tests/layers/ids/forge.py: io.rules'
+# table, the database of io.rules and one more rule on the "ccc..." of
+# tapio's clean later fragment), put where the root finds its compile in
+# the compiler's cache. It passes every check (the table is whole); the
+# layer must count the match as scan_failed and drop that fragment, the
+# rest as before.
+C=$T/cache/rampart-policy
+mkdir -p "$C"
+{ cat "$T/io.rules"; echo 'alert udp any any -> any any (msg:"not in the table"; content:"cccccccccccccccc"; sid:1000099;)'; } >"$T/more.rules"
+if build/rampart-policy compile "$T/io.rules" -o "$T/io.blob" --kind ids --cache "$C" >/dev/null 2>&1 &&
+	build/rampart-policy compile "$T/more.rules" -o "$T/more.blob" --kind ids 2>/dev/null &&
+	set -- "$C"/*.blob && [ $# = 1 ] && tests/layers/ids/forge.py "$T/io.blob" "$T/more.blob" "$1"; then
+	FAILED=1
+	XDG_CACHE_HOME=$T/cache
+	export XDG_CACHE_HOME
+	ids_run ids3 "--layers ids,io" --rules ids="$T/io.rules"
+	unset XDG_CACHE_HOME
+	grep -q '"event":"measured","layer":[0-9],"kind":"policy".*'"$(sha256sum "$1" | cut -c1-64)" "$T/ids3" ||
+		why="$why; the root did not run the forged blob"
+	if [ -z "$why" ]; then
+		ok "ids,io with a database pattern the blob's table does not name: that frame dropped as scan_failed, the rest as before"
+	else
+		notok "ids,io (forged blob)" "$why"
+	fi
+else
+	notok "ids,io (forged blob)" "could not forge the blob"
 fi
 # The rule the layer cannot enforce is reported, not silently dropped (the
 # root's compiles above may have come from the blob cache, which reports

@@ -25,7 +25,8 @@
  * (the ids suite), FRAG_N later IPv4 fragments of UDP datagrams (offset
  * 1480, no UDP header in them) go to the guest first: frag_marker's bytes
  * at FRAG_AT of their payload (the ids rules' drop marker, its alert
- * marker, none); the guest skips them (not its frames' size).
+ * marker, none) in bytes 'a' + k; the guest skips them (not its frames'
+ * size).
  *
  * Exit status 0 when every frame 0..count-1 came once and IN was sent;
  * 1 with a message otherwise.
@@ -159,7 +160,7 @@ static unsigned frag_frame(uint8_t *frame, unsigned k, const uint8_t dmac[6])
 	memcpy(ip + 16, "\x0a\x00\x02\x0f", 4);
 	ip[10] = (uint8_t)(ip_csum(ip) >> 8);
 	ip[11] = (uint8_t)ip_csum(ip);
-	memset(pl, 'f', FRAG_LEN);
+	memset(pl, 'a' + k, FRAG_LEN); /* the clean one: "ccc...", the forged blob's pattern */
 	memcpy(pl + FRAG_AT, frag_marker[k], strlen(frag_marker[k]));
 	return ETH_HLEN + len;
 }
