@@ -109,7 +109,7 @@ static int HS_CDECL on_match(unsigned id, unsigned long long from, unsigned long
 {
 	const struct hsrt_ctx *c = ctx;
 
-	return c->fn(id, c->ctx);
+	return c->fn(id, to, c->ctx);
 }
 
 int hsrt_scan(const void *data, size_t len, hsrt_match_fn fn, void *ctx)

@@ -3,7 +3,9 @@
  * What Hyperscan's runtime (libhs_runtime.a, linked unchanged into the
  * layer kernel) needs from a libc, in a layer that has none: its CPU
  * dispatch resolved, an allocator, and the fortified libc calls gcc put in
- * it. memcpy, memmove and memset are the layer's own (src/layer/lib.c);
+ * it; and what PCRE2's interpreter (libpcre2-8.a, likewise) needs besides:
+ * memchr, strlen, and its JIT's entry points, which end the layer (no code
+ * is JIT-compiled in a layer: W^X). memcpy, memmove and memset are the layer's own (src/layer/lib.c);
  * __stack_chk_fail is the layer's guard (src/layer/guard.c), and the
  * runtime's canary (%fs:0x28, glibc's TLS guard) is the boot info's
  * canary too: ring3.c points every ring-3 VM's FS base there.
@@ -139,6 +141,52 @@ int __snprintf_chk(char *s, size_t maxlen, int flag, size_t slen, const char *fm
 int __snprintf_chk(char *s, size_t maxlen, int flag, size_t slen, const char *fmt, ...)
 {
 	shim_fail("__snprintf_chk reached (database info is never asked for)");
+}
+
+/* ---- PCRE2's interpreter (src/ids/pcrert.c) ---------------------------- */
+
+void *memchr(const void *s, int c, size_t n);
+void *memchr(const void *s, int c, size_t n)
+{
+	const uint8_t *p = s;
+
+	for (size_t i = 0; i < n; i++)
+		if (p[i] == (uint8_t)c)
+			return (void *)(uintptr_t)(p + i);
+	return NULL;
+}
+
+size_t strlen(const char *s);
+size_t strlen(const char *s)
+{
+	size_t n = 0;
+
+	while (s[n])
+		n++;
+	return n;
+}
+
+/* Only pcre2_set_glob_escape (pattern conversion) reads the C locale's
+ * character classes: never called here. */
+const unsigned short **__ctype_b_loc(void);
+const unsigned short **__ctype_b_loc(void)
+{
+	shim_fail("__ctype_b_loc reached (PCRE2's glob conversion is never used)");
+}
+
+/* pcre2_match calls these only for a code the JIT compiled: none here
+ * (pcrert.c, invariant 2), and defining them keeps the JIT (and its mmap)
+ * out of the image. */
+int pcre2_jit_match_8(void);
+int pcre2_jit_match_8(void)
+{
+	shim_fail("PCRE2's JIT entry reached (no code is JIT-compiled in a layer)");
+}
+
+int _pcre2_jit_check_exec_8(void);
+int _pcre2_jit_check_exec_8(void)
+{
+	shim_fail("PCRE2's JIT check reached (no code is JIT-compiled in a layer)");
 }
 
 size_t hsrt_arena_used(void)

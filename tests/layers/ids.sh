@@ -9,6 +9,9 @@
 # the guest exactly those, in order (it fails on any other); each alert
 # marker yields an "ids_alert" event (action allowed), each drop marker one
 # with action blocked, and the "ids" event's counters are what was sent.
+# Two rules confirm a content with a pcre: one fires on the alert markers
+# (its content also matches the drop markers, where its pcre refutes it),
+# one never fires (its content matches, its pcre never does).
 # Before its frames, tapio sends the guest three later IPv4 fragments
 # (offset 1480, no UDP header): the drop marker's is dropped, the alert
 # marker's crosses with its event, the clean one crosses; neither is
@@ -65,12 +68,18 @@ ids_run() {
 	# check): scanned, alerted and dropped as the frame they copy.
 	group=$((3 * (RECVT / 4)))
 	drops=$((SEND / 2 + 1 + RECVT / 2 + group + 1))
-	alerts=$((drops + SEND / 4 + RECVT / 4 + 1))
+	# Frames with the alert marker (sid 1000001 fires on each, 1000005 on
+	# those to the guest's ports: am_in), with the drop marker to the
+	# guest's ports (dm_in).
+	am=$((SEND / 4 + RECVT / 4 + 1)) am_in=$((RECVT / 4)) dm_in=$((RECVT / 2 + group))
+	alerts=$((drops + am + am_in))
 	# FAILED: scans stopped by a pattern the blob's table does not name
 	# (the forged blob below: the clean later fragment's), each a drop.
 	drops=$((drops + FAILED))
-	want="scanned=$((SEND + 1 + RECVT + group + 3)) alerts=$alerts drops=$drops invalid=0 scan_failed=$FAILED"
-	got="scanned=$(field scanned) alerts=$(field alerts) drops=$(field drops) invalid=$(field invalid) scan_failed=$(field scan_failed)"
+	# pcre: 1000005's runs on every marker to the guest's ports, refuted on
+	# the drop markers; 1000006's runs on every alert marker, refuted on each.
+	want="scanned=$((SEND + 1 + RECVT + group + 3)) alerts=$alerts drops=$drops invalid=0 scan_failed=$FAILED pcre_runs=$((am_in + dm_in + am)) pcre_refuted=$((dm_in + am))"
+	got="scanned=$(field scanned) alerts=$(field alerts) drops=$(field drops) invalid=$(field invalid) scan_failed=$(field scan_failed) pcre_runs=$(field pcre_runs) pcre_refuted=$(field pcre_refuted)"
 	[ "$got" = "$want" ] || why="$why; ids event: $got, want $want"
 	# Every firing is an ids_alert event, or counted as not logged (rate limits).
 	lines=$(grep -c '"event":"ids_alert"' "$T/$n")
@@ -80,6 +89,10 @@ ids_run() {
 		why="$why; no alert event for the guest's frame to 5001"
 	grep -q '"event":"ids_alert",.*"action":"blocked","sid":1000002,"rev":3,"msg":"ids test: drop marker","proto":"UDP",.*"dest_port":6002,"direction":"to_guest"' "$T/$n" ||
 		why="$why; no blocked event for the host's frames to 6002"
+	grep -q '"event":"ids_alert",.*"action":"allowed","sid":1000005,"rev":1,"msg":"ids test: content and pcre","proto":"UDP","src_ip":"10.0.2.2","src_port":4000,"dest_ip":"10.0.2.15","dest_port":6001,"direction":"to_guest"' "$T/$n" ||
+		why="$why; no alert event for the content and pcre rule"
+	! grep -q '"event":"ids_alert",.*"sid":1000006,' "$T/$n" ||
+		why="$why; an alert from the rule whose pcre never matches"
 	# The later fragments: no ports (none in them), their datagram's protocol.
 	grep -q '"event":"ids_alert",.*"action":"blocked","sid":1000002,.*"proto":"UDP","src_ip":"10.0.2.2","src_port":0,"dest_ip":"10.0.2.15","dest_port":0,"direction":"to_guest"' "$T/$n" ||
 		why="$why; no blocked event for the later fragment with the drop marker"
@@ -137,9 +150,10 @@ fi
 # root's compiles above may have come from the blob cache, which reports
 # nothing: compile here, without it).
 build/rampart-policy compile "$T/io.rules" -o "$T/io.blob" --kind ids 2>"$T/compile"
-grep -q "io.rules:11: sid 1000003: not loaded in-line: pcre" "$T/compile" &&
-	grep -q "3 rules in-line (3 contents, .*), 1 not loaded in-line" "$T/compile" &&
-	ok "the pcre rule is reported as not loaded in-line" ||
+grep -q "io.rules:11: sid 1000003: not loaded in-line: pcre without a content" "$T/compile" &&
+	grep -q "io.rules:20: sid 1000007: not loaded in-line: pcre with a buffer flag" "$T/compile" &&
+	grep -q "5 rules in-line (5 contents, 2 pcres, .*), 2 not loaded in-line" "$T/compile" &&
+	ok "a pcre without a content and one with a buffer flag (U) are reported as not loaded in-line" ||
 	notok "not loaded in-line" "$(cat "$T/compile")"
 
 summary ids
