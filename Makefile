@@ -129,10 +129,17 @@ $(B)/libpolicy-asan.a: $(POLICY_LIB:%.c=$(B)/asan/%.o)
 	@echo "  AR $@"
 	$(Q)ar rcs $@ $^
 
-$(B)/unit/%: tests/unit/%.c tests/unit/unit.h $(B)/librampart-asan.a $(B)/libpolicy-asan.a
+# The ids layer's PCRE2 glue, built for the host (with libc's headers and
+# allocator) so that a unit test decodes and matches a blob's pcres with it.
+$(B)/asan/host/src/ids/pcrert.o: src/ids/pcrert.c
+	@mkdir -p $(dir $@)
+	@echo "  CC $@"
+	$(Q)$(CC) $(COMMON) $(SAN) -c $< -o $@
+
+$(B)/unit/%: tests/unit/%.c tests/unit/unit.h $(B)/librampart-asan.a $(B)/libpolicy-asan.a $(B)/asan/host/src/ids/pcrert.o
 	@mkdir -p $(dir $@)
 	@echo "  LD $@"
-	$(Q)$(CC) $(COMMON) $(SAN) $(ROOTDEF) -Itests/unit -Itools/policy -o $@ $< $(B)/libpolicy-asan.a $(B)/librampart-asan.a -lcmocka $(LIBS) $(IDS_LIBS)
+	$(Q)$(CC) $(COMMON) $(SAN) $(ROOTDEF) -Itests/unit -Itools/policy -o $@ $< $(B)/libpolicy-asan.a $(B)/librampart-asan.a $(B)/asan/host/src/ids/pcrert.o -lcmocka $(LIBS) $(IDS_LIBS)
 
 # The loader's tests also parse and load the real guest kernel when it is built.
 unit: $(UNIT_BIN)
@@ -309,6 +316,9 @@ LAYER_SRC := $(wildcard src/layer/*.c src/layer/*.S src/lib/*.c src/boot/*.c src
 # Only src/ids sees Hyperscan's headers (and our one-line stdlib.h for them).
 HSRT_LIB := $(shell $(GCC) -print-file-name=libhs_runtime.a)
 HSRT_INC := -isystem src/ids/libc -isystem /usr/include/hs
+# Its pcre confirmation: PCRE2's interpreter as Debian ships it, linked
+# unchanged (no JIT: src/ids/shim.c stubs its entry points out).
+PCRE2_LIB := $(shell $(GCC) -print-file-name=libpcre2-8.a)
 LAYERFLAGS := $(COMMON) $(FREE) -fno-pic -fno-pie -mno-red-zone -mcmodel=small \
 	      -ffunction-sections -fstack-protector-strong -mstack-protector-guard=global
 LAYER_CC_gcc := $(GCC)
@@ -344,7 +354,7 @@ $(B)/layerobj-$(1)/layer-order.ld: $$(LAYER_OBJ_$(1)) $(B)/layer-seed scripts/la
 $(B)/layer-$(1).elf: $$(LAYER_OBJ_$(1)) src/layer/layer.ld $(B)/layerobj-$(1)/layer-order.ld
 	@echo "  LD $$@"
 	$$(Q)$$(GCC) -nostdlib -static -no-pie -Wl,--build-id=none -Wl,--fatal-warnings \
-		-L $(B)/layerobj-$(1) -T src/layer/layer.ld -o $$@ $$(LAYER_OBJ_$(1)) $(HSRT_LIB)
+		-L $(B)/layerobj-$(1) -T src/layer/layer.ld -o $$@ $$(LAYER_OBJ_$(1)) $(HSRT_LIB) $(PCRE2_LIB)
 endef
 $(foreach v,$(LAYER_VARIANTS),$(eval $(call layer_variant,$(v))))
 

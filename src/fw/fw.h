@@ -94,7 +94,8 @@ struct fw_inner {
 
 struct fw_pkt {
 	uint32_t len;
-	uint32_t l4_off;	/* where the L4 header starts in the frame (l4_ok) */
+	uint32_t l4_off;	/* where the L4 header (a later fragment: its payload) starts */
+	uint32_t l4_len;	/* bytes from l4_off to the IP datagram's end (no link padding) */
 	uint8_t smac[6], dmac[6];
 	uint16_t ethertype;	/* after the VLAN tags */
 	uint8_t l3;		/* enum fw_l3 */

@@ -197,9 +197,11 @@ static void parse_icmp(const uint8_t *l4, size_t n, bool v6, struct fw_pkt *p)
 /* false: a first fragment without its whole L4 header (invariant 5). */
 static bool parse_l4(const uint8_t *l4, size_t n, size_t off, struct fw_pkt *p)
 {
+	/* Set for a later fragment too: its bytes from here are payload. */
+	p->l4_off = (uint32_t)off;
+	p->l4_len = (uint32_t)n;
 	if (p->frag == FW_FRAG_LATER)
 		return true;
-	p->l4_off = (uint32_t)off;
 	switch (p->proto) {
 	case FW_PROTO_TCP:
 		parse_tcp(l4, n, p);

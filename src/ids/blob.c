@@ -8,8 +8,12 @@
  * IDS_BLOB_CONTENTS_MAX contents and at most IDS_BLOB_PORTS_MAX port
  * ranges per side, a known action and protocol and a NUL-terminated msg;
  * every pattern names a rule; and the patterns of each rule number its
- * contents exactly. The Hyperscan database is checked by Hyperscan itself
- * (hs_deserialize_database_at: magic, version, platform, CRC).
+ * contents exactly; likewise its pcres (at most IDS_BLOB_PCRES_MAX), each
+ * relative one after a content of its own rule, with known flags, and the
+ * PCRE2 codes present (within IDS_BLOB_PCRE_MAX) exactly when a pcre is.
+ * The Hyperscan database is checked by Hyperscan itself
+ * (hs_deserialize_database_at: magic, version, platform, CRC), the PCRE2
+ * codes' header by pcre2_serialize_decode.
  */
 #include "ids/blob.h"
 
@@ -17,6 +21,7 @@
 
 _Static_assert(sizeof(struct ids_blob_hdr) % 8 == 0, "ids blob header not 8-byte sized");
 _Static_assert(sizeof(struct ids_blob_rule) % 8 == 0, "ids blob rule not 8-byte sized");
+_Static_assert(sizeof(struct ids_blob_pcre) % 8 == 0, "ids blob pcre not 8-byte sized");
 
 static bool table_ok(const struct ids_blob_hdr *h, uint32_t off, uint64_t n, uint64_t each)
 {
@@ -28,7 +33,8 @@ int ids_blob_check(const void *blob, uint64_t size, const char **why)
 	const struct ids_blob_hdr *h = blob;
 	const struct ids_blob_rule *r;
 	const struct ids_blob_pattern *p;
-	uint64_t want = 0;
+	const struct ids_blob_pcre *x;
+	uint64_t want = 0, want_pcre = 0;
 
 	*why = "too small for its header";
 	if (size < sizeof(*h) || ((uintptr_t)blob & 7))
@@ -44,7 +50,12 @@ int ids_blob_check(const void *blob, uint64_t size, const char **why)
 	    h->npatterns > (uint64_t)h->nrules * IDS_BLOB_CONTENTS_MAX ||
 	    !table_ok(h, h->rule_off, h->nrules, sizeof(*r)) ||
 	    !table_ok(h, h->pattern_off, h->npatterns, sizeof(*p)) ||
-	    !table_ok(h, h->db_off, h->db_size, 1) || !h->db_size || h->db_size > IDS_BLOB_DB_MAX)
+	    !table_ok(h, h->db_off, h->db_size, 1) || !h->db_size || h->db_size > IDS_BLOB_DB_MAX ||
+	    h->npcre > (uint64_t)h->nrules * IDS_BLOB_PCRES_MAX ||
+	    !table_ok(h, h->pcre_off, h->npcre, sizeof(*x)) ||
+	    (h->npcre ? !h->pcre_code_size || h->pcre_code_size > IDS_BLOB_PCRE_MAX ||
+			    !table_ok(h, h->pcre_code_off, h->pcre_code_size, 1)
+		      : h->pcre_code_size || h->pcre_code_off))
 		return -1;
 	r = (const struct ids_blob_rule *)((const uint8_t *)blob + h->rule_off);
 	p = (const struct ids_blob_pattern *)((const uint8_t *)blob + h->pattern_off);
@@ -55,9 +66,11 @@ int ids_blob_check(const void *blob, uint64_t size, const char **why)
 		    (r[i].action != IDS_BLOB_ALERT && r[i].action != IDS_BLOB_DROP) ||
 		    (r[i].proto != IDS_BLOB_IP && r[i].proto != IDS_BLOB_TCP &&
 		     r[i].proto != IDS_BLOB_UDP && r[i].proto != IDS_BLOB_ICMP) ||
+		    r[i].npcre > IDS_BLOB_PCRES_MAX ||
 		    rt_strnlen(r[i].msg, IDS_BLOB_MSG_MAX) == IDS_BLOB_MSG_MAX)
 			return -1;
 		want += r[i].ncontents;
+		want_pcre += r[i].npcre;
 	}
 	*why = "the patterns do not match the rules' contents";
 	if (want != h->npatterns)
@@ -65,6 +78,18 @@ int ids_blob_check(const void *blob, uint64_t size, const char **why)
 	for (uint32_t i = 0, at = 0; i < h->nrules; i++)
 		for (uint32_t k = 0; k < r[i].ncontents; k++, at++)
 			if (p[at].rule != i)
+				return -1;
+	x = (const struct ids_blob_pcre *)((const uint8_t *)blob + h->pcre_off);
+	*why = "the pcres do not match the rules' pcres";
+	if (want_pcre != h->npcre)
+		return -1;
+	for (uint32_t i = 0, at = 0; i < h->nrules; i++)
+		for (uint32_t k = 0; k < r[i].npcre; k++, at++)
+			if (x[at].rule != i || (x[at].flags & ~(uint32_t)(IDS_BLOB_PCRE_RELATIVE |
+									 IDS_BLOB_PCRE_NEGATED)) ||
+			    ((x[at].flags & IDS_BLOB_PCRE_RELATIVE)
+				 ? x[at].after >= h->npatterns || p[x[at].after].rule != i
+				 : x[at].after != IDS_BLOB_NONE))
 				return -1;
 	*why = NULL;
 	return 0;

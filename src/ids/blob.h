@@ -7,12 +7,19 @@
  * as on x86-64; offsets count from the blob's start and are multiples of 8.
  *
  *   header | rules[nrules] | patterns[npatterns] | Hyperscan database
+ *          | pcres[npcre] | PCRE2 codes
  *
  * Each pattern is one `content` of one rule; a rule fires on a frame when
- * every one of its patterns matched in the frame's L4 payload, and its
- * protocol and ports are the frame's. The database is Hyperscan's
- * serialized form (hs_serialize_database) of every pattern, compiled for
- * the generic x86-64 platform (no AVX), pattern id = index in patterns[].
+ * every one of its patterns matched in the frame's L4 payload, its
+ * protocol and ports are the frame's, and then each of its pcres matches
+ * (does not, when negated) the payload, or with `R` the payload after the
+ * end of the first match of the content before it. The database is
+ * Hyperscan's serialized form (hs_serialize_database) of every pattern,
+ * compiled for the generic x86-64 platform (no AVX), pattern id = index in
+ * patterns[]. The PCRE2 codes are pcre2_serialize_encode's bytes of every
+ * pcre, code i = pcres[i] (PCRE2 checks their magic, version, code-unit
+ * width and pointer size; their insides it trusts, as it trusts its
+ * compiler: the blob is the policy compiler's, measured by the root).
  */
 #ifndef RAMPART_IDS_BLOB_H
 #define RAMPART_IDS_BLOB_H
@@ -20,7 +27,7 @@
 #include <stdint.h>
 
 #define IDS_BLOB_MAGIC 0x53444952u /* "RIDS" */
-#define IDS_BLOB_VERSION 1u
+#define IDS_BLOB_VERSION 2u
 /* Rules in one blob: the per-frame bookkeeping is one word per rule, and
  * ET's whole open set is about 40,000 rules. */
 #define IDS_BLOB_RULES_MAX 65536u
@@ -34,6 +41,14 @@
 /* The serialized database: a layer deserializes it into its own memory,
  * beside the scratch space (src/layer/idsl.c). */
 #define IDS_BLOB_DB_MAX (1u << 20)
+/* pcres per rule (a rule has at most 64 items, ids.h; ET's rules have a
+ * few): each one the prefilter lets through is one pcre2_match. */
+#define IDS_BLOB_PCRES_MAX 8u
+/* The serialized PCRE2 codes: decoded into the layer's arena, beside
+ * Hyperscan's database (src/layer/idsl.c), at about this size again. */
+#define IDS_BLOB_PCRE_MAX (256u << 10)
+/* pcres[].after when the pcre is not relative. */
+#define IDS_BLOB_NONE 0xffffffffu
 
 enum ids_blob_action { IDS_BLOB_ALERT = 1, IDS_BLOB_DROP = 2 };
 /* A rule's protocol: IP matches every IP frame. */
@@ -45,6 +60,8 @@ struct ids_blob_hdr {
 	uint32_t nrules, npatterns;
 	uint32_t rule_off, pattern_off, db_off, db_size;
 	uint32_t not_loaded;    /* rules of the file left out (the compiler said why) */
+	uint32_t npcre, pcre_off; /* the pcres table */
+	uint32_t pcre_code_off, pcre_code_size; /* 0, 0 when npcre is 0 */
 };
 
 struct ids_blob_port {
@@ -56,7 +73,8 @@ struct ids_blob_rule {
 	uint32_t sid, rev;
 	uint8_t action, proto, bidir, ncontents;
 	uint8_t nsport, ndport; /* 0: any */
-	uint8_t pad[2];
+	uint8_t npcre;          /* 0 .. IDS_BLOB_PCRES_MAX */
+	uint8_t pad;
 	uint32_t line;          /* in the rule file */
 	struct ids_blob_port sport[IDS_BLOB_PORTS_MAX], dport[IDS_BLOB_PORTS_MAX];
 	char msg[IDS_BLOB_MSG_MAX]; /* NUL-terminated */
@@ -65,6 +83,16 @@ struct ids_blob_rule {
 /* Patterns are in rule order: rule i's contents follow rule i - 1's. */
 struct ids_blob_pattern {
 	uint32_t rule; /* index in rules[] */
+};
+
+/* Patterns' rules in rule order too; `after`, for a relative pcre (`R`),
+ * the index in patterns[] of the rule's content just before it. */
+enum ids_blob_pcre_flag { IDS_BLOB_PCRE_RELATIVE = 1, IDS_BLOB_PCRE_NEGATED = 2 };
+struct ids_blob_pcre {
+	uint32_t rule;  /* index in rules[] */
+	uint32_t after; /* IDS_BLOB_NONE unless relative */
+	uint8_t flags;  /* enum ids_blob_pcre_flag */
+	uint8_t pad[7];
 };
 
 /* 0 when blob[0 .. size) is a well-formed ids blob (blob.c), else -1 and

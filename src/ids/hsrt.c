@@ -40,7 +40,10 @@ struct hsrt_fns {
 						p##_hs_deserialize_database_at, p##_hs_scan};
 HSRT_VARIANT(corei7)
 
-static const struct hsrt_fns *fns;
+/* The variant's entries: a const table (read-only data), not a pointer
+ * set at boot, which would sit in writable data. */
+static const struct hsrt_fns *const fns = &corei7_fns;
+static bool started; /* hsrt_init chose the variant (shim.c) */
 
 static hs_database_t *db;
 static hs_scratch_t *scratch;
@@ -61,7 +64,7 @@ const char *hsrt_init(void *arena, size_t size)
 
 	if (why)
 		return why;
-	fns = &corei7_fns;
+	started = true;
 	if (hs_set_allocator(hs_alloc, hs_free) != HS_SUCCESS)
 		return "hs_set_allocator failed";
 	return NULL;
@@ -77,7 +80,7 @@ const char *hsrt_load(const void *bytes, size_t len)
 	size_t need;
 	void *at;
 
-	if (!fns || db || ((uintptr_t)bytes & (HSRT_DB_ALIGN - 1)))
+	if (!started || db || ((uintptr_t)bytes & (HSRT_DB_ALIGN - 1)))
 		return "a database already loaded, or a misaligned one";
 	if (fns->size(bytes, len, &need) != HS_SUCCESS)
 		return "hs_serialized_database_size refused the database";
@@ -106,7 +109,7 @@ static int HS_CDECL on_match(unsigned id, unsigned long long from, unsigned long
 {
 	const struct hsrt_ctx *c = ctx;
 
-	return c->fn(id, c->ctx);
+	return c->fn(id, to, c->ctx);
 }
 
 int hsrt_scan(const void *data, size_t len, hsrt_match_fn fn, void *ctx)
@@ -114,7 +117,7 @@ int hsrt_scan(const void *data, size_t len, hsrt_match_fn fn, void *ctx)
 	struct hsrt_ctx c = {.fn = fn, .ctx = ctx};
 	hs_error_t e;
 
-	if (!fns || !db || !scratch || len > 0xffffffffu)
+	if (!started || !db || !scratch || len > 0xffffffffu)
 		return -1;
 	e = fns->scan(db, data, (unsigned)len, 0, scratch, on_match, &c);
 	return e == HS_SUCCESS || e == HS_SCAN_TERMINATED ? 0 : -1;

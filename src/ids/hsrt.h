@@ -31,8 +31,9 @@ uint32_t hsrt_cpuid1_ecx(void);
 const char *hsrt_load(const void *db, size_t len);
 
 /* Called for each pattern that matched (HS_FLAG_SINGLEMATCH: once per
- * pattern per scan); nonzero stops the scan. */
-typedef int (*hsrt_match_fn)(unsigned id, void *ctx);
+ * pattern per scan, at its first match), with the offset just past that
+ * match; nonzero stops the scan. */
+typedef int (*hsrt_match_fn)(unsigned id, uint64_t to, void *ctx);
 
 /* Scan data[0 .. len): 0 when the whole buffer was scanned (or a callback
  * stopped it), -1 when the runtime failed (the caller fails closed). */

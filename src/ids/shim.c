@@ -3,7 +3,9 @@
  * What Hyperscan's runtime (libhs_runtime.a, linked unchanged into the
  * layer kernel) needs from a libc, in a layer that has none: its CPU
  * dispatch resolved, an allocator, and the fortified libc calls gcc put in
- * it. memcpy, memmove and memset are the layer's own (src/layer/lib.c);
+ * it; and what PCRE2's interpreter (libpcre2-8.a, likewise) needs besides:
+ * memchr, strlen, and its JIT's entry points, which end the layer (no code
+ * is JIT-compiled in a layer: W^X). memcpy, memmove and memset are the layer's own (src/layer/lib.c);
  * __stack_chk_fail is the layer's guard (src/layer/guard.c), and the
  * runtime's canary (%fs:0x28, glibc's TLS guard) is the boot info's
  * canary too: ring3.c points every ring-3 VM's FS base there.
@@ -15,8 +17,10 @@
  * big, the core2 one too): the one the dispatcher itself chooses on a CPU
  * without AVX, as a ring-3 layer is (no OSXSAVE in ring3.h's CR4).
  * shim_init checks the CPU has what it needs, and dbIsValid (the one
- * dispatched symbol the variant-free objects call: scratch.c.o) jumps to
- * the variant's. No AVX code is in the image at all.
+ * dispatched symbol the variant-free objects call: scratch.c.o) calls the
+ * variant's directly, through no pointer. No AVX code is in the image at
+ * all. The runtime's own tables of code addresses (.data.rel.ro) are
+ * read-only in the layer image (src/layer/layer.ld).
  *
  * Invariants:
  *  1. Every allocation lies inside the arena the caller gave (hsrt_init):
@@ -29,9 +33,13 @@
  *     layer if it is ever reached, rather than format anything.
  *  4. No runtime entry is called before shim_init chose a variant: until
  *     then dbIsValid ends the layer, and hsrt.c has no function to call.
+ *  5. No pointer to code of ours or the runtime's is writable: dbIsValid
+ *     is a direct call, hsrt.c's table of entries is const.
  */
 #include <stddef.h>
 #include <stdint.h>
+
+#include <hs_common.h>
 
 #include "ids/hsrt.h"
 #include "ids/shim.h"
@@ -64,21 +72,21 @@ static __attribute__((noreturn)) void shim_fail(const char *what)
 	layer_fail("ids", "hyperscan runtime", what);
 }
 
-static void no_variant(void)
+/*
+ * dbIsValid: a direct call to the one variant linked, once shim_init chose
+ * it (invariant 4). No pointer: a function pointer set at boot would sit
+ * in writable data, where a write would send the runtime anywhere; this is
+ * code, mapped R+X and sealed with the rest of the text.
+ */
+hs_error_t corei7_dbIsValid(const hs_database_t *db);
+hs_error_t dbIsValid(const hs_database_t *db);
+hs_error_t dbIsValid(const hs_database_t *db)
 {
-	shim_fail("dbIsValid called before a variant was chosen");
+	if (chosen != HSRT_COREI7)
+		shim_fail("dbIsValid called before a variant was chosen");
+	return corei7_dbIsValid(db);
 }
 
-/* dbIsValid's target: the chosen variant's (its signature is the
- * runtime's own; the jump keeps every argument and the return). */
-void (*shim_db_is_valid)(void) = no_variant;
-__asm__(".text\n"
-	".globl dbIsValid\n"
-	".type dbIsValid, @function\n"
-	"dbIsValid:\n"
-	"\tjmp *shim_db_is_valid(%rip)\n"
-	".size dbIsValid, . - dbIsValid\n");
-extern char corei7_dbIsValid[];
 void *malloc(size_t n)
 {
 	struct block **p, *b;
@@ -135,6 +143,52 @@ int __snprintf_chk(char *s, size_t maxlen, int flag, size_t slen, const char *fm
 	shim_fail("__snprintf_chk reached (database info is never asked for)");
 }
 
+/* ---- PCRE2's interpreter (src/ids/pcrert.c) ---------------------------- */
+
+void *memchr(const void *s, int c, size_t n);
+void *memchr(const void *s, int c, size_t n)
+{
+	const uint8_t *p = s;
+
+	for (size_t i = 0; i < n; i++)
+		if (p[i] == (uint8_t)c)
+			return (void *)(uintptr_t)(p + i);
+	return NULL;
+}
+
+size_t strlen(const char *s);
+size_t strlen(const char *s)
+{
+	size_t n = 0;
+
+	while (s[n])
+		n++;
+	return n;
+}
+
+/* Only pcre2_set_glob_escape (pattern conversion) reads the C locale's
+ * character classes: never called here. */
+const unsigned short **__ctype_b_loc(void);
+const unsigned short **__ctype_b_loc(void)
+{
+	shim_fail("__ctype_b_loc reached (PCRE2's glob conversion is never used)");
+}
+
+/* pcre2_match calls these only for a code the JIT compiled: none here
+ * (pcrert.c, invariant 2), and defining them keeps the JIT (and its mmap)
+ * out of the image. */
+int pcre2_jit_match_8(void);
+int pcre2_jit_match_8(void)
+{
+	shim_fail("PCRE2's JIT entry reached (no code is JIT-compiled in a layer)");
+}
+
+int _pcre2_jit_check_exec_8(void);
+int _pcre2_jit_check_exec_8(void)
+{
+	shim_fail("PCRE2's JIT check reached (no code is JIT-compiled in a layer)");
+}
+
 size_t hsrt_arena_used(void)
 {
 	return peak;
@@ -169,7 +223,6 @@ const char *shim_init(void *mem, size_t size)
 		return "this CPU lacks SSSE3, SSE4.2 or POPCNT: the runtime's corei7 variant "
 		       "cannot run";
 	chosen = HSRT_COREI7;
-	shim_db_is_valid = (void (*)(void))(uintptr_t)corei7_dbIsValid;
 	arena = arena_top = mem;
 	arena_end = arena + size;
 	return NULL;

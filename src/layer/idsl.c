@@ -14,7 +14,10 @@
  *     is dropped (counted: invalid, scan_failed). Frames that are not IP
  *     (ARP) cross unscanned: no rule of the blob names them.
  *  3. A frame a drop rule matches never crosses; an alert rule's match is
- *     logged and the frame crosses.
+ *     logged and the frame crosses. A rule with pcres matches only when,
+ *     after its contents, each pcre does (does not, negated) in PCRE2's
+ *     interpreter; a pcre that fails (its limits, src/ids/pcrert.h) fails
+ *     the scan: the frame is dropped (invariant 2).
  *  4. The blob is never written (sealed read-only, against us too), and
  *     every table of ours is sized once from the checked blob, in the
  *     arena: no frame grows anything. Alert lines are at most
@@ -25,6 +28,7 @@
 #include "fw/fw.h"
 #include "ids/blob.h"
 #include "ids/hsrt.h"
+#include "ids/pcrert.h"
 #include "ids/shim.h"
 #include "layer/hc.h"
 #include "layer/lib.h"
@@ -57,12 +61,15 @@ static const struct rp_blob *policy;
 static const struct ids_blob_hdr *hdr;
 static const struct ids_blob_rule *rules;
 static const struct ids_blob_pattern *pats;
+static const struct ids_blob_pcre *pcres;
 static uint8_t *arena;
 static uint64_t *seen; /* per rule: frame number << 8 | contents matched */
+static uint32_t *pat_end; /* per pattern: the end of its match in this frame */
+static uint32_t *pcre_first; /* per rule: the index of its first pcre */
 static uint64_t frame_no, ticks, alerts_this_tick;
 static struct {
 	uint64_t frames, bytes, scanned, scanned_bytes, alerts, drops, invalid, scan_failed,
-	    unlogged, scan_cycles;
+	    unlogged, scan_cycles, pcre_runs, pcre_refuted;
 } st;
 
 /* The TSC (CR4.TSD is clear at CPL 3): what a scan costs, in cycles. */
@@ -108,6 +115,8 @@ void idsl_report(void)
 	line_kv(&l, "scan_failed", st.scan_failed);
 	line_kv(&l, "alerts_unlogged", st.unlogged);
 	line_kv(&l, "scan_cycles", st.scan_cycles);
+	line_kv(&l, "pcre_runs", st.pcre_runs);
+	line_kv(&l, "pcre_refuted", st.pcre_refuted);
 	line_kv(&l, "rules", hdr->nrules);
 	line_kv(&l, "arena_bytes", hsrt_arena_used());
 	line_kv(&l, "uptime_s", ticks);
@@ -119,6 +128,8 @@ void idsl_report(void)
 
 struct scan {
 	const struct fw_pkt *p;
+	const uint8_t *data; /* the payload scanned */
+	uint32_t len;
 	bool ports; /* p's ports are the frame's (TCP, UDP: not a later fragment) */
 	bool drop;
 	bool failed; /* a match the blob's table does not name: the scan stopped */
@@ -165,11 +176,37 @@ static bool proto_match(const struct ids_blob_rule *r, uint8_t proto)
 	return r->proto == proto;
 }
 
-static int on_match(unsigned id, void *ctx)
+/* 1: rule ri's pcres all confirm its contents' match in s's payload; 0:
+ * one does not; -1: PCRE2 failed. A relative pcre (R) looks from the end of
+ * the first match of the content before it (the one Hyperscan reported):
+ * its subject starts there, so that ^ anchors there, as Suricata does. */
+static int pcres_confirm(uint32_t ri, const struct scan *s)
+{
+	for (uint32_t k = pcre_first[ri]; k < pcre_first[ri] + rules[ri].npcre; k++) {
+		const struct ids_blob_pcre *x = &pcres[k];
+		uint32_t from = 0;
+		int m;
+
+		if (x->flags & IDS_BLOB_PCRE_RELATIVE)
+			from = pat_end[x->after] < s->len ? pat_end[x->after] : s->len;
+		st.pcre_runs++;
+		m = pcrert_match(k, s->data + from, s->len - from);
+		if (m < 0)
+			return -1;
+		if (m == !!(x->flags & IDS_BLOB_PCRE_NEGATED)) {
+			st.pcre_refuted++;
+			return 0;
+		}
+	}
+	return 1;
+}
+
+static int on_match(unsigned id, uint64_t to, void *ctx)
 {
 	struct scan *s = ctx;
 	uint32_t ri;
 	const struct ids_blob_rule *r;
+	int c;
 
 	if (id >= hdr->npatterns) {
 		s->failed = true; /* not ours: stop; the frame is dropped (fail closed) */
@@ -177,10 +214,18 @@ static int on_match(unsigned id, void *ctx)
 	}
 	ri = pats[id].rule;
 	r = &rules[ri];
+	pat_end[id] = to < s->len ? (uint32_t)to : s->len;
 	if (seen[ri] >> 8 != frame_no)
 		seen[ri] = frame_no << 8;
 	seen[ri]++; /* SINGLEMATCH: each content once per frame */
 	if ((seen[ri] & 0xff) != r->ncontents || !proto_match(r, s->p->proto) || !ports_match(r, s))
+		return 0;
+	c = r->npcre ? pcres_confirm(ri, s) : 1;
+	if (c < 0) {
+		s->failed = true; /* a pcre that could not finish: fail closed */
+		return 1;
+	}
+	if (!c)
 		return 0;
 	if (r->action == IDS_BLOB_DROP)
 		s->drop = true;
@@ -225,22 +270,24 @@ static void alert_line(const struct ids_blob_rule *r, const struct scan *s, bool
 }
 
 /* Where the bytes a content rule inspects start, and how many: the L4
- * payload (TCP, UDP), the ICMP body, or the IP payload. */
+ * payload (TCP, UDP), the ICMP body, or the IP payload; a later fragment's
+ * bytes (no L4 header in it) are all payload, scanned alone. Never the
+ * link's padding after the IP datagram (fw_pkt.l4_len). */
 static bool payload(const uint8_t *frame, uint32_t len, const struct fw_pkt *p, uint32_t *off,
 		    uint32_t *n)
 {
-	uint32_t o = p->l4_off;
+	uint32_t o = p->l4_off, end;
 
+	if (!o || !rt_range_ok(o, p->l4_len, len))
+		return false;
+	end = o + p->l4_len;
 	if (p->frag == FW_FRAG_LATER || !p->l4_ok) {
-		/* No L4 header here: the bytes after it are all payload. */
-		if (!o || o > len)
-			return false;
 		*off = o;
-		*n = len - o;
+		*n = p->l4_len;
 		return true;
 	}
 	if (p->proto == 6) {
-		if (o + 13 > len)
+		if (o + 13 > end)
 			return false;
 		o += (uint32_t)(frame[o + 12] >> 4) * 4;
 		*n = p->l4_payload;
@@ -249,12 +296,12 @@ static bool payload(const uint8_t *frame, uint32_t len, const struct fw_pkt *p, 
 		*n = p->l4_payload;
 	} else if (p->proto == 1 || p->proto == 58) {
 		o += 8;
-		*n = o <= len ? len - o : 0;
+		*n = o <= end ? end - o : 0;
 	} else {
-		*n = len - o;
+		*n = end - o;
 	}
 	*off = o;
-	return rt_range_ok(o, *n, len);
+	return rt_range_ok(o, *n, end);
 }
 
 static bool idsl_filter(const uint8_t *frame, uint32_t len, bool from_guest)
@@ -276,6 +323,8 @@ static bool idsl_filter(const uint8_t *frame, uint32_t len, bool from_guest)
 		return false;
 	}
 	s.ports = p.l4_ok && p.frag != FW_FRAG_LATER && (p.proto == 6 || p.proto == 17);
+	s.data = frame + off;
+	s.len = n;
 	frame_no++;
 	st.scanned++;
 	st.scanned_bytes += n;
@@ -341,16 +390,25 @@ void idsl_start(bool have_net)
 	hdr = (const struct ids_blob_hdr *)blob;
 	rules = (const struct ids_blob_rule *)(blob + hdr->rule_off);
 	pats = (const struct ids_blob_pattern *)(blob + hdr->pattern_off);
+	pcres = (const struct ids_blob_pcre *)(blob + hdr->pcre_off);
 	why = hsrt_init(arena, IDSL_ARENA);
 	if (why)
 		idsl_fail("Hyperscan's runtime did not start", why);
 	seen = malloc((uint64_t)hdr->nrules * sizeof(*seen));
-	if (!seen)
+	pat_end = malloc(((uint64_t)hdr->npatterns + 1) * sizeof(*pat_end));
+	pcre_first = malloc((uint64_t)hdr->nrules * sizeof(*pcre_first));
+	if (!seen || !pat_end || !pcre_first)
 		idsl_fail("no room for the rule table", NULL);
 	rt_memset(seen, 0, (uint64_t)hdr->nrules * sizeof(*seen));
+	for (uint32_t i = 0, k = 0; i < hdr->nrules; k += rules[i++].npcre)
+		pcre_first[i] = k;
 	why = hsrt_load(blob + hdr->db_off, hdr->db_size);
 	if (why)
 		idsl_fail("database refused", why);
+	why = hdr->npcre ? pcrert_load(blob + hdr->pcre_code_off, hdr->pcre_code_size, hdr->npcre)
+			 : NULL;
+	if (why)
+		idsl_fail("pcres refused", why);
 	if (hc5(RP_HC_TIMER, IDSL_TICK_NS, 0, 0, 0, 0) < 0)
 		idsl_fail("RP_HC_TIMER refused", NULL);
 	vdev_hooks.frame = idsl_filter;
@@ -358,7 +416,9 @@ void idsl_start(bool have_net)
 	line_dec(&l, hdr->nrules);
 	line_str(&l, " rules, ");
 	line_dec(&l, hdr->npatterns);
-	line_str(&l, " patterns; hyperscan ");
+	line_str(&l, " patterns, ");
+	line_dec(&l, hdr->npcre);
+	line_str(&l, " pcres; hyperscan ");
 	line_str(&l, hsrt_variant_name(hsrt_variant()));
 	line_str(&l, (hsrt_cpuid1_ecx() & (1u << 27)) ? " (osxsave)" : " (no osxsave)");
 	line_str(&l, ", arena ");

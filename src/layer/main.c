@@ -213,6 +213,9 @@ static int ring0(const struct child *c)
  * 10 "execdata"    jump into our own data (not executable: #PF in an intermediate layer)
  * 11 "loadcr3"     load another CR3 (a privileged instruction at CPL 3: #GP)
  * 13 "rowrite"     write our own read-only data (user read-only: #PF)
+ * 29 "relrowrite"  write the first of the tables of code addresses linked
+ *                  into our image (Hyperscan's runtime's, layer.ld's
+ *                  .data.rel.ro: read-only, #PF)
  * 14 "ptwrite"     write our own page tables (supervisor pages: #PF)
  * 15 "dtwrite"     write our own GDT (a supervisor page: #PF)
  * 16 "ptloop"      before it runs, point every entry of the child's top three table
@@ -248,8 +251,10 @@ static int ring0(const struct child *c)
  *                  (idsl.c): its ids blob comes first among its payloads
  */
 #define FLAKY_AFTER 200
+#define KIND_RELROWRITE 29
 #define RESEAL_ROUNDS 64
 static const uint8_t attack_ro = 1; /* in our read-only data */
+extern char __relro_start[]; /* layer.ld: the tables of code addresses */
 
 static void idt_tamper(struct child *c)
 {
@@ -318,6 +323,8 @@ static void attack(const struct rp_boot_info *info, const struct child *c, int k
 		((void (*)(void))(uintptr_t)at)();
 	if (kind == 13)
 		*(volatile uint8_t *)(uintptr_t)&attack_ro = 0;
+	if (kind == KIND_RELROWRITE) /* as if to point the scanner elsewhere */
+		*(volatile uint64_t *)(uintptr_t)__relro_start = (uint64_t)(uintptr_t)attack;
 	if (kind == 14)
 		*(volatile uint64_t *)(uintptr_t)RING3_PT_GPA = 0;
 	if (kind == 15)
@@ -468,7 +475,8 @@ static __attribute__((noreturn)) void pass_main(const struct rp_boot_info *info,
 		*(volatile uint8_t *)(uintptr_t)pass_main = 0xcc;
 	if (kind == 20 && ring0(&c))
 		hc_exit(LAYER_CODE_BAD);
-	if (kind >= 5 && kind <= 21 && kind != 12 && kind != 20) /* the attacks */
+	if ((kind >= 5 && kind <= 21 && kind != 12 && kind != 20) ||
+	    kind == KIND_RELROWRITE) /* the attacks */
 		attack(info, &c, kind);
 	if (period && hc5(RP_HC_TIMER, period, 0, 0, 0, 0) < 0) {
 		hc_log("tick: RP_HC_TIMER refused");
@@ -680,7 +688,7 @@ static const char *const pass_kinds[] = {
 	"ptscribble", "wxmap",    "badcode", "wxpte",   "execdata", "loadcr3",
 	"flaky",	   "rowrite",  "ptwrite", "dtwrite", "ptloop",   "idtwrite",
 	"splitsys", "ptalias", "ring0",   "sysalias", "guestport", "reseal",
-	"hog",	   "firewall", "fwflaky", "wrapper", "ids",
+	"hog",	   "firewall", "fwflaky", "wrapper", "ids",	 "relrowrite",
 };
 
 uint64_t layer_main(const struct rp_boot_info *info)

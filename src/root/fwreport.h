@@ -63,7 +63,8 @@ struct wrr_layer {
 /* An ids layer's counters ("idsstats": src/layer/idsl.c). */
 enum idr_key {
 	IDR_FRAMES, IDR_BYTES, IDR_SCANNED, IDR_SCANNED_BYTES, IDR_ALERTS, IDR_DROPS, IDR_INVALID,
-	IDR_SCAN_FAILED, IDR_UNLOGGED, IDR_SCAN_CYCLES, /* the ones above add up over restarts */
+	IDR_SCAN_FAILED, IDR_UNLOGGED, IDR_SCAN_CYCLES, IDR_PCRE_RUNS, IDR_PCRE_REFUTED,
+	/* the ones above add up over restarts */
 	IDR_RULES, IDR_ARENA, IDR_UPTIME, IDR_RESTARTS, IDR_KEYS
 };
 #define IDR_ADDITIVE IDR_RULES

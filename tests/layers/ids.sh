@@ -9,6 +9,13 @@
 # the guest exactly those, in order (it fails on any other); each alert
 # marker yields an "ids_alert" event (action allowed), each drop marker one
 # with action blocked, and the "ids" event's counters are what was sent.
+# Two rules confirm a content with a pcre: one fires on the alert markers
+# (its content also matches the drop markers, where its pcre refutes it),
+# one never fires (its content matches, its pcre never does).
+# Before its frames, tapio sends the guest three later IPv4 fragments
+# (offset 1480, no UDP header): the drop marker's is dropped, the alert
+# marker's crosses with its event, the clean one crosses; neither is
+# invalid (a later fragment is scanned alone, docs/ids.md).
 # Needs root (netns, tap). Each test prints "ok NAME" or "not ok NAME: reason".
 cd "$(dirname "$0")/../.." || exit 2
 R=${RAMPART:-build/rampart}
@@ -46,7 +53,7 @@ ids_run() {
 	mark "$T/disk.img" $SEND
 	mark "$T/in.bin" $RECVT
 	rm -f "$T/out.bin"
-	exchange "$n" udp $L --layer-args $SECT,$SEND,$RECV,1 --disk "$T/disk.img" "$@"
+	exchange "$n" "udp frag" $L --layer-args $SECT,$SEND,$RECV,1 --disk "$T/disk.img" "$@"
 	why=""
 	[ $rc = 0 ] || why="rampart exit $rc ($(grep -o '"text":"[a-z]*: [^"]*"' "$T/$n" | tail -1))"
 	[ $trc = 0 ] || why="$why; host side: $(tail -1 "$T/tapio")"
@@ -60,10 +67,19 @@ ids_run() {
 	# three more times, to group addresses (the firewall suite's reject
 	# check): scanned, alerted and dropped as the frame they copy.
 	group=$((3 * (RECVT / 4)))
-	drops=$((SEND / 2 + 1 + RECVT / 2 + group))
-	alerts=$((drops + SEND / 4 + RECVT / 4))
-	want="scanned=$((SEND + 1 + RECVT + group)) alerts=$alerts drops=$drops invalid=0 scan_failed=0"
-	got="scanned=$(field scanned) alerts=$(field alerts) drops=$(field drops) invalid=$(field invalid) scan_failed=$(field scan_failed)"
+	drops=$((SEND / 2 + 1 + RECVT / 2 + group + 1))
+	# Frames with the alert marker (sid 1000001 fires on each, 1000005 on
+	# those to the guest's ports: am_in), with the drop marker to the
+	# guest's ports (dm_in).
+	am=$((SEND / 4 + RECVT / 4 + 1)) am_in=$((RECVT / 4)) dm_in=$((RECVT / 2 + group))
+	alerts=$((drops + am + am_in))
+	# FAILED: scans stopped by a pattern the blob's table does not name
+	# (the forged blob below: the clean later fragment's), each a drop.
+	drops=$((drops + FAILED))
+	# pcre: 1000005's runs on every marker to the guest's ports, refuted on
+	# the drop markers; 1000006's runs on every alert marker, refuted on each.
+	want="scanned=$((SEND + 1 + RECVT + group + 3)) alerts=$alerts drops=$drops invalid=0 scan_failed=$FAILED pcre_runs=$((am_in + dm_in + am)) pcre_refuted=$((dm_in + am))"
+	got="scanned=$(field scanned) alerts=$(field alerts) drops=$(field drops) invalid=$(field invalid) scan_failed=$(field scan_failed) pcre_runs=$(field pcre_runs) pcre_refuted=$(field pcre_refuted)"
 	[ "$got" = "$want" ] || why="$why; ids event: $got, want $want"
 	# Every firing is an ids_alert event, or counted as not logged (rate limits).
 	lines=$(grep -c '"event":"ids_alert"' "$T/$n")
@@ -73,11 +89,21 @@ ids_run() {
 		why="$why; no alert event for the guest's frame to 5001"
 	grep -q '"event":"ids_alert",.*"action":"blocked","sid":1000002,"rev":3,"msg":"ids test: drop marker","proto":"UDP",.*"dest_port":6002,"direction":"to_guest"' "$T/$n" ||
 		why="$why; no blocked event for the host's frames to 6002"
+	grep -q '"event":"ids_alert",.*"action":"allowed","sid":1000005,"rev":1,"msg":"ids test: content and pcre","proto":"UDP","src_ip":"10.0.2.2","src_port":4000,"dest_ip":"10.0.2.15","dest_port":6001,"direction":"to_guest"' "$T/$n" ||
+		why="$why; no alert event for the content and pcre rule"
+	! grep -q '"event":"ids_alert",.*"sid":1000006,' "$T/$n" ||
+		why="$why; an alert from the rule whose pcre never matches"
+	# The later fragments: no ports (none in them), their datagram's protocol.
+	grep -q '"event":"ids_alert",.*"action":"blocked","sid":1000002,.*"proto":"UDP","src_ip":"10.0.2.2","src_port":0,"dest_ip":"10.0.2.15","dest_port":0,"direction":"to_guest"' "$T/$n" ||
+		why="$why; no blocked event for the later fragment with the drop marker"
+	grep -q '"event":"ids_alert",.*"action":"allowed","sid":1000001,.*"proto":"UDP","src_ip":"10.0.2.2","src_port":0,"dest_ip":"10.0.2.15","dest_port":0,"direction":"to_guest"' "$T/$n" ||
+		why="$why; no alert event for the later fragment with the alert marker"
 	grep -q '"event":"measured","layer":[0-9],"kind":"policy"' "$T/$n" ||
 		why="$why; no measured event for the policy"
 	cyc=$(($(field scan_cycles) / $(field scanned)))
 }
 
+FAILED=0
 ids_run ids1 "--layers ids,io" --rules ids="$T/io.rules"
 if [ -z "$why" ]; then
 	ok "ids,io: drop markers never cross, alert markers cross with their events, clean frames cross; counters exact ($cyc cycles a scan)"
@@ -92,13 +118,42 @@ if [ -z "$why" ]; then
 else
 	notok "pass,ids,io (stack file)" "$why"
 fi
+# A stopped scan is not a clean one: a blob whose Hyperscan database has a
+# pattern its table does not name (tests/layers/ids/forge.py: io.rules'
+# table, the database of io.rules and one more rule on the "ccc..." of
+# tapio's clean later fragment), put where the root finds its compile in
+# the compiler's cache. It passes every check (the table is whole); the
+# layer must count the match as scan_failed and drop that fragment, the
+# rest as before.
+C=$T/cache/rampart-policy
+mkdir -p "$C"
+{ cat "$T/io.rules"; echo 'alert udp any any -> any any (msg:"not in the table"; content:"cccccccccccccccc"; sid:1000099;)'; } >"$T/more.rules"
+if build/rampart-policy compile "$T/io.rules" -o "$T/io.blob" --kind ids --cache "$C" >/dev/null 2>&1 &&
+	build/rampart-policy compile "$T/more.rules" -o "$T/more.blob" --kind ids 2>/dev/null &&
+	set -- "$C"/*.blob && [ $# = 1 ] && tests/layers/ids/forge.py "$T/io.blob" "$T/more.blob" "$1"; then
+	FAILED=1
+	XDG_CACHE_HOME=$T/cache
+	export XDG_CACHE_HOME
+	ids_run ids3 "--layers ids,io" --rules ids="$T/io.rules"
+	unset XDG_CACHE_HOME
+	grep -q '"event":"measured","layer":[0-9],"kind":"policy".*'"$(sha256sum "$1" | cut -c1-64)" "$T/ids3" ||
+		why="$why; the root did not run the forged blob"
+	if [ -z "$why" ]; then
+		ok "ids,io with a database pattern the blob's table does not name: that frame dropped as scan_failed, the rest as before"
+	else
+		notok "ids,io (forged blob)" "$why"
+	fi
+else
+	notok "ids,io (forged blob)" "could not forge the blob"
+fi
 # The rule the layer cannot enforce is reported, not silently dropped (the
 # root's compiles above may have come from the blob cache, which reports
 # nothing: compile here, without it).
 build/rampart-policy compile "$T/io.rules" -o "$T/io.blob" --kind ids 2>"$T/compile"
-grep -q "io.rules:11: sid 1000003: not loaded in-line: pcre" "$T/compile" &&
-	grep -q "3 rules in-line (3 contents, .*), 1 not loaded in-line" "$T/compile" &&
-	ok "the pcre rule is reported as not loaded in-line" ||
+grep -q "io.rules:11: sid 1000003: not loaded in-line: pcre without a content" "$T/compile" &&
+	grep -q "io.rules:20: sid 1000007: not loaded in-line: pcre with a buffer flag" "$T/compile" &&
+	grep -q "5 rules in-line (5 contents, 2 pcres, .*), 2 not loaded in-line" "$T/compile" &&
+	ok "a pcre without a content and one with a buffer flag (U) are reported as not loaded in-line" ||
 	notok "not loaded in-line" "$(cat "$T/compile")"
 
 summary ids

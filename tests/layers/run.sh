@@ -144,7 +144,8 @@ for L in unpin,spin pass,unpin,spin; do
 done
 for a in "smash:0xe:writing its own text (#PF)" "execdata:0xe:running its own data (#PF)" \
 	"loadcr3:0xd:loading another CR3 (#GP)" "rowrite:0xe:writing its read-only data (#PF)" \
-	"ptwrite:0xe:writing its page tables (#PF)" "dtwrite:0xe:writing its GDT (#PF)"; do
+	"ptwrite:0xe:writing its page tables (#PF)" "dtwrite:0xe:writing its GDT (#PF)" \
+	"relrowrite:0xe:writing Hyperscan's table of code addresses (#PF)"; do
 	k=${a%%:*} rest=${a#*:} vec=${rest%%:*} desc=${rest#*:}
 	for L in $k,spin pass,$k,spin; do
 		run "$k-$L" --layers $L --layer-args 1,100

@@ -21,7 +21,12 @@
  * Each frame to 6003 is sent three more times first, from source port 4001:
  * to the broadcast MAC, to the IPv4 broadcast 255.255.255.255 and to the
  * multicast group 224.0.0.251. A firewall must answer none of them (as
- * Linux's REJECT): a reply quoting one fails the run.
+ * Linux's REJECT): a reply quoting one fails the run. With "frag" too
+ * (the ids suite), FRAG_N later IPv4 fragments of UDP datagrams (offset
+ * 1480, no UDP header in them) go to the guest first: frag_marker's bytes
+ * at FRAG_AT of their payload (the ids rules' drop marker, its alert
+ * marker, none) in bytes 'a' + k; the guest skips them (not its frames'
+ * size).
  *
  * Exit status 0 when every frame 0..count-1 came once and IN was sent;
  * 1 with a message otherwise.
@@ -87,6 +92,13 @@ static unsigned icmp_reject(const uint8_t *f, ssize_t r)
 	return 0;
 }
 
+/* "frag": the later fragments' payload bytes, and where the marker sits
+ * in them (past the drop rule's offset:4). */
+#define FRAG_N 3
+#define FRAG_LEN 64
+#define FRAG_AT 8
+static const char *const frag_marker[FRAG_N] = {"RAMPART-IDS-DROP", "RAMPART-IDS-ALERT", ""};
+
 #define SPORT 4000
 #define SPORT_GROUP 4001 /* the copies to broadcast/multicast destinations */
 
@@ -124,6 +136,34 @@ static void udp_hdr(uint8_t *frame, uint32_t i, unsigned port, unsigned sport,
 	u[11] = (uint8_t)i;
 }
 
+/* "frag": later fragment k (offset 1480, the last) to the guest. */
+static unsigned frag_frame(uint8_t *frame, unsigned k, const uint8_t dmac[6])
+{
+	uint8_t *ip = frame + ETH_HLEN, *pl = ip + 20;
+	unsigned len = 20 + FRAG_LEN;
+
+	memcpy(frame, dmac, 6);
+	memcpy(frame + 6, "\x02\x00\x00\x00\x00\x01", 6);
+	frame[12] = 0x08;
+	frame[13] = 0;
+	memset(ip, 0, 20);
+	ip[0] = 0x45;
+	ip[2] = (uint8_t)(len >> 8);
+	ip[3] = (uint8_t)len;
+	ip[4] = 0x4b;
+	ip[5] = (uint8_t)k; /* its datagram's id */
+	ip[6] = (uint8_t)((1480 / 8) >> 8);
+	ip[7] = (uint8_t)(1480 / 8);
+	ip[8] = 64;
+	ip[9] = 17;
+	memcpy(ip + 12, "\x0a\x00\x02\x02", 4);
+	memcpy(ip + 16, "\x0a\x00\x02\x0f", 4);
+	ip[10] = (uint8_t)(ip_csum(ip) >> 8);
+	ip[11] = (uint8_t)ip_csum(ip);
+	memset(pl, 'a' + k, FRAG_LEN); /* the clean one: "ccc...", the forged blob's pattern */
+	memcpy(pl + FRAG_AT, frag_marker[k], strlen(frag_marker[k]));
+	return ETH_HLEN + len;
+}
 
 static int die(const char *what)
 {
@@ -147,7 +187,7 @@ int main(int argc, char **argv)
 	bool learnt = false;
 	struct sockaddr_ll sa = {.sll_family = AF_PACKET, .sll_protocol = htons(ETHERTYPE)};
 	unsigned long count, got = 0, other = 0, again = 0, want, icmp = 0, icmp_want = 0;
-	bool repeats = false, udp = false;
+	bool repeats = false, udp = false, frag = false;
 	pid_t noise = -1;
 	double timeout, deadline;
 	FILE *out, *in;
@@ -171,6 +211,7 @@ int main(int argc, char **argv)
 	for (int a = 6; a < argc; a++) {
 		repeats |= !strcmp(argv[a], "again");
 		udp |= !strcmp(argv[a], "udp");
+		frag |= !strcmp(argv[a], "frag");
 	}
 	want = count;
 	if (udp) { /* frames i % 4 < 2 only; every IPv4 frame is looked at */
@@ -279,6 +320,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "tapio: no frame from the guest: its MAC is not known\n");
 		return 1;
 	}
+	for (unsigned k = 0; udp && frag && k < FRAG_N; k++)
+		if (sendto(fd, frame, frag_frame(frame, k, guest), 0, (struct sockaddr *)&sa,
+			   sizeof(sa)) < 0)
+			return die("send");
 	for (uint32_t i = 0; udp && (n = fread(frame + ETH_HLEN + 32, 1, CHUNK, in)) == CHUNK; i++) {
 		unsigned port = 6000 + i % 4;
 

@@ -161,6 +161,13 @@ static void test_ip4_fragments(void **state)
 	assert_int_equal(p.frag, FW_FRAG_LATER);
 	assert_false(p.l4_ok);
 	assert_int_equal(p.dport, 0);
+	/* Its bytes after the IP header are payload (the ids layer scans them). */
+	assert_int_equal(p.l4_off, 14 + 20);
+	assert_int_equal(p.l4_len, 8 + 4);
+	/* Link padding after the datagram is not counted. */
+	memset(f + n, 0, 64 - n);
+	assert_false(parse_exact(f, 64, &p));
+	assert_int_equal(p.l4_len, 8 + 4);
 }
 
 static void test_udp(void **state)

@@ -2,12 +2,15 @@
 /* The ids layer's blob (tools/policy/ids_blob.c, src/ids/blob.c): which
  * rules load in-line, the checked layout, and the database scanned by
  * Hyperscan on the host with the same pattern ids the layer sees
- * (offset and depth as Hyperscan's end offsets, nocase, every content). */
+ * (offset and depth as Hyperscan's end offsets, nocase, every content);
+ * the pcres' table, and their serialized codes decoded and matched by the
+ * layer's own PCRE2 glue (src/ids/pcrert.c, built here for the host). */
 #include "unit.h"
 #include <hs/hs.h>
 #include <stdlib.h>
 
 #include "ids/blob.h"
+#include "ids/pcrert.h"
 #include "ids_blob.h"
 
 static const char rules[] =
@@ -100,6 +103,70 @@ static void test_database(void **state)
 	free(out.blob);
 }
 
+static const char pcre_rules[] =
+	"alert tcp any any -> any any (msg:\"p\"; content:\"GET \"; pcre:\"/^\\/a+dmin/iR\"; "
+	"pcre:!\"/passwd/\"; sid:1;)\n"
+	"alert tcp any any -> any any (msg:\"q\"; content:\"x\"; sid:2;)\n"
+	"alert tcp any any -> any any (msg:\"r\"; content:\"a\"; content:\"b\"; "
+	"pcre:\"/b.c/s\"; sid:3;)\n"
+	"alert tcp any any -> any any (msg:\"u\"; content:\"a\"; pcre:\"/a/U\"; sid:4;)\n"
+	"alert tcp any any -> any any (msg:\"v\"; content:\"a\"; pcre:\"/a/\"; "
+	"pcre:\"/b/R\"; sid:5;)\n";
+
+static void test_pcre(void **state)
+{
+	const struct ids_blob_hdr *h;
+	const struct ids_blob_rule *r;
+	struct ids_blob_pcre *x;
+	const char *why;
+
+	assert_int_equal(compile(pcre_rules), 0);
+	assert_int_equal(out.nrules, 3);
+	assert_int_equal(out.npcre, 3);
+	assert_int_equal(out.not_loaded, 2); /* a buffer flag; R after a pcre */
+	assert_int_equal(ids_blob_check(out.blob, out.len, &why), 0);
+	h = out.blob;
+	r = (const void *)((const uint8_t *)out.blob + h->rule_off);
+	x = (void *)((uint8_t *)out.blob + h->pcre_off);
+	assert_int_equal(r[0].ncontents, 1);
+	assert_int_equal(r[0].npcre, 2);
+	assert_int_equal(r[1].npcre, 0);
+	assert_int_equal(r[2].ncontents, 2);
+	assert_int_equal(r[2].npcre, 1);
+	/* sid 1: relative to its content (pattern 0), then negated */
+	assert_int_equal(x[0].rule, 0);
+	assert_int_equal(x[0].after, 0);
+	assert_int_equal(x[0].flags, IDS_BLOB_PCRE_RELATIVE);
+	assert_int_equal(x[1].after, IDS_BLOB_NONE);
+	assert_int_equal(x[1].flags, IDS_BLOB_PCRE_NEGATED);
+	assert_int_equal(x[2].rule, 2);
+	/* The check: a relative pcre after another rule's content, a pcre
+	 * naming another rule, an unknown flag: refused. */
+	x[0].after = 1;
+	assert_int_equal(ids_blob_check(out.blob, out.len, &why), -1);
+	x[0].after = 0;
+	x[1].rule = 1;
+	assert_int_equal(ids_blob_check(out.blob, out.len, &why), -1);
+	x[1].rule = 0;
+	x[1].flags |= 4;
+	assert_int_equal(ids_blob_check(out.blob, out.len, &why), -1);
+	x[1].flags &= 3;
+	assert_int_equal(ids_blob_check(out.blob, out.len, &why), 0);
+	/* The layer's decoding and matching (flags i, s, ^ and negation as
+	 * compiled). A length cut short is refused before PCRE2 reads it. */
+	assert_non_null(pcrert_load((const uint8_t *)out.blob + h->pcre_code_off,
+				    h->pcre_code_size - 8, 3));
+	assert_null(pcrert_load((const uint8_t *)out.blob + h->pcre_code_off, h->pcre_code_size,
+				3));
+	assert_int_equal(pcrert_match(0, (const uint8_t *)"/AAdmin", 7), 1);
+	assert_int_equal(pcrert_match(0, (const uint8_t *)"x/admin", 7), 0); /* ^ */
+	assert_int_equal(pcrert_match(1, (const uint8_t *)"etc/passwd", 10), 1);
+	assert_int_equal(pcrert_match(2, (const uint8_t *)"b\nc", 3), 1);
+	assert_int_equal(pcrert_match(2, (const uint8_t *)"bc", 2), 0);
+	assert_int_equal(pcrert_match(3, (const uint8_t *)"b", 1), -1); /* no such code */
+	free(out.blob);
+}
+
 static void test_refusals(void **state)
 {
 	/* A rule the parser refuses stops the compile; so does a file with
@@ -118,6 +185,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_layout),
 		cmocka_unit_test(test_database),
+		cmocka_unit_test(test_pcre),
 		cmocka_unit_test(test_refusals),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -3,23 +3,27 @@
  * The ids layer's blob (src/ids/blob.h) from a Snort 3 / Suricata rule
  * file: the rules the in-line layer can enforce, their `content`s as one
  * Hyperscan database (block mode, compiled for the generic x86-64
- * platform, which the layer's SSE runtime accepts).
+ * platform, which the layer's SSE runtime accepts), their pcres as PCRE2's
+ * serialized codes (the layer's interpreter decodes them).
  *
  * Invariants:
  *  1. A rule is in the blob only when the layer enforces all of it: its
- *     action (alert, drop), protocol (ip, tcp, udp, icmp), ports, and
- *     contents over the packet payload with nocase, offset and depth. Any
- *     other keyword (pcre, flow, flowbits, byte_*, dsize, relative
- *     contents, app-layer buffers, address lists, thresholds...) leaves the
- *     rule out, reported with its file:line, sid and why: a rule is never
- *     enforced in part.
+ *     action (alert, drop), protocol (ip, tcp, udp, icmp), ports, at least
+ *     one content over the packet payload with nocase, offset and depth,
+ *     and pcres over the packet payload (flags i s m x A E G B O, R after
+ *     a content, negation). Any other keyword (pcre buffer flags, flow,
+ *     flowbits, byte_*, dsize, relative contents, app-layer buffers,
+ *     address lists, thresholds...) leaves the rule out, reported with its
+ *     file:line, sid and why: a rule is never enforced in part.
  *  2. A rule the parser refuses stops the compile (as a firewall ruleset
  *     with an error does): what runs is what the operator wrote or nothing.
  *  3. The blob passes ids_blob_check before it is returned.
  */
 #include "ids_blob.h"
 
+#define PCRE2_CODE_UNIT_WIDTH 8
 #include <hs/hs.h>
+#include <pcre2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,12 +58,29 @@ static const char *not_inline(const struct ids_rule *r)
 		return "no content: the in-line layer matches contents only";
 	if (r->nsm > IDS_BLOB_CONTENTS_MAX)
 		return "more contents than the in-line limit";
+	unsigned ncontent = 0, npcre = 0;
 	for (unsigned i = 0; i < r->nsm; i++) {
 		const struct ids_sm *m = &r->sm[i];
 		const unsigned ok = CT_NOCASE | CT_OFFSET | CT_DEPTH | CT_FAST | CT_FAST_ONLY;
 
+		if (m->kind == SM_PCRE) {
+			/* Flags i s m x A E G (in the code), B and O (no effect on
+			 * a packet's bytes), R and negation; the buffer flags
+			 * name HTTP buffers (U I P Q H D M C S Y V W Z). */
+			if (m->buf != IB_PKT)
+				return "pcre with a buffer flag (U, I, P, Q, H, D, M, C, S, Y, V, W, "
+				       "Z) or in a sticky buffer: needs the HTTP parser (not in-line "
+				       "yet)";
+			if ((m->flags & CT_RELATIVE) && (!i || r->sm[i - 1].kind != SM_CONTENT))
+				return "pcre relative (R) to something other than a content: not "
+				       "in-line yet";
+			if (++npcre > IDS_BLOB_PCRES_MAX)
+				return "more pcres than the in-line limit (8)";
+			continue;
+		}
 		if (m->kind != SM_CONTENT)
-			return "pcre/isdataat/bsize/byte_test/byte_jump/urilen: not in-line yet";
+			return "isdataat/bsize/byte_test/byte_jump/urilen: not in-line yet";
+		ncontent++;
 		if (m->buf != IB_PKT)
 			return "a sticky buffer (http_*, dns, tls...): not in-line yet";
 		if (m->flags & ~ok)
@@ -73,6 +94,9 @@ static const char *not_inline(const struct ids_rule *r)
 		    ((m->flags & CT_DEPTH) && m->depth < 0))
 			return "a negative offset or depth";
 	}
+	if (!ncontent)
+		return "pcre without a content: the in-line layer needs a content to "
+		       "prefilter (Hyperscan) before pcre confirms";
 	return NULL;
 }
 
@@ -117,6 +141,11 @@ int ids_blob_compile(const char *text, size_t len, const char *path, FILE *errf,
 	hs_compile_error_t *err = NULL;
 	char *ser = NULL;
 	size_t ser_len = 0;
+	struct ids_blob_pcre *pcres = NULL;
+	pcre2_code **codes = NULL;
+	uint32_t npcre = 0;
+	uint8_t *pser = NULL;
+	PCRE2_SIZE pser_len = 0;
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
@@ -137,7 +166,9 @@ int ids_blob_compile(const char *text, size_t len, const char *path, FILE *errf,
 	idv = calloc(maxp ? maxp : 1, sizeof(*idv));
 	ext = calloc(maxp ? maxp : 1, sizeof(*ext));
 	extp = calloc(maxp ? maxp : 1, sizeof(*extp));
-	if (!rules || !pats || !exprs || !flags || !idv || !ext || !extp) {
+	pcres = calloc(maxp ? maxp : 1, sizeof(*pcres));
+	codes = calloc(maxp ? maxp : 1, sizeof(*codes));
+	if (!rules || !pats || !exprs || !flags || !idv || !ext || !extp || !pcres || !codes) {
 		fprintf(errf, "rampart-policy: %s: out of memory\n", path);
 		goto done;
 	}
@@ -165,7 +196,7 @@ int ids_blob_compile(const char *text, size_t len, const char *path, FILE *errf,
 		b->proto = r->proto == IDS_P_TCP ? IDS_BLOB_TCP : r->proto == IDS_P_UDP ? IDS_BLOB_UDP :
 			   r->proto == IDS_P_ICMP ? IDS_BLOB_ICMP : IDS_BLOB_IP;
 		b->bidir = r->bidir;
-		b->ncontents = (uint8_t)r->nsm;
+		b->ncontents = 0;
 		b->line = r->line;
 		ports(b->sport, &b->nsport, &r->sport);
 		ports(b->dport, &b->ndport, &r->dport);
@@ -173,6 +204,18 @@ int ids_blob_compile(const char *text, size_t len, const char *path, FILE *errf,
 		for (unsigned k = 0; k < r->nsm; k++) {
 			const struct ids_sm *m = &r->sm[k];
 			hs_expr_ext_t *x = &ext[npats];
+
+			if (m->kind == SM_PCRE) { /* not_inline: after a content when R */
+				pcres[npcre] = (struct ids_blob_pcre){
+					.rule = nrules,
+					.after = (m->flags & CT_RELATIVE) ? npats - 1 : IDS_BLOB_NONE,
+					.flags = (uint8_t)(((m->flags & CT_RELATIVE) ? IDS_BLOB_PCRE_RELATIVE : 0) |
+							   ((m->flags & CT_NEGATED) ? IDS_BLOB_PCRE_NEGATED : 0))};
+				codes[npcre++] = m->re;
+				b->npcre++;
+				continue;
+			}
+			b->ncontents++;
 
 			exprs[npats] = expression(m);
 			if (!exprs[npats]) {
@@ -226,10 +269,19 @@ int ids_blob_compile(const char *text, size_t len, const char *path, FILE *errf,
 			      "(%u)\n", path, ser_len, IDS_BLOB_DB_MAX);
 		goto done;
 	}
+	/* Every pcre's code, in one serialized run (they share PCRE2's default
+	 * character tables, which go in once). */
+	if (npcre && (pcre2_serialize_encode((const pcre2_code **)codes, (int32_t)npcre, &pser,
+					     &pser_len, NULL) < 0 ||
+		      pser_len > IDS_BLOB_PCRE_MAX)) {
+		fprintf(errf, "rampart-policy: %s: the pcres do not serialize within the in-line "
+			      "limit (%u bytes)\n", path, IDS_BLOB_PCRE_MAX);
+		goto done;
+	}
 	{
 		struct ids_blob_hdr h = {.magic = IDS_BLOB_MAGIC, .version = IDS_BLOB_VERSION,
 					 .nrules = nrules, .npatterns = npats,
-					 .not_loaded = out->not_loaded};
+					 .not_loaded = out->not_loaded, .npcre = npcre};
 		const char *why;
 		uint8_t *blob;
 
@@ -237,7 +289,13 @@ int ids_blob_compile(const char *text, size_t len, const char *path, FILE *errf,
 		h.pattern_off = align8(h.rule_off + (uint64_t)nrules * sizeof(*rules));
 		h.db_off = align8(h.pattern_off + (uint64_t)npats * sizeof(*pats));
 		h.db_size = (uint32_t)ser_len;
-		h.size = align8(h.db_off + (uint64_t)ser_len);
+		h.pcre_off = align8(h.db_off + (uint64_t)ser_len);
+		if (npcre) {
+			h.pcre_code_off = align8(h.pcre_off + (uint64_t)npcre * sizeof(*pcres));
+			h.pcre_code_size = (uint32_t)pser_len;
+		}
+		h.size = npcre ? align8(h.pcre_code_off + (uint64_t)pser_len)
+			       : align8(h.pcre_off);
 		blob = aligned_alloc(8, h.size);
 		if (!blob)
 			goto done;
@@ -246,6 +304,9 @@ int ids_blob_compile(const char *text, size_t len, const char *path, FILE *errf,
 		memcpy(blob + h.rule_off, rules, (size_t)nrules * sizeof(*rules));
 		memcpy(blob + h.pattern_off, pats, (size_t)npats * sizeof(*pats));
 		memcpy(blob + h.db_off, ser, ser_len);
+		memcpy(blob + h.pcre_off, pcres, (size_t)npcre * sizeof(*pcres));
+		if (npcre)
+			memcpy(blob + h.pcre_code_off, pser, pser_len);
 		if (ids_blob_check(blob, h.size, &why)) {
 			fprintf(errf, "rampart-policy: %s: internal: the blob fails its check: %s\n",
 				path, why);
@@ -257,6 +318,7 @@ int ids_blob_compile(const char *text, size_t len, const char *path, FILE *errf,
 		out->nrules = nrules;
 		out->npatterns = npats;
 		out->db_size = (uint32_t)ser_len;
+		out->npcre = npcre;
 	}
 	rc = 0;
 done:
@@ -270,6 +332,9 @@ done:
 	free(rules);
 	free(pats);
 	free(ser);
+	free(pcres);
+	free(codes);
+	pcre2_serialize_free(pser);
 	hs_free_database(db);
 	hs_free_compile_error(err);
 	ids_ruleset_free(&rs);

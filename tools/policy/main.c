@@ -291,9 +291,9 @@ static int compile_child(struct compile_job *j)
 		write_all(j->out_fd, j->out, o.blob, o.len);
 		if (j->cache_fd >= 0)
 			write_all(j->cache_fd, j->out, o.blob, o.len);
-		fprintf(stderr, "%s: %u rules in-line (%u contents, database %u bytes), %u not "
-				"loaded in-line\n", j->in, o.nrules, o.npatterns, o.db_size,
-			o.not_loaded);
+		fprintf(stderr, "%s: %u rules in-line (%u contents, %u pcres, database %u bytes), "
+				"%u not loaded in-line\n", j->in, o.nrules, o.npatterns, o.npcre,
+			o.db_size, o.not_loaded);
 		if (j->cache_fd >= 0)
 			printf("%s compiled\n", j->hex);
 		free(o.blob);

@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * pcrert.h over PCRE2's public API (pcre2.h, 8-bit code units).
+ *
+ * Invariants:
+ *  1. Every byte PCRE2 allocates comes from the arena (shim.c): the
+ *     general context it is given allocates with the shim's malloc, and
+ *     every context, code and match data here is made from that one.
+ *  2. No JIT: nothing here calls pcre2_jit_compile, and the JIT's entry
+ *     points pcre2_match would call for a JIT-compiled code end the layer
+ *     (shim.c): a decoded code carries no JIT code (pcre2_serialize_decode
+ *     never makes any), and a layer has no writable executable memory.
+ *  3. Every match runs under PCRERT_MATCH_LIMIT, PCRERT_DEPTH_LIMIT and
+ *     PCRERT_HEAP_KIB; a match that passes one fails (-1), as does one
+ *     before pcrert_load succeeded.
+ */
+#include "ids/pcrert.h"
+
+#include <stdbool.h>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include "ids/shim.h"
+
+/* Codes in one blob: bounded by the blob's check (IDS_BLOB_PCRES_MAX a
+ * rule); pcre2_serialize_decode takes an int32_t. */
+#define PCRERT_CODES_MAX (1u << 20)
+
+/*
+ * The serialized form, as PCRE2 10.42 writes it (pcre2_serialize.c,
+ * pcre2_intmodedep.h): a 16-byte header (magic, version, config, number of
+ * codes), the character tables (PCRE2's TABLES_LENGTH), then each code's
+ * whole block, its size the size_t at byte 72 of the block (after the
+ * memory control's three pointers, the tables' and the JIT's pointers and
+ * the 32-byte start bitmap). pcre2_serialize_decode takes no length: the
+ * walk below (pcrert_load) keeps it inside the blob. pcre2_serialize_decode
+ * itself refuses any other version or configuration, so the layout read
+ * here is the one the library decodes.
+ */
+_Static_assert(PCRE2_MAJOR == 10 && PCRE2_MINOR == 42, "pcrert.c: PCRE2's serialized layout");
+#define SER_HDR 16u
+#define SER_TABLES 1088u
+#define SER_BLOCKSIZE_AT 72u
+/* The smallest code block: its fixed header (pcre2_real_code), no less. */
+#define SER_BLOCK_MIN 136u
+
+/* Whether bytes[0 .. len) holds the header, the tables and n whole code
+ * blocks. */
+static bool ser_fits(const uint8_t *bytes, size_t len, uint32_t n)
+{
+	size_t at = SER_HDR + SER_TABLES;
+
+	for (uint32_t i = 0; i < n; i++) {
+		uint64_t bs;
+
+		if (at > len || len - at < SER_BLOCK_MIN)
+			return false;
+		__builtin_memcpy(&bs, bytes + at + SER_BLOCKSIZE_AT, sizeof(bs));
+		if (bs < SER_BLOCK_MIN || bs > len - at)
+			return false;
+		at += bs;
+	}
+	return true;
+}
+
+static pcre2_general_context *gctx;
+static pcre2_match_context *mctx;
+static pcre2_match_data *md;
+static pcre2_code **codes;
+static uint32_t ncodes;
+
+static void *arena_alloc(PCRE2_SIZE n, void *data)
+{
+	return malloc(n);
+}
+
+static void arena_free(void *p, void *data)
+{
+	free(p);
+}
+
+const char *pcrert_load(const void *bytes, size_t len, uint32_t n)
+{
+	int32_t got;
+
+	if (codes || !n || n > PCRERT_CODES_MAX)
+		return "pcres already loaded, or a count out of bounds";
+	if (!gctx) /* once: a refused load may be tried again (the unit test) */
+		gctx = pcre2_general_context_create(arena_alloc, arena_free, NULL);
+	if (!gctx)
+		return "no room in the arena for PCRE2's context";
+	if (len < SER_HDR || pcre2_serialize_get_number_of_codes(bytes) != (int32_t)n)
+		return "the serialized pcres are not the blob's count (or not PCRE2's of this "
+		       "version, width and pointer size)";
+	if (!ser_fits((const uint8_t *)bytes, len, n))
+		return "a serialized pcre runs past the blob";
+	codes = malloc((size_t)n * sizeof(*codes));
+	if (!codes)
+		return "no room in the arena for the pcre table";
+	got = pcre2_serialize_decode(codes, (int32_t)n, bytes, gctx);
+	if (got != (int32_t)n) {
+		free(codes);
+		codes = NULL;
+		return "pcre2_serialize_decode refused the pcres";
+	}
+	mctx = pcre2_match_context_create(gctx);
+	md = pcre2_match_data_create(1, gctx);
+	if (!mctx || !md || pcre2_set_match_limit(mctx, PCRERT_MATCH_LIMIT) ||
+	    pcre2_set_depth_limit(mctx, PCRERT_DEPTH_LIMIT) ||
+	    pcre2_set_heap_limit(mctx, PCRERT_HEAP_KIB))
+		return "no room in the arena for PCRE2's match data";
+	ncodes = n;
+	return NULL;
+}
+
+int pcrert_match(uint32_t i, const uint8_t *subject, size_t len)
+{
+	int rc;
+
+	if (i >= ncodes || !md)
+		return -1;
+	rc = pcre2_match(codes[i], subject, len, 0, 0, md, mctx);
+	if (rc == PCRE2_ERROR_NOMATCH)
+		return 0;
+	return rc >= 0 ? 1 : -1;
+}
