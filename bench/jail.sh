@@ -126,7 +126,7 @@ cpu=$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n1)
 	echo
 	echo "iperf3 (a bulk TCP stream, $SECS s each way) and ping, as in"
 	echo "docs/benchmarks-net.md, for the stack with and without the jail, interleaved,"
-	echo "${net_where:-nowhere}. The jail adds no exit (exits per frame); inside the"
+	echo "${net_where:-nowhere}. The jail adds no exit to the path (the exits per frame move with the stream's mode); inside the"
 	echo "test host the throughput of one TCP stream is bimodal (docs/benchmarks-net.md),"
 	echo "so a ratio of MB/s there is noise unless several rounds agree."
 	echo
