@@ -214,7 +214,7 @@ struct rp_boot_info {
 	uint64_t args[8]; /* personality parameters */
 	char cmdline[256];
 	uint32_t ndevs; /* devs[0 .. ndevs): the devices the parent gives this layer */
-	uint32_t pad2;
+	uint32_t tsc_khz; /* the TSC's rate in kHz (KVM_GET_TSC_KHZ); 0: unknown */
 	struct rp_dev devs[RP_MAX_DEVS];
 };
 

@@ -13,11 +13,13 @@
  *  3. Every read and write of the child passes wr_check_blk whole before
  *     any byte of it reaches our parent (vdev_hooks.request); a refused one
  *     reaches nothing and fails in the child with VIRTIO_BLK_S_IOERR.
- *  4. A request over a rate limit waits (RP_HC_WAIT on our timer) until its
- *     buckets allow it, or fails when the limit says refuse; the child is
- *     held in its notify meanwhile. The clock is our timer's ticks: it
- *     never runs ahead of real time, so the limits are never exceeded
- *     through it.
+ *  4. A request over a rate limit waits (RP_HC_WAIT) until its buckets
+ *     allow it, or fails when the limit says refuse; the child is held in
+ *     its notify meanwhile. The clock is our TSC at the rate the boot info
+ *     gives (rp_boot_info.tsc_khz): nothing the child or the network does
+ *     moves it, and it neither runs behind under load (a late timer event
+ *     loses no time) nor ahead; without a known rate, limits are refused
+ *     at start.
  *  5. The counters are bounded: nothing the child does grows a table.
  *  6. With an exit limit, every exit of the child that reaches us (every
  *     RP_HC_VCPU_RUN return but our own events and its end) takes a token
@@ -38,11 +40,11 @@
 
 #define PAGE 0x1000ULL
 #define BIG_PAGE 0x200000ULL
-/* The rate limits' clock: one RP_HC_TIMER tick every 10 ms. Finer costs
- * the child exits; coarser makes delays lumpy (a wait is whole ticks). */
-#define WRL_TICK_NS 10000000ULL
-/* A counters report every this many ticks (5 s), and one at the end. */
-#define WRL_REPORT_TICKS 500
+/* A counters report every 5 s (our one timer), and one at the end. */
+#define WRL_REPORT_NS 5000000000ULL
+/* The longest RP_HC_WAIT of a delayed request: the wait is cut short by
+ * events anyway; this bounds how late a stop signal is seen. */
+#define WRL_WAIT_MAX_NS 100000000ULL
 
 enum {
 	C_REQS,
@@ -66,7 +68,7 @@ static struct rp_boot_info own; /* our boot info without the policy blob */
 static const struct rp_blob *policy;
 static const struct wr_policy *pol;
 static struct wr_bucket bytes[WR_DIRS], ops[WR_DIRS], exit_bucket;
-static uint64_t now_ns, ticks, count[C_KEYS];
+static uint64_t now_ns, tsc0, count[C_KEYS];
 static uint64_t range_hits[2][WR_RANGES_MAX]; /* deny, read-only */
 static bool timer_on, net_pending;
 
@@ -143,56 +145,57 @@ static void refused(enum wr_verdict v, bool write, uint64_t off, unsigned range)
 	line_send(&l);
 }
 
-static void tick(void)
+/* Nanoseconds since wrl_start, from the TSC (invariant 4). */
+static uint64_t clock_ns(void)
 {
-	ticks++;
-	now_ns += WRL_TICK_NS;
-	hc5(RP_HC_TIMER, WRL_TICK_NS, 0, 0, 0, 0);
-	if (ticks % WRL_REPORT_TICKS == 0)
-		wrl_report();
+	uint64_t d = tsc_fenced() - tsc0, khz = own.tsc_khz;
+
+	/* d * 10^6 / khz without overflow: khz < 2^32, so d % khz * 10^6 < 2^52 */
+	return d / khz * 1000000 + d % khz * 1000000 / khz;
 }
 
-/* Wait on our timer, the child held: true when a tick came. */
-static bool wait_tick(void)
+/* Wait about ns, the child held: frames from our parent meanwhile are
+ * remembered (polled once the caller is done), our timer's reports made. */
+static void wait_ns(uint64_t ns)
 {
-	int64_t ev = hc5(RP_HC_WAIT, 2 * WRL_TICK_NS, 0, 0, 0, 0);
+	int64_t ev = hc5(RP_HC_WAIT, ns < WRL_WAIT_MAX_NS ? ns : WRL_WAIT_MAX_NS, 0, 0, 0, 0);
 
 	if (ev > 0 && (ev & RP_EV_NET))
 		net_pending = true;
-	/* Only a delivered tick moves the clock. The wait also returns early,
-	 * with no bits, when frames wait at our parent's tap or a layer below
-	 * has a timer due: no time is known to have passed then, so none is
-	 * credited (crediting it let inbound traffic lift every limit); the
-	 * timer stays armed, the caller waits again. */
-	if (ev > 0 && (ev & RP_EV_TIMER)) {
-		tick();
-		return true;
-	}
-	return false;
+	if (ev > 0 && (ev & RP_EV_TIMER))
+		wrl_tick();
+}
+
+/* How long the buckets `b` (and `o`, when given) need before `amount` passes. */
+static uint64_t need(struct wr_bucket *b, struct wr_bucket *o, uint64_t amount)
+{
+	uint64_t a, c;
+
+	now_ns = clock_ns();
+	a = wr_bucket_wait(b, now_ns, amount);
+	c = o ? wr_bucket_wait(o, now_ns, 1) : 0;
+	return a > c ? a : c;
 }
 
 /* Wait until direction d's buckets let `amount` bytes (one operation) pass,
  * then take them; -1 when its limit refuses instead. */
 static int limit(enum wr_dir d, uint64_t amount)
 {
-	bool delayed = false;
+	uint64_t t0 = 0, w;
 
-	for (;;) {
-		uint64_t a = wr_bucket_wait(&bytes[d], now_ns, amount),
-			 b = wr_bucket_wait(&ops[d], now_ns, 1);
-
-		if (!a && !b)
-			break;
+	while ((w = need(&bytes[d], &ops[d], amount))) {
 		if (pol->limit[d].refuse) {
 			count[C_RATE_REFUSED]++;
 			return -1;
 		}
-		if (!delayed)
+		if (!t0) {
 			count[C_DELAYED]++;
-		delayed = true;
-		if (wait_tick())
-			count[C_DELAY_MS] += WRL_TICK_NS / 1000000;
+			t0 = now_ns ? now_ns : 1;
+		}
+		wait_ns(w);
 	}
+	if (t0)
+		count[C_DELAY_MS] += (now_ns - t0) / 1000000;
 	wr_bucket_take(&bytes[d], amount);
 	wr_bucket_take(&ops[d], 1);
 	return 0;
@@ -201,15 +204,16 @@ static int limit(enum wr_dir d, uint64_t amount)
 bool wrl_exit(void)
 {
 	bool delayed = false;
+	uint64_t w;
 
 	count[C_EXITS]++;
 	if (!pol->exits_per_s)
 		return wrl_net_pending();
-	while (wr_bucket_wait(&exit_bucket, now_ns, 1)) {
+	while ((w = need(&exit_bucket, NULL, 1))) {
 		if (!delayed)
 			count[C_EXITS_DELAYED]++;
 		delayed = true;
-		wait_tick();
+		wait_ns(w);
 	}
 	wr_bucket_take(&exit_bucket, 1);
 	return wrl_net_pending();
@@ -262,8 +266,11 @@ void wrl_start(void)
 	vdev_hooks.request = check_blk;
 	if (net_limit)
 		vdev_hooks.frame = check_net;
+	if (any && !own.tsc_khz)
+		wrl_fail("rate limits need the TSC's rate, and the boot info gives none", NULL);
+	tsc0 = tsc_fenced();
 	if (any) {
-		if (hc5(RP_HC_TIMER, WRL_TICK_NS, 0, 0, 0, 0) < 0)
+		if (hc5(RP_HC_TIMER, WRL_REPORT_NS, 0, 0, 0, 0) < 0)
 			wrl_fail("RP_HC_TIMER refused", NULL);
 		timer_on = true;
 	}
@@ -287,8 +294,10 @@ void wrl_start(void)
 
 void wrl_tick(void)
 {
-	if (timer_on)
-		tick();
+	if (!timer_on)
+		return;
+	hc5(RP_HC_TIMER, WRL_REPORT_NS, 0, 0, 0, 0);
+	wrl_report();
 }
 
 bool wrl_net_pending(void)
@@ -308,7 +317,7 @@ void wrl_report(void)
 	line_str(&l, "wrstats");
 	for (unsigned k = 0; k < C_KEYS; k++)
 		line_kv(&l, names[k], count[k] + (k == C_FRAMES_DROPPED ? vnet_hdr_refused : 0));
-	line_kv(&l, "uptime_ms", now_ns / 1000000);
+	line_kv(&l, "uptime_ms", timer_on ? clock_ns() / 1000000 : 0);
 	line_kv(&l, "restarts", own.restarts);
 	line_send(&l);
 }

@@ -146,6 +146,7 @@ static int build_bottom(struct ln_root *r, struct ln_node *n)
 	const struct ln_stack *s = r->stack;
 	uint64_t mem[LN_MAX_LAYERS];
 	uint8_t *host;
+	int tsc;
 
 	stack_sizes(s, r->blobs, mem);
 	host = mmap(NULL, mem[0], PROT_READ | PROT_WRITE,
@@ -157,6 +158,9 @@ static int build_bottom(struct ln_root *r, struct ln_node *n)
 	}
 	r->bottom_host = host;
 	r->bottom_size = mem[0];
+	/* Asked once, before the jail (a restart reuses it): a layer's clock is its TSC. */
+	tsc = kvm_ioctl(n->vm_fd, KVM_GET_TSC_KHZ, NULL, NULL);
+	r->tsc_khz = tsc > 0 ? (uint32_t)tsc : 0;
 	return ln_devs_open(r, n);
 }
 
@@ -208,6 +212,7 @@ int ln_load_bottom(struct ln_root *r, struct ln_node *n, struct rp_vcpu_state *s
 	for (i = 0; i < s->ntop_args && k < 8; i++)
 		info.args[k++] = s->top_args[i];
 	info.ndevs = r->ndevs;
+	info.tsc_khz = r->tsc_khz;
 	memcpy(info.devs, r->devs, sizeof(r->devs));
 	/* A first build says where free memory starts; the blobs go there. */
 	if (ring3_build(&m, mem[0], r->img0, r->isize0, &info, st, &why)) {

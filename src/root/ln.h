@@ -170,6 +170,7 @@ struct ln_root {
 	struct rp_dev devs[RP_MAX_DEVS]; /* the root's devices for layer 1 */
 	unsigned ndevs;
 	unsigned restarts;       /* layers rebuilt after a violation (restart policy) */
+	uint32_t tsc_khz;        /* the TSC's rate every layer is told (0: unknown) */
 	struct ln_vcpu *restart; /* the layer to rebuild before the chain goes on */
 	struct ln_seal {         /* what sealed which host bytes */
 		const uint8_t *host;
