@@ -16,6 +16,7 @@
 #include "layer/vnet.h"
 #include "layer/vmm.h"
 #include "layer/wrl.h"
+#include "layer/mapinfo.h"
 #include "fw/wrap.h"
 #include "lib/rt.h"
 
@@ -246,6 +247,8 @@ static int ring0(const struct child *c)
  *                  (wrl.c): its policy blob comes first among its payloads
  * 28 "ids"         a pass whose network path is scanned by Hyperscan
  *                  (idsl.c): its ids blob comes first among its payloads
+ * 29 "mapinfo"     a pass that asks the root for its grandchild's maps at
+ *                  its child's first exit (tests only: mapinfo.c)
  */
 #define FLAKY_AFTER 200
 #define RESEAL_ROUNDS 64
@@ -410,6 +413,7 @@ static void reseal(const struct rp_boot_info *info, struct child *c, const struc
 #define KIND_FWFLAKY 26
 #define KIND_WRAPPER 27
 #define KIND_IDS 28
+#define KIND_MAPINFO 29
 
 static __attribute__((noreturn)) void pass_main(const struct rp_boot_info *info, int kind)
 {
@@ -479,6 +483,9 @@ static __attribute__((noreturn)) void pass_main(const struct rp_boot_info *info,
 			hc_log("pass: RP_HC_VCPU_RUN refused");
 			hc_exit(LAYER_CODE_DEAD);
 		}
+		/* its child's first port I/O: its grandchild's (the devices' MMIO comes first) */
+		if (kind == KIND_MAPINFO && child_exit.reason == RP_EXIT_IO && !forwarded++)
+			mapinfo_check(&c, info->mem_size);
 		/* the child's exit rate: held here, before its exit is handled */
 		if (wrap && child_exit.reason != RP_EXIT_EVENT && child_exit.reason != RP_EXIT_DEAD &&
 		    wrl_exit())
@@ -680,7 +687,7 @@ static const char *const pass_kinds[] = {
 	"ptscribble", "wxmap",    "badcode", "wxpte",   "execdata", "loadcr3",
 	"flaky",	   "rowrite",  "ptwrite", "dtwrite", "ptloop",   "idtwrite",
 	"splitsys", "ptalias", "ring0",   "sysalias", "guestport", "reseal",
-	"hog",	   "firewall", "fwflaky", "wrapper", "ids",
+	"hog",	   "firewall", "fwflaky", "wrapper", "ids", "mapinfo",
 };
 
 uint64_t layer_main(const struct rp_boot_info *info)
