@@ -16,6 +16,7 @@
 #include "layer/vnet.h"
 #include "layer/vmm.h"
 #include "layer/wrl.h"
+#include "layer/wtl.h"
 #include "layer/mapinfo.h"
 #include "fw/wrap.h"
 #include "lib/rt.h"
@@ -247,7 +248,9 @@ static int ring0(const struct child *c)
  *                  (wrl.c): its policy blob comes first among its payloads
  * 28 "ids"         a pass whose network path is scanned by Hyperscan
  *                  (idsl.c): its ids blob comes first among its payloads
- * 29 "mapinfo"     a pass that asks the root for its grandchild's maps at
+ * 29 "watch"       a pass whose child is a vmm, with its guest kernel's
+ *                  integrity checked (wtl.c): its watch blob comes first
+ * 30 "mapinfo"     a pass that asks the root for its grandchild's maps at
  *                  its child's first exit (tests only: mapinfo.c)
  */
 #define FLAKY_AFTER 200
@@ -413,7 +416,8 @@ static void reseal(const struct rp_boot_info *info, struct child *c, const struc
 #define KIND_FWFLAKY 26
 #define KIND_WRAPPER 27
 #define KIND_IDS 28
-#define KIND_MAPINFO 29
+#define KIND_WATCH 29
+#define KIND_MAPINFO 30
 
 static __attribute__((noreturn)) void pass_main(const struct rp_boot_info *info, int kind)
 {
@@ -421,6 +425,7 @@ static __attribute__((noreturn)) void pass_main(const struct rp_boot_info *info,
 	const bool fwall = kind == KIND_FIREWALL || kind == KIND_FWFLAKY;
 	const bool wrap = kind == KIND_WRAPPER;
 	const bool ids = kind == KIND_IDS;
+	const bool watch = kind == KIND_WATCH;
 	uint32_t allowed = WR_DEV_ALL;
 	static const uint8_t no_mac[6];
 	static struct child c;
@@ -431,6 +436,8 @@ static __attribute__((noreturn)) void pass_main(const struct rp_boot_info *info,
 		info = fwl_setup(info, &c.base);
 	if (ids) /* likewise */
 		info = idsl_setup(info, &c.base);
+	if (watch) /* likewise */
+		info = wtl_setup(info, &c.base);
 	if (wrap) { /* likewise; and the child sees only the devices it allows */
 		info = wrl_setup(info, &c.base);
 		wrl_check();
@@ -462,6 +469,10 @@ static __attribute__((noreturn)) void pass_main(const struct rp_boot_info *info,
 	if (ids) {
 		idsl_seal(c.vm, c.size);
 		idsl_start(vnet_mac() != NULL);
+	}
+	if (watch) {
+		wtl_seal(c.vm, c.size);
+		wtl_start(c.vm, c.base, c.size);
 	}
 	vdev_set_vm(c.vm, (c.vm_flags & RP_VM_IRQCHIP) != 0);
 	if (kind == 1 && ro_map(info, &c))
@@ -507,6 +518,8 @@ static __attribute__((noreturn)) void pass_main(const struct rp_boot_info *info,
 				wrl_seal(c.vm, c.size);
 			if (ids)
 				idsl_seal(c.vm, c.size);
+			if (watch)
+				wtl_seal(c.vm, c.size);
 			vdev_set_vm(c.vm, (c.vm_flags & RP_VM_IRQCHIP) != 0);
 			continue;
 		}
@@ -523,6 +536,8 @@ static __attribute__((noreturn)) void pass_main(const struct rp_boot_info *info,
 				wrl_tick();
 			if ((child_exit.u.event.events & RP_EV_TIMER) && ids)
 				idsl_tick();
+			if ((child_exit.u.event.events & RP_EV_TIMER) && watch)
+				wtl_tick();
 			continue;
 		}
 		if (child_exit.reason == RP_EXIT_MMIO &&
@@ -541,6 +556,8 @@ static __attribute__((noreturn)) void pass_main(const struct rp_boot_info *info,
 				wrl_report();
 			if (child_exit.reason == RP_EXIT_DEAD && ids)
 				idsl_report();
+			if (child_exit.reason == RP_EXIT_DEAD && watch)
+				wtl_report();
 			common_exit("pass", &child_exit);
 			continue;
 		}
@@ -553,6 +570,8 @@ static __attribute__((noreturn)) void pass_main(const struct rp_boot_info *info,
 			wrl_report();
 		if (ids && child_exit.u.io.out && child_exit.u.io.port == TPORT_POWEROFF)
 			idsl_report();
+		if (watch && child_exit.u.io.out && child_exit.u.io.port == TPORT_POWEROFF)
+			wtl_report();
 		if (kind == 22 && child_exit.u.io.out &&
 		    (child_exit.u.io.port == RP_HC_PORT || child_exit.u.io.port == RP_FAULT_PORT)) {
 			guest_abi_port(&child_exit);
@@ -687,7 +706,7 @@ static const char *const pass_kinds[] = {
 	"ptscribble", "wxmap",    "badcode", "wxpte",   "execdata", "loadcr3",
 	"flaky",	   "rowrite",  "ptwrite", "dtwrite", "ptloop",   "idtwrite",
 	"splitsys", "ptalias", "ring0",   "sysalias", "guestport", "reseal",
-	"hog",	   "firewall", "fwflaky", "wrapper", "ids", "mapinfo",
+	"hog",	   "firewall", "fwflaky", "wrapper", "ids", "watch", "mapinfo",
 };
 
 uint64_t layer_main(const struct rp_boot_info *info)
