@@ -109,8 +109,10 @@ static bool name_is(const struct sym_line *s, const char *name)
 int wt_anchors(const char *map, uint64_t len, struct wt_anchors *a, const char **why)
 {
 	static const char *const names[] = {"_text",	    "_etext",	    "__start_rodata",
-					    "__end_rodata", "linux_banner", "init_top_pgt"};
-	uint64_t *slot[] = {&a->text, &a->etext, &a->rodata, &a->erodata, &a->banner, &a->top_pgt};
+					    "__end_rodata", "linux_banner", "init_top_pgt",
+					    "idt_table"};
+	uint64_t *slot[] = {&a->text,	 &a->etext,   &a->rodata, &a->erodata,
+			    &a->banner, &a->top_pgt, &a->idt};
 	unsigned found = 0;
 	uint64_t off = 0;
 	struct sym_line s;
@@ -119,13 +121,13 @@ int wt_anchors(const char *map, uint64_t len, struct wt_anchors *a, const char *
 	while (off < len) {
 		if (!next_line(map, len, &off, &s))
 			continue;
-		for (unsigned k = 0; k < 6; k++)
+		for (unsigned k = 0; k < 7; k++)
 			if (!*slot[k] && name_is(&s, names[k]) && s.addr) {
 				*slot[k] = s.addr;
 				found |= 1u << k;
 			}
 	}
-	if (found != 0x3f) {
+	if ((found & 0x3f) != 0x3f) {
 		*why = "System.map lacks _text, _etext, __start_rodata, __end_rodata, "
 		       "linux_banner or init_top_pgt";
 		return -1;
@@ -138,6 +140,9 @@ int wt_anchors(const char *map, uint64_t len, struct wt_anchors *a, const char *
 		       "__start_rodata < __end_rodata, the banner in rodata)";
 		return -1;
 	}
+	if (a->idt && ((a->idt & (WT_PAGE - 1)) || a->idt < a->erodata ||
+		       a->idt - a->text > (1ULL << 30)))
+		a->idt = 0;
 	return 0;
 }
 

@@ -73,9 +73,12 @@ struct wt_anchors {
 	uint64_t text, etext, rodata, erodata; /* _text, _etext, __start_rodata, __end_rodata */
 	uint64_t banner;                       /* linux_banner */
 	uint64_t top_pgt;                      /* init_top_pgt: the kernel's page table */
+	uint64_t idt;                          /* idt_table, page aligned; 0 when absent */
 };
 
-/* Fill a from the map: 0, or -1 with *why (a symbol missing, or out of order). */
+/* Fill a from the map: 0, or -1 with *why (a symbol missing, or out of
+ * order). idt_table is optional: 0 when the map lacks it, or it is not a
+ * page-aligned page of the kernel image past its rodata. */
 int wt_anchors(const char *map, uint64_t len, struct wt_anchors *a, const char **why);
 
 /*

@@ -25,8 +25,8 @@ static const char *const ikeys[IDR_KEYS] = {
 	"alerts_unlogged", "scan_cycles", "rules", "arena_bytes", "uptime_s", "restarts"};
 
 static const char *const tkeys[WTR_KEYS] = {
-	"checks", "changes", "alerts_unlogged", "hash_cycles", "pages", "found", "virt_known",
-	"uptime_ms", "restarts"};
+	"checks", "changes", "alerts_unlogged", "hash_cycles", "check_cycles", "pages", "found",
+	"virt_known", "uptime_ms", "restarts"};
 
 static bool number(const char **p, uint64_t *v)
 {
@@ -237,16 +237,18 @@ static void watch_stats(struct wtr_layer *l, const char *name, const char *p)
 	memcpy(l->v, v, sizeof(v));
 }
 
-/* "watchalert region=R gpa=H kva=H at=H bytes=N check=N symbol=S": one
+/* "watchalert region=R gpa=H kva=H at=H bytes=N check=N was=H now=H symbol=S": one
  * "watch_alert" event, or nothing when malformed. */
 static void watch_alert(struct wtr_layer *l, unsigned depth, const char *name, const char *text)
 {
-	char region[16], gpa[24], kva[24], at[24], bytes[16], check[24], symbol[300];
+	char region[16], gpa[24], kva[24], at[24], bytes[16], check[24], was[24], now_h[24];
+	char symbol[300];
 	uint64_t now = (uint64_t)time(NULL);
 
 	if (!word(text, "region", region, sizeof(region)) || !word(text, "gpa", gpa, sizeof(gpa)) ||
 	    !word(text, "kva", kva, sizeof(kva)) || !word(text, "at", at, sizeof(at)) ||
 	    !word(text, "bytes", bytes, sizeof(bytes)) || !word(text, "check", check, sizeof(check)) ||
+	    !word(text, "was", was, sizeof(was)) || !word(text, "now", now_h, sizeof(now_h)) ||
 	    !word(text, "symbol", symbol, sizeof(symbol)))
 		return;
 	if (now != l->window) {
@@ -259,8 +261,8 @@ static void watch_alert(struct wtr_layer *l, unsigned depth, const char *name, c
 	}
 	log_event("watch_alert", "layer", 's', name, "depth", 'u', (uint64_t)depth, "region", 's',
 		  region, "gpa", 's', gpa, "kva", 's', kva, "at", 's', at, "bytes", 'u',
-		  strtoull(bytes, NULL, 10), "check", 'u', strtoull(check, NULL, 10), "symbol", 's',
-		  symbol, NULL);
+		  strtoull(bytes, NULL, 10), "check", 'u', strtoull(check, NULL, 10), "sha256_was", 's',
+		  was, "sha256_now", 's', now_h, "symbol", 's', symbol, NULL);
 }
 
 bool fwr_line(struct fwr *f, unsigned depth, const char *kind, const char *name,
@@ -398,7 +400,8 @@ void fwr_events(const struct fwr *f, const struct ln_stack *s)
 			  v[WTR_FOUND], "virt_known", 'u', v[WTR_VIRT_KNOWN], "pages", 'u',
 			  v[WTR_PAGES], "checks", 'u', v[WTR_CHECKS], "changes", 'u', v[WTR_CHANGES],
 			  "alerts_unlogged", 'u', v[WTR_UNLOGGED], "alert_lines_cut", 'u', l->cut,
-			  "hash_cycles", 'u', v[WTR_HASH_CYCLES], "restarts", 'u', v[WTR_RESTARTS],
+			  "hash_cycles", 'u', v[WTR_HASH_CYCLES], "check_cycles", 'u',
+			  v[WTR_CHECK_CYCLES], "restarts", 'u', v[WTR_RESTARTS],
 			  "reports", 'u', l->reports, "uptime_ms", 'u', v[WTR_UPTIME], NULL);
 	}
 }

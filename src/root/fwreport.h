@@ -83,7 +83,8 @@ struct idr_layer {
 
 /* A watch layer's counters ("watchstats": src/layer/wtl.c). */
 enum wtr_key {
-	WTR_CHECKS, WTR_CHANGES, WTR_UNLOGGED, WTR_HASH_CYCLES, /* these add up over restarts */
+	WTR_CHECKS, WTR_CHANGES, WTR_UNLOGGED, WTR_HASH_CYCLES, WTR_CHECK_CYCLES,
+	/* the ones above add up over restarts */
 	WTR_PAGES, WTR_FOUND, WTR_VIRT_KNOWN, WTR_UPTIME, WTR_RESTARTS, WTR_KEYS
 };
 #define WTR_ADDITIVE WTR_PAGES

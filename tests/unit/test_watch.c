@@ -27,7 +27,8 @@ static const char small_map[] =
 	"ffffffff82000000 D __start_rodata\n"
 	"ffffffff82000100 D linux_banner\n"
 	"ffffffff82800000 D __end_rodata\n"
-	"ffffffff82a10000 D init_top_pgt"; /* no newline at the end */
+	"ffffffff82a10000 D init_top_pgt\n"
+	"ffffffff832b4000 b idt_table"; /* no newline at the end */
 
 static uint8_t *mem;
 
@@ -112,6 +113,7 @@ static void test_anchors_and_symbols(void **state)
 	assert_true(a.rodata == 0xffffffff82000000ULL && a.erodata == 0xffffffff82800000ULL);
 	assert_true(a.banner == 0xffffffff82000100ULL && a.top_pgt == 0xffffffff82a10000ULL);
 	/* the last line, without its newline, was read */
+	assert_true(a.idt == 0xffffffff832b4000ULL);
 	assert_true(wt_symbol(small_map, strlen(small_map), KTEXT + 0x1010, &name, &nl, &at));
 	assert_int_equal(nl, 8);
 	assert_memory_equal(name, "do_thing", 8); /* not the absolute symbol at the same address */
@@ -119,8 +121,15 @@ static void test_anchors_and_symbols(void **state)
 	assert_true(wt_symbol(small_map, strlen(small_map), KTEXT + 0x41, &name, &nl, &at));
 	assert_memory_equal(name, "secondary", 9);
 	assert_false(wt_symbol(small_map, strlen(small_map), KTEXT - 1, &name, &nl, &at));
+	/* without idt_table, or with one not page aligned: watched without it */
+	assert_int_equal(wt_anchors(small_map, strlen(small_map) - 29, &a, &why), 0);
+	assert_true(a.idt == 0);
+	memcpy(bad, small_map, sizeof(bad));
+	memcpy(strstr(bad, "ffffffff832b4000 b idt"), "ffffffff832b4008", 16);
+	assert_int_equal(wt_anchors(bad, strlen(bad), &a, &why), 0);
+	assert_true(a.idt == 0);
 	/* a map cut short, and one without a banner, are refused */
-	assert_int_equal(wt_anchors(small_map, strlen(small_map) - 20, &a, &why), -1);
+	assert_int_equal(wt_anchors(small_map, strlen(small_map) - 50, &a, &why), -1);
 	memcpy(bad, small_map, sizeof(bad));
 	memcpy(strstr(bad, "linux_banner"), "linux_bannex", 12);
 	assert_int_equal(wt_anchors(bad, strlen(bad), &a, &why), -1);
@@ -151,7 +160,7 @@ static void test_real_map(void **state)
 	n = fread(text, 1, WT_MAP_MAX, f);
 	fclose(f);
 	assert_int_equal(wt_anchors(text, n, &a, &why), 0);
-	assert_true(a.text == KTEXT);
+	assert_true(a.text == KTEXT && a.idt > a.erodata);
 	/* the function the system test probes, as its line in the map says */
 	const char *p = strstr(text, " do_sys_openat2\n");
 	assert_non_null(p);
