@@ -1,6 +1,7 @@
 #!/bin/sh
 # Build the guest images under build/images/ from Debian packages:
 #   vmlinuz               the kernel that linux-image-cloud-amd64 depends on
+#   System.map            its symbols, from the kernel's -dbg package (the watch layer's)
 #   KVER                  its version string (modules live under lib/modules/KVER)
 #   guest-initrd.cpio.gz  busybox + virtio modules + guest/init + guest/work/*.sh
 #   bench-initrd.cpio.gz  the guest initramfs with iperf3 (and its libraries)
@@ -58,6 +59,30 @@ if [ ! -s "$IMG/vmlinuz" ] || [ "$(cat "$IMG/KVER" 2>/dev/null)" != "$KVER" ] ||
 	trap - EXIT
 fi
 MODDIR=$KDIR/lib/modules/$KVER
+
+# ---- the kernel's System.map (the watch layer's symbols) ------------------------
+# The image package's /boot/System.map is a stub; the real one is in
+# linux-image-VER-dbg (about 280 MB): only System.map is kept. Without it
+# (no network) the watch layer's system test skips; nothing else needs it.
+MAP=$IMG/System.map
+if [ ! -s "$MAP" ] || [ "$(cat "$MAP.kver" 2>/dev/null)" != "$KVER" ]; then
+	say "fetching System.map from $KPKG-dbg"
+	tmp=$(mktemp -d "$IMG/dl.XXXXXX")
+	trap 'rm -rf "$tmp"' EXIT
+	pre=$(ls /tmp/k/"${KPKG}"-dbg_*_amd64.deb 2>/dev/null | head -n1 || true)
+	if [ -n "$pre" ]; then cp "$pre" "$tmp/"; else fetch "$KPKG-dbg" "$tmp" || true; fi
+	if ls "$tmp"/*-dbg_*.deb >/dev/null 2>&1 &&
+		dpkg-deb --fsys-tarfile "$tmp"/*-dbg_*.deb |
+		tar -xO "./usr/lib/debug/boot/System.map-$KVER" >"$MAP.tmp" && [ -s "$MAP.tmp" ]; then
+		mv "$MAP.tmp" "$MAP"
+		echo "$KVER" >"$MAP.kver"
+	else
+		rm -f "$MAP.tmp"
+		say "no System.map for $KVER (the watch layer's system test will skip)"
+	fi
+	rm -rf "$tmp"
+	trap - EXIT
+fi
 
 # ---- busybox ------------------------------------------------------------------
 if [ ! -x "$IMG/busybox/bin/busybox" ]; then

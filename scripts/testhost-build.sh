@@ -24,6 +24,7 @@ inputs="scripts/testhost-build.sh scripts/testhost-init.sh scripts/imglib.sh scr
 TIMELINE=$ROOT/build/timeline
 [ -x "$TIMELINE" ] && inputs="$inputs $TIMELINE"
 [ -s "$IMG/bench-initrd.cpio.gz" ] && inputs="$inputs $IMG/bench-initrd.cpio.gz"
+[ -s "$IMG/System.map" ] && inputs="$inputs $IMG/System.map"
 TAPIO=$ROOT/build/tapio
 [ -x "$TAPIO" ] && inputs="$inputs $TAPIO"
 # The policy compiler the root runs for a firewall layer's rules.
@@ -80,6 +81,7 @@ echo "$have" >"$stamp.new"
 # The guest images and the test scripts, laid out like the repository.
 cp "$IMG/vmlinuz" "$IMG/guest-initrd.cpio.gz" "$IMG/triplefault.bin" "$IMG/KVER" "$st/rampart/build/images/"
 [ -s "$IMG/bench-initrd.cpio.gz" ] && cp "$IMG/bench-initrd.cpio.gz" "$st/rampart/build/images/"
+[ -s "$IMG/System.map" ] && cp "$IMG/System.map" "$st/rampart/build/images/"
 rmdir "$st/rampart/tests"
 cp -r tests "$st/rampart/tests"
 mkdir -p "$st/rampart/scripts" && cp scripts/hostkind.sh "$st/rampart/scripts/"

@@ -47,6 +47,8 @@ enum rp_hc {
 	RP_HC_ISR = 14,        /* (vm, mmio_base, isr_gpa, line) -> 0: the root answers the
 				* child's InterruptStatus reads and InterruptACK writes of the
 				* virtio-mmio window at mmio_base from the word at isr_gpa */
+	RP_HC_MAP_INFO = 15,   /* (vm, sub, index, info_gpa) -> 0: map index of the child's own
+				* child sub, as the root holds it, in struct rp_map_info */
 	RP_HC_COUNT
 };
 
@@ -71,6 +73,22 @@ enum rp_err {
 #define RP_MAP_R (1u << 0)
 #define RP_MAP_W (1u << 1)
 #define RP_MAP_X (1u << 2)
+
+/*
+ * RP_HC_MAP_INFO: one map of a grandchild (the child sub of the caller's
+ * child vm), from the root's own table, not from the child's word: where
+ * the grandchild sees the bytes (child_gpa) and where they lie in the
+ * caller's own memory (my_gpa), which holds them since every map is carved
+ * out of its creator's. Read-only: it changes nothing.
+ */
+struct rp_map_info {
+	uint64_t child_gpa; /* in the grandchild */
+	uint64_t my_gpa;    /* in the caller */
+	uint64_t size;
+	uint32_t rights; /* RP_MAP_*, as the grandchild has them now */
+	uint32_t flags;  /* RP_MAPINFO_* */
+};
+#define RP_MAPINFO_GUEST (1u << 0) /* the grandchild has an irqchip: an unmodified guest */
 
 /* Quotas per caller (the root enforces them; docs/abi.md gives the reasons). */
 #define RP_MAX_CHILDREN 16

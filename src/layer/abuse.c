@@ -238,6 +238,14 @@ void abuse_main(const struct rp_boot_info *info)
 	check("isr window after a removal",
 	      hc5(RP_HC_ISR, (uint64_t)h, RP_DEV_BASE + 100 * PG, fr, 5, 0), 0);
 	check("destroy the irqchip child", hc_vm_destroy((uint64_t)h), 0);
+	/* MAP_INFO names only my child's own children: mine have none. */
+	check("map_info handle 0", hc5(RP_HC_MAP_INFO, 0, 1, 0, fr, 0), -RP_EBADH);
+	check("map_info handle 17", hc5(RP_HC_MAP_INFO, 17, 1, 0, fr, 0), -RP_EBADH);
+	check("map_info handle 2^64-1", hc5(RP_HC_MAP_INFO, ~0ULL, 1, 0, fr, 0), -RP_EBADH);
+	check("map_info destroyed VM", hc5(RP_HC_MAP_INFO, (uint64_t)b, 1, 0, fr, 0), -RP_EBADH);
+	check("map_info sub 0", hc5(RP_HC_MAP_INFO, (uint64_t)a, 0, 0, fr, 0), -RP_EBADH);
+	check("map_info sub 1 (none)", hc5(RP_HC_MAP_INFO, (uint64_t)a, 1, 0, fr, 0), -RP_EBADH);
+	check("map_info sub 2^64-1", hc5(RP_HC_MAP_INFO, (uint64_t)a, ~0ULL, 0, fr, 0), -RP_EBADH);
 	rt_memset(big, 'x', sizeof(big));
 	check("log len RP_MAX_LOG+1", hc_log_raw(big, RP_MAX_LOG + 1), -RP_EINVAL);
 	check("log len 2^64-1", hc_log_raw(big, ~0ULL), -RP_EINVAL);

@@ -16,6 +16,8 @@
 #include "layer/vnet.h"
 #include "layer/vmm.h"
 #include "layer/wrl.h"
+#include "layer/wtl.h"
+#include "layer/mapinfo.h"
 #include "fw/wrap.h"
 #include "lib/rt.h"
 
@@ -249,6 +251,10 @@ static int ring0(const struct child *c)
  *                  (wrl.c): its policy blob comes first among its payloads
  * 28 "ids"         a pass whose network path is scanned by Hyperscan
  *                  (idsl.c): its ids blob comes first among its payloads
+ * 30 "watch"       a pass whose child is a vmm, with its guest kernel's
+ *                  integrity checked (wtl.c): its watch blob comes first
+ * 31 "mapinfo"     a pass that asks the root for its grandchild's maps at
+ *                  its child's first exit (tests only: mapinfo.c)
  */
 #define FLAKY_AFTER 200
 #define KIND_RELROWRITE 29
@@ -417,6 +423,8 @@ static void reseal(const struct rp_boot_info *info, struct child *c, const struc
 #define KIND_FWFLAKY 26
 #define KIND_WRAPPER 27
 #define KIND_IDS 28
+#define KIND_WATCH 30
+#define KIND_MAPINFO 31
 
 static __attribute__((noreturn)) void pass_main(const struct rp_boot_info *info, int kind)
 {
@@ -424,6 +432,7 @@ static __attribute__((noreturn)) void pass_main(const struct rp_boot_info *info,
 	const bool fwall = kind == KIND_FIREWALL || kind == KIND_FWFLAKY;
 	const bool wrap = kind == KIND_WRAPPER;
 	const bool ids = kind == KIND_IDS;
+	const bool watch = kind == KIND_WATCH;
 	uint32_t allowed = WR_DEV_ALL;
 	static const uint8_t no_mac[6];
 	static struct child c;
@@ -434,6 +443,8 @@ static __attribute__((noreturn)) void pass_main(const struct rp_boot_info *info,
 		info = fwl_setup(info, &c.base);
 	if (ids) /* likewise */
 		info = idsl_setup(info, &c.base);
+	if (watch) /* likewise */
+		info = wtl_setup(info, &c.base);
 	if (wrap) { /* likewise; and the child sees only the devices it allows */
 		info = wrl_setup(info, &c.base);
 		wrl_check();
@@ -466,6 +477,10 @@ static __attribute__((noreturn)) void pass_main(const struct rp_boot_info *info,
 		idsl_seal(c.vm, c.size);
 		idsl_start(vnet_mac() != NULL);
 	}
+	if (watch) {
+		wtl_seal(c.vm, c.size);
+		wtl_start(c.vm, c.base, c.size);
+	}
 	vdev_set_vm(c.vm, (c.vm_flags & RP_VM_IRQCHIP) != 0);
 	if (kind == 1 && ro_map(info, &c))
 		hc_exit(LAYER_CODE_BAD);
@@ -487,6 +502,9 @@ static __attribute__((noreturn)) void pass_main(const struct rp_boot_info *info,
 			hc_log("pass: RP_HC_VCPU_RUN refused");
 			hc_exit(LAYER_CODE_DEAD);
 		}
+		/* its child's first port I/O: its grandchild's (the devices' MMIO comes first) */
+		if (kind == KIND_MAPINFO && child_exit.reason == RP_EXIT_IO && !forwarded++)
+			mapinfo_check(&c, info->mem_size);
 		/* the child's exit rate: held here, before its exit is handled */
 		if (wrap && child_exit.reason != RP_EXIT_EVENT && child_exit.reason != RP_EXIT_DEAD &&
 		    wrl_exit())
@@ -508,6 +526,8 @@ static __attribute__((noreturn)) void pass_main(const struct rp_boot_info *info,
 				wrl_seal(c.vm, c.size);
 			if (ids)
 				idsl_seal(c.vm, c.size);
+			if (watch)
+				wtl_seal(c.vm, c.size);
 			vdev_set_vm(c.vm, (c.vm_flags & RP_VM_IRQCHIP) != 0);
 			continue;
 		}
@@ -524,6 +544,8 @@ static __attribute__((noreturn)) void pass_main(const struct rp_boot_info *info,
 				wrl_tick();
 			if ((child_exit.u.event.events & RP_EV_TIMER) && ids)
 				idsl_tick();
+			if ((child_exit.u.event.events & RP_EV_TIMER) && watch)
+				wtl_tick();
 			continue;
 		}
 		if (child_exit.reason == RP_EXIT_MMIO &&
@@ -542,6 +564,8 @@ static __attribute__((noreturn)) void pass_main(const struct rp_boot_info *info,
 				wrl_report();
 			if (child_exit.reason == RP_EXIT_DEAD && ids)
 				idsl_report();
+			if (child_exit.reason == RP_EXIT_DEAD && watch)
+				wtl_report();
 			common_exit("pass", &child_exit);
 			continue;
 		}
@@ -554,6 +578,8 @@ static __attribute__((noreturn)) void pass_main(const struct rp_boot_info *info,
 			wrl_report();
 		if (ids && child_exit.u.io.out && child_exit.u.io.port == TPORT_POWEROFF)
 			idsl_report();
+		if (watch && child_exit.u.io.out && child_exit.u.io.port == TPORT_POWEROFF)
+			wtl_report();
 		if (kind == 22 && child_exit.u.io.out &&
 		    (child_exit.u.io.port == RP_HC_PORT || child_exit.u.io.port == RP_FAULT_PORT)) {
 			guest_abi_port(&child_exit);
@@ -689,6 +715,7 @@ static const char *const pass_kinds[] = {
 	"flaky",	   "rowrite",  "ptwrite", "dtwrite", "ptloop",   "idtwrite",
 	"splitsys", "ptalias", "ring0",   "sysalias", "guestport", "reseal",
 	"hog",	   "firewall", "fwflaky", "wrapper", "ids",	 "relrowrite",
+	"watch", "mapinfo",
 };
 
 uint64_t layer_main(const struct rp_boot_info *info)

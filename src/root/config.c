@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "boot/boot.h"
+#include "fw/watch.h"
 #include "root/log.h"
 
 
@@ -37,11 +38,15 @@ void config_defaults(struct rp_config *c)
 	c->mem = RP_DEFAULT_MEM;
 	c->cpus = 1;
 	c->layer_mem = RP_DEFAULT_LAYER_MEM;
+	for (unsigned i = 0; i < RP_MAX_LAYERS; i++) {
+		c->watch_start_ms[i] = RP_WATCH_START_MS;
+		c->watch_interval_ms[i] = RP_WATCH_INTERVAL_MS;
+	}
 	jail_defaults(&c->jail);
 }
 
 /* Personalities of the layer kernel (src/layer). */
-static const char *const layer_kinds[] = {"pass", "test", "spin", "ropass", "tick", "abuse", "churn", "vmm", "unpin", "smash", "pair", "io", "canary", "overrun", "scribble", "ptscribble", "wxmap", "badcode", "wxpte", "execdata", "loadcr3", "flaky", "rowrite", "ptwrite", "dtwrite", "ptloop", "idtwrite", "splitsys", "ptalias", "ring0", "sysalias", "guestport", "reseal", "sealfill", "flood", "hog", "badring", "firewall", "fwflaky", "wrapper", "ids", "relrowrite", NULL};
+static const char *const layer_kinds[] = {"pass", "test", "spin", "ropass", "tick", "abuse", "churn", "vmm", "unpin", "smash", "pair", "io", "canary", "overrun", "scribble", "ptscribble", "wxmap", "badcode", "wxpte", "execdata", "loadcr3", "flaky", "rowrite", "ptwrite", "dtwrite", "ptloop", "idtwrite", "splitsys", "ptalias", "ring0", "sysalias", "guestport", "reseal", "sealfill", "flood", "hog", "badring", "firewall", "fwflaky", "wrapper", "ids", "relrowrite", "watch", "mapinfo", NULL};
 
 /* Variants of the layer kernel, each its own image: layer-VARIANT.elf (Makefile). */
 const char *const config_variants[] = {"gcc", "clang", NULL};
@@ -123,7 +128,38 @@ int config_add_layers(struct rp_config *c, const char *list, char *err, size_t e
 bool config_kind_has_policy(const char *kind)
 {
 	return !strcmp(kind, "firewall") || !strcmp(kind, "fwflaky") || !strcmp(kind, "wrapper") ||
-	       !strcmp(kind, "ids");
+	       !strcmp(kind, "ids") || !strcmp(kind, "watch");
+}
+
+/* A watch's timing, checked against the blob's own bounds (src/fw/watch.h). */
+static int watch_timing(uint64_t start, uint64_t interval, const char *where, char *err,
+			size_t errlen)
+{
+	if (interval < WT_INTERVAL_MIN_MS || interval > WT_INTERVAL_MAX_MS)
+		return refuse(err, errlen, "%s: interval %llu ms: must be %u..%u ms", where,
+			      (unsigned long long)interval, WT_INTERVAL_MIN_MS, WT_INTERVAL_MAX_MS);
+	if (start > WT_START_MAX_MS)
+		return refuse(err, errlen, "%s: start %llu ms: at most %llu ms (24 h)", where,
+			      (unsigned long long)start, (unsigned long long)WT_START_MAX_MS);
+	return 0;
+}
+
+int config_set_watch(struct rp_config *c, const char *spec, char *err, size_t errlen)
+{
+	unsigned long long start, interval;
+	char tail;
+
+	if (sscanf(spec, "%llu,%llu%c", &start, &interval, &tail) != 2 || spec[0] == '-' ||
+	    strchr(spec, '-'))
+		return refuse(err, errlen, "--watch %s: give START_MS,INTERVAL_MS (30000,1000)",
+			      spec);
+	if (watch_timing(start, interval, "--watch", err, errlen))
+		return -1;
+	for (unsigned i = 0; i < RP_MAX_LAYERS; i++) {
+		c->watch_start_ms[i] = start;
+		c->watch_interval_ms[i] = interval;
+	}
+	return 0;
 }
 
 int config_add_rules(struct rp_config *c, const char *spec, char *err, size_t errlen)
@@ -494,8 +530,29 @@ static const struct field layer_fields[] = {
 	{"variant", JSON_STRING},
 	{"rules", JSON_STRING},
 	{"policy", JSON_OBJECT},
+	{"start_after_ms", JSON_INTEGER},
+	{"interval_ms", JSON_INTEGER},
 	{NULL, 0},
 };
+
+/* A watch layer's entry: its timing (only a watch has one). */
+static int load_watch(struct rp_config *c, json_t *l, const char *where, char *err, size_t errlen)
+{
+	json_t *s = json_object_get(l, "start_after_ms"), *v = json_object_get(l, "interval_ms");
+	unsigned i = c->nlayers - 1;
+
+	if ((s || v) && strcmp(c->layers[i], "watch"))
+		return refuse(err, errlen, "%s: start_after_ms and interval_ms are a watch layer's",
+			      where);
+	if ((s && json_integer_value(s) < 0) || (v && json_integer_value(v) < 0))
+		return refuse(err, errlen, "%s: start_after_ms and interval_ms must not be "
+					 "negative", where);
+	if (s)
+		c->watch_start_ms[i] = (uint64_t)json_integer_value(s);
+	if (v)
+		c->watch_interval_ms[i] = (uint64_t)json_integer_value(v);
+	return watch_timing(c->watch_start_ms[i], c->watch_interval_ms[i], where, err, errlen);
+}
 
 static int load_layers(struct rp_config *c, json_t *a, const char *base, char *err,
 		       size_t errlen)
@@ -522,6 +579,8 @@ static int load_layers(struct rp_config *c, json_t *a, const char *base, char *e
 			snprintf(msg, sizeof(msg), "%s", err);
 			return refuse(err, errlen, "%s: %s", where, msg);
 		}
+		if (load_watch(c, l, where, err, errlen))
+			return -1;
 		if ((v = json_object_get(l, "rules"))) {
 			char field[48];
 
@@ -715,16 +774,26 @@ static int check_stack(const struct rp_config *c, char *err, size_t errlen)
 			bool has = config_layer_rules(c, i)[0] != 0 || c->layer_policy[i][0];
 			bool wrap = !strcmp(c->layers[i], "wrapper");
 			bool ids = !strcmp(c->layers[i], "ids");
+			bool watch = !strcmp(c->layers[i], "watch");
 
 			if (config_kind_has_policy(c->layers[i]) && !has)
 				return refuse(err, errlen, "layer %u '%s' needs its rules: give --rules "
 							 "%s=FILE (%s)", i + 1, c->layers[i],
 					      c->layers[i],
 					      wrap ? "a JSON policy" :
-					      ids ? "Snort 3 / Suricata rules" : "an nftables ruleset");
+					      ids ? "Snort 3 / Suricata rules" :
+					      watch ? "the guest kernel's System.map" : "an nftables ruleset");
+			if (watch && !config_layer_rules(c, i)[0])
+				return refuse(err, errlen, "layer %u 'watch': its rules are the guest "
+							 "kernel's System.map, a file: give rules, not "
+							 "an inline policy", i + 1);
+			if (watch && (i + 2 != c->nlayers || strcmp(top, "vmm")))
+				return refuse(err, errlen, "layer %u 'watch': it watches the guest of "
+							 "the vmm just above it: put it right below "
+							 "a vmm top", i + 1);
 			if (!config_kind_has_policy(c->layers[i]) && has)
 				return refuse(err, errlen, "layer %u '%s' takes no rules (only firewall, "
-							 "wrapper and ids layers do)", i + 1, c->layers[i]);
+							 "wrapper, ids and watch layers do)", i + 1, c->layers[i]);
 		}
 		for (unsigned k = 0; k < c->nrules; k++) {
 			for (i = 0; i < c->nlayers; i++)

@@ -32,6 +32,10 @@
 #define RP_LAYER_VARIANT_MAX 7
 #define RP_MAX_LAYER_ARGS 6
 #define RP_DEFAULT_LAYER_MEM (8ULL << 20)
+/* A watch layer's default timing: a guest on hardware KVM boots in a few
+ * seconds; a check a second costs it a few ms (docs/watch.md). */
+#define RP_WATCH_START_MS 10000
+#define RP_WATCH_INTERVAL_MS 1000
 
 struct rp_disk {
 	char path[PATH_MAX];
@@ -103,6 +107,9 @@ struct rp_config {
 	char rules_key[RP_MAX_LAYERS][RP_LAYER_KIND_MAX + 1];
 	char rules_path[RP_MAX_LAYERS][PATH_MAX];
 	unsigned nrules;
+	/* A watch layer's timing (ms): its stack-file entry's start_after_ms and
+	 * interval_ms, or --watch START,INTERVAL for every watch layer. */
+	uint64_t watch_start_ms[RP_MAX_LAYERS], watch_interval_ms[RP_MAX_LAYERS];
 	struct rp_limits limits; /* "limits", --cpus-limit, --memory-limit */
 	bool restart; /* on an integrity violation: restart the layer (else halt the stack) */
 };
@@ -137,6 +144,8 @@ const char *config_layer_rules(const struct rp_config *c, unsigned i);
 /* Layer kinds that carry a policy (firewall, its test variant fwflaky, wrapper). */
 bool config_kind_has_policy(const char *kind);
 int config_add_layer_args(struct rp_config *c, const char *list, char *err, size_t errlen);
+/* --watch START_MS,INTERVAL_MS: every watch layer's timing. */
+int config_set_watch(struct rp_config *c, const char *spec, char *err, size_t errlen);
 
 /* A CPU limit: a number of CPUs, 0.01..RP_CPU_LIMIT_MAX ("1.5"); 0 or -1. */
 int config_parse_cpu_limit(const char *s, struct rp_limits *l);

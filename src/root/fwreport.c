@@ -25,6 +25,10 @@ static const char *const ikeys[IDR_KEYS] = {
 	"alerts_unlogged", "scan_cycles", "pcre_runs", "pcre_refuted", "rules", "arena_bytes",
 	"uptime_s", "restarts"};
 
+static const char *const tkeys[WTR_KEYS] = {
+	"checks", "changes", "alerts_unlogged", "hash_cycles", "check_cycles", "pages", "found",
+	"virt_known", "uptime_ms", "restarts"};
+
 static bool number(const char **p, uint64_t *v)
 {
 	char *end;
@@ -217,10 +221,65 @@ static void ids_alert(struct idr_layer *l, unsigned depth, const char *name, con
 		  "dest_ip", 's', dip, "dest_port", 'u', dp, "direction", 's', dir, NULL);
 }
 
+/* "watchstats K=V ...": a whole report, or ignored whole. */
+static void watch_stats(struct wtr_layer *l, const char *name, const char *p)
+{
+	uint64_t v[WTR_KEYS] = {0};
+
+	p = key_values(p, tkeys, WTR_KEYS, v);
+	if (!p || *p)
+		return;
+	if (l->seen && (v[WTR_RESTARTS] != l->v[WTR_RESTARTS] || strcmp(name, l->name)))
+		for (unsigned k = 0; k < WTR_ADDITIVE; k++)
+			l->before[k] += l->v[k];
+	l->seen = true;
+	l->reports++;
+	snprintf(l->name, sizeof(l->name), "%s", name);
+	memcpy(l->v, v, sizeof(v));
+}
+
+/* "watchalert region=R gpa=H kva=H at=H bytes=N check=N was=H now=H symbol=S": one
+ * "watch_alert" event, or nothing when malformed. */
+static void watch_alert(struct wtr_layer *l, unsigned depth, const char *name, const char *text)
+{
+	char region[16], gpa[24], kva[24], at[24], bytes[16], check[24], was[24], now_h[24];
+	char symbol[300];
+	uint64_t now = (uint64_t)time(NULL);
+
+	if (!word(text, "region", region, sizeof(region)) || !word(text, "gpa", gpa, sizeof(gpa)) ||
+	    !word(text, "kva", kva, sizeof(kva)) || !word(text, "at", at, sizeof(at)) ||
+	    !word(text, "bytes", bytes, sizeof(bytes)) || !word(text, "check", check, sizeof(check)) ||
+	    !word(text, "was", was, sizeof(was)) || !word(text, "now", now_h, sizeof(now_h)) ||
+	    !word(text, "symbol", symbol, sizeof(symbol)))
+		return;
+	if (now != l->window) {
+		l->window = now;
+		l->in_window = 0;
+	}
+	if (++l->in_window > WTR_ALERTS_PER_S) {
+		l->cut++;
+		return;
+	}
+	log_event("watch_alert", "layer", 's', name, "depth", 'u', (uint64_t)depth, "region", 's',
+		  region, "gpa", 's', gpa, "kva", 's', kva, "at", 's', at, "bytes", 'u',
+		  strtoull(bytes, NULL, 10), "check", 'u', strtoull(check, NULL, 10), "sha256_was", 's',
+		  was, "sha256_now", 's', now_h, "symbol", 's', symbol, NULL);
+}
+
 bool fwr_line(struct fwr *f, unsigned depth, const char *kind, const char *name,
 	      const char *text)
 {
 	struct fwr_layer *l;
+
+	if (!strncmp(text, "watchalert ", 11) || !strncmp(text, "watchstats ", 11)) {
+		if (!depth || depth > LN_MAX_LAYERS || strcmp(kind, "watch"))
+			return false;
+		if (text[5] == 'a')
+			watch_alert(&f->t[depth - 1], depth, name, text + 10);
+		else
+			watch_stats(&f->t[depth - 1], name, text + 10);
+		return true;
+	}
 
 	if (!strncmp(text, "idsalert ", 9) || !strncmp(text, "idsstats ", 9)) {
 		if (!depth || depth > LN_MAX_LAYERS || strcmp(kind, "ids"))
@@ -242,7 +301,7 @@ bool fwr_line(struct fwr *f, unsigned depth, const char *kind, const char *name,
 	if (strncmp(text, "fwrules ", 8) && strncmp(text, "fwstats ", 8))
 		return false;
 	if (!depth || depth > LN_MAX_LAYERS || !config_kind_has_policy(kind) ||
-	    !strcmp(kind, "wrapper") || !strcmp(kind, "ids"))
+	    !strcmp(kind, "wrapper") || !strcmp(kind, "ids") || !strcmp(kind, "watch"))
 		return false; /* not a firewall's: logged as any line */
 	l = &f->l[depth - 1];
 	if (text[2] == 'r')
@@ -328,5 +387,23 @@ void fwr_events(const struct fwr *f, const struct ln_stack *s)
 			  "alert_lines_cut", 'u', l->cut, "rules", 'u', v[IDR_RULES], "arena_bytes",
 			  'u', v[IDR_ARENA], "restarts", 'u', v[IDR_RESTARTS], "reports", 'u',
 			  l->reports, "uptime_s", 'u', v[IDR_UPTIME], NULL);
+	}
+	for (unsigned d = 0; d < LN_MAX_LAYERS; d++) {
+		const struct wtr_layer *l = &f->t[d];
+		uint64_t v[WTR_KEYS];
+
+		if (!l->seen)
+			continue;
+		memcpy(v, l->v, sizeof(v));
+		for (unsigned k = 0; k < WTR_ADDITIVE; k++)
+			v[k] += l->before[k];
+		log_event("watch", "layer", 's', l->name, "depth", 'u', (uint64_t)(d + 1),
+			  "system_map", 's', s->policy_path[d] ? s->policy_path[d] : "", "found", 'u',
+			  v[WTR_FOUND], "virt_known", 'u', v[WTR_VIRT_KNOWN], "pages", 'u',
+			  v[WTR_PAGES], "checks", 'u', v[WTR_CHECKS], "changes", 'u', v[WTR_CHANGES],
+			  "alerts_unlogged", 'u', v[WTR_UNLOGGED], "alert_lines_cut", 'u', l->cut,
+			  "hash_cycles", 'u', v[WTR_HASH_CYCLES], "check_cycles", 'u',
+			  v[WTR_CHECK_CYCLES], "restarts", 'u', v[WTR_RESTARTS],
+			  "reports", 'u', l->reports, "uptime_ms", 'u', v[WTR_UPTIME], NULL);
 	}
 }

@@ -6,7 +6,9 @@
  * the end of the run (and on SIGUSR1); likewise a wrapper's ("wrstats":
  * src/layer/wrl.c), as one "wrapper" event, and an ids layer's ("idsstats":
  * src/layer/idsl.c) as one "ids" event; an ids layer's "idsalert" lines
- * become "ids_alert" events as they come. The root only reads numbers and
+ * become "ids_alert" events as they come; a watch layer's ("watchstats":
+ * src/layer/wtl.c) one "watch" event, and its "watchalert" lines
+ * "watch_alert" events as they come. The root only reads numbers and
  * words here (an alert's msg is the rest of its line, printable already):
  * a malformed line is ignored, and nothing a layer reports grows a table.
  */
@@ -80,10 +82,30 @@ struct idr_layer {
 	uint64_t v[IDR_KEYS], before[IDR_ADDITIVE];
 };
 
+/* A watch layer's counters ("watchstats": src/layer/wtl.c). */
+enum wtr_key {
+	WTR_CHECKS, WTR_CHANGES, WTR_UNLOGGED, WTR_HASH_CYCLES, WTR_CHECK_CYCLES,
+	/* the ones above add up over restarts */
+	WTR_PAGES, WTR_FOUND, WTR_VIRT_KNOWN, WTR_UPTIME, WTR_RESTARTS, WTR_KEYS
+};
+#define WTR_ADDITIVE WTR_PAGES
+/* "watchalert" lines the root turns into events, per watch layer and
+ * second: the layer writes at most 16 per check; a check is at most one
+ * per 100 ms. The rest are only counted (alert_lines_cut). */
+#define WTR_ALERTS_PER_S 160
+
+struct wtr_layer {
+	bool seen;
+	char name[32];
+	uint64_t reports, cut, window, in_window;
+	uint64_t v[WTR_KEYS], before[WTR_ADDITIVE];
+};
+
 struct fwr {
 	struct fwr_layer l[LN_MAX_LAYERS];
 	struct wrr_layer w[LN_MAX_LAYERS];
 	struct idr_layer i[LN_MAX_LAYERS];
+	struct wtr_layer t[LN_MAX_LAYERS];
 };
 
 /* A line a layer at depth logged: true when it was a firewall report (taken
@@ -92,7 +114,8 @@ struct fwr {
 bool fwr_line(struct fwr *f, unsigned depth, const char *kind, const char *name,
 	      const char *text);
 /* One "firewall" event per firewall layer that reported, one "wrapper"
- * event per wrapper layer, one "ids" event per ids layer. */
+ * event per wrapper layer, one "ids" event per ids layer, one "watch"
+ * event per watch layer. */
 void fwr_events(const struct fwr *f, const struct ln_stack *s);
 
 #endif

@@ -84,6 +84,10 @@ struct blobs {
  * fixed tables (16384 flows, counters for 16384 rules: about 2 MiB,
  * src/fw/fw.h), rounded to where its child starts. */
 #define LN_POLICY_LAYER_MEM (4ULL << 20)
+/* A watch's working memory above its child: the guest kernel's text and
+ * rodata as last seen, with their hashes (WTL_MAX_PAGES pages, 48 MiB,
+ * and 384 KiB of hashes: src/layer/wtl.c), rounded to 2 MiB. */
+#define LN_WATCH_LAYER_MEM (50ULL << 20)
 
 static uint64_t align4k(uint64_t v)
 {
@@ -107,7 +111,8 @@ static void stack_sizes(const struct ln_stack *s, const struct blobs *b, uint64_
 	mem[i] = s->layer_mem + align2m(blobs_bytes(b, b->first[i])) + s->guest_mem;
 	for (i--; i >= 0; i--)
 		mem[i] = s->layer_mem + align2m(blobs_bytes(b, b->first[i])) + mem[i + 1] +
-			 (s->policy[i] ? LN_POLICY_LAYER_MEM : 0);
+			 (s->policy[i] ? LN_POLICY_LAYER_MEM : 0) +
+			 (!strcmp(s->kinds[i], "watch") ? LN_WATCH_LAYER_MEM : 0);
 }
 
 /*

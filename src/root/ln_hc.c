@@ -223,6 +223,65 @@ static int64_t hc_isr(struct ln_root *r, struct ln_vcpu *v, const struct hc_args
 	return 0;
 }
 
+/*
+ * Where the host bytes [host, +size) lie in n's own memory: its gpa, or
+ * UINT64_MAX when they are not all there, in maps that follow one another
+ * in both host and gpa (seals cut a map into such pieces). Bounded: one
+ * pass per map of n.
+ */
+static uint64_t gpa_in(struct ln_node *n, const uint8_t *host, uint64_t size)
+{
+	uint64_t gpa = UINT64_MAX, done = 0;
+
+	for (unsigned step = 0; step <= n->nmaps && done < size; step++) {
+		const uint8_t *at = host + done;
+		const struct ln_map *m = NULL;
+
+		for (unsigned i = 0; i < n->nmaps && !m; i++)
+			if (at >= n->maps[i].host && at < n->maps[i].host + n->maps[i].size)
+				m = &n->maps[i];
+		if (!m || (done && m->gpa + (uint64_t)(at - m->host) != gpa + done))
+			return UINT64_MAX;
+		if (!done)
+			gpa = m->gpa + (uint64_t)(at - m->host);
+		done += m->size - (uint64_t)(at - m->host);
+	}
+	return done >= size ? gpa : UINT64_MAX;
+}
+
+/*
+ * RP_HC_MAP_INFO: map a2 of the child a1 of the caller's child a0, from
+ * the root's table (what the grandchild's vCPUs really see, whatever the
+ * child says), with where its bytes lie in the caller's memory. The caller
+ * owns those bytes already (invariant 2: every map lies inside its
+ * creator's); nothing outside its own subtree is named, nothing changes.
+ */
+static int64_t hc_map_info(struct ln_root *r, struct ln_vcpu *v, const struct hc_args *a,
+			   struct ln_vcpu **next)
+{
+	struct ln_node *n = v->node, *c = ln_child_of(n, a->a0), *g = c ? ln_child_of(c, a->a1) : NULL;
+	uint8_t *p = ln_node_ptr(n, a->a3, sizeof(struct rp_map_info), RP_MAP_R | RP_MAP_W);
+	struct rp_map_info info = {0};
+	const struct ln_map *m;
+
+	if (!g)
+		return -RP_EBADH;
+	if (a->a2 >= g->nmaps)
+		return -RP_ERANGE;
+	if (!p)
+		return -RP_EFAULT;
+	m = &g->maps[a->a2];
+	info.child_gpa = m->gpa;
+	info.size = m->size;
+	info.rights = m->rights;
+	info.flags = g->irqchip ? RP_MAPINFO_GUEST : 0;
+	info.my_gpa = gpa_in(n, m->host, m->size);
+	if (info.my_gpa == UINT64_MAX)
+		return -RP_ERANGE;
+	memcpy(p, &info, sizeof(info));
+	return 0;
+}
+
 /* Events for a layer child; one with an irqchip takes interrupts instead. */
 static int64_t hc_post(struct ln_root *r, struct ln_vcpu *v, const struct hc_args *a,
 		       struct ln_vcpu **next)
@@ -472,6 +531,7 @@ static const struct hc_call {
 	[RP_HC_EXIT] = {hc_exit, "exit", "(code)"},
 	[RP_HC_POST] = {hc_post, "post", "(vm, events)"},
 	[RP_HC_ISR] = {hc_isr, "isr", "(vm, mmio_base, isr_gpa, line)"},
+	[RP_HC_MAP_INFO] = {hc_map_info, "map_info", "(vm, sub, index, info_gpa)"},
 };
 
 /* A refusal is counted and logged with the caller's name (invariant 6). */

@@ -84,7 +84,10 @@ static const char usage_text[] =
 	"  --manifest FILE      start only layer images (and policy blobs) whose sha256\n"
 	"                       FILE lists (lines \"HEX  NAME\", as `rampart manifest` prints)\n"
 	"  --rules KEY=FILE     a firewall layer's nftables rules (KEY: firewall, or the\n"
-	"                       layer's number from 1); compiled by rampart-policy\n"
+	"                       layer's number from 1); compiled by rampart-policy; a watch\n"
+	"                       layer's: the guest kernel's System.map (watch=FILE)\n"
+	"  --watch START,EVERY  a watch layer's first hash START ms after the start, then a\n"
+	"                       check every EVERY ms (default 10000,1000)\n"
 	"  --on-violation P     halt (default: the stack stops, exit 6) or restart (the\n"
 	"                       layer is rebuilt from its sealed image with its subtree,\n"
 	"                       3 times at most, then halt)\n"
@@ -95,7 +98,7 @@ static const char usage_text[] =
 enum { OPT_KERNEL = 1, OPT_INITRD, OPT_CMDLINE, OPT_MEM, OPT_CPUS, OPT_NET, OPT_DISK, OPT_NAME,
        OPT_LOG, OPT_HELP, OPT_LAYERS, OPT_LAYER_IMAGE, OPT_LAYER_MEM, OPT_LAYER_ARGS, OPT_ECHO,
        OPT_MANIFEST, OPT_POLICY, OPT_NO_JAIL, OPT_JAIL_USER, OPT_JAIL_SELFTEST, OPT_RULES,
-       OPT_CPUS_LIMIT, OPT_MEMORY_LIMIT };
+       OPT_CPUS_LIMIT, OPT_MEMORY_LIMIT, OPT_WATCH };
 
 static const struct option run_opts[] = {
 	{"kernel", required_argument, NULL, OPT_KERNEL},
@@ -116,6 +119,7 @@ static const struct option run_opts[] = {
 	{"manifest", required_argument, NULL, OPT_MANIFEST},
 	{"on-violation", required_argument, NULL, OPT_POLICY},
 	{"rules", required_argument, NULL, OPT_RULES},
+	{"watch", required_argument, NULL, OPT_WATCH},
 	{"no-jail", no_argument, NULL, OPT_NO_JAIL},
 	{"jail-user", required_argument, NULL, OPT_JAIL_USER},
 	{"cpus-limit", required_argument, NULL, OPT_CPUS_LIMIT},
@@ -188,6 +192,10 @@ static int apply_flag(struct rp_config *c, int opt, const char *v)
 		break;
 	case OPT_RULES:
 		if (config_add_rules(c, v, err, sizeof(err)) == 0)
+			return 0;
+		break;
+	case OPT_WATCH:
+		if (config_set_watch(c, v, err, sizeof(err)) == 0)
 			return 0;
 		break;
 	case OPT_LAYER_MEM:

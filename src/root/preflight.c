@@ -10,8 +10,9 @@
  * fit in the guest's memory with its vCPUs, devices and command line), every
  * disk (opened with its mode, locked, at least one sector), every tap name
  * (free, or already a tap), for a layered stack every layer image (read
- * and measured against the manifest, by the caller) and every firewall
- * layer's rules (compiled by rampart-policy, in a process of its own).
+ * and measured against the manifest, by the caller), every firewall
+ * layer's rules (compiled by rampart-policy, in a process of its own) and
+ * every watch layer's System.map (read, not parsed: its blob's header).
  */
 #include "root/preflight.h"
 
@@ -26,6 +27,7 @@
 #include <unistd.h>
 
 #include "boot/boot.h"
+#include "fw/watch.h"
 #include "root/log.h"
 #include "root/vm.h"
 
@@ -294,11 +296,55 @@ static int compile_inline(unsigned layer, const char *kind, const char *text, vo
 	return r;
 }
 
+/*
+ * A watch layer's blob: a header (its timing) and the System.map's bytes
+ * as they are. The root parses none of them: the watch layer does, in its
+ * own VM, under wt_blob_check's bounds (src/fw/watch.h).
+ */
+static int watch_blob(const struct rp_config *c, unsigned i, const char *map, void **blob,
+		      uint64_t *size)
+{
+	uint64_t n;
+	void *text = rp_read_file(map, "watch layer's System.map", WT_MAP_MAX, &n);
+	struct wt_blob h = {.magic = WT_MAGIC,
+			    .version = WT_VERSION,
+			    .start_ms = c->watch_start_ms[i],
+			    .interval_ms = c->watch_interval_ms[i],
+			    .map_len = n};
+	const char *why = "?";
+	uint8_t *b;
+
+	if (!text)
+		return -1;
+	b = malloc(sizeof(h) + n);
+	if (!b) {
+		free(text);
+		log_err("layer %u (watch): no memory for its blob", i + 1);
+		return -1;
+	}
+	memcpy(b, &h, sizeof(h));
+	memcpy(b + sizeof(h), text, n);
+	free(text);
+	if (wt_blob_check(b, sizeof(h) + n, &why)) {
+		free(b);
+		log_err("layer %u (watch): System.map %s: %s", i + 1, map, why);
+		return -1;
+	}
+	*blob = b;
+	*size = sizeof(h) + n;
+	return 0;
+}
+
 int preflight_policies(const struct rp_config *c, struct preflight *p)
 {
 	for (unsigned i = 0; i < c->nlayers; i++) {
 		const char *rules = config_layer_rules(c, i);
 
+		if (!strcmp(c->layers[i], "watch")) {
+			if (watch_blob(c, i, rules, &p->policy[i], &p->policy_size[i]))
+				return -1;
+			continue;
+		}
 		if (!rules[0] && c->layer_policy[i][0]) {
 			if (compile_inline(i + 1, c->layers[i], c->layer_policy[i], &p->policy[i],
 					   &p->policy_size[i]))

@@ -283,6 +283,27 @@ printf '{"layers":[{"kind":"wrapper","rules":"x.json","policy":{}},{"kind":"io"}
 expect wrap-inline-and-file 1 "layers\[0\].policy: give rules (a file) or policy (inline), not both" -- $R check "$T/stack/wr2.json" --layer-args 2,1,0
 printf '{"layers":[{"kind":"pass","policy":{}},{"kind":"io"}]}' >"$T/stack/wr3.json"
 expect wrap-inline-not-wrapper 1 "layer 1 'pass' takes no rules" -- $R check "$T/stack/wr3.json" --layer-args 2,1,0
+# A watch layer: its rules are the guest kernel's System.map (read, not
+# parsed, by the root), it sits right below a vmm, its timing is bounded
+# (docs/watch.md).
+WTL="--kernel $K --layers watch,vmm"
+printf 'ffffffff81000000 T _text\n' >"$T/System.map"
+: >"$T/empty.map"
+expect watch-none 1 "layer 1 'watch' needs its rules: give --rules watch=FILE (the guest kernel's System.map)" -- $R run $WTL
+expect watch-not-below-vmm 1 "layer 1 'watch': it watches the guest of the vmm just above it" -- $R check --kernel $K --layers watch,pass,vmm --rules watch="$T/System.map"
+expect watch-missing-map 1 "watch layer's System.map $T/none.map: No such file" -- $R check $WTL --rules watch="$T/none.map"
+expect watch-empty-map 1 "layer 1 (watch): System.map $T/empty.map: System.map length does not match" -- $R check $WTL --rules watch="$T/empty.map"
+expect watch-interval-short 1 "--watch: interval 50 ms: must be 100..3600000 ms" -- $R check $WTL --rules watch="$T/System.map" --watch 1000,50
+expect watch-start-long 1 "--watch: start 86400001 ms: at most" -- $R check $WTL --rules watch="$T/System.map" --watch 86400001,1000
+expect watch-garbage 1 "--watch 10,x: give START_MS,INTERVAL_MS" -- $R check $WTL --rules watch="$T/System.map" --watch 10,x
+expect watch-negative 1 "--watch -1,1000: give START_MS,INTERVAL_MS" -- $R check $WTL --rules watch="$T/System.map" --watch -1,1000
+printf '{"guest":{"kernel":"%s"},"layers":[{"kind":"watch","rules":"%s","interval_ms":10},{"kind":"vmm"}]}' "$(pwd)/$K" "$T/System.map" >"$T/stack/wt.json"
+expect watch-stack-interval 1 "layers\[0\]: interval 10 ms: must be 100..3600000 ms" -- $R check "$T/stack/wt.json"
+printf '{"guest":{"kernel":"%s"},"layers":[{"kind":"pass","start_after_ms":10},{"kind":"vmm"}]}' "$(pwd)/$K" >"$T/stack/wt2.json"
+expect watch-stack-not-watch 1 "layers\[0\]: start_after_ms and interval_ms are a watch layer's" -- $R check "$T/stack/wt2.json"
+printf '{"guest":{"kernel":"%s"},"layers":[{"kind":"watch","policy":{}},{"kind":"vmm"}]}' "$(pwd)/$K" >"$T/stack/wt3.json"
+expect watch-inline 1 "layer 1 'watch': its rules are the guest kernel's System.map, a file" -- $R check "$T/stack/wt3.json"
+
 # The child's exit limit: a whole number from 1 (0, negative, garbage refused).
 WRX="--layers wrapper,spin --layer-args 1,1"
 for c in 'zero {"per_s": 0}' 'burst-zero {"per_s": 10, "burst": 0}' 'negative {"per_s": -5}' \

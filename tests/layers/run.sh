@@ -118,6 +118,18 @@ for L in tick,spin pass,tick,spin pass,pass,tick,spin tick,pass,pass,spin; do
 	fi
 done
 
+# RP_HC_MAP_INFO: a layer asks the root for its grandchild's maps (what the
+# watch layer uses to find its guest): each lies in its child's region, the
+# grandchild's boot info is where the root says, and every hostile argument
+# is refused with its code, the record untouched (src/layer/mapinfo.c).
+run mapinfo --layers mapinfo,pass,spin --layer-args 1,100
+mi=$(grep -o '"text":"mapinfo: [0-9]* checks, [0-9]* failures[^"]*"' "$T/mapinfo" | sed 's/"text":"//;s/"$//')
+if [ $rc = 0 ] && echo "$mi" | grep -q ' 0 failures, [3-9] maps' && [ "$(field mapinfo doorbells)" = 100 ]; then
+	ok "map_info: a grandchild's maps from the root ($mi)"
+else
+	notok "map_info" "rc $rc: ${mi:-no summary} $(grep -o '"text":"mapinfo: FAIL[^"]*"' "$T/mapinfo" | head -3)"
+fi
+
 # A sibling keeps running: one child attacks the root through every call,
 # then its sibling's chain still carries all its doorbells to the root.
 run pair --layers pair,abuse --layer-mem 32M

@@ -68,6 +68,35 @@ static void restart_folds(void **state)
 	assert_int_equal(f.l[1].before[FWR_FRAMES] + f.l[1].v[FWR_FRAMES], 15);
 }
 
+/* A watch layer's lines: only from a watch layer; a whole report, or none. */
+static void watch_lines(void **state)
+{
+	(void)state;
+	memset(&f, 0, sizeof(f));
+	assert_false(fwr_line(&f, 1, "pass", "L1#1", "watchstats checks=3"));
+	assert_false(fwr_line(&f, 9, "watch", "L9#1", "watchstats checks=3"));
+	assert_true(fwr_line(&f, 1, "watch", "L1#1", "watchstats checks=3 changes=x"));
+	assert_false(f.t[0].seen);
+	assert_true(fwr_line(&f, 1, "watch", "L1#1",
+			     "watchstats pages=5674 checks=28 changes=7 alerts_unlogged=0 "
+			     "hash_cycles=5 check_cycles=9 found=1 virt_known=1 uptime_ms=114000 "
+			     "restarts=0"));
+	assert_true(f.t[0].seen);
+	assert_int_equal(f.t[0].v[WTR_CHECKS], 28);
+	assert_int_equal(f.t[0].v[WTR_PAGES], 5674);
+	assert_int_equal(f.t[0].v[WTR_CHECK_CYCLES], 9);
+	/* an alert is taken (an event, not a layer_log line), a malformed one too (dropped) */
+	assert_true(fwr_line(&f, 1, "watch", "L1#1",
+			     "watchalert region=text gpa=0x1000 kva=0xffffffff81001000 "
+			     "at=0xffffffff81001010 bytes=5 check=4 was=00 now=11 symbol=f+0x10"));
+	assert_true(fwr_line(&f, 1, "watch", "L1#1", "watchalert region=text gpa=0x1000"));
+	assert_false(fwr_line(&f, 1, "firewall", "L1#1", "watchalert region=text"));
+	/* a restarted watch: its earlier checks add up */
+	assert_true(fwr_line(&f, 1, "watch", "L1#1", "watchstats checks=2 restarts=1"));
+	assert_int_equal(f.t[0].before[WTR_CHECKS], 28);
+	assert_int_equal(f.t[0].v[WTR_CHECKS], 2);
+}
+
 static struct rp_config cfg;
 static char err[512];
 
@@ -103,12 +132,42 @@ static void rules_config(void **state)
 			 -1);
 }
 
+/* A watch layer's timing: its stack-file entry, then --watch over it. */
+static void watch_config(void **state)
+{
+	(void)state;
+	config_defaults(&cfg);
+	assert_int_equal(cfg.watch_interval_ms[0], RP_WATCH_INTERVAL_MS);
+	assert_int_equal(config_load_text(&cfg,
+					  "{\"guest\":{\"kernel\":\"k\"},\"layers\":[{\"kind\":\"watch\","
+					  "\"rules\":\"System.map\",\"start_after_ms\":2500,"
+					  "\"interval_ms\":250},{\"kind\":\"vmm\"}]}",
+					  "/s", err, sizeof(err)),
+			 0);
+	assert_int_equal(cfg.watch_start_ms[0], 2500);
+	assert_int_equal(cfg.watch_interval_ms[0], 250);
+	assert_string_equal(config_layer_rules(&cfg, 0), "/s/System.map");
+	assert_int_equal(config_check(&cfg, err, sizeof(err)), 0);
+	assert_int_equal(config_set_watch(&cfg, "0,100", err, sizeof(err)), 0);
+	assert_int_equal(cfg.watch_start_ms[0], 0);
+	assert_int_equal(cfg.watch_interval_ms[0], 100);
+	assert_int_equal(config_set_watch(&cfg, "0,99", err, sizeof(err)), -1);
+	assert_int_equal(config_set_watch(&cfg, "5", err, sizeof(err)), -1);
+	assert_int_equal(config_set_watch(&cfg, "5,100,7", err, sizeof(err)), -1);
+	assert_int_equal(config_load_text(&cfg,
+					  "{\"layers\":[{\"kind\":\"watch\",\"interval_ms\":-1},"
+					  "{\"kind\":\"vmm\"}]}",
+					  "/s", err, sizeof(err)),
+			 -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(report_taken),	     cmocka_unit_test(not_a_firewall),
 		cmocka_unit_test(malformed_ignored), cmocka_unit_test(restart_folds),
-		cmocka_unit_test(rules_config),
+		cmocka_unit_test(rules_config),	     cmocka_unit_test(watch_lines),
+		cmocka_unit_test(watch_config),
 	};
 	return cmocka_run_group_tests_name("fwreport", tests, NULL, NULL);
 }

@@ -1,0 +1,235 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The watch's engine (watch.h): the blob's check, System.map's symbols,
+ * and where the guest kernel lies.
+ *
+ * Invariants:
+ *  1. Nothing reads a blob field before wt_blob_check accepted the blob:
+ *     magic, version, flags, timing within bounds, map length within
+ *     WT_MAP_MAX and exactly what follows the header.
+ *  2. Every read of the map text is at an offset below its length; a line
+ *     is parsed only from what lies before its newline (or the end).
+ *  3. Guest memory is read only through the caller's wt_mem, 8 bytes or a
+ *     banner at a time; an entry of the guest's page tables is a guest
+ *     value, used only as an address handed back to wt_mem.
+ */
+#include "fw/watch.h"
+
+#include "lib/rt.h"
+
+#define PTE_P 0x1ULL
+#define PTE_PS 0x80ULL
+#define PTE_ADDR 0x000ffffffffff000ULL
+#define PMD_ADDR_2M 0x000fffffffe00000ULL
+#define BANNER "Linux version "
+#define BANNER_LEN 14u
+
+int wt_blob_check(const void *blob, size_t len, const char **why)
+{
+	const struct wt_blob *b = blob;
+
+	if (len < sizeof(*b)) {
+		*why = "shorter than its header";
+		return -1;
+	}
+	if (b->magic != WT_MAGIC || b->version != WT_VERSION) {
+		*why = "not a watch blob of this version";
+		return -1;
+	}
+	if (b->flags || b->pad) {
+		*why = "unknown flags";
+		return -1;
+	}
+	if (b->interval_ms < WT_INTERVAL_MIN_MS || b->interval_ms > WT_INTERVAL_MAX_MS) {
+		*why = "interval outside [100 ms, 1 h]";
+		return -1;
+	}
+	if (b->start_ms > WT_START_MAX_MS) {
+		*why = "start delay over 24 h";
+		return -1;
+	}
+	if (!b->map_len || b->map_len > WT_MAP_MAX || b->map_len != len - sizeof(*b)) {
+		*why = "System.map length does not match the blob";
+		return -1;
+	}
+	return 0;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* One parsed line: "ADDR TYPE NAME". */
+struct sym_line {
+	uint64_t addr;
+	char type;
+	const char *name;
+	size_t name_len;
+};
+
+/*
+ * The line at *off (bounded by len and WT_LINE_MAX); *off moves past it.
+ * True when it parsed (invariant 2).
+ */
+static bool next_line(const char *map, uint64_t len, uint64_t *off, struct sym_line *s)
+{
+	uint64_t start = *off, end = start, i;
+	unsigned digits = 0;
+
+	while (end < len && map[end] != '\n')
+		end++;
+	*off = end < len ? end + 1 : len;
+	if (end - start > WT_LINE_MAX)
+		return false;
+	s->addr = 0;
+	for (i = start; i < end && hexval(map[i]) >= 0; i++, digits++)
+		s->addr = s->addr << 4 | (uint64_t)hexval(map[i]);
+	if (digits != 16 || i + 3 > end || map[i] != ' ' || map[i + 2] != ' ')
+		return false;
+	s->type = map[i + 1];
+	s->name = map + i + 3;
+	s->name_len = (size_t)(end - (i + 3));
+	return s->name_len > 0;
+}
+
+static bool name_is(const struct sym_line *s, const char *name)
+{
+	size_t n = rt_strlen(name);
+
+	return s->name_len == n && !rt_memcmp(s->name, name, n);
+}
+
+int wt_anchors(const char *map, uint64_t len, struct wt_anchors *a, const char **why)
+{
+	static const char *const names[] = {"_text",	    "_etext",	    "__start_rodata",
+					    "__end_rodata", "linux_banner", "init_top_pgt",
+					    "idt_table"};
+	uint64_t *slot[] = {&a->text,	 &a->etext,   &a->rodata, &a->erodata,
+			    &a->banner, &a->top_pgt, &a->idt};
+	unsigned found = 0;
+	uint64_t off = 0;
+	struct sym_line s;
+
+	rt_memset(a, 0, sizeof(*a));
+	while (off < len) {
+		if (!next_line(map, len, &off, &s))
+			continue;
+		for (unsigned k = 0; k < 7; k++)
+			if (!*slot[k] && name_is(&s, names[k]) && s.addr) {
+				*slot[k] = s.addr;
+				found |= 1u << k;
+			}
+	}
+	if ((found & 0x3f) != 0x3f) {
+		*why = "System.map lacks _text, _etext, __start_rodata, __end_rodata, "
+		       "linux_banner or init_top_pgt";
+		return -1;
+	}
+	if (a->text >= a->etext || a->etext > a->rodata || a->rodata >= a->erodata ||
+	    a->banner < a->rodata || a->banner >= a->erodata || a->top_pgt < a->text ||
+	    a->text < WT_KERNEL_MAP || (a->text & (WT_PAGE - 1)) ||
+	    a->top_pgt - a->text > (1ULL << 30)) {
+		*why = "System.map's kernel layout is not x86-64's (_text < _etext <= "
+		       "__start_rodata < __end_rodata, the banner in rodata)";
+		return -1;
+	}
+	if (a->idt && ((a->idt & (WT_PAGE - 1)) || a->idt < a->erodata ||
+		       a->idt - a->text > (1ULL << 30)))
+		a->idt = 0;
+	return 0;
+}
+
+static bool symbol_type(char t)
+{
+	return t == 't' || t == 'T' || t == 'd' || t == 'D' || t == 'r' || t == 'R' || t == 'b' ||
+	       t == 'B';
+}
+
+bool wt_symbol(const char *map, uint64_t len, uint64_t addr, const char **name,
+	       size_t *name_len, uint64_t *sym_addr)
+{
+	uint64_t off = 0;
+	struct sym_line s;
+	bool found = false;
+
+	/* Not assumed sorted: the best is kept over one pass. */
+	while (off < len) {
+		if (!next_line(map, len, &off, &s) || !symbol_type(s.type) || s.addr > addr)
+			continue;
+		if (!found || s.addr > *sym_addr) {
+			*name = s.name;
+			*name_len = s.name_len;
+			*sym_addr = s.addr;
+			found = true;
+		}
+	}
+	return found;
+}
+
+int wt_find_phys(wt_mem *mem, void *ctx, uint64_t top, const struct wt_anchors *a,
+		 uint64_t *phys, const char **why)
+{
+	uint64_t at = a->banner - a->text;
+	unsigned hits = 0;
+
+	for (uint64_t p = 0; p < top && p + at + BANNER_LEN > p; p += WT_PHYS_ALIGN) {
+		const void *b = mem(ctx, p + at, BANNER_LEN);
+
+		if (b && !rt_memcmp(b, BANNER, BANNER_LEN)) {
+			if (!hits++)
+				*phys = p;
+		}
+	}
+	if (hits == 1)
+		return 0;
+	*why = hits ? "the banner at more than one 2 MiB boundary" :
+		      "no kernel banner at any 2 MiB boundary (another kernel than System.map's?)";
+	return -1;
+}
+
+/* The 8-byte entry at gpa; false when guest memory does not hold it. */
+static bool entry(wt_mem *mem, void *ctx, uint64_t gpa, uint64_t *e)
+{
+	const void *p = mem(ctx, gpa, 8);
+
+	if (!p)
+		return false;
+	rt_memcpy(e, p, 8);
+	return true;
+}
+
+int wt_find_virt(wt_mem *mem, void *ctx, const struct wt_anchors *a, uint64_t phys,
+		 uint64_t *virt, const char **why)
+{
+	uint64_t pgd = phys + (a->top_pgt - a->text), pud, pmd, e;
+
+	*why = "the kernel's page table (init_top_pgt) does not map it";
+	if (!entry(mem, ctx, pgd + 511 * 8, &e) || !(e & PTE_P) || (e & PTE_PS))
+		return -1;
+	pud = e & PTE_ADDR;
+	if (!entry(mem, ctx, pud + 510 * 8, &e) || !(e & PTE_P) || (e & PTE_PS))
+		return -1;
+	pmd = e & PTE_ADDR;
+	for (unsigned i = 0; i < 512; i++) {
+		if (!entry(mem, ctx, pmd + i * 8ULL, &e) || !(e & PTE_P))
+			continue;
+		if (!(e & PTE_PS)) { /* split into 4 KiB pages: the table's first entry */
+			if (!entry(mem, ctx, e & PTE_ADDR, &e) || !(e & PTE_P))
+				continue;
+			if ((e & PTE_ADDR) != phys)
+				continue;
+		} else if ((e & PMD_ADDR_2M) != phys) {
+			continue;
+		}
+		*virt = WT_KERNEL_MAP + (uint64_t)i * WT_PHYS_ALIGN;
+		return 0;
+	}
+	return -1;
+}

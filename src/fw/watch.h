@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The watch's engine: its blob (a header and the guest kernel's System.map
+ * as the operator gave it), the symbols it reads from that map, and the
+ * search for the guest kernel in guest-physical memory (its physical base
+ * by the banner, its virtual base by the kernel's own page tables).
+ * Freestanding (no libc header): the same objects run in the watch layer
+ * (src/layer/wtl.c), in the root (which builds the blob) and in the unit
+ * tests.
+ *
+ * The caller's contract:
+ *  - wt_blob_check() must accept a blob before anything else reads it; the
+ *    blob is then only read;
+ *  - guest memory is reached only through the caller's wt_mem callback,
+ *    which answers NULL for any range it does not hold whole.
+ *
+ * What it promises:
+ *  - every walk of the map text is bounded by its length (checked against
+ *    WT_MAP_MAX), every line by WT_LINE_MAX; a malformed line is skipped,
+ *    never read past;
+ *  - the page-table walk reads at most 1 + 1 + 512 + 512 entries, each
+ *    through wt_mem; an entry pointing outside guest memory ends the walk.
+ */
+#ifndef RAMPART_FW_WATCH_H
+#define RAMPART_FW_WATCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define WT_MAGIC 0x48435457u /* "WTCH" */
+#define WT_VERSION 1u
+/* The System.map a blob carries: a distribution kernel's is 3-4 MiB
+ * (87,000 lines for Debian's 6.1); the blob must fit RP_MAX_POLICY_SIZE. */
+#define WT_MAP_MAX (15ULL << 20)
+/* A System.map line: 16 hex digits, a type, a name. Kernel names are
+ * short; a longer line is not one and is skipped whole. */
+#define WT_LINE_MAX 256u
+/* Timing bounds (ms): a re-check more often than every 100 ms would take
+ * the guest's CPU (a check hashes the whole kernel image); more than an
+ * hour is no watch. The start delay lets the guest finish booting (the
+ * kernel patches its own text while it boots). */
+#define WT_INTERVAL_MIN_MS 100u
+#define WT_INTERVAL_MAX_MS 3600000u
+#define WT_START_MAX_MS (24ULL * 3600000ULL)
+#define WT_PAGE 4096u
+/* x86-64's kernel map: the top 2 GiB, PML4 slot 511, PDPT slot 510. */
+#define WT_KERNEL_MAP 0xffffffff80000000ULL
+/* The kernel's physical alignment (CONFIG_PHYSICAL_ALIGN, 2 MiB on
+ * x86-64 distribution kernels): KASLR places it on such a boundary. */
+#define WT_PHYS_ALIGN 0x200000ULL
+
+/* The blob: this header, then map_len bytes of System.map text. */
+struct wt_blob {
+	uint32_t magic, version;
+	uint32_t flags, pad;
+	uint64_t start_ms;    /* first hash after this long (the guest's boot) */
+	uint64_t interval_ms; /* then a re-check this often */
+	uint64_t map_len;
+};
+
+/* 0, or -1 with *why. */
+int wt_blob_check(const void *blob, size_t len, const char **why);
+
+/* The map text of a checked blob. */
+static inline const char *wt_map_text(const struct wt_blob *b)
+{
+	return (const char *)(b + 1);
+}
+
+/* The anchors the watch needs from System.map (link-time addresses). */
+struct wt_anchors {
+	uint64_t text, etext, rodata, erodata; /* _text, _etext, __start_rodata, __end_rodata */
+	uint64_t banner;                       /* linux_banner */
+	uint64_t top_pgt;                      /* init_top_pgt: the kernel's page table */
+	uint64_t idt;                          /* idt_table, page aligned; 0 when absent */
+};
+
+/* Fill a from the map: 0, or -1 with *why (a symbol missing, or out of
+ * order). idt_table is optional: 0 when the map lacks it, or it is not a
+ * page-aligned page of the kernel image past its rodata. */
+int wt_anchors(const char *map, uint64_t len, struct wt_anchors *a, const char **why);
+
+/*
+ * The symbol covering link-time address addr: the last text or data
+ * symbol (types t T d D r R b B) at or below it. Its name (not
+ * NUL-terminated: *name_len bytes) and address; false when none.
+ */
+bool wt_symbol(const char *map, uint64_t len, uint64_t addr, const char **name,
+	       size_t *name_len, uint64_t *sym_addr);
+
+/* Guest memory: a pointer to [gpa, gpa + len), or NULL. */
+typedef const void *wt_mem(void *ctx, uint64_t gpa, uint64_t len);
+
+/*
+ * The kernel's physical base: the one WT_PHYS_ALIGN boundary below top at
+ * which "Linux version " lies where linux_banner is. 0 and *phys, or -1
+ * with *why (none, or more than one).
+ */
+int wt_find_phys(wt_mem *mem, void *ctx, uint64_t top, const struct wt_anchors *a,
+		 uint64_t *phys, const char **why);
+
+/*
+ * The kernel's virtual address of _text, from its own page table
+ * (init_top_pgt at phys + (top_pgt - text)): the 2 MiB slot of the kernel
+ * map that maps phys. 0 and *virt, or -1 with *why.
+ */
+int wt_find_virt(wt_mem *mem, void *ctx, const struct wt_anchors *a, uint64_t phys,
+		 uint64_t *virt, const char **why);
+
+#endif

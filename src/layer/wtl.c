@@ -1,0 +1,417 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The watch layer (wtl.h): the guest kernel's text and read-only data
+ * and the page of its IDT's gates (idt_table), hashed page by page and
+ * copied once the guest has booted, and compared with the copy every
+ * interval; a changed page is an alert naming its guest-physical and
+ * kernel-virtual address, the symbol of its first changed byte, and its
+ * hashes before and after.
+ *
+ * Invariants:
+ *  1. The blob is checked (wt_blob_check) before anything reads it, and
+ *     again once sealed: what is checked last is what is used; a blob that
+ *     fails ends the layer.
+ *  2. Where the guest's memory lies is asked of the root (RP_HC_MAP_INFO),
+ *     never of our child: the vmm runs closest to the guest, and a guest
+ *     that took it over must not be able to point us at a decoy copy.
+ *  3. Every read of guest memory goes through guest_mem: whole inside one
+ *     map the root reported, and inside our own memory.
+ *  4. Our working memory (the kernel's pages as last seen, their hashes)
+ *     lies above our child's region and below our memory's end, checked
+ *     before it is used; nothing the guest does grows it.
+ *  5. Bounded work per interval: one pass over at most WTL_MAX_PAGES
+ *     pages, at most WTL_ALERTS_PER_CHECK alerts written (the rest
+ *     counted), each alert one bounded walk of the map.
+ */
+#include "layer/wtl.h"
+
+#include "fw/watch.h"
+#include "layer/hc.h"
+#include "layer/layer.h"
+#include "layer/lib.h"
+#include "layer/policy.h"
+#include "lib/rt.h"
+#include "lib/sha256.h"
+
+#define BIG_PAGE 0x200000ULL
+/* The kernel image watched, text and rodata together: Debian's 6.1 has
+ * 22 MiB of them; a kernel of twice that is still watched whole. */
+#define WTL_MAX_PAGES 12288u
+/* Alert lines per check: a guest rewriting its whole kernel (or a new
+ * kernel after kexec) would otherwise write thousands; the rest counted. */
+#define WTL_ALERTS_PER_CHECK 16u
+/* A counters report after the baseline and every this many checks (the
+ * root keeps the last for SIGUSR1 and the end), and one at the end. */
+#define WTL_REPORT_CHECKS 10u
+
+enum {
+	C_PAGES,
+	C_CHECKS,
+	C_CHANGES,
+	C_UNLOGGED,
+	C_HASH_CYCLES,
+	C_CHECK_CYCLES,
+	C_KEYS
+};
+static const char *const names[C_KEYS] = {"pages",	     "checks",	    "changes",
+					  "alerts_unlogged", "hash_cycles", "check_cycles"};
+
+struct region {
+	const char *name;
+	uint64_t link, pages; /* link-time address (page aligned), length in pages */
+};
+
+static struct rp_boot_info own;
+static const struct rp_blob *blob_at;
+static const struct wt_blob *blob;
+static struct wt_anchors anchors;
+static struct rp_map_info gmaps[RP_MAX_MAPS];
+static unsigned ngmaps;
+static uint64_t guest_top;
+static struct region regions[3]; /* text, rodata, the IDT's table */
+static unsigned nregions;
+static uint64_t npages, phys, virt_slide, elapsed_ms, count[C_KEYS];
+static bool found, gave_up, virt_known;
+static unsigned logged_now; /* alert lines in this check */
+static int64_t child_vm;
+static uint8_t *copy;			   /* the pages as last seen */
+static uint8_t (*hashes)[SHA256_BYTES]; /* and their hashes */
+static uint8_t *work_end;
+static uint8_t scratch[WT_PAGE]; /* a changed page, read once */
+
+static __attribute__((noreturn)) void wtl_fail(const char *what, const char *detail)
+{
+	layer_fail("watch", what, detail);
+}
+
+static uint64_t align_up(uint64_t v, uint64_t a)
+{
+	return (v + a - 1) & ~(a - 1);
+}
+
+static void check_blob(void)
+{
+	const char *why = "?";
+
+	if (wt_blob_check((const void *)(uintptr_t)blob_at->gpa, blob_at->size, &why))
+		wtl_fail("blob refused", why);
+	blob = (const struct wt_blob *)(uintptr_t)blob_at->gpa;
+}
+
+const struct rp_boot_info *wtl_setup(const struct rp_boot_info *info, uint8_t **child_base)
+{
+	uint64_t end;
+	const char *why = policy_split(info, &own, &blob_at, &end);
+
+	if (why)
+		wtl_fail(why, NULL);
+	check_blob();
+	*child_base = (uint8_t *)(uintptr_t)align_up(end, BIG_PAGE);
+	return &own;
+}
+
+void wtl_seal(int64_t vm, uint64_t child_size)
+{
+	if (hc_vm_map((uint64_t)vm, child_size, blob_at->gpa, align_up(blob_at->size, 4096),
+		      RP_MAP_R) < 0)
+		wtl_fail("RP_HC_VM_MAP refused the blob's seal", NULL);
+	/* A rebuilt child boots its guest again: found again, from its boot. */
+	child_vm = vm;
+	found = gave_up = false;
+	elapsed_ms = 0;
+}
+
+void wtl_start(int64_t vm, const uint8_t *child_base, uint64_t child_size)
+{
+	struct line l = {.len = 0};
+
+	check_blob(); /* sealed now: this is what is used (invariant 1) */
+	child_vm = vm;
+	copy = (uint8_t *)(uintptr_t)align_up(gpa_of(child_base) + child_size, BIG_PAGE);
+	work_end = (uint8_t *)(uintptr_t)own.mem_size;
+	if (hc5(RP_HC_TIMER, blob->interval_ms * 1000000ULL, 0, 0, 0, 0) < 0)
+		wtl_fail("RP_HC_TIMER refused", NULL);
+	line_str(&l, "watch: System.map of ");
+	line_dec(&l, blob->map_len);
+	line_str(&l, " bytes; first hash after ");
+	line_dec(&l, blob->start_ms);
+	line_str(&l, " ms, then every ");
+	line_dec(&l, blob->interval_ms);
+	line_str(&l, " ms");
+	line_send(&l);
+}
+
+/* Guest-physical [gpa, +len) in our memory (invariant 3). */
+static const void *guest_mem(void *ctx, uint64_t gpa, uint64_t len)
+{
+	(void)ctx;
+	for (unsigned i = 0; i < ngmaps; i++) {
+		const struct rp_map_info *m = &gmaps[i];
+
+		if (gpa >= m->child_gpa && gpa - m->child_gpa < m->size &&
+		    rt_range_ok(gpa - m->child_gpa, len, m->size) &&
+		    rt_range_ok(m->my_gpa + (gpa - m->child_gpa), len, own.mem_size))
+			return (const void *)(uintptr_t)(m->my_gpa + (gpa - m->child_gpa));
+	}
+	return NULL;
+}
+
+/* The guest's maps, from the root (invariant 2): the first grandchild that is a guest. */
+static bool guest_maps(void)
+{
+	for (uint64_t sub = 1; sub <= RP_MAX_CHILDREN; sub++) {
+		ngmaps = 0;
+		guest_top = 0;
+		for (uint64_t i = 0; i < RP_MAX_MAPS; i++) {
+			struct rp_map_info *m = &gmaps[ngmaps];
+
+			if (hc5(RP_HC_MAP_INFO, (uint64_t)child_vm, sub, i, gpa_of(m), 0) < 0)
+				break;
+			if (!(m->flags & RP_MAPINFO_GUEST))
+				break;
+			ngmaps++;
+			if (m->child_gpa + m->size > guest_top)
+				guest_top = m->child_gpa + m->size;
+		}
+		if (ngmaps)
+			return true;
+	}
+	return false;
+}
+
+static void give_up(const char *what, const char *why)
+{
+	struct line l = {.len = 0};
+
+	gave_up = true;
+	line_str(&l, "watch: ");
+	line_str(&l, what);
+	line_str(&l, ": ");
+	line_str(&l, why);
+	line_str(&l, "; not watching");
+	line_send(&l);
+}
+
+/* Page k (< npages) of the watched image: its link-time address. */
+static uint64_t page_link(uint64_t k, const struct region **rg)
+{
+	unsigned r = 0;
+
+	while (r + 1 < nregions && k >= regions[r].pages)
+		k -= regions[r++].pages;
+	*rg = &regions[r];
+	return (*rg)->link + k * WT_PAGE;
+}
+
+static const uint8_t *page_guest(uint64_t k)
+{
+	const struct region *rg;
+
+	return guest_mem(NULL, phys + (page_link(k, &rg) - anchors.text), WT_PAGE);
+}
+
+/* The first n bytes of a hash in hex (an alert's short form). */
+static void line_hexbytes(struct line *l, const uint8_t *b, unsigned n)
+{
+	static const char digits[] = "0123456789abcdef";
+	char s[2 * SHA256_BYTES + 1];
+
+	for (unsigned i = 0; i < n && i < SHA256_BYTES; i++) {
+		s[2 * i] = digits[b[i] >> 4];
+		s[2 * i + 1] = digits[b[i] & 15];
+	}
+	s[2 * (n < SHA256_BYTES ? n : SHA256_BYTES)] = 0;
+	line_str(l, s);
+}
+
+static void hash_page(const uint8_t *p, uint8_t out[SHA256_BYTES])
+{
+	struct sha256 c;
+
+	sha256_init(&c);
+	sha256_update(&c, p, WT_PAGE);
+	sha256_final(&c, out);
+}
+
+/* The kernel's place, then the baseline: each page copied and hashed. */
+static void find_kernel(void)
+{
+	struct line l = {.len = 0};
+	const char *why = "?";
+	uint64_t virt = 0, tsc;
+
+	if (!guest_maps())
+		return give_up("no guest below my child", "RP_HC_MAP_INFO found none");
+	if (wt_anchors(wt_map_text(blob), blob->map_len, &anchors, &why))
+		return give_up("System.map", why);
+	if (wt_find_phys(guest_mem, NULL, guest_top, &anchors, &phys, &why))
+		return give_up("the guest kernel", why);
+	virt_known = !wt_find_virt(guest_mem, NULL, &anchors, phys, &virt, &why);
+	virt_slide = virt_known ? virt - anchors.text : 0;
+	regions[0] = (struct region){"text", anchors.text,
+				     align_up(anchors.etext - anchors.text, WT_PAGE) / WT_PAGE};
+	regions[1] = (struct region){"rodata", anchors.rodata & ~(uint64_t)(WT_PAGE - 1), 0};
+	regions[1].pages = align_up(anchors.erodata - regions[1].link, WT_PAGE) / WT_PAGE;
+	/* The table the IDT gates live in (the CPU reads it through a
+	 * read-only alias): one page, in bss, when the map names it. */
+	regions[2] = (struct region){"idt", anchors.idt, anchors.idt ? 1 : 0};
+	nregions = anchors.idt ? 3 : 2;
+	npages = regions[0].pages + regions[1].pages + regions[2].pages;
+	hashes = (uint8_t(*)[SHA256_BYTES])(uintptr_t)(copy + npages * WT_PAGE);
+	if (npages > WTL_MAX_PAGES)
+		return give_up("the guest kernel", "larger than WTL_MAX_PAGES");
+	if ((uint8_t *)(hashes + npages) > work_end || (uint8_t *)(hashes + npages) < copy)
+		return give_up("my memory", "too small for the kernel's pages (give more layer memory)");
+	tsc = tsc_fenced();
+	for (uint64_t k = 0; k < npages; k++) {
+		const uint8_t *p = page_guest(k);
+
+		if (!p)
+			return give_up("the guest kernel", "a page outside guest memory");
+		rt_memcpy(copy + k * WT_PAGE, p, WT_PAGE);
+		hash_page(copy + k * WT_PAGE, hashes[k]);
+	}
+	count[C_HASH_CYCLES] += tsc_fenced() - tsc;
+	count[C_PAGES] = npages;
+	found = true;
+	line_str(&l, "watch: guest kernel at gpa ");
+	line_hex(&l, phys);
+	line_str(&l, virt_known ? ", _text at " : ", _text not in its page table (");
+	if (!virt_known)
+		line_str(&l, why);
+	line_str(&l, virt_known ? "" : "), as linked at ");
+	line_hex(&l, anchors.text + virt_slide);
+	line_str(&l, "; ");
+	line_dec(&l, regions[0].pages);
+	line_str(&l, " text and ");
+	line_dec(&l, regions[1].pages);
+	line_str(&l, " rodata pages");
+	line_str(&l, anchors.idt ? " and the IDT's table hashed" : " hashed (no idt_table)");
+	line_send(&l);
+}
+
+/* One changed page: the alert names its first changed byte (invariant 5). */
+static void alert(uint64_t k, const uint8_t *now, const uint8_t h[SHA256_BYTES])
+{
+	struct line l = {.len = 0};
+	const struct region *rg;
+	uint64_t link = page_link(k, &rg), first = WT_PAGE, bytes = 0, sym_addr = 0;
+	const uint8_t *was = copy + k * WT_PAGE;
+	const char *name = NULL;
+	size_t name_len = 0;
+
+	for (uint64_t i = 0; i < WT_PAGE; i++)
+		if (was[i] != now[i]) {
+			bytes++;
+			if (first == WT_PAGE)
+				first = i;
+		}
+	count[C_CHANGES]++;
+	if (logged_now >= WTL_ALERTS_PER_CHECK) {
+		count[C_UNLOGGED]++;
+		return;
+	}
+	logged_now++;
+	line_str(&l, "watchalert region=");
+	line_str(&l, rg->name);
+	line_str(&l, " gpa=");
+	line_hex(&l, phys + (link - anchors.text));
+	line_str(&l, " kva=");
+	line_hex(&l, link + virt_slide);
+	line_str(&l, " at=");
+	line_hex(&l, link + first + virt_slide);
+	line_kv(&l, "bytes", bytes);
+	line_kv(&l, "check", count[C_CHECKS]);
+	line_str(&l, " was=");
+	line_hexbytes(&l, hashes[k], 8);
+	line_str(&l, " now=");
+	line_hexbytes(&l, h, 8);
+	line_str(&l, " symbol=");
+	if (wt_symbol(wt_map_text(blob), blob->map_len, link + first, &name, &name_len, &sym_addr)) {
+		char sym[WT_LINE_MAX + 1];
+
+		rt_memcpy(sym, name, name_len);
+		sym[name_len] = 0;
+		line_str(&l, sym);
+		line_str(&l, "+");
+		line_hex(&l, link + first - sym_addr);
+	} else {
+		line_str(&l, "?");
+	}
+	line_send(&l);
+}
+
+/* Word-wise: a check compares the whole image, 22 MiB, each interval. */
+typedef uint64_t __attribute__((may_alias)) word_t;
+
+static bool page_same(const uint8_t *a, const uint8_t *b)
+{
+	const word_t *x = (const word_t *)(const void *)a, *y = (const word_t *)(const void *)b;
+	word_t diff = 0;
+
+	for (unsigned i = 0; i < WT_PAGE / sizeof(word_t); i++)
+		diff |= x[i] ^ y[i];
+	return !diff;
+}
+
+/*
+ * Each page against its copy, which lies in our memory where the guest
+ * cannot reach it: as strong as comparing hashes and some 20 times
+ * cheaper (the hash is computed for a changed page only, for its alert).
+ */
+static void check_kernel(void)
+{
+	uint64_t tsc = tsc_fenced();
+	uint8_t h[SHA256_BYTES];
+
+	count[C_CHECKS]++;
+	logged_now = 0;
+	for (uint64_t k = 0; k < npages; k++) {
+		const uint8_t *p = page_guest(k);
+
+		if (!p || page_same(p, copy + k * WT_PAGE))
+			continue; /* !p: not reached, the maps are the root's and fixed */
+		/* One copy of the page as it is now: hashed and reported as that. */
+		rt_memcpy(scratch, p, WT_PAGE);
+		hash_page(scratch, h);
+		alert(k, scratch, h);
+		/* The change is the new baseline: it alerts once, a further change again. */
+		rt_memcpy(copy + k * WT_PAGE, scratch, WT_PAGE);
+		rt_memcpy(hashes[k], h, SHA256_BYTES);
+	}
+	count[C_CHECK_CYCLES] += tsc_fenced() - tsc;
+}
+
+void wtl_tick(void)
+{
+	if (!blob)
+		return;
+	elapsed_ms += blob->interval_ms;
+	hc5(RP_HC_TIMER, blob->interval_ms * 1000000ULL, 0, 0, 0, 0);
+	if (gave_up || elapsed_ms < blob->start_ms)
+		return;
+	if (!found) {
+		find_kernel();
+		wtl_report();
+	} else {
+		check_kernel();
+		if (count[C_CHECKS] % WTL_REPORT_CHECKS == 0)
+			wtl_report();
+	}
+}
+
+void wtl_report(void)
+{
+	struct line l = {.len = 0};
+
+	if (!blob)
+		return;
+	line_str(&l, "watchstats");
+	for (unsigned k = 0; k < C_KEYS; k++)
+		line_kv(&l, names[k], count[k]);
+	line_kv(&l, "found", found);
+	line_kv(&l, "virt_known", virt_known);
+	line_kv(&l, "uptime_ms", elapsed_ms);
+	line_kv(&l, "restarts", own.restarts);
+	line_send(&l);
+}
