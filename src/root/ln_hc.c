@@ -135,10 +135,7 @@ static int64_t hc_vcpu_create(struct ln_root *r, struct ln_vcpu *v, const struct
 		return -RP_EBADH;
 	if (c->nvcpus >= RP_MAX_VCPUS || r->nvcpus >= LN_MAX_STACK_VCPUS)
 		return -RP_EQUOTA;
-	if (!ln_vcpu_new(r, c))
-		return -RP_ENOMEM;
-	/* An unmodified guest reads CPUID: give it what the host supports. */
-	if (c->irqchip && kvm_set_cpuid(r->kvm_fd, c->vcpus[c->nvcpus - 1]->fd, c->nvcpus - 1, 1))
+	if (!ln_vcpu_new(r, c)) /* with CPUID as the host supports it */
 		return -RP_ENOMEM;
 	return (int64_t)(a->a0 << 8 | (c->nvcpus - 1));
 }

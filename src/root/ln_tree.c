@@ -131,8 +131,14 @@ struct ln_vcpu *ln_vcpu_new(struct ln_root *r, struct ln_node *n)
 	}
 	v->run_size = r->run_size;
 	v->run = mmap(NULL, v->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
-	if (v->run == MAP_FAILED) {
-		v->run = NULL;
+	/*
+	 * CPUID as the host's KVM supports it, for a layer as for a guest: a
+	 * vCPU without a table reads zeros where KVM traps CPUID (hardware
+	 * KVM), and the ids layer's Hyperscan runtime then finds no SSE4.2.
+	 */
+	if (v->run == MAP_FAILED || kvm_set_cpuid(r->kvm_fd, v->fd, n->nvcpus, 1)) {
+		if (v->run == MAP_FAILED)
+			v->run = NULL;
 		vcpu_free(v);
 		return NULL;
 	}
