@@ -714,6 +714,60 @@ static void test_exit(void **state)
 	assert_int_equal(hc(f->va, RP_HC_VM_DESTROY, f->h_a1, 0, 0, 0, 0), 0);
 }
 
+/*
+ * KVM failing: each create, map or state ioctl a call makes refused in
+ * turn. The call answers ENOMEM (EINVAL for a state KVM would not take,
+ * EDEAD for one it would not give), and nothing changed: a seal that
+ * failed midway is undone whole.
+ */
+static void test_kvm_fails(void **state)
+{
+	struct lf *f = *state;
+	unsigned nodes = f->r->nodes, seals, i;
+	int64_t ret;
+
+	f->faults = true;
+	fk_fail_at = fk_calls + 1;
+	assert_int_equal(hc(f->va, RP_HC_VM_CREATE, 0, 0, 0, 0, 0), -RP_ENOMEM);
+	assert_int_equal(f->r->nodes, nodes);
+	fk_fail_at = fk_calls + 1;
+	assert_int_equal(hc(f->va, RP_HC_VCPU_CREATE, f->h_a1, 0, 0, 0, 0), -RP_ENOMEM);
+	assert_int_equal(f->a1->nvcpus, 1);
+	fk_fail_at = fk_calls + 1;
+	assert_int_equal(map(f->va, f->h_a1, FREE_CGPA, LF_STATE_GPA, 4096, RP_MAP_R | RP_MAP_W),
+			 -RP_ENOMEM);
+	fk_fail_at = fk_calls + 1;
+	assert_int_equal(hc(f->va, RP_HC_VCPU_GET, f->hv_a1, LF_STATE_GPA, 0, 0, 0), -RP_EDEAD);
+	assert_int_equal(hc(f->va, RP_HC_VCPU_GET, f->hv_a1, LF_STATE_GPA, 0, 0, 0), 0);
+	/* KVM_GET_SREGS, KVM_SET_SREGS, KVM_SET_REGS: the vCPU is walked again before it runs. */
+	for (i = 1; i <= 3; i++) {
+		fk_fail_at = fk_calls + i;
+		assert_int_equal(hc(f->va, RP_HC_VCPU_SET, f->hv_a1, LF_STATE_GPA, 0, 0, 0),
+				 -RP_EINVAL);
+		assert_false(f->va1->sealed);
+	}
+	/*
+	 * A read-only map of A's memory from layer 1 into B seals bytes that
+	 * layer 1, A and A1 hold writable: every one of its ioctls fails in turn.
+	 */
+	assert_int_equal(map(f->va, f->h_a1, FREE_CGPA, LF_A1_GPA - 0x10000, 0x4000,
+			     RP_MAP_R | RP_MAP_W), 0);
+	for (i = 1;; i++) {
+		seals = f->r->nseals;
+		fk_fail_at = fk_calls + i;
+		ret = map(f->v2, f->h_b, FREE_CGPA, LF_A_GPA + LF_A1_GPA - 0xf000, 0x2000, RP_MAP_R);
+		if (ret == 0)
+			break;
+		assert_int_equal(ret, -RP_ENOMEM);
+		assert_int_equal(f->r->nseals, seals);
+		assert_false(f->r->done);
+		assert_non_null(lf_guest(f->a1, FREE_CGPA, 0x4000));
+	}
+	assert_true(i > 4);
+	assert_null(lf_guest(f->a1, FREE_CGPA + 0x1000, 0x1000));
+	assert_int_equal(f->res.violations, 0);
+}
+
 /* The checks themselves: a table KVM does not hold, a writable map over a seal. */
 static void test_checks_fail(void **state)
 {
@@ -770,6 +824,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_quotas, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_irqchip_guest, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_kvm_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_checks_fail, setup, teardown),
 	};
 
