@@ -679,6 +679,64 @@ static const char *vcpu_ok(const struct ln_vcpu *v)
 	return NULL;
 }
 
+/*
+ * The page tables a sealed vCPU runs on, walked again here, apart from
+ * the root's walk (ln_seal.c), for what matters most: every table in the
+ * range sealed for its VM (so nothing can change them now), no page both
+ * writable and executable, nothing below RP_IMAGE_BASE reachable from
+ * CPL 3 but the boot-info page read-only, and user code only in X maps.
+ */
+struct ptw {
+	const struct ln_root *r;
+	const struct ln_node *n;
+	unsigned visits;
+};
+
+static const char *pt_check(struct ptw *w, uint64_t gpa, int level, bool rw, bool us, bool nx)
+{
+	const uint8_t *t;
+
+	if (gpa < RING3_PT_GPA || gpa >= RP_IMAGE_BASE || (gpa & 0xfff))
+		return "a sealed vCPU's page table outside its table range";
+	if (++w->visits > 4096)
+		return "a sealed vCPU's page tables past 4096 tables";
+	t = ln_node_ptr((struct ln_node *)w->n, gpa, 4096, RP_MAP_R);
+	if (!t || !sealed_for(w->r, t, t + 4096, w->n))
+		return "a sealed vCPU's page table not sealed";
+	for (unsigned i = 0; i < 512; i++) {
+		uint64_t e, page;
+		bool leaf, erw, eus, enx;
+		const char *bad;
+
+		memcpy(&e, t + i * 8, 8);
+		if (!(e & 1))
+			continue;
+		erw = rw && (e & 2);
+		eus = us && (e & 4);
+		enx = nx || (e >> 63);
+		leaf = level == 1 || (level == 2 && (e & 0x80)) || (level == 3 && (e & 0x80));
+		if (!leaf) {
+			if ((bad = pt_check(w, e & 0x000ffffffffff000ULL, level - 1, erw, eus, enx)))
+				return bad;
+			continue;
+		}
+		page = e & 0x000ffffffffff000ULL & ~((1ULL << (12 + 9 * (level - 1))) - 1);
+
+		if (erw && !enx)
+			return "a sealed vCPU has a page both writable and executable";
+		if (page < RP_IMAGE_BASE && eus && (page != RP_BOOT_INFO_GPA || erw || !enx))
+			return "a sealed vCPU reaches its system area from CPL 3";
+		if (page >= RP_IMAGE_BASE && !enx && eus) {
+			uint64_t size = 1ULL << (12 + 9 * (level - 1));
+			const struct ln_map *m = ln_map_at((struct ln_node *)w->n, page);
+
+			if (!m || !(m->rights & RP_MAP_X) || page - m->gpa + size > m->size)
+				return "a sealed vCPU runs user code outside an X map";
+		}
+	}
+	return NULL;
+}
+
 static void walk_node(struct walk *w, const struct ln_node *n)
 {
 	if (w->bad)
@@ -696,8 +754,13 @@ static void walk_node(struct walk *w, const struct ln_node *n)
 		if (!(w->bad = vcpu_ok(n->vcpus[i])) && n->vcpus[i]->sealed && !n->irqchip) {
 			const uint8_t *t = ln_node_ptr((struct ln_node *)n, RING3_PT_GPA, TABLES, RP_MAP_R);
 
+			struct ptw pw = {.r = w->f->r, .n = n};
+
 			if (!t || !sealed_for(w->f->r, t, t + TABLES, n))
 				w->bad = "a sealed vCPU whose page tables are not sealed";
+			else
+				w->bad = pt_check(&pw, fk_get(n->vcpus[i]->fd)->sregs.cr3 & ~0xfffULL, 4,
+						  true, true, false);
 		}
 	for (unsigned i = 0; !w->bad && i < RP_MAX_CHILDREN; i++)
 		if (n->children[i] && n->children[i]->parent != n)
