@@ -686,6 +686,9 @@ static const char *vcpu_ok(const struct ln_vcpu *v)
  * writable and executable, nothing below RP_IMAGE_BASE reachable from
  * CPL 3 but the boot-info page read-only, and user code only in X maps.
  */
+#define PT_ADDR 0x000ffffffffff000ULL
+#define PT_MAX_TABLES 4096 /* the root's bound (ln_seal.c): tables it walks at most */
+
 struct ptw {
 	const struct ln_root *r;
 	const struct ln_node *n;
@@ -698,7 +701,7 @@ static const char *pt_check(struct ptw *w, uint64_t gpa, int level, bool rw, boo
 
 	if (gpa < RING3_PT_GPA || gpa >= RP_IMAGE_BASE || (gpa & 0xfff))
 		return "a sealed vCPU's page table outside its table range";
-	if (++w->visits > 4096)
+	if (++w->visits > PT_MAX_TABLES)
 		return "a sealed vCPU's page tables past 4096 tables";
 	t = ln_node_ptr((struct ln_node *)w->n, gpa, 4096, RP_MAP_R);
 	if (!t || !sealed_for(w->r, t, t + 4096, w->n))
@@ -716,11 +719,11 @@ static const char *pt_check(struct ptw *w, uint64_t gpa, int level, bool rw, boo
 		enx = nx || (e >> 63);
 		leaf = level == 1 || (level == 2 && (e & 0x80)) || (level == 3 && (e & 0x80));
 		if (!leaf) {
-			if ((bad = pt_check(w, e & 0x000ffffffffff000ULL, level - 1, erw, eus, enx)))
+			if ((bad = pt_check(w, e & PT_ADDR, level - 1, erw, eus, enx)))
 				return bad;
 			continue;
 		}
-		page = e & 0x000ffffffffff000ULL & ~((1ULL << (12 + 9 * (level - 1))) - 1);
+		page = e & PT_ADDR & ~((1ULL << (12 + 9 * (level - 1))) - 1);
 
 		if (erw && !enx)
 			return "a sealed vCPU has a page both writable and executable";
