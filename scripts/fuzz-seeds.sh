@@ -33,3 +33,41 @@ while off < len(data):
 open(sys.argv[2], "wb").write(out)
 PY
 fi
+
+# The hypercall fuzzer: a few step sequences in fuzz/fuzz_ln_hc.c's input
+# format (op, caller, then the op's bytes; values as value() reads them),
+# each a start towards an attack the unit tests make once.
+out=build/seeds/fuzz_ln_hc
+mkdir -p "$out"
+if command -v python3 >/dev/null; then
+	python3 - "$out" <<'PY'
+import os, sys
+out = sys.argv[1]
+def raw(v): return bytes([0xe0]) + (v % 2**64).to_bytes(8, "little")
+def small(v): return bytes([v])
+def sp(i): return bytes([0x20 | i])  # value()'s special[i]
+def vcpu(vm, i): return bytes([0x80 | vm, i])
+def hc(who, nr, *a): return bytes([0, who, nr]) + b"".join(a + (small(0),) * (5 - len(a)))
+def write(who, gpa, v): return bytes([4, who]) + raw(gpa) + raw(v)
+def child(who, gpa, run): return bytes([5, who]) + gpa + bytes([1, run])
+FREE, PT, EXIT, A, A1 = sp(14), 0x10000, sp(1), 0x400000, 0x400000
+# Callers, as runnable() lists them: 0 layer 1's idle vCPU, 1 A1, 2 B.
+seeds = {
+    "tables-loop": child(0, FREE, 0) + write(0, 0x1000000 + PT + 8 * 511, PT | 7) +
+                   hc(0, 6, vcpu(3, 0), EXIT),
+    "tables-wide": child(0, FREE, 0) + b"".join(write(0, 0x1000000 + PT + 8 * i, 0x11007)
+                                                for i in range(1, 6)) + hc(0, 6, vcpu(3, 0), EXIT),
+    "map-sealed": hc(0, 2, small(2), raw(0x800000), raw(A + A1 + PT), sp(18), small(3)),
+    "map-a1-ro": hc(0, 2, small(2), raw(0x800000), raw(A + A1 + 0x300000), sp(18), small(1)),
+    "map-wrap": hc(1, 1) + hc(1, 2, small(1), sp(22), sp(0), sp(19), small(1)),
+    "exit-destroy": hc(1, 12, small(7)) + hc(1, 8, small(1)) + hc(0, 8, small(1)),
+    "run-set": child(0, FREE, 1) + hc(2, 5, vcpu(1, 0), sp(0)),
+    "kvm-fails": bytes([7, 0, 2]) + hc(0, 2, small(2), raw(0x800000), raw(0x1000000), sp(18),
+                                       small(1)),
+    "irqchip": hc(0, 1, small(1)) + hc(0, 2, small(3), small(0), sp(0), sp(18), small(7)) +
+               hc(0, 7, small(3), small(5), small(1)) + hc(0, 14, small(3), sp(18), sp(0), small(5)),
+}
+for name, data in seeds.items():
+    open(os.path.join(out, name), "wb").write(data)
+PY
+fi

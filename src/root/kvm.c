@@ -25,21 +25,6 @@
 #define KVM_IDENTITY_MAP_ADDR 0xfffbc000ULL
 #define CPUID_MAX_ENTRIES 256
 
-int kvm_ioctl(int fd, unsigned long req, void *arg, const char *name)
-{
-	int r, err;
-
-	do
-		r = ioctl(fd, req, arg);
-	while (r < 0 && errno == EINTR);
-	if (r < 0 && name) {
-		err = errno;
-		log_err("%s failed: %s", name, strerror(err));
-		errno = err; /* the line's write may have changed it */
-	}
-	return r;
-}
-
 int kvm_open(void)
 {
 	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);

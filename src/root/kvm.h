@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The root's calls into KVM (kvm.c): every ioctl of the root but KVM_RUN
- * goes through kvm_ioctl.
+ * and the capability checks goes through kvm_ioctl (kvm_ioctl.c, alone in
+ * its file, so that tests link a fake KVM in its place: tests/unit/fake_kvm.c).
  */
 #ifndef RAMPART_KVM_H
 #define RAMPART_KVM_H

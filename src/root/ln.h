@@ -20,6 +20,10 @@
  * 11. A rebuilt layer 1 gets its devices reset ...................... ln_dev.c
  * 12. Event volume: rate-limited per layer and kind, drops counted .. ln_chain.c
  * 13. A waiting layer holds no other layer's clock .................. ln_hc.c
+ *
+ * Invariants 1 to 4, 6, 7 and 9, and 8 at RP_HC_VCPU_SET, are tested
+ * without KVM: tests/unit/test_ln_hc.c and fuzz/fuzz_ln_hc.c run these
+ * files on a fake KVM (tests/unit/fake_kvm.c, in place of kvm_ioctl.c).
  */
 #ifndef RAMPART_LN_H
 #define RAMPART_LN_H

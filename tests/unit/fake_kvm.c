@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The fake KVM (fake_kvm.h): kvm_ioctl for the tests, in place of the real
+ * one (src/root/kvm_ioctl.c). A request it does not know, on an fd of the
+ * wrong kind, fails as KVM would (ENOTTY, EBADF); a memory slot is
+ * checked as kvm_set_memory_region checks it; a vCPU's registers and a
+ * VM's interrupt lines are kept here.
+ */
+#include "fake_kvm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "root/kvm.h"
+
+uint64_t fk_calls, fk_fail_at;
+
+static struct fk_fd fds[FK_MAX_FDS];
+static unsigned fk_run_size;
+
+/* The inode of fd's file, or 0 when fd is not open. */
+static uint64_t ino_of(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) ? 0 : (uint64_t)st.st_ino;
+}
+
+/* A new fd of kind k: a memfd of size bytes (a vCPU's kvm_run), its old state gone. */
+static int fk_new(enum fk_kind k, size_t size)
+{
+	int fd = memfd_create("fake-kvm", MFD_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	if (fd >= FK_MAX_FDS || (size && ftruncate(fd, (off_t)size) < 0)) {
+		close(fd);
+		errno = EMFILE;
+		return -1;
+	}
+	free(fds[fd].slots);
+	memset(&fds[fd], 0, sizeof(fds[fd]));
+	fds[fd].kind = k;
+	fds[fd].ino = ino_of(fd);
+	if (k == FK_VM && !(fds[fd].slots = calloc(FK_MAX_SLOTS, sizeof(struct fk_slot)))) {
+		close(fd);
+		errno = ENOMEM;
+		return -1;
+	}
+	return fd;
+}
+
+struct fk_fd *fk_get(int fd)
+{
+	if (fd < 0 || fd >= FK_MAX_FDS || fds[fd].kind == FK_NONE || ino_of(fd) != fds[fd].ino)
+		return NULL;
+	return &fds[fd];
+}
+
+unsigned fk_open_fds(enum fk_kind k)
+{
+	unsigned n = 0;
+
+	for (int fd = 0; fd < FK_MAX_FDS; fd++)
+		n += fds[fd].kind == k && ino_of(fd) == fds[fd].ino;
+	return n;
+}
+
+int fk_open(unsigned run_size)
+{
+	fk_run_size = run_size;
+	return fk_new(FK_SYS, 0);
+}
+
+/* A vCPU as KVM creates it: the reset state (real mode at the reset vector). */
+static void vcpu_reset(struct fk_fd *v)
+{
+	memset(&v->regs, 0, sizeof(v->regs));
+	memset(&v->sregs, 0, sizeof(v->sregs));
+	v->regs.rip = 0xfff0;
+	v->regs.rflags = 2;
+	v->sregs.cr0 = 0x60000010;
+	v->sregs.cs = (struct kvm_segment){.base = 0xffff0000, .limit = 0xffff, .selector = 0xf000,
+					   .type = 11, .present = 1, .s = 1};
+	v->sregs.ss = (struct kvm_segment){.limit = 0xffff, .type = 3, .present = 1, .s = 1};
+	v->sregs.ldt = (struct kvm_segment){.limit = 0xffff, .type = 2, .present = 1};
+	v->sregs.tr = (struct kvm_segment){.limit = 0xffff, .type = 11, .present = 1};
+	v->sregs.gdt.limit = v->sregs.idt.limit = 0xffff;
+}
+
+/* KVM_SET_USER_MEMORY_REGION as kvm_set_memory_region checks it. */
+static int set_region(struct fk_fd *vm, const struct kvm_userspace_memory_region *mr)
+{
+	struct fk_slot *s;
+	uint64_t end;
+
+	if (mr->slot >= FK_MAX_SLOTS || (mr->flags & ~(uint32_t)KVM_MEM_READONLY) ||
+	    (mr->guest_phys_addr | mr->memory_size | mr->userspace_addr) & 0xfff ||
+	    __builtin_add_overflow(mr->guest_phys_addr, mr->memory_size, &end))
+		return -EINVAL;
+	s = &vm->slots[mr->slot];
+	if (!mr->memory_size) {
+		if (!s->used)
+			return -EINVAL;
+		s->used = false;
+		return 0;
+	}
+	if (s->used) /* KVM would move it or change its flags: the root never asks that */
+		return -EINVAL;
+	for (unsigned i = 0; i < FK_MAX_SLOTS; i++)
+		if (vm->slots[i].used && mr->guest_phys_addr < vm->slots[i].gpa + vm->slots[i].size &&
+		    vm->slots[i].gpa < end)
+			return -EEXIST;
+	*s = (struct fk_slot){.used = true,
+			      .flags = mr->flags,
+			      .gpa = mr->guest_phys_addr,
+			      .size = mr->memory_size,
+			      .host = mr->userspace_addr};
+	return 0;
+}
+
+static int answer(int fd, struct fk_fd *f, unsigned long req, void *arg)
+{
+	int r;
+
+	switch (req) {
+	case KVM_GET_VCPU_MMAP_SIZE:
+		return f->kind == FK_SYS ? (int)fk_run_size : -ENOTTY;
+	case KVM_CHECK_EXTENSION:
+		return 0;
+	case KVM_CREATE_VM:
+		if (f->kind != FK_SYS)
+			return -ENOTTY;
+		r = fk_new(FK_VM, 0);
+		return r < 0 ? -errno : r;
+	case KVM_GET_SUPPORTED_CPUID:
+		if (f->kind != FK_SYS)
+			return -ENOTTY;
+		((struct kvm_cpuid2 *)arg)->nent = 0;
+		return 0;
+	case KVM_CREATE_VCPU:
+		if (f->kind != FK_VM)
+			return -ENOTTY;
+		r = fk_new(FK_VCPU, fk_run_size);
+		if (r < 0)
+			return -errno;
+		fds[r].vm = fd;
+		vcpu_reset(&fds[r]);
+		return r;
+	case KVM_SET_USER_MEMORY_REGION:
+		return f->kind == FK_VM ? set_region(f, arg) : -ENOTTY;
+	case KVM_CREATE_IRQCHIP:
+		if (f->kind != FK_VM)
+			return -ENOTTY;
+		if (f->irqchip)
+			return -EEXIST;
+		f->irqchip = true;
+		return 0;
+	case KVM_CREATE_PIT2:
+	case KVM_SET_TSS_ADDR:
+	case KVM_SET_IDENTITY_MAP_ADDR:
+		return f->kind == FK_VM ? 0 : -ENOTTY;
+	case KVM_IRQ_LINE: {
+		const struct kvm_irq_level *l = arg;
+
+		if (f->kind != FK_VM)
+			return -ENOTTY;
+		if (!f->irqchip)
+			return -ENXIO;
+		if (l->irq >= 24)
+			return -EINVAL;
+		f->levels = (f->levels & ~(1u << l->irq)) | (uint32_t)(l->level != 0) << l->irq;
+		return 0;
+	}
+	case KVM_SET_CPUID2:
+		return f->kind == FK_VCPU ? 0 : -ENOTTY;
+	case KVM_GET_REGS:
+	case KVM_SET_REGS:
+	case KVM_GET_SREGS:
+	case KVM_SET_SREGS:
+		if (f->kind != FK_VCPU)
+			return -ENOTTY;
+		if (req == KVM_GET_REGS)
+			memcpy(arg, &f->regs, sizeof(f->regs));
+		else if (req == KVM_SET_REGS)
+			memcpy(&f->regs, arg, sizeof(f->regs));
+		else if (req == KVM_GET_SREGS)
+			memcpy(arg, &f->sregs, sizeof(f->sregs));
+		else
+			memcpy(&f->sregs, arg, sizeof(f->sregs));
+		return 0;
+	}
+	return -ENOTTY;
+}
+
+int kvm_ioctl(int fd, unsigned long req, void *arg, const char *name)
+{
+	struct fk_fd *f = fk_get(fd);
+	int r;
+
+	(void)name;
+	if (++fk_calls == fk_fail_at) {
+		errno = ENOMEM;
+		return -1;
+	}
+	if (!f) {
+		errno = EBADF;
+		return -1;
+	}
+	r = answer(fd, f, req, arg);
+	if (r < 0) {
+		errno = -r;
+		return -1;
+	}
+	return r;
+}
