@@ -62,26 +62,34 @@ MODDIR=$KDIR/lib/modules/$KVER
 
 # ---- the kernel's System.map (the watch layer's symbols) ------------------------
 # The image package's /boot/System.map is a stub; the real one is in
-# linux-image-VER-dbg (about 280 MB): only System.map is kept. Without it
-# (no network) the watch layer's system test skips; nothing else needs it.
+# linux-image-VER-dbg (about 280 MB): only System.map is kept, here and in
+# the user's cache (RAMPART_CACHE, default ~/.cache/rampart), so that a
+# fresh checkout does not fetch the package again. Without it (no network)
+# the watch layer's system test skips; nothing else needs it.
 MAP=$IMG/System.map
+CACHE=${RAMPART_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rampart}
 if [ ! -s "$MAP" ] || [ "$(cat "$MAP.kver" 2>/dev/null)" != "$KVER" ]; then
-	say "fetching System.map from $KPKG-dbg"
-	tmp=$(mktemp -d "$IMG/dl.XXXXXX")
-	trap 'rm -rf "$tmp"' EXIT
-	pre=$(ls /tmp/k/"${KPKG}"-dbg_*_amd64.deb 2>/dev/null | head -n1 || true)
-	if [ -n "$pre" ]; then cp "$pre" "$tmp/"; else fetch "$KPKG-dbg" "$tmp" || true; fi
-	if ls "$tmp"/*-dbg_*.deb >/dev/null 2>&1 &&
-		dpkg-deb --fsys-tarfile "$tmp"/*-dbg_*.deb |
-		tar -xO "./usr/lib/debug/boot/System.map-$KVER" >"$MAP.tmp" && [ -s "$MAP.tmp" ]; then
-		mv "$MAP.tmp" "$MAP"
-		echo "$KVER" >"$MAP.kver"
+	if [ -s "$CACHE/System.map-$KVER" ]; then
+		cp "$CACHE/System.map-$KVER" "$MAP.tmp" && mv "$MAP.tmp" "$MAP" && echo "$KVER" >"$MAP.kver"
 	else
-		rm -f "$MAP.tmp"
-		say "no System.map for $KVER (the watch layer's system test will skip)"
+		say "fetching System.map from $KPKG-dbg"
+		tmp=$(mktemp -d "$IMG/dl.XXXXXX")
+		trap 'rm -rf "$tmp"' EXIT
+		fetch "$KPKG-dbg" "$tmp" || true
+		if ls "$tmp"/*-dbg_*.deb >/dev/null 2>&1 &&
+			dpkg-deb --fsys-tarfile "$tmp"/*-dbg_*.deb |
+			tar -xO "./usr/lib/debug/boot/System.map-$KVER" >"$MAP.tmp" && [ -s "$MAP.tmp" ]; then
+			mv "$MAP.tmp" "$MAP"
+			echo "$KVER" >"$MAP.kver"
+			mkdir -p "$CACHE" && cp "$MAP" "$CACHE/System.map-$KVER.tmp" &&
+				mv "$CACHE/System.map-$KVER.tmp" "$CACHE/System.map-$KVER"
+		else
+			rm -f "$MAP.tmp"
+			say "no System.map for $KVER (the watch layer's system test will skip)"
+		fi
+		rm -rf "$tmp"
+		trap - EXIT
 	fi
-	rm -rf "$tmp"
-	trap - EXIT
 fi
 
 # ---- busybox ------------------------------------------------------------------
