@@ -8,7 +8,8 @@
  *  1. reads sectors [0, n) of the disk and writes them to [n, 2n);
  *  2. sends `send` frames (EtherType IO_ETHERTYPE, to broadcast), frame i
  *     carrying a 4-byte big-endian i and the 1024 bytes of the disk at
- *     offset i * 1024;
+ *     offset i * 1024, in batches of IO_TX_BATCH frames, one notify each
+ *     (each layer below hands its parent the batch, not one frame);
  *  3. receives `recv` frames of that EtherType (others are skipped), frame
  *     i carrying i and 1024 bytes, and writes the bytes to the disk at
  *     offset 2n * 512 + i * 1024.
@@ -24,7 +25,9 @@
  * the copy, it writes a sector of 0xa5 at args[4] (a read-only range of the
  * test's policy) and at args[5] (a denied one), reads args[5], and reads
  * IO_WRAP_BIG sectors at once (more than the policy's max_request): each
- * must fail with VIRTIO_BLK_S_IOERR, and a read of args[4] must work. It always logs whether it was given an rng. Its buffers lie in its
+ * must fail with VIRTIO_BLK_S_IOERR, and a read of args[4] must work.
+ * args[3] = 3: as without, but one frame per notify (the restart tests:
+ * a layer below counts its child's exits to break while frames cross). It always logs whether it was given an rng. Its buffers lie in its
  * free memory.
  * Ends with `out` of its exit code to 0x6f0: 0, or LAYER_CODE_BAD after a
  * log line saying what failed.
@@ -38,6 +41,12 @@
 
 #define IO_ETHERTYPE 0x88b5 /* IEEE local experimental */
 #define IO_CHUNK 1024
+/* Frames sent per notify (tests/layers/io.sh's bound on exits per frame
+ * sent depends on it): fewer than a layer's transmit batch
+ * (VIO_NET_TX_BATCH) and than the driver's queue holds. */
+#define IO_TX_BATCH 16
+_Static_assert(IO_TX_BATCH <= VIO_NET_TX_BATCH && IO_TX_BATCH <= VDRV_QUEUE_SIZE,
+	       "one batch crosses each layer whole");
 #define IO_MAX_SECTORS 1024
 #define IO_MAX_RECV 256
 #define IO_SECTORS_PER_REQ 64
@@ -54,7 +63,7 @@
 struct io_mem {
 	struct vdrv_blk blk;
 	struct vdrv_net net;
-	uint8_t frame[NET_HDR + ETH_HDR + 4 + IO_CHUNK] __attribute__((aligned(64)));
+	uint8_t frame[IO_TX_BATCH][NET_HDR + ETH_HDR + 4 + IO_CHUNK] __attribute__((aligned(64)));
 	uint8_t uframe[NET_HDR + ETH_HDR + IP_UDP + 4 + IO_CHUNK] __attribute__((aligned(64)));
 	uint8_t disk[IO_MAX_SECTORS * 512] __attribute__((aligned(4096)));
 	uint8_t got[IO_MAX_RECV * IO_CHUNK] __attribute__((aligned(4096)));
@@ -122,12 +131,11 @@ static void wrap_probe(struct io_mem *m, const struct rp_boot_info *info)
 	line_send(&l);
 }
 
-static void send_frames(struct io_mem *m, uint64_t count)
+static void send_frames(struct io_mem *m, uint64_t count, unsigned batch)
 {
-	uint8_t *f = m->frame;
-
 	for (uint64_t i = 0; i < count; i++) {
-		struct vio_iov iov = {.base = f, .len = sizeof(m->frame)};
+		uint8_t *f = m->frame[i % IO_TX_BATCH];
+		struct vio_iov iov = {.base = f, .len = sizeof(m->frame[0])};
 		uint8_t *eth = f + NET_HDR;
 
 		rt_memset(f, 0, NET_HDR);
@@ -140,8 +148,12 @@ static void send_frames(struct io_mem *m, uint64_t count)
 		eth[16] = (uint8_t)(i >> 8);
 		eth[17] = (uint8_t)i;
 		rt_memcpy(eth + 18, m->disk + i * IO_CHUNK, IO_CHUNK);
-		if (vdrv_net_tx(&m->net, &iov, 1) < 0)
+		if (vdrv_net_tx_post(&m->net, &iov, 1) != 0)
 			io_end("send failed at frame", i);
+		if ((i + 1) % batch == 0 || i + 1 == count) {
+			if (vdrv_net_tx_flush(&m->net) < 0)
+				io_end("send failed in the batch ending at frame", i);
+		}
 	}
 }
 
@@ -259,7 +271,7 @@ static void recv_frames(struct io_mem *m, uint64_t count, bool udp_mode)
 				rt_memcpy(m->got + got * IO_CHUNK, pl + 4, IO_CHUNK);
 				got++;
 			}
-		} else if (len != (int)sizeof(m->frame) || eth[12] != (IO_ETHERTYPE >> 8) ||
+		} else if (len != (int)sizeof(m->frame[0]) || eth[12] != (IO_ETHERTYPE >> 8) ||
 		    eth[13] != (IO_ETHERTYPE & 0xff)) {
 			skipped++; /* the host's own traffic */
 		} else if (i >= count || m->seen[i]) {
@@ -323,7 +335,7 @@ void io_main(const struct rp_boot_info *info)
 		for (uint64_t i = 0; i < send; i++)
 			send_udp(m, i, (uint16_t)(IO_UDP_OUT + i % 4), false);
 	} else {
-		send_frames(m, send);
+		send_frames(m, send, info->args[3] == 3 ? 1 : IO_TX_BATCH);
 	}
 	recv_frames(m, recv, udp_mode);
 	if (recv)
