@@ -2,10 +2,11 @@
 /*
  * The other side of the device model: a minimal virtio-mmio (1.x, split
  * queue) driver, so that a layer can use the device its parent gives it as
- * the backend of the device it gives its child. Freestanding, synchronous,
- * one request in flight: the parent completes a request before the notify
- * that announced it returns (the root and every layer handle a child's
- * MMIO exit to the end before resuming it); the driver still polls the used
+ * the backend of the device it gives its child. Freestanding and
+ * synchronous: one block or rng request in flight, or one batch of
+ * transmitted frames, and the parent completes it before the notify that
+ * announced it returns (the root and every layer handle a child's MMIO
+ * exit to the end before resuming it); the driver still polls the used
  * ring, with a bound, and never trusts what the device wrote there. It
  * polls, so it takes no interrupts (EVENT_IDX or NO_INTERRUPT) and never
  * touches InterruptStatus or InterruptACK, and it notifies only when the
