@@ -57,12 +57,14 @@ static struct {
 	 * sent (the child cannot change a frame between its check and its
 	 * sending); the arena is reused only after our parent completed the
 	 * batch. A frame we build (a reject's reply) waits in inject for the
-	 * child's next receive. Without a filter neither is used.
+	 * child's next receives. Without a filter neither is used.
 	 */
 	uint8_t arena[VNET_TX_ARENA] __attribute__((aligned(64)));
 	uint32_t arena_used;
-	uint8_t inject[VNET_INJECT_MAX + VNET_HDR], upward[VNET_INJECT_MAX + VNET_HDR];
-	uint32_t inject_len;
+	uint8_t inject[VNET_INJECT_QUEUE][VNET_INJECT_MAX + VNET_HDR];
+	uint32_t inject_len[VNET_INJECT_QUEUE];
+	unsigned inject_first, inject_n; /* the FIFO of replies for the child */
+	uint8_t upward[VNET_INJECT_MAX + VNET_HDR];
 	bool rx_judged; /* the frame rx_peek holds was accepted already */
 } net;
 
@@ -139,16 +141,18 @@ static int be_tx(void *ctx, const struct vio_iov *iov, unsigned n)
 
 int vnet_inject(bool to_guest, const uint8_t *frame, uint32_t len)
 {
-	uint8_t *buf = to_guest ? net.inject : net.upward;
+	unsigned slot = (net.inject_first + net.inject_n) % VNET_INJECT_QUEUE;
+	uint8_t *buf = to_guest ? net.inject[slot] : net.upward;
 	struct vio_iov iov = {.base = buf, .len = len + VNET_HDR};
 	int r;
 
-	if (len > VNET_INJECT_MAX || (to_guest && net.inject_len))
-		return -1; /* one reply waits already: this one is not sent */
+	if (len > VNET_INJECT_MAX || (to_guest && net.inject_n == VNET_INJECT_QUEUE))
+		return -1; /* the queue of replies is full: this one is not sent */
 	rt_memset(buf, 0, VNET_HDR);
 	rt_memcpy(buf + VNET_HDR, frame, len);
 	if (to_guest) {
-		net.inject_len = len + VNET_HDR;
+		net.inject_len[slot] = len + VNET_HDR;
+		net.inject_n++;
 		return 0;
 	}
 	/* Crosses at once, after any batch still open (upward is reused). */
@@ -163,9 +167,9 @@ static int next_frame(const uint8_t **f)
 {
 	int len;
 
-	if (net.inject_len) {
-		*f = net.inject;
-		return (int)net.inject_len;
+	if (net.inject_n) {
+		*f = net.inject[net.inject_first];
+		return (int)net.inject_len[net.inject_first];
 	}
 	for (;;) {
 		len = vdrv_net_rx_peek(&net.drv, f);
@@ -204,8 +208,9 @@ static int be_rx(void *ctx, const struct vio_iov *iov, unsigned n)
 		rt_memcpy(iov[i].base, f + done, take);
 		done += take;
 	}
-	if (f == net.inject) {
-		net.inject_len = 0;
+	if (net.inject_n && f == net.inject[net.inject_first]) {
+		net.inject_first = (net.inject_first + 1) % VNET_INJECT_QUEUE;
+		net.inject_n--;
 		return (int)done;
 	}
 	net.rx_judged = false;
@@ -230,7 +235,7 @@ static void poll(struct vdev *v)
 static void mmio(struct vdev *v, uint64_t off, const uint8_t *data, unsigned len, bool write)
 {
 	if ((write && off == VNET_NOTIFY && len == 4 && rt_le32(data) == VNET_RXQ) ||
-	    net.inject_len) /* or a reply to the child's frame waits */
+	    net.inject_n) /* or a reply to the child's frame waits */
 		poll(v);
 }
 
