@@ -131,8 +131,9 @@ static int be_tx(void *ctx, const struct vio_iov *iov, unsigned n)
 	if (!vdev_hooks.frame(copy + VNET_HDR, len - VNET_HDR, true))
 		return 0;
 	/* The copy is held until the batch is flushed (the next starts 64-byte
-	 * aligned). */
-	net.arena_used += (len + 63u) & ~63u;
+	 * aligned), counted from where it lies: a flush inside the filter
+	 * would have freed what lies before it, never the copy itself. */
+	net.arena_used = (uint32_t)(copy - net.arena) + ((len + 63u) & ~63u);
 	if (net.arena_used > VNET_TX_ARENA)
 		net.arena_used = VNET_TX_ARENA;
 	one = (struct vio_iov){.base = copy, .len = len};
