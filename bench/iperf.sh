@@ -33,7 +33,8 @@ END {
 	print "| depth | layers | tx MB/s | rx MB/s | tx / depth 1 | rx / depth 1 | tx / QEMU | rx / QEMU | rtt ms | rtt / depth 1 | exits per frame tx | exits per frame rx |"
 	print "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 	qt = cell("iperf_tx_MBps", 1, "qemu"); qr = cell("iperf_rx_MBps", 1, "qemu"); ql = cell("rtt_ms", 1, "qemu")
-	printf "| 1 | QEMU microvm | %s | %s | - | - | 1.00 | 1.00 | %s | - | - | - |\n", qt, qr, ql
+	if (qt != "" || qr != "")
+		printf "| 1 | QEMU microvm | %s | %s | - | - | 1.00 | 1.00 | %s | - | - | - |\n", qt, qr, ql
 	t1 = cell("iperf_tx_MBps", 1, "rampart"); r1 = cell("iperf_rx_MBps", 1, "rampart"); l1 = cell("rtt_ms", 1, "rampart")
 	name[1] = "none"; name[2] = "vmm"; name[3] = "pass,vmm"; name["3fw"] = "firewall,vmm (bench/fw-bench.nft)"; name[6] = "4 pass + vmm"
 	for (i = 1; i <= 16; i++) {

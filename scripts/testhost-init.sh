@@ -24,6 +24,8 @@ for w in $(cat /proc/cmdline); do
 	testhost.run=*) run=${w#testhost.run=} ;;
 	testhost.vmm=*) vmm=${w#testhost.vmm=} ;;
 	testhost.arg=*) arg=${w#testhost.arg=} ;;
+	testhost.stacks=*) BENCH_STACKS=$(echo "${w#testhost.stacks=}" | tr '+' ' '); export BENCH_STACKS ;;
+	testhost.runs=*) export BENCH_RUNS=${w#testhost.runs=} ;;
 	esac
 done
 read -r up _ </proc/uptime

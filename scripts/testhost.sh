@@ -8,7 +8,8 @@
 # build/testhost/NAME.log; the exit status is the script's (TESTHOST-DONE rc=N),
 # or 1 when the test host did not report one.
 # Environment: TESTHOST_SMP (default 1: two emulated CPUs were seen to stall the test host kernel), TESTHOST_MEM (MiB, default 3072),
-# TESTHOST_TIMEOUT (seconds, default 1500), TESTHOST_QUIET=1 (log only).
+# TESTHOST_TIMEOUT (seconds, default 1500), TESTHOST_QUIET=1 (log only);
+# BENCH_STACKS and BENCH_RUNS are passed on to the script.
 set -eu
 cd "$(dirname "$0")/.."
 name=${1:?usage: scripts/testhost.sh NAME [qemu|rampart] [ARG]}
@@ -26,6 +27,10 @@ accel=tcg
 append="console=ttyS0 quiet panic=-1 testhost.run=$name"
 [ -n "$vmm" ] && append="$append testhost.vmm=$vmm"
 [ -n "$arg" ] && append="$append testhost.arg=$arg"
+# The network benchmark's choice of stacks and rounds (bench/iperf_all.sh),
+# spaces as '+' on the kernel command line.
+[ -n "${BENCH_STACKS:-}" ] && append="$append testhost.stacks=$(echo "$BENCH_STACKS" | tr ' ' '+')"
+[ -n "${BENCH_RUNS:-}" ] && append="$append testhost.runs=$BENCH_RUNS"
 
 # boot_once: one boot of the test host; the console goes to $log
 boot_once() {

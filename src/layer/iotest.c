@@ -8,7 +8,8 @@
  *  1. reads sectors [0, n) of the disk and writes them to [n, 2n);
  *  2. sends `send` frames (EtherType IO_ETHERTYPE, to broadcast), frame i
  *     carrying a 4-byte big-endian i and the 1024 bytes of the disk at
- *     offset i * 1024;
+ *     offset i * 1024, in batches of IO_TX_BATCH frames, one notify each
+ *     (each layer below hands its parent the batch, not one frame);
  *  3. receives `recv` frames of that EtherType (others are skipped), frame
  *     i carrying i and 1024 bytes, and writes the bytes to the disk at
  *     offset 2n * 512 + i * 1024.
@@ -18,13 +19,17 @@
  * below): frame i goes in IPv4/UDP from 10.0.2.15:4000 to 10.0.2.2 port
  * IO_UDP_OUT + i % 4, after one frame (number `send`) with a source MAC not
  * its own and one VLAN-tagged (VID 0) ARP reply from its own MAC claiming
- * 10.0.2.2 for another MAC (both must be refused); it receives UDP frames to IO_UDP_IN + 0..3, fails if one to a
+ * 10.0.2.2 for another MAC (both must be refused), all in batches of
+ * IO_TX_BATCH frames per notify (args[4] = 1: one frame per notify, for
+ * the restart tests); it receives UDP frames to IO_UDP_IN + 0..3, fails if one to a
  * port the test's policy denies (+2, +3) arrives, and keeps the others in
  * the order they came. args[3] = 2 for wrap mode (a wrapper below): after
  * the copy, it writes a sector of 0xa5 at args[4] (a read-only range of the
  * test's policy) and at args[5] (a denied one), reads args[5], and reads
  * IO_WRAP_BIG sectors at once (more than the policy's max_request): each
- * must fail with VIRTIO_BLK_S_IOERR, and a read of args[4] must work. It always logs whether it was given an rng. Its buffers lie in its
+ * must fail with VIRTIO_BLK_S_IOERR, and a read of args[4] must work.
+ * args[3] = 3: as without, but one frame per notify (the restart tests:
+ * a layer below counts its child's exits to break while frames cross). It always logs whether it was given an rng. Its buffers lie in its
  * free memory.
  * Ends with `out` of its exit code to 0x6f0: 0, or LAYER_CODE_BAD after a
  * log line saying what failed.
@@ -38,6 +43,12 @@
 
 #define IO_ETHERTYPE 0x88b5 /* IEEE local experimental */
 #define IO_CHUNK 1024
+/* Frames sent per notify (tests/layers/io.sh's bound on exits per frame
+ * sent depends on it): fewer than a layer's transmit batch
+ * (VIO_NET_TX_BATCH) and than the driver's queue holds. */
+#define IO_TX_BATCH 16
+_Static_assert(IO_TX_BATCH <= VIO_NET_TX_BATCH && IO_TX_BATCH <= VDRV_QUEUE_SIZE,
+	       "one batch crosses each layer whole");
 #define IO_MAX_SECTORS 1024
 #define IO_MAX_RECV 256
 #define IO_SECTORS_PER_REQ 64
@@ -54,8 +65,11 @@
 struct io_mem {
 	struct vdrv_blk blk;
 	struct vdrv_net net;
-	uint8_t frame[NET_HDR + ETH_HDR + 4 + IO_CHUNK] __attribute__((aligned(64)));
-	uint8_t uframe[NET_HDR + ETH_HDR + IP_UDP + 4 + IO_CHUNK] __attribute__((aligned(64)));
+	uint8_t frame[IO_TX_BATCH][NET_HDR + ETH_HDR + 4 + IO_CHUNK] __attribute__((aligned(64)));
+	uint8_t uframe[IO_TX_BATCH][NET_HDR + ETH_HDR + IP_UDP + 4 + IO_CHUNK]
+	    __attribute__((aligned(64)));
+	unsigned posted; /* frames posted since the last flush */
+	unsigned batch;	 /* frames per notify in UDP mode */
 	uint8_t disk[IO_MAX_SECTORS * 512] __attribute__((aligned(4096)));
 	uint8_t got[IO_MAX_RECV * IO_CHUNK] __attribute__((aligned(4096)));
 	uint8_t seen[IO_MAX_RECV];
@@ -122,12 +136,23 @@ static void wrap_probe(struct io_mem *m, const struct rp_boot_info *info)
 	line_send(&l);
 }
 
-static void send_frames(struct io_mem *m, uint64_t count)
+/* Post the frame at iov; every m->batch frames (or at last) one notify. */
+static void post_frame(struct io_mem *m, struct vio_iov *iov, bool last, uint64_t i)
 {
-	uint8_t *f = m->frame;
+	if (vdrv_net_tx_post(&m->net, iov, 1) != 0)
+		io_end("send failed at frame", i);
+	if (++m->posted == m->batch || last) {
+		m->posted = 0;
+		if (vdrv_net_tx_flush(&m->net) < 0)
+			io_end("send failed in the batch ending at frame", i);
+	}
+}
 
+static void send_frames(struct io_mem *m, uint64_t count, unsigned batch)
+{
 	for (uint64_t i = 0; i < count; i++) {
-		struct vio_iov iov = {.base = f, .len = sizeof(m->frame)};
+		uint8_t *f = m->frame[i % IO_TX_BATCH];
+		struct vio_iov iov = {.base = f, .len = sizeof(m->frame[0])};
 		uint8_t *eth = f + NET_HDR;
 
 		rt_memset(f, 0, NET_HDR);
@@ -140,16 +165,21 @@ static void send_frames(struct io_mem *m, uint64_t count)
 		eth[16] = (uint8_t)(i >> 8);
 		eth[17] = (uint8_t)i;
 		rt_memcpy(eth + 18, m->disk + i * IO_CHUNK, IO_CHUNK);
-		if (vdrv_net_tx(&m->net, &iov, 1) < 0)
+		if (vdrv_net_tx_post(&m->net, &iov, 1) != 0)
 			io_end("send failed at frame", i);
+		if ((i + 1) % batch == 0 || i + 1 == count) {
+			if (vdrv_net_tx_flush(&m->net) < 0)
+				io_end("send failed in the batch ending at frame", i);
+		}
 	}
 }
 
-/* UDP mode: frame number i (its bytes at the disk's i * IO_CHUNK) to port dport. */
-static void send_udp(struct io_mem *m, uint64_t i, uint16_t dport, bool spoof)
+/* UDP mode: frame number i (its bytes at the disk's i * IO_CHUNK) to port
+ * dport, posted in the open batch (last: the batch is sent). */
+static void send_udp(struct io_mem *m, uint64_t i, uint16_t dport, bool spoof, bool last)
 {
-	uint8_t *f = m->uframe, *eth = f + NET_HDR, *ip = eth + ETH_HDR, *udp = ip + 20;
-	struct vio_iov iov = {.base = f, .len = sizeof(m->uframe)};
+	uint8_t *f = m->uframe[m->posted], *eth = f + NET_HDR, *ip = eth + ETH_HDR, *udp = ip + 20;
+	struct vio_iov iov = {.base = f, .len = sizeof(m->uframe[0])};
 	uint32_t sum = 0, len = 20 + 8 + 4 + IO_CHUNK;
 
 	rt_memset(f, 0, NET_HDR + ETH_HDR + IP_UDP);
@@ -181,20 +211,19 @@ static void send_udp(struct io_mem *m, uint64_t i, uint16_t dport, bool spoof)
 	udp[10] = (uint8_t)(i >> 8);
 	udp[11] = (uint8_t)i;
 	rt_memcpy(udp + 12, m->disk + (spoof ? 0 : i * IO_CHUNK), IO_CHUNK);
-	if (vdrv_net_tx(&m->net, &iov, 1) < 0)
-		io_end("send failed at frame", i);
+	post_frame(m, &iov, last, i);
 }
 
 /* UDP mode: an ARP reply behind an 802.1Q priority tag (VID 0, which Linux
  * hosts treat as untagged) from our own Ethernet source, whose sender says
  * 10.0.2.2 is at a MAC not ours: ARP cache poisoning past a check that only
  * looks at untagged ARP. */
-static void send_tagged_arp(struct io_mem *m)
+static void send_tagged_arp(struct io_mem *m, bool last)
 {
 	static const uint8_t arp[28] = {0, 1, 8, 0, 6, 4, 0, 2, 0x52, 0x55, 10, 0, 2, 2,
 					10, 0, 2, 2, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
 					10, 0, 2, 0xff};
-	uint8_t *f = m->uframe, *eth = f + NET_HDR;
+	uint8_t *f = m->uframe[m->posted], *eth = f + NET_HDR;
 	struct vio_iov iov = {.base = f, .len = NET_HDR + ETH_HDR + 4 + sizeof(arp)};
 
 	rt_memset(f, 0, NET_HDR);
@@ -206,8 +235,7 @@ static void send_tagged_arp(struct io_mem *m)
 	eth[16] = 0x08;
 	eth[17] = 0x06;
 	rt_memcpy(eth + 18, arp, sizeof(arp));
-	if (vdrv_net_tx(&m->net, &iov, 1) < 0)
-		io_end("send failed: the tagged ARP", 0);
+	post_frame(m, &iov, last, 0);
 }
 
 /* UDP mode: a frame to one of our ports (0: not one), the port's offset in *k. */
@@ -259,7 +287,7 @@ static void recv_frames(struct io_mem *m, uint64_t count, bool udp_mode)
 				rt_memcpy(m->got + got * IO_CHUNK, pl + 4, IO_CHUNK);
 				got++;
 			}
-		} else if (len != (int)sizeof(m->frame) || eth[12] != (IO_ETHERTYPE >> 8) ||
+		} else if (len != (int)sizeof(m->frame[0]) || eth[12] != (IO_ETHERTYPE >> 8) ||
 		    eth[13] != (IO_ETHERTYPE & 0xff)) {
 			skipped++; /* the host's own traffic */
 		} else if (i >= count || m->seen[i]) {
@@ -318,12 +346,16 @@ void io_main(const struct rp_boot_info *info)
 		disk_rw(m, false, 0, m->disk, n); /* the frames carry the disk's bytes again */
 	}
 	if (udp_mode) {
-		send_udp(m, send, IO_UDP_OUT, true); /* not our MAC: the firewall drops it */
-		send_tagged_arp(m); /* tagged: the firewall drops it */
+		/* In batches of IO_TX_BATCH (args[4] = 1: one frame per notify)
+		 * with the frames the firewall passes: it drops these two inside
+		 * a batch, the rest crosses. */
+		m->batch = info->args[4] == 1 ? 1 : IO_TX_BATCH;
+		send_udp(m, send, IO_UDP_OUT, true, false); /* not our MAC: dropped */
+		send_tagged_arp(m, send == 0);		    /* tagged: dropped */
 		for (uint64_t i = 0; i < send; i++)
-			send_udp(m, i, (uint16_t)(IO_UDP_OUT + i % 4), false);
+			send_udp(m, i, (uint16_t)(IO_UDP_OUT + i % 4), false, i + 1 == send);
 	} else {
-		send_frames(m, send);
+		send_frames(m, send, info->args[3] == 3 ? 1 : IO_TX_BATCH);
 	}
 	recv_frames(m, recv, udp_mode);
 	if (recv)

@@ -5,16 +5,23 @@
  * src/virtio/driver.c, is the backend of the virtio-net model
  * (src/virtio/net.c) the child finds, with our parent's MAC address and
  * the transmit offloads our parent takes (partial checksums, TSO frames),
- * none on receive. Transmit is zero copy and synchronous (the child's
- * frame is done when its notify returns); a received frame is copied once
- * per layer, from the buffer our parent filled into the child's. A layer
- * child is told of received frames with an RP_EV_NET event, a guest with
- * its interrupt line.
+ * none on receive. Transmit is zero copy and batched: every frame the
+ * child's notify offers is posted to our parent's transmit queue as it is
+ * popped, our parent is notified once per batch (the model's tx_flush, at
+ * most VIO_NET_TX_BATCH frames, fewer when our parent's queue or the copy
+ * arena fills first), and the child's chains are completed once our
+ * parent completed the batch (the child's frame is done when its notify
+ * returns). A received frame is copied once per layer, from the buffer our
+ * parent filled into the child's, and the emptied buffers go back to our
+ * parent with one notify per poll. A layer child is told of received
+ * frames with an RP_EV_NET event, a guest with its interrupt line.
  *
- * Invariant: with a filter (vdev_hooks.frame), a frame of the child
+ * Invariants: with a filter (vdev_hooks.frame), a frame of the child
  * crosses only as the copy the filter judged, after its virtio-net header
- * passed fw_vnet_hdr_check; a frame of our parent reaches the child only
- * once the filter accepted it.
+ * passed fw_vnet_hdr_check, and the copy is not written again before our
+ * parent completed it; a frame the filter drops is completed to the child
+ * without crossing; a frame of our parent reaches the child only once the
+ * filter accepted it.
  */
 #include "layer/vnet.h"
 
@@ -29,6 +36,13 @@
 #define VNET_NOTIFY 0x050 /* virtio-mmio QueueNotify */
 #define VNET_RXQ 0
 
+/*
+ * The filtered frames of one batch, copied: two of the largest (TSO)
+ * frames, or a whole batch of ordinary ones; a frame that does not fit
+ * flushes the batch first. Bounds the memory a child's batch holds.
+ */
+#define VNET_TX_ARENA (2 * VDRV_NET_TX_MAX)
+
 uint64_t vnet_hdr_refused, vnet_hdr_refused_bytes;
 
 _Static_assert(VNET_HDR == FW_VNET_HDR_LEN, "the header fw_vnet_hdr_check reads");
@@ -38,21 +52,43 @@ static struct {
 	struct vio_net model;
 	struct vio_net_backend be;
 	/*
-	 * With a filter: the child's frame is copied here, whole, before it
-	 * is judged, and the copy is what is sent (the child cannot change a
-	 * frame between its check and its sending); a frame we build (a
-	 * reject's reply) waits in inject for the child's next receive.
-	 * Without a filter neither is used.
+	 * With a filter: each frame of the child is copied into the arena,
+	 * whole, at arena_used, before it is judged, and the copy is what is
+	 * sent (the child cannot change a frame between its check and its
+	 * sending); the arena is reused only after our parent completed the
+	 * batch. A frame we build (a reject's reply) waits in inject for the
+	 * child's next receives. Without a filter neither is used.
 	 */
-	uint8_t txcopy[VDRV_NET_TX_MAX] __attribute__((aligned(64)));
-	uint8_t inject[VNET_INJECT_MAX + VNET_HDR], upward[VNET_INJECT_MAX + VNET_HDR];
-	uint32_t inject_len;
+	uint8_t arena[VNET_TX_ARENA] __attribute__((aligned(64)));
+	uint32_t arena_used;
+	uint8_t inject[VNET_INJECT_QUEUE][VNET_INJECT_MAX + VNET_HDR];
+	uint32_t inject_len[VNET_INJECT_QUEUE];
+	unsigned inject_first, inject_n; /* the FIFO of replies for the child */
+	uint8_t upward[VNET_INJECT_MAX + VNET_HDR];
 	bool rx_judged; /* the frame rx_peek holds was accepted already */
 } net;
 
+/* Our parent completes the open batch; the arena is free again once it
+ * holds none of it (a batch it lost keeps its copies where they are). */
+static void be_tx_flush(void *ctx)
+{
+	(void)ctx;
+	if (vdrv_net_tx_flush(&net.drv) < 0)
+		vdev_note(vnet_dev.who, "net", "parent lost a batch of frames", net.drv.tx_held);
+	if (!net.drv.tx_held)
+		net.arena_used = 0;
+}
+
+/* Post a frame to the open batch (flushed first when full). */
 static int send_parent(const struct vio_iov *iov, unsigned n)
 {
-	if (vdrv_net_tx(&net.drv, iov, n) < 0) {
+	int r = vdrv_net_tx_post(&net.drv, iov, n);
+
+	if (r == 1) {
+		be_tx_flush(NULL);
+		r = vdrv_net_tx_post(&net.drv, iov, n);
+	}
+	if (r) {
 		vdev_note(vnet_dev.who, "net", "parent refused a frame of segments", n);
 		return -5; /* EIO: the frame is dropped, as a full link would */
 	}
@@ -61,16 +97,25 @@ static int send_parent(const struct vio_iov *iov, unsigned n)
 
 static int be_tx(void *ctx, const struct vio_iov *iov, unsigned n)
 {
-	struct vio_iov one = {.base = net.txcopy};
+	struct vio_iov one;
+	uint64_t total = 0;
 	uint32_t len = 0;
+	uint8_t *copy;
 
 	(void)ctx;
 	if (!vdev_hooks.frame)
 		return send_parent(iov, n);
+	for (unsigned i = 0; i < n; i++)
+		total += iov[i].len; /* n <= VIO_CHAIN_MAX: no wrap */
+	if (total > VDRV_NET_TX_MAX)
+		return 0; /* longer than any frame: dropped, as the filter would */
+	if (total > VNET_TX_ARENA - net.arena_used)
+		be_tx_flush(NULL); /* the batch so far crosses; the arena is free */
+	if (total > VNET_TX_ARENA - net.arena_used)
+		return -5; /* our parent still holds a lost batch's copies */
+	copy = net.arena + net.arena_used;
 	for (unsigned i = 0; i < n; i++) {
-		if (iov[i].len > sizeof(net.txcopy) - len)
-			return 0; /* longer than any frame: dropped, as the filter would */
-		rt_memcpy(net.txcopy + len, iov[i].base, iov[i].len);
+		rt_memcpy(copy + len, iov[i].base, iov[i].len);
 		len += iov[i].len;
 	}
 	if (len < VNET_HDR)
@@ -78,31 +123,43 @@ static int be_tx(void *ctx, const struct vio_iov *iov, unsigned n)
 	/* The header is what our parent's host kernel acts on after the
 	 * verdict (checksum and segmentation offload): it must describe this
 	 * frame's own L4 checksum, or a port the filter passed is rewritten. */
-	if (fw_vnet_hdr_check(net.txcopy, net.txcopy + VNET_HDR, len - VNET_HDR)) {
+	if (fw_vnet_hdr_check(copy, copy + VNET_HDR, len - VNET_HDR)) {
 		vnet_hdr_refused++;
 		vnet_hdr_refused_bytes += len - VNET_HDR;
 		return 0;
 	}
-	if (!vdev_hooks.frame(net.txcopy + VNET_HDR, len - VNET_HDR, true))
+	if (!vdev_hooks.frame(copy + VNET_HDR, len - VNET_HDR, true))
 		return 0;
-	one.len = len;
+	/* The copy is held until the batch is flushed (the next starts 64-byte
+	 * aligned), counted from where it lies: a flush inside the filter
+	 * would have freed what lies before it, never the copy itself. */
+	net.arena_used = (uint32_t)(copy - net.arena) + ((len + 63u) & ~63u);
+	if (net.arena_used > VNET_TX_ARENA)
+		net.arena_used = VNET_TX_ARENA;
+	one = (struct vio_iov){.base = copy, .len = len};
 	return send_parent(&one, 1);
 }
 
 int vnet_inject(bool to_guest, const uint8_t *frame, uint32_t len)
 {
-	uint8_t *buf = to_guest ? net.inject : net.upward;
+	unsigned slot = (net.inject_first + net.inject_n) % VNET_INJECT_QUEUE;
+	uint8_t *buf = to_guest ? net.inject[slot] : net.upward;
 	struct vio_iov iov = {.base = buf, .len = len + VNET_HDR};
+	int r;
 
-	if (len > VNET_INJECT_MAX || (to_guest && net.inject_len))
-		return -1; /* one reply waits already: this one is not sent */
+	if (len > VNET_INJECT_MAX || (to_guest && net.inject_n == VNET_INJECT_QUEUE))
+		return -1; /* the queue of replies is full: this one is not sent */
 	rt_memset(buf, 0, VNET_HDR);
 	rt_memcpy(buf + VNET_HDR, frame, len);
 	if (to_guest) {
-		net.inject_len = len + VNET_HDR;
+		net.inject_len[slot] = len + VNET_HDR;
+		net.inject_n++;
 		return 0;
 	}
-	return send_parent(&iov, 1);
+	/* Crosses at once, after any batch still open (upward is reused). */
+	r = send_parent(&iov, 1);
+	be_tx_flush(NULL);
+	return r;
 }
 
 /* The next frame for the child: a reply we built, or our parent's next
@@ -111,9 +168,9 @@ static int next_frame(const uint8_t **f)
 {
 	int len;
 
-	if (net.inject_len) {
-		*f = net.inject;
-		return (int)net.inject_len;
+	if (net.inject_n) {
+		*f = net.inject[net.inject_first];
+		return (int)net.inject_len[net.inject_first];
 	}
 	for (;;) {
 		len = vdrv_net_rx_peek(&net.drv, f);
@@ -152,8 +209,9 @@ static int be_rx(void *ctx, const struct vio_iov *iov, unsigned n)
 		rt_memcpy(iov[i].base, f + done, take);
 		done += take;
 	}
-	if (f == net.inject) {
-		net.inject_len = 0;
+	if (net.inject_n && f == net.inject[net.inject_first]) {
+		net.inject_first = (net.inject_first + 1) % VNET_INJECT_QUEUE;
+		net.inject_n--;
 		return (int)done;
 	}
 	net.rx_judged = false;
@@ -178,7 +236,7 @@ static void poll(struct vdev *v)
 static void mmio(struct vdev *v, uint64_t off, const uint8_t *data, unsigned len, bool write)
 {
 	if ((write && off == VNET_NOTIFY && len == 4 && rt_le32(data) == VNET_RXQ) ||
-	    net.inject_len) /* or a reply to the child's frame waits */
+	    net.inject_n) /* or a reply to the child's frame waits */
 		poll(v);
 }
 
@@ -189,6 +247,7 @@ static int init(struct vdev *v, const char **why)
 	/* The child may send what our parent takes: the transmit offloads we got. */
 	net.be = (struct vio_net_backend){.features = net.drv.features & VNET_TX_OFFLOADS,
 					  .tx = be_tx,
+					  .tx_flush = be_tx_flush,
 					  .rx = be_rx,
 					  .peek = be_peek};
 	vio_net_init(&net.model, &v->host, v->irq < 0 ? 0 : (unsigned)v->irq, net.drv.mac, &net.be);

@@ -20,8 +20,13 @@ extern uint64_t vnet_hdr_refused, vnet_hdr_refused_bytes;
 /* The largest frame vnet_inject sends: a reject's reply (an ICMP error
  * quotes at most a header and 8 bytes). */
 #define VNET_INJECT_MAX 256
-/* Send a frame we built: to the child (one waits at most; it goes with the
- * child's next receive) or to our parent (at once). 0, or -1: not sent. */
+/* Replies waiting for the child at most: a reject's reply to each frame of
+ * one transmit batch (VIO_NET_TX_BATCH) of a child that sends nothing but
+ * rejected frames. */
+#define VNET_INJECT_QUEUE 32
+/* Send a frame we built: to the child (VNET_INJECT_QUEUE wait at most; they
+ * go, in order, with the child's next receives) or to our parent (at
+ * once). 0, or -1: not sent. */
 int vnet_inject(bool to_guest, const uint8_t *frame, uint32_t len);
 /* The MAC the child's device has (our parent's), or NULL: no network. */
 const uint8_t *vnet_mac(void);

@@ -3,7 +3,9 @@
  * Minimal virtio-mmio (version 2) drivers, virtio-blk and virtio-rng, on
  * one common part (probe, feature negotiation, queue 0, submit a chain and
  * wait for it): one split queue of VDRV_QUEUE_SIZE descriptors, one
- * request in flight, polled completion.
+ * request in flight, polled completion; and virtio-net, whose transmit
+ * queue holds a batch of frames per notify (as many as its descriptors
+ * take) and whose receive buffers go back in batches, one notify each.
  *
  * Every register access is an exit, and below the top of a stack a round
  * trip through every layer under it, so the driver makes only the ones it
@@ -14,8 +16,11 @@
  * VIRTQ_USED_F_NO_NOTIFY without).
  *
  * The device is not trusted: what it writes to the used ring is checked
- * (index steps by exactly one, the element names our head) and a request it
- * never completes fails after a bounded number of polls.
+ * (index steps by exactly one, the element names our head; for a transmit
+ * batch, never more completions than chains held, each naming a head it
+ * holds, once) and a request it never completes fails after a bounded
+ * number of polls; a transmit batch it never completed keeps its
+ * descriptors, and no frame is posted over them.
  */
 #include "lib/rt.h"
 #include "virtio/driver.h"
@@ -467,10 +472,37 @@ int vdrv_net_init(struct vdrv_net *n, const struct vdrv_host *h, const char **wh
 	return 0;
 }
 
-int vdrv_net_tx(struct vdrv_net *n, const struct vio_iov *iov, unsigned cnt)
+/*
+ * Take the transmit completions the device wrote: 0, or -1 when it claims
+ * more than it holds or names a chain it does not hold (left unconsumed:
+ * the batch stays held).
+ */
+static int tx_reap(struct vdrv_net *n)
 {
+	struct vdrv_queue *q = &n->txq;
+	uint16_t seen = *(volatile uint16_t *)&q->used.idx;
+
+	if ((uint16_t)(seen - q->last_used) > n->tx_held)
+		return -1;
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	while (q->last_used != seen) {
+		uint32_t id =
+		    ((volatile uint32_t *)&q->used.ring[q->last_used % VDRV_QUEUE_SIZE].id)[0];
+
+		if (id >= VDRV_QUEUE_SIZE || !n->tx_head[id])
+			return -1;
+		n->tx_head[id] = false;
+		n->tx_held--;
+		q->last_used++;
+	}
+	no_interrupts(&n->d, q);
+	return 0;
+}
+
+int vdrv_net_tx_post(struct vdrv_net *n, const struct vio_iov *iov, unsigned cnt)
+{
+	uint16_t head;
 	uint64_t total = 0;
-	uint32_t len;
 
 	if (!n || !n->d.host || !iov || cnt == 0 || cnt > VDRV_QUEUE_SIZE)
 		return -1;
@@ -478,12 +510,56 @@ int vdrv_net_tx(struct vdrv_net *n, const struct vio_iov *iov, unsigned cnt)
 		if (!iov[i].base || iov[i].len == 0)
 			return -1;
 		total += iov[i].len;
-		qdesc(&n->txq, i, gpa(&n->d, iov[i].base), iov[i].len,
-		      i + 1 < cnt ? D_DESC_NEXT : 0);
 	}
 	if (total < D_NET_HDR || total > VDRV_NET_TX_MAX)
 		return -1;
-	return submit_q(&n->d, &n->txq, D_NET_TXQ, &len);
+	/* A new batch starts at descriptor 0: only once the device gave back
+	 * every chain of the last (one it never completed keeps them). */
+	if (n->tx_next == 0 && n->tx_held && (tx_reap(n) || n->tx_held))
+		return -1;
+	if (cnt > (unsigned)(VDRV_QUEUE_SIZE - n->tx_next))
+		return 1;
+	head = n->tx_next;
+	for (unsigned i = 0; i < cnt; i++)
+		qdesc(&n->txq, head + i, gpa(&n->d, iov[i].base), iov[i].len,
+		      i + 1 < cnt ? D_DESC_NEXT : 0);
+	n->tx_next = (uint16_t)(head + cnt);
+	n->tx_head[head] = true;
+	n->tx_held++;
+	publish(&n->txq, head);
+	return 0;
+}
+
+int vdrv_net_tx_flush(struct vdrv_net *n)
+{
+	unsigned long spins;
+
+	if (!n || !n->d.host || n->tx_next == 0)
+		return 0;
+	n->tx_next = 0;
+	kick(&n->d, &n->txq, D_NET_TXQ);
+	for (spins = 0;; spins++) {
+		if (tx_reap(n))
+			return -1; /* a confused device: the batch stays held */
+		if (!n->tx_held)
+			return 0;
+		if (spins >= VDRV_SPINS)
+			return -1; /* lost: the descriptors stay with the device */
+	}
+}
+
+int vdrv_net_tx(struct vdrv_net *n, const struct vio_iov *iov, unsigned cnt)
+{
+	int r = vdrv_net_tx_post(n, iov, cnt);
+
+	if (r == 1) {
+		if (vdrv_net_tx_flush(n))
+			return -1;
+		r = vdrv_net_tx_post(n, iov, cnt);
+	}
+	if (r)
+		return -1;
+	return vdrv_net_tx_flush(n);
 }
 
 /* Move what the device completed to our FIFO of received frames. */

@@ -2,10 +2,11 @@
 /*
  * The other side of the device model: a minimal virtio-mmio (1.x, split
  * queue) driver, so that a layer can use the device its parent gives it as
- * the backend of the device it gives its child. Freestanding, synchronous,
- * one request in flight: the parent completes a request before the notify
- * that announced it returns (the root and every layer handle a child's
- * MMIO exit to the end before resuming it); the driver still polls the used
+ * the backend of the device it gives its child. Freestanding and
+ * synchronous: one block or rng request in flight, or one batch of
+ * transmitted frames, and the parent completes it before the notify that
+ * announced it returns (the root and every layer handle a child's MMIO
+ * exit to the end before resuming it); the driver still polls the used
  * ring, with a bound, and never trusts what the device wrote there. It
  * polls, so it takes no interrupts (EVENT_IDX or NO_INTERRUPT) and never
  * touches InterruptStatus or InterruptACK, and it notifies only when the
@@ -98,8 +99,12 @@ int vdrv_rng_fill(struct vdrv_rng *r, void *buf, uint32_t len);
  * on receive.
  * VDRV_NET_RXBUFS buffers of VDRV_NET_BUF bytes stay posted to the device,
  * which fills them as frames arrive; the driver takes them in order
- * (vdrv_net_rx_peek, vdrv_net_rx_done) and posts each back. Transmit is
- * synchronous like blk. Frames carry the 12-byte virtio-net header.
+ * (vdrv_net_rx_peek, vdrv_net_rx_done) and posts each back, notifying once
+ * per refill (vdrv_net_rx_kick). Transmit goes in batches: frames are
+ * posted (vdrv_net_tx_post) without a notify, and vdrv_net_tx_flush
+ * notifies once for all of them, if the device asks for it, and reaps
+ * every completion; vdrv_net_tx is one frame posted and flushed. Frames
+ * carry the 12-byte virtio-net header.
  */
 #define VDRV_NET_RXBUFS 32
 #define VDRV_NET_BUF 2048 /* header + a 1514-byte frame, with room */
@@ -111,6 +116,11 @@ struct vdrv_net {
 	uint8_t mac[6];
 	uint64_t features; /* negotiated (VIRTIO_F_VERSION_1, MAC, the transmit offloads) */
 	bool rx_unkicked; /* buffers posted since the last receive notify */
+	/* Transmit: descriptors tx_next.. are free in the open batch; the
+	 * device holds tx_held chains, those whose heads are marked. */
+	uint16_t tx_next;
+	unsigned tx_held;
+	bool tx_head[VDRV_QUEUE_SIZE];
 	bool posted[VDRV_NET_RXBUFS];
 	uint16_t ready[VDRV_NET_RXBUFS]; /* FIFO of filled buffers, from first */
 	uint32_t ready_len[VDRV_NET_RXBUFS];
@@ -122,8 +132,19 @@ struct vdrv_net {
 /* Probe (device id 1), negotiate VERSION_1 + MAC (+ the transmit offloads
  * offered), set up both queues, post every receive buffer. 0, or -1 with *why. */
 int vdrv_net_init(struct vdrv_net *n, const struct vdrv_host *h, const char **why);
-/* Send one frame (header first) from iov: 0 once the device took it, or -1. */
+/* Send one frame (header first) from iov: 0 once the device took it, or -1.
+ * A batch still open is flushed with it. */
 int vdrv_net_tx(struct vdrv_net *n, const struct vio_iov *iov, unsigned cnt);
+/*
+ * Post one frame (header first) to the open batch, unnotified: 0, 1 when
+ * the queue has no room for its segments (flush, then post again), or -1
+ * (a bad frame, or a batch the device never completed still held). Its
+ * bytes must stay as they are until the flush returns.
+ */
+int vdrv_net_tx_post(struct vdrv_net *n, const struct vio_iov *iov, unsigned cnt);
+/* Notify the device of the posted frames (if it asks to be) and wait for
+ * all of them: 0, or -1 (lost, or a used ring naming no chain we posted). */
+int vdrv_net_tx_flush(struct vdrv_net *n);
 /* The next received frame (header first): its length with *frame set, 0 when
  * none, -1 on a bad call. It stays ours until vdrv_net_rx_done. */
 int vdrv_net_rx_peek(struct vdrv_net *n, const uint8_t **frame);

@@ -80,11 +80,28 @@ static void net_config_read(struct vio_dev *d, uint32_t off, void *data, unsigne
 	vio_config_copy(cfg, sizeof(cfg), off, data, len);
 }
 
+/* The backend finishes the batch, then its chains go back to the driver. */
+static void tx_complete(struct vio_net *n, const uint16_t *held, unsigned nheld)
+{
+	if (n->be->tx_flush)
+		n->be->tx_flush(n->be->ctx);
+	for (unsigned i = 0; i < nheld; i++)
+		virtq_push(&n->dev, NET_TXQ, held[i], 0);
+}
+
+/*
+ * Every chain the driver offers, up to one queue's worth per notify: each
+ * frame to the backend as it is popped, the chains completed in batches of
+ * VIO_NET_TX_BATCH after the backend's tx_flush (with none, one at a time),
+ * one signal for all.
+ */
 static void net_tx(struct vio_net *n)
 {
 	struct vio_dev *d = &n->dev;
 	struct vio_iov iov[VIO_CHAIN_MAX];
 	struct virtq_chain c;
+	uint16_t held[VIO_NET_TX_BATCH];
+	unsigned nheld = 0, batch = n->be->tx_flush ? VIO_NET_TX_BATCH : 1;
 	bool pushed = false;
 
 	for (uint32_t i = 0;; i++) {
@@ -102,7 +119,15 @@ static void net_tx(struct vio_net *n)
 				   c.out_len);
 		else if (r == VQ_OK && n->be->tx(n->be->ctx, c.iov, c.n_out) < 0)
 			vio_refuse(d, VIO_R_BACKEND, "tx backend dropped a frame", c.out_len);
-		virtq_push(d, NET_TXQ, c.head, 0);
+		held[nheld++] = c.head;
+		if (nheld == batch) {
+			tx_complete(n, held, nheld);
+			nheld = 0;
+			pushed = true;
+		}
+	}
+	if (nheld) {
+		tx_complete(n, held, nheld);
 		pushed = true;
 	}
 	if (pushed)

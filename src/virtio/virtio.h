@@ -113,6 +113,14 @@ void vio_reset(struct vio_dev *d);
 /* ---- net ---------------------------------------------------------------- */
 
 /*
+ * Transmit chains held between a backend's tx and its tx_flush: bounds the
+ * heads kept (on the stack) for one batch; a driver that offers a full ring
+ * is served in batches of this many, its budget per notify unchanged (one
+ * queue's worth of chains).
+ */
+#define VIO_NET_TX_BATCH 32
+
+/*
  * Frames cross the backend with the 12-byte virtio_net_hdr (virtio 1.x
  * layout, num_buffers included) in front, which is also what a tap with
  * IFF_VNET_HDR and TUNSETVNETHDRSZ 12 reads and writes: offloads pass
@@ -126,6 +134,14 @@ struct vio_net_backend {
 	uint64_t features;
 	/* Send one frame; returns 0 or a negative error (frame dropped). */
 	int (*tx)(void *ctx, const struct vio_iov *iov, unsigned n);
+	/*
+	 * Optional: tx may leave a frame in flight (it reads the frame's
+	 * bytes, not iov itself, until this returns), and this finishes every
+	 * frame tx was given. With it the device completes a transmit chain
+	 * to the driver only after the tx_flush that follows it: one per
+	 * batch of at most VIO_NET_TX_BATCH chains.
+	 */
+	void (*tx_flush)(void *ctx);
 	/* Receive one frame into iov; bytes written, 0 when none waits, <0 error. */
 	int (*rx)(void *ctx, const struct vio_iov *iov, unsigned n);
 	/*

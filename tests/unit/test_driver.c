@@ -416,17 +416,37 @@ static uint8_t rx_q[NFRAMES][3000];
 static uint32_t rx_qlen[NFRAMES];
 static unsigned rx_head, rx_tail;
 
+static uint8_t tx_seed[NFRAMES]; /* each frame's first data byte, in order */
+static unsigned tx_since_flush, tx_flushes, tx_batch_max;
+static uint16_t tx_used_at_tx; /* the driver's tx used idx when tx took the frame */
+
 static int t_net_tx(void *ctx, const struct vio_iov *iov, unsigned n)
 {
 	(void)ctx;
+	if (tx_since_flush == 0)
+		tx_used_at_tx = ndrv->txq.used.idx;
+	tx_since_flush++;
 	tx_last_len = 0;
 	for (unsigned i = 0; i < n; i++) {
 		assert_true(tx_last_len + iov[i].len <= sizeof(tx_last));
 		memcpy(tx_last + tx_last_len, iov[i].base, iov[i].len);
 		tx_last_len += iov[i].len;
 	}
+	if (tx_last_len > 12)
+		tx_seed[tx_frames % NFRAMES] = tx_last[12];
 	tx_frames++;
 	return 0;
+}
+
+/* The backend finishes a batch: none of its chains went back before. */
+static void t_net_tx_flush(void *ctx)
+{
+	(void)ctx;
+	assert_int_equal(ndrv->txq.used.idx, tx_used_at_tx);
+	if (tx_since_flush > tx_batch_max)
+		tx_batch_max = tx_since_flush;
+	tx_since_flush = 0;
+	tx_flushes++;
 }
 
 static int t_net_peek(void *ctx)
@@ -480,6 +500,7 @@ static int net_start(void)
 
 	reset_knobs();
 	tx_frames = tx_last_len = rx_wanted_calls = 0;
+	tx_since_flush = tx_flushes = tx_batch_max = 0;
 	rx_head = rx_tail = 0;
 	nbe = (struct vio_net_backend){ .features = 0, .tx = t_net_tx, .rx = t_net_rx,
 					.peek = t_net_peek, .rx_wanted = t_net_wanted };
@@ -544,6 +565,122 @@ static void test_net_tx(void **state)
 	assert_int_equal(vdrv_net_tx(ndrv, v, VDRV_QUEUE_SIZE + 1), -1);
 	assert_int_equal(vdrv_net_tx(ndrv, NULL, 1), -1);
 	assert_int_equal(tx_frames, 3 * VDRV_QUEUE_SIZE);
+}
+
+/* Frames posted in a batch cross with one notify, in order. */
+static void test_net_tx_batch(void **state)
+{
+	uint8_t *hdr = ram + NET_DATA;
+	struct vio_iov v[2];
+	unsigned k, before;
+
+	(void)state;
+	assert_int_equal(net_start(), 0);
+	memset(hdr, 0, 12);
+	before = notifies;
+	/* Two segments each: the queue takes VDRV_QUEUE_SIZE / 2 frames. */
+	for (k = 0; k < VDRV_QUEUE_SIZE / 2; k++) {
+		v[0] = (struct vio_iov){ hdr, 12 };
+		v[1] = (struct vio_iov){ ram + NET_DATA + 64 + k * 128, 100 };
+		fill(v[1].base, 100, k);
+		assert_int_equal(vdrv_net_tx_post(ndrv, v, 2), 0);
+	}
+	/* No room for another: flush first. Nothing crossed, nothing notified. */
+	assert_int_equal(vdrv_net_tx_post(ndrv, v, 2), 1);
+	assert_int_equal(notifies, before);
+	assert_int_equal(tx_frames, 0);
+	assert_int_equal(vdrv_net_tx_flush(ndrv), 0);
+	assert_int_equal(notifies, before + 1);
+	assert_int_equal(tx_frames, VDRV_QUEUE_SIZE / 2);
+	assert_int_equal(ndrv->tx_held, 0);
+	for (k = 0; k < VDRV_QUEUE_SIZE / 2; k++)
+		assert_int_equal(tx_seed[k], (uint8_t)(k * 13));
+	/* Nothing posted: a flush is no notify. */
+	assert_int_equal(vdrv_net_tx_flush(ndrv), 0);
+	assert_int_equal(notifies, before + 1);
+	/* A frame vdrv_net_tx sends goes after what a batch left open. */
+	assert_int_equal(vdrv_net_tx_post(ndrv, v, 2), 0);
+	v[1].base = ram + NET_DATA + 64;
+	assert_int_equal(vdrv_net_tx(ndrv, v, 2), 0);
+	assert_int_equal(tx_frames, VDRV_QUEUE_SIZE / 2 + 2);
+	assert_int_equal(notifies, before + 2);
+	assert_int_equal(isr_touched, 0);
+}
+
+/*
+ * The device asks for no notify (a polling device: avail_event far ahead):
+ * the batch is posted and not announced. One it never completes stays held:
+ * nothing is posted over its descriptors until it gives them back; a used
+ * ring naming a chain it does not hold, or more than it holds, fails.
+ */
+static void test_net_tx_suppressed_and_hostile(void **state)
+{
+	uint8_t *f = ram + NET_DATA;
+	struct vio_iov v = { f, 60 };
+	struct vdrv_queue *q;
+	uint32_t txq = 1;
+
+	(void)state;
+	assert_int_equal(net_start(), 0);
+	q = &ndrv->txq;
+	memset(f, 0, 60);
+	q->used.avail_event = (uint16_t)(q->avail.idx + 1000);
+	notifies = 0;
+	assert_int_equal(vdrv_net_tx_post(ndrv, &v, 1), 0);
+	assert_int_equal(vdrv_net_tx_post(ndrv, &v, 1), 0);
+	assert_int_equal(vdrv_net_tx_flush(ndrv), -1); /* never completed */
+	assert_int_equal(notifies, 0);
+	assert_int_equal(ndrv->tx_held, 2);
+	assert_int_equal(vdrv_net_tx_post(ndrv, &v, 1), -1);
+	/* The device polls at last: both complete, the queue is free again. */
+	vio_mmio_write(&ndev.dev, 0x050, &txq, 4);
+	assert_int_equal(tx_frames, 2);
+	assert_int_equal(vdrv_net_tx_post(ndrv, &v, 1), 0);
+	assert_int_equal(ndrv->tx_held, 1);
+	/* A completion for a head it does not hold (descriptor 1 is no head),
+	 * written by a device that ignores the notify. */
+	swallow_notify = true;
+	q->used.ring[q->last_used % VDRV_QUEUE_SIZE].id = 1;
+	q->used.idx++;
+	assert_int_equal(vdrv_net_tx_flush(ndrv), -1);
+	assert_int_equal(ndrv->tx_held, 1);
+	assert_int_equal(vdrv_net_tx_post(ndrv, &v, 1), -1);
+	/* More completions than chains held. */
+	q->used.ring[q->last_used % VDRV_QUEUE_SIZE].id = 0;
+	q->used.idx++;
+	assert_int_equal(vdrv_net_tx_post(ndrv, &v, 1), -1);
+	assert_int_equal(ndrv->tx_held, 1);
+	/* Exactly the one it holds: accepted. */
+	q->used.idx--;
+	assert_int_equal(vdrv_net_tx_post(ndrv, &v, 1), 0);
+	assert_int_equal(ndrv->tx_held, 1);
+}
+
+/*
+ * A backend with tx_flush: the device hands it a driver's whole queue in
+ * batches of at most VIO_NET_TX_BATCH, completes no chain before the flush
+ * of its batch, and signals once.
+ */
+static void test_net_tx_model_batches(void **state)
+{
+	uint8_t *f = ram + NET_DATA;
+	struct vio_iov v = { f, 60 };
+	unsigned n = VIO_NET_TX_BATCH + 8;
+
+	(void)state;
+	assert_true(n <= VDRV_QUEUE_SIZE && n <= NFRAMES);
+	assert_int_equal(net_start(), 0);
+	nbe.tx_flush = t_net_tx_flush;
+	memset(f, 0, 60);
+	notifies = 0;
+	for (unsigned k = 0; k < n; k++)
+		assert_int_equal(vdrv_net_tx_post(ndrv, &v, 1), 0);
+	assert_int_equal(vdrv_net_tx_flush(ndrv), 0);
+	assert_int_equal(notifies, 1);
+	assert_int_equal(tx_frames, n);
+	assert_int_equal(tx_flushes, 2);
+	assert_int_equal(tx_batch_max, VIO_NET_TX_BATCH);
+	assert_int_equal(ndrv->txq.used.idx, n);
 }
 
 static void test_net_rx(void **state)
@@ -727,6 +864,9 @@ int main(void)
 		cmocka_unit_test(test_rng_fill),     cmocka_unit_test(test_rng_refused),
 		cmocka_unit_test(test_rng_probe),    cmocka_unit_test(test_net_init),
 		cmocka_unit_test(test_net_tx),	     cmocka_unit_test(test_net_rx),
+		cmocka_unit_test(test_net_tx_batch),
+		cmocka_unit_test(test_net_tx_suppressed_and_hostile),
+		cmocka_unit_test(test_net_tx_model_batches),
 		cmocka_unit_test(test_net_hostile_used), cmocka_unit_test(test_net_probe),
 		cmocka_unit_test(test_quiet_event_idx), cmocka_unit_test(test_quiet_no_event_idx),
 		cmocka_unit_test(test_no_notify_flag),
