@@ -7,6 +7,8 @@
 # the test host's copy of the tree. The console goes to stdout and to
 # build/testhost/NAME.log; the exit status is the script's (TESTHOST-DONE rc=N),
 # or 1 when the test host did not report one.
+# The emulated CPU has SSSE3, SSE4.1/4.2 and POPCNT, which Hyperscan needs
+# (its compiler in rampart-policy, its runtime in the ids layer).
 # Environment: TESTHOST_SMP (default 1: two emulated CPUs were seen to stall the test host kernel), TESTHOST_MEM (MiB, default 3072),
 # TESTHOST_TIMEOUT (seconds, default 1500), TESTHOST_QUIET=1 (log only);
 # BENCH_STACKS and BENCH_RUNS are passed on to the script.
@@ -36,7 +38,7 @@ append="console=ttyS0 quiet panic=-1 testhost.run=$name"
 boot_once() {
 	t0=$(date +%s.%N)
 	timeout "${TESTHOST_TIMEOUT:-1500}" qemu-system-x86_64 -accel "$accel" -M pc \
-		-cpu qemu64,+svm,+npt -smp "$smp" -m "${TESTHOST_MEM:-3072}" \
+		-cpu qemu64,+svm,+npt,+ssse3,+sse4.1,+sse4.2,+popcnt -smp "$smp" -m "${TESTHOST_MEM:-3072}" \
 		-nodefaults -no-user-config -display none -serial stdio -no-reboot \
 		-d cpu_reset,guest_errors -D "build/testhost/$name.qemu.log" \
 		-kernel "$IMG/vmlinuz" -initrd "$IMG/testhost.cpio.gz" -append "$append" \
