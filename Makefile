@@ -186,14 +186,8 @@ $(B)/fuzzobj/tools/%.o: tools/%.c
 	@echo "  CC $@"
 	$(Q)$(CLANG) $(COMMON) $(FSAN) $(ROOTDEF) -Itools/policy -c $< -o $@
 
-FPOLICY_OBJ := $(POLICY_LIB:%.c=$(B)/fuzzobj/%.o) $(B)/fuzzobj/root/sigsys.o
-.SECONDARY: $(B)/fuzzobj/root/sigsys.o
-
-# The SIGSYS report the policy program's sandbox shares with the root (host C).
-$(B)/fuzzobj/root/%.o: src/root/%.c
-	@mkdir -p $(dir $@)
-	@echo "  CC $@"
-	$(Q)$(CLANG) $(COMMON) $(FSAN) $(ROOTDEF) -c $< -o $@
+# With the SIGSYS report the policy program's sandbox shares with the root.
+FPOLICY_OBJ := $(POLICY_LIB:%.c=$(B)/fuzzobj/%.o) $(B)/fuzzobj/src/root/sigsys.o
 
 $(B)/fuzz/%: fuzz/%.c $(FFREE_OBJ) $(FPOLICY_OBJ)
 	@mkdir -p $(dir $@)
@@ -203,7 +197,7 @@ $(B)/fuzz/%: fuzz/%.c $(FFREE_OBJ) $(FPOLICY_OBJ)
 # The hypercall fuzzer: the root's code (but src/root/kvm_ioctl.c) on the
 # fake KVM of the unit tests. clang reads libseccomp's SCMP_A* macros
 # (jail.c) as missing field initializers, which gcc does not.
-FROOT_OBJ := $(filter-out %/kvm_ioctl.o,$(ROOT_SRC:%.c=$(B)/fuzzobj/%.o))
+FROOT_OBJ := $(filter-out %/kvm_ioctl.o %/sigsys.o,$(ROOT_SRC:%.c=$(B)/fuzzobj/%.o))
 
 $(B)/fuzzobj/src/root/%.o: src/root/%.c
 	@mkdir -p $(dir $@)
