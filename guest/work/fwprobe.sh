@@ -2,7 +2,8 @@
 # UDP to two ports (traceroute's probes at TTL 1: the host answers a probe
 # that reaches it with an ICMP port unreachable), ICMPv6 echo and a TCP
 # stream of $1 KiB (at most 1024) over IPv6, and a ping from an address that is not the
-# guest's. One RESULT line per probe.
+# guest's; then it waits while the host probes its UDP ports. One RESULT
+# line per probe.
 . /work/_lib.sh
 GUEST_IP6=fd00:72::2
 HOST_IP6=fd00:72::1
@@ -26,6 +27,9 @@ udp_probe() {
 result "probe_udp_5003=$(udp_probe traceroute $HOST_IP 5003)"
 result "probe_udp_5004=$(udp_probe traceroute $HOST_IP 5004)"
 result "probe_udp6_5003=$(udp_probe traceroute6 $HOST_IP6 5003)"
+result "probe_udp6_5004=$(udp_probe traceroute6 $HOST_IP6 5004)"
+if ping -c 2 -W 3 $HOST_IP >/dev/null 2>&1; then r=yes; else r=no; fi
+result "probe_ping=$r"
 
 if ping -6 -c 2 -W 3 $HOST_IP6 >/dev/null 2>&1; then r=yes; else r=no; fi
 result "probe_ping6=$r"
@@ -42,3 +46,10 @@ result "probe_tcp6_sha256=$s"
 ip addr add 172.30.0.5/32 dev eth0
 if ping -c 2 -W 3 -I 172.30.0.5 $HOST_IP >/dev/null 2>&1; then r=yes; else r=no; fi
 result "probe_spoof_ping=$r"
+
+# The host probes this guest's UDP ports meanwhile; it says when it is done
+# by connecting to our port 5009 (a TCP connection it opens: the policy
+# lets the host open it), or we leave after 30 s.
+result "probe_waiting=yes"
+timeout 30 nc -l -p 5009 >/dev/null 2>&1
+result "probe_host_done=$?"

@@ -10,13 +10,15 @@
 #  deny    --layers pass,firewall,vmm: 5002 rejected with a TCP reset: the
 #          send completes, the receive fails at once, the firewall counts
 #          the reject and the host's listener on 5002 sees no connection;
-#  probe   --layers firewall,vmm, the "fwprobe" workload: UDP to an allowed
-#          port reaches the host and its ICMP port unreachable comes back
-#          (related), UDP to a dropped port does not; UDP, ICMPv6 echo and a
-#          TCP stream over IPv6 pass where allowed (with neighbour discovery);
-#          a ping from an address that is not the guest's is dropped by the
-#          policy's anti-spoofing rule, though the host has a route back to
-#          it and would answer.
+#  probe   --layers firewall,vmm and firewall,pass,vmm, the "fwprobe"
+#          workload: UDP to an allowed port reaches the host and its ICMP
+#          port unreachable comes back (related), UDP to a dropped port does
+#          not, over IPv4 and IPv6, and the same from the host to the guest's
+#          ports; ICMP and ICMPv6 echo and a TCP stream over IPv6 pass where
+#          allowed (with neighbour discovery); a ping from an address that is
+#          not the guest's is dropped by the policy's anti-spoofing rule,
+#          though the host has a route back to it and would answer; every
+#          rule's packet count is the traffic's.
 . "$(dirname "$0")/lib.sh"
 T=firewall
 need_layers $T
@@ -112,7 +114,8 @@ else
 	tail_log "$log"
 fi
 
-# probe: UDP, IPv6 and a spoofed source through the firewall
+# probe: UDP both ways, ICMP, IPv6 and a spoofed source through the firewall,
+# at depth 1 under a vmm and under a pass and a vmm
 KIB=64
 cat >"$SCRATCH/probe.nft" <<EOF
 table inet guest {
@@ -125,40 +128,78 @@ table inet guest {
 		iifname "guest" udp dport 5004 counter drop
 		iifname "guest" ip6 daddr fd00:72::1 icmpv6 type echo-request counter accept
 		iifname "guest" ip6 daddr fd00:72::1 tcp dport 5001 ct state new counter accept
+		iifname "host" udp dport 5005 counter accept
+		iifname "host" udp dport 5006 counter drop
+		iifname "guest" icmp type echo-request counter accept
+		iifname "host" tcp dport 5009 counter accept
 	}
 }
 EOF
 $NSEXEC $IP -6 addr add fd00:72::1/64 dev "$TAP" nodad
 $NSEXEC $IP route add 172.30.0.5/32 dev "$TAP"
 want6=$(pattern net6-g2h 1 | head -c $((KIB * 1024)) | sha)
-log=$SCRATCH/probe.log
-rm -f "$SCRATCH/g2h" "$SCRATCH/hold"
-net_listen "$SCRATCH/g2h" ""
-t0=$(date +%s)
-guest "$log" fwprobe "$KIB" --layers firewall,vmm --net "tap:$TAP" --rules firewall="$SCRATCH/probe.nft"
-rc=$?
-t1=$(date +%s)
-net_wait 5
-got6=$(sha <"$SCRATCH/g2h")
-why=""
-[ $rc = 0 ] || why="exit status $rc"
-[ "$(res "$log" probe_udp_5003)" = yes ] || why="$why; UDP to the allowed port 5003 got no port unreachable back"
-[ "$(res "$log" probe_udp_5004)" = no ] || why="$why; UDP to the dropped port 5004 reached the host"
-[ "$(res "$log" probe_udp6_5003)" = yes ] || why="$why; UDP over IPv6 to 5003 got no port unreachable back"
-[ "$(res "$log" probe_ping6)" = yes ] || why="$why; the IPv6 ping got no answer"
-[ "$(res "$log" probe_tcp6_sha256)" = "$want6" ] && [ "$got6" = "$want6" ] ||
-	why="$why; TCP over IPv6: host got $got6, want $want6"
-[ "$(res "$log" probe_spoof_ping)" = no ] || why="$why; the ping from 172.30.0.5 was answered"
-spoof=$(fwrule "$log" 6) udp=$(fwrule "$log" 7) udpd=$(fwrule "$log" 8) ping6=$(fwrule "$log" 9) tcp6=$(fwrule "$log" 10)
-[ "${spoof:-0}" -ge 2 ] || why="$why; the anti-spoofing rule counted '$spoof', want 2 or more"
-[ "${udp:-0}" -ge 2 ] || why="$why; udp 5003 counted '$udp', want 2 or more (IPv4 and IPv6)"
-[ "${udpd:-0}" -ge 1 ] || why="$why; udp 5004 counted '$udpd'"
-# the second echo request belongs to the first one's flow (established)
-[ "${ping6:-0}" -ge 1 ] || why="$why; the IPv6 echo rule counted '$ping6'"
-[ "${tcp6:-0}" -ge 1 ] || why="$why; the IPv6 TCP rule counted '$tcp6'"
-if [ -z "$why" ]; then
-	ok "$T probe (firewall,vmm: UDP 5003 reached and answered, 5004 dropped ($udpd); ICMPv6 echo ($ping6), $KIB KiB of TCP over IPv6; the spoofed source dropped ($spoof); $((t1 - t0))s)"
-else
-	notok "$T probe" "$why"
-	tail_log "$log" 25
-fi
+# host_udp PORT: yes when one UDP probe from the host to the guest's PORT was
+# answered (the guest's port unreachable, back through the firewall)
+host_udp() {
+	if $NSEXEC busybox traceroute -n -q 1 -w 3 -m 1 -p $(($1 - 1)) "$GUEST_IP" 2>&1 |
+		grep -q "^ *1  *$GUEST_IP  *[0-9.]* ms"; then echo yes; else echo no; fi
+}
+# the host's side of a probe run: once the guest waits, its UDP ports
+host_side() {
+	i=0
+	while ! grep -qs "probe_waiting=yes" "$log" && [ $i -lt $((120 * ${RAMPART_TIME_SCALE:-1})) ]; do sleep 0.5; i=$((i + 1)); done
+	echo "$(host_udp 5005) $(host_udp 5006)" >"$SCRATCH/host_udp"
+	$NSEXEC busybox nc -w 5 "$GUEST_IP" 5009 </dev/null >/dev/null 2>&1
+}
+probe() {
+	name=$1 L=$2
+	log=$SCRATCH/probe-$name.log
+	rm -f "$SCRATCH/g2h" "$SCRATCH/hold" "$SCRATCH/host_udp"
+	net_listen "$SCRATCH/g2h" ""
+	host_side &
+	hs=$!
+	t0=$(date +%s)
+	guest "$log" fwprobe "$KIB" --layers "$L" --net "tap:$TAP" --rules firewall="$SCRATCH/probe.nft"
+	rc=$?
+	t1=$(date +%s)
+	kill $hs 2>/dev/null
+	wait $hs 2>/dev/null
+	net_wait 5
+	got6=$(sha <"$SCRATCH/g2h")
+	set -- $(cat "$SCRATCH/host_udp" 2>/dev/null)
+	in_ok=${1:-?} in_drop=${2:-?}
+	why=""
+	[ $rc = 0 ] || why="exit status $rc"
+	[ "$(res "$log" probe_udp_5003)" = yes ] || why="$why; UDP to the allowed port 5003 got no port unreachable back"
+	[ "$(res "$log" probe_udp_5004)" = no ] || why="$why; UDP to the dropped port 5004 reached the host"
+	[ "$(res "$log" probe_udp6_5003)" = yes ] || why="$why; UDP over IPv6 to 5003 got no port unreachable back"
+	[ "$(res "$log" probe_udp6_5004)" = no ] || why="$why; UDP over IPv6 to the dropped port 5004 reached the host"
+	[ "$(res "$log" probe_ping)" = yes ] || why="$why; the IPv4 ping got no answer"
+	[ "$(res "$log" probe_ping6)" = yes ] || why="$why; the IPv6 ping got no answer"
+	[ "$(res "$log" probe_tcp6_sha256)" = "$want6" ] && [ "$got6" = "$want6" ] ||
+		why="$why; TCP over IPv6: host got $got6, want $want6"
+	[ "$(res "$log" probe_spoof_ping)" = no ] || why="$why; the ping from 172.30.0.5 was answered"
+	[ "$in_ok" = yes ] || why="$why; the host's UDP to the guest's allowed port 5005: '$in_ok', want an answer"
+	[ "$in_drop" = no ] || why="$why; the host's UDP to the guest's dropped port 5006: '$in_drop', want none"
+	[ "$(res "$log" probe_host_done)" = 0 ] || why="$why; the host's connection to the guest's port 5009 did not come"
+	# the rules' packets, by line: exact where the traffic is known
+	spoof=$(fwrule "$log" 6) udp=$(fwrule "$log" 7) udpd=$(fwrule "$log" 8) ping6=$(fwrule "$log" 9)
+	tcp6=$(fwrule "$log" 10) uin=$(fwrule "$log" 11) uind=$(fwrule "$log" 12) ping=$(fwrule "$log" 13)
+	[ "$spoof" = 2 ] || why="$why; the anti-spoofing rule counted '$spoof', want 2 (the two pings)"
+	[ "$udp" = 2 ] || why="$why; udp 5003 counted '$udp', want 2 (IPv4, IPv6)"
+	[ "$udpd" = 2 ] || why="$why; udp 5004 counted '$udpd', want 2 (IPv4, IPv6)"
+	# the second echo request of each ping belongs to the first one's flow (established)
+	[ "$ping6" = 1 ] || why="$why; the IPv6 echo rule counted '$ping6', want 1"
+	[ "$ping" = 1 ] || why="$why; the IPv4 echo rule counted '$ping', want 1"
+	[ "${tcp6:-0}" -ge 1 ] || why="$why; the IPv6 TCP rule counted '$tcp6'"
+	[ "$uin" = 1 ] || why="$why; the host's udp 5005 counted '$uin', want 1"
+	[ "$uind" = 1 ] || why="$why; the host's udp 5006 counted '$uind', want 1"
+	if [ -z "$why" ]; then
+		ok "$T probe $name ($L: UDP both ways, allowed answered (related) and dropped silent; ICMP and ICMPv6 echo; $KIB KiB of TCP over IPv6; the spoofed source dropped; rule counters exact; $((t1 - t0))s)"
+	else
+		notok "$T probe $name" "$why"
+		tail_log "$log" 25
+	fi
+}
+probe d1 firewall,vmm
+probe d1-under-pass firewall,pass,vmm
