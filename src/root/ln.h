@@ -137,6 +137,9 @@ struct ln_node {
 	unsigned nfree;
 	struct ln_vcpu *vcpus[RP_MAX_VCPUS];
 	unsigned nvcpus;
+	/* KVM vCPU ids used: one KVM made stays until its VM goes, even when
+	 * setting it up failed and its fd was closed (the stack's count keeps it) */
+	unsigned kvm_ids;
 	struct ln_node *children[RP_MAX_CHILDREN]; /* handle = index + 1 */
 	uint64_t events;
 	uint64_t deadline_ns; /* RP_HC_TIMER, 0 = none */

@@ -133,7 +133,7 @@ static int64_t hc_vcpu_create(struct ln_root *r, struct ln_vcpu *v, const struct
 
 	if (!c)
 		return -RP_EBADH;
-	if (c->nvcpus >= RP_MAX_VCPUS || r->nvcpus >= LN_MAX_STACK_VCPUS)
+	if (c->kvm_ids >= RP_MAX_VCPUS || r->nvcpus >= LN_MAX_STACK_VCPUS)
 		return -RP_EQUOTA;
 	if (!ln_vcpu_new(r, c)) /* with CPUID as the host supports it */
 		return -RP_ENOMEM;

@@ -103,7 +103,7 @@ void ln_node_free(struct ln_root *r, struct ln_node *n)
 		n->parent->log_dropped[i] += n->log_dropped[i]; /* reported as its creator's */
 	for (i = 0; i < n->nvcpus; i++)
 		vcpu_free(n->vcpus[i]);
-	r->nvcpus -= n->nvcpus;
+	r->nvcpus -= n->kvm_ids; /* every vCPU KVM held for it */
 	close(n->vm_fd);
 	free(n);
 	r->nodes--;
@@ -124,11 +124,13 @@ struct ln_vcpu *ln_vcpu_new(struct ln_root *r, struct ln_node *n)
 	if (!v)
 		return NULL;
 	v->node = n;
-	v->fd = kvm_ioctl(n->vm_fd, KVM_CREATE_VCPU, (void *)(uintptr_t)n->nvcpus, NULL);
+	v->fd = kvm_ioctl(n->vm_fd, KVM_CREATE_VCPU, (void *)(uintptr_t)n->kvm_ids, NULL);
 	if (v->fd < 0) {
 		free(v);
 		return NULL;
 	}
+	n->kvm_ids++;
+	r->nvcpus++; /* from here on KVM holds it, whatever follows */
 	v->run_size = r->run_size;
 	v->run = mmap(NULL, v->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
 	/*
@@ -136,14 +138,13 @@ struct ln_vcpu *ln_vcpu_new(struct ln_root *r, struct ln_node *n)
 	 * vCPU without a table reads zeros where KVM traps CPUID (hardware
 	 * KVM), and the ids layer's Hyperscan runtime then finds no SSE4.2.
 	 */
-	if (v->run == MAP_FAILED || kvm_set_cpuid(r->kvm_fd, v->fd, n->nvcpus, 1)) {
+	if (v->run == MAP_FAILED || kvm_set_cpuid(r->kvm_fd, v->fd, n->kvm_ids - 1, 1)) {
 		if (v->run == MAP_FAILED)
 			v->run = NULL;
 		vcpu_free(v);
 		return NULL;
 	}
 	n->vcpus[n->nvcpus++] = v;
-	r->nvcpus++;
 	return v;
 }
 

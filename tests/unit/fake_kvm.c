@@ -146,9 +146,13 @@ static int answer(int fd, struct fk_fd *f, unsigned long req, void *arg)
 	case KVM_CREATE_VCPU:
 		if (f->kind != FK_VM)
 			return -ENOTTY;
+		/* as KVM: an id once made is taken, its fd closed or not */
+		if ((uintptr_t)arg >= 64 || (f->vcpu_ids & (1ULL << (uintptr_t)arg)))
+			return -EEXIST;
 		r = fk_new(FK_VCPU, fk_run_size);
 		if (r < 0)
 			return -errno;
+		fds[fd].vcpu_ids |= 1ULL << (uintptr_t)arg;
 		fds[r].vm = fd;
 		vcpu_reset(&fds[r]);
 		return r;

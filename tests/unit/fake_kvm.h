@@ -32,6 +32,7 @@ struct fk_fd {
 	int vm;       /* a vCPU's VM */
 	bool irqchip; /* a VM's in-kernel irqchip */
 	uint32_t levels; /* a VM's IRQ lines as last set */
+	uint64_t vcpu_ids; /* a VM's vCPU ids made (below 64): KVM keeps each until the VM goes */
 	struct fk_slot *slots; /* a VM's, FK_MAX_SLOTS */
 	struct kvm_regs regs;  /* a vCPU's */
 	struct kvm_sregs sregs;

@@ -745,7 +745,7 @@ static void walk_node(struct walk *w, const struct ln_node *n)
 	if (w->bad)
 		return;
 	w->nodes++;
-	w->vcpus += n->nvcpus;
+	w->vcpus += n->kvm_ids; /* with those KVM keeps after a failed set-up */
 	if ((n->parent && n->depth != n->parent->depth + 1) || n->nmaps > LN_MAX_SLOTS ||
 	    n->nvcpus > RP_MAX_VCPUS || n->vm_maps > RP_MAX_MAPS)
 		w->bad = "a VM's depth or a quota broken";

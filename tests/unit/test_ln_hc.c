@@ -723,7 +723,7 @@ static void test_exit(void **state)
 static void test_kvm_fails(void **state)
 {
 	struct lf *f = *state;
-	unsigned nodes = f->r->nodes, seals, i;
+	unsigned nodes = f->r->nodes, seals, i, vcpus;
 	int64_t ret;
 
 	f->faults = true;
@@ -733,6 +733,20 @@ static void test_kvm_fails(void **state)
 	fk_fail_at = fk_calls + 1;
 	assert_int_equal(hc(f->va, RP_HC_VCPU_CREATE, f->h_a1, 0, 0, 0, 0), -RP_ENOMEM);
 	assert_int_equal(f->a1->nvcpus, 1);
+	/*
+	 * KVM_SET_CPUID2 failing (a create's third ioctl, after KVM_CREATE_VCPU
+	 * and KVM_GET_SUPPORTED_CPUID): KVM keeps that vCPU until the VM goes,
+	 * so the stack counts it, and the next create takes a new id (the same
+	 * one is EEXIST).
+	 */
+	vcpus = f->r->nvcpus;
+	fk_fail_at = fk_calls + 3;
+	assert_int_equal(hc(f->va, RP_HC_VCPU_CREATE, f->h_a1, 0, 0, 0, 0), -RP_ENOMEM);
+	assert_int_equal(f->a1->nvcpus, 1);
+	assert_int_equal(f->r->nvcpus, vcpus + 1);
+	assert_true(hc(f->va, RP_HC_VCPU_CREATE, f->h_a1, 0, 0, 0, 0) >= 0);
+	assert_int_equal(f->a1->nvcpus, 2);
+	assert_int_equal(f->r->nvcpus, vcpus + 2);
 	fk_fail_at = fk_calls + 1;
 	assert_int_equal(map(f->va, f->h_a1, FREE_CGPA, LF_STATE_GPA, 4096, RP_MAP_R | RP_MAP_W),
 			 -RP_ENOMEM);
