@@ -145,13 +145,30 @@ static void refused(enum wr_verdict v, bool write, uint64_t off, unsigned range)
 	line_send(&l);
 }
 
-/* Nanoseconds since wrl_start, from the TSC (invariant 4). */
+/*
+ * Nanoseconds since wrl_start, from the TSC (invariant 4). Never backwards:
+ * a TSC that steps back (it should not) only holds the clock where it was,
+ * it never wraps it forward, which would fill every bucket. 0 without a
+ * rate: then no limit is set (wrl_start refuses one) and the buckets have
+ * no rate to read it with.
+ */
 static uint64_t clock_ns(void)
 {
-	uint64_t d = tsc_fenced() - tsc0, khz = own.tsc_khz;
+	static uint64_t base_ns, last;
+	uint64_t now = tsc_fenced(), khz = own.tsc_khz, d, t;
 
+	if (!khz)
+		return 0;
+	if (now < tsc0) {
+		tsc0 = now;
+		base_ns = last;
+	}
+	d = now - tsc0;
 	/* d * 10^6 / khz without overflow: khz < 2^32, so d % khz * 10^6 < 2^52 */
-	return d / khz * 1000000 + d % khz * 1000000 / khz;
+	t = base_ns + d / khz * 1000000 + d % khz * 1000000 / khz;
+	if (t > last)
+		last = t;
+	return last;
 }
 
 /* Wait about ns, the child held: frames from our parent meanwhile are

@@ -48,6 +48,8 @@ static char cg_parent[PATH_MAX]; /* the cgroup the root was in */
 static char cg_undo[32];         /* "-cpu -memory": what we enabled in the parent's subtree */
 /* The parent's files cgroup_remove writes, opened by cgroup_hold (or -errno). */
 static int cg_subtree_fd = -ENOENT, cg_procs_fd = -ENOENT;
+/* cgroup_hold ran: cgroup_remove opens nothing (the supervisor's list has no open). */
+static bool cg_held;
 
 /* dir/name opened for writing, or -errno. */
 static int open_in(const char *dir, const char *name)
@@ -90,6 +92,7 @@ void cgroup_hold(void)
 	if (cg_undo[0])
 		cg_subtree_fd = open_in(cg_parent, "cgroup.subtree_control");
 	cg_procs_fd = open_in(cg_parent, "cgroup.procs");
+	cg_held = true;
 }
 
 /* cgroup_remove's write of text into the parent's name, through fd when held. */
@@ -97,7 +100,7 @@ static int put_parent(int *fd, const char *name, const char *text)
 {
 	int e;
 
-	if (*fd == -ENOENT)
+	if (!cg_held)
 		return put(cg_parent, name, text);
 	e = put_fd(*fd, text);
 	if (*fd >= 0)

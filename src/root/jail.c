@@ -233,7 +233,7 @@ int jail_parse_user(struct jail_config *c, const char *v)
 
 int jail_parse_role(const char *v)
 {
-	static const char *const names[] = {"main", "vcpu", "io", "watch", "supervisor"};
+	static const char *const names[] = {"main", "vcpu", "io", "watch", "supervisor", "badarch"};
 	unsigned i;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -305,6 +305,16 @@ static void __attribute__((noreturn)) end_as(int status)
 	} else {
 		sig = WTERMSIG(status);
 	}
+	/*
+	 * The root killed by SIGSYS: a call of another ABI (its lists kill
+	 * those outright), a sign it was taken over. The supervisor's own list
+	 * keeps SIGSYS's handler (invariant 7), so it does not die of it too:
+	 * it says so and exits as a shell reports that death.
+	 */
+	if (sig == SIGSYS) {
+		log_err("jail: the root was killed by SIGSYS (a system call of another ABI)");
+		_exit(JAIL_SIGNAL_EXIT + SIGSYS);
+	}
 	/* The root's core (if any) is the root's; the supervisor leaves none of its own. */
 	setrlimit(RLIMIT_CORE, &none);
 	signal(sig, SIG_DFL);
@@ -335,6 +345,8 @@ static int supervisor_filter(pid_t root)
 		SCMP_SYS(nanosleep), SCMP_SYS(clock_nanosleep), SCMP_SYS(clock_gettime),
 		SCMP_SYS(rt_sigprocmask), SCMP_SYS(rt_sigreturn), SCMP_SYS(restart_syscall),
 		SCMP_SYS(getpid), SCMP_SYS(gettid), SCMP_SYS(exit), SCMP_SYS(exit_group),
+		/* free() after the list loads (libseccomp's own, a trimmed heap) */
+		SCMP_SYS(brk), SCMP_SYS(munmap), SCMP_SYS(madvise),
 	};
 	struct sigaction sa;
 	scmp_filter_ctx ctx;
@@ -690,6 +702,12 @@ static int seccomp_lists(enum jail_path path)
 /* --jail-selftest: a call the thread's list forbids; the SIGSYS report ends the process. */
 static void selftest(enum jail_role role)
 {
+	if (!jail_cfg.off && jail_cfg.selftest == JAIL_BADARCH && role == JAIL_MAIN) {
+		/* i386's getpid through int 0x80: another ABI, killed outright (SIGSYS) */
+		__asm__ volatile("int $0x80" : : "a"(20) : "memory");
+		log_err("jail: self-test: the i386 call returned");
+		_exit(1);
+	}
 	if (jail_cfg.off || jail_cfg.selftest != (int)role)
 		return;
 	/*

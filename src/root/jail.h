@@ -31,6 +31,7 @@ enum jail_role {
 	JAIL_IO,    /* depth 1: the virtio back-ends' I/O thread */
 	JAIL_WATCH, /* layered: the tap watcher */
 	JAIL_SUPERVISOR, /* the pid namespace's supervisor (--jail-selftest only) */
+	JAIL_BADARCH,    /* --jail-selftest only: the main thread makes a call of the i386 ABI */
 };
 
 struct jail_config {
@@ -44,7 +45,7 @@ struct jail_config {
 void jail_defaults(struct jail_config *c);
 /* "UID" or "UID:GID" (the gid then defaults to the uid); 0 or -1. */
 int jail_parse_user(struct jail_config *c, const char *v);
-/* "main", "vcpu", "io", "watch", "supervisor": the role's number, or -1. */
+/* "main", "vcpu", "io", "watch", "supervisor", "badarch": the role's number, or -1. */
 int jail_parse_role(const char *v);
 /* What the next jail_enter does; main.c calls it once, before any set-up. */
 void jail_configure(const struct jail_config *c);

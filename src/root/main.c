@@ -238,7 +238,7 @@ static int apply_flag(struct rp_config *c, int opt, const char *v)
 	case OPT_JAIL_SELFTEST:
 		c->jail.selftest = jail_parse_role(v);
 		if (c->jail.selftest < 0) {
-			log_err("--jail-selftest %s: main, vcpu, io, watch or supervisor", v);
+			log_err("--jail-selftest %s: main, vcpu, io, watch, supervisor or badarch", v);
 			return -1;
 		}
 		return 0;

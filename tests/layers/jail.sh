@@ -155,6 +155,14 @@ line="rampart: jail: forbidden system call socket (nr 41) in the supervisor thre
 [ $rc = 1 ] && grep -qxF "$line" "$T/selfsup" && ok "forbidden call in the supervisor: named, exit 1" ||
 	notok "self-test supervisor" "rc $rc: $(grep -v '"event"' "$T/selfsup" | tail -n1)"
 
+# A call of another ABI (i386's int 0x80) kills the root outright (SIGSYS);
+# the supervisor says so and exits as a shell reports that death (128 + 31).
+timeout $((20 * TIME_SCALE)) "$R" run $LONG --jail-selftest badarch 2>"$T/selfarch"
+rc=$?
+line="rampart: jail: the root was killed by SIGSYS (a system call of another ABI)"
+[ $rc = 159 ] && grep -qxF "$line" "$T/selfarch" && ok "a call of another ABI: the root killed by SIGSYS, the supervisor says so (exit 159)" ||
+	notok "self-test badarch" "rc $rc: $(grep -v '"event"' "$T/selfarch" | tail -n1)"
+
 # The io top with nobody on the tap's other side: it waits for frames that never come.
 head -c $((1 << 20)) /dev/zero >"$T/disk.img"
 NET="--layers io --layer-args 8,1,1 --disk $T/disk.img --net tap:$TAP"
