@@ -220,7 +220,9 @@ why=""
 [ "$pio" = $((EXITS + 1)) ] || why="$why; the child made $pio port exits, want $((EXITS + 1))"
 [ "$(field exits)" = "$pio" ] || why="$why; the wrapper counted $(field exits) exits, its child made $pio"
 [ "$(field exits_delayed)" = 0 ] || why="$why; $(field exits_delayed) exits delayed with no limit"
-[ "$rate" -gt $((EXIT_LIMIT * 2)) ] || why="$why; $rate exits/s, not above twice the limit"
+# above the limited run's rate by a quarter: the limit is what held that one
+# (not twice the limit: a loaded host runs far fewer exits a second)
+[ $((rate * 4)) -gt $((limited * 5)) ] || why="$why; $rate exits/s, not a quarter above the limited run's $limited"
 if [ -z "$why" ]; then
 	ok "no exit limit: the same $pio doorbells at $rate exits/s (limited: $limited), none delayed"
 else

@@ -13,12 +13,12 @@
 #    the kernel's hw_random core built in, but reading it fails);
 #  - the wrapper's counters say so: a read-only refusal, delayed requests.
 # A first boot under a policy that confines nothing gives the path's own
-# rates (a limit is checked where the path runs at 1.25 x it or more, else
-# the check says loudly that it skipped) and shows the write at sector 0
-# and the RNG go through without the policy.
-# The network limit is 5 MB/s where guests run on hardware; inside the test
-# host, where the guest behind a layer receives about 1 to 10 MB/s, 0.5 MB/s
-# (a limit the path cannot reach tests nothing).
+# rates and shows the write at sector 0 and the RNG go through without the
+# policy. A limit is only worth checking where it binds: each is the
+# nominal one (10 MB/s on the disk; 5 MB/s received, 0.5 MB/s inside the
+# test host, where the guest behind a layer receives about 1 to 10 MB/s)
+# or half the open path's rate where that is lower (a shared, slow host);
+# a path under 0.2 MB/s fails the check.
 . "$(dirname "$0")/lib.sh"
 T=wrapper
 need_layers $T
@@ -33,13 +33,6 @@ head -c 1048576 /dev/urandom | dd of="$img" conv=notrunc 2>/dev/null
 head -c $((NET_MB * 1000000)) /dev/urandom >"$SCRATCH/h2g"
 want_h2g=$(sha <"$SCRATCH/h2g")
 
-cat >"$SCRATCH/wrap.json" <<JSON
-{
-	"devices": ["disk", "net"],
-	"disk": {"read_only": [[0, 2048]], "bytes_per_s": $DISK_BPS, "burst": 1048576},
-	"net": {"rx": {"bytes_per_s": $NET_BPS, "burst": 65536}}
-}
-JSON
 
 # within VALUE LIMIT_MBPS: VALUE lies within 10 % of the limit
 within() { awk -v v="$1" -v l="$2" 'BEGIN { exit !(v != "" && v >= 0.9 * l && v <= 1.1 * l) }'; }
@@ -54,9 +47,6 @@ boot() {
 	rc=$?
 	net_wait 5
 }
-disk_mbps=$(awk -v b=$DISK_BPS 'BEGIN { print b / 1e6 }')
-net_mbps=$(awk -v b=$NET_BPS 'BEGIN { print b / 1e6 }')
-
 # The same stack with a policy that confines nothing: the path's own rates,
 # and what the guest sees with the RNG and without the read-only range.
 echo '{}' >"$SCRATCH/open.json"
@@ -74,6 +64,20 @@ else
 	notok "$T open policy" "$why"
 	tail_log "$log" 25
 fi
+
+# limit NOMINAL OPEN_MBPS: the limit in bytes/s (see the top)
+limit() { awk -v n="$1" -v o="$2" 'BEGIN { h = o * 1e6 / 2; printf "%d", (o != "" && h < n) ? h : n }'; }
+DISK_BPS=$(limit $DISK_BPS "$(awk -v w="$w0" -v r="$r0" 'BEGIN { print (w + 0 < r + 0) ? w : r }')")
+NET_BPS=$(limit $NET_BPS "$n0")
+disk_mbps=$(awk -v b=$DISK_BPS 'BEGIN { print b / 1e6 }')
+net_mbps=$(awk -v b=$NET_BPS 'BEGIN { print b / 1e6 }')
+cat >"$SCRATCH/wrap.json" <<JSON
+{
+	"devices": ["disk", "net"],
+	"disk": {"read_only": [[0, 2048]], "bytes_per_s": $DISK_BPS, "burst": 1048576},
+	"net": {"rx": {"bytes_per_s": $NET_BPS, "burst": 65536}}
+}
+JSON
 
 head -c 1048576 /dev/urandom | dd of="$img" conv=notrunc 2>/dev/null
 ro_before=$(head -c 1048576 "$img" | sha)
@@ -99,13 +103,11 @@ else
 	tail_log "$log" 25
 fi
 
-# rate WHAT GOT OPEN LIMIT: GOT within 10 % of LIMIT, where the open path
-# (OPEN) is fast enough for the limit to bind; never above it by more
+# rate WHAT GOT OPEN LIMIT: GOT within 10 % of LIMIT (MB/s), the open path
+# (OPEN) fast enough to show a limit
 rate() {
-	if ! awk -v v="$2" -v l="$4" 'BEGIN { exit !(v != "" && v <= 1.1 * l) }'; then
-		notok "$T $1 limit" "$2 MB/s, over the limit's $4 + 10 %"
-	elif ! awk -v o="$3" -v l="$4" 'BEGIN { exit !(o != "" && o >= 1.25 * l) }'; then
-		ok "$T $1 limit # skip: the path itself gave $3 MB/s here, under 1.25 x the limit's $4: at $2 MB/s, not above it"
+	if ! awk -v o="$3" 'BEGIN { exit !(o != "" && o >= 0.2) }'; then
+		notok "$T $1 limit" "the open path gave '$3' MB/s: too slow to show a limit"
 	elif within "$2" "$4"; then
 		ok "$T $1 limit ($2 MB/s at a $4 MB/s limit, $3 MB/s without)"
 	else
