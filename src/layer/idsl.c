@@ -20,13 +20,19 @@
  *     the scan: the frame is dropped (invariant 2).
  *  4. The blob is never written (sealed read-only, against us too), and
  *     every table of ours is sized once from the checked blob, in the
- *     arena: no frame grows anything. Alert lines are at most
+ *     arena, or fixed (the flow table): no frame grows anything.
+ *  5. When a rule has `flow`, every IP frame goes through the flow table
+ *     (src/ids/flow.h) before any rule; a new flow that finds it full is
+ *     dropped unscanned and counted (flows_full), as the firewall does:
+ *     a guest or peer filling the table cannot get frames past rules that
+ *     would need their flow. Alert lines are at most
  *     IDSL_ALERTS_PER_TICK a second; the rest are only counted.
  */
 #include "layer/idsl.h"
 
 #include "fw/fw.h"
 #include "ids/blob.h"
+#include "ids/flow.h"
 #include "ids/hsrt.h"
 #include "ids/pcrert.h"
 #include "ids/shim.h"
@@ -36,14 +42,15 @@
 #include "layer/vdev.h"
 #include "layer/vnet.h"
 #include "lib/rt.h"
+#include "lib/sha256.h"
 
 #define PAGE 0x1000ULL
 #define BIG_PAGE 0x200000ULL
 /* Hyperscan's arena: the deserialized database (at most about the size of
  * its serialized form, IDS_BLOB_DB_MAX), its scratch (kilobytes for the
  * literal sets the compiler writes) and our per-rule words (8 bytes a
- * rule, IDS_BLOB_RULES_MAX rules). The root gives a policy layer 4 MiB
- * beyond its share (LN_POLICY_LAYER_MEM). */
+ * rule, IDS_BLOB_RULES_MAX rules); the flow table follows it. The root
+ * gives a policy layer 6 MiB beyond its share (LN_POLICY_LAYER_MEM). */
 #define IDSL_ARENA (3ULL << 20)
 /* The report and alert-budget clock: one RP_HC_TIMER tick a second. */
 #define IDSL_TICK_NS 1000000000ULL
@@ -67,9 +74,13 @@ static uint64_t *seen; /* per rule: frame number << 8 | contents matched */
 static uint32_t *pat_end; /* per pattern: the end of its match in this frame */
 static uint32_t *pcre_first; /* per rule: the index of its first pcre */
 static uint64_t frame_no, ticks, alerts_this_tick;
+/* The flow table (src/ids/flow.h: the firewall's conntrack), in our own
+ * memory past the arena; used only when a rule of the blob has `flow`. */
+static struct fw_ct *ct;
+static bool track;
 static struct {
 	uint64_t frames, bytes, scanned, scanned_bytes, alerts, drops, invalid, scan_failed,
-	    unlogged, scan_cycles, pcre_runs, pcre_refuted;
+	    unlogged, scan_cycles, pcre_runs, pcre_refuted, flows_full;
 } st;
 
 /* The TSC (CR4.TSD is clear at CPL 3): what a scan costs, in cycles. */
@@ -117,6 +128,8 @@ void idsl_report(void)
 	line_kv(&l, "scan_cycles", st.scan_cycles);
 	line_kv(&l, "pcre_runs", st.pcre_runs);
 	line_kv(&l, "pcre_refuted", st.pcre_refuted);
+	line_kv(&l, "flows", track ? fw_ct_count(ct) : 0);
+	line_kv(&l, "flows_full", st.flows_full);
 	line_kv(&l, "rules", hdr->nrules);
 	line_kv(&l, "arena_bytes", hsrt_arena_used());
 	line_kv(&l, "uptime_s", ticks);
@@ -131,50 +144,12 @@ struct scan {
 	const uint8_t *data; /* the payload scanned */
 	uint32_t len;
 	bool ports; /* p's ports are the frame's (TCP, UDP: not a later fragment) */
+	const struct ids_flow *flow; /* NULL: no rule has `flow`, no table */
 	bool drop;
 	bool failed; /* a match the blob's table does not name: the scan stopped */
 	unsigned nfired;
 	uint32_t fired[IDSL_FIRED_MAX];
 };
-
-static bool ports_in(const struct ids_blob_port *v, unsigned n, uint16_t port)
-{
-	bool pos = false, in = false;
-
-	for (unsigned i = 0; i < n; i++) {
-		bool hit = port >= v[i].lo && port <= v[i].hi;
-
-		if (v[i].neg && hit)
-			return false;
-		if (!v[i].neg) {
-			pos = true;
-			in = in || hit;
-		}
-	}
-	return !pos || in;
-}
-
-static bool ports_match(const struct ids_blob_rule *r, const struct scan *s)
-{
-	uint16_t sp = s->p->sport, dp = s->p->dport;
-
-	if (!r->nsport && !r->ndport)
-		return true;
-	if (!s->ports)
-		return false;
-	if (ports_in(r->sport, r->nsport, sp) && ports_in(r->dport, r->ndport, dp))
-		return true;
-	return r->bidir && ports_in(r->sport, r->nsport, dp) && ports_in(r->dport, r->ndport, sp);
-}
-
-static bool proto_match(const struct ids_blob_rule *r, uint8_t proto)
-{
-	if (r->proto == IDS_BLOB_IP)
-		return true;
-	if (r->proto == IDS_BLOB_ICMP)
-		return proto == 1 || proto == 58;
-	return r->proto == proto;
-}
 
 /* 1: rule ri's pcres all confirm its contents' match in s's payload; 0:
  * one does not; -1: PCRE2 failed. A relative pcre (R) looks from the end of
@@ -218,7 +193,7 @@ static int on_match(unsigned id, uint64_t to, void *ctx)
 	if (seen[ri] >> 8 != frame_no)
 		seen[ri] = frame_no << 8;
 	seen[ri]++; /* SINGLEMATCH: each content once per frame */
-	if ((seen[ri] & 0xff) != r->ncontents || !proto_match(r, s->p->proto) || !ports_match(r, s))
+	if ((seen[ri] & 0xff) != r->ncontents || !ids_rule_hdr_ok(hdr, r, s->p, s->ports, s->flow))
 		return 0;
 	c = r->npcre ? pcres_confirm(ri, s) : 1;
 	if (c < 0) {
@@ -307,6 +282,7 @@ static bool payload(const uint8_t *frame, uint32_t len, const struct fw_pkt *p, 
 static bool idsl_filter(const uint8_t *frame, uint32_t len, bool from_guest)
 {
 	struct fw_pkt p;
+	struct ids_flow fl;
 	struct scan s = {.p = &p};
 	uint32_t off, n;
 	uint64_t t0;
@@ -321,6 +297,16 @@ static bool idsl_filter(const uint8_t *frame, uint32_t len, bool from_guest)
 		st.invalid++;
 		st.drops++;
 		return false;
+	}
+	/* The flow before any rule (flow.c, invariant 2): a new flow that finds
+	 * the table full is dropped, unscanned, as the firewall drops it. */
+	if (track) {
+		if (ids_flow_track(ct, &p, ticks * IDSL_TICK_NS, &fl)) {
+			st.flows_full++;
+			st.drops++;
+			return false;
+		}
+		s.flow = &fl;
 	}
 	s.ports = p.l4_ok && p.frag != FW_FRAG_LATER && (p.proto == 6 || p.proto == 17);
 	s.data = frame + off;
@@ -367,7 +353,11 @@ const struct rp_boot_info *idsl_setup(const struct rp_boot_info *info, uint8_t *
 	if (!rt_range_ok(at, IDSL_ARENA, info->mem_size))
 		idsl_fail("no room for Hyperscan's arena", NULL);
 	arena = (uint8_t *)(uintptr_t)at;
-	*child_base = (uint8_t *)(uintptr_t)align_up(at + IDSL_ARENA, BIG_PAGE);
+	at = align_up(at + IDSL_ARENA, PAGE);
+	if (!rt_range_ok(at, sizeof(*ct), info->mem_size))
+		idsl_fail("no room for the flow table", NULL);
+	ct = (struct fw_ct *)(uintptr_t)at;
+	*child_base = (uint8_t *)(uintptr_t)align_up(at + sizeof(*ct), BIG_PAGE);
 	return &own;
 }
 
@@ -378,8 +368,26 @@ void idsl_seal(int64_t vm, uint64_t child_size)
 		idsl_fail("RP_HC_VM_MAP refused the policy's seal", NULL);
 }
 
+/* The flow table's hash key: SHA-256 of a label and our canary (as the
+ * firewall's, src/layer/fwl.c), a secret the child cannot know, so it
+ * cannot pick flows that share a bucket. */
+static void ct_key(uint8_t key[FW_CT_KEY_BYTES])
+{
+	static const char label[] = "rampart ids flow table key";
+	uint8_t d[SHA256_BYTES];
+	struct sha256 c;
+
+	sha256_init(&c);
+	sha256_update(&c, label, sizeof(label));
+	sha256_update(&c, &own.canary, sizeof(own.canary));
+	sha256_final(&c, d);
+	rt_memcpy(key, d, FW_CT_KEY_BYTES);
+	rt_memset(d, 0, sizeof(d));
+}
+
 void idsl_start(bool have_net)
 {
+	uint8_t key[FW_CT_KEY_BYTES];
 	const uint8_t *blob = (const uint8_t *)(uintptr_t)policy->gpa;
 	const char *why = "?";
 	struct line l = {.len = 0};
@@ -400,8 +408,15 @@ void idsl_start(bool have_net)
 	if (!seen || !pat_end || !pcre_first)
 		idsl_fail("no room for the rule table", NULL);
 	rt_memset(seen, 0, (uint64_t)hdr->nrules * sizeof(*seen));
-	for (uint32_t i = 0, k = 0; i < hdr->nrules; k += rules[i++].npcre)
+	for (uint32_t i = 0, k = 0; i < hdr->nrules; k += rules[i++].npcre) {
 		pcre_first[i] = k;
+		track = track || rules[i].flow;
+	}
+	if (track) {
+		ct_key(key);
+		fw_ct_init(ct, key);
+		rt_memset(key, 0, sizeof(key));
+	}
 	why = hsrt_load(blob + hdr->db_off, hdr->db_size);
 	if (why)
 		idsl_fail("database refused", why);
@@ -418,7 +433,9 @@ void idsl_start(bool have_net)
 	line_dec(&l, hdr->npatterns);
 	line_str(&l, " patterns, ");
 	line_dec(&l, hdr->npcre);
-	line_str(&l, " pcres; hyperscan ");
+	line_str(&l, " pcres");
+	line_str(&l, track ? ", flow table" : "");
+	line_str(&l, "; hyperscan ");
 	line_str(&l, hsrt_variant_name(hsrt_variant()));
 	line_str(&l, (hsrt_cpuid1_ecx() & (1u << 27)) ? " (osxsave)" : " (no osxsave)");
 	line_str(&l, ", arena ");

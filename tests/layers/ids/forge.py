@@ -14,8 +14,9 @@ import struct
 import sys
 
 # magic version size nrules npatterns rule_off pattern_off db_off db_size
-# not_loaded npcre pcre_off pcre_code_off pcre_code_size
-HDR = struct.Struct("<14I")
+# not_loaded npcre pcre_off pcre_code_off pcre_code_size naddrs addr_off
+# nports port_off (the address and port tables lie before db_off)
+HDR = struct.Struct("<18I")
 
 
 def load(path):

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The ids layer's rule headers and flows (flow.c): whether a frame is of a
+ * rule's addresses, ports and `flow`, with the flow it belongs to from the
+ * firewall's connection tracking (src/fw/ct.c) as the layer's flow table.
+ * Freestanding, shared by the layer (src/layer/idsl.c) and the unit tests.
+ */
+#ifndef RAMPART_IDS_FLOW_H
+#define RAMPART_IDS_FLOW_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "fw/fw.h"
+#include "ids/blob.h"
+
+/* What the flow table says of a frame. */
+struct ids_flow {
+	bool known;	/* of a tracked flow (else: untracked, invalid, related) */
+	uint8_t dir;	/* 0 from the side that opened it (to_server), 1 back */
+	bool est;	/* TCP: handshake done, not closed; else: both ways seen */
+};
+
+/*
+ * Classifies p with the flow table ct (at time now, ns): updates its flow,
+ * or enters a new one (the frame's sender is the client). 0, or -1 when
+ * a new flow finds the table full (counted in ct->full_drops: the caller
+ * drops the frame, fail closed); *f is then not known.
+ */
+int ids_flow_track(struct fw_ct *ct, const struct fw_pkt *p, uint64_t now, struct ids_flow *f);
+
+/*
+ * Whether p is of rule r's protocol, addresses, ports (ports: p's ports
+ * are the frame's, TCP or UDP and not a later fragment) and flow f (NULL:
+ * no flow table, no rule of the blob has `flow`); `<>` both ways. The
+ * blob h must have passed ids_blob_check.
+ */
+bool ids_rule_hdr_ok(const struct ids_blob_hdr *h, const struct ids_blob_rule *r,
+		     const struct fw_pkt *p, bool ports, const struct ids_flow *f);
+
+#endif
