@@ -7,14 +7,16 @@
  * as on x86-64; offsets count from the blob's start and are multiples of 8.
  *
  *   header | rules[nrules] | patterns[npatterns] | addrs[naddrs]
- *          | ports[nports] | Hyperscan database | pcres[npcre] | PCRE2 codes
+ *          | ports[nports] | fbs[nfbs] | Hyperscan database | pcres[npcre]
+ *          | PCRE2 codes
  *
  * Each pattern is one `content` of one rule; a rule fires on a frame when
  * every one of its patterns matched in the frame's L4 payload, its
  * protocol, addresses and ports are the frame's (a rule's address and port
  * lists are runs of addrs[] and ports[], shared by rules with the same
  * list), its flow conditions hold for the frame's flow (the layer's flow
- * table, src/layer/idsl.c), and then each of its pcres matches
+ * table, src/layer/idsl.c), its flowbits checks hold on that flow, and
+ * then each of its pcres matches
  * (does not, when negated) the payload, or with `R` the payload after the
  * end of the first match of the content before it. The database is
  * Hyperscan's serialized form (hs_serialize_database) of every pattern,
@@ -53,6 +55,13 @@
 /* The serialized PCRE2 codes: decoded into the layer's arena, beside
  * Hyperscan's database (src/layer/idsl.c), at about this size again. */
 #define IDS_BLOB_PCRE_MAX (256u << 10)
+/* Flowbits the layer keeps per flow (the names the in-line rules use,
+ * numbered by the compiler): 256 bits, 32 bytes for each of the flow
+ * table's FW_CT_MAX flows (512 KiB). A rule past them is not loaded. */
+#define IDS_BLOB_FLOWBITS_MAX 256u
+/* flowbits operations per rule (the parser's limit) and names per one. */
+#define IDS_BLOB_FB_PER_RULE 16u
+#define IDS_BLOB_FB_NAMES 8u
 /* pcres[].after when the pcre is not relative. */
 #define IDS_BLOB_NONE 0xffffffffu
 
@@ -64,6 +73,15 @@ enum ids_blob_flow {
 	IDS_BLOB_NOT_ESTABLISHED = 0x08, IDS_BLOB_STATELESS = 0x10, IDS_BLOB_NO_STREAM = 0x40
 };
 #define IDS_BLOB_FLOW_ALL 0x5fu
+/* ids_blob_rule.flags: flowbits:noalert (its actions still apply, as in
+ * Suricata 7: a drop drops, silently). */
+enum ids_blob_rule_flag { IDS_BLOB_NOALERT = 1 };
+/* A flowbits operation (Suricata's): the checks run before the pcres, the
+ * changes once the rule matched. `any`: a|b (one of them), else a&b. */
+enum ids_blob_fb_op {
+	IDS_BLOB_FB_SET, IDS_BLOB_FB_UNSET, IDS_BLOB_FB_TOGGLE, IDS_BLOB_FB_ISSET,
+	IDS_BLOB_FB_ISNOTSET
+};
 
 /* A rule's protocol: IP matches every IP frame. */
 enum ids_blob_proto { IDS_BLOB_IP = 0, IDS_BLOB_TCP = 6, IDS_BLOB_UDP = 17, IDS_BLOB_ICMP = 1 };
@@ -77,6 +95,7 @@ struct ids_blob_hdr {
 	uint32_t npcre, pcre_off; /* the pcres table */
 	uint32_t pcre_code_off, pcre_code_size; /* 0, 0 when npcre is 0 */
 	uint32_t naddrs, addr_off, nports, port_off;
+	uint32_t nfbs, fb_off; /* the flowbits operations, rule after rule */
 };
 
 struct ids_blob_port {
@@ -98,13 +117,20 @@ struct ids_blob_rule {
 	uint8_t action, proto, bidir, ncontents;
 	uint8_t npcre;          /* 0 .. IDS_BLOB_PCRES_MAX */
 	uint8_t flow;           /* enum ids_blob_flow */
-	uint8_t pad[2];
+	uint8_t nfb;            /* 0 .. IDS_BLOB_FB_PER_RULE, in fbs[] after the
+				 * previous rules' */
+	uint8_t flags;          /* enum ids_blob_rule_flag */
 	uint32_t line;          /* in the rule file */
 	uint32_t src, dst;      /* first entry in addrs[] */
 	uint16_t nsrc, ndst;    /* 0: any */
 	uint32_t sport, dport;  /* first entry in ports[] */
 	uint16_t nsport, ndport; /* 0: any */
 	char msg[IDS_BLOB_MSG_MAX]; /* NUL-terminated */
+};
+
+struct ids_blob_fb {
+	uint8_t op, any, n, pad; /* n: 1 .. IDS_BLOB_FB_NAMES */
+	uint16_t bit[IDS_BLOB_FB_NAMES]; /* each < IDS_BLOB_FLOWBITS_MAX */
 };
 
 /* Patterns are in rule order: rule i's contents follow rule i - 1's. */

@@ -18,7 +18,11 @@
  *     flow closes (TIME_WAIT, CLOSE); other protocols once both ways were
  *     seen, as Suricata says.
  *  4. Nothing here reads outside the blob's tables: ids_blob_check put
- *     every rule's runs inside them.
+ *     every rule's runs inside them, and every flowbit below
+ *     IDS_BLOB_FLOWBITS_MAX.
+ *  5. Flowbits as Suricata's: isset of a|b holds when one is set, of a&b
+ *     when all are; isnotset the other way round; a frame of no flow has
+ *     every bit clear and keeps none.
  */
 #include "ids/flow.h"
 
@@ -31,11 +35,13 @@ int ids_flow_track(struct fw_ct *ct, const struct fw_pkt *p, uint64_t now, struc
 	f->known = false;
 	f->dir = 0;
 	f->est = false;
+	f->fresh = false;
+	f->entry = FW_CT_NIL;
 	fw_ct_in(ct, p, now, &r);
 	if (r.state == FW_CT_NEW && r.entry == FW_CT_NIL) {
-		if (fw_ct_confirm(ct, p, now, &r))
+		if (fw_ct_confirm_at(ct, p, now, &r, &f->entry))
 			return -1;
-		f->known = true;
+		f->known = f->fresh = true;
 		/* a flow picked up mid-stream is established at once (conntrack) */
 		f->est = p->proto == FW_PROTO_TCP && !(p->tcp_flags & FW_TCP_SYN) &&
 			 !(p->tcp_flags & FW_TCP_RST);
@@ -46,6 +52,7 @@ int ids_flow_track(struct fw_ct *ct, const struct fw_pkt *p, uint64_t now, struc
 	const struct fw_ct_entry *e = &ct->e[r.entry];
 
 	f->known = true;
+	f->entry = r.entry;
 	f->dir = r.dir;
 	if (e->proto == FW_PROTO_TCP)
 		f->est = e->tcp >= FW_TCP_ESTABLISHED && e->tcp <= FW_TCP_LAST_ACK;
@@ -147,4 +154,43 @@ bool ids_rule_hdr_ok(const struct ids_blob_hdr *h, const struct ids_blob_rule *r
 	if (side_ok(h, r, p->saddr, p->sport, p->daddr, p->dport, alen, ports))
 		return true;
 	return r->bidir && side_ok(h, r, p->daddr, p->dport, p->saddr, p->sport, alen, ports);
+}
+
+static bool fb_get(const uint64_t *bits, uint16_t b)
+{
+	return bits && (bits[b / 64] >> (b % 64) & 1);
+}
+
+bool ids_fb_check(const struct ids_blob_fb *fb, unsigned nfb, const uint64_t *bits)
+{
+	for (unsigned i = 0; i < nfb; i++) {
+		unsigned hits = 0;
+
+		if (fb[i].op != IDS_BLOB_FB_ISSET && fb[i].op != IDS_BLOB_FB_ISNOTSET)
+			continue;
+		for (unsigned k = 0; k < fb[i].n; k++)
+			hits += fb_get(bits, fb[i].bit[k]);
+		if (fb[i].op == IDS_BLOB_FB_ISSET ? !(fb[i].any ? hits > 0 : hits == fb[i].n)
+						  : !(fb[i].any ? hits < fb[i].n : hits == 0))
+			return false;
+	}
+	return true;
+}
+
+void ids_fb_apply(const struct ids_blob_fb *fb, unsigned nfb, uint64_t *bits)
+{
+	if (!bits)
+		return;
+	for (unsigned i = 0; i < nfb; i++)
+		for (unsigned k = 0; k < fb[i].n; k++) {
+			uint16_t b = fb[i].bit[k];
+			uint64_t m = 1ull << (b % 64);
+
+			if (fb[i].op == IDS_BLOB_FB_SET)
+				bits[b / 64] |= m;
+			else if (fb[i].op == IDS_BLOB_FB_UNSET)
+				bits[b / 64] &= ~m;
+			else if (fb[i].op == IDS_BLOB_FB_TOGGLE)
+				bits[b / 64] ^= m;
+		}
 }

@@ -19,7 +19,13 @@ struct ids_flow {
 	bool known;	/* of a tracked flow (else: untracked, invalid, related) */
 	uint8_t dir;	/* 0 from the side that opened it (to_server), 1 back */
 	bool est;	/* TCP: handshake done, not closed; else: both ways seen */
+	bool fresh;	/* a new flow: entered by this frame */
+	uint32_t entry;	/* its index in the table (FW_CT_NIL when not known) */
 };
+
+/* A flow's flowbits (blob.h: the names the in-line rules use). */
+#define IDS_FB_WORDS (IDS_BLOB_FLOWBITS_MAX / 64)
+typedef uint64_t ids_fbits[IDS_FB_WORDS];
 
 /*
  * Classifies p with the flow table ct (at time now, ns): updates its flow,
@@ -37,5 +43,14 @@ int ids_flow_track(struct fw_ct *ct, const struct fw_pkt *p, uint64_t now, struc
  */
 bool ids_rule_hdr_ok(const struct ids_blob_hdr *h, const struct ids_blob_rule *r,
 		     const struct fw_pkt *p, bool ports, const struct ids_flow *f);
+
+/*
+ * Rule r's flowbits checks (isset, isnotset) against bits, the frame's
+ * flow's (NULL: of no flow, every bit clear), and its changes (set, unset,
+ * toggle) applied to bits (none when NULL). fb: r's operations (blob.h:
+ * nfb of them, after the previous rules').
+ */
+bool ids_fb_check(const struct ids_blob_fb *fb, unsigned nfb, const uint64_t *bits);
+void ids_fb_apply(const struct ids_blob_fb *fb, unsigned nfb, uint64_t *bits);
 
 #endif

@@ -76,7 +76,10 @@ ids_run() {
 	# server), 1000014 on the host's (10.0.2.2, to 6000-6003), 1000010 on
 	# the guest's only where HOME_NET is the guest alone (GUEST_HOME=1, the
 	# stack file's run).
-	alerts=$((drops + am + am_in + 2 + 1 + ${GUEST_HOME:-0}))
+	# Flowbits: 1000016 on the host's alert markers from frame 9 on, 1000017
+	# before it (frames 1 and 5), 1000015 never alerts (noalert).
+	fb=$(((RECVT - 9 + 3) / 4 + 2))
+	alerts=$((drops + am + am_in + 2 + 1 + ${GUEST_HOME:-0} + fb))
 	# FAILED: scans stopped by a pattern the blob's table does not name
 	# (the forged blob below: the clean later fragment's), each a drop.
 	drops=$((drops + FAILED))
@@ -105,6 +108,12 @@ ids_run() {
 		why="$why; no flow:to_server alert both ways"
 	grep -q '"event":"ids_alert",.*"sid":1000014,.*"src_ip":"10.0.2.2",.*"direction":"to_guest"' "$T/$n" ||
 		why="$why; no alert of the CIDR rule"
+	! grep -q '"event":"ids_alert",.*"sid":1000015,' "$T/$n" ||
+		why="$why; an alert of a flowbits:noalert rule"
+	grep -q '"event":"ids_alert",.*"sid":1000017,.*"dest_port":6001,"direction":"to_guest"' "$T/$n" ||
+		why="$why; no alert of flowbits:isnotset"
+	! grep -q '"event":"ids_alert",.*"sid":1000016,.*"direction":"from_guest"' "$T/$n" ||
+		why="$why; flowbits:isset on the guest's flow, where the bit was never set"
 	[ "$(field flows_full)" = 0 ] && [ "$(field flows)" -ge 8 ] ||
 		why="$why; flows $(field flows), flows_full $(field flows_full) (want 8 or more, 0)"
 	# The later fragments: no ports (none in them), their datagram's protocol.
@@ -172,7 +181,7 @@ fi
 build/rampart-policy compile "$T/io.rules" -o "$T/io.blob" --kind ids 2>"$T/compile"
 grep -q "io.rules:11: sid 1000003: not loaded in-line: pcre without a content" "$T/compile" &&
 	grep -q "io.rules:20: sid 1000007: not loaded in-line: pcre with a buffer flag" "$T/compile" &&
-	grep -q "10 rules in-line (10 contents, 2 pcres, .*), 2 not loaded in-line" "$T/compile" &&
+	grep -q "13 rules in-line (13 contents, 2 pcres, .* 3 flowbits operations, .*), 2 not loaded in-line" "$T/compile" &&
 	ok "a pcre without a content and one with a buffer flag (U) are reported as not loaded in-line" ||
 	notok "not loaded in-line" "$(cat "$T/compile")"
 

@@ -372,6 +372,68 @@ static void test_flow(void **state)
 	free(out.blob);
 }
 
+static const char fb_rules[] =
+	/* 0: sets a, silently; 1: isset a; 2: isnotset a|b (one of them clear);
+	 * 3: toggles b; 4: isset c, which no rule in-line sets: left out; 5: sets
+	 * c, but is not in-line (dsize) */
+	"alert tcp any any -> any any (msg:\"s\"; content:\"s\"; flowbits:set,a; "
+	"flowbits:noalert; sid:1;)\n"
+	"drop tcp any any -> any any (msg:\"i\"; flowbits:isset,a; content:\"i\"; sid:2;)\n"
+	"alert tcp any any -> any any (msg:\"n\"; flowbits:isnotset,a|b; content:\"n\"; sid:3;)\n"
+	"alert tcp any any -> any any (msg:\"t\"; flowbits:toggle,b; content:\"t\"; sid:4;)\n"
+	"alert tcp any any -> any any (msg:\"c\"; flowbits:isset,c; content:\"c\"; sid:5;)\n"
+	"alert tcp any any -> any any (msg:\"d\"; dsize:>5; flowbits:set,c; content:\"d\"; "
+	"sid:6;)\n";
+
+static void test_flowbits(void **state)
+{
+	const struct ids_blob_hdr *h;
+	const struct ids_blob_rule *r;
+	struct ids_blob_fb *fb;
+	uint64_t bits[IDS_FB_WORDS] = {0};
+	const char *why;
+
+	assert_int_equal(compile(fb_rules), 0);
+	assert_int_equal(out.nrules, 4);
+	assert_int_equal(out.not_loaded, 2);
+	assert_int_equal(out.nfbs, 4);
+	assert_int_equal(ids_blob_check(out.blob, out.len, &why), 0);
+	h = out.blob;
+	r = (const void *)((const uint8_t *)out.blob + h->rule_off);
+	fb = (void *)((uint8_t *)out.blob + h->fb_off);
+	assert_int_equal(r[0].flags, IDS_BLOB_NOALERT);
+	assert_int_equal(r[1].flags, 0);
+	assert_int_equal(fb[0].op, IDS_BLOB_FB_SET);
+	assert_int_equal(fb[2].op, IDS_BLOB_FB_ISNOTSET);
+	assert_int_equal(fb[2].any, 1);
+	assert_int_equal(fb[2].n, 2);
+	/* a and b: two bits of the layer's table, the same in every rule */
+	assert_int_equal(fb[1].bit[0], fb[0].bit[0]);
+	assert_int_equal(fb[3].bit[0], fb[2].bit[1]);
+	assert_int_not_equal(fb[0].bit[0], fb[3].bit[0]);
+	/* On one flow: isset a only once set; isnotset a|b while one is clear. */
+	assert_false(ids_fb_check(&fb[1], 1, bits));
+	assert_true(ids_fb_check(&fb[2], 1, bits));
+	ids_fb_apply(&fb[0], 1, bits);
+	assert_true(ids_fb_check(&fb[1], 1, bits));
+	assert_true(ids_fb_check(&fb[2], 1, bits)); /* b still clear */
+	ids_fb_apply(&fb[3], 1, bits);
+	assert_false(ids_fb_check(&fb[2], 1, bits)); /* a and b set */
+	ids_fb_apply(&fb[3], 1, bits);
+	assert_true(ids_fb_check(&fb[2], 1, bits)); /* b toggled back */
+	/* Of no flow: every bit clear, nothing kept. */
+	assert_false(ids_fb_check(&fb[1], 1, NULL));
+	assert_true(ids_fb_check(&fb[2], 1, NULL));
+	ids_fb_apply(&fb[0], 1, NULL);
+	/* The check: a bit past the table, an unknown operation. */
+	fb[0].bit[0] = IDS_BLOB_FLOWBITS_MAX;
+	assert_int_equal(ids_blob_check(out.blob, out.len, &why), -1);
+	fb[0].bit[0] = 0;
+	fb[0].op = IDS_BLOB_FB_ISNOTSET + 1;
+	assert_int_equal(ids_blob_check(out.blob, out.len, &why), -1);
+	free(out.blob);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -381,6 +443,7 @@ int main(void)
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_headers),
 		cmocka_unit_test(test_flow),
+		cmocka_unit_test(test_flowbits),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

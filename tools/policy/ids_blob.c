@@ -14,8 +14,12 @@
  *     only_stream: the layer inspects packets, not streams), at least one
  *     content over the packet payload with nocase, offset and depth, and
  *     pcres over the packet payload (flags i s m x A E G B O, R after a
- *     content, negation). Any other keyword (pcre buffer flags, flowbits,
- *     byte_*, dsize, relative contents, app-layer buffers, thresholds...)
+ *     content, negation), flowbits (set, unset, toggle, isset, isnotset,
+ *     noalert) when every bit a rule checks is set or toggled by a rule
+ *     loaded in-line too (else isnotset would hold for ever, isset never)
+ *     and the names fit the layer's table (IDS_BLOB_FLOWBITS_MAX). Any
+ *     other keyword (pcre buffer flags, byte_*, dsize, relative contents,
+ *     app-layer buffers, thresholds...)
  *     leaves the rule out, reported with its file:line, sid and why: a
  *     rule is never enforced in part.
  *  2. A rule the parser refuses stops the compile (as a firewall ruleset
@@ -49,14 +53,12 @@ static const char *not_inline(const struct ids_rule *r)
 	if (r->flow & FL_ONLY_STREAM)
 		return "flow:only_stream: the in-line layer inspects packets, not reassembled "
 		       "streams (not in-line yet)";
-	if (r->nfb)
-		return "flowbits: need connection state (not in-line yet)";
+	if (r->nfb > IDS_BLOB_FB_PER_RULE)
+		return "flowbits: more operations than the in-line limit";
 	if (r->has_dsize || r->has_flags || r->has_itype || r->has_icode || r->ipproto)
 		return "dsize/flags/itype/icode/ip_proto: not in-line yet";
 	if (r->thr_type != THR_NONE)
 		return "threshold/detection_filter: not in-line yet";
-	if (r->noalert)
-		return "noalert: not in-line yet";
 	if (!r->nsm)
 		return "no content: the in-line layer matches contents only";
 	if (r->nsm > IDS_BLOB_CONTENTS_MAX)
@@ -261,10 +263,81 @@ static uint32_t align8(uint64_t v)
 	return (uint32_t)((v + 7) & ~7ull);
 }
 
+static const char fb_unset_why[] =
+	"flowbits: checks a bit that no rule loaded in-line sets (the rule setting it is not "
+	"in-line)";
+static const char fb_full_why[] =
+	"flowbits: more names than the in-line table (256)";
+
+/* Which rules load as far as flowbits go (why[i] NULL: loads), and each
+ * name's bit (map, by the parser's name id; -1 none): rules whose names
+ * would pass IDS_BLOB_FLOWBITS_MAX, then rules checking a bit no loaded
+ * rule sets or toggles, are left out, until nothing changes (each round
+ * leaves one rule out at least, so at most nrules rounds). -1: out of memory. */
+static int flowbits_resolve(const struct ids_ruleset *rs, const char **why, int32_t *map)
+{
+	bool *set = calloc(IDS_FLOWBITS_MAX, sizeof(*set));
+	bool changed = true;
+
+	if (!set)
+		return -1;
+	while (changed) {
+		uint32_t nbits = 0;
+
+		changed = false;
+		for (uint32_t k = 0; k < IDS_FLOWBITS_MAX; k++)
+			map[k] = -1, set[k] = false;
+		for (uint32_t i = 0; i < rs->nrules; i++) {
+			const struct ids_rule *r = rs->rules[i];
+			uint32_t fresh = 0;
+
+			if (why[i] || !r->nfb)
+				continue;
+			for (unsigned f = 0; f < r->nfb; f++) /* upper bound: repeats count */
+				for (unsigned k = 0; k < r->fb[f].n; k++)
+					fresh += map[r->fb[f].ids[k]] < 0;
+			if (nbits + fresh > IDS_BLOB_FLOWBITS_MAX) {
+				why[i] = fb_full_why;
+				changed = true;
+				continue;
+			}
+			for (unsigned f = 0; f < r->nfb; f++)
+				for (unsigned k = 0; k < r->fb[f].n; k++) {
+					uint32_t id = r->fb[f].ids[k];
+
+					if (map[id] < 0)
+						map[id] = (int32_t)nbits++;
+					if (r->fb[f].op == FB_SET || r->fb[f].op == FB_TOGGLE)
+						set[id] = true;
+				}
+		}
+		for (uint32_t i = 0; i < rs->nrules; i++) {
+			const struct ids_rule *r = rs->rules[i];
+
+			if (why[i])
+				continue;
+			for (unsigned f = 0; f < r->nfb && !why[i]; f++)
+				if (r->fb[f].op == FB_ISSET || r->fb[f].op == FB_ISNOTSET)
+					for (unsigned k = 0; k < r->fb[f].n; k++)
+						if (!set[r->fb[f].ids[k]]) {
+							why[i] = fb_unset_why;
+							changed = true;
+							break;
+						}
+		}
+	}
+	free(set);
+	return 0;
+}
+
 int ids_blob_compile(const char *text, size_t len, const char *path, const char *const *vars,
 		     unsigned nvars, FILE *errf, struct ids_blob_out *out)
 {
 	struct reasons reasons = {.n = 0};
+	const char **whys = NULL;
+	int32_t *fbmap = NULL;
+	struct ids_blob_fb *fbs = NULL;
+	uint32_t nfbs = 0, maxfb = 0;
 	struct runs at = {.each = sizeof(struct ids_blob_addr)};
 	struct runs pt = {.each = sizeof(struct ids_blob_port)};
 	struct ids_ruleset rs;
@@ -310,8 +383,23 @@ int ids_blob_compile(const char *text, size_t len, const char *path, const char 
 			rs.failed, rs.failed == 1 ? "" : "s");
 		goto done;
 	}
-	for (uint32_t i = 0; i < rs.nrules; i++)
+	for (uint32_t i = 0; i < rs.nrules; i++) {
 		maxp += rs.rules[i]->nsm;
+		maxfb += rs.rules[i]->nfb;
+	}
+	whys = calloc(rs.nrules ? rs.nrules : 1, sizeof(*whys));
+	fbmap = calloc(IDS_FLOWBITS_MAX, sizeof(*fbmap));
+	fbs = calloc(maxfb ? maxfb : 1, sizeof(*fbs));
+	if (!whys || !fbmap || !fbs) {
+		fprintf(errf, "rampart-policy: %s: out of memory\n", path);
+		goto done;
+	}
+	for (uint32_t i = 0; i < rs.nrules; i++)
+		whys[i] = not_inline(rs.rules[i]);
+	if (flowbits_resolve(&rs, whys, fbmap)) {
+		fprintf(errf, "rampart-policy: %s: out of memory\n", path);
+		goto done;
+	}
 	rules = calloc(rs.nrules ? rs.nrules : 1, sizeof(*rules));
 	pats = calloc(maxp ? maxp : 1, sizeof(*pats));
 	exprs = calloc(maxp ? maxp : 1, sizeof(*exprs));
@@ -327,7 +415,7 @@ int ids_blob_compile(const char *text, size_t len, const char *path, const char 
 	}
 	for (uint32_t i = 0; i < rs.nrules; i++) {
 		const struct ids_rule *r = rs.rules[i];
-		const char *why = not_inline(r);
+		const char *why = whys[i];
 		struct ids_blob_rule *b;
 
 		if (why) {
@@ -353,6 +441,20 @@ int ids_blob_compile(const char *text, size_t len, const char *path, const char 
 		b->ncontents = 0;
 		b->line = r->line;
 		b->flow = r->flow; /* FL_* are the blob's values; not_inline: no only_stream */
+		b->flags = r->noalert ? IDS_BLOB_NOALERT : 0;
+		for (unsigned f = 0; f < r->nfb; f++) { /* flowbits_resolve: every name mapped */
+			struct ids_blob_fb *x = &fbs[nfbs++];
+
+			x->op = r->fb[f].op == FB_SET ? IDS_BLOB_FB_SET :
+				r->fb[f].op == FB_UNSET ? IDS_BLOB_FB_UNSET :
+				r->fb[f].op == FB_TOGGLE ? IDS_BLOB_FB_TOGGLE :
+				r->fb[f].op == FB_ISSET ? IDS_BLOB_FB_ISSET : IDS_BLOB_FB_ISNOTSET;
+			x->any = r->fb[f].any;
+			x->n = (uint8_t)r->fb[f].n;
+			for (unsigned k = 0; k < r->fb[f].n; k++)
+				x->bit[k] = (uint16_t)fbmap[r->fb[f].ids[k]];
+		}
+		b->nfb = (uint8_t)r->nfb;
 		if (addrs(&at, &b->src, &b->nsrc, &r->src) || addrs(&at, &b->dst, &b->ndst, &r->dst) ||
 		    ports(&pt, &b->sport, &b->nsport, &r->sport) ||
 		    ports(&pt, &b->dport, &b->ndport, &r->dport)) {
@@ -442,7 +544,7 @@ int ids_blob_compile(const char *text, size_t len, const char *path, const char 
 		struct ids_blob_hdr h = {.magic = IDS_BLOB_MAGIC, .version = IDS_BLOB_VERSION,
 					 .nrules = nrules, .npatterns = npats,
 					 .not_loaded = out->not_loaded, .npcre = npcre,
-					 .naddrs = at.n, .nports = pt.n};
+					 .naddrs = at.n, .nports = pt.n, .nfbs = nfbs};
 		const char *why;
 		uint8_t *blob;
 
@@ -450,7 +552,8 @@ int ids_blob_compile(const char *text, size_t len, const char *path, const char 
 		h.pattern_off = align8(h.rule_off + (uint64_t)nrules * sizeof(*rules));
 		h.addr_off = align8(h.pattern_off + (uint64_t)npats * sizeof(*pats));
 		h.port_off = align8(h.addr_off + (uint64_t)at.n * at.each);
-		h.db_off = align8(h.port_off + (uint64_t)pt.n * pt.each);
+		h.fb_off = align8(h.port_off + (uint64_t)pt.n * pt.each);
+		h.db_off = align8(h.fb_off + (uint64_t)nfbs * sizeof(*fbs));
 		h.db_size = (uint32_t)ser_len;
 		h.pcre_off = align8(h.db_off + (uint64_t)ser_len);
 		if (npcre) {
@@ -470,6 +573,7 @@ int ids_blob_compile(const char *text, size_t len, const char *path, const char 
 			memcpy(blob + h.addr_off, at.v, (size_t)at.n * at.each);
 		if (pt.n)
 			memcpy(blob + h.port_off, pt.v, (size_t)pt.n * pt.each);
+		memcpy(blob + h.fb_off, fbs, (size_t)nfbs * sizeof(*fbs));
 		memcpy(blob + h.db_off, ser, ser_len);
 		memcpy(blob + h.pcre_off, pcres, (size_t)npcre * sizeof(*pcres));
 		if (npcre)
@@ -488,6 +592,7 @@ int ids_blob_compile(const char *text, size_t len, const char *path, const char 
 		out->npcre = npcre;
 		out->naddrs = at.n;
 		out->nports = pt.n;
+		out->nfbs = nfbs;
 	}
 	rc = 0;
 done:
@@ -503,6 +608,9 @@ done:
 	free(ser);
 	free(pcres);
 	free(codes);
+	free(whys);
+	free(fbmap);
+	free(fbs);
 	runs_free(&at);
 	runs_free(&pt);
 	pcre2_serialize_free(pser);
