@@ -11,7 +11,7 @@
  * lo <= hi) inside their tables, only known flow bits, flowbits
  * operations (at most IDS_BLOB_FB_PER_RULE, known, each of 1 to
  * IDS_BLOB_FB_NAMES bits below IDS_BLOB_FLOWBITS_MAX) numbering the
- * table's exactly, a known action
+ * table's exactly, known packet fields with known comparisons, a known action
  * and protocol and a NUL-terminated msg;
  * every pattern names a rule; and the patterns of each rule number its
  * contents exactly; likewise its pcres (at most IDS_BLOB_PCRES_MAX), each
@@ -28,7 +28,7 @@
 _Static_assert(sizeof(struct ids_blob_hdr) % 8 == 0, "ids blob header not 8-byte sized");
 _Static_assert(sizeof(struct ids_blob_rule) % 8 == 0, "ids blob rule not 8-byte sized");
 _Static_assert(sizeof(struct ids_blob_pcre) % 8 == 0, "ids blob pcre not 8-byte sized");
-_Static_assert(sizeof(struct ids_blob_rule) == 168, "ids blob rule layout changed");
+_Static_assert(sizeof(struct ids_blob_rule) == 184, "ids blob rule layout changed");
 _Static_assert(sizeof(struct ids_blob_addr) == 20, "ids blob addr layout changed");
 _Static_assert(sizeof(struct ids_blob_fb) == 20, "ids blob flowbits layout changed");
 
@@ -105,7 +105,11 @@ int ids_blob_check(const void *blob, uint64_t size, const char **why)
 		    (uint64_t)r[i].sport + r[i].nsport > h->nports ||
 		    (uint64_t)r[i].dport + r[i].ndport > h->nports ||
 		    (r[i].flow & ~IDS_BLOB_FLOW_ALL) || (r[i].flags & ~IDS_BLOB_NOALERT) ||
-		    r[i].nfb > IDS_BLOB_FB_PER_RULE ||
+		    r[i].nfb > IDS_BLOB_FB_PER_RULE || (r[i].fields & ~IDS_BLOB_F_ALL) ||
+		    r[i].dsize_cmp > IDS_BLOB_NE || r[i].itype_cmp > IDS_BLOB_NE ||
+		    r[i].icode_cmp > IDS_BLOB_NE ||
+		    (r[i].tcp_mod && r[i].tcp_mod != '+' && r[i].tcp_mod != '*' &&
+		     r[i].tcp_mod != '!') ||
 		    (r[i].action != IDS_BLOB_ALERT && r[i].action != IDS_BLOB_DROP) ||
 		    (r[i].proto != IDS_BLOB_IP && r[i].proto != IDS_BLOB_TCP &&
 		     r[i].proto != IDS_BLOB_UDP && r[i].proto != IDS_BLOB_ICMP) ||

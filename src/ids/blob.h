@@ -73,6 +73,18 @@ enum ids_blob_flow {
 	IDS_BLOB_NOT_ESTABLISHED = 0x08, IDS_BLOB_STATELESS = 0x10, IDS_BLOB_NO_STREAM = 0x40
 };
 #define IDS_BLOB_FLOW_ALL 0x5fu
+enum ids_blob_field {
+	IDS_BLOB_F_DSIZE = 1, IDS_BLOB_F_FLAGS = 2, IDS_BLOB_F_ITYPE = 4, IDS_BLOB_F_ICODE = 8,
+	IDS_BLOB_F_IPPROTO = 16
+};
+#define IDS_BLOB_F_ALL 0x1fu
+/* The offline engine's comparisons (its enum ids_cmp, the same values):
+ * v = a, v < a, v > a, v <= a, v >= a, a < v < b, v & a, v ^ a, v != a. */
+enum ids_blob_cmp {
+	IDS_BLOB_EQ, IDS_BLOB_LT, IDS_BLOB_GT, IDS_BLOB_LE, IDS_BLOB_GE, IDS_BLOB_RANGE,
+	IDS_BLOB_AND, IDS_BLOB_OR, IDS_BLOB_NE
+};
+
 /* ids_blob_rule.flags: flowbits:noalert (its actions still apply, as in
  * Suricata 7: a drop drops, silently). */
 enum ids_blob_rule_flag { IDS_BLOB_NOALERT = 1 };
@@ -125,6 +137,15 @@ struct ids_blob_rule {
 	uint16_t nsrc, ndst;    /* 0: any */
 	uint32_t sport, dport;  /* first entry in ports[] */
 	uint16_t nsport, ndport; /* 0: any */
+	/* The packet's fields (enum ids_blob_field says which apply): dsize
+	 * (the payload's length), flags (TCP: tcp_set compared after clearing
+	 * tcp_mask, tcp_mod 0 exact, '+' all, '*' any, '!' none), itype, icode,
+	 * ip_proto; comparisons as enum ids_blob_cmp, b only for a range. */
+	uint8_t fields, ipproto;
+	uint8_t tcp_set, tcp_mask, tcp_mod;
+	uint8_t dsize_cmp, itype_cmp, icode_cmp;
+	uint16_t dsize_a, dsize_b;
+	uint8_t itype_a, itype_b, icode_a, icode_b;
 	char msg[IDS_BLOB_MSG_MAX]; /* NUL-terminated */
 };
 

@@ -20,7 +20,9 @@
  *  4. Nothing here reads outside the blob's tables: ids_blob_check put
  *     every rule's runs inside them, and every flowbit below
  *     IDS_BLOB_FLOWBITS_MAX.
- *  5. Flowbits as Suricata's: isset of a|b holds when one is set, of a&b
+ *  5. Packet fields as the offline engine compares them (its ids_cmp_ok);
+ *     flags, itype and icode never match a frame without its L4 header.
+ *  6. Flowbits as Suricata's: isset of a|b holds when one is set, of a&b
  *     when all are; isnotset the other way round; a frame of no flow has
  *     every bit clear and keeps none.
  */
@@ -193,4 +195,54 @@ void ids_fb_apply(const struct ids_blob_fb *fb, unsigned nfb, uint64_t *bits)
 			else if (fb[i].op == IDS_BLOB_FB_TOGGLE)
 				bits[b / 64] ^= m;
 		}
+}
+
+/* The offline engine's ids_cmp_ok, for the blob's values. */
+static bool cmp_ok(uint8_t cmp, int64_t v, int64_t a, int64_t b)
+{
+	switch (cmp) {
+	case IDS_BLOB_EQ: return v == a;
+	case IDS_BLOB_NE: return v != a;
+	case IDS_BLOB_LT: return v < a;
+	case IDS_BLOB_GT: return v > a;
+	case IDS_BLOB_LE: return v <= a;
+	case IDS_BLOB_GE: return v >= a;
+	case IDS_BLOB_RANGE: return v > a && v < b;
+	case IDS_BLOB_AND: return (v & a) != 0;
+	case IDS_BLOB_OR: return (v ^ a) != 0;
+	}
+	return false;
+}
+
+bool ids_rule_fields_ok(const struct ids_blob_rule *r, const struct fw_pkt *p, bool l4,
+			uint32_t dsize)
+{
+	bool icmp = p->proto == 1 || p->proto == 58;
+
+	if (!r->fields)
+		return true;
+	if ((r->fields & IDS_BLOB_F_IPPROTO) && p->proto != r->ipproto)
+		return false;
+	if ((r->fields & IDS_BLOB_F_DSIZE) && !cmp_ok(r->dsize_cmp, dsize, r->dsize_a, r->dsize_b))
+		return false;
+	if (r->fields & IDS_BLOB_F_FLAGS) {
+		uint8_t f;
+
+		if (!l4 || p->proto != 6)
+			return false;
+		f = p->tcp_flags & (uint8_t)~r->tcp_mask;
+		switch (r->tcp_mod) {
+		case '+': if ((f & r->tcp_set) != r->tcp_set) return false; break;
+		case '*': if (!(f & r->tcp_set)) return false; break;
+		case '!': if (f & r->tcp_set) return false; break;
+		default: if (f != r->tcp_set) return false;
+		}
+	}
+	if ((r->fields & IDS_BLOB_F_ITYPE) &&
+	    (!l4 || !icmp || !cmp_ok(r->itype_cmp, p->icmp_type, r->itype_a, r->itype_b)))
+		return false;
+	if ((r->fields & IDS_BLOB_F_ICODE) &&
+	    (!l4 || !icmp || !cmp_ok(r->icode_cmp, p->icmp_code, r->icode_a, r->icode_b)))
+		return false;
+	return true;
 }

@@ -45,6 +45,14 @@ bool ids_rule_hdr_ok(const struct ids_blob_hdr *h, const struct ids_blob_rule *r
 		     const struct fw_pkt *p, bool ports, const struct ids_flow *f);
 
 /*
+ * Whether p's fields are r's (dsize, flags, itype, icode, ip_proto):
+ * dsize the payload's length, l4 whether p's L4 header is the frame's
+ * (not a later fragment): without it, flags, itype and icode never match.
+ */
+bool ids_rule_fields_ok(const struct ids_blob_rule *r, const struct fw_pkt *p, bool l4,
+			uint32_t dsize);
+
+/*
  * Rule r's flowbits checks (isset, isnotset) against bits, the frame's
  * flow's (NULL: of no flow, every bit clear), and its changes (set, unset,
  * toggle) applied to bits (none when NULL). fb: r's operations (blob.h:

@@ -155,6 +155,7 @@ struct scan {
 	const uint8_t *data; /* the payload scanned */
 	uint32_t len;
 	bool ports; /* p's ports are the frame's (TCP, UDP: not a later fragment) */
+	bool l4; /* p's L4 header is the frame's (not a later fragment) */
 	const struct ids_flow *flow; /* NULL: no rule has `flow`, no table */
 	bool drop;
 	bool failed; /* a match the blob's table does not name: the scan stopped */
@@ -256,6 +257,7 @@ static int confirm(struct scan *s, uint64_t *bits)
 		int c;
 
 		if (!ids_rule_hdr_ok(hdr, r, s->p, s->ports, s->flow) ||
+		    !ids_rule_fields_ok(r, s->p, s->l4, s->len) ||
 		    (r->nfb && !ids_fb_check(fb, r->nfb, bits)))
 			continue;
 		c = r->npcre ? pcres_confirm(ri, s) : 1;
@@ -376,7 +378,8 @@ static bool idsl_filter(const uint8_t *frame, uint32_t len, bool from_guest)
 			rt_memset(fbits[fl.entry], 0, sizeof(fbits[fl.entry]));
 		s.flow = &fl;
 	}
-	s.ports = p.l4_ok && p.frag != FW_FRAG_LATER && (p.proto == 6 || p.proto == 17);
+	s.l4 = p.l4_ok && p.frag != FW_FRAG_LATER;
+	s.ports = s.l4 && (p.proto == 6 || p.proto == 17);
 	s.data = frame + off;
 	s.len = n;
 	frame_no++;

@@ -375,15 +375,15 @@ static void test_flow(void **state)
 static const char fb_rules[] =
 	/* 0: sets a, silently; 1: isset a; 2: isnotset a|b (one of them clear);
 	 * 3: toggles b; 4: isset c, which no rule in-line sets: left out; 5: sets
-	 * c, but is not in-line (dsize) */
+	 * c, but is not in-line (a relative content) */
 	"alert tcp any any -> any any (msg:\"s\"; content:\"s\"; flowbits:set,a; "
 	"flowbits:noalert; sid:1;)\n"
 	"drop tcp any any -> any any (msg:\"i\"; flowbits:isset,a; content:\"i\"; sid:2;)\n"
 	"alert tcp any any -> any any (msg:\"n\"; flowbits:isnotset,a|b; content:\"n\"; sid:3;)\n"
 	"alert tcp any any -> any any (msg:\"t\"; flowbits:toggle,b; content:\"t\"; sid:4;)\n"
 	"alert tcp any any -> any any (msg:\"c\"; flowbits:isset,c; content:\"c\"; sid:5;)\n"
-	"alert tcp any any -> any any (msg:\"d\"; dsize:>5; flowbits:set,c; content:\"d\"; "
-	"sid:6;)\n";
+	"alert tcp any any -> any any (msg:\"d\"; flowbits:set,c; content:\"d\"; "
+	"content:\"e\"; distance:1; sid:6;)\n";
 
 static void test_flowbits(void **state)
 {
@@ -434,6 +434,61 @@ static void test_flowbits(void **state)
 	free(out.blob);
 }
 
+static const char field_rules[] =
+	"alert udp any any -> any any (msg:\"d\"; dsize:4<>9; content:\"a\"; sid:1;)\n"
+	"alert tcp any any -> any any (msg:\"f\"; flags:S+,12; content:\"a\"; sid:2;)\n"
+	"alert tcp any any -> any any (msg:\"g\"; flags:!R; content:\"a\"; sid:3;)\n"
+	"alert icmp any any -> any any (msg:\"i\"; itype:>127; icode:0; content:\"a\"; sid:4;)\n"
+	"alert ip any any -> any any (msg:\"p\"; ip_proto:17; content:\"a\"; sid:5;)\n"
+	"alert udp any any -> any any (msg:\"x\"; dsize:>70000; content:\"a\"; sid:6;)\n";
+
+static void test_fields(void **state)
+{
+	const struct ids_blob_rule *r;
+	const char *why;
+	size_t n;
+
+	assert_int_equal(compile(field_rules), 0);
+	assert_int_equal(out.nrules, 5);
+	assert_int_equal(out.not_loaded, 1); /* dsize past a packet's */
+	assert_int_equal(ids_blob_check(out.blob, out.len, &why), 0);
+	r = (const void *)((const uint8_t *)out.blob + ((const struct ids_blob_hdr *)out.blob)->rule_off);
+	/* dsize 4<>9: 5 to 8 */
+	assert_false(ids_rule_fields_ok(&r[0], udp(1, 2, 3, 4), true, 4));
+	assert_true(ids_rule_fields_ok(&r[0], udp(1, 2, 3, 4), true, 5));
+	assert_true(ids_rule_fields_ok(&r[0], udp(1, 2, 3, 4), true, 8));
+	assert_false(ids_rule_fields_ok(&r[0], udp(1, 2, 3, 4), true, 9));
+	/* flags S+,12: SYN set, the reserved bits ignored; !R: no RST */
+	assert_true(ids_rule_fields_ok(&r[1], tcp(1, 2, 3, 4, 1, 0, 0x02, 0), true, 0));
+	assert_true(ids_rule_fields_ok(&r[1], tcp(1, 2, 3, 4, 1, 0, 0xc2 | 0x10, 0), true, 0));
+	assert_false(ids_rule_fields_ok(&r[1], tcp(1, 2, 3, 4, 1, 0, 0x10, 0), true, 0));
+	assert_false(ids_rule_fields_ok(&r[1], tcp(1, 2, 3, 4, 1, 0, 0x02, 0), false, 0));
+	assert_false(ids_rule_fields_ok(&r[1], udp(1, 2, 3, 4), true, 0));
+	assert_true(ids_rule_fields_ok(&r[2], tcp(1, 2, 3, 4, 1, 0, 0x18, 0), true, 0));
+	assert_false(ids_rule_fields_ok(&r[2], tcp(1, 2, 3, 4, 1, 0, 0x14, 0), true, 0));
+	/* itype >127, icode 0: an ICMPv6 echo request (128), not its reply's
+	 * type 129 code 1, nor an IPv4 echo (8) */
+	n = ff_icmp6(frame, 0, 128, 0, 0, (const uint8_t *)"abcd", 4);
+	assert_false(fw_parse(frame, n, &pkt));
+	assert_true(ids_rule_fields_ok(&r[3], &pkt, true, 4));
+	n = ff_icmp6(frame, 0, 129, 1, 0, (const uint8_t *)"abcd", 4);
+	assert_false(fw_parse(frame, n, &pkt));
+	assert_false(ids_rule_fields_ok(&r[3], &pkt, true, 4));
+	n = ff_icmp(frame, 1, 2, 8, 0, 0, NULL, 0);
+	assert_false(fw_parse(frame, n, &pkt));
+	assert_false(ids_rule_fields_ok(&r[3], &pkt, true, 0));
+	/* ip_proto:17 */
+	assert_true(ids_rule_fields_ok(&r[4], udp(1, 2, 3, 4), true, 4));
+	assert_false(ids_rule_fields_ok(&r[4], tcp(1, 2, 3, 4, 1, 0, 0x02, 0), true, 0));
+	/* The check: an unknown comparison, an unknown flags modifier. */
+	((struct ids_blob_rule *)r)[0].dsize_cmp = IDS_BLOB_NE + 1;
+	assert_int_equal(ids_blob_check(out.blob, out.len, &why), -1);
+	((struct ids_blob_rule *)r)[0].dsize_cmp = IDS_BLOB_RANGE;
+	((struct ids_blob_rule *)r)[1].tcp_mod = '?';
+	assert_int_equal(ids_blob_check(out.blob, out.len, &why), -1);
+	free(out.blob);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -444,6 +499,7 @@ int main(void)
 		cmocka_unit_test(test_headers),
 		cmocka_unit_test(test_flow),
 		cmocka_unit_test(test_flowbits),
+		cmocka_unit_test(test_fields),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

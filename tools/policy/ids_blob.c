@@ -14,11 +14,12 @@
  *     only_stream: the layer inspects packets, not streams), at least one
  *     content over the packet payload with nocase, offset and depth, and
  *     pcres over the packet payload (flags i s m x A E G B O, R after a
- *     content, negation), flowbits (set, unset, toggle, isset, isnotset,
+ *     content, negation), dsize, flags, itype, icode, ip_proto (values
+ *     within a packet's fields), flowbits (set, unset, toggle, isset, isnotset,
  *     noalert) when every bit a rule checks is set or toggled by a rule
  *     loaded in-line too (else isnotset would hold for ever, isset never)
  *     and the names fit the layer's table (IDS_BLOB_FLOWBITS_MAX). Any
- *     other keyword (pcre buffer flags, byte_*, dsize, relative contents,
+ *     other keyword (pcre buffer flags, byte_*, relative contents,
  *     app-layer buffers, thresholds...)
  *     leaves the rule out, reported with its file:line, sid and why: a
  *     rule is never enforced in part.
@@ -55,8 +56,14 @@ static const char *not_inline(const struct ids_rule *r)
 		       "streams (not in-line yet)";
 	if (r->nfb > IDS_BLOB_FB_PER_RULE)
 		return "flowbits: more operations than the in-line limit";
-	if (r->has_dsize || r->has_flags || r->has_itype || r->has_icode || r->ipproto)
-		return "dsize/flags/itype/icode/ip_proto: not in-line yet";
+	if (r->has_dsize && (r->dsize_a < 0 || r->dsize_a > 65535 || r->dsize_b < 0 ||
+			     r->dsize_b > 65535))
+		return "dsize: a value past the in-line range (0 to 65535)";
+	if ((r->has_itype && (r->itype_a < 0 || r->itype_a > 255 || r->itype_b < 0 ||
+			      r->itype_b > 255)) ||
+	    (r->has_icode && (r->icode_a < 0 || r->icode_a > 255 || r->icode_b < 0 ||
+			      r->icode_b > 255)))
+		return "itype/icode: a value past the in-line range (0 to 255)";
 	if (r->thr_type != THR_NONE)
 		return "threshold/detection_filter: not in-line yet";
 	if (!r->nsm)
@@ -263,6 +270,10 @@ static uint32_t align8(uint64_t v)
 	return (uint32_t)((v + 7) & ~7ull);
 }
 
+_Static_assert((int)CMP_EQ == (int)IDS_BLOB_EQ && (int)CMP_RANGE == (int)IDS_BLOB_RANGE &&
+		       (int)CMP_NE == (int)IDS_BLOB_NE,
+	       "the parser's comparisons are not the blob's");
+
 static const char fb_unset_why[] =
 	"flowbits: checks a bit that no rule loaded in-line sets (the rule setting it is not "
 	"in-line)";
@@ -442,6 +453,25 @@ int ids_blob_compile(const char *text, size_t len, const char *path, const char 
 		b->line = r->line;
 		b->flow = r->flow; /* FL_* are the blob's values; not_inline: no only_stream */
 		b->flags = r->noalert ? IDS_BLOB_NOALERT : 0;
+		/* packet fields: the parser's CMP_* are the blob's values */
+		b->fields = (uint8_t)((r->has_dsize ? IDS_BLOB_F_DSIZE : 0) |
+				      (r->has_flags ? IDS_BLOB_F_FLAGS : 0) |
+				      (r->has_itype ? IDS_BLOB_F_ITYPE : 0) |
+				      (r->has_icode ? IDS_BLOB_F_ICODE : 0) |
+				      (r->ipproto ? IDS_BLOB_F_IPPROTO : 0));
+		b->ipproto = r->ipproto;
+		b->tcp_set = r->flags_set;
+		b->tcp_mask = r->flags_mask;
+		b->tcp_mod = r->flags_mod;
+		b->dsize_cmp = r->dsize_cmp;
+		b->dsize_a = (uint16_t)r->dsize_a;
+		b->dsize_b = (uint16_t)r->dsize_b;
+		b->itype_cmp = r->itype_cmp;
+		b->itype_a = (uint8_t)r->itype_a;
+		b->itype_b = (uint8_t)r->itype_b;
+		b->icode_cmp = r->icode_cmp;
+		b->icode_a = (uint8_t)r->icode_a;
+		b->icode_b = (uint8_t)r->icode_b;
 		for (unsigned f = 0; f < r->nfb; f++) { /* flowbits_resolve: every name mapped */
 			struct ids_blob_fb *x = &fbs[nfbs++];
 
