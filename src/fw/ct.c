@@ -474,8 +474,17 @@ static uint32_t alloc_entry(struct fw_ct *ct, uint64_t now)
 int fw_ct_confirm(struct fw_ct *ct, const struct fw_pkt *p, uint64_t now,
 		  const struct fw_ct_result *r)
 {
+	uint32_t entry;
+
+	return fw_ct_confirm_at(ct, p, now, r, &entry);
+}
+
+int fw_ct_confirm_at(struct fw_ct *ct, const struct fw_pkt *p, uint64_t now,
+		     const struct fw_ct_result *r, uint32_t *entry)
+{
 	struct tuple t;
 
+	*entry = FW_CT_NIL;
 	if (r->state != FW_CT_NEW || r->entry != FW_CT_NIL)
 		return 0;
 	uint32_t i = alloc_entry(ct, now);
@@ -483,6 +492,7 @@ int fw_ct_confirm(struct fw_ct *ct, const struct fw_pkt *p, uint64_t now,
 		ct->full_drops++;
 		return -1;
 	}
+	*entry = i;
 	tuple_of(p, &t);
 	struct fw_ct_entry *e = &ct->e[i];
 	rt_memset(e, 0, sizeof(*e));

@@ -317,6 +317,10 @@ void fw_ct_in(struct fw_ct *ct, const struct fw_pkt *p, uint64_t now, struct fw_
  * a drop where the table is full. */
 int fw_ct_confirm(struct fw_ct *ct, const struct fw_pkt *p, uint64_t now,
 		  const struct fw_ct_result *r);
+/* The same, and *entry: the new flow's index in ct->e (FW_CT_NIL when none
+ * was entered), for a caller keeping state of its own per flow. */
+int fw_ct_confirm_at(struct fw_ct *ct, const struct fw_pkt *p, uint64_t now,
+		     const struct fw_ct_result *r, uint32_t *entry);
 /* Fragments: whether p is a later fragment of a datagram whose first
  * fragment was accepted, and remembering an accepted first fragment. */
 bool fw_frag_known(struct fw_ct *ct, const struct fw_pkt *p, uint64_t now);

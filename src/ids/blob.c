@@ -5,8 +5,14 @@
  *
  * Invariants: a blob that passes has every table inside it, at an aligned
  * offset, without overlap with the header; every rule has 1 to
- * IDS_BLOB_CONTENTS_MAX contents and at most IDS_BLOB_PORTS_MAX port
- * ranges per side, a known action and protocol and a NUL-terminated msg;
+ * IDS_BLOB_CONTENTS_MAX contents, its address lists (at most
+ * IDS_BLOB_ADDRS_MAX a side, each entry of family 4 or 6 with a prefix
+ * within it) and port lists (at most IDS_BLOB_PORTS_MAX ranges a side,
+ * lo <= hi) inside their tables, only known flow bits, flowbits
+ * operations (at most IDS_BLOB_FB_PER_RULE, known, each of 1 to
+ * IDS_BLOB_FB_NAMES bits below IDS_BLOB_FLOWBITS_MAX) numbering the
+ * table's exactly, known packet fields with known comparisons, a known action
+ * and protocol and a NUL-terminated msg;
  * every pattern names a rule; and the patterns of each rule number its
  * contents exactly; likewise its pcres (at most IDS_BLOB_PCRES_MAX), each
  * relative one after a content of its own rule, with known flags, and the
@@ -22,6 +28,9 @@
 _Static_assert(sizeof(struct ids_blob_hdr) % 8 == 0, "ids blob header not 8-byte sized");
 _Static_assert(sizeof(struct ids_blob_rule) % 8 == 0, "ids blob rule not 8-byte sized");
 _Static_assert(sizeof(struct ids_blob_pcre) % 8 == 0, "ids blob pcre not 8-byte sized");
+_Static_assert(sizeof(struct ids_blob_rule) == 184, "ids blob rule layout changed");
+_Static_assert(sizeof(struct ids_blob_addr) == 20, "ids blob addr layout changed");
+_Static_assert(sizeof(struct ids_blob_fb) == 20, "ids blob flowbits layout changed");
 
 static bool table_ok(const struct ids_blob_hdr *h, uint32_t off, uint64_t n, uint64_t each)
 {
@@ -34,7 +43,10 @@ int ids_blob_check(const void *blob, uint64_t size, const char **why)
 	const struct ids_blob_rule *r;
 	const struct ids_blob_pattern *p;
 	const struct ids_blob_pcre *x;
-	uint64_t want = 0, want_pcre = 0;
+	const struct ids_blob_addr *a;
+	const struct ids_blob_port *pt;
+	const struct ids_blob_fb *fb;
+	uint64_t want_fb = 0, want = 0, want_pcre = 0;
 
 	*why = "too small for its header";
 	if (size < sizeof(*h) || ((uintptr_t)blob & 7))
@@ -53,16 +65,51 @@ int ids_blob_check(const void *blob, uint64_t size, const char **why)
 	    !table_ok(h, h->db_off, h->db_size, 1) || !h->db_size || h->db_size > IDS_BLOB_DB_MAX ||
 	    h->npcre > (uint64_t)h->nrules * IDS_BLOB_PCRES_MAX ||
 	    !table_ok(h, h->pcre_off, h->npcre, sizeof(*x)) ||
+	    !table_ok(h, h->addr_off, h->naddrs, sizeof(*a)) ||
+	    !table_ok(h, h->port_off, h->nports, sizeof(*pt)) ||
+	    h->nfbs > (uint64_t)h->nrules * IDS_BLOB_FB_PER_RULE ||
+	    !table_ok(h, h->fb_off, h->nfbs, sizeof(*fb)) ||
 	    (h->npcre ? !h->pcre_code_size || h->pcre_code_size > IDS_BLOB_PCRE_MAX ||
 			    !table_ok(h, h->pcre_code_off, h->pcre_code_size, 1)
 		      : h->pcre_code_size || h->pcre_code_off))
 		return -1;
 	r = (const struct ids_blob_rule *)((const uint8_t *)blob + h->rule_off);
 	p = (const struct ids_blob_pattern *)((const uint8_t *)blob + h->pattern_off);
-	*why = "a rule out of bounds (contents, ports, action, protocol or msg)";
+	a = (const struct ids_blob_addr *)((const uint8_t *)blob + h->addr_off);
+	pt = (const struct ids_blob_port *)((const uint8_t *)blob + h->port_off);
+	*why = "an address or port entry out of bounds (family, prefix, range)";
+	for (uint32_t i = 0; i < h->naddrs; i++)
+		if ((a[i].af != 4 && a[i].af != 6) || a[i].neg > 1 ||
+		    a[i].bits > (a[i].af == 4 ? 32 : 128))
+			return -1;
+	for (uint32_t i = 0; i < h->nports; i++)
+		if (pt[i].lo > pt[i].hi || pt[i].neg > 1)
+			return -1;
+	fb = (const struct ids_blob_fb *)((const uint8_t *)blob + h->fb_off);
+	*why = "a flowbits operation out of bounds (operation, names, bits)";
+	for (uint32_t i = 0; i < h->nfbs; i++) {
+		if (fb[i].op > IDS_BLOB_FB_ISNOTSET || fb[i].any > 1 || !fb[i].n ||
+		    fb[i].n > IDS_BLOB_FB_NAMES)
+			return -1;
+		for (unsigned k = 0; k < fb[i].n; k++)
+			if (fb[i].bit[k] >= IDS_BLOB_FLOWBITS_MAX)
+				return -1;
+	}
+	*why = "a rule out of bounds (contents, addresses, ports, flow, action, protocol or msg)";
 	for (uint32_t i = 0; i < h->nrules; i++) {
 		if (!r[i].ncontents || r[i].ncontents > IDS_BLOB_CONTENTS_MAX ||
+		    r[i].nsrc > IDS_BLOB_ADDRS_MAX || r[i].ndst > IDS_BLOB_ADDRS_MAX ||
+		    (uint64_t)r[i].src + r[i].nsrc > h->naddrs ||
+		    (uint64_t)r[i].dst + r[i].ndst > h->naddrs ||
 		    r[i].nsport > IDS_BLOB_PORTS_MAX || r[i].ndport > IDS_BLOB_PORTS_MAX ||
+		    (uint64_t)r[i].sport + r[i].nsport > h->nports ||
+		    (uint64_t)r[i].dport + r[i].ndport > h->nports ||
+		    (r[i].flow & ~IDS_BLOB_FLOW_ALL) || (r[i].flags & ~IDS_BLOB_NOALERT) ||
+		    r[i].nfb > IDS_BLOB_FB_PER_RULE || (r[i].fields & ~IDS_BLOB_F_ALL) ||
+		    r[i].dsize_cmp > IDS_BLOB_NE || r[i].itype_cmp > IDS_BLOB_NE ||
+		    r[i].icode_cmp > IDS_BLOB_NE ||
+		    (r[i].tcp_mod && r[i].tcp_mod != '+' && r[i].tcp_mod != '*' &&
+		     r[i].tcp_mod != '!') ||
 		    (r[i].action != IDS_BLOB_ALERT && r[i].action != IDS_BLOB_DROP) ||
 		    (r[i].proto != IDS_BLOB_IP && r[i].proto != IDS_BLOB_TCP &&
 		     r[i].proto != IDS_BLOB_UDP && r[i].proto != IDS_BLOB_ICMP) ||
@@ -71,7 +118,11 @@ int ids_blob_check(const void *blob, uint64_t size, const char **why)
 			return -1;
 		want += r[i].ncontents;
 		want_pcre += r[i].npcre;
+		want_fb += r[i].nfb;
 	}
+	*why = "the flowbits operations do not match the rules'";
+	if (want_fb != h->nfbs)
+		return -1;
 	*why = "the patterns do not match the rules' contents";
 	if (want != h->npatterns)
 		return -1;

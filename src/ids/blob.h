@@ -6,12 +6,17 @@
  * the root sealed. Fixed-size records, no pointers, little-endian integers
  * as on x86-64; offsets count from the blob's start and are multiples of 8.
  *
- *   header | rules[nrules] | patterns[npatterns] | Hyperscan database
- *          | pcres[npcre] | PCRE2 codes
+ *   header | rules[nrules] | patterns[npatterns] | addrs[naddrs]
+ *          | ports[nports] | fbs[nfbs] | Hyperscan database | pcres[npcre]
+ *          | PCRE2 codes
  *
  * Each pattern is one `content` of one rule; a rule fires on a frame when
  * every one of its patterns matched in the frame's L4 payload, its
- * protocol and ports are the frame's, and then each of its pcres matches
+ * protocol, addresses and ports are the frame's (a rule's address and port
+ * lists are runs of addrs[] and ports[], shared by rules with the same
+ * list), its flow conditions hold for the frame's flow (the layer's flow
+ * table, src/layer/idsl.c), its flowbits checks hold on that flow, and
+ * then each of its pcres matches
  * (does not, when negated) the payload, or with `R` the payload after the
  * end of the first match of the content before it. The database is
  * Hyperscan's serialized form (hs_serialize_database) of every pattern,
@@ -27,14 +32,17 @@
 #include <stdint.h>
 
 #define IDS_BLOB_MAGIC 0x53444952u /* "RIDS" */
-#define IDS_BLOB_VERSION 2u
+#define IDS_BLOB_VERSION 3u
 /* Rules in one blob: the per-frame bookkeeping is one word per rule, and
  * ET's whole open set is about 40,000 rules. */
 #define IDS_BLOB_RULES_MAX 65536u
 /* Contents per rule (ids.h allows 64 detection items per rule). */
 #define IDS_BLOB_CONTENTS_MAX 64u
-/* Port ranges per side of a rule: a longer list is not loaded in-line. */
-#define IDS_BLOB_PORTS_MAX 8u
+/* Port ranges and addresses per side of a rule (the parser's own limits,
+ * tools/policy/ids.h): each is one comparison for each frame a rule's
+ * contents matched, never for every frame. */
+#define IDS_BLOB_PORTS_MAX 128u
+#define IDS_BLOB_ADDRS_MAX 256u
 /* The rule's msg as logged: longer ones are cut (an alert line is one
  * RP_HC_LOG of at most RP_MAX_LOG bytes). */
 #define IDS_BLOB_MSG_MAX 124u
@@ -47,10 +55,46 @@
 /* The serialized PCRE2 codes: decoded into the layer's arena, beside
  * Hyperscan's database (src/layer/idsl.c), at about this size again. */
 #define IDS_BLOB_PCRE_MAX (256u << 10)
+/* Flowbits the layer keeps per flow (the names the in-line rules use,
+ * numbered by the compiler): 256 bits, 32 bytes for each of the flow
+ * table's FW_CT_MAX flows (512 KiB). A rule past them is not loaded. */
+#define IDS_BLOB_FLOWBITS_MAX 256u
+/* flowbits operations per rule (the parser's limit) and names per one. */
+#define IDS_BLOB_FB_PER_RULE 16u
+#define IDS_BLOB_FB_NAMES 8u
 /* pcres[].after when the pcre is not relative. */
 #define IDS_BLOB_NONE 0xffffffffu
 
 enum ids_blob_action { IDS_BLOB_ALERT = 1, IDS_BLOB_DROP = 2 };
+/* A rule's flow conditions (Suricata's `flow`, the offline engine's FL_*
+ * values): to_server is from the side that opened the flow. */
+enum ids_blob_flow {
+	IDS_BLOB_TO_SERVER = 0x01, IDS_BLOB_TO_CLIENT = 0x02, IDS_BLOB_ESTABLISHED = 0x04,
+	IDS_BLOB_NOT_ESTABLISHED = 0x08, IDS_BLOB_STATELESS = 0x10, IDS_BLOB_NO_STREAM = 0x40
+};
+#define IDS_BLOB_FLOW_ALL 0x5fu
+enum ids_blob_field {
+	IDS_BLOB_F_DSIZE = 1, IDS_BLOB_F_FLAGS = 2, IDS_BLOB_F_ITYPE = 4, IDS_BLOB_F_ICODE = 8,
+	IDS_BLOB_F_IPPROTO = 16
+};
+#define IDS_BLOB_F_ALL 0x1fu
+/* The offline engine's comparisons (its enum ids_cmp, the same values):
+ * v = a, v < a, v > a, v <= a, v >= a, a < v < b, v & a, v ^ a, v != a. */
+enum ids_blob_cmp {
+	IDS_BLOB_EQ, IDS_BLOB_LT, IDS_BLOB_GT, IDS_BLOB_LE, IDS_BLOB_GE, IDS_BLOB_RANGE,
+	IDS_BLOB_AND, IDS_BLOB_OR, IDS_BLOB_NE
+};
+
+/* ids_blob_rule.flags: flowbits:noalert (its actions still apply, as in
+ * Suricata 7: a drop drops, silently). */
+enum ids_blob_rule_flag { IDS_BLOB_NOALERT = 1 };
+/* A flowbits operation (Suricata's): the checks run before the pcres, the
+ * changes once the rule matched. `any`: a|b (one of them), else a&b. */
+enum ids_blob_fb_op {
+	IDS_BLOB_FB_SET, IDS_BLOB_FB_UNSET, IDS_BLOB_FB_TOGGLE, IDS_BLOB_FB_ISSET,
+	IDS_BLOB_FB_ISNOTSET
+};
+
 /* A rule's protocol: IP matches every IP frame. */
 enum ids_blob_proto { IDS_BLOB_IP = 0, IDS_BLOB_TCP = 6, IDS_BLOB_UDP = 17, IDS_BLOB_ICMP = 1 };
 
@@ -62,6 +106,8 @@ struct ids_blob_hdr {
 	uint32_t not_loaded;    /* rules of the file left out (the compiler said why) */
 	uint32_t npcre, pcre_off; /* the pcres table */
 	uint32_t pcre_code_off, pcre_code_size; /* 0, 0 when npcre is 0 */
+	uint32_t naddrs, addr_off, nports, port_off;
+	uint32_t nfbs, fb_off; /* the flowbits operations, rule after rule */
 };
 
 struct ids_blob_port {
@@ -69,15 +115,43 @@ struct ids_blob_port {
 	uint8_t neg, pad[3];
 };
 
+/* An address prefix: af 4 or 6, the first `bits` bits of a[]. */
+struct ids_blob_addr {
+	uint8_t af, neg, bits, pad;
+	uint8_t a[16];
+};
+
+/* A list is matched as Suricata does: one positive entry (or no positive
+ * entry at all) and no negated one; `any` in a list is written as its
+ * negated entries alone. */
 struct ids_blob_rule {
 	uint32_t sid, rev;
 	uint8_t action, proto, bidir, ncontents;
-	uint8_t nsport, ndport; /* 0: any */
 	uint8_t npcre;          /* 0 .. IDS_BLOB_PCRES_MAX */
-	uint8_t pad;
+	uint8_t flow;           /* enum ids_blob_flow */
+	uint8_t nfb;            /* 0 .. IDS_BLOB_FB_PER_RULE, in fbs[] after the
+				 * previous rules' */
+	uint8_t flags;          /* enum ids_blob_rule_flag */
 	uint32_t line;          /* in the rule file */
-	struct ids_blob_port sport[IDS_BLOB_PORTS_MAX], dport[IDS_BLOB_PORTS_MAX];
+	uint32_t src, dst;      /* first entry in addrs[] */
+	uint16_t nsrc, ndst;    /* 0: any */
+	uint32_t sport, dport;  /* first entry in ports[] */
+	uint16_t nsport, ndport; /* 0: any */
+	/* The packet's fields (enum ids_blob_field says which apply): dsize
+	 * (the payload's length), flags (TCP: tcp_set compared after clearing
+	 * tcp_mask, tcp_mod 0 exact, '+' all, '*' any, '!' none), itype, icode,
+	 * ip_proto; comparisons as enum ids_blob_cmp, b only for a range. */
+	uint8_t fields, ipproto;
+	uint8_t tcp_set, tcp_mask, tcp_mod;
+	uint8_t dsize_cmp, itype_cmp, icode_cmp;
+	uint16_t dsize_a, dsize_b;
+	uint8_t itype_a, itype_b, icode_a, icode_b;
 	char msg[IDS_BLOB_MSG_MAX]; /* NUL-terminated */
+};
+
+struct ids_blob_fb {
+	uint8_t op, any, n, pad; /* n: 1 .. IDS_BLOB_FB_NAMES */
+	uint16_t bit[IDS_BLOB_FB_NAMES]; /* each < IDS_BLOB_FLOWBITS_MAX */
 };
 
 /* Patterns are in rule order: rule i's contents follow rule i - 1's. */

@@ -14,19 +14,29 @@
  *     is dropped (counted: invalid, scan_failed). Frames that are not IP
  *     (ARP) cross unscanned: no rule of the blob names them.
  *  3. A frame a drop rule matches never crosses; an alert rule's match is
- *     logged and the frame crosses. A rule with pcres matches only when,
- *     after its contents, each pcre does (does not, negated) in PCRE2's
+ *     logged and the frame crosses. Rules are confirmed in rule order
+ *     after the scan, so that flowbits one sets are seen by later ones on
+ *     the same frame; a noalert rule's drop still drops (Suricata 7). A
+ *     rule with pcres matches only when, after its contents, each pcre does (does not, negated) in PCRE2's
  *     interpreter; a pcre that fails (its limits, src/ids/pcrert.h) fails
  *     the scan: the frame is dropped (invariant 2).
  *  4. The blob is never written (sealed read-only, against us too), and
  *     every table of ours is sized once from the checked blob, in the
- *     arena: no frame grows anything. Alert lines are at most
- *     IDSL_ALERTS_PER_TICK a second; the rest are only counted.
+ *     arena, or fixed (the flow table, its flowbits): no frame grows
+ *     anything. Alert lines are at most IDSL_ALERTS_PER_TICK a second;
+ *     the rest are only counted.
+ *  5. When a rule has `flow` or flowbits, every IP frame goes through the
+ *     flow table (src/ids/flow.h) before any rule; a new flow that finds
+ *     it full is dropped unscanned and counted (flows_full), as the
+ *     firewall does: a guest or peer filling the table cannot get frames
+ *     past rules that would need their flow. A new flow's flowbits start
+ *     clear.
  */
 #include "layer/idsl.h"
 
 #include "fw/fw.h"
 #include "ids/blob.h"
+#include "ids/flow.h"
 #include "ids/hsrt.h"
 #include "ids/pcrert.h"
 #include "ids/shim.h"
@@ -36,14 +46,15 @@
 #include "layer/vdev.h"
 #include "layer/vnet.h"
 #include "lib/rt.h"
+#include "lib/sha256.h"
 
 #define PAGE 0x1000ULL
 #define BIG_PAGE 0x200000ULL
 /* Hyperscan's arena: the deserialized database (at most about the size of
  * its serialized form, IDS_BLOB_DB_MAX), its scratch (kilobytes for the
  * literal sets the compiler writes) and our per-rule words (8 bytes a
- * rule, IDS_BLOB_RULES_MAX rules). The root gives a policy layer 4 MiB
- * beyond its share (LN_POLICY_LAYER_MEM). */
+ * rule, IDS_BLOB_RULES_MAX rules); the flow table follows it. The root
+ * gives a policy layer 6 MiB beyond its share (LN_POLICY_LAYER_MEM). */
 #define IDSL_ARENA (3ULL << 20)
 /* The report and alert-budget clock: one RP_HC_TIMER tick a second. */
 #define IDSL_TICK_NS 1000000000ULL
@@ -66,10 +77,21 @@ static uint8_t *arena;
 static uint64_t *seen; /* per rule: frame number << 8 | contents matched */
 static uint32_t *pat_end; /* per pattern: the end of its match in this frame */
 static uint32_t *pcre_first; /* per rule: the index of its first pcre */
+static uint32_t *fb_first; /* per rule: the index of its first flowbits operation */
+static uint32_t *cand; /* this frame's rules whose contents all matched */
+static const struct ids_blob_fb *fbs;
+/* Per flow-table entry: its flowbits, cleared when the entry takes a new
+ * flow; in our own memory past the flow table. */
+static ids_fbits *fbits;
 static uint64_t frame_no, ticks, alerts_this_tick;
+/* The flow table (src/ids/flow.h: the firewall's conntrack), in our own
+ * memory past the arena; used only when a rule of the blob has `flow` or
+ * flowbits. */
+static struct fw_ct *ct;
+static bool track;
 static struct {
 	uint64_t frames, bytes, scanned, scanned_bytes, alerts, drops, invalid, scan_failed,
-	    unlogged, scan_cycles, pcre_runs, pcre_refuted;
+	    unlogged, scan_cycles, pcre_runs, pcre_refuted, flows_full;
 } st;
 
 /* The TSC (CR4.TSD is clear at CPL 3): what a scan costs, in cycles. */
@@ -117,6 +139,8 @@ void idsl_report(void)
 	line_kv(&l, "scan_cycles", st.scan_cycles);
 	line_kv(&l, "pcre_runs", st.pcre_runs);
 	line_kv(&l, "pcre_refuted", st.pcre_refuted);
+	line_kv(&l, "flows", track ? fw_ct_count(ct) : 0);
+	line_kv(&l, "flows_full", st.flows_full);
 	line_kv(&l, "rules", hdr->nrules);
 	line_kv(&l, "arena_bytes", hsrt_arena_used());
 	line_kv(&l, "uptime_s", ticks);
@@ -131,50 +155,15 @@ struct scan {
 	const uint8_t *data; /* the payload scanned */
 	uint32_t len;
 	bool ports; /* p's ports are the frame's (TCP, UDP: not a later fragment) */
+	bool l4; /* p's L4 header is the frame's (not a later fragment) */
+	const struct ids_flow *flow; /* NULL: no rule has `flow`, no table */
 	bool drop;
 	bool failed; /* a match the blob's table does not name: the scan stopped */
+	uint32_t ncand; /* in cand[] */
+	uint64_t alerts; /* rules that fired and alert (not noalert) */
 	unsigned nfired;
 	uint32_t fired[IDSL_FIRED_MAX];
 };
-
-static bool ports_in(const struct ids_blob_port *v, unsigned n, uint16_t port)
-{
-	bool pos = false, in = false;
-
-	for (unsigned i = 0; i < n; i++) {
-		bool hit = port >= v[i].lo && port <= v[i].hi;
-
-		if (v[i].neg && hit)
-			return false;
-		if (!v[i].neg) {
-			pos = true;
-			in = in || hit;
-		}
-	}
-	return !pos || in;
-}
-
-static bool ports_match(const struct ids_blob_rule *r, const struct scan *s)
-{
-	uint16_t sp = s->p->sport, dp = s->p->dport;
-
-	if (!r->nsport && !r->ndport)
-		return true;
-	if (!s->ports)
-		return false;
-	if (ports_in(r->sport, r->nsport, sp) && ports_in(r->dport, r->ndport, dp))
-		return true;
-	return r->bidir && ports_in(r->sport, r->nsport, dp) && ports_in(r->dport, r->ndport, sp);
-}
-
-static bool proto_match(const struct ids_blob_rule *r, uint8_t proto)
-{
-	if (r->proto == IDS_BLOB_IP)
-		return true;
-	if (r->proto == IDS_BLOB_ICMP)
-		return proto == 1 || proto == 58;
-	return r->proto == proto;
-}
 
 /* 1: rule ri's pcres all confirm its contents' match in s's payload; 0:
  * one does not; -1: PCRE2 failed. A relative pcre (R) looks from the end of
@@ -201,36 +190,90 @@ static int pcres_confirm(uint32_t ri, const struct scan *s)
 	return 1;
 }
 
+/* Hyperscan's callback: a rule whose contents all matched in this frame
+ * becomes a candidate (once: SINGLEMATCH reports each content once). */
 static int on_match(unsigned id, uint64_t to, void *ctx)
 {
 	struct scan *s = ctx;
 	uint32_t ri;
-	const struct ids_blob_rule *r;
-	int c;
 
 	if (id >= hdr->npatterns) {
 		s->failed = true; /* not ours: stop; the frame is dropped (fail closed) */
 		return 1;
 	}
 	ri = pats[id].rule;
-	r = &rules[ri];
 	pat_end[id] = to < s->len ? (uint32_t)to : s->len;
 	if (seen[ri] >> 8 != frame_no)
 		seen[ri] = frame_no << 8;
-	seen[ri]++; /* SINGLEMATCH: each content once per frame */
-	if ((seen[ri] & 0xff) != r->ncontents || !proto_match(r, s->p->proto) || !ports_match(r, s))
-		return 0;
-	c = r->npcre ? pcres_confirm(ri, s) : 1;
-	if (c < 0) {
-		s->failed = true; /* a pcre that could not finish: fail closed */
-		return 1;
+	seen[ri]++;
+	if ((seen[ri] & 0xff) == rules[ri].ncontents)
+		cand[s->ncand++] = ri; /* at most once per rule: ncand <= nrules */
+	return 0;
+}
+
+/* Candidates into rule order (a heap sort: no recursion, no worst case). */
+static void sift(uint32_t *v, uint32_t at, uint32_t n)
+{
+	for (;;) {
+		uint32_t c = 2 * at + 1, t;
+
+		if (c >= n)
+			return;
+		if (c + 1 < n && v[c + 1] > v[c])
+			c++;
+		if (v[at] >= v[c])
+			return;
+		t = v[at];
+		v[at] = v[c];
+		v[c] = t;
+		at = c;
 	}
-	if (!c)
-		return 0;
-	if (r->action == IDS_BLOB_DROP)
-		s->drop = true;
-	if (s->nfired < IDSL_FIRED_MAX)
-		s->fired[s->nfired++] = ri;
+}
+
+static void sort_u32(uint32_t *v, uint32_t n)
+{
+	for (uint32_t i = n / 2; i-- > 0;)
+		sift(v, i, n);
+	for (uint32_t end = n; end > 1; end--) {
+		uint32_t t = v[0];
+
+		v[0] = v[end - 1];
+		v[end - 1] = t;
+		sift(v, 0, end - 1);
+	}
+}
+
+/* The candidates in rule order, as Suricata runs them (flowbits a rule sets
+ * are seen by the later rules on the same frame): header and flow,
+ * flowbits checks, pcres; then the rule's flowbits changes, its alert
+ * (none with noalert) and its drop. 0, or -1 when a pcre failed. */
+static int confirm(struct scan *s, uint64_t *bits)
+{
+	sort_u32(cand, s->ncand);
+	for (uint32_t i = 0; i < s->ncand; i++) {
+		uint32_t ri = cand[i];
+		const struct ids_blob_rule *r = &rules[ri];
+		const struct ids_blob_fb *fb = fbs + fb_first[ri];
+		int c;
+
+		if (!ids_rule_hdr_ok(hdr, r, s->p, s->ports, s->flow) ||
+		    !ids_rule_fields_ok(r, s->p, s->l4, s->len) ||
+		    (r->nfb && !ids_fb_check(fb, r->nfb, bits)))
+			continue;
+		c = r->npcre ? pcres_confirm(ri, s) : 1;
+		if (c < 0)
+			return -1; /* a pcre that could not finish: fail closed */
+		if (!c)
+			continue;
+		ids_fb_apply(fb, r->nfb, bits);
+		if (r->action == IDS_BLOB_DROP)
+			s->drop = true;
+		if (r->flags & IDS_BLOB_NOALERT)
+			continue;
+		s->alerts++;
+		if (s->nfired < IDSL_FIRED_MAX)
+			s->fired[s->nfired++] = ri;
+	}
 	return 0;
 }
 
@@ -307,6 +350,7 @@ static bool payload(const uint8_t *frame, uint32_t len, const struct fw_pkt *p, 
 static bool idsl_filter(const uint8_t *frame, uint32_t len, bool from_guest)
 {
 	struct fw_pkt p;
+	struct ids_flow fl;
 	struct scan s = {.p = &p};
 	uint32_t off, n;
 	uint64_t t0;
@@ -322,7 +366,20 @@ static bool idsl_filter(const uint8_t *frame, uint32_t len, bool from_guest)
 		st.drops++;
 		return false;
 	}
-	s.ports = p.l4_ok && p.frag != FW_FRAG_LATER && (p.proto == 6 || p.proto == 17);
+	/* The flow before any rule (flow.c, invariant 2): a new flow that finds
+	 * the table full is dropped, unscanned, as the firewall drops it. */
+	if (track) {
+		if (ids_flow_track(ct, &p, ticks * IDSL_TICK_NS, &fl)) {
+			st.flows_full++;
+			st.drops++;
+			return false;
+		}
+		if (fl.fresh && fl.entry != FW_CT_NIL) /* an entry's bits start clear */
+			rt_memset(fbits[fl.entry], 0, sizeof(fbits[fl.entry]));
+		s.flow = &fl;
+	}
+	s.l4 = p.l4_ok && p.frag != FW_FRAG_LATER;
+	s.ports = s.l4 && (p.proto == 6 || p.proto == 17);
 	s.data = frame + off;
 	s.len = n;
 	frame_no++;
@@ -330,6 +387,8 @@ static bool idsl_filter(const uint8_t *frame, uint32_t len, bool from_guest)
 	st.scanned_bytes += n;
 	t0 = tsc_fenced();
 	r = hsrt_scan(frame + off, n, on_match, &s);
+	if (!r && !s.failed && s.ncand)
+		r = confirm(&s, s.flow && s.flow->entry != FW_CT_NIL ? fbits[s.flow->entry] : NULL);
 	st.scan_cycles += tsc_fenced() - t0;
 	if (r || s.failed) { /* a stopped scan is not a clean one */
 		st.scan_failed++;
@@ -338,7 +397,7 @@ static bool idsl_filter(const uint8_t *frame, uint32_t len, bool from_guest)
 	}
 	for (unsigned i = 0; i < s.nfired; i++)
 		alert_line(&rules[s.fired[i]], &s, from_guest);
-	st.alerts += s.nfired;
+	st.alerts += s.alerts;
 	if (s.drop)
 		st.drops++;
 	return !s.drop;
@@ -367,7 +426,15 @@ const struct rp_boot_info *idsl_setup(const struct rp_boot_info *info, uint8_t *
 	if (!rt_range_ok(at, IDSL_ARENA, info->mem_size))
 		idsl_fail("no room for Hyperscan's arena", NULL);
 	arena = (uint8_t *)(uintptr_t)at;
-	*child_base = (uint8_t *)(uintptr_t)align_up(at + IDSL_ARENA, BIG_PAGE);
+	at = align_up(at + IDSL_ARENA, PAGE);
+	if (!rt_range_ok(at, sizeof(*ct), info->mem_size))
+		idsl_fail("no room for the flow table", NULL);
+	ct = (struct fw_ct *)(uintptr_t)at;
+	at = align_up(at + sizeof(*ct), PAGE);
+	if (!rt_range_ok(at, FW_CT_MAX * sizeof(*fbits), info->mem_size))
+		idsl_fail("no room for the flowbits", NULL);
+	fbits = (ids_fbits *)(uintptr_t)at;
+	*child_base = (uint8_t *)(uintptr_t)align_up(at + FW_CT_MAX * sizeof(*fbits), BIG_PAGE);
 	return &own;
 }
 
@@ -378,8 +445,26 @@ void idsl_seal(int64_t vm, uint64_t child_size)
 		idsl_fail("RP_HC_VM_MAP refused the policy's seal", NULL);
 }
 
+/* The flow table's hash key: SHA-256 of a label and our canary (as the
+ * firewall's, src/layer/fwl.c), a secret the child cannot know, so it
+ * cannot pick flows that share a bucket. */
+static void ct_key(uint8_t key[FW_CT_KEY_BYTES])
+{
+	static const char label[] = "rampart ids flow table key";
+	uint8_t d[SHA256_BYTES];
+	struct sha256 c;
+
+	sha256_init(&c);
+	sha256_update(&c, label, sizeof(label));
+	sha256_update(&c, &own.canary, sizeof(own.canary));
+	sha256_final(&c, d);
+	rt_memcpy(key, d, FW_CT_KEY_BYTES);
+	rt_memset(d, 0, sizeof(d));
+}
+
 void idsl_start(bool have_net)
 {
+	uint8_t key[FW_CT_KEY_BYTES];
 	const uint8_t *blob = (const uint8_t *)(uintptr_t)policy->gpa;
 	const char *why = "?";
 	struct line l = {.len = 0};
@@ -391,17 +476,28 @@ void idsl_start(bool have_net)
 	rules = (const struct ids_blob_rule *)(blob + hdr->rule_off);
 	pats = (const struct ids_blob_pattern *)(blob + hdr->pattern_off);
 	pcres = (const struct ids_blob_pcre *)(blob + hdr->pcre_off);
+	fbs = (const struct ids_blob_fb *)(blob + hdr->fb_off);
 	why = hsrt_init(arena, IDSL_ARENA);
 	if (why)
 		idsl_fail("Hyperscan's runtime did not start", why);
 	seen = malloc((uint64_t)hdr->nrules * sizeof(*seen));
 	pat_end = malloc(((uint64_t)hdr->npatterns + 1) * sizeof(*pat_end));
 	pcre_first = malloc((uint64_t)hdr->nrules * sizeof(*pcre_first));
-	if (!seen || !pat_end || !pcre_first)
+	fb_first = malloc((uint64_t)hdr->nrules * sizeof(*fb_first));
+	cand = malloc((uint64_t)hdr->nrules * sizeof(*cand));
+	if (!seen || !pat_end || !pcre_first || !fb_first || !cand)
 		idsl_fail("no room for the rule table", NULL);
 	rt_memset(seen, 0, (uint64_t)hdr->nrules * sizeof(*seen));
-	for (uint32_t i = 0, k = 0; i < hdr->nrules; k += rules[i++].npcre)
+	for (uint32_t i = 0, k = 0, f = 0; i < hdr->nrules; k += rules[i].npcre, f += rules[i++].nfb) {
 		pcre_first[i] = k;
+		fb_first[i] = f;
+		track = track || rules[i].flow || rules[i].nfb;
+	}
+	if (track) {
+		ct_key(key);
+		fw_ct_init(ct, key);
+		rt_memset(key, 0, sizeof(key));
+	}
 	why = hsrt_load(blob + hdr->db_off, hdr->db_size);
 	if (why)
 		idsl_fail("database refused", why);
@@ -418,7 +514,9 @@ void idsl_start(bool have_net)
 	line_dec(&l, hdr->npatterns);
 	line_str(&l, " patterns, ");
 	line_dec(&l, hdr->npcre);
-	line_str(&l, " pcres; hyperscan ");
+	line_str(&l, " pcres");
+	line_str(&l, track ? ", flow table" : "");
+	line_str(&l, "; hyperscan ");
 	line_str(&l, hsrt_variant_name(hsrt_variant()));
 	line_str(&l, (hsrt_cpuid1_ecx() & (1u << 27)) ? " (osxsave)" : " (no osxsave)");
 	line_str(&l, ", arena ");

@@ -532,6 +532,7 @@ static const struct field layer_fields[] = {
 	{"policy", JSON_OBJECT},
 	{"start_after_ms", JSON_INTEGER},
 	{"interval_ms", JSON_INTEGER},
+	{"vars", JSON_OBJECT},
 	{NULL, 0},
 };
 
@@ -552,6 +553,43 @@ static int load_watch(struct rp_config *c, json_t *l, const char *where, char *e
 	if (v)
 		c->watch_interval_ms[i] = (uint64_t)json_integer_value(v);
 	return watch_timing(c->watch_start_ms[i], c->watch_interval_ms[i], where, err, errlen);
+}
+
+/* An ids layer's "vars": names of letters, digits and '_' (without '$'),
+ * values strings without control characters, packed into out. */
+static int load_vars(char *out, json_t *o, const char *where, char *err, size_t errlen)
+{
+	const char *key;
+	json_t *v;
+	size_t at = 0;
+	unsigned n = 0;
+
+	json_object_foreach(o, key, v)
+	{
+		const char *val = json_string_value(v);
+		size_t kn = strlen(key), vn;
+
+		if (!val)
+			return refuse(err, errlen, "%s.vars.%s: must be a string", where, key);
+		vn = strlen(val);
+		if (!kn || kn > 64 || strspn(key, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+					       "0123456789_") != kn)
+			return refuse(err, errlen, "%s.vars: '%s' is not a variable name (letters, "
+						 "digits, _; without $)", where, key);
+		for (size_t k = 0; k < vn; k++)
+			if ((unsigned char)val[k] < 0x20 || val[k] == 0x7f)
+				return refuse(err, errlen, "%s.vars.%s: a control character in "
+							 "its value", where, key);
+		if (++n > RP_IDS_VARS_MAX || at + kn + vn + 3 > RP_IDS_VARS_TEXT_MAX)
+			return refuse(err, errlen, "%s.vars: more than %d variables or %d bytes",
+				      where, RP_IDS_VARS_MAX, RP_IDS_VARS_TEXT_MAX);
+		memcpy(out + at, key, kn);
+		out[at + kn] = '=';
+		memcpy(out + at + kn + 1, val, vn + 1);
+		at += kn + vn + 2;
+	}
+	out[at] = 0;
+	return 0;
 }
 
 static int load_layers(struct rp_config *c, json_t *a, const char *base, char *err,
@@ -587,6 +625,13 @@ static int load_layers(struct rp_config *c, json_t *a, const char *base, char *e
 			snprintf(field, sizeof(field), "%s.rules", where);
 			if (set_path(c->layer_rules[c->nlayers - 1], json_string_value(v), base,
 				     field, err, errlen))
+				return -1;
+		}
+		if ((v = json_object_get(l, "vars"))) {
+			if (strcmp(c->layers[c->nlayers - 1], "ids"))
+				return refuse(err, errlen, "%s.vars: only an ids layer takes vars "
+							 "(rule variables)", where);
+			if (load_vars(c->layer_vars[c->nlayers - 1], v, where, err, errlen))
 				return -1;
 		}
 		if ((v = json_object_get(l, "policy"))) {

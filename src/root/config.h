@@ -28,6 +28,12 @@
  * a few ranges and limits take a few hundred bytes; a longer one belongs
  * in a file of its own ("rules"). */
 #define RP_INLINE_POLICY_MAX 8192
+/* An ids layer's "vars" (Suricata's address and port groups): at most
+ * RP_IDS_VARS_MAX of them, in RP_IDS_VARS_TEXT_MAX bytes all together
+ * (Debian's suricata.yaml sets 24 in under 1 KiB); each one is an argument
+ * of the policy compiler. */
+#define RP_IDS_VARS_MAX 64
+#define RP_IDS_VARS_TEXT_MAX 4096
 #define RP_LAYER_KIND_MAX 15
 #define RP_LAYER_VARIANT_MAX 7
 #define RP_MAX_LAYER_ARGS 6
@@ -104,6 +110,10 @@ struct rp_config {
 	/* Or its policy inline in the stack file ("policy": an object, a
 	 * wrapper's), as compact JSON; "" when none. --rules still wins. */
 	char layer_policy[RP_MAX_LAYERS][RP_INLINE_POLICY_MAX];
+	/* An ids layer's rule variables ("vars": {"HOME_NET": "[10.0.0.0/8]"}),
+	 * each "NAME=VALUE" with its NUL, an empty string after the last; handed
+	 * to the policy compiler as --var NAME=VALUE. */
+	char layer_vars[RP_MAX_LAYERS][RP_IDS_VARS_TEXT_MAX];
 	char rules_key[RP_MAX_LAYERS][RP_LAYER_KIND_MAX + 1];
 	char rules_path[RP_MAX_LAYERS][PATH_MAX];
 	unsigned nrules;

@@ -22,8 +22,8 @@ static const char *const wkeys[WRR_KEYS] = {
 
 static const char *const ikeys[IDR_KEYS] = {
 	"frames", "bytes", "scanned", "scanned_bytes", "alerts", "drops", "invalid", "scan_failed",
-	"alerts_unlogged", "scan_cycles", "pcre_runs", "pcre_refuted", "rules", "arena_bytes",
-	"uptime_s", "restarts"};
+	"alerts_unlogged", "scan_cycles", "pcre_runs", "pcre_refuted", "flows_full", "rules",
+	"arena_bytes", "uptime_s", "restarts", "flows"};
 
 static const char *const tkeys[WTR_KEYS] = {
 	"checks", "changes", "alerts_unlogged", "hash_cycles", "check_cycles", "pages", "found",
@@ -384,6 +384,7 @@ void fwr_events(const struct fwr *f, const struct ln_stack *s)
 			  "drops", 'u', v[IDR_DROPS], "invalid", 'u', v[IDR_INVALID], "scan_failed",
 			  'u', v[IDR_SCAN_FAILED], "alerts_unlogged", 'u', v[IDR_UNLOGGED], "scan_cycles", 'u', v[IDR_SCAN_CYCLES],
 			  "pcre_runs", 'u', v[IDR_PCRE_RUNS], "pcre_refuted", 'u', v[IDR_PCRE_REFUTED],
+			  "flows", 'u', v[IDR_FLOWS], "flows_full", 'u', v[IDR_FLOWS_FULL],
 			  "alert_lines_cut", 'u', l->cut, "rules", 'u', v[IDR_RULES], "arena_bytes",
 			  'u', v[IDR_ARENA], "restarts", 'u', v[IDR_RESTARTS], "reports", 'u',
 			  l->reports, "uptime_s", 'u', v[IDR_UPTIME], NULL);

@@ -66,8 +66,9 @@ struct wrr_layer {
 enum idr_key {
 	IDR_FRAMES, IDR_BYTES, IDR_SCANNED, IDR_SCANNED_BYTES, IDR_ALERTS, IDR_DROPS, IDR_INVALID,
 	IDR_SCAN_FAILED, IDR_UNLOGGED, IDR_SCAN_CYCLES, IDR_PCRE_RUNS, IDR_PCRE_REFUTED,
+	IDR_FLOWS_FULL,
 	/* the ones above add up over restarts */
-	IDR_RULES, IDR_ARENA, IDR_UPTIME, IDR_RESTARTS, IDR_KEYS
+	IDR_RULES, IDR_ARENA, IDR_UPTIME, IDR_RESTARTS, IDR_FLOWS, IDR_KEYS
 };
 #define IDR_ADDITIVE IDR_RULES
 /* "idsalert" lines the root turns into events, per ids layer and second:

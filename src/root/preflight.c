@@ -186,17 +186,35 @@ static void cache_dir(char out[PATH_MAX])
 		snprintf(out, PATH_MAX, "%s/rampart-policy", parent);
 }
 
-/* rampart-policy compile RULES -o OUT --kind KIND [--cache DIR],
+/* rampart-policy compile RULES -o OUT --kind KIND [--cache DIR] [--var NAME=VALUE]...,
  * environment empty, its stdout to /dev/null (it says "cached" there), its
  * stderr ours. KIND: the layer's kind (a wrapper's policy is JSON, a
  * firewall's nftables: the compiler refuses the other). */
 static int run_compiler(const char *prog, const char *rules, const char *out, const char *kind,
-			const char *cache)
+			const char *cache, const char *vars)
 {
-	char *const argv[] = {(char *)"rampart-policy", (char *)"compile", (char *)rules,
-			      (char *)"-o", (char *)out, (char *)"--kind", (char *)kind,
-			      cache[0] ? (char *)"--cache" : NULL, (char *)cache, NULL};
+	char *argv[12 + 2 * RP_IDS_VARS_MAX];
+	unsigned a = 0;
 	char *const envp[] = {NULL};
+
+	argv[a++] = (char *)"rampart-policy";
+	argv[a++] = (char *)"compile";
+	argv[a++] = (char *)rules;
+	argv[a++] = (char *)"-o";
+	argv[a++] = (char *)out;
+	argv[a++] = (char *)"--kind";
+	argv[a++] = (char *)kind;
+	if (cache[0]) {
+		argv[a++] = (char *)"--cache";
+		argv[a++] = (char *)cache;
+	}
+	/* vars: packed "NAME=VALUE\0" ... "\0" (config.h), RP_IDS_VARS_MAX at most */
+	for (const char *v = vars; v && *v && a + 3 < sizeof(argv) / sizeof(argv[0]);
+	     v += strlen(v) + 1) {
+		argv[a++] = (char *)"--var";
+		argv[a++] = (char *)v;
+	}
+	argv[a] = NULL;
 	int status, null;
 	pid_t pid = fork();
 
@@ -221,8 +239,8 @@ static int run_compiler(const char *prog, const char *rules, const char *out, co
 	return WIFEXITED(status) && WEXITSTATUS(status) == 127 ? -2 : -1;
 }
 
-static int compile_rules(unsigned layer, const char *kind, const char *rules, void **blob,
-			 uint64_t *size)
+static int compile_rules(unsigned layer, const char *kind, const char *rules, const char *vars,
+			 void **blob, uint64_t *size)
 {
 	char self[PATH_MAX], prog[PATH_MAX + 32], dir[] = "/tmp/rampart-policy.XXXXXX";
 	char out[64], cache[PATH_MAX];
@@ -253,7 +271,7 @@ static int compile_rules(unsigned layer, const char *kind, const char *rules, vo
 	}
 	snprintf(out, sizeof(out), "%s/policy.blob", dir);
 	cache_dir(cache);
-	r = run_compiler(prog, rules, out, kind, cache);
+	r = run_compiler(prog, rules, out, kind, cache, vars);
 	if (r == 0)
 		*blob = rp_read_file(out, "policy blob", RP_MAX_POLICY_SIZE, size);
 	unlink(out);
@@ -287,7 +305,7 @@ static int compile_inline(unsigned layer, const char *kind, const char *text, vo
 	if (fd >= 0 && close(fd))
 		ok = false;
 	if (ok)
-		r = compile_rules(layer, kind, path, blob, size);
+		r = compile_rules(layer, kind, path, NULL, blob, size);
 	else
 		log_err("layer %u's inline policy: cannot write %s: %s", layer, path,
 			strerror(errno));
@@ -352,7 +370,8 @@ int preflight_policies(const struct rp_config *c, struct preflight *p)
 			continue;
 		}
 		if (rules[0] &&
-		    compile_rules(i + 1, c->layers[i], rules, &p->policy[i], &p->policy_size[i]))
+		    compile_rules(i + 1, c->layers[i], rules, c->layer_vars[i], &p->policy[i],
+				  &p->policy_size[i]))
 			return -1;
 	}
 	return 0;

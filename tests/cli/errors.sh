@@ -266,6 +266,18 @@ expect ids-rules-refused-layer 1 "layer 1 (ids): rules $T/bad.rules refused" -- 
 expect ids-rules-none-inline 1 "$T/none.rules:1: sid 3: not loaded in-line: pcre" -- $R check $IDSL --rules ids="$T/none.rules"
 expect ids-rules-missing 1 "layer 1 'ids' needs its rules: give --rules ids=FILE (Snort 3 / Suricata rules)" -- $R run $IDSL
 expect ids-rules-ok-check 0 "" -- $R check $IDSL --rules ids="$T/ok.rules"
+# A stack file's ids vars reach the compiler: a rule on a variable only
+# they define loads with them and is refused without; vars on another kind
+# of layer, or not a variable's name, are refused.
+printf 'alert udp $LAB_NET any -> any any (msg:"v"; content:"abc"; sid:5;)\n' >"$T/var.rules"
+printf '{"layers":[{"kind":"ids","rules":"var.rules","vars":{"LAB_NET":"[192.0.2.0/24,!192.0.2.1]"}},{"kind":"io"}]}' >"$T/var.json"
+printf '{"layers":[{"kind":"ids","rules":"var.rules"},{"kind":"io"}]}' >"$T/novar.json"
+printf '{"layers":[{"kind":"pass","vars":{"A":"1"}},{"kind":"io"}]}' >"$T/passvar.json"
+printf '{"layers":[{"kind":"ids","rules":"var.rules","vars":{"$A":"1"}},{"kind":"io"}]}' >"$T/badvar.json"
+expect ids-vars-check 0 "" -- $R check "$T/var.json"
+expect ids-vars-missing 1 "var.rules:1: sid 5: .*undefined variable" -- $R check "$T/novar.json"
+expect ids-vars-other-kind 1 "layers\[0\].vars: only an ids layer takes vars" -- $R check "$T/passvar.json"
+expect ids-vars-bad-name 1 "layers\[0\].vars: '\$A' is not a variable name" -- $R check "$T/badvar.json"
 
 # A wrapper layer's policy: JSON, compiled by rampart-policy before KVM like
 # a firewall's (docs/wrapper.md); each language only for its own kind.

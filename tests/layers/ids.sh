@@ -72,7 +72,15 @@ ids_run() {
 	# those to the guest's ports: am_in), with the drop marker to the
 	# guest's ports (dm_in).
 	am=$((SEND / 4 + RECVT / 4 + 1)) am_in=$((RECVT / 4)) dm_in=$((RECVT / 2 + group))
-	alerts=$((drops + am + am_in))
+	# Headers and flow, on each side's frame 5: 1000011 on both (to the
+	# server), 1000014 on the guest's (10.0.2.15, to 5000-5003), 1000010 on
+	# the guest's only where HOME_NET is the guest alone (GUEST_HOME=1, the
+	# stack file's run).
+	# Flowbits: 1000016 on the host's alert markers from frame 9 on, 1000017
+	# before it (frames 1 and 5), 1000015 never alerts (noalert).
+	fb=$(((RECVT - 9 + 3) / 4 + 2))
+	# dsize: 1000018 on the guest's frame 5.
+	alerts=$((drops + am + am_in + 2 + 1 + ${GUEST_HOME:-0} + fb + 1))
 	# FAILED: scans stopped by a pattern the blob's table does not name
 	# (the forged blob below: the clean later fragment's), each a drop.
 	drops=$((drops + FAILED))
@@ -93,6 +101,30 @@ ids_run() {
 		why="$why; no alert event for the content and pcre rule"
 	! grep -q '"event":"ids_alert",.*"sid":1000006,' "$T/$n" ||
 		why="$why; an alert from the rule whose pcre never matches"
+	# Headers and flow (above): never to the client, never established.
+	! grep -q '"event":"ids_alert",.*"sid":100001[23],' "$T/$n" ||
+		why="$why; an alert of flow:to_client or flow:established, on flows never answered"
+	# The guest's frames come first: their lines are within the budget. The
+	# host's may have been cut (counted as unlogged): their alerts are in
+	# the exact count above.
+	cut=$(($(field alerts_unlogged) + $(field alert_lines_cut)))
+	grep -q '"event":"ids_alert",.*"sid":1000011,.*"src_ip":"10.0.2.15","src_port":4000,"dest_ip":"10.0.2.2","dest_port":5001,"direction":"from_guest"' "$T/$n" ||
+		why="$why; no flow:to_server alert from the guest"
+	grep -q '"event":"ids_alert",.*"sid":1000011,.*"src_ip":"10.0.2.2","src_port":4000,"dest_ip":"10.0.2.15","dest_port":6001,"direction":"to_guest"' "$T/$n" || [ "$cut" -gt 0 ] ||
+		why="$why; no flow:to_server alert to the guest"
+	grep -q '"event":"ids_alert",.*"sid":1000014,.*"src_ip":"10.0.2.15",.*"direction":"from_guest"' "$T/$n" ||
+		why="$why; no alert of the CIDR rule"
+	! grep -q '"event":"ids_alert",.*"sid":1000015,' "$T/$n" ||
+		why="$why; an alert of a flowbits:noalert rule"
+	grep -q '"event":"ids_alert",.*"sid":1000017,.*"dest_port":6001,"direction":"to_guest"' "$T/$n" || [ "$cut" -gt 0 ] ||
+		why="$why; no alert of flowbits:isnotset"
+	! grep -q '"event":"ids_alert",.*"sid":1000016,.*"direction":"from_guest"' "$T/$n" ||
+		why="$why; flowbits:isset on the guest's flow, where the bit was never set"
+	grep -q '"event":"ids_alert",.*"sid":1000018,.*"dest_port":5001,"direction":"from_guest"' "$T/$n" &&
+		! grep -q '"event":"ids_alert",.*"sid":1000019,' "$T/$n" ||
+		why="$why; dsize:1028 did not fire, or dsize:<1028 did"
+	[ "$(field flows_full)" = 0 ] && [ "$(field flows)" -ge 8 ] ||
+		why="$why; flows $(field flows), flows_full $(field flows_full) (want 8 or more, 0)"
 	# The later fragments: no ports (none in them), their datagram's protocol.
 	grep -q '"event":"ids_alert",.*"action":"blocked","sid":1000002,.*"proto":"UDP","src_ip":"10.0.2.2","src_port":0,"dest_ip":"10.0.2.15","dest_port":0,"direction":"to_guest"' "$T/$n" ||
 		why="$why; no blocked event for the later fragment with the drop marker"
@@ -110,11 +142,17 @@ if [ -z "$why" ]; then
 else
 	notok "ids,io" "$why"
 fi
-# The stack file's form, under a pass: the rules' path is relative to the file.
-printf '{"layers":[{"kind":"pass"},{"kind":"ids","rules":"io.rules"},{"kind":"io"}]}' >"$T/ids.json"
+# The stack file's form, under a pass: the rules' path is relative to the
+# file; its vars make HOME_NET the guest alone, so that sid 1000010
+# ($HOME_NET -> $EXTERNAL_NET) fires on the guest's alert markers.
+printf '{"layers":[{"kind":"pass"},{"kind":"ids","rules":"io.rules","vars":{"HOME_NET":"[10.0.2.15]"}},{"kind":"io"}]}' >"$T/ids.json"
+GUEST_HOME=1
 ids_run ids2 "$T/ids.json"
+GUEST_HOME=0
+grep -q '"event":"ids_alert",.*"sid":1000010,.*"src_ip":"10.0.2.15","src_port":4000,"dest_ip":"10.0.2.2","dest_port":5001,"direction":"from_guest"' "$T/ids2" ||
+	why="$why; no alert of \$HOME_NET -> \$EXTERNAL_NET with the stack file's HOME_NET"
 if [ -z "$why" ]; then
-	ok "pass,ids,io (stack file): the same, at depth 2 ($cyc cycles a scan)"
+	ok "pass,ids,io (stack file, vars): the same, at depth 2, and \$HOME_NET -> \$EXTERNAL_NET from the guest ($cyc cycles a scan)"
 else
 	notok "pass,ids,io (stack file)" "$why"
 fi
@@ -152,7 +190,7 @@ fi
 build/rampart-policy compile "$T/io.rules" -o "$T/io.blob" --kind ids 2>"$T/compile"
 grep -q "io.rules:11: sid 1000003: not loaded in-line: pcre without a content" "$T/compile" &&
 	grep -q "io.rules:20: sid 1000007: not loaded in-line: pcre with a buffer flag" "$T/compile" &&
-	grep -q "5 rules in-line (5 contents, 2 pcres, .*), 2 not loaded in-line" "$T/compile" &&
+	grep -q "15 rules in-line (15 contents, 2 pcres, .* 3 flowbits operations, .*), 2 not loaded in-line" "$T/compile" &&
 	ok "a pcre without a content and one with a buffer flag (U) are reported as not loaded in-line" ||
 	notok "not loaded in-line" "$(cat "$T/compile")"
 

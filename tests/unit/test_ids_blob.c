@@ -4,12 +4,17 @@
  * Hyperscan on the host with the same pattern ids the layer sees
  * (offset and depth as Hyperscan's end offsets, nocase, every content);
  * the pcres' table, and their serialized codes decoded and matched by the
- * layer's own PCRE2 glue (src/ids/pcrert.c, built here for the host). */
+ * layer's own PCRE2 glue (src/ids/pcrert.c, built here for the host);
+ * rule headers (addresses, ports, variables, `<>`) and `flow` over the
+ * layer's flow table, through the layer's own code (src/ids/flow.c) on
+ * frames built here. */
 #include "unit.h"
 #include <hs/hs.h>
 #include <stdlib.h>
 
+#include "fw_frames.h"
 #include "ids/blob.h"
+#include "ids/flow.h"
 #include "ids/pcrert.h"
 #include "ids_blob.h"
 
@@ -18,15 +23,16 @@ static const char rules[] =
 	"drop udp any any -> any [53,!5353] (msg:\"b\"; content:\"ab\"; content:\"cd\"; sid:2;)\n"
 	"drop ip any any -> any any (msg:\"c\"; content:\"XY\"; offset:2; depth:3; sid:3;)\n"
 	"alert tcp any any -> any any (msg:\"d\"; pcre:\"/x/\"; sid:4;)\n"
-	"alert tcp any any -> any any (msg:\"e\"; flow:established; content:\"q\"; sid:5;)\n"
-	"alert tcp $HOME_NET any -> any any (msg:\"f\"; content:\"q\"; sid:6;)\n";
+	"alert tcp any any -> any any (msg:\"e\"; flow:established,only_stream; content:\"q\"; "
+	"sid:5;)\n"
+	"alert tcp any any -> any any (msg:\"f\"; flowbits:isset,x; content:\"q\"; sid:6;)\n";
 
 static struct ids_blob_out out;
 
 static int compile(const char *text)
 {
 	FILE *devnull = fopen("/dev/null", "w");
-	int rc = ids_blob_compile(text, strlen(text), "t.rules", devnull, &out);
+	int rc = ids_blob_compile(text, strlen(text), "t.rules", NULL, 0, devnull, &out);
 
 	fclose(devnull);
 	return rc;
@@ -36,6 +42,7 @@ static void test_layout(void **state)
 {
 	const struct ids_blob_hdr *h;
 	const struct ids_blob_rule *r;
+	const struct ids_blob_port *pt;
 	const char *why;
 
 	assert_int_equal(compile(rules), 0);
@@ -49,12 +56,14 @@ static void test_layout(void **state)
 	assert_int_equal(r[0].rev, 2);
 	assert_int_equal(r[0].action, IDS_BLOB_ALERT);
 	assert_int_equal(r[0].proto, IDS_BLOB_TCP);
+	pt = (const void *)((const uint8_t *)out.blob + h->port_off);
 	assert_int_equal(r[0].ndport, 1);
-	assert_int_equal(r[0].dport[0].lo, 80);
+	assert_int_equal(pt[r[0].dport].lo, 80);
 	assert_int_equal(r[1].action, IDS_BLOB_DROP);
 	assert_int_equal(r[1].ncontents, 2);
 	assert_int_equal(r[1].ndport, 2);
-	assert_int_equal(r[1].dport[1].neg, 1);
+	assert_int_equal(pt[r[1].dport + 1].neg, 1);
+	assert_int_equal(r[1].nsrc + r[1].ndst + r[1].nsport, 0); /* any */
 	assert_string_equal(r[2].msg, "c");
 	/* A pattern that names another rule than its place says: refused. */
 	((struct ids_blob_pattern *)((uint8_t *)out.blob + h->pattern_off))[0].rule = 1;
@@ -180,6 +189,306 @@ static void test_refusals(void **state)
 				 "sid:1;)\n"), -1);
 }
 
+/* ---- rule headers and flows --------------------------------------------- */
+
+static const char hdr_rules[] =
+	/* 0: variables, their defaults: HOME_NET 10/8..., EXTERNAL_NET !HOME_NET */
+	"alert udp $HOME_NET any -> $EXTERNAL_NET $HTTP_PORTS (msg:\"v\"; content:\"a\"; "
+	"sid:1;)\n"
+	/* 1: a list with CIDR and negation, a port range with a negation */
+	"alert udp [10.1.0.0/16,!10.1.2.0/24] any -> any [1000:2000,!1500] (msg:\"l\"; "
+	"content:\"a\"; sid:2;)\n"
+	/* 2: both ways */
+	"alert udp 192.0.2.1 7 <> any 9 (msg:\"b\"; content:\"a\"; sid:3;)\n"
+	/* 3: IPv6 */
+	"alert icmp [fd00::1] any -> fd00::/16 any (msg:\"6\"; content:\"a\"; sid:4;)\n"
+	/* 4, 5: flow */
+	"alert tcp any any -> any any (msg:\"fs\"; flow:to_server,established; content:\"a\"; "
+	"sid:5;)\n"
+	"alert tcp any any -> any any (msg:\"fc\"; flow:from_server,established; "
+	"content:\"a\"; sid:6;)\n"
+	/* 6: not established */
+	"alert tcp any any -> any any (msg:\"ne\"; flow:to_server,not_established; "
+	"content:\"a\"; sid:7;)\n"
+	/* 7: UDP established: both ways seen */
+	"alert udp any any -> any any (msg:\"ue\"; flow:established,stateless; content:\"a\"; "
+	"sid:8;)\n"
+	/* 8: any with a negation in the list */
+	"alert udp [any,!10.9.9.9] any -> any [any,!53] (msg:\"an\"; content:\"a\"; sid:9;)\n";
+
+static uint8_t frame[2048];
+static struct fw_pkt pkt;
+
+static const struct fw_pkt *udp(uint32_t s, uint32_t d, uint16_t sp, uint16_t dp)
+{
+	size_t n = ff_udp(frame, s, d, sp, dp, 4);
+
+	assert_false(fw_parse(frame, n, &pkt));
+	return &pkt;
+}
+
+static const struct fw_pkt *tcp(uint32_t s, uint32_t d, uint16_t sp, uint16_t dp, uint32_t seq,
+				uint32_t ack, uint8_t flags, size_t data)
+{
+	size_t n = ff_tcp(frame, s, d, sp, dp, seq, ack, flags, data);
+
+	assert_false(fw_parse(frame, n, &pkt));
+	return &pkt;
+}
+
+static const struct ids_blob_rule *hrule;
+static const struct ids_blob_hdr *hh;
+
+/* Whether rule i of the blob takes p (no flow table). */
+static bool takes(unsigned i, const struct fw_pkt *p)
+{
+	return ids_rule_hdr_ok(hh, &hrule[i], p, true, NULL);
+}
+
+static void compile_hdr(const char *const *vars, unsigned nvars)
+{
+	FILE *devnull = fopen("/dev/null", "w");
+	const char *why;
+
+	assert_int_equal(ids_blob_compile(hdr_rules, strlen(hdr_rules), "h.rules", vars, nvars,
+					  devnull, &out), 0);
+	fclose(devnull);
+	assert_int_equal(out.nrules, 9);
+	assert_int_equal(ids_blob_check(out.blob, out.len, &why), 0);
+	hh = out.blob;
+	hrule = (const void *)((const uint8_t *)out.blob + hh->rule_off);
+}
+
+static void test_headers(void **state)
+{
+	const char *why;
+
+	compile_hdr(NULL, 0);
+	/* $HOME_NET -> $EXTERNAL_NET $HTTP_PORTS (80) */
+	assert_true(takes(0, udp(IP(10, 0, 0, 1), IP(8, 8, 8, 8), 1234, 80)));
+	assert_false(takes(0, udp(IP(10, 0, 0, 1), IP(10, 0, 0, 2), 1234, 80)));
+	assert_false(takes(0, udp(IP(8, 8, 8, 8), IP(10, 0, 0, 2), 1234, 80)));
+	assert_false(takes(0, udp(IP(10, 0, 0, 1), IP(8, 8, 8, 8), 1234, 81)));
+	assert_false(ids_rule_hdr_ok(hh, &hrule[0], udp(IP(10, 0, 0, 1), IP(8, 8, 8, 8), 1, 80),
+				     false, NULL)); /* no ports in the frame */
+	/* [10.1.0.0/16,!10.1.2.0/24] any -> any [1000:2000,!1500] */
+	assert_true(takes(1, udp(IP(10, 1, 3, 1), IP(1, 1, 1, 1), 1, 1000)));
+	assert_true(takes(1, udp(IP(10, 1, 3, 1), IP(1, 1, 1, 1), 1, 2000)));
+	assert_false(takes(1, udp(IP(10, 1, 2, 1), IP(1, 1, 1, 1), 1, 1000)));
+	assert_false(takes(1, udp(IP(10, 2, 3, 1), IP(1, 1, 1, 1), 1, 1000)));
+	assert_false(takes(1, udp(IP(10, 1, 3, 1), IP(1, 1, 1, 1), 1, 1500)));
+	assert_false(takes(1, udp(IP(10, 1, 3, 1), IP(1, 1, 1, 1), 1, 2001)));
+	assert_false(takes(1, tcp(IP(10, 1, 3, 1), IP(1, 1, 1, 1), 1, 1000, 1, 0, 2, 0))); /* proto */
+	/* 192.0.2.1 7 <> any 9: both ways, never crossed */
+	assert_true(takes(2, udp(IP(192, 0, 2, 1), IP(1, 1, 1, 1), 7, 9)));
+	assert_true(takes(2, udp(IP(1, 1, 1, 1), IP(192, 0, 2, 1), 9, 7)));
+	assert_false(takes(2, udp(IP(1, 1, 1, 1), IP(192, 0, 2, 1), 7, 9)));
+	/* IPv6: fd00::1 -> fd00::2 (ff_icmp6), back is not from fd00::1 */
+	size_t n = ff_icmp6(frame, 0, 128, 0, 0, (const uint8_t *)"abcd", 4);
+	assert_false(fw_parse(frame, n, &pkt));
+	assert_true(ids_rule_hdr_ok(hh, &hrule[3], &pkt, false, NULL));
+	assert_false(takes(0, &pkt)); /* an IPv4 list never takes an IPv6 address */
+	n = ff_icmp6(frame, 1, 129, 0, 0, (const uint8_t *)"abcd", 4);
+	assert_false(fw_parse(frame, n, &pkt));
+	assert_false(ids_rule_hdr_ok(hh, &hrule[3], &pkt, false, NULL));
+	/* [any,!10.9.9.9] any -> any [any,!53] */
+	assert_true(takes(8, udp(IP(10, 9, 9, 8), IP(1, 1, 1, 1), 1, 54)));
+	assert_false(takes(8, udp(IP(10, 9, 9, 9), IP(1, 1, 1, 1), 1, 54)));
+	assert_false(takes(8, udp(IP(10, 9, 9, 8), IP(1, 1, 1, 1), 1, 53)));
+	/* A rule's run outside the table: refused by the check. */
+	((struct ids_blob_rule *)hrule)[0].dst = hh->naddrs;
+	assert_int_equal(ids_blob_check(out.blob, out.len, &why), -1);
+	free(out.blob);
+
+	/* The stack file's variables: HOME_NET one host, HTTP_PORTS a list. */
+	static const char *const vars[] = {"HOME_NET=[192.168.1.5]", "HTTP_PORTS=[8080,8000:8001]"};
+	compile_hdr(vars, 2);
+	assert_true(takes(0, udp(IP(192, 168, 1, 5), IP(10, 0, 0, 1), 1, 8001)));
+	assert_false(takes(0, udp(IP(192, 168, 1, 6), IP(10, 0, 0, 1), 1, 8001)));
+	assert_false(takes(0, udp(IP(192, 168, 1, 5), IP(10, 0, 0, 1), 1, 80)));
+	free(out.blob);
+}
+
+static void test_flow(void **state)
+{
+	static struct fw_ct ct;
+	static const uint8_t key[FW_CT_KEY_BYTES] = {1, 2, 3};
+	struct ids_flow f;
+	const uint32_t c = IP(10, 0, 2, 15), s = IP(10, 0, 2, 2);
+	uint64_t now = 1000000000ull;
+
+	compile_hdr(NULL, 0);
+	fw_ct_init(&ct, key);
+#define TRACK(p) assert_int_equal(ids_flow_track(&ct, (p), now, &f), 0)
+#define TAKES(i, p) ids_rule_hdr_ok(hh, &hrule[i], (p), true, &f)
+	/* The handshake: the SYN's sender is the client. */
+	TRACK(tcp(c, s, 40000, 80, 100, 0, 0x02, 0));
+	assert_true(f.known && f.dir == 0 && !f.est);
+	assert_false(TAKES(4, &pkt));
+	assert_true(TAKES(6, &pkt)); /* to_server, not established */
+	TRACK(tcp(s, c, 80, 40000, 500, 101, 0x12, 0));
+	assert_true(f.known && f.dir == 1 && !f.est);
+	assert_false(TAKES(5, &pkt));
+	assert_false(TAKES(6, &pkt));
+	/* The last ACK establishes it, on that very frame. */
+	TRACK(tcp(c, s, 40000, 80, 101, 501, 0x10, 0));
+	assert_true(f.est && f.dir == 0);
+	TRACK(tcp(c, s, 40000, 80, 101, 501, 0x18, 4));
+	assert_true(TAKES(4, &pkt));
+	assert_false(TAKES(5, &pkt));
+	assert_false(TAKES(6, &pkt));
+	TRACK(tcp(s, c, 80, 40000, 501, 105, 0x18, 4));
+	assert_false(TAKES(4, &pkt));
+	assert_true(TAKES(5, &pkt)); /* from_server: the reply way */
+	/* A segment far outside the window is of no flow: no direction. */
+	TRACK(tcp(s, c, 80, 40000, 501 + (1u << 30), 105, 0x18, 4));
+	assert_false(f.known);
+	assert_false(TAKES(5, &pkt));
+	/* A flow picked up mid-stream (an ACK first): established, its sender
+	 * the client. */
+	TRACK(tcp(s, c, 8080, 41000, 7000, 9000, 0x18, 4));
+	assert_true(f.known && f.dir == 0 && f.est);
+	assert_true(TAKES(4, &pkt));
+	/* UDP: established once both ways were seen. */
+	TRACK(udp(c, s, 5000, 53));
+	assert_true(f.known && f.dir == 0 && !f.est);
+	assert_false(TAKES(7, &pkt));
+	TRACK(udp(s, c, 53, 5000));
+	assert_true(f.dir == 1 && f.est);
+	assert_true(TAKES(7, &pkt));
+	/* No flow table (f NULL): a rule with flow never matches. */
+	assert_false(ids_rule_hdr_ok(hh, &hrule[7], &pkt, true, NULL));
+	/* A full table: the new flow is refused and counted. */
+	for (uint32_t i = 0; i < FW_CT_MAX; i++)
+		(void)ids_flow_track(&ct, udp(IP(10, 1, 0, 0) + i, s, 1, 2), now, &f);
+	assert_int_equal(ids_flow_track(&ct, udp(IP(10, 3, 0, 0), s, 1, 2), now, &f), -1);
+	assert_false(f.known);
+	assert_true(ct.full_drops >= 1);
+	/* A known flow still goes. */
+	TRACK(udp(c, s, 5000, 53));
+	assert_true(f.known && f.est);
+#undef TRACK
+#undef TAKES
+	free(out.blob);
+}
+
+static const char fb_rules[] =
+	/* 0: sets a, silently; 1: isset a; 2: isnotset a|b (one of them clear);
+	 * 3: toggles b; 4: isset c, which no rule in-line sets: left out; 5: sets
+	 * c, but is not in-line (a relative content) */
+	"alert tcp any any -> any any (msg:\"s\"; content:\"s\"; flowbits:set,a; "
+	"flowbits:noalert; sid:1;)\n"
+	"drop tcp any any -> any any (msg:\"i\"; flowbits:isset,a; content:\"i\"; sid:2;)\n"
+	"alert tcp any any -> any any (msg:\"n\"; flowbits:isnotset,a|b; content:\"n\"; sid:3;)\n"
+	"alert tcp any any -> any any (msg:\"t\"; flowbits:toggle,b; content:\"t\"; sid:4;)\n"
+	"alert tcp any any -> any any (msg:\"c\"; flowbits:isset,c; content:\"c\"; sid:5;)\n"
+	"alert tcp any any -> any any (msg:\"d\"; flowbits:set,c; content:\"d\"; "
+	"content:\"e\"; distance:1; sid:6;)\n";
+
+static void test_flowbits(void **state)
+{
+	const struct ids_blob_hdr *h;
+	const struct ids_blob_rule *r;
+	struct ids_blob_fb *fb;
+	uint64_t bits[IDS_FB_WORDS] = {0};
+	const char *why;
+
+	assert_int_equal(compile(fb_rules), 0);
+	assert_int_equal(out.nrules, 4);
+	assert_int_equal(out.not_loaded, 2);
+	assert_int_equal(out.nfbs, 4);
+	assert_int_equal(ids_blob_check(out.blob, out.len, &why), 0);
+	h = out.blob;
+	r = (const void *)((const uint8_t *)out.blob + h->rule_off);
+	fb = (void *)((uint8_t *)out.blob + h->fb_off);
+	assert_int_equal(r[0].flags, IDS_BLOB_NOALERT);
+	assert_int_equal(r[1].flags, 0);
+	assert_int_equal(fb[0].op, IDS_BLOB_FB_SET);
+	assert_int_equal(fb[2].op, IDS_BLOB_FB_ISNOTSET);
+	assert_int_equal(fb[2].any, 1);
+	assert_int_equal(fb[2].n, 2);
+	/* a and b: two bits of the layer's table, the same in every rule */
+	assert_int_equal(fb[1].bit[0], fb[0].bit[0]);
+	assert_int_equal(fb[3].bit[0], fb[2].bit[1]);
+	assert_int_not_equal(fb[0].bit[0], fb[3].bit[0]);
+	/* On one flow: isset a only once set; isnotset a|b while one is clear. */
+	assert_false(ids_fb_check(&fb[1], 1, bits));
+	assert_true(ids_fb_check(&fb[2], 1, bits));
+	ids_fb_apply(&fb[0], 1, bits);
+	assert_true(ids_fb_check(&fb[1], 1, bits));
+	assert_true(ids_fb_check(&fb[2], 1, bits)); /* b still clear */
+	ids_fb_apply(&fb[3], 1, bits);
+	assert_false(ids_fb_check(&fb[2], 1, bits)); /* a and b set */
+	ids_fb_apply(&fb[3], 1, bits);
+	assert_true(ids_fb_check(&fb[2], 1, bits)); /* b toggled back */
+	/* Of no flow: every bit clear, nothing kept. */
+	assert_false(ids_fb_check(&fb[1], 1, NULL));
+	assert_true(ids_fb_check(&fb[2], 1, NULL));
+	ids_fb_apply(&fb[0], 1, NULL);
+	/* The check: a bit past the table, an unknown operation. */
+	fb[0].bit[0] = IDS_BLOB_FLOWBITS_MAX;
+	assert_int_equal(ids_blob_check(out.blob, out.len, &why), -1);
+	fb[0].bit[0] = 0;
+	fb[0].op = IDS_BLOB_FB_ISNOTSET + 1;
+	assert_int_equal(ids_blob_check(out.blob, out.len, &why), -1);
+	free(out.blob);
+}
+
+static const char field_rules[] =
+	"alert udp any any -> any any (msg:\"d\"; dsize:4<>9; content:\"a\"; sid:1;)\n"
+	"alert tcp any any -> any any (msg:\"f\"; flags:S+,12; content:\"a\"; sid:2;)\n"
+	"alert tcp any any -> any any (msg:\"g\"; flags:!R; content:\"a\"; sid:3;)\n"
+	"alert icmp any any -> any any (msg:\"i\"; itype:>127; icode:0; content:\"a\"; sid:4;)\n"
+	"alert ip any any -> any any (msg:\"p\"; ip_proto:17; content:\"a\"; sid:5;)\n"
+	"alert udp any any -> any any (msg:\"x\"; dsize:>70000; content:\"a\"; sid:6;)\n";
+
+static void test_fields(void **state)
+{
+	const struct ids_blob_rule *r;
+	const char *why;
+	size_t n;
+
+	assert_int_equal(compile(field_rules), 0);
+	assert_int_equal(out.nrules, 5);
+	assert_int_equal(out.not_loaded, 1); /* dsize past a packet's */
+	assert_int_equal(ids_blob_check(out.blob, out.len, &why), 0);
+	r = (const void *)((const uint8_t *)out.blob + ((const struct ids_blob_hdr *)out.blob)->rule_off);
+	/* dsize 4<>9: 5 to 8 */
+	assert_false(ids_rule_fields_ok(&r[0], udp(1, 2, 3, 4), true, 4));
+	assert_true(ids_rule_fields_ok(&r[0], udp(1, 2, 3, 4), true, 5));
+	assert_true(ids_rule_fields_ok(&r[0], udp(1, 2, 3, 4), true, 8));
+	assert_false(ids_rule_fields_ok(&r[0], udp(1, 2, 3, 4), true, 9));
+	/* flags S+,12: SYN set, the reserved bits ignored; !R: no RST */
+	assert_true(ids_rule_fields_ok(&r[1], tcp(1, 2, 3, 4, 1, 0, 0x02, 0), true, 0));
+	assert_true(ids_rule_fields_ok(&r[1], tcp(1, 2, 3, 4, 1, 0, 0xc2 | 0x10, 0), true, 0));
+	assert_false(ids_rule_fields_ok(&r[1], tcp(1, 2, 3, 4, 1, 0, 0x10, 0), true, 0));
+	assert_false(ids_rule_fields_ok(&r[1], tcp(1, 2, 3, 4, 1, 0, 0x02, 0), false, 0));
+	assert_false(ids_rule_fields_ok(&r[1], udp(1, 2, 3, 4), true, 0));
+	assert_true(ids_rule_fields_ok(&r[2], tcp(1, 2, 3, 4, 1, 0, 0x18, 0), true, 0));
+	assert_false(ids_rule_fields_ok(&r[2], tcp(1, 2, 3, 4, 1, 0, 0x14, 0), true, 0));
+	/* itype >127, icode 0: an ICMPv6 echo request (128), not its reply's
+	 * type 129 code 1, nor an IPv4 echo (8) */
+	n = ff_icmp6(frame, 0, 128, 0, 0, (const uint8_t *)"abcd", 4);
+	assert_false(fw_parse(frame, n, &pkt));
+	assert_true(ids_rule_fields_ok(&r[3], &pkt, true, 4));
+	n = ff_icmp6(frame, 0, 129, 1, 0, (const uint8_t *)"abcd", 4);
+	assert_false(fw_parse(frame, n, &pkt));
+	assert_false(ids_rule_fields_ok(&r[3], &pkt, true, 4));
+	n = ff_icmp(frame, 1, 2, 8, 0, 0, NULL, 0);
+	assert_false(fw_parse(frame, n, &pkt));
+	assert_false(ids_rule_fields_ok(&r[3], &pkt, true, 0));
+	/* ip_proto:17 */
+	assert_true(ids_rule_fields_ok(&r[4], udp(1, 2, 3, 4), true, 4));
+	assert_false(ids_rule_fields_ok(&r[4], tcp(1, 2, 3, 4, 1, 0, 0x02, 0), true, 0));
+	/* The check: an unknown comparison, an unknown flags modifier. */
+	((struct ids_blob_rule *)r)[0].dsize_cmp = IDS_BLOB_NE + 1;
+	assert_int_equal(ids_blob_check(out.blob, out.len, &why), -1);
+	((struct ids_blob_rule *)r)[0].dsize_cmp = IDS_BLOB_RANGE;
+	((struct ids_blob_rule *)r)[1].tcp_mod = '?';
+	assert_int_equal(ids_blob_check(out.blob, out.len, &why), -1);
+	free(out.blob);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -187,6 +496,10 @@ int main(void)
 		cmocka_unit_test(test_database),
 		cmocka_unit_test(test_pcre),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_headers),
+		cmocka_unit_test(test_flow),
+		cmocka_unit_test(test_flowbits),
+		cmocka_unit_test(test_fields),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

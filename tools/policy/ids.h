@@ -24,6 +24,12 @@
 
 /* ---- limits -------------------------------------------------------------- */
 
+/* A rule file for the in-line compiler (rampart-policy compile --kind
+ * ids): ET Open's whole set, its files concatenated, is about 20 MiB
+ * (2024) and grows by a few MiB a year; the parser holds only the rules it
+ * loads, and the blob has limits of its own (src/ids/blob.h), so the text
+ * itself only bounds what one compile reads into memory. */
+#define IDS_FILE_MAX (64u << 20)
 /* A rule longer than this is refused: ET's longest is under 8 KiB; a longer
  * one is a broken file or an attempt to exhaust the parser. */
 #define IDS_RULE_TEXT_MAX 65536u

@@ -8,13 +8,21 @@
  *
  * Invariants:
  *  1. A rule is in the blob only when the layer enforces all of it: its
- *     action (alert, drop), protocol (ip, tcp, udp, icmp), ports, at least
- *     one content over the packet payload with nocase, offset and depth,
- *     and pcres over the packet payload (flags i s m x A E G B O, R after
- *     a content, negation). Any other keyword (pcre buffer flags, flow,
- *     flowbits, byte_*, dsize, relative contents, app-layer buffers,
- *     address lists, thresholds...) leaves the rule out, reported with its
- *     file:line, sid and why: a rule is never enforced in part.
+ *     action (alert, drop), protocol (ip, tcp, udp, icmp), addresses and
+ *     ports (lists, negation, CIDR, IPv6, variables expanded here, with
+ *     the stack file's values over Suricata's defaults), `flow` (but
+ *     only_stream: the layer inspects packets, not streams), at least one
+ *     content over the packet payload with nocase, offset and depth, and
+ *     pcres over the packet payload (flags i s m x A E G B O, R after a
+ *     content, negation), dsize, flags, itype, icode, ip_proto (values
+ *     within a packet's fields), flowbits (set, unset, toggle, isset, isnotset,
+ *     noalert) when every bit a rule checks is set or toggled by a rule
+ *     loaded in-line too (else isnotset would hold for ever, isset never)
+ *     and the names fit the layer's table (IDS_BLOB_FLOWBITS_MAX). Any
+ *     other keyword (pcre buffer flags, byte_*, relative contents,
+ *     app-layer buffers, thresholds...)
+ *     leaves the rule out, reported with its file:line, sid and why: a
+ *     rule is never enforced in part.
  *  2. A rule the parser refuses stops the compile (as a firewall ruleset
  *     with an error does): what runs is what the operator wrote or nothing.
  *  3. The blob passes ids_blob_check before it is returned.
@@ -39,21 +47,25 @@ static const char *not_inline(const struct ids_rule *r)
 	if (r->proto != IDS_P_IP && r->proto != IDS_P_TCP && r->proto != IDS_P_UDP &&
 	    r->proto != IDS_P_ICMP)
 		return "protocol: app-layer protocols need stream reassembly (not in-line yet)";
-	if (!r->src.any || !r->dst.any)
-		return "addresses: only any is enforced in-line yet";
-	if ((!r->sport.any && r->sport.n > IDS_BLOB_PORTS_MAX) ||
-	    (!r->dport.any && r->dport.n > IDS_BLOB_PORTS_MAX))
-		return "ports: a list longer than the in-line limit (8 ranges)";
-	if (r->flow)
-		return "flow: needs connection state (not in-line yet)";
-	if (r->nfb)
-		return "flowbits: need connection state (not in-line yet)";
-	if (r->has_dsize || r->has_flags || r->has_itype || r->has_icode || r->ipproto)
-		return "dsize/flags/itype/icode/ip_proto: not in-line yet";
+	if (r->src.n > IDS_BLOB_ADDRS_MAX || r->dst.n > IDS_BLOB_ADDRS_MAX)
+		return "addresses: a list longer than the in-line limit (256 entries)";
+	if (r->sport.n > IDS_BLOB_PORTS_MAX || r->dport.n > IDS_BLOB_PORTS_MAX)
+		return "ports: a list longer than the in-line limit (128 ranges)";
+	if (r->flow & FL_ONLY_STREAM)
+		return "flow:only_stream: the in-line layer inspects packets, not reassembled "
+		       "streams (not in-line yet)";
+	if (r->nfb > IDS_BLOB_FB_PER_RULE)
+		return "flowbits: more operations than the in-line limit";
+	if (r->has_dsize && (r->dsize_a < 0 || r->dsize_a > 65535 || r->dsize_b < 0 ||
+			     r->dsize_b > 65535))
+		return "dsize: a value past the in-line range (0 to 65535)";
+	if ((r->has_itype && (r->itype_a < 0 || r->itype_a > 255 || r->itype_b < 0 ||
+			      r->itype_b > 255)) ||
+	    (r->has_icode && (r->icode_a < 0 || r->icode_a > 255 || r->icode_b < 0 ||
+			      r->icode_b > 255)))
+		return "itype/icode: a value past the in-line range (0 to 255)";
 	if (r->thr_type != THR_NONE)
 		return "threshold/detection_filter: not in-line yet";
-	if (r->noalert)
-		return "noalert: not in-line yet";
 	if (!r->nsm)
 		return "no content: the in-line layer matches contents only";
 	if (r->nsm > IDS_BLOB_CONTENTS_MAX)
@@ -100,14 +112,145 @@ static const char *not_inline(const struct ids_rule *r)
 	return NULL;
 }
 
-static void ports(struct ids_blob_port *out, uint8_t *n, const struct ids_ports *p)
+/* Rules left out, by reason (not_inline's strings, a few dozen): the
+ * compiler's report ends with how many each reason kept out. */
+#define REASONS_MAX 64u
+struct reasons {
+	const char *why[REASONS_MAX];
+	uint32_t count[REASONS_MAX];
+	unsigned n;
+};
+
+static void count_reason(struct reasons *r, const char *why)
 {
+	for (unsigned i = 0; i < r->n; i++)
+		if (r->why[i] == why) {
+			r->count[i]++;
+			return;
+		}
+	if (r->n < REASONS_MAX) {
+		r->why[r->n] = why;
+		r->count[r->n++] = 1;
+	}
+}
+
+static void print_reasons(struct reasons *r, FILE *errf)
+{
+	for (unsigned done = 0; done < r->n; done++) { /* largest first */
+		unsigned best = done;
+
+		for (unsigned i = done + 1; i < r->n; i++)
+			if (r->count[i] > r->count[best])
+				best = i;
+		const char *w = r->why[best];
+		uint32_t c = r->count[best];
+
+		r->why[best] = r->why[done];
+		r->count[best] = r->count[done];
+		r->why[done] = w;
+		r->count[done] = c;
+		fprintf(errf, "rampart-policy: not loaded in-line: %u: %s\n", c, w);
+	}
+}
+
+/* A table of list entries (addresses or ports) where rules with the same
+ * list share one run: ET's rules name a handful of lists ($HOME_NET,
+ * $EXTERNAL_NET, $HTTP_PORTS...) tens of thousands of times. */
+struct runs {
+	uint8_t *v;          /* entries, each `each` bytes */
+	uint32_t n, cap, each;
+	uint32_t *first, *len; /* the distinct runs */
+	uint32_t nruns, runcap;
+};
+
+/* The index in t of a run equal to e[0 .. n), added when new; -1 when out
+ * of memory. Runs are few (distinct lists), so a linear look suffices. */
+static int64_t runs_add(struct runs *t, const void *e, uint32_t n)
+{
+	for (uint32_t i = 0; i < t->nruns; i++)
+		if (t->len[i] == n && !memcmp(t->v + (size_t)t->first[i] * t->each, e,
+					      (size_t)n * t->each))
+			return t->first[i];
+	if (t->n + n > t->cap) {
+		uint32_t cap = (t->n + n) * 2 + 64;
+		uint8_t *v = realloc(t->v, (size_t)cap * t->each);
+
+		if (!v)
+			return -1;
+		t->v = v;
+		t->cap = cap;
+	}
+	if (t->nruns == t->runcap) {
+		uint32_t cap = t->runcap * 2 + 16;
+		uint32_t *f = realloc(t->first, cap * sizeof(*f)), *l;
+
+		if (!f)
+			return -1;
+		t->first = f;
+		l = realloc(t->len, cap * sizeof(*l));
+		if (!l)
+			return -1;
+		t->len = l;
+		t->runcap = cap;
+	}
+	memcpy(t->v + (size_t)t->n * t->each, e, (size_t)n * t->each);
+	t->first[t->nruns] = t->n;
+	t->len[t->nruns++] = n;
+	t->n += n;
+	return t->first[t->nruns - 1];
+}
+
+static void runs_free(struct runs *t)
+{
+	free(t->v);
+	free(t->first);
+	free(t->len);
+}
+
+static int ports(struct runs *t, uint32_t *first, uint16_t *n, const struct ids_ports *p)
+{
+	struct ids_blob_port v[IDS_BLOB_PORTS_MAX];
+	int64_t at;
+
+	*first = 0;
 	*n = 0;
-	if (p->any)
-		return;
+	/* `any` alone, or in a list: every port but the negated ones */
 	for (unsigned i = 0; i < p->n; i++)
-		out[(*n)++] = (struct ids_blob_port){.lo = p->v[i].lo, .hi = p->v[i].hi,
-						     .neg = p->v[i].neg};
+		if (!p->any || p->v[i].neg)
+			v[(*n)++] = (struct ids_blob_port){.lo = p->v[i].lo, .hi = p->v[i].hi,
+							   .neg = p->v[i].neg};
+	if (!*n)
+		return 0;
+	at = runs_add(t, v, *n);
+	if (at < 0)
+		return -1;
+	*first = (uint32_t)at;
+	return 0;
+}
+
+static int addrs(struct runs *t, uint32_t *first, uint16_t *n, const struct ids_addrs *a)
+{
+	struct ids_blob_addr v[IDS_BLOB_ADDRS_MAX];
+	int64_t at;
+
+	*first = 0;
+	*n = 0;
+	memset(v, 0, sizeof(v));
+	for (unsigned i = 0; i < a->n; i++) { /* as ports() for `any` */
+		if (a->any && !a->v[i].neg)
+			continue;
+		v[*n].af = a->v[i].af;
+		v[*n].neg = a->v[i].neg;
+		v[*n].bits = a->v[i].bits;
+		memcpy(v[(*n)++].a, a->v[i].a, 16);
+	}
+	if (!*n)
+		return 0;
+	at = runs_add(t, v, *n);
+	if (at < 0)
+		return -1;
+	*first = (uint32_t)at;
+	return 0;
 }
 
 /* A content as a Hyperscan expression: every byte escaped. */
@@ -127,9 +270,87 @@ static uint32_t align8(uint64_t v)
 	return (uint32_t)((v + 7) & ~7ull);
 }
 
-int ids_blob_compile(const char *text, size_t len, const char *path, FILE *errf,
-		     struct ids_blob_out *out)
+_Static_assert((int)CMP_EQ == (int)IDS_BLOB_EQ && (int)CMP_RANGE == (int)IDS_BLOB_RANGE &&
+		       (int)CMP_NE == (int)IDS_BLOB_NE,
+	       "the parser's comparisons are not the blob's");
+
+static const char fb_unset_why[] =
+	"flowbits: checks a bit that no rule loaded in-line sets (the rule setting it is not "
+	"in-line)";
+static const char fb_full_why[] =
+	"flowbits: more names than the in-line table (256)";
+
+/* Which rules load as far as flowbits go (why[i] NULL: loads), and each
+ * name's bit (map, by the parser's name id; -1 none): rules whose names
+ * would pass IDS_BLOB_FLOWBITS_MAX, then rules checking a bit no loaded
+ * rule sets or toggles, are left out, until nothing changes (each round
+ * leaves one rule out at least, so at most nrules rounds). -1: out of memory. */
+static int flowbits_resolve(const struct ids_ruleset *rs, const char **why, int32_t *map)
 {
+	bool *set = calloc(IDS_FLOWBITS_MAX, sizeof(*set));
+	bool changed = true;
+
+	if (!set)
+		return -1;
+	while (changed) {
+		uint32_t nbits = 0;
+
+		changed = false;
+		for (uint32_t k = 0; k < IDS_FLOWBITS_MAX; k++)
+			map[k] = -1, set[k] = false;
+		for (uint32_t i = 0; i < rs->nrules; i++) {
+			const struct ids_rule *r = rs->rules[i];
+			uint32_t fresh = 0;
+
+			if (why[i] || !r->nfb)
+				continue;
+			for (unsigned f = 0; f < r->nfb; f++) /* upper bound: repeats count */
+				for (unsigned k = 0; k < r->fb[f].n; k++)
+					fresh += map[r->fb[f].ids[k]] < 0;
+			if (nbits + fresh > IDS_BLOB_FLOWBITS_MAX) {
+				why[i] = fb_full_why;
+				changed = true;
+				continue;
+			}
+			for (unsigned f = 0; f < r->nfb; f++)
+				for (unsigned k = 0; k < r->fb[f].n; k++) {
+					uint32_t id = r->fb[f].ids[k];
+
+					if (map[id] < 0)
+						map[id] = (int32_t)nbits++;
+					if (r->fb[f].op == FB_SET || r->fb[f].op == FB_TOGGLE)
+						set[id] = true;
+				}
+		}
+		for (uint32_t i = 0; i < rs->nrules; i++) {
+			const struct ids_rule *r = rs->rules[i];
+
+			if (why[i])
+				continue;
+			for (unsigned f = 0; f < r->nfb && !why[i]; f++)
+				if (r->fb[f].op == FB_ISSET || r->fb[f].op == FB_ISNOTSET)
+					for (unsigned k = 0; k < r->fb[f].n; k++)
+						if (!set[r->fb[f].ids[k]]) {
+							why[i] = fb_unset_why;
+							changed = true;
+							break;
+						}
+		}
+	}
+	free(set);
+	return 0;
+}
+
+int ids_blob_compile(const char *text, size_t len, const char *path, const char *const *vars,
+		     unsigned nvars, FILE *errf, struct ids_blob_out *out)
+{
+	struct reasons reasons = {.n = 0};
+	const char **whys = NULL;
+	int32_t *fbmap = NULL;
+	struct ids_blob_fb *fbs = NULL;
+	uint32_t nfbs = 0, maxfb = 0;
+	struct runs at = {.each = sizeof(struct ids_blob_addr)};
+	struct runs pt = {.each = sizeof(struct ids_blob_port)};
 	struct ids_ruleset rs;
 	struct ids_blob_rule *rules = NULL;
 	struct ids_blob_pattern *pats = NULL;
@@ -151,14 +372,45 @@ int ids_blob_compile(const char *text, size_t len, const char *path, FILE *errf,
 	memset(out, 0, sizeof(*out));
 	ids_ruleset_init(&rs);
 	rs.errf = errf;
+	for (unsigned i = 0; i < nvars; i++) {
+		const char *eq = strchr(vars[i], '=');
+		char name[64];
+
+		if (!eq || eq == vars[i] || (size_t)(eq - vars[i]) >= sizeof(name)) {
+			fprintf(errf, "rampart-policy: variable '%s': give NAME=VALUE\n", vars[i]);
+			goto done;
+		}
+		memcpy(name, vars[i], (size_t)(eq - vars[i]));
+		name[eq - vars[i]] = 0;
+		if (ids_set_var(&rs, name, eq + 1)) {
+			fprintf(errf, "rampart-policy: too many variables (at most %u)\n",
+				IDS_VARS_MAX);
+			goto done;
+		}
+	}
 	ids_load_text(&rs, text, len, path);
 	if (rs.failed) {
 		fprintf(errf, "rampart-policy: %s: %u rule%s refused (above), nothing loaded\n", path,
 			rs.failed, rs.failed == 1 ? "" : "s");
 		goto done;
 	}
-	for (uint32_t i = 0; i < rs.nrules; i++)
+	for (uint32_t i = 0; i < rs.nrules; i++) {
 		maxp += rs.rules[i]->nsm;
+		maxfb += rs.rules[i]->nfb;
+	}
+	whys = calloc(rs.nrules ? rs.nrules : 1, sizeof(*whys));
+	fbmap = calloc(IDS_FLOWBITS_MAX, sizeof(*fbmap));
+	fbs = calloc(maxfb ? maxfb : 1, sizeof(*fbs));
+	if (!whys || !fbmap || !fbs) {
+		fprintf(errf, "rampart-policy: %s: out of memory\n", path);
+		goto done;
+	}
+	for (uint32_t i = 0; i < rs.nrules; i++)
+		whys[i] = not_inline(rs.rules[i]);
+	if (flowbits_resolve(&rs, whys, fbmap)) {
+		fprintf(errf, "rampart-policy: %s: out of memory\n", path);
+		goto done;
+	}
 	rules = calloc(rs.nrules ? rs.nrules : 1, sizeof(*rules));
 	pats = calloc(maxp ? maxp : 1, sizeof(*pats));
 	exprs = calloc(maxp ? maxp : 1, sizeof(*exprs));
@@ -174,10 +426,11 @@ int ids_blob_compile(const char *text, size_t len, const char *path, FILE *errf,
 	}
 	for (uint32_t i = 0; i < rs.nrules; i++) {
 		const struct ids_rule *r = rs.rules[i];
-		const char *why = not_inline(r);
+		const char *why = whys[i];
 		struct ids_blob_rule *b;
 
 		if (why) {
+			count_reason(&reasons, why);
 			out->not_loaded++;
 			if (out->not_loaded <= IDS_ERRORS_SHOWN)
 				fprintf(errf, "%s:%u: sid %u: not loaded in-line: %s\n", r->file,
@@ -198,8 +451,46 @@ int ids_blob_compile(const char *text, size_t len, const char *path, FILE *errf,
 		b->bidir = r->bidir;
 		b->ncontents = 0;
 		b->line = r->line;
-		ports(b->sport, &b->nsport, &r->sport);
-		ports(b->dport, &b->ndport, &r->dport);
+		b->flow = r->flow; /* FL_* are the blob's values; not_inline: no only_stream */
+		b->flags = r->noalert ? IDS_BLOB_NOALERT : 0;
+		/* packet fields: the parser's CMP_* are the blob's values */
+		b->fields = (uint8_t)((r->has_dsize ? IDS_BLOB_F_DSIZE : 0) |
+				      (r->has_flags ? IDS_BLOB_F_FLAGS : 0) |
+				      (r->has_itype ? IDS_BLOB_F_ITYPE : 0) |
+				      (r->has_icode ? IDS_BLOB_F_ICODE : 0) |
+				      (r->ipproto ? IDS_BLOB_F_IPPROTO : 0));
+		b->ipproto = r->ipproto;
+		b->tcp_set = r->flags_set;
+		b->tcp_mask = r->flags_mask;
+		b->tcp_mod = r->flags_mod;
+		b->dsize_cmp = r->dsize_cmp;
+		b->dsize_a = (uint16_t)r->dsize_a;
+		b->dsize_b = (uint16_t)r->dsize_b;
+		b->itype_cmp = r->itype_cmp;
+		b->itype_a = (uint8_t)r->itype_a;
+		b->itype_b = (uint8_t)r->itype_b;
+		b->icode_cmp = r->icode_cmp;
+		b->icode_a = (uint8_t)r->icode_a;
+		b->icode_b = (uint8_t)r->icode_b;
+		for (unsigned f = 0; f < r->nfb; f++) { /* flowbits_resolve: every name mapped */
+			struct ids_blob_fb *x = &fbs[nfbs++];
+
+			x->op = r->fb[f].op == FB_SET ? IDS_BLOB_FB_SET :
+				r->fb[f].op == FB_UNSET ? IDS_BLOB_FB_UNSET :
+				r->fb[f].op == FB_TOGGLE ? IDS_BLOB_FB_TOGGLE :
+				r->fb[f].op == FB_ISSET ? IDS_BLOB_FB_ISSET : IDS_BLOB_FB_ISNOTSET;
+			x->any = r->fb[f].any;
+			x->n = (uint8_t)r->fb[f].n;
+			for (unsigned k = 0; k < r->fb[f].n; k++)
+				x->bit[k] = (uint16_t)fbmap[r->fb[f].ids[k]];
+		}
+		b->nfb = (uint8_t)r->nfb;
+		if (addrs(&at, &b->src, &b->nsrc, &r->src) || addrs(&at, &b->dst, &b->ndst, &r->dst) ||
+		    ports(&pt, &b->sport, &b->nsport, &r->sport) ||
+		    ports(&pt, &b->dport, &b->ndport, &r->dport)) {
+			fprintf(errf, "rampart-policy: %s: out of memory\n", path);
+			goto done;
+		}
 		snprintf(b->msg, sizeof(b->msg), "%s", r->msg ? r->msg : "");
 		for (unsigned k = 0; k < r->nsm; k++) {
 			const struct ids_sm *m = &r->sm[k];
@@ -243,6 +534,7 @@ int ids_blob_compile(const char *text, size_t len, const char *path, FILE *errf,
 	if (out->not_loaded > IDS_ERRORS_SHOWN)
 		fprintf(errf, "rampart-policy: %u more rules not loaded in-line\n",
 			out->not_loaded - IDS_ERRORS_SHOWN);
+	print_reasons(&reasons, errf);
 	if (!nrules) {
 		fprintf(errf, "rampart-policy: %s: no rule can be enforced in-line (%u not loaded), "
 			      "nothing to compile\n", path, out->not_loaded);
@@ -281,13 +573,17 @@ int ids_blob_compile(const char *text, size_t len, const char *path, FILE *errf,
 	{
 		struct ids_blob_hdr h = {.magic = IDS_BLOB_MAGIC, .version = IDS_BLOB_VERSION,
 					 .nrules = nrules, .npatterns = npats,
-					 .not_loaded = out->not_loaded, .npcre = npcre};
+					 .not_loaded = out->not_loaded, .npcre = npcre,
+					 .naddrs = at.n, .nports = pt.n, .nfbs = nfbs};
 		const char *why;
 		uint8_t *blob;
 
 		h.rule_off = align8(sizeof(h));
 		h.pattern_off = align8(h.rule_off + (uint64_t)nrules * sizeof(*rules));
-		h.db_off = align8(h.pattern_off + (uint64_t)npats * sizeof(*pats));
+		h.addr_off = align8(h.pattern_off + (uint64_t)npats * sizeof(*pats));
+		h.port_off = align8(h.addr_off + (uint64_t)at.n * at.each);
+		h.fb_off = align8(h.port_off + (uint64_t)pt.n * pt.each);
+		h.db_off = align8(h.fb_off + (uint64_t)nfbs * sizeof(*fbs));
 		h.db_size = (uint32_t)ser_len;
 		h.pcre_off = align8(h.db_off + (uint64_t)ser_len);
 		if (npcre) {
@@ -303,6 +599,11 @@ int ids_blob_compile(const char *text, size_t len, const char *path, FILE *errf,
 		memcpy(blob, &h, sizeof(h));
 		memcpy(blob + h.rule_off, rules, (size_t)nrules * sizeof(*rules));
 		memcpy(blob + h.pattern_off, pats, (size_t)npats * sizeof(*pats));
+		if (at.n)
+			memcpy(blob + h.addr_off, at.v, (size_t)at.n * at.each);
+		if (pt.n)
+			memcpy(blob + h.port_off, pt.v, (size_t)pt.n * pt.each);
+		memcpy(blob + h.fb_off, fbs, (size_t)nfbs * sizeof(*fbs));
 		memcpy(blob + h.db_off, ser, ser_len);
 		memcpy(blob + h.pcre_off, pcres, (size_t)npcre * sizeof(*pcres));
 		if (npcre)
@@ -319,6 +620,9 @@ int ids_blob_compile(const char *text, size_t len, const char *path, FILE *errf,
 		out->npatterns = npats;
 		out->db_size = (uint32_t)ser_len;
 		out->npcre = npcre;
+		out->naddrs = at.n;
+		out->nports = pt.n;
+		out->nfbs = nfbs;
 	}
 	rc = 0;
 done:
@@ -334,6 +638,11 @@ done:
 	free(ser);
 	free(pcres);
 	free(codes);
+	free(whys);
+	free(fbmap);
+	free(fbs);
+	runs_free(&at);
+	runs_free(&pt);
 	pcre2_serialize_free(pser);
 	hs_free_database(db);
 	hs_free_compile_error(err);

@@ -10,16 +10,18 @@
 struct ids_blob_out {
 	void *blob;	/* free() it */
 	size_t len;
-	uint32_t nrules, npatterns, not_loaded, db_size, npcre;
+	uint32_t nrules, npatterns, not_loaded, db_size, npcre, naddrs, nports, nfbs;
 };
 
 /*
- * Compile text[0 .. len) (read from path) into out. Each rule left out and
+ * Compile text[0 .. len) (read from path) into out, with vars[0 .. nvars)
+ * ("NAME=VALUE", NAME without '$') over the defaults of the rule
+ * variables ($HOME_NET, $HTTP_PORTS...). Each rule left out and
  * every refusal go to errf with file:line. 0, or -1 (nothing written) when
  * a rule is refused by the parser, no rule can be enforced in-line, or
  * Hyperscan refuses the database.
  */
-int ids_blob_compile(const char *text, size_t len, const char *path, FILE *errf,
-		     struct ids_blob_out *out);
+int ids_blob_compile(const char *text, size_t len, const char *path, const char *const *vars,
+		     unsigned nvars, FILE *errf, struct ids_blob_out *out);
 
 #endif

@@ -98,8 +98,12 @@ static char *read_fd(int fd, const char *path, size_t max, size_t *len)
 		n += (size_t)got;
 	}
 	close(fd);
-	if (n > max)
-		die("'%s' is larger than the limit (%s)", path, "NFT_FILE_MAX, 16 MiB");
+	if (n > max) {
+		char lim[48];
+
+		snprintf(lim, sizeof(lim), "%zu MiB", max >> 20);
+		die("'%s' is larger than the limit (%s)", path, lim);
+	}
 	*len = n;
 	return buf;
 }
@@ -177,6 +181,9 @@ static int cmd_check(int argc, char **argv)
 	return 0;
 }
 
+/* --var per compile: an ids ruleset's variables (IDS_VARS_MAX). */
+#define COMPILE_VARS_MAX 128u
+
 /* The largest blob: every record array at its limit. */
 #define BLOB_MAX (64u << 20)
 
@@ -207,7 +214,8 @@ static int open_tmp(const char *path, char *tmp, size_t size)
 
 /* The cache key: SHA-256 of this program's own image and of the rule text,
  * so that a rebuilt compiler never reuses an old blob. */
-static void cache_key(const char *text, size_t len, const char *kind, char hex[SHA256_HEX])
+static void cache_key(const char *text, size_t len, const char *kind, char *const *vars,
+		      unsigned nvars, char hex[SHA256_HEX])
 {
 	struct sha256 c;
 	uint8_t d[SHA256_BYTES];
@@ -220,6 +228,9 @@ static void cache_key(const char *text, size_t len, const char *kind, char hex[S
 	/* an ids layer's blob is another language's: never a firewall's */
 	if (kind && !strcmp(kind, "ids"))
 		sha256_update(&c, "ids", 3);
+	/* the variables change what the rules say: each with its NUL */
+	for (unsigned i = 0; i < nvars; i++)
+		sha256_update(&c, vars[i], strlen(vars[i]) + 1);
 	sha256_final(&c, d);
 	sha256_hex(d, hex);
 	free(self);
@@ -253,6 +264,8 @@ struct compile_job {
 	size_t len;
 	char *cached;
 	size_t clen;
+	char **vars;	/* --var NAME=VALUE, an ids layer's */
+	unsigned nvars;
 };
 
 /* The child: everything that reads the rule text or a blob, under the
@@ -263,9 +276,9 @@ static int compile_child(struct compile_job *j)
 	bool w;
 
 	enter_sandbox();
-	if (!j->text)
-		j->text = read_fd(j->in_fd, j->in, NFT_FILE_MAX, &j->len);
 	bool ids = j->kind && !strcmp(j->kind, "ids");
+	if (!j->text)
+		j->text = read_fd(j->in_fd, j->in, ids ? IDS_FILE_MAX : NFT_FILE_MAX, &j->len);
 	if (j->kind && !ids) { /* the layer's kind says which language it reads: never the other's */
 		bool json = wrap_is_json(j->text, j->len);
 
@@ -285,15 +298,18 @@ static int compile_child(struct compile_job *j)
 	if (ids) { /* an ids layer's rules: Snort 3 / Suricata */
 		struct ids_blob_out o;
 
-		if (ids_blob_compile(j->text, j->len, j->in, stderr, &o))
+		if (ids_blob_compile(j->text, j->len, j->in, (const char *const *)j->vars, j->nvars,
+				     stderr, &o))
 			exit(1);
 		free(j->text);
 		write_all(j->out_fd, j->out, o.blob, o.len);
 		if (j->cache_fd >= 0)
 			write_all(j->cache_fd, j->out, o.blob, o.len);
-		fprintf(stderr, "%s: %u rules in-line (%u contents, %u pcres, database %u bytes), "
-				"%u not loaded in-line\n", j->in, o.nrules, o.npatterns, o.npcre,
-			o.db_size, o.not_loaded);
+		fprintf(stderr, "%s: %u rules in-line (%u contents, %u pcres, %u addresses, %u port "
+				"ranges, %u flowbits operations, database %u bytes, blob %zu bytes), %u "
+				"not loaded in-line\n",
+			j->in, o.nrules, o.npatterns, o.npcre, o.naddrs, o.nports, o.nfbs, o.db_size,
+			o.len, o.not_loaded);
 		if (j->cache_fd >= 0)
 			printf("%s compiled\n", j->hex);
 		free(o.blob);
@@ -314,7 +330,8 @@ static int compile_child(struct compile_job *j)
  * is a call the filter does not allow) and parses nothing itself. */
 static int cmd_compile(int argc, char **argv)
 {
-	struct compile_job j = { .cache_fd = -1 };
+	static char *vars[COMPILE_VARS_MAX];
+	struct compile_job j = { .cache_fd = -1, .vars = vars };
 	const char *cache = NULL;
 	char hex[SHA256_HEX] = "", path[4096 + 80], tmp_out[4096 + 32], tmp_cache[4096 + 128];
 
@@ -325,20 +342,28 @@ static int cmd_compile(int argc, char **argv)
 			cache = argv[++i];
 		else if (strcmp(argv[i], "--kind") == 0 && i + 1 < argc)
 			j.kind = argv[++i];
-		else if (!j.in && argv[i][0] != '-')
+		else if (strcmp(argv[i], "--var") == 0 && i + 1 < argc) {
+			if (j.nvars == COMPILE_VARS_MAX)
+				die("more than %s --var%s", "COMPILE_VARS_MAX (128)", "");
+			j.vars[j.nvars++] = argv[++i];
+		} else if (!j.in && argv[i][0] != '-')
 			j.in = argv[i];
 		else
 			die("unexpected argument '%s' (usage: rampart-policy compile FILE -o BLOB)%s",
 			    argv[i], "");
 	}
 	if (!j.in || !j.out)
-		die("usage: rampart-policy compile FILE -o BLOB [--kind KIND] [--cache DIR]%s%s", "", "");
+		die("usage: rampart-policy compile FILE -o BLOB [--kind KIND] [--cache DIR] [--var "
+		    "NAME=VALUE]...%s%s", "", "");
+	if (j.nvars && (!j.kind || strcmp(j.kind, "ids")))
+		die("--var: only for --kind ids (Snort 3 / Suricata rule variables)%s%s", "", "");
 	j.in_fd = open_or_die(j.in);
 	j.hex = hex;
 	if (cache) {
 		/* the key hashes the text: read here, parsed only in the child */
-		j.text = read_fd(j.in_fd, j.in, NFT_FILE_MAX, &j.len);
-		cache_key(j.text, j.len, j.kind, hex);
+		j.text = read_fd(j.in_fd, j.in,
+				 j.kind && !strcmp(j.kind, "ids") ? IDS_FILE_MAX : NFT_FILE_MAX, &j.len);
+		cache_key(j.text, j.len, j.kind, j.vars, j.nvars, hex);
 		if (mkdir(cache, 0700) && errno != EEXIST)
 			die("cannot create the cache '%s': %s", cache, strerror(errno));
 		snprintf(path, sizeof(path), "%s/%s.blob", cache, hex);

@@ -14,8 +14,10 @@ import struct
 import sys
 
 # magic version size nrules npatterns rule_off pattern_off db_off db_size
-# not_loaded npcre pcre_off pcre_code_off pcre_code_size
-HDR = struct.Struct("<14I")
+# not_loaded npcre pcre_off pcre_code_off pcre_code_size naddrs addr_off
+# nports port_off nfbs fb_off (the address, port and flowbits tables lie
+# before db_off)
+HDR = struct.Struct("<20I")
 
 
 def load(path):
