@@ -190,6 +190,27 @@ static bool entry(wt_mem *mem, void *ctx, uint64_t gpa, uint64_t *e)
 	return true;
 }
 
+int wt_walk(wt_mem *mem, void *ctx, uint64_t pgd, uint64_t va, uint64_t *pa)
+{
+	static const uint64_t page_mask[] = {0, 0x3fffffffULL, 0x1fffffULL, 0xfffULL};
+	uint64_t t = pgd, e;
+
+	for (unsigned lv = 0; lv < 4; lv++) {
+		unsigned shift = 39 - 9 * lv;
+
+		if (!entry(mem, ctx, t + ((va >> shift) & 511) * 8, &e) || !(e & PTE_P))
+			return -1;
+		if (lv == 3 || (e & PTE_PS)) {
+			if (!lv)
+				return -1; /* no large page at the top level */
+			*pa = (e & PTE_ADDR & ~page_mask[lv]) | (va & page_mask[lv]);
+			return 0;
+		}
+		t = e & PTE_ADDR;
+	}
+	return -1;
+}
+
 int wt_find_virt(wt_mem *mem, void *ctx, const struct wt_anchors *a, uint64_t phys,
 		 uint64_t *virt, const char **why)
 {

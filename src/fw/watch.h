@@ -119,6 +119,14 @@ int wt_find_phys(wt_mem *mem, void *ctx, const struct wt_map *maps, unsigned n,
 		 const struct wt_anchors *a, uint64_t *phys, uint64_t *virt, const char **why);
 
 /*
+ * The guest-physical address the kernel's page tables give va, walked
+ * from the top-level table at pgd (4 entries at most, each through mem;
+ * a 2 MiB or 1 GiB page ends the walk early): 0 and *pa, or -1 when an
+ * entry is absent or outside guest memory.
+ */
+int wt_walk(wt_mem *mem, void *ctx, uint64_t pgd, uint64_t va, uint64_t *pa);
+
+/*
  * The guest's layout as the root holds it: every map of the one
  * grandchild that is a guest. WT_MAX_GMAPS: a guest's map pieces (the
  * root's own limit per VM is 256 slots); more are not followed and the

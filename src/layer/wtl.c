@@ -27,7 +27,12 @@
  *     pages, at most WTL_ALERTS_PER_CHECK alerts written (the rest
  *     counted), each alert one bounded walk of the map; the layout read
  *     is RP_MAX_CHILDREN + WT_MAX_GMAPS + 1 calls at most.
- *  6. Nothing the guest can do turns the watch off for good: a kernel not
+ *  6. With the kernel's virtual base known, each watched page's virtual
+ *     address is also walked through the kernel's own tables (from
+ *     init_top_pgt) at each check: a page that no longer maps the
+ *     physical page compared (a PMD or PTE pointed at a patched copy) is
+ *     an alert, once per change of that state.
+ *  7. Nothing the guest can do turns the watch off for good: a kernel not
  *     found, or found ambiguously (an alert), is looked for again at the
  *     next interval. Only what the operator gave (a System.map without
  *     the symbols, a kernel larger than our memory) ends the watch.
@@ -77,6 +82,9 @@ static struct wt_anchors anchors;
 static struct wt_layout base, latest; /* the guest's maps: at the baseline, and now */
 static struct rp_map_info info_buf;
 static const char *last_why; /* the last "not watching" line, written once */
+/* Pages whose virtual address does not map them now (invariant 6). */
+static uint64_t unmapped[WTL_MAX_PAGES / 64];
+static uint64_t nunmapped;
 static struct region regions[3]; /* text, rodata, the IDT's table */
 static unsigned nregions;
 static uint64_t npages, phys, virt_slide, elapsed_ms, count[C_KEYS];
@@ -301,6 +309,8 @@ static void hash_page(const uint8_t *p, uint8_t out[SHA256_BYTES])
 	sha256_final(&c, out);
 }
 
+static void check_mappings(bool baseline);
+
 /* The kernel's place, then the baseline: each page copied and hashed. */
 static void find_kernel(void)
 {
@@ -336,6 +346,7 @@ static void find_kernel(void)
 		rt_memcpy(copy + k * WT_PAGE, p, WT_PAGE);
 		hash_page(copy + k * WT_PAGE, hashes[k]);
 	}
+	check_mappings(true);
 	count[C_HASH_CYCLES] += tsc_fenced() - tsc;
 	count[C_PAGES] = npages;
 	found = true;
@@ -349,7 +360,77 @@ static void find_kernel(void)
 	line_dec(&l, regions[1].pages);
 	line_str(&l, " rodata pages");
 	line_str(&l, anchors.idt ? " and the IDT's table hashed" : " hashed (no idt_table)");
+	if (virt_known) {
+		line_str(&l, "; ");
+		line_dec(&l, nunmapped);
+		line_str(&l, " not mapped at their address by init_top_pgt");
+	}
 	line_send(&l);
+}
+
+/* Page k's virtual address maps the page compared (invariant 6). */
+static bool page_mapped(uint64_t k)
+{
+	const struct region *rg;
+	uint64_t link = page_link(k, &rg), pa;
+
+	return !wt_walk(guest_mem, NULL, phys + (anchors.top_pgt - anchors.text), link + virt_slide,
+			&pa) &&
+	       pa == phys + (link - anchors.text);
+}
+
+/* Each page's mapping against what it was (alert on a change to wrong),
+ * or, at the baseline, recorded without alerts. */
+static void check_mappings(bool baseline)
+{
+	if (!virt_known)
+		return;
+	if (baseline) {
+		rt_memset(unmapped, 0, sizeof(unmapped));
+		nunmapped = 0;
+	}
+	for (uint64_t k = 0; k < npages; k++) {
+		bool was = unmapped[k / 64] >> (k % 64) & 1, is = !page_mapped(k);
+		struct line l = {.len = 0};
+		const struct region *rg;
+		uint64_t link = page_link(k, &rg), sym_addr = 0;
+		const char *name = NULL;
+		size_t name_len = 0;
+
+		if (was == is)
+			continue;
+		unmapped[k / 64] ^= 1ULL << (k % 64);
+		nunmapped += is ? 1 : (uint64_t)-1;
+		if (baseline || !is)
+			continue;
+		count[C_CHANGES]++;
+		if (logged_now >= WTL_ALERTS_PER_CHECK) {
+			count[C_UNLOGGED]++;
+			continue;
+		}
+		logged_now++;
+		line_str(&l, "watchalert region=remap");
+		line_kv(&l, "check", count[C_CHECKS]);
+		line_str(&l, " why=kva ");
+		line_hex(&l, link + virt_slide);
+		line_str(&l, " (");
+		line_str(&l, rg->name);
+		line_str(&l, " ");
+		if (wt_symbol(wt_map_text(blob), blob->map_len, link, &name, &name_len, &sym_addr)) {
+			char sym[WT_LINE_MAX + 1];
+
+			rt_memcpy(sym, name, name_len);
+			sym[name_len] = 0;
+			line_str(&l, sym);
+			line_str(&l, "+");
+			line_hex(&l, link - sym_addr);
+		} else {
+			line_str(&l, "?");
+		}
+		line_str(&l, ") no longer maps the kernel's page at gpa ");
+		line_hex(&l, phys + (link - anchors.text));
+		line_send(&l);
+	}
 }
 
 /* One changed page: the alert names its first changed byte (invariant 5). */
@@ -462,6 +543,8 @@ static void check_kernel(void)
 		rt_memcpy(copy + k * WT_PAGE, scratch, WT_PAGE);
 		rt_memcpy(hashes[k], h, SHA256_BYTES);
 	}
+	if (found)
+		check_mappings(false);
 	count[C_CHECK_CYCLES] += tsc_fenced() - tsc;
 }
 

@@ -241,7 +241,8 @@ static void watch_stats(struct wtr_layer *l, const char *name, const char *p)
 /* "watchalert region=R gpa=H kva=H at=H bytes=N check=N was=H now=H symbol=S": one
  * "watch_alert" event, or nothing when malformed. R "layout" or "kernel" is
  * no page: "watchalert region=R check=N why=TEXT" (the guest's maps changed,
- * or the kernel's place is ambiguous), an event with its why. */
+ * or the kernel's place is ambiguous); R "remap": a page's virtual address no
+ * longer maps it. An event with its why. */
 static void watch_alert(struct wtr_layer *l, unsigned depth, const char *name, const char *text)
 {
 	char region[16], gpa[24], kva[24], at[24], bytes[16], check[24], was[24], now_h[24];
@@ -250,7 +251,7 @@ static void watch_alert(struct wtr_layer *l, unsigned depth, const char *name, c
 	uint64_t now = (uint64_t)time(NULL);
 
 	if (word(text, "region", region, sizeof(region)) &&
-	    (!strcmp(region, "layout") || !strcmp(region, "kernel"))) {
+	    (!strcmp(region, "layout") || !strcmp(region, "kernel") || !strcmp(region, "remap"))) {
 		why = strstr(text, " why=");
 		if (!word(text, "check", check, sizeof(check)) || !why || !why[5])
 			return;

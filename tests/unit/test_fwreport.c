@@ -102,6 +102,9 @@ static void watch_lines(void **state)
 		assert_true(fwr_line(&f, 1, "watch", "L1#1",
 				     "watchalert region=layout check=7 why=the guest's memory moved"));
 		assert_true(fwr_line(&f, 1, "watch", "L1#1", "watchalert region=kernel check=7"));
+		assert_true(fwr_line(&f, 1, "watch", "L1#1",
+				     "watchalert region=remap check=8 why=kva 0xffffffff81001000 "
+				     "(text f+0x0) no longer maps the kernel's page at gpa 0x1001000"));
 		log_open(-1, NULL);
 		rewind(t);
 		assert_true(fread(ev, 1, sizeof(ev) - 1, t) > 0);
@@ -111,6 +114,7 @@ static void watch_lines(void **state)
 		assert_non_null(strstr(ev, "\"check\":7"));
 		assert_non_null(strstr(ev, "\"why\":\"the guest's memory moved\""));
 		assert_null(strstr(ev, "\"region\":\"kernel\"")); /* no why: dropped */
+		assert_non_null(strstr(ev, "\"region\":\"remap\",\"check\":8,\"why\":\"kva "));
 	}
 	/* a restarted watch: its earlier checks add up */
 	assert_true(fwr_line(&f, 1, "watch", "L1#1", "watchstats checks=2 restarts=1"));

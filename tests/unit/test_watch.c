@@ -408,6 +408,45 @@ static void test_layout(void **state)
 	assert_non_null(wt_layout_changed(NULL, &now));
 }
 
+/*
+ * A kernel address through the kernel's own tables: a 2 MiB page, a page
+ * of a split table, and that page pointed at a patched copy (what a
+ * rootkit that leaves the physical page alone does): the walk gives the
+ * copy's address, which the layer compares with the page it watches.
+ */
+static void test_walk(void **state)
+{
+	const uint64_t pgd = 0x200000, pud = 0x201000, pmd = 0x202000, pte = 0x203000;
+	const uint64_t va = WT_KERNEL_MAP + 40 * WT_PHYS_ALIGN + 0x3456;
+	uint64_t pa = 0;
+
+	(void)state;
+	memset(mem, 0, MEM);
+	assert_int_equal(wt_walk(fake_mem, NULL, pgd, va, &pa), -1);
+	put(pgd + 511 * 8, pud | 0x63);
+	put(pud + 510 * 8, pmd | 0x63);
+	put(pmd + 40 * 8, 0x1000000 | 0x1e3); /* 2 MiB, the PAT bit (12) set */
+	assert_int_equal(wt_walk(fake_mem, NULL, pgd, va, &pa), 0);
+	assert_true(pa == 0x1003456);
+	put(pmd + 40 * 8, pte | 0x63); /* split */
+	for (unsigned i = 0; i < 512; i++)
+		put(pte + i * 8, (0x1000000 + i * 0x1000ULL) | 0x8000000000000163ULL);
+	assert_int_equal(wt_walk(fake_mem, NULL, pgd, va, &pa), 0);
+	assert_true(pa == 0x1003456);
+	put(pte + 3 * 8, 0x3000000 | 0x163); /* the page pointed at a copy */
+	assert_int_equal(wt_walk(fake_mem, NULL, pgd, va, &pa), 0);
+	assert_true(pa == 0x3000456);
+	put(pte + 3 * 8, 0x1003000); /* not present */
+	assert_int_equal(wt_walk(fake_mem, NULL, pgd, va, &pa), -1);
+	put(pud + 510 * 8, 0x40000000 | 0xe3); /* 1 GiB */
+	assert_int_equal(wt_walk(fake_mem, NULL, pgd, va, &pa), 0);
+	assert_true(pa == 0x40000000 + 40 * WT_PHYS_ALIGN + 0x3456);
+	put(pgd + 511 * 8, pud | 0xe3); /* no large page at the top */
+	assert_int_equal(wt_walk(fake_mem, NULL, pgd, va, &pa), -1);
+	put(pgd + 511 * 8, (MEM + 0x1000) | 0x63); /* outside guest memory */
+	assert_int_equal(wt_walk(fake_mem, NULL, pgd, va, &pa), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -418,6 +457,7 @@ int main(void)
 		cmocka_unit_test(test_find_phys_decoys),
 		cmocka_unit_test(test_find_phys_high_map),
 		cmocka_unit_test(test_layout),
+		cmocka_unit_test(test_walk),
 		cmocka_unit_test(test_find_virt),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
