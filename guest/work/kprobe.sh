@@ -3,10 +3,22 @@
 # function's entry; otherwise kprobes write an int3 there). ARG "B:A":
 # sleep B seconds untouched, set and enable the probe, open files through
 # it, sleep A seconds. For the watch layer's test (t_layers_watch.sh).
+# "B:A:OFF" first fills 32 MiB of memory with decoy kernel banners: each
+# 4 KiB page holds "Linux version " at OFF ((linux_banner - _text) mod
+# 4096), so some 16 of them lie where the watch looks for the kernel's
+# banner, as any unprivileged process could place them.
 . /work/_lib.sh
-b=${1%%:*} a=${1##*:}
+b=${1%%:*} rest=${1#*:}
+a=${rest%%:*} off=
+[ "$rest" != "$a" ] && off=${rest#*:}
 T=/sys/kernel/tracing
 [ -d $T/events ] || mount -t tracefs nodev $T || { echo "rampart-work: no tracefs"; exit 1; }
+if [ -n "$off" ]; then
+	f=/tmp/rampart-banners
+	{ head -c "$off" /dev/zero; printf 'Linux version '; head -c $((4096 - off - 14)) /dev/zero; } >$f
+	for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13; do cat $f $f >$f.2 && mv $f.2 $f; done
+	result banner_pages=$(($(wc -c <$f) / 4096))
+fi
 echo "rampart-work: untouched for ${b} s"
 sleep "$b"
 echo "p:rampart_watch do_sys_openat2" >$T/kprobe_events || { echo "rampart-work: kprobe_events refused"; exit 1; }

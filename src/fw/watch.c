@@ -12,6 +12,12 @@
  *  3. Guest memory is read only through the caller's wt_mem, 8 bytes or a
  *     banner at a time; an entry of the guest's page tables is a guest
  *     value, used only as an address handed back to wt_mem.
+ *  4. The kernel's search visits the 2 MiB boundaries inside each map the
+ *     caller gives, no other: its work is bounded by the memory the maps
+ *     hold (a map near the top of the address space costs what its size
+ *     does), each banner found costing one bounded page-table walk.
+ *  5. A layout holds at most WT_MAX_GMAPS maps; a guest with more is
+ *     marked cut, never silently read in part.
  */
 #include "fw/watch.h"
 
@@ -173,27 +179,6 @@ bool wt_symbol(const char *map, uint64_t len, uint64_t addr, const char **name,
 	return found;
 }
 
-int wt_find_phys(wt_mem *mem, void *ctx, uint64_t top, const struct wt_anchors *a,
-		 uint64_t *phys, const char **why)
-{
-	uint64_t at = a->banner - a->text;
-	unsigned hits = 0;
-
-	for (uint64_t p = 0; p < top && p + at + BANNER_LEN > p; p += WT_PHYS_ALIGN) {
-		const void *b = mem(ctx, p + at, BANNER_LEN);
-
-		if (b && !rt_memcmp(b, BANNER, BANNER_LEN)) {
-			if (!hits++)
-				*phys = p;
-		}
-	}
-	if (hits == 1)
-		return 0;
-	*why = hits ? "the banner at more than one 2 MiB boundary" :
-		      "no kernel banner at any 2 MiB boundary (another kernel than System.map's?)";
-	return -1;
-}
-
 /* The 8-byte entry at gpa; false when guest memory does not hold it. */
 static bool entry(wt_mem *mem, void *ctx, uint64_t gpa, uint64_t *e)
 {
@@ -203,6 +188,27 @@ static bool entry(wt_mem *mem, void *ctx, uint64_t gpa, uint64_t *e)
 		return false;
 	rt_memcpy(e, p, 8);
 	return true;
+}
+
+int wt_walk(wt_mem *mem, void *ctx, uint64_t pgd, uint64_t va, uint64_t *pa)
+{
+	static const uint64_t page_mask[] = {0, 0x3fffffffULL, 0x1fffffULL, 0xfffULL};
+	uint64_t t = pgd, e;
+
+	for (unsigned lv = 0; lv < 4; lv++) {
+		unsigned shift = 39 - 9 * lv;
+
+		if (!entry(mem, ctx, t + ((va >> shift) & 511) * 8, &e) || !(e & PTE_P))
+			return -1;
+		if (lv == 3 || (e & PTE_PS)) {
+			if (!lv)
+				return -1; /* no large page at the top level */
+			*pa = (e & PTE_ADDR & ~page_mask[lv]) | (va & page_mask[lv]);
+			return 0;
+		}
+		t = e & PTE_ADDR;
+	}
+	return -1;
 }
 
 int wt_find_virt(wt_mem *mem, void *ctx, const struct wt_anchors *a, uint64_t phys,
@@ -232,4 +238,104 @@ int wt_find_virt(wt_mem *mem, void *ctx, const struct wt_anchors *a, uint64_t ph
 		return 0;
 	}
 	return -1;
+}
+
+int wt_find_phys(wt_mem *mem, void *ctx, const struct wt_map *maps, unsigned n,
+		 const struct wt_anchors *a, uint64_t *phys, uint64_t *virt, const char **why)
+{
+	uint64_t at = a->banner - a->text, first_banner = 0, v = 0;
+	unsigned banners = 0, hits = 0;
+	const char *vwhy;
+
+	*virt = 0;
+	/* Each map's own boundaries (invariant 4): never a walk of the
+	 * address space up to the highest map. */
+	for (unsigned i = 0; i < n; i++) {
+		const struct wt_map *m = &maps[i];
+		uint64_t p = (m->gpa + WT_PHYS_ALIGN - 1) & ~(WT_PHYS_ALIGN - 1);
+
+		for (; p >= m->gpa && p - m->gpa < m->size; p += WT_PHYS_ALIGN) {
+			const void *b;
+
+			if (p + at + BANNER_LEN < p)
+				break;
+			if (banners && p == first_banner)
+				continue; /* maps that overlap: the same boundary once */
+			b = mem(ctx, p + at, BANNER_LEN);
+			if (!b || rt_memcmp(b, BANNER, BANNER_LEN))
+				continue;
+			if (!banners++)
+				first_banner = p;
+			if (wt_find_virt(mem, ctx, a, p, &v, &vwhy))
+				continue;
+			if (!hits++) {
+				*phys = p;
+				*virt = v;
+			}
+		}
+	}
+	if (hits == 1)
+		return 0;
+	if (hits > 1) {
+		*why = "more than one kernel image with the banner whose own page table maps it";
+		return -2;
+	}
+	if (banners == 1) {
+		/* Its page table does not map it (a layout the walk does not
+		 * know, 5-level paging for one): the one banner is the kernel,
+		 * watched without its virtual base. */
+		*phys = first_banner;
+		return 0;
+	}
+	if (banners) {
+		*phys = first_banner;
+		*why = "the banner at more than one 2 MiB boundary, and the kernel's page table "
+		       "maps none of them";
+		return -2;
+	}
+	*why = "no kernel banner at any 2 MiB boundary (another kernel than System.map's?)";
+	return -1;
+}
+
+void wt_layout_read(wt_map_query *q, void *ctx, uint64_t max_subs, struct wt_layout *l)
+{
+	rt_memset(l, 0, sizeof(*l));
+	for (uint64_t sub = 1; sub <= max_subs; sub++) {
+		struct wt_map m;
+		bool guest = false;
+
+		if (q(ctx, sub, 0, &m, &guest) < 0 || !guest || l->nguests++)
+			continue;
+		l->sub = sub;
+		for (uint64_t i = 0; i <= WT_MAX_GMAPS; i++) {
+			if (i == WT_MAX_GMAPS) {
+				l->cut = q(ctx, sub, i, &m, &guest) >= 0;
+				break;
+			}
+			if (q(ctx, sub, i, &l->map[i], &guest) < 0)
+				break;
+			l->n++;
+		}
+	}
+}
+
+const char *wt_layout_changed(const struct wt_layout *was, const struct wt_layout *l)
+{
+	if (!l->nguests)
+		return "no guest below my child";
+	if (l->nguests > 1)
+		return "more than one guest below my child";
+	if (l->cut)
+		return "the guest's memory in more maps than the watch reads (WT_MAX_GMAPS)";
+	if (!was)
+		return NULL;
+	if (l->sub != was->sub)
+		return "the guest is another VM";
+	if (l->n != was->n)
+		return "the guest's memory moved (another number of maps)";
+	for (unsigned i = 0; i < l->n; i++)
+		if (l->map[i].gpa != was->map[i].gpa || l->map[i].size != was->map[i].size ||
+		    l->map[i].mine != was->map[i].mine)
+			return "the guest's memory moved (a map changed)";
+	return NULL;
 }

@@ -19,7 +19,12 @@
  *    WT_MAP_MAX), every line by WT_LINE_MAX; a malformed line is skipped,
  *    never read past;
  *  - the page-table walk reads at most 1 + 1 + 512 + 512 entries, each
- *    through wt_mem; an entry pointing outside guest memory ends the walk.
+ *    through wt_mem; an entry pointing outside guest memory ends the walk;
+ *  - the kernel's search visits only the 2 MiB boundaries inside the maps
+ *    it is given (its work bounded by their size), and takes a banner
+ *    only where the kernel's own page table maps it;
+ *  - a layout holds at most WT_MAX_GMAPS maps and says when there were
+ *    more.
  */
 #ifndef RAMPART_FW_WATCH_H
 #define RAMPART_FW_WATCH_H
@@ -92,13 +97,62 @@ bool wt_symbol(const char *map, uint64_t len, uint64_t addr, const char **name,
 /* Guest memory: a pointer to [gpa, gpa + len), or NULL. */
 typedef const void *wt_mem(void *ctx, uint64_t gpa, uint64_t len);
 
+/* A piece of guest memory: where the guest sees it (gpa), its length,
+ * and where its bytes lie in the watch's own memory (mine). */
+struct wt_map {
+	uint64_t gpa, size, mine;
+};
+
 /*
- * The kernel's physical base: the one WT_PHYS_ALIGN boundary below top at
- * which "Linux version " lies where linux_banner is. 0 and *phys, or -1
- * with *why (none, or more than one).
+ * The kernel's physical base: a WT_PHYS_ALIGN boundary inside one of the
+ * n maps at which "Linux version " lies where linux_banner is and whose
+ * init_top_pgt maps it at the kernel map (wt_find_virt): a banner that a
+ * guest process copied into its own pages is not one. The search visits
+ * each map's own boundaries, so its work is bounded by the memory the
+ * maps hold, not by how high they lie.
+ *  0: one candidate, in *phys (and *virt);
+ * -1: none (*why);
+ * -2: more than one (*why; *phys the first): the kernel's own page table
+ *     copied elsewhere, which the caller treats as an alert.
  */
-int wt_find_phys(wt_mem *mem, void *ctx, uint64_t top, const struct wt_anchors *a,
-		 uint64_t *phys, const char **why);
+int wt_find_phys(wt_mem *mem, void *ctx, const struct wt_map *maps, unsigned n,
+		 const struct wt_anchors *a, uint64_t *phys, uint64_t *virt, const char **why);
+
+/*
+ * The guest-physical address the kernel's page tables give va, walked
+ * from the top-level table at pgd (4 entries at most, each through mem;
+ * a 2 MiB or 1 GiB page ends the walk early): 0 and *pa, or -1 when an
+ * entry is absent or outside guest memory.
+ */
+int wt_walk(wt_mem *mem, void *ctx, uint64_t pgd, uint64_t va, uint64_t *pa);
+
+/*
+ * The guest's layout as the root holds it: every map of the one
+ * grandchild that is a guest. WT_MAX_GMAPS: a guest's map pieces (the
+ * root's own limit per VM is 256 slots); more are not followed and the
+ * layout says so (cut), for a vmm that splits its guest's memory past
+ * what the watch reads must not make it look at part of it silently.
+ */
+#define WT_MAX_GMAPS 256u
+struct wt_layout {
+	uint64_t sub;	  /* the guest's handle in our child; 0: none */
+	unsigned nguests; /* grandchildren that are guests */
+	unsigned n;	  /* maps of sub, in map[] */
+	bool cut;	  /* sub has more than WT_MAX_GMAPS */
+	struct wt_map map[WT_MAX_GMAPS];
+};
+
+/* One map of a grandchild, as RP_HC_MAP_INFO answers it: 0, or < 0 when
+ * there is no such grandchild or map. */
+typedef int wt_map_query(void *ctx, uint64_t sub, uint64_t index, struct wt_map *m,
+			 bool *guest);
+
+/* Fill l by asking q for subs 1..max_subs, maps 0.. until refused. */
+void wt_layout_read(wt_map_query *q, void *ctx, uint64_t max_subs, struct wt_layout *l);
+
+/* NULL when l is one guest, whole, and the same as was; else what differs
+ * or is wrong (each a reason to raise an alert). */
+const char *wt_layout_changed(const struct wt_layout *was, const struct wt_layout *l);
 
 /*
  * The kernel's virtual address of _text, from its own page table

@@ -13,7 +13,11 @@
  *     fails ends the layer.
  *  2. Where the guest's memory lies is asked of the root (RP_HC_MAP_INFO),
  *     never of our child: the vmm runs closest to the guest, and a guest
- *     that took it over must not be able to point us at a decoy copy.
+ *     that took it over must not be able to point us at a decoy copy. It
+ *     is asked again at every check: a guest moved to other memory, a
+ *     second guest, or maps past what we read is an alert, and the
+ *     kernel, found again in the new layout, is compared with the copy
+ *     taken before (never a fresh baseline of what the mover left).
  *  3. Every read of guest memory goes through guest_mem: whole inside one
  *     map the root reported, and inside our own memory.
  *  4. Our working memory (the kernel's pages as last seen, their hashes)
@@ -21,7 +25,17 @@
  *     before it is used; nothing the guest does grows it.
  *  5. Bounded work per interval: one pass over at most WTL_MAX_PAGES
  *     pages, at most WTL_ALERTS_PER_CHECK alerts written (the rest
- *     counted), each alert one bounded walk of the map.
+ *     counted), each alert one bounded walk of the map; the layout read
+ *     is RP_MAX_CHILDREN + WT_MAX_GMAPS + 1 calls at most.
+ *  6. With the kernel's virtual base known, each watched page's virtual
+ *     address is also walked through the kernel's own tables (from
+ *     init_top_pgt) at each check: a page that no longer maps the
+ *     physical page compared (a PMD or PTE pointed at a patched copy) is
+ *     an alert, once per change of that state.
+ *  7. Nothing the guest can do turns the watch off for good: a kernel not
+ *     found, or found ambiguously (an alert), is looked for again at the
+ *     next interval. Only what the operator gave (a System.map without
+ *     the symbols, a kernel larger than our memory) ends the watch.
  */
 #include "layer/wtl.h"
 
@@ -65,13 +79,16 @@ static struct rp_boot_info own;
 static const struct rp_blob *blob_at;
 static const struct wt_blob *blob;
 static struct wt_anchors anchors;
-static struct rp_map_info gmaps[RP_MAX_MAPS];
-static unsigned ngmaps;
-static uint64_t guest_top;
+static struct wt_layout base, latest; /* the guest's maps: at the baseline, and now */
+static struct rp_map_info info_buf;
+static const char *last_why; /* the last "not watching" line, written once */
+/* Pages whose virtual address does not map them now (invariant 6). */
+static uint64_t unmapped[WTL_MAX_PAGES / 64];
+static uint64_t nunmapped;
 static struct region regions[3]; /* text, rodata, the IDT's table */
 static unsigned nregions;
 static uint64_t npages, phys, virt_slide, elapsed_ms, count[C_KEYS];
-static bool found, gave_up, virt_known;
+static bool found, gave_up, virt_known, tried;
 static unsigned logged_now; /* alert lines in this check */
 static int64_t child_vm;
 static uint8_t *copy;			   /* the pages as last seen */
@@ -117,7 +134,8 @@ void wtl_seal(int64_t vm, uint64_t child_size)
 		wtl_fail("RP_HC_VM_MAP refused the blob's seal", NULL);
 	/* A rebuilt child boots its guest again: found again, from its boot. */
 	child_vm = vm;
-	found = gave_up = false;
+	found = gave_up = tried = false;
+	last_why = NULL;
 	elapsed_ms = 0;
 }
 
@@ -145,40 +163,44 @@ void wtl_start(int64_t vm, const uint8_t *child_base, uint64_t child_size)
 static const void *guest_mem(void *ctx, uint64_t gpa, uint64_t len)
 {
 	(void)ctx;
-	for (unsigned i = 0; i < ngmaps; i++) {
-		const struct rp_map_info *m = &gmaps[i];
+	for (unsigned i = 0; i < base.n; i++) {
+		const struct wt_map *m = &base.map[i];
 
-		if (gpa >= m->child_gpa && gpa - m->child_gpa < m->size &&
-		    rt_range_ok(gpa - m->child_gpa, len, m->size) &&
-		    rt_range_ok(m->my_gpa + (gpa - m->child_gpa), len, own.mem_size))
-			return (const void *)(uintptr_t)(m->my_gpa + (gpa - m->child_gpa));
+		if (gpa >= m->gpa && gpa - m->gpa < m->size && rt_range_ok(gpa - m->gpa, len, m->size) &&
+		    rt_range_ok(m->mine + (gpa - m->gpa), len, own.mem_size))
+			return (const void *)(uintptr_t)(m->mine + (gpa - m->gpa));
 	}
 	return NULL;
 }
 
-/* The guest's maps, from the root (invariant 2): the first grandchild that is a guest. */
-static bool guest_maps(void)
+/* One map of a grandchild, from the root (invariant 2). */
+static int map_query(void *ctx, uint64_t sub, uint64_t index, struct wt_map *m, bool *guest)
 {
-	for (uint64_t sub = 1; sub <= RP_MAX_CHILDREN; sub++) {
-		ngmaps = 0;
-		guest_top = 0;
-		for (uint64_t i = 0; i < RP_MAX_MAPS; i++) {
-			struct rp_map_info *m = &gmaps[ngmaps];
-
-			if (hc5(RP_HC_MAP_INFO, (uint64_t)child_vm, sub, i, gpa_of(m), 0) < 0)
-				break;
-			if (!(m->flags & RP_MAPINFO_GUEST))
-				break;
-			ngmaps++;
-			if (m->child_gpa + m->size > guest_top)
-				guest_top = m->child_gpa + m->size;
-		}
-		if (ngmaps)
-			return true;
-	}
-	return false;
+	(void)ctx;
+	if (hc5(RP_HC_MAP_INFO, (uint64_t)child_vm, sub, index, gpa_of(&info_buf), 0) < 0)
+		return -1;
+	*m = (struct wt_map){info_buf.child_gpa, info_buf.size, info_buf.my_gpa};
+	*guest = info_buf.flags & RP_MAPINFO_GUEST;
+	return 0;
 }
 
+/* Not watching, for now (invariant 6): said once per reason. */
+static void not_yet(const char *what, const char *why)
+{
+	struct line l = {.len = 0};
+
+	if (why == last_why)
+		return;
+	last_why = why;
+	line_str(&l, "watch: ");
+	line_str(&l, what);
+	line_str(&l, ": ");
+	line_str(&l, why);
+	line_str(&l, "; not watching, looking again every interval");
+	line_send(&l);
+}
+
+/* For good: what the operator gave does not fit. */
 static void give_up(const char *what, const char *why)
 {
 	struct line l = {.len = 0};
@@ -190,6 +212,60 @@ static void give_up(const char *what, const char *why)
 	line_str(&l, why);
 	line_str(&l, "; not watching");
 	line_send(&l);
+}
+
+/* Not a page: the guest's layout, or the kernel's place, is suspect.
+ * region is "layout" or "kernel"; the root makes it a watch_alert. */
+static void layout_alert(const char *region, const char *why)
+{
+	struct line l = {.len = 0};
+
+	count[C_CHANGES]++;
+	line_str(&l, "watchalert region=");
+	line_str(&l, region);
+	line_kv(&l, "check", count[C_CHECKS]);
+	line_str(&l, " why=");
+	line_str(&l, why);
+	line_send(&l);
+}
+
+/*
+ * The guest's maps and the kernel's place in them (phys, virt_slide):
+ * true when found. On false, said why (a line, or an alert when it is
+ * suspect) and to be tried again at the next interval.
+ */
+static bool locate(struct wt_layout *l)
+{
+	const char *why = "?";
+	uint64_t virt = 0;
+	int r;
+
+	if (!l->nguests) {
+		not_yet("no guest below my child", "RP_HC_MAP_INFO found none");
+		return false;
+	}
+	why = wt_layout_changed(NULL, l);
+	if (why) {
+		if (why != last_why)
+			layout_alert("layout", why);
+		last_why = why;
+		return false;
+	}
+	r = wt_find_phys(guest_mem, NULL, l->map, l->n, &anchors, &phys, &virt, &why);
+	if (r == -2) {
+		if (why != last_why)
+			layout_alert("kernel", why);
+		last_why = why;
+		return false;
+	}
+	if (r) {
+		not_yet("the guest kernel", why);
+		return false;
+	}
+	virt_known = virt != 0;
+	virt_slide = virt_known ? virt - anchors.text : 0;
+	last_why = NULL;
+	return true;
 }
 
 /* Page k (< npages) of the watched image: its link-time address. */
@@ -233,21 +309,20 @@ static void hash_page(const uint8_t *p, uint8_t out[SHA256_BYTES])
 	sha256_final(&c, out);
 }
 
+static void check_mappings(bool baseline);
+
 /* The kernel's place, then the baseline: each page copied and hashed. */
 static void find_kernel(void)
 {
 	struct line l = {.len = 0};
 	const char *why = "?";
-	uint64_t virt = 0, tsc;
+	uint64_t tsc;
 
-	if (!guest_maps())
-		return give_up("no guest below my child", "RP_HC_MAP_INFO found none");
 	if (wt_anchors(wt_map_text(blob), blob->map_len, &anchors, &why))
 		return give_up("System.map", why);
-	if (wt_find_phys(guest_mem, NULL, guest_top, &anchors, &phys, &why))
-		return give_up("the guest kernel", why);
-	virt_known = !wt_find_virt(guest_mem, NULL, &anchors, phys, &virt, &why);
-	virt_slide = virt_known ? virt - anchors.text : 0;
+	wt_layout_read(map_query, NULL, RP_MAX_CHILDREN, &base);
+	if (!locate(&base))
+		return;
 	regions[0] = (struct region){"text", anchors.text,
 				     align_up(anchors.etext - anchors.text, WT_PAGE) / WT_PAGE};
 	regions[1] = (struct region){"rodata", anchors.rodata & ~(uint64_t)(WT_PAGE - 1), 0};
@@ -267,19 +342,17 @@ static void find_kernel(void)
 		const uint8_t *p = page_guest(k);
 
 		if (!p)
-			return give_up("the guest kernel", "a page outside guest memory");
+			return not_yet("the guest kernel", "a page outside guest memory");
 		rt_memcpy(copy + k * WT_PAGE, p, WT_PAGE);
 		hash_page(copy + k * WT_PAGE, hashes[k]);
 	}
+	check_mappings(true);
 	count[C_HASH_CYCLES] += tsc_fenced() - tsc;
 	count[C_PAGES] = npages;
 	found = true;
 	line_str(&l, "watch: guest kernel at gpa ");
 	line_hex(&l, phys);
-	line_str(&l, virt_known ? ", _text at " : ", _text not in its page table (");
-	if (!virt_known)
-		line_str(&l, why);
-	line_str(&l, virt_known ? "" : "), as linked at ");
+	line_str(&l, virt_known ? ", _text at " : ", _text not in its page table, as linked at ");
 	line_hex(&l, anchors.text + virt_slide);
 	line_str(&l, "; ");
 	line_dec(&l, regions[0].pages);
@@ -287,7 +360,77 @@ static void find_kernel(void)
 	line_dec(&l, regions[1].pages);
 	line_str(&l, " rodata pages");
 	line_str(&l, anchors.idt ? " and the IDT's table hashed" : " hashed (no idt_table)");
+	if (virt_known) {
+		line_str(&l, "; ");
+		line_dec(&l, nunmapped);
+		line_str(&l, " not mapped at their address by init_top_pgt");
+	}
 	line_send(&l);
+}
+
+/* Page k's virtual address maps the page compared (invariant 6). */
+static bool page_mapped(uint64_t k)
+{
+	const struct region *rg;
+	uint64_t link = page_link(k, &rg), pa;
+
+	return !wt_walk(guest_mem, NULL, phys + (anchors.top_pgt - anchors.text), link + virt_slide,
+			&pa) &&
+	       pa == phys + (link - anchors.text);
+}
+
+/* Each page's mapping against what it was (alert on a change to wrong),
+ * or, at the baseline, recorded without alerts. */
+static void check_mappings(bool baseline)
+{
+	if (!virt_known)
+		return;
+	if (baseline) {
+		rt_memset(unmapped, 0, sizeof(unmapped));
+		nunmapped = 0;
+	}
+	for (uint64_t k = 0; k < npages; k++) {
+		bool was = unmapped[k / 64] >> (k % 64) & 1, is = !page_mapped(k);
+		struct line l = {.len = 0};
+		const struct region *rg;
+		uint64_t link = page_link(k, &rg), sym_addr = 0;
+		const char *name = NULL;
+		size_t name_len = 0;
+
+		if (was == is)
+			continue;
+		unmapped[k / 64] ^= 1ULL << (k % 64);
+		nunmapped += is ? 1 : (uint64_t)-1;
+		if (baseline || !is)
+			continue;
+		count[C_CHANGES]++;
+		if (logged_now >= WTL_ALERTS_PER_CHECK) {
+			count[C_UNLOGGED]++;
+			continue;
+		}
+		logged_now++;
+		line_str(&l, "watchalert region=remap");
+		line_kv(&l, "check", count[C_CHECKS]);
+		line_str(&l, " why=kva ");
+		line_hex(&l, link + virt_slide);
+		line_str(&l, " (");
+		line_str(&l, rg->name);
+		line_str(&l, " ");
+		if (wt_symbol(wt_map_text(blob), blob->map_len, link, &name, &name_len, &sym_addr)) {
+			char sym[WT_LINE_MAX + 1];
+
+			rt_memcpy(sym, name, name_len);
+			sym[name_len] = 0;
+			line_str(&l, sym);
+			line_str(&l, "+");
+			line_hex(&l, link - sym_addr);
+		} else {
+			line_str(&l, "?");
+		}
+		line_str(&l, ") no longer maps the kernel's page at gpa ");
+		line_hex(&l, phys + (link - anchors.text));
+		line_send(&l);
+	}
 }
 
 /* One changed page: the alert names its first changed byte (invariant 5). */
@@ -364,13 +507,34 @@ static void check_kernel(void)
 	uint64_t tsc = tsc_fenced();
 	uint8_t h[SHA256_BYTES];
 
+	const char *why;
+
 	count[C_CHECKS]++;
 	logged_now = 0;
+	/* The layout again (invariant 2): moved, the kernel is looked for
+	 * in the new one and compared with the copy we hold. */
+	wt_layout_read(map_query, NULL, RP_MAX_CHILDREN, &latest);
+	why = wt_layout_changed(&base, &latest);
+	if (why) {
+		layout_alert("layout", why);
+		last_why = why;
+		rt_memcpy(&base, &latest, sizeof(base));
+		if (!locate(&base)) {
+			found = false; /* looked for again, a fresh baseline then */
+			return;
+		}
+	}
 	for (uint64_t k = 0; k < npages; k++) {
 		const uint8_t *p = page_guest(k);
 
-		if (!p || page_same(p, copy + k * WT_PAGE))
-			continue; /* !p: not reached, the maps are the root's and fixed */
+		if (!p) {
+			/* The layout holds, the kernel's place does not: found again. */
+			layout_alert("kernel", "a page of the kernel outside guest memory");
+			found = false;
+			break;
+		}
+		if (page_same(p, copy + k * WT_PAGE))
+			continue;
 		/* One copy of the page as it is now: hashed and reported as that. */
 		rt_memcpy(scratch, p, WT_PAGE);
 		hash_page(scratch, h);
@@ -379,6 +543,8 @@ static void check_kernel(void)
 		rt_memcpy(copy + k * WT_PAGE, scratch, WT_PAGE);
 		rt_memcpy(hashes[k], h, SHA256_BYTES);
 	}
+	if (found)
+		check_mappings(false);
 	count[C_CHECK_CYCLES] += tsc_fenced() - tsc;
 }
 
@@ -391,8 +557,12 @@ void wtl_tick(void)
 	if (gave_up || elapsed_ms < blob->start_ms)
 		return;
 	if (!found) {
+		/* Reported when found, and after the first try (invariant 6:
+		 * the tries go on, the report says found=0 meanwhile). */
 		find_kernel();
-		wtl_report();
+		if (found || !tried)
+			wtl_report();
+		tried = true;
 	} else {
 		check_kernel();
 		if (count[C_CHECKS] % WTL_REPORT_CHECKS == 0)

@@ -239,13 +239,35 @@ static void watch_stats(struct wtr_layer *l, const char *name, const char *p)
 }
 
 /* "watchalert region=R gpa=H kva=H at=H bytes=N check=N was=H now=H symbol=S": one
- * "watch_alert" event, or nothing when malformed. */
+ * "watch_alert" event, or nothing when malformed. R "layout" or "kernel" is
+ * no page: "watchalert region=R check=N why=TEXT" (the guest's maps changed,
+ * or the kernel's place is ambiguous); R "remap": a page's virtual address no
+ * longer maps it. An event with its why. */
 static void watch_alert(struct wtr_layer *l, unsigned depth, const char *name, const char *text)
 {
 	char region[16], gpa[24], kva[24], at[24], bytes[16], check[24], was[24], now_h[24];
 	char symbol[300];
+	const char *why;
 	uint64_t now = (uint64_t)time(NULL);
 
+	if (word(text, "region", region, sizeof(region)) &&
+	    (!strcmp(region, "layout") || !strcmp(region, "kernel") || !strcmp(region, "remap"))) {
+		why = strstr(text, " why=");
+		if (!word(text, "check", check, sizeof(check)) || !why || !why[5])
+			return;
+		if (now != l->window) {
+			l->window = now;
+			l->in_window = 0;
+		}
+		if (++l->in_window > WTR_ALERTS_PER_S) {
+			l->cut++;
+			return;
+		}
+		log_event("watch_alert", "layer", 's', name, "depth", 'u', (uint64_t)depth, "region",
+			  's', region, "check", 'u', strtoull(check, NULL, 10), "why", 's', why + 5,
+			  NULL);
+		return;
+	}
 	if (!word(text, "region", region, sizeof(region)) || !word(text, "gpa", gpa, sizeof(gpa)) ||
 	    !word(text, "kva", kva, sizeof(kva)) || !word(text, "at", at, sizeof(at)) ||
 	    !word(text, "bytes", bytes, sizeof(bytes)) || !word(text, "check", check, sizeof(check)) ||

@@ -6,7 +6,10 @@
 # on its timer. An untouched guest gives no alert over several checks;
 # then the guest enables a kprobe on do_sys_openat2 (guest/work/kprobe.sh)
 # and the watch must name that function in a watch_alert within one
-# interval. Needs build/images/System.map (make images).
+# interval. Before that the guest fills 32 MiB with copies of the kernel's
+# banner at its offset in every page (what an unprivileged process can
+# do): the watch must still find the one kernel, with no alert about its
+# place. Needs build/images/System.map (make images).
 . "$(dirname "$0")/lib.sh"
 T=layers_watch
 need_layers $T
@@ -17,8 +20,11 @@ S=${RAMPART_TIME_SCALE:-1}
 start=$((5000 * S)) every=$((500 * S))
 # untouched until the baseline and at least 4 checks are done, then the probe
 before=$(((start + 6 * every) / 1000 + 4 * S)) after=$((4 * every / 1000 + 2 * S))
+# the banner's offset in a page, from the low 32 bits of its address and _text's
+sym() { awk -v n="$1" '$3 == n { print substr($1, 9, 8); exit }' "$MAP"; }
+off=$(((0x$(sym linux_banner) - 0x$(sym _text)) & 4095))
 log=$SCRATCH/watch.log
-guest_tolerant "$log" kprobe "$before:$after" --layers watch,vmm --rules "watch=$MAP" \
+guest_tolerant "$log" kprobe "$before:$after:$off" --layers watch,vmm --rules "watch=$MAP" \
 	--watch "$start,$every"
 rc=$?
 ev() { grep "\"event\":\"$1\"" "$log"; }
@@ -29,6 +35,12 @@ if ! ev layer_log | grep -q 'watch: guest kernel at gpa'; then
 	notok "$T" "the watch did not find the guest kernel"; grep 'watch' "$log" | tail -n 5 | sed 's/^/#   /'; exit 0
 fi
 found=$(ev layer_log | grep -o 'watch: guest kernel at gpa [^"]*' | head -n1)
+decoys=$(res "$log" banner_pages)
+if [ -z "$decoys" ]; then notok "$T" "the guest did not fill its memory with banners"; tail_log "$log"; exit 0; fi
+if ev watch_alert | grep -q '"region":"\(kernel\|layout\|remap\)"'; then
+	notok "$T" "an alert about the kernel's place, the layout or a mapping in an untouched guest"
+	ev watch_alert | grep '"region":"\(kernel\|layout\|remap\)"' | head -n 3 | sed 's/^/#   /'; exit 0
+fi
 # what it measured, and its alerts, for the record
 ev watch | sed 's/^/# /'
 ev watch_alert | head -n 8 | sed 's/^/# /'
@@ -44,4 +56,4 @@ if [ "$early" != 0 ]; then notok "$T" "$early alert(s) before the check that saw
 if [ "${nth:-0}" -lt 4 ]; then notok "$T" "the probe was seen at check ${nth:-?}: fewer than 3 clean checks before it"; exit 0; fi
 gpa=$(echo "$hit" | sed -n 's/.*"gpa":"\([^"]*\)".*/\1/p') kva=$(echo "$hit" | sed -n 's/.*"kva":"\([^"]*\)".*/\1/p')
 sym=$(echo "$hit" | sed -n 's/.*"symbol":"\([^"]*\)".*/\1/p')
-ok "$T ($found; $pages pages, $checks checks, checks 1..$((nth - 1)) clean; kprobe: $alerts alert(s), $sym at gpa $gpa kva $kva)"
+ok "$T ($found; $decoys pages of decoy banners; $pages pages, $checks checks, checks 1..$((nth - 1)) clean; kprobe: $alerts alert(s), $sym at gpa $gpa kva $kva)"

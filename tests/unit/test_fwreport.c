@@ -6,6 +6,7 @@
 
 #include "root/config.h"
 #include "root/fwreport.h"
+#include "root/log.h"
 
 static struct fwr f;
 
@@ -91,6 +92,30 @@ static void watch_lines(void **state)
 			     "at=0xffffffff81001010 bytes=5 check=4 was=00 now=11 symbol=f+0x10"));
 	assert_true(fwr_line(&f, 1, "watch", "L1#1", "watchalert region=text gpa=0x1000"));
 	assert_false(fwr_line(&f, 1, "firewall", "L1#1", "watchalert region=text"));
+	/* an alert that is no page (the guest's maps changed): an event with its why */
+	{
+		FILE *t = tmpfile();
+		char ev[1024] = "";
+
+		assert_non_null(t);
+		log_open(fileno(t), NULL);
+		assert_true(fwr_line(&f, 1, "watch", "L1#1",
+				     "watchalert region=layout check=7 why=the guest's memory moved"));
+		assert_true(fwr_line(&f, 1, "watch", "L1#1", "watchalert region=kernel check=7"));
+		assert_true(fwr_line(&f, 1, "watch", "L1#1",
+				     "watchalert region=remap check=8 why=kva 0xffffffff81001000 "
+				     "(text f+0x0) no longer maps the kernel's page at gpa 0x1001000"));
+		log_open(-1, NULL);
+		rewind(t);
+		assert_true(fread(ev, 1, sizeof(ev) - 1, t) > 0);
+		fclose(t);
+		assert_non_null(strstr(ev, "\"event\":\"watch_alert\""));
+		assert_non_null(strstr(ev, "\"region\":\"layout\""));
+		assert_non_null(strstr(ev, "\"check\":7"));
+		assert_non_null(strstr(ev, "\"why\":\"the guest's memory moved\""));
+		assert_null(strstr(ev, "\"region\":\"kernel\"")); /* no why: dropped */
+		assert_non_null(strstr(ev, "\"region\":\"remap\",\"check\":8,\"why\":\"kva "));
+	}
 	/* a restarted watch: its earlier checks add up */
 	assert_true(fwr_line(&f, 1, "watch", "L1#1", "watchstats checks=2 restarts=1"));
 	assert_int_equal(f.t[0].before[WTR_CHECKS], 28);

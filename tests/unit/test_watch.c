@@ -2,9 +2,12 @@
 /* The watch's engine (src/fw/watch.c): the blob check against each corrupt
  * field; System.map's anchors and symbols from a small map with malformed
  * lines, and from the real map of the guest kernel when `make images` has
- * fetched it; the kernel's physical base by its banner (one, none, two)
- * and its virtual base through page tables built here (a 2 MiB entry, a
- * split one, entries pointing outside guest memory). */
+ * fetched it; the kernel's physical base by its banner and its own page
+ * table (none, one, decoy banners at other boundaries, two kernels, a map
+ * near the top of the address space) and its virtual base through page
+ * tables built here (a 2 MiB entry, a split one, entries pointing outside
+ * guest memory); the guest's layout as the root reports it, and each
+ * change of it. */
 #include "unit.h"
 #include <stdlib.h>
 
@@ -182,26 +185,6 @@ static struct wt_anchors anchors(void)
 	return a;
 }
 
-static void test_find_phys(void **state)
-{
-	struct wt_anchors a = anchors();
-	uint64_t off = a.banner - a.text, phys = 0;
-	const char *why = NULL;
-
-	(void)state;
-	memset(mem, 0, MEM);
-	assert_int_equal(wt_find_phys(fake_mem, NULL, MEM, &a, &phys, &why), -1);
-	memcpy(mem + 0x1000000 + off, "Linux version 6.1", 17);
-	memcpy(mem + 0x1200000 + off + 1, "Linux version 6.1", 17); /* not at a boundary */
-	assert_int_equal(wt_find_phys(fake_mem, NULL, MEM, &a, &phys, &why), 0);
-	assert_true(phys == 0x1000000);
-	/* below top only */
-	assert_int_equal(wt_find_phys(fake_mem, NULL, 0x1000000, &a, &phys, &why), -1);
-	memcpy(mem + 0x1400000 + off, "Linux version 6.1", 17);
-	why = NULL;
-	assert_int_equal(wt_find_phys(fake_mem, NULL, MEM, &a, &phys, &why), -1); /* two */
-	assert_non_null(why);
-}
 
 static void put(uint64_t gpa, uint64_t v)
 {
@@ -240,6 +223,230 @@ static void test_find_virt(void **state)
 	assert_int_equal(wt_find_virt(fake_mem, NULL, &a, phys, &virt, &why), -1);
 }
 
+static const struct wt_map whole = {0, MEM, 0};
+
+/* A kernel at phys whose init_top_pgt maps it at the kernel map's slot i,
+ * through tables at tables (three pages). */
+static void kernel_at(const struct wt_anchors *a, uint64_t phys, uint64_t tables, unsigned i)
+{
+	const uint64_t pgd = phys + (a->top_pgt - a->text);
+
+	memcpy(mem + phys + (a->banner - a->text), "Linux version 6.1", 17);
+	put(pgd + 511 * 8, tables | 0x63);
+	put(tables + 510 * 8, (tables + 0x1000) | 0x63);
+	put(tables + 0x1000 + i * 8, phys | 0xe3);
+}
+
+static void test_find_phys(void **state)
+{
+	struct wt_anchors a = anchors();
+	uint64_t off = a.banner - a.text, phys = 0, virt = 1;
+	const char *why = NULL;
+	const struct wt_map low = {0, 0x1000000, 0};
+
+	(void)state;
+	memset(mem, 0, MEM);
+	assert_int_equal(wt_find_phys(fake_mem, NULL, &whole, 1, &a, &phys, &virt, &why), -1);
+	assert_non_null(why);
+	memcpy(mem + 0x1200000 + off + 1, "Linux version 6.1", 17); /* not at a boundary */
+	assert_int_equal(wt_find_phys(fake_mem, NULL, &whole, 1, &a, &phys, &virt, &why), -1);
+	/* one banner, its page table not known: the kernel, its virtual base not */
+	memcpy(mem + 0x1000000 + off, "Linux version 6.1", 17);
+	assert_int_equal(wt_find_phys(fake_mem, NULL, &whole, 1, &a, &phys, &virt, &why), 0);
+	assert_true(phys == 0x1000000 && virt == 0);
+	/* boundaries inside the maps only */
+	assert_int_equal(wt_find_phys(fake_mem, NULL, &low, 1, &a, &phys, &virt, &why), -1);
+	/* with its page table: the virtual base too */
+	kernel_at(&a, 0x1000000, 0x100000, 40);
+	assert_int_equal(wt_find_phys(fake_mem, NULL, &whole, 1, &a, &phys, &virt, &why), 0);
+	assert_true(phys == 0x1000000 && virt == WT_KERNEL_MAP + 40 * WT_PHYS_ALIGN);
+}
+
+/*
+ * A guest process's copies of the banner at other 2 MiB boundaries (in
+ * its own pages, before the baseline) do not hide the kernel: only the
+ * boundary that the kernel's own page table maps is it. Two that are
+ * mapped so are an alert (-2), not silence.
+ */
+static void test_find_phys_decoys(void **state)
+{
+	struct wt_anchors a = anchors();
+	uint64_t off = a.banner - a.text, phys = 0, virt = 0;
+	const char *why = NULL;
+
+	(void)state;
+	memset(mem, 0, MEM);
+	for (uint64_t p = 0x200000; p + off + 17 <= MEM; p += 0x400000)
+		memcpy(mem + p + off, "Linux version 6.1", 17);
+	/* only banners, no page table maps any: ambiguous, an alert */
+	why = NULL;
+	assert_int_equal(wt_find_phys(fake_mem, NULL, &whole, 1, &a, &phys, &virt, &why), -2);
+	assert_non_null(why);
+	kernel_at(&a, 0x1000000, 0x100000, 40);
+	memcpy(mem + 0x1400000 + off, "Linux version 6.1", 17); /* the review's decoy */
+	assert_int_equal(wt_find_phys(fake_mem, NULL, &whole, 1, &a, &phys, &virt, &why), 0);
+	assert_true(phys == 0x1000000 && virt == WT_KERNEL_MAP + 40 * WT_PHYS_ALIGN);
+	/* a second boundary whose own init_top_pgt maps it: ambiguous */
+	kernel_at(&a, 0x1400000, 0x110000, 50);
+	why = NULL;
+	assert_int_equal(wt_find_phys(fake_mem, NULL, &whole, 1, &a, &phys, &virt, &why), -2);
+	assert_non_null(why);
+}
+
+/* Guest memory through a counter: the search's work, bounded. */
+static unsigned mem_calls;
+
+static const void *counted_mem(void *ctx, uint64_t gpa, uint64_t len)
+{
+	if (++mem_calls > 100000)
+		fail_msg("the kernel's search did not stop");
+	return fake_mem(ctx, gpa, len);
+}
+
+/* A map near the top of the address space costs what its size does, not
+ * a walk of the 2 MiB boundaries below it (2^43 of them). */
+static void test_find_phys_high_map(void **state)
+{
+	struct wt_anchors a = anchors();
+	const struct wt_map maps[] = {{0xfffffffffff00000ULL, 0x100000, 0},
+				      {0xffffffffffc00000ULL, 0x300000, 0},
+				      {0, MEM, 0}};
+	uint64_t phys = 0, virt = 0;
+	const char *why;
+
+	(void)state;
+	memset(mem, 0, MEM);
+	kernel_at(&a, 0x1000000, 0x100000, 40);
+	mem_calls = 0;
+	assert_int_equal(wt_find_phys(counted_mem, NULL, maps, 3, &a, &phys, &virt, &why), 0);
+	assert_true(phys == 0x1000000);
+	/* 32 boundaries of guest memory, one walk of the kernel's tables (514
+	 * entries at most), one boundary in the high maps */
+	assert_true(mem_calls <= MEM / WT_PHYS_ALIGN + 514 + 2);
+}
+
+/* A fake root for RP_HC_MAP_INFO: grandchildren 1..16, each with maps. */
+#define SUBS 16
+static struct {
+	bool guest;
+	unsigned n;
+	struct wt_map m[WT_MAX_GMAPS + 4];
+} subs[SUBS + 1];
+
+static int fake_query(void *ctx, uint64_t sub, uint64_t index, struct wt_map *m, bool *guest)
+{
+	(void)ctx;
+	if (!sub || sub > SUBS || index >= subs[sub].n)
+		return -1;
+	*m = subs[sub].m[index];
+	*guest = subs[sub].guest;
+	return 0;
+}
+
+/*
+ * The guest's layout read again at each check: the same is no alert; a
+ * guest moved to other memory (a map's place in ours, its gpa, its size,
+ * one map more), another VM, a second guest, or more maps than are read
+ * each is.
+ */
+static void test_layout(void **state)
+{
+	static struct wt_layout was, now;
+
+	(void)state;
+	memset(subs, 0, sizeof(subs));
+	wt_layout_read(fake_query, NULL, SUBS, &now);
+	assert_string_equal(wt_layout_changed(NULL, &now), "no guest below my child");
+	subs[2] = (typeof(subs[2])){.n = 1, .m = {{0, 0x1000, 0x5000}}}; /* not a guest */
+	subs[3].guest = true;
+	subs[3].n = 2;
+	subs[3].m[0] = (struct wt_map){0, 0x8000000, 0x10000000};
+	subs[3].m[1] = (struct wt_map){0x100000000ULL, 0x1000000, 0x18000000};
+	wt_layout_read(fake_query, NULL, SUBS, &was);
+	assert_true(was.sub == 3 && was.n == 2 && was.nguests == 1 && !was.cut);
+	assert_true(was.map[1].gpa == 0x100000000ULL && was.map[1].mine == 0x18000000);
+	assert_null(wt_layout_changed(NULL, &was));
+	wt_layout_read(fake_query, NULL, SUBS, &now);
+	assert_null(wt_layout_changed(&was, &now));
+	/* moved: the same guest-physical memory now elsewhere in the vmm's */
+	subs[3].m[0].mine = 0x20000000;
+	wt_layout_read(fake_query, NULL, SUBS, &now);
+	assert_non_null(wt_layout_changed(&was, &now));
+	subs[3].m[0].mine = 0x10000000;
+	subs[3].m[1].size = 0x2000000;
+	wt_layout_read(fake_query, NULL, SUBS, &now);
+	assert_non_null(wt_layout_changed(&was, &now));
+	subs[3].m[1].size = 0x1000000;
+	subs[3].m[2] = (struct wt_map){0x200000000ULL, 0x1000, 0x30000000};
+	subs[3].n = 3;
+	wt_layout_read(fake_query, NULL, SUBS, &now);
+	assert_non_null(wt_layout_changed(&was, &now));
+	subs[3].n = 2;
+	/* the guest now another VM: moved to handle 5 */
+	subs[5] = subs[3];
+	memset(&subs[3], 0, sizeof(subs[3]));
+	wt_layout_read(fake_query, NULL, SUBS, &now);
+	assert_true(now.sub == 5);
+	assert_string_equal(wt_layout_changed(&was, &now), "the guest is another VM");
+	/* two guests */
+	subs[3] = subs[5];
+	wt_layout_read(fake_query, NULL, SUBS, &now);
+	assert_true(now.nguests == 2 && now.sub == 3);
+	assert_non_null(wt_layout_changed(&was, &now));
+	assert_non_null(wt_layout_changed(NULL, &now));
+	memset(&subs[5], 0, sizeof(subs[5]));
+	/* cut into more maps than are read: said, never read in part silently */
+	subs[3].n = WT_MAX_GMAPS;
+	for (unsigned i = 0; i < WT_MAX_GMAPS + 1; i++)
+		subs[3].m[i] = (struct wt_map){i * 0x1000ULL, 0x1000, 0x10000000 + i * 0x1000ULL};
+	wt_layout_read(fake_query, NULL, SUBS, &now);
+	assert_true(now.n == WT_MAX_GMAPS && !now.cut);
+	assert_null(wt_layout_changed(NULL, &now));
+	subs[3].n = WT_MAX_GMAPS + 1;
+	wt_layout_read(fake_query, NULL, SUBS, &now);
+	assert_true(now.n == WT_MAX_GMAPS && now.cut);
+	assert_non_null(wt_layout_changed(NULL, &now));
+}
+
+/*
+ * A kernel address through the kernel's own tables: a 2 MiB page, a page
+ * of a split table, and that page pointed at a patched copy (what a
+ * rootkit that leaves the physical page alone does): the walk gives the
+ * copy's address, which the layer compares with the page it watches.
+ */
+static void test_walk(void **state)
+{
+	const uint64_t pgd = 0x200000, pud = 0x201000, pmd = 0x202000, pte = 0x203000;
+	const uint64_t va = WT_KERNEL_MAP + 40 * WT_PHYS_ALIGN + 0x3456;
+	uint64_t pa = 0;
+
+	(void)state;
+	memset(mem, 0, MEM);
+	assert_int_equal(wt_walk(fake_mem, NULL, pgd, va, &pa), -1);
+	put(pgd + 511 * 8, pud | 0x63);
+	put(pud + 510 * 8, pmd | 0x63);
+	put(pmd + 40 * 8, 0x1000000 | 0x1e3); /* 2 MiB, the PAT bit (12) set */
+	assert_int_equal(wt_walk(fake_mem, NULL, pgd, va, &pa), 0);
+	assert_true(pa == 0x1003456);
+	put(pmd + 40 * 8, pte | 0x63); /* split */
+	for (unsigned i = 0; i < 512; i++)
+		put(pte + i * 8, (0x1000000 + i * 0x1000ULL) | 0x8000000000000163ULL);
+	assert_int_equal(wt_walk(fake_mem, NULL, pgd, va, &pa), 0);
+	assert_true(pa == 0x1003456);
+	put(pte + 3 * 8, 0x3000000 | 0x163); /* the page pointed at a copy */
+	assert_int_equal(wt_walk(fake_mem, NULL, pgd, va, &pa), 0);
+	assert_true(pa == 0x3000456);
+	put(pte + 3 * 8, 0x1003000); /* not present */
+	assert_int_equal(wt_walk(fake_mem, NULL, pgd, va, &pa), -1);
+	put(pud + 510 * 8, 0x40000000 | 0xe3); /* 1 GiB */
+	assert_int_equal(wt_walk(fake_mem, NULL, pgd, va, &pa), 0);
+	assert_true(pa == 0x40000000 + 40 * WT_PHYS_ALIGN + 0x3456);
+	put(pgd + 511 * 8, pud | 0xe3); /* no large page at the top */
+	assert_int_equal(wt_walk(fake_mem, NULL, pgd, va, &pa), -1);
+	put(pgd + 511 * 8, (MEM + 0x1000) | 0x63); /* outside guest memory */
+	assert_int_equal(wt_walk(fake_mem, NULL, pgd, va, &pa), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -247,6 +454,10 @@ int main(void)
 		cmocka_unit_test(test_anchors_and_symbols),
 		cmocka_unit_test(test_real_map),
 		cmocka_unit_test(test_find_phys),
+		cmocka_unit_test(test_find_phys_decoys),
+		cmocka_unit_test(test_find_phys_high_map),
+		cmocka_unit_test(test_layout),
+		cmocka_unit_test(test_walk),
 		cmocka_unit_test(test_find_virt),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
