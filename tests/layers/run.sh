@@ -447,7 +447,14 @@ grep -q 'overrun: returned' "$T/overrun-in" && ! grep -q 'stack smashing' "$T/ov
 # The operator stops a busy stack: a clean end with the signal's status.
 "$R" run --layers pass,spin --layer-args 2,1000000000000 2>"$T/stop" &
 pid=$!
-sleep 0.5
+# once the stack runs (its handlers are in before stack_start): a slow host
+# can take longer than any fixed sleep to get there
+i=0
+while ! grep -qs '"event":"stack_start"' "$T/stop" && [ $i -lt $((100 * TIME_SCALE)) ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+sleep 0.2
 kill -TERM $pid
 wait $pid
 rc=$?
