@@ -61,17 +61,6 @@ int wt_blob_check(const void *blob, size_t len, const char **why)
 	return 0;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* One parsed line: "ADDR TYPE NAME". */
 struct sym_line {
 	uint64_t addr;
@@ -95,8 +84,8 @@ static bool next_line(const char *map, uint64_t len, uint64_t *off, struct sym_l
 	if (end - start > WT_LINE_MAX)
 		return false;
 	s->addr = 0;
-	for (i = start; i < end && hexval(map[i]) >= 0; i++, digits++)
-		s->addr = s->addr << 4 | (uint64_t)hexval(map[i]);
+	for (i = start; i < end && rt_hexval(map[i]) >= 0; i++, digits++)
+		s->addr = s->addr << 4 | (uint64_t)rt_hexval(map[i]);
 	if (digits != 16 || i + 3 > end || map[i] != ' ' || map[i + 2] != ' ')
 		return false;
 	s->type = map[i + 1];

@@ -305,21 +305,10 @@ void fwl_seal(int64_t vm, uint64_t child_size)
 		fwl_fail("RP_HC_VM_MAP refused the policy's seal", NULL);
 }
 
-/* Conntrack's hash key (invariant 5): SHA-256 of a label and our canary,
- * so the key says nothing of the canary (the stack guard) and the other way
- * round. */
+/* Conntrack's hash key (invariant 5, layer_key): a secret the child cannot know. */
 static void ct_key(uint8_t key[FW_CT_KEY_BYTES])
 {
-	static const char label[] = "rampart firewall conntrack key";
-	uint8_t d[SHA256_BYTES];
-	struct sha256 c;
-
-	sha256_init(&c);
-	sha256_update(&c, label, sizeof(label));
-	sha256_update(&c, &own.canary, sizeof(own.canary));
-	sha256_final(&c, d);
-	rt_memcpy(key, d, FW_CT_KEY_BYTES);
-	rt_memset(d, 0, sizeof(d));
+	layer_key("rampart firewall conntrack key", own.canary, key, FW_CT_KEY_BYTES);
 }
 
 void fwl_start(const uint8_t mac[6], bool have_net)

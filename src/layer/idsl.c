@@ -445,21 +445,10 @@ void idsl_seal(int64_t vm, uint64_t child_size)
 		idsl_fail("RP_HC_VM_MAP refused the policy's seal", NULL);
 }
 
-/* The flow table's hash key: SHA-256 of a label and our canary (as the
- * firewall's, src/layer/fwl.c), a secret the child cannot know, so it
- * cannot pick flows that share a bucket. */
+/* The flow table's hash key (layer_key): a secret the child cannot know. */
 static void ct_key(uint8_t key[FW_CT_KEY_BYTES])
 {
-	static const char label[] = "rampart ids flow table key";
-	uint8_t d[SHA256_BYTES];
-	struct sha256 c;
-
-	sha256_init(&c);
-	sha256_update(&c, label, sizeof(label));
-	sha256_update(&c, &own.canary, sizeof(own.canary));
-	sha256_final(&c, d);
-	rt_memcpy(key, d, FW_CT_KEY_BYTES);
-	rt_memset(d, 0, sizeof(d));
+	layer_key("rampart ids flow table key", own.canary, key, FW_CT_KEY_BYTES);
 }
 
 void idsl_start(bool have_net)

@@ -4,6 +4,7 @@
 #include "layer/hc.h"
 #include "layer/layer.h"
 #include "lib/rt.h"
+#include "lib/sha256.h"
 
 void *memcpy(void *dst, const void *src, size_t n)
 {
@@ -105,4 +106,17 @@ void layer_fail(const char *who, const char *what, const char *detail)
 	}
 	line_send(&l);
 	hc_exit(LAYER_CODE_BAD);
+}
+
+void layer_key(const char *label, uint64_t canary, uint8_t *key, size_t n)
+{
+	uint8_t d[SHA256_BYTES];
+	struct sha256 c;
+
+	sha256_init(&c);
+	sha256_update(&c, label, rt_strlen(label) + 1);
+	sha256_update(&c, &canary, sizeof(canary));
+	sha256_final(&c, d);
+	rt_memcpy(key, d, n < sizeof(d) ? n : sizeof(d));
+	rt_memset(d, 0, sizeof(d));
 }

@@ -31,6 +31,14 @@ void line_kv(struct line *l, const char *k, uint64_t v); /* " k=v", v in decimal
 void line_send(struct line *l);				 /* RP_HC_LOG, then empties the line */
 
 /* The time stamp counter, after the loads and stores before it (a cost's start or end). */
+/*
+ * A table's hash key, a secret the child cannot know (so it cannot pick
+ * entries that share a bucket): the first n bytes of SHA-256(label with its
+ * NUL, our canary), which says nothing of the canary (the stack guard) and
+ * the other way round. n at most 32.
+ */
+void layer_key(const char *label, uint64_t canary, uint8_t *key, size_t n);
+
 static inline uint64_t tsc_fenced(void)
 {
 	uint32_t lo, hi;

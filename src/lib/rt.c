@@ -30,6 +30,17 @@ int rt_memcmp(const void *a, const void *b, size_t n)
 	return 0;
 }
 
+int rt_hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 size_t rt_strlen(const char *s)
 {
 	size_t n = 0;

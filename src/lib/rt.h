@@ -16,6 +16,8 @@ void *rt_memset(void *dst, int c, size_t n);
 int rt_memcmp(const void *a, const void *b, size_t n);
 size_t rt_strlen(const char *s);
 size_t rt_strnlen(const char *s, size_t max);
+/* A hexadecimal digit's value (either case), or -1. */
+int rt_hexval(char c);
 
 /* Little-endian loads and stores at any alignment. */
 static inline uint16_t rt_le16(const void *p)

@@ -16,19 +16,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/rt.h"
 #include "root/log.h"
 
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 void measure_free(struct measure_manifest *m)
 {
@@ -57,7 +47,7 @@ static int parse_line(const char *s, size_t len, unsigned lineno, struct measure
 	if (len < 64 + 3)
 		return refuse(err, errlen, "line %u: not \"SHA256  NAME\" (too short)", lineno);
 	for (i = 0; i < 64; i++) {
-		int v = hexval(s[i]);
+		int v = rt_hexval(s[i]);
 
 		if (v < 0)
 			return refuse(err, errlen, "line %u: not \"SHA256  NAME\" (character %zu "
