@@ -29,6 +29,32 @@ static const char *const tkeys[WTR_KEYS] = {
 	"checks", "changes", "alerts_unlogged", "hash_cycles", "check_cycles", "pages", "found",
 	"virt_known", "uptime_ms", "restarts"};
 
+_Static_assert(FWR_KEYS <= FWR_KEYS_MAX && WRR_KEYS <= FWR_KEYS_MAX &&
+		       IDR_KEYS <= FWR_KEYS_MAX && WTR_KEYS <= FWR_KEYS_MAX,
+	       "every kind's report fits a struct fwr_report");
+
+/*
+ * What each kind of report is: the event it ends in, the field naming the
+ * layer's policy file there, its keys (the event's fields, in this order),
+ * how many of them add up over restarts (the first ones), which one counts
+ * the restarts, and whether the event says how many alert lines were cut.
+ */
+struct fwr_kind {
+	const char *event, *path_key;
+	const char *const *keys;
+	unsigned nkeys, nadditive, restarts;
+	bool alerts;
+};
+
+static const struct fwr_kind k_fw = {"firewall", "rules_file", keys, FWR_KEYS, FWR_ADDITIVE,
+				     FWR_RESTARTS, false};
+static const struct fwr_kind k_wrap = {"wrapper", "policy", wkeys, WRR_KEYS, WRR_ADDITIVE,
+				       WRR_RESTARTS, false};
+static const struct fwr_kind k_ids = {"ids", "rules_file", ikeys, IDR_KEYS, IDR_ADDITIVE,
+				      IDR_RESTARTS, true};
+static const struct fwr_kind k_watch = {"watch", "system_map", tkeys, WTR_KEYS, WTR_ADDITIVE,
+					WTR_RESTARTS, true};
+
 static bool number(const char **p, uint64_t *v)
 {
 	char *end;
@@ -81,11 +107,10 @@ static void rules_line(struct fwr_layer *l, const char *p)
 	}
 }
 
-/* A restarted layer reports from zero: fold its predecessor's last report in. */
+/* A restarted layer reports from zero: fold its predecessor's rule counters
+ * in (report_line folds the rest). */
 static void fold(struct fwr_layer *l)
 {
-	for (unsigned k = 0; k < FWR_ADDITIVE; k++)
-		l->before[k] += l->v[k];
 	for (unsigned i = 0; i < l->nrules; i++) {
 		unsigned j;
 
@@ -103,55 +128,62 @@ static void fold(struct fwr_layer *l)
 	l->nrules = 0;
 }
 
+/*
+ * " K=V ...", a whole report of kind k from the layer called name, into r:
+ * a report that is not whole (a malformed pair, or text after the last) is
+ * ignored whole. A new instance (its restart count or name changed) first
+ * folds its predecessor's last report into r->before. True when taken.
+ */
+static bool report_line(struct fwr_report *r, const struct fwr_kind *k, const char *name,
+			const char *p)
+{
+	uint64_t v[FWR_KEYS_MAX] = {0};
+
+	p = key_values(p, k->keys, k->nkeys, v);
+	if (!p || *p)
+		return false;
+	if (r->seen && (v[k->restarts] != r->v[k->restarts] || strcmp(name, r->name)))
+		for (unsigned i = 0; i < k->nadditive; i++)
+			r->before[i] += r->v[i];
+	r->seen = true;
+	r->reports++;
+	snprintf(r->name, sizeof(r->name), "%s", name);
+	memcpy(r->v, v, sizeof(v));
+	return true;
+}
+
+/* "fwstats K=V ...": the report, with the rule counters pending since. */
 static void stats_line(struct fwr_layer *l, const char *name, const char *p)
 {
-	uint64_t v[FWR_KEYS] = {0};
+	bool restarted = l->r.seen;
+	uint64_t was = l->r.v[FWR_RESTARTS];
+	char old[sizeof(l->r.name)];
 
-	if (!key_values(p, keys, FWR_KEYS, v))
-		return; /* not ours: the whole line is ignored */
-	if (l->seen && (v[FWR_RESTARTS] != l->v[FWR_RESTARTS] || strcmp(name, l->name)))
+	memcpy(old, l->r.name, sizeof(old));
+	if (!report_line(&l->r, &k_fw, name, p))
+		return;
+	if (restarted && (l->r.v[FWR_RESTARTS] != was || strcmp(name, old)))
 		fold(l);
-	l->seen = true;
-	l->reports++;
-	snprintf(l->name, sizeof(l->name), "%s", name);
-	memcpy(l->v, v, sizeof(v));
 	memcpy(l->rules, l->pending, l->npending * sizeof(l->pending[0]));
 	l->nrules = l->npending;
 	l->npending = 0;
 }
 
-/* "wrstats K=V ...": a whole report, or ignored whole. */
-static void wrap_line(struct wrr_layer *l, const char *name, const char *p)
+/* An alert line may become an event: at most per_s in each second, the
+ * rest counted as cut. */
+static bool alert_take(struct fwr_report *r, uint64_t per_s)
 {
-	uint64_t v[WRR_KEYS] = {0};
+	uint64_t now = (uint64_t)time(NULL);
 
-	p = key_values(p, wkeys, WRR_KEYS, v);
-	if (!p || *p)
-		return;
-	if (l->seen && (v[WRR_RESTARTS] != l->v[WRR_RESTARTS] || strcmp(name, l->name)))
-		for (unsigned k = 0; k < WRR_ADDITIVE; k++)
-			l->before[k] += l->v[k];
-	l->seen = true;
-	l->reports++;
-	snprintf(l->name, sizeof(l->name), "%s", name);
-	memcpy(l->v, v, sizeof(v));
-}
-
-/* "idsstats K=V ...": a whole report, or ignored whole. */
-static void ids_stats(struct idr_layer *l, const char *name, const char *p)
-{
-	uint64_t v[IDR_KEYS] = {0};
-
-	p = key_values(p, ikeys, IDR_KEYS, v);
-	if (!p || *p)
-		return;
-	if (l->seen && (v[IDR_RESTARTS] != l->v[IDR_RESTARTS] || strcmp(name, l->name)))
-		for (unsigned k = 0; k < IDR_ADDITIVE; k++)
-			l->before[k] += l->v[k];
-	l->seen = true;
-	l->reports++;
-	snprintf(l->name, sizeof(l->name), "%s", name);
-	memcpy(l->v, v, sizeof(v));
+	if (now != r->window) {
+		r->window = now;
+		r->in_window = 0;
+	}
+	if (++r->in_window > per_s) {
+		r->cut++;
+		return false;
+	}
+	return true;
 }
 
 /* The value of " KEY=" in an alert line, up to the next space, into out. */
@@ -195,11 +227,11 @@ static bool endpoint(char *s, const char **ip, uint64_t *port)
 
 /* "idsalert sid=N rev=N action=A proto=P src=S dst=D direction=W msg=TEXT":
  * one "ids_alert" event (EVE's alert fields), or nothing when malformed. */
-static void ids_alert(struct idr_layer *l, unsigned depth, const char *name, const char *text)
+static void ids_alert(struct fwr_report *l, unsigned depth, const char *name, const char *text)
 {
 	char sid[16], rev[16], action[16], proto[16], src[64], dst[64], dir[16];
 	const char *msg = strstr(text, " msg="), *sip, *dip;
-	uint64_t sp, dp, now = (uint64_t)time(NULL);
+	uint64_t sp, dp;
 
 	if (!msg || !word(text, "sid", sid, sizeof(sid)) || !word(text, "rev", rev, sizeof(rev)) ||
 	    !word(text, "action", action, sizeof(action)) ||
@@ -207,35 +239,12 @@ static void ids_alert(struct idr_layer *l, unsigned depth, const char *name, con
 	    !word(text, "dst", dst, sizeof(dst)) || !word(text, "direction", dir, sizeof(dir)) ||
 	    !endpoint(src, &sip, &sp) || !endpoint(dst, &dip, &dp))
 		return;
-	if (now != l->window) {
-		l->window = now;
-		l->in_window = 0;
-	}
-	if (++l->in_window > IDR_ALERTS_PER_S) {
-		l->cut++;
+	if (!alert_take(l, IDR_ALERTS_PER_S))
 		return;
-	}
 	log_event("ids_alert", "layer", 's', name, "depth", 'u', (uint64_t)depth, "action", 's',
 		  action, "sid", 'u', strtoull(sid, NULL, 10), "rev", 'u', strtoull(rev, NULL, 10),
 		  "msg", 's', msg + 5, "proto", 's', proto, "src_ip", 's', sip, "src_port", 'u', sp,
 		  "dest_ip", 's', dip, "dest_port", 'u', dp, "direction", 's', dir, NULL);
-}
-
-/* "watchstats K=V ...": a whole report, or ignored whole. */
-static void watch_stats(struct wtr_layer *l, const char *name, const char *p)
-{
-	uint64_t v[WTR_KEYS] = {0};
-
-	p = key_values(p, tkeys, WTR_KEYS, v);
-	if (!p || *p)
-		return;
-	if (l->seen && (v[WTR_RESTARTS] != l->v[WTR_RESTARTS] || strcmp(name, l->name)))
-		for (unsigned k = 0; k < WTR_ADDITIVE; k++)
-			l->before[k] += l->v[k];
-	l->seen = true;
-	l->reports++;
-	snprintf(l->name, sizeof(l->name), "%s", name);
-	memcpy(l->v, v, sizeof(v));
 }
 
 /* "watchalert region=R gpa=H kva=H at=H bytes=N check=N was=H now=H symbol=S": one
@@ -243,26 +252,19 @@ static void watch_stats(struct wtr_layer *l, const char *name, const char *p)
  * no page: "watchalert region=R check=N why=TEXT" (the guest's maps changed,
  * or the kernel's place is ambiguous); R "remap": a page's virtual address no
  * longer maps it. An event with its why. */
-static void watch_alert(struct wtr_layer *l, unsigned depth, const char *name, const char *text)
+static void watch_alert(struct fwr_report *l, unsigned depth, const char *name, const char *text)
 {
 	char region[16], gpa[24], kva[24], at[24], bytes[16], check[24], was[24], now_h[24];
 	char symbol[300];
 	const char *why;
-	uint64_t now = (uint64_t)time(NULL);
 
 	if (word(text, "region", region, sizeof(region)) &&
 	    (!strcmp(region, "layout") || !strcmp(region, "kernel") || !strcmp(region, "remap"))) {
 		why = strstr(text, " why=");
 		if (!word(text, "check", check, sizeof(check)) || !why || !why[5])
 			return;
-		if (now != l->window) {
-			l->window = now;
-			l->in_window = 0;
-		}
-		if (++l->in_window > WTR_ALERTS_PER_S) {
-			l->cut++;
+		if (!alert_take(l, WTR_ALERTS_PER_S))
 			return;
-		}
 		log_event("watch_alert", "layer", 's', name, "depth", 'u', (uint64_t)depth, "region",
 			  's', region, "check", 'u', strtoull(check, NULL, 10), "why", 's', why + 5,
 			  NULL);
@@ -274,14 +276,8 @@ static void watch_alert(struct wtr_layer *l, unsigned depth, const char *name, c
 	    !word(text, "was", was, sizeof(was)) || !word(text, "now", now_h, sizeof(now_h)) ||
 	    !word(text, "symbol", symbol, sizeof(symbol)))
 		return;
-	if (now != l->window) {
-		l->window = now;
-		l->in_window = 0;
-	}
-	if (++l->in_window > WTR_ALERTS_PER_S) {
-		l->cut++;
+	if (!alert_take(l, WTR_ALERTS_PER_S))
 		return;
-	}
 	log_event("watch_alert", "layer", 's', name, "depth", 'u', (uint64_t)depth, "region", 's',
 		  region, "gpa", 's', gpa, "kva", 's', kva, "at", 's', at, "bytes", 'u',
 		  strtoull(bytes, NULL, 10), "check", 'u', strtoull(check, NULL, 10), "sha256_was", 's',
@@ -299,7 +295,7 @@ bool fwr_line(struct fwr *f, unsigned depth, const char *kind, const char *name,
 		if (text[5] == 'a')
 			watch_alert(&f->t[depth - 1], depth, name, text + 10);
 		else
-			watch_stats(&f->t[depth - 1], name, text + 10);
+			report_line(&f->t[depth - 1], &k_watch, name, text + 10);
 		return true;
 	}
 
@@ -309,14 +305,14 @@ bool fwr_line(struct fwr *f, unsigned depth, const char *kind, const char *name,
 		if (text[3] == 'a')
 			ids_alert(&f->i[depth - 1], depth, name, text + 8);
 		else
-			ids_stats(&f->i[depth - 1], name, text + 8);
+			report_line(&f->i[depth - 1], &k_ids, name, text + 8);
 		return true;
 	}
 
 	if (!strncmp(text, "wrstats ", 8)) {
 		if (!depth || depth > LN_MAX_LAYERS || strcmp(kind, "wrapper"))
 			return false;
-		wrap_line(&f->w[depth - 1], name, text + 7);
+		report_line(&f->w[depth - 1], &k_wrap, name, text + 7);
 		return true;
 	}
 
@@ -333,100 +329,66 @@ bool fwr_line(struct fwr *f, unsigned depth, const char *kind, const char *name,
 	return true;
 }
 
+/*
+ * One end event of kind k for the report r of the layer at depth (its
+ * predecessors' counts added in): the layer, its policy file, every key,
+ * then what the kind adds (a firewall's rule counters, in extra).
+ */
+static void report_event(const struct fwr_report *r, const struct fwr_kind *k, unsigned depth,
+			 const struct ln_stack *s, json_t *extra)
+{
+	json_t *o = json_object();
+
+	if (!o) {
+		json_decref(extra);
+		return;
+	}
+	for (unsigned i = 0; i < k->nkeys; i++)
+		json_object_set_new(o, k->keys[i],
+				    json_integer((json_int_t)(r->v[i] +
+							      (i < k->nadditive ? r->before[i] : 0))));
+	json_object_set_new(o, "reports", json_integer((json_int_t)r->reports));
+	if (k->alerts)
+		json_object_set_new(o, "alert_lines_cut", json_integer((json_int_t)r->cut));
+	if (extra)
+		json_object_set_new(o, "counters", extra);
+	log_event(k->event, "layer", 's', r->name, "depth", 'u', (uint64_t)depth, k->path_key, 's',
+		  s->policy_path[depth - 1] ? s->policy_path[depth - 1] : "", "", 'o', o, NULL);
+}
+
+/* A firewall's rule counters, its predecessors' added in, as a JSON array. */
+static json_t *rule_counters(const struct fwr_layer *l)
+{
+	json_t *rules = json_array();
+
+	for (unsigned i = 0; rules && i < l->nrules; i++) {
+		uint64_t p = l->rules[i].packets, b = l->rules[i].bytes;
+
+		for (unsigned j = 0; j < l->nbefore; j++)
+			if (l->before_rules[j].index == l->rules[i].index) {
+				p += l->before_rules[j].packets;
+				b += l->before_rules[j].bytes;
+			}
+		json_array_append_new(rules, json_pack("{sIsIsIsI}", "rule",
+						       (json_int_t)l->rules[i].index, "line",
+						       (json_int_t)l->rules[i].line, "packets",
+						       (json_int_t)p, "bytes", (json_int_t)b));
+	}
+	return rules;
+}
+
 void fwr_events(const struct fwr *f, const struct ln_stack *s)
 {
-	for (unsigned d = 0; d < LN_MAX_LAYERS; d++) {
-		const struct fwr_layer *l = &f->l[d];
-		json_t *rules = json_array();
-		uint64_t v[FWR_KEYS];
-
-		if (!l->seen || !rules) {
-			json_decref(rules);
-			continue;
-		}
-		memcpy(v, l->v, sizeof(v));
-		for (unsigned k = 0; k < FWR_ADDITIVE; k++)
-			v[k] += l->before[k];
-		for (unsigned i = 0; i < l->nrules; i++) {
-			uint64_t p = l->rules[i].packets, b = l->rules[i].bytes;
-
-			for (unsigned j = 0; j < l->nbefore; j++)
-				if (l->before_rules[j].index == l->rules[i].index) {
-					p += l->before_rules[j].packets;
-					b += l->before_rules[j].bytes;
-				}
-			json_array_append_new(rules, json_pack("{sIsIsIsI}", "rule",
-							       (json_int_t)l->rules[i].index, "line",
-							       (json_int_t)l->rules[i].line, "packets",
-							       (json_int_t)p, "bytes", (json_int_t)b));
-		}
-		log_event("firewall", "layer", 's', l->name, "depth", 'u', (uint64_t)(d + 1), "rules_file",
-			  's', s->policy_path[d] ? s->policy_path[d] : "", "frames", 'u', v[FWR_FRAMES],
-			  "bytes", 'u', v[FWR_BYTES], "accepted", 'u', v[FWR_ACCEPTED], "dropped", 'u',
-			  v[FWR_DROPPED], "rejected", 'u', v[FWR_REJECTED], "invalid", 'u',
-			  v[FWR_INVALID], "spoofed", 'u', v[FWR_SPOOFED], "tagged", 'u',
-			  v[FWR_TAGGED], "ct_entries", 'u', v[FWR_CT_ENTRIES], "ct_full", 'u', v[FWR_CT_FULL], "frag_dropped", 'u',
-			  v[FWR_FRAG_DROPPED], "reject_unsent", 'u', v[FWR_REJECT_UNSENT], "filter_cycles", 'u',
-			  v[FWR_FILTER_CYCLES], "filtered", 'u', v[FWR_FILTERED], "restarts",
-			  'u', v[FWR_RESTARTS], "reports", 'u', l->reports, "uptime_s", 'u',
-			  v[FWR_UPTIME], "counters", 'j', rules, NULL);
-	}
-	for (unsigned d = 0; d < LN_MAX_LAYERS; d++) {
-		const struct wrr_layer *l = &f->w[d];
-		uint64_t v[WRR_KEYS];
-
-		if (!l->seen)
-			continue;
-		memcpy(v, l->v, sizeof(v));
-		for (unsigned k = 0; k < WRR_ADDITIVE; k++)
-			v[k] += l->before[k];
-		log_event("wrapper", "layer", 's', l->name, "depth", 'u', (uint64_t)(d + 1), "policy",
-			  's', s->policy_path[d] ? s->policy_path[d] : "", "requests", 'u',
-			  v[WRR_REQUESTS], "refused_denied", 'u', v[WRR_DENIED], "refused_read_only",
-			  'u', v[WRR_READ_ONLY], "refused_too_big", 'u', v[WRR_TOO_BIG],
-			  "refused_rate", 'u', v[WRR_RATE], "delayed", 'u', v[WRR_DELAYED], "delay_ms",
-			  'u', v[WRR_DELAY_MS], "frames_refused", 'u', v[WRR_FRAMES], "exits", 'u',
-			  v[WRR_EXITS], "exits_delayed", 'u', v[WRR_EXITS_DELAYED],
-			  "devices_withheld", 'u', v[WRR_WITHHELD], "restarts", 'u', v[WRR_RESTARTS],
-			  "reports", 'u', l->reports, "uptime_ms", 'u', v[WRR_UPTIME], NULL);
-	}
-	for (unsigned d = 0; d < LN_MAX_LAYERS; d++) {
-		const struct idr_layer *l = &f->i[d];
-		uint64_t v[IDR_KEYS];
-
-		if (!l->seen)
-			continue;
-		memcpy(v, l->v, sizeof(v));
-		for (unsigned k = 0; k < IDR_ADDITIVE; k++)
-			v[k] += l->before[k];
-		log_event("ids", "layer", 's', l->name, "depth", 'u', (uint64_t)(d + 1), "rules_file",
-			  's', s->policy_path[d] ? s->policy_path[d] : "", "frames", 'u',
-			  v[IDR_FRAMES], "bytes", 'u', v[IDR_BYTES], "scanned", 'u', v[IDR_SCANNED],
-			  "scanned_bytes", 'u', v[IDR_SCANNED_BYTES], "alerts", 'u', v[IDR_ALERTS],
-			  "drops", 'u', v[IDR_DROPS], "invalid", 'u', v[IDR_INVALID], "scan_failed",
-			  'u', v[IDR_SCAN_FAILED], "alerts_unlogged", 'u', v[IDR_UNLOGGED], "scan_cycles", 'u', v[IDR_SCAN_CYCLES],
-			  "pcre_runs", 'u', v[IDR_PCRE_RUNS], "pcre_refuted", 'u', v[IDR_PCRE_REFUTED],
-			  "flows", 'u', v[IDR_FLOWS], "flows_full", 'u', v[IDR_FLOWS_FULL],
-			  "alert_lines_cut", 'u', l->cut, "rules", 'u', v[IDR_RULES], "arena_bytes",
-			  'u', v[IDR_ARENA], "restarts", 'u', v[IDR_RESTARTS], "reports", 'u',
-			  l->reports, "uptime_s", 'u', v[IDR_UPTIME], NULL);
-	}
-	for (unsigned d = 0; d < LN_MAX_LAYERS; d++) {
-		const struct wtr_layer *l = &f->t[d];
-		uint64_t v[WTR_KEYS];
-
-		if (!l->seen)
-			continue;
-		memcpy(v, l->v, sizeof(v));
-		for (unsigned k = 0; k < WTR_ADDITIVE; k++)
-			v[k] += l->before[k];
-		log_event("watch", "layer", 's', l->name, "depth", 'u', (uint64_t)(d + 1),
-			  "system_map", 's', s->policy_path[d] ? s->policy_path[d] : "", "found", 'u',
-			  v[WTR_FOUND], "virt_known", 'u', v[WTR_VIRT_KNOWN], "pages", 'u',
-			  v[WTR_PAGES], "checks", 'u', v[WTR_CHECKS], "changes", 'u', v[WTR_CHANGES],
-			  "alerts_unlogged", 'u', v[WTR_UNLOGGED], "alert_lines_cut", 'u', l->cut,
-			  "hash_cycles", 'u', v[WTR_HASH_CYCLES], "check_cycles", 'u',
-			  v[WTR_CHECK_CYCLES], "restarts", 'u', v[WTR_RESTARTS],
-			  "reports", 'u', l->reports, "uptime_ms", 'u', v[WTR_UPTIME], NULL);
-	}
+	for (unsigned d = 0; d < LN_MAX_LAYERS; d++)
+		if (f->l[d].r.seen)
+			report_event(&f->l[d].r, &k_fw, d + 1, s, rule_counters(&f->l[d]));
+	for (unsigned d = 0; d < LN_MAX_LAYERS; d++)
+		if (f->w[d].seen)
+			report_event(&f->w[d], &k_wrap, d + 1, s, NULL);
+	for (unsigned d = 0; d < LN_MAX_LAYERS; d++)
+		if (f->i[d].seen)
+			report_event(&f->i[d], &k_ids, d + 1, s, NULL);
+	for (unsigned d = 0; d < LN_MAX_LAYERS; d++)
+		if (f->t[d].seen)
+			report_event(&f->t[d], &k_watch, d + 1, s, NULL);
 }

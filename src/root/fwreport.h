@@ -37,17 +37,28 @@ struct fwr_rule {
 	uint64_t packets, bytes;
 };
 
-struct fwr_layer {
+/* The most keys one kind of report has (a static check in fwreport.c). */
+#define FWR_KEYS_MAX 20
+
+/*
+ * One layer's report of one kind: its last whole report, and the sums of
+ * its predecessors' last reports (a restarted layer reports from zero) for
+ * the keys that add up; for a kind that raises alerts, the lines of this
+ * second (window, in_window) and how many were cut past the kind's rate.
+ */
+struct fwr_report {
 	bool seen;
 	char name[32];
-	uint64_t reports;
-	uint64_t v[FWR_KEYS];		/* the last whole report */
-	uint64_t before[FWR_ADDITIVE];	/* earlier instances' last reports (restarts) */
+	uint64_t reports, cut, window, in_window;
+	uint64_t v[FWR_KEYS_MAX], before[FWR_KEYS_MAX];
+};
+
+struct fwr_layer {
+	struct fwr_report r;
 	struct fwr_rule rules[FWR_RULES_MAX], before_rules[FWR_RULES_MAX], pending[FWR_RULES_MAX];
 	unsigned nrules, nbefore, npending;
 };
 
-/* A wrapper layer's counters ("wrstats": src/layer/wrl.c). */
 enum wrr_key {
 	WRR_REQUESTS, WRR_DENIED, WRR_READ_ONLY, WRR_TOO_BIG, WRR_RATE, WRR_DELAYED,
 	WRR_DELAY_MS, WRR_FRAMES, WRR_EXITS, WRR_EXITS_DELAYED, /* these add up over restarts */
@@ -55,14 +66,6 @@ enum wrr_key {
 };
 #define WRR_ADDITIVE WRR_WITHHELD
 
-struct wrr_layer {
-	bool seen;
-	char name[32];
-	uint64_t reports;
-	uint64_t v[WRR_KEYS], before[WRR_ADDITIVE];
-};
-
-/* An ids layer's counters ("idsstats": src/layer/idsl.c). */
 enum idr_key {
 	IDR_FRAMES, IDR_BYTES, IDR_SCANNED, IDR_SCANNED_BYTES, IDR_ALERTS, IDR_DROPS, IDR_INVALID,
 	IDR_SCAN_FAILED, IDR_UNLOGGED, IDR_SCAN_CYCLES, IDR_PCRE_RUNS, IDR_PCRE_REFUTED,
@@ -71,47 +74,21 @@ enum idr_key {
 	IDR_RULES, IDR_ARENA, IDR_UPTIME, IDR_RESTARTS, IDR_FLOWS, IDR_KEYS
 };
 #define IDR_ADDITIVE IDR_RULES
-/* "idsalert" lines the root turns into events, per ids layer and second:
- * the layer keeps the same limit (IDSL_ALERTS_PER_TICK); one that does not
- * is cut here, and the rest only counted (alert_lines_cut). */
 #define IDR_ALERTS_PER_S 64
 
-struct idr_layer {
-	bool seen;
-	char name[32];
-	uint64_t reports, cut, window, in_window;
-	uint64_t v[IDR_KEYS], before[IDR_ADDITIVE];
-};
-
-/* A watch layer's counters ("watchstats": src/layer/wtl.c). */
 enum wtr_key {
 	WTR_CHECKS, WTR_CHANGES, WTR_UNLOGGED, WTR_HASH_CYCLES, WTR_CHECK_CYCLES,
 	/* the ones above add up over restarts */
 	WTR_PAGES, WTR_FOUND, WTR_VIRT_KNOWN, WTR_UPTIME, WTR_RESTARTS, WTR_KEYS
 };
 #define WTR_ADDITIVE WTR_PAGES
-/* "watchalert" lines the root turns into events, per watch layer and
- * second: the layer writes at most 16 per check; a check is at most one
- * per 100 ms. The rest are only counted (alert_lines_cut). */
 #define WTR_ALERTS_PER_S 160
-
-struct wtr_layer {
-	bool seen;
-	char name[32];
-	uint64_t reports, cut, window, in_window;
-	uint64_t v[WTR_KEYS], before[WTR_ADDITIVE];
-};
 
 struct fwr {
 	struct fwr_layer l[LN_MAX_LAYERS];
-	struct wrr_layer w[LN_MAX_LAYERS];
-	struct idr_layer i[LN_MAX_LAYERS];
-	struct wtr_layer t[LN_MAX_LAYERS];
+	struct fwr_report w[LN_MAX_LAYERS], i[LN_MAX_LAYERS], t[LN_MAX_LAYERS];
 };
 
-/* A line a layer at depth logged: true when it was a firewall report (taken
- * here, not logged as layer_log). Only a layer whose kind carries a policy
- * reports (kind: its kind in the stack). */
 bool fwr_line(struct fwr *f, unsigned depth, const char *kind, const char *name,
 	      const char *text);
 /* One "firewall" event per firewall layer that reported, one "wrapper"

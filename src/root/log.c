@@ -106,6 +106,13 @@ static void add_value(json_t *o, const char *key, char type, va_list *ap)
 	case 'j':
 		json_object_set_new(o, key, va_arg(*ap, json_t *));
 		break;
+	case 'o': { /* its fields become the event's; the key is not used */
+		json_t *fields = va_arg(*ap, json_t *);
+
+		json_object_update(o, fields);
+		json_decref(fields);
+		break;
+	}
 	default:
 		json_object_set_new(o, key, json_string("?"));
 	}

@@ -25,7 +25,9 @@ void log_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * One JSON event line. kv is a NULL-terminated list of key/format pairs; the
  * format's letter says the value's type: 's' string, 'u' uint64_t,
  * 'i' int64_t, 'x' uint64_t written as "0x..." string, 'f' double,
- * 'b' int written as true or false, 'j' a json_t * (jansson; the event takes it).
+ * 'b' int written as true or false, 'j' a json_t * (jansson; the event takes it),
+ * 'o' a JSON object whose fields become the event's (its key is ignored; the
+ * event takes it).
  * Example: log_event("refused", "who", 's', "virtio-net", "addr", 'x', a, NULL)
  */
 void log_event(const char *event, ...);

@@ -14,13 +14,13 @@ static void report_taken(void **state)
 {
 	memset(&f, 0, sizeof(f));
 	assert_true(fwr_line(&f, 1, "firewall", "L1#1", "fwrules 0:7:32:100 3:9:5:50"));
-	assert_false(f.l[0].seen); /* a report is whole only with its fwstats line */
+	assert_false(f.l[0].r.seen); /* a report is whole only with its fwstats line */
 	assert_true(fwr_line(&f, 1, "firewall", "L1#1",
 			     "fwstats frames=10 bytes=900 accepted=6 dropped=4 tagged=1 rules=2 restarts=0"));
-	assert_true(f.l[0].seen);
-	assert_int_equal(f.l[0].v[FWR_FRAMES], 10);
-	assert_int_equal(f.l[0].v[FWR_DROPPED], 4);
-	assert_int_equal(f.l[0].v[FWR_TAGGED], 1);
+	assert_true(f.l[0].r.seen);
+	assert_int_equal(f.l[0].r.v[FWR_FRAMES], 10);
+	assert_int_equal(f.l[0].r.v[FWR_DROPPED], 4);
+	assert_int_equal(f.l[0].r.v[FWR_TAGGED], 1);
 	assert_int_equal(f.l[0].nrules, 2);
 	assert_int_equal(f.l[0].rules[1].line, 9);
 	assert_int_equal(f.l[0].rules[1].packets, 5);
@@ -33,7 +33,7 @@ static void not_a_firewall(void **state)
 	assert_false(fwr_line(&f, 1, "pass", "L1#1", "fwstats frames=10"));
 	assert_false(fwr_line(&f, 9, "firewall", "L9#1", "fwstats frames=10"));
 	assert_false(fwr_line(&f, 1, "firewall", "L1#1", "hello"));
-	assert_false(f.l[0].seen);
+	assert_false(f.l[0].r.seen);
 }
 
 static void malformed_ignored(void **state)
@@ -41,10 +41,10 @@ static void malformed_ignored(void **state)
 	memset(&f, 0, sizeof(f));
 	assert_true(fwr_line(&f, 1, "firewall", "L1#1", "fwstats frames=10 accepted=x"));
 	assert_true(fwr_line(&f, 1, "firewall", "L1#1", "fwstats frames"));
-	assert_false(f.l[0].seen);
+	assert_false(f.l[0].r.seen);
 	/* An unknown key is skipped, not taken for another. */
 	assert_true(fwr_line(&f, 1, "firewall", "L1#1", "fwstats frames=3 future=99"));
-	assert_int_equal(f.l[0].v[FWR_FRAMES], 3);
+	assert_int_equal(f.l[0].r.v[FWR_FRAMES], 3);
 	/* More rules than kept: the rest are dropped, nothing grows. */
 	for (int i = 0; i < 3 * FWR_RULES_MAX; i++)
 		assert_true(fwr_line(&f, 1, "firewall", "L1#1", "fwrules 1:2:3:4"));
@@ -59,14 +59,14 @@ static void restart_folds(void **state)
 	/* The rebuilt layer reports from zero: its predecessor's counts stay. */
 	fwr_line(&f, 2, "fwflaky", "L2#3", "fwrules 0:7:1:10");
 	fwr_line(&f, 2, "fwflaky", "L2#3", "fwstats frames=2 accepted=1 ct_entries=1 restarts=1");
-	assert_int_equal(f.l[1].before[FWR_FRAMES] + f.l[1].v[FWR_FRAMES], 12);
-	assert_int_equal(f.l[1].before[FWR_ACCEPTED] + f.l[1].v[FWR_ACCEPTED], 9);
-	assert_int_equal(f.l[1].v[FWR_CT_ENTRIES], 1); /* the table now, not a sum */
+	assert_int_equal(f.l[1].r.before[FWR_FRAMES] + f.l[1].r.v[FWR_FRAMES], 12);
+	assert_int_equal(f.l[1].r.before[FWR_ACCEPTED] + f.l[1].r.v[FWR_ACCEPTED], 9);
+	assert_int_equal(f.l[1].r.v[FWR_CT_ENTRIES], 1); /* the table now, not a sum */
 	assert_int_equal(f.l[1].nbefore, 1);
 	assert_int_equal(f.l[1].before_rules[0].packets + f.l[1].rules[0].packets, 9);
 	/* A later report of the same instance replaces, does not add. */
 	fwr_line(&f, 2, "fwflaky", "L2#3", "fwstats frames=5 accepted=2 ct_entries=1 restarts=1");
-	assert_int_equal(f.l[1].before[FWR_FRAMES] + f.l[1].v[FWR_FRAMES], 15);
+	assert_int_equal(f.l[1].r.before[FWR_FRAMES] + f.l[1].r.v[FWR_FRAMES], 15);
 }
 
 /* A watch layer's lines: only from a watch layer; a whole report, or none. */
@@ -120,6 +120,50 @@ static void watch_lines(void **state)
 	assert_true(fwr_line(&f, 1, "watch", "L1#1", "watchstats checks=2 restarts=1"));
 	assert_int_equal(f.t[0].before[WTR_CHECKS], 28);
 	assert_int_equal(f.t[0].v[WTR_CHECKS], 2);
+}
+
+/* The end events: every kind's keys, its predecessors' counts added in,
+ * the gauges (a table's size, the rule count) not; a firewall's rules. */
+static void end_events(void **state)
+{
+	static struct ln_stack st;
+	FILE *t = tmpfile();
+	char ev[4096] = "";
+
+	(void)state;
+	memset(&f, 0, sizeof(f));
+	st.policy_path[0] = "/s/g.nft";
+	st.policy_path[1] = "/s/w.json";
+	assert_true(fwr_line(&f, 1, "firewall", "L1#1", "fwrules 2:7:5:100"));
+	assert_true(fwr_line(&f, 1, "firewall", "L1#1",
+			     "fwstats frames=10 accepted=6 ct_entries=4 rules=3 restarts=0"));
+	assert_true(fwr_line(&f, 1, "firewall", "L1#2", "fwrules 2:7:1:20"));
+	assert_true(fwr_line(&f, 1, "firewall", "L1#2",
+			     "fwstats frames=2 accepted=1 ct_entries=1 rules=3 restarts=1"));
+	assert_true(fwr_line(&f, 2, "wrapper", "L2#1", "wrstats requests=9 delayed=2 restarts=0"));
+	assert_true(fwr_line(&f, 2, "wrapper", "L2#1", "wrstats requests=4 delayed=1 restarts=1"));
+	assert_true(fwr_line(&f, 3, "ids", "L3#1", "idsstats frames=8 alerts=2 rules=5"));
+	assert_non_null(t);
+	log_open(fileno(t), NULL);
+	fwr_events(&f, &st);
+	log_open(-1, NULL);
+	rewind(t);
+	assert_true(fread(ev, 1, sizeof(ev) - 1, t) > 0);
+	fclose(t);
+	assert_non_null(strstr(ev, "\"event\":\"firewall\",\"layer\":\"L1#2\",\"depth\":1,"
+				   "\"rules_file\":\"/s/g.nft\",\"frames\":12,"));
+	assert_non_null(strstr(ev, "\"accepted\":7,"));
+	assert_non_null(strstr(ev, "\"ct_entries\":1,\"rules\":3,"));
+	assert_non_null(strstr(ev, "\"reports\":2,\"counters\":[{\"rule\":2,\"line\":7,"
+				   "\"packets\":6,\"bytes\":120}]"));
+	assert_non_null(strstr(ev, "\"event\":\"wrapper\",\"layer\":\"L2#1\",\"depth\":2,"
+				   "\"policy\":\"/s/w.json\",\"requests\":13,"));
+	assert_non_null(strstr(ev, "\"delayed\":3,"));
+	assert_non_null(strstr(ev, "\"event\":\"ids\",\"layer\":\"L3#1\",\"depth\":3,"
+				   "\"rules_file\":\"\",\"frames\":8,"));
+	assert_non_null(strstr(ev, "\"alerts\":2,"));
+	assert_non_null(strstr(ev, "\"alert_lines_cut\":0"));
+	assert_null(strstr(ev, "\"event\":\"watch\"")); /* no report, no event */
 }
 
 static struct rp_config cfg;
@@ -192,7 +236,7 @@ int main(void)
 		cmocka_unit_test(report_taken),	     cmocka_unit_test(not_a_firewall),
 		cmocka_unit_test(malformed_ignored), cmocka_unit_test(restart_folds),
 		cmocka_unit_test(rules_config),	     cmocka_unit_test(watch_lines),
-		cmocka_unit_test(watch_config),
+		cmocka_unit_test(watch_config),	     cmocka_unit_test(end_events),
 	};
 	return cmocka_run_group_tests_name("fwreport", tests, NULL, NULL);
 }
