@@ -26,6 +26,11 @@
  *     before it is handled; with none left the child is not resumed until
  *     the bucket refills on the same clock (invariant 4), so over any
  *     interval it makes no more than rate x time + burst exits.
+ *  7. Every refusal and every delay is counted against the rule that caused
+ *     it (a range, max_request, a direction's limit, the exit limit), and
+ *     each rule that acted is named in one summary line per interval
+ *     (WRL_REPORT_NS, and at the end): a child refused a million times
+ *     costs one line per rule per interval, never a line per request.
  */
 #include "layer/wrl.h"
 
@@ -71,6 +76,13 @@ static struct wr_bucket bytes[WR_DIRS], ops[WR_DIRS], exit_bucket;
 static uint64_t now_ns, tsc0, count[C_KEYS];
 static uint64_t range_hits[2][WR_RANGES_MAX]; /* deny, read-only */
 static bool timer_on, net_pending;
+
+/* What each rule did since the last summary (invariant 7). */
+static struct {
+	uint64_t range[2][WR_RANGES_MAX]; /* deny, read-only */
+	uint64_t too_big, refused[WR_DIRS], delayed[WR_DIRS], delay_ms[WR_DIRS];
+	uint64_t exits_delayed;
+} since;
 
 static __attribute__((noreturn)) void wrl_fail(const char *what, const char *detail)
 {
@@ -124,6 +136,10 @@ static void refused(enum wr_verdict v, bool write, uint64_t off, unsigned range)
 	    v != WR_TOO_BIG && range < WR_RANGES_MAX && !range_hits[v == WR_READ_ONLY][range]++;
 
 	count[key[v]]++;
+	if (v == WR_TOO_BIG)
+		since.too_big++;
+	else if (range < WR_RANGES_MAX)
+		since.range[v == WR_READ_ONLY][range]++;
 	if (!first && !(v == WR_TOO_BIG && count[C_TOO_BIG] == 1))
 		return;
 	line_str(&l, "wrapper: refused a ");
@@ -203,16 +219,20 @@ static int limit(enum wr_dir d, uint64_t amount)
 	while ((w = need(&bytes[d], &ops[d], amount))) {
 		if (pol->limit[d].refuse) {
 			count[C_RATE_REFUSED]++;
+			since.refused[d]++;
 			return -1;
 		}
 		if (!t0) {
 			count[C_DELAYED]++;
+			since.delayed[d]++;
 			t0 = now_ns ? now_ns : 1;
 		}
 		wait_ns(w);
 	}
-	if (t0)
+	if (t0) {
 		count[C_DELAY_MS] += (now_ns - t0) / 1000000;
+		since.delay_ms[d] += (now_ns - t0) / 1000000;
+	}
 	wr_bucket_take(&bytes[d], amount);
 	wr_bucket_take(&ops[d], 1);
 	return 0;
@@ -227,8 +247,10 @@ bool wrl_exit(void)
 	if (!pol->exits_per_s)
 		return wrl_net_pending();
 	while ((w = need(&exit_bucket, NULL, 1))) {
-		if (!delayed)
+		if (!delayed) {
 			count[C_EXITS_DELAYED]++;
+			since.exits_delayed++;
+		}
 		delayed = true;
 		wait_ns(w);
 	}
@@ -286,7 +308,8 @@ void wrl_start(void)
 	if (any && !own.tsc_khz)
 		wrl_fail("rate limits need the TSC's rate, and the boot info gives none", NULL);
 	tsc0 = tsc_fenced();
-	if (any) {
+	/* a timer for the limits' clock and the summaries of any rule's refusals */
+	if (any || pol->nro || pol->ndeny || pol->max_request) {
 		if (hc5(RP_HC_TIMER, WRL_REPORT_NS, 0, 0, 0, 0) < 0)
 			wrl_fail("RP_HC_TIMER refused", NULL);
 		timer_on = true;
@@ -307,6 +330,66 @@ void wrl_start(void)
 		line_dec(&l, pol->exits_burst);
 	}
 	line_send(&l);
+}
+
+/* "wrapper: since the last summary, RULE VERB N NOUNs[, MS ms in all]" for
+ * one rule that acted; a range's rule with its bounds. */
+static void summary(const char *rule, int index, const struct wr_range *r, const char *verb,
+		    uint64_t n, const char *noun, uint64_t ms)
+{
+	struct line l = {.len = 0};
+
+	line_str(&l, "wrapper: since the last summary, ");
+	line_str(&l, rule);
+	if (index >= 0) {
+		line_str(&l, "[");
+		line_dec(&l, (uint64_t)index);
+		line_str(&l, "] = [");
+		line_dec(&l, r->lo);
+		line_str(&l, ", ");
+		line_dec(&l, r->hi);
+		line_str(&l, ")");
+	}
+	line_str(&l, verb);
+	line_dec(&l, n);
+	line_str(&l, " ");
+	line_str(&l, noun);
+	line_str(&l, n == 1 ? "" : "s");
+	if (ms) {
+		line_str(&l, ", ");
+		line_dec(&l, ms);
+		line_str(&l, " ms in all");
+	}
+	line_send(&l);
+}
+
+/* One line per rule that refused or delayed since the last summary
+ * (invariant 7), then nothing until a rule acts again. */
+static void summaries(void)
+{
+	static const char *const dir[WR_DIRS] = {"the disk read limit", "the disk write limit",
+						 "the net tx limit", "the net rx limit"};
+
+	for (unsigned k = 0; k < 2; k++)
+		for (unsigned i = 0; i < WR_RANGES_MAX && i < (k ? pol->nro : pol->ndeny); i++)
+			if (since.range[k][i])
+				summary(k ? "read_only" : "deny", (int)i,
+					k ? &pol->ro[i] : &pol->deny[i], " refused ",
+					since.range[k][i], "request", 0);
+	if (since.too_big)
+		summary("max_request", -1, NULL, " refused ", since.too_big, "request", 0);
+	for (unsigned d = 0; d < WR_DIRS; d++) {
+		const char *noun = d == WR_DISK_READ || d == WR_DISK_WRITE ? "request" : "frame";
+
+		if (since.refused[d])
+			summary(dir[d], -1, NULL, " refused ", since.refused[d], noun, 0);
+		if (since.delayed[d])
+			summary(dir[d], -1, NULL, " delayed ", since.delayed[d], noun,
+				since.delay_ms[d]);
+	}
+	if (since.exits_delayed)
+		summary("the exit limit", -1, NULL, " delayed ", since.exits_delayed, "exit", 0);
+	rt_memset(&since, 0, sizeof(since));
 }
 
 void wrl_tick(void)
@@ -331,6 +414,7 @@ void wrl_report(void)
 
 	if (!pol)
 		return;
+	summaries();
 	line_str(&l, "wrstats");
 	for (unsigned k = 0; k < C_KEYS; k++)
 		line_kv(&l, names[k], count[k] + (k == C_FRAMES_DROPPED ? vnet_hdr_refused : 0));

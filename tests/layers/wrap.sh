@@ -55,6 +55,12 @@ for L in wrapper,io pass,wrapper,io wrapper,pass,io; do
 	grep -q '"text":"io: rng device: absent"' "$T/$n" || why="$why; the guest was given an rng"
 	set -- "$(field refused_read_only)" "$(field refused_denied)" "$(field refused_too_big)" "$(field devices_withheld)"
 	[ "$*" = "1 2 1 1" ] || why="$why; the wrapper event counts read-only, denied, too big, withheld: $*, want 1 2 1 1"
+	# each rule that refused is named in a summary, with its count
+	for want in "read_only\[0\] = \[0, 256) refused 1 request\"" \
+		"deny\[0\] = \[2048, 2100) refused 2 requests\"" "max_request refused 1 request\""; do
+		grep -q "\"text\":\"wrapper: since the last summary, $want" "$T/$n" ||
+			why="$why; no summary line '$want'"
+	done
 	if [ -z "$why" ]; then
 		ok "$L: a write to a read-only sector, a write and a read of a denied one and a 64 KiB read fail with IOERR in the guest, the disk file unchanged there, the copy exact, no rng; counted $*"
 	else
@@ -114,6 +120,10 @@ secs=$(endf seconds) delayed=$(field delayed)
 awk -v s="$secs" 'BEGIN { exit !(s >= 0.877) }' || why="$why; done in $secs s, under the 0.877 s the limit allows"
 awk -v s="$secs" -v k="$TIME_SCALE" 'BEGIN { exit !(s < 5 * k) }' || why="$why; took $secs s (a limit of 256 KiB/s on 256 KiB)"
 grep -q '"policy":"(inline policy)"' "$T/$n" || why="$why; the event does not name the inline policy"
+# the delays are summed up by rule, once per interval: as many as counted
+sum=$(grep -o '"text":"wrapper: since the last summary, the disk read limit delayed [0-9]* request' "$T/$n" |
+	awk '{ s += $(NF - 1) } END { print s + 0 }')
+[ "$sum" = "$delayed" ] || why="$why; the summaries name $sum delayed requests, the event $delayed"
 if [ -z "$why" ]; then
 	ok "read limit 256 KiB/s (inline in the stack file, wrapper at depth 2): $delayed requests delayed ($(field delay_ms) ms), the run took $secs s (at least 0.877), the copy exact"
 else
