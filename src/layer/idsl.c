@@ -10,9 +10,10 @@
  *     ends the layer otherwise, before the child ever runs. The filter is
  *     the only way between the child's device and our parent's (vnet.c),
  *     so when this layer is dead, faulted or rebuilt, nothing crosses.
- *  2. Fail closed: an IP frame that cannot be parsed, or whose scan fails,
- *     is dropped (counted: invalid, scan_failed). Frames that are not IP
- *     (ARP) cross unscanned: no rule of the blob names them.
+ *  2. Fail closed: a frame the parser refuses (whatever its ethertype
+ *     claims), one of a protocol it does not parse, or one whose scan
+ *     fails, is dropped (counted: invalid, scan_failed). Only ARP the
+ *     parser accepts crosses unscanned: no rule of the blob names it.
  *  3. A frame a drop rule matches never crosses; an alert rule's match is
  *     logged and the frame crosses. Rules are confirmed in rule order
  *     after the scan, so that flowbits one sets are seen by later ones on
@@ -76,6 +77,7 @@ static const struct ids_blob_pcre *pcres;
 static uint8_t *arena;
 static uint64_t *seen; /* per rule: frame number << 8 | contents matched */
 static uint32_t *pat_end; /* per pattern: the end of its match in this frame */
+static uint64_t *pat_frame; /* per pattern: the frame it last matched in */
 static uint32_t *pcre_first; /* per rule: the index of its first pcre */
 static uint32_t *fb_first; /* per rule: the index of its first flowbits operation */
 static uint32_t *cand; /* this frame's rules whose contents all matched */
@@ -201,13 +203,25 @@ static int on_match(unsigned id, uint64_t to, void *ctx)
 		s->failed = true; /* not ours: stop; the frame is dropped (fail closed) */
 		return 1;
 	}
+	/* A pattern counts once per frame, whatever the database reports (one
+	 * compiled without single-match reports a pattern at every occurrence,
+	 * and 256 of them would carry into the frame number): so a rule
+	 * becomes a candidate at most once, and ncand <= nrules. */
+	if (pat_frame[id] == frame_no)
+		return 0;
+	pat_frame[id] = frame_no;
 	ri = pats[id].rule;
 	pat_end[id] = to < s->len ? (uint32_t)to : s->len;
 	if (seen[ri] >> 8 != frame_no)
 		seen[ri] = frame_no << 8;
 	seen[ri]++;
-	if ((seen[ri] & 0xff) == rules[ri].ncontents)
-		cand[s->ncand++] = ri; /* at most once per rule: ncand <= nrules */
+	if ((seen[ri] & 0xff) == rules[ri].ncontents) {
+		if (s->ncand >= hdr->nrules) {
+			s->failed = true; /* cannot be: stop, and drop (fail closed) */
+			return 1;
+		}
+		cand[s->ncand++] = ri;
+	}
 	return 0;
 }
 
@@ -359,9 +373,13 @@ static bool idsl_filter(const uint8_t *frame, uint32_t len, bool from_guest)
 	st.frames++;
 	st.bytes += len;
 	fw_parse(frame, len, &p);
-	if (p.l3 != FW_L3_IP4 && p.l3 != FW_L3_IP6)
-		return true; /* not IP (ARP, ...): no rule of ours names it */
-	if (p.invalid || !payload(frame, len, &p, &off, &n)) {
+	if (!p.invalid && p.l3 == FW_L3_ARP)
+		return true; /* no rule of ours names ARP */
+	/* What the parser refuses never crosses unscanned, whatever its
+	 * ethertype claims (an IPv4 header with its reserved bit set, a fourth
+	 * VLAN tag, a protocol we do not parse): dropped, as the firewall does. */
+	if (p.invalid || (p.l3 != FW_L3_IP4 && p.l3 != FW_L3_IP6) ||
+	    !payload(frame, len, &p, &off, &n)) {
 		st.invalid++;
 		st.drops++;
 		return false;
@@ -471,12 +489,14 @@ void idsl_start(bool have_net)
 		idsl_fail("Hyperscan's runtime did not start", why);
 	seen = malloc((uint64_t)hdr->nrules * sizeof(*seen));
 	pat_end = malloc(((uint64_t)hdr->npatterns + 1) * sizeof(*pat_end));
+	pat_frame = malloc(((uint64_t)hdr->npatterns + 1) * sizeof(*pat_frame));
 	pcre_first = malloc((uint64_t)hdr->nrules * sizeof(*pcre_first));
 	fb_first = malloc((uint64_t)hdr->nrules * sizeof(*fb_first));
 	cand = malloc((uint64_t)hdr->nrules * sizeof(*cand));
-	if (!seen || !pat_end || !pcre_first || !fb_first || !cand)
+	if (!seen || !pat_end || !pat_frame || !pcre_first || !fb_first || !cand)
 		idsl_fail("no room for the rule table", NULL);
 	rt_memset(seen, 0, (uint64_t)hdr->nrules * sizeof(*seen));
+	rt_memset(pat_frame, 0, ((uint64_t)hdr->npatterns + 1) * sizeof(*pat_frame));
 	for (uint32_t i = 0, k = 0, f = 0; i < hdr->nrules; k += rules[i].npcre, f += rules[i++].nfb) {
 		pcre_first[i] = k;
 		fb_first[i] = f;

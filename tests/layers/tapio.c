@@ -26,7 +26,9 @@
  * 1480, no UDP header in them) go to the guest first: frag_marker's bytes
  * at FRAG_AT of their payload (the ids rules' drop marker, its alert
  * marker, none) in bytes 'a' + k; the guest skips them (not its frames'
- * size).
+ * size). Then the drop marker's fragment once more with the IPv4 header's
+ * reserved bit set: a frame the parser refuses, which must not cross
+ * unscanned (the ids counts it invalid and drops it).
  *
  * Exit status 0 when every frame 0..count-1 came once and IN was sent;
  * 1 with a message otherwise.
@@ -324,6 +326,17 @@ int main(int argc, char **argv)
 		if (sendto(fd, frame, frag_frame(frame, k, guest), 0, (struct sockaddr *)&sa,
 			   sizeof(sa)) < 0)
 			return die("send");
+	if (udp && frag) { /* the reserved bit (0x8000 of the fragment field) */
+		unsigned len = frag_frame(frame, 0, guest);
+		uint8_t *ip = frame + ETH_HLEN;
+
+		ip[6] |= 0x80;
+		ip[10] = ip[11] = 0;
+		ip[10] = (uint8_t)(ip_csum(ip) >> 8);
+		ip[11] = (uint8_t)ip_csum(ip);
+		if (sendto(fd, frame, len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+			return die("send");
+	}
 	for (uint32_t i = 0; udp && (n = fread(frame + ETH_HLEN + 32, 1, CHUNK, in)) == CHUNK; i++) {
 		unsigned port = 6000 + i % 4;
 
