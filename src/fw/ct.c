@@ -9,7 +9,10 @@
  * Invariants:
  *  1. the table holds at most FW_CT_MAX entries in a fixed array; a new flow
  *     that finds no free entry reuses an expired one found within
- *     FW_CT_EVICT_SCAN steps, or is dropped and counted (full_drops);
+ *     FW_CT_EVICT_SCAN steps, or else takes the place of an unassured one
+ *     found there (never replied to, TCP never established: Linux's early
+ *     drop, counted in early_drops), or is dropped and counted
+ *     (full_drops): frames nobody answers cannot hold the table;
  *  2. a flow enters the table only through fw_ct_confirm, i.e. after the
  *     rules accepted its first packet (Linux confirms at the end of the
  *     hooks): a dropped SYN leaves nothing behind;
@@ -19,6 +22,11 @@
  *     FW_CT_MAX steps (each entry is on one chain once);
  *  5. ICMPv6 neighbour discovery and MLD are untracked, as Linux has them:
  *     they never find, create or update a flow;
+ *  7. a RST moves a TCP flow only when its sequence is the one the peer
+ *     expects (its highest ack), as Linux has done since 5.x: one below it
+ *     is invalid, one above it but in the window is accepted and leaves
+ *     the state alone (the peer answers it with a challenge ACK, RFC 5961),
+ *     so a RST the peer ignores cannot close the flow here;
  *  6. a flow's bucket is a keyed hash (SipHash-1-3) of its tuple under a
  *     random key the caller gives fw_ct_init: the guest cannot compute it,
  *     so it cannot pick flows that share a bucket.
@@ -326,6 +334,10 @@ static bool tcp_window(struct fw_ct_entry *e, const struct fw_pkt *p, unsigned d
 	if (after(end, snd->end))
 		snd->end = end;
 	if (f & FW_TCP_ACK) {
+		if (!(snd->flags & FW_SEEN_MAXACK) || after(ack, snd->maxack)) {
+			snd->maxack = ack;
+			snd->flags |= FW_SEEN_MAXACK;
+		}
 		if (after(ack + win, rcv->maxend - 1))
 			rcv->maxend = ack + win;
 		if (!win)
@@ -334,12 +346,31 @@ static bool tcp_window(struct fw_ct_entry *e, const struct fw_pkt *p, unsigned d
 	return true;
 }
 
+/* A RST against the sequence its receiver expects (invariant 7): sIV for
+ * one below it, sIG for one past it on a flow past its handshake (in the
+ * window or not: tcp_window says), next for the exact one or where no ack
+ * of the receiver is known yet. */
+static uint8_t rst_next(const struct fw_ct_entry *e, const struct fw_pkt *p, uint8_t dir,
+			uint8_t next)
+{
+	const struct fw_tcp_seen *rcv = &e->seen[!dir];
+
+	if (!(rcv->flags & FW_SEEN_MAXACK) || e->tcp < sES || e->tcp > sLA)
+		return next;
+	if (before(p->seq, rcv->maxack))
+		return sIV;
+	return p->seq == rcv->maxack ? next : sIG;
+}
+
 static void tcp_update(struct fw_ct *ct, uint32_t idx, const struct fw_pkt *p, uint8_t dir,
 		       uint64_t now, struct fw_ct_result *r)
 {
 	struct fw_ct_entry *e = &ct->e[idx];
-	uint8_t next = tcp_next[dir][tcp_index(p->tcp_flags)][e->tcp];
+	unsigned index = tcp_index(p->tcp_flags);
+	uint8_t next = tcp_next[dir][index][e->tcp];
 
+	if (index == I_RST && next != sIV)
+		next = rst_next(e, p, dir, next);
 	if (next == sIV)
 		return;	/* r->state stays invalid */
 	if (next == sSS && dir == 0 && (e->tcp == sTW || e->tcp == sCL)) {
@@ -355,6 +386,8 @@ static void tcp_update(struct fw_ct *ct, uint32_t idx, const struct fw_pkt *p, u
 		e->tcp = next;
 	if (dir == 1)
 		e->seen_reply = 1;
+	if (e->tcp == sES && e->seen_reply)
+		e->assured = 1;
 	e->expires = now + tcp_timeout[e->tcp];
 	r->state = (dir == 1 || e->seen_reply) ? FW_CT_ESTABLISHED : FW_CT_NEW;
 	r->entry = idx;
@@ -423,7 +456,7 @@ void fw_ct_in(struct fw_ct *ct, const struct fw_pkt *p, uint64_t now, struct fw_
 	if (is_icmp(p) && (dir == 0 ? !icmp_request(p) : !icmp_reply(p)))
 		return;
 	if (dir == 1)
-		e->seen_reply = 1;
+		e->seen_reply = e->assured = 1;
 	if (p->proto == FW_PROTO_UDP)
 		e->expires = now + (e->seen_reply ? UDP_TIMEOUT_REPLIED : UDP_TIMEOUT);
 	else if (is_icmp(p))
@@ -435,40 +468,73 @@ void fw_ct_in(struct fw_ct *ct, const struct fw_pkt *p, uint64_t now, struct fw_
 	r->dir = dir;
 }
 
-/* A free entry, or an expired one within FW_CT_EVICT_SCAN steps (invariant 1). */
+/* Entry i out of its bucket chain: true once unlinked (its chain must hold it). */
+static bool unlink_any(struct fw_ct *ct, uint32_t i)
+{
+	struct tuple t;
+
+	rt_memset(&t, 0, sizeof(t));
+	rt_memcpy(t.s, ct->e[i].saddr, 16);
+	rt_memcpy(t.d, ct->e[i].daddr, 16);
+	t.sp = ct->e[i].sport;
+	t.dp = ct->e[i].dport;
+	t.proto = ct->e[i].proto;
+	uint32_t b = tuple_hash(ct, &t), prev = FW_CT_NIL, j = ct->bucket[b];
+	for (uint32_t steps = 0; j != FW_CT_NIL && j != i && steps < FW_CT_MAX; steps++) {
+		prev = j;
+		j = ct->e[j].next;
+	}
+	if (j != i)
+		return false;
+	unlink_entry(ct, b, i, prev);
+	return true;
+}
+
+/* A free entry, or an expired one within FW_CT_EVICT_SCAN steps, or else an
+ * unassured one met there (invariant 1). */
 static uint32_t alloc_entry(struct fw_ct *ct, uint64_t now)
 {
-	if (ct->free_head != FW_CT_NIL) {
-		uint32_t i = ct->free_head;
-		ct->free_head = ct->e[i].next;
-		return i;
-	}
-	if (ct->fresh < FW_CT_MAX)
+	uint32_t early = FW_CT_NIL, i;
+
+	if (ct->free_head == FW_CT_NIL && ct->fresh < FW_CT_MAX)
 		return ct->fresh++;
-	for (uint32_t n = 0; n < FW_CT_EVICT_SCAN; n++) {
-		uint32_t i = ct->hand;
+	for (uint32_t n = 0; ct->free_head == FW_CT_NIL && n < FW_CT_EVICT_SCAN; n++) {
+		i = ct->hand;
 		ct->hand = (ct->hand + 1) % FW_CT_MAX;
-		if (!ct->e[i].used || ct->e[i].expires > now)
+		if (!ct->e[i].used)
 			continue;
-		struct tuple t;
-		rt_memset(&t, 0, sizeof(t));
-		rt_memcpy(t.s, ct->e[i].saddr, 16);
-		rt_memcpy(t.d, ct->e[i].daddr, 16);
-		t.sp = ct->e[i].sport;
-		t.dp = ct->e[i].dport;
-		t.proto = ct->e[i].proto;
-		uint32_t b = tuple_hash(ct, &t), prev = FW_CT_NIL, j = ct->bucket[b];
-		for (uint32_t steps = 0; j != FW_CT_NIL && j != i && steps < FW_CT_MAX; steps++) {
-			prev = j;
-			j = ct->e[j].next;
+		if (ct->e[i].expires > now) {
+			if (!ct->e[i].assured && early == FW_CT_NIL)
+				early = i;
+			continue;
 		}
-		if (j != i)
-			continue;
-		unlink_entry(ct, b, i, prev);
-		ct->free_head = ct->e[i].next;
-		return i;
+		unlink_any(ct, i); /* onto the free list */
 	}
-	return FW_CT_NIL;
+	if (ct->free_head == FW_CT_NIL && early != FW_CT_NIL && unlink_any(ct, early))
+		ct->early_drops++;
+	if (ct->free_head == FW_CT_NIL)
+		return FW_CT_NIL;
+	i = ct->free_head;
+	ct->free_head = ct->e[i].next;
+	return i;
+}
+
+uint32_t fw_ct_find(struct fw_ct *ct, const struct fw_pkt *p, uint64_t now, uint8_t *dir)
+{
+	struct tuple t;
+
+	*dir = 0;
+	if (p->invalid || (p->l3 != FW_L3_IP4 && p->l3 != FW_L3_IP6) || !p->l4_ok ||
+	    (is_icmp(p) && p->icmp_error) || icmp6_untracked(p))
+		return FW_CT_NIL;
+	tuple_of(p, &t);
+	return lookup(ct, &t, now, dir);
+}
+
+void fw_ct_forget(struct fw_ct *ct, uint32_t idx)
+{
+	if (idx < FW_CT_MAX && ct->e[idx].used)
+		unlink_any(ct, idx);
 }
 
 int fw_ct_confirm(struct fw_ct *ct, const struct fw_pkt *p, uint64_t now,

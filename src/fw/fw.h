@@ -19,7 +19,9 @@
  *    verdict; a malformed header makes the frame invalid, never a read out
  *    of the frame;
  *  - conntrack never holds more than FW_CT_MAX flows: a new flow that finds
- *    the table full (and no expired entry to reuse) is dropped and counted;
+ *    the table full reuses an expired entry, or takes the place of a flow
+ *    that never saw a reply (Linux's early drop, counted), or is dropped
+ *    and counted;
  *  - a rule walk takes at most FW_JUMP_MAX nested jumps, and each set lookup
  *    is a binary search (O(log n)).
  */
@@ -45,8 +47,9 @@
  * fills it and then its new flows are dropped, never the memory grown. */
 #define FW_CT_MAX 16384u
 #define FW_CT_BUCKETS 8192u
-/* Entries looked at for an expired one to reuse when the table is full: a
- * bounded step per frame, not a walk of the whole table. */
+/* Entries looked at for an expired one to reuse, or else one never
+ * replied to, when the table is full: a bounded step per frame, not a walk
+ * of the whole table. */
 #define FW_CT_EVICT_SCAN 64u
 /* IPv4 datagrams whose first fragment was accepted, remembered so that their
  * later fragments follow it (see FRAGMENTS in docs/firewall.md). */
@@ -260,11 +263,13 @@ struct fw_tcp_seen {
 	uint32_t end;		/* highest sequence sent + 1 */
 	uint32_t maxend;	/* highest ack + window the peer granted */
 	uint32_t maxwin;	/* largest window seen */
+	uint32_t maxack;	/* highest ack this side sent (FW_SEEN_MAXACK) */
 	uint8_t wscale;
 	uint8_t flags;		/* FW_SEEN_* */
 };
 #define FW_SEEN_WSCALE 1u	/* the SYN carried a window scale option */
 #define FW_SEEN_LIBERAL 2u	/* picked up mid-stream: no window checks */
+#define FW_SEEN_MAXACK 8u	/* maxack holds an ack of this side */
 #define FW_SEEN_SET 4u		/* end/maxend are known */
 
 struct fw_ct_entry {
@@ -273,6 +278,10 @@ struct fw_ct_entry {
 	uint8_t alen, proto;
 	uint8_t tcp;		/* enum fw_tcp_state */
 	uint8_t seen_reply;
+	/* Linux's assured: TCP once established, others once replied to; a
+	 * flow without it may give its place to a new one in a full table */
+	uint8_t assured;
+	uint8_t side;		/* the caller's: which side opened it (the ids) */
 	uint64_t expires;
 	uint32_t next;		/* bucket chain; FW_CT_NIL ends it */
 	uint32_t used;		/* 1 while in the table */
@@ -296,6 +305,7 @@ struct fw_ct {
 	uint32_t frag_hand;
 	uint64_t key[2];	/* of the bucket hash (SipHash-1-3): secret, random */
 	uint64_t full_drops;
+	uint64_t early_drops;	/* unassured flows that gave their place */
 };
 
 /* What conntrack found for a frame, before the rules ran. */
@@ -325,6 +335,11 @@ int fw_ct_confirm_at(struct fw_ct *ct, const struct fw_pkt *p, uint64_t now,
  * fragment was accepted, and remembering an accepted first fragment. */
 bool fw_frag_known(struct fw_ct *ct, const struct fw_pkt *p, uint64_t now);
 void fw_frag_remember(struct fw_ct *ct, const struct fw_pkt *p, uint64_t now);
+/* The live entry p's flow has, FW_CT_NIL when none, and p's direction in
+ * it: nothing changes (a caller keeps a copy to undo what fw_ct_in does). */
+uint32_t fw_ct_find(struct fw_ct *ct, const struct fw_pkt *p, uint64_t now, uint8_t *dir);
+/* Entry idx leaves the table (a caller undoing a confirm). */
+void fw_ct_forget(struct fw_ct *ct, uint32_t idx);
 /* Flows in the table (expired ones not yet reused count too). */
 uint32_t fw_ct_count(const struct fw_ct *ct);
 /* The bucket p's flow lies in, both directions (tests, diagnostics). */

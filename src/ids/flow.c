@@ -15,8 +15,8 @@
  *     direction or `established` does not match it.
  *  3. `established`: TCP from the handshake's last ACK (or a flow picked
  *     up mid-stream, as conntrack and Suricata's midstream do) until the
- *     flow closes (TIME_WAIT, CLOSE); other protocols once both ways were
- *     seen, as Suricata says.
+ *     flow closes (TIME_WAIT, CLOSE; but see 8); other protocols once both
+ *     ways were seen, as Suricata says.
  *  4. Nothing here reads outside the blob's tables: ids_blob_check put
  *     every rule's runs inside them, and every flowbit below
  *     IDS_BLOB_FLOWBITS_MAX.
@@ -25,24 +25,52 @@
  *  6. Flowbits as Suricata's: isset of a|b holds when one is set, of a&b
  *     when all are; isnotset the other way round; a frame of no flow has
  *     every bit clear and keeps none.
+ *  7. Only frames that cross move the table: the caller undoes a frame it
+ *     drops (ids_flow_undo: its new flow goes, the flow it found gets back
+ *     its state), so a frame the ids itself drops (a RST, a SYN, a flood of
+ *     new flows) neither closes, reopens nor fills anything.
+ *  8. A flow that was established stays so for the frames that still
+ *     carry data after a RST or FIN closed it here (Linux's assured): a
+ *     close the peer never saw (a bad checksum, an RST it ignored) does not
+ *     take the guest's connection out of `flow:established`.
+ *  9. A SYN from the side that opened a flow, in that flow's reply
+ *     direction, while it waits for its answer, replaces it: the first
+ *     "opening" carried the other side's addresses (a spoofed reverse SYN
+ *     sent ahead), and the real one must not find its flow invalid.
  */
 #include "ids/flow.h"
 
 #include "lib/rt.h"
 
-int ids_flow_track(struct fw_ct *ct, const struct fw_pkt *p, uint64_t now, struct ids_flow *f)
+int ids_flow_track(struct fw_ct *ct, const struct fw_pkt *p, bool from_guest, uint64_t now,
+		   struct ids_flow *f)
 {
 	struct fw_ct_result r;
+	uint8_t dir;
 
 	f->known = false;
 	f->dir = 0;
 	f->est = false;
 	f->fresh = false;
 	f->entry = FW_CT_NIL;
+	f->was_entry = fw_ct_find(ct, p, now, &dir);
+	if (f->was_entry != FW_CT_NIL) {
+		const struct fw_ct_entry *e = &ct->e[f->was_entry];
+
+		if (dir == 1 && e->side == from_guest && e->proto == FW_PROTO_TCP &&
+		    e->tcp == FW_TCP_SYN_SENT &&
+		    (p->tcp_flags & (FW_TCP_SYN | FW_TCP_ACK | FW_TCP_RST)) == FW_TCP_SYN) {
+			fw_ct_forget(ct, f->was_entry); /* invariant 9 */
+			f->was_entry = FW_CT_NIL;
+		} else {
+			f->was = *e;
+		}
+	}
 	fw_ct_in(ct, p, now, &r);
 	if (r.state == FW_CT_NEW && r.entry == FW_CT_NIL) {
 		if (fw_ct_confirm_at(ct, p, now, &r, &f->entry))
 			return -1;
+		ct->e[f->entry].side = from_guest;
 		f->known = f->fresh = true;
 		/* a flow picked up mid-stream is established at once (conntrack) */
 		f->est = p->proto == FW_PROTO_TCP && !(p->tcp_flags & FW_TCP_SYN) &&
@@ -57,10 +85,34 @@ int ids_flow_track(struct fw_ct *ct, const struct fw_pkt *p, uint64_t now, struc
 	f->entry = r.entry;
 	f->dir = r.dir;
 	if (e->proto == FW_PROTO_TCP)
-		f->est = e->tcp >= FW_TCP_ESTABLISHED && e->tcp <= FW_TCP_LAST_ACK;
+		f->est = (e->tcp >= FW_TCP_ESTABLISHED && e->tcp <= FW_TCP_LAST_ACK) ||
+			 (e->assured && p->l4_payload); /* invariant 8 */
 	else
 		f->est = e->seen_reply;
 	return 0;
+}
+
+void ids_flow_undo(struct fw_ct *ct, const struct ids_flow *f)
+{
+	struct fw_ct_entry *e;
+
+	if (f->fresh && f->entry != FW_CT_NIL)
+		fw_ct_forget(ct, f->entry);
+	if (f->was_entry == FW_CT_NIL)
+		return;
+	e = &ct->e[f->was_entry];
+	/* the same flow still (not freed, nor reused by the new one): its state
+	 * back, its place in the chains as it is now */
+	if (!e->used || e->proto != f->was.proto || e->sport != f->was.sport ||
+	    e->dport != f->was.dport || rt_memcmp(e->saddr, f->was.saddr, 16) ||
+	    rt_memcmp(e->daddr, f->was.daddr, 16))
+		return;
+	e->tcp = f->was.tcp;
+	e->seen_reply = f->was.seen_reply;
+	e->assured = f->was.assured;
+	e->expires = f->was.expires;
+	e->seen[0] = f->was.seen[0];
+	e->seen[1] = f->was.seen[1];
 }
 
 static bool prefix_has(const struct ids_blob_addr *x, const uint8_t *a, unsigned alen)

@@ -21,6 +21,10 @@ struct ids_flow {
 	bool est;	/* TCP: handshake done, not closed; else: both ways seen */
 	bool fresh;	/* a new flow: entered by this frame */
 	uint32_t entry;	/* its index in the table (FW_CT_NIL when not known) */
+	/* What ids_flow_undo needs: the flow the frame found (FW_CT_NIL: none)
+	 * and its state before the frame moved it. */
+	uint32_t was_entry;
+	struct fw_ct_entry was;
 };
 
 /* A flow's flowbits (blob.h: the names the in-line rules use). */
@@ -28,12 +32,18 @@ struct ids_flow {
 typedef uint64_t ids_fbits[IDS_FB_WORDS];
 
 /*
- * Classifies p with the flow table ct (at time now, ns): updates its flow,
- * or enters a new one (the frame's sender is the client). 0, or -1 when
- * a new flow finds the table full (counted in ct->full_drops: the caller
- * drops the frame, fail closed); *f is then not known.
+ * Classifies p, sent by the guest (from_guest) or towards it, with the flow
+ * table ct (at time now, ns): updates its flow, or enters a new one (the
+ * frame's sender is the client). 0, or -1 when a new flow finds the table
+ * full (counted in ct->full_drops: the caller drops the frame, fail
+ * closed); *f is then not known. A frame the caller then does not let
+ * cross must be undone (ids_flow_undo).
  */
-int ids_flow_track(struct fw_ct *ct, const struct fw_pkt *p, uint64_t now, struct ids_flow *f);
+int ids_flow_track(struct fw_ct *ct, const struct fw_pkt *p, bool from_guest, uint64_t now,
+		   struct ids_flow *f);
+/* The frame of f did not cross: its new flow leaves the table, and the
+ * flow it found gets back the state it had (invariant 7). */
+void ids_flow_undo(struct fw_ct *ct, const struct ids_flow *f);
 
 /*
  * Whether p is of rule r's protocol, addresses, ports (ports: p's ports

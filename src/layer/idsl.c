@@ -387,7 +387,7 @@ static bool idsl_filter(const uint8_t *frame, uint32_t len, bool from_guest)
 	/* The flow before any rule (flow.c, invariant 2): a new flow that finds
 	 * the table full is dropped, unscanned, as the firewall drops it. */
 	if (track) {
-		if (ids_flow_track(ct, &p, ticks * IDSL_TICK_NS, &fl)) {
+		if (ids_flow_track(ct, &p, from_guest, ticks * IDSL_TICK_NS, &fl)) {
 			st.flows_full++;
 			st.drops++;
 			return false;
@@ -411,13 +411,18 @@ static bool idsl_filter(const uint8_t *frame, uint32_t len, bool from_guest)
 	if (r || s.failed) { /* a stopped scan is not a clean one */
 		st.scan_failed++;
 		st.drops++;
+		if (s.flow)
+			ids_flow_undo(ct, s.flow);
 		return false;
 	}
 	for (unsigned i = 0; i < s.nfired; i++)
 		alert_line(&rules[s.fired[i]], &s, from_guest);
 	st.alerts += s.alerts;
-	if (s.drop)
+	if (s.drop) {
 		st.drops++;
+		if (s.flow) /* only frames that cross move the flow table (flow.c) */
+			ids_flow_undo(ct, s.flow);
+	}
 	return !s.drop;
 }
 

@@ -99,6 +99,30 @@ static void test_tcp_lifecycle(void **state)
 	assert_int_equal(tcp_state(), FW_TCP_SYN_SENT);
 }
 
+/* A RST moves the flow only at the sequence its peer expects (Linux since
+ * 5.x, RFC 5961): past it in the window, accepted and the state kept (the
+ * peer ignores it); below it, invalid; exactly there, closed. */
+static void test_tcp_rst(void **state)
+{
+	handshake(0);
+	/* the guest has sent 10 bytes, the peer acked them: it expects 111 */
+	assert_int_equal(tcp_see(G, R, 40000, 22, 101, 5001, FW_TCP_ACK | FW_TCP_PSH, 10, 3),
+			 FW_CT_ESTABLISHED);
+	assert_int_equal(tcp_see(R, G, 22, 40000, 5001, 111, FW_TCP_ACK, 0, 4),
+			 FW_CT_ESTABLISHED);
+	assert_int_equal(tcp_see(G, R, 40000, 22, 111 + 1000, 5001, FW_TCP_RST, 0, 5),
+			 FW_CT_ESTABLISHED);
+	assert_int_equal(tcp_state(), FW_TCP_ESTABLISHED);
+	assert_int_equal(tcp_see(G, R, 40000, 22, 105, 5001, FW_TCP_RST, 0, 6), FW_CT_INVALID);
+	assert_int_equal(tcp_state(), FW_TCP_ESTABLISHED);
+	assert_int_equal(tcp_see(G, R, 40000, 22, 111, 5001, FW_TCP_ACK | FW_TCP_PSH, 10, 7),
+			 FW_CT_ESTABLISHED);
+	assert_int_equal(tcp_see(R, G, 22, 40000, 5001, 121, FW_TCP_ACK, 0, 8),
+			 FW_CT_ESTABLISHED);
+	assert_int_equal(tcp_see(G, R, 40000, 22, 121, 5001, FW_TCP_RST, 0, 9), FW_CT_ESTABLISHED);
+	assert_int_equal(tcp_state(), FW_TCP_CLOSE);
+}
+
 static void test_tcp_without_entry(void **state)
 {
 	/* SYN-ACK, FIN, RST out of nowhere: invalid (Linux's sIV from sNO). */
@@ -242,22 +266,49 @@ static void test_table_full(void **state)
 {
 	uint8_t f[128];
 
+	/* Flows that were answered (assured) hold their places. */
 	for (uint32_t i = 0; i < FW_CT_MAX; i++) {
 		size_t n = ff_udp(f, G, IP(1, 0, 0, 0) + i, 1000, 53, 0);
 		assert_int_equal(see(f, n, 0, true), FW_CT_NEW);
+		n = ff_udp(f, IP(1, 0, 0, 0) + i, G, 53, 1000, 0);
+		assert_int_equal(see(f, n, 0, true), FW_CT_ESTABLISHED);
 	}
 	assert_int_equal(fw_ct_count(ct), FW_CT_MAX);
 	size_t n = ff_udp(f, G, IP(2, 0, 0, 0), 1000, 53, 0);
 	assert_int_equal(see(f, n, 1, true), 99);
 	assert_int_equal(ct->full_drops, 1);
+	assert_int_equal(ct->early_drops, 0);
 	assert_int_equal(fw_ct_count(ct), FW_CT_MAX);
 	/* Once the flows expired, a new one reuses an entry. */
-	assert_int_equal(see(f, n, 31 * S_NS, true), FW_CT_NEW);
+	assert_int_equal(see(f, n, 121 * S_NS, true), FW_CT_NEW);
 	assert_int_equal(ct->full_drops, 1);
 	assert_true(fw_ct_count(ct) <= FW_CT_MAX);
 	/* and finds itself afterwards */
 	size_t m = ff_udp(f, IP(2, 0, 0, 0), G, 53, 1000, 0);
-	assert_int_equal(see(f, m, 32 * S_NS, true), FW_CT_ESTABLISHED);
+	assert_int_equal(see(f, m, 122 * S_NS, true), FW_CT_ESTABLISHED);
+}
+
+/* A table full of flows nobody answered (a flood from spoofed sources):
+ * each new flow takes the place of one of them (Linux's early drop), so
+ * the flood cannot keep new flows out for its flows' timeout. */
+static void test_table_flood(void **state)
+{
+	uint8_t f[128];
+	size_t n;
+
+	for (uint32_t i = 0; i < FW_CT_MAX; i++) {
+		n = ff_udp(f, IP(1, 0, 0, 0) + i, G, 1000, 53, 0);
+		assert_int_equal(see(f, n, 0, true), FW_CT_NEW);
+	}
+	for (uint32_t i = 0; i < 100; i++) {
+		n = ff_udp(f, G, IP(3, 0, 0, 0) + i, 1000, 53, 0);
+		assert_int_equal(see(f, n, 1, true), FW_CT_NEW);
+		n = ff_udp(f, IP(3, 0, 0, 0) + i, G, 53, 1000, 0);
+		assert_int_equal(see(f, n, 2, true), FW_CT_ESTABLISHED);
+	}
+	assert_int_equal(ct->full_drops, 0);
+	assert_int_equal(ct->early_drops, 100);
+	assert_int_equal(fw_ct_count(ct), FW_CT_MAX);
 }
 
 static void test_fragments_table(void **state)
@@ -376,6 +427,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_icmp, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_icmp6_untracked, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_table_full, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_rst, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_table_flood, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fragments_table, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hash_flood, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hash_keys, setup, teardown),

@@ -309,6 +309,14 @@ static void test_headers(void **state)
 	free(out.blob);
 }
 
+/* Whether p's source address is the IPv4 address a. */
+static bool pkt_from(const struct fw_pkt *p, uint32_t a)
+{
+	const uint8_t b[4] = {(uint8_t)(a >> 24), (uint8_t)(a >> 16), (uint8_t)(a >> 8), (uint8_t)a};
+
+	return !memcmp(p->saddr, b, 4);
+}
+
 static void test_flow(void **state)
 {
 	static struct fw_ct ct;
@@ -319,7 +327,13 @@ static void test_flow(void **state)
 
 	compile_hdr(NULL, 0);
 	fw_ct_init(&ct, key);
-#define TRACK(p) assert_int_equal(ids_flow_track(&ct, (p), now, &f), 0)
+	/* the guest is c: its frames are those from c (the spoofing tests below
+	 * say their side themselves) */
+#define TRACK(p)                                                                         \
+	do {                                                                             \
+		const struct fw_pkt *q_ = (p);                                           \
+		assert_int_equal(ids_flow_track(&ct, q_, pkt_from(q_, c), now, &f), 0);  \
+	} while (0)
 #define TAKES(i, p) ids_rule_hdr_ok(hh, &hrule[i], (p), true, &f)
 	/* The handshake: the SYN's sender is the client. */
 	TRACK(tcp(c, s, 40000, 80, 100, 0, 0x02, 0));
@@ -358,15 +372,107 @@ static void test_flow(void **state)
 	assert_true(TAKES(7, &pkt));
 	/* No flow table (f NULL): a rule with flow never matches. */
 	assert_false(ids_rule_hdr_ok(hh, &hrule[7], &pkt, true, NULL));
-	/* A full table: the new flow is refused and counted. */
+	/* A table full of flows nobody answered (a flood from spoofed sources,
+	 * or a protocol nobody speaks): a new flow of the guest still enters,
+	 * in place of one of them. */
 	for (uint32_t i = 0; i < FW_CT_MAX; i++)
-		(void)ids_flow_track(&ct, udp(IP(10, 1, 0, 0) + i, s, 1, 2), now, &f);
-	assert_int_equal(ids_flow_track(&ct, udp(IP(10, 3, 0, 0), s, 1, 2), now, &f), -1);
+		(void)ids_flow_track(&ct, udp(IP(10, 1, 0, 0) + i, c, 1, 2), false, now, &f);
+	TRACK(tcp(c, s, 42000, 80, 100, 0, 0x02, 0));
+	assert_true(f.known && f.fresh);
+	assert_int_equal(ct.full_drops, 0);
+	assert_true(ct.early_drops >= 1);
+	/* A table full of answered flows: the new flow is refused and counted. */
+	fw_ct_init(&ct, key);
+	for (uint32_t i = 0; i < FW_CT_MAX; i++) {
+		(void)ids_flow_track(&ct, udp(c, IP(10, 1, 0, 0) + i, 1, 2), true, now, &f);
+		(void)ids_flow_track(&ct, udp(IP(10, 1, 0, 0) + i, c, 2, 1), false, now, &f);
+	}
+	assert_int_equal(ids_flow_track(&ct, udp(c, IP(10, 3, 0, 0), 1, 2), true, now, &f), -1);
 	assert_false(f.known);
 	assert_true(ct.full_drops >= 1);
 	/* A known flow still goes. */
-	TRACK(udp(c, s, 5000, 53));
+	TRACK(udp(c, IP(10, 1, 0, 7), 1, 2));
 	assert_true(f.known && f.est);
+#undef TRACK
+#undef TAKES
+	free(out.blob);
+}
+
+/*
+ * The guest's ways to take its own connection out of `established` or
+ * `to_server`, and the frames the ids drops: none moves the table.
+ */
+static void test_flow_desync(void **state)
+{
+	static struct fw_ct ct;
+	static const uint8_t key[FW_CT_KEY_BYTES] = {4, 5, 6};
+	struct ids_flow f;
+	const uint32_t c = IP(10, 0, 2, 15), s = IP(10, 0, 2, 2);
+	uint64_t now = 1000000000ull;
+	uint32_t n0;
+
+	(void)state;
+	compile_hdr(NULL, 0);
+	fw_ct_init(&ct, key);
+#define TRACK(p)                                                                         \
+	do {                                                                             \
+		const struct fw_pkt *q_ = (p);                                           \
+		assert_int_equal(ids_flow_track(&ct, q_, pkt_from(q_, c), now, &f), 0);  \
+	} while (0)
+#define TAKES(i, p) ids_rule_hdr_ok(hh, &hrule[i], (p), true, &f)
+	TRACK(tcp(c, s, 40000, 80, 100, 0, 0x02, 0));
+	TRACK(tcp(s, c, 80, 40000, 500, 101, 0x12, 0));
+	TRACK(tcp(c, s, 40000, 80, 101, 501, 0x10, 0));
+	TRACK(tcp(c, s, 40000, 80, 101, 501, 0x18, 4));
+	TRACK(tcp(s, c, 80, 40000, 501, 105, 0x10, 0));
+	TRACK(tcp(c, s, 40000, 80, 105, 501, 0x18, 4));
+	assert_true(f.est && TAKES(4, &pkt));
+	/* A RST in the window but not where the peer expects it (the peer
+	 * ignores it): the flow stays established. */
+	TRACK(tcp(s, c, 80, 40000, 501, 109, 0x10, 0));
+	TRACK(tcp(c, s, 40000, 80, 109 + 1000, 501, 0x04, 0));
+	TRACK(tcp(c, s, 40000, 80, 109, 501, 0x18, 4));
+	assert_true(f.known && f.dir == 0 && f.est);
+	assert_true(TAKES(4, &pkt));
+	/* The exact RST the peer never took (its checksum wrong): closed here,
+	 * yet the guest's data after it is still of an established flow. */
+	TRACK(tcp(s, c, 80, 40000, 501, 113, 0x10, 0));
+	TRACK(tcp(c, s, 40000, 80, 113, 501, 0x04, 0));
+	TRACK(tcp(c, s, 40000, 80, 113, 501, 0x18, 4));
+	assert_true(f.known && f.dir == 0 && f.est);
+	assert_true(TAKES(4, &pkt));
+	/* A frame the ids drops moves nothing: a new flow leaves the table, a
+	 * known one gets its state back. */
+	n0 = fw_ct_count(&ct);
+	TRACK(tcp(c, s, 40001, 80, 100, 0, 0x02, 0));
+	assert_true(f.fresh);
+	ids_flow_undo(&ct, &f);
+	assert_int_equal(fw_ct_count(&ct), n0);
+	TRACK(tcp(c, s, 40002, 81, 100, 0, 0x02, 0));
+	TRACK(tcp(s, c, 81, 40002, 500, 101, 0x12, 0));
+	TRACK(tcp(c, s, 40002, 81, 101, 501, 0x10, 0));
+	TRACK(tcp(c, s, 40002, 81, 101, 501, 0x18, 4));
+	TRACK(tcp(s, c, 81, 40002, 501, 105, 0x10, 0));
+	TRACK(tcp(c, s, 40002, 81, 105, 501, 0x04, 0)); /* exact: closes */
+	ids_flow_undo(&ct, &f);
+	TRACK(tcp(c, s, 40002, 81, 105, 501, 0x18, 0));
+	assert_true(f.known && f.est);
+	assert_int_equal(ct.e[f.entry].tcp, FW_TCP_ESTABLISHED);
+	/* A spoofed reverse SYN from the guest, ahead of its own connection:
+	 * the real SYN replaces it, and the guest stays the client. */
+	assert_int_equal(ids_flow_track(&ct, tcp(s, c, 81, 41000, 7, 0, 0x02, 0), true, now, &f), 0);
+	TRACK(tcp(c, s, 41000, 81, 100, 0, 0x02, 0));
+	assert_true(f.known && f.fresh && f.dir == 0);
+	TRACK(tcp(s, c, 81, 41000, 500, 101, 0x12, 0));
+	assert_true(f.known && f.dir == 1);
+	TRACK(tcp(c, s, 41000, 81, 101, 501, 0x10, 0));
+	TRACK(tcp(c, s, 41000, 81, 101, 501, 0x18, 4));
+	assert_true(f.known && f.dir == 0 && f.est);
+	assert_true(TAKES(4, &pkt));
+	/* The peer's own SYN the other way is not replaced by the guest's. */
+	assert_int_equal(ids_flow_track(&ct, tcp(s, c, 82, 41001, 7, 0, 0x02, 0), false, now, &f), 0);
+	TRACK(tcp(c, s, 41001, 82, 100, 0, 0x02, 0));
+	assert_false(f.known);
 #undef TRACK
 #undef TAKES
 	free(out.blob);
@@ -497,7 +603,7 @@ int main(void)
 		cmocka_unit_test(test_pcre),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_headers),
-		cmocka_unit_test(test_flow),
+		cmocka_unit_test(test_flow), cmocka_unit_test(test_flow_desync),
 		cmocka_unit_test(test_flowbits),
 		cmocka_unit_test(test_fields),
 	};
