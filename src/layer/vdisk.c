@@ -34,7 +34,7 @@
 
 #define VIRTIO_ID_BLOCK 2
 #define VDRV_SEGS (VDRV_QUEUE_SIZE - 2) /* header and status take two descriptors */
-#define EIO 5
+#define EIO 5 /* errno's EIO: VIRTIO_BLK_S_IOERR in the child */
 
 static struct {
 	struct vdrv_blk drv;
