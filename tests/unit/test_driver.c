@@ -458,6 +458,40 @@ static void test_blk_batch_hostile(void **state)
 	assert_int_equal(drv->held, 0);
 }
 
+/*
+ * The device asks for no notify (a polling device: avail_event far ahead,
+ * or without EVENT_IDX, NO_NOTIFY): the batch is posted, not announced.
+ */
+static void test_blk_batch_suppressed(void **state)
+{
+	uint8_t *buf = ram + DATA_BASE;
+	struct vio_iov v = { buf, 512 };
+	unsigned idx;
+	uint32_t q0 = 0;
+
+	(void)state;
+	for (unsigned evi = 0; evi < 2; evi++) {
+		hide_event_idx = evi == 1;
+		assert_int_equal(start(false, DISK_SECTORS), 0);
+		assert_int_equal(drv->d.event_idx, evi == 0);
+		if (evi == 0)
+			drv->d.q.used.avail_event = (uint16_t)(drv->d.q.avail.idx + 1000);
+		else
+			drv->d.q.used.flags = 1; /* VIRTQ_USED_F_NO_NOTIFY */
+		notifies = 0;
+		assert_int_equal(vdrv_blk_post(drv, false, 0, &v, 1, &idx), 0);
+		assert_int_equal(vdrv_blk_post_flush(drv, &idx), 0);
+		assert_int_equal(vdrv_blk_run(drv), -1); /* never seen */
+		assert_int_equal(notifies, 0);
+		/* The device polls: both complete, the queue is free again. */
+		vio_mmio_write(&dev.dev, 0x050, &q0, 4);
+		assert_int_equal(flushes, 1);
+		assert_int_equal(vdrv_blk_post(drv, false, 0, &v, 1, &idx), 0);
+		assert_int_equal(drv->held, 1);
+	}
+	hide_event_idx = false;
+}
+
 static uint32_t bad_magic_read(void *ctx, uint64_t off)
 {
 	return off == 0 ? 0x12345678u : t_mmio_read(ctx, off);
@@ -1049,7 +1083,7 @@ int main(void)
 		cmocka_unit_test(test_refused),	     cmocka_unit_test(test_lost),
 		cmocka_unit_test(test_hostile_used), cmocka_unit_test(test_probe),
 		cmocka_unit_test(test_blk_batch),    cmocka_unit_test(test_blk_batch_model),
-		cmocka_unit_test(test_blk_batch_hostile),
+		cmocka_unit_test(test_blk_batch_hostile), cmocka_unit_test(test_blk_batch_suppressed),
 		cmocka_unit_test(test_rng_fill),     cmocka_unit_test(test_rng_refused),
 		cmocka_unit_test(test_rng_probe),    cmocka_unit_test(test_net_init),
 		cmocka_unit_test(test_net_tx),	     cmocka_unit_test(test_net_rx),
