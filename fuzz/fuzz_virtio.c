@@ -158,22 +158,47 @@ static int blk_io(const struct vio_iov *iov, unsigned n, uint64_t off, int write
 	return 0;
 }
 
+/* The layers' way: requests in flight until the finish (src/layer/vdisk.c);
+ * every third one fails there. */
+static unsigned blk_held, blk_seq;
+
+static int blk_queue(void)
+{
+	if (++blk_held > VIO_BLK_BATCH)
+		abort(); /* the device held more requests than its batch bound */
+	return 0;
+}
+
 static int blk_read(void *ctx, uint64_t off, const struct vio_iov *iov, unsigned n)
 {
 	(void)ctx;
-	return blk_io(iov, n, off, 1);
+	blk_io(iov, n, off, 1);
+	return blk_queue();
 }
 
 static int blk_write(void *ctx, uint64_t off, const struct vio_iov *iov, unsigned n)
 {
 	(void)ctx;
-	return blk_io(iov, n, off, 0);
+	blk_io(iov, n, off, 0);
+	return blk_queue();
 }
 
 static int blk_flush(void *ctx)
 {
 	(void)ctx;
-	return 0;
+	if (blk_held)
+		abort(); /* a flush handed on before the requests ahead of it finished */
+	return blk_queue();
+}
+
+static void blk_finish(void *ctx, int *res, unsigned n)
+{
+	(void)ctx;
+	if (n != blk_held)
+		abort(); /* asked to finish what it never handed us */
+	for (unsigned i = 0; i < n; i++)
+		res[i] = ++blk_seq % 3 ? 0 : -5;
+	blk_held = 0;
 }
 
 static void cons_write(void *ctx, const void *data, size_t len)
@@ -195,7 +220,7 @@ static const struct vio_net_backend net_be = {
 };
 static const struct vio_blk_backend blk_be = {
 	.capacity = DISK_SECTORS, .read_only = false, .serial = "fuzz",
-	.read = blk_read, .write = blk_write, .flush = blk_flush
+	.read = blk_read, .write = blk_write, .flush = blk_flush, .finish = blk_finish
 };
 static const struct vio_console_backend cons_be = { .write = cons_write };
 static const struct vio_rng_backend rng_be = { .fill = rng_fill };

@@ -5,7 +5,14 @@
  * (src/virtio/driver.h), so that data crosses every layer below it, both
  * ways, and the host can check it byte for byte:
  *
- *  1. reads sectors [0, n) of the disk and writes them to [n, 2n);
+ *  1. reads sectors [0, n) of the disk and writes them to [n, 2n), in
+ *     requests of IO_SECTORS_PER_REQ sectors, IO_BLK_BATCH per notify (each
+ *     layer below hands its parent the batch, not one request), each
+ *     request's status checked; then one batch that mixes them: it writes
+ *     sectors [0, IO_MIX) (from its buffer) to [2n + 2 recv, + IO_MIX) in
+ *     two requests around a read of the copy's first sectors, a flush, and
+ *     a read of what the writes wrote (after the flush: it must see
+ *     them), both reads compared with the buffer;
  *  2. sends `send` frames (EtherType IO_ETHERTYPE, to broadcast), frame i
  *     carrying a 4-byte big-endian i and the 1024 bytes of the disk at
  *     offset i * 1024, in batches of IO_TX_BATCH frames, one notify each
@@ -24,10 +31,11 @@
  * the restart tests); it receives UDP frames to IO_UDP_IN + 0..3, fails if one to a
  * port the test's policy denies (+2, +3) arrives, and keeps the others in
  * the order they came. args[3] = 2 for wrap mode (a wrapper below): after
- * the copy, it writes a sector of 0xa5 at args[4] (a read-only range of the
- * test's policy) and at args[5] (a denied one), reads args[5], and reads
- * IO_WRAP_BIG sectors at once (more than the policy's max_request): each
- * must fail with VIRTIO_BLK_S_IOERR, and a read of args[4] must work.
+ * the copy, one batch: it reads args[4] (a read-only range of the test's
+ * policy), writes a sector of 0xa5 there and at args[5] (a denied one),
+ * reads args[5], and reads IO_WRAP_BIG sectors at once (more than the
+ * policy's max_request): each but the first must fail with
+ * VIRTIO_BLK_S_IOERR, and the first must work.
  * args[3] = 3: as without, but one frame per notify (the restart tests:
  * a layer below counts its child's exits to break while frames cross). It always logs whether it was given an rng. Its buffers lie in its
  * free memory.
@@ -51,7 +59,19 @@ _Static_assert(IO_TX_BATCH <= VIO_NET_TX_BATCH && IO_TX_BATCH <= VDRV_QUEUE_SIZE
 	       "one batch crosses each layer whole");
 #define IO_MAX_SECTORS 1024
 #define IO_MAX_RECV 256
-#define IO_SECTORS_PER_REQ 64
+/* Block requests per notify (tests/layers/io.sh's bound on exits per
+ * request depends on it): fewer than a layer's batch (VIO_BLK_BATCH) and
+ * than the driver's queue holds of one-segment requests. */
+#define IO_BLK_BATCH 16
+_Static_assert(IO_BLK_BATCH <= VIO_BLK_BATCH && 3 * IO_BLK_BATCH <= VDRV_QUEUE_SIZE,
+	       "one batch of requests crosses each layer whole");
+/* Sectors a request: 8 KiB, so that the copy of tests/layers/io.sh's 256
+ * sectors is one batch each way (tests/layers/wrap.sh counts them). */
+#define IO_SECTORS_PER_REQ 16
+/* The mixed batch's sectors (two writes of half), and the copy's sectors
+ * it reads back, at most. */
+#define IO_MIX 16
+#define IO_MIX_READ 8
 #define IO_WAIT_NS 10000000ULL /* 10 ms */
 #define IO_MAX_WAITS 6000       /* about a minute without a frame */
 #define ETH_HDR 14
@@ -71,6 +91,7 @@ struct io_mem {
 	unsigned posted; /* frames posted since the last flush */
 	unsigned batch;	 /* frames per notify in UDP mode */
 	uint8_t disk[IO_MAX_SECTORS * 512] __attribute__((aligned(4096)));
+	uint8_t mix[(IO_MIX + IO_MIX_READ) * 512] __attribute__((aligned(4096)));
 	uint8_t got[IO_MAX_RECV * IO_CHUNK] __attribute__((aligned(4096)));
 	uint8_t seen[IO_MAX_RECV];
 };
@@ -89,49 +110,117 @@ static __attribute__((noreturn)) void io_end(const char *what, uint64_t v)
 		port_out(TPORT_POWEROFF, 4, code);
 }
 
+/* Run the open batch of block requests (sector[k]: where request k
+ * starts): each must be OK. */
+static void disk_run(struct io_mem *m, const uint64_t *sector, const bool *write)
+{
+	unsigned n = m->blk.nreq;
+
+	vdrv_blk_run(&m->blk);
+	for (unsigned k = 0; k < n; k++)
+		if (m->blk.st[k] != VDRV_BLK_S_OK)
+			io_end(write[k] ? "disk write failed at sector" : "disk read failed at sector",
+			       sector[k]);
+}
+
+/* Post one request of the open batch (k: its place in it). */
+static void disk_post(struct io_mem *m, bool write, uint64_t sector, uint8_t *buf, uint64_t n,
+		      unsigned k)
+{
+	struct vio_iov iov = {.base = buf, .len = (uint32_t)(n * 512)};
+	unsigned idx;
+
+	if (vdrv_blk_post(&m->blk, write, sector * 512, &iov, 1, &idx) != 0 || idx != k)
+		io_end(write ? "disk write not posted at sector" : "disk read not posted at sector",
+		       sector);
+}
+
+/* Sectors [sector, + n) from or to buf, IO_BLK_BATCH requests a notify. */
 static void disk_rw(struct io_mem *m, bool write, uint64_t sector, uint8_t *buf, uint64_t n)
 {
-	while (n) {
-		uint64_t k = n < IO_SECTORS_PER_REQ ? n : IO_SECTORS_PER_REQ;
-		struct vio_iov iov = {.base = buf, .len = (uint32_t)(k * 512)};
+	uint64_t at[IO_BLK_BATCH];
+	bool wr[IO_BLK_BATCH];
+	unsigned k = 0;
 
-		if (vdrv_blk_rw(&m->blk, write, sector * 512, &iov, 1) < 0)
-			io_end(write ? "disk write failed at sector" : "disk read failed at sector",
-			       sector);
-		sector += k;
-		buf += k * 512;
-		n -= k;
+	while (n) {
+		uint64_t c = n < IO_SECTORS_PER_REQ ? n : IO_SECTORS_PER_REQ;
+
+		disk_post(m, write, sector, buf, c, k);
+		at[k] = sector;
+		wr[k++] = write;
+		sector += c;
+		buf += c * 512;
+		n -= c;
+		if (k == IO_BLK_BATCH || !n) {
+			disk_run(m, at, wr);
+			k = 0;
+		}
 	}
 }
 
-#define IO_BLK_S_IOERR 1 /* VIRTIO_BLK_S_IOERR */
-/* Wrap mode's oversize request: twice the copy's (the test's policy allows
- * IO_SECTORS_PER_REQ sectors a request, no more). */
-#define IO_WRAP_BIG (2 * IO_SECTORS_PER_REQ)
-
-/* Wrap mode: one request that the policy must refuse with IOERR. */
-static void refused_rw(struct io_mem *m, bool write, uint64_t sector, uint64_t n,
-		       const char *what)
+/*
+ * One batch of writes, reads and a flush: the buffer's [0, IO_MIX) to
+ * sectors [mix, + IO_MIX) in two writes, a read of the copy's first
+ * sectors between them, the flush, and a read of [mix, + IO_MIX), which
+ * must see both writes. Both reads are compared with the buffer.
+ */
+static void disk_mixed(struct io_mem *m, uint64_t n, uint64_t mix)
 {
-	struct vio_iov iov = {.base = m->disk, .len = (uint32_t)(n * 512)};
+	uint64_t copy = n < IO_MIX_READ ? n : IO_MIX_READ, half = IO_MIX / 2;
+	uint64_t at[5] = {mix, n, mix + half, 0, mix};
+	bool wr[5] = {true, false, true, false, false};
+	unsigned idx;
 
-	if (vdrv_blk_rw(&m->blk, write, sector * 512, &iov, 1) == 0)
-		io_end(what, sector);
-	if (m->blk.status != IO_BLK_S_IOERR)
-		io_end("a refused request's status was not IOERR but", m->blk.status);
+	rt_memset(m->mix, 0xee, sizeof(m->mix));
+	disk_post(m, true, mix, m->disk, half, 0);
+	disk_post(m, false, n, m->mix + IO_MIX * 512, copy, 1);
+	disk_post(m, true, mix + half, m->disk + half * 512, half, 2);
+	if (vdrv_blk_post_flush(&m->blk, &idx) != 0 || idx != 3)
+		io_end("flush not posted in the mixed batch", 0);
+	disk_post(m, false, mix, m->mix, IO_MIX, 4);
+	disk_run(m, at, wr);
+	if (rt_memcmp(m->mix, m->disk, IO_MIX * 512))
+		io_end("mixed batch: the read after the flush differs from the writes at sector", mix);
+	if (rt_memcmp(m->mix + IO_MIX * 512, m->disk, copy * 512))
+		io_end("mixed batch: the copy read back differs at sector", n);
+	hc_log("io: mixed batch (2 writes, 2 reads, a flush in one notify) read back exact");
 }
 
+#define IO_BLK_S_IOERR 1 /* VIRTIO_BLK_S_IOERR */
+/* Wrap mode's oversize request: larger than the test's policy's
+ * max_request (32 KiB). */
+#define IO_WRAP_BIG 128
+
+/* Wrap mode: one batch, a read that must work and four requests that the
+ * policy must refuse with IOERR (each posted whole, in one notify). */
 static void wrap_probe(struct io_mem *m, const struct rp_boot_info *info)
 {
 	uint64_t ro = info->args[4], deny = info->args[5];
+	static const char *const what[5] = {
+	    "a read of a read-only sector failed: sector",
+	    "a write to a read-only sector succeeded: sector",
+	    "a write to a denied sector succeeded: sector",
+	    "a read of a denied sector succeeded: sector",
+	    "an oversize read succeeded at sector",
+	};
+	uint64_t at[5] = {ro, ro, deny, deny, 0};
 	struct line l = {.len = 0};
 
-	disk_rw(m, false, ro, m->disk, 1); /* reading a read-only range works */
-	rt_memset(m->disk, 0xa5, 512);
-	refused_rw(m, true, ro, 1, "a write to a read-only sector succeeded: sector");
-	refused_rw(m, true, deny, 1, "a write to a denied sector succeeded: sector");
-	refused_rw(m, false, deny, 1, "a read of a denied sector succeeded: sector");
-	refused_rw(m, false, 0, IO_WRAP_BIG, "an oversize read succeeded at sector");
+	disk_post(m, false, ro, m->disk, 1, 0);
+	rt_memset(m->mix, 0xa5, 512);
+	disk_post(m, true, ro, m->mix, 1, 1);
+	disk_post(m, true, deny, m->mix, 1, 2);
+	disk_post(m, false, deny, m->mix, 1, 3);
+	disk_post(m, false, 0, m->disk, IO_WRAP_BIG, 4);
+	vdrv_blk_run(&m->blk);
+	if (m->blk.st[0] != VDRV_BLK_S_OK)
+		io_end(what[0], at[0]);
+	for (unsigned k = 1; k < 5; k++) {
+		if (m->blk.st[k] == VDRV_BLK_S_OK)
+			io_end(what[k], at[k]);
+		if (m->blk.st[k] != IO_BLK_S_IOERR)
+			io_end("a refused request's status was not IOERR but", m->blk.st[k]);
+	}
 	line_str(&l, "io: wrap: 4 requests refused with IOERR as the policy says");
 	line_send(&l);
 }
@@ -333,7 +422,7 @@ void io_main(const struct rp_boot_info *info)
 		hc_log(why);
 		io_end("disk would not start", 0);
 	}
-	if (m->blk.capacity < 2 * n + recv * (IO_CHUNK / 512))
+	if (m->blk.capacity < 2 * n + recv * (IO_CHUNK / 512) + IO_MIX)
 		io_end("disk too small, sectors", m->blk.capacity);
 	if (vdrv_net_init(&m->net, &net_parent.host, &why) < 0) {
 		hc_log(why);
@@ -341,6 +430,7 @@ void io_main(const struct rp_boot_info *info)
 	}
 	disk_rw(m, false, 0, m->disk, n);
 	disk_rw(m, true, n, m->disk, n);
+	disk_mixed(m, n, 2 * n + recv * (IO_CHUNK / 512));
 	if (wrap_mode) {
 		wrap_probe(m, info);
 		disk_rw(m, false, 0, m->disk, n); /* the frames carry the disk's bytes again */

@@ -90,7 +90,7 @@ unsigned vdev_reset_all(void);
  *           crosses only when this returns true, and is dropped otherwise.
  *  request: each read or write of the child, whole (off and bytes in
  *           bytes), before any of it reaches our parent; it may wait (a
- *           rate limit). Nonzero: the request fails with
+ *           rate limit, after vdisk_cross). Nonzero: the request fails with
  *           VIRTIO_BLK_S_IOERR and nothing of it reaches our parent.
  */
 struct vdev_hooks {
@@ -98,6 +98,11 @@ struct vdev_hooks {
 	int (*request)(bool write, uint64_t off, uint64_t bytes);
 };
 extern struct vdev_hooks vdev_hooks;
+
+/* The block requests the disk posted to our parent so far cross now (a
+ * request check calls it before it waits: what it passed is not held
+ * back with the request it delays). */
+void vdisk_cross(void);
 
 /*
  * Interrupts and events reach the child with its next run (vdev_run), not

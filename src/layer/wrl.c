@@ -226,6 +226,9 @@ static int limit(enum wr_dir d, uint64_t amount)
 			count[C_DELAYED]++;
 			since.delayed[d]++;
 			t0 = now_ns ? now_ns : 1;
+			/* What passed before crosses now, not after this wait. */
+			if (d == WR_DISK_READ || d == WR_DISK_WRITE)
+				vdisk_cross();
 		}
 		wait_ns(w);
 	}

@@ -6,6 +6,13 @@
  * data, and a status byte: the last writable byte of the chain. Sector
  * ranges are checked against the capacity here, with overflow, before the
  * backend sees an offset.
+ *
+ * A backend with finish takes a batch: every request a notify offers (up
+ * to VIO_BLK_BATCH at a time) is handed to it as it is popped, and the
+ * chains are completed, each with its own status, after its finish; a
+ * flush is handed on only once every request before it was finished, so
+ * it follows every write the driver offered before it. Without finish,
+ * each request is completed before the next is popped.
  */
 #include "lib/rt.h"
 #include "virtio/virtq.h"
@@ -23,6 +30,10 @@
 #define VIRTIO_BLK_S_OK 0
 #define VIRTIO_BLK_S_IOERR 1
 #define VIRTIO_BLK_S_UNSUPP 2
+
+/* Our status for a request the backend holds until its finish (no
+ * status a device sends). */
+#define BLK_S_QUEUED 0xff
 
 #define BLK_HDR_LEN 16
 /* Data segments per request: a chain less its header and status descriptors. */
@@ -98,8 +109,8 @@ static uint8_t blk_rw(struct vio_blk *b, struct blk_req *r, uint32_t *written)
 		return VIRTIO_BLK_S_IOERR;
 	}
 	if (r->type == VIRTIO_BLK_T_IN)
-		*written = r->data_len;
-	return VIRTIO_BLK_S_OK;
+		*written = r->data_len; /* once it is OK */
+	return b->be->finish ? BLK_S_QUEUED : VIRTIO_BLK_S_OK;
 }
 
 static uint8_t blk_execute(struct vio_blk *b, struct blk_req *r, uint32_t *written)
@@ -115,7 +126,7 @@ static uint8_t blk_execute(struct vio_blk *b, struct blk_req *r, uint32_t *writt
 			vio_refuse(d, VIO_R_BACKEND, "blk flush failed", 0);
 			return VIRTIO_BLK_S_IOERR;
 		}
-		return VIRTIO_BLK_S_OK;
+		return b->be->flush && b->be->finish ? BLK_S_QUEUED : VIRTIO_BLK_S_OK;
 	case VIRTIO_BLK_T_GET_ID:
 		*written = (uint32_t)vio_iov_to(r->data, r->ndata, 0, b->be->serial,
 						VIO_BLK_ID_LEN);
@@ -162,25 +173,78 @@ static bool blk_parse(struct vio_blk *b, const struct virtq_chain *c, struct blk
 	return true;
 }
 
-/* Returns the used length: bytes written to the guest, status included. */
-static uint32_t blk_request(struct vio_blk *b, enum virtq_pop_result pr, struct virtq_chain *c)
+/* A chain of the open batch: completed after the backend's finish. */
+struct blk_held {
+	uint16_t head;
+	uint8_t st;	  /* its status, BLK_S_QUEUED until the finish */
+	uint8_t *status;  /* where it goes; NULL: no status byte (used length 0) */
+	uint32_t written; /* data bytes written to the driver, once OK */
+};
+
+struct blk_batch {
+	struct blk_held held[VIO_BLK_BATCH];
+	unsigned n, queued; /* chains held; of them, requests the backend holds */
+};
+
+/*
+ * The backend finishes what it holds; then every chain of the batch goes
+ * back to the driver in the order popped, each with its own status. The
+ * used length: bytes written to the driver, status included.
+ */
+static void blk_complete(struct vio_blk *b, struct blk_batch *bt)
+{
+	int res[VIO_BLK_BATCH];
+	unsigned k = 0;
+
+	for (unsigned i = 0; i < bt->queued; i++)
+		res[i] = -5; /* EIO unless the backend says otherwise */
+	if (bt->queued)
+		b->be->finish(b->be->ctx, res, bt->queued);
+	for (unsigned i = 0; i < bt->n; i++) {
+		struct blk_held *h = &bt->held[i];
+		uint32_t len = 0;
+
+		if (h->st == BLK_S_QUEUED) {
+			h->st = res[k] < 0 ? VIRTIO_BLK_S_IOERR : VIRTIO_BLK_S_OK;
+			if (res[k] < 0)
+				vio_refuse(&b->dev, VIO_R_BACKEND, "blk backend i/o failed",
+					   (uint64_t)(int64_t)res[k]);
+			k++;
+		}
+		if (h->status) {
+			*h->status = h->st;
+			len = (h->st == VIRTIO_BLK_S_OK ? h->written : 0) + 1;
+		}
+		virtq_push(&b->dev, 0, h->head, len);
+	}
+	bt->n = bt->queued = 0;
+}
+
+/* Parse and start one chain, held in the batch. */
+static void blk_request(struct vio_blk *b, enum virtq_pop_result pr, struct virtq_chain *c,
+			struct blk_batch *bt)
 {
 	struct blk_req r;
-	uint32_t written = 0;
-	uint8_t st;
+	struct blk_held *h;
+	bool ok = pr == VQ_OK && blk_parse(b, c, &r);
 
-	if (pr != VQ_OK || !blk_parse(b, c, &r)) {
+	/* A flush follows every request before it: those the backend holds
+	 * are finished (and completed) first. */
+	if (ok && r.type == VIRTIO_BLK_T_FLUSH && bt->queued)
+		blk_complete(b, bt);
+	h = &bt->held[bt->n++];
+	h->head = c->head;
+	h->written = 0;
+	if (!ok) {
 		/* Malformed: fail it through whatever status byte we can find. */
-		uint8_t *s = status_byte(c);
-
-		if (!s)
-			return 0;
-		*s = VIRTIO_BLK_S_IOERR;
-		return 1;
+		h->status = status_byte(c);
+		h->st = VIRTIO_BLK_S_IOERR;
+		return;
 	}
-	st = blk_execute(b, &r, &written);
-	*r.status = st;
-	return (st == VIRTIO_BLK_S_OK ? written : 0) + 1;
+	h->status = r.status;
+	h->st = blk_execute(b, &r, &h->written);
+	if (h->st == BLK_S_QUEUED)
+		bt->queued++;
 }
 
 static void blk_notify(struct vio_dev *d, unsigned q)
@@ -188,8 +252,12 @@ static void blk_notify(struct vio_dev *d, unsigned q)
 	struct vio_blk *b = to_blk(d);
 	struct vio_iov iov[VIO_CHAIN_MAX];
 	struct virtq_chain c;
+	struct blk_batch bt;
+	unsigned batch = b->be->finish ? VIO_BLK_BATCH : 1;
 	bool pushed = false;
 
+	(void)q;
+	bt.n = bt.queued = 0;
 	for (uint32_t i = 0;; i++) {
 		enum virtq_pop_result r;
 
@@ -200,9 +268,13 @@ static void blk_notify(struct vio_dev *d, unsigned q)
 		r = virtq_pop(d, 0, iov, VIO_CHAIN_MAX, &c);
 		if (r == VQ_EMPTY || r == VQ_BROKEN)
 			break;
-		virtq_push(d, 0, c.head, blk_request(b, r, &c));
+		blk_request(b, r, &c, &bt);
 		pushed = true;
+		if (bt.n == batch)
+			blk_complete(b, &bt);
 	}
+	if (bt.n)
+		blk_complete(b, &bt);
 	if (pushed)
 		virtq_signal(d, 0);
 }

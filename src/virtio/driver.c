@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Minimal virtio-mmio (version 2) drivers, virtio-blk and virtio-rng, on
- * one common part (probe, feature negotiation, queue 0, submit a chain and
- * wait for it): one split queue of VDRV_QUEUE_SIZE descriptors, one
- * request in flight, polled completion; and virtio-net, whose transmit
- * queue holds a batch of frames per notify (as many as its descriptors
- * take) and whose receive buffers go back in batches, one notify each.
+ * Minimal virtio-mmio (version 2) drivers on one common part (probe,
+ * feature negotiation, queue 0, one split queue of VDRV_QUEUE_SIZE
+ * descriptors, polled completion): virtio-rng, one request in flight;
+ * virtio-blk, a batch of requests per notify (as many as its descriptors
+ * take); and virtio-net, whose transmit queue holds a batch of frames per
+ * notify and whose receive buffers go back in batches, one notify each.
  *
  * Every register access is an exit, and below the top of a stack a round
  * trip through every layer under it, so the driver makes only the ones it
@@ -16,11 +16,14 @@
  * VIRTQ_USED_F_NO_NOTIFY without).
  *
  * The device is not trusted: what it writes to the used ring is checked
- * (index steps by exactly one, the element names our head; for a transmit
- * batch, never more completions than chains held, each naming a head it
- * holds, once) and a request it never completes fails after a bounded
- * number of polls; a transmit batch it never completed keeps its
- * descriptors, and no frame is posted over them.
+ * (for one request, index steps by exactly one, the element names our
+ * head; for a batch, never more completions than chains held, each naming
+ * a head it holds, once, and for a block request a used length no longer
+ * than the chain lets the device write) and a request it never completes
+ * fails after a bounded number of polls; a batch it never completed (or
+ * completed confusedly) fails whole and keeps its descriptors, and nothing
+ * is posted over them. A block request's status is the byte the device
+ * wrote, read once after the whole batch came back.
  */
 #include "lib/rt.h"
 #include "virtio/driver.h"
@@ -341,33 +344,79 @@ int vdrv_blk_init(struct vdrv_blk *b, const struct vdrv_host *h, const char **wh
 	return dev_finish(d, NULL, why);
 }
 
-/* The blk chain in descriptors 0..last-1, the status byte in last. */
-static int blk_submit(struct vdrv_blk *b, unsigned last)
+/*
+ * Take the completions the device wrote: 0, or -1 when it claims more than
+ * it holds, names a chain it does not hold, or says it wrote more than the
+ * chain lets it (left unconsumed: the batch stays held).
+ */
+static int blk_reap(struct vdrv_blk *b)
 {
-	volatile uint8_t *status = &b->status;
-	uint32_t len;
+	struct vdrv_queue *q = &b->d.q;
+	uint16_t seen = *(volatile uint16_t *)&q->used.idx;
 
-	set_desc(&b->d, last, gpa(&b->d, &b->status), 1, D_DESC_WRITE);
-	*status = 0xff; /* not OK unless the device writes it */
-	if (submit(&b->d, &len))
+	if ((uint16_t)(seen - q->last_used) > b->held)
 		return -1;
-	return *status == D_BLK_S_OK ? 0 : -1;
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	while (q->last_used != seen) {
+		volatile uint32_t *e =
+		    (volatile uint32_t *)&q->used.ring[q->last_used % VDRV_QUEUE_SIZE];
+		uint32_t id = e[0], len = e[1];
+
+		if (id >= VDRV_QUEUE_SIZE || !b->head_req[id] || len > b->head_max[id])
+			return -1;
+		b->head_req[id] = 0;
+		b->held--;
+		q->last_used++;
+	}
+	no_interrupts(&b->d, q);
+	return 0;
 }
 
-static void set_hdr(struct vdrv_blk *b, uint32_t type, uint64_t sector)
+/* Room for a chain of ndesc descriptors in the open batch: 0, 1 when
+ * there is none, -1 while the device holds a batch it never gave back. */
+static int blk_room(struct vdrv_blk *b, unsigned ndesc)
 {
-	b->hdr.type = type;
-	b->hdr.reserved = 0;
-	b->hdr.sector = sector;
-	set_desc(&b->d, 0, gpa(&b->d, &b->hdr), sizeof(b->hdr), D_DESC_NEXT);
+	/* A new batch starts at descriptor 0: only once the device gave back
+	 * every chain of the last (one it never completed keeps them). */
+	if (b->next == 0 && b->held && (blk_reap(b) || b->held))
+		return -1;
+	if (ndesc > (unsigned)(VDRV_QUEUE_SIZE - b->next) || b->nreq == VDRV_BLK_BATCH)
+		return 1;
+	return 0;
 }
 
-int vdrv_blk_rw(struct vdrv_blk *b, bool write, uint64_t off, const struct vio_iov *iov,
-		unsigned n)
+/* Header, the n data segments (device-writable unless out), status; the
+ * device may write wmax bytes of it. Returns the request's index. */
+static unsigned blk_chain(struct vdrv_blk *b, uint32_t type, uint64_t sector,
+			  const struct vio_iov *iov, unsigned n, bool out, uint32_t wmax)
+{
+	unsigned r = b->nreq++, head = b->next, i = head;
+
+	b->hdr[r].type = type;
+	b->hdr[r].reserved = 0;
+	b->hdr[r].sector = sector;
+	qdesc(&b->d.q, i++, gpa(&b->d, &b->hdr[r]), sizeof(b->hdr[r]), D_DESC_NEXT);
+	for (unsigned k = 0; k < n; k++)
+		qdesc(&b->d.q, i++, gpa(&b->d, iov[k].base), iov[k].len,
+		      (uint16_t)(D_DESC_NEXT | (out ? 0 : D_DESC_WRITE)));
+	*(volatile uint8_t *)&b->dev_st[r] = 0xff; /* not OK unless the device writes it */
+	qdesc(&b->d.q, i++, gpa(&b->d, &b->dev_st[r]), 1, D_DESC_WRITE);
+	b->next = (uint16_t)i;
+	b->head_req[head] = (uint8_t)(r + 1);
+	b->head_max[head] = wmax;
+	b->held++;
+	b->st[r] = VDRV_BLK_S_IOERR;
+	publish(&b->d.q, (uint16_t)head);
+	return r;
+}
+
+int vdrv_blk_post(struct vdrv_blk *b, bool write, uint64_t off, const struct vio_iov *iov,
+		  unsigned n, unsigned *idx)
 {
 	uint64_t total = 0, sectors;
+	int room;
 
-	if (!b || !b->d.host || !iov || n == 0 || n > VDRV_QUEUE_SIZE - 2)
+	if (!b || !b->d.host || !iov || !idx || n == 0 || n > VDRV_QUEUE_SIZE - 2)
 		return -1;
 	if (write && b->read_only)
 		return -1;
@@ -378,25 +427,96 @@ int vdrv_blk_rw(struct vdrv_blk *b, bool write, uint64_t off, const struct vio_i
 			return -1;
 		total += iov[i].len; /* n * UINT32_MAX cannot wrap */
 	}
-	if (total % D_SECTOR)
+	if (total % D_SECTOR || (!write && total >= UINT32_MAX))
 		return -1;
 	sectors = total / D_SECTOR;
 	if (off / D_SECTOR > b->capacity || sectors > b->capacity - off / D_SECTOR)
 		return -1;
+	room = blk_room(b, n + 2);
+	if (room)
+		return room;
+	*idx = blk_chain(b, write ? D_BLK_T_OUT : D_BLK_T_IN, off / D_SECTOR, iov, n, write,
+			 write ? 1 : (uint32_t)total + 1);
+	return 0;
+}
 
-	set_hdr(b, write ? D_BLK_T_OUT : D_BLK_T_IN, off / D_SECTOR);
+int vdrv_blk_post_flush(struct vdrv_blk *b, unsigned *idx)
+{
+	int room;
+
+	if (!b || !b->d.host || !idx)
+		return -1;
+	room = blk_room(b, 2);
+	if (room)
+		return room;
+	*idx = blk_chain(b, D_BLK_T_FLUSH, 0, NULL, 0, true, 1);
+	return 0;
+}
+
+int vdrv_blk_run(struct vdrv_blk *b)
+{
+	unsigned long spins;
+	unsigned n;
+	int r = -1;
+
+	if (!b || !b->d.host || b->next == 0)
+		return 0;
+	n = b->nreq;
+	b->next = 0;
+	b->nreq = 0;
+	kick(&b->d, &b->d.q, 0);
+	for (spins = 0;; spins++) {
+		if (blk_reap(b))
+			break; /* a confused device: the batch stays held */
+		if (!b->held) {
+			r = 0;
+			break;
+		}
+		if (spins >= VDRV_SPINS)
+			break; /* lost: the descriptors stay with the device */
+	}
+	/* Statuses of a batch that came back whole only: the device's, read
+	 * once; a lost or confused batch fails whole. */
 	for (unsigned i = 0; i < n; i++)
-		set_desc(&b->d, i + 1, gpa(&b->d, iov[i].base), iov[i].len,
-			 (uint16_t)(D_DESC_NEXT | (write ? 0 : D_DESC_WRITE)));
-	return blk_submit(b, n + 1);
+		b->st[i] = r ? VDRV_BLK_S_IOERR : *(volatile uint8_t *)&b->dev_st[i];
+	return r;
+}
+
+/* Run the request post made (a batch still open ahead of it runs with it;
+ * one without room for it runs first). */
+static int blk_one(struct vdrv_blk *b, int posted, unsigned idx)
+{
+	b->status = VDRV_BLK_S_NONE;
+	if (posted)
+		return -1;
+	vdrv_blk_run(b);
+	b->status = b->st[idx];
+	return b->status == D_BLK_S_OK ? 0 : -1;
+}
+
+int vdrv_blk_rw(struct vdrv_blk *b, bool write, uint64_t off, const struct vio_iov *iov,
+		unsigned n)
+{
+	unsigned idx = 0;
+	int r = vdrv_blk_post(b, write, off, iov, n, &idx);
+
+	if (r == 1) {
+		vdrv_blk_run(b);
+		r = vdrv_blk_post(b, write, off, iov, n, &idx);
+	}
+	return b ? blk_one(b, r, idx) : -1;
 }
 
 int vdrv_blk_flush(struct vdrv_blk *b)
 {
-	if (!b || !b->d.host)
-		return -1;
-	set_hdr(b, D_BLK_T_FLUSH, 0);
-	return blk_submit(b, 1);
+	unsigned idx = 0;
+	int r = vdrv_blk_post_flush(b, &idx);
+
+	if (r == 1) {
+		vdrv_blk_run(b);
+		r = vdrv_blk_post_flush(b, &idx);
+	}
+	return b ? blk_one(b, r, idx) : -1;
 }
 
 /* ---- virtio-rng ------------------------------------------------------------ */

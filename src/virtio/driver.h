@@ -3,9 +3,9 @@
  * The other side of the device model: a minimal virtio-mmio (1.x, split
  * queue) driver, so that a layer can use the device its parent gives it as
  * the backend of the device it gives its child. Freestanding and
- * synchronous: one block or rng request in flight, or one batch of
- * transmitted frames, and the parent completes it before the notify that
- * announced it returns (the root and every layer handle a child's MMIO
+ * synchronous: one rng request in flight, or one batch of block
+ * requests or of transmitted frames, and the parent completes it before
+ * the notify that announced it returns (the root and every layer handle a child's MMIO
  * exit to the end before resuming it); the driver still polls the used
  * ring, with a bound, and never trusts what the device wrote there. It
  * polls, so it takes no interrupts (EVENT_IDX or NO_INTERRUPT) and never
@@ -62,22 +62,69 @@ struct vdrv_dev {
 	struct vdrv_queue q;
 };
 
+/*
+ * virtio-blk requests go in batches: each is posted (vdrv_blk_post,
+ * vdrv_blk_post_flush) to the open batch without a notify, and
+ * vdrv_blk_run notifies once for all of them, if the device asks for it,
+ * and reaps every completion; each request's status is then in st[] at the
+ * index its post gave. A request takes a header and a status descriptor
+ * besides its data segments (a flush, none): at most VDRV_BLK_BATCH.
+ */
+#define VDRV_BLK_BATCH (VDRV_QUEUE_SIZE / 2)
+#define VDRV_BLK_S_OK 0
+#define VDRV_BLK_S_IOERR 1
+#define VDRV_BLK_S_NONE 0xff /* b->status: the request never reached the device */
+
 struct vdrv_blk {
 	struct vdrv_dev d;
 	uint64_t capacity; /* sectors */
 	bool read_only;
-	/* request header and status byte, in the driver's memory */
+	/* each request's header and status byte, in the driver's memory */
 	struct {
 		uint32_t type, reserved;
 		uint64_t sector;
-	} hdr;
-	uint8_t status;
+	} hdr[VDRV_BLK_BATCH];
+	uint8_t dev_st[VDRV_BLK_BATCH]; /* what the device writes */
+	/* Each request's status once vdrv_blk_run returned: the device's,
+	 * VDRV_BLK_S_IOERR for every request of a batch it lost or confused. */
+	uint8_t st[VDRV_BLK_BATCH];
+	uint8_t status; /* the status of the last vdrv_blk_rw or vdrv_blk_flush */
+	/* Descriptors next.. are free in the open batch, which holds nreq
+	 * requests; the device holds `held` chains, those whose heads are
+	 * marked (head_req: the request's index + 1; head_max: the bytes the
+	 * chain lets the device write, the most its used length may say). */
+	uint16_t next;
+	unsigned nreq, held;
+	uint8_t head_req[VDRV_QUEUE_SIZE];
+	uint32_t head_max[VDRV_QUEUE_SIZE];
 };
 
 /* Probe (magic, version 2, device id 2), negotiate VERSION_1 (+ RO, FLUSH),
  * set up queue 0. 0, or -1 with *why. */
 int vdrv_blk_init(struct vdrv_blk *b, const struct vdrv_host *h, const char **why);
-/* Read or write whole sectors at byte offset off into/from iov; 0 or -1. */
+/*
+ * Post a read or write of whole sectors at byte offset off into/from iov
+ * (at most VDRV_QUEUE_SIZE - 2 segments) to the open batch, unnotified: 0
+ * with *idx its index in st[], 1 when the batch has no room for it (run
+ * it, then post again), or -1 (a bad request, or a batch the device never
+ * gave back still held). Its buffers must stay until vdrv_blk_run returns.
+ */
+int vdrv_blk_post(struct vdrv_blk *b, bool write, uint64_t off, const struct vio_iov *iov,
+		  unsigned n, unsigned *idx);
+/* Post a flush, as vdrv_blk_post. The device may complete it before the
+ * writes posted with it: a flush that must follow writes goes in a later
+ * batch than theirs. */
+int vdrv_blk_post_flush(struct vdrv_blk *b, unsigned *idx);
+/*
+ * Notify the device of the open batch (if it asks to be) and wait for all
+ * of it: 0 when the device completed every request (each one's status in
+ * st[]), or -1 (lost, or a used ring naming a chain not posted, once, or a
+ * length past what the chain lets it write), every request of the batch
+ * then VDRV_BLK_S_IOERR. 0 when nothing was posted.
+ */
+int vdrv_blk_run(struct vdrv_blk *b);
+/* One request, posted (after any open batch) and run: 0 when its status is
+ * OK, -1 otherwise (b->status says which). */
 int vdrv_blk_rw(struct vdrv_blk *b, bool write, uint64_t off, const struct vio_iov *iov,
 		unsigned n);
 int vdrv_blk_flush(struct vdrv_blk *b);

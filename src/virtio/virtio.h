@@ -186,7 +186,27 @@ struct vio_blk_backend {
 	int (*write)(void *ctx, uint64_t off, const struct vio_iov *iov, unsigned n);
 	/* Make every completed write durable (fdatasync). */
 	int (*flush)(void *ctx);
+	/*
+	 * Optional: with it, read, write and flush may leave their request in
+	 * flight (reading or writing iov, not the array itself, until this
+	 * returns): 0 then says queued, a negative error failed at once (and
+	 * not queued). finish completes the n requests queued since the last
+	 * call, in the order queued, each one's result (0 or a negative error)
+	 * in res[]. The device calls it for at most VIO_BLK_BATCH requests,
+	 * before it completes their chains to the driver, and before it hands
+	 * on a flush (a flush follows every write the driver offered before
+	 * it).
+	 */
+	void (*finish)(void *ctx, int *res, unsigned n);
 };
+
+/*
+ * Block chains held between the backend's first read, write or flush of a
+ * batch and its finish: bounds the chains kept (on the stack) for one
+ * batch; a driver that offers a full ring is served in batches of this
+ * many, its budget per notify unchanged (one queue's worth of chains).
+ */
+#define VIO_BLK_BATCH 32
 
 struct vio_blk {
 	struct vio_dev dev;

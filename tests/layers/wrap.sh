@@ -131,17 +131,23 @@ else
 fi
 
 # A write limit that refuses: 1 write a second, burst 2, refuse: the copy's
-# third write fails in the guest, counted as refused_rate.
+# third write fails in the guest, and with it every later write of its
+# batch (the guest's requests of SPR sectors, BLK_BATCH a notify: its
+# first batch of writes holds SECT / SPR), each counted as refused_rate.
+SPR=16 # IO_SECTORS_PER_REQ in src/layer/iotest.c
 cat >"$T/refuse.json" <<'P'
 {"devices": ["disk", "net"], "disk": {"write": {"ops_per_s": 1, "burst_ops": 2, "refuse": true}}}
 P
 run refuse wrapper,io --rules wrapper="$T/refuse.json"
 why=""
-text | grep -q "disk write failed at sector $((SECT + 128))" || why="rampart exit $rc, $(text)"
-[ "$(field refused_rate)" = 1 ] || why="$why; refused_rate $(field refused_rate), want 1"
-unchanged $((SECT + 128)) || why="$why; the refused write's sector changed"
+text | grep -q "disk write failed at sector $((SECT + 2 * SPR))" || why="rampart exit $rc, $(text)"
+[ "$(field refused_rate)" = $((SECT / SPR - 2)) ] || why="$why; refused_rate $(field refused_rate), want $((SECT / SPR - 2))"
+for s in $((SECT + 2 * SPR)) $((2 * SECT - 1)); do
+	unchanged $s || why="$why; the refused write's sector $s changed"
+done
+unchanged $((SECT + 2 * SPR - 1)) && why="$why; the second write's sector is unchanged"
 if [ -z "$why" ]; then
-	ok "write limit with refuse: the third write fails in the guest (refused_rate 1), its sectors unchanged"
+	ok "write limit with refuse: the third write and the rest of its batch fail in the guest (refused_rate $((SECT / SPR - 2))), their sectors unchanged"
 else
 	notok "write limit with refuse" "$why"
 fi

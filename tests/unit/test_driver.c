@@ -271,6 +271,227 @@ static void test_hostile_used(void **state)
 	assert_int_equal(vdrv_blk_flush(drv), -1);
 }
 
+/*
+ * Requests posted in a batch cross with one notify and come back each with
+ * its status; the queue takes what its descriptors hold, no more.
+ */
+static void test_blk_batch(void **state)
+{
+	uint8_t *src = ram + DATA_BASE, *dst = ram + DATA_BASE + 0x10000;
+	struct vio_iov v;
+	unsigned idx, k, fit = VDRV_QUEUE_SIZE / 3; /* header, one segment, status */
+
+	(void)state;
+	assert_int_equal(start(false, DISK_SECTORS), 0);
+	fill(src, fit * 1024, 3);
+	notifies = 0;
+	for (k = 0; k < 16; k++) {
+		v = (struct vio_iov){ src + k * 1024, 1024 };
+		assert_int_equal(vdrv_blk_post(drv, true, k * 1024, &v, 1, &idx), 0);
+		assert_int_equal(idx, k);
+	}
+	assert_int_equal(notifies, 0); /* posted, not announced */
+	assert_int_equal(vdrv_blk_run(drv), 0);
+	assert_int_equal(notifies, 1);
+	for (k = 0; k < 16; k++)
+		assert_int_equal(drv->st[k], VDRV_BLK_S_OK);
+	assert_memory_equal(disk, src, 16 * 1024);
+	/* Nothing posted: no notify. */
+	assert_int_equal(vdrv_blk_run(drv), 0);
+	assert_int_equal(notifies, 1);
+	/* A full queue of reads: the next, and a flush, find no room. */
+	memcpy(disk + 16 * 1024, src + 16 * 1024, (fit - 16) * 1024);
+	memset(dst, 0xee, fit * 1024);
+	for (k = 0; k < fit; k++) {
+		v = (struct vio_iov){ dst + k * 1024, 1024 };
+		assert_int_equal(vdrv_blk_post(drv, false, k * 1024, &v, 1, &idx), 0);
+	}
+	assert_int_equal(vdrv_blk_post(drv, false, 0, &v, 1, &idx), 1);
+	assert_int_equal(vdrv_blk_post_flush(drv, &idx), 1);
+	assert_int_equal(vdrv_blk_run(drv), 0);
+	assert_int_equal(notifies, 2);
+	assert_memory_equal(dst, src, fit * 1024);
+	/* A bad request is refused at once, the open batch untouched. */
+	v = (struct vio_iov){ dst, 100 };
+	assert_int_equal(vdrv_blk_post(drv, false, 0, &v, 1, &idx), -1);
+	assert_int_equal(drv->nreq, 0);
+	assert_int_equal(isr_touched, 0);
+}
+
+/* A backend with finish: the model's batches, as a layer's disk sees them. */
+static unsigned q_since, q_finishes, q_count, q_flush_pending;
+static int q_fail = -1; /* the q_count of the request whose finish fails */
+static int q_res[VIO_BLK_BATCH];
+static uint16_t q_used_at_first;
+
+static void q_start(void)
+{
+	if (q_since++ == 0)
+		q_used_at_first = drv->d.q.used.idx;
+}
+
+static int q_read(void *ctx, uint64_t off, const struct vio_iov *iov, unsigned n)
+{
+	q_start();
+	q_res[q_since - 1] = (int)q_count++ == q_fail ? -5 : 0;
+	return t_read(ctx, off, iov, n);
+}
+
+static int q_write(void *ctx, uint64_t off, const struct vio_iov *iov, unsigned n)
+{
+	q_start();
+	q_res[q_since - 1] = (int)q_count++ == q_fail ? -5 : 0;
+	return t_write(ctx, off, iov, n);
+}
+
+static int q_flush(void *ctx)
+{
+	q_flush_pending += q_since; /* requests handed on before it, unfinished */
+	q_start();
+	q_res[q_since - 1] = (int)q_count++ == q_fail ? -5 : 0;
+	return t_flush(ctx);
+}
+
+static void q_finish(void *ctx, int *res, unsigned n)
+{
+	(void)ctx;
+	assert_int_equal(n, q_since);
+	/* No chain of the batch went back before its finish. */
+	assert_int_equal(drv->d.q.used.idx, q_used_at_first);
+	memcpy(res, q_res, n * sizeof(*res));
+	q_since = 0;
+	q_finishes++;
+}
+
+/*
+ * Writes, a read, a flush and more in one notify: the backend finishes
+ * the requests before the flush first, then the rest; each chain comes
+ * back with its own status (one the backend fails, IOERR alone).
+ */
+static void test_blk_batch_model(void **state)
+{
+	uint8_t *src = ram + DATA_BASE, *dst = ram + DATA_BASE + 0x10000;
+	struct vio_iov v;
+	unsigned idx;
+
+	(void)state;
+	assert_int_equal(start(false, DISK_SECTORS), 0);
+	be.read = q_read;
+	be.write = q_write;
+	be.flush = q_flush;
+	be.finish = q_finish;
+	q_since = q_finishes = q_count = q_flush_pending = 0;
+	q_fail = 5;
+	fill(src, 4096, 7);
+	v = (struct vio_iov){ src, 1024 };
+	assert_int_equal(vdrv_blk_post(drv, true, 0, &v, 1, &idx), 0);
+	v = (struct vio_iov){ src + 1024, 1024 };
+	assert_int_equal(vdrv_blk_post(drv, true, 1024, &v, 1, &idx), 0);
+	v = (struct vio_iov){ dst, 512 };
+	assert_int_equal(vdrv_blk_post(drv, false, 512, &v, 1, &idx), 0);
+	assert_int_equal(vdrv_blk_post_flush(drv, &idx), 0);
+	v = (struct vio_iov){ dst + 512, 2048 };
+	assert_int_equal(vdrv_blk_post(drv, false, 0, &v, 1, &idx), 0);
+	v = (struct vio_iov){ dst + 4096, 512 };
+	assert_int_equal(vdrv_blk_post(drv, false, 0, &v, 1, &idx), 0);
+	notifies = 0;
+	assert_int_equal(vdrv_blk_run(drv), 0);
+	assert_int_equal(notifies, 1);
+	assert_int_equal(q_finishes, 2);
+	assert_int_equal(q_flush_pending, 0);
+	assert_int_equal(flushes, 1);
+	for (unsigned k = 0; k < 5; k++)
+		assert_int_equal(drv->st[k], VDRV_BLK_S_OK);
+	assert_int_equal(drv->st[5], VDRV_BLK_S_IOERR);
+	assert_memory_equal(dst, src + 512, 512);
+	assert_memory_equal(dst + 512, src, 2048);
+	assert_int_equal(drv->d.q.used.idx, 6);
+	q_fail = -1;
+}
+
+/*
+ * A device that confuses a batch's used ring (a head not posted, a length
+ * past what the chain lets it write, more completions than chains) or
+ * loses it: every request of the batch fails, and nothing is posted over
+ * its descriptors until the device gave them back.
+ */
+static void test_blk_batch_hostile(void **state)
+{
+	uint8_t *buf = ram + DATA_BASE;
+	struct vio_iov v = { buf, 512 };
+	unsigned idx, k;
+	uint32_t q0 = 0;
+
+	(void)state;
+	for (unsigned kind = 0; kind < 3; kind++) {
+		assert_int_equal(start(false, DISK_SECTORS), 0);
+		if (kind == 0)
+			bad_id = 0x40; /* the last head, 6, names 70 */
+		else if (kind == 1)
+			extra_len = 512; /* 1025 bytes of a 513-byte chain */
+		else
+			extra_used = 1;
+		for (k = 0; k < 3; k++)
+			assert_int_equal(vdrv_blk_post(drv, false, k * 512, &v, 1, &idx), 0);
+		assert_int_equal(vdrv_blk_run(drv), -1);
+		for (k = 0; k < 3; k++)
+			assert_int_equal(drv->st[k], VDRV_BLK_S_IOERR);
+		assert_true(drv->held > 0);
+		assert_int_equal(vdrv_blk_post(drv, false, 0, &v, 1, &idx), -1);
+		assert_int_equal(vdrv_blk_rw(drv, false, 0, &v, 1), -1);
+		assert_int_equal(drv->status, VDRV_BLK_S_NONE);
+	}
+	/* Lost: the device ignores the notify, then polls at last. */
+	assert_int_equal(start(false, DISK_SECTORS), 0);
+	swallow_notify = true;
+	for (k = 0; k < 2; k++)
+		assert_int_equal(vdrv_blk_post(drv, false, k * 512, &v, 1, &idx), 0);
+	assert_int_equal(vdrv_blk_run(drv), -1);
+	assert_int_equal(drv->st[0], VDRV_BLK_S_IOERR);
+	assert_int_equal(drv->held, 2);
+	assert_int_equal(vdrv_blk_post_flush(drv, &idx), -1);
+	swallow_notify = false;
+	vio_mmio_write(&dev.dev, 0x050, &q0, 4);
+	assert_int_equal(vdrv_blk_post(drv, false, 0, &v, 1, &idx), 0);
+	assert_int_equal(vdrv_blk_run(drv), 0);
+	assert_int_equal(drv->st[0], VDRV_BLK_S_OK);
+	assert_int_equal(drv->held, 0);
+}
+
+/*
+ * The device asks for no notify (a polling device: avail_event far ahead,
+ * or without EVENT_IDX, NO_NOTIFY): the batch is posted, not announced.
+ */
+static void test_blk_batch_suppressed(void **state)
+{
+	uint8_t *buf = ram + DATA_BASE;
+	struct vio_iov v = { buf, 512 };
+	unsigned idx;
+	uint32_t q0 = 0;
+
+	(void)state;
+	for (unsigned evi = 0; evi < 2; evi++) {
+		hide_event_idx = evi == 1;
+		assert_int_equal(start(false, DISK_SECTORS), 0);
+		assert_int_equal(drv->d.event_idx, evi == 0);
+		if (evi == 0)
+			drv->d.q.used.avail_event = (uint16_t)(drv->d.q.avail.idx + 1000);
+		else
+			drv->d.q.used.flags = 1; /* VIRTQ_USED_F_NO_NOTIFY */
+		notifies = 0;
+		assert_int_equal(vdrv_blk_post(drv, false, 0, &v, 1, &idx), 0);
+		assert_int_equal(vdrv_blk_post_flush(drv, &idx), 0);
+		assert_int_equal(vdrv_blk_run(drv), -1); /* never seen */
+		assert_int_equal(notifies, 0);
+		/* The device polls: both complete, the queue is free again. */
+		vio_mmio_write(&dev.dev, 0x050, &q0, 4);
+		assert_int_equal(flushes, 1);
+		assert_int_equal(vdrv_blk_post(drv, false, 0, &v, 1, &idx), 0);
+		assert_int_equal(drv->held, 1);
+	}
+	hide_event_idx = false;
+}
+
 static uint32_t bad_magic_read(void *ctx, uint64_t off)
 {
 	return off == 0 ? 0x12345678u : t_mmio_read(ctx, off);
@@ -861,6 +1082,8 @@ int main(void)
 		cmocka_unit_test(test_flush),	     cmocka_unit_test(test_read_only),
 		cmocka_unit_test(test_refused),	     cmocka_unit_test(test_lost),
 		cmocka_unit_test(test_hostile_used), cmocka_unit_test(test_probe),
+		cmocka_unit_test(test_blk_batch),    cmocka_unit_test(test_blk_batch_model),
+		cmocka_unit_test(test_blk_batch_hostile), cmocka_unit_test(test_blk_batch_suppressed),
 		cmocka_unit_test(test_rng_fill),     cmocka_unit_test(test_rng_refused),
 		cmocka_unit_test(test_rng_probe),    cmocka_unit_test(test_net_init),
 		cmocka_unit_test(test_net_tx),	     cmocka_unit_test(test_net_rx),
