@@ -86,7 +86,7 @@ static __attribute__((noreturn)) void io_end(const char *what, uint64_t v)
 	line_dec(&l, v);
 	line_send(&l);
 	for (;;)
-		port_out(TPORT_POWEROFF, 4, code);
+		port_out(RP_PORT_POWEROFF, 4, code);
 }
 
 static void disk_rw(struct io_mem *m, bool write, uint64_t sector, uint8_t *buf, uint64_t n)

@@ -44,12 +44,7 @@
 
 #include "rampart/abi.h"
 
-/* The test ports a spin guest talks to (the root's test device uses them). */
-#define TPORT_DOORBELL 0x600 /* out: one per doorbell, value = index */
-#define TPORT_RESULT 0x604   /* out: the cpu mode's result */
-#define TPORT_ECHO_IN 0x608  /* in: the next word, 0 = the end */
-#define TPORT_ECHO_SUM 0x60c /* out: the sum of the words read */
-#define TPORT_POWEROFF 0x6f0 /* out: exit code; the guest is done */
+/* The ports (RP_PORT_*, RP_TPORT_*) and the kinds: include/rampart/abi.h, kinds.h. */
 
 #define LAYER_CODE_DEAD 0xdead /* the child crashed */
 #define LAYER_CODE_BAD 0xbad   /* bad boot info, or a failed check */

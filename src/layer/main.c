@@ -570,15 +570,15 @@ static __attribute__((noreturn)) void pass_main(const struct rp_boot_info *info,
 			continue;
 		}
 		/* The root ends the stack at the power-off: log before forwarding it. */
-		if (period && child_exit.u.io.out && child_exit.u.io.port == TPORT_POWEROFF)
+		if (period && child_exit.u.io.out && child_exit.u.io.port == RP_PORT_POWEROFF)
 			tick_end(info, events);
-		if (fwall && child_exit.u.io.out && child_exit.u.io.port == TPORT_POWEROFF)
+		if (fwall && child_exit.u.io.out && child_exit.u.io.port == RP_PORT_POWEROFF)
 			fwl_report();
-		if (wrap && child_exit.u.io.out && child_exit.u.io.port == TPORT_POWEROFF)
+		if (wrap && child_exit.u.io.out && child_exit.u.io.port == RP_PORT_POWEROFF)
 			wrl_report();
-		if (ids && child_exit.u.io.out && child_exit.u.io.port == TPORT_POWEROFF)
+		if (ids && child_exit.u.io.out && child_exit.u.io.port == RP_PORT_POWEROFF)
 			idsl_report();
-		if (watch && child_exit.u.io.out && child_exit.u.io.port == TPORT_POWEROFF)
+		if (watch && child_exit.u.io.out && child_exit.u.io.port == RP_PORT_POWEROFF)
 			wtl_report();
 		if (kind == 22 && child_exit.u.io.out &&
 		    (child_exit.u.io.port == RP_HC_PORT || child_exit.u.io.port == RP_FAULT_PORT)) {
@@ -587,7 +587,7 @@ static __attribute__((noreturn)) void pass_main(const struct rp_boot_info *info,
 		}
 		if (child_forward_io(&child_exit))
 			child_fatal("pass", &child_exit);
-		if (child_exit.u.io.out && child_exit.u.io.port == TPORT_POWEROFF)
+		if (child_exit.u.io.out && child_exit.u.io.port == RP_PORT_POWEROFF)
 			hc_exit(child_exit.u.io.data);
 	}
 }
@@ -619,23 +619,23 @@ static void test_io(struct test_state *t, struct rp_exit *ex)
 	uint32_t v = (uint32_t)ex->u.io.data;
 	uint64_t n = t->words;
 
-	if (!ex->u.io.out && ex->u.io.port == TPORT_ECHO_IN) {
+	if (!ex->u.io.out && ex->u.io.port == RP_TPORT_ECHO_IN) {
 		ex->u.io.data = t->next_word < n ? ++t->next_word : 0;
 		return;
 	}
 	if (!ex->u.io.out)
 		child_fatal("test", ex);
 	switch (ex->u.io.port) {
-	case TPORT_DOORBELL:
+	case RP_TPORT_DOORBELL:
 		t->doorbells++;
 		break;
-	case TPORT_RESULT:
+	case RP_TPORT_RESULT:
 		t->cpu_result = v;
 		break;
-	case TPORT_ECHO_SUM:
+	case RP_TPORT_ECHO_SUM:
 		t->echo = v == (uint32_t)(n * (n + 1) / 2) ? 1 : -1;
 		break;
-	case TPORT_POWEROFF:
+	case RP_PORT_POWEROFF:
 		test_end(t, v);
 	default:
 		child_fatal("test", ex);

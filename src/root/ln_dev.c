@@ -16,14 +16,6 @@
 
 #include "root/ln.h"
 
-/* The root's test device below layer 1 (what a chain's bottom talks to). */
-#define TPORT_DOORBELL 0x600
-#define TPORT_RESULT 0x604
-#define TPORT_ECHO_IN 0x608
-#define TPORT_ECHO_SUM 0x60c
-#define TPORT_POWEROFF 0x6f0 /* 32-bit code: 0 powered off, 2 reset, 3 crashed */
-#define TPORT_CONSOLE 0x6f4  /* one byte of the stack's console */
-
 /* Layer 1's memory as its devices reach it: stores only where it may write itself. */
 static void *dev_mem_ptr(void *ctx, uint64_t gpa, uint64_t len, bool write)
 {
@@ -106,23 +98,23 @@ void ln_root_device(struct ln_root *r, struct ln_vcpu *v)
 	memcpy(&val, data, run->io.size < 4 ? run->io.size : 4);
 	if (run->io.direction == KVM_EXIT_IO_IN) {
 		val = 0;
-		if (run->io.port == TPORT_ECHO_IN && r->echo_next < r->stack->echo_words)
+		if (run->io.port == RP_TPORT_ECHO_IN && r->echo_next < r->stack->echo_words)
 			val = (uint32_t)++r->echo_next;
 		memcpy(data, &val, run->io.size < 4 ? run->io.size : 4);
 		return;
 	}
 	switch (run->io.port) {
-	case TPORT_DOORBELL:
+	case RP_TPORT_DOORBELL:
 		r->res->doorbells++;
 		break;
-	case TPORT_RESULT:
+	case RP_TPORT_RESULT:
 		r->res->cpu_result = val;
 		break;
-	case TPORT_ECHO_SUM:
+	case RP_TPORT_ECHO_SUM:
 		r->res->echo_sum = val;
 		r->res->echo_ok = val == (uint32_t)(r->stack->echo_words * (r->stack->echo_words + 1) / 2);
 		break;
-	case TPORT_POWEROFF:
+	case RP_PORT_POWEROFF:
 		if (val == RP_RESET)
 			ln_end_stack(r, RP_RESET, val, "the top of the stack reset");
 		else if (val == RP_CRASH)
@@ -130,7 +122,7 @@ void ln_root_device(struct ln_root *r, struct ln_vcpu *v)
 		else
 			ln_end_stack(r, RP_POWEROFF, val, "the top of the stack powered off");
 		break;
-	case TPORT_CONSOLE:
+	case RP_PORT_CONSOLE:
 		console_put(r, (char)val);
 		break;
 	default:
@@ -164,16 +156,16 @@ int ln_devs_open(struct ln_root *r, struct ln_node *n)
 		.ctx = n, .gpa_ptr = dev_mem_ptr, .set_irq = blk_no_irq, .log = blk_log};
 	if (r->disk) {
 		vio_blk_init(&r->blk, &r->blk_host, 0, disk_dev_backend(r->disk));
-		r->devs[r->ndevs++] = (struct rp_dev){.id = 2 /* virtio block */, .base = RP_DEV_BASE};
+		r->devs[r->ndevs++] = (struct rp_dev){.id = RP_DEV_ID_BLOCK, .base = RP_DEV_BASE};
 	}
 	r->rng_be = (struct vio_rng_backend){.fill = rng_getrandom};
 	vio_rng_init(&r->rng, &r->blk_host, 0, &r->rng_be);
-	r->devs[r->ndevs++] = (struct rp_dev){.id = 4 /* virtio rng */, .base = ROOT_RNG_BASE};
+	r->devs[r->ndevs++] = (struct rp_dev){.id = RP_DEV_ID_RNG, .base = ROOT_RNG_BASE};
 	if (s->net) {
 		r->tap = net_dev_open(s->net, &r->blk_host);
 		if (!r->tap)
 			return -1;
-		r->devs[r->ndevs++] = (struct rp_dev){.id = 1 /* virtio net */, .base = ROOT_NET_BASE};
+		r->devs[r->ndevs++] = (struct rp_dev){.id = RP_DEV_ID_NET, .base = ROOT_NET_BASE};
 	}
 	return 0;
 }
