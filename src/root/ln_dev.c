@@ -2,8 +2,9 @@
 /*
  * The root's devices for layer 1: its disk (virtio-blk), its rng
  * (virtio-rng) and its network (virtio-net) as virtio-mmio windows, and
- * the root's test device below layer 1 (ports the bottom of a chain
- * talks to: doorbells, results, its console, power-off).
+ * the ports below layer 1 (include/rampart/abi.h): the stack's console and
+ * power-off, and in the test build only (rampart-test, RP_TEST_BUILD) the
+ * test device a spin guest talks to (doorbells, results, the echo words).
  *
  * Invariants this file keeps (numbered as in ln.h's index):
  * 11. A rebuilt layer 1 (restart policy) gets the root's devices as at
@@ -80,7 +81,36 @@ static bool root_mmio(struct ln_root *r, struct kvm_run *run)
 	return true;
 }
 
-/* The root's test device, below layer 1. */
+#ifdef RP_TEST_BUILD
+/* The root's test device (rampart-test only): true when port is one of its. */
+bool ln_test_device(struct ln_root *r, struct kvm_run *run, uint8_t *data, uint32_t val)
+{
+	if (run->io.direction == KVM_EXIT_IO_IN) {
+		if (run->io.port != RP_TPORT_ECHO_IN)
+			return false;
+		val = 0;
+		if (r->echo_next < r->stack->echo_words)
+			val = (uint32_t)++r->echo_next;
+		memcpy(data, &val, run->io.size < 4 ? run->io.size : 4);
+		return true;
+	}
+	switch (run->io.port) {
+	case RP_TPORT_DOORBELL:
+		r->res->doorbells++;
+		return true;
+	case RP_TPORT_RESULT:
+		r->res->cpu_result = val;
+		return true;
+	case RP_TPORT_ECHO_SUM:
+		r->res->echo_sum = val;
+		r->res->echo_ok = val == (uint32_t)(r->stack->echo_words * (r->stack->echo_words + 1) / 2);
+		return true;
+	}
+	return false;
+}
+#endif
+
+/* The ports below layer 1. */
 void ln_root_device(struct ln_root *r, struct ln_vcpu *v)
 {
 	struct kvm_run *run = v->run;
@@ -96,24 +126,16 @@ void ln_root_device(struct ln_root *r, struct ln_vcpu *v)
 		return;
 	}
 	memcpy(&val, data, run->io.size < 4 ? run->io.size : 4);
+#ifdef RP_TEST_BUILD
+	if (ln_test_device(r, run, data, val))
+		return;
+#endif
 	if (run->io.direction == KVM_EXIT_IO_IN) {
-		val = 0;
-		if (run->io.port == RP_TPORT_ECHO_IN && r->echo_next < r->stack->echo_words)
-			val = (uint32_t)++r->echo_next;
+		val = 0; /* an in from any other port reads 0 */
 		memcpy(data, &val, run->io.size < 4 ? run->io.size : 4);
 		return;
 	}
 	switch (run->io.port) {
-	case RP_TPORT_DOORBELL:
-		r->res->doorbells++;
-		break;
-	case RP_TPORT_RESULT:
-		r->res->cpu_result = val;
-		break;
-	case RP_TPORT_ECHO_SUM:
-		r->res->echo_sum = val;
-		r->res->echo_ok = val == (uint32_t)(r->stack->echo_words * (r->stack->echo_words + 1) / 2);
-		break;
 	case RP_PORT_POWEROFF:
 		if (val == RP_RESET)
 			ln_end_stack(r, RP_RESET, val, "the top of the stack reset");
