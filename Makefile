@@ -28,7 +28,7 @@ FREE_OBJ := $(FREE_SRC:%.c=$(B)/obj/%.o)
 ROOT_OBJ := $(ROOT_SRC:%.c=$(B)/obj/%.o)
 
 all: $(B)/rampart $(B)/rampart-policy $(B)/timeline $(B)/layer.elf $(B)/layer-gcc.elf $(B)/layer-clang.elf $(B)/tapio \
-     $(B)/rampart-test $(B)/test/layer.elf $(B)/test/layer-gcc.elf $(B)/test/layer-clang.elf
+     $(B)/rampart-test $(B)/test/rampart-policy $(B)/test/layer.elf $(B)/test/layer-gcc.elf $(B)/test/layer-clang.elf
 
 $(B)/obj/src/root/%.o: src/root/%.c
 	@mkdir -p $(dir $@)
@@ -51,9 +51,11 @@ $(B)/rampart: $(B)/obj/src/root/main.o $(B)/librampart.a
 
 # The test build of the root (include/rampart/kinds.h, invariant 1): the
 # same objects as build/rampart but for the files that RP_TEST_BUILD
-# changes (the test kinds accepted, the root's test device, --echo), in
-# build/test/ with the test images beside it: build/rampart-test links to
-# it. Its jail, seals and checks are build/rampart's own objects.
+# changes (the test kinds accepted, the root's test device, --echo):
+# build/test/rampart (named rampart, so that its processes and threads are
+# named as the production root's), with the test images beside it;
+# build/rampart-test links to it. Its jail, seals and checks are
+# build/rampart's own objects (tests/layers/images.sh compares them).
 ROOT_TEST_SRC := src/root/config.c src/root/ln_dev.c src/root/main.c
 ROOT_TEST_OBJ := $(ROOT_TEST_SRC:%.c=$(B)/test/obj/%.o) \
 		 $(filter-out $(ROOT_TEST_SRC:%.c=$(B)/obj/%.o),$(ROOT_OBJ)) $(FREE_OBJ)
@@ -63,13 +65,19 @@ $(B)/test/obj/%.o: %.c
 	@echo "  CC $@"
 	$(Q)$(CC) $(COMMON) $(ROOTDEF) -DRP_TEST_BUILD -c $< -o $@
 
-$(B)/test/rampart-test: $(ROOT_TEST_OBJ)
+$(B)/test/rampart: $(ROOT_TEST_OBJ)
 	@echo "  LD $@"
 	$(Q)$(CC) -o $@ $^ $(LIBS)
 
-$(B)/rampart-test: $(B)/test/rampart-test
+$(B)/rampart-test: $(B)/test/rampart
 	@echo "  LN $@"
-	$(Q)ln -sf test/rampart-test $@
+	$(Q)ln -sf test/rampart $@
+
+# The policy compiler it runs, found beside it as beside build/rampart.
+$(B)/test/rampart-policy: $(B)/rampart-policy
+	@mkdir -p $(dir $@)
+	@echo "  LN $@"
+	$(Q)ln -sf ../rampart-policy $@
 
 # The policy program (host C): the nftables subset compiler and the
 # firewall's offline mode, which runs the engine of src/fw built for the host.

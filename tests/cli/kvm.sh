@@ -7,7 +7,8 @@
 set -u
 cd "$(dirname "$0")/../.."
 . tests/count.sh
-R=${RAMPART:-build/rampart}
+R=${RAMPART_TEST:-build/test/rampart} # the test build: its kinds (include/rampart/kinds.h)
+L=$(dirname "$(readlink -f "$R")") # its layer images: build/test
 K=build/images/vmlinuz
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
@@ -36,7 +37,7 @@ else
 	notok manifest-measured-event "$(head -c 300 "$T/err")"
 fi
 # One flipped byte in the clang variant: a stack of gcc layers alone still runs.
-mkdir -p "$T/flip" && cp build/layer-gcc.elf build/layer-clang.elf "$T/flip/"
+mkdir -p "$T/flip" && cp "$L/layer-gcc.elf" "$L/layer-clang.elf" "$T/flip/"
 SIZE=$(wc -c <"$T/flip/layer-clang.elf")
 OLD=$(od -An -tu1 -j $((SIZE / 2)) -N1 "$T/flip/layer-clang.elf" | tr -d ' ')
 printf "\\$(printf %o $((OLD ^ 1)))" | dd of="$T/flip/layer-clang.elf" bs=1 seek=$((SIZE / 2)) conv=notrunc 2>/dev/null
@@ -52,7 +53,7 @@ elif ! setpriv --help 2>&1 | grep -q -- --reuid; then
 	skip kvm-permission "no setpriv with --reuid (util-linux) on this host"
 	skip kvm-permission-layers "no setpriv with --reuid (util-linux) on this host"
 else
-	cp "$K" "$T/k" && cp build/layer-gcc.elf build/layer-clang.elf "$T/" &&
+	cp "$K" "$T/k" && cp "$L/layer-gcc.elf" "$L/layer-clang.elf" "$T/" &&
 		chmod 755 "$T" && chmod 644 "$T/k" "$T"/layer-*.elf
 	as_nobody() { setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups "$@"; }
 	expect kvm-permission 1 "/dev/kvm: permission denied (run as root or join the kvm group)" -- as_nobody $R run --kernel "$T/k"
