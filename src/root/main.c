@@ -73,7 +73,11 @@ static const char usage_text[] =
 	"  --memory-limit SIZE  the root's memory, all of it (guest, layers, the root), as\n"
 	"                       a cgroup v2 memory.max; units as --mem\n"
 	"layered stacks (ring-3 layers, from the root up):\n"
-	"  --layers K1,K2,...   pass, test, ...; the top: vmm (boots --kernel), spin, test\n"
+	"  --layers K1,K2,...   pass, firewall, wrapper, ids, watch; the top: vmm (boots\n"
+	"                       --kernel)\n"
+#ifdef RP_TEST_BUILD
+	"                       rampart-test: also the test kinds (include/rampart/kinds.h)\n"
+#endif
 	"                       K@gcc or K@clang picks a layer's variant of the layer\n"
 	"                       kernel; by default adjacent layers differ (gcc, clang, ...)\n"
 	"  --layer-image PATH   a folder of layer-gcc.elf and layer-clang.elf (default:\n"
