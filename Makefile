@@ -27,7 +27,8 @@ LIBS     := -ljansson -lseccomp -lpthread
 FREE_OBJ := $(FREE_SRC:%.c=$(B)/obj/%.o)
 ROOT_OBJ := $(ROOT_SRC:%.c=$(B)/obj/%.o)
 
-all: $(B)/rampart $(B)/rampart-policy $(B)/timeline $(B)/layer.elf $(B)/layer-gcc.elf $(B)/layer-clang.elf $(B)/tapio
+all: $(B)/rampart $(B)/rampart-policy $(B)/timeline $(B)/layer.elf $(B)/layer-gcc.elf $(B)/layer-clang.elf $(B)/tapio \
+     $(B)/rampart-test $(B)/test/rampart-policy $(B)/test/layer.elf $(B)/test/layer-gcc.elf $(B)/test/layer-clang.elf
 
 $(B)/obj/src/root/%.o: src/root/%.c
 	@mkdir -p $(dir $@)
@@ -47,6 +48,36 @@ $(B)/librampart.a: $(FREE_OBJ) $(ROOT_OBJ)
 $(B)/rampart: $(B)/obj/src/root/main.o $(B)/librampart.a
 	@echo "  LD $@"
 	$(Q)$(CC) -o $@ $^ $(LIBS)
+
+# The test build of the root (include/rampart/kinds.h, invariant 1): the
+# same objects as build/rampart but for the files that RP_TEST_BUILD
+# changes (the test kinds accepted, the root's test device, --echo):
+# build/test/rampart (named rampart, so that its processes and threads are
+# named as the production root's), with the test images beside it;
+# build/rampart-test links to it. Its jail, seals and checks are
+# build/rampart's own objects (tests/layers/images.sh compares them).
+ROOT_TEST_SRC := src/root/config.c src/root/ln_dev.c src/root/main.c
+ROOT_TEST_OBJ := $(ROOT_TEST_SRC:%.c=$(B)/test/obj/%.o) \
+		 $(filter-out $(ROOT_TEST_SRC:%.c=$(B)/obj/%.o),$(ROOT_OBJ)) $(FREE_OBJ)
+
+$(B)/test/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC $@"
+	$(Q)$(CC) $(COMMON) $(ROOTDEF) -DRP_TEST_BUILD -c $< -o $@
+
+$(B)/test/rampart: $(ROOT_TEST_OBJ)
+	@echo "  LD $@"
+	$(Q)$(CC) -o $@ $^ $(LIBS)
+
+$(B)/rampart-test: $(B)/test/rampart
+	@echo "  LN $@"
+	$(Q)ln -sf test/rampart $@
+
+# The policy compiler it runs, found beside it as beside build/rampart.
+$(B)/test/rampart-policy: $(B)/rampart-policy
+	@mkdir -p $(dir $@)
+	@echo "  LN $@"
+	$(Q)ln -sf ../rampart-policy $@
 
 # The policy program (host C): the nftables subset compiler and the
 # firewall's offline mode, which runs the engine of src/fw built for the host.
@@ -82,9 +113,10 @@ $(B)/ids-hsbench: bench/ids-hsbench.c src/ids/blob.h
 $(B)/unchecked/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC $@"
-	$(Q)$(CC) $(COMMON) $(ROOTDEF) -DRP_BENCH_UNCHECKED -c $< -o $@
+	$(Q)$(CC) $(COMMON) $(ROOTDEF) -DRP_BENCH_UNCHECKED -DRP_TEST_BUILD -c $< -o $@
 
-$(B)/rampart-unchecked: $(B)/obj/src/root/main.o $(ROOT_SRC:%.c=$(B)/unchecked/%.o) $(FREE_OBJ)
+# A test build (its stacks are spin's), in build/test/ beside the test images.
+$(B)/test/rampart-unchecked: $(B)/unchecked/src/root/main.o $(ROOT_SRC:%.c=$(B)/unchecked/%.o) $(FREE_OBJ)
 	@echo "  LD $@"
 	$(Q)$(CC) -o $@ $^ $(LIBS)
 
@@ -107,7 +139,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%)
 $(B)/asan/src/root/%.o: src/root/%.c
 	@mkdir -p $(dir $@)
 	@echo "  CC $@"
-	$(Q)$(CC) $(COMMON) $(SAN) $(ROOTDEF) -c $< -o $@
+	$(Q)$(CC) $(COMMON) $(SAN) $(ROOTDEF) -DRP_TEST_BUILD -c $< -o $@
 
 $(B)/asan/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -202,7 +234,7 @@ FROOT_OBJ := $(filter-out %/kvm_ioctl.o %/sigsys.o,$(ROOT_SRC:%.c=$(B)/fuzzobj/%
 $(B)/fuzzobj/src/root/%.o: src/root/%.c
 	@mkdir -p $(dir $@)
 	@echo "  CC $@"
-	$(Q)$(CLANG) $(COMMON) $(FSAN) $(ROOTDEF) -Wno-missing-field-initializers -c $< -o $@
+	$(Q)$(CLANG) $(COMMON) $(FSAN) $(ROOTDEF) -DRP_TEST_BUILD -Wno-missing-field-initializers -c $< -o $@
 
 # The fake and the checks: sanitized, but not coverage the fuzzer steers by.
 $(B)/fuzzobj/tests/unit/%.o: tests/unit/%.c $(LN_FAKE_H)
@@ -289,7 +321,7 @@ demo: deps
 	@scripts/demo.sh
 
 bench: deps
-	@$(MAKE) --no-print-directory all images $(B)/cpuwork $(B)/rampart-unchecked
+	@$(MAKE) --no-print-directory all images $(B)/cpuwork $(B)/test/rampart-unchecked
 	@bench/layers.sh
 	@bench/run.sh
 	@bench/iperf.sh
@@ -326,7 +358,7 @@ clean:
 	rm -rf $(B)
 
 .PHONY: all unit cli ids-verify-all ids-diff layers fuzz fuzz-build fuzz-smoke deps images system check demo bench bench-fw bench-ids bench-net bench-jail format clean
--include $(shell find $(B)/obj $(B)/asan $(B)/fuzzobj $(B)/unit -type f -name '*.d' 2>/dev/null)
+-include $(shell find $(B)/obj $(B)/test/obj $(B)/unchecked $(B)/asan $(B)/fuzzobj $(B)/unit -type f -name '*.d' 2>/dev/null)
 
 # ---- layers (ring-3 images) -------------------------------------------------
 # The layer kernel: freestanding, CPL 3, linked at RP_IMAGE_BASE with one
@@ -370,35 +402,49 @@ $(B)/layer-seed: FORCE
 	case $$new in *[!A-Za-z0-9]*) echo "LAYER_SEED=$$new: use letters and digits" >&2; exit 1;; esac; \
 	if [ "$$(cat $@ 2>/dev/null)" != "$$new" ]; then echo "$$new" >$@; echo "  SEED $$new"; fi
 
-define layer_variant
-LAYER_OBJ_$(1) := $$(patsubst %,$(B)/layerobj-$(1)/%.o,$$(basename $$(LAYER_SRC)))
+# The test images (build/test/layer-gcc.elf, layer-clang.elf, layer.elf):
+# every source, the test personalities (RP_TEST_BUILD: include/rampart/kinds.h)
+# too, for build/rampart-test; the production images above have none of
+# them (tests/layers/images.sh checks their symbols).
+LAYER_TEST_SRC := $(addprefix src/layer/,abuse.c badring.c churn.c flood.c hog.c iotest.c \
+		  mapinfo.c sealfill.c spin.c testkinds.c)
+LAYER_PROD_SRC := $(filter-out $(LAYER_TEST_SRC),$(LAYER_SRC))
 
-$(B)/layerobj-$(1)/%.o: %.c
+# $(1) variant, $(2) its objects' folder under build/, $(3) the image, $(4) sources, $(5) flags
+define layer_variant
+LAYER_OBJ_$(2) := $$(patsubst %,$(B)/$(2)/%.o,$$(basename $(4)))
+
+$(B)/$(2)/%.o: %.c
 	@mkdir -p $$(dir $$@)
 	@echo "  CC $$@"
-	$$(Q)$$(LAYER_CC_$(1)) $$(LAYERFLAGS) $$(LAYERFLAGS_$(1)) $$(if $$(filter src/ids/%,$$<),$(HSRT_INC)) -c $$< -o $$@
+	$$(Q)$$(LAYER_CC_$(1)) $$(LAYERFLAGS) $$(LAYERFLAGS_$(1)) $(5) $$(if $$(filter src/ids/%,$$<),$(HSRT_INC)) -c $$< -o $$@
 
-$(B)/layerobj-$(1)/%.o: %.S
+$(B)/$(2)/%.o: %.S
 	@mkdir -p $$(dir $$@)
 	@echo "  AS $$@"
-	$$(Q)$$(LAYER_CC_$(1)) $$(LAYERFLAGS) $$(LAYERFLAGS_$(1)) -c $$< -o $$@
+	$$(Q)$$(LAYER_CC_$(1)) $$(LAYERFLAGS) $$(LAYERFLAGS_$(1)) $(5) -c $$< -o $$@
 
-$(B)/layerobj-$(1)/layer-order.ld: $$(LAYER_OBJ_$(1)) $(B)/layer-seed scripts/layer-order.py
+$(B)/$(2)/layer-order.ld: $$(LAYER_OBJ_$(2)) $(B)/layer-seed scripts/layer-order.py
 	@echo "  GEN $$@"
-	$$(Q)scripts/layer-order.py "$$$$(cat $(B)/layer-seed)" $(1) $$@ $$(LAYER_OBJ_$(1))
+	$$(Q)scripts/layer-order.py "$$$$(cat $(B)/layer-seed)" $(1) $$@ $$(LAYER_OBJ_$(2))
 
-$(B)/layer-$(1).elf: $$(LAYER_OBJ_$(1)) src/layer/layer.ld $(B)/layerobj-$(1)/layer-order.ld
+$(3): $$(LAYER_OBJ_$(2)) src/layer/layer.ld $(B)/$(2)/layer-order.ld
 	@echo "  LD $$@"
 	$$(Q)$$(GCC) -nostdlib -static -no-pie -Wl,--build-id=none -Wl,--fatal-warnings \
-		-L $(B)/layerobj-$(1) -T src/layer/layer.ld -o $$@ $$(LAYER_OBJ_$(1)) $(HSRT_LIB) $(PCRE2_LIB)
+		-L $(B)/$(2) -T src/layer/layer.ld -o $$@ $$(LAYER_OBJ_$(2)) $(HSRT_LIB) $(PCRE2_LIB)
 endef
-$(foreach v,$(LAYER_VARIANTS),$(eval $(call layer_variant,$(v))))
+$(foreach v,$(LAYER_VARIANTS),$(eval $(call layer_variant,$(v),layerobj-$(v),$(B)/layer-$(v).elf,$(LAYER_PROD_SRC),)))
+$(foreach v,$(LAYER_VARIANTS),$(eval $(call layer_variant,$(v),test/layerobj-$(v),$(B)/test/layer-$(v).elf,$(LAYER_SRC),-DRP_TEST_BUILD)))
 
 $(B)/layer.elf: $(B)/layer-gcc.elf
+	@echo "  CP $@"
+	$(Q)cp $< $@
+
+$(B)/test/layer.elf: $(B)/test/layer-gcc.elf
 	@echo "  CP $@"
 	$(Q)cp $< $@
 
 FORCE:
 .PHONY: FORCE
 
--include $(shell find $(LAYER_VARIANTS:%=$(B)/layerobj-%) -type f -name '*.d' 2>/dev/null)
+-include $(shell find $(LAYER_VARIANTS:%=$(B)/layerobj-%) $(LAYER_VARIANTS:%=$(B)/test/layerobj-%) -type f -name '*.d' 2>/dev/null)

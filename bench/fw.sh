@@ -21,7 +21,7 @@
 set -u
 cd "$(dirname "$0")/.." || exit 1
 P=build/rampart-policy
-R=build/rampart
+R=build/test/rampart
 O=build/bench/fw
 FRAMES=${FW_FRAMES:-200000}
 RUNS=${FW_RUNS:-3}

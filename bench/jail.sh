@@ -14,14 +14,14 @@
 #      (bench/loc.sh).
 # Writes docs/benchmarks-jail.md.
 cd "$(dirname "$0")/.." || exit 1
-R=build/rampart
+R=build/test/rampart
 RUNS=${BENCH_RUNS:-5}
 SECS=${BENCH_SECS:-6}
 N1=${BENCH_DOORBELLS:-4000}
 N2=$((N1 * 3))
 out=docs/benchmarks-jail.md
 mkdir -p build/bench
-[ -x $R ] && [ -f build/layer-gcc.elf ] || { echo "bench: run make first"; exit 1; }
+[ -x $R ] && [ -f build/test/layer-gcc.elf ] || { echo "bench: run make first"; exit 1; }
 
 field() { sed -n "s/.*\"event\":\"end\".*\"$1\":\([0-9.e+-]*\).*/\1/p" | tail -n1; }
 median() { tr ' ' '\n' | grep . | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }

@@ -9,17 +9,17 @@
 #      cost per layer crossed, least-squares slope and fit;
 #   3. CPU-bound work in the guest at depth 1, 3, 6 against the host;
 #   4. what the integrity checks cost: the same exits and the start of a
-#      stack with build/rampart-unchecked (no control-state check, no
+#      stack with build/test/rampart-unchecked (no control-state check, no
 #      measuring, no sealing), in the same run.
 cd "$(dirname "$0")/.." || exit 1
-R=build/rampart
+R=build/test/rampart
 RUNS=${BENCH_RUNS:-3}
 N1=${BENCH_DOORBELLS:-2000}
 N2=$((N1 * 3))
 CPU_N=${BENCH_CPU_N:-400000000}
 out=docs/benchmarks-layers.md
-[ -x $R ] && [ -f build/layer-gcc.elf ] && [ -f build/layer-clang.elf ] && [ -x build/cpuwork ] &&
-	[ -x build/rampart-unchecked ] || { echo "bench: run make first"; exit 1; }
+[ -x $R ] && [ -f build/test/layer-gcc.elf ] && [ -f build/test/layer-clang.elf ] && [ -x build/cpuwork ] &&
+	[ -x build/test/rampart-unchecked ] || { echo "bench: run make first"; exit 1; }
 
 # field NAME: a number from the stack's "end" event on stdin
 field() { sed -n "s/.*\"event\":\"end\".*\"$1\":\([0-9.e+-]*\).*/\1/p" | tail -n1; }
@@ -98,21 +98,21 @@ mmio=$(per_exit_mode spin 8) && port=$(per_exit_mode spin 1) || exit 1
 echo "bench: the integrity checks"
 for d in 1 3 6; do
 	L="$(pass_n $((d - 1)))spin"
-	R=build/rampart-unchecked
+	R=build/test/rampart-unchecked
 	off=$(per_exit "$L") || exit 1
-	R=build/rampart
+	R=build/test/rampart
 	on=$(per_exit "$L") || exit 1
 	chk="$chk| exit forwarded to the root, depth $d (µs) | $on | $off | $(echo "$on $off" | awk '{ printf "%.3f", $1 / $2 }') |
 "
 done
 # Start-up: building, measuring and sealing 6 layers, to the first doorbell's end.
-for b in build/rampart build/rampart-unchecked; do
+for b in build/test/rampart build/test/rampart-unchecked; do
 	v=
 	R=$b
 	for r in $(seq $((RUNS * 3))); do v="$v $(stack "$(pass_n 5)spin" "1,1")" || exit 1; done
 	eval "start_$(basename $b | tr - _)=$(echo "$v" | median | awk '{ printf "%.4f", $1 }')"
 done
-R=build/rampart
+R=build/test/rampart
 chk="$chk| start of a 6-layer stack, to its end (s) | $start_rampart | $start_rampart_unchecked | $(echo "$start_rampart $start_rampart_unchecked" | awk '{ printf "%.3f", $1 / $2 }') |
 "
 
@@ -174,7 +174,7 @@ exits_kept=$(sed -n '/^## Exits per frame and per block request/,$p' $out 2>/dev
 	echo
 	echo "## What the integrity checks cost (goal: ≤ 5% of an exit)"
 	echo
-	echo "The same stacks run by \`build/rampart\` and by \`build/rampart-unchecked\`,"
+	echo "The same stacks run by \`build/test/rampart\` and by \`build/test/rampart-unchecked\`,"
 	echo "an A/B build of the root without the pinned control-state check on each"
 	echo "exit (and without the registers KVM syncs for it), without measuring the"
 	echo "layer images and without sealing (no page-table walk, no slot splits)."

@@ -33,6 +33,9 @@ POLICY=$ROOT/build/rampart-policy
 # Every layer image of the build (layer.elf and its variants).
 LAYERS=$(ls "$ROOT"/build/layer*.elf 2>/dev/null || true)
 [ -n "$LAYERS" ] && inputs="$inputs $LAYERS"
+# The test build (the test kinds' root and images: the layer suites run it).
+TESTB=$(ls "$ROOT"/build/test/rampart "$ROOT"/build/test/layer*.elf 2>/dev/null || true)
+[ -n "$TESTB" ] && inputs="$inputs $TESTB"
 [ -d bench ] && inputs="$inputs bench"
 # A root binary that appeared or vanished since the last build also counts.
 stamp=$IMG/testhost.rampart
@@ -76,6 +79,12 @@ fi
 [ -x "$TAPIO" ] && copy_bin "$st" "$TAPIO" && cp "$TAPIO" "$st/rampart/build/tapio"
 [ -x "$POLICY" ] && copy_bin "$st" "$POLICY" && cp "$POLICY" "$st/rampart/build/rampart-policy"
 for f in $LAYERS; do cp "$f" "$st/rampart/build/"; done
+if [ -n "$TESTB" ]; then
+	mkdir -p "$st/rampart/build/test"
+	for f in $TESTB; do cp "$f" "$st/rampart/build/test/"; done
+	[ -x "$POLICY" ] && ln -sf ../rampart-policy "$st/rampart/build/test/rampart-policy"
+	ln -sf test/rampart "$st/rampart/build/rampart-test"
+fi
 echo "$have" >"$stamp.new"
 
 # The guest images and the test scripts, laid out like the repository.

@@ -191,6 +191,21 @@ struct rp_exit {
 #define RP_IMAGE_BASE 0x200000 /* 2 MiB: the system area is below */
 #define RP_BOOT_MAGIC 0x5452504d4152ULL /* "RAMPRT" */
 #define RP_FAULT_PORT 0x0511 /* the ring-0 stub reports a vector here, then halts */
+
+/*
+ * The ports a stack's top writes to end the stack and to print, which each
+ * layer forwards to its parent and the root's device below layer 1 handles.
+ */
+#define RP_PORT_POWEROFF 0x6f0 /* out, 32 bits: exit code; 0 powered off, 2 reset, 3 crashed */
+#define RP_PORT_CONSOLE 0x6f4  /* out: one byte of the stack's console */
+/*
+ * The test ports (only the test builds, RP_TEST_BUILD: include/rampart/kinds.h):
+ * what a spin guest talks to, answered by the root's test device or a test layer.
+ */
+#define RP_TPORT_DOORBELL 0x600 /* out: one per doorbell, value = index */
+#define RP_TPORT_RESULT 0x604   /* out: the cpu mode's result */
+#define RP_TPORT_ECHO_IN 0x608  /* in: the next word, 0 = the end */
+#define RP_TPORT_ECHO_SUM 0x60c /* out: the sum of the words read */
 #define RP_MAX_PAYLOAD 8
 
 /*
@@ -204,7 +219,12 @@ struct rp_exit {
 #define RP_DEV_SIZE 0x1000ULL
 #define RP_MAX_DEVS 4
 
-/* One device of struct rp_boot_info: a virtio device id (2: block) and its window. */
+/* The virtio device ids of struct rp_dev (the virtio spec's). */
+#define RP_DEV_ID_NET 1
+#define RP_DEV_ID_BLOCK 2
+#define RP_DEV_ID_RNG 4
+
+/* One device of struct rp_boot_info: a virtio device id (RP_DEV_ID_*) and its window. */
 struct rp_dev {
 	uint32_t id;
 	uint32_t pad;

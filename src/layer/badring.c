@@ -110,7 +110,7 @@ static __attribute__((noreturn)) void br_end(const char *what, uint64_t v)
 	}
 	line_send(&l);
 	for (;;)
-		port_out(TPORT_POWEROFF, 4, what ? LAYER_CODE_BAD : 0);
+		port_out(RP_PORT_POWEROFF, 4, what ? LAYER_CODE_BAD : 0);
 }
 
 static void w64(uint64_t off, uint64_t v)

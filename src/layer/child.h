@@ -37,11 +37,13 @@ struct child {
  * args[1..]. 0, or -1 after logging why.
  */
 int child_start(const struct rp_boot_info *info, struct child *c);
+#ifdef RP_TEST_BUILD
 /* Tests only: called on a child built but not yet mapped (an attack's hook). */
 extern void (*child_built_hook)(struct child *c);
 /* Tests only: nonzero, the system area is mapped as [0, child_split_sys)
  * read-only and the rest of it read-write (an attack on sealing). */
 extern uint64_t child_split_sys;
+#endif
 /* The same, listing devs[0 .. ndevs) in the child's boot info (their windows
  * are the child's; its accesses there exit to us as RP_EXIT_MMIO). */
 int child_start_devs(const struct rp_boot_info *info, struct child *c, const struct rp_dev *devs,

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The layer kernel's stack protector, and its two test-only kinds.
+ * The layer kernel's stack protector, and its two test-only kinds (the
+ * test images only: RP_TEST_BUILD).
  *
  * Every layer object is built with -fstack-protector-strong and
  * -mstack-protector-guard=global: a function with a local array or a local
@@ -39,6 +40,7 @@ void __stack_chk_fail(void)
 	hc_exit(LAYER_CODE_STACK);
 }
 
+#ifdef RP_TEST_BUILD
 /*
  * "canary" (tests only, a pass otherwise): log the first 8 bytes of the
  * SHA-256 of our canary, never the canary itself, and whether the guard the
@@ -100,3 +102,4 @@ void overrun_main(const struct rp_boot_info *info)
 	hc_log("overrun: returned");
 	hc_exit(0);
 }
+#endif

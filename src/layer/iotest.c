@@ -107,7 +107,7 @@ static __attribute__((noreturn)) void io_end(const char *what, uint64_t v)
 	line_dec(&l, v);
 	line_send(&l);
 	for (;;)
-		port_out(TPORT_POWEROFF, 4, code);
+		port_out(RP_PORT_POWEROFF, 4, code);
 }
 
 /* Run the open batch of block requests (sector[k]: where request k

@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The layer kernel: one binary, the personality chosen by the boot info's
- * kind. It runs at CPL 3, identity-mapped (a pointer is a guest-physical
- * address), entered at _start (start.S) with rdi = the boot info.
+ * kind (include/rampart/kinds.h). It runs at CPL 3, identity-mapped (a
+ * pointer is a guest-physical address), entered at _start (start.S) with
+ * rdi = the boot info. The production images (build/layer-*.elf) run
+ * pass, firewall, wrapper, ids, watch and vmm (main.c, vmm.c); every other
+ * kind is a test personality, only in the test images (build/test/,
+ * RP_TEST_BUILD: testkinds.c and the files it names).
  *
  * Personalities and their args (boot info args[]):
  *  "pass"  transparent: args[0] = child memory (bytes, 2 MiB multiple);
@@ -44,17 +48,17 @@
 
 #include "rampart/abi.h"
 
-/* The test ports a spin guest talks to (the root's test device uses them). */
-#define TPORT_DOORBELL 0x600 /* out: one per doorbell, value = index */
-#define TPORT_RESULT 0x604   /* out: the cpu mode's result */
-#define TPORT_ECHO_IN 0x608  /* in: the next word, 0 = the end */
-#define TPORT_ECHO_SUM 0x60c /* out: the sum of the words read */
-#define TPORT_POWEROFF 0x6f0 /* out: exit code; the guest is done */
+/* The ports (RP_PORT_*, RP_TPORT_*) and the kinds: include/rampart/abi.h, kinds.h. */
 
 #define LAYER_CODE_DEAD 0xdead /* the child crashed */
 #define LAYER_CODE_BAD 0xbad   /* bad boot info, or a failed check */
 
 uint64_t layer_main(const struct rp_boot_info *info);
+/* The pass family's loop, kind its number (main.c); and its handling of exits all parents share. */
+__attribute__((noreturn)) void pass_main(const struct rp_boot_info *info, int kind);
+void layer_common_exit(const char *who, const struct rp_exit *ex);
+
+/* The test personalities' loops: the test images only (testkinds.c). */
 __attribute__((noreturn)) void spin_main(const struct rp_boot_info *info);
 __attribute__((noreturn)) void abuse_main(const struct rp_boot_info *info);
 __attribute__((noreturn)) void churn_main(const struct rp_boot_info *info);

@@ -42,15 +42,15 @@ static uint64_t spin_mode(const struct rp_boot_info *info, uint64_t mode, uint64
 	switch (mode) {
 	case 1:
 		for (i = 0; i < n; i++)
-			port_out(TPORT_DOORBELL, 4, (uint32_t)i);
+			port_out(RP_TPORT_DOORBELL, 4, (uint32_t)i);
 		return 0;
 	case 2:
-		port_out(TPORT_RESULT, 4, spin_cpu(n));
+		port_out(RP_TPORT_RESULT, 4, spin_cpu(n));
 		return 0;
 	case 3:
-		while ((w = port_in(TPORT_ECHO_IN, 4)) != 0)
+		while ((w = port_in(RP_TPORT_ECHO_IN, 4)) != 0)
 			sum += w;
-		port_out(TPORT_ECHO_SUM, 4, sum);
+		port_out(RP_TPORT_ECHO_SUM, 4, sum);
 		return 0;
 	case 4:
 		__asm__ volatile("ud2");
@@ -80,7 +80,7 @@ static uint64_t spin_mode(const struct rp_boot_info *info, uint64_t mode, uint64
 			break;
 		port_out(RP_FAULT_PORT, 4, 6);
 		for (i = 0; i < n; i++)
-			port_out(TPORT_DOORBELL, 4, (uint32_t)i);
+			port_out(RP_TPORT_DOORBELL, 4, (uint32_t)i);
 		return 0;
 	}
 	return LAYER_CODE_BAD;
@@ -91,5 +91,5 @@ void spin_main(const struct rp_boot_info *info)
 	uint64_t code = spin_mode(info, info->args[0], info->args[1]);
 
 	for (;;)
-		port_out(TPORT_POWEROFF, 4, (uint32_t)code);
+		port_out(RP_PORT_POWEROFF, 4, (uint32_t)code);
 }

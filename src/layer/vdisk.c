@@ -32,7 +32,6 @@
 #include "layer/vdev.h"
 #include "lib/rt.h"
 
-#define VIRTIO_ID_BLOCK 2
 #define VDRV_SEGS (VDRV_QUEUE_SIZE - 2) /* header and status take two descriptors */
 #define EIO 5 /* errno's EIO: VIRTIO_BLK_S_IOERR in the child */
 
@@ -206,4 +205,4 @@ static void report(const struct vdev *v, struct line *l)
 }
 
 struct vdev vdisk_dev = {
-    .name = "disk", .id = VIRTIO_ID_BLOCK, .allow = WR_DEV_DISK, .init = init, .report = report};
+    .name = "disk", .id = RP_DEV_ID_BLOCK, .allow = WR_DEV_DISK, .init = init, .report = report};

@@ -22,9 +22,6 @@
 #include "lib/rt.h"
 
 #define BIG_PAGE 0x200000ULL
-#ifndef TPORT_CONSOLE
-#define TPORT_CONSOLE 0x6f4 /* out: one byte of our own console */
-#endif
 #define VMM_MAX_MEM (3ULL << 30) /* one RAM region, below BOOT_HOLE_START */
 
 #define I8042_DATA 0x60
@@ -55,7 +52,7 @@ static __attribute__((noreturn)) void vmm_fail(const char *what, const char *det
 
 static __attribute__((noreturn)) void vmm_end(uint64_t code)
 {
-	port_out(TPORT_POWEROFF, 4, (uint32_t)code);
+	port_out(RP_PORT_POWEROFF, 4, (uint32_t)code);
 	hc_exit(code);
 }
 
@@ -92,7 +89,7 @@ static void *guest_dev_ptr(void *ctx, uint64_t gpa, uint64_t len, bool write)
 static void uart_put(void *ctx, uint8_t c)
 {
 	(void)ctx;
-	port_out(TPORT_CONSOLE, 1, c);
+	port_out(RP_PORT_CONSOLE, 1, c);
 }
 
 static uint32_t uart_level; /* the UART's interrupt line, sent with each run (vdev_run) */

@@ -30,7 +30,6 @@
 #include "layer/vdev.h"
 #include "lib/rt.h"
 
-#define VIRTIO_ID_NET 1
 /* CSUM, HOST_TSO4, HOST_TSO6, HOST_ECN */
 #define VNET_TX_OFFLOADS ((1ULL << 0) | (1ULL << 11) | (1ULL << 12) | (1ULL << 13))
 #define VNET_NOTIFY 0x050 /* virtio-mmio QueueNotify */
@@ -266,7 +265,7 @@ static void report(const struct vdev *v, struct line *l)
 }
 
 struct vdev vnet_dev = {.name = "net",
-			.id = VIRTIO_ID_NET,
+			.id = RP_DEV_ID_NET,
 			.allow = WR_DEV_NET,
 			.init = init,
 			.mmio = mmio,

@@ -11,7 +11,6 @@
 #include "fw/wrap.h"
 #include "layer/vdev.h"
 
-#define VIRTIO_ID_RNG 4
 
 static struct {
 	struct vdrv_rng drv;
@@ -48,4 +47,4 @@ static int init(struct vdev *v, const char **why)
 	return 0;
 }
 
-struct vdev vrng_dev = {.name = "rng", .id = VIRTIO_ID_RNG, .allow = WR_DEV_RNG, .init = init};
+struct vdev vrng_dev = {.name = "rng", .id = RP_DEV_ID_RNG, .allow = WR_DEV_RNG, .init = init};

@@ -27,6 +27,7 @@
 
 #include "boot/boot.h"
 #include "fw/watch.h"
+#include "rampart/kinds.h"
 #include "root/log.h"
 
 
@@ -44,9 +45,6 @@ void config_defaults(struct rp_config *c)
 	}
 	jail_defaults(&c->jail);
 }
-
-/* Personalities of the layer kernel (src/layer). */
-static const char *const layer_kinds[] = {"pass", "test", "spin", "ropass", "tick", "abuse", "churn", "vmm", "unpin", "smash", "pair", "io", "canary", "overrun", "scribble", "ptscribble", "wxmap", "badcode", "wxpte", "execdata", "loadcr3", "flaky", "rowrite", "ptwrite", "dtwrite", "ptloop", "idtwrite", "splitsys", "ptalias", "ring0", "sysalias", "guestport", "reseal", "sealfill", "flood", "hog", "badring", "firewall", "fwflaky", "wrapper", "ids", "relrowrite", "watch", "mapinfo", NULL};
 
 /* Variants of the layer kernel, each its own image: layer-VARIANT.elf (Makefile). */
 const char *const config_variants[] = {"gcc", "clang", NULL};
@@ -87,14 +85,14 @@ const char *config_layer_variant(const struct rp_config *c, unsigned i)
 static int add_layer(struct rp_config *c, const char *kind, size_t len, const char *variant,
 		     size_t vlen, char *err, size_t errlen)
 {
-	unsigned i;
+	int k = rp_kind_find(kind, len);
 
-	for (i = 0; layer_kinds[i]; i++)
-		if (strlen(layer_kinds[i]) == len && strncmp(layer_kinds[i], kind, len) == 0)
-			break;
-	if (!layer_kinds[i])
-		return refuse(err, errlen, "layer '%.*s': unknown kind (pass, ropass, tick, test, spin, abuse, churn, io, vmm)", (int)len,
-			    kind);
+	if (k < 0)
+		return refuse(err, errlen, "layer '%.*s': unknown kind (pass, firewall, wrapper, ids, "
+					   "watch, vmm)", (int)len, kind);
+	if ((rp_kinds[k].flags & RP_KF_TEST) && !RP_TESTS)
+		return refuse(err, errlen, "layer kind '%.*s' is a test personality: only "
+					   "rampart-test runs it", (int)len, kind);
 	if (variant && variant_index(variant, vlen) < 0)
 		return refuse(err, errlen, "layer '%.*s': unknown variant '%.*s' (gcc, clang)",
 			      (int)len, kind, (int)vlen, variant);
@@ -125,10 +123,17 @@ int config_add_layers(struct rp_config *c, const char *list, char *err, size_t e
 	}
 }
 
+/* Has kind (a known one) flags f (RP_KF_*, include/rampart/kinds.h)? */
+static bool kind_has(const char *kind, unsigned f)
+{
+	int k = rp_kind_find(kind, strlen(kind));
+
+	return k >= 0 && (rp_kinds[k].flags & f);
+}
+
 bool config_kind_has_policy(const char *kind)
 {
-	return !strcmp(kind, "firewall") || !strcmp(kind, "fwflaky") || !strcmp(kind, "wrapper") ||
-	       !strcmp(kind, "ids") || !strcmp(kind, "watch");
+	return kind_has(kind, RP_KF_POLICY);
 }
 
 /* A watch's timing, checked against the blob's own bounds (src/fw/watch.h). */
@@ -788,27 +793,21 @@ static int check_stack(const struct rp_config *c, char *err, size_t errlen)
 
 		unsigned i;
 
-		if (strcmp(top, "spin") && strcmp(top, "test") && strcmp(top, "abuse") &&
-		    strcmp(top, "churn") && strcmp(top, "vmm") && strcmp(top, "io") &&
-		    strcmp(top, "overrun") && strcmp(top, "sealfill") &&
-		    strcmp(top, "flood") && strcmp(top, "hog") &&
-		    strcmp(top, "badring"))
-			return refuse(err, errlen, "the top layer '%s' needs a child: put spin, test, "
-						 "abuse, churn, io or vmm on top", c->layers[c->nlayers - 1]);
+		if (!kind_has(top, RP_KF_TOP))
+			return refuse(err, errlen, "the top layer '%s' needs a child: put %s on top",
+				      c->layers[c->nlayers - 1],
+				      RP_TESTS ? "spin, test, abuse, churn, io or vmm" : "vmm");
 		for (i = 0; i + 1 < c->nlayers; i++)
 			if (strcmp(c->layers[i], "vmm") == 0)
 				return refuse(err, errlen, "layer %u 'vmm': only the top layer can "
 							 "be the vmm", i + 1);
-		if ((c->ndisks || c->nnets) && strcmp(top, "vmm") && strcmp(top, "io") &&
-		    strcmp(top, "badring"))
+		if ((c->ndisks || c->nnets) && !kind_has(top, RP_KF_DEVTOP))
 			return refuse(err, errlen, "a disk or network goes through the layers to a vmm "
 						 "(or io) top only: put vmm on top, or run no layers");
-		/* The layers below the top hand the devices on: pass, ropass, tick,
-		 * flaky and the firewalls do. */
+		/* The layers below the top hand the devices on (RP_KF_HANDS): pass,
+		 * ropass, tick, flaky and the defensive layers do. */
 		for (i = 0; (c->ndisks || c->nnets) && i + 1 < c->nlayers; i++)
-			if (strcmp(c->layers[i], "pass") && strcmp(c->layers[i], "ropass") &&
-			    strcmp(c->layers[i], "tick") && strcmp(c->layers[i], "flaky") &&
-			    !config_kind_has_policy(c->layers[i]))
+			if (!kind_has(c->layers[i], RP_KF_HANDS))
 				return refuse(err, errlen, "layer %u '%s' does not hand devices on: "
 							 "only pass, ropass, tick, flaky, firewall, "
 							 "wrapper and ids go "

@@ -289,6 +289,10 @@ extern volatile int ln_stop_fd;
 /* ln_dev.c: layer 1's devices, the root's test device */
 int ln_devs_open(struct ln_root *r, struct ln_node *n);
 void ln_root_device(struct ln_root *r, struct ln_vcpu *v);
+#ifdef RP_TEST_BUILD
+/* The root's test device (ln_dev.c, rampart-test only): true when it took the port I/O. */
+bool ln_test_device(struct ln_root *r, struct kvm_run *run, uint8_t *data, uint32_t val);
+#endif
 void ln_reset_devices(struct ln_root *r, const struct ln_node *n);
 
 /* layer.c: building a stack */

@@ -2,8 +2,9 @@
 /*
  * The root's devices for layer 1: its disk (virtio-blk), its rng
  * (virtio-rng) and its network (virtio-net) as virtio-mmio windows, and
- * the root's test device below layer 1 (ports the bottom of a chain
- * talks to: doorbells, results, its console, power-off).
+ * the ports below layer 1 (include/rampart/abi.h): the stack's console and
+ * power-off, and in the test build only (rampart-test, RP_TEST_BUILD) the
+ * test device a spin guest talks to (doorbells, results, the echo words).
  *
  * Invariants this file keeps (numbered as in ln.h's index):
  * 11. A rebuilt layer 1 (restart policy) gets the root's devices as at
@@ -15,14 +16,6 @@
 #include <unistd.h>
 
 #include "root/ln.h"
-
-/* The root's test device below layer 1 (what a chain's bottom talks to). */
-#define TPORT_DOORBELL 0x600
-#define TPORT_RESULT 0x604
-#define TPORT_ECHO_IN 0x608
-#define TPORT_ECHO_SUM 0x60c
-#define TPORT_POWEROFF 0x6f0 /* 32-bit code: 0 powered off, 2 reset, 3 crashed */
-#define TPORT_CONSOLE 0x6f4  /* one byte of the stack's console */
 
 /* Layer 1's memory as its devices reach it: stores only where it may write itself. */
 static void *dev_mem_ptr(void *ctx, uint64_t gpa, uint64_t len, bool write)
@@ -88,7 +81,36 @@ static bool root_mmio(struct ln_root *r, struct kvm_run *run)
 	return true;
 }
 
-/* The root's test device, below layer 1. */
+#ifdef RP_TEST_BUILD
+/* The root's test device (rampart-test only): true when port is one of its. */
+bool ln_test_device(struct ln_root *r, struct kvm_run *run, uint8_t *data, uint32_t val)
+{
+	if (run->io.direction == KVM_EXIT_IO_IN) {
+		if (run->io.port != RP_TPORT_ECHO_IN)
+			return false;
+		val = 0;
+		if (r->echo_next < r->stack->echo_words)
+			val = (uint32_t)++r->echo_next;
+		memcpy(data, &val, run->io.size < 4 ? run->io.size : 4);
+		return true;
+	}
+	switch (run->io.port) {
+	case RP_TPORT_DOORBELL:
+		r->res->doorbells++;
+		return true;
+	case RP_TPORT_RESULT:
+		r->res->cpu_result = val;
+		return true;
+	case RP_TPORT_ECHO_SUM:
+		r->res->echo_sum = val;
+		r->res->echo_ok = val == (uint32_t)(r->stack->echo_words * (r->stack->echo_words + 1) / 2);
+		return true;
+	}
+	return false;
+}
+#endif
+
+/* The ports below layer 1. */
 void ln_root_device(struct ln_root *r, struct ln_vcpu *v)
 {
 	struct kvm_run *run = v->run;
@@ -104,25 +126,17 @@ void ln_root_device(struct ln_root *r, struct ln_vcpu *v)
 		return;
 	}
 	memcpy(&val, data, run->io.size < 4 ? run->io.size : 4);
+#ifdef RP_TEST_BUILD
+	if (ln_test_device(r, run, data, val))
+		return;
+#endif
 	if (run->io.direction == KVM_EXIT_IO_IN) {
-		val = 0;
-		if (run->io.port == TPORT_ECHO_IN && r->echo_next < r->stack->echo_words)
-			val = (uint32_t)++r->echo_next;
+		val = 0; /* an in from any other port reads 0 */
 		memcpy(data, &val, run->io.size < 4 ? run->io.size : 4);
 		return;
 	}
 	switch (run->io.port) {
-	case TPORT_DOORBELL:
-		r->res->doorbells++;
-		break;
-	case TPORT_RESULT:
-		r->res->cpu_result = val;
-		break;
-	case TPORT_ECHO_SUM:
-		r->res->echo_sum = val;
-		r->res->echo_ok = val == (uint32_t)(r->stack->echo_words * (r->stack->echo_words + 1) / 2);
-		break;
-	case TPORT_POWEROFF:
+	case RP_PORT_POWEROFF:
 		if (val == RP_RESET)
 			ln_end_stack(r, RP_RESET, val, "the top of the stack reset");
 		else if (val == RP_CRASH)
@@ -130,7 +144,7 @@ void ln_root_device(struct ln_root *r, struct ln_vcpu *v)
 		else
 			ln_end_stack(r, RP_POWEROFF, val, "the top of the stack powered off");
 		break;
-	case TPORT_CONSOLE:
+	case RP_PORT_CONSOLE:
 		console_put(r, (char)val);
 		break;
 	default:
@@ -164,16 +178,16 @@ int ln_devs_open(struct ln_root *r, struct ln_node *n)
 		.ctx = n, .gpa_ptr = dev_mem_ptr, .set_irq = blk_no_irq, .log = blk_log};
 	if (r->disk) {
 		vio_blk_init(&r->blk, &r->blk_host, 0, disk_dev_backend(r->disk));
-		r->devs[r->ndevs++] = (struct rp_dev){.id = 2 /* virtio block */, .base = RP_DEV_BASE};
+		r->devs[r->ndevs++] = (struct rp_dev){.id = RP_DEV_ID_BLOCK, .base = RP_DEV_BASE};
 	}
 	r->rng_be = (struct vio_rng_backend){.fill = rng_getrandom};
 	vio_rng_init(&r->rng, &r->blk_host, 0, &r->rng_be);
-	r->devs[r->ndevs++] = (struct rp_dev){.id = 4 /* virtio rng */, .base = ROOT_RNG_BASE};
+	r->devs[r->ndevs++] = (struct rp_dev){.id = RP_DEV_ID_RNG, .base = ROOT_RNG_BASE};
 	if (s->net) {
 		r->tap = net_dev_open(s->net, &r->blk_host);
 		if (!r->tap)
 			return -1;
-		r->devs[r->ndevs++] = (struct rp_dev){.id = 1 /* virtio net */, .base = ROOT_NET_BASE};
+		r->devs[r->ndevs++] = (struct rp_dev){.id = RP_DEV_ID_NET, .base = ROOT_NET_BASE};
 	}
 	return 0;
 }

@@ -73,14 +73,21 @@ static const char usage_text[] =
 	"  --memory-limit SIZE  the root's memory, all of it (guest, layers, the root), as\n"
 	"                       a cgroup v2 memory.max; units as --mem\n"
 	"layered stacks (ring-3 layers, from the root up):\n"
-	"  --layers K1,K2,...   pass, test, ...; the top: vmm (boots --kernel), spin, test\n"
+	"  --layers K1,K2,...   pass, firewall, wrapper, ids, watch; the top: vmm (boots\n"
+	"                       --kernel)\n"
+#ifdef RP_TEST_BUILD
+	"                       rampart-test: also the test kinds (include/rampart/kinds.h)\n"
+#endif
 	"                       K@gcc or K@clang picks a layer's variant of the layer\n"
 	"                       kernel; by default adjacent layers differ (gcc, clang, ...)\n"
 	"  --layer-image PATH   a folder of layer-gcc.elf and layer-clang.elf (default:\n"
 	"                       the folder of rampart), or one image for every layer\n"
 	"  --layer-mem SIZE     each layer's own memory (default 8M; units as --mem)\n"
 	"  --layer-args N,...   the top layer's parameters\n"
+#ifdef RP_TEST_BUILD
 	"  --echo N             words the root's test device answers on port 0x608\n"
+	"                       (rampart-test only)\n"
+#endif
 	"  --manifest FILE      start only layer images (and policy blobs) whose sha256\n"
 	"                       FILE lists (lines \"HEX  NAME\", as `rampart manifest` prints)\n"
 	"  --rules KEY=FILE     a firewall layer's nftables rules (KEY: firewall, or the\n"
@@ -115,7 +122,9 @@ static const struct option run_opts[] = {
 	{"layer-image", required_argument, NULL, OPT_LAYER_IMAGE},
 	{"layer-mem", required_argument, NULL, OPT_LAYER_MEM},
 	{"layer-args", required_argument, NULL, OPT_LAYER_ARGS},
+#ifdef RP_TEST_BUILD
 	{"echo", required_argument, NULL, OPT_ECHO},
+#endif
 	{"manifest", required_argument, NULL, OPT_MANIFEST},
 	{"on-violation", required_argument, NULL, OPT_POLICY},
 	{"rules", required_argument, NULL, OPT_RULES},
@@ -204,6 +213,7 @@ static int apply_flag(struct rp_config *c, int opt, const char *v)
 			return -1;
 		}
 		return 0;
+#ifdef RP_TEST_BUILD
 	case OPT_ECHO:
 		n = strtol(v, &end, 10);
 		if (*end || n < 0 || n > 1000000) {
@@ -212,6 +222,7 @@ static int apply_flag(struct rp_config *c, int opt, const char *v)
 		}
 		c->echo_words = (uint64_t)n;
 		return 0;
+#endif
 	case OPT_NO_JAIL:
 		c->jail.off = true;
 		return 0;
@@ -465,9 +476,13 @@ static int run_layers(const struct rp_config *c, const struct preflight *p)
 		  res.exits_by[LN_EXIT_HYPERCALL], "exits_halt", 'u', res.exits_by[LN_EXIT_HALT],
 		  "exits_events", 'u', res.exits_by[LN_EXIT_EVENT], "exits_other", 'u',
 		  res.exits_by[LN_EXIT_OTHER], "hypercalls", 'u', res.hypercalls, "refused",
-		  'u', res.refused, "doorbells", 'u', res.doorbells, "cpu_result", 'u', res.cpu_result,
-		  "echo_sum", 'u', res.echo_sum, "echo_ok", 'u', (uint64_t)res.echo_ok, "slots", 'u',
-		  (uint64_t)res.slots, "slots_max", 'u', (uint64_t)res.slots_max, NULL);
+		  'u', res.refused, "slots", 'u', (uint64_t)res.slots, "slots_max", 'u',
+		  (uint64_t)res.slots_max,
+#ifdef RP_TEST_BUILD /* the root's test device's (ln_dev.c) */
+		  "doorbells", 'u', res.doorbells, "cpu_result", 'u', res.cpu_result, "echo_sum", 'u',
+		  res.echo_sum, "echo_ok", 'u', (uint64_t)res.echo_ok,
+#endif
+		  NULL);
 	log_err("%s after %.2f s (exit %d)", res.why, res.seconds, res.outcome);
 	return res.outcome;
 }

@@ -8,7 +8,9 @@
 set -u
 cd "$(dirname "$0")/../.."
 . tests/count.sh
-R=build/rampart
+# The test build (its kinds: spin, io, ...; include/rampart/kinds.h) and its
+# images; PR, the production root, for what only it must do.
+R=build/rampart-test L=build/test PR=build/rampart
 K=build/images/vmlinuz
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
@@ -142,7 +144,7 @@ else
 	notok manifest-every-variant "$(cat "$T/manifest")"
 fi
 expect manifest-check-approved 0 "" -- $R check --layers pass,spin --manifest "$T/manifest"
-mkdir -p "$T/flip" && cp build/layer-gcc.elf build/layer-clang.elf "$T/flip/"
+mkdir -p "$T/flip" && cp $L/layer-gcc.elf $L/layer-clang.elf "$T/flip/"
 SIZE=$(wc -c <"$T/flip/layer-clang.elf")
 OLD=$(od -An -tu1 -j $((SIZE / 2)) -N1 "$T/flip/layer-clang.elf" | tr -d ' ')
 printf "\\$(printf %o $((OLD ^ 1)))" | dd of="$T/flip/layer-clang.elf" bs=1 seek=$((SIZE / 2)) conv=notrunc 2>/dev/null
@@ -156,7 +158,7 @@ else
 fi
 expect manifest-check-flipped 1 "layer 2 (spin, clang): image $T/flip/layer-clang.elf has sha256 $FLIP, not approved" -- $R check --layers pass,spin --layer-image "$T/flip" --manifest "$T/manifest"
 expect manifest-check-flipped-gcc-ok 0 "" -- $R check --layers spin@gcc --layer-image "$T/flip" --manifest "$T/manifest"
-mkdir -p "$T/novariant" && cp build/layer-gcc.elf "$T/novariant/"
+mkdir -p "$T/novariant" && cp $L/layer-gcc.elf "$T/novariant/"
 expect manifest-variant-missing 1 "layer image $T/novariant/layer-clang.elf: No such file" -- $R manifest --layer-image "$T/novariant"
 printf '# approved\n\n%s  layer.elf\n%s layer.elf\n' "$HASH" "$HASH" >"$T/bad.manifest"
 expect manifest-malformed 1 "manifest $T/bad.manifest: line 4:" -- $R run --layers spin --manifest "$T/bad.manifest"
@@ -175,7 +177,7 @@ printf '{"layers":[{"kind":"pass","variant":"icc"},{"kind":"spin"}]}' >"$T/varia
 expect layer-variant-file 1 "layers\[0\]: layer 'pass': unknown variant 'icc'" -- $R check "$T/variant.json"
 printf '{"layers":[{"kind":"pass","variant":1},{"kind":"spin"}]}' >"$T/variant-type.json"
 expect layer-variant-type 1 "layers\[0\].variant: wrong type" -- $R run "$T/variant-type.json"
-expect layer-variant-one-image 1 "layer 2 'spin@clang': --layer-image build/layer.elf is one image for every layer" -- $R run --layers pass,spin@clang --layer-image build/layer.elf
+expect layer-variant-one-image 1 "layer 2 'spin@clang': --layer-image $L/layer.elf is one image for every layer" -- $R run --layers pass,spin@clang --layer-image $L/layer.elf
 expect layer-top 1 "the top layer 'pass' needs a child" -- $R run --layers pass,pass
 expect layer-vmm-kernel 1 "the vmm layer boots a Linux guest: give --kernel" -- $R run --layers pass,vmm
 expect layer-vmm-middle 1 "only the top layer can be the vmm" -- $R run --layers vmm,spin --kernel $K
@@ -352,6 +354,26 @@ if ip link show rperr0 >/dev/null 2>&1; then
 	ip link del rperr0 2>/dev/null
 else
 	ok nothing-created-tap
+fi
+
+# ---- the production root: no test personality (include/rampart/kinds.h) ----
+for k in abuse spin scribble flood test io; do
+	expect prod-test-kind-$k 1 "layer kind '$k' is a test personality: only rampart-test runs it" -- $PR run --layers pass,$k
+done
+printf '{"layers":[{"kind":"pass"},{"kind":"smash"},{"kind":"vmm"}]}' >"$T/testkind.json"
+expect prod-test-kind-file 1 "layers\[1\]: layer kind 'smash' is a test personality" -- $PR check "$T/testkind.json"
+expect prod-kinds-ok 0 "" -- $PR check --layers pass,firewall,vmm --kernel $K --rules firewall="$T/ok.nft"
+expect prod-top 1 "the top layer 'pass' needs a child: put vmm on top" -- $PR run --layers pass,pass
+expect prod-no-echo 1 "echo" -- $PR run --layers pass,vmm --kernel $K --echo 5
+expect test-echo-ok 0 "" -- $R check --layers pass,spin --echo 5
+# What an operator approves: the production images beside rampart, not the test build's.
+$PR manifest >"$T/prod.manifest" 2>"$T/err"
+if [ "$(sed -n 's|^\([0-9a-f]*\)  \(.*\)$|\2 \1|p' "$T/prod.manifest")" = \
+	"$(for v in gcc clang; do echo "$(readlink -f build/layer-$v.elf) $(sha256sum <build/layer-$v.elf | cut -d' ' -f1)"; done)" ] &&
+	! grep -q "$(sha256sum <$L/layer-gcc.elf | cut -d' ' -f1)" "$T/prod.manifest"; then
+	ok prod-manifest-images
+else
+	notok prod-manifest-images "$(cat "$T/prod.manifest" "$T/err")"
 fi
 
 summary cli

@@ -20,7 +20,7 @@
 # refuses: dropped and counted invalid, never crossing unscanned.
 # Needs root (netns, tap). Each test prints "ok NAME" or "not ok NAME: reason".
 cd "$(dirname "$0")/../.." || exit 2
-R=${RAMPART:-build/rampart}
+R=${RAMPART_TEST:-build/test/rampart} # the test build: its kinds (include/rampart/kinds.h)
 . tests/count.sh
 . tests/layers/tap.sh
 tap_setup ids rpids

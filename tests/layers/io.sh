@@ -13,7 +13,7 @@
 # frame at each depth, held under a bound. Each test prints "ok NAME" or
 # "not ok NAME: reason"; needs root (netns, tap).
 cd "$(dirname "$0")/../.." || exit 2
-R=${RAMPART:-build/rampart}
+R=${RAMPART_TEST:-build/test/rampart} # the test build: its kinds (include/rampart/kinds.h)
 . tests/count.sh
 . tests/layers/tap.sh
 tap_setup io rpio

@@ -9,7 +9,10 @@
 # --jail-selftest, tests only) ends the root with a line naming the call and
 # the thread. Needs root (the jail does; netns and tap for the watcher).
 cd "$(dirname "$0")/../.." || exit 2
-R=${RAMPART:-build/rampart}
+# The test build, for its spin and io stacks: its jail, seccomp lists and
+# supervisor are build/rampart's own objects (Makefile; images.sh compares
+# them), and only config.c, ln_dev.c and main.c are built apart.
+R=${RAMPART_TEST:-build/test/rampart}
 T=$(mktemp -d) || exit 2
 NS=rpjail$$
 TAP=rpjail0

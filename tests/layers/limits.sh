@@ -22,7 +22,7 @@ available() {
 }
 if [ "${1:-}" = --available ]; then available; exit $?; fi
 
-R=${RAMPART:-build/rampart}
+R=${RAMPART_TEST:-build/test/rampart} # the test build: its kinds (include/rampart/kinds.h)
 T=$(mktemp -d) || exit 2
 . tests/count.sh
 cleanup() { [ -n "${bg:-}" ] && kill -KILL "$bg" 2>/dev/null; rm -rf "$T"; }

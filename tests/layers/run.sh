@@ -6,7 +6,7 @@
 # skipped" (tests/count.sh); the exit status is non-zero when any failed. Run
 # from the repository root after `make all`.
 cd "$(dirname "$0")/../.." || exit 2
-R=${RAMPART:-build/rampart}
+R=${RAMPART_TEST:-build/test/rampart} # the test build: its kinds (include/rampart/kinds.h)
 T=$(mktemp -d) || exit 2
 trap 'rm -rf "$T"' EXIT
 . tests/count.sh

@@ -4,6 +4,7 @@
 #include "unit.h"
 
 #include "root/config.h"
+#include "rampart/kinds.h"
 
 static struct rp_config cfg;
 static char err[512];
@@ -297,6 +298,39 @@ static void policy_field(void **state)
 	assert_non_null(strstr(err, "a policy for layers"));
 }
 
+/* The one table of kinds (include/rampart/kinds.h): names unique and found
+ * by length, the production kinds exactly those operators are shown. */
+static void kinds_table(void **state)
+{
+	static const char *const prod[] = {"pass", "firewall", "wrapper", "ids", "watch", "vmm"};
+	unsigned nprod = 0;
+
+	for (int k = 0; k < RP_KINDS; k++) {
+		const char *n = rp_kinds[k].name;
+
+		assert_int_equal(rp_kind_find(n, strlen(n)), k);
+		if (!(rp_kinds[k].flags & RP_KF_TEST)) {
+			bool listed = false;
+
+			for (unsigned i = 0; i < sizeof(prod) / sizeof(prod[0]); i++)
+				listed |= !strcmp(prod[i], n);
+			if (!listed)
+				fail_msg("kind '%s' is not a test kind", n);
+			nprod++;
+		}
+		/* the pass family's numbers come first: pass_main takes them */
+		if (rp_kinds[k].flags & RP_KF_PASS)
+			assert_true(k <= RP_KIND_MAPINFO);
+	}
+	assert_int_equal(nprod, sizeof(prod) / sizeof(prod[0]));
+	assert_int_equal(rp_kind_find("passx", 4), RP_KIND_PASS); /* by length: "pass" */
+	assert_int_equal(rp_kind_find("pas", 3), -1);
+	assert_int_equal(rp_kind_find("passx", 5), -1);
+	assert_int_equal(rp_kind_find("", 0), -1);
+	/* this (test) build accepts a test kind; build/rampart refuses it (tests/cli/errors.sh) */
+	assert_int_equal(config_add_layers(&cfg, "pass,abuse", err, sizeof(err)), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -305,7 +339,7 @@ int main(void)
 		cmocka_unit_test(final_checks), cmocka_unit_test(flag_values),
 		cmocka_unit_test(layers),	  cmocka_unit_test(manifest_field),
 		cmocka_unit_test(variants),	  cmocka_unit_test(guard_kinds),
-		cmocka_unit_test(policy_field),
+		cmocka_unit_test(policy_field), cmocka_unit_test(kinds_table),
 	};
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
 }
