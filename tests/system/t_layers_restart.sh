@@ -5,7 +5,10 @@
 # bytes among them): the root reports the violation, and the pass layer
 # below rebuilds it from its sealed image with its subtree, the vmm and
 # the Linux guest, which boots again and powers off normally (exit 0).
-# Under the default policy the same stack halts (exit 6).
+# Under the default policy the same stack halts (exit 6). flaky is a test
+# personality: the test build runs it (build/test/rampart, its images
+# beside it; RAMPART_TEST overrides).
+RAMPART=${RAMPART_TEST:-$(cd "$(dirname "$0")/../.." && pwd)/build/test/rampart}
 . "$(dirname "$0")/lib.sh"
 T=layers_restart
 need_layers $T
