@@ -699,27 +699,13 @@ static int seccomp_lists(enum jail_path path)
 	return 0;
 }
 
-/* --jail-selftest: a call the thread's list forbids; the SIGSYS report ends the process. */
+void (*jail_selftest_hook)(const struct jail_config *c, enum jail_role role);
+
+/* The test build's --jail-selftest (jail_selftest.c); nothing in rampart. */
 static void selftest(enum jail_role role)
 {
-	if (!jail_cfg.off && jail_cfg.selftest == JAIL_BADARCH && role == JAIL_MAIN) {
-		/* i386's getpid through int 0x80: another ABI, killed outright (SIGSYS) */
-		__asm__ volatile("int $0x80" : : "a"(20) : "memory");
-		log_err("jail: self-test: the i386 call returned");
-		_exit(1);
-	}
-	if (jail_cfg.off || jail_cfg.selftest != (int)role)
-		return;
-	/*
-	 * The main thread and the supervisor: a socket (no list has one);
-	 * another: an eventfd, which only the chain may make.
-	 */
-	if (role == JAIL_MAIN || role == JAIL_SUPERVISOR)
-		syscall(SYS_socket, 2 /* AF_INET */, 1 /* SOCK_STREAM */, 0);
-	else
-		syscall(SYS_eventfd2, 0, 0);
-	log_err("jail: self-test: the forbidden call returned (%s)", strerror(errno));
-	_exit(1);
+	if (jail_selftest_hook)
+		jail_selftest_hook(&jail_cfg, role);
 }
 
 int jail_enter(enum jail_path path)

@@ -47,6 +47,13 @@ void jail_defaults(struct jail_config *c);
 int jail_parse_user(struct jail_config *c, const char *v);
 /* "main", "vcpu", "io", "watch", "supervisor", "badarch": the role's number, or -1. */
 int jail_parse_role(const char *v);
+/*
+ * Called by each thread once jailed (and by the supervisor): NULL in
+ * rampart; the test build sets it to jail_selftest (jail_selftest.c), whose
+ * --jail-selftest ROLE makes that thread's forbidden call.
+ */
+extern void (*jail_selftest_hook)(const struct jail_config *c, enum jail_role role);
+void jail_selftest(const struct jail_config *c, enum jail_role role);
 /* What the next jail_enter does; main.c calls it once, before any set-up. */
 void jail_configure(const struct jail_config *c);
 

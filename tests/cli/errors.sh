@@ -365,6 +365,7 @@ expect prod-test-kind-file 1 "layers\[1\]: layer kind 'smash' is a test personal
 expect prod-kinds-ok 0 "" -- $PR check --layers pass,firewall,vmm --kernel $K --rules firewall="$T/ok.nft"
 expect prod-top 1 "the top layer 'pass' needs a child: put vmm on top" -- $PR run --layers pass,pass
 expect prod-no-echo 1 "echo" -- $PR run --layers pass,vmm --kernel $K --echo 5
+expect prod-no-jail-selftest 1 "jail-selftest" -- $PR run --layers pass,vmm --kernel $K --jail-selftest main
 expect test-echo-ok 0 "" -- $R check --layers pass,spin --echo 5
 # What an operator approves: the production images beside rampart, not the test build's.
 $PR manifest >"$T/prod.manifest" 2>"$T/err"

@@ -53,12 +53,13 @@ scripts/layer-order.py "$(cat build/layer-seed)" gcc "$T/order1" $objs &&
 # No test code in what operators approve: the test personalities' entry
 # points and hooks (include/rampart/kinds.h, src/layer/testkinds.c) are in
 # no production image, and all of them in each test image (else this check
-# could not fail); the root's test device is in rampart-test, not rampart.
+# could not fail); the root's test device and its jail self-test are in
+# rampart-test, not rampart.
 TEST_SYMS="tk_main tk_pass_setup tk_pass_built tk_pass_start tk_pass_exit spin_main abuse_main
 	churn_main sealfill_main flood_main io_main badring_main hog_fill mapinfo_check guard_report
 	overrun_main child_built_hook child_split_sys"
 # has FILE: the TEST_SYMS that FILE defines
-has() { nm "$1" 2>/dev/null | awk '{ print $NF }' | grep -xF "$(echo $TEST_SYMS ln_test_device | tr ' ' '\n')" | tr '\n' ' '; }
+has() { nm "$1" 2>/dev/null | awk '{ print $NF }' | grep -xF "$(echo $TEST_SYMS ln_test_device jail_selftest | tr ' ' '\n')" | tr '\n' ' '; }
 n=$(echo $TEST_SYMS | wc -w)
 for v in $G $C build/layer.elf build/rampart; do
 	found=$(has $v)
@@ -70,8 +71,8 @@ for v in build/test/layer-gcc.elf build/test/layer-clang.elf; do
 	[ "$(echo $found | wc -w)" = "$n" ] && ok "the test image $v has all $n" ||
 		notok "test image $v" "has only: $found"
 done
-[ "$(has build/test/rampart)" = "ln_test_device " ] &&
-	ok "the root's test device in rampart-test only" ||
+[ "$(has build/test/rampart)" = "jail_selftest ln_test_device " ] &&
+	ok "the root's test device and --jail-selftest in rampart-test only" ||
 	notok "rampart-test" "test device symbols: '$(has build/test/rampart)'"
 # The test root runs the production root's jail, seals and checks: each
 # function of those objects has the same size in both binaries.
