@@ -18,6 +18,7 @@
 #include "layer/wrl.h"
 #include "layer/wtl.h"
 #include "layer/mapinfo.h"
+#include "layer/vmmhide.h"
 #include "fw/wrap.h"
 #include "lib/rt.h"
 
@@ -749,6 +750,8 @@ uint64_t layer_main(const struct rp_boot_info *info)
 		flood_main(info);
 	if (!strcmp(kind, "vmm"))
 		vmm_main(info);
+	if (!strcmp(kind, "vmmhide"))
+		vmmhide_main(info);
 	if (!strcmp(kind, "test"))
 		test_main(info);
 	if (!strcmp(kind, "io"))

@@ -46,7 +46,7 @@ void config_defaults(struct rp_config *c)
 }
 
 /* Personalities of the layer kernel (src/layer). */
-static const char *const layer_kinds[] = {"pass", "test", "spin", "ropass", "tick", "abuse", "churn", "vmm", "unpin", "smash", "pair", "io", "canary", "overrun", "scribble", "ptscribble", "wxmap", "badcode", "wxpte", "execdata", "loadcr3", "flaky", "rowrite", "ptwrite", "dtwrite", "ptloop", "idtwrite", "splitsys", "ptalias", "ring0", "sysalias", "guestport", "reseal", "sealfill", "flood", "hog", "badring", "firewall", "fwflaky", "wrapper", "ids", "relrowrite", "watch", "mapinfo", NULL};
+static const char *const layer_kinds[] = {"pass", "test", "spin", "ropass", "tick", "abuse", "churn", "vmm", "unpin", "smash", "pair", "io", "canary", "overrun", "scribble", "ptscribble", "wxmap", "badcode", "wxpte", "execdata", "loadcr3", "flaky", "rowrite", "ptwrite", "dtwrite", "ptloop", "idtwrite", "splitsys", "ptalias", "ring0", "sysalias", "guestport", "reseal", "sealfill", "flood", "hog", "badring", "firewall", "fwflaky", "wrapper", "ids", "relrowrite", "watch", "mapinfo", "vmmhide", NULL};
 
 /* Variants of the layer kernel, each its own image: layer-VARIANT.elf (Makefile). */
 const char *const config_variants[] = {"gcc", "clang", NULL};
@@ -123,6 +123,12 @@ int config_add_layers(struct rp_config *c, const char *list, char *err, size_t e
 			return 0;
 		p += len + 1;
 	}
+}
+
+bool config_kind_is_vmm(const char *kind)
+{
+	/* vmmhide: a vmm its guest took over (tests only, src/layer/vmmhide.c) */
+	return !strcmp(kind, "vmm") || !strcmp(kind, "vmmhide");
 }
 
 bool config_kind_has_policy(const char *kind)
@@ -789,17 +795,17 @@ static int check_stack(const struct rp_config *c, char *err, size_t errlen)
 		unsigned i;
 
 		if (strcmp(top, "spin") && strcmp(top, "test") && strcmp(top, "abuse") &&
-		    strcmp(top, "churn") && strcmp(top, "vmm") && strcmp(top, "io") &&
+		    strcmp(top, "churn") && !config_kind_is_vmm(top) && strcmp(top, "io") &&
 		    strcmp(top, "overrun") && strcmp(top, "sealfill") &&
 		    strcmp(top, "flood") && strcmp(top, "hog") &&
 		    strcmp(top, "badring"))
 			return refuse(err, errlen, "the top layer '%s' needs a child: put spin, test, "
 						 "abuse, churn, io or vmm on top", c->layers[c->nlayers - 1]);
 		for (i = 0; i + 1 < c->nlayers; i++)
-			if (strcmp(c->layers[i], "vmm") == 0)
+			if (config_kind_is_vmm(c->layers[i]))
 				return refuse(err, errlen, "layer %u 'vmm': only the top layer can "
 							 "be the vmm", i + 1);
-		if ((c->ndisks || c->nnets) && strcmp(top, "vmm") && strcmp(top, "io") &&
+		if ((c->ndisks || c->nnets) && !config_kind_is_vmm(top) && strcmp(top, "io") &&
 		    strcmp(top, "badring"))
 			return refuse(err, errlen, "a disk or network goes through the layers to a vmm "
 						 "(or io) top only: put vmm on top, or run no layers");
@@ -832,7 +838,7 @@ static int check_stack(const struct rp_config *c, char *err, size_t errlen)
 				return refuse(err, errlen, "layer %u 'watch': its rules are the guest "
 							 "kernel's System.map, a file: give rules, not "
 							 "an inline policy", i + 1);
-			if (watch && (i + 2 != c->nlayers || strcmp(top, "vmm")))
+			if (watch && (i + 2 != c->nlayers || !config_kind_is_vmm(top)))
 				return refuse(err, errlen, "layer %u 'watch': it watches the guest of "
 							 "the vmm just above it: put it right below "
 							 "a vmm top", i + 1);
@@ -858,7 +864,7 @@ static int check_stack(const struct rp_config *c, char *err, size_t errlen)
 		if (c->cpus > 1)
 			return refuse(err, errlen, "cpus %u: a guest above layers has one vCPU; "
 						 "give --cpus 1, or run no layers", c->cpus);
-		if (strcmp(top, "vmm") == 0 && !c->kernel[0])
+		if (config_kind_is_vmm(top) && !c->kernel[0])
 			return refuse(err, errlen, "the vmm layer boots a Linux guest: give --kernel "
 						 "PATH");
 		if (c->layer_mem < (8ULL << 20) || c->layer_mem > (1ULL << 30) ||
@@ -891,7 +897,7 @@ static int check_stack(const struct rp_config *c, char *err, size_t errlen)
 
 uint64_t config_mem_floor(const struct rp_config *c)
 {
-	bool guest = !c->nlayers || strcmp(c->layers[c->nlayers - 1], "vmm") == 0;
+	bool guest = !c->nlayers || config_kind_is_vmm(c->layers[c->nlayers - 1]);
 
 	return (guest ? c->mem : 0) + c->nlayers * c->layer_mem + RP_MEM_LIMIT_ROOT;
 }
