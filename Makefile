@@ -407,7 +407,7 @@ $(B)/layer-seed: FORCE
 # too, for build/rampart-test; the production images above have none of
 # them (tests/layers/images.sh checks their symbols).
 LAYER_TEST_SRC := $(addprefix src/layer/,abuse.c badring.c churn.c flood.c hog.c iotest.c \
-		  mapinfo.c sealfill.c spin.c testkinds.c)
+		  mapinfo.c sealfill.c spin.c testkinds.c vmmhide.c)
 LAYER_PROD_SRC := $(filter-out $(LAYER_TEST_SRC),$(LAYER_SRC))
 
 # $(1) variant, $(2) its objects' folder under build/, $(3) the image, $(4) sources, $(5) flags

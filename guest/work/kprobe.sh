@@ -7,10 +7,16 @@
 # 4 KiB page holds "Linux version " at OFF ((linux_banner - _text) mod
 # 4096), so some 16 of them lie where the watch looks for the kernel's
 # banner, as any unprivileged process could place them.
+# "B:A:OFF:H" also hides the probe from the watch as a vmm the guest took
+# over could (the vmmhide layer, src/layer/vmmhide.c): "RAMPART-HIDE-ON"
+# on the console (a second guest VM appears below the watch), H seconds,
+# the probe, H seconds, "RAMPART-HIDE-OFF" (it goes), then A seconds.
 . /work/_lib.sh
 b=${1%%:*} rest=${1#*:}
 a=${rest%%:*} off=
 [ "$rest" != "$a" ] && off=${rest#*:}
+hide=
+case $off in *:*) hide=${off#*:} off=${off%%:*} ;; esac
 T=/sys/kernel/tracing
 [ -d $T/events ] || mount -t tracefs nodev $T || { echo "rampart-work: no tracefs"; exit 1; }
 if [ -n "$off" ]; then
@@ -21,10 +27,18 @@ if [ -n "$off" ]; then
 fi
 echo "rampart-work: untouched for ${b} s"
 sleep "$b"
+if [ -n "$hide" ]; then
+	echo "RAMPART-HIDE-ON"
+	sleep "$hide"
+fi
 echo "p:rampart_watch do_sys_openat2" >$T/kprobe_events || { echo "rampart-work: kprobe_events refused"; exit 1; }
 echo 1 >$T/events/kprobes/rampart_watch/enable || { echo "rampart-work: enabling the kprobe failed"; exit 1; }
 cat /proc/version >/dev/null
 hits=$(grep -c rampart_watch $T/trace)
 echo "RAMPART-KPROBE-ON"
 result kprobe_hits="$hits"
+if [ -n "$hide" ]; then
+	sleep "$hide"
+	echo "RAMPART-HIDE-OFF"
+fi
 sleep "$a"

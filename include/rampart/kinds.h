@@ -28,6 +28,7 @@
 #define RP_KF_HANDS 0x08  /* hands a disk and network on to its child */
 #define RP_KF_DEVTOP 0x10 /* a top that takes the disk and network */
 #define RP_KF_POLICY 0x20 /* its first payload is a policy blob the root compiles */
+#define RP_KF_LINUX 0x40  /* a top that boots the Linux guest (--kernel): a vmm */
 
 #define RP_KF_T RP_KF_TEST
 #define RP_KF_P RP_KF_PASS
@@ -65,7 +66,7 @@
 	X(RELROWRITE, "relrowrite", RP_KF_T | RP_KF_P)                                 \
 	X(WATCH, "watch", RP_KF_P | RP_KF_HANDS | RP_KF_POLICY)                        \
 	X(MAPINFO, "mapinfo", RP_KF_T | RP_KF_P)                                       \
-	X(VMM, "vmm", RP_KF_TOP | RP_KF_DEVTOP)                                        \
+	X(VMM, "vmm", RP_KF_TOP | RP_KF_DEVTOP | RP_KF_LINUX)                          \
 	X(TEST, "test", RP_KF_T | RP_KF_TOP)                                           \
 	X(SPIN, "spin", RP_KF_T | RP_KF_TOP)                                           \
 	X(ABUSE, "abuse", RP_KF_T | RP_KF_TOP)                                         \
@@ -76,7 +77,8 @@
 	X(OVERRUN, "overrun", RP_KF_T | RP_KF_TOP)                                     \
 	X(SEALFILL, "sealfill", RP_KF_T | RP_KF_TOP)                                   \
 	X(FLOOD, "flood", RP_KF_T | RP_KF_TOP)                                         \
-	X(BADRING, "badring", RP_KF_T | RP_KF_TOP | RP_KF_DEVTOP)
+	X(BADRING, "badring", RP_KF_T | RP_KF_TOP | RP_KF_DEVTOP)                      \
+	X(VMMHIDE, "vmmhide", RP_KF_T | RP_KF_TOP | RP_KF_DEVTOP | RP_KF_LINUX)
 
 #define RP_KIND_ENUM(id, name, flags) RP_KIND_##id,
 enum rp_kind { RP_LAYER_KINDS(RP_KIND_ENUM) RP_KINDS };

@@ -19,6 +19,7 @@
 #include "layer/hc.h"
 #include "layer/lib.h"
 #include "layer/mapinfo.h"
+#include "layer/vmmhide.h"
 #include "layer/vdev.h"
 #include "lib/rt.h"
 
@@ -601,6 +602,8 @@ void tk_main(const struct rp_boot_info *info, int kind)
 		io_main(info);
 	case RP_KIND_BADRING:
 		badring_main(info);
+	case RP_KIND_VMMHIDE:
+		vmmhide_main(info);
 	}
 	hc_log("layer: a test kind without a loop");
 	hc_exit(LAYER_CODE_BAD);

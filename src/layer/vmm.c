@@ -86,10 +86,14 @@ static void *guest_dev_ptr(void *ctx, uint64_t gpa, uint64_t len, bool write)
 	return guest_ptr(ctx, gpa, len);
 }
 
+static vmm_console_fn *console_hook; /* NULL but for a test personality */
+
 static void uart_put(void *ctx, uint8_t c)
 {
 	(void)ctx;
 	port_out(RP_PORT_CONSOLE, 1, c);
+	if (console_hook)
+		console_hook(c, g.base, g.size);
 }
 
 static uint32_t uart_level; /* the UART's interrupt line, sent with each run (vdev_run) */
@@ -255,6 +259,12 @@ static void guest_io(struct rp_exit *ex)
 
 void vmm_main(const struct rp_boot_info *info)
 {
+	vmm_run(info, NULL);
+}
+
+void vmm_run(const struct rp_boot_info *info, vmm_console_fn *on_console)
+{
+	console_hook = on_console;
 	start_guest(info);
 	for (;;) {
 		if (vdev_run((uint64_t)g.vcpu, &gexit) < 0) {

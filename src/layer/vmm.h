@@ -17,4 +17,12 @@
 
 __attribute__((noreturn)) void vmm_main(const struct rp_boot_info *info);
 
+/* Each byte the guest writes to its console, with where its memory lies
+ * in ours (guest-physical 0 at base): for a test personality (vmmhide.c). */
+typedef void vmm_console_fn(uint8_t c, uint8_t *base, uint64_t size);
+
+/* vmm_main, with on_console (NULL: none) called after each console byte. */
+__attribute__((noreturn)) void vmm_run(const struct rp_boot_info *info,
+				       vmm_console_fn *on_console);
+
 #endif

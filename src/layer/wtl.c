@@ -18,15 +18,25 @@
  *     second guest, or maps past what we read is an alert, and the
  *     kernel, found again in the new layout, is compared with the copy
  *     taken before (never a fresh baseline of what the mover left).
+ *     Having a baseline (based) is not being located now (found): only
+ *     the first location after wtl_seal (our child rebuilt, its guest
+ *     booting again) copies the guest's pages; every later one, after a
+ *     layout that could not be read, a page outside guest memory or a
+ *     move, compares what it finds with the copy, a page alert for each
+ *     difference. A layout other than the baseline's is an alert at every
+ *     check until it is the baseline's again (a decoy in a new layout is
+ *     compared, and the move still said).
  *  3. Every read of guest memory goes through guest_mem: whole inside one
  *     map the root reported, and inside our own memory.
  *  4. Our working memory (the kernel's pages as last seen, their hashes)
  *     lies above our child's region and below our memory's end, checked
  *     before it is used; nothing the guest does grows it.
  *  5. Bounded work per interval: one pass over at most WTL_MAX_PAGES
- *     pages, at most WTL_ALERTS_PER_CHECK alerts written (the rest
- *     counted), each alert one bounded walk of the map; the layout read
- *     is RP_MAX_CHILDREN + WT_MAX_GMAPS + 1 calls at most.
+ *     pages, at most WTL_ALERTS_PER_CHECK page alerts written (the rest
+ *     counted) and two about the layout or the kernel's place, each alert
+ *     one bounded walk of the map; the layout read is RP_MAX_CHILDREN +
+ *     WT_MAX_GMAPS + 1 calls at most, and a kernel located again one
+ *     search (invariant 4 of fw/watch.c).
  *  6. With the kernel's virtual base known, each watched page's virtual
  *     address is also walked through the kernel's own tables (from
  *     init_top_pgt) at each check: a page that no longer maps the
@@ -34,7 +44,8 @@
  *     an alert, once per change of that state.
  *  7. Nothing the guest can do turns the watch off for good: a kernel not
  *     found, or found ambiguously (an alert), is looked for again at the
- *     next interval. Only what the operator gave (a System.map without
+ *     next interval; after the baseline, each check that cannot compare
+ *     is an alert. Only what the operator gave (a System.map without
  *     the symbols, a kernel larger than our memory) ends the watch.
  */
 #include "layer/wtl.h"
@@ -79,7 +90,9 @@ static struct rp_boot_info own;
 static const struct rp_blob *blob_at;
 static const struct wt_blob *blob;
 static struct wt_anchors anchors;
-static struct wt_layout base, latest; /* the guest's maps: at the baseline, and now */
+/* The guest's maps: at the baseline (ref), where the kernel was last
+ * located (base: what guest_mem reads), and as read at this check. */
+static struct wt_layout ref, base, latest;
 static struct rp_map_info info_buf;
 static const char *last_why; /* the last "not watching" line, written once */
 /* Pages whose virtual address does not map them now (invariant 6). */
@@ -88,7 +101,9 @@ static uint64_t nunmapped;
 static struct region regions[3]; /* text, rodata, the IDT's table */
 static unsigned nregions;
 static uint64_t npages, phys, virt_slide, elapsed_ms, count[C_KEYS];
-static bool found, gave_up, virt_known, tried;
+/* based: the copy and hashes hold the baseline (until wtl_seal);
+ * found: the kernel is located in base now (invariant 2). */
+static bool based, found, gave_up, virt_known, tried;
 static unsigned logged_now; /* alert lines in this check */
 static int64_t child_vm;
 static uint8_t *copy;			   /* the pages as last seen */
@@ -134,7 +149,7 @@ void wtl_seal(int64_t vm, uint64_t child_size)
 		wtl_fail("RP_HC_VM_MAP refused the blob's seal", NULL);
 	/* A rebuilt child boots its guest again: found again, from its boot. */
 	child_vm = vm;
-	found = gave_up = tried = false;
+	based = found = gave_up = tried = false;
 	last_why = NULL;
 	elapsed_ms = 0;
 }
@@ -184,7 +199,7 @@ static int map_query(void *ctx, uint64_t sub, uint64_t index, struct wt_map *m, 
 	return 0;
 }
 
-/* Not watching, for now (invariant 6): said once per reason. */
+/* Not watching, for now (invariant 7): said once per reason. */
 static void not_yet(const char *what, const char *why)
 {
 	struct line l = {.len = 0};
@@ -231,29 +246,31 @@ static void layout_alert(const char *region, const char *why)
 
 /*
  * The guest's maps and the kernel's place in them (phys, virt_slide):
- * true when found. On false, said why (a line, or an alert when it is
- * suspect) and to be tried again at the next interval.
+ * true when found. On false, said why and to be tried again at the next
+ * interval: before the baseline a line, or an alert when it is suspect,
+ * once per reason; after it, the check cannot compare: an alert every
+ * time, but for a layout the caller has already alerted (invariant 2).
  */
-static bool locate(struct wt_layout *l)
+static bool locate(struct wt_layout *l, bool layout_said)
 {
 	const char *why = "?";
 	uint64_t virt = 0;
 	int r;
 
-	if (!l->nguests) {
+	if (!l->nguests && !based) {
 		not_yet("no guest below my child", "RP_HC_MAP_INFO found none");
 		return false;
 	}
 	why = wt_layout_changed(NULL, l);
 	if (why) {
-		if (why != last_why)
+		if ((based && !layout_said) || (!based && why != last_why))
 			layout_alert("layout", why);
 		last_why = why;
 		return false;
 	}
 	r = wt_find_phys(guest_mem, NULL, l->map, l->n, &anchors, &phys, &virt, &why);
-	if (r == -2) {
-		if (why != last_why)
+	if (r == -2 || (r && based)) {
+		if (based || why != last_why)
 			layout_alert("kernel", why);
 		last_why = why;
 		return false;
@@ -321,7 +338,7 @@ static void find_kernel(void)
 	if (wt_anchors(wt_map_text(blob), blob->map_len, &anchors, &why))
 		return give_up("System.map", why);
 	wt_layout_read(map_query, NULL, RP_MAX_CHILDREN, &base);
-	if (!locate(&base))
+	if (!locate(&base, false))
 		return;
 	regions[0] = (struct region){"text", anchors.text,
 				     align_up(anchors.etext - anchors.text, WT_PAGE) / WT_PAGE};
@@ -349,7 +366,8 @@ static void find_kernel(void)
 	check_mappings(true);
 	count[C_HASH_CYCLES] += tsc_fenced() - tsc;
 	count[C_PAGES] = npages;
-	found = true;
+	rt_memcpy(&ref, &base, sizeof(ref));
+	based = found = true;
 	line_str(&l, "watch: guest kernel at gpa ");
 	line_hex(&l, phys);
 	line_str(&l, virt_known ? ", _text at " : ", _text not in its page table, as linked at ");
@@ -501,37 +519,19 @@ static bool page_same(const uint8_t *a, const uint8_t *b)
  * Each page against its copy, which lies in our memory where the guest
  * cannot reach it: as strong as comparing hashes and some 20 times
  * cheaper (the hash is computed for a changed page only, for its alert).
+ * False when a page is no longer in guest memory (alerted: the kernel is
+ * located again at the next check, and compared again).
  */
-static void check_kernel(void)
+static bool compare_pages(void)
 {
-	uint64_t tsc = tsc_fenced();
 	uint8_t h[SHA256_BYTES];
 
-	const char *why;
-
-	count[C_CHECKS]++;
-	logged_now = 0;
-	/* The layout again (invariant 2): moved, the kernel is looked for
-	 * in the new one and compared with the copy we hold. */
-	wt_layout_read(map_query, NULL, RP_MAX_CHILDREN, &latest);
-	why = wt_layout_changed(&base, &latest);
-	if (why) {
-		layout_alert("layout", why);
-		last_why = why;
-		rt_memcpy(&base, &latest, sizeof(base));
-		if (!locate(&base)) {
-			found = false; /* looked for again, a fresh baseline then */
-			return;
-		}
-	}
 	for (uint64_t k = 0; k < npages; k++) {
 		const uint8_t *p = page_guest(k);
 
 		if (!p) {
-			/* The layout holds, the kernel's place does not: found again. */
 			layout_alert("kernel", "a page of the kernel outside guest memory");
-			found = false;
-			break;
+			return false;
 		}
 		if (page_same(p, copy + k * WT_PAGE))
 			continue;
@@ -543,8 +543,52 @@ static void check_kernel(void)
 		rt_memcpy(copy + k * WT_PAGE, scratch, WT_PAGE);
 		rt_memcpy(hashes[k], h, SHA256_BYTES);
 	}
-	if (found)
+	return true;
+}
+
+/* Located again after the baseline: said, and compared (never copied). */
+static void found_again(void)
+{
+	struct line l = {.len = 0};
+
+	line_str(&l, "watch: guest kernel found again at gpa ");
+	line_hex(&l, phys);
+	line_kv(&l, "check", count[C_CHECKS]);
+	line_str(&l, "; compared with the baseline");
+	line_send(&l);
+}
+
+/*
+ * One check after the baseline (invariant 2): the layout read again, an
+ * alert while it is not the baseline's; the kernel located again when it
+ * was lost or its layout changed, then its pages compared with the copy.
+ */
+static void check_kernel(void)
+{
+	uint64_t tsc = tsc_fenced();
+	const char *moved, *odd;
+
+	count[C_CHECKS]++;
+	logged_now = 0;
+	wt_layout_read(map_query, NULL, RP_MAX_CHILDREN, &latest);
+	moved = wt_layout_changed(&ref, &latest);
+	if (moved)
+		layout_alert("layout", moved); /* every check until it is back */
+	if (found && wt_layout_changed(&base, &latest))
+		found = false;
+	if (!found) {
+		odd = wt_layout_changed(NULL, &latest);
+		rt_memcpy(&base, &latest, sizeof(base));
+		if (!locate(&base, odd == moved && odd))
+			goto out;
+		found = true;
+		found_again();
+	}
+	if (!compare_pages())
+		found = false;
+	else
 		check_mappings(false);
+out:
 	count[C_CHECK_CYCLES] += tsc_fenced() - tsc;
 }
 
@@ -556,8 +600,8 @@ void wtl_tick(void)
 	hc5(RP_HC_TIMER, blob->interval_ms * 1000000ULL, 0, 0, 0, 0);
 	if (gave_up || elapsed_ms < blob->start_ms)
 		return;
-	if (!found) {
-		/* Reported when found, and after the first try (invariant 6:
+	if (!based) {
+		/* Reported when found, and after the first try (invariant 7:
 		 * the tries go on, the report says found=0 meanwhile). */
 		find_kernel();
 		if (found || !tried)

@@ -131,6 +131,13 @@ static bool kind_has(const char *kind, unsigned f)
 	return k >= 0 && (rp_kinds[k].flags & f);
 }
 
+bool config_kind_is_vmm(const char *kind)
+{
+	/* RP_KF_LINUX: vmm, and in the test build vmmhide (a vmm its guest
+	 * took over, src/layer/vmmhide.c) */
+	return kind_has(kind, RP_KF_LINUX);
+}
+
 bool config_kind_has_policy(const char *kind)
 {
 	return kind_has(kind, RP_KF_POLICY);
@@ -798,7 +805,7 @@ static int check_stack(const struct rp_config *c, char *err, size_t errlen)
 				      c->layers[c->nlayers - 1],
 				      RP_TESTS ? "spin, test, abuse, churn, io or vmm" : "vmm");
 		for (i = 0; i + 1 < c->nlayers; i++)
-			if (strcmp(c->layers[i], "vmm") == 0)
+			if (config_kind_is_vmm(c->layers[i]))
 				return refuse(err, errlen, "layer %u 'vmm': only the top layer can "
 							 "be the vmm", i + 1);
 		if ((c->ndisks || c->nnets) && !kind_has(top, RP_KF_DEVTOP))
@@ -831,7 +838,7 @@ static int check_stack(const struct rp_config *c, char *err, size_t errlen)
 				return refuse(err, errlen, "layer %u 'watch': its rules are the guest "
 							 "kernel's System.map, a file: give rules, not "
 							 "an inline policy", i + 1);
-			if (watch && (i + 2 != c->nlayers || strcmp(top, "vmm")))
+			if (watch && (i + 2 != c->nlayers || !config_kind_is_vmm(top)))
 				return refuse(err, errlen, "layer %u 'watch': it watches the guest of "
 							 "the vmm just above it: put it right below "
 							 "a vmm top", i + 1);
@@ -857,7 +864,7 @@ static int check_stack(const struct rp_config *c, char *err, size_t errlen)
 		if (c->cpus > 1)
 			return refuse(err, errlen, "cpus %u: a guest above layers has one vCPU; "
 						 "give --cpus 1, or run no layers", c->cpus);
-		if (strcmp(top, "vmm") == 0 && !c->kernel[0])
+		if (config_kind_is_vmm(top) && !c->kernel[0])
 			return refuse(err, errlen, "the vmm layer boots a Linux guest: give --kernel "
 						 "PATH");
 		if (c->layer_mem < (8ULL << 20) || c->layer_mem > (1ULL << 30) ||
@@ -890,7 +897,7 @@ static int check_stack(const struct rp_config *c, char *err, size_t errlen)
 
 uint64_t config_mem_floor(const struct rp_config *c)
 {
-	bool guest = !c->nlayers || strcmp(c->layers[c->nlayers - 1], "vmm") == 0;
+	bool guest = !c->nlayers || config_kind_is_vmm(c->layers[c->nlayers - 1]);
 
 	return (guest ? c->mem : 0) + c->nlayers * c->layer_mem + RP_MEM_LIMIT_ROOT;
 }

@@ -151,6 +151,8 @@ const char *config_layer_variant(const struct rp_config *c, unsigned i);
 int config_add_rules(struct rp_config *c, const char *spec, char *err, size_t errlen);
 /* Layer i's rule file ("" when none). */
 const char *config_layer_rules(const struct rp_config *c, unsigned i);
+/* Layer kinds that boot a Linux guest (take --kernel, go on top): vmm and its tests'. */
+bool config_kind_is_vmm(const char *kind);
 /* Layer kinds that carry a policy (firewall, its test variant fwflaky, wrapper). */
 bool config_kind_has_policy(const char *kind);
 int config_add_layer_args(struct rp_config *c, const char *list, char *err, size_t errlen);

@@ -435,7 +435,7 @@ static int stack_of(const struct rp_config *c, struct ln_stack *s,
 		}
 		s->manifest = manifest;
 	}
-	if (strcmp(c->layers[c->nlayers - 1], "vmm") == 0) {
+	if (config_kind_is_vmm(c->layers[c->nlayers - 1])) {
 		s->kernel = c->kernel;
 		s->initrd = c->initrd[0] ? c->initrd : NULL;
 		s->cmdline = c->cmdline;
@@ -495,7 +495,7 @@ static int run_layers(const struct rp_config *c, const struct preflight *p)
 /* True when the stack boots a Linux kernel: at depth 1, or through a vmm top. */
 static bool boots_linux(const struct rp_config *c)
 {
-	return !c->nlayers || strcmp(c->layers[c->nlayers - 1], "vmm") == 0;
+	return !c->nlayers || config_kind_is_vmm(c->layers[c->nlayers - 1]);
 }
 
 /*

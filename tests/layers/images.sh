@@ -39,7 +39,7 @@ for v in $G $C; do
 done
 # The seed decides the order: the build's seed gives the build's order, another another.
 # The production image's objects: the Makefile's LAYER_SRC less LAYER_TEST_SRC.
-TEST_SRC='abuse|badring|churn|flood|hog|iotest|mapinfo|sealfill|spin|testkinds'
+TEST_SRC='abuse|badring|churn|flood|hog|iotest|mapinfo|sealfill|spin|testkinds|vmmhide'
 objs=$(ls src/layer/*.c src/layer/*.S src/lib/*.c src/boot/*.c src/virtio/*.c src/fw/*.c src/ids/*.c |
 	grep -Ev "^src/layer/($TEST_SRC)\.c$" | sed 's|^\(.*\)\.[cS]$|build/layerobj-gcc/\1.o|')
 # shellcheck disable=SC2086
@@ -57,7 +57,7 @@ scripts/layer-order.py "$(cat build/layer-seed)" gcc "$T/order1" $objs &&
 # rampart-test, not rampart.
 TEST_SYMS="tk_main tk_pass_setup tk_pass_built tk_pass_start tk_pass_exit spin_main abuse_main
 	churn_main sealfill_main flood_main io_main badring_main hog_fill mapinfo_check guard_report
-	overrun_main child_built_hook child_split_sys"
+	overrun_main child_built_hook child_split_sys vmmhide_main"
 # has FILE: the TEST_SYMS that FILE defines
 has() { nm "$1" 2>/dev/null | awk '{ print $NF }' | grep -xF "$(echo $TEST_SYMS ln_test_device jail_selftest | tr ' ' '\n')" | tr '\n' ' '; }
 n=$(echo $TEST_SYMS | wc -w)

@@ -9,7 +9,12 @@
 # interval. Before that the guest fills 32 MiB with copies of the kernel's
 # banner at its offset in every page (what an unprivileged process can
 # do): the watch must still find the one kernel, with no alert about its
-# place. Needs build/images/System.map (make images).
+# place. Then the same guest above a vmm it took over (vmmhide, finding
+# F4): a second guest VM appears below the watch while the guest sets the
+# probe, and goes once it is set; the watch must alert about the layout
+# meanwhile, take no fresh baseline, and name do_sys_openat2's page in a
+# text alert once it can compare again. Needs build/images/System.map
+# (make images).
 . "$(dirname "$0")/lib.sh"
 T=layers_watch
 need_layers $T
@@ -23,37 +28,82 @@ before=$(((start + 6 * every) / 1000 + 4 * S)) after=$((4 * every / 1000 + 2 * S
 # the banner's offset in a page, from the low 32 bits of its address and _text's
 sym() { awk -v n="$1" '$3 == n { print substr($1, 9, 8); exit }' "$MAP"; }
 off=$(((0x$(sym linux_banner) - 0x$(sym _text)) & 4095))
-log=$SCRATCH/watch.log
-guest_tolerant "$log" kprobe "$before:$after:$off" --layers watch,vmm --rules "watch=$MAP" \
-	--watch "$start,$every"
-rc=$?
 ev() { grep "\"event\":\"$1\"" "$log"; }
 num() { ev watch | sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p" | tail -n1; }
-if [ $rc != 0 ]; then notok "$T" "exit status $rc, want 0"; tail_log "$log"; exit 0; fi
-if [ "$(work_rc "$log" kprobe)" != 0 ]; then notok "$T" "the kprobe workload failed"; tail_log "$log"; exit 0; fi
-if ! ev layer_log | grep -q 'watch: guest kernel at gpa'; then
-	notok "$T" "the watch did not find the guest kernel"; grep 'watch' "$log" | tail -n 5 | sed 's/^/#   /'; exit 0
-fi
-found=$(ev layer_log | grep -o 'watch: guest kernel at gpa [^"]*' | head -n1)
-decoys=$(res "$log" banner_pages)
-if [ -z "$decoys" ]; then notok "$T" "the guest did not fill its memory with banners"; tail_log "$log"; exit 0; fi
-if ev watch_alert | grep -q '"region":"\(kernel\|layout\|remap\)"'; then
-	notok "$T" "an alert about the kernel's place, the layout or a mapping in an untouched guest"
-	ev watch_alert | grep '"region":"\(kernel\|layout\|remap\)"' | head -n 3 | sed 's/^/#   /'; exit 0
-fi
-# what it measured, and its alerts, for the record
-ev watch | sed 's/^/# /'
-ev watch_alert | head -n 8 | sed 's/^/# /'
-alerts=$(ev watch_alert | wc -l)
-hit=$(ev watch_alert | grep '"symbol":"do_sys_openat2+' | head -n1)
-checks=$(num checks) pages=$(num pages)
-if [ -z "$checks" ]; then notok "$T" "no watch event at the end"; tail_log "$log"; exit 0; fi
-if [ -z "$hit" ]; then notok "$T" "no alert names do_sys_openat2 ($alerts alerts, $checks checks)"; ev watch_alert | head -n 5 | sed 's/^/#   /'; exit 0; fi
-# the check that saw the probe; every check before it clean, and at least 3 of them
-nth=$(echo "$hit" | sed -n 's/.*"check":\([0-9]*\).*/\1/p')
-early=$(ev watch_alert | sed -n 's/.*"check":\([0-9]*\).*/\1/p' | awk -v n="$nth" '$1 < n' | wc -l)
-if [ "$early" != 0 ]; then notok "$T" "$early alert(s) before the check that saw the probe (check $nth)"; ev watch_alert | head -n 3 | sed 's/^/#   /'; exit 0; fi
-if [ "${nth:-0}" -lt 4 ]; then notok "$T" "the probe was seen at check ${nth:-?}: fewer than 3 clean checks before it"; exit 0; fi
-gpa=$(echo "$hit" | sed -n 's/.*"gpa":"\([^"]*\)".*/\1/p') kva=$(echo "$hit" | sed -n 's/.*"kva":"\([^"]*\)".*/\1/p')
-sym=$(echo "$hit" | sed -n 's/.*"symbol":"\([^"]*\)".*/\1/p')
-ok "$T ($found; $decoys pages of decoy banners; $pages pages, $checks checks, checks 1..$((nth - 1)) clean; kprobe: $alerts alert(s), $sym at gpa $gpa kva $kva)"
+
+# The guest untouched, then the probe.
+plain() {
+	log=$SCRATCH/watch.log
+	guest_tolerant "$log" kprobe "$before:$after:$off" --layers watch,vmm --rules "watch=$MAP" \
+		--watch "$start,$every"
+	rc=$?
+	if [ $rc != 0 ]; then notok "$T" "exit status $rc, want 0"; tail_log "$log"; return; fi
+	if [ "$(work_rc "$log" kprobe)" != 0 ]; then notok "$T" "the kprobe workload failed"; tail_log "$log"; return; fi
+	if ! ev layer_log | grep -q 'watch: guest kernel at gpa'; then
+		notok "$T" "the watch did not find the guest kernel"; grep 'watch' "$log" | tail -n 5 | sed 's/^/#   /'; return
+	fi
+	found=$(ev layer_log | grep -o 'watch: guest kernel at gpa [^"]*' | head -n1)
+	decoys=$(res "$log" banner_pages)
+	if [ -z "$decoys" ]; then notok "$T" "the guest did not fill its memory with banners"; tail_log "$log"; return; fi
+	if ev watch_alert | grep -q '"region":"\(kernel\|layout\|remap\)"'; then
+		notok "$T" "an alert about the kernel's place, the layout or a mapping in an untouched guest"
+		ev watch_alert | grep '"region":"\(kernel\|layout\|remap\)"' | head -n 3 | sed 's/^/#   /'; return
+	fi
+	# what it measured, and its alerts, for the record
+	ev watch | sed 's/^/# /'
+	ev watch_alert | head -n 8 | sed 's/^/# /'
+	alerts=$(ev watch_alert | wc -l)
+	hit=$(ev watch_alert | grep '"symbol":"do_sys_openat2+' | head -n1)
+	checks=$(num checks) pages=$(num pages)
+	if [ -z "$checks" ]; then notok "$T" "no watch event at the end"; tail_log "$log"; return; fi
+	if [ -z "$hit" ]; then notok "$T" "no alert names do_sys_openat2 ($alerts alerts, $checks checks)"; ev watch_alert | head -n 5 | sed 's/^/#   /'; return; fi
+	# the check that saw the probe; every check before it clean, and at least 3 of them
+	nth=$(echo "$hit" | sed -n 's/.*"check":\([0-9]*\).*/\1/p')
+	early=$(ev watch_alert | sed -n 's/.*"check":\([0-9]*\).*/\1/p' | awk -v n="$nth" '$1 < n' | wc -l)
+	if [ "$early" != 0 ]; then notok "$T" "$early alert(s) before the check that saw the probe (check $nth)"; ev watch_alert | head -n 3 | sed 's/^/#   /'; return; fi
+	if [ "${nth:-0}" -lt 4 ]; then notok "$T" "the probe was seen at check ${nth:-?}: fewer than 3 clean checks before it"; return; fi
+	gpa=$(echo "$hit" | sed -n 's/.*"gpa":"\([^"]*\)".*/\1/p') kva=$(echo "$hit" | sed -n 's/.*"kva":"\([^"]*\)".*/\1/p')
+	sym=$(echo "$hit" | sed -n 's/.*"symbol":"\([^"]*\)".*/\1/p')
+	ok "$T ($found; $decoys pages of decoy banners; $pages pages, $checks checks, checks 1..$((nth - 1)) clean; kprobe: $alerts alert(s), $sym at gpa $gpa kva $kva)"
+}
+
+# The probe set while a second guest VM hides the layout, for H seconds
+# either side (at least 3 intervals), then it goes.
+hidden() {
+	log=$SCRATCH/watch-hidden.log
+	h=$((3 * every / 1000 + 1))
+	# vmmhide is a test personality: the test build runs it
+	prod=$RAMPART RAMPART=${RAMPART_TEST:-$R/build/test/rampart}
+	guest_tolerant "$log" kprobe "$before:$after:$off:$h" --layers watch,vmmhide \
+		--rules "watch=$MAP" --watch "$start,$every"
+	rc=$? RAMPART=$prod
+	if [ $rc != 0 ]; then notok "$T hidden" "exit status $rc, want 0"; tail_log "$log"; return; fi
+	if [ "$(work_rc "$log" kprobe)" != 0 ]; then notok "$T hidden" "the kprobe workload failed"; tail_log "$log"; return; fi
+	if ! ev layer_log | grep -q 'vmmhide: a second guest VM made' ||
+		! ev layer_log | grep -q 'vmmhide: the second guest VM destroyed'; then
+		notok "$T hidden" "the vmm did not make and destroy its second guest VM"; ev layer_log | grep 'vmmhide' | sed 's/^/#   /'; return
+	fi
+	ev layer_log | grep -o 'vmmhide: [^"]*' | sed 's/^/# /'
+	ev layer_log | grep -o 'watch: guest kernel [^"]*' | sed 's/^/# /'
+	ev watch_alert | head -n 12 | sed 's/^/# /'
+	lay=$(ev watch_alert | grep '"region":"layout"' | grep 'more than one guest' | head -n1)
+	if [ -z "$lay" ]; then notok "$T hidden" "no layout alert for the second guest"; return; fi
+	first=$(echo "$lay" | sed -n 's/.*"check":\([0-9]*\).*/\1/p')
+	lays=$(ev watch_alert | grep -c '"region":"layout"')
+	hit=$(ev watch_alert | grep '"region":"text"' | grep '"symbol":"do_sys_openat2+' | head -n1)
+	if [ -z "$hit" ]; then
+		notok "$T hidden" "no text alert names do_sys_openat2 (only $lays layout alert(s) from check $first)"
+		ev watch_alert | head -n 5 | sed 's/^/#   /'; return
+	fi
+	nth=$(echo "$hit" | sed -n 's/.*"check":\([0-9]*\).*/\1/p')
+	if [ "$nth" -le "$first" ]; then notok "$T hidden" "the text alert (check $nth) came before the layout alert (check $first)"; return; fi
+	bases=$(ev layer_log | grep -c 'watch: guest kernel at gpa')
+	if [ "$bases" != 1 ]; then notok "$T hidden" "$bases baselines, want 1 (a fresh baseline after the layout alert)"; return; fi
+	if ! ev layer_log | grep -q 'watch: guest kernel found again'; then notok "$T hidden" "the watch did not say it found the kernel again"; return; fi
+	gpa=$(echo "$hit" | sed -n 's/.*"gpa":"\([^"]*\)".*/\1/p') kva=$(echo "$hit" | sed -n 's/.*"kva":"\([^"]*\)".*/\1/p')
+	sym=$(echo "$hit" | sed -n 's/.*"symbol":"\([^"]*\)".*/\1/p')
+	ok "$T hidden ($lays layout alert(s) from check $first while hidden; one baseline; at check $nth $sym at gpa $gpa kva $kva)"
+}
+
+plain
+hidden
