@@ -80,7 +80,16 @@ ids_run() {
 	# before it (frames 1 and 5), 1000015 never alerts (noalert).
 	fb=$(((RECVT - 9 + 3) / 4 + 2))
 	# dsize: 1000018 on the guest's frame 5.
-	alerts=$((drops + am + am_in + 2 + 1 + ${GUEST_HOME:-0} + fb + 1))
+	# Walked contents: 1000022 on the guest's frame 5; the thresholds on the
+	# guest's 16 alert markers to 5001: 1000020 the first 2, 1000021 the
+	# last 2 (the rest suppressed).
+	g=$((SEND / 4)) rel=1 lim=2 df=2
+	supp=$((g - lim + g - df))
+	alerts=$((drops + am + am_in + 2 + 1 + ${GUEST_HOME:-0} + fb + 1 + rel + lim + df))
+	# The walks: 1000002 on every marker (refuted on the alert markers),
+	# 1000022 and 1000023 on the guest's alert markers to 5001 (1000023
+	# refuted on each).
+	walks="walk_runs=$((am + drops - 1 + 2 * g)) walk_refuted=$((am + g - rel + g)) walk_limited=0 thr_suppressed=$supp thr_full=0"
 	# FAILED: scans stopped by a pattern the blob's table does not name
 	# (the forged blob below: the clean later fragment's), each a drop.
 	drops=$((drops + FAILED))
@@ -89,6 +98,14 @@ ids_run() {
 	want="scanned=$((SEND + 1 + RECVT + group + 3)) alerts=$alerts drops=$drops invalid=0 scan_failed=$FAILED pcre_runs=$((am_in + dm_in + am)) pcre_refuted=$((dm_in + am))"
 	got="scanned=$(field scanned) alerts=$(field alerts) drops=$(field drops) invalid=$(field invalid) scan_failed=$(field scan_failed) pcre_runs=$(field pcre_runs) pcre_refuted=$(field pcre_refuted)"
 	[ "$got" = "$want" ] || why="$why; ids event: $got, want $want"
+	got="walk_runs=$(field walk_runs) walk_refuted=$(field walk_refuted) walk_limited=$(field walk_limited) thr_suppressed=$(field thr_suppressed) thr_full=$(field thr_full)"
+	[ "$got" = "$walks" ] || why="$why; ids event: $got, want $walks"
+	[ "$(grep -c '"event":"ids_alert",.*"sid":1000020,' "$T/$n")" = $lim ] &&
+		[ "$(grep -c '"event":"ids_alert",.*"sid":1000021,' "$T/$n")" = $df ] &&
+		grep -q '"event":"ids_alert",.*"sid":1000022,.*"dest_port":5001,"direction":"from_guest"' "$T/$n" ||
+		why="$why; not 2 alert events of the limit 2 rule and of the detection_filter 14 one, or none of the distance/within one"
+	! grep -q '"event":"ids_alert",.*"sid":1000023,' "$T/$n" ||
+		why="$why; an alert of the within rule whose window is a byte short"
 	# Every firing is an ids_alert event, or counted as not logged (rate limits).
 	lines=$(grep -c '"event":"ids_alert"' "$T/$n")
 	[ $((lines + $(field alerts_unlogged) + $(field alert_lines_cut))) = "$alerts" ] ||
@@ -188,9 +205,9 @@ fi
 # root's compiles above may have come from the blob cache, which reports
 # nothing: compile here, without it).
 build/rampart-policy compile "$T/io.rules" -o "$T/io.blob" --kind ids 2>"$T/compile"
-grep -q "io.rules:11: sid 1000003: not loaded in-line: pcre without a content" "$T/compile" &&
-	grep -q "io.rules:20: sid 1000007: not loaded in-line: pcre with a buffer flag" "$T/compile" &&
-	grep -q "15 rules in-line (15 contents, 2 pcres, .* 3 flowbits operations, .*), 2 not loaded in-line" "$T/compile" &&
+grep -q "io.rules:14: sid 1000003: not loaded in-line: pcre without a content" "$T/compile" &&
+	grep -q "io.rules:23: sid 1000007: not loaded in-line: pcre with a buffer flag" "$T/compile" &&
+	grep -q "19 rules in-line (19 contents, 2 pcres, .* 3 flowbits operations, 8 walked contents, .*), 2 not loaded in-line" "$T/compile" &&
 	ok "a pcre without a content and one with a buffer flag (U) are reported as not loaded in-line" ||
 	notok "not loaded in-line" "$(cat "$T/compile")"
 
