@@ -16,6 +16,10 @@
 # (offset 1480, no UDP header): the drop marker's is dropped, the alert
 # marker's crosses with its event, the clean one crosses; neither is
 # invalid (a later fragment is scanned alone, docs/ids.md).
+# The drop rule is walked (relative and negated contents); walked rules and
+# thresholds fire on the guest's frames as counted; the guest's frames of
+# a run with those rules give, offline (`rampart ids --pcap`), the same
+# alerts sid by sid.
 # Needs root (netns, tap). Each test prints "ok NAME" or "not ok NAME: reason".
 cd "$(dirname "$0")/../.." || exit 2
 R=${RAMPART:-build/rampart}
@@ -158,6 +162,33 @@ if [ -z "$why" ]; then
 	ok "ids,io: drop markers never cross, alert markers cross with their events, clean frames cross; counters exact ($cyc cycles a scan)"
 else
 	notok "ids,io" "$why"
+fi
+# The same frames through the offline mode: the guest's 64 frames
+# (tests/layers/ids/pcap.py rebuilds them from its disk) under the walked
+# drop rule, the walked rules and the thresholds of io.rules (and the
+# rule on the guest's frame 64, which tapio must not receive), in-line (a
+# run with those rules alone, so that the guest's 37 alert lines, which
+# come first, stay within the layer's 64 a second; the host's may be cut)
+# and offline: sid by sid, the same alerts.
+why="" agree=""
+grep -E 'sid:10000(02|04|2[0-3]);' "$T/io.rules" >"$T/walk.rules"
+n=ids4
+rm -f "$T/out.bin"
+exchange $n "udp frag" --layers ids,io --layer-args $SECT,$SEND,$RECV,1 --disk "$T/disk.img" --rules ids="$T/walk.rules"
+[ $rc = 0 ] && [ $trc = 0 ] || why="in-line: rampart exit $rc, tapio $trc ($(tail -1 "$T/tapio"))"
+tests/layers/ids/pcap.py "$T/disk.img" $SEND "$T/guest.pcap"
+"$R" ids --rules "$T/walk.rules" --pcap "$T/guest.pcap" --eve "$T/eve" --no-checksum-check 2>"$T/offline" || why="$why; offline mode: $(tail -1 "$T/offline")"
+for sid in 1000002 1000020 1000021 1000022 1000023; do
+	on=$(grep -c "\"signature_id\":$sid," "$T/eve")
+	in=$(grep -c "\"event\":\"ids_alert\",.*\"sid\":$sid,.*\"direction\":\"from_guest\"" "$T/$n")
+	[ "$on" = "$in" ] || why="$why; sid $sid: $on alerts offline, $in in-line"
+	agree="$agree $sid:$on"
+done
+[ "$(grep -c '"signature_id":1000002,' "$T/eve")" = $((SEND / 2)) ] || why="$why; offline, the drop rule did not fire on the guest's $((SEND / 2)) drop markers"
+if [ -z "$why" ]; then
+	ok "the guest's frames in-line and through the offline mode: the same alerts, sid by sid (sid:count$agree)"
+else
+	notok "offline agreement" "$why"
 fi
 # The stack file's form, under a pass: the rules' path is relative to the
 # file; its vars make HOME_NET the guest alone, so that sid 1000010
