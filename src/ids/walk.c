@@ -14,6 +14,11 @@
  *     answers "no match" for a walk it did not finish.
  *  3. No recursion and nothing on the stack beyond a few arrays of
  *     IDS_BLOB_CONTENTS_MAX words.
+ *  4. Each step's search is linear in its window (a failure table for
+ *     contents of WALK_KMP_MIN bytes or more, built in at most the
+ *     window's length), so one rule's walk over a payload of n bytes costs
+ *     at most about IDS_WALK_STEPS_MAX x 2n byte comparisons (x
+ *     WALK_KMP_MIN for short contents), as the offline engine's memmem.
  */
 #include "ids/walk.h"
 
@@ -24,22 +29,56 @@ static uint8_t lower(uint8_t c)
 	return c >= 'A' && c <= 'Z' ? (uint8_t)(c + 32) : c;
 }
 
+/* Contents longer than this are searched with a failure table
+ * (Knuth-Morris-Pratt), so that no search costs more than a few passes
+ * over its window; shorter ones directly (at most this many comparisons a
+ * place). */
+#define WALK_KMP_MIN 16u
+
+static bool same(uint8_t a, uint8_t b, bool nocase)
+{
+	return nocase ? lower(a) == lower(b) : a == b;
+}
+
 /* The first place in h[from .. to) where n[0 .. nn) starts and ends
- * before `to`, or -1. */
+ * before `to`, or -1; nn <= IDS_BLOB_CONTENT_LEN_MAX. */
 static int64_t find(const uint8_t *h, uint32_t from, uint32_t to, const uint8_t *n, uint32_t nn,
 		    bool nocase)
 {
-	for (uint32_t i = from; to >= nn && i <= to - nn; i++) {
-		uint32_t j = 0;
+	/* one walk at a time (the layer has one CPU; the tests one thread) */
+	static uint16_t fail[IDS_BLOB_CONTENT_LEN_MAX];
+	uint32_t k = 0;
 
-		if (nocase)
-			while (j < nn && lower(h[i + j]) == lower(n[j]))
+	if (to < nn || from > to - nn)
+		return -1;
+	if (nn < WALK_KMP_MIN) {
+		for (uint32_t i = from; i <= to - nn; i++) {
+			uint32_t j = 0;
+
+			while (j < nn && same(h[i + j], n[j], nocase))
 				j++;
-		else
-			while (j < nn && h[i + j] == n[j])
-				j++;
-		if (j == nn)
-			return i;
+			if (j == nn)
+				return i;
+		}
+		return -1;
+	}
+	/* the table costs nn, no more than the window: the search stays linear */
+	fail[0] = 0;
+	for (uint32_t i = 1; i < nn; i++) {
+		while (k && !same(n[i], n[k], nocase))
+			k = fail[k - 1];
+		if (same(n[i], n[k], nocase))
+			k++;
+		fail[i] = (uint16_t)k;
+	}
+	k = 0;
+	for (uint32_t i = from; i < to; i++) {
+		while (k && !same(h[i], n[k], nocase))
+			k = fail[k - 1];
+		if (same(h[i], n[k], nocase))
+			k++;
+		if (k == nn)
+			return (int64_t)i + 1 - nn;
 	}
 	return -1;
 }

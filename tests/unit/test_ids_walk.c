@@ -148,7 +148,12 @@ static const char walk_rules[] =
 	"alert udp any any -> any any (content:\"B\"; content:\"A\"; distance:-3; within:2; "
 	"content:!\"CC\"; sid:9;)\n"
 	"alert udp any any -> any any (content:\"A\"; content:\"B\"; distance:2; depth:3; "
-	"content:\"x\"; distance:0; endswith; sid:10;)\n";
+	"content:\"x\"; distance:0; endswith; sid:10;)\n"
+	/* long contents: searched with a failure table */
+	"alert udp any any -> any any (content:\"x\"; content:\"abababababababac\"; nocase; "
+	"distance:0; within:30; sid:11;)\n"
+	"alert udp any any -> any any (content:\"ABABABABABABABAB\"; content:!\"ABABABABABABABAC\"; "
+	"distance:-10; within:24; sid:12;)\n";
 
 /* The walk of rule ri of the blob over p, and the offline engine's. */
 static int walk(unsigned ri, const uint8_t *p, uint32_t len)
@@ -166,24 +171,37 @@ static int walk(unsigned ri, const uint8_t *p, uint32_t len)
 static void test_agreement(void **state)
 {
 	static const uint8_t abc[] = "ABCxab";
+	static const char *const piece[] = {"AB", "ab", "ABABABAB", "abababac", "AC", "x", "C"};
 	struct ids_ruleset rs;
-	uint8_t p[48];
-	unsigned matched = 0, runs = 0;
+	uint8_t p[64];
+	unsigned matched = 0, runs = 0, hits[12] = {0};
 	const char *why;
 
 	assert_int_equal(compile(walk_rules), 0);
-	assert_int_equal(out.nrules, 10);
+	assert_int_equal(out.nrules, 12);
 	assert_int_equal(ids_blob_check(out.blob, out.len, &why), 0);
 	ids_ruleset_init(&rs);
 	rs.errf = fopen("/dev/null", "w");
 	ids_load_text(&rs, walk_rules, strlen(walk_rules), "t.rules");
-	assert_int_equal(rs.nrules, 10);
+	assert_int_equal(rs.nrules, 12);
 	srandom(7);
 	for (unsigned n = 0; n < 20000; n++) {
 		uint32_t len = (uint32_t)(random() % sizeof(p));
 
-		for (uint32_t i = 0; i < len; i++)
-			p[i] = abc[random() % 6];
+		if (n & 1) {
+			for (uint32_t i = 0; i < len; i++)
+				p[i] = abc[random() % 6];
+		} else { /* pieces of the long contents, to match them often */
+			len = 0;
+			for (;;) {
+				const char *c = piece[random() % 7];
+
+				if (len + strlen(c) > sizeof(p))
+					break;
+				memcpy(p + len, c, strlen(c));
+				len += (uint32_t)strlen(c);
+			}
+		}
 		for (unsigned ri = 0; ri < rs.nrules; ri++) {
 			int w = walk(ri, p, len);
 			bool o = ids_match_buf(rs.rules[ri], IB_PKT, p, len, 0);
@@ -192,11 +210,14 @@ static void test_agreement(void **state)
 				fail_msg("sid %u on \"%.*s\": in-line %d, offline %d", rs.rules[ri]->sid,
 					 (int)len, (const char *)p, w, o);
 			matched += w == 1;
+			hits[ri] += w == 1;
 			runs++;
 		}
 	}
-	/* a test that can fail: both answers occur often */
+	/* a test that can fail: both answers occur often, for each rule */
 	assert_true(matched > runs / 20 && matched < runs - runs / 20);
+	for (unsigned ri = 0; ri < rs.nrules; ri++)
+		assert_true(hits[ri] > 100 && hits[ri] < 19900);
 	/* some cases by hand: within after distance, a negation's window */
 	assert_int_equal(walk(0, (const uint8_t *)"ABxC", 4), 1);
 	assert_int_equal(walk(0, (const uint8_t *)"ABC", 3), 0);   /* distance 1 */
