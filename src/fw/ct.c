@@ -129,48 +129,6 @@ struct tuple {
 	uint8_t alen, proto;
 };
 
-/* SipHash-1-3 (Aumasson and Bernstein; the variant Linux's hsiphash and
- * Rust's HashMap use for tables the other side fills): a keyed PRF, so
- * without the key no tuple's bucket can be known or made to collide. */
-static uint64_t rotl(uint64_t x, unsigned b)
-{
-	return x << b | x >> (64 - b);
-}
-
-#define SIPROUND(v0, v1, v2, v3)                                                 \
-	do {                                                                     \
-		v0 += v1, v1 = rotl(v1, 13), v1 ^= v0, v0 = rotl(v0, 32);        \
-		v2 += v3, v3 = rotl(v3, 16), v3 ^= v2;                           \
-		v0 += v3, v3 = rotl(v3, 21), v3 ^= v0;                           \
-		v2 += v1, v1 = rotl(v1, 17), v1 ^= v2, v2 = rotl(v2, 32);        \
-	} while (0)
-
-static uint64_t siphash13(const uint64_t key[2], const uint8_t *m, size_t n)
-{
-	uint64_t v0 = 0x736f6d6570736575ull ^ key[0], v1 = 0x646f72616e646f6dull ^ key[1];
-	uint64_t v2 = 0x6c7967656e657261ull ^ key[0], v3 = 0x7465646279746573ull ^ key[1];
-	uint64_t last = (uint64_t)n << 56;
-	size_t i;
-
-	for (i = 0; i + 8 <= n; i += 8) {
-		uint64_t w = rt_le64(m + i);
-
-		v3 ^= w;
-		SIPROUND(v0, v1, v2, v3);
-		v0 ^= w;
-	}
-	for (unsigned k = 0; i + k < n; k++)
-		last |= (uint64_t)m[i + k] << (8 * k);
-	v3 ^= last;
-	SIPROUND(v0, v1, v2, v3);
-	v0 ^= last;
-	v2 ^= 0xff;
-	SIPROUND(v0, v1, v2, v3);
-	SIPROUND(v0, v1, v2, v3);
-	SIPROUND(v0, v1, v2, v3);
-	return v0 ^ v1 ^ v2 ^ v3;
-}
-
 /* The same bucket for both directions: the endpoints in a fixed order. */
 static uint32_t tuple_hash(const struct fw_ct *ct, const struct tuple *t)
 {
@@ -191,7 +149,7 @@ static uint32_t tuple_hash(const struct fw_ct *ct, const struct tuple *t)
 	rt_memcpy(m, a, sizeof(a));
 	rt_memcpy(m + sizeof(a), b, sizeof(b));
 	m[sizeof(m) - 1] = t->proto;
-	return (uint32_t)(siphash13(ct->key, m, sizeof(m)) % FW_CT_BUCKETS);
+	return (uint32_t)(rt_siphash13(ct->key, m, sizeof(m)) % FW_CT_BUCKETS);
 }
 
 static bool entry_is(const struct fw_ct_entry *e, const struct tuple *t, bool reply)

@@ -16,7 +16,15 @@
  * every pattern names a rule; and the patterns of each rule number its
  * contents exactly; likewise its pcres (at most IDS_BLOB_PCRES_MAX), each
  * relative one after a content of its own rule, with known flags, and the
- * PCRE2 codes present (within IDS_BLOB_PCRE_MAX) exactly when a pcre is.
+ * PCRE2 codes present (within IDS_BLOB_PCRE_MAX) exactly when a pcre is;
+ * a walked rule has one pattern, named by exactly one of its items (at
+ * most IDS_BLOB_CONTENTS_MAX), a positive one, and a relative pcre of it
+ * comes after a positive item of its own; each item has known flags (DISTANCE and WITHIN only with RELATIVE),
+ * offset, depth and within not negative, its bytes (1 to
+ * IDS_BLOB_CONTENT_LEN_MAX) inside the content bytes (at most
+ * IDS_BLOB_BYTES_MAX), and a rule that is not walked has none; a
+ * threshold of a known type and track, count >= 1, and none of its fields
+ * set without a type.
  * The Hyperscan database is checked by Hyperscan itself
  * (hs_deserialize_database_at: magic, version, platform, CRC), the PCRE2
  * codes' header by pcre2_serialize_decode.
@@ -28,7 +36,8 @@
 _Static_assert(sizeof(struct ids_blob_hdr) % 8 == 0, "ids blob header not 8-byte sized");
 _Static_assert(sizeof(struct ids_blob_rule) % 8 == 0, "ids blob rule not 8-byte sized");
 _Static_assert(sizeof(struct ids_blob_pcre) % 8 == 0, "ids blob pcre not 8-byte sized");
-_Static_assert(sizeof(struct ids_blob_rule) == 184, "ids blob rule layout changed");
+_Static_assert(sizeof(struct ids_blob_rule) == 200, "ids blob rule layout changed");
+_Static_assert(sizeof(struct ids_blob_item) == 32, "ids blob item layout changed");
 _Static_assert(sizeof(struct ids_blob_addr) == 20, "ids blob addr layout changed");
 _Static_assert(sizeof(struct ids_blob_fb) == 20, "ids blob flowbits layout changed");
 
@@ -46,7 +55,8 @@ int ids_blob_check(const void *blob, uint64_t size, const char **why)
 	const struct ids_blob_addr *a;
 	const struct ids_blob_port *pt;
 	const struct ids_blob_fb *fb;
-	uint64_t want_fb = 0, want = 0, want_pcre = 0;
+	const struct ids_blob_item *it;
+	uint64_t want_fb = 0, want = 0, want_pcre = 0, want_items = 0;
 
 	*why = "too small for its header";
 	if (size < sizeof(*h) || ((uintptr_t)blob & 7))
@@ -69,6 +79,9 @@ int ids_blob_check(const void *blob, uint64_t size, const char **why)
 	    !table_ok(h, h->port_off, h->nports, sizeof(*pt)) ||
 	    h->nfbs > (uint64_t)h->nrules * IDS_BLOB_FB_PER_RULE ||
 	    !table_ok(h, h->fb_off, h->nfbs, sizeof(*fb)) ||
+	    h->nitems > (uint64_t)h->nrules * IDS_BLOB_CONTENTS_MAX ||
+	    !table_ok(h, h->item_off, h->nitems, sizeof(*it)) ||
+	    h->bytes_size > IDS_BLOB_BYTES_MAX || !table_ok(h, h->bytes_off, h->bytes_size, 1) ||
 	    (h->npcre ? !h->pcre_code_size || h->pcre_code_size > IDS_BLOB_PCRE_MAX ||
 			    !table_ok(h, h->pcre_code_off, h->pcre_code_size, 1)
 		      : h->pcre_code_size || h->pcre_code_off))
@@ -114,9 +127,14 @@ int ids_blob_check(const void *blob, uint64_t size, const char **why)
 		    (r[i].proto != IDS_BLOB_IP && r[i].proto != IDS_BLOB_TCP &&
 		     r[i].proto != IDS_BLOB_UDP && r[i].proto != IDS_BLOB_ICMP) ||
 		    r[i].npcre > IDS_BLOB_PCRES_MAX ||
+		    r[i].nitems > IDS_BLOB_CONTENTS_MAX || (r[i].nitems && r[i].ncontents != 1) ||
+		    r[i].thr_type > IDS_BLOB_THR_DETECTION || r[i].thr_by_dst > 1 ||
+		    (r[i].thr_type ? !r[i].thr_count
+				   : r[i].thr_count || r[i].thr_seconds || r[i].thr_by_dst) ||
 		    rt_strnlen(r[i].msg, IDS_BLOB_MSG_MAX) == IDS_BLOB_MSG_MAX)
 			return -1;
 		want += r[i].ncontents;
+		want_items += r[i].nitems;
 		want_pcre += r[i].npcre;
 		want_fb += r[i].nfb;
 	}
@@ -130,18 +148,48 @@ int ids_blob_check(const void *blob, uint64_t size, const char **why)
 		for (uint32_t k = 0; k < r[i].ncontents; k++, at++)
 			if (p[at].rule != i)
 				return -1;
+	it = (const struct ids_blob_item *)((const uint8_t *)blob + h->item_off);
+	*why = "the walked contents do not match the rules' contents (count, pattern, flags, "
+	       "bounds or bytes)";
+	if (want_items != h->nitems)
+		return -1;
+	for (uint32_t i = 0, at = 0, pat = 0; i < h->nrules; pat += r[i++].ncontents) {
+		uint32_t named = 0; /* items naming the rule's pattern */
+
+		for (uint32_t k = 0; k < r[i].nitems; k++, at++) {
+			const struct ids_blob_item *c = &it[at];
+			bool neg = c->flags & IDS_BLOB_I_NEGATED;
+
+			if ((c->flags & ~(uint32_t)IDS_BLOB_I_ALL) ||
+			    ((c->flags & (IDS_BLOB_I_DISTANCE | IDS_BLOB_I_WITHIN)) &&
+			     !(c->flags & IDS_BLOB_I_RELATIVE)) ||
+			    c->offset < 0 || c->depth < 0 || c->within < 0 || !c->len ||
+			    c->len > IDS_BLOB_CONTENT_LEN_MAX ||
+			    !rt_range_ok(c->at, c->len, h->bytes_size) ||
+			    (c->pat != IDS_BLOB_NONE && (c->pat != pat || neg)))
+				return -1;
+			named += c->pat != IDS_BLOB_NONE;
+		}
+		if (r[i].nitems && named != 1)
+			return -1;
+	}
 	x = (const struct ids_blob_pcre *)((const uint8_t *)blob + h->pcre_off);
 	*why = "the pcres do not match the rules' pcres";
 	if (want_pcre != h->npcre)
 		return -1;
-	for (uint32_t i = 0, at = 0; i < h->nrules; i++)
-		for (uint32_t k = 0; k < r[i].npcre; k++, at++)
+	for (uint32_t i = 0, at = 0, item = 0; i < h->nrules; item += r[i++].nitems)
+		for (uint32_t k = 0; k < r[i].npcre; k++, at++) {
+			uint32_t af = x[at].after;
+
 			if (x[at].rule != i || (x[at].flags & ~(uint32_t)(IDS_BLOB_PCRE_RELATIVE |
-									 IDS_BLOB_PCRE_NEGATED)) ||
-			    ((x[at].flags & IDS_BLOB_PCRE_RELATIVE)
-				 ? x[at].after >= h->npatterns || p[x[at].after].rule != i
-				 : x[at].after != IDS_BLOB_NONE))
+									 IDS_BLOB_PCRE_NEGATED)))
 				return -1;
+			if (!(x[at].flags & IDS_BLOB_PCRE_RELATIVE) ? af != IDS_BLOB_NONE
+			    : r[i].nitems ? af < item || af - item >= r[i].nitems ||
+						(it[af].flags & IDS_BLOB_I_NEGATED)
+					  : af >= h->npatterns || p[af].rule != i)
+				return -1;
+		}
 	*why = NULL;
 	return 0;
 }

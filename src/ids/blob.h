@@ -7,18 +7,26 @@
  * as on x86-64; offsets count from the blob's start and are multiples of 8.
  *
  *   header | rules[nrules] | patterns[npatterns] | addrs[naddrs]
- *          | ports[nports] | fbs[nfbs] | Hyperscan database | pcres[npcre]
- *          | PCRE2 codes
+ *          | ports[nports] | fbs[nfbs] | items[nitems] | content bytes
+ *          | Hyperscan database | pcres[npcre] | PCRE2 codes
  *
- * Each pattern is one `content` of one rule; a rule fires on a frame when
- * every one of its patterns matched in the frame's L4 payload, its
+ * Each pattern is one positive `content` of one rule; a rule is a
+ * candidate on a frame when every one of its patterns matched in the
+ * frame's L4 payload (Hyperscan, the prefilter). A rule with relative,
+ * negated, startswith or endswith contents is walked: it has one pattern
+ * (its fast pattern, as Suricata picks it) and items: every content of it
+ * (negated ones too) in rule order, with its bytes and modifiers, which
+ * the layer walks over the payload of a candidate frame as Suricata does
+ * (src/ids/walk.h); it fires when the walk matches, its
  * protocol, addresses and ports are the frame's (a rule's address and port
  * lists are runs of addrs[] and ports[], shared by rules with the same
  * list), its flow conditions hold for the frame's flow (the layer's flow
  * table, src/layer/idsl.c), its flowbits checks hold on that flow, and
  * then each of its pcres matches
  * (does not, when negated) the payload, or with `R` the payload after the
- * end of the first match of the content before it. The database is
+ * end of the match of the content before it (the walk's match in a walked
+ * rule, else the first Hyperscan reported). A rule's threshold then says whether it alerts
+ * and whether its drop applies (src/ids/thr.h). The database is
  * Hyperscan's serialized form (hs_serialize_database) of every pattern,
  * compiled for the generic x86-64 platform (no AVX), pattern id = index in
  * patterns[]. The PCRE2 codes are pcre2_serialize_encode's bytes of every
@@ -32,7 +40,7 @@
 #include <stdint.h>
 
 #define IDS_BLOB_MAGIC 0x53444952u /* "RIDS" */
-#define IDS_BLOB_VERSION 3u
+#define IDS_BLOB_VERSION 4u
 /* Rules in one blob: the per-frame bookkeeping is one word per rule, and
  * ET's whole open set is about 40,000 rules. */
 #define IDS_BLOB_RULES_MAX 65536u
@@ -47,8 +55,12 @@
  * RP_HC_LOG of at most RP_MAX_LOG bytes). */
 #define IDS_BLOB_MSG_MAX 124u
 /* The serialized database: a layer deserializes it into its own memory,
- * beside the scratch space (src/layer/idsl.c). */
-#define IDS_BLOB_DB_MAX (1u << 20)
+ * beside the scratch space, in its 3 MiB arena (IDSL_ARENA,
+ * src/layer/idsl.c), at about its serialized size. Snort 3's community
+ * rules that load in-line with relative and negated contents take 1.05
+ * MiB (docs/ids.md); 2 MiB leaves the arena 1 MiB for the scratch, the
+ * per-rule words, the pcres' codes and the threshold table. */
+#define IDS_BLOB_DB_MAX (2u << 20)
 /* pcres per rule (a rule has at most 64 items, ids.h; ET's rules have a
  * few): each one the prefilter lets through is one pcre2_match. */
 #define IDS_BLOB_PCRES_MAX 8u
@@ -62,6 +74,12 @@
 /* flowbits operations per rule (the parser's limit) and names per one. */
 #define IDS_BLOB_FB_PER_RULE 16u
 #define IDS_BLOB_FB_NAMES 8u
+/* A walked content's length (the parser's IDS_PATTERN_MAX): each walk
+ * step searches at most this many bytes at each place of the payload. */
+#define IDS_BLOB_CONTENT_LEN_MAX 4096u
+/* The walked contents' bytes, all rules together (ET's and Snort's sets
+ * have a few hundred KiB of contents in all). */
+#define IDS_BLOB_BYTES_MAX (1u << 20)
 /* pcres[].after when the pcre is not relative. */
 #define IDS_BLOB_NONE 0xffffffffu
 
@@ -83,6 +101,23 @@ enum ids_blob_field {
 enum ids_blob_cmp {
 	IDS_BLOB_EQ, IDS_BLOB_LT, IDS_BLOB_GT, IDS_BLOB_LE, IDS_BLOB_GE, IDS_BLOB_RANGE,
 	IDS_BLOB_AND, IDS_BLOB_OR, IDS_BLOB_NE
+};
+
+/* ids_blob_item.flags: the offline engine's CT_* values (tools/policy/ids.h).
+ * DISTANCE and WITHIN come with RELATIVE (measured from the end of the
+ * previous content's match); OFFSET and DEPTH alone are from the payload's
+ * start. */
+enum ids_blob_item_flag {
+	IDS_BLOB_I_NOCASE = 0x01, IDS_BLOB_I_NEGATED = 0x02, IDS_BLOB_I_OFFSET = 0x04,
+	IDS_BLOB_I_DEPTH = 0x08, IDS_BLOB_I_DISTANCE = 0x10, IDS_BLOB_I_WITHIN = 0x20,
+	IDS_BLOB_I_STARTSWITH = 0x40, IDS_BLOB_I_ENDSWITH = 0x80, IDS_BLOB_I_RELATIVE = 0x200
+};
+#define IDS_BLOB_I_ALL 0x2ffu
+/* A rule's threshold or detection_filter (the offline engine's THR_*
+ * values): Suricata's types; track by_src or by_dst. */
+enum ids_blob_thr {
+	IDS_BLOB_THR_NONE, IDS_BLOB_THR_LIMIT, IDS_BLOB_THR_THRESHOLD, IDS_BLOB_THR_BOTH,
+	IDS_BLOB_THR_DETECTION
 };
 
 /* ids_blob_rule.flags: flowbits:noalert (its actions still apply, as in
@@ -108,6 +143,8 @@ struct ids_blob_hdr {
 	uint32_t pcre_code_off, pcre_code_size; /* 0, 0 when npcre is 0 */
 	uint32_t naddrs, addr_off, nports, port_off;
 	uint32_t nfbs, fb_off; /* the flowbits operations, rule after rule */
+	uint32_t nitems, item_off; /* the walked contents, rule after rule */
+	uint32_t bytes_off, bytes_size; /* their bytes */
 };
 
 struct ids_blob_port {
@@ -146,7 +183,25 @@ struct ids_blob_rule {
 	uint8_t dsize_cmp, itype_cmp, icode_cmp;
 	uint16_t dsize_a, dsize_b;
 	uint8_t itype_a, itype_b, icode_a, icode_b;
+	uint8_t nitems;         /* 0: not walked; else every content, in items[]
+				 * after the previous rules' */
+	uint8_t thr_type;       /* enum ids_blob_thr */
+	uint8_t thr_by_dst;     /* track by_dst (1) or by_src (0) */
+	uint8_t pad;
+	uint32_t thr_count, thr_seconds; /* count >= 1 with a type; seconds 0: for ever */
+	uint8_t pad2[4];
 	char msg[IDS_BLOB_MSG_MAX]; /* NUL-terminated */
+};
+
+/* One content of a walked rule: bytes[at .. at + len) of the content
+ * bytes; pat the rule's pattern when this content is its fast pattern,
+ * else IDS_BLOB_NONE. offset, depth, within >= 0; distance may be negative
+ * (Suricata's). */
+struct ids_blob_item {
+	uint32_t at;
+	uint16_t len, flags; /* len 1 .. IDS_BLOB_CONTENT_LEN_MAX; enum ids_blob_item_flag */
+	int32_t offset, depth, distance, within;
+	uint32_t pat, pad;
 };
 
 struct ids_blob_fb {
@@ -160,7 +215,8 @@ struct ids_blob_pattern {
 };
 
 /* Patterns' rules in rule order too; `after`, for a relative pcre (`R`),
- * the index in patterns[] of the rule's content just before it. */
+ * the rule's content just before it: its index in items[] in a walked
+ * rule, else in patterns[]. */
 enum ids_blob_pcre_flag { IDS_BLOB_PCRE_RELATIVE = 1, IDS_BLOB_PCRE_NEGATED = 2 };
 struct ids_blob_pcre {
 	uint32_t rule;  /* index in rules[] */

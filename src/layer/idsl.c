@@ -32,6 +32,17 @@
  *     firewall does: a guest or peer filling the table cannot get frames
  *     past rules that would need their flow. A new flow's flowbits start
  *     clear.
+ *  6. A walked rule (relative, negated, startswith or endswith contents)
+ *     fires only when its contents' walk over the payload matches
+ *     (src/ids/walk.h); a walk that reaches IDS_WALK_STEPS_MAX fails the
+ *     scan (invariant 2: the frame is dropped, counted in walk_limited and
+ *     scan_failed), so a payload built to make a rule backtrack for ever
+ *     never crosses unchecked.
+ *  7. A rule's threshold (src/ids/thr.h, a fixed table in the arena, made
+ *     only when a rule has one, on our TSC clock) decides its alert and
+ *     whether its drop applies; its flowbits changes apply whatever the
+ *     threshold says (Suricata's). A match that finds the table full goes
+ *     unthresholded (alerts, drops) and is counted (thr_full).
  */
 #include "layer/idsl.h"
 
@@ -41,6 +52,8 @@
 #include "ids/hsrt.h"
 #include "ids/pcrert.h"
 #include "ids/shim.h"
+#include "ids/thr.h"
+#include "ids/walk.h"
 #include "layer/hc.h"
 #include "layer/lib.h"
 #include "layer/policy.h"
@@ -82,6 +95,13 @@ static uint32_t *pcre_first; /* per rule: the index of its first pcre */
 static uint32_t *fb_first; /* per rule: the index of its first flowbits operation */
 static uint32_t *cand; /* this frame's rules whose contents all matched */
 static const struct ids_blob_fb *fbs;
+static const struct ids_blob_item *items; /* the walked contents */
+static const uint8_t *cbytes; /* their bytes */
+static uint32_t *item_first; /* per rule: the index of its first item */
+static uint32_t ends[IDS_BLOB_CONTENTS_MAX]; /* one walk's matches */
+/* Thresholds (NULL: no rule has one), timed by our TSC clock. */
+static struct ids_thr *thr;
+static struct tsc_clock clk;
 /* Per flow-table entry: its flowbits, cleared when the entry takes a new
  * flow; in our own memory past the flow table. */
 static ids_fbits *fbits;
@@ -93,7 +113,8 @@ static struct fw_ct *ct;
 static bool track;
 static struct {
 	uint64_t frames, bytes, scanned, scanned_bytes, alerts, drops, invalid, scan_failed,
-	    unlogged, scan_cycles, pcre_runs, pcre_refuted, flows_full;
+	    unlogged, scan_cycles, pcre_runs, pcre_refuted, flows_full, walk_runs, walk_refuted,
+	    walk_limited, thr_suppressed;
 } st;
 
 /* The TSC (CR4.TSD is clear at CPL 3): what a scan costs, in cycles. */
@@ -143,6 +164,11 @@ void idsl_report(void)
 	line_kv(&l, "pcre_refuted", st.pcre_refuted);
 	line_kv(&l, "flows", track ? fw_ct_count(ct) : 0);
 	line_kv(&l, "flows_full", st.flows_full);
+	line_kv(&l, "walk_runs", st.walk_runs);
+	line_kv(&l, "walk_refuted", st.walk_refuted);
+	line_kv(&l, "walk_limited", st.walk_limited);
+	line_kv(&l, "thr_suppressed", st.thr_suppressed);
+	line_kv(&l, "thr_full", thr ? thr->full : 0);
 	line_kv(&l, "rules", hdr->nrules);
 	line_kv(&l, "arena_bytes", hsrt_arena_used());
 	line_kv(&l, "uptime_s", ticks);
@@ -169,8 +195,9 @@ struct scan {
 
 /* 1: rule ri's pcres all confirm its contents' match in s's payload; 0:
  * one does not; -1: PCRE2 failed. A relative pcre (R) looks from the end of
- * the first match of the content before it (the one Hyperscan reported):
- * its subject starts there, so that ^ anchors there, as Suricata does. */
+ * the match of the content before it (in a walked rule the walk's, else
+ * the first, the one Hyperscan reported): its subject starts there, so
+ * that ^ anchors there, as Suricata does. */
 static int pcres_confirm(uint32_t ri, const struct scan *s)
 {
 	for (uint32_t k = pcre_first[ri]; k < pcre_first[ri] + rules[ri].npcre; k++) {
@@ -178,8 +205,10 @@ static int pcres_confirm(uint32_t ri, const struct scan *s)
 		uint32_t from = 0;
 		int m;
 
-		if (x->flags & IDS_BLOB_PCRE_RELATIVE)
-			from = pat_end[x->after] < s->len ? pat_end[x->after] : s->len;
+		if (x->flags & IDS_BLOB_PCRE_RELATIVE) /* a positive item of its own (the check) */
+			from = rules[ri].nitems ? ends[x->after - item_first[ri]] : pat_end[x->after];
+		if (from > s->len)
+			from = s->len;
 		st.pcre_runs++;
 		m = pcrert_match(k, s->data + from, s->len - from);
 		if (m < 0)
@@ -257,10 +286,32 @@ static void sort_u32(uint32_t *v, uint32_t n)
 	}
 }
 
+/* 1: walked rule ri's contents match s's payload (ends[] then holds each
+ * positive content's end in the walk's match, for the pcres after it); 0:
+ * they do not; -1: the walk reached its limit (invariant 6). */
+static int walk_confirm(uint32_t ri, const struct scan *s)
+{
+	const struct ids_blob_item *it = items + item_first[ri];
+	int w;
+
+	st.walk_runs++;
+	w = ids_walk(it, rules[ri].nitems, cbytes, s->data, s->len, ends);
+	if (w < 0) {
+		st.walk_limited++;
+		return -1;
+	}
+	if (!w) {
+		st.walk_refuted++;
+		return 0;
+	}
+	return 1;
+}
+
 /* The candidates in rule order, as Suricata runs them (flowbits a rule sets
  * are seen by the later rules on the same frame): header and flow,
- * flowbits checks, pcres; then the rule's flowbits changes, its alert
- * (none with noalert) and its drop. 0, or -1 when a pcre failed. */
+ * flowbits checks, the walk, pcres; then the rule's flowbits changes, its
+ * threshold, its alert (none with noalert) and its drop. 0, or -1 when a
+ * walk or a pcre could not finish. */
 static int confirm(struct scan *s, uint64_t *bits)
 {
 	sort_u32(cand, s->ncand);
@@ -274,16 +325,26 @@ static int confirm(struct scan *s, uint64_t *bits)
 		    !ids_rule_fields_ok(r, s->p, s->l4, s->len) ||
 		    (r->nfb && !ids_fb_check(fb, r->nfb, bits)))
 			continue;
-		c = r->npcre ? pcres_confirm(ri, s) : 1;
+		c = r->nitems ? walk_confirm(ri, s) : 1;
+		if (c > 0 && r->npcre)
+			c = pcres_confirm(ri, s);
 		if (c < 0)
-			return -1; /* a pcre that could not finish: fail closed */
+			return -1; /* a walk or pcre that could not finish: fail closed */
 		if (!c)
 			continue;
 		ids_fb_apply(fb, r->nfb, bits);
-		if (r->action == IDS_BLOB_DROP)
+		struct ids_thr_verdict v = {true, true};
+		if (r->thr_type)
+			v = ids_thr_check(thr, rules, ri, s->p->saddr, s->p->daddr, s->p->alen,
+					  tsc_clock_ns(&clk, own.tsc_khz));
+		if (r->action == IDS_BLOB_DROP && v.action)
 			s->drop = true;
 		if (r->flags & IDS_BLOB_NOALERT)
 			continue;
+		if (!v.alert) {
+			st.thr_suppressed++;
+			continue;
+		}
 		s->alerts++;
 		if (s->nfired < IDSL_FIRED_MAX)
 			s->fired[s->nfired++] = ri;
@@ -489,6 +550,8 @@ void idsl_start(bool have_net)
 	pats = (const struct ids_blob_pattern *)(blob + hdr->pattern_off);
 	pcres = (const struct ids_blob_pcre *)(blob + hdr->pcre_off);
 	fbs = (const struct ids_blob_fb *)(blob + hdr->fb_off);
+	items = (const struct ids_blob_item *)(blob + hdr->item_off);
+	cbytes = blob + hdr->bytes_off;
 	why = hsrt_init(arena, IDSL_ARENA);
 	if (why)
 		idsl_fail("Hyperscan's runtime did not start", why);
@@ -498,14 +561,32 @@ void idsl_start(bool have_net)
 	pcre_first = malloc((uint64_t)hdr->nrules * sizeof(*pcre_first));
 	fb_first = malloc((uint64_t)hdr->nrules * sizeof(*fb_first));
 	cand = malloc((uint64_t)hdr->nrules * sizeof(*cand));
-	if (!seen || !pat_end || !pat_frame || !pcre_first || !fb_first || !cand)
+	item_first = malloc((uint64_t)hdr->nrules * sizeof(*item_first));
+	if (!seen || !pat_end || !pat_frame || !pcre_first || !fb_first || !cand || !item_first)
 		idsl_fail("no room for the rule table", NULL);
 	rt_memset(seen, 0, (uint64_t)hdr->nrules * sizeof(*seen));
 	rt_memset(pat_frame, 0, ((uint64_t)hdr->npatterns + 1) * sizeof(*pat_frame));
-	for (uint32_t i = 0, k = 0, f = 0; i < hdr->nrules; k += rules[i].npcre, f += rules[i++].nfb) {
+	bool thresholds = false;
+	for (uint32_t i = 0, k = 0, f = 0, t = 0; i < hdr->nrules;
+	     k += rules[i].npcre, f += rules[i].nfb, t += rules[i++].nitems) {
 		pcre_first[i] = k;
 		fb_first[i] = f;
+		item_first[i] = t;
 		track = track || rules[i].flow || rules[i].nfb;
+		thresholds = thresholds || rules[i].thr_type;
+	}
+	if (thresholds) {
+		uint8_t tkey[IDS_THR_KEY_BYTES];
+
+		if (!own.tsc_khz)
+			idsl_fail("thresholds need the TSC's rate, and the boot info gives none", NULL);
+		thr = malloc(sizeof(*thr));
+		if (!thr)
+			idsl_fail("no room for the threshold table", NULL);
+		layer_key("rampart ids threshold key", own.canary, tkey, sizeof(tkey));
+		ids_thr_init(thr, tkey);
+		rt_memset(tkey, 0, sizeof(tkey));
+		tsc_clock_start(&clk);
 	}
 	if (track) {
 		ct_key(key);
@@ -530,6 +611,7 @@ void idsl_start(bool have_net)
 	line_dec(&l, hdr->npcre);
 	line_str(&l, " pcres");
 	line_str(&l, track ? ", flow table" : "");
+	line_str(&l, thr ? ", thresholds" : "");
 	line_str(&l, "; hyperscan ");
 	line_str(&l, hsrt_variant_name(hsrt_variant()));
 	line_str(&l, (hsrt_cpuid1_ecx() & (1u << 27)) ? " (osxsave)" : " (no osxsave)");

@@ -120,3 +120,27 @@ void layer_key(const char *label, uint64_t canary, uint8_t *key, size_t n)
 	rt_memcpy(key, d, n < sizeof(d) ? n : sizeof(d));
 	rt_memset(d, 0, sizeof(d));
 }
+
+void tsc_clock_start(struct tsc_clock *c)
+{
+	c->tsc0 = tsc_fenced();
+	c->base_ns = c->last = 0;
+}
+
+uint64_t tsc_clock_ns(struct tsc_clock *c, uint64_t khz)
+{
+	uint64_t now = tsc_fenced(), d, t;
+
+	if (!khz)
+		return 0;
+	if (now < c->tsc0) {
+		c->tsc0 = now;
+		c->base_ns = c->last;
+	}
+	d = now - c->tsc0;
+	/* d * 10^6 / khz without overflow: khz < 2^32, so d % khz * 10^6 < 2^52 */
+	t = c->base_ns + d / khz * 1000000 + d % khz * 1000000 / khz;
+	if (t > c->last)
+		c->last = t;
+	return c->last;
+}

@@ -30,7 +30,6 @@ void line_dec(struct line *l, uint64_t v);
 void line_kv(struct line *l, const char *k, uint64_t v); /* " k=v", v in decimal */
 void line_send(struct line *l);				 /* RP_HC_LOG, then empties the line */
 
-/* The time stamp counter, after the loads and stores before it (a cost's start or end). */
 /*
  * A table's hash key, a secret the child cannot know (so it cannot pick
  * entries that share a bucket): the first n bytes of SHA-256(label with its
@@ -39,6 +38,7 @@ void line_send(struct line *l);				 /* RP_HC_LOG, then empties the line */
  */
 void layer_key(const char *label, uint64_t canary, uint8_t *key, size_t n);
 
+/* The time stamp counter, after the loads and stores before it (a cost's start or end). */
 static inline uint64_t tsc_fenced(void)
 {
 	uint32_t lo, hi;
@@ -46,6 +46,20 @@ static inline uint64_t tsc_fenced(void)
 	__asm__ volatile("lfence; rdtsc" : "=a"(lo), "=d"(hi));
 	return (uint64_t)hi << 32 | lo;
 }
+
+/*
+ * A layer's clock: nanoseconds since tsc_clock_start, from the TSC at the
+ * rate the boot info gives (rp_boot_info.tsc_khz): nothing the child or
+ * the network does moves it, it neither runs behind under load nor ahead.
+ * Never backwards: a TSC that steps back (it should not) only holds the
+ * clock where it was, it never wraps it forward. 0 without a rate (khz 0):
+ * a layer that needs the clock refuses to start without one.
+ */
+struct tsc_clock {
+	uint64_t tsc0, base_ns, last;
+};
+void tsc_clock_start(struct tsc_clock *c);
+uint64_t tsc_clock_ns(struct tsc_clock *c, uint64_t khz);
 
 /* One line "WHO: WHAT[: DETAIL]" to the root, then the layer ends (LAYER_CODE_BAD). */
 __attribute__((noreturn)) void layer_fail(const char *who, const char *what, const char *detail);

@@ -73,7 +73,8 @@ static struct rp_boot_info own; /* our boot info without the policy blob */
 static const struct rp_blob *policy;
 static const struct wr_policy *pol;
 static struct wr_bucket bytes[WR_DIRS], ops[WR_DIRS], exit_bucket;
-static uint64_t now_ns, tsc0, count[C_KEYS];
+static uint64_t now_ns, count[C_KEYS];
+static struct tsc_clock clk;
 static uint64_t range_hits[2][WR_RANGES_MAX]; /* deny, read-only */
 static bool timer_on, net_pending;
 
@@ -161,30 +162,12 @@ static void refused(enum wr_verdict v, bool write, uint64_t off, unsigned range)
 	line_send(&l);
 }
 
-/*
- * Nanoseconds since wrl_start, from the TSC (invariant 4). Never backwards:
- * a TSC that steps back (it should not) only holds the clock where it was,
- * it never wraps it forward, which would fill every bucket. 0 without a
- * rate: then no limit is set (wrl_start refuses one) and the buckets have
- * no rate to read it with.
- */
+/* Nanoseconds since wrl_start (invariant 4: the layer's TSC clock,
+ * lib.h); 0 without a rate: then no limit is set (wrl_start refuses one)
+ * and the buckets have no rate to read it with. */
 static uint64_t clock_ns(void)
 {
-	static uint64_t base_ns, last;
-	uint64_t now = tsc_fenced(), khz = own.tsc_khz, d, t;
-
-	if (!khz)
-		return 0;
-	if (now < tsc0) {
-		tsc0 = now;
-		base_ns = last;
-	}
-	d = now - tsc0;
-	/* d * 10^6 / khz without overflow: khz < 2^32, so d % khz * 10^6 < 2^52 */
-	t = base_ns + d / khz * 1000000 + d % khz * 1000000 / khz;
-	if (t > last)
-		last = t;
-	return last;
+	return tsc_clock_ns(&clk, own.tsc_khz);
 }
 
 /* Wait about ns, the child held: frames from our parent meanwhile are
@@ -310,7 +293,7 @@ void wrl_start(void)
 		vdev_hooks.frame = check_net;
 	if (any && !own.tsc_khz)
 		wrl_fail("rate limits need the TSC's rate, and the boot info gives none", NULL);
-	tsc0 = tsc_fenced();
+	tsc_clock_start(&clk);
 	/* a timer for the limits' clock and the summaries of any rule's refusals */
 	if (any || pol->nro || pol->ndeny || pol->max_request) {
 		if (hc5(RP_HC_TIMER, WRL_REPORT_NS, 0, 0, 0, 0) < 0)

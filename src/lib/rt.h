@@ -18,6 +18,11 @@ size_t rt_strlen(const char *s);
 size_t rt_strnlen(const char *s, size_t max);
 /* A hexadecimal digit's value (either case), or -1. */
 int rt_hexval(char c);
+/* SipHash-1-3 of m[0 .. n) under key (rt.c): a keyed PRF for the hash
+ * tables the other side fills (the firewall's conntrack, the ids layer's
+ * thresholds), so that without the key no entry's place can be known or
+ * made to collide. */
+uint64_t rt_siphash13(const uint64_t key[2], const uint8_t *m, size_t n);
 
 /* Little-endian loads and stores at any alignment. */
 static inline uint16_t rt_le16(const void *p)

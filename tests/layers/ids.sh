@@ -18,6 +18,10 @@
 # invalid (a later fragment is scanned alone, docs/ids.md); then the drop
 # marker's fragment with the IPv4 reserved bit set, which the parser
 # refuses: dropped and counted invalid, never crossing unscanned.
+# The drop rule is walked (relative and negated contents); walked rules and
+# thresholds fire on the guest's frames as counted; the guest's frames of
+# a run with those rules give, offline (`rampart ids --pcap`), the same
+# alerts sid by sid.
 # Needs root (netns, tap). Each test prints "ok NAME" or "not ok NAME: reason".
 cd "$(dirname "$0")/../.." || exit 2
 R=${RAMPART_TEST:-build/test/rampart} # the test build: its kinds (include/rampart/kinds.h)
@@ -82,7 +86,16 @@ ids_run() {
 	# before it (frames 1 and 5), 1000015 never alerts (noalert).
 	fb=$(((RECVT - 9 + 3) / 4 + 2))
 	# dsize: 1000018 on the guest's frame 5.
-	alerts=$((drops + am + am_in + 2 + 1 + ${GUEST_HOME:-0} + fb + 1))
+	# Walked contents: 1000022 on the guest's frame 5; the thresholds on the
+	# guest's 16 alert markers to 5001: 1000020 the first 2, 1000021 the
+	# last 2 (the rest suppressed).
+	g=$((SEND / 4)) rel=1 lim=2 df=2
+	supp=$((g - lim + g - df))
+	alerts=$((drops + am + am_in + 2 + 1 + ${GUEST_HOME:-0} + fb + 1 + rel + lim + df))
+	# The walks: 1000002 on every marker (refuted on the alert markers),
+	# 1000022 and 1000023 on the guest's alert markers to 5001 (1000023
+	# refuted on each).
+	walks="walk_runs=$((am + drops - 1 + 2 * g)) walk_refuted=$((am + g - rel + g)) walk_limited=0 thr_suppressed=$supp thr_full=0"
 	# FAILED: scans stopped by a pattern the blob's table does not name
 	# (the forged blob below: the clean later fragment's), each a drop.
 	drops=$((drops + FAILED + 1)) # and tapio's frame with the reserved bit: invalid
@@ -91,6 +104,14 @@ ids_run() {
 	want="scanned=$((SEND + 1 + RECVT + group + 3)) alerts=$alerts drops=$drops invalid=1 scan_failed=$FAILED pcre_runs=$((am_in + dm_in + am)) pcre_refuted=$((dm_in + am))"
 	got="scanned=$(field scanned) alerts=$(field alerts) drops=$(field drops) invalid=$(field invalid) scan_failed=$(field scan_failed) pcre_runs=$(field pcre_runs) pcre_refuted=$(field pcre_refuted)"
 	[ "$got" = "$want" ] || why="$why; ids event: $got, want $want"
+	got="walk_runs=$(field walk_runs) walk_refuted=$(field walk_refuted) walk_limited=$(field walk_limited) thr_suppressed=$(field thr_suppressed) thr_full=$(field thr_full)"
+	[ "$got" = "$walks" ] || why="$why; ids event: $got, want $walks"
+	[ "$(grep -c '"event":"ids_alert",.*"sid":1000020,' "$T/$n")" = $lim ] &&
+		[ "$(grep -c '"event":"ids_alert",.*"sid":1000021,' "$T/$n")" = $df ] &&
+		grep -q '"event":"ids_alert",.*"sid":1000022,.*"dest_port":5001,"direction":"from_guest"' "$T/$n" ||
+		why="$why; not 2 alert events of the limit 2 rule and of the detection_filter 14 one, or none of the distance/within one"
+	! grep -q '"event":"ids_alert",.*"sid":1000023,' "$T/$n" ||
+		why="$why; an alert of the within rule whose window is a byte short"
 	# Every firing is an ids_alert event, or counted as not logged (rate limits).
 	lines=$(grep -c '"event":"ids_alert"' "$T/$n")
 	[ $((lines + $(field alerts_unlogged) + $(field alert_lines_cut))) = "$alerts" ] ||
@@ -147,6 +168,33 @@ if [ -z "$why" ]; then
 else
 	notok "ids,io" "$why"
 fi
+# The same frames through the offline mode: the guest's 64 frames
+# (tests/layers/ids/pcap.py rebuilds them from its disk) under the walked
+# drop rule, the walked rules and the thresholds of io.rules (and the
+# rule on the guest's frame 64, which tapio must not receive), in-line (a
+# run with those rules alone, so that the guest's 37 alert lines, which
+# come first, stay within the layer's 64 a second; the host's may be cut)
+# and offline: sid by sid, the same alerts.
+why="" agree=""
+grep -E 'sid:10000(02|04|2[0-3]);' "$T/io.rules" >"$T/walk.rules"
+n=ids4
+rm -f "$T/out.bin"
+exchange $n "udp frag" --layers ids,io --layer-args $SECT,$SEND,$RECV,1 --disk "$T/disk.img" --rules ids="$T/walk.rules"
+[ $rc = 0 ] && [ $trc = 0 ] || why="in-line: rampart exit $rc, tapio $trc ($(tail -1 "$T/tapio"))"
+tests/layers/ids/pcap.py "$T/disk.img" $SEND "$T/guest.pcap"
+"$R" ids --rules "$T/walk.rules" --pcap "$T/guest.pcap" --eve "$T/eve" --no-checksum-check 2>"$T/offline" || why="$why; offline mode: $(tail -1 "$T/offline")"
+for sid in 1000002 1000020 1000021 1000022 1000023; do
+	on=$(grep -c "\"signature_id\":$sid," "$T/eve")
+	in=$(grep -c "\"event\":\"ids_alert\",.*\"sid\":$sid,.*\"direction\":\"from_guest\"" "$T/$n")
+	[ "$on" = "$in" ] || why="$why; sid $sid: $on alerts offline, $in in-line"
+	agree="$agree $sid:$on"
+done
+[ "$(grep -c '"signature_id":1000002,' "$T/eve")" = $((SEND / 2)) ] || why="$why; offline, the drop rule did not fire on the guest's $((SEND / 2)) drop markers"
+if [ -z "$why" ]; then
+	ok "the guest's frames in-line and through the offline mode: the same alerts, sid by sid (sid:count$agree)"
+else
+	notok "offline agreement" "$why"
+fi
 # The stack file's form, under a pass: the rules' path is relative to the
 # file; its vars make HOME_NET the guest alone, so that sid 1000010
 # ($HOME_NET -> $EXTERNAL_NET) fires on the guest's alert markers.
@@ -193,9 +241,9 @@ fi
 # root's compiles above may have come from the blob cache, which reports
 # nothing: compile here, without it).
 build/rampart-policy compile "$T/io.rules" -o "$T/io.blob" --kind ids 2>"$T/compile"
-grep -q "io.rules:11: sid 1000003: not loaded in-line: pcre without a content" "$T/compile" &&
-	grep -q "io.rules:20: sid 1000007: not loaded in-line: pcre with a buffer flag" "$T/compile" &&
-	grep -q "15 rules in-line (15 contents, 2 pcres, .* 3 flowbits operations, .*), 2 not loaded in-line" "$T/compile" &&
+grep -q "io.rules:14: sid 1000003: not loaded in-line: pcre without a content" "$T/compile" &&
+	grep -q "io.rules:23: sid 1000007: not loaded in-line: pcre with a buffer flag" "$T/compile" &&
+	grep -q "19 rules in-line (19 contents, 2 pcres, .* 3 flowbits operations, 8 walked contents, .*), 2 not loaded in-line" "$T/compile" &&
 	ok "a pcre without a content and one with a buffer flag (U) are reported as not loaded in-line" ||
 	notok "not loaded in-line" "$(cat "$T/compile")"
 

@@ -12,15 +12,19 @@
  *     ports (lists, negation, CIDR, IPv6, variables expanded here, with
  *     the stack file's values over Suricata's defaults), `flow` (but
  *     only_stream: the layer inspects packets, not streams), at least one
- *     content over the packet payload with nocase, offset and depth, and
- *     pcres over the packet payload (flags i s m x A E G B O, R after a
- *     content, negation), dsize, flags, itype, icode, ip_proto (values
+ *     positive content over the packet payload, contents with nocase,
+ *     offset, depth, distance, within, startswith, endswith and negation
+ *     (a rule with relative, negated, startswith or endswith contents is
+ *     walked by the layer, src/ids/walk.h; a content relative to a pcre is
+ *     not), pcres over the packet payload (flags i s m x A E G B O, R
+ *     after a positive content, negation), threshold and detection_filter
+ *     (src/ids/thr.h), dsize, flags, itype, icode, ip_proto (values
  *     within a packet's fields), flowbits (set, unset, toggle, isset, isnotset,
  *     noalert) when every bit a rule checks is set or toggled by a rule
  *     loaded in-line too (else isnotset would hold for ever, isset never)
  *     and the names fit the layer's table (IDS_BLOB_FLOWBITS_MAX). Any
- *     other keyword (pcre buffer flags, byte_*, relative contents,
- *     app-layer buffers, thresholds...)
+ *     other keyword (pcre buffer flags, byte_*, isdataat, app-layer
+ *     buffers...)
  *     leaves the rule out, reported with its file:line, sid and why: a
  *     rule is never enforced in part.
  *  2. A rule the parser refuses stops the compile (as a firewall ruleset
@@ -38,6 +42,53 @@
 
 #include "ids.h"
 #include "ids/blob.h"
+
+_Static_assert(CT_NOCASE == IDS_BLOB_I_NOCASE && CT_NEGATED == IDS_BLOB_I_NEGATED &&
+		       CT_OFFSET == IDS_BLOB_I_OFFSET && CT_DEPTH == IDS_BLOB_I_DEPTH &&
+		       CT_DISTANCE == IDS_BLOB_I_DISTANCE && CT_WITHIN == IDS_BLOB_I_WITHIN &&
+		       CT_STARTSWITH == IDS_BLOB_I_STARTSWITH &&
+		       CT_ENDSWITH == IDS_BLOB_I_ENDSWITH && CT_RELATIVE == IDS_BLOB_I_RELATIVE,
+	       "the parser's content flags are not the blob's");
+_Static_assert((int)THR_LIMIT == (int)IDS_BLOB_THR_LIMIT &&
+		       (int)THR_THRESHOLD == (int)IDS_BLOB_THR_THRESHOLD &&
+		       (int)THR_BOTH == (int)IDS_BLOB_THR_BOTH &&
+		       (int)THR_DETECTION == (int)IDS_BLOB_THR_DETECTION,
+	       "the parser's threshold types are not the blob's");
+
+/* The content flags a walked rule needs the walk for (Hyperscan's offsets
+ * say all of the others). */
+#define WALKED (CT_NEGATED | CT_RELATIVE | CT_STARTSWITH | CT_ENDSWITH)
+#define WALK_KEPT                                                                           \
+	(CT_NOCASE | CT_NEGATED | CT_OFFSET | CT_DEPTH | CT_DISTANCE | CT_WITHIN | CT_STARTSWITH | \
+	 CT_ENDSWITH | CT_RELATIVE)
+
+static bool walked(const struct ids_rule *r)
+{
+	for (unsigned i = 0; i < r->nsm; i++)
+		if (r->sm[i].kind == SM_CONTENT && (r->sm[i].flags & WALKED))
+			return true;
+	return false;
+}
+
+/* A walked rule's one pattern: its fast pattern, the content marked
+ * fast_pattern, else its longest positive content, ties to the first (the
+ * offline engine's and Suricata's choice); not_inline: there is one. */
+static unsigned fast_pattern(const struct ids_rule *r)
+{
+	int best = -1;
+
+	for (unsigned i = 0; i < r->nsm; i++) {
+		const struct ids_sm *m = &r->sm[i];
+
+		if (m->kind != SM_CONTENT || (m->flags & CT_NEGATED))
+			continue;
+		if (m->flags & CT_FAST)
+			return i;
+		if (best < 0 || m->len > r->sm[best].len)
+			best = (int)i;
+	}
+	return (unsigned)best;
+}
 
 /* Why rule r cannot be enforced in-line, or NULL. */
 static const char *not_inline(const struct ids_rule *r)
@@ -64,16 +115,16 @@ static const char *not_inline(const struct ids_rule *r)
 	    (r->has_icode && (r->icode_a < 0 || r->icode_a > 255 || r->icode_b < 0 ||
 			      r->icode_b > 255)))
 		return "itype/icode: a value past the in-line range (0 to 255)";
-	if (r->thr_type != THR_NONE)
-		return "threshold/detection_filter: not in-line yet";
+	if (r->thr_type > THR_DETECTION)
+		return "threshold/detection_filter: a type not known in-line";
 	if (!r->nsm)
 		return "no content: the in-line layer matches contents only";
 	if (r->nsm > IDS_BLOB_CONTENTS_MAX)
 		return "more contents than the in-line limit";
-	unsigned ncontent = 0, npcre = 0;
+	unsigned ncontent = 0, nneg = 0, npcre = 0;
 	for (unsigned i = 0; i < r->nsm; i++) {
 		const struct ids_sm *m = &r->sm[i];
-		const unsigned ok = CT_NOCASE | CT_OFFSET | CT_DEPTH | CT_FAST | CT_FAST_ONLY;
+		const unsigned ok = WALK_KEPT | CT_FAST | CT_FAST_ONLY;
 
 		if (m->kind == SM_PCRE) {
 			/* Flags i s m x A E G (in the code), B and O (no effect on
@@ -86,26 +137,37 @@ static const char *not_inline(const struct ids_rule *r)
 			if ((m->flags & CT_RELATIVE) && (!i || r->sm[i - 1].kind != SM_CONTENT))
 				return "pcre relative (R) to something other than a content: not "
 				       "in-line yet";
+			if ((m->flags & CT_RELATIVE) && (r->sm[i - 1].flags & CT_NEGATED))
+				return "pcre relative (R) to a negated content: not in-line yet";
 			if (++npcre > IDS_BLOB_PCRES_MAX)
 				return "more pcres than the in-line limit (8)";
 			continue;
 		}
 		if (m->kind != SM_CONTENT)
 			return "isdataat/bsize/byte_test/byte_jump/urilen: not in-line yet";
-		ncontent++;
+		if (m->flags & CT_NEGATED)
+			nneg++;
+		else
+			ncontent++;
 		if (m->buf != IB_PKT)
 			return "a sticky buffer (http_*, dns, tls...): not in-line yet";
 		if (m->flags & ~ok)
-			return "negated, relative (distance/within), startswith or endswith "
-			       "content: not in-line yet";
-		if (!m->len)
-			return "an empty content";
+			return "a content modifier not known in-line";
+		if ((m->flags & CT_RELATIVE) && i && r->sm[i - 1].kind == SM_PCRE)
+			return "a content relative to a pcre: not in-line yet (the layer walks "
+			       "contents, then runs pcres)";
+		if (!m->len || m->len > IDS_BLOB_CONTENT_LEN_MAX)
+			return "an empty content, or one longer than the in-line limit (4096)";
 		if ((m->flags & CT_DEPTH) && m->depth < (int32_t)m->len)
 			return "a depth shorter than its content";
 		if (((m->flags & CT_OFFSET) && m->offset < 0) ||
-		    ((m->flags & CT_DEPTH) && m->depth < 0))
-			return "a negative offset or depth";
+		    ((m->flags & CT_DEPTH) && m->depth < 0) ||
+		    ((m->flags & CT_WITHIN) && m->within < 0))
+			return "a negative offset, depth or within";
 	}
+	if (!ncontent && nneg)
+		return "negated contents only: the in-line layer needs a positive content to "
+		       "prefilter (Hyperscan)";
 	if (!ncontent)
 		return "pcre without a content: the in-line layer needs a content to "
 		       "prefilter (Hyperscan) before pcre confirms";
@@ -363,6 +425,10 @@ int ids_blob_compile(const char *text, size_t len, const char *path, const char 
 	char *ser = NULL;
 	size_t ser_len = 0;
 	struct ids_blob_pcre *pcres = NULL;
+	struct ids_blob_item *items = NULL;
+	uint32_t nitems = 0;
+	uint8_t *bytes = NULL;
+	uint32_t nbytes = 0;
 	pcre2_code **codes = NULL;
 	uint32_t npcre = 0;
 	uint8_t *pser = NULL;
@@ -420,7 +486,10 @@ int ids_blob_compile(const char *text, size_t len, const char *path, const char 
 	extp = calloc(maxp ? maxp : 1, sizeof(*extp));
 	pcres = calloc(maxp ? maxp : 1, sizeof(*pcres));
 	codes = calloc(maxp ? maxp : 1, sizeof(*codes));
-	if (!rules || !pats || !exprs || !flags || !idv || !ext || !extp || !pcres || !codes) {
+	items = calloc(maxp ? maxp : 1, sizeof(*items));
+	bytes = malloc(IDS_BLOB_BYTES_MAX);
+	if (!rules || !pats || !exprs || !flags || !idv || !ext || !extp || !pcres || !codes ||
+	    !items || !bytes) {
 		fprintf(errf, "rampart-policy: %s: out of memory\n", path);
 		goto done;
 	}
@@ -472,6 +541,12 @@ int ids_blob_compile(const char *text, size_t len, const char *path, const char 
 		b->icode_cmp = r->icode_cmp;
 		b->icode_a = (uint8_t)r->icode_a;
 		b->icode_b = (uint8_t)r->icode_b;
+		b->thr_type = r->thr_type; /* THR_* are the blob's values */
+		if (r->thr_type) {
+			b->thr_by_dst = r->thr_by_dst ? 1 : 0;
+			b->thr_count = r->thr_count;
+			b->thr_seconds = r->thr_seconds;
+		}
 		for (unsigned f = 0; f < r->nfb; f++) { /* flowbits_resolve: every name mapped */
 			struct ids_blob_fb *x = &fbs[nfbs++];
 
@@ -492,6 +567,8 @@ int ids_blob_compile(const char *text, size_t len, const char *path, const char 
 			goto done;
 		}
 		snprintf(b->msg, sizeof(b->msg), "%s", r->msg ? r->msg : "");
+		const bool walk = walked(r);
+		const unsigned fast = walk ? fast_pattern(r) : 0;
 		for (unsigned k = 0; k < r->nsm; k++) {
 			const struct ids_sm *m = &r->sm[k];
 			hs_expr_ext_t *x = &ext[npats];
@@ -499,13 +576,38 @@ int ids_blob_compile(const char *text, size_t len, const char *path, const char 
 			if (m->kind == SM_PCRE) { /* not_inline: after a content when R */
 				pcres[npcre] = (struct ids_blob_pcre){
 					.rule = nrules,
-					.after = (m->flags & CT_RELATIVE) ? npats - 1 : IDS_BLOB_NONE,
+					/* the content before it: its item, walked */
+					.after = !(m->flags & CT_RELATIVE) ? IDS_BLOB_NONE
+						 : walk ? nitems - 1 : npats - 1,
 					.flags = (uint8_t)(((m->flags & CT_RELATIVE) ? IDS_BLOB_PCRE_RELATIVE : 0) |
 							   ((m->flags & CT_NEGATED) ? IDS_BLOB_PCRE_NEGATED : 0))};
 				codes[npcre++] = m->re;
 				b->npcre++;
 				continue;
 			}
+			if (walk) { /* not_inline: every content, 1 to 4096 bytes */
+				struct ids_blob_item *c = &items[nitems++];
+
+				if (m->len > IDS_BLOB_BYTES_MAX - nbytes) {
+					fprintf(errf, "rampart-policy: %s: the walked contents are over "
+						      "the in-line limit (%u bytes)\n", path,
+						IDS_BLOB_BYTES_MAX);
+					goto done;
+				}
+				*c = (struct ids_blob_item){
+					.at = nbytes, .len = (uint16_t)m->len,
+					.flags = (uint16_t)(m->flags & WALK_KEPT),
+					.offset = (m->flags & CT_OFFSET) ? m->offset : 0,
+					.depth = (m->flags & CT_DEPTH) ? m->depth : 0,
+					.distance = (m->flags & CT_DISTANCE) ? m->distance : 0,
+					.within = (m->flags & CT_WITHIN) ? m->within : 0,
+					.pat = k == fast ? npats : IDS_BLOB_NONE};
+				memcpy(bytes + nbytes, m->pat, m->len);
+				nbytes += m->len;
+				b->nitems++;
+			}
+			if (walk && k != fast)
+				continue; /* walked, not prefiltered */
 			b->ncontents++;
 
 			exprs[npats] = expression(m);
@@ -515,12 +617,14 @@ int ids_blob_compile(const char *text, size_t len, const char *path, const char 
 			}
 			flags[npats] = HS_FLAG_SINGLEMATCH | HS_FLAG_DOTALL |
 				       (m->flags & CT_NOCASE ? HS_FLAG_CASELESS : 0);
-			/* Hyperscan's offsets are where a match ends. */
-			if (m->flags & CT_OFFSET) {
+			/* Hyperscan's offsets are where a match ends; a relative
+			 * content's place is the walk's to say (the prefilter only
+			 * asks that it is there). */
+			if ((m->flags & CT_OFFSET) && !(m->flags & WALKED)) {
 				x->flags |= HS_EXT_FLAG_MIN_OFFSET;
 				x->min_offset = (unsigned long long)m->offset + m->len;
 			}
-			if (m->flags & CT_DEPTH) {
+			if ((m->flags & CT_DEPTH) && !(m->flags & WALKED)) {
 				x->flags |= HS_EXT_FLAG_MAX_OFFSET;
 				x->max_offset = (unsigned long long)((m->flags & CT_OFFSET) ? m->offset : 0) +
 						(unsigned long long)m->depth;
@@ -574,7 +678,8 @@ int ids_blob_compile(const char *text, size_t len, const char *path, const char 
 		struct ids_blob_hdr h = {.magic = IDS_BLOB_MAGIC, .version = IDS_BLOB_VERSION,
 					 .nrules = nrules, .npatterns = npats,
 					 .not_loaded = out->not_loaded, .npcre = npcre,
-					 .naddrs = at.n, .nports = pt.n, .nfbs = nfbs};
+					 .naddrs = at.n, .nports = pt.n, .nfbs = nfbs,
+					 .nitems = nitems, .bytes_size = nbytes};
 		const char *why;
 		uint8_t *blob;
 
@@ -583,7 +688,9 @@ int ids_blob_compile(const char *text, size_t len, const char *path, const char 
 		h.addr_off = align8(h.pattern_off + (uint64_t)npats * sizeof(*pats));
 		h.port_off = align8(h.addr_off + (uint64_t)at.n * at.each);
 		h.fb_off = align8(h.port_off + (uint64_t)pt.n * pt.each);
-		h.db_off = align8(h.fb_off + (uint64_t)nfbs * sizeof(*fbs));
+		h.item_off = align8(h.fb_off + (uint64_t)nfbs * sizeof(*fbs));
+		h.bytes_off = align8(h.item_off + (uint64_t)nitems * sizeof(*items));
+		h.db_off = align8(h.bytes_off + (uint64_t)nbytes);
 		h.db_size = (uint32_t)ser_len;
 		h.pcre_off = align8(h.db_off + (uint64_t)ser_len);
 		if (npcre) {
@@ -604,6 +711,8 @@ int ids_blob_compile(const char *text, size_t len, const char *path, const char 
 		if (pt.n)
 			memcpy(blob + h.port_off, pt.v, (size_t)pt.n * pt.each);
 		memcpy(blob + h.fb_off, fbs, (size_t)nfbs * sizeof(*fbs));
+		memcpy(blob + h.item_off, items, (size_t)nitems * sizeof(*items));
+		memcpy(blob + h.bytes_off, bytes, nbytes);
 		memcpy(blob + h.db_off, ser, ser_len);
 		memcpy(blob + h.pcre_off, pcres, (size_t)npcre * sizeof(*pcres));
 		if (npcre)
@@ -623,6 +732,7 @@ int ids_blob_compile(const char *text, size_t len, const char *path, const char 
 		out->naddrs = at.n;
 		out->nports = pt.n;
 		out->nfbs = nfbs;
+		out->nitems = nitems;
 	}
 	rc = 0;
 done:
@@ -637,6 +747,8 @@ done:
 	free(pats);
 	free(ser);
 	free(pcres);
+	free(items);
+	free(bytes);
 	free(codes);
 	free(whys);
 	free(fbmap);

@@ -10,7 +10,7 @@
 struct ids_blob_out {
 	void *blob;	/* free() it */
 	size_t len;
-	uint32_t nrules, npatterns, not_loaded, db_size, npcre, naddrs, nports, nfbs;
+	uint32_t nrules, npatterns, not_loaded, db_size, npcre, naddrs, nports, nfbs, nitems;
 };
 
 /*

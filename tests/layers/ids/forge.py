@@ -15,9 +15,10 @@ import sys
 
 # magic version size nrules npatterns rule_off pattern_off db_off db_size
 # not_loaded npcre pcre_off pcre_code_off pcre_code_size naddrs addr_off
-# nports port_off nfbs fb_off (the address, port and flowbits tables lie
+# nports port_off nfbs fb_off nitems item_off bytes_off bytes_size (the
+# address, port, flowbits, walked contents' tables and their bytes lie
 # before db_off)
-HDR = struct.Struct("<20I")
+HDR = struct.Struct("<24I")
 
 
 def load(path):

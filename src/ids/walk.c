@@ -1,0 +1,206 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A walked rule's contents over one payload (walk.h), iteratively: the
+ * offline engine's recursive walk (tools/policy/ids_match.c) with its
+ * levels in arrays of IDS_BLOB_CONTENTS_MAX entries.
+ *
+ * Invariants:
+ *  1. Every read is inside p[0 .. len) and the item's bytes: a window is
+ *     clamped to the payload before a search, and a search never starts
+ *     where the content would not fit.
+ *  2. At most IDS_WALK_STEPS_MAX steps (each content entered, each retry
+ *     of an earlier occurrence), the same steps the offline engine
+ *     counts; past them the walk stops and says so (-1), it never
+ *     answers "no match" for a walk it did not finish.
+ *  3. No recursion and nothing on the stack beyond a few arrays of
+ *     IDS_BLOB_CONTENTS_MAX words.
+ *  4. Each step's search is linear in its window (a failure table for
+ *     contents of WALK_KMP_MIN bytes or more, built in at most the
+ *     window's length), so one rule's walk over a payload of n bytes costs
+ *     at most about IDS_WALK_STEPS_MAX x 2n byte comparisons (x
+ *     WALK_KMP_MIN for short contents), as the offline engine's memmem.
+ */
+#include "ids/walk.h"
+
+#include <stdbool.h>
+
+static uint8_t lower(uint8_t c)
+{
+	return c >= 'A' && c <= 'Z' ? (uint8_t)(c + 32) : c;
+}
+
+/* Contents longer than this are searched with a failure table
+ * (Knuth-Morris-Pratt), so that no search costs more than a few passes
+ * over its window; shorter ones directly (at most this many comparisons a
+ * place). */
+#define WALK_KMP_MIN 16u
+
+static bool same(uint8_t a, uint8_t b, bool nocase)
+{
+	return nocase ? lower(a) == lower(b) : a == b;
+}
+
+/* The first place in h[from .. to) where n[0 .. nn) starts and ends
+ * before `to`, or -1; nn <= IDS_BLOB_CONTENT_LEN_MAX. */
+static int64_t find(const uint8_t *h, uint32_t from, uint32_t to, const uint8_t *n, uint32_t nn,
+		    bool nocase)
+{
+	/* one walk at a time (the layer has one CPU; the tests one thread) */
+	static uint16_t fail[IDS_BLOB_CONTENT_LEN_MAX];
+	uint32_t k = 0;
+
+	if (to < nn || from > to - nn)
+		return -1;
+	if (nn < WALK_KMP_MIN) {
+		for (uint32_t i = from; i <= to - nn; i++) {
+			uint32_t j = 0;
+
+			while (j < nn && same(h[i + j], n[j], nocase))
+				j++;
+			if (j == nn)
+				return i;
+		}
+		return -1;
+	}
+	/* the table costs nn, no more than the window: the search stays linear */
+	fail[0] = 0;
+	for (uint32_t i = 1; i < nn; i++) {
+		while (k && !same(n[i], n[k], nocase))
+			k = fail[k - 1];
+		if (same(n[i], n[k], nocase))
+			k++;
+		fail[i] = (uint16_t)k;
+	}
+	k = 0;
+	for (uint32_t i = from; i < to; i++) {
+		while (k && !same(h[i], n[k], nocase))
+			k = fail[k - 1];
+		if (same(h[i], n[k], nocase))
+			k++;
+		if (k == nn)
+			return (int64_t)i + 1 - nn;
+	}
+	return -1;
+}
+
+/* Item c's window [*lo, *hi) after a previous match ending at prev (the
+ * offline engine's, clamped to the payload). false: an endswith content
+ * cannot lie in it at all. */
+static bool window(const struct ids_blob_item *c, uint32_t prev, uint32_t len, int64_t *lo,
+		   int64_t *hi)
+{
+	int64_t l = 0, h = len;
+
+	if (c->flags & IDS_BLOB_I_RELATIVE) {
+		l = (int64_t)prev + ((c->flags & IDS_BLOB_I_DISTANCE) ? c->distance : 0);
+		if (c->flags & IDS_BLOB_I_WITHIN)
+			h = l + c->within;
+	}
+	if ((c->flags & IDS_BLOB_I_OFFSET) && l < c->offset)
+		l = c->offset;
+	if (c->flags & IDS_BLOB_I_DEPTH) {
+		int64_t d = (c->flags & IDS_BLOB_I_RELATIVE)
+				    ? l + c->depth
+				    : ((c->flags & IDS_BLOB_I_OFFSET) ? c->offset : 0) + (int64_t)c->depth;
+
+		if (h > d)
+			h = d;
+	}
+	if (c->flags & IDS_BLOB_I_STARTSWITH) {
+		if (!(c->flags & IDS_BLOB_I_RELATIVE))
+			l = 0;
+		if (h > l + c->len)
+			h = l + c->len;
+	}
+	if (l < 0)
+		l = 0;
+	if (h > len)
+		h = len;
+	if (c->flags & IDS_BLOB_I_ENDSWITH) {
+		int64_t s = (int64_t)len - c->len;
+
+		if (s < l || len > h)
+			return false;
+		l = s;
+	}
+	*lo = l;
+	*hi = h;
+	return true;
+}
+
+int ids_walk(const struct ids_blob_item *it, unsigned n, const uint8_t *bytes,
+	     const uint8_t *p, uint32_t len, uint32_t *ends)
+{
+	uint32_t prev[IDS_BLOB_CONTENTS_MAX + 1], from[IDS_BLOB_CONTENTS_MAX];
+	int64_t hi[IDS_BLOB_CONTENTS_MAX];
+	bool rel_later[IDS_BLOB_CONTENTS_MAX];
+	uint32_t steps = 0;
+	unsigned k = 0;
+	bool enter = true;
+
+	if (n > IDS_BLOB_CONTENTS_MAX)
+		return 0;
+	/* An earlier content is tried again only when a later one is relative. */
+	for (unsigned i = n, any = 0; i-- > 0;) {
+		rel_later[i] = any;
+		any |= !!(it[i].flags & IDS_BLOB_I_RELATIVE);
+	}
+	prev[0] = 0;
+	for (;;) {
+		const struct ids_blob_item *c;
+		bool ok = false;
+
+		if (k == n)
+			return 1;
+		c = &it[k];
+		if (enter) {
+			int64_t lo, h;
+
+			if (++steps > IDS_WALK_STEPS_MAX)
+				return -1;
+			if (!window(c, prev[k], len, &lo, &h)) {
+				from[k] = 0;
+				hi[k] = 0; /* nothing fits: absent */
+			} else {
+				from[k] = (uint32_t)lo;
+				hi[k] = h;
+			}
+		}
+		if (hi[k] >= (int64_t)from[k] + c->len) {
+			int64_t at = find(p, from[k], (uint32_t)hi[k], bytes + c->at, c->len,
+					  c->flags & IDS_BLOB_I_NOCASE);
+
+			if (at >= 0 && !(c->flags & IDS_BLOB_I_NEGATED)) {
+				ends[k] = (uint32_t)at + c->len;
+				from[k] = (uint32_t)at + 1;
+				prev[k + 1] = ends[k];
+				k++;
+				enter = true;
+				continue;
+			}
+			ok = at < 0 && (c->flags & IDS_BLOB_I_NEGATED);
+		} else {
+			ok = c->flags & IDS_BLOB_I_NEGATED;
+		}
+		if (ok) { /* a negated content absent: on, from the same place */
+			prev[k + 1] = prev[k];
+			k++;
+			enter = true;
+			continue;
+		}
+		/* Back to the latest positive content with a relative one after
+		 * it, to its next occurrence; a negated content only passes the
+		 * failure on. */
+		for (;;) {
+			if (!k)
+				return 0;
+			k--;
+			if ((it[k].flags & IDS_BLOB_I_NEGATED) || !rel_later[k])
+				continue;
+			if (++steps > IDS_WALK_STEPS_MAX)
+				return -1;
+			break;
+		}
+		enter = false;
+	}
+}

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A walked rule's contents over one payload (walk.c), as Suricata's
+ * content inspection and the offline engine (tools/policy/ids_match.c)
+ * do it. Freestanding, shared by the layer (src/layer/idsl.c) and the
+ * unit tests.
+ */
+#ifndef RAMPART_IDS_WALK_H
+#define RAMPART_IDS_WALK_H
+
+#include <stdint.h>
+
+#include "ids/blob.h"
+
+/* Steps of one rule's walk over one payload (each content entered, each
+ * earlier occurrence tried again, is a step): Suricata's inspection
+ * recursion limit, the offline engine's IDS_MATCH_STEPS_MAX. A payload
+ * built so that a rule's relative contents backtrack over every pair of
+ * occurrences would otherwise cost the square of its length, per rule.
+ * Each step is one search of at most the payload's length. */
+#define IDS_WALK_STEPS_MAX 20000u
+
+/*
+ * Items it[0 .. n) (n <= IDS_BLOB_CONTENTS_MAX; bytes: the blob's content
+ * bytes, every item's inside them, as ids_blob_check makes sure) over
+ * p[0 .. len), in order: offset and depth from the payload's start,
+ * distance and within from the end of the previous positive content's
+ * match, nocase, startswith, endswith; a negated content must be absent
+ * from the range its modifiers name. When a later relative content fails,
+ * the next occurrence of an earlier one is tried (backtracking).
+ * 1: they match, and ends[k] is where positive item k's match ends; 0:
+ * they do not; -1: IDS_WALK_STEPS_MAX was reached first (the caller
+ * decides: the layer fails closed).
+ */
+int ids_walk(const struct ids_blob_item *it, unsigned n, const uint8_t *bytes,
+	     const uint8_t *p, uint32_t len, uint32_t *ends);
+
+#endif

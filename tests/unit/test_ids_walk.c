@@ -1,0 +1,377 @@
+/* SPDX-License-Identifier: MIT */
+/* Relative and negated contents and thresholds in-line: which rules load
+ * (tools/policy/ids_blob.c), the blob's items and their check
+ * (src/ids/blob.c), the layer's walk (src/ids/walk.c) against the offline
+ * engine's (tools/policy/ids_match.c: the same answer on every payload,
+ * the same step limit), and the layer's threshold table (src/ids/thr.c). */
+#include "unit.h"
+#include <stdlib.h>
+
+#include "ids.h"
+#include "ids/blob.h"
+#include "ids/thr.h"
+#include "ids/walk.h"
+#include "ids_blob.h"
+
+static struct ids_blob_out out;
+
+static int compile(const char *text)
+{
+	FILE *devnull = fopen("/dev/null", "w");
+	int rc = ids_blob_compile(text, strlen(text), "t.rules", NULL, 0, devnull, &out);
+
+	fclose(devnull);
+	return rc;
+}
+
+#define AT(type, off) ((type *)((uint8_t *)out.blob + (off)))
+
+static const char load_rules[] =
+	/* 0: distance/within, the fast pattern the longest ("BBBB") */
+	"alert udp any any -> any any (msg:\"a\"; content:\"A\"; content:\"BBBB\"; distance:1; "
+	"within:8; sid:1;)\n"
+	/* 1: a negated content; its pcre R after the positive one */
+	"drop udp any any -> any any (msg:\"b\"; content:\"GET\"; pcre:\"/^ \\//R\"; "
+	"content:!\"admin\"; sid:2;)\n"
+	/* 2: absolute only, with a threshold: not walked */
+	"alert udp any any -> any any (msg:\"c\"; content:\"X\"; offset:1; threshold:type limit, "
+	"track by_dst, count 3, seconds 60; sid:3;)\n"
+	/* 3: fast_pattern marked on the shorter content */
+	"alert udp any any -> any any (msg:\"d\"; content:\"long one\"; content:\"ab\"; "
+	"fast_pattern; distance:0; sid:4;)\n"
+	/* not in-line: negated only, relative to a pcre, R after a negated one */
+	"alert udp any any -> any any (msg:\"e\"; content:!\"x\"; sid:5;)\n"
+	"alert udp any any -> any any (msg:\"f\"; content:\"q\"; pcre:\"/r/\"; content:\"s\"; "
+	"distance:0; sid:6;)\n"
+	"alert udp any any -> any any (msg:\"g\"; content:\"q\"; content:!\"r\"; pcre:\"/s/R\"; "
+	"sid:7;)\n";
+
+static void test_load(void **state)
+{
+	const struct ids_blob_hdr *h;
+	struct ids_blob_rule *r;
+	struct ids_blob_item *it;
+	struct ids_blob_pcre *x;
+	const char *why;
+
+	assert_int_equal(compile(load_rules), 0);
+	assert_int_equal(out.nrules, 4);
+	assert_int_equal(out.not_loaded, 3);
+	assert_int_equal(out.nitems, 2 + 2 + 2);
+	assert_int_equal(ids_blob_check(out.blob, out.len, &why), 0);
+	h = out.blob;
+	r = AT(struct ids_blob_rule, h->rule_off);
+	it = AT(struct ids_blob_item, h->item_off);
+	x = AT(struct ids_blob_pcre, h->pcre_off);
+	/* each walked rule has one pattern, its fast pattern */
+	assert_int_equal(r[0].nitems, 2);
+	assert_int_equal(r[0].ncontents, 1);
+	assert_int_equal(it[0].pat, IDS_BLOB_NONE);
+	assert_int_equal(it[1].pat, 0);
+	assert_int_equal(it[1].flags, IDS_BLOB_I_DISTANCE | IDS_BLOB_I_WITHIN | IDS_BLOB_I_RELATIVE);
+	assert_int_equal(it[1].distance, 1);
+	assert_int_equal(it[1].within, 8);
+	assert_memory_equal(AT(uint8_t, h->bytes_off + it[1].at), "BBBB", 4);
+	assert_int_equal(r[1].nitems, 2);
+	assert_int_equal(it[2].pat, 1);
+	assert_int_equal(it[3].flags, IDS_BLOB_I_NEGATED);
+	assert_int_equal(it[3].pat, IDS_BLOB_NONE);
+	assert_int_equal(x[0].after, 2); /* its item, in a walked rule */
+	assert_int_equal(r[2].nitems, 0);
+	assert_int_equal(r[2].thr_type, IDS_BLOB_THR_LIMIT);
+	assert_int_equal(r[2].thr_by_dst, 1);
+	assert_int_equal(r[2].thr_count, 3);
+	assert_int_equal(r[2].thr_seconds, 60);
+	assert_int_equal(it[4].pat, IDS_BLOB_NONE);
+	assert_int_equal(it[5].pat, 3);
+
+	/* The check refuses each of these, and takes the blob back after. */
+#define REFUSED(field, bad)                                                         \
+	do {                                                                        \
+		__typeof__(field) keep_ = (field);                                  \
+		(field) = (bad);                                                    \
+		assert_int_equal(ids_blob_check(out.blob, out.len, &why), -1);     \
+		(field) = keep_;                                                    \
+		assert_int_equal(ids_blob_check(out.blob, out.len, &why), 0);       \
+	} while (0)
+	REFUSED(it[1].flags, 0x800);                       /* unknown flag */
+	REFUSED(it[1].flags, IDS_BLOB_I_DISTANCE);         /* distance, not relative */
+	REFUSED(it[1].at, h->bytes_size - 3);              /* bytes past the table */
+	REFUSED(it[1].at, 0xfffffffe);                     /* ... and wrapping */
+	REFUSED(it[1].len, 0);
+	REFUSED(it[1].len, IDS_BLOB_CONTENT_LEN_MAX + 1);
+	REFUSED(it[1].depth, -1);
+	REFUSED(it[1].within, -5);
+	REFUSED(it[1].offset, -1);
+	REFUSED(it[0].pat, 0);                             /* two items name it */
+	REFUSED(it[1].pat, IDS_BLOB_NONE);                 /* none does */
+	REFUSED(it[1].pat, 1);                             /* another rule's */
+	REFUSED(it[3].pat, 1);                             /* a negated one does */
+	REFUSED(r[0].nitems, 1);                           /* counts off */
+	REFUSED(r[0].nitems, IDS_BLOB_CONTENTS_MAX + 1);
+	REFUSED(r[1].ncontents, 2);
+	REFUSED(x[0].after, 3);                            /* R after a negated item */
+	REFUSED(x[0].after, 0);                            /* ... another rule's */
+	REFUSED(x[0].after, 99);
+	REFUSED(r[2].thr_type, IDS_BLOB_THR_DETECTION + 1);
+	REFUSED(r[2].thr_count, 0);
+	REFUSED(r[2].thr_by_dst, 2);
+	REFUSED(r[0].thr_seconds, 5);                      /* without a type */
+	REFUSED(((struct ids_blob_hdr *)h)->nitems, 7);
+	REFUSED(((struct ids_blob_hdr *)h)->item_off, h->size - 8);
+	REFUSED(((struct ids_blob_hdr *)h)->item_off, 4);  /* in the header, unaligned */
+	REFUSED(((struct ids_blob_hdr *)h)->bytes_size, h->size);
+	REFUSED(((struct ids_blob_hdr *)h)->bytes_size, IDS_BLOB_BYTES_MAX + 1);
+	REFUSED(((struct ids_blob_hdr *)h)->version, 3);   /* the former layout */
+#undef REFUSED
+	free(out.blob);
+}
+
+/* ---- the walk against the offline engine ---------------------------------- */
+
+static const char walk_rules[] =
+	"alert udp any any -> any any (content:\"AB\"; content:\"C\"; distance:1; within:2; "
+	"sid:1;)\n"
+	"alert udp any any -> any any (content:\"A\"; content:\"B\"; distance:0; within:1; "
+	"content:!\"C\"; within:1; sid:2;)\n"
+	"alert udp any any -> any any (content:\"A\"; content:!\"B\"; distance:0; within:2; "
+	"sid:3;)\n"
+	"alert udp any any -> any any (content:\"ab\"; nocase; content:\"C\"; distance:-1; "
+	"within:3; sid:4;)\n"
+	"alert udp any any -> any any (content:\"A\"; offset:2; depth:5; content:\"B\"; "
+	"distance:0; sid:5;)\n"
+	"alert udp any any -> any any (content:\"A\"; startswith; content:\"C\"; endswith; "
+	"sid:6;)\n"
+	"alert udp any any -> any any (content:\"A\"; content:\"A\"; distance:0; content:\"B\"; "
+	"distance:0; within:1; sid:7;)\n"
+	"alert udp any any -> any any (content:!\"x\"; depth:3; content:\"AB\"; sid:8;)\n"
+	"alert udp any any -> any any (content:\"B\"; content:\"A\"; distance:-3; within:2; "
+	"content:!\"CC\"; sid:9;)\n"
+	"alert udp any any -> any any (content:\"A\"; content:\"B\"; distance:2; depth:3; "
+	"content:\"x\"; distance:0; endswith; sid:10;)\n"
+	/* long contents: searched with a failure table */
+	"alert udp any any -> any any (content:\"x\"; content:\"abababababababac\"; nocase; "
+	"distance:0; within:30; sid:11;)\n"
+	"alert udp any any -> any any (content:\"ABABABABABABABAB\"; content:!\"ABABABABABABABAC\"; "
+	"distance:-10; within:24; sid:12;)\n";
+
+/* The walk of rule ri of the blob over p, and the offline engine's. */
+static int walk(unsigned ri, const uint8_t *p, uint32_t len)
+{
+	const struct ids_blob_hdr *h = out.blob;
+	const struct ids_blob_rule *r = AT(struct ids_blob_rule, h->rule_off);
+	const struct ids_blob_item *it = AT(struct ids_blob_item, h->item_off);
+	uint32_t ends[IDS_BLOB_CONTENTS_MAX], first = 0;
+
+	for (unsigned i = 0; i < ri; i++)
+		first += r[i].nitems;
+	return ids_walk(it + first, r[ri].nitems, AT(uint8_t, h->bytes_off), p, len, ends);
+}
+
+static void test_agreement(void **state)
+{
+	static const uint8_t abc[] = "ABCxab";
+	static const char *const piece[] = {"AB", "ab", "ABABABAB", "abababac", "AC", "x", "C"};
+	struct ids_ruleset rs;
+	uint8_t p[64];
+	unsigned matched = 0, runs = 0, hits[12] = {0};
+	const char *why;
+
+	assert_int_equal(compile(walk_rules), 0);
+	assert_int_equal(out.nrules, 12);
+	assert_int_equal(ids_blob_check(out.blob, out.len, &why), 0);
+	ids_ruleset_init(&rs);
+	rs.errf = fopen("/dev/null", "w");
+	ids_load_text(&rs, walk_rules, strlen(walk_rules), "t.rules");
+	assert_int_equal(rs.nrules, 12);
+	srandom(7);
+	for (unsigned n = 0; n < 20000; n++) {
+		uint32_t len = (uint32_t)(random() % sizeof(p));
+
+		if (n & 1) {
+			for (uint32_t i = 0; i < len; i++)
+				p[i] = abc[random() % 6];
+		} else { /* pieces of the long contents, to match them often */
+			len = 0;
+			for (;;) {
+				const char *c = piece[random() % 7];
+
+				if (len + strlen(c) > sizeof(p))
+					break;
+				memcpy(p + len, c, strlen(c));
+				len += (uint32_t)strlen(c);
+			}
+		}
+		for (unsigned ri = 0; ri < rs.nrules; ri++) {
+			int w = walk(ri, p, len);
+			bool o = ids_match_buf(rs.rules[ri], IB_PKT, p, len, 0);
+
+			if (w != (int)o)
+				fail_msg("sid %u on \"%.*s\": in-line %d, offline %d", rs.rules[ri]->sid,
+					 (int)len, (const char *)p, w, o);
+			matched += w == 1;
+			hits[ri] += w == 1;
+			runs++;
+		}
+	}
+	/* a test that can fail: both answers occur often, for each rule */
+	assert_true(matched > runs / 20 && matched < runs - runs / 20);
+	for (unsigned ri = 0; ri < rs.nrules; ri++)
+		assert_true(hits[ri] > 100 && hits[ri] < 19900);
+	/* some cases by hand: within after distance, a negation's window */
+	assert_int_equal(walk(0, (const uint8_t *)"ABxC", 4), 1);
+	assert_int_equal(walk(0, (const uint8_t *)"ABC", 3), 0);   /* distance 1 */
+	assert_int_equal(walk(0, (const uint8_t *)"ABxxxC", 6), 0); /* within 2 */
+	assert_int_equal(walk(0, (const uint8_t *)"ABxxxC ABxC", 11), 1); /* backtracking */
+	assert_int_equal(walk(2, (const uint8_t *)"AxB", 3), 0);   /* B within 2 of A */
+	assert_int_equal(walk(2, (const uint8_t *)"AxB A", 5), 1); /* the last A has none */
+	assert_int_equal(walk(5, (const uint8_t *)"AxxC", 4), 1);
+	assert_int_equal(walk(5, (const uint8_t *)"xAxC", 4), 0);
+	ids_ruleset_free(&rs);
+	free(out.blob);
+}
+
+/* Bounded work: a payload that makes a rule backtrack over every pair of
+ * occurrences stops at the step limit, where the offline engine stops too. */
+static void test_steps(void **state)
+{
+	static const char rule[] = "alert udp any any -> any any (content:\"A\"; content:\"B\"; "
+				   "distance:0; content:\"C\"; distance:0; within:1; sid:1;)\n";
+	struct ids_ruleset rs;
+	uint8_t p[3000];
+
+	assert_int_equal(compile(rule), 0);
+	memset(p, 'A', 1500);
+	memset(p + 1500, 'B', 1500);
+	assert_int_equal(walk(0, p, sizeof(p)), -1);
+	ids_ruleset_init(&rs);
+	ids_load_text(&rs, rule, strlen(rule), "t.rules");
+	assert_false(ids_match_buf(rs.rules[0], IB_PKT, p, sizeof(p), 0));
+	/* a short one finishes: no match, and a match */
+	assert_int_equal(walk(0, p + 1490, 20), 0);
+	p[2999] = 'C';
+	assert_int_equal(walk(0, p + 1490, 1510), 1);
+	ids_ruleset_free(&rs);
+	free(out.blob);
+}
+
+/* ---- thresholds ------------------------------------------------------------- */
+
+#define S (1000000000ull)
+
+static struct ids_thr thr;
+
+static void rule_thr(struct ids_blob_rule *r, uint8_t type, uint8_t by_dst, uint32_t count,
+		     uint32_t seconds)
+{
+	memset(r, 0, sizeof(*r));
+	r->thr_type = type;
+	r->thr_by_dst = by_dst;
+	r->thr_count = count;
+	r->thr_seconds = seconds;
+}
+
+/* Matches of rule ri from src to dst at times t[0 .. n): a bit per match
+ * that alerts, and one per match whose action applies. */
+static void run(const struct ids_blob_rule *rules, uint32_t ri, uint8_t src, uint8_t dst,
+		const uint64_t *t, unsigned n, unsigned *alerts, unsigned *acts)
+{
+	uint8_t s[4] = {10, 0, 0, src}, d[4] = {10, 0, 0, dst};
+
+	*alerts = *acts = 0;
+	for (unsigned i = 0; i < n; i++) {
+		struct ids_thr_verdict v = ids_thr_check(&thr, rules, ri, s, d, 4, t[i]);
+
+		*alerts |= (unsigned)v.alert << i;
+		*acts |= (unsigned)v.action << i;
+	}
+}
+
+static void test_thresholds(void **state)
+{
+	static const uint8_t key[IDS_THR_KEY_BYTES] = {1, 2, 3};
+	struct ids_blob_rule r[5];
+	uint64_t t[8];
+	unsigned al, ac;
+
+	for (unsigned i = 0; i < 8; i++)
+		t[i] = (i + 1) * S; /* a match a second */
+	rule_thr(&r[0], IDS_BLOB_THR_LIMIT, 0, 2, 5);
+	rule_thr(&r[1], IDS_BLOB_THR_THRESHOLD, 0, 3, 60);
+	rule_thr(&r[2], IDS_BLOB_THR_BOTH, 1, 3, 60);
+	rule_thr(&r[3], IDS_BLOB_THR_DETECTION, 1, 3, 0);
+	rule_thr(&r[4], IDS_BLOB_THR_NONE, 0, 0, 0);
+	ids_thr_init(&thr, key);
+	/* limit 2 in 5 s: matches 1, 2, then 6 and 7 (the window restarts at 6 s) */
+	run(r, 0, 1, 9, t, 8, &al, &ac);
+	assert_int_equal(al, 0x63);
+	assert_int_equal(ac, 0xff); /* its drop on every match */
+	/* another source has its own count */
+	run(r, 0, 2, 9, t, 3, &al, &ac);
+	assert_int_equal(al, 0x3);
+	/* threshold 3: every third */
+	run(r, 1, 1, 9, t, 8, &al, &ac);
+	assert_int_equal(al, 0x24);
+	assert_int_equal(ac, 0x24);
+	/* both 3 by_dst: once, on the third; the drop from the third on */
+	run(r, 2, 1, 9, t, 8, &al, &ac);
+	assert_int_equal(al, 0x4);
+	assert_int_equal(ac, 0xfc);
+	run(r, 2, 7, 9, t, 1, &al, &ac); /* same destination, another source */
+	assert_int_equal(al, 0);
+	/* detection_filter 3, no window: after the third, for ever */
+	run(r, 3, 1, 9, t, 8, &al, &ac);
+	assert_int_equal(al, 0xf8);
+	assert_int_equal(ac, 0xf8);
+	run(r, 4, 1, 9, t, 8, &al, &ac); /* none */
+	assert_int_equal(al, 0xff);
+	assert_int_equal(thr.full, 0);
+	/* A full table: trackers that never expire (detection_filter, no
+	 * window), one per source, until a new one finds its IDS_THR_PROBE
+	 * places taken: it goes unthresholded (alert, drop) and is counted;
+	 * the trackers already there go on counting. */
+	ids_thr_init(&thr, key);
+	unsigned made = 0;
+	for (uint32_t a = 0; a < 4 * IDS_THR_MAX && !thr.full; a++) {
+		uint8_t s[4] = {10, (uint8_t)(a >> 16), (uint8_t)(a >> 8), (uint8_t)a};
+		struct ids_thr_verdict v = ids_thr_check(&thr, r, 3, s, s, 4, S);
+
+		if (!thr.full) {
+			assert_false(v.alert); /* the first match of 3 */
+			made++;
+		} else {
+			assert_true(v.alert && v.action);
+		}
+	}
+	assert_int_equal(thr.full, 1);
+	print_message("threshold table: first refusal after %u trackers of %u\n", made,
+		      IDS_THR_MAX);
+	assert_true(made > IDS_THR_MAX / 2 && made <= IDS_THR_MAX);
+	/* a tracker whose window is over is taken over: limit 2 in 5 s, the
+	 * table filled until a refusal, then new sources 10 s later find room
+	 * among the expired ones */
+	ids_thr_init(&thr, key);
+	for (uint32_t a = 0; a < 4 * IDS_THR_MAX && !thr.full; a++) {
+		uint8_t s[4] = {10, 1, (uint8_t)(a >> 8), (uint8_t)a};
+
+		ids_thr_check(&thr, r, 0, s, s, 4, S);
+	}
+	assert_int_equal(thr.full, 1);
+	for (uint32_t a = 0; a < IDS_THR_MAX / 4; a++) {
+		uint8_t s[4] = {10, 2, (uint8_t)(a >> 8), (uint8_t)a};
+
+		assert_true(ids_thr_check(&thr, r, 0, s, s, 4, 10 * S).alert);
+	}
+	assert_int_equal(thr.full, 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_load),
+		cmocka_unit_test(test_agreement),
+		cmocka_unit_test(test_steps),
+		cmocka_unit_test(test_thresholds),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
