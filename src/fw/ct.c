@@ -114,7 +114,7 @@ void fw_ct_init(struct fw_ct *ct, const uint8_t key[FW_CT_KEY_BYTES])
 	ct->count = ct->hand = ct->fresh = ct->frag_hand = 0;
 	ct->key[0] = rt_le64(key);
 	ct->key[1] = rt_le64(key + 8);
-	ct->full_drops = 0;
+	ct->full_drops = ct->early_drops = 0;
 }
 
 uint32_t fw_ct_count(const struct fw_ct *ct)

@@ -34,9 +34,13 @@
  *     close the peer never saw (a bad checksum, an RST it ignored) does not
  *     take the guest's connection out of `flow:established`.
  *  9. A SYN from the side that opened a flow, in that flow's reply
- *     direction, while it waits for its answer, replaces it: the first
- *     "opening" carried the other side's addresses (a spoofed reverse SYN
- *     sent ahead), and the real one must not find its flow invalid.
+ *     direction, while the flow waits for its answer, is a forgery (no
+ *     host opens one connection both ways; one of the two SYNs carried the
+ *     other side's addresses): it moves nothing and the caller drops it
+ *     (f->forged). Whichever came first keeps the flow: sent after the
+ *     real SYN, the forgery cannot turn the connection round; sent ahead
+ *     of it, the real SYN is dropped and the sender's own connection never
+ *     opens, so neither order takes traffic out of the flow rules.
  */
 #include "ids/flow.h"
 
@@ -53,6 +57,7 @@ int ids_flow_track(struct fw_ct *ct, const struct fw_pkt *p, bool from_guest, ui
 	f->est = false;
 	f->fresh = false;
 	f->entry = FW_CT_NIL;
+	f->forged = false;
 	f->was_entry = fw_ct_find(ct, p, now, &dir);
 	if (f->was_entry != FW_CT_NIL) {
 		const struct fw_ct_entry *e = &ct->e[f->was_entry];
@@ -60,11 +65,11 @@ int ids_flow_track(struct fw_ct *ct, const struct fw_pkt *p, bool from_guest, ui
 		if (dir == 1 && e->side == from_guest && e->proto == FW_PROTO_TCP &&
 		    e->tcp == FW_TCP_SYN_SENT &&
 		    (p->tcp_flags & (FW_TCP_SYN | FW_TCP_ACK | FW_TCP_RST)) == FW_TCP_SYN) {
-			fw_ct_forget(ct, f->was_entry); /* invariant 9 */
+			f->forged = true; /* invariant 9: nothing moved, nothing to undo */
 			f->was_entry = FW_CT_NIL;
-		} else {
-			f->was = *e;
+			return 0;
 		}
+		f->was = *e;
 	}
 	fw_ct_in(ct, p, now, &r);
 	if (r.state == FW_CT_NEW && r.entry == FW_CT_NIL) {

@@ -104,6 +104,7 @@ void fwl_report(void)
 	line_kv(&l, "tagged", tagged);
 	line_kv(&l, "ct_entries", fw_ct_count(&fw->ct));
 	line_kv(&l, "ct_full", fw->stats.ct_full);
+	line_kv(&l, "ct_early", fw->ct.early_drops);
 	line_kv(&l, "frag_dropped", fw->stats.frag_dropped);
 	line_kv(&l, "reject_unsent", reject_unsent);
 	line_kv(&l, "filter_cycles", filter_cycles);

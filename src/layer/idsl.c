@@ -164,6 +164,7 @@ void idsl_report(void)
 	line_kv(&l, "pcre_refuted", st.pcre_refuted);
 	line_kv(&l, "flows", track ? fw_ct_count(ct) : 0);
 	line_kv(&l, "flows_full", st.flows_full);
+	line_kv(&l, "flows_early", track ? ct->early_drops : 0);
 	line_kv(&l, "walk_runs", st.walk_runs);
 	line_kv(&l, "walk_refuted", st.walk_refuted);
 	line_kv(&l, "walk_limited", st.walk_limited);
@@ -450,6 +451,11 @@ static bool idsl_filter(const uint8_t *frame, uint32_t len, bool from_guest)
 	if (track) {
 		if (ids_flow_track(ct, &p, from_guest, ticks * IDSL_TICK_NS, &fl)) {
 			st.flows_full++;
+			st.drops++;
+			return false;
+		}
+		if (fl.forged) { /* a SYN the other way from a flow's opener (flow.c) */
+			st.invalid++;
 			st.drops++;
 			return false;
 		}

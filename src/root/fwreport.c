@@ -12,7 +12,7 @@
 
 static const char *const keys[FWR_KEYS] = {
 	"frames", "bytes", "accepted", "dropped", "rejected", "invalid", "spoofed", "ct_full",
-	"frag_dropped", "reject_unsent", "tagged", "filter_cycles", "filtered",
+	"frag_dropped", "reject_unsent", "tagged", "filter_cycles", "filtered", "ct_early",
 	"ct_entries", "rules", "uptime_s", "restarts"};
 
 static const char *const wkeys[WRR_KEYS] = {
@@ -23,7 +23,7 @@ static const char *const wkeys[WRR_KEYS] = {
 static const char *const ikeys[IDR_KEYS] = {
 	"frames", "bytes", "scanned", "scanned_bytes", "alerts", "drops", "invalid", "scan_failed",
 	"alerts_unlogged", "scan_cycles", "pcre_runs", "pcre_refuted", "flows_full", "walk_runs",
-	"walk_refuted", "walk_limited", "thr_suppressed", "thr_full", "rules", "arena_bytes",
+	"walk_refuted", "walk_limited", "thr_suppressed", "thr_full", "flows_early", "rules", "arena_bytes",
 	"uptime_s", "restarts", "flows"};
 
 static const char *const tkeys[WTR_KEYS] = {

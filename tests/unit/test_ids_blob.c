@@ -458,21 +458,33 @@ static void test_flow_desync(void **state)
 	TRACK(tcp(c, s, 40002, 81, 105, 501, 0x18, 0));
 	assert_true(f.known && f.est);
 	assert_int_equal(ct.e[f.entry].tcp, FW_TCP_ESTABLISHED);
-	/* A spoofed reverse SYN from the guest, ahead of its own connection:
-	 * the real SYN replaces it, and the guest stays the client. */
-	assert_int_equal(ids_flow_track(&ct, tcp(s, c, 81, 41000, 7, 0, 0x02, 0), true, now, &f), 0);
+	/* A forged reverse SYN from the side that opened a flow, after the
+	 * real one: flagged (the caller drops it), nothing moves, and the real
+	 * connection goes on with the guest as its client. */
 	TRACK(tcp(c, s, 41000, 81, 100, 0, 0x02, 0));
 	assert_true(f.known && f.fresh && f.dir == 0);
+	assert_int_equal(ids_flow_track(&ct, tcp(s, c, 81, 41000, 7, 0, 0x02, 0), true, now, &f), 0);
+	assert_true(f.forged && !f.known);
 	TRACK(tcp(s, c, 81, 41000, 500, 101, 0x12, 0));
-	assert_true(f.known && f.dir == 1);
+	assert_true(f.known && f.dir == 1 && !f.forged);
 	TRACK(tcp(c, s, 41000, 81, 101, 501, 0x10, 0));
 	TRACK(tcp(c, s, 41000, 81, 101, 501, 0x18, 4));
 	assert_true(f.known && f.dir == 0 && f.est);
 	assert_true(TAKES(4, &pkt));
-	/* The peer's own SYN the other way is not replaced by the guest's. */
-	assert_int_equal(ids_flow_track(&ct, tcp(s, c, 82, 41001, 7, 0, 0x02, 0), false, now, &f), 0);
-	TRACK(tcp(c, s, 41001, 82, 100, 0, 0x02, 0));
-	assert_false(f.known);
+	/* Sent ahead of the real SYN, the forgery holds the flow and the real
+	 * SYN is the one flagged: the connection never opens (its data would
+	 * be of no flow, and the caller drops its SYN), nothing crosses unseen. */
+	assert_int_equal(ids_flow_track(&ct, tcp(s, c, 83, 41002, 7, 0, 0x02, 0), true, now, &f), 0);
+	assert_true(f.known && f.fresh && !f.forged);
+	TRACK(tcp(c, s, 41002, 83, 100, 0, 0x02, 0));
+	assert_true(f.forged && !f.known);
+	/* A peer's SYN the other way, against the guest's flow: conntrack's
+	 * invalid, not a forgery of the opener, and the guest's flow stays. */
+	TRACK(tcp(c, s, 41004, 84, 100, 0, 0x02, 0));
+	assert_int_equal(ids_flow_track(&ct, tcp(s, c, 84, 41004, 7, 0, 0x02, 0), false, now, &f), 0);
+	assert_true(!f.forged && !f.known);
+	TRACK(tcp(s, c, 84, 41004, 500, 101, 0x12, 0));
+	assert_true(f.known && f.dir == 1);
 #undef TRACK
 #undef TAKES
 	free(out.blob);
