@@ -19,6 +19,11 @@
  *     window's length), so one rule's walk over a payload of n bytes costs
  *     at most about IDS_WALK_STEPS_MAX x 2n byte comparisons (x
  *     WALK_KMP_MIN for short contents), as the offline engine's memmem.
+ *  5. Every comparison is taken from the caller's budget, and a search
+ *     that would go past it stops there: the walk then says -1, so all
+ *     the walks of one frame together make at most the budget's
+ *     comparisons (IDS_WALK_FRAME_BUDGET in the layer), whatever the
+ *     payload and however many rules it makes candidates.
  */
 #include "ids/walk.h"
 
@@ -41,12 +46,15 @@ static bool same(uint8_t a, uint8_t b, bool nocase)
 }
 
 /* The first place in h[from .. to) where n[0 .. nn) starts and ends
- * before `to`, or -1; nn <= IDS_BLOB_CONTENT_LEN_MAX. */
+ * before `to`, or -1; -2 when *budget ran out first (invariant 5: what it
+ * compared is taken from it either way); nn <= IDS_BLOB_CONTENT_LEN_MAX. */
 static int64_t find(const uint8_t *h, uint32_t from, uint32_t to, const uint8_t *n, uint32_t nn,
-		    bool nocase)
+		    bool nocase, uint64_t *budget)
 {
 	/* one walk at a time (the layer has one CPU; the tests one thread) */
 	static uint16_t fail[IDS_BLOB_CONTENT_LEN_MAX];
+	uint64_t left = *budget;
+	int64_t at = -1;
 	uint32_t k = 0;
 
 	if (to < nn || from > to - nn)
@@ -57,12 +65,25 @@ static int64_t find(const uint8_t *h, uint32_t from, uint32_t to, const uint8_t 
 
 			while (j < nn && same(h[i + j], n[j], nocase))
 				j++;
-			if (j == nn)
-				return i;
+			if (left <= j) { /* j + 1 comparisons at most, each place */
+				*budget = 0;
+				return -2;
+			}
+			left -= j + 1;
+			if (j == nn) {
+				at = i;
+				break;
+			}
 		}
-		return -1;
+		*budget = left;
+		return at;
 	}
 	/* the table costs nn, no more than the window: the search stays linear */
+	if (left < 2 * (uint64_t)nn) {
+		*budget = 0;
+		return -2;
+	}
+	left -= 2 * (uint64_t)nn;
 	fail[0] = 0;
 	for (uint32_t i = 1; i < nn; i++) {
 		while (k && !same(n[i], n[k], nocase))
@@ -73,14 +94,24 @@ static int64_t find(const uint8_t *h, uint32_t from, uint32_t to, const uint8_t 
 	}
 	k = 0;
 	for (uint32_t i = from; i < to; i++) {
+		/* each place: one comparison, and the fall-backs it pays for
+		 * (at most as many as places before it): two a place in all */
+		if (left < 2) {
+			*budget = 0;
+			return -2;
+		}
+		left -= 2;
 		while (k && !same(h[i], n[k], nocase))
 			k = fail[k - 1];
 		if (same(h[i], n[k], nocase))
 			k++;
-		if (k == nn)
-			return (int64_t)i + 1 - nn;
+		if (k == nn) {
+			at = (int64_t)i + 1 - nn;
+			break;
+		}
 	}
-	return -1;
+	*budget = left;
+	return at;
 }
 
 /* Item c's window [*lo, *hi) after a previous match ending at prev (the
@@ -129,7 +160,7 @@ static bool window(const struct ids_blob_item *c, uint32_t prev, uint32_t len, i
 }
 
 int ids_walk(const struct ids_blob_item *it, unsigned n, const uint8_t *bytes,
-	     const uint8_t *p, uint32_t len, uint32_t *ends)
+	     const uint8_t *p, uint32_t len, uint32_t *ends, uint64_t *budget)
 {
 	uint32_t prev[IDS_BLOB_CONTENTS_MAX + 1], from[IDS_BLOB_CONTENTS_MAX];
 	int64_t hi[IDS_BLOB_CONTENTS_MAX];
@@ -168,8 +199,10 @@ int ids_walk(const struct ids_blob_item *it, unsigned n, const uint8_t *bytes,
 		}
 		if (hi[k] >= (int64_t)from[k] + c->len) {
 			int64_t at = find(p, from[k], (uint32_t)hi[k], bytes + c->at, c->len,
-					  c->flags & IDS_BLOB_I_NOCASE);
+					  c->flags & IDS_BLOB_I_NOCASE, budget);
 
+			if (at == -2)
+				return -1; /* the frame's budget is spent (invariant 5) */
 			if (at >= 0 && !(c->flags & IDS_BLOB_I_NEGATED)) {
 				ends[k] = (uint32_t)at + c->len;
 				from[k] = (uint32_t)at + 1;

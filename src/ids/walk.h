@@ -20,6 +20,14 @@
  * Each step is one search of at most the payload's length. */
 #define IDS_WALK_STEPS_MAX 20000u
 
+/* Byte comparisons all the walks of one frame may make together (the
+ * layer's budget, shared by every candidate rule; ids_walk takes from it):
+ * the steps bound one rule, but a payload built to make each step search
+ * the whole frame, for several rules at once, would hold the layer (and
+ * its child, on the same thread) for seconds a frame. 4 Mi comparisons
+ * are a few milliseconds; an ordinary frame's walks take a few thousand. */
+#define IDS_WALK_FRAME_BUDGET (4ull << 20)
+
 /*
  * Items it[0 .. n) (n <= IDS_BLOB_CONTENTS_MAX; bytes: the blob's content
  * bytes, every item's inside them, as ids_blob_check makes sure) over
@@ -29,10 +37,11 @@
  * from the range its modifiers name. When a later relative content fails,
  * the next occurrence of an earlier one is tried (backtracking).
  * 1: they match, and ends[k] is where positive item k's match ends; 0:
- * they do not; -1: IDS_WALK_STEPS_MAX was reached first (the caller
- * decides: the layer fails closed).
+ * they do not; -1: IDS_WALK_STEPS_MAX was reached first, or *budget (byte
+ * comparisons left to the frame; what the walk made is taken from it) ran
+ * out (the caller decides: the layer fails closed).
  */
 int ids_walk(const struct ids_blob_item *it, unsigned n, const uint8_t *bytes,
-	     const uint8_t *p, uint32_t len, uint32_t *ends);
+	     const uint8_t *p, uint32_t len, uint32_t *ends, uint64_t *budget);
 
 #endif

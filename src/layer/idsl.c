@@ -189,6 +189,7 @@ struct scan {
 	bool drop;
 	bool failed; /* a match the blob's table does not name: the scan stopped */
 	uint32_t ncand; /* in cand[] */
+	uint64_t walk_budget; /* comparisons left to this frame's walks (walk.h) */
 	uint64_t alerts; /* rules that fired and alert (not noalert) */
 	unsigned nfired;
 	uint32_t fired[IDSL_FIRED_MAX];
@@ -290,13 +291,13 @@ static void sort_u32(uint32_t *v, uint32_t n)
 /* 1: walked rule ri's contents match s's payload (ends[] then holds each
  * positive content's end in the walk's match, for the pcres after it); 0:
  * they do not; -1: the walk reached its limit (invariant 6). */
-static int walk_confirm(uint32_t ri, const struct scan *s)
+static int walk_confirm(uint32_t ri, struct scan *s)
 {
 	const struct ids_blob_item *it = items + item_first[ri];
 	int w;
 
 	st.walk_runs++;
-	w = ids_walk(it, rules[ri].nitems, cbytes, s->data, s->len, ends);
+	w = ids_walk(it, rules[ri].nitems, cbytes, s->data, s->len, ends, &s->walk_budget);
 	if (w < 0) {
 		st.walk_limited++;
 		return -1;
@@ -427,7 +428,7 @@ static bool idsl_filter(const uint8_t *frame, uint32_t len, bool from_guest)
 {
 	struct fw_pkt p;
 	struct ids_flow fl;
-	struct scan s = {.p = &p};
+	struct scan s = {.p = &p, .walk_budget = IDS_WALK_FRAME_BUDGET};
 	uint32_t off, n;
 	uint64_t t0;
 	int r;

@@ -165,7 +165,9 @@ static int walk(unsigned ri, const uint8_t *p, uint32_t len)
 
 	for (unsigned i = 0; i < ri; i++)
 		first += r[i].nitems;
-	return ids_walk(it + first, r[ri].nitems, AT(uint8_t, h->bytes_off), p, len, ends);
+	uint64_t budget = UINT64_MAX;
+
+	return ids_walk(it + first, r[ri].nitems, AT(uint8_t, h->bytes_off), p, len, ends, &budget);
 }
 
 static void test_agreement(void **state)
@@ -252,6 +254,46 @@ static void test_steps(void **state)
 	p[2999] = 'C';
 	assert_int_equal(walk(0, p + 1490, 1510), 1);
 	ids_ruleset_free(&rs);
+	free(out.blob);
+}
+
+/* The frame's budget: a payload built to make each step search the whole
+ * frame (a short content repeated, a relative one that never completes)
+ * stops once the frame's comparisons are spent, and says so (-1, never a
+ * late "no match"); the walks after it, sharing the budget, stop at once. */
+static void test_frame_budget(void **state)
+{
+	static const char rule[] =
+		"alert udp any any -> any any (content:\"a\"; content:\"aaaaaaaaaaaaaab\"; "
+		"distance:0; sid:1;)\n"
+		"alert udp any any -> any any (content:\"a\"; content:\"a\"; distance:0; "
+		"content:\"aaaaaaaaaaaaaaaaaaaab\"; distance:0; sid:2;)\n";
+	const struct ids_blob_hdr *h;
+	const struct ids_blob_rule *r;
+	const struct ids_blob_item *it;
+	static uint8_t p[65000];
+	uint32_t ends[IDS_BLOB_CONTENTS_MAX];
+	uint64_t budget = IDS_WALK_FRAME_BUDGET, before;
+
+	(void)state;
+	assert_int_equal(compile(rule), 0);
+	h = out.blob;
+	r = AT(struct ids_blob_rule, h->rule_off);
+	it = AT(struct ids_blob_item, h->item_off);
+	memset(p, 'a', sizeof(p));
+	assert_int_equal(ids_walk(it, r[0].nitems, AT(uint8_t, h->bytes_off), p, sizeof(p), ends,
+				  &budget),
+			 -1);
+	assert_int_equal(budget, 0);
+	assert_int_equal(ids_walk(it + r[0].nitems, r[1].nitems, AT(uint8_t, h->bytes_off), p,
+				  sizeof(p), ends, &budget),
+			 -1);
+	/* an ordinary frame takes a little of it, and gets its answer */
+	budget = before = IDS_WALK_FRAME_BUDGET;
+	memcpy(p + 100, "aaaaaaaaaaaaaab", 15);
+	assert_int_equal(ids_walk(it, r[0].nitems, AT(uint8_t, h->bytes_off), p, 200, ends, &budget),
+			 1);
+	assert_true(budget < before && before - budget < 20000);
 	free(out.blob);
 }
 
@@ -371,6 +413,7 @@ int main(void)
 		cmocka_unit_test(test_load),
 		cmocka_unit_test(test_agreement),
 		cmocka_unit_test(test_steps),
+		cmocka_unit_test(test_frame_budget),
 		cmocka_unit_test(test_thresholds),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
