@@ -7,11 +7,17 @@
  *     one check looks at most IDS_THR_PROBE places, chosen by a keyed hash
  *     (SipHash, the layer's secret), so a peer cannot pick addresses that
  *     all land on one place.
- *  2. A tracker is taken over only when free or when its window has ended
- *     (it would start again at the next match anyway); a running one is
- *     never lost, so a limit is never reset early by other traffic.
- *  3. No place: the match goes unthresholded and is counted (full), never
- *     silently dropped from the count of alerts.
+ *  2. A tracker is taken over when free or when its window has ended (it
+ *     would start again at the next match anyway); else the oldest running
+ *     one among the places looked at whose loss costs only alerts (limit,
+ *     threshold, both: it starts again, and alerts once more) gives its
+ *     place, counted (evicted). A running detection_filter tracker is never
+ *     given up, so no traffic can reset the count that holds a brute force
+ *     back.
+ *  3. No place even so: the match goes unthresholded and is counted (full),
+ *     never silently dropped from the count of alerts. A peer that fills
+ *     the table on a cheap `limit` rule from many sources therefore cannot
+ *     make a detection_filter drop rule act on every host's first match.
  */
 #include "ids/thr.h"
 
@@ -43,7 +49,7 @@ struct ids_thr_verdict ids_thr_check(struct ids_thr *t, const struct ids_blob_ru
 	const struct ids_blob_rule *r = &rules[ri];
 	const uint8_t *a = r->thr_by_dst ? dst : src;
 	uint64_t win = window_ns(r);
-	struct ids_thr_entry *e = NULL, *spare = NULL;
+	struct ids_thr_entry *e = NULL, *spare = NULL, *victim = NULL;
 	uint8_t m[4 + 1 + 16];
 	uint64_t hash;
 	uint32_t h, step, c;
@@ -70,8 +76,16 @@ struct ids_thr_verdict ids_thr_check(struct ids_thr *t, const struct ids_blob_ru
 		/* a free place, or one whose window is over (its own rule's) */
 		if (!spare && (!x->rule || ended(x, window_ns(&rules[x->rule - 1]), now_ns)))
 			spare = x;
+		/* else the oldest whose loss costs only alerts */
+		if (x->rule && rules[x->rule - 1].thr_type != IDS_BLOB_THR_DETECTION &&
+		    (!victim || x->start_ns < victim->start_ns))
+			victim = x;
 	}
 	if (!e) {
+		if (!spare && victim) {
+			t->evicted++; /* invariant 2 */
+			spare = victim;
+		}
 		if (!spare) {
 			t->full++;
 			return (struct ids_thr_verdict){true, true};

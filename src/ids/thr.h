@@ -34,6 +34,7 @@ struct ids_thr_entry {
 struct ids_thr {
 	uint64_t key[2]; /* the hash's secret (layer_key) */
 	uint64_t full;   /* matches that found no place (ids_thr_check) */
+	uint64_t evicted; /* running trackers that gave their place */
 	struct ids_thr_entry e[IDS_THR_MAX];
 };
 
@@ -56,11 +57,11 @@ void ids_thr_init(struct ids_thr *t, const uint8_t key[IDS_THR_KEY_BYTES]);
  *   threshold N:  alerts (and drops) on every Nth, the count starting again;
  *   both N:       alerts once, on the Nth in a window; drops from the Nth on;
  *   detection_filter N: alerts and drops on every match after the Nth.
- * A match that finds no tracker and no place for one (IDS_THR_PROBE places
- * all taken by trackers whose windows still run) is counted in t->full
- * and goes as if the rule had no threshold: it alerts and drops (fail
- * closed: a peer filling the table gets more alerts and drops, never
- * fewer).
+ * A match that finds no tracker and no free place takes the place of the
+ * oldest running tracker among the IDS_THR_PROBE looked at that is not a
+ * detection_filter's (counted in t->evicted); with none, it
+ * is counted in t->full and goes as if the rule had no threshold: it
+ * alerts and drops (fail closed).
  */
 struct ids_thr_verdict ids_thr_check(struct ids_thr *t, const struct ids_blob_rule *rules,
 				     uint32_t ri, const uint8_t *src, const uint8_t *dst,

@@ -170,6 +170,7 @@ void idsl_report(void)
 	line_kv(&l, "walk_limited", st.walk_limited);
 	line_kv(&l, "thr_suppressed", st.thr_suppressed);
 	line_kv(&l, "thr_full", thr ? thr->full : 0);
+	line_kv(&l, "thr_evicted", thr ? thr->evicted : 0);
 	line_kv(&l, "rules", hdr->nrules);
 	line_kv(&l, "arena_bytes", hsrt_arena_used());
 	line_kv(&l, "uptime_s", ticks);

@@ -332,7 +332,7 @@ static void run(const struct ids_blob_rule *rules, uint32_t ri, uint8_t src, uin
 static void test_thresholds(void **state)
 {
 	static const uint8_t key[IDS_THR_KEY_BYTES] = {1, 2, 3};
-	struct ids_blob_rule r[5];
+	struct ids_blob_rule r[6];
 	uint64_t t[8];
 	unsigned al, ac;
 
@@ -343,6 +343,7 @@ static void test_thresholds(void **state)
 	rule_thr(&r[2], IDS_BLOB_THR_BOTH, 1, 3, 60);
 	rule_thr(&r[3], IDS_BLOB_THR_DETECTION, 1, 3, 0);
 	rule_thr(&r[4], IDS_BLOB_THR_NONE, 0, 0, 0);
+	rule_thr(&r[5], IDS_BLOB_THR_LIMIT, 0, 1, 3600);
 	ids_thr_init(&thr, key);
 	/* limit 2 in 5 s: matches 1, 2, then 6 and 7 (the window restarts at 6 s) */
 	run(r, 0, 1, 9, t, 8, &al, &ac);
@@ -390,21 +391,52 @@ static void test_thresholds(void **state)
 		      IDS_THR_MAX);
 	assert_true(made > IDS_THR_MAX / 2 && made <= IDS_THR_MAX);
 	/* a tracker whose window is over is taken over: limit 2 in 5 s, the
-	 * table filled until a refusal, then new sources 10 s later find room
-	 * among the expired ones */
+	 * table filled until a running tracker had to give its place, then new
+	 * sources 10 s later find room among the expired ones (none evicted) */
 	ids_thr_init(&thr, key);
-	for (uint32_t a = 0; a < 4 * IDS_THR_MAX && !thr.full; a++) {
+	for (uint32_t a = 0; a < 4 * IDS_THR_MAX && !thr.evicted; a++) {
 		uint8_t s[4] = {10, 1, (uint8_t)(a >> 8), (uint8_t)a};
 
 		ids_thr_check(&thr, r, 0, s, s, 4, S);
 	}
-	assert_int_equal(thr.full, 1);
+	assert_int_equal(thr.evicted, 1);
+	assert_int_equal(thr.full, 0);
 	for (uint32_t a = 0; a < IDS_THR_MAX / 4; a++) {
 		uint8_t s[4] = {10, 2, (uint8_t)(a >> 8), (uint8_t)a};
 
 		assert_true(ids_thr_check(&thr, r, 0, s, s, 4, 10 * S).alert);
 	}
-	assert_int_equal(thr.full, 1);
+	assert_int_equal(thr.evicted, 1);
+	assert_int_equal(thr.full, 0);
+	/* A peer fills the table on a cheap limit rule (an hour's window) from
+	 * thousands of sources: a detection_filter rule's trackers still find
+	 * places (the limit's give theirs), so its first match from each host
+	 * neither alerts nor drops; and the detection_filter trackers, once
+	 * there, are not given up to the limit rule's flood. */
+	ids_thr_init(&thr, key);
+	for (uint32_t a = 0; a < 2 * IDS_THR_MAX; a++) {
+		uint8_t s[4] = {10, 3, (uint8_t)(a >> 8), (uint8_t)a};
+
+		ids_thr_check(&thr, r, 5, s, s, 4, S);
+	}
+	for (uint32_t a = 0; a < 1000; a++) {
+		uint8_t s[4] = {10, 4, (uint8_t)(a >> 8), (uint8_t)a};
+		struct ids_thr_verdict v = ids_thr_check(&thr, r, 3, s, s, 4, 2 * S);
+
+		assert_false(v.alert || v.action);
+	}
+	assert_int_equal(thr.full, 0);
+	for (uint32_t a = 0; a < 2 * IDS_THR_MAX; a++) {
+		uint8_t s[4] = {10, 5, (uint8_t)(a >> 8), (uint8_t)a};
+
+		ids_thr_check(&thr, r, 5, s, s, 4, 3 * S);
+	}
+	for (uint32_t a = 0; a < 1000; a++) { /* their second match: still counted, under 3 */
+		uint8_t s[4] = {10, 4, (uint8_t)(a >> 8), (uint8_t)a};
+		struct ids_thr_verdict v = ids_thr_check(&thr, r, 3, s, s, 4, 4 * S);
+
+		assert_false(v.alert || v.action);
+	}
 }
 
 int main(void)
