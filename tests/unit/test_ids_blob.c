@@ -317,6 +317,16 @@ static bool pkt_from(const struct fw_pkt *p, uint32_t a)
 	return !memcmp(p->saddr, b, 4);
 }
 
+/* The flow tests' steps, on their ct, f, now and guest address c: the
+ * guest's frames are those from c (the spoofing tests say their side
+ * themselves); a rule's header and flow on the frame just tracked. */
+#define TRACK(p)                                                                         \
+	do {                                                                             \
+		const struct fw_pkt *q_ = (p);                                           \
+		assert_int_equal(ids_flow_track(&ct, q_, pkt_from(q_, c), now, &f), 0);  \
+	} while (0)
+#define TAKES(i, p) ids_rule_hdr_ok(hh, &hrule[i], (p), true, &f)
+
 static void test_flow(void **state)
 {
 	static struct fw_ct ct;
@@ -327,14 +337,6 @@ static void test_flow(void **state)
 
 	compile_hdr(NULL, 0);
 	fw_ct_init(&ct, key);
-	/* the guest is c: its frames are those from c (the spoofing tests below
-	 * say their side themselves) */
-#define TRACK(p)                                                                         \
-	do {                                                                             \
-		const struct fw_pkt *q_ = (p);                                           \
-		assert_int_equal(ids_flow_track(&ct, q_, pkt_from(q_, c), now, &f), 0);  \
-	} while (0)
-#define TAKES(i, p) ids_rule_hdr_ok(hh, &hrule[i], (p), true, &f)
 	/* The handshake: the SYN's sender is the client. */
 	TRACK(tcp(c, s, 40000, 80, 100, 0, 0x02, 0));
 	assert_true(f.known && f.dir == 0 && !f.est);
@@ -393,8 +395,6 @@ static void test_flow(void **state)
 	/* A known flow still goes. */
 	TRACK(udp(c, IP(10, 1, 0, 7), 1, 2));
 	assert_true(f.known && f.est);
-#undef TRACK
-#undef TAKES
 	free(out.blob);
 }
 
@@ -414,12 +414,6 @@ static void test_flow_desync(void **state)
 	(void)state;
 	compile_hdr(NULL, 0);
 	fw_ct_init(&ct, key);
-#define TRACK(p)                                                                         \
-	do {                                                                             \
-		const struct fw_pkt *q_ = (p);                                           \
-		assert_int_equal(ids_flow_track(&ct, q_, pkt_from(q_, c), now, &f), 0);  \
-	} while (0)
-#define TAKES(i, p) ids_rule_hdr_ok(hh, &hrule[i], (p), true, &f)
 	TRACK(tcp(c, s, 40000, 80, 100, 0, 0x02, 0));
 	TRACK(tcp(s, c, 80, 40000, 500, 101, 0x12, 0));
 	TRACK(tcp(c, s, 40000, 80, 101, 501, 0x10, 0));
@@ -485,8 +479,6 @@ static void test_flow_desync(void **state)
 	assert_true(!f.forged && !f.known);
 	TRACK(tcp(s, c, 84, 41004, 500, 101, 0x12, 0));
 	assert_true(f.known && f.dir == 1);
-#undef TRACK
-#undef TAKES
 	free(out.blob);
 }
 
