@@ -53,7 +53,7 @@ static void ctl_refused(const char *what, uint64_t vm, uint64_t vcpu, uint64_t a
 {
 	rt_memset(&ctl, 0x5a, sizeof(ctl));
 	expect(what, hc5(RP_HC_VCPU_CTL, vm, vcpu, at, 0, 0) == -err &&
-			     ctl.lstar == 0x5a5a5a5a5a5a5a5aULL);
+			 ctl.lstar == 0x5a5a5a5a5a5a5a5aULL);
 }
 
 /* The grandchild's vCPU 0 (handle 1 << 8 in my child's numbering): the ring-3 state. */
@@ -66,8 +66,8 @@ static void ctl_check(uint64_t vm, uint64_t my_mem)
 	       hc5(RP_HC_VCPU_CTL, vm, g, gpa_of(&ctl), 0, 0) == 0);
 	expect("vcpu_ctl: its IDT and GDT where ring3.c puts them",
 	       ctl.idt.base == RING3_IDT_GPA && ctl.gdt.base == RING3_GDT_GPA);
-	expect("vcpu_ctl: its cr3 and EFER", (ctl.cr3 & ~0xfffULL) == RING3_PT_GPA &&
-						     (ctl.efer & RING3_EFER) == RING3_EFER);
+	expect("vcpu_ctl: its cr3 and EFER",
+	       (ctl.cr3 & ~0xfffULL) == RING3_PT_GPA && (ctl.efer & RING3_EFER) == RING3_EFER);
 	expect("vcpu_ctl: no guest flag for a layer", ctl.flags == 0 && ctl.pad == 0);
 	ctl_refused("vcpu_ctl handle 0: EBADH", 0, g, gpa_of(&ctl), RP_EBADH);
 	ctl_refused("vcpu_ctl handle 2 (none): EBADH", 2, g, gpa_of(&ctl), RP_EBADH);
@@ -79,8 +79,7 @@ static void ctl_check(uint64_t vm, uint64_t my_mem)
 	ctl_refused("vcpu_ctl record outside my memory: EFAULT", vm, g, my_mem + 4096, RP_EFAULT);
 	ctl_refused("vcpu_ctl record straddling my end: EFAULT", vm, g, my_mem - 8, RP_EFAULT);
 	ctl_refused("vcpu_ctl record in my page tables: EFAULT", vm, g, RING3_PT_GPA, RP_EFAULT);
-	ctl_refused("vcpu_ctl record in my code: EFAULT", vm, g, gpa_of(mapinfo_check),
-		    RP_EFAULT);
+	ctl_refused("vcpu_ctl record in my code: EFAULT", vm, g, gpa_of(mapinfo_check), RP_EFAULT);
 }
 
 void mapinfo_check(const struct child *c, uint64_t my_mem)

@@ -677,7 +677,8 @@ static void check_vcpus(bool baseline)
 	const uint64_t idt_kva = anchors.idt + virt_slide;
 	const uint64_t idt_gpa = phys + (anchors.idt - anchors.text);
 	const uint64_t entry = anchors.syscall + virt_slide;
-	const bool idt_known = virt_known && anchors.idt, entry_known = virt_known && anchors.syscall;
+	const bool idt_known = virt_known && anchors.idt;
+	const bool entry_known = virt_known && anchors.syscall;
 	const struct rp_vcpu_ctl *c = &ctl_buf;
 	uint64_t idt0 = 0, lstar0 = 0;
 	struct line l = {.len = 0};

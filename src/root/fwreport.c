@@ -279,7 +279,8 @@ static void watch_alert(struct fwr_report *l, unsigned depth, const char *name, 
 		char vcpu[8], seen[24], expected[24], limit[24] = "";
 
 		why = strstr(text, " why=");
-		if (!word(text, "vcpu", vcpu, sizeof(vcpu)) || !word(text, "check", check, sizeof(check)) ||
+		if (!word(text, "vcpu", vcpu, sizeof(vcpu)) ||
+		    !word(text, "check", check, sizeof(check)) ||
 		    !word(text, "seen", seen, sizeof(seen)) ||
 		    !word(text, "expected", expected, sizeof(expected)) || !why || !why[5])
 			return;
@@ -289,14 +290,15 @@ static void watch_alert(struct fwr_report *l, unsigned depth, const char *name, 
 			return;
 		if (limit[0])
 			log_event("watch_alert", "layer", 's', name, "depth", 'u', (uint64_t)depth,
-				  "region", 's', region, "vcpu", 'u', strtoull(vcpu, NULL, 10), "check",
-				  'u', strtoull(check, NULL, 10), "seen", 's', seen, "limit", 's', limit,
-				  "expected", 's', expected, "why", 's', why + 5, NULL);
+				  "region", 's', region, "vcpu", 'u', strtoull(vcpu, NULL, 10),
+				  "check", 'u', strtoull(check, NULL, 10), "seen", 's', seen,
+				  "limit", 's', limit, "expected", 's', expected, "why", 's',
+				  why + 5, NULL);
 		else
 			log_event("watch_alert", "layer", 's', name, "depth", 'u', (uint64_t)depth,
-				  "region", 's', region, "vcpu", 'u', strtoull(vcpu, NULL, 10), "check",
-				  'u', strtoull(check, NULL, 10), "seen", 's', seen, "expected", 's',
-				  expected, "why", 's', why + 5, NULL);
+				  "region", 's', region, "vcpu", 'u', strtoull(vcpu, NULL, 10),
+				  "check", 'u', strtoull(check, NULL, 10), "seen", 's', seen,
+				  "expected", 's', expected, "why", 's', why + 5, NULL);
 		return;
 	}
 	if (!word(text, "region", region, sizeof(region)) || !word(text, "gpa", gpa, sizeof(gpa)) ||
