@@ -66,6 +66,9 @@ seeds = {
                                        small(1)),
     "irqchip": hc(0, 1, small(1)) + hc(0, 2, small(3), small(0), sp(0), sp(18), small(7)) +
                hc(0, 7, small(3), small(5), small(1)) + hc(0, 14, small(3), sp(18), sp(0), small(5)),
+    # RP_HC_VCPU_CTL: layer 1 reads A1's vCPU through A; A1 and B try theirs and others'.
+    "vcpu-ctl": hc(0, 16, small(1), vcpu(1, 0), sp(0)) + hc(1, 16, small(1), vcpu(1, 0), sp(0)) +
+                hc(2, 16, small(1), vcpu(1, 0), sp(0)) + hc(0, 16, small(2), vcpu(1, 0), sp(0)),
 }
 for name, data in seeds.items():
     open(os.path.join(out, name), "wb").write(data)

@@ -11,12 +11,17 @@
 # over could (the vmmhide layer, src/layer/vmmhide.c): "RAMPART-HIDE-ON"
 # on the console (a second guest VM appears below the watch), H seconds,
 # the probe, H seconds, "RAMPART-HIDE-OFF" (it goes), then A seconds.
+# "B:A:OFF:H:I" then also has that vmm repoint the guest's IDT register,
+# H seconds after the layout is back: "RAMPART-IDT-MOVE <idt_table's
+# address>" (the table the CPU reads through its read-only alias, so the
+# guest lives on), I seconds, "RAMPART-IDT-BACK", I seconds.
 . /work/_lib.sh
 b=${1%%:*} rest=${1#*:}
 a=${rest%%:*} off=
 [ "$rest" != "$a" ] && off=${rest#*:}
-hide=
+hide= idt=
 case $off in *:*) hide=${off#*:} off=${off%%:*} ;; esac
+case $hide in *:*) idt=${hide#*:} hide=${hide%%:*} ;; esac
 T=/sys/kernel/tracing
 [ -d $T/events ] || mount -t tracefs nodev $T || { echo "rampart-work: no tracefs"; exit 1; }
 if [ -n "$off" ]; then
@@ -40,5 +45,15 @@ result kprobe_hits="$hits"
 if [ -n "$hide" ]; then
 	sleep "$hide"
 	echo "RAMPART-HIDE-OFF"
+fi
+if [ -n "$idt" ]; then
+	sleep "$hide"
+	at=$(awk '$3 == "idt_table" { print $1; exit }' /proc/kallsyms)
+	case $at in "" | 0000000000000000) echo "rampart-work: no idt_table address in /proc/kallsyms"; exit 1 ;; esac
+	result idt_table=0x$at
+	echo "RAMPART-IDT-MOVE 0x$at"
+	sleep "$idt"
+	echo "RAMPART-IDT-BACK"
+	sleep "$idt"
 fi
 sleep "$a"

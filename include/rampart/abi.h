@@ -49,6 +49,9 @@ enum rp_hc {
 				* virtio-mmio window at mmio_base from the word at isr_gpa */
 	RP_HC_MAP_INFO = 15,   /* (vm, sub, index, info_gpa) -> 0: map index of the child's own
 				* child sub, as the root holds it, in struct rp_map_info */
+	RP_HC_VCPU_CTL = 16,   /* (vm, vcpu, ctl_gpa) -> 0: the control state of vCPU vcpu (a
+				* handle as the child vm holds it) of the child's own child, in
+				* struct rp_vcpu_ctl */
 	RP_HC_COUNT
 };
 
@@ -124,6 +127,23 @@ struct rp_vcpu_state {
 	struct rp_dtable gdt, idt;
 	uint64_t cr0, cr2, cr3, cr4, efer;
 };
+
+/*
+ * RP_HC_VCPU_CTL: the control state of one vCPU of a grandchild, read by
+ * the root from KVM (KVM_GET_SREGS, KVM_GET_MSRS), not from the child's
+ * word: the descriptor tables, control registers and the system call
+ * entry MSRs a rootkit (or a compromised vmm) would repoint. Read-only:
+ * it changes nothing.
+ */
+struct rp_vcpu_ctl {
+	struct rp_dtable gdt, idt;
+	uint64_t cr0, cr3, cr4, efer;
+	uint64_t lstar, cstar, star; /* MSRs 0xc0000082, 0xc0000083, 0xc0000081 */
+	uint64_t sysenter_cs, sysenter_esp, sysenter_eip; /* MSRs 0x174, 0x175, 0x176 */
+	uint32_t flags; /* RP_VCPUCTL_* */
+	uint32_t pad;
+};
+#define RP_VCPUCTL_GUEST (1u << 0) /* the grandchild has an irqchip: an unmodified guest */
 
 /* Exit reasons in struct rp_exit. */
 enum rp_exit_reason {

@@ -105,9 +105,9 @@ int wt_anchors(const char *map, uint64_t len, struct wt_anchors *a, const char *
 {
 	static const char *const names[] = {"_text",	    "_etext",	    "__start_rodata",
 					    "__end_rodata", "linux_banner", "init_top_pgt",
-					    "idt_table"};
+					    "idt_table",    "entry_SYSCALL_64"};
 	uint64_t *slot[] = {&a->text,	 &a->etext,   &a->rodata, &a->erodata,
-			    &a->banner, &a->top_pgt, &a->idt};
+			    &a->banner, &a->top_pgt, &a->idt,	  &a->syscall};
 	unsigned found = 0;
 	uint64_t off = 0;
 	struct sym_line s;
@@ -116,7 +116,7 @@ int wt_anchors(const char *map, uint64_t len, struct wt_anchors *a, const char *
 	while (off < len) {
 		if (!next_line(map, len, &off, &s))
 			continue;
-		for (unsigned k = 0; k < 7; k++)
+		for (unsigned k = 0; k < sizeof(slot) / sizeof(slot[0]); k++)
 			if (!*slot[k] && name_is(&s, names[k]) && s.addr) {
 				*slot[k] = s.addr;
 				found |= 1u << k;
@@ -138,6 +138,8 @@ int wt_anchors(const char *map, uint64_t len, struct wt_anchors *a, const char *
 	if (a->idt && ((a->idt & (WT_PAGE - 1)) || a->idt < a->erodata ||
 		       a->idt - a->text > (1ULL << 30)))
 		a->idt = 0;
+	if (a->syscall < a->text || a->syscall >= a->etext)
+		a->syscall = 0;
 	return 0;
 }
 
@@ -198,6 +200,16 @@ int wt_walk(wt_mem *mem, void *ctx, uint64_t pgd, uint64_t va, uint64_t *pa)
 		t = e & PTE_ADDR;
 	}
 	return -1;
+}
+
+bool wt_idtr_ok(wt_mem *mem, void *ctx, uint64_t pgd, uint64_t base, uint32_t limit,
+		uint64_t idt_kva, uint64_t idt_gpa)
+{
+	uint64_t pa;
+
+	if (limit != WT_IDT_LIMIT || (base & (WT_PAGE - 1)))
+		return false;
+	return base == idt_kva || (!wt_walk(mem, ctx, pgd, base, &pa) && pa == idt_gpa);
 }
 
 int wt_find_virt(wt_mem *mem, void *ctx, const struct wt_anchors *a, uint64_t phys,

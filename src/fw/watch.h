@@ -79,11 +79,13 @@ struct wt_anchors {
 	uint64_t banner;                       /* linux_banner */
 	uint64_t top_pgt;                      /* init_top_pgt: the kernel's page table */
 	uint64_t idt;                          /* idt_table, page aligned; 0 when absent */
+	uint64_t syscall; /* entry_SYSCALL_64, in text: what LSTAR holds; 0 when absent */
 };
 
 /* Fill a from the map: 0, or -1 with *why (a symbol missing, or out of
  * order). idt_table is optional: 0 when the map lacks it, or it is not a
- * page-aligned page of the kernel image past its rodata. */
+ * page-aligned page of the kernel image past its rodata; so is
+ * entry_SYSCALL_64: 0 when the map lacks it or it is not in text. */
 int wt_anchors(const char *map, uint64_t len, struct wt_anchors *a, const char **why);
 
 /*
@@ -125,6 +127,19 @@ int wt_find_phys(wt_mem *mem, void *ctx, const struct wt_map *maps, unsigned n,
  * entry is absent or outside guest memory.
  */
 int wt_walk(wt_mem *mem, void *ctx, uint64_t pgd, uint64_t va, uint64_t *pa);
+
+/* x86-64 Linux's IDT register limit: 256 gates of 16 bytes (IDT_ENTRIES), less one. */
+#define WT_IDT_LIMIT 0xfffu
+
+/*
+ * A vCPU's IDT register is the kernel's: its limit WT_IDT_LIMIT and its
+ * base idt_table's virtual address (idt_kva), or an address the kernel's
+ * page table at pgd maps onto idt_table's page (idt_gpa): the read-only
+ * alias Linux loads since 4.15 (CPU_ENTRY_AREA_RO_IDT). A table the
+ * kernel did not write (a copy elsewhere, however faithful) is not.
+ */
+bool wt_idtr_ok(wt_mem *mem, void *ctx, uint64_t pgd, uint64_t base, uint32_t limit,
+		uint64_t idt_kva, uint64_t idt_gpa);
 
 /*
  * The guest's layout as the root holds it: every map of the one

@@ -6,7 +6,9 @@
  * checks the answers against what it knows: every map lies in its
  * child's region, the grandchild's boot info reads RP_BOOT_MAGIC where the
  * root says it is, and each refusal has its ABI code and leaves the
- * record untouched. One line "mapinfo: N checks, F failures", each
+ * record untouched. Then the grandchild's vCPU's control state
+ * (RP_HC_VCPU_CTL), the ring-3 state every layer runs in, and the same
+ * hostile arguments. One line "mapinfo: N checks, F failures", each
  * failure its own line; then a plain pass.
  */
 #include "layer/mapinfo.h"
@@ -18,6 +20,7 @@
 
 static uint64_t checks, failures;
 static struct rp_map_info mi;
+static struct rp_vcpu_ctl ctl;
 
 static void expect(const char *what, bool ok)
 {
@@ -43,6 +46,40 @@ static void refused(const char *what, uint64_t vm, uint64_t sub, uint64_t i, uin
 {
 	rt_memset(&mi, 0x5a, sizeof(mi));
 	expect(what, call(vm, sub, i, at) == -err && mi.size == 0x5a5a5a5a5a5a5a5aULL);
+}
+
+/* RP_HC_VCPU_CTL refused with err, the record at &ctl untouched. */
+static void ctl_refused(const char *what, uint64_t vm, uint64_t vcpu, uint64_t at, int64_t err)
+{
+	rt_memset(&ctl, 0x5a, sizeof(ctl));
+	expect(what, hc5(RP_HC_VCPU_CTL, vm, vcpu, at, 0, 0) == -err &&
+			 ctl.lstar == 0x5a5a5a5a5a5a5a5aULL);
+}
+
+/* The grandchild's vCPU 0 (handle 1 << 8 in my child's numbering): the ring-3 state. */
+static void ctl_check(uint64_t vm, uint64_t my_mem)
+{
+	const uint64_t g = 1 << 8;
+
+	rt_memset(&ctl, 0x5a, sizeof(ctl));
+	expect("vcpu_ctl of my grandchild's vCPU",
+	       hc5(RP_HC_VCPU_CTL, vm, g, gpa_of(&ctl), 0, 0) == 0);
+	expect("vcpu_ctl: its IDT and GDT where ring3.c puts them",
+	       ctl.idt.base == RING3_IDT_GPA && ctl.gdt.base == RING3_GDT_GPA);
+	expect("vcpu_ctl: its cr3 and EFER",
+	       (ctl.cr3 & ~0xfffULL) == RING3_PT_GPA && (ctl.efer & RING3_EFER) == RING3_EFER);
+	expect("vcpu_ctl: no guest flag for a layer", ctl.flags == 0 && ctl.pad == 0);
+	ctl_refused("vcpu_ctl handle 0: EBADH", 0, g, gpa_of(&ctl), RP_EBADH);
+	ctl_refused("vcpu_ctl handle 2 (none): EBADH", 2, g, gpa_of(&ctl), RP_EBADH);
+	ctl_refused("vcpu_ctl handle 2^64-1: EBADH", ~0ULL, g, gpa_of(&ctl), RP_EBADH);
+	ctl_refused("vcpu_ctl vCPU 1 (none): EBADH", vm, g + 1, gpa_of(&ctl), RP_EBADH);
+	ctl_refused("vcpu_ctl VM 2 (none): EBADH", vm, 2 << 8, gpa_of(&ctl), RP_EBADH);
+	ctl_refused("vcpu_ctl VM 0: EBADH", vm, 0, gpa_of(&ctl), RP_EBADH);
+	ctl_refused("vcpu_ctl vCPU 2^64-1: EBADH", vm, ~0ULL, gpa_of(&ctl), RP_EBADH);
+	ctl_refused("vcpu_ctl record outside my memory: EFAULT", vm, g, my_mem + 4096, RP_EFAULT);
+	ctl_refused("vcpu_ctl record straddling my end: EFAULT", vm, g, my_mem - 8, RP_EFAULT);
+	ctl_refused("vcpu_ctl record in my page tables: EFAULT", vm, g, RING3_PT_GPA, RP_EFAULT);
+	ctl_refused("vcpu_ctl record in my code: EFAULT", vm, g, gpa_of(mapinfo_check), RP_EFAULT);
 }
 
 void mapinfo_check(const struct child *c, uint64_t my_mem)
@@ -80,6 +117,7 @@ void mapinfo_check(const struct child *c, uint64_t my_mem)
 	refused("record at 2^64-8: EFAULT", vm, 1, 0, ~7ULL, RP_EFAULT);
 	refused("record in my page tables: EFAULT", vm, 1, 0, RING3_PT_GPA, RP_EFAULT);
 	refused("record in my code: EFAULT", vm, 1, 0, gpa_of(mapinfo_check), RP_EFAULT);
+	ctl_check(vm, my_mem);
 	line_str(&l, "mapinfo: ");
 	line_dec(&l, checks);
 	line_str(&l, " checks, ");

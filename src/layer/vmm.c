@@ -257,6 +257,11 @@ static void guest_io(struct rp_exit *ex)
 		ex->u.io.data = guest_in(ex->u.io.port, size);
 }
 
+int64_t vmm_guest_vcpu(void)
+{
+	return g.vm > 0 && g.vcpu > 0 ? g.vcpu : -1;
+}
+
 void vmm_main(const struct rp_boot_info *info)
 {
 	vmm_run(info, NULL);

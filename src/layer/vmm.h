@@ -21,6 +21,9 @@ __attribute__((noreturn)) void vmm_main(const struct rp_boot_info *info);
  * in ours (guest-physical 0 at base): for a test personality (vmmhide.c). */
 typedef void vmm_console_fn(uint8_t c, uint8_t *base, uint64_t size);
 
+/* The guest's vCPU handle (for a test personality: vmmhide.c), -1 before it is made. */
+int64_t vmm_guest_vcpu(void);
+
 /* vmm_main, with on_console (NULL: none) called after each console byte. */
 __attribute__((noreturn)) void vmm_run(const struct rp_boot_info *info,
 				       vmm_console_fn *on_console);

@@ -42,6 +42,15 @@
  *     init_top_pgt) at each check: a page that no longer maps the
  *     physical page compared (a PMD or PTE pointed at a patched copy) is
  *     an alert, once per change of that state.
+ *  8. The guest's vCPUs' IDT register and system call entry (LSTAR) are
+ *     read from the root (RP_HC_VCPU_CTL), never from our child, at the
+ *     baseline and at every check: a base that is not idt_table's (or
+ *     its read-only alias, walked through init_top_pgt), a limit that is
+ *     not WT_IDT_LIMIT, an LSTAR that is not entry_SYSCALL_64 (each
+ *     KASLR-shifted), or a value other than the vCPU's first good one is
+ *     an alert, once per value seen (then a line when it is back); a
+ *     vCPU not yet in 64-bit paging mode (an AP before its SIPI) is not
+ *     compared until it is. At most RP_MAX_VCPUS reads per check.
  *  7. Nothing the guest can do turns the watch off for good: a kernel not
  *     found, or found ambiguously (an alert), is looked for again at the
  *     next interval; after the baseline, each check that cannot compare
@@ -76,10 +85,14 @@ enum {
 	C_UNLOGGED,
 	C_HASH_CYCLES,
 	C_CHECK_CYCLES,
+	C_CTL_READS,
+	C_IDTR_ALERTS,
+	C_LSTAR_ALERTS,
 	C_KEYS
 };
 static const char *const names[C_KEYS] = {"pages",	     "checks",	    "changes",
-					  "alerts_unlogged", "hash_cycles", "check_cycles"};
+					  "alerts_unlogged", "hash_cycles", "check_cycles",
+					  "ctl_reads",	     "idtr_alerts", "lstar_alerts"};
 
 struct region {
 	const char *name;
@@ -110,6 +123,21 @@ static uint8_t *copy;			   /* the pages as last seen */
 static uint8_t (*hashes)[SHA256_BYTES]; /* and their hashes */
 static uint8_t *work_end;
 static uint8_t scratch[WT_PAGE]; /* a changed page, read once */
+
+/*
+ * One watched register of one guest vCPU (invariant 8), a value and its
+ * companion (the IDT's limit; 0 for LSTAR): its first value that was the
+ * kernel's (good), and the wrong one last alerted (bad).
+ */
+struct reg_watch {
+	bool known, alerted;
+	uint64_t good, good_aux, bad, bad_aux;
+};
+static struct {
+	struct reg_watch idtr, lstar;
+} vcpus[RP_MAX_VCPUS];
+static struct rp_vcpu_ctl ctl_buf;
+static unsigned ctl_vcpus; /* vCPUs read at the last check, in 64-bit mode */
 
 static __attribute__((noreturn)) void wtl_fail(const char *what, const char *detail)
 {
@@ -152,6 +180,8 @@ void wtl_seal(int64_t vm, uint64_t child_size)
 	based = found = gave_up = tried = false;
 	last_why = NULL;
 	elapsed_ms = 0;
+	rt_memset(vcpus, 0, sizeof(vcpus));
+	ctl_vcpus = 0;
 }
 
 void wtl_start(int64_t vm, const uint8_t *child_base, uint64_t child_size)
@@ -327,6 +357,7 @@ static void hash_page(const uint8_t *p, uint8_t out[SHA256_BYTES])
 }
 
 static void check_mappings(bool baseline);
+static void check_vcpus(bool baseline);
 
 /* The kernel's place, then the baseline: each page copied and hashed. */
 static void find_kernel(void)
@@ -335,6 +366,7 @@ static void find_kernel(void)
 	const char *why = "?";
 	uint64_t tsc;
 
+	logged_now = 0;
 	if (wt_anchors(wt_map_text(blob), blob->map_len, &anchors, &why))
 		return give_up("System.map", why);
 	wt_layout_read(map_query, NULL, RP_MAX_CHILDREN, &base);
@@ -384,6 +416,7 @@ static void find_kernel(void)
 		line_str(&l, " not mapped at their address by init_top_pgt");
 	}
 	line_send(&l);
+	check_vcpus(true);
 }
 
 /* Page k's virtual address maps the page compared (invariant 6). */
@@ -546,6 +579,160 @@ static bool compare_pages(void)
 	return true;
 }
 
+/* ---- the vCPUs' IDT register and system call entry (invariant 8) ---------------- */
+
+#define CR0_PG (1ULL << 31)
+#define EFER_LMA (1ULL << 10)
+
+/* What a register is, and where its alerts are counted. */
+struct reg_kind {
+	const char *name, *why; /* why: what is wrong when System.map says no */
+	unsigned counter;
+};
+static const struct reg_kind k_idtr = {
+	"idtr",
+	"not idt_table's address nor one the kernel's page table maps onto its page, or a "
+	"limit other than 0xfff",
+	C_IDTR_ALERTS};
+static const struct reg_kind k_lstar = {"lstar", "not entry_SYSCALL_64's address",
+					C_LSTAR_ALERTS};
+
+/* One alert for register k of vCPU i: the value seen, the one expected, why. */
+static void reg_alert(const struct reg_kind *k, unsigned i, uint64_t seen, uint64_t aux,
+		      uint64_t expected, const char *why)
+{
+	struct line l = {.len = 0};
+
+	count[C_CHANGES]++;
+	count[k->counter]++;
+	if (logged_now >= WTL_ALERTS_PER_CHECK) {
+		count[C_UNLOGGED]++;
+		return;
+	}
+	logged_now++;
+	line_str(&l, "watchalert region=");
+	line_str(&l, k->name);
+	line_kv(&l, "vcpu", i);
+	line_kv(&l, "check", count[C_CHECKS]);
+	line_str(&l, " seen=");
+	line_hex(&l, seen);
+	if (k == &k_idtr) {
+		line_str(&l, " limit=");
+		line_hex(&l, aux);
+	}
+	line_str(&l, " expected=");
+	line_hex(&l, expected);
+	line_str(&l, " why=");
+	line_str(&l, why);
+	line_send(&l);
+}
+
+/*
+ * One register of vCPU i: (v, aux), the kernel's when map_ok (System.map's
+ * test passed, or none applies; want: what System.map expects). Wrong when
+ * map_ok fails or it is not the first good value; alerted once per wrong
+ * value, and a line when it is back. True when it is right.
+ */
+static bool reg_check(struct reg_watch *w, const struct reg_kind *k, unsigned i, uint64_t v,
+		      uint64_t aux, bool map_ok, uint64_t want)
+{
+	struct line l = {.len = 0};
+
+	if (map_ok && !w->known) {
+		w->known = true;
+		w->good = v;
+		w->good_aux = aux;
+	}
+	if (!map_ok || v != w->good || aux != w->good_aux) {
+		if (!w->alerted || v != w->bad || aux != w->bad_aux)
+			reg_alert(k, i, v, aux, w->known ? w->good : want,
+				  map_ok ? "changed from its value at the baseline" : k->why);
+		w->alerted = true;
+		w->bad = v;
+		w->bad_aux = aux;
+		return false;
+	}
+	if (w->alerted) {
+		w->alerted = false;
+		line_str(&l, "watch: vCPU ");
+		line_dec(&l, i);
+		line_str(&l, " ");
+		line_str(&l, k->name);
+		line_str(&l, " back to ");
+		line_hex(&l, v);
+		line_kv(&l, "check", count[C_CHECKS]);
+		line_send(&l);
+	}
+	return true;
+}
+
+/*
+ * Every vCPU of the guest (base.sub's, in our child's numbering), read
+ * from the root: its IDT register and LSTAR against System.map and their
+ * first good values. At the baseline, one line saying what was verified.
+ */
+static void check_vcpus(bool baseline)
+{
+	const uint64_t pgd = phys + (anchors.top_pgt - anchors.text);
+	const uint64_t idt_kva = anchors.idt + virt_slide;
+	const uint64_t idt_gpa = phys + (anchors.idt - anchors.text);
+	const uint64_t entry = anchors.syscall + virt_slide;
+	const bool idt_known = virt_known && anchors.idt;
+	const bool entry_known = virt_known && anchors.syscall;
+	const struct rp_vcpu_ctl *c = &ctl_buf;
+	uint64_t idt0 = 0, lstar0 = 0;
+	struct line l = {.len = 0};
+	unsigned n = 0, wrong = 0;
+	int64_t r = 0;
+
+	for (unsigned i = 0; i < RP_MAX_VCPUS; i++) {
+		bool idt_ok;
+
+		r = hc5(RP_HC_VCPU_CTL, (uint64_t)child_vm, base.sub << 8 | i, gpa_of(&ctl_buf), 0,
+			0);
+		if (r < 0)
+			break;
+		count[C_CTL_READS]++;
+		if (!(c->cr0 & CR0_PG) || !(c->efer & EFER_LMA))
+			continue; /* not running the kernel yet */
+		if (!n++)
+			idt0 = c->idt.base, lstar0 = c->lstar;
+		idt_ok = !idt_known || wt_idtr_ok(guest_mem, NULL, pgd, c->idt.base, c->idt.limit,
+						  idt_kva, idt_gpa);
+		wrong += !reg_check(&vcpus[i].idtr, &k_idtr, i, c->idt.base, c->idt.limit, idt_ok,
+				    idt_kva);
+		wrong += !reg_check(&vcpus[i].lstar, &k_lstar, i, c->lstar, 0,
+				    !entry_known || c->lstar == entry, entry);
+	}
+	ctl_vcpus = n;
+	if (!baseline)
+		return;
+	line_str(&l, "watch: ");
+	if (!n) {
+		line_str(&l, r == -RP_ENOSYS ? "the root does not give vCPU state (RP_HC_VCPU_CTL)"
+					     : "no guest vCPU in 64-bit mode yet");
+		line_str(&l, "; idtr and lstar not checked yet");
+		line_send(&l);
+		return;
+	}
+	line_dec(&l, n);
+	line_str(&l, " guest vCPU(s), idtr ");
+	line_hex(&l, idt0);
+	line_str(&l, " lstar ");
+	line_hex(&l, lstar0);
+	if (wrong)
+		line_str(&l, ": NOT the kernel's (alerted)");
+	else if (idt_known && entry_known)
+		line_str(&l, idt0 == idt_kva ? ": idt_table and entry_SYSCALL_64, verified"
+					     : ": idt_table's page (its read-only alias) and "
+					       "entry_SYSCALL_64, verified");
+	else
+		line_str(&l, virt_known ? ": System.map lacks idt_table or entry_SYSCALL_64, "
+					  "baseline only"
+					: ": the kernel's virtual base unknown, baseline only");
+	line_send(&l);
+}
+
 /* Located again after the baseline: said, and compared (never copied). */
 static void found_again(void)
 {
@@ -584,10 +771,12 @@ static void check_kernel(void)
 		found = true;
 		found_again();
 	}
-	if (!compare_pages())
+	if (!compare_pages()) {
 		found = false;
-	else
+	} else {
 		check_mappings(false);
+		check_vcpus(false);
+	}
 out:
 	count[C_CHECK_CYCLES] += tsc_fenced() - tsc;
 }
@@ -625,6 +814,7 @@ void wtl_report(void)
 		line_kv(&l, names[k], count[k]);
 	line_kv(&l, "found", found);
 	line_kv(&l, "virt_known", virt_known);
+	line_kv(&l, "vcpus", ctl_vcpus);
 	line_kv(&l, "uptime_ms", elapsed_ms);
 	line_kv(&l, "restarts", own.restarts);
 	line_send(&l);

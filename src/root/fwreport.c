@@ -28,8 +28,9 @@ static const char *const ikeys[IDR_KEYS] = {
 	"uptime_s", "restarts", "flows"};
 
 static const char *const tkeys[WTR_KEYS] = {
-	"checks", "changes", "alerts_unlogged", "hash_cycles", "check_cycles", "pages", "found",
-	"virt_known", "uptime_ms", "restarts"};
+	"checks", "changes", "alerts_unlogged", "hash_cycles", "check_cycles", "ctl_reads",
+	"idtr_alerts", "lstar_alerts", "pages", "found", "virt_known", "vcpus", "uptime_ms",
+	"restarts"};
 
 _Static_assert(FWR_KEYS <= FWR_KEYS_MAX && WRR_KEYS <= FWR_KEYS_MAX &&
 		       IDR_KEYS <= FWR_KEYS_MAX && WTR_KEYS <= FWR_KEYS_MAX,
@@ -253,7 +254,9 @@ static void ids_alert(struct fwr_report *l, unsigned depth, const char *name, co
  * "watch_alert" event, or nothing when malformed. R "layout" or "kernel" is
  * no page: "watchalert region=R check=N why=TEXT" (the guest's maps changed,
  * or the kernel's place is ambiguous); R "remap": a page's virtual address no
- * longer maps it. An event with its why. */
+ * longer maps it. An event with its why. R "idtr" or "lstar": a guest vCPU's
+ * register, "watchalert region=R vcpu=N check=N seen=H [limit=H] expected=H
+ * why=TEXT": an event with the values and why. */
 static void watch_alert(struct fwr_report *l, unsigned depth, const char *name, const char *text)
 {
 	char region[16], gpa[24], kva[24], at[24], bytes[16], check[24], was[24], now_h[24];
@@ -270,6 +273,33 @@ static void watch_alert(struct fwr_report *l, unsigned depth, const char *name, 
 		log_event("watch_alert", "layer", 's', name, "depth", 'u', (uint64_t)depth, "region",
 			  's', region, "check", 'u', strtoull(check, NULL, 10), "why", 's', why + 5,
 			  NULL);
+		return;
+	}
+	if (word(text, "region", region, sizeof(region)) &&
+	    (!strcmp(region, "idtr") || !strcmp(region, "lstar"))) {
+		char vcpu[8], seen[24], expected[24], limit[24] = "";
+
+		why = strstr(text, " why=");
+		if (!word(text, "vcpu", vcpu, sizeof(vcpu)) ||
+		    !word(text, "check", check, sizeof(check)) ||
+		    !word(text, "seen", seen, sizeof(seen)) ||
+		    !word(text, "expected", expected, sizeof(expected)) || !why || !why[5])
+			return;
+		if (!strcmp(region, "idtr") && !word(text, "limit", limit, sizeof(limit)))
+			return;
+		if (!alert_take(l, WTR_ALERTS_PER_S))
+			return;
+		if (limit[0])
+			log_event("watch_alert", "layer", 's', name, "depth", 'u', (uint64_t)depth,
+				  "region", 's', region, "vcpu", 'u', strtoull(vcpu, NULL, 10),
+				  "check", 'u', strtoull(check, NULL, 10), "seen", 's', seen,
+				  "limit", 's', limit, "expected", 's', expected, "why", 's',
+				  why + 5, NULL);
+		else
+			log_event("watch_alert", "layer", 's', name, "depth", 'u', (uint64_t)depth,
+				  "region", 's', region, "vcpu", 'u', strtoull(vcpu, NULL, 10),
+				  "check", 'u', strtoull(check, NULL, 10), "seen", 's', seen,
+				  "expected", 's', expected, "why", 's', why + 5, NULL);
 		return;
 	}
 	if (!word(text, "region", region, sizeof(region)) || !word(text, "gpa", gpa, sizeof(gpa)) ||

@@ -180,6 +180,8 @@ static const struct {
 	{KVM_SET_REGS, L_MAIN},
 	{KVM_GET_SREGS, L_MAIN},
 	{KVM_SET_SREGS, L_MAIN},
+	/* A grandchild's system call MSRs, read for RP_HC_VCPU_CTL (the watch layer). */
+	{KVM_GET_MSRS, L_MAIN},
 	/* A guest VM a vmm layer creates: its irqchip and CPUID (kvm_setup_irqchip, kvm_set_cpuid). */
 	{KVM_CHECK_EXTENSION, L_MAIN},
 	{KVM_SET_TSS_ADDR, L_MAIN},

@@ -363,6 +363,50 @@ int kvm_state_get(int fd, struct rp_vcpu_state *st)
 	return 0;
 }
 
+/* The MSRs RP_HC_VCPU_CTL reports, in struct rp_vcpu_ctl's order. */
+static const uint32_t ctl_msrs[] = {
+	0xc0000082, /* MSR_LSTAR */
+	0xc0000083, /* MSR_CSTAR */
+	0xc0000081, /* MSR_STAR */
+	0x174,	    /* MSR_IA32_SYSENTER_CS */
+	0x175,	    /* MSR_IA32_SYSENTER_ESP */
+	0x176,	    /* MSR_IA32_SYSENTER_EIP */
+};
+#define CTL_MSRS (sizeof(ctl_msrs) / sizeof(ctl_msrs[0]))
+
+int kvm_ctl_get(int fd, struct rp_vcpu_ctl *c)
+{
+	struct kvm_sregs sregs;
+	/* struct kvm_msrs and its entries: 8 + 16 bytes each, 8-byte aligned */
+	uint64_t buf[(sizeof(struct kvm_msrs) + CTL_MSRS * sizeof(struct kvm_msr_entry)) / 8];
+	struct kvm_msrs *m = (struct kvm_msrs *)(void *)buf;
+	uint64_t *out[CTL_MSRS] = {&c->lstar,	    &c->cstar,	      &c->star,
+				   &c->sysenter_cs, &c->sysenter_esp, &c->sysenter_eip};
+	int r;
+
+	memset(buf, 0, sizeof(buf));
+	m->nmsrs = CTL_MSRS;
+	for (unsigned i = 0; i < CTL_MSRS; i++)
+		m->entries[i].index = ctl_msrs[i];
+	if (kvm_ioctl(fd, KVM_GET_SREGS, &sregs, NULL) < 0)
+		return -1;
+	/* KVM_GET_MSRS answers how many it read: all, or it stopped at one it lacks. */
+	r = kvm_ioctl(fd, KVM_GET_MSRS, m, NULL);
+	if (r < 0)
+		return -1;
+	if ((unsigned)r != CTL_MSRS) {
+		errno = EINVAL;
+		return -1;
+	}
+	memset(c, 0, sizeof(*c));
+	c->gdt.base = sregs.gdt.base, c->gdt.limit = sregs.gdt.limit;
+	c->idt.base = sregs.idt.base, c->idt.limit = sregs.idt.limit;
+	c->cr0 = sregs.cr0, c->cr3 = sregs.cr3, c->cr4 = sregs.cr4, c->efer = sregs.efer;
+	for (unsigned i = 0; i < CTL_MSRS; i++)
+		*out[i] = m->entries[i].data;
+	return 0;
+}
+
 /* The boot CPU enters Linux's 64-bit entry; the others wait for INIT/SIPI. */
 static int set_boot_regs(struct rp_vcpu *cpu, const struct boot_entry *e)
 {

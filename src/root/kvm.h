@@ -27,6 +27,8 @@ int kvm_setup_irqchip(int vm_fd);
 /* A vCPU's state as the ABI carries it; 0 or -1 (errno). */
 int kvm_state_get(int fd, struct rp_vcpu_state *st);
 int kvm_state_set(int fd, const struct rp_vcpu_state *st);
+/* A vCPU's control state and system call MSRs (RP_HC_VCPU_CTL); 0 or -1 (errno). */
+int kvm_ctl_get(int fd, struct rp_vcpu_ctl *c);
 /* /dev/kvm opened read-write; -1 with one line telling the operator what to do. */
 int kvm_open(void);
 

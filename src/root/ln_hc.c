@@ -279,6 +279,39 @@ static int64_t hc_map_info(struct ln_root *r, struct ln_vcpu *v, const struct hc
 	return 0;
 }
 
+/*
+ * RP_HC_VCPU_CTL: the control state of vCPU a1 (a handle in the child's
+ * own numbering) of a child of the caller's child a0, as KVM holds it:
+ * what the watch layer checks a guest's IDT and system call entry against
+ * (docs/watch.md), without the vmm's word. The same reach as
+ * RP_HC_MAP_INFO: nothing outside the caller's subtree is named (a1 is
+ * resolved in a0's table only, so the caller's own children and any other
+ * subtree are out of reach), nothing changes. Every vCPU of the stack is
+ * out of KVM_RUN while a call is answered: the chain thread runs them all
+ * and answers this one, so the state read is the one the vCPU stopped
+ * with and resumes from.
+ */
+static int64_t hc_vcpu_ctl(struct ln_root *r, struct ln_vcpu *v, const struct hc_args *a,
+			   struct ln_vcpu **next)
+{
+	struct ln_node *n = v->node, *c = ln_child_of(n, a->a0);
+	struct ln_vcpu *g = c ? ln_vcpu_of(c, a->a1) : NULL;
+	uint8_t *p = ln_node_ptr(n, a->a2, sizeof(struct rp_vcpu_ctl), RP_MAP_R | RP_MAP_W);
+	struct rp_vcpu_ctl ctl;
+
+	if (!g)
+		return -RP_EBADH;
+	if (g->dead)
+		return -RP_EDEAD;
+	if (!p)
+		return -RP_EFAULT;
+	if (kvm_ctl_get(g->fd, &ctl))
+		return -RP_EDEAD;
+	ctl.flags = g->node->irqchip ? RP_VCPUCTL_GUEST : 0;
+	memcpy(p, &ctl, sizeof(ctl));
+	return 0;
+}
+
 /* Events for a layer child; one with an irqchip takes interrupts instead. */
 static int64_t hc_post(struct ln_root *r, struct ln_vcpu *v, const struct hc_args *a,
 		       struct ln_vcpu **next)
@@ -529,6 +562,7 @@ static const struct hc_call {
 	[RP_HC_POST] = {hc_post, "post", "(vm, events)"},
 	[RP_HC_ISR] = {hc_isr, "isr", "(vm, mmio_base, isr_gpa, line)"},
 	[RP_HC_MAP_INFO] = {hc_map_info, "map_info", "(vm, sub, index, info_gpa)"},
+	[RP_HC_VCPU_CTL] = {hc_vcpu_ctl, "vcpu_ctl", "(vm, vcpu, ctl_gpa)"},
 };
 
 /* A refusal is counted and logged with the caller's name (invariant 6). */

@@ -13,8 +13,14 @@
 # F4): a second guest VM appears below the watch while the guest sets the
 # probe, and goes once it is set; the watch must alert about the layout
 # meanwhile, take no fresh baseline, and name do_sys_openat2's page in a
-# text alert once it can compare again. Needs build/images/System.map
-# (make images).
+# text alert once it can compare again. The watch also reads each guest
+# vCPU's IDT register and LSTAR from the root (RP_HC_VCPU_CTL): the
+# untouched guest's must be verified against System.map with no alert;
+# in the hidden run, once the layout is back, the vmm repoints the
+# guest's IDTR at idt_table's own address through the ABI (vmmhide's
+# RAMPART-IDT-MOVE) and back, and the watch must raise an idtr alert
+# within one interval and say when it is back. Needs
+# build/images/System.map (make images).
 . "$(dirname "$0")/lib.sh"
 T=layers_watch
 need_layers $T
@@ -43,6 +49,14 @@ plain() {
 		notok "$T" "the watch did not find the guest kernel"; grep 'watch' "$log" | tail -n 5 | sed 's/^/#   /'; return
 	fi
 	found=$(ev layer_log | grep -o 'watch: guest kernel at gpa [^"]*' | head -n1)
+	# the vCPUs' IDT register and system call entry, verified against System.map
+	ctl=$(ev layer_log | grep -o 'watch: [0-9]* guest vCPU(s), idtr [^"]*' | head -n1)
+	case $ctl in *", verified") ;; *)
+		notok "$T" "the guest's IDTR and LSTAR not verified: ${ctl:-no line}"; grep 'watch' "$log" | tail -n 5 | sed 's/^/#   /'; return ;;
+	esac
+	if ev watch_alert | grep -q '"region":"\(idtr\|lstar\)"'; then
+		notok "$T" "an idtr or lstar alert in an untouched guest"; ev watch_alert | grep '"region":"\(idtr\|lstar\)"' | head -n 3 | sed 's/^/#   /'; return
+	fi
 	decoys=$(res "$log" banner_pages)
 	if [ -z "$decoys" ]; then notok "$T" "the guest did not fill its memory with banners"; tail_log "$log"; return; fi
 	if ev watch_alert | grep -q '"region":"\(kernel\|layout\|remap\)"'; then
@@ -54,8 +68,11 @@ plain() {
 	ev watch_alert | head -n 8 | sed 's/^/# /'
 	alerts=$(ev watch_alert | wc -l)
 	hit=$(ev watch_alert | grep '"symbol":"do_sys_openat2+' | head -n1)
-	checks=$(num checks) pages=$(num pages)
+	checks=$(num checks) pages=$(num pages) vcpus=$(num vcpus) reads=$(num ctl_reads)
 	if [ -z "$checks" ]; then notok "$T" "no watch event at the end"; tail_log "$log"; return; fi
+	if [ "${vcpus:-0}" -lt 1 ] || [ "${reads:-0}" -lt "$checks" ]; then
+		notok "$T" "the vCPUs were not read at every check ($vcpus vCPUs, $reads reads, $checks checks)"; return
+	fi
 	if [ -z "$hit" ]; then notok "$T" "no alert names do_sys_openat2 ($alerts alerts, $checks checks)"; ev watch_alert | head -n 5 | sed 's/^/#   /'; return; fi
 	# the check that saw the probe; every check before it clean, and at least 3 of them
 	nth=$(echo "$hit" | sed -n 's/.*"check":\([0-9]*\).*/\1/p')
@@ -64,7 +81,7 @@ plain() {
 	if [ "${nth:-0}" -lt 4 ]; then notok "$T" "the probe was seen at check ${nth:-?}: fewer than 3 clean checks before it"; return; fi
 	gpa=$(echo "$hit" | sed -n 's/.*"gpa":"\([^"]*\)".*/\1/p') kva=$(echo "$hit" | sed -n 's/.*"kva":"\([^"]*\)".*/\1/p')
 	sym=$(echo "$hit" | sed -n 's/.*"symbol":"\([^"]*\)".*/\1/p')
-	ok "$T ($found; $decoys pages of decoy banners; $pages pages, $checks checks, checks 1..$((nth - 1)) clean; kprobe: $alerts alert(s), $sym at gpa $gpa kva $kva)"
+	ok "$T ($found; ${ctl#watch: }; $decoys pages of decoy banners; $pages pages, $checks checks, checks 1..$((nth - 1)) clean; kprobe: $alerts alert(s), $sym at gpa $gpa kva $kva)"
 }
 
 # The probe set while a second guest VM hides the layout, for H seconds
@@ -74,7 +91,7 @@ hidden() {
 	h=$((3 * every / 1000 + 1))
 	# vmmhide is a test personality: the test build runs it
 	prod=$RAMPART RAMPART=${RAMPART_TEST:-$R/build/test/rampart}
-	guest_tolerant "$log" kprobe "$before:$after:$off:$h" --layers watch,vmmhide \
+	guest_tolerant "$log" kprobe "$before:$after:$off:$h:$h" --layers watch,vmmhide \
 		--rules "watch=$MAP" --watch "$start,$every"
 	rc=$? RAMPART=$prod
 	if [ $rc != 0 ]; then notok "$T hidden" "exit status $rc, want 0"; tail_log "$log"; return; fi
@@ -103,6 +120,34 @@ hidden() {
 	gpa=$(echo "$hit" | sed -n 's/.*"gpa":"\([^"]*\)".*/\1/p') kva=$(echo "$hit" | sed -n 's/.*"kva":"\([^"]*\)".*/\1/p')
 	sym=$(echo "$hit" | sed -n 's/.*"symbol":"\([^"]*\)".*/\1/p')
 	ok "$T hidden ($lays layout alert(s) from check $first while hidden; one baseline; at check $nth $sym at gpa $gpa kva $kva)"
+	idt_moved
+}
+
+# The vmm moves the guest's IDTR (to idt_table's own address, off its
+# read-only alias) through the ABI, then back: an idtr alert within one
+# interval (at the next check) naming both bases, a line when it is
+# back, no lstar alert.
+idt_moved() {
+	moved=$(ev layer_log | grep 'vmmhide: the guest.s IDTR base [^"]* moved to' | head -n1)
+	if [ -z "$moved" ] || ! ev layer_log | grep -q 'vmmhide: the guest.s IDTR base [^"]* put back to'; then
+		notok "$T idtr" "the vmm did not move the guest's IDTR and back ($(res "$log" idt_table))"; ev layer_log | grep -o 'vmmhide: [^"]*' | sed 's/^/#   /'; return
+	fi
+	to=$(echo "$moved" | sed -n 's/.* moved to \(0x[0-9a-f]*\).*/\1/p')
+	from=$(echo "$moved" | sed -n 's/.*IDTR base \(0x[0-9a-f]*\).*/\1/p')
+	alert=$(ev watch_alert | grep '"region":"idtr"' | head -n1)
+	if [ -z "$alert" ]; then notok "$T idtr" "no idtr alert for the IDTR moved from $from to $to"; ev watch_alert | tail -n 3 | sed 's/^/#   /'; return; fi
+	ev watch_alert | grep '"region":"\(idtr\|lstar\)"' | sed 's/^/# /'
+	if ! echo "$alert" | grep -q "\"seen\":\"$to\".*\"expected\":\"$from\""; then
+		notok "$T idtr" "the alert does not name $to seen and $from expected"; return
+	fi
+	if ev watch_alert | grep -q '"region":"lstar"'; then notok "$T idtr" "an lstar alert: the vmm changed no MSR"; return; fi
+	if ! ev layer_log | grep -q 'watch: vCPU 0 idtr back to '"$from"; then notok "$T idtr" "the watch did not say the IDTR is back to $from"; return; fi
+	ts() { sed -n 's/.*"ts":\([0-9.]*\).*/\1/p'; }
+	late=$(awk -v a="$(echo "$moved" | ts)" -v b="$(echo "$alert" | ts)" -v e="$every" \
+		'BEGIN { d = (b - a) * 1000; printf "%d %d", d, (d >= 0 && d <= 2 * e) }')
+	# the next check sees it: one interval, and that check's own time (the compare)
+	if [ "${late#* }" != 1 ]; then notok "$T idtr" "the alert came ${late% *} ms after the move, later than the next check (interval $every ms)"; return; fi
+	ok "$T idtr (the vmm moved IDTR.base $from -> $to: alert ${late% *} ms later, interval $every ms; put back, said; no lstar alert)"
 }
 
 plain

@@ -19,6 +19,8 @@
 #include "root/kvm.h"
 
 uint64_t fk_calls, fk_fail_at;
+/* STAR, LSTAR, CSTAR, SYSENTER_CS, _ESP, _EIP: what RP_HC_VCPU_CTL reads. */
+const uint32_t fk_msr_index[FK_MSRS] = {0xc0000081, 0xc0000082, 0xc0000083, 0x174, 0x175, 0x176};
 
 static struct fk_fd fds[FK_MAX_FDS];
 static unsigned fk_run_size;
@@ -124,6 +126,23 @@ static int set_region(struct fk_fd *vm, const struct kvm_userspace_memory_region
 	return 0;
 }
 
+/* KVM_GET_MSRS as KVM answers it: how many it read, stopping at one it lacks. */
+static int get_msrs(struct fk_fd *v, struct kvm_msrs *m)
+{
+	uint32_t i;
+
+	for (i = 0; i < m->nmsrs; i++) {
+		unsigned k = 0;
+
+		while (k < FK_MSRS && fk_msr_index[k] != m->entries[i].index)
+			k++;
+		if (k == FK_MSRS)
+			break;
+		m->entries[i].data = v->msrs[k];
+	}
+	return (int)i;
+}
+
 static int answer(int fd, struct fk_fd *f, unsigned long req, void *arg)
 {
 	int r;
@@ -183,6 +202,8 @@ static int answer(int fd, struct fk_fd *f, unsigned long req, void *arg)
 	}
 	case KVM_SET_CPUID2:
 		return f->kind == FK_VCPU ? 0 : -ENOTTY;
+	case KVM_GET_MSRS:
+		return f->kind == FK_VCPU ? get_msrs(f, arg) : -ENOTTY;
 	case KVM_GET_REGS:
 	case KVM_SET_REGS:
 	case KVM_GET_SREGS:

@@ -24,6 +24,10 @@ struct fk_slot {
 	uint64_t gpa, size, host;
 };
 
+/* The MSRs a fake vCPU holds, and their indices (fk_msr_index). */
+#define FK_MSRS 6
+extern const uint32_t fk_msr_index[FK_MSRS];
+
 enum fk_kind { FK_NONE, FK_SYS, FK_VM, FK_VCPU };
 
 struct fk_fd {
@@ -36,6 +40,8 @@ struct fk_fd {
 	struct fk_slot *slots; /* a VM's, FK_MAX_SLOTS */
 	struct kvm_regs regs;  /* a vCPU's */
 	struct kvm_sregs sregs;
+	/* a vCPU's MSRs the fake knows (KVM_GET_MSRS stops at any other) */
+	uint64_t msrs[FK_MSRS];
 };
 
 /* The fake /dev/kvm; run_size is what KVM_GET_VCPU_MMAP_SIZE answers. */

@@ -80,12 +80,15 @@ static void watch_lines(void **state)
 	assert_false(f.t[0].seen);
 	assert_true(fwr_line(&f, 1, "watch", "L1#1",
 			     "watchstats pages=5674 checks=28 changes=7 alerts_unlogged=0 "
-			     "hash_cycles=5 check_cycles=9 found=1 virt_known=1 uptime_ms=114000 "
+			     "hash_cycles=5 check_cycles=9 ctl_reads=28 idtr_alerts=1 "
+			     "lstar_alerts=2 found=1 virt_known=1 vcpus=1 uptime_ms=114000 "
 			     "restarts=0"));
 	assert_true(f.t[0].seen);
 	assert_int_equal(f.t[0].v[WTR_CHECKS], 28);
 	assert_int_equal(f.t[0].v[WTR_PAGES], 5674);
 	assert_int_equal(f.t[0].v[WTR_CHECK_CYCLES], 9);
+	assert_int_equal(f.t[0].v[WTR_LSTAR_ALERTS], 2);
+	assert_int_equal(f.t[0].v[WTR_VCPUS], 1);
 	/* an alert is taken (an event, not a layer_log line), a malformed one too (dropped) */
 	assert_true(fwr_line(&f, 1, "watch", "L1#1",
 			     "watchalert region=text gpa=0x1000 kva=0xffffffff81001000 "
@@ -105,6 +108,18 @@ static void watch_lines(void **state)
 		assert_true(fwr_line(&f, 1, "watch", "L1#1",
 				     "watchalert region=remap check=8 why=kva 0xffffffff81001000 "
 				     "(text f+0x0) no longer maps the kernel's page at gpa 0x1001000"));
+		/* a vCPU's register: its values and why; an idtr without its limit dropped */
+		assert_true(fwr_line(&f, 1, "watch", "L1#1",
+				     "watchalert region=lstar vcpu=1 check=9 "
+				     "seen=0xffffffff81000000 expected=0xffffffff81c00080 "
+				     "why=not entry_SYSCALL_64's address"));
+		assert_true(fwr_line(&f, 1, "watch", "L1#1",
+				     "watchalert region=idtr vcpu=0 check=10 "
+				     "seen=0xfffffe0000000000 limit=0xffff "
+				     "expected=0xfffffe0000000000 why=changed"));
+		assert_true(fwr_line(&f, 1, "watch", "L1#1",
+				     "watchalert region=idtr vcpu=0 check=11 seen=0x1 expected=0x2 "
+				     "why=no limit"));
 		log_open(-1, NULL);
 		rewind(t);
 		assert_true(fread(ev, 1, sizeof(ev) - 1, t) > 0);
@@ -115,6 +130,14 @@ static void watch_lines(void **state)
 		assert_non_null(strstr(ev, "\"why\":\"the guest's memory moved\""));
 		assert_null(strstr(ev, "\"region\":\"kernel\"")); /* no why: dropped */
 		assert_non_null(strstr(ev, "\"region\":\"remap\",\"check\":8,\"why\":\"kva "));
+		assert_non_null(strstr(ev, "\"region\":\"lstar\",\"vcpu\":1,\"check\":9,"
+					   "\"seen\":\"0xffffffff81000000\",\"expected\":"
+					   "\"0xffffffff81c00080\",\"why\":\"not "
+					   "entry_SYSCALL_64's address\""));
+		assert_non_null(strstr(ev, "\"region\":\"idtr\",\"vcpu\":0,\"check\":10,"
+					   "\"seen\":\"0xfffffe0000000000\","
+					   "\"limit\":\"0xffff\","));
+		assert_null(strstr(ev, "\"check\":11")); /* no limit: dropped */
 	}
 	/* a restarted watch: its earlier checks add up */
 	assert_true(fwr_line(&f, 1, "watch", "L1#1", "watchstats checks=2 restarts=1"));

@@ -714,6 +714,140 @@ static void test_exit(void **state)
 	assert_int_equal(hc(f->va, RP_HC_VM_DESTROY, f->h_a1, 0, 0, 0, 0), 0);
 }
 
+/* ---- a grandchild's control state (RP_HC_VCPU_CTL) ------------------------------ */
+
+#define CTL_FILL 0xa5 /* what the caller's buffer holds before a call: unchanged on refusal */
+
+static struct rp_vcpu_ctl *ctl_at(struct ln_node *n)
+{
+	struct rp_vcpu_ctl *c = (struct rp_vcpu_ctl *)lf_guest(n, LF_STATE_GPA, sizeof(*c));
+
+	assert_non_null(c);
+	memset(c, CTL_FILL, sizeof(*c));
+	return c;
+}
+
+/* c holds exactly what the fake KVM holds for vCPU fd (its sregs and MSRs). */
+static void ctl_is(const struct rp_vcpu_ctl *c, int fd, uint32_t flags)
+{
+	const struct fk_fd *k = fk_get(fd);
+	uint64_t want[FK_MSRS] = {c->star, c->lstar, c->cstar, c->sysenter_cs, c->sysenter_esp,
+				  c->sysenter_eip};
+
+	assert_non_null(k);
+	assert_int_equal(c->idt.base, k->sregs.idt.base);
+	assert_int_equal(c->idt.limit, k->sregs.idt.limit);
+	assert_int_equal(c->gdt.base, k->sregs.gdt.base);
+	assert_int_equal(c->gdt.limit, k->sregs.gdt.limit);
+	assert_int_equal(c->cr0, k->sregs.cr0);
+	assert_int_equal(c->cr3, k->sregs.cr3);
+	assert_int_equal(c->cr4, k->sregs.cr4);
+	assert_int_equal(c->efer, k->sregs.efer);
+	for (unsigned i = 0; i < FK_MSRS; i++)
+		assert_int_equal(want[i], k->msrs[i]);
+	assert_int_equal(c->flags, flags);
+	assert_int_equal(c->pad, 0);
+}
+
+/* Refused with err, and the caller's buffer untouched. */
+static void ctl_refused(struct ln_vcpu *v, uint64_t vm, uint64_t vcpu, int64_t err)
+{
+	struct rp_vcpu_ctl *c = ctl_at(v->node), fill;
+
+	memset(&fill, CTL_FILL, sizeof(fill));
+	assert_int_equal(hc(v, RP_HC_VCPU_CTL, vm, vcpu, LF_STATE_GPA, 0, 0), err);
+	assert_memory_equal(c, &fill, sizeof(fill));
+}
+
+/* Layer 1 reads A1's vCPU (A's child): the fake KVM's state, every field. */
+static void test_vcpu_ctl(void **state)
+{
+	struct lf *f = *state;
+	struct fk_fd *k = fk_get(f->va1->fd);
+	struct rp_vcpu_ctl *c;
+	int fd;
+
+	assert_int_equal(sizeof(struct rp_vcpu_ctl), 120); /* docs/abi.md */
+	for (unsigned i = 0; i < FK_MSRS; i++)
+		k->msrs[i] = 0xffffffff81000000ULL + i * 0x1111;
+	k->sregs.idt.base = 0xfffffe0000000000ULL;
+	k->sregs.idt.limit = 0xfff;
+	c = ctl_at(f->bottom);
+	assert_int_equal(hc(f->v2, RP_HC_VCPU_CTL, f->h_a, VCPU_H(f->h_a1, 0), LF_STATE_GPA, 0, 0),
+			 0);
+	ctl_is(c, f->va1->fd, 0);
+	assert_int_equal(c->lstar, 0xffffffff81001111ULL);
+	/* A runs A1 now: read all the same, and nothing changed (lf_hc). */
+	assert_ptr_equal(f->va->running, f->va1);
+	/* A guest grandchild (an irqchip VM of A): flagged. */
+	assert_int_equal(hc(f->va, RP_HC_VM_CREATE, RP_VM_IRQCHIP, 0, 0, 0, 0), 2);
+	assert_int_equal(hc(f->va, RP_HC_VCPU_CREATE, 2, 0, 0, 0, 0), VCPU_H(2, 0));
+	fd = ln_vcpu_of(f->a, VCPU_H(2, 0))->fd;
+	k = fk_get(fd);
+	k->msrs[1] = 0xffffffff82000040ULL;
+	k->sregs.efer = 0xd01;
+	c = ctl_at(f->bottom);
+	assert_int_equal(hc(f->v2, RP_HC_VCPU_CTL, f->h_a, VCPU_H(2, 0), LF_STATE_GPA, 0, 0), 0);
+	ctl_is(c, fd, RP_VCPUCTL_GUEST);
+	assert_int_equal(c->lstar, 0xffffffff82000040ULL);
+	assert_int_equal(f->res.violations, 0);
+}
+
+/*
+ * Only a grandchild's vCPU: never the caller's own child's (VCPU_GET is
+ * for that), never another subtree's, nothing out of range; every refusal
+ * writes nothing.
+ */
+static void test_vcpu_ctl_hostile(void **state)
+{
+	struct lf *f = *state;
+
+	/* The caller's own child's vCPU, named as the caller holds it. */
+	ctl_refused(f->v2, 0, f->hv_a, -RP_EBADH);
+	ctl_refused(f->v2, f->h_b, f->hv_b, -RP_EBADH);
+	ctl_refused(f->va, f->h_a1, f->hv_a1, -RP_EBADH);
+	ctl_refused(f->va, 0, f->hv_a1, -RP_EBADH);
+	/* Another subtree: B and A1 have no children; B cannot reach A's. */
+	for (unsigned i = 0; i < sizeof(bad_vm) / sizeof(bad_vm[0]); i++) {
+		ctl_refused(f->vb, bad_vm[i], VCPU_H(1, 0), -RP_EBADH);
+		ctl_refused(f->vb, bad_vm[i], bad_vcpu[i], -RP_EBADH);
+		ctl_refused(f->va1, bad_vm[i], VCPU_H(1, 0), -RP_EBADH);
+		ctl_refused(f->va1, bad_vm[i], bad_vcpu[i], -RP_EBADH);
+	}
+	ctl_refused(f->v2, f->h_b, VCPU_H(f->h_a1, 0), -RP_EBADH);
+	/* Out of range: A1 has one vCPU; A has one child. */
+	ctl_refused(f->v2, f->h_a, VCPU_H(f->h_a1, 1), -RP_EBADH);
+	ctl_refused(f->v2, f->h_a, VCPU_H(f->h_a1, 0xff), -RP_EBADH);
+	ctl_refused(f->v2, f->h_a, VCPU_H(2, 0), -RP_EBADH);
+	ctl_refused(f->v2, f->h_a, VCPU_H(17, 0), -RP_EBADH);
+	ctl_refused(f->v2, f->h_a, VCPU_H(0, 0), -RP_EBADH);
+	ctl_refused(f->v2, f->h_a, 1ULL << 40 | VCPU_H(f->h_a1, 0), -RP_EBADH);
+	ctl_refused(f->v2, f->h_a, UINT64_MAX, -RP_EBADH);
+	ctl_refused(f->v2, UINT64_MAX, VCPU_H(f->h_a1, 0), -RP_EBADH);
+	/* A buffer the caller cannot write: its code, its system area, past its end. */
+	assert_int_equal(hc(f->v2, RP_HC_VCPU_CTL, f->h_a, VCPU_H(f->h_a1, 0), LF_TEXT, 0, 0),
+			 -RP_EFAULT);
+	assert_int_equal(
+		hc(f->v2, RP_HC_VCPU_CTL, f->h_a, VCPU_H(f->h_a1, 0), RING3_STACK_GPA, 0, 0),
+		-RP_EFAULT);
+	assert_int_equal(hc(f->v2, RP_HC_VCPU_CTL, f->h_a, VCPU_H(f->h_a1, 0), LF_MEM - 8, 0, 0),
+			 -RP_EFAULT);
+	assert_int_equal(
+		hc(f->v2, RP_HC_VCPU_CTL, f->h_a, VCPU_H(f->h_a1, 0), UINT64_MAX - 8, 0, 0),
+		-RP_EFAULT);
+	/* KVM refuses: EDEAD, nothing written. */
+	f->faults = true;
+	fk_fail_at = fk_calls + 1;
+	ctl_refused(f->v2, f->h_a, VCPU_H(f->h_a1, 0), -RP_EDEAD);
+	fk_fail_at = fk_calls + 2;
+	ctl_refused(f->v2, f->h_a, VCPU_H(f->h_a1, 0), -RP_EDEAD);
+	fk_fail_at = 0;
+	/* A1 exits: its vCPU is dead to this call too. */
+	assert_int_equal(hc(f->va1, RP_HC_EXIT, 0, 0, 0, 0, 0), LF_PENDING);
+	ctl_refused(f->v2, f->h_a, VCPU_H(f->h_a1, 0), -RP_EDEAD);
+	assert_int_equal(f->res.violations, 0);
+}
+
 /*
  * KVM failing: each create, map or state ioctl a call makes refused in
  * turn. The call answers ENOMEM (EINVAL for a state KVM would not take,
@@ -838,6 +972,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_quotas, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_irqchip_guest, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vcpu_ctl, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vcpu_ctl_hostile, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kvm_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_checks_fail, setup, teardown),
 	};

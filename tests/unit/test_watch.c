@@ -26,6 +26,7 @@ static const char small_map[] =
 	"ffffffff81000100Tno_spaces\n"
 	"ffffffff81001000 T do_thing\n"
 	"ffffffff81001000 A absolute_here\n"
+	"ffffffff81c00080 T entry_SYSCALL_64\n"
 	"ffffffff81e00000 T _etext\n"
 	"ffffffff82000000 D __start_rodata\n"
 	"ffffffff82000100 D linux_banner\n"
@@ -117,6 +118,7 @@ static void test_anchors_and_symbols(void **state)
 	assert_true(a.banner == 0xffffffff82000100ULL && a.top_pgt == 0xffffffff82a10000ULL);
 	/* the last line, without its newline, was read */
 	assert_true(a.idt == 0xffffffff832b4000ULL);
+	assert_true(a.syscall == 0xffffffff81c00080ULL);
 	assert_true(wt_symbol(small_map, strlen(small_map), KTEXT + 0x1010, &name, &nl, &at));
 	assert_int_equal(nl, 8);
 	assert_memory_equal(name, "do_thing", 8); /* not the absolute symbol at the same address */
@@ -131,6 +133,15 @@ static void test_anchors_and_symbols(void **state)
 	memcpy(strstr(bad, "ffffffff832b4000 b idt"), "ffffffff832b4008", 16);
 	assert_int_equal(wt_anchors(bad, strlen(bad), &a, &why), 0);
 	assert_true(a.idt == 0);
+	/* entry_SYSCALL_64 outside text, or absent: the system call entry unchecked */
+	memcpy(bad, small_map, sizeof(bad));
+	memcpy(strstr(bad, "ffffffff81c00080 T entry"), "ffffffff82c00080", 16);
+	assert_int_equal(wt_anchors(bad, strlen(bad), &a, &why), 0);
+	assert_true(a.syscall == 0 && a.idt == 0xffffffff832b4000ULL);
+	memcpy(bad, small_map, sizeof(bad));
+	memcpy(strstr(bad, "entry_SYSCALL_64"), "entry_SYSCALL_65", 16);
+	assert_int_equal(wt_anchors(bad, strlen(bad), &a, &why), 0);
+	assert_true(a.syscall == 0);
 	/* a map cut short, and one without a banner, are refused */
 	assert_int_equal(wt_anchors(small_map, strlen(small_map) - 50, &a, &why), -1);
 	memcpy(bad, small_map, sizeof(bad));
@@ -164,6 +175,7 @@ static void test_real_map(void **state)
 	fclose(f);
 	assert_int_equal(wt_anchors(text, n, &a, &why), 0);
 	assert_true(a.text == KTEXT && a.idt > a.erodata);
+	assert_true(a.syscall > a.text && a.syscall < a.etext);
 	/* the function the system test probes, as its line in the map says */
 	const char *p = strstr(text, " do_sys_openat2\n");
 	assert_non_null(p);
@@ -447,6 +459,43 @@ static void test_walk(void **state)
 	assert_int_equal(wt_walk(fake_mem, NULL, pgd, va, &pa), -1);
 }
 
+/*
+ * The IDT register: idt_table's own address, or an alias the kernel's
+ * page table maps onto its page (Linux's read-only one in the CPU entry
+ * area); not a copy, not another limit, not an unmapped address.
+ */
+static void test_idtr(void **state)
+{
+	const uint64_t pgd = 0x200000, pud = 0x201000, pmd = 0x202000, pte = 0x203000;
+	const uint64_t idt_kva = 0xffffffff832b4000ULL, idt_gpa = 0x22b4000;
+	const uint64_t ro_idt = 0xfffffe0000000000ULL; /* CPU_ENTRY_AREA_RO_IDT: PML4 slot 508 */
+
+	(void)state;
+	memset(mem, 0, MEM);
+	assert_true(wt_idtr_ok(fake_mem, NULL, pgd, idt_kva, WT_IDT_LIMIT, idt_kva, idt_gpa));
+	assert_false(wt_idtr_ok(fake_mem, NULL, pgd, idt_kva, 0xffff, idt_kva, idt_gpa));
+	assert_false(wt_idtr_ok(fake_mem, NULL, pgd, idt_kva, 0x7ff, idt_kva, idt_gpa));
+	/* the alias, not mapped yet */
+	assert_false(wt_idtr_ok(fake_mem, NULL, pgd, ro_idt, WT_IDT_LIMIT, idt_kva, idt_gpa));
+	put(pgd + 508 * 8, pud | 0x63);
+	put(pud + 0 * 8, pmd | 0x63);
+	put(pmd + 0 * 8, pte | 0x63);
+	put(pte + 0 * 8, idt_gpa | 0x8000000000000161ULL); /* read-only, NX */
+	assert_true(wt_idtr_ok(fake_mem, NULL, pgd, ro_idt, WT_IDT_LIMIT, idt_kva, idt_gpa));
+	/* the alias pointed at a copy of the table */
+	put(pte + 0 * 8, 0x3000000 | 0x8000000000000161ULL);
+	assert_false(wt_idtr_ok(fake_mem, NULL, pgd, ro_idt, WT_IDT_LIMIT, idt_kva, idt_gpa));
+	/* an address inside the page, and another page the walk maps */
+	put(pte + 0 * 8, idt_gpa | 0x8000000000000161ULL);
+	put(pte + 1 * 8, idt_gpa | 0x8000000000000161ULL);
+	assert_false(wt_idtr_ok(fake_mem, NULL, pgd, ro_idt + 8, WT_IDT_LIMIT, idt_kva, idt_gpa));
+	assert_true(wt_idtr_ok(fake_mem, NULL, pgd, ro_idt + WT_PAGE, WT_IDT_LIMIT, idt_kva,
+			       idt_gpa));
+	assert_false(wt_idtr_ok(fake_mem, NULL, pgd, ro_idt + 2 * WT_PAGE, WT_IDT_LIMIT, idt_kva,
+				idt_gpa));
+	assert_false(wt_idtr_ok(fake_mem, NULL, pgd, 0, WT_IDT_LIMIT, idt_kva, idt_gpa));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -458,6 +507,7 @@ int main(void)
 		cmocka_unit_test(test_find_phys_high_map),
 		cmocka_unit_test(test_layout),
 		cmocka_unit_test(test_walk),
+		cmocka_unit_test(test_idtr),
 		cmocka_unit_test(test_find_virt),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
