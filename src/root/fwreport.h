@@ -38,7 +38,7 @@ struct fwr_rule {
 };
 
 /* The most keys one kind of report has (a static check in fwreport.c). */
-#define FWR_KEYS_MAX 24
+#define FWR_KEYS_MAX 26
 
 /*
  * One layer's report of one kind: its last whole report, and the sums of
@@ -70,7 +70,7 @@ enum idr_key {
 	IDR_FRAMES, IDR_BYTES, IDR_SCANNED, IDR_SCANNED_BYTES, IDR_ALERTS, IDR_DROPS, IDR_INVALID,
 	IDR_SCAN_FAILED, IDR_UNLOGGED, IDR_SCAN_CYCLES, IDR_PCRE_RUNS, IDR_PCRE_REFUTED,
 	IDR_FLOWS_FULL, IDR_WALK_RUNS, IDR_WALK_REFUTED, IDR_WALK_LIMITED, IDR_THR_SUPPRESSED,
-	IDR_THR_FULL,
+	IDR_THR_FULL, IDR_HTTP_REQUESTS, IDR_HTTP_PARTIAL,
 	/* the ones above add up over restarts */
 	IDR_RULES, IDR_ARENA, IDR_UPTIME, IDR_RESTARTS, IDR_FLOWS, IDR_KEYS
 };
