@@ -199,7 +199,8 @@ static const char *not_inline(const struct ids_rule *r)
 		       "offline): not in-line yet";
 	if (r->proto != IDS_P_IP && r->proto != IDS_P_TCP && r->proto != IDS_P_UDP &&
 	    r->proto != IDS_P_ICMP && !(r->proto == IDS_P_HTTP && app))
-		return "protocol: app-layer protocols need stream reassembly (not in-line yet)";
+		return "protocol: dns, tls and the other app-layer protocols (and alert http without "
+		       "a content) are not parsed in-line yet";
 	if (app) {
 		const char *why = http_not_inline(r);
 
