@@ -120,11 +120,12 @@ static struct tsc_clock clk;
 static ids_fbits *fbits;
 static uint64_t frame_no, ticks, alerts_this_tick;
 /* Whether a rule of the blob is an HTTP rule: only then is a segment
- * parsed. The parser's output and its normalized buffers (about 260 KiB,
- * http.h: one segment's worth each). */
+ * parsed. The parser's output, and its normalized buffers (about 260 KiB,
+ * http.h: one segment's worth each) in our own memory past the flowbits
+ * (not in the image: every kind of layer runs the same one). */
 static bool http_rules;
 static struct ids_http http;
-static struct ids_http_scratch http_room;
+static struct ids_http_scratch *http_room;
 /* The flow table (src/ids/flow.h: the firewall's conntrack), in our own
  * memory past the arena; used only when a rule of the blob has `flow` or
  * flowbits. */
@@ -507,7 +508,7 @@ static bool idsl_filter(const uint8_t *frame, uint32_t len, bool from_guest)
 	st.scanned_bytes += n;
 	t0 = tsc_fenced();
 	if (http_rules && s.ports && p.proto == 6 && n) {
-		enum ids_http_kind k = ids_http_parse(s.data, n, &http, &http_room);
+		enum ids_http_kind k = ids_http_parse(s.data, n, &http, http_room);
 
 		st.http_requests += k == IDS_HTTP_REQUEST;
 		st.http_partial += k == IDS_HTTP_PARTIAL;
@@ -576,7 +577,11 @@ const struct rp_boot_info *idsl_setup(const struct rp_boot_info *info, uint8_t *
 	if (!rt_range_ok(at, FW_CT_MAX * sizeof(*fbits), info->mem_size))
 		idsl_fail("no room for the flowbits", NULL);
 	fbits = (ids_fbits *)(uintptr_t)at;
-	*child_base = (uint8_t *)(uintptr_t)align_up(at + FW_CT_MAX * sizeof(*fbits), BIG_PAGE);
+	at = align_up(at + FW_CT_MAX * sizeof(*fbits), PAGE);
+	if (!rt_range_ok(at, sizeof(*http_room), info->mem_size))
+		idsl_fail("no room for the HTTP parser's buffers", NULL);
+	http_room = (struct ids_http_scratch *)(uintptr_t)at;
+	*child_base = (uint8_t *)(uintptr_t)align_up(at + sizeof(*http_room), BIG_PAGE);
 	return &own;
 }
 
