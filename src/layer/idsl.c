@@ -507,7 +507,11 @@ static bool idsl_filter(const uint8_t *frame, uint32_t len, bool from_guest)
 	st.scanned++;
 	st.scanned_bytes += n;
 	t0 = tsc_fenced();
-	if (http_rules && s.ports && p.proto == 6 && n) {
+	/* a request comes from the client: with the flow table, not from the
+	 * side that did not open the flow (the offline engine parses requests
+	 * in the opener's direction only) */
+	if (http_rules && s.ports && p.proto == 6 && n &&
+	    !(s.flow && s.flow->known && s.flow->dir)) {
 		enum ids_http_kind k = ids_http_parse(s.data, n, &http, http_room);
 
 		st.http_requests += k == IDS_HTTP_REQUEST;
