@@ -74,13 +74,16 @@ int main(int argc, char **argv)
 	}
 	const struct ids_blob_hdr *h = (const void *)blob;
 	if (blen < sizeof(*h) || h->magic != IDS_BLOB_MAGIC || h->size != blen ||
-	    h->db_off > blen || h->db_size > blen - h->db_off) {
+	    h->dbs[IDS_BUF_PKT].off > blen ||
+	    h->dbs[IDS_BUF_PKT].size > blen - h->dbs[IDS_BUF_PKT].off) {
 		fprintf(stderr, "ids-hsbench: '%s' is not an ids blob\n", argv[1]);
 		return 1;
 	}
 	hs_database_t *db = NULL;
 	hs_scratch_t *s = NULL;
-	if (hs_deserialize_database((const char *)blob + h->db_off, h->db_size, &db) != HS_SUCCESS ||
+	/* the payload's database (the HTTP buffers' have their own) */
+	if (hs_deserialize_database((const char *)blob + h->dbs[IDS_BUF_PKT].off,
+				    h->dbs[IDS_BUF_PKT].size, &db) != HS_SUCCESS ||
 	    hs_alloc_scratch(db, &s) != HS_SUCCESS) {
 		fprintf(stderr, "ids-hsbench: Hyperscan refused the database\n");
 		return 1;

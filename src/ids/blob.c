@@ -24,7 +24,14 @@
  * IDS_BLOB_CONTENT_LEN_MAX) inside the content bytes (at most
  * IDS_BLOB_BYTES_MAX), and a rule that is not walked has none; a
  * threshold of a known type and track, count >= 1, and none of its fields
- * set without a type.
+ * set without a type. Buffers: every database (one per buffer) inside the
+ * blob, their sizes together within IDS_BLOB_DB_MAX, at least one; every
+ * pattern, item and pcre of a known buffer, the payload's in a rule that
+ * is not an HTTP rule and an HTTP request's in one that is (an HTTP rule
+ * is TCP), a pattern's buffer one with a database, a walked rule's items
+ * grouped by buffer in increasing order with its pattern's item in the
+ * pattern's buffer, a relative pcre in the buffer of the content before
+ * it.
  * The Hyperscan database is checked by Hyperscan itself
  * (hs_deserialize_database_at: magic, version, platform, CRC), the PCRE2
  * codes' header by pcre2_serialize_decode.
@@ -40,6 +47,15 @@ _Static_assert(sizeof(struct ids_blob_rule) == 200, "ids blob rule layout change
 _Static_assert(sizeof(struct ids_blob_item) == 32, "ids blob item layout changed");
 _Static_assert(sizeof(struct ids_blob_addr) == 20, "ids blob addr layout changed");
 _Static_assert(sizeof(struct ids_blob_fb) == 20, "ids blob flowbits layout changed");
+_Static_assert(sizeof(struct ids_blob_pattern) == 8, "ids blob pattern layout changed");
+
+/* Buffer b for rule r: known; the payload in a rule that is not an HTTP
+ * rule, an HTTP request's buffer in one that is. */
+static bool buf_ok(const struct ids_blob_hdr *h, const struct ids_blob_rule *r, uint8_t b)
+{
+	(void)h;
+	return b < IDS_BLOB_BUFS && (b == IDS_BUF_PKT) == !(r->flags & IDS_BLOB_HTTP);
+}
 
 static bool table_ok(const struct ids_blob_hdr *h, uint32_t off, uint64_t n, uint64_t each)
 {
@@ -56,7 +72,7 @@ int ids_blob_check(const void *blob, uint64_t size, const char **why)
 	const struct ids_blob_port *pt;
 	const struct ids_blob_fb *fb;
 	const struct ids_blob_item *it;
-	uint64_t want_fb = 0, want = 0, want_pcre = 0, want_items = 0;
+	uint64_t want_fb = 0, want = 0, want_pcre = 0, want_items = 0, dbs = 0;
 
 	*why = "too small for its header";
 	if (size < sizeof(*h) || ((uintptr_t)blob & 7))
@@ -72,7 +88,6 @@ int ids_blob_check(const void *blob, uint64_t size, const char **why)
 	    h->npatterns > (uint64_t)h->nrules * IDS_BLOB_CONTENTS_MAX ||
 	    !table_ok(h, h->rule_off, h->nrules, sizeof(*r)) ||
 	    !table_ok(h, h->pattern_off, h->npatterns, sizeof(*p)) ||
-	    !table_ok(h, h->db_off, h->db_size, 1) || !h->db_size || h->db_size > IDS_BLOB_DB_MAX ||
 	    h->npcre > (uint64_t)h->nrules * IDS_BLOB_PCRES_MAX ||
 	    !table_ok(h, h->pcre_off, h->npcre, sizeof(*x)) ||
 	    !table_ok(h, h->addr_off, h->naddrs, sizeof(*a)) ||
@@ -85,6 +100,16 @@ int ids_blob_check(const void *blob, uint64_t size, const char **why)
 	    (h->npcre ? !h->pcre_code_size || h->pcre_code_size > IDS_BLOB_PCRE_MAX ||
 			    !table_ok(h, h->pcre_code_off, h->pcre_code_size, 1)
 		      : h->pcre_code_size || h->pcre_code_off))
+		return -1;
+	*why = "a database outside the blob, misaligned, none, or past IDS_BLOB_DB_MAX together";
+	for (unsigned b = 0; b < IDS_BLOB_BUFS; b++) {
+		const struct ids_blob_db *d = &h->dbs[b];
+
+		if (d->size ? !table_ok(h, d->off, d->size, 1) : d->off)
+			return -1;
+		dbs += d->size;
+	}
+	if (!dbs || dbs > IDS_BLOB_DB_MAX)
 		return -1;
 	r = (const struct ids_blob_rule *)((const uint8_t *)blob + h->rule_off);
 	p = (const struct ids_blob_pattern *)((const uint8_t *)blob + h->pattern_off);
@@ -117,7 +142,9 @@ int ids_blob_check(const void *blob, uint64_t size, const char **why)
 		    r[i].nsport > IDS_BLOB_PORTS_MAX || r[i].ndport > IDS_BLOB_PORTS_MAX ||
 		    (uint64_t)r[i].sport + r[i].nsport > h->nports ||
 		    (uint64_t)r[i].dport + r[i].ndport > h->nports ||
-		    (r[i].flow & ~IDS_BLOB_FLOW_ALL) || (r[i].flags & ~IDS_BLOB_NOALERT) ||
+		    (r[i].flow & ~IDS_BLOB_FLOW_ALL) ||
+		    (r[i].flags & ~(IDS_BLOB_NOALERT | IDS_BLOB_HTTP)) ||
+		    ((r[i].flags & IDS_BLOB_HTTP) && r[i].proto != IDS_BLOB_TCP) ||
 		    r[i].nfb > IDS_BLOB_FB_PER_RULE || (r[i].fields & ~IDS_BLOB_F_ALL) ||
 		    r[i].dsize_cmp > IDS_BLOB_NE || r[i].itype_cmp > IDS_BLOB_NE ||
 		    r[i].icode_cmp > IDS_BLOB_NE ||
@@ -144,9 +171,12 @@ int ids_blob_check(const void *blob, uint64_t size, const char **why)
 	*why = "the patterns do not match the rules' contents";
 	if (want != h->npatterns)
 		return -1;
+	*why = "a pattern of another rule, of an unknown buffer or of one without a database, or "
+	       "an HTTP buffer in a rule that is not an HTTP rule (or the payload in one that is)";
 	for (uint32_t i = 0, at = 0; i < h->nrules; i++)
 		for (uint32_t k = 0; k < r[i].ncontents; k++, at++)
-			if (p[at].rule != i)
+			if (p[at].rule != i || !buf_ok(h, &r[i], p[at].buf) ||
+			    !h->dbs[p[at].buf].size)
 				return -1;
 	it = (const struct ids_blob_item *)((const uint8_t *)blob + h->item_off);
 	*why = "the walked contents do not match the rules' contents (count, pattern, flags, "
@@ -160,6 +190,13 @@ int ids_blob_check(const void *blob, uint64_t size, const char **why)
 			const struct ids_blob_item *c = &it[at];
 			bool neg = c->flags & IDS_BLOB_I_NEGATED;
 
+			/* grouped by buffer, in increasing order; the pattern's
+			 * item in the pattern's buffer */
+			if (!buf_ok(h, &r[i], c->buf) || (k && c->buf < it[at - 1].buf) ||
+			    c->pad[0] || c->pad[1] || c->pad[2] ||
+			    (c->pat != IDS_BLOB_NONE && c->pat < h->npatterns &&
+			     p[c->pat].buf != c->buf))
+				return -1;
 			if ((c->flags & ~(uint32_t)IDS_BLOB_I_ALL) ||
 			    ((c->flags & (IDS_BLOB_I_DISTANCE | IDS_BLOB_I_WITHIN)) &&
 			     !(c->flags & IDS_BLOB_I_RELATIVE)) ||
@@ -182,12 +219,17 @@ int ids_blob_check(const void *blob, uint64_t size, const char **why)
 			uint32_t af = x[at].after;
 
 			if (x[at].rule != i || (x[at].flags & ~(uint32_t)(IDS_BLOB_PCRE_RELATIVE |
-									 IDS_BLOB_PCRE_NEGATED)))
+									 IDS_BLOB_PCRE_NEGATED)) ||
+			    !buf_ok(h, &r[i], x[at].buf))
 				return -1;
+			/* relative: after a positive content of its own rule, in
+			 * its own buffer */
 			if (!(x[at].flags & IDS_BLOB_PCRE_RELATIVE) ? af != IDS_BLOB_NONE
 			    : r[i].nitems ? af < item || af - item >= r[i].nitems ||
-						(it[af].flags & IDS_BLOB_I_NEGATED)
-					  : af >= h->npatterns || p[af].rule != i)
+						(it[af].flags & IDS_BLOB_I_NEGATED) ||
+						it[af].buf != x[at].buf
+					  : af >= h->npatterns || p[af].rule != i ||
+						p[af].buf != x[at].buf)
 				return -1;
 		}
 	*why = NULL;

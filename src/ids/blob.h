@@ -40,7 +40,7 @@
 #include <stdint.h>
 
 #define IDS_BLOB_MAGIC 0x53444952u /* "RIDS" */
-#define IDS_BLOB_VERSION 4u
+#define IDS_BLOB_VERSION 5u
 /* Rules in one blob: the per-frame bookkeeping is one word per rule, and
  * ET's whole open set is about 40,000 rules. */
 #define IDS_BLOB_RULES_MAX 65536u
@@ -54,19 +54,21 @@
 /* The rule's msg as logged: longer ones are cut (an alert line is one
  * RP_HC_LOG of at most RP_MAX_LOG bytes). */
 #define IDS_BLOB_MSG_MAX 124u
-/* The serialized database: a layer deserializes it into its own memory,
- * beside the scratch space, in its 3 MiB arena (IDSL_ARENA,
- * src/layer/idsl.c), at about its serialized size. Snort 3's community
- * rules that load in-line with relative and negated contents take 1.05
- * MiB (docs/ids.md); 2 MiB leaves the arena 1 MiB for the scratch, the
- * per-rule words, the pcres' codes and the threshold table. */
-#define IDS_BLOB_DB_MAX (2u << 20)
+/* The serialized databases, all buffers together: a layer deserializes
+ * them into its own memory, beside the scratch space, in its arena
+ * (IDSL_ARENA, src/layer/idsl.c), at about their serialized size. ET
+ * Open's rules that load in-line with the HTTP request's buffers take
+ * 5.2 MB (docs/ids.md; Snort 3's community rules 1.9 MB); 6 MiB leaves
+ * the arena room for the scratch, the per-rule words, the pcres' codes
+ * and the threshold table. */
+#define IDS_BLOB_DB_MAX (6u << 20)
 /* pcres per rule (a rule has at most 64 items, ids.h; ET's rules have a
  * few): each one the prefilter lets through is one pcre2_match. */
 #define IDS_BLOB_PCRES_MAX 8u
 /* The serialized PCRE2 codes: decoded into the layer's arena, beside
- * Hyperscan's database (src/layer/idsl.c), at about this size again. */
-#define IDS_BLOB_PCRE_MAX (256u << 10)
+ * Hyperscan's database (src/layer/idsl.c), at about this size again. ET
+ * Open's 2,861 in-line pcres (with the HTTP buffers) take 767 KB. */
+#define IDS_BLOB_PCRE_MAX (1u << 20)
 /* Flowbits the layer keeps per flow (the names the in-line rules use,
  * numbered by the compiler): 256 bits, 32 bytes for each of the flow
  * table's FW_CT_MAX flows (512 KiB). A rule past them is not loaded. */
@@ -80,6 +82,19 @@
 /* The walked contents' bytes, all rules together (ET's and Snort's sets
  * have a few hundred KiB of contents in all). */
 #define IDS_BLOB_BYTES_MAX (1u << 20)
+/* The buffers a content or pcre inspects: the packet payload, or one of
+ * an HTTP/1 request's (src/ids/http.h), as the offline engine names them
+ * (tools/policy/ids.h's enum ids_buf, the same values). Each buffer has
+ * its own Hyperscan database (dbs[] in the header): a frame costs one scan
+ * per buffer present. */
+enum ids_blob_buf {
+	IDS_BUF_PKT, IDS_BUF_URI, IDS_BUF_URI_RAW, IDS_BUF_METHOD, IDS_BUF_HOST, IDS_BUF_HOST_RAW,
+	IDS_BUF_UA, IDS_BUF_COOKIE, IDS_BUF_REQ_BODY, IDS_BUF_REQ_LINE, IDS_BUF_REFERER,
+	IDS_BUF_CONTENT_TYPE, IDS_BUF_ACCEPT, IDS_BUF_ACCEPT_LANG, IDS_BUF_ACCEPT_ENC,
+	IDS_BUF_CONNECTION, IDS_BUF_CONTENT_LEN, IDS_BUF_HEADER_NAMES, IDS_BUF_HEADER,
+	IDS_BUF_HEADER_RAW, IDS_BUF_PROTOCOL, IDS_BUF_START,
+	IDS_BLOB_BUFS
+};
 /* pcres[].after when the pcre is not relative. */
 #define IDS_BLOB_NONE 0xffffffffu
 
@@ -121,8 +136,10 @@ enum ids_blob_thr {
 };
 
 /* ids_blob_rule.flags: flowbits:noalert (its actions still apply, as in
- * Suricata 7: a drop drops, silently). */
-enum ids_blob_rule_flag { IDS_BLOB_NOALERT = 1 };
+ * Suricata 7: a drop drops, silently); HTTP: the rule inspects an HTTP
+ * request's buffers (every content and pcre of it is in one), so it fires
+ * only on a TCP segment that holds a request's line (src/ids/http.h). */
+enum ids_blob_rule_flag { IDS_BLOB_NOALERT = 1, IDS_BLOB_HTTP = 2 };
 /* A flowbits operation (Suricata's): the checks run before the pcres, the
  * changes once the rule matched. `any`: a|b (one of them), else a&b. */
 enum ids_blob_fb_op {
@@ -137,7 +154,7 @@ struct ids_blob_hdr {
 	uint32_t magic, version;
 	uint32_t size;          /* of the whole blob */
 	uint32_t nrules, npatterns;
-	uint32_t rule_off, pattern_off, db_off, db_size;
+	uint32_t rule_off, pattern_off;
 	uint32_t not_loaded;    /* rules of the file left out (the compiler said why) */
 	uint32_t npcre, pcre_off; /* the pcres table */
 	uint32_t pcre_code_off, pcre_code_size; /* 0, 0 when npcre is 0 */
@@ -145,6 +162,12 @@ struct ids_blob_hdr {
 	uint32_t nfbs, fb_off; /* the flowbits operations, rule after rule */
 	uint32_t nitems, item_off; /* the walked contents, rule after rule */
 	uint32_t bytes_off, bytes_size; /* their bytes */
+	/* One serialized Hyperscan database per buffer (enum ids_blob_buf),
+	 * each 8-byte aligned; size 0: no pattern in that buffer. Their sizes
+	 * together at most IDS_BLOB_DB_MAX. */
+	struct ids_blob_db {
+		uint32_t off, size;
+	} dbs[IDS_BLOB_BUFS];
 };
 
 struct ids_blob_port {
@@ -201,7 +224,9 @@ struct ids_blob_item {
 	uint32_t at;
 	uint16_t len, flags; /* len 1 .. IDS_BLOB_CONTENT_LEN_MAX; enum ids_blob_item_flag */
 	int32_t offset, depth, distance, within;
-	uint32_t pat, pad;
+	uint32_t pat;
+	uint8_t buf, pad[3]; /* enum ids_blob_buf: a rule's items are grouped by buffer, in
+			      * increasing order, each group walked over its buffer */
 };
 
 struct ids_blob_fb {
@@ -212,6 +237,7 @@ struct ids_blob_fb {
 /* Patterns are in rule order: rule i's contents follow rule i - 1's. */
 struct ids_blob_pattern {
 	uint32_t rule; /* index in rules[] */
+	uint8_t buf, pad[3]; /* enum ids_blob_buf: the database it is in */
 };
 
 /* Patterns' rules in rule order too; `after`, for a relative pcre (`R`),
@@ -222,7 +248,9 @@ struct ids_blob_pcre {
 	uint32_t rule;  /* index in rules[] */
 	uint32_t after; /* IDS_BLOB_NONE unless relative */
 	uint8_t flags;  /* enum ids_blob_pcre_flag */
-	uint8_t pad[7];
+	uint8_t buf;    /* enum ids_blob_buf: its subject (a relative one: the buffer of
+			 * the content before it) */
+	uint8_t pad[6];
 };
 
 /* 0 when blob[0 .. size) is a well-formed ids blob (blob.c), else -1 and

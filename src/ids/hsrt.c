@@ -45,8 +45,8 @@ HSRT_VARIANT(corei7)
 static const struct hsrt_fns *const fns = &corei7_fns;
 static bool started; /* hsrt_init chose the variant (shim.c) */
 
-static hs_database_t *db;
-static hs_scratch_t *scratch;
+static hs_database_t *db[HSRT_DBS];
+static hs_scratch_t *scratch; /* one for every database (hs_alloc_scratch grows it) */
 
 static void *HS_CDECL hs_alloc(size_t n)
 {
@@ -75,13 +75,13 @@ uint32_t hsrt_cpuid1_ecx(void)
 	return shim_cpuid1_ecx();
 }
 
-const char *hsrt_load(const void *bytes, size_t len)
+const char *hsrt_load(unsigned slot, const void *bytes, size_t len)
 {
 	size_t need;
 	void *at;
 
-	if (!started || db || ((uintptr_t)bytes & (HSRT_DB_ALIGN - 1)))
-		return "a database already loaded, or a misaligned one";
+	if (!started || slot >= HSRT_DBS || db[slot] || ((uintptr_t)bytes & (HSRT_DB_ALIGN - 1)))
+		return "a database already loaded in its slot, or a misaligned one";
 	if (fns->size(bytes, len, &need) != HS_SUCCESS)
 		return "hs_serialized_database_size refused the database";
 	at = malloc(need);
@@ -91,11 +91,9 @@ const char *hsrt_load(const void *bytes, size_t len)
 		free(at);
 		return "hs_deserialize_database_at refused the database";
 	}
-	db = at;
-	if (hs_alloc_scratch(db, &scratch) != HS_SUCCESS) {
-		db = NULL;
+	if (hs_alloc_scratch(at, &scratch) != HS_SUCCESS)
 		return "hs_alloc_scratch failed (no room in the arena?)";
-	}
+	db[slot] = at;
 	return NULL;
 }
 
@@ -112,13 +110,13 @@ static int HS_CDECL on_match(unsigned id, unsigned long long from, unsigned long
 	return c->fn(id, to, c->ctx);
 }
 
-int hsrt_scan(const void *data, size_t len, hsrt_match_fn fn, void *ctx)
+int hsrt_scan(unsigned slot, const void *data, size_t len, hsrt_match_fn fn, void *ctx)
 {
 	struct hsrt_ctx c = {.fn = fn, .ctx = ctx};
 	hs_error_t e;
 
-	if (!started || !db || !scratch || len > 0xffffffffu)
+	if (!started || slot >= HSRT_DBS || !db[slot] || !scratch || len > 0xffffffffu)
 		return -1;
-	e = fns->scan(db, data, (unsigned)len, 0, scratch, on_match, &c);
+	e = fns->scan(db[slot], data, (unsigned)len, 0, scratch, on_match, &c);
 	return e == HS_SUCCESS || e == HS_SCAN_TERMINATED ? 0 : -1;
 }

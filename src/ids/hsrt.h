@@ -26,18 +26,23 @@ const char *hsrt_variant_name(enum hsrt_variant v);
 /* CPUID leaf 1's ECX as the layer saw it (OSXSAVE: bit 27). */
 uint32_t hsrt_cpuid1_ecx(void);
 
+/* Databases loaded at once (the ids blob's buffers, IDS_BLOB_BUFS). */
+#define HSRT_DBS 32u
+
 /* The database serialized at db[0 .. len) (8-byte aligned), deserialized
- * into the arena, and a scratch for it. NULL, or why not. */
-const char *hsrt_load(const void *db, size_t len);
+ * into the arena as database `slot` (< HSRT_DBS, each once), and the one
+ * scratch grown to serve it too. NULL, or why not. */
+const char *hsrt_load(unsigned slot, const void *db, size_t len);
 
 /* Called for each pattern that matched (HS_FLAG_SINGLEMATCH: once per
  * pattern per scan, at its first match), with the offset just past that
  * match; nonzero stops the scan. */
 typedef int (*hsrt_match_fn)(unsigned id, uint64_t to, void *ctx);
 
-/* Scan data[0 .. len): 0 when the whole buffer was scanned (or a callback
- * stopped it), -1 when the runtime failed (the caller fails closed). */
-int hsrt_scan(const void *data, size_t len, hsrt_match_fn fn, void *ctx);
+/* Scan data[0 .. len) with database `slot`: 0 when the whole buffer was
+ * scanned (or a callback stopped it), -1 when the runtime failed or no
+ * database is in that slot (the caller fails closed). */
+int hsrt_scan(unsigned slot, const void *data, size_t len, hsrt_match_fn fn, void *ctx);
 
 /* Bytes of the arena in use, and the most ever in use. */
 size_t hsrt_arena_used(void);

@@ -43,6 +43,13 @@
  *     whether its drop applies; its flowbits changes apply whatever the
  *     threshold says (Suricata's). A match that finds the table full goes
  *     unthresholded (alerts, drops) and is counted (thr_full).
+ *  8. An HTTP rule (every content and pcre of it in an HTTP request's
+ *     buffers) sees only the buffers src/ids/http.c parsed from the TCP
+ *     segment's own bytes (no reassembly: a request whose header block
+ *     does not end in the segment gives its request line alone, counted
+ *     in http_partial); each buffer present is scanned once, with its own
+ *     database, and a match reported for a pattern of another buffer
+ *     stops the scan (invariant 2).
  */
 #include "layer/idsl.h"
 
@@ -50,6 +57,7 @@
 #include "ids/blob.h"
 #include "ids/flow.h"
 #include "ids/hsrt.h"
+#include "ids/http.h"
 #include "ids/pcrert.h"
 #include "ids/shim.h"
 #include "ids/thr.h"
@@ -62,14 +70,19 @@
 #include "lib/rt.h"
 #include "lib/sha256.h"
 
+_Static_assert(IDS_BLOB_BUFS <= HSRT_DBS, "a Hyperscan slot for every buffer's database");
+
 #define PAGE 0x1000ULL
 #define BIG_PAGE 0x200000ULL
-/* Hyperscan's arena: the deserialized database (at most about the size of
- * its serialized form, IDS_BLOB_DB_MAX), its scratch (kilobytes for the
- * literal sets the compiler writes) and our per-rule words (8 bytes a
- * rule, IDS_BLOB_RULES_MAX rules); the flow table follows it. The root
- * gives a policy layer 6 MiB beyond its share (LN_POLICY_LAYER_MEM). */
-#define IDSL_ARENA (3ULL << 20)
+/* Hyperscan's arena: the deserialized databases (at most about their
+ * serialized size, IDS_BLOB_DB_MAX, 6 MiB), its scratch (kilobytes for the
+ * literal sets the compiler writes), the decoded pcres (at most about
+ * IDS_BLOB_PCRE_MAX again), our per-rule words (about 28 bytes a rule,
+ * IDS_BLOB_RULES_MAX rules) and the threshold table (160 KiB); the flow
+ * table follows it. ET Open's in-line rules with the HTTP buffers take
+ * 6.45 MiB of it (docs/ids.md). The root gives a policy layer
+ * LN_POLICY_LAYER_MEM beyond its share for this and the flow table. */
+#define IDSL_ARENA (10ULL << 20)
 /* The report and alert-budget clock: one RP_HC_TIMER tick a second. */
 #define IDSL_TICK_NS 1000000000ULL
 /* A counters report every this many ticks, and one at the end. */
@@ -106,6 +119,13 @@ static struct tsc_clock clk;
  * flow; in our own memory past the flow table. */
 static ids_fbits *fbits;
 static uint64_t frame_no, ticks, alerts_this_tick;
+/* Whether a rule of the blob is an HTTP rule: only then is a segment
+ * parsed. The parser's output, and its normalized buffers (about 260 KiB,
+ * http.h: one segment's worth each) in our own memory past the flowbits
+ * (not in the image: every kind of layer runs the same one). */
+static bool http_rules;
+static struct ids_http http;
+static struct ids_http_scratch *http_room;
 /* The flow table (src/ids/flow.h: the firewall's conntrack), in our own
  * memory past the arena; used only when a rule of the blob has `flow` or
  * flowbits. */
@@ -114,7 +134,7 @@ static bool track;
 static struct {
 	uint64_t frames, bytes, scanned, scanned_bytes, alerts, drops, invalid, scan_failed,
 	    unlogged, scan_cycles, pcre_runs, pcre_refuted, flows_full, walk_runs, walk_refuted,
-	    walk_limited, thr_suppressed;
+	    walk_limited, thr_suppressed, http_requests, http_partial;
 } st;
 
 /* The TSC (CR4.TSD is clear at CPL 3): what a scan costs, in cycles. */
@@ -171,6 +191,8 @@ void idsl_report(void)
 	line_kv(&l, "thr_suppressed", st.thr_suppressed);
 	line_kv(&l, "thr_full", thr ? thr->full : 0);
 	line_kv(&l, "thr_evicted", thr ? thr->evicted : 0);
+	line_kv(&l, "http_requests", st.http_requests);
+	line_kv(&l, "http_partial", st.http_partial);
 	line_kv(&l, "rules", hdr->nrules);
 	line_kv(&l, "arena_bytes", hsrt_arena_used());
 	line_kv(&l, "uptime_s", ticks);
@@ -182,8 +204,13 @@ void idsl_report(void)
 
 struct scan {
 	const struct fw_pkt *p;
-	const uint8_t *data; /* the payload scanned */
+	const uint8_t *data; /* the payload */
 	uint32_t len;
+	/* Each buffer's bytes (bp[b] NULL: absent; bp[IDS_BUF_PKT] the
+	 * payload), and the one being scanned. */
+	const uint8_t *bp[IDS_BLOB_BUFS];
+	uint32_t bl[IDS_BLOB_BUFS];
+	uint8_t buf;
 	bool ports; /* p's ports are the frame's (TCP, UDP: not a later fragment) */
 	bool l4; /* p's L4 header is the frame's (not a later fragment) */
 	const struct ids_flow *flow; /* NULL: no rule has `flow`, no table */
@@ -205,15 +232,19 @@ static int pcres_confirm(uint32_t ri, const struct scan *s)
 {
 	for (uint32_t k = pcre_first[ri]; k < pcre_first[ri] + rules[ri].npcre; k++) {
 		const struct ids_blob_pcre *x = &pcres[k];
-		uint32_t from = 0;
+		const uint8_t *d = s->bp[x->buf]; /* the check: a known buffer */
+		uint32_t from = 0, len = s->bl[x->buf];
 		int m;
 
-		if (x->flags & IDS_BLOB_PCRE_RELATIVE) /* a positive item of its own (the check) */
+		if (!d) /* its buffer is not in this frame: the rule does not match */
+			return 0;
+		/* a positive item of its own, in the same buffer (the check) */
+		if (x->flags & IDS_BLOB_PCRE_RELATIVE)
 			from = rules[ri].nitems ? ends[x->after - item_first[ri]] : pat_end[x->after];
-		if (from > s->len)
-			from = s->len;
+		if (from > len)
+			from = len;
 		st.pcre_runs++;
-		m = pcrert_match(k, s->data + from, s->len - from);
+		m = pcrert_match(k, d + from, len - from);
 		if (m < 0)
 			return -1;
 		if (m == !!(x->flags & IDS_BLOB_PCRE_NEGATED)) {
@@ -231,7 +262,7 @@ static int on_match(unsigned id, uint64_t to, void *ctx)
 	struct scan *s = ctx;
 	uint32_t ri;
 
-	if (id >= hdr->npatterns) {
+	if (id >= hdr->npatterns || pats[id].buf != s->buf) {
 		s->failed = true; /* not ours: stop; the frame is dropped (fail closed) */
 		return 1;
 	}
@@ -243,7 +274,7 @@ static int on_match(unsigned id, uint64_t to, void *ctx)
 		return 0;
 	pat_frame[id] = frame_no;
 	ri = pats[id].rule;
-	pat_end[id] = to < s->len ? (uint32_t)to : s->len;
+	pat_end[id] = to < s->bl[s->buf] ? (uint32_t)to : s->bl[s->buf];
 	if (seen[ri] >> 8 != frame_no)
 		seen[ri] = frame_no << 8;
 	seen[ri]++;
@@ -295,17 +326,27 @@ static void sort_u32(uint32_t *v, uint32_t n)
 static int walk_confirm(uint32_t ri, struct scan *s)
 {
 	const struct ids_blob_item *it = items + item_first[ri];
-	int w;
+	unsigned n = rules[ri].nitems;
 
 	st.walk_runs++;
-	w = ids_walk(it, rules[ri].nitems, cbytes, s->data, s->len, ends, &s->walk_budget);
-	if (w < 0) {
-		st.walk_limited++;
-		return -1;
-	}
-	if (!w) {
-		st.walk_refuted++;
-		return 0;
+	/* each buffer's items in turn (grouped by buffer: the check) */
+	for (unsigned g = 0, e; g < n; g = e) {
+		uint8_t b = it[g].buf;
+		int w = 0;
+
+		for (e = g + 1; e < n && it[e].buf == b; e++)
+			;
+		if (s->bp[b])
+			w = ids_walk(it + g, e - g, cbytes, s->bp[b], s->bl[b], ends + g,
+				     &s->walk_budget);
+		if (w < 0) {
+			st.walk_limited++;
+			return -1;
+		}
+		if (!w) {
+			st.walk_refuted++;
+			return 0;
+		}
 	}
 	return 1;
 }
@@ -469,11 +510,34 @@ static bool idsl_filter(const uint8_t *frame, uint32_t len, bool from_guest)
 	s.ports = s.l4 && (p.proto == 6 || p.proto == 17);
 	s.data = frame + off;
 	s.len = n;
+	s.bp[IDS_BUF_PKT] = s.data;
+	s.bl[IDS_BUF_PKT] = n;
 	frame_no++;
 	st.scanned++;
 	st.scanned_bytes += n;
 	t0 = tsc_fenced();
-	r = hsrt_scan(frame + off, n, on_match, &s);
+	/* a request comes from the client: with the flow table, not from the
+	 * side that did not open the flow (the offline engine parses requests
+	 * in the opener's direction only) */
+	if (http_rules && s.ports && p.proto == 6 && n &&
+	    !(s.flow && s.flow->known && s.flow->dir)) {
+		enum ids_http_kind k = ids_http_parse(s.data, n, &http, http_room);
+
+		st.http_requests += k == IDS_HTTP_REQUEST;
+		st.http_partial += k == IDS_HTTP_PARTIAL;
+		for (unsigned b = 1; k != IDS_HTTP_NONE && b < IDS_BLOB_BUFS; b++) {
+			s.bp[b] = http.p[b];
+			s.bl[b] = http.len[b];
+		}
+	}
+	/* one scan per buffer present that has a database */
+	r = 0;
+	for (unsigned b = 0; !r && !s.failed && b < IDS_BLOB_BUFS; b++) {
+		if (!s.bp[b] || !hdr->dbs[b].size)
+			continue;
+		s.buf = (uint8_t)b;
+		r = hsrt_scan(b, s.bp[b], s.bl[b], on_match, &s);
+	}
 	if (!r && !s.failed && s.ncand)
 		r = confirm(&s, s.flow && s.flow->entry != FW_CT_NIL ? fbits[s.flow->entry] : NULL);
 	st.scan_cycles += tsc_fenced() - t0;
@@ -526,7 +590,11 @@ const struct rp_boot_info *idsl_setup(const struct rp_boot_info *info, uint8_t *
 	if (!rt_range_ok(at, FW_CT_MAX * sizeof(*fbits), info->mem_size))
 		idsl_fail("no room for the flowbits", NULL);
 	fbits = (ids_fbits *)(uintptr_t)at;
-	*child_base = (uint8_t *)(uintptr_t)align_up(at + FW_CT_MAX * sizeof(*fbits), BIG_PAGE);
+	at = align_up(at + FW_CT_MAX * sizeof(*fbits), PAGE);
+	if (!rt_range_ok(at, sizeof(*http_room), info->mem_size))
+		idsl_fail("no room for the HTTP parser's buffers", NULL);
+	http_room = (struct ids_http_scratch *)(uintptr_t)at;
+	*child_base = (uint8_t *)(uintptr_t)align_up(at + sizeof(*http_room), BIG_PAGE);
 	return &own;
 }
 
@@ -582,6 +650,7 @@ void idsl_start(bool have_net)
 		item_first[i] = t;
 		track = track || rules[i].flow || rules[i].nfb;
 		thresholds = thresholds || rules[i].thr_type;
+		http_rules = http_rules || (rules[i].flags & IDS_BLOB_HTTP);
 	}
 	if (thresholds) {
 		uint8_t tkey[IDS_THR_KEY_BYTES];
@@ -601,9 +670,11 @@ void idsl_start(bool have_net)
 		fw_ct_init(ct, key);
 		rt_memset(key, 0, sizeof(key));
 	}
-	why = hsrt_load(blob + hdr->db_off, hdr->db_size);
-	if (why)
-		idsl_fail("database refused", why);
+	for (unsigned b = 0; b < IDS_BLOB_BUFS; b++) {
+		why = hdr->dbs[b].size ? hsrt_load(b, blob + hdr->dbs[b].off, hdr->dbs[b].size) : NULL;
+		if (why)
+			idsl_fail("database refused", why);
+	}
 	why = hdr->npcre ? pcrert_load(blob + hdr->pcre_code_off, hdr->pcre_code_size, hdr->npcre)
 			 : NULL;
 	if (why)
@@ -620,6 +691,7 @@ void idsl_start(bool have_net)
 	line_str(&l, " pcres");
 	line_str(&l, track ? ", flow table" : "");
 	line_str(&l, thr ? ", thresholds" : "");
+	line_str(&l, http_rules ? ", http" : "");
 	line_str(&l, "; hyperscan ");
 	line_str(&l, hsrt_variant_name(hsrt_variant()));
 	line_str(&l, (hsrt_cpuid1_ecx() & (1u << 27)) ? " (osxsave)" : " (no osxsave)");

@@ -82,10 +82,11 @@ struct blobs {
 
 /* A policy layer's own memory beyond the share of every layer: a
  * firewall's fixed tables (16384 flows, counters for 16384 rules: about
- * 2 MiB, src/fw/fw.h); an ids layer's arena (3 MiB, src/layer/idsl.c) and
- * flow table (the same conntrack, 1.4 MiB), rounded to where its child
- * starts. */
-#define LN_POLICY_LAYER_MEM (6ULL << 20)
+ * 2 MiB, src/fw/fw.h); an ids layer's arena (10 MiB, src/layer/idsl.c:
+ * ET Open's in-line rules with the HTTP buffers), flow table (the same
+ * conntrack, 1.4 MiB), flowbits (512 KiB) and HTTP parser's buffers
+ * (260 KiB), rounded to where its child starts (2 MiB). */
+#define LN_POLICY_LAYER_MEM (16ULL << 20)
 /* A watch's working memory above its child: the guest kernel's text and
  * rodata as last seen, with their hashes (WTL_MAX_PAGES pages, 48 MiB,
  * and 384 KiB of hashes: src/layer/wtl.c), rounded to 2 MiB. */

@@ -28,7 +28,12 @@
  * marker, none) in bytes 'a' + k; the guest skips them (not its frames'
  * size). Then the drop marker's fragment once more with the IPv4 header's
  * reserved bit set: a frame the parser refuses, which must not cross
- * unscanned (the ids counts it invalid and drops it).
+ * unscanned (the ids counts it invalid and drops it). With "http" too
+ * (the ids suite), HTTP_N HTTP requests go to the guest before the UDP
+ * frames, each one TCP segment (PSH ACK, no handshake) from 10.0.2.2 port
+ * 40000 + k to 10.0.2.15 (http_req[k]: its port and bytes); the guest
+ * skips them. With TAPIO_HTTP_PCAP set, they are also written there as a
+ * pcap (the offline mode's input, tests/layers/ids.sh).
  *
  * Exit status 0 when every frame 0..count-1 came once and IN was sent;
  * 1 with a message otherwise.
@@ -101,6 +106,30 @@ static unsigned icmp_reject(const uint8_t *f, ssize_t r)
 #define FRAG_AT 8
 static const char *const frag_marker[FRAG_N] = {"RAMPART-IDS-DROP", "RAMPART-IDS-ALERT", ""};
 
+/* "http": the requests, by number (tests/layers/ids/http.rules says which
+ * rule each must raise in-line and offline). */
+#define HTTP_N 6
+static const struct {
+	unsigned port;
+	const char *req;
+} http_req[HTTP_N] = {
+	/* the uri rule: the URI normalized (%48, /x/../) */
+	{80, "GET /RAMPART-%48TTP-URI/x/../y HTTP/1.1\r\nHost: www.example.test\r\n"
+	     "User-Agent: tapio\r\n\r\n"},
+	/* the host rule: the host lowercased, its port stripped */
+	{80, "GET /index.html HTTP/1.1\r\nHost: RAMPART-HTTP-HOST.Test:8080\r\n"
+	     "User-Agent: tapio\r\n\r\n"},
+	/* the user agent rule ($HTTP_PORTS) */
+	{80, "GET / HTTP/1.1\r\nHost: a.test\r\nUser-Agent: RAMPART-HTTP-UA/1.0\r\n\r\n"},
+	/* every rule's bytes, none in its buffer: no alert */
+	{80, "GET /index.html?q=RAMPART-HTTP-URI HTTP/1.1\r\nHost: a.test\r\nUser-Agent: tapio\r\n"
+	     "X-Note: RAMPART-HTTP-UA rampart-http-host.test\r\nCookie: /RAMPART-HTTP-URI\r\n\r\n"},
+	/* a header block that does not end in the segment: its request line */
+	{80, "GET /RAMPART-HTTP-URI HTTP/1.1\r\nHost: b.test\r\n"},
+	/* another port: the uri rule (any port), not the user agent's */
+	{8081, "GET /RAMPART-HTTP-URI HTTP/1.1\r\nUser-Agent: RAMPART-HTTP-UA\r\n\r\n"},
+};
+
 #define SPORT 4000
 #define SPORT_GROUP 4001 /* the copies to broadcast/multicast destinations */
 
@@ -167,6 +196,63 @@ static unsigned frag_frame(uint8_t *frame, unsigned k, const uint8_t dmac[6])
 	return ETH_HLEN + len;
 }
 
+/* "http": request k to the guest, as one TCP segment. */
+static unsigned http_frame(uint8_t *frame, unsigned k, const uint8_t dmac[6])
+{
+	uint8_t *ip = frame + ETH_HLEN, *t = ip + 20;
+	unsigned n = (unsigned)strlen(http_req[k].req), len = 40 + n, sport = 40000 + k;
+	uint32_t sum = 0;
+
+	memcpy(frame, dmac, 6);
+	memcpy(frame + 6, "\x02\x00\x00\x00\x00\x01", 6);
+	frame[12] = 0x08;
+	frame[13] = 0;
+	memset(ip, 0, 40);
+	ip[0] = 0x45;
+	ip[2] = (uint8_t)(len >> 8);
+	ip[3] = (uint8_t)len;
+	ip[8] = 64;
+	ip[9] = 6;
+	memcpy(ip + 12, "\x0a\x00\x02\x02", 4);
+	memcpy(ip + 16, "\x0a\x00\x02\x0f", 4);
+	ip[10] = (uint8_t)(ip_csum(ip) >> 8);
+	ip[11] = (uint8_t)ip_csum(ip);
+	t[0] = (uint8_t)(sport >> 8);
+	t[1] = (uint8_t)sport;
+	t[2] = (uint8_t)(http_req[k].port >> 8);
+	t[3] = (uint8_t)http_req[k].port;
+	t[7] = 1; /* seq 1, ack 1 */
+	t[11] = 1;
+	t[12] = 5 << 4;
+	t[13] = 0x18; /* PSH ACK */
+	t[14] = 0xff;
+	t[15] = 0xff;
+	memcpy(t + 20, http_req[k].req, n);
+	/* the checksum over the pseudo-header and the segment */
+	for (unsigned i = 12; i < 20; i += 2)
+		sum += (uint32_t)ip[i] << 8 | ip[i + 1];
+	sum += 6 + len - 20;
+	for (unsigned i = 0; i < len - 20; i += 2)
+		sum += (uint32_t)t[i] << 8 | (i + 1 < len - 20 ? t[i + 1] : 0);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	t[16] = (uint8_t)(~sum >> 8);
+	t[17] = (uint8_t)~sum;
+	return ETH_HLEN + len;
+}
+
+/* The pcap of the "http" frames (TAPIO_HTTP_PCAP), or NULL. */
+static FILE *http_pcap(void)
+{
+	static const uint32_t hdr[6] = {0xa1b2c3d4, 2 | 4u << 16, 0, 0, 65535, 1};
+	const char *path = getenv("TAPIO_HTTP_PCAP");
+	FILE *f = path ? fopen(path, "wb") : NULL;
+
+	if (f)
+		fwrite(hdr, sizeof(hdr), 1, f);
+	return f;
+}
+
 static int die(const char *what)
 {
 	fprintf(stderr, "tapio: %s: %s\n", what, errno ? strerror(errno) : "failed");
@@ -189,7 +275,7 @@ int main(int argc, char **argv)
 	bool learnt = false;
 	struct sockaddr_ll sa = {.sll_family = AF_PACKET, .sll_protocol = htons(ETHERTYPE)};
 	unsigned long count, got = 0, other = 0, again = 0, want, icmp = 0, icmp_want = 0;
-	bool repeats = false, udp = false, frag = false;
+	bool repeats = false, udp = false, frag = false, http = false;
 	pid_t noise = -1;
 	double timeout, deadline;
 	FILE *out, *in;
@@ -214,6 +300,7 @@ int main(int argc, char **argv)
 		repeats |= !strcmp(argv[a], "again");
 		udp |= !strcmp(argv[a], "udp");
 		frag |= !strcmp(argv[a], "frag");
+		http |= !strcmp(argv[a], "http");
 	}
 	want = count;
 	if (udp) { /* frames i % 4 < 2 only; every IPv4 frame is looked at */
@@ -326,6 +413,21 @@ int main(int argc, char **argv)
 		if (sendto(fd, frame, frag_frame(frame, k, guest), 0, (struct sockaddr *)&sa,
 			   sizeof(sa)) < 0)
 			return die("send");
+	if (udp && http) {
+		FILE *pc = http_pcap();
+
+		for (unsigned k = 0; k < HTTP_N; k++) {
+			unsigned len = http_frame(frame, k, guest);
+			uint32_t rec[4] = {k + 1, 0, len, len};
+
+			if (sendto(fd, frame, len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+				return die("send");
+			if (pc && (fwrite(rec, sizeof(rec), 1, pc) != 1 || fwrite(frame, len, 1, pc) != 1))
+				return die("pcap");
+		}
+		if (pc && fclose(pc))
+			return die("pcap");
+	}
 	if (udp && frag) { /* the reserved bit (0x8000 of the fragment field) */
 		unsigned len = frag_frame(frame, 0, guest);
 		uint8_t *ip = frame + ETH_HLEN;

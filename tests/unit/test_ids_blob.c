@@ -96,7 +96,8 @@ static void test_database(void **state)
 
 	assert_int_equal(compile(rules), 0);
 	h = out.blob;
-	assert_int_equal(hs_deserialize_database((const char *)out.blob + h->db_off, h->db_size,
+	assert_int_equal(hs_deserialize_database((const char *)out.blob + h->dbs[IDS_BUF_PKT].off,
+						 h->dbs[IDS_BUF_PKT].size,
 						 &db), HS_SUCCESS);
 	assert_int_equal(hs_alloc_scratch(db, &s), HS_SUCCESS);
 	/* pattern 0: "Hello" nocase; 1, 2: "ab", "cd"; 3: "XY" in [2, 5) */

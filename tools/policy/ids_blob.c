@@ -90,14 +90,123 @@ static unsigned fast_pattern(const struct ids_rule *r)
 	return (unsigned)best;
 }
 
+/* The offline engine's sides (ids_detect.c's buf_side): the request (TS),
+ * the response (TC), or either (0). */
+#define SIDE_TS 1u
+#define SIDE_TC 2u
+static unsigned buf_side(unsigned b)
+{
+	switch (b) {
+	case IB_URI: case IB_RAW_URI: case IB_METHOD: case IB_HOST: case IB_RAW_HOST:
+	case IB_UA: case IB_REQ_BODY: case IB_REQ_LINE: case IB_REFERER: case IB_ACCEPT:
+	case IB_ACCEPT_LANG: case IB_ACCEPT_ENC: case IB_REQ_HEADER:
+	case IB_DNS_QUERY: case IB_TLS_SNI:
+		return SIDE_TS;
+	case IB_STAT_CODE: case IB_STAT_MSG: case IB_RESP_LINE: case IB_RESP_BODY:
+	case IB_SERVER: case IB_LOCATION: case IB_RESP_HEADER:
+		return SIDE_TC;
+	}
+	return 0;
+}
+
+/* The request's buffers the layer parses (src/ids/http.h): the parser's
+ * enum ids_buf up to IB_START, the blob's values. */
+_Static_assert((int)IB_PKT == (int)IDS_BUF_PKT && (int)IB_URI == (int)IDS_BUF_URI &&
+		       (int)IB_RAW_URI == (int)IDS_BUF_URI_RAW && (int)IB_METHOD == (int)IDS_BUF_METHOD &&
+		       (int)IB_HOST == (int)IDS_BUF_HOST && (int)IB_RAW_HOST == (int)IDS_BUF_HOST_RAW &&
+		       (int)IB_UA == (int)IDS_BUF_UA && (int)IB_COOKIE == (int)IDS_BUF_COOKIE &&
+		       (int)IB_REQ_BODY == (int)IDS_BUF_REQ_BODY &&
+		       (int)IB_REQ_LINE == (int)IDS_BUF_REQ_LINE &&
+		       (int)IB_REFERER == (int)IDS_BUF_REFERER &&
+		       (int)IB_CONTENT_TYPE == (int)IDS_BUF_CONTENT_TYPE &&
+		       (int)IB_ACCEPT == (int)IDS_BUF_ACCEPT &&
+		       (int)IB_ACCEPT_LANG == (int)IDS_BUF_ACCEPT_LANG &&
+		       (int)IB_ACCEPT_ENC == (int)IDS_BUF_ACCEPT_ENC &&
+		       (int)IB_CONNECTION == (int)IDS_BUF_CONNECTION &&
+		       (int)IB_CONTENT_LEN == (int)IDS_BUF_CONTENT_LEN &&
+		       (int)IB_HEADER_NAMES == (int)IDS_BUF_HEADER_NAMES &&
+		       (int)IB_HEADER == (int)IDS_BUF_HEADER &&
+		       (int)IB_RAW_HEADER == (int)IDS_BUF_HEADER_RAW &&
+		       (int)IB_PROTOCOL == (int)IDS_BUF_PROTOCOL && (int)IB_START == (int)IDS_BUF_START &&
+		       IDS_BLOB_BUFS == IB_START + 1,
+	       "the parser's buffers are not the blob's");
+
+/* Whether r inspects an HTTP buffer (the offline engine's r->app). */
+static bool app_rule(const struct ids_rule *r)
+{
+	for (unsigned i = 0; i < r->nsm; i++)
+		if (r->sm[i].buf != IB_PKT)
+			return true;
+	return false;
+}
+
+/* The item before r->sm[i] in its buffer (relative items are measured in
+ * their own buffer), or -1. */
+static int prev_in_buf(const struct ids_rule *r, unsigned i)
+{
+	for (unsigned k = i; k-- > 0;)
+		if (r->sm[k].buf == r->sm[i].buf)
+			return (int)k;
+	return -1;
+}
+
+/* Why HTTP rule r cannot be enforced in-line, or NULL. */
+static const char *http_not_inline(const struct ids_rule *r)
+{
+	unsigned side = 0;
+
+	for (unsigned i = 0; i < r->nsm; i++) {
+		unsigned b = r->sm[i].buf;
+
+		if (b == IB_PKT)
+			return "packet contents in an HTTP rule (matched against the header block "
+			       "or the body offline): not in-line yet";
+		if (b == IB_DNS_QUERY || b == IB_TLS_SNI)
+			return "dns.query/tls.sni: needs the DNS and TLS parsers (not in-line yet)";
+		if (buf_side(b) == SIDE_TC)
+			return "a response buffer (http.stat_code, http.server, ...): the response "
+			       "side is not parsed in-line yet";
+		if (b >= IDS_BLOB_BUFS)
+			return "file.data or a single header's buffer (http.request_header): not "
+			       "in-line yet";
+		side |= buf_side(b);
+	}
+	if (r->dotprefix)
+		return "dotprefix: not in-line yet";
+	if (r->flow & FL_TO_SERVER)
+		side |= SIDE_TS;
+	if (r->flow & FL_TO_CLIENT)
+		side |= SIDE_TC;
+	if (side != SIDE_TS)
+		return "an HTTP rule that may match the response (neither flow:to_server nor a "
+		       "request buffer): the response side is not parsed in-line yet";
+	if (r->flow & FL_NO_STREAM)
+		return "flow:no_stream in an HTTP rule (never true of a transaction)";
+	if (r->proto != IDS_P_HTTP && r->proto != IDS_P_TCP && r->proto != IDS_P_IP)
+		return "an HTTP buffer in a rule of another protocol";
+	return NULL;
+}
+
 /* Why rule r cannot be enforced in-line, or NULL. */
 static const char *not_inline(const struct ids_rule *r)
 {
+	const bool app = app_rule(r);
+
 	if (r->action != IDS_ALERT && r->action != IDS_DROP)
 		return "action: only alert and drop are enforced in-line";
+	if (r->proto == IDS_P_HTTP && !app && r->nsm)
+		return "alert http with packet contents only (matched over the flow's stream "
+		       "offline): not in-line yet";
 	if (r->proto != IDS_P_IP && r->proto != IDS_P_TCP && r->proto != IDS_P_UDP &&
-	    r->proto != IDS_P_ICMP)
-		return "protocol: app-layer protocols need stream reassembly (not in-line yet)";
+	    r->proto != IDS_P_ICMP && !(r->proto == IDS_P_HTTP && app))
+		return "protocol: dns, tls and the other app-layer protocols (and alert http without "
+		       "a content) are not parsed in-line yet";
+	if (app) {
+		const char *why = http_not_inline(r);
+
+		if (why)
+			return why;
+	}
 	if (r->src.n > IDS_BLOB_ADDRS_MAX || r->dst.n > IDS_BLOB_ADDRS_MAX)
 		return "addresses: a list longer than the in-line limit (256 entries)";
 	if (r->sport.n > IDS_BLOB_PORTS_MAX || r->dport.n > IDS_BLOB_PORTS_MAX)
@@ -126,18 +235,18 @@ static const char *not_inline(const struct ids_rule *r)
 		const struct ids_sm *m = &r->sm[i];
 		const unsigned ok = WALK_KEPT | CT_FAST | CT_FAST_ONLY;
 
+		const int prev = prev_in_buf(r, i);
+
 		if (m->kind == SM_PCRE) {
 			/* Flags i s m x A E G (in the code), B and O (no effect on
 			 * a packet's bytes), R and negation; the buffer flags
-			 * name HTTP buffers (U I P Q H D M C S Y V W Z). */
-			if (m->buf != IB_PKT)
-				return "pcre with a buffer flag (U, I, P, Q, H, D, M, C, S, Y, V, W, "
-				       "Z) or in a sticky buffer: needs the HTTP parser (not in-line "
-				       "yet)";
-			if ((m->flags & CT_RELATIVE) && (!i || r->sm[i - 1].kind != SM_CONTENT))
+			 * name HTTP buffers (U I P Q H D M C S Y V W Z), which
+			 * http_not_inline took. R: after the content before it in
+			 * its own buffer. */
+			if ((m->flags & CT_RELATIVE) && (prev < 0 || r->sm[prev].kind != SM_CONTENT))
 				return "pcre relative (R) to something other than a content: not "
 				       "in-line yet";
-			if ((m->flags & CT_RELATIVE) && (r->sm[i - 1].flags & CT_NEGATED))
+			if ((m->flags & CT_RELATIVE) && (r->sm[prev].flags & CT_NEGATED))
 				return "pcre relative (R) to a negated content: not in-line yet";
 			if (++npcre > IDS_BLOB_PCRES_MAX)
 				return "more pcres than the in-line limit (8)";
@@ -149,11 +258,9 @@ static const char *not_inline(const struct ids_rule *r)
 			nneg++;
 		else
 			ncontent++;
-		if (m->buf != IB_PKT)
-			return "a sticky buffer (http_*, dns, tls...): not in-line yet";
 		if (m->flags & ~ok)
 			return "a content modifier not known in-line";
-		if ((m->flags & CT_RELATIVE) && i && r->sm[i - 1].kind == SM_PCRE)
+		if ((m->flags & CT_RELATIVE) && prev >= 0 && r->sm[prev].kind == SM_PCRE)
 			return "a content relative to a pcre: not in-line yet (the layer walks "
 			       "contents, then runs pcres)";
 		if (!m->len || m->len > IDS_BLOB_CONTENT_LEN_MAX)
@@ -422,8 +529,11 @@ int ids_blob_compile(const char *text, size_t len, const char *path, const char 
 	uint32_t nrules = 0, npats = 0, maxp = 0;
 	hs_database_t *db = NULL;
 	hs_compile_error_t *err = NULL;
-	char *ser = NULL;
-	size_t ser_len = 0;
+	char *ser[IDS_BLOB_BUFS] = {NULL};
+	size_t ser_len[IDS_BLOB_BUFS] = {0};
+	char **bexprs = NULL;
+	unsigned *bflags = NULL, *bidv = NULL;
+	hs_expr_ext_t **bextp = NULL;
 	struct ids_blob_pcre *pcres = NULL;
 	struct ids_blob_item *items = NULL;
 	uint32_t nitems = 0;
@@ -488,8 +598,12 @@ int ids_blob_compile(const char *text, size_t len, const char *path, const char 
 	codes = calloc(maxp ? maxp : 1, sizeof(*codes));
 	items = calloc(maxp ? maxp : 1, sizeof(*items));
 	bytes = malloc(IDS_BLOB_BYTES_MAX);
+	bexprs = calloc(maxp ? maxp : 1, sizeof(*bexprs));
+	bflags = calloc(maxp ? maxp : 1, sizeof(*bflags));
+	bidv = calloc(maxp ? maxp : 1, sizeof(*bidv));
+	bextp = calloc(maxp ? maxp : 1, sizeof(*bextp));
 	if (!rules || !pats || !exprs || !flags || !idv || !ext || !extp || !pcres || !codes ||
-	    !items || !bytes) {
+	    !items || !bytes || !bexprs || !bflags || !bidv || !bextp) {
 		fprintf(errf, "rampart-policy: %s: out of memory\n", path);
 		goto done;
 	}
@@ -569,24 +683,24 @@ int ids_blob_compile(const char *text, size_t len, const char *path, const char 
 		snprintf(b->msg, sizeof(b->msg), "%s", r->msg ? r->msg : "");
 		const bool walk = walked(r);
 		const unsigned fast = walk ? fast_pattern(r) : 0;
+		uint32_t item_of[IDS_SM_MAX], pat_of[IDS_SM_MAX];
+
+		if (app_rule(r)) {
+			b->flags |= IDS_BLOB_HTTP;
+			b->proto = IDS_BLOB_TCP; /* http, or tcp/ip with HTTP buffers */
+			out->nhttp++;
+		}
+		/* contents grouped by buffer (a relative one is measured in its
+		 * own buffer: the order within each stays the rule's) */
+		for (unsigned buf = 0; buf < IDS_BLOB_BUFS; buf++)
 		for (unsigned k = 0; k < r->nsm; k++) {
 			const struct ids_sm *m = &r->sm[k];
 			hs_expr_ext_t *x = &ext[npats];
 
-			if (m->kind == SM_PCRE) { /* not_inline: after a content when R */
-				pcres[npcre] = (struct ids_blob_pcre){
-					.rule = nrules,
-					/* the content before it: its item, walked */
-					.after = !(m->flags & CT_RELATIVE) ? IDS_BLOB_NONE
-						 : walk ? nitems - 1 : npats - 1,
-					.flags = (uint8_t)(((m->flags & CT_RELATIVE) ? IDS_BLOB_PCRE_RELATIVE : 0) |
-							   ((m->flags & CT_NEGATED) ? IDS_BLOB_PCRE_NEGATED : 0))};
-				codes[npcre++] = m->re;
-				b->npcre++;
+			if (m->kind == SM_PCRE || m->buf != buf)
 				continue;
-			}
 			if (walk) { /* not_inline: every content, 1 to 4096 bytes */
-				struct ids_blob_item *c = &items[nitems++];
+				struct ids_blob_item *c = &items[nitems];
 
 				if (m->len > IDS_BLOB_BYTES_MAX - nbytes) {
 					fprintf(errf, "rampart-policy: %s: the walked contents are over "
@@ -601,9 +715,11 @@ int ids_blob_compile(const char *text, size_t len, const char *path, const char 
 					.depth = (m->flags & CT_DEPTH) ? m->depth : 0,
 					.distance = (m->flags & CT_DISTANCE) ? m->distance : 0,
 					.within = (m->flags & CT_WITHIN) ? m->within : 0,
-					.pat = k == fast ? npats : IDS_BLOB_NONE};
+					.pat = k == fast ? npats : IDS_BLOB_NONE,
+					.buf = (uint8_t)buf};
 				memcpy(bytes + nbytes, m->pat, m->len);
 				nbytes += m->len;
+				item_of[k] = nitems++;
 				b->nitems++;
 			}
 			if (walk && k != fast)
@@ -631,7 +747,27 @@ int ids_blob_compile(const char *text, size_t len, const char *path, const char 
 			}
 			extp[npats] = x->flags ? x : NULL;
 			idv[npats] = npats;
+			pat_of[k] = npats;
+			pats[npats].buf = (uint8_t)buf;
 			pats[npats++].rule = nrules;
+		}
+		for (unsigned k = 0; k < r->nsm; k++) {
+			const struct ids_sm *m = &r->sm[k];
+			/* not_inline: a relative pcre follows a positive content in
+			 * its buffer, which is walked (an item) or a pattern */
+			const int prev = prev_in_buf(r, k);
+
+			if (m->kind != SM_PCRE)
+				continue;
+			pcres[npcre] = (struct ids_blob_pcre){
+				.rule = nrules,
+				.after = !(m->flags & CT_RELATIVE) ? IDS_BLOB_NONE
+					 : walk ? item_of[prev] : pat_of[prev],
+				.flags = (uint8_t)(((m->flags & CT_RELATIVE) ? IDS_BLOB_PCRE_RELATIVE : 0) |
+						   ((m->flags & CT_NEGATED) ? IDS_BLOB_PCRE_NEGATED : 0)),
+				.buf = m->buf};
+			codes[npcre++] = m->re;
+			b->npcre++;
 		}
 		nrules++;
 	}
@@ -644,26 +780,46 @@ int ids_blob_compile(const char *text, size_t len, const char *path, const char 
 			      "nothing to compile\n", path, out->not_loaded);
 		goto done;
 	}
-	/* The generic platform: no AVX in the database, as the layer's runtime
-	 * is its SSE variant (src/ids/shim.c). */
+	/* One database per buffer, each of its patterns' ids their index in
+	 * pats[]; the generic platform: no AVX in the database, as the layer's
+	 * runtime is its SSE variant (src/ids/shim.c). */
 	hs_platform_info_t plat = {.tune = HS_TUNE_FAMILY_GENERIC, .cpu_features = 0};
-	if (hs_compile_ext_multi((const char *const *)exprs, flags, idv,
-				 (const hs_expr_ext_t *const *)extp, npats, HS_MODE_BLOCK, &plat, &db,
-				 &err) != HS_SUCCESS) {
-		int e = err ? err->expression : -1;
+	uint64_t dbtotal = 0;
+	for (unsigned buf = 0; buf < IDS_BLOB_BUFS; buf++) {
+		uint32_t nb = 0;
 
-		if (e >= 0 && (uint32_t)e < npats)
-			fprintf(errf, "%s:%u: sid %u: Hyperscan refused a content: %s\n", path,
-				rules[pats[e].rule].line, rules[pats[e].rule].sid, err->message);
-		else
-			fprintf(errf, "rampart-policy: %s: Hyperscan: %s\n", path,
-				err ? err->message : "?");
-		goto done;
-	}
-	if (hs_serialize_database(db, &ser, &ser_len) != HS_SUCCESS || ser_len > IDS_BLOB_DB_MAX) {
-		fprintf(errf, "rampart-policy: %s: the database is %zu bytes, over the in-line limit "
-			      "(%u)\n", path, ser_len, IDS_BLOB_DB_MAX);
-		goto done;
+		for (uint32_t i = 0; i < npats; i++)
+			if (pats[i].buf == buf) {
+				bexprs[nb] = exprs[i];
+				bflags[nb] = flags[i];
+				bidv[nb] = idv[i];
+				bextp[nb++] = extp[i];
+			}
+		if (!nb)
+			continue;
+		if (hs_compile_ext_multi((const char *const *)bexprs, bflags, bidv,
+					 (const hs_expr_ext_t *const *)bextp, nb, HS_MODE_BLOCK,
+					 &plat, &db, &err) != HS_SUCCESS) {
+			int e = err ? err->expression : -1;
+
+			if (e >= 0 && (uint32_t)e < nb)
+				fprintf(errf, "%s:%u: sid %u: Hyperscan refused a content: %s\n", path,
+					rules[pats[bidv[e]].rule].line, rules[pats[bidv[e]].rule].sid,
+					err->message);
+			else
+				fprintf(errf, "rampart-policy: %s: Hyperscan: %s\n", path,
+					err ? err->message : "?");
+			goto done;
+		}
+		if (hs_serialize_database(db, &ser[buf], &ser_len[buf]) != HS_SUCCESS ||
+		    (dbtotal += ser_len[buf]) > IDS_BLOB_DB_MAX) {
+			fprintf(errf, "rampart-policy: %s: the databases are %llu bytes or more, over "
+				      "the in-line limit (%u)\n", path, (unsigned long long)dbtotal,
+				IDS_BLOB_DB_MAX);
+			goto done;
+		}
+		hs_free_database(db);
+		db = NULL;
 	}
 	/* Every pcre's code, in one serialized run (they share PCRE2's default
 	 * character tables, which go in once). */
@@ -690,9 +846,14 @@ int ids_blob_compile(const char *text, size_t len, const char *path, const char 
 		h.fb_off = align8(h.port_off + (uint64_t)pt.n * pt.each);
 		h.item_off = align8(h.fb_off + (uint64_t)nfbs * sizeof(*fbs));
 		h.bytes_off = align8(h.item_off + (uint64_t)nitems * sizeof(*items));
-		h.db_off = align8(h.bytes_off + (uint64_t)nbytes);
-		h.db_size = (uint32_t)ser_len;
-		h.pcre_off = align8(h.db_off + (uint64_t)ser_len);
+		uint64_t end = align8(h.bytes_off + (uint64_t)nbytes);
+		for (unsigned buf = 0; buf < IDS_BLOB_BUFS; buf++)
+			if (ser_len[buf]) {
+				h.dbs[buf].off = (uint32_t)end;
+				h.dbs[buf].size = (uint32_t)ser_len[buf];
+				end = align8(end + ser_len[buf]);
+			}
+		h.pcre_off = (uint32_t)end;
 		if (npcre) {
 			h.pcre_code_off = align8(h.pcre_off + (uint64_t)npcre * sizeof(*pcres));
 			h.pcre_code_size = (uint32_t)pser_len;
@@ -713,7 +874,9 @@ int ids_blob_compile(const char *text, size_t len, const char *path, const char 
 		memcpy(blob + h.fb_off, fbs, (size_t)nfbs * sizeof(*fbs));
 		memcpy(blob + h.item_off, items, (size_t)nitems * sizeof(*items));
 		memcpy(blob + h.bytes_off, bytes, nbytes);
-		memcpy(blob + h.db_off, ser, ser_len);
+		for (unsigned buf = 0; buf < IDS_BLOB_BUFS; buf++)
+			if (ser_len[buf])
+				memcpy(blob + h.dbs[buf].off, ser[buf], ser_len[buf]);
 		memcpy(blob + h.pcre_off, pcres, (size_t)npcre * sizeof(*pcres));
 		if (npcre)
 			memcpy(blob + h.pcre_code_off, pser, pser_len);
@@ -727,7 +890,7 @@ int ids_blob_compile(const char *text, size_t len, const char *path, const char 
 		out->len = h.size;
 		out->nrules = nrules;
 		out->npatterns = npats;
-		out->db_size = (uint32_t)ser_len;
+		out->db_size = (uint32_t)dbtotal;
 		out->npcre = npcre;
 		out->naddrs = at.n;
 		out->nports = pt.n;
@@ -745,7 +908,12 @@ done:
 	free(extp);
 	free(rules);
 	free(pats);
-	free(ser);
+	for (unsigned buf = 0; buf < IDS_BLOB_BUFS; buf++)
+		free(ser[buf]);
+	free(bexprs);
+	free(bflags);
+	free(bidv);
+	free(bextp);
 	free(pcres);
 	free(items);
 	free(bytes);

@@ -11,6 +11,7 @@ struct ids_blob_out {
 	void *blob;	/* free() it */
 	size_t len;
 	uint32_t nrules, npatterns, not_loaded, db_size, npcre, naddrs, nports, nfbs, nitems;
+	uint32_t nhttp; /* HTTP rules (on a request's buffers) */
 };
 
 /*

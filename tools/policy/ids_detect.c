@@ -822,10 +822,7 @@ static void norm_uri(struct hmsg *m, const uint8_t *u, uint32_t n)
 		}
 		if (o[i] == '/' && i + 3 <= plen && o[i + 1] == '.' && o[i + 2] == '.' &&
 		    (i + 3 == plen || o[i + 3] == '/')) {
-			while (w && p[w - 1] != '/')
-				w--;
-			if (w)
-				w--;
+			/* the last segment and the '/' before it */
 			while (w && p[w - 1] != '/')
 				w--;
 			if (w)

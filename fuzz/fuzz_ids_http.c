@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+/* libFuzzer: the ids layer's HTTP request parser (src/ids/http.c) on any
+ * segment, then the walked HTTP rules of a blob compiled once
+ * (tools/policy/ids_blob.c) over the buffers it made, as the layer walks
+ * them (src/ids/walk.c): no crash, no read outside the segment or the
+ * scratch, every buffer inside one of them. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ids/blob.h"
+#include "ids/http.h"
+#include "ids/walk.h"
+#include "ids_blob.h"
+
+static const char rules[] =
+	"alert http any any -> any any (msg:\"a\"; flow:to_server; http.uri; content:\"/a\"; "
+	"content:\"b\"; distance:0; within:4; content:!\"zz\"; http.header; content:\"X-Y\"; "
+	"startswith; sid:1;)\n"
+	"alert http any any -> any any (msg:\"b\"; flow:to_server; http.host; content:\"ex\"; "
+	"content:\".com\"; endswith; http.user_agent; content:\"u\"; http.cookie; "
+	"content:!\"d\"; sid:2;)\n"
+	"alert http any any -> any any (msg:\"c\"; flow:to_server; http.request_body; "
+	"content:\"body\"; content:\"!\"; distance:4; http.header.raw; content:\"fold\"; "
+	"http.header_names; content:\"|0d 0a|Host\"; nocase; content:\"Cookie\"; distance:0; "
+	"http.method; content:\"P\"; startswith; sid:3;)\n";
+
+static struct ids_blob_out out;
+static struct ids_http_scratch room;
+
+static bool inside(const uint8_t *p, uint32_t n, const void *base, size_t size)
+{
+	return p >= (const uint8_t *)base && n <= size &&
+	       (size_t)(p - (const uint8_t *)base) <= size - n;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct ids_http h;
+	uint32_t ends[IDS_BLOB_CONTENTS_MAX];
+
+	if (!out.blob) {
+		FILE *devnull = fopen("/dev/null", "w");
+
+		if (ids_blob_compile(rules, sizeof(rules) - 1, "fuzz.rules", NULL, 0, devnull, &out))
+			abort();
+		fclose(devnull);
+	}
+	if (size > IDS_HTTP_SEG_MAX + 1)
+		return 0;
+	if (ids_http_parse(data, (uint32_t)size, &h, &room) == IDS_HTTP_NONE)
+		return 0;
+	for (unsigned b = 0; b < IDS_BLOB_BUFS; b++)
+		if (h.p[b] && !inside(h.p[b], h.len[b], data, size) &&
+		    !inside(h.p[b], h.len[b], &room, sizeof(room)))
+			abort();
+	const struct ids_blob_hdr *hd = out.blob;
+	const struct ids_blob_rule *r = (const void *)((const uint8_t *)out.blob + hd->rule_off);
+	const struct ids_blob_item *it = (const void *)((const uint8_t *)out.blob + hd->item_off);
+	const uint8_t *bytes = (const uint8_t *)out.blob + hd->bytes_off;
+
+	uint64_t budget = IDS_WALK_FRAME_BUDGET; /* the layer's, for the whole segment */
+
+	for (uint32_t i = 0, at = 0; i < hd->nrules; at += r[i++].nitems)
+		for (unsigned g = 0, e; g < r[i].nitems; g = e) {
+			uint8_t b = it[at + g].buf;
+
+			for (e = g + 1; e < r[i].nitems && it[at + e].buf == b; e++)
+				;
+			if (h.p[b])
+				ids_walk(it + at + g, e - g, bytes, h.p[b], h.len[b], ends + g,
+					 &budget);
+		}
+	return 0;
+}

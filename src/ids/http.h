@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * An HTTP/1.x request in one TCP segment (http.c): the request line and,
+ * when the segment holds the whole header block, the headers and the
+ * body bytes that came with them, as the buffers the rules name
+ * (enum ids_blob_buf), normalized as the offline engine
+ * (tools/policy/ids_detect.c) and Suricata do. Freestanding, shared by
+ * the ids layer (src/layer/idsl.c), the unit tests and the fuzzer.
+ *
+ * No stream reassembly: a request whose header block does not end in the
+ * segment gives its request line's buffers only (IDS_HTTP_PARTIAL), and a
+ * segment that does not start with a request gives none.
+ */
+#ifndef RAMPART_IDS_HTTP_H
+#define RAMPART_IDS_HTTP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ids/blob.h"
+
+/* The longest segment parsed: an IPv4 datagram's payload (a frame is at
+ * most FW_FRAME_MAX, 65,550 bytes); the offline engine's header block
+ * limit (IDS_HTTP_HDR_MAX, 64 KiB) is no smaller, so a segment is never
+ * cut where the offline engine would not cut its block. */
+#define IDS_HTTP_SEG_MAX 65535u
+/* Header lines parsed (the offline engine's IDS_HTTP_HEADERS_MAX, as
+ * libhtp bounds them): the lines past it are in the raw buffers
+ * (http.header.raw, http.start) but not in the named or normalized ones.
+ * Each line costs one pass over its bytes. */
+#define IDS_HTTP_HEADERS_MAX 128u
+
+enum ids_http_kind {
+	IDS_HTTP_NONE,    /* not a request's start (or longer than IDS_HTTP_SEG_MAX) */
+	IDS_HTTP_REQUEST, /* a request line and its whole header block */
+	IDS_HTTP_PARTIAL  /* a request whose header block does not end in the segment */
+};
+
+/* The normalized buffers' room: the URI and host are at most the
+ * segment's length, http.header adds at most ": " and "\r" to each line,
+ * http.header_names "\r\n" to each name and to the block. */
+struct ids_http_scratch {
+	uint8_t uri[IDS_HTTP_SEG_MAX];
+	uint8_t host[IDS_HTTP_SEG_MAX];
+	uint8_t hdr[IDS_HTTP_SEG_MAX + 3 * IDS_HTTP_HEADERS_MAX];
+	uint8_t names[IDS_HTTP_SEG_MAX + 2 * IDS_HTTP_HEADERS_MAX + 4];
+};
+
+struct ids_http {
+	/* Buffer b: p[b] NULL when absent (IDS_BUF_PKT's is never set here),
+	 * else len[b] bytes, in the segment or in the scratch. */
+	const uint8_t *p[IDS_BLOB_BUFS];
+	uint32_t len[IDS_BLOB_BUFS];
+	uint32_t nh;     /* header lines parsed */
+	uint32_t hlen;   /* the header block's length (start line included) */
+};
+
+/*
+ * The request in d[0 .. n), if it is one (it starts with a method the
+ * offline engine knows, followed by a space), into h; the normalized
+ * buffers written to s. Every read inside d[0 .. n), every write inside s;
+ * linear in n (each byte is looked at a bounded number of times).
+ */
+enum ids_http_kind ids_http_parse(const uint8_t *d, uint32_t n, struct ids_http *h,
+				  struct ids_http_scratch *s);
+
+#endif

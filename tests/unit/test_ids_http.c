@@ -1,0 +1,418 @@
+/* SPDX-License-Identifier: MIT */
+/* HTTP in-line: the layer's request parser (src/ids/http.c) on normal and
+ * hostile segments, which HTTP rules the in-line compiler loads
+ * (tools/policy/ids_blob.c), the blob's buffers and their check
+ * (src/ids/blob.c), and the databases per buffer scanned by Hyperscan on
+ * the host over the parser's buffers. */
+#include "unit.h"
+#include <hs/hs.h>
+#include <stdlib.h>
+
+#include "ids.h"
+#include "ids/blob.h"
+#include "ids/http.h"
+#include "ids_blob.h"
+
+static struct ids_http h;
+static struct ids_http_scratch *room;
+
+static enum ids_http_kind parse(const char *s, size_t n)
+{
+	return ids_http_parse((const uint8_t *)s, (uint32_t)n, &h, room);
+}
+
+#define PARSE(s) parse(s, sizeof(s) - 1)
+
+/* Buffer b is exactly want (want NULL: absent). */
+static void buf_is(unsigned b, const char *want, size_t n)
+{
+	if (!want) {
+		assert_null(h.p[b]);
+		return;
+	}
+	assert_non_null(h.p[b]);
+	assert_int_equal(h.len[b], n);
+	assert_memory_equal(h.p[b], want, n);
+}
+
+#define BUF(b, s) buf_is(b, s, sizeof(s) - 1)
+#define NOBUF(b) buf_is(b, NULL, 0)
+
+static int setup(void **state)
+{
+	/* exactly its size: ASan sees a write past it */
+	room = malloc(sizeof(*room));
+	return room ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	free(room);
+	return 0;
+}
+
+static void test_request(void **state)
+{
+	assert_int_equal(PARSE("GET /index.html?q=1 HTTP/1.1\r\n"
+			       "Host: WWW.Example.COM:8080\r\n"
+			       "User-Agent:  Mozilla/5.0 (X11)  \r\n"
+			       "Cookie: a=b\r\n"
+			       "Referer: http://r.example/\r\n"
+			       "Accept: */*\r\n"
+			       "Content-Type: text/plain\r\n"
+			       "Connection: close\r\n"
+			       "\r\n"),
+			 IDS_HTTP_REQUEST);
+	BUF(IDS_BUF_METHOD, "GET");
+	BUF(IDS_BUF_URI, "/index.html?q=1");
+	BUF(IDS_BUF_URI_RAW, "/index.html?q=1");
+	BUF(IDS_BUF_PROTOCOL, "HTTP/1.1");
+	BUF(IDS_BUF_REQ_LINE, "GET /index.html?q=1 HTTP/1.1");
+	BUF(IDS_BUF_HOST, "www.example.com"); /* lowercased, port stripped */
+	BUF(IDS_BUF_HOST_RAW, "WWW.Example.COM:8080");
+	BUF(IDS_BUF_UA, "Mozilla/5.0 (X11)"); /* trimmed both ends */
+	BUF(IDS_BUF_COOKIE, "a=b");
+	BUF(IDS_BUF_REFERER, "http://r.example/");
+	BUF(IDS_BUF_ACCEPT, "*/*");
+	BUF(IDS_BUF_CONTENT_TYPE, "text/plain");
+	BUF(IDS_BUF_CONNECTION, "close");
+	NOBUF(IDS_BUF_CONTENT_LEN);
+	NOBUF(IDS_BUF_REQ_BODY);
+	NOBUF(IDS_BUF_PKT);
+	/* without the cookie, normalized "Name: value\r\n" */
+	BUF(IDS_BUF_HEADER, "Host: WWW.Example.COM:8080\r\nUser-Agent: Mozilla/5.0 (X11)\r\n"
+			    "Referer: http://r.example/\r\nAccept: */*\r\n"
+			    "Content-Type: text/plain\r\nConnection: close\r\n");
+	/* as sent, without the request line and the empty line */
+	BUF(IDS_BUF_HEADER_RAW, "Host: WWW.Example.COM:8080\r\nUser-Agent:  Mozilla/5.0 (X11)  \r\n"
+				"Cookie: a=b\r\nReferer: http://r.example/\r\nAccept: */*\r\n"
+				"Content-Type: text/plain\r\nConnection: close\r\n");
+	BUF(IDS_BUF_HEADER_NAMES, "\r\nHost\r\nUser-Agent\r\nCookie\r\nReferer\r\nAccept\r\n"
+				  "Content-Type\r\nConnection\r\n\r\n");
+	assert_int_equal(h.nh, 7);
+
+	/* LF alone; the first header of a name; a POST's body up to its
+	 * Content-Length */
+	assert_int_equal(PARSE("POST /f HTTP/1.0\nhost: a\nHost: b\nContent-Length: 5\n\nhelloEXTRA"),
+			 IDS_HTTP_REQUEST);
+	BUF(IDS_BUF_HOST, "a");
+	BUF(IDS_BUF_REQ_BODY, "hello");
+	BUF(IDS_BUF_START, "POST /f HTTP/1.0\nhost: a\nHost: b\nContent-Length: 5\n\n");
+	BUF(IDS_BUF_HEADER_RAW, "host: a\nHost: b\nContent-Length: 5\n");
+	/* the body bytes that came, when fewer; none with Transfer-Encoding */
+	assert_int_equal(PARSE("PUT / HTTP/1.1\r\nContent-Length: 100\r\n\r\nabc"), IDS_HTTP_REQUEST);
+	BUF(IDS_BUF_REQ_BODY, "abc");
+	assert_int_equal(PARSE("PUT / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nContent-Length: 3"
+			       "\r\n\r\n3\r\nabc"),
+			 IDS_HTTP_REQUEST);
+	NOBUF(IDS_BUF_REQ_BODY);
+	/* no protocol: HTTP/0.9's form */
+	assert_int_equal(PARSE("GET /x\r\n\r\n"), IDS_HTTP_REQUEST);
+	BUF(IDS_BUF_URI_RAW, "/x");
+	NOBUF(IDS_BUF_PROTOCOL);
+}
+
+static void test_uri(void **state)
+{
+	/* absolute form to its path, %XX decoded, then /./ and /../ */
+	assert_int_equal(PARSE("GET http://Example.com/a/./b/../c%2fd%41?q=/../%2e HTTP/1.1\r\n\r\n"),
+			 IDS_HTTP_REQUEST);
+	BUF(IDS_BUF_URI, "/a/c/dA?q=/../.");
+	BUF(IDS_BUF_URI_RAW, "http://Example.com/a/./b/../c%2fd%41?q=/../%2e");
+	/* a bad or cut percent-encoding is kept as it is */
+	assert_int_equal(PARSE("GET /%zz%4%g1%%41% HTTP/1.1\r\n\r\n"), IDS_HTTP_REQUEST);
+	BUF(IDS_BUF_URI, "/%zz%4%g1%A%");
+	/* /.. past the root, a trailing /. and /.. */
+	assert_int_equal(PARSE("GET /../../a/. HTTP/1.1\r\n\r\n"), IDS_HTTP_REQUEST);
+	BUF(IDS_BUF_URI, "/a/");
+	assert_int_equal(PARSE("GET /a/b/.. HTTP/1.1\r\n\r\n"), IDS_HTTP_REQUEST);
+	BUF(IDS_BUF_URI, "/a/");
+	/* NULs are bytes like the others, in the URI and in a header */
+	static const char nul[] = "GET /a%00b\0c HTTP/1.1\r\nUser-Agent: x\0y\r\n\r\n";
+	assert_int_equal(parse(nul, sizeof(nul) - 1), IDS_HTTP_REQUEST);
+	buf_is(IDS_BUF_URI, "/a\0b\0c", 6);
+	buf_is(IDS_BUF_UA, "x\0y", 3);
+}
+
+static void test_hostile(void **state)
+{
+	static char big[IDS_HTTP_SEG_MAX + 2];
+	size_t n;
+
+	/* not a request: a response, a lower-case method, no space after it */
+	assert_int_equal(PARSE("HTTP/1.1 200 OK\r\n\r\n"), IDS_HTTP_NONE);
+	assert_int_equal(PARSE("get / HTTP/1.1\r\n\r\n"), IDS_HTTP_NONE);
+	assert_int_equal(PARSE("GET/ HTTP/1.1\r\n\r\n"), IDS_HTTP_NONE);
+	assert_int_equal(parse("", 0), IDS_HTTP_NONE);
+	/* no end of the header block: the request line alone */
+	assert_int_equal(PARSE("GET /p HTTP/1.1\r\nHost: a\r\nUser-Agent: u"), IDS_HTTP_PARTIAL);
+	BUF(IDS_BUF_URI, "/p");
+	BUF(IDS_BUF_METHOD, "GET");
+	NOBUF(IDS_BUF_HOST);
+	NOBUF(IDS_BUF_UA);
+	NOBUF(IDS_BUF_HEADER);
+	/* nor of the request line: nothing */
+	assert_int_equal(PARSE("GET /p HTTP/1.1"), IDS_HTTP_PARTIAL);
+	NOBUF(IDS_BUF_URI);
+	NOBUF(IDS_BUF_METHOD);
+	/* folding: the continuation line (no ':') is not joined; one with a
+	 * ':' is a header of its own (the offline engine's) */
+	assert_int_equal(PARSE("GET / HTTP/1.1\r\nX-A: 1\r\n  more\r\nUser-Agent: u\r\n\tx: y\r\n\r\n"),
+			 IDS_HTTP_REQUEST);
+	BUF(IDS_BUF_HEADER, "X-A: 1\r\nUser-Agent: u\r\n\tx: y\r\n");
+	BUF(IDS_BUF_UA, "u");
+	assert_int_equal(h.nh, 3);
+	/* many headers: the first IDS_HTTP_HEADERS_MAX parsed, the rest in the
+	 * raw buffers only */
+	n = (size_t)snprintf(big, sizeof(big), "GET / HTTP/1.1\r\n");
+	for (unsigned i = 0; i < 200; i++)
+		n += (size_t)snprintf(big + n, sizeof(big) - n, "%s: %u\r\n",
+				      i == 150 ? "User-Agent" : "X", i);
+	n += (size_t)snprintf(big + n, sizeof(big) - n, "\r\n");
+	assert_int_equal(parse(big, n), IDS_HTTP_REQUEST);
+	assert_int_equal(h.nh, IDS_HTTP_HEADERS_MAX);
+	NOBUF(IDS_BUF_UA);
+	assert_int_equal(h.len[IDS_BUF_START], n);
+	/* the longest segment, its header block ending in its last bytes;
+	 * the worst growth of the normalized buffers (empty names and values,
+	 * LF alone: ":\n" becomes ": \r\n") inside the scratch (ASan) */
+	memset(big, 0, sizeof(big));
+	n = (size_t)snprintf(big, sizeof(big), "GET / HTTP/1.1\n");
+	while (n + 2 < IDS_HTTP_SEG_MAX - 2) {
+		big[n++] = ':';
+		big[n++] = '\n';
+	}
+	while (n < IDS_HTTP_SEG_MAX - 2)
+		big[n++] = 'a';
+	big[n++] = '\n';
+	big[n++] = '\n';
+	assert_int_equal(n, IDS_HTTP_SEG_MAX);
+	assert_int_equal(parse(big, n), IDS_HTTP_REQUEST);
+	assert_int_equal(h.nh, IDS_HTTP_HEADERS_MAX);
+	assert_int_equal(h.len[IDS_BUF_HEADER], 4 * IDS_HTTP_HEADERS_MAX);
+	/* a huge header block without its end: partial; longer than a
+	 * segment: not parsed */
+	memset(big, 'a', sizeof(big));
+	memcpy(big, "GET / HTTP/1.1\r\nX: ", 19);
+	assert_int_equal(parse(big, IDS_HTTP_SEG_MAX), IDS_HTTP_PARTIAL);
+	BUF(IDS_BUF_URI, "/");
+	assert_int_equal(parse(big, IDS_HTTP_SEG_MAX + 1), IDS_HTTP_NONE);
+	/* every prefix of a request parses within its bytes (ASan) */
+	static const char req[] = "POST http://h/a/../%41 HTTP/1.1\r\nHost: H:1\r\nCookie: c\r\n"
+				  "Content-Length: 4\r\n\r\nbody";
+	for (size_t k = 0; k <= sizeof(req) - 1; k++) {
+		char *c = malloc(k ? k : 1);
+
+		memcpy(c, req, k);
+		parse(c, k);
+		free(c);
+	}
+}
+
+/* ---- the compiler and the blob ------------------------------------------- */
+
+static struct ids_blob_out out;
+
+static int compile(const char *text)
+{
+	FILE *devnull = fopen("/dev/null", "w");
+	int rc;
+
+	free(out.blob);
+	memset(&out, 0, sizeof(out));
+	rc = ids_blob_compile(text, strlen(text), "t.rules", NULL, 0, devnull, &out);
+	fclose(devnull);
+	return rc;
+}
+
+#define AT(type, off) ((type *)((uint8_t *)out.blob + (off)))
+
+static const char http_rules[] =
+	/* 0: alert http, a sticky buffer */
+	"alert http any any -> any any (msg:\"uri\"; flow:established,to_server; http.uri; "
+	"content:\"/RAMPART\"; sid:1;)\n"
+	/* 1: the legacy modifier, on $HTTP_PORTS; two buffers */
+	"alert tcp any any -> any $HTTP_PORTS (msg:\"ua\"; flow:to_server; content:\"curl\"; "
+	"http_user_agent; content:\"example\"; http_host; sid:2;)\n"
+	/* 2: walked over two buffers, written interleaved; a pcre R after the
+	 * uri's second content, one with the U flag */
+	"alert http any any -> any any (msg:\"w\"; flow:to_server; content:\"/a\"; http_uri; "
+	"content:\"X-Y\"; http_header; content:\"b\"; http_uri; distance:0; pcre:\"/^c/UR\"; "
+	"pcre:\"/d$/U\"; sid:3;)\n"
+	/* not in-line: the response, either side, packet contents, file.data,
+	 * dotprefix, a pcre R after a content of another buffer */
+	"alert http any any -> any any (msg:\"r\"; flow:to_client; http.stat_code; content:\"200\"; "
+	"sid:4;)\n"
+	"alert http any any -> any any (msg:\"e\"; http.header; content:\"x\"; sid:5;)\n"
+	"alert http any any -> any any (msg:\"p\"; flow:to_server; content:\"x\"; http_uri; "
+	"content:\"y\"; sid:6;)\n"
+	"alert http any any -> any any (msg:\"s\"; flow:to_server; content:\"x\"; sid:7;)\n"
+	"alert http any any -> any any (msg:\"f\"; flow:to_server; file.data; content:\"x\"; "
+	"sid:8;)\n"
+	"alert http any any -> any any (msg:\"d\"; flow:to_server; http.host; dotprefix; "
+	"content:\".x\"; sid:9;)\n"
+	"alert http any any -> any any (msg:\"x\"; flow:to_server; content:\"x\"; http_uri; "
+	"pcre:\"/y/RH\"; sid:10;)\n";
+
+static void test_load(void **state)
+{
+	const struct ids_blob_hdr *hd;
+	const struct ids_blob_rule *r;
+	const struct ids_blob_pattern *p;
+	const struct ids_blob_item *it;
+	const struct ids_blob_pcre *x;
+	const char *why;
+
+	assert_int_equal(compile(http_rules), 0);
+	assert_int_equal(out.nrules, 3);
+	assert_int_equal(out.nhttp, 3);
+	assert_int_equal(out.not_loaded, 7);
+	hd = out.blob;
+	assert_int_equal(hd->version, IDS_BLOB_VERSION);
+	r = AT(const struct ids_blob_rule, hd->rule_off);
+	p = AT(const struct ids_blob_pattern, hd->pattern_off);
+	it = AT(const struct ids_blob_item, hd->item_off);
+	x = AT(const struct ids_blob_pcre, hd->pcre_off);
+	for (unsigned i = 0; i < 3; i++) {
+		assert_true(r[i].flags & IDS_BLOB_HTTP);
+		assert_int_equal(r[i].proto, IDS_BLOB_TCP);
+	}
+	assert_int_equal(r[1].ndport, 1); /* $HTTP_PORTS: 80 */
+	/* patterns: rule 0's in the uri's database, rule 1's in the host's
+	 * and the user agent's (in buffer order), rule 2's fast pattern */
+	assert_int_equal(out.npatterns, 4);
+	assert_int_equal(p[0].buf, IDS_BUF_URI);
+	assert_int_equal(p[1].buf, IDS_BUF_HOST);
+	assert_int_equal(p[2].buf, IDS_BUF_UA);
+	assert_int_equal(p[3].buf, IDS_BUF_HEADER); /* "X-Y", the longest */
+	/* rule 2's items grouped by buffer: "/a", "b" (uri), "X-Y" (header) */
+	assert_int_equal(r[2].nitems, 3);
+	assert_int_equal(it[0].buf, IDS_BUF_URI);
+	assert_int_equal(it[1].buf, IDS_BUF_URI);
+	assert_true(it[1].flags & IDS_BLOB_I_RELATIVE);
+	assert_int_equal(it[2].buf, IDS_BUF_HEADER);
+	assert_int_equal(it[2].pat, 3);
+	/* the pcre R after "b" (item 1), in the uri; the U one in the uri */
+	assert_int_equal(out.npcre, 2);
+	assert_int_equal(x[0].after, 1);
+	assert_int_equal(x[0].buf, IDS_BUF_URI);
+	assert_int_equal(x[1].buf, IDS_BUF_URI);
+	assert_int_equal(x[1].after, IDS_BLOB_NONE);
+	for (unsigned b = 0; b < IDS_BLOB_BUFS; b++)
+		assert_int_equal(!!hd->dbs[b].size, b == IDS_BUF_URI || b == IDS_BUF_HOST ||
+							 b == IDS_BUF_UA || b == IDS_BUF_HEADER);
+	assert_int_equal(ids_blob_check(out.blob, out.len, &why), 0);
+}
+
+/* A copy of the blob with one change refused by the check. */
+#define REFUSED(field, value)                                                             \
+	do {                                                                              \
+		uint8_t *c = aligned_alloc(8, out.len);                                   \
+		memcpy(c, out.blob, out.len);                                             \
+		void *saved = out.blob;                                                   \
+		out.blob = c;                                                             \
+		field = value;                                                            \
+		assert_int_equal(ids_blob_check(c, out.len, &why), -1);                   \
+		out.blob = saved;                                                         \
+		free(c);                                                                  \
+	} while (0)
+
+static void test_check(void **state)
+{
+	const struct ids_blob_hdr *hd;
+	const char *why;
+
+	assert_int_equal(compile(http_rules), 0);
+	hd = out.blob;
+	const uint32_t ro = hd->rule_off, po = hd->pattern_off, io = hd->item_off,
+		       xo = hd->pcre_off;
+	/* a pattern of another buffer than its database's; of no buffer */
+	REFUSED(AT(struct ids_blob_pattern, po)[0].buf, IDS_BUF_COOKIE);
+	REFUSED(AT(struct ids_blob_pattern, po)[0].buf, IDS_BLOB_BUFS);
+	/* the payload in an HTTP rule; an HTTP rule that is not TCP */
+	REFUSED(AT(struct ids_blob_pattern, po)[0].buf, IDS_BUF_PKT);
+	REFUSED(AT(struct ids_blob_rule, ro)[0].proto, IDS_BLOB_UDP);
+	/* an HTTP buffer in a rule that is not an HTTP rule */
+	REFUSED(AT(struct ids_blob_rule, ro)[0].flags, 0);
+	/* items out of buffer order; the pattern's item in another buffer */
+	REFUSED(AT(struct ids_blob_item, io)[1].buf, IDS_BUF_HEADER);
+	REFUSED(AT(struct ids_blob_item, io)[2].buf, IDS_BUF_URI);
+	REFUSED(AT(struct ids_blob_item, io)[0].pad[0], 1);
+	/* a relative pcre in another buffer than its content's */
+	REFUSED(AT(struct ids_blob_pcre, xo)[0].buf, IDS_BUF_HEADER);
+	REFUSED(AT(struct ids_blob_pcre, xo)[1].buf, IDS_BLOB_BUFS);
+	/* a database past the blob, a misaligned one, one where no pattern
+	 * is, the former version */
+	REFUSED(AT(struct ids_blob_hdr, 0)->dbs[IDS_BUF_URI].size, out.len);
+	REFUSED(AT(struct ids_blob_hdr, 0)->dbs[IDS_BUF_URI].off, hd->dbs[IDS_BUF_URI].off + 1);
+	REFUSED(AT(struct ids_blob_hdr, 0)->dbs[IDS_BUF_HOST].size, 0);
+	REFUSED(AT(struct ids_blob_hdr, 0)->dbs[IDS_BUF_COOKIE].off, 8);
+	REFUSED(AT(struct ids_blob_hdr, 0)->version, 4);
+}
+
+/* ---- the databases over the parser's buffers ----------------------------- */
+
+static int on_match(unsigned id, unsigned long long from, unsigned long long to,
+		    unsigned flags, void *ctx)
+{
+	*(uint64_t *)ctx |= 1ull << id;
+	return 0;
+}
+
+/* The patterns each present buffer's database matches in request s. */
+static uint64_t scan(const char *s)
+{
+	const struct ids_blob_hdr *hd = out.blob;
+	uint64_t hits = 0;
+
+	assert_int_not_equal(parse(s, strlen(s)), IDS_HTTP_NONE);
+	for (unsigned b = 1; b < IDS_BLOB_BUFS; b++) {
+		hs_database_t *db = NULL;
+		hs_scratch_t *sc = NULL;
+
+		if (!hd->dbs[b].size || !h.p[b])
+			continue;
+		assert_int_equal(hs_deserialize_database((const char *)out.blob + hd->dbs[b].off,
+							 hd->dbs[b].size, &db),
+				 HS_SUCCESS);
+		assert_int_equal(hs_alloc_scratch(db, &sc), HS_SUCCESS);
+		assert_int_equal(hs_scan(db, (const char *)h.p[b], h.len[b], 0, sc, on_match, &hits),
+				 HS_SUCCESS);
+		hs_free_scratch(sc);
+		hs_free_database(db);
+	}
+	return hits;
+}
+
+static void test_scan(void **state)
+{
+	assert_int_equal(compile(http_rules), 0);
+	/* the uri's pattern in the normalized URI (%-encoded on the wire) */
+	assert_int_equal(scan("GET /x/../%52AMPART HTTP/1.1\r\n\r\n"), 1u << 0);
+	/* the same bytes elsewhere (a header, the raw URI's %-form): no */
+	assert_int_equal(scan("GET /x HTTP/1.1\r\nX-U: /RAMPART\r\n\r\n"), 0);
+	/* host lowercased; user agent */
+	assert_int_equal(scan("GET / HTTP/1.1\r\nHost: EXAMPLE.com:80\r\nUser-Agent: curl/8\r\n\r\n"),
+			 1u << 1 | 1u << 2);
+	/* "curl" in the host, "example" in the user agent: neither */
+	assert_int_equal(scan("GET / HTTP/1.1\r\nHost: curl\r\nUser-Agent: example\r\n\r\n"), 0);
+	/* the header's fast pattern, never in the cookie (not in http.header) */
+	assert_int_equal(scan("GET / HTTP/1.1\r\nX-Y: 1\r\n\r\n"), 1u << 3);
+	assert_int_equal(scan("GET / HTTP/1.1\r\nCookie: X-Y\r\n\r\n"), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_request),
+		cmocka_unit_test(test_uri),
+		cmocka_unit_test(test_hostile),
+		cmocka_unit_test(test_load),
+		cmocka_unit_test(test_check),
+		cmocka_unit_test(test_scan),
+	};
+	int rc = cmocka_run_group_tests(tests, setup, teardown);
+
+	free(out.blob);
+	return rc;
+}
