@@ -105,6 +105,13 @@ enum ids_buf {
 	IB_COUNT
 };
 
+/* Which side of a transaction buffer b (enum ids_buf) belongs to: the
+ * request (IDS_SIDE_TS), the response (IDS_SIDE_TC), or either (0); the
+ * offline engine and the in-line compiler read the same answer. */
+#define IDS_SIDE_TS 1u
+#define IDS_SIDE_TC 2u
+unsigned ids_buf_side(unsigned b);
+
 enum ids_sm_kind { SM_CONTENT, SM_PCRE, SM_ISDATAAT, SM_BSIZE, SM_BYTE_TEST, SM_BYTE_JUMP, SM_URILEN };
 
 #define CT_NOCASE 0x01u

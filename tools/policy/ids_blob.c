@@ -90,25 +90,6 @@ static unsigned fast_pattern(const struct ids_rule *r)
 	return (unsigned)best;
 }
 
-/* The offline engine's sides (ids_detect.c's buf_side): the request (TS),
- * the response (TC), or either (0). */
-#define SIDE_TS 1u
-#define SIDE_TC 2u
-static unsigned buf_side(unsigned b)
-{
-	switch (b) {
-	case IB_URI: case IB_RAW_URI: case IB_METHOD: case IB_HOST: case IB_RAW_HOST:
-	case IB_UA: case IB_REQ_BODY: case IB_REQ_LINE: case IB_REFERER: case IB_ACCEPT:
-	case IB_ACCEPT_LANG: case IB_ACCEPT_ENC: case IB_REQ_HEADER:
-	case IB_DNS_QUERY: case IB_TLS_SNI:
-		return SIDE_TS;
-	case IB_STAT_CODE: case IB_STAT_MSG: case IB_RESP_LINE: case IB_RESP_BODY:
-	case IB_SERVER: case IB_LOCATION: case IB_RESP_HEADER:
-		return SIDE_TC;
-	}
-	return 0;
-}
-
 /* The request's buffers the layer parses (src/ids/http.h): the parser's
  * enum ids_buf up to IB_START, the blob's values. */
 _Static_assert((int)IB_PKT == (int)IDS_BUF_PKT && (int)IB_URI == (int)IDS_BUF_URI &&
@@ -163,21 +144,21 @@ static const char *http_not_inline(const struct ids_rule *r)
 			       "or the body offline): not in-line yet";
 		if (b == IB_DNS_QUERY || b == IB_TLS_SNI)
 			return "dns.query/tls.sni: needs the DNS and TLS parsers (not in-line yet)";
-		if (buf_side(b) == SIDE_TC)
+		if (ids_buf_side(b) == IDS_SIDE_TC)
 			return "a response buffer (http.stat_code, http.server, ...): the response "
 			       "side is not parsed in-line yet";
 		if (b >= IDS_BLOB_BUFS)
 			return "file.data or a single header's buffer (http.request_header): not "
 			       "in-line yet";
-		side |= buf_side(b);
+		side |= ids_buf_side(b);
 	}
 	if (r->dotprefix)
 		return "dotprefix: not in-line yet";
 	if (r->flow & FL_TO_SERVER)
-		side |= SIDE_TS;
+		side |= IDS_SIDE_TS;
 	if (r->flow & FL_TO_CLIENT)
-		side |= SIDE_TC;
-	if (side != SIDE_TS)
+		side |= IDS_SIDE_TC;
+	if (side != IDS_SIDE_TS)
 		return "an HTTP rule that may match the response (neither flow:to_server nor a "
 		       "request buffer): the response side is not parsed in-line yet";
 	if (r->flow & FL_NO_STREAM)

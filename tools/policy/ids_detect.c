@@ -23,21 +23,17 @@
 
 #include "ids.h"
 
-#define SIDE_TS 1u
-#define SIDE_TC 2u
-
-/* Which side each buffer belongs to: TS, TC or either (0). */
-static uint8_t buf_side(unsigned b)
+unsigned ids_buf_side(unsigned b)
 {
 	switch (b) {
 	case IB_URI: case IB_RAW_URI: case IB_METHOD: case IB_HOST: case IB_RAW_HOST:
 	case IB_UA: case IB_REQ_BODY: case IB_REQ_LINE: case IB_REFERER: case IB_ACCEPT:
 	case IB_ACCEPT_LANG: case IB_ACCEPT_ENC: case IB_REQ_HEADER:
 	case IB_DNS_QUERY: case IB_TLS_SNI:
-		return SIDE_TS;
+		return IDS_SIDE_TS;
 	case IB_STAT_CODE: case IB_STAT_MSG: case IB_RESP_LINE: case IB_RESP_BODY:
 	case IB_SERVER: case IB_LOCATION: case IB_RESP_HEADER:
-		return SIDE_TC;
+		return IDS_SIDE_TC;
 	}
 	return 0;
 }
@@ -191,16 +187,16 @@ static void finish_rule(struct ids_rule *r)
 	uint8_t side = 0;
 	for (unsigned i = 0; i < r->nsm; i++) {
 		r->bufs |= 1ull << r->sm[i].buf;
-		side |= buf_side(r->sm[i].buf);
+		side |= ids_buf_side(r->sm[i].buf);
 	}
 	/* pkt data together with app buffers: inspected per transaction, the
 	 * pkt items against the message's header block, then its body */
 	r->app = (r->bufs & ~1ull) != 0;
 	if (r->flow & FL_TO_SERVER)
-		side |= SIDE_TS;
+		side |= IDS_SIDE_TS;
 	if (r->flow & FL_TO_CLIENT)
-		side |= SIDE_TC;
-	r->side = side ? side : (SIDE_TS | SIDE_TC);
+		side |= IDS_SIDE_TC;
+	r->side = side ? side : (IDS_SIDE_TS | IDS_SIDE_TC);
 	r->fast = pick_fast(r);
 }
 
@@ -980,7 +976,7 @@ static bool http_buf(const struct htx *t, unsigned b, uint8_t side, unsigned ins
 		     const uint8_t **p, uint32_t *len)
 {
 	const struct hmsg *q = &t->req, *s = &t->resp;
-	const struct hmsg *m = side == SIDE_TS ? q : s;
+	const struct hmsg *m = side == IDS_SIDE_TS ? q : s;
 	*p = NULL;
 	*len = 0;
 	if (inst && b != IB_REQ_HEADER && b != IB_RESP_HEADER)
@@ -992,7 +988,7 @@ static bool http_buf(const struct htx *t, unsigned b, uint8_t side, unsigned ins
 	case IB_HOST: *p = q->host; *len = q->host_len; return q->host != NULL;
 	case IB_RAW_HOST: *p = hget(q, "host", len); return *p;
 	case IB_UA: *p = hget(q, "user-agent", len); return *p;
-	case IB_COOKIE: *p = hget(m, side == SIDE_TS ? "cookie" : "set-cookie", len); return *p;
+	case IB_COOKIE: *p = hget(m, side == IDS_SIDE_TS ? "cookie" : "set-cookie", len); return *p;
 	case IB_REFERER: *p = hget(q, "referer", len); return *p;
 	case IB_ACCEPT: *p = hget(q, "accept", len); return *p;
 	case IB_ACCEPT_LANG: *p = hget(q, "accept-language", len); return *p;
@@ -1006,7 +1002,7 @@ static bool http_buf(const struct htx *t, unsigned b, uint8_t side, unsigned ins
 	case IB_RESP_LINE: *p = field(s, 0, true, len); return *p;
 	case IB_STAT_CODE: *p = field(s, 1, false, len); return *p;
 	case IB_STAT_MSG: *p = field(s, 2, true, len); return *p;
-	case IB_PROTOCOL: *p = field(m, side == SIDE_TS ? 2 : 0, false, len); return *p;
+	case IB_PROTOCOL: *p = field(m, side == IDS_SIDE_TS ? 2 : 0, false, len); return *p;
 	case IB_HEADER: *p = m->norm_hdr; *len = m->norm_len; return m->norm_hdr != NULL;
 	case IB_HEADER_NAMES: *p = m->names; *len = m->names_len; return m->names != NULL;
 	case IB_RAW_HEADER:
@@ -1096,7 +1092,7 @@ static bool match_bufs(const struct ids_rule *r, const struct htx *t, const stru
 {
 	static uint8_t dp[IDS_HTTP_BODY_MAX + IDS_GUNZIP_MAX + 1];
 	if (r->bufs & 1u) {
-		const struct hmsg *m = !t ? NULL : side == SIDE_TS ? &t->req : &t->resp;
+		const struct hmsg *m = !t ? NULL : side == IDS_SIDE_TS ? &t->req : &t->resp;
 		if (!m || !((m->hb && ids_match_buf(r, IB_PKT, m->hb, m->hlen, 0)) ||
 			    (m->body && ids_match_buf(r, IB_PKT, m->body, m->blen, 0))))
 			return false;
@@ -1128,7 +1124,7 @@ static bool match_bufs(const struct ids_rule *r, const struct htx *t, const stru
 static void inspect_tx(struct ids_engine *e, struct flow *f, struct htx *t, const struct appbufs *ab,
 		       uint8_t side, const struct pkt *k)
 {
-	int dir = side == SIDE_TS ? 0 : 1;
+	int dir = side == IDS_SIDE_TS ? 0 : 1;
 	begin(e);
 	for (unsigned b = 1; b < IB_COUNT; b++) {
 		for (unsigned inst = 0; inst < 256; inst++) {
@@ -1151,15 +1147,15 @@ static void inspect_tx(struct ids_engine *e, struct flow *f, struct htx *t, cons
 			continue;
 		/* evaluated once per transaction: at the response when it needs
 		 * response buffers, otherwise at the request */
-		if (side == SIDE_TS && (r->side & SIDE_TC) && !(r->flow & FL_TO_SERVER)) {
+		if (side == IDS_SIDE_TS && (r->side & IDS_SIDE_TC) && !(r->flow & FL_TO_SERVER)) {
 			bool tc_only = false;
 			for (unsigned b = 1; b < IB_COUNT; b++)
-				if ((r->bufs >> b & 1) && buf_side(b) == SIDE_TC)
+				if ((r->bufs >> b & 1) && ids_buf_side(b) == IDS_SIDE_TC)
 					tc_only = true;
 			if (tc_only)
 				continue;
 		}
-		if (t && t->evaluated[side == SIDE_TC] && false)
+		if (t && t->evaluated[side == IDS_SIDE_TC] && false)
 			continue;
 		if (!proto_ok(r, f->proto, f->app) && !(r->proto == IDS_P_TCP && f->proto == 6) &&
 		    !(r->proto == IDS_P_UDP && f->proto == 17) && r->proto != IDS_P_IP)
@@ -1173,21 +1169,21 @@ static void inspect_tx(struct ids_engine *e, struct flow *f, struct htx *t, cons
 		 * response tries it again; one that matched is not tried again */
 		if (!ok)
 			continue;
-		if (t && (r->side & SIDE_TS) && (r->side & SIDE_TC) && side == SIDE_TC) {
+		if (t && (r->side & IDS_SIDE_TS) && (r->side & IDS_SIDE_TC) && side == IDS_SIDE_TC) {
 			/* already alerted at the request? */
 			bool req_ok = true;
 			for (unsigned b = 1; b < IB_COUNT && req_ok; b++)
-				if ((r->bufs >> b & 1) && buf_side(b) == SIDE_TC)
+				if ((r->bufs >> b & 1) && ids_buf_side(b) == IDS_SIDE_TC)
 					req_ok = false;
 			if (req_ok && !(r->flow & FL_TO_CLIENT) && t->evaluated[0] &&
-			    match_bufs(r, t, ab, SIDE_TS))
+			    match_bufs(r, t, ab, IDS_SIDE_TS))
 				continue;
 		}
 		flowbits_apply(e, r, f);
 		alert(e, r, f, k && ((dir == 0) == !memcmp(k->src, f->a[0], f->alen)) ? k : NULL, dir);
 	}
 	if (t)
-		t->evaluated[side == SIDE_TC] = true;
+		t->evaluated[side == IDS_SIDE_TC] = true;
 }
 
 static struct htx *tx_new(struct flow *f)
@@ -1230,7 +1226,7 @@ static void msg_done(struct ids_engine *e, struct flow *f, int dir, const struct
 	struct hmsg *m = dir ? &t->resp : &t->req;
 	m->done = true;
 	gunzip(m);
-	inspect_tx(e, f, t, NULL, dir ? SIDE_TC : SIDE_TS, k);
+	inspect_tx(e, f, t, NULL, dir ? IDS_SIDE_TC : IDS_SIDE_TS, k);
 	hp->cur = NULL;
 	hp->state = H_HDR;
 	if (dir == 1) {
@@ -1412,7 +1408,7 @@ static void dns_msg(struct ids_engine *e, struct flow *f, int dir, const uint8_t
 			break;
 	}
 	e->dns_msgs++;
-	inspect_tx(e, f, NULL, &ab, dir == 0 ? SIDE_TS : SIDE_TC, k);
+	inspect_tx(e, f, NULL, &ab, dir == 0 ? IDS_SIDE_TS : IDS_SIDE_TC, k);
 }
 
 static void tls_data(struct ids_engine *e, struct flow *f, int dir, const uint8_t *d, uint32_t n,
@@ -1451,7 +1447,7 @@ static void tls_data(struct ids_engine *e, struct flow *f, int dir, const uint8_
 		p += 4 + len;
 	}
 	e->tls_hellos++;
-	inspect_tx(e, f, NULL, &ab, SIDE_TS, k);
+	inspect_tx(e, f, NULL, &ab, IDS_SIDE_TS, k);
 }
 
 /* ---- TCP -------------------------------------------------------------------------------- */
