@@ -22,7 +22,7 @@
 
 #include <stdint.h>
 
-#define RP_ABI_VERSION 2
+#define RP_ABI_VERSION 3
 #define RP_HC_PORT 0x0510
 
 /* Call numbers (eax). */
@@ -52,6 +52,11 @@ enum rp_hc {
 	RP_HC_VCPU_CTL = 16,   /* (vm, vcpu, ctl_gpa) -> 0: the control state of vCPU vcpu (a
 				* handle as the child vm holds it) of the child's own child, in
 				* struct rp_vcpu_ctl */
+	RP_HC_VCPU_START = 17, /* (vcpu) -> 0: vCPU vcpu of a child with an irqchip (a guest)
+				* runs from now on on a thread of the root's own; each of its
+				* exits completes the caller's pending RP_HC_VCPU_RUN of
+				* another vCPU of that child, the record's vcpu naming it, and
+				* the caller answers it with RP_HC_VCPU_RUN(vcpu, ...) */
 	RP_HC_COUNT
 };
 
@@ -164,7 +169,8 @@ enum rp_exit_reason {
 /* RP_HC_VCPU_RUN: written by the root; read back for IN and MMIO reads. */
 struct rp_exit {
 	uint32_t reason;
-	uint32_t pad;
+	uint32_t vcpu; /* 0: the vCPU RP_HC_VCPU_RUN ran; else the handle of a started one
+			* (RP_HC_VCPU_START) whose exit this is */
 	union {
 		struct {
 			uint16_t port;
@@ -274,6 +280,8 @@ struct rp_boot_info {
 	uint32_t ndevs; /* devs[0 .. ndevs): the devices the parent gives this layer */
 	uint32_t tsc_khz; /* the TSC's rate in kHz (KVM_GET_TSC_KHZ); 0: unknown */
 	struct rp_dev devs[RP_MAX_DEVS];
+	uint32_t ncpus; /* the vCPUs of the guest at the top of the stack (0 or 1: one) */
+	uint32_t pad;
 };
 
 #endif

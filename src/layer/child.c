@@ -148,6 +148,7 @@ static void child_info(const struct rp_boot_info *info, struct rp_boot_info *ci,
 	rt_memset(ci, 0, sizeof(*ci));
 	ci->depth = info->depth + 1;
 	ci->tsc_khz = info->tsc_khz; /* every VM's TSC runs at the host's rate */
+	ci->ncpus = info->ncpus;     /* the guest's, for the vmm at the top */
 	ci->canary = child_canary(info);
 	rt_memcpy(ci->kind, info->payload[0].kind, sizeof(ci->kind) - 1);
 	ci->npayload = info->npayload - 1;

@@ -56,6 +56,11 @@ static inline int64_t hc_vcpu_create(uint64_t vm)
 	return hc5(RP_HC_VCPU_CREATE, vm, 0, 0, 0, 0);
 }
 
+static inline int64_t hc_vcpu_start(uint64_t vcpu)
+{
+	return hc5(RP_HC_VCPU_START, vcpu, 0, 0, 0, 0);
+}
+
 static inline int64_t hc_vcpu_set(uint64_t vcpu, const struct rp_vcpu_state *st)
 {
 	return hc5(RP_HC_VCPU_SET, vcpu, gpa_of(st), 0, 0, 0);

@@ -32,10 +32,19 @@
 #define CODE_RESET 2
 #define CODE_CRASH 3
 
+/*
+ * The guest's vCPUs: vcpu (its 0, the boot CPU) we run; the others
+ * (ncpus > 1, info->ncpus) the root runs on threads of its own
+ * (RP_HC_VCPU_START), and their exits come to us one at a time, each
+ * answered with RP_HC_VCPU_RUN of the vCPU it names.
+ */
+#define VMM_MAX_CPUS 8
+
 struct guest {
 	uint8_t *base; /* guest-physical 0, in our memory */
 	uint64_t size;
 	int64_t vm, vcpu;
+	unsigned ncpus;
 };
 
 static struct guest g;
@@ -164,7 +173,10 @@ static void start_guest(const struct rp_boot_info *info)
 	rt_memcpy(cmdline, info->cmdline, sizeof(info->cmdline));
 	cmdline[sizeof(cmdline) - 1] = 0;
 	bc.mem = g.size;
-	bc.ncpus = 1;
+	g.ncpus = info->ncpus ? info->ncpus : 1;
+	if (g.ncpus > VMM_MAX_CPUS)
+		vmm_fail("more guest vCPUs (ncpus) than 8", NULL);
+	bc.ncpus = g.ncpus;
 	bc.kernel = (const void *)(uintptr_t)info->payload[0].gpa;
 	bc.kernel_size = info->payload[0].size;
 	if (info->npayload > 1 && info->payload[1].size) {
@@ -196,6 +208,15 @@ static void start_guest(const struct rp_boot_info *info)
 	boot_state(&e);
 	if (hc_vcpu_set((uint64_t)g.vcpu, &gstate) < 0)
 		vmm_fail("RP_HC_VCPU_SET refused", NULL);
+	/* The others wait in KVM for the boot CPU's INIT and SIPI (the MADT lists them). */
+	for (unsigned i = 1; i < g.ncpus; i++) {
+		int64_t ap = hc_vcpu_create((uint64_t)g.vm);
+
+		if (ap < 0)
+			vmm_fail("RP_HC_VCPU_CREATE refused (a guest vCPU after the first)", NULL);
+		if (hc_vcpu_start((uint64_t)ap) < 0)
+			vmm_fail("RP_HC_VCPU_START refused", NULL);
+	}
 	uart_init(&uart, uart_put, uart_irq, &g);
 }
 
@@ -269,10 +290,14 @@ void vmm_main(const struct rp_boot_info *info)
 
 void vmm_run(const struct rp_boot_info *info, vmm_console_fn *on_console)
 {
+	uint64_t who;
+
 	console_hook = on_console;
 	start_guest(info);
 	for (;;) {
-		if (vdev_run((uint64_t)g.vcpu, &gexit) < 0) {
+		/* the vCPU whose exit we answer: the record names a started one */
+		who = gexit.vcpu ? gexit.vcpu : (uint64_t)g.vcpu;
+		if (vdev_run(who, &gexit) < 0) {
 			hc_log("vmm: RP_HC_VCPU_RUN refused");
 			hc_exit(LAYER_CODE_DEAD);
 		}

@@ -860,10 +860,16 @@ static int check_stack(const struct rp_config *c, char *err, size_t errlen)
 		if (c->nnets > 1)
 			return refuse(err, errlen, "one network at most with layers (%u given)",
 				    c->nnets);
-		/* Honoured or refused, never dropped: the vmm gives its guest one vCPU today. */
-		if (c->cpus > 1)
-			return refuse(err, errlen, "cpus %u: a guest above layers has one vCPU; "
-						 "give --cpus 1, or run no layers", c->cpus);
+		/* Honoured or refused, never dropped. */
+		if (c->cpus < 1 || c->cpus > RP_MAX_CPUS)
+			return refuse(err, errlen, "cpus %u: must be 1..%d", c->cpus, RP_MAX_CPUS);
+		if (c->cpus > 1 && !config_kind_is_vmm(top))
+			return refuse(err, errlen, "cpus %u: only a vmm at the top boots a guest "
+						 "with several vCPUs ('%s' is at the top)", c->cpus, top);
+		for (i = 0; c->cpus > 1 && i < c->nlayers; i++)
+			if (!strcmp(c->layers[i], "watch"))
+				return refuse(err, errlen, "cpus %u: the watch layer checks one vCPU "
+							 "of its guest; give --cpus 1 with it", c->cpus);
 		if (config_kind_is_vmm(top) && !c->kernel[0])
 			return refuse(err, errlen, "the vmm layer boots a Linux guest: give --kernel "
 						 "PATH");

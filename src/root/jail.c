@@ -102,8 +102,9 @@ enum {
 	D_IO = 1 << 2,    /* depth 1: the I/O thread */
 	L_MAIN = 1 << 3,  /* layered: the chain (set-up, every hypercall, teardown) */
 	L_WATCH = 1 << 4, /* layered: the tap watcher */
+	L_AP = 1 << 5,    /* layered: a guest's vCPU 1..n above layers (RP_HC_VCPU_START) */
 	DEPTH1 = D_MAIN | D_VCPU | D_IO,
-	LAYERED = L_MAIN | L_WATCH,
+	LAYERED = L_MAIN | L_WATCH | L_AP,
 	ALL = DEPTH1 | LAYERED,
 	MAINS = D_MAIN | L_MAIN,
 	GUEST_IO = D_MAIN | D_VCPU | D_IO | L_MAIN,
@@ -137,7 +138,7 @@ static const struct jail_call jail_calls[] = {
 	{SCMP_SYS(getrandom), GUEST_IO, ANY, "virtio-rng"},
 	{SCMP_SYS(poll), ALL, ANY, "the I/O thread, the watcher, the tap"},
 	{SCMP_SYS(ppoll), ALL, ANY, "the chain's wait, the watcher"},
-	{SCMP_SYS(ioctl), GUEST_IO, ANY, "KVM and tap: the request numbers of jail_ioctls"},
+	{SCMP_SYS(ioctl), GUEST_IO | L_AP, ANY, "KVM and tap: the request numbers of jail_ioctls"},
 	{SCMP_SYS(futex), ALL, ANY, "locks, pthread_join"},
 	{SCMP_SYS(mmap), ALL, NO_EXEC, "malloc, a vCPU's kvm_run, thread stacks"},
 	{SCMP_SYS(mprotect), ALL, NO_EXEC, "malloc arenas, thread stack guards"},
@@ -169,7 +170,7 @@ static const struct {
 	unsigned long req;
 	unsigned roles;
 } jail_ioctls[] = {
-	{KVM_RUN, D_MAIN | D_VCPU | L_MAIN},
+	{KVM_RUN, D_MAIN | D_VCPU | L_MAIN | L_AP},
 	{KVM_IRQ_LINE, GUEST_IO},
 	{TUNSETOFFLOAD, GUEST_IO}, /* the guest's offload features, when it sets them */
 	/* Layers create VMs, vCPUs and maps while they run (ln_hc.c's hypercalls). */
@@ -196,9 +197,10 @@ static struct jail_config jail_cfg = {.uid = JAIL_DEFAULT_ID, .gid = JAIL_DEFAUL
 				      .selftest = -1};
 static enum jail_path jail_path_now;
 /* Each role's own list, as BPF, built before the jail closes; a thread installs its own. */
-static struct sock_filter *role_bpf[JAIL_WATCH + 1];
-static unsigned short role_len[JAIL_WATCH + 1];
-static const char *const role_names[] = {"main", "vCPU", "I/O", "tap watcher", "supervisor"};
+static struct sock_filter *role_bpf[JAIL_AP + 1];
+static unsigned short role_len[JAIL_AP + 1];
+static const char *const role_names[] = {"main", "vCPU", "I/O", "tap watcher", "guest vCPU",
+					 "supervisor"};
 static __thread const char *thread_role = "main";
 
 void jail_defaults(struct jail_config *c)
@@ -235,7 +237,8 @@ int jail_parse_user(struct jail_config *c, const char *v)
 
 int jail_parse_role(const char *v)
 {
-	static const char *const names[] = {"main", "vcpu", "io", "watch", "supervisor", "badarch"};
+	static const char *const names[] = {"main",  "vcpu",       "io",     "watch",
+					    "ap",    "supervisor", "badarch"};
 	unsigned i;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -670,6 +673,8 @@ static unsigned role_bits(enum jail_path path, enum jail_role role)
 {
 	if (role == JAIL_MAIN)
 		return path == JAIL_DEPTH1 ? D_MAIN : L_MAIN;
+	if (role == JAIL_AP)
+		return L_AP;
 	return role == JAIL_VCPU ? D_VCPU : role == JAIL_IO ? D_IO : L_WATCH;
 }
 
@@ -681,7 +686,7 @@ static int seccomp_lists(enum jail_path path)
 	int role, r;
 
 	sigsys_names();
-	for (role = JAIL_VCPU; role <= JAIL_WATCH; role++)
+	for (role = JAIL_VCPU; role <= JAIL_AP; role++)
 		if ((role_bits(path, role) & path_roles(path)) &&
 		    export_role(role, role_bits(path, role)))
 			return -1;

@@ -30,6 +30,7 @@ enum jail_role {
 	JAIL_VCPU,  /* depth 1: a vCPU thread */
 	JAIL_IO,    /* depth 1: the virtio back-ends' I/O thread */
 	JAIL_WATCH, /* layered: the tap watcher */
+	JAIL_AP,    /* layered: a guest's vCPU above layers, on a thread of its own */
 	JAIL_SUPERVISOR, /* the pid namespace's supervisor (--jail-selftest only) */
 	JAIL_BADARCH,    /* --jail-selftest only: the main thread makes a call of the i386 ABI */
 };
@@ -45,7 +46,7 @@ struct jail_config {
 void jail_defaults(struct jail_config *c);
 /* "UID" or "UID:GID" (the gid then defaults to the uid); 0 or -1. */
 int jail_parse_user(struct jail_config *c, const char *v);
-/* "main", "vcpu", "io", "watch", "supervisor", "badarch": the role's number, or -1. */
+/* "main", "vcpu", "io", "watch", "ap", "supervisor", "badarch": the role's number, or -1. */
 int jail_parse_role(const char *v);
 /*
  * Called by each thread once jailed (and by the supervisor): NULL in

@@ -221,6 +221,7 @@ int ln_load_bottom(struct ln_root *r, struct ln_node *n, struct rp_vcpu_state *s
 		info.args[k++] = s->top_args[i];
 	info.ndevs = r->ndevs;
 	info.tsc_khz = r->tsc_khz;
+	info.ncpus = s->cpus ? s->cpus : 1; /* the guest's, passed up to the vmm */
 	memcpy(info.devs, r->devs, sizeof(r->devs));
 	/* A first build says where free memory starts; the blobs go there. */
 	if (ring3_build(&m, mem[0], r->img0, r->isize0, &info, st, &why)) {
@@ -311,7 +312,13 @@ static int root_open(struct ln_root *r)
 
 int layer_stack_run(const struct ln_stack *s, struct ln_result *res)
 {
-	struct ln_root r = {.stack = s, .res = res, .kvm_fd = -1, .wake_fd = -1, .kick_fd = -1};
+	struct ln_root r = {.stack = s,
+			    .res = res,
+			    .kvm_fd = -1,
+			    .wake_fd = -1,
+			    .kick_fd = -1,
+			    .ap_lock = PTHREAD_MUTEX_INITIALIZER,
+			    .ap_cond = PTHREAD_COND_INITIALIZER};
 	struct rp_vcpu_state st;
 	struct ln_node *bottom;
 	struct ln_vcpu *v;

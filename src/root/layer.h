@@ -34,6 +34,7 @@ struct ln_stack {
 	/* A vmm top: the Linux guest it boots. */
 	const char *kernel, *initrd, *cmdline;
 	uint64_t guest_mem;
+	unsigned cpus; /* the guest's vCPUs (a vmm at the top) */
 	/* A disk for a vmm top: layer 1 gets it as a virtio-blk window at RP_DEV_BASE. */
 	const struct rp_disk *disk;
 	/* A network for a vmm (or io) top: layer 1 gets it as a virtio-net window. */

@@ -96,7 +96,33 @@ struct ln_vcpu {
 	bool pinned; /* cr3, gdt and idt below hold the control state to keep */
 	bool sealed; /* its page tables checked and sealed since its state was last set */
 	uint64_t cr3, gdt, idt;
+	uint32_t handle; /* as its creator holds it (0: layer 1's own) */
+	/*
+	 * RP_HC_VCPU_START (a guest's vCPU 1..n above layers): it runs on a
+	 * thread of its own (ln_chain.c, "started vCPUs"); ap_state says
+	 * where its exit is, under the root's ap_lock.
+	 */
+	bool started;
+	bool ap_stop; /* __atomic: its thread ends */
+	int ap_state; /* LN_AP_* */
+	int ap_err;   /* KVM_RUN's errno for an exit that is an error, else 0 */
+	pthread_t ap_thread;
+	struct ln_root *root;
 };
+
+enum {
+	LN_AP_RUN,     /* in KVM_RUN, or on its way there */
+	LN_AP_EXITED,  /* an exit waits for the chain to take it */
+	LN_AP_HANDED,  /* the exit is with its parent, for RP_HC_VCPU_RUN to answer */
+};
+
+/*
+ * Threads of started vCPUs in one stack, all VMs together: a guest above
+ * layers has at most RP_MAX_CPUS vCPUs, and a layer that started more in
+ * guests of its own would otherwise get the root to make a thread for
+ * each of LN_MAX_STACK_VCPUS.
+ */
+#define LN_MAX_STARTED 16
 
 struct ln_map {
 	uint64_t gpa, size;
@@ -144,6 +170,9 @@ struct ln_node {
 	uint64_t events;
 	uint64_t deadline_ns; /* RP_HC_TIMER, 0 = none */
 	uint32_t lines; /* its interrupt lines' levels as its parent last set them */
+	/* A guest with started vCPUs: the one its runner runs (RP_HC_VCPU_RUN), to resume
+	 * once a started one's exit is answered. */
+	struct ln_vcpu *primary;
 	/* RP_HC_ISR: its virtio-mmio windows whose interrupt registers the root
 	 * answers from a word of its parent's memory (parent gpa isr). */
 	struct {
@@ -216,6 +245,11 @@ struct ln_root {
 	int kick_fd; /* the watcher's kick for a chain asleep in RP_HC_WAIT */
 	int net_ready; /* __atomic */
 	int watch_stop; /* __atomic */
+	/* Started vCPUs (ln_chain.c): their states, and exits not yet taken (__atomic). */
+	pthread_mutex_t ap_lock;
+	pthread_cond_t ap_cond;
+	unsigned nstarted;
+	int ap_pending;
 };
 
 #define ROOT_RNG_BASE (RP_DEV_BASE + RP_DEV_SIZE)
@@ -254,6 +288,15 @@ extern const char ln_seal_no_room[];
 
 /* layer.c: fail closed (invariant 8): one "violation" event, the stack halts or the layer restarts. */
 struct ln_vcpu *ln_violation(struct ln_root *r, struct ln_vcpu *v, const char *what, uint64_t value);
+
+/* ln_chain.c: started vCPUs (RP_HC_VCPU_START) */
+int ln_ap_start(struct ln_root *r, struct ln_vcpu *v);
+void ln_ap_stop(struct ln_root *r, struct ln_vcpu *v);
+bool ln_ap_handed(struct ln_root *r, struct ln_vcpu *v);
+void ln_ap_resume(struct ln_root *r, struct ln_vcpu *v);
+struct ln_vcpu *ln_ap_take(struct ln_root *r, struct ln_node *n);
+bool ln_ap_exited_below(struct ln_root *r, const struct ln_node *n);
+struct ln_vcpu *ln_ap_route(struct ln_root *r, struct ln_vcpu *ap, bool *answered);
 
 /* ln_hc.c: the hypercalls */
 /* The call v's layer made; the vCPU the chain runs next. */

@@ -42,7 +42,8 @@
 
 /* ---- signals (invariant 10) ----------------------------------------------------- */
 
-static volatile struct kvm_run *current_run;
+/* The kvm_run this thread is in KVM_RUN with: each signal kicks its own thread's. */
+static __thread volatile struct kvm_run *current_run;
 
 volatile sig_atomic_t ln_stop_signal;
 /* SIGUSR1: the firewall layers' counters, now (their last reports). */
@@ -186,14 +187,18 @@ void ln_complete(struct ln_vcpu *v, int64_t value)
 	v->run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
 }
 
-/* The vCPU of n's parent that is running v (its pending RP_HC_VCPU_RUN). */
+/*
+ * The vCPU of n's parent that is running v (its pending RP_HC_VCPU_RUN);
+ * for a started vCPU, the one running a vCPU of the same VM.
+ */
 static struct ln_vcpu *runner_of(struct ln_vcpu *v)
 {
 	struct ln_node *p = v->node->parent;
 	unsigned i;
 
 	for (i = 0; p && i < p->nvcpus; i++)
-		if (p->vcpus[i]->running == v)
+		if (p->vcpus[i]->running == v ||
+		    (v->started && p->vcpus[i]->running && p->vcpus[i]->running->node == v->node))
 			return p->vcpus[i];
 	return NULL;
 }
@@ -234,7 +239,7 @@ void ln_end_stack(struct ln_root *r, int outcome, uint64_t code, const char *why
 struct ln_vcpu *ln_child_gone(struct ln_root *r, struct ln_vcpu *v, uint32_t reason, uint64_t a,
 			      uint64_t b, uint64_t c)
 {
-	struct rp_exit e = {.reason = reason};
+	struct rp_exit e = {.reason = reason, .vcpu = v->started ? v->handle : 0};
 	struct ln_vcpu *p;
 	char why[128];
 
@@ -268,7 +273,7 @@ struct ln_vcpu *ln_child_gone(struct ln_root *r, struct ln_vcpu *v, uint32_t rea
 static struct ln_vcpu *to_parent(struct ln_root *r, struct ln_vcpu *v)
 {
 	struct kvm_run *run = v->run;
-	struct rp_exit e = {0};
+	struct rp_exit e = {.vcpu = v->started ? v->handle : 0};
 	struct ln_vcpu *p;
 
 	if (!v->node->parent) {
@@ -515,6 +520,215 @@ static void count_exit(struct ln_root *r, struct ln_vcpu *v, enum ln_exit_reason
 	r->res->exits++;
 }
 
+/* ---- started vCPUs -------------------------------------------------------------- */
+
+/*
+ * A guest's vCPUs 1..n above layers (RP_HC_VCPU_START). Each runs on a
+ * thread of its own that does nothing but KVM_RUN and wait (its jail role
+ * allows no other ioctl): the chain's thread takes each exit, routes it as
+ * any exit of that VM (to the parent, the layer that runs the guest's
+ * vCPU 0, whose pending RP_HC_VCPU_RUN it completes with the record's vcpu
+ * naming it) and leaves the vCPU waiting until the parent answers it with
+ * RP_HC_VCPU_RUN(vcpu). Layers stay sequential: a parent sees one exit at
+ * a time, as from one vCPU; only the guest runs in parallel.
+ *
+ * States (ap_state, under ap_lock): RUN (the thread is in KVM_RUN or on
+ * its way), EXITED (the exit waits; the chain is kicked), HANDED (the
+ * parent has it). The chain reads and writes the vCPU's kvm_run only in
+ * EXITED or HANDED, while its thread waits on ap_cond.
+ */
+static void *ap_main(void *arg)
+{
+	struct ln_vcpu *v = arg;
+	struct ln_root *r = v->root;
+	int rc, err;
+
+	jail_thread(JAIL_AP);
+	pthread_mutex_lock(&r->ap_lock);
+	while (!__atomic_load_n(&v->ap_stop, __ATOMIC_SEQ_CST)) {
+		if (v->ap_state != LN_AP_RUN) {
+			pthread_cond_wait(&r->ap_cond, &r->ap_lock);
+			continue;
+		}
+		pthread_mutex_unlock(&r->ap_lock);
+		current_run = v->run;
+		/* a stop after this line kicks this run; one before it is seen here */
+		if (__atomic_load_n(&v->ap_stop, __ATOMIC_SEQ_CST))
+			v->run->immediate_exit = 1;
+		rc = ioctl(v->fd, KVM_RUN, 0);
+		err = errno;
+		current_run = NULL;
+		pthread_mutex_lock(&r->ap_lock);
+		if (rc < 0 && (err == EINTR || err == EAGAIN)) {
+			v->run->immediate_exit = 0;
+			continue;
+		}
+		v->ap_err = rc < 0 ? err : 0;
+		v->ap_state = LN_AP_EXITED;
+		__atomic_add_fetch(&r->ap_pending, 1, __ATOMIC_SEQ_CST);
+		pthread_kill(r->chain, SIGALRM);
+	}
+	pthread_mutex_unlock(&r->ap_lock);
+	return NULL;
+}
+
+/* v on a thread of its own; it runs at once (a guest's AP waits in KVM for its SIPI). */
+int ln_ap_start(struct ln_root *r, struct ln_vcpu *v)
+{
+	sigset_t keep, old;
+	int err;
+
+	v->root = r;
+	v->ap_state = LN_AP_RUN;
+	v->ap_stop = false;
+	/* Its thread takes SIGALRM (its kick) only: the operator's signals go to the chain. */
+	sigfillset(&keep);
+	sigdelset(&keep, SIGALRM);
+	sigdelset(&keep, SIGSYS);
+	pthread_sigmask(SIG_BLOCK, &keep, &old);
+	err = pthread_create(&v->ap_thread, NULL, ap_main, v);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (err)
+		return -1;
+	v->started = true;
+	r->nstarted++;
+	return 0;
+}
+
+/* v's thread ends (before v goes): stopped, woken, kicked out of KVM_RUN, joined. */
+void ln_ap_stop(struct ln_root *r, struct ln_vcpu *v)
+{
+	if (!v->started)
+		return;
+	pthread_mutex_lock(&r->ap_lock);
+	__atomic_store_n(&v->ap_stop, true, __ATOMIC_SEQ_CST);
+	if (v->ap_state == LN_AP_EXITED)
+		__atomic_sub_fetch(&r->ap_pending, 1, __ATOMIC_SEQ_CST);
+	v->ap_state = LN_AP_HANDED; /* never taken again */
+	pthread_cond_broadcast(&r->ap_cond);
+	pthread_mutex_unlock(&r->ap_lock);
+	pthread_kill(v->ap_thread, SIGALRM);
+	pthread_join(v->ap_thread, NULL);
+	v->started = false;
+	r->nstarted--;
+}
+
+/* Does v's exit wait for its parent's answer? */
+bool ln_ap_handed(struct ln_root *r, struct ln_vcpu *v)
+{
+	bool h;
+
+	if (!v->started)
+		return false;
+	pthread_mutex_lock(&r->ap_lock);
+	h = v->ap_state == LN_AP_HANDED && !v->ap_stop;
+	pthread_mutex_unlock(&r->ap_lock);
+	return h;
+}
+
+/* v runs on: its exit was answered. */
+void ln_ap_resume(struct ln_root *r, struct ln_vcpu *v)
+{
+	pthread_mutex_lock(&r->ap_lock);
+	if (!v->ap_stop)
+		v->ap_state = LN_AP_RUN;
+	pthread_cond_broadcast(&r->ap_cond);
+	pthread_mutex_unlock(&r->ap_lock);
+}
+
+/* A started vCPU of n whose exit waits, now handed on; NULL: none. */
+struct ln_vcpu *ln_ap_take(struct ln_root *r, struct ln_node *n)
+{
+	struct ln_vcpu *ap = NULL;
+
+	if (!__atomic_load_n(&r->ap_pending, __ATOMIC_SEQ_CST) || !n->irqchip)
+		return NULL;
+	pthread_mutex_lock(&r->ap_lock);
+	for (unsigned i = 0; i < n->nvcpus && !ap; i++)
+		if (n->vcpus[i]->started && n->vcpus[i]->ap_state == LN_AP_EXITED) {
+			ap = n->vcpus[i];
+			ap->ap_state = LN_AP_HANDED;
+			__atomic_sub_fetch(&r->ap_pending, 1, __ATOMIC_SEQ_CST);
+		}
+	pthread_mutex_unlock(&r->ap_lock);
+	return ap;
+}
+
+/* Has a started vCPU of one of n's children an exit waiting? */
+bool ln_ap_exited_below(struct ln_root *r, const struct ln_node *n)
+{
+	bool w = false;
+
+	if (!__atomic_load_n(&r->ap_pending, __ATOMIC_SEQ_CST))
+		return false;
+	pthread_mutex_lock(&r->ap_lock);
+	for (unsigned i = 0; i < RP_MAX_CHILDREN && !w; i++)
+		for (unsigned k = 0; n->children[i] && k < n->children[i]->nvcpus; k++)
+			if (n->children[i]->vcpus[k]->started &&
+			    n->children[i]->vcpus[k]->ap_state == LN_AP_EXITED)
+				w = true;
+	pthread_mutex_unlock(&r->ap_lock);
+	return w;
+}
+
+/*
+ * ap's exit (taken), routed as any exit of its VM: the vCPU the chain runs
+ * next (its parent's runner, the record delivered). *answered: the root
+ * answered it itself (an InterruptStatus read) and ap runs on.
+ */
+struct ln_vcpu *ln_ap_route(struct ln_root *r, struct ln_vcpu *ap, bool *answered)
+{
+	struct ln_vcpu *next;
+
+	count_exit(r, ap, ap->ap_err ? LN_EXIT_OTHER : exit_reason_of(ap));
+	if (ap->ap_err)
+		next = ln_child_gone(r, ap, RP_EXIT_SHUTDOWN, (uint64_t)ap->ap_err, 0, 0);
+	else
+		next = route_exit(r, ap);
+	*answered = next == ap && !ap->dead;
+	if (*answered)
+		ln_ap_resume(r, ap);
+	return next;
+}
+
+/*
+ * An exit of a started vCPU whose VM's runner waits above cur in its
+ * pending run: delivered to it, which runs next. NULL: none to deliver now
+ * (a runner that is running gets it at its next RP_HC_VCPU_RUN).
+ */
+static struct ln_vcpu *ap_deliver(struct ln_root *r, struct ln_vcpu *top, struct ln_vcpu *cur)
+{
+	struct ln_vcpu *v, *ap, *next;
+	bool answered;
+
+	for (v = top; v && v != cur && __atomic_load_n(&r->ap_pending, __ATOMIC_SEQ_CST);
+	     v = v->running)
+		while (v->running && (ap = ln_ap_take(r, v->running->node))) {
+			next = ln_ap_route(r, ap, &answered);
+			if (!answered)
+				return next;
+		}
+	return NULL;
+}
+
+/* Is an exit of a started vCPU waiting for a runner above cur? Then cur must not sleep in KVM_RUN. */
+static bool ap_waiting(struct ln_root *r, struct ln_vcpu *top, struct ln_vcpu *cur)
+{
+	struct ln_vcpu *v;
+	bool w = false;
+
+	if (!__atomic_load_n(&r->ap_pending, __ATOMIC_SEQ_CST))
+		return false;
+	pthread_mutex_lock(&r->ap_lock);
+	for (v = top; v && v != cur && !w; v = v->running)
+		for (unsigned i = 0; v->running && i < v->running->node->nvcpus; i++)
+			if (v->running->node->vcpus[i]->ap_state == LN_AP_EXITED &&
+			    v->running->node->vcpus[i]->started)
+				w = true;
+	pthread_mutex_unlock(&r->ap_lock);
+	return w;
+}
+
 void ln_chain_run(struct ln_root *r, struct ln_vcpu *top)
 {
 	struct ln_vcpu *cur = top;
@@ -536,11 +750,20 @@ void ln_chain_run(struct ln_root *r, struct ln_vcpu *top)
 			r->log_flush_ns = ln_now_ns() + LOG_INTERVAL_NS;
 		}
 		cur = events(r, top, cur);
+		if (r->ap_pending) {
+			struct ln_vcpu *next = ap_deliver(r, top, cur);
+
+			if (next)
+				cur = next;
+			if (r->done)
+				break;
+		}
 		cur->run->kvm_valid_regs =
 			KVM_SYNC_X86_REGS | (cur->node->irqchip || !CHECKS ? 0 : KVM_SYNC_X86_SREGS);
 		current_run = cur->run;
 		/* A timer that fired before current_run was set kicked nobody. */
-		if ((r->next_deadline && ln_now_ns() >= r->next_deadline) || ln_net_waiting(r))
+		if ((r->next_deadline && ln_now_ns() >= r->next_deadline) || ln_net_waiting(r) ||
+		    ap_waiting(r, top, cur))
 			cur->run->immediate_exit = 1;
 		if (ioctl(cur->fd, KVM_RUN, 0) < 0) {
 			current_run = NULL;
@@ -650,6 +873,7 @@ int ln_signals_open(struct ln_root *r)
 	struct sigaction sa;
 	struct sigevent sev;
 
+	r->chain = pthread_self(); /* what started vCPUs and the tap watcher kick */
 	ln_stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (ln_stop_fd < 0) {
 		log_err("eventfd: %s", strerror(errno));

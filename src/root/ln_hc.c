@@ -137,7 +137,33 @@ static int64_t hc_vcpu_create(struct ln_root *r, struct ln_vcpu *v, const struct
 		return -RP_EQUOTA;
 	if (!ln_vcpu_new(r, c)) /* with CPUID as the host supports it */
 		return -RP_ENOMEM;
+	c->vcpus[c->nvcpus - 1]->handle = (uint32_t)(a->a0 << 8 | (c->nvcpus - 1));
 	return (int64_t)(a->a0 << 8 | (c->nvcpus - 1));
+}
+
+/*
+ * A guest's vCPU on a thread of its own (ln_chain.c, "started vCPUs"):
+ * only of a child with an irqchip (a layer child stays sequential, one
+ * exit at a time), never the one the caller runs or has run, at most
+ * LN_MAX_STARTED in the stack.
+ */
+static int64_t hc_vcpu_start(struct ln_root *r, struct ln_vcpu *v, const struct hc_args *a,
+			     struct ln_vcpu **next)
+{
+	struct ln_vcpu *c = ln_vcpu_of(v->node, a->a0);
+
+	if (!c)
+		return -RP_EBADH;
+	if (c->dead)
+		return -RP_EDEAD;
+	if (!c->node->irqchip || c->started || c == c->node->primary)
+		return -RP_EINVAL;
+	for (unsigned i = 0; i < v->node->nvcpus; i++)
+		if (v->node->vcpus[i]->running == c)
+			return -RP_EBUSY;
+	if (r->nstarted >= LN_MAX_STARTED)
+		return -RP_EQUOTA;
+	return ln_ap_start(r, c) ? -RP_ENOMEM : 0;
 }
 
 static int64_t hc_vcpu_state(struct ln_node *n, const struct hc_args *a, bool set)
@@ -401,7 +427,9 @@ static int64_t hc_wait(struct ln_root *r, struct ln_vcpu *v, const struct hc_arg
 	 */
 	if (r->next_deadline && (!until || r->next_deadline < until))
 		until = r->next_deadline;
-	while (!n->events && until && !ln_net_waiting(r) && !ln_stop_signal) {
+	/* An exit of a started vCPU of a child returns it early too: it runs the child to take it. */
+	while (!n->events && until && !ln_net_waiting(r) && !ln_stop_signal &&
+	       !ln_ap_exited_below(r, n)) {
 		uint64_t t = ln_now_ns();
 		struct timespec ts;
 
@@ -446,14 +474,27 @@ static int64_t hc_run(struct ln_root *r, struct ln_vcpu *v, const struct hc_args
 	uint8_t *rec = ln_node_ptr(v->node, a->a1, sizeof(struct rp_exit), RP_MAP_R | RP_MAP_W);
 	struct rp_exit e;
 
+	struct ln_vcpu *run, *ap;
+	bool answered;
+
 	if (!c)
 		return -RP_EBADH;
 	if (c->dead)
 		return -RP_EDEAD;
 	if (!rec)
 		return -RP_EFAULT;
+	/*
+	 * A started vCPU is answered, not run: its exit must be with us, and
+	 * the chain goes on with the vCPU of its VM we ran before.
+	 */
+	run = c;
+	if (c->started) {
+		run = c->node->primary;
+		if (!ln_ap_handed(r, c) || !run || run->dead)
+			return -RP_EINVAL;
+	}
 	for (unsigned i = 0; i < v->node->nvcpus; i++)
-		if (v->node->vcpus[i] != v && v->node->vcpus[i]->running == c)
+		if (v->node->vcpus[i] != v && v->node->vcpus[i]->running == run)
 			return -RP_EBUSY; /* one runner per vCPU */
 	/* Lines and events for the child first: they stick whatever follows. */
 	if ((a->a2 | a->a3) >> RP_MAX_LINES || (a->a4 & ~(uint64_t)RP_EV_NET) ||
@@ -474,6 +515,10 @@ static int64_t hc_run(struct ln_root *r, struct ln_vcpu *v, const struct hc_args
 	 */
 	memcpy(&e, rec, sizeof(e));
 	fill_pending_read(c, &e);
+	if (c->started)
+		ln_ap_resume(r, c);
+	c = run;
+	c->node->primary = c;
 	if (v->node->events) { /* something already waits for the caller */
 		e = (struct rp_exit){.reason = RP_EXIT_EVENT, .u.event.events = v->node->events};
 		v->node->events = 0;
@@ -493,6 +538,15 @@ static int64_t hc_run(struct ln_root *r, struct ln_vcpu *v, const struct hc_args
 		c->sealed = true;
 	}
 	v->running = c;
+	/* An exit of a started vCPU of c's VM that waits is the answer now. */
+	while ((ap = ln_ap_take(r, c->node))) {
+		struct ln_vcpu *to = ln_ap_route(r, ap, &answered);
+
+		if (!answered) {
+			*next = to;
+			return HC_PENDING; /* delivered to us, or the stack ended */
+		}
+	}
 	*next = ln_deepest(c);
 	return HC_PENDING; /* completed when the child exits */
 }
@@ -563,6 +617,7 @@ static const struct hc_call {
 	[RP_HC_ISR] = {hc_isr, "isr", "(vm, mmio_base, isr_gpa, line)"},
 	[RP_HC_MAP_INFO] = {hc_map_info, "map_info", "(vm, sub, index, info_gpa)"},
 	[RP_HC_VCPU_CTL] = {hc_vcpu_ctl, "vcpu_ctl", "(vm, vcpu, ctl_gpa)"},
+	[RP_HC_VCPU_START] = {hc_vcpu_start, "vcpu_start", "(vcpu)"},
 };
 
 /* A refusal is counted and logged with the caller's name (invariant 6). */

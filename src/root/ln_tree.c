@@ -101,6 +101,8 @@ void ln_node_free(struct ln_root *r, struct ln_node *n)
 			ln_node_free(r, n->children[i]);
 	for (i = 0; n->parent && i < LOG_KINDS; i++)
 		n->parent->log_dropped[i] += n->log_dropped[i]; /* reported as its creator's */
+	for (i = 0; i < n->nvcpus; i++) /* their threads first: nothing runs what goes */
+		ln_ap_stop(r, n->vcpus[i]);
 	for (i = 0; i < n->nvcpus; i++)
 		vcpu_free(n->vcpus[i]);
 	r->nvcpus -= n->kvm_ids; /* every vCPU KVM held for it */

@@ -440,6 +440,7 @@ static int stack_of(const struct rp_config *c, struct ln_stack *s,
 		s->initrd = c->initrd[0] ? c->initrd : NULL;
 		s->cmdline = c->cmdline;
 		s->guest_mem = c->mem;
+		s->cpus = c->cpus;
 	}
 	s->disk = c->ndisks ? &c->disks[0] : NULL;
 	s->net = c->nnets ? &c->nets[0] : NULL;

@@ -191,9 +191,13 @@ expect layer-disk-two 1 "one disk at most with layers" -- $R run --layers vmm --
 expect layer-disk-missing 1 "disk $T/none.img: No such file" -- $R run --layers vmm --kernel $K --disk "$T/none.img"
 expect layer-net-top 1 "a disk or network goes through the layers to a vmm (or io) top only" -- $R run --layers pass,spin --net tap:rt9
 expect layer-net-two 1 "one network at most with layers (2 given)" -- $R run --layers vmm --kernel $K --net tap:rt9 --net tap:rt8
-expect layer-cpus 1 "cpus 2: a guest above layers has one vCPU" -- $R run --layers pass,vmm --kernel $K --cpus 2
+# Several vCPUs above layers (tests/system/t_layers_smp.sh runs them): a vmm's guest only.
+expect layer-cpus-top 1 "cpus 2: only a vmm at the top boots a guest with several vCPUs ('spin' is at the top)" -- $R run --layers pass,spin --cpus 2
+expect layer-cpus-many 1 "cpus 9: must be 1..8" -- $R run --layers pass,vmm --kernel $K --cpus 9
 printf '{"guest":{"kernel":"%s","cpus":4},"layers":[{"kind":"vmm"}]}' "$(pwd)/$K" >"$T/cpus.json"
-expect layer-cpus-file 1 "cpus 4: a guest above layers has one vCPU" -- $R check "$T/cpus.json"
+expect layer-cpus-file 0 "" -- $R check "$T/cpus.json"
+printf '{"guest":{"kernel":"%s","cpus":2},"layers":[{"kind":"watch","rules":"%s"},{"kind":"vmm"}]}' "$(pwd)/$K" "$(pwd)/$K" >"$T/cpusw.json"
+expect layer-cpus-watch 1 "cpus 2: the watch layer checks one vCPU of its guest" -- $R check "$T/cpusw.json"
 expect layer-mem 1 "layer memory 4 MiB" -- $R run --layers spin --layer-mem 4M
 expect layer-args 1 "--layer-args 1,x: not a list of numbers" -- $R run --layers spin --layer-args 1,x
 

@@ -6,6 +6,7 @@
 #include "ln_fixture.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -14,6 +15,7 @@
 #include "boot/ring3.h"
 #include "fake_kvm.h"
 #include "lib/rt.h"
+#include "root/jail.h"
 
 #define ELF_SIZE 0x4000
 #define RUN_SIZE ((sizeof(struct kvm_run) + 0xfff) & ~(size_t)0xfff)
@@ -165,6 +167,7 @@ const char *lf_build(struct lf *f)
 	struct ln_root *r;
 	uint64_t where;
 	static int log_fd = -1;
+	struct jail_config jc;
 	int k;
 
 	memset(f, 0, sizeof(*f));
@@ -173,6 +176,15 @@ const char *lf_build(struct lf *f)
 		log_open(log_fd >= 0 ? log_fd : 2, "test");
 	}
 	fk_fail_at = 0;
+	/*
+	 * Started vCPUs (RP_HC_VCPU_START) run threads here too: no jail adds
+	 * their lists, and their kicks (SIGALRM to the "chain", this thread,
+	 * and to them as they end) wake nothing but must not end the process.
+	 */
+	jail_defaults(&jc);
+	jc.off = true;
+	jail_configure(&jc);
+	signal(SIGALRM, SIG_IGN);
 	f->elf = make_elf();
 	f->elf_size = ELF_SIZE;
 	r = f->r = calloc(1, sizeof(*f->r));
@@ -184,6 +196,9 @@ const char *lf_build(struct lf *f)
 	r->stack = &f->stack;
 	r->res = &f->res;
 	r->kick_fd = r->wake_fd = -1;
+	pthread_mutex_init(&r->ap_lock, NULL);
+	pthread_cond_init(&r->ap_cond, NULL);
+	r->chain = pthread_self();
 	r->run_size = RUN_SIZE;
 	r->kvm_fd = fk_open(RUN_SIZE);
 	if (r->kvm_fd < 0 || ring3_tables(r->tables) ||

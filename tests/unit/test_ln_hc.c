@@ -10,6 +10,7 @@
 #include "unit.h"
 
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "boot/ring3.h"
 #include "fake_kvm.h"
@@ -714,6 +715,80 @@ static void test_exit(void **state)
 	assert_int_equal(hc(f->va, RP_HC_VM_DESTROY, f->h_a1, 0, 0, 0, 0), 0);
 }
 
+/* ---- started vCPUs (RP_HC_VCPU_START) ------------------------------------------- */
+
+/* Waits (5 s at most) for n exits of started vCPUs to wait for the chain. */
+static void ap_pending_is(struct lf *f, int n)
+{
+	for (unsigned i = 0; i < 5000 && __atomic_load_n(&f->r->ap_pending, __ATOMIC_SEQ_CST) < n;
+	     i++)
+		usleep(1000);
+	assert_int_equal(__atomic_load_n(&f->r->ap_pending, __ATOMIC_SEQ_CST), n);
+}
+
+/* A guest with an irqchip and n vCPUs, vCPU 0's state set: its handle. */
+static int64_t smp_guest(struct lf *f, unsigned n)
+{
+	int64_t g = hc(f->va, RP_HC_VM_CREATE, RP_VM_IRQCHIP, 0, 0, 0, 0);
+
+	assert_true(g > 0);
+	for (unsigned i = 0; i < n; i++)
+		assert_int_equal(hc(f->va, RP_HC_VCPU_CREATE, (uint64_t)g, 0, 0, 0, 0),
+				 VCPU_H(g, i));
+	memset(state_at(f->a), 0, sizeof(struct rp_vcpu_state));
+	assert_int_equal(hc(f->va, RP_HC_VCPU_SET, VCPU_H(g, 0), LF_STATE_GPA, 0, 0, 0), 0);
+	return g;
+}
+
+/*
+ * A guest's vCPU 1 on a thread of its own: only a guest's, once, never
+ * the one its parent runs; its exit (here: the fake KVM has no KVM_RUN,
+ * an error, so a shutdown) is handed to the runner of its VM at its next
+ * RP_HC_VCPU_RUN, the record naming it, and only then may it be
+ * answered; LN_MAX_STARTED in the stack.
+ */
+static void test_vcpu_start(void **state)
+{
+	struct lf *f = *state;
+	struct rp_exit *e = (struct rp_exit *)lf_guest(f->a, LF_EXIT_GPA, sizeof(*e));
+	unsigned started = 1;
+	int64_t g, h;
+
+	assert_int_equal(hc(f->va, RP_HC_VCPU_START, f->hv_a1, 0, 0, 0, 0), -RP_EINVAL);
+	assert_int_equal(hc(f->va, RP_HC_VCPU_START, VCPU_H(9, 1), 0, 0, 0, 0), -RP_EBADH);
+	g = smp_guest(f, 2);
+	assert_int_equal(hc(f->vb, RP_HC_VCPU_START, VCPU_H(g, 1), 0, 0, 0, 0), -RP_EBADH);
+	assert_int_equal(hc(f->va, RP_HC_VCPU_START, VCPU_H(g, 1), 0, 0, 0, 0), 0);
+	assert_int_equal(hc(f->va, RP_HC_VCPU_START, VCPU_H(g, 1), 0, 0, 0, 0), -RP_EINVAL);
+	ap_pending_is(f, 1);
+	/* not handed on yet: nothing of it to answer */
+	assert_int_equal(hc(f->va, RP_HC_VCPU_RUN, VCPU_H(g, 1), LF_EXIT_GPA, 0, 0, 0),
+			 -RP_EINVAL);
+	/* running vCPU 0 hands it over at once: the run returns with its record */
+	memset(e, 0, sizeof(*e));
+	assert_int_equal(hc(f->va, RP_HC_VCPU_RUN, VCPU_H(g, 0), LF_EXIT_GPA, 0, 0, 0), 0);
+	assert_null(f->va->running);
+	assert_int_equal(e->reason, RP_EXIT_SHUTDOWN);
+	assert_int_equal(e->vcpu, VCPU_H(g, 1));
+	assert_int_equal(f->r->ap_pending, 0);
+	assert_int_equal(hc(f->va, RP_HC_VCPU_RUN, VCPU_H(g, 1), LF_EXIT_GPA, 0, 0, 0),
+			 -RP_EDEAD);
+	/* the vCPU the parent runs is never started */
+	assert_int_equal(hc(f->va, RP_HC_VCPU_START, VCPU_H(g, 0), 0, 0, 0, 0), -RP_EINVAL);
+	/* the stack's quota of threads */
+	while (started < LN_MAX_STARTED) {
+		h = smp_guest(f, RP_MAX_VCPUS);
+		for (unsigned i = 1; i < RP_MAX_VCPUS && started < LN_MAX_STARTED; i++, started++)
+			assert_int_equal(hc(f->va, RP_HC_VCPU_START, VCPU_H(h, i), 0, 0, 0, 0), 0);
+	}
+	assert_int_equal(f->r->nstarted, LN_MAX_STARTED);
+	h = smp_guest(f, 2);
+	assert_int_equal(hc(f->va, RP_HC_VCPU_START, VCPU_H(h, 1), 0, 0, 0, 0), -RP_EQUOTA);
+	/* destroying a guest ends its threads */
+	assert_int_equal(hc(f->va, RP_HC_VM_DESTROY, (uint64_t)g, 0, 0, 0, 0), 0);
+	assert_int_equal(f->r->nstarted, LN_MAX_STARTED - 1);
+}
+
 /* ---- a grandchild's control state (RP_HC_VCPU_CTL) ------------------------------ */
 
 #define CTL_FILL 0xa5 /* what the caller's buffer holds before a call: unchanged on refusal */
@@ -972,6 +1047,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_quotas, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_irqchip_guest, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vcpu_start, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vcpu_ctl, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vcpu_ctl_hostile, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kvm_fails, setup, teardown),
