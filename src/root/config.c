@@ -866,10 +866,6 @@ static int check_stack(const struct rp_config *c, char *err, size_t errlen)
 		if (c->cpus > 1 && !config_kind_is_vmm(top))
 			return refuse(err, errlen, "cpus %u: only a vmm at the top boots a guest "
 						 "with several vCPUs ('%s' is at the top)", c->cpus, top);
-		for (i = 0; c->cpus > 1 && i < c->nlayers; i++)
-			if (!strcmp(c->layers[i], "watch"))
-				return refuse(err, errlen, "cpus %u: the watch layer checks one vCPU "
-							 "of its guest; give --cpus 1 with it", c->cpus);
 		if (config_kind_is_vmm(top) && !c->kernel[0])
 			return refuse(err, errlen, "the vmm layer boots a Linux guest: give --kernel "
 						 "PATH");

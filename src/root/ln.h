@@ -106,6 +106,8 @@ struct ln_vcpu {
 	bool ap_stop; /* __atomic: its thread ends */
 	int ap_state; /* LN_AP_* */
 	int ap_err;   /* KVM_RUN's errno for an exit that is an error, else 0 */
+	bool ap_hold;   /* the chain reads or sets its state: its thread stays out of KVM_RUN */
+	bool ap_parked; /* its thread waits, out of KVM_RUN */
 	pthread_t ap_thread;
 	struct ln_root *root;
 };
@@ -294,6 +296,8 @@ int ln_ap_start(struct ln_root *r, struct ln_vcpu *v);
 void ln_ap_stop(struct ln_root *r, struct ln_vcpu *v);
 bool ln_ap_handed(struct ln_root *r, struct ln_vcpu *v);
 void ln_ap_resume(struct ln_root *r, struct ln_vcpu *v);
+void ln_ap_hold(struct ln_root *r, struct ln_vcpu *v);
+void ln_ap_release(struct ln_root *r, struct ln_vcpu *v);
 struct ln_vcpu *ln_ap_take(struct ln_root *r, struct ln_node *n);
 bool ln_ap_exited_below(struct ln_root *r, const struct ln_node *n);
 struct ln_vcpu *ln_ap_route(struct ln_root *r, struct ln_vcpu *ap, bool *answered);

@@ -546,14 +546,18 @@ static void *ap_main(void *arg)
 	jail_thread(JAIL_AP);
 	pthread_mutex_lock(&r->ap_lock);
 	while (!__atomic_load_n(&v->ap_stop, __ATOMIC_SEQ_CST)) {
-		if (v->ap_state != LN_AP_RUN) {
+		if (v->ap_state != LN_AP_RUN || v->ap_hold) {
+			v->ap_parked = true;
+			pthread_cond_broadcast(&r->ap_cond);
 			pthread_cond_wait(&r->ap_cond, &r->ap_lock);
 			continue;
 		}
+		v->ap_parked = false;
 		pthread_mutex_unlock(&r->ap_lock);
 		current_run = v->run;
 		/* a stop after this line kicks this run; one before it is seen here */
-		if (__atomic_load_n(&v->ap_stop, __ATOMIC_SEQ_CST))
+		if (__atomic_load_n(&v->ap_stop, __ATOMIC_SEQ_CST) ||
+		    __atomic_load_n(&v->ap_hold, __ATOMIC_SEQ_CST))
 			v->run->immediate_exit = 1;
 		rc = ioctl(v->fd, KVM_RUN, 0);
 		err = errno;
@@ -611,6 +615,44 @@ void ln_ap_stop(struct ln_root *r, struct ln_vcpu *v)
 	pthread_join(v->ap_thread, NULL);
 	v->started = false;
 	r->nstarted--;
+}
+
+/*
+ * The chain is to read or set v's state (RP_HC_VCPU_GET, SET, CTL): v's
+ * thread is kicked out of KVM_RUN and parked until ln_ap_release. KVM
+ * takes a vCPU's mutex for each of its ioctls, KVM_RUN's whole run
+ * included: a GET of a vCPU halted in the guest would wait for its next
+ * exit, and the whole chain with it.
+ */
+void ln_ap_hold(struct ln_root *r, struct ln_vcpu *v)
+{
+	struct timespec t;
+
+	if (!v->started)
+		return;
+	pthread_mutex_lock(&r->ap_lock);
+	__atomic_store_n(&v->ap_hold, true, __ATOMIC_SEQ_CST);
+	while (!v->ap_parked && !v->ap_stop) {
+		pthread_kill(v->ap_thread, SIGALRM);
+		clock_gettime(CLOCK_REALTIME, &t);
+		t.tv_nsec += 1000000; /* a kick that came before its KVM_RUN: again */
+		if (t.tv_nsec >= 1000000000L) {
+			t.tv_sec++;
+			t.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&r->ap_cond, &r->ap_lock, &t);
+	}
+	pthread_mutex_unlock(&r->ap_lock);
+}
+
+void ln_ap_release(struct ln_root *r, struct ln_vcpu *v)
+{
+	if (!v->started)
+		return;
+	pthread_mutex_lock(&r->ap_lock);
+	__atomic_store_n(&v->ap_hold, false, __ATOMIC_SEQ_CST);
+	pthread_cond_broadcast(&r->ap_cond);
+	pthread_mutex_unlock(&r->ap_lock);
 }
 
 /* Does v's exit wait for its parent's answer? */

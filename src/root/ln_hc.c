@@ -166,7 +166,8 @@ static int64_t hc_vcpu_start(struct ln_root *r, struct ln_vcpu *v, const struct 
 	return ln_ap_start(r, c) ? -RP_ENOMEM : 0;
 }
 
-static int64_t hc_vcpu_state(struct ln_node *n, const struct hc_args *a, bool set)
+static int64_t hc_vcpu_state(struct ln_root *rt, struct ln_node *n, const struct hc_args *a,
+			     bool set)
 {
 	struct ln_vcpu *v = ln_vcpu_of(n, a->a0);
 	uint8_t *p = ln_node_ptr(n, a->a1, sizeof(struct rp_vcpu_state),
@@ -186,9 +187,14 @@ static int64_t hc_vcpu_state(struct ln_node *n, const struct hc_args *a, bool se
 			return -RP_EPERM; /* the child keeps the state it had */
 		v->pinned = false; /* the parent sets a new state: pinned again at its next exit */
 		v->sealed = false; /* and its tables checked again before it runs */
-		return kvm_state_set(v->fd, &st) ? -RP_EINVAL : 0;
+		ln_ap_hold(rt, v);
+		r = kvm_state_set(v->fd, &st) ? -RP_EINVAL : 0;
+		ln_ap_release(rt, v);
+		return r;
 	}
+	ln_ap_hold(rt, v);
 	r = kvm_state_get(v->fd, &st) ? -RP_EDEAD : 0;
+	ln_ap_release(rt, v);
 	if (!r)
 		memcpy(p, &st, sizeof(st));
 	return r;
@@ -324,6 +330,7 @@ static int64_t hc_vcpu_ctl(struct ln_root *r, struct ln_vcpu *v, const struct hc
 	struct ln_vcpu *g = c ? ln_vcpu_of(c, a->a1) : NULL;
 	uint8_t *p = ln_node_ptr(n, a->a2, sizeof(struct rp_vcpu_ctl), RP_MAP_R | RP_MAP_W);
 	struct rp_vcpu_ctl ctl;
+	bool ok;
 
 	if (!g)
 		return -RP_EBADH;
@@ -331,7 +338,10 @@ static int64_t hc_vcpu_ctl(struct ln_root *r, struct ln_vcpu *v, const struct hc
 		return -RP_EDEAD;
 	if (!p)
 		return -RP_EFAULT;
-	if (kvm_ctl_get(g->fd, &ctl))
+	ln_ap_hold(r, g); /* out of KVM_RUN: KVM would make us wait for its next exit */
+	ok = !kvm_ctl_get(g->fd, &ctl);
+	ln_ap_release(r, g);
+	if (!ok)
 		return -RP_EDEAD;
 	ctl.flags = g->node->irqchip ? RP_VCPUCTL_GUEST : 0;
 	memcpy(p, &ctl, sizeof(ctl));
@@ -560,13 +570,13 @@ static int64_t hc_version(struct ln_root *r, struct ln_vcpu *v, const struct hc_
 static int64_t hc_vcpu_set(struct ln_root *r, struct ln_vcpu *v, const struct hc_args *a,
 			   struct ln_vcpu **next)
 {
-	return hc_vcpu_state(v->node, a, true);
+	return hc_vcpu_state(r, v->node, a, true);
 }
 
 static int64_t hc_vcpu_get(struct ln_root *r, struct ln_vcpu *v, const struct hc_args *a,
 			   struct ln_vcpu **next)
 {
-	return hc_vcpu_state(v->node, a, false);
+	return hc_vcpu_state(r, v->node, a, false);
 }
 
 static int64_t hc_timer(struct ln_root *r, struct ln_vcpu *v, const struct hc_args *a,

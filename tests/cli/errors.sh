@@ -196,8 +196,6 @@ expect layer-cpus-top 1 "cpus 2: only a vmm at the top boots a guest with severa
 expect layer-cpus-many 1 "cpus 9: must be 1..8" -- $R run --layers pass,vmm --kernel $K --cpus 9
 printf '{"guest":{"kernel":"%s","cpus":4},"layers":[{"kind":"vmm"}]}' "$(pwd)/$K" >"$T/cpus.json"
 expect layer-cpus-file 0 "" -- $R check "$T/cpus.json"
-printf '{"guest":{"kernel":"%s","cpus":2},"layers":[{"kind":"watch","rules":"%s"},{"kind":"vmm"}]}' "$(pwd)/$K" "$(pwd)/$K" >"$T/cpusw.json"
-expect layer-cpus-watch 1 "cpus 2: the watch layer checks one vCPU of its guest" -- $R check "$T/cpusw.json"
 expect layer-mem 1 "layer memory 4 MiB" -- $R run --layers spin --layer-mem 4M
 expect layer-args 1 "--layer-args 1,x: not a list of numbers" -- $R run --layers spin --layer-args 1,x
 

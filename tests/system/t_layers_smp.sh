@@ -5,7 +5,10 @@
 # guest must bring up all N, run a CPU-bound job on each at once (all busy,
 # every hash the host's), and write and read its disk through the layers
 # meanwhile (sha256 as the host's, and the file's). 2 vCPUs behind pass,vmm
-# and pass x4,vmm; 4 behind pass,vmm.
+# and pass x4,vmm; 4 behind pass,vmm. Then 2 behind watch,vmm: the watch
+# reads both vCPUs' IDT register and LSTAR (RP_HC_VCPU_CTL, which parks a
+# started vCPU's thread out of KVM_RUN for the read) at every check and
+# verifies them against System.map, with no alert.
 . "$(dirname "$0")/lib.sh"
 T=layers_smp
 need_layers $T
@@ -35,3 +38,22 @@ one() {
 one cpus2-depth3 2 pass,vmm
 one cpus4-depth3 4 pass,vmm
 one cpus2-depth6 2 pass,pass,pass,pass,vmm
+
+# The watch below a guest with 2 vCPUs (needs System.map, as t_layers_watch.sh).
+MAP=$IMG/System.map
+if [ ! -s "$MAP" ]; then ok "$T watch # skip: no $MAP (make images fetches it from the kernel's -dbg package)"; exit 0; fi
+S=${RAMPART_TIME_SCALE:-1}
+log=$SCRATCH/watch.log
+guest_tolerant "$log" sleep $((12 * S)) --layers watch,vmm --cpus 2 --rules "watch=$MAP" --watch "$((5000 * S)),$((500 * S))"
+rc=$?
+ev() { grep "\"event\":\"$1\"" "$log"; }
+ctl=$(ev layer_log | grep -o 'watch: [0-9]* guest vCPU(s), idtr [^"]*' | tail -n1)
+vcpus=$(ev watch | sed -n 's/.*"vcpus":\([0-9]*\).*/\1/p' | tail -n1)
+checks=$(ev watch | sed -n 's/.*"checks":\([0-9]*\).*/\1/p' | tail -n1)
+reads=$(ev watch | sed -n 's/.*"ctl_reads":\([0-9]*\).*/\1/p' | tail -n1)
+if [ $rc != 0 ]; then notok "$T watch" "exit status $rc, want 0"; tail_log "$log"
+elif [ "$(res "$log" slept_s)" = "" ]; then notok "$T watch" "the guest did not finish its sleep"; tail_log "$log"
+elif ev watch_alert | grep -q .; then notok "$T watch" "alerts in an untouched guest"; ev watch_alert | head -n 3 | sed 's/^/#   /'
+elif [ "$vcpus" != 2 ]; then notok "$T watch" "the watch read ${vcpus:-no} vCPUs at its last check, want 2 (${ctl:-no vCPU line})"; grep watch "$log" | tail -n 5 | sed 's/^/#   /'
+elif [ "${reads:-0}" -lt $((2 * ${checks:-1})) ]; then notok "$T watch" "$reads vCPU reads over $checks checks, want 2 each"
+else ok "$T watch (--cpus 2 --layers watch,vmm: $checks checks, $reads vCPU reads, no alert; $ctl)"; fi

@@ -782,6 +782,11 @@ static void test_vcpu_start(void **state)
 			assert_int_equal(hc(f->va, RP_HC_VCPU_START, VCPU_H(h, i), 0, 0, 0, 0), 0);
 	}
 	assert_int_equal(f->r->nstarted, LN_MAX_STARTED);
+	/* a started vCPU's state is read and set with its thread parked out of KVM_RUN */
+	assert_int_equal(hc(f->va, RP_HC_VCPU_GET, VCPU_H(h, 1), LF_STATE_GPA, 0, 0, 0), 0);
+	assert_int_equal(hc(f->va, RP_HC_VCPU_SET, VCPU_H(h, 1), LF_STATE_GPA, 0, 0, 0), 0);
+	assert_true(ln_vcpu_of(f->a, VCPU_H(h, 1))->ap_parked);
+	assert_false(ln_vcpu_of(f->a, VCPU_H(h, 1))->ap_hold);
 	h = smp_guest(f, 2);
 	assert_int_equal(hc(f->va, RP_HC_VCPU_START, VCPU_H(h, 1), 0, 0, 0, 0), -RP_EQUOTA);
 	/* destroying a guest ends its threads */
