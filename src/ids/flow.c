@@ -33,14 +33,20 @@
  *     carry data after a RST or FIN closed it here (Linux's assured): a
  *     close the peer never saw (a bad checksum, an RST it ignored) does not
  *     take the guest's connection out of `flow:established`.
- *  9. A SYN from the side that opened a flow, in that flow's reply
- *     direction, while the flow waits for its answer, is a forgery (no
- *     host opens one connection both ways; one of the two SYNs carried the
- *     other side's addresses): it moves nothing and the caller drops it
- *     (f->forged). Whichever came first keeps the flow: sent after the
- *     real SYN, the forgery cannot turn the connection round; sent ahead
- *     of it, the real SYN is dropped and the sender's own connection never
- *     opens, so neither order takes traffic out of the flow rules.
+ *  9. Each way of a flow comes from one side: the opener's way (dir 0)
+ *     from the side whose frame entered it, the reply way from the other.
+ *     A frame of a known flow from the wrong side carries the other side's
+ *     addresses (the two ends of a connection are never on one side of
+ *     the layer): a forgery, whatever its protocol, flags or the flow's
+ *     state. It moves nothing and the caller drops it (f->forged).
+ *     Whichever came first keeps the flow: sent after the real first
+ *     frame, the forgery cannot turn the connection round; sent ahead of
+ *     it (a spoofed SYN, or a spoofed bare ACK or datagram the table picks
+ *     up as a flow of its own), every real frame of the connection is the
+ *     one flagged, and it never opens, so neither order takes traffic out
+ *     of `to_server` or the HTTP parser (which reads the opener's way
+ *     only). The cost: a side that sends such a forgery blocks that one
+ *     address and port pair until the entry expires.
  */
 #include "ids/flow.h"
 
@@ -62,9 +68,7 @@ int ids_flow_track(struct fw_ct *ct, const struct fw_pkt *p, bool from_guest, ui
 	if (f->was_entry != FW_CT_NIL) {
 		const struct fw_ct_entry *e = &ct->e[f->was_entry];
 
-		if (dir == 1 && e->side == from_guest && e->proto == FW_PROTO_TCP &&
-		    e->tcp == FW_TCP_SYN_SENT &&
-		    (p->tcp_flags & (FW_TCP_SYN | FW_TCP_ACK | FW_TCP_RST)) == FW_TCP_SYN) {
+		if ((dir == 0) != (e->side == from_guest)) {
 			f->forged = true; /* invariant 9: nothing moved, nothing to undo */
 			f->was_entry = FW_CT_NIL;
 			return 0;

@@ -20,7 +20,8 @@ struct ids_flow {
 	uint8_t dir;	/* 0 from the side that opened it (to_server), 1 back */
 	bool est;	/* TCP: handshake done, not closed; else: both ways seen */
 	bool fresh;	/* a new flow: entered by this frame */
-	bool forged;	/* a SYN the other way from a flow's own opener: drop it */
+	bool forged;	/* of a known flow, from the side the other way's frames come
+			 * from (flow.c, invariant 9): drop it */
 	uint32_t entry;	/* its index in the table (FW_CT_NIL when not known) */
 	/* What ids_flow_undo needs: the flow the frame found (FW_CT_NIL: none)
 	 * and its state before the frame moved it. */

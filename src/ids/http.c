@@ -17,9 +17,10 @@
  *  3. Nothing is guessed: a buffer is present only when the bytes it names
  *     are in the segment (a partial request: its request line only).
  *
- * What it parses (the offline engine's semantics): a segment that starts
- * with one of its methods and a space; the header block ends at the
- * first "\r\n\r\n" or "\n\n". Request line: up to the first CR or LF; its
+ * What it parses (the offline engine's semantics): a segment that starts,
+ * after any CR and LF bytes (empty lines), with one of its methods and a
+ * space; the header block ends at the first empty line ("\n\n" or
+ * "\n\r\n"); names compare with letters folded alone. Request line: up to the first CR or LF; its
  * fields split at single spaces (method, raw URI, protocol). http.uri: the
  * raw URI with an absolute form reduced to its path, %XX decoded (a bad or
  * cut one kept as it is), then "/./" and "/../" resolved in the path (not
@@ -37,12 +38,19 @@
 
 #include "lib/rt.h"
 
+static uint8_t lower(uint8_t c)
+{
+	return c >= 'A' && c <= 'Z' ? (uint8_t)(c | 0x20) : c;
+}
+
+/* Letters alone fold (strncasecmp's): '-' | 0x20 is '-', and so is CR's,
+ * so folding every byte took "User\rAgent" for User-Agent. */
 static bool ci_eq(const uint8_t *a, uint32_t n, const char *b)
 {
 	uint32_t i = 0;
 
 	for (; i < n && b[i]; i++)
-		if ((a[i] | 0x20) != (b[i] | 0x20))
+		if (lower(a[i]) != lower((uint8_t)b[i]))
 			return false;
 	return i == n && !b[i];
 }
@@ -247,12 +255,22 @@ enum ids_http_kind ids_http_parse(const uint8_t *d, uint32_t n, struct ids_http 
 	const uint8_t *raw;
 
 	rt_memset(h, 0, sizeof(*h));
-	if (n > IDS_HTTP_SEG_MAX || !is_request(d, n))
+	if (n > IDS_HTTP_SEG_MAX)
 		return IDS_HTTP_NONE;
-	/* the block's end: the first "\r\n\r\n" or "\n\n" (http_data) */
+	/* empty lines before the request line: skipped, as servers (RFC 9112
+	 * 2.2, nginx, Apache) and the offline engine skip them (a request
+	 * behind one CRLF was no request here, and every HTTP rule missed it) */
+	while (n && (*d == '\r' || *d == '\n'))
+		d++, n--;
+	if (!is_request(d, n))
+		return IDS_HTTP_NONE;
+	/* the block's end: the first empty line, a LF after a LF with or
+	 * without a CR between (http_data): nginx and Apache end the block at
+	 * "\n\r\n" too, and a block the server ends there was never ending
+	 * here, so that its headers and body were no buffers at all */
 	for (uint32_t i = 1; i < n && !a; i++)
-		if (d[i] == '\n' && (d[i - 1] == '\n' || (i >= 3 && d[i - 1] == '\r' &&
-							  d[i - 2] == '\n' && d[i - 3] == '\r')))
+		if (d[i] == '\n' && (d[i - 1] == '\n' || (i >= 2 && d[i - 1] == '\r' &&
+							  d[i - 2] == '\n')))
 			a = i + 1;
 	while (le < n && d[le] != '\r' && d[le] != '\n')
 		le++;
@@ -281,7 +299,7 @@ enum ids_http_kind ids_http_parse(const uint8_t *d, uint32_t n, struct ids_http 
 		uint32_t k = 0;
 
 		for (uint32_t j = 0; j < h->len[IDS_BUF_HOST_RAW] && hv[j] != ':'; j++)
-			s->host[k++] = hv[j] >= 'A' && hv[j] <= 'Z' ? (uint8_t)(hv[j] | 0x20) : hv[j];
+			s->host[k++] = lower(hv[j]);
 		set(h, IDS_BUF_HOST, s->host, k);
 	}
 	/* the body bytes in this segment, up to Content-Length (digits only;

@@ -56,8 +56,8 @@ struct ids_http {
 };
 
 /*
- * The request in d[0 .. n), if it is one (it starts with a method the
- * offline engine knows, followed by a space), into h; the normalized
+ * The request in d[0 .. n), if it is one (after any CR and LF bytes, it
+ * starts with a method the offline engine knows, followed by a space), into h; the normalized
  * buffers written to s. Every read inside d[0 .. n), every write inside s;
  * linear in n (each byte is looked at a bounded number of times).
  */

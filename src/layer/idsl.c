@@ -497,7 +497,7 @@ static bool idsl_filter(const uint8_t *frame, uint32_t len, bool from_guest)
 			st.drops++;
 			return false;
 		}
-		if (fl.forged) { /* a SYN the other way from a flow's opener (flow.c) */
+		if (fl.forged) { /* from the wrong side for its way (flow.c, invariant 9) */
 			st.invalid++;
 			st.drops++;
 			return false;

@@ -483,6 +483,63 @@ static void test_flow_desync(void **state)
 	free(out.blob);
 }
 
+
+/*
+ * A side that spoofs the other side's addresses ahead of a connection (a
+ * bare ACK, picked up mid-stream as a flow of its own, or a datagram) must
+ * not make its own connection's requests the flow's reply way: there they
+ * would miss every `to_server` rule and the HTTP parser (which reads the
+ * opener's way only). Every real frame of the connection is flagged
+ * instead, and none of them is of the flow.
+ */
+static void test_flow_reversal(void **state)
+{
+	static struct fw_ct ct;
+	static const uint8_t key[FW_CT_KEY_BYTES] = {7, 8, 9};
+	struct ids_flow f;
+	const uint32_t c = IP(10, 0, 2, 15), s = IP(10, 0, 2, 2);
+	uint64_t now = 1000000000ull;
+
+	(void)state;
+	compile_hdr(NULL, 0);
+	fw_ct_init(&ct, key);
+	/* The peer, as if from the guest's server port: a flow of its own. */
+	assert_int_equal(ids_flow_track(&ct, tcp(c, s, 80, 41010, 5000, 6000, 0x10, 0), false,
+					now, &f), 0);
+	assert_true(f.known && f.fresh && !f.forged);
+	/* Its own connection to that port: each frame flagged, none of a flow
+	 * with the peer as the server. */
+	TRACK(tcp(s, c, 41010, 80, 100, 0, 0x02, 0));
+	assert_true(f.forged && !f.known);
+	TRACK(tcp(c, s, 80, 41010, 500, 101, 0x12, 0));
+	assert_true(f.forged && !f.known);
+	TRACK(tcp(s, c, 41010, 80, 101, 501, 0x10, 0));
+	assert_true(f.forged && !f.known);
+	TRACK(tcp(s, c, 41010, 80, 101, 501, 0x18, 4));
+	assert_true(f.forged && !f.known);
+	assert_false(TAKES(5, &pkt)); /* never from_server */
+	/* The same with UDP: a datagram as if from the guest's port 53. */
+	assert_int_equal(ids_flow_track(&ct, udp(c, s, 53, 5000), false, now, &f), 0);
+	assert_true(f.known && f.fresh);
+	TRACK(udp(s, c, 5000, 53));
+	assert_true(f.forged && !f.known);
+	/* The guest the other way round: a forged "reply" from its own side
+	 * ahead of its connection to a peer. */
+	assert_int_equal(ids_flow_track(&ct, tcp(s, c, 443, 42000, 1, 1, 0x10, 0), true, now, &f),
+			 0);
+	TRACK(tcp(c, s, 42000, 443, 100, 0, 0x02, 0));
+	assert_true(f.forged && !f.known);
+	/* A real connection, each way from its own side: never flagged. */
+	TRACK(tcp(s, c, 41011, 80, 100, 0, 0x02, 0));
+	assert_true(f.known && f.fresh && f.dir == 0 && !f.forged);
+	TRACK(tcp(c, s, 80, 41011, 500, 101, 0x12, 0));
+	assert_true(f.known && f.dir == 1 && !f.forged);
+	TRACK(tcp(s, c, 41011, 80, 101, 501, 0x18, 4));
+	assert_true(f.known && f.dir == 0 && f.est && !f.forged);
+	assert_true(TAKES(4, &pkt));
+	free(out.blob);
+}
+
 static const char fb_rules[] =
 	/* 0: sets a, silently; 1: isset a; 2: isnotset a|b (one of them clear);
 	 * 3: toggles b; 4: isset c, which no rule in-line sets: left out; 5: sets
@@ -608,7 +665,7 @@ int main(void)
 		cmocka_unit_test(test_pcre),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_headers),
-		cmocka_unit_test(test_flow), cmocka_unit_test(test_flow_desync),
+		cmocka_unit_test(test_flow), cmocka_unit_test(test_flow_desync), cmocka_unit_test(test_flow_reversal),
 		cmocka_unit_test(test_flowbits),
 		cmocka_unit_test(test_fields),
 	};

@@ -209,6 +209,42 @@ static void test_hostile(void **state)
 	}
 }
 
+/*
+ * Requests a server takes as such, each written so that a parser that
+ * misreads it hands no header or body buffer to the rules: every buffer
+ * is there, as the server sees it.
+ */
+static void test_evasion(void **state)
+{
+	/* empty lines before the request line (servers skip them) */
+	assert_int_equal(PARSE("\r\n\n\r\nGET /evil HTTP/1.1\r\nUser-Agent: sqlmap\r\n\r\n"),
+			 IDS_HTTP_REQUEST);
+	BUF(IDS_BUF_URI, "/evil");
+	BUF(IDS_BUF_UA, "sqlmap");
+	BUF(IDS_BUF_START, "GET /evil HTTP/1.1\r\nUser-Agent: sqlmap\r\n\r\n");
+	assert_int_equal(PARSE("\r\n\r\n"), IDS_HTTP_NONE);
+	assert_int_equal(PARSE("\r\nget / HTTP/1.1\r\n\r\n"), IDS_HTTP_NONE);
+	/* a block ended by "\n\r\n" (a LF-ended line, then CRLF): nginx and
+	 * Apache end it there and take the body after it */
+	assert_int_equal(PARSE("POST /x HTTP/1.1\r\nUser-Agent: sqlmap\r\nContent-Length: 4\n\r\n"
+			       "bodyX"),
+			 IDS_HTTP_REQUEST);
+	BUF(IDS_BUF_UA, "sqlmap");
+	BUF(IDS_BUF_REQ_BODY, "body");
+	BUF(IDS_BUF_HEADER_RAW, "User-Agent: sqlmap\r\nContent-Length: 4\n");
+	BUF(IDS_BUF_HEADER, "User-Agent: sqlmap\r\nContent-Length: 4\r\n");
+	assert_int_equal(PARSE("GET / HTTP/1.0\n\r\n"), IDS_HTTP_REQUEST);
+	assert_int_equal(h.nh, 0);
+	/* names compare with letters folded, nothing else: "User\rAgent" is
+	 * not User-Agent, "uSeR-aGeNt" is */
+	assert_int_equal(PARSE("GET / HTTP/1.1\r\nUser\rAgent: x\r\nHost\x1a: h\r\n\r\n"),
+			 IDS_HTTP_REQUEST);
+	NOBUF(IDS_BUF_UA);
+	NOBUF(IDS_BUF_HOST);
+	assert_int_equal(PARSE("GET / HTTP/1.1\r\nuSeR-aGeNt: x\r\n\r\n"), IDS_HTTP_REQUEST);
+	BUF(IDS_BUF_UA, "x");
+}
+
 /* ---- the compiler and the blob ------------------------------------------- */
 
 static struct ids_blob_out out;
@@ -407,6 +443,7 @@ int main(void)
 		cmocka_unit_test(test_request),
 		cmocka_unit_test(test_uri),
 		cmocka_unit_test(test_hostile),
+		cmocka_unit_test(test_evasion),
 		cmocka_unit_test(test_load),
 		cmocka_unit_test(test_check),
 		cmocka_unit_test(test_scan),

@@ -15,6 +15,7 @@
  *  4. one Hyperscan scan per buffer: only the rules whose fast pattern was
  *     found (and those with no usable fast pattern) are checked in full.
  */
+#include <ctype.h>
 #include <hs/hs.h>
 #include <stdlib.h>
 #include <string.h>
@@ -763,8 +764,9 @@ static int ci_eq(const uint8_t *a, uint32_t n, const char *b)
 	size_t bn = strlen(b);
 	if (n != bn)
 		return 0;
+	/* letters alone fold (strncasecmp's): '-' | 0x20 is CR's | 0x20 */
 	for (uint32_t i = 0; i < n; i++)
-		if ((a[i] | 0x20) != (b[i] | 0x20))
+		if (tolower(a[i]) != tolower((unsigned char)b[i]))
 			return 0;
 	return 1;
 }
@@ -1262,7 +1264,9 @@ static void http_data(struct ids_engine *e, struct flow *f, int dir, const uint8
 			while (take < n && hp->alen < IDS_HTTP_HDR_MAX) {
 				hp->acc[hp->alen++] = d[take++];
 				uint32_t a = hp->alen;
-				if ((a >= 4 && !memcmp(hp->acc + a - 4, "\r\n\r\n", 4)) ||
+				/* the first empty line: "\n\n" or "\n\r\n", as
+				 * nginx and Apache end a header block */
+				if ((a >= 3 && !memcmp(hp->acc + a - 3, "\n\r\n", 3)) ||
 				    (a >= 2 && !memcmp(hp->acc + a - 2, "\n\n", 2))) {
 					end = true;
 					break;
@@ -1456,6 +1460,10 @@ static bool is_http_req(const uint8_t *d, uint32_t n)
 {
 	static const char *const m[] = { "GET ", "POST ", "HEAD ", "PUT ", "DELETE ", "OPTIONS ",
 					 "CONNECT ", "PATCH ", "TRACE ", "PROPFIND " };
+	/* empty lines before the request line, as servers skip them (RFC 9112
+	 * 2.2) and http_data does between messages */
+	while (n && (*d == '\r' || *d == '\n'))
+		d++, n--;
 	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
 		size_t l = strlen(m[i]);
 		if (n >= l && !memcmp(d, m[i], l))
