@@ -341,6 +341,11 @@ bench-fw: deps
 	@bench/fw.sh
 
 # The guest's network through layers alone (iperf3, ping, exits per frame).
+# A guest's CPU-bound work on 4 vCPUs behind 5 layers against depth 1 (docs/benchmarks-smp.md).
+bench-smp: deps
+	@$(MAKE) --no-print-directory all images
+	@bench/smp.sh
+
 bench-net: deps
 	@$(MAKE) --no-print-directory all images
 	@bench/iperf.sh
@@ -357,7 +362,7 @@ format:
 clean:
 	rm -rf $(B)
 
-.PHONY: all unit cli ids-verify-all ids-diff layers fuzz fuzz-build fuzz-smoke deps images system check demo bench bench-fw bench-ids bench-net bench-jail format clean
+.PHONY: all unit cli ids-verify-all ids-diff layers fuzz fuzz-build fuzz-smoke deps images system check demo bench bench-fw bench-ids bench-net bench-smp bench-jail format clean
 -include $(shell find $(B)/obj $(B)/test/obj $(B)/unchecked $(B)/asan $(B)/fuzzobj $(B)/unit -type f -name '*.d' 2>/dev/null)
 
 # ---- layers (ring-3 images) -------------------------------------------------

@@ -13,15 +13,16 @@
 T=layers_smp
 need_layers $T
 
-# one NAME CPUS LAYERS
+# one NAME CPUS LAYERS [rampart options...]
 one() {
 	n=$1 c=$2 L=$3
+	shift 3
 	seed=$$$c
 	img=$SCRATCH/disk-$n.img
 	truncate -s 64M "$img"
 	want=$(pattern "$seed" 24 | sha)
 	wantd=$(pattern "$seed" 4 | sha)
-	guest_tolerant "$SCRATCH/$n.log" smp "$seed" --layers "$L" --cpus "$c" --disk "$img"
+	guest_tolerant "$SCRATCH/$n.log" smp "$seed" --layers "$L" --cpus "$c" --disk "$img" "$@"
 	rc=$?
 	f=$(head -c 4194304 "$img" | sha)
 	cpus=$(res "$SCRATCH/$n.log" cpus) busy=$(res "$SCRATCH/$n.log" busy_cpus)
@@ -38,6 +39,24 @@ one() {
 one cpus2-depth3 2 pass,vmm
 one cpus4-depth3 4 pass,vmm
 one cpus2-depth6 2 pass,pass,pass,pass,vmm
+
+# The network too, at once: 2 vCPUs behind pass,vmm, jobs, disk and 1 MiB
+# each way over a tap (as t_layers_net.sh), every sha256 compared.
+if net_setup; then
+	pattern h2g 1 >"$SCRATCH/h2g"
+	rm -f "$SCRATCH/g2h" "$SCRATCH/hold"
+	net_listen "$SCRATCH/g2h" "$SCRATCH/h2g"
+	one cpus2-net 2 pass,vmm --net "tap:$TAP"
+	net_wait 5
+	log=$SCRATCH/cpus2-net.log
+	wg=$(pattern net-g2h 1 | sha) wh=$(sha <"$SCRATCH/h2g")
+	if [ "$(res "$log" net_rc)" != 0 ]; then notok "$T cpus2-net network" "the guest's net.sh failed (rc $(res "$log" net_rc))"; tail_log "$log"
+	elif [ "$(res "$log" net_send_sha256)" != "$wg" ] || [ "$(sha <"$SCRATCH/g2h")" != "$wg" ]; then notok "$T cpus2-net network" "guest->host bytes differ"; tail_log "$log"
+	elif [ "$(res "$log" net_recv_sha256)" != "$wh" ]; then notok "$T cpus2-net network" "host->guest bytes differ"; tail_log "$log"
+	else ok "$T cpus2-net network (1 MiB each way over a tap while the jobs and the disk ran, sha256 equal on both sides)"; fi
+else
+	notok "$T cpus2-net" "cannot create the namespace and tap"
+fi
 
 # The watch below a guest with 2 vCPUs (needs System.map, as t_layers_watch.sh).
 MAP=$IMG/System.map
