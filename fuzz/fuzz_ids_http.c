@@ -68,7 +68,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			for (e = g + 1; e < r[i].nitems && it[at + e].buf == b; e++)
 				;
 			if (h.p[b])
-				ids_walk(it + at + g, e - g, bytes, h.p[b], h.len[b], ends + g,
+				ids_walk(it + at + g, e - g, bytes, h.p[b], h.len[b], 0, ends + g,
 					 &budget);
 		}
 	return 0;

@@ -34,9 +34,10 @@ uint32_t hsrt_cpuid1_ecx(void);
  * scratch grown to serve it too. NULL, or why not. */
 const char *hsrt_load(unsigned slot, const void *db, size_t len);
 
-/* Called for each pattern that matched (HS_FLAG_SINGLEMATCH: once per
- * pattern per scan, at its first match), with the offset just past that
- * match; nonzero stops the scan. */
+/* Called for each match of a pattern (with HS_FLAG_SINGLEMATCH, as the
+ * compiler gives the HTTP buffers' patterns: once per pattern per scan, at
+ * its first match), with the offset just past that match; nonzero stops
+ * the scan. */
 typedef int (*hsrt_match_fn)(unsigned id, uint64_t to, void *ctx);
 
 /* Scan data[0 .. len) with database `slot`: 0 when the whole buffer was

@@ -19,6 +19,10 @@
  *     window's length), so one rule's walk over a payload of n bytes costs
  *     at most about IDS_WALK_STEPS_MAX x 2n byte comparisons (x
  *     WALK_KMP_MIN for short contents), as the offline engine's memmem.
+ *  6. With min_end (a stream's window whose bytes from min_end on are
+ *     new), a match counts only when a positive content's match ends past
+ *     min_end, as the offline engine's: every positive content's next
+ *     occurrence is then tried, not only those a relative one hangs on.
  *  5. Every comparison is taken from the caller's budget, and a search
  *     that would go past it stops there: the walk then says -1, so all
  *     the walks of one frame together make at most the budget's
@@ -160,9 +164,11 @@ static bool window(const struct ids_blob_item *c, uint32_t prev, uint32_t len, i
 }
 
 int ids_walk(const struct ids_blob_item *it, unsigned n, const uint8_t *bytes,
-	     const uint8_t *p, uint32_t len, uint32_t *ends, uint64_t *budget)
+	     const uint8_t *p, uint32_t len, uint32_t min_end, uint32_t *ends, uint64_t *budget)
 {
 	uint32_t prev[IDS_BLOB_CONTENTS_MAX + 1], from[IDS_BLOB_CONTENTS_MAX];
+	/* the furthest end of a positive content's match before item k */
+	uint32_t maxend[IDS_BLOB_CONTENTS_MAX + 1];
 	int64_t hi[IDS_BLOB_CONTENTS_MAX];
 	bool rel_later[IDS_BLOB_CONTENTS_MAX];
 	uint32_t steps = 0;
@@ -176,13 +182,17 @@ int ids_walk(const struct ids_blob_item *it, unsigned n, const uint8_t *bytes,
 		rel_later[i] = any;
 		any |= !!(it[i].flags & IDS_BLOB_I_RELATIVE);
 	}
-	prev[0] = 0;
+	prev[0] = maxend[0] = 0;
 	for (;;) {
 		const struct ids_blob_item *c;
 		bool ok = false;
 
-		if (k == n)
+		/* a stream's window: the match must end in its new bytes
+		 * (invariant 6) */
+		if (k == n && (!min_end || maxend[n] > min_end))
 			return 1;
+		if (k == n)
+			goto back;
 		c = &it[k];
 		if (enter) {
 			int64_t lo, h;
@@ -207,6 +217,7 @@ int ids_walk(const struct ids_blob_item *it, unsigned n, const uint8_t *bytes,
 				ends[k] = (uint32_t)at + c->len;
 				from[k] = (uint32_t)at + 1;
 				prev[k + 1] = ends[k];
+				maxend[k + 1] = ends[k] > maxend[k] ? ends[k] : maxend[k];
 				k++;
 				enter = true;
 				continue;
@@ -217,10 +228,12 @@ int ids_walk(const struct ids_blob_item *it, unsigned n, const uint8_t *bytes,
 		}
 		if (ok) { /* a negated content absent: on, from the same place */
 			prev[k + 1] = prev[k];
+			maxend[k + 1] = maxend[k];
 			k++;
 			enter = true;
 			continue;
 		}
+back:
 		/* Back to the latest positive content with a relative one after
 		 * it, to its next occurrence; a negated content only passes the
 		 * failure on. */
@@ -228,7 +241,7 @@ int ids_walk(const struct ids_blob_item *it, unsigned n, const uint8_t *bytes,
 			if (!k)
 				return 0;
 			k--;
-			if ((it[k].flags & IDS_BLOB_I_NEGATED) || !rel_later[k])
+			if ((it[k].flags & IDS_BLOB_I_NEGATED) || (!rel_later[k] && !min_end))
 				continue;
 			if (++steps > IDS_WALK_STEPS_MAX)
 				return -1;

@@ -36,12 +36,15 @@
  * match, nocase, startswith, endswith; a negated content must be absent
  * from the range its modifiers name. When a later relative content fails,
  * the next occurrence of an earlier one is tried (backtracking).
+ * With min_end > 0 (a stream's window whose bytes from min_end on are
+ * new), they match only when a positive content's match ends past it.
  * 1: they match, and ends[k] is where positive item k's match ends; 0:
  * they do not; -1: IDS_WALK_STEPS_MAX was reached first, or *budget (byte
  * comparisons left to the frame; what the walk made is taken from it) ran
  * out (the caller decides: the layer fails closed).
  */
 int ids_walk(const struct ids_blob_item *it, unsigned n, const uint8_t *bytes,
-	     const uint8_t *p, uint32_t len, uint32_t *ends, uint64_t *budget);
+	     const uint8_t *p, uint32_t len, uint32_t min_end, uint32_t *ends,
+	     uint64_t *budget);
 
 #endif

@@ -50,6 +50,17 @@
  *     in http_partial); each buffer present is scanned once, with its own
  *     database, and a match reported for a pattern of another buffer
  *     stops the scan (invariant 2).
+ *  9. When a rule has payload contents, TCP is reassembled per flow and
+ *     direction (src/ids/stream.h, the flow table then always runs): a
+ *     segment's new bytes are scanned with up to IDS_STREAM_TAIL bytes
+ *     that crossed before them, and a payload rule fires only on a match
+ *     that ends in the new bytes. Only what crosses joins a stream. In
+ *     ips mode (a drop rule in the blob) nothing crosses that the stream
+ *     could not account for: a segment ahead of the next in-order byte
+ *     (stream_ooo; TCP sends it again in order), one whose bytes already
+ *     seen differ from the tail (stream_diff), one whose direction needs
+ *     a tail when the pool has none (stream_nomem) is dropped; in ids mode
+ *     they are counted and scanned as packets.
  */
 #include "layer/idsl.h"
 
@@ -60,6 +71,7 @@
 #include "ids/http.h"
 #include "ids/pcrert.h"
 #include "ids/shim.h"
+#include "ids/stream.h"
 #include "ids/thr.h"
 #include "ids/walk.h"
 #include "layer/hc.h"
@@ -131,10 +143,22 @@ static struct ids_http_scratch *http_room;
  * flowbits. */
 static struct fw_ct *ct;
 static bool track;
+/* Reassembly (invariant 9): whether it runs, each flow entry's two
+ * directions, the tails' pool and the window a segment is scanned in, all
+ * in our own memory past the HTTP parser's; ips: a drop rule in the blob;
+ * rule_new: per rule, the frame in which a payload pattern of it matched
+ * ending in the window's new bytes. */
+static bool streams, ips;
+static struct ids_stream_dir *sdirs;
+static struct ids_stream_pool *spool;
+static uint8_t *swin;
+static uint64_t *rule_new;
+static uint64_t now_ns;
 static struct {
 	uint64_t frames, bytes, scanned, scanned_bytes, alerts, drops, invalid, scan_failed,
 	    unlogged, scan_cycles, pcre_runs, pcre_refuted, flows_full, walk_runs, walk_refuted,
-	    walk_limited, thr_suppressed, http_requests, http_partial;
+	    walk_limited, thr_suppressed, http_requests, http_partial, stream_segs, stream_ooo, stream_diff,
+	    stream_nomem;
 } st;
 
 /* The TSC (CR4.TSD is clear at CPL 3): what a scan costs, in cycles. */
@@ -193,6 +217,11 @@ void idsl_report(void)
 	line_kv(&l, "thr_evicted", thr ? thr->evicted : 0);
 	line_kv(&l, "http_requests", st.http_requests);
 	line_kv(&l, "http_partial", st.http_partial);
+	line_kv(&l, "stream_segs", st.stream_segs);
+	line_kv(&l, "stream_ooo", st.stream_ooo);
+	line_kv(&l, "stream_diff", st.stream_diff);
+	line_kv(&l, "stream_nomem", st.stream_nomem);
+	line_kv(&l, "stream_tails", streams ? spool->used : 0);
 	line_kv(&l, "rules", hdr->nrules);
 	line_kv(&l, "arena_bytes", hsrt_arena_used());
 	line_kv(&l, "uptime_s", ticks);
@@ -211,6 +240,8 @@ struct scan {
 	const uint8_t *bp[IDS_BLOB_BUFS];
 	uint32_t bl[IDS_BLOB_BUFS];
 	uint8_t buf;
+	/* the payload's bytes before this are a stream's tail (0: none) */
+	uint32_t min_end;
 	bool ports; /* p's ports are the frame's (TCP, UDP: not a later fragment) */
 	bool l4; /* p's L4 header is the frame's (not a later fragment) */
 	const struct ids_flow *flow; /* NULL: no rule has `flow`, no table */
@@ -270,10 +301,12 @@ static int on_match(unsigned id, uint64_t to, void *ctx)
 	 * compiled without single-match reports a pattern at every occurrence,
 	 * and 256 of them would carry into the frame number): so a rule
 	 * becomes a candidate at most once, and ncand <= nrules. */
+	ri = pats[id].rule;
+	if (s->min_end && s->buf == IDS_BUF_PKT && to > s->min_end)
+		rule_new[ri] = frame_no; /* a match in the new bytes (invariant 9) */
 	if (pat_frame[id] == frame_no)
 		return 0;
 	pat_frame[id] = frame_no;
-	ri = pats[id].rule;
 	pat_end[id] = to < s->bl[s->buf] ? (uint32_t)to : s->bl[s->buf];
 	if (seen[ri] >> 8 != frame_no)
 		seen[ri] = frame_no << 8;
@@ -337,8 +370,8 @@ static int walk_confirm(uint32_t ri, struct scan *s)
 		for (e = g + 1; e < n && it[e].buf == b; e++)
 			;
 		if (s->bp[b])
-			w = ids_walk(it + g, e - g, cbytes, s->bp[b], s->bl[b], ends + g,
-				     &s->walk_budget);
+			w = ids_walk(it + g, e - g, cbytes, s->bp[b], s->bl[b],
+				     b == IDS_BUF_PKT ? s->min_end : 0, ends + g, &s->walk_budget);
 		if (w < 0) {
 			st.walk_limited++;
 			return -1;
@@ -365,6 +398,11 @@ static int confirm(struct scan *s, uint64_t *bits)
 		const struct ids_blob_fb *fb = fbs + fb_first[ri];
 		int c;
 
+		/* in a stream's window, a payload rule that is not walked
+		 * needs a match in the new bytes (a walked one's walk asks) */
+		if (s->min_end && !r->nitems && !(r->flags & IDS_BLOB_HTTP) &&
+		    rule_new[ri] != frame_no)
+			continue;
 		if (!ids_rule_hdr_ok(hdr, r, s->p, s->ports, s->flow) ||
 		    !ids_rule_fields_ok(r, s->p, s->l4, s->len) ||
 		    (r->nfb && !ids_fb_check(fb, r->nfb, bits)))
@@ -471,7 +509,9 @@ static bool idsl_filter(const uint8_t *frame, uint32_t len, bool from_guest)
 	struct fw_pkt p;
 	struct ids_flow fl;
 	struct scan s = {.p = &p, .walk_budget = IDS_WALK_FRAME_BUDGET};
-	uint32_t off, n;
+	struct ids_seg_view sv = {IDS_SEG_NEW, 0, 0};
+	uint32_t off, n, owner = 0, sseq = 0;
+	bool seg = false;
 	uint64_t t0;
 	int r;
 
@@ -502,8 +542,13 @@ static bool idsl_filter(const uint8_t *frame, uint32_t len, bool from_guest)
 			st.drops++;
 			return false;
 		}
-		if (fl.fresh && fl.entry != FW_CT_NIL) /* an entry's bits start clear */
+		if (fl.fresh && fl.entry != FW_CT_NIL) { /* an entry's bits start clear */
 			rt_memset(fbits[fl.entry], 0, sizeof(fbits[fl.entry]));
+			if (streams) { /* and its streams empty */
+				ids_stream_reset(spool, fl.entry * 2);
+				ids_stream_reset(spool, fl.entry * 2 + 1);
+			}
+		}
 		s.flow = &fl;
 	}
 	s.l4 = p.l4_ok && p.frag != FW_FRAG_LATER;
@@ -512,6 +557,46 @@ static bool idsl_filter(const uint8_t *frame, uint32_t len, bool from_guest)
 	s.len = n;
 	s.bp[IDS_BUF_PKT] = s.data;
 	s.bl[IDS_BUF_PKT] = n;
+	/* A segment of a tracked TCP flow, whole (no fragment of one), not a
+	 * RST: its direction's stream (invariant 9). */
+	now_ns = ticks * IDSL_TICK_NS;
+	if (streams && s.flow && fl.known && fl.entry != FW_CT_NIL && p.proto == 6 && s.l4 &&
+	    p.frag == FW_FRAG_NONE && !(p.tcp_flags & FW_TCP_RST)) {
+		seg = true;
+		owner = fl.entry * 2 + fl.dir;
+		sseq = p.seq + ((p.tcp_flags & FW_TCP_SYN) ? 1u : 0u); /* a SYN's data after it */
+		if (n)
+			sv = ids_stream_classify(spool, owner, sseq, s.data, n);
+		bool refuse = false;
+		if (n && sv.kind == IDS_SEG_AHEAD) {
+			st.stream_ooo++;
+			refuse = ips; /* TCP sends it again, in order */
+		} else if (n && sv.kind == IDS_SEG_DIFF) {
+			st.stream_diff++;
+			refuse = ips;
+		}
+		if (!refuse && n && sv.kind != IDS_SEG_OLD && ids_stream_starved(spool, owner)) {
+			st.stream_nomem++;
+			refuse = ips;
+		}
+		if (refuse) {
+			st.drops++;
+			ids_flow_undo(ct, s.flow);
+			return false;
+		}
+		uint32_t tl;
+		const uint8_t *tail = ids_stream_tail(spool, owner, &tl);
+
+		if (tl && (sv.kind == IDS_SEG_NEW || sv.kind == IDS_SEG_DIFF)) {
+			/* the window: the tail, then the new bytes (ours win) */
+			rt_memcpy(swin, tail, tl);
+			rt_memcpy(swin + tl, s.data + sv.skip, n - sv.skip);
+			s.bp[IDS_BUF_PKT] = swin;
+			s.bl[IDS_BUF_PKT] = tl + n - sv.skip;
+			s.min_end = tl;
+			st.stream_segs++;
+		}
+	}
 	frame_no++;
 	st.scanned++;
 	st.scanned_bytes += n;
@@ -555,8 +640,13 @@ static bool idsl_filter(const uint8_t *frame, uint32_t len, bool from_guest)
 		st.drops++;
 		if (s.flow) /* only frames that cross move the flow table (flow.c) */
 			ids_flow_undo(ct, s.flow);
+		return false;
 	}
-	return !s.drop;
+	/* only what crosses joins the stream */
+	if (seg && ids_stream_commit(spool, owner, sseq, s.data, n, sv.skip,
+				     p.tcp_flags & FW_TCP_FIN, sv.kind == IDS_SEG_AHEAD) < 0)
+		st.stream_nomem++;
+	return true;
 }
 
 /* ---- lifecycle ------------------------------------------------------------- */
@@ -594,7 +684,18 @@ const struct rp_boot_info *idsl_setup(const struct rp_boot_info *info, uint8_t *
 	if (!rt_range_ok(at, sizeof(*http_room), info->mem_size))
 		idsl_fail("no room for the HTTP parser's buffers", NULL);
 	http_room = (struct ids_http_scratch *)(uintptr_t)at;
-	*child_base = (uint8_t *)(uintptr_t)align_up(at + sizeof(*http_room), BIG_PAGE);
+	at = align_up(at + sizeof(*http_room), PAGE);
+	if (!rt_range_ok(at, 2 * FW_CT_MAX * sizeof(*sdirs), info->mem_size))
+		idsl_fail("no room for the streams", NULL);
+	sdirs = (struct ids_stream_dir *)(uintptr_t)at;
+	at = align_up(at + 2 * FW_CT_MAX * sizeof(*sdirs), PAGE);
+	if (!rt_range_ok(at, sizeof(*spool) + IDS_STREAM_TAIL + IDS_STREAM_SEG_MAX,
+			 info->mem_size))
+		idsl_fail("no room for the streams' tails", NULL);
+	spool = (struct ids_stream_pool *)(uintptr_t)at;
+	swin = (uint8_t *)(uintptr_t)(at + sizeof(*spool));
+	*child_base = (uint8_t *)(uintptr_t)align_up(
+		at + sizeof(*spool) + IDS_STREAM_TAIL + IDS_STREAM_SEG_MAX, BIG_PAGE);
 	return &own;
 }
 
@@ -603,6 +704,17 @@ void idsl_seal(int64_t vm, uint64_t child_size)
 	if (hc_vm_map((uint64_t)vm, child_size, policy->gpa, align_up(policy->size, PAGE),
 		      RP_MAP_R) < 0)
 		idsl_fail("RP_HC_VM_MAP refused the policy's seal", NULL);
+}
+
+/* Whether the flow of a stream's owner (entry * 2 + direction) is gone:
+ * its entry freed, expired, closed, or no longer TCP (stream.h). */
+static bool stream_gone(void *ctx, uint32_t owner)
+{
+	const struct fw_ct_entry *e = &ct->e[owner / 2];
+
+	(void)ctx;
+	return !e->used || e->proto != FW_PROTO_TCP || e->expires <= now_ns ||
+	       e->tcp >= FW_TCP_TIME_WAIT;
 }
 
 /* The flow table's hash key (layer_key): a secret the child cannot know. */
@@ -651,6 +763,17 @@ void idsl_start(bool have_net)
 		track = track || rules[i].flow || rules[i].nfb;
 		thresholds = thresholds || rules[i].thr_type;
 		http_rules = http_rules || (rules[i].flags & IDS_BLOB_HTTP);
+		ips = ips || rules[i].action == IDS_BLOB_DROP;
+	}
+	/* payload contents: TCP is reassembled, through the flow table */
+	streams = hdr->dbs[IDS_BUF_PKT].size != 0;
+	track = track || streams;
+	if (streams) {
+		rule_new = malloc((uint64_t)hdr->nrules * sizeof(*rule_new));
+		if (!rule_new)
+			idsl_fail("no room for the rule table", NULL);
+		rt_memset(rule_new, 0, (uint64_t)hdr->nrules * sizeof(*rule_new));
+		ids_stream_init(spool, sdirs, 2 * FW_CT_MAX, stream_gone, NULL);
 	}
 	if (thresholds) {
 		uint8_t tkey[IDS_THR_KEY_BYTES];
@@ -690,6 +813,7 @@ void idsl_start(bool have_net)
 	line_dec(&l, hdr->npcre);
 	line_str(&l, " pcres");
 	line_str(&l, track ? ", flow table" : "");
+	line_str(&l, streams ? (ips ? ", tcp streams (ips)" : ", tcp streams") : "");
 	line_str(&l, thr ? ", thresholds" : "");
 	line_str(&l, http_rules ? ", http" : "");
 	line_str(&l, "; hyperscan ");

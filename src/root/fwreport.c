@@ -24,8 +24,9 @@ static const char *const ikeys[IDR_KEYS] = {
 	"frames", "bytes", "scanned", "scanned_bytes", "alerts", "drops", "invalid", "scan_failed",
 	"alerts_unlogged", "scan_cycles", "pcre_runs", "pcre_refuted", "flows_full", "walk_runs",
 	"walk_refuted", "walk_limited", "thr_suppressed", "thr_full", "flows_early",
-	"thr_evicted", "http_requests", "http_partial", "rules", "arena_bytes",
-	"uptime_s", "restarts", "flows"};
+	"thr_evicted", "http_requests", "http_partial", "stream_segs", "stream_ooo",
+	"stream_diff", "stream_nomem", "rules", "arena_bytes", "uptime_s", "restarts", "flows",
+	"stream_tails"};
 
 static const char *const tkeys[WTR_KEYS] = {
 	"checks", "changes", "alerts_unlogged", "hash_cycles", "check_cycles", "ctl_reads",

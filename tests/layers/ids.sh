@@ -172,11 +172,18 @@ fi
 # (tests/layers/ids/pcap.py rebuilds them from its disk) under the walked
 # drop rule, the walked rules and the thresholds of io.rules (and the
 # rule on the guest's frame 64, which tapio must not receive), in-line (a
-# run with those rules alone, so that the guest's 37 alert lines, which
-# come first, stay within the layer's 64 a second; the host's may be cut)
-# and offline: sid by sid, the same alerts.
+# run with those rules alone, the drop rule on the guest's ports only, the
+# host's drop markers dropped by a noalert rule, so that the guest's 38
+# alert lines are the only ones and stay within the layer's 64 a second:
+# the guest's last drop markers may reach the layer after tapio's first
+# frames, which it sends once it has the guest's allowed ones) and
+# offline: sid by sid, the same alerts.
 why="" agree=""
-grep -E 'sid:10000(02|04|2[0-3]);' "$T/io.rules" >"$T/walk.rules"
+{
+	grep -E 'sid:10000(04|2[0-3]);' "$T/io.rules"
+	grep -E 'sid:1000002;' "$T/io.rules" | sed 's/-> any any/-> any 5000:5003/'
+	echo 'drop udp any any -> any 6000:6003 (msg:"ids test: the host'"'"'s drop markers, silently"; content:"RAMPART-IDS-DROP"; flowbits:noalert; sid:1000008;)'
+} >"$T/walk.rules"
 n=ids4
 rm -f "$T/out.bin"
 exchange $n "udp frag" --layers ids,io --layer-args $SECT,$SEND,$RECV,1 --disk "$T/disk.img" --rules ids="$T/walk.rules"
@@ -233,6 +240,44 @@ if [ -z "$why" ]; then
 	ok "HTTP in-line: http.uri (normalized), http.host (lowercased, no port), http_user_agent on \$HTTP_PORTS fire on their requests and not on the same bytes elsewhere; a partial header block counted; offline the same (sid:count$agree)"
 else
 	notok "HTTP in-line" "$why"
+fi
+# TCP reassembly in-line: tapio's "split" segments of one flow to the
+# guest (tests/layers/tapio.c, split_seg[]; its sequence numbers wrap
+# through 0) under tests/layers/ids/split.rules (and io.rules' drop and
+# frame-64 rules, for the guest's frames). The drop marker lies across the
+# first two segments: the second is dropped, its alert blocked (without
+# reassembly it crossed: neither segment holds the marker); the segment
+# ahead of the stream is dropped (stream_ooo), the first one resent with a
+# byte changed is dropped (stream_diff), resent as it was it crosses, and a
+# clean second half crosses, scanned with the first's bytes before it. The
+# same frames offline (--midstream): the same alert.
+why=""
+{ grep -E 'sid:10000(02|04);' "$T/io.rules"; cat tests/layers/ids/split.rules; } >"$T/split.rules"
+n=ids6
+rm -f "$T/out.bin" "$T/split.pcap"
+TAPIO_SPLIT_PCAP=$T/split.pcap
+export TAPIO_SPLIT_PCAP
+exchange $n "udp split" --layers ids,io --layer-args $SECT,$SEND,$RECV,1 --disk "$T/disk.img" --rules ids="$T/split.rules"
+unset TAPIO_SPLIT_PCAP
+[ $rc = 0 ] && [ $trc = 0 ] || why="in-line: rampart exit $rc, tapio $trc ($(tail -1 "$T/tapio"))"
+in=$(grep -c '"event":"ids_alert",.*"action":"blocked","sid":1000040,.*"proto":"TCP","src_ip":"10.0.2.2","src_port":41000,"dest_ip":"10.0.2.15","dest_port":7000,"direction":"to_guest"' "$T/$n")
+[ "$in" = 1 ] || why="$why; $in blocked alerts of the split marker in-line, want 1"
+got="stream_segs=$(field stream_segs) stream_ooo=$(field stream_ooo) stream_diff=$(field stream_diff) stream_nomem=$(field stream_nomem) stream_tails=$(field stream_tails)"
+[ "$got" = "stream_segs=2 stream_ooo=1 stream_diff=1 stream_nomem=0 stream_tails=1" ] ||
+	why="$why; ids event: $got, want stream_segs=2 stream_ooo=1 stream_diff=1 stream_nomem=0 stream_tails=1"
+# the guest's UDP drop markers and its frame 64, the host's drop markers
+# and the copies of its frames to 6003 (as in the first run; no fragments
+# here), and the three segments
+want=$((SEND / 2 + 1 + RECVT / 2 + 3 * (RECVT / 4) + 3))
+[ "$(field drops)" = "$want" ] || why="$why; drops $(field drops), want $want"
+grep -q '"text":"ids: blob checked, 3 rules, .*, flow table, tcp streams (ips);' "$T/$n" || why="$why; the layer did not say it reassembles TCP"
+"$R" ids --rules "$T/split.rules" --pcap "$T/split.pcap" --eve "$T/eve" --no-checksum-check --midstream 2>"$T/offline" || why="$why; offline mode: $(tail -1 "$T/offline")"
+on=$(grep -c '"signature_id":1000040,' "$T/eve")
+[ "$on" = "$in" ] || why="$why; sid 1000040: $on alerts offline, $in in-line"
+if [ -z "$why" ]; then
+	ok "TCP reassembly in-line: a drop marker split over two segments drops the second (alert blocked), out-of-order and changed overlapping segments dropped and counted, the rest cross; offline the same alert"
+else
+	notok "TCP reassembly in-line" "$why"
 fi
 # The stack file's form, under a pass: the rules' path is relative to the
 # file; its vars make HOME_NET the guest alone, so that sid 1000010

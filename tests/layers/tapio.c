@@ -33,7 +33,9 @@
  * frames, each one TCP segment (PSH ACK, no handshake) from 10.0.2.2 port
  * 40000 + k to 10.0.2.15 (http_req[k]: its port and bytes); the guest
  * skips them. With TAPIO_HTTP_PCAP set, they are also written there as a
- * pcap (the offline mode's input, tests/layers/ids.sh).
+ * pcap (the offline mode's input, tests/layers/ids.sh). With "split" too
+ * (the ids suite), split_seg's TCP segments of one flow go to the guest,
+ * which skips them (written as a pcap too with TAPIO_SPLIT_PCAP set).
  *
  * Exit status 0 when every frame 0..count-1 came once and IN was sent;
  * 1 with a message otherwise.
@@ -196,11 +198,34 @@ static unsigned frag_frame(uint8_t *frame, unsigned k, const uint8_t dmac[6])
 	return ETH_HLEN + len;
 }
 
-/* "http": request k to the guest, as one TCP segment. */
-static unsigned http_frame(uint8_t *frame, unsigned k, const uint8_t dmac[6])
+/* "split": the segments of one TCP flow to the guest (10.0.2.2:41000 to
+ * 10.0.2.15:7000, PSH ACK, no handshake), in this order (tests/layers/ids.sh
+ * says what each must do under tests/layers/ids/split.rules): the first
+ * half of the drop marker; the segment completing it (dropped, its alert
+ * blocked); one 100 bytes ahead of the next in-order byte (dropped: out of
+ * order); the first segment again with one byte changed (dropped: its
+ * overlap differs); the first segment again as it was (crosses); the
+ * second half with a clean end instead (crosses: no marker). */
+#define SPLIT_N 6
+#define SPLIT_SEQ 0xfffffff0u /* the stream wraps through 0 on the way */
+static const struct {
+	uint32_t at; /* its sequence number, from SPLIT_SEQ */
+	const char *data;
+} split_seg[SPLIT_N] = {
+	{0, "GET /a HTTP/1.0 RAMPART-SPLIT-"},
+	{30, "DROP and more"},
+	{130, "far ahead"},
+	{0, "GET /a HTTP/1.0 RAMPART-SPLIX-"},
+	{0, "GET /a HTTP/1.0 RAMPART-SPLIT-"},
+	{30, "CLEAN and more"},
+};
+
+/* A TCP segment (PSH ACK) from 10.0.2.2:sport to 10.0.2.15:dport, at seq. */
+static unsigned tcp_frame(uint8_t *frame, unsigned sport, unsigned dport, uint32_t seq,
+			  const char *data, const uint8_t dmac[6])
 {
 	uint8_t *ip = frame + ETH_HLEN, *t = ip + 20;
-	unsigned n = (unsigned)strlen(http_req[k].req), len = 40 + n, sport = 40000 + k;
+	unsigned n = (unsigned)strlen(data), len = 40 + n;
 	uint32_t sum = 0;
 
 	memcpy(frame, dmac, 6);
@@ -219,15 +244,18 @@ static unsigned http_frame(uint8_t *frame, unsigned k, const uint8_t dmac[6])
 	ip[11] = (uint8_t)ip_csum(ip);
 	t[0] = (uint8_t)(sport >> 8);
 	t[1] = (uint8_t)sport;
-	t[2] = (uint8_t)(http_req[k].port >> 8);
-	t[3] = (uint8_t)http_req[k].port;
-	t[7] = 1; /* seq 1, ack 1 */
-	t[11] = 1;
+	t[2] = (uint8_t)(dport >> 8);
+	t[3] = (uint8_t)dport;
+	t[4] = (uint8_t)(seq >> 24);
+	t[5] = (uint8_t)(seq >> 16);
+	t[6] = (uint8_t)(seq >> 8);
+	t[7] = (uint8_t)seq;
+	t[11] = 1; /* ack 1 */
 	t[12] = 5 << 4;
 	t[13] = 0x18; /* PSH ACK */
 	t[14] = 0xff;
 	t[15] = 0xff;
-	memcpy(t + 20, http_req[k].req, n);
+	memcpy(t + 20, data, n);
 	/* the checksum over the pseudo-header and the segment */
 	for (unsigned i = 12; i < 20; i += 2)
 		sum += (uint32_t)ip[i] << 8 | ip[i + 1];
@@ -241,11 +269,18 @@ static unsigned http_frame(uint8_t *frame, unsigned k, const uint8_t dmac[6])
 	return ETH_HLEN + len;
 }
 
-/* The pcap of the "http" frames (TAPIO_HTTP_PCAP), or NULL. */
-static FILE *http_pcap(void)
+/* "http": request k to the guest, as one TCP segment (seq 1, ack 1). */
+static unsigned http_frame(uint8_t *frame, unsigned k, const uint8_t dmac[6])
+{
+	return tcp_frame(frame, 40000 + k, http_req[k].port, 1, http_req[k].req, dmac);
+}
+
+/* The pcap named by the environment's var (TAPIO_HTTP_PCAP: of the "http"
+ * frames, TAPIO_SPLIT_PCAP: of the "split" ones), or NULL. */
+static FILE *http_pcap(const char *var)
 {
 	static const uint32_t hdr[6] = {0xa1b2c3d4, 2 | 4u << 16, 0, 0, 65535, 1};
-	const char *path = getenv("TAPIO_HTTP_PCAP");
+	const char *path = getenv(var);
 	FILE *f = path ? fopen(path, "wb") : NULL;
 
 	if (f)
@@ -275,7 +310,7 @@ int main(int argc, char **argv)
 	bool learnt = false;
 	struct sockaddr_ll sa = {.sll_family = AF_PACKET, .sll_protocol = htons(ETHERTYPE)};
 	unsigned long count, got = 0, other = 0, again = 0, want, icmp = 0, icmp_want = 0;
-	bool repeats = false, udp = false, frag = false, http = false;
+	bool repeats = false, udp = false, frag = false, http = false, split = false;
 	pid_t noise = -1;
 	double timeout, deadline;
 	FILE *out, *in;
@@ -301,6 +336,7 @@ int main(int argc, char **argv)
 		udp |= !strcmp(argv[a], "udp");
 		frag |= !strcmp(argv[a], "frag");
 		http |= !strcmp(argv[a], "http");
+		split |= !strcmp(argv[a], "split");
 	}
 	want = count;
 	if (udp) { /* frames i % 4 < 2 only; every IPv4 frame is looked at */
@@ -414,10 +450,26 @@ int main(int argc, char **argv)
 			   sizeof(sa)) < 0)
 			return die("send");
 	if (udp && http) {
-		FILE *pc = http_pcap();
+		FILE *pc = http_pcap("TAPIO_HTTP_PCAP");
 
 		for (unsigned k = 0; k < HTTP_N; k++) {
 			unsigned len = http_frame(frame, k, guest);
+			uint32_t rec[4] = {k + 1, 0, len, len};
+
+			if (sendto(fd, frame, len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+				return die("send");
+			if (pc && (fwrite(rec, sizeof(rec), 1, pc) != 1 || fwrite(frame, len, 1, pc) != 1))
+				return die("pcap");
+		}
+		if (pc && fclose(pc))
+			return die("pcap");
+	}
+	if (udp && split) {
+		FILE *pc = http_pcap("TAPIO_SPLIT_PCAP");
+
+		for (unsigned k = 0; k < SPLIT_N; k++) {
+			unsigned len = tcp_frame(frame, 41000, 7000, SPLIT_SEQ + split_seg[k].at,
+						 split_seg[k].data, guest);
 			uint32_t rec[4] = {k + 1, 0, len, len};
 
 			if (sendto(fd, frame, len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0)

@@ -22,10 +22,11 @@ cat >"$SCRATCH/guest.rules" <<'R'
 alert tcp any any -> any any (msg:"system test: alert marker"; content:"RAMPART-IDS-ALERT"; sid:1000001; rev:1;)
 drop tcp any any -> any any (msg:"system test: drop marker"; content:"RAMPART-IDS-DROP"; sid:1000002; rev:1;)
 R
-# Each marker twice, 724 bytes apart (guest/work/idsprobe.sh): a content
-# split over two TCP segments is not seen (no reassembly in-line yet), and
-# two such markers cannot both straddle a boundary of segments of 1448
-# bytes or more.
+# Each marker twice, 724 bytes apart (guest/work/idsprobe.sh): written
+# when a content split over two TCP segments was not seen in-line (two such
+# markers cannot both straddle a boundary of segments of 1448 bytes or
+# more). The layer now reassembles TCP (docs/ids.md), so the first marker
+# is caught wherever the segments cut it; the checks below hold either way.
 marked() { # marked SEED HALF MARKER
 	pattern "$1" 1 | head -c "$2"
 	printf %s "$3"

@@ -155,8 +155,9 @@ static const char walk_rules[] =
 	"alert udp any any -> any any (content:\"ABABABABABABABAB\"; content:!\"ABABABABABABABAC\"; "
 	"distance:-10; within:24; sid:12;)\n";
 
-/* The walk of rule ri of the blob over p, and the offline engine's. */
-static int walk(unsigned ri, const uint8_t *p, uint32_t len)
+/* The walk of rule ri of the blob over p (a stream's window whose bytes
+ * from min_end on are new: 0 for a packet). */
+static int walk_from(unsigned ri, const uint8_t *p, uint32_t len, uint32_t min_end)
 {
 	const struct ids_blob_hdr *h = out.blob;
 	const struct ids_blob_rule *r = AT(struct ids_blob_rule, h->rule_off);
@@ -167,7 +168,13 @@ static int walk(unsigned ri, const uint8_t *p, uint32_t len)
 		first += r[i].nitems;
 	uint64_t budget = UINT64_MAX;
 
-	return ids_walk(it + first, r[ri].nitems, AT(uint8_t, h->bytes_off), p, len, ends, &budget);
+	return ids_walk(it + first, r[ri].nitems, AT(uint8_t, h->bytes_off), p, len, min_end, ends,
+			&budget);
+}
+
+static int walk(unsigned ri, const uint8_t *p, uint32_t len)
+{
+	return walk_from(ri, p, len, 0);
 }
 
 static void test_agreement(void **state)
@@ -176,7 +183,7 @@ static void test_agreement(void **state)
 	static const char *const piece[] = {"AB", "ab", "ABABABAB", "abababac", "AC", "x", "C"};
 	struct ids_ruleset rs;
 	uint8_t p[64];
-	unsigned matched = 0, runs = 0, hits[12] = {0};
+	unsigned matched = 0, runs = 0, hits[12] = {0}, smatched = 0, sruns = 0;
 	const char *why;
 
 	assert_int_equal(compile(walk_rules), 0);
@@ -214,8 +221,21 @@ static void test_agreement(void **state)
 			matched += w == 1;
 			hits[ri] += w == 1;
 			runs++;
+			/* a stream's window: a match must end past min_end, as
+			 * offline (every occurrence tried, not only those a
+			 * relative content hangs on) */
+			uint32_t me = (uint32_t)(random() % (len + 1));
+
+			w = walk_from(ri, p, len, me);
+			o = ids_match_buf(rs.rules[ri], IB_PKT, p, len, me);
+			if (w != (int)o)
+				fail_msg("sid %u on \"%.*s\" from %u: in-line %d, offline %d",
+					 rs.rules[ri]->sid, (int)len, (const char *)p, me, w, o);
+			smatched += w == 1;
+			sruns++;
 		}
 	}
+	assert_true(smatched > sruns / 40 && smatched < sruns - sruns / 20);
 	/* a test that can fail: both answers occur often, for each rule */
 	assert_true(matched > runs / 20 && matched < runs - runs / 20);
 	for (unsigned ri = 0; ri < rs.nrules; ri++)
@@ -229,6 +249,10 @@ static void test_agreement(void **state)
 	assert_int_equal(walk(2, (const uint8_t *)"AxB A", 5), 1); /* the last A has none */
 	assert_int_equal(walk(5, (const uint8_t *)"AxxC", 4), 1);
 	assert_int_equal(walk(5, (const uint8_t *)"xAxC", 4), 0);
+	/* in a window: the match ending in the old bytes does not count, a
+	 * later one (found only by trying B's next occurrence) does */
+	assert_int_equal(walk_from(0, (const uint8_t *)"ABxC|ABxC", 9, 5), 1);
+	assert_int_equal(walk_from(0, (const uint8_t *)"ABxC|xxxx", 9, 5), 0);
 	ids_ruleset_free(&rs);
 	free(out.blob);
 }
@@ -281,17 +305,17 @@ static void test_frame_budget(void **state)
 	r = AT(struct ids_blob_rule, h->rule_off);
 	it = AT(struct ids_blob_item, h->item_off);
 	memset(p, 'a', sizeof(p));
-	assert_int_equal(ids_walk(it, r[0].nitems, AT(uint8_t, h->bytes_off), p, sizeof(p), ends,
+	assert_int_equal(ids_walk(it, r[0].nitems, AT(uint8_t, h->bytes_off), p, sizeof(p), 0, ends,
 				  &budget),
 			 -1);
 	assert_int_equal(budget, 0);
 	assert_int_equal(ids_walk(it + r[0].nitems, r[1].nitems, AT(uint8_t, h->bytes_off), p,
-				  sizeof(p), ends, &budget),
+				  sizeof(p), 0, ends, &budget),
 			 -1);
 	/* an ordinary frame takes a little of it, and gets its answer */
 	budget = before = IDS_WALK_FRAME_BUDGET;
 	memcpy(p + 100, "aaaaaaaaaaaaaab", 15);
-	assert_int_equal(ids_walk(it, r[0].nitems, AT(uint8_t, h->bytes_off), p, 200, ends, &budget),
+	assert_int_equal(ids_walk(it, r[0].nitems, AT(uint8_t, h->bytes_off), p, 200, 0, ends, &budget),
 			 1);
 	assert_true(budget < before && before - budget < 20000);
 	free(out.blob);

@@ -712,8 +712,12 @@ int ids_blob_compile(const char *text, size_t len, const char *path, const char 
 				fprintf(errf, "rampart-policy: %s: out of memory\n", path);
 				goto done;
 			}
-			flags[npats] = HS_FLAG_SINGLEMATCH | HS_FLAG_DOTALL |
-				       (m->flags & CT_NOCASE ? HS_FLAG_CASELESS : 0);
+			/* the payload's patterns report every match: the layer's
+			 * stream windows need one that ends in the new bytes,
+			 * not the first (src/layer/idsl.c); a request's
+			 * buffers only ask whether */
+			flags[npats] = (buf == IDS_BUF_PKT ? 0 : HS_FLAG_SINGLEMATCH) |
+				       HS_FLAG_DOTALL | (m->flags & CT_NOCASE ? HS_FLAG_CASELESS : 0);
 			/* Hyperscan's offsets are where a match ends; a relative
 			 * content's place is the walk's to say (the prefilter only
 			 * asks that it is there). */
