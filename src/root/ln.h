@@ -125,6 +125,8 @@ enum {
  * each of LN_MAX_STACK_VCPUS.
  */
 #define LN_MAX_STARTED 16
+/* What takes a started vCPU's thread out of KVM_RUN (the chain's is SIGALRM). */
+#define LN_AP_KICK SIGUSR2
 
 struct ln_map {
 	uint64_t gpa, size;

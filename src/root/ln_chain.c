@@ -585,9 +585,13 @@ int ln_ap_start(struct ln_root *r, struct ln_vcpu *v)
 	v->root = r;
 	v->ap_state = LN_AP_RUN;
 	v->ap_stop = false;
-	/* Its thread takes SIGALRM (its kick) only: the operator's signals go to the chain. */
+	/*
+	 * Its thread takes its own kick (LN_AP_KICK) only: the operator's
+	 * signals and the chain's timer (SIGALRM, which a process-wide timer
+	 * sends to any thread that takes it) go to the chain.
+	 */
 	sigfillset(&keep);
-	sigdelset(&keep, SIGALRM);
+	sigdelset(&keep, LN_AP_KICK);
 	sigdelset(&keep, SIGSYS);
 	pthread_sigmask(SIG_BLOCK, &keep, &old);
 	err = pthread_create(&v->ap_thread, NULL, ap_main, v);
@@ -611,7 +615,7 @@ void ln_ap_stop(struct ln_root *r, struct ln_vcpu *v)
 	v->ap_state = LN_AP_HANDED; /* never taken again */
 	pthread_cond_broadcast(&r->ap_cond);
 	pthread_mutex_unlock(&r->ap_lock);
-	pthread_kill(v->ap_thread, SIGALRM);
+	pthread_kill(v->ap_thread, LN_AP_KICK);
 	pthread_join(v->ap_thread, NULL);
 	v->started = false;
 	r->nstarted--;
@@ -633,7 +637,7 @@ void ln_ap_hold(struct ln_root *r, struct ln_vcpu *v)
 	pthread_mutex_lock(&r->ap_lock);
 	__atomic_store_n(&v->ap_hold, true, __ATOMIC_SEQ_CST);
 	while (!v->ap_parked && !v->ap_stop) {
-		pthread_kill(v->ap_thread, SIGALRM);
+		pthread_kill(v->ap_thread, LN_AP_KICK);
 		clock_gettime(CLOCK_REALTIME, &t);
 		t.tv_nsec += 1000000; /* a kick that came before its KVM_RUN: again */
 		if (t.tv_nsec >= 1000000000L) {
@@ -924,6 +928,7 @@ int ln_signals_open(struct ln_root *r)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_timer;
 	sigaction(SIGALRM, &sa, NULL);
+	sigaction(LN_AP_KICK, &sa, NULL); /* the same: out of this thread's KVM_RUN */
 	sa.sa_handler = on_stop;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);

@@ -179,12 +179,13 @@ const char *lf_build(struct lf *f)
 	/*
 	 * Started vCPUs (RP_HC_VCPU_START) run threads here too: no jail adds
 	 * their lists, and their kicks (SIGALRM to the "chain", this thread,
-	 * and to them as they end) wake nothing but must not end the process.
+	 * LN_AP_KICK to them as they end) wake nothing but must not end the process.
 	 */
 	jail_defaults(&jc);
 	jc.off = true;
 	jail_configure(&jc);
 	signal(SIGALRM, SIG_IGN);
+	signal(LN_AP_KICK, SIG_IGN);
 	f->elf = make_elf();
 	f->elf_size = ELF_SIZE;
 	r = f->r = calloc(1, sizeof(*f->r));
