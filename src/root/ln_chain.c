@@ -750,7 +750,7 @@ void ln_chain_run(struct ln_root *r, struct ln_vcpu *top)
 			r->log_flush_ns = ln_now_ns() + LOG_INTERVAL_NS;
 		}
 		cur = events(r, top, cur);
-		if (r->ap_pending) {
+		if (__atomic_load_n(&r->ap_pending, __ATOMIC_SEQ_CST)) {
 			struct ln_vcpu *next = ap_deliver(r, top, cur);
 
 			if (next)
@@ -887,8 +887,16 @@ int ln_signals_open(struct ln_root *r)
 	sigaction(SIGTERM, &sa, NULL);
 	sa.sa_handler = on_report;
 	sigaction(SIGUSR1, &sa, NULL);
+	/*
+	 * The timer kicks the chain's thread by name (SIGEV_THREAD_ID): a
+	 * signal for the whole process goes to any thread that takes it, and
+	 * a started vCPU's thread takes SIGALRM (its own kick), which would
+	 * kick that vCPU and leave the chain running past the layers' timers.
+	 * (glibc 2.36 names the tid field only as _sigev_un._tid.)
+	 */
 	memset(&sev, 0, sizeof(sev));
-	sev.sigev_notify = SIGEV_SIGNAL;
+	sev.sigev_notify = SIGEV_THREAD_ID;
+	sev._sigev_un._tid = gettid();
 	sev.sigev_signo = SIGALRM;
 	r->timer_ok = timer_create(CLOCK_MONOTONIC, &sev, &r->timer) == 0;
 	return 0;

@@ -789,6 +789,62 @@ static void test_vcpu_start(void **state)
 	assert_int_equal(f->r->nstarted, LN_MAX_STARTED - 1);
 }
 
+/*
+ * The chain's timer signals the chain's thread by name: a started vCPU's
+ * thread takes SIGALRM too (its kick), and a signal for the process would
+ * go to whichever thread takes it, the chain's vCPU running on untimed.
+ * Here the chain's thread blocks SIGALRM and another takes it: the timer's
+ * signal must still wait for the chain.
+ */
+static volatile int taker_state; /* 1: it takes SIGALRM; 2: it ends */
+
+static void *alrm_taker(void *arg)
+{
+	sigset_t one;
+
+	sigemptyset(&one);
+	sigaddset(&one, SIGALRM);
+	pthread_sigmask(SIG_UNBLOCK, &one, NULL);
+	taker_state = 1;
+	while (taker_state != 2)
+		usleep(1000);
+	return arg;
+}
+
+static void test_timer_kicks_chain(void **state)
+{
+	struct lf *f = *state;
+	struct itimerspec its = {.it_value.tv_nsec = 1000000};
+	struct timespec none = {0};
+	sigset_t one, old, pending;
+	pthread_t t;
+
+	sigemptyset(&one);
+	sigaddset(&one, SIGALRM);
+	pthread_sigmask(SIG_BLOCK, &one, &old);
+	taker_state = 0;
+	assert_int_equal(pthread_create(&t, NULL, alrm_taker, NULL), 0);
+	while (!taker_state)
+		usleep(1000);
+	assert_int_equal(ln_signals_open(f->r), 0);
+	if (!f->r->timer_ok)
+		skip();
+	assert_int_equal(timer_settime(f->r->timer, 0, &its, NULL), 0);
+	usleep(100000);
+	sigpending(&pending);
+	assert_true(sigismember(&pending, SIGALRM));
+	assert_int_equal(sigtimedwait(&one, NULL, &none), SIGALRM);
+	taker_state = 2;
+	pthread_join(t, NULL);
+	ln_signals_close(f->r);
+	f->r->timer_ok = false;
+	signal(SIGALRM, SIG_IGN);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGUSR1, SIG_DFL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
 /* ---- a grandchild's control state (RP_HC_VCPU_CTL) ------------------------------ */
 
 #define CTL_FILL 0xa5 /* what the caller's buffer holds before a call: unchanged on refusal */
@@ -1048,6 +1104,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_irqchip_guest, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vcpu_start, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_timer_kicks_chain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vcpu_ctl, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vcpu_ctl_hostile, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kvm_fails, setup, teardown),
