@@ -699,11 +699,13 @@ struct ln_vcpu *ln_ap_route(struct ln_root *r, struct ln_vcpu *ap, bool *answere
 static struct ln_vcpu *ap_deliver(struct ln_root *r, struct ln_vcpu *top, struct ln_vcpu *cur)
 {
 	struct ln_vcpu *v, *ap, *next;
+	unsigned answers = 0;
 	bool answered;
 
 	for (v = top; v && v != cur && __atomic_load_n(&r->ap_pending, __ATOMIC_SEQ_CST);
 	     v = v->running)
-		while (v->running && (ap = ln_ap_take(r, v->running->node))) {
+		while (v->running && answers++ < LN_AP_ANSWERS &&
+		       (ap = ln_ap_take(r, v->running->node))) {
 			next = ln_ap_route(r, ap, &answered);
 			if (!answered)
 				return next;

@@ -475,6 +475,7 @@ static int64_t hc_run(struct ln_root *r, struct ln_vcpu *v, const struct hc_args
 	struct rp_exit e;
 
 	struct ln_vcpu *run, *ap;
+	unsigned answers = 0;
 	bool answered;
 
 	if (!c)
@@ -539,7 +540,7 @@ static int64_t hc_run(struct ln_root *r, struct ln_vcpu *v, const struct hc_args
 	}
 	v->running = c;
 	/* An exit of a started vCPU of c's VM that waits is the answer now. */
-	while ((ap = ln_ap_take(r, c->node))) {
+	while (answers++ < LN_AP_ANSWERS && (ap = ln_ap_take(r, c->node))) {
 		struct ln_vcpu *to = ln_ap_route(r, ap, &answered);
 
 		if (!answered) {
