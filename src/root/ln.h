@@ -301,6 +301,7 @@ struct ln_vcpu *ln_violation(struct ln_root *r, struct ln_vcpu *v, const char *w
 int ln_ap_start(struct ln_root *r, struct ln_vcpu *v);
 void ln_ap_stop(struct ln_root *r, struct ln_vcpu *v);
 bool ln_ap_handed(struct ln_root *r, struct ln_vcpu *v);
+bool ln_ap_busy(struct ln_root *r, struct ln_vcpu *v);
 void ln_ap_resume(struct ln_root *r, struct ln_vcpu *v);
 struct ln_vcpu *ln_ap_take(struct ln_root *r, struct ln_node *n);
 bool ln_ap_exited_below(struct ln_root *r, const struct ln_node *n);

@@ -613,6 +613,17 @@ void ln_ap_stop(struct ln_root *r, struct ln_vcpu *v)
 	r->nstarted--;
 }
 
+/*
+ * Is v a started vCPU whose exit is not with its parent: its thread in
+ * KVM_RUN or free to go there at any moment? Then no other ioctl may touch
+ * it (KVM holds a vCPU's mutex for the whole of KVM_RUN: the chain's
+ * thread would wait as long as the guest runs, deaf to every stop).
+ */
+bool ln_ap_busy(struct ln_root *r, struct ln_vcpu *v)
+{
+	return v->started && !ln_ap_handed(r, v);
+}
+
 /* Does v's exit wait for its parent's answer? */
 bool ln_ap_handed(struct ln_root *r, struct ln_vcpu *v)
 {

@@ -147,6 +147,29 @@ static int64_t hc_vcpu_create(struct ln_root *r, struct ln_vcpu *v, const struct
  * exit at a time), never the one the caller runs or has run, at most
  * LN_MAX_STARTED in the stack.
  */
+/*
+ * Does a vCPU of the caller other than v run a vCPU of c (its pending
+ * RP_HC_VCPU_RUN)? A VM with started vCPUs has one runner: their exits
+ * complete its run, the one in the chain; a second, elsewhere in the
+ * caller, would get them off the chain's path.
+ */
+static bool other_runner(const struct ln_vcpu *v, const struct ln_node *c)
+{
+	for (unsigned i = 0; i < v->node->nvcpus; i++)
+		if (v->node->vcpus[i] != v && v->node->vcpus[i]->running &&
+		    v->node->vcpus[i]->running->node == c)
+			return true;
+	return false;
+}
+
+static bool has_started(const struct ln_node *c)
+{
+	for (unsigned i = 0; i < c->nvcpus; i++)
+		if (c->vcpus[i]->started)
+			return true;
+	return false;
+}
+
 static int64_t hc_vcpu_start(struct ln_root *r, struct ln_vcpu *v, const struct hc_args *a,
 			     struct ln_vcpu **next)
 {
@@ -161,23 +184,28 @@ static int64_t hc_vcpu_start(struct ln_root *r, struct ln_vcpu *v, const struct 
 	for (unsigned i = 0; i < v->node->nvcpus; i++)
 		if (v->node->vcpus[i]->running == c)
 			return -RP_EBUSY;
+	if (other_runner(v, c->node))
+		return -RP_EBUSY;
 	if (r->nstarted >= LN_MAX_STARTED)
 		return -RP_EQUOTA;
 	return ln_ap_start(r, c) ? -RP_ENOMEM : 0;
 }
 
-static int64_t hc_vcpu_state(struct ln_node *n, const struct hc_args *a, bool set)
+static int64_t hc_vcpu_state(struct ln_root *r, struct ln_node *n, const struct hc_args *a,
+			     bool set)
 {
 	struct ln_vcpu *v = ln_vcpu_of(n, a->a0);
 	uint8_t *p = ln_node_ptr(n, a->a1, sizeof(struct rp_vcpu_state),
 			      set ? RP_MAP_R : RP_MAP_R | RP_MAP_W);
 	struct rp_vcpu_state st;
-	int r;
+	int ret;
 
 	if (!v)
 		return -RP_EBADH;
 	if (v->dead)
 		return -RP_EDEAD;
+	if (ln_ap_busy(r, v)) /* in KVM_RUN on its thread: KVM would hold us there */
+		return -RP_EBUSY;
 	if (!p)
 		return -RP_EFAULT;
 	if (set) {
@@ -188,10 +216,10 @@ static int64_t hc_vcpu_state(struct ln_node *n, const struct hc_args *a, bool se
 		v->sealed = false; /* and its tables checked again before it runs */
 		return kvm_state_set(v->fd, &st) ? -RP_EINVAL : 0;
 	}
-	r = kvm_state_get(v->fd, &st) ? -RP_EDEAD : 0;
-	if (!r)
+	ret = kvm_state_get(v->fd, &st) ? -RP_EDEAD : 0;
+	if (!ret)
 		memcpy(p, &st, sizeof(st));
-	return r;
+	return ret;
 }
 
 static int64_t hc_irq_line(struct ln_root *r, struct ln_vcpu *v, const struct hc_args *a,
@@ -313,9 +341,10 @@ static int64_t hc_map_info(struct ln_root *r, struct ln_vcpu *v, const struct hc
  * RP_HC_MAP_INFO: nothing outside the caller's subtree is named (a1 is
  * resolved in a0's table only, so the caller's own children and any other
  * subtree are out of reach), nothing changes. Every vCPU of the stack is
- * out of KVM_RUN while a call is answered: the chain thread runs them all
- * and answers this one, so the state read is the one the vCPU stopped
- * with and resumes from.
+ * out of KVM_RUN while a call is answered (the chain thread runs them all
+ * and answers this one; a started vCPU of a guest only while its exit is
+ * with its parent, else EBUSY), so the state read is the one the vCPU
+ * stopped with and resumes from.
  */
 static int64_t hc_vcpu_ctl(struct ln_root *r, struct ln_vcpu *v, const struct hc_args *a,
 			   struct ln_vcpu **next)
@@ -329,6 +358,8 @@ static int64_t hc_vcpu_ctl(struct ln_root *r, struct ln_vcpu *v, const struct hc
 		return -RP_EBADH;
 	if (g->dead)
 		return -RP_EDEAD;
+	if (ln_ap_busy(r, g))
+		return -RP_EBUSY;
 	if (!p)
 		return -RP_EFAULT;
 	if (kvm_ctl_get(g->fd, &ctl))
@@ -497,6 +528,8 @@ static int64_t hc_run(struct ln_root *r, struct ln_vcpu *v, const struct hc_args
 	for (unsigned i = 0; i < v->node->nvcpus; i++)
 		if (v->node->vcpus[i] != v && v->node->vcpus[i]->running == run)
 			return -RP_EBUSY; /* one runner per vCPU */
+	if (has_started(c->node) && other_runner(v, c->node))
+		return -RP_EBUSY; /* and per VM with started vCPUs */
 	/* Lines and events for the child first: they stick whatever follows. */
 	if ((a->a2 | a->a3) >> RP_MAX_LINES || (a->a4 & ~(uint64_t)RP_EV_NET) ||
 	    (a->a2 && !c->node->irqchip) || (a->a4 && c->node->irqchip))
@@ -561,13 +594,13 @@ static int64_t hc_version(struct ln_root *r, struct ln_vcpu *v, const struct hc_
 static int64_t hc_vcpu_set(struct ln_root *r, struct ln_vcpu *v, const struct hc_args *a,
 			   struct ln_vcpu **next)
 {
-	return hc_vcpu_state(v->node, a, true);
+	return hc_vcpu_state(r, v->node, a, true);
 }
 
 static int64_t hc_vcpu_get(struct ln_root *r, struct ln_vcpu *v, const struct hc_args *a,
 			   struct ln_vcpu **next)
 {
-	return hc_vcpu_state(v->node, a, false);
+	return hc_vcpu_state(r, v->node, a, false);
 }
 
 static int64_t hc_timer(struct ln_root *r, struct ln_vcpu *v, const struct hc_args *a,

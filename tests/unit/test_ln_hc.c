@@ -717,6 +717,8 @@ static void test_exit(void **state)
 
 /* ---- started vCPUs (RP_HC_VCPU_START) ------------------------------------------- */
 
+#define CTL_FILL 0xa5 /* what the caller's buffer holds before a call: unchanged on refusal */
+
 /* Waits (5 s at most) for n exits of started vCPUs to wait for the chain. */
 static void ap_pending_is(struct lf *f, int n)
 {
@@ -726,18 +728,22 @@ static void ap_pending_is(struct lf *f, int n)
 	assert_int_equal(__atomic_load_n(&f->r->ap_pending, __ATOMIC_SEQ_CST), n);
 }
 
-/* A guest with an irqchip and n vCPUs, vCPU 0's state set: its handle. */
-static int64_t smp_guest(struct lf *f, unsigned n)
+/* A guest of v's layer with an irqchip and n vCPUs, vCPU 0's state set: its handle. */
+static int64_t smp_guest_of(struct ln_vcpu *v, unsigned n)
 {
-	int64_t g = hc(f->va, RP_HC_VM_CREATE, RP_VM_IRQCHIP, 0, 0, 0, 0);
+	int64_t g = hc(v, RP_HC_VM_CREATE, RP_VM_IRQCHIP, 0, 0, 0, 0);
 
 	assert_true(g > 0);
 	for (unsigned i = 0; i < n; i++)
-		assert_int_equal(hc(f->va, RP_HC_VCPU_CREATE, (uint64_t)g, 0, 0, 0, 0),
-				 VCPU_H(g, i));
-	memset(state_at(f->a), 0, sizeof(struct rp_vcpu_state));
-	assert_int_equal(hc(f->va, RP_HC_VCPU_SET, VCPU_H(g, 0), LF_STATE_GPA, 0, 0, 0), 0);
+		assert_int_equal(hc(v, RP_HC_VCPU_CREATE, (uint64_t)g, 0, 0, 0, 0), VCPU_H(g, i));
+	memset(state_at(v->node), 0, sizeof(struct rp_vcpu_state));
+	assert_int_equal(hc(v, RP_HC_VCPU_SET, VCPU_H(g, 0), LF_STATE_GPA, 0, 0, 0), 0);
 	return g;
+}
+
+static int64_t smp_guest(struct lf *f, unsigned n)
+{
+	return smp_guest_of(f->va, n);
 }
 
 /*
@@ -787,6 +793,61 @@ static void test_vcpu_start(void **state)
 	/* destroying a guest ends its threads */
 	assert_int_equal(hc(f->va, RP_HC_VM_DESTROY, (uint64_t)g, 0, 0, 0, 0), 0);
 	assert_int_equal(f->r->nstarted, LN_MAX_STARTED - 1);
+}
+
+/*
+ * A started vCPU is KVM_RUN's until its exit is with its parent: no other
+ * ioctl reaches it before (KVM would hold the chain's thread until the
+ * guest's vCPU next exits, for ever for one waiting for its SIPI). Here
+ * its exit waits for the chain, not yet handed on.
+ */
+static void test_vcpu_start_busy(void **state)
+{
+	struct lf *f = *state;
+	int64_t g = smp_guest(f, 2);
+
+	assert_int_equal(hc(f->va, RP_HC_VCPU_START, VCPU_H(g, 1), 0, 0, 0, 0), 0);
+	ap_pending_is(f, 1);
+	memset(state_at(f->a), 0, sizeof(struct rp_vcpu_state));
+	assert_int_equal(hc(f->va, RP_HC_VCPU_SET, VCPU_H(g, 1), LF_STATE_GPA, 0, 0, 0),
+			 -RP_EBUSY);
+	assert_int_equal(hc(f->va, RP_HC_VCPU_GET, VCPU_H(g, 1), LF_STATE_GPA, 0, 0, 0),
+			 -RP_EBUSY);
+	/* nor from layer 1, A's parent, reading its grandchild's control state */
+	memset(state_at(f->bottom), CTL_FILL, sizeof(struct rp_vcpu_ctl));
+	assert_int_equal(hc(f->v0, RP_HC_VCPU_CTL, f->h_a, VCPU_H(g, 1), LF_STATE_GPA, 0, 0),
+			 -RP_EBUSY);
+	/* vCPU 0, never started, is the caller's as before */
+	assert_int_equal(hc(f->va, RP_HC_VCPU_GET, VCPU_H(g, 0), LF_STATE_GPA, 0, 0, 0), 0);
+	assert_int_equal(hc(f->v0, RP_HC_VCPU_CTL, f->h_a, VCPU_H(g, 0), LF_STATE_GPA, 0, 0), 0);
+}
+
+/*
+ * A VM with started vCPUs has one runner in its parent: a second vCPU of
+ * the parent running another of its vCPUs would get the started ones'
+ * exits off the chain's path. Layer 1's v1 and v2 here.
+ */
+static void test_vcpu_start_one_runner(void **state)
+{
+	struct lf *f = *state;
+	struct rp_exit *e = (struct rp_exit *)lf_guest(f->bottom, LF_EXIT_GPA, sizeof(*e));
+	int64_t g = smp_guest_of(f->v2, 4);
+
+	assert_int_equal(hc(f->v2, RP_HC_VCPU_START, VCPU_H(g, 3), 0, 0, 0, 0), 0);
+	ap_pending_is(f, 1);
+	/* v2 runs vCPU 0 and gets the started one's exit at once */
+	assert_int_equal(hc(f->v2, RP_HC_VCPU_RUN, VCPU_H(g, 0), LF_EXIT_GPA, 0, 0, 0), 0);
+	assert_int_equal(e->vcpu, VCPU_H(g, 3));
+	assert_null(f->v2->running);
+	/* v1 runs vCPU 1: then v2 may run none of that VM, nor start one */
+	assert_int_equal(hc(f->v1, RP_HC_VCPU_RUN, VCPU_H(g, 1), LF_EXIT_GPA, 0, 0, 0),
+			 LF_PENDING);
+	assert_int_equal(hc(f->v2, RP_HC_VCPU_RUN, VCPU_H(g, 0), LF_EXIT_GPA, 0, 0, 0),
+			 -RP_EBUSY);
+	assert_int_equal(hc(f->v2, RP_HC_VCPU_START, VCPU_H(g, 2), 0, 0, 0, 0), -RP_EBUSY);
+	assert_ptr_equal(f->v1->running, ln_vcpu_of(f->bottom, VCPU_H(g, 1)));
+	assert_null(f->v2->running);
+	assert_int_equal(f->r->nstarted, 1);
 }
 
 /*
@@ -847,7 +908,6 @@ static void test_timer_kicks_chain(void **state)
 
 /* ---- a grandchild's control state (RP_HC_VCPU_CTL) ------------------------------ */
 
-#define CTL_FILL 0xa5 /* what the caller's buffer holds before a call: unchanged on refusal */
 
 static struct rp_vcpu_ctl *ctl_at(struct ln_node *n)
 {
@@ -1104,6 +1164,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_irqchip_guest, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vcpu_start, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vcpu_start_busy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vcpu_start_one_runner, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_timer_kicks_chain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vcpu_ctl, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vcpu_ctl_hostile, setup, teardown),
