@@ -387,9 +387,15 @@ int layer_stack_run(const struct ln_stack *s, struct ln_result *res)
 free:
 	ln_watch_stop(&r);
 	net_dev_close(r.tap);
+	/*
+	 * The tree first: it joins the threads of started vCPUs, which run
+	 * their guest in this memory until then; unmapped under them, its range
+	 * could be mapped again for something of the root's and reached by
+	 * the guest through their still-live KVM slots.
+	 */
+	ln_node_free(&r, bottom);
 	if (r.bottom_host)
 		munmap(r.bottom_host, r.bottom_size);
-	ln_node_free(&r, bottom);
 out:
 	ln_signals_close(&r);
 	if (r.kvm_fd >= 0)

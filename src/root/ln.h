@@ -127,6 +127,14 @@ enum {
 #define LN_MAX_STARTED 16
 /* What takes a started vCPU's thread out of KVM_RUN (the chain's is SIGALRM). */
 #define LN_AP_KICK SIGUSR2
+/*
+ * Exits of started vCPUs the root answers itself (an InterruptStatus read,
+ * RP_HC_ISR) in one pass of the chain or one RP_HC_VCPU_RUN: a guest whose
+ * vCPUs read it in a loop would otherwise hold the chain's thread in that
+ * loop, away from the operator's stop (invariant 10) and the layers'
+ * timers. The rest wait for the next pass (the chain's vCPU is kicked).
+ */
+#define LN_AP_ANSWERS LN_MAX_STARTED
 
 struct ln_map {
 	uint64_t gpa, size;

@@ -745,11 +745,13 @@ struct ln_vcpu *ln_ap_route(struct ln_root *r, struct ln_vcpu *ap, bool *answere
 static struct ln_vcpu *ap_deliver(struct ln_root *r, struct ln_vcpu *top, struct ln_vcpu *cur)
 {
 	struct ln_vcpu *v, *ap, *next;
+	unsigned answers = 0;
 	bool answered;
 
 	for (v = top; v && v != cur && __atomic_load_n(&r->ap_pending, __ATOMIC_SEQ_CST);
 	     v = v->running)
-		while (v->running && (ap = ln_ap_take(r, v->running->node))) {
+		while (v->running && answers++ < LN_AP_ANSWERS &&
+		       (ap = ln_ap_take(r, v->running->node))) {
 			next = ln_ap_route(r, ap, &answered);
 			if (!answered)
 				return next;
@@ -796,7 +798,7 @@ void ln_chain_run(struct ln_root *r, struct ln_vcpu *top)
 			r->log_flush_ns = ln_now_ns() + LOG_INTERVAL_NS;
 		}
 		cur = events(r, top, cur);
-		if (r->ap_pending) {
+		if (__atomic_load_n(&r->ap_pending, __ATOMIC_SEQ_CST)) {
 			struct ln_vcpu *next = ap_deliver(r, top, cur);
 
 			if (next)
@@ -934,8 +936,16 @@ int ln_signals_open(struct ln_root *r)
 	sigaction(SIGTERM, &sa, NULL);
 	sa.sa_handler = on_report;
 	sigaction(SIGUSR1, &sa, NULL);
+	/*
+	 * The timer kicks the chain's thread by name (SIGEV_THREAD_ID): a
+	 * signal for the whole process goes to any thread that takes it, and
+	 * a started vCPU's thread takes SIGALRM (its own kick), which would
+	 * kick that vCPU and leave the chain running past the layers' timers.
+	 * (glibc 2.36 names the tid field only as _sigev_un._tid.)
+	 */
 	memset(&sev, 0, sizeof(sev));
-	sev.sigev_notify = SIGEV_SIGNAL;
+	sev.sigev_notify = SIGEV_THREAD_ID;
+	sev._sigev_un._tid = gettid();
 	sev.sigev_signo = SIGALRM;
 	r->timer_ok = timer_create(CLOCK_MONOTONIC, &sev, &r->timer) == 0;
 	return 0;

@@ -147,6 +147,29 @@ static int64_t hc_vcpu_create(struct ln_root *r, struct ln_vcpu *v, const struct
  * exit at a time), never the one the caller runs or has run, at most
  * LN_MAX_STARTED in the stack.
  */
+/*
+ * Does a vCPU of the caller other than v run a vCPU of c (its pending
+ * RP_HC_VCPU_RUN)? A VM with started vCPUs has one runner: their exits
+ * complete its run, the one in the chain; a second, elsewhere in the
+ * caller, would get them off the chain's path.
+ */
+static bool other_runner(const struct ln_vcpu *v, const struct ln_node *c)
+{
+	for (unsigned i = 0; i < v->node->nvcpus; i++)
+		if (v->node->vcpus[i] != v && v->node->vcpus[i]->running &&
+		    v->node->vcpus[i]->running->node == c)
+			return true;
+	return false;
+}
+
+static bool has_started(const struct ln_node *c)
+{
+	for (unsigned i = 0; i < c->nvcpus; i++)
+		if (c->vcpus[i]->started)
+			return true;
+	return false;
+}
+
 static int64_t hc_vcpu_start(struct ln_root *r, struct ln_vcpu *v, const struct hc_args *a,
 			     struct ln_vcpu **next)
 {
@@ -161,19 +184,21 @@ static int64_t hc_vcpu_start(struct ln_root *r, struct ln_vcpu *v, const struct 
 	for (unsigned i = 0; i < v->node->nvcpus; i++)
 		if (v->node->vcpus[i]->running == c)
 			return -RP_EBUSY;
+	if (other_runner(v, c->node))
+		return -RP_EBUSY;
 	if (r->nstarted >= LN_MAX_STARTED)
 		return -RP_EQUOTA;
 	return ln_ap_start(r, c) ? -RP_ENOMEM : 0;
 }
 
-static int64_t hc_vcpu_state(struct ln_root *rt, struct ln_node *n, const struct hc_args *a,
+static int64_t hc_vcpu_state(struct ln_root *r, struct ln_node *n, const struct hc_args *a,
 			     bool set)
 {
 	struct ln_vcpu *v = ln_vcpu_of(n, a->a0);
 	uint8_t *p = ln_node_ptr(n, a->a1, sizeof(struct rp_vcpu_state),
 			      set ? RP_MAP_R : RP_MAP_R | RP_MAP_W);
 	struct rp_vcpu_state st;
-	int r;
+	int ret;
 
 	if (!v)
 		return -RP_EBADH;
@@ -187,17 +212,17 @@ static int64_t hc_vcpu_state(struct ln_root *rt, struct ln_node *n, const struct
 			return -RP_EPERM; /* the child keeps the state it had */
 		v->pinned = false; /* the parent sets a new state: pinned again at its next exit */
 		v->sealed = false; /* and its tables checked again before it runs */
-		ln_ap_hold(rt, v);
-		r = kvm_state_set(v->fd, &st) ? -RP_EINVAL : 0;
-		ln_ap_release(rt, v);
-		return r;
+		ln_ap_hold(r, v); /* out of KVM_RUN: KVM would make us wait for its next exit */
+		ret = kvm_state_set(v->fd, &st) ? -RP_EINVAL : 0;
+		ln_ap_release(r, v);
+		return ret;
 	}
-	ln_ap_hold(rt, v);
-	r = kvm_state_get(v->fd, &st) ? -RP_EDEAD : 0;
-	ln_ap_release(rt, v);
-	if (!r)
+	ln_ap_hold(r, v);
+	ret = kvm_state_get(v->fd, &st) ? -RP_EDEAD : 0;
+	ln_ap_release(r, v);
+	if (!ret)
 		memcpy(p, &st, sizeof(st));
-	return r;
+	return ret;
 }
 
 static int64_t hc_irq_line(struct ln_root *r, struct ln_vcpu *v, const struct hc_args *a,
@@ -319,9 +344,10 @@ static int64_t hc_map_info(struct ln_root *r, struct ln_vcpu *v, const struct hc
  * RP_HC_MAP_INFO: nothing outside the caller's subtree is named (a1 is
  * resolved in a0's table only, so the caller's own children and any other
  * subtree are out of reach), nothing changes. Every vCPU of the stack is
- * out of KVM_RUN while a call is answered: the chain thread runs them all
- * and answers this one, so the state read is the one the vCPU stopped
- * with and resumes from.
+ * out of KVM_RUN while a call is answered (the chain thread runs them all
+ * and answers this one; a started vCPU of a guest only while its exit is
+ * with its parent, else EBUSY), so the state read is the one the vCPU
+ * stopped with and resumes from.
  */
 static int64_t hc_vcpu_ctl(struct ln_root *r, struct ln_vcpu *v, const struct hc_args *a,
 			   struct ln_vcpu **next)
@@ -485,6 +511,7 @@ static int64_t hc_run(struct ln_root *r, struct ln_vcpu *v, const struct hc_args
 	struct rp_exit e;
 
 	struct ln_vcpu *run, *ap;
+	unsigned answers = 0;
 	bool answered;
 
 	if (!c)
@@ -506,6 +533,8 @@ static int64_t hc_run(struct ln_root *r, struct ln_vcpu *v, const struct hc_args
 	for (unsigned i = 0; i < v->node->nvcpus; i++)
 		if (v->node->vcpus[i] != v && v->node->vcpus[i]->running == run)
 			return -RP_EBUSY; /* one runner per vCPU */
+	if (has_started(c->node) && other_runner(v, c->node))
+		return -RP_EBUSY; /* and per VM with started vCPUs */
 	/* Lines and events for the child first: they stick whatever follows. */
 	if ((a->a2 | a->a3) >> RP_MAX_LINES || (a->a4 & ~(uint64_t)RP_EV_NET) ||
 	    (a->a2 && !c->node->irqchip) || (a->a4 && c->node->irqchip))
@@ -549,7 +578,7 @@ static int64_t hc_run(struct ln_root *r, struct ln_vcpu *v, const struct hc_args
 	}
 	v->running = c;
 	/* An exit of a started vCPU of c's VM that waits is the answer now. */
-	while ((ap = ln_ap_take(r, c->node))) {
+	while (answers++ < LN_AP_ANSWERS && (ap = ln_ap_take(r, c->node))) {
 		struct ln_vcpu *to = ln_ap_route(r, ap, &answered);
 
 		if (!answered) {

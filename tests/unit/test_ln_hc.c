@@ -717,6 +717,8 @@ static void test_exit(void **state)
 
 /* ---- started vCPUs (RP_HC_VCPU_START) ------------------------------------------- */
 
+#define CTL_FILL 0xa5 /* what the caller's buffer holds before a call: unchanged on refusal */
+
 /* Waits (5 s at most) for n exits of started vCPUs to wait for the chain. */
 static void ap_pending_is(struct lf *f, int n)
 {
@@ -726,18 +728,22 @@ static void ap_pending_is(struct lf *f, int n)
 	assert_int_equal(__atomic_load_n(&f->r->ap_pending, __ATOMIC_SEQ_CST), n);
 }
 
-/* A guest with an irqchip and n vCPUs, vCPU 0's state set: its handle. */
-static int64_t smp_guest(struct lf *f, unsigned n)
+/* A guest of v's layer with an irqchip and n vCPUs, vCPU 0's state set: its handle. */
+static int64_t smp_guest_of(struct ln_vcpu *v, unsigned n)
 {
-	int64_t g = hc(f->va, RP_HC_VM_CREATE, RP_VM_IRQCHIP, 0, 0, 0, 0);
+	int64_t g = hc(v, RP_HC_VM_CREATE, RP_VM_IRQCHIP, 0, 0, 0, 0);
 
 	assert_true(g > 0);
 	for (unsigned i = 0; i < n; i++)
-		assert_int_equal(hc(f->va, RP_HC_VCPU_CREATE, (uint64_t)g, 0, 0, 0, 0),
-				 VCPU_H(g, i));
-	memset(state_at(f->a), 0, sizeof(struct rp_vcpu_state));
-	assert_int_equal(hc(f->va, RP_HC_VCPU_SET, VCPU_H(g, 0), LF_STATE_GPA, 0, 0, 0), 0);
+		assert_int_equal(hc(v, RP_HC_VCPU_CREATE, (uint64_t)g, 0, 0, 0, 0), VCPU_H(g, i));
+	memset(state_at(v->node), 0, sizeof(struct rp_vcpu_state));
+	assert_int_equal(hc(v, RP_HC_VCPU_SET, VCPU_H(g, 0), LF_STATE_GPA, 0, 0, 0), 0);
 	return g;
+}
+
+static int64_t smp_guest(struct lf *f, unsigned n)
+{
+	return smp_guest_of(f->va, n);
 }
 
 /*
@@ -794,9 +800,123 @@ static void test_vcpu_start(void **state)
 	assert_int_equal(f->r->nstarted, LN_MAX_STARTED - 1);
 }
 
+/*
+ * A started vCPU's state is read and set with its thread parked out of
+ * KVM_RUN (KVM would hold the chain's thread until the guest's vCPU next
+ * exits, for ever for one waiting for its SIPI), then let go. Here its
+ * exit waits for the chain, not yet handed on, and still does after.
+ */
+static void test_vcpu_start_busy(void **state)
+{
+	struct lf *f = *state;
+	int64_t g = smp_guest(f, 2);
+	struct ln_vcpu *ap;
+
+	assert_int_equal(hc(f->va, RP_HC_VCPU_START, VCPU_H(g, 1), 0, 0, 0, 0), 0);
+	ap_pending_is(f, 1);
+	ap = ln_vcpu_of(f->a, VCPU_H(g, 1));
+	memset(state_at(f->a), 0, sizeof(struct rp_vcpu_state));
+	assert_int_equal(hc(f->va, RP_HC_VCPU_SET, VCPU_H(g, 1), LF_STATE_GPA, 0, 0, 0), 0);
+	assert_int_equal(hc(f->va, RP_HC_VCPU_GET, VCPU_H(g, 1), LF_STATE_GPA, 0, 0, 0), 0);
+	/* and from layer 1, A's parent, reading its grandchild's control state */
+	memset(state_at(f->bottom), CTL_FILL, sizeof(struct rp_vcpu_ctl));
+	assert_int_equal(hc(f->v0, RP_HC_VCPU_CTL, f->h_a, VCPU_H(g, 1), LF_STATE_GPA, 0, 0), 0);
+	/* each with its thread parked, then let go; its exit still waits for the chain */
+	assert_true(ap->ap_parked);
+	assert_false(ap->ap_hold);
+	assert_int_equal(ap->ap_state, LN_AP_EXITED);
+	assert_int_equal(f->r->ap_pending, 1);
+	/* vCPU 0, never started, is the caller's as before */
+	assert_int_equal(hc(f->va, RP_HC_VCPU_GET, VCPU_H(g, 0), LF_STATE_GPA, 0, 0, 0), 0);
+	assert_int_equal(hc(f->v0, RP_HC_VCPU_CTL, f->h_a, VCPU_H(g, 0), LF_STATE_GPA, 0, 0), 0);
+}
+
+/*
+ * A VM with started vCPUs has one runner in its parent: a second vCPU of
+ * the parent running another of its vCPUs would get the started ones'
+ * exits off the chain's path. Layer 1's v1 and v2 here.
+ */
+static void test_vcpu_start_one_runner(void **state)
+{
+	struct lf *f = *state;
+	struct rp_exit *e = (struct rp_exit *)lf_guest(f->bottom, LF_EXIT_GPA, sizeof(*e));
+	int64_t g = smp_guest_of(f->v2, 4);
+
+	assert_int_equal(hc(f->v2, RP_HC_VCPU_START, VCPU_H(g, 3), 0, 0, 0, 0), 0);
+	ap_pending_is(f, 1);
+	/* v2 runs vCPU 0 and gets the started one's exit at once */
+	assert_int_equal(hc(f->v2, RP_HC_VCPU_RUN, VCPU_H(g, 0), LF_EXIT_GPA, 0, 0, 0), 0);
+	assert_int_equal(e->vcpu, VCPU_H(g, 3));
+	assert_null(f->v2->running);
+	/* v1 runs vCPU 1: then v2 may run none of that VM, nor start one */
+	assert_int_equal(hc(f->v1, RP_HC_VCPU_RUN, VCPU_H(g, 1), LF_EXIT_GPA, 0, 0, 0),
+			 LF_PENDING);
+	assert_int_equal(hc(f->v2, RP_HC_VCPU_RUN, VCPU_H(g, 0), LF_EXIT_GPA, 0, 0, 0),
+			 -RP_EBUSY);
+	assert_int_equal(hc(f->v2, RP_HC_VCPU_START, VCPU_H(g, 2), 0, 0, 0, 0), -RP_EBUSY);
+	assert_ptr_equal(f->v1->running, ln_vcpu_of(f->bottom, VCPU_H(g, 1)));
+	assert_null(f->v2->running);
+	assert_int_equal(f->r->nstarted, 1);
+}
+
+/*
+ * The chain's timer signals the chain's thread by name: a started vCPU's
+ * thread takes SIGALRM too (its kick), and a signal for the process would
+ * go to whichever thread takes it, the chain's vCPU running on untimed.
+ * Here the chain's thread blocks SIGALRM and another takes it: the timer's
+ * signal must still wait for the chain.
+ */
+static volatile int taker_state; /* 1: it takes SIGALRM; 2: it ends */
+
+static void *alrm_taker(void *arg)
+{
+	sigset_t one;
+
+	sigemptyset(&one);
+	sigaddset(&one, SIGALRM);
+	pthread_sigmask(SIG_UNBLOCK, &one, NULL);
+	taker_state = 1;
+	while (taker_state != 2)
+		usleep(1000);
+	return arg;
+}
+
+static void test_timer_kicks_chain(void **state)
+{
+	struct lf *f = *state;
+	struct itimerspec its = {.it_value.tv_nsec = 1000000};
+	struct timespec none = {0};
+	sigset_t one, old, pending;
+	pthread_t t;
+
+	sigemptyset(&one);
+	sigaddset(&one, SIGALRM);
+	pthread_sigmask(SIG_BLOCK, &one, &old);
+	taker_state = 0;
+	assert_int_equal(pthread_create(&t, NULL, alrm_taker, NULL), 0);
+	while (!taker_state)
+		usleep(1000);
+	assert_int_equal(ln_signals_open(f->r), 0);
+	if (!f->r->timer_ok)
+		skip();
+	assert_int_equal(timer_settime(f->r->timer, 0, &its, NULL), 0);
+	usleep(100000);
+	sigpending(&pending);
+	assert_true(sigismember(&pending, SIGALRM));
+	assert_int_equal(sigtimedwait(&one, NULL, &none), SIGALRM);
+	taker_state = 2;
+	pthread_join(t, NULL);
+	ln_signals_close(f->r);
+	f->r->timer_ok = false;
+	signal(SIGALRM, SIG_IGN);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGUSR1, SIG_DFL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
 /* ---- a grandchild's control state (RP_HC_VCPU_CTL) ------------------------------ */
 
-#define CTL_FILL 0xa5 /* what the caller's buffer holds before a call: unchanged on refusal */
 
 static struct rp_vcpu_ctl *ctl_at(struct ln_node *n)
 {
@@ -1053,6 +1173,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_irqchip_guest, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vcpu_start, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vcpu_start_busy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vcpu_start_one_runner, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_timer_kicks_chain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vcpu_ctl, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vcpu_ctl_hostile, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kvm_fails, setup, teardown),
