@@ -165,6 +165,7 @@ enum rp_exit_reason {
 #define RP_EV_TIMER (1u << 0)
 #define RP_EV_NET (1u << 1)   /* a device the caller's parent gives it has work (a frame) */
 #define RP_EV_CHILD (1u << 2) /* reserved */
+#define RP_EV_CHECK (1u << 3) /* the operator asks for a check now (SIGUSR1): a watch layer checks */
 
 /* RP_HC_VCPU_RUN: written by the root; read back for IN and MMIO reads. */
 struct rp_exit {

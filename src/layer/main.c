@@ -168,6 +168,8 @@ void pass_main(const struct rp_boot_info *info, int kind)
 				idsl_tick();
 			if ((child_exit.u.event.events & RP_EV_TIMER) && watch)
 				wtl_tick();
+			if ((child_exit.u.event.events & RP_EV_CHECK) && watch)
+				wtl_check_now();
 			continue;
 		}
 		if (child_exit.reason == RP_EXIT_MMIO &&

@@ -807,6 +807,24 @@ void wtl_tick(void)
 	}
 }
 
+/*
+ * The operator asked (SIGUSR1 to the root, RP_EV_CHECK): a check now,
+ * outside the timer's rhythm, and its report at once.
+ */
+void wtl_check_now(void)
+{
+	if (!blob || gave_up)
+		return;
+	hc_log("watch: a check on demand");
+	if (!based) {
+		find_kernel();
+		tried = true;
+	} else {
+		check_kernel();
+	}
+	wtl_report();
+}
+
 void wtl_report(void)
 {
 	struct line l = {.len = 0};

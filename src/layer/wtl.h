@@ -30,5 +30,7 @@ void wtl_start(int64_t vm, const uint8_t *child_base, uint64_t child_size);
 void wtl_tick(void);
 /* The counters to the root, as one "watchstats" line. */
 void wtl_report(void);
+/* RP_EV_CHECK: a check now, and its report. */
+void wtl_check_now(void);
 
 #endif

@@ -301,6 +301,9 @@ extern const char ln_seal_no_room[];
 /* layer.c: fail closed (invariant 8): one "violation" event, the stack halts or the layer restarts. */
 struct ln_vcpu *ln_violation(struct ln_root *r, struct ln_vcpu *v, const char *what, uint64_t value);
 
+/* ln_chain.c: SIGUSR1's checks of the watch layers */
+void ln_post_checks(struct ln_root *r, struct ln_node *n);
+
 /* ln_chain.c: started vCPUs (RP_HC_VCPU_START) */
 int ln_ap_start(struct ln_root *r, struct ln_vcpu *v);
 void ln_ap_stop(struct ln_root *r, struct ln_vcpu *v);

@@ -115,6 +115,17 @@ void ln_log_summaries(struct ln_node *n)
 			ln_log_summaries(n->children[i]);
 }
 
+/* SIGUSR1: every watch layer of n's subtree checks its guest now (RP_EV_CHECK). */
+void ln_post_checks(struct ln_root *r, struct ln_node *n)
+{
+	if (n->layer && n->depth <= r->stack->nlayers &&
+	    !strcmp(r->stack->kinds[n->depth - 1], "watch"))
+		n->events |= RP_EV_CHECK;
+	for (unsigned i = 0; i < RP_MAX_CHILDREN; i++)
+		if (n->children[i])
+			ln_post_checks(r, n->children[i]);
+}
+
 /* One "exits" line per VM of n's subtree: its KVM_RUN returns by reason. */
 void ln_exits_report(const struct ln_node *n)
 {
@@ -792,6 +803,7 @@ void ln_chain_run(struct ln_root *r, struct ln_vcpu *top)
 		if (report_signal) {
 			report_signal = 0;
 			fwr_events(&r->fw, r->stack);
+			ln_post_checks(r, r->bottom);
 		}
 		if (ln_now_ns() >= r->log_flush_ns) {
 			ln_log_summaries(r->bottom);
