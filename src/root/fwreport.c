@@ -24,7 +24,7 @@ static const char *const ikeys[IDR_KEYS] = {
 	"frames", "bytes", "scanned", "scanned_bytes", "alerts", "drops", "invalid", "scan_failed",
 	"alerts_unlogged", "scan_cycles", "pcre_runs", "pcre_refuted", "flows_full", "walk_runs",
 	"walk_refuted", "walk_limited", "thr_suppressed", "thr_full", "flows_early",
-	"thr_evicted", "http_requests", "http_partial", "rules", "arena_bytes",
+	"thr_evicted", "http_requests", "http_partial", "pcre_limited", "rules", "arena_bytes",
 	"uptime_s", "restarts", "flows"};
 
 static const char *const tkeys[WTR_KEYS] = {
