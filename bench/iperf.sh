@@ -6,9 +6,11 @@
 # (bench/fw-bench.nft) in place of the pass at depth 3, all in one run on one host (inside
 # the test host where this machine has no hardware virtualization),
 # BENCH_RUNS rounds (default 1), medians. Prints the table and writes it to
-# docs/benchmarks-net.md.
+# docs/benchmarks-net.md (or BENCH_DOC).
 cd "$(dirname "$0")/.." || exit 1
 SECS=${BENCH_SECS:-6}
+# BENCH_STACKS picks the stacks (bench/iperf_all.sh); BENCH_DOC where the table goes
+doc=${BENCH_DOC:-docs/benchmarks-net.md}
 mkdir -p build/bench
 raw=build/bench/iperf.txt
 
@@ -27,7 +29,7 @@ function ratio(a, b) { return (a != "" && b != "" && b > 0) ? sprintf("%.2f", a 
 	for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
 	if (f["value"] == "" || f["value"] == "none") next
 	vals[f["metric"] SUBSEP f["vmm"]] = vals[f["metric"] SUBSEP f["vmm"]] " " f["value"]
-	if (f["metric"] ~ /_d[0-9]+(fw)?$/) { d = f["metric"]; sub(/.*_d/, "", d); depths[d] = 1 }
+	if (f["metric"] ~ /_d[0-9]+(fw|wr|wt)?$/) { d = f["metric"]; sub(/.*_d/, "", d); depths[d] = 1 }
 }
 END {
 	print "| depth | layers | tx MB/s | rx MB/s | tx / depth 1 | rx / depth 1 | tx / QEMU | rx / QEMU | rtt ms | rtt / depth 1 | exits per frame tx | exits per frame rx |"
@@ -37,8 +39,10 @@ END {
 		printf "| 1 | QEMU microvm | %s | %s | - | - | 1.00 | 1.00 | %s | - | - | - |\n", qt, qr, ql
 	t1 = cell("iperf_tx_MBps", 1, "rampart"); r1 = cell("iperf_rx_MBps", 1, "rampart"); l1 = cell("rtt_ms", 1, "rampart")
 	name[1] = "none"; name[2] = "vmm"; name[3] = "pass,vmm"; name["3fw"] = "firewall,vmm (bench/fw-bench.nft)"; name[6] = "4 pass + vmm"
-	for (i = 1; i <= 16; i++) {
-		d = (i % 2) ? (i + 1) / 2 : i / 2 "fw"
+	name["3wr"] = "wrapper,vmm (bench/wr-bench.json: no limit reached)"; name["3wt"] = "watch,vmm (System.map)"
+	suffix[1] = ""; suffix[2] = "fw"; suffix[3] = "wr"; suffix[4] = "wt"
+	for (i = 1; i <= 32; i++) {
+		d = int((i + 3) / 4) suffix[(i - 1) % 4 + 1]
 		if (!(d in depths)) continue
 		t = cell("iperf_tx_MBps", d, "rampart"); r = cell("iperf_rx_MBps", d, "rampart"); l = cell("rtt_ms", d, "rampart")
 		if (t == "" && r == "") continue
@@ -76,5 +80,5 @@ echo "$table"
 	echo "can settle at a low rate (small frames, each paying the same exits) or ramp"
 	echo "up to large ones: the same stack shows either from one run to the next."
 	echo "Exits per frame is the figure to compare across runs and hosts."
-} >docs/benchmarks-net.md
-echo "bench: wrote docs/benchmarks-net.md"
+} >"$doc"
+echo "bench: wrote $doc"

@@ -19,6 +19,9 @@ RUNS=${BENCH_RUNS:-1}
 STACKS=${BENCH_STACKS:-"qemu: rampart: rampart:vmm rampart:pass,vmm rampart:firewall,vmm rampart:pass,pass,pass,pass,vmm"}
 # A firewall layer filters with bench/fw-bench.nft; its metrics end in _dDfw.
 FW_RULES=$R/bench/fw-bench.nft
+# A wrapper layer with rate limits no stream reaches (bench/wr-bench.json, _dDwr): its cost
+# when no limit is hit; a watch layer with the kernel's System.map (_dDwt): its checks' cost.
+WR_RULES=$R/bench/wr-bench.json
 INITRD=$IMG/bench-initrd.cpio.gz
 [ -s "$INITRD" ] || { echo "bench: missing $INITRD (scripts/images.sh builds it when iperf3 is installed)"; exit 1; }
 command -v iperf3 >/dev/null || { echo "bench: no iperf3 on this host"; exit 1; }
@@ -43,6 +46,8 @@ while [ $round -le "$RUNS" ]; do
 			set -- "$@" --layers "$layers"
 		fi
 		case ,$layers, in *,firewall,*) depth=${depth}fw; set -- "$@" --rules "firewall=$FW_RULES" ;; esac
+		case ,$layers, in *,wrapper,*) depth=${depth}wr; set -- "$@" --rules "wrapper=$WR_RULES" ;; esac
+		case ,$layers, in *,watch,*) depth=${depth}wt; set -- "$@" --rules "watch=$IMG/System.map" ;; esac
 		base=0
 		if [ "$VMM" = rampart ]; then
 			guest "$SCRATCH/log" idle "" --net "tap:$TAP" "$@"

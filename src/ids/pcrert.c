@@ -13,6 +13,12 @@
  *  3. Every match runs under PCRERT_MATCH_LIMIT, PCRERT_DEPTH_LIMIT and
  *     PCRERT_HEAP_KIB; a match that passes one fails (-1), as does one
  *     before pcrert_load succeeded.
+ *  4. Every match is paid from its frame's budget (pcrert.h): each code
+ *     was compiled with PCRE2_AUTO_CALLOUT (pcrert_load refuses the
+ *     blob otherwise, before decoding it), so the interpreter calls on_callout before every item
+ *     it tries, which takes the steps and reads the deadline; when either
+ *     runs out the match is abandoned (-1, b->spent), and every later
+ *     match of the frame fails at its first item.
  */
 #include "ids/pcrert.h"
 
@@ -42,22 +48,31 @@ _Static_assert(PCRE2_MAJOR == 10 && PCRE2_MINOR == 42, "pcrert.c: PCRE2's serial
 #define SER_HDR 16u
 #define SER_TABLES 1088u
 #define SER_BLOCKSIZE_AT 72u
+/* The options the code was compiled with (pcre2_real_code's
+ * compile_options, after its blocksize and magic number: what
+ * PCRE2_INFO_ARGOPTIONS reports, which we cannot call: pcre2_pattern_info
+ * links the JIT's compiler). */
+#define SER_OPTIONS_AT 84u
 /* The smallest code block: its fixed header (pcre2_real_code), no less. */
 #define SER_BLOCK_MIN 136u
 
 /* Whether bytes[0 .. len) holds the header, the tables and n whole code
- * blocks. */
+ * blocks, each compiled with PCRE2_AUTO_CALLOUT (invariant 4). */
 static bool ser_fits(const uint8_t *bytes, size_t len, uint32_t n)
 {
 	size_t at = SER_HDR + SER_TABLES;
 
 	for (uint32_t i = 0; i < n; i++) {
 		uint64_t bs;
+		uint32_t opts;
 
 		if (at > len || len - at < SER_BLOCK_MIN)
 			return false;
 		__builtin_memcpy(&bs, bytes + at + SER_BLOCKSIZE_AT, sizeof(bs));
 		if (bs < SER_BLOCK_MIN || bs > len - at)
+			return false;
+		__builtin_memcpy(&opts, bytes + at + SER_OPTIONS_AT, sizeof(opts));
+		if (!(opts & PCRE2_AUTO_CALLOUT))
 			return false;
 		at += bs;
 	}
@@ -69,6 +84,42 @@ static pcre2_match_context *mctx;
 static pcre2_match_data *md;
 static pcre2_code **codes;
 static uint32_t ncodes;
+
+/* The match under way: its frame's budget, and where the last callout
+ * found the match (the distance to the next is paid). */
+struct run {
+	struct pcrert_budget *b;
+	size_t at;
+};
+
+static uint64_t tsc(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return (uint64_t)hi << 32 | lo;
+}
+
+static int on_callout(pcre2_callout_block *cb, void *data)
+{
+	struct run *r = data;
+	struct pcrert_budget *b = r->b;
+	size_t at = cb->current_position;
+	uint64_t cost = 1 + (at > r->at ? at - r->at : r->at - at);
+
+	r->at = at;
+	if (b->spent || cost > b->steps) {
+		b->steps = 0;
+		b->spent = 1;
+		return PCRE2_ERROR_CALLOUT;
+	}
+	b->steps -= cost;
+	if (++b->calls % PCRERT_TSC_EVERY == 0 && b->deadline && tsc() > b->deadline) {
+		b->spent = 1;
+		return PCRE2_ERROR_CALLOUT;
+	}
+	return 0;
+}
 
 static void *arena_alloc(PCRE2_SIZE n, void *data)
 {
@@ -94,7 +145,8 @@ const char *pcrert_load(const void *bytes, size_t len, uint32_t n)
 		return "the serialized pcres are not the blob's count (or not PCRE2's of this "
 		       "version, width and pointer size)";
 	if (!ser_fits((const uint8_t *)bytes, len, n))
-		return "a serialized pcre runs past the blob";
+		return "a serialized pcre runs past the blob, or was not compiled with "
+		       "PCRE2_AUTO_CALLOUT (its cost would go unbounded)";
 	codes = malloc((size_t)n * sizeof(*codes));
 	if (!codes)
 		return "no room in the arena for the pcre table";
@@ -114,13 +166,17 @@ const char *pcrert_load(const void *bytes, size_t len, uint32_t n)
 	return NULL;
 }
 
-int pcrert_match(uint32_t i, const uint8_t *subject, size_t len)
+int pcrert_match(uint32_t i, const uint8_t *subject, size_t len, struct pcrert_budget *b)
 {
+	struct run r = {.b = b, .at = 0};
 	int rc;
 
-	if (i >= ncodes || !md)
+	if (i >= ncodes || !md || b->spent)
+		return -1;
+	if (pcre2_set_callout(mctx, on_callout, &r))
 		return -1;
 	rc = pcre2_match(codes[i], subject, len, 0, 0, md, mctx);
+	pcre2_set_callout(mctx, NULL, NULL); /* r dies here */
 	if (rc == PCRE2_ERROR_NOMATCH)
 		return 0;
 	return rc >= 0 ? 1 : -1;

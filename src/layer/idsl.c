@@ -20,7 +20,11 @@
  *     the same frame; a noalert rule's drop still drops (Suricata 7). A
  *     rule with pcres matches only when, after its contents, each pcre does (does not, negated) in PCRE2's
  *     interpreter; a pcre that fails (its limits, src/ids/pcrert.h) fails
- *     the scan: the frame is dropped (invariant 2).
+ *     the scan: the frame is dropped (invariant 2, counted in
+ *     pcre_limited). All the pcres of one frame share one budget of
+ *     PCRERT_FRAME_STEPS steps and PCRERT_FRAME_US of the TSC (pcrert.h),
+ *     so a payload built to make a pcre run over the square of its length
+ *     costs at most that, and never crosses.
  *  4. The blob is never written (sealed read-only, against us too), and
  *     every table of ours is sized once from the checked blob, in the
  *     arena, or fixed (the flow table, its flowbits): no frame grows
@@ -157,8 +161,8 @@ static uint64_t now_ns;
 static struct {
 	uint64_t frames, bytes, scanned, scanned_bytes, alerts, drops, invalid, scan_failed,
 	    unlogged, scan_cycles, pcre_runs, pcre_refuted, flows_full, walk_runs, walk_refuted,
-	    walk_limited, thr_suppressed, http_requests, http_partial, stream_segs, stream_ooo, stream_diff,
-	    stream_nomem;
+	    walk_limited, thr_suppressed, http_requests, http_partial, stream_segs, stream_ooo,
+	    stream_diff, stream_nomem, pcre_limited;
 } st;
 
 /* The TSC (CR4.TSD is clear at CPL 3): what a scan costs, in cycles. */
@@ -193,6 +197,17 @@ void idsl_report(void)
 
 	if (!hdr)
 		return;
+	/* two lines: one would pass RP_MAX_LOG; the root takes "idsmore" with the next idsstats */
+	line_str(&l, "idsmore");
+	line_kv(&l, "stream_segs", st.stream_segs);
+	line_kv(&l, "stream_ooo", st.stream_ooo);
+	line_kv(&l, "stream_diff", st.stream_diff);
+	line_kv(&l, "stream_nomem", st.stream_nomem);
+	line_kv(&l, "stream_tails", streams ? spool->used : 0);
+	line_kv(&l, "pcre_limited", st.pcre_limited);
+	line_kv(&l, "http_requests", st.http_requests);
+	line_kv(&l, "http_partial", st.http_partial);
+	line_send(&l);
 	line_str(&l, "idsstats");
 	line_kv(&l, "frames", st.frames);
 	line_kv(&l, "bytes", st.bytes);
@@ -215,13 +230,6 @@ void idsl_report(void)
 	line_kv(&l, "thr_suppressed", st.thr_suppressed);
 	line_kv(&l, "thr_full", thr ? thr->full : 0);
 	line_kv(&l, "thr_evicted", thr ? thr->evicted : 0);
-	line_kv(&l, "http_requests", st.http_requests);
-	line_kv(&l, "http_partial", st.http_partial);
-	line_kv(&l, "stream_segs", st.stream_segs);
-	line_kv(&l, "stream_ooo", st.stream_ooo);
-	line_kv(&l, "stream_diff", st.stream_diff);
-	line_kv(&l, "stream_nomem", st.stream_nomem);
-	line_kv(&l, "stream_tails", streams ? spool->used : 0);
 	line_kv(&l, "rules", hdr->nrules);
 	line_kv(&l, "arena_bytes", hsrt_arena_used());
 	line_kv(&l, "uptime_s", ticks);
@@ -249,6 +257,7 @@ struct scan {
 	bool failed; /* a match the blob's table does not name: the scan stopped */
 	uint32_t ncand; /* in cand[] */
 	uint64_t walk_budget; /* comparisons left to this frame's walks (walk.h) */
+	struct pcrert_budget pcre_budget; /* what this frame's pcres have left (pcrert.h) */
 	uint64_t alerts; /* rules that fired and alert (not noalert) */
 	unsigned nfired;
 	uint32_t fired[IDSL_FIRED_MAX];
@@ -259,7 +268,7 @@ struct scan {
  * the match of the content before it (in a walked rule the walk's, else
  * the first, the one Hyperscan reported): its subject starts there, so
  * that ^ anchors there, as Suricata does. */
-static int pcres_confirm(uint32_t ri, const struct scan *s)
+static int pcres_confirm(uint32_t ri, struct scan *s)
 {
 	for (uint32_t k = pcre_first[ri]; k < pcre_first[ri] + rules[ri].npcre; k++) {
 		const struct ids_blob_pcre *x = &pcres[k];
@@ -275,9 +284,11 @@ static int pcres_confirm(uint32_t ri, const struct scan *s)
 		if (from > len)
 			from = len;
 		st.pcre_runs++;
-		m = pcrert_match(k, d + from, len - from);
-		if (m < 0)
+		m = pcrert_match(k, d + from, len - from, &s->pcre_budget);
+		if (m < 0) {
+			st.pcre_limited++;
 			return -1;
+		}
 		if (m == !!(x->flags & IDS_BLOB_PCRE_NEGATED)) {
 			st.pcre_refuted++;
 			return 0;
@@ -508,7 +519,8 @@ static bool idsl_filter(const uint8_t *frame, uint32_t len, bool from_guest)
 {
 	struct fw_pkt p;
 	struct ids_flow fl;
-	struct scan s = {.p = &p, .walk_budget = IDS_WALK_FRAME_BUDGET};
+	struct scan s = {.p = &p, .walk_budget = IDS_WALK_FRAME_BUDGET,
+			 .pcre_budget = {.steps = PCRERT_FRAME_STEPS}};
 	struct ids_seg_view sv = {IDS_SEG_NEW, 0, 0};
 	uint32_t off, n, owner = 0, sseq = 0;
 	bool seg = false;
@@ -601,6 +613,8 @@ static bool idsl_filter(const uint8_t *frame, uint32_t len, bool from_guest)
 	st.scanned++;
 	st.scanned_bytes += n;
 	t0 = tsc_fenced();
+	if (own.tsc_khz) /* the deadline (pcrert.h), from the scan's start */
+		s.pcre_budget.deadline = t0 + (uint64_t)PCRERT_FRAME_US * own.tsc_khz / 1000;
 	/* a request comes from the client: with the flow table, not from the
 	 * side that did not open the flow (the offline engine parses requests
 	 * in the opener's direction only) */

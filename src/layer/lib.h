@@ -17,8 +17,9 @@ int memcmp(const void *a, const void *b, size_t n);
 int strcmp(const char *a, const char *b);
 
 /* A log line being built; text past the end is dropped. Room for a
- * policy layer's counters report ("fwstats k=v ..."), within RP_MAX_LOG. */
-#define LINE_MAX 480
+ * policy layer's counters report ("fwstats k=v ...", the ids layer's 28
+ * counters), RP_MAX_LOG, the most the root takes. */
+#define LINE_MAX 512
 struct line {
 	char buf[LINE_MAX];
 	size_t len;

@@ -25,8 +25,8 @@ static const char *const ikeys[IDR_KEYS] = {
 	"alerts_unlogged", "scan_cycles", "pcre_runs", "pcre_refuted", "flows_full", "walk_runs",
 	"walk_refuted", "walk_limited", "thr_suppressed", "thr_full", "flows_early",
 	"thr_evicted", "http_requests", "http_partial", "stream_segs", "stream_ooo",
-	"stream_diff", "stream_nomem", "rules", "arena_bytes", "uptime_s", "restarts", "flows",
-	"stream_tails"};
+	"stream_diff", "stream_nomem", "pcre_limited", "rules", "arena_bytes", "uptime_s",
+	"restarts", "flows", "stream_tails"};
 
 static const char *const tkeys[WTR_KEYS] = {
 	"checks", "changes", "alerts_unlogged", "hash_cycles", "check_cycles", "ctl_reads",
@@ -141,8 +141,10 @@ static void fold(struct fwr_layer *l)
 static bool report_line(struct fwr_report *r, const struct fwr_kind *k, const char *name,
 			const char *p)
 {
-	uint64_t v[FWR_KEYS_MAX] = {0};
+	uint64_t v[FWR_KEYS_MAX];
 
+	memcpy(v, r->more, sizeof(v)); /* the continuation's keys, if one came */
+	memset(r->more, 0, sizeof(r->more));
 	p = key_values(p, k->keys, k->nkeys, v);
 	if (!p || *p)
 		return false;
@@ -329,6 +331,18 @@ bool fwr_line(struct fwr *f, unsigned depth, const char *kind, const char *name,
 			watch_alert(&f->t[depth - 1], depth, name, text + 10);
 		else
 			report_line(&f->t[depth - 1], &k_watch, name, text + 10);
+		return true;
+	}
+
+	if (!strncmp(text, "idsmore ", 8)) { /* the first part of the next idsstats */
+		uint64_t v[FWR_KEYS_MAX] = {0};
+		const char *p;
+
+		if (!depth || depth > LN_MAX_LAYERS || strcmp(kind, "ids"))
+			return false;
+		p = key_values(text + 7, k_ids.keys, k_ids.nkeys, v);
+		if (p && !*p)
+			memcpy(f->i[depth - 1].more, v, sizeof(v));
 		return true;
 	}
 

@@ -38,7 +38,7 @@ struct fwr_rule {
 };
 
 /* The most keys one kind of report has (a static check in fwreport.c). */
-#define FWR_KEYS_MAX 32
+#define FWR_KEYS_MAX 40
 
 /*
  * One layer's report of one kind: its last whole report, and the sums of
@@ -51,6 +51,9 @@ struct fwr_report {
 	char name[32];
 	uint64_t reports, cut, window, in_window;
 	uint64_t v[FWR_KEYS_MAX], before[FWR_KEYS_MAX];
+	/* A report too long for one line (RP_MAX_LOG) comes as a continuation
+	 * first ("idsmore"): its values, taken by the next whole report. */
+	uint64_t more[FWR_KEYS_MAX];
 };
 
 struct fwr_layer {
@@ -72,6 +75,7 @@ enum idr_key {
 	IDR_FLOWS_FULL, IDR_WALK_RUNS, IDR_WALK_REFUTED, IDR_WALK_LIMITED, IDR_THR_SUPPRESSED,
 	IDR_THR_FULL, IDR_FLOWS_EARLY, IDR_THR_EVICTED, IDR_HTTP_REQUESTS, IDR_HTTP_PARTIAL,
 	IDR_STREAM_SEGS, IDR_STREAM_OOO, IDR_STREAM_DIFF, IDR_STREAM_NOMEM,
+	IDR_PCRE_LIMITED,
 	/* the ones above add up over restarts */
 	IDR_RULES, IDR_ARENA, IDR_UPTIME, IDR_RESTARTS, IDR_FLOWS, IDR_STREAM_TAILS, IDR_KEYS
 };

@@ -95,7 +95,7 @@ ids_run() {
 	# The walks: 1000002 on every marker (refuted on the alert markers),
 	# 1000022 and 1000023 on the guest's alert markers to 5001 (1000023
 	# refuted on each).
-	walks="walk_runs=$((am + drops - 1 + 2 * g)) walk_refuted=$((am + g - rel + g)) walk_limited=0 thr_suppressed=$supp thr_full=0"
+	walks="walk_runs=$((am + drops - 1 + 2 * g)) walk_refuted=$((am + g - rel + g)) walk_limited=0 thr_suppressed=$supp thr_full=0 pcre_limited=0"
 	# FAILED: scans stopped by a pattern the blob's table does not name
 	# (the forged blob below: the clean later fragment's), each a drop.
 	drops=$((drops + FAILED + 1)) # and tapio's frame with the reserved bit: invalid
@@ -104,7 +104,7 @@ ids_run() {
 	want="scanned=$((SEND + 1 + RECVT + group + 3)) alerts=$alerts drops=$drops invalid=1 scan_failed=$FAILED pcre_runs=$((am_in + dm_in + am)) pcre_refuted=$((dm_in + am))"
 	got="scanned=$(field scanned) alerts=$(field alerts) drops=$(field drops) invalid=$(field invalid) scan_failed=$(field scan_failed) pcre_runs=$(field pcre_runs) pcre_refuted=$(field pcre_refuted)"
 	[ "$got" = "$want" ] || why="$why; ids event: $got, want $want"
-	got="walk_runs=$(field walk_runs) walk_refuted=$(field walk_refuted) walk_limited=$(field walk_limited) thr_suppressed=$(field thr_suppressed) thr_full=$(field thr_full)"
+	got="walk_runs=$(field walk_runs) walk_refuted=$(field walk_refuted) walk_limited=$(field walk_limited) thr_suppressed=$(field thr_suppressed) thr_full=$(field thr_full) pcre_limited=$(field pcre_limited)"
 	[ "$got" = "$walks" ] || why="$why; ids event: $got, want $walks"
 	[ "$(grep -c '"event":"ids_alert",.*"sid":1000020,' "$T/$n")" = $lim ] &&
 		[ "$(grep -c '"event":"ids_alert",.*"sid":1000021,' "$T/$n")" = $df ] &&

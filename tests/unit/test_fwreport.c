@@ -165,7 +165,14 @@ static void end_events(void **state)
 			     "fwstats frames=2 accepted=1 ct_entries=1 rules=3 restarts=1"));
 	assert_true(fwr_line(&f, 2, "wrapper", "L2#1", "wrstats requests=9 delayed=2 restarts=0"));
 	assert_true(fwr_line(&f, 2, "wrapper", "L2#1", "wrstats requests=4 delayed=1 restarts=1"));
+	/* an ids report in two lines: the continuation's keys taken by the next idsstats only */
+	assert_true(fwr_line(&f, 3, "ids", "L3#1", "idsmore stream_segs=11 pcre_limited=3"));
+	assert_true(fwr_line(&f, 3, "ids", "L3#1", "idsstats frames=7 alerts=1 rules=5"));
+	assert_int_equal(f.i[2].v[IDR_STREAM_SEGS], 11);
+	assert_int_equal(f.i[2].v[IDR_PCRE_LIMITED], 3);
+	assert_true(fwr_line(&f, 3, "ids", "L3#1", "idsmore stream_segs=12 pcre_limited=4"));
 	assert_true(fwr_line(&f, 3, "ids", "L3#1", "idsstats frames=8 alerts=2 rules=5"));
+	assert_false(fwr_line(&f, 2, "wrapper", "L2#1", "idsmore stream_segs=1"));
 	assert_non_null(t);
 	log_open(fileno(t), NULL);
 	fwr_events(&f, &st);
@@ -185,6 +192,8 @@ static void end_events(void **state)
 	assert_non_null(strstr(ev, "\"event\":\"ids\",\"layer\":\"L3#1\",\"depth\":3,"
 				   "\"rules_file\":\"\",\"frames\":8,"));
 	assert_non_null(strstr(ev, "\"alerts\":2,"));
+	assert_non_null(strstr(ev, "\"stream_segs\":12,"));
+	assert_non_null(strstr(ev, "\"pcre_limited\":4,"));
 	assert_non_null(strstr(ev, "\"alert_lines_cut\":0"));
 	assert_null(strstr(ev, "\"event\":\"watch\"")); /* no report, no event */
 }

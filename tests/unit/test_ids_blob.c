@@ -168,12 +168,15 @@ static void test_pcre(void **state)
 				    h->pcre_code_size - 8, 3));
 	assert_null(pcrert_load((const uint8_t *)out.blob + h->pcre_code_off, h->pcre_code_size,
 				3));
-	assert_int_equal(pcrert_match(0, (const uint8_t *)"/AAdmin", 7), 1);
-	assert_int_equal(pcrert_match(0, (const uint8_t *)"x/admin", 7), 0); /* ^ */
-	assert_int_equal(pcrert_match(1, (const uint8_t *)"etc/passwd", 10), 1);
-	assert_int_equal(pcrert_match(2, (const uint8_t *)"b\nc", 3), 1);
-	assert_int_equal(pcrert_match(2, (const uint8_t *)"bc", 2), 0);
-	assert_int_equal(pcrert_match(3, (const uint8_t *)"b", 1), -1); /* no such code */
+	struct pcrert_budget b = {.steps = PCRERT_FRAME_STEPS};
+
+	assert_int_equal(pcrert_match(0, (const uint8_t *)"/AAdmin", 7, &b), 1);
+	assert_int_equal(pcrert_match(0, (const uint8_t *)"x/admin", 7, &b), 0); /* ^ */
+	assert_int_equal(pcrert_match(1, (const uint8_t *)"etc/passwd", 10, &b), 1);
+	assert_int_equal(pcrert_match(2, (const uint8_t *)"b\nc", 3, &b), 1);
+	assert_int_equal(pcrert_match(2, (const uint8_t *)"bc", 2, &b), 0);
+	assert_int_equal(pcrert_match(3, (const uint8_t *)"b", 1, &b), -1); /* no such code */
+	assert_false(b.spent);
 	free(out.blob);
 }
 

@@ -679,6 +679,10 @@ static int opt_pcre(struct pctx *c, const char *v, size_t vn)
 	}
 	int ec;
 	PCRE2_SIZE eo;
+	/* A callout before every item: the in-line layer pays each match's
+	 * steps from its frame's budget (src/ids/pcrert.h); offline, with no
+	 * callout function, they are skipped. */
+	opts |= PCRE2_AUTO_CALLOUT;
 	pcre2_code *re = pcre2_compile((PCRE2_SPTR)(v + 1), plen, opts, &ec, &eo, NULL);
 	if (!re) {
 		PCRE2_UCHAR msg[120];
