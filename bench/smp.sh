@@ -41,4 +41,13 @@ echo "$table"
 	echo "vmm one at a time. Goal: speed at depth 6 / depth 1 >= 0.97."
 	echo
 	echo "$table"
+	echo
+	echo "Reading it: inside the test host (one vCPU) the guest's vCPUs share one"
+	echo "CPU with the root's threads and with whatever else the machine runs, so"
+	echo "the time moves by tens of percent from run to run (on 2026-11-30 one"
+	echo "round gave 0.70 and a later one, on a quieter machine, 1.16): only"
+	echo "hardware KVM with as many free cores as vCPUs can show the goal. What"
+	echo "does not move is the count: the jobs themselves make no exit (the"
+	echo "exits are the boot's, each crossing every layer), so the layers cost a"
+	echo "CPU-bound guest nothing but those."
 } >docs/benchmarks-smp.md
