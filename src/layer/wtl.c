@@ -88,11 +88,12 @@ enum {
 	C_CTL_READS,
 	C_IDTR_ALERTS,
 	C_LSTAR_ALERTS,
+	C_MSR_ALERTS,
 	C_KEYS
 };
-static const char *const names[C_KEYS] = {"pages",	     "checks",	    "changes",
-					  "alerts_unlogged", "hash_cycles", "check_cycles",
-					  "ctl_reads",	     "idtr_alerts", "lstar_alerts"};
+static const char *const names[C_KEYS] = {
+    "pages",	 "checks",	"changes",	"alerts_unlogged", "hash_cycles",
+    "check_cycles", "ctl_reads", "idtr_alerts", "lstar_alerts",	 "msr_alerts"};
 
 struct region {
 	const char *name;
@@ -134,7 +135,7 @@ struct reg_watch {
 	uint64_t good, good_aux, bad, bad_aux;
 };
 static struct {
-	struct reg_watch idtr, lstar;
+	struct reg_watch idtr, lstar, cstar, star, sysenter;
 } vcpus[RP_MAX_VCPUS];
 static struct rp_vcpu_ctl ctl_buf;
 static unsigned ctl_vcpus; /* vCPUs read at the last check, in 64-bit mode */
@@ -596,6 +597,16 @@ static const struct reg_kind k_idtr = {
 	C_IDTR_ALERTS};
 static const struct reg_kind k_lstar = {"lstar", "not entry_SYSCALL_64's address",
 					C_LSTAR_ALERTS};
+/*
+ * The other entries a rootkit hooks (the 32-bit syscall and sysenter
+ * entries, the selectors syscall loads): checked against their first
+ * value only, System.map naming none of them here. Each per vCPU, from its
+ * first non-zero value (an AP sets them in syscall_init, after it is in
+ * 64-bit mode); SYSENTER_CS goes with SYSENTER_EIP.
+ */
+static const struct reg_kind k_cstar = {"cstar", "", C_MSR_ALERTS};
+static const struct reg_kind k_star = {"star", "", C_MSR_ALERTS};
+static const struct reg_kind k_sysenter = {"sysenter", "", C_MSR_ALERTS};
 
 /* One alert for register k of vCPU i: the value seen, the one expected, why. */
 static void reg_alert(const struct reg_kind *k, unsigned i, uint64_t seen, uint64_t aux,
@@ -616,8 +627,8 @@ static void reg_alert(const struct reg_kind *k, unsigned i, uint64_t seen, uint6
 	line_kv(&l, "check", count[C_CHECKS]);
 	line_str(&l, " seen=");
 	line_hex(&l, seen);
-	if (k == &k_idtr) {
-		line_str(&l, " limit=");
+	if (k == &k_idtr || k == &k_sysenter) {
+		line_str(&l, k == &k_idtr ? " limit=" : " cs=");
 		line_hex(&l, aux);
 	}
 	line_str(&l, " expected=");
@@ -707,6 +718,13 @@ static void check_vcpus(bool baseline)
 				    idt_kva);
 		wrong += !reg_check(&vcpus[i].lstar, &k_lstar, i, c->lstar, 0,
 				    !entry_known || c->lstar == entry, entry);
+		if (c->cstar || vcpus[i].cstar.known)
+			wrong += !reg_check(&vcpus[i].cstar, &k_cstar, i, c->cstar, 0, true, 0);
+		if (c->star || vcpus[i].star.known)
+			wrong += !reg_check(&vcpus[i].star, &k_star, i, c->star, 0, true, 0);
+		if (c->sysenter_eip || vcpus[i].sysenter.known)
+			wrong += !reg_check(&vcpus[i].sysenter, &k_sysenter, i, c->sysenter_eip,
+					    c->sysenter_cs, true, 0);
 	}
 	ctl_vcpus = n;
 	if (!baseline)

@@ -30,8 +30,8 @@ static const char *const ikeys[IDR_KEYS] = {
 
 static const char *const tkeys[WTR_KEYS] = {
 	"checks", "changes", "alerts_unlogged", "hash_cycles", "check_cycles", "ctl_reads",
-	"idtr_alerts", "lstar_alerts", "pages", "found", "virt_known", "vcpus", "uptime_ms",
-	"restarts"};
+	"idtr_alerts", "lstar_alerts", "msr_alerts", "pages", "found", "virt_known", "vcpus",
+	"uptime_ms", "restarts"};
 
 _Static_assert(FWR_KEYS <= FWR_KEYS_MAX && WRR_KEYS <= FWR_KEYS_MAX &&
 		       IDR_KEYS <= FWR_KEYS_MAX && WTR_KEYS <= FWR_KEYS_MAX,
@@ -279,8 +279,9 @@ static void watch_alert(struct fwr_report *l, unsigned depth, const char *name, 
 		return;
 	}
 	if (word(text, "region", region, sizeof(region)) &&
-	    (!strcmp(region, "idtr") || !strcmp(region, "lstar"))) {
-		char vcpu[8], seen[24], expected[24], limit[24] = "";
+	    (!strcmp(region, "idtr") || !strcmp(region, "lstar") || !strcmp(region, "cstar") ||
+	     !strcmp(region, "star") || !strcmp(region, "sysenter"))) {
+		char vcpu[8], seen[24], expected[24], limit[24] = "", cs[24] = "";
 
 		why = strstr(text, " why=");
 		if (!word(text, "vcpu", vcpu, sizeof(vcpu)) ||
@@ -290,9 +291,16 @@ static void watch_alert(struct fwr_report *l, unsigned depth, const char *name, 
 			return;
 		if (!strcmp(region, "idtr") && !word(text, "limit", limit, sizeof(limit)))
 			return;
+		if (!strcmp(region, "sysenter") && !word(text, "cs", cs, sizeof(cs)))
+			return;
 		if (!alert_take(l, WTR_ALERTS_PER_S))
 			return;
-		if (limit[0])
+		if (cs[0])
+			log_event("watch_alert", "layer", 's', name, "depth", 'u', (uint64_t)depth,
+				  "region", 's', region, "vcpu", 'u', strtoull(vcpu, NULL, 10),
+				  "check", 'u', strtoull(check, NULL, 10), "seen", 's', seen,
+				  "cs", 's', cs, "expected", 's', expected, "why", 's', why + 5, NULL);
+		else if (limit[0])
 			log_event("watch_alert", "layer", 's', name, "depth", 'u', (uint64_t)depth,
 				  "region", 's', region, "vcpu", 'u', strtoull(vcpu, NULL, 10),
 				  "check", 'u', strtoull(check, NULL, 10), "seen", 's', seen,
