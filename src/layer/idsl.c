@@ -212,6 +212,14 @@ void idsl_report(void)
 
 	if (!hdr)
 		return;
+	/* the DNS and TLS counters first, on a line of their own (the report
+	 * is longer than a log line); the root gives them to the next report */
+	line_str(&l, "idsapp");
+	line_kv(&l, "dns_queries", st.dns_queries);
+	line_kv(&l, "dns_names", st.dns_names);
+	line_kv(&l, "tls_hellos", st.tls_hellos);
+	line_kv(&l, "tls_sni", st.tls_sni);
+	line_send(&l);
 	line_str(&l, "idsstats");
 	line_kv(&l, "frames", st.frames);
 	line_kv(&l, "bytes", st.bytes);
@@ -241,10 +249,6 @@ void idsl_report(void)
 	line_kv(&l, "stream_diff", st.stream_diff);
 	line_kv(&l, "stream_nomem", st.stream_nomem);
 	line_kv(&l, "stream_tails", streams ? spool->used : 0);
-	line_kv(&l, "dns_queries", st.dns_queries);
-	line_kv(&l, "dns_names", st.dns_names);
-	line_kv(&l, "tls_hellos", st.tls_hellos);
-	line_kv(&l, "tls_sni", st.tls_sni);
 	line_kv(&l, "rules", hdr->nrules);
 	line_kv(&l, "arena_bytes", hsrt_arena_used());
 	line_kv(&l, "uptime_s", ticks);

@@ -25,7 +25,7 @@ static const char *const ikeys[IDR_KEYS] = {
 	"alerts_unlogged", "scan_cycles", "pcre_runs", "pcre_refuted", "flows_full", "walk_runs",
 	"walk_refuted", "walk_limited", "thr_suppressed", "thr_full", "flows_early",
 	"thr_evicted", "http_requests", "http_partial", "stream_segs", "stream_ooo",
-	"stream_diff", "stream_nomem", "rules", "arena_bytes", "uptime_s", "restarts", "flows",
+	"stream_diff", "stream_nomem", "dns_queries", "dns_names", "tls_hellos", "tls_sni", "rules", "arena_bytes", "uptime_s", "restarts", "flows",
 	"stream_tails"};
 
 static const char *const tkeys[WTR_KEYS] = {
@@ -33,6 +33,7 @@ static const char *const tkeys[WTR_KEYS] = {
 	"idtr_alerts", "lstar_alerts", "pages", "found", "virt_known", "vcpus", "uptime_ms",
 	"restarts"};
 
+_Static_assert(FWR_KEYS_MAX <= 64, "a report's pending keys are one word's bits");
 _Static_assert(FWR_KEYS <= FWR_KEYS_MAX && WRR_KEYS <= FWR_KEYS_MAX &&
 		       IDR_KEYS <= FWR_KEYS_MAX && WTR_KEYS <= FWR_KEYS_MAX,
 	       "every kind's report fits a struct fwr_report");
@@ -146,6 +147,10 @@ static bool report_line(struct fwr_report *r, const struct fwr_kind *k, const ch
 	p = key_values(p, k->keys, k->nkeys, v);
 	if (!p || *p)
 		return false;
+	for (unsigned i = 0; i < k->nkeys; i++) /* the line before it gave these */
+		if (r->pmask >> i & 1)
+			v[i] = r->pend[i];
+	r->pmask = 0;
 	if (r->seen && (v[k->restarts] != r->v[k->restarts] || strcmp(name, r->name)))
 		for (unsigned i = 0; i < k->nadditive; i++)
 			r->before[i] += r->v[i];
@@ -329,6 +334,27 @@ bool fwr_line(struct fwr *f, unsigned depth, const char *kind, const char *name,
 			watch_alert(&f->t[depth - 1], depth, name, text + 10);
 		else
 			report_line(&f->t[depth - 1], &k_watch, name, text + 10);
+		return true;
+	}
+
+	if (!strncmp(text, "idsapp ", 7)) {
+		/* the report's DNS and TLS keys (one log line cannot hold them
+		 * all), taken by the idsstats line that follows */
+		struct fwr_report *r;
+		uint64_t v[FWR_KEYS_MAX] = {0};
+		const char *p;
+
+		if (!depth || depth > LN_MAX_LAYERS || strcmp(kind, "ids"))
+			return false;
+		r = &f->i[depth - 1];
+		p = key_values(text + 6, ikeys, IDR_KEYS, v);
+		if (!p || *p)
+			return true; /* malformed: ignored */
+		r->pmask = 0;
+		for (unsigned i = IDR_DNS_QUERIES; i <= IDR_TLS_SNI; i++) {
+			r->pend[i] = v[i];
+			r->pmask |= 1ull << i;
+		}
 		return true;
 	}
 

@@ -38,19 +38,23 @@ struct fwr_rule {
 };
 
 /* The most keys one kind of report has (a static check in fwreport.c). */
-#define FWR_KEYS_MAX 32
+#define FWR_KEYS_MAX 40
 
 /*
  * One layer's report of one kind: its last whole report, and the sums of
  * its predecessors' last reports (a restarted layer reports from zero) for
  * the keys that add up; for a kind that raises alerts, the lines of this
- * second (window, in_window) and how many were cut past the kind's rate.
+ * second (window, in_window) and how many were cut past the kind's rate;
+ * the values a line before the report gave (a report longer than one log
+ * line: the ids layer's "idsapp"), bit k of pmask for key k, which the
+ * next report takes.
  */
 struct fwr_report {
 	bool seen;
 	char name[32];
 	uint64_t reports, cut, window, in_window;
 	uint64_t v[FWR_KEYS_MAX], before[FWR_KEYS_MAX];
+	uint64_t pend[FWR_KEYS_MAX], pmask;
 };
 
 struct fwr_layer {
@@ -71,7 +75,8 @@ enum idr_key {
 	IDR_SCAN_FAILED, IDR_UNLOGGED, IDR_SCAN_CYCLES, IDR_PCRE_RUNS, IDR_PCRE_REFUTED,
 	IDR_FLOWS_FULL, IDR_WALK_RUNS, IDR_WALK_REFUTED, IDR_WALK_LIMITED, IDR_THR_SUPPRESSED,
 	IDR_THR_FULL, IDR_FLOWS_EARLY, IDR_THR_EVICTED, IDR_HTTP_REQUESTS, IDR_HTTP_PARTIAL,
-	IDR_STREAM_SEGS, IDR_STREAM_OOO, IDR_STREAM_DIFF, IDR_STREAM_NOMEM,
+	IDR_STREAM_SEGS, IDR_STREAM_OOO, IDR_STREAM_DIFF, IDR_STREAM_NOMEM, IDR_DNS_QUERIES,
+	IDR_DNS_NAMES, IDR_TLS_HELLOS, IDR_TLS_SNI,
 	/* the ones above add up over restarts */
 	IDR_RULES, IDR_ARENA, IDR_UPTIME, IDR_RESTARTS, IDR_FLOWS, IDR_STREAM_TAILS, IDR_KEYS
 };
