@@ -57,10 +57,12 @@
 /* The serialized databases, all buffers together: a layer deserializes
  * them into its own memory, beside the scratch space, in its arena
  * (IDSL_ARENA, src/layer/idsl.c), at about their serialized size. ET
- * Open's rules that load in-line with the HTTP request's buffers take
- * 5.2 MB (docs/ids.md; Snort 3's community rules 1.9 MB); 6 MiB leaves
- * the arena room for the scratch, the per-rule words, the pcres' codes
- * and the threshold table. */
+ * Open's rules that load in-line with the HTTP request's buffers, the DNS
+ * query names and the TLS server names take 6.5 MB (docs/ids.md; Snort
+ * 3's community rules 1.4 MB), and its arena 8.1 MiB of the 10 with the
+ * scratch, the per-rule words, the pcres' codes and the threshold table.
+ * A blob near every limit at once would not fit the arena: the layer then
+ * refuses it at start (nothing crosses), never in part. */
 #define IDS_BLOB_DB_MAX (8u << 20)
 /* pcres per rule (a rule has at most 64 items, ids.h; ET's rules have a
  * few): each one the prefilter lets through is one pcre2_match. */

@@ -97,12 +97,13 @@ _Static_assert(IDS_BLOB_BUFS <= HSRT_DBS, "a Hyperscan slot for every buffer's d
 #define PAGE 0x1000ULL
 #define BIG_PAGE 0x200000ULL
 /* Hyperscan's arena: the deserialized databases (at most about their
- * serialized size, IDS_BLOB_DB_MAX, 6 MiB), its scratch (kilobytes for the
+ * serialized size, IDS_BLOB_DB_MAX, 8 MiB), its scratch (kilobytes for the
  * literal sets the compiler writes), the decoded pcres (at most about
  * IDS_BLOB_PCRE_MAX again), our per-rule words (about 28 bytes a rule,
  * IDS_BLOB_RULES_MAX rules) and the threshold table (160 KiB); the flow
- * table follows it. ET Open's in-line rules with the HTTP buffers take
- * 6.45 MiB of it (docs/ids.md). The root gives a policy layer
+ * table follows it. ET Open's in-line rules with the HTTP, DNS and TLS
+ * buffers take 8.1 MiB of it (docs/ids.md); a blob that needs more is
+ * refused at start. The root gives a policy layer
  * LN_POLICY_LAYER_MEM beyond its share for this and the flow table. */
 #define IDSL_ARENA (10ULL << 20)
 /* The report and alert-budget clock: one RP_HC_TIMER tick a second. */
