@@ -27,8 +27,9 @@
  * set without a type. Buffers: every database (one per buffer) inside the
  * blob, their sizes together within IDS_BLOB_DB_MAX, at least one; every
  * pattern, item and pcre of a known buffer, the payload's in a rule that
- * is not an HTTP rule and an HTTP request's in one that is (an HTTP rule
- * is TCP), a pattern's buffer one with a database, a walked rule's items
+ * is not an app-layer rule, an HTTP request's in an HTTP rule, a DNS query
+ * name's in a DNS rule and the server name's in a TLS rule (one of the
+ * three at most; an HTTP or TLS rule is TCP, a DNS rule UDP), a pattern's buffer one with a database, a walked rule's items
  * grouped by buffer in increasing order with its pattern's item in the
  * pattern's buffer, a relative pcre in the buffer of the content before
  * it.
@@ -49,12 +50,21 @@ _Static_assert(sizeof(struct ids_blob_addr) == 20, "ids blob addr layout changed
 _Static_assert(sizeof(struct ids_blob_fb) == 20, "ids blob flowbits layout changed");
 _Static_assert(sizeof(struct ids_blob_pattern) == 8, "ids blob pattern layout changed");
 
-/* Buffer b for rule r: known; the payload in a rule that is not an HTTP
- * rule, an HTTP request's buffer in one that is. */
+/* Buffer b for rule r: known; the payload in a rule that is not an
+ * app-layer rule, an HTTP request's buffer in an HTTP rule, a DNS query
+ * name's in a DNS rule, the server name's in a TLS rule. */
 static bool buf_ok(const struct ids_blob_hdr *h, const struct ids_blob_rule *r, uint8_t b)
 {
 	(void)h;
-	return b < IDS_BLOB_BUFS && (b == IDS_BUF_PKT) == !(r->flags & IDS_BLOB_HTTP);
+	if (b >= IDS_BLOB_BUFS)
+		return false;
+	switch (r->flags & IDS_BLOB_APP) {
+	case 0: return b == IDS_BUF_PKT;
+	case IDS_BLOB_HTTP: return b > IDS_BUF_PKT && b <= IDS_BUF_START;
+	case IDS_BLOB_DNS: return b == IDS_BUF_DNS_QUERY || b == IDS_BUF_DNS_QUERY_DOT;
+	case IDS_BLOB_TLS: return b == IDS_BUF_TLS_SNI || b == IDS_BUF_TLS_SNI_DOT;
+	}
+	return false; /* more than one */
 }
 
 static bool table_ok(const struct ids_blob_hdr *h, uint32_t off, uint64_t n, uint64_t each)
@@ -143,8 +153,9 @@ int ids_blob_check(const void *blob, uint64_t size, const char **why)
 		    (uint64_t)r[i].sport + r[i].nsport > h->nports ||
 		    (uint64_t)r[i].dport + r[i].ndport > h->nports ||
 		    (r[i].flow & ~IDS_BLOB_FLOW_ALL) ||
-		    (r[i].flags & ~(IDS_BLOB_NOALERT | IDS_BLOB_HTTP)) ||
-		    ((r[i].flags & IDS_BLOB_HTTP) && r[i].proto != IDS_BLOB_TCP) ||
+		    (r[i].flags & ~(IDS_BLOB_NOALERT | IDS_BLOB_APP)) ||
+		    ((r[i].flags & (IDS_BLOB_HTTP | IDS_BLOB_TLS)) && r[i].proto != IDS_BLOB_TCP) ||
+		    ((r[i].flags & IDS_BLOB_DNS) && r[i].proto != IDS_BLOB_UDP) ||
 		    r[i].nfb > IDS_BLOB_FB_PER_RULE || (r[i].fields & ~IDS_BLOB_F_ALL) ||
 		    r[i].dsize_cmp > IDS_BLOB_NE || r[i].itype_cmp > IDS_BLOB_NE ||
 		    r[i].icode_cmp > IDS_BLOB_NE ||
@@ -172,7 +183,8 @@ int ids_blob_check(const void *blob, uint64_t size, const char **why)
 	if (want != h->npatterns)
 		return -1;
 	*why = "a pattern of another rule, of an unknown buffer or of one without a database, or "
-	       "an HTTP buffer in a rule that is not an HTTP rule (or the payload in one that is)";
+	       "a buffer of another kind of rule (the payload in an app-layer rule, an HTTP, DNS or TLS "
+	       "buffer in another)";
 	for (uint32_t i = 0, at = 0; i < h->nrules; i++)
 		for (uint32_t k = 0; k < r[i].ncontents; k++, at++)
 			if (p[at].rule != i || !buf_ok(h, &r[i], p[at].buf) ||

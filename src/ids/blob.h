@@ -40,7 +40,7 @@
 #include <stdint.h>
 
 #define IDS_BLOB_MAGIC 0x53444952u /* "RIDS" */
-#define IDS_BLOB_VERSION 5u
+#define IDS_BLOB_VERSION 6u
 /* Rules in one blob: the per-frame bookkeeping is one word per rule, and
  * ET's whole open set is about 40,000 rules. */
 #define IDS_BLOB_RULES_MAX 65536u
@@ -57,11 +57,13 @@
 /* The serialized databases, all buffers together: a layer deserializes
  * them into its own memory, beside the scratch space, in its arena
  * (IDSL_ARENA, src/layer/idsl.c), at about their serialized size. ET
- * Open's rules that load in-line with the HTTP request's buffers take
- * 5.2 MB (docs/ids.md; Snort 3's community rules 1.9 MB); 6 MiB leaves
- * the arena room for the scratch, the per-rule words, the pcres' codes
- * and the threshold table. */
-#define IDS_BLOB_DB_MAX (6u << 20)
+ * Open's rules that load in-line with the HTTP request's buffers, the DNS
+ * query names and the TLS server names take 6.5 MB (docs/ids.md; Snort
+ * 3's community rules 1.4 MB), and its arena 8.1 MiB of the 10 with the
+ * scratch, the per-rule words, the pcres' codes and the threshold table.
+ * A blob near every limit at once would not fit the arena: the layer then
+ * refuses it at start (nothing crosses), never in part. */
+#define IDS_BLOB_DB_MAX (8u << 20)
 /* pcres per rule (a rule has at most 64 items, ids.h; ET's rules have a
  * few): each one the prefilter lets through is one pcre2_match. */
 #define IDS_BLOB_PCRES_MAX 8u
@@ -82,17 +84,22 @@
 /* The walked contents' bytes, all rules together (ET's and Snort's sets
  * have a few hundred KiB of contents in all). */
 #define IDS_BLOB_BYTES_MAX (1u << 20)
-/* The buffers a content or pcre inspects: the packet payload, or one of
- * an HTTP/1 request's (src/ids/http.h), as the offline engine names them
- * (tools/policy/ids.h's enum ids_buf, the same values). Each buffer has
- * its own Hyperscan database (dbs[] in the header): a frame costs one scan
- * per buffer present. */
+/* The buffers a content or pcre inspects: the packet payload, one of an
+ * HTTP/1 request's (src/ids/http.h), as the offline engine names them
+ * (tools/policy/ids.h's enum ids_buf, the same values up to
+ * IDS_BUF_START), or a DNS query name or a TLS ClientHello's server name
+ * (src/ids/app.h), each also as `dotprefix` makes it ('.' before it: a
+ * buffer of its own, so that its patterns are prefiltered as they match).
+ * Each buffer has its own Hyperscan database (dbs[] in the header): a
+ * frame costs one scan per buffer present (a DNS query one per question
+ * name). */
 enum ids_blob_buf {
 	IDS_BUF_PKT, IDS_BUF_URI, IDS_BUF_URI_RAW, IDS_BUF_METHOD, IDS_BUF_HOST, IDS_BUF_HOST_RAW,
 	IDS_BUF_UA, IDS_BUF_COOKIE, IDS_BUF_REQ_BODY, IDS_BUF_REQ_LINE, IDS_BUF_REFERER,
 	IDS_BUF_CONTENT_TYPE, IDS_BUF_ACCEPT, IDS_BUF_ACCEPT_LANG, IDS_BUF_ACCEPT_ENC,
 	IDS_BUF_CONNECTION, IDS_BUF_CONTENT_LEN, IDS_BUF_HEADER_NAMES, IDS_BUF_HEADER,
 	IDS_BUF_HEADER_RAW, IDS_BUF_PROTOCOL, IDS_BUF_START,
+	IDS_BUF_DNS_QUERY, IDS_BUF_DNS_QUERY_DOT, IDS_BUF_TLS_SNI, IDS_BUF_TLS_SNI_DOT,
 	IDS_BLOB_BUFS
 };
 /* pcres[].after when the pcre is not relative. */
@@ -138,8 +145,16 @@ enum ids_blob_thr {
 /* ids_blob_rule.flags: flowbits:noalert (its actions still apply, as in
  * Suricata 7: a drop drops, silently); HTTP: the rule inspects an HTTP
  * request's buffers (every content and pcre of it is in one), so it fires
- * only on a TCP segment that holds a request's line (src/ids/http.h). */
-enum ids_blob_rule_flag { IDS_BLOB_NOALERT = 1, IDS_BLOB_HTTP = 2 };
+ * only on a TCP segment that holds a request's line (src/ids/http.h); DNS:
+ * every content and pcre of it is in a DNS query name's buffers (a UDP
+ * rule: it fires on a query to or from port 53, src/ids/app.h); TLS:
+ * every one in the server name's (a TCP rule: it fires on a segment that
+ * starts with a ClientHello). At most one of HTTP, DNS, TLS. */
+enum ids_blob_rule_flag {
+	IDS_BLOB_NOALERT = 1, IDS_BLOB_HTTP = 2, IDS_BLOB_DNS = 4, IDS_BLOB_TLS = 8
+};
+/* The flags that make a rule an app-layer rule (no payload buffer). */
+#define IDS_BLOB_APP (IDS_BLOB_HTTP | IDS_BLOB_DNS | IDS_BLOB_TLS)
 /* A flowbits operation (Suricata's): the checks run before the pcres, the
  * changes once the rule matched. `any`: a|b (one of them), else a&b. */
 enum ids_blob_fb_op {

@@ -65,10 +65,20 @@
  *     seen differ from the tail (stream_diff), one whose direction needs
  *     a tail when the pool has none (stream_nomem) is dropped; in ids mode
  *     they are counted and scanned as packets.
+ * 10. A DNS rule (every content and pcre of it in a query name's buffers)
+ *     sees only the names src/ids/app.c parsed from a UDP datagram to or
+ *     from port 53 (a query: not a response; with the flow table, sent by
+ *     the flow's opener), each name scanned in turn with the DNS
+ *     databases, a rule firing at most once per datagram whatever its
+ *     names; a TLS rule only the server name of a ClientHello that starts
+ *     a TCP segment from the client (no reassembly: the segment's own
+ *     bytes; with the flow table, a flow whose first data was a TLS
+ *     record, as the offline engine detects it).
  */
 #include "layer/idsl.h"
 
 #include "fw/fw.h"
+#include "ids/app.h"
 #include "ids/blob.h"
 #include "ids/flow.h"
 #include "ids/hsrt.h"
@@ -91,12 +101,13 @@ _Static_assert(IDS_BLOB_BUFS <= HSRT_DBS, "a Hyperscan slot for every buffer's d
 #define PAGE 0x1000ULL
 #define BIG_PAGE 0x200000ULL
 /* Hyperscan's arena: the deserialized databases (at most about their
- * serialized size, IDS_BLOB_DB_MAX, 6 MiB), its scratch (kilobytes for the
+ * serialized size, IDS_BLOB_DB_MAX, 8 MiB), its scratch (kilobytes for the
  * literal sets the compiler writes), the decoded pcres (at most about
  * IDS_BLOB_PCRE_MAX again), our per-rule words (about 28 bytes a rule,
  * IDS_BLOB_RULES_MAX rules) and the threshold table (160 KiB); the flow
- * table follows it. ET Open's in-line rules with the HTTP buffers take
- * 6.45 MiB of it (docs/ids.md). The root gives a policy layer
+ * table follows it. ET Open's in-line rules with the HTTP, DNS and TLS
+ * buffers take 8.1 MiB of it (docs/ids.md); a blob that needs more is
+ * refused at start. The root gives a policy layer
  * LN_POLICY_LAYER_MEM beyond its share for this and the flow table. */
 #define IDSL_ARENA (10ULL << 20)
 /* The report and alert-budget clock: one RP_HC_TIMER tick a second. */
@@ -142,6 +153,15 @@ static uint64_t frame_no, ticks, alerts_this_tick;
 static bool http_rules;
 static struct ids_http http;
 static struct ids_http_scratch *http_room;
+/* DNS and TLS rules (invariant 10): whether the blob has any; a query's
+ * names; per rule, the datagram it last fired on (a rule fires once per
+ * datagram, whatever its names); per flow-table entry, what its first
+ * TCP data said of it (enum app), set when that data is seen. */
+static bool dns_rules, tls_rules;
+static struct ids_dns *dnsq; /* in our own memory, past the protocols */
+static uint64_t *rule_once;
+enum app { APP_UNSEEN, APP_TLS, APP_OTHER };
+static uint8_t *flow_app;
 /* The flow table (src/ids/flow.h: the firewall's conntrack), in our own
  * memory past the arena; used only when a rule of the blob has `flow` or
  * flowbits. */
@@ -162,7 +182,7 @@ static struct {
 	uint64_t frames, bytes, scanned, scanned_bytes, alerts, drops, invalid, scan_failed,
 	    unlogged, scan_cycles, pcre_runs, pcre_refuted, flows_full, walk_runs, walk_refuted,
 	    walk_limited, thr_suppressed, http_requests, http_partial, stream_segs, stream_ooo,
-	    stream_diff, stream_nomem, pcre_limited;
+	    stream_diff, stream_nomem, pcre_limited, dns_queries, dns_names, tls_hellos, tls_sni;
 } st;
 
 /* The TSC (CR4.TSD is clear at CPL 3): what a scan costs, in cycles. */
@@ -207,6 +227,10 @@ void idsl_report(void)
 	line_kv(&l, "pcre_limited", st.pcre_limited);
 	line_kv(&l, "http_requests", st.http_requests);
 	line_kv(&l, "http_partial", st.http_partial);
+	line_kv(&l, "dns_queries", st.dns_queries);
+	line_kv(&l, "dns_names", st.dns_names);
+	line_kv(&l, "tls_hellos", st.tls_hellos);
+	line_kv(&l, "tls_sni", st.tls_sni);
 	line_send(&l);
 	line_str(&l, "idsstats");
 	line_kv(&l, "frames", st.frames);
@@ -255,6 +279,7 @@ struct scan {
 	const struct ids_flow *flow; /* NULL: no rule has `flow`, no table */
 	bool drop;
 	bool failed; /* a match the blob's table does not name: the scan stopped */
+	uint64_t once; /* the datagram's number: a DNS rule fires once in it */
 	uint32_t ncand; /* in cand[] */
 	uint64_t walk_budget; /* comparisons left to this frame's walks (walk.h) */
 	struct pcrert_budget pcre_budget; /* what this frame's pcres have left (pcrert.h) */
@@ -411,8 +436,11 @@ static int confirm(struct scan *s, uint64_t *bits)
 
 		/* in a stream's window, a payload rule that is not walked
 		 * needs a match in the new bytes (a walked one's walk asks) */
-		if (s->min_end && !r->nitems && !(r->flags & IDS_BLOB_HTTP) &&
+		if (s->min_end && !r->nitems && !(r->flags & IDS_BLOB_APP) &&
 		    rule_new[ri] != frame_no)
+			continue;
+		/* a DNS rule that fired on an earlier name of this datagram */
+		if ((r->flags & IDS_BLOB_DNS) && rule_once[ri] == s->once)
 			continue;
 		if (!ids_rule_hdr_ok(hdr, r, s->p, s->ports, s->flow) ||
 		    !ids_rule_fields_ok(r, s->p, s->l4, s->len) ||
@@ -425,6 +453,8 @@ static int confirm(struct scan *s, uint64_t *bits)
 			return -1; /* a walk or pcre that could not finish: fail closed */
 		if (!c)
 			continue;
+		if (r->flags & IDS_BLOB_DNS)
+			rule_once[ri] = s->once;
 		ids_fb_apply(fb, r->nfb, bits);
 		struct ids_thr_verdict v = {true, true};
 		if (r->thr_type)
@@ -515,6 +545,50 @@ static bool payload(const uint8_t *frame, uint32_t len, const struct fw_pkt *p, 
 	return rt_range_ok(o, *n, end);
 }
 
+/* Query name q's buffers (as it is, and with its '.' for dotprefix). */
+static void set_name(struct scan *s, uint32_t q)
+{
+	s->bp[IDS_BUF_DNS_QUERY] = dnsq->name[q] + 1;
+	s->bl[IDS_BUF_DNS_QUERY] = dnsq->len[q];
+	s->bp[IDS_BUF_DNS_QUERY_DOT] = dnsq->name[q];
+	s->bl[IDS_BUF_DNS_QUERY_DOT] = dnsq->len[q] + 1;
+}
+
+/* One scan of each buffer of s present that has a database, then the
+ * candidates: 0, or -1 (a scan, walk or pcre that could not finish; or
+ * s->failed set). */
+static int scan_all(struct scan *s)
+{
+	int r = 0;
+
+	if (dnsq->n && !s->bp[IDS_BUF_DNS_QUERY])
+		set_name(s, 0);
+	for (unsigned b = 0; !r && !s->failed && b < IDS_BLOB_BUFS; b++) {
+		if (!s->bp[b] || !hdr->dbs[b].size)
+			continue;
+		s->buf = (uint8_t)b;
+		r = hsrt_scan(b, s->bp[b], s->bl[b], on_match, s);
+	}
+	if (!r && !s->failed && s->ncand)
+		r = confirm(s, s->flow && s->flow->entry != FW_CT_NIL ? fbits[s->flow->entry]
+								      : NULL);
+	return r;
+}
+
+/* What a TCP flow is (enum app) by its first data, d[0 .. n), as the
+ * offline engine detects TLS: a flow without the table, or not known, is
+ * taken by the segment alone. */
+static enum app app_of(const struct ids_flow *f, const uint8_t *d, uint32_t n)
+{
+	enum app a = ids_tls_start(d, n) ? APP_TLS : APP_OTHER;
+
+	if (!f || !f->known || f->entry == FW_CT_NIL)
+		return a;
+	if (flow_app[f->entry] == APP_UNSEEN)
+		flow_app[f->entry] = (uint8_t)a;
+	return (enum app)flow_app[f->entry];
+}
+
 static bool idsl_filter(const uint8_t *frame, uint32_t len, bool from_guest)
 {
 	struct fw_pkt p;
@@ -556,6 +630,7 @@ static bool idsl_filter(const uint8_t *frame, uint32_t len, bool from_guest)
 		}
 		if (fl.fresh && fl.entry != FW_CT_NIL) { /* an entry's bits start clear */
 			rt_memset(fbits[fl.entry], 0, sizeof(fbits[fl.entry]));
+			flow_app[fl.entry] = APP_UNSEEN; /* and its protocol unknown */
 			if (streams) { /* and its streams empty */
 				ids_stream_reset(spool, fl.entry * 2);
 				ids_stream_reset(spool, fl.entry * 2 + 1);
@@ -629,16 +704,49 @@ static bool idsl_filter(const uint8_t *frame, uint32_t len, bool from_guest)
 			s.bl[b] = http.len[b];
 		}
 	}
-	/* one scan per buffer present that has a database */
-	r = 0;
-	for (unsigned b = 0; !r && !s.failed && b < IDS_BLOB_BUFS; b++) {
-		if (!s.bp[b] || !hdr->dbs[b].size)
-			continue;
-		s.buf = (uint8_t)b;
-		r = hsrt_scan(b, s.bp[b], s.bl[b], on_match, &s);
+	/* a ClientHello's server name: from the client (with the flow table,
+	 * of a flow whose first data was a TLS record: app_of) */
+	if (tls_rules && s.ports && p.proto == 6 && n && !(s.flow && s.flow->known && s.flow->dir) &&
+	    app_of(s.flow, s.data, n) == APP_TLS) {
+		const uint8_t *sni;
+		uint32_t sl;
+
+		st.tls_hellos += n >= 6 && s.data[0] == 0x16 && s.data[5] == 1;
+		if (ids_tls_sni(s.data, n, &sni, &sl)) {
+			st.tls_sni++;
+			s.bp[IDS_BUF_TLS_SNI] = sni;
+			s.bl[IDS_BUF_TLS_SNI] = sl;
+			/* '.' and the name (dotprefix), in the HTTP parser's
+			 * host room (one segment's worth; the segment, a TLS
+			 * record, is no request: no HTTP buffer is in use) */
+			http_room->host[0] = '.';
+			rt_memcpy(http_room->host + 1, sni, sl); /* sl < n */
+			s.bp[IDS_BUF_TLS_SNI_DOT] = http_room->host;
+			s.bl[IDS_BUF_TLS_SNI_DOT] = sl + 1;
+		}
+	} else if (tls_rules && s.flow && s.flow->known && p.proto == 6 && n) {
+		(void)app_of(s.flow, s.data, n); /* the server's first data decides too */
 	}
-	if (!r && !s.failed && s.ncand)
-		r = confirm(&s, s.flow && s.flow->entry != FW_CT_NIL ? fbits[s.flow->entry] : NULL);
+	/* a DNS query's names: UDP to or from port 53, from the flow's opener
+	 * (the offline engine's dns.query is the client's) */
+	dnsq->n = 0;
+	if (dns_rules && s.ports && p.proto == 17 && (p.sport == 53 || p.dport == 53) &&
+	    !(s.flow && s.flow->known && s.flow->dir) && ids_dns_parse(s.data, n, dnsq)) {
+		st.dns_queries++;
+		st.dns_names += dnsq->n;
+	}
+	s.once = frame_no;
+	r = scan_all(&s);
+	/* the query's further names, each alone with the DNS databases */
+	for (uint32_t q = 1; !r && !s.failed && q < dnsq->n; q++) {
+		for (unsigned b = 0; b < IDS_BLOB_BUFS; b++)
+			s.bp[b] = NULL;
+		set_name(&s, q);
+		frame_no++;
+		s.ncand = 0;
+		s.min_end = 0;
+		r = scan_all(&s);
+	}
 	st.scan_cycles += tsc_fenced() - t0;
 	if (r || s.failed) { /* a stopped scan is not a clean one */
 		st.scan_failed++;
@@ -695,6 +803,14 @@ const struct rp_boot_info *idsl_setup(const struct rp_boot_info *info, uint8_t *
 		idsl_fail("no room for the flowbits", NULL);
 	fbits = (ids_fbits *)(uintptr_t)at;
 	at = align_up(at + FW_CT_MAX * sizeof(*fbits), PAGE);
+	if (!rt_range_ok(at, FW_CT_MAX, info->mem_size))
+		idsl_fail("no room for the flows' protocols", NULL);
+	flow_app = (uint8_t *)(uintptr_t)at;
+	at = align_up(at + FW_CT_MAX, PAGE);
+	if (!rt_range_ok(at, sizeof(*dnsq), info->mem_size))
+		idsl_fail("no room for the DNS parser's names", NULL);
+	dnsq = (struct ids_dns *)(uintptr_t)at;
+	at = align_up(at + sizeof(*dnsq), PAGE);
 	if (!rt_range_ok(at, sizeof(*http_room), info->mem_size))
 		idsl_fail("no room for the HTTP parser's buffers", NULL);
 	http_room = (struct ids_http_scratch *)(uintptr_t)at;
@@ -777,6 +893,8 @@ void idsl_start(bool have_net)
 		track = track || rules[i].flow || rules[i].nfb;
 		thresholds = thresholds || rules[i].thr_type;
 		http_rules = http_rules || (rules[i].flags & IDS_BLOB_HTTP);
+		dns_rules = dns_rules || (rules[i].flags & IDS_BLOB_DNS);
+		tls_rules = tls_rules || (rules[i].flags & IDS_BLOB_TLS);
 		ips = ips || rules[i].action == IDS_BLOB_DROP;
 	}
 	/* payload contents: TCP is reassembled, through the flow table */
@@ -788,6 +906,12 @@ void idsl_start(bool have_net)
 			idsl_fail("no room for the rule table", NULL);
 		rt_memset(rule_new, 0, (uint64_t)hdr->nrules * sizeof(*rule_new));
 		ids_stream_init(spool, sdirs, 2 * FW_CT_MAX, stream_gone, NULL);
+	}
+	if (dns_rules) {
+		rule_once = malloc((uint64_t)hdr->nrules * sizeof(*rule_once));
+		if (!rule_once)
+			idsl_fail("no room for the rule table", NULL);
+		rt_memset(rule_once, 0, (uint64_t)hdr->nrules * sizeof(*rule_once));
 	}
 	if (thresholds) {
 		uint8_t tkey[IDS_THR_KEY_BYTES];
@@ -830,6 +954,8 @@ void idsl_start(bool have_net)
 	line_str(&l, streams ? (ips ? ", tcp streams (ips)" : ", tcp streams") : "");
 	line_str(&l, thr ? ", thresholds" : "");
 	line_str(&l, http_rules ? ", http" : "");
+	line_str(&l, dns_rules ? ", dns" : "");
+	line_str(&l, tls_rules ? ", tls" : "");
 	line_str(&l, "; hyperscan ");
 	line_str(&l, hsrt_variant_name(hsrt_variant()));
 	line_str(&l, (hsrt_cpuid1_ecx() & (1u << 27)) ? " (osxsave)" : " (no osxsave)");

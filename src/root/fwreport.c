@@ -25,8 +25,8 @@ static const char *const ikeys[IDR_KEYS] = {
 	"alerts_unlogged", "scan_cycles", "pcre_runs", "pcre_refuted", "flows_full", "walk_runs",
 	"walk_refuted", "walk_limited", "thr_suppressed", "thr_full", "flows_early",
 	"thr_evicted", "http_requests", "http_partial", "stream_segs", "stream_ooo",
-	"stream_diff", "stream_nomem", "pcre_limited", "rules", "arena_bytes", "uptime_s",
-	"restarts", "flows", "stream_tails"};
+	"stream_diff", "stream_nomem", "pcre_limited", "dns_queries", "dns_names", "tls_hellos",
+	"tls_sni", "rules", "arena_bytes", "uptime_s", "restarts", "flows", "stream_tails"};
 
 static const char *const tkeys[WTR_KEYS] = {
 	"checks", "changes", "alerts_unlogged", "hash_cycles", "check_cycles", "ctl_reads",

@@ -241,6 +241,47 @@ if [ -z "$why" ]; then
 else
 	notok "HTTP in-line" "$why"
 fi
+# DNS and TLS in-line: tapio's DNS queries and ClientHellos to the guest
+# (tests/layers/tapio.c, "dnstls") under tests/layers/ids/dnstls.rules
+# (and io.rules' drop and frame-64 rules): dns.query (nocase, dotprefix, a
+# second question, two names in one query: one alert) and tls.sni alert
+# and drop rules fire on the messages with their names, and on no other
+# (a response, a name that only ends like the domain, the name in another
+# extension); the drops blocked. The same frames offline (--midstream):
+# the same alerts, sid by sid.
+why="" agree=""
+{ grep -E 'sid:10000(02|04);' "$T/io.rules"; grep -v '^#' tests/layers/ids/dnstls.rules; } >"$T/dnstls.rules"
+n=ids7
+rm -f "$T/out.bin" "$T/dnstls.pcap"
+TAPIO_DNSTLS_PCAP=$T/dnstls.pcap
+export TAPIO_DNSTLS_PCAP
+exchange $n "udp dnstls" --layers ids,io --layer-args $SECT,$SEND,$RECV,1 --disk "$T/disk.img" --rules ids="$T/dnstls.rules"
+unset TAPIO_DNSTLS_PCAP
+[ $rc = 0 ] && [ $trc = 0 ] || why="in-line: rampart exit $rc, tapio $trc ($(tail -1 "$T/tapio"))"
+"$R" ids --rules "$T/dnstls.rules" --pcap "$T/dnstls.pcap" --eve "$T/eve" --no-checksum-check --midstream 2>"$T/offline" || why="$why; offline mode: $(tail -1 "$T/offline")"
+for want in 1000040:2:allowed:UDP 1000041:1:blocked:UDP 1000042:1:allowed:TCP 1000043:1:blocked:TCP; do
+	sid=${want%%:*} rest=${want#*:}
+	cnt=${rest%%:*} rest=${rest#*:}
+	act=${rest%%:*} proto=${rest#*:}
+	in=$(grep -c "\"event\":\"ids_alert\",.*\"action\":\"$act\",\"sid\":$sid,.*\"proto\":\"$proto\",\"src_ip\":\"10.0.2.2\",.*\"direction\":\"to_guest\"" "$T/$n")
+	on=$(grep -c "\"signature_id\":$sid," "$T/eve")
+	[ "$in" = "$cnt" ] || why="$why; sid $sid: $in $act alerts in-line, want $cnt"
+	[ "$on" = "$in" ] || why="$why; sid $sid: $on alerts offline, $in in-line"
+	agree="$agree $sid:$on"
+done
+grep -q '"event":"ids_alert",.*"sid":1000041,.*"src_port":50001,"dest_ip":"10.0.2.15","dest_port":53,' "$T/$n" ||
+	why="$why; the dns drop rule's alert is not message 1's"
+grep -q '"event":"ids_alert",.*"sid":1000043,.*"src_port":41001,"dest_ip":"10.0.2.15","dest_port":443,' "$T/$n" ||
+	why="$why; the tls drop rule's alert is not ClientHello 1's"
+got="dns_queries=$(field dns_queries) dns_names=$(field dns_names) tls_hellos=$(field tls_hellos) tls_sni=$(field tls_sni)"
+[ "$got" = "dns_queries=4 dns_names=6 tls_hellos=3 tls_sni=3" ] ||
+	why="$why; ids event: $got, want dns_queries=4 dns_names=6 tls_hellos=3 tls_sni=3"
+grep -q '"text":"ids: blob checked, 6 rules, .*, dns, tls;' "$T/$n" || why="$why; the layer did not say it parses DNS and TLS"
+if [ -z "$why" ]; then
+	ok "DNS and TLS in-line: dns.query (nocase, dotprefix, any question, once a query) and tls.sni alert and drop rules fire on their messages and not on the same bytes elsewhere; offline the same (sid:count$agree)"
+else
+	notok "DNS and TLS in-line" "$why"
+fi
 # TCP reassembly in-line: tapio's "split" segments of one flow to the
 # guest (tests/layers/tapio.c, split_seg[]; its sequence numbers wrap
 # through 0) under tests/layers/ids/split.rules (and io.rules' drop and

@@ -36,6 +36,11 @@
  * pcap (the offline mode's input, tests/layers/ids.sh). With "split" too
  * (the ids suite), split_seg's TCP segments of one flow go to the guest,
  * which skips them (written as a pcap too with TAPIO_SPLIT_PCAP set).
+ * With "dnstls" too (the ids suite), DNS_N DNS messages (UDP from
+ * 10.0.2.2 port 50000 + k to 10.0.2.15 port 53, dns_msg[k]) and TLS_N
+ * ClientHellos (one TCP segment each, PSH ACK, no handshake, from port
+ * 41000 + k to 443, tls_sni[k]) go to the guest, which skips them
+ * (written as a pcap too with TAPIO_DNSTLS_PCAP set).
  *
  * Exit status 0 when every frame 0..count-1 came once and IN was sent;
  * 1 with a message otherwise.
@@ -220,12 +225,38 @@ static const struct {
 	{30, "CLEAN and more"},
 };
 
-/* A TCP segment (PSH ACK) from 10.0.2.2:sport to 10.0.2.15:dport, at seq. */
-static unsigned tcp_frame(uint8_t *frame, unsigned sport, unsigned dport, uint32_t seq,
-			  const char *data, const uint8_t dmac[6])
+/* "dnstls": the DNS messages, by number, as names ("a.b" form; two
+ * questions with '|' between them) and whether each is a response (QR);
+ * the ClientHellos' server names, each with a decoy name in another
+ * extension (tests/layers/ids/dnstls.rules says which rule each must
+ * raise in-line and offline). */
+#define DNS_N 5
+static const struct {
+	const char *names;
+	bool response;
+} dns_msg[DNS_N] = {
+	{"WWW.Rampart-DNS.test", false},        /* the alert rule, nocase */
+	{"a.test|x.rampart-drop.test", false}, /* the drop rule, the second question */
+	{"notrampart-drop.test", false},       /* dotprefix: not a subdomain */
+	{"www.rampart-dns.test", true},        /* a response: not dns.query */
+	{"a.rampart-dns.test|b.rampart-dns.test", false}, /* one alert, two names */
+};
+#define TLS_N 3
+static const struct {
+	const char *sni, *decoy;
+} tls_sni[TLS_N] = {
+	{"rampart-tls.test", "x"},            /* the alert rule */
+	{"www.rampart-tls-drop.test", "x"},   /* the drop rule */
+	{"other.test", "rampart-tls.test"},   /* the rule's name outside the SNI */
+};
+
+/* A TCP segment (PSH ACK) from 10.0.2.2:sport to 10.0.2.15:dport, at seq,
+ * of the n bytes at data. */
+static unsigned tcp_frame_n(uint8_t *frame, unsigned sport, unsigned dport, uint32_t seq,
+			    const uint8_t *data, unsigned n, const uint8_t dmac[6])
 {
 	uint8_t *ip = frame + ETH_HLEN, *t = ip + 20;
-	unsigned n = (unsigned)strlen(data), len = 40 + n;
+	unsigned len = 40 + n;
 	uint32_t sum = 0;
 
 	memcpy(frame, dmac, 6);
@@ -269,6 +300,122 @@ static unsigned tcp_frame(uint8_t *frame, unsigned sport, unsigned dport, uint32
 	return ETH_HLEN + len;
 }
 
+static unsigned tcp_frame(uint8_t *frame, unsigned sport, unsigned dport, uint32_t seq,
+			  const char *data, const uint8_t dmac[6])
+{
+	return tcp_frame_n(frame, sport, dport, seq, (const uint8_t *)data,
+			   (unsigned)strlen(data), dmac);
+}
+
+/* name ("a.b") as DNS labels at o; their length (with the zero label). */
+static unsigned dns_name(uint8_t *o, const char *name, size_t n)
+{
+	unsigned w = 0;
+
+	while (n) {
+		const char *dot = memchr(name, '.', n);
+		size_t l = dot ? (size_t)(dot - name) : n;
+
+		o[w++] = (uint8_t)l;
+		memcpy(o + w, name, l);
+		w += (unsigned)l;
+		name += l;
+		n -= l;
+		if (dot)
+			name++, n--;
+	}
+	o[w++] = 0;
+	return w;
+}
+
+/* "dnstls": DNS message k to the guest's port 53, from 50000 + k. */
+static unsigned dns_frame(uint8_t *frame, unsigned k, const uint8_t dmac[6])
+{
+	uint8_t *ip = frame + ETH_HLEN, *u = ip + 20, *m = u + 8;
+	const char *names = dns_msg[k].names, *bar = strchr(names, '|');
+	unsigned p = 12, len;
+
+	memset(m, 0, 12);
+	m[0] = 0x52, m[1] = (uint8_t)k;
+	m[2] = dns_msg[k].response ? 0x81 : 0x01; /* QR, RD */
+	m[5] = bar ? 2 : 1;
+	m[7] = dns_msg[k].response; /* one answer (not written: the question is what counts) */
+	for (int q = 0; q < (bar ? 2 : 1); q++) {
+		const char *nm = q ? bar + 1 : names;
+		size_t nl = q || !bar ? strlen(nm) : (size_t)(bar - names);
+
+		p += dns_name(m + p, nm, nl);
+		memcpy(m + p, "\0\1\0\1", 4); /* A, IN */
+		p += 4;
+	}
+	len = 28 + p;
+	memcpy(frame, dmac, 6);
+	memcpy(frame + 6, "\x02\x00\x00\x00\x00\x01", 6);
+	frame[12] = 0x08;
+	frame[13] = 0;
+	memset(ip, 0, 28);
+	ip[0] = 0x45;
+	ip[2] = (uint8_t)(len >> 8);
+	ip[3] = (uint8_t)len;
+	ip[8] = 64;
+	ip[9] = 17;
+	memcpy(ip + 12, "\x0a\x00\x02\x02", 4);
+	memcpy(ip + 16, "\x0a\x00\x02\x0f", 4);
+	ip[10] = (uint8_t)(ip_csum(ip) >> 8);
+	ip[11] = (uint8_t)ip_csum(ip);
+	u[0] = (uint8_t)((50000 + k) >> 8);
+	u[1] = (uint8_t)(50000 + k);
+	u[3] = 53;
+	u[4] = (uint8_t)((len - 20) >> 8);
+	u[5] = (uint8_t)(len - 20); /* no UDP checksum (0: none, IPv4) */
+	return ETH_HLEN + len;
+}
+
+/* A TLS extension of type at o: its length's bytes, name after them. */
+static unsigned tls_name_ext(uint8_t *o, unsigned type, const char *name)
+{
+	unsigned nl = (unsigned)strlen(name);
+
+	o[0] = (uint8_t)(type >> 8), o[1] = (uint8_t)type;
+	o[2] = (uint8_t)((nl + 5) >> 8), o[3] = (uint8_t)(nl + 5);
+	o[4] = (uint8_t)((nl + 3) >> 8), o[5] = (uint8_t)(nl + 3);
+	o[6] = 0; /* host_name */
+	o[7] = (uint8_t)(nl >> 8), o[8] = (uint8_t)nl;
+	memcpy(o + 9, name, nl);
+	return 9 + nl;
+}
+
+/* "dnstls": ClientHello k to the guest's port 443, from 41000 + k: TLS
+ * 1.2 record, a 32-byte session id, two suites, null compression, an
+ * extension of type 16 (ALPN's number) holding the decoy, then
+ * server_name. */
+static unsigned tls_frame(uint8_t *frame, unsigned k, const uint8_t dmac[6])
+{
+	uint8_t h[512];
+	unsigned p = 9, ext, hs;
+
+	memset(h, 0, sizeof(h));
+	h[0] = 0x16, h[1] = 3, h[2] = 1;
+	h[5] = 1; /* ClientHello */
+	h[p++] = 3, h[p++] = 3;
+	memset(h + p, 0x5a, 32);
+	p += 32;
+	h[p++] = 32;
+	memset(h + p, 0xa5, 32);
+	p += 32;
+	h[p++] = 0, h[p++] = 4, h[p++] = 0x13, h[p++] = 1, h[p++] = 0xc0, h[p++] = 0x2f;
+	h[p++] = 1, h[p++] = 0;
+	ext = p;
+	p += 2;
+	p += tls_name_ext(h + p, 16, tls_sni[k].decoy);
+	p += tls_name_ext(h + p, 0, tls_sni[k].sni);
+	h[ext] = (uint8_t)((p - ext - 2) >> 8), h[ext + 1] = (uint8_t)(p - ext - 2);
+	hs = p - 9;
+	h[6] = (uint8_t)(hs >> 16), h[7] = (uint8_t)(hs >> 8), h[8] = (uint8_t)hs;
+	h[3] = (uint8_t)((hs + 4) >> 8), h[4] = (uint8_t)(hs + 4);
+	return tcp_frame_n(frame, 41000 + k, 443, 1, h, p, dmac);
+}
+
 /* "http": request k to the guest, as one TCP segment (seq 1, ack 1). */
 static unsigned http_frame(uint8_t *frame, unsigned k, const uint8_t dmac[6])
 {
@@ -276,7 +423,8 @@ static unsigned http_frame(uint8_t *frame, unsigned k, const uint8_t dmac[6])
 }
 
 /* The pcap named by the environment's var (TAPIO_HTTP_PCAP: of the "http"
- * frames, TAPIO_SPLIT_PCAP: of the "split" ones), or NULL. */
+ * frames, TAPIO_SPLIT_PCAP: of the "split" ones, TAPIO_DNSTLS_PCAP: of the
+ * "dnstls" ones), or NULL. */
 static FILE *http_pcap(const char *var)
 {
 	static const uint32_t hdr[6] = {0xa1b2c3d4, 2 | 4u << 16, 0, 0, 65535, 1};
@@ -311,6 +459,7 @@ int main(int argc, char **argv)
 	struct sockaddr_ll sa = {.sll_family = AF_PACKET, .sll_protocol = htons(ETHERTYPE)};
 	unsigned long count, got = 0, other = 0, again = 0, want, icmp = 0, icmp_want = 0;
 	bool repeats = false, udp = false, frag = false, http = false, split = false;
+	bool dnstls = false;
 	pid_t noise = -1;
 	double timeout, deadline;
 	FILE *out, *in;
@@ -336,6 +485,7 @@ int main(int argc, char **argv)
 		udp |= !strcmp(argv[a], "udp");
 		frag |= !strcmp(argv[a], "frag");
 		http |= !strcmp(argv[a], "http");
+		dnstls |= !strcmp(argv[a], "dnstls");
 		split |= !strcmp(argv[a], "split");
 	}
 	want = count;
@@ -454,6 +604,22 @@ int main(int argc, char **argv)
 
 		for (unsigned k = 0; k < HTTP_N; k++) {
 			unsigned len = http_frame(frame, k, guest);
+			uint32_t rec[4] = {k + 1, 0, len, len};
+
+			if (sendto(fd, frame, len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+				return die("send");
+			if (pc && (fwrite(rec, sizeof(rec), 1, pc) != 1 || fwrite(frame, len, 1, pc) != 1))
+				return die("pcap");
+		}
+		if (pc && fclose(pc))
+			return die("pcap");
+	}
+	if (udp && dnstls) {
+		FILE *pc = http_pcap("TAPIO_DNSTLS_PCAP");
+
+		for (unsigned k = 0; k < DNS_N + TLS_N; k++) {
+			unsigned len = k < DNS_N ? dns_frame(frame, k, guest)
+						 : tls_frame(frame, k - DNS_N, guest);
 			uint32_t rec[4] = {k + 1, 0, len, len};
 
 			if (sendto(fd, frame, len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0)

@@ -109,16 +109,48 @@ _Static_assert((int)IB_PKT == (int)IDS_BUF_PKT && (int)IB_URI == (int)IDS_BUF_UR
 		       (int)IB_HEADER == (int)IDS_BUF_HEADER &&
 		       (int)IB_RAW_HEADER == (int)IDS_BUF_HEADER_RAW &&
 		       (int)IB_PROTOCOL == (int)IDS_BUF_PROTOCOL && (int)IB_START == (int)IDS_BUF_START &&
-		       IDS_BLOB_BUFS == IB_START + 1,
+		       IDS_BUF_DNS_QUERY == IB_START + 1,
 	       "the parser's buffers are not the blob's");
 
-/* Whether r inspects an HTTP buffer (the offline engine's r->app). */
+/* Whether r inspects an app-layer buffer (the offline engine's r->app). */
 static bool app_rule(const struct ids_rule *r)
 {
 	for (unsigned i = 0; i < r->nsm; i++)
 		if (r->sm[i].buf != IB_PKT)
 			return true;
 	return false;
+}
+
+/* The kind of app-layer rule r is by its first app-layer buffer: an HTTP,
+ * DNS or TLS rule (its flag in the blob), 0 for a payload rule. */
+static unsigned app_kind(const struct ids_rule *r)
+{
+	for (unsigned i = 0; i < r->nsm; i++) {
+		unsigned b = r->sm[i].buf;
+
+		if (b == IB_DNS_QUERY)
+			return IDS_BLOB_DNS;
+		if (b == IB_TLS_SNI)
+			return IDS_BLOB_TLS;
+		if (b != IB_PKT)
+			return IDS_BLOB_HTTP;
+	}
+	return 0;
+}
+
+/* The blob's buffer for the parser's buffer b in rule r: the same value
+ * for the payload and the request's buffers, the DNS query name and the
+ * server name as dotprefix makes them (a buffer of their own, '.' before
+ * the name) or as they are; IDS_BLOB_BUFS when the layer has none. */
+static unsigned blob_buf(const struct ids_rule *r, unsigned b)
+{
+	if (b <= IB_START)
+		return b;
+	if (b == IB_DNS_QUERY)
+		return (r->dotprefix >> b & 1) ? IDS_BUF_DNS_QUERY_DOT : IDS_BUF_DNS_QUERY;
+	if (b == IB_TLS_SNI)
+		return (r->dotprefix >> b & 1) ? IDS_BUF_TLS_SNI_DOT : IDS_BUF_TLS_SNI;
+	return IDS_BLOB_BUFS;
 }
 
 /* The item before r->sm[i] in its buffer (relative items are measured in
@@ -143,11 +175,12 @@ static const char *http_not_inline(const struct ids_rule *r)
 			return "packet contents in an HTTP rule (matched against the header block "
 			       "or the body offline): not in-line yet";
 		if (b == IB_DNS_QUERY || b == IB_TLS_SNI)
-			return "dns.query/tls.sni: needs the DNS and TLS parsers (not in-line yet)";
+			return "dns.query or tls.sni with an HTTP buffer in one rule (never matches "
+			       "offline: one transaction has not both)";
 		if (ids_buf_side(b) == IDS_SIDE_TC)
 			return "a response buffer (http.stat_code, http.server, ...): the response "
 			       "side is not parsed in-line yet";
-		if (b >= IDS_BLOB_BUFS)
+		if (b > IB_START)
 			return "file.data or a single header's buffer (http.request_header): not "
 			       "in-line yet";
 		side |= ids_buf_side(b);
@@ -168,22 +201,67 @@ static const char *http_not_inline(const struct ids_rule *r)
 	return NULL;
 }
 
+/* Why DNS or TLS rule r (kind: IDS_BLOB_DNS or IDS_BLOB_TLS) cannot be
+ * enforced in-line, or NULL. The offline engine inspects a DNS query's
+ * names (UDP, port 53 either side) and a ClientHello's server name (a TLS
+ * flow's client) per message, with the rule's protocol (dns or tls, udp
+ * or tcp as the message's, ip), addresses, ports, flow and flowbits, not
+ * the packet's fields. */
+static const char *dnstls_not_inline(const struct ids_rule *r, unsigned kind)
+{
+	const bool dns = kind == IDS_BLOB_DNS;
+	unsigned side = IDS_SIDE_TS; /* dns.query and tls.sni are the client's */
+
+	for (unsigned i = 0; i < r->nsm; i++) {
+		unsigned b = r->sm[i].buf;
+
+		if (b == IB_PKT)
+			return "packet contents in a DNS or TLS rule (matched against an HTTP "
+			       "message offline: never with a DNS or TLS one)";
+		if (b != (dns ? IB_DNS_QUERY : IB_TLS_SNI))
+			return "dns.query or tls.sni with another app-layer buffer in one rule "
+			       "(never matches offline: one message has not both)";
+	}
+	if (dns ? r->proto != IDS_P_DNS && r->proto != IDS_P_UDP && r->proto != IDS_P_IP
+		: r->proto != IDS_P_TLS && r->proto != IDS_P_TCP && r->proto != IDS_P_IP)
+		return "dns.query or tls.sni in a rule of another protocol (never matches "
+		       "offline)";
+	if (r->flow & FL_TO_CLIENT)
+		side |= IDS_SIDE_TC;
+	if (side != IDS_SIDE_TS)
+		return "dns.query or tls.sni with flow:to_client (offline tried on the server's "
+		       "messages too)";
+	if (r->flow & FL_NO_STREAM)
+		return "flow:no_stream in a DNS or TLS rule (never true of a message)";
+	if (r->has_dsize || r->has_flags || r->has_itype || r->has_icode || r->ipproto)
+		return "packet fields (dsize, flags, itype, icode, ip_proto) in a DNS or TLS "
+		       "rule (offline not checked per message)";
+	return NULL;
+}
+
 /* Why rule r cannot be enforced in-line, or NULL. */
 static const char *not_inline(const struct ids_rule *r)
 {
 	const bool app = app_rule(r);
+	const unsigned kind = app_kind(r);
 
 	if (r->action != IDS_ALERT && r->action != IDS_DROP)
 		return "action: only alert and drop are enforced in-line";
 	if (r->proto == IDS_P_HTTP && !app && r->nsm)
 		return "alert http with packet contents only (matched over the flow's stream "
 		       "offline): not in-line yet";
+	if ((r->proto == IDS_P_DNS || r->proto == IDS_P_TLS) && !app && r->nsm)
+		return "alert dns or alert tls with packet contents only (offline matched on "
+		       "the flow's packets once its protocol is known): not in-line yet";
 	if (r->proto != IDS_P_IP && r->proto != IDS_P_TCP && r->proto != IDS_P_UDP &&
-	    r->proto != IDS_P_ICMP && !(r->proto == IDS_P_HTTP && app))
-		return "protocol: dns, tls and the other app-layer protocols (and alert http without "
-		       "a content) are not parsed in-line yet";
+	    r->proto != IDS_P_ICMP && !(r->proto == IDS_P_HTTP && kind == IDS_BLOB_HTTP) &&
+	    !(r->proto == IDS_P_DNS && kind == IDS_BLOB_DNS) &&
+	    !(r->proto == IDS_P_TLS && kind == IDS_BLOB_TLS))
+		return "protocol: the app-layer protocols other than http, dns and tls (and "
+		       "alert http, dns or tls without a content) are not parsed in-line yet";
 	if (app) {
-		const char *why = http_not_inline(r);
+		const char *why = kind == IDS_BLOB_HTTP ? http_not_inline(r)
+							: dnstls_not_inline(r, kind);
 
 		if (why)
 			return why;
@@ -666,10 +744,18 @@ int ids_blob_compile(const char *text, size_t len, const char *path, const char 
 		const unsigned fast = walk ? fast_pattern(r) : 0;
 		uint32_t item_of[IDS_SM_MAX], pat_of[IDS_SM_MAX];
 
-		if (app_rule(r)) {
+		if (app_kind(r) == IDS_BLOB_HTTP) {
 			b->flags |= IDS_BLOB_HTTP;
 			b->proto = IDS_BLOB_TCP; /* http, or tcp/ip with HTTP buffers */
 			out->nhttp++;
+		} else if (app_kind(r) == IDS_BLOB_DNS) {
+			b->flags |= IDS_BLOB_DNS;
+			b->proto = IDS_BLOB_UDP; /* dns, or udp/ip with dns.query */
+			out->ndns++;
+		} else if (app_kind(r) == IDS_BLOB_TLS) {
+			b->flags |= IDS_BLOB_TLS;
+			b->proto = IDS_BLOB_TCP; /* tls, or tcp/ip with tls.sni */
+			out->ntls++;
 		}
 		/* contents grouped by buffer (a relative one is measured in its
 		 * own buffer: the order within each stays the rule's) */
@@ -678,7 +764,7 @@ int ids_blob_compile(const char *text, size_t len, const char *path, const char 
 			const struct ids_sm *m = &r->sm[k];
 			hs_expr_ext_t *x = &ext[npats];
 
-			if (m->kind == SM_PCRE || m->buf != buf)
+			if (m->kind == SM_PCRE || blob_buf(r, m->buf) != buf)
 				continue;
 			if (walk) { /* not_inline: every content, 1 to 4096 bytes */
 				struct ids_blob_item *c = &items[nitems];
@@ -750,7 +836,7 @@ int ids_blob_compile(const char *text, size_t len, const char *path, const char 
 					 : walk ? item_of[prev] : pat_of[prev],
 				.flags = (uint8_t)(((m->flags & CT_RELATIVE) ? IDS_BLOB_PCRE_RELATIVE : 0) |
 						   ((m->flags & CT_NEGATED) ? IDS_BLOB_PCRE_NEGATED : 0)),
-				.buf = m->buf};
+				.buf = (uint8_t)blob_buf(r, m->buf)};
 			codes[npcre++] = m->re;
 			b->npcre++;
 		}
