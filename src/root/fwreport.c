@@ -11,27 +11,28 @@
 #include "root/log.h"
 
 static const char *const keys[FWR_KEYS] = {
-	"frames", "bytes", "accepted", "dropped", "rejected", "invalid", "spoofed", "ct_full",
-	"frag_dropped", "reject_unsent", "tagged", "filter_cycles", "filtered", "ct_early",
-	"ct_entries", "rules", "uptime_s", "restarts"};
+#define X(key, name) [key] = name,
+	FWR_KEY_LIST(X)
+#undef X
+};
 
 static const char *const wkeys[WRR_KEYS] = {
-	"requests", "refused_denied", "refused_read_only", "refused_too_big", "refused_rate",
-	"delayed", "delay_ms", "frames_refused", "exits", "exits_delayed", "devices_withheld",
-	"uptime_ms", "restarts"};
+#define X(key, name) [key] = name,
+	WRR_KEY_LIST(X)
+#undef X
+};
 
 static const char *const ikeys[IDR_KEYS] = {
-	"frames", "bytes", "scanned", "scanned_bytes", "alerts", "drops", "invalid", "scan_failed",
-	"alerts_unlogged", "scan_cycles", "pcre_runs", "pcre_refuted", "flows_full", "walk_runs",
-	"walk_refuted", "walk_limited", "thr_suppressed", "thr_full", "flows_early",
-	"thr_evicted", "http_requests", "http_partial", "stream_segs", "stream_ooo",
-	"stream_diff", "stream_nomem", "pcre_limited", "dns_queries", "dns_names", "tls_hellos",
-	"tls_sni", "rules", "arena_bytes", "uptime_s", "restarts", "flows", "stream_tails"};
+#define X(key, name) [key] = name,
+	IDR_KEY_LIST(X)
+#undef X
+};
 
 static const char *const tkeys[WTR_KEYS] = {
-	"checks", "changes", "alerts_unlogged", "hash_cycles", "check_cycles", "ctl_reads",
-	"idtr_alerts", "lstar_alerts", "msr_alerts", "pages", "found", "virt_known", "vcpus",
-	"uptime_ms", "restarts"};
+#define X(key, name) [key] = name,
+	WTR_KEY_LIST(X)
+#undef X
+};
 
 _Static_assert(FWR_KEYS <= FWR_KEYS_MAX && WRR_KEYS <= FWR_KEYS_MAX &&
 		       IDR_KEYS <= FWR_KEYS_MAX && WTR_KEYS <= FWR_KEYS_MAX,

@@ -20,15 +20,41 @@
 
 #include "root/layer.h"
 
+/*
+ * Each kind's report keys, once: KIND_KEY_LIST(X) calls X(key, name) for
+ * each, in order; the enum and the names in fwreport.c are made from it,
+ * so a key added is added to both. Keys before the comment in a list add
+ * up over restarts (a restarted layer reports from zero).
+ */
+
 /* Per-rule counters kept per layer: the layer reports at most as many. */
 #define FWR_RULES_MAX 64
 
+#define FWR_KEY_LIST(X) \
+	X(FWR_FRAMES, "frames") \
+	X(FWR_BYTES, "bytes") \
+	X(FWR_ACCEPTED, "accepted") \
+	X(FWR_DROPPED, "dropped") \
+	X(FWR_REJECTED, "rejected") \
+	X(FWR_INVALID, "invalid") \
+	X(FWR_SPOOFED, "spoofed") \
+	X(FWR_CT_FULL, "ct_full") \
+	X(FWR_FRAG_DROPPED, "frag_dropped") \
+	X(FWR_REJECT_UNSENT, "reject_unsent") \
+	X(FWR_TAGGED, "tagged") \
+	X(FWR_FILTER_CYCLES, "filter_cycles") \
+	X(FWR_FILTERED, "filtered") \
+	X(FWR_CT_EARLY, "ct_early") \
+	/* the ones above add up over restarts */ \
+	X(FWR_CT_ENTRIES, "ct_entries") \
+	X(FWR_RULES, "rules") \
+	X(FWR_UPTIME, "uptime_s") \
+	X(FWR_RESTARTS, "restarts")
 enum fwr_key {
-	FWR_FRAMES, FWR_BYTES, FWR_ACCEPTED, FWR_DROPPED, FWR_REJECTED, FWR_INVALID, FWR_SPOOFED,
-	FWR_CT_FULL, FWR_FRAG_DROPPED, FWR_REJECT_UNSENT, FWR_TAGGED, FWR_FILTER_CYCLES,
-	FWR_FILTERED, FWR_CT_EARLY,
-	/* the ones above add up over restarts */
-	FWR_CT_ENTRIES, FWR_RULES, FWR_UPTIME, FWR_RESTARTS, FWR_KEYS
+#define X(key, name) key,
+	FWR_KEY_LIST(X)
+#undef X
+	FWR_KEYS
 };
 #define FWR_ADDITIVE FWR_CT_ENTRIES
 
@@ -62,31 +88,99 @@ struct fwr_layer {
 	unsigned nrules, nbefore, npending;
 };
 
+#define WRR_KEY_LIST(X) \
+	X(WRR_REQUESTS, "requests") \
+	X(WRR_DENIED, "refused_denied") \
+	X(WRR_READ_ONLY, "refused_read_only") \
+	X(WRR_TOO_BIG, "refused_too_big") \
+	X(WRR_RATE, "refused_rate") \
+	X(WRR_DELAYED, "delayed") \
+	X(WRR_DELAY_MS, "delay_ms") \
+	X(WRR_FRAMES, "frames_refused") \
+	X(WRR_EXITS, "exits") \
+	X(WRR_EXITS_DELAYED, "exits_delayed") \
+	/* the ones above add up over restarts */ \
+	X(WRR_WITHHELD, "devices_withheld") \
+	X(WRR_UPTIME, "uptime_ms") \
+	X(WRR_RESTARTS, "restarts")
 enum wrr_key {
-	WRR_REQUESTS, WRR_DENIED, WRR_READ_ONLY, WRR_TOO_BIG, WRR_RATE, WRR_DELAYED,
-	WRR_DELAY_MS, WRR_FRAMES, WRR_EXITS, WRR_EXITS_DELAYED, /* these add up over restarts */
-	WRR_WITHHELD, WRR_UPTIME, WRR_RESTARTS, WRR_KEYS
+#define X(key, name) key,
+	WRR_KEY_LIST(X)
+#undef X
+	WRR_KEYS
 };
 #define WRR_ADDITIVE WRR_WITHHELD
 
+#define IDR_KEY_LIST(X) \
+	X(IDR_FRAMES, "frames") \
+	X(IDR_BYTES, "bytes") \
+	X(IDR_SCANNED, "scanned") \
+	X(IDR_SCANNED_BYTES, "scanned_bytes") \
+	X(IDR_ALERTS, "alerts") \
+	X(IDR_DROPS, "drops") \
+	X(IDR_INVALID, "invalid") \
+	X(IDR_SCAN_FAILED, "scan_failed") \
+	X(IDR_UNLOGGED, "alerts_unlogged") \
+	X(IDR_SCAN_CYCLES, "scan_cycles") \
+	X(IDR_PCRE_RUNS, "pcre_runs") \
+	X(IDR_PCRE_REFUTED, "pcre_refuted") \
+	X(IDR_FLOWS_FULL, "flows_full") \
+	X(IDR_WALK_RUNS, "walk_runs") \
+	X(IDR_WALK_REFUTED, "walk_refuted") \
+	X(IDR_WALK_LIMITED, "walk_limited") \
+	X(IDR_THR_SUPPRESSED, "thr_suppressed") \
+	X(IDR_THR_FULL, "thr_full") \
+	X(IDR_FLOWS_EARLY, "flows_early") \
+	X(IDR_THR_EVICTED, "thr_evicted") \
+	X(IDR_HTTP_REQUESTS, "http_requests") \
+	X(IDR_HTTP_PARTIAL, "http_partial") \
+	X(IDR_STREAM_SEGS, "stream_segs") \
+	X(IDR_STREAM_OOO, "stream_ooo") \
+	X(IDR_STREAM_DIFF, "stream_diff") \
+	X(IDR_STREAM_NOMEM, "stream_nomem") \
+	X(IDR_PCRE_LIMITED, "pcre_limited") \
+	X(IDR_DNS_QUERIES, "dns_queries") \
+	X(IDR_DNS_NAMES, "dns_names") \
+	X(IDR_TLS_HELLOS, "tls_hellos") \
+	X(IDR_TLS_SNI, "tls_sni") \
+	/* the ones above add up over restarts */ \
+	X(IDR_RULES, "rules") \
+	X(IDR_ARENA, "arena_bytes") \
+	X(IDR_UPTIME, "uptime_s") \
+	X(IDR_RESTARTS, "restarts") \
+	X(IDR_FLOWS, "flows") \
+	X(IDR_STREAM_TAILS, "stream_tails")
 enum idr_key {
-	IDR_FRAMES, IDR_BYTES, IDR_SCANNED, IDR_SCANNED_BYTES, IDR_ALERTS, IDR_DROPS, IDR_INVALID,
-	IDR_SCAN_FAILED, IDR_UNLOGGED, IDR_SCAN_CYCLES, IDR_PCRE_RUNS, IDR_PCRE_REFUTED,
-	IDR_FLOWS_FULL, IDR_WALK_RUNS, IDR_WALK_REFUTED, IDR_WALK_LIMITED, IDR_THR_SUPPRESSED,
-	IDR_THR_FULL, IDR_FLOWS_EARLY, IDR_THR_EVICTED, IDR_HTTP_REQUESTS, IDR_HTTP_PARTIAL,
-	IDR_STREAM_SEGS, IDR_STREAM_OOO, IDR_STREAM_DIFF, IDR_STREAM_NOMEM,
-	IDR_PCRE_LIMITED, IDR_DNS_QUERIES, IDR_DNS_NAMES, IDR_TLS_HELLOS, IDR_TLS_SNI,
-	/* the ones above add up over restarts */
-	IDR_RULES, IDR_ARENA, IDR_UPTIME, IDR_RESTARTS, IDR_FLOWS, IDR_STREAM_TAILS, IDR_KEYS
+#define X(key, name) key,
+	IDR_KEY_LIST(X)
+#undef X
+	IDR_KEYS
 };
 #define IDR_ADDITIVE IDR_RULES
 #define IDR_ALERTS_PER_S 64
 
+#define WTR_KEY_LIST(X) \
+	X(WTR_CHECKS, "checks") \
+	X(WTR_CHANGES, "changes") \
+	X(WTR_UNLOGGED, "alerts_unlogged") \
+	X(WTR_HASH_CYCLES, "hash_cycles") \
+	X(WTR_CHECK_CYCLES, "check_cycles") \
+	X(WTR_CTL_READS, "ctl_reads") \
+	X(WTR_IDTR_ALERTS, "idtr_alerts") \
+	X(WTR_LSTAR_ALERTS, "lstar_alerts") \
+	X(WTR_MSR_ALERTS, "msr_alerts") \
+	/* the ones above add up over restarts */ \
+	X(WTR_PAGES, "pages") \
+	X(WTR_FOUND, "found") \
+	X(WTR_VIRT_KNOWN, "virt_known") \
+	X(WTR_VCPUS, "vcpus") \
+	X(WTR_UPTIME, "uptime_ms") \
+	X(WTR_RESTARTS, "restarts")
 enum wtr_key {
-	WTR_CHECKS, WTR_CHANGES, WTR_UNLOGGED, WTR_HASH_CYCLES, WTR_CHECK_CYCLES,
-	WTR_CTL_READS, WTR_IDTR_ALERTS, WTR_LSTAR_ALERTS, WTR_MSR_ALERTS,
-	/* the ones above add up over restarts */
-	WTR_PAGES, WTR_FOUND, WTR_VIRT_KNOWN, WTR_VCPUS, WTR_UPTIME, WTR_RESTARTS, WTR_KEYS
+#define X(key, name) key,
+	WTR_KEY_LIST(X)
+#undef X
+	WTR_KEYS
 };
 #define WTR_ADDITIVE WTR_PAGES
 #define WTR_ALERTS_PER_S 160
