@@ -12,6 +12,7 @@
 #include "ids/app.h"
 #include "ids/blob.h"
 #include "ids_blob.h"
+#include "ids_unit.h"
 
 /* ---- DNS --------------------------------------------------------------------- */
 
@@ -310,21 +311,6 @@ static void test_tls(void **state)
 
 /* ---- the compiler and the blob ------------------------------------------- */
 
-static struct ids_blob_out out;
-
-static int compile(const char *text)
-{
-	FILE *devnull = fopen("/dev/null", "w");
-	int rc;
-
-	free(out.blob);
-	memset(&out, 0, sizeof(out));
-	rc = ids_blob_compile(text, strlen(text), "t.rules", NULL, 0, devnull, &out);
-	fclose(devnull);
-	return rc;
-}
-
-#define AT(type, off) ((type *)((uint8_t *)out.blob + (off)))
 
 static const char rules[] =
 	/* 0: alert dns, dns.query, endswith (walked) */
@@ -495,6 +481,6 @@ int main(void)
 	};
 	int rc = cmocka_run_group_tests(tests, setup, teardown);
 
-	free(out.blob);
+	release();
 	return rc;
 }

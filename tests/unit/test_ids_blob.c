@@ -17,6 +17,7 @@
 #include "ids/flow.h"
 #include "ids/pcrert.h"
 #include "ids_blob.h"
+#include "ids_unit.h"
 
 static const char rules[] =
 	"alert tcp any any -> any 80 (msg:\"a\"; content:\"Hello\"; nocase; sid:1; rev:2;)\n"
@@ -27,16 +28,6 @@ static const char rules[] =
 	"sid:5;)\n"
 	"alert tcp any any -> any any (msg:\"f\"; flowbits:isset,x; content:\"q\"; sid:6;)\n";
 
-static struct ids_blob_out out;
-
-static int compile(const char *text)
-{
-	FILE *devnull = fopen("/dev/null", "w");
-	int rc = ids_blob_compile(text, strlen(text), "t.rules", NULL, 0, devnull, &out);
-
-	fclose(devnull);
-	return rc;
-}
 
 static void test_layout(void **state)
 {
@@ -69,7 +60,7 @@ static void test_layout(void **state)
 	((struct ids_blob_pattern *)((uint8_t *)out.blob + h->pattern_off))[0].rule = 1;
 	assert_int_equal(ids_blob_check(out.blob, out.len, &why), -1);
 	assert_int_equal(ids_blob_check(out.blob, out.len - 8, &why), -1);
-	free(out.blob);
+	release();
 }
 
 static int on_match(unsigned id, unsigned long long from, unsigned long long to,
@@ -110,7 +101,7 @@ static void test_database(void **state)
 	assert_int_equal(scan(db, s, "hell o"), 0);
 	hs_free_scratch(s);
 	hs_free_database(db);
-	free(out.blob);
+	release();
 }
 
 static const char pcre_rules[] =
@@ -177,7 +168,7 @@ static void test_pcre(void **state)
 	assert_int_equal(pcrert_match(2, (const uint8_t *)"bc", 2, &b), 0);
 	assert_int_equal(pcrert_match(3, (const uint8_t *)"b", 1, &b), -1); /* no such code */
 	assert_false(b.spent);
-	free(out.blob);
+	release();
 }
 
 static void test_refusals(void **state)
@@ -302,7 +293,7 @@ static void test_headers(void **state)
 	/* A rule's run outside the table: refused by the check. */
 	((struct ids_blob_rule *)hrule)[0].dst = hh->naddrs;
 	assert_int_equal(ids_blob_check(out.blob, out.len, &why), -1);
-	free(out.blob);
+	release();
 
 	/* The stack file's variables: HOME_NET one host, HTTP_PORTS a list. */
 	static const char *const vars[] = {"HOME_NET=[192.168.1.5]", "HTTP_PORTS=[8080,8000:8001]"};
@@ -310,7 +301,7 @@ static void test_headers(void **state)
 	assert_true(takes(0, udp(IP(192, 168, 1, 5), IP(10, 0, 0, 1), 1, 8001)));
 	assert_false(takes(0, udp(IP(192, 168, 1, 6), IP(10, 0, 0, 1), 1, 8001)));
 	assert_false(takes(0, udp(IP(192, 168, 1, 5), IP(10, 0, 0, 1), 1, 80)));
-	free(out.blob);
+	release();
 }
 
 /* Whether p's source address is the IPv4 address a. */
@@ -399,7 +390,7 @@ static void test_flow(void **state)
 	/* A known flow still goes. */
 	TRACK(udp(c, IP(10, 1, 0, 7), 1, 2));
 	assert_true(f.known && f.est);
-	free(out.blob);
+	release();
 }
 
 /*
@@ -483,7 +474,7 @@ static void test_flow_desync(void **state)
 	assert_true(!f.forged && !f.known);
 	TRACK(tcp(s, c, 84, 41004, 500, 101, 0x12, 0));
 	assert_true(f.known && f.dir == 1);
-	free(out.blob);
+	release();
 }
 
 
@@ -540,7 +531,7 @@ static void test_flow_reversal(void **state)
 	TRACK(tcp(s, c, 41011, 80, 101, 501, 0x18, 4));
 	assert_true(f.known && f.dir == 0 && f.est && !f.forged);
 	assert_true(TAKES(4, &pkt));
-	free(out.blob);
+	release();
 }
 
 static const char fb_rules[] =
@@ -602,7 +593,7 @@ static void test_flowbits(void **state)
 	fb[0].bit[0] = 0;
 	fb[0].op = IDS_BLOB_FB_ISNOTSET + 1;
 	assert_int_equal(ids_blob_check(out.blob, out.len, &why), -1);
-	free(out.blob);
+	release();
 }
 
 static const char field_rules[] =
@@ -657,7 +648,7 @@ static void test_fields(void **state)
 	((struct ids_blob_rule *)r)[0].dsize_cmp = IDS_BLOB_RANGE;
 	((struct ids_blob_rule *)r)[1].tcp_mod = '?';
 	assert_int_equal(ids_blob_check(out.blob, out.len, &why), -1);
-	free(out.blob);
+	release();
 }
 
 int main(void)

@@ -12,6 +12,7 @@
 #include "ids/blob.h"
 #include "ids/http.h"
 #include "ids_blob.h"
+#include "ids_unit.h"
 
 static struct ids_http h;
 static struct ids_http_scratch *room;
@@ -247,21 +248,6 @@ static void test_evasion(void **state)
 
 /* ---- the compiler and the blob ------------------------------------------- */
 
-static struct ids_blob_out out;
-
-static int compile(const char *text)
-{
-	FILE *devnull = fopen("/dev/null", "w");
-	int rc;
-
-	free(out.blob);
-	memset(&out, 0, sizeof(out));
-	rc = ids_blob_compile(text, strlen(text), "t.rules", NULL, 0, devnull, &out);
-	fclose(devnull);
-	return rc;
-}
-
-#define AT(type, off) ((type *)((uint8_t *)out.blob + (off)))
 
 static const char http_rules[] =
 	/* 0: alert http, a sticky buffer */
@@ -450,6 +436,6 @@ int main(void)
 	};
 	int rc = cmocka_run_group_tests(tests, setup, teardown);
 
-	free(out.blob);
+	release();
 	return rc;
 }

@@ -12,19 +12,8 @@
 #include "ids/thr.h"
 #include "ids/walk.h"
 #include "ids_blob.h"
+#include "ids_unit.h"
 
-static struct ids_blob_out out;
-
-static int compile(const char *text)
-{
-	FILE *devnull = fopen("/dev/null", "w");
-	int rc = ids_blob_compile(text, strlen(text), "t.rules", NULL, 0, devnull, &out);
-
-	fclose(devnull);
-	return rc;
-}
-
-#define AT(type, off) ((type *)((uint8_t *)out.blob + (off)))
 
 static const char load_rules[] =
 	/* 0: distance/within, the fast pattern the longest ("BBBB") */
@@ -124,7 +113,7 @@ static void test_load(void **state)
 	REFUSED(((struct ids_blob_hdr *)h)->bytes_size, IDS_BLOB_BYTES_MAX + 1);
 	REFUSED(((struct ids_blob_hdr *)h)->version, 3);   /* the former layout */
 #undef REFUSED
-	free(out.blob);
+	release();
 }
 
 /* ---- the walk against the offline engine ---------------------------------- */
@@ -254,7 +243,7 @@ static void test_agreement(void **state)
 	assert_int_equal(walk_from(0, (const uint8_t *)"ABxC|ABxC", 9, 5), 1);
 	assert_int_equal(walk_from(0, (const uint8_t *)"ABxC|xxxx", 9, 5), 0);
 	ids_ruleset_free(&rs);
-	free(out.blob);
+	release();
 }
 
 /* Bounded work: a payload that makes a rule backtrack over every pair of
@@ -278,7 +267,7 @@ static void test_steps(void **state)
 	p[2999] = 'C';
 	assert_int_equal(walk(0, p + 1490, 1510), 1);
 	ids_ruleset_free(&rs);
-	free(out.blob);
+	release();
 }
 
 /* The frame's budget: a payload built to make each step search the whole
@@ -318,7 +307,7 @@ static void test_frame_budget(void **state)
 	assert_int_equal(ids_walk(it, r[0].nitems, AT(uint8_t, h->bytes_off), p, 200, 0, ends, &budget),
 			 1);
 	assert_true(budget < before && before - budget < 20000);
-	free(out.blob);
+	release();
 }
 
 /* ---- thresholds ------------------------------------------------------------- */
