@@ -313,7 +313,7 @@ void ln_ap_hold(struct ln_root *r, struct ln_vcpu *v);
 void ln_ap_release(struct ln_root *r, struct ln_vcpu *v);
 struct ln_vcpu *ln_ap_take(struct ln_root *r, struct ln_node *n);
 bool ln_ap_exited_below(struct ln_root *r, const struct ln_node *n);
-struct ln_vcpu *ln_ap_route(struct ln_root *r, struct ln_vcpu *ap, bool *answered);
+struct ln_vcpu *ln_ap_next(struct ln_root *r, struct ln_node *n, unsigned *answers);
 
 /* ln_hc.c: the hypercalls */
 /* The call v's layer made; the vCPU the chain runs next. */

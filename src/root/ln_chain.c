@@ -711,6 +711,15 @@ struct ln_vcpu *ln_ap_take(struct ln_root *r, struct ln_node *n)
 	return ap;
 }
 
+/* Has a started vCPU of n an exit waiting? The caller holds ap_lock. */
+static bool ap_exited_in(const struct ln_node *n)
+{
+	for (unsigned i = 0; i < n->nvcpus; i++)
+		if (n->vcpus[i]->started && n->vcpus[i]->ap_state == LN_AP_EXITED)
+			return true;
+	return false;
+}
+
 /* Has a started vCPU of one of n's children an exit waiting? */
 bool ln_ap_exited_below(struct ln_root *r, const struct ln_node *n)
 {
@@ -720,10 +729,7 @@ bool ln_ap_exited_below(struct ln_root *r, const struct ln_node *n)
 		return false;
 	pthread_mutex_lock(&r->ap_lock);
 	for (unsigned i = 0; i < RP_MAX_CHILDREN && !w; i++)
-		for (unsigned k = 0; n->children[i] && k < n->children[i]->nvcpus; k++)
-			if (n->children[i]->vcpus[k]->started &&
-			    n->children[i]->vcpus[k]->ap_state == LN_AP_EXITED)
-				w = true;
+		w = n->children[i] && ap_exited_in(n->children[i]);
 	pthread_mutex_unlock(&r->ap_lock);
 	return w;
 }
@@ -733,7 +739,7 @@ bool ln_ap_exited_below(struct ln_root *r, const struct ln_node *n)
  * next (its parent's runner, the record delivered). *answered: the root
  * answered it itself (an InterruptStatus read) and ap runs on.
  */
-struct ln_vcpu *ln_ap_route(struct ln_root *r, struct ln_vcpu *ap, bool *answered)
+static struct ln_vcpu *ap_route(struct ln_root *r, struct ln_vcpu *ap, bool *answered)
 {
 	struct ln_vcpu *next;
 
@@ -749,24 +755,38 @@ struct ln_vcpu *ln_ap_route(struct ln_root *r, struct ln_vcpu *ap, bool *answere
 }
 
 /*
+ * The exits of n's started vCPUs that wait, taken and routed in turn,
+ * *answers counting those taken against LN_AP_ANSWERS: the vCPU the chain
+ * runs next once one is delivered to n's runner (or ends the stack); NULL
+ * while the root answers them itself, or when none waits.
+ */
+struct ln_vcpu *ln_ap_next(struct ln_root *r, struct ln_node *n, unsigned *answers)
+{
+	struct ln_vcpu *ap, *next;
+	bool answered;
+
+	while ((*answers)++ < LN_AP_ANSWERS && (ap = ln_ap_take(r, n))) {
+		next = ap_route(r, ap, &answered);
+		if (!answered)
+			return next;
+	}
+	return NULL;
+}
+
+/*
  * An exit of a started vCPU whose VM's runner waits above cur in its
  * pending run: delivered to it, which runs next. NULL: none to deliver now
  * (a runner that is running gets it at its next RP_HC_VCPU_RUN).
  */
 static struct ln_vcpu *ap_deliver(struct ln_root *r, struct ln_vcpu *top, struct ln_vcpu *cur)
 {
-	struct ln_vcpu *v, *ap, *next;
+	struct ln_vcpu *v, *next;
 	unsigned answers = 0;
-	bool answered;
 
 	for (v = top; v && v != cur && __atomic_load_n(&r->ap_pending, __ATOMIC_SEQ_CST);
 	     v = v->running)
-		while (v->running && answers++ < LN_AP_ANSWERS &&
-		       (ap = ln_ap_take(r, v->running->node))) {
-			next = ln_ap_route(r, ap, &answered);
-			if (!answered)
-				return next;
-		}
+		if (v->running && (next = ln_ap_next(r, v->running->node, &answers)))
+			return next;
 	return NULL;
 }
 
@@ -780,10 +800,7 @@ static bool ap_waiting(struct ln_root *r, struct ln_vcpu *top, struct ln_vcpu *c
 		return false;
 	pthread_mutex_lock(&r->ap_lock);
 	for (v = top; v && v != cur && !w; v = v->running)
-		for (unsigned i = 0; v->running && i < v->running->node->nvcpus; i++)
-			if (v->running->node->vcpus[i]->ap_state == LN_AP_EXITED &&
-			    v->running->node->vcpus[i]->started)
-				w = true;
+		w = v->running && ap_exited_in(v->running->node);
 	pthread_mutex_unlock(&r->ap_lock);
 	return w;
 }
@@ -951,9 +968,10 @@ int ln_signals_open(struct ln_root *r)
 	/*
 	 * The timer kicks the chain's thread by name (SIGEV_THREAD_ID): a
 	 * signal for the whole process goes to any thread that takes it, and
-	 * a started vCPU's thread takes SIGALRM (its own kick), which would
-	 * kick that vCPU and leave the chain running past the layers' timers.
-	 * (glibc 2.36 names the tid field only as _sigev_un._tid.)
+	 * one that landed on another thread would leave the chain running
+	 * past the layers' timers (a started vCPU's thread, kicked by
+	 * LN_AP_KICK, blocks SIGALRM besides). (glibc 2.36 names the tid
+	 * field only as _sigev_un._tid.)
 	 */
 	memset(&sev, 0, sizeof(sev));
 	sev.sigev_notify = SIGEV_THREAD_ID;

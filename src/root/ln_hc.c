@@ -142,12 +142,6 @@ static int64_t hc_vcpu_create(struct ln_root *r, struct ln_vcpu *v, const struct
 }
 
 /*
- * A guest's vCPU on a thread of its own (ln_chain.c, "started vCPUs"):
- * only of a child with an irqchip (a layer child stays sequential, one
- * exit at a time), never the one the caller runs or has run, at most
- * LN_MAX_STARTED in the stack.
- */
-/*
  * Does a vCPU of the caller other than v run a vCPU of c (its pending
  * RP_HC_VCPU_RUN)? A VM with started vCPUs has one runner: their exits
  * complete its run, the one in the chain; a second, elsewhere in the
@@ -170,6 +164,13 @@ static bool has_started(const struct ln_node *c)
 	return false;
 }
 
+/*
+ * A guest's vCPU on a thread of its own (ln_chain.c, "started vCPUs"):
+ * only of a child with an irqchip (a layer child stays sequential, one
+ * exit at a time), never the one the caller runs or has run, nor while
+ * another vCPU of the caller runs one of that child's (the caller itself,
+ * in this call, runs none), at most LN_MAX_STARTED in the stack.
+ */
 static int64_t hc_vcpu_start(struct ln_root *r, struct ln_vcpu *v, const struct hc_args *a,
 			     struct ln_vcpu **next)
 {
@@ -181,9 +182,6 @@ static int64_t hc_vcpu_start(struct ln_root *r, struct ln_vcpu *v, const struct 
 		return -RP_EDEAD;
 	if (!c->node->irqchip || c->started || c == c->node->primary)
 		return -RP_EINVAL;
-	for (unsigned i = 0; i < v->node->nvcpus; i++)
-		if (v->node->vcpus[i]->running == c)
-			return -RP_EBUSY;
 	if (other_runner(v, c->node))
 		return -RP_EBUSY;
 	if (r->nstarted >= LN_MAX_STARTED)
@@ -345,8 +343,8 @@ static int64_t hc_map_info(struct ln_root *r, struct ln_vcpu *v, const struct hc
  * resolved in a0's table only, so the caller's own children and any other
  * subtree are out of reach), nothing changes. Every vCPU of the stack is
  * out of KVM_RUN while a call is answered (the chain thread runs them all
- * and answers this one; a started vCPU of a guest only while its exit is
- * with its parent, else EBUSY), so the state read is the one the vCPU
+ * and answers this one; a started vCPU of a guest has its thread parked
+ * for the read, ln_ap_hold), so the state read is the one the vCPU
  * stopped with and resumes from.
  */
 static int64_t hc_vcpu_ctl(struct ln_root *r, struct ln_vcpu *v, const struct hc_args *a,
@@ -509,10 +507,8 @@ static int64_t hc_run(struct ln_root *r, struct ln_vcpu *v, const struct hc_args
 	struct ln_vcpu *c = ln_vcpu_of(v->node, a->a0);
 	uint8_t *rec = ln_node_ptr(v->node, a->a1, sizeof(struct rp_exit), RP_MAP_R | RP_MAP_W);
 	struct rp_exit e;
-
-	struct ln_vcpu *run, *ap;
+	struct ln_vcpu *run, *to;
 	unsigned answers = 0;
-	bool answered;
 
 	if (!c)
 		return -RP_EBADH;
@@ -578,13 +574,10 @@ static int64_t hc_run(struct ln_root *r, struct ln_vcpu *v, const struct hc_args
 	}
 	v->running = c;
 	/* An exit of a started vCPU of c's VM that waits is the answer now. */
-	while (answers++ < LN_AP_ANSWERS && (ap = ln_ap_take(r, c->node))) {
-		struct ln_vcpu *to = ln_ap_route(r, ap, &answered);
-
-		if (!answered) {
-			*next = to;
-			return HC_PENDING; /* delivered to us, or the stack ended */
-		}
+	to = ln_ap_next(r, c->node, &answers);
+	if (to) {
+		*next = to;
+		return HC_PENDING; /* delivered to us, or the stack ended */
 	}
 	*next = ln_deepest(c);
 	return HC_PENDING; /* completed when the child exits */
