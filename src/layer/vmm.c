@@ -33,13 +33,11 @@
 #define CODE_CRASH 3
 
 /*
- * The guest's vCPUs: vcpu (its 0, the boot CPU) we run; the others
- * (ncpus > 1, info->ncpus) the root runs on threads of its own
- * (RP_HC_VCPU_START), and their exits come to us one at a time, each
- * answered with RP_HC_VCPU_RUN of the vCPU it names.
+ * The guest's vCPUs (ncpus, info->ncpus; at most RP_MAX_VCPUS, the ABI's
+ * per VM): vcpu (its 0, the boot CPU) we run; the others the root runs on
+ * threads of its own (RP_HC_VCPU_START), and their exits come to us one
+ * at a time, each answered with RP_HC_VCPU_RUN of the vCPU it names.
  */
-#define VMM_MAX_CPUS 8
-
 struct guest {
 	uint8_t *base; /* guest-physical 0, in our memory */
 	uint64_t size;
@@ -174,7 +172,7 @@ static void start_guest(const struct rp_boot_info *info)
 	cmdline[sizeof(cmdline) - 1] = 0;
 	bc.mem = g.size;
 	g.ncpus = info->ncpus ? info->ncpus : 1;
-	if (g.ncpus > VMM_MAX_CPUS)
+	if (g.ncpus > RP_MAX_VCPUS)
 		vmm_fail("more guest vCPUs (ncpus) than 8", NULL);
 	bc.ncpus = g.ncpus;
 	bc.kernel = (const void *)(uintptr_t)info->payload[0].gpa;

@@ -282,7 +282,11 @@ static void watch_alert(struct fwr_report *l, unsigned depth, const char *name, 
 	if (word(text, "region", region, sizeof(region)) &&
 	    (!strcmp(region, "idtr") || !strcmp(region, "lstar") || !strcmp(region, "cstar") ||
 	     !strcmp(region, "star") || !strcmp(region, "sysenter"))) {
-		char vcpu[8], seen[24], expected[24], limit[24] = "", cs[24] = "";
+		/* the register's companion: the IDT's limit, SYSENTER_EIP's CS */
+		const char *aux_key = !strcmp(region, "idtr")	    ? "limit"
+				      : !strcmp(region, "sysenter") ? "cs"
+								    : NULL;
+		char vcpu[8], seen[24], expected[24], aux[24];
 
 		why = strstr(text, " why=");
 		if (!word(text, "vcpu", vcpu, sizeof(vcpu)) ||
@@ -290,23 +294,16 @@ static void watch_alert(struct fwr_report *l, unsigned depth, const char *name, 
 		    !word(text, "seen", seen, sizeof(seen)) ||
 		    !word(text, "expected", expected, sizeof(expected)) || !why || !why[5])
 			return;
-		if (!strcmp(region, "idtr") && !word(text, "limit", limit, sizeof(limit)))
-			return;
-		if (!strcmp(region, "sysenter") && !word(text, "cs", cs, sizeof(cs)))
+		if (aux_key && !word(text, aux_key, aux, sizeof(aux)))
 			return;
 		if (!alert_take(l, WTR_ALERTS_PER_S))
 			return;
-		if (cs[0])
+		if (aux_key)
 			log_event("watch_alert", "layer", 's', name, "depth", 'u', (uint64_t)depth,
 				  "region", 's', region, "vcpu", 'u', strtoull(vcpu, NULL, 10),
 				  "check", 'u', strtoull(check, NULL, 10), "seen", 's', seen,
-				  "cs", 's', cs, "expected", 's', expected, "why", 's', why + 5, NULL);
-		else if (limit[0])
-			log_event("watch_alert", "layer", 's', name, "depth", 'u', (uint64_t)depth,
-				  "region", 's', region, "vcpu", 'u', strtoull(vcpu, NULL, 10),
-				  "check", 'u', strtoull(check, NULL, 10), "seen", 's', seen,
-				  "limit", 's', limit, "expected", 's', expected, "why", 's',
-				  why + 5, NULL);
+				  aux_key, 's', aux, "expected", 's', expected, "why", 's', why + 5,
+				  NULL);
 		else
 			log_event("watch_alert", "layer", 's', name, "depth", 'u', (uint64_t)depth,
 				  "region", 's', region, "vcpu", 'u', strtoull(vcpu, NULL, 10),
