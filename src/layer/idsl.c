@@ -783,49 +783,37 @@ static __attribute__((noreturn)) void idsl_fail(const char *what, const char *de
 	layer_fail("ids", what, detail);
 }
 
+/* size bytes of our memory at *at, which then moves past them to the next page. */
+static void *carve(uint64_t *at, uint64_t size, uint64_t mem, const char *what)
+{
+	void *p = (void *)(uintptr_t)*at;
+
+	if (!rt_range_ok(*at, size, mem))
+		idsl_fail(what, NULL);
+	*at = align_up(*at + size, PAGE);
+	return p;
+}
+
 const struct rp_boot_info *idsl_setup(const struct rp_boot_info *info, uint8_t **child_base)
 {
+	const uint64_t mem = info->mem_size;
 	uint64_t end, at;
 	const char *why = policy_split(info, &own, &policy, &end);
 
 	if (why)
 		idsl_fail(why, NULL);
 	at = align_up(end, PAGE);
-	if (!rt_range_ok(at, IDSL_ARENA, info->mem_size))
-		idsl_fail("no room for Hyperscan's arena", NULL);
-	arena = (uint8_t *)(uintptr_t)at;
-	at = align_up(at + IDSL_ARENA, PAGE);
-	if (!rt_range_ok(at, sizeof(*ct), info->mem_size))
-		idsl_fail("no room for the flow table", NULL);
-	ct = (struct fw_ct *)(uintptr_t)at;
-	at = align_up(at + sizeof(*ct), PAGE);
-	if (!rt_range_ok(at, FW_CT_MAX * sizeof(*fbits), info->mem_size))
-		idsl_fail("no room for the flowbits", NULL);
-	fbits = (ids_fbits *)(uintptr_t)at;
-	at = align_up(at + FW_CT_MAX * sizeof(*fbits), PAGE);
-	if (!rt_range_ok(at, FW_CT_MAX, info->mem_size))
-		idsl_fail("no room for the flows' protocols", NULL);
-	flow_app = (uint8_t *)(uintptr_t)at;
-	at = align_up(at + FW_CT_MAX, PAGE);
-	if (!rt_range_ok(at, sizeof(*dnsq), info->mem_size))
-		idsl_fail("no room for the DNS parser's names", NULL);
-	dnsq = (struct ids_dns *)(uintptr_t)at;
-	at = align_up(at + sizeof(*dnsq), PAGE);
-	if (!rt_range_ok(at, sizeof(*http_room), info->mem_size))
-		idsl_fail("no room for the HTTP parser's buffers", NULL);
-	http_room = (struct ids_http_scratch *)(uintptr_t)at;
-	at = align_up(at + sizeof(*http_room), PAGE);
-	if (!rt_range_ok(at, 2 * FW_CT_MAX * sizeof(*sdirs), info->mem_size))
-		idsl_fail("no room for the streams", NULL);
-	sdirs = (struct ids_stream_dir *)(uintptr_t)at;
-	at = align_up(at + 2 * FW_CT_MAX * sizeof(*sdirs), PAGE);
-	if (!rt_range_ok(at, sizeof(*spool) + IDS_STREAM_TAIL + IDS_STREAM_SEG_MAX,
-			 info->mem_size))
-		idsl_fail("no room for the streams' tails", NULL);
-	spool = (struct ids_stream_pool *)(uintptr_t)at;
-	swin = (uint8_t *)(uintptr_t)(at + sizeof(*spool));
-	*child_base = (uint8_t *)(uintptr_t)align_up(
-		at + sizeof(*spool) + IDS_STREAM_TAIL + IDS_STREAM_SEG_MAX, BIG_PAGE);
+	arena = carve(&at, IDSL_ARENA, mem, "no room for Hyperscan's arena");
+	ct = carve(&at, sizeof(*ct), mem, "no room for the flow table");
+	fbits = carve(&at, FW_CT_MAX * sizeof(*fbits), mem, "no room for the flowbits");
+	flow_app = carve(&at, FW_CT_MAX, mem, "no room for the flows' protocols");
+	dnsq = carve(&at, sizeof(*dnsq), mem, "no room for the DNS parser's names");
+	http_room = carve(&at, sizeof(*http_room), mem, "no room for the HTTP parser's buffers");
+	sdirs = carve(&at, 2 * FW_CT_MAX * sizeof(*sdirs), mem, "no room for the streams");
+	spool = carve(&at, sizeof(*spool) + IDS_STREAM_TAIL + IDS_STREAM_SEG_MAX, mem,
+		      "no room for the streams' tails");
+	swin = (uint8_t *)spool + sizeof(*spool);
+	*child_base = (uint8_t *)(uintptr_t)align_up(at, BIG_PAGE);
 	return &own;
 }
 
