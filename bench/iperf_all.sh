@@ -78,7 +78,8 @@ while [ $round -le "$RUNS" ]; do
 				ex=$(exits)
 				[ -n "$ex" ] && [ -n "$base" ] && out "exits_per_frame_${dir}_d$depth" \
 					"$(awk -v e="$ex" -v b="$base" -v f=$((f1 - f0)) 'BEGIN { printf "%.2f", f ? (e - b) / f : 0 }')"
-				echo "# exits $ex, frames $((f1 - f0))"
+				echo "# exits $ex, frames $((f1 - f0)), by reason:$(tr -d '\r' <"$SCRATCH/log" |
+					grep '"event":"end"' | tail -n1 | grep -o '"exits_[a-z]*":[0-9]*' | tr -d '"' | sed 's/^/ /' | tr -d '\n')"
 			fi
 		done
 	done
