@@ -44,7 +44,7 @@
 _Static_assert(sizeof(struct ids_blob_hdr) % 8 == 0, "ids blob header not 8-byte sized");
 _Static_assert(sizeof(struct ids_blob_rule) % 8 == 0, "ids blob rule not 8-byte sized");
 _Static_assert(sizeof(struct ids_blob_pcre) % 8 == 0, "ids blob pcre not 8-byte sized");
-_Static_assert(sizeof(struct ids_blob_rule) == 200, "ids blob rule layout changed");
+_Static_assert(sizeof(struct ids_blob_rule) == 208, "ids blob rule layout changed");
 _Static_assert(sizeof(struct ids_blob_item) == 32, "ids blob item layout changed");
 _Static_assert(sizeof(struct ids_blob_addr) == 20, "ids blob addr layout changed");
 _Static_assert(sizeof(struct ids_blob_fb) == 20, "ids blob flowbits layout changed");
@@ -159,6 +159,10 @@ int ids_blob_check(const void *blob, uint64_t size, const char **why)
 		    r[i].nfb > IDS_BLOB_FB_PER_RULE || (r[i].fields & ~IDS_BLOB_F_ALL) ||
 		    r[i].dsize_cmp > IDS_BLOB_NE || r[i].itype_cmp > IDS_BLOB_NE ||
 		    r[i].icode_cmp > IDS_BLOB_NE ||
+		    ((r[i].fields & IDS_BLOB_F_BSIZE) &&
+		     (r[i].bsize_cmp > IDS_BLOB_RANGE || r[i].bsize_buf == IDS_BUF_PKT ||
+		      r[i].bsize_buf == IDS_BUF_DNS_QUERY_DOT || r[i].bsize_buf == IDS_BUF_TLS_SNI_DOT ||
+		      r[i].bsize_buf >= IDS_BLOB_BUFS)) ||
 		    (r[i].tcp_mod && r[i].tcp_mod != '+' && r[i].tcp_mod != '*' &&
 		     r[i].tcp_mod != '!') ||
 		    (r[i].action != IDS_BLOB_ALERT && r[i].action != IDS_BLOB_DROP) ||

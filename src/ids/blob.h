@@ -40,7 +40,7 @@
 #include <stdint.h>
 
 #define IDS_BLOB_MAGIC 0x53444952u /* "RIDS" */
-#define IDS_BLOB_VERSION 6u
+#define IDS_BLOB_VERSION 7u
 /* Rules in one blob: the per-frame bookkeeping is one word per rule, and
  * ET's whole open set is about 40,000 rules. */
 #define IDS_BLOB_RULES_MAX 65536u
@@ -69,8 +69,9 @@
 #define IDS_BLOB_PCRES_MAX 8u
 /* The serialized PCRE2 codes: decoded into the layer's arena, beside
  * Hyperscan's database (src/layer/idsl.c), at about this size again. ET
- * Open's 2,861 in-line pcres (with the HTTP buffers) take 767 KB. */
-#define IDS_BLOB_PCRE_MAX (1u << 20)
+ * Open's 2,957 in-line pcres (with the HTTP buffers, DNS, TLS and bsize)
+ * take 1.6 MB, its arena then 9.5 MB of the 10 MiB. */
+#define IDS_BLOB_PCRE_MAX (2u << 20)
 /* Flowbits the layer keeps per flow (the names the in-line rules use,
  * numbered by the compiler): 256 bits, 32 bytes for each of the flow
  * table's FW_CT_MAX flows (512 KiB). A rule past them is not loaded. */
@@ -115,9 +116,9 @@ enum ids_blob_flow {
 #define IDS_BLOB_FLOW_ALL 0x5fu
 enum ids_blob_field {
 	IDS_BLOB_F_DSIZE = 1, IDS_BLOB_F_FLAGS = 2, IDS_BLOB_F_ITYPE = 4, IDS_BLOB_F_ICODE = 8,
-	IDS_BLOB_F_IPPROTO = 16
+	IDS_BLOB_F_IPPROTO = 16, IDS_BLOB_F_BSIZE = 32
 };
-#define IDS_BLOB_F_ALL 0x1fu
+#define IDS_BLOB_F_ALL 0x3fu
 /* The offline engine's comparisons (its enum ids_cmp, the same values):
  * v = a, v < a, v > a, v <= a, v >= a, a < v < b, v & a, v ^ a, v != a. */
 enum ids_blob_cmp {
@@ -227,7 +228,13 @@ struct ids_blob_rule {
 	uint8_t thr_by_dst;     /* track by_dst (1) or by_src (0) */
 	uint8_t pad;
 	uint32_t thr_count, thr_seconds; /* count >= 1 with a type; seconds 0: for ever */
-	uint8_t pad2[4];
+	/* With IDS_BLOB_F_BSIZE: the length of buffer bsize_buf (an app-layer
+	 * buffer as it is, not the payload, not a dotprefix one) compared as
+	 * bsize_cmp (EQ .. RANGE) with bsize_a (and bsize_b): `bsize` and
+	 * `urilen`; a rule whose buffer is absent does not match. */
+	uint8_t bsize_buf, bsize_cmp;
+	uint16_t bsize_a, bsize_b;
+	uint8_t pad2[6];
 	char msg[IDS_BLOB_MSG_MAX]; /* NUL-terminated */
 };
 

@@ -275,6 +275,12 @@ static bool cmp_ok(uint8_t cmp, int64_t v, int64_t a, int64_t b)
 	return false;
 }
 
+bool ids_rule_bsize_ok(const struct ids_blob_rule *r, const uint8_t *buf, uint32_t len)
+{
+	return !(r->fields & IDS_BLOB_F_BSIZE) ||
+	       (buf && cmp_ok(r->bsize_cmp, len, r->bsize_a, r->bsize_b));
+}
+
 bool ids_rule_fields_ok(const struct ids_blob_rule *r, const struct fw_pkt *p, bool l4,
 			uint32_t dsize)
 {

@@ -61,6 +61,9 @@ bool ids_rule_hdr_ok(const struct ids_blob_hdr *h, const struct ids_blob_rule *r
  * dsize the payload's length, l4 whether p's L4 header is the frame's
  * (not a later fragment): without it, flags, itype and icode never match.
  */
+/* The rule's `bsize` or `urilen` (IDS_BLOB_F_BSIZE) on its buffer, buf
+ * (NULL: absent, no match) of len bytes; true without one. */
+bool ids_rule_bsize_ok(const struct ids_blob_rule *r, const uint8_t *buf, uint32_t len);
 bool ids_rule_fields_ok(const struct ids_blob_rule *r, const struct fw_pkt *p, bool l4,
 			uint32_t dsize);
 

@@ -444,6 +444,8 @@ static int confirm(struct scan *s, uint64_t *bits)
 			continue;
 		if (!ids_rule_hdr_ok(hdr, r, s->p, s->ports, s->flow) ||
 		    !ids_rule_fields_ok(r, s->p, s->l4, s->len) ||
+		    !ids_rule_bsize_ok(r, s->bp[r->bsize_buf % IDS_BLOB_BUFS],
+				       s->bl[r->bsize_buf % IDS_BLOB_BUFS]) ||
 		    (r->nfb && !ids_fb_check(fb, r->nfb, bits)))
 			continue;
 		c = r->nitems ? walk_confirm(ri, s) : 1;

@@ -247,7 +247,8 @@ fi
 # second question, two names in one query: one alert) and tls.sni alert
 # and drop rules fire on the messages with their names, and on no other
 # (a response, a name that only ends like the domain, the name in another
-# extension); the drops blocked. The same frames offline (--midstream):
+# extension); the drops blocked; bsize on each name (the length's rule
+# fires, the same content on a name of another length does not). The same frames offline (--midstream):
 # the same alerts, sid by sid.
 why="" agree=""
 { grep -E 'sid:10000(02|04);' "$T/io.rules"; grep -v '^#' tests/layers/ids/dnstls.rules; } >"$T/dnstls.rules"
@@ -259,7 +260,8 @@ exchange $n "udp dnstls" --layers ids,io --layer-args $SECT,$SEND,$RECV,1 --disk
 unset TAPIO_DNSTLS_PCAP
 [ $rc = 0 ] && [ $trc = 0 ] || why="in-line: rampart exit $rc, tapio $trc ($(tail -1 "$T/tapio"))"
 "$R" ids --rules "$T/dnstls.rules" --pcap "$T/dnstls.pcap" --eve "$T/eve" --no-checksum-check --midstream 2>"$T/offline" || why="$why; offline mode: $(tail -1 "$T/offline")"
-for want in 1000040:2:allowed:UDP 1000041:1:blocked:UDP 1000042:1:allowed:TCP 1000043:1:blocked:TCP; do
+for want in 1000040:2:allowed:UDP 1000041:1:blocked:UDP 1000042:1:allowed:TCP 1000043:1:blocked:TCP \
+	1000044:1:allowed:UDP 1000045:1:allowed:TCP; do
 	sid=${want%%:*} rest=${want#*:}
 	cnt=${rest%%:*} rest=${rest#*:}
 	act=${rest%%:*} proto=${rest#*:}
@@ -276,9 +278,11 @@ grep -q '"event":"ids_alert",.*"sid":1000043,.*"src_port":41001,"dest_ip":"10.0.
 got="dns_queries=$(field dns_queries) dns_names=$(field dns_names) tls_hellos=$(field tls_hellos) tls_sni=$(field tls_sni)"
 [ "$got" = "dns_queries=4 dns_names=6 tls_hellos=3 tls_sni=3" ] ||
 	why="$why; ids event: $got, want dns_queries=4 dns_names=6 tls_hellos=3 tls_sni=3"
-grep -q '"text":"ids: blob checked, 6 rules, .*, dns, tls;' "$T/$n" || why="$why; the layer did not say it parses DNS and TLS"
+grep -q '"text":"ids: blob checked, 8 rules, .*, dns, tls;' "$T/$n" || why="$why; the layer did not say it parses DNS and TLS"
+grep -q '"event":"ids_alert",.*"sid":1000044,.*"src_port":50000,' "$T/$n" ||
+	why="$why; the dns bsize rule's alert is not message 0's"
 if [ -z "$why" ]; then
-	ok "DNS and TLS in-line: dns.query (nocase, dotprefix, any question, once a query) and tls.sni alert and drop rules fire on their messages and not on the same bytes elsewhere; offline the same (sid:count$agree)"
+	ok "DNS and TLS in-line: dns.query (nocase, dotprefix, any question, once a query, bsize) and tls.sni (bsize) alert and drop rules fire on their messages and not on the same bytes elsewhere; offline the same (sid:count$agree)"
 else
 	notok "DNS and TLS in-line" "$why"
 fi

@@ -11,6 +11,7 @@
 #include "ids.h"
 #include "ids/app.h"
 #include "ids/blob.h"
+#include "ids/flow.h"
 #include "ids_blob.h"
 #include "ids_unit.h"
 
@@ -337,7 +338,13 @@ static const char rules[] =
 	"alert dns any any -> any any (msg:\"x\"; dns.query; content:\"a\"; tls.sni; "
 	"content:\"b\"; sid:10;)\n"
 	"alert tls any any -> any any (msg:\"x\"; http.uri; content:\"b\"; tls.sni; "
-	"content:\"a\"; sid:11;)\n";
+	"content:\"a\"; sid:11;)\n"
+	/* left out: bsize on the payload, on a dotprefix buffer, twice */
+	"alert udp any any -> any any (msg:\"x\"; content:\"a\"; bsize:3; sid:12;)\n"
+	"alert dns any any -> any any (msg:\"x\"; dns.query; dotprefix; content:\".a\"; "
+	"bsize:3; sid:13;)\n"
+	"alert dns any any -> any any (msg:\"x\"; dns.query; content:\"a\"; bsize:>3; "
+	"bsize:<9; sid:14;)\n";
 
 static void test_load(void **state)
 {
@@ -349,10 +356,10 @@ static void test_load(void **state)
 
 	(void)state;
 	assert_int_equal(compile(rules), 0);
-	assert_int_equal(out.nrules, 4);
+	assert_int_equal(out.nrules, 5);
 	assert_int_equal(out.ndns, 2);
-	assert_int_equal(out.ntls, 2);
-	assert_int_equal(out.not_loaded, 7); /* bsize is not in-line either */
+	assert_int_equal(out.ntls, 3);
+	assert_int_equal(out.not_loaded, 9);
 	hd = out.blob;
 	assert_int_equal(hd->version, IDS_BLOB_VERSION);
 	assert_int_equal(ids_blob_check(out.blob, out.len, &why), 0);
@@ -366,12 +373,20 @@ static void test_load(void **state)
 	assert_int_equal(p[0].buf, IDS_BUF_DNS_QUERY);
 	assert_int_equal(r[1].sid, 2);
 	assert_int_equal(p[1].buf, IDS_BUF_DNS_QUERY_DOT);
-	assert_int_equal(r[2].sid, 4);
-	assert_true(r[2].flags & IDS_BLOB_TLS);
-	assert_int_equal(r[2].proto, IDS_BLOB_TCP);
-	assert_int_equal(p[2].buf, IDS_BUF_TLS_SNI);
-	assert_int_equal(r[3].sid, 5);
-	assert_int_equal(r[3].npcre, 1);
+	assert_false(r[0].fields & IDS_BLOB_F_BSIZE);
+	/* bsize:16 on the server name */
+	assert_int_equal(r[2].sid, 3);
+	assert_true(r[2].fields & IDS_BLOB_F_BSIZE);
+	assert_int_equal(r[2].bsize_buf, IDS_BUF_TLS_SNI);
+	assert_int_equal(r[2].bsize_cmp, IDS_BLOB_EQ);
+	assert_int_equal(r[2].bsize_a, 16);
+	assert_int_equal(r[2].ncontents, 1);
+	assert_int_equal(r[3].sid, 4);
+	assert_true(r[3].flags & IDS_BLOB_TLS);
+	assert_int_equal(r[3].proto, IDS_BLOB_TCP);
+	assert_int_equal(p[3].buf, IDS_BUF_TLS_SNI);
+	assert_int_equal(r[4].sid, 5);
+	assert_int_equal(r[4].npcre, 1);
 	assert_int_equal(x[0].buf, IDS_BUF_TLS_SNI);
 	assert_true(hd->dbs[IDS_BUF_DNS_QUERY].size && hd->dbs[IDS_BUF_DNS_QUERY_DOT].size &&
 		    hd->dbs[IDS_BUF_TLS_SNI].size && !hd->dbs[IDS_BUF_TLS_SNI_DOT].size &&
@@ -410,6 +425,11 @@ static void tls_pattern_in_dns(uint8_t *b)
 	((struct ids_blob_pattern *)(b + h->pattern_off))[2].buf = IDS_BUF_DNS_QUERY;
 }
 static void nothing(uint8_t *b) { (void)b; }
+static struct ids_blob_rule *rule2(uint8_t *b) { return rule0(b) + 2; }
+static void bsize_on_pkt(uint8_t *b) { rule2(b)->bsize_buf = IDS_BUF_PKT; }
+static void bsize_on_dot(uint8_t *b) { rule2(b)->bsize_buf = IDS_BUF_TLS_SNI_DOT; }
+static void bsize_past_bufs(uint8_t *b) { rule2(b)->bsize_buf = IDS_BLOB_BUFS; }
+static void bsize_bitwise(uint8_t *b) { rule2(b)->bsize_cmp = IDS_BLOB_AND; }
 
 static void test_check(void **state)
 {
@@ -421,6 +441,30 @@ static void test_check(void **state)
 	assert_false(check_with(dns_as_http));
 	assert_false(check_with(dns_as_pkt));
 	assert_false(check_with(tls_pattern_in_dns));
+	assert_false(check_with(bsize_on_pkt));
+	assert_false(check_with(bsize_on_dot));
+	assert_false(check_with(bsize_past_bufs));
+	assert_false(check_with(bsize_bitwise));
+}
+
+/* A rule's bsize as the layer applies it: the buffer's length as the
+ * offline engine compares it, an absent buffer never matching. */
+static void test_bsize(void **state)
+{
+	const struct ids_blob_hdr *hd;
+	const struct ids_blob_rule *r;
+	const uint8_t name[] = "evil.example.net.x";
+
+	(void)state;
+	assert_int_equal(compile(rules), 0);
+	hd = out.blob;
+	r = AT(const struct ids_blob_rule, hd->rule_off);
+	assert_true(ids_rule_bsize_ok(&r[2], name, 16));
+	assert_false(ids_rule_bsize_ok(&r[2], name, 18));
+	assert_false(ids_rule_bsize_ok(&r[2], name, 15));
+	assert_false(ids_rule_bsize_ok(&r[2], NULL, 16));
+	assert_true(ids_rule_bsize_ok(&r[3], name, 18)); /* none: any length */
+	assert_true(ids_rule_bsize_ok(&r[3], NULL, 0));
 }
 
 static int on_match(unsigned id, unsigned long long from, unsigned long long to,
@@ -466,7 +510,7 @@ static void test_scan(void **state)
 	assert_int_equal(scan(IDS_BUF_DNS_QUERY_DOT, q->name[0], q->len[0] + 1), 1u << 1);
 	n = hello(m, "evil.example.net", 0);
 	assert_true(ids_tls_sni(m, n, &s, &l));
-	assert_int_equal(scan(IDS_BUF_TLS_SNI, s, l), 1u << 2);
+	assert_int_equal(scan(IDS_BUF_TLS_SNI, s, l), 1u << 2 | 1u << 3);
 }
 
 int main(void)
@@ -477,6 +521,7 @@ int main(void)
 		cmocka_unit_test(test_tls),
 		cmocka_unit_test(test_load),
 		cmocka_unit_test(test_check),
+		cmocka_unit_test(test_bsize),
 		cmocka_unit_test(test_scan),
 	};
 	int rc = cmocka_run_group_tests(tests, setup, teardown);

@@ -153,12 +153,18 @@ static unsigned blob_buf(const struct ids_rule *r, unsigned b)
 	return IDS_BLOB_BUFS;
 }
 
+/* A length check (bsize, urilen): no place in its buffer, no item. */
+static bool length_check(const struct ids_sm *m)
+{
+	return m->kind == SM_BSIZE || m->kind == SM_URILEN;
+}
+
 /* The item before r->sm[i] in its buffer (relative items are measured in
  * their own buffer), or -1. */
 static int prev_in_buf(const struct ids_rule *r, unsigned i)
 {
 	for (unsigned k = i; k-- > 0;)
-		if (r->sm[k].buf == r->sm[i].buf)
+		if (r->sm[k].buf == r->sm[i].buf && !length_check(&r->sm[k]))
 			return (int)k;
 	return -1;
 }
@@ -289,7 +295,7 @@ static const char *not_inline(const struct ids_rule *r)
 		return "no content: the in-line layer matches contents only";
 	if (r->nsm > IDS_BLOB_CONTENTS_MAX)
 		return "more contents than the in-line limit";
-	unsigned ncontent = 0, nneg = 0, npcre = 0;
+	unsigned ncontent = 0, nneg = 0, npcre = 0, nlen = 0;
 	for (unsigned i = 0; i < r->nsm; i++) {
 		const struct ids_sm *m = &r->sm[i];
 		const unsigned ok = WALK_KEPT | CT_FAST | CT_FAST_ONLY;
@@ -311,8 +317,25 @@ static const char *not_inline(const struct ids_rule *r)
 				return "more pcres than the in-line limit (8)";
 			continue;
 		}
+		if (length_check(m)) {
+			const unsigned b = blob_buf(r, m->buf);
+
+			if (b == IDS_BUF_PKT)
+				return "bsize on the payload: not in-line yet (a stream's window is "
+				       "not the packet)";
+			if (b == IDS_BUF_DNS_QUERY_DOT || b == IDS_BUF_TLS_SNI_DOT ||
+			    b >= IDS_BLOB_BUFS)
+				return "bsize on a dotprefix buffer: not in-line yet";
+			if (++nlen > 1)
+				return "more than one bsize/urilen: not in-line yet";
+			if (m->cmp > CMP_RANGE || m->a < 0 || m->a > 65535 || m->b < 0 ||
+			    m->b > 65535)
+				return "bsize/urilen: a comparison or value past the in-line range "
+				       "(0 to 65535)";
+			continue;
+		}
 		if (m->kind != SM_CONTENT)
-			return "isdataat/bsize/byte_test/byte_jump/urilen: not in-line yet";
+			return "isdataat/byte_test/byte_jump: not in-line yet";
 		if (m->flags & CT_NEGATED)
 			nneg++;
 		else
@@ -714,6 +737,14 @@ int ids_blob_compile(const char *text, size_t len, const char *path, const char 
 		b->icode_cmp = r->icode_cmp;
 		b->icode_a = (uint8_t)r->icode_a;
 		b->icode_b = (uint8_t)r->icode_b;
+		for (unsigned k = 0; k < r->nsm; k++) /* not_inline: one at most */
+			if (length_check(&r->sm[k])) {
+				b->fields |= IDS_BLOB_F_BSIZE;
+				b->bsize_buf = (uint8_t)blob_buf(r, r->sm[k].buf);
+				b->bsize_cmp = r->sm[k].cmp;
+				b->bsize_a = (uint16_t)r->sm[k].a;
+				b->bsize_b = (uint16_t)r->sm[k].b;
+			}
 		b->thr_type = r->thr_type; /* THR_* are the blob's values */
 		if (r->thr_type) {
 			b->thr_by_dst = r->thr_by_dst ? 1 : 0;
@@ -764,7 +795,7 @@ int ids_blob_compile(const char *text, size_t len, const char *path, const char 
 			const struct ids_sm *m = &r->sm[k];
 			hs_expr_ext_t *x = &ext[npats];
 
-			if (m->kind == SM_PCRE || blob_buf(r, m->buf) != buf)
+			if (m->kind != SM_CONTENT || blob_buf(r, m->buf) != buf)
 				continue;
 			if (walk) { /* not_inline: every content, 1 to 4096 bytes */
 				struct ids_blob_item *c = &items[nitems];
