@@ -24,7 +24,8 @@
  *     pcre_limited). All the pcres of one frame share one budget of
  *     PCRERT_FRAME_STEPS steps and PCRERT_FRAME_US of the TSC (pcrert.h),
  *     so a payload built to make a pcre run over the square of its length
- *     costs at most that, and never crosses.
+ *     costs at most that, and never crosses; without the TSC's rate the
+ *     layer does not start (ids_blob_needs_clock).
  *  4. The blob is never written (sealed read-only, against us too), and
  *     every table of ours is sized once from the checked blob, in the
  *     arena, or fixed (the flow table, its flowbits): no frame grows
@@ -901,11 +902,12 @@ void idsl_start(bool have_net)
 			idsl_fail("no room for the rule table", NULL);
 		rt_memset(rule_once, 0, (uint64_t)hdr->nrules * sizeof(*rule_once));
 	}
+	why = ids_blob_needs_clock(hdr);
+	if (why && !own.tsc_khz)
+		idsl_fail("the TSC's rate is needed, and the boot info gives none, for", why);
 	if (thresholds) {
 		uint8_t tkey[IDS_THR_KEY_BYTES];
 
-		if (!own.tsc_khz)
-			idsl_fail("thresholds need the TSC's rate, and the boot info gives none", NULL);
 		thr = malloc(sizeof(*thr));
 		if (!thr)
 			idsl_fail("no room for the threshold table", NULL);
