@@ -61,11 +61,16 @@
  *     that crossed before them, and a payload rule fires only on a match
  *     that ends in the new bytes. Only what crosses joins a stream. In
  *     ips mode (a drop rule in the blob) nothing crosses that the stream
- *     could not account for: a segment ahead of the next in-order byte
- *     (stream_ooo; TCP sends it again in order), one whose bytes already
- *     seen differ from the tail (stream_diff), one whose direction needs
- *     a tail when the pool has none (stream_nomem) is dropped; in ids mode
- *     they are counted and scanned as packets.
+ *     could not account for (src/ids/seg.h decides): a segment ahead of
+ *     the next in-order byte (stream_ooo; TCP sends it again in order),
+ *     one whose bytes already seen differ from the tail or whose new bytes
+ *     follow bytes older than it (stream_diff), one whose direction needs
+ *     a tail when the pool has none or lost its tail (stream_nomem), data
+ *     past a FIN or a second FIN (stream_fin), URG with an urgent pointer
+ *     (stream_urg), TCP in IP fragments (stream_frag), payload on no
+ *     stream: conntrack invalid or untracked, or a flow closed here
+ *     (stream_lost) is dropped; in ids mode they are counted and scanned
+ *     as packets (with the tail where there is one).
  * 10. A DNS rule (every content and pcre of it in a query name's buffers)
  *     sees only the names src/ids/app.c parsed from a UDP datagram to or
  *     from port 53 (a query: not a response; with the flow table, sent by
@@ -85,6 +90,7 @@
 #include "ids/hsrt.h"
 #include "ids/http.h"
 #include "ids/pcrert.h"
+#include "ids/seg.h"
 #include "ids/shim.h"
 #include "ids/stream.h"
 #include "ids/thr.h"
@@ -183,7 +189,8 @@ static struct {
 	uint64_t frames, bytes, scanned, scanned_bytes, alerts, drops, invalid, scan_failed,
 	    unlogged, scan_cycles, pcre_runs, pcre_refuted, flows_full, walk_runs, walk_refuted,
 	    walk_limited, thr_suppressed, http_requests, http_partial, stream_segs, stream_ooo,
-	    stream_diff, stream_nomem, pcre_limited, dns_queries, dns_names, tls_hellos, tls_sni;
+	    stream_diff, stream_nomem, stream_fin, stream_urg, stream_frag, stream_lost,
+	    pcre_limited, dns_queries, dns_names, tls_hellos, tls_sni;
 } st;
 
 /* The TSC (CR4.TSD is clear at CPL 3): what a scan costs, in cycles. */
@@ -224,6 +231,10 @@ void idsl_report(void)
 	line_kv(&l, "stream_ooo", st.stream_ooo);
 	line_kv(&l, "stream_diff", st.stream_diff);
 	line_kv(&l, "stream_nomem", st.stream_nomem);
+	line_kv(&l, "stream_fin", st.stream_fin);
+	line_kv(&l, "stream_urg", st.stream_urg);
+	line_kv(&l, "stream_frag", st.stream_frag);
+	line_kv(&l, "stream_lost", st.stream_lost);
 	line_kv(&l, "stream_tails", streams ? spool->used : 0);
 	line_kv(&l, "pcre_limited", st.pcre_limited);
 	line_kv(&l, "http_requests", st.http_requests);
@@ -596,9 +607,8 @@ static bool idsl_filter(const uint8_t *frame, uint32_t len, bool from_guest)
 	struct ids_flow fl;
 	struct scan s = {.p = &p, .walk_budget = IDS_WALK_FRAME_BUDGET,
 			 .pcre_budget = {.steps = PCRERT_FRAME_STEPS}};
-	struct ids_seg_view sv = {IDS_SEG_NEW, 0, 0};
-	uint32_t off, n, owner = 0, sseq = 0;
-	bool seg = false;
+	struct ids_seg_plan sg = {.on = false};
+	uint32_t off, n;
 	uint64_t t0;
 	int r;
 
@@ -645,43 +655,27 @@ static bool idsl_filter(const uint8_t *frame, uint32_t len, bool from_guest)
 	s.len = n;
 	s.bp[IDS_BUF_PKT] = s.data;
 	s.bl[IDS_BUF_PKT] = n;
-	/* A segment of a tracked TCP flow, whole (no fragment of one), not a
-	 * RST: its direction's stream (invariant 9). */
+	/* TCP against its flow's stream (invariant 9, src/ids/seg.h) */
 	now_ns = ticks * IDSL_TICK_NS;
-	if (streams && s.flow && fl.known && fl.entry != FW_CT_NIL && p.proto == 6 && s.l4 &&
-	    p.frag == FW_FRAG_NONE && !(p.tcp_flags & FW_TCP_RST)) {
-		seg = true;
-		owner = fl.entry * 2 + fl.dir;
-		sseq = p.seq + ((p.tcp_flags & FW_TCP_SYN) ? 1u : 0u); /* a SYN's data after it */
-		if (n)
-			sv = ids_stream_classify(spool, owner, sseq, s.data, n);
-		bool refuse = false;
-		if (n && sv.kind == IDS_SEG_AHEAD) {
-			st.stream_ooo++;
-			refuse = ips; /* TCP sends it again, in order */
-		} else if (n && sv.kind == IDS_SEG_DIFF) {
-			st.stream_diff++;
-			refuse = ips;
-		}
-		if (!refuse && n && sv.kind != IDS_SEG_OLD && ids_stream_starved(spool, owner)) {
-			st.stream_nomem++;
-			refuse = ips;
-		}
-		if (refuse) {
+	if (streams && s.flow) {
+		enum ids_seg_why why = ids_seg_decide(spool, ct, &p, &fl, s.data, n, swin, &sg);
+
+		st.stream_ooo += why == IDS_SEGW_OOO;
+		st.stream_diff += why == IDS_SEGW_DIFF;
+		st.stream_nomem += why == IDS_SEGW_NOMEM;
+		st.stream_fin += why == IDS_SEGW_FIN;
+		st.stream_urg += why == IDS_SEGW_URG;
+		st.stream_frag += why == IDS_SEGW_FRAG;
+		st.stream_lost += why == IDS_SEGW_LOST;
+		if (why != IDS_SEGW_OK && ips) {
 			st.drops++;
 			ids_flow_undo(ct, s.flow);
 			return false;
 		}
-		uint32_t tl;
-		const uint8_t *tail = ids_stream_tail(spool, owner, &tl);
-
-		if (tl && (sv.kind == IDS_SEG_NEW || sv.kind == IDS_SEG_DIFF)) {
-			/* the window: the tail, then the new bytes (ours win) */
-			rt_memcpy(swin, tail, tl);
-			rt_memcpy(swin + tl, s.data + sv.skip, n - sv.skip);
-			s.bp[IDS_BUF_PKT] = swin;
-			s.bl[IDS_BUF_PKT] = tl + n - sv.skip;
-			s.min_end = tl;
+		if (sg.min_end) {
+			s.bp[IDS_BUF_PKT] = sg.scan;
+			s.bl[IDS_BUF_PKT] = sg.scanlen;
+			s.min_end = sg.min_end;
 			st.stream_segs++;
 		}
 	}
@@ -766,8 +760,7 @@ static bool idsl_filter(const uint8_t *frame, uint32_t len, bool from_guest)
 		return false;
 	}
 	/* only what crosses joins the stream */
-	if (seg && ids_stream_commit(spool, owner, sseq, s.data, n, sv.skip,
-				     p.tcp_flags & FW_TCP_FIN, sv.kind == IDS_SEG_AHEAD) < 0)
+	if (ids_seg_commit(spool, &p, &sg, s.data, n) < 0)
 		st.stream_nomem++;
 	return true;
 }
