@@ -110,13 +110,14 @@ struct ids_seg_view ids_stream_classify(const struct ids_stream_pool *p, uint32_
 					uint32_t seq, const uint8_t *data, uint32_t n, bool fin)
 {
 	const struct ids_stream_dir *d = &p->dirs[owner];
-	struct ids_seg_view v = {IDS_SEG_NEW, 0, 0, false};
+	struct ids_seg_view v = {IDS_SEG_NEW, 0, 0, false, true};
 	int32_t off;
 	uint32_t back, old, tl = d->len;
 	const uint8_t *t;
 
 	if (!d->init)
 		return v;
+	v.first = !(d->flags & IDS_DIR_DATA);
 	if (d->flags & IDS_DIR_FIN) /* invariant 6 */
 		v.past_fin = (int32_t)(seq + n - d->fin) > 0 || (fin && seq + n != d->fin);
 	off = (int32_t)(seq - d->next);
@@ -128,6 +129,7 @@ struct ids_seg_view ids_stream_classify(const struct ids_stream_pool *p, uint32_
 	old = back < n ? back : n;	 /* of them, in the segment */
 	v.skip = old;
 	v.kind = old < n ? IDS_SEG_NEW : IDS_SEG_OLD;
+	v.first = v.first && v.kind == IDS_SEG_NEW;
 	/* its bytes [0, old) are the stream's [next - back, next - back + old);
 	 * the tail holds [next - tl, next) */
 	t = d->slot != IDS_STREAM_NONE ? p->tail[d->slot] : NULL;

@@ -78,6 +78,7 @@ struct ids_seg_view {
 	uint32_t unchecked;	/* of those, older than the tail: not compared */
 	bool past_fin;		/* bytes at or past the direction's FIN, or a FIN
 				 * at another sequence number than the one that crossed */
+	bool first;		/* NEW, and no byte of the direction crossed before */
 };
 
 /* An empty pool over dirs[0 .. ndirs) (each reset here), with gone. */

@@ -70,7 +70,8 @@
  *     (stream_urg), TCP in IP fragments (stream_frag), payload on no
  *     stream: conntrack invalid or untracked, or a flow closed here
  *     (stream_lost) is dropped; in ids mode they are counted and scanned
- *     as packets (with the tail where there is one).
+ *     as packets (with the tail where there is one). A flow's protocol is
+ *     decided by its direction's first new bytes, not by a stale segment.
  * 10. A DNS rule (every content and pcre of it in a query name's buffers)
  *     sees only the names src/ids/app.c parsed from a UDP datagram to or
  *     from port 53 (a query: not a response; with the flow table, sent by
@@ -589,12 +590,16 @@ static int scan_all(struct scan *s)
 
 /* What a TCP flow is (enum app) by its first data, d[0 .. n), as the
  * offline engine detects TLS: a flow without the table, or not known, is
- * taken by the segment alone. */
-static enum app app_of(const struct ids_flow *f, const uint8_t *d, uint32_t n)
+ * taken by the segment alone. Only bytes that decide (with streams: the
+ * first new bytes of their direction, not a stale or repeated segment the
+ * receiver drops) set the flow's; the others are taken alone until then. */
+static enum app app_of(const struct ids_flow *f, const uint8_t *d, uint32_t n, bool decides)
 {
 	enum app a = ids_tls_start(d, n) ? APP_TLS : APP_OTHER;
 
 	if (!f || !f->known || f->entry == FW_CT_NIL)
+		return a;
+	if (flow_app[f->entry] == APP_UNSEEN && !decides)
 		return a;
 	if (flow_app[f->entry] == APP_UNSEEN)
 		flow_app[f->entry] = (uint8_t)a;
@@ -608,7 +613,9 @@ static bool idsl_filter(const uint8_t *frame, uint32_t len, bool from_guest)
 	struct scan s = {.p = &p, .walk_budget = IDS_WALK_FRAME_BUDGET,
 			 .pcre_budget = {.steps = PCRERT_FRAME_STEPS}};
 	struct ids_seg_plan sg = {.on = false};
-	uint32_t off, n;
+	uint32_t off, n, app_n;
+	const uint8_t *app_d;
+	bool app_decide = true;
 	uint64_t t0;
 	int r;
 
@@ -655,6 +662,8 @@ static bool idsl_filter(const uint8_t *frame, uint32_t len, bool from_guest)
 	s.len = n;
 	s.bp[IDS_BUF_PKT] = s.data;
 	s.bl[IDS_BUF_PKT] = n;
+	app_d = s.data;
+	app_n = n;
 	/* TCP against its flow's stream (invariant 9, src/ids/seg.h) */
 	now_ns = ticks * IDSL_TICK_NS;
 	if (streams && s.flow) {
@@ -678,6 +687,12 @@ static bool idsl_filter(const uint8_t *frame, uint32_t len, bool from_guest)
 			s.min_end = sg.min_end;
 			st.stream_segs++;
 		}
+		/* a flow's protocol from its direction's first new bytes (app_of) */
+		if (sg.on && sg.v.kind == IDS_SEG_NEW) {
+			app_d = s.data + sg.v.skip;
+			app_n = n - sg.v.skip;
+		}
+		app_decide = !sg.on || sg.v.first;
 	}
 	frame_no++;
 	st.scanned++;
@@ -701,13 +716,14 @@ static bool idsl_filter(const uint8_t *frame, uint32_t len, bool from_guest)
 	}
 	/* a ClientHello's server name: from the client (with the flow table,
 	 * of a flow whose first data was a TLS record: app_of) */
-	if (tls_rules && s.ports && p.proto == 6 && n && !(s.flow && s.flow->known && s.flow->dir) &&
-	    app_of(s.flow, s.data, n) == APP_TLS) {
+	if (tls_rules && s.ports && p.proto == 6 && app_n &&
+	    !(s.flow && s.flow->known && s.flow->dir) &&
+	    app_of(s.flow, app_d, app_n, app_decide) == APP_TLS) {
 		const uint8_t *sni;
 		uint32_t sl;
 
-		st.tls_hellos += n >= 6 && s.data[0] == 0x16 && s.data[5] == 1;
-		if (ids_tls_sni(s.data, n, &sni, &sl)) {
+		st.tls_hellos += app_n >= 6 && app_d[0] == 0x16 && app_d[5] == 1;
+		if (ids_tls_sni(app_d, app_n, &sni, &sl)) {
 			st.tls_sni++;
 			s.bp[IDS_BUF_TLS_SNI] = sni;
 			s.bl[IDS_BUF_TLS_SNI] = sl;
@@ -719,8 +735,9 @@ static bool idsl_filter(const uint8_t *frame, uint32_t len, bool from_guest)
 			s.bp[IDS_BUF_TLS_SNI_DOT] = http_room->host;
 			s.bl[IDS_BUF_TLS_SNI_DOT] = sl + 1;
 		}
-	} else if (tls_rules && s.flow && s.flow->known && p.proto == 6 && n) {
-		(void)app_of(s.flow, s.data, n); /* the server's first data decides too */
+	} else if (tls_rules && s.flow && s.flow->known && p.proto == 6 && app_n) {
+		/* the server's first data decides too */
+		(void)app_of(s.flow, app_d, app_n, app_decide);
 	}
 	/* a DNS query's names: UDP to or from port 53, from the flow's opener
 	 * (the offline engine's dns.query is the client's) */

@@ -9,6 +9,7 @@
 
 #include "fw/fw.h"
 #include "fw_frames.h"
+#include "ids/app.h"
 #include "ids/flow.h"
 #include "ids/seg.h"
 #include "ids/stream.h"
@@ -560,6 +561,86 @@ static void test_path_rst_reclaim(void **state)
 	assert_int_not_equal(seg(true, 1014, 5000, FW_TCP_ACK, "IDS-DROP tail", NULL), IDS_SEGW_OK);
 }
 
+/* A ClientHello. */
+static size_t hello(uint8_t *h)
+{
+	static const char name[] = "evil.test";
+	size_t nl = sizeof(name) - 1, o = 0, body;
+
+	h[o++] = 0x16;
+	h[o++] = 3;
+	h[o++] = 1;
+	o += 2;
+	h[o++] = 1;
+	o += 3;
+	h[o++] = 3;
+	h[o++] = 3;
+	memset(h + o, 7, 32);
+	o += 32;
+	h[o++] = 0;
+	h[o++] = 0;
+	h[o++] = 2;
+	h[o++] = 0x13;
+	h[o++] = 1;
+	h[o++] = 1;
+	h[o++] = 0;
+	h[o++] = 0;
+	h[o++] = (uint8_t)(9 + nl);
+	h[o++] = 0;
+	h[o++] = 0;
+	h[o++] = 0;
+	h[o++] = (uint8_t)(5 + nl);
+	h[o++] = 0;
+	h[o++] = (uint8_t)(3 + nl);
+	h[o++] = 0;
+	h[o++] = 0;
+	h[o++] = (uint8_t)nl;
+	memcpy(h + o, name, nl);
+	o += nl;
+	body = o - 9;
+	h[3] = (uint8_t)((o - 5) >> 8);
+	h[4] = (uint8_t)(o - 5);
+	h[6] = 0;
+	h[7] = (uint8_t)(body >> 8);
+	h[8] = (uint8_t)body;
+	return o;
+}
+
+/* The bytes that decide a flow's protocol are its direction's first new
+ * ones: a stale byte at the ISN (the receiver drops it as old) is OLD and
+ * decides nothing; the ClientHello after it does, and is TLS. */
+static void test_path_first_bytes(void **state)
+{
+	struct fw_pkt p;
+	struct ids_flow fl;
+	struct ids_seg_plan sg;
+	uint8_t h[256];
+	size_t hl = hello(h), n;
+
+	handshake();
+	n = tcp_frame(true, 999, 5000, FW_TCP_ACK, "X", 1);
+	assert_false(fw_parse(fr, n, &p));
+	assert_int_equal(ids_flow_track(ct, &p, true, now, &fl), 0);
+	assert_int_equal(ids_seg_decide(lpool, ct, &p, &fl, fr + n - 1, 1, win, &sg), IDS_SEGW_OK);
+	assert_int_equal(sg.v.kind, IDS_SEG_OLD);
+	assert_false(sg.v.first);
+	ids_seg_commit(lpool, &p, &sg, fr + n - 1, 1);
+	n = tcp_frame(true, 1000, 5000, FW_TCP_ACK, h, hl);
+	assert_false(fw_parse(fr, n, &p));
+	assert_int_equal(ids_flow_track(ct, &p, true, now, &fl), 0);
+	assert_int_equal(ids_seg_decide(lpool, ct, &p, &fl, fr + n - hl, (uint32_t)hl, win, &sg),
+			 IDS_SEGW_OK);
+	assert_true(sg.v.first);
+	assert_true(ids_tls_start(fr + n - hl + sg.v.skip, (uint32_t)(hl - sg.v.skip)));
+	ids_seg_commit(lpool, &p, &sg, fr + n - hl, (uint32_t)hl);
+	/* the next bytes are not the first */
+	n = tcp_frame(true, 1000 + (uint32_t)hl, 5000, FW_TCP_ACK, "more", 4);
+	assert_false(fw_parse(fr, n, &p));
+	assert_int_equal(ids_flow_track(ct, &p, true, now, &fl), 0);
+	assert_int_equal(ids_seg_decide(lpool, ct, &p, &fl, fr + n - 4, 4, win, &sg), IDS_SEGW_OK);
+	assert_false(sg.v.first);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -580,6 +661,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_path_fin_desync, lsetup, lteardown),
 		cmocka_unit_test_setup_teardown(test_path_rst_syn_reset, lsetup, lteardown),
 		cmocka_unit_test_setup_teardown(test_path_rst_reclaim, lsetup, lteardown),
+		cmocka_unit_test_setup_teardown(test_path_first_bytes, lsetup, lteardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
