@@ -88,7 +88,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					if ((uint32_t)back - i <= x->len)
 						seg[i] = x->buf[x->len - ((uint32_t)back - i)];
 			}
-			struct ids_seg_view v = ids_stream_classify(&pool, o, seq, seg, n);
+			struct ids_seg_view v = ids_stream_classify(&pool, o, seq, seg, n, fin);
 			uint32_t tl;
 			const uint8_t *t = ids_stream_tail(&pool, o, &tl);
 
@@ -115,7 +115,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			int r = ids_stream_commit(&pool, o, seq, seg, n, v.skip, fin, ahead);
 
 			/* the model: a stream (re)starts at seq; bytes from next
-			 * on follow it; a FIN takes a number */
+			 * on follow it; a FIN's number is kept apart */
 			if (ahead || !x->init) {
 				x->init = true;
 				x->next = seq;
@@ -123,7 +123,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			}
 			if ((int32_t)(seq + v.skip - x->next) == 0) {
 				model_add(x, seg + v.skip, n - v.skip);
-				x->next = seq + n + fin;
+				x->next = seq + n;
 			}
 			if (r < 0) /* no tail: what was before is lost */
 				x->len = 0;
@@ -153,10 +153,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			at++;
 		}
 		uint32_t used = FILLERS;
-		/* a slot taken back resets its owner: the model follows */
+		/* a reset forgets its owner, a slot taken back its bytes: the
+		 * model follows */
 		for (uint32_t k = 0; k < OWNERS; k++) {
 			if (!dirs[k].init && m[k].init)
 				memset(&m[k], 0, sizeof(m[k]));
+			if (dirs[k].slot == IDS_STREAM_NONE)
+				m[k].len = 0;
 			used += dirs[k].slot != IDS_STREAM_NONE;
 		}
 		if (used != pool.used)

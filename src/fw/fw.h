@@ -114,6 +114,7 @@ struct fw_pkt {
 	uint8_t tcp_wscale;	/* 0xff: none in this segment */
 	uint32_t seq, ack;
 	uint16_t win;
+	uint16_t urp;		/* TCP: the urgent pointer */
 	uint32_t l4_payload;	/* TCP/UDP payload bytes */
 	uint8_t icmp_type, icmp_code;
 	bool icmp_error;	/* an error type with a quoted datagram */

@@ -121,6 +121,7 @@ static void parse_tcp(const uint8_t *l4, size_t n, struct fw_pkt *p)
 	p->ack = be32(l4 + 8);
 	p->tcp_flags = l4[13];
 	p->win = be16(l4 + 14);
+	p->urp = be16(l4 + 18);
 	p->tcp_wscale = (p->tcp_flags & FW_TCP_SYN) ? tcp_wscale(l4 + TCP_HLEN_MIN, doff - TCP_HLEN_MIN)
 						    : 0xff;
 	p->l4_payload = (uint32_t)(n - doff);

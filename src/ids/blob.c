@@ -251,3 +251,14 @@ int ids_blob_check(const void *blob, uint64_t size, const char **why)
 	*why = NULL;
 	return 0;
 }
+
+const char *ids_blob_needs_clock(const struct ids_blob_hdr *h)
+{
+	const struct ids_blob_rule *r =
+		(const struct ids_blob_rule *)((const uint8_t *)h + h->rule_off);
+
+	for (uint32_t i = 0; i < h->nrules; i++)
+		if (r[i].thr_type)
+			return "thresholds";
+	return h->npcre ? "pcres" : NULL;
+}

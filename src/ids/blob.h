@@ -278,5 +278,10 @@ struct ids_blob_pcre {
 /* 0 when blob[0 .. size) is a well-formed ids blob (blob.c), else -1 and
  * *why says what is wrong. blob must be 8-byte aligned. */
 int ids_blob_check(const void *blob, uint64_t size, const char **why);
+/* What of checked blob h needs the TSC's rate, so that the layer refuses
+ * to start without one: "thresholds" (their clock), "pcres" (their
+ * deadline, pcrert.h: the steps alone let a counted repeat run for about a
+ * second over one 64 KiB frame), or NULL. */
+const char *ids_blob_needs_clock(const struct ids_blob_hdr *h);
 
 #endif

@@ -13,13 +13,22 @@
  *     compared with the tail where it still holds them (DIFF when one
  *     differs) and never replace them; only the bytes from `next` on are
  *     new. Bytes older than the tail cannot be compared (counted in
- *     `unchecked`).
+ *     `unchecked`): the caller must not let a NEW segment with such bytes
+ *     cross unscanned.
  *  4. Sequence numbers compare modulo 2^32 (a signed difference), so a
  *     stream wraps through 0 like any other number.
  *  5. A slot is taken back from its owner only when the owner's flow is
  *     gone (the caller's gone()), or by ids_stream_reset when a new flow
  *     takes the owner's entry; the owner's state then says it has no
- *     tail. Looking for one costs at most IDS_STREAM_RECLAIM_STEPS.
+ *     tail. Taken back from a gone flow, the owner keeps its next and is
+ *     marked lost (IDS_DIR_LOST): its new bytes never start a stream
+ *     afresh, as though nothing had crossed before them (starved says so).
+ *     Looking for one costs at most IDS_STREAM_RECLAIM_STEPS.
+ *  6. next is the sequence number after the last byte that crossed in
+ *     order, never a FIN's: a FIN (which the receiver may never have taken:
+ *     a bad checksum, an old timestamp) is kept apart, so the tail's last
+ *     byte is always next - 1's, and bytes at or past a FIN that crossed,
+ *     or a FIN elsewhere, are past_fin.
  */
 #include "ids/stream.h"
 
@@ -77,7 +86,13 @@ static uint32_t slot_get(struct ids_stream_pool *p)
 			p->hand = (p->hand + 1) % IDS_STREAM_SLOTS;
 			if (p->owner[c] != IDS_STREAM_NONE && p->gone &&
 			    p->gone(p->ctx, p->owner[c])) {
-				ids_stream_reset(p, p->owner[c]);
+				struct ids_stream_dir *d = &p->dirs[p->owner[c]];
+
+				/* its tail only: next stays, and says so (invariant 5) */
+				slot_put(p, c);
+				d->slot = IDS_STREAM_NONE;
+				d->len = 0;
+				d->flags |= IDS_DIR_LOST;
 				p->reclaimed++;
 				s = p->free_head;
 				p->free_head = p->link[s];
@@ -92,16 +107,19 @@ static uint32_t slot_get(struct ids_stream_pool *p)
 }
 
 struct ids_seg_view ids_stream_classify(const struct ids_stream_pool *p, uint32_t owner,
-					uint32_t seq, const uint8_t *data, uint32_t n)
+					uint32_t seq, const uint8_t *data, uint32_t n, bool fin)
 {
 	const struct ids_stream_dir *d = &p->dirs[owner];
-	struct ids_seg_view v = {IDS_SEG_NEW, 0, 0};
+	struct ids_seg_view v = {IDS_SEG_NEW, 0, 0, false, true};
 	int32_t off;
 	uint32_t back, old, tl = d->len;
 	const uint8_t *t;
 
 	if (!d->init)
 		return v;
+	v.first = !(d->flags & IDS_DIR_DATA);
+	if (d->flags & IDS_DIR_FIN) /* invariant 6 */
+		v.past_fin = (int32_t)(seq + n - d->fin) > 0 || (fin && seq + n != d->fin);
 	off = (int32_t)(seq - d->next);
 	if (off > 0) {
 		v.kind = IDS_SEG_AHEAD;
@@ -111,6 +129,7 @@ struct ids_seg_view ids_stream_classify(const struct ids_stream_pool *p, uint32_
 	old = back < n ? back : n;	 /* of them, in the segment */
 	v.skip = old;
 	v.kind = old < n ? IDS_SEG_NEW : IDS_SEG_OLD;
+	v.first = v.first && v.kind == IDS_SEG_NEW;
 	/* its bytes [0, old) are the stream's [next - back, next - back + old);
 	 * the tail holds [next - tl, next) */
 	t = d->slot != IDS_STREAM_NONE ? p->tail[d->slot] : NULL;
@@ -133,6 +152,8 @@ bool ids_stream_starved(struct ids_stream_pool *p, uint32_t owner)
 {
 	uint32_t s;
 
+	if (p->dirs[owner].flags & IDS_DIR_LOST)
+		return true;
 	if (p->dirs[owner].slot != IDS_STREAM_NONE)
 		return false;
 	s = slot_get(p);
@@ -157,21 +178,27 @@ int ids_stream_commit(struct ids_stream_pool *p, uint32_t owner, uint32_t seq,
 		d->init = 1;
 		d->next = seq;
 		d->len = 0;
+		d->flags &= (uint8_t)~IDS_DIR_FIN;
 		skip = 0;
 	}
 	if (skip > n)
 		skip = n;
 	add = n - skip;
 	if ((int32_t)(seq + skip - d->next) == 0) /* in order: next moves */
-		d->next = seq + n + (fin ? 1 : 0);
-	else if (fin && (int32_t)(seq + n - d->next) == 0)
-		d->next++; /* a FIN alone, at next */
+		d->next = seq + n;
+	/* a FIN right after the last byte, kept apart (invariant 6) */
+	if (fin && !(d->flags & IDS_DIR_FIN) && seq + n == d->next) {
+		d->fin = d->next;
+		d->flags |= IDS_DIR_FIN;
+	}
 	if (!add)
 		return 0;
+	d->flags |= IDS_DIR_DATA;
 	if (d->slot == IDS_STREAM_NONE) {
 		d->slot = slot_get(p);
 		if (d->slot == IDS_STREAM_NONE) {
 			d->len = 0;
+			d->flags |= IDS_DIR_LOST;
 			return -1;
 		}
 		p->owner[d->slot] = owner;

@@ -32,13 +32,19 @@
 #define IDS_STREAM_SEG_MAX 65535u
 #define IDS_STREAM_NONE 0xffffffffu
 
+/* What a direction knows beyond next (struct ids_stream_dir's flags). */
+#define IDS_DIR_FIN 1u	/* its FIN crossed, at fin */
+#define IDS_DIR_DATA 2u	/* a byte of it crossed */
+#define IDS_DIR_LOST 4u	/* its tail was taken back or never had: bytes before next lost */
+
 /* One direction of one flow. */
 struct ids_stream_dir {
-	uint32_t next;	/* the next in-order sequence number (init) */
+	uint32_t next;	/* the next in-order sequence number (init); a FIN's is not */
+	uint32_t fin;	/* the FIN's sequence number (IDS_DIR_FIN) */
 	uint32_t slot;	/* its tail, IDS_STREAM_NONE when it has none */
 	uint16_t len;	/* bytes in the tail (<= IDS_STREAM_TAIL) */
 	uint8_t init;	/* next is known */
-	uint8_t pad;
+	uint8_t flags;	/* IDS_DIR_* */
 };
 
 /* gone(ctx, owner): whether the flow of a slot's owner is gone (closed,
@@ -70,6 +76,9 @@ struct ids_seg_view {
 	enum ids_seg kind;
 	uint32_t skip;		/* leading bytes of the segment already seen */
 	uint32_t unchecked;	/* of those, older than the tail: not compared */
+	bool past_fin;		/* bytes at or past the direction's FIN, or a FIN
+				 * at another sequence number than the one that crossed */
+	bool first;		/* NEW, and no byte of the direction crossed before */
 };
 
 /* An empty pool over dirs[0 .. ndirs) (each reset here), with gone. */
@@ -80,26 +89,30 @@ void ids_stream_init(struct ids_stream_pool *p, struct ids_stream_dir *dirs, uin
 void ids_stream_reset(struct ids_stream_pool *p, uint32_t owner);
 /*
  * Segment data[0 .. n) at sequence seq (its first byte's; for a SYN the
- * ISN + 1) against direction owner; nothing moves. A direction not yet
- * known takes seq as its start (a flow picked up mid-stream): NEW.
- * Sequence numbers compare modulo 2^32 (RFC 1982): a segment that starts
- * more than 2^31 ahead is behind.
+ * ISN + 1), with a FIN or not, against direction owner; nothing moves. A
+ * direction not yet known takes seq as its start (a flow picked up
+ * mid-stream): NEW. Sequence numbers compare modulo 2^32 (RFC 1982): a
+ * segment that starts more than 2^31 ahead is behind.
  */
 struct ids_seg_view ids_stream_classify(const struct ids_stream_pool *p, uint32_t owner,
-					uint32_t seq, const uint8_t *data, uint32_t n);
+					uint32_t seq, const uint8_t *data, uint32_t n, bool fin);
 /*
  * Whether direction owner would need a tail for new data and none can be
  * had: none free, and none taken back from a gone flow in
- * IDS_STREAM_RECLAIM_STEPS looks (which it takes back). The caller asks
+ * IDS_STREAM_RECLAIM_STEPS looks (which it takes back); or its bytes
+ * before next are lost (IDS_DIR_LOST: its tail was taken back, or a commit
+ * found none), so that no tail can stand before new bytes. The caller asks
  * before the segment crosses.
  */
 bool ids_stream_starved(struct ids_stream_pool *p, uint32_t owner);
 /*
  * The segment crossed: its bytes from skip on follow the stream (ahead:
  * the stream starts again at seq, its tail emptied; the segment is then
- * all new), and next moves past them (and past a FIN). 0, or -1 when the
- * direction needed a tail and none could be had: next still moves, the
- * tail stays empty (what was before it is lost).
+ * all new), and next moves past them. A FIN right after the stream's
+ * last byte is kept apart (fin, once): next never moves past it, so that
+ * the tail's last byte is always next's. 0, or -1 when the direction
+ * needed a tail and none could be had: next still moves, the tail stays
+ * empty (what was before it is lost: IDS_DIR_LOST).
  */
 int ids_stream_commit(struct ids_stream_pool *p, uint32_t owner, uint32_t seq,
 		      const uint8_t *data, uint32_t n, uint32_t skip, bool fin, bool ahead);

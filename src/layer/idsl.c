@@ -24,7 +24,8 @@
  *     pcre_limited). All the pcres of one frame share one budget of
  *     PCRERT_FRAME_STEPS steps and PCRERT_FRAME_US of the TSC (pcrert.h),
  *     so a payload built to make a pcre run over the square of its length
- *     costs at most that, and never crosses.
+ *     costs at most that, and never crosses; without the TSC's rate the
+ *     layer does not start (ids_blob_needs_clock).
  *  4. The blob is never written (sealed read-only, against us too), and
  *     every table of ours is sized once from the checked blob, in the
  *     arena, or fixed (the flow table, its flowbits): no frame grows
@@ -60,11 +61,17 @@
  *     that crossed before them, and a payload rule fires only on a match
  *     that ends in the new bytes. Only what crosses joins a stream. In
  *     ips mode (a drop rule in the blob) nothing crosses that the stream
- *     could not account for: a segment ahead of the next in-order byte
- *     (stream_ooo; TCP sends it again in order), one whose bytes already
- *     seen differ from the tail (stream_diff), one whose direction needs
- *     a tail when the pool has none (stream_nomem) is dropped; in ids mode
- *     they are counted and scanned as packets.
+ *     could not account for (src/ids/seg.h decides): a segment ahead of
+ *     the next in-order byte (stream_ooo; TCP sends it again in order),
+ *     one whose bytes already seen differ from the tail or whose new bytes
+ *     follow bytes older than it (stream_diff), one whose direction needs
+ *     a tail when the pool has none or lost its tail (stream_nomem), data
+ *     past a FIN or a second FIN (stream_fin), URG with an urgent pointer
+ *     (stream_urg), TCP in IP fragments (stream_frag), payload on no
+ *     stream: conntrack invalid or untracked, or a flow closed here
+ *     (stream_lost) is dropped; in ids mode they are counted and scanned
+ *     as packets (with the tail where there is one). A flow's protocol is
+ *     decided by its direction's first new bytes, not by a stale segment.
  * 10. A DNS rule (every content and pcre of it in a query name's buffers)
  *     sees only the names src/ids/app.c parsed from a UDP datagram to or
  *     from port 53 (a query: not a response; with the flow table, sent by
@@ -84,6 +91,7 @@
 #include "ids/hsrt.h"
 #include "ids/http.h"
 #include "ids/pcrert.h"
+#include "ids/seg.h"
 #include "ids/shim.h"
 #include "ids/stream.h"
 #include "ids/thr.h"
@@ -182,7 +190,8 @@ static struct {
 	uint64_t frames, bytes, scanned, scanned_bytes, alerts, drops, invalid, scan_failed,
 	    unlogged, scan_cycles, pcre_runs, pcre_refuted, flows_full, walk_runs, walk_refuted,
 	    walk_limited, thr_suppressed, http_requests, http_partial, stream_segs, stream_ooo,
-	    stream_diff, stream_nomem, pcre_limited, dns_queries, dns_names, tls_hellos, tls_sni;
+	    stream_diff, stream_nomem, stream_fin, stream_urg, stream_frag, stream_lost,
+	    pcre_limited, dns_queries, dns_names, tls_hellos, tls_sni;
 } st;
 
 /* The TSC (CR4.TSD is clear at CPL 3): what a scan costs, in cycles. */
@@ -223,6 +232,10 @@ void idsl_report(void)
 	line_kv(&l, "stream_ooo", st.stream_ooo);
 	line_kv(&l, "stream_diff", st.stream_diff);
 	line_kv(&l, "stream_nomem", st.stream_nomem);
+	line_kv(&l, "stream_fin", st.stream_fin);
+	line_kv(&l, "stream_urg", st.stream_urg);
+	line_kv(&l, "stream_frag", st.stream_frag);
+	line_kv(&l, "stream_lost", st.stream_lost);
 	line_kv(&l, "stream_tails", streams ? spool->used : 0);
 	line_kv(&l, "pcre_limited", st.pcre_limited);
 	line_kv(&l, "http_requests", st.http_requests);
@@ -579,12 +592,16 @@ static int scan_all(struct scan *s)
 
 /* What a TCP flow is (enum app) by its first data, d[0 .. n), as the
  * offline engine detects TLS: a flow without the table, or not known, is
- * taken by the segment alone. */
-static enum app app_of(const struct ids_flow *f, const uint8_t *d, uint32_t n)
+ * taken by the segment alone. Only bytes that decide (with streams: the
+ * first new bytes of their direction, not a stale or repeated segment the
+ * receiver drops) set the flow's; the others are taken alone until then. */
+static enum app app_of(const struct ids_flow *f, const uint8_t *d, uint32_t n, bool decides)
 {
 	enum app a = ids_tls_start(d, n) ? APP_TLS : APP_OTHER;
 
 	if (!f || !f->known || f->entry == FW_CT_NIL)
+		return a;
+	if (flow_app[f->entry] == APP_UNSEEN && !decides)
 		return a;
 	if (flow_app[f->entry] == APP_UNSEEN)
 		flow_app[f->entry] = (uint8_t)a;
@@ -597,9 +614,10 @@ static bool idsl_filter(const uint8_t *frame, uint32_t len, bool from_guest)
 	struct ids_flow fl;
 	struct scan s = {.p = &p, .walk_budget = IDS_WALK_FRAME_BUDGET,
 			 .pcre_budget = {.steps = PCRERT_FRAME_STEPS}};
-	struct ids_seg_view sv = {IDS_SEG_NEW, 0, 0};
-	uint32_t off, n, owner = 0, sseq = 0;
-	bool seg = false;
+	struct ids_seg_plan sg = {.on = false};
+	uint32_t off, n, app_n;
+	const uint8_t *app_d;
+	bool app_decide = true;
 	uint64_t t0;
 	int r;
 
@@ -646,45 +664,37 @@ static bool idsl_filter(const uint8_t *frame, uint32_t len, bool from_guest)
 	s.len = n;
 	s.bp[IDS_BUF_PKT] = s.data;
 	s.bl[IDS_BUF_PKT] = n;
-	/* A segment of a tracked TCP flow, whole (no fragment of one), not a
-	 * RST: its direction's stream (invariant 9). */
+	app_d = s.data;
+	app_n = n;
+	/* TCP against its flow's stream (invariant 9, src/ids/seg.h) */
 	now_ns = ticks * IDSL_TICK_NS;
-	if (streams && s.flow && fl.known && fl.entry != FW_CT_NIL && p.proto == 6 && s.l4 &&
-	    p.frag == FW_FRAG_NONE && !(p.tcp_flags & FW_TCP_RST)) {
-		seg = true;
-		owner = fl.entry * 2 + fl.dir;
-		sseq = p.seq + ((p.tcp_flags & FW_TCP_SYN) ? 1u : 0u); /* a SYN's data after it */
-		if (n)
-			sv = ids_stream_classify(spool, owner, sseq, s.data, n);
-		bool refuse = false;
-		if (n && sv.kind == IDS_SEG_AHEAD) {
-			st.stream_ooo++;
-			refuse = ips; /* TCP sends it again, in order */
-		} else if (n && sv.kind == IDS_SEG_DIFF) {
-			st.stream_diff++;
-			refuse = ips;
-		}
-		if (!refuse && n && sv.kind != IDS_SEG_OLD && ids_stream_starved(spool, owner)) {
-			st.stream_nomem++;
-			refuse = ips;
-		}
-		if (refuse) {
+	if (streams && s.flow) {
+		enum ids_seg_why why = ids_seg_decide(spool, ct, &p, &fl, s.data, n, swin, &sg);
+
+		st.stream_ooo += why == IDS_SEGW_OOO;
+		st.stream_diff += why == IDS_SEGW_DIFF;
+		st.stream_nomem += why == IDS_SEGW_NOMEM;
+		st.stream_fin += why == IDS_SEGW_FIN;
+		st.stream_urg += why == IDS_SEGW_URG;
+		st.stream_frag += why == IDS_SEGW_FRAG;
+		st.stream_lost += why == IDS_SEGW_LOST;
+		if (why != IDS_SEGW_OK && ips) {
 			st.drops++;
 			ids_flow_undo(ct, s.flow);
 			return false;
 		}
-		uint32_t tl;
-		const uint8_t *tail = ids_stream_tail(spool, owner, &tl);
-
-		if (tl && (sv.kind == IDS_SEG_NEW || sv.kind == IDS_SEG_DIFF)) {
-			/* the window: the tail, then the new bytes (ours win) */
-			rt_memcpy(swin, tail, tl);
-			rt_memcpy(swin + tl, s.data + sv.skip, n - sv.skip);
-			s.bp[IDS_BUF_PKT] = swin;
-			s.bl[IDS_BUF_PKT] = tl + n - sv.skip;
-			s.min_end = tl;
+		if (sg.min_end) {
+			s.bp[IDS_BUF_PKT] = sg.scan;
+			s.bl[IDS_BUF_PKT] = sg.scanlen;
+			s.min_end = sg.min_end;
 			st.stream_segs++;
 		}
+		/* a flow's protocol from its direction's first new bytes (app_of) */
+		if (sg.on && sg.v.kind == IDS_SEG_NEW) {
+			app_d = s.data + sg.v.skip;
+			app_n = n - sg.v.skip;
+		}
+		app_decide = !sg.on || sg.v.first;
 	}
 	frame_no++;
 	st.scanned++;
@@ -708,13 +718,14 @@ static bool idsl_filter(const uint8_t *frame, uint32_t len, bool from_guest)
 	}
 	/* a ClientHello's server name: from the client (with the flow table,
 	 * of a flow whose first data was a TLS record: app_of) */
-	if (tls_rules && s.ports && p.proto == 6 && n && !(s.flow && s.flow->known && s.flow->dir) &&
-	    app_of(s.flow, s.data, n) == APP_TLS) {
+	if (tls_rules && s.ports && p.proto == 6 && app_n &&
+	    !(s.flow && s.flow->known && s.flow->dir) &&
+	    app_of(s.flow, app_d, app_n, app_decide) == APP_TLS) {
 		const uint8_t *sni;
 		uint32_t sl;
 
-		st.tls_hellos += n >= 6 && s.data[0] == 0x16 && s.data[5] == 1;
-		if (ids_tls_sni(s.data, n, &sni, &sl)) {
+		st.tls_hellos += app_n >= 6 && app_d[0] == 0x16 && app_d[5] == 1;
+		if (ids_tls_sni(app_d, app_n, &sni, &sl)) {
 			st.tls_sni++;
 			s.bp[IDS_BUF_TLS_SNI] = sni;
 			s.bl[IDS_BUF_TLS_SNI] = sl;
@@ -726,8 +737,9 @@ static bool idsl_filter(const uint8_t *frame, uint32_t len, bool from_guest)
 			s.bp[IDS_BUF_TLS_SNI_DOT] = http_room->host;
 			s.bl[IDS_BUF_TLS_SNI_DOT] = sl + 1;
 		}
-	} else if (tls_rules && s.flow && s.flow->known && p.proto == 6 && n) {
-		(void)app_of(s.flow, s.data, n); /* the server's first data decides too */
+	} else if (tls_rules && s.flow && s.flow->known && p.proto == 6 && app_n) {
+		/* the server's first data decides too */
+		(void)app_of(s.flow, app_d, app_n, app_decide);
 	}
 	/* a DNS query's names: UDP to or from port 53, from the flow's opener
 	 * (the offline engine's dns.query is the client's) */
@@ -767,8 +779,7 @@ static bool idsl_filter(const uint8_t *frame, uint32_t len, bool from_guest)
 		return false;
 	}
 	/* only what crosses joins the stream */
-	if (seg && ids_stream_commit(spool, owner, sseq, s.data, n, sv.skip,
-				     p.tcp_flags & FW_TCP_FIN, sv.kind == IDS_SEG_AHEAD) < 0)
+	if (ids_seg_commit(spool, &p, &sg, s.data, n) < 0)
 		st.stream_nomem++;
 	return true;
 }
@@ -903,11 +914,12 @@ void idsl_start(bool have_net)
 			idsl_fail("no room for the rule table", NULL);
 		rt_memset(rule_once, 0, (uint64_t)hdr->nrules * sizeof(*rule_once));
 	}
+	why = ids_blob_needs_clock(hdr);
+	if (why && !own.tsc_khz)
+		idsl_fail("the TSC's rate is needed, and the boot info gives none, for", why);
 	if (thresholds) {
 		uint8_t tkey[IDS_THR_KEY_BYTES];
 
-		if (!own.tsc_khz)
-			idsl_fail("thresholds need the TSC's rate, and the boot info gives none", NULL);
 		thr = malloc(sizeof(*thr));
 		if (!thr)
 			idsl_fail("no room for the threshold table", NULL);

@@ -64,7 +64,7 @@ struct fwr_rule {
 };
 
 /* The most keys one kind of report has (a static check in fwreport.c). */
-#define FWR_KEYS_MAX 40
+#define FWR_KEYS_MAX 48
 
 /*
  * One layer's report of one kind: its last whole report, and the sums of
@@ -138,6 +138,10 @@ enum wrr_key {
 	X(IDR_STREAM_OOO, "stream_ooo") \
 	X(IDR_STREAM_DIFF, "stream_diff") \
 	X(IDR_STREAM_NOMEM, "stream_nomem") \
+	X(IDR_STREAM_FIN, "stream_fin") \
+	X(IDR_STREAM_URG, "stream_urg") \
+	X(IDR_STREAM_FRAG, "stream_frag") \
+	X(IDR_STREAM_LOST, "stream_lost") \
 	X(IDR_PCRE_LIMITED, "pcre_limited") \
 	X(IDR_DNS_QUERIES, "dns_queries") \
 	X(IDR_DNS_NAMES, "dns_names") \

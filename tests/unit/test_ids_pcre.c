@@ -92,6 +92,28 @@ static double now_ms(void)
 	return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
 }
 
+/* The deadline needs the TSC's rate: a blob with pcres says so (the layer
+ * refuses to start without one, as with thresholds); one without, not. */
+static void test_needs_clock(void **state)
+{
+	static const char plain[] =
+		"drop tcp any any -> any any (msg:\"c\"; content:\"abc\"; sid:1;)\n";
+	static const char thr[] =
+		"alert tcp any any -> any any (msg:\"t\"; content:\"abc\"; "
+		"threshold:type limit, track by_src, count 1, seconds 60; sid:2;)\n";
+	FILE *devnull = fopen("/dev/null", "w");
+	struct ids_blob_out o;
+
+	assert_string_equal(ids_blob_needs_clock(out.blob), "pcres");
+	assert_int_equal(ids_blob_compile(plain, strlen(plain), "p.rules", NULL, 0, devnull, &o), 0);
+	assert_null(ids_blob_needs_clock(o.blob));
+	free(o.blob);
+	assert_int_equal(ids_blob_compile(thr, strlen(thr), "t.rules", NULL, 0, devnull, &o), 0);
+	assert_string_equal(ids_blob_needs_clock(o.blob), "thresholds");
+	free(o.blob);
+	fclose(devnull);
+}
+
 /* The finding's three patterns over 65,000 'a's: each spends the budget
  * (-1, spent, no step left) and stops there. PCRE2's own limits never
  * stopped them: before the budget each ran to a "no match" after seconds.
@@ -175,6 +197,7 @@ static void test_deadline(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_needs_clock),
 		cmocka_unit_test(test_attack),
 		cmocka_unit_test(test_shared),
 		cmocka_unit_test(test_ordinary),
