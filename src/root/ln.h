@@ -345,6 +345,15 @@ void ln_signals_close(struct ln_root *r);
 /* SIGINT or SIGTERM seen (invariant 10), and the eventfd its handler writes. */
 extern volatile sig_atomic_t ln_stop_signal;
 extern volatile int ln_stop_fd;
+/* SIGUSR1 seen (a check now), not yet acted on by the chain's loop. */
+extern volatile sig_atomic_t ln_report_signal;
+/*
+ * What ends a sleep in RP_HC_WAIT early besides the stop and the watcher:
+ * SIGUSR1's handler and a started vCPU's thread at its exit write it, the
+ * sleep drains it. An eventfd, not the signal alone: a signal that lands
+ * between the wait's last test and its ppoll would be gone.
+ */
+extern volatile int ln_wait_fd;
 
 /* ln_dev.c: layer 1's devices, the root's test device */
 int ln_devs_open(struct ln_root *r, struct ln_node *n);

@@ -14,7 +14,10 @@
  *     other, and it never calls the ABI nor holds children.
  * 10. Stopping: SIGINT or SIGTERM ends the stack at the chain's next step
  *     whatever its layers do; the one call that sleeps (RP_HC_WAIT) wakes
- *     on it (ln_stop_fd), so no layer holds the operator's stop off.
+ *     on it (ln_stop_fd), so no layer holds the operator's stop off. So
+ *     do SIGUSR1 (a check now: it kicks the chain's vCPU out of KVM_RUN
+ *     and ends a sleep in RP_HC_WAIT, ln_wait_fd) and a started vCPU's
+ *     exit (ln_wait_fd): none is lost to a sleep that began just after it.
  * 12. Event volume: the lines a layer can cause at will (a refused call,
  *     RP_HC_LOG, an unhandled access, the end of a child) go through a
  *     token bucket per layer and kind and one per kind for the stack;
@@ -46,15 +49,29 @@
 static __thread volatile struct kvm_run *current_run;
 
 volatile sig_atomic_t ln_stop_signal;
-/* SIGUSR1: the firewall layers' counters, now (their last reports). */
-static volatile sig_atomic_t report_signal;
-
-static void on_report(int sig)
-{
-	report_signal = sig;
-}
+/* SIGUSR1: the firewall layers' counters, now (their last reports), and a check now. */
+volatile sig_atomic_t ln_report_signal;
 /* Written by on_stop: a sleep in RP_HC_WAIT wakes even if the signal came just before it. */
 volatile int ln_stop_fd = -1;
+volatile int ln_wait_fd = -1;
+
+/* A sleep in RP_HC_WAIT ends (its fd stays readable until the sleep drains it). */
+static void wake_wait(void)
+{
+	uint64_t one = 1;
+
+	if (ln_wait_fd >= 0 && write(ln_wait_fd, &one, sizeof(one)) < 0)
+		return; /* full: it is readable already */
+}
+
+/* As the stop: out of KVM_RUN and out of a wait, so that the check is now. */
+static void on_report(int sig)
+{
+	ln_report_signal = sig;
+	if (current_run)
+		current_run->immediate_exit = 1;
+	wake_wait();
+}
 
 static void on_timer(int sig)
 {
@@ -581,6 +598,9 @@ static void *ap_main(void *arg)
 		v->ap_err = rc < 0 ? err : 0;
 		v->ap_state = LN_AP_EXITED;
 		__atomic_add_fetch(&r->ap_pending, 1, __ATOMIC_SEQ_CST);
+		/* the chain out of KVM_RUN, and out of RP_HC_WAIT even if the
+		 * signal lands just before its sleep */
+		wake_wait();
 		pthread_kill(r->chain, SIGALRM);
 	}
 	pthread_mutex_unlock(&r->ap_lock);
@@ -817,8 +837,8 @@ void ln_chain_run(struct ln_root *r, struct ln_vcpu *top)
 			ln_end_stack(r, RP_SIGNAL, 0, why);
 			break;
 		}
-		if (report_signal) {
-			report_signal = 0;
+		if (ln_report_signal) {
+			ln_report_signal = 0;
 			fwr_events(&r->fw, r->stack);
 			ln_post_checks(r, r->bottom);
 		}
@@ -838,9 +858,9 @@ void ln_chain_run(struct ln_root *r, struct ln_vcpu *top)
 		cur->run->kvm_valid_regs =
 			KVM_SYNC_X86_REGS | (cur->node->irqchip || !CHECKS ? 0 : KVM_SYNC_X86_SREGS);
 		current_run = cur->run;
-		/* A timer that fired before current_run was set kicked nobody. */
+		/* A timer or a signal that came before current_run was set kicked nobody. */
 		if ((r->next_deadline && ln_now_ns() >= r->next_deadline) || ln_net_waiting(r) ||
-		    ap_waiting(r, top, cur))
+		    ln_report_signal || ln_stop_signal || ap_waiting(r, top, cur))
 			cur->run->immediate_exit = 1;
 		if (ioctl(cur->fd, KVM_RUN, 0) < 0) {
 			current_run = NULL;
@@ -952,7 +972,8 @@ int ln_signals_open(struct ln_root *r)
 
 	r->chain = pthread_self(); /* what started vCPUs and the tap watcher kick */
 	ln_stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (ln_stop_fd < 0) {
+	ln_wait_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (ln_stop_fd < 0 || ln_wait_fd < 0) {
 		log_err("eventfd: %s", strerror(errno));
 		return -1;
 	}
@@ -987,6 +1008,12 @@ void ln_signals_close(struct ln_root *r)
 		int fd = ln_stop_fd;
 
 		ln_stop_fd = -1;
+		close(fd);
+	}
+	if (ln_wait_fd >= 0) {
+		int fd = ln_wait_fd;
+
+		ln_wait_fd = -1;
 		close(fd);
 	}
 	if (r->timer_ok)
