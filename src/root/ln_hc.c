@@ -564,6 +564,7 @@ static int64_t hc_run(struct ln_root *r, struct ln_vcpu *v, const struct hc_args
 		e = (struct rp_exit){.reason = RP_EXIT_EVENT, .u.event.events = v->node->events};
 		v->node->events = 0;
 		memcpy(rec, &e, sizeof(e));
+		ln_watch_pause(r, v->node); /* its guest stays still for its check */
 		return 0;
 	}
 	if (!c->node->irqchip && !c->sealed) {
@@ -578,6 +579,7 @@ static int64_t hc_run(struct ln_root *r, struct ln_vcpu *v, const struct hc_args
 		}
 		c->sealed = true;
 	}
+	ln_watch_resume(r, v->node); /* the child runs: so do its paused vCPUs */
 	v->running = c;
 	/* An exit of a started vCPU of c's VM that waits is the answer now. */
 	to = ln_ap_next(r, c->node, &answers);

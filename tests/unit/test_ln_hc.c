@@ -1051,6 +1051,107 @@ static void test_wait_report(void **state)
 	signals_off(f);
 }
 
+/* ---- a watch layer's check: its guest stands still ------------------------------ */
+
+/* How long a paused vCPU is watched for staying out of KVM_RUN (the review saw it back in 20 ms). */
+#define PAUSE_WATCH_US 30000
+
+/* ap stays parked, out of KVM_RUN, for PAUSE_WATCH_US. */
+static void stays_paused(struct ln_vcpu *ap)
+{
+	for (unsigned i = 0; i < PAUSE_WATCH_US / 1000; i++) {
+		assert_true(ap->ap_parked);
+		assert_false(fk_in_run(ap->fd));
+		usleep(1000);
+	}
+}
+
+/*
+ * Layer 1 is a watch; A (its child, a vmm) runs a guest whose vCPU 1 is
+ * started and in KVM_RUN. While the watch handles an event (its run of A
+ * completed with RP_EXIT_EVENT, by the chain's events() or at once by its
+ * own RP_HC_VCPU_RUN) the guest's vCPU 1 stays parked out of KVM_RUN, its
+ * reads by the watch included, until the watch runs A again; an event for
+ * a layer of another kind parks nothing. Before, the vCPU ran on through
+ * the check (back in KVM_RUN right after each read).
+ */
+static void test_watch_pauses_guest(void **state)
+{
+	struct lf *f = *state;
+	struct rp_exit *e = (struct rp_exit *)lf_guest(f->bottom, LF_EXIT_GPA, sizeof(*e));
+	int64_t g = smp_guest(f, 2);
+	struct ln_vcpu *ap;
+
+	strcpy(f->stack.kinds[0], "watch");
+	signals_on(f);
+	ap = busy_ap(f->va, g, 1);
+	assert_int_equal(hc(f->va, RP_HC_VCPU_RUN, VCPU_H(g, 0), LF_EXIT_GPA, 0, 0, 0),
+			 LF_PENDING);
+	assert_int_equal(hc(f->v0, RP_HC_VCPU_RUN, f->hv_a, LF_EXIT_GPA, 0, 0, 0), LF_PENDING);
+
+	/* the watch's timer: its run of A returns the event (as events() delivers it) */
+	f->bottom->events = RP_EV_TIMER;
+	assert_ptr_equal(ln_deliver_event(f->r, f->v0), f->v0);
+	assert_int_equal(e->reason, RP_EXIT_EVENT);
+	assert_int_equal(e->u.event.events, RP_EV_TIMER);
+	assert_null(f->v0->running);
+	assert_true(ap->ap_pause);
+	stays_paused(ap);
+	/* its check reads vCPU 1: parked after the read as before it */
+	assert_int_equal(hc(f->v0, RP_HC_VCPU_CTL, f->h_a, VCPU_H(g, 1), LF_STATE_GPA, 0, 0), 0);
+	stays_paused(ap);
+	/* the watch runs A again: vCPU 1 with it */
+	assert_int_equal(hc(f->v0, RP_HC_VCPU_RUN, f->hv_a, LF_EXIT_GPA, 0, 0, 0), LF_PENDING);
+	assert_false(ap->ap_pause);
+	in_run_is(ap, true);
+
+	/* an event already waiting when the watch runs A: returned at once, A's guest still */
+	f->bottom->events = RP_EV_CHECK;
+	f->v0->running = NULL; /* the watch is running, not in its run */
+	assert_int_equal(hc(f->v0, RP_HC_VCPU_RUN, f->hv_a, LF_EXIT_GPA, 0, 0, 0), 0);
+	assert_int_equal(e->reason, RP_EXIT_EVENT);
+	assert_int_equal(e->u.event.events, RP_EV_CHECK);
+	stays_paused(ap);
+	assert_int_equal(hc(f->v0, RP_HC_VCPU_RUN, f->hv_a, LF_EXIT_GPA, 0, 0, 0), LF_PENDING);
+	in_run_is(ap, true);
+
+	/* layer 1 of another kind (a firewall's frames): nothing parked */
+	strcpy(f->stack.kinds[0], "spin");
+	f->bottom->events = RP_EV_NET;
+	ln_deliver_event(f->r, f->v0);
+	assert_false(ap->ap_pause);
+	usleep(PAUSE_WATCH_US);
+	assert_true(fk_in_run(ap->fd));
+	assert_int_equal(hc(f->v0, RP_HC_VCPU_RUN, f->hv_a, LF_EXIT_GPA, 0, 0, 0), LF_PENDING);
+
+	assert_int_equal(hc(f->va, RP_HC_VM_DESTROY, (uint64_t)g, 0, 0, 0, 0), 0);
+	assert_int_equal(f->r->nstarted, 0);
+	signals_off(f);
+}
+
+/* A watch whose guest is destroyed while paused: its thread ends (no wait on the pause). */
+static void test_watch_pause_destroy(void **state)
+{
+	struct lf *f = *state;
+	int64_t g = smp_guest(f, 3);
+	struct ln_vcpu *ap1, *ap2;
+
+	strcpy(f->stack.kinds[0], "watch");
+	signals_on(f);
+	ap1 = busy_ap(f->va, g, 1);
+	ap2 = busy_ap(f->va, g, 2);
+	f->bottom->events = RP_EV_TIMER;
+	ln_deliver_event(f->r, f->v0);
+	assert_true(ap1->ap_parked && ap2->ap_parked);
+	assert_false(fk_in_run(ap1->fd) || fk_in_run(ap2->fd));
+	assert_int_equal(hc(f->va, RP_HC_VM_DESTROY, (uint64_t)g, 0, 0, 0, 0), 0);
+	assert_int_equal(f->r->nstarted, 0);
+	/* nothing left to let go */
+	assert_int_equal(hc(f->v0, RP_HC_VCPU_RUN, f->hv_a, LF_EXIT_GPA, 0, 0, 0), LF_PENDING);
+	assert_false(f->bottom->pausing);
+	signals_off(f);
+}
+
 /* ---- a grandchild's control state (RP_HC_VCPU_CTL) ------------------------------ */
 
 
@@ -1314,6 +1415,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_timer_kicks_chain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wait_ap_exit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wait_report, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_watch_pauses_guest, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_watch_pause_destroy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vcpu_ctl, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vcpu_ctl_hostile, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kvm_fails, setup, teardown),
