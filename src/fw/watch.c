@@ -18,6 +18,10 @@
  *     does), each banner found costing one bounded page-table walk.
  *  5. A layout holds at most WT_MAX_GMAPS maps; a guest with more is
  *     marked cut, never silently read in part.
+ *  6. The guest's other system call entries (wt_msrs) have one reference,
+ *     taken once from a vCPU whose LSTAR is the kernel's, zeros included;
+ *     every vCPU, whenever first seen, is compared with it, never with a
+ *     value of its own.
  */
 #include "fw/watch.h"
 
@@ -339,4 +343,28 @@ const char *wt_layout_changed(const struct wt_layout *was, const struct wt_layou
 		    l->map[i].mine != was->map[i].mine)
 			return "the guest's memory moved (a map changed)";
 	return NULL;
+}
+
+void wt_msrs_take(struct wt_msr_ref *ref, const struct wt_msrs *seen, bool entry_ok)
+{
+	if (ref->known || !entry_ok)
+		return;
+	ref->known = true;
+	ref->v = *seen;
+}
+
+unsigned wt_msrs_diff(const struct wt_msr_ref *ref, const struct wt_msrs *seen)
+{
+	const struct wt_msrs *r = &ref->v;
+	unsigned d = 0;
+
+	if (!ref->known)
+		return 0;
+	if (seen->cstar != r->cstar)
+		d |= WT_MSR_CSTAR;
+	if (seen->star != r->star)
+		d |= WT_MSR_STAR;
+	if (seen->sysenter_cs != r->sysenter_cs || seen->sysenter_eip != r->sysenter_eip)
+		d |= WT_MSR_SYSENTER;
+	return d;
 }

@@ -142,6 +142,39 @@ bool wt_idtr_ok(wt_mem *mem, void *ctx, uint64_t pgd, uint64_t base, uint32_t li
 		uint64_t idt_kva, uint64_t idt_gpa);
 
 /*
+ * The system call entries other than LSTAR that a guest vCPU holds (its
+ * RP_HC_VCPU_CTL state): CSTAR (32-bit syscall), STAR (the selectors
+ * syscall loads), SYSENTER_EIP with its CS. System.map names none of
+ * them for every kernel (a kernel without ia32 emulation writes 0 to
+ * SYSENTER_CS and SYSENTER_EIP, one with it entry_SYSENTER_compat), so
+ * they are held to one reference for the whole guest, not to each
+ * vCPU's own first value: a rootkit's values on a vCPU first seen late,
+ * or written over a zero, are never adopted.
+ */
+struct wt_msrs {
+	uint64_t cstar, star, sysenter_cs, sysenter_eip;
+};
+#define WT_MSR_CSTAR 1u
+#define WT_MSR_STAR 2u
+#define WT_MSR_SYSENTER 4u /* SYSENTER_EIP or SYSENTER_CS */
+
+/* The guest's reference: unknown until a vCPU that ran the kernel's
+ * syscall_init is seen; then fixed, zeros included, until the guest boots
+ * again (the caller clears it). */
+struct wt_msr_ref {
+	bool known;
+	struct wt_msrs v;
+};
+
+/* seen becomes ref's values when ref has none and entry_ok (that vCPU's
+ * LSTAR is the kernel's entry: its syscall_init has written them). */
+void wt_msrs_take(struct wt_msr_ref *ref, const struct wt_msrs *seen, bool entry_ok);
+
+/* The registers of seen that are not ref's (WT_MSR_* bits); 0 while ref
+ * is unknown. */
+unsigned wt_msrs_diff(const struct wt_msr_ref *ref, const struct wt_msrs *seen);
+
+/*
  * The guest's layout as the root holds it: every map of the one
  * grandchild that is a guest. WT_MAX_GMAPS: a guest's map pieces (the
  * root's own limit per VM is 256 slots); more are not followed and the

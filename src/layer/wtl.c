@@ -51,6 +51,11 @@
  *     an alert, once per value seen (then a line when it is back); a
  *     vCPU not yet in 64-bit paging mode (an AP before its SIPI) is not
  *     compared until it is. At most RP_MAX_VCPUS reads per check.
+ *  9. The other system call entries (CSTAR, STAR, SYSENTER_EIP with its
+ *     CS) of every vCPU in 64-bit mode are compared with one reference for
+ *     the guest (fw/watch.c's wt_msrs), zeros included, taken from the
+ *     first vCPU read whose LSTAR is the kernel's: never a vCPU's own
+ *     first value, which a rootkit could have written before it was seen.
  *  7. Nothing the guest can do turns the watch off for good: a kernel not
  *     found, or found ambiguously (an alert), is looked for again at the
  *     next interval; after the baseline, each check that cannot compare
@@ -137,6 +142,10 @@ struct reg_watch {
 static struct {
 	struct reg_watch idtr, lstar, cstar, star, sysenter;
 } vcpus[RP_MAX_VCPUS];
+/* The guest's one reference for its vCPUs' other entry registers
+ * (invariant 9), and what each vCPU held at this check. */
+static struct wt_msr_ref msr_ref;
+static struct wt_msrs msr_seen[RP_MAX_VCPUS];
 static struct rp_vcpu_ctl ctl_buf;
 static unsigned ctl_vcpus; /* vCPUs read at the last check, in 64-bit mode */
 
@@ -182,6 +191,7 @@ void wtl_seal(int64_t vm, uint64_t child_size)
 	last_why = NULL;
 	elapsed_ms = 0;
 	rt_memset(vcpus, 0, sizeof(vcpus));
+	rt_memset(&msr_ref, 0, sizeof(msr_ref));
 	ctl_vcpus = 0;
 }
 
@@ -599,14 +609,14 @@ static const struct reg_kind k_lstar = {"lstar", "not entry_SYSCALL_64's address
 					C_LSTAR_ALERTS};
 /*
  * The other entries a rootkit hooks (the 32-bit syscall and sysenter
- * entries, the selectors syscall loads): checked against their first
- * value only, System.map naming none of them here. Each per vCPU, from its
- * first non-zero value (an AP sets them in syscall_init, after it is in
- * 64-bit mode); SYSENTER_CS goes with SYSENTER_EIP.
+ * entries, the selectors syscall loads): System.map names none of them
+ * here, so each vCPU's are compared with the guest's one reference
+ * (invariant 9); SYSENTER_CS goes with SYSENTER_EIP.
  */
-static const struct reg_kind k_cstar = {"cstar", "", C_MSR_ALERTS};
-static const struct reg_kind k_star = {"star", "", C_MSR_ALERTS};
-static const struct reg_kind k_sysenter = {"sysenter", "", C_MSR_ALERTS};
+#define MSR_WHY "not the guest's reference (its vCPUs' values at the baseline)"
+static const struct reg_kind k_cstar = {"cstar", MSR_WHY, C_MSR_ALERTS};
+static const struct reg_kind k_star = {"star", MSR_WHY, C_MSR_ALERTS};
+static const struct reg_kind k_sysenter = {"sysenter", MSR_WHY, C_MSR_ALERTS};
 
 /* One alert for register k of vCPU i: the value seen, the one expected, why. */
 static void reg_alert(const struct reg_kind *k, unsigned i, uint64_t seen, uint64_t aux,
@@ -639,25 +649,18 @@ static void reg_alert(const struct reg_kind *k, unsigned i, uint64_t seen, uint6
 }
 
 /*
- * One register of vCPU i: (v, aux), the kernel's when map_ok (System.map's
- * test passed, or none applies; want: what System.map expects). Wrong when
- * map_ok fails or it is not the first good value; alerted once per wrong
- * value, and a line when it is back. True when it is right.
+ * One register of vCPU i as it is now, (v, aux): right or not (expected:
+ * what it should hold, why: what is wrong); alerted once per wrong value,
+ * and a line when it is back. Returns right.
  */
-static bool reg_check(struct reg_watch *w, const struct reg_kind *k, unsigned i, uint64_t v,
-		      uint64_t aux, bool map_ok, uint64_t want)
+static bool reg_state(struct reg_watch *w, const struct reg_kind *k, unsigned i, uint64_t v,
+		      uint64_t aux, bool right, uint64_t expected, const char *why)
 {
 	struct line l = {.len = 0};
 
-	if (map_ok && !w->known) {
-		w->known = true;
-		w->good = v;
-		w->good_aux = aux;
-	}
-	if (!map_ok || v != w->good || aux != w->good_aux) {
+	if (!right) {
 		if (!w->alerted || v != w->bad || aux != w->bad_aux)
-			reg_alert(k, i, v, aux, w->known ? w->good : want,
-				  map_ok ? "changed from its value at the baseline" : k->why);
+			reg_alert(k, i, v, aux, expected, why);
 		w->alerted = true;
 		w->bad = v;
 		w->bad_aux = aux;
@@ -678,9 +681,44 @@ static bool reg_check(struct reg_watch *w, const struct reg_kind *k, unsigned i,
 }
 
 /*
+ * One register of vCPU i: (v, aux), the kernel's when map_ok (System.map's
+ * test passed, or none applies; want: what System.map expects). Wrong when
+ * map_ok fails or it is not the first good value. True when it is right.
+ */
+static bool reg_check(struct reg_watch *w, const struct reg_kind *k, unsigned i, uint64_t v,
+		      uint64_t aux, bool map_ok, uint64_t want)
+{
+	if (map_ok && !w->known) {
+		w->known = true;
+		w->good = v;
+		w->good_aux = aux;
+	}
+	return reg_state(w, k, i, v, aux, map_ok && v == w->good && aux == w->good_aux,
+			 w->known ? w->good : want,
+			 map_ok ? "changed from its value at the baseline" : k->why);
+}
+
+/* vCPU i's other entries (msr_seen[i]) against the guest's reference. */
+static unsigned msrs_check(unsigned i)
+{
+	const struct wt_msrs *m = &msr_seen[i], *r = &msr_ref.v;
+	const unsigned d = wt_msrs_diff(&msr_ref, m);
+
+	if (!msr_ref.known)
+		return 0;
+	return !reg_state(&vcpus[i].cstar, &k_cstar, i, m->cstar, 0, !(d & WT_MSR_CSTAR),
+			  r->cstar, k_cstar.why) +
+	       !reg_state(&vcpus[i].star, &k_star, i, m->star, 0, !(d & WT_MSR_STAR), r->star,
+			  k_star.why) +
+	       !reg_state(&vcpus[i].sysenter, &k_sysenter, i, m->sysenter_eip, m->sysenter_cs,
+			  !(d & WT_MSR_SYSENTER), r->sysenter_eip, k_sysenter.why);
+}
+
+/*
  * Every vCPU of the guest (base.sub's, in our child's numbering), read
  * from the root: its IDT register and LSTAR against System.map and their
- * first good values. At the baseline, one line saying what was verified.
+ * first good values, their other entries against the guest's reference.
+ * At the baseline, one line saying what was verified.
  */
 static void check_vcpus(bool baseline)
 {
@@ -694,6 +732,7 @@ static void check_vcpus(bool baseline)
 	uint64_t idt0 = 0, lstar0 = 0;
 	struct line l = {.len = 0};
 	unsigned n = 0, wrong = 0;
+	bool read[RP_MAX_VCPUS] = {false};
 	int64_t r = 0;
 
 	for (unsigned i = 0; i < RP_MAX_VCPUS; i++) {
@@ -718,14 +757,18 @@ static void check_vcpus(bool baseline)
 				    idt_kva);
 		wrong += !reg_check(&vcpus[i].lstar, &k_lstar, i, c->lstar, 0,
 				    !entry_known || c->lstar == entry, entry);
-		if (c->cstar || vcpus[i].cstar.known)
-			wrong += !reg_check(&vcpus[i].cstar, &k_cstar, i, c->cstar, 0, true, 0);
-		if (c->star || vcpus[i].star.known)
-			wrong += !reg_check(&vcpus[i].star, &k_star, i, c->star, 0, true, 0);
-		if (c->sysenter_eip || vcpus[i].sysenter.known)
-			wrong += !reg_check(&vcpus[i].sysenter, &k_sysenter, i, c->sysenter_eip,
-					    c->sysenter_cs, true, 0);
+		msr_seen[i] = (struct wt_msrs){.cstar = c->cstar,
+					       .star = c->star,
+					       .sysenter_cs = c->sysenter_cs,
+					       .sysenter_eip = c->sysenter_eip};
+		read[i] = true;
+		/* the reference: a vCPU past syscall_init, which writes LSTAR with them */
+		wt_msrs_take(&msr_ref, &msr_seen[i], entry_known ? c->lstar == entry : c->lstar != 0);
 	}
+	/* every vCPU read, those before the reference's too, held to it */
+	for (unsigned i = 0; i < RP_MAX_VCPUS; i++)
+		if (read[i])
+			wrong += msrs_check(i);
 	ctl_vcpus = n;
 	if (!baseline)
 		return;
@@ -742,6 +785,12 @@ static void check_vcpus(bool baseline)
 	line_hex(&l, idt0);
 	line_str(&l, " lstar ");
 	line_hex(&l, lstar0);
+	if (msr_ref.known) {
+		line_str(&l, " cstar ");
+		line_hex(&l, msr_ref.v.cstar);
+		line_str(&l, " sysenter ");
+		line_hex(&l, msr_ref.v.sysenter_eip);
+	}
 	if (wrong)
 		line_str(&l, ": NOT the kernel's (alerted)");
 	else if (idt_known && entry_known)

@@ -20,6 +20,7 @@
  * 11. A rebuilt layer 1 gets its devices reset ...................... ln_dev.c
  * 12. Event volume: rate-limited per layer and kind, drops counted .. ln_chain.c
  * 13. A waiting layer holds no other layer's clock .................. ln_hc.c
+ * 14. A watch layer's check: its guest's started vCPUs parked ...... ln_chain.c
  *
  * Invariants 1 to 4, 6, 7 and 9, and 8 at RP_HC_VCPU_SET, are tested
  * without KVM: tests/unit/test_ln_hc.c and fuzz/fuzz_ln_hc.c run these
@@ -107,6 +108,7 @@ struct ln_vcpu {
 	int ap_state; /* LN_AP_* */
 	int ap_err;   /* KVM_RUN's errno for an exit that is an error, else 0 */
 	bool ap_hold;   /* the chain reads or sets its state: its thread stays out of KVM_RUN */
+	bool ap_pause;  /* a watch layer below checks its guest: the same, until the watch runs it */
 	bool ap_parked; /* its thread waits, out of KVM_RUN */
 	pthread_t ap_thread;
 	struct ln_root *root;
@@ -195,6 +197,9 @@ struct ln_node {
 	uint64_t exits[LN_EXIT_REASONS]; /* its vCPUs' KVM_RUN returns, by reason */
 	bool exited;
 	uint64_t exit_code;
+	/* A watch layer handling an event: its subtree's started vCPUs paused
+	 * until its next RP_HC_VCPU_RUN runs its child (ln_watch_pause). */
+	bool pausing;
 	struct log_rate log_rate[LOG_KINDS];
 	uint64_t log_dropped[LOG_KINDS]; /* since its last log_dropped line; its gone children's too */
 };
@@ -303,6 +308,21 @@ struct ln_vcpu *ln_violation(struct ln_root *r, struct ln_vcpu *v, const char *w
 
 /* ln_chain.c: SIGUSR1's checks of the watch layers */
 void ln_post_checks(struct ln_root *r, struct ln_node *n);
+/* Is n a watch layer (the stack's kind at its depth)? */
+bool ln_is_watch(const struct ln_root *r, const struct ln_node *n);
+/*
+ * n's pending run completed with RP_EXIT_EVENT: when n is a watch layer,
+ * every started vCPU of its subtree is parked out of KVM_RUN (as its vCPU
+ * 0, suspended in the chain) until ln_watch_resume, so that the guest
+ * cannot see the check begin on one vCPU and undo what it checks from
+ * another. Nothing for any other layer.
+ */
+void ln_watch_pause(struct ln_root *r, struct ln_node *n);
+/* n runs its child again (its next RP_HC_VCPU_RUN): the paused vCPUs run on. */
+void ln_watch_resume(struct ln_root *r, struct ln_node *n);
+/* v's pending run completed with RP_EXIT_EVENT and its layer's events
+ * (cleared), as events() does: v runs next. */
+struct ln_vcpu *ln_deliver_event(struct ln_root *r, struct ln_vcpu *v);
 
 /* ln_chain.c: started vCPUs (RP_HC_VCPU_START) */
 int ln_ap_start(struct ln_root *r, struct ln_vcpu *v);
@@ -345,6 +365,15 @@ void ln_signals_close(struct ln_root *r);
 /* SIGINT or SIGTERM seen (invariant 10), and the eventfd its handler writes. */
 extern volatile sig_atomic_t ln_stop_signal;
 extern volatile int ln_stop_fd;
+/* SIGUSR1 seen (a check now), not yet acted on by the chain's loop. */
+extern volatile sig_atomic_t ln_report_signal;
+/*
+ * What ends a sleep in RP_HC_WAIT early besides the stop and the watcher:
+ * SIGUSR1's handler and a started vCPU's thread at its exit write it, the
+ * sleep drains it. An eventfd, not the signal alone: a signal that lands
+ * between the wait's last test and its ppoll would be gone.
+ */
+extern volatile int ln_wait_fd;
 
 /* ln_dev.c: layer 1's devices, the root's test device */
 int ln_devs_open(struct ln_root *r, struct ln_node *n);

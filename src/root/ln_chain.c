@@ -14,18 +14,28 @@
  *     other, and it never calls the ABI nor holds children.
  * 10. Stopping: SIGINT or SIGTERM ends the stack at the chain's next step
  *     whatever its layers do; the one call that sleeps (RP_HC_WAIT) wakes
- *     on it (ln_stop_fd), so no layer holds the operator's stop off.
+ *     on it (ln_stop_fd), so no layer holds the operator's stop off. So
+ *     do SIGUSR1 (a check now: it kicks the chain's vCPU out of KVM_RUN
+ *     and ends a sleep in RP_HC_WAIT, ln_wait_fd) and a started vCPU's
+ *     exit (ln_wait_fd): none is lost to a sleep that began just after it.
  * 12. Event volume: the lines a layer can cause at will (a refused call,
  *     RP_HC_LOG, an unhandled access, the end of a child) go through a
  *     token bucket per layer and kind and one per kind for the stack;
  *     what they drop is counted and reported (log_dropped), per layer and
  *     kind, every LOG_INTERVAL_NS and at the end of the run.
+ * 14. A watch layer's events: while a watch layer handles one (its run
+ *     completed with RP_EXIT_EVENT) and until its next RP_HC_VCPU_RUN
+ *     runs its child, every started vCPU of its subtree is parked out of
+ *     KVM_RUN (ln_watch_pause), as its vCPU 0 is suspended in the chain:
+ *     the guest cannot watch the check begin and undo its hooks from
+ *     another vCPU. Other layers' events park nothing.
  *
  * Chains: one host thread runs the deepest running vCPU; each vCPU below it
  * sits in its RP_HC_VCPU_RUN (vcpu->running). An exit for the parent writes
  * the record into the parent's memory and resumes the parent; an event for
  * layer k completes k's pending run with RP_EXIT_EVENT and leaves its
- * descendants suspended exactly where they were.
+ * descendants suspended exactly where they were (a guest's started vCPUs,
+ * on threads of their own, run on, but under a watch layer: invariant 14).
  */
 #include <errno.h>
 #include <poll.h>
@@ -46,15 +56,29 @@
 static __thread volatile struct kvm_run *current_run;
 
 volatile sig_atomic_t ln_stop_signal;
-/* SIGUSR1: the firewall layers' counters, now (their last reports). */
-static volatile sig_atomic_t report_signal;
-
-static void on_report(int sig)
-{
-	report_signal = sig;
-}
+/* SIGUSR1: the firewall layers' counters, now (their last reports), and a check now. */
+volatile sig_atomic_t ln_report_signal;
 /* Written by on_stop: a sleep in RP_HC_WAIT wakes even if the signal came just before it. */
 volatile int ln_stop_fd = -1;
+volatile int ln_wait_fd = -1;
+
+/* A sleep in RP_HC_WAIT ends (its fd stays readable until the sleep drains it). */
+static void wake_wait(void)
+{
+	uint64_t one = 1;
+
+	if (ln_wait_fd >= 0 && write(ln_wait_fd, &one, sizeof(one)) < 0)
+		return; /* full: it is readable already */
+}
+
+/* As the stop: out of KVM_RUN and out of a wait, so that the check is now. */
+static void on_report(int sig)
+{
+	ln_report_signal = sig;
+	if (current_run)
+		current_run->immediate_exit = 1;
+	wake_wait();
+}
 
 static void on_timer(int sig)
 {
@@ -115,11 +139,16 @@ void ln_log_summaries(struct ln_node *n)
 			ln_log_summaries(n->children[i]);
 }
 
+bool ln_is_watch(const struct ln_root *r, const struct ln_node *n)
+{
+	return n->layer && n->depth <= r->stack->nlayers &&
+	       !strcmp(r->stack->kinds[n->depth - 1], "watch");
+}
+
 /* SIGUSR1: every watch layer of n's subtree checks its guest now (RP_EV_CHECK). */
 void ln_post_checks(struct ln_root *r, struct ln_node *n)
 {
-	if (n->layer && n->depth <= r->stack->nlayers &&
-	    !strcmp(r->stack->kinds[n->depth - 1], "watch"))
+	if (ln_is_watch(r, n))
 		n->events |= RP_EV_CHECK;
 	for (unsigned i = 0; i < RP_MAX_CHILDREN; i++)
 		if (n->children[i])
@@ -401,6 +430,16 @@ static void net_pump(struct ln_root *r, struct ln_node *bottom)
 		log_err("wake the tap watcher: %s", strerror(errno));
 }
 
+struct ln_vcpu *ln_deliver_event(struct ln_root *r, struct ln_vcpu *v)
+{
+	struct rp_exit e = {.reason = RP_EXIT_EVENT, .u.event.events = v->node->events};
+
+	v->node->events = 0;
+	deliver(v, &e);
+	ln_watch_pause(r, v->node);
+	return v;
+}
+
 /*
  * Frames and timers that fell due become events; the lowest waiting layer
  * gets its own.
@@ -425,11 +464,7 @@ static struct ln_vcpu *events(struct ln_root *r, struct ln_vcpu *top, struct ln_
 	}
 	for (v = top; v && v != cur; v = v->running)
 		if (v->node->events && v->running) {
-			struct rp_exit e = {.reason = RP_EXIT_EVENT, .u.event.events = v->node->events};
-
-			v->node->events = 0;
-			deliver(v, &e);
-			cur = v;
+			cur = ln_deliver_event(r, v);
 			break;
 		}
 	r->next_deadline = next;
@@ -491,6 +526,7 @@ static struct ln_vcpu *restart_layer(struct ln_root *r, struct ln_vcpu *v)
 	madvise(r->bottom_host, r->bottom_size, MADV_DONTNEED);
 	n->events = 0;
 	n->deadline_ns = 0;
+	n->pausing = false; /* its subtree, paused or not, is gone */
 	v->running = NULL;
 	v->dead = false;
 	v->pinned = false;
@@ -557,7 +593,7 @@ static void *ap_main(void *arg)
 	jail_thread(JAIL_AP);
 	pthread_mutex_lock(&r->ap_lock);
 	while (!__atomic_load_n(&v->ap_stop, __ATOMIC_SEQ_CST)) {
-		if (v->ap_state != LN_AP_RUN || v->ap_hold) {
+		if (v->ap_state != LN_AP_RUN || v->ap_hold || v->ap_pause) {
 			v->ap_parked = true;
 			pthread_cond_broadcast(&r->ap_cond);
 			pthread_cond_wait(&r->ap_cond, &r->ap_lock);
@@ -568,7 +604,8 @@ static void *ap_main(void *arg)
 		current_run = v->run;
 		/* a stop after this line kicks this run; one before it is seen here */
 		if (__atomic_load_n(&v->ap_stop, __ATOMIC_SEQ_CST) ||
-		    __atomic_load_n(&v->ap_hold, __ATOMIC_SEQ_CST))
+		    __atomic_load_n(&v->ap_hold, __ATOMIC_SEQ_CST) ||
+		    __atomic_load_n(&v->ap_pause, __ATOMIC_SEQ_CST))
 			v->run->immediate_exit = 1;
 		rc = ioctl(v->fd, KVM_RUN, 0);
 		err = errno;
@@ -581,6 +618,9 @@ static void *ap_main(void *arg)
 		v->ap_err = rc < 0 ? err : 0;
 		v->ap_state = LN_AP_EXITED;
 		__atomic_add_fetch(&r->ap_pending, 1, __ATOMIC_SEQ_CST);
+		/* the chain out of KVM_RUN, and out of RP_HC_WAIT even if the
+		 * signal lands just before its sleep */
+		wake_wait();
 		pthread_kill(r->chain, SIGALRM);
 	}
 	pthread_mutex_unlock(&r->ap_lock);
@@ -633,20 +673,19 @@ void ln_ap_stop(struct ln_root *r, struct ln_vcpu *v)
 }
 
 /*
- * The chain is to read or set v's state (RP_HC_VCPU_GET, SET, CTL): v's
- * thread is kicked out of KVM_RUN and parked until ln_ap_release. KVM
- * takes a vCPU's mutex for each of its ioctls, KVM_RUN's whole run
- * included: a GET of a vCPU halted in the guest would wait for its next
- * exit, and the whole chain with it.
+ * v's thread kicked out of KVM_RUN and parked while *why (v->ap_hold or
+ * v->ap_pause) is set: returns once it is parked. Two reasons, each set
+ * and cleared by its own owner, so that a read's release does not let go
+ * a vCPU a watch's check keeps paused.
  */
-void ln_ap_hold(struct ln_root *r, struct ln_vcpu *v)
+static void keep_out(struct ln_root *r, struct ln_vcpu *v, bool *why)
 {
 	struct timespec t;
 
 	if (!v->started)
 		return;
 	pthread_mutex_lock(&r->ap_lock);
-	__atomic_store_n(&v->ap_hold, true, __ATOMIC_SEQ_CST);
+	__atomic_store_n(why, true, __ATOMIC_SEQ_CST);
 	while (!v->ap_parked && !v->ap_stop) {
 		pthread_kill(v->ap_thread, LN_AP_KICK);
 		clock_gettime(CLOCK_REALTIME, &t);
@@ -660,14 +699,69 @@ void ln_ap_hold(struct ln_root *r, struct ln_vcpu *v)
 	pthread_mutex_unlock(&r->ap_lock);
 }
 
-void ln_ap_release(struct ln_root *r, struct ln_vcpu *v)
+/* keep_out's reason *why gone: v runs on unless another holds it. */
+static void let_go(struct ln_root *r, struct ln_vcpu *v, bool *why)
 {
 	if (!v->started)
 		return;
 	pthread_mutex_lock(&r->ap_lock);
-	__atomic_store_n(&v->ap_hold, false, __ATOMIC_SEQ_CST);
+	__atomic_store_n(why, false, __ATOMIC_SEQ_CST);
 	pthread_cond_broadcast(&r->ap_cond);
 	pthread_mutex_unlock(&r->ap_lock);
+}
+
+/*
+ * The chain is to read or set v's state (RP_HC_VCPU_GET, SET, CTL): v's
+ * thread is kicked out of KVM_RUN and parked until ln_ap_release. KVM
+ * takes a vCPU's mutex for each of its ioctls, KVM_RUN's whole run
+ * included: a GET of a vCPU halted in the guest would wait for its next
+ * exit, and the whole chain with it.
+ */
+void ln_ap_hold(struct ln_root *r, struct ln_vcpu *v)
+{
+	keep_out(r, v, &v->ap_hold);
+}
+
+void ln_ap_release(struct ln_root *r, struct ln_vcpu *v)
+{
+	let_go(r, v, &v->ap_hold);
+}
+
+/* Every started vCPU of n's subtree paused (pause) or let go. */
+static void pause_subtree(struct ln_root *r, struct ln_node *n, bool pause)
+{
+	for (unsigned i = 0; i < n->nvcpus; i++)
+		if (n->vcpus[i]->started) {
+			if (pause)
+				keep_out(r, n->vcpus[i], &n->vcpus[i]->ap_pause);
+			else
+				let_go(r, n->vcpus[i], &n->vcpus[i]->ap_pause);
+		}
+	for (unsigned i = 0; i < RP_MAX_CHILDREN; i++)
+		if (n->children[i])
+			pause_subtree(r, n->children[i], pause);
+}
+
+/*
+ * A watch layer's check (invariant 14): before started vCPUs, an event
+ * for a layer left everything above it suspended; a guest's vCPUs 1..n
+ * run on threads of their own and are parked here for the same. Its
+ * subtree cannot start one meanwhile (it does not run).
+ */
+void ln_watch_pause(struct ln_root *r, struct ln_node *n)
+{
+	if (!r->nstarted || !ln_is_watch(r, n))
+		return;
+	n->pausing = true;
+	pause_subtree(r, n, true);
+}
+
+void ln_watch_resume(struct ln_root *r, struct ln_node *n)
+{
+	if (!n->pausing)
+		return;
+	n->pausing = false;
+	pause_subtree(r, n, false);
 }
 
 /* Does v's exit wait for its parent's answer? */
@@ -817,8 +911,8 @@ void ln_chain_run(struct ln_root *r, struct ln_vcpu *top)
 			ln_end_stack(r, RP_SIGNAL, 0, why);
 			break;
 		}
-		if (report_signal) {
-			report_signal = 0;
+		if (ln_report_signal) {
+			ln_report_signal = 0;
 			fwr_events(&r->fw, r->stack);
 			ln_post_checks(r, r->bottom);
 		}
@@ -838,9 +932,9 @@ void ln_chain_run(struct ln_root *r, struct ln_vcpu *top)
 		cur->run->kvm_valid_regs =
 			KVM_SYNC_X86_REGS | (cur->node->irqchip || !CHECKS ? 0 : KVM_SYNC_X86_SREGS);
 		current_run = cur->run;
-		/* A timer that fired before current_run was set kicked nobody. */
+		/* A timer or a signal that came before current_run was set kicked nobody. */
 		if ((r->next_deadline && ln_now_ns() >= r->next_deadline) || ln_net_waiting(r) ||
-		    ap_waiting(r, top, cur))
+		    ln_report_signal || ln_stop_signal || ap_waiting(r, top, cur))
 			cur->run->immediate_exit = 1;
 		if (ioctl(cur->fd, KVM_RUN, 0) < 0) {
 			current_run = NULL;
@@ -952,7 +1046,8 @@ int ln_signals_open(struct ln_root *r)
 
 	r->chain = pthread_self(); /* what started vCPUs and the tap watcher kick */
 	ln_stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (ln_stop_fd < 0) {
+	ln_wait_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (ln_stop_fd < 0 || ln_wait_fd < 0) {
 		log_err("eventfd: %s", strerror(errno));
 		return -1;
 	}
@@ -987,6 +1082,12 @@ void ln_signals_close(struct ln_root *r)
 		int fd = ln_stop_fd;
 
 		ln_stop_fd = -1;
+		close(fd);
+	}
+	if (ln_wait_fd >= 0) {
+		int fd = ln_wait_fd;
+
+		ln_wait_fd = -1;
 		close(fd);
 	}
 	if (r->timer_ok)

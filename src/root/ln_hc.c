@@ -435,15 +435,16 @@ static int64_t hc_log(struct ln_root *r, struct ln_vcpu *v, const struct hc_args
 /*
  * Sleeps on the chain's thread: it returns early (0, or the caller's
  * events) when frames arrive for a layer below, which then runs first,
- * and at once on SIGINT or SIGTERM, which ln_chain_run then acts on
- * (invariant 10).
+ * when a started vCPU of a child exits, and at once on SIGINT, SIGTERM or
+ * SIGUSR1, which ln_chain_run then acts on (invariant 10).
  */
 static int64_t hc_wait(struct ln_root *r, struct ln_vcpu *v, const struct hc_args *a,
 		       struct ln_vcpu **next)
 {
 	struct ln_node *n = v->node;
-	struct pollfd p[2] = {{.fd = r->kick_fd, .events = POLLIN},
-			      {.fd = ln_stop_fd, .events = POLLIN}};
+	struct pollfd p[3] = {{.fd = r->kick_fd, .events = POLLIN},
+			      {.fd = ln_stop_fd, .events = POLLIN},
+			      {.fd = ln_wait_fd, .events = POLLIN}};
 	uint64_t until, ev, drain;
 
 	if (a->a0 > RP_MAX_WAIT_NS)
@@ -463,7 +464,7 @@ static int64_t hc_wait(struct ln_root *r, struct ln_vcpu *v, const struct hc_arg
 		until = r->next_deadline;
 	/* An exit of a started vCPU of a child returns it early too: it runs the child to take it. */
 	while (!n->events && until && !ln_net_waiting(r) && !ln_stop_signal &&
-	       !ln_ap_exited_below(r, n)) {
+	       !ln_report_signal && !ln_ap_exited_below(r, n)) {
 		uint64_t t = ln_now_ns();
 		struct timespec ts;
 
@@ -472,11 +473,16 @@ static int64_t hc_wait(struct ln_root *r, struct ln_vcpu *v, const struct hc_arg
 		ts.tv_sec = (time_t)((until - t) / 1000000000ULL);
 		ts.tv_nsec = (long)((until - t) % 1000000000ULL);
 		/*
-		 * The watcher writes kick_fd, on_stop ln_stop_fd: a signal before
-		 * the sleep is not lost (poll skips an fd of -1).
+		 * The watcher writes kick_fd, on_stop ln_stop_fd, on_report and a
+		 * started vCPU's exit ln_wait_fd: a kick before the sleep is not
+		 * lost (poll skips an fd of -1). Each drained before the tests
+		 * above are made again.
 		 */
-		if (ppoll(p, 2, &ts, NULL) > 0 && p[0].revents &&
-		    read(r->kick_fd, &drain, sizeof(drain)) < 0 && errno != EAGAIN)
+		if (ppoll(p, 3, &ts, NULL) <= 0)
+			continue;
+		if (p[0].revents && read(r->kick_fd, &drain, sizeof(drain)) < 0 && errno != EAGAIN)
+			break;
+		if (p[2].revents && read(ln_wait_fd, &drain, sizeof(drain)) < 0 && errno != EAGAIN)
 			break;
 	}
 	if (n->deadline_ns && ln_now_ns() >= n->deadline_ns) {
@@ -558,6 +564,7 @@ static int64_t hc_run(struct ln_root *r, struct ln_vcpu *v, const struct hc_args
 		e = (struct rp_exit){.reason = RP_EXIT_EVENT, .u.event.events = v->node->events};
 		v->node->events = 0;
 		memcpy(rec, &e, sizeof(e));
+		ln_watch_pause(r, v->node); /* its guest stays still for its check */
 		return 0;
 	}
 	if (!c->node->irqchip && !c->sealed) {
@@ -572,6 +579,7 @@ static int64_t hc_run(struct ln_root *r, struct ln_vcpu *v, const struct hc_args
 		}
 		c->sealed = true;
 	}
+	ln_watch_resume(r, v->node); /* the child runs: so do its paused vCPUs */
 	v->running = c;
 	/* An exit of a started vCPU of c's VM that waits is the answer now. */
 	to = ln_ap_next(r, c->node, &answers);

@@ -10,10 +10,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "root/kvm.h"
@@ -243,4 +247,75 @@ int kvm_ioctl(int fd, unsigned long req, void *arg, const char *name)
 		return -1;
 	}
 	return r;
+}
+
+/* ---- busy vCPUs: a KVM_RUN that blocks as a guest's does ------------------------ */
+
+/* How often a busy KVM_RUN looks at immediate_exit and its exit (a guest's
+ * vCPU sees immediate_exit only at its next entry; this is a bound). */
+#define FK_BUSY_POLL_NS 200000L
+
+void fk_busy(int fd, struct kvm_run *run)
+{
+	struct fk_fd *k = fk_get(fd);
+
+	if (k && k->kind == FK_VCPU)
+		__atomic_store_n(&k->run, run, __ATOMIC_SEQ_CST);
+}
+
+void fk_exit(int fd, uint32_t reason)
+{
+	struct fk_fd *k = fk_get(fd);
+
+	if (k)
+		__atomic_store_n(&k->exit_next, reason, __ATOMIC_SEQ_CST);
+}
+
+bool fk_in_run(int fd)
+{
+	struct fk_fd *k = fk_get(fd);
+
+	return k && __atomic_load_n(&k->in_run, __ATOMIC_SEQ_CST);
+}
+
+/* KVM_RUN of busy vCPU k: -1 EINTR on immediate_exit or a signal, 0 with an exit. */
+static int busy_run(struct fk_fd *k, struct kvm_run *run)
+{
+	const struct timespec t = {0, FK_BUSY_POLL_NS};
+	uint32_t reason;
+	int ret = -1;
+
+	__atomic_store_n(&k->in_run, 1, __ATOMIC_SEQ_CST);
+	for (;;) {
+		if (__atomic_load_n(&run->immediate_exit, __ATOMIC_SEQ_CST)) {
+			errno = EINTR;
+			break;
+		}
+		reason = __atomic_exchange_n(&k->exit_next, 0, __ATOMIC_SEQ_CST);
+		if (reason) {
+			run->exit_reason = reason;
+			ret = 0;
+			break;
+		}
+		if (nanosleep(&t, NULL) < 0 && errno == EINTR)
+			break;
+	}
+	__atomic_store_n(&k->in_run, 0, __ATOMIC_SEQ_CST);
+	return ret;
+}
+
+/* The root's own ioctl calls (a started vCPU's KVM_RUN): a busy vCPU's here, the rest to the kernel. */
+int ioctl(int fd, unsigned long req, ...)
+{
+	struct kvm_run *run;
+	struct fk_fd *k;
+	va_list ap;
+	void *arg;
+
+	va_start(ap, req);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	if (req == KVM_RUN && (k = fk_get(fd)) && (run = __atomic_load_n(&k->run, __ATOMIC_SEQ_CST)))
+		return busy_run(k, run);
+	return (int)syscall(SYS_ioctl, fd, req, arg);
 }

@@ -7,6 +7,13 @@
  * Memory slots are checked as KVM checks them (alignment, overlap, a
  * delete of a slot that is not there), so the root's map tables can be
  * compared with what "KVM" holds (fk_slots).
+ *
+ * A started vCPU's thread calls ioctl(KVM_RUN) itself (src/root/ln_chain.c),
+ * not kvm_ioctl: on a memfd that fails at once (ENOTTY, an exit). A vCPU
+ * made busy (fk_busy) runs as a guest does instead: its KVM_RUN, through
+ * the ioctl defined here, blocks until its immediate_exit is set, a signal
+ * comes (EINTR) or the test gives it an exit (fk_exit). Every other ioctl
+ * goes to the kernel as before.
  */
 #ifndef RAMPART_FAKE_KVM_H
 #define RAMPART_FAKE_KVM_H
@@ -42,6 +49,11 @@ struct fk_fd {
 	struct kvm_sregs sregs;
 	/* a vCPU's MSRs the fake knows (KVM_GET_MSRS stops at any other) */
 	uint64_t msrs[FK_MSRS];
+	/* a busy vCPU (fk_busy): its kvm_run, the exit it is to return, and
+	 * whether it is in KVM_RUN now (each read and written atomically) */
+	struct kvm_run *run;
+	uint32_t exit_next;
+	int in_run;
 };
 
 /* The fake /dev/kvm; run_size is what KVM_GET_VCPU_MMAP_SIZE answers. */
@@ -50,6 +62,12 @@ int fk_open(unsigned run_size);
 struct fk_fd *fk_get(int fd);
 /* How many of the fake's fds of kind k are open (a VM's and a vCPU's the root must close). */
 unsigned fk_open_fds(enum fk_kind k);
+/* vCPU fd (its kvm_run mapped at run) runs as a guest's vCPU does: see above. */
+void fk_busy(int fd, struct kvm_run *run);
+/* Busy vCPU fd's KVM_RUN returns with exit reason (a KVM_EXIT_*), now or at its next. */
+void fk_exit(int fd, uint32_t reason);
+/* Is busy vCPU fd inside KVM_RUN? */
+bool fk_in_run(int fd);
 /* The ioctls answered so far; after fk_fail_at of them, one fails (ENOMEM). */
 extern uint64_t fk_calls, fk_fail_at;
 

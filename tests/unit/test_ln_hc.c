@@ -9,7 +9,10 @@
  */
 #include "unit.h"
 
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "boot/ring3.h"
@@ -915,6 +918,240 @@ static void test_timer_kicks_chain(void **state)
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
+/* ---- wake-ups: nothing that should end a wait or a run is lost ----------------- */
+
+/* A wait that should end early ends within this (it would run to its 5 s). */
+#define WAKE_WITHIN_MS 1000u
+#define WAIT_NS 5000000000ULL
+
+static uint64_t now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
+}
+
+/* The root's own signal handlers, as in a run: LN_AP_KICK ends a busy KVM_RUN. */
+static void signals_on(struct lf *f)
+{
+	assert_int_equal(ln_signals_open(f->r), 0);
+}
+
+/* The fixture's again (ln_fixture.c): kicks ignored, no timer. */
+static void signals_off(struct lf *f)
+{
+	ln_signals_close(f->r);
+	f->r->timer_ok = false;
+	ln_report_signal = 0;
+	signal(SIGALRM, SIG_IGN);
+	signal(LN_AP_KICK, SIG_IGN);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGUSR1, SIG_DFL);
+}
+
+/* Waits (5 s at most) for busy vCPU ap to be in KVM_RUN (want) or out of it. */
+static void in_run_is(struct ln_vcpu *ap, bool want)
+{
+	for (unsigned i = 0; i < 5000 && fk_in_run(ap->fd) != want; i++)
+		usleep(1000);
+	assert_int_equal(fk_in_run(ap->fd), want);
+}
+
+/* vCPU i of v's guest g started, running as a guest's vCPU does (in KVM_RUN until kicked). */
+static struct ln_vcpu *busy_ap(struct ln_vcpu *v, int64_t g, unsigned i)
+{
+	struct ln_vcpu *ap = ln_vcpu_of(v->node, VCPU_H(g, i));
+
+	assert_non_null(ap);
+	fk_busy(ap->fd, ap->run);
+	assert_int_equal(hc(v, RP_HC_VCPU_START, VCPU_H(g, i), 0, 0, 0, 0), 0);
+	in_run_is(ap, true);
+	return ap;
+}
+
+static pthread_t chain_thread;
+
+/* After 20 ms: the started vCPU arg exits (a HLT). */
+static void *ap_exits_later(void *arg)
+{
+	struct ln_vcpu *ap = arg;
+
+	usleep(20000);
+	fk_exit(ap->fd, KVM_EXIT_HLT);
+	return NULL;
+}
+
+/* After 20 ms: SIGUSR1 to the chain's thread (the operator's "check now"). */
+static void *report_later(void *arg)
+{
+	usleep(20000);
+	pthread_kill(chain_thread, SIGUSR1);
+	return arg;
+}
+
+/*
+ * A started vCPU of A's guest exits while A sleeps in RP_HC_WAIT: the wait
+ * ends (A runs its guest to take the exit), even when the SIGALRM the
+ * vCPU's thread sends the chain is gone before the sleep begins (here it
+ * is blocked: no handler runs, no sleep is cut, as for one that landed
+ * between the wait's last test and its ppoll).
+ */
+static void test_wait_ap_exit(void **state)
+{
+	struct lf *f = *state;
+	int64_t g = smp_guest(f, 2);
+	struct ln_vcpu *ap;
+	sigset_t alrm, old;
+	pthread_t t;
+	uint64_t ms;
+
+	signals_on(f);
+	ap = busy_ap(f->va, g, 1);
+	sigemptyset(&alrm);
+	sigaddset(&alrm, SIGALRM);
+	pthread_sigmask(SIG_BLOCK, &alrm, &old);
+	assert_int_equal(pthread_create(&t, NULL, ap_exits_later, ap), 0);
+	ms = now_ms();
+	assert_int_equal(hc(f->va, RP_HC_WAIT, WAIT_NS, 0, 0, 0, 0), 0);
+	ms = now_ms() - ms;
+	pthread_join(t, NULL);
+	print_message("RP_HC_WAIT ended %llu ms after it began (the exit at 20 ms)\n",
+		      (unsigned long long)ms);
+	assert_true(ms < WAKE_WITHIN_MS);
+	assert_int_equal(ap->ap_state, LN_AP_EXITED);
+	assert_int_equal(f->r->ap_pending, 1);
+	pthread_sigmask(SIG_SETMASK, &old, NULL); /* the SIGALRM now: it kicks nothing */
+	assert_int_equal(hc(f->va, RP_HC_VM_DESTROY, (uint64_t)g, 0, 0, 0, 0), 0);
+	assert_int_equal(f->r->nstarted, 0);
+	signals_off(f);
+}
+
+/*
+ * SIGUSR1 (a check now) while a layer sleeps in RP_HC_WAIT: the wait ends
+ * at once and leaves the signal to the chain's loop, which posts
+ * RP_EV_CHECK to the watch layers above; before, it slept to its end.
+ */
+static void test_wait_report(void **state)
+{
+	struct lf *f = *state;
+	pthread_t t;
+	uint64_t ms;
+
+	signals_on(f);
+	chain_thread = pthread_self();
+	assert_int_equal(pthread_create(&t, NULL, report_later, NULL), 0);
+	ms = now_ms();
+	assert_int_equal(hc(f->va, RP_HC_WAIT, WAIT_NS, 0, 0, 0, 0), 0);
+	ms = now_ms() - ms;
+	pthread_join(t, NULL);
+	assert_true(ms < WAKE_WITHIN_MS);
+	assert_int_equal(ln_report_signal, SIGUSR1);
+	signals_off(f);
+}
+
+/* ---- a watch layer's check: its guest stands still ------------------------------ */
+
+/* How long a paused vCPU is watched for staying out of KVM_RUN (the review saw it back in 20 ms). */
+#define PAUSE_WATCH_US 30000
+
+/* ap stays parked, out of KVM_RUN, for PAUSE_WATCH_US. */
+static void stays_paused(struct ln_vcpu *ap)
+{
+	for (unsigned i = 0; i < PAUSE_WATCH_US / 1000; i++) {
+		assert_true(ap->ap_parked);
+		assert_false(fk_in_run(ap->fd));
+		usleep(1000);
+	}
+}
+
+/*
+ * Layer 1 is a watch; A (its child, a vmm) runs a guest whose vCPU 1 is
+ * started and in KVM_RUN. While the watch handles an event (its run of A
+ * completed with RP_EXIT_EVENT, by the chain's events() or at once by its
+ * own RP_HC_VCPU_RUN) the guest's vCPU 1 stays parked out of KVM_RUN, its
+ * reads by the watch included, until the watch runs A again; an event for
+ * a layer of another kind parks nothing. Before, the vCPU ran on through
+ * the check (back in KVM_RUN right after each read).
+ */
+static void test_watch_pauses_guest(void **state)
+{
+	struct lf *f = *state;
+	struct rp_exit *e = (struct rp_exit *)lf_guest(f->bottom, LF_EXIT_GPA, sizeof(*e));
+	int64_t g = smp_guest(f, 2);
+	struct ln_vcpu *ap;
+
+	strcpy(f->stack.kinds[0], "watch");
+	signals_on(f);
+	ap = busy_ap(f->va, g, 1);
+	assert_int_equal(hc(f->va, RP_HC_VCPU_RUN, VCPU_H(g, 0), LF_EXIT_GPA, 0, 0, 0),
+			 LF_PENDING);
+	assert_int_equal(hc(f->v0, RP_HC_VCPU_RUN, f->hv_a, LF_EXIT_GPA, 0, 0, 0), LF_PENDING);
+
+	/* the watch's timer: its run of A returns the event (as events() delivers it) */
+	f->bottom->events = RP_EV_TIMER;
+	assert_ptr_equal(ln_deliver_event(f->r, f->v0), f->v0);
+	assert_int_equal(e->reason, RP_EXIT_EVENT);
+	assert_int_equal(e->u.event.events, RP_EV_TIMER);
+	assert_null(f->v0->running);
+	assert_true(ap->ap_pause);
+	stays_paused(ap);
+	/* its check reads vCPU 1: parked after the read as before it */
+	assert_int_equal(hc(f->v0, RP_HC_VCPU_CTL, f->h_a, VCPU_H(g, 1), LF_STATE_GPA, 0, 0), 0);
+	stays_paused(ap);
+	/* the watch runs A again: vCPU 1 with it */
+	assert_int_equal(hc(f->v0, RP_HC_VCPU_RUN, f->hv_a, LF_EXIT_GPA, 0, 0, 0), LF_PENDING);
+	assert_false(ap->ap_pause);
+	in_run_is(ap, true);
+
+	/* an event already waiting when the watch runs A: returned at once, A's guest still */
+	f->bottom->events = RP_EV_CHECK;
+	f->v0->running = NULL; /* the watch is running, not in its run */
+	assert_int_equal(hc(f->v0, RP_HC_VCPU_RUN, f->hv_a, LF_EXIT_GPA, 0, 0, 0), 0);
+	assert_int_equal(e->reason, RP_EXIT_EVENT);
+	assert_int_equal(e->u.event.events, RP_EV_CHECK);
+	stays_paused(ap);
+	assert_int_equal(hc(f->v0, RP_HC_VCPU_RUN, f->hv_a, LF_EXIT_GPA, 0, 0, 0), LF_PENDING);
+	in_run_is(ap, true);
+
+	/* layer 1 of another kind (a firewall's frames): nothing parked */
+	strcpy(f->stack.kinds[0], "spin");
+	f->bottom->events = RP_EV_NET;
+	ln_deliver_event(f->r, f->v0);
+	assert_false(ap->ap_pause);
+	usleep(PAUSE_WATCH_US);
+	assert_true(fk_in_run(ap->fd));
+	assert_int_equal(hc(f->v0, RP_HC_VCPU_RUN, f->hv_a, LF_EXIT_GPA, 0, 0, 0), LF_PENDING);
+
+	assert_int_equal(hc(f->va, RP_HC_VM_DESTROY, (uint64_t)g, 0, 0, 0, 0), 0);
+	assert_int_equal(f->r->nstarted, 0);
+	signals_off(f);
+}
+
+/* A watch whose guest is destroyed while paused: its thread ends (no wait on the pause). */
+static void test_watch_pause_destroy(void **state)
+{
+	struct lf *f = *state;
+	int64_t g = smp_guest(f, 3);
+	struct ln_vcpu *ap1, *ap2;
+
+	strcpy(f->stack.kinds[0], "watch");
+	signals_on(f);
+	ap1 = busy_ap(f->va, g, 1);
+	ap2 = busy_ap(f->va, g, 2);
+	f->bottom->events = RP_EV_TIMER;
+	ln_deliver_event(f->r, f->v0);
+	assert_true(ap1->ap_parked && ap2->ap_parked);
+	assert_false(fk_in_run(ap1->fd) || fk_in_run(ap2->fd));
+	assert_int_equal(hc(f->va, RP_HC_VM_DESTROY, (uint64_t)g, 0, 0, 0, 0), 0);
+	assert_int_equal(f->r->nstarted, 0);
+	/* nothing left to let go */
+	assert_int_equal(hc(f->v0, RP_HC_VCPU_RUN, f->hv_a, LF_EXIT_GPA, 0, 0, 0), LF_PENDING);
+	assert_false(f->bottom->pausing);
+	signals_off(f);
+}
+
 /* ---- a grandchild's control state (RP_HC_VCPU_CTL) ------------------------------ */
 
 
@@ -1176,6 +1413,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_vcpu_start_busy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vcpu_start_one_runner, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_timer_kicks_chain, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wait_ap_exit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wait_report, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_watch_pauses_guest, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_watch_pause_destroy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vcpu_ctl, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vcpu_ctl_hostile, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kvm_fails, setup, teardown),

@@ -7,7 +7,8 @@
  * near the top of the address space) and its virtual base through page
  * tables built here (a 2 MiB entry, a split one, entries pointing outside
  * guest memory); the guest's layout as the root reports it, and each
- * change of it. */
+ * change of it; the vCPUs' other system call entries against the guest's
+ * one reference. */
 #include "unit.h"
 #include <stdlib.h>
 
@@ -496,6 +497,49 @@ static void test_idtr(void **state)
 	assert_false(wt_idtr_ok(fake_mem, NULL, pgd, 0, WT_IDT_LIMIT, idt_kva, idt_gpa));
 }
 
+/*
+ * The other system call entries: one reference for the guest, taken from
+ * a vCPU whose LSTAR is the kernel's, zeros included; every vCPU, one first
+ * seen later too, held to it.
+ */
+static void test_msrs(void **state)
+{
+	/* a kernel without ia32 emulation: SYSENTER_CS and SYSENTER_EIP 0 */
+	const struct wt_msrs k = {.cstar = 0xffffffff81c01740ULL,
+				  .star = 0x0023001000000000ULL,
+				  .sysenter_cs = 0,
+				  .sysenter_eip = 0};
+	struct wt_msrs v = k;
+	struct wt_msr_ref ref = {.known = false};
+
+	(void)state;
+	/* nothing to compare with yet; a vCPU before syscall_init gives none */
+	assert_int_equal(wt_msrs_diff(&ref, &v), 0);
+	v.cstar = 0;
+	wt_msrs_take(&ref, &v, false);
+	assert_false(ref.known);
+	wt_msrs_take(&ref, &k, true);
+	assert_true(ref.known);
+	/* that vCPU 0 before syscall_init differs */
+	assert_int_equal(wt_msrs_diff(&ref, &v), WT_MSR_CSTAR);
+	assert_int_equal(wt_msrs_diff(&ref, &k), 0);
+	/* a sysenter gate opened where the kernel left 0/0: not adopted */
+	v = k;
+	v.sysenter_cs = 0x10;
+	v.sysenter_eip = 0xffffffffc0a01000ULL;
+	assert_int_equal(wt_msrs_diff(&ref, &v), WT_MSR_SYSENTER);
+	v.sysenter_eip = 0;
+	assert_int_equal(wt_msrs_diff(&ref, &v), WT_MSR_SYSENTER);
+	/* a later vCPU (first seen after a rootkit wrote them) offered as a
+	 * reference changes nothing: it is held to the first */
+	v = k;
+	v.cstar = 0xffffffffc0a02000ULL;
+	v.star = 0x0023001000000001ULL;
+	wt_msrs_take(&ref, &v, true);
+	assert_int_equal(ref.v.cstar, k.cstar);
+	assert_int_equal(wt_msrs_diff(&ref, &v), WT_MSR_CSTAR | WT_MSR_STAR);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -508,6 +552,7 @@ int main(void)
 		cmocka_unit_test(test_layout),
 		cmocka_unit_test(test_walk),
 		cmocka_unit_test(test_idtr),
+		cmocka_unit_test(test_msrs),
 		cmocka_unit_test(test_find_virt),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
