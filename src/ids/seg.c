@@ -6,7 +6,7 @@
  *  1. A frame whose payload the receiver could take in another order, or
  *     with other bytes, than the stream scans is never OK: ahead of next,
  *     seen bytes that differ, new bytes after bytes older than the tail,
- *     no tail (or a lost one), bytes past a FIN, an urgent pointer, an IP
+ *     no tail (or a lost one), bytes past a FIN, URG (any pointer), an IP
  *     fragment of TCP, payload on no tracked flow or on one closed here.
  *     The caller counts each and, in ips mode, drops the frame.
  *  2. The window is the tail (bytes that crossed, in order, up to next)
@@ -46,8 +46,8 @@ enum ids_seg_why ids_seg_decide(struct ids_stream_pool *sp, const struct fw_ct *
 	s->owner = fl->entry * 2 + fl->dir;
 	s->seq = p->seq + ((p->tcp_flags & FW_TCP_SYN) ? 1u : 0u); /* a SYN's data after it */
 	s->v = ids_stream_classify(sp, s->owner, s->seq, data, n, fin);
-	if ((p->tcp_flags & FW_TCP_URG) && p->urp)
-		why = IDS_SEGW_URG; /* a pointer past the payload names a later byte */
+	if (p->tcp_flags & FW_TCP_URG)
+		why = IDS_SEGW_URG; /* any pointer (0 too: the first byte) takes a byte out */
 	else if (s->v.past_fin)
 		why = IDS_SEGW_FIN;
 	else if (n && s->v.kind == IDS_SEG_AHEAD)

@@ -24,7 +24,7 @@ enum ids_seg_why {
 			 * bytes older than the tail (not compared, not in the window) */
 	IDS_SEGW_NOMEM,	/* stream_nomem: no tail for it, or its tail was lost */
 	IDS_SEGW_FIN,	/* stream_fin: bytes past the direction's FIN, or a second FIN */
-	IDS_SEGW_URG,	/* stream_urg: URG with an urgent pointer (a byte the
+	IDS_SEGW_URG,	/* stream_urg: URG, whatever its pointer (a byte the
 			 * receiver takes out of the stream) */
 	IDS_SEGW_FRAG,	/* stream_frag: TCP in IP fragments (never on its stream) */
 	IDS_SEGW_LOST,	/* stream_lost: payload on no stream (conntrack invalid or

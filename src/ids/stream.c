@@ -28,7 +28,9 @@
  *     order, never a FIN's: a FIN (which the receiver may never have taken:
  *     a bad checksum, an old timestamp) is kept apart, so the tail's last
  *     byte is always next - 1's, and bytes at or past a FIN that crossed,
- *     or a FIN elsewhere, are past_fin.
+ *     or a FIN elsewhere, are past_fin (a bare ACK after the FIN, at its
+ *     sequence number + 1, carries none: the close's last ACK, a
+ *     half-closed side's ACKs).
  */
 #include "ids/stream.h"
 
@@ -119,13 +121,22 @@ struct ids_seg_view ids_stream_classify(const struct ids_stream_pool *p, uint32_
 		return v;
 	v.first = !(d->flags & IDS_DIR_DATA);
 	if (d->flags & IDS_DIR_FIN) /* invariant 6 */
-		v.past_fin = (int32_t)(seq + n - d->fin) > 0 || (fin && seq + n != d->fin);
+		v.past_fin = (n && (int32_t)(seq + n - d->fin) > 0) || (fin && seq + n != d->fin);
 	off = (int32_t)(seq - d->next);
 	if (off > 0) {
 		v.kind = IDS_SEG_AHEAD;
 		return v;
 	}
 	back = (uint32_t)-(int64_t)off; /* bytes before next the segment starts */
+	if (back == 1 && n == 1) {
+		/* a keepalive probe (RFC 9293 3.8.4: one byte at next - 1,
+		 * any value, which Windows and BSD send): no receiver takes
+		 * it again, it crosses as the old byte it claims to be */
+		v.kind = IDS_SEG_OLD;
+		v.skip = 1;
+		v.first = false;
+		return v;
+	}
 	old = back < n ? back : n;	 /* of them, in the segment */
 	v.skip = old;
 	v.kind = old < n ? IDS_SEG_NEW : IDS_SEG_OLD;

@@ -66,7 +66,7 @@
  *     one whose bytes already seen differ from the tail or whose new bytes
  *     follow bytes older than it (stream_diff), one whose direction needs
  *     a tail when the pool has none or lost its tail (stream_nomem), data
- *     past a FIN or a second FIN (stream_fin), URG with an urgent pointer
+ *     past a FIN or a second FIN (stream_fin), URG (any pointer)
  *     (stream_urg), TCP in IP fragments (stream_frag), payload on no
  *     stream: conntrack invalid or untracked, or a flow closed here
  *     (stream_lost) is dropped; in ids mode they are counted and scanned

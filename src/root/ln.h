@@ -311,13 +311,16 @@ void ln_post_checks(struct ln_root *r, struct ln_node *n);
 /* Is n a watch layer (the stack's kind at its depth)? */
 bool ln_is_watch(const struct ln_root *r, const struct ln_node *n);
 /*
- * n's pending run completed with RP_EXIT_EVENT: when n is a watch layer,
- * every started vCPU of its subtree is parked out of KVM_RUN (as its vCPU
- * 0, suspended in the chain) until ln_watch_resume, so that the guest
- * cannot see the check begin on one vCPU and undo what it checks from
- * another. Nothing for any other layer.
+ * n's pending run completed with RP_EXIT_EVENT (events): when n is a
+ * watch layer and events may start a check (its clock, RP_EV_TIMER, or
+ * the operator's, RP_EV_CHECK), every started vCPU of its subtree is
+ * parked out of KVM_RUN (as its vCPU 0, suspended in the chain) until
+ * ln_watch_resume, so that the guest cannot see the check begin on one
+ * vCPU and undo what it checks from another. Nothing for its frames
+ * (RP_EV_NET: a peer's stream must not stop the guest's vCPUs) nor for
+ * any other layer.
  */
-void ln_watch_pause(struct ln_root *r, struct ln_node *n);
+void ln_watch_pause(struct ln_root *r, struct ln_node *n, uint64_t events);
 /* n runs its child again (its next RP_HC_VCPU_RUN): the paused vCPUs run on. */
 void ln_watch_resume(struct ln_root *r, struct ln_node *n);
 /* v's pending run completed with RP_EXIT_EVENT and its layer's events

@@ -436,7 +436,7 @@ struct ln_vcpu *ln_deliver_event(struct ln_root *r, struct ln_vcpu *v)
 
 	v->node->events = 0;
 	deliver(v, &e);
-	ln_watch_pause(r, v->node);
+	ln_watch_pause(r, v->node, e.u.event.events);
 	return v;
 }
 
@@ -748,9 +748,11 @@ static void pause_subtree(struct ln_root *r, struct ln_node *n, bool pause)
  * run on threads of their own and are parked here for the same. Its
  * subtree cannot start one meanwhile (it does not run).
  */
-void ln_watch_pause(struct ln_root *r, struct ln_node *n)
+void ln_watch_pause(struct ln_root *r, struct ln_node *n, uint64_t events)
 {
-	if (!r->nstarted || !ln_is_watch(r, n))
+	/* a check runs on the watch's clock or on demand, never on a frame:
+	 * its frames (RP_EV_NET) leave the guest running */
+	if (!r->nstarted || !ln_is_watch(r, n) || !(events & (RP_EV_TIMER | RP_EV_CHECK)))
 		return;
 	n->pausing = true;
 	pause_subtree(r, n, true);

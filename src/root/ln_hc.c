@@ -564,7 +564,7 @@ static int64_t hc_run(struct ln_root *r, struct ln_vcpu *v, const struct hc_args
 		e = (struct rp_exit){.reason = RP_EXIT_EVENT, .u.event.events = v->node->events};
 		v->node->events = 0;
 		memcpy(rec, &e, sizeof(e));
-		ln_watch_pause(r, v->node); /* its guest stays still for its check */
+		ln_watch_pause(r, v->node, e.u.event.events); /* its guest stays still for its check */
 		return 0;
 	}
 	if (!c->node->irqchip && !c->sealed) {

@@ -502,9 +502,33 @@ static void test_path_urgent(void **state)
 	n = tcp_frame(true, 1000, 5000, FW_TCP_ACK | FW_TCP_URG, NULL, 0);
 	ff_put16(fr + 14 + 20 + 18, 13);
 	assert_int_equal(frame((uint32_t)n, true, NULL), IDS_SEGW_URG);
-	/* URG with no pointer is nothing */
-	n = tcp_frame(true, 1000, 5000, FW_TCP_ACK | FW_TCP_URG, "abc", 3);
-	assert_int_equal(frame((uint32_t)n, true, NULL), IDS_SEGW_OK);
+	/* a pointer of 0 names the segment's first byte: "RAMPART-IDS-" then
+	 * "xDROP" with URG reads as the marker */
+	assert_true(crosses(true, 1000, 5000, FW_TCP_ACK, "RAMPART-IDS-"));
+	n = tcp_frame(true, 1012, 5000, FW_TCP_ACK | FW_TCP_URG, "xDROP", 5);
+	assert_int_equal(frame((uint32_t)n, true, NULL), IDS_SEGW_URG);
+	/* and a bare URG names the next segment's first byte */
+	n = tcp_frame(true, 1012, 5000, FW_TCP_ACK | FW_TCP_URG, NULL, 0);
+	assert_int_equal(frame((uint32_t)n, true, NULL), IDS_SEGW_URG);
+}
+
+/* An honest close and a half-close: the ACKs after a FIN (at its sequence
+ * number + 1, no byte) cross, and the other side's data with them; a
+ * keepalive probe (one byte at next - 1, any value) crosses too, but two
+ * differing bytes before next are still a difference. */
+static void test_path_close(void **state)
+{
+	handshake();
+	assert_true(crosses(true, 1000, 5000, FW_TCP_ACK, "request"));
+	assert_true(crosses(false, 5000, 1007, FW_TCP_ACK, "reply, part 1"));
+	assert_int_equal(seg(false, 5012, 1007, FW_TCP_ACK, "?", NULL), IDS_SEGW_OK); /* probe */
+	assert_int_equal(seg(false, 5011, 1007, FW_TCP_ACK, "??", NULL), IDS_SEGW_DIFF);
+	assert_true(crosses(true, 1007, 5013, FW_TCP_FIN | FW_TCP_ACK, NULL)); /* shutdown */
+	assert_true(crosses(false, 5013, 1008, FW_TCP_ACK, "part 2"));
+	assert_true(crosses(true, 1008, 5019, FW_TCP_ACK, NULL)); /* half-closed: its ACK */
+	assert_true(crosses(false, 5019, 1008, FW_TCP_FIN | FW_TCP_ACK, NULL));
+	assert_true(crosses(true, 1008, 5020, FW_TCP_ACK, NULL)); /* the close's last ACK */
+	assert_int_equal(seg(true, 1008, 5020, FW_TCP_ACK, "late", NULL), IDS_SEGW_FIN);
 }
 
 /* Bare FINs at next the receiver drops (a bad checksum) neither move the
@@ -659,6 +683,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_path_fragments, lsetup, lteardown),
 		cmocka_unit_test_setup_teardown(test_path_urgent, lsetup, lteardown),
 		cmocka_unit_test_setup_teardown(test_path_fin_desync, lsetup, lteardown),
+		cmocka_unit_test_setup_teardown(test_path_close, lsetup, lteardown),
 		cmocka_unit_test_setup_teardown(test_path_rst_syn_reset, lsetup, lteardown),
 		cmocka_unit_test_setup_teardown(test_path_rst_reclaim, lsetup, lteardown),
 		cmocka_unit_test_setup_teardown(test_path_first_bytes, lsetup, lteardown),

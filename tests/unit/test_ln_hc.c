@@ -1115,6 +1115,15 @@ static void test_watch_pauses_guest(void **state)
 	assert_int_equal(hc(f->v0, RP_HC_VCPU_RUN, f->hv_a, LF_EXIT_GPA, 0, 0, 0), LF_PENDING);
 	in_run_is(ap, true);
 
+	/* the watch's frames: no check, nothing parked (a peer's stream
+	 * must not stop the guest's vCPUs) */
+	f->bottom->events = RP_EV_NET;
+	ln_deliver_event(f->r, f->v0);
+	assert_false(ap->ap_pause);
+	usleep(PAUSE_WATCH_US);
+	assert_true(fk_in_run(ap->fd));
+	assert_int_equal(hc(f->v0, RP_HC_VCPU_RUN, f->hv_a, LF_EXIT_GPA, 0, 0, 0), LF_PENDING);
+
 	/* layer 1 of another kind (a firewall's frames): nothing parked */
 	strcpy(f->stack.kinds[0], "spin");
 	f->bottom->events = RP_EV_NET;
