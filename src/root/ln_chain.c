@@ -23,8 +23,9 @@
  *     token bucket per layer and kind and one per kind for the stack;
  *     what they drop is counted and reported (log_dropped), per layer and
  *     kind, every LOG_INTERVAL_NS and at the end of the run.
- * 14. A watch layer's events: while a watch layer handles one (its run
- *     completed with RP_EXIT_EVENT) and until its next RP_HC_VCPU_RUN
+ * 14. A watch layer's events: while a watch layer handles one that may
+ *     start a check (its run completed with RP_EXIT_EVENT, RP_EV_TIMER or
+ *     RP_EV_CHECK among its bits) and until its next RP_HC_VCPU_RUN
  *     runs its child, every started vCPU of its subtree is parked out of
  *     KVM_RUN (ln_watch_pause), as its vCPU 0 is suspended in the chain:
  *     the guest cannot watch the check begin and undo its hooks from
