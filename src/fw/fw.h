@@ -128,6 +128,18 @@ bool fw_parse(const uint8_t *frame, size_t len, struct fw_pkt *p);
 #define FW_PARSE_NO_IP_CSUM 1u	/* captures whose checksums were offloaded (pcaps only) */
 bool fw_parse_flags(const uint8_t *frame, size_t len, unsigned flags, struct fw_pkt *p);
 
+/*
+ * Whether p's TCP or UDP checksum (frame[0 .. len), parsed into p) is
+ * right: the IPv4 or IPv6 pseudo-header and the whole L4 datagram sum to
+ * all ones, or a UDP checksum of 0 over IPv4 (none). false for anything
+ * else: another protocol, a fragment, an L4 header fw_parse refused.
+ */
+bool fw_l4_csum_ok(const uint8_t *frame, size_t len, const struct fw_pkt *p);
+/* virtio-net header flags (virtio 1.2, 5.1.6): the checksum is the
+ * device's (the host kernel's) to fill in; the checksum was checked. */
+#define FW_VNET_F_NEEDS_CSUM 1u
+#define FW_VNET_F_DATA_VALID 2u
+
 /* The virtio-net header a guest sends before its frame (vhdr.c): flags,
  * gso_type, hdr_len, gso_size, csum_start, csum_offset, num_buffers. */
 #define FW_VNET_HDR_LEN 12u

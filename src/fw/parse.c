@@ -55,6 +55,41 @@ static uint32_t be32(const uint8_t *b)
 	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
 }
 
+/* b[0 .. n) added into s as 16-bit big-endian words (an odd last byte
+ * padded with a zero), not folded. */
+static uint64_t sum16(const uint8_t *b, size_t n, uint64_t s)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < n; i += 2)
+		s += be16(b + i);
+	if (i < n)
+		s += (uint32_t)b[i] << 8;
+	return s;
+}
+
+bool fw_l4_csum_ok(const uint8_t *frame, size_t len, const struct fw_pkt *p)
+{
+	uint64_t s;
+
+	if ((p->proto != 6 && p->proto != 17) || !p->l4_ok || p->frag != FW_FRAG_NONE ||
+	    (p->alen != 4 && p->alen != 16) || !p->l4_off || p->l4_off > len ||
+	    p->l4_len > len - p->l4_off || p->l4_len < (p->proto == 6 ? 20u : 8u))
+		return false;
+	if (p->proto == 17 && p->alen == 4 && !be16(frame + p->l4_off + 6))
+		return true; /* no checksum */
+	/* the pseudo-header: addresses, protocol, length (RFC 9293 3.1, RFC 8200 8.1) */
+	s = sum16(p->saddr, p->alen, 0);
+	s = sum16(p->daddr, p->alen, s);
+	s += p->proto;
+	s += p->l4_len & 0xffff;
+	s += p->l4_len >> 16;
+	s = sum16(frame + p->l4_off, p->l4_len, s);
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return s == 0xffff;
+}
+
 /* The Internet checksum of b[0 .. n) (n even here: an IPv4 header). */
 static uint16_t csum(const uint8_t *b, size_t n)
 {

@@ -7,7 +7,9 @@
  *     with other bytes, than the stream scans is never OK: ahead of next,
  *     seen bytes that differ, new bytes after bytes older than the tail,
  *     no tail (or a lost one), bytes past a FIN, URG (any pointer), an IP
- *     fragment of TCP, payload on no tracked flow or on one closed here.
+ *     fragment of TCP, payload on no tracked flow or on one closed here,
+ *     a checksum the receiver refuses (it would drop the frame: what the
+ *     stream took and it did not would shift the two apart).
  *     The caller counts each and, in ips mode, drops the frame.
  *  2. The window is the tail (bytes that crossed, in order, up to next)
  *     then the segment's new bytes, inside win; a segment with no tail is
@@ -20,7 +22,8 @@
 
 enum ids_seg_why ids_seg_decide(struct ids_stream_pool *sp, const struct fw_ct *ct,
 				const struct fw_pkt *p, const struct ids_flow *fl,
-				const uint8_t *data, uint32_t n, uint8_t *win, struct ids_seg_plan *s)
+				const uint8_t *data, uint32_t n, bool csum_ok, uint8_t *win,
+				struct ids_seg_plan *s)
 {
 	uint32_t tl;
 	const uint8_t *tail;
@@ -34,7 +37,11 @@ enum ids_seg_why ids_seg_decide(struct ids_stream_pool *sp, const struct fw_ct *
 		return IDS_SEGW_OK;
 	if (p->frag != FW_FRAG_NONE) /* never joins its stream (invariant 1) */
 		return IDS_SEGW_FRAG;
-	if (!p->l4_ok || (p->tcp_flags & FW_TCP_RST))
+	if (!p->l4_ok)
+		return IDS_SEGW_OK;
+	if (!csum_ok) /* the receiver drops it (a RST too): the stream must not take it */
+		return IDS_SEGW_CSUM;
+	if (p->tcp_flags & FW_TCP_RST)
 		return IDS_SEGW_OK;
 	if (!fl->known || fl->entry == FW_CT_NIL)
 		return n ? IDS_SEGW_LOST : IDS_SEGW_OK;

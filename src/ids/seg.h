@@ -29,6 +29,8 @@ enum ids_seg_why {
 	IDS_SEGW_FRAG,	/* stream_frag: TCP in IP fragments (never on its stream) */
 	IDS_SEGW_LOST,	/* stream_lost: payload on no stream (conntrack invalid or
 			 * untracked, or its flow closed here) */
+	IDS_SEGW_CSUM,	/* stream_csum: a TCP checksum its receiver refuses (it
+			 * would drop what the stream took: insertion) */
 };
 
 struct ids_seg_plan {
@@ -46,12 +48,16 @@ struct ids_seg_plan {
  * Frame p (parsed), of flow fl (ids_flow_track's, through ct), payload
  * data[0 .. n), against the streams sp: *s, and why the stream cannot
  * account for it. win: room for the window (IDS_STREAM_TAIL +
- * IDS_STREAM_SEG_MAX). Only a frame of TCP is ever anything but OK; a
- * RST's data (which Linux ignores) is OK and off the stream.
+ * IDS_STREAM_SEG_MAX). csum_ok: its receiver will take its TCP checksum
+ * (the caller's fw_l4_csum_ok, or the virtio-net header's word); one it
+ * refuses is CSUM whatever else it is, a RST's too, and never joins the
+ * stream. Only a frame of TCP is ever anything but OK; a RST's data
+ * (which Linux ignores) is OK and off the stream.
  */
 enum ids_seg_why ids_seg_decide(struct ids_stream_pool *sp, const struct fw_ct *ct,
 				const struct fw_pkt *p, const struct ids_flow *fl,
-				const uint8_t *data, uint32_t n, uint8_t *win, struct ids_seg_plan *s);
+				const uint8_t *data, uint32_t n, bool csum_ok, uint8_t *win,
+				struct ids_seg_plan *s);
 /* s's frame crossed: its bytes join its stream (ids_stream_commit's
  * return). */
 int ids_seg_commit(struct ids_stream_pool *sp, const struct fw_pkt *p, const struct ids_seg_plan *s,

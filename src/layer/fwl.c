@@ -246,8 +246,9 @@ static bool is_tagged(const uint8_t *frame, uint32_t len)
 }
 
 /* vdev_hooks.frame: the engine's verdict, and anti-spoofing for the guest's frames. */
-static bool fwl_filter(const uint8_t *frame, uint32_t len, bool from_guest)
+static bool fwl_filter(const uint8_t *vhdr, const uint8_t *frame, uint32_t len, bool from_guest)
 {
+	(void)vhdr;
 	uint64_t t0;
 	unsigned v;
 

@@ -69,8 +69,10 @@
  *     past a FIN or a second FIN (stream_fin), URG (any pointer)
  *     (stream_urg), TCP in IP fragments (stream_frag), payload on no
  *     stream: conntrack invalid or untracked, or a flow closed here
- *     (stream_lost) is dropped; in ids mode they are counted and scanned
- *     as packets (with the tail where there is one). A flow's protocol is
+ *     (stream_lost), a TCP checksum its receiver refuses (stream_csum:
+ *     never on the stream, in either mode) is dropped; in ids mode they
+ *     are counted and scanned as packets (with the tail where there is
+ *     one). A flow's protocol is
  *     decided by its direction's first new bytes, not by a stale segment.
  * 10. A DNS rule (every content and pcre of it in a query name's buffers)
  *     sees only the names src/ids/app.c parsed from a UDP datagram to or
@@ -191,7 +193,7 @@ static struct {
 	    unlogged, scan_cycles, pcre_runs, pcre_refuted, flows_full, walk_runs, walk_refuted,
 	    walk_limited, thr_suppressed, http_requests, http_partial, stream_segs, stream_ooo,
 	    stream_diff, stream_nomem, stream_fin, stream_urg, stream_frag, stream_lost,
-	    pcre_limited, dns_queries, dns_names, tls_hellos, tls_sni;
+	    stream_csum, pcre_limited, dns_queries, dns_names, tls_hellos, tls_sni;
 } st;
 
 /* The TSC (CR4.TSD is clear at CPL 3): what a scan costs, in cycles. */
@@ -236,6 +238,7 @@ void idsl_report(void)
 	line_kv(&l, "stream_urg", st.stream_urg);
 	line_kv(&l, "stream_frag", st.stream_frag);
 	line_kv(&l, "stream_lost", st.stream_lost);
+	line_kv(&l, "stream_csum", st.stream_csum);
 	line_kv(&l, "stream_tails", streams ? spool->used : 0);
 	line_kv(&l, "pcre_limited", st.pcre_limited);
 	line_kv(&l, "http_requests", st.http_requests);
@@ -608,7 +611,7 @@ static enum app app_of(const struct ids_flow *f, const uint8_t *d, uint32_t n, b
 	return (enum app)flow_app[f->entry];
 }
 
-static bool idsl_filter(const uint8_t *frame, uint32_t len, bool from_guest)
+static bool idsl_filter(const uint8_t *vhdr, const uint8_t *frame, uint32_t len, bool from_guest)
 {
 	struct fw_pkt p;
 	struct ids_flow fl;
@@ -669,7 +672,16 @@ static bool idsl_filter(const uint8_t *frame, uint32_t len, bool from_guest)
 	/* TCP against its flow's stream (invariant 9, src/ids/seg.h) */
 	now_ns = ticks * IDSL_TICK_NS;
 	if (streams && s.flow) {
-		enum ids_seg_why why = ids_seg_decide(spool, ct, &p, &fl, s.data, n, swin, &sg);
+		/* what the receiver takes: a checksum the host kernel fills in
+		 * (NEEDS_CSUM: fw_vnet_hdr_check held it to this frame's own)
+		 * or one our parent's host checked (DATA_VALID, which a Linux
+		 * guest trusts) is right; a guest's claim that its own was
+		 * checked proves nothing downstream: the sum decides */
+		bool csum_ok = p.proto != 6 || (vhdr[0] & FW_VNET_F_NEEDS_CSUM) ||
+			       (!from_guest && (vhdr[0] & FW_VNET_F_DATA_VALID)) ||
+			       fw_l4_csum_ok(frame, len, &p);
+		enum ids_seg_why why =
+		    ids_seg_decide(spool, ct, &p, &fl, s.data, n, csum_ok, swin, &sg);
 
 		st.stream_ooo += why == IDS_SEGW_OOO;
 		st.stream_diff += why == IDS_SEGW_DIFF;
@@ -678,6 +690,7 @@ static bool idsl_filter(const uint8_t *frame, uint32_t len, bool from_guest)
 		st.stream_urg += why == IDS_SEGW_URG;
 		st.stream_frag += why == IDS_SEGW_FRAG;
 		st.stream_lost += why == IDS_SEGW_LOST;
+		st.stream_csum += why == IDS_SEGW_CSUM;
 		if (why != IDS_SEGW_OK && ips) {
 			st.drops++;
 			ids_flow_undo(ct, s.flow);

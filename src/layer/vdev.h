@@ -85,16 +85,18 @@ unsigned vdev_reset_all(void);
 /*
  * Where a filtering layer plugs in (fwl.c, wrl.c), set before its child
  * runs; NULL, as in pass: everything crosses.
- *  frame:   each frame, Ethernet header first (no virtio-net header),
- *           from_guest true for the child's, false for our parent's; it
- *           crosses only when this returns true, and is dropped otherwise.
+ *  frame:   each frame, Ethernet header first, after its virtio-net
+ *           header vhdr (VNET_HDR bytes: whether its checksum is to be
+ *           filled in or was checked), from_guest true for the child's,
+ *           false for our parent's; it crosses only when this returns
+ *           true, and is dropped otherwise.
  *  request: each read or write of the child, whole (off and bytes in
  *           bytes), before any of it reaches our parent; it may wait (a
  *           rate limit, after vdisk_cross). Nonzero: the request fails with
  *           VIRTIO_BLK_S_IOERR and nothing of it reaches our parent.
  */
 struct vdev_hooks {
-	bool (*frame)(const uint8_t *frame, uint32_t len, bool from_guest);
+	bool (*frame)(const uint8_t *vhdr, const uint8_t *frame, uint32_t len, bool from_guest);
 	int (*request)(bool write, uint64_t off, uint64_t bytes);
 };
 extern struct vdev_hooks vdev_hooks;

@@ -127,7 +127,7 @@ static int be_tx(void *ctx, const struct vio_iov *iov, unsigned n)
 		vnet_hdr_refused_bytes += len - VNET_HDR;
 		return 0;
 	}
-	if (!vdev_hooks.frame(copy + VNET_HDR, len - VNET_HDR, true))
+	if (!vdev_hooks.frame(copy, copy + VNET_HDR, len - VNET_HDR, true))
 		return 0;
 	/* The copy is held until the batch is flushed (the next starts 64-byte
 	 * aligned), counted from where it lies: a flush inside the filter
@@ -176,7 +176,7 @@ static int next_frame(const uint8_t **f)
 		if (len <= 0 || !vdev_hooks.frame || net.rx_judged)
 			return len;
 		if (len >= VNET_HDR &&
-		    vdev_hooks.frame(*f + VNET_HDR, (uint32_t)len - VNET_HDR, false)) {
+		    vdev_hooks.frame(*f, *f + VNET_HDR, (uint32_t)len - VNET_HDR, false)) {
 			net.rx_judged = true;
 			return len;
 		}

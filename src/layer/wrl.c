@@ -259,8 +259,9 @@ static int check_blk(bool write, uint64_t off, uint64_t n)
 }
 
 /* vdev_hooks.frame: the network's rate limits. */
-static bool check_net(const uint8_t *frame, uint32_t len, bool from_guest)
+static bool check_net(const uint8_t *vhdr, const uint8_t *frame, uint32_t len, bool from_guest)
 {
+	(void)vhdr;
 	(void)frame;
 	if (!limit(from_guest ? WR_NET_TX : WR_NET_RX, len))
 		return true;

@@ -142,6 +142,7 @@ enum wrr_key {
 	X(IDR_STREAM_URG, "stream_urg") \
 	X(IDR_STREAM_FRAG, "stream_frag") \
 	X(IDR_STREAM_LOST, "stream_lost") \
+	X(IDR_STREAM_CSUM, "stream_csum") \
 	X(IDR_PCRE_LIMITED, "pcre_limited") \
 	X(IDR_DNS_QUERIES, "dns_queries") \
 	X(IDR_DNS_NAMES, "dns_names") \

@@ -113,6 +113,61 @@ static void test_csum_options_vlan_ip6(void **state)
 	assert_non_null(check(hdr(h, NEEDS_CSUM, 0, 0, 0, 34, 16), f, 74));
 }
 
+/* fw_l4_csum_ok: the sum over the pseudo-header and the datagram, for
+ * IPv4 and IPv6 TCP and UDP (an odd length too), what it refuses. */
+static bool csum_ok(const uint8_t *f, size_t n)
+{
+	struct fw_pkt p;
+
+	assert_false(fw_parse(f, n, &p));
+	return fw_l4_csum_ok(f, n, &p);
+}
+
+/* Sets the L4 checksum at f + at over the datagram f[l4 .. n) with the
+ * pseudo-header's sum s. */
+static void put_sum(uint8_t *f, size_t n, size_t l4, size_t at, uint32_t s)
+{
+	ff_put16(f + at, 0);
+	ff_put16(f + at, ff_csum(f + l4, n - l4, s));
+}
+
+static void test_l4_csum(void **state)
+{
+	uint8_t f[256];
+	uint32_t ps;
+	size_t n = ff_tcp(f, IP(10, 0, 2, 15), IP(1, 2, 3, 4), 40000, 80, 1, 0, FW_TCP_ACK, 3);
+
+	memcpy(f + n - 3, "abc", 3); /* odd: the last byte padded */
+	ps = 0x0a00 + 0x020f + 0x0102 + 0x0304 + 6 + 23; /* addresses, TCP, length */
+	assert_false(csum_ok(f, n)); /* ff_tcp leaves it zero */
+	put_sum(f, n, 34, 34 + 16, ps);
+	assert_true(csum_ok(f, n));
+	f[n - 1] ^= 0x40;
+	assert_false(csum_ok(f, n));
+	/* UDP over IPv4: 0 is "none"; a wrong one is refused */
+	n = ff_udp(f, IP(10, 0, 2, 15), IP(1, 2, 3, 4), 5000, 53, 4);
+	assert_true(csum_ok(f, n));
+	ff_put16(f + 34 + 6, 0x1234);
+	assert_false(csum_ok(f, n));
+	/* IPv6 TCP: the pseudo-header's addresses are 16 bytes each */
+	memset(f, 0, sizeof(f));
+	ff_eth(f, RMAC, GMAC, 0x86dd);
+	f[14] = 0x60;
+	ff_put16(f + 14 + 4, 20);
+	f[14 + 6] = 6;
+	f[14 + 7] = 64;
+	f[14 + 8] = f[14 + 24] = 0xfd;
+	f[14 + 23] = 1;
+	f[14 + 39] = 2;
+	f[54 + 12] = 5 << 4;
+	f[54 + 13] = FW_TCP_ACK;
+	ff_put16(f + 54 + 2, 443);
+	put_sum(f, 74, 54, 54 + 16, 0xfd00 + 1 + 0xfd00 + 2 + 6 + 20);
+	assert_true(csum_ok(f, 74));
+	put_sum(f, 74, 54, 54 + 16, 0xfd00 + 1 + 0xfd00 + 2 + 6 + 21); /* a wrong length */
+	assert_false(csum_ok(f, 74));
+}
+
 static void test_gso(void **state)
 {
 	uint8_t f[4096], h[FW_VNET_HDR_LEN];
@@ -138,6 +193,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_plain), cmocka_unit_test(test_csum_tcp_udp),
 		cmocka_unit_test(test_csum_options_vlan_ip6), cmocka_unit_test(test_gso),
+		cmocka_unit_test(test_l4_csum),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

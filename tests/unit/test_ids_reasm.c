@@ -386,7 +386,7 @@ static enum ids_seg_why frame(uint32_t len, bool from_guest, bool *marked)
 		ids_stream_reset(lpool, fl.entry * 2);
 		ids_stream_reset(lpool, fl.entry * 2 + 1);
 	}
-	why = ids_seg_decide(lpool, ct, &p, &fl, fr + off, n, win, &sg);
+	why = ids_seg_decide(lpool, ct, &p, &fl, fr + off, n, fw_l4_csum_ok(fr, len, &p), win, &sg);
 	for (uint32_t i = 0; i + strlen(MARK) <= sg.scanlen; i++)
 		if (!memcmp(sg.scan + i, MARK, strlen(MARK)) && i + strlen(MARK) > sg.min_end)
 			hit = true;
@@ -400,6 +400,19 @@ static enum ids_seg_why frame(uint32_t len, bool from_guest, bool *marked)
 	return why;
 }
 
+/* The TCP checksum of the IPv4 frame fr[0 .. n) (20-byte IP header) made
+ * right, after a change to its header or payload. */
+static void tcp_csum(size_t n)
+{
+	uint8_t *ip = fr + 14, *t = ip + 20;
+	uint32_t s = 6 + (uint32_t)(n - 34);
+
+	ff_put16(t + 16, 0);
+	for (unsigned i = 12; i < 20; i += 2)
+		s += (uint32_t)ip[i] << 8 | ip[i + 1];
+	ff_put16(t + 16, ff_csum(t, n - 34, s));
+}
+
 static size_t tcp_frame(bool from_guest, uint32_t seq, uint32_t ack, uint8_t flags,
 			const void *d, size_t dl)
 {
@@ -408,6 +421,7 @@ static size_t tcp_frame(bool from_guest, uint32_t seq, uint32_t ack, uint8_t fla
 
 	if (dl)
 		memcpy(fr + n - dl, d, dl);
+	tcp_csum(n);
 	return n;
 }
 
@@ -446,6 +460,33 @@ static void test_path_split_marker(void **state)
 	assert_true(marked);
 	/* sent again without the marker's half it crosses */
 	assert_true(crosses(true, 1014, 5000, FW_TCP_ACK, "IDS-xxxx tail"));
+}
+
+/* Filler with a bad TCP checksum (the receiver drops it) is refused and
+ * moves nothing: the marker sent in two halves at the receiver's next is
+ * then on the stream and caught. A RST with a bad checksum (one the
+ * receiver ignores) closes nothing either. Before, the filler crossed and
+ * moved the layer's next 5,000 bytes past the receiver's, and both halves
+ * crossed as old bytes, each scanned alone. */
+static void test_path_bad_checksum(void **state)
+{
+	static char filler[5001];
+	size_t n;
+	bool marked;
+
+	handshake();
+	memset(filler, 'f', 5000);
+	n = tcp_frame(true, 1000, 5000, FW_TCP_ACK, filler, 5000);
+	fr[n - 1] ^= 1; /* the checksum no longer matches */
+	assert_int_equal(frame((uint32_t)n, true, NULL), IDS_SEGW_CSUM);
+	n = tcp_frame(true, 1000, 5000, FW_TCP_RST | FW_TCP_ACK, NULL, 0);
+	fr[14 + 20 + 16] ^= 1;
+	assert_int_equal(frame((uint32_t)n, true, NULL), IDS_SEGW_CSUM);
+	assert_true(crosses(true, 1000, 5000, FW_TCP_ACK, "RAMPART-"));
+	assert_int_equal(seg(true, 1008, 5000, FW_TCP_ACK, "IDS-DROP", &marked), IDS_SEGW_OK);
+	assert_true(marked);
+	/* a checksum that is right crosses as before */
+	assert_true(crosses(true, 1008, 5000, FW_TCP_ACK, "IDS-xxxx"));
 }
 
 /* Filler the receiver drops (a bad checksum) moves the layer's next past
@@ -497,10 +538,12 @@ static void test_path_urgent(void **state)
 	handshake();
 	n = tcp_frame(true, 1000, 5000, FW_TCP_ACK | FW_TCP_URG, "RAMPART-IDS-xDROP", 17);
 	ff_put16(fr + 14 + 20 + 18, 13); /* the byte after 'x': 'x' is urgent */
+	tcp_csum(n);
 	assert_int_equal(frame((uint32_t)n, true, NULL), IDS_SEGW_URG);
 	/* a pointer past the payload names a later segment's byte */
 	n = tcp_frame(true, 1000, 5000, FW_TCP_ACK | FW_TCP_URG, NULL, 0);
 	ff_put16(fr + 14 + 20 + 18, 13);
+	tcp_csum(n);
 	assert_int_equal(frame((uint32_t)n, true, NULL), IDS_SEGW_URG);
 	/* a pointer of 0 names the segment's first byte: "RAMPART-IDS-" then
 	 * "xDROP" with URG reads as the marker */
@@ -576,9 +619,11 @@ static void test_path_rst_reclaim(void **state)
 	for (uint32_t i = 0; i < IDS_STREAM_SLOTS; i++) {
 		n = ff_tcp(fr, G, R, (uint16_t)(20000 + i), 81, 77, 0, FW_TCP_ACK, 1);
 		fr[n - 1] = 'z';
+		tcp_csum(n);
 		frame((uint32_t)n, true, NULL);
 	}
 	n = ff_tcp(fr, G, R, 20000, 81, 78, 0, FW_TCP_RST, 0);
+	tcp_csum(n);
 	assert_int_equal(frame((uint32_t)n, true, NULL), IDS_SEGW_OK);
 	assert_int_equal(lpool->reclaimed, 1);
 	/* the flow's next data: closed here (lost) or, were it not, starved */
@@ -645,14 +690,15 @@ static void test_path_first_bytes(void **state)
 	n = tcp_frame(true, 999, 5000, FW_TCP_ACK, "X", 1);
 	assert_false(fw_parse(fr, n, &p));
 	assert_int_equal(ids_flow_track(ct, &p, true, now, &fl), 0);
-	assert_int_equal(ids_seg_decide(lpool, ct, &p, &fl, fr + n - 1, 1, win, &sg), IDS_SEGW_OK);
+	assert_int_equal(ids_seg_decide(lpool, ct, &p, &fl, fr + n - 1, 1, true, win, &sg), IDS_SEGW_OK);
 	assert_int_equal(sg.v.kind, IDS_SEG_OLD);
 	assert_false(sg.v.first);
 	ids_seg_commit(lpool, &p, &sg, fr + n - 1, 1);
 	n = tcp_frame(true, 1000, 5000, FW_TCP_ACK, h, hl);
 	assert_false(fw_parse(fr, n, &p));
 	assert_int_equal(ids_flow_track(ct, &p, true, now, &fl), 0);
-	assert_int_equal(ids_seg_decide(lpool, ct, &p, &fl, fr + n - hl, (uint32_t)hl, win, &sg),
+	assert_int_equal(ids_seg_decide(lpool, ct, &p, &fl, fr + n - hl, (uint32_t)hl, true, win,
+					&sg),
 			 IDS_SEGW_OK);
 	assert_true(sg.v.first);
 	assert_true(ids_tls_start(fr + n - hl + sg.v.skip, (uint32_t)(hl - sg.v.skip)));
@@ -661,7 +707,7 @@ static void test_path_first_bytes(void **state)
 	n = tcp_frame(true, 1000 + (uint32_t)hl, 5000, FW_TCP_ACK, "more", 4);
 	assert_false(fw_parse(fr, n, &p));
 	assert_int_equal(ids_flow_track(ct, &p, true, now, &fl), 0);
-	assert_int_equal(ids_seg_decide(lpool, ct, &p, &fl, fr + n - 4, 4, win, &sg), IDS_SEGW_OK);
+	assert_int_equal(ids_seg_decide(lpool, ct, &p, &fl, fr + n - 4, 4, true, win, &sg), IDS_SEGW_OK);
 	assert_false(sg.v.first);
 }
 
@@ -684,6 +730,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_path_urgent, lsetup, lteardown),
 		cmocka_unit_test_setup_teardown(test_path_fin_desync, lsetup, lteardown),
 		cmocka_unit_test_setup_teardown(test_path_close, lsetup, lteardown),
+		cmocka_unit_test_setup_teardown(test_path_bad_checksum, lsetup, lteardown),
 		cmocka_unit_test_setup_teardown(test_path_rst_syn_reset, lsetup, lteardown),
 		cmocka_unit_test_setup_teardown(test_path_rst_reclaim, lsetup, lteardown),
 		cmocka_unit_test_setup_teardown(test_path_first_bytes, lsetup, lteardown),
