@@ -728,7 +728,9 @@ void ln_ap_release(struct ln_root *r, struct ln_vcpu *v)
 	let_go(r, v, &v->ap_hold);
 }
 
-/* Every started vCPU of n's subtree paused (pause) or let go. */
+/* Every started vCPU of n's subtree paused (pause) or let go; let go,
+ * not below a watch layer that is itself checking (its pause holds its
+ * subtree until its own resume). */
 static void pause_subtree(struct ln_root *r, struct ln_node *n, bool pause)
 {
 	for (unsigned i = 0; i < n->nvcpus; i++)
@@ -739,7 +741,7 @@ static void pause_subtree(struct ln_root *r, struct ln_node *n, bool pause)
 				let_go(r, n->vcpus[i], &n->vcpus[i]->ap_pause);
 		}
 	for (unsigned i = 0; i < RP_MAX_CHILDREN; i++)
-		if (n->children[i])
+		if (n->children[i] && (pause || !n->children[i]->pausing))
 			pause_subtree(r, n->children[i], pause);
 }
 

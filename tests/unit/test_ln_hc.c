@@ -1075,6 +1075,38 @@ static void stays_paused(struct ln_vcpu *ap)
  * a layer of another kind parks nothing. Before, the vCPU ran on through
  * the check (back in KVM_RUN right after each read).
  */
+/*
+ * Two watch layers, layer 1 and A above it: while A checks (its guest
+ * paused), layer 1's check begins and ends; its end must not let A's
+ * guest go, which A's own resume does. Before, layer 1's resume let vCPU
+ * 1 run during A's check.
+ */
+static void test_watch_pause_nested(void **state)
+{
+	struct lf *f = *state;
+	int64_t g = smp_guest(f, 2);
+	struct ln_node *a = f->va->node;
+	struct ln_vcpu *ap;
+
+	strcpy(f->stack.kinds[0], "watch");
+	strcpy(f->stack.kinds[1], "watch");
+	signals_on(f);
+	ap = busy_ap(f->va, g, 1);
+	in_run_is(ap, true);
+	ln_watch_pause(f->r, a, RP_EV_TIMER);
+	assert_true(a->pausing && ap->ap_pause);
+	ln_watch_pause(f->r, f->bottom, RP_EV_CHECK);
+	ln_watch_resume(f->r, f->bottom);
+	assert_false(f->bottom->pausing);
+	assert_true(ap->ap_pause);
+	stays_paused(ap);
+	ln_watch_resume(f->r, a);
+	assert_false(ap->ap_pause);
+	in_run_is(ap, true);
+	assert_int_equal(hc(f->va, RP_HC_VM_DESTROY, (uint64_t)g, 0, 0, 0, 0), 0);
+	signals_off(f);
+}
+
 static void test_watch_pauses_guest(void **state)
 {
 	struct lf *f = *state;
@@ -1425,6 +1457,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_wait_ap_exit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wait_report, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_watch_pauses_guest, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_watch_pause_nested, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_watch_pause_destroy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vcpu_ctl, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vcpu_ctl_hostile, setup, teardown),
