@@ -107,11 +107,13 @@ static bool name_is(const struct sym_line *s, const char *name)
 
 int wt_anchors(const char *map, uint64_t len, struct wt_anchors *a, const char **why)
 {
-	static const char *const names[] = {"_text",	    "_etext",	    "__start_rodata",
-					    "__end_rodata", "linux_banner", "init_top_pgt",
-					    "idt_table",    "entry_SYSCALL_64"};
-	uint64_t *slot[] = {&a->text,	 &a->etext,   &a->rodata, &a->erodata,
-			    &a->banner, &a->top_pgt, &a->idt,	  &a->syscall};
+	static const char *const names[] = {
+	    "_text",	    "_etext",	    "__start_rodata",	    "__end_rodata",
+	    "linux_banner", "init_top_pgt", "idt_table",	    "entry_SYSCALL_64",
+	    "entry_SYSCALL_compat", "entry_SYSENTER_compat"};
+	uint64_t *slot[] = {&a->text,	 &a->etext,   &a->rodata,	  &a->erodata,
+			    &a->banner, &a->top_pgt, &a->idt,		  &a->syscall,
+			    &a->compat_syscall, &a->compat_sysenter};
 	unsigned found = 0;
 	uint64_t off = 0;
 	struct sym_line s;
@@ -144,7 +146,16 @@ int wt_anchors(const char *map, uint64_t len, struct wt_anchors *a, const char *
 		a->idt = 0;
 	if (a->syscall < a->text || a->syscall >= a->etext)
 		a->syscall = 0;
+	if (a->compat_syscall < a->text || a->compat_syscall >= a->etext)
+		a->compat_syscall = 0;
+	if (a->compat_sysenter < a->text || a->compat_sysenter >= a->etext)
+		a->compat_sysenter = 0;
 	return 0;
+}
+
+bool wt_sysenter_is(uint64_t v, uint64_t kva)
+{
+	return v == kva || (!(v >> 32) && v == (kva & 0xffffffffULL));
 }
 
 static bool symbol_type(char t)

@@ -80,12 +80,17 @@ struct wt_anchors {
 	uint64_t top_pgt;                      /* init_top_pgt: the kernel's page table */
 	uint64_t idt;                          /* idt_table, page aligned; 0 when absent */
 	uint64_t syscall; /* entry_SYSCALL_64, in text: what LSTAR holds; 0 when absent */
+	/* entry_SYSCALL_compat and entry_SYSENTER_compat, in text: what CSTAR
+	 * and SYSENTER_EIP hold in a kernel with ia32 emulation; 0 when the
+	 * map lacks them (a kernel without it) */
+	uint64_t compat_syscall, compat_sysenter;
 };
 
 /* Fill a from the map: 0, or -1 with *why (a symbol missing, or out of
  * order). idt_table is optional: 0 when the map lacks it, or it is not a
- * page-aligned page of the kernel image past its rodata; so is
- * entry_SYSCALL_64: 0 when the map lacks it or it is not in text. */
+ * page-aligned page of the kernel image past its rodata; so are
+ * entry_SYSCALL_64 and the compat entries: 0 when the map lacks them or
+ * they are not in text. */
 int wt_anchors(const char *map, uint64_t len, struct wt_anchors *a, const char **why);
 
 /*
@@ -169,6 +174,11 @@ struct wt_msr_ref {
 /* seen becomes ref's values when ref has none and entry_ok (that vCPU's
  * LSTAR is the kernel's entry: its syscall_init has written them). */
 void wt_msrs_take(struct wt_msr_ref *ref, const struct wt_msrs *seen, bool entry_ok);
+
+/* Whether SYSENTER_EIP's value v is kva: the whole of it, or its low 32
+ * bits where the vCPU keeps no more (KVM on AMD holds 32 bits of it for a
+ * guest that does not say it is Intel's). */
+bool wt_sysenter_is(uint64_t v, uint64_t kva);
 
 /* The registers of seen that are not ref's (WT_MSR_* bits); 0 while ref
  * is unknown. */

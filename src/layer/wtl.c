@@ -55,7 +55,10 @@
  *     CS) of every vCPU in 64-bit mode are compared with one reference for
  *     the guest (fw/watch.c's wt_msrs), zeros included, taken from the
  *     first vCPU read whose LSTAR is the kernel's: never a vCPU's own
- *     first value, which a rootkit could have written before it was seen.
+ *     first value, which a rootkit could have written before it was seen;
+ *     CSTAR and SYSENTER_EIP also with entry_SYSCALL_compat and
+ *     entry_SYSENTER_compat (KASLR-shifted) where System.map names them,
+ *     so a hook already in place when the reference is taken is seen.
  *  7. Nothing the guest can do turns the watch off for good: a kernel not
  *     found, or found ambiguously (an alert), is looked for again at the
  *     next interval; after the baseline, each check that cannot compare
@@ -609,11 +612,15 @@ static const struct reg_kind k_lstar = {"lstar", "not entry_SYSCALL_64's address
 					C_LSTAR_ALERTS};
 /*
  * The other entries a rootkit hooks (the 32-bit syscall and sysenter
- * entries, the selectors syscall loads): System.map names none of them
- * here, so each vCPU's are compared with the guest's one reference
- * (invariant 9); SYSENTER_CS goes with SYSENTER_EIP.
+ * entries, the selectors syscall loads): each vCPU's are compared with the
+ * guest's one reference (invariant 9), and CSTAR and SYSENTER_EIP with
+ * System.map's entry_SYSCALL_compat and entry_SYSENTER_compat where it
+ * names them (a kernel with ia32 emulation); SYSENTER_CS goes with
+ * SYSENTER_EIP.
  */
 #define MSR_WHY "not the guest's reference (its vCPUs' values at the baseline)"
+#define CSTAR_MAP_WHY "not entry_SYSCALL_compat's address"
+#define SYSENTER_MAP_WHY "not entry_SYSENTER_compat's address"
 static const struct reg_kind k_cstar = {"cstar", MSR_WHY, C_MSR_ALERTS};
 static const struct reg_kind k_star = {"star", MSR_WHY, C_MSR_ALERTS};
 static const struct reg_kind k_sysenter = {"sysenter", MSR_WHY, C_MSR_ALERTS};
@@ -698,20 +705,28 @@ static bool reg_check(struct reg_watch *w, const struct reg_kind *k, unsigned i,
 			 map_ok ? "changed from its value at the baseline" : k->why);
 }
 
-/* vCPU i's other entries (msr_seen[i]) against the guest's reference. */
+/* vCPU i's other entries (msr_seen[i]) against the guest's reference,
+ * CSTAR and SYSENTER_EIP against System.map where it names them. */
 static unsigned msrs_check(unsigned i)
 {
 	const struct wt_msrs *m = &msr_seen[i], *r = &msr_ref.v;
 	const unsigned d = wt_msrs_diff(&msr_ref, m);
+	const uint64_t cs_kva = anchors.compat_syscall + virt_slide;
+	const uint64_t se_kva = anchors.compat_sysenter + virt_slide;
+	const bool cs_map = !(virt_known && anchors.compat_syscall) || m->cstar == cs_kva;
+	const bool se_map = !(virt_known && anchors.compat_sysenter) ||
+			    wt_sysenter_is(m->sysenter_eip, se_kva);
 
 	if (!msr_ref.known)
 		return 0;
-	return !reg_state(&vcpus[i].cstar, &k_cstar, i, m->cstar, 0, !(d & WT_MSR_CSTAR),
-			  r->cstar, k_cstar.why) +
+	return !reg_state(&vcpus[i].cstar, &k_cstar, i, m->cstar, 0,
+			  cs_map && !(d & WT_MSR_CSTAR), cs_map ? r->cstar : cs_kva,
+			  cs_map ? k_cstar.why : CSTAR_MAP_WHY) +
 	       !reg_state(&vcpus[i].star, &k_star, i, m->star, 0, !(d & WT_MSR_STAR), r->star,
 			  k_star.why) +
 	       !reg_state(&vcpus[i].sysenter, &k_sysenter, i, m->sysenter_eip, m->sysenter_cs,
-			  !(d & WT_MSR_SYSENTER), r->sysenter_eip, k_sysenter.why);
+			  se_map && !(d & WT_MSR_SYSENTER), se_map ? r->sysenter_eip : se_kva,
+			  se_map ? k_sysenter.why : SYSENTER_MAP_WHY);
 }
 
 /*
@@ -793,10 +808,13 @@ static void check_vcpus(bool baseline)
 	}
 	if (wrong)
 		line_str(&l, ": NOT the kernel's (alerted)");
-	else if (idt_known && entry_known)
-		line_str(&l, idt0 == idt_kva ? ": idt_table and entry_SYSCALL_64, verified"
-					     : ": idt_table's page (its read-only alias) and "
-					       "entry_SYSCALL_64, verified");
+	else if (idt_known && entry_known) {
+		line_str(&l, idt0 == idt_kva ? ": idt_table" : ": idt_table's page (its read-only alias)");
+		line_str(&l, msr_ref.known && anchors.compat_syscall && anchors.compat_sysenter
+				 ? ", entry_SYSCALL_64, entry_SYSCALL_compat and "
+				   "entry_SYSENTER_compat, verified"
+				 : " and entry_SYSCALL_64, verified");
+	}
 	else
 		line_str(&l, virt_known ? ": System.map lacks idt_table or entry_SYSCALL_64, "
 					  "baseline only"

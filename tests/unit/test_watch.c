@@ -28,6 +28,8 @@ static const char small_map[] =
 	"ffffffff81001000 T do_thing\n"
 	"ffffffff81001000 A absolute_here\n"
 	"ffffffff81c00080 T entry_SYSCALL_64\n"
+	"ffffffff81c01870 T entry_SYSCALL_compat\n"
+	"ffffffff81c017b0 T entry_SYSENTER_compat\n"
 	"ffffffff81e00000 T _etext\n"
 	"ffffffff82000000 D __start_rodata\n"
 	"ffffffff82000100 D linux_banner\n"
@@ -120,6 +122,16 @@ static void test_anchors_and_symbols(void **state)
 	/* the last line, without its newline, was read */
 	assert_true(a.idt == 0xffffffff832b4000ULL);
 	assert_true(a.syscall == 0xffffffff81c00080ULL);
+	assert_true(a.compat_syscall == 0xffffffff81c01870ULL);
+	assert_true(a.compat_sysenter == 0xffffffff81c017b0ULL);
+	/* SYSENTER_EIP: the whole address, or its low half where the vCPU
+	 * keeps 32 bits (KVM on AMD), nothing else */
+	assert_true(wt_sysenter_is(0xffffffff81c017b0ULL, a.compat_sysenter));
+	assert_true(wt_sysenter_is(0x81c017b0ULL, a.compat_sysenter));
+	assert_false(wt_sysenter_is(0x81c017b1ULL, a.compat_sysenter));
+	assert_false(wt_sysenter_is(0xffffffff81c017b1ULL, a.compat_sysenter));
+	assert_false(wt_sysenter_is(0xfffffeff81c017b0ULL, a.compat_sysenter)); /* a high bit off */
+	assert_false(wt_sysenter_is(0, a.compat_sysenter));
 	assert_true(wt_symbol(small_map, strlen(small_map), KTEXT + 0x1010, &name, &nl, &at));
 	assert_int_equal(nl, 8);
 	assert_memory_equal(name, "do_thing", 8); /* not the absolute symbol at the same address */
@@ -143,6 +155,12 @@ static void test_anchors_and_symbols(void **state)
 	memcpy(strstr(bad, "entry_SYSCALL_64"), "entry_SYSCALL_65", 16);
 	assert_int_equal(wt_anchors(bad, strlen(bad), &a, &why), 0);
 	assert_true(a.syscall == 0);
+	/* a compat entry outside text, or absent (no ia32 emulation): unchecked */
+	memcpy(bad, small_map, sizeof(bad));
+	memcpy(strstr(bad, "ffffffff81c01870 T entry"), "ffffffff82c01870", 16);
+	memcpy(strstr(bad, "entry_SYSENTER_compat"), "entry_SYSENTER_compas", 21);
+	assert_int_equal(wt_anchors(bad, strlen(bad), &a, &why), 0);
+	assert_true(a.compat_syscall == 0 && a.compat_sysenter == 0 && a.syscall);
 	/* a map cut short, and one without a banner, are refused */
 	assert_int_equal(wt_anchors(small_map, strlen(small_map) - 50, &a, &why), -1);
 	memcpy(bad, small_map, sizeof(bad));
@@ -177,6 +195,9 @@ static void test_real_map(void **state)
 	assert_int_equal(wt_anchors(text, n, &a, &why), 0);
 	assert_true(a.text == KTEXT && a.idt > a.erodata);
 	assert_true(a.syscall > a.text && a.syscall < a.etext);
+	/* Debian's kernel has ia32 emulation: both compat entries, in text */
+	assert_true(a.compat_syscall > a.text && a.compat_syscall < a.etext);
+	assert_true(a.compat_sysenter > a.text && a.compat_sysenter < a.etext);
 	/* the function the system test probes, as its line in the map says */
 	const char *p = strstr(text, " do_sys_openat2\n");
 	assert_non_null(p);
