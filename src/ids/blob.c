@@ -213,6 +213,16 @@ int ids_blob_check(const void *blob, uint64_t size, const char **why)
 			    (c->pat != IDS_BLOB_NONE && c->pat < h->npatterns &&
 			     p[c->pat].buf != c->buf))
 				return -1;
+			if (c->flags & IDS_BLOB_I_ISDATAAT) {
+				/* no content: its value, RELATIVE and NEGATED only */
+				if ((c->flags & ~(uint32_t)(IDS_BLOB_I_ISDATAAT | IDS_BLOB_I_RELATIVE |
+							    IDS_BLOB_I_NEGATED)) ||
+				    c->len || c->at || c->depth || c->distance || c->within ||
+				    c->offset < 0 || c->offset > IDS_BLOB_ISDATAAT_MAX ||
+				    c->pat != IDS_BLOB_NONE)
+					return -1;
+				continue;
+			}
 			if ((c->flags & ~(uint32_t)IDS_BLOB_I_ALL) ||
 			    ((c->flags & (IDS_BLOB_I_DISTANCE | IDS_BLOB_I_WITHIN)) &&
 			     !(c->flags & IDS_BLOB_I_RELATIVE)) ||
@@ -242,7 +252,7 @@ int ids_blob_check(const void *blob, uint64_t size, const char **why)
 			 * its own buffer */
 			if (!(x[at].flags & IDS_BLOB_PCRE_RELATIVE) ? af != IDS_BLOB_NONE
 			    : r[i].nitems ? af < item || af - item >= r[i].nitems ||
-						(it[af].flags & IDS_BLOB_I_NEGATED) ||
+						(it[af].flags & (IDS_BLOB_I_NEGATED | IDS_BLOB_I_ISDATAAT)) ||
 						it[af].buf != x[at].buf
 					  : af >= h->npatterns || p[af].rule != i ||
 						p[af].buf != x[at].buf)

@@ -82,6 +82,9 @@
 /* A walked content's length (the parser's IDS_PATTERN_MAX): each walk
  * step searches at most this many bytes at each place of the payload. */
 #define IDS_BLOB_CONTENT_LEN_MAX 4096u
+/* An `isdataat` value in-line: a buffer is at most a 64 KiB frame (or a
+ * stream's window of one). */
+#define IDS_BLOB_ISDATAAT_MAX 65535
 /* The walked contents' bytes, all rules together (ET's and Snort's sets
  * have a few hundred KiB of contents in all). */
 #define IDS_BLOB_BYTES_MAX (1u << 20)
@@ -133,9 +136,14 @@ enum ids_blob_cmp {
 enum ids_blob_item_flag {
 	IDS_BLOB_I_NOCASE = 0x01, IDS_BLOB_I_NEGATED = 0x02, IDS_BLOB_I_OFFSET = 0x04,
 	IDS_BLOB_I_DEPTH = 0x08, IDS_BLOB_I_DISTANCE = 0x10, IDS_BLOB_I_WITHIN = 0x20,
-	IDS_BLOB_I_STARTSWITH = 0x40, IDS_BLOB_I_ENDSWITH = 0x80, IDS_BLOB_I_RELATIVE = 0x200
+	IDS_BLOB_I_STARTSWITH = 0x40, IDS_BLOB_I_ENDSWITH = 0x80, IDS_BLOB_I_RELATIVE = 0x200,
+	/* not a content: `isdataat` (len 0, no bytes, no pattern), offset its
+	 * value, with RELATIVE (after the previous content's match) and
+	 * NEGATED only: data at offset (RELATIVE: offset bytes after the
+	 * previous match) is there, or with NEGATED is not */
+	IDS_BLOB_I_ISDATAAT = 0x8000
 };
-#define IDS_BLOB_I_ALL 0x2ffu
+#define IDS_BLOB_I_ALL 0x82ffu
 /* A rule's threshold or detection_filter (the offline engine's THR_*
  * values): Suricata's types; track by_src or by_dst. */
 enum ids_blob_thr {

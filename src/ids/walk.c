@@ -194,6 +194,22 @@ int ids_walk(const struct ids_blob_item *it, unsigned n, const uint8_t *bytes,
 		if (k == n)
 			goto back;
 		c = &it[k];
+		if (c->flags & IDS_BLOB_I_ISDATAAT) {
+			/* the offline engine's: prev + value <= len relative,
+			 * value < len from the start; NEGATED: not so */
+			bool there = (c->flags & IDS_BLOB_I_RELATIVE)
+					 ? (uint64_t)prev[k] + (uint32_t)c->offset <= len
+					 : (uint32_t)c->offset < len;
+
+			if (there == !(c->flags & IDS_BLOB_I_NEGATED)) {
+				prev[k + 1] = prev[k];
+				maxend[k + 1] = maxend[k];
+				k++;
+				enter = true;
+				continue;
+			}
+			goto back;
+		}
 		if (enter) {
 			int64_t lo, h;
 
@@ -235,13 +251,14 @@ int ids_walk(const struct ids_blob_item *it, unsigned n, const uint8_t *bytes,
 		}
 back:
 		/* Back to the latest positive content with a relative one after
-		 * it, to its next occurrence; a negated content only passes the
-		 * failure on. */
+		 * it, to its next occurrence; a negated content or an isdataat
+		 * only passes the failure on. */
 		for (;;) {
 			if (!k)
 				return 0;
 			k--;
-			if ((it[k].flags & IDS_BLOB_I_NEGATED) || (!rel_later[k] && !min_end))
+			if ((it[k].flags & (IDS_BLOB_I_NEGATED | IDS_BLOB_I_ISDATAAT)) ||
+			    (!rel_later[k] && !min_end))
 				continue;
 			if (++steps > IDS_WALK_STEPS_MAX)
 				return -1;

@@ -177,12 +177,17 @@ fi
 # alert lines are the only ones and stay within the layer's 64 a second:
 # the guest's last drop markers may reach the layer after tapio's first
 # frames, which it sends once it has the guest's allowed ones) and
-# offline: sid by sid, the same alerts.
+# offline: sid by sid, the same alerts (isdataat too: one rule on each
+# alert marker, its negation on none).
 why="" agree=""
 {
 	grep -E 'sid:10000(04|2[0-3]);' "$T/io.rules"
 	grep -E 'sid:1000002;' "$T/io.rules" | sed 's/-> any any/-> any 5000:5003/'
 	echo 'drop udp any any -> any 6000:6003 (msg:"ids test: the host'"'"'s drop markers, silently"; content:"RAMPART-IDS-DROP"; flowbits:noalert; sid:1000008;)'
+	# isdataat in-line: 900 bytes after the marker of a 1 KiB frame are
+	# there (each of the guest's alert markers to 5001), and so never "not"
+	echo 'alert udp any any -> any 5001 (msg:"ids test: isdataat"; content:"RAMPART-"; isdataat:900,relative; sid:1000024;)'
+	echo 'alert udp any any -> any 5001 (msg:"ids test: not isdataat"; content:"RAMPART-"; isdataat:!900,relative; sid:1000025;)'
 } >"$T/walk.rules"
 n=ids4
 rm -f "$T/out.bin"
@@ -190,13 +195,14 @@ exchange $n "udp frag" --layers ids,io --layer-args $SECT,$SEND,$RECV,1 --disk "
 [ $rc = 0 ] && [ $trc = 0 ] || why="in-line: rampart exit $rc, tapio $trc ($(tail -1 "$T/tapio"))"
 tests/layers/ids/pcap.py "$T/disk.img" $SEND "$T/guest.pcap"
 "$R" ids --rules "$T/walk.rules" --pcap "$T/guest.pcap" --eve "$T/eve" --no-checksum-check 2>"$T/offline" || why="$why; offline mode: $(tail -1 "$T/offline")"
-for sid in 1000002 1000020 1000021 1000022 1000023; do
+for sid in 1000002 1000020 1000021 1000022 1000023 1000024 1000025; do
 	on=$(grep -c "\"signature_id\":$sid," "$T/eve")
 	in=$(grep -c "\"event\":\"ids_alert\",.*\"sid\":$sid,.*\"direction\":\"from_guest\"" "$T/$n")
 	[ "$on" = "$in" ] || why="$why; sid $sid: $on alerts offline, $in in-line"
 	agree="$agree $sid:$on"
 done
 [ "$(grep -c '"signature_id":1000002,' "$T/eve")" = $((SEND / 2)) ] || why="$why; offline, the drop rule did not fire on the guest's $((SEND / 2)) drop markers"
+[ "$(grep -c '"signature_id":1000024,' "$T/eve")" = $((SEND / 4)) ] || why="$why; offline, the isdataat rule did not fire on the guest's $((SEND / 4)) alert markers to 5001"
 if [ -z "$why" ]; then
 	ok "the guest's frames in-line and through the offline mode: the same alerts, sid by sid (sid:count$agree)"
 else

@@ -142,7 +142,15 @@ static const char walk_rules[] =
 	"alert udp any any -> any any (content:\"x\"; content:\"abababababababac\"; nocase; "
 	"distance:0; within:30; sid:11;)\n"
 	"alert udp any any -> any any (content:\"ABABABABABABABAB\"; content:!\"ABABABABABABABAC\"; "
-	"distance:-10; within:24; sid:12;)\n";
+	"distance:-10; within:24; sid:12;)\n"
+	/* isdataat: relative, negated, from the start, between contents
+	 * (a failure goes back to the content before it) */
+	"alert udp any any -> any any (content:\"AB\"; isdataat:2,relative; sid:13;)\n"
+	"alert udp any any -> any any (content:\"A\"; isdataat:!1,relative; sid:14;)\n"
+	"alert udp any any -> any any (content:\"C\"; isdataat:20; content:\"x\"; distance:0; "
+	"sid:15;)\n"
+	"alert udp any any -> any any (content:\"A\"; content:\"B\"; distance:0; "
+	"isdataat:!3,relative; content:\"C\"; distance:0; sid:16;)\n";
 
 /* The walk of rule ri of the blob over p (a stream's window whose bytes
  * from min_end on are new: 0 for a packet). */
@@ -172,16 +180,16 @@ static void test_agreement(void **state)
 	static const char *const piece[] = {"AB", "ab", "ABABABAB", "abababac", "AC", "x", "C"};
 	struct ids_ruleset rs;
 	uint8_t p[64];
-	unsigned matched = 0, runs = 0, hits[12] = {0}, smatched = 0, sruns = 0;
+	unsigned matched = 0, runs = 0, hits[16] = {0}, smatched = 0, sruns = 0;
 	const char *why;
 
 	assert_int_equal(compile(walk_rules), 0);
-	assert_int_equal(out.nrules, 12);
+	assert_int_equal(out.nrules, 16);
 	assert_int_equal(ids_blob_check(out.blob, out.len, &why), 0);
 	ids_ruleset_init(&rs);
 	rs.errf = fopen("/dev/null", "w");
 	ids_load_text(&rs, walk_rules, strlen(walk_rules), "t.rules");
-	assert_int_equal(rs.nrules, 12);
+	assert_int_equal(rs.nrules, 16);
 	srandom(7);
 	for (unsigned n = 0; n < 20000; n++) {
 		uint32_t len = (uint32_t)(random() % sizeof(p));
@@ -238,6 +246,14 @@ static void test_agreement(void **state)
 	assert_int_equal(walk(2, (const uint8_t *)"AxB A", 5), 1); /* the last A has none */
 	assert_int_equal(walk(5, (const uint8_t *)"AxxC", 4), 1);
 	assert_int_equal(walk(5, (const uint8_t *)"xAxC", 4), 0);
+	/* isdataat: two bytes after AB; A the last byte; the next B when
+	 * the first has more than 2 bytes after it */
+	assert_int_equal(walk(12, (const uint8_t *)"xABxx", 5), 1);
+	assert_int_equal(walk(12, (const uint8_t *)"xABx", 4), 0);
+	assert_int_equal(walk(13, (const uint8_t *)"xAxA", 4), 1);
+	assert_int_equal(walk(13, (const uint8_t *)"xAxAx", 5), 0);
+	assert_int_equal(walk(15, (const uint8_t *)"ABxxxABC", 8), 1);
+	assert_int_equal(walk(15, (const uint8_t *)"ABxxxC", 6), 0);
 	/* in a window: the match ending in the old bytes does not count, a
 	 * later one (found only by trying B's next occurrence) does */
 	assert_int_equal(walk_from(0, (const uint8_t *)"ABxC|ABxC", 9, 5), 1);

@@ -65,7 +65,8 @@ _Static_assert((int)THR_LIMIT == (int)IDS_BLOB_THR_LIMIT &&
 static bool walked(const struct ids_rule *r)
 {
 	for (unsigned i = 0; i < r->nsm; i++)
-		if (r->sm[i].kind == SM_CONTENT && (r->sm[i].flags & WALKED))
+		if ((r->sm[i].kind == SM_CONTENT && (r->sm[i].flags & WALKED)) ||
+		    r->sm[i].kind == SM_ISDATAAT)
 			return true;
 	return false;
 }
@@ -334,8 +335,15 @@ static const char *not_inline(const struct ids_rule *r)
 				       "(0 to 65535)";
 			continue;
 		}
+		if (m->kind == SM_ISDATAAT) {
+			if (m->a < 0 || m->a > IDS_BLOB_ISDATAAT_MAX)
+				return "isdataat: a value past the in-line range (0 to 65535)";
+			if (m->flags & ~(CT_RELATIVE | CT_NEGATED))
+				return "isdataat: a modifier not known in-line";
+			continue;
+		}
 		if (m->kind != SM_CONTENT)
-			return "isdataat/byte_test/byte_jump: not in-line yet";
+			return "byte_test/byte_jump: not in-line yet";
 		if (m->flags & CT_NEGATED)
 			nneg++;
 		else
@@ -795,8 +803,20 @@ int ids_blob_compile(const char *text, size_t len, const char *path, const char 
 			const struct ids_sm *m = &r->sm[k];
 			hs_expr_ext_t *x = &ext[npats];
 
-			if (m->kind != SM_CONTENT || blob_buf(r, m->buf) != buf)
+			if ((m->kind != SM_CONTENT && m->kind != SM_ISDATAAT) ||
+			    blob_buf(r, m->buf) != buf)
 				continue;
+			if (m->kind == SM_ISDATAAT) { /* walked: not_inline */
+				items[nitems++] = (struct ids_blob_item){
+				    .flags = (uint16_t)(IDS_BLOB_I_ISDATAAT |
+							(m->flags & (CT_RELATIVE | CT_NEGATED))),
+				    .offset = (int32_t)m->a,
+				    .pat = IDS_BLOB_NONE,
+				    .buf = (uint8_t)buf};
+				item_of[k] = nitems - 1;
+				b->nitems++;
+				continue;
+			}
 			if (walk) { /* not_inline: every content, 1 to 4096 bytes */
 				struct ids_blob_item *c = &items[nitems];
 
