@@ -86,6 +86,26 @@ static void test_csum_tcp_udp(void **state)
 	assert_non_null(check(hdr(h, NEEDS_CSUM, 0, 0, 0, 14, 6), f, 60));
 }
 
+/* An IPv6 TCP frame (20 bytes of header, no payload, L4 at 54) to port
+ * 443 in f[0 .. 74), its addresses fd00::1 and fd00::2 when addrs. */
+static void ip6_tcp(uint8_t *f, size_t size, bool addrs)
+{
+	memset(f, 0, size);
+	ff_eth(f, RMAC, GMAC, 0x86dd);
+	f[14] = 0x60;
+	ff_put16(f + 14 + 4, 20);
+	f[14 + 6] = 6;
+	f[14 + 7] = 64;
+	if (addrs) {
+		f[14 + 8] = f[14 + 24] = 0xfd;
+		f[14 + 23] = 1;
+		f[14 + 39] = 2;
+	}
+	f[54 + 12] = 5 << 4;
+	f[54 + 13] = FW_TCP_ACK;
+	ff_put16(f + 54 + 2, 443);
+}
+
 static void test_csum_options_vlan_ip6(void **state)
 {
 	uint8_t f[256], g[260], h[FW_VNET_HDR_LEN];
@@ -99,14 +119,7 @@ static void test_csum_options_vlan_ip6(void **state)
 	assert_null(check(hdr(h, NEEDS_CSUM, 0, 0, 0, 38, 16), g, n + 4));
 	assert_non_null(check(hdr(h, NEEDS_CSUM, 0, 0, 0, 34, 16), g, n + 4));
 	/* IPv6 TCP: L4 at 54 */
-	memset(f, 0, sizeof(f));
-	ff_eth(f, RMAC, GMAC, 0x86dd);
-	f[14] = 0x60;
-	ff_put16(f + 14 + 4, 20);
-	f[14 + 6] = 6;
-	f[14 + 7] = 64;
-	f[54 + 12] = 5 << 4;
-	ff_put16(f + 54 + 2, 443);
+	ip6_tcp(f, sizeof(f), false);
 	assert_null(check(hdr(h, NEEDS_CSUM, 0, 0, 0, 54, 16), f, 74));
 	assert_null(check(hdr(h, NEEDS_CSUM, GSO_TCPV6, 74, 1440, 54, 16), f, 74));
 	assert_non_null(check(hdr(h, NEEDS_CSUM, GSO_TCPV4, 74, 1440, 54, 16), f, 74));
@@ -150,18 +163,7 @@ static void test_l4_csum(void **state)
 	ff_put16(f + 34 + 6, 0x1234);
 	assert_false(csum_ok(f, n));
 	/* IPv6 TCP: the pseudo-header's addresses are 16 bytes each */
-	memset(f, 0, sizeof(f));
-	ff_eth(f, RMAC, GMAC, 0x86dd);
-	f[14] = 0x60;
-	ff_put16(f + 14 + 4, 20);
-	f[14 + 6] = 6;
-	f[14 + 7] = 64;
-	f[14 + 8] = f[14 + 24] = 0xfd;
-	f[14 + 23] = 1;
-	f[14 + 39] = 2;
-	f[54 + 12] = 5 << 4;
-	f[54 + 13] = FW_TCP_ACK;
-	ff_put16(f + 54 + 2, 443);
+	ip6_tcp(f, sizeof(f), true);
 	put_sum(f, 74, 54, 54 + 16, 0xfd00 + 1 + 0xfd00 + 2 + 6 + 20);
 	assert_true(csum_ok(f, 74));
 	put_sum(f, 74, 54, 54 + 16, 0xfd00 + 1 + 0xfd00 + 2 + 6 + 21); /* a wrong length */

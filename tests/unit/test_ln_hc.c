@@ -1107,6 +1107,17 @@ static void test_watch_pause_nested(void **state)
 	signals_off(f);
 }
 
+/* A frame event for layer 1 leaves ap in KVM_RUN; layer 1 runs A again. */
+static void frames_park_nothing(struct lf *f, struct ln_vcpu *ap)
+{
+	f->bottom->events = RP_EV_NET;
+	ln_deliver_event(f->r, f->v0);
+	assert_false(ap->ap_pause);
+	usleep(PAUSE_WATCH_US);
+	assert_true(fk_in_run(ap->fd));
+	assert_int_equal(hc(f->v0, RP_HC_VCPU_RUN, f->hv_a, LF_EXIT_GPA, 0, 0, 0), LF_PENDING);
+}
+
 static void test_watch_pauses_guest(void **state)
 {
 	struct lf *f = *state;
@@ -1149,21 +1160,10 @@ static void test_watch_pauses_guest(void **state)
 
 	/* the watch's frames: no check, nothing parked (a peer's stream
 	 * must not stop the guest's vCPUs) */
-	f->bottom->events = RP_EV_NET;
-	ln_deliver_event(f->r, f->v0);
-	assert_false(ap->ap_pause);
-	usleep(PAUSE_WATCH_US);
-	assert_true(fk_in_run(ap->fd));
-	assert_int_equal(hc(f->v0, RP_HC_VCPU_RUN, f->hv_a, LF_EXIT_GPA, 0, 0, 0), LF_PENDING);
-
+	frames_park_nothing(f, ap);
 	/* layer 1 of another kind (a firewall's frames): nothing parked */
 	strcpy(f->stack.kinds[0], "spin");
-	f->bottom->events = RP_EV_NET;
-	ln_deliver_event(f->r, f->v0);
-	assert_false(ap->ap_pause);
-	usleep(PAUSE_WATCH_US);
-	assert_true(fk_in_run(ap->fd));
-	assert_int_equal(hc(f->v0, RP_HC_VCPU_RUN, f->hv_a, LF_EXIT_GPA, 0, 0, 0), LF_PENDING);
+	frames_park_nothing(f, ap);
 
 	assert_int_equal(hc(f->va, RP_HC_VM_DESTROY, (uint64_t)g, 0, 0, 0, 0), 0);
 	assert_int_equal(f->r->nstarted, 0);
