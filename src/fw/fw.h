@@ -135,6 +135,14 @@ bool fw_parse_flags(const uint8_t *frame, size_t len, unsigned flags, struct fw_
  * else: another protocol, a fragment, an L4 header fw_parse refused.
  */
 bool fw_l4_csum_ok(const uint8_t *frame, size_t len, const struct fw_pkt *p);
+/*
+ * Whether the checksum field of p's TCP or UDP datagram holds the
+ * pseudo-header's folded sum (its whole length): the seed a checksum
+ * offload adds to the datagram's own sum (Linux's CHECKSUM_PARTIAL, and
+ * each segment's after TSO), so that the sum the host kernel writes is
+ * right. false as fw_l4_csum_ok.
+ */
+bool fw_l4_seed_ok(const uint8_t *frame, size_t len, const struct fw_pkt *p);
 /* virtio-net header flags (virtio 1.2, 5.1.6): the checksum is the
  * device's (the host kernel's) to fill in; the checksum was checked. */
 #define FW_VNET_F_NEEDS_CSUM 1u

@@ -68,26 +68,48 @@ static uint64_t sum16(const uint8_t *b, size_t n, uint64_t s)
 	return s;
 }
 
+static uint16_t fold(uint64_t s)
+{
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)s;
+}
+
+/* p's TCP or UDP datagram lies whole in frame[0 .. len): its checksum can be summed. */
+static bool l4_whole(size_t len, const struct fw_pkt *p)
+{
+	return (p->proto == 6 || p->proto == 17) && p->l4_ok && p->frag == FW_FRAG_NONE &&
+	       (p->alen == 4 || p->alen == 16) && p->l4_off && p->l4_off <= len &&
+	       p->l4_len <= len - p->l4_off && p->l4_len >= (p->proto == 6 ? 20u : 8u);
+}
+
+/* The pseudo-header's sum: addresses, protocol, length (RFC 9293 3.1, RFC 8200 8.1). */
+static uint64_t pseudo(const struct fw_pkt *p)
+{
+	uint64_t s = sum16(p->saddr, p->alen, 0);
+
+	s = sum16(p->daddr, p->alen, s);
+	return s + p->proto + (p->l4_len & 0xffff) + (p->l4_len >> 16);
+}
+
 bool fw_l4_csum_ok(const uint8_t *frame, size_t len, const struct fw_pkt *p)
 {
-	uint64_t s;
-
-	if ((p->proto != 6 && p->proto != 17) || !p->l4_ok || p->frag != FW_FRAG_NONE ||
-	    (p->alen != 4 && p->alen != 16) || !p->l4_off || p->l4_off > len ||
-	    p->l4_len > len - p->l4_off || p->l4_len < (p->proto == 6 ? 20u : 8u))
+	if (!l4_whole(len, p))
 		return false;
 	if (p->proto == 17 && p->alen == 4 && !be16(frame + p->l4_off + 6))
 		return true; /* no checksum */
-	/* the pseudo-header: addresses, protocol, length (RFC 9293 3.1, RFC 8200 8.1) */
-	s = sum16(p->saddr, p->alen, 0);
-	s = sum16(p->daddr, p->alen, s);
-	s += p->proto;
-	s += p->l4_len & 0xffff;
-	s += p->l4_len >> 16;
-	s = sum16(frame + p->l4_off, p->l4_len, s);
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return s == 0xffff;
+	return fold(sum16(frame + p->l4_off, p->l4_len, pseudo(p))) == 0xffff;
+}
+
+bool fw_l4_seed_ok(const uint8_t *frame, size_t len, const struct fw_pkt *p)
+{
+	uint16_t field;
+
+	if (!l4_whole(len, p))
+		return false;
+	field = be16(frame + p->l4_off + (p->proto == 6 ? 16 : 6));
+	/* equal in ones' complement (0 and 0xffff alike): field - seed is zero */
+	return fold((uint64_t)field + (uint16_t)~fold(pseudo(p))) == 0xffff;
 }
 
 /* The Internet checksum of b[0 .. n) (n even here: an IPv4 header). */

@@ -19,7 +19,13 @@
  *     (what the layer offers: HOST_TSO4/6, HOST_ECN), with NEEDS_CSUM (as
  *     invariant 1), a nonzero gso_size and hdr_len within the frame;
  *  3. any other flag bit or GSO type is refused;
- *  4. only hdr[0 .. FW_VNET_HDR_LEN) and frame[0 .. len) are read.
+ *  4. with either, the frame ends where its IP datagram does (bytes after
+ *     it would be summed by the host kernel, or with TSO made part of the
+ *     last segment's payload, unseen by the filter), and its checksum
+ *     field holds the pseudo-header's sum (fw_l4_seed_ok: the seed the
+ *     kernel adds; any other makes the sum it writes wrong, a frame the
+ *     filter passed and its receiver drops);
+ *  5. only hdr[0 .. FW_VNET_HDR_LEN) and frame[0 .. len) are read.
  */
 #include "fw/fw.h"
 
@@ -64,6 +70,11 @@ const char *fw_vnet_hdr_check(const uint8_t *hdr, const uint8_t *frame, size_t l
 	}
 	if (csum_start != p.l4_off)
 		return "checksum offload start is not the L4 header";
+	if ((size_t)p.l4_off + p.l4_len != len)
+		return "checksum or segmentation offload on a frame with bytes past its IP datagram";
+	if (!fw_l4_seed_ok(frame, len, &p))
+		return "checksum offload seed is not the pseudo-header's sum (the sum written "
+		       "would be wrong)";
 	if (gso == VNET_GSO_NONE)
 		return NULL;
 	if (p.proto != FW_PROTO_TCP ||

@@ -673,7 +673,8 @@ static bool idsl_filter(const uint8_t *vhdr, const uint8_t *frame, uint32_t len,
 	now_ns = ticks * IDSL_TICK_NS;
 	if (streams && s.flow) {
 		/* what the receiver takes: a checksum the host kernel fills in
-		 * (NEEDS_CSUM: fw_vnet_hdr_check held it to this frame's own)
+		 * (NEEDS_CSUM: fw_vnet_hdr_check held it to this frame's own
+		 * field, with the pseudo-header's sum as its seed)
 		 * or one our parent's host checked (DATA_VALID, which a Linux
 		 * guest trusts) is right; a guest's claim that its own was
 		 * checked proves nothing downstream: the sum decides */
