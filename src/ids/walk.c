@@ -196,14 +196,22 @@ int ids_walk(const struct ids_blob_item *it, unsigned n, const uint8_t *bytes,
 		c = &it[k];
 		if (c->flags & IDS_BLOB_I_ISDATAAT) {
 			/* the offline engine's: prev + value <= len relative,
-			 * value < len from the start; NEGATED: not so */
-			bool there = (c->flags & IDS_BLOB_I_RELATIVE)
-					 ? (uint64_t)prev[k] + (uint32_t)c->offset <= len
-					 : (uint32_t)c->offset < len;
+			 * value < len (value + 1 <= len) from the start;
+			 * NEGATED: not so. The
+			 * bytes it asks for are part of the match (a stream's
+			 * window: they may be the new ones). A step, as the
+			 * offline engine counts one. */
+			const bool rel = c->flags & IDS_BLOB_I_RELATIVE;
+			const uint64_t need =
+			    rel ? (uint64_t)prev[k] + (uint32_t)c->offset : (uint64_t)(uint32_t)c->offset + 1;
 
-			if (there == !(c->flags & IDS_BLOB_I_NEGATED)) {
+			if (++steps > IDS_WALK_STEPS_MAX)
+				return -1;
+			if ((need <= len) == !(c->flags & IDS_BLOB_I_NEGATED)) {
 				prev[k + 1] = prev[k];
 				maxend[k + 1] = maxend[k];
+				if (!(c->flags & IDS_BLOB_I_NEGATED) && need > maxend[k])
+					maxend[k + 1] = (uint32_t)need;
 				k++;
 				enter = true;
 				continue;

@@ -254,6 +254,11 @@ static void test_agreement(void **state)
 	assert_int_equal(walk(13, (const uint8_t *)"xAxAx", 5), 0);
 	assert_int_equal(walk(15, (const uint8_t *)"ABxxxABC", 8), 1);
 	assert_int_equal(walk(15, (const uint8_t *)"ABxxxC", 6), 0);
+	/* in a window: "AB" ended the old bytes, the two bytes isdataat asks
+	 * for are the new ones: the match ends in them (before, it did not
+	 * count, and "AB" at a segment's end evaded the rule) */
+	assert_int_equal(walk_from(12, (const uint8_t *)"xABxx", 5, 3), 1);
+	assert_int_equal(walk_from(12, (const uint8_t *)"xABxx", 5, 5), 0);
 	/* in a window: the match ending in the old bytes does not count, a
 	 * later one (found only by trying B's next occurrence) does */
 	assert_int_equal(walk_from(0, (const uint8_t *)"ABxC|ABxC", 9, 5), 1);

@@ -188,7 +188,11 @@ static bool walk(struct mctx *m, unsigned k, uint32_t prev, uint32_t maxend)
 		bool ok = (sm->flags & CT_RELATIVE) ? (int64_t)prev + sm->a <= m->len : sm->a < m->len;
 		if (ok == neg)
 			return false;
-		return walk(m, k + 1, prev, maxend);
+		/* the bytes it asks for are part of the match: in a stream's
+		 * window, data that came after a content in the old bytes makes
+		 * the match end in the new ones */
+		int64_t need = neg ? 0 : (sm->flags & CT_RELATIVE) ? (int64_t)prev + sm->a : sm->a + 1;
+		return walk(m, k + 1, prev, need > (int64_t)maxend ? (uint32_t)need : maxend);
 	}
 	case SM_BSIZE:
 	case SM_URILEN:
