@@ -110,10 +110,12 @@ int wt_anchors(const char *map, uint64_t len, struct wt_anchors *a, const char *
 	static const char *const names[] = {
 	    "_text",	    "_etext",	    "__start_rodata",	    "__end_rodata",
 	    "linux_banner", "init_top_pgt", "idt_table",	    "entry_SYSCALL_64",
-	    "entry_SYSCALL_compat", "entry_SYSENTER_compat"};
+	    "entry_SYSCALL_compat", "entry_SYSENTER_compat", "entry_SYSCALL32_ignore",
+	    "ignore_sysret"};
 	uint64_t *slot[] = {&a->text,	 &a->etext,   &a->rodata,	  &a->erodata,
 			    &a->banner, &a->top_pgt, &a->idt,		  &a->syscall,
-			    &a->compat_syscall, &a->compat_sysenter};
+			    &a->compat_syscall, &a->compat_sysenter, &a->compat_off,
+			    &a->compat_off};
 	unsigned found = 0;
 	uint64_t off = 0;
 	struct sym_line s;
@@ -150,12 +152,21 @@ int wt_anchors(const char *map, uint64_t len, struct wt_anchors *a, const char *
 		a->compat_syscall = 0;
 	if (a->compat_sysenter < a->text || a->compat_sysenter >= a->etext)
 		a->compat_sysenter = 0;
+	if (a->compat_off < a->text || a->compat_off >= a->etext)
+		a->compat_off = 0;
 	return 0;
 }
 
-bool wt_sysenter_is(uint64_t v, uint64_t kva)
+bool wt_sysenter_is(uint64_t v, uint64_t kva, bool low32)
 {
-	return v == kva || (!(v >> 32) && v == (kva & 0xffffffffULL));
+	return low32 ? v == (kva & 0xffffffffULL) : v == kva;
+}
+
+bool wt_vendor_amd(uint32_t ebx, uint32_t ecx, uint32_t edx)
+{
+	/* "AuthenticAMD", "HygonGenuine": ebx, edx, ecx */
+	return (ebx == 0x68747541 && edx == 0x69746e65 && ecx == 0x444d4163) ||
+	       (ebx == 0x6f677948 && edx == 0x6e65476e && ecx == 0x656e6975);
 }
 
 static bool symbol_type(char t)

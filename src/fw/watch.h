@@ -84,6 +84,10 @@ struct wt_anchors {
 	 * and SYSENTER_EIP hold in a kernel with ia32 emulation; 0 when the
 	 * map lacks them (a kernel without it) */
 	uint64_t compat_syscall, compat_sysenter;
+	/* entry_SYSCALL32_ignore (ignore_sysret before 6.7), in text: what
+	 * CSTAR holds where ia32 emulation is off at boot (ia32_emulation=0:
+	 * SYSENTER_EIP 0); 0 when absent */
+	uint64_t compat_off;
 };
 
 /* Fill a from the map: 0, or -1 with *why (a symbol missing, or out of
@@ -175,10 +179,14 @@ struct wt_msr_ref {
  * LSTAR is the kernel's entry: its syscall_init has written them). */
 void wt_msrs_take(struct wt_msr_ref *ref, const struct wt_msrs *seen, bool entry_ok);
 
-/* Whether SYSENTER_EIP's value v is kva: the whole of it, or its low 32
- * bits where the vCPU keeps no more (KVM on AMD holds 32 bits of it for a
- * guest that does not say it is Intel's). */
-bool wt_sysenter_is(uint64_t v, uint64_t kva);
+/* Whether SYSENTER_EIP's value v is kva: the whole of it, or with low32
+ * (the vCPU keeps no more: KVM on AMD holds 32 bits of it for a guest that
+ * does not say it is Intel's) its low 32 bits. Only there: on Intel a
+ * truncated address is a user-space one a rootkit can map. */
+bool wt_sysenter_is(uint64_t v, uint64_t kva, bool low32);
+/* Whether the CPU's vendor (CPUID leaf 0) is one whose SYSENTER_EIP a
+ * 64-bit guest holds in 32 bits under KVM (AMD, Hygon). */
+bool wt_vendor_amd(uint32_t ebx, uint32_t ecx, uint32_t edx);
 
 /* The registers of seen that are not ref's (WT_MSR_* bits); 0 while ref
  * is unknown. */

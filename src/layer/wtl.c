@@ -148,9 +148,21 @@ static struct {
 /* The guest's one reference for its vCPUs' other entry registers
  * (invariant 9), and what each vCPU held at this check. */
 static struct wt_msr_ref msr_ref;
+static bool sysenter_low32; /* the vCPUs keep 32 bits of SYSENTER_EIP (vendor_amd) */
 static struct wt_msrs msr_seen[RP_MAX_VCPUS];
 static struct rp_vcpu_ctl ctl_buf;
 static unsigned ctl_vcpus; /* vCPUs read at the last check, in 64-bit mode */
+
+/* The guest's vCPUs run on this CPU's vendor (the root gives every VM
+ * the host's CPUID): on AMD and Hygon KVM keeps SYSENTER_EIP's low 32
+ * bits only. */
+static bool vendor_amd(void)
+{
+	uint32_t a = 0, b, c = 0, d;
+
+	__asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+	return wt_vendor_amd(b, c, d);
+}
 
 static __attribute__((noreturn)) void wtl_fail(const char *what, const char *detail)
 {
@@ -383,6 +395,7 @@ static void find_kernel(void)
 	logged_now = 0;
 	if (wt_anchors(wt_map_text(blob), blob->map_len, &anchors, &why))
 		return give_up("System.map", why);
+	sysenter_low32 = vendor_amd();
 	wt_layout_read(map_query, NULL, RP_MAX_CHILDREN, &base);
 	if (!locate(&base, false))
 		return;
@@ -706,16 +719,21 @@ static bool reg_check(struct reg_watch *w, const struct reg_kind *k, unsigned i,
 }
 
 /* vCPU i's other entries (msr_seen[i]) against the guest's reference,
- * CSTAR and SYSENTER_EIP against System.map where it names them. */
+ * CSTAR and SYSENTER_EIP against System.map where it names them: the
+ * compat entries, or (ia32 emulation off at boot) CSTAR the ignoring
+ * entry and SYSENTER_EIP 0. */
 static unsigned msrs_check(unsigned i)
 {
 	const struct wt_msrs *m = &msr_seen[i], *r = &msr_ref.v;
 	const unsigned d = wt_msrs_diff(&msr_ref, m);
 	const uint64_t cs_kva = anchors.compat_syscall + virt_slide;
 	const uint64_t se_kva = anchors.compat_sysenter + virt_slide;
-	const bool cs_map = !(virt_known && anchors.compat_syscall) || m->cstar == cs_kva;
+	const bool ia32_off = virt_known && anchors.compat_off &&
+			      m->cstar == anchors.compat_off + virt_slide;
+	const bool cs_map = !(virt_known && anchors.compat_syscall) || m->cstar == cs_kva || ia32_off;
 	const bool se_map = !(virt_known && anchors.compat_sysenter) ||
-			    wt_sysenter_is(m->sysenter_eip, se_kva);
+			    (ia32_off ? !m->sysenter_eip
+				      : wt_sysenter_is(m->sysenter_eip, se_kva, sysenter_low32));
 
 	if (!msr_ref.known)
 		return 0;

@@ -124,14 +124,22 @@ static void test_anchors_and_symbols(void **state)
 	assert_true(a.syscall == 0xffffffff81c00080ULL);
 	assert_true(a.compat_syscall == 0xffffffff81c01870ULL);
 	assert_true(a.compat_sysenter == 0xffffffff81c017b0ULL);
-	/* SYSENTER_EIP: the whole address, or its low half where the vCPU
-	 * keeps 32 bits (KVM on AMD), nothing else */
-	assert_true(wt_sysenter_is(0xffffffff81c017b0ULL, a.compat_sysenter));
-	assert_true(wt_sysenter_is(0x81c017b0ULL, a.compat_sysenter));
-	assert_false(wt_sysenter_is(0x81c017b1ULL, a.compat_sysenter));
-	assert_false(wt_sysenter_is(0xffffffff81c017b1ULL, a.compat_sysenter));
-	assert_false(wt_sysenter_is(0xfffffeff81c017b0ULL, a.compat_sysenter)); /* a high bit off */
-	assert_false(wt_sysenter_is(0, a.compat_sysenter));
+	assert_true(a.compat_off == 0);
+	/* SYSENTER_EIP: the whole address on Intel; its low half where the
+	 * vCPU keeps 32 bits (KVM on AMD), and only there: on Intel the
+	 * truncated address is a user-space one a rootkit can map */
+	assert_true(wt_sysenter_is(0xffffffff81c017b0ULL, a.compat_sysenter, false));
+	assert_false(wt_sysenter_is(0x81c017b0ULL, a.compat_sysenter, false));
+	assert_true(wt_sysenter_is(0x81c017b0ULL, a.compat_sysenter, true));
+	assert_false(wt_sysenter_is(0xffffffff81c017b0ULL, a.compat_sysenter, true));
+	assert_false(wt_sysenter_is(0x81c017b1ULL, a.compat_sysenter, true));
+	assert_false(wt_sysenter_is(0xffffffff81c017b1ULL, a.compat_sysenter, false));
+	assert_false(wt_sysenter_is(0xfffffeff81c017b0ULL, a.compat_sysenter, false));
+	assert_false(wt_sysenter_is(0, a.compat_sysenter, true));
+	/* CPUID leaf 0's vendors: AMD and Hygon keep 32 bits, Intel all 64 */
+	assert_true(wt_vendor_amd(0x68747541, 0x444d4163, 0x69746e65));	 /* AuthenticAMD */
+	assert_true(wt_vendor_amd(0x6f677948, 0x656e6975, 0x6e65476e));	 /* HygonGenuine */
+	assert_false(wt_vendor_amd(0x756e6547, 0x6c65746e, 0x49656e69)); /* GenuineIntel */
 	assert_true(wt_symbol(small_map, strlen(small_map), KTEXT + 0x1010, &name, &nl, &at));
 	assert_int_equal(nl, 8);
 	assert_memory_equal(name, "do_thing", 8); /* not the absolute symbol at the same address */
@@ -155,6 +163,16 @@ static void test_anchors_and_symbols(void **state)
 	memcpy(strstr(bad, "entry_SYSCALL_64"), "entry_SYSCALL_65", 16);
 	assert_int_equal(wt_anchors(bad, strlen(bad), &a, &why), 0);
 	assert_true(a.syscall == 0);
+	/* ia32 emulation that may be off at boot: the entry CSTAR then holds,
+	 * by either of its names */
+	for (unsigned k = 0; k < 2; k++) {
+		char off_map[sizeof(small_map) + 64];
+
+		snprintf(off_map, sizeof(off_map), "%s\nffffffff81c01900 T %s\n", small_map,
+			 k ? "ignore_sysret" : "entry_SYSCALL32_ignore");
+		assert_int_equal(wt_anchors(off_map, strlen(off_map), &a, &why), 0);
+		assert_true(a.compat_off == 0xffffffff81c01900ULL && a.compat_sysenter);
+	}
 	/* a compat entry outside text, or absent (no ia32 emulation): unchecked */
 	memcpy(bad, small_map, sizeof(bad));
 	memcpy(strstr(bad, "ffffffff81c01870 T entry"), "ffffffff82c01870", 16);
