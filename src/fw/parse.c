@@ -115,13 +115,7 @@ bool fw_l4_seed_ok(const uint8_t *frame, size_t len, const struct fw_pkt *p)
 /* The Internet checksum of b[0 .. n) (n even here: an IPv4 header). */
 static uint16_t csum(const uint8_t *b, size_t n)
 {
-	uint32_t s = 0;
-
-	for (size_t i = 0; i + 1 < n; i += 2)
-		s += be16(b + i);
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)~s;
+	return (uint16_t)~fold(sum16(b, n, 0));
 }
 
 /* IPv4 options: each either one byte (EOL, NOP) or a length >= 2 that fits

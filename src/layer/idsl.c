@@ -72,8 +72,8 @@
  *     (stream_lost), a TCP checksum its receiver refuses (stream_csum:
  *     never on the stream, in either mode) is dropped; in ids mode they
  *     are counted and scanned as packets (with the tail where there is
- *     one). A flow's protocol is
- *     decided by its direction's first new bytes, not by a stale segment.
+ *     one). A flow's protocol is decided by its direction's first new
+ *     bytes, not by a stale segment.
  * 10. A DNS rule (every content and pcre of it in a query name's buffers)
  *     sees only the names src/ids/app.c parsed from a UDP datagram to or
  *     from port 53 (a query: not a response; with the flow table, sent by
