@@ -110,12 +110,10 @@ int wt_anchors(const char *map, uint64_t len, struct wt_anchors *a, const char *
 	static const char *const names[] = {
 	    "_text",	    "_etext",	    "__start_rodata",	    "__end_rodata",
 	    "linux_banner", "init_top_pgt", "idt_table",	    "entry_SYSCALL_64",
-	    "entry_SYSCALL_compat", "entry_SYSENTER_compat", "entry_SYSCALL32_ignore",
-	    "ignore_sysret"};
+	    "entry_SYSCALL_compat", "entry_SYSENTER_compat", "entry_SYSCALL32_ignore"};
 	uint64_t *slot[] = {&a->text,	 &a->etext,   &a->rodata,	  &a->erodata,
 			    &a->banner, &a->top_pgt, &a->idt,		  &a->syscall,
-			    &a->compat_syscall, &a->compat_sysenter, &a->compat_off,
-			    &a->compat_off};
+			    &a->compat_syscall, &a->compat_sysenter, &a->compat_off};
 	unsigned found = 0;
 	uint64_t off = 0;
 	struct sym_line s;
@@ -167,6 +165,21 @@ bool wt_vendor_amd(uint32_t ebx, uint32_t ecx, uint32_t edx)
 	/* "AuthenticAMD", "HygonGenuine": ebx, edx, ecx */
 	return (ebx == 0x68747541 && edx == 0x69746e65 && ecx == 0x444d4163) ||
 	       (ebx == 0x6f677948 && edx == 0x6e65476e && ecx == 0x656e6975);
+}
+
+unsigned wt_compat_wrong(const struct wt_anchors *a, uint64_t slide, bool known,
+			 const struct wt_msrs *m, bool low32)
+{
+	const bool off = known && a->compat_off && m->cstar == a->compat_off + slide;
+	unsigned wrong = 0;
+
+	if (known && a->compat_syscall && !off && m->cstar != a->compat_syscall + slide)
+		wrong |= WT_MSR_CSTAR;
+	if (known && a->compat_sysenter &&
+	    !(off ? !m->sysenter_eip && !m->sysenter_cs
+		  : wt_sysenter_is(m->sysenter_eip, a->compat_sysenter + slide, low32)))
+		wrong |= WT_MSR_SYSENTER;
+	return wrong;
 }
 
 static bool symbol_type(char t)

@@ -84,9 +84,10 @@ struct wt_anchors {
 	 * and SYSENTER_EIP hold in a kernel with ia32 emulation; 0 when the
 	 * map lacks them (a kernel without it) */
 	uint64_t compat_syscall, compat_sysenter;
-	/* entry_SYSCALL32_ignore (ignore_sysret before 6.7), in text: what
-	 * CSTAR holds where ia32 emulation is off at boot (ia32_emulation=0:
-	 * SYSENTER_EIP 0); 0 when absent */
+	/* entry_SYSCALL32_ignore, in text: what CSTAR holds where ia32
+	 * emulation is off at boot (ia32_emulation=0, 6.7 on: SYSENTER_EIP
+	 * and SYSENTER_CS 0); 0 when absent (before 6.7 no kernel has it
+	 * beside the compat entries) */
 	uint64_t compat_off;
 };
 
@@ -187,6 +188,17 @@ bool wt_sysenter_is(uint64_t v, uint64_t kva, bool low32);
 /* Whether the CPU's vendor (CPUID leaf 0) is one whose SYSENTER_EIP a
  * 64-bit guest holds in 32 bits under KVM (AMD, Hygon). */
 bool wt_vendor_amd(uint32_t ebx, uint32_t ecx, uint32_t edx);
+/*
+ * The registers of m that are not what System.map says (WT_MSR_CSTAR,
+ * WT_MSR_SYSENTER), with a's compat entries at slide (known: the virtual
+ * base is): CSTAR entry_SYSCALL_compat and SYSENTER_EIP
+ * entry_SYSENTER_compat (wt_sysenter_is, low32), or, ia32 emulation off
+ * at boot, CSTAR entry_SYSCALL32_ignore with SYSENTER_EIP and SYSENTER_CS
+ * 0 (what the kernel writes then: a CS still the kernel's would have a
+ * sysenter enter ring 0 at address 0). 0 for what the map does not name.
+ */
+unsigned wt_compat_wrong(const struct wt_anchors *a, uint64_t slide, bool known,
+			 const struct wt_msrs *m, bool low32);
 
 /* The registers of seen that are not ref's (WT_MSR_* bits); 0 while ref
  * is unknown. */

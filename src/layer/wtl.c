@@ -218,6 +218,7 @@ void wtl_start(int64_t vm, const uint8_t *child_base, uint64_t child_size)
 	child_vm = vm;
 	copy = (uint8_t *)(uintptr_t)align_up(gpa_of(child_base) + child_size, BIG_PAGE);
 	work_end = (uint8_t *)(uintptr_t)own.mem_size;
+	sysenter_low32 = vendor_amd(); /* the CPU's: once */
 	if (hc5(RP_HC_TIMER, blob->interval_ms * 1000000ULL, 0, 0, 0, 0) < 0)
 		wtl_fail("RP_HC_TIMER refused", NULL);
 	line_str(&l, "watch: System.map of ");
@@ -395,7 +396,6 @@ static void find_kernel(void)
 	logged_now = 0;
 	if (wt_anchors(wt_map_text(blob), blob->map_len, &anchors, &why))
 		return give_up("System.map", why);
-	sysenter_low32 = vendor_amd();
 	wt_layout_read(map_query, NULL, RP_MAX_CHILDREN, &base);
 	if (!locate(&base, false))
 		return;
@@ -726,14 +726,10 @@ static unsigned msrs_check(unsigned i)
 {
 	const struct wt_msrs *m = &msr_seen[i], *r = &msr_ref.v;
 	const unsigned d = wt_msrs_diff(&msr_ref, m);
+	const unsigned w = wt_compat_wrong(&anchors, virt_slide, virt_known, m, sysenter_low32);
 	const uint64_t cs_kva = anchors.compat_syscall + virt_slide;
 	const uint64_t se_kva = anchors.compat_sysenter + virt_slide;
-	const bool ia32_off = virt_known && anchors.compat_off &&
-			      m->cstar == anchors.compat_off + virt_slide;
-	const bool cs_map = !(virt_known && anchors.compat_syscall) || m->cstar == cs_kva || ia32_off;
-	const bool se_map = !(virt_known && anchors.compat_sysenter) ||
-			    (ia32_off ? !m->sysenter_eip
-				      : wt_sysenter_is(m->sysenter_eip, se_kva, sysenter_low32));
+	const bool cs_map = !(w & WT_MSR_CSTAR), se_map = !(w & WT_MSR_SYSENTER);
 
 	if (!msr_ref.known)
 		return 0;

@@ -165,13 +165,34 @@ static void test_anchors_and_symbols(void **state)
 	assert_true(a.syscall == 0);
 	/* ia32 emulation that may be off at boot: the entry CSTAR then holds,
 	 * by either of its names */
-	for (unsigned k = 0; k < 2; k++) {
+	{
 		char off_map[sizeof(small_map) + 64];
+		const uint64_t slide = 0x1000000;
+		struct wt_msrs m = {.cstar = 0xffffffff82c01870ULL,
+				    .sysenter_cs = 0x10,
+				    .sysenter_eip = 0xffffffff82c017b0ULL};
 
-		snprintf(off_map, sizeof(off_map), "%s\nffffffff81c01900 T %s\n", small_map,
-			 k ? "ignore_sysret" : "entry_SYSCALL32_ignore");
+		snprintf(off_map, sizeof(off_map), "%s\nffffffff81c01900 T entry_SYSCALL32_ignore\n",
+			 small_map);
 		assert_int_equal(wt_anchors(off_map, strlen(off_map), &a, &why), 0);
 		assert_true(a.compat_off == 0xffffffff81c01900ULL && a.compat_sysenter);
+		/* the compat entries, KASLR-shifted: right; the 32-bit form only with low32 */
+		assert_int_equal(wt_compat_wrong(&a, slide, true, &m, false), 0);
+		assert_int_equal(wt_compat_wrong(&a, slide, false, &m, false), 0); /* no base */
+		m.sysenter_eip = 0x82c017b0ULL;
+		assert_int_equal(wt_compat_wrong(&a, slide, true, &m, false), WT_MSR_SYSENTER);
+		assert_int_equal(wt_compat_wrong(&a, slide, true, &m, true), 0);
+		m.cstar += 8;
+		assert_int_equal(wt_compat_wrong(&a, slide, true, &m, true), WT_MSR_CSTAR);
+		/* ia32 off at boot: CSTAR the ignoring entry, SYSENTER_EIP and CS 0;
+		 * a CS still the kernel's would enter ring 0 at 0: wrong */
+		m = (struct wt_msrs){.cstar = 0xffffffff82c01900ULL};
+		assert_int_equal(wt_compat_wrong(&a, slide, true, &m, false), 0);
+		m.sysenter_cs = 0x10;
+		assert_int_equal(wt_compat_wrong(&a, slide, true, &m, false), WT_MSR_SYSENTER);
+		m.sysenter_cs = 0;
+		m.sysenter_eip = 0xffffffff82c017b0ULL;
+		assert_int_equal(wt_compat_wrong(&a, slide, true, &m, false), WT_MSR_SYSENTER);
 	}
 	/* a compat entry outside text, or absent (no ia32 emulation): unchecked */
 	memcpy(bad, small_map, sizeof(bad));
