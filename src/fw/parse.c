@@ -108,7 +108,9 @@ bool fw_l4_seed_ok(const uint8_t *frame, size_t len, const struct fw_pkt *p)
 	if (!l4_whole(len, p))
 		return false;
 	field = be16(frame + p->l4_off + (p->proto == 6 ? 16 : 6));
-	/* equal in ones' complement (0 and 0xffff alike): field - seed is zero */
+	/* field - seed folds to all ones: the field is the seed (for a seed of
+	 * 0xffff, as Linux writes it, a field of 0 is refused: stricter than
+	 * ones' complement needs, never looser) */
 	return fold((uint64_t)field + (uint16_t)~fold(pseudo(p))) == 0xffff;
 }
 
