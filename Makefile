@@ -19,7 +19,7 @@ FREE    := -ffreestanding -nostdinc
 GCCFREE := -fno-tree-loop-distribute-patterns
 ROOTDEF := -D_GNU_SOURCE
 
-FREE_SRC := $(wildcard src/lib/*.c src/virtio/*.c src/boot/*.c src/fw/*.c) src/ids/blob.c src/ids/flow.c src/ids/walk.c src/ids/thr.c src/ids/http.c src/ids/stream.c src/ids/seg.c src/ids/app.c
+FREE_SRC := $(wildcard src/lib/*.c src/virtio/*.c src/boot/*.c src/fw/*.c) src/ids/blob.c src/ids/flow.c src/ids/walk.c src/ids/thr.c src/ids/http.c src/ids/stream.c src/ids/seg.c src/ids/app.c src/ids/hdronly.c
 ROOT_SRC := $(filter-out src/root/main.c,$(wildcard src/root/*.c))
 LIBS     := -ljansson -lseccomp -lpthread
 
@@ -84,7 +84,7 @@ $(B)/test/rampart-policy: $(B)/rampart-policy
 # The root never links it: `rampart firewall` executes it.
 POLICY_SRC := $(wildcard tools/policy/*.c)
 POLICY_LIB := $(filter-out tools/policy/main.c,$(POLICY_SRC))
-FW_SRC   := $(wildcard src/fw/*.c) src/lib/rt.c src/lib/sha256.c src/ids/blob.c src/ids/flow.c src/ids/walk.c src/ids/thr.c src/ids/http.c src/ids/stream.c src/ids/seg.c src/ids/app.c
+FW_SRC   := $(wildcard src/fw/*.c) src/lib/rt.c src/lib/sha256.c src/ids/blob.c src/ids/flow.c src/ids/walk.c src/ids/thr.c src/ids/http.c src/ids/stream.c src/ids/seg.c src/ids/app.c src/ids/hdronly.c
 
 $(B)/obj/tools/%.o: tools/%.c
 	@mkdir -p $(dir $@)

@@ -5,7 +5,8 @@
  *
  * Invariants: a blob that passes has every table inside it, at an aligned
  * offset, without overlap with the header; every rule has 1 to
- * IDS_BLOB_CONTENTS_MAX contents, its address lists (at most
+ * IDS_BLOB_CONTENTS_MAX contents, or none (a header-only rule: then no
+ * item, no pcre, no bsize, no app-layer flag), its address lists (at most
  * IDS_BLOB_ADDRS_MAX a side, each entry of family 4 or 6 with a prefix
  * within it) and port lists (at most IDS_BLOB_PORTS_MAX ranges a side,
  * lo <= hi) inside their tables, only known flow bits, flowbits
@@ -33,6 +34,12 @@
  * grouped by buffer in increasing order with its pattern's item in the
  * pattern's buffer, a relative pcre in the buffer of the content before
  * it.
+ * The header-only rules' index (at most IDS_BLOB_HIX_MAX entries) names
+ * header-only rules only, each entry of side 0 or 1, family 4 or 6, a
+ * prefix within it and no bit set past it, in the index's order
+ * (ids_blob_hix_cmp), so that a binary search finds every entry; the
+ * every-frame list names header-only rules only, in increasing order. A
+ * blob without databases has header-only rules.
  * The Hyperscan database is checked by Hyperscan itself
  * (hs_deserialize_database_at: magic, version, platform, CRC), the PCRE2
  * codes' header by pcre2_serialize_decode.
@@ -49,6 +56,54 @@ _Static_assert(sizeof(struct ids_blob_item) == 32, "ids blob item layout changed
 _Static_assert(sizeof(struct ids_blob_addr) == 20, "ids blob addr layout changed");
 _Static_assert(sizeof(struct ids_blob_fb) == 20, "ids blob flowbits layout changed");
 _Static_assert(sizeof(struct ids_blob_pattern) == 8, "ids blob pattern layout changed");
+_Static_assert(sizeof(struct ids_blob_hix) == 24, "ids blob index layout changed");
+
+int ids_blob_hix_cmp(const struct ids_blob_hix *x, const struct ids_blob_hix *y)
+{
+	int c;
+
+	if (x->side != y->side)
+		return x->side < y->side ? -1 : 1;
+	if (x->af != y->af)
+		return x->af < y->af ? -1 : 1;
+	if (x->bits != y->bits)
+		return x->bits < y->bits ? -1 : 1;
+	c = rt_memcmp(x->a, y->a, sizeof(x->a));
+	if (c)
+		return c < 0 ? -1 : 1;
+	return x->rule < y->rule ? -1 : x->rule > y->rule;
+}
+
+/* Whether a[] has no bit set past its first `bits`. */
+static bool prefix_clean(const uint8_t a[16], unsigned bits)
+{
+	for (unsigned i = 0; i < 16; i++) {
+		unsigned keep = bits >= 8 * (i + 1) ? 8 : bits > 8 * i ? bits - 8 * i : 0;
+
+		if (a[i] & (uint8_t)~(0xff00u >> keep))
+			return false;
+	}
+	return true;
+}
+
+/* The index and the every-frame list of checked rules r (h's): 0, or -1. */
+static int hdr_only_ok(const struct ids_blob_hdr *h, const struct ids_blob_rule *r)
+{
+	const struct ids_blob_hix *x =
+		(const struct ids_blob_hix *)((const uint8_t *)h + h->hix_off);
+	const uint32_t *all = (const uint32_t *)((const uint8_t *)h + h->hall_off);
+
+	for (uint32_t i = 0; i < h->nhix; i++)
+		if (x[i].rule >= h->nrules || r[x[i].rule].ncontents || x[i].side > 1 ||
+		    (x[i].af != 4 && x[i].af != 6) || x[i].bits > (x[i].af == 4 ? 32 : 128) ||
+		    x[i].pad || !prefix_clean(x[i].a, x[i].bits) ||
+		    (i && ids_blob_hix_cmp(&x[i - 1], &x[i]) > 0))
+			return -1;
+	for (uint32_t i = 0; i < h->nhall; i++)
+		if (all[i] >= h->nrules || r[all[i]].ncontents || (i && all[i] <= all[i - 1]))
+			return -1;
+	return 0;
+}
 
 /* Buffer b for rule r: known; the payload in a rule that is not an
  * app-layer rule, an HTTP request's buffer in an HTTP rule, a DNS query
@@ -82,7 +137,7 @@ int ids_blob_check(const void *blob, uint64_t size, const char **why)
 	const struct ids_blob_port *pt;
 	const struct ids_blob_fb *fb;
 	const struct ids_blob_item *it;
-	uint64_t want_fb = 0, want = 0, want_pcre = 0, want_items = 0, dbs = 0;
+	uint64_t want_fb = 0, want = 0, want_pcre = 0, want_items = 0, dbs = 0, hdr_only = 0;
 
 	*why = "too small for its header";
 	if (size < sizeof(*h) || ((uintptr_t)blob & 7))
@@ -107,6 +162,9 @@ int ids_blob_check(const void *blob, uint64_t size, const char **why)
 	    h->nitems > (uint64_t)h->nrules * IDS_BLOB_CONTENTS_MAX ||
 	    !table_ok(h, h->item_off, h->nitems, sizeof(*it)) ||
 	    h->bytes_size > IDS_BLOB_BYTES_MAX || !table_ok(h, h->bytes_off, h->bytes_size, 1) ||
+	    h->nhix > IDS_BLOB_HIX_MAX ||
+	    !table_ok(h, h->hix_off, h->nhix, sizeof(struct ids_blob_hix)) ||
+	    h->nhall > h->nrules || !table_ok(h, h->hall_off, h->nhall, sizeof(uint32_t)) ||
 	    (h->npcre ? !h->pcre_code_size || h->pcre_code_size > IDS_BLOB_PCRE_MAX ||
 			    !table_ok(h, h->pcre_code_off, h->pcre_code_size, 1)
 		      : h->pcre_code_size || h->pcre_code_off))
@@ -119,7 +177,7 @@ int ids_blob_check(const void *blob, uint64_t size, const char **why)
 			return -1;
 		dbs += d->size;
 	}
-	if (!dbs || dbs > IDS_BLOB_DB_MAX)
+	if (dbs > IDS_BLOB_DB_MAX)
 		return -1;
 	r = (const struct ids_blob_rule *)((const uint8_t *)blob + h->rule_off);
 	p = (const struct ids_blob_pattern *)((const uint8_t *)blob + h->pattern_off);
@@ -145,7 +203,9 @@ int ids_blob_check(const void *blob, uint64_t size, const char **why)
 	}
 	*why = "a rule out of bounds (contents, addresses, ports, flow, action, protocol or msg)";
 	for (uint32_t i = 0; i < h->nrules; i++) {
-		if (!r[i].ncontents || r[i].ncontents > IDS_BLOB_CONTENTS_MAX ||
+		if (r[i].ncontents > IDS_BLOB_CONTENTS_MAX ||
+		    (!r[i].ncontents && (r[i].nitems || r[i].npcre || (r[i].flags & IDS_BLOB_APP) ||
+					 (r[i].fields & IDS_BLOB_F_BSIZE))) ||
 		    r[i].nsrc > IDS_BLOB_ADDRS_MAX || r[i].ndst > IDS_BLOB_ADDRS_MAX ||
 		    (uint64_t)r[i].src + r[i].nsrc > h->naddrs ||
 		    (uint64_t)r[i].dst + r[i].ndst > h->naddrs ||
@@ -176,10 +236,18 @@ int ids_blob_check(const void *blob, uint64_t size, const char **why)
 		    rt_strnlen(r[i].msg, IDS_BLOB_MSG_MAX) == IDS_BLOB_MSG_MAX)
 			return -1;
 		want += r[i].ncontents;
+		hdr_only += !r[i].ncontents;
 		want_items += r[i].nitems;
 		want_pcre += r[i].npcre;
 		want_fb += r[i].nfb;
 	}
+	*why = "no database and no header-only rule";
+	if (!dbs && !hdr_only)
+		return -1;
+	*why = "the header-only rules' index or every-frame list out of bounds, of another rule "
+	       "or out of order";
+	if (hdr_only_ok(h, r))
+		return -1;
 	*why = "the flowbits operations do not match the rules'";
 	if (want_fb != h->nfbs)
 		return -1;

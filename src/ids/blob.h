@@ -8,6 +8,7 @@
  *
  *   header | rules[nrules] | patterns[npatterns] | addrs[naddrs]
  *          | ports[nports] | fbs[nfbs] | items[nitems] | content bytes
+ *          | hix[nhix] | hall[nhall]
  *          | Hyperscan database | pcres[npcre] | PCRE2 codes
  *
  * Each pattern is one positive `content` of one rule; a rule is a
@@ -26,7 +27,13 @@
  * (does not, when negated) the payload, or with `R` the payload after the
  * end of the match of the content before it (the walk's match in a walked
  * rule, else the first Hyperscan reported). A rule's threshold then says whether it alerts
- * and whether its drop applies (src/ids/thr.h). The database is
+ * and whether its drop applies (src/ids/thr.h). A rule without contents
+ * (a header-only rule: addresses, ports, flow, packet fields, flowbits,
+ * threshold; ET's IP reputation lists) is a candidate on every frame its
+ * address index names (hix[]: each of its positive entries on one side,
+ * the frame's address of that side masked to the entry's prefix and
+ * looked up) or, with no positive entry on either side, on every frame
+ * (hall[]); it is then confirmed as any other. The database is
  * Hyperscan's serialized form (hs_serialize_database) of every pattern,
  * compiled for the generic x86-64 platform (no AVX), pattern id = index in
  * patterns[]. The PCRE2 codes are pcre2_serialize_encode's bytes of every
@@ -40,7 +47,7 @@
 #include <stdint.h>
 
 #define IDS_BLOB_MAGIC 0x53444952u /* "RIDS" */
-#define IDS_BLOB_VERSION 7u
+#define IDS_BLOB_VERSION 8u
 /* Rules in one blob: the per-frame bookkeeping is one word per rule, and
  * ET's whole open set is about 40,000 rules. */
 #define IDS_BLOB_RULES_MAX 65536u
@@ -186,6 +193,8 @@ struct ids_blob_hdr {
 	uint32_t nfbs, fb_off; /* the flowbits operations, rule after rule */
 	uint32_t nitems, item_off; /* the walked contents, rule after rule */
 	uint32_t bytes_off, bytes_size; /* their bytes */
+	uint32_t nhix, hix_off; /* the header-only rules' address index */
+	uint32_t nhall, hall_off; /* the header-only rules on every frame */
 	/* One serialized Hyperscan database per buffer (enum ids_blob_buf),
 	 * each 8-byte aligned; size 0: no pattern in that buffer. Their sizes
 	 * together at most IDS_BLOB_DB_MAX. */
@@ -264,6 +273,21 @@ struct ids_blob_fb {
 	uint16_t bit[IDS_BLOB_FB_NAMES]; /* each < IDS_BLOB_FLOWBITS_MAX */
 };
 
+/* A header-only rule's entry in the address index: the frame's source
+ * (side 0) or destination (side 1) address, of family af, matches when
+ * its first `bits` bits are a[] (whose other bits are 0). Sorted by side,
+ * af, bits, a, rule: a frame looks up each (side, af, bits) run present
+ * once, by binary search. */
+struct ids_blob_hix {
+	uint32_t rule; /* index in rules[], a rule without contents */
+	uint8_t side, af, bits, pad;
+	uint8_t a[16];
+};
+/* Index entries (the positive addresses of header-only rules): ET's IP
+ * reputation rules have about 40,000; each costs 24 bytes of blob and
+ * nothing per frame (one binary search per prefix length present). */
+#define IDS_BLOB_HIX_MAX (1u << 20)
+
 /* Patterns are in rule order: rule i's contents follow rule i - 1's. */
 struct ids_blob_pattern {
 	uint32_t rule; /* index in rules[] */
@@ -286,6 +310,8 @@ struct ids_blob_pcre {
 /* 0 when blob[0 .. size) is a well-formed ids blob (blob.c), else -1 and
  * *why says what is wrong. blob must be 8-byte aligned. */
 int ids_blob_check(const void *blob, uint64_t size, const char **why);
+/* The index's order (struct ids_blob_hix): <0, 0, >0. */
+int ids_blob_hix_cmp(const struct ids_blob_hix *x, const struct ids_blob_hix *y);
 /* What of checked blob h needs the TSC's rate, so that the layer refuses
  * to start without one: "thresholds" (their clock), "pcres" (their
  * deadline, pcrert.h: the steps alone let a counted repeat run for about a

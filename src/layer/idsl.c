@@ -83,6 +83,14 @@
  *     a TCP segment from the client (no reassembly: the segment's own
  *     bytes; with the flow table, a flow whose first data was a TLS
  *     record, as the offline engine detects it).
+ * 11. A header-only rule (no content: addresses, ports, flow, packet
+ *     fields, flowbits, threshold) is a candidate on every IP frame the
+ *     blob's address index names for it (the frame's address of the
+ *     rule's indexed side, masked to each prefix length present, found by
+ *     binary search), or on every frame when no side of it has a positive
+ *     address; it is then confirmed like any rule, once per frame (not
+ *     again for a DNS query's further names), on the packet, not a
+ *     stream's window, as the offline engine does.
  */
 #include "layer/idsl.h"
 
@@ -90,6 +98,7 @@
 #include "ids/app.h"
 #include "ids/blob.h"
 #include "ids/flow.h"
+#include "ids/hdronly.h"
 #include "ids/hsrt.h"
 #include "ids/http.h"
 #include "ids/pcrert.h"
@@ -149,6 +158,8 @@ static const struct ids_blob_item *items; /* the walked contents */
 static const uint8_t *cbytes; /* their bytes */
 static uint32_t *item_first; /* per rule: the index of its first item */
 static uint32_t ends[IDS_BLOB_CONTENTS_MAX]; /* one walk's matches */
+/* The header-only rules' index (invariant 11, src/ids/hdronly.h). */
+static struct ids_hix hix;
 /* Thresholds (NULL: no rule has one), timed by our TSC clock. */
 static struct ids_thr *thr;
 static struct tsc_clock clk;
@@ -373,6 +384,18 @@ static int on_match(unsigned id, uint64_t to, void *ctx)
 	return 0;
 }
 
+/* Header-only rule ri a candidate, once a frame (its seen[] word, which no
+ * pattern of its touches). */
+static void hdr_cand(void *ctx, uint32_t ri)
+{
+	struct scan *s = ctx;
+
+	if (seen[ri] >> 8 == frame_no || s->ncand >= hdr->nrules)
+		return; /* ncand: cannot be, each rule once */
+	seen[ri] = frame_no << 8;
+	cand[s->ncand++] = ri;
+}
+
 /* Candidates into rule order (a heap sort: no recursion, no worst case). */
 static void sift(uint32_t *v, uint32_t at, uint32_t n)
 {
@@ -452,7 +475,7 @@ static int confirm(struct scan *s, uint64_t *bits)
 
 		/* in a stream's window, a payload rule that is not walked
 		 * needs a match in the new bytes (a walked one's walk asks) */
-		if (s->min_end && !r->nitems && !(r->flags & IDS_BLOB_APP) &&
+		if (s->min_end && r->ncontents && !r->nitems && !(r->flags & IDS_BLOB_APP) &&
 		    rule_new[ri] != frame_no)
 			continue;
 		/* a DNS rule that fired on an earlier name of this datagram */
@@ -764,6 +787,8 @@ static bool idsl_filter(const uint8_t *vhdr, const uint8_t *frame, uint32_t len,
 		st.dns_names += dnsq->n;
 	}
 	s.once = frame_no;
+	if (hix.nruns || hix.nall) /* invariant 11 */
+		ids_hix_find(&hix, &p, hdr_cand, &s);
 	r = scan_all(&s);
 	/* the query's further names, each alone with the DNS databases */
 	for (uint32_t q = 1; !r && !s.failed && q < dnsq->n; q++) {
@@ -885,6 +910,8 @@ void idsl_start(bool have_net)
 	fbs = (const struct ids_blob_fb *)(blob + hdr->fb_off);
 	items = (const struct ids_blob_item *)(blob + hdr->item_off);
 	cbytes = blob + hdr->bytes_off;
+	if (ids_hix_init(&hix, hdr))
+		idsl_fail("policy blob refused", "the header-only index has too many runs");
 	why = hsrt_init(arena, IDSL_ARENA);
 	if (why)
 		idsl_fail("Hyperscan's runtime did not start", why);
@@ -900,6 +927,7 @@ void idsl_start(bool have_net)
 	rt_memset(seen, 0, (uint64_t)hdr->nrules * sizeof(*seen));
 	rt_memset(pat_frame, 0, ((uint64_t)hdr->npatterns + 1) * sizeof(*pat_frame));
 	bool thresholds = false;
+	uint32_t nhdr_only = 0;
 	for (uint32_t i = 0, k = 0, f = 0, t = 0; i < hdr->nrules;
 	     k += rules[i].npcre, f += rules[i].nfb, t += rules[i++].nitems) {
 		pcre_first[i] = k;
@@ -911,6 +939,7 @@ void idsl_start(bool have_net)
 		dns_rules = dns_rules || (rules[i].flags & IDS_BLOB_DNS);
 		tls_rules = tls_rules || (rules[i].flags & IDS_BLOB_TLS);
 		ips = ips || rules[i].action == IDS_BLOB_DROP;
+		nhdr_only += !rules[i].ncontents;
 	}
 	/* payload contents: TCP is reassembled, through the flow table */
 	streams = hdr->dbs[IDS_BUF_PKT].size != 0;
@@ -965,7 +994,9 @@ void idsl_start(bool have_net)
 	line_dec(&l, hdr->npatterns);
 	line_str(&l, " patterns, ");
 	line_dec(&l, hdr->npcre);
-	line_str(&l, " pcres");
+	line_str(&l, " pcres, ");
+	line_dec(&l, nhdr_only);
+	line_str(&l, " header-only");
 	line_str(&l, track ? ", flow table" : "");
 	line_str(&l, streams ? (ips ? ", tcp streams (ips)" : ", tcp streams") : "");
 	line_str(&l, thr ? ", thresholds" : "");

@@ -178,7 +178,9 @@ fi
 # the guest's last drop markers may reach the layer after tapio's first
 # frames, which it sends once it has the guest's allowed ones) and
 # offline: sid by sid, the same alerts (isdataat too: one rule on each
-# alert marker, its negation on none).
+# alert marker, its negation on none; header-only rules, without a
+# content, found by the blob's address index or on every frame, with
+# thresholds: 1, 2, 2 alerts and one on an address never seen, none).
 why="" agree=""
 {
 	grep -E 'sid:10000(04|2[0-3]);' "$T/io.rules"
@@ -188,6 +190,10 @@ why="" agree=""
 	# there (each of the guest's alert markers to 5001), and so never "not"
 	echo 'alert udp any any -> any 5001 (msg:"ids test: isdataat"; content:"RAMPART-"; isdataat:900,relative; sid:1000024;)'
 	echo 'alert udp any any -> any 5001 (msg:"ids test: not isdataat"; content:"RAMPART-"; isdataat:!900,relative; sid:1000025;)'
+	echo 'alert udp 10.0.2.15 any -> 10.0.2.2 5002 (msg:"ids test: header only, hosts"; threshold:type limit, track by_src, count 1, seconds 3600; sid:1000050;)'
+	echo 'alert udp [10.0.2.0/24,!10.0.2.2] any -> any 5001 (msg:"ids test: header only, prefix"; threshold:type limit, track by_dst, count 2, seconds 3600; sid:1000051;)'
+	echo 'alert udp any any -> any 5001 (msg:"ids test: header only, every frame"; dsize:>1000; threshold:type threshold, track by_src, count 8, seconds 3600; sid:1000052;)'
+	echo 'alert ip 10.0.2.16 any -> any any (msg:"ids test: header only, never"; sid:1000053;)'
 } >"$T/walk.rules"
 n=ids4
 rm -f "$T/out.bin"
@@ -195,7 +201,7 @@ exchange $n "udp frag" --layers ids,io --layer-args $SECT,$SEND,$RECV,1 --disk "
 [ $rc = 0 ] && [ $trc = 0 ] || why="in-line: rampart exit $rc, tapio $trc ($(tail -1 "$T/tapio"))"
 tests/layers/ids/pcap.py "$T/disk.img" $SEND "$T/guest.pcap"
 "$R" ids --rules "$T/walk.rules" --pcap "$T/guest.pcap" --eve "$T/eve" --no-checksum-check 2>"$T/offline" || why="$why; offline mode: $(tail -1 "$T/offline")"
-for sid in 1000002 1000020 1000021 1000022 1000023 1000024 1000025; do
+for sid in 1000002 1000020 1000021 1000022 1000023 1000024 1000025 1000050 1000051 1000052 1000053; do
 	on=$(grep -c "\"signature_id\":$sid," "$T/eve")
 	in=$(grep -c "\"event\":\"ids_alert\",.*\"sid\":$sid,.*\"direction\":\"from_guest\"" "$T/$n")
 	[ "$on" = "$in" ] || why="$why; sid $sid: $on alerts offline, $in in-line"
@@ -203,6 +209,11 @@ for sid in 1000002 1000020 1000021 1000022 1000023 1000024 1000025; do
 done
 [ "$(grep -c '"signature_id":1000002,' "$T/eve")" = $((SEND / 2)) ] || why="$why; offline, the drop rule did not fire on the guest's $((SEND / 2)) drop markers"
 [ "$(grep -c '"signature_id":1000024,' "$T/eve")" = $((SEND / 4)) ] || why="$why; offline, the isdataat rule did not fire on the guest's $((SEND / 4)) alert markers to 5001"
+hdr=""
+for sc in 1000050:1 1000051:2 1000052:2 1000053:0; do
+	hdr="$hdr $(grep -c "\"event\":\"ids_alert\",.*\"sid\":${sc%:*}," "$T/$n")"
+done
+[ "$hdr" = " 1 2 2 0" ] || why="$why; header-only rules 1000050..53 fired$hdr times in-line, not 1 2 2 0"
 if [ -z "$why" ]; then
 	ok "the guest's frames in-line and through the offline mode: the same alerts, sid by sid (sid:count$agree)"
 else

@@ -15,6 +15,7 @@
 #include "fw_frames.h"
 #include "ids/blob.h"
 #include "ids/flow.h"
+#include "ids/hdronly.h"
 #include "ids/pcrert.h"
 #include "ids_blob.h"
 #include "ids_unit.h"
@@ -651,6 +652,158 @@ static void test_fields(void **state)
 	release();
 }
 
+/* ---- header-only rules ---------------------------------------------------- */
+
+static const char hdr_only_rules[] =
+	/* 0: a reputation list: IPv4 hosts, an IPv4 /24, an IPv6 host */
+	"alert ip [198.51.100.7,203.0.113.0/24,fd00::1] any -> $HOME_NET any (msg:\"rep\"; "
+	"threshold: type limit, track by_src, seconds 60, count 1; sid:10;)\n"
+	/* 1: indexed on its destination ($EXTERNAL_NET is negations alone) */
+	"alert tcp $EXTERNAL_NET any -> $HOME_NET 110 (msg:\"syn\"; flags:S,12; sid:11;)\n"
+	/* 2: no positive address: on every frame */
+	"alert udp any any -> any 9 (msg:\"all\"; sid:12;)\n"
+	/* 3: both ways: the narrower side's entries, on both sides */
+	"alert ip 192.0.2.9 any <> 10.0.0.0/8 any (msg:\"bi\"; sid:13;)\n"
+	/* 4: a content: not header-only */
+	"alert udp any any -> any any (msg:\"c\"; content:\"zz\"; sid:14;)\n"
+	/* 5: a negation inside a positive prefix */
+	"drop ip [198.18.0.0/15,!198.18.1.1] any -> any any (msg:\"neg\"; sid:15;)\n"
+	/* 6: a host and a wider prefix holding it */
+	"alert udp [172.16.5.5,172.16.0.0/12] any -> any any (msg:\"w\"; sid:16;)\n";
+
+static struct ids_hix ix;
+
+static void found_one(void *ctx, uint32_t rule)
+{
+	*(unsigned *)ctx |= 1u << rule;
+}
+
+/* The header-only rules the index names for p, a bit each. */
+static unsigned found(const struct fw_pkt *p)
+{
+	unsigned m = 0;
+
+	ids_hix_find(&ix, p, found_one, &m);
+	return m;
+}
+
+static void test_hdr_only(void **state)
+{
+	const struct ids_blob_hdr *h;
+	struct ids_blob_hix *x;
+	uint32_t *all;
+	const char *why;
+
+	assert_int_equal(compile(hdr_only_rules), 0);
+	assert_int_equal(out.nrules, 7);
+	assert_int_equal(out.nhdr, 6);
+	assert_int_equal(out.not_loaded, 0);
+	assert_int_equal(ids_blob_check(out.blob, out.len, &why), 0);
+	h = hh = out.blob;
+	hrule = (const void *)((const uint8_t *)out.blob + h->rule_off);
+	assert_int_equal(hrule[4].ncontents, 1);
+	assert_int_equal(hrule[0].ncontents, 0);
+	/* 0: 3 entries; 1: $HOME_NET's 3; 3: 1 each side; 5: 1; 6: 2 */
+	assert_int_equal(h->nhix, 3 + 3 + 2 + 1 + 2);
+	assert_int_equal(h->nhall, 1);
+	assert_int_equal(ids_hix_init(&ix, h), 0);
+	const unsigned all2 = 1u << 2, home1 = 1u << 1; /* every frame; to $HOME_NET */
+
+	/* the list's hosts and prefix, not their neighbours */
+	assert_int_equal(found(udp(IP(198, 51, 100, 7), IP(10, 0, 0, 1), 1, 2)), 1u << 0 | home1 | all2);
+	assert_int_equal(found(udp(IP(203, 0, 113, 200), IP(10, 0, 0, 1), 1, 2)), 1u << 0 | home1 | all2);
+	assert_int_equal(found(udp(IP(198, 51, 100, 8), IP(8, 8, 8, 8), 1, 2)), all2);
+	assert_int_equal(found(udp(IP(203, 0, 114, 1), IP(8, 8, 8, 8), 1, 2)), all2);
+	/* the every-frame rule */
+	assert_int_equal(found(udp(IP(1, 1, 1, 1), IP(8, 8, 8, 8), 1, 9)), all2);
+	/* the destination side: $HOME_NET */
+	assert_int_equal(found(tcp(IP(8, 8, 8, 8), IP(10, 1, 2, 3), 1, 110, 1, 0, 2, 0)), home1 | all2);
+	assert_true(takes(1, &pkt));
+	assert_true(ids_rule_fields_ok(&hrule[1], &pkt, true, 0));
+	/* both ways: 192.0.2.9 either side */
+	assert_int_equal(found(udp(IP(10, 0, 0, 5), IP(192, 0, 2, 9), 1, 2)), 1u << 3 | all2);
+	assert_true(takes(3, &pkt));
+	assert_int_equal(found(udp(IP(192, 0, 2, 9), IP(10, 0, 0, 5), 1, 2)), 1u << 3 | home1 | all2);
+	assert_true(takes(3, &pkt));
+	/* a negation: named by the index, refused by the rule's list */
+	assert_int_equal(found(udp(IP(198, 18, 1, 1), IP(8, 8, 8, 8), 1, 2)), 1u << 5 | all2);
+	assert_false(takes(5, &pkt));
+	assert_int_equal(found(udp(IP(198, 19, 255, 1), IP(8, 8, 8, 8), 1, 2)), 1u << 5 | all2);
+	assert_true(takes(5, &pkt));
+	/* a host inside a prefix of the same rule: named twice, counted once by
+	 * the caller; a host of the prefix alone: once */
+	assert_int_equal(found(udp(IP(172, 16, 5, 5), IP(8, 8, 8, 8), 1, 2)), 1u << 6 | all2);
+	assert_int_equal(found(udp(IP(172, 31, 0, 1), IP(8, 8, 8, 8), 1, 2)), 1u << 6 | all2);
+	/* IPv6: fd00::1 -> fd00::2 is named; $HOME_NET (IPv4) refuses it */
+	size_t n = ff_icmp6(frame, 0, 128, 0, 0, (const uint8_t *)"abcd", 4);
+	assert_false(fw_parse(frame, n, &pkt));
+	assert_int_equal(found(&pkt), 1u << 0 | all2);
+	assert_false(takes(0, &pkt));
+	n = ff_icmp6(frame, 1, 129, 0, 0, (const uint8_t *)"abcd", 4);
+	assert_false(fw_parse(frame, n, &pkt));
+	assert_int_equal(found(&pkt), all2);
+
+	/* Whatever the frame, every header-only rule whose header takes it is
+	 * named: addresses drawn near the lists' entries and prefixes. */
+	static const uint32_t pool[] = {
+		IP(198, 51, 100, 7), IP(198, 51, 100, 6), IP(203, 0, 113, 0), IP(203, 0, 113, 255),
+		IP(203, 0, 112, 255), IP(10, 0, 0, 1), IP(10, 255, 255, 255), IP(11, 0, 0, 0),
+		IP(172, 16, 0, 0), IP(172, 31, 255, 255), IP(172, 32, 0, 0), IP(172, 16, 5, 5),
+		IP(192, 168, 3, 4), IP(192, 169, 0, 0), IP(192, 0, 2, 9), IP(192, 0, 2, 8),
+		IP(198, 18, 1, 1), IP(198, 18, 0, 0), IP(198, 19, 255, 255), IP(198, 20, 0, 0),
+		IP(8, 8, 8, 8)};
+	const unsigned np = sizeof(pool) / sizeof(pool[0]);
+	srand(7);
+	for (unsigned t = 0; t < 20000; t++) {
+		uint32_t sa = pool[rand() % np], da = pool[rand() % np];
+		uint16_t sp = (uint16_t)(rand() % 3 ? rand() : 9), dp = (uint16_t)(rand() % 3 ? 110 : 9);
+		const struct fw_pkt *p = rand() % 2 ? udp(sa, da, sp, dp)
+						    : tcp(sa, da, sp, dp, 1, 0, 2, 0);
+		unsigned m = found(p);
+
+		for (unsigned i = 0; i < out.nrules; i++)
+			if (!hrule[i].ncontents && takes(i, p) && !(m & (1u << i)))
+				fail_msg("rule %u takes %08x -> %08x but is not named", i, sa, da);
+	}
+
+	/* The check: the index out of order, a bit past a prefix, an entry
+	 * naming a rule with contents, the every-frame list out of range. */
+	x = (struct ids_blob_hix *)((uint8_t *)out.blob + h->hix_off);
+	all = (uint32_t *)((uint8_t *)out.blob + h->hall_off);
+	struct ids_blob_hix t = x[0];
+	x[0] = x[1];
+	x[1] = t;
+	assert_int_equal(ids_blob_check(out.blob, out.len, &why), -1);
+	x[1] = x[0];
+	x[0] = t;
+	assert_int_equal(ids_blob_check(out.blob, out.len, &why), 0);
+	for (uint32_t i = 0; i < h->nhix; i++)
+		if (x[i].af == 4 && x[i].bits == 24) {
+			x[i].a[3] = 1; /* 203.0.113.1/24 */
+			assert_int_equal(ids_blob_check(out.blob, out.len, &why), -1);
+			x[i].a[3] = 0;
+		}
+	assert_int_equal(ids_blob_check(out.blob, out.len, &why), 0);
+	t = x[h->nhix - 1];
+	x[h->nhix - 1].rule = 4;
+	assert_int_equal(ids_blob_check(out.blob, out.len, &why), -1);
+	x[h->nhix - 1] = t;
+	all[0] = out.nrules;
+	assert_int_equal(ids_blob_check(out.blob, out.len, &why), -1);
+	all[0] = 2;
+	assert_int_equal(ids_blob_check(out.blob, out.len, &why), 0);
+	/* a header-only rule with an item or a pcre: refused */
+	((struct ids_blob_rule *)hrule)[2].npcre = 1;
+	assert_int_equal(ids_blob_check(out.blob, out.len, &why), -1);
+	release();
+
+	/* A file of header-only rules alone compiles: no database. */
+	assert_int_equal(compile("alert ip 192.0.2.1 any -> any any (msg:\"h\"; sid:1;)\n"), 0);
+	assert_int_equal(ids_blob_check(out.blob, out.len, &why), 0);
+	assert_int_equal(((const struct ids_blob_hdr *)out.blob)->dbs[IDS_BUF_PKT].size, 0);
+	release();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -662,6 +815,7 @@ int main(void)
 		cmocka_unit_test(test_flow), cmocka_unit_test(test_flow_desync), cmocka_unit_test(test_flow_reversal),
 		cmocka_unit_test(test_flowbits),
 		cmocka_unit_test(test_fields),
+		cmocka_unit_test(test_hdr_only),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

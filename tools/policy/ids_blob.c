@@ -293,7 +293,7 @@ static const char *not_inline(const struct ids_rule *r)
 	if (r->thr_type > THR_DETECTION)
 		return "threshold/detection_filter: a type not known in-line";
 	if (!r->nsm)
-		return "no content: the in-line layer matches contents only";
+		return NULL; /* header-only: addresses, ports, flow, fields, flowbits */
 	if (r->nsm > IDS_BLOB_CONTENTS_MAX)
 		return "more contents than the in-line limit";
 	unsigned ncontent = 0, nneg = 0, npcre = 0, nlen = 0;
@@ -600,9 +600,99 @@ static int flowbits_resolve(const struct ids_ruleset *rs, const char **why, int3
 	return 0;
 }
 
+/* How narrow address entry e is, the larger the narrower: its prefix in
+ * IPv4 bits (an IPv6 /128 counts as a /32, a /64 as a /16). */
+static unsigned narrowness(const struct ids_blob_addr *e)
+{
+	return e->af == 4 ? e->bits : e->bits / 4u;
+}
+
+/* The narrowness of list v[0 .. n)'s widest positive entry, or -1 when it
+ * has none (any, or negated entries only): a header-only rule is indexed
+ * on the side that names fewest frames. */
+static int side_narrowness(const struct ids_blob_addr *v, uint32_t n)
+{
+	int w = -1;
+
+	for (uint32_t i = 0; i < n; i++)
+		if (!v[i].neg && (w < 0 || narrowness(&v[i]) < (unsigned)w))
+			w = (int)narrowness(&v[i]);
+	return w;
+}
+
+/* A growing array of index entries. */
+struct hixes {
+	struct ids_blob_hix *v;
+	uint32_t n, cap;
+};
+
+static int hix_add(struct hixes *t, uint32_t rule, uint8_t side, const struct ids_blob_addr *e)
+{
+	if (t->n == t->cap) {
+		uint32_t cap = t->cap * 2 + 256;
+		struct ids_blob_hix *v = realloc(t->v, (size_t)cap * sizeof(*v));
+
+		if (!v)
+			return -1;
+		t->v = v;
+		t->cap = cap;
+	}
+	struct ids_blob_hix *x = &t->v[t->n++];
+
+	memset(x, 0, sizeof(*x));
+	x->rule = rule;
+	x->side = side;
+	x->af = e->af;
+	x->bits = e->bits;
+	for (unsigned i = 0; i < 16; i++) { /* the prefix alone */
+		unsigned keep = e->bits >= 8 * (i + 1) ? 8 : e->bits > 8 * i ? e->bits - 8 * i : 0;
+
+		x->a[i] = (uint8_t)(e->a[i] & (0xff00u >> keep));
+	}
+	return 0;
+}
+
+static int hix_order(const void *a, const void *b)
+{
+	return ids_blob_hix_cmp(a, b);
+}
+
+/* Header-only rule b (index ri; its lists already in at): its entries in
+ * the index, on the side whose widest positive entry is narrowest (both
+ * sides with `<>`: the list may be either address), or in the every-frame
+ * list when neither side has a positive entry. A frame matches a list
+ * only with one of its positive entries when it has one, so the index
+ * finds every frame the rule can match. */
+static int hdr_only_index(struct hixes *t, uint32_t *all, uint32_t *nall, const struct runs *at,
+			  const struct ids_blob_rule *b, uint32_t ri)
+{
+	const struct ids_blob_addr *sv = (const struct ids_blob_addr *)at->v + b->src;
+	const struct ids_blob_addr *dv = (const struct ids_blob_addr *)at->v + b->dst;
+	const int ws = b->nsrc ? side_narrowness(sv, b->nsrc) : -1;
+	const int wd = b->ndst ? side_narrowness(dv, b->ndst) : -1;
+	const bool use_src = ws >= 0 && ws >= wd;
+	const struct ids_blob_addr *v = use_src ? sv : dv;
+	const uint32_t n = use_src ? b->nsrc : b->ndst;
+
+	if (ws < 0 && wd < 0) {
+		all[(*nall)++] = ri;
+		return 0;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		if (v[i].neg)
+			continue;
+		if (hix_add(t, ri, use_src ? 0 : 1, &v[i]) ||
+		    (b->bidir && hix_add(t, ri, use_src ? 1 : 0, &v[i])))
+			return -1;
+	}
+	return 0;
+}
+
 int ids_blob_compile(const char *text, size_t len, const char *path, const char *const *vars,
 		     unsigned nvars, FILE *errf, struct ids_blob_out *out)
 {
+	struct hixes hix = {.v = NULL};
+	uint32_t *hall = NULL, nhall = 0;
 	struct reasons reasons = {.n = 0};
 	const char **whys = NULL;
 	int32_t *fbmap = NULL;
@@ -692,7 +782,8 @@ int ids_blob_compile(const char *text, size_t len, const char *path, const char 
 	bflags = calloc(maxp ? maxp : 1, sizeof(*bflags));
 	bidv = calloc(maxp ? maxp : 1, sizeof(*bidv));
 	bextp = calloc(maxp ? maxp : 1, sizeof(*bextp));
-	if (!rules || !pats || !exprs || !flags || !idv || !ext || !extp || !pcres || !codes ||
+	hall = calloc(rs.nrules ? rs.nrules : 1, sizeof(*hall));
+	if (!hall || !rules || !pats || !exprs || !flags || !idv || !ext || !extp || !pcres || !codes ||
 	    !items || !bytes || !bexprs || !bflags || !bidv || !bextp) {
 		fprintf(errf, "rampart-policy: %s: out of memory\n", path);
 		goto done;
@@ -891,8 +982,22 @@ int ids_blob_compile(const char *text, size_t len, const char *path, const char 
 			codes[npcre++] = m->re;
 			b->npcre++;
 		}
+		if (!r->nsm) { /* header-only: not_inline let it through */
+			if (hdr_only_index(&hix, hall, &nhall, &at, b, nrules)) {
+				fprintf(errf, "rampart-policy: %s: out of memory\n", path);
+				goto done;
+			}
+			out->nhdr++;
+		}
 		nrules++;
 	}
+	if (hix.n > IDS_BLOB_HIX_MAX) {
+		fprintf(errf, "rampart-policy: %s: the header-only rules name %u addresses, over the "
+			      "in-line limit (%u)\n", path, hix.n, IDS_BLOB_HIX_MAX);
+		goto done;
+	}
+	if (hix.n)
+		qsort(hix.v, hix.n, sizeof(*hix.v), hix_order);
 	if (out->not_loaded > IDS_ERRORS_SHOWN)
 		fprintf(errf, "rampart-policy: %u more rules not loaded in-line\n",
 			out->not_loaded - IDS_ERRORS_SHOWN);
@@ -957,7 +1062,8 @@ int ids_blob_compile(const char *text, size_t len, const char *path, const char 
 					 .nrules = nrules, .npatterns = npats,
 					 .not_loaded = out->not_loaded, .npcre = npcre,
 					 .naddrs = at.n, .nports = pt.n, .nfbs = nfbs,
-					 .nitems = nitems, .bytes_size = nbytes};
+					 .nitems = nitems, .bytes_size = nbytes,
+					 .nhix = hix.n, .nhall = nhall};
 		const char *why;
 		uint8_t *blob;
 
@@ -968,7 +1074,9 @@ int ids_blob_compile(const char *text, size_t len, const char *path, const char 
 		h.fb_off = align8(h.port_off + (uint64_t)pt.n * pt.each);
 		h.item_off = align8(h.fb_off + (uint64_t)nfbs * sizeof(*fbs));
 		h.bytes_off = align8(h.item_off + (uint64_t)nitems * sizeof(*items));
-		uint64_t end = align8(h.bytes_off + (uint64_t)nbytes);
+		h.hix_off = align8(h.bytes_off + (uint64_t)nbytes);
+		h.hall_off = align8(h.hix_off + (uint64_t)hix.n * sizeof(*hix.v));
+		uint64_t end = align8(h.hall_off + (uint64_t)nhall * sizeof(*hall));
 		for (unsigned buf = 0; buf < IDS_BLOB_BUFS; buf++)
 			if (ser_len[buf]) {
 				h.dbs[buf].off = (uint32_t)end;
@@ -996,6 +1104,10 @@ int ids_blob_compile(const char *text, size_t len, const char *path, const char 
 		memcpy(blob + h.fb_off, fbs, (size_t)nfbs * sizeof(*fbs));
 		memcpy(blob + h.item_off, items, (size_t)nitems * sizeof(*items));
 		memcpy(blob + h.bytes_off, bytes, nbytes);
+		if (hix.n)
+			memcpy(blob + h.hix_off, hix.v, (size_t)hix.n * sizeof(*hix.v));
+		if (nhall)
+			memcpy(blob + h.hall_off, hall, (size_t)nhall * sizeof(*hall));
 		for (unsigned buf = 0; buf < IDS_BLOB_BUFS; buf++)
 			if (ser_len[buf])
 				memcpy(blob + h.dbs[buf].off, ser[buf], ser_len[buf]);
@@ -1018,6 +1130,7 @@ int ids_blob_compile(const char *text, size_t len, const char *path, const char 
 		out->nports = pt.n;
 		out->nfbs = nfbs;
 		out->nitems = nitems;
+		out->nhix = hix.n;
 	}
 	rc = 0;
 done:
@@ -1045,6 +1158,8 @@ done:
 	free(fbs);
 	runs_free(&at);
 	runs_free(&pt);
+	free(hix.v);
+	free(hall);
 	pcre2_serialize_free(pser);
 	hs_free_database(db);
 	hs_free_compile_error(err);

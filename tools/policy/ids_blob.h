@@ -13,6 +13,7 @@ struct ids_blob_out {
 	uint32_t nrules, npatterns, not_loaded, db_size, npcre, naddrs, nports, nfbs, nitems;
 	uint32_t nhttp; /* HTTP rules (on a request's buffers) */
 	uint32_t ndns, ntls; /* DNS rules (dns.query), TLS rules (tls.sni) */
+	uint32_t nhdr, nhix; /* header-only rules, their address index's entries */
 };
 
 /*

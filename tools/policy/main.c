@@ -307,10 +307,10 @@ static int compile_child(struct compile_job *j)
 			write_all(j->cache_fd, j->out, o.blob, o.len);
 		fprintf(stderr, "%s: %u rules in-line (%u contents, %u pcres, %u addresses, %u port "
 				"ranges, %u flowbits operations, %u walked contents, %u HTTP rules, "
-				"%u DNS rules, %u TLS rules, database %u bytes, "
-				"blob %zu bytes), %u not loaded in-line\n",
+				"%u DNS rules, %u TLS rules, %u header-only rules (%u index entries), "
+				"database %u bytes, blob %zu bytes), %u not loaded in-line\n",
 			j->in, o.nrules, o.npatterns, o.npcre, o.naddrs, o.nports, o.nfbs, o.nitems,
-			o.nhttp, o.ndns, o.ntls, o.db_size, o.len, o.not_loaded);
+			o.nhttp, o.ndns, o.ntls, o.nhdr, o.nhix, o.db_size, o.len, o.not_loaded);
 		if (j->cache_fd >= 0)
 			printf("%s compiled\n", j->hex);
 		free(o.blob);

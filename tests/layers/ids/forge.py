@@ -15,12 +15,13 @@ import sys
 
 # magic version size nrules npatterns rule_off pattern_off not_loaded npcre
 # pcre_off pcre_code_off pcre_code_size naddrs addr_off nports port_off nfbs
-# fb_off nitems item_off bytes_off bytes_size, then each buffer's database
-# (off, size); the rules here are on the payload alone: its database, the
-# first, comes after the address, port, flowbits, walked contents' tables
-# and their bytes
-HDR = struct.Struct("<66I")
-DB = 22  # dbs[0].off; dbs[0].size is DB + 1
+# fb_off nitems item_off bytes_off bytes_size nhix hix_off nhall hall_off,
+# then each buffer's database (off, size); the rules here are on the
+# payload alone: its database, the first, comes after the address, port,
+# flowbits, walked contents' tables, their bytes and the header-only
+# rules' tables
+HDR = struct.Struct("<70I")
+DB = 26  # dbs[0].off; dbs[0].size is DB + 1
 
 
 def load(path):
