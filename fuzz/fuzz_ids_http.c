@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* libFuzzer: the ids layer's HTTP request parser (src/ids/http.c) on any
- * segment, then the walked HTTP rules of a blob compiled once
+/* libFuzzer: the ids layer's HTTP request and response parsers
+ * (src/ids/http.c) on any segment (the response parser's on the same
+ * bytes, and on them behind a status line and a chunked header, so that
+ * the dechunker sees them), then the walked HTTP rules of a blob compiled once
  * (tools/policy/ids_blob.c) over the buffers it made, as the layer walks
  * them (src/ids/walk.c): no crash, no read outside the segment or the
  * scratch, every buffer inside one of them. */
@@ -22,7 +24,10 @@ static const char rules[] =
 	"alert http any any -> any any (msg:\"c\"; flow:to_server; http.request_body; "
 	"content:\"body\"; content:\"!\"; distance:4; http.header.raw; content:\"fold\"; "
 	"http.header_names; content:\"|0d 0a|Host\"; nocase; content:\"Cookie\"; distance:0; "
-	"http.method; content:\"P\"; startswith; sid:3;)\n";
+	"http.method; content:\"P\"; startswith; sid:3;)\n"
+	"alert http any any -> any any (msg:\"d\"; flow:to_client; http.stat_code; content:\"2\"; "
+	"file.data; content:\"MZ\"; startswith; content:!\"PE\"; distance:0; http.server; "
+	"content:\"x\"; http.cookie; content:\"s\"; sid:4;)\n";
 
 static struct ids_blob_out out;
 static struct ids_http_scratch room;
@@ -33,11 +38,12 @@ static bool inside(const uint8_t *p, uint32_t n, const void *base, size_t size)
 	       (size_t)(p - (const uint8_t *)base) <= size - n;
 }
 
+static void walk_all(const struct ids_http *h);
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct ids_http h;
-	uint32_t ends[IDS_BLOB_CONTENTS_MAX];
 
 	if (!out.blob) {
 		FILE *devnull = fopen("/dev/null", "w");
@@ -48,12 +54,39 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (size > IDS_HTTP_SEG_MAX + 1)
 		return 0;
-	if (ids_http_parse(data, (uint32_t)size, &h, &room) == IDS_HTTP_NONE)
-		return 0;
-	for (unsigned b = 0; b < IDS_BLOB_BUFS; b++)
-		if (h.p[b] && !inside(h.p[b], h.len[b], data, size) &&
-		    !inside(h.p[b], h.len[b], &room, sizeof(room)))
-			abort();
+	static uint8_t chunked[IDS_HTTP_SEG_MAX + 1];
+	static const char head[] = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+	const size_t cn = size + sizeof(head) - 1 <= sizeof(chunked) ? size + sizeof(head) - 1 : 0;
+
+	if (cn) {
+		memcpy(chunked, head, sizeof(head) - 1);
+		memcpy(chunked + sizeof(head) - 1, data, size);
+	}
+	for (int pass = 0; pass < 3; pass++) {
+		const uint8_t *d = pass == 2 ? chunked : data;
+		const size_t n = pass == 2 ? cn : size;
+		enum ids_http_kind k = pass == 0 ? ids_http_parse(d, (uint32_t)n, &h, &room)
+						 : ids_http_parse_resp(d, (uint32_t)n, &h, &room);
+
+		if (pass == 2 && !cn)
+			break;
+		if (pass == 2 && cn <= IDS_HTTP_SEG_MAX && k != IDS_HTTP_RESPONSE)
+			abort(); /* a status line and a whole block: a response */
+		if (k == IDS_HTTP_NONE)
+			continue;
+		for (unsigned b = 0; b < IDS_BLOB_BUFS; b++)
+			if (h.p[b] && !inside(h.p[b], h.len[b], d, n) &&
+			    !inside(h.p[b], h.len[b], &room, sizeof(room)))
+				abort();
+		walk_all(&h);
+	}
+	return 0;
+}
+
+/* The blob's walked rules over h's buffers, as the layer walks them. */
+static void walk_all(const struct ids_http *h)
+{
+	uint32_t ends[IDS_BLOB_CONTENTS_MAX];
 	const struct ids_blob_hdr *hd = out.blob;
 	const struct ids_blob_rule *r = (const void *)((const uint8_t *)out.blob + hd->rule_off);
 	const struct ids_blob_item *it = (const void *)((const uint8_t *)out.blob + hd->item_off);
@@ -67,9 +100,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 			for (e = g + 1; e < r[i].nitems && it[at + e].buf == b; e++)
 				;
-			if (h.p[b])
-				ids_walk(it + at + g, e - g, bytes, h.p[b], h.len[b], 0, ends + g,
+			if (h->p[b])
+				ids_walk(it + at + g, e - g, bytes, h->p[b], h->len[b], 0, ends + g,
 					 &budget);
 		}
-	return 0;
 }

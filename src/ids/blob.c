@@ -28,7 +28,8 @@
  * set without a type. Buffers: every database (one per buffer) inside the
  * blob, their sizes together within IDS_BLOB_DB_MAX, at least one; every
  * pattern, item and pcre of a known buffer, the payload's in a rule that
- * is not an app-layer rule, an HTTP request's in an HTTP rule, a DNS query
+ * is not an app-layer rule, an HTTP request's in an HTTP rule (a
+ * response's in a response rule, which is an HTTP rule), a DNS query
  * name's in a DNS rule and the server name's in a TLS rule (one of the
  * three at most; an HTTP or TLS rule is TCP, a DNS rule UDP), a pattern's buffer one with a database, a walked rule's items
  * grouped by buffer in increasing order with its pattern's item in the
@@ -38,8 +39,12 @@
  * header-only rules only, each entry of side 0 or 1, family 4 or 6, a
  * prefix within it and no bit set past it, in the index's order
  * (ids_blob_hix_cmp), so that a binary search finds every entry; the
- * every-frame list names header-only rules only, in increasing order. A
- * blob without databases has header-only rules.
+ * every-frame list names header-only rules only, in increasing order; and
+ * they are exactly what the rules' own lists make them (ids_blob_hix_side:
+ * each header-only rule's positive entries of its indexed side, both
+ * sides with `<>`, or the rule in the every-frame list), so that a rule
+ * the layer counts is a rule it can find. A blob without databases has
+ * header-only rules.
  * The Hyperscan database is checked by Hyperscan itself
  * (hs_deserialize_database_at: magic, version, platform, CRC), the PCRE2
  * codes' header by pcre2_serialize_decode.
@@ -86,12 +91,78 @@ static bool prefix_clean(const uint8_t a[16], unsigned bits)
 	return true;
 }
 
-/* The index and the every-frame list of checked rules r (h's): 0, or -1. */
-static int hdr_only_ok(const struct ids_blob_hdr *h, const struct ids_blob_rule *r)
+void ids_blob_hix_key(struct ids_blob_hix *x, uint32_t rule, uint8_t side,
+		      const struct ids_blob_addr *e)
+{
+	rt_memset(x, 0, sizeof(*x));
+	x->rule = rule;
+	x->side = side;
+	x->af = e->af;
+	x->bits = e->bits;
+	for (unsigned i = 0; i < 16; i++) {
+		unsigned keep = e->bits >= 8 * (i + 1) ? 8 : e->bits > 8 * i ? e->bits - 8 * i : 0;
+
+		x->a[i] = (uint8_t)(e->a[i] & (0xff00u >> keep));
+	}
+}
+
+/* How narrow list v[0 .. n) is: its widest positive entry's prefix in
+ * IPv4 bits (an IPv6 /128 counts as a /32, a /64 as a /16), or -1 when it
+ * has no positive entry (any, or negated entries alone). */
+static int narrowness(const struct ids_blob_addr *v, uint32_t n)
+{
+	int w = -1;
+
+	for (uint32_t i = 0; i < n; i++) {
+		int e = v[i].af == 4 ? v[i].bits : v[i].bits / 4;
+
+		if (!v[i].neg && (w < 0 || e < w))
+			w = e;
+	}
+	return w;
+}
+
+int ids_blob_hix_side(const struct ids_blob_addr *addrs, const struct ids_blob_rule *r)
+{
+	const int ws = r->nsrc ? narrowness(addrs + r->src, r->nsrc) : -1;
+	const int wd = r->ndst ? narrowness(addrs + r->dst, r->ndst) : -1;
+
+	if (ws < 0 && wd < 0)
+		return 2;
+	return ws >= 0 && ws >= wd ? 0 : 1;
+}
+
+/* Whether sorted x[0 .. n) holds k exactly. */
+static bool hix_has(const struct ids_blob_hix *x, uint32_t n, const struct ids_blob_hix *k)
+{
+	uint32_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		int c = ids_blob_hix_cmp(&x[mid], k);
+
+		if (!c)
+			return true;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+/* The index and the every-frame list of checked rules r (h's, addresses
+ * a): each entry well-formed and in order, each header-only rule's own
+ * entries there (its indexed side's positive ones, masked, with its tag;
+ * both sides' tags with `<>`) or the rule in the every-frame list, and
+ * nothing more: 0, or -1. */
+static int hdr_only_ok(const struct ids_blob_hdr *h, const struct ids_blob_rule *r,
+		       const struct ids_blob_addr *a)
 {
 	const struct ids_blob_hix *x =
 		(const struct ids_blob_hix *)((const uint8_t *)h + h->hix_off);
 	const uint32_t *all = (const uint32_t *)((const uint8_t *)h + h->hall_off);
+	uint64_t want_hix = 0, want_all = 0;
 
 	for (uint32_t i = 0; i < h->nhix; i++)
 		if (x[i].rule >= h->nrules || r[x[i].rule].ncontents || x[i].side > 1 ||
@@ -102,11 +173,48 @@ static int hdr_only_ok(const struct ids_blob_hdr *h, const struct ids_blob_rule 
 	for (uint32_t i = 0; i < h->nhall; i++)
 		if (all[i] >= h->nrules || r[all[i]].ncontents || (i && all[i] <= all[i - 1]))
 			return -1;
-	return 0;
+	for (uint32_t i = 0; i < h->nrules; i++) {
+		const int side = r[i].ncontents ? -1 : ids_blob_hix_side(a, &r[i]);
+		const struct ids_blob_addr *v;
+		uint32_t n, lo = 0, hi = h->nhall;
+
+		if (side < 0)
+			continue;
+		if (side == 2) { /* in the every-frame list (sorted) */
+			while (lo < hi) {
+				uint32_t mid = lo + (hi - lo) / 2;
+
+				if (all[mid] < i)
+					lo = mid + 1;
+				else
+					hi = mid;
+			}
+			if (lo == h->nhall || all[lo] != i)
+				return -1;
+			want_all++;
+			continue;
+		}
+		v = a + (side ? r[i].dst : r[i].src);
+		n = side ? r[i].ndst : r[i].nsrc;
+		for (uint32_t k = 0; k < n; k++) {
+			struct ids_blob_hix key;
+
+			if (v[k].neg)
+				continue;
+			for (unsigned s = 0; s <= (r[i].bidir ? 1u : 0u); s++) {
+				ids_blob_hix_key(&key, i, (uint8_t)(s ? !side : side), &v[k]);
+				if (!hix_has(x, h->nhix, &key))
+					return -1;
+				want_hix++;
+			}
+		}
+	}
+	return want_hix == h->nhix && want_all == h->nhall ? 0 : -1;
 }
 
 /* Buffer b for rule r: known; the payload in a rule that is not an
- * app-layer rule, an HTTP request's buffer in an HTTP rule, a DNS query
+ * app-layer rule, an HTTP request's buffer in an HTTP rule (a response's
+ * in a response rule, IDS_BLOB_HTTP_TC), a DNS query
  * name's in a DNS rule, the server name's in a TLS rule. */
 static bool buf_ok(const struct ids_blob_hdr *h, const struct ids_blob_rule *r, uint8_t b)
 {
@@ -115,7 +223,9 @@ static bool buf_ok(const struct ids_blob_hdr *h, const struct ids_blob_rule *r, 
 		return false;
 	switch (r->flags & IDS_BLOB_APP) {
 	case 0: return b == IDS_BUF_PKT;
-	case IDS_BLOB_HTTP: return b > IDS_BUF_PKT && b <= IDS_BUF_START;
+	case IDS_BLOB_HTTP:
+		return (r->flags & IDS_BLOB_HTTP_TC) ? ids_blob_resp_buf(b)
+						     : b > IDS_BUF_PKT && b <= IDS_BUF_START;
 	case IDS_BLOB_DNS: return b == IDS_BUF_DNS_QUERY || b == IDS_BUF_DNS_QUERY_DOT;
 	case IDS_BLOB_TLS: return b == IDS_BUF_TLS_SNI || b == IDS_BUF_TLS_SNI_DOT;
 	}
@@ -213,7 +323,8 @@ int ids_blob_check(const void *blob, uint64_t size, const char **why)
 		    (uint64_t)r[i].sport + r[i].nsport > h->nports ||
 		    (uint64_t)r[i].dport + r[i].ndport > h->nports ||
 		    (r[i].flow & ~IDS_BLOB_FLOW_ALL) ||
-		    (r[i].flags & ~(IDS_BLOB_NOALERT | IDS_BLOB_APP)) ||
+		    (r[i].flags & ~(IDS_BLOB_NOALERT | IDS_BLOB_APP | IDS_BLOB_HTTP_TC)) ||
+		    ((r[i].flags & IDS_BLOB_HTTP_TC) && !(r[i].flags & IDS_BLOB_HTTP)) ||
 		    ((r[i].flags & (IDS_BLOB_HTTP | IDS_BLOB_TLS)) && r[i].proto != IDS_BLOB_TCP) ||
 		    ((r[i].flags & IDS_BLOB_DNS) && r[i].proto != IDS_BLOB_UDP) ||
 		    r[i].nfb > IDS_BLOB_FB_PER_RULE || (r[i].fields & ~IDS_BLOB_F_ALL) ||
@@ -244,9 +355,9 @@ int ids_blob_check(const void *blob, uint64_t size, const char **why)
 	*why = "no database and no header-only rule";
 	if (!dbs && !hdr_only)
 		return -1;
-	*why = "the header-only rules' index or every-frame list out of bounds, of another rule "
-	       "or out of order";
-	if (hdr_only_ok(h, r))
+	*why = "the header-only rules' index or every-frame list out of bounds, of another rule, "
+	       "out of order, or not each header-only rule's own addresses";
+	if (hdr_only_ok(h, r, a))
 		return -1;
 	*why = "the flowbits operations do not match the rules'";
 	if (want_fb != h->nfbs)

@@ -64,13 +64,14 @@
 /* The serialized databases, all buffers together: a layer deserializes
  * them into its own memory, beside the scratch space, in its arena
  * (IDSL_ARENA, src/layer/idsl.c), at about their serialized size. ET
- * Open's rules that load in-line with the HTTP request's buffers, the DNS
- * query names and the TLS server names take 6.5 MB (docs/ids.md; Snort
- * 3's community rules 1.4 MB), and its arena 8.1 MiB of the 10 with the
- * scratch, the per-rule words, the pcres' codes and the threshold table.
+ * Open's rules that load in-line with the HTTP requests' and responses'
+ * buffers, the DNS query names and the TLS server names take 7.5 MB
+ * (docs/ids.md; Snort 3's community rules 2.7 MB), and its arena about
+ * 11 MiB of the 16 with the scratch, the per-rule words, the pcres' codes
+ * and the threshold table.
  * A blob near every limit at once would not fit the arena: the layer then
  * refuses it at start (nothing crosses), never in part. */
-#define IDS_BLOB_DB_MAX (8u << 20)
+#define IDS_BLOB_DB_MAX (12u << 20)
 /* pcres per rule (a rule has at most 64 items, ids.h; ET's rules have a
  * few): each one the prefilter lets through is one pcre2_match. */
 #define IDS_BLOB_PCRES_MAX 8u
@@ -111,8 +112,24 @@ enum ids_blob_buf {
 	IDS_BUF_CONNECTION, IDS_BUF_CONTENT_LEN, IDS_BUF_HEADER_NAMES, IDS_BUF_HEADER,
 	IDS_BUF_HEADER_RAW, IDS_BUF_PROTOCOL, IDS_BUF_START,
 	IDS_BUF_DNS_QUERY, IDS_BUF_DNS_QUERY_DOT, IDS_BUF_TLS_SNI, IDS_BUF_TLS_SNI_DOT,
+	/* an HTTP/1 response's own (src/ids/http.h): its status code and
+	 * message, its status line, Server, Location, and its body
+	 * (file.data, http.response_body) */
+	IDS_BUF_STAT_CODE, IDS_BUF_STAT_MSG, IDS_BUF_RESP_LINE, IDS_BUF_SERVER, IDS_BUF_LOCATION,
+	IDS_BUF_FILE_DATA,
 	IDS_BLOB_BUFS
 };
+/* Whether buffer b is one of an HTTP response rule's (IDS_BLOB_HTTP_TC):
+ * the response's own, or one a request and a response both have (the
+ * cookie, which a response's Set-Cookie gives, the content type and
+ * length, Connection, the header block's buffers, the protocol). */
+static inline int ids_blob_resp_buf(unsigned b)
+{
+	return (b >= IDS_BUF_STAT_CODE && b <= IDS_BUF_FILE_DATA) || b == IDS_BUF_COOKIE ||
+	       b == IDS_BUF_CONTENT_TYPE || b == IDS_BUF_CONTENT_LEN || b == IDS_BUF_CONNECTION ||
+	       b == IDS_BUF_HEADER_NAMES || b == IDS_BUF_HEADER || b == IDS_BUF_HEADER_RAW ||
+	       b == IDS_BUF_PROTOCOL || b == IDS_BUF_START;
+}
 /* pcres[].after when the pcre is not relative. */
 #define IDS_BLOB_NONE 0xffffffffu
 
@@ -167,7 +184,10 @@ enum ids_blob_thr {
  * every one in the server name's (a TCP rule: it fires on a segment that
  * starts with a ClientHello). At most one of HTTP, DNS, TLS. */
 enum ids_blob_rule_flag {
-	IDS_BLOB_NOALERT = 1, IDS_BLOB_HTTP = 2, IDS_BLOB_DNS = 4, IDS_BLOB_TLS = 8
+	IDS_BLOB_NOALERT = 1, IDS_BLOB_HTTP = 2, IDS_BLOB_DNS = 4, IDS_BLOB_TLS = 8,
+	/* with HTTP: the rule is on a response's buffers (ids_blob_resp_buf),
+	 * from the server of a flow the layer saw opened */
+	IDS_BLOB_HTTP_TC = 16
 };
 /* The flags that make a rule an app-layer rule (no payload buffer). */
 #define IDS_BLOB_APP (IDS_BLOB_HTTP | IDS_BLOB_DNS | IDS_BLOB_TLS)
@@ -284,8 +304,10 @@ struct ids_blob_hix {
 	uint8_t a[16];
 };
 /* Index entries (the positive addresses of header-only rules): ET's IP
- * reputation rules have about 40,000; each costs 24 bytes of blob and
- * nothing per frame (one binary search per prefix length present). */
+ * reputation rules have about 18,000; each costs 24 bytes of blob. A
+ * frame costs one binary search per prefix length present and a header
+ * check per entry found (at most 17 on ET's: the rules' own lists decide,
+ * the operator's, never the guest's). */
 #define IDS_BLOB_HIX_MAX (1u << 20)
 
 /* Patterns are in rule order: rule i's contents follow rule i - 1's. */
@@ -312,6 +334,16 @@ struct ids_blob_pcre {
 int ids_blob_check(const void *blob, uint64_t size, const char **why);
 /* The index's order (struct ids_blob_hix): <0, 0, >0. */
 int ids_blob_hix_cmp(const struct ids_blob_hix *x, const struct ids_blob_hix *y);
+/* Which side of header-only rule r (its lists in addrs) is indexed: 0 its
+ * source list, 1 its destination list (the one whose widest positive entry
+ * is narrowest, the source on a tie), 2 none (no positive entry on either
+ * side: the rule is on every frame). A frame matches a list only through
+ * one of its positive entries when it has one, so the index finds every
+ * frame such a rule can match. */
+int ids_blob_hix_side(const struct ids_blob_addr *addrs, const struct ids_blob_rule *r);
+/* x: the index entry of rule's address entry e on side, its prefix alone. */
+void ids_blob_hix_key(struct ids_blob_hix *x, uint32_t rule, uint8_t side,
+		      const struct ids_blob_addr *e);
 /* What of checked blob h needs the TSC's rate, so that the layer refuses
  * to start without one: "thresholds" (their clock), "pcres" (their
  * deadline, pcrert.h: the steps alone let a counted repeat run for about a

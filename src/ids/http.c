@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * An HTTP/1.x request in one TCP segment (http.h), as the offline engine
- * parses a request's header block (tools/policy/ids_detect.c: is_http_req,
- * http_data, parse_headers, norm_uri, field, http_buf), so that a rule
- * matches the same bytes in-line and offline.
+ * An HTTP/1.x request or response in one TCP segment (http.h), as the
+ * offline engine parses a message's header block (tools/policy/ids_detect.c:
+ * is_http_req, http_data, parse_headers, norm_uri, field, http_buf), so
+ * that a rule matches the same bytes in-line and offline.
  *
  * Invariants:
  *  1. Every read is inside d[0 .. n) and every write inside the scratch,
@@ -15,7 +15,10 @@
  *     IDS_HTTP_HEADERS_MAX lines are parsed, the URI is normalized in two
  *     passes; no recursion, no allocation.
  *  3. Nothing is guessed: a buffer is present only when the bytes it names
- *     are in the segment (a partial request: its request line only).
+ *     are in the segment (a partial request: its request line only; a
+ *     partial response: nothing). A response's dechunked body is at most
+ *     the segment's bytes after its block (each chunk's bytes are copied
+ *     once, from the segment), in the scratch's body room.
  *
  * What it parses (the offline engine's semantics): a segment that starts,
  * after any CR and LF bytes (empty lines), with one of its methods and a
@@ -170,20 +173,32 @@ static void request_line(const uint8_t *d, uint32_t le, struct ids_http *h,
 }
 
 /* The named headers' buffers: the first header of each name. */
-static const struct {
+struct named {
 	const char *name;
 	uint8_t buf;
-} named[] = {
+};
+static const struct named req_named[] = {
 	{"host", IDS_BUF_HOST_RAW},	   {"user-agent", IDS_BUF_UA},
 	{"cookie", IDS_BUF_COOKIE},	   {"referer", IDS_BUF_REFERER},
 	{"accept", IDS_BUF_ACCEPT},	   {"accept-language", IDS_BUF_ACCEPT_LANG},
 	{"accept-encoding", IDS_BUF_ACCEPT_ENC}, {"connection", IDS_BUF_CONNECTION},
 	{"content-type", IDS_BUF_CONTENT_TYPE},	 {"content-length", IDS_BUF_CONTENT_LEN},
-};
+	{NULL, 0}};
+/* A response's: its Set-Cookie is the cookie buffer (the offline
+ * engine's http_buf). */
+static const struct named resp_named[] = {
+	{"set-cookie", IDS_BUF_COOKIE},		{"connection", IDS_BUF_CONNECTION},
+	{"content-type", IDS_BUF_CONTENT_TYPE}, {"content-length", IDS_BUF_CONTENT_LEN},
+	{"server", IDS_BUF_SERVER},		{"location", IDS_BUF_LOCATION},
+	{NULL, 0}};
 
-/* The header lines of block b[0 .. n) (its start line first). */
+/* The header lines of block b[0 .. n) (its start line first): named (the
+ * table of the message's side), http.header (without cookie, a
+ * request's, or set-cookie, a response's), http.header_names;
+ * Transfer-Encoding's and Content-Encoding's values. */
 static void headers(const uint8_t *b, uint32_t n, struct ids_http *h, struct ids_http_scratch *s,
-		    bool *te)
+		    const struct named *named, const char *cookie, const uint8_t **te,
+		    uint32_t *tel, const uint8_t **ce, uint32_t *cel)
 {
 	uint32_t i = 0, o = 0, on = 0;
 
@@ -217,18 +232,24 @@ static void headers(const uint8_t *b, uint32_t n, struct ids_http *h, struct ids
 		ve = e;
 		while (ve > v && (b[ve - 1] == ' ' || b[ve - 1] == '\t'))
 			ve--;
-		for (unsigned k = 0; k < sizeof(named) / sizeof(named[0]); k++)
+		for (unsigned k = 0; named[k].name; k++)
 			if (!h->p[named[k].buf] && ci_eq(b + st, nl, named[k].name))
 				set(h, named[k].buf, b + v, ve - v);
-		if (ci_eq(b + st, nl, "transfer-encoding"))
-			*te = true;
+		if (!*te && ci_eq(b + st, nl, "transfer-encoding")) {
+			*te = b + v;
+			*tel = ve - v;
+		}
+		if (!*ce && ci_eq(b + st, nl, "content-encoding")) {
+			*ce = b + v;
+			*cel = ve - v;
+		}
 		/* a line is at least nl + 1 bytes: the name and "\r\n" fit in
 		 * its room plus 2 (http.h) */
 		rt_memcpy(s->names + on, b + st, nl);
 		on += nl;
 		s->names[on++] = '\r';
 		s->names[on++] = '\n';
-		if (ci_eq(b + st, nl, "cookie"))
+		if (ci_eq(b + st, nl, cookie))
 			continue;
 		/* "Name: value\r\n": at most the line (>= nl + 1 + ve - v
 		 * bytes) and 3 */
@@ -247,12 +268,47 @@ static void headers(const uint8_t *b, uint32_t n, struct ids_http *h, struct ids
 	set(h, IDS_BUF_HEADER_NAMES, s->names, on);
 }
 
+/* The header block d[0 .. a) (ending in its empty line) as it is:
+ * http.start, and http.header.raw (past the start line's LF, without the
+ * empty line). */
+static void block(const uint8_t *d, uint32_t a, struct ids_http *h)
+{
+	uint32_t nl = (uint32_t)(find(d, '\n', a) - d) + 1; /* a LF ends the block */
+	const uint8_t *raw = d + nl;
+	uint32_t rl = a - nl;
+
+	set(h, IDS_BUF_START, d, a);
+	if (rl >= 2 && raw[rl - 1] == '\n')
+		rl -= raw[rl - 2] == '\r' ? 2 : 1;
+	set(h, IDS_BUF_HEADER_RAW, raw, rl);
+}
+
+/* Where the header block of d[0 .. n) ends: past its first empty line, a
+ * LF after a LF with or without a CR between (the offline engine's
+ * http_data); 0 when it does not end in d. */
+static uint32_t block_end(const uint8_t *d, uint32_t n)
+{
+	for (uint32_t i = 1; i < n; i++)
+		if (d[i] == '\n' && (d[i - 1] == '\n' || (i >= 2 && d[i - 1] == '\r' &&
+							  d[i - 2] == '\n')))
+			return i + 1;
+	return 0;
+}
+
+/* Whether v[0 .. n) holds w (w's length m). */
+static bool holds(const uint8_t *v, uint32_t n, const char *w, uint32_t m)
+{
+	for (uint32_t i = 0; i + m <= n; i++)
+		if (!rt_memcmp(v + i, w, m))
+			return true;
+	return false;
+}
+
 enum ids_http_kind ids_http_parse(const uint8_t *d, uint32_t n, struct ids_http *h,
 				  struct ids_http_scratch *s)
 {
-	uint32_t le = 0, a = 0, nl;
-	bool te = false;
-	const uint8_t *raw;
+	uint32_t le = 0, a = 0, tel = 0, cel = 0;
+	const uint8_t *te = NULL, *ce = NULL;
 
 	rt_memset(h, 0, sizeof(*h));
 	if (n > IDS_HTTP_SEG_MAX)
@@ -268,10 +324,7 @@ enum ids_http_kind ids_http_parse(const uint8_t *d, uint32_t n, struct ids_http 
 	 * without a CR between (http_data): nginx and Apache end the block at
 	 * "\n\r\n" too, and a block the server ends there was never ending
 	 * here, so that its headers and body were no buffers at all */
-	for (uint32_t i = 1; i < n && !a; i++)
-		if (d[i] == '\n' && (d[i - 1] == '\n' || (i >= 2 && d[i - 1] == '\r' &&
-							  d[i - 2] == '\n')))
-			a = i + 1;
+	a = block_end(d, n);
 	while (le < n && d[le] != '\r' && d[le] != '\n')
 		le++;
 	if (!a) {
@@ -282,18 +335,8 @@ enum ids_http_kind ids_http_parse(const uint8_t *d, uint32_t n, struct ids_http 
 	}
 	h->hlen = a;
 	request_line(d, le, h, s);
-	headers(d, a, h, s, &te);
-	set(h, IDS_BUF_START, d, a);
-	/* http.header.raw: past the start line's LF, without the empty line */
-	nl = (uint32_t)(find(d, '\n', a) - d) + 1; /* a LF ends the block */
-	raw = d + nl;
-	{
-		uint32_t rl = a - nl;
-
-		if (rl >= 2 && raw[rl - 1] == '\n')
-			rl -= raw[rl - 2] == '\r' ? 2 : 1;
-		set(h, IDS_BUF_HEADER_RAW, raw, rl);
-	}
+	headers(d, a, h, s, req_named, "cookie", &te, &tel, &ce, &cel);
+	block(d, a, h);
 	if (h->p[IDS_BUF_HOST_RAW]) {
 		const uint8_t *hv = h->p[IDS_BUF_HOST_RAW];
 		uint32_t k = 0;
@@ -316,4 +359,120 @@ enum ids_http_kind ids_http_parse(const uint8_t *d, uint32_t n, struct ids_http 
 			set(h, IDS_BUF_REQ_BODY, d + a, cl < n - a ? (uint32_t)cl : n - a);
 	}
 	return IDS_HTTP_REQUEST;
+}
+
+/* A chunked body's chunks in d[0 .. n) into out (room for n bytes), as
+ * the offline engine dechunks (http_data): a size line up to its LF, its
+ * hex digits read as strtoull reads them (blanks, a sign, "0x", up to the
+ * first other byte; a negated size is past any segment), the size's bytes, then any bytes up to a LF; size 0
+ * ends the body. The bytes the segment has of each chunk: a cut one
+ * ends the body here. */
+static uint32_t dechunk(const uint8_t *d, uint32_t n, uint8_t *out)
+{
+	uint32_t i = 0, w = 0;
+
+	while (i < n) {
+		uint32_t ls = i, j, le;
+		uint64_t sz = 0;
+		bool neg, huge = false;
+
+		while (i < n && d[i] != '\n')
+			i++;
+		if (i == n)
+			break; /* the size line is cut */
+		/* the offline engine keeps 64 bytes of the line */
+		le = i - ls > 64 ? ls + 64 : i;
+		j = ls;
+		while (j < le && (d[j] == ' ' || (d[j] >= '\t' && d[j] <= '\r')))
+			j++;
+		neg = j < le && d[j] == '-'; /* strtoull negates */
+		if (j < le && (d[j] == '+' || d[j] == '-'))
+			j++;
+		if (j + 2 < le && d[j] == '0' && (d[j + 1] | 0x20) == 'x' && hexv(d[j + 2]) >= 0)
+			j += 2;
+		for (; j < le && hexv(d[j]) >= 0 && !huge; j++) {
+			huge = sz >> 60; /* strtoull saturates: past any segment */
+			sz = sz << 4 | (uint64_t)hexv(d[j]);
+		}
+		huge = huge || (neg && sz);
+		i++;
+		if (!sz && !huge)
+			break;
+		if (huge || sz > n - i) {
+			rt_memcpy(out + w, d + i, n - i);
+			return w + (n - i);
+		}
+		rt_memcpy(out + w, d + i, (uint32_t)sz);
+		w += (uint32_t)sz;
+		i += (uint32_t)sz;
+		while (i < n && d[i] != '\n') /* the chunk's CRLF */
+			i++;
+		i++;
+	}
+	return w;
+}
+
+enum ids_http_kind ids_http_parse_resp(const uint8_t *d, uint32_t n, struct ids_http *h,
+				       struct ids_http_scratch *s)
+{
+	uint32_t le = 0, a, sp1, tel = 0, cel = 0, code = 0;
+	const uint8_t *te = NULL, *ce = NULL, *sp;
+
+	rt_memset(h, 0, sizeof(*h));
+	if (n > IDS_HTTP_SEG_MAX)
+		return IDS_HTTP_NONE;
+	while (n && (*d == '\r' || *d == '\n')) /* between messages (http_data) */
+		d++, n--;
+	if (n < 5 || rt_memcmp(d, "HTTP/", 5))
+		return IDS_HTTP_NONE;
+	while (le < n && d[le] != '\r' && d[le] != '\n')
+		le++;
+	a = block_end(d, n);
+	if (!a)
+		return IDS_HTTP_PARTIAL; /* the status line alone is not the offline engine's */
+	h->hlen = a;
+	/* the status line (the offline engine's field()): protocol, code,
+	 * message (the rest of the line), the line */
+	set(h, IDS_BUF_RESP_LINE, d, le);
+	sp = find(d, ' ', le);
+	set(h, IDS_BUF_PROTOCOL, d, sp ? (uint32_t)(sp - d) : le);
+	if (sp) {
+		sp1 = (uint32_t)(sp - d) + 1;
+		sp = find(d + sp1, ' ', le - sp1);
+		set(h, IDS_BUF_STAT_CODE, d + sp1, sp ? (uint32_t)(sp - d) - sp1 : le - sp1);
+		if (sp)
+			set(h, IDS_BUF_STAT_MSG, sp + 1, le - (uint32_t)(sp + 1 - d));
+		for (uint32_t i = sp1; i < le && i < sp1 + 3; i++)
+			code = code * 10 + (uint32_t)(uint8_t)(d[i] - '0');
+	}
+	headers(d, a, h, s, resp_named, "set-cookie", &te, &tel, &ce, &cel);
+	block(d, a, h);
+	/* the body bytes in this segment (no body: 1xx, 204, 304) */
+	if (code / 100 == 1 || code == 204 || code == 304 || a == n)
+		return IDS_HTTP_RESPONSE;
+	if (ce && (holds(ce, cel, "gzip", 4) || holds(ce, cel, "deflate", 7))) {
+		h->encoded = true; /* the offline engine inflates it: not in-line */
+		return IDS_HTTP_RESPONSE;
+	}
+	if (te && holds(te, tel, "chunked", 7)) {
+		set(h, IDS_BUF_FILE_DATA, s->body, dechunk(d + a, n - a, s->body));
+	} else if (h->p[IDS_BUF_CONTENT_LEN]) {
+		const uint8_t *c = h->p[IDS_BUF_CONTENT_LEN];
+		uint64_t cl = 0;
+
+		/* strtoull over the value's first 23 bytes (the offline
+		 * engine's): digits after blanks */
+		for (uint32_t j = 0; j < h->len[IDS_BUF_CONTENT_LEN] && j < 23 && c[j] >= '0' &&
+				     c[j] <= '9';
+		     j++)
+			if (cl < (1ull << 32))
+				cl = cl * 10 + (uint64_t)(c[j] - '0');
+		if (cl)
+			set(h, IDS_BUF_FILE_DATA, d + a, cl < n - a ? (uint32_t)cl : n - a);
+	} else {
+		set(h, IDS_BUF_FILE_DATA, d + a, n - a); /* to the connection's close */
+	}
+	if (h->p[IDS_BUF_FILE_DATA] && !h->len[IDS_BUF_FILE_DATA])
+		h->p[IDS_BUF_FILE_DATA] = NULL; /* an empty body is no buffer (offline) */
+	return IDS_HTTP_RESPONSE;
 }

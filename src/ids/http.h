@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * An HTTP/1.x request in one TCP segment (http.c): the request line and,
- * when the segment holds the whole header block, the headers and the
- * body bytes that came with them, as the buffers the rules name
+ * An HTTP/1.x request or response in one TCP segment (http.c): the
+ * request or status line and, when the segment holds the whole header
+ * block, the headers and the body bytes that came with them, as the
+ * buffers the rules name
  * (enum ids_blob_buf), normalized as the offline engine
  * (tools/policy/ids_detect.c) and Suricata do. Freestanding, shared by
  * the ids layer (src/layer/idsl.c), the unit tests and the fuzzer.
@@ -33,7 +34,8 @@
 enum ids_http_kind {
 	IDS_HTTP_NONE,    /* not a request's start (or longer than IDS_HTTP_SEG_MAX) */
 	IDS_HTTP_REQUEST, /* a request line and its whole header block */
-	IDS_HTTP_PARTIAL  /* a request whose header block does not end in the segment */
+	IDS_HTTP_PARTIAL, /* a message whose header block does not end in the segment */
+	IDS_HTTP_RESPONSE /* a status line and its whole header block */
 };
 
 /* The normalized buffers' room: the URI and host are at most the
@@ -44,6 +46,7 @@ struct ids_http_scratch {
 	uint8_t host[IDS_HTTP_SEG_MAX];
 	uint8_t hdr[IDS_HTTP_SEG_MAX + 3 * IDS_HTTP_HEADERS_MAX];
 	uint8_t names[IDS_HTTP_SEG_MAX + 2 * IDS_HTTP_HEADERS_MAX + 4];
+	uint8_t body[IDS_HTTP_SEG_MAX]; /* a response's dechunked body */
 };
 
 struct ids_http {
@@ -53,6 +56,8 @@ struct ids_http {
 	uint32_t len[IDS_BLOB_BUFS];
 	uint32_t nh;     /* header lines parsed */
 	uint32_t hlen;   /* the header block's length (start line included) */
+	bool encoded;    /* a response body with Content-Encoding gzip or deflate:
+			  * no file.data (the offline engine inflates it) */
 };
 
 /*
@@ -63,5 +68,20 @@ struct ids_http {
  */
 enum ids_http_kind ids_http_parse(const uint8_t *d, uint32_t n, struct ids_http *h,
 				  struct ids_http_scratch *s);
+
+/*
+ * The response in d[0 .. n), if it is one (after any CR and LF bytes, it
+ * starts with "HTTP/"), into h: with its whole header block in d, the
+ * status line's buffers (protocol, code, message, line), the headers'
+ * (Set-Cookie as the cookie, Server, Location, the content type and
+ * length, Connection, http.header without Set-Cookie, the names, the
+ * block as it is), and the body bytes that came with the block as
+ * file.data (IDS_BUF_FILE_DATA): up to Content-Length, dechunked
+ * (Transfer-Encoding: chunked, into s), or the segment's rest; none for
+ * 1xx, 204, 304 or an encoded body (h->encoded). A block that does not end
+ * in d gives nothing (IDS_HTTP_PARTIAL). Bounds as ids_http_parse's.
+ */
+enum ids_http_kind ids_http_parse_resp(const uint8_t *d, uint32_t n, struct ids_http *h,
+				       struct ids_http_scratch *s);
 
 #endif

@@ -49,11 +49,15 @@
  *     threshold says (Suricata's). A match that finds the table full goes
  *     unthresholded (alerts, drops) and is counted (thr_full).
  *  8. An HTTP rule (every content and pcre of it in an HTTP request's
- *     buffers) sees only the buffers src/ids/http.c parsed from the TCP
- *     segment's own bytes (no reassembly: a request whose header block
- *     does not end in the segment gives its request line alone, counted
- *     in http_partial); each buffer present is scanned once, with its own
- *     database, and a match reported for a pattern of another buffer
+ *     buffers, or a response rule's in a response's) sees only the
+ *     buffers src/ids/http.c parsed from the TCP segment's own bytes (no
+ *     reassembly: a request whose header block does not end in the
+ *     segment gives its request line alone, a response nothing, counted
+ *     in http_partial): a request from the client (or a flow of unknown
+ *     side), a response from the server of a flow the table saw opened;
+ *     a request rule never fires on a response's buffers nor a response
+ *     rule on a request's. Each buffer present is scanned once, with its
+ *     own database, and a match reported for a pattern of another buffer
  *     stops the scan (invariant 2).
  *  9. When a rule has payload contents, TCP is reassembled per flow and
  *     direction (src/ids/stream.h, the flow table then always runs): a
@@ -120,15 +124,15 @@ _Static_assert(IDS_BLOB_BUFS <= HSRT_DBS, "a Hyperscan slot for every buffer's d
 #define PAGE 0x1000ULL
 #define BIG_PAGE 0x200000ULL
 /* Hyperscan's arena: the deserialized databases (at most about their
- * serialized size, IDS_BLOB_DB_MAX, 8 MiB), its scratch (kilobytes for the
- * literal sets the compiler writes), the decoded pcres (at most about
+ * serialized size, IDS_BLOB_DB_MAX, 12 MiB), its scratch (kilobytes for
+ * the literal sets the compiler writes), the decoded pcres (at most about
  * IDS_BLOB_PCRE_MAX again), our per-rule words (about 28 bytes a rule,
  * IDS_BLOB_RULES_MAX rules) and the threshold table (160 KiB); the flow
- * table follows it. ET Open's in-line rules with the HTTP, DNS and TLS
- * buffers take 8.1 MiB of it (docs/ids.md); a blob that needs more is
- * refused at start. The root gives a policy layer
+ * table follows it. ET Open's in-line rules with the HTTP requests' and
+ * responses', DNS and TLS buffers take about 11 MiB of it (docs/ids.md); a
+ * blob that needs more is refused at start. The root gives a policy layer
  * LN_POLICY_LAYER_MEM beyond its share for this and the flow table. */
-#define IDSL_ARENA (10ULL << 20)
+#define IDSL_ARENA (16ULL << 20)
 /* The report and alert-budget clock: one RP_HC_TIMER tick a second. */
 #define IDSL_TICK_NS 1000000000ULL
 /* A counters report every this many ticks, and one at the end. */
@@ -171,7 +175,7 @@ static uint64_t frame_no, ticks, alerts_this_tick;
  * parsed. The parser's output, and its normalized buffers (about 260 KiB,
  * http.h: one segment's worth each) in our own memory past the flowbits
  * (not in the image: every kind of layer runs the same one). */
-static bool http_rules;
+static bool http_rules, http_resp_rules;
 static struct ids_http http;
 static struct ids_http_scratch *http_room;
 /* DNS and TLS rules (invariant 10): whether the blob has any; a query's
@@ -204,7 +208,8 @@ static struct {
 	    unlogged, scan_cycles, pcre_runs, pcre_refuted, flows_full, walk_runs, walk_refuted,
 	    walk_limited, thr_suppressed, http_requests, http_partial, stream_segs, stream_ooo,
 	    stream_diff, stream_nomem, stream_fin, stream_urg, stream_frag, stream_lost,
-	    stream_csum, pcre_limited, dns_queries, dns_names, tls_hellos, tls_sni;
+	    stream_csum, pcre_limited, dns_queries, dns_names, tls_hellos, tls_sni,
+	    http_responses, http_encoded;
 } st;
 
 /* The TSC (CR4.TSD is clear at CPL 3): what a scan costs, in cycles. */
@@ -239,7 +244,8 @@ void idsl_report(void)
 
 	if (!hdr)
 		return;
-	/* two lines: one would pass RP_MAX_LOG; the root takes "idsmore" with the next idsstats */
+	/* three lines: one would pass RP_MAX_LOG; the root takes each "idsmore" with the next
+	 * idsstats */
 	line_str(&l, "idsmore");
 	line_kv(&l, "stream_segs", st.stream_segs);
 	line_kv(&l, "stream_ooo", st.stream_ooo);
@@ -252,7 +258,11 @@ void idsl_report(void)
 	line_kv(&l, "stream_csum", st.stream_csum);
 	line_kv(&l, "stream_tails", streams ? spool->used : 0);
 	line_kv(&l, "pcre_limited", st.pcre_limited);
+	line_send(&l);
+	line_str(&l, "idsmore");
 	line_kv(&l, "http_requests", st.http_requests);
+	line_kv(&l, "http_responses", st.http_responses);
+	line_kv(&l, "http_encoded", st.http_encoded);
 	line_kv(&l, "http_partial", st.http_partial);
 	line_kv(&l, "dns_queries", st.dns_queries);
 	line_kv(&l, "dns_names", st.dns_names);
@@ -302,6 +312,7 @@ struct scan {
 	/* the payload's bytes before this are a stream's tail (0: none) */
 	uint32_t min_end;
 	bool ports; /* p's ports are the frame's (TCP, UDP: not a later fragment) */
+	bool http_tc; /* the HTTP buffers are a response's (else a request's, or none) */
 	bool l4; /* p's L4 header is the frame's (not a later fragment) */
 	const struct ids_flow *flow; /* NULL: no rule has `flow`, no table */
 	bool drop;
@@ -462,21 +473,29 @@ static int walk_confirm(uint32_t ri, struct scan *s)
 /* The candidates in rule order, as Suricata runs them (flowbits a rule sets
  * are seen by the later rules on the same frame): header and flow,
  * flowbits checks, the walk, pcres; then the rule's flowbits changes, its
- * threshold, its alert (none with noalert) and its drop. 0, or -1 when a
- * walk or a pcre could not finish. */
+ * threshold, its alert (none with noalert) and its drop. In a stream's
+ * window the header-only rules come first, as the offline engine runs them
+ * on the packet before the stream's rules. 0, or -1 when a walk or a pcre
+ * could not finish. */
 static int confirm(struct scan *s, uint64_t *bits)
 {
 	sort_u32(cand, s->ncand);
+	for (int pass = s->min_end ? 0 : 1; pass < 2; pass++)
 	for (uint32_t i = 0; i < s->ncand; i++) {
 		uint32_t ri = cand[i];
 		const struct ids_blob_rule *r = &rules[ri];
 		const struct ids_blob_fb *fb = fbs + fb_first[ri];
 		int c;
 
+		if (s->min_end && !pass != !r->ncontents)
+			continue; /* header-only rules in pass 0, the others in 1 */
 		/* in a stream's window, a payload rule that is not walked
 		 * needs a match in the new bytes (a walked one's walk asks) */
 		if (s->min_end && r->ncontents && !r->nitems && !(r->flags & IDS_BLOB_APP) &&
 		    rule_new[ri] != frame_no)
+			continue;
+		/* an HTTP rule on the other message's buffers (they share some) */
+		if ((r->flags & IDS_BLOB_HTTP) && !(r->flags & IDS_BLOB_HTTP_TC) != !s->http_tc)
 			continue;
 		/* a DNS rule that fired on an earlier name of this datagram */
 		if ((r->flags & IDS_BLOB_DNS) && rule_once[ri] == s->once)
@@ -753,6 +772,21 @@ static bool idsl_filter(const uint8_t *vhdr, const uint8_t *frame, uint32_t len,
 			s.bl[b] = http.len[b];
 		}
 	}
+	/* a response: from the server of a flow the table saw opened (the
+	 * offline engine parses responses in the other direction only) */
+	if (http_resp_rules && s.ports && p.proto == 6 && n && s.flow && s.flow->known &&
+	    s.flow->dir) {
+		enum ids_http_kind k = ids_http_parse_resp(s.data, n, &http, http_room);
+
+		st.http_responses += k == IDS_HTTP_RESPONSE;
+		st.http_partial += k == IDS_HTTP_PARTIAL;
+		st.http_encoded += http.encoded;
+		for (unsigned b = 1; k == IDS_HTTP_RESPONSE && b < IDS_BLOB_BUFS; b++) {
+			s.bp[b] = http.p[b];
+			s.bl[b] = http.len[b];
+		}
+		s.http_tc = k == IDS_HTTP_RESPONSE;
+	}
 	/* a ClientHello's server name: from the client (with the flow table,
 	 * of a flow whose first data was a TLS record: app_of) */
 	if (tls_rules && s.ports && p.proto == 6 && app_n &&
@@ -936,14 +970,16 @@ void idsl_start(bool have_net)
 		track = track || rules[i].flow || rules[i].nfb;
 		thresholds = thresholds || rules[i].thr_type;
 		http_rules = http_rules || (rules[i].flags & IDS_BLOB_HTTP);
+		http_resp_rules = http_resp_rules || (rules[i].flags & IDS_BLOB_HTTP_TC);
 		dns_rules = dns_rules || (rules[i].flags & IDS_BLOB_DNS);
 		tls_rules = tls_rules || (rules[i].flags & IDS_BLOB_TLS);
 		ips = ips || rules[i].action == IDS_BLOB_DROP;
 		nhdr_only += !rules[i].ncontents;
 	}
-	/* payload contents: TCP is reassembled, through the flow table */
+	/* payload contents: TCP is reassembled, through the flow table; a
+	 * response is known by its flow's server */
 	streams = hdr->dbs[IDS_BUF_PKT].size != 0;
-	track = track || streams;
+	track = track || streams || http_resp_rules;
 	if (streams) {
 		rule_new = malloc((uint64_t)hdr->nrules * sizeof(*rule_new));
 		if (!rule_new)
@@ -1001,6 +1037,7 @@ void idsl_start(bool have_net)
 	line_str(&l, streams ? (ips ? ", tcp streams (ips)" : ", tcp streams") : "");
 	line_str(&l, thr ? ", thresholds" : "");
 	line_str(&l, http_rules ? ", http" : "");
+	line_str(&l, http_resp_rules ? " (responses too)" : "");
 	line_str(&l, dns_rules ? ", dns" : "");
 	line_str(&l, tls_rules ? ", tls" : "");
 	line_str(&l, "; hyperscan ");

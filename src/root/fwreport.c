@@ -340,15 +340,20 @@ bool fwr_line(struct fwr *f, unsigned depth, const char *kind, const char *name,
 		return true;
 	}
 
-	if (!strncmp(text, "idsmore ", 8)) { /* the first part of the next idsstats */
-		uint64_t v[FWR_KEYS_MAX] = {0};
+	if (!strncmp(text, "idsmore ", 8)) { /* a first part of the next idsstats */
+		uint64_t v[FWR_KEYS_MAX];
 		const char *p;
 
 		if (!depth || depth > LN_MAX_LAYERS || strcmp(kind, "ids"))
 			return false;
+		/* the keys this line gives (UINT64_MAX: not in it), over what
+		 * an earlier part gave */
+		memset(v, 0xff, sizeof(v));
 		p = key_values(text + 7, k_ids.keys, k_ids.nkeys, v);
 		if (p && !*p)
-			memcpy(f->i[depth - 1].more, v, sizeof(v));
+			for (unsigned k = 0; k < FWR_KEYS_MAX; k++)
+				if (v[k] != UINT64_MAX)
+					f->i[depth - 1].more[k] = v[k];
 		return true;
 	}
 

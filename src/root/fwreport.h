@@ -148,6 +148,8 @@ enum wrr_key {
 	X(IDR_DNS_NAMES, "dns_names") \
 	X(IDR_TLS_HELLOS, "tls_hellos") \
 	X(IDR_TLS_SNI, "tls_sni") \
+	X(IDR_HTTP_RESPONSES, "http_responses") \
+	X(IDR_HTTP_ENCODED, "http_encoded") \
 	/* the ones above add up over restarts */ \
 	X(IDR_RULES, "rules") \
 	X(IDR_ARENA, "arena_bytes") \

@@ -82,12 +82,13 @@ struct blobs {
 
 /* A policy layer's own memory beyond the share of every layer: a
  * firewall's fixed tables (16384 flows, counters for 16384 rules: about
- * 2 MiB, src/fw/fw.h); an ids layer's arena (10 MiB, src/layer/idsl.c:
- * ET Open's in-line rules with the HTTP buffers), flow table (the same
- * conntrack, 1.4 MiB), flowbits (512 KiB), HTTP parser's buffers
- * (260 KiB) and TCP streams (384 KiB of state, 4 MiB of tails, a 68 KiB
- * window: src/ids/stream.h), rounded to where its child starts (2 MiB). */
-#define LN_POLICY_LAYER_MEM (22ULL << 20)
+ * 2 MiB, src/fw/fw.h); an ids layer's arena (16 MiB, src/layer/idsl.c:
+ * ET Open's in-line rules with the HTTP requests' and responses'
+ * buffers), flow table (the same conntrack, 1.4 MiB), flowbits (512 KiB),
+ * HTTP parser's buffers (324 KiB) and TCP streams (384 KiB of state,
+ * 4 MiB of tails, a 68 KiB window: src/ids/stream.h), rounded to where
+ * its child starts (2 MiB). */
+#define LN_POLICY_LAYER_MEM (28ULL << 20)
 /* A watch's working memory above its child: the guest kernel's text and
  * rodata as last seen, with their hashes (WTL_MAX_PAGES pages, 48 MiB,
  * and 384 KiB of hashes: src/layer/wtl.c), rounded to 2 MiB. */

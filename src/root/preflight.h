@@ -15,8 +15,10 @@
 #define RP_MAX_INITRD_SIZE (2ULL << 30)   /* the boot protocol's initrd limit is below 4 GiB */
 #define RP_MAX_IMAGE_SIZE (512ULL << 20)  /* a layer image larger than this is not ours */
 /* A policy blob larger than this is refused: it is carried in the memory of
- * every layer below its own, and 16 MiB holds 10^5 rules with their sets. */
-#define RP_MAX_POLICY_SIZE (16ULL << 20)
+ * every layer below its own. 32 MiB holds 10^5 firewall rules with their
+ * sets, and ET Open's in-line ids blob (16.6 MB with the HTTP responses:
+ * docs/ids.md) twice over. */
+#define RP_MAX_POLICY_SIZE (32ULL << 20)
 
 /* The guest's kernel and initrd as read and checked; kernel NULL when none;
  * each policy-carrying layer's compiled blob (NULL for the others). */

@@ -6,6 +6,9 @@
 #    (each marker is there twice, 724 bytes apart: see marked below)
 #    every byte arrives (sha256 equal) and an ids_alert event (sid 1000001,
 #    action allowed, direction to_guest, the host's port 5002) says it;
+#    the 1 MiB is an HTTP response's body (the guest opened the connection),
+#    whose Server (http.server) and body's first bytes (file.data) fire a
+#    rule each, once, and a body rule on bytes that are not its first none;
 #  - the guest sends the host a stream with the drop marker in its middle:
 #    the segment that carries it never crosses (TCP retransmits it until the
 #    guest gives up after 20 s), so the host holds only bytes from before
@@ -21,6 +24,9 @@ net_setup || { notok $T "cannot create the namespace and tap"; exit 1; }
 cat >"$SCRATCH/guest.rules" <<'R'
 alert tcp any any -> any any (msg:"system test: alert marker"; content:"RAMPART-IDS-ALERT"; sid:1000001; rev:1;)
 drop tcp any any -> any any (msg:"system test: drop marker"; content:"RAMPART-IDS-DROP"; sid:1000002; rev:1;)
+alert http any any -> any any (msg:"system test: response server"; flow:established,to_client; http.server; content:"rampart-test"; sid:1000003; rev:1;)
+alert http any any -> any any (msg:"system test: response body"; flow:to_client; file.data; content:"RAMPART-FILE-DATA"; depth:17; sid:1000004; rev:1;)
+alert http any any -> any any (msg:"system test: response body, never"; flow:to_client; file.data; content:"RAMPART-IDS-ALERT"; depth:17; sid:1000005; rev:1;)
 R
 # Each marker twice, 724 bytes apart (guest/work/idsprobe.sh): written
 # when a content split over two TCP segments was not seen in-line (two such
@@ -34,7 +40,14 @@ marked() { # marked SEED HALF MARKER
 	printf %s "$3"
 	pattern "$1" 1 | head -c "$2"
 }
-marked ids-h2g 524288 RAMPART-IDS-ALERT >"$SCRATCH/h2g"
+# The host's stream is an HTTP response (the guest opened the connection:
+# the host is its server), its body starting with a marker of its own.
+body=$((17 + 524288 + 17 + 708 + 17 + 524288))
+{
+	printf 'HTTP/1.1 200 OK\r\nServer: rampart-test\r\nContent-Type: application/octet-stream\r\nContent-Length: %s\r\n\r\n' $body
+	printf RAMPART-FILE-DATA
+	marked ids-h2g 524288 RAMPART-IDS-ALERT
+} >"$SCRATCH/h2g"
 want_h2g=$(sha <"$SCRATCH/h2g")
 half=$((KIB * 512))
 marked ids-g2h $half RAMPART-IDS-DROP >"$SCRATCH/g2h-sent"
@@ -77,8 +90,14 @@ grep '"event":"ids_alert"' "$log" | grep '"sid":1000001,' | grep -q '"action":"a
 grep '"event":"ids_alert"' "$log" | grep '"sid":1000002,' | grep '"action":"blocked"' | grep -q '"direction":"from_guest"' ||
 	why="$why; no blocked ids_alert for sid 1000002 from the guest"
 [ "$(idsfield drops)" -ge 1 ] 2>/dev/null || why="$why; the ids event counts no drop ('$(idsfield drops)')"
+# the response: its Server and its body's first bytes, once each
+for sc in 1000003:1 1000004:1 1000005:0; do
+	[ "$(grep '"event":"ids_alert"' "$log" | grep "\"sid\":${sc%:*}," | grep -c '"direction":"to_guest"')" = "${sc#*:}" ] ||
+		why="$why; sid ${sc%:*} fired $(alerts ${sc%:*}) times, not ${sc#*:}"
+done
+[ "$(idsfield http_responses)" -ge 1 ] 2>/dev/null || why="$why; the ids event counts no HTTP response ('$(idsfield http_responses)')"
 if [ -z "$why" ]; then
-	ok "$T (ids,vmm: 1 MiB to the guest whole, $(alerts 1000001) alert(s); the guest's stream stopped at the drop marker, the host holds its first $got bytes, none past the markers ($half, $((half + 724))), $(idsfield drops) frames dropped; $((t1 - t0))s)"
+	ok "$T (ids,vmm: 1 MiB to the guest whole, $(alerts 1000001) alert(s), its response's Server and body start once each ($(idsfield http_responses) response(s) parsed); the guest's stream stopped at the drop marker, the host holds its first $got bytes, none past the markers ($half, $((half + 724))), $(idsfield drops) frames dropped; $((t1 - t0))s)"
 else
 	notok "$T" "$why"
 	tail_log "$log" 25

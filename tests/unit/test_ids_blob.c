@@ -792,6 +792,20 @@ static void test_hdr_only(void **state)
 	assert_int_equal(ids_blob_check(out.blob, out.len, &why), -1);
 	all[0] = 2;
 	assert_int_equal(ids_blob_check(out.blob, out.len, &why), 0);
+	/* Incomplete: a rule's entry gone (the last one, or one given to
+	 * another header-only rule), the every-frame rule gone: each rule the
+	 * layer would count must be one it can find. */
+	((struct ids_blob_hdr *)h)->nhix--;
+	assert_int_equal(ids_blob_check(out.blob, out.len, &why), -1);
+	((struct ids_blob_hdr *)h)->nhix++;
+	t = x[0];
+	x[0].rule = x[0].rule == 0 ? 5 : 0;
+	assert_int_equal(ids_blob_check(out.blob, out.len, &why), -1);
+	x[0] = t;
+	((struct ids_blob_hdr *)h)->nhall = 0;
+	assert_int_equal(ids_blob_check(out.blob, out.len, &why), -1);
+	((struct ids_blob_hdr *)h)->nhall = 1;
+	assert_int_equal(ids_blob_check(out.blob, out.len, &why), 0);
 	/* a header-only rule with an item or a pcre: refused */
 	((struct ids_blob_rule *)hrule)[2].npcre = 1;
 	assert_int_equal(ids_blob_check(out.blob, out.len, &why), -1);

@@ -249,6 +249,118 @@ static void test_evasion(void **state)
 /* ---- the compiler and the blob ------------------------------------------- */
 
 
+static enum ids_http_kind parse_resp(const char *s, size_t n)
+{
+	return ids_http_parse_resp((const uint8_t *)s, (uint32_t)n, &h, room);
+}
+
+#define PARSE_RESP(s) parse_resp(s, sizeof(s) - 1)
+
+static void test_response(void **state)
+{
+	/* the status line, the named headers, Set-Cookie out of http.header,
+	 * the body up to Content-Length */
+	assert_int_equal(PARSE_RESP("\r\nHTTP/1.1 302 Found It\r\n"
+				    "Server:  nginx/1.2 \r\n"
+				    "Location: http://x/y\r\n"
+				    "Set-Cookie: s=1\r\n"
+				    "Content-Type: text/html\r\n"
+				    "Content-Length: 4\r\n"
+				    "\r\n"
+				    "MZ\x90\x00tail"),
+			 IDS_HTTP_RESPONSE);
+	BUF(IDS_BUF_RESP_LINE, "HTTP/1.1 302 Found It");
+	BUF(IDS_BUF_PROTOCOL, "HTTP/1.1");
+	BUF(IDS_BUF_STAT_CODE, "302");
+	BUF(IDS_BUF_STAT_MSG, "Found It");
+	BUF(IDS_BUF_SERVER, "nginx/1.2");
+	BUF(IDS_BUF_LOCATION, "http://x/y");
+	BUF(IDS_BUF_COOKIE, "s=1");
+	BUF(IDS_BUF_CONTENT_TYPE, "text/html");
+	BUF(IDS_BUF_HEADER, "Server: nginx/1.2\r\nLocation: http://x/y\r\n"
+			    "Content-Type: text/html\r\nContent-Length: 4\r\n");
+	BUF(IDS_BUF_HEADER_NAMES, "\r\nServer\r\nLocation\r\nSet-Cookie\r\nContent-Type\r\n"
+				  "Content-Length\r\n\r\n");
+	BUF(IDS_BUF_FILE_DATA, "MZ\x90\x00");
+	NOBUF(IDS_BUF_URI);
+	NOBUF(IDS_BUF_HOST);
+	NOBUF(IDS_BUF_UA);
+	assert_false(h.encoded);
+
+	/* chunked: the chunks' bytes, an extension and "0x" as strtoull reads
+	 * them, a cut chunk's bytes up to the segment's end */
+	assert_int_equal(PARSE_RESP("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+				    "3;ext=1\r\nabc\r\n0x2\r\nde\r\n 4\r\nfg"),
+			 IDS_HTTP_RESPONSE);
+	BUF(IDS_BUF_FILE_DATA, "abcdefg");
+	assert_int_equal(PARSE_RESP("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+				    "2\r\nab\r\n0\r\n\r\nHTTP/1.1 200 OK\r\n"),
+			 IDS_HTTP_RESPONSE);
+	BUF(IDS_BUF_FILE_DATA, "ab");
+	/* a negated or saturated size: the rest of the segment */
+	assert_int_equal(PARSE_RESP("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+				    "-1\r\nabc"),
+			 IDS_HTTP_RESPONSE);
+	BUF(IDS_BUF_FILE_DATA, "abc");
+	assert_int_equal(PARSE_RESP("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+				    "fffffffffffffffffff\r\nxyz"),
+			 IDS_HTTP_RESPONSE);
+	BUF(IDS_BUF_FILE_DATA, "xyz");
+	/* no length: to the close */
+	assert_int_equal(PARSE_RESP("HTTP/1.0 200 OK\r\n\r\nbody"), IDS_HTTP_RESPONSE);
+	BUF(IDS_BUF_FILE_DATA, "body");
+	/* no body: 204, 304, 1xx; an encoded one is not file.data */
+	assert_int_equal(PARSE_RESP("HTTP/1.1 204 No Content\r\n\r\nbody"), IDS_HTTP_RESPONSE);
+	NOBUF(IDS_BUF_FILE_DATA);
+	assert_int_equal(PARSE_RESP("HTTP/1.1 304 Not Modified\r\n\r\nbody"), IDS_HTTP_RESPONSE);
+	NOBUF(IDS_BUF_FILE_DATA);
+	assert_int_equal(PARSE_RESP("HTTP/1.1 100 Continue\r\n\r\nbody"), IDS_HTTP_RESPONSE);
+	NOBUF(IDS_BUF_FILE_DATA);
+	assert_int_equal(PARSE_RESP("HTTP/1.1 200 OK\r\nContent-Encoding: x-gzip\r\n\r\n\x1f\x8b"),
+			 IDS_HTTP_RESPONSE);
+	NOBUF(IDS_BUF_FILE_DATA);
+	assert_true(h.encoded);
+	/* Content-Length 0: no body */
+	assert_int_equal(PARSE_RESP("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\nbody"),
+			 IDS_HTTP_RESPONSE);
+	NOBUF(IDS_BUF_FILE_DATA);
+	/* no whole block: nothing; not a response: nothing */
+	assert_int_equal(PARSE_RESP("HTTP/1.1 200 OK\r\nServer: x\r\n"), IDS_HTTP_PARTIAL);
+	NOBUF(IDS_BUF_STAT_CODE);
+	assert_int_equal(PARSE_RESP("GET / HTTP/1.1\r\n\r\n"), IDS_HTTP_NONE);
+	assert_int_equal(PARSE_RESP("HTTP"), IDS_HTTP_NONE);
+	/* a status line without spaces */
+	assert_int_equal(PARSE_RESP("HTTP/1.1\r\n\r\nx"), IDS_HTTP_RESPONSE);
+	BUF(IDS_BUF_PROTOCOL, "HTTP/1.1");
+	NOBUF(IDS_BUF_STAT_CODE);
+	BUF(IDS_BUF_FILE_DATA, "x");
+
+	/* Hostile: a full segment of one-byte chunks dechunks within the room
+	 * (ASan: room is exactly its size), and one of size lines alone */
+	static char seg[IDS_HTTP_SEG_MAX];
+	static const char head[] = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+	size_t at = sizeof(head) - 1;
+	memcpy(seg, head, at);
+	while (at + 6 <= sizeof(seg)) {
+		memcpy(seg + at, "1\r\nQ\r\n", 6);
+		at += 6;
+	}
+	memset(seg + at, 'Q', sizeof(seg) - at);
+	assert_int_equal(parse_resp(seg, sizeof(seg)), IDS_HTTP_RESPONSE);
+	assert_int_equal(h.len[IDS_BUF_FILE_DATA], (sizeof(seg) - sizeof(head) + 1) / 6);
+	for (uint32_t i = 0; i < h.len[IDS_BUF_FILE_DATA]; i++)
+		assert_int_equal(h.p[IDS_BUF_FILE_DATA][i], 'Q');
+	memset(seg + sizeof(head) - 1, '\n', sizeof(seg) - sizeof(head) + 1);
+	assert_int_equal(parse_resp(seg, sizeof(seg)), IDS_HTTP_RESPONSE);
+	NOBUF(IDS_BUF_FILE_DATA);
+	/* longer than a segment: not parsed */
+	char *big = malloc(IDS_HTTP_SEG_MAX + 1);
+	memcpy(big, "HTTP/1.1 200 OK\r\n\r\n", 19);
+	memset(big + 19, 'x', IDS_HTTP_SEG_MAX + 1 - 19);
+	assert_int_equal(parse_resp(big, IDS_HTTP_SEG_MAX + 1), IDS_HTTP_NONE);
+	free(big);
+}
+
 static const char http_rules[] =
 	/* 0: alert http, a sticky buffer */
 	"alert http any any -> any any (msg:\"uri\"; flow:established,to_server; http.uri; "
@@ -261,20 +373,24 @@ static const char http_rules[] =
 	"alert http any any -> any any (msg:\"w\"; flow:to_server; content:\"/a\"; http_uri; "
 	"content:\"X-Y\"; http_header; content:\"b\"; http_uri; distance:0; pcre:\"/^c/UR\"; "
 	"pcre:\"/d$/U\"; sid:3;)\n"
-	/* not in-line: the response, either side, packet contents, file.data,
-	 * dotprefix, a pcre R after a content of another buffer */
+	/* 3: a response rule */
 	"alert http any any -> any any (msg:\"r\"; flow:to_client; http.stat_code; content:\"200\"; "
 	"sid:4;)\n"
+	/* not in-line: either side, packet contents, dotprefix, a pcre R after
+	 * a content of another buffer, both sides */
 	"alert http any any -> any any (msg:\"e\"; http.header; content:\"x\"; sid:5;)\n"
 	"alert http any any -> any any (msg:\"p\"; flow:to_server; content:\"x\"; http_uri; "
 	"content:\"y\"; sid:6;)\n"
 	"alert http any any -> any any (msg:\"s\"; flow:to_server; content:\"x\"; sid:7;)\n"
+	/* 4: file.data to the server: the request's body */
 	"alert http any any -> any any (msg:\"f\"; flow:to_server; file.data; content:\"x\"; "
 	"sid:8;)\n"
 	"alert http any any -> any any (msg:\"d\"; flow:to_server; http.host; dotprefix; "
 	"content:\".x\"; sid:9;)\n"
 	"alert http any any -> any any (msg:\"x\"; flow:to_server; content:\"x\"; http_uri; "
-	"pcre:\"/y/RH\"; sid:10;)\n";
+	"pcre:\"/y/RH\"; sid:10;)\n"
+	"alert http any any -> any any (msg:\"b\"; http.uri; content:\"x\"; file.data; "
+	"content:\"y\"; flow:to_client; sid:11;)\n";
 
 static void test_load(void **state)
 {
@@ -286,23 +402,27 @@ static void test_load(void **state)
 	const char *why;
 
 	assert_int_equal(compile(http_rules), 0);
-	assert_int_equal(out.nrules, 3);
-	assert_int_equal(out.nhttp, 3);
-	assert_int_equal(out.not_loaded, 7);
+	assert_int_equal(out.nrules, 5);
+	assert_int_equal(out.nhttp, 5);
+	assert_int_equal(out.nhttp_tc, 1);
+	assert_int_equal(out.not_loaded, 6);
 	hd = out.blob;
 	assert_int_equal(hd->version, IDS_BLOB_VERSION);
 	r = AT(const struct ids_blob_rule, hd->rule_off);
 	p = AT(const struct ids_blob_pattern, hd->pattern_off);
 	it = AT(const struct ids_blob_item, hd->item_off);
 	x = AT(const struct ids_blob_pcre, hd->pcre_off);
-	for (unsigned i = 0; i < 3; i++) {
+	for (unsigned i = 0; i < 5; i++) {
 		assert_true(r[i].flags & IDS_BLOB_HTTP);
+		assert_int_equal(!!(r[i].flags & IDS_BLOB_HTTP_TC), i == 3);
 		assert_int_equal(r[i].proto, IDS_BLOB_TCP);
 	}
 	assert_int_equal(r[1].ndport, 1); /* $HTTP_PORTS: 80 */
 	/* patterns: rule 0's in the uri's database, rule 1's in the host's
 	 * and the user agent's (in buffer order), rule 2's fast pattern */
-	assert_int_equal(out.npatterns, 4);
+	assert_int_equal(out.npatterns, 6);
+	assert_int_equal(p[4].buf, IDS_BUF_STAT_CODE);
+	assert_int_equal(p[5].buf, IDS_BUF_REQ_BODY);
 	assert_int_equal(p[0].buf, IDS_BUF_URI);
 	assert_int_equal(p[1].buf, IDS_BUF_HOST);
 	assert_int_equal(p[2].buf, IDS_BUF_UA);
@@ -322,7 +442,8 @@ static void test_load(void **state)
 	assert_int_equal(x[1].after, IDS_BLOB_NONE);
 	for (unsigned b = 0; b < IDS_BLOB_BUFS; b++)
 		assert_int_equal(!!hd->dbs[b].size, b == IDS_BUF_URI || b == IDS_BUF_HOST ||
-							 b == IDS_BUF_UA || b == IDS_BUF_HEADER);
+							 b == IDS_BUF_UA || b == IDS_BUF_HEADER ||
+							 b == IDS_BUF_STAT_CODE || b == IDS_BUF_REQ_BODY);
 	assert_int_equal(ids_blob_check(out.blob, out.len, &why), 0);
 }
 
@@ -356,6 +477,11 @@ static void test_check(void **state)
 	REFUSED(AT(struct ids_blob_rule, ro)[0].proto, IDS_BLOB_UDP);
 	/* an HTTP buffer in a rule that is not an HTTP rule */
 	REFUSED(AT(struct ids_blob_rule, ro)[0].flags, 0);
+	/* a response's buffer in a request rule, a request's in a response
+	 * rule, a response rule that is no HTTP rule */
+	REFUSED(AT(struct ids_blob_rule, ro)[3].flags, IDS_BLOB_HTTP);
+	REFUSED(AT(struct ids_blob_rule, ro)[0].flags, IDS_BLOB_HTTP | IDS_BLOB_HTTP_TC);
+	REFUSED(AT(struct ids_blob_rule, ro)[3].flags, IDS_BLOB_HTTP_TC);
 	/* items out of buffer order; the pattern's item in another buffer */
 	REFUSED(AT(struct ids_blob_item, io)[1].buf, IDS_BUF_HEADER);
 	REFUSED(AT(struct ids_blob_item, io)[2].buf, IDS_BUF_URI);
@@ -430,6 +556,7 @@ int main(void)
 		cmocka_unit_test(test_uri),
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_evasion),
+		cmocka_unit_test(test_response),
 		cmocka_unit_test(test_load),
 		cmocka_unit_test(test_check),
 		cmocka_unit_test(test_scan),

@@ -139,14 +139,40 @@ static unsigned app_kind(const struct ids_rule *r)
 	return 0;
 }
 
+/* The sides of a transaction HTTP rule r is on (IDS_SIDE_TS, _TC), as the
+ * offline engine reads them: its buffers' and its flow's. */
+static unsigned http_side(const struct ids_rule *r)
+{
+	unsigned side = 0;
+
+	for (unsigned i = 0; i < r->nsm; i++)
+		side |= ids_buf_side(r->sm[i].buf);
+	if (r->flow & FL_TO_SERVER)
+		side |= IDS_SIDE_TS;
+	if (r->flow & FL_TO_CLIENT)
+		side |= IDS_SIDE_TC;
+	return side;
+}
+
 /* The blob's buffer for the parser's buffer b in rule r: the same value
- * for the payload and the request's buffers, the DNS query name and the
- * server name as dotprefix makes them (a buffer of their own, '.' before
- * the name) or as they are; IDS_BLOB_BUFS when the layer has none. */
+ * for the payload and the request's buffers, the response's own (file.data
+ * the request's body in a request rule, the response's in a response
+ * rule), the DNS query name and the server name as dotprefix makes them (a
+ * buffer of their own, '.' before the name) or as they are; IDS_BLOB_BUFS
+ * when the layer has none. */
 static unsigned blob_buf(const struct ids_rule *r, unsigned b)
 {
 	if (b <= IB_START)
 		return b;
+	switch (b) {
+	case IB_STAT_CODE: return IDS_BUF_STAT_CODE;
+	case IB_STAT_MSG: return IDS_BUF_STAT_MSG;
+	case IB_RESP_LINE: return IDS_BUF_RESP_LINE;
+	case IB_SERVER: return IDS_BUF_SERVER;
+	case IB_LOCATION: return IDS_BUF_LOCATION;
+	case IB_RESP_BODY: return IDS_BUF_FILE_DATA;
+	case IB_FILE_DATA: return http_side(r) == IDS_SIDE_TC ? IDS_BUF_FILE_DATA : IDS_BUF_REQ_BODY;
+	}
 	if (b == IB_DNS_QUERY)
 		return (r->dotprefix >> b & 1) ? IDS_BUF_DNS_QUERY_DOT : IDS_BUF_DNS_QUERY;
 	if (b == IB_TLS_SNI)
@@ -170,10 +196,13 @@ static int prev_in_buf(const struct ids_rule *r, unsigned i)
 	return -1;
 }
 
-/* Why HTTP rule r cannot be enforced in-line, or NULL. */
+/* Why HTTP rule r cannot be enforced in-line, or NULL. A rule is on the
+ * request (its buffers the request's, or ones both messages have, with
+ * flow:to_server) or on the response (the response's, or shared ones with
+ * flow:to_client, or file.data), never on both. */
 static const char *http_not_inline(const struct ids_rule *r)
 {
-	unsigned side = 0;
+	const unsigned side = http_side(r);
 
 	for (unsigned i = 0; i < r->nsm; i++) {
 		unsigned b = r->sm[i].buf;
@@ -184,23 +213,18 @@ static const char *http_not_inline(const struct ids_rule *r)
 		if (b == IB_DNS_QUERY || b == IB_TLS_SNI)
 			return "dns.query or tls.sni with an HTTP buffer in one rule (never matches "
 			       "offline: one transaction has not both)";
-		if (ids_buf_side(b) == IDS_SIDE_TC)
-			return "a response buffer (http.stat_code, http.server, ...): the response "
-			       "side is not parsed in-line yet";
-		if (b > IB_START)
-			return "file.data or a single header's buffer (http.request_header): not "
-			       "in-line yet";
-		side |= ids_buf_side(b);
+		if (b == IB_REQ_HEADER || b == IB_RESP_HEADER)
+			return "a single header's buffer (http.request_header, "
+			       "http.response_header): not in-line yet";
 	}
 	if (r->dotprefix)
 		return "dotprefix: not in-line yet";
-	if (r->flow & FL_TO_SERVER)
-		side |= IDS_SIDE_TS;
-	if (r->flow & FL_TO_CLIENT)
-		side |= IDS_SIDE_TC;
-	if (side != IDS_SIDE_TS)
-		return "an HTTP rule that may match the response (neither flow:to_server nor a "
-		       "request buffer): the response side is not parsed in-line yet";
+	if (side == (IDS_SIDE_TS | IDS_SIDE_TC))
+		return "an HTTP rule on both the request and the response (offline, the "
+		       "transaction's): not in-line";
+	if (!side)
+		return "an HTTP rule that may match either message (neither a flow direction "
+		       "nor a buffer of one side): not in-line yet";
 	if (r->flow & FL_NO_STREAM)
 		return "flow:no_stream in an HTTP rule (never true of a transaction)";
 	if (r->proto != IDS_P_HTTP && r->proto != IDS_P_TCP && r->proto != IDS_P_IP)
@@ -600,34 +624,17 @@ static int flowbits_resolve(const struct ids_ruleset *rs, const char **why, int3
 	return 0;
 }
 
-/* How narrow address entry e is, the larger the narrower: its prefix in
- * IPv4 bits (an IPv6 /128 counts as a /32, a /64 as a /16). */
-static unsigned narrowness(const struct ids_blob_addr *e)
-{
-	return e->af == 4 ? e->bits : e->bits / 4u;
-}
-
-/* The narrowness of list v[0 .. n)'s widest positive entry, or -1 when it
- * has none (any, or negated entries only): a header-only rule is indexed
- * on the side that names fewest frames. */
-static int side_narrowness(const struct ids_blob_addr *v, uint32_t n)
-{
-	int w = -1;
-
-	for (uint32_t i = 0; i < n; i++)
-		if (!v[i].neg && (w < 0 || narrowness(&v[i]) < (unsigned)w))
-			w = (int)narrowness(&v[i]);
-	return w;
-}
-
-/* A growing array of index entries. */
+/* A growing array of index entries, at most IDS_BLOB_HIX_MAX. */
 struct hixes {
 	struct ids_blob_hix *v;
 	uint32_t n, cap;
 };
 
+/* 0, 1 (past IDS_BLOB_HIX_MAX: refused before it is all built), -1 (out of memory). */
 static int hix_add(struct hixes *t, uint32_t rule, uint8_t side, const struct ids_blob_addr *e)
 {
+	if (t->n == IDS_BLOB_HIX_MAX)
+		return 1;
 	if (t->n == t->cap) {
 		uint32_t cap = t->cap * 2 + 256;
 		struct ids_blob_hix *v = realloc(t->v, (size_t)cap * sizeof(*v));
@@ -637,18 +644,7 @@ static int hix_add(struct hixes *t, uint32_t rule, uint8_t side, const struct id
 		t->v = v;
 		t->cap = cap;
 	}
-	struct ids_blob_hix *x = &t->v[t->n++];
-
-	memset(x, 0, sizeof(*x));
-	x->rule = rule;
-	x->side = side;
-	x->af = e->af;
-	x->bits = e->bits;
-	for (unsigned i = 0; i < 16; i++) { /* the prefix alone */
-		unsigned keep = e->bits >= 8 * (i + 1) ? 8 : e->bits > 8 * i ? e->bits - 8 * i : 0;
-
-		x->a[i] = (uint8_t)(e->a[i] & (0xff00u >> keep));
-	}
+	ids_blob_hix_key(&t->v[t->n++], rule, side, e);
 	return 0;
 }
 
@@ -658,32 +654,30 @@ static int hix_order(const void *a, const void *b)
 }
 
 /* Header-only rule b (index ri; its lists already in at): its entries in
- * the index, on the side whose widest positive entry is narrowest (both
- * sides with `<>`: the list may be either address), or in the every-frame
- * list when neither side has a positive entry. A frame matches a list
- * only with one of its positive entries when it has one, so the index
- * finds every frame the rule can match. */
+ * the index, on the side ids_blob_hix_side picks (both with `<>`: the list
+ * may be either address), or in the every-frame list. 0, 1 (the index is
+ * full), -1 (out of memory). */
 static int hdr_only_index(struct hixes *t, uint32_t *all, uint32_t *nall, const struct runs *at,
 			  const struct ids_blob_rule *b, uint32_t ri)
 {
-	const struct ids_blob_addr *sv = (const struct ids_blob_addr *)at->v + b->src;
-	const struct ids_blob_addr *dv = (const struct ids_blob_addr *)at->v + b->dst;
-	const int ws = b->nsrc ? side_narrowness(sv, b->nsrc) : -1;
-	const int wd = b->ndst ? side_narrowness(dv, b->ndst) : -1;
-	const bool use_src = ws >= 0 && ws >= wd;
-	const struct ids_blob_addr *v = use_src ? sv : dv;
-	const uint32_t n = use_src ? b->nsrc : b->ndst;
+	const struct ids_blob_addr *av = (const struct ids_blob_addr *)at->v;
+	const int side = ids_blob_hix_side(av, b);
+	const uint32_t first = side ? b->dst : b->src, n = side ? b->ndst : b->nsrc;
 
-	if (ws < 0 && wd < 0) {
+	if (side == 2) {
 		all[(*nall)++] = ri;
 		return 0;
 	}
 	for (uint32_t i = 0; i < n; i++) {
-		if (v[i].neg)
+		int rc;
+
+		if (av[first + i].neg)
 			continue;
-		if (hix_add(t, ri, use_src ? 0 : 1, &v[i]) ||
-		    (b->bidir && hix_add(t, ri, use_src ? 1 : 0, &v[i])))
-			return -1;
+		rc = hix_add(t, ri, (uint8_t)side, &av[first + i]);
+		if (!rc && b->bidir)
+			rc = hix_add(t, ri, (uint8_t)!side, &av[first + i]);
+		if (rc)
+			return rc;
 	}
 	return 0;
 }
@@ -876,6 +870,10 @@ int ids_blob_compile(const char *text, size_t len, const char *path, const char 
 
 		if (app_kind(r) == IDS_BLOB_HTTP) {
 			b->flags |= IDS_BLOB_HTTP;
+			if (http_side(r) == IDS_SIDE_TC) { /* http_not_inline: one side */
+				b->flags |= IDS_BLOB_HTTP_TC;
+				out->nhttp_tc++;
+			}
 			b->proto = IDS_BLOB_TCP; /* http, or tcp/ip with HTTP buffers */
 			out->nhttp++;
 		} else if (app_kind(r) == IDS_BLOB_DNS) {
@@ -983,18 +981,19 @@ int ids_blob_compile(const char *text, size_t len, const char *path, const char 
 			b->npcre++;
 		}
 		if (!r->nsm) { /* header-only: not_inline let it through */
-			if (hdr_only_index(&hix, hall, &nhall, &at, b, nrules)) {
+			int hrc = hdr_only_index(&hix, hall, &nhall, &at, b, nrules);
+
+			if (hrc > 0)
+				fprintf(errf, "rampart-policy: %s: the header-only rules name more "
+					      "than %u addresses, the in-line limit\n", path,
+					IDS_BLOB_HIX_MAX);
+			else if (hrc < 0)
 				fprintf(errf, "rampart-policy: %s: out of memory\n", path);
+			if (hrc)
 				goto done;
-			}
 			out->nhdr++;
 		}
 		nrules++;
-	}
-	if (hix.n > IDS_BLOB_HIX_MAX) {
-		fprintf(errf, "rampart-policy: %s: the header-only rules name %u addresses, over the "
-			      "in-line limit (%u)\n", path, hix.n, IDS_BLOB_HIX_MAX);
-		goto done;
 	}
 	if (hix.n)
 		qsort(hix.v, hix.n, sizeof(*hix.v), hix_order);

@@ -11,7 +11,8 @@ struct ids_blob_out {
 	void *blob;	/* free() it */
 	size_t len;
 	uint32_t nrules, npatterns, not_loaded, db_size, npcre, naddrs, nports, nfbs, nitems;
-	uint32_t nhttp; /* HTTP rules (on a request's buffers) */
+	uint32_t nhttp; /* HTTP rules (on a request's buffers or a response's) */
+	uint32_t nhttp_tc; /* of them, on a response's */
 	uint32_t ndns, ntls; /* DNS rules (dns.query), TLS rules (tls.sni) */
 	uint32_t nhdr, nhix; /* header-only rules, their address index's entries */
 };

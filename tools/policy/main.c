@@ -306,11 +306,11 @@ static int compile_child(struct compile_job *j)
 		if (j->cache_fd >= 0)
 			write_all(j->cache_fd, j->out, o.blob, o.len);
 		fprintf(stderr, "%s: %u rules in-line (%u contents, %u pcres, %u addresses, %u port "
-				"ranges, %u flowbits operations, %u walked contents, %u HTTP rules, "
+				"ranges, %u flowbits operations, %u walked contents, %u HTTP rules (%u on responses), "
 				"%u DNS rules, %u TLS rules, %u header-only rules (%u index entries), "
 				"database %u bytes, blob %zu bytes), %u not loaded in-line\n",
 			j->in, o.nrules, o.npatterns, o.npcre, o.naddrs, o.nports, o.nfbs, o.nitems,
-			o.nhttp, o.ndns, o.ntls, o.nhdr, o.nhix, o.db_size, o.len, o.not_loaded);
+			o.nhttp, o.nhttp_tc, o.ndns, o.ntls, o.nhdr, o.nhix, o.db_size, o.len, o.not_loaded);
 		if (j->cache_fd >= 0)
 			printf("%s compiled\n", j->hex);
 		free(o.blob);
