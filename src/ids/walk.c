@@ -32,7 +32,8 @@
  *     in p[0 .. len) (else it fails, as offline), at most
  *     IDS_BLOB_BYTE_STR_MAX of them, and its arithmetic is the offline
  *     engine's in 64 bits, wrapping where that overflows (never undefined):
- *     a jump lands in [0, len] or fails.
+ *     a jump lands in [0, len] or fails; the bytes it reads count as
+ *     comparisons (invariant 5).
  */
 #include "ids/walk.h"
 
@@ -342,6 +343,12 @@ int ids_walk(const struct ids_blob_item *it, unsigned n, const uint8_t *bytes,
 			 * jump */
 			if (++steps > IDS_WALK_STEPS_MAX)
 				return -1;
+			/* the bytes it reads, from the frame's budget (invariant 5) */
+			if (*budget < c->byte_n) {
+				*budget = 0;
+				return -1;
+			}
+			*budget -= c->byte_n;
 			if (byte_item(c, p, len, prev[k], &prev[k + 1])) {
 				maxend[k + 1] = maxend[k];
 				k++;

@@ -14,18 +14,18 @@
  *     only_stream: the layer inspects packets, not streams), at least one
  *     positive content over the packet payload, contents with nocase,
  *     offset, depth, distance, within, startswith, endswith and negation
- *     (a rule with relative, negated, startswith or endswith contents is
- *     walked by the layer, src/ids/walk.h; a content relative to a pcre is
- *     not), pcres over the packet payload (flags i s m x A E G B O, R
+ *     (a rule with relative, negated, startswith or endswith contents,
+ *     isdataat, byte_test or byte_jump is walked by the layer,
+ *     src/ids/walk.h; one of them measured from a pcre's match is not),
+ *     pcres over the packet payload (flags i s m x A E G B O, R
  *     after a positive content, negation), threshold and detection_filter
  *     (src/ids/thr.h), dsize, flags, itype, icode, ip_proto (values
  *     within a packet's fields), flowbits (set, unset, toggle, isset, isnotset,
  *     noalert) when every bit a rule checks is set or toggled by a rule
  *     loaded in-line too (else isnotset would hold for ever, isset never)
  *     and the names fit the layer's table (IDS_BLOB_FLOWBITS_MAX). Any
- *     other keyword (pcre buffer flags, byte_*, isdataat, app-layer
- *     buffers...)
- *     leaves the rule out, reported with its file:line, sid and why: a
+ *     other keyword (pcre buffer flags, the app-layer buffers not parsed
+ *     in-line...) leaves the rule out, reported with its file:line, sid and why: a
  *     rule is never enforced in part.
  *  2. A rule the parser refuses stops the compile (as a firewall ruleset
  *     with an error does): what runs is what the operator wrote or nothing.
