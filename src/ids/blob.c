@@ -34,7 +34,13 @@
  * three at most; an HTTP or TLS rule is TCP, a DNS rule UDP), a pattern's buffer one with a database, a walked rule's items
  * grouped by buffer in increasing order with its pattern's item in the
  * pattern's buffer, a relative pcre in the buffer of the content before
- * it.
+ * it. An isdataat item has its value in range and no content; a byte_test
+ * or byte_jump item (byte_item_ok) no content either, and its fields in
+ * the ranges the walk reads them in (its bytes 1 to 10 as text in base 8,
+ * 10 or 16, 1 to 8 binary, offset and post_offset within
+ * IDS_BLOB_BYTE_OFF_MAX, a multiplier of 1 to IDS_BLOB_BYTE_MULT_MAX, a
+ * comparison byte_test has), the fields of the other kind 0; no other
+ * item has a byte_* field set.
  * The header-only rules' index (at most IDS_BLOB_HIX_MAX entries) names
  * header-only rules only, each entry of side 0 or 1, family 4 or 6, a
  * prefix within it and no bit set past it, in the index's order
@@ -57,7 +63,7 @@ _Static_assert(sizeof(struct ids_blob_hdr) % 8 == 0, "ids blob header not 8-byte
 _Static_assert(sizeof(struct ids_blob_rule) % 8 == 0, "ids blob rule not 8-byte sized");
 _Static_assert(sizeof(struct ids_blob_pcre) % 8 == 0, "ids blob pcre not 8-byte sized");
 _Static_assert(sizeof(struct ids_blob_rule) == 208, "ids blob rule layout changed");
-_Static_assert(sizeof(struct ids_blob_item) == 32, "ids blob item layout changed");
+_Static_assert(sizeof(struct ids_blob_item) == 56, "ids blob item layout changed");
 _Static_assert(sizeof(struct ids_blob_addr) == 20, "ids blob addr layout changed");
 _Static_assert(sizeof(struct ids_blob_fb) == 20, "ids blob flowbits layout changed");
 _Static_assert(sizeof(struct ids_blob_pattern) == 8, "ids blob pattern layout changed");
@@ -232,6 +238,34 @@ static bool buf_ok(const struct ids_blob_hdr *h, const struct ids_blob_rule *r, 
 	return false; /* more than one */
 }
 
+/* A byte_test or byte_jump item: no content, no pattern, RELATIVE (and
+ * for byte_test NEGATED) alone, its fields in range and those it has not
+ * 0, so that one blob has one meaning. */
+static bool byte_item_ok(const struct ids_blob_item *c)
+{
+	const bool test = c->flags & IDS_BLOB_I_BYTE_TEST;
+	const bool str = c->byte_flags & IDS_BLOB_B_STRING;
+	const uint32_t kind = test ? IDS_BLOB_I_BYTE_TEST : IDS_BLOB_I_BYTE_JUMP;
+
+	if ((c->flags & ~(kind | IDS_BLOB_I_RELATIVE | (test ? IDS_BLOB_I_NEGATED : 0u))) ||
+	    c->len || c->at || c->depth || c->distance || c->within || c->pat != IDS_BLOB_NONE ||
+	    c->offset < -IDS_BLOB_BYTE_OFF_MAX || c->offset > IDS_BLOB_BYTE_OFF_MAX ||
+	    !c->byte_n || c->byte_n > (str ? IDS_BLOB_BYTE_STR_MAX : IDS_BLOB_BYTE_BIN_MAX) ||
+	    (str ? c->byte_base != 8 && c->byte_base != 10 && c->byte_base != 16 : c->byte_base) ||
+	    (str && (c->byte_flags & IDS_BLOB_B_LITTLE)) ||
+	    (c->byte_flags & ~(uint32_t)(IDS_BLOB_B_LITTLE | IDS_BLOB_B_STRING | IDS_BLOB_B_ALIGN |
+					 IDS_BLOB_B_FROM_BEGINNING)))
+		return false;
+	if (test)
+		return (c->byte_cmp <= IDS_BLOB_GE || c->byte_cmp == IDS_BLOB_AND ||
+			c->byte_cmp == IDS_BLOB_OR) &&
+		       !c->byte_mult && !c->byte_post &&
+		       !(c->byte_flags & (IDS_BLOB_B_ALIGN | IDS_BLOB_B_FROM_BEGINNING));
+	return !c->byte_value && !c->byte_cmp && c->byte_mult >= 1 &&
+	       c->byte_mult <= IDS_BLOB_BYTE_MULT_MAX && c->byte_post >= -IDS_BLOB_BYTE_OFF_MAX &&
+	       c->byte_post <= IDS_BLOB_BYTE_OFF_MAX;
+}
+
 static bool table_ok(const struct ids_blob_hdr *h, uint32_t off, uint64_t n, uint64_t each)
 {
 	return off >= sizeof(*h) && !(off & 7) && rt_range_ok(off, n * each, h->size);
@@ -392,6 +426,17 @@ int ids_blob_check(const void *blob, uint64_t size, const char **why)
 			    (c->pat != IDS_BLOB_NONE && c->pat < h->npatterns &&
 			     p[c->pat].buf != c->buf))
 				return -1;
+			if (c->pad2[0] || c->pad2[1] || c->pad2[2] || c->pad2[3])
+				return -1;
+			if (c->flags & (IDS_BLOB_I_BYTE_TEST | IDS_BLOB_I_BYTE_JUMP)) {
+				if (!byte_item_ok(c))
+					return -1;
+				continue;
+			}
+			/* the byte_* fields are a byte item's alone */
+			if (c->byte_value || c->byte_mult || c->byte_post || c->byte_n ||
+			    c->byte_base || c->byte_cmp || c->byte_flags)
+				return -1;
 			if (c->flags & IDS_BLOB_I_ISDATAAT) {
 				/* no content: its value, RELATIVE and NEGATED only */
 				if ((c->flags & ~(uint32_t)(IDS_BLOB_I_ISDATAAT | IDS_BLOB_I_RELATIVE |
@@ -431,7 +476,7 @@ int ids_blob_check(const void *blob, uint64_t size, const char **why)
 			 * its own buffer */
 			if (!(x[at].flags & IDS_BLOB_PCRE_RELATIVE) ? af != IDS_BLOB_NONE
 			    : r[i].nitems ? af < item || af - item >= r[i].nitems ||
-						(it[af].flags & (IDS_BLOB_I_NEGATED | IDS_BLOB_I_ISDATAAT)) ||
+						(it[af].flags & (IDS_BLOB_I_NEGATED | IDS_BLOB_I_NOT_CONTENT)) ||
 						it[af].buf != x[at].buf
 					  : af >= h->npatterns || p[af].rule != i ||
 						p[af].buf != x[at].buf)

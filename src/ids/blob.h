@@ -47,7 +47,7 @@
 #include <stdint.h>
 
 #define IDS_BLOB_MAGIC 0x53444952u /* "RIDS" */
-#define IDS_BLOB_VERSION 8u
+#define IDS_BLOB_VERSION 9u
 /* Rules in one blob: the per-frame bookkeeping is one word per rule, and
  * ET's whole open set is about 40,000 rules. */
 #define IDS_BLOB_RULES_MAX 65536u
@@ -93,6 +93,17 @@
 /* An `isdataat` value in-line: a buffer is at most a 64 KiB frame (or a
  * stream's window of one). */
 #define IDS_BLOB_ISDATAAT_MAX 65535
+/* A byte_test's or byte_jump's offset and a byte_jump's post_offset
+ * in-line (either sign): a buffer is at most a 64 KiB frame, so a larger
+ * one only ever fails; the parser's content modifiers have the same. */
+#define IDS_BLOB_BYTE_OFF_MAX 65535
+/* A byte_jump's multiplier in-line: 1 .. this (Suricata's range). */
+#define IDS_BLOB_BYTE_MULT_MAX 65535
+/* Bytes a byte_test or byte_jump reads (the parser's): at most 10 as
+ * text (a number of 10 digits fits 64 bits in bases 8, 10 and 16), at
+ * most 8 as a binary number. */
+#define IDS_BLOB_BYTE_STR_MAX 10u
+#define IDS_BLOB_BYTE_BIN_MAX 8u
 /* The walked contents' bytes, all rules together (ET's and Snort's sets
  * have a few hundred KiB of contents in all). */
 #define IDS_BLOB_BYTES_MAX (1u << 20)
@@ -165,9 +176,26 @@ enum ids_blob_item_flag {
 	 * value, with RELATIVE (after the previous content's match) and
 	 * NEGATED only: data at offset (RELATIVE: offset bytes after the
 	 * previous match) is there, or with NEGATED is not */
-	IDS_BLOB_I_ISDATAAT = 0x8000
+	IDS_BLOB_I_ISDATAAT = 0x8000,
+	/* not a content either (len 0, no bytes, no pattern): `byte_test`
+	 * and `byte_jump`, their fields in the item's byte_* fields and
+	 * offset, with RELATIVE (offset from the previous match's end) and,
+	 * byte_test only, NEGATED (the comparison's '!') */
+	IDS_BLOB_I_BYTE_TEST = 0x4000, IDS_BLOB_I_BYTE_JUMP = 0x2000
 };
 #define IDS_BLOB_I_ALL 0x82ffu
+/* The items that are no content: a failure passes through them to the
+ * content before, as a negated content's does. */
+#define IDS_BLOB_I_NOT_CONTENT (IDS_BLOB_I_ISDATAAT | IDS_BLOB_I_BYTE_TEST | IDS_BLOB_I_BYTE_JUMP)
+/* ids_blob_item.byte_flags (a byte_test's or byte_jump's options, the
+ * offline engine's struct ids_sm fields): LITTLE (a binary number's
+ * byte order; none: big endian), STRING (the bytes are text, read in
+ * byte_base 8, 10 or 16 as strtoull reads them), and byte_jump's ALIGN (to
+ * 4) and FROM_BEGINNING (from the buffer's start, not the bytes' end). */
+enum ids_blob_byte_flag {
+	IDS_BLOB_B_LITTLE = 0x01, IDS_BLOB_B_STRING = 0x02, IDS_BLOB_B_ALIGN = 0x04,
+	IDS_BLOB_B_FROM_BEGINNING = 0x08
+};
 /* A rule's threshold or detection_filter (the offline engine's THR_*
  * values): Suricata's types; track by_src or by_dst. */
 enum ids_blob_thr {
@@ -278,7 +306,9 @@ struct ids_blob_rule {
 /* One content of a walked rule: bytes[at .. at + len) of the content
  * bytes; pat the rule's pattern when this content is its fast pattern,
  * else IDS_BLOB_NONE. offset, depth, within >= 0; distance may be negative
- * (Suricata's). */
+ * (Suricata's). A byte_test or byte_jump item (IDS_BLOB_I_BYTE_*) reads
+ * byte_n bytes at offset (either sign, RELATIVE: from the previous
+ * match's end) and has the byte_* fields; every other item has them 0. */
 struct ids_blob_item {
 	uint32_t at;
 	uint16_t len, flags; /* len 1 .. IDS_BLOB_CONTENT_LEN_MAX; enum ids_blob_item_flag */
@@ -286,6 +316,18 @@ struct ids_blob_item {
 	uint32_t pat;
 	uint8_t buf, pad[3]; /* enum ids_blob_buf: a rule's items are grouped by buffer, in
 			      * increasing order, each group walked over its buffer */
+	/* byte_test: the number read compared (as a signed 64-bit value)
+	 * with byte_value by byte_cmp (EQ .. GE, AND, OR). byte_jump: the
+	 * number times byte_mult (1 .. IDS_BLOB_BYTE_MULT_MAX), aligned,
+	 * from the bytes' end (or the start), plus byte_post, is the
+	 * previous match's end for the items after it. */
+	int64_t byte_value;
+	int32_t byte_mult, byte_post;
+	uint8_t byte_n;     /* 1 .. IDS_BLOB_BYTE_STR_MAX as text, .. _BIN_MAX else */
+	uint8_t byte_base;  /* 8, 10 or 16 as text, else 0 */
+	uint8_t byte_cmp;   /* enum ids_blob_cmp */
+	uint8_t byte_flags; /* enum ids_blob_byte_flag */
+	uint8_t pad2[4];
 };
 
 struct ids_blob_fb {

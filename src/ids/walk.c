@@ -28,6 +28,12 @@
  *     the walks of one frame together make at most the budget's
  *     comparisons (IDS_WALK_FRAME_BUDGET in the layer), whatever the
  *     payload and however many rules it makes candidates.
+ *  7. A byte_test or byte_jump reads its bytes only when all of them lie
+ *     in p[0 .. len) (else it fails, as offline), at most
+ *     IDS_BLOB_BYTE_STR_MAX of them, and its arithmetic is the offline
+ *     engine's in 64 bits, wrapping where that overflows (never undefined):
+ *     a jump lands in [0, len] or fails; the bytes it reads count as
+ *     comparisons (invariant 5).
  */
 #include "ids/walk.h"
 
@@ -116,6 +122,118 @@ static int64_t find(const uint8_t *h, uint32_t from, uint32_t to, const uint8_t 
 	}
 	*budget = left;
 	return at;
+}
+
+static bool space(uint8_t c)
+{
+	return c == ' ' || (c >= '\t' && c <= '\r'); /* isspace in the C locale */
+}
+
+/* c's value as a digit, or 99 */
+static unsigned digit(uint8_t c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = lower(c);
+	return c >= 'a' && c <= 'z' ? c - 'a' + 10u : 99u;
+}
+
+bool ids_walk_strtou(const uint8_t *b, unsigned n, unsigned base, uint64_t *v)
+{
+	unsigned i = 0, start;
+	bool neg = false;
+	uint64_t x = 0;
+
+	*v = 0;
+	/* strtoull sees a string: it ends at the first NUL */
+	for (unsigned k = 0; k < n; k++)
+		if (!b[k]) {
+			n = k;
+			break;
+		}
+	while (i < n && space(b[i]))
+		i++;
+	if (i < n && (b[i] == '+' || b[i] == '-'))
+		neg = b[i++] == '-';
+	if (base == 16 && i + 1 < n && b[i] == '0' && lower(b[i + 1]) == 'x')
+		i += 2;
+	start = i;
+	/* n <= IDS_BLOB_BYTE_STR_MAX digits: at most 16^10, no overflow */
+	for (; i < n && digit(b[i]) < base; i++)
+		x = x * base + digit(b[i]);
+	if (i == start) {
+		/* no digit: "0x" and no hexadecimal digit is a 0 that ends at
+		 * the x (glibc's strtoull), anything else no number */
+		return start >= 2 && lower(b[start - 1]) == 'x' && b[start - 2] == '0';
+	}
+	*v = neg ? 0 - x : x;
+	return true;
+}
+
+/* Byte item c's number at p[at .. at + byte_n) of p[0 .. len), as the
+ * offline engine's read_num; false: not all there, or no number. */
+static bool read_num(const struct ids_blob_item *c, const uint8_t *p, uint32_t len, int64_t at,
+		     uint64_t *v)
+{
+	if (at < 0 || at + c->byte_n > (int64_t)len)
+		return false;
+	p += at;
+	if (c->byte_flags & IDS_BLOB_B_STRING)
+		return ids_walk_strtou(p, c->byte_n, c->byte_base, v);
+	*v = 0;
+	for (unsigned i = 0; i < c->byte_n; i++)
+		*v = (c->byte_flags & IDS_BLOB_B_LITTLE) ? *v | (uint64_t)p[i] << (8 * i)
+							 : *v << 8 | p[i];
+	return true;
+}
+
+/* The offline engine's comparisons (ids_cmp_ok) a byte_test has (the
+ * check: no other). */
+static bool cmp_ok(uint8_t cmp, int64_t v, int64_t a)
+{
+	switch (cmp) {
+	case IDS_BLOB_EQ: return v == a;
+	case IDS_BLOB_LT: return v < a;
+	case IDS_BLOB_GT: return v > a;
+	case IDS_BLOB_LE: return v <= a;
+	case IDS_BLOB_GE: return v >= a;
+	case IDS_BLOB_AND: return (v & a) != 0;
+	case IDS_BLOB_OR: return (v ^ a) != 0;
+	}
+	return false;
+}
+
+/* Two's complement from 64 unsigned bits (what the offline engine's
+ * signed arithmetic gives where it would overflow, defined here). */
+static int64_t s64(uint64_t x)
+{
+	return x > (uint64_t)INT64_MAX ? -(int64_t)(~x) - 1 : (int64_t)x;
+}
+
+/* Byte item c after a previous match ending at prev: true when it holds
+ * (a byte_jump: *next the new previous match's end, else prev). */
+static bool byte_item(const struct ids_blob_item *c, const uint8_t *p, uint32_t len,
+		      uint32_t prev, uint32_t *next)
+{
+	const int64_t at = ((c->flags & IDS_BLOB_I_RELATIVE) ? (int64_t)prev : 0) + c->offset;
+	uint64_t v;
+	int64_t pos;
+
+	if (!read_num(c, p, len, at, &v))
+		return false;
+	*next = prev;
+	if (c->flags & IDS_BLOB_I_BYTE_TEST)
+		return cmp_ok(c->byte_cmp, s64(v), c->byte_value) != !!(c->flags & IDS_BLOB_I_NEGATED);
+	pos = s64(v * (uint64_t)(int64_t)c->byte_mult);
+	if ((c->byte_flags & IDS_BLOB_B_ALIGN) && pos % 4)
+		pos = s64((uint64_t)pos + (uint64_t)(4 - pos % 4));
+	if (!(c->byte_flags & IDS_BLOB_B_FROM_BEGINNING))
+		pos = s64((uint64_t)pos + (uint64_t)(at + c->byte_n));
+	pos = s64((uint64_t)pos + (uint64_t)(int64_t)c->byte_post);
+	if (pos < 0 || pos > (int64_t)len)
+		return false;
+	*next = (uint32_t)pos;
+	return true;
 }
 
 /* Item c's window [*lo, *hi) after a previous match ending at prev (the
@@ -218,6 +336,27 @@ int ids_walk(const struct ids_blob_item *it, unsigned n, const uint8_t *bytes,
 			}
 			goto back;
 		}
+		if (c->flags & (IDS_BLOB_I_BYTE_TEST | IDS_BLOB_I_BYTE_JUMP)) {
+			/* the offline engine's: a step; the match's end does not
+			 * move (a stream's window: a jump's landing is no match
+			 * in the new bytes), the previous match's end does on a
+			 * jump */
+			if (++steps > IDS_WALK_STEPS_MAX)
+				return -1;
+			/* the bytes it reads, from the frame's budget (invariant 5) */
+			if (*budget < c->byte_n) {
+				*budget = 0;
+				return -1;
+			}
+			*budget -= c->byte_n;
+			if (byte_item(c, p, len, prev[k], &prev[k + 1])) {
+				maxend[k + 1] = maxend[k];
+				k++;
+				enter = true;
+				continue;
+			}
+			goto back;
+		}
 		if (enter) {
 			int64_t lo, h;
 
@@ -259,13 +398,13 @@ int ids_walk(const struct ids_blob_item *it, unsigned n, const uint8_t *bytes,
 		}
 back:
 		/* Back to the latest positive content with a relative one after
-		 * it, to its next occurrence; a negated content or an isdataat
-		 * only passes the failure on. */
+		 * it, to its next occurrence; a negated content, an isdataat,
+		 * a byte_test or a byte_jump only passes the failure on. */
 		for (;;) {
 			if (!k)
 				return 0;
 			k--;
-			if ((it[k].flags & (IDS_BLOB_I_NEGATED | IDS_BLOB_I_ISDATAAT)) ||
+			if ((it[k].flags & (IDS_BLOB_I_NEGATED | IDS_BLOB_I_NOT_CONTENT)) ||
 			    (!rel_later[k] && !min_end))
 				continue;
 			if (++steps > IDS_WALK_STEPS_MAX)

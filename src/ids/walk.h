@@ -8,6 +8,7 @@
 #ifndef RAMPART_IDS_WALK_H
 #define RAMPART_IDS_WALK_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "ids/blob.h"
@@ -34,7 +35,9 @@
  * p[0 .. len), in order: offset and depth from the payload's start,
  * distance and within from the end of the previous positive content's
  * match, nocase, startswith, endswith; a negated content must be absent
- * from the range its modifiers name. When a later relative content fails,
+ * from the range its modifiers name; isdataat, byte_test and byte_jump
+ * as the offline engine has them (a byte_jump moves the previous match's
+ * end). When a later relative content fails,
  * the next occurrence of an earlier one is tried (backtracking).
  * With min_end > 0 (a stream's window whose bytes from min_end on are
  * new), they match only when a positive content's match ends past it.
@@ -46,5 +49,15 @@
 int ids_walk(const struct ids_blob_item *it, unsigned n, const uint8_t *bytes,
 	     const uint8_t *p, uint32_t len, uint32_t min_end, uint32_t *ends,
 	     uint64_t *budget);
+
+/*
+ * strtoull(s, &e, base) on s the text b[0 .. n) (n <= IDS_BLOB_BYTE_STR_MAX,
+ * ending at a NUL in it), base 8, 10 or 16, as glibc's in the C locale,
+ * the offline engine's read_num: leading white space, a sign ('-' negates
+ * modulo 2^64), "0x" or "0X" before base 16's digits, up to the first
+ * byte that is no digit of the base. *v the value; true when e != s (a
+ * digit, or "0x" with none after it: 0, ending at the x).
+ */
+bool ids_walk_strtou(const uint8_t *b, unsigned n, unsigned base, uint64_t *v);
 
 #endif

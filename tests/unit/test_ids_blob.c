@@ -538,7 +538,7 @@ static void test_flow_reversal(void **state)
 static const char fb_rules[] =
 	/* 0: sets a, silently; 1: isset a; 2: isnotset a|b (one of them clear);
 	 * 3: toggles b; 4: isset c, which no rule in-line sets: left out; 5: sets
-	 * c, but is not in-line (byte_test) */
+	 * c, but is not in-line (a byte_test relative to a pcre) */
 	"alert tcp any any -> any any (msg:\"s\"; content:\"s\"; flowbits:set,a; "
 	"flowbits:noalert; sid:1;)\n"
 	"drop tcp any any -> any any (msg:\"i\"; flowbits:isset,a; content:\"i\"; sid:2;)\n"
@@ -546,7 +546,7 @@ static const char fb_rules[] =
 	"alert tcp any any -> any any (msg:\"t\"; flowbits:toggle,b; content:\"t\"; sid:4;)\n"
 	"alert tcp any any -> any any (msg:\"c\"; flowbits:isset,c; content:\"c\"; sid:5;)\n"
 	"alert tcp any any -> any any (msg:\"d\"; flowbits:set,c; content:\"d\"; "
-	"byte_test:1,>,5,0,relative; sid:6;)\n";
+	"pcre:\"/e/\"; byte_test:1,>,5,0,relative; sid:6;)\n";
 
 static void test_flowbits(void **state)
 {

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Relative and negated contents and thresholds in-line: which rules load
+/* Relative and negated contents, isdataat, byte_test, byte_jump and
+ * thresholds in-line: which rules load
  * (tools/policy/ids_blob.c), the blob's items and their check
  * (src/ids/blob.c), the layer's walk (src/ids/walk.c) against the offline
  * engine's (tools/policy/ids_match.c: the same answer on every payload,
@@ -331,6 +332,264 @@ static void test_frame_budget(void **state)
 	release();
 }
 
+/* ---- byte_test and byte_jump -------------------------------------------- */
+
+/* The layer's strtoull (walk.h) against libc's on the strings read_num
+ * hands it: white space, signs, "0x" with and without digits after it,
+ * digits of each base and past it, NULs, bytes past ASCII. */
+static void test_strtou(void **state)
+{
+	static const char *const edge[] = {
+		"0x", "0X", "0xg", "-0x", "+0x1F", " 0x10", "x10", "00x1", "0x0x1", "-", "+", " ",
+		"- 5", "-5", "+-5", "\t\n\v\f\r7", "9999999999", "ffffffffff", "7777777777", "0",
+		"1 2", "0x ", "08", "19a", "  -0", "\x85" "5", "5\xff", ""};
+	static const char alpha[] = "0123456789abcdefgxX +-\t\n\v\f\r\x00\xa0\x85Z";
+	static const unsigned bases[] = {8, 10, 16};
+	unsigned ok = 0, runs = 0;
+
+	(void)state;
+	srandom(11);
+	for (unsigned n = 0; n < 200000 + sizeof(edge) / sizeof(edge[0]); n++) {
+		char tmp[IDS_BLOB_BYTE_STR_MAX + 1];
+		unsigned len, base = bases[n % 3];
+		uint64_t mine, theirs;
+		char *e;
+		bool got;
+
+		if (n < sizeof(edge) / sizeof(edge[0])) {
+			len = (unsigned)strlen(edge[n]);
+			memcpy(tmp, edge[n], len);
+		} else {
+			len = 1 + (unsigned)(random() % IDS_BLOB_BYTE_STR_MAX);
+			for (unsigned i = 0; i < len; i++)
+				tmp[i] = alpha[random() % (sizeof(alpha) - 1)];
+		}
+		for (unsigned b = 0; b < 3; b++) { /* each base */
+			base = bases[b];
+			tmp[len] = 0;
+			theirs = strtoull(tmp, &e, (int)base);
+			got = ids_walk_strtou((const uint8_t *)tmp, len, base, &mine);
+			if (got != (e != tmp) || mine != theirs)
+				fail_msg("\"%s\" base %u: in-line %d %llu, strtoull %d %llu", tmp, base, got,
+					 (unsigned long long)mine, e != tmp, (unsigned long long)theirs);
+			ok += got;
+			runs++;
+		}
+	}
+	assert_true(ok > runs / 10 && ok < runs - runs / 10);
+}
+
+static const char byte_rules[] =
+	/* binary, big and little endian, relative, absolute, negative offset */
+	"alert udp any any -> any any (content:\"A\"; byte_test:1,>,64,0,relative; sid:1;)\n"
+	"alert udp any any -> any any (content:\"B\"; byte_test:2,>=,512,-3,relative,little; "
+	"sid:2;)\n"
+	"alert udp any any -> any any (content:\"A\"; byte_test:1,^,48,2; sid:3;)\n"
+	/* text: a sign, "0x", octal, a negation, 10 digits */
+	"alert udp any any -> any any (content:\"A\"; byte_test:2,<,5,0,relative,string,dec; "
+	"sid:4;)\n"
+	"alert udp any any -> any any (content:\"A\"; byte_test:4,>,15,1,relative,string,hex; "
+	"sid:5;)\n"
+	"alert udp any any -> any any (content:\"A\"; byte_test:3,!&,1,0,relative,string,oct; "
+	"sid:6;)\n"
+	"alert udp any any -> any any (content:\"A\"; byte_test:10,<=,100,0,relative,string; "
+	"sid:7;)\n"
+	/* byte_jump: the previous match's end moves; a failure after it goes
+	 * back to the content before it */
+	"alert udp any any -> any any (content:\"A\"; byte_jump:1,0,relative,post_offset -48; "
+	"content:\"B\"; within:2; sid:8;)\n"
+	"alert udp any any -> any any (content:\"A\"; byte_jump:1,0,relative,string,dec,"
+	"multiplier 2,post_offset -1; content:\"B\"; distance:0; within:3; sid:9;)\n"
+	"alert udp any any -> any any (content:\"A\"; byte_jump:2,0,relative,string,hex,align; "
+	"content:!\"B\"; within:2; sid:10;)\n"
+	"alert udp any any -> any any (content:\"B\"; byte_jump:1,1,relative,from_beginning,"
+	"post_offset -40; isdataat:!2,relative; sid:11;)\n"
+	"alert udp any any -> any any (content:\"A\"; byte_jump:1,0,relative,little,multiplier 3,"
+	"post_offset -150; "
+	"byte_test:1,=,66,0,relative; sid:12;)\n"
+	"alert udp any any -> any any (content:\"A\"; byte_test:1,<,60,0,relative; "
+	"content:\"B\"; distance:1; within:4; sid:13;)\n"
+	/* 8 bytes: 0xff... is -1, a jump 1 back from the bytes' end; times
+	 * 65535 a product that wraps (as offline: two's complement) */
+	"alert udp any any -> any any (content:\"A\"; byte_jump:8,0,relative,little; "
+	"content:\"B\"; distance:0; sid:14;)\n"
+	"alert udp any any -> any any (content:\"A\"; byte_jump:8,0,relative,little,"
+	"multiplier 65535; content:\"B\"; distance:0; sid:15;)\n";
+#define BYTE_RULES 15u
+
+static void test_byte_agreement(void **state)
+{
+	static const uint8_t alpha[] = "0123456789abcxX -+ AAB\xff\x01\x02";
+	struct ids_ruleset rs;
+	uint8_t p[64];
+	unsigned hits[BYTE_RULES] = {0}, shits = 0, sruns = 0;
+	const char *why;
+
+	(void)state;
+	assert_int_equal(compile(byte_rules), 0);
+	assert_int_equal(out.nrules, BYTE_RULES);
+	assert_int_equal(ids_blob_check(out.blob, out.len, &why), 0);
+	ids_ruleset_init(&rs);
+	rs.errf = fopen("/dev/null", "w");
+	ids_load_text(&rs, byte_rules, strlen(byte_rules), "t.rules");
+	assert_int_equal(rs.nrules, BYTE_RULES);
+	srandom(13);
+	for (unsigned n = 0; n < 40000; n++) {
+		uint32_t len = (uint32_t)(random() % sizeof(p));
+
+		for (uint32_t i = 0; i < len; i++)
+			p[i] = alpha[random() % (sizeof(alpha) - 1)];
+		if (n % 8 == 0 && len >= 10) /* eight 0xff bytes after an A */
+			memcpy(p + random() % (len - 9), "A\xff\xff\xff\xff\xff\xff\xff\xff", 9);
+		for (unsigned ri = 0; ri < BYTE_RULES; ri++) {
+			int w = walk(ri, p, len);
+			bool o = ids_match_buf(rs.rules[ri], IB_PKT, p, len, 0);
+			uint32_t me = (uint32_t)(random() % (len + 1));
+
+			if (w != (int)o)
+				fail_msg("sid %u on %u bytes (%.*s): in-line %d, offline %d",
+					 rs.rules[ri]->sid, len, (int)len, (const char *)p, w, o);
+			hits[ri] += w == 1;
+			/* a stream's window: byte_test and byte_jump move no
+			 * match's end into the new bytes, as offline */
+			w = walk_from(ri, p, len, me);
+			o = ids_match_buf(rs.rules[ri], IB_PKT, p, len, me);
+			if (w != (int)o)
+				fail_msg("sid %u on %u bytes from %u: in-line %d, offline %d",
+					 rs.rules[ri]->sid, len, me, w, o);
+			shits += w == 1;
+			sruns++;
+		}
+	}
+	/* a test that can fail: each rule matches, and not always */
+	for (unsigned ri = 0; ri < BYTE_RULES - 1; ri++) { /* sid 15 by hand */
+		print_message("byte rule %u: %u of 40000\n", ri + 1, hits[ri]);
+		assert_true(hits[ri] > 40 && hits[ri] < 39000);
+	}
+	assert_true(shits > sruns / 50 && shits < sruns - sruns / 20);
+	/* by hand: '0' (48) jumps to the byte after it, '1' one further; B
+	 * within 2 of there */
+	assert_int_equal(walk(7, (const uint8_t *)"A0B", 3), 1);
+	assert_int_equal(walk(7, (const uint8_t *)"A1xB", 4), 1);
+	assert_int_equal(walk(7, (const uint8_t *)"A1xxxB", 6), 0);
+	assert_int_equal(walk(7, (const uint8_t *)"A1xxxB A0B", 10), 1); /* the next A */
+	/* "-1" in text is 2^64 - 1, a signed -1: below 5 */
+	assert_int_equal(walk(3, (const uint8_t *)"A-1", 3), 1);
+	assert_int_equal(walk(3, (const uint8_t *)"A 9", 3), 0);
+	assert_int_equal(walk(3, (const uint8_t *)"A- ", 3), 0); /* no number */
+	/* "0x" and no digit: 0, a number */
+	assert_int_equal(walk(4, (const uint8_t *)"Ax0xzz", 6), 0);
+	assert_int_equal(walk(4, (const uint8_t *)"Ax0x1f", 6), 1);
+	/* eight 0xff: -1, + 9: the last of them, B after; x 65535: 65526
+	 * bytes back, no; 65535's inverse modulo 2^64 x 65535: 1 (+ 9: the
+	 * B after x) */
+	assert_int_equal(walk(13, (const uint8_t *)"A\xff\xff\xff\xff\xff\xff\xff\xff" "B", 10), 1);
+	assert_int_equal(walk(14, (const uint8_t *)"A\xff\xff\xff\xff\xff\xff\xff\xff" "B", 10), 0);
+	static const uint8_t wrap[] = "A\xff\xff\xfe\xff\xfe\xff\xfe\xff" "xB";
+	assert_int_equal(walk(14, wrap, 11), 1);
+	assert_true(ids_match_buf(rs.rules[14], IB_PKT, wrap, 11, 0));
+	assert_int_equal(walk(14, wrap, 10), 0);
+	assert_false(ids_match_buf(rs.rules[14], IB_PKT, wrap, 10, 0));
+	/* the bytes not all there: no */
+	assert_int_equal(walk(0, (const uint8_t *)"xA", 2), 0);
+	assert_int_equal(walk(0, (const uint8_t *)"xAZ", 3), 1);
+	ids_ruleset_free(&rs);
+	release();
+}
+
+/* What loads in-line and how, and the check of every byte field. */
+static const char byte_load_rules[] =
+	/* 0: byte_test, text, negated */
+	"alert udp any any -> any any (msg:\"a\"; content:\"A\"; byte_test:4,!>,100,2,relative,"
+	"string,hex; sid:1;)\n"
+	/* 1: byte_jump, binary, every option; then a relative content */
+	"alert udp any any -> any any (msg:\"b\"; content:\"B\"; byte_jump:2,-3,relative,little,"
+	"align,from_beginning,multiplier 4,post_offset -7; content:\"C\"; distance:0; sid:2;)\n"
+	/* not in-line: relative to a pcre (through a byte_test), a multiplier
+	 * past the range, an offset past it, a relative pcre after a jump */
+	"alert udp any any -> any any (content:\"A\"; pcre:\"/b/\"; byte_test:1,>,1,0; "
+	"isdataat:1,relative; sid:3;)\n"
+	"alert udp any any -> any any (content:\"A\"; byte_jump:1,0,multiplier 0; sid:4;)\n"
+	"alert udp any any -> any any (content:\"A\"; byte_test:1,>,1,70000; sid:5;)\n"
+	"alert udp any any -> any any (content:\"A\"; byte_jump:1,0,relative; pcre:\"/x/R\"; "
+	"sid:6;)\n";
+
+static void test_byte_load(void **state)
+{
+	const struct ids_blob_hdr *h;
+	struct ids_blob_item *it;
+	const char *why;
+
+	(void)state;
+	assert_int_equal(compile(byte_load_rules), 0);
+	assert_int_equal(out.nrules, 2);
+	assert_int_equal(out.not_loaded, 4);
+	assert_int_equal(ids_blob_check(out.blob, out.len, &why), 0);
+	h = out.blob;
+	it = AT(struct ids_blob_item, h->item_off);
+	assert_int_equal(out.nitems, 2 + 3);
+	assert_int_equal(it[1].flags, IDS_BLOB_I_BYTE_TEST | IDS_BLOB_I_NEGATED | IDS_BLOB_I_RELATIVE);
+	assert_int_equal(it[1].byte_n, 4);
+	assert_int_equal(it[1].byte_base, 16);
+	assert_int_equal(it[1].byte_cmp, IDS_BLOB_GT);
+	assert_int_equal(it[1].byte_value, 100);
+	assert_int_equal(it[1].offset, 2);
+	assert_int_equal(it[1].byte_flags, IDS_BLOB_B_STRING);
+	assert_int_equal(it[1].pat, IDS_BLOB_NONE);
+	assert_int_equal(it[3].flags, IDS_BLOB_I_BYTE_JUMP | IDS_BLOB_I_RELATIVE);
+	assert_int_equal(it[3].byte_flags,
+			 IDS_BLOB_B_LITTLE | IDS_BLOB_B_ALIGN | IDS_BLOB_B_FROM_BEGINNING);
+	assert_int_equal(it[3].byte_mult, 4);
+	assert_int_equal(it[3].byte_post, -7);
+	assert_int_equal(it[3].offset, -3);
+	assert_int_equal(it[3].byte_base, 0);
+
+#define REFUSED(field, bad)                                                         \
+	do {                                                                        \
+		__typeof__(field) keep_ = (field);                                  \
+		(field) = (bad);                                                    \
+		assert_int_equal(ids_blob_check(out.blob, out.len, &why), -1);     \
+		(field) = keep_;                                                    \
+		assert_int_equal(ids_blob_check(out.blob, out.len, &why), 0);       \
+	} while (0)
+	REFUSED(it[1].byte_n, 0);
+	REFUSED(it[1].byte_n, IDS_BLOB_BYTE_STR_MAX + 1);
+	REFUSED(it[3].byte_n, IDS_BLOB_BYTE_BIN_MAX + 1);    /* binary: 8 at most */
+	REFUSED(it[1].byte_base, 0);                         /* text without a base */
+	REFUSED(it[1].byte_base, 2);
+	REFUSED(it[3].byte_base, 10);                        /* a base, binary */
+	REFUSED(it[1].byte_cmp, IDS_BLOB_RANGE);             /* not byte_test's */
+	REFUSED(it[1].byte_cmp, IDS_BLOB_NE);
+	REFUSED(it[1].byte_cmp, 200);
+	REFUSED(it[1].byte_flags, IDS_BLOB_B_STRING | IDS_BLOB_B_LITTLE);
+	REFUSED(it[1].byte_flags, IDS_BLOB_B_STRING | IDS_BLOB_B_ALIGN); /* a jump's */
+	REFUSED(it[1].byte_flags, IDS_BLOB_B_STRING | 0x10);
+	REFUSED(it[1].byte_mult, 1);                         /* a jump's fields */
+	REFUSED(it[1].byte_post, 1);
+	REFUSED(it[1].offset, IDS_BLOB_BYTE_OFF_MAX + 1);
+	REFUSED(it[1].offset, -IDS_BLOB_BYTE_OFF_MAX - 1);
+	REFUSED(it[1].flags, IDS_BLOB_I_BYTE_TEST | IDS_BLOB_I_BYTE_JUMP);
+	REFUSED(it[1].flags, IDS_BLOB_I_BYTE_TEST | IDS_BLOB_I_DISTANCE | IDS_BLOB_I_RELATIVE);
+	REFUSED(it[1].flags, IDS_BLOB_I_BYTE_TEST | IDS_BLOB_I_ISDATAAT);
+	REFUSED(it[1].len, 1);                               /* no content */
+	REFUSED(it[1].within, 1);
+	REFUSED(it[1].pat, 0);
+	REFUSED(it[1].pad2[1], 1);
+	REFUSED(it[3].byte_mult, 0);
+	REFUSED(it[3].byte_mult, IDS_BLOB_BYTE_MULT_MAX + 1);
+	REFUSED(it[3].byte_mult, -1);
+	REFUSED(it[3].byte_post, IDS_BLOB_BYTE_OFF_MAX + 1);
+	REFUSED(it[3].byte_value, 1);                        /* a test's field */
+	REFUSED(it[3].byte_cmp, IDS_BLOB_LT);
+	REFUSED(it[3].flags, IDS_BLOB_I_BYTE_JUMP | IDS_BLOB_I_NEGATED); /* no '!' */
+	REFUSED(it[0].byte_n, 1);                            /* a content's, set */
+	REFUSED(it[0].byte_value, 1);
+	REFUSED(it[4].byte_flags, IDS_BLOB_B_LITTLE);
+	REFUSED(it[4].pad2[0], 1);
+#undef REFUSED
+	release();
+}
+
 /* ---- thresholds ------------------------------------------------------------- */
 
 #define S (1000000000ull)
@@ -480,6 +739,9 @@ int main(void)
 		cmocka_unit_test(test_agreement),
 		cmocka_unit_test(test_steps),
 		cmocka_unit_test(test_frame_budget),
+		cmocka_unit_test(test_strtou),
+		cmocka_unit_test(test_byte_agreement),
+		cmocka_unit_test(test_byte_load),
 		cmocka_unit_test(test_thresholds),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -14,18 +14,18 @@
  *     only_stream: the layer inspects packets, not streams), at least one
  *     positive content over the packet payload, contents with nocase,
  *     offset, depth, distance, within, startswith, endswith and negation
- *     (a rule with relative, negated, startswith or endswith contents is
- *     walked by the layer, src/ids/walk.h; a content relative to a pcre is
- *     not), pcres over the packet payload (flags i s m x A E G B O, R
+ *     (a rule with relative, negated, startswith or endswith contents,
+ *     isdataat, byte_test or byte_jump is walked by the layer,
+ *     src/ids/walk.h; one of them measured from a pcre's match is not),
+ *     pcres over the packet payload (flags i s m x A E G B O, R
  *     after a positive content, negation), threshold and detection_filter
  *     (src/ids/thr.h), dsize, flags, itype, icode, ip_proto (values
  *     within a packet's fields), flowbits (set, unset, toggle, isset, isnotset,
  *     noalert) when every bit a rule checks is set or toggled by a rule
  *     loaded in-line too (else isnotset would hold for ever, isset never)
  *     and the names fit the layer's table (IDS_BLOB_FLOWBITS_MAX). Any
- *     other keyword (pcre buffer flags, byte_*, isdataat, app-layer
- *     buffers...)
- *     leaves the rule out, reported with its file:line, sid and why: a
+ *     other keyword (pcre buffer flags, the app-layer buffers not parsed
+ *     in-line...) leaves the rule out, reported with its file:line, sid and why: a
  *     rule is never enforced in part.
  *  2. A rule the parser refuses stops the compile (as a firewall ruleset
  *     with an error does): what runs is what the operator wrote or nothing.
@@ -62,11 +62,17 @@ _Static_assert((int)THR_LIMIT == (int)IDS_BLOB_THR_LIMIT &&
 	(CT_NOCASE | CT_NEGATED | CT_OFFSET | CT_DEPTH | CT_DISTANCE | CT_WITHIN | CT_STARTSWITH | \
 	 CT_ENDSWITH | CT_RELATIVE)
 
+/* A byte_test or byte_jump: an item of the walk that is no content. */
+static bool byte_item(const struct ids_sm *m)
+{
+	return m->kind == SM_BYTE_TEST || m->kind == SM_BYTE_JUMP;
+}
+
 static bool walked(const struct ids_rule *r)
 {
 	for (unsigned i = 0; i < r->nsm; i++)
 		if ((r->sm[i].kind == SM_CONTENT && (r->sm[i].flags & WALKED)) ||
-		    r->sm[i].kind == SM_ISDATAAT)
+		    r->sm[i].kind == SM_ISDATAAT || byte_item(&r->sm[i]))
 			return true;
 	return false;
 }
@@ -194,6 +200,20 @@ static int prev_in_buf(const struct ids_rule *r, unsigned i)
 		if (r->sm[k].buf == r->sm[i].buf && !length_check(&r->sm[k]))
 			return (int)k;
 	return -1;
+}
+
+/* The item that sets the previous match's end r->sm[i] is measured from
+ * when relative (the offline engine's walk: a negated content, an
+ * isdataat and a byte_test pass it on; a positive content, a pcre and a
+ * byte_jump set it), or -1: the buffer's start. */
+static int prev_setter(const struct ids_rule *r, unsigned i)
+{
+	int k = prev_in_buf(r, i);
+
+	while (k >= 0 && ((r->sm[k].kind == SM_CONTENT && (r->sm[k].flags & CT_NEGATED)) ||
+			  r->sm[k].kind == SM_ISDATAAT || r->sm[k].kind == SM_BYTE_TEST))
+		k = prev_in_buf(r, (unsigned)k);
+	return k;
 }
 
 /* Why HTTP rule r cannot be enforced in-line, or NULL. A rule is on the
@@ -359,6 +379,12 @@ static const char *not_inline(const struct ids_rule *r)
 				       "(0 to 65535)";
 			continue;
 		}
+		/* the layer walks contents, then runs pcres: nothing relative
+		 * may be measured from a pcre's match */
+		if (m->kind != SM_PCRE && (m->flags & CT_RELATIVE) && prev_setter(r, i) >= 0 &&
+		    r->sm[prev_setter(r, i)].kind == SM_PCRE)
+			return "a content, isdataat, byte_test or byte_jump relative to a pcre: not "
+			       "in-line yet (the layer walks contents, then runs pcres)";
 		if (m->kind == SM_ISDATAAT) {
 			if (m->a < 0 || m->a > IDS_BLOB_ISDATAAT_MAX)
 				return "isdataat: a value past the in-line range (0 to 65535)";
@@ -366,17 +392,34 @@ static const char *not_inline(const struct ids_rule *r)
 				return "isdataat: a modifier not known in-line";
 			continue;
 		}
+		if (byte_item(m)) {
+			const bool test = m->kind == SM_BYTE_TEST;
+
+			if (m->flags & ~(CT_RELATIVE | (test ? CT_NEGATED : 0u)))
+				return "byte_test/byte_jump: a modifier not known in-line";
+			if (!m->nbytes ||
+			    m->nbytes > (m->string ? IDS_BLOB_BYTE_STR_MAX : IDS_BLOB_BYTE_BIN_MAX) ||
+			    (m->string && m->base != 8 && m->base != 10 && m->base != 16))
+				return "byte_test/byte_jump: a number's size or base not known in-line";
+			if (m->offset < -IDS_BLOB_BYTE_OFF_MAX || m->offset > IDS_BLOB_BYTE_OFF_MAX)
+				return "byte_test/byte_jump: an offset past the in-line range (-65535 to "
+				       "65535)";
+			if (test && m->cmp > CMP_GE && m->cmp != CMP_AND && m->cmp != CMP_OR)
+				return "byte_test: a comparison not known in-line";
+			if (!test && (m->mult < 1 || m->mult > IDS_BLOB_BYTE_MULT_MAX))
+				return "byte_jump: a multiplier past the in-line range (1 to 65535)";
+			if (!test && (m->post < -IDS_BLOB_BYTE_OFF_MAX || m->post > IDS_BLOB_BYTE_OFF_MAX))
+				return "byte_jump: a post_offset past the in-line range (-65535 to 65535)";
+			continue;
+		}
 		if (m->kind != SM_CONTENT)
-			return "byte_test/byte_jump: not in-line yet";
+			return "a detection keyword not known in-line";
 		if (m->flags & CT_NEGATED)
 			nneg++;
 		else
 			ncontent++;
 		if (m->flags & ~ok)
 			return "a content modifier not known in-line";
-		if ((m->flags & CT_RELATIVE) && prev >= 0 && r->sm[prev].kind == SM_PCRE)
-			return "a content relative to a pcre: not in-line yet (the layer walks "
-			       "contents, then runs pcres)";
 		if (!m->len || m->len > IDS_BLOB_CONTENT_LEN_MAX)
 			return "an empty content, or one longer than the in-line limit (4096)";
 		if ((m->flags & CT_DEPTH) && m->depth < (int32_t)m->len)
@@ -554,7 +597,8 @@ static uint32_t align8(uint64_t v)
 }
 
 _Static_assert((int)CMP_EQ == (int)IDS_BLOB_EQ && (int)CMP_RANGE == (int)IDS_BLOB_RANGE &&
-		       (int)CMP_NE == (int)IDS_BLOB_NE,
+		       (int)CMP_NE == (int)IDS_BLOB_NE && (int)CMP_GE == (int)IDS_BLOB_GE &&
+		       (int)CMP_AND == (int)IDS_BLOB_AND && (int)CMP_OR == (int)IDS_BLOB_OR,
 	       "the parser's comparisons are not the blob's");
 
 static const char fb_unset_why[] =
@@ -892,9 +936,33 @@ int ids_blob_compile(const char *text, size_t len, const char *path, const char 
 			const struct ids_sm *m = &r->sm[k];
 			hs_expr_ext_t *x = &ext[npats];
 
-			if ((m->kind != SM_CONTENT && m->kind != SM_ISDATAAT) ||
+			if ((m->kind != SM_CONTENT && m->kind != SM_ISDATAAT && !byte_item(m)) ||
 			    blob_buf(r, m->buf) != buf)
 				continue;
+			if (byte_item(m)) { /* walked: not_inline, its fields in range */
+				const bool test = m->kind == SM_BYTE_TEST;
+
+				items[nitems++] = (struct ids_blob_item){
+				    .flags = (uint16_t)((test ? IDS_BLOB_I_BYTE_TEST : IDS_BLOB_I_BYTE_JUMP) |
+							(m->flags & (CT_RELATIVE | CT_NEGATED))),
+				    .offset = m->offset,
+				    .pat = IDS_BLOB_NONE,
+				    .buf = (uint8_t)buf,
+				    .byte_value = test ? m->a : 0,
+				    .byte_mult = test ? 0 : m->mult,
+				    .byte_post = test ? 0 : m->post,
+				    .byte_n = m->nbytes,
+				    .byte_base = m->string ? m->base : 0,
+				    .byte_cmp = test ? m->cmp : 0,
+				    .byte_flags = (uint8_t)(
+					(m->string ? IDS_BLOB_B_STRING
+						   : m->little ? IDS_BLOB_B_LITTLE : 0) |
+					(!test && m->align ? IDS_BLOB_B_ALIGN : 0) |
+					(!test && m->from_beginning ? IDS_BLOB_B_FROM_BEGINNING : 0))};
+				item_of[k] = nitems - 1;
+				b->nitems++;
+				continue;
+			}
 			if (m->kind == SM_ISDATAAT) { /* walked: not_inline */
 				items[nitems++] = (struct ids_blob_item){
 				    .flags = (uint16_t)(IDS_BLOB_I_ISDATAAT |

@@ -10,7 +10,9 @@
  *  2. a rule's walk over one buffer takes at most IDS_MATCH_STEPS_MAX steps
  *     (each content occurrence tried is a step); past it the rule does not
  *     match;
- *  3. pcre runs PCRE2's interpreter with PCRE2's default match limits.
+ *  3. pcre runs PCRE2's interpreter with PCRE2's default match limits;
+ *  4. byte_jump's arithmetic wraps in 64 bits (no signed overflow,
+ *     whatever number the payload holds).
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <ctype.h>
@@ -83,6 +85,13 @@ static bool read_num(const struct ids_sm *sm, const uint8_t *p, uint32_t len, in
 	for (unsigned i = 0; i < sm->nbytes; i++)
 		*v = sm->little ? *v | (uint64_t)b[i] << (8 * i) : *v << 8 | b[i];
 	return true;
+}
+
+/* x as a two's complement 64-bit value (defined where a cast of a value
+ * past INT64_MAX is not). */
+static int64_t s64(uint64_t x)
+{
+	return x > (uint64_t)INT64_MAX ? -(int64_t)(~x) - 1 : (int64_t)x;
 }
 
 /* Items k.. of the list match with the previous match ending at prev. */
@@ -210,11 +219,13 @@ static bool walk(struct mctx *m, unsigned k, uint32_t prev, uint32_t maxend)
 				return false;
 			return walk(m, k + 1, prev, maxend);
 		}
-		int64_t pos = (int64_t)v * sm->mult;
+		/* in 64 bits, wrapping where an 8-byte value overflows (as
+		 * two's complement: the in-line walk's, src/ids/walk.c) */
+		int64_t pos = s64(v * (uint64_t)(int64_t)sm->mult);
 		if (sm->align && pos % 4)
-			pos += 4 - pos % 4;
-		pos += sm->from_beginning ? 0 : at + sm->nbytes;
-		pos += sm->post;
+			pos = s64((uint64_t)pos + (uint64_t)(4 - pos % 4));
+		pos = s64((uint64_t)pos + (uint64_t)(sm->from_beginning ? 0 : at + sm->nbytes));
+		pos = s64((uint64_t)pos + (uint64_t)(int64_t)sm->post);
 		if (pos < 0 || pos > m->len)
 			return false;
 		return walk(m, k + 1, (uint32_t)pos, maxend);
