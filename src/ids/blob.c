@@ -20,7 +20,7 @@
  * PCRE2 codes present (within IDS_BLOB_PCRE_MAX) exactly when a pcre is;
  * a walked rule has one pattern, named by exactly one of its items (at
  * most IDS_BLOB_CONTENTS_MAX), a positive one, and a relative pcre of it
- * comes after a positive item of its own; each item has known flags (DISTANCE and WITHIN only with RELATIVE),
+ * comes after an item of its own; each item has known flags (DISTANCE and WITHIN only with RELATIVE),
  * offset, depth and within not negative, its bytes (1 to
  * IDS_BLOB_CONTENT_LEN_MAX) inside the content bytes (at most
  * IDS_BLOB_BYTES_MAX), and a rule that is not walked has none; a
@@ -472,11 +472,11 @@ int ids_blob_check(const void *blob, uint64_t size, const char **why)
 									 IDS_BLOB_PCRE_NEGATED)) ||
 			    !buf_ok(h, &r[i], x[at].buf))
 				return -1;
-			/* relative: after a positive content of its own rule, in
-			 * its own buffer */
+			/* relative: after an item of its own rule (the walk ends
+			 * each one where the previous match then is: walk.h) or,
+			 * not walked, a content of it, in its own buffer */
 			if (!(x[at].flags & IDS_BLOB_PCRE_RELATIVE) ? af != IDS_BLOB_NONE
 			    : r[i].nitems ? af < item || af - item >= r[i].nitems ||
-						(it[af].flags & (IDS_BLOB_I_NEGATED | IDS_BLOB_I_NOT_CONTENT)) ||
 						it[af].buf != x[at].buf
 					  : af >= h->npatterns || p[af].rule != i ||
 						p[af].buf != x[at].buf)

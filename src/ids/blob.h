@@ -359,8 +359,10 @@ struct ids_blob_pattern {
 };
 
 /* Patterns' rules in rule order too; `after`, for a relative pcre (`R`),
- * the rule's content just before it: its index in items[] in a walked
- * rule, else in patterns[]. */
+ * the rule's item just before it in its buffer: its index in items[] in a
+ * walked rule (a content, negated too, an isdataat, a byte_test or a
+ * byte_jump: the walk's previous match after it), else the content's in
+ * patterns[]. */
 enum ids_blob_pcre_flag { IDS_BLOB_PCRE_RELATIVE = 1, IDS_BLOB_PCRE_NEGATED = 2 };
 struct ids_blob_pcre {
 	uint32_t rule;  /* index in rules[] */

@@ -326,7 +326,7 @@ int ids_walk(const struct ids_blob_item *it, unsigned n, const uint8_t *bytes,
 			if (++steps > IDS_WALK_STEPS_MAX)
 				return -1;
 			if ((need <= len) == !(c->flags & IDS_BLOB_I_NEGATED)) {
-				prev[k + 1] = prev[k];
+				prev[k + 1] = ends[k] = prev[k];
 				maxend[k + 1] = maxend[k];
 				if (!(c->flags & IDS_BLOB_I_NEGATED) && need > maxend[k])
 					maxend[k + 1] = (uint32_t)need;
@@ -350,6 +350,7 @@ int ids_walk(const struct ids_blob_item *it, unsigned n, const uint8_t *bytes,
 			}
 			*budget -= c->byte_n;
 			if (byte_item(c, p, len, prev[k], &prev[k + 1])) {
+				ends[k] = prev[k + 1];
 				maxend[k + 1] = maxend[k];
 				k++;
 				enter = true;
@@ -390,7 +391,7 @@ int ids_walk(const struct ids_blob_item *it, unsigned n, const uint8_t *bytes,
 			ok = c->flags & IDS_BLOB_I_NEGATED;
 		}
 		if (ok) { /* a negated content absent: on, from the same place */
-			prev[k + 1] = prev[k];
+			prev[k + 1] = ends[k] = prev[k];
 			maxend[k + 1] = maxend[k];
 			k++;
 			enter = true;

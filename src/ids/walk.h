@@ -41,7 +41,10 @@
  * the next occurrence of an earlier one is tried (backtracking).
  * With min_end > 0 (a stream's window whose bytes from min_end on are
  * new), they match only when a positive content's match ends past it.
- * 1: they match, and ends[k] is where positive item k's match ends; 0:
+ * 1: they match, and ends[k] is where the previous match is after item
+ * k (a positive content's match's end; a byte_jump's landing; for a
+ * negated content, an isdataat or a byte_test, the one before it passed
+ * on), where a relative pcre after it starts; 0:
  * they do not; -1: IDS_WALK_STEPS_MAX was reached first, or *budget (byte
  * comparisons left to the frame; what the walk made is taken from it) ran
  * out (the caller decides: the layer fails closed).

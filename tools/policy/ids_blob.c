@@ -351,13 +351,13 @@ static const char *not_inline(const struct ids_rule *r)
 			/* Flags i s m x A E G (in the code), B and O (no effect on
 			 * a packet's bytes), R and negation; the buffer flags
 			 * name HTTP buffers (U I P Q H D M C S Y V W Z), which
-			 * http_not_inline took. R: after the content before it in
-			 * its own buffer. */
-			if ((m->flags & CT_RELATIVE) && (prev < 0 || r->sm[prev].kind != SM_CONTENT))
-				return "pcre relative (R) to something other than a content: not "
+			 * http_not_inline took. R: after the item before it in its
+			 * own buffer (a content, positive or negated, isdataat,
+			 * byte_test or byte_jump: the walk's end for it is where
+			 * the offline engine's walk has its previous match then). */
+			if ((m->flags & CT_RELATIVE) && (prev < 0 || r->sm[prev].kind == SM_PCRE))
+				return "pcre relative (R) to a pcre, or to nothing before it: not "
 				       "in-line yet";
-			if ((m->flags & CT_RELATIVE) && (r->sm[prev].flags & CT_NEGATED))
-				return "pcre relative (R) to a negated content: not in-line yet";
 			if (++npcre > IDS_BLOB_PCRES_MAX)
 				return "more pcres than the in-line limit (8)";
 			continue;
