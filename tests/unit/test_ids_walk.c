@@ -6,6 +6,8 @@
  * engine's (tools/policy/ids_match.c: the same answer on every payload,
  * the same step limit), and the layer's threshold table (src/ids/thr.c). */
 #include "unit.h"
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
 #include <stdlib.h>
 
 #include "ids.h"
@@ -29,10 +31,11 @@ static const char load_rules[] =
 	/* 3: fast_pattern marked on the shorter content */
 	"alert udp any any -> any any (msg:\"d\"; content:\"long one\"; content:\"ab\"; "
 	"fast_pattern; distance:0; sid:4;)\n"
-	/* not in-line: negated only, relative to a pcre, R after a negated one */
+	/* not in-line: negated only, relative to a pcre */
 	"alert udp any any -> any any (msg:\"e\"; content:!\"x\"; sid:5;)\n"
 	"alert udp any any -> any any (msg:\"f\"; content:\"q\"; pcre:\"/r/\"; content:\"s\"; "
 	"distance:0; sid:6;)\n"
+	/* 4: R after a negated content: after its item */
 	"alert udp any any -> any any (msg:\"g\"; content:\"q\"; content:!\"r\"; pcre:\"/s/R\"; "
 	"sid:7;)\n";
 
@@ -45,9 +48,9 @@ static void test_load(void **state)
 	const char *why;
 
 	assert_int_equal(compile(load_rules), 0);
-	assert_int_equal(out.nrules, 4);
-	assert_int_equal(out.not_loaded, 3);
-	assert_int_equal(out.nitems, 2 + 2 + 2);
+	assert_int_equal(out.nrules, 5);
+	assert_int_equal(out.not_loaded, 2);
+	assert_int_equal(out.nitems, 2 + 2 + 2 + 2);
 	assert_int_equal(ids_blob_check(out.blob, out.len, &why), 0);
 	h = out.blob;
 	r = AT(struct ids_blob_rule, h->rule_off);
@@ -74,6 +77,8 @@ static void test_load(void **state)
 	assert_int_equal(r[2].thr_seconds, 60);
 	assert_int_equal(it[4].pat, IDS_BLOB_NONE);
 	assert_int_equal(it[5].pat, 3);
+	assert_int_equal(it[7].flags, IDS_BLOB_I_NEGATED);
+	assert_int_equal(x[1].after, 7); /* the negated item before it */
 
 	/* The check refuses each of these, and takes the blob back after. */
 #define REFUSED(field, bad)                                                         \
@@ -100,14 +105,14 @@ static void test_load(void **state)
 	REFUSED(r[0].nitems, 1);                           /* counts off */
 	REFUSED(r[0].nitems, IDS_BLOB_CONTENTS_MAX + 1);
 	REFUSED(r[1].ncontents, 2);
-	REFUSED(x[0].after, 3);                            /* R after a negated item */
-	REFUSED(x[0].after, 0);                            /* ... another rule's */
+	REFUSED(x[0].after, 0);                            /* R after another rule's item */
+	REFUSED(x[1].after, 5);
 	REFUSED(x[0].after, 99);
 	REFUSED(r[2].thr_type, IDS_BLOB_THR_DETECTION + 1);
 	REFUSED(r[2].thr_count, 0);
 	REFUSED(r[2].thr_by_dst, 2);
 	REFUSED(r[0].thr_seconds, 5);                      /* without a type */
-	REFUSED(((struct ids_blob_hdr *)h)->nitems, 7);
+	REFUSED(((struct ids_blob_hdr *)h)->nitems, 9);
 	REFUSED(((struct ids_blob_hdr *)h)->item_off, h->size - 8);
 	REFUSED(((struct ids_blob_hdr *)h)->item_off, 4);  /* in the header, unaligned */
 	REFUSED(((struct ids_blob_hdr *)h)->bytes_size, h->size);
@@ -497,6 +502,85 @@ static void test_byte_agreement(void **state)
 	release();
 }
 
+/* A relative pcre after a negated content, a byte_jump, an isdataat, a
+ * byte_test: the layer runs it from the walk's end for that item (its
+ * pcres_confirm, emulated here with the same code over the same subject),
+ * the offline engine from its walk's previous match; each content once in
+ * the payload (the layer does not backtrack into a content when its pcre
+ * fails: docs/ids.md). */
+static const char after_rules[] =
+	"alert udp any any -> any any (content:\"q\"; content:!\"r\"; distance:0; within:1; "
+	"pcre:\"/^s/R\"; sid:1;)\n"
+	"alert udp any any -> any any (content:\"A\"; byte_jump:1,0,relative; pcre:\"/^x/R\"; "
+	"sid:2;)\n"
+	"alert udp any any -> any any (content:\"A\"; isdataat:2,relative; pcre:\"/^BC/R\"; "
+	"sid:3;)\n"
+	"alert udp any any -> any any (content:\"A\"; byte_test:1,>,48,0,relative; "
+	"pcre:\"/^[4-9]/R\"; sid:4;)\n";
+
+static void test_pcre_after(void **state)
+{
+	static const uint8_t alpha[] = "sxBC0123456789\x01\x02\x03rz";
+	static const char *const mark[] = {"q", "A", "A", "A"};
+	struct ids_ruleset rs;
+	pcre2_match_data *md = pcre2_match_data_create(8, NULL);
+	unsigned agree = 0, hits = 0;
+	uint8_t p[48];
+	const char *why;
+
+	(void)state;
+	assert_int_equal(compile(after_rules), 0);
+	assert_int_equal(out.nrules, 4);
+	assert_int_equal(ids_blob_check(out.blob, out.len, &why), 0);
+	ids_ruleset_init(&rs);
+	rs.errf = fopen("/dev/null", "w");
+	ids_load_text(&rs, after_rules, strlen(after_rules), "t.rules");
+	assert_int_equal(rs.nrules, 4);
+	const struct ids_blob_hdr *h = out.blob;
+	const struct ids_blob_rule *r = AT(struct ids_blob_rule, h->rule_off);
+	const struct ids_blob_item *it = AT(struct ids_blob_item, h->item_off);
+	const struct ids_blob_pcre *x = AT(struct ids_blob_pcre, h->pcre_off);
+
+	srandom(11);
+	for (unsigned n = 0; n < 20000; n++) {
+		const unsigned ri = n % 4;
+		const uint32_t len = 1 + (uint32_t)(random() % sizeof(p));
+		uint32_t first = 0, ends[IDS_BLOB_CONTENTS_MAX];
+		uint64_t budget = UINT64_MAX;
+		bool in = false, off;
+
+		for (uint32_t i = 0; i < len; i++)
+			p[i] = alpha[random() % (sizeof(alpha) - 1)];
+		p[random() % len] = (uint8_t)mark[ri][0]; /* the content, once */
+		for (unsigned i = 0; i < ri; i++)
+			first += r[i].nitems;
+		assert_int_equal(x[ri].rule, ri);
+		if (ids_walk(it + first, r[ri].nitems, AT(uint8_t, h->bytes_off), p, len, 0, ends,
+			     &budget) == 1) {
+			uint32_t from = ends[x[ri].after - first];
+			const pcre2_code *re = NULL;
+
+			for (unsigned k = 0; k < rs.rules[ri]->nsm; k++)
+				if (rs.rules[ri]->sm[k].kind == SM_PCRE)
+					re = rs.rules[ri]->sm[k].re;
+			assert_non_null(re);
+			assert_true(from <= len);
+			in = pcre2_match(re, p + from, len - from, 0, 0, md, NULL) >= 0;
+		}
+		off = ids_match_buf(rs.rules[ri], IB_PKT, p, len, 0);
+		if (in != off)
+			fail_msg("rule %u: in-line %d, offline %d, len %u", ri, in, off, len);
+		agree++;
+		hits += in;
+	}
+	assert_int_equal(agree, 20000);
+	assert_true(hits > 500); /* not a test of nothing */
+	pcre2_match_data_free(md);
+	fclose(rs.errf);
+	ids_ruleset_free(&rs);
+	release();
+}
+
 /* What loads in-line and how, and the check of every byte field. */
 static const char byte_load_rules[] =
 	/* 0: byte_test, text, negated */
@@ -506,7 +590,7 @@ static const char byte_load_rules[] =
 	"alert udp any any -> any any (msg:\"b\"; content:\"B\"; byte_jump:2,-3,relative,little,"
 	"align,from_beginning,multiplier 4,post_offset -7; content:\"C\"; distance:0; sid:2;)\n"
 	/* not in-line: relative to a pcre (through a byte_test), a multiplier
-	 * past the range, an offset past it, a relative pcre after a jump */
+	 * past the range, an offset past it; 2: a relative pcre after a jump */
 	"alert udp any any -> any any (content:\"A\"; pcre:\"/b/\"; byte_test:1,>,1,0; "
 	"isdataat:1,relative; sid:3;)\n"
 	"alert udp any any -> any any (content:\"A\"; byte_jump:1,0,multiplier 0; sid:4;)\n"
@@ -522,12 +606,13 @@ static void test_byte_load(void **state)
 
 	(void)state;
 	assert_int_equal(compile(byte_load_rules), 0);
-	assert_int_equal(out.nrules, 2);
-	assert_int_equal(out.not_loaded, 4);
+	assert_int_equal(out.nrules, 3);
+	assert_int_equal(out.not_loaded, 3);
 	assert_int_equal(ids_blob_check(out.blob, out.len, &why), 0);
 	h = out.blob;
 	it = AT(struct ids_blob_item, h->item_off);
-	assert_int_equal(out.nitems, 2 + 3);
+	assert_int_equal(out.nitems, 2 + 3 + 2);
+	assert_int_equal(AT(struct ids_blob_pcre, h->pcre_off)[0].after, 6); /* the jump */
 	assert_int_equal(it[1].flags, IDS_BLOB_I_BYTE_TEST | IDS_BLOB_I_NEGATED | IDS_BLOB_I_RELATIVE);
 	assert_int_equal(it[1].byte_n, 4);
 	assert_int_equal(it[1].byte_base, 16);
@@ -742,6 +827,7 @@ int main(void)
 		cmocka_unit_test(test_strtou),
 		cmocka_unit_test(test_byte_agreement),
 		cmocka_unit_test(test_byte_load),
+		cmocka_unit_test(test_pcre_after),
 		cmocka_unit_test(test_thresholds),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
