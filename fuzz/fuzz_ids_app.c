@@ -90,7 +90,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					;
 				if (bp[b])
 					ids_walk(it + at + g, e - g, bytes, bp[b], bl[b], 0, ends + g,
-						 &budget);
+						 &budget, NULL);
 			}
 	}
 	return 0;

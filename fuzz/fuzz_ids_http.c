@@ -102,6 +102,6 @@ static void walk_all(const struct ids_http *h)
 				;
 			if (h->p[b])
 				ids_walk(it + at + g, e - g, bytes, h->p[b], h->len[b], 0, ends + g,
-					 &budget);
+					 &budget, NULL);
 		}
 }

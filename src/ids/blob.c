@@ -412,9 +412,18 @@ int ids_blob_check(const void *blob, uint64_t size, const char **why)
 	       "bounds or bytes)";
 	if (want_items != h->nitems)
 		return -1;
-	for (uint32_t i = 0, at = 0, pat = 0; i < h->nrules; pat += r[i++].ncontents) {
+	x = (const struct ids_blob_pcre *)((const uint8_t *)blob + h->pcre_off);
+	if (want_pcre != h->npcre) { /* before an item names a pcre */
+		*why = "the pcres do not match the rules' pcres";
+		return -1;
+	}
+	for (uint32_t i = 0, at = 0, pat = 0, pc = 0; i < h->nrules;
+	     pat += r[i].ncontents, pc += r[i++].npcre) {
 		uint32_t named = 0; /* items naming the rule's pattern */
+		uint32_t pnamed = 0, nwalked = 0; /* its walked pcres named, and how many */
 
+		for (uint32_t k = 0; k < r[i].npcre; k++)
+			nwalked += !!(x[pc + k].flags & IDS_BLOB_PCRE_WALKED);
 		for (uint32_t k = 0; k < r[i].nitems; k++, at++) {
 			const struct ids_blob_item *c = &it[at];
 			bool neg = c->flags & IDS_BLOB_I_NEGATED;
@@ -423,11 +432,28 @@ int ids_blob_check(const void *blob, uint64_t size, const char **why)
 			 * item in the pattern's buffer */
 			if (!buf_ok(h, &r[i], c->buf) || (k && c->buf < it[at - 1].buf) ||
 			    c->pad[0] || c->pad[1] || c->pad[2] ||
-			    (c->pat != IDS_BLOB_NONE && c->pat < h->npatterns &&
-			     p[c->pat].buf != c->buf))
+			    (!(c->flags & IDS_BLOB_I_PCRE) && c->pat != IDS_BLOB_NONE &&
+			     c->pat < h->npatterns && p[c->pat].buf != c->buf))
 				return -1;
 			if (c->pad2[0] || c->pad2[1] || c->pad2[2] || c->pad2[3])
 				return -1;
+			if (c->flags & IDS_BLOB_I_PCRE) {
+				/* one of its own rule's walked pcres, in its buffer,
+				 * each named once; no content, no field */
+				uint32_t j = c->pat - pc;
+
+				if ((c->flags & ~(uint32_t)(IDS_BLOB_I_PCRE | IDS_BLOB_I_RELATIVE |
+							    IDS_BLOB_I_NEGATED)) ||
+				    c->len || c->at || c->offset || c->depth || c->distance ||
+				    c->within || c->byte_value || c->byte_mult || c->byte_post ||
+				    c->byte_n || c->byte_base || c->byte_cmp || c->byte_flags ||
+				    c->pat < pc || j >= r[i].npcre || j >= IDS_BLOB_PCRES_MAX ||
+				    !(x[c->pat].flags & IDS_BLOB_PCRE_WALKED) ||
+				    x[c->pat].buf != c->buf || (pnamed >> j & 1))
+					return -1;
+				pnamed |= 1u << j;
+				continue;
+			}
 			if (c->flags & (IDS_BLOB_I_BYTE_TEST | IDS_BLOB_I_BYTE_JUMP)) {
 				if (!byte_item_ok(c))
 					return -1;
@@ -457,10 +483,11 @@ int ids_blob_check(const void *blob, uint64_t size, const char **why)
 				return -1;
 			named += c->pat != IDS_BLOB_NONE;
 		}
-		if (r[i].nitems && named != 1)
+		for (uint32_t j = 0; j < IDS_BLOB_PCRES_MAX; j++) /* each named once */
+			nwalked -= pnamed >> j & 1;
+		if ((r[i].nitems && named != 1) || nwalked)
 			return -1;
 	}
-	x = (const struct ids_blob_pcre *)((const uint8_t *)blob + h->pcre_off);
 	*why = "the pcres do not match the rules' pcres";
 	if (want_pcre != h->npcre)
 		return -1;
@@ -469,9 +496,17 @@ int ids_blob_check(const void *blob, uint64_t size, const char **why)
 			uint32_t af = x[at].after;
 
 			if (x[at].rule != i || (x[at].flags & ~(uint32_t)(IDS_BLOB_PCRE_RELATIVE |
-									 IDS_BLOB_PCRE_NEGATED)) ||
+									 IDS_BLOB_PCRE_NEGATED |
+									 IDS_BLOB_PCRE_WALKED)) ||
 			    !buf_ok(h, &r[i], x[at].buf))
 				return -1;
+			/* walked: an item of a walked rule carries it (above) */
+			if (x[at].flags & IDS_BLOB_PCRE_WALKED) {
+				if (x[at].flags != IDS_BLOB_PCRE_WALKED || af != IDS_BLOB_NONE ||
+				    !r[i].nitems)
+					return -1;
+				continue;
+			}
 			/* relative: after an item of its own rule (the walk ends
 			 * each one where the previous match then is: walk.h) or,
 			 * not walked, a content of it, in its own buffer */

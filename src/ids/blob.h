@@ -181,12 +181,21 @@ enum ids_blob_item_flag {
 	 * and `byte_jump`, their fields in the item's byte_* fields and
 	 * offset, with RELATIVE (offset from the previous match's end) and,
 	 * byte_test only, NEGATED (the comparison's '!') */
-	IDS_BLOB_I_BYTE_TEST = 0x4000, IDS_BLOB_I_BYTE_JUMP = 0x2000
+	IDS_BLOB_I_BYTE_TEST = 0x4000, IDS_BLOB_I_BYTE_JUMP = 0x2000,
+	/* not a content: a pcre of a walked rule (len 0, no bytes), pat its
+	 * index in pcres[] (flagged IDS_BLOB_PCRE_WALKED), with RELATIVE (its
+	 * subject starts at the previous match's end, so that ^ anchors
+	 * there) and NEGATED; matched in the walk, where a later item
+	 * relative to it fails and the walk tries its next match, as the
+	 * offline engine's walk does */
+	IDS_BLOB_I_PCRE = 0x1000
 };
 #define IDS_BLOB_I_ALL 0x82ffu
 /* The items that are no content: a failure passes through them to the
- * content before, as a negated content's does. */
-#define IDS_BLOB_I_NOT_CONTENT (IDS_BLOB_I_ISDATAAT | IDS_BLOB_I_BYTE_TEST | IDS_BLOB_I_BYTE_JUMP)
+ * content before, as a negated content's does (a positive pcre's is
+ * tried again from its next match). */
+#define IDS_BLOB_I_NOT_CONTENT                                                            \
+	(IDS_BLOB_I_ISDATAAT | IDS_BLOB_I_BYTE_TEST | IDS_BLOB_I_BYTE_JUMP | IDS_BLOB_I_PCRE)
 /* ids_blob_item.byte_flags (a byte_test's or byte_jump's options, the
  * offline engine's struct ids_sm fields): LITTLE (a binary number's
  * byte order; none: big endian), STRING (the bytes are text, read in
@@ -363,7 +372,12 @@ struct ids_blob_pattern {
  * walked rule (a content, negated too, an isdataat, a byte_test or a
  * byte_jump: the walk's previous match after it), else the content's in
  * patterns[]. */
-enum ids_blob_pcre_flag { IDS_BLOB_PCRE_RELATIVE = 1, IDS_BLOB_PCRE_NEGATED = 2 };
+/* WALKED: the pcre is an item of its walked rule (IDS_BLOB_I_PCRE, which
+ * carries its RELATIVE and NEGATED), matched in the walk, not after it;
+ * then alone, with `after` IDS_BLOB_NONE. */
+enum ids_blob_pcre_flag {
+	IDS_BLOB_PCRE_RELATIVE = 1, IDS_BLOB_PCRE_NEGATED = 2, IDS_BLOB_PCRE_WALKED = 4
+};
 struct ids_blob_pcre {
 	uint32_t rule;  /* index in rules[] */
 	uint32_t after; /* IDS_BLOB_NONE unless relative */

@@ -166,18 +166,34 @@ const char *pcrert_load(const void *bytes, size_t len, uint32_t n)
 	return NULL;
 }
 
-int pcrert_match(uint32_t i, const uint8_t *subject, size_t len, struct pcrert_budget *b)
+int pcrert_match_at(uint32_t i, const uint8_t *subject, size_t len, size_t start,
+		    struct pcrert_budget *b, uint32_t *ms, uint32_t *me)
 {
 	struct run r = {.b = b, .at = 0};
+	const PCRE2_SIZE *ov;
 	int rc;
 
-	if (i >= ncodes || !md || b->spent)
+	if (i >= ncodes || !md || b->spent || start > len)
 		return -1;
 	if (pcre2_set_callout(mctx, on_callout, &r))
 		return -1;
-	rc = pcre2_match(codes[i], subject, len, 0, 0, md, mctx);
+	rc = pcre2_match(codes[i], subject, len, start, 0, md, mctx);
 	pcre2_set_callout(mctx, NULL, NULL); /* r dies here */
 	if (rc == PCRE2_ERROR_NOMATCH)
 		return 0;
-	return rc >= 0 ? 1 : -1;
+	if (rc < 0)
+		return -1;
+	ov = pcre2_get_ovector_pointer(md);
+	if (ov[0] > len || ov[1] > len) /* \K can put the start past the end */
+		return -1;
+	*ms = (uint32_t)ov[0];
+	*me = (uint32_t)ov[1];
+	return 1;
+}
+
+int pcrert_match(uint32_t i, const uint8_t *subject, size_t len, struct pcrert_budget *b)
+{
+	uint32_t ms, me;
+
+	return pcrert_match_at(i, subject, len, 0, b, &ms, &me);
 }

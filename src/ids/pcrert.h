@@ -62,5 +62,9 @@ const char *pcrert_load(const void *bytes, size_t len, uint32_t n);
  * not, -1 PCRE2 failed (a limit above, the budget spent: b->spent, or no
  * code loaded): the caller fails closed. */
 int pcrert_match(uint32_t i, const uint8_t *subject, size_t len, struct pcrert_budget *b);
+/* The same from subject[start] (start <= len; ^ still anchors at
+ * subject[0]), and on a match (1) where it is: [*ms, *me), each <= len. */
+int pcrert_match_at(uint32_t i, const uint8_t *subject, size_t len, size_t start,
+		    struct pcrert_budget *b, uint32_t *ms, uint32_t *me);
 
 #endif

@@ -282,7 +282,8 @@ static bool window(const struct ids_blob_item *c, uint32_t prev, uint32_t len, i
 }
 
 int ids_walk(const struct ids_blob_item *it, unsigned n, const uint8_t *bytes,
-	     const uint8_t *p, uint32_t len, uint32_t min_end, uint32_t *ends, uint64_t *budget)
+	     const uint8_t *p, uint32_t len, uint32_t min_end, uint32_t *ends, uint64_t *budget,
+	     const struct ids_walk_pcre *pc)
 {
 	uint32_t prev[IDS_BLOB_CONTENTS_MAX + 1], from[IDS_BLOB_CONTENTS_MAX];
 	/* the furthest end of a positive content's match before item k */
@@ -335,6 +336,44 @@ int ids_walk(const struct ids_blob_item *it, unsigned n, const uint8_t *bytes,
 				continue;
 			}
 			goto back;
+		}
+		if (c->flags & IDS_BLOB_I_PCRE) {
+			/* the offline engine's: relative, its subject from the
+			 * previous match's end; a match moves the previous
+			 * match's end and counts as a match's end (a stream's
+			 * window); entered: from its subject's start, tried
+			 * again: from one past its last match's start */
+			const uint32_t base = (c->flags & IDS_BLOB_I_RELATIVE) ? prev[k] : 0;
+			uint32_t ms, me;
+			int m;
+
+			if (enter && ++steps > IDS_WALK_STEPS_MAX)
+				return -1; /* a retry's step is the back loop's */
+			if (enter)
+				from[k] = base;
+			if (!pc || base > len || from[k] > len)
+				return -1; /* cannot be: prev <= len; no matcher: fail closed */
+			m = pc->match(pc->ctx, c->pat, p + base, len - base, from[k] - base, &ms, &me);
+			if (m < 0)
+				return -1;
+			if (c->flags & IDS_BLOB_I_NEGATED) {
+				if (m || !enter)
+					goto back;
+				prev[k + 1] = ends[k] = prev[k];
+				maxend[k + 1] = maxend[k];
+				k++;
+				enter = true;
+				continue;
+			}
+			if (!m || me < ms || me > len - base)
+				goto back;
+			ends[k] = base + me;
+			from[k] = base + ms + 1;
+			prev[k + 1] = ends[k];
+			maxend[k + 1] = ends[k] > maxend[k] ? ends[k] : maxend[k];
+			k++;
+			enter = true;
+			continue;
 		}
 		if (c->flags & (IDS_BLOB_I_BYTE_TEST | IDS_BLOB_I_BYTE_JUMP)) {
 			/* the offline engine's: a step; the match's end does not
@@ -399,12 +438,22 @@ int ids_walk(const struct ids_blob_item *it, unsigned n, const uint8_t *bytes,
 		}
 back:
 		/* Back to the latest positive content with a relative one after
-		 * it, to its next occurrence; a negated content, an isdataat,
-		 * a byte_test or a byte_jump only passes the failure on. */
+		 * it (or any, in a stream's window), to its next occurrence, or
+		 * positive pcre with a relative one after it, to its next match;
+		 * a negated content or pcre, an isdataat, a byte_test or a
+		 * byte_jump only passes the failure on. */
 		for (;;) {
 			if (!k)
 				return 0;
 			k--;
+			if ((it[k].flags & IDS_BLOB_I_PCRE) && !(it[k].flags & IDS_BLOB_I_NEGATED) &&
+			    rel_later[k]) {
+				if (from[k] > len)
+					continue; /* no start left (the offline engine's at + 1 > len) */
+				if (++steps > IDS_WALK_STEPS_MAX)
+					return -1;
+				break;
+			}
 			if ((it[k].flags & (IDS_BLOB_I_NEGATED | IDS_BLOB_I_NOT_CONTENT)) ||
 			    (!rel_later[k] && !min_end))
 				continue;

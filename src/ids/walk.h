@@ -47,11 +47,24 @@
  * on), where a relative pcre after it starts; 0:
  * they do not; -1: IDS_WALK_STEPS_MAX was reached first, or *budget (byte
  * comparisons left to the frame; what the walk made is taken from it) ran
- * out (the caller decides: the layer fails closed).
+ * out (the caller decides: the layer fails closed), or a pcre item's match
+ * failed (-1 from pc->match, or no pc).
+ *
+ * A pcre item (IDS_BLOB_I_PCRE) is matched by pc->match: pcre `pcre` (the
+ * item's pat) over subject[0 .. len) from `start`, 1 with its match at
+ * [*ms, *me) (offsets in subject), 0 none, -1 failed (its budget: the
+ * caller's). Relative, its subject starts at the previous match's end;
+ * when a later relative item fails, its next match (from one past the
+ * last one's start) is tried, as the offline engine's walk does.
  */
+struct ids_walk_pcre {
+	int (*match)(void *ctx, uint32_t pcre, const uint8_t *subject, uint32_t len,
+		     uint32_t start, uint32_t *ms, uint32_t *me);
+	void *ctx;
+};
 int ids_walk(const struct ids_blob_item *it, unsigned n, const uint8_t *bytes,
 	     const uint8_t *p, uint32_t len, uint32_t min_end, uint32_t *ends,
-	     uint64_t *budget);
+	     uint64_t *budget, const struct ids_walk_pcre *pc);
 
 /*
  * strtoull(s, &e, base) on s the text b[0 .. n) (n <= IDS_BLOB_BYTE_STR_MAX,

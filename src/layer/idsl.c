@@ -339,6 +339,8 @@ static int pcres_confirm(uint32_t ri, struct scan *s)
 		uint32_t from = 0, len = s->bl[x->buf];
 		int m;
 
+		if (x->flags & IDS_BLOB_PCRE_WALKED)
+			continue; /* matched in the walk */
 		if (!d) /* its buffer is not in this frame: the rule does not match */
 			return 0;
 		/* a positive item of its own, in the same buffer (the check) */
@@ -439,11 +441,27 @@ static void sort_u32(uint32_t *v, uint32_t n)
 	}
 }
 
-/* 1: walked rule ri's contents match s's payload (ends[] then holds each
- * positive content's end in the walk's match, for the pcres after it); 0:
- * they do not; -1: the walk reached its limit (invariant 6). */
+/* A walked pcre (ids_walk's matcher): from the frame's pcre budget. */
+static int walk_pcre(void *ctx, uint32_t pcre, const uint8_t *subject, uint32_t len,
+		     uint32_t start, uint32_t *ms, uint32_t *me)
+{
+	struct scan *s = ctx;
+	int m;
+
+	st.pcre_runs++;
+	m = pcrert_match_at(pcre, subject, len, start, &s->pcre_budget, ms, me);
+	if (m < 0)
+		st.pcre_limited++;
+	return m;
+}
+
+/* 1: walked rule ri's items match s's payload (ends[] then holds each
+ * item's end in the walk's match, for the pcres after it); 0: they do not;
+ * -1: the walk reached its limit (invariant 6) or a pcre in it failed
+ * (invariant 3). */
 static int walk_confirm(uint32_t ri, struct scan *s)
 {
+	const struct ids_walk_pcre pc = {.match = walk_pcre, .ctx = s};
 	const struct ids_blob_item *it = items + item_first[ri];
 	unsigned n = rules[ri].nitems;
 
@@ -457,7 +475,7 @@ static int walk_confirm(uint32_t ri, struct scan *s)
 			;
 		if (s->bp[b])
 			w = ids_walk(it + g, e - g, cbytes, s->bp[b], s->bl[b],
-				     b == IDS_BUF_PKT ? s->min_end : 0, ends + g, &s->walk_budget);
+				     b == IDS_BUF_PKT ? s->min_end : 0, ends + g, &s->walk_budget, &pc);
 		if (w < 0) {
 			st.walk_limited++;
 			return -1;

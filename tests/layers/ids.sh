@@ -94,14 +94,17 @@ ids_run() {
 	alerts=$((drops + am + am_in + 2 + 1 + ${GUEST_HOME:-0} + fb + 1 + rel + lim + df))
 	# The walks: 1000002 on every marker (refuted on the alert markers),
 	# 1000022 and 1000023 on the guest's alert markers to 5001 (1000023
-	# refuted on each).
-	walks="walk_runs=$((am + drops - 1 + 2 * g)) walk_refuted=$((am + g - rel + g)) walk_limited=0 thr_suppressed=$supp thr_full=0 pcre_limited=0"
+	# refuted on each); 1000005 and 1000006, whose pcres are relative (R):
+	# walked, their pcres in the walk (below), refuted there.
+	pw=$((am_in + dm_in + am)) pwr=$((dm_in + am))
+	walks="walk_runs=$((am + drops - 1 + 2 * g + pw)) walk_refuted=$((am + g - rel + g + pwr)) walk_limited=0 thr_suppressed=$supp thr_full=0 pcre_limited=0"
 	# FAILED: scans stopped by a pattern the blob's table does not name
 	# (the forged blob below: the clean later fragment's), each a drop.
 	drops=$((drops + FAILED + 1)) # and tapio's frame with the reserved bit: invalid
 	# pcre: 1000005's runs on every marker to the guest's ports, refuted on
-	# the drop markers; 1000006's runs on every alert marker, refuted on each.
-	want="scanned=$((SEND + 1 + RECVT + group + 3)) alerts=$alerts drops=$drops invalid=1 scan_failed=$FAILED pcre_runs=$((am_in + dm_in + am)) pcre_refuted=$((dm_in + am))"
+	# the drop markers; 1000006's runs on every alert marker, refuted on
+	# each (in their walks: walk_refuted, none after a walk).
+	want="scanned=$((SEND + 1 + RECVT + group + 3)) alerts=$alerts drops=$drops invalid=1 scan_failed=$FAILED pcre_runs=$pw pcre_refuted=0"
 	got="scanned=$(field scanned) alerts=$(field alerts) drops=$(field drops) invalid=$(field invalid) scan_failed=$(field scan_failed) pcre_runs=$(field pcre_runs) pcre_refuted=$(field pcre_refuted)"
 	[ "$got" = "$want" ] || why="$why; ids event: $got, want $want"
 	got="walk_runs=$(field walk_runs) walk_refuted=$(field walk_refuted) walk_limited=$(field walk_limited) thr_suppressed=$(field thr_suppressed) thr_full=$(field thr_full) pcre_limited=$(field pcre_limited)"
@@ -195,8 +198,9 @@ why="" agree=""
 	echo 'alert udp any any -> any 5001 (msg:"ids test: not isdataat"; content:"RAMPART-"; isdataat:!900,relative; sid:1000025;)'
 	# byte_test: the frame's number (the payload's first 4 bytes, big
 	# endian) below 16; byte_jump: the marker's next byte, 'A' (65), less
-	# 66 past it, back to it: "ALERT" within 5 of there ("DROP" is not)
-	echo 'alert udp any any -> any 5001 (msg:"ids test: byte_test byte_jump"; content:"RAMPART-IDS-"; byte_test:4,<,16,0; byte_jump:1,0,relative,post_offset -66; content:"ALERT"; within:5; sid:1000026;)'
+	# 66 past it, back to it; a pcre walked with them (R: "A" there),
+	# "ERT" one past its match ("DROP" lands elsewhere: no "A")
+	echo 'alert udp any any -> any 5001 (msg:"ids test: byte_test byte_jump"; content:"RAMPART-IDS-"; byte_test:4,<,16,0; byte_jump:1,0,relative,post_offset -66; pcre:"/^A/R"; content:"ERT"; distance:1; within:4; sid:1000026;)'
 	echo 'alert udp 10.0.2.15 any -> 10.0.2.2 5002 (msg:"ids test: header only, hosts"; threshold:type limit, track by_src, count 1, seconds 3600; sid:1000050;)'
 	echo 'alert udp [10.0.2.0/24,!10.0.2.2] any -> any 5001 (msg:"ids test: header only, prefix"; threshold:type limit, track by_dst, count 1, seconds 3600; sid:1000051;)'
 	echo 'alert udp any any -> any 5001 (msg:"ids test: header only, every frame"; dsize:>1000; threshold:type threshold, track by_src, count 16, seconds 3600; sid:1000052;)'
@@ -397,7 +401,7 @@ fi
 build/rampart-policy compile "$T/io.rules" -o "$T/io.blob" --kind ids 2>"$T/compile"
 grep -q "io.rules:14: sid 1000003: not loaded in-line: pcre without a content" "$T/compile" &&
 	grep -q "io.rules:23: sid 1000007: not loaded in-line: packet contents in an HTTP rule" "$T/compile" &&
-	grep -q "19 rules in-line (19 contents, 2 pcres, .* 3 flowbits operations, 8 walked contents, .*), 2 not loaded in-line" "$T/compile" &&
+	grep -q "19 rules in-line (19 contents, 2 pcres, .* 3 flowbits operations, 12 walked contents, .*), 2 not loaded in-line" "$T/compile" &&
 	ok "a pcre without a content, and a pcre with a buffer flag (U) after a packet content, are reported as not loaded in-line" ||
 	notok "not loaded in-line" "$(cat "$T/compile")"
 

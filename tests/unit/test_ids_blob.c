@@ -123,43 +123,47 @@ static void test_pcre(void **state)
 	const char *why;
 
 	assert_int_equal(compile(pcre_rules), 0);
-	assert_int_equal(out.nrules, 3);
-	assert_int_equal(out.npcre, 3);
-	assert_int_equal(out.not_loaded, 2); /* a buffer flag; R after a pcre */
+	assert_int_equal(out.nrules, 4);
+	assert_int_equal(out.npcre, 5);
+	assert_int_equal(out.not_loaded, 1); /* a buffer flag */
 	assert_int_equal(ids_blob_check(out.blob, out.len, &why), 0);
 	h = out.blob;
 	r = (const void *)((const uint8_t *)out.blob + h->rule_off);
 	x = (void *)((uint8_t *)out.blob + h->pcre_off);
 	assert_int_equal(r[0].ncontents, 1);
 	assert_int_equal(r[0].npcre, 2);
+	assert_int_equal(r[0].nitems, 3); /* a relative pcre: walked, its pcres items */
 	assert_int_equal(r[1].npcre, 0);
 	assert_int_equal(r[2].ncontents, 2);
 	assert_int_equal(r[2].npcre, 1);
-	/* sid 1: relative to its content (pattern 0), then negated */
+	assert_int_equal(r[2].nitems, 0); /* not walked: its pcre after the prefilter */
+	assert_int_equal(r[3].nitems, 3); /* R after a pcre: walked */
+	/* sid 1: relative to its content, then negated: both in its walk */
 	assert_int_equal(x[0].rule, 0);
-	assert_int_equal(x[0].after, 0);
-	assert_int_equal(x[0].flags, IDS_BLOB_PCRE_RELATIVE);
-	assert_int_equal(x[1].after, IDS_BLOB_NONE);
-	assert_int_equal(x[1].flags, IDS_BLOB_PCRE_NEGATED);
+	assert_int_equal(x[0].after, IDS_BLOB_NONE);
+	assert_int_equal(x[0].flags, IDS_BLOB_PCRE_WALKED);
+	assert_int_equal(x[1].flags, IDS_BLOB_PCRE_WALKED);
 	assert_int_equal(x[2].rule, 2);
-	/* The check: a relative pcre after another rule's content, a pcre
+	assert_int_equal(x[2].flags, 0);
+	assert_int_equal(x[2].after, IDS_BLOB_NONE);
+	/* The check: a pcre that is not relative with an after, a pcre
 	 * naming another rule, an unknown flag: refused. */
-	x[0].after = 1;
+	x[2].after = 1;
 	assert_int_equal(ids_blob_check(out.blob, out.len, &why), -1);
-	x[0].after = 0;
-	x[1].rule = 1;
+	x[2].after = IDS_BLOB_NONE;
+	x[2].rule = 1;
 	assert_int_equal(ids_blob_check(out.blob, out.len, &why), -1);
-	x[1].rule = 0;
-	x[1].flags |= 4;
+	x[2].rule = 2;
+	x[2].flags |= 8;
 	assert_int_equal(ids_blob_check(out.blob, out.len, &why), -1);
-	x[1].flags &= 3;
+	x[2].flags &= 3;
 	assert_int_equal(ids_blob_check(out.blob, out.len, &why), 0);
 	/* The layer's decoding and matching (flags i, s, ^ and negation as
 	 * compiled). A length cut short is refused before PCRE2 reads it. */
 	assert_non_null(pcrert_load((const uint8_t *)out.blob + h->pcre_code_off,
-				    h->pcre_code_size - 8, 3));
+				    h->pcre_code_size - 8, 5));
 	assert_null(pcrert_load((const uint8_t *)out.blob + h->pcre_code_off, h->pcre_code_size,
-				3));
+				5));
 	struct pcrert_budget b = {.steps = PCRERT_FRAME_STEPS};
 
 	assert_int_equal(pcrert_match(0, (const uint8_t *)"/AAdmin", 7, &b), 1);
@@ -167,7 +171,14 @@ static void test_pcre(void **state)
 	assert_int_equal(pcrert_match(1, (const uint8_t *)"etc/passwd", 10, &b), 1);
 	assert_int_equal(pcrert_match(2, (const uint8_t *)"b\nc", 3, &b), 1);
 	assert_int_equal(pcrert_match(2, (const uint8_t *)"bc", 2, &b), 0);
-	assert_int_equal(pcrert_match(3, (const uint8_t *)"b", 1, &b), -1); /* no such code */
+	assert_int_equal(pcrert_match(5, (const uint8_t *)"b", 1, &b), -1); /* no such code */
+	/* where a match is, from a start (the walk's retries) */
+	uint32_t ms, me;
+	assert_int_equal(pcrert_match_at(3, (const uint8_t *)"xaya", 4, 2, &b, &ms, &me), 1);
+	assert_int_equal(ms, 3);
+	assert_int_equal(me, 4);
+	assert_int_equal(pcrert_match_at(3, (const uint8_t *)"xaya", 4, 4, &b, &ms, &me), 0);
+	assert_int_equal(pcrert_match_at(3, (const uint8_t *)"xaya", 4, 5, &b, &ms, &me), -1);
 	assert_false(b.spent);
 	release();
 }
@@ -538,15 +549,14 @@ static void test_flow_reversal(void **state)
 static const char fb_rules[] =
 	/* 0: sets a, silently; 1: isset a; 2: isnotset a|b (one of them clear);
 	 * 3: toggles b; 4: isset c, which no rule in-line sets: left out; 5: sets
-	 * c, but is not in-line (a byte_test relative to a pcre) */
+	 * c, but is not in-line (a pcre without a content) */
 	"alert tcp any any -> any any (msg:\"s\"; content:\"s\"; flowbits:set,a; "
 	"flowbits:noalert; sid:1;)\n"
 	"drop tcp any any -> any any (msg:\"i\"; flowbits:isset,a; content:\"i\"; sid:2;)\n"
 	"alert tcp any any -> any any (msg:\"n\"; flowbits:isnotset,a|b; content:\"n\"; sid:3;)\n"
 	"alert tcp any any -> any any (msg:\"t\"; flowbits:toggle,b; content:\"t\"; sid:4;)\n"
 	"alert tcp any any -> any any (msg:\"c\"; flowbits:isset,c; content:\"c\"; sid:5;)\n"
-	"alert tcp any any -> any any (msg:\"d\"; flowbits:set,c; content:\"d\"; "
-	"pcre:\"/e/\"; byte_test:1,>,5,0,relative; sid:6;)\n";
+	"alert tcp any any -> any any (msg:\"d\"; flowbits:set,c; pcre:\"/e/\"; sid:6;)\n";
 
 static void test_flowbits(void **state)
 {

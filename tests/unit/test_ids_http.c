@@ -376,8 +376,7 @@ static const char http_rules[] =
 	/* 3: a response rule */
 	"alert http any any -> any any (msg:\"r\"; flow:to_client; http.stat_code; content:\"200\"; "
 	"sid:4;)\n"
-	/* not in-line: either side, packet contents, dotprefix, a pcre R after
-	 * a content of another buffer, both sides */
+	/* not in-line: either side, packet contents, dotprefix, both sides */
 	"alert http any any -> any any (msg:\"e\"; http.header; content:\"x\"; sid:5;)\n"
 	"alert http any any -> any any (msg:\"p\"; flow:to_server; content:\"x\"; http_uri; "
 	"content:\"y\"; sid:6;)\n"
@@ -387,6 +386,8 @@ static const char http_rules[] =
 	"sid:8;)\n"
 	"alert http any any -> any any (msg:\"d\"; flow:to_server; http.host; dotprefix; "
 	"content:\".x\"; sid:9;)\n"
+	/* 5: a pcre R in the header, nothing before it there: walked, from
+	 * the header's start (the offline engine's) */
 	"alert http any any -> any any (msg:\"x\"; flow:to_server; content:\"x\"; http_uri; "
 	"pcre:\"/y/RH\"; sid:10;)\n"
 	"alert http any any -> any any (msg:\"b\"; http.uri; content:\"x\"; file.data; "
@@ -402,17 +403,17 @@ static void test_load(void **state)
 	const char *why;
 
 	assert_int_equal(compile(http_rules), 0);
-	assert_int_equal(out.nrules, 5);
-	assert_int_equal(out.nhttp, 5);
+	assert_int_equal(out.nrules, 6);
+	assert_int_equal(out.nhttp, 6);
 	assert_int_equal(out.nhttp_tc, 1);
-	assert_int_equal(out.not_loaded, 6);
+	assert_int_equal(out.not_loaded, 5);
 	hd = out.blob;
 	assert_int_equal(hd->version, IDS_BLOB_VERSION);
 	r = AT(const struct ids_blob_rule, hd->rule_off);
 	p = AT(const struct ids_blob_pattern, hd->pattern_off);
 	it = AT(const struct ids_blob_item, hd->item_off);
 	x = AT(const struct ids_blob_pcre, hd->pcre_off);
-	for (unsigned i = 0; i < 5; i++) {
+	for (unsigned i = 0; i < 6; i++) {
 		assert_true(r[i].flags & IDS_BLOB_HTTP);
 		assert_int_equal(!!(r[i].flags & IDS_BLOB_HTTP_TC), i == 3);
 		assert_int_equal(r[i].proto, IDS_BLOB_TCP);
@@ -420,23 +421,30 @@ static void test_load(void **state)
 	assert_int_equal(r[1].ndport, 1); /* $HTTP_PORTS: 80 */
 	/* patterns: rule 0's in the uri's database, rule 1's in the host's
 	 * and the user agent's (in buffer order), rule 2's fast pattern */
-	assert_int_equal(out.npatterns, 6);
+	assert_int_equal(out.npatterns, 7);
+	assert_int_equal(p[6].buf, IDS_BUF_URI); /* 5's "x": its pcre H walked, from the header's start */
 	assert_int_equal(p[4].buf, IDS_BUF_STAT_CODE);
 	assert_int_equal(p[5].buf, IDS_BUF_REQ_BODY);
 	assert_int_equal(p[0].buf, IDS_BUF_URI);
 	assert_int_equal(p[1].buf, IDS_BUF_HOST);
 	assert_int_equal(p[2].buf, IDS_BUF_UA);
 	assert_int_equal(p[3].buf, IDS_BUF_HEADER); /* "X-Y", the longest */
-	/* rule 2's items grouped by buffer: "/a", "b" (uri), "X-Y" (header) */
-	assert_int_equal(r[2].nitems, 3);
+	/* rule 2's items grouped by buffer: "/a", "b", its two pcres (uri),
+	 * "X-Y" (header) */
+	assert_int_equal(r[2].nitems, 5);
 	assert_int_equal(it[0].buf, IDS_BUF_URI);
 	assert_int_equal(it[1].buf, IDS_BUF_URI);
 	assert_true(it[1].flags & IDS_BLOB_I_RELATIVE);
-	assert_int_equal(it[2].buf, IDS_BUF_HEADER);
-	assert_int_equal(it[2].pat, 3);
-	/* the pcre R after "b" (item 1), in the uri; the U one in the uri */
-	assert_int_equal(out.npcre, 2);
-	assert_int_equal(x[0].after, 1);
+	assert_int_equal(it[2].flags, IDS_BLOB_I_PCRE | IDS_BLOB_I_RELATIVE);
+	assert_int_equal(it[2].pat, 0);
+	assert_int_equal(it[3].flags, IDS_BLOB_I_PCRE);
+	assert_int_equal(it[3].pat, 1);
+	assert_int_equal(it[4].buf, IDS_BUF_HEADER);
+	assert_int_equal(it[4].pat, 3);
+	/* the pcre R after "b" and the U one, in the uri, walked; rule 5's */
+	assert_int_equal(out.npcre, 3);
+	assert_int_equal(x[0].after, IDS_BLOB_NONE);
+	assert_int_equal(x[0].flags, IDS_BLOB_PCRE_WALKED);
 	assert_int_equal(x[0].buf, IDS_BUF_URI);
 	assert_int_equal(x[1].buf, IDS_BUF_URI);
 	assert_int_equal(x[1].after, IDS_BLOB_NONE);
@@ -484,7 +492,11 @@ static void test_check(void **state)
 	REFUSED(AT(struct ids_blob_rule, ro)[3].flags, IDS_BLOB_HTTP_TC);
 	/* items out of buffer order; the pattern's item in another buffer */
 	REFUSED(AT(struct ids_blob_item, io)[1].buf, IDS_BUF_HEADER);
-	REFUSED(AT(struct ids_blob_item, io)[2].buf, IDS_BUF_URI);
+	REFUSED(AT(struct ids_blob_item, io)[4].buf, IDS_BUF_URI);
+	/* a walked pcre named twice, or by no item; a pcre item of another
+	 * rule's pcre */
+	REFUSED(AT(struct ids_blob_item, io)[3].pat, 0);
+	REFUSED(AT(struct ids_blob_item, io)[3].flags, IDS_BLOB_I_NEGATED);
 	REFUSED(AT(struct ids_blob_item, io)[0].pad[0], 1);
 	/* a relative pcre in another buffer than its content's */
 	REFUSED(AT(struct ids_blob_pcre, xo)[0].buf, IDS_BUF_HEADER);
@@ -538,7 +550,7 @@ static void test_scan(void **state)
 	/* the uri's pattern in the normalized URI (%-encoded on the wire) */
 	assert_int_equal(scan("GET /x/../%52AMPART HTTP/1.1\r\n\r\n"), 1u << 0);
 	/* the same bytes elsewhere (a header, the raw URI's %-form): no */
-	assert_int_equal(scan("GET /x HTTP/1.1\r\nX-U: /RAMPART\r\n\r\n"), 0);
+	assert_int_equal(scan("GET /x HTTP/1.1\r\nX-U: /RAMPART\r\n\r\n"), 1u << 6); /* 5's "x" */
 	/* host lowercased; user agent */
 	assert_int_equal(scan("GET / HTTP/1.1\r\nHost: EXAMPLE.com:80\r\nUser-Agent: curl/8\r\n\r\n"),
 			 1u << 1 | 1u << 2);

@@ -22,7 +22,7 @@ static const char load_rules[] =
 	/* 0: distance/within, the fast pattern the longest ("BBBB") */
 	"alert udp any any -> any any (msg:\"a\"; content:\"A\"; content:\"BBBB\"; distance:1; "
 	"within:8; sid:1;)\n"
-	/* 1: a negated content; its pcre R after the positive one */
+	/* 1: a negated content; its pcre R after the positive one, walked */
 	"drop udp any any -> any any (msg:\"b\"; content:\"GET\"; pcre:\"/^ \\//R\"; "
 	"content:!\"admin\"; sid:2;)\n"
 	/* 2: absolute only, with a threshold: not walked */
@@ -31,11 +31,12 @@ static const char load_rules[] =
 	/* 3: fast_pattern marked on the shorter content */
 	"alert udp any any -> any any (msg:\"d\"; content:\"long one\"; content:\"ab\"; "
 	"fast_pattern; distance:0; sid:4;)\n"
-	/* not in-line: negated only, relative to a pcre */
+	/* not in-line: negated only */
 	"alert udp any any -> any any (msg:\"e\"; content:!\"x\"; sid:5;)\n"
+	/* 4: a content relative to a pcre: the pcre an item of the walk */
 	"alert udp any any -> any any (msg:\"f\"; content:\"q\"; pcre:\"/r/\"; content:\"s\"; "
 	"distance:0; sid:6;)\n"
-	/* 4: R after a negated content: after its item */
+	/* 5: R after a negated content */
 	"alert udp any any -> any any (msg:\"g\"; content:\"q\"; content:!\"r\"; pcre:\"/s/R\"; "
 	"sid:7;)\n";
 
@@ -48,9 +49,9 @@ static void test_load(void **state)
 	const char *why;
 
 	assert_int_equal(compile(load_rules), 0);
-	assert_int_equal(out.nrules, 5);
-	assert_int_equal(out.not_loaded, 2);
-	assert_int_equal(out.nitems, 2 + 2 + 2 + 2);
+	assert_int_equal(out.nrules, 6);
+	assert_int_equal(out.not_loaded, 1);
+	assert_int_equal(out.nitems, 2 + 3 + 2 + 3 + 3);
 	assert_int_equal(ids_blob_check(out.blob, out.len, &why), 0);
 	h = out.blob;
 	r = AT(struct ids_blob_rule, h->rule_off);
@@ -65,20 +66,29 @@ static void test_load(void **state)
 	assert_int_equal(it[1].distance, 1);
 	assert_int_equal(it[1].within, 8);
 	assert_memory_equal(AT(uint8_t, h->bytes_off + it[1].at), "BBBB", 4);
-	assert_int_equal(r[1].nitems, 2);
+	assert_int_equal(r[1].nitems, 3);
 	assert_int_equal(it[2].pat, 1);
-	assert_int_equal(it[3].flags, IDS_BLOB_I_NEGATED);
-	assert_int_equal(it[3].pat, IDS_BLOB_NONE);
-	assert_int_equal(x[0].after, 2); /* its item, in a walked rule */
+	assert_int_equal(it[3].flags, IDS_BLOB_I_PCRE | IDS_BLOB_I_RELATIVE);
+	assert_int_equal(it[3].pat, 0); /* pcres[0] */
+	assert_int_equal(it[4].flags, IDS_BLOB_I_NEGATED);
+	assert_int_equal(it[4].pat, IDS_BLOB_NONE);
+	assert_int_equal(x[0].flags, IDS_BLOB_PCRE_WALKED); /* matched in the walk */
+	assert_int_equal(x[0].after, IDS_BLOB_NONE);
 	assert_int_equal(r[2].nitems, 0);
 	assert_int_equal(r[2].thr_type, IDS_BLOB_THR_LIMIT);
 	assert_int_equal(r[2].thr_by_dst, 1);
 	assert_int_equal(r[2].thr_count, 3);
 	assert_int_equal(r[2].thr_seconds, 60);
-	assert_int_equal(it[4].pat, IDS_BLOB_NONE);
-	assert_int_equal(it[5].pat, 3);
-	assert_int_equal(it[7].flags, IDS_BLOB_I_NEGATED);
-	assert_int_equal(x[1].after, 7); /* the negated item before it */
+	assert_int_equal(it[5].pat, IDS_BLOB_NONE);
+	assert_int_equal(it[6].pat, 3);
+	/* 4: q, the pcre, s relative to it */
+	assert_int_equal(it[8].flags, IDS_BLOB_I_PCRE);
+	assert_int_equal(it[8].pat, 1);
+	assert_true(it[9].flags & IDS_BLOB_I_RELATIVE);
+	/* 5: q, !r, the pcre R */
+	assert_int_equal(it[11].flags, IDS_BLOB_I_NEGATED);
+	assert_int_equal(it[12].flags, IDS_BLOB_I_PCRE | IDS_BLOB_I_RELATIVE);
+	assert_int_equal(it[12].pat, 2);
 
 	/* The check refuses each of these, and takes the blob back after. */
 #define REFUSED(field, bad)                                                         \
@@ -101,18 +111,21 @@ static void test_load(void **state)
 	REFUSED(it[0].pat, 0);                             /* two items name it */
 	REFUSED(it[1].pat, IDS_BLOB_NONE);                 /* none does */
 	REFUSED(it[1].pat, 1);                             /* another rule's */
-	REFUSED(it[3].pat, 1);                             /* a negated one does */
+	REFUSED(it[4].pat, 1);                             /* a negated one does */
+	REFUSED(it[3].pat, 1);                             /* another rule's pcre */
+	REFUSED(it[12].pat, 2 + 1);                        /* past the table */
+	REFUSED(x[1].flags, 0);                            /* walked, not flagged */
+	REFUSED(it[8].flags, IDS_BLOB_I_PCRE | IDS_BLOB_I_NOCASE);
 	REFUSED(r[0].nitems, 1);                           /* counts off */
 	REFUSED(r[0].nitems, IDS_BLOB_CONTENTS_MAX + 1);
 	REFUSED(r[1].ncontents, 2);
-	REFUSED(x[0].after, 0);                            /* R after another rule's item */
-	REFUSED(x[1].after, 5);
+	REFUSED(x[0].after, 0);                            /* a walked one with an after */
 	REFUSED(x[0].after, 99);
 	REFUSED(r[2].thr_type, IDS_BLOB_THR_DETECTION + 1);
 	REFUSED(r[2].thr_count, 0);
 	REFUSED(r[2].thr_by_dst, 2);
 	REFUSED(r[0].thr_seconds, 5);                      /* without a type */
-	REFUSED(((struct ids_blob_hdr *)h)->nitems, 9);
+	REFUSED(((struct ids_blob_hdr *)h)->nitems, 14);
 	REFUSED(((struct ids_blob_hdr *)h)->item_off, h->size - 8);
 	REFUSED(((struct ids_blob_hdr *)h)->item_off, 4);  /* in the header, unaligned */
 	REFUSED(((struct ids_blob_hdr *)h)->bytes_size, h->size);
@@ -172,7 +185,7 @@ static int walk_from(unsigned ri, const uint8_t *p, uint32_t len, uint32_t min_e
 	uint64_t budget = UINT64_MAX;
 
 	return ids_walk(it + first, r[ri].nitems, AT(uint8_t, h->bytes_off), p, len, min_end, ends,
-			&budget);
+			&budget, NULL);
 }
 
 static int walk(unsigned ri, const uint8_t *p, uint32_t len)
@@ -322,16 +335,16 @@ static void test_frame_budget(void **state)
 	it = AT(struct ids_blob_item, h->item_off);
 	memset(p, 'a', sizeof(p));
 	assert_int_equal(ids_walk(it, r[0].nitems, AT(uint8_t, h->bytes_off), p, sizeof(p), 0, ends,
-				  &budget),
+				  &budget, NULL),
 			 -1);
 	assert_int_equal(budget, 0);
 	assert_int_equal(ids_walk(it + r[0].nitems, r[1].nitems, AT(uint8_t, h->bytes_off), p,
-				  sizeof(p), 0, ends, &budget),
+				  sizeof(p), 0, ends, &budget, NULL),
 			 -1);
 	/* an ordinary frame takes a little of it, and gets its answer */
 	budget = before = IDS_WALK_FRAME_BUDGET;
 	memcpy(p + 100, "aaaaaaaaaaaaaab", 15);
-	assert_int_equal(ids_walk(it, r[0].nitems, AT(uint8_t, h->bytes_off), p, 200, 0, ends, &budget),
+	assert_int_equal(ids_walk(it, r[0].nitems, AT(uint8_t, h->bytes_off), p, 200, 0, ends, &budget, NULL),
 			 1);
 	assert_true(budget < before && before - budget < 20000);
 	release();
@@ -502,12 +515,13 @@ static void test_byte_agreement(void **state)
 	release();
 }
 
-/* A relative pcre after a negated content, a byte_jump, an isdataat, a
- * byte_test: the layer runs it from the walk's end for that item (its
- * pcres_confirm, emulated here with the same code over the same subject),
- * the offline engine from its walk's previous match; each content once in
- * the payload (the layer does not backtrack into a content when its pcre
- * fails: docs/ids.md). */
+/* Pcres walked with the contents (IDS_BLOB_I_PCRE): relative after a
+ * negated content, a byte_jump, an isdataat, a byte_test, a pcre; a
+ * content, an isdataat and a byte_test relative to a pcre's match; the
+ * walk tries a pcre's next match, and a content's next occurrence, when a
+ * later item fails, as the offline engine's walk does: the same answer on
+ * 40,000 random payloads, packets and stream windows, with the offline
+ * engine's own compiled pcres as the matcher. */
 static const char after_rules[] =
 	"alert udp any any -> any any (content:\"q\"; content:!\"r\"; distance:0; within:1; "
 	"pcre:\"/^s/R\"; sid:1;)\n"
@@ -516,66 +530,98 @@ static const char after_rules[] =
 	"alert udp any any -> any any (content:\"A\"; isdataat:2,relative; pcre:\"/^BC/R\"; "
 	"sid:3;)\n"
 	"alert udp any any -> any any (content:\"A\"; byte_test:1,>,48,0,relative; "
-	"pcre:\"/^[4-9]/R\"; sid:4;)\n";
+	"pcre:\"/^[4-9]/R\"; sid:4;)\n"
+	"alert udp any any -> any any (content:\"q\"; pcre:\"/s[0-9]/R\"; content:\"x\"; "
+	"within:2; sid:5;)\n"
+	"alert udp any any -> any any (content:\"A\"; pcre:\"/B+/R\"; isdataat:!2,relative; "
+	"sid:6;)\n"
+	"alert udp any any -> any any (content:\"q\"; pcre:\"/[sx]/R\"; pcre:\"/^C/R\"; "
+	"byte_test:1,<,52,0,relative,string,dec; sid:7;)\n"
+	"alert udp any any -> any any (content:\"A\"; pcre:!\"/^x/R\"; content:\"C\"; "
+	"distance:0; sid:8;)\n";
+#define AFTER_RULES 8
+
+static const pcre2_code *after_codes[32];
+static pcre2_match_data *after_md;
+
+/* The walk's pcre matcher over the offline engine's codes. */
+static int after_match(void *ctx, uint32_t pcre, const uint8_t *subject, uint32_t len,
+		       uint32_t start, uint32_t *ms, uint32_t *me)
+{
+	PCRE2_SIZE *ov;
+
+	(void)ctx;
+	if (pcre >= 32 || !after_codes[pcre])
+		return -1;
+	if (pcre2_match(after_codes[pcre], subject, len, start, 0, after_md, NULL) < 0)
+		return 0;
+	ov = pcre2_get_ovector_pointer(after_md);
+	*ms = (uint32_t)ov[0];
+	*me = (uint32_t)ov[1];
+	return 1;
+}
 
 static void test_pcre_after(void **state)
 {
-	static const uint8_t alpha[] = "sxBC0123456789\x01\x02\x03rz";
-	static const char *const mark[] = {"q", "A", "A", "A"};
+	static const uint8_t alpha[] = "qAsxBC0123456789\x01\x02\x03rz";
+	const struct ids_walk_pcre pc = {.match = after_match, .ctx = NULL};
 	struct ids_ruleset rs;
-	pcre2_match_data *md = pcre2_match_data_create(8, NULL);
-	unsigned agree = 0, hits = 0;
+	unsigned hits[AFTER_RULES] = {0}, runs = 0, npc = 0;
 	uint8_t p[48];
 	const char *why;
 
 	(void)state;
+	after_md = pcre2_match_data_create(8, NULL);
 	assert_int_equal(compile(after_rules), 0);
-	assert_int_equal(out.nrules, 4);
+	assert_int_equal(out.nrules, AFTER_RULES);
 	assert_int_equal(ids_blob_check(out.blob, out.len, &why), 0);
 	ids_ruleset_init(&rs);
 	rs.errf = fopen("/dev/null", "w");
 	ids_load_text(&rs, after_rules, strlen(after_rules), "t.rules");
-	assert_int_equal(rs.nrules, 4);
+	assert_int_equal(rs.nrules, AFTER_RULES);
+	for (unsigned i = 0; i < AFTER_RULES; i++) /* the blob's pcres, in rule order */
+		for (unsigned k = 0; k < rs.rules[i]->nsm; k++)
+			if (rs.rules[i]->sm[k].kind == SM_PCRE)
+				after_codes[npc++] = rs.rules[i]->sm[k].re;
+	assert_int_equal(npc, out.npcre);
 	const struct ids_blob_hdr *h = out.blob;
 	const struct ids_blob_rule *r = AT(struct ids_blob_rule, h->rule_off);
 	const struct ids_blob_item *it = AT(struct ids_blob_item, h->item_off);
-	const struct ids_blob_pcre *x = AT(struct ids_blob_pcre, h->pcre_off);
 
 	srandom(11);
-	for (unsigned n = 0; n < 20000; n++) {
-		const unsigned ri = n % 4;
+	for (unsigned n = 0; n < 40000; n++) {
+		const unsigned ri = n % AFTER_RULES;
 		const uint32_t len = 1 + (uint32_t)(random() % sizeof(p));
+		const uint32_t min_end = (n / AFTER_RULES) % 2 ? (uint32_t)(random() % len) : 0;
 		uint32_t first = 0, ends[IDS_BLOB_CONTENTS_MAX];
 		uint64_t budget = UINT64_MAX;
-		bool in = false, off;
+		int in;
+		bool off;
 
 		for (uint32_t i = 0; i < len; i++)
 			p[i] = alpha[random() % (sizeof(alpha) - 1)];
-		p[random() % len] = (uint8_t)mark[ri][0]; /* the content, once */
 		for (unsigned i = 0; i < ri; i++)
 			first += r[i].nitems;
-		assert_int_equal(x[ri].rule, ri);
-		if (ids_walk(it + first, r[ri].nitems, AT(uint8_t, h->bytes_off), p, len, 0, ends,
-			     &budget) == 1) {
-			uint32_t from = ends[x[ri].after - first];
-			const pcre2_code *re = NULL;
-
-			for (unsigned k = 0; k < rs.rules[ri]->nsm; k++)
-				if (rs.rules[ri]->sm[k].kind == SM_PCRE)
-					re = rs.rules[ri]->sm[k].re;
-			assert_non_null(re);
-			assert_true(from <= len);
-			in = pcre2_match(re, p + from, len - from, 0, 0, md, NULL) >= 0;
-		}
-		off = ids_match_buf(rs.rules[ri], IB_PKT, p, len, 0);
-		if (in != off)
-			fail_msg("rule %u: in-line %d, offline %d, len %u", ri, in, off, len);
-		agree++;
-		hits += in;
+		in = ids_walk(it + first, r[ri].nitems, AT(uint8_t, h->bytes_off), p, len, min_end,
+			      ends, &budget, &pc);
+		off = ids_match_buf(rs.rules[ri], IB_PKT, p, len, min_end);
+		if (in < 0 || (in == 1) != off)
+			fail_msg("rule %u: in-line %d, offline %d, len %u, min_end %u", ri, in, off,
+				 len, min_end);
+		hits[ri] += off;
+		runs++;
 	}
-	assert_int_equal(agree, 20000);
-	assert_true(hits > 500); /* not a test of nothing */
-	pcre2_match_data_free(md);
+	assert_int_equal(runs, 40000);
+	for (unsigned i = 0; i < AFTER_RULES; i++) {
+		printf("pcre rule %u: %u of %u\n", i + 1, hits[i], 40000 / AFTER_RULES);
+		assert_true(hits[i] > 5 && hits[i] < 40000 / AFTER_RULES - 5); /* both ways */
+	}
+	/* without a matcher, a pcre item fails closed */
+	assert_int_equal(ids_walk(it, r[0].nitems, AT(uint8_t, h->bytes_off),
+				  (const uint8_t *)"qs", 2, 0, (uint32_t[IDS_BLOB_CONTENTS_MAX]){0},
+				  &(uint64_t){UINT64_MAX}, NULL),
+			 -1);
+	pcre2_match_data_free(after_md);
 	fclose(rs.errf);
 	ids_ruleset_free(&rs);
 	release();
@@ -589,8 +635,9 @@ static const char byte_load_rules[] =
 	/* 1: byte_jump, binary, every option; then a relative content */
 	"alert udp any any -> any any (msg:\"b\"; content:\"B\"; byte_jump:2,-3,relative,little,"
 	"align,from_beginning,multiplier 4,post_offset -7; content:\"C\"; distance:0; sid:2;)\n"
-	/* not in-line: relative to a pcre (through a byte_test), a multiplier
-	 * past the range, an offset past it; 2: a relative pcre after a jump */
+	/* 2: relative to a pcre (through a byte_test: the pcre walked); not
+	 * in-line: a multiplier past the range, an offset past it; 3: a
+	 * relative pcre after a jump */
 	"alert udp any any -> any any (content:\"A\"; pcre:\"/b/\"; byte_test:1,>,1,0; "
 	"isdataat:1,relative; sid:3;)\n"
 	"alert udp any any -> any any (content:\"A\"; byte_jump:1,0,multiplier 0; sid:4;)\n"
@@ -606,13 +653,14 @@ static void test_byte_load(void **state)
 
 	(void)state;
 	assert_int_equal(compile(byte_load_rules), 0);
-	assert_int_equal(out.nrules, 3);
-	assert_int_equal(out.not_loaded, 3);
+	assert_int_equal(out.nrules, 4);
+	assert_int_equal(out.not_loaded, 2);
 	assert_int_equal(ids_blob_check(out.blob, out.len, &why), 0);
 	h = out.blob;
 	it = AT(struct ids_blob_item, h->item_off);
-	assert_int_equal(out.nitems, 2 + 3 + 2);
-	assert_int_equal(AT(struct ids_blob_pcre, h->pcre_off)[0].after, 6); /* the jump */
+	assert_int_equal(out.nitems, 2 + 3 + 4 + 3);
+	assert_int_equal(it[6].flags, IDS_BLOB_I_PCRE); /* 2's pcre */
+	assert_int_equal(it[11].flags, IDS_BLOB_I_PCRE | IDS_BLOB_I_RELATIVE); /* after the jump */
 	assert_int_equal(it[1].flags, IDS_BLOB_I_BYTE_TEST | IDS_BLOB_I_NEGATED | IDS_BLOB_I_RELATIVE);
 	assert_int_equal(it[1].byte_n, 4);
 	assert_int_equal(it[1].byte_base, 16);

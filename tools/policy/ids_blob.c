@@ -68,11 +68,17 @@ static bool byte_item(const struct ids_sm *m)
 	return m->kind == SM_BYTE_TEST || m->kind == SM_BYTE_JUMP;
 }
 
+/* Whether rule r is walked: a content with a relative or negated
+ * modifier, startswith or endswith, an isdataat, a byte_*, or a relative
+ * pcre (so that the walk tries it after every occurrence of the content
+ * before it, as the offline engine does: after the first alone, a decoy
+ * occurrence earlier in the payload hid the one it hangs on). */
 static bool walked(const struct ids_rule *r)
 {
 	for (unsigned i = 0; i < r->nsm; i++)
 		if ((r->sm[i].kind == SM_CONTENT && (r->sm[i].flags & WALKED)) ||
-		    r->sm[i].kind == SM_ISDATAAT || byte_item(&r->sm[i]))
+		    r->sm[i].kind == SM_ISDATAAT || byte_item(&r->sm[i]) ||
+		    (r->sm[i].kind == SM_PCRE && (r->sm[i].flags & CT_RELATIVE)))
 			return true;
 	return false;
 }
@@ -354,8 +360,10 @@ static const char *not_inline(const struct ids_rule *r)
 			 * http_not_inline took. R: after the item before it in its
 			 * own buffer (a content, positive or negated, isdataat,
 			 * byte_test or byte_jump: the walk's end for it is where
-			 * the offline engine's walk has its previous match then). */
-			if ((m->flags & CT_RELATIVE) && (prev < 0 || r->sm[prev].kind == SM_PCRE))
+			 * the offline engine's walk has its previous match then; in
+			 * a walked rule, a pcre too, or nothing: the walk's). */
+			if (!walked(r) && (m->flags & CT_RELATIVE) &&
+			    (prev < 0 || r->sm[prev].kind == SM_PCRE))
 				return "pcre relative (R) to a pcre, or to nothing before it: not "
 				       "in-line yet";
 			if (++npcre > IDS_BLOB_PCRES_MAX)
@@ -379,12 +387,13 @@ static const char *not_inline(const struct ids_rule *r)
 				       "(0 to 65535)";
 			continue;
 		}
-		/* the layer walks contents, then runs pcres: nothing relative
-		 * may be measured from a pcre's match */
-		if (m->kind != SM_PCRE && (m->flags & CT_RELATIVE) && prev_setter(r, i) >= 0 &&
-		    r->sm[prev_setter(r, i)].kind == SM_PCRE)
-			return "a content, isdataat, byte_test or byte_jump relative to a pcre: not "
-			       "in-line yet (the layer walks contents, then runs pcres)";
+		/* a walked rule walks its pcres too (items): what is relative
+		 * to a pcre's match is measured from it there; in one that is
+		 * not walked the pcres run after the contents' prefilter */
+		if (!walked(r) && m->kind != SM_PCRE && (m->flags & CT_RELATIVE) &&
+		    prev_setter(r, i) >= 0 && r->sm[prev_setter(r, i)].kind == SM_PCRE)
+			return "a content relative to a pcre in a rule that is not walked: not "
+			       "in-line yet";
 		if (m->kind == SM_ISDATAAT) {
 			if (m->a < 0 || m->a > IDS_BLOB_ISDATAAT_MAX)
 				return "isdataat: a value past the in-line range (0 to 65535)";
@@ -910,7 +919,7 @@ int ids_blob_compile(const char *text, size_t len, const char *path, const char 
 		snprintf(b->msg, sizeof(b->msg), "%s", r->msg ? r->msg : "");
 		const bool walk = walked(r);
 		const unsigned fast = walk ? fast_pattern(r) : 0;
-		uint32_t item_of[IDS_SM_MAX], pat_of[IDS_SM_MAX];
+		uint32_t pat_of[IDS_SM_MAX];
 
 		if (app_kind(r) == IDS_BLOB_HTTP) {
 			b->flags |= IDS_BLOB_HTTP;
@@ -936,9 +945,23 @@ int ids_blob_compile(const char *text, size_t len, const char *path, const char 
 			const struct ids_sm *m = &r->sm[k];
 			hs_expr_ext_t *x = &ext[npats];
 
-			if ((m->kind != SM_CONTENT && m->kind != SM_ISDATAAT && !byte_item(m)) ||
+			if ((m->kind != SM_CONTENT && m->kind != SM_ISDATAAT && !byte_item(m) &&
+			     !(walk && m->kind == SM_PCRE)) ||
 			    blob_buf(r, m->buf) != buf)
 				continue;
+			if (m->kind == SM_PCRE) { /* walked rule: an item naming its pcre */
+				uint32_t j = 0; /* its place among the rule's pcres */
+
+				for (unsigned q = 0; q < k; q++)
+					j += r->sm[q].kind == SM_PCRE;
+				items[nitems++] = (struct ids_blob_item){
+				    .flags = (uint16_t)(IDS_BLOB_I_PCRE |
+							(m->flags & (CT_RELATIVE | CT_NEGATED))),
+				    .pat = npcre + j, /* pcres[] below: this rule's from npcre */
+				    .buf = (uint8_t)buf};
+				b->nitems++;
+				continue;
+			}
 			if (byte_item(m)) { /* walked: not_inline, its fields in range */
 				const bool test = m->kind == SM_BYTE_TEST;
 
@@ -959,7 +982,6 @@ int ids_blob_compile(const char *text, size_t len, const char *path, const char 
 						   : m->little ? IDS_BLOB_B_LITTLE : 0) |
 					(!test && m->align ? IDS_BLOB_B_ALIGN : 0) |
 					(!test && m->from_beginning ? IDS_BLOB_B_FROM_BEGINNING : 0))};
-				item_of[k] = nitems - 1;
 				b->nitems++;
 				continue;
 			}
@@ -970,7 +992,6 @@ int ids_blob_compile(const char *text, size_t len, const char *path, const char 
 				    .offset = (int32_t)m->a,
 				    .pat = IDS_BLOB_NONE,
 				    .buf = (uint8_t)buf};
-				item_of[k] = nitems - 1;
 				b->nitems++;
 				continue;
 			}
@@ -994,7 +1015,7 @@ int ids_blob_compile(const char *text, size_t len, const char *path, const char 
 					.buf = (uint8_t)buf};
 				memcpy(bytes + nbytes, m->pat, m->len);
 				nbytes += m->len;
-				item_of[k] = nitems++;
+				nitems++;
 				b->nitems++;
 			}
 			if (walk && k != fast)
@@ -1038,10 +1059,13 @@ int ids_blob_compile(const char *text, size_t len, const char *path, const char 
 
 			if (m->kind != SM_PCRE)
 				continue;
-			pcres[npcre] = (struct ids_blob_pcre){
+			/* walked: its item above matches it in the walk */
+			pcres[npcre] = walk ? (struct ids_blob_pcre){
+				.rule = nrules, .after = IDS_BLOB_NONE,
+				.flags = IDS_BLOB_PCRE_WALKED, .buf = (uint8_t)blob_buf(r, m->buf)}
+				: (struct ids_blob_pcre){
 				.rule = nrules,
-				.after = !(m->flags & CT_RELATIVE) ? IDS_BLOB_NONE
-					 : walk ? item_of[prev] : pat_of[prev],
+				.after = !(m->flags & CT_RELATIVE) ? IDS_BLOB_NONE : pat_of[prev],
 				.flags = (uint8_t)(((m->flags & CT_RELATIVE) ? IDS_BLOB_PCRE_RELATIVE : 0) |
 						   ((m->flags & CT_NEGATED) ? IDS_BLOB_PCRE_NEGATED : 0)),
 				.buf = (uint8_t)blob_buf(r, m->buf)};
