@@ -57,8 +57,11 @@ $(B)/rampart: $(B)/obj/src/root/main.o $(B)/librampart.a
 # build/rampart-test links to it. Its jail, seals and checks are
 # build/rampart's own objects (tests/layers/images.sh compares them).
 ROOT_TEST_SRC := src/root/config.c src/root/ln_dev.c src/root/main.c
+# The HTTP parser (src/ids/http.c, which calls zlib's inflate) is no
+# part of it: the root parses no HTTP, and links no zlib.
 ROOT_TEST_OBJ := $(ROOT_TEST_SRC:%.c=$(B)/test/obj/%.o) \
-		 $(filter-out $(ROOT_TEST_SRC:%.c=$(B)/obj/%.o),$(ROOT_OBJ)) $(FREE_OBJ)
+		 $(filter-out $(ROOT_TEST_SRC:%.c=$(B)/obj/%.o),$(ROOT_OBJ)) \
+		 $(filter-out $(B)/obj/src/ids/http.o,$(FREE_OBJ))
 
 $(B)/test/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -392,6 +395,9 @@ HSRT_INC := -isystem src/ids/libc -isystem /usr/include/hs
 # Its pcre confirmation: PCRE2's interpreter as Debian ships it, linked
 # unchanged (no JIT: src/ids/shim.c stubs its entry points out).
 PCRE2_LIB := $(shell $(GCC) -print-file-name=libpcre2-8.a)
+# Its HTTP response bodies' inflate (src/ids/http.c): zlib as Debian ships
+# it, linked unchanged; inflate allocates from the parser's scratch alone.
+ZLIB_LIB := $(shell $(GCC) -print-file-name=libz.a)
 LAYERFLAGS := $(COMMON) $(FREE) -fno-pic -fno-pie -mno-red-zone -mcmodel=small \
 	      -ffunction-sections -fstack-protector-strong -mstack-protector-guard=global
 LAYER_CC_gcc := $(GCC)
@@ -436,7 +442,7 @@ $(B)/$(2)/layer-order.ld: $$(LAYER_OBJ_$(2)) $(B)/layer-seed scripts/layer-order
 $(3): $$(LAYER_OBJ_$(2)) src/layer/layer.ld $(B)/$(2)/layer-order.ld
 	@echo "  LD $$@"
 	$$(Q)$$(GCC) -nostdlib -static -no-pie -Wl,--build-id=none -Wl,--fatal-warnings \
-		-L $(B)/$(2) -T src/layer/layer.ld -o $$@ $$(LAYER_OBJ_$(2)) $(HSRT_LIB) $(PCRE2_LIB)
+		-L $(B)/$(2) -T src/layer/layer.ld -o $$@ $$(LAYER_OBJ_$(2)) $(HSRT_LIB) $(PCRE2_LIB) $(ZLIB_LIB)
 endef
 $(foreach v,$(LAYER_VARIANTS),$(eval $(call layer_variant,$(v),layerobj-$(v),$(B)/layer-$(v).elf,$(LAYER_PROD_SRC),)))
 $(foreach v,$(LAYER_VARIANTS),$(eval $(call layer_variant,$(v),test/layerobj-$(v),$(B)/test/layer-$(v).elf,$(LAYER_SRC),-DRP_TEST_BUILD)))

@@ -2,7 +2,8 @@
 /* libFuzzer: the ids layer's HTTP request and response parsers
  * (src/ids/http.c) on any segment (the response parser's on the same
  * bytes, and on them behind a status line and a chunked header, so that
- * the dechunker sees them), then the walked HTTP rules of a blob compiled once
+ * the dechunker sees them, and behind a gzip header, so that zlib's
+ * inflate reads them as deflate blocks), then the walked HTTP rules of a blob compiled once
  * (tools/policy/ids_blob.c) over the buffers it made, as the layer walks
  * them (src/ids/walk.c): no crash, no read outside the segment or the
  * scratch, every buffer inside one of them. */
@@ -54,24 +55,38 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (size > IDS_HTTP_SEG_MAX + 1)
 		return 0;
-	static uint8_t chunked[IDS_HTTP_SEG_MAX + 1];
+	static uint8_t chunked[IDS_HTTP_SEG_MAX + 1], gzipped[IDS_HTTP_SEG_MAX + 1];
 	static const char head[] = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+	/* a gzip member's header (RFC 1952: magic, deflate, no flags), so
+	 * that inflate reads the input's bytes as deflate blocks */
+	static const char zhead[] = "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\n\r\n"
+				    "\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03";
 	const size_t cn = size + sizeof(head) - 1 <= sizeof(chunked) ? size + sizeof(head) - 1 : 0;
+	const size_t zn = size + sizeof(zhead) - 1 <= sizeof(gzipped) ? size + sizeof(zhead) - 1 : 0;
 
 	if (cn) {
 		memcpy(chunked, head, sizeof(head) - 1);
 		memcpy(chunked + sizeof(head) - 1, data, size);
 	}
-	for (int pass = 0; pass < 3; pass++) {
-		const uint8_t *d = pass == 2 ? chunked : data;
-		const size_t n = pass == 2 ? cn : size;
-		enum ids_http_kind k = pass == 0 ? ids_http_parse(d, (uint32_t)n, &h, &room)
-						 : ids_http_parse_resp(d, (uint32_t)n, &h, &room);
+	if (zn) {
+		memcpy(gzipped, zhead, sizeof(zhead) - 1);
+		memcpy(gzipped + sizeof(zhead) - 1, data, size);
+	}
+	for (int pass = 0; pass < 4; pass++) {
+		const uint8_t *d = pass == 2 ? chunked : pass == 3 ? gzipped : data;
+		const size_t n = pass == 2 ? cn : pass == 3 ? zn : size;
+		enum ids_http_kind k;
 
-		if (pass == 2 && !cn)
-			break;
-		if (pass == 2 && cn <= IDS_HTTP_SEG_MAX && k != IDS_HTTP_RESPONSE)
+		if (pass >= 2 && !n)
+			continue;
+		k = pass == 0 ? ids_http_parse(d, (uint32_t)n, &h, &room)
+			      : ids_http_parse_resp(d, (uint32_t)n, &h, &room);
+		if (pass >= 2 && n <= IDS_HTTP_SEG_MAX && k != IDS_HTTP_RESPONSE)
 			abort(); /* a status line and a whole block: a response */
+		if (pass == 3 && n <= IDS_HTTP_SEG_MAX &&
+		    (!h.encoded || room.zused > IDS_HTTP_ZPOOL ||
+		     h.len[IDS_BUF_FILE_DATA] > IDS_HTTP_UNZ_MAX))
+			abort(); /* inflated, within the pool and the room */
 		if (k == IDS_HTTP_NONE)
 			continue;
 		for (unsigned b = 0; b < IDS_BLOB_BUFS; b++)

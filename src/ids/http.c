@@ -13,12 +13,20 @@
  *  2. Bounded work: the header block's end is found in one pass, each
  *     header line is looked at a fixed number of times, at most
  *     IDS_HTTP_HEADERS_MAX lines are parsed, the URI is normalized in two
- *     passes; no recursion, no allocation.
+ *     passes; no recursion, no allocation but inflate's, from the
+ *     scratch (invariant 4).
  *  3. Nothing is guessed: a buffer is present only when the bytes it names
  *     are in the segment (a partial request: its request line only; a
  *     partial response: nothing). A response's dechunked body is at most
  *     the segment's bytes after its block (each chunk's bytes are copied
  *     once, from the segment), in the scratch's body room.
+ *  4. An encoded body is inflated by zlib's inflate (libz.a, unchanged)
+ *     once per segment: its input is the body's bytes (at most the
+ *     segment's), its output the scratch's unz room (IDS_HTTP_UNZ_MAX:
+ *     inflate stops there, and its work is linear in what it reads and
+ *     writes), its memory the scratch's zpool (a bump allocator reset for
+ *     each segment, zfree a no-op; a request past the pool is refused,
+ *     never served from elsewhere). Nothing of zlib outlives the call.
  *
  * What it parses (the offline engine's semantics): a segment that starts,
  * after any CR and LF bytes (empty lines), with one of its methods and a
@@ -40,6 +48,13 @@
 #include "ids/http.h"
 
 #include "lib/rt.h"
+
+/* zlib's own header (Debian's zlib1g-dev) by its path, as src/ids/libc
+ * does PCRE2's: this file is built with -nostdinc. Z_SOLO: zlib's
+ * declarations without libc's (no gz* file functions, no default
+ * allocator: inflate allocates from the scratch's pool alone). */
+#define Z_SOLO
+#include "/usr/include/zlib.h"
 
 static uint8_t lower(uint8_t c)
 {
@@ -412,6 +427,60 @@ static uint32_t dechunk(const uint8_t *d, uint32_t n, uint8_t *out)
 	return w;
 }
 
+/* inflate's allocator over the scratch's pool (invariant 4): items * size
+ * (each below 2^32, so no overflow in 64 bits) rounded to 16 bytes. */
+static voidpf zpool_alloc(voidpf opaque, uInt items, uInt size)
+{
+	struct ids_http_scratch *s = opaque;
+	uint64_t need = ((uint64_t)items * size + 15u) & ~(uint64_t)15u;
+	void *p;
+
+	if (need > IDS_HTTP_ZPOOL - s->zused)
+		return Z_NULL;
+	p = s->zpool + s->zused;
+	s->zused += (uint32_t)need;
+	return p;
+}
+
+static void zpool_free(voidpf opaque, voidpf p)
+{
+	/* the pool is reset for the next segment (zpool_alloc's caller) */
+}
+
+/* The encoded body b[0 .. n) inflated as the offline engine does (gunzip:
+ * windowBits 15 + 32, a gzip or zlib header; one inflate, Z_SYNC_FLUSH)
+ * into s->unz: file.data is what inflate produced (none when it produced
+ * nothing but did not fail), or b itself when it failed having produced
+ * nothing. */
+static void inflate_body(const uint8_t *b, uint32_t n, struct ids_http *h,
+			 struct ids_http_scratch *s)
+{
+	z_stream z;
+	uint32_t out;
+	int rc;
+
+	rt_memset(&z, 0, sizeof(z));
+	s->zused = 0;
+	z.zalloc = zpool_alloc;
+	z.zfree = zpool_free;
+	z.opaque = s;
+	if (inflateInit2(&z, 15 + 32) != Z_OK) {
+		set(h, IDS_BUF_FILE_DATA, b, n); /* offline: no gunz, the raw body */
+		return;
+	}
+	z.next_in = (z_const Bytef *)b;
+	z.avail_in = n;
+	z.next_out = s->unz;
+	z.avail_out = IDS_HTTP_UNZ_MAX;
+	rc = inflate(&z, Z_SYNC_FLUSH);
+	out = IDS_HTTP_UNZ_MAX - z.avail_out;
+	inflateEnd(&z);
+	if (rc < 0 && !out)
+		set(h, IDS_BUF_FILE_DATA, b, n);
+	else
+		set(h, IDS_BUF_FILE_DATA, s->unz, out);
+}
+
 enum ids_http_kind ids_http_parse_resp(const uint8_t *d, uint32_t n, struct ids_http *h,
 				       struct ids_http_scratch *s)
 {
@@ -450,10 +519,6 @@ enum ids_http_kind ids_http_parse_resp(const uint8_t *d, uint32_t n, struct ids_
 	/* the body bytes in this segment (no body: 1xx, 204, 304) */
 	if (code / 100 == 1 || code == 204 || code == 304 || a == n)
 		return IDS_HTTP_RESPONSE;
-	if (ce && (holds(ce, cel, "gzip", 4) || holds(ce, cel, "deflate", 7))) {
-		h->encoded = true; /* the offline engine inflates it: not in-line */
-		return IDS_HTTP_RESPONSE;
-	}
 	if (te && holds(te, tel, "chunked", 7)) {
 		set(h, IDS_BUF_FILE_DATA, s->body, dechunk(d + a, n - a, s->body));
 	} else if (h->p[IDS_BUF_CONTENT_LEN]) {
@@ -471,6 +536,12 @@ enum ids_http_kind ids_http_parse_resp(const uint8_t *d, uint32_t n, struct ids_
 			set(h, IDS_BUF_FILE_DATA, d + a, cl < n - a ? (uint32_t)cl : n - a);
 	} else {
 		set(h, IDS_BUF_FILE_DATA, d + a, n - a); /* to the connection's close */
+	}
+	if (h->p[IDS_BUF_FILE_DATA] && ce &&
+	    (holds(ce, cel, "gzip", 4) || holds(ce, cel, "deflate", 7)) &&
+	    h->len[IDS_BUF_FILE_DATA]) {
+		h->encoded = true; /* inflated here as offline (invariant 4) */
+		inflate_body(h->p[IDS_BUF_FILE_DATA], h->len[IDS_BUF_FILE_DATA], h, s);
 	}
 	if (h->p[IDS_BUF_FILE_DATA] && !h->len[IDS_BUF_FILE_DATA])
 		h->p[IDS_BUF_FILE_DATA] = NULL; /* an empty body is no buffer (offline) */

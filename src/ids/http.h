@@ -38,15 +38,33 @@ enum ids_http_kind {
 	IDS_HTTP_RESPONSE /* a status line and its whole header block */
 };
 
+/* A gzip or deflate response body's inflated bytes kept from one segment
+ * (the offline engine keeps up to IDS_GUNZIP_MAX, 1 MiB, of a whole
+ * body): a segment of 64 KiB can inflate to about 64 MiB (deflate's
+ * ratio is at most about 1032:1), so a bomb costs at most this much
+ * output, written once, and the bytes past it are not produced at all. */
+#define IDS_HTTP_UNZ_MAX (256u * 1024u)
+/* zlib's inflate state for one segment, allocated from this pool (never
+ * from malloc): its struct inflate_state (about 7 KiB) and its window (32
+ * KiB for windowBits 15, the most a gzip or zlib header can ask for), each
+ * rounded to 16 bytes; a request past the pool is refused (Z_MEM_ERROR:
+ * the raw body is file.data, as when inflate fails). */
+#define IDS_HTTP_ZPOOL (48u * 1024u)
+
 /* The normalized buffers' room: the URI and host are at most the
  * segment's length, http.header adds at most ": " and "\r" to each line,
- * http.header_names "\r\n" to each name and to the block. */
+ * http.header_names "\r\n" to each name and to the block; an encoded
+ * body's inflated bytes and inflate's pool (reset for each segment). */
 struct ids_http_scratch {
 	uint8_t uri[IDS_HTTP_SEG_MAX];
 	uint8_t host[IDS_HTTP_SEG_MAX];
 	uint8_t hdr[IDS_HTTP_SEG_MAX + 3 * IDS_HTTP_HEADERS_MAX];
 	uint8_t names[IDS_HTTP_SEG_MAX + 2 * IDS_HTTP_HEADERS_MAX + 4];
 	uint8_t body[IDS_HTTP_SEG_MAX]; /* a response's dechunked body */
+	uint32_t zused; /* bytes of zpool handed out for this segment */
+	_Alignas(16) uint8_t zpool[IDS_HTTP_ZPOOL];
+	uint8_t unz[IDS_HTTP_UNZ_MAX]; /* a response's inflated body (last: the
+					* unit tests' ASan sees a write past it) */
 };
 
 struct ids_http {
@@ -56,8 +74,8 @@ struct ids_http {
 	uint32_t len[IDS_BLOB_BUFS];
 	uint32_t nh;     /* header lines parsed */
 	uint32_t hlen;   /* the header block's length (start line included) */
-	bool encoded;    /* a response body with Content-Encoding gzip or deflate:
-			  * no file.data (the offline engine inflates it) */
+	bool encoded;    /* a response body with Content-Encoding gzip or deflate
+			  * (file.data: its inflated bytes, or the raw ones) */
 };
 
 /*
@@ -78,8 +96,13 @@ enum ids_http_kind ids_http_parse(const uint8_t *d, uint32_t n, struct ids_http 
  * block as it is), and the body bytes that came with the block as
  * file.data (IDS_BUF_FILE_DATA): up to Content-Length, dechunked
  * (Transfer-Encoding: chunked, into s), or the segment's rest; none for
- * 1xx, 204, 304 or an encoded body (h->encoded). A block that does not end
- * in d gives nothing (IDS_HTTP_PARTIAL). Bounds as ids_http_parse's.
+ * 1xx, 204 and 304. A body with "gzip" or "deflate" in its
+ * Content-Encoding (h->encoded) is inflated as the offline engine does
+ * (zlib, windowBits 15 + 32, one inflate with Z_SYNC_FLUSH) into s, up to
+ * IDS_HTTP_UNZ_MAX bytes: file.data is what inflate produced, or the raw
+ * body when it failed having produced nothing. A block that does not end
+ * in d gives nothing (IDS_HTTP_PARTIAL). Bounds as ids_http_parse's, and
+ * inflate's work is linear in the body's and the output's bytes.
  */
 enum ids_http_kind ids_http_parse_resp(const uint8_t *d, uint32_t n, struct ids_http *h,
 				       struct ids_http_scratch *s);

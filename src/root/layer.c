@@ -85,9 +85,11 @@ struct blobs {
  * 2 MiB, src/fw/fw.h); an ids layer's arena (16 MiB, src/layer/idsl.c:
  * ET Open's in-line rules with the HTTP requests' and responses'
  * buffers), flow table (the same conntrack, 1.4 MiB), flowbits (512 KiB),
- * HTTP parser's buffers (324 KiB) and TCP streams (384 KiB of state,
- * 4 MiB of tails, a 68 KiB window: src/ids/stream.h), rounded to where
- * its child starts (2 MiB). */
+ * HTTP parser's buffers (625 KiB: 321 KiB of normalized buffers, 256 KiB
+ * of an inflated body, inflate's 48 KiB pool: src/ids/http.h) and TCP
+ * streams (384 KiB of state, 4 MiB of tails, a 68 KiB window:
+ * src/ids/stream.h), about 23 MiB, rounded to where its child starts
+ * (2 MiB), with room to spare. */
 #define LN_POLICY_LAYER_MEM (28ULL << 20)
 /* A watch's working memory above its child: the guest kernel's text and
  * rodata as last seen, with their hashes (WTL_MAX_PAGES pages, 48 MiB,

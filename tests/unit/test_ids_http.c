@@ -7,6 +7,7 @@
 #include "unit.h"
 #include <hs/hs.h>
 #include <stdlib.h>
+#include <zlib.h>
 
 #include "ids.h"
 #include "ids/blob.h"
@@ -309,7 +310,8 @@ static void test_response(void **state)
 	/* no length: to the close */
 	assert_int_equal(PARSE_RESP("HTTP/1.0 200 OK\r\n\r\nbody"), IDS_HTTP_RESPONSE);
 	BUF(IDS_BUF_FILE_DATA, "body");
-	/* no body: 204, 304, 1xx; an encoded one is not file.data */
+	/* no body: 204, 304, 1xx; an encoded one that inflates to nothing
+	 * without failing (a gzip header's first bytes: offline's too) */
 	assert_int_equal(PARSE_RESP("HTTP/1.1 204 No Content\r\n\r\nbody"), IDS_HTTP_RESPONSE);
 	NOBUF(IDS_BUF_FILE_DATA);
 	assert_int_equal(PARSE_RESP("HTTP/1.1 304 Not Modified\r\n\r\nbody"), IDS_HTTP_RESPONSE);
@@ -359,6 +361,132 @@ static void test_response(void **state)
 	memset(big + 19, 'x', IDS_HTTP_SEG_MAX + 1 - 19);
 	assert_int_equal(parse_resp(big, IDS_HTTP_SEG_MAX + 1), IDS_HTTP_NONE);
 	free(big);
+}
+
+/* src[0 .. n) compressed by the host's zlib (deflateInit2's windowBits:
+ * 31 gzip, 15 zlib, -15 raw deflate) into dst (room m): its length. */
+static size_t zip(const void *src, size_t n, int wbits, uint8_t *dst, size_t m)
+{
+	z_stream z = {0};
+
+	assert_int_equal(deflateInit2(&z, 9, Z_DEFLATED, wbits, 9, Z_DEFAULT_STRATEGY), Z_OK);
+	z.next_in = (Bytef *)(uintptr_t)src;
+	z.avail_in = (uInt)n;
+	z.next_out = dst;
+	z.avail_out = (uInt)m;
+	assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
+	deflateEnd(&z);
+	return m - z.avail_out;
+}
+
+/* A response segment: head, then body[0 .. n), chunked (one chunk) or
+ * with Content-Length; its length. */
+static size_t resp_seg(char *seg, size_t m, const char *enc, const uint8_t *body, size_t n,
+		       bool chunked)
+{
+	int k = chunked ? snprintf(seg, m,
+				   "HTTP/1.1 200 OK\r\nContent-Encoding: %s\r\n"
+				   "Transfer-Encoding: chunked\r\n\r\n%zx\r\n",
+				   enc, n)
+			: snprintf(seg, m, "HTTP/1.1 200 OK\r\nContent-Encoding: %s\r\n"
+					   "Content-Length: %zu\r\n\r\n",
+				   enc, n);
+	assert_true(k > 0 && (size_t)k + n + 7 <= m);
+	memcpy(seg + k, body, n);
+	if (chunked)
+		memcpy(seg + k + n, "\r\n0\r\n\r\n", 7);
+	return (size_t)k + n + (chunked ? 7 : 0);
+}
+
+/* An encoded response body inflated in-line as the offline engine's
+ * gunzip does: gzip and zlib streams (windowBits 15 + 32), a raw deflate
+ * stream it cannot read (the raw bytes), a cut stream (what it yields),
+ * garbage (the raw bytes), a bomb (cut at IDS_HTTP_UNZ_MAX). */
+static void test_gzip(void **state)
+{
+	static char seg[IDS_HTTP_SEG_MAX];
+	static uint8_t z[IDS_HTTP_SEG_MAX];
+	static const char text[] = "<html>RAMPART gzip body: alert here, alert there, "
+				   "alert everywhere</html>";
+	const size_t tn = sizeof(text) - 1;
+	size_t zn, n;
+
+	for (int chunked = 0; chunked < 2; chunked++) {
+		/* gzip, and "deflate" as servers send it (a zlib stream) */
+		zn = zip(text, tn, 31, z, sizeof(z));
+		n = resp_seg(seg, sizeof(seg), "gzip", z, zn, chunked);
+		assert_int_equal(parse_resp(seg, n), IDS_HTTP_RESPONSE);
+		assert_true(h.encoded);
+		BUF(IDS_BUF_FILE_DATA, text);
+		assert_true(room->zused > 0 && room->zused <= IDS_HTTP_ZPOOL);
+		zn = zip(text, tn, 15, z, sizeof(z));
+		n = resp_seg(seg, sizeof(seg), "deflate", z, zn, chunked);
+		assert_int_equal(parse_resp(seg, n), IDS_HTTP_RESPONSE);
+		assert_true(h.encoded);
+		BUF(IDS_BUF_FILE_DATA, text);
+		/* raw deflate: 15 + 32 reads no such header: the raw bytes */
+		zn = zip(text, tn, -15, z, sizeof(z));
+		n = resp_seg(seg, sizeof(seg), "deflate", z, zn, chunked);
+		assert_int_equal(parse_resp(seg, n), IDS_HTTP_RESPONSE);
+		assert_true(h.encoded);
+		buf_is(IDS_BUF_FILE_DATA, (const char *)z, zn);
+	}
+
+	/* a cut gzip stream: the first half of its bytes gives what inflate
+	 * can make of them, a prefix of the text (stored, so that a prefix
+	 * of the input is a prefix of the output) */
+	{
+		z_stream d = {0};
+		assert_int_equal(deflateInit2(&d, 0, Z_DEFLATED, 31, 9, Z_DEFAULT_STRATEGY), Z_OK);
+		d.next_in = (Bytef *)(uintptr_t)text;
+		d.avail_in = (uInt)tn;
+		d.next_out = z;
+		d.avail_out = sizeof(z);
+		assert_int_equal(deflate(&d, Z_FINISH), Z_STREAM_END);
+		zn = sizeof(z) - d.avail_out;
+		deflateEnd(&d);
+		n = resp_seg(seg, sizeof(seg), "gzip", z, zn / 2, false);
+		assert_int_equal(parse_resp(seg, n), IDS_HTTP_RESPONSE);
+		assert_non_null(h.p[IDS_BUF_FILE_DATA]);
+		/* 10 bytes of gzip header, 5 of a stored block's */
+		assert_int_equal(h.len[IDS_BUF_FILE_DATA], zn / 2 - 15);
+		assert_memory_equal(h.p[IDS_BUF_FILE_DATA], text, zn / 2 - 15);
+		/* the first half of a compressed one: a prefix too */
+		zn = zip(text, tn, 31, z, sizeof(z));
+		n = resp_seg(seg, sizeof(seg), "gzip", z, zn / 2, false);
+		assert_int_equal(parse_resp(seg, n), IDS_HTTP_RESPONSE);
+		if (h.p[IDS_BUF_FILE_DATA]) {
+			assert_true(h.len[IDS_BUF_FILE_DATA] < tn);
+			assert_memory_equal(h.p[IDS_BUF_FILE_DATA], text, h.len[IDS_BUF_FILE_DATA]);
+		}
+	}
+
+	/* garbage under gzip: inflate fails having made nothing: the raw bytes */
+	assert_int_equal(PARSE_RESP("HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\n"
+				    "Content-Length: 7\r\n\r\nnot gz!"),
+			 IDS_HTTP_RESPONSE);
+	assert_true(h.encoded);
+	BUF(IDS_BUF_FILE_DATA, "not gz!");
+
+	/* a bomb: a full segment of gzip'd zeros inflates past the room:
+	 * file.data is exactly IDS_HTTP_UNZ_MAX bytes (ASan: unz is the end
+	 * of the malloc'ed scratch), all zeros */
+	{
+		const size_t zeros = 60u << 20; /* 60 MiB: 61,086 bytes of gzip */
+		uint8_t *src = calloc(1, zeros);
+		assert_non_null(src);
+		zn = zip(src, zeros, 31, z, sizeof(z) - 256);
+		free(src);
+		n = resp_seg(seg, sizeof(seg), "gzip", z, zn, false);
+		assert_true(n > 60000);
+		assert_int_equal(parse_resp(seg, n), IDS_HTTP_RESPONSE);
+		assert_int_equal(h.len[IDS_BUF_FILE_DATA], IDS_HTTP_UNZ_MAX);
+		assert_ptr_equal(h.p[IDS_BUF_FILE_DATA], room->unz);
+		for (uint32_t i = 0; i < IDS_HTTP_UNZ_MAX; i++)
+			assert_int_equal(room->unz[i], 0);
+		assert_true(room->zused <= IDS_HTTP_ZPOOL);
+		print_message("inflate's pool: %u of %u bytes\n", room->zused, IDS_HTTP_ZPOOL);
+	}
 }
 
 static const char http_rules[] =
@@ -569,6 +697,7 @@ int main(void)
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_evasion),
 		cmocka_unit_test(test_response),
+		cmocka_unit_test(test_gzip),
 		cmocka_unit_test(test_load),
 		cmocka_unit_test(test_check),
 		cmocka_unit_test(test_scan),
