@@ -42,8 +42,9 @@
  * http.host: Host's value lowercased up to its first ':'; http.header:
  * "Name: value\r\n" for each header but Cookie; http.header.raw: the lines
  * after the request line without the empty line that ends the block;
- * http.request_body: the bytes after the block up to Content-Length (not
- * with Transfer-Encoding: no dechunking in-line).
+ * http.request_body: the bytes after the block in the segment, dechunked
+ * with Transfer-Encoding chunked (letters folded), else up to
+ * Content-Length (read as strtoull reads it).
  */
 #include "ids/http.h"
 
@@ -319,6 +320,41 @@ static bool holds(const uint8_t *v, uint32_t n, const char *w, uint32_t m)
 	return false;
 }
 
+/* Whether Transfer-Encoding's value v[0 .. n) says chunked, letters
+ * folded (RFC 9112: transfer codings are case-insensitive; curl and
+ * browsers take "Chunked"), as the offline engine reads it. */
+static bool chunked(const uint8_t *v, uint32_t n)
+{
+	for (uint32_t i = 0; i + 7 <= n; i++)
+		if (ci_eq(v + i, 7, "chunked"))
+			return true;
+	return false;
+}
+
+/* Content-Length's value c[0 .. n) as the offline engine reads it
+ * (strtoull, base 10, over its first 23 bytes): blanks, a sign ('-'
+ * negates: a length past any segment), digits; a value past 32 bits is
+ * past any segment too. 0 when there is none. */
+static uint64_t content_length(const uint8_t *c, uint32_t n)
+{
+	uint32_t j = 0;
+	uint64_t cl = 0;
+	bool neg = false;
+
+	if (n > 23)
+		n = 23;
+	while (j < n && (c[j] == ' ' || (c[j] >= '\t' && c[j] <= '\r')))
+		j++;
+	if (j < n && (c[j] == '+' || c[j] == '-'))
+		neg = c[j++] == '-';
+	for (; j < n && c[j] >= '0' && c[j] <= '9'; j++)
+		if (cl < (1ull << 32))
+			cl = cl * 10 + (uint64_t)(c[j] - '0');
+	return neg && cl ? UINT64_MAX : cl;
+}
+
+static uint32_t dechunk(const uint8_t *d, uint32_t n, uint8_t *out);
+
 enum ids_http_kind ids_http_parse(const uint8_t *d, uint32_t n, struct ids_http *h,
 				  struct ids_http_scratch *s)
 {
@@ -362,15 +398,14 @@ enum ids_http_kind ids_http_parse(const uint8_t *d, uint32_t n, struct ids_http 
 	}
 	/* the body bytes in this segment, up to Content-Length (digits only;
 	 * one past 32 bits taken as the segment's rest) */
-	if (!te && h->p[IDS_BUF_CONTENT_LEN] && a < n) {
-		const uint8_t *c = h->p[IDS_BUF_CONTENT_LEN];
-		uint64_t cl = 0;
-		uint32_t j = 0;
+	if (te && chunked(te, tel) && a < n) { /* the offline engine dechunks it */
+		set(h, IDS_BUF_REQ_BODY, s->body, dechunk(d + a, n - a, s->body));
+		if (!h->len[IDS_BUF_REQ_BODY])
+			h->p[IDS_BUF_REQ_BODY] = NULL;
+	} else if (h->p[IDS_BUF_CONTENT_LEN] && a < n) {
+		uint64_t cl = content_length(h->p[IDS_BUF_CONTENT_LEN], h->len[IDS_BUF_CONTENT_LEN]);
 
-		for (; j < h->len[IDS_BUF_CONTENT_LEN] && c[j] >= '0' && c[j] <= '9'; j++)
-			if (cl < (1ull << 32))
-				cl = cl * 10 + (uint64_t)(c[j] - '0');
-		if (j && cl)
+		if (cl)
 			set(h, IDS_BUF_REQ_BODY, d + a, cl < n - a ? (uint32_t)cl : n - a);
 	}
 	return IDS_HTTP_REQUEST;
@@ -484,12 +519,19 @@ static void inflate_body(const uint8_t *b, uint32_t n, struct ids_http *h,
 enum ids_http_kind ids_http_parse_resp(const uint8_t *d, uint32_t n, struct ids_http *h,
 				       struct ids_http_scratch *s)
 {
-	uint32_t le = 0, a, sp1, tel = 0, cel = 0, code = 0;
-	const uint8_t *te = NULL, *ce = NULL, *sp;
+	uint32_t le, a, sp1, tel, cel, code;
+	const uint8_t *te, *ce, *sp;
 
-	rt_memset(h, 0, sizeof(*h));
 	if (n > IDS_HTTP_SEG_MAX)
 		return IDS_HTTP_NONE;
+	/* an interim (1xx) response's whole block, then the next message in
+	 * the segment: the final response is the one parsed (the client takes
+	 * it and its body after 100 Continue or 103 Early Hints); each turn
+	 * takes a block of at least 2 bytes, so at most n / 2 turns */
+next:
+	le = 0, tel = 0, cel = 0, code = 0;
+	te = ce = NULL;
+	rt_memset(h, 0, sizeof(*h));
 	while (n && (*d == '\r' || *d == '\n')) /* between messages (http_data) */
 		d++, n--;
 	if (n < 5 || rt_memcmp(d, "HTTP/", 5))
@@ -517,21 +559,25 @@ enum ids_http_kind ids_http_parse_resp(const uint8_t *d, uint32_t n, struct ids_
 	headers(d, a, h, s, resp_named, "set-cookie", &te, &tel, &ce, &cel);
 	block(d, a, h);
 	/* the body bytes in this segment (no body: 1xx, 204, 304) */
+	if (code / 100 == 1 && a < n) {
+		const uint8_t *rest = d + a;
+		uint32_t left = n - a;
+
+		while (left && (*rest == '\r' || *rest == '\n'))
+			rest++, left--;
+		if (left >= 5 && !rt_memcmp(rest, "HTTP/", 5)) {
+			d = rest;
+			n = left;
+			goto next;
+		}
+	}
 	if (code / 100 == 1 || code == 204 || code == 304 || a == n)
 		return IDS_HTTP_RESPONSE;
-	if (te && holds(te, tel, "chunked", 7)) {
+	if (te && chunked(te, tel)) {
 		set(h, IDS_BUF_FILE_DATA, s->body, dechunk(d + a, n - a, s->body));
 	} else if (h->p[IDS_BUF_CONTENT_LEN]) {
-		const uint8_t *c = h->p[IDS_BUF_CONTENT_LEN];
-		uint64_t cl = 0;
+		uint64_t cl = content_length(h->p[IDS_BUF_CONTENT_LEN], h->len[IDS_BUF_CONTENT_LEN]);
 
-		/* strtoull over the value's first 23 bytes (the offline
-		 * engine's): digits after blanks */
-		for (uint32_t j = 0; j < h->len[IDS_BUF_CONTENT_LEN] && j < 23 && c[j] >= '0' &&
-				     c[j] <= '9';
-		     j++)
-			if (cl < (1ull << 32))
-				cl = cl * 10 + (uint64_t)(c[j] - '0');
 		if (cl)
 			set(h, IDS_BUF_FILE_DATA, d + a, cl < n - a ? (uint32_t)cl : n - a);
 	} else {

@@ -101,17 +101,27 @@ static void test_request(void **state)
 	BUF(IDS_BUF_REQ_BODY, "hello");
 	BUF(IDS_BUF_START, "POST /f HTTP/1.0\nhost: a\nHost: b\nContent-Length: 5\n\n");
 	BUF(IDS_BUF_HEADER_RAW, "host: a\nHost: b\nContent-Length: 5\n");
-	/* the body bytes that came, when fewer; none with Transfer-Encoding */
+	/* the body bytes that came, when fewer; with Transfer-Encoding
+	 * chunked, dechunked (Content-Length then means nothing) */
 	assert_int_equal(PARSE("PUT / HTTP/1.1\r\nContent-Length: 100\r\n\r\nabc"), IDS_HTTP_REQUEST);
 	BUF(IDS_BUF_REQ_BODY, "abc");
 	assert_int_equal(PARSE("PUT / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nContent-Length: 3"
-			       "\r\n\r\n3\r\nabc"),
+			       "\r\n\r\n2\r\nab\r\n"),
 			 IDS_HTTP_REQUEST);
-	NOBUF(IDS_BUF_REQ_BODY);
+	BUF(IDS_BUF_REQ_BODY, "ab");
 	/* no protocol: HTTP/0.9's form */
 	assert_int_equal(PARSE("GET /x\r\n\r\n"), IDS_HTTP_REQUEST);
 	BUF(IDS_BUF_URI_RAW, "/x");
 	NOBUF(IDS_BUF_PROTOCOL);
+	/* a chunked request body is dechunked (in any case), as offline; a
+	 * Content-Length with a sign is read as strtoull reads it */
+	assert_int_equal(PARSE("POST / HTTP/1.1\r\nTransfer-Encoding: Chunked\r\n\r\n"
+			       "3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n"),
+			 IDS_HTTP_REQUEST);
+	BUF(IDS_BUF_REQ_BODY, "abcde");
+	assert_int_equal(PARSE("POST / HTTP/1.1\r\nContent-Length: +2\r\n\r\nabc"),
+			 IDS_HTTP_REQUEST);
+	BUF(IDS_BUF_REQ_BODY, "ab");
 }
 
 static void test_uri(void **state)
@@ -307,6 +317,32 @@ static void test_response(void **state)
 				    "fffffffffffffffffff\r\nxyz"),
 			 IDS_HTTP_RESPONSE);
 	BUF(IDS_BUF_FILE_DATA, "xyz");
+	/* Chunked in any case (RFC 9112; curl, browsers); Content-Length as
+	 * strtoull reads it: a sign, blanks; negated: the segment's rest */
+	assert_int_equal(PARSE_RESP("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, ChUnKeD\r\n\r\n"
+				    "2\r\nab\r\n0\r\n\r\n"),
+			 IDS_HTTP_RESPONSE);
+	/* (gzip named first: "ab" is no gzip stream, kept raw, as offline) */
+	BUF(IDS_BUF_FILE_DATA, "ab");
+	assert_int_equal(PARSE_RESP("HTTP/1.1 200 OK\r\nContent-Length: +3\r\n\r\nabcdef"),
+			 IDS_HTTP_RESPONSE);
+	BUF(IDS_BUF_FILE_DATA, "abc");
+	assert_int_equal(PARSE_RESP("HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\nabcdef"),
+			 IDS_HTTP_RESPONSE);
+	BUF(IDS_BUF_FILE_DATA, "abcdef");
+	/* 1xx, then the final response in the same segment: the final one's
+	 * buffers and body (the client takes them) */
+	assert_int_equal(PARSE_RESP("HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n"
+				    "HTTP/1.1 100 Continue\r\n\r\n\r\n"
+				    "HTTP/1.1 200 OK\r\nServer: s\r\nContent-Length: 2\r\n\r\nMZxx"),
+			 IDS_HTTP_RESPONSE);
+	BUF(IDS_BUF_STAT_CODE, "200");
+	BUF(IDS_BUF_SERVER, "s");
+	BUF(IDS_BUF_FILE_DATA, "MZ");
+	assert_int_equal(PARSE_RESP("HTTP/1.1 100 Continue\r\n\r\nnot a response"),
+			 IDS_HTTP_RESPONSE);
+	BUF(IDS_BUF_STAT_CODE, "100");
+	NOBUF(IDS_BUF_FILE_DATA);
 	/* no length: to the close */
 	assert_int_equal(PARSE_RESP("HTTP/1.0 200 OK\r\n\r\nbody"), IDS_HTTP_RESPONSE);
 	BUF(IDS_BUF_FILE_DATA, "body");

@@ -19,6 +19,7 @@
 #include <hs/hs.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <zlib.h>
 
@@ -771,6 +772,18 @@ static int ci_eq(const uint8_t *a, uint32_t n, const char *b)
 	return 1;
 }
 
+/* Whether v[0 .. n) holds w, letters folded (a transfer coding's name is
+ * case-insensitive: RFC 9112, libhtp). */
+static bool ci_has(const uint8_t *v, uint32_t n, const char *w)
+{
+	size_t m = strlen(w);
+
+	for (uint32_t i = 0; i + m <= n; i++)
+		if (!strncasecmp((const char *)v + i, w, m))
+			return true;
+	return false;
+}
+
 static const uint8_t *hget(const struct hmsg *m, const char *name, uint32_t *len)
 {
 	for (uint32_t i = 0; i < m->nh; i++)
@@ -1295,7 +1308,7 @@ static void http_data(struct ids_engine *e, struct flow *f, int dir, const uint8
 				code = code * 10 + (uint32_t)(sc[i] - '0');
 			if (dir && (t->is_head || code / 100 == 1 || code == 204 || code == 304)) {
 				msg_done(e, f, dir, k);
-			} else if (te && memmem(te, vl, "chunked", 7)) {
+			} else if (te && ci_has(te, vl, "chunked")) {
 				hp->state = H_CHUNK_SIZE;
 			} else if (cl) {
 				char tmp[24];
