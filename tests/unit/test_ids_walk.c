@@ -40,6 +40,16 @@ static const char load_rules[] =
 	"alert udp any any -> any any (msg:\"g\"; content:\"q\"; content:!\"r\"; pcre:\"/s/R\"; "
 	"sid:7;)\n";
 
+/* The check refuses the blob with field set to bad, and takes it back after. */
+#define REFUSED(field, bad)                                                         \
+	do {                                                                        \
+		__typeof__(field) keep_ = (field);                                  \
+		(field) = (bad);                                                    \
+		assert_int_equal(ids_blob_check(out.blob, out.len, &why), -1);     \
+		(field) = keep_;                                                    \
+		assert_int_equal(ids_blob_check(out.blob, out.len, &why), 0);       \
+	} while (0)
+
 static void test_load(void **state)
 {
 	const struct ids_blob_hdr *h;
@@ -91,14 +101,6 @@ static void test_load(void **state)
 	assert_int_equal(it[12].pat, 2);
 
 	/* The check refuses each of these, and takes the blob back after. */
-#define REFUSED(field, bad)                                                         \
-	do {                                                                        \
-		__typeof__(field) keep_ = (field);                                  \
-		(field) = (bad);                                                    \
-		assert_int_equal(ids_blob_check(out.blob, out.len, &why), -1);     \
-		(field) = keep_;                                                    \
-		assert_int_equal(ids_blob_check(out.blob, out.len, &why), 0);       \
-	} while (0)
 	REFUSED(it[1].flags, 0x800);                       /* unknown flag */
 	REFUSED(it[1].flags, IDS_BLOB_I_DISTANCE);         /* distance, not relative */
 	REFUSED(it[1].at, h->bytes_size - 3);              /* bytes past the table */
@@ -131,7 +133,6 @@ static void test_load(void **state)
 	REFUSED(((struct ids_blob_hdr *)h)->bytes_size, h->size);
 	REFUSED(((struct ids_blob_hdr *)h)->bytes_size, IDS_BLOB_BYTES_MAX + 1);
 	REFUSED(((struct ids_blob_hdr *)h)->version, 3);   /* the former layout */
-#undef REFUSED
 	release();
 }
 
@@ -677,14 +678,6 @@ static void test_byte_load(void **state)
 	assert_int_equal(it[3].offset, -3);
 	assert_int_equal(it[3].byte_base, 0);
 
-#define REFUSED(field, bad)                                                         \
-	do {                                                                        \
-		__typeof__(field) keep_ = (field);                                  \
-		(field) = (bad);                                                    \
-		assert_int_equal(ids_blob_check(out.blob, out.len, &why), -1);     \
-		(field) = keep_;                                                    \
-		assert_int_equal(ids_blob_check(out.blob, out.len, &why), 0);       \
-	} while (0)
 	REFUSED(it[1].byte_n, 0);
 	REFUSED(it[1].byte_n, IDS_BLOB_BYTE_STR_MAX + 1);
 	REFUSED(it[3].byte_n, IDS_BLOB_BYTE_BIN_MAX + 1);    /* binary: 8 at most */
@@ -719,7 +712,6 @@ static void test_byte_load(void **state)
 	REFUSED(it[0].byte_value, 1);
 	REFUSED(it[4].byte_flags, IDS_BLOB_B_LITTLE);
 	REFUSED(it[4].pad2[0], 1);
-#undef REFUSED
 	release();
 }
 
