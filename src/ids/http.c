@@ -519,19 +519,12 @@ static void inflate_body(const uint8_t *b, uint32_t n, struct ids_http *h,
 enum ids_http_kind ids_http_parse_resp(const uint8_t *d, uint32_t n, struct ids_http *h,
 				       struct ids_http_scratch *s)
 {
-	uint32_t le, a, sp1, tel, cel, code;
-	const uint8_t *te, *ce, *sp;
+	uint32_t le = 0, a, sp1, tel = 0, cel = 0, code = 0;
+	const uint8_t *te = NULL, *ce = NULL, *sp, *const d0 = d;
 
+	rt_memset(h, 0, sizeof(*h));
 	if (n > IDS_HTTP_SEG_MAX)
 		return IDS_HTTP_NONE;
-	/* an interim (1xx) response's whole block, then the next message in
-	 * the segment: the final response is the one parsed (the client takes
-	 * it and its body after 100 Continue or 103 Early Hints); each turn
-	 * takes a block of at least 2 bytes, so at most n / 2 turns */
-next:
-	le = 0, tel = 0, cel = 0, code = 0;
-	te = ce = NULL;
-	rt_memset(h, 0, sizeof(*h));
 	while (n && (*d == '\r' || *d == '\n')) /* between messages (http_data) */
 		d++, n--;
 	if (n < 5 || rt_memcmp(d, "HTTP/", 5))
@@ -553,24 +546,28 @@ next:
 		set(h, IDS_BUF_STAT_CODE, d + sp1, sp ? (uint32_t)(sp - d) - sp1 : le - sp1);
 		if (sp)
 			set(h, IDS_BUF_STAT_MSG, sp + 1, le - (uint32_t)(sp + 1 - d));
-		for (uint32_t i = sp1; i < le && i < sp1 + 3; i++)
-			code = code * 10 + (uint32_t)(uint8_t)(d[i] - '0');
+		/* the offline engine's: the code field's first 3 bytes, each
+		 * byte less '0' in int, wrapped to 32 bits */
+		for (uint32_t i = 0; i < h->len[IDS_BUF_STAT_CODE] && i < 3; i++)
+			code = code * 10 + (uint32_t)((int)d[sp1 + i] - '0');
 	}
 	headers(d, a, h, s, resp_named, "set-cookie", &te, &tel, &ce, &cel);
 	block(d, a, h);
-	/* the body bytes in this segment (no body: 1xx, 204, 304) */
+	/* an interim (1xx) response's whole block, then another message in
+	 * the segment (the final response after 100 Continue or 103 Early
+	 * Hints, which the client takes with its body): where it starts, for
+	 * the caller to parse and scan in turn, as the offline engine
+	 * inspects each message */
 	if (code / 100 == 1 && a < n) {
 		const uint8_t *rest = d + a;
 		uint32_t left = n - a;
 
 		while (left && (*rest == '\r' || *rest == '\n'))
 			rest++, left--;
-		if (left >= 5 && !rt_memcmp(rest, "HTTP/", 5)) {
-			d = rest;
-			n = left;
-			goto next;
-		}
+		if (left >= 5 && !rt_memcmp(rest, "HTTP/", 5))
+			h->next = (uint32_t)(d + a - d0);
 	}
+	/* the body bytes in this segment (no body: 1xx, 204, 304) */
 	if (code / 100 == 1 || code == 204 || code == 304 || a == n)
 		return IDS_HTTP_RESPONSE;
 	if (te && chunked(te, tel)) {

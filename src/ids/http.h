@@ -74,6 +74,8 @@ struct ids_http {
 	uint32_t len[IDS_BLOB_BUFS];
 	uint32_t nh;     /* header lines parsed */
 	uint32_t hlen;   /* the header block's length (start line included) */
+	uint32_t next;   /* a 1xx response's: where another response in the
+			  * segment starts (from the bytes given), 0: none */
 	bool encoded;    /* a response body with Content-Encoding gzip or deflate
 			  * (file.data: its inflated bytes, or the raw ones) */
 };
@@ -100,7 +102,9 @@ enum ids_http_kind ids_http_parse(const uint8_t *d, uint32_t n, struct ids_http 
  * Content-Encoding (h->encoded) is inflated as the offline engine does
  * (zlib, windowBits 15 + 32, one inflate with Z_SYNC_FLUSH) into s, up to
  * IDS_HTTP_UNZ_MAX bytes: file.data is what inflate produced, or the raw
- * body when it failed having produced nothing. A block that does not end
+ * body when it failed having produced nothing. After an interim (1xx)
+ * response, h->next is where another response in d starts (the caller
+ * parses and scans it in turn). A block that does not end
  * in d gives nothing (IDS_HTTP_PARTIAL). Bounds as ids_http_parse's, and
  * inflate's work is linear in the body's and the output's bytes.
  */

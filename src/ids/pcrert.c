@@ -169,12 +169,29 @@ const char *pcrert_load(const void *bytes, size_t len, uint32_t n)
 int pcrert_match_at(uint32_t i, const uint8_t *subject, size_t len, size_t start,
 		    struct pcrert_budget *b, uint32_t *ms, uint32_t *me)
 {
-	struct run r = {.b = b, .at = 0};
+	struct run r = {.b = b, .at = start};
 	const PCRE2_SIZE *ov;
+	uint32_t opts = 0;
+	uint64_t scan;
 	int rc;
 
 	if (i >= ncodes || !md || b->spent || start > len)
 		return -1;
+	/* PCRE2's start-of-match optimizations (a first code unit, a minimum
+	 * length) look through the subject before any callout: a pattern not
+	 * anchored pays for every byte from start up front, so that a walk
+	 * trying it again after each occurrence of the content before it (up
+	 * to IDS_WALK_STEPS_MAX times) cannot scan the buffer for free each
+	 * time; and every call reads the deadline */
+	if (pcre2_pattern_info(codes[i], PCRE2_INFO_ALLOPTIONS, &opts))
+		return -1;
+	scan = (opts & PCRE2_ANCHORED) ? 1 : (uint64_t)(len - start) + 1;
+	if (scan > b->steps || (b->deadline && tsc() > b->deadline)) {
+		b->steps = 0;
+		b->spent = 1;
+		return -1;
+	}
+	b->steps -= scan;
 	if (pcre2_set_callout(mctx, on_callout, &r))
 		return -1;
 	rc = pcre2_match(codes[i], subject, len, start, 0, md, mctx);

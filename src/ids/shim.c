@@ -189,6 +189,15 @@ int _pcre2_jit_check_exec_8(void)
 	shim_fail("PCRE2's JIT check reached (no code is JIT-compiled in a layer)");
 }
 
+/* pcre2_pattern_info asks it only for PCRE2_INFO_JITSIZE, which pcrert.c
+ * never asks (it reads PCRE2_INFO_ALLOPTIONS). */
+size_t _pcre2_jit_get_size_8(void *executable_jit);
+size_t _pcre2_jit_get_size_8(void *executable_jit)
+{
+	(void)executable_jit;
+	shim_fail("PCRE2's JIT size reached (no code is JIT-compiled in a layer)");
+}
+
 size_t hsrt_arena_used(void)
 {
 	return peak;

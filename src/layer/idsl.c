@@ -140,6 +140,9 @@ _Static_assert(IDS_BLOB_BUFS <= HSRT_DBS, "a Hyperscan slot for every buffer's d
 /* Alert lines a second: a guest sending a matching frame in a loop must
  * not turn the root's log into its channel (the rest are counted). */
 #define IDSL_ALERTS_PER_TICK 64
+/* HTTP responses scanned in one segment: an interim one (1xx) and the ones
+ * after it (an honest server sends one or two interim responses). */
+#define IDSL_HTTP_MSGS_MAX 8
 /* Rules reported per frame (the first ones that fired; a drop is decided
  * whatever the count). */
 #define IDSL_FIRED_MAX 8
@@ -842,6 +845,34 @@ static bool idsl_filter(const uint8_t *vhdr, const uint8_t *frame, uint32_t len,
 	if (hix.nruns || hix.nall) /* invariant 11 */
 		ids_hix_find(&hix, &p, hdr_cand, &s);
 	r = scan_all(&s);
+	/* a segment's further responses after an interim one (http.h: next),
+	 * each scanned alone with its buffers, as the offline engine inspects
+	 * each message; past IDS_HTTP_MSGS_MAX in one segment the scan fails
+	 * (invariant 2): no server sends that many interim responses */
+	for (uint32_t at = 0, turns = 0; !r && !s.failed && s.http_tc && http.next; turns++) {
+		enum ids_http_kind k;
+
+		if (turns == IDSL_HTTP_MSGS_MAX) {
+			s.failed = true;
+			break;
+		}
+		at += http.next; /* within n: the parser's offset in what it was given */
+		k = ids_http_parse_resp(s.data + at, n - at, &http, http_room);
+		for (unsigned b = 0; b < IDS_BLOB_BUFS; b++) {
+			s.bp[b] = k == IDS_HTTP_RESPONSE && b ? http.p[b] : NULL;
+			s.bl[b] = k == IDS_HTTP_RESPONSE && b ? http.len[b] : 0;
+		}
+		st.http_responses += k == IDS_HTTP_RESPONSE;
+		st.http_partial += k == IDS_HTTP_PARTIAL;
+		st.http_encoded += http.encoded;
+		s.http_tc = k == IDS_HTTP_RESPONSE;
+		if (!s.http_tc)
+			break;
+		frame_no++;
+		s.ncand = 0;
+		s.min_end = 0;
+		r = scan_all(&s);
+	}
 	/* the query's further names, each alone with the DNS databases */
 	for (uint32_t q = 1; !r && !s.failed && q < dnsq->n; q++) {
 		for (unsigned b = 0; b < IDS_BLOB_BUFS; b++)

@@ -330,19 +330,33 @@ static void test_response(void **state)
 	assert_int_equal(PARSE_RESP("HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\nabcdef"),
 			 IDS_HTTP_RESPONSE);
 	BUF(IDS_BUF_FILE_DATA, "abcdef");
-	/* 1xx, then the final response in the same segment: the final one's
-	 * buffers and body (the client takes them) */
-	assert_int_equal(PARSE_RESP("HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n"
+	/* 1xx, then the final response in the same segment: each in turn
+	 * (next), the final one with its body (the client takes it), as the
+	 * offline engine inspects each message */
+	static const char early[] = "HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n"
 				    "HTTP/1.1 100 Continue\r\n\r\n\r\n"
-				    "HTTP/1.1 200 OK\r\nServer: s\r\nContent-Length: 2\r\n\r\nMZxx"),
-			 IDS_HTTP_RESPONSE);
+				    "HTTP/1.1 200 OK\r\nServer: s\r\nContent-Length: 2\r\n\r\nMZxx";
+	uint32_t off = 0;
+
+	assert_int_equal(parse_resp(early, sizeof(early) - 1), IDS_HTTP_RESPONSE);
+	BUF(IDS_BUF_STAT_CODE, "103");
+	NOBUF(IDS_BUF_FILE_DATA);
+	assert_int_not_equal(h.next, 0);
+	off += h.next;
+	assert_int_equal(parse_resp(early + off, sizeof(early) - 1 - off), IDS_HTTP_RESPONSE);
+	BUF(IDS_BUF_STAT_CODE, "100");
+	assert_int_not_equal(h.next, 0);
+	off += h.next;
+	assert_int_equal(parse_resp(early + off, sizeof(early) - 1 - off), IDS_HTTP_RESPONSE);
 	BUF(IDS_BUF_STAT_CODE, "200");
 	BUF(IDS_BUF_SERVER, "s");
 	BUF(IDS_BUF_FILE_DATA, "MZ");
+	assert_int_equal(h.next, 0);
 	assert_int_equal(PARSE_RESP("HTTP/1.1 100 Continue\r\n\r\nnot a response"),
 			 IDS_HTTP_RESPONSE);
 	BUF(IDS_BUF_STAT_CODE, "100");
 	NOBUF(IDS_BUF_FILE_DATA);
+	assert_int_equal(h.next, 0);
 	/* no length: to the close */
 	assert_int_equal(PARSE_RESP("HTTP/1.0 200 OK\r\n\r\nbody"), IDS_HTTP_RESPONSE);
 	BUF(IDS_BUF_FILE_DATA, "body");
