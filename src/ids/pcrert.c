@@ -166,7 +166,7 @@ const char *pcrert_load(const void *bytes, size_t len, uint32_t n)
 	return NULL;
 }
 
-int pcrert_match_at(uint32_t i, const uint8_t *subject, size_t len, size_t start,
+int pcrert_match_at(uint32_t i, const uint8_t *subject, size_t len, size_t start, bool again,
 		    struct pcrert_budget *b, uint32_t *ms, uint32_t *me)
 {
 	struct run r = {.b = b, .at = start};
@@ -178,14 +178,17 @@ int pcrert_match_at(uint32_t i, const uint8_t *subject, size_t len, size_t start
 	if (i >= ncodes || !md || b->spent || start > len)
 		return -1;
 	/* PCRE2's start-of-match optimizations (a first code unit, a minimum
-	 * length) look through the subject before any callout: a pattern not
-	 * anchored pays for every byte from start up front, so that a walk
-	 * trying it again after each occurrence of the content before it (up
-	 * to IDS_WALK_STEPS_MAX times) cannot scan the buffer for free each
-	 * time; and every call reads the deadline */
+	 * length) look through the subject before any callout: tried again
+	 * (a walk's retry, after another occurrence of the content before it:
+	 * up to IDS_WALK_STEPS_MAX of them), a pattern not anchored pays up
+	 * front for the bytes from start (PCRERT_SCAN_PER_STEP a step: that
+	 * search is memchr's), so that the retries cannot scan the buffer for
+	 * free each time; a first try pays 1, as one per rule and frame did
+	 * before the walk; and every call reads the deadline */
 	if (pcre2_pattern_info(codes[i], PCRE2_INFO_ALLOPTIONS, &opts))
 		return -1;
-	scan = (opts & PCRE2_ANCHORED) ? 1 : (uint64_t)(len - start) + 1;
+	scan = again && !(opts & PCRE2_ANCHORED) ? (uint64_t)(len - start) / PCRERT_SCAN_PER_STEP + 1
+						  : 1;
 	if (scan > b->steps || (b->deadline && tsc() > b->deadline)) {
 		b->steps = 0;
 		b->spent = 1;
@@ -212,5 +215,5 @@ int pcrert_match(uint32_t i, const uint8_t *subject, size_t len, struct pcrert_b
 {
 	uint32_t ms, me;
 
-	return pcrert_match_at(i, subject, len, 0, b, &ms, &me);
+	return pcrert_match_at(i, subject, len, 0, false, b, &ms, &me);
 }

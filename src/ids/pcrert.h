@@ -9,6 +9,7 @@
 #ifndef RAMPART_IDS_PCRERT_H
 #define RAMPART_IDS_PCRERT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -62,9 +63,16 @@ const char *pcrert_load(const void *bytes, size_t len, uint32_t n);
  * not, -1 PCRE2 failed (a limit above, the budget spent: b->spent, or no
  * code loaded): the caller fails closed. */
 int pcrert_match(uint32_t i, const uint8_t *subject, size_t len, struct pcrert_budget *b);
+/* The bytes a start-of-match search looks through, a step for each this
+ * many (the first code unit's search is memchr's, some 16 times cheaper a
+ * byte than an interpreter's step). */
+#define PCRERT_SCAN_PER_STEP 16u
+
 /* The same from subject[start] (start <= len; ^ still anchors at
- * subject[0]), and on a match (1) where it is: [*ms, *me), each <= len. */
-int pcrert_match_at(uint32_t i, const uint8_t *subject, size_t len, size_t start,
+ * subject[0]), and on a match (1) where it is: [*ms, *me), each <= len.
+ * again: a retry of the same pcre in one walk (its pattern, not anchored,
+ * then pays for the bytes from start up front). */
+int pcrert_match_at(uint32_t i, const uint8_t *subject, size_t len, size_t start, bool again,
 		    struct pcrert_budget *b, uint32_t *ms, uint32_t *me);
 
 #endif

@@ -353,7 +353,8 @@ int ids_walk(const struct ids_blob_item *it, unsigned n, const uint8_t *bytes,
 				from[k] = base;
 			if (!pc || base > len || from[k] > len)
 				return -1; /* cannot be: prev <= len; no matcher: fail closed */
-			m = pc->match(pc->ctx, c->pat, p + base, len - base, from[k] - base, &ms, &me);
+			m = pc->match(pc->ctx, c->pat, p + base, len - base, from[k] - base, !enter,
+				      &ms, &me);
 			if (m < 0)
 				return -1;
 			if (c->flags & IDS_BLOB_I_NEGATED) {

@@ -53,13 +53,13 @@
  * A pcre item (IDS_BLOB_I_PCRE) is matched by pc->match: pcre `pcre` (the
  * item's pat) over subject[0 .. len) from `start`, 1 with its match at
  * [*ms, *me) (offsets in subject), 0 none, -1 failed (its budget: the
- * caller's). Relative, its subject starts at the previous match's end;
+ * caller's); again: the walk tries it again after a later item failed. Relative, its subject starts at the previous match's end;
  * when a later relative item fails, its next match (from one past the
  * last one's start) is tried, as the offline engine's walk does.
  */
 struct ids_walk_pcre {
 	int (*match)(void *ctx, uint32_t pcre, const uint8_t *subject, uint32_t len,
-		     uint32_t start, uint32_t *ms, uint32_t *me);
+		     uint32_t start, bool again, uint32_t *ms, uint32_t *me);
 	void *ctx;
 };
 int ids_walk(const struct ids_blob_item *it, unsigned n, const uint8_t *bytes,

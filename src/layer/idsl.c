@@ -446,13 +446,13 @@ static void sort_u32(uint32_t *v, uint32_t n)
 
 /* A walked pcre (ids_walk's matcher): from the frame's pcre budget. */
 static int walk_pcre(void *ctx, uint32_t pcre, const uint8_t *subject, uint32_t len,
-		     uint32_t start, uint32_t *ms, uint32_t *me)
+		     uint32_t start, bool again, uint32_t *ms, uint32_t *me)
 {
 	struct scan *s = ctx;
 	int m;
 
 	st.pcre_runs++;
-	m = pcrert_match_at(pcre, subject, len, start, &s->pcre_budget, ms, me);
+	m = pcrert_match_at(pcre, subject, len, start, again, &s->pcre_budget, ms, me);
 	if (m < 0)
 		st.pcre_limited++;
 	return m;

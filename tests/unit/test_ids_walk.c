@@ -547,11 +547,12 @@ static pcre2_match_data *after_md;
 
 /* The walk's pcre matcher over the offline engine's codes. */
 static int after_match(void *ctx, uint32_t pcre, const uint8_t *subject, uint32_t len,
-		       uint32_t start, uint32_t *ms, uint32_t *me)
+		       uint32_t start, bool again, uint32_t *ms, uint32_t *me)
 {
 	PCRE2_SIZE *ov;
 
 	(void)ctx;
+	(void)again;
 	if (pcre >= 32 || !after_codes[pcre])
 		return -1;
 	if (pcre2_match(after_codes[pcre], subject, len, start, 0, after_md, NULL) < 0)
