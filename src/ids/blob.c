@@ -88,12 +88,9 @@ int ids_blob_hix_cmp(const struct ids_blob_hix *x, const struct ids_blob_hix *y)
 /* Whether a[] has no bit set past its first `bits`. */
 static bool prefix_clean(const uint8_t a[16], unsigned bits)
 {
-	for (unsigned i = 0; i < 16; i++) {
-		unsigned keep = bits >= 8 * (i + 1) ? 8 : bits > 8 * i ? bits - 8 * i : 0;
-
-		if (a[i] & (uint8_t)~(0xff00u >> keep))
+	for (unsigned i = 0; i < 16; i++)
+		if (a[i] & (uint8_t)~ids_blob_prefix_mask(bits, i))
 			return false;
-	}
 	return true;
 }
 
@@ -105,11 +102,8 @@ void ids_blob_hix_key(struct ids_blob_hix *x, uint32_t rule, uint8_t side,
 	x->side = side;
 	x->af = e->af;
 	x->bits = e->bits;
-	for (unsigned i = 0; i < 16; i++) {
-		unsigned keep = e->bits >= 8 * (i + 1) ? 8 : e->bits > 8 * i ? e->bits - 8 * i : 0;
-
-		x->a[i] = (uint8_t)(e->a[i] & (0xff00u >> keep));
-	}
+	for (unsigned i = 0; i < 16; i++)
+		x->a[i] = e->a[i] & ids_blob_prefix_mask(e->bits, i);
 }
 
 /* How narrow list v[0 .. n) is: its widest positive entry's prefix in

@@ -390,6 +390,14 @@ struct ids_blob_pcre {
 /* 0 when blob[0 .. size) is a well-formed ids blob (blob.c), else -1 and
  * *why says what is wrong. blob must be 8-byte aligned. */
 int ids_blob_check(const void *blob, uint64_t size, const char **why);
+/* The bits of byte i of an address that its first `bits` bits keep (the
+ * prefix's mask, one byte of it). */
+static inline uint8_t ids_blob_prefix_mask(unsigned bits, unsigned i)
+{
+	unsigned keep = bits >= 8 * (i + 1) ? 8 : bits > 8 * i ? bits - 8 * i : 0;
+
+	return (uint8_t)(0xff00u >> keep);
+}
 /* The index's order (struct ids_blob_hix): <0, 0, >0. */
 int ids_blob_hix_cmp(const struct ids_blob_hix *x, const struct ids_blob_hix *y);
 /* Which side of header-only rule r (its lists in addrs) is indexed: 0 its

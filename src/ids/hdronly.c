@@ -15,11 +15,8 @@
 /* The first `bits` bits of a (alen bytes), the rest 0. */
 static void mask(uint8_t out[16], const uint8_t *a, unsigned alen, unsigned bits)
 {
-	for (unsigned i = 0; i < 16; i++) {
-		unsigned keep = bits >= 8 * (i + 1) ? 8 : bits > 8 * i ? bits - 8 * i : 0;
-
-		out[i] = i < alen ? (uint8_t)(a[i] & (0xff00u >> keep)) : 0;
-	}
+	for (unsigned i = 0; i < 16; i++)
+		out[i] = i < alen ? a[i] & ids_blob_prefix_mask(bits, i) : 0;
 }
 
 int ids_hix_init(struct ids_hix *ix, const struct ids_blob_hdr *h)

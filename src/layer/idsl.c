@@ -674,6 +674,22 @@ static enum app app_of(const struct ids_flow *f, const uint8_t *d, uint32_t n, b
 	return (enum app)flow_app[f->entry];
 }
 
+/* The response at d[0 .. n) (http.c) into s's HTTP buffers (none when it is
+ * not a whole one: s->http_tc says), counted. */
+static void take_response(struct scan *s, const uint8_t *d, uint32_t n)
+{
+	enum ids_http_kind k = ids_http_parse_resp(d, n, &http, http_room);
+
+	st.http_responses += k == IDS_HTTP_RESPONSE;
+	st.http_partial += k == IDS_HTTP_PARTIAL;
+	st.http_encoded += http.encoded;
+	s->http_tc = k == IDS_HTTP_RESPONSE;
+	for (unsigned b = 1; b < IDS_BLOB_BUFS; b++) {
+		s->bp[b] = s->http_tc ? http.p[b] : NULL;
+		s->bl[b] = s->http_tc ? http.len[b] : 0;
+	}
+}
+
 static bool idsl_filter(const uint8_t *vhdr, const uint8_t *frame, uint32_t len, bool from_guest)
 {
 	struct fw_pkt p;
@@ -796,18 +812,8 @@ static bool idsl_filter(const uint8_t *vhdr, const uint8_t *frame, uint32_t len,
 	/* a response: from the server of a flow the table saw opened (the
 	 * offline engine parses responses in the other direction only) */
 	if (http_resp_rules && s.ports && p.proto == 6 && n && s.flow && s.flow->known &&
-	    s.flow->dir) {
-		enum ids_http_kind k = ids_http_parse_resp(s.data, n, &http, http_room);
-
-		st.http_responses += k == IDS_HTTP_RESPONSE;
-		st.http_partial += k == IDS_HTTP_PARTIAL;
-		st.http_encoded += http.encoded;
-		for (unsigned b = 1; k == IDS_HTTP_RESPONSE && b < IDS_BLOB_BUFS; b++) {
-			s.bp[b] = http.p[b];
-			s.bl[b] = http.len[b];
-		}
-		s.http_tc = k == IDS_HTTP_RESPONSE;
-	}
+	    s.flow->dir)
+		take_response(&s, s.data, n);
 	/* a ClientHello's server name: from the client (with the flow table,
 	 * of a flow whose first data was a TLS record: app_of) */
 	if (tls_rules && s.ports && p.proto == 6 && app_n &&
@@ -850,22 +856,14 @@ static bool idsl_filter(const uint8_t *vhdr, const uint8_t *frame, uint32_t len,
 	 * each message; past IDS_HTTP_MSGS_MAX in one segment the scan fails
 	 * (invariant 2): no server sends that many interim responses */
 	for (uint32_t at = 0, turns = 0; !r && !s.failed && s.http_tc && http.next; turns++) {
-		enum ids_http_kind k;
-
 		if (turns == IDSL_HTTP_MSGS_MAX) {
 			s.failed = true;
 			break;
 		}
 		at += http.next; /* within n: the parser's offset in what it was given */
-		k = ids_http_parse_resp(s.data + at, n - at, &http, http_room);
-		for (unsigned b = 0; b < IDS_BLOB_BUFS; b++) {
-			s.bp[b] = k == IDS_HTTP_RESPONSE && b ? http.p[b] : NULL;
-			s.bl[b] = k == IDS_HTTP_RESPONSE && b ? http.len[b] : 0;
-		}
-		st.http_responses += k == IDS_HTTP_RESPONSE;
-		st.http_partial += k == IDS_HTTP_PARTIAL;
-		st.http_encoded += http.encoded;
-		s.http_tc = k == IDS_HTTP_RESPONSE;
+		s.bp[IDS_BUF_PKT] = NULL; /* the payload's rules ran on the first */
+		s.bl[IDS_BUF_PKT] = 0;
+		take_response(&s, s.data + at, n - at);
 		if (!s.http_tc)
 			break;
 		frame_no++;
