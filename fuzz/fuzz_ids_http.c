@@ -6,12 +6,17 @@
  * inflate reads them as deflate blocks), then the walked HTTP rules of a blob compiled once
  * (tools/policy/ids_blob.c) over the buffers it made, as the layer walks
  * them (src/ids/walk.c): no crash, no read outside the segment or the
- * scratch, every buffer inside one of them. */
+ * scratch, every buffer inside one of them. The same bytes as a stream
+ * (ids_http_next), each side, cut into segments by the first byte, each
+ * fed with a 4 KiB tail before it as the layer feeds it: every view's
+ * buffers inside the window or the scratch, its old bytes inside its
+ * body buffer, every call's position inside the window. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "ids/blob.h"
 #include "ids/http.h"
+#include "ids/stream.h"
 #include "ids/walk.h"
 #include "ids_blob.h"
 
@@ -41,6 +46,47 @@ static bool inside(const uint8_t *p, uint32_t n, const void *base, size_t size)
 
 static void walk_all(const struct ids_http *h);
 
+/* data[0 .. size) as one side's stream, in segments of 1 + (cut * 97 +
+ * k * 31) % span bytes. */
+static void stream(const uint8_t *data, size_t size, bool resp, unsigned cut)
+{
+	static uint8_t win[IDS_STREAM_TAIL + IDS_STREAM_SEG_MAX];
+	const uint32_t span = cut & 1 ? 9 : cut & 2 ? 1500 : IDS_STREAM_SEG_MAX;
+	struct ids_http_trk t;
+	struct ids_http_heads q = {(uint32_t)cut * 0x9e3779b9u, (uint8_t)(cut % 33)};
+	struct ids_http_view v;
+	struct ids_http h;
+
+	ids_http_trk_reset(&t);
+	for (size_t off = 0, k = 0; off < size; k++) {
+		uint32_t tl = off < IDS_STREAM_TAIL ? (uint32_t)off : IDS_STREAM_TAIL, at = tl;
+		uint32_t n = 1 + (uint32_t)((cut * 97 + k * 31) % span);
+
+		if (n > size - off)
+			n = (uint32_t)(size - off);
+		memcpy(win, data + off - tl, tl);
+		memcpy(win + tl, data + off, n);
+		while (ids_http_next(&t, &q, resp, win, tl + n, tl, &at, &h, &room, &v)) {
+			if (at < tl || at > tl + n || q.n > 32)
+				abort();
+			if (v.lost)
+				continue;
+			for (unsigned b = 0; b < IDS_BLOB_BUFS; b++)
+				if (h.p[b] && !inside(h.p[b], h.len[b], win, tl + n) &&
+				    !inside(h.p[b], h.len[b], &room, sizeof(room)))
+					abort();
+			const unsigned bb = resp ? IDS_BUF_FILE_DATA : IDS_BUF_REQ_BODY;
+
+			if (v.body_min && (!h.p[bb] || v.body_min > h.len[bb]))
+				abort();
+			walk_all(&h);
+		}
+		if (at != tl + n)
+			abort();
+		off += n;
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -53,9 +99,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		fclose(devnull);
 	}
-	if (size > IDS_HTTP_SEG_MAX + 1)
+	if (size > IDS_HTTP_WIN_MAX + 1)
 		return 0;
-	static uint8_t chunked[IDS_HTTP_SEG_MAX + 1], gzipped[IDS_HTTP_SEG_MAX + 1];
+	static uint8_t chunked[IDS_HTTP_WIN_MAX + 1], gzipped[IDS_HTTP_WIN_MAX + 1];
 	static const char head[] = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
 	/* a gzip member's header (RFC 1952: magic, deflate, no flags), so
 	 * that inflate reads the input's bytes as deflate blocks */
@@ -81,9 +127,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			continue;
 		k = pass == 0 ? ids_http_parse(d, (uint32_t)n, &h, &room)
 			      : ids_http_parse_resp(d, (uint32_t)n, &h, &room);
-		if (pass >= 2 && n <= IDS_HTTP_SEG_MAX && k != IDS_HTTP_RESPONSE)
+		if (pass >= 2 && n <= IDS_HTTP_WIN_MAX && k != IDS_HTTP_RESPONSE)
 			abort(); /* a status line and a whole block: a response */
-		if (pass == 3 && n <= IDS_HTTP_SEG_MAX &&
+		if (pass == 3 && n <= IDS_HTTP_WIN_MAX &&
 		    (!h.encoded || room.zused > IDS_HTTP_ZPOOL ||
 		     h.len[IDS_BUF_FILE_DATA] > IDS_HTTP_UNZ_MAX))
 			abort(); /* inflated, within the pool and the room */
@@ -95,6 +141,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();
 		walk_all(&h);
 	}
+	for (unsigned side = 0; side < 2 && size; side++)
+		stream(data + 1, size - 1, side, data[0]);
 	return 0;
 }
 

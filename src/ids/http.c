@@ -8,7 +8,7 @@
  * Invariants:
  *  1. Every read is inside d[0 .. n) and every write inside the scratch,
  *     whose room (http.h) is what each normalized buffer can take at
- *     most for a segment of IDS_HTTP_SEG_MAX bytes; a longer segment is not
+ *     most for a segment of IDS_HTTP_WIN_MAX bytes; a longer segment is not
  *     parsed.
  *  2. Bounded work: the header block's end is found in one pass, each
  *     header line is looked at a fixed number of times, at most
@@ -20,6 +20,16 @@
  *     partial response: nothing). A response's dechunked body is at most
  *     the segment's bytes after its block (each chunk's bytes are copied
  *     once, from the segment), in the scratch's body room.
+ *  5. Over a stream (ids_http_next), each new byte is stepped over once
+ *     by the direction's state (a header block's end, a Content-Length
+ *     body, a chunked one's size lines, chunks and trailer, as the
+ *     offline engine's http_data takes them: the same chunk machine as
+ *     the segment's dechunker), and a message is parsed only from bytes
+ *     the window holds: its start is hlen + raw bytes back, never
+ *     guessed. A block whose start is no longer there is reported lost,
+ *     not parsed from what is left; a direction that cannot follow (a
+ *     block that is no message's start, or lost) is out of step until a
+ *     segment starts like a message.
  *  4. An encoded body is inflated by zlib's inflate (libz.a, unchanged)
  *     once per segment: its input is the body's bytes (at most the
  *     segment's), its output the scratch's unz room (IDS_HTTP_UNZ_MAX:
@@ -355,14 +365,14 @@ static uint64_t content_length(const uint8_t *c, uint32_t n)
 
 static uint32_t dechunk(const uint8_t *d, uint32_t n, uint8_t *out);
 
-enum ids_http_kind ids_http_parse(const uint8_t *d, uint32_t n, struct ids_http *h,
-				  struct ids_http_scratch *s)
+static enum ids_http_kind parse_req(const uint8_t *d, uint32_t n, struct ids_http *h,
+				    struct ids_http_scratch *s)
 {
 	uint32_t le = 0, a = 0, tel = 0, cel = 0;
 	const uint8_t *te = NULL, *ce = NULL;
 
 	rt_memset(h, 0, sizeof(*h));
-	if (n > IDS_HTTP_SEG_MAX)
+	if (n > IDS_HTTP_WIN_MAX)
 		return IDS_HTTP_NONE;
 	/* empty lines before the request line: skipped, as servers (RFC 9112
 	 * 2.2, nginx, Apache) and the offline engine skip them (a request
@@ -396,69 +406,186 @@ enum ids_http_kind ids_http_parse(const uint8_t *d, uint32_t n, struct ids_http 
 			s->host[k++] = lower(hv[j]);
 		set(h, IDS_BUF_HOST, s->host, k);
 	}
-	/* the body bytes in this segment, up to Content-Length (digits only;
+	h->head = n >= 5 && !rt_memcmp(d, "HEAD ", 5); /* the offline engine's is_head */
+	/* the body bytes given, up to Content-Length (digits only;
 	 * one past 32 bits taken as the segment's rest) */
-	if (te && chunked(te, tel) && a < n) { /* the offline engine dechunks it */
-		set(h, IDS_BUF_REQ_BODY, s->body, dechunk(d + a, n - a, s->body));
+	if (te && chunked(te, tel)) { /* the offline engine dechunks it */
+		h->framing = IDS_HF_CHUNKED;
+		if (a < n)
+			set(h, IDS_BUF_REQ_BODY, s->body, dechunk(d + a, n - a, s->body));
 		if (!h->len[IDS_BUF_REQ_BODY])
 			h->p[IDS_BUF_REQ_BODY] = NULL;
-	} else if (h->p[IDS_BUF_CONTENT_LEN] && a < n) {
+	} else if (h->p[IDS_BUF_CONTENT_LEN]) {
 		uint64_t cl = content_length(h->p[IDS_BUF_CONTENT_LEN], h->len[IDS_BUF_CONTENT_LEN]);
 
-		if (cl)
+		h->framing = cl ? IDS_HF_CL : IDS_HF_NONE;
+		h->clen = cl;
+		if (cl && a < n)
 			set(h, IDS_BUF_REQ_BODY, d + a, cl < n - a ? (uint32_t)cl : n - a);
 	}
 	return IDS_HTTP_REQUEST;
 }
 
+/* A chunk size line's strtoull, a byte at a time (struct ids_http_trk's
+ * cz): where it is, and what it has seen. */
+enum {
+	CZ_BLANKS,	/* leading blanks */
+	CZ_SIGN,	/* past a sign: a digit, or "0x", next */
+	CZ_ZERO,	/* a first '0': an 'x' may follow */
+	CZ_ZERO_X,	/* "0x": a hex digit makes it a prefix */
+	CZ_DIGITS,	/* hex digits */
+	CZ_DONE,	/* the rest of the line means nothing */
+	CZ_PHASE = 7,
+	CZ_NEG = 8,	/* a '-' before the digits: a size past any body */
+	CZ_HUGE = 16,	/* strtoull saturated */
+};
+
+/* The offline engine keeps this many bytes of a chunk size or trailer line. */
+#define CHUNK_LINE_MAX 64u
+
+static void cz_digit(struct ids_http_trk *t, int v)
+{
+	if (!(t->cz & CZ_HUGE)) { /* strtoull saturates: past any segment */
+		if (t->remain >> 60)
+			t->cz |= CZ_HUGE;
+		t->remain = t->remain << 4 | (uint64_t)v;
+	}
+	t->cz = (uint8_t)((t->cz & ~CZ_PHASE) | CZ_DIGITS);
+}
+
+/* Byte c of a size line's first CHUNK_LINE_MAX bytes (not its LF), as
+ * strtoull(line, NULL, 16) reads it. */
+static void cz_byte(struct ids_http_trk *t, uint8_t c)
+{
+	int v = hexv(c);
+
+	switch (t->cz & CZ_PHASE) {
+	case CZ_BLANKS:
+		if (c == ' ' || (c >= '\t' && c <= '\r'))
+			return;
+		if (c == '+' || c == '-') {
+			t->cz = (uint8_t)(CZ_SIGN | (c == '-' ? CZ_NEG : 0));
+			return;
+		}
+		__attribute__((fallthrough)); /* the number's first byte */
+	case CZ_SIGN:
+		if (c == '0')
+			t->cz = (uint8_t)((t->cz & ~CZ_PHASE) | CZ_ZERO);
+		else if (v >= 0)
+			cz_digit(t, v);
+		else
+			t->cz = (uint8_t)((t->cz & ~CZ_PHASE) | CZ_DONE);
+		return;
+	case CZ_ZERO:
+		if ((c | 0x20) == 'x')
+			t->cz = (uint8_t)((t->cz & ~CZ_PHASE) | CZ_ZERO_X);
+		else if (v >= 0)
+			cz_digit(t, v);
+		else
+			t->cz = (uint8_t)((t->cz & ~CZ_PHASE) | CZ_DONE);
+		return;
+	case CZ_ZERO_X: /* "0x" and a digit: a prefix; else "0" alone */
+	case CZ_DIGITS:
+		if (v >= 0)
+			cz_digit(t, v);
+		else
+			t->cz = (uint8_t)((t->cz & ~CZ_PHASE) | CZ_DONE);
+		return;
+	default:
+		return;
+	}
+}
+
+/*
+ * A chunked body's bytes d[0 .. n) from t's state (CHUNK_SIZE, CHUNK_DATA,
+ * CHUNK_CRLF, TRAILER), as the offline engine's http_data takes them: a
+ * size line up to its LF, its first CHUNK_LINE_MAX bytes read as strtoull
+ * reads them (blanks, a sign, "0x", hex digits to the first other byte; a
+ * negated size is past any body), the size's bytes, any bytes up to a LF,
+ * and after size 0 the trailer's lines to one of at most 2 bytes. The
+ * chunks' bytes are added to *w (and copied to out + *w when out is not
+ * NULL: room for n more). The bytes taken; *done when the body ended
+ * (the bytes after it are not taken).
+ */
+static uint32_t chunk_feed(struct ids_http_trk *t, const uint8_t *d, uint32_t n, uint8_t *out,
+			   uint32_t *w, bool *done)
+{
+	uint32_t i = 0;
+
+	*done = false;
+	while (i < n) {
+		uint8_t c;
+
+		if (t->state == IDS_HT_CHUNK_DATA) {
+			uint32_t take = t->remain < n - i ? (uint32_t)t->remain : n - i;
+
+			if (out)
+				rt_memcpy(out + *w, d + i, take);
+			*w += take;
+			i += take;
+			t->remain -= take;
+			if (!t->remain)
+				t->state = IDS_HT_CHUNK_CRLF;
+			continue;
+		}
+		c = d[i++];
+		if (t->state == IDS_HT_CHUNK_CRLF) {
+			if (c == '\n') {
+				t->state = IDS_HT_CHUNK_SIZE;
+				t->line = 0;
+				t->cz = CZ_BLANKS;
+				t->remain = 0;
+			}
+			continue;
+		}
+		if (c != '\n') {
+			if (t->line < CHUNK_LINE_MAX) {
+				t->line++;
+				if (t->state == IDS_HT_CHUNK_SIZE)
+					cz_byte(t, c);
+			}
+			continue;
+		}
+		if (t->state == IDS_HT_TRAILER) {
+			/* an empty line: at most 2 bytes with its LF (the
+			 * offline engine's: "x\n" is one too) */
+			bool empty = t->line + 1u <= 2u;
+
+			t->line = 0;
+			if (empty) {
+				*done = true;
+				return i;
+			}
+			continue;
+		}
+		/* the size line's LF */
+		if ((t->cz & CZ_NEG) && t->remain)
+			t->cz |= CZ_HUGE;
+		t->line = 0;
+		if (t->cz & CZ_HUGE) {
+			t->remain = UINT64_MAX;
+			t->state = IDS_HT_CHUNK_DATA;
+		} else if (t->remain) {
+			t->state = IDS_HT_CHUNK_DATA;
+		} else {
+			t->state = IDS_HT_TRAILER;
+		}
+	}
+	return i;
+}
+
 /* A chunked body's chunks in d[0 .. n) into out (room for n bytes), as
- * the offline engine dechunks (http_data): a size line up to its LF, its
- * hex digits read as strtoull reads them (blanks, a sign, "0x", up to the
- * first other byte; a negated size is past any segment), the size's bytes, then any bytes up to a LF; size 0
- * ends the body. The bytes the segment has of each chunk: a cut one
- * ends the body here. */
+ * the offline engine dechunks (chunk_feed from the body's start): the
+ * bytes the segment has of each chunk (a cut one ends the body here). */
 static uint32_t dechunk(const uint8_t *d, uint32_t n, uint8_t *out)
 {
-	uint32_t i = 0, w = 0;
+	struct ids_http_trk t;
+	uint32_t w = 0;
+	bool done;
 
-	while (i < n) {
-		uint32_t ls = i, j, le;
-		uint64_t sz = 0;
-		bool neg, huge = false;
-
-		while (i < n && d[i] != '\n')
-			i++;
-		if (i == n)
-			break; /* the size line is cut */
-		/* the offline engine keeps 64 bytes of the line */
-		le = i - ls > 64 ? ls + 64 : i;
-		j = ls;
-		while (j < le && (d[j] == ' ' || (d[j] >= '\t' && d[j] <= '\r')))
-			j++;
-		neg = j < le && d[j] == '-'; /* strtoull negates */
-		if (j < le && (d[j] == '+' || d[j] == '-'))
-			j++;
-		if (j + 2 < le && d[j] == '0' && (d[j + 1] | 0x20) == 'x' && hexv(d[j + 2]) >= 0)
-			j += 2;
-		for (; j < le && hexv(d[j]) >= 0 && !huge; j++) {
-			huge = sz >> 60; /* strtoull saturates: past any segment */
-			sz = sz << 4 | (uint64_t)hexv(d[j]);
-		}
-		huge = huge || (neg && sz);
-		i++;
-		if (!sz && !huge)
-			break;
-		if (huge || sz > n - i) {
-			rt_memcpy(out + w, d + i, n - i);
-			return w + (n - i);
-		}
-		rt_memcpy(out + w, d + i, (uint32_t)sz);
-		w += (uint32_t)sz;
-		i += (uint32_t)sz;
-		while (i < n && d[i] != '\n') /* the chunk's CRLF */
-			i++;
-		i++;
-	}
+	rt_memset(&t, 0, sizeof(t));
+	t.state = IDS_HT_CHUNK_SIZE;
+	(void)chunk_feed(&t, d, n, out, &w, &done);
 	return w;
 }
 
@@ -516,14 +643,14 @@ static void inflate_body(const uint8_t *b, uint32_t n, struct ids_http *h,
 		set(h, IDS_BUF_FILE_DATA, s->unz, out);
 }
 
-enum ids_http_kind ids_http_parse_resp(const uint8_t *d, uint32_t n, struct ids_http *h,
-				       struct ids_http_scratch *s)
+static enum ids_http_kind parse_resp(const uint8_t *d, uint32_t n, bool head, struct ids_http *h,
+				     struct ids_http_scratch *s)
 {
 	uint32_t le = 0, a, sp1, tel = 0, cel = 0, code = 0;
 	const uint8_t *te = NULL, *ce = NULL, *sp, *const d0 = d;
 
 	rt_memset(h, 0, sizeof(*h));
-	if (n > IDS_HTTP_SEG_MAX)
+	if (n > IDS_HTTP_WIN_MAX)
 		return IDS_HTTP_NONE;
 	while (n && (*d == '\r' || *d == '\n')) /* between messages (http_data) */
 		d++, n--;
@@ -567,26 +694,315 @@ enum ids_http_kind ids_http_parse_resp(const uint8_t *d, uint32_t n, struct ids_
 		if (left >= 5 && !rt_memcmp(rest, "HTTP/", 5))
 			h->next = (uint32_t)(d + a - d0);
 	}
-	/* the body bytes in this segment (no body: 1xx, 204, 304) */
-	if (code / 100 == 1 || code == 204 || code == 304 || a == n)
+	h->code = code;
+	h->ce = ce && (holds(ce, cel, "gzip", 4) || holds(ce, cel, "deflate", 7));
+	/* the body bytes given (no body: a HEAD's, 1xx, 204, 304) */
+	if (head || code / 100 == 1 || code == 204 || code == 304)
 		return IDS_HTTP_RESPONSE;
 	if (te && chunked(te, tel)) {
-		set(h, IDS_BUF_FILE_DATA, s->body, dechunk(d + a, n - a, s->body));
+		h->framing = IDS_HF_CHUNKED;
+		if (a < n)
+			set(h, IDS_BUF_FILE_DATA, s->body, dechunk(d + a, n - a, s->body));
 	} else if (h->p[IDS_BUF_CONTENT_LEN]) {
 		uint64_t cl = content_length(h->p[IDS_BUF_CONTENT_LEN], h->len[IDS_BUF_CONTENT_LEN]);
 
-		if (cl)
+		h->framing = cl ? IDS_HF_CL : IDS_HF_NONE;
+		h->clen = cl;
+		if (cl && a < n)
 			set(h, IDS_BUF_FILE_DATA, d + a, cl < n - a ? (uint32_t)cl : n - a);
 	} else {
-		set(h, IDS_BUF_FILE_DATA, d + a, n - a); /* to the connection's close */
+		h->framing = IDS_HF_CLOSE;
+		if (a < n)
+			set(h, IDS_BUF_FILE_DATA, d + a, n - a); /* to the connection's close */
 	}
-	if (h->p[IDS_BUF_FILE_DATA] && ce &&
-	    (holds(ce, cel, "gzip", 4) || holds(ce, cel, "deflate", 7)) &&
-	    h->len[IDS_BUF_FILE_DATA]) {
+	if (h->p[IDS_BUF_FILE_DATA] && h->ce && h->len[IDS_BUF_FILE_DATA]) {
 		h->encoded = true; /* inflated here as offline (invariant 4) */
 		inflate_body(h->p[IDS_BUF_FILE_DATA], h->len[IDS_BUF_FILE_DATA], h, s);
 	}
 	if (h->p[IDS_BUF_FILE_DATA] && !h->len[IDS_BUF_FILE_DATA])
 		h->p[IDS_BUF_FILE_DATA] = NULL; /* an empty body is no buffer (offline) */
 	return IDS_HTTP_RESPONSE;
+}
+
+enum ids_http_kind ids_http_parse(const uint8_t *d, uint32_t n, struct ids_http *h,
+				  struct ids_http_scratch *s)
+{
+	return parse_req(d, n, h, s);
+}
+
+enum ids_http_kind ids_http_parse_resp(const uint8_t *d, uint32_t n, struct ids_http *h,
+				       struct ids_http_scratch *s)
+{
+	return parse_resp(d, n, false, h, s);
+}
+
+enum ids_http_kind ids_http_parse_msg(const uint8_t *d, uint32_t n, bool resp, bool head,
+				      struct ids_http *h, struct ids_http_scratch *s)
+{
+	return resp ? parse_resp(d, n, head, h, s) : parse_req(d, n, h, s);
+}
+
+/* ---- messages over a stream ---------------------------------------------- */
+
+/* struct ids_http_trk's flags */
+enum {
+	HTF_LF = 1,	 /* HDR: the block's last byte is a LF */
+	HTF_LF_CR = 2,	 /* HDR: its last two are LF, CR */
+	HTF_CHECKED = 4, /* HDR: its start is a message's (not a prefix of one) */
+	HTF_ENC = 8,	 /* the body is gzip or deflate (ids_http.ce) */
+	HTF_LINE = 16,	 /* HDR: a request's line was inspected alone (PARTIAL) */
+};
+
+void ids_http_trk_reset(struct ids_http_trk *t)
+{
+	rt_memset(t, 0, sizeof(*t));
+	t->state = IDS_HT_HDR;
+}
+
+/* Whether d[0 .. n) starts a message of its side: 2 yes, 1 a prefix of a
+ * start (too few bytes to say), 0 no. */
+static int starts_msg(const uint8_t *d, uint32_t n, bool resp)
+{
+	static const char *const m[] = {"GET ",	    "POST ",	"HEAD ",    "PUT ",   "DELETE ",
+					"OPTIONS ", "CONNECT ", "PATCH ", "TRACE ", "PROPFIND "};
+	int best = 0;
+
+	for (unsigned i = 0; i < (resp ? 1u : sizeof(m) / sizeof(m[0])); i++) {
+		const char *w = resp ? "HTTP/" : m[i];
+		uint32_t l = (uint32_t)rt_strlen(w), k = n < l ? n : l;
+
+		if (!rt_memcmp(d, w, k))
+			best = k == l ? 2 : best > 1 ? best : 1;
+	}
+	return best;
+}
+
+/* A header block's bytes d[0 .. n): how many it takes, *end when its
+ * empty line (the first LF after a LF, or after LF CR) or
+ * IDS_HTTP_BLOCK_LIMIT bytes ended it (the offline engine's http_data). */
+static uint32_t hdr_feed(struct ids_http_trk *t, const uint8_t *d, uint32_t n, bool *end)
+{
+	uint32_t i = 0;
+
+	*end = false;
+	while (i < n && !*end) {
+		uint8_t c = d[i++], f = t->flags & (HTF_LF | HTF_LF_CR);
+
+		t->hlen++;
+		*end = (c == '\n' && f) || t->hlen >= IDS_HTTP_BLOCK_LIMIT;
+		t->flags &= (uint8_t)~(HTF_LF | HTF_LF_CR);
+		t->flags |= (uint8_t)(c == '\n' ? HTF_LF : (c == '\r' && (f & HTF_LF)) ? HTF_LF_CR : 0);
+	}
+	return i;
+}
+
+static uint32_t sat_add(uint32_t a, uint32_t b)
+{
+	return a > UINT32_MAX - b ? UINT32_MAX : a + b;
+}
+
+/* A body's bytes d[0 .. n) from t's state: how many it takes (its bytes,
+ * dechunked, added to *w and, out not NULL, copied to out + *w); *done
+ * when it ended. */
+static uint32_t body_feed(struct ids_http_trk *t, const uint8_t *d, uint32_t n, uint8_t *out,
+			  uint32_t *w, bool *done)
+{
+	uint32_t take = n;
+
+	*done = false;
+	if (t->state == IDS_HT_BODY_CL) {
+		take = t->remain < n ? (uint32_t)t->remain : n;
+		t->remain -= take;
+		*done = !t->remain;
+	} else if (t->state != IDS_HT_BODY_CLOSE) {
+		return chunk_feed(t, d, n, out, w, done);
+	}
+	if (out)
+		rt_memcpy(out + *w, d, take);
+	*w += take;
+	return take;
+}
+
+/* The message's body is over: between messages. */
+static void msg_end(struct ids_http_trk *t)
+{
+	t->state = IDS_HT_HDR;
+	t->hlen = 0;
+	t->flags = 0;
+}
+
+/* The header block that ended at w[p) (its start at w[p - t->hlen)):
+ * parsed, its framing taken. false: it is no message (v->lost when its
+ * start is out of the window or it did not end where the tracker saw). */
+static bool block_done(struct ids_http_trk *t, struct ids_http_heads *q, bool resp,
+		       const uint8_t *w, uint32_t wn, uint32_t p, struct ids_http *h,
+		       struct ids_http_scratch *s, struct ids_http_view *v)
+{
+	bool head = resp && q->n && (q->bits & 1u);
+	enum ids_http_kind k;
+
+	if (t->hlen > p) { /* its start left the window (the tail is full) */
+		v->lost = true;
+		return false;
+	}
+	k = ids_http_parse_msg(w + p - t->hlen, wn - (p - t->hlen), resp, head, h, s);
+	if (k == IDS_HTTP_PARTIAL) /* cut at IDS_HTTP_BLOCK_LIMIT: not all parsed */
+		v->lost = true;
+	if (k != IDS_HTTP_REQUEST && k != IDS_HTTP_RESPONSE)
+		return false;
+	if (resp && h->code / 100 != 1 && q->n) { /* a final response: its request's */
+		q->bits >>= 1;
+		q->n--;
+	} else if (!resp && q->n < 32) {
+		q->bits |= (uint32_t)h->head << q->n;
+		q->n++;
+	}
+	t->raw = t->body = 0;
+	t->flags = h->ce ? HTF_ENC : 0;
+	t->remain = h->clen;
+	t->line = 0;
+	t->cz = CZ_BLANKS;
+	t->state = h->framing == IDS_HF_CL	    ? IDS_HT_BODY_CL
+		   : h->framing == IDS_HF_CHUNKED ? IDS_HT_CHUNK_SIZE
+		   : h->framing == IDS_HF_CLOSE   ? IDS_HT_BODY_CLOSE
+						  : IDS_HT_HDR;
+	if (t->state == IDS_HT_HDR) {
+		t->remain = 0;
+		msg_end(t);
+	}
+	v->kind = k;
+	v->fresh = true;
+	return true;
+}
+
+bool ids_http_next(struct ids_http_trk *t, struct ids_http_heads *q, bool resp, const uint8_t *w,
+		   uint32_t wn, uint32_t nb, uint32_t *at, struct ids_http *h,
+		   struct ids_http_scratch *s, struct ids_http_view *v)
+{
+	uint32_t p = *at;
+
+	rt_memset(v, 0, sizeof(*v));
+	while (p < wn) {
+		if (t->state == IDS_HT_LOST) {
+			if (p != nb)
+				break; /* out of step to the segment's end */
+			msg_end(t); /* a segment's start may be a message's */
+		}
+		if (t->state == IDS_HT_HDR) {
+			uint32_t took, so;
+			bool end;
+			int st;
+
+			if (!t->hlen) { /* between messages: empty lines, then its start */
+				while (p < wn && (w[p] == '\r' || w[p] == '\n'))
+					p++;
+				if (p == wn)
+					break;
+				t->flags = 0;
+				t->nfired = 0;
+			}
+			took = hdr_feed(t, w + p, wn - p, &end);
+			p += took;
+			/* its start, while the window holds it: a message's, or out of step */
+			so = t->hlen <= p ? p - t->hlen : UINT32_MAX;
+			if (!(t->flags & HTF_CHECKED) && so != UINT32_MAX) {
+				st = starts_msg(w + so, p - so, resp);
+				if (!st || (end && st < 2)) {
+					t->state = IDS_HT_LOST;
+					break;
+				}
+				if (st == 2)
+					t->flags |= HTF_CHECKED;
+			}
+			/* a request's line, once, while its block goes on
+			 * (as the offline engine inspects a message cut short:
+			 * what it has) */
+			if (!end && !resp && !(t->flags & HTF_LINE) && so != UINT32_MAX &&
+			    ids_http_parse_msg(w + so, p - so, false, false, h, s) ==
+				    IDS_HTTP_PARTIAL &&
+			    h->p[IDS_BUF_REQ_LINE]) {
+				t->flags |= HTF_LINE;
+				v->kind = IDS_HTTP_PARTIAL;
+				v->fresh = true;
+				*at = p;
+				return true;
+			}
+			if (!end)
+				break;
+			if (!block_done(t, q, resp, w, wn, p, h, s, v)) {
+				t->state = IDS_HT_LOST;
+				*at = v->lost ? p : wn;
+				return v->lost;
+			}
+			/* its body's bytes here: the parse took them */
+			if (t->state != IDS_HT_HDR) {
+				uint32_t out = 0;
+				bool done;
+
+				took = body_feed(t, w + p, wn - p, NULL, &out, &done);
+				t->raw = sat_add(t->raw, took);
+				t->body = sat_add(t->body, out);
+				p += took;
+				if (done)
+					msg_end(t);
+			}
+			*at = p;
+			return true;
+		}
+		/* a body that goes on from an earlier segment */
+		{
+			const uint32_t from = p, before = t->body, b = resp ? IDS_BUF_FILE_DATA
+									   : IDS_BUF_REQ_BODY;
+			const uint64_t back = (uint64_t)t->hlen + t->raw; /* to its message's start */
+			const bool whole = back <= p && t->hlen < UINT32_MAX && t->raw < UINT32_MAX;
+			const bool chunks = t->state >= IDS_HT_CHUNK_SIZE;
+			uint32_t out = 0, took, end, bs;
+			bool done;
+
+			took = body_feed(t, w + p, wn - p, whole || !chunks ? NULL : s->body, &out,
+					 &done);
+			t->raw = sat_add(t->raw, took);
+			t->body = sat_add(t->body, out);
+			p += took;
+			end = p;
+			if (done)
+				msg_end(t);
+			if (whole) {
+				/* parsed again from its start: the body before
+				 * the new bytes, then with them */
+				const uint32_t so = from - (uint32_t)back;
+				enum ids_http_kind k;
+
+				k = ids_http_parse_msg(w + so, from - so, resp, false, h, s);
+				v->body_min = h->p[b] ? h->len[b] : 0;
+				k = ids_http_parse_msg(w + so, end - so, resp, false, h, s);
+				if (k != IDS_HTTP_REQUEST && k != IDS_HTTP_RESPONSE)
+					continue; /* cannot be: it parsed when its block ended */
+				v->kind = k;
+				*at = p;
+				return true;
+			}
+			/* its start is gone: the body alone, as far as the
+			 * offline engine keeps it; an encoded one is not
+			 * inflated past its first window */
+			if ((t->flags & HTF_ENC) || before >= IDS_HTTP_BODY_LIMIT || !out)
+				continue;
+			if (out > IDS_HTTP_BODY_LIMIT - before)
+				out = IDS_HTTP_BODY_LIMIT - before;
+			rt_memset(h, 0, sizeof(*h));
+			if (chunks) {
+				set(h, b, s->body, out);
+			} else {
+				/* with the body's bytes before them in the window */
+				bs = t->raw - took <= from ? from - (t->raw - took) : 0;
+				set(h, b, w + bs, from - bs + out);
+				v->body_min = from - bs;
+			}
+			v->kind = resp ? IDS_HTTP_RESPONSE : IDS_HTTP_REQUEST;
+			*at = p;
+			return true;
+		}
+	}
+	*at = wn;
+	return false;
 }

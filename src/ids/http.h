@@ -1,16 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * An HTTP/1.x request or response in one TCP segment (http.c): the
- * request or status line and, when the segment holds the whole header
- * block, the headers and the body bytes that came with them, as the
- * buffers the rules name
+ * HTTP/1.x requests and responses (http.c): a message's request or status
+ * line and, when the bytes given hold its whole header block, the headers
+ * and the body bytes that came with them, as the buffers the rules name
  * (enum ids_blob_buf), normalized as the offline engine
- * (tools/policy/ids_detect.c) and Suricata do. Freestanding, shared by
- * the ids layer (src/layer/idsl.c), the unit tests and the fuzzer.
- *
- * No stream reassembly: a request whose header block does not end in the
- * segment gives its request line's buffers only (IDS_HTTP_PARTIAL), and a
- * segment that does not start with a request gives none.
+ * (tools/policy/ids_detect.c) and Suricata do; and each direction's
+ * messages over its TCP stream (ids_http_next), framed as the offline
+ * engine frames them, so that a message is parsed whole wherever the
+ * segments cut it. Freestanding, shared by the ids layer
+ * (src/layer/idsl.c), the unit tests and the fuzzer.
  */
 #ifndef RAMPART_IDS_HTTP_H
 #define RAMPART_IDS_HTTP_H
@@ -20,11 +18,13 @@
 
 #include "ids/blob.h"
 
-/* The longest segment parsed: an IPv4 datagram's payload (a frame is at
- * most FW_FRAME_MAX, 65,550 bytes); the offline engine's header block
- * limit (IDS_HTTP_HDR_MAX, 64 KiB) is no smaller, so a segment is never
- * cut where the offline engine would not cut its block. */
-#define IDS_HTTP_SEG_MAX 65535u
+/* The most bytes parsed at once: a stream's window, its tail
+ * (IDS_STREAM_TAIL, stream.h) and an IPv4 datagram's payload (a frame is
+ * at most FW_FRAME_MAX, 65,550 bytes), where a message's start can be in
+ * the tail; the offline engine's header block limit (IDS_HTTP_HDR_MAX, 64
+ * KiB) is no smaller than a segment, so a segment is never cut where the
+ * offline engine would not cut its block. */
+#define IDS_HTTP_WIN_MAX (65535u + 4096u)
 /* Header lines parsed (the offline engine's IDS_HTTP_HEADERS_MAX, as
  * libhtp bounds them): the lines past it are in the raw buffers
  * (http.header.raw, http.start) but not in the named or normalized ones.
@@ -32,7 +32,7 @@
 #define IDS_HTTP_HEADERS_MAX 128u
 
 enum ids_http_kind {
-	IDS_HTTP_NONE,    /* not a request's start (or longer than IDS_HTTP_SEG_MAX) */
+	IDS_HTTP_NONE,    /* not a request's start (or longer than IDS_HTTP_WIN_MAX) */
 	IDS_HTTP_REQUEST, /* a request line and its whole header block */
 	IDS_HTTP_PARTIAL, /* a message whose header block does not end in the segment */
 	IDS_HTTP_RESPONSE /* a status line and its whole header block */
@@ -56,11 +56,11 @@ enum ids_http_kind {
  * http.header_names "\r\n" to each name and to the block; an encoded
  * body's inflated bytes and inflate's pool (reset for each segment). */
 struct ids_http_scratch {
-	uint8_t uri[IDS_HTTP_SEG_MAX];
-	uint8_t host[IDS_HTTP_SEG_MAX];
-	uint8_t hdr[IDS_HTTP_SEG_MAX + 3 * IDS_HTTP_HEADERS_MAX];
-	uint8_t names[IDS_HTTP_SEG_MAX + 2 * IDS_HTTP_HEADERS_MAX + 4];
-	uint8_t body[IDS_HTTP_SEG_MAX]; /* a response's dechunked body */
+	uint8_t uri[IDS_HTTP_WIN_MAX];
+	uint8_t host[IDS_HTTP_WIN_MAX];
+	uint8_t hdr[IDS_HTTP_WIN_MAX + 3 * IDS_HTTP_HEADERS_MAX];
+	uint8_t names[IDS_HTTP_WIN_MAX + 2 * IDS_HTTP_HEADERS_MAX + 4];
+	uint8_t body[IDS_HTTP_WIN_MAX]; /* a response's dechunked body */
 	uint32_t zused; /* bytes of zpool handed out for this segment */
 	_Alignas(16) uint8_t zpool[IDS_HTTP_ZPOOL];
 	uint8_t unz[IDS_HTTP_UNZ_MAX]; /* a response's inflated body (last: the
@@ -78,6 +78,20 @@ struct ids_http {
 			  * segment starts (from the bytes given), 0: none */
 	bool encoded;    /* a response body with Content-Encoding gzip or deflate
 			  * (file.data: its inflated bytes, or the raw ones) */
+	/* How the message's body is framed (enum ids_http_framing), as the
+	 * offline engine's http_data frames it: clen with IDS_HF_CL. */
+	uint8_t framing;
+	bool ce;         /* a response whose Content-Encoding says gzip or deflate */
+	bool head;       /* a request whose method is HEAD */
+	uint32_t code;   /* a response's status code, as the offline engine reads it */
+	uint64_t clen;
+};
+
+enum ids_http_framing {
+	IDS_HF_NONE,	/* no body: the message ends with its header block */
+	IDS_HF_CL,	/* Content-Length's bytes (clen, at least 1) */
+	IDS_HF_CHUNKED,	/* Transfer-Encoding chunked, to its last chunk's trailer */
+	IDS_HF_CLOSE,	/* a response's body to the connection's close */
 };
 
 /*
@@ -110,5 +124,102 @@ enum ids_http_kind ids_http_parse(const uint8_t *d, uint32_t n, struct ids_http 
  */
 enum ids_http_kind ids_http_parse_resp(const uint8_t *d, uint32_t n, struct ids_http *h,
 				       struct ids_http_scratch *s);
+
+/*
+ * The message at d[0 .. n): a response (resp) or a request, as
+ * ids_http_parse_resp or ids_http_parse; head: a response to a HEAD
+ * request (no body, whatever its headers say).
+ */
+enum ids_http_kind ids_http_parse_msg(const uint8_t *d, uint32_t n, bool resp, bool head,
+				      struct ids_http *h, struct ids_http_scratch *s);
+
+/* ---- messages over a stream ---------------------------------------------- */
+
+/* Where one direction of a flow is in its HTTP messages (struct
+ * ids_http_trk's state), as the offline engine's http_data frames them. */
+enum ids_http_st {
+	IDS_HT_HDR,	   /* in a header block (hlen bytes so far), or between messages (0) */
+	IDS_HT_BODY_CL,	   /* a body of remain bytes more */
+	IDS_HT_BODY_CLOSE, /* a body to the connection's close */
+	IDS_HT_CHUNK_SIZE, /* a chunk's size line */
+	IDS_HT_CHUNK_DATA, /* a chunk's bytes, remain more */
+	IDS_HT_CHUNK_CRLF, /* the bytes after a chunk's, to a LF */
+	IDS_HT_TRAILER,	   /* the trailer's lines, to an empty one */
+	IDS_HT_LOST,	   /* out of step: a message is looked for where a segment starts */
+};
+
+/* The offline engine's bounds on a message over a stream (its
+ * IDS_HTTP_HDR_MAX and IDS_HTTP_BODY_MAX, tools/policy/ids.h): a header
+ * block that reaches IDS_HTTP_BLOCK_LIMIT bytes ends there; a body's bytes
+ * past IDS_HTTP_BODY_LIMIT are not inspected. */
+#define IDS_HTTP_BLOCK_LIMIT (64u * 1024u)
+#define IDS_HTTP_BODY_LIMIT (100u * 1024u)
+
+/* Rules that fired on one message, kept so that its later segments do not
+ * fire them again (the offline engine: once per message); past this many,
+ * a rule may fire again on a later segment of the same message. */
+#define IDS_HTTP_FIRED 8u
+
+/* One direction's messages, over its stream's in-order bytes (the caller
+ * feeds them once, in order, and keeps this per flow and direction). */
+struct ids_http_trk {
+	uint64_t remain;	/* BODY_CL, CHUNK_DATA: bytes left; CHUNK_SIZE: the size read */
+	uint32_t hlen;		/* the message's header block's bytes so far (saturating) */
+	uint32_t raw;		/* its body's bytes so far as they came (saturating) */
+	uint32_t body;		/* its body's bytes so far, dechunked (saturating) */
+	uint8_t state;		/* enum ids_http_st */
+	uint8_t line;		/* CHUNK_SIZE, TRAILER: the line's bytes (to 64) */
+	uint8_t flags;		/* what ids_http_next keeps between bytes */
+	uint8_t cz;		/* CHUNK_SIZE: how far strtoull has read the line */
+	uint8_t nfired;
+	uint32_t fired[IDS_HTTP_FIRED]; /* rules (the caller's numbers) fired on the message */
+};
+
+/* A flow's requests for HEAD not yet answered, in order (bit i: the i-th
+ * outstanding request was HEAD), up to 32: a response to HEAD has no body
+ * whatever its headers say. */
+struct ids_http_heads {
+	uint32_t bits;
+	uint8_t n;
+};
+
+/* What ids_http_next found. */
+struct ids_http_view {
+	/* IDS_HTTP_REQUEST or IDS_HTTP_RESPONSE: h holds its buffers;
+	 * IDS_HTTP_PARTIAL: a request's line alone, its block going on */
+	enum ids_http_kind kind;
+	/* its header block ended in the new bytes: all of it is new */
+	bool fresh;
+	/* else only its body is: the body buffer's bytes before this many
+	 * are old (a match must end past them) */
+	uint32_t body_min;
+	/* a header block whose start the window no longer holds ended here:
+	 * no buffers (kind NONE), the direction is out of step */
+	bool lost;
+};
+
+/* A direction that starts (a new flow's): between messages. */
+void ids_http_trk_reset(struct ids_http_trk *t);
+
+/*
+ * The next message of direction t to inspect in the new bytes w[nb .. wn)
+ * of a stream's window w[0 .. wn) (w[0 .. nb) the bytes before them, as
+ * they came), from *at (nb at first; moved past what was taken): true with
+ * *v (and h, s as ids_http_parse_msg leaves them), or false when no
+ * message is left in the new bytes. resp: the direction is the server's;
+ * q the flow's outstanding HEAD requests. A message whose header block
+ * ends in the new bytes is parsed whole from its start in the window
+ * (fresh), with its body bytes in them; a body that goes on from an
+ * earlier segment is parsed again from its message's start while the
+ * window holds it, else (identity, not encoded, within the offline
+ * engine's IDS_HTTP_BODY_LIMIT) its bytes in the window, or a chunked one's
+ * new bytes dechunked, are the body buffer alone. A segment that starts
+ * out of step (LOST) is taken as a message's start when it looks like one.
+ * Each byte is stepped over once; each message parsed at most twice per
+ * call with bounds as ids_http_parse_msg's.
+ */
+bool ids_http_next(struct ids_http_trk *t, struct ids_http_heads *q, bool resp, const uint8_t *w,
+		   uint32_t wn, uint32_t nb, uint32_t *at, struct ids_http *h,
+		   struct ids_http_scratch *s, struct ids_http_view *v);
 
 #endif

@@ -49,18 +49,30 @@
  *     threshold says (Suricata's). A match that finds the table full goes
  *     unthresholded (alerts, drops) and is counted (thr_full).
  *  8. An HTTP rule (every content and pcre of it in an HTTP request's
- *     buffers, or a response rule's in a response's) sees only the
- *     buffers src/ids/http.c parsed from the TCP segment's own bytes (no
- *     reassembly: a request whose header block does not end in the
- *     segment gives its request line alone, a response nothing, counted
- *     in http_partial): a request from the client (or a flow of unknown
- *     side), a response from the server of a flow the table saw opened;
- *     a request rule never fires on a response's buffers nor a response
- *     rule on a request's. Each buffer present is scanned once, with its
- *     own database, and a match reported for a pattern of another buffer
- *     stops the scan (invariant 2).
- *  9. When a rule has payload contents, TCP is reassembled per flow and
- *     direction (src/ids/stream.h, the flow table then always runs): a
+ *     buffers, or a response rule's in a response's) sees the buffers
+ *     src/ids/http.c parses from a message whole: over a TCP stream
+ *     (ids_http_next, per flow and direction, the opener's requests and
+ *     the server's responses), a message is parsed where its header block
+ *     ends, from its start in the stream's window (the tail and the
+ *     segment's new bytes), with its body's bytes that came; while the
+ *     window still holds its start, each later segment of its body parses
+ *     it again, and a rule fires only on a match in the body's new bytes;
+ *     past that, an identity body's bytes in the window, a chunked one's
+ *     new bytes dechunked, are its body buffer alone (to the offline
+ *     engine's 100 KiB), an encoded one's are not inflated. A rule fires
+ *     once per message (IDS_HTTP_FIRED rules remembered). A request's line
+ *     is inspected alone, once, while its block goes on (http_partial); a
+ *     block whose start the window no longer holds is counted (http_lost)
+ *     and, with a drop rule on that side's buffers, its segment dropped.
+ *     Off a stream (a segment the stream could not take, in ids mode; a
+ *     flow of unknown side) the segment alone is parsed, as a message's
+ *     start. A request rule never fires on a response's buffers nor a
+ *     response rule on a request's. Each buffer present is scanned once,
+ *     with its own database, and a match reported for a pattern of
+ *     another buffer stops the scan (invariant 2).
+ *  9. When a rule has payload contents or is an HTTP rule, TCP is
+ *     reassembled per flow and direction (src/ids/stream.h, the flow
+ *     table then always runs): a
  *     segment's new bytes are scanned with up to IDS_STREAM_TAIL bytes
  *     that crossed before them, and a payload rule fires only on a match
  *     that ends in the new bytes. Only what crosses joins a stream. In
@@ -120,6 +132,8 @@
 #include "lib/sha256.h"
 
 _Static_assert(IDS_BLOB_BUFS <= HSRT_DBS, "a Hyperscan slot for every buffer's database");
+_Static_assert(IDS_HTTP_WIN_MAX >= IDS_STREAM_TAIL + IDS_STREAM_SEG_MAX,
+	       "the HTTP parser takes a whole stream window");
 
 #define PAGE 0x1000ULL
 #define BIG_PAGE 0x200000ULL
@@ -140,9 +154,10 @@ _Static_assert(IDS_BLOB_BUFS <= HSRT_DBS, "a Hyperscan slot for every buffer's d
 /* Alert lines a second: a guest sending a matching frame in a loop must
  * not turn the root's log into its channel (the rest are counted). */
 #define IDSL_ALERTS_PER_TICK 64
-/* HTTP responses scanned in one segment: an interim one (1xx) and the ones
- * after it (an honest server sends one or two interim responses). */
-#define IDSL_HTTP_MSGS_MAX 8
+/* HTTP messages scanned in one segment: a body going on, then pipelined
+ * requests (apt sends up to 10 at once) or a response after interim ones
+ * (1xx); past this many the scan fails (invariant 2). */
+#define IDSL_HTTP_MSGS_MAX 64
 /* Rules reported per frame (the first ones that fired; a drop is decided
  * whatever the count). */
 #define IDSL_FIRED_MAX 8
@@ -179,6 +194,9 @@ static uint64_t frame_no, ticks, alerts_this_tick;
  * http.h: one segment's worth each) in our own memory past the flowbits
  * (not in the image: every kind of layer runs the same one). */
 static bool http_rules, http_resp_rules;
+/* a drop rule on a request's buffers, on a response's: a message of that
+ * side that cannot be inspected whole is dropped (http_lost) */
+static bool http_drop_req, http_drop_resp;
 static struct ids_http http;
 static struct ids_http_scratch *http_room;
 /* DNS and TLS rules (invariant 10): whether the blob has any; a query's
@@ -205,6 +223,10 @@ static struct ids_stream_dir *sdirs;
 static struct ids_stream_pool *spool;
 static uint8_t *swin;
 static uint64_t *rule_new;
+/* HTTP over the streams (invariant 8): per flow entry and direction, where
+ * its messages are (http.h); per entry, its HEAD requests not answered. */
+static struct ids_http_trk *htrk;
+static struct ids_http_heads *hheads;
 static uint64_t now_ns;
 static struct {
 	uint64_t frames, bytes, scanned, scanned_bytes, alerts, drops, invalid, scan_failed,
@@ -212,7 +234,7 @@ static struct {
 	    walk_limited, thr_suppressed, http_requests, http_partial, stream_segs, stream_ooo,
 	    stream_diff, stream_nomem, stream_fin, stream_urg, stream_frag, stream_lost,
 	    stream_csum, pcre_limited, dns_queries, dns_names, tls_hellos, tls_sni,
-	    http_responses, http_encoded;
+	    http_responses, http_encoded, http_lost;
 } st;
 
 /* The TSC (CR4.TSD is clear at CPL 3): what a scan costs, in cycles. */
@@ -267,6 +289,7 @@ void idsl_report(void)
 	line_kv(&l, "http_responses", st.http_responses);
 	line_kv(&l, "http_encoded", st.http_encoded);
 	line_kv(&l, "http_partial", st.http_partial);
+	line_kv(&l, "http_lost", st.http_lost);
 	line_kv(&l, "dns_queries", st.dns_queries);
 	line_kv(&l, "dns_names", st.dns_names);
 	line_kv(&l, "tls_hellos", st.tls_hellos);
@@ -316,6 +339,13 @@ struct scan {
 	uint32_t min_end;
 	bool ports; /* p's ports are the frame's (TCP, UDP: not a later fragment) */
 	bool http_tc; /* the HTTP buffers are a response's (else a request's, or none) */
+	/* a message's body going on from an earlier segment: an HTTP rule
+	 * fires only on a match in http_body that ends past http_min, and
+	 * not again on a message it fired on (trk) */
+	bool http_cont;
+	uint8_t http_body;
+	uint32_t http_min;
+	struct ids_http_trk *trk; /* the message's direction, over its stream */
 	bool l4; /* p's L4 header is the frame's (not a later fragment) */
 	const struct ids_flow *flow; /* NULL: no rule has `flow`, no table */
 	bool drop;
@@ -381,8 +411,9 @@ static int on_match(unsigned id, uint64_t to, void *ctx)
 	 * and 256 of them would carry into the frame number): so a rule
 	 * becomes a candidate at most once, and ncand <= nrules. */
 	ri = pats[id].rule;
-	if (s->min_end && s->buf == IDS_BUF_PKT && to > s->min_end)
-		rule_new[ri] = frame_no; /* a match in the new bytes (invariant 9) */
+	if ((s->min_end && s->buf == IDS_BUF_PKT && to > s->min_end) ||
+	    (s->http_cont && s->buf == s->http_body && to > s->http_min))
+		rule_new[ri] = frame_no; /* a match in the new bytes (invariants 8, 9) */
 	if (pat_frame[id] == frame_no)
 		return 0;
 	pat_frame[id] = frame_no;
@@ -468,17 +499,24 @@ static int walk_confirm(uint32_t ri, struct scan *s)
 	const struct ids_blob_item *it = items + item_first[ri];
 	unsigned n = rules[ri].nitems;
 
+	bool body = false; /* a match in a going body's new bytes */
+
 	st.walk_runs++;
 	/* each buffer's items in turn (grouped by buffer: the check) */
 	for (unsigned g = 0, e; g < n; g = e) {
 		uint8_t b = it[g].buf;
+		uint32_t min = b == IDS_BUF_PKT ? s->min_end : 0;
 		int w = 0;
 
 		for (e = g + 1; e < n && it[e].buf == b; e++)
 			;
+		if (s->http_cont && b == s->http_body) {
+			min = s->http_min;
+			body = true;
+		}
 		if (s->bp[b])
-			w = ids_walk(it + g, e - g, cbytes, s->bp[b], s->bl[b],
-				     b == IDS_BUF_PKT ? s->min_end : 0, ends + g, &s->walk_budget, &pc);
+			w = ids_walk(it + g, e - g, cbytes, s->bp[b], s->bl[b], min, ends + g,
+				     &s->walk_budget, &pc);
 		if (w < 0) {
 			st.walk_limited++;
 			return -1;
@@ -488,7 +526,23 @@ static int walk_confirm(uint32_t ri, struct scan *s)
 			return 0;
 		}
 	}
-	return 1;
+	/* on a body going on, an HTTP rule with nothing in it matched nothing new */
+	return !s->http_cont || !(rules[ri].flags & IDS_BLOB_HTTP) || body;
+}
+
+/* Whether rule ri fired on the message s's HTTP buffers are of (once per
+ * message, as the offline engine inspects it); else it does now, noted
+ * while there is room. */
+static bool fired_on_msg(const struct scan *s, uint32_t ri)
+{
+	struct ids_http_trk *t = s->trk;
+
+	for (unsigned i = 0; i < t->nfired; i++)
+		if (t->fired[i] == ri)
+			return true;
+	if (t->nfired < IDS_HTTP_FIRED)
+		t->fired[t->nfired++] = ri;
+	return false;
 }
 
 /* The candidates in rule order, as Suricata runs them (flowbits a rule sets
@@ -518,6 +572,11 @@ static int confirm(struct scan *s, uint64_t *bits)
 		/* an HTTP rule on the other message's buffers (they share some) */
 		if ((r->flags & IDS_BLOB_HTTP) && !(r->flags & IDS_BLOB_HTTP_TC) != !s->http_tc)
 			continue;
+		/* on a body going on, an HTTP rule needs a match in its new bytes
+		 * (a walked one's walk asks) */
+		if (s->http_cont && (r->flags & IDS_BLOB_HTTP) && !r->nitems &&
+		    rule_new[ri] != frame_no)
+			continue;
 		/* a DNS rule that fired on an earlier name of this datagram */
 		if ((r->flags & IDS_BLOB_DNS) && rule_once[ri] == s->once)
 			continue;
@@ -534,6 +593,8 @@ static int confirm(struct scan *s, uint64_t *bits)
 			return -1; /* a walk or pcre that could not finish: fail closed */
 		if (!c)
 			continue;
+		if ((r->flags & IDS_BLOB_HTTP) && s->trk && fired_on_msg(s, ri))
+			continue; /* matched this message already */
 		if (r->flags & IDS_BLOB_DNS)
 			rule_once[ri] = s->once;
 		ids_fb_apply(fb, r->nfb, bits);
@@ -690,6 +751,53 @@ static void take_response(struct scan *s, const uint8_t *d, uint32_t n)
 	}
 }
 
+/* One segment's new bytes of an HTTP direction's stream (invariant 8):
+ * its window, where ids_http_next is in it, and the direction's state as
+ * the segment leaves it (kept when the frame crosses). */
+struct hstream {
+	bool on, resp;
+	bool lost; /* a message that could not be inspected whole: dropped in ips mode */
+	const uint8_t *w;
+	uint32_t wn, nb, at;
+	struct ids_http_trk tk;
+	struct ids_http_heads hq;
+};
+
+/* The next message of x's segment into s's HTTP buffers (counted):
+ * false when none is left, or (x->lost) when one whose header block the
+ * window no longer holds ends and a drop rule of its side could have
+ * fired on it. */
+static bool next_http(struct scan *s, struct hstream *x)
+{
+	struct ids_http_view v;
+
+	for (;;) {
+		if (!ids_http_next(&x->tk, &x->hq, x->resp, x->w, x->wn, x->nb, &x->at, &http,
+				   http_room, &v))
+			return false;
+		if (!v.lost)
+			break;
+		st.http_lost++;
+		if (x->resp ? http_drop_resp : http_drop_req) {
+			x->lost = true;
+			return false;
+		}
+	}
+	st.http_requests += v.kind == IDS_HTTP_REQUEST && v.fresh;
+	st.http_responses += v.kind == IDS_HTTP_RESPONSE && v.fresh;
+	st.http_partial += v.kind == IDS_HTTP_PARTIAL;
+	st.http_encoded += http.encoded;
+	s->http_tc = x->resp;
+	s->http_cont = !v.fresh;
+	s->http_body = x->resp ? IDS_BUF_FILE_DATA : IDS_BUF_REQ_BODY;
+	s->http_min = v.body_min;
+	for (unsigned b = 1; b < IDS_BLOB_BUFS; b++) {
+		s->bp[b] = http.p[b];
+		s->bl[b] = http.len[b];
+	}
+	return true;
+}
+
 static bool idsl_filter(const uint8_t *vhdr, const uint8_t *frame, uint32_t len, bool from_guest)
 {
 	struct fw_pkt p;
@@ -697,9 +805,11 @@ static bool idsl_filter(const uint8_t *vhdr, const uint8_t *frame, uint32_t len,
 	struct scan s = {.p = &p, .walk_budget = IDS_WALK_FRAME_BUDGET,
 			 .pcre_budget = {.steps = PCRERT_FRAME_STEPS}};
 	struct ids_seg_plan sg = {.on = false};
+	struct hstream hx = {.on = false};
 	uint32_t off, n, app_n;
 	const uint8_t *app_d;
-	bool app_decide = true;
+	bool app_decide = true, alone;
+	enum ids_seg_why why = IDS_SEGW_OK;
 	uint64_t t0;
 	int r;
 
@@ -737,6 +847,12 @@ static bool idsl_filter(const uint8_t *vhdr, const uint8_t *frame, uint32_t len,
 				ids_stream_reset(spool, fl.entry * 2);
 				ids_stream_reset(spool, fl.entry * 2 + 1);
 			}
+			if (http_rules) { /* and no message begun */
+				ids_http_trk_reset(&htrk[fl.entry * 2]);
+				ids_http_trk_reset(&htrk[fl.entry * 2 + 1]);
+				hheads[fl.entry].bits = 0;
+				hheads[fl.entry].n = 0;
+			}
 		}
 		s.flow = &fl;
 	}
@@ -760,8 +876,7 @@ static bool idsl_filter(const uint8_t *vhdr, const uint8_t *frame, uint32_t len,
 		bool csum_ok = p.proto != 6 || (vhdr[0] & FW_VNET_F_NEEDS_CSUM) ||
 			       (!from_guest && (vhdr[0] & FW_VNET_F_DATA_VALID)) ||
 			       fw_l4_csum_ok(frame, len, &p);
-		enum ids_seg_why why =
-		    ids_seg_decide(spool, ct, &p, &fl, s.data, n, csum_ok, swin, &sg);
+		why = ids_seg_decide(spool, ct, &p, &fl, s.data, n, csum_ok, swin, &sg);
 
 		st.stream_ooo += why == IDS_SEGW_OOO;
 		st.stream_diff += why == IDS_SEGW_DIFF;
@@ -788,6 +903,19 @@ static bool idsl_filter(const uint8_t *vhdr, const uint8_t *frame, uint32_t len,
 			app_n = n - sg.v.skip;
 		}
 		app_decide = !sg.on || sg.v.first;
+		/* HTTP over the stream: a segment's new bytes, in order, with
+		 * the tail before them (invariant 8) */
+		if (http_rules && sg.on && why == IDS_SEGW_OK && sg.v.kind == IDS_SEG_NEW &&
+		    s.ports && (!fl.dir || http_resp_rules)) {
+			hx.on = true;
+			hx.resp = fl.dir;
+			hx.w = sg.min_end ? sg.scan : s.data + sg.v.skip;
+			hx.wn = sg.min_end ? sg.scanlen : n - sg.v.skip;
+			hx.nb = hx.at = sg.min_end;
+			hx.tk = htrk[sg.owner];
+			hx.hq = hheads[fl.entry];
+			s.trk = &hx.tk;
+		}
 	}
 	frame_no++;
 	st.scanned++;
@@ -795,10 +923,20 @@ static bool idsl_filter(const uint8_t *vhdr, const uint8_t *frame, uint32_t len,
 	t0 = tsc_fenced();
 	if (own.tsc_khz) /* the deadline (pcrert.h), from the scan's start */
 		s.pcre_budget.deadline = t0 + (uint64_t)PCRERT_FRAME_US * own.tsc_khz / 1000;
-	/* a request comes from the client: with the flow table, not from the
-	 * side that did not open the flow (the offline engine parses requests
-	 * in the opener's direction only) */
-	if (http_rules && s.ports && p.proto == 6 && n &&
+	/* HTTP over the stream: its first message in the new bytes (the
+	 * others after the first scan) */
+	if (hx.on && !next_http(&s, &hx) && hx.lost) {
+		st.drops++;
+		ids_flow_undo(ct, s.flow);
+		return false;
+	}
+	/* off a stream (a segment in ids mode the stream could not take, a
+	 * flow of unknown side): the segment alone. A request comes from the
+	 * client: with the flow table, not from the side that did not open
+	 * the flow (the offline engine parses requests in the opener's
+	 * direction only) */
+	alone = !hx.on && !(sg.on && why == IDS_SEGW_OK); /* OK: old bytes */
+	if (http_rules && alone && s.ports && p.proto == 6 && n &&
 	    !(s.flow && s.flow->known && s.flow->dir)) {
 		enum ids_http_kind k = ids_http_parse(s.data, n, &http, http_room);
 
@@ -811,8 +949,8 @@ static bool idsl_filter(const uint8_t *vhdr, const uint8_t *frame, uint32_t len,
 	}
 	/* a response: from the server of a flow the table saw opened (the
 	 * offline engine parses responses in the other direction only) */
-	if (http_resp_rules && s.ports && p.proto == 6 && n && s.flow && s.flow->known &&
-	    s.flow->dir)
+	if (http_resp_rules && alone && s.ports && p.proto == 6 && n && s.flow &&
+	    s.flow->known && s.flow->dir)
 		take_response(&s, s.data, n);
 	/* a ClientHello's server name: from the client (with the flow table,
 	 * of a flow whose first data was a TLS record: app_of) */
@@ -851,21 +989,32 @@ static bool idsl_filter(const uint8_t *vhdr, const uint8_t *frame, uint32_t len,
 	if (hix.nruns || hix.nall) /* invariant 11 */
 		ids_hix_find(&hix, &p, hdr_cand, &s);
 	r = scan_all(&s);
-	/* a segment's further responses after an interim one (http.h: next),
-	 * each scanned alone with its buffers, as the offline engine inspects
-	 * each message; past IDS_HTTP_MSGS_MAX in one segment the scan fails
-	 * (invariant 2): no server sends that many interim responses */
-	for (uint32_t at = 0, turns = 0; !r && !s.failed && s.http_tc && http.next; turns++) {
+	/* the segment's further HTTP messages (over the stream: the next in
+	 * its new bytes; alone: a response after an interim one, http.h:
+	 * next), each scanned with its own buffers, as the offline engine
+	 * inspects each message; past IDSL_HTTP_MSGS_MAX in one segment the
+	 * scan fails (invariant 2) */
+	for (uint32_t at = 0, turns = 0; !r && !s.failed; turns++) {
+		if (hx.on) {
+			if (!next_http(&s, &hx)) {
+				if (hx.lost) /* dropped, as the first would be */
+					s.drop = true;
+				break;
+			}
+		} else {
+			if (!s.http_tc || !http.next)
+				break;
+			at += http.next; /* within n: the parser's offset in what it was given */
+			take_response(&s, s.data + at, n - at);
+			if (!s.http_tc)
+				break;
+		}
 		if (turns == IDSL_HTTP_MSGS_MAX) {
 			s.failed = true;
 			break;
 		}
-		at += http.next; /* within n: the parser's offset in what it was given */
 		s.bp[IDS_BUF_PKT] = NULL; /* the payload's rules ran on the first */
 		s.bl[IDS_BUF_PKT] = 0;
-		take_response(&s, s.data + at, n - at);
-		if (!s.http_tc)
-			break;
 		frame_no++;
 		s.ncand = 0;
 		s.min_end = 0;
@@ -898,7 +1047,15 @@ static bool idsl_filter(const uint8_t *vhdr, const uint8_t *frame, uint32_t len,
 			ids_flow_undo(ct, s.flow);
 		return false;
 	}
-	/* only what crosses joins the stream */
+	/* only what crosses joins the stream, and moves its HTTP messages: a
+	 * segment's new bytes that were not taken in order put the direction
+	 * out of step */
+	if (hx.on) {
+		htrk[sg.owner] = hx.tk;
+		hheads[fl.entry] = hx.hq;
+	} else if (http_rules && sg.on && n && sg.v.kind != IDS_SEG_OLD) {
+		htrk[sg.owner].state = IDS_HT_LOST;
+	}
 	if (ids_seg_commit(spool, &p, &sg, s.data, n) < 0)
 		st.stream_nomem++;
 	return true;
@@ -945,6 +1102,8 @@ const struct rp_boot_info *idsl_setup(const struct rp_boot_info *info, uint8_t *
 	sdirs = carve(&at, 2 * FW_CT_MAX * sizeof(*sdirs), mem, "no room for the streams");
 	spool = carve(&at, sizeof(*spool) + IDS_STREAM_TAIL + IDS_STREAM_SEG_MAX, mem,
 		      "no room for the streams' tails");
+	htrk = carve(&at, 2 * FW_CT_MAX * sizeof(*htrk), mem, "no room for the HTTP streams");
+	hheads = carve(&at, FW_CT_MAX * sizeof(*hheads), mem, "no room for the HTTP streams");
 	swin = (uint8_t *)spool + sizeof(*spool);
 	*child_base = (uint8_t *)(uintptr_t)align_up(at, BIG_PAGE);
 	return &own;
@@ -1018,14 +1177,19 @@ void idsl_start(bool have_net)
 		thresholds = thresholds || rules[i].thr_type;
 		http_rules = http_rules || (rules[i].flags & IDS_BLOB_HTTP);
 		http_resp_rules = http_resp_rules || (rules[i].flags & IDS_BLOB_HTTP_TC);
+		if ((rules[i].flags & IDS_BLOB_HTTP) && rules[i].action == IDS_BLOB_DROP) {
+			http_drop_resp = http_drop_resp || (rules[i].flags & IDS_BLOB_HTTP_TC);
+			http_drop_req = http_drop_req || !(rules[i].flags & IDS_BLOB_HTTP_TC);
+		}
 		dns_rules = dns_rules || (rules[i].flags & IDS_BLOB_DNS);
 		tls_rules = tls_rules || (rules[i].flags & IDS_BLOB_TLS);
 		ips = ips || rules[i].action == IDS_BLOB_DROP;
 		nhdr_only += !rules[i].ncontents;
 	}
-	/* payload contents: TCP is reassembled, through the flow table; a
-	 * response is known by its flow's server */
-	streams = hdr->dbs[IDS_BUF_PKT].size != 0;
+	/* payload contents or HTTP: TCP is reassembled, through the flow
+	 * table (HTTP's messages over it); a response is known by its flow's
+	 * server */
+	streams = hdr->dbs[IDS_BUF_PKT].size != 0 || http_rules;
 	track = track || streams || http_resp_rules;
 	if (streams) {
 		rule_new = malloc((uint64_t)hdr->nrules * sizeof(*rule_new));

@@ -238,9 +238,11 @@ fi
 # bytes in their buffers and on no other (a decoy carries every rule's
 # bytes elsewhere: in the query, another header, the cookie); a request
 # whose header block does not end in its segment is counted partial and
-# matched on its request line. The same frames (tapio writes them as a
-# pcap) through the offline mode (--midstream: no handshake): the same
-# alerts, sid by sid.
+# matched on its request line; a request whose header block (and user
+# agent) is cut over two segments is parsed whole where its block ends,
+# and its drop rule drops that segment. The same frames (tapio writes them
+# as a pcap) through the offline mode (--midstream: no handshake): the
+# same alerts, sid by sid.
 why="" agree=""
 { grep -E 'sid:10000(02|04);' "$T/io.rules"; cat tests/layers/ids/http.rules; } >"$T/http.rules"
 n=ids5
@@ -251,7 +253,7 @@ exchange $n "udp http" --layers ids,io --layer-args $SECT,$SEND,$RECV,1 --disk "
 unset TAPIO_HTTP_PCAP
 [ $rc = 0 ] && [ $trc = 0 ] || why="in-line: rampart exit $rc, tapio $trc ($(tail -1 "$T/tapio"))"
 "$R" ids --rules "$T/http.rules" --pcap "$T/http.pcap" --eve "$T/eve" --no-checksum-check --midstream 2>"$T/offline" || why="$why; offline mode: $(tail -1 "$T/offline")"
-for want in 1000030:3 1000031:1 1000032:1; do
+for want in 1000030:3 1000031:1 1000032:1 1000033:1; do
 	sid=${want%:*}
 	in=$(grep -c "\"event\":\"ids_alert\",.*\"sid\":$sid,.*\"proto\":\"TCP\",\"src_ip\":\"10.0.2.2\",.*\"direction\":\"to_guest\"" "$T/$n")
 	on=$(grep -c "\"signature_id\":$sid," "$T/eve")
@@ -261,12 +263,14 @@ for want in 1000030:3 1000031:1 1000032:1; do
 done
 grep -q '"event":"ids_alert",.*"sid":1000032,.*"src_port":40002,"dest_ip":"10.0.2.15","dest_port":80,' "$T/$n" ||
 	why="$why; the user agent rule's alert is not request 2's"
+grep -q '"event":"ids_alert",.*"action":"blocked","sid":1000033,.*"src_port":40010,"dest_ip":"10.0.2.15","dest_port":80,' "$T/$n" ||
+	why="$why; the split user agent's drop rule did not block its request's second segment"
 got="http_requests=$(field http_requests) http_partial=$(field http_partial)"
-[ "$got" = "http_requests=5 http_partial=1" ] ||
-	why="$why; ids event: $got, want http_requests=5 http_partial=1"
-grep -q '"text":"ids: blob checked, 5 rules, .*, http;' "$T/$n" || why="$why; the layer did not say it parses HTTP"
+[ "$got" = "http_requests=6 http_partial=2" ] ||
+	why="$why; ids event: $got, want http_requests=6 http_partial=2"
+grep -q '"text":"ids: blob checked, 6 rules, .*, http;' "$T/$n" || why="$why; the layer did not say it parses HTTP"
 if [ -z "$why" ]; then
-	ok "HTTP in-line: http.uri (normalized), http.host (lowercased, no port), http_user_agent on \$HTTP_PORTS fire on their requests and not on the same bytes elsewhere; a partial header block counted; offline the same (sid:count$agree)"
+	ok "HTTP in-line: http.uri (normalized), http.host (lowercased, no port), http_user_agent on \$HTTP_PORTS fire on their requests and not on the same bytes elsewhere; a partial header block counted; a header block cut over two segments parsed where it ends, its drop rule dropping that segment; offline the same (sid:count$agree)"
 else
 	notok "HTTP in-line" "$why"
 fi

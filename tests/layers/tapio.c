@@ -114,27 +114,36 @@ static unsigned icmp_reject(const uint8_t *f, ssize_t r)
 static const char *const frag_marker[FRAG_N] = {"RAMPART-IDS-DROP", "RAMPART-IDS-ALERT", ""};
 
 /* "http": the requests, by number (tests/layers/ids/http.rules says which
- * rule each must raise in-line and offline). */
-#define HTTP_N 6
+ * rule each must raise in-line and offline); the last two are one
+ * request's two segments (from one port, the second's sequence number
+ * after the first's bytes). */
+#define HTTP_N 8
+#define HTTP_SPLIT_A "GET /split HTTP/1.1\r\nUser-Agent: RAMPART-SPL"
 static const struct {
 	unsigned port;
 	const char *req;
+	unsigned flow; /* its source port: 40000 + flow (0: 40000 + its number) */
+	uint32_t seq;  /* its sequence number (0: 1) */
 } http_req[HTTP_N] = {
 	/* the uri rule: the URI normalized (%48, /x/../) */
 	{80, "GET /RAMPART-%48TTP-URI/x/../y HTTP/1.1\r\nHost: www.example.test\r\n"
-	     "User-Agent: tapio\r\n\r\n"},
+	     "User-Agent: tapio\r\n\r\n", 0, 0},
 	/* the host rule: the host lowercased, its port stripped */
 	{80, "GET /index.html HTTP/1.1\r\nHost: RAMPART-HTTP-HOST.Test:8080\r\n"
-	     "User-Agent: tapio\r\n\r\n"},
+	     "User-Agent: tapio\r\n\r\n", 0, 0},
 	/* the user agent rule ($HTTP_PORTS) */
-	{80, "GET / HTTP/1.1\r\nHost: a.test\r\nUser-Agent: RAMPART-HTTP-UA/1.0\r\n\r\n"},
+	{80, "GET / HTTP/1.1\r\nHost: a.test\r\nUser-Agent: RAMPART-HTTP-UA/1.0\r\n\r\n", 0, 0},
 	/* every rule's bytes, none in its buffer: no alert */
 	{80, "GET /index.html?q=RAMPART-HTTP-URI HTTP/1.1\r\nHost: a.test\r\nUser-Agent: tapio\r\n"
-	     "X-Note: RAMPART-HTTP-UA rampart-http-host.test\r\nCookie: /RAMPART-HTTP-URI\r\n\r\n"},
+	     "X-Note: RAMPART-HTTP-UA rampart-http-host.test\r\nCookie: /RAMPART-HTTP-URI\r\n\r\n", 0, 0},
 	/* a header block that does not end in the segment: its request line */
-	{80, "GET /RAMPART-HTTP-URI HTTP/1.1\r\nHost: b.test\r\n"},
+	{80, "GET /RAMPART-HTTP-URI HTTP/1.1\r\nHost: b.test\r\n", 0, 0},
 	/* another port: the uri rule (any port), not the user agent's */
-	{8081, "GET /RAMPART-HTTP-URI HTTP/1.1\r\nUser-Agent: RAMPART-HTTP-UA\r\n\r\n"},
+	{8081, "GET /RAMPART-HTTP-URI HTTP/1.1\r\nUser-Agent: RAMPART-HTTP-UA\r\n\r\n", 0, 0},
+	/* the split user agent's drop rule: the header block, and the user
+	 * agent's value, cut over two segments (neither holds either) */
+	{80, HTTP_SPLIT_A, 10, 1},
+	{80, "IT-UA\r\nHost: s.test\r\n\r\n", 10, 1 + sizeof(HTTP_SPLIT_A) - 1},
 };
 
 #define SPORT 4000
@@ -416,10 +425,12 @@ static unsigned tls_frame(uint8_t *frame, unsigned k, const uint8_t dmac[6])
 	return tcp_frame_n(frame, 41000 + k, 443, 1, h, p, dmac);
 }
 
-/* "http": request k to the guest, as one TCP segment (seq 1, ack 1). */
+/* "http": request k to the guest, as one TCP segment (seq 1 unless it
+ * says, ack 1). */
 static unsigned http_frame(uint8_t *frame, unsigned k, const uint8_t dmac[6])
 {
-	return tcp_frame(frame, 40000 + k, http_req[k].port, 1, http_req[k].req, dmac);
+	return tcp_frame(frame, 40000 + (http_req[k].flow ? http_req[k].flow : k), http_req[k].port,
+			 http_req[k].seq ? http_req[k].seq : 1, http_req[k].req, dmac);
 }
 
 /* The pcap named by the environment's var (TAPIO_HTTP_PCAP: of the "http"

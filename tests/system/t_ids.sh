@@ -9,6 +9,12 @@
 #    the 1 MiB is an HTTP response's body (the guest opened the connection),
 #    whose Server (http.server) and body's first bytes (file.data) fire a
 #    rule each, once, and a body rule on bytes that are not its first none;
+#    the host writes the response as a server evading the ids would: its
+#    header block cut in two (the status line and Server, then the rest)
+#    and its body in a write of its own, each when the last was acked, so
+#    that no segment holds a whole header block or the block and the
+#    body's first bytes (the rules fire only when the layer follows the
+#    messages over the stream);
 #  - the guest sends the host a stream with the drop marker in its middle:
 #    the segment that carries it never crosses (TCP retransmits it until the
 #    guest gives up after 20 s), so the host holds only bytes from before
@@ -43,11 +49,13 @@ marked() { # marked SEED HALF MARKER
 # The host's stream is an HTTP response (the guest opened the connection:
 # the host is its server), its body starting with a marker of its own.
 body=$((17 + 524288 + 17 + 708 + 17 + 524288))
+printf 'HTTP/1.1 200 OK\r\nServer: rampart-test\r\n' >"$SCRATCH/h2g.1"
+printf 'Content-Type: application/octet-stream\r\nContent-Length: %s\r\n\r\n' $body >"$SCRATCH/h2g.2"
 {
-	printf 'HTTP/1.1 200 OK\r\nServer: rampart-test\r\nContent-Type: application/octet-stream\r\nContent-Length: %s\r\n\r\n' $body
 	printf RAMPART-FILE-DATA
 	marked ids-h2g 524288 RAMPART-IDS-ALERT
-} >"$SCRATCH/h2g"
+} >"$SCRATCH/h2g.3"
+cat "$SCRATCH/h2g.1" "$SCRATCH/h2g.2" "$SCRATCH/h2g.3" >"$SCRATCH/h2g"
 want_h2g=$(sha <"$SCRATCH/h2g")
 half=$((KIB * 512))
 marked ids-g2h $half RAMPART-IDS-DROP >"$SCRATCH/g2h-sent"
@@ -58,7 +66,23 @@ run() {
 	log=$SCRATCH/$1.log
 	shift
 	rm -f "$SCRATCH/g2h" "$SCRATCH/hold"
-	net_listen "$SCRATCH/g2h" "$SCRATCH/h2g"
+	net_listen "$SCRATCH/g2h" ""
+	# the response in three writes, each once the guest is connected
+	# (port 5002 established) and a moment after the last (its ACK back:
+	# Nagle holds nothing)
+	{
+		_i=0
+		while ! $NSEXEC cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | grep -q ':138A [0-9A-F]*:[0-9A-F]* 01 ' && [ $_i -lt 900 ]; do
+			sleep 0.1
+			_i=$((_i + 1))
+		done
+		cat "$SCRATCH/h2g.1"
+		sleep 0.5
+		cat "$SCRATCH/h2g.2"
+		sleep 0.5
+		cat "$SCRATCH/h2g.3"
+	} | $NSEXEC busybox nc -l -p 5002 &
+	NC_PIDS="$NC_PIDS $!"
 	guest "$log" idsprobe "$KIB" --net "tap:$TAP" "$@"
 	rc=$?
 	net_wait 5

@@ -148,7 +148,7 @@ static void test_uri(void **state)
 
 static void test_hostile(void **state)
 {
-	static char big[IDS_HTTP_SEG_MAX + 2];
+	static char big[IDS_HTTP_WIN_MAX + 2];
 	size_t n;
 
 	/* not a request: a response, a lower-case method, no space after it */
@@ -190,15 +190,15 @@ static void test_hostile(void **state)
 	 * LF alone: ":\n" becomes ": \r\n") inside the scratch (ASan) */
 	memset(big, 0, sizeof(big));
 	n = (size_t)snprintf(big, sizeof(big), "GET / HTTP/1.1\n");
-	while (n + 2 < IDS_HTTP_SEG_MAX - 2) {
+	while (n + 2 < IDS_HTTP_WIN_MAX - 2) {
 		big[n++] = ':';
 		big[n++] = '\n';
 	}
-	while (n < IDS_HTTP_SEG_MAX - 2)
+	while (n < IDS_HTTP_WIN_MAX - 2)
 		big[n++] = 'a';
 	big[n++] = '\n';
 	big[n++] = '\n';
-	assert_int_equal(n, IDS_HTTP_SEG_MAX);
+	assert_int_equal(n, IDS_HTTP_WIN_MAX);
 	assert_int_equal(parse(big, n), IDS_HTTP_REQUEST);
 	assert_int_equal(h.nh, IDS_HTTP_HEADERS_MAX);
 	assert_int_equal(h.len[IDS_BUF_HEADER], 4 * IDS_HTTP_HEADERS_MAX);
@@ -206,9 +206,9 @@ static void test_hostile(void **state)
 	 * segment: not parsed */
 	memset(big, 'a', sizeof(big));
 	memcpy(big, "GET / HTTP/1.1\r\nX: ", 19);
-	assert_int_equal(parse(big, IDS_HTTP_SEG_MAX), IDS_HTTP_PARTIAL);
+	assert_int_equal(parse(big, IDS_HTTP_WIN_MAX), IDS_HTTP_PARTIAL);
 	BUF(IDS_BUF_URI, "/");
-	assert_int_equal(parse(big, IDS_HTTP_SEG_MAX + 1), IDS_HTTP_NONE);
+	assert_int_equal(parse(big, IDS_HTTP_WIN_MAX + 1), IDS_HTTP_NONE);
 	/* every prefix of a request parses within its bytes (ASan) */
 	static const char req[] = "POST http://h/a/../%41 HTTP/1.1\r\nHost: H:1\r\nCookie: c\r\n"
 				  "Content-Length: 4\r\n\r\nbody";
@@ -389,7 +389,7 @@ static void test_response(void **state)
 
 	/* Hostile: a full segment of one-byte chunks dechunks within the room
 	 * (ASan: room is exactly its size), and one of size lines alone */
-	static char seg[IDS_HTTP_SEG_MAX];
+	static char seg[IDS_HTTP_WIN_MAX];
 	static const char head[] = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
 	size_t at = sizeof(head) - 1;
 	memcpy(seg, head, at);
@@ -406,10 +406,10 @@ static void test_response(void **state)
 	assert_int_equal(parse_resp(seg, sizeof(seg)), IDS_HTTP_RESPONSE);
 	NOBUF(IDS_BUF_FILE_DATA);
 	/* longer than a segment: not parsed */
-	char *big = malloc(IDS_HTTP_SEG_MAX + 1);
+	char *big = malloc(IDS_HTTP_WIN_MAX + 1);
 	memcpy(big, "HTTP/1.1 200 OK\r\n\r\n", 19);
-	memset(big + 19, 'x', IDS_HTTP_SEG_MAX + 1 - 19);
-	assert_int_equal(parse_resp(big, IDS_HTTP_SEG_MAX + 1), IDS_HTTP_NONE);
+	memset(big + 19, 'x', IDS_HTTP_WIN_MAX + 1 - 19);
+	assert_int_equal(parse_resp(big, IDS_HTTP_WIN_MAX + 1), IDS_HTTP_NONE);
 	free(big);
 }
 
@@ -454,8 +454,8 @@ static size_t resp_seg(char *seg, size_t m, const char *enc, const uint8_t *body
  * garbage (the raw bytes), a bomb (cut at IDS_HTTP_UNZ_MAX). */
 static void test_gzip(void **state)
 {
-	static char seg[IDS_HTTP_SEG_MAX];
-	static uint8_t z[IDS_HTTP_SEG_MAX];
+	static char seg[IDS_HTTP_WIN_MAX];
+	static uint8_t z[IDS_HTTP_WIN_MAX];
 	static const char text[] = "<html>RAMPART gzip body: alert here, alert there, "
 				   "alert everywhere</html>";
 	const size_t tn = sizeof(text) - 1;

@@ -1,0 +1,490 @@
+/* SPDX-License-Identifier: MIT */
+/* HTTP messages over a TCP stream in-line (src/ids/http.c, ids_http_next):
+ * random streams of pipelined requests and responses (Content-Length,
+ * chunked and close-delimited bodies, interim responses, HEAD, empty lines
+ * between messages) cut into random segments and fed as the ids layer
+ * feeds them (a 4 KiB tail before each segment's new bytes) give each
+ * message's header buffers exactly once, as the message parsed whole
+ * gives them, and its body's bytes each once, in order; a header block
+ * longer than the window is reported lost; a hostile segment never reads
+ * or writes out of bounds (ASan). */
+#include "unit.h"
+#include <stdlib.h>
+#include <zlib.h>
+
+#include "ids/blob.h"
+#include "ids/http.h"
+#include "ids/stream.h"
+
+static struct ids_http_scratch *room, *room2;
+static struct ids_http h, want;
+
+#define STREAM_MAX (1u << 20)
+#define MSGS_MAX 32u
+
+/* One generated message: where it is in the stream, its side, whether its
+ * request was HEAD (a response's), and its body's bytes as the whole
+ * message's parse gives them. */
+struct msg {
+	uint32_t at, len;
+	bool head;
+	uint8_t *body;
+	uint32_t blen;
+};
+
+static uint8_t *stream;
+static uint32_t slen;
+static struct msg msgs[MSGS_MAX];
+static uint32_t nmsgs;
+
+static uint32_t rnd(uint32_t n)
+{
+	return n ? (uint32_t)random() % n : 0;
+}
+
+static void put(const char *s, uint32_t n)
+{
+	assert_true(slen + n <= STREAM_MAX);
+	memcpy(stream + slen, s, n);
+	slen += n;
+}
+
+static void puts_(const char *s)
+{
+	put(s, (uint32_t)strlen(s));
+}
+
+static void putf(const char *fmt, unsigned long v)
+{
+	char b[64];
+
+	put(b, (uint32_t)snprintf(b, sizeof(b), fmt, v));
+}
+
+/* n body bytes: text with line breaks, and a message's start now and then
+ * (which must stay body) */
+static void body_bytes(uint32_t n)
+{
+	static const char noise[] = "HTTP/1.1 200 OK\r\nGET / HTTP/1.1\r\n\r\n\n\n";
+
+	for (uint32_t i = 0; i < n; i++) {
+		if (!rnd(500) && n - i > sizeof(noise)) {
+			put(noise, sizeof(noise) - 1);
+			i += sizeof(noise) - 2;
+			continue;
+		}
+		stream[slen++] = (uint8_t)(rnd(8) ? 'a' + rnd(26) : rnd(2) ? '\n' : '\r');
+	}
+}
+
+/* A chunked body of about n bytes: chunks with size lines in the forms
+ * strtoull takes (case, extensions, "0x", blanks), then a trailer. */
+static void chunked_body(uint32_t n)
+{
+	while (n) {
+		uint32_t c = 1 + rnd(n < 3000 ? n : 3000);
+		static const char *const fmt[] = {"%lx\r\n", "%lX;ext=1\r\n", "0x%lx\r\n", " %lx \r\n",
+						  "%lx\n", "00%lx\r\n"};
+
+		putf(fmt[rnd(6)], c);
+		body_bytes(c);
+		puts_(rnd(3) ? "\r\n" : rnd(2) ? "\n" : "junk\r\n"); /* to a LF */
+		n -= c;
+	}
+	puts_(rnd(2) ? "0\r\n\r\n" : "0\r\nX-Trailer: 1\r\n\r\n");
+}
+
+/* A header block's padding header of about n bytes. */
+static void pad(uint32_t n)
+{
+	puts_("X-Pad: ");
+	for (uint32_t i = 0; i < n; i++)
+		stream[slen++] = (uint8_t)('A' + rnd(26));
+	puts_("\r\n");
+}
+
+/* A random stream of requests (resp false) or responses. */
+static void gen(bool resp)
+{
+	static const char *const methods[] = {"GET", "POST", "HEAD", "PUT", "DELETE"};
+
+	slen = nmsgs = 0;
+	for (uint32_t k = 0, n = 1 + rnd(8); k < n && nmsgs + 2 < MSGS_MAX; k++) {
+		struct msg *m;
+		uint32_t bl = rnd(4) ? rnd(2000) : rnd(30000), f = rnd(3);
+		bool last = k + 1 == n;
+
+		if (rnd(4))
+			puts_(rnd(2) ? "\r\n" : "\n\r\n");
+		if (resp && !rnd(5)) { /* an interim response first */
+			m = &msgs[nmsgs++];
+			memset(m, 0, sizeof(*m));
+			m->at = slen;
+			puts_(rnd(2) ? "HTTP/1.1 100 Continue\r\n\r\n" : "HTTP/1.1 103 Early\r\nLink: x\r\n\r\n");
+			m->len = slen - m->at;
+		}
+		m = &msgs[nmsgs++];
+		memset(m, 0, sizeof(*m));
+		m->at = slen;
+		if (resp) {
+			uint32_t code = rnd(6) ? 200 : rnd(2) ? 204 : 304;
+
+			m->head = !rnd(6);
+			putf("HTTP/1.1 %lu X\r\n", code);
+			puts_("Server: t\r\nContent-Type: text/html\r\n");
+			if (rnd(3) == 0)
+				pad(rnd(3000));
+			if (code != 200 || m->head) { /* no body, whatever it says */
+				putf("Content-Length: %lu\r\n\r\n", bl);
+			} else if (f == 0) {
+				putf("Content-Length: %lu\r\n\r\n", bl);
+				body_bytes(bl);
+			} else if (f == 1) {
+				puts_("Transfer-Encoding: chunked\r\n\r\n");
+				chunked_body(bl);
+			} else if (last) {
+				puts_("Connection: close\r\n\r\n");
+				body_bytes(bl);
+			} else {
+				puts_("Content-Length: 0\r\n\r\n");
+			}
+		} else {
+			const char *meth = methods[rnd(5)];
+
+			puts_(meth);
+			putf(" /p?q=%lu HTTP/1.1\r\nHost: h.test\r\n", rnd(1000));
+			if (rnd(3) == 0)
+				pad(rnd(3000));
+			if (f == 0 && bl) {
+				putf("Content-Length: %lu\r\n\r\n", bl);
+				body_bytes(bl);
+			} else if (f == 1) {
+				puts_("Transfer-Encoding: Chunked\r\n\r\n");
+				chunked_body(bl);
+			} else {
+				puts_("\r\n");
+			}
+		}
+		m->len = slen - m->at;
+	}
+}
+
+/* Each message's expected buffers: parsed whole (its own bytes), into
+ * room2; its body kept. */
+static enum ids_http_kind expect(const struct msg *m, bool resp)
+{
+	return ids_http_parse_msg(stream + m->at, m->len, resp, m->head, &want, room2);
+}
+
+/* The stream cut into segments (sizes from cut()), each fed with up to
+ * IDS_STREAM_TAIL bytes before it, as the layer does; every view checked
+ * against the messages parsed whole. */
+static void feed(bool resp, uint32_t (*cut)(void))
+{
+	static uint8_t win[IDS_STREAM_TAIL + IDS_STREAM_SEG_MAX];
+	static uint8_t got[MSGS_MAX][64 * 1024];
+	uint32_t glen[MSGS_MAX] = {0}, fresh = 0, partial = 0, lost = 0;
+	struct ids_http_trk t;
+	struct ids_http_heads q = {0, 0};
+	const unsigned body = resp ? IDS_BUF_FILE_DATA : IDS_BUF_REQ_BODY;
+	int cur = -1;
+
+	ids_http_trk_reset(&t);
+	if (resp) /* the responses' HEAD requests, in order (final responses only) */
+		for (uint32_t i = 0; i < nmsgs; i++) {
+			bool interim = !memcmp(stream + msgs[i].at, "HTTP/1.1 1", 10);
+
+			if (!interim) {
+				q.bits |= (uint32_t)msgs[i].head << q.n;
+				q.n++;
+			}
+		}
+	for (uint32_t off = 0; off < slen;) {
+		uint32_t n = cut(), tl = off < IDS_STREAM_TAIL ? off : IDS_STREAM_TAIL, at = tl;
+		struct ids_http_view v;
+
+		if (n > slen - off)
+			n = slen - off;
+		memcpy(win, stream + off - tl, tl);
+		memcpy(win + tl, stream + off, n);
+		while (ids_http_next(&t, &q, resp, win, tl + n, tl, &at, &h, room, &v)) {
+			assert_false(v.lost); /* no block here is longer than the tail */
+			if (v.kind == IDS_HTTP_PARTIAL) {
+				/* a request's line alone, before its block ends */
+				assert_false(resp);
+				assert_true(cur + 1 < (int)nmsgs);
+				assert_int_equal(expect(&msgs[cur + 1], resp), IDS_HTTP_REQUEST);
+				assert_int_equal(h.len[IDS_BUF_REQ_LINE], want.len[IDS_BUF_REQ_LINE]);
+				assert_memory_equal(h.p[IDS_BUF_REQ_LINE], want.p[IDS_BUF_REQ_LINE],
+						    h.len[IDS_BUF_REQ_LINE]);
+				partial++;
+				continue;
+			}
+			assert_int_equal(v.kind, resp ? IDS_HTTP_RESPONSE : IDS_HTTP_REQUEST);
+			if (v.fresh) { /* the next message, its header buffers as whole */
+				cur++;
+				fresh++;
+				assert_true(cur < (int)nmsgs);
+				assert_int_equal(expect(&msgs[cur], resp), v.kind);
+				assert_int_equal(v.body_min, 0);
+				for (unsigned b = 1; b < IDS_BLOB_BUFS; b++) {
+					if (b == body)
+						continue;
+					assert_int_equal(!h.p[b], !want.p[b]);
+					if (!want.p[b])
+						continue;
+					assert_int_equal(h.len[b], want.len[b]);
+					assert_memory_equal(h.p[b], want.p[b], want.len[b]);
+				}
+			}
+			assert_true(cur >= 0);
+			/* the body's new bytes follow what came before */
+			if (h.p[body]) {
+				uint32_t add = h.len[body] - v.body_min;
+
+				assert_true(v.body_min <= h.len[body]);
+				/* its old bytes are the body's last ones before
+				 * the new (all the tail has of an identity one) */
+				assert_true(v.body_min <= glen[cur]);
+				assert_memory_equal(h.p[body], got[cur] + glen[cur] - v.body_min,
+						    v.body_min);
+				if (expect(&msgs[cur], resp) && want.framing != IDS_HF_CHUNKED)
+					assert_int_equal(v.body_min, glen[cur] < tl ? glen[cur] : tl);
+				assert_true(glen[cur] + add <= sizeof(got[0]));
+				memcpy(got[cur] + glen[cur], h.p[body] + v.body_min, add);
+				glen[cur] += add;
+			} else {
+				assert_int_equal(v.body_min, 0);
+			}
+		}
+		assert_int_equal(at, tl + n);
+		off += n;
+	}
+	(void)lost;
+	assert_int_equal(fresh, nmsgs);
+	for (uint32_t i = 0; i < nmsgs; i++) {
+		assert_int_equal(expect(&msgs[i], resp), resp ? IDS_HTTP_RESPONSE : IDS_HTTP_REQUEST);
+		assert_int_equal(glen[i], want.p[body] ? want.len[body] : 0);
+		if (glen[i])
+			assert_memory_equal(got[i], want.p[body], glen[i]);
+	}
+	if (!resp) /* the HEAD requests queued, in order */
+		for (uint32_t i = 0; i < nmsgs && i < 32; i++)
+			assert_int_equal(q.bits >> i & 1, !memcmp(stream + msgs[i].at, "HEAD ", 5));
+	else
+		assert_int_equal(q.n, 0);
+	(void)partial;
+}
+
+static uint32_t cut_tiny(void)
+{
+	return 1 + rnd(7);
+}
+
+static uint32_t cut_mss(void)
+{
+	return 1 + rnd(1460);
+}
+
+static uint32_t cut_mixed(void)
+{
+	return rnd(3) ? 1 + rnd(2000) : 1 + rnd(IDS_STREAM_SEG_MAX);
+}
+
+static uint32_t cut_all(void)
+{
+	return IDS_STREAM_SEG_MAX;
+}
+
+static void test_random(void **state)
+{
+	uint32_t (*const cuts[])(void) = {cut_tiny, cut_mss, cut_mixed, cut_all};
+
+	srandom(12);
+	for (unsigned i = 0; i < 1200; i++) {
+		bool resp = i & 1;
+
+		gen(resp);
+		feed(resp, cuts[i % 4]);
+	}
+}
+
+/* The evasions: a response's header block split (its start in one segment,
+ * its end in the next) gives the whole response's buffers where it ends;
+ * a body that starts a segment of its own is file.data there; a gzip body
+ * in the segment after its block is inflated; a block longer than the
+ * window is reported lost. */
+static void test_split(void **state)
+{
+	static uint8_t win[IDS_STREAM_TAIL + IDS_STREAM_SEG_MAX];
+	static const char s1[] = "HTTP/1.1 200 OK\r\nServer: evil\r\n";
+	static const char s2[] = "Content-Length: 5\r\n\r\nMZ\x90\x00\x03";
+	struct ids_http_trk t;
+	struct ids_http_heads q = {0, 0};
+	struct ids_http_view v;
+	uint32_t at, n;
+
+	ids_http_trk_reset(&t);
+	memcpy(win, s1, sizeof(s1) - 1);
+	at = 0;
+	assert_false(ids_http_next(&t, &q, true, win, sizeof(s1) - 1, 0, &at, &h, room, &v));
+	memcpy(win + sizeof(s1) - 1, s2, sizeof(s2) - 1);
+	n = sizeof(s1) - 1 + sizeof(s2) - 1;
+	at = sizeof(s1) - 1;
+	assert_true(ids_http_next(&t, &q, true, win, n, sizeof(s1) - 1, &at, &h, room, &v));
+	assert_true(v.fresh);
+	assert_int_equal(h.len[IDS_BUF_SERVER], 4);
+	assert_memory_equal(h.p[IDS_BUF_SERVER], "evil", 4);
+	assert_int_equal(h.len[IDS_BUF_FILE_DATA], 5);
+	assert_memory_equal(h.p[IDS_BUF_FILE_DATA], "MZ", 2);
+	assert_false(ids_http_next(&t, &q, true, win, n, sizeof(s1) - 1, &at, &h, room, &v));
+
+	/* the block in one segment, its gzip body alone in the next */
+	{
+		static const char blk[] = "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\n\r\n";
+		static const char text[] = "MZ this program cannot be run in DOS mode";
+		uint8_t z[256];
+		z_stream zs;
+		uint32_t zl, bl = sizeof(blk) - 1;
+
+		memset(&zs, 0, sizeof(zs));
+		assert_int_equal(deflateInit2(&zs, 9, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY),
+				 Z_OK);
+		zs.next_in = (Bytef *)(uintptr_t)text;
+		zs.avail_in = sizeof(text) - 1;
+		zs.next_out = z;
+		zs.avail_out = sizeof(z);
+		assert_int_equal(deflate(&zs, Z_FINISH), Z_STREAM_END);
+		zl = (uint32_t)(sizeof(z) - zs.avail_out);
+		deflateEnd(&zs);
+		ids_http_trk_reset(&t);
+		memcpy(win, blk, bl);
+		at = 0;
+		assert_true(ids_http_next(&t, &q, true, win, bl, 0, &at, &h, room, &v));
+		assert_true(v.fresh);
+		assert_null(h.p[IDS_BUF_FILE_DATA]);
+		assert_false(ids_http_next(&t, &q, true, win, bl, 0, &at, &h, room, &v));
+		memcpy(win + bl, z, zl);
+		at = bl;
+		assert_true(ids_http_next(&t, &q, true, win, bl + zl, bl, &at, &h, room, &v));
+		assert_false(v.fresh);
+		assert_int_equal(v.body_min, 0);
+		assert_int_equal(h.len[IDS_BUF_FILE_DATA], sizeof(text) - 1);
+		assert_memory_equal(h.p[IDS_BUF_FILE_DATA], text, sizeof(text) - 1);
+	}
+
+	/* a block of 6000 bytes in segments of 1460 (4096 bytes of tail):
+	 * its end comes when its start is gone: lost, then out of step */
+	{
+		static uint8_t big[8192];
+		uint32_t bl = 0, off = 0;
+		bool was_lost = false;
+
+		bl += (uint32_t)sprintf((char *)big, "HTTP/1.1 200 OK\r\nX-Pad: ");
+		memset(big + bl, 'a', 6000);
+		bl += 6000;
+		bl += (uint32_t)sprintf((char *)big + bl, "\r\n\r\nbody");
+		ids_http_trk_reset(&t);
+		while (off < bl) {
+			uint32_t tl = off < IDS_STREAM_TAIL ? off : IDS_STREAM_TAIL;
+			uint32_t k = bl - off < 1460 ? bl - off : 1460;
+
+			memcpy(win, big + off - tl, tl);
+			memcpy(win + tl, big + off, k);
+			at = tl;
+			while (ids_http_next(&t, &q, true, win, tl + k, tl, &at, &h, room, &v)) {
+				assert_true(v.lost);
+				assert_int_equal(v.kind, IDS_HTTP_NONE);
+				was_lost = true;
+			}
+			off += k;
+		}
+		assert_true(was_lost);
+		assert_int_equal(t.state, IDS_HT_LOST);
+		/* the next segment that starts a response is one */
+		memcpy(win, "HTTP/1.1 204 No\r\n\r\n", 19);
+		at = 0;
+		assert_true(ids_http_next(&t, &q, true, win, 19, 0, &at, &h, room, &v));
+		assert_true(v.fresh);
+		assert_int_equal(h.len[IDS_BUF_STAT_CODE], 3);
+	}
+}
+
+/* A segment of anything against a direction in any state: every read in
+ * the window, every write in the scratch (ASan), each call's position
+ * moving on. */
+static void test_hostile(void **state)
+{
+	static uint8_t win[IDS_STREAM_TAIL + IDS_STREAM_SEG_MAX];
+	static const char *const bits[] = {"HTTP/1.1 200 OK\r\n", "GET / HTTP/1.1\r\n",
+					   "Transfer-Encoding: chunked\r\n", "Content-Length: 3\r\n",
+					   "Content-Length: -1\r\n", "\r\n", "\n", "ffffffffffffffffff\r\n",
+					   "0\r\n", "-5\r\n", "HEAD / HTTP/1.1\r\n", "x"};
+	struct ids_http_trk t;
+	struct ids_http_heads q = {0, 0};
+	struct ids_http_view v;
+
+	srandom(7);
+	for (unsigned i = 0; i < 3000; i++) {
+		bool resp = i & 1;
+		uint32_t off = 0;
+
+		ids_http_trk_reset(&t);
+		q.n = (uint8_t)rnd(33);
+		q.bits = (uint32_t)random();
+		slen = 0;
+		for (uint32_t k = 0, n = rnd(60); k < n; k++) {
+			if (rnd(3)) {
+				puts_(bits[rnd(sizeof(bits) / sizeof(bits[0]))]);
+			} else {
+				uint32_t r = rnd(3000);
+
+				for (uint32_t j = 0; j < r; j++)
+					stream[slen++] = (uint8_t)random();
+			}
+		}
+		while (off < slen) {
+			uint32_t tl = off < IDS_STREAM_TAIL ? off : IDS_STREAM_TAIL, at = tl;
+			uint32_t k = 1 + rnd(rnd(2) ? 50 : 5000), views = 0;
+
+			if (k > slen - off)
+				k = slen - off;
+			memcpy(win, stream + off - tl, tl);
+			memcpy(win + tl, stream + off, k);
+			while (ids_http_next(&t, &q, resp, win, tl + k, tl, &at, &h, room, &v)) {
+				assert_true(at <= tl + k);
+				assert_true(++views <= k + 1);
+			}
+			assert_int_equal(at, tl + k);
+			assert_true(q.n <= 32);
+			off += k;
+		}
+	}
+}
+
+static int setup(void **state)
+{
+	room = malloc(sizeof(*room));
+	room2 = malloc(sizeof(*room2));
+	stream = malloc(STREAM_MAX);
+	return room && room2 && stream ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	free(room);
+	free(room2);
+	free(stream);
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_random),
+		cmocka_unit_test(test_split),
+		cmocka_unit_test(test_hostile),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
