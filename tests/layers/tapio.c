@@ -29,9 +29,10 @@
  * size). Then the drop marker's fragment once more with the IPv4 header's
  * reserved bit set: a frame the parser refuses, which must not cross
  * unscanned (the ids counts it invalid and drops it). With "http" too
- * (the ids suite), HTTP_N HTTP requests go to the guest before the UDP
+ * (the ids suite), HTTP_N HTTP segments go to the guest before the UDP
  * frames, each one TCP segment (PSH ACK, no handshake) from 10.0.2.2 port
- * 40000 + k to 10.0.2.15 (http_req[k]: its port and bytes); the guest
+ * 40000 + k (or the flow's) to 10.0.2.15 (http_req[k]: its ports,
+ * sequence number and bytes); the guest
  * skips them. With TAPIO_HTTP_PCAP set, they are also written there as a
  * pcap (the offline mode's input, tests/layers/ids.sh). With "split" too
  * (the ids suite), split_seg's TCP segments of one flow go to the guest,
@@ -114,14 +115,19 @@ static unsigned icmp_reject(const uint8_t *f, ssize_t r)
 static const char *const frag_marker[FRAG_N] = {"RAMPART-IDS-DROP", "RAMPART-IDS-ALERT", ""};
 
 /* "http": the requests, by number (tests/layers/ids/http.rules says which
- * rule each must raise in-line and offline); the last two are one
- * request's two segments (from one port, the second's sequence number
- * after the first's bytes). */
-#define HTTP_N 8
+ * rule each must raise in-line and offline); then one request's two
+ * segments (from one port, the second's sequence number after the
+ * first's bytes), and one whose header block is longer than the layer's
+ * window (4 KiB of tail and a segment): its start, four segments of
+ * HTTP_PAD bytes of padding, its end. */
+#define HTTP_N 14
 #define HTTP_SPLIT_A "GET /split HTTP/1.1\r\nUser-Agent: RAMPART-SPL"
+#define HTTP_LONG_A "GET /long HTTP/1.1\r\nX-Pad: "
+#define HTTP_LONG_L (sizeof(HTTP_LONG_A) - 1)
+#define HTTP_PAD 1400u
 static const struct {
 	unsigned port;
-	const char *req;
+	const char *req; /* NULL: HTTP_PAD bytes of 'A' */
 	unsigned flow; /* its source port: 40000 + flow (0: 40000 + its number) */
 	uint32_t seq;  /* its sequence number (0: 1) */
 } http_req[HTTP_N] = {
@@ -144,6 +150,14 @@ static const struct {
 	 * agent's value, cut over two segments (neither holds either) */
 	{80, HTTP_SPLIT_A, 10, 1},
 	{80, "IT-UA\r\nHost: s.test\r\n\r\n", 10, 1 + sizeof(HTTP_SPLIT_A) - 1},
+	/* the long block: lost in-line (http_lost; its last segment dropped
+	 * under the drop rule on requests), nothing to fire on offline */
+	{80, HTTP_LONG_A, 11, 1},
+	{80, NULL, 11, 1 + HTTP_LONG_L},
+	{80, NULL, 11, 1 + HTTP_LONG_L + HTTP_PAD},
+	{80, NULL, 11, 1 + HTTP_LONG_L + 2 * HTTP_PAD},
+	{80, NULL, 11, 1 + HTTP_LONG_L + 3 * HTTP_PAD},
+	{80, "\r\nHost: l.test\r\n\r\n", 11, 1 + HTTP_LONG_L + 4 * HTTP_PAD},
 };
 
 #define SPORT 4000
@@ -429,8 +443,15 @@ static unsigned tls_frame(uint8_t *frame, unsigned k, const uint8_t dmac[6])
  * says, ack 1). */
 static unsigned http_frame(uint8_t *frame, unsigned k, const uint8_t dmac[6])
 {
-	return tcp_frame(frame, 40000 + (http_req[k].flow ? http_req[k].flow : k), http_req[k].port,
-			 http_req[k].seq ? http_req[k].seq : 1, http_req[k].req, dmac);
+	static uint8_t pad[HTTP_PAD];
+	const unsigned sport = 40000 + (http_req[k].flow ? http_req[k].flow : k);
+	const uint32_t seq = http_req[k].seq ? http_req[k].seq : 1;
+
+	if (!http_req[k].req) {
+		memset(pad, 'A', sizeof(pad));
+		return tcp_frame_n(frame, sport, http_req[k].port, seq, pad, sizeof(pad), dmac);
+	}
+	return tcp_frame(frame, sport, http_req[k].port, seq, http_req[k].req, dmac);
 }
 
 /* The pcap named by the environment's var (TAPIO_HTTP_PCAP: of the "http"
