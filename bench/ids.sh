@@ -4,11 +4,12 @@
 #      (one worker each), all of ET Open 2024, over a generated pcap of
 #      HTTP/1.1 sessions (bench/ids-pcap.py); each engine also runs over a
 #      16-frame pcap, so that the time to load the rules is taken out;
-#  (b) plain hs_scan on the host (build/ids-hsbench) over the database of
-#      an in-line blob made of Snort 3 community's prefilter literals
-#      (bench/ids-fp.py), 1 KiB payloads, TSC cycles per byte: the
-#      reference for the scan in the ids layer (its scan_cycles and
-#      scanned_bytes counters, docs/ids.md);
+#  (b) plain hs_scan on the host (build/ids-hsbench) over the payload
+#      database of an in-line blob (Snort 3 community's prefilter
+#      literals, bench/ids-fp.py; each whole set in-line), 1 KiB payloads
+#      of random bytes, TSC cycles per byte, against the ids layer's scan
+#      of the same rules over the same kind of frames in the same run (its
+#      scan_cycles and scanned_bytes counters, docs/ids.md): the ratio;
 #  (c) rule load per set: rules loaded / enabled (rampart ids check), the
 #      offline engine's load and compile time, in-line blob compile time
 #      and size.
@@ -77,7 +78,8 @@ for l in open(sys.argv[2], errors="replace"):
 done
 echo
 
-# ---- (a) scan speed against Suricata
+# ---- (a) scan speed against Suricata (IDS_BENCH_A=0: left out)
+if [ "${IDS_BENCH_A:-1}" = 1 ]; then
 python3 bench/ids-pcap.py $O/http.pcap "$SESSIONS" 1
 mb=$(echo "scale=1; $(stat -c %s $O/http.pcap) / 1000000" | bc)
 Y=tests/ids/suricata.yaml
@@ -101,14 +103,83 @@ echo "| suricata -r --runmode single | $(secs $O/suri.small.t) | $(secs $O/suri.
 echo
 echo "ratio (Suricata's scan time / ours; above 1: ours faster): $(ratio "$sn" "$on"); whole runs: $(ratio "$(secs $O/suri.big.t)" "$(secs $O/ours.big.t)")"
 echo
+fi
 
-# ---- (b) hs_scan on the host over the in-line database
+# ---- (b) hs_scan on the host, and the same scan in the layer
+# The host: build/ids-hsbench over 4 MiB of random bytes in 1 KiB payloads
+# with a blob's payload database. The layer: the io test guest in UDP mode
+# behind `ids` with the same rules, exchanging frames of 1 KiB of random
+# bytes with build/tapio over a tap (as tests/layers/ids.sh does); its
+# scan_cycles and scanned_bytes counters (the TSC cycles of the whole
+# scan: Hyperscan, the candidates' checks, the header-only index) give
+# cycles per byte. Needs root (a network namespace and a tap) and
+# /dev/kvm; the layer's column says why when it is not measured.
 head -c $((4 << 20)) /dev/urandom >$O/payloads
-build/ids-hsbench $O/snort.fp.blob $O/payloads 1024 4 >$O/host.json
-cpb=$(sed -n 's/.*"cycles_per_byte":\([0-9.]*\).*/\1/p' $O/host.json)
-hz=$(sed -n 's/.*"tsc_hz":\([0-9]*\).*/\1/p' $O/host.json)
-echo "## (b) hs_scan on the host: Snort 3 community's $FP_RULES first prefilter literals, 1 KiB payloads"
+field() { sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p" "$2" | tail -1; }
+SECT=1024 SEND=512 RECVT=512
+LAYER=yes
+if [ "$(id -u)" != 0 ] || [ ! -w /dev/kvm ] || [ ! -x build/tapio ] || [ ! -x build/test/rampart ]; then
+	LAYER="needs root, /dev/kvm, build/tapio and build/test/rampart"
+fi
+NS=rpidsb$$
+TAP=rpidsb0
+if [ "$LAYER" = yes ]; then
+	trap 'ip netns del $NS 2>/dev/null' EXIT
+	if ! ip netns add $NS || ! ip netns exec $NS ip tuntap add dev $TAP mode tap ||
+		! ip netns exec $NS ip link set $TAP up; then
+		LAYER="no network namespace or tap"
+	fi
+	ip netns exec $NS sysctl -qw net.ipv6.conf.all.disable_ipv6=1 2>/dev/null
+fi
+# in_layer RULES NAME: the layer's cycles per byte over RULES, Hyperscan's
+# (hs_cycles) then the whole scan's (scan_cycles), or why not
+in_layer() {
+	[ "$LAYER" = yes ] || { echo "not measured: $LAYER"; return; }
+	head -c $((4 << 20)) /dev/urandom >$O/disk.img
+	head -c $((RECVT * 1024)) /dev/urandom >$O/in.bin
+	rm -f $O/out.bin
+	ip netns exec $NS build/tapio $TAP $SEND $O/out.bin $O/in.bin 300 udp >$O/$2.tapio 2>&1 &
+	tp=$!
+	k=0
+	while ! grep -qs ready $O/$2.tapio && [ $k -lt 100 ]; do sleep 0.1; k=$((k + 1)); done
+	ip netns exec $NS timeout 600 build/test/rampart run --layers ids,io --rules ids="$1" \
+		--layer-args $SECT,$SEND,$((RECVT / 2)),1 --disk $O/disk.img --net tap:$TAP 2>$O/$2.run
+	rc=$?
+	[ $rc = 0 ] || kill $tp 2>/dev/null
+	wait $tp
+	grep '"event":"ids"' $O/$2.run | tail -1 >$O/$2.event
+	c=$(field scan_cycles $O/$2.event)
+	h=$(field hs_cycles $O/$2.event)
+	b=$(field scanned_bytes $O/$2.event)
+	if [ $rc != 0 ] || [ -z "$c" ] || [ -z "$h" ] || [ "${b:-0}" = 0 ]; then
+		echo "failed (exit $rc: $(tail -1 $O/$2.tapio))"
+		return
+	fi
+	echo "$(echo "scale=2; $h / $b" | bc) $(echo "scale=2; $c / $b" | bc)"
+}
+echo "## (b) the scan: hs_scan on the host against the ids layer, 1 KiB payloads of random bytes"
 echo
-echo "| where | cycles/byte | GB/s |"
-echo "|---|---:|---:|"
-echo "| host, hs_scan (Debian libhs, its dispatcher's pick) | $cpb | $(echo "scale=3; $hz / $cpb / 1000000000" | bc) |"
+echo "| rules (payload database) | host hs_scan, cycles/byte | host GB/s | layer hs_scan, cycles/byte | ratio (host / layer hs_scan; goal >= 0.7) | layer, whole scan, cycles/byte | ratio (host / whole scan) |"
+echo "|---|---:|---:|---:|---:|---:|---:|"
+for s in snort.fp snort et; do
+	case $s in
+	snort.fp) what="Snort 3 community's $FP_RULES first prefilter literals" rules=$O/snort.fp.rules ;;
+	snort) what="Snort 3 community, every rule in-line" rules=$O/snort.loaded.rules ;;
+	et) what="ET Open 2024, every rule in-line" rules=$O/et.loaded.rules ;;
+	esac
+	if [ ! -f $O/$s.blob ] || ! build/ids-hsbench $O/$s.blob $O/payloads 1024 4 >$O/$s.host.json; then
+		echo "| $what | not built | - | - | - | - | - |"
+		continue
+	fi
+	cpb=$(sed -n 's/.*"cycles_per_byte":\([0-9.]*\).*/\1/p' $O/$s.host.json)
+	hz=$(sed -n 's/.*"tsc_hz":\([0-9]*\).*/\1/p' $O/$s.host.json)
+	lc=$(in_layer "$rules" $s)
+	set -- $lc
+	if [ $# = 2 ]; then
+		r1=$(echo "$cpb $1" | awk '$2 + 0 > 0 { printf "%.2f", $1 / $2 }')
+		r2=$(echo "$cpb $2" | awk '$2 + 0 > 0 { printf "%.2f", $1 / $2 }')
+		echo "| $what | $cpb | $(echo "scale=3; $hz / $cpb / 1000000000" | bc) | $1 | ${r1:--} | $2 | ${r2:--} |"
+	else
+		echo "| $what | $cpb | $(echo "scale=3; $hz / $cpb / 1000000000" | bc) | $lc | - | - | - |"
+	fi
+done

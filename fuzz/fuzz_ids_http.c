@@ -67,7 +67,7 @@ static void stream(const uint8_t *data, size_t size, bool resp, unsigned cut)
 		memcpy(win, data + off - tl, tl);
 		memcpy(win + tl, data + off, n);
 		while (ids_http_next(&t, &q, resp, win, tl + n, tl, &at, &h, &room, &v)) {
-			if (at < tl || at > tl + n || q.n > 32)
+			if (at < tl || at > tl + n || q.n > IDS_HTTP_HEADS + 1)
 				abort();
 			if (v.lost)
 				continue;

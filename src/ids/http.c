@@ -365,7 +365,7 @@ static uint64_t content_length(const uint8_t *c, uint32_t n)
 
 static uint32_t dechunk(const uint8_t *d, uint32_t n, uint8_t *out);
 
-static enum ids_http_kind parse_req(const uint8_t *d, uint32_t n, struct ids_http *h,
+static enum ids_http_kind parse_req(const uint8_t *d, uint32_t n, bool any, struct ids_http *h,
 				    struct ids_http_scratch *s)
 {
 	uint32_t le = 0, a = 0, tel = 0, cel = 0;
@@ -379,7 +379,7 @@ static enum ids_http_kind parse_req(const uint8_t *d, uint32_t n, struct ids_htt
 	 * behind one CRLF was no request here, and every HTTP rule missed it) */
 	while (n && (*d == '\r' || *d == '\n'))
 		d++, n--;
-	if (!is_request(d, n))
+	if (!any && !is_request(d, n))
 		return IDS_HTTP_NONE;
 	/* the block's end: the first empty line, a LF after a LF with or
 	 * without a CR between (http_data): nginx and Apache end the block at
@@ -643,8 +643,8 @@ static void inflate_body(const uint8_t *b, uint32_t n, struct ids_http *h,
 		set(h, IDS_BUF_FILE_DATA, s->unz, out);
 }
 
-static enum ids_http_kind parse_resp(const uint8_t *d, uint32_t n, bool head, struct ids_http *h,
-				     struct ids_http_scratch *s)
+static enum ids_http_kind parse_resp(const uint8_t *d, uint32_t n, bool head, bool any,
+				     struct ids_http *h, struct ids_http_scratch *s)
 {
 	uint32_t le = 0, a, sp1, tel = 0, cel = 0, code = 0;
 	const uint8_t *te = NULL, *ce = NULL, *sp, *const d0 = d;
@@ -654,7 +654,7 @@ static enum ids_http_kind parse_resp(const uint8_t *d, uint32_t n, bool head, st
 		return IDS_HTTP_NONE;
 	while (n && (*d == '\r' || *d == '\n')) /* between messages (http_data) */
 		d++, n--;
-	if (n < 5 || rt_memcmp(d, "HTTP/", 5))
+	if (!n || (!any && (n < 5 || rt_memcmp(d, "HTTP/", 5))))
 		return IDS_HTTP_NONE;
 	while (le < n && d[le] != '\r' && d[le] != '\n')
 		le++;
@@ -727,30 +727,32 @@ static enum ids_http_kind parse_resp(const uint8_t *d, uint32_t n, bool head, st
 enum ids_http_kind ids_http_parse(const uint8_t *d, uint32_t n, struct ids_http *h,
 				  struct ids_http_scratch *s)
 {
-	return parse_req(d, n, h, s);
+	return parse_req(d, n, false, h, s);
 }
 
 enum ids_http_kind ids_http_parse_resp(const uint8_t *d, uint32_t n, struct ids_http *h,
 				       struct ids_http_scratch *s)
 {
-	return parse_resp(d, n, false, h, s);
+	return parse_resp(d, n, false, false, h, s);
 }
 
-enum ids_http_kind ids_http_parse_msg(const uint8_t *d, uint32_t n, bool resp, bool head,
+enum ids_http_kind ids_http_parse_msg(const uint8_t *d, uint32_t n, bool resp, unsigned how,
 				      struct ids_http *h, struct ids_http_scratch *s)
 {
-	return resp ? parse_resp(d, n, head, h, s) : parse_req(d, n, h, s);
+	return resp ? parse_resp(d, n, how & IDS_HTTP_HEAD, how & IDS_HTTP_ANY, h, s)
+		    : parse_req(d, n, how & IDS_HTTP_ANY, h, s);
 }
 
 /* ---- messages over a stream ---------------------------------------------- */
 
-/* struct ids_http_trk's flags */
+/* struct ids_http_trk's flags (the message's; the direction's is http) */
 enum {
 	HTF_LF = 1,	 /* HDR: the block's last byte is a LF */
 	HTF_LF_CR = 2,	 /* HDR: its last two are LF, CR */
-	HTF_CHECKED = 4, /* HDR: its start is a message's (not a prefix of one) */
+	HTF_CHECKED = 4, /* HDR: its start is a message's, or need not be */
 	HTF_ENC = 8,	 /* the body is gzip or deflate (ids_http.ce) */
 	HTF_LINE = 16,	 /* HDR: a request's line was inspected alone (PARTIAL) */
+	HTF_RESYNC = 32, /* HDR: taken from out of step: its start must look like one */
 };
 
 void ids_http_trk_reset(struct ids_http_trk *t)
@@ -832,30 +834,39 @@ static void msg_end(struct ids_http_trk *t)
 }
 
 /* The header block that ended at w[p) (its start at w[p - t->hlen)):
- * parsed, its framing taken. false: it is no message (v->lost when its
- * start is out of the window or it did not end where the tracker saw). */
+ * parsed, its framing taken. false: it is no message (v->lost when it is
+ * one that cannot be inspected whole). */
 static bool block_done(struct ids_http_trk *t, struct ids_http_heads *q, bool resp,
 		       const uint8_t *w, uint32_t wn, uint32_t p, struct ids_http *h,
 		       struct ids_http_scratch *s, struct ids_http_view *v)
 {
-	bool head = resp && q->n && (q->bits & 1u);
+	unsigned how = t->http && !(t->flags & HTF_RESYNC) ? IDS_HTTP_ANY : 0;
 	enum ids_http_kind k;
 
 	if (t->hlen > p) { /* its start left the window (the tail is full) */
 		v->lost = true;
 		return false;
 	}
-	k = ids_http_parse_msg(w + p - t->hlen, wn - (p - t->hlen), resp, head, h, s);
+	if (resp && q->n > IDS_HTTP_HEADS) { /* which request it answers is not known */
+		v->lost = true;
+		return false;
+	}
+	if (resp && q->n && (q->bits & 1u))
+		how |= IDS_HTTP_HEAD;
+	k = ids_http_parse_msg(w + p - t->hlen, wn - (p - t->hlen), resp, how, h, s);
 	if (k == IDS_HTTP_PARTIAL) /* cut at IDS_HTTP_BLOCK_LIMIT: not all parsed */
 		v->lost = true;
 	if (k != IDS_HTTP_REQUEST && k != IDS_HTTP_RESPONSE)
 		return false;
+	t->http = 1; /* its later blocks are messages, as offline */
 	if (resp && h->code / 100 != 1 && q->n) { /* a final response: its request's */
 		q->bits >>= 1;
 		q->n--;
-	} else if (!resp && q->n < 32) {
+	} else if (!resp && q->n < IDS_HTTP_HEADS) {
 		q->bits |= (uint32_t)h->head << q->n;
 		q->n++;
+	} else if (!resp) {
+		q->n = IDS_HTTP_HEADS + 1; /* past them: the responses are lost */
 	}
 	t->raw = t->body = 0;
 	t->flags = h->ce ? HTF_ENC : 0;
@@ -875,10 +886,17 @@ static bool block_done(struct ids_http_trk *t, struct ids_http_heads *q, bool re
 	return true;
 }
 
+/* The body buffer of the message h holds (its side's). */
+static unsigned body_buf(bool resp)
+{
+	return resp ? IDS_BUF_FILE_DATA : IDS_BUF_REQ_BODY;
+}
+
 bool ids_http_next(struct ids_http_trk *t, struct ids_http_heads *q, bool resp, const uint8_t *w,
 		   uint32_t wn, uint32_t nb, uint32_t *at, struct ids_http *h,
 		   struct ids_http_scratch *s, struct ids_http_view *v)
 {
+	const unsigned b = body_buf(resp);
 	uint32_t p = *at;
 
 	rt_memset(v, 0, sizeof(*v));
@@ -887,6 +905,7 @@ bool ids_http_next(struct ids_http_trk *t, struct ids_http_heads *q, bool resp, 
 			if (p != nb)
 				break; /* out of step to the segment's end */
 			msg_end(t); /* a segment's start may be a message's */
+			t->flags = HTF_RESYNC;
 		}
 		if (t->state == IDS_HT_HDR) {
 			uint32_t took, so;
@@ -898,8 +917,13 @@ bool ids_http_next(struct ids_http_trk *t, struct ids_http_heads *q, bool resp, 
 					p++;
 				if (p == wn)
 					break;
-				t->flags = 0;
+				/* after a message of the direction, in step, a
+				 * block is a message whatever its start (offline) */
+				t->flags = t->http && !(t->flags & HTF_RESYNC) ? HTF_CHECKED
+									       : t->flags & HTF_RESYNC;
 				t->nfired = 0;
+				t->shown = 0;
+				t->msgs++;
 			}
 			took = hdr_feed(t, w + p, wn - p, &end);
 			p += took;
@@ -918,8 +942,9 @@ bool ids_http_next(struct ids_http_trk *t, struct ids_http_heads *q, bool resp, 
 			 * (as the offline engine inspects a message cut short:
 			 * what it has) */
 			if (!end && !resp && !(t->flags & HTF_LINE) && so != UINT32_MAX &&
-			    ids_http_parse_msg(w + so, p - so, false, false, h, s) ==
-				    IDS_HTTP_PARTIAL &&
+			    ids_http_parse_msg(w + so, p - so, false,
+					       t->http && !(t->flags & HTF_RESYNC) ? IDS_HTTP_ANY : 0,
+					       h, s) == IDS_HTTP_PARTIAL &&
 			    h->p[IDS_BUF_REQ_LINE]) {
 				t->flags |= HTF_LINE;
 				v->kind = IDS_HTTP_PARTIAL;
@@ -946,16 +971,17 @@ bool ids_http_next(struct ids_http_trk *t, struct ids_http_heads *q, bool resp, 
 				if (done)
 					msg_end(t);
 			}
+			t->shown = h->p[b] ? h->len[b] : 0;
 			*at = p;
 			return true;
 		}
 		/* a body that goes on from an earlier segment */
 		{
-			const uint32_t from = p, before = t->body, b = resp ? IDS_BUF_FILE_DATA
-									   : IDS_BUF_REQ_BODY;
+			const uint32_t from = p, before = t->body;
 			const uint64_t back = (uint64_t)t->hlen + t->raw; /* to its message's start */
 			const bool whole = back <= p && t->hlen < UINT32_MAX && t->raw < UINT32_MAX;
 			const bool chunks = t->state >= IDS_HT_CHUNK_SIZE;
+			const bool enc = t->flags & HTF_ENC;
 			uint32_t out = 0, took, end, bs;
 			bool done;
 
@@ -967,17 +993,19 @@ bool ids_http_next(struct ids_http_trk *t, struct ids_http_heads *q, bool resp, 
 			end = p;
 			if (done)
 				msg_end(t);
-			if (whole) {
-				/* parsed again from its start: the body before
-				 * the new bytes, then with them */
+			/* an encoded body whose inflated bytes reached the
+			 * room's end shows nothing more: not inflated again */
+			if (whole && !(enc && t->shown >= IDS_HTTP_UNZ_MAX)) {
+				/* parsed again from its start, with the new bytes */
 				const uint32_t so = from - (uint32_t)back;
 				enum ids_http_kind k;
 
-				k = ids_http_parse_msg(w + so, from - so, resp, false, h, s);
-				v->body_min = h->p[b] ? h->len[b] : 0;
-				k = ids_http_parse_msg(w + so, end - so, resp, false, h, s);
+				k = ids_http_parse_msg(w + so, end - so, resp, IDS_HTTP_ANY, h, s);
 				if (k != IDS_HTTP_REQUEST && k != IDS_HTTP_RESPONSE)
 					continue; /* cannot be: it parsed when its block ended */
+				v->body_min = t->shown < (h->p[b] ? h->len[b] : 0) ? t->shown
+										 : h->len[b];
+				t->shown = h->p[b] ? h->len[b] : 0;
 				v->kind = k;
 				*at = p;
 				return true;
@@ -985,7 +1013,7 @@ bool ids_http_next(struct ids_http_trk *t, struct ids_http_heads *q, bool resp, 
 			/* its start is gone: the body alone, as far as the
 			 * offline engine keeps it; an encoded one is not
 			 * inflated past its first window */
-			if ((t->flags & HTF_ENC) || before >= IDS_HTTP_BODY_LIMIT || !out)
+			if (whole || enc || before >= IDS_HTTP_BODY_LIMIT || !out)
 				continue;
 			if (out > IDS_HTTP_BODY_LIMIT - before)
 				out = IDS_HTTP_BODY_LIMIT - before;
@@ -998,6 +1026,7 @@ bool ids_http_next(struct ids_http_trk *t, struct ids_http_heads *q, bool resp, 
 				set(h, b, w + bs, from - bs + out);
 				v->body_min = from - bs;
 			}
+			t->shown = h->len[b];
 			v->kind = resp ? IDS_HTTP_RESPONSE : IDS_HTTP_REQUEST;
 			*at = p;
 			return true;

@@ -125,12 +125,20 @@ enum ids_http_kind ids_http_parse(const uint8_t *d, uint32_t n, struct ids_http 
 enum ids_http_kind ids_http_parse_resp(const uint8_t *d, uint32_t n, struct ids_http *h,
 				       struct ids_http_scratch *s);
 
+/* ids_http_parse_msg's how: a response to a HEAD request (no body,
+ * whatever its headers say); a message whatever its start line (a
+ * flow's later message: the offline engine parses every header block of
+ * a flow it took for HTTP, whatever its method or status line). */
+#define IDS_HTTP_HEAD 1u
+#define IDS_HTTP_ANY 2u
+
 /*
  * The message at d[0 .. n): a response (resp) or a request, as
- * ids_http_parse_resp or ids_http_parse; head: a response to a HEAD
- * request (no body, whatever its headers say).
+ * ids_http_parse_resp or ids_http_parse, with how's IDS_HTTP_* (an ANY
+ * request's method is its line's first field, whatever it is; an ANY
+ * response's fields are its line's, from its first byte).
  */
-enum ids_http_kind ids_http_parse_msg(const uint8_t *d, uint32_t n, bool resp, bool head,
+enum ids_http_kind ids_http_parse_msg(const uint8_t *d, uint32_t n, bool resp, unsigned how,
 				      struct ids_http *h, struct ids_http_scratch *s);
 
 /* ---- messages over a stream ---------------------------------------------- */
@@ -167,6 +175,10 @@ struct ids_http_trk {
 	uint32_t hlen;		/* the message's header block's bytes so far (saturating) */
 	uint32_t raw;		/* its body's bytes so far as they came (saturating) */
 	uint32_t body;		/* its body's bytes so far, dechunked (saturating) */
+	uint32_t shown;		/* its body buffer's bytes in its last view */
+	uint32_t msgs;		/* messages begun (wrapping): with the flow, a message's name */
+	uint8_t http;		/* a message of the direction started like one: its
+				 * later blocks are messages whatever their start line */
 	uint8_t state;		/* enum ids_http_st */
 	uint8_t line;		/* CHUNK_SIZE, TRAILER: the line's bytes (to 64) */
 	uint8_t flags;		/* what ids_http_next keeps between bytes */
@@ -176,8 +188,11 @@ struct ids_http_trk {
 };
 
 /* A flow's requests for HEAD not yet answered, in order (bit i: the i-th
- * outstanding request was HEAD), up to 32: a response to HEAD has no body
- * whatever its headers say. */
+ * outstanding request was HEAD), up to IDS_HTTP_HEADS: a response to HEAD
+ * has no body whatever its headers say. Past them (n > IDS_HTTP_HEADS: a
+ * client that pipelines that many) which response has a body is not
+ * known: every later response is lost (ids_http_view). */
+#define IDS_HTTP_HEADS 32u
 struct ids_http_heads {
 	uint32_t bits;
 	uint8_t n;
@@ -191,10 +206,11 @@ struct ids_http_view {
 	/* its header block ended in the new bytes: all of it is new */
 	bool fresh;
 	/* else only its body is: the body buffer's bytes before this many
-	 * are old (a match must end past them) */
+	 * were in its last view */
 	uint32_t body_min;
-	/* a header block whose start the window no longer holds ended here:
-	 * no buffers (kind NONE), the direction is out of step */
+	/* a message that cannot be inspected whole ended its header block
+	 * here (its start no longer in the window, or its request's HEAD
+	 * not known): no buffers (kind NONE), the direction is out of step */
 	bool lost;
 };
 

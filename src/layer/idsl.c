@@ -56,19 +56,24 @@
  *     ends, from its start in the stream's window (the tail and the
  *     segment's new bytes), with its body's bytes that came; while the
  *     window still holds its start, each later segment of its body parses
- *     it again, and a rule fires only on a match in the body's new bytes;
- *     past that, an identity body's bytes in the window, a chunked one's
- *     new bytes dechunked, are its body buffer alone (to the offline
- *     engine's 100 KiB), an encoded one's are not inflated. A rule fires
- *     once per message (IDS_HTTP_FIRED rules remembered). A request's line
- *     is inspected alone, once, while its block goes on (http_partial); a
- *     block whose start the window no longer holds is counted (http_lost)
- *     and, with a drop rule on that side's buffers, its segment dropped.
- *     Off a stream (a segment the stream could not take, in ids mode; a
- *     flow of unknown side) the segment alone is parsed, as a message's
- *     start. A request rule never fires on a response's buffers nor a
- *     response rule on a request's. Each buffer present is scanned once,
- *     with its own database, and a match reported for a pattern of
+ *     it again (the body from its first byte); past that, an identity
+ *     body's bytes in the window, a chunked one's new bytes dechunked, are
+ *     its body buffer alone (to the offline engine's 100 KiB), an encoded
+ *     one's are not inflated. A rule fires once per message (the
+ *     message's list, kept with its direction's state; the rule's last
+ *     message, never for a drop rule). After a message of the direction,
+ *     a header block is a message whatever its start line, as offline. A
+ *     request's line is inspected alone, once, while its block goes on
+ *     (http_partial); a message that cannot be inspected whole (its
+ *     block's start no longer in the window, its request's HEAD not known)
+ *     is counted (http_lost) and, with a drop rule on that side's buffers,
+ *     its segment dropped. A frame's messages inflate at most
+ *     IDSL_UNZ_FRAME bytes (past it the scan fails). Off a stream (a
+ *     segment the stream could not take, in ids mode; old bytes sent
+ *     again; a flow of unknown side) the segment alone is parsed, as a
+ *     message's start. A request rule never fires on a response's buffers
+ *     nor a response rule on a request's. Each buffer present is scanned
+ *     once, with its own database, and a match reported for a pattern of
  *     another buffer stops the scan (invariant 2).
  *  9. When a rule has payload contents or is an HTTP rule, TCP is
  *     reassembled per flow and direction (src/ids/stream.h, the flow
@@ -158,6 +163,10 @@ _Static_assert(IDS_HTTP_WIN_MAX >= IDS_STREAM_TAIL + IDS_STREAM_SEG_MAX,
  * requests (apt sends up to 10 at once) or a response after interim ones
  * (1xx); past this many the scan fails (invariant 2). */
 #define IDSL_HTTP_MSGS_MAX 64
+/* Bytes inflated for one frame's HTTP messages (each at most
+ * IDS_HTTP_UNZ_MAX): past this the scan fails (invariant 2), so that a
+ * segment of many small gzip bombs costs no more than four. */
+#define IDSL_UNZ_FRAME (4ULL * IDS_HTTP_UNZ_MAX)
 /* Rules reported per frame (the first ones that fired; a drop is decided
  * whatever the count). */
 #define IDSL_FIRED_MAX 8
@@ -227,6 +236,12 @@ static uint64_t *rule_new;
  * its messages are (http.h); per entry, its HEAD requests not answered. */
 static struct ids_http_trk *htrk;
 static struct ids_http_heads *hheads;
+/* Per flow entry, its flow's number (flows counts them): with a
+ * direction's message count, a message's name; per rule, the message it
+ * last fired on (HTTP rules fire once per message). */
+static uint32_t *flow_gen;
+static uint32_t flows;
+static uint64_t *rule_msg;
 static uint64_t now_ns;
 static struct {
 	uint64_t frames, bytes, scanned, scanned_bytes, alerts, drops, invalid, scan_failed,
@@ -234,7 +249,7 @@ static struct {
 	    walk_limited, thr_suppressed, http_requests, http_partial, stream_segs, stream_ooo,
 	    stream_diff, stream_nomem, stream_fin, stream_urg, stream_frag, stream_lost,
 	    stream_csum, pcre_limited, dns_queries, dns_names, tls_hellos, tls_sni,
-	    http_responses, http_encoded, http_lost;
+	    http_responses, http_encoded, http_lost, hs_cycles;
 } st;
 
 /* The TSC (CR4.TSD is clear at CPL 3): what a scan costs, in cycles. */
@@ -283,6 +298,7 @@ void idsl_report(void)
 	line_kv(&l, "stream_csum", st.stream_csum);
 	line_kv(&l, "stream_tails", streams ? spool->used : 0);
 	line_kv(&l, "pcre_limited", st.pcre_limited);
+	line_kv(&l, "hs_cycles", st.hs_cycles);
 	line_send(&l);
 	line_str(&l, "idsmore");
 	line_kv(&l, "http_requests", st.http_requests);
@@ -339,13 +355,11 @@ struct scan {
 	uint32_t min_end;
 	bool ports; /* p's ports are the frame's (TCP, UDP: not a later fragment) */
 	bool http_tc; /* the HTTP buffers are a response's (else a request's, or none) */
-	/* a message's body going on from an earlier segment: an HTTP rule
-	 * fires only on a match in http_body that ends past http_min, and
-	 * not again on a message it fired on (trk) */
-	bool http_cont;
-	uint8_t http_body;
-	uint32_t http_min;
-	struct ids_http_trk *trk; /* the message's direction, over its stream */
+	/* the message's direction over its stream (its rules that fired on
+	 * it, trk->fired) and the message's name (rule_msg): an HTTP rule
+	 * fires once per message */
+	struct ids_http_trk *trk;
+	uint64_t msg;
 	bool l4; /* p's L4 header is the frame's (not a later fragment) */
 	const struct ids_flow *flow; /* NULL: no rule has `flow`, no table */
 	bool drop;
@@ -411,9 +425,8 @@ static int on_match(unsigned id, uint64_t to, void *ctx)
 	 * and 256 of them would carry into the frame number): so a rule
 	 * becomes a candidate at most once, and ncand <= nrules. */
 	ri = pats[id].rule;
-	if ((s->min_end && s->buf == IDS_BUF_PKT && to > s->min_end) ||
-	    (s->http_cont && s->buf == s->http_body && to > s->http_min))
-		rule_new[ri] = frame_no; /* a match in the new bytes (invariants 8, 9) */
+	if (s->min_end && s->buf == IDS_BUF_PKT && to > s->min_end)
+		rule_new[ri] = frame_no; /* a match in the new bytes (invariant 9) */
 	if (pat_frame[id] == frame_no)
 		return 0;
 	pat_frame[id] = frame_no;
@@ -499,24 +512,17 @@ static int walk_confirm(uint32_t ri, struct scan *s)
 	const struct ids_blob_item *it = items + item_first[ri];
 	unsigned n = rules[ri].nitems;
 
-	bool body = false; /* a match in a going body's new bytes */
-
 	st.walk_runs++;
 	/* each buffer's items in turn (grouped by buffer: the check) */
 	for (unsigned g = 0, e; g < n; g = e) {
 		uint8_t b = it[g].buf;
-		uint32_t min = b == IDS_BUF_PKT ? s->min_end : 0;
 		int w = 0;
 
 		for (e = g + 1; e < n && it[e].buf == b; e++)
 			;
-		if (s->http_cont && b == s->http_body) {
-			min = s->http_min;
-			body = true;
-		}
 		if (s->bp[b])
-			w = ids_walk(it + g, e - g, cbytes, s->bp[b], s->bl[b], min, ends + g,
-				     &s->walk_budget, &pc);
+			w = ids_walk(it + g, e - g, cbytes, s->bp[b], s->bl[b],
+				     b == IDS_BUF_PKT ? s->min_end : 0, ends + g, &s->walk_budget, &pc);
 		if (w < 0) {
 			st.walk_limited++;
 			return -1;
@@ -526,13 +532,17 @@ static int walk_confirm(uint32_t ri, struct scan *s)
 			return 0;
 		}
 	}
-	/* on a body going on, an HTTP rule with nothing in it matched nothing new */
-	return !s->http_cont || !(rules[ri].flags & IDS_BLOB_HTTP) || body;
+	return 1;
 }
 
 /* Whether rule ri fired on the message s's HTTP buffers are of (once per
- * message, as the offline engine inspects it); else it does now, noted
- * while there is room. */
+ * message, as the offline engine inspects it: each of its views shows
+ * the rules its body so far, old bytes and new); else it does now, noted.
+ * The message's own list goes with its direction's state, kept only when
+ * the frame crosses; the rule's last message (rule_msg) is noted at once,
+ * so that a rule past the list's room does not fire again on each
+ * segment, and is never taken for a drop rule's (a dropped frame's match
+ * must drop it again when it is sent again). */
 static bool fired_on_msg(const struct scan *s, uint32_t ri)
 {
 	struct ids_http_trk *t = s->trk;
@@ -540,6 +550,9 @@ static bool fired_on_msg(const struct scan *s, uint32_t ri)
 	for (unsigned i = 0; i < t->nfired; i++)
 		if (t->fired[i] == ri)
 			return true;
+	if (rules[ri].action != IDS_BLOB_DROP && rule_msg[ri] == s->msg)
+		return true;
+	rule_msg[ri] = s->msg;
 	if (t->nfired < IDS_HTTP_FIRED)
 		t->fired[t->nfired++] = ri;
 	return false;
@@ -571,11 +584,6 @@ static int confirm(struct scan *s, uint64_t *bits)
 			continue;
 		/* an HTTP rule on the other message's buffers (they share some) */
 		if ((r->flags & IDS_BLOB_HTTP) && !(r->flags & IDS_BLOB_HTTP_TC) != !s->http_tc)
-			continue;
-		/* on a body going on, an HTTP rule needs a match in its new bytes
-		 * (a walked one's walk asks) */
-		if (s->http_cont && (r->flags & IDS_BLOB_HTTP) && !r->nitems &&
-		    rule_new[ri] != frame_no)
 			continue;
 		/* a DNS rule that fired on an earlier name of this datagram */
 		if ((r->flags & IDS_BLOB_DNS) && rule_once[ri] == s->once)
@@ -708,8 +716,11 @@ static int scan_all(struct scan *s)
 	for (unsigned b = 0; !r && !s->failed && b < IDS_BLOB_BUFS; b++) {
 		if (!s->bp[b] || !hdr->dbs[b].size)
 			continue;
+		uint64_t t = tsc_fenced();
+
 		s->buf = (uint8_t)b;
 		r = hsrt_scan(b, s->bp[b], s->bl[b], on_match, s);
+		st.hs_cycles += tsc_fenced() - t; /* Hyperscan's own (bench/ids.sh) */
 	}
 	if (!r && !s->failed && s->ncand)
 		r = confirm(s, s->flow && s->flow->entry != FW_CT_NIL ? fbits[s->flow->entry]
@@ -759,6 +770,8 @@ struct hstream {
 	bool lost; /* a message that could not be inspected whole: dropped in ips mode */
 	const uint8_t *w;
 	uint32_t wn, nb, at;
+	uint64_t gen; /* the flow's (flow_gen) */
+	uint64_t unz; /* inflated bytes of this frame's messages (IDSL_UNZ_FRAME) */
 	struct ids_http_trk tk;
 	struct ids_http_heads hq;
 };
@@ -772,6 +785,10 @@ static bool next_http(struct scan *s, struct hstream *x)
 	struct ids_http_view v;
 
 	for (;;) {
+		if (x->unz > IDSL_UNZ_FRAME) { /* the frame's inflating is spent: fail closed */
+			s->failed = true;
+			return false;
+		}
 		if (!ids_http_next(&x->tk, &x->hq, x->resp, x->w, x->wn, x->nb, &x->at, &http,
 				   http_room, &v))
 			return false;
@@ -787,10 +804,10 @@ static bool next_http(struct scan *s, struct hstream *x)
 	st.http_responses += v.kind == IDS_HTTP_RESPONSE && v.fresh;
 	st.http_partial += v.kind == IDS_HTTP_PARTIAL;
 	st.http_encoded += http.encoded;
+	if (http.encoded && http.p[IDS_BUF_FILE_DATA])
+		x->unz += http.len[IDS_BUF_FILE_DATA];
 	s->http_tc = x->resp;
-	s->http_cont = !v.fresh;
-	s->http_body = x->resp ? IDS_BUF_FILE_DATA : IDS_BUF_REQ_BODY;
-	s->http_min = v.body_min;
+	s->msg = x->gen << 33 | (uint64_t)x->resp << 32 | x->tk.msgs;
 	for (unsigned b = 1; b < IDS_BLOB_BUFS; b++) {
 		s->bp[b] = http.p[b];
 		s->bl[b] = http.len[b];
@@ -847,11 +864,12 @@ static bool idsl_filter(const uint8_t *vhdr, const uint8_t *frame, uint32_t len,
 				ids_stream_reset(spool, fl.entry * 2);
 				ids_stream_reset(spool, fl.entry * 2 + 1);
 			}
-			if (http_rules) { /* and no message begun */
+			if (http_rules) { /* and no message begun, in a flow of its own */
 				ids_http_trk_reset(&htrk[fl.entry * 2]);
 				ids_http_trk_reset(&htrk[fl.entry * 2 + 1]);
 				hheads[fl.entry].bits = 0;
 				hheads[fl.entry].n = 0;
+				flow_gen[fl.entry] = ++flows;
 			}
 		}
 		s.flow = &fl;
@@ -914,6 +932,7 @@ static bool idsl_filter(const uint8_t *vhdr, const uint8_t *frame, uint32_t len,
 			hx.nb = hx.at = sg.min_end;
 			hx.tk = htrk[sg.owner];
 			hx.hq = hheads[fl.entry];
+			hx.gen = flow_gen[fl.entry];
 			s.trk = &hx.tk;
 		}
 	}
@@ -935,7 +954,7 @@ static bool idsl_filter(const uint8_t *vhdr, const uint8_t *frame, uint32_t len,
 	 * client: with the flow table, not from the side that did not open
 	 * the flow (the offline engine parses requests in the opener's
 	 * direction only) */
-	alone = !hx.on && !(sg.on && why == IDS_SEGW_OK); /* OK: old bytes */
+	alone = !hx.on; /* old bytes too: a resent segment's may differ past the tail */
 	if (http_rules && alone && s.ports && p.proto == 6 && n &&
 	    !(s.flow && s.flow->known && s.flow->dir)) {
 		enum ids_http_kind k = ids_http_parse(s.data, n, &http, http_room);
@@ -1104,6 +1123,7 @@ const struct rp_boot_info *idsl_setup(const struct rp_boot_info *info, uint8_t *
 		      "no room for the streams' tails");
 	htrk = carve(&at, 2 * FW_CT_MAX * sizeof(*htrk), mem, "no room for the HTTP streams");
 	hheads = carve(&at, FW_CT_MAX * sizeof(*hheads), mem, "no room for the HTTP streams");
+	flow_gen = carve(&at, FW_CT_MAX * sizeof(*flow_gen), mem, "no room for the HTTP streams");
 	swin = (uint8_t *)spool + sizeof(*spool);
 	*child_base = (uint8_t *)(uintptr_t)align_up(at, BIG_PAGE);
 	return &own;
@@ -1197,6 +1217,12 @@ void idsl_start(bool have_net)
 			idsl_fail("no room for the rule table", NULL);
 		rt_memset(rule_new, 0, (uint64_t)hdr->nrules * sizeof(*rule_new));
 		ids_stream_init(spool, sdirs, 2 * FW_CT_MAX, stream_gone, NULL);
+	}
+	if (http_rules) {
+		rule_msg = malloc((uint64_t)hdr->nrules * sizeof(*rule_msg));
+		if (!rule_msg)
+			idsl_fail("no room for the rule table", NULL);
+		rt_memset(rule_msg, 0xff, (uint64_t)hdr->nrules * sizeof(*rule_msg));
 	}
 	if (dns_rules) {
 		rule_once = malloc((uint64_t)hdr->nrules * sizeof(*rule_once));

@@ -173,7 +173,8 @@ static void gen(bool resp)
  * room2; its body kept. */
 static enum ids_http_kind expect(const struct msg *m, bool resp)
 {
-	return ids_http_parse_msg(stream + m->at, m->len, resp, m->head, &want, room2);
+	return ids_http_parse_msg(stream + m->at, m->len, resp, m->head ? IDS_HTTP_HEAD : 0, &want,
+				  room2);
 }
 
 /* The stream cut into segments (sizes from cut()), each fed with up to
@@ -410,6 +411,138 @@ static void test_split(void **state)
 	}
 }
 
+/* Feeds text as one segment after the stream so far (st[0 .. *sn), with
+ * up to IDS_STREAM_TAIL bytes of it before) to t: the views' kinds and
+ * their buffer b's bytes, "|"-separated, into out. */
+static void seg(struct ids_http_trk *t, struct ids_http_heads *q, bool resp, uint8_t *st,
+		uint32_t *sn, const char *text, uint32_t tn, unsigned b, char *out, size_t outn)
+{
+	static uint8_t win[IDS_STREAM_TAIL + IDS_STREAM_SEG_MAX];
+	uint32_t tl = *sn < IDS_STREAM_TAIL ? *sn : IDS_STREAM_TAIL, at = tl;
+	struct ids_http_view v;
+
+	memcpy(st + *sn, text, tn);
+	memcpy(win, st + *sn - tl, tl + tn);
+	*sn += tn;
+	out[0] = 0;
+	while (ids_http_next(t, q, resp, win, tl + tn, tl, &at, &h, room, &v)) {
+		size_t o = strlen(out);
+
+		snprintf(out + o, outn - o, "%s%s:%.*s|", v.lost ? "lost" : v.fresh ? "new" : "body",
+			 v.kind == IDS_HTTP_PARTIAL ? "(line)" : "", h.p[b] ? (int)h.len[b] : 0,
+			 h.p[b] ? (const char *)h.p[b] : "");
+	}
+	assert_int_equal(at, tl + tn);
+}
+
+#define SEG(t, text, b) seg(&t, &q, resp, st, &sn, text, sizeof(text) - 1, b, out, sizeof(out))
+
+/* A flow's later messages are messages whatever their start line, as the
+ * offline engine frames every block of a flow it took for HTTP: a method
+ * it does not know, in one segment with a request after it, hides
+ * neither; a lowercase or junk-led status line is a response; a message
+ * whose request's HEAD is not known (past IDS_HTTP_HEADS pipelined) is
+ * lost; a flow whose first bytes are no message is not HTTP. */
+static void test_later(void **state)
+{
+	static uint8_t st[1 << 16];
+	struct ids_http_trk t;
+	struct ids_http_heads q = {0, 0};
+	uint32_t sn = 0;
+	char out[512];
+	bool resp = false;
+
+	ids_http_trk_reset(&t);
+	SEG(t, "GET / HTTP/1.1\r\nHost: a\r\n\r\n", IDS_BUF_URI);
+	assert_string_equal(out, "new:/|");
+	SEG(t, "MKCOL /x HTTP/1.1\r\nHost: a\r\n\r\nGET /evil HTTP/1.1\r\nHost: a\r\n\r\n",
+	    IDS_BUF_URI);
+	assert_string_equal(out, "new:/x|new:/evil|");
+	SEG(t, "FOO /y HTTP/1.1\r\nHost: a\r\n", IDS_BUF_METHOD);
+	assert_string_equal(out, "new(line):FOO|");
+
+	/* responses: a lowercase status line, one junk byte before one */
+	ids_http_trk_reset(&t);
+	resp = true;
+	sn = 0;
+	q.n = 0;
+	SEG(t, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", IDS_BUF_FILE_DATA);
+	assert_string_equal(out, "new:ok|");
+	SEG(t, "http/1.1 200 OK\r\nContent-Length: 4\r\n\r\nEVIL", IDS_BUF_FILE_DATA);
+	assert_string_equal(out, "new:EVIL|");
+	SEG(t, "xHTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nEVIL2", IDS_BUF_FILE_DATA);
+	assert_string_equal(out, "new:EVIL2|");
+
+	/* a flow whose first bytes are no message: not HTTP, then one that
+	 * starts a segment like a message is taken */
+	ids_http_trk_reset(&t);
+	resp = false;
+	sn = 0;
+	SEG(t, "MKCOL /x HTTP/1.1\r\n\r\nGET /a HTTP/1.1\r\n\r\n", IDS_BUF_URI);
+	assert_string_equal(out, "");
+	SEG(t, "GET /b HTTP/1.1\r\n\r\n", IDS_BUF_URI);
+	assert_string_equal(out, "new:/b|");
+
+	/* 33 pipelined requests: the responses after them are lost */
+	ids_http_trk_reset(&t);
+	sn = 0;
+	q.n = 0;
+	q.bits = 0;
+	for (unsigned i = 0; i < IDS_HTTP_HEADS + 1; i++)
+		SEG(t, "HEAD / HTTP/1.1\r\n\r\n", IDS_BUF_URI);
+	assert_int_equal(q.n, IDS_HTTP_HEADS + 1);
+	ids_http_trk_reset(&t);
+	resp = true;
+	sn = 0;
+	SEG(t, "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n", IDS_BUF_FILE_DATA);
+	assert_string_equal(out, "lost:|");
+	assert_int_equal(t.state, IDS_HT_LOST);
+}
+
+/* A gzip body that inflates past the room, then its bytes one a segment:
+ * inflated again while it shows more, then no more views (no inflate). */
+static void test_bomb(void **state)
+{
+	static uint8_t st[1 << 20], zb[1 << 16];
+	static uint8_t zeros[1 << 20];
+	static uint8_t win[IDS_STREAM_TAIL + IDS_STREAM_SEG_MAX];
+	struct ids_http_trk t;
+	struct ids_http_heads q = {0, 0};
+	struct ids_http_view v;
+	z_stream z;
+	uint32_t sn = 0, zl, views = 0;
+	int n;
+
+	memset(&z, 0, sizeof(z));
+	assert_int_equal(deflateInit2(&z, 9, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
+	z.next_in = zeros;
+	z.avail_in = sizeof(zeros);
+	z.next_out = zb;
+	z.avail_out = sizeof(zb);
+	assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
+	zl = (uint32_t)(sizeof(zb) - z.avail_out);
+	deflateEnd(&z);
+	n = sprintf((char *)st, "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\n"
+				"Content-Length: %u\r\n\r\n", zl);
+	memcpy(st + n, zb, zl);
+	ids_http_trk_reset(&t);
+	/* the block and the body's first half, then a byte a segment */
+	for (uint32_t off = 0, k = (uint32_t)n + zl / 2; off < (uint32_t)n + zl; off += k, k = 1) {
+		uint32_t tl = off < IDS_STREAM_TAIL ? off : IDS_STREAM_TAIL, at = tl;
+
+		memcpy(win, st + off - tl, tl + k);
+		while (ids_http_next(&t, &q, true, win, tl + k, tl, &at, &h, room, &v)) {
+			assert_true(h.len[IDS_BUF_FILE_DATA] <= IDS_HTTP_UNZ_MAX);
+			views++;
+		}
+	}
+	(void)sn;
+	/* the first view and a few more until the room is full, not one a byte */
+	assert_true(views >= 1);
+	assert_true(views < zl / 4);
+	assert_int_equal(t.state, IDS_HT_HDR);
+}
+
 /* A segment of anything against a direction in any state: every read in
  * the window, every write in the scratch (ASan), each call's position
  * moving on. */
@@ -456,7 +589,7 @@ static void test_hostile(void **state)
 				assert_true(++views <= k + 1);
 			}
 			assert_int_equal(at, tl + k);
-			assert_true(q.n <= 32);
+			assert_true(q.n <= IDS_HTTP_HEADS + 1);
 			off += k;
 		}
 	}
@@ -483,6 +616,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_random),
 		cmocka_unit_test(test_split),
+		cmocka_unit_test(test_later),
+		cmocka_unit_test(test_bomb),
 		cmocka_unit_test(test_hostile),
 	};
 
