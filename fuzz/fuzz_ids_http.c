@@ -53,7 +53,7 @@ static void stream(const uint8_t *data, size_t size, bool resp, unsigned cut)
 	static uint8_t win[IDS_STREAM_TAIL + IDS_STREAM_SEG_MAX];
 	const uint32_t span = cut & 1 ? 9 : cut & 2 ? 1500 : IDS_STREAM_SEG_MAX;
 	struct ids_http_trk t;
-	struct ids_http_heads q = {(uint32_t)cut * 0x9e3779b9u, (uint8_t)(cut % 33)};
+	struct ids_http_heads q = {.bits = (uint32_t)cut * 0x9e3779b9u, .n = (uint8_t)(cut % 33)};
 	struct ids_http_view v;
 	struct ids_http h;
 

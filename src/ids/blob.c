@@ -351,7 +351,10 @@ int ids_blob_check(const void *blob, uint64_t size, const char **why)
 		    (uint64_t)r[i].sport + r[i].nsport > h->nports ||
 		    (uint64_t)r[i].dport + r[i].ndport > h->nports ||
 		    (r[i].flow & ~IDS_BLOB_FLOW_ALL) ||
-		    (r[i].flags & ~(IDS_BLOB_NOALERT | IDS_BLOB_APP | IDS_BLOB_HTTP_TC)) ||
+		    (r[i].flags & ~(IDS_BLOB_NOALERT | IDS_BLOB_APP | IDS_BLOB_HTTP_TC |
+				    IDS_BLOB_ON_HTTP)) ||
+		    ((r[i].flags & IDS_BLOB_ON_HTTP) &&
+		     ((r[i].flags & IDS_BLOB_APP) || r[i].proto != IDS_BLOB_TCP || !r[i].ncontents)) ||
 		    ((r[i].flags & IDS_BLOB_HTTP_TC) && !(r[i].flags & IDS_BLOB_HTTP)) ||
 		    ((r[i].flags & (IDS_BLOB_HTTP | IDS_BLOB_TLS)) && r[i].proto != IDS_BLOB_TCP) ||
 		    ((r[i].flags & IDS_BLOB_DNS) && r[i].proto != IDS_BLOB_UDP) ||

@@ -224,7 +224,12 @@ enum ids_blob_rule_flag {
 	IDS_BLOB_NOALERT = 1, IDS_BLOB_HTTP = 2, IDS_BLOB_DNS = 4, IDS_BLOB_TLS = 8,
 	/* with HTTP: the rule is on a response's buffers (ids_blob_resp_buf),
 	 * from the server of a flow the layer saw opened */
-	IDS_BLOB_HTTP_TC = 16
+	IDS_BLOB_HTTP_TC = 16,
+	/* a payload rule (no app-layer buffer) of `alert http`: it fires only
+	 * on a TCP flow taken for HTTP (its first data a request from the
+	 * client, or a response from the server, as the offline engine takes
+	 * it), on the segments after the one that took it */
+	IDS_BLOB_ON_HTTP = 32
 };
 /* The flags that make a rule an app-layer rule (no payload buffer). */
 #define IDS_BLOB_APP (IDS_BLOB_HTTP | IDS_BLOB_DNS | IDS_BLOB_TLS)

@@ -407,6 +407,7 @@ static enum ids_http_kind parse_req(const uint8_t *d, uint32_t n, bool any, stru
 		set(h, IDS_BUF_HOST, s->host, k);
 	}
 	h->head = n >= 5 && !rt_memcmp(d, "HEAD ", 5); /* the offline engine's is_head */
+	h->connect = n >= 8 && !rt_memcmp(d, "CONNECT ", 8);
 	/* the body bytes given, up to Content-Length (digits only;
 	 * one past 32 bits taken as the segment's rest) */
 	if (te && chunked(te, tel)) { /* the offline engine dechunks it */
@@ -743,6 +744,15 @@ enum ids_http_kind ids_http_parse_msg(const uint8_t *d, uint32_t n, bool resp, u
 		    : parse_req(d, n, how & IDS_HTTP_ANY, h, s);
 }
 
+bool ids_http_starts(const uint8_t *d, uint32_t n, bool resp)
+{
+	if (resp) /* the offline engine's: the data's first bytes, no CR or LF skipped */
+		return n >= 5 && !rt_memcmp(d, "HTTP/", 5);
+	while (n && (*d == '\r' || *d == '\n'))
+		d++, n--;
+	return is_request(d, n);
+}
+
 /* ---- messages over a stream ---------------------------------------------- */
 
 /* struct ids_http_trk's flags (the message's; the direction's is http) */
@@ -761,20 +771,67 @@ void ids_http_trk_reset(struct ids_http_trk *t)
 	t->state = IDS_HT_HDR;
 }
 
+/* RFC 9110's tchar: a method token's bytes. */
+static bool tchar(uint8_t c)
+{
+	return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') ||
+	       (c && find((const uint8_t *)"!#$%&'*+-.^_`|~", c, 15));
+}
+
+/* Whether d[0 .. n) starts a request line of RFC 9112's form, whatever
+ * its method (a token, a space, a target, a space, "HTTP/", letters
+ * folded): 2 yes, 1 too few bytes to say, 0 no. */
+static int req_line(const uint8_t *d, uint32_t n)
+{
+	uint32_t i = 0, t;
+
+	while (i < n && tchar(d[i]))
+		i++;
+	if (i == n)
+		return 1;
+	if (!i || d[i++] != ' ')
+		return 0;
+	for (t = i; i < n && d[i] > ' ' && d[i] != 0x7f; i++)
+		;
+	if (i == n)
+		return 1;
+	if (i == t || d[i++] != ' ')
+		return 0;
+	for (t = 0; t < 5 && i + t < n; t++)
+		if (lower(d[i + t]) != (uint8_t)"http/"[t])
+			return 0;
+	return t == 5 ? 2 : 1;
+}
+
 /* Whether d[0 .. n) starts a message of its side: 2 yes, 1 a prefix of a
- * start (too few bytes to say), 0 no. */
+ * start (too few bytes to say), 0 no. A request: a method the offline
+ * engine knows and a space, or any request line (req_line); a response:
+ * "HTTP/", letters folded. */
 static int starts_msg(const uint8_t *d, uint32_t n, bool resp)
 {
 	static const char *const m[] = {"GET ",	    "POST ",	"HEAD ",    "PUT ",   "DELETE ",
 					"OPTIONS ", "CONNECT ", "PATCH ", "TRACE ", "PROPFIND "};
 	int best = 0;
 
-	for (unsigned i = 0; i < (resp ? 1u : sizeof(m) / sizeof(m[0])); i++) {
-		const char *w = resp ? "HTTP/" : m[i];
+	if (resp) {
+		uint32_t k = n < 5 ? n : 5;
+
+		for (uint32_t i = 0; i < k; i++)
+			if (lower(d[i]) != (uint8_t)"http/"[i])
+				return 0;
+		return k == 5 ? 2 : 1;
+	}
+	for (unsigned i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
+		const char *w = m[i];
 		uint32_t l = (uint32_t)rt_strlen(w), k = n < l ? n : l;
 
 		if (!rt_memcmp(d, w, k))
 			best = k == l ? 2 : best > 1 ? best : 1;
+	}
+	if (best < 2) {
+		int r = req_line(d, n);
+
+		best = r > best ? r : best;
 	}
 	return best;
 }
@@ -834,20 +891,23 @@ static void msg_end(struct ids_http_trk *t)
 }
 
 /* The header block that ended at w[p) (its start at w[p - t->hlen)):
- * parsed, its framing taken. false: it is no message (v->lost when it is
- * one that cannot be inspected whole). */
+ * parsed (its start was taken for a message's: whatever its line), its
+ * framing taken, the flow's outstanding requests moved. false: it is no
+ * message (v->lost when it is one that cannot be inspected whole). */
 static bool block_done(struct ids_http_trk *t, struct ids_http_heads *q, bool resp,
 		       const uint8_t *w, uint32_t wn, uint32_t p, struct ids_http *h,
 		       struct ids_http_scratch *s, struct ids_http_view *v)
 {
-	unsigned how = t->http && !(t->flags & HTF_RESYNC) ? IDS_HTTP_ANY : 0;
+	unsigned how = IDS_HTTP_ANY;
+	bool conn = false, tunnel = false;
 	enum ids_http_kind k;
 
 	if (t->hlen > p) { /* its start left the window (the tail is full) */
 		v->lost = true;
 		return false;
 	}
-	if (resp && q->n > IDS_HTTP_HEADS) { /* which request it answers is not known */
+	if (resp && !q->n && q->over) { /* which request it answers is not known */
+		q->over--;
 		v->lost = true;
 		return false;
 	}
@@ -858,22 +918,36 @@ static bool block_done(struct ids_http_trk *t, struct ids_http_heads *q, bool re
 		v->lost = true;
 	if (k != IDS_HTTP_REQUEST && k != IDS_HTTP_RESPONSE)
 		return false;
-	t->http = 1; /* its later blocks are messages, as offline */
+	t->http = 1;
 	if (resp && h->code / 100 != 1 && q->n) { /* a final response: its request's */
+		conn = q->conn & 1u;
 		q->bits >>= 1;
+		q->conn >>= 1;
 		q->n--;
-	} else if (!resp && q->n < IDS_HTTP_HEADS) {
+	} else if (resp && h->code / 100 != 1 && q->over) {
+		q->over--;
+	} else if (!resp && q->n < IDS_HTTP_HEADS && !q->over) {
 		q->bits |= (uint32_t)h->head << q->n;
+		q->conn |= (uint32_t)h->connect << q->n;
 		q->n++;
-	} else if (!resp) {
-		q->n = IDS_HTTP_HEADS + 1; /* past them: the responses are lost */
+	} else if (!resp && q->over < UINT16_MAX) {
+		q->over++; /* past them: its response is lost */
+	}
+	/* a protocol switched (101), a CONNECT's tunnel open (2xx): what
+	 * follows, both ways, is not HTTP; none of it is this one's body */
+	tunnel = resp && (h->code == 101 || (conn && h->code / 100 == 2));
+	if (tunnel) {
+		q->tunnel = 1;
+		h->p[IDS_BUF_FILE_DATA] = NULL;
+		h->len[IDS_BUF_FILE_DATA] = 0;
 	}
 	t->raw = t->body = 0;
 	t->flags = h->ce ? HTF_ENC : 0;
 	t->remain = h->clen;
 	t->line = 0;
 	t->cz = CZ_BLANKS;
-	t->state = h->framing == IDS_HF_CL	    ? IDS_HT_BODY_CL
+	t->state = tunnel			    ? IDS_HT_TUNNEL
+		   : h->framing == IDS_HF_CL	    ? IDS_HT_BODY_CL
 		   : h->framing == IDS_HF_CHUNKED ? IDS_HT_CHUNK_SIZE
 		   : h->framing == IDS_HF_CLOSE   ? IDS_HT_BODY_CLOSE
 						  : IDS_HT_HDR;
@@ -900,7 +974,9 @@ bool ids_http_next(struct ids_http_trk *t, struct ids_http_heads *q, bool resp, 
 	uint32_t p = *at;
 
 	rt_memset(v, 0, sizeof(*v));
-	while (p < wn) {
+	if (q->tunnel)
+		t->state = IDS_HT_TUNNEL;
+	while (p < wn && t->state != IDS_HT_TUNNEL) {
 		if (t->state == IDS_HT_LOST) {
 			if (p != nb)
 				break; /* out of step to the segment's end */
@@ -923,6 +999,7 @@ bool ids_http_next(struct ids_http_trk *t, struct ids_http_heads *q, bool resp, 
 									       : t->flags & HTF_RESYNC;
 				t->nfired = 0;
 				t->shown = 0;
+				t->unz = 0;
 				t->msgs++;
 			}
 			took = hdr_feed(t, w + p, wn - p, &end);
@@ -942,9 +1019,8 @@ bool ids_http_next(struct ids_http_trk *t, struct ids_http_heads *q, bool resp, 
 			 * (as the offline engine inspects a message cut short:
 			 * what it has) */
 			if (!end && !resp && !(t->flags & HTF_LINE) && so != UINT32_MAX &&
-			    ids_http_parse_msg(w + so, p - so, false,
-					       t->http && !(t->flags & HTF_RESYNC) ? IDS_HTTP_ANY : 0,
-					       h, s) == IDS_HTTP_PARTIAL &&
+			    ids_http_parse_msg(w + so, p - so, false, IDS_HTTP_ANY, h, s) ==
+				    IDS_HTTP_PARTIAL &&
 			    h->p[IDS_BUF_REQ_LINE]) {
 				t->flags |= HTF_LINE;
 				v->kind = IDS_HTTP_PARTIAL;
@@ -972,6 +1048,7 @@ bool ids_http_next(struct ids_http_trk *t, struct ids_http_heads *q, bool resp, 
 					msg_end(t);
 			}
 			t->shown = h->p[b] ? h->len[b] : 0;
+			t->unz = h->encoded ? t->shown : 0;
 			*at = p;
 			return true;
 		}
@@ -994,8 +1071,11 @@ bool ids_http_next(struct ids_http_trk *t, struct ids_http_heads *q, bool resp, 
 			if (done)
 				msg_end(t);
 			/* an encoded body whose inflated bytes reached the
-			 * room's end shows nothing more: not inflated again */
-			if (whole && !(enc && t->shown >= IDS_HTTP_UNZ_MAX)) {
+			 * room's end shows nothing more, and one inflated
+			 * IDS_HTTP_UNZ_MSG bytes for its views is not inflated
+			 * again */
+			if (whole &&
+			    !(enc && (t->shown >= IDS_HTTP_UNZ_MAX || t->unz >= IDS_HTTP_UNZ_MSG))) {
 				/* parsed again from its start, with the new bytes */
 				const uint32_t so = from - (uint32_t)back;
 				enum ids_http_kind k;
@@ -1006,6 +1086,8 @@ bool ids_http_next(struct ids_http_trk *t, struct ids_http_heads *q, bool resp, 
 				v->body_min = t->shown < (h->p[b] ? h->len[b] : 0) ? t->shown
 										 : h->len[b];
 				t->shown = h->p[b] ? h->len[b] : 0;
+				if (h->encoded)
+					t->unz = sat_add(t->unz, t->shown);
 				v->kind = k;
 				*at = p;
 				return true;

@@ -83,6 +83,7 @@ struct ids_http {
 	uint8_t framing;
 	bool ce;         /* a response whose Content-Encoding says gzip or deflate */
 	bool head;       /* a request whose method is HEAD */
+	bool connect;    /* a request whose method is CONNECT */
 	uint32_t code;   /* a response's status code, as the offline engine reads it */
 	uint64_t clen;
 };
@@ -141,6 +142,12 @@ enum ids_http_kind ids_http_parse_resp(const uint8_t *d, uint32_t n, struct ids_
 enum ids_http_kind ids_http_parse_msg(const uint8_t *d, uint32_t n, bool resp, unsigned how,
 				      struct ids_http *h, struct ids_http_scratch *s);
 
+/* Whether d[0 .. n), after any CR and LF bytes, starts a request (a
+ * method the offline engine knows, and a space: its is_http_req) or,
+ * resp, a response ("HTTP/"), as the offline engine takes a flow for HTTP
+ * by its first data. */
+bool ids_http_starts(const uint8_t *d, uint32_t n, bool resp);
+
 /* ---- messages over a stream ---------------------------------------------- */
 
 /* Where one direction of a flow is in its HTTP messages (struct
@@ -154,6 +161,7 @@ enum ids_http_st {
 	IDS_HT_CHUNK_CRLF, /* the bytes after a chunk's, to a LF */
 	IDS_HT_TRAILER,	   /* the trailer's lines, to an empty one */
 	IDS_HT_LOST,	   /* out of step: a message is looked for where a segment starts */
+	IDS_HT_TUNNEL,	   /* past a 101 or a CONNECT's 2xx: not HTTP any more */
 };
 
 /* The offline engine's bounds on a message over a stream (its
@@ -176,6 +184,7 @@ struct ids_http_trk {
 	uint32_t raw;		/* its body's bytes so far as they came (saturating) */
 	uint32_t body;		/* its body's bytes so far, dechunked (saturating) */
 	uint32_t shown;		/* its body buffer's bytes in its last view */
+	uint32_t unz;		/* bytes inflated for its views (saturating) */
 	uint32_t msgs;		/* messages begun (wrapping): with the flow, a message's name */
 	uint8_t http;		/* a message of the direction started like one: its
 				 * later blocks are messages whatever their start line */
@@ -187,16 +196,25 @@ struct ids_http_trk {
 	uint32_t fired[IDS_HTTP_FIRED]; /* rules (the caller's numbers) fired on the message */
 };
 
-/* A flow's requests for HEAD not yet answered, in order (bit i: the i-th
- * outstanding request was HEAD), up to IDS_HTTP_HEADS: a response to HEAD
- * has no body whatever its headers say. Past them (n > IDS_HTTP_HEADS: a
- * client that pipelines that many) which response has a body is not
- * known: every later response is lost (ids_http_view). */
+/* A flow's requests not yet answered, in order (bit i of bits: the i-th
+ * outstanding request was HEAD, of conn: CONNECT), up to IDS_HTTP_HEADS:
+ * a response to HEAD has no body whatever its headers say, a 2xx to
+ * CONNECT (or a 101) makes the flow a tunnel. Past them (a client that
+ * pipelines that many) which response has a body is not known: the
+ * responses to the requests past them (over) are lost (ids_http_view). */
 #define IDS_HTTP_HEADS 32u
 struct ids_http_heads {
-	uint32_t bits;
+	uint32_t bits, conn;
+	uint16_t over;	/* requests past the 32 known, not yet answered */
 	uint8_t n;
+	uint8_t tunnel;	/* both directions are a tunnel (IDS_HT_TUNNEL) */
 };
+
+/* Bytes one message's views may inflate together (a body re-parsed from
+ * its start while the window holds it inflates again each time): past
+ * this, its body is not inflated again (its later bytes are not
+ * inspected, as a body past its first window). */
+#define IDS_HTTP_UNZ_MSG (2u * IDS_HTTP_UNZ_MAX)
 
 /* What ids_http_next found. */
 struct ids_http_view {

@@ -167,6 +167,9 @@ _Static_assert(IDS_HTTP_WIN_MAX >= IDS_STREAM_TAIL + IDS_STREAM_SEG_MAX,
  * IDS_HTTP_UNZ_MAX): past this the scan fails (invariant 2), so that a
  * segment of many small gzip bombs costs no more than four. */
 #define IDSL_UNZ_FRAME (4ULL * IDS_HTTP_UNZ_MAX)
+/* HTTP rules a frame notes as fired on their message (struct scan's
+ * pend): past them, a rule may fire again on a later segment of it. */
+#define IDSL_PEND_MAX 64
 /* Rules reported per frame (the first ones that fired; a drop is decided
  * whatever the count). */
 #define IDSL_FIRED_MAX 8
@@ -217,6 +220,13 @@ static struct ids_dns *dnsq; /* in our own memory, past the protocols */
 static uint64_t *rule_once;
 enum app { APP_UNSEEN, APP_TLS, APP_OTHER };
 static uint8_t *flow_app;
+/* `alert http` rules with payload contents only (IDS_BLOB_ON_HTTP):
+ * whether the blob has one; per flow entry, what the offline engine's
+ * app_data makes of the flow (enum happ, and which sides sent data),
+ * moved by the first new bytes of each side that cross. */
+static bool on_http_rules;
+enum happ { HAPP_NONE, HAPP_HTTP, HAPP_TLS, HAPP_OTHER, HAPP_MASK = 3, HAPP_TRIED = 4 };
+static uint8_t *flow_http;
 /* The flow table (src/ids/flow.h: the firewall's conntrack), in our own
  * memory past the arena; used only when a rule of the blob has `flow` or
  * flowbits. */
@@ -236,12 +246,14 @@ static uint64_t *rule_new;
  * its messages are (http.h); per entry, its HEAD requests not answered. */
 static struct ids_http_trk *htrk;
 static struct ids_http_heads *hheads;
-/* Per flow entry, its flow's number (flows counts them): with a
- * direction's message count, a message's name; per rule, the message it
- * last fired on (HTTP rules fire once per message). */
-static uint32_t *flow_gen;
-static uint32_t flows;
-static uint64_t *rule_msg;
+/* Per flow entry, its flow's number (flows counts them): with the
+ * direction and its message count, a message's name; per rule, the
+ * message it last fired on (HTTP rules fire once per message), noted when
+ * the frame crosses. */
+static uint64_t *flow_gen;
+static uint64_t flows;
+static uint64_t *rule_msg_flow; /* flow number * 2 + direction */
+static uint32_t *rule_msg_n;    /* the direction's message count */
 static uint64_t now_ns;
 static struct {
 	uint64_t frames, bytes, scanned, scanned_bytes, alerts, drops, invalid, scan_failed,
@@ -355,11 +367,18 @@ struct scan {
 	uint32_t min_end;
 	bool ports; /* p's ports are the frame's (TCP, UDP: not a later fragment) */
 	bool http_tc; /* the HTTP buffers are a response's (else a request's, or none) */
+	bool on_http; /* the flow was taken for HTTP before this frame (IDS_BLOB_ON_HTTP) */
 	/* the message's direction over its stream (its rules that fired on
 	 * it, trk->fired) and the message's name (rule_msg): an HTTP rule
 	 * fires once per message */
 	struct ids_http_trk *trk;
-	uint64_t msg;
+	uint64_t msg_flow;
+	uint32_t msg_n;
+	/* the HTTP rules that fired on their message in this frame, noted in
+	 * rule_msg when it crosses (a failed or dropped frame notes none: sent
+	 * again, its rules fire again) */
+	uint32_t npend;
+	uint32_t pend[IDSL_PEND_MAX], pend_n[IDSL_PEND_MAX]; /* rule, its message's count */
 	bool l4; /* p's L4 header is the frame's (not a later fragment) */
 	const struct ids_flow *flow; /* NULL: no rule has `flow`, no table */
 	bool drop;
@@ -543,16 +562,20 @@ static int walk_confirm(uint32_t ri, struct scan *s)
  * so that a rule past the list's room does not fire again on each
  * segment, and is never taken for a drop rule's (a dropped frame's match
  * must drop it again when it is sent again). */
-static bool fired_on_msg(const struct scan *s, uint32_t ri)
+static bool fired_on_msg(struct scan *s, uint32_t ri)
 {
 	struct ids_http_trk *t = s->trk;
 
 	for (unsigned i = 0; i < t->nfired; i++)
 		if (t->fired[i] == ri)
 			return true;
-	if (rules[ri].action != IDS_BLOB_DROP && rule_msg[ri] == s->msg)
+	if (rules[ri].action != IDS_BLOB_DROP && rule_msg_flow[ri] == s->msg_flow &&
+	    rule_msg_n[ri] == s->msg_n)
 		return true;
-	rule_msg[ri] = s->msg;
+	if (rules[ri].action != IDS_BLOB_DROP && s->npend < IDSL_PEND_MAX) {
+		s->pend[s->npend] = ri;
+		s->pend_n[s->npend++] = s->msg_n;
+	}
 	if (t->nfired < IDS_HTTP_FIRED)
 		t->fired[t->nfired++] = ri;
 	return false;
@@ -584,6 +607,9 @@ static int confirm(struct scan *s, uint64_t *bits)
 			continue;
 		/* an HTTP rule on the other message's buffers (they share some) */
 		if ((r->flags & IDS_BLOB_HTTP) && !(r->flags & IDS_BLOB_HTTP_TC) != !s->http_tc)
+			continue;
+		/* alert http, payload contents: a flow taken for HTTP */
+		if ((r->flags & IDS_BLOB_ON_HTTP) && !s->on_http)
 			continue;
 		/* a DNS rule that fired on an earlier name of this datagram */
 		if ((r->flags & IDS_BLOB_DNS) && rule_once[ri] == s->once)
@@ -762,6 +788,29 @@ static void take_response(struct scan *s, const uint8_t *d, uint32_t n)
 	}
 }
 
+/* What flow state f (flow_http's) becomes with its side dir's new bytes
+ * d[0 .. n), as the offline engine's app_data: the first side to send
+ * decides (the client's request, or a response, HTTP; a TLS record TLS;
+ * the client's anything else OTHER), and an OTHER flow whose server's
+ * first data is a response is HTTP. */
+static uint8_t happ_step(uint8_t f, bool dir, const uint8_t *d, uint32_t n)
+{
+	uint8_t app = f & HAPP_MASK;
+	const uint8_t mine = (uint8_t)(HAPP_TRIED << dir), other = (uint8_t)(HAPP_TRIED << !dir);
+
+	if (app == HAPP_OTHER && dir && !(f & mine) && ids_http_starts(d, n, true))
+		app = HAPP_HTTP; /* a request that did not parse, answered by an HTTP server */
+	if (app == HAPP_NONE && !(f & other)) {
+		if (ids_http_starts(d, n, dir))
+			app = HAPP_HTTP;
+		else if (n >= 6 && d[0] == 0x16 && d[1] == 3)
+			app = HAPP_TLS;
+		else if (!dir)
+			app = HAPP_OTHER;
+	}
+	return (uint8_t)((f & ~HAPP_MASK) | mine | app);
+}
+
 /* One segment's new bytes of an HTTP direction's stream (invariant 8):
  * its window, where ids_http_next is in it, and the direction's state as
  * the segment leaves it (kept when the frame crosses). */
@@ -770,7 +819,7 @@ struct hstream {
 	bool lost; /* a message that could not be inspected whole: dropped in ips mode */
 	const uint8_t *w;
 	uint32_t wn, nb, at;
-	uint64_t gen; /* the flow's (flow_gen) */
+	uint64_t gen; /* the flow's number (flow_gen) */
 	uint64_t unz; /* inflated bytes of this frame's messages (IDSL_UNZ_FRAME) */
 	struct ids_http_trk tk;
 	struct ids_http_heads hq;
@@ -785,7 +834,7 @@ static bool next_http(struct scan *s, struct hstream *x)
 	struct ids_http_view v;
 
 	for (;;) {
-		if (x->unz > IDSL_UNZ_FRAME) { /* the frame's inflating is spent: fail closed */
+		if (x->unz + IDS_HTTP_UNZ_MAX > IDSL_UNZ_FRAME) { /* no room for one more: fail closed */
 			s->failed = true;
 			return false;
 		}
@@ -807,7 +856,8 @@ static bool next_http(struct scan *s, struct hstream *x)
 	if (http.encoded && http.p[IDS_BUF_FILE_DATA])
 		x->unz += http.len[IDS_BUF_FILE_DATA];
 	s->http_tc = x->resp;
-	s->msg = x->gen << 33 | (uint64_t)x->resp << 32 | x->tk.msgs;
+	s->msg_flow = x->gen * 2 + x->resp;
+	s->msg_n = x->tk.msgs;
 	for (unsigned b = 1; b < IDS_BLOB_BUFS; b++) {
 		s->bp[b] = http.p[b];
 		s->bl[b] = http.len[b];
@@ -823,6 +873,7 @@ static bool idsl_filter(const uint8_t *vhdr, const uint8_t *frame, uint32_t len,
 			 .pcre_budget = {.steps = PCRERT_FRAME_STEPS}};
 	struct ids_seg_plan sg = {.on = false};
 	struct hstream hx = {.on = false};
+	uint8_t happ = 0; /* flow_http's value once the frame crossed */
 	uint32_t off, n, app_n;
 	const uint8_t *app_d;
 	bool app_decide = true, alone;
@@ -871,6 +922,8 @@ static bool idsl_filter(const uint8_t *vhdr, const uint8_t *frame, uint32_t len,
 				hheads[fl.entry].n = 0;
 				flow_gen[fl.entry] = ++flows;
 			}
+			if (on_http_rules)
+				flow_http[fl.entry] = HAPP_NONE;
 		}
 		s.flow = &fl;
 	}
@@ -921,6 +974,14 @@ static bool idsl_filter(const uint8_t *vhdr, const uint8_t *frame, uint32_t len,
 			app_n = n - sg.v.skip;
 		}
 		app_decide = !sg.on || sg.v.first;
+		/* what the flow was before this frame (the offline engine
+		 * inspects a segment before its data moves the flow) */
+		if (on_http_rules && fl.known && fl.entry != FW_CT_NIL) {
+			happ = flow_http[fl.entry];
+			s.on_http = (happ & HAPP_MASK) == HAPP_HTTP;
+			if (sg.on && why == IDS_SEGW_OK && sg.v.kind == IDS_SEG_NEW)
+				happ = happ_step(happ, fl.dir, s.data + sg.v.skip, n - sg.v.skip);
+		}
 		/* HTTP over the stream: a segment's new bytes, in order, with
 		 * the tail before them (invariant 8) */
 		if (http_rules && sg.on && why == IDS_SEGW_OK && sg.v.kind == IDS_SEG_NEW &&
@@ -1069,6 +1130,12 @@ static bool idsl_filter(const uint8_t *vhdr, const uint8_t *frame, uint32_t len,
 	/* only what crosses joins the stream, and moves its HTTP messages: a
 	 * segment's new bytes that were not taken in order put the direction
 	 * out of step */
+	if (on_http_rules && s.flow && fl.known && fl.entry != FW_CT_NIL)
+		flow_http[fl.entry] = happ;
+	for (uint32_t i = 0; i < s.npend; i++) {
+		rule_msg_flow[s.pend[i]] = s.msg_flow;
+		rule_msg_n[s.pend[i]] = s.pend_n[i];
+	}
 	if (hx.on) {
 		htrk[sg.owner] = hx.tk;
 		hheads[fl.entry] = hx.hq;
@@ -1124,6 +1191,7 @@ const struct rp_boot_info *idsl_setup(const struct rp_boot_info *info, uint8_t *
 	htrk = carve(&at, 2 * FW_CT_MAX * sizeof(*htrk), mem, "no room for the HTTP streams");
 	hheads = carve(&at, FW_CT_MAX * sizeof(*hheads), mem, "no room for the HTTP streams");
 	flow_gen = carve(&at, FW_CT_MAX * sizeof(*flow_gen), mem, "no room for the HTTP streams");
+	flow_http = carve(&at, FW_CT_MAX, mem, "no room for the flows' protocols");
 	swin = (uint8_t *)spool + sizeof(*spool);
 	*child_base = (uint8_t *)(uintptr_t)align_up(at, BIG_PAGE);
 	return &own;
@@ -1202,6 +1270,7 @@ void idsl_start(bool have_net)
 			http_drop_req = http_drop_req || !(rules[i].flags & IDS_BLOB_HTTP_TC);
 		}
 		dns_rules = dns_rules || (rules[i].flags & IDS_BLOB_DNS);
+		on_http_rules = on_http_rules || (rules[i].flags & IDS_BLOB_ON_HTTP);
 		tls_rules = tls_rules || (rules[i].flags & IDS_BLOB_TLS);
 		ips = ips || rules[i].action == IDS_BLOB_DROP;
 		nhdr_only += !rules[i].ncontents;
@@ -1219,10 +1288,13 @@ void idsl_start(bool have_net)
 		ids_stream_init(spool, sdirs, 2 * FW_CT_MAX, stream_gone, NULL);
 	}
 	if (http_rules) {
-		rule_msg = malloc((uint64_t)hdr->nrules * sizeof(*rule_msg));
-		if (!rule_msg)
+		rule_msg_flow = malloc((uint64_t)hdr->nrules * sizeof(*rule_msg_flow));
+		rule_msg_n = malloc((uint64_t)hdr->nrules * sizeof(*rule_msg_n));
+		if (!rule_msg_flow || !rule_msg_n)
 			idsl_fail("no room for the rule table", NULL);
-		rt_memset(rule_msg, 0xff, (uint64_t)hdr->nrules * sizeof(*rule_msg));
+		/* flow 0 is none's (flows start at 1) */
+		rt_memset(rule_msg_flow, 0, (uint64_t)hdr->nrules * sizeof(*rule_msg_flow));
+		rt_memset(rule_msg_n, 0, (uint64_t)hdr->nrules * sizeof(*rule_msg_n));
 	}
 	if (dns_rules) {
 		rule_once = malloc((uint64_t)hdr->nrules * sizeof(*rule_once));

@@ -119,12 +119,15 @@ static const char *const frag_marker[FRAG_N] = {"RAMPART-IDS-DROP", "RAMPART-IDS
  * segments (from one port, the second's sequence number after the
  * first's bytes), and one whose header block is longer than the layer's
  * window (4 KiB of tail and a segment): its start, four segments of
- * HTTP_PAD bytes of padding, its end. */
-#define HTTP_N 14
+ * HTTP_PAD bytes of padding, its end; then two segments of a flow that
+ * is not HTTP, the second with the `alert http` payload rule's bytes
+ * (which fires on the split request's second segment only). */
+#define HTTP_N 16
 #define HTTP_SPLIT_A "GET /split HTTP/1.1\r\nUser-Agent: RAMPART-SPL"
 #define HTTP_LONG_A "GET /long HTTP/1.1\r\nX-Pad: "
 #define HTTP_LONG_L (sizeof(HTTP_LONG_A) - 1)
 #define HTTP_PAD 1400u
+#define HTTP_OTHER_A "XYZ not http\r\n"
 static const struct {
 	unsigned port;
 	const char *req; /* NULL: HTTP_PAD bytes of 'A' */
@@ -158,6 +161,8 @@ static const struct {
 	{80, NULL, 11, 1 + HTTP_LONG_L + 2 * HTTP_PAD},
 	{80, NULL, 11, 1 + HTTP_LONG_L + 3 * HTTP_PAD},
 	{80, "\r\nHost: l.test\r\n\r\n", 11, 1 + HTTP_LONG_L + 4 * HTTP_PAD},
+	{80, HTTP_OTHER_A, 12, 1},
+	{80, "Host: s.test\r\n", 12, 1 + sizeof(HTTP_OTHER_A) - 1},
 };
 
 #define SPORT 4000

@@ -186,7 +186,7 @@ static void feed(bool resp, uint32_t (*cut)(void))
 	static uint8_t got[MSGS_MAX][64 * 1024];
 	uint32_t glen[MSGS_MAX] = {0}, fresh = 0, partial = 0, lost = 0;
 	struct ids_http_trk t;
-	struct ids_http_heads q = {0, 0};
+	struct ids_http_heads q = {0, 0, 0, 0, 0};
 	const unsigned body = resp ? IDS_BUF_FILE_DATA : IDS_BUF_REQ_BODY;
 	int cur = -1;
 
@@ -321,7 +321,7 @@ static void test_split(void **state)
 	static const char s1[] = "HTTP/1.1 200 OK\r\nServer: evil\r\n";
 	static const char s2[] = "Content-Length: 5\r\n\r\nMZ\x90\x00\x03";
 	struct ids_http_trk t;
-	struct ids_http_heads q = {0, 0};
+	struct ids_http_heads q = {0, 0, 0, 0, 0};
 	struct ids_http_view v;
 	uint32_t at, n;
 
@@ -447,7 +447,7 @@ static void test_later(void **state)
 {
 	static uint8_t st[1 << 16];
 	struct ids_http_trk t;
-	struct ids_http_heads q = {0, 0};
+	struct ids_http_heads q = {0, 0, 0, 0, 0};
 	uint32_t sn = 0;
 	char out[512];
 	bool resp = false;
@@ -473,30 +473,91 @@ static void test_later(void **state)
 	SEG(t, "xHTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nEVIL2", IDS_BUF_FILE_DATA);
 	assert_string_equal(out, "new:EVIL2|");
 
-	/* a flow whose first bytes are no message: not HTTP, then one that
-	 * starts a segment like a message is taken */
+	/* a flow's first request with a method no engine lists is a
+	 * request (its line's form), and so is the one after it */
 	ids_http_trk_reset(&t);
 	resp = false;
 	sn = 0;
-	SEG(t, "MKCOL /x HTTP/1.1\r\n\r\nGET /a HTTP/1.1\r\n\r\n", IDS_BUF_URI);
+	SEG(t, "FOO / HTTP/1.1\r\nHost: a\r\n\r\nGET /evil1 HTTP/1.1\r\nHost: a\r\n\r\nG",
+	    IDS_BUF_URI);
+	assert_string_equal(out, "new:/|new:/evil1|");
+	SEG(t, "ET /evil2 HTTP/1.1\r\n\r\n", IDS_BUF_URI);
+	assert_string_equal(out, "new:/evil2|");
+
+	/* a flow whose first bytes are no message: not HTTP, then one that
+	 * starts a segment like a message is taken */
+	ids_http_trk_reset(&t);
+	sn = 0;
+	SEG(t, "XYZ not http\r\n\r\nGET /a HTTP/1.1\r\n\r\n", IDS_BUF_URI);
 	assert_string_equal(out, "");
 	SEG(t, "GET /b HTTP/1.1\r\n\r\n", IDS_BUF_URI);
 	assert_string_equal(out, "new:/b|");
 
-	/* 33 pipelined requests: the responses after them are lost */
+	/* 33 pipelined HEADs: the 32 known ones' responses have no body,
+	 * the 33rd's response is lost */
 	ids_http_trk_reset(&t);
 	sn = 0;
-	q.n = 0;
-	q.bits = 0;
+	memset(&q, 0, sizeof(q));
 	for (unsigned i = 0; i < IDS_HTTP_HEADS + 1; i++)
 		SEG(t, "HEAD / HTTP/1.1\r\n\r\n", IDS_BUF_URI);
-	assert_int_equal(q.n, IDS_HTTP_HEADS + 1);
+	assert_int_equal(q.n, IDS_HTTP_HEADS);
+	assert_int_equal(q.over, 1);
 	ids_http_trk_reset(&t);
 	resp = true;
 	sn = 0;
+	for (unsigned i = 0; i < IDS_HTTP_HEADS; i++) {
+		SEG(t, "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n", IDS_BUF_FILE_DATA);
+		assert_string_equal(out, "new:|");
+	}
 	SEG(t, "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n", IDS_BUF_FILE_DATA);
 	assert_string_equal(out, "lost:|");
 	assert_int_equal(t.state, IDS_HT_LOST);
+	assert_int_equal(q.over, 0);
+}
+
+/* A protocol switched (101) or a CONNECT's tunnel (2xx): what follows,
+ * both ways, is not HTTP (not parsed, never lost), and the 2xx's bytes
+ * after its block are no body. */
+static void test_tunnel(void **state)
+{
+	static uint8_t s0[1 << 16], s1[1 << 16];
+	struct ids_http_trk c, sv;
+	struct ids_http_heads q = {0, 0, 0, 0, 0};
+	uint32_t sn = 0, rn = 0;
+	char out[512];
+
+#define CSEG(lit) seg(&c, &q, false, s0, &sn, lit, sizeof(lit) - 1, IDS_BUF_URI, out, sizeof(out))
+#define SSEG(lit) \
+	seg(&sv, &q, true, s1, &rn, lit, sizeof(lit) - 1, IDS_BUF_FILE_DATA, out, sizeof(out))
+	for (int k = 0; k < 2; k++) {
+		ids_http_trk_reset(&c);
+		ids_http_trk_reset(&sv);
+		memset(&q, 0, sizeof(q));
+		sn = rn = 0;
+		if (k == 0) {
+			CSEG("GET /ws HTTP/1.1\r\nUpgrade: websocket\r\n\r\n");
+			assert_string_equal(out, "new:/ws|");
+			SSEG("HTTP/1.1 101 Switching\r\n\r\n\x81\x05hello");
+		} else {
+			CSEG("CONNECT a:443 HTTP/1.1\r\n\r\n");
+			assert_string_equal(out, "new:a:443|");
+			SSEG("HTTP/1.1 200 OK\r\n\r\n\x16\x03\x01\x02\x00");
+		}
+		assert_string_equal(out, "new:|");
+		assert_true(q.tunnel);
+		/* bytes with no empty line, and requests, both ways: nothing
+		 * parsed, nothing lost */
+		for (int i = 0; i < 50; i++) {
+			CSEG("GET /x HTTP/1.1\r\nA: b\r\n\r\n");
+			assert_string_equal(out, "");
+			SSEG("\x81\x05hello no empty line");
+			assert_string_equal(out, "");
+		}
+		assert_int_equal(c.state, IDS_HT_TUNNEL);
+		assert_int_equal(sv.state, IDS_HT_TUNNEL);
+	}
+#undef CSEG
+#undef SSEG
 }
 
 /* A gzip body that inflates past the room, then its bytes one a segment:
@@ -507,7 +568,7 @@ static void test_bomb(void **state)
 	static uint8_t zeros[1 << 20];
 	static uint8_t win[IDS_STREAM_TAIL + IDS_STREAM_SEG_MAX];
 	struct ids_http_trk t;
-	struct ids_http_heads q = {0, 0};
+	struct ids_http_heads q = {0, 0, 0, 0, 0};
 	struct ids_http_view v;
 	z_stream z;
 	uint32_t sn = 0, zl, views = 0;
@@ -541,6 +602,33 @@ static void test_bomb(void **state)
 	assert_true(views >= 1);
 	assert_true(views < zl / 4);
 	assert_int_equal(t.state, IDS_HT_HDR);
+
+	/* a body one byte short of the room, flushed, then empty stored
+	 * blocks a byte a segment: inflated again until the message's budget
+	 * (IDS_HTTP_UNZ_MSG), then not */
+	memset(&z, 0, sizeof(z));
+	assert_int_equal(deflateInit2(&z, 9, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
+	z.next_in = zeros;
+	z.avail_in = IDS_HTTP_UNZ_MAX - 1;
+	z.next_out = zb;
+	z.avail_out = sizeof(zb);
+	assert_int_equal(deflate(&z, Z_SYNC_FLUSH), Z_OK);
+	zl = (uint32_t)(sizeof(zb) - z.avail_out);
+	deflateEnd(&z);
+	n = sprintf((char *)st, "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\n\r\n");
+	memcpy(st + n, zb, zl);
+	for (uint32_t i = 0; i < 400; i++) /* empty stored blocks, to the close */
+		memcpy(st + n + zl + 5 * i, "\x00\x00\x00\xff\xff", 5);
+	ids_http_trk_reset(&t);
+	views = 0;
+	for (uint32_t off = 0, k = (uint32_t)n + zl; off < (uint32_t)n + zl + 2000; off += k, k = 1) {
+		uint32_t tl = off < IDS_STREAM_TAIL ? off : IDS_STREAM_TAIL, at = tl;
+
+		memcpy(win, st + off - tl, tl + k);
+		while (ids_http_next(&t, &q, true, win, tl + k, tl, &at, &h, room, &v))
+			views++;
+	}
+	assert_true(views <= 1 + IDS_HTTP_UNZ_MSG / (IDS_HTTP_UNZ_MAX - 1));
 }
 
 /* A segment of anything against a direction in any state: every read in
@@ -554,7 +642,7 @@ static void test_hostile(void **state)
 					   "Content-Length: -1\r\n", "\r\n", "\n", "ffffffffffffffffff\r\n",
 					   "0\r\n", "-5\r\n", "HEAD / HTTP/1.1\r\n", "x"};
 	struct ids_http_trk t;
-	struct ids_http_heads q = {0, 0};
+	struct ids_http_heads q = {0, 0, 0, 0, 0};
 	struct ids_http_view v;
 
 	srandom(7);
@@ -617,6 +705,7 @@ int main(void)
 		cmocka_unit_test(test_random),
 		cmocka_unit_test(test_split),
 		cmocka_unit_test(test_later),
+		cmocka_unit_test(test_tunnel),
 		cmocka_unit_test(test_bomb),
 		cmocka_unit_test(test_hostile),
 	};

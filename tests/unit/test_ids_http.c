@@ -554,11 +554,12 @@ static const char http_rules[] =
 	/* 3: a response rule */
 	"alert http any any -> any any (msg:\"r\"; flow:to_client; http.stat_code; content:\"200\"; "
 	"sid:4;)\n"
-	/* not in-line: either side, packet contents, dotprefix, both sides */
+	/* not in-line: either side, packet contents, alert dns with packet
+	 * contents only, dotprefix, both sides */
 	"alert http any any -> any any (msg:\"e\"; http.header; content:\"x\"; sid:5;)\n"
 	"alert http any any -> any any (msg:\"p\"; flow:to_server; content:\"x\"; http_uri; "
 	"content:\"y\"; sid:6;)\n"
-	"alert http any any -> any any (msg:\"s\"; flow:to_server; content:\"x\"; sid:7;)\n"
+	"alert dns any any -> any any (msg:\"s\"; content:\"x\"; sid:7;)\n"
 	/* 4: file.data to the server: the request's body */
 	"alert http any any -> any any (msg:\"f\"; flow:to_server; file.data; content:\"x\"; "
 	"sid:8;)\n"
@@ -688,6 +689,35 @@ static void test_check(void **state)
 	REFUSED(AT(struct ids_blob_hdr, 0)->version, 4);
 }
 
+/* `alert http` with payload contents only: a payload rule on TCP that
+ * fires on flows taken for HTTP (IDS_BLOB_ON_HTTP), its contents in the
+ * payload's database; the check holds the flag to such rules. */
+static void test_on_http(void **state)
+{
+	const struct ids_blob_hdr *hd;
+	const char *why;
+
+	assert_int_equal(compile("alert http any any -> any any (msg:\"p\"; content:\"abc\"; "
+				 "sid:1;)\n"
+				 "alert tcp any any -> any any (msg:\"q\"; content:\"def\"; sid:2;)\n"),
+			 0);
+	assert_int_equal(out.nrules, 2);
+	assert_int_equal(out.nhttp, 0);
+	hd = out.blob;
+	const uint32_t ro = hd->rule_off;
+	const struct ids_blob_rule *r = AT(const struct ids_blob_rule, ro);
+
+	assert_int_equal(r[0].flags, IDS_BLOB_ON_HTTP);
+	assert_int_equal(r[0].proto, IDS_BLOB_TCP);
+	assert_int_equal(r[1].flags, 0);
+	assert_true(hd->dbs[IDS_BUF_PKT].size);
+	assert_int_equal(ids_blob_check(out.blob, out.len, &why), 0);
+	/* on UDP, with an app-layer buffer's flag, on a header-only rule */
+	REFUSED(AT(struct ids_blob_rule, ro)[0].proto, IDS_BLOB_UDP);
+	REFUSED(AT(struct ids_blob_rule, ro)[0].flags, IDS_BLOB_ON_HTTP | IDS_BLOB_TLS);
+	REFUSED(AT(struct ids_blob_rule, ro)[0].flags, IDS_BLOB_ON_HTTP | 64);
+}
+
 /* ---- the databases over the parser's buffers ----------------------------- */
 
 static int on_match(unsigned id, unsigned long long from, unsigned long long to,
@@ -750,6 +780,7 @@ int main(void)
 		cmocka_unit_test(test_gzip),
 		cmocka_unit_test(test_load),
 		cmocka_unit_test(test_check),
+		cmocka_unit_test(test_on_http),
 		cmocka_unit_test(test_scan),
 	};
 	int rc = cmocka_run_group_tests(tests, setup, teardown);

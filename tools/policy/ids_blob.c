@@ -304,14 +304,12 @@ static const char *not_inline(const struct ids_rule *r)
 
 	if (r->action != IDS_ALERT && r->action != IDS_DROP)
 		return "action: only alert and drop are enforced in-line";
-	if (r->proto == IDS_P_HTTP && !app && r->nsm)
-		return "alert http with packet contents only (matched over the flow's stream "
-		       "offline): not in-line yet";
 	if ((r->proto == IDS_P_DNS || r->proto == IDS_P_TLS) && !app && r->nsm)
 		return "alert dns or alert tls with packet contents only (offline matched on "
 		       "the flow's packets once its protocol is known): not in-line yet";
 	if (r->proto != IDS_P_IP && r->proto != IDS_P_TCP && r->proto != IDS_P_UDP &&
-	    r->proto != IDS_P_ICMP && !(r->proto == IDS_P_HTTP && kind == IDS_BLOB_HTTP) &&
+	    r->proto != IDS_P_ICMP &&
+	    !(r->proto == IDS_P_HTTP && (kind == IDS_BLOB_HTTP || (!app && r->nsm))) &&
 	    !(r->proto == IDS_P_DNS && kind == IDS_BLOB_DNS) &&
 	    !(r->proto == IDS_P_TLS && kind == IDS_BLOB_TLS))
 		return "protocol: the app-layer protocols other than http, dns and tls (and "
@@ -937,6 +935,11 @@ int ids_blob_compile(const char *text, size_t len, const char *path, const char 
 			b->flags |= IDS_BLOB_TLS;
 			b->proto = IDS_BLOB_TCP; /* tls, or tcp/ip with tls.sni */
 			out->ntls++;
+		} else if (r->proto == IDS_P_HTTP) {
+			/* alert http with packet contents only: on the flow's
+			 * stream once it is taken for HTTP (not_inline) */
+			b->flags |= IDS_BLOB_ON_HTTP;
+			b->proto = IDS_BLOB_TCP;
 		}
 		/* contents grouped by buffer (a relative one is measured in its
 		 * own buffer: the order within each stays the rule's) */
