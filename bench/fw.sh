@@ -61,20 +61,9 @@ done
 # ---- (b) in the layer
 # the io guest's limits: SEND <= SECT / 2, SECT <= 1024, RECVT / 2 <= 256
 SECT=1024 SEND=${FW_LAYER_SEND:-512} RECVT=${FW_LAYER_RECV:-512}
-LAYER=yes
-if [ "$(id -u)" != 0 ] || [ ! -w /dev/kvm ] || [ ! -x build/tapio ]; then
-	LAYER="not measured: needs root, /dev/kvm and build/tapio"
-fi
-NS=rpfwb$$
-TAP=rpfwb0
-if [ "$LAYER" = yes ]; then
-	trap 'ip netns del $NS 2>/dev/null' EXIT
-	if ! ip netns add $NS || ! ip netns exec $NS ip tuntap add dev $TAP mode tap ||
-		! ip netns exec $NS ip link set $TAP up; then
-		LAYER="not measured: no network namespace or tap"
-	fi
-	ip netns exec $NS sysctl -qw net.ipv6.conf.all.disable_ipv6=1 2>/dev/null
-fi
+. bench/tapns.sh
+tapns_setup rpfwb$$ rpfwb0 build/tapio
+[ "$LAYER" = yes ] || LAYER="not measured: $LAYER"
 # io.nft's rules, after the benchmark's
 grep -E '^\s+(iifname|counter)' tests/layers/fw/io.nft >$O/io.tail
 for p in $POLICIES; do

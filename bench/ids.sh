@@ -13,6 +13,7 @@
 #  (c) rule load per set: rules loaded / enabled (rampart ids check), the
 #      offline engine's load and compile time, in-line blob compile time
 #      and size.
+# IDS_BENCH_A=0 leaves (a) out (Suricata over the generated pcap: minutes).
 # Results: build/bench/ids/ (raw), the tables on stdout.
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -117,20 +118,8 @@ fi
 head -c $((4 << 20)) /dev/urandom >$O/payloads
 field() { sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p" "$2" | tail -1; }
 SECT=1024 SEND=512 RECVT=512
-LAYER=yes
-if [ "$(id -u)" != 0 ] || [ ! -w /dev/kvm ] || [ ! -x build/tapio ] || [ ! -x build/test/rampart ]; then
-	LAYER="needs root, /dev/kvm, build/tapio and build/test/rampart"
-fi
-NS=rpidsb$$
-TAP=rpidsb0
-if [ "$LAYER" = yes ]; then
-	trap 'ip netns del $NS 2>/dev/null' EXIT
-	if ! ip netns add $NS || ! ip netns exec $NS ip tuntap add dev $TAP mode tap ||
-		! ip netns exec $NS ip link set $TAP up; then
-		LAYER="no network namespace or tap"
-	fi
-	ip netns exec $NS sysctl -qw net.ipv6.conf.all.disable_ipv6=1 2>/dev/null
-fi
+. bench/tapns.sh
+tapns_setup rpidsb$$ rpidsb0 build/tapio build/test/rampart
 # in_layer RULES NAME: the layer's cycles per byte over RULES, Hyperscan's
 # (hs_cycles) then the whole scan's (scan_cycles), or why not
 in_layer() {

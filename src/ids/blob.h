@@ -228,7 +228,7 @@ enum ids_blob_rule_flag {
 	/* a payload rule (no app-layer buffer) of `alert http`: it fires only
 	 * on a TCP flow taken for HTTP (its first data a request from the
 	 * client, or a response from the server, as the offline engine takes
-	 * it), on the segments after the one that took it */
+	 * it), from the segment that took it on */
 	IDS_BLOB_ON_HTTP = 32
 };
 /* The flags that make a rule an app-layer rule (no payload buffer). */

@@ -365,6 +365,18 @@ static uint64_t content_length(const uint8_t *c, uint32_t n)
 
 static uint32_t dechunk(const uint8_t *d, uint32_t n, uint8_t *out);
 
+/* Whether the block h parsed has a header named as w ("\r\nname\r\n",
+ * lowercase) among its names ("\r\nName\r\n" each). */
+static bool has_name(const struct ids_http *h, const char *w)
+{
+	const uint32_t m = (uint32_t)rt_strlen(w);
+
+	for (uint32_t i = 0; i + m <= h->len[IDS_BUF_HEADER_NAMES]; i++)
+		if (ci_eq(h->p[IDS_BUF_HEADER_NAMES] + i, m, w))
+			return true;
+	return false;
+}
+
 static enum ids_http_kind parse_req(const uint8_t *d, uint32_t n, bool any, struct ids_http *h,
 				    struct ids_http_scratch *s)
 {
@@ -407,7 +419,11 @@ static enum ids_http_kind parse_req(const uint8_t *d, uint32_t n, bool any, stru
 		set(h, IDS_BUF_HOST, s->host, k);
 	}
 	h->head = n >= 5 && !rt_memcmp(d, "HEAD ", 5); /* the offline engine's is_head */
-	h->connect = n >= 8 && !rt_memcmp(d, "CONNECT ", 8);
+	/* CONNECT to an authority (host:port), the only form a tunnel takes */
+	h->connect = n >= 8 && !rt_memcmp(d, "CONNECT ", 8) && h->p[IDS_BUF_URI_RAW] &&
+		     h->len[IDS_BUF_URI_RAW] && h->p[IDS_BUF_URI_RAW][0] != '/' &&
+		     find(h->p[IDS_BUF_URI_RAW], ':', h->len[IDS_BUF_URI_RAW]);
+	h->upgrade = has_name(h, "\r\nupgrade\r\n");
 	/* the body bytes given, up to Content-Length (digits only;
 	 * one past 32 bits taken as the segment's rest) */
 	if (te && chunked(te, tel)) { /* the offline engine dechunks it */
@@ -697,6 +713,7 @@ static enum ids_http_kind parse_resp(const uint8_t *d, uint32_t n, bool head, bo
 	}
 	h->code = code;
 	h->ce = ce && (holds(ce, cel, "gzip", 4) || holds(ce, cel, "deflate", 7));
+	h->upgrade = has_name(h, "\r\nupgrade\r\n");
 	/* the body bytes given (no body: a HEAD's, 1xx, 204, 304) */
 	if (head || code / 100 == 1 || code == 204 || code == 304)
 		return IDS_HTTP_RESPONSE;
@@ -778,6 +795,11 @@ static bool tchar(uint8_t c)
 	       (c && find((const uint8_t *)"!#$%&'*+-.^_`|~", c, 15));
 }
 
+/* The longest method token taken for one (WebDAV's are at most 16
+ * bytes): a run of token bytes longer is no request line, so that a flow
+ * of such bytes is not held undecided. */
+#define REQ_METHOD_MAX 32u
+
 /* Whether d[0 .. n) starts a request line of RFC 9112's form, whatever
  * its method (a token, a space, a target, a space, "HTTP/", letters
  * folded): 2 yes, 1 too few bytes to say, 0 no. */
@@ -785,8 +807,10 @@ static int req_line(const uint8_t *d, uint32_t n)
 {
 	uint32_t i = 0, t;
 
-	while (i < n && tchar(d[i]))
+	while (i < n && i <= REQ_METHOD_MAX && tchar(d[i]))
 		i++;
+	if (i > REQ_METHOD_MAX)
+		return 0;
 	if (i == n)
 		return 1;
 	if (!i || d[i++] != ' ')
@@ -899,15 +923,10 @@ static bool block_done(struct ids_http_trk *t, struct ids_http_heads *q, bool re
 		       struct ids_http_scratch *s, struct ids_http_view *v)
 {
 	unsigned how = IDS_HTTP_ANY;
-	bool conn = false, tunnel = false;
+	bool conn = false, upg = false, tunnel = false, final;
 	enum ids_http_kind k;
 
 	if (t->hlen > p) { /* its start left the window (the tail is full) */
-		v->lost = true;
-		return false;
-	}
-	if (resp && !q->n && q->over) { /* which request it answers is not known */
-		q->over--;
 		v->lost = true;
 		return false;
 	}
@@ -918,24 +937,37 @@ static bool block_done(struct ids_http_trk *t, struct ids_http_heads *q, bool re
 		v->lost = true;
 	if (k != IDS_HTTP_REQUEST && k != IDS_HTTP_RESPONSE)
 		return false;
+	/* a final response answers the oldest request: a 101 with an
+	 * Upgrade to one that asked for one is one, another 1xx is not */
+	final = resp && (h->code / 100 != 1 ||
+			 (h->code == 101 && h->upgrade && q->n && (q->upg & 1u)));
+	if (final && !q->n && q->over) { /* which request it answers is not known */
+		q->over--;
+		v->lost = true;
+		return false;
+	}
 	t->http = 1;
-	if (resp && h->code / 100 != 1 && q->n) { /* a final response: its request's */
+	if (final && q->n) {
 		conn = q->conn & 1u;
+		upg = q->upg & 1u;
 		q->bits >>= 1;
 		q->conn >>= 1;
+		q->upg >>= 1;
 		q->n--;
-	} else if (resp && h->code / 100 != 1 && q->over) {
+	} else if (final && q->over) {
 		q->over--;
 	} else if (!resp && q->n < IDS_HTTP_HEADS && !q->over) {
 		q->bits |= (uint32_t)h->head << q->n;
 		q->conn |= (uint32_t)h->connect << q->n;
+		q->upg |= (uint32_t)h->upgrade << q->n;
 		q->n++;
 	} else if (!resp && q->over < UINT16_MAX) {
 		q->over++; /* past them: its response is lost */
 	}
-	/* a protocol switched (101), a CONNECT's tunnel open (2xx): what
-	 * follows, both ways, is not HTTP; none of it is this one's body */
-	tunnel = resp && (h->code == 101 || (conn && h->code / 100 == 2));
+	/* a protocol switched (a 101 to an Upgrade), a CONNECT's tunnel open
+	 * (2xx): what follows, both ways, is not HTTP; none of it is this
+	 * one's body */
+	tunnel = resp && ((h->code == 101 && upg && h->upgrade) || (conn && h->code / 100 == 2));
 	if (tunnel) {
 		q->tunnel = 1;
 		h->p[IDS_BUF_FILE_DATA] = NULL;
@@ -1004,8 +1036,13 @@ bool ids_http_next(struct ids_http_trk *t, struct ids_http_heads *q, bool resp, 
 			}
 			took = hdr_feed(t, w + p, wn - p, &end);
 			p += took;
-			/* its start, while the window holds it: a message's, or out of step */
+			/* its start, while the window holds it: a message's, or out
+			 * of step; one that left it undecided is no message's */
 			so = t->hlen <= p ? p - t->hlen : UINT32_MAX;
+			if (!(t->flags & HTF_CHECKED) && so == UINT32_MAX) {
+				t->state = IDS_HT_LOST;
+				break;
+			}
 			if (!(t->flags & HTF_CHECKED) && so != UINT32_MAX) {
 				st = starts_msg(w + so, p - so, resp);
 				if (!st || (end && st < 2)) {
@@ -1086,8 +1123,8 @@ bool ids_http_next(struct ids_http_trk *t, struct ids_http_heads *q, bool resp, 
 				v->body_min = t->shown < (h->p[b] ? h->len[b] : 0) ? t->shown
 										 : h->len[b];
 				t->shown = h->p[b] ? h->len[b] : 0;
-				if (h->encoded)
-					t->unz = sat_add(t->unz, t->shown);
+				if (h->encoded) /* what it read and wrote */
+					t->unz = sat_add(sat_add(t->unz, t->shown), end - so);
 				v->kind = k;
 				*at = p;
 				return true;

@@ -84,6 +84,7 @@ struct ids_http {
 	bool ce;         /* a response whose Content-Encoding says gzip or deflate */
 	bool head;       /* a request whose method is HEAD */
 	bool connect;    /* a request whose method is CONNECT */
+	bool upgrade;    /* a request with an Upgrade header */
 	uint32_t code;   /* a response's status code, as the offline engine reads it */
 	uint64_t clen;
 };
@@ -197,14 +198,16 @@ struct ids_http_trk {
 };
 
 /* A flow's requests not yet answered, in order (bit i of bits: the i-th
- * outstanding request was HEAD, of conn: CONNECT), up to IDS_HTTP_HEADS:
- * a response to HEAD has no body whatever its headers say, a 2xx to
- * CONNECT (or a 101) makes the flow a tunnel. Past them (a client that
+ * outstanding request was HEAD, of conn: CONNECT, of upg: it asked for an
+ * Upgrade), up to IDS_HTTP_HEADS: a response to HEAD has no body whatever
+ * its headers say, a 2xx to CONNECT or a 101 to an Upgrade makes the flow
+ * a tunnel (a 101 nobody asked for is an interim response, as a client
+ * that did not ask takes it). Past them (a client that
  * pipelines that many) which response has a body is not known: the
  * responses to the requests past them (over) are lost (ids_http_view). */
 #define IDS_HTTP_HEADS 32u
 struct ids_http_heads {
-	uint32_t bits, conn;
+	uint32_t bits, conn, upg;
 	uint16_t over;	/* requests past the 32 known, not yet answered */
 	uint8_t n;
 	uint8_t tunnel;	/* both directions are a tunnel (IDS_HT_TUNNEL) */

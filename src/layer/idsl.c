@@ -918,8 +918,7 @@ static bool idsl_filter(const uint8_t *vhdr, const uint8_t *frame, uint32_t len,
 			if (http_rules) { /* and no message begun, in a flow of its own */
 				ids_http_trk_reset(&htrk[fl.entry * 2]);
 				ids_http_trk_reset(&htrk[fl.entry * 2 + 1]);
-				hheads[fl.entry].bits = 0;
-				hheads[fl.entry].n = 0;
+				rt_memset(&hheads[fl.entry], 0, sizeof(hheads[fl.entry]));
 				flow_gen[fl.entry] = ++flows;
 			}
 			if (on_http_rules)
@@ -974,13 +973,14 @@ static bool idsl_filter(const uint8_t *vhdr, const uint8_t *frame, uint32_t len,
 			app_n = n - sg.v.skip;
 		}
 		app_decide = !sg.on || sg.v.first;
-		/* what the flow was before this frame (the offline engine
-		 * inspects a segment before its data moves the flow) */
+		/* what the flow is with this frame's new bytes (both engines
+		 * decide before the segment's rules run, as Suricata); kept
+		 * only if the frame crosses */
 		if (on_http_rules && fl.known && fl.entry != FW_CT_NIL) {
 			happ = flow_http[fl.entry];
-			s.on_http = (happ & HAPP_MASK) == HAPP_HTTP;
 			if (sg.on && why == IDS_SEGW_OK && sg.v.kind == IDS_SEG_NEW)
 				happ = happ_step(happ, fl.dir, s.data + sg.v.skip, n - sg.v.skip);
+			s.on_http = (happ & HAPP_MASK) == HAPP_HTTP;
 		}
 		/* HTTP over the stream: a segment's new bytes, in order, with
 		 * the tail before them (invariant 8) */

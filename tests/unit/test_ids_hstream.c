@@ -186,7 +186,9 @@ static void feed(bool resp, uint32_t (*cut)(void))
 	static uint8_t got[MSGS_MAX][64 * 1024];
 	uint32_t glen[MSGS_MAX] = {0}, fresh = 0, partial = 0, lost = 0;
 	struct ids_http_trk t;
-	struct ids_http_heads q = {0, 0, 0, 0, 0};
+	struct ids_http_heads q;
+
+	memset(&q, 0, sizeof(q));
 	const unsigned body = resp ? IDS_BUF_FILE_DATA : IDS_BUF_REQ_BODY;
 	int cur = -1;
 
@@ -321,7 +323,9 @@ static void test_split(void **state)
 	static const char s1[] = "HTTP/1.1 200 OK\r\nServer: evil\r\n";
 	static const char s2[] = "Content-Length: 5\r\n\r\nMZ\x90\x00\x03";
 	struct ids_http_trk t;
-	struct ids_http_heads q = {0, 0, 0, 0, 0};
+	struct ids_http_heads q;
+
+	memset(&q, 0, sizeof(q));
 	struct ids_http_view v;
 	uint32_t at, n;
 
@@ -447,7 +451,9 @@ static void test_later(void **state)
 {
 	static uint8_t st[1 << 16];
 	struct ids_http_trk t;
-	struct ids_http_heads q = {0, 0, 0, 0, 0};
+	struct ids_http_heads q;
+
+	memset(&q, 0, sizeof(q));
 	uint32_t sn = 0;
 	char out[512];
 	bool resp = false;
@@ -515,6 +521,28 @@ static void test_later(void **state)
 	assert_int_equal(q.over, 0);
 }
 
+/* A flow whose first bytes are a long run of token bytes (hex, say) with
+ * no empty line: no request line (its method would be too long), out of
+ * step silently, never lost. */
+static void test_tokens(void **state)
+{
+	static uint8_t st[1 << 17], run[1460];
+	struct ids_http_trk t;
+	struct ids_http_heads q;
+	uint32_t sn = 0;
+	char out[512];
+
+	memset(&q, 0, sizeof(q));
+	memset(run, 'a', sizeof(run));
+	ids_http_trk_reset(&t);
+	for (int i = 0; i < 60; i++) {
+		seg(&t, &q, false, st, &sn, (const char *)run, sizeof(run), IDS_BUF_URI, out,
+		    sizeof(out));
+		assert_string_equal(out, "");
+	}
+	assert_int_equal(t.state, IDS_HT_LOST);
+}
+
 /* A protocol switched (101) or a CONNECT's tunnel (2xx): what follows,
  * both ways, is not HTTP (not parsed, never lost), and the 2xx's bytes
  * after its block are no body. */
@@ -522,7 +550,9 @@ static void test_tunnel(void **state)
 {
 	static uint8_t s0[1 << 16], s1[1 << 16];
 	struct ids_http_trk c, sv;
-	struct ids_http_heads q = {0, 0, 0, 0, 0};
+	struct ids_http_heads q;
+
+	memset(&q, 0, sizeof(q));
 	uint32_t sn = 0, rn = 0;
 	char out[512];
 
@@ -537,7 +567,7 @@ static void test_tunnel(void **state)
 		if (k == 0) {
 			CSEG("GET /ws HTTP/1.1\r\nUpgrade: websocket\r\n\r\n");
 			assert_string_equal(out, "new:/ws|");
-			SSEG("HTTP/1.1 101 Switching\r\n\r\n\x81\x05hello");
+			SSEG("HTTP/1.1 101 Switching\r\nUpgrade: websocket\r\n\r\n\x81\x05hello");
 		} else {
 			CSEG("CONNECT a:443 HTTP/1.1\r\n\r\n");
 			assert_string_equal(out, "new:a:443|");
@@ -556,6 +586,33 @@ static void test_tunnel(void **state)
 		assert_int_equal(c.state, IDS_HT_TUNNEL);
 		assert_int_equal(sv.state, IDS_HT_TUNNEL);
 	}
+	/* a 101 nobody asked for is an interim response: the response
+	 * after it is parsed, nothing is a tunnel */
+	ids_http_trk_reset(&c);
+	ids_http_trk_reset(&sv);
+	memset(&q, 0, sizeof(q));
+	sn = rn = 0;
+	CSEG("GET / HTTP/1.1\r\n\r\n");
+	SSEG("HTTP/1.1 101 X\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nEVIL");
+	assert_string_equal(out, "new:|new:EVIL|");
+	assert_false(q.tunnel);
+	/* a CONNECT to a path (an origin's catch-all answers it 200), a 101
+	 * without an Upgrade to a request with one: no tunnel either */
+	for (int k = 0; k < 2; k++) {
+		ids_http_trk_reset(&c);
+		ids_http_trk_reset(&sv);
+		memset(&q, 0, sizeof(q));
+		sn = rn = 0;
+		if (k == 0)
+			CSEG("CONNECT /x HTTP/1.1\r\n\r\n");
+		else
+			CSEG("GET / HTTP/1.1\r\nUpgrade: websocket\r\n\r\n");
+		SSEG(k ? "HTTP/1.1 101 X\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nEVIL"
+		       : "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+		assert_false(q.tunnel);
+		CSEG("GET /evil HTTP/1.1\r\n\r\n");
+		assert_string_equal(out, "new:/evil|");
+	}
 #undef CSEG
 #undef SSEG
 }
@@ -568,7 +625,9 @@ static void test_bomb(void **state)
 	static uint8_t zeros[1 << 20];
 	static uint8_t win[IDS_STREAM_TAIL + IDS_STREAM_SEG_MAX];
 	struct ids_http_trk t;
-	struct ids_http_heads q = {0, 0, 0, 0, 0};
+	struct ids_http_heads q;
+
+	memset(&q, 0, sizeof(q));
 	struct ids_http_view v;
 	z_stream z;
 	uint32_t sn = 0, zl, views = 0;
@@ -642,7 +701,9 @@ static void test_hostile(void **state)
 					   "Content-Length: -1\r\n", "\r\n", "\n", "ffffffffffffffffff\r\n",
 					   "0\r\n", "-5\r\n", "HEAD / HTTP/1.1\r\n", "x"};
 	struct ids_http_trk t;
-	struct ids_http_heads q = {0, 0, 0, 0, 0};
+	struct ids_http_heads q;
+
+	memset(&q, 0, sizeof(q));
 	struct ids_http_view v;
 
 	srandom(7);
@@ -706,6 +767,7 @@ int main(void)
 		cmocka_unit_test(test_split),
 		cmocka_unit_test(test_later),
 		cmocka_unit_test(test_tunnel),
+		cmocka_unit_test(test_tokens),
 		cmocka_unit_test(test_bomb),
 		cmocka_unit_test(test_hostile),
 	};

@@ -1485,8 +1485,12 @@ static bool is_http_req(const uint8_t *d, uint32_t n)
 	return false;
 }
 
-static void app_data(struct ids_engine *e, struct flow *f, int dir, const uint8_t *d, uint32_t n,
-		     const struct pkt *k)
+/* What the flow is by dir's new bytes d[0 .. n): the first side to send
+ * decides; an OTHER flow whose server answers "HTTP/" is HTTP. Before the
+ * segment's packet rules run, as Suricata detects a flow's protocol on
+ * the packet that shows it, so that an `alert http` payload rule sees the
+ * request that made the flow HTTP. */
+static void app_detect(struct flow *f, int dir, const uint8_t *d, uint32_t n)
 {
 	if (f->app == APP_OTHER && dir == 1 && !f->app_tried[1] && n >= 5 && !memcmp(d, "HTTP/", 5)) {
 		/* a request that did not parse, answered by an HTTP server */
@@ -1504,6 +1508,11 @@ static void app_data(struct ids_engine *e, struct flow *f, int dir, const uint8_
 		else if (dir == 0)
 			f->app = APP_OTHER;
 	}
+}
+
+static void app_data(struct ids_engine *e, struct flow *f, int dir, const uint8_t *d, uint32_t n,
+		     const struct pkt *k)
+{
 	if (f->app == APP_HTTP)
 		http_data(e, f, dir, d, n, k);
 	else if (f->app == APP_TLS)
@@ -1555,6 +1564,7 @@ static void tcp_packet(struct ids_engine *e, struct flow *f, int dir, const stru
 	/* offsets count from the stream start while the window holds it */
 	if (s->total == s->len)
 		from = 0, back = s->len - newlen;
+	app_detect(f, dir, newd, newlen);
 	inspect_pkt(e, f, dir, k, s->buf + from, s->len - from, back, true);
 	app_data(e, f, dir, newd, newlen, k);
 }
