@@ -946,7 +946,11 @@ static bool block_done(struct ids_http_trk *t, struct ids_http_heads *q, bool re
 		v->lost = true;
 		return false;
 	}
-	t->http = 1;
+	/* the direction is HTTP; its next block is a message whatever its
+	 * start (1), or only if it starts like one (2): after a request for
+	 * an Upgrade or a CONNECT (the server may switch), after an interim
+	 * response (a 101 that did switch, unseen) */
+	t->http = (!resp && (h->upgrade || h->connect)) || (resp && !final) ? 2 : 1;
 	if (final && q->n) {
 		conn = q->conn & 1u;
 		upg = q->upg & 1u;
@@ -954,8 +958,6 @@ static bool block_done(struct ids_http_trk *t, struct ids_http_heads *q, bool re
 		q->conn >>= 1;
 		q->upg >>= 1;
 		q->n--;
-	} else if (final && q->over) {
-		q->over--;
 	} else if (!resp && q->n < IDS_HTTP_HEADS && !q->over) {
 		q->bits |= (uint32_t)h->head << q->n;
 		q->conn |= (uint32_t)h->connect << q->n;
@@ -1027,7 +1029,7 @@ bool ids_http_next(struct ids_http_trk *t, struct ids_http_heads *q, bool resp, 
 					break;
 				/* after a message of the direction, in step, a
 				 * block is a message whatever its start (offline) */
-				t->flags = t->http && !(t->flags & HTF_RESYNC) ? HTF_CHECKED
+				t->flags = t->http == 1 && !(t->flags & HTF_RESYNC) ? HTF_CHECKED
 									       : t->flags & HTF_RESYNC;
 				t->nfired = 0;
 				t->shown = 0;
@@ -1072,7 +1074,10 @@ bool ids_http_next(struct ids_http_trk *t, struct ids_http_heads *q, bool resp, 
 				*at = v->lost ? p : wn;
 				return v->lost;
 			}
-			/* its body's bytes here: the parse took them */
+			/* its body's bytes here: the parse took them (inflate read
+			 * what follows its block: charged to the message) */
+			t->shown = h->p[b] ? h->len[b] : 0;
+			t->unz = h->encoded ? sat_add(t->shown, wn - p) : 0;
 			if (t->state != IDS_HT_HDR) {
 				uint32_t out = 0;
 				bool done;
@@ -1084,8 +1089,6 @@ bool ids_http_next(struct ids_http_trk *t, struct ids_http_heads *q, bool resp, 
 				if (done)
 					msg_end(t);
 			}
-			t->shown = h->p[b] ? h->len[b] : 0;
-			t->unz = h->encoded ? t->shown : 0;
 			*at = p;
 			return true;
 		}

@@ -985,7 +985,7 @@ static bool idsl_filter(const uint8_t *vhdr, const uint8_t *frame, uint32_t len,
 		/* HTTP over the stream: a segment's new bytes, in order, with
 		 * the tail before them (invariant 8) */
 		if (http_rules && sg.on && why == IDS_SEGW_OK && sg.v.kind == IDS_SEG_NEW &&
-		    s.ports && (!fl.dir || http_resp_rules)) {
+		    s.ports) {
 			hx.on = true;
 			hx.resp = fl.dir;
 			hx.w = sg.min_end ? sg.scan : s.data + sg.v.skip;

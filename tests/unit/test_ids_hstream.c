@@ -543,6 +543,43 @@ static void test_tokens(void **state)
 	assert_int_equal(t.state, IDS_HT_LOST);
 }
 
+/* A switch the tracker does not take for one (a 101 without an Upgrade
+ * header, to a request that asked for one): what follows both ways must
+ * start like a message to be one (after an Upgrade request, after an
+ * interim response), so the switched protocol's bytes (no empty line in
+ * 70 KiB) put both directions out of step silently, never lost. */
+static void test_switch_unseen(void **state)
+{
+	static uint8_t s0[1 << 18], s1[1 << 18], bin[1460];
+	struct ids_http_trk c, sv;
+	struct ids_http_heads q;
+	uint32_t sn = 0, rn = 0;
+	char out[512];
+
+	memset(&q, 0, sizeof(q));
+	for (unsigned i = 0; i < sizeof(bin); i++)
+		bin[i] = (uint8_t)(i * 7 + 1) == '\n' ? 'x' : (uint8_t)(i * 7 + 1);
+	ids_http_trk_reset(&c);
+	ids_http_trk_reset(&sv);
+	seg(&c, &q, false, s0, &sn, "GET /ws HTTP/1.1\r\nUpgrade: websocket\r\n\r\n", 40,
+	    IDS_BUF_URI, out, sizeof(out));
+	assert_string_equal(out, "new:/ws|");
+	seg(&sv, &q, true, s1, &rn, "HTTP/1.1 101 X\r\n\r\n", 18, IDS_BUF_FILE_DATA, out,
+	    sizeof(out));
+	assert_string_equal(out, "new:|");
+	assert_false(q.tunnel);
+	for (int i = 0; i < 50; i++) {
+		seg(&c, &q, false, s0, &sn, (const char *)bin, sizeof(bin), IDS_BUF_URI, out,
+		    sizeof(out));
+		assert_string_equal(out, "");
+		seg(&sv, &q, true, s1, &rn, (const char *)bin, sizeof(bin), IDS_BUF_FILE_DATA, out,
+		    sizeof(out));
+		assert_string_equal(out, "");
+	}
+	assert_int_equal(c.state, IDS_HT_LOST);
+	assert_int_equal(sv.state, IDS_HT_LOST);
+}
+
 /* A protocol switched (101) or a CONNECT's tunnel (2xx): what follows,
  * both ways, is not HTTP (not parsed, never lost), and the 2xx's bytes
  * after its block are no body. */
@@ -767,6 +804,7 @@ int main(void)
 		cmocka_unit_test(test_split),
 		cmocka_unit_test(test_later),
 		cmocka_unit_test(test_tunnel),
+		cmocka_unit_test(test_switch_unseen),
 		cmocka_unit_test(test_tokens),
 		cmocka_unit_test(test_bomb),
 		cmocka_unit_test(test_hostile),
