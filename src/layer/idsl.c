@@ -367,7 +367,7 @@ struct scan {
 	uint32_t min_end;
 	bool ports; /* p's ports are the frame's (TCP, UDP: not a later fragment) */
 	bool http_tc; /* the HTTP buffers are a response's (else a request's, or none) */
-	bool on_http; /* the flow was taken for HTTP before this frame (IDS_BLOB_ON_HTTP) */
+	bool on_http; /* the flow is taken for HTTP, with this frame's new bytes (IDS_BLOB_ON_HTTP) */
 	/* the message's direction over its stream (its rules that fired on
 	 * it, trk->fired) and the message's name (rule_msg): an HTTP rule
 	 * fires once per message */
@@ -558,10 +558,11 @@ static int walk_confirm(uint32_t ri, struct scan *s)
  * message, as the offline engine inspects it: each of its views shows
  * the rules its body so far, old bytes and new); else it does now, noted.
  * The message's own list goes with its direction's state, kept only when
- * the frame crosses; the rule's last message (rule_msg) is noted at once,
- * so that a rule past the list's room does not fire again on each
- * segment, and is never taken for a drop rule's (a dropped frame's match
- * must drop it again when it is sent again). */
+ * the frame crosses; the rule's last message (rule_msg_*) is noted in
+ * s->pend, written when the frame crosses, so that a rule past the list's
+ * room does not fire again on each segment; that note is never taken
+ * for a drop rule's (a dropped frame's match must drop it again when it is
+ * sent again; the list holds a drop rule only when its frame crossed). */
 static bool fired_on_msg(struct scan *s, uint32_t ri)
 {
 	struct ids_http_trk *t = s->trk;
@@ -816,7 +817,7 @@ static uint8_t happ_step(uint8_t f, bool dir, const uint8_t *d, uint32_t n)
  * the segment leaves it (kept when the frame crosses). */
 struct hstream {
 	bool on, resp;
-	bool lost; /* a message that could not be inspected whole: dropped in ips mode */
+	bool lost; /* a message that could not be inspected whole, under a drop rule of its side */
 	const uint8_t *w;
 	uint32_t wn, nb, at;
 	uint64_t gen; /* the flow's number (flow_gen) */
