@@ -27,7 +27,7 @@ LIBS     := -ljansson -lseccomp -lpthread
 FREE_OBJ := $(FREE_SRC:%.c=$(B)/obj/%.o)
 ROOT_OBJ := $(ROOT_SRC:%.c=$(B)/obj/%.o)
 
-all: $(B)/rampart $(B)/rampart-policy $(B)/timeline $(B)/layer.elf $(B)/layer-gcc.elf $(B)/layer-clang.elf $(B)/tapio \
+all: $(B)/rampart $(B)/rampart-policy $(B)/timeline $(B)/ids-hsbench $(B)/layer.elf $(B)/layer-gcc.elf $(B)/layer-clang.elf $(B)/tapio $(B)/idstool \
      $(B)/rampart-test $(B)/test/rampart-policy $(B)/test/layer.elf $(B)/test/layer-gcc.elf $(B)/test/layer-clang.elf
 
 $(B)/obj/src/root/%.o: src/root/%.c
@@ -107,9 +107,9 @@ $(B)/timeline: bench/timeline.c
 	$(Q)$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -o $@ $<
 
 # bench/ids.sh's reference: plain hs_scan over an ids blob's database.
-$(B)/ids-hsbench: bench/ids-hsbench.c src/ids/blob.h
+$(B)/ids-hsbench: bench/ids-hsbench.c src/ids/blob.h src/ids/probe.h
 	@echo "  LD $@"
-	$(Q)$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -Iinclude -Isrc -o $@ $< -lhs
+	$(Q)$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -Iinclude -Isrc -o $@ $< $(HSRT_LIB) -lstdc++ -lm
 
 # bench/layers.sh's A/B build: the root without its checks (see
 # RP_BENCH_UNCHECKED in src/root/ln.h), only to measure what they cost.
@@ -127,6 +127,11 @@ $(B)/test/rampart-unchecked: $(B)/unchecked/src/root/main.o $(ROOT_SRC:%.c=$(B)/
 $(B)/tapio: tests/layers/tapio.c
 	@echo "  LD $@"
 	$(Q)$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -o $@ $<
+
+# The ids suite's pcap writer and blob forger (tests/layers/ids.sh).
+$(B)/idstool: tests/layers/idstool.c src/ids/blob.h
+	@echo "  LD $@"
+	$(Q)$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -Iinclude -Isrc -o $@ $<
 
 $(B)/cpuwork: bench/cpuwork.c $(B)/obj/src/lib/work.o
 	@echo "  LD $@"

@@ -30,6 +30,10 @@ TAPIO=$ROOT/build/tapio
 # The policy compiler the root runs for a firewall layer's rules.
 POLICY=$ROOT/build/rampart-policy
 [ -x "$POLICY" ] && inputs="$inputs $POLICY"
+HSBENCH=$ROOT/build/ids-hsbench
+[ -x "$HSBENCH" ] && inputs="$inputs $HSBENCH"
+IDSTOOL=$ROOT/build/idstool
+[ -x "$IDSTOOL" ] && inputs="$inputs $IDSTOOL"
 # Every layer image of the build (layer.elf and its variants).
 LAYERS=$(ls "$ROOT"/build/layer*.elf 2>/dev/null || true)
 [ -n "$LAYERS" ] && inputs="$inputs $LAYERS"
@@ -78,6 +82,8 @@ fi
 [ -x "$TIMELINE" ] && cp "$TIMELINE" "$st/rampart/build/timeline"
 [ -x "$TAPIO" ] && copy_bin "$st" "$TAPIO" && cp "$TAPIO" "$st/rampart/build/tapio"
 [ -x "$POLICY" ] && copy_bin "$st" "$POLICY" && cp "$POLICY" "$st/rampart/build/rampart-policy"
+[ -x "$HSBENCH" ] && copy_bin "$st" "$HSBENCH" && cp "$HSBENCH" "$st/rampart/build/ids-hsbench"
+[ -x "$IDSTOOL" ] && copy_bin "$st" "$IDSTOOL" && cp "$IDSTOOL" "$st/rampart/build/idstool"
 for f in $LAYERS; do cp "$f" "$st/rampart/build/"; done
 if [ -n "$TESTB" ]; then
 	mkdir -p "$st/rampart/build/test"

@@ -172,7 +172,7 @@ else
 	notok "ids,io" "$why"
 fi
 # The same frames through the offline mode: the guest's 64 frames
-# (tests/layers/ids/pcap.py rebuilds them from its disk) under the walked
+# (build/idstool pcap rebuilds them from its disk) under the walked
 # drop rule, the walked rules and the thresholds of io.rules (and the
 # rule on the guest's frame 64, which tapio must not receive), in-line (a
 # run with those rules alone, the drop rule on the guest's ports only, the
@@ -210,7 +210,7 @@ n=ids4
 rm -f "$T/out.bin"
 exchange $n "udp frag" --layers ids,io --layer-args $SECT,$SEND,$RECV,1 --disk "$T/disk.img" --rules ids="$T/walk.rules"
 [ $rc = 0 ] && [ $trc = 0 ] || why="in-line: rampart exit $rc, tapio $trc ($(tail -1 "$T/tapio"))"
-tests/layers/ids/pcap.py "$T/disk.img" $SEND "$T/guest.pcap"
+build/idstool pcap "$T/disk.img" $SEND "$T/guest.pcap"
 "$R" ids --rules "$T/walk.rules" --pcap "$T/guest.pcap" --eve "$T/eve" --no-checksum-check 2>"$T/offline" || why="$why; offline mode: $(tail -1 "$T/offline")"
 for sid in 1000002 1000020 1000021 1000022 1000023 1000024 1000025 1000050 1000051 1000052 1000053 1000026; do
 	on=$(grep -c "\"signature_id\":$sid," "$T/eve")
@@ -375,7 +375,7 @@ else
 	notok "pass,ids,io (stack file)" "$why"
 fi
 # A stopped scan is not a clean one: a blob whose Hyperscan database has a
-# pattern its table does not name (tests/layers/ids/forge.py: io.rules'
+# pattern its table does not name (build/idstool forge: io.rules'
 # table, the database of io.rules and one more rule on the "ccc..." of
 # tapio's clean later fragment), put where the root finds its compile in
 # the compiler's cache. It passes every check (the table is whole); the
@@ -386,7 +386,7 @@ mkdir -p "$C"
 { cat "$T/io.rules"; echo 'alert udp any any -> any any (msg:"not in the table"; content:"cccccccccccccccc"; sid:1000099;)'; } >"$T/more.rules"
 if build/rampart-policy compile "$T/io.rules" -o "$T/io.blob" --kind ids --cache "$C" >/dev/null 2>&1 &&
 	build/rampart-policy compile "$T/more.rules" -o "$T/more.blob" --kind ids 2>/dev/null &&
-	set -- "$C"/*.blob && [ $# = 1 ] && tests/layers/ids/forge.py "$T/io.blob" "$T/more.blob" "$1"; then
+	set -- "$C"/*.blob && [ $# = 1 ] && build/idstool forge "$T/io.blob" "$T/more.blob" "$1"; then
 	FAILED=1
 	XDG_CACHE_HOME=$T/cache
 	export XDG_CACHE_HOME
@@ -402,6 +402,32 @@ if build/rampart-policy compile "$T/io.rules" -o "$T/io.blob" --kind ids --cache
 else
 	notok "ids,io (forged blob)" "could not forge the blob"
 fi
+# The scan probe (src/ids/probe.h): at its start the layer's own Hyperscan
+# scans the probe's fixed bytes with its payload database; plain hs_scan on
+# the host over the same bytes and the same database (build/ids-hsbench,
+# bench/ids.sh's reference) must find as many matches (each short content
+# below matches in most of the probe's 1 KiB scans), and the layer must
+# report the probe's size and a cycle count.
+{
+	echo 'alert udp any any -> any any (msg:"probe a"; content:"|41|"; sid:1000090;)'
+	echo 'alert udp any any -> any any (msg:"probe b"; content:"|00 ff|"; sid:1000091;)'
+	echo 'alert tcp any any -> any any (msg:"probe c"; content:"|7a|"; nocase; sid:1000092;)'
+	echo 'alert udp any any -> any any (msg:"probe d"; content:"never in 128 KiB of the probe"; sid:1000093;)'
+} >"$T/probe.rules"
+n=ids_probe
+"$R" run --layers ids,spin --layer-args 2,1000 --rules ids="$T/probe.rules" 2>"$T/$n"
+rc=$?
+lp=$(sed -n 's/.*"text":"ids: blob checked.*; probe \([0-9]*\) bytes, \([0-9]*\) cycles, \([0-9]*\) matches.*/\1 \2 \3/p' "$T/$n" | head -1)
+hp=""
+build/rampart-policy compile "$T/probe.rules" -o "$T/probe.blob" --kind ids 2>/dev/null &&
+	hp=$(build/ids-hsbench "$T/probe.blob" probe | sed -n 's/.*"probe_bytes":\([0-9]*\).*"matches":\([0-9]*\).*/\1 \2/p')
+set -- $lp
+if [ $rc = 0 ] && [ $# = 3 ] && [ "$1 $3" = "$hp" ] && [ "$2" -gt 0 ] && [ "$3" -gt 128 ]; then
+	ok "the layer's scan probe: $1 bytes, $3 matches, as plain hs_scan finds on the host ($2 cycles)"
+else
+	notok "the scan probe" "exit $rc; layer: bytes cycles matches '$lp'; host: bytes matches '$hp'"
+fi
+
 # The rule the layer cannot enforce is reported, not silently dropped (the
 # root's compiles above may have come from the blob cache, which reports
 # nothing: compile here, without it).
