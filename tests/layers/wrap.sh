@@ -265,13 +265,24 @@ cat >"$T/storm.json" <<P
 {"devices": [], "exits": {"per_s": $SIB_LIMIT, "burst": $SIB_LIMIT}}
 P
 # sibling: "SHARE RATE": the sibling's CPU share in thousandths, and its
-# doorbells a second (0 0 when it did not finish)
+# doorbells a second (0 0 when it did not finish). Its CPU time is the
+# shell's children's user and system time (the `times` builtin, before
+# and after: dash's and busybox's sh both have it, GNU time is not in the
+# test host), its wall time /proc/uptime's.
 sibling() {
 	n=sibling
-	taskset -c 0 /usr/bin/time -f "%e %U %S" -o "$T/sibtime" \
-		timeout $((60 * TIME_SCALE)) "$R" run --layers pass,spin --layer-args 1,$SIB 2>"$T/$n"
-	awk -v d=$SIB -v s="$(endf seconds)" '{ e = $1; c = $2 + $3 }
-		END { if (s > 0 && e > 0) printf "%d %d", 1000 * c / e, d / s; else print "0 0" }' "$T/sibtime"
+	w0=$(cut -d' ' -f1 /proc/uptime)
+	times >"$T/times0"
+	taskset -c 0 timeout $((60 * TIME_SCALE)) "$R" run --layers pass,spin --layer-args 1,$SIB 2>"$T/$n"
+	times >"$T/times1"
+	w1=$(cut -d' ' -f1 /proc/uptime)
+	{ tail -1 "$T/times0"; tail -1 "$T/times1"; } |
+		awk -v d=$SIB -v s="$(endf seconds)" -v w0="$w0" -v w1="$w1" '
+		function sec(t, a) { split(t, a, "m"); sub("s", "", a[2]); return a[1] * 60 + a[2] }
+		NR == 1 { c = -sec($1) - sec($2) }
+		NR == 2 { c += sec($1) + sec($2) }
+		END { e = w1 - w0
+			if (s > 0 && e > 0) printf "%d %d", 1000 * c / e, d / s; else print "0 0" }'
 }
 # beside POLICY: the sibling's share and rate beside the storm behind a wrapper under POLICY
 beside() {
