@@ -232,6 +232,14 @@ static bool buf_ok(const struct ids_blob_hdr *h, const struct ids_blob_rule *r, 
 	return false; /* more than one */
 }
 
+/* Buffer b for a walked item or a walked pcre of rule r: buf_ok's, or the
+ * payload's in an HTTP rule (its packet contents, which the layer walks
+ * over the message's header block, else its body); never a pattern's. */
+static bool item_buf_ok(const struct ids_blob_hdr *h, const struct ids_blob_rule *r, uint8_t b)
+{
+	return buf_ok(h, r, b) || ((r->flags & IDS_BLOB_APP) == IDS_BLOB_HTTP && b == IDS_BUF_PKT);
+}
+
 /* A byte_test or byte_jump item: no content, no pattern, RELATIVE (and
  * for byte_test NEGATED) alone, its fields in range and those it has not
  * 0, so that one blob has one meaning. */
@@ -427,7 +435,7 @@ int ids_blob_check(const void *blob, uint64_t size, const char **why)
 
 			/* grouped by buffer, in increasing order; the pattern's
 			 * item in the pattern's buffer */
-			if (!buf_ok(h, &r[i], c->buf) || (k && c->buf < it[at - 1].buf) ||
+			if (!item_buf_ok(h, &r[i], c->buf) || (k && c->buf < it[at - 1].buf) ||
 			    c->pad[0] || c->pad[1] || c->pad[2] ||
 			    (!(c->flags & IDS_BLOB_I_PCRE) && c->pat != IDS_BLOB_NONE &&
 			     c->pat < h->npatterns && p[c->pat].buf != c->buf))
@@ -495,7 +503,8 @@ int ids_blob_check(const void *blob, uint64_t size, const char **why)
 			if (x[at].rule != i || (x[at].flags & ~(uint32_t)(IDS_BLOB_PCRE_RELATIVE |
 									 IDS_BLOB_PCRE_NEGATED |
 									 IDS_BLOB_PCRE_WALKED)) ||
-			    !buf_ok(h, &r[i], x[at].buf))
+			    !((x[at].flags & IDS_BLOB_PCRE_WALKED) ? item_buf_ok(h, &r[i], x[at].buf)
+								    : buf_ok(h, &r[i], x[at].buf)))
 				return -1;
 			/* walked: an item of a walked rule carries it (above) */
 			if (x[at].flags & IDS_BLOB_PCRE_WALKED) {

@@ -47,7 +47,7 @@
 #include <stdint.h>
 
 #define IDS_BLOB_MAGIC 0x53444952u /* "RIDS" */
-#define IDS_BLOB_VERSION 9u
+#define IDS_BLOB_VERSION 10u
 /* Rules in one blob: the per-frame bookkeeping is one word per rule, and
  * ET's whole open set is about 40,000 rules. */
 #define IDS_BLOB_RULES_MAX 65536u
@@ -322,7 +322,13 @@ struct ids_blob_rule {
  * else IDS_BLOB_NONE. offset, depth, within >= 0; distance may be negative
  * (Suricata's). A byte_test or byte_jump item (IDS_BLOB_I_BYTE_*) reads
  * byte_n bytes at offset (either sign, RELATIVE: from the previous
- * match's end) and has the byte_* fields; every other item has them 0. */
+ * match's end) and has the byte_* fields; every other item has them 0.
+ * In an HTTP rule, items on the payload's buffer (IDS_BUF_PKT: the rule's
+ * packet contents, and its pcres and byte_* on it) are walked over the
+ * message's header block (http.start's bytes), and when they fail there
+ * over its body (the request's, or the response's when it is not
+ * encoded), as the offline engine matches them; such a rule's pattern is
+ * always in an HTTP buffer. */
 struct ids_blob_item {
 	uint32_t at;
 	uint16_t len, flags; /* len 1 .. IDS_BLOB_CONTENT_LEN_MAX; enum ids_blob_item_flag */

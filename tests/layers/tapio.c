@@ -121,8 +121,10 @@ static const char *const frag_marker[FRAG_N] = {"RAMPART-IDS-DROP", "RAMPART-IDS
  * window (4 KiB of tail and a segment): its start, four segments of
  * HTTP_PAD bytes of padding, its end; then two segments of a flow that
  * is not HTTP, the second with the `alert http` payload rule's bytes
- * (which fires on the split request's second segment only). */
-#define HTTP_N 16
+ * (which fires on the split request's second segment only); last a POST
+ * with a body, for the HTTP rules with packet contents (in the header
+ * block, in the body, and across the block's end: none). */
+#define HTTP_N 17
 #define HTTP_SPLIT_A "GET /split HTTP/1.1\r\nUser-Agent: RAMPART-SPL"
 #define HTTP_LONG_A "GET /long HTTP/1.1\r\nX-Pad: "
 #define HTTP_LONG_L (sizeof(HTTP_LONG_A) - 1)
@@ -163,6 +165,8 @@ static const struct {
 	{80, "\r\nHost: l.test\r\n\r\n", 11, 1 + HTTP_LONG_L + 4 * HTTP_PAD},
 	{80, HTTP_OTHER_A, 12, 1},
 	{80, "Host: s.test\r\n", 12, 1 + sizeof(HTTP_OTHER_A) - 1},
+	{80, "POST /post HTTP/1.1\r\nHost: p.test\r\nContent-Length: 24\r\n\r\n"
+	     "RAMPART-BODY-PKT-CONTENT", 0, 0},
 };
 
 #define SPORT 4000

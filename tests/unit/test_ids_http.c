@@ -554,10 +554,11 @@ static const char http_rules[] =
 	/* 3: a response rule */
 	"alert http any any -> any any (msg:\"r\"; flow:to_client; http.stat_code; content:\"200\"; "
 	"sid:4;)\n"
-	/* not in-line: either side, packet contents, alert dns with packet
-	 * contents only, dotprefix, both sides */
+	/* not in-line: either side, packet contents with no positive
+	 * content in an HTTP buffer, alert dns with packet contents only,
+	 * dotprefix, both sides */
 	"alert http any any -> any any (msg:\"e\"; http.header; content:\"x\"; sid:5;)\n"
-	"alert http any any -> any any (msg:\"p\"; flow:to_server; content:\"x\"; http_uri; "
+	"alert http any any -> any any (msg:\"p\"; flow:to_server; content:!\"x\"; http_uri; "
 	"content:\"y\"; sid:6;)\n"
 	"alert dns any any -> any any (msg:\"s\"; content:\"x\"; sid:7;)\n"
 	/* 4: file.data to the server: the request's body */
@@ -718,6 +719,56 @@ static void test_on_http(void **state)
 	REFUSED(AT(struct ids_blob_rule, ro)[0].flags, IDS_BLOB_ON_HTTP | 64);
 }
 
+/* An HTTP rule with packet contents: walked, its pattern its HTTP content
+ * (its packet contents have no database: the layer walks them over the
+ * message's header block, else its body), its packet contents items on
+ * the payload's buffer; the check takes such items in an HTTP rule only,
+ * and never a pattern on the payload in one. One whose only HTTP content
+ * is negated has nothing to prefilter: not in-line. */
+static void test_msg_pkt(void **state)
+{
+	const struct ids_blob_hdr *hd;
+	const char *why;
+
+	assert_int_equal(compile("alert http any any -> any any (msg:\"m\"; flow:to_server; "
+				 "content:\"longer packet content\"; content:\"GET\"; http_method; "
+				 "content:\"x\"; distance:0; pcre:\"/y/R\"; sid:1;)\n"
+				 "alert http any any -> any any (msg:\"n\"; flow:to_server; "
+				 "content:\"abc\"; content:!\"GET\"; http_method; sid:2;)\n"),
+			 0);
+	assert_int_equal(out.nrules, 1);
+	assert_int_equal(out.not_loaded, 1);
+	hd = out.blob;
+	const uint32_t ro = hd->rule_off, po = hd->pattern_off, io = hd->item_off;
+	const struct ids_blob_rule *r = AT(const struct ids_blob_rule, ro);
+	const struct ids_blob_pattern *p = AT(const struct ids_blob_pattern, po);
+	const struct ids_blob_item *it = AT(const struct ids_blob_item, io);
+
+	assert_int_equal(r[0].flags, IDS_BLOB_HTTP);
+	assert_int_equal(r[0].ncontents, 1);
+	assert_int_equal(p[0].buf, IDS_BUF_METHOD); /* not the longer packet content */
+	assert_int_equal(r[0].nitems, 4);
+	/* the packet's group first: its two contents and the pcre, walked */
+	assert_int_equal(it[0].buf, IDS_BUF_PKT);
+	assert_int_equal(it[0].pat, IDS_BLOB_NONE);
+	assert_int_equal(it[1].buf, IDS_BUF_PKT);
+	assert_true(it[1].flags & IDS_BLOB_I_DISTANCE);
+	assert_int_equal(it[2].buf, IDS_BUF_PKT);
+	assert_true(it[2].flags & IDS_BLOB_I_PCRE);
+	assert_int_equal(it[3].buf, IDS_BUF_METHOD);
+	assert_int_equal(it[3].pat, 0);
+	assert_int_equal(hd->dbs[IDS_BUF_PKT].size, 0);
+	assert_int_equal(ids_blob_check(out.blob, out.len, &why), 0);
+	/* a pattern on the payload in an HTTP rule; payload items in a DNS
+	 * rule, or in a payload rule's (with the pattern's buffer, the
+	 * method's, refused there too) */
+	REFUSED(AT(struct ids_blob_pattern, po)[0].buf, IDS_BUF_PKT);
+	REFUSED(AT(struct ids_blob_rule, ro)[0].flags, IDS_BLOB_DNS);
+	REFUSED(AT(struct ids_blob_rule, ro)[0].flags, 0);
+	/* a walked pcre of the payload's buffer in another buffer's group */
+	REFUSED(AT(struct ids_blob_item, io)[2].buf, IDS_BUF_URI);
+}
+
 /* ---- the databases over the parser's buffers ----------------------------- */
 
 static int on_match(unsigned id, unsigned long long from, unsigned long long to,
@@ -781,6 +832,7 @@ int main(void)
 		cmocka_unit_test(test_load),
 		cmocka_unit_test(test_check),
 		cmocka_unit_test(test_on_http),
+		cmocka_unit_test(test_msg_pkt),
 		cmocka_unit_test(test_scan),
 	};
 	int rc = cmocka_run_group_tests(tests, setup, teardown);

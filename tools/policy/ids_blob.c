@@ -73,8 +73,26 @@ static bool byte_item(const struct ids_sm *m)
  * pcre (so that the walk tries it after every occurrence of the content
  * before it, as the offline engine does: after the first alone, a decoy
  * occurrence earlier in the payload hid the one it hangs on). */
+static bool app_rule(const struct ids_rule *r);
+
+/* Whether r is an app-layer rule with packet contents too (an HTTP rule's:
+ * matched against its message's header block, or else its body, as the
+ * offline engine's match_bufs does): walked, those contents items on the
+ * payload's buffer that the layer walks over the message's. */
+static bool msg_pkt(const struct ids_rule *r)
+{
+	if (!app_rule(r))
+		return false;
+	for (unsigned i = 0; i < r->nsm; i++)
+		if (r->sm[i].buf == IB_PKT)
+			return true;
+	return false;
+}
+
 static bool walked(const struct ids_rule *r)
 {
+	if (msg_pkt(r))
+		return true;
 	for (unsigned i = 0; i < r->nsm; i++)
 		if ((r->sm[i].kind == SM_CONTENT && (r->sm[i].flags & WALKED)) ||
 		    r->sm[i].kind == SM_ISDATAAT || byte_item(&r->sm[i]) ||
@@ -85,15 +103,20 @@ static bool walked(const struct ids_rule *r)
 
 /* A walked rule's one pattern: its fast pattern, the content marked
  * fast_pattern, else its longest positive content, ties to the first (the
- * offline engine's and Suricata's choice); not_inline: there is one. */
+ * offline engine's and Suricata's choice); not_inline: there is one. In an
+ * app-layer rule with packet contents, only its app-layer buffers' contents
+ * are candidates (the offline engine's prefilter too): its packet contents
+ * are looked for in the message, which has no database of its own. */
 static unsigned fast_pattern(const struct ids_rule *r)
 {
+	const bool app_only = msg_pkt(r);
 	int best = -1;
 
 	for (unsigned i = 0; i < r->nsm; i++) {
 		const struct ids_sm *m = &r->sm[i];
 
-		if (m->kind != SM_CONTENT || (m->flags & CT_NEGATED))
+		if (m->kind != SM_CONTENT || (m->flags & CT_NEGATED) ||
+		    (app_only && m->buf == IB_PKT))
 			continue;
 		if (m->flags & CT_FAST)
 			return i;
@@ -233,15 +256,23 @@ static const char *http_not_inline(const struct ids_rule *r)
 	for (unsigned i = 0; i < r->nsm; i++) {
 		unsigned b = r->sm[i].buf;
 
-		if (b == IB_PKT)
-			return "packet contents in an HTTP rule (matched against the header block "
-			       "or the body offline): not in-line yet";
 		if (b == IB_DNS_QUERY || b == IB_TLS_SNI)
 			return "dns.query or tls.sni with an HTTP buffer in one rule (never matches "
 			       "offline: one transaction has not both)";
 		if (b == IB_REQ_HEADER || b == IB_RESP_HEADER)
 			return "a single header's buffer (http.request_header, "
 			       "http.response_header): not in-line yet";
+	}
+	if (msg_pkt(r)) {
+		bool app_content = false;
+
+		for (unsigned i = 0; i < r->nsm; i++)
+			app_content = app_content || (r->sm[i].kind == SM_CONTENT &&
+						       !(r->sm[i].flags & CT_NEGATED) &&
+						       r->sm[i].buf != IB_PKT);
+		if (!app_content)
+			return "packet contents in an HTTP rule without a positive content in an "
+			       "HTTP buffer (the in-line prefilter's): not in-line yet";
 	}
 	if (r->dotprefix)
 		return "dotprefix: not in-line yet";
