@@ -326,9 +326,9 @@ struct ids_blob_rule {
  * In an HTTP rule, items on the payload's buffer (IDS_BUF_PKT: the rule's
  * packet contents, and its pcres and byte_* on it) are walked over the
  * message's header block (http.start's bytes), and when they fail there
- * over its body (the request's, or the response's when it is not
- * encoded), as the offline engine matches them; such a rule's pattern is
- * always in an HTTP buffer. */
+ * over its body as it came (dechunked, never inflated), as the offline
+ * engine matches them; such a rule's pattern is always in an HTTP
+ * buffer. */
 struct ids_blob_item {
 	uint32_t at;
 	uint16_t len, flags; /* len 1 .. IDS_BLOB_CONTENT_LEN_MAX; enum ids_blob_item_flag */

@@ -733,6 +733,10 @@ static enum ids_http_kind parse_resp(const uint8_t *d, uint32_t n, bool head, bo
 		if (a < n)
 			set(h, IDS_BUF_FILE_DATA, d + a, n - a); /* to the connection's close */
 	}
+	if (h->p[IDS_BUF_FILE_DATA] && h->len[IDS_BUF_FILE_DATA]) {
+		h->raw = h->p[IDS_BUF_FILE_DATA]; /* before any inflate: s->body or d */
+		h->raw_len = h->len[IDS_BUF_FILE_DATA];
+	}
 	if (h->p[IDS_BUF_FILE_DATA] && h->ce && h->len[IDS_BUF_FILE_DATA]) {
 		h->encoded = true; /* inflated here as offline (invariant 4) */
 		inflate_body(h->p[IDS_BUF_FILE_DATA], h->len[IDS_BUF_FILE_DATA], h, s);
@@ -1149,6 +1153,10 @@ bool ids_http_next(struct ids_http_trk *t, struct ids_http_heads *q, bool resp, 
 				v->body_min = from - bs;
 			}
 			t->shown = h->len[b];
+			if (resp) { /* not encoded (enc above): file.data is the body */
+				h->raw = h->p[b];
+				h->raw_len = h->len[b];
+			}
 			v->kind = resp ? IDS_HTTP_RESPONSE : IDS_HTTP_REQUEST;
 			*at = p;
 			return true;

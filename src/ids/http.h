@@ -78,6 +78,12 @@ struct ids_http {
 			  * segment starts (from the bytes given), 0: none */
 	bool encoded;    /* a response body with Content-Encoding gzip or deflate
 			  * (file.data: its inflated bytes, or the raw ones) */
+	/* A response's body bytes as framed (dechunked), never inflated: what
+	 * the offline engine's match_bufs matches an HTTP rule's packet
+	 * contents against (file.data is the inflated bytes when encoded);
+	 * NULL when file.data is. */
+	const uint8_t *raw;
+	uint32_t raw_len;
 	/* How the message's body is framed (enum ids_http_framing), as the
 	 * offline engine's http_data frames it: clen with IDS_HF_CL. */
 	uint8_t framing;

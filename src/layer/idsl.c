@@ -368,7 +368,9 @@ struct scan {
 	uint32_t min_end;
 	bool ports; /* p's ports are the frame's (TCP, UDP: not a later fragment) */
 	bool http_tc; /* the HTTP buffers are a response's (else a request's, or none) */
-	bool encoded; /* a response's file.data is its body inflated (walk_msg) */
+	/* a response's body as framed, never inflated (walk_msg), or NULL */
+	const uint8_t *raw;
+	uint32_t raw_len;
 	bool on_http; /* the flow is taken for HTTP, with this frame's new bytes (IDS_BLOB_ON_HTTP) */
 	/* the message's direction over its stream (its rules that fired on
 	 * it, trk->fired) and the message's name (rule_msg): an HTTP rule
@@ -527,21 +529,23 @@ static int walk_pcre(void *ctx, uint32_t pcre, const uint8_t *subject, uint32_t 
  * An HTTP rule's packet items it[0 .. n) (its contents on the payload's
  * buffer, with their pcres and byte_*) over its message, as the offline
  * engine's match_bufs matches them: the header block (http.start's bytes),
- * else the body: the request's, or the response's file.data when it is
- * not encoded (inflated, it is not the body's bytes the offline engine
- * sees). ids_walk's value.
+ * else the body as framed: the request's, or the response's dechunked
+ * bytes never inflated (file.data holds them inflated when the response
+ * is encoded; the offline engine matches the bytes that came). ids_walk's
+ * value.
  */
 static int walk_msg(const struct ids_blob_item *it, unsigned n, struct scan *s, uint32_t *end,
 		    const struct ids_walk_pcre *pc)
 {
-	const uint8_t bb = s->http_tc ? IDS_BUF_FILE_DATA : IDS_BUF_REQ_BODY;
+	const uint8_t *body = s->http_tc ? s->raw : s->bp[IDS_BUF_REQ_BODY];
+	const uint32_t blen = s->http_tc ? s->raw_len : s->bl[IDS_BUF_REQ_BODY];
 	int w = 0;
 
 	if (s->bp[IDS_BUF_START])
 		w = ids_walk(it, n, cbytes, s->bp[IDS_BUF_START], s->bl[IDS_BUF_START], 0, end,
 			     &s->walk_budget, pc);
-	if (!w && s->bp[bb] && !(s->http_tc && s->encoded))
-		w = ids_walk(it, n, cbytes, s->bp[bb], s->bl[bb], 0, end, &s->walk_budget, pc);
+	if (!w && body)
+		w = ids_walk(it, n, cbytes, body, blen, 0, end, &s->walk_budget, pc);
 	return w;
 }
 
@@ -809,7 +813,8 @@ static void take_response(struct scan *s, const uint8_t *d, uint32_t n)
 	st.http_partial += k == IDS_HTTP_PARTIAL;
 	st.http_encoded += http.encoded;
 	s->http_tc = k == IDS_HTTP_RESPONSE;
-	s->encoded = http.encoded;
+	s->raw = s->http_tc ? http.raw : NULL;
+	s->raw_len = s->http_tc ? http.raw_len : 0;
 	for (unsigned b = 1; b < IDS_BLOB_BUFS; b++) {
 		s->bp[b] = s->http_tc ? http.p[b] : NULL;
 		s->bl[b] = s->http_tc ? http.len[b] : 0;
@@ -884,7 +889,8 @@ static bool next_http(struct scan *s, struct hstream *x)
 	if (http.encoded && http.p[IDS_BUF_FILE_DATA])
 		x->unz += http.len[IDS_BUF_FILE_DATA];
 	s->http_tc = x->resp;
-	s->encoded = http.encoded;
+	s->raw = x->resp ? http.raw : NULL;
+	s->raw_len = x->resp ? http.raw_len : 0;
 	s->msg_flow = x->gen * 2 + x->resp;
 	s->msg_n = x->tk.msgs;
 	for (unsigned b = 1; b < IDS_BLOB_BUFS; b++) {

@@ -33,6 +33,7 @@ drop tcp any any -> any any (msg:"system test: drop marker"; content:"RAMPART-ID
 alert http any any -> any any (msg:"system test: response server"; flow:established,to_client; http.server; content:"rampart-test"; sid:1000003; rev:1;)
 alert http any any -> any any (msg:"system test: response body"; flow:to_client; file.data; content:"RAMPART-FILE-DATA"; depth:17; sid:1000004; rev:1;)
 alert http any any -> any any (msg:"system test: response body, never"; flow:to_client; file.data; content:"RAMPART-IDS-ALERT"; depth:17; sid:1000005; rev:1;)
+alert http any any -> any any (msg:"system test: response body, packet content"; flow:to_client; content:"RAMPART-FILE-DATA"; depth:17; http.stat_code; content:"200"; sid:1000006; rev:1;)
 R
 # Each marker twice, 724 bytes apart (guest/work/idsprobe.sh): written
 # when a content split over two TCP segments was not seen in-line (two such
@@ -47,10 +48,14 @@ marked() { # marked SEED HALF MARKER
 	pattern "$1" 1 | head -c "$2"
 }
 # The host's stream is an HTTP response (the guest opened the connection:
-# the host is its server), its body starting with a marker of its own.
+# the host is its server), its body starting with a marker of its own. Its
+# header says gzip over a body that is not (an evading server's trick: the
+# client takes the bytes as they come, inflate fails): file.data is the body
+# as it came, and an HTTP rule's packet content in the body (sid 1000006)
+# is matched against those bytes, as the offline engine matches them.
 body=$((17 + 524288 + 17 + 708 + 17 + 524288))
 printf 'HTTP/1.1 200 OK\r\nServer: rampart-test\r\n' >"$SCRATCH/h2g.1"
-printf 'Content-Type: application/octet-stream\r\nContent-Length: %s\r\n\r\n' $body >"$SCRATCH/h2g.2"
+printf 'Content-Type: application/octet-stream\r\nContent-Encoding: gzip\r\nContent-Length: %s\r\n\r\n' $body >"$SCRATCH/h2g.2"
 {
 	printf RAMPART-FILE-DATA
 	marked ids-h2g 524288 RAMPART-IDS-ALERT
@@ -115,7 +120,7 @@ grep '"event":"ids_alert"' "$log" | grep '"sid":1000002,' | grep '"action":"bloc
 	why="$why; no blocked ids_alert for sid 1000002 from the guest"
 [ "$(idsfield drops)" -ge 1 ] 2>/dev/null || why="$why; the ids event counts no drop ('$(idsfield drops)')"
 # the response: its Server and its body's first bytes, once each
-for sc in 1000003:1 1000004:1 1000005:0; do
+for sc in 1000003:1 1000004:1 1000005:0 1000006:1; do
 	[ "$(grep '"event":"ids_alert"' "$log" | grep "\"sid\":${sc%:*}," | grep -c '"direction":"to_guest"')" = "${sc#*:}" ] ||
 		why="$why; sid ${sc%:*} fired $(alerts ${sc%:*}) times, not ${sc#*:}"
 done

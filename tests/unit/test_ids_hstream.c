@@ -224,6 +224,13 @@ static void feed(bool resp, uint32_t (*cut)(void))
 				continue;
 			}
 			assert_int_equal(v.kind, resp ? IDS_HTTP_RESPONSE : IDS_HTTP_REQUEST);
+			/* a response's body as it came: file.data's bytes unless
+			 * inflated (walk_msg's packet contents) */
+			if (resp && h.p[IDS_BUF_FILE_DATA] && !h.encoded) {
+				assert_ptr_equal(h.raw, h.p[IDS_BUF_FILE_DATA]);
+				assert_int_equal(h.raw_len, h.len[IDS_BUF_FILE_DATA]);
+			}
+			assert_int_equal(!!h.raw, resp && h.p[IDS_BUF_FILE_DATA]);
 			if (v.fresh) { /* the next message, its header buffers as whole */
 				cur++;
 				fresh++;

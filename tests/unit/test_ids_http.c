@@ -468,6 +468,10 @@ static void test_gzip(void **state)
 		assert_int_equal(parse_resp(seg, n), IDS_HTTP_RESPONSE);
 		assert_true(h.encoded);
 		BUF(IDS_BUF_FILE_DATA, text);
+		/* the body as it came (dechunked), never inflated: what an HTTP
+		 * rule's packet contents are matched against */
+		assert_int_equal(h.raw_len, zn);
+		assert_memory_equal(h.raw, z, zn);
 		assert_true(room->zused > 0 && room->zused <= IDS_HTTP_ZPOOL);
 		zn = zip(text, tn, 15, z, sizeof(z));
 		n = resp_seg(seg, sizeof(seg), "deflate", z, zn, chunked);
@@ -517,6 +521,36 @@ static void test_gzip(void **state)
 			 IDS_HTTP_RESPONSE);
 	assert_true(h.encoded);
 	BUF(IDS_BUF_FILE_DATA, "not gz!");
+	assert_int_equal(h.raw_len, 7);
+	assert_memory_equal(h.raw, "not gz!", 7);
+	/* stored (level 0) gzip: the text as it is inside the compressed
+	 * bytes; the body as it came holds it (review-20: a packet content
+	 * there must be seen in-line as offline) */
+	{
+		static const char mark[] = "plain EVILMARK inside a stored gzip";
+		z_stream d = {0};
+
+		assert_int_equal(deflateInit2(&d, 0, Z_DEFLATED, 31, 9, Z_DEFAULT_STRATEGY), Z_OK);
+		d.next_in = (Bytef *)(uintptr_t)mark;
+		d.avail_in = (uInt)(sizeof(mark) - 1);
+		d.next_out = z;
+		d.avail_out = sizeof(z);
+		assert_int_equal(deflate(&d, Z_FINISH), Z_STREAM_END);
+		zn = sizeof(z) - d.avail_out;
+		deflateEnd(&d);
+		n = resp_seg(seg, sizeof(seg), "gzip", z, zn, true);
+		assert_int_equal(parse_resp(seg, n), IDS_HTTP_RESPONSE);
+		assert_true(h.encoded);
+		BUF(IDS_BUF_FILE_DATA, mark);
+		assert_int_equal(h.raw_len, zn);
+		assert_memory_equal(h.raw, z, zn);
+		assert_non_null(memmem(h.raw, h.raw_len, "EVILMARK", 8));
+	}
+	/* identity: the body is file.data */
+	assert_int_equal(PARSE_RESP("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"),
+			 IDS_HTTP_RESPONSE);
+	assert_ptr_equal(h.raw, h.p[IDS_BUF_FILE_DATA]);
+	assert_int_equal(h.raw_len, 5);
 
 	/* a bomb: a full segment of gzip'd zeros inflates past the room:
 	 * file.data is exactly IDS_HTTP_UNZ_MAX bytes (ASan: unz is the end
