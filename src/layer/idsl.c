@@ -49,7 +49,9 @@
  *     threshold says (Suricata's). A match that finds the table full goes
  *     unthresholded (alerts, drops) and is counted (thr_full).
  *  8. An HTTP rule (every content and pcre of it in an HTTP request's
- *     buffers, or a response rule's in a response's) sees the buffers
+ *     buffers, or a response rule's in a response's, but its packet
+ *     contents: walk_msg walks those over the message's header block,
+ *     else its body as it came, never inflated) sees the buffers
  *     src/ids/http.c parses from a message whole: over a TCP stream
  *     (ids_http_next, per flow and direction, the opener's requests and
  *     the server's responses), a message is parsed where its header block
@@ -58,7 +60,8 @@
  *     window still holds its start, each later segment of its body parses
  *     it again (the body from its first byte); past that, an identity
  *     body's bytes in the window, a chunked one's new bytes dechunked, are
- *     its body buffer alone (to the offline engine's 100 KiB), an encoded
+ *     its body buffer alone (to the offline engine's 100 KiB: no header
+ *     block then, for packet contents either), an encoded
  *     one's are not inflated. A rule fires once per message (the
  *     message's list, kept with its direction's state; the rule's last
  *     message, never for a drop rule). After a message of the direction,
