@@ -81,7 +81,9 @@ struct ids_http {
 	/* A response's body bytes as framed (dechunked), never inflated: what
 	 * the offline engine's match_bufs matches an HTTP rule's packet
 	 * contents against (file.data is the inflated bytes when encoded);
-	 * NULL when file.data is. */
+	 * NULL when the response has no body bytes here. A tunnel's first
+	 * bytes (after a 101 or a CONNECT's 2xx) are no file.data but stay
+	 * here, as in the offline engine's body. */
 	const uint8_t *raw;
 	uint32_t raw_len;
 	/* How the message's body is framed (enum ids_http_framing), as the
