@@ -1036,6 +1036,7 @@ bool ids_http_next(struct ids_http_trk *t, struct ids_http_heads *q, bool resp, 
 				t->flags = t->http == 1 && !(t->flags & HTF_RESYNC) ? HTF_CHECKED
 									       : t->flags & HTF_RESYNC;
 				t->nfired = 0;
+				t->npend = 0;
 				t->shown = 0;
 				t->unz = 0;
 				t->msgs++;

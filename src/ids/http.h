@@ -184,6 +184,8 @@ enum ids_http_st {
  * fire them again (the offline engine: once per message); past this many,
  * a rule may fire again on a later segment of the same message. */
 #define IDS_HTTP_FIRED 8u
+/* Walked rules a message's header view left waiting on its body (at most) */
+#define IDS_HTTP_PEND 8u
 
 /* One direction's messages, over its stream's in-order bytes (the caller
  * feeds them once, in order, and keeps this per flow and direction). */
@@ -203,6 +205,11 @@ struct ids_http_trk {
 	uint8_t cz;		/* CHUNK_SIZE: how far strtoull has read the line */
 	uint8_t nfired;
 	uint32_t fired[IDS_HTTP_FIRED]; /* rules (the caller's numbers) fired on the message */
+	/* walked rules (the caller's numbers) whose every item group but the
+	 * body's held on a view of the message with its header buffers: its
+	 * views of the body alone (its start past the window) try them again */
+	uint8_t npend;
+	uint32_t pend[IDS_HTTP_PEND];
 };
 
 /* A flow's requests not yet answered, in order (bit i of bits: the i-th

@@ -528,6 +528,14 @@ static int walk_pcre(void *ctx, uint32_t pcre, const uint8_t *subject, uint32_t 
 	return m;
 }
 
+/* How walk_confirm walks a rule: all of it; on a view of an HTTP message
+ * with its header buffers (WALK_HEADERS: a rule whose groups hold but its
+ * body's returns WALK_WAITS, for the message's later views); on a view of
+ * its body alone (WALK_BODY: only the body's groups, the others having
+ * held on the header view). */
+enum walk_how { WALK_ALL, WALK_HEADERS, WALK_BODY };
+#define WALK_WAITS 2
+
 /*
  * An HTTP rule's packet items it[0 .. n) (its contents on the payload's
  * buffer, with their pcres and byte_*) over its message, as the offline
@@ -556,21 +564,28 @@ static int walk_msg(const struct ids_blob_item *it, unsigned n, struct scan *s, 
  * item's end in the walk's match, for the pcres after it); 0: they do not;
  * -1: the walk reached its limit (invariant 6) or a pcre in it failed
  * (invariant 3). */
-static int walk_confirm(uint32_t ri, struct scan *s)
+static int walk_confirm(uint32_t ri, struct scan *s, enum walk_how how)
 {
 	const struct ids_walk_pcre pc = {.match = walk_pcre, .ctx = s};
 	const struct ids_blob_item *it = items + item_first[ri];
+	const bool on_msg = rules[ri].flags & IDS_BLOB_HTTP;
+	const uint8_t bb = s->http_tc ? IDS_BUF_FILE_DATA : IDS_BUF_REQ_BODY;
 	unsigned n = rules[ri].nitems;
+	bool body_failed = false;
 
 	st.walk_runs++;
 	/* each buffer's items in turn (grouped by buffer: the check) */
 	for (unsigned g = 0, e; g < n; g = e) {
 		uint8_t b = it[g].buf;
+		/* a group on the message's body: its packet contents, its body buffer */
+		const bool body = on_msg && (b == IDS_BUF_PKT || b == bb);
 		int w = 0;
 
 		for (e = g + 1; e < n && it[e].buf == b; e++)
 			;
-		if (b == IDS_BUF_PKT && (rules[ri].flags & IDS_BLOB_HTTP))
+		if (how == WALK_BODY && !body)
+			continue; /* it held on the message's header view */
+		if (b == IDS_BUF_PKT && on_msg)
 			w = walk_msg(it + g, e - g, s, ends + g, &pc);
 		else if (s->bp[b])
 			w = ids_walk(it + g, e - g, cbytes, s->bp[b], s->bl[b],
@@ -579,10 +594,18 @@ static int walk_confirm(uint32_t ri, struct scan *s)
 			st.walk_limited++;
 			return -1;
 		}
+		if (!w && body && how == WALK_HEADERS) {
+			body_failed = true; /* the other groups still decide whether it waits */
+			continue;
+		}
 		if (!w) {
 			st.walk_refuted++;
 			return 0;
 		}
+	}
+	if (body_failed) {
+		st.walk_refuted++;
+		return WALK_WAITS;
 	}
 	return 1;
 }
@@ -613,6 +636,90 @@ static bool fired_on_msg(struct scan *s, uint32_t ri)
 	if (t->nfired < IDS_HTTP_FIRED)
 		t->fired[t->nfired++] = ri;
 	return false;
+}
+
+/* Whether walked rule ri waits on the body of the message s is a view
+ * of (its direction's list). */
+static bool pending(const struct scan *s, uint32_t ri)
+{
+	for (unsigned i = 0; s->trk && i < s->trk->npend; i++)
+		if (s->trk->pend[i] == ri)
+			return true;
+	return false;
+}
+
+/* How rule ri is walked on s: an HTTP rule on a view of a message with its
+ * header buffers, or of its body alone when it waits on that body. */
+static enum walk_how walk_how_of(const struct scan *s, uint32_t ri)
+{
+	if (!(rules[ri].flags & IDS_BLOB_HTTP) || !s->trk)
+		return WALK_ALL;
+	if (s->bp[IDS_BUF_START])
+		return WALK_HEADERS;
+	return pending(s, ri) ? WALK_BODY : WALK_ALL;
+}
+
+/* Rule ri held on the message's header view but for its body: it waits
+ * on the message's later views (kept when the frame crosses, with the
+ * direction's state; one fired on the message already does not), when its
+ * body's items are positive contents placed only after each other. Past
+ * IDS_HTTP_PEND rules (drop rules first) a message's body is not looked
+ * at for the rest. */
+static void wait_on_body(struct scan *s, uint32_t ri)
+{
+	struct ids_http_trk *t = s->trk;
+	const struct ids_blob_item *it = items + item_first[ri];
+	const uint8_t bb = s->http_tc ? IDS_BUF_FILE_DATA : IDS_BUF_REQ_BODY;
+
+	/* A later view holds the body's bytes in the window, not from the
+	 * body's first byte: only positive contents placed nowhere but after
+	 * each other mean the same there (a negated one, one anchored to the
+	 * buffer's start or end, isdataat, byte_*, a pcre would not: review-22) */
+	for (unsigned k = 0; k < rules[ri].nitems; k++) {
+		/* the group's first: relative to the buffer's start, so anchored */
+		const bool first = !k || it[k - 1].buf != it[k].buf;
+		const uint16_t ok = first ? IDS_BLOB_I_NOCASE
+					  : (uint16_t)(IDS_BLOB_I_NOCASE | IDS_BLOB_I_DISTANCE |
+						       IDS_BLOB_I_WITHIN | IDS_BLOB_I_RELATIVE);
+
+		if ((it[k].buf == IDS_BUF_PKT || it[k].buf == bb) && (it[k].flags & ~ok))
+			return;
+	}
+	for (unsigned i = 0; i < t->nfired; i++)
+		if (t->fired[i] == ri)
+			return;
+	if (pending(s, ri))
+		return;
+	if (t->npend < IDS_HTTP_PEND) {
+		t->pend[t->npend++] = ri;
+		return;
+	}
+	/* full: a drop rule takes an alert rule's place (the list in rule
+	 * order would let alert rules keep a drop rule out) */
+	if (rules[ri].action == IDS_BLOB_DROP)
+		for (unsigned i = 0; i < t->npend; i++)
+			if (rules[t->pend[i]].action != IDS_BLOB_DROP) {
+				t->pend[i] = ri;
+				return;
+			}
+}
+
+/* A view of a message's body alone: the rules waiting on it are
+ * candidates, whatever its buffers matched. */
+static void add_pending(struct scan *s)
+{
+	if (!s->trk || s->bp[IDS_BUF_START])
+		return;
+	for (unsigned i = 0; i < s->trk->npend; i++) {
+		uint32_t ri = s->trk->pend[i], k;
+
+		if (ri >= hdr->nrules)
+			continue;
+		for (k = 0; k < s->ncand && cand[k] != ri; k++)
+			;
+		if (k == s->ncand && s->ncand < hdr->nrules)
+			cand[s->ncand++] = ri;
+	}
 }
 
 /* The candidates in rule order, as Suricata runs them (flowbits a rule sets
@@ -654,7 +761,11 @@ static int confirm(struct scan *s, uint64_t *bits)
 				       s->bl[r->bsize_buf % IDS_BLOB_BUFS]) ||
 		    (r->nfb && !ids_fb_check(fb, r->nfb, bits)))
 			continue;
-		c = r->nitems ? walk_confirm(ri, s) : 1;
+		c = r->nitems ? walk_confirm(ri, s, walk_how_of(s, ri)) : 1;
+		if (c == WALK_WAITS) {
+			wait_on_body(s, ri);
+			continue;
+		}
 		if (c > 0 && r->npcre)
 			c = pcres_confirm(ri, s);
 		if (c < 0)
@@ -782,6 +893,8 @@ static int scan_all(struct scan *s)
 		r = hsrt_scan(b, s->bp[b], s->bl[b], on_match, s);
 		st.hs_cycles += tsc_fenced() - t; /* Hyperscan's own (bench/ids.sh) */
 	}
+	if (!r && !s->failed)
+		add_pending(s);
 	if (!r && !s->failed && s->ncand)
 		r = confirm(s, s->flow && s->flow->entry != FW_CT_NIL ? fbits[s->flow->entry]
 								      : NULL);

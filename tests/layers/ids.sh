@@ -256,7 +256,7 @@ exchange $n "udp http" --layers ids,io --layer-args $SECT,$SEND,$RECV,1 --disk "
 unset TAPIO_HTTP_PCAP
 [ $rc = 0 ] && [ $trc = 0 ] || why="in-line: rampart exit $rc, tapio $trc ($(tail -1 "$T/tapio"))"
 "$R" ids --rules "$T/http.rules" --pcap "$T/http.pcap" --eve "$T/eve" --no-checksum-check --midstream 2>"$T/offline" || why="$why; offline mode: $(tail -1 "$T/offline")"
-for want in 1000030:3 1000031:1 1000032:1 1000033:1 1000034:1 1000035:1 1000036:1 1000037:0; do
+for want in 1000030:3 1000031:1 1000032:1 1000033:1 1000034:1 1000035:1 1000036:1 1000037:0 1000038:1; do
 	sid=${want%:*}
 	in=$(grep -c "\"event\":\"ids_alert\",.*\"sid\":$sid,.*\"proto\":\"TCP\",\"src_ip\":\"10.0.2.2\",.*\"direction\":\"to_guest\"" "$T/$n")
 	on=$(grep -c "\"signature_id\":$sid," "$T/eve")
@@ -269,13 +269,13 @@ grep -q '"event":"ids_alert",.*"sid":1000032,.*"src_port":40002,"dest_ip":"10.0.
 grep -q '"event":"ids_alert",.*"action":"blocked","sid":1000033,.*"src_port":40010,"dest_ip":"10.0.2.15","dest_port":80,' "$T/$n" ||
 	why="$why; the split user agent's drop rule did not block its request's second segment"
 got="http_requests=$(field http_requests) http_partial=$(field http_partial) http_lost=$(field http_lost)"
-[ "$got" = "http_requests=7 http_partial=3 http_lost=1" ] ||
-	why="$why; ids event: $got, want http_requests=7 http_partial=3 http_lost=1"
-grep -q '"text":"ids: blob checked, 10 rules, .*, http;' "$T/$n" || why="$why; the layer did not say it parses HTTP"
+[ "$got" = "http_requests=8 http_partial=3 http_lost=1" ] ||
+	why="$why; ids event: $got, want http_requests=8 http_partial=3 http_lost=1"
+grep -q '"text":"ids: blob checked, 11 rules, .*, http;' "$T/$n" || why="$why; the layer did not say it parses HTTP"
 grep -q '"event":"ids_alert",.*"sid":1000034,.*"src_port":40010,' "$T/$n" ||
 	why="$why; the alert http payload rule did not fire on the HTTP flow's second segment"
 if [ -z "$why" ]; then
-	ok "HTTP in-line: http.uri (normalized), http.host (lowercased, no port), http_user_agent on \$HTTP_PORTS fire on their requests and not on the same bytes elsewhere; a partial header block counted; a header block cut over two segments parsed where it ends, its drop rule dropping that segment; one longer than the window lost; an alert http payload rule on an HTTP flow's later segment, not a non-HTTP flow's; HTTP rules' packet contents in the header block or the body, not across them; offline the same (sid:count$agree)"
+	ok "HTTP in-line: http.uri (normalized), http.host (lowercased, no port), http_user_agent on \$HTTP_PORTS fire on their requests and not on the same bytes elsewhere; a partial header block counted; a header block cut over two segments parsed where it ends, its drop rule dropping that segment; one longer than the window lost; an alert http payload rule on an HTTP flow's later segment, not a non-HTTP flow's; HTTP rules' packet contents in the header block or the body, not across them, and deep in a body past the window; offline the same (sid:count$agree)"
 else
 	notok "HTTP in-line" "$why"
 fi

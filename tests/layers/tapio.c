@@ -123,13 +123,17 @@ static const char *const frag_marker[FRAG_N] = {"RAMPART-IDS-DROP", "RAMPART-IDS
  * is not HTTP, the second with the `alert http` payload rule's bytes
  * (which fires on the split request's second segment only); last a POST
  * with a body, for the HTTP rules with packet contents (in the header
- * block, in the body, and across the block's end: none). */
-#define HTTP_N 17
+ * block, in the body, and across the block's end: none); then a POST whose
+ * body (HTTP_DEEP_L of header block, four segments of padding, a mark)
+ * puts its mark past the window that holds the message's start. */
+#define HTTP_N 23
 #define HTTP_SPLIT_A "GET /split HTTP/1.1\r\nUser-Agent: RAMPART-SPL"
 #define HTTP_LONG_A "GET /long HTTP/1.1\r\nX-Pad: "
 #define HTTP_LONG_L (sizeof(HTTP_LONG_A) - 1)
 #define HTTP_PAD 1400u
 #define HTTP_OTHER_A "XYZ not http\r\n"
+#define HTTP_DEEP_A "POST /deep HTTP/1.1\r\nHost: d.test\r\nContent-Length: 5613\r\n\r\n"
+#define HTTP_DEEP_L (sizeof(HTTP_DEEP_A) - 1)
 static const struct {
 	unsigned port;
 	const char *req; /* NULL: HTTP_PAD bytes of 'A' */
@@ -167,6 +171,12 @@ static const struct {
 	{80, "Host: s.test\r\n", 12, 1 + sizeof(HTTP_OTHER_A) - 1},
 	{80, "POST /post HTTP/1.1\r\nHost: p.test\r\nContent-Length: 24\r\n\r\n"
 	     "RAMPART-BODY-PKT-CONTENT", 0, 0},
+	{80, HTTP_DEEP_A, 13, 1},
+	{80, NULL, 13, 1 + HTTP_DEEP_L},
+	{80, NULL, 13, 1 + HTTP_DEEP_L + HTTP_PAD},
+	{80, NULL, 13, 1 + HTTP_DEEP_L + 2 * HTTP_PAD},
+	{80, NULL, 13, 1 + HTTP_DEEP_L + 3 * HTTP_PAD},
+	{80, "DEEP-PKT-MARK", 13, 1 + HTTP_DEEP_L + 4 * HTTP_PAD},
 };
 
 #define SPORT 4000
