@@ -61,7 +61,9 @@
  *     it again (the body from its first byte); past that, an identity
  *     body's bytes in the window, a chunked one's new bytes dechunked, are
  *     its body buffer alone (to the offline engine's 100 KiB: no header
- *     block then, for packet contents either), an encoded
+ *     block then, for packet contents either; a walked rule that held on
+ *     the message's header view but for its body waits on it: those
+ *     views walk its body items alone, wait_on_body), an encoded
  *     one's are not inflated. A rule fires once per message (the
  *     message's list, kept with its direction's state; the rule's last
  *     message, never for a drop rule). After a message of the direction,
