@@ -687,6 +687,8 @@ static void wait_on_body(struct scan *s, uint32_t ri)
 		if ((it[k].buf == IDS_BUF_PKT || it[k].buf == bb) && (it[k].flags & ~ok))
 			return;
 	}
+	if ((rules[ri].fields & IDS_BLOB_F_BSIZE) && rules[ri].bsize_buf == bb)
+		return; /* a body's size, not the window's */
 	for (unsigned i = 0; i < t->nfired; i++)
 		if (t->fired[i] == ri)
 			return;
