@@ -538,6 +538,12 @@ static int walk_pcre(void *ctx, uint32_t pcre, const uint8_t *subject, uint32_t 
 enum walk_how { WALK_ALL, WALK_HEADERS, WALK_BODY };
 #define WALK_WAITS 2
 
+/* The buffer of the body of the HTTP message s is a view of. */
+static uint8_t body_buf(const struct scan *s)
+{
+	return s->http_tc ? IDS_BUF_FILE_DATA : IDS_BUF_REQ_BODY;
+}
+
 /*
  * An HTTP rule's packet items it[0 .. n) (its contents on the payload's
  * buffer, with their pcres and byte_*) over its message, as the offline
@@ -571,7 +577,7 @@ static int walk_confirm(uint32_t ri, struct scan *s, enum walk_how how)
 	const struct ids_walk_pcre pc = {.match = walk_pcre, .ctx = s};
 	const struct ids_blob_item *it = items + item_first[ri];
 	const bool on_msg = rules[ri].flags & IDS_BLOB_HTTP;
-	const uint8_t bb = s->http_tc ? IDS_BUF_FILE_DATA : IDS_BUF_REQ_BODY;
+	const uint8_t bb = body_buf(s);
 	unsigned n = rules[ri].nitems;
 	bool body_failed = false;
 
@@ -671,7 +677,7 @@ static void wait_on_body(struct scan *s, uint32_t ri)
 {
 	struct ids_http_trk *t = s->trk;
 	const struct ids_blob_item *it = items + item_first[ri];
-	const uint8_t bb = s->http_tc ? IDS_BUF_FILE_DATA : IDS_BUF_REQ_BODY;
+	const uint8_t bb = body_buf(s);
 
 	/* A later view holds the body's bytes in the window, not from the
 	 * body's first byte: only positive contents placed nowhere but after
