@@ -128,10 +128,12 @@ $(B)/tapio: tests/layers/tapio.c
 	@echo "  LD $@"
 	$(Q)$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -o $@ $<
 
-# The ids suite's pcap writer and blob forger (tests/layers/ids.sh).
-$(B)/idstool: tests/layers/idstool.c src/ids/blob.h
+# The ids suite's pcap writer and blob forger (tests/layers/ids.sh), and the
+# replay suite's both ends (tests/layers/replay.sh): with the offline mode's
+# pcap reader.
+$(B)/idstool: tests/layers/idstool.c tools/policy/pcap.c tools/policy/pcap.h src/ids/blob.h src/layer/replay.h
 	@echo "  LD $@"
-	$(Q)$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -Iinclude -Isrc -o $@ $<
+	$(Q)$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -Iinclude -Isrc -Itools/policy -o $@ tests/layers/idstool.c tools/policy/pcap.c
 
 $(B)/cpuwork: bench/cpuwork.c $(B)/obj/src/lib/work.o
 	@echo "  LD $@"
@@ -313,9 +315,9 @@ ids-diff: $(B)/rampart-policy
 
 # Chains of ring-3 layers and the CLI's stacks: on PVM or hardware KVM, or in the test host.
 layers: all images
-	@tests/run.sh cli-kvm layers io fw wrap ids jail
+	@tests/run.sh cli-kvm layers io fw wrap ids replay jail
 
-KVM_SUITES := cli-kvm layers io fw wrap ids jail limits system
+KVM_SUITES := cli-kvm layers io fw wrap ids replay jail limits system
 
 check: deps
 	@rm -rf $(B)/results

@@ -41,6 +41,9 @@ LAYERS=$(ls "$ROOT"/build/layer*.elf 2>/dev/null || true)
 TESTB=$(ls "$ROOT"/build/test/rampart "$ROOT"/build/test/layer*.elf 2>/dev/null || true)
 [ -n "$TESTB" ] && inputs="$inputs $TESTB"
 [ -d bench ] && inputs="$inputs bench"
+# suricata-verify's pcaps and rules (the replay suite), where ../shared has them.
+VERIFY=$ROOT/../shared/data/ids/verify
+[ -f "$VERIFY/manifest.tsv" ] && inputs="$inputs $VERIFY"
 # A root binary that appeared or vanished since the last build also counts.
 stamp=$IMG/testhost.rampart
 have=absent; [ -x "$RAMPART" ] && have=present
@@ -101,6 +104,10 @@ rmdir "$st/rampart/tests"
 cp -r tests "$st/rampart/tests"
 mkdir -p "$st/rampart/scripts" && cp scripts/hostkind.sh "$st/rampart/scripts/"
 [ -d bench ] && cp -r bench "$st/rampart/bench"
+if [ -f "$VERIFY/manifest.tsv" ]; then
+	mkdir -p "$st/shared/data/ids"
+	cp -r "$VERIFY" "$st/shared/data/ids/verify"
+fi
 printf 'root:x:0:0:root:/:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$st/etc/passwd"
 printf 'root:x:0:\nnogroup:x:65534:\n' >"$st/etc/group"
 mknod -m 600 "$st/dev/console" c 5 1 2>/dev/null || true

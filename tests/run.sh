@@ -3,7 +3,7 @@
 # decides): directly on /dev/kvm when it can run them (layers and the CLI's
 # stacks on PVM or hardware KVM; Linux guests on hardware KVM only), the rest
 # all inside ONE boot of the test host (QEMU TCG with emulated SVM, whose
-# kvm_amd is real KVM). Usage: tests/run.sh SUITE... (cli-kvm, layers, io,
+# kvm_amd is real KVM). Usage: tests/run.sh SUITE... (cli-kvm, layers, io, replay,
 # fw, wrap, jail, limits, system; limits runs where cgroup v2 has the cpu and
 # memory controllers: here, or in the test host). Prints each suite's checks, then one line per suite and a total
 # "N passed, N failed, N skipped". A suite that gives no result (the test

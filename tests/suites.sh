@@ -4,7 +4,7 @@
 #   # begin NAME
 #   ...its checks and its summary line...
 #   # end NAME rc=N
-# NAME: cli-kvm, layers, io, fw, wrap, ids, jail, limits, system (comma- or space-separated); NAME@testhost
+# NAME: cli-kvm, layers, io, fw, wrap, ids, replay, jail, limits, system (comma- or space-separated); NAME@testhost
 # is NAME (tests/run.sh's way of running it in the test host as well).
 cd "$(dirname "$0")/.." || exit 1
 # Under QEMU as the VMM, the layer checks cannot run: they are skipped, as expected.
@@ -18,6 +18,7 @@ for name in $(echo "$*" | tr , ' '); do
 	fw) script=tests/layers/fw.sh ;;
 	wrap) script=tests/layers/wrap.sh ;;
 	ids) script=tests/layers/ids.sh ;;
+	replay) script=tests/layers/replay.sh ;;
 	jail) script=tests/layers/jail.sh ;;
 	limits) script=tests/layers/limits.sh ;;
 	system) script=tests/system/suite.sh ;;

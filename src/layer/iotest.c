@@ -37,7 +37,13 @@
  * policy's max_request): each but the first must fail with
  * VIRTIO_BLK_S_IOERR, and the first must work.
  * args[3] = 3: as without, but one frame per notify (the restart tests:
- * a layer below counts its child's exits to break while frames cross). It always logs whether it was given an rng. Its buffers lie in its
+ * a layer below counts its child's exits to break while frames cross).
+ * args[3] = 4 for replay mode (tests/layers/replay.sh): the disk's sectors
+ * [0, n) hold a replay script (src/layer/replay.h); it sends the guest's
+ * runs of frames and waits for the host's turn frame after each of the
+ * host's runs, counting the host's frames that came (byte for byte, in
+ * order) and those that did not; no copy, no other frames. It logs
+ * "io: replay: R records, S sent, G of H received, O other". It always logs whether it was given an rng. Its buffers lie in its
  * free memory.
  * Ends with `out` of its exit code to 0x6f0: 0, or LAYER_CODE_BAD after a
  * log line saying what failed.
@@ -45,6 +51,7 @@
 #include "layer/hc.h"
 #include "layer/layer.h"
 #include "layer/lib.h"
+#include "layer/replay.h"
 #include "layer/vdev.h"
 #include "lib/rt.h"
 #include "virtio/driver.h"
@@ -94,6 +101,8 @@ struct io_mem {
 	uint8_t mix[(IO_MIX + IO_MIX_READ) * 512] __attribute__((aligned(4096)));
 	uint8_t got[IO_MAX_RECV * IO_CHUNK] __attribute__((aligned(4096)));
 	uint8_t seen[IO_MAX_RECV];
+	uint8_t rframe[IO_TX_BATCH][NET_HDR + RPL_FRAME_MAX] __attribute__((aligned(64)));
+	uint32_t roff[RPL_MAX_RECORDS]; /* replay mode: each record's offset in the disk */
 };
 
 static __attribute__((noreturn)) void io_end(const char *what, uint64_t v)
@@ -343,6 +352,109 @@ static const uint8_t *udp_payload(const uint8_t *eth, int len, unsigned *k)
 	return udp + 8;
 }
 
+/* Replay mode: post the frame f[0, len) (the turn frame when f is 0: turn
+ * number turn), flushing every IO_TX_BATCH frames and at last. */
+static void replay_post(struct io_mem *m, const uint8_t *f, uint32_t len, unsigned turn, bool last)
+{
+	uint8_t *b = m->rframe[m->posted];
+	struct vio_iov iov = {.base = b, .len = NET_HDR + (f ? len : RPL_TURN_LEN)};
+
+	rt_memset(b, 0, NET_HDR);
+	if (f)
+		rt_memcpy(b + NET_HDR, f, len);
+	else
+		rpl_turn(b + NET_HDR, RPL_GUEST, turn);
+	post_frame(m, &iov, last, turn);
+}
+
+/* Replay mode: the host's run of records [k, e), ended by its turn frame
+ * number turn. Each frame that comes equal to the next record of the run
+ * not yet seen, or a later one (those between were dropped below us),
+ * counts in *got; any other in *other. */
+static void replay_wait(struct io_mem *m, uint32_t k, uint32_t e, unsigned turn, uint64_t *got,
+			uint64_t *other)
+{
+	uint64_t waits = 0;
+
+	for (;;) {
+		const uint8_t *f;
+		int len = vdrv_net_rx_peek(&m->net, &f);
+		uint32_t n;
+
+		if (len < 0)
+			io_end("replay: receive failed in turn", turn);
+		if (len == 0) {
+			vdrv_net_rx_kick(&m->net);
+			if (++waits > IO_MAX_WAITS)
+				io_end("replay: no turn frame from the host came for turn", turn);
+			hc5(RP_HC_WAIT, IO_WAIT_NS, 0, 0, 0, 0);
+			continue;
+		}
+		waits = 0;
+		n = (uint32_t)len - NET_HDR;
+		f += NET_HDR;
+		if (rpl_turn_of(f, n, RPL_HOST) == (long)turn) {
+			vdrv_net_rx_done(&m->net);
+			break;
+		}
+		uint32_t j = k;
+
+		while (j < e && (rpl_get16(m->disk + m->roff[j] + 2) != n ||
+				 rt_memcmp(m->disk + m->roff[j] + RPL_REC_HDR, f, n)))
+			j++;
+		if (j < e) {
+			(*got)++;
+			k = j + 1;
+		} else {
+			(*other)++;
+		}
+		vdrv_net_rx_done(&m->net);
+	}
+	vdrv_net_rx_kick(&m->net);
+}
+
+static void replay(struct io_mem *m, uint64_t sectors)
+{
+	long nrec = rpl_index(m->disk, sectors * 512, m->roff);
+	uint64_t sent = 0, got = 0, want = 0, other = 0;
+	unsigned turn = 1;
+	struct line l = {.len = 0};
+
+	if (nrec < 0)
+		io_end("replay: the disk holds no replay script; sectors", sectors);
+	m->batch = IO_TX_BATCH;
+	replay_post(m, 0, 0, 0, true); /* turn 0: we are up */
+	for (uint32_t k = 0, e; k < (uint32_t)nrec; k = e, turn++) {
+		uint8_t side = m->disk[m->roff[k]];
+
+		if (turn > RPL_MAX_TURN)
+			io_end("replay: more turns than", RPL_MAX_TURN);
+		for (e = k; e < (uint32_t)nrec && m->disk[m->roff[e]] == side; e++)
+			;
+		if (side == RPL_HOST) {
+			want += e - k;
+			replay_wait(m, k, e, turn, &got, &other);
+			continue;
+		}
+		for (uint32_t j = k; j < e; j++, sent++)
+			replay_post(m, m->disk + m->roff[j] + RPL_REC_HDR,
+				    rpl_get16(m->disk + m->roff[j] + 2), turn, false);
+		replay_post(m, 0, 0, turn, true);
+	}
+	line_str(&l, "io: replay: ");
+	line_dec(&l, (uint64_t)nrec);
+	line_str(&l, " records, ");
+	line_dec(&l, sent);
+	line_str(&l, " sent, ");
+	line_dec(&l, got);
+	line_str(&l, " of ");
+	line_dec(&l, want);
+	line_str(&l, " received, ");
+	line_dec(&l, other);
+	line_str(&l, " other");
+	line_send(&l);
+}
+
 static void recv_frames(struct io_mem *m, uint64_t count, bool udp_mode)
 {
 	uint64_t got = 0, waits = 0, skipped = 0;
@@ -402,6 +514,7 @@ void io_main(const struct rp_boot_info *info)
 {
 	uint64_t n = info->args[0], send = info->args[1], recv = info->args[2];
 	bool udp_mode = info->args[3] == 1, wrap_mode = info->args[3] == 2;
+	bool replay_mode = info->args[3] == 4;
 	uint64_t at = (info->free_start + 4095) & ~4095ULL;
 	static struct vdev_parent blk_parent, net_parent;
 	const struct rp_dev *blk = vdev_find(info, 2), *net = vdev_find(info, 1);
@@ -422,11 +535,16 @@ void io_main(const struct rp_boot_info *info)
 		hc_log(why);
 		io_end("disk would not start", 0);
 	}
-	if (m->blk.capacity < 2 * n + recv * (IO_CHUNK / 512) + IO_MIX)
+	if (m->blk.capacity < (replay_mode ? n : 2 * n + recv * (IO_CHUNK / 512) + IO_MIX))
 		io_end("disk too small, sectors", m->blk.capacity);
 	if (vdrv_net_init(&m->net, &net_parent.host, &why) < 0) {
 		hc_log(why);
 		io_end("network would not start", 0);
+	}
+	if (replay_mode) {
+		disk_rw(m, false, 0, m->disk, n);
+		replay(m, n);
+		io_end(NULL, n);
 	}
 	disk_rw(m, false, 0, m->disk, n);
 	disk_rw(m, true, n, m->disk, n);

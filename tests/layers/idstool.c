@@ -21,14 +21,49 @@
  *	(the check cannot see inside Hyperscan's database); the ids layer
  *	must count a match of it as a failed scan and drop the frame.
  *
+ *   idstool replay-split PCAP SCRIPT OUT
+ *	A pcap as a replay script (src/layer/replay.h, tests/layers/replay.sh)
+ *	and as the Ethernet pcap of the script's frames, in order (OUT, for
+ *	the offline mode). Every link type the offline mode reads is taken
+ *	(wrapped in Ethernet as it wraps them). Checksums are made right
+ *	(tcpreplay's --fixcsum): the IPv4 header's, and TCP's, UDP's (unless
+ *	0 over IPv4), ICMP's and ICMPv6's where the packet is whole in the
+ *	frame and not a fragment, over IPv4 or over IPv6 without extension
+ *	headers; in-line, a layer holds a bad checksum against a frame as
+ *	its receiver would, and the offline run sees the same frames. The
+ *	side: each flow's opener (the source of its first frame; a flow is
+ *	its protocol and its two ends, address and port) is the guest, its
+ *	peer the host, so that each way of a flow comes from one side, as
+ *	in-line it must (src/ids/flow.c, invariant 9); frames other than IP
+ *	come from the host. Prints the counts.
+ *
+ *   idstool replay-host IFACE SCRIPT TIMEOUT_S
+ *	The host's end of a replay (the io guest in replay mode is the
+ *	other): on IFACE (a tap's), prints "ready PID", waits for the guest's
+ *	turn 0, then sends the script's host runs, each followed by its turn
+ *	frame, and waits for the guest's turn frame after each of the
+ *	guest's runs. Prints the counts: frames sent, the guest's frames
+ *	that came (in order, byte for byte) of those it sent, and others.
+ *
  * Exits 0, or 1 with one line on stderr saying why.
  */
+#include <arpa/inet.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <net/if.h>
+#include <poll.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "ids/blob.h"
+#include "layer/replay.h"
+#include "pcap.h"
 
 #define BLOB_MAX (64u << 20)
 
@@ -181,13 +216,377 @@ static int forge(const char *a_path, const char *b_path, const char *out_path)
 	return 0;
 }
 
+static uint32_t get16be(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 8 | p[1];
+}
+
+static uint32_t sum16(uint32_t sum, const uint8_t *p, size_t n)
+{
+	for (size_t k = 0; k + 1 < n; k += 2)
+		sum += get16be(p + k);
+	if (n & 1)
+		sum += (uint32_t)p[n - 1] << 8;
+	return sum;
+}
+
+/* Write the checksum of sum at p (whose value was old); whether it changed. */
+static bool put_csum(uint8_t *p, uint32_t sum, uint32_t old)
+{
+	uint16_t v;
+
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	v = (uint16_t)~sum;
+	put16be(p, v);
+	return v != old;
+}
+
+/* The checksum of an L4 header at l (n bytes, whole), pseudo header sum
+ * ph (0 for ICMP over IPv4, which has none); whether it changed. */
+static bool fix_l4(unsigned proto, bool v4, uint8_t *l, uint32_t n, uint32_t ph)
+{
+	unsigned at;
+
+	switch (proto) {
+	case 6:
+		at = 16;
+		break;
+	case 17:
+		at = 6;
+		if (v4 && !get16be(l + 6))
+			return false; /* no checksum: none to make right */
+		break;
+	case 1:
+		at = 2;
+		break;
+	case 58:
+		at = 2;
+		break;
+	default:
+		return false;
+	}
+	if (n < at + 2 || (proto == 6 && n < 20) || (proto == 17 && n < 8))
+		return false;
+	uint32_t old = get16be(l + at);
+
+	l[at] = l[at + 1] = 0;
+	return put_csum(l + at, sum16(proto == 1 ? 0 : ph + proto + n, l, n), old);
+}
+
+/* One end of a flow: its address (IPv4 in the first 4 bytes) and port. */
+struct rpl_end {
+	uint8_t addr[16];
+	uint16_t port;
+};
+
+struct rpl_flow {
+	unsigned proto;
+	struct rpl_end a, b, opener; /* a <= b */
+};
+
+static int end_cmp(const struct rpl_end *x, const struct rpl_end *y)
+{
+	int c = memcmp(x->addr, y->addr, sizeof(x->addr));
+
+	return c ? c : (int)x->port - (int)y->port;
+}
+
+/*
+ * Frame f (n bytes, Ethernet): its checksums made right (*fixed counts
+ * those that changed), and its side: RPL_GUEST when its source is the
+ * opener of its flow (a new flow's first frame makes its source that),
+ * RPL_HOST otherwise and for frames other than IP.
+ */
+static unsigned replay_frame(uint8_t *f, uint32_t n, struct rpl_flow *flows, unsigned *nflows,
+			     unsigned long *fixed)
+{
+	uint32_t off = 14, et = get16be(f + 12), ph = 0, l4n = 0;
+	struct rpl_end src = {{0}, 0}, dst = {{0}, 0};
+	unsigned proto = 0;
+	uint8_t *ip = f + 14, *l4 = NULL;
+	bool v4 = false;
+
+	if (et == 0x8100 && n >= 18)
+		et = get16be(f + 16), off = 18, ip = f + 18;
+	if (et == 0x0800 && n - off >= 20) {
+		uint32_t ihl = (ip[0] & 15u) * 4, tot = get16be(ip + 2);
+
+		if (ip[0] >> 4 != 4 || ihl < 20 || tot < ihl || tot > n - off)
+			return RPL_HOST;
+		v4 = true;
+		uint32_t old = get16be(ip + 10);
+
+		ip[10] = ip[11] = 0;
+		*fixed += put_csum(ip + 10, sum16(0, ip, ihl), old);
+		proto = ip[9];
+		memcpy(src.addr, ip + 12, 4);
+		memcpy(dst.addr, ip + 16, 4);
+		ph = sum16(0, ip + 12, 8);
+		if (!(get16be(ip + 6) & 0x3fff)) /* neither MF nor an offset: whole */
+			l4 = ip + ihl, l4n = tot - ihl;
+	} else if (et == 0x86dd && n - off >= 40) {
+		uint32_t plen = get16be(ip + 4);
+
+		if (ip[0] >> 4 != 6 || plen > n - off - 40)
+			return RPL_HOST;
+		proto = ip[6];
+		memcpy(src.addr, ip + 8, 16);
+		memcpy(dst.addr, ip + 24, 16);
+		ph = sum16(0, ip + 8, 32);
+		if (proto == 6 || proto == 17 || proto == 58)
+			l4 = ip + 40, l4n = plen;
+	} else {
+		return RPL_HOST;
+	}
+	if (l4) {
+		*fixed += fix_l4(proto, v4, l4, l4n, ph);
+		if ((proto == 6 || proto == 17) && l4n >= 4)
+			src.port = (uint16_t)get16be(l4), dst.port = (uint16_t)get16be(l4 + 2);
+	}
+	struct rpl_flow k = {.proto = proto};
+	bool lo = end_cmp(&src, &dst) <= 0;
+
+	k.a = lo ? src : dst;
+	k.b = lo ? dst : src;
+	for (unsigned i = 0; i < *nflows; i++)
+		if (flows[i].proto == proto && !end_cmp(&flows[i].a, &k.a) &&
+		    !end_cmp(&flows[i].b, &k.b))
+			return end_cmp(&flows[i].opener, &src) ? RPL_HOST : RPL_GUEST;
+	k.opener = src;
+	flows[(*nflows)++] = k; /* room: one flow a record at most */
+	return RPL_GUEST;
+}
+
+static int replay_split(const char *in, const char *script_path, const char *out_path)
+{
+	static struct pcap_reader r;
+	static struct rpl_flow flows[RPL_MAX_RECORDS];
+	static uint8_t script[RPL_HDR + RPL_MAX_RECORDS * (RPL_REC_HDR + RPL_FRAME_MAX)];
+	unsigned long fixed = 0, side_n[2] = {0, 0};
+	unsigned nflows = 0;
+	uint32_t nrec = 0;
+	size_t at = RPL_HDR;
+	char err[256];
+	uint8_t gh[24] = {0};
+	FILE *out = fopen(out_path, "wb"), *sf;
+	const uint8_t *frame;
+	size_t len;
+	uint64_t ts;
+	int got;
+
+	if (!out)
+		die("cannot write", out_path);
+	if (pcap_open(&r, in, err, sizeof(err)))
+		die(err, NULL);
+	put32le(gh, 0xa1b2c3d4);
+	gh[4] = 2, gh[6] = 4;
+	put32le(gh + 16, 65535);
+	put32le(gh + 20, 1);
+	fwrite(gh, 1, sizeof(gh), out);
+	while ((got = pcap_next(&r, &frame, &len, &ts, err, sizeof(err))) == 1) {
+		uint8_t *f = script + at + RPL_REC_HDR, rh[16];
+		unsigned side;
+
+		if (nrec == RPL_MAX_RECORDS)
+			die("more frames than a replay takes", in);
+		if (len < RPL_FRAME_MIN || len > RPL_FRAME_MAX) {
+			fprintf(stderr,
+				"idstool: %s: frame %u is %zu bytes (a replay takes %u to %u)\n",
+				in, nrec + 1, len, RPL_FRAME_MIN, RPL_FRAME_MAX);
+			exit(1);
+		}
+		memcpy(f, frame, len);
+		side = replay_frame(f, (uint32_t)len, flows, &nflows, &fixed);
+		script[at] = (uint8_t)side;
+		script[at + 1] = 0;
+		script[at + 2] = (uint8_t)len;
+		script[at + 3] = (uint8_t)(len >> 8);
+		at += RPL_REC_HDR + len;
+		side_n[side]++;
+		nrec++;
+		put32le(rh, (uint32_t)(ts / 1000000000u));
+		put32le(rh + 4, (uint32_t)(ts % 1000000000u / 1000u));
+		put32le(rh + 8, (uint32_t)len);
+		put32le(rh + 12, (uint32_t)len);
+		fwrite(rh, 1, sizeof(rh), out);
+		fwrite(f, 1, len, out);
+	}
+	if (got < 0)
+		die(err, NULL);
+	pcap_close(&r);
+	memcpy(script, RPL_MAGIC, 4);
+	put32le(script + 4, nrec);
+	sf = fopen(script_path, "wb");
+	if (!sf || fwrite(script, 1, at, sf) != at || fclose(sf))
+		die("cannot write", script_path);
+	if (fclose(out))
+		die("cannot write", out_path);
+	printf("replay-split: %u frames, %lu from the guest, %lu from the host, %u flows, "
+	       "%lu checksums made right\n",
+	       nrec, side_n[RPL_GUEST], side_n[RPL_HOST], nflows, fixed);
+	return 0;
+}
+
+static double now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* The replay's host end on one packet socket. */
+struct rpl_host {
+	int fd;
+	struct sockaddr_ll sa;
+	double deadline;
+	uint8_t buf[65536];
+};
+
+static void host_send(struct rpl_host *h, const uint8_t *f, size_t n)
+{
+	if (sendto(h->fd, f, n, 0, (struct sockaddr *)&h->sa, sizeof(h->sa)) != (ssize_t)n)
+		die("send on the tap failed", NULL);
+}
+
+/* A frame from the socket into h->buf, with its VLAN tag where it had one
+ * (the kernel takes a tag out of the frame into the packet's auxiliary
+ * data: PACKET_AUXDATA puts it back); its length. */
+static ssize_t host_recv(struct rpl_host *h, struct sockaddr_ll *from)
+{
+	union {
+		struct cmsghdr c;
+		uint8_t b[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
+	} cm;
+	struct iovec iov = {.iov_base = h->buf, .iov_len = sizeof(h->buf) - 4};
+	struct msghdr msg = {.msg_name = from,
+			     .msg_namelen = sizeof(*from),
+			     .msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = &cm,
+			     .msg_controllen = sizeof(cm)};
+	ssize_t r = recvmsg(h->fd, &msg, 0);
+
+	if (r < 0)
+		die("receive on the tap failed", NULL);
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+		struct tpacket_auxdata a;
+
+		if (c->cmsg_level != SOL_PACKET || c->cmsg_type != PACKET_AUXDATA)
+			continue;
+		memcpy(&a, CMSG_DATA(c), sizeof(a));
+		if (!(a.tp_status & TP_STATUS_VLAN_VALID) || r < 12)
+			continue;
+		memmove(h->buf + 16, h->buf + 12, (size_t)r - 12);
+		put16be(h->buf + 12,
+			(a.tp_status & TP_STATUS_VLAN_TPID_VALID) ? a.tp_vlan_tpid : 0x8100);
+		put16be(h->buf + 14, a.tp_vlan_tci);
+		r += 4;
+	}
+	return r;
+}
+
+/* Wait for the guest's turn frame number turn, counting the guest's frames
+ * of records [k, e) that come before it (in order, as replay_wait in
+ * src/layer/iotest.c) in *got, others in *other; false at the deadline. */
+static bool host_wait(struct rpl_host *h, const uint8_t *s, const uint32_t *off, uint32_t k,
+		      uint32_t e, unsigned turn, unsigned long *got, unsigned long *other)
+{
+	for (;;) {
+		struct pollfd p = {.fd = h->fd, .events = POLLIN};
+		struct sockaddr_ll from;
+		double left = h->deadline - now_s();
+		ssize_t r;
+		uint32_t j = k;
+
+		if (left <= 0 || poll(&p, 1, (int)(left * 1000) + 1) == 0)
+			return false;
+		r = host_recv(h, &from);
+		if (from.sll_pkttype == PACKET_OUTGOING)
+			continue;
+		if (rpl_turn_of(h->buf, (uint32_t)r, RPL_GUEST) == (long)turn)
+			return true;
+		while (j < e && (rpl_get16(s + off[j] + 2) != (uint32_t)r ||
+				 memcmp(s + off[j] + RPL_REC_HDR, h->buf, (size_t)r)))
+			j++;
+		if (j < e) {
+			(*got)++;
+			k = j + 1;
+		} else {
+			(*other)++;
+		}
+	}
+}
+
+static int replay_host(const char *iface, const char *script_path, const char *timeout_s)
+{
+	static struct rpl_host h;
+	static uint32_t off[RPL_MAX_RECORDS];
+	size_t size;
+	uint8_t *s =
+	    slurp(script_path, RPL_HDR + RPL_MAX_RECORDS * (RPL_REC_HDR + RPL_FRAME_MAX), &size);
+	long nrec = rpl_index(s, size, off);
+	unsigned long sent = 0, got = 0, want = 0, other = 0;
+	uint8_t tf[RPL_TURN_LEN];
+	unsigned turn = 1;
+
+	if (nrec < 0)
+		die("not a replay script", script_path);
+	h.sa.sll_family = AF_PACKET;
+	h.sa.sll_protocol = htons(ETH_P_ALL);
+	h.sa.sll_ifindex = (int)if_nametoindex(iface);
+	if (!h.sa.sll_ifindex)
+		die("no such interface", iface);
+	h.fd = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL));
+	if (h.fd < 0 || bind(h.fd, (struct sockaddr *)&h.sa, sizeof(h.sa)) < 0 ||
+	    setsockopt(h.fd, SOL_PACKET, PACKET_AUXDATA, &(int){1}, sizeof(int)) < 0)
+		die("cannot open a packet socket on", iface);
+	h.deadline = now_s() + atof(timeout_s);
+	printf("ready %ld\n", (long)getpid());
+	fflush(stdout);
+	if (!host_wait(&h, s, off, 0, 0, 0, &got, &other))
+		die("the guest's turn 0 never came", iface);
+	for (uint32_t k = 0, e; k < (uint32_t)nrec; k = e, turn++) {
+		uint8_t side = s[off[k]];
+
+		for (e = k; e < (uint32_t)nrec && s[off[e]] == side; e++)
+			;
+		if (side == RPL_GUEST) {
+			want += e - k;
+			if (!host_wait(&h, s, off, k, e, turn, &got, &other)) {
+				fprintf(stderr,
+					"idstool: replay-host: the guest's turn %u never came "
+					"(%lu of its %lu frames so far)\n",
+					turn, got, want);
+				return 1;
+			}
+			continue;
+		}
+		for (uint32_t j = k; j < e; j++, sent++)
+			host_send(&h, s + off[j] + RPL_REC_HDR, rpl_get16(s + off[j] + 2));
+		rpl_turn(tf, RPL_HOST, turn);
+		host_send(&h, tf, sizeof(tf));
+	}
+	printf("replay-host: %ld records, %lu sent, %lu of %lu received, %lu other\n", nrec, sent,
+	       got, want, other);
+	free(s);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 5 && !strcmp(argv[1], "replay-split"))
+		return replay_split(argv[2], argv[3], argv[4]);
+	if (argc == 5 && !strcmp(argv[1], "replay-host"))
+		return replay_host(argv[2], argv[3], argv[4]);
 	if (argc == 5 && !strcmp(argv[1], "pcap"))
 		return pcap(argv[2], argv[3], argv[4]);
 	if (argc == 5 && !strcmp(argv[1], "forge"))
 		return forge(argv[2], argv[3], argv[4]);
 	fprintf(stderr, "usage: idstool pcap DISK N OUT\n"
-			"       idstool forge A.blob B.blob OUT\n");
+			"       idstool forge A.blob B.blob OUT\n"
+			"       idstool replay-split PCAP SCRIPT OUT\n"
+			"       idstool replay-host IFACE SCRIPT TIMEOUT_S\n");
 	return 1;
 }

@@ -1,0 +1,102 @@
+#!/bin/sh
+# Pcaps replayed in-line through the ids layer against the offline mode on
+# the same frames: for each suricata-verify test under
+# ../shared/data/ids/verify (manifest.tsv), build/idstool replay-split
+# makes its pcap a replay script (src/layer/replay.h; checksums made right,
+# as tcpreplay's --fixcsum, and each flow's opener on the guest's side),
+# then the "io" test guest in replay mode (src/layer/iotest.c) sends the
+# guest's frames and build/idstool replay-host the host's on a real tap,
+# in the pcap's order (each side waits for the other's turn frame), through
+# `--layers ids,io` with the test's rules; and the offline mode
+# (`rampart ids --midstream`, the in-line flow table's way of picking up a
+# flow) runs the same rules over the script's frames. Each test passes
+# when every frame crossed (ids mode holds nothing back) and the alerts
+# are the same, sid by sid, in-line and offline. This is the in-line half
+# of tests/ids/verify.sh's agreement with Suricata: it runs every test of
+# the manifest, those the offline mode fails against Suricata too.
+# Needs root (netns, tap). Each test prints "ok NAME" or "not ok NAME: reason".
+cd "$(dirname "$0")/../.." || exit 2
+R=${RAMPART_TEST:-build/test/rampart} # the test build: its kinds (include/rampart/kinds.h)
+D=${RAMPART_IDS_VERIFY:-../shared/data/ids/verify}
+. tests/count.sh
+. tests/layers/tap.sh
+tap_setup replay rprp
+
+if [ ! -f "$D/manifest.tsv" ]; then
+	skip replay "no suricata-verify data at $D"
+	summary replay
+	exit $?
+fi
+# RAMPART_REPLAY_ONLY=NAME: that test alone
+grep -v '^#' "$D/manifest.tsv" | grep "^${RAMPART_REPLAY_ONLY:-}" >"$T/list"
+
+# counts FILE: "sid=count" lines of FILE's sid numbers (one a line), sorted
+counts() { sort -n "$1" | uniq -c | awk '{ print $2 "=" $1 }' | tr '\n' ' '; }
+
+while IFS='	' read -r name pcap rules _expect _flags; do
+	why=""
+	if ! build/idstool replay-split "$D/$pcap" "$T/script" "$T/frames.pcap" >"$T/split" 2>&1; then
+		notok "$name" "replay-split: $(tail -1 "$T/split")"
+		continue
+	fi
+	# the disk: the script, in whole sectors (at least 2)
+	size=$(wc -c <"$T/script")
+	sect=$(((size + 511) / 512))
+	[ $sect -ge 2 ] || sect=2
+	cp "$T/script" "$T/disk.img"
+	head -c $((sect * 512 - size)) /dev/zero >>"$T/disk.img"
+	ip netns exec "$NS" build/idstool replay-host "$TAP" "$T/script" $((30 * TIME_SCALE)) \
+		>"$T/host" 2>&1 &
+	hp=$!
+	i=0
+	while ! grep -qs ready "$T/host" && [ $i -lt $((50 * TIME_SCALE)) ]; do sleep 0.1; i=$((i + 1)); done
+	ip netns exec "$NS" timeout $((40 * TIME_SCALE)) "$R" run --layers ids,io \
+		--layer-args $sect,0,0,4 --disk "$T/disk.img" --rules ids="$D/$rules" \
+		--net "tap:$TAP" 2>"$T/run"
+	rc=$?
+	[ $rc = 0 ] || kill "$(sed -n 's/^ready //p' "$T/host")" 2>/dev/null
+	wait $hp
+	hrc=$?
+	# the rules the layer cannot enforce (the compiler names each; the run
+	# does not when its blob was cached): left out of the offline count;
+	# with none left, the stack must refuse
+	build/rampart-policy compile "$D/$rules" -o "$T/blob" --kind ids 2>"$T/compile"
+	sed -n 's/^[^ ]*: sid \([0-9]*\): not loaded in-line: .*/\1/p' "$T/compile" | sort -u >"$T/notin"
+	nin=$(wc -l <"$T/notin")
+	if grep -q 'no rule can be enforced in-line' "$T/run"; then
+		reasons=$(sed -n 's/^[^ ]*: sid [0-9]*: not loaded in-line: \([^:(]*\).*/\1/p' "$T/run" | sed 's/ *$//' | sort -u | tr '\n' ';')
+		if [ $rc != 0 ] && [ "$nin" -gt 0 ] && grep -q "rules $D/$rules refused" "$T/run"; then
+			ok "$name" "(none of its rules in-line: $nin named, ${reasons%;}; the stack refused to start)"
+		else
+			notok "$name" "no rule in-line, yet rampart exit $rc, $nin rules named"
+		fi
+		continue
+	fi
+	[ $rc = 0 ] || why="rampart exit $rc ($(grep -o '"text":"[a-z]*: [^"]*"' "$T/run" | tail -1))"
+	[ $hrc = 0 ] || why="$why; host side: $(tail -1 "$T/host")"
+	# every frame crossed, both ways (ids mode)
+	g=$(sed -n 's/.*io: replay: [0-9]* records, [0-9]* sent, \([0-9]*\) of \([0-9]*\) received.*/\1 \2/p' "$T/run")
+	h=$(sed -n 's/^replay-host: [0-9]* records, [0-9]* sent, \([0-9]*\) of \([0-9]*\) received.*/\1 \2/p' "$T/host")
+	{ [ -n "$g" ] && [ "${g% *}" = "${g#* }" ]; } || why="$why; the guest received ${g% *} of the host's ${g#* } frames"
+	{ [ -n "$h" ] && [ "${h% *}" = "${h#* }" ]; } || why="$why; the host received ${h% *} of the guest's ${h#* } frames"
+	if ! "$R" ids --quiet --rules "$D/$rules" --pcap "$T/frames.pcap" --eve "$T/eve" --midstream \
+		2>"$T/off"; then
+		why="$why; offline mode: $(tail -1 "$T/off")"
+	fi
+	grep '"event":"ids_alert"' "$T/run" | sed -n 's/.*"sid":\([0-9]*\),.*/\1/p' >"$T/in"
+	grep '"event_type":"alert"' "$T/eve" 2>/dev/null |
+		sed -n 's/.*"signature_id":\([0-9]*\),.*/\1/p' >"$T/off-all"
+	# (busybox's grep takes an empty pattern file as one empty pattern)
+	{ echo "-"; cat "$T/notin"; } | grep -vxFf - "$T/off-all" >"$T/off-sids"
+	inl=$(counts "$T/in") off=$(counts "$T/off-sids")
+	[ "$inl" = "$off" ] || why="$why; in-line alerts ${inl:-none}, offline ${off:-none}"
+	cut=$(grep '"event":"ids"' "$T/run" | tail -1 | sed -n 's/.*"alerts_unlogged":\([0-9]*\).*/\1/p')
+	[ "${cut:-0}" = 0 ] || why="$why; $cut alerts not logged"
+	if [ -z "$why" ]; then
+		ok "$name" "($(sed 's/^replay-split: //; s/ frames,.*//' "$T/split") frames; alerts ${inl:-none}$([ "$nin" = 0 ] || echo "; $nin rules not in-line"))"
+	else
+		notok "$name" "$why"
+		[ -z "${RAMPART_REPLAY_KEEP:-}" ] || { mkdir -p "$RAMPART_REPLAY_KEEP/$name" && cp "$T/run" "$T/host" "$T/eve" "$RAMPART_REPLAY_KEEP/$name/" 2>/dev/null; }
+	fi
+done <"$T/list"
+summary replay
