@@ -1037,6 +1037,7 @@ bool ids_http_next(struct ids_http_trk *t, struct ids_http_heads *q, bool resp, 
 									       : t->flags & HTF_RESYNC;
 				t->nfired = 0;
 				t->npend = 0;
+				t->pend_full = 0;
 				t->shown = 0;
 				t->unz = 0;
 				t->msgs++;

@@ -209,6 +209,8 @@ struct ids_http_trk {
 	 * body's held on a view of the message with its header buffers: its
 	 * views of the body alone (its start past the window) try them again */
 	uint8_t npend;
+	uint8_t pend_full;	/* a drop rule found the list full of drop rules:
+				 * the message's body views are dropped */
 	uint32_t pend[IDS_HTTP_PEND];
 };
 

@@ -272,7 +272,7 @@ static struct {
 	    walk_limited, thr_suppressed, http_requests, http_partial, stream_segs, stream_ooo,
 	    stream_diff, stream_nomem, stream_fin, stream_urg, stream_frag, stream_lost,
 	    stream_csum, pcre_limited, dns_queries, dns_names, tls_hellos, tls_sni,
-	    http_responses, http_encoded, http_lost, hs_cycles;
+	    http_responses, http_encoded, http_lost, http_nowait, hs_cycles;
 } st;
 
 /* The TSC (CR4.TSD is clear at CPL 3): what a scan costs, in cycles. */
@@ -329,6 +329,7 @@ void idsl_report(void)
 	line_kv(&l, "http_encoded", st.http_encoded);
 	line_kv(&l, "http_partial", st.http_partial);
 	line_kv(&l, "http_lost", st.http_lost);
+	line_kv(&l, "http_nowait", st.http_nowait);
 	line_kv(&l, "dns_queries", st.dns_queries);
 	line_kv(&l, "dns_names", st.dns_names);
 	line_kv(&l, "tls_hellos", st.tls_hellos);
@@ -677,7 +678,9 @@ static enum walk_how walk_how_of(const struct scan *s, uint32_t ri)
  * direction's state; one fired on the message already does not), when its
  * body's items are positive contents placed only after each other. Past
  * IDS_HTTP_PEND rules (drop rules first) a message's body is not looked
- * at for the rest. */
+ * at for the rest (counted: http_nowait); a drop rule that finds the list
+ * full of drop rules fails closed: the message's later views are dropped
+ * (add_pending). */
 static void wait_on_body(struct scan *s, uint32_t ri)
 {
 	struct ids_http_trk *t = s->trk;
@@ -695,11 +698,15 @@ static void wait_on_body(struct scan *s, uint32_t ri)
 					  : (uint16_t)(IDS_BLOB_I_NOCASE | IDS_BLOB_I_DISTANCE |
 						       IDS_BLOB_I_WITHIN | IDS_BLOB_I_RELATIVE);
 
-		if ((it[k].buf == IDS_BUF_PKT || it[k].buf == bb) && (it[k].flags & ~ok))
+		if ((it[k].buf == IDS_BUF_PKT || it[k].buf == bb) && (it[k].flags & ~ok)) {
+			st.http_nowait++;
 			return;
+		}
 	}
-	if ((rules[ri].fields & IDS_BLOB_F_BSIZE) && rules[ri].bsize_buf == bb)
-		return; /* a body's size, not the window's */
+	if ((rules[ri].fields & IDS_BLOB_F_BSIZE) && rules[ri].bsize_buf == bb) {
+		st.http_nowait++; /* a body's size, not the window's */
+		return;
+	}
 	for (unsigned i = 0; i < t->nfired; i++)
 		if (t->fired[i] == ri)
 			return;
@@ -711,12 +718,15 @@ static void wait_on_body(struct scan *s, uint32_t ri)
 	}
 	/* full: a drop rule takes an alert rule's place (the list in rule
 	 * order would let alert rules keep a drop rule out) */
-	if (rules[ri].action == IDS_BLOB_DROP)
-		for (unsigned i = 0; i < t->npend; i++)
-			if (rules[t->pend[i]].action != IDS_BLOB_DROP) {
-				t->pend[i] = ri;
-				return;
-			}
+	st.http_nowait++;
+	if (rules[ri].action != IDS_BLOB_DROP)
+		return;
+	for (unsigned i = 0; i < t->npend; i++)
+		if (rules[t->pend[i]].action != IDS_BLOB_DROP) {
+			t->pend[i] = ri;
+			return;
+		}
+	t->pend_full = 1; /* a body a drop rule cannot watch does not cross */
 }
 
 /* A view of a message's body alone: the rules waiting on it are
@@ -725,6 +735,8 @@ static void add_pending(struct scan *s)
 {
 	if (!s->trk || s->bp[IDS_BUF_START])
 		return;
+	if (s->trk->pend_full)
+		s->drop = true; /* wait_on_body */
 	for (unsigned i = 0; i < s->trk->npend; i++) {
 		uint32_t ri = s->trk->pend[i], k;
 

@@ -151,6 +151,7 @@ enum wrr_key {
 	X(IDR_HTTP_RESPONSES, "http_responses") \
 	X(IDR_HTTP_ENCODED, "http_encoded") \
 	X(IDR_HTTP_LOST, "http_lost") \
+	X(IDR_HTTP_NOWAIT, "http_nowait") \
 	X(IDR_HS_CYCLES, "hs_cycles") \
 	/* the ones above add up over restarts */ \
 	X(IDR_RULES, "rules") \

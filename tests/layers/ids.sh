@@ -279,6 +279,44 @@ if [ -z "$why" ]; then
 else
 	notok "HTTP in-line" "$why"
 fi
+# A full list of rules waiting on a body: the same frames under io.rules'
+# drop rules and N walked drop rules on POST requests whose packet contents
+# are deep in a body (review-22): N - 1 on marks never sent, the last on
+# the deep POST's mark (its last segment). With N = 8 every one waits on
+# the deep POST's body (IDS_HTTP_PEND) and the last fires on its mark:
+# one blocked alert. With N = 9 the last finds the list full of drop
+# rules: it cannot watch the body, and the body's segments it cannot see
+# are dropped instead of crossing unwatched (http_nowait counts it): no
+# alert, and at least as many drops as with 8.
+pend_run() { # pend_run NAME N: the run with N waiting drop rules
+	grep -E 'sid:10000(02|04);' "$T/io.rules" >"$T/pend.rules"
+	k=1
+	while [ $k -lt "$2" ]; do
+		echo "drop http any any -> any any (msg:\"ids test: waits, never\"; flow:to_server; content:\"RAMPART-NEVER-$k\"; content:\"POST\"; http_method; sid:$((1000060 + k)); rev:1;)"
+		k=$((k + 1))
+	done >>"$T/pend.rules"
+	echo 'drop http any any -> any any (msg:"ids test: waits, the deep mark"; flow:to_server; content:"DEEP-PKT-MARK"; content:"POST"; http_method; sid:1000079; rev:1;)' >>"$T/pend.rules"
+	n=$1
+	rm -f "$T/out.bin"
+	exchange $n "udp http" --layers ids,io --layer-args $SECT,$SEND,$RECV,1 --disk "$T/disk.img" --rules ids="$T/pend.rules"
+	[ $rc = 0 ] && [ $trc = 0 ] || why="$why; $n: rampart exit $rc, tapio $trc ($(tail -1 "$T/tapio"))"
+}
+why=""
+pend_run ids5p8 8
+d8=$(field drops) w8=$(field http_nowait)
+a8=$(grep -c '"event":"ids_alert",.*"action":"blocked","sid":1000079,' "$T/$n")
+pend_run ids5p9 9
+d9=$(field drops) w9=$(field http_nowait)
+a9=$(grep -c '"event":"ids_alert",.*"sid":1000079,' "$T/$n")
+[ "$a8" = 1 ] || why="$why; with 8 waiting drop rules the deep mark's rule blocked $a8 times, not once"
+[ "$a9" = 0 ] || why="$why; with 9 the deep mark's rule fired $a9 times: it could not have waited"
+[ "${w9:-0}" -ge 1 ] 2>/dev/null || why="$why; with 9 http_nowait is '$w9', not at least 1"
+[ "${d9:-0}" -ge "${d8:-x}" ] 2>/dev/null || why="$why; with 9 waiting drop rules $d9 drops, fewer than the $d8 with 8: the body crossed unwatched"
+if [ -z "$why" ]; then
+	ok "HTTP bodies waited on by 8 drop rules: the deep mark blocked; by 9: the ninth cannot wait, the body it cannot see dropped ($d9 drops against $d8, http_nowait $w9 against $w8)"
+else
+	notok "HTTP bodies waited on by a full list" "$why"
+fi
 # DNS and TLS in-line: tapio's DNS queries and ClientHellos to the guest
 # (tests/layers/tapio.c, "dnstls") under tests/layers/ids/dnstls.rules
 # (and io.rules' drop and frame-64 rules): dns.query (nocase, dotprefix, a
