@@ -75,12 +75,13 @@
  *     its segment dropped. A frame's messages inflate at most
  *     IDSL_UNZ_FRAME bytes (past it the scan fails). Off a stream (a
  *     segment the stream could not take, in ids mode; old bytes sent
- *     again that the tail cannot vouch for, being older than it; a flow
- *     of unknown side) the segment alone is parsed, as a message's
- *     start. A segment of old bytes each equal to the tail's (a
- *     retransmission, a keepalive probe) is not inspected again, neither
- *     its payload nor its messages (header-only rules still run on it),
- *     as the offline engine, whose stream trims old bytes. A request
+ *     again; a flow of unknown side) the segment alone is parsed, as a
+ *     message's start. Old bytes sent again are inspected again, even
+ *     when each equals the tail's: the tail says they crossed, not that
+ *     the receiver took them (a SYN's data Linux throws away, a byte
+ *     whose TTL ends past us), nor in which flow state they were
+ *     inspected; so a resent message's rules fire again, where the
+ *     offline engine's stream trims old bytes (review-23). A request
  *     rule never fires on a response's buffers nor a response rule on a
  *     request's. Each buffer present is scanned
  *     once, with its own database, and a match reported for a pattern of
@@ -1054,7 +1055,7 @@ static bool idsl_filter(const uint8_t *vhdr, const uint8_t *frame, uint32_t len,
 	uint8_t happ = 0; /* flow_http's value once the frame crossed */
 	uint32_t off, n, app_n;
 	const uint8_t *app_d;
-	bool app_decide = true, alone, resent = false;
+	bool app_decide = true, alone;
 	enum ids_seg_why why = IDS_SEGW_OK;
 	uint64_t t0;
 	int r;
@@ -1139,16 +1140,6 @@ static bool idsl_filter(const uint8_t *vhdr, const uint8_t *frame, uint32_t len,
 			ids_flow_undo(ct, s.flow);
 			return false;
 		}
-		/* a retransmission the tail vouches for (no new byte, each
-		 * old one equal to what crossed; a keepalive probe): its
-		 * bytes were inspected when they first crossed, not again
-		 * (invariant 8) */
-		resent = why == IDS_SEGW_OK && sg.on && n && sg.v.kind == IDS_SEG_OLD &&
-			 !sg.v.unchecked;
-		if (resent) {
-			s.bp[IDS_BUF_PKT] = NULL;
-			s.bl[IDS_BUF_PKT] = 0;
-		}
 		if (sg.min_end) {
 			s.bp[IDS_BUF_PKT] = sg.scan;
 			s.bl[IDS_BUF_PKT] = sg.scanlen;
@@ -1203,7 +1194,7 @@ static bool idsl_filter(const uint8_t *vhdr, const uint8_t *frame, uint32_t len,
 	 * client: with the flow table, not from the side that did not open
 	 * the flow (the offline engine parses requests in the opener's
 	 * direction only) */
-	alone = !hx.on && !resent; /* old bytes the tail cannot vouch for too: they may differ */
+	alone = !hx.on; /* old bytes too: a resent segment's may differ past the tail */
 	if (http_rules && alone && s.ports && p.proto == 6 && n &&
 	    !(s.flow && s.flow->known && s.flow->dir)) {
 		enum ids_http_kind k = ids_http_parse(s.data, n, &http, http_room);
@@ -1222,7 +1213,7 @@ static bool idsl_filter(const uint8_t *vhdr, const uint8_t *frame, uint32_t len,
 		take_response(&s, s.data, n);
 	/* a ClientHello's server name: from the client (with the flow table,
 	 * of a flow whose first data was a TLS record: app_of) */
-	if (tls_rules && s.ports && p.proto == 6 && app_n && !resent &&
+	if (tls_rules && s.ports && p.proto == 6 && app_n &&
 	    !(s.flow && s.flow->known && s.flow->dir) &&
 	    app_of(s.flow, app_d, app_n, app_decide) == APP_TLS) {
 		const uint8_t *sni;
