@@ -9,7 +9,10 @@
  *     no tail (or a lost one), bytes past a FIN, URG (any pointer), an IP
  *     fragment of TCP, payload on no tracked flow or on one closed here,
  *     a checksum the receiver refuses (it would drop the frame: what the
- *     stream took and it did not would shift the two apart).
+ *     stream took and it did not would shift the two apart), a keepalive
+ *     probe's byte that is not the tail's before the receiver acknowledged
+ *     the bytes before it (the tail's byte may be one it never took: a
+ *     SYN's data Linux throws away; a real probe comes on an idle flow).
  *     The caller counts each and, in ips mode, drops the frame.
  *  2. The window is the tail (bytes that crossed, in order, up to next)
  *     then the segment's new bytes, inside win; a segment with no tail is
@@ -19,6 +22,13 @@
 #include "ids/seg.h"
 
 #include "lib/rt.h"
+
+/* Whether the receiver whose side is rcv acknowledged every byte before
+ * seq (a keepalive probe's byte differs from the tail's only then). */
+static bool acked(const struct fw_tcp_seen *rcv, uint32_t seq)
+{
+	return (rcv->flags & FW_SEEN_MAXACK) && (int32_t)(rcv->maxack - seq) >= 0;
+}
 
 enum ids_seg_why ids_seg_decide(struct ids_stream_pool *sp, const struct fw_ct *ct,
 				const struct fw_pkt *p, const struct ids_flow *fl,
@@ -59,6 +69,8 @@ enum ids_seg_why ids_seg_decide(struct ids_stream_pool *sp, const struct fw_ct *
 		why = IDS_SEGW_FIN;
 	else if (n && s->v.kind == IDS_SEG_AHEAD)
 		why = IDS_SEGW_OOO;
+	else if (n && s->v.probe && !acked(&ct->e[fl->entry].seen[!fl->dir], s->seq + 1))
+		why = IDS_SEGW_DIFF; /* not the tail's byte, and not a probe's */
 	else if (n && (s->v.kind == IDS_SEG_DIFF || (s->v.kind == IDS_SEG_NEW && s->v.unchecked)))
 		why = IDS_SEGW_DIFF;
 	else if (n && s->v.kind != IDS_SEG_OLD && ids_stream_starved(sp, s->owner))

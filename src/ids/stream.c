@@ -112,7 +112,7 @@ struct ids_seg_view ids_stream_classify(const struct ids_stream_pool *p, uint32_
 					uint32_t seq, const uint8_t *data, uint32_t n, bool fin)
 {
 	const struct ids_stream_dir *d = &p->dirs[owner];
-	struct ids_seg_view v = {IDS_SEG_NEW, 0, 0, false, true};
+	struct ids_seg_view v = {IDS_SEG_NEW, 0, 0, false, true, false};
 	int32_t off;
 	uint32_t back, old, tl = d->len;
 	const uint8_t *t;
@@ -130,11 +130,15 @@ struct ids_seg_view ids_stream_classify(const struct ids_stream_pool *p, uint32_
 	back = (uint32_t)-(int64_t)off; /* bytes before next the segment starts */
 	if (back == 1 && n == 1) {
 		/* a keepalive probe (RFC 9293 3.8.4: one byte at next - 1,
-		 * any value, which Windows and BSD send): no receiver takes
-		 * it again, it crosses as the old byte it claims to be */
+		 * any value, which Windows and BSD send): the tail's byte
+		 * again, or a probe when the receiver took every byte before
+		 * it, which the caller knows (probe: review-23, a byte the
+		 * receiver never took, a SYN's data, is no probe's) */
+		t = d->slot != IDS_STREAM_NONE ? p->tail[d->slot] : NULL;
 		v.kind = IDS_SEG_OLD;
 		v.skip = 1;
 		v.first = false;
+		v.probe = !t || !tl || t[tl - 1] != data[0];
 		return v;
 	}
 	old = back < n ? back : n;	 /* of them, in the segment */

@@ -79,6 +79,8 @@ struct ids_seg_view {
 	bool past_fin;		/* bytes at or past the direction's FIN, or a FIN
 				 * at another sequence number than the one that crossed */
 	bool first;		/* NEW, and no byte of the direction crossed before */
+	bool probe;		/* OLD: a keepalive probe whose byte is not the
+				 * tail's (or no tail holds it): the caller decides */
 };
 
 /* An empty pool over dirs[0 .. ndirs) (each reset here), with gone. */

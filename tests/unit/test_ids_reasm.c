@@ -564,6 +564,7 @@ static void test_path_close(void **state)
 	handshake();
 	assert_true(crosses(true, 1000, 5000, FW_TCP_ACK, "request"));
 	assert_true(crosses(false, 5000, 1007, FW_TCP_ACK, "reply, part 1"));
+	assert_true(crosses(true, 1007, 5013, FW_TCP_ACK, NULL)); /* all acked: idle */
 	assert_int_equal(seg(false, 5012, 1007, FW_TCP_ACK, "?", NULL), IDS_SEGW_OK); /* probe */
 	assert_int_equal(seg(false, 5011, 1007, FW_TCP_ACK, "??", NULL), IDS_SEGW_DIFF);
 	assert_true(crosses(true, 1007, 5013, FW_TCP_FIN | FW_TCP_ACK, NULL)); /* shutdown */
@@ -572,6 +573,24 @@ static void test_path_close(void **state)
 	assert_true(crosses(false, 5019, 1008, FW_TCP_FIN | FW_TCP_ACK, NULL));
 	assert_true(crosses(true, 1008, 5020, FW_TCP_ACK, NULL)); /* the close's last ACK */
 	assert_int_equal(seg(true, 1008, 5020, FW_TCP_ACK, "late", NULL), IDS_SEGW_FIN);
+}
+
+/* review-23: a SYN's data (which Linux throws away without a TFO cookie:
+ * its SYN-ACK acks the ISN + 1 alone) then, as a keepalive probe at the
+ * ISN + 1, another byte (a TLS record's first, 0x16) which the receiver
+ * takes as the stream's first: no probe until the receiver acked the byte
+ * before it, a difference (dropped in ips mode). The tail's own byte there
+ * is a resend; once the receiver acked it, any byte is a probe. */
+static void test_path_probe_unacked(void **state)
+{
+	assert_true(crosses(true, 999, 0, FW_TCP_SYN, "A"));
+	assert_true(crosses(false, 4999, 1000, FW_TCP_SYN | FW_TCP_ACK, NULL)); /* A not taken */
+	assert_true(crosses(true, 1000, 5000, FW_TCP_ACK, NULL));
+	assert_int_equal(seg(true, 1000, 5000, FW_TCP_ACK | FW_TCP_PSH, "\x16", NULL),
+			 IDS_SEGW_DIFF);
+	assert_int_equal(seg(true, 1000, 5000, FW_TCP_ACK | FW_TCP_PSH, "A", NULL), IDS_SEGW_OK);
+	assert_true(crosses(false, 5000, 1001, FW_TCP_ACK, NULL)); /* now A is taken */
+	assert_int_equal(seg(true, 1000, 5000, FW_TCP_ACK, "\x16", NULL), IDS_SEGW_OK); /* probe */
 }
 
 /* Bare FINs at next the receiver drops (a bad checksum) neither move the
@@ -730,6 +749,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_path_urgent, lsetup, lteardown),
 		cmocka_unit_test_setup_teardown(test_path_fin_desync, lsetup, lteardown),
 		cmocka_unit_test_setup_teardown(test_path_close, lsetup, lteardown),
+		cmocka_unit_test_setup_teardown(test_path_probe_unacked, lsetup, lteardown),
 		cmocka_unit_test_setup_teardown(test_path_bad_checksum, lsetup, lteardown),
 		cmocka_unit_test_setup_teardown(test_path_rst_syn_reset, lsetup, lteardown),
 		cmocka_unit_test_setup_teardown(test_path_rst_reclaim, lsetup, lteardown),
