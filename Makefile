@@ -133,6 +133,7 @@ $(B)/tapio: tests/layers/tapio.c
 # pcap reader.
 $(B)/idstool: tests/layers/idstool.c tools/policy/pcap.c tools/policy/pcap.h src/ids/blob.h src/layer/replay.h
 	@echo "  LD $@"
+	@mkdir -p $(@D)
 	$(Q)$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -Iinclude -Isrc -Itools/policy -o $@ tests/layers/idstool.c tools/policy/pcap.c
 
 $(B)/cpuwork: bench/cpuwork.c $(B)/obj/src/lib/work.o

@@ -43,8 +43,8 @@
  * runs of frames and waits for the host's turn frame after each of the
  * host's runs, counting the host's frames that came (byte for byte, in
  * order) and those that did not; no copy, no other frames. It logs
- * "io: replay: R records, S sent, G of H received, O other". It always logs whether it was given an rng. Its buffers lie in its
- * free memory.
+ * "io: replay: R records, S sent, G of H received, O other". It always
+ * logs whether it was given an rng. Its buffers lie in its free memory.
  * Ends with `out` of its exit code to 0x6f0: 0, or LAYER_CODE_BAD after a
  * log line saying what failed.
  */
@@ -66,6 +66,7 @@ _Static_assert(IO_TX_BATCH <= VIO_NET_TX_BATCH && IO_TX_BATCH <= VDRV_QUEUE_SIZE
 	       "one batch crosses each layer whole");
 #define IO_MAX_SECTORS 1024
 #define IO_MAX_RECV 256
+_Static_assert(RPL_SCRIPT_MAX <= IO_MAX_SECTORS * 512, "a replay script fits the disk buffer");
 /* Block requests per notify (tests/layers/io.sh's bound on exits per
  * request depends on it): fewer than a layer's batch (VIO_BLK_BATCH) and
  * than the driver's queue holds of one-segment requests. */
@@ -423,7 +424,7 @@ static void replay(struct io_mem *m, uint64_t sectors)
 	if (nrec < 0)
 		io_end("replay: the disk holds no replay script; sectors", sectors);
 	m->batch = IO_TX_BATCH;
-	replay_post(m, 0, 0, 0, true); /* turn 0: we are up */
+	replay_post(m, NULL, 0, 0, true); /* turn 0: we are up */
 	for (uint32_t k = 0, e; k < (uint32_t)nrec; k = e, turn++) {
 		uint8_t side = m->disk[m->roff[k]];
 
@@ -439,7 +440,7 @@ static void replay(struct io_mem *m, uint64_t sectors)
 		for (uint32_t j = k; j < e; j++, sent++)
 			replay_post(m, m->disk + m->roff[j] + RPL_REC_HDR,
 				    rpl_get16(m->disk + m->roff[j] + 2), turn, false);
-		replay_post(m, 0, 0, turn, true);
+		replay_post(m, NULL, 0, turn, true);
 	}
 	line_str(&l, "io: replay: ");
 	line_dec(&l, (uint64_t)nrec);

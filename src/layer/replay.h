@@ -18,8 +18,11 @@
  * been dropped by) every layer: the layers see the frames in the script's
  * order, whichever side sends them. Before the first run the guest sends
  * turn 0 (it is up). A turn frame is an ARP request (the ids layer lets
- * ARP cross unscanned; no rule names it) from the side's own MAC for
- * 198.18.T/16's address T (the benchmarking range: no host answers it).
+ * ARP cross unscanned; no rule names it) from a fixed MAC of its side
+ * (02:52:50:00:00:01 the guest's, :02 the host's) for 198.18.T/16's
+ * address T (the benchmarking range: no host answers it).
+ *
+ * Test scaffolding: only the io test guest and build/idstool include it.
  */
 #ifndef RAMPART_LAYER_REPLAY_H
 #define RAMPART_LAYER_REPLAY_H
@@ -33,8 +36,11 @@
 #define RPL_HOST 1u
 #define RPL_FRAME_MIN 14u
 #define RPL_FRAME_MAX 1518u /* Ethernet with one VLAN tag */
-#define RPL_MAX_RECORDS 4096u
-#define RPL_MAX_TURN 65535u
+/* The script is the io guest's disk, read into its buffer whole
+ * (IO_MAX_SECTORS sectors): 512 KiB, records included. */
+#define RPL_SCRIPT_MAX (512u * 1024u)
+#define RPL_MAX_RECORDS 4096u /* the io guest's record index (16 KiB of it) */
+#define RPL_MAX_TURN 65535u   /* a turn frame's number has 16 bits */
 #define RPL_TURN_LEN 60u /* an ARP request, padded as on the wire */
 
 /* The turn frame number turn from side, into f[RPL_TURN_LEN]. */

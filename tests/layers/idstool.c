@@ -37,6 +37,20 @@
  *	in-line it must (src/ids/flow.c, invariant 9); frames other than IP
  *	come from the host. Prints the counts.
  *
+ *   idstool attack NAME OUT
+ *	A pcap of an evasion for the replay suite (checksums 0: replay-split
+ *	makes them right), one TCP flow from 10.0.2.15:40000 to 10.0.2.2:80
+ *	whose SYN carries data its SYN-ACK does not take (Linux throws a
+ *	SYN's data away without a TFO cookie), then: "syn-data": the same
+ *	bytes after the handshake, which the receiver takes as its first
+ *	(review-23: seen when the flow was not established, they must be
+ *	inspected again now it is); "probe": a SYN's byte 0, then one byte
+ *	0x16 at the ISN + 1 (a keepalive probe's shape) and the rest of a
+ *	TLS ClientHello for evil.example after it, which the receiver takes
+ *	as the ClientHello (the byte is no probe's: nothing before it was
+ *	acknowledged), where the layer, whose stream starts with the SYN's
+ *	0, would take the flow for no TLS.
+ *
  *   idstool replay-host IFACE SCRIPT TIMEOUT_S
  *	The host's end of a replay (the io guest in replay mode is the
  *	other): on IFACE (a tap's), prints "ready PID", waits for the guest's
@@ -48,6 +62,7 @@
  * Exits 0, or 1 with one line on stderr saying why.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <linux/if_packet.h>
 #include <net/ethernet.h>
 #include <net/if.h>
@@ -230,14 +245,17 @@ static uint32_t sum16(uint32_t sum, const uint8_t *p, size_t n)
 	return sum;
 }
 
-/* Write the checksum of sum at p (whose value was old); whether it changed. */
-static bool put_csum(uint8_t *p, uint32_t sum, uint32_t old)
+/* Write the checksum of sum at p (whose value was old; udp: UDP's, whose
+ * 0 is written 0xffff, 0 being "none"); whether it changed. */
+static bool put_csum(uint8_t *p, uint32_t sum, uint32_t old, bool udp)
 {
 	uint16_t v;
 
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
 	v = (uint16_t)~sum;
+	if (udp && !v)
+		v = 0xffff;
 	put16be(p, v);
 	return v != old;
 }
@@ -271,7 +289,7 @@ static bool fix_l4(unsigned proto, bool v4, uint8_t *l, uint32_t n, uint32_t ph)
 	uint32_t old = get16be(l + at);
 
 	l[at] = l[at + 1] = 0;
-	return put_csum(l + at, sum16(proto == 1 ? 0 : ph + proto + n, l, n), old);
+	return put_csum(l + at, sum16(proto == 1 ? 0 : ph + proto + n, l, n), old, proto == 17);
 }
 
 /* One end of a flow: its address (IPv4 in the first 4 bytes) and port. */
@@ -292,70 +310,89 @@ static int end_cmp(const struct rpl_end *x, const struct rpl_end *y)
 	return c ? c : (int)x->port - (int)y->port;
 }
 
+/* The side of a frame from src to dst of protocol proto (ports 0: a
+ * later fragment's, or behind IPv6 extension headers: any flow of the
+ * two addresses decides), its flow entered in flows when new. */
+static unsigned flow_side(const struct rpl_end *src, const struct rpl_end *dst, unsigned proto,
+			  struct rpl_flow *flows, unsigned *nflows)
+{
+	const bool lo = end_cmp(src, dst) <= 0, ports = src->port || dst->port;
+	struct rpl_flow k = {.proto = proto, .a = lo ? *src : *dst, .b = lo ? *dst : *src};
+
+	for (unsigned i = 0; i < *nflows; i++) {
+		const struct rpl_flow *f = &flows[i];
+
+		if (f->proto != proto)
+			continue;
+		if (ports ? !end_cmp(&f->a, &k.a) && !end_cmp(&f->b, &k.b)
+			  : (!memcmp(f->a.addr, k.a.addr, 16) && !memcmp(f->b.addr, k.b.addr, 16)))
+			return memcmp(f->opener.addr, src->addr, 16) ||
+				       (ports && f->opener.port != src->port)
+				   ? RPL_HOST
+				   : RPL_GUEST;
+	}
+	k.opener = *src;
+	flows[(*nflows)++] = k; /* room: one flow a record at most */
+	return RPL_GUEST;
+}
+
 /*
  * Frame f (n bytes, Ethernet): its checksums made right (*fixed counts
  * those that changed), and its side: RPL_GUEST when its source is the
  * opener of its flow (a new flow's first frame makes its source that),
- * RPL_HOST otherwise and for frames other than IP.
+ * RPL_HOST otherwise and for frames other than IP; -1 when its capture
+ * is shorter than its IP packet (a side cannot be told).
  */
-static unsigned replay_frame(uint8_t *f, uint32_t n, struct rpl_flow *flows, unsigned *nflows,
-			     unsigned long *fixed)
+static int replay_frame(uint8_t *f, uint32_t n, struct rpl_flow *flows, unsigned *nflows,
+			unsigned long *fixed)
 {
-	uint32_t off = 14, et = get16be(f + 12), ph = 0, l4n = 0;
+	uint32_t off = 14, et = get16be(f + 12), ph = 0, l4n = 0, l4cap = 0;
 	struct rpl_end src = {{0}, 0}, dst = {{0}, 0};
 	unsigned proto = 0;
-	uint8_t *ip = f + 14, *l4 = NULL;
+	uint8_t *ip = f + 14, *l4 = NULL, *l4h = NULL;
 	bool v4 = false;
 
 	if (et == 0x8100 && n >= 18)
 		et = get16be(f + 16), off = 18, ip = f + 18;
 	if (et == 0x0800 && n - off >= 20) {
-		uint32_t ihl = (ip[0] & 15u) * 4, tot = get16be(ip + 2);
+		uint32_t ihl = (ip[0] & 15u) * 4, tot = get16be(ip + 2), old = get16be(ip + 10);
 
-		if (ip[0] >> 4 != 4 || ihl < 20 || tot < ihl || tot > n - off)
+		if (ip[0] >> 4 != 4 || ihl < 20 || tot < ihl)
 			return RPL_HOST;
+		if (tot > n - off)
+			return -1;
 		v4 = true;
-		uint32_t old = get16be(ip + 10);
-
 		ip[10] = ip[11] = 0;
-		*fixed += put_csum(ip + 10, sum16(0, ip, ihl), old);
+		*fixed += put_csum(ip + 10, sum16(0, ip, ihl), old, false);
 		proto = ip[9];
 		memcpy(src.addr, ip + 12, 4);
 		memcpy(dst.addr, ip + 16, 4);
 		ph = sum16(0, ip + 12, 8);
+		if (!(get16be(ip + 6) & 0x1fff)) /* no offset: the L4 header's start */
+			l4h = ip + ihl, l4cap = tot - ihl;
 		if (!(get16be(ip + 6) & 0x3fff)) /* neither MF nor an offset: whole */
 			l4 = ip + ihl, l4n = tot - ihl;
 	} else if (et == 0x86dd && n - off >= 40) {
 		uint32_t plen = get16be(ip + 4);
 
-		if (ip[0] >> 4 != 6 || plen > n - off - 40)
+		if (ip[0] >> 4 != 6)
 			return RPL_HOST;
+		if (plen > n - off - 40)
+			return -1;
 		proto = ip[6];
 		memcpy(src.addr, ip + 8, 16);
 		memcpy(dst.addr, ip + 24, 16);
 		ph = sum16(0, ip + 8, 32);
 		if (proto == 6 || proto == 17 || proto == 58)
-			l4 = ip + 40, l4n = plen;
+			l4 = l4h = ip + 40, l4n = l4cap = plen;
 	} else {
 		return RPL_HOST;
 	}
-	if (l4) {
+	if (l4)
 		*fixed += fix_l4(proto, v4, l4, l4n, ph);
-		if ((proto == 6 || proto == 17) && l4n >= 4)
-			src.port = (uint16_t)get16be(l4), dst.port = (uint16_t)get16be(l4 + 2);
-	}
-	struct rpl_flow k = {.proto = proto};
-	bool lo = end_cmp(&src, &dst) <= 0;
-
-	k.a = lo ? src : dst;
-	k.b = lo ? dst : src;
-	for (unsigned i = 0; i < *nflows; i++)
-		if (flows[i].proto == proto && !end_cmp(&flows[i].a, &k.a) &&
-		    !end_cmp(&flows[i].b, &k.b))
-			return end_cmp(&flows[i].opener, &src) ? RPL_HOST : RPL_GUEST;
-	k.opener = src;
-	flows[(*nflows)++] = k; /* room: one flow a record at most */
-	return RPL_GUEST;
+	if (l4h && (proto == 6 || proto == 17) && l4cap >= 4)
+		src.port = (uint16_t)get16be(l4h), dst.port = (uint16_t)get16be(l4h + 2);
+	return (int)flow_side(&src, &dst, proto, flows, nflows);
 }
 
 static int replay_split(const char *in, const char *script_path, const char *out_path)
@@ -386,24 +423,43 @@ static int replay_split(const char *in, const char *script_path, const char *out
 	fwrite(gh, 1, sizeof(gh), out);
 	while ((got = pcap_next(&r, &frame, &len, &ts, err, sizeof(err))) == 1) {
 		uint8_t *f = script + at + RPL_REC_HDR, rh[16];
-		unsigned side;
+		int side;
 
-		if (nrec == RPL_MAX_RECORDS)
-			die("more frames than a replay takes", in);
+		if (nrec == RPL_MAX_RECORDS) {
+			fprintf(stderr, "idstool: %s: more than %u frames, a replay's most\n", in,
+				RPL_MAX_RECORDS);
+			exit(1);
+		}
 		if (len < RPL_FRAME_MIN || len > RPL_FRAME_MAX) {
 			fprintf(stderr,
 				"idstool: %s: frame %u is %zu bytes (a replay takes %u to %u)\n",
 				in, nrec + 1, len, RPL_FRAME_MIN, RPL_FRAME_MAX);
 			exit(1);
 		}
+		if (len > 1514 && !(frame[12] == 0x81 && frame[13] == 0)) {
+			fprintf(stderr,
+				"idstool: %s: frame %u is %zu bytes, untagged (a tap takes 1514)\n",
+				in, nrec + 1, len);
+			exit(1);
+		}
+		if (at + RPL_REC_HDR + len > RPL_SCRIPT_MAX) {
+			fprintf(stderr, "idstool: %s: frame %u is past the replay's %u bytes\n", in,
+				nrec + 1, RPL_SCRIPT_MAX);
+			exit(1);
+		}
 		memcpy(f, frame, len);
 		side = replay_frame(f, (uint32_t)len, flows, &nflows, &fixed);
+		if (side < 0) {
+			fprintf(stderr, "idstool: %s: frame %u is cut short of its IP packet\n", in,
+				nrec + 1);
+			exit(1);
+		}
 		script[at] = (uint8_t)side;
 		script[at + 1] = 0;
 		script[at + 2] = (uint8_t)len;
 		script[at + 3] = (uint8_t)(len >> 8);
 		at += RPL_REC_HDR + len;
-		side_n[side]++;
+		side_n[side]++; /* RPL_GUEST or RPL_HOST */
 		nrec++;
 		put32le(rh, (uint32_t)(ts / 1000000000u));
 		put32le(rh + 4, (uint32_t)(ts % 1000000000u / 1000u));
@@ -500,7 +556,11 @@ static bool host_wait(struct rpl_host *h, const uint8_t *s, const uint32_t *off,
 		ssize_t r;
 		uint32_t j = k;
 
-		if (left <= 0 || poll(&p, 1, (int)(left * 1000) + 1) == 0)
+		int pr = left > 0 ? poll(&p, 1, (int)(left * 1000) + 1) : 0;
+
+		if (pr < 0 && errno == EINTR)
+			continue;
+		if (pr <= 0)
 			return false;
 		r = host_recv(h, &from);
 		if (from.sll_pkttype == PACKET_OUTGOING)
@@ -574,8 +634,118 @@ static int replay_host(const char *iface, const char *script_path, const char *t
 	return 0;
 }
 
+/* One TCP/IPv4 frame of the attack's flow into f (from the guest's end or
+ * the server's), checksums 0; its length. */
+static uint32_t attack_frame(uint8_t *f, bool from_guest, uint32_t seq, uint32_t ack, uint8_t flags,
+			     const char *d, uint32_t dl)
+{
+	static const uint8_t g[4] = {10, 0, 2, 15}, h[4] = {10, 0, 2, 2};
+	uint8_t *ip = f + 14, *t = ip + 20;
+
+	memset(f, 0, 14 + 40);
+	memcpy(f, from_guest ? "\x02\x00\x00\x00\x00\x01" : "\x52\x54\x00\x12\x34\x56", 6);
+	memcpy(f + 6, from_guest ? "\x52\x54\x00\x12\x34\x56" : "\x02\x00\x00\x00\x00\x01", 6);
+	put16be(f + 12, 0x0800);
+	ip[0] = 0x45;
+	put16be(ip + 2, (uint16_t)(40 + dl));
+	ip[8] = 64, ip[9] = 6;
+	memcpy(ip + 12, from_guest ? g : h, 4);
+	memcpy(ip + 16, from_guest ? h : g, 4);
+	put16be(t, from_guest ? 40000 : 80);
+	put16be(t + 2, from_guest ? 80 : 40000);
+	put16be(t + 4, (uint16_t)(seq >> 16)), put16be(t + 6, (uint16_t)seq);
+	put16be(t + 8, (uint16_t)(ack >> 16)), put16be(t + 10, (uint16_t)ack);
+	t[12] = 5 << 4, t[13] = flags;
+	put16be(t + 14, 65535);
+	memcpy(t + 20, d, dl);
+	return 14 + 40 + dl;
+}
+
+/* A TLS 1.2 ClientHello for name into h; its length. */
+static uint32_t client_hello(uint8_t *h, const char *name)
+{
+	const uint32_t nl = (uint32_t)strlen(name);
+	uint32_t p = 9, hs;
+
+	h[0] = 0x16, h[1] = 3, h[2] = 1;
+	h[5] = 1; /* ClientHello */
+	h[p++] = 3, h[p++] = 3;
+	memset(h + p, 0x5a, 32); /* random */
+	p += 32;
+	h[p++] = 0; /* no session id */
+	h[p++] = 0, h[p++] = 2, h[p++] = 0x13, h[p++] = 1;
+	h[p++] = 1, h[p++] = 0; /* null compression */
+	put16be(h + p, (uint16_t)(nl + 9));
+	put16be(h + p + 2, 0); /* server_name */
+	put16be(h + p + 4, (uint16_t)(nl + 5));
+	put16be(h + p + 6, (uint16_t)(nl + 3));
+	h[p + 8] = 0; /* host_name */
+	put16be(h + p + 9, (uint16_t)nl);
+	memcpy(h + p + 11, name, nl);
+	p += 11 + nl;
+	hs = p - 9;
+	h[6] = (uint8_t)(hs >> 16), h[7] = (uint8_t)(hs >> 8), h[8] = (uint8_t)hs;
+	put16be(h + 3, (uint16_t)(hs + 4));
+	return p;
+}
+
+static int attack(const char *name, const char *out_path)
+{
+	enum { FIN = 1, SYN = 2, PSH = 8, ACK = 16 };
+	const bool probe = !strcmp(name, "probe");
+	const char *first = probe ? "" : "RAMPART-EVIL";
+	const uint32_t fl = probe ? 1 : (uint32_t)strlen(first); /* the probe's: one 0 */
+	uint8_t gh[24] = {0}, f[14 + 40 + 128], rh[16], hello[128] = {0};
+	const uint32_t hl = client_hello(hello, "evil.example");
+	FILE *out;
+	uint32_t n;
+
+	if (!probe && strcmp(name, "syn-data"))
+		die("no such attack (syn-data, probe)", name);
+	out = fopen(out_path, "wb");
+	if (!out)
+		die("cannot write", out_path);
+	put32le(gh, 0xa1b2c3d4);
+	gh[4] = 2, gh[6] = 4;
+	put32le(gh + 16, 65535);
+	put32le(gh + 20, 1);
+	fwrite(gh, 1, sizeof(gh), out);
+	for (unsigned k = 0; k < 5; k++) {
+		switch (k) {
+		case 0:
+			n = attack_frame(f, true, 999, 0, SYN, first, fl);
+			break;
+		case 1: /* the SYN's data not taken: ISN + 1 */
+			n = attack_frame(f, false, 4999, 1000, SYN | ACK, "", 0);
+			break;
+		case 2:
+			n = attack_frame(f, true, 1000, 5000, ACK, "", 0);
+			break;
+		case 3:
+			n = probe ? attack_frame(f, true, 1000, 5000, PSH | ACK, (char *)hello, 1)
+				  : attack_frame(f, true, 1000, 5000, PSH | ACK, first, fl);
+			break;
+		default:
+			if (!probe)
+				continue;
+			n = attack_frame(f, true, 1001, 5000, PSH | ACK, (char *)hello + 1, hl - 1);
+		}
+		put32le(rh, 1700000000);
+		put32le(rh + 4, k * 1000);
+		put32le(rh + 8, n);
+		put32le(rh + 12, n);
+		fwrite(rh, 1, sizeof(rh), out);
+		fwrite(f, 1, n, out);
+	}
+	if (fclose(out))
+		die("cannot write", out_path);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 4 && !strcmp(argv[1], "attack"))
+		return attack(argv[2], argv[3]);
 	if (argc == 5 && !strcmp(argv[1], "replay-split"))
 		return replay_split(argv[2], argv[3], argv[4]);
 	if (argc == 5 && !strcmp(argv[1], "replay-host"))
@@ -587,6 +757,7 @@ int main(int argc, char **argv)
 	fprintf(stderr, "usage: idstool pcap DISK N OUT\n"
 			"       idstool forge A.blob B.blob OUT\n"
 			"       idstool replay-split PCAP SCRIPT OUT\n"
+			"       idstool attack NAME OUT\n"
 			"       idstool replay-host IFACE SCRIPT TIMEOUT_S\n");
 	return 1;
 }
