@@ -916,6 +916,7 @@ static void msg_end(struct ids_http_trk *t)
 	t->state = IDS_HT_HDR;
 	t->hlen = 0;
 	t->flags = 0;
+	t->pend_full = 0; /* its body is over: nothing more to drop for it */
 }
 
 /* The header block that ended at w[p) (its start at w[p - t->hlen)):

@@ -70,6 +70,23 @@ void ids_stream_reset(struct ids_stream_pool *p, uint32_t owner)
 	d->slot = IDS_STREAM_NONE;
 }
 
+bool ids_stream_rewind(struct ids_stream_pool *p, uint32_t owner, uint32_t seq)
+{
+	struct ids_stream_dir *d = &p->dirs[owner];
+	uint32_t back;
+
+	if (!d->init || (int32_t)(d->next - seq) <= 0)
+		return false;
+	back = d->next - seq;
+	d->next = seq;
+	d->len = d->len > back ? (uint16_t)(d->len - back) : 0; /* invariant 6: next - 1's last */
+	if (!d->len)
+		d->flags &= (uint8_t)~IDS_DIR_DATA;
+	if ((d->flags & IDS_DIR_FIN) && (int32_t)(d->fin - seq) >= 0)
+		d->flags &= (uint8_t)~IDS_DIR_FIN;
+	return true;
+}
+
 /* A free slot, taking one back from a gone flow if none is (invariant 5);
  * IDS_STREAM_NONE when there is none. */
 static uint32_t slot_get(struct ids_stream_pool *p)

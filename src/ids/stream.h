@@ -83,6 +83,11 @@ struct ids_seg_view {
 				 * tail's (or no tail holds it): the caller decides */
 };
 
+/* Direction owner's bytes from seq on never reached their receiver (a
+ * SYN-ACK that acks the ISN + 1 alone: the SYN's data thrown away): next
+ * goes back to seq, the tail loses them, and with none left the direction
+ * has no data yet (its next byte is its first). Whether it moved. */
+bool ids_stream_rewind(struct ids_stream_pool *p, uint32_t owner, uint32_t seq);
 /* An empty pool over dirs[0 .. ndirs) (each reset here), with gone. */
 void ids_stream_init(struct ids_stream_pool *p, struct ids_stream_dir *dirs, uint32_t ndirs,
 		     ids_stream_gone_fn gone, void *ctx);

@@ -736,8 +736,8 @@ static void add_pending(struct scan *s)
 {
 	if (!s->trk || s->bp[IDS_BUF_START])
 		return;
-	if (s->trk->pend_full)
-		s->drop = true; /* wait_on_body */
+	if (s->trk->pend_full && s->bp[body_buf(s)])
+		s->drop = true; /* a view of the body (wait_on_body) */
 	for (unsigned i = 0; i < s->trk->npend; i++) {
 		uint32_t ri = s->trk->pend[i], k;
 
@@ -1044,6 +1044,21 @@ static bool next_http(struct scan *s, struct hstream *x)
 	return true;
 }
 
+/* The opener's SYN data never reached the server (its stream went back
+ * to the ISN + 1): what it decided is undone, its way's HTTP messages and
+ * the flow's protocol (nothing else of the flow crossed before the
+ * SYN-ACK). */
+static void syn_data_untaken(uint32_t entry)
+{
+	flow_app[entry] = APP_UNSEEN;
+	if (http_rules) {
+		ids_http_trk_reset(&htrk[entry * 2]);
+		rt_memset(&hheads[entry], 0, sizeof(hheads[entry]));
+	}
+	if (on_http_rules)
+		flow_http[entry] = HAPP_NONE;
+}
+
 static bool idsl_filter(const uint8_t *vhdr, const uint8_t *frame, uint32_t len, bool from_guest)
 {
 	struct fw_pkt p;
@@ -1323,6 +1338,14 @@ static bool idsl_filter(const uint8_t *vhdr, const uint8_t *frame, uint32_t len,
 	}
 	if (ids_seg_commit(spool, &p, &sg, s.data, n) < 0)
 		st.stream_nomem++;
+	/* a SYN-ACK that acks the opener's ISN + 1 alone threw the SYN's data
+	 * away (Linux without a TFO cookie): the opener's way starts again
+	 * there, as though the data never crossed, else it is old bytes when
+	 * sent again, inspected before the flow was established (review-24) */
+	if (streams && s.flow && fl.known && fl.entry != FW_CT_NIL && fl.dir && p.proto == 6 &&
+	    (p.tcp_flags & (FW_TCP_SYN | FW_TCP_ACK)) == (FW_TCP_SYN | FW_TCP_ACK) &&
+	    ids_stream_rewind(spool, fl.entry * 2, p.ack))
+		syn_data_untaken(fl.entry);
 	return true;
 }
 

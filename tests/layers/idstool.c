@@ -44,12 +44,14 @@
  *	SYN's data away without a TFO cookie), then: "syn-data": the same
  *	bytes after the handshake, which the receiver takes as its first
  *	(review-23: seen when the flow was not established, they must be
- *	inspected again now it is); "probe": a SYN's byte 0, then one byte
- *	0x16 at the ISN + 1 (a keepalive probe's shape) and the rest of a
- *	TLS ClientHello for evil.example after it, which the receiver takes
- *	as the ClientHello (the byte is no probe's: nothing before it was
- *	acknowledged), where the layer, whose stream starts with the SYN's
- *	0, would take the flow for no TLS.
+ *	inspected again now it is); "syn-http": an HTTP request in the SYN,
+ *	then the same request after the handshake in two segments (its URI
+ *	cut between them: neither is a request alone); "probe": no SYN data,
+ *	a byte 'X' after the handshake, then 0x16 in its place (a keepalive
+ *	probe's shape) and the rest of a TLS ClientHello for evil.example
+ *	after it: a receiver that never took the 'X' (its TTL ended on the
+ *	way) reads a ClientHello where the layer's stream says 'X' (the byte
+ *	is no probe's: the receiver acknowledged nothing before it).
  *
  *   idstool replay-host IFACE SCRIPT TIMEOUT_S
  *	The host's end of a replay (the io guest in replay mode is the
@@ -691,17 +693,34 @@ static uint32_t client_hello(uint8_t *h, const char *name)
 
 static int attack(const char *name, const char *out_path)
 {
-	enum { FIN = 1, SYN = 2, PSH = 8, ACK = 16 };
-	const bool probe = !strcmp(name, "probe");
-	const char *first = probe ? "" : "RAMPART-EVIL";
-	const uint32_t fl = probe ? 1 : (uint32_t)strlen(first); /* the probe's: one 0 */
+	enum { SYN = 2, PSH = 8, ACK = 16 };
+	static const char req[] = "GET /evil HTTP/1.1\r\nHost: a.test\r\n\r\n";
 	uint8_t gh[24] = {0}, f[14 + 40 + 128], rh[16], hello[128] = {0};
 	const uint32_t hl = client_hello(hello, "evil.example");
+	/* the SYN's data (none: ""), then the guest's segments after the
+	 * handshake */
+	const char *syn = "";
+	uint32_t synl = 0, nseg = 0;
+	struct {
+		uint32_t seq, len;
+		const char *d;
+	} seg[3];
 	FILE *out;
-	uint32_t n;
 
-	if (!probe && strcmp(name, "syn-data"))
-		die("no such attack (syn-data, probe)", name);
+	if (!strcmp(name, "syn-data")) {
+		syn = "RAMPART-EVIL", synl = 12;
+		seg[nseg++] = (typeof(seg[0])){1000, synl, syn};
+	} else if (!strcmp(name, "syn-http")) {
+		syn = req, synl = sizeof(req) - 1;
+		seg[nseg++] = (typeof(seg[0])){1000, 7, req}; /* "GET /ev" */
+		seg[nseg++] = (typeof(seg[0])){1007, synl - 7, req + 7};
+	} else if (!strcmp(name, "probe")) {
+		seg[nseg++] = (typeof(seg[0])){1000, 1, "X"};
+		seg[nseg++] = (typeof(seg[0])){1000, 1, (char *)hello};
+		seg[nseg++] = (typeof(seg[0])){1001, hl - 1, (char *)hello + 1};
+	} else {
+		die("no such attack (syn-data, syn-http, probe)", name);
+	}
 	out = fopen(out_path, "wb");
 	if (!out)
 		die("cannot write", out_path);
@@ -710,26 +729,18 @@ static int attack(const char *name, const char *out_path)
 	put32le(gh + 16, 65535);
 	put32le(gh + 20, 1);
 	fwrite(gh, 1, sizeof(gh), out);
-	for (unsigned k = 0; k < 5; k++) {
-		switch (k) {
-		case 0:
-			n = attack_frame(f, true, 999, 0, SYN, first, fl);
-			break;
-		case 1: /* the SYN's data not taken: ISN + 1 */
+	for (unsigned k = 0; k < 3 + nseg; k++) {
+		uint32_t n;
+
+		if (k == 0)
+			n = attack_frame(f, true, 999, 0, SYN, syn, synl);
+		else if (k == 1) /* the SYN's data not taken: ISN + 1 */
 			n = attack_frame(f, false, 4999, 1000, SYN | ACK, "", 0);
-			break;
-		case 2:
+		else if (k == 2)
 			n = attack_frame(f, true, 1000, 5000, ACK, "", 0);
-			break;
-		case 3:
-			n = probe ? attack_frame(f, true, 1000, 5000, PSH | ACK, (char *)hello, 1)
-				  : attack_frame(f, true, 1000, 5000, PSH | ACK, first, fl);
-			break;
-		default:
-			if (!probe)
-				continue;
-			n = attack_frame(f, true, 1001, 5000, PSH | ACK, (char *)hello + 1, hl - 1);
-		}
+		else
+			n = attack_frame(f, true, seg[k - 3].seq, 5000, PSH | ACK, seg[k - 3].d,
+					 seg[k - 3].len);
 		put32le(rh, 1700000000);
 		put32le(rh + 4, k * 1000);
 		put32le(rh + 8, n);
