@@ -1341,9 +1341,12 @@ static bool idsl_filter(const uint8_t *vhdr, const uint8_t *frame, uint32_t len,
 	/* a SYN-ACK that acks the opener's ISN + 1 alone threw the SYN's data
 	 * away (Linux without a TFO cookie): the opener's way starts again
 	 * there, as though the data never crossed, else it is old bytes when
-	 * sent again, inspected before the flow was established (review-24) */
+	 * sent again, inspected before the flow was established (review-24);
+	 * not a SYN-ACK sent again after the handshake, when the opener's
+	 * data after it may have crossed */
 	if (streams && s.flow && fl.known && fl.entry != FW_CT_NIL && fl.dir && p.proto == 6 &&
 	    (p.tcp_flags & (FW_TCP_SYN | FW_TCP_ACK)) == (FW_TCP_SYN | FW_TCP_ACK) &&
+	    fl.was_entry == fl.entry && fl.was.tcp < FW_TCP_ESTABLISHED &&
 	    ids_stream_rewind(spool, fl.entry * 2, p.ack))
 		syn_data_untaken(fl.entry);
 	return true;
