@@ -398,11 +398,8 @@ static void replay_wait(struct io_mem *m, uint32_t k, uint32_t e, unsigned turn,
 			vdrv_net_rx_done(&m->net);
 			break;
 		}
-		uint32_t j = k;
+		uint32_t j = rpl_match(m->disk, m->roff, k, e, f, n);
 
-		while (j < e && (rpl_get16(m->disk + m->roff[j] + 2) != n ||
-				 rt_memcmp(m->disk + m->roff[j] + RPL_REC_HDR, f, n)))
-			j++;
 		if (j < e) {
 			(*got)++;
 			k = j + 1;

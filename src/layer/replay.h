@@ -84,6 +84,26 @@ static inline uint32_t rpl_get32(const uint8_t *p)
 	return rpl_get16(p) | rpl_get16(p + 2) << 16;
 }
 
+/* The first of records [k, e) of script s (offsets off) whose frame is
+ * f[0, n): its number, e when none is. A side counts what came of the
+ * other's run so: in order, those between dropped on the way. */
+static inline uint32_t rpl_match(const uint8_t *s, const uint32_t *off, uint32_t k, uint32_t e,
+				 const uint8_t *f, uint32_t n)
+{
+	for (; k < e; k++) {
+		const uint8_t *r = s + off[k];
+		uint32_t i = 0;
+
+		if (rpl_get16(r + 2) != n)
+			continue;
+		while (i < n && r[RPL_REC_HDR + i] == f[i])
+			i++;
+		if (i == n)
+			return k;
+	}
+	return e;
+}
+
 /*
  * Index the script s[0, size): each record's offset into off (room for
  * RPL_MAX_RECORDS); the record count, or -1 when the script is not one

@@ -115,14 +115,24 @@ static void put32le(uint8_t *p, uint32_t v)
 		p[k] = (uint8_t)(v >> (8 * k));
 }
 
+/* A pcap's file header (2.4, microseconds, snaplen 65535, Ethernet). */
+static void pcap_header(FILE *out)
+{
+	uint8_t gh[24] = {0};
+
+	put32le(gh, 0xa1b2c3d4);
+	gh[4] = 2, gh[6] = 4;
+	put32le(gh + 16, 65535);
+	put32le(gh + 20, 1);
+	fwrite(gh, 1, sizeof(gh), out);
+}
+
 static int pcap(const char *disk_path, const char *n_str, const char *out_path)
 {
 	size_t dlen;
 	uint8_t *disk = slurp(disk_path, 256u << 20, &dlen);
 	unsigned long n = strtoul(n_str, NULL, 0);
 	FILE *out = fopen(out_path, "wb");
-	/* magic, 2.4, thiszone 0, sigfigs 0, snaplen 65535, Ethernet */
-	uint8_t gh[24] = {0};
 	static const uint8_t eth[14] = {0x52, 0x54, 0x00, 0x12, 0x35, 0x02, 0x52,
 					0x54, 0x00, 0x12, 0x34, 0x56, 0x08, 0x00};
 
@@ -130,11 +140,7 @@ static int pcap(const char *disk_path, const char *n_str, const char *out_path)
 		die("cannot write", out_path);
 	if (!n || n > 65536 || n * 1024 > dlen)
 		die("N frames need N KiB of DISK", n_str);
-	put32le(gh, 0xa1b2c3d4);
-	gh[4] = 2, gh[6] = 4;
-	put32le(gh + 16, 65535);
-	put32le(gh + 20, 1);
-	fwrite(gh, 1, sizeof(gh), out);
+	pcap_header(out);
 	for (unsigned long i = 0; i < n; i++) {
 		uint8_t f[14 + 20 + 8 + 4 + 1024], rh[16];
 		uint8_t *ip = f + 14, *udp = ip + 20, *pay = udp + 8;
@@ -407,7 +413,6 @@ static int replay_split(const char *in, const char *script_path, const char *out
 	uint32_t nrec = 0;
 	size_t at = RPL_HDR;
 	char err[256];
-	uint8_t gh[24] = {0};
 	FILE *out = fopen(out_path, "wb"), *sf;
 	const uint8_t *frame;
 	size_t len;
@@ -418,11 +423,7 @@ static int replay_split(const char *in, const char *script_path, const char *out
 		die("cannot write", out_path);
 	if (pcap_open(&r, in, err, sizeof(err)))
 		die(err, NULL);
-	put32le(gh, 0xa1b2c3d4);
-	gh[4] = 2, gh[6] = 4;
-	put32le(gh + 16, 65535);
-	put32le(gh + 20, 1);
-	fwrite(gh, 1, sizeof(gh), out);
+	pcap_header(out);
 	while ((got = pcap_next(&r, &frame, &len, &ts, err, sizeof(err))) == 1) {
 		uint8_t *f = script + at + RPL_REC_HDR, rh[16];
 		int side;
@@ -556,7 +557,7 @@ static bool host_wait(struct rpl_host *h, const uint8_t *s, const uint32_t *off,
 		struct sockaddr_ll from;
 		double left = h->deadline - now_s();
 		ssize_t r;
-		uint32_t j = k;
+		uint32_t j;
 
 		int pr = left > 0 ? poll(&p, 1, (int)(left * 1000) + 1) : 0;
 
@@ -569,9 +570,7 @@ static bool host_wait(struct rpl_host *h, const uint8_t *s, const uint32_t *off,
 			continue;
 		if (rpl_turn_of(h->buf, (uint32_t)r, RPL_GUEST) == (long)turn)
 			return true;
-		while (j < e && (rpl_get16(s + off[j] + 2) != (uint32_t)r ||
-				 memcmp(s + off[j] + RPL_REC_HDR, h->buf, (size_t)r)))
-			j++;
+		j = rpl_match(s, off, k, e, h->buf, (uint32_t)r);
 		if (j < e) {
 			(*got)++;
 			k = j + 1;
@@ -695,7 +694,7 @@ static int attack(const char *name, const char *out_path)
 {
 	enum { SYN = 2, PSH = 8, ACK = 16 };
 	static const char req[] = "GET /evil HTTP/1.1\r\nHost: a.test\r\n\r\n";
-	uint8_t gh[24] = {0}, f[14 + 40 + 128], rh[16], hello[128] = {0};
+	uint8_t f[14 + 40 + 128], rh[16], hello[128] = {0};
 	const uint32_t hl = client_hello(hello, "evil.example");
 	/* the SYN's data (none: ""), then the guest's segments after the
 	 * handshake */
@@ -724,11 +723,7 @@ static int attack(const char *name, const char *out_path)
 	out = fopen(out_path, "wb");
 	if (!out)
 		die("cannot write", out_path);
-	put32le(gh, 0xa1b2c3d4);
-	gh[4] = 2, gh[6] = 4;
-	put32le(gh + 16, 65535);
-	put32le(gh + 20, 1);
-	fwrite(gh, 1, sizeof(gh), out);
+	pcap_header(out);
 	for (unsigned k = 0; k < 3 + nseg; k++) {
 		uint32_t n;
 
