@@ -1044,15 +1044,16 @@ static bool next_http(struct scan *s, struct hstream *x)
 	return true;
 }
 
-/* The opener's SYN data never reached the server (its stream went back
- * to the ISN + 1): what it decided is undone, its way's HTTP messages and
- * the flow's protocol (nothing else of the flow crossed before the
- * SYN-ACK). */
-static void syn_data_untaken(uint32_t entry)
+/* Flow entry's protocol unknown and no HTTP message begun on its first
+ * ways (1: the opener's alone, 2: both): a new flow's, or the opener's
+ * SYN data that never reached the server (its stream went back to the
+ * ISN + 1; nothing else of the flow crossed before the SYN-ACK). */
+static void forget_app(uint32_t entry, unsigned ways)
 {
 	flow_app[entry] = APP_UNSEEN;
 	if (http_rules) {
-		ids_http_trk_reset(&htrk[entry * 2]);
+		for (unsigned w = 0; w < ways; w++)
+			ids_http_trk_reset(&htrk[entry * 2 + w]);
 		rt_memset(&hheads[entry], 0, sizeof(hheads[entry]));
 	}
 	if (on_http_rules)
@@ -1104,19 +1105,14 @@ static bool idsl_filter(const uint8_t *vhdr, const uint8_t *frame, uint32_t len,
 		}
 		if (fl.fresh && fl.entry != FW_CT_NIL) { /* an entry's bits start clear */
 			rt_memset(fbits[fl.entry], 0, sizeof(fbits[fl.entry]));
-			flow_app[fl.entry] = APP_UNSEEN; /* and its protocol unknown */
 			if (streams) { /* and its streams empty */
 				ids_stream_reset(spool, fl.entry * 2);
 				ids_stream_reset(spool, fl.entry * 2 + 1);
 			}
-			if (http_rules) { /* and no message begun, in a flow of its own */
-				ids_http_trk_reset(&htrk[fl.entry * 2]);
-				ids_http_trk_reset(&htrk[fl.entry * 2 + 1]);
-				rt_memset(&hheads[fl.entry], 0, sizeof(hheads[fl.entry]));
+			/* its protocol unknown, no message begun, in a flow of its own */
+			forget_app(fl.entry, 2);
+			if (http_rules)
 				flow_gen[fl.entry] = ++flows;
-			}
-			if (on_http_rules)
-				flow_http[fl.entry] = HAPP_NONE;
 		}
 		s.flow = &fl;
 	}
@@ -1348,7 +1344,7 @@ static bool idsl_filter(const uint8_t *vhdr, const uint8_t *frame, uint32_t len,
 	    (p.tcp_flags & (FW_TCP_SYN | FW_TCP_ACK)) == (FW_TCP_SYN | FW_TCP_ACK) &&
 	    fl.was_entry == fl.entry && fl.was.tcp < FW_TCP_ESTABLISHED &&
 	    ids_stream_rewind(spool, fl.entry * 2, p.ack))
-		syn_data_untaken(fl.entry);
+		forget_app(fl.entry, 1);
 	return true;
 }
 

@@ -353,6 +353,28 @@ static const uint8_t *udp_payload(const uint8_t *eth, int len, unsigned *k)
 	return udp + 8;
 }
 
+/* The next frame the device gave (its length, with the virtio header),
+ * kicking it and waiting IO_WAIT_NS at a time while none is there; *waits
+ * counts the waits (the caller's: since its start or since its last
+ * frame), and past IO_MAX_WAITS, or when the receive fails, the guest ends
+ * with none or failed and v. */
+static int rx_next(struct io_mem *m, const uint8_t **f, uint64_t *waits, const char *failed,
+		   const char *none, uint64_t v)
+{
+	for (;;) {
+		int len = vdrv_net_rx_peek(&m->net, f);
+
+		if (len < 0)
+			io_end(failed, v);
+		if (len > 0)
+			return len;
+		vdrv_net_rx_kick(&m->net);
+		if (++*waits > IO_MAX_WAITS)
+			io_end(none, v);
+		hc5(RP_HC_WAIT, IO_WAIT_NS, 0, 0, 0, 0);
+	}
+}
+
 /* Replay mode: post the frame f[0, len) (the turn frame when f is 0: turn
  * number turn), flushing every IO_TX_BATCH frames and at last. */
 static void replay_post(struct io_mem *m, const uint8_t *f, uint32_t len, unsigned turn, bool last)
@@ -375,23 +397,13 @@ static void replay_post(struct io_mem *m, const uint8_t *f, uint32_t len, unsign
 static void replay_wait(struct io_mem *m, uint32_t k, uint32_t e, unsigned turn, uint64_t *got,
 			uint64_t *other)
 {
-	uint64_t waits = 0;
-
 	for (;;) {
+		uint64_t waits = 0; /* IO_MAX_WAITS from each frame to the next */
 		const uint8_t *f;
-		int len = vdrv_net_rx_peek(&m->net, &f);
+		int len = rx_next(m, &f, &waits, "replay: receive failed in turn",
+				  "replay: no turn frame from the host came for turn", turn);
 		uint32_t n;
 
-		if (len < 0)
-			io_end("replay: receive failed in turn", turn);
-		if (len == 0) {
-			vdrv_net_rx_kick(&m->net);
-			if (++waits > IO_MAX_WAITS)
-				io_end("replay: no turn frame from the host came for turn", turn);
-			hc5(RP_HC_WAIT, IO_WAIT_NS, 0, 0, 0, 0);
-			continue;
-		}
-		waits = 0;
 		n = (uint32_t)len - NET_HDR;
 		f += NET_HDR;
 		if (rpl_turn_of(f, n, RPL_HOST) == (long)turn) {
@@ -427,8 +439,7 @@ static void replay(struct io_mem *m, uint64_t sectors)
 
 		if (turn > RPL_MAX_TURN)
 			io_end("replay: more turns than", RPL_MAX_TURN);
-		for (e = k; e < (uint32_t)nrec && m->disk[m->roff[e]] == side; e++)
-			;
+		e = rpl_run_end(m->disk, m->roff, (uint32_t)nrec, k);
 		if (side == RPL_HOST) {
 			want += e - k;
 			replay_wait(m, k, e, turn, &got, &other);
@@ -459,19 +470,11 @@ static void recv_frames(struct io_mem *m, uint64_t count, bool udp_mode)
 
 	while (got < count) {
 		const uint8_t *f;
-		int len = vdrv_net_rx_peek(&m->net, &f);
+		int len = rx_next(m, &f, &waits, "receive failed after frames",
+				  "no frame came; frames received", got);
 		const uint8_t *eth = f + NET_HDR;
 		uint32_t i;
 
-		if (len < 0)
-			io_end("receive failed after frames", got);
-		if (len == 0) {
-			vdrv_net_rx_kick(&m->net);
-			if (++waits > IO_MAX_WAITS)
-				io_end("no frame came; frames received", got);
-			hc5(RP_HC_WAIT, IO_WAIT_NS, 0, 0, 0, 0);
-			continue;
-		}
 		i = (uint32_t)eth[14] << 24 | (uint32_t)eth[15] << 16 | (uint32_t)eth[16] << 8 |
 		    eth[17];
 		if (udp_mode) {

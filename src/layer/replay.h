@@ -84,6 +84,18 @@ static inline uint32_t rpl_get32(const uint8_t *p)
 	return rpl_get16(p) | rpl_get16(p + 2) << 16;
 }
 
+/* The end of the run that record k of script s (offsets off, nrec
+ * records) begins: the first record after it of the other side. */
+static inline uint32_t rpl_run_end(const uint8_t *s, const uint32_t *off, uint32_t nrec,
+				   uint32_t k)
+{
+	uint32_t e = k;
+
+	while (e < nrec && s[off[e]] == s[off[k]])
+		e++;
+	return e;
+}
+
 /* The first of records [k, e) of script s (offsets off) whose frame is
  * f[0, n): its number, e when none is. A side counts what came of the
  * other's run so: in order, those between dropped on the way. */

@@ -127,6 +127,19 @@ static void pcap_header(FILE *out)
 	fwrite(gh, 1, sizeof(gh), out);
 }
 
+/* One pcap record: frame f[0, n) at sec.usec. */
+static void pcap_record(FILE *out, uint32_t sec, uint32_t usec, const uint8_t *f, uint32_t n)
+{
+	uint8_t rh[16];
+
+	put32le(rh, sec);
+	put32le(rh + 4, usec);
+	put32le(rh + 8, n);
+	put32le(rh + 12, n);
+	fwrite(rh, 1, sizeof(rh), out);
+	fwrite(f, 1, n, out);
+}
+
 static int pcap(const char *disk_path, const char *n_str, const char *out_path)
 {
 	size_t dlen;
@@ -142,7 +155,7 @@ static int pcap(const char *disk_path, const char *n_str, const char *out_path)
 		die("N frames need N KiB of DISK", n_str);
 	pcap_header(out);
 	for (unsigned long i = 0; i < n; i++) {
-		uint8_t f[14 + 20 + 8 + 4 + 1024], rh[16];
+		uint8_t f[14 + 20 + 8 + 4 + 1024];
 		uint8_t *ip = f + 14, *udp = ip + 20, *pay = udp + 8;
 		uint32_t sum = 0;
 
@@ -166,12 +179,7 @@ static int pcap(const char *disk_path, const char *n_str, const char *out_path)
 		pay[0] = (uint8_t)(i >> 24), pay[1] = (uint8_t)(i >> 16);
 		pay[2] = (uint8_t)(i >> 8), pay[3] = (uint8_t)i;
 		memcpy(pay + 4, disk + i * 1024, 1024);
-		put32le(rh, 1700000000);
-		put32le(rh + 4, (uint32_t)(i * 1000));
-		put32le(rh + 8, sizeof(f));
-		put32le(rh + 12, sizeof(f));
-		fwrite(rh, 1, sizeof(rh), out);
-		fwrite(f, 1, sizeof(f), out);
+		pcap_record(out, 1700000000, (uint32_t)(i * 1000), f, sizeof(f));
 	}
 	if (fclose(out))
 		die("cannot write", out_path);
@@ -425,7 +433,7 @@ static int replay_split(const char *in, const char *script_path, const char *out
 		die(err, NULL);
 	pcap_header(out);
 	while ((got = pcap_next(&r, &frame, &len, &ts, err, sizeof(err))) == 1) {
-		uint8_t *f = script + at + RPL_REC_HDR, rh[16];
+		uint8_t *f = script + at + RPL_REC_HDR;
 		int side;
 
 		if (nrec == RPL_MAX_RECORDS) {
@@ -464,12 +472,8 @@ static int replay_split(const char *in, const char *script_path, const char *out
 		at += RPL_REC_HDR + len;
 		side_n[side]++; /* RPL_GUEST or RPL_HOST */
 		nrec++;
-		put32le(rh, (uint32_t)(ts / 1000000000u));
-		put32le(rh + 4, (uint32_t)(ts % 1000000000u / 1000u));
-		put32le(rh + 8, (uint32_t)len);
-		put32le(rh + 12, (uint32_t)len);
-		fwrite(rh, 1, sizeof(rh), out);
-		fwrite(f, 1, len, out);
+		pcap_record(out, (uint32_t)(ts / 1000000000u), (uint32_t)(ts % 1000000000u / 1000u),
+			    f, (uint32_t)len);
 	}
 	if (got < 0)
 		die(err, NULL);
@@ -611,8 +615,7 @@ static int replay_host(const char *iface, const char *script_path, const char *t
 	for (uint32_t k = 0, e; k < (uint32_t)nrec; k = e, turn++) {
 		uint8_t side = s[off[k]];
 
-		for (e = k; e < (uint32_t)nrec && s[off[e]] == side; e++)
-			;
+		e = rpl_run_end(s, off, (uint32_t)nrec, k);
 		if (side == RPL_GUEST) {
 			want += e - k;
 			if (!host_wait(&h, s, off, k, e, turn, &got, &other)) {
@@ -694,7 +697,7 @@ static int attack(const char *name, const char *out_path)
 {
 	enum { SYN = 2, PSH = 8, ACK = 16 };
 	static const char req[] = "GET /evil HTTP/1.1\r\nHost: a.test\r\n\r\n";
-	uint8_t f[14 + 40 + 128], rh[16], hello[128] = {0};
+	uint8_t f[14 + 40 + 128], hello[128] = {0};
 	const uint32_t hl = client_hello(hello, "evil.example");
 	/* the SYN's data (none: ""), then the guest's segments after the
 	 * handshake */
@@ -736,12 +739,7 @@ static int attack(const char *name, const char *out_path)
 		else
 			n = attack_frame(f, true, seg[k - 3].seq, 5000, PSH | ACK, seg[k - 3].d,
 					 seg[k - 3].len);
-		put32le(rh, 1700000000);
-		put32le(rh + 4, k * 1000);
-		put32le(rh + 8, n);
-		put32le(rh + 12, n);
-		fwrite(rh, 1, sizeof(rh), out);
-		fwrite(f, 1, n, out);
+		pcap_record(out, 1700000000, k * 1000, f, n);
 	}
 	if (fclose(out))
 		die("cannot write", out_path);
